@@ -1,0 +1,193 @@
+/* arch.h - the one interface between portable kernel code and the CPU. */
+#ifndef KILN_ARCH_H
+#define KILN_ARCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- Port and register access (inline: they are single instructions) ---- */
+
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+			 "d"((uint32_t)(v >> 32)));
+}
+
+static inline uint64_t rdtsc(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+}
+
+/* ---- Interrupts ---- */
+
+static inline uint64_t irq_save(void)
+{
+	uint64_t flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+}
+
+static inline void irq_restore(uint64_t flags)
+{
+	if (flags & (1UL << 9))
+		__asm__ volatile("sti" ::: "memory");
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ volatile("sti" ::: "memory");
+}
+
+/* Wait for the next interrupt with interrupts enabled (sti; hlt is atomic). */
+static inline void cpu_wait_irq(void)
+{
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+}
+
+_Noreturn void cpu_halt(void);
+
+/* ---- Boot information, filled from the PVH start info ---- */
+
+enum mem_type { MEM_RAM = 1, MEM_RESERVED = 2 };
+
+struct mem_range {
+	uint64_t base;
+	uint64_t size;
+	uint32_t type; /* enum mem_type; others are treated as reserved */
+};
+
+#define BOOT_MAX_RANGES 64
+#define BOOT_CMDLINE_MAX 2048
+
+struct boot_info {
+	char cmdline[BOOT_CMDLINE_MAX]; /* NUL-terminated, maybe truncated */
+	size_t cmdline_len;
+	struct mem_range mem[BOOT_MAX_RANGES];
+	size_t nmem;
+	uint64_t tsc_entry; /* TSC at the kernel's first instruction */
+};
+
+/* Valid after arch_early_init; the copy lives in kernel memory. */
+extern struct boot_info boot_info;
+
+/* ---- Start-up, in the order kmain calls them ---- */
+
+/* Copy the PVH start info, set up GDT/TSS/IDT and CPU features. */
+void arch_early_init(uint64_t start_info_phys);
+/* Build Kiln's own page tables and switch to them (needs page_alloc). */
+void paging_init(void);
+
+/* Devices the CPU owns (LAPIC); needs paging_init done. */
+void arch_late_init(void);
+
+/* ---- Memory layout ---- */
+
+/* All RAM is mapped read-write, no-execute at this offset. */
+#define DIRECT_MAP_BASE 0xffff888000000000UL
+#define KERNEL_BASE 0xffffffff80000000UL
+
+static inline void *phys_to_virt(uint64_t phys)
+{
+	return (void *)(phys + DIRECT_MAP_BASE);
+}
+
+/* Physical address of a direct-map or kernel-image address. */
+uint64_t virt_to_phys(const void *v);
+
+/* Map a device's registers uncached; returns NULL when out of space. */
+void *paging_map_mmio(uint64_t phys, size_t size);
+
+/* Attributes of a kernel virtual address as the page tables see them. */
+struct page_info {
+	bool present, writable, executable, user;
+};
+bool paging_query(uintptr_t va, struct page_info *out);
+
+/* Kernel image boundaries from the linker script. */
+extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
+extern char __data_start[], __bss_end[], __kernel_end[];
+
+/* ---- Time ---- */
+
+/* Calibrate the TSC; afterwards time_ns works. Returns the source's name. */
+const char *tsc_init(void);
+uint64_t tsc_hz(void);
+/* Nanoseconds since an arbitrary fixed point (the kernel's first TSC read). */
+uint64_t time_ns(void);
+uint64_t tsc_to_ns(uint64_t ticks);
+
+/* LAPIC timer: call handler from interrupt context every period_ns. */
+int lapic_timer_start(uint64_t period_ns, void (*handler)(void));
+void lapic_timer_stop(void);
+
+/* ---- Traps ---- */
+
+/* Registers saved on every trap; layout matches trap_entry.S. */
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* Register an interrupt handler for vector (32..255). */
+void irq_set_handler(int vector, void (*fn)(struct trap_frame *));
+
+/* ---- Stacks and backtraces ---- */
+
+/*
+ * Walk the frame-pointer chain from rbp, calling fn(rip, ctx) for each
+ * return address, at most max frames; stops at any frame pointer outside
+ * the kernel's stacks.
+ */
+void arch_backtrace(uint64_t rip, uint64_t rbp, int max,
+		    void (*fn)(uint64_t rip, void *ctx), void *ctx);
+
+/* True when addr is in the guard page of a kernel stack. */
+bool arch_in_stack_guard(uint64_t addr);
+
+/* ---- Leaving ---- */
+
+/* Tell the VMM to exit with status (0..255); falls back to reset/halt. */
+_Noreturn void arch_exit(int status);
+
+#endif

@@ -1,0 +1,79 @@
+/* gdt.c - the GDT and the TSS with separate stacks for #DF, NMI and #MC. */
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/x86.h"
+
+/* Intel SDM vol. 3, 8.7: the 64-bit TSS. */
+struct tss {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct tss) == 104, "TSS layout");
+
+static struct tss tss;
+
+/*
+ * Descriptors; the order after 0x10 is what SYSRET expects
+ * (STAR[63:48] = 0x18: user SS = 0x20, user CS = 0x28).
+ */
+static uint64_t gdt[8] = {
+	0,
+	0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
+	0x00cf92000000ffff, /* 0x10 kernel data */
+	0x00cffa000000ffff, /* 0x18 user code, 32-bit (unused) */
+	0x00cff2000000ffff, /* 0x20 user data */
+	0x00affa000000ffff, /* 0x28 user code, 64-bit */
+	0, 0,		    /* 0x30 TSS, a 16-byte descriptor */
+};
+
+extern char ist_df_top[], ist_nmi_top[], ist_mc_top[], boot_stack_top[];
+
+static void tss_descriptor(uint64_t base, uint32_t limit)
+{
+	gdt[SEL_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
+			   (0x89UL << 40) | ((uint64_t)(limit >> 16) << 48) |
+			   ((base >> 24 & 0xff) << 56);
+	gdt[SEL_TSS / 8 + 1] = base >> 32;
+}
+
+void gdt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+
+	tss.ist[IST_DF - 1] = (uint64_t)ist_df_top;
+	tss.ist[IST_NMI - 1] = (uint64_t)ist_nmi_top;
+	tss.ist[IST_MC - 1] = (uint64_t)ist_mc_top;
+	tss.rsp[0] = (uint64_t)boot_stack_top;
+	tss.iomap_base = sizeof(tss); /* no I/O bitmap: ring 3 gets no ports */
+	tss_descriptor((uint64_t)&tss, sizeof(tss) - 1);
+
+	__asm__ volatile("lgdt %0\n\t"
+			 "pushq %1\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movw %w2, %%ds\n\t"
+			 "movw %w2, %%es\n\t"
+			 "movw %w2, %%ss\n\t"
+			 "ltr %w3"
+			 :
+			 : "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA),
+			   "r"(SEL_TSS)
+			 : "rax", "memory");
+}
+
+void tss_set_kernel_stack(uint64_t rsp0)
+{
+	tss.rsp[0] = rsp0;
+}

@@ -1,0 +1,51 @@
+/* idt.c - the interrupt descriptor table: every vector goes to trap_entry.S. */
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/x86.h"
+
+/* Intel SDM vol. 3, 6.14.1: a 64-bit interrupt gate. */
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr; /* P, DPL, type 0xE = interrupt gate */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+static struct idt_gate idt[256];
+extern char trap_stubs[];
+
+static void idt_set(int vec, int ist)
+{
+	uint64_t addr = (uint64_t)trap_stubs + 16 * (uint64_t)vec;
+
+	idt[vec] = (struct idt_gate){
+		.offset_lo = addr & 0xffff,
+		.selector = SEL_KCODE,
+		.ist = (uint8_t)ist,
+		.type_attr = 0x8e,
+		.offset_mid = (addr >> 16) & 0xffff,
+		.offset_hi = addr >> 32,
+	};
+}
+
+void idt_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	for (int v = 0; v < 256; v++)
+		idt_set(v, 0);
+	/* Faults that must not run on a possibly broken stack get their own. */
+	idt_set(2, IST_NMI);
+	idt_set(8, IST_DF);
+	idt_set(18, IST_MC);
+	__asm__ volatile("lidt %0" : : "m"(ptr));
+}

@@ -1,0 +1,106 @@
+/* lapic.c - the local APIC and its timer. */
+#include <stdint.h>
+
+#include "arch/x86_64/x86.h"
+#include "core/panic.h"
+#include "core/printk.h"
+
+/* Intel SDM vol. 3, 11.4 / 11.5: xAPIC registers (MMIO offsets). */
+enum {
+	LAPIC_ID = 0x020,
+	LAPIC_EOI = 0x0b0,
+	LAPIC_SVR = 0x0f0,
+	LAPIC_LVT_TIMER = 0x320,
+	LAPIC_TIMER_INIT = 0x380,
+	LAPIC_TIMER_CUR = 0x390,
+	LAPIC_TIMER_DIV = 0x3e0,
+};
+
+#define MSR_APIC_BASE 0x1b
+#define SVR_ENABLE 0x100
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define TIMER_DIV_1 0xb
+
+static volatile uint32_t *lapic;
+static uint64_t lapic_hz; /* timer counts per second at divide-by-1 */
+static void (*timer_handler)(void);
+
+static uint32_t lapic_read(uint32_t reg)
+{
+	return lapic[reg / 4];
+}
+
+static void lapic_write(uint32_t reg, uint32_t v)
+{
+	lapic[reg / 4] = v;
+}
+
+void lapic_eoi(void)
+{
+	if (lapic)
+		lapic_write(LAPIC_EOI, 0);
+}
+
+void lapic_init(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE) & 0xffffffffff000ULL;
+
+	lapic = paging_map_mmio(base, 4096);
+	if (!lapic)
+		panic("lapic: cannot map registers at 0x%lx", base);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+}
+
+/* Count the timer against the TSC for 1 ms; done once, on first use. */
+static void lapic_calibrate(void)
+{
+	uint64_t t0, wait = tsc_hz() / 1000;
+	uint32_t left;
+
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < wait)
+		cpu_relax();
+	left = lapic_read(LAPIC_TIMER_CUR);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+}
+
+static void timer_irq(struct trap_frame *f)
+{
+	(void)f;
+	if (timer_handler)
+		timer_handler();
+	lapic_eoi();
+}
+
+int lapic_timer_start(uint64_t period_ns, void (*handler)(void))
+{
+	uint64_t count;
+
+	if (!lapic || period_ns < 1000 || period_ns > 1000000000000ULL)
+		return -1;
+	if (!lapic_hz)
+		lapic_calibrate();
+	count = lapic_hz * (period_ns / 1000) / 1000000; /* us granularity */
+	if (count == 0 || count > 0xffffffffu)
+		return -1;
+	timer_handler = handler;
+	irq_set_handler(VEC_TIMER, timer_irq);
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+	return 0;
+}
+
+void lapic_timer_stop(void)
+{
+	if (lapic) {
+		lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+		lapic_write(LAPIC_TIMER_INIT, 0);
+	}
+}

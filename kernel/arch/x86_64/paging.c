@@ -1,0 +1,186 @@
+/* paging.c - Kiln's own page tables: W^X kernel image, direct map, MMIO. */
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/x86.h"
+#include "core/page.h"
+#include "core/panic.h"
+
+/*
+ * Virtual layout (4-level paging, 48-bit):
+ *
+ *   0x0000000000000000  unmapped (page 0 included): user space, later
+ *   0xffff888000000000  direct map of all RAM, RW + NX
+ *                       (the kernel image's own frames: R + NX)
+ *   0xffffc90000000000  device registers, uncached, NX
+ *   0xffffffff80000000  the kernel image: text RX, rodata R+NX,
+ *                       data/bss RW+NX, stack guard pages unmapped
+ */
+#define MMIO_BASE 0xffffc90000000000UL
+#define MMIO_LIMIT (MMIO_BASE + (1UL << 30))
+#define PTE_ADDR_MASK 0x000ffffffffff000ULL
+#define LARGE_PAGE (2UL << 20)
+
+static uint64_t *kernel_pml4;
+static uint64_t mmio_next = MMIO_BASE;
+
+extern char __stack_guard_boot[], __stack_guard_df[], __stack_guard_nmi[],
+	__stack_guard_mc[];
+
+uint64_t virt_to_phys(const void *v)
+{
+	uint64_t va = (uint64_t)v;
+
+	if (va >= KERNEL_BASE)
+		return va - KERNEL_BASE;
+	return va - DIRECT_MAP_BASE;
+}
+
+/* The next-level table behind *entry, allocated on first use. */
+static uint64_t *next_table(uint64_t *entry)
+{
+	uint64_t *t;
+
+	if (*entry & PTE_P) {
+		if (*entry & PTE_PS)
+			panic("paging: mapping inside a large page");
+		return phys_to_virt(*entry & PTE_ADDR_MASK);
+	}
+	t = page_alloc_zero(1);
+	if (!t)
+		panic("paging: out of memory for page tables");
+	*entry = virt_to_phys(t) | PTE_P | PTE_W;
+	return t;
+}
+
+static uint64_t *walk(uint64_t va, int levels_down)
+{
+	uint64_t *t = kernel_pml4;
+
+	for (int shift = 39; shift > 39 - 9 * levels_down; shift -= 9)
+		t = next_table(&t[(va >> shift) & 511]);
+	return t;
+}
+
+static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	walk(va, 3)[(va >> 12) & 511] = pa | flags | PTE_P;
+}
+
+static void map_2m(uint64_t va, uint64_t pa, uint64_t flags)
+{
+	walk(va, 2)[(va >> 21) & 511] = pa | flags | PTE_P | PTE_PS;
+}
+
+/* Map [pa, pa+size) at va, with 2 MiB pages wherever alignment allows. */
+static void map_range(uint64_t va, uint64_t pa, uint64_t size, uint64_t flags)
+{
+	uint64_t end = pa + size;
+
+	while (pa < end) {
+		if ((va | pa) % LARGE_PAGE == 0 && end - pa >= LARGE_PAGE) {
+			map_2m(va, pa, flags);
+			va += LARGE_PAGE;
+			pa += LARGE_PAGE;
+		} else {
+			map_4k(va, pa, flags);
+			va += PAGE_SIZE;
+			pa += PAGE_SIZE;
+		}
+	}
+}
+
+static bool is_stack_guard(uint64_t va)
+{
+	return va == (uint64_t)__stack_guard_boot ||
+	       va == (uint64_t)__stack_guard_df ||
+	       va == (uint64_t)__stack_guard_nmi ||
+	       va == (uint64_t)__stack_guard_mc;
+}
+
+static void map_kernel_image(void)
+{
+	for (uint64_t va = (uint64_t)__text_start; va < (uint64_t)__kernel_end;
+	     va += PAGE_SIZE) {
+		uint64_t flags = PTE_G;
+
+		if (va >= (uint64_t)__rodata_start)
+			flags |= PTE_NX;
+		if (va >= (uint64_t)__data_start)
+			flags |= PTE_W;
+		if (!is_stack_guard(va))
+			map_4k(va, va - KERNEL_BASE, flags);
+	}
+}
+
+/* RAM in the direct map; the kernel image's frames read-only there. */
+static void map_direct(void)
+{
+	uint64_t kstart = KERNEL_PHYS_BASE;
+	uint64_t kend = (uint64_t)__kernel_end - KERNEL_BASE;
+
+	for (size_t i = 0; i < boot_info.nmem; i++) {
+		const struct mem_range *r = &boot_info.mem[i];
+		uint64_t base = (r->base + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+		uint64_t end = (r->base + r->size) & ~(PAGE_SIZE - 1);
+		uint64_t lo, hi;
+
+		if (r->type != MEM_RAM || end <= base)
+			continue;
+		lo = base > kstart ? base : kstart;
+		hi = end < kend ? end : kend;
+		if (lo >= hi) {
+			map_range(DIRECT_MAP_BASE + base, base, end - base,
+				  PTE_W | PTE_NX);
+			continue;
+		}
+		map_range(DIRECT_MAP_BASE + base, base, lo - base, PTE_W | PTE_NX);
+		map_range(DIRECT_MAP_BASE + lo, lo, hi - lo, PTE_NX);
+		map_range(DIRECT_MAP_BASE + hi, hi, end - hi, PTE_W | PTE_NX);
+	}
+}
+
+void paging_init(void)
+{
+	kernel_pml4 = page_alloc_zero(1);
+	if (!kernel_pml4)
+		panic("paging: no memory for the top-level table");
+	map_kernel_image();
+	map_direct();
+	write_cr3(virt_to_phys(kernel_pml4));
+}
+
+void *paging_map_mmio(uint64_t phys, size_t size)
+{
+	uint64_t off = phys & (PAGE_SIZE - 1);
+	uint64_t len = (off + size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	uint64_t va = mmio_next;
+
+	if (size == 0 || len > MMIO_LIMIT - mmio_next)
+		return NULL;
+	mmio_next += len + PAGE_SIZE; /* an unmapped page between devices */
+	for (uint64_t i = 0; i < len; i += PAGE_SIZE)
+		map_4k(va + i, (phys - off) + i, PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
+	return (void *)(va + off);
+}
+
+bool paging_query(uintptr_t va, struct page_info *out)
+{
+	uint64_t *t = kernel_pml4;
+	uint64_t e = 0;
+	bool nx = false, w = true, u = true;
+
+	for (int shift = 39; shift >= 12; shift -= 9) {
+		e = t[(va >> shift) & 511];
+		if (!(e & PTE_P))
+			return false;
+		nx |= (e & PTE_NX) != 0;
+		w &= (e & PTE_W) != 0;
+		u &= (e & PTE_U) != 0;
+		if (shift == 12 || (e & PTE_PS))
+			break;
+		t = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	*out = (struct page_info){ true, w, !nx, u };
+	return true;
+}

@@ -1,0 +1,63 @@
+/* trap_entry.S - one stub per interrupt vector, and the common save/restore. */
+
+/*
+ * Every stub is 16 bytes apart (idt.c computes trap_stubs + 16 * vector).
+ * It pushes a zero where the CPU pushes no error code, then the vector, so
+ * trap_common always sees the same frame (struct trap_frame in arch.h):
+ *
+ *   ss, rsp, rflags, cs, rip   pushed by the CPU
+ *   error, vector              pushed by the stub
+ *   rax ... r15                pushed by trap_common
+ */
+	.text
+	.p2align 4
+	.globl trap_stubs
+trap_stubs:
+	.set vec, 0
+	.rept 256
+	.p2align 4
+	/* Vectors with a CPU error code: #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX. */
+	.if !(vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30)
+	pushq $0
+	.endif
+	pushq $vec
+	jmp trap_common
+	.set vec, vec + 1
+	.endr
+
+trap_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	cld
+	mov %rsp, %rdi
+	call trap_dispatch
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	add $16, %rsp		/* vector and error code */
+	iretq

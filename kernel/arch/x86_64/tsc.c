@@ -1,0 +1,175 @@
+/* tsc.c - TSC calibration and the monotonic nanosecond clock. */
+#include <stdint.h>
+
+#include "arch/x86_64/x86.h"
+
+static uint64_t hz;
+static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 */
+
+/* CPUID 0x15: TSC = crystal * EBX / EAX; crystal Hz in ECX or from 0x16. */
+static uint64_t from_cpuid_15(void)
+{
+	uint32_t r[4];
+
+	cpuid(0, 0, r);
+	if (r[0] < 0x15)
+		return 0;
+	cpuid(0x15, 0, r);
+	if (r[0] && r[1] && r[2])
+		return (uint64_t)r[2] * r[1] / r[0];
+	cpuid(0, 0, r);
+	if (r[0] < 0x16)
+		return 0;
+	cpuid(0x16, 0, r); /* EAX: base frequency in MHz */
+	return (uint64_t)(r[0] & 0xffff) * 1000000;
+}
+
+/* Hypervisor leaf 0x40000010 (VMware convention, QEMU/KVM): EAX = TSC kHz. */
+static uint64_t from_hypervisor_leaf(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31)))
+		return 0;
+	cpuid(0x40000000, 0, r);
+	if (r[0] < 0x40000010)
+		return 0;
+	cpuid(0x40000010, 0, r);
+	return (uint64_t)r[0] * 1000;
+}
+
+/*
+ * KVM's pvclock (Documentation/virt/kvm/x86/msr.rst): the host fills in
+ * tsc_to_system_mul and tsc_shift such that
+ * ns = ((ticks << shift) * mul) >> 32, so Hz = 10^9 * 2^32 / mul >> shift.
+ */
+struct pvclock_time_info {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad[2];
+};
+
+_Static_assert(sizeof(struct pvclock_time_info) == 32, "pvclock layout");
+
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+
+static struct pvclock_time_info pvclock __attribute__((aligned(64)));
+
+static bool is_kvm(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 31)))
+		return false;
+	cpuid(0x40000000, 0, r);
+	return r[1] == 0x4b4d564b && r[2] == 0x564b4d56 && r[3] == 0x4d;
+}
+
+static uint64_t from_kvmclock(void)
+{
+	uint32_t r[4];
+	uint64_t f;
+
+	if (!is_kvm())
+		return 0;
+	cpuid(0x40000001, 0, r);
+	if (!(r[0] & KVM_FEATURE_CLOCKSOURCE2))
+		return 0;
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, virt_to_phys(&pvclock) | 1);
+	while (__atomic_load_n(&pvclock.version, __ATOMIC_ACQUIRE) == 0 ||
+	       (pvclock.version & 1))
+		cpu_relax();
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0); /* one reading is all we need */
+	if (pvclock.tsc_to_system_mul == 0)
+		return 0;
+	f = (1000000000ULL << 32) / pvclock.tsc_to_system_mul;
+	return pvclock.tsc_shift >= 0 ? f >> pvclock.tsc_shift :
+					f << -pvclock.tsc_shift;
+}
+
+/*
+ * PIT channel 0 as a reference (1.193182 MHz): program a free-running
+ * countdown, latch-read it, and count TSC ticks while it falls by a known
+ * amount. Returns 0 when no PIT answers (the count never moves).
+ */
+#define PIT_HZ 1193182
+#define PIT_SPAN 2386 /* 2 ms of PIT counts */
+
+static uint16_t pit_read(void)
+{
+	outb(0x43, 0x00); /* latch channel 0 */
+	uint8_t lo = inb(0x40);
+	return (uint16_t)(lo | inb(0x40) << 8);
+}
+
+static uint64_t from_pit(void)
+{
+	uint16_t start, now;
+	uint64_t t0, t1, limit = 1ULL << 32;
+
+	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00); /* reload 65536 */
+	start = pit_read();
+	t0 = rdtsc();
+	do {
+		now = pit_read();
+		t1 = rdtsc();
+		if (t1 - t0 > limit)
+			return 0;
+	} while ((uint16_t)(start - now) < PIT_SPAN);
+	return (t1 - t0) * PIT_HZ / (uint16_t)(start - now);
+}
+
+static void set_hz(uint64_t f)
+{
+	hz = f;
+	ns_mult = (1000000000ULL << 32) / f;
+}
+
+const char *tsc_init(void)
+{
+	uint64_t f;
+
+	if ((f = from_kvmclock()) != 0) {
+		set_hz(f);
+		return "kvmclock";
+	}
+	if ((f = from_cpuid_15()) != 0) {
+		set_hz(f);
+		return "cpuid";
+	}
+	if ((f = from_hypervisor_leaf()) != 0) {
+		set_hz(f);
+		return "hypervisor leaf";
+	}
+	if ((f = from_pit()) != 0) {
+		set_hz(f);
+		return "pit";
+	}
+	set_hz(1000000000ULL); /* a guess, and said so */
+	return "none (assuming 1 GHz)";
+}
+
+uint64_t tsc_hz(void)
+{
+	return hz;
+}
+
+uint64_t tsc_to_ns(uint64_t ticks)
+{
+	return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+}
+
+uint64_t time_ns(void)
+{
+	return tsc_to_ns(rdtsc() - boot_info.tsc_entry);
+}

@@ -1,0 +1,63 @@
+/* x86.h - internals shared by the x86_64 arch files (not for portable code). */
+#ifndef KILN_ARCH_X86_64_X86_H
+#define KILN_ARCH_X86_64_X86_H
+
+#include <stdint.h>
+
+#include "arch.h"
+
+/* Interrupt stack table slots (TSS.ist[n-1]). */
+#define IST_DF 1
+#define IST_NMI 2
+#define IST_MC 3
+
+/* Interrupt vectors Kiln assigns. */
+#define VEC_PIC_BASE 0xe0 /* legacy 8259s, remapped out of the way, masked */
+#define VEC_TIMER 0x30
+#define VEC_SPURIOUS 0xff
+
+void gdt_init(void);
+void tss_set_kernel_stack(uint64_t rsp0);
+void idt_init(void);
+void pic_disable(void);
+void cpu_features_init(void);
+void lapic_init(void);
+void lapic_eoi(void);
+
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr3(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr3(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_cr4(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+
+static inline void invlpg(uintptr_t va)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
+#endif

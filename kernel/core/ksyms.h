@@ -1,0 +1,18 @@
+/* ksyms.h - the kernel's own symbol table, embedded at build time. */
+#ifndef KILN_CORE_KSYMS_H
+#define KILN_CORE_KSYMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Name of the function containing addr, and addr's offset into it; NULL
+ * when addr is outside the kernel's text. Lock-free and allocation-free,
+ * so fault handlers may use it.
+ */
+const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
+
+/* "<name+0xoff>" or "<?>" into buf (always NUL-terminated). */
+void ksyms_format(uint64_t addr, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,60 @@
+/* page.h - the physical page allocator. */
+#ifndef KILN_CORE_PAGE_H
+#define KILN_CORE_PAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PAGE_SIZE 4096UL
+#define PAGE_SHIFT 12
+
+/*
+ * The allocator hands out page-aligned runs of memory by their kernel
+ * virtual address (the direct map in the kernel; plain host memory in the
+ * hosted unit tests). It knows nothing of physical addresses: callers use
+ * the arch's virt_to_phys when they need one.
+ *
+ * Memory is given as regions. Each region keeps a bitmap (one bit a page)
+ * carved from the start of the region itself, so no other memory is needed.
+ * Up to PAGE_MAX_REGIONS regions; further ones are ignored (and counted).
+ *
+ * Not thread-safe: callers hold the allocator lock (single CPU for now,
+ * interrupts never allocate).
+ */
+#define PAGE_MAX_REGIONS 32
+
+/* Reset the allocator to empty (used at boot and by tests). */
+void page_init(void);
+
+/*
+ * Add [base, base+size) as free memory. base and size need not be aligned:
+ * the range is shrunk to whole pages. Returns the number of pages made
+ * available (0 if the range is too small to hold its bitmap and one page,
+ * or if the region table is full).
+ */
+size_t page_add_region(void *base, size_t size);
+
+/*
+ * Allocate n contiguous pages (n >= 1), zeroed=0 leaves contents as they were.
+ * Returns NULL when no run of n free pages exists or n is 0; never panics.
+ */
+void *page_alloc(size_t n);
+
+/* Same as page_alloc, then fills the pages with zeros. */
+void *page_alloc_zero(size_t n);
+
+/*
+ * Free n pages at p, which must be a run returned by page_alloc (or part of
+ * one). Freeing memory that is not allocated or not managed is a kernel bug:
+ * it calls page_bug(), which panics in the kernel and fails the test hosted.
+ */
+void page_free(void *p, size_t n);
+
+/* Statistics: pages managed in total, pages currently free. */
+size_t page_total(void);
+size_t page_free_count(void);
+
+/* Supplied by the environment (kernel: panic; tests: fail). Never returns. */
+_Noreturn void page_bug(const char *what, const void *p);
+
+#endif

@@ -1,0 +1,70 @@
+/* panic.c - fatal kernel errors: report, backtrace, exit with the panic status. */
+#include "core/panic.h"
+
+#include <stdarg.h>
+
+#include <kiln/exit.h>
+
+#include "arch.h"
+#include "core/ksyms.h"
+#include "core/printk.h"
+#include "lib/format.h"
+
+static volatile int panicking;
+
+void panic_enter(void)
+{
+	irq_save();
+	if (panicking) {
+		/* A fault inside the report: say so and leave, no more work. */
+		printk("kiln: fault during panic report\n");
+		printk(KILN_EXIT_MARKER "%d\n", KILN_EXIT_PANIC);
+		arch_exit(KILN_EXIT_PANIC);
+	}
+	panicking = 1;
+}
+
+_Noreturn void panic_exit(void)
+{
+	printk(KILN_EXIT_MARKER "%d\n", KILN_EXIT_PANIC);
+	arch_exit(KILN_EXIT_PANIC);
+}
+
+_Noreturn void kernel_exit(int status)
+{
+	printk(KILN_EXIT_MARKER "%d\n", status & 0xff);
+	arch_exit(status & 0xff);
+}
+
+static void print_frame(uint64_t rip, void *ctx)
+{
+	int *n = ctx;
+	char sym[96];
+
+	ksyms_format(rip, sym, sizeof(sym));
+	printk("kiln:   #%d 0x%016lx %s\n", (*n)++, (unsigned long)rip, sym);
+}
+
+void panic_backtrace(uint64_t rip, uint64_t rbp)
+{
+	int n = 0;
+
+	printk("kiln: backtrace:\n");
+	arch_backtrace(rip, rbp, 32, print_frame, &n);
+}
+
+_Noreturn void panic(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	panic_enter();
+	va_start(ap, fmt);
+	fmt_vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	printk("kiln: panic: %s\n", msg);
+	/* Start at our caller: its return address and its saved frame. */
+	panic_backtrace((uint64_t)__builtin_return_address(0),
+			*(const uint64_t *)__builtin_frame_address(0));
+	panic_exit();
+}

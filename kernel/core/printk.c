@@ -1,0 +1,57 @@
+/* printk.c - the kernel log and the console, over the serial ports. */
+#include "core/printk.h"
+
+#include <stdarg.h>
+
+#include "drivers/serial.h"
+#include "lib/format.h"
+
+static uint16_t console_port = SERIAL_COM1;
+static uint16_t log_port = SERIAL_COM1;
+
+void printk_init(void)
+{
+	serial_init(SERIAL_COM1);
+	if (serial_probe(SERIAL_COM2)) {
+		serial_init(SERIAL_COM2);
+		log_port = SERIAL_COM2;
+	}
+}
+
+int printk_log_separate(void)
+{
+	return log_port != console_port;
+}
+
+/* Format in pieces of a small buffer: no allocation, bounded stack use. */
+struct log_buf {
+	char b[128];
+	size_t n;
+};
+
+static void log_put(char c, void *ctx)
+{
+	struct log_buf *lb = ctx;
+
+	lb->b[lb->n++] = c;
+	if (lb->n == sizeof(lb->b)) {
+		serial_write(log_port, lb->b, lb->n);
+		lb->n = 0;
+	}
+}
+
+void printk(const char *fmt, ...)
+{
+	struct log_buf lb = { .n = 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	fmt_vformat(log_put, &lb, fmt, ap);
+	va_end(ap);
+	serial_write(log_port, lb.b, lb.n);
+}
+
+void console_write(const char *s, size_t n)
+{
+	serial_write(console_port, s, n);
+}

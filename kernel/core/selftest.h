@@ -1,0 +1,12 @@
+/* selftest.h - fault and subsystem checks the tests trigger from the command line. */
+#ifndef KILN_CORE_SELFTEST_H
+#define KILN_CORE_SELFTEST_H
+
+/*
+ * Run the check named by kiln.test=NAME (for the e2e tests only).
+ * Returns the exit status to report; the fault checks do not return (the
+ * fault report ends the VM).
+ */
+int selftest_run(const char *name);
+
+#endif

@@ -1,0 +1,204 @@
+/* string.c - memory and string functions for the freestanding kernel. */
+#include "lib/string.h"
+
+#include <stdint.h>
+
+/*
+ * gcc recognises copy and fill loops and replaces them with calls to
+ * memcpy/memset, which inside memcpy/memset is infinite recursion. This
+ * turns that transformation off for the functions that need it (clang
+ * has no such attribute and already refuses to call the function itself).
+ */
+#ifdef __clang__
+#define NO_LOOP_CALLS
+#else
+#define NO_LOOP_CALLS \
+	__attribute__((optimize("no-tree-loop-distribute-patterns")))
+#endif
+
+/* A 64-bit word that may alias any object, for the bulk loops. */
+typedef uint64_t __attribute__((may_alias)) string_word;
+
+#define WORD sizeof(string_word)
+
+static int aligned(const void *p)
+{
+	return ((uintptr_t)p & (WORD - 1)) == 0;
+}
+
+NO_LOOP_CALLS static void copy_forward(unsigned char *d,
+				      const unsigned char *s, size_t n)
+{
+	while (n > 0 && !aligned(d)) {
+		*d++ = *s++;
+		n--;
+	}
+	if (aligned(s)) {
+		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+			*(string_word *)d = *(const string_word *)s;
+	}
+	while (n--)
+		*d++ = *s++;
+}
+
+/* Copy from the end down, for a destination above an overlapping source. */
+NO_LOOP_CALLS static void copy_backward(unsigned char *d,
+				       const unsigned char *s, size_t n)
+{
+	d += n;
+	s += n;
+	while (n > 0 && !aligned(d)) {
+		*--d = *--s;
+		n--;
+	}
+	if (aligned(s)) {
+		for (; n >= WORD; n -= WORD) {
+			d -= WORD;
+			s -= WORD;
+			*(string_word *)d = *(const string_word *)s;
+		}
+	}
+	while (n--)
+		*--d = *--s;
+}
+
+void *memcpy(void *restrict dst, const void *restrict src, size_t n)
+{
+	copy_forward(dst, src, n);
+	return dst;
+}
+
+void *memmove(void *dst, const void *src, size_t n)
+{
+	/* Unsigned wrap: true when dst is below src or past its end. */
+	if ((uintptr_t)dst - (uintptr_t)src >= n)
+		copy_forward(dst, src, n);
+	else
+		copy_backward(dst, src, n);
+	return dst;
+}
+
+NO_LOOP_CALLS void *memset(void *dst, int c, size_t n)
+{
+	unsigned char *d = dst;
+	string_word w = (unsigned char)c * (UINT64_MAX / 0xff);
+
+	while (n > 0 && !aligned(d)) {
+		*d++ = (unsigned char)c;
+		n--;
+	}
+	for (; n >= WORD; n -= WORD, d += WORD)
+		*(string_word *)d = w;
+	while (n--)
+		*d++ = (unsigned char)c;
+	return dst;
+}
+
+/* Bytes compare as unsigned char (C11 7.24.4). */
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+
+	if (aligned(x) && aligned(y)) {
+		while (n >= WORD &&
+		       *(const string_word *)x == *(const string_word *)y) {
+			x += WORD;
+			y += WORD;
+			n -= WORD;
+		}
+	}
+	for (; n > 0; n--, x++, y++) {
+		if (*x != *y)
+			return *x - *y;
+	}
+	return 0;
+}
+
+void *memchr(const void *s, int c, size_t n)
+{
+	const unsigned char *p = s;
+
+	for (; n > 0; n--, p++) {
+		if (*p == (unsigned char)c)
+			return (void *)(uintptr_t)p;
+	}
+	return NULL;
+}
+
+size_t strlen(const char *s)
+{
+	const char *p = s;
+
+	while (*p)
+		p++;
+	return (size_t)(p - s);
+}
+
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return *x - *y;
+}
+
+int strncmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a;
+	const unsigned char *y = (const unsigned char *)b;
+
+	for (; n > 0; n--, x++, y++) {
+		if (*x != *y || !*x)
+			return *x - *y;
+	}
+	return 0;
+}
+
+/* strchr(s, 0) finds the terminator, as C requires. */
+char *strchr(const char *s, int c)
+{
+	for (;; s++) {
+		if (*s == (char)c)
+			return (char *)(uintptr_t)s;
+		if (!*s)
+			return NULL;
+	}
+}
+
+char *strrchr(const char *s, int c)
+{
+	const char *last = NULL;
+
+	for (;; s++) {
+		if (*s == (char)c)
+			last = s;
+		if (!*s)
+			return (char *)(uintptr_t)last;
+	}
+}
+
+size_t strlcpy(char *restrict dst, const char *restrict src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
