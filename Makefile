@@ -14,7 +14,8 @@ INCLUDES := -Ikernel -Iinclude
 KCFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 	-nostdlib -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
-	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
+	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
 	-fno-delete-null-pointer-checks -MMD -MP
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
@@ -32,17 +33,23 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: all kernel tests unit-tests run test bench clean deps
+.PHONY: FORCE all kernel tests unit-tests run test bench clean deps
 all: kernel unit-tests
 
 kernel: $(BUILD)/kernel.elf
 
-$(BUILD)/%.c.o: %.c
+# Objects are rebuilt when the flags change, not only the sources.
+$(BUILD)/kflags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(KCFLAGS) $(KASFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KASFLAGS)' > $@
+FORCE:
+
+$(BUILD)/%.c.o: %.c $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
-$(BUILD)/%.S.o: %.S
+$(BUILD)/%.S.o: %.S $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@

@@ -5,9 +5,10 @@ set -eu
 nm=$1
 elf=$2
 
-# Text symbols only (t, T, W), sorted by address, one per address.
+# Text symbols only (t, T, W), sorted by address, one per address; names
+# starting with "__" are linker-script markers, not functions.
 "$nm" -n --defined-only "$elf" |
-awk '$2 ~ /^[tTwW]$/ && $3 !~ /^\./ && !seen[$1]++ { print $1, $3 }' |
+awk '$2 ~ /^[tTwW]$/ && $3 !~ /^(\.|__)/ && !seen[$1]++ { print $1, $3 }' |
 awk '
 BEGIN { n = 0; off = 0 }
 { addr[n] = $1; name[n] = $2; noff[n] = off; off += length($2) + 1; n++ }

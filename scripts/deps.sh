@@ -1,0 +1,31 @@
+#!/bin/sh
+# deps.sh - install the Debian packages Kiln needs to build and test, if missing.
+# Idempotent and quiet when everything is present. Usage: deps.sh [bench]
+set -eu
+
+# Build: compiler and binutils; tests: QEMU, cmocka, pytest; cpio for images.
+pkgs="gcc make binutils libc6-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
+if [ "${1:-}" = bench ]; then
+	pkgs="$pkgs busybox-static"
+fi
+
+missing=""
+for p in $pkgs; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$status" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

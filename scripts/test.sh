@@ -1,0 +1,62 @@
+#!/bin/sh
+# test.sh - run every test tier and end with the combined "N passed, N failed".
+# Tier 1: host unit tests (cmocka). Tier 3: end-to-end boots under QEMU (pytest).
+set -u
+BUILD=${BUILD:-build}
+total_pass=0
+total_fail=0
+total_skip=0
+
+# cmocka ends with "[  PASSED  ] N test(s)." and, on failures,
+# "[  FAILED  ] N test(s), listed below:". A binary that dies before its
+# summary (a sanitizer abort) counts as one failure.
+echo "== unit tests"
+for t in "$BUILD"/tests/unit/*_test; do
+	out=$("$t" 2>&1)
+	rc=$?
+	p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' | tail -n 1)
+	p=${p:-0}
+	f=${f:-0}
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+	fi
+	if [ "$f" -ne 0 ]; then
+		printf '%s\n' "$out"
+	fi
+	echo "$(basename "$t"): $p passed, $f failed"
+	total_pass=$((total_pass + p))
+	total_fail=$((total_fail + f))
+done
+
+echo "== end-to-end tests"
+xml="$BUILD/e2e.xml"
+rm -f "$xml"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/e2e --junitxml="$xml"
+counts=$(/usr/bin/python3 - "$xml" <<'PY'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print("0 1 0")  # pytest died before writing its report: one failure
+    sys.exit()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+t = sum(int(s.get("tests", 0)) for s in suites)
+f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+s = sum(int(s.get("skipped", 0)) for s in suites)
+print(t - f - s, f, s)
+PY
+)
+set -- $counts
+total_pass=$((total_pass + $1))
+total_fail=$((total_fail + $2))
+total_skip=$((total_skip + $3))
+
+echo "== summary"
+if [ "$total_skip" -ne 0 ]; then
+	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
+else
+	echo "$total_pass passed, $total_fail failed"
+fi
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,95 @@
+"""test_boot.py - the kernel boots on every machine type and says what it should."""
+import re
+
+import pytest
+
+import qemu_vm
+
+BANNER = "Kiln 0.1.0 (x86_64)"
+
+
+def check_clean_boot(b, cmdline=""):
+    assert not b.timed_out
+    lines = b.log.splitlines()
+    assert lines[0] == BANNER
+    assert lines[1] == f"kiln: command line: {cmdline}"
+    assert re.fullmatch(r"kiln: tsc \d+ kHz from \S.*", lines[2])
+    assert re.fullmatch(r"kiln: memory: \d+ KiB free of \d+ KiB", lines[3])
+    assert re.fullmatch(r"kiln: ready in \d+ us", lines[4])
+    assert lines[5:] == ["kiln: exit status 0"]
+    assert b.status == 0
+    assert b.qemu_rc == 1  # isa-debug-exit: (0 << 1) | 1
+
+
+@pytest.mark.parametrize("machine", qemu_vm.MACHINES)
+def test_boots_on_each_machine(boot, machine):
+    check_clean_boot(boot(machine=machine))
+
+
+def test_boots_under_tcg(boot):
+    check_clean_boot(boot(accel="tcg"))
+
+
+@pytest.mark.skipif(not qemu_vm.kvm_usable(), reason="/dev/kvm not usable")
+def test_boots_under_kvm(boot):
+    b = boot(accel="kvm")
+    check_clean_boot(b)
+    assert "from kvmclock" in b.log
+
+
+def test_command_line_reaches_kernel(boot):
+    cmdline = 'a=1 quoted="x y" bare'
+    check_clean_boot(boot(cmdline), cmdline)
+
+
+def test_log_is_kept_off_the_console(boot):
+    b = boot()
+    assert b.console == ""
+    assert b.log.startswith(BANNER + "\n")
+
+
+def test_single_port_carries_banner_first(boot):
+    b = boot(separate_log=False)
+    assert b.console.splitlines()[0] == BANNER
+    assert b.status == 0
+
+
+def test_memory_size_is_seen(boot):
+    small = boot(mem="64M")
+    large = boot(mem="256M")
+    total = [int(re.search(r"free of (\d+) KiB", b.log).group(1))
+             for b in (small, large)]
+    # All RAM above the first MiB and the kernel image (~0.1 MiB), so
+    # between 2 MiB and 1 MiB less than the VM's size.
+    assert 62 * 1024 < total[0] < 63 * 1024
+    assert 254 * 1024 < total[1] < 255 * 1024
+
+
+def test_paging_enforces_w_xor_x(boot):
+    b = boot("kiln.test=paging")
+    lines = [l for l in b.log.splitlines() if l.startswith("kiln: paging: ")]
+    assert lines == [
+        "kiln: paging: page 0 unmapped",
+        "kiln: paging: text r-x",
+        "kiln: paging: rodata r--",
+        "kiln: paging: data rw-",
+        "kiln: paging: stack guard unmapped",
+        "kiln: paging: direct map rw-",
+        "kiln: paging: kernel text in direct map r--",
+    ]
+    assert b.status == 0
+
+
+def test_timer_interrupts_arrive(boot):
+    b = boot("kiln.test=timer")
+    m = re.search(r"^kiln: timer: 10 ticks of 1 ms in (\d+) us$", b.log, re.M)
+    assert m, b.log
+    # Ten 1 ms periods: at least 9 ms (calibration error), at most 1 s.
+    assert 9000 <= int(m.group(1)) <= 1000000
+    assert b.status == 0
+
+
+def test_unknown_selftest_is_refused(boot):
+    b = boot("kiln.test=nonsense")
+    assert "kiln: unknown kiln.test=nonsense" in b.log
+    assert b.status == 2
