@@ -1,0 +1,407 @@
+"""apps.py - application benchmarks: a static musl program run by Kiln beside
+the same binary run by Debian's Linux on the same QEMU and accelerator.
+
+  hello    end-to-end wall time of `kiln run IMAGE` (launch to exit) against
+           a Linux guest whose initramfs runs the program, then powers off
+  size     bytes of the hello image, and of its kernel part
+  mem      the smallest whole-MiB `kiln run --mem` that still runs hello
+  getppid  ns per getppid() call, timed inside the guest
+  fileio   ns per 4 KiB pwrite+pread of a file in /tmp, timed in the guest
+
+Every ratio is taken from medians measured in this same run.  A missed
+target is reported, never fatal; a Linux hang prints "timeout".  Only a real
+error (a program failing, wrong output, no kiln) exits 1.
+
+usage: python3 bench/apps.py [--runs N] [--linux-runs N] [--no-linux]
+"""
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import boot
+import linux_guest
+from boot import BenchError
+
+ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
+KILN = os.path.join(ROOT, "build", "kiln")
+PROGS = ("hello", "getppid", "fileio")
+HELLO_OUT = b"hello from kiln bench\n"
+
+# Loop counts, per accelerator: ~0.2-1 s of guest time each.  Under this
+# host's nested KVM a Kiln syscall costs ~0.2 ms and a file iteration ~20 ms
+# (every exit is slow), so KVM gets far fewer iterations.
+ITERS = {"tcg": {"getppid": 1000000, "fileio": 20000},
+         "kvm": {"getppid": 2000, "fileio": 20}}
+SYS_RUNS = 3                # Kiln runs of each syscall program
+MEM_MAX_MIB = 64
+MEM_PROBE_TIMEOUT = 5       # s; hello takes ~0.1 s under TCG
+
+RESULT_RE = re.compile(rb"^(getppid|fileio): .*?([0-9.]+) ns/", re.M)
+INSPECT_RE = re.compile(r"^kernel: .*?, (\d+) bytes$", re.M)
+
+# Targets: Linux at least 20x slower end to end, the image's kernel part
+# <= 250 KB, hello runs in <= 8 MiB, Kiln faster on both syscall loops.
+MIN_LINUX_OVER_KILN = 20.0
+MAX_KERNEL_PART = 250 * 1000
+MAX_MEM_MIB = 8
+
+
+def build_programs():
+    """Compile bench/progs/*.c static with musl; return {name: path}."""
+    paths = {}
+    for name in PROGS:
+        src = os.path.join(ROOT, "bench", "progs", name + ".c")
+        paths[name] = os.path.join(OUT, name)
+        boot.run_checked(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra",
+                          "-Werror", "-o", paths[name], src])
+    return paths
+
+
+def build_images(progs):
+    """`kiln build` one image per program; return {name: image path}."""
+    images = {}
+    for name, path in progs.items():
+        images[name] = os.path.join(OUT, name + ".img")
+        boot.run_checked([KILN, "build", "-o", images[name], path])
+    return images
+
+
+def kiln_run(accel, image, args=(), mem=None, timeout=None):
+    """Run `kiln run`; return (wall seconds, status, stdout, stderr)."""
+    timeout = timeout or boot.TIMEOUT[accel]
+    argv = [KILN, "run", "--accel", accel, "--timeout", str(timeout)]
+    argv += ["--mem", mem] if mem else []
+    argv += [image] + list(args)
+    start = time.perf_counter()
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=timeout + 10)
+    except subprocess.TimeoutExpired:
+        raise BenchError("%s did not end after its own --timeout" %
+                         " ".join(argv))
+    return time.perf_counter() - start, p.returncode, p.stdout, p.stderr
+
+
+def kiln_checked(accel, image, args=()):
+    """kiln_run that must exit 0; returns (wall, stdout)."""
+    wall, rc, out, err = kiln_run(accel, image, args)
+    if rc != 0:
+        raise BenchError("kiln run %s %s exited %d:\n%s" % (
+            os.path.basename(image), " ".join(args), rc,
+            (err or out).decode(errors="replace").strip()))
+    return wall, out
+
+
+def parse_results(out, where):
+    """{program: ns} from the lines the syscall programs print."""
+    found = {m.group(1).decode(): float(m.group(2))
+             for m in RESULT_RE.finditer(out.replace(b"\r", b""))}
+    if not found:
+        raise BenchError("%s printed no result:\n%s" % (
+            where, out.decode(errors="replace")))
+    return found
+
+
+class Row:
+    """The samples for one (accelerator, system, test) line of the table."""
+
+    def __init__(self, accel, system, test):
+        self.accel, self.system, self.test = accel, system, test
+        self.values, self.timeouts, self.note = [], 0, ""
+
+    def median(self):
+        return statistics.median(self.values) if self.values else None
+
+
+class LinuxGuest:
+    """Boots Debian's kernel with an initramfs that runs bench programs.
+
+    /init is a busybox script: it runs the programs (the very binaries Kiln
+    runs), then `poweroff -f`.  Once Linux times out under an accelerator
+    it is not booted again there: it would hang again.
+    """
+
+    def __init__(self, vmlinuz, progs):
+        self.vmlinuz, self.progs, self.hung = vmlinuz, progs, set()
+        self.dir = os.path.join(OUT, "linux")
+
+    def initramfs(self, tag, runs):
+        """Write the initramfs for runs, a list of (program, args)."""
+        init = "#!/bin/busybox sh\n%s\nexec /bin/busybox poweroff -f\n" % (
+            "\n".join(" ".join(["/bin/" + n] + a) for n, a in runs))
+        files = [("bin/" + n, self.progs[n]) for n, _ in runs]
+        return linux_guest.write_initramfs(
+            os.path.join(self.dir, "apps-%s.cpio.gz" % tag),
+            init.encode(), files, dirs=["tmp"])
+
+    def samples(self, accel, initrd, rows, runs, collect):
+        """Boot runs times, handing each output to collect(wall, out);
+        on a timeout mark rows and stop (it would hang again)."""
+        if accel in self.hung:
+            for r in rows:
+                r.note = "not booted: linux hung earlier under " + accel
+            return
+        for i in range(runs):
+            wall, out = boot.boot_once(
+                accel, ["-kernel", self.vmlinuz, "-initrd", initrd,
+                        "-append", linux_guest.cmdline()], 0)
+            if wall is None:
+                self.hung.add(accel)
+                for r in rows:
+                    r.timeouts += 1
+                    r.note = "hung at boot %d; not retried" % (i + 1)
+                return
+            collect(wall, out.replace(b"\r", b""))
+
+
+def measure_hello(accel, images, runs, linux, linux_runs):
+    """Wall time of hello: `kiln run IMAGE` and the Linux guest."""
+    kiln = Row(accel, "kiln", "hello")
+    kiln_checked(accel, images["hello"])   # untimed: warm the page cache
+    for _ in range(runs):
+        wall, out = kiln_checked(accel, images["hello"])
+        if out != HELLO_OUT:
+            raise BenchError("kiln hello printed %r" % out)
+        kiln.values.append(wall * 1000)
+    if not linux:
+        return [kiln]
+    lx = Row(accel, "linux", "hello")
+
+    def collect(wall, out):
+        if HELLO_OUT not in out:
+            raise BenchError("linux hello printed:\n" +
+                             out.decode(errors="replace"))
+        lx.values.append(wall * 1000)
+
+    linux.samples(accel, linux.initramfs("hello", [("hello", [])]), [lx],
+                  linux_runs, collect)
+    return [kiln, lx]
+
+
+def measure_syscalls(accel, images, linux, linux_runs):
+    """ns per getppid() and per 4 KiB write+read, in Kiln and in Linux."""
+    iters = ITERS[accel]
+    rows = [Row(accel, "kiln", t) for t in ("getppid", "fileio")]
+    for _ in range(SYS_RUNS):
+        for row in rows:
+            _, out = kiln_checked(accel, images[row.test],
+                                  [str(iters[row.test])])
+            row.values.append(parse_results(out, "kiln " + row.test)
+                              [row.test])
+    if not linux:
+        return rows
+    lrows = [Row(accel, "linux", t) for t in ("getppid", "fileio")]
+    initrd = linux.initramfs("sys-" + accel, [
+        (t, [str(iters[t])]) for t in ("getppid", "fileio")])
+
+    def collect(_, out):
+        res = parse_results(out, "linux guest")
+        for row in lrows:
+            if row.test not in res:
+                raise BenchError("linux: %s printed no result:\n%s" % (
+                    row.test, out.decode(errors="replace")))
+            row.values.append(res[row.test])
+
+    linux.samples(accel, initrd, lrows, linux_runs, collect)
+    return rows + lrows
+
+
+def hello_runs_in(image, mib):
+    """(ok, why) for hello under TCG with --mem mib M."""
+    _, rc, out, err = kiln_run("tcg", image, mem="%dM" % mib,
+                               timeout=MEM_PROBE_TIMEOUT)
+    if rc == 0 and out == HELLO_OUT:
+        return True, ""
+    if rc == 124:
+        return False, "timed out after %d s" % MEM_PROBE_TIMEOUT
+    lines = err.decode(errors="replace").strip().splitlines()
+    return False, "exit %d: %s" % (rc, lines[-1] if lines else "no output")
+
+
+def stub_runs_in(mib):
+    """True when the bare PVH stub (the boot bench's floor) boots under
+    TCG with -m mib M: tells a QEMU/PVH limit from a Kiln one."""
+    argv = (boot.QEMU_BASE + boot.ACCEL["tcg"] +
+            ["-m", "%dM" % mib, "-kernel", boot.build_stub()])
+    try:
+        p = subprocess.run(argv, stdin=subprocess.DEVNULL,
+                           capture_output=True, timeout=MEM_PROBE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return False
+    return p.returncode == boot.DEBUG_EXIT_OK
+
+
+def smallest_mem(image):
+    """Bisect whole MiB in 1..MEM_MAX_MIB; return (MiB or None, why the
+    MiB below fails).  Assumes that more memory never hurts."""
+    ok, why = hello_runs_in(image, MEM_MAX_MIB)
+    if not ok:
+        return None, "%d MiB: %s" % (MEM_MAX_MIB, why)
+    lo, hi, why = 0, MEM_MAX_MIB, ""
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        ok, why_mid = hello_runs_in(image, mid)
+        if ok:
+            hi = mid
+        else:
+            lo, why = mid, why_mid
+    if not lo:
+        return hi, "none, 1 MiB works"
+    return hi, "%d MiB, %s; the bare PVH stub %s" % (
+        lo, why, "boots there" if stub_runs_in(lo) else "fails there too")
+
+
+def image_sizes(image):
+    """(whole image, kernel part) in bytes; the kernel part is what
+    `kiln inspect` reports, i.e. the bundle's file offset."""
+    p = subprocess.run([KILN, "inspect", image], capture_output=True,
+                       text=True)
+    m = INSPECT_RE.search(p.stdout)
+    if p.returncode != 0 or not m:
+        raise BenchError("kiln inspect %s: %s" % (image, p.stderr.strip()
+                                                  or p.stdout))
+    return os.path.getsize(image), int(m.group(1))
+
+
+UNIT = {"hello": "ms", "getppid": "ns/call", "fileio": "ns/iter"}
+
+
+def print_table(rows):
+    print("%-5s %-6s %-8s %4s %12s %12s %-7s  %s" % (
+        "accel", "system", "test", "runs", "median", "min", "unit", "notes"))
+    for r in rows:
+        if r.values:
+            med, low = "%.1f" % r.median(), "%.1f" % min(r.values)
+        elif r.timeouts:
+            med, low = "timeout", "(>%d s)" % boot.TIMEOUT[r.accel]
+        else:
+            med, low = "n/a", "-"
+        print("%-5s %-6s %-8s %4d %12s %12s %-7s  %s" % (
+            r.accel, r.system, r.test, len(r.values) + r.timeouts, med, low,
+            UNIT[r.test], r.note))
+
+
+def target_line(what, value, target, result):
+    print("  %-24s %12s   %-20s %s" % (what, value, target, result))
+
+
+def ratio_line(by, accel, test, target, want):
+    """Linux median over Kiln median; want(ratio) says PASS."""
+    kiln, lx = by.get((accel, "kiln", test)), by.get((accel, "linux", test))
+    what = "%s %s linux/kiln" % (accel, test)
+    if lx and lx.values:
+        ratio = lx.median() / kiln.median()
+        target_line(what, "%.2fx" % ratio, target,
+                    boot.verdict(want(ratio)))
+        return
+    why = ("linux timed out" if lx.timeouts else "linux hung earlier"
+           ) if lx else "no linux"
+    target_line(what, "-", target, "n/a (%s)" % why)
+
+
+def print_targets(rows, accels, sizes, mem):
+    by = {(r.accel, r.system, r.test): r for r in rows}
+    print("\nRatios from medians of this run, against targets:")
+    for accel in accels:
+        ratio_line(by, accel, "hello", ">= %.0fx" % MIN_LINUX_OVER_KILN,
+                   lambda x: x >= MIN_LINUX_OVER_KILN)
+        for test in ("getppid", "fileio"):
+            ratio_line(by, accel, test, "> 1x (kiln faster)",
+                       lambda x: x > 1.0)
+    total, kernel_part, elf, stripped = sizes
+    target_line("hello image kernel part", "%d B" % kernel_part,
+                "<= %d B" % MAX_KERNEL_PART,
+                boot.verdict(kernel_part <= MAX_KERNEL_PART))
+    print("  (whole hello image %d B; build/kernel.elf %d B, stripped %d B)"
+          % (total, elf, stripped))
+    mib, fail = mem
+    target_line("smallest --mem (tcg)", "%d MiB" % mib if mib else
+                "> %d MiB" % MEM_MAX_MIB, "<= %d MiB" % MAX_MEM_MIB,
+                boot.verdict(mib is not None and mib <= MAX_MEM_MIB))
+    print("  (bisected over whole MiB 1..%d; largest failing: %s)" % (
+        MEM_MAX_MIB, fail))
+
+
+def prepare_linux(progs):
+    """A LinuxGuest, or a string saying why Linux is absent."""
+    try:
+        vmlinuz = linux_guest.fetch_kernel(os.path.join(OUT, "linux"))
+        linux_guest.ensure_busybox()
+    except linux_guest.Unavailable as e:
+        return str(e)
+    return LinuxGuest(vmlinuz, progs)
+
+
+def print_header(progs, linux, accels, linux_runs):
+    print("App benchmark: QEMU %s, -M microvm, kiln = wall of "
+          "`kiln run IMAGE`" % boot.qemu_version())
+    print("host: %s, %d CPUs; KVM %s" % (
+        platform.machine(), os.cpu_count() or 0,
+        "usable" if "kvm" in accels else "not usable (TCG only)"))
+    print("programs: %s (musl-gcc -static -O2; hello %d B)" % (
+        ", ".join(os.path.relpath(p, ROOT) for p in progs.values()),
+        os.path.getsize(progs["hello"])))
+    if isinstance(linux, str):
+        print("linux: unavailable: " + linux)
+    elif linux:
+        print("linux: %s, the same binaries in a busybox initramfs with a\n"
+              "       /tmp dir; /init is a `#!/bin/busybox sh` script that "
+              "runs them,\n       then `poweroff -f`; -append \"%s\";\n"
+              "       %d runs, timeout %s" % (
+                  os.path.basename(linux.vmlinuz), linux_guest.cmdline(),
+                  linux_runs, ", ".join("%d s %s" % (boot.TIMEOUT[a], a)
+                                        for a in accels)))
+    print("loops: %s; %d kiln runs each; timed in the guest with "
+          "CLOCK_MONOTONIC\n" % ("; ".join(
+              "%s getppid %d, fileio %d" % (a, ITERS[a]["getppid"],
+                                             ITERS[a]["fileio"])
+              for a in accels), SYS_RUNS))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=10,
+                    help="timed `kiln run`s of hello (default 10)")
+    ap.add_argument("--linux-runs", type=int, default=3,
+                    help="timed boots of Linux per test (default 3)")
+    ap.add_argument("--no-linux", action="store_true")
+    opts = ap.parse_args()
+    for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
+        if not os.path.exists(path):
+            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    started = time.perf_counter()
+    os.makedirs(OUT, exist_ok=True)
+    progs = build_programs()
+    images = build_images(progs)      # each image snapshots the kernel
+    sizes = image_sizes(images["hello"]) + boot.kernel_sizes(KERNEL)[::-1]
+    linux = None if opts.no_linux else prepare_linux(progs)
+    guest = linux if isinstance(linux, LinuxGuest) else None
+    accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
+    print_header(progs, linux, accels, opts.linux_runs)
+
+    rows = []
+    for accel in accels:
+        rows += measure_hello(accel, images, opts.runs, guest,
+                              opts.linux_runs)
+        rows += measure_syscalls(accel, images, guest, opts.linux_runs)
+    mem = smallest_mem(images["hello"])
+    print_table(rows)
+    print_targets(rows, accels, sizes, mem)
+    print("\nbench took %.1f s" % (time.perf_counter() - started))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchError as e:
+        print("bench: error: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,15 @@
+#!/bin/sh
+# run.sh - runs every Kiln benchmark (`make bench`): boot time, then the
+# application benchmarks (hello end to end, image size, memory, syscalls).
+# Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
+set -eu
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/bin/python3 ]; then
+	echo "bench: /usr/bin/python3 is missing" >&2
+	exit 1
+fi
+
+/usr/bin/python3 -B bench/boot.py "$@"
+echo
+/usr/bin/python3 -B bench/apps.py "$@"
