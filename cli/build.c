@@ -1,0 +1,123 @@
+/* build.c - `kiln build`: a static program (+ files, args, env) into one bootable image. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln.h"
+
+static const char build_usage[] =
+	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
+	"                  [--env KEY=VALUE]... [--workdir DIR] PROGRAM [ARG...]\n"
+	"\n"
+	"Turn a static x86_64 Linux program into a Kiln image. The program is\n"
+	"stored at /bin/NAME; argv[0] is that path, then ARG...\n"
+	"\n"
+	"  -o, --output IMAGE      the image to write (default: NAME.img)\n"
+	"  --file HOST:GUEST       copy a host file to GUEST in the image\n"
+	"  --dir HOSTDIR:GUESTDIR  copy a directory tree (modes and symlinks kept)\n"
+	"  --env KEY=VALUE         add to the environment (PATH=/bin:/usr/bin, HOME=/)\n"
+	"  --workdir DIR           the working directory (default /)\n"
+	"  -h, --help              show this help\n";
+
+enum { OPT_FILE = 256, OPT_DIR, OPT_ENV, OPT_WORKDIR };
+
+static const struct option build_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "file", required_argument, NULL, OPT_FILE },
+	{ "dir", required_argument, NULL, OPT_DIR },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "workdir", required_argument, NULL, OPT_WORKDIR },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One line for a bad command line; exit status 2. */
+int kiln_usage_error(const char *cmd, const char *what, const char *arg)
+{
+	fprintf(stderr, "kiln%s%s: %s%s%s; see 'kiln%s%s --help'\n",
+		cmd ? " " : "", cmd ? cmd : "", what, arg ? " " : "",
+		arg ? arg : "", cmd ? " " : "", cmd ? cmd : "");
+	return KILN_EXIT_USAGE;
+}
+
+/* Name of the option getopt stopped at, for the error line. */
+const char *kiln_bad_option(char **argv)
+{
+	return argv[optind - 1];
+}
+
+static int parse_build(int argc, char **argv, struct build_spec *spec,
+		       const char **output)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:ho:", build_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': *output = optarg; break;
+		case OPT_FILE: strvec_push(&spec->files, optarg); break;
+		case OPT_DIR: strvec_push(&spec->dirs, optarg); break;
+		case OPT_ENV: strvec_push(&spec->env, optarg); break;
+		case OPT_WORKDIR: spec->workdir = optarg; break;
+		case 'h':
+			fputs(build_usage, stdout);
+			return 0;
+		case ':':
+			return kiln_usage_error("build", "missing value for",
+						kiln_bad_option(argv));
+		default:
+			return kiln_usage_error("build", "unknown option",
+						kiln_bad_option(argv));
+		}
+	}
+	if (optind >= argc)
+		return kiln_usage_error("build", "missing PROGRAM", NULL);
+	spec->program = argv[optind];
+	for (int i = optind + 1; i < argc; i++)
+		strvec_push(&spec->args, argv[i]);
+	return -1;
+}
+
+static void spec_free(struct build_spec *spec)
+{
+	strvec_free(&spec->args);
+	strvec_free(&spec->files);
+	strvec_free(&spec->dirs);
+	strvec_free(&spec->env);
+}
+
+int cmd_build(int argc, char **argv)
+{
+	struct build_spec spec = { 0 };
+	struct kbuf img = { 0 };
+	const char *output = NULL;
+	char *def = NULL;
+	int ret = parse_build(argc, argv, &spec, &output);
+
+	if (ret >= 0)
+		goto out;
+	if (!output) {
+		const char *slash = strrchr(spec.program, '/');
+		const char *base = slash ? slash + 1 : spec.program;
+
+		def = kiln_xmalloc(strlen(base) + 5);
+		sprintf(def, "%s.img", base);
+		output = def;
+	}
+	ret = build_image(&spec, &img);
+	if (!ret) {
+		int err = kiln_write_atomic(output, img.data, img.len);
+
+		if (err) {
+			kiln_err("%s: %s", output, strerror(-err));
+			ret = KILN_EXIT_FAIL;
+		}
+	}
+out:
+	kbuf_free(&img);
+	free(def);
+	spec_free(&spec);
+	return ret;
+}

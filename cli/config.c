@@ -1,0 +1,150 @@
+/* config.c - the image's boot configuration (program, argv, env, workdir) in and out. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kiln.h"
+#include "lib/bundle.h"
+
+/* Copy one value as a C string; NULL if it holds a NUL byte. */
+static char *value_dup(const char *val, uint32_t len)
+{
+	char *s;
+
+	if (memchr(val, '\0', len))
+		return NULL;
+	s = kiln_xmalloc((size_t)len + 1);
+	memcpy(s, val, len);
+	s[len] = '\0';
+	return s;
+}
+
+/* Store one entry into c; -1 if it breaks a rule of include/kiln/image.h. */
+static int config_store(struct kiln_config *c, uint32_t type, char *s)
+{
+	switch (type) {
+	case KILN_CFG_PROGRAM:
+		if (c->program)
+			return -1;
+		c->program = s;
+		return 0;
+	case KILN_CFG_WORKDIR:
+		if (c->workdir)
+			return -1;
+		c->workdir = s;
+		return 0;
+	case KILN_CFG_ARG:
+	case KILN_CFG_ENV: {
+		struct strvec *sv = type == KILN_CFG_ARG ? &c->argv : &c->env;
+
+		if (sv->n >= (type == KILN_CFG_ARG ? KILN_CFG_MAX_ARGS
+						   : KILN_CFG_MAX_ENVS))
+			return -1;
+		strvec_push(sv, s);
+		free(s);
+		return 0;
+	}
+	default: /* newer entry types: not ours to judge */
+		free(s);
+		return 0;
+	}
+}
+
+/* config_store, which always consumes s. */
+static int config_take(struct kiln_config *c, uint32_t type, char *s)
+{
+	if (config_store(c, type, s) == 0)
+		return 0;
+	free(s);
+	return -1;
+}
+
+int config_parse(const char *name, const void *cfg, size_t size,
+		 struct kiln_config *c)
+{
+	size_t pos = 0;
+	uint32_t type, len;
+	const char *val;
+	int r;
+
+	*c = (struct kiln_config){ 0 };
+	while ((r = cfg_next(cfg, size, &pos, &type, &val, &len)) == 1) {
+		char *s = value_dup(val, len);
+
+		if (!s || config_take(c, type, s) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	if (r < 0 || !c->program || c->program[0] != '/') {
+		kiln_err("%s: not a Kiln image (bad boot configuration)", name);
+		config_free(c);
+		return 1;
+	}
+	if (!c->workdir)
+		c->workdir = kiln_xstrdup("/");
+	return 0;
+}
+
+int config_setenv(struct kiln_config *c, const char *kv)
+{
+	const char *eq = strchr(kv, '=');
+	size_t klen;
+
+	if (!eq || eq == kv) {
+		kiln_err("--env %s: expected KEY=VALUE", kv);
+		return 1;
+	}
+	klen = (size_t)(eq - kv) + 1;
+	for (size_t i = 0; i < c->env.n; i++) {
+		if (strncmp(c->env.v[i], kv, klen) == 0) {
+			free(c->env.v[i]);
+			c->env.v[i] = kiln_xstrdup(kv);
+			return 0;
+		}
+	}
+	strvec_push(&c->env, kv);
+	return 0;
+}
+
+static int put(struct kbuf *out, uint32_t type, const char *s)
+{
+	size_t len = strlen(s), need;
+
+	if (len > KILN_CFG_MAX_VALUE) {
+		kiln_err("%.40s...: longer than %d bytes", s, KILN_CFG_MAX_VALUE);
+		return 1;
+	}
+	need = cfg_entry_size((uint32_t)len);
+	kbuf_reserve(out, need);
+	out->len = cfg_put(out->data, out->cap, out->len, type, s, (uint32_t)len);
+	return 0;
+}
+
+int config_write(const struct kiln_config *c, struct kbuf *out)
+{
+	int bad = 0;
+
+	if (c->argv.n > KILN_CFG_MAX_ARGS || c->env.n > KILN_CFG_MAX_ENVS) {
+		kiln_err("too many %s (at most %d)",
+			 c->argv.n > KILN_CFG_MAX_ARGS ? "arguments" : "--env entries",
+			 KILN_CFG_MAX_ARGS);
+		return 1;
+	}
+	bad |= put(out, KILN_CFG_PROGRAM, c->program);
+	for (size_t i = 0; i < c->argv.n && !bad; i++)
+		bad |= put(out, KILN_CFG_ARG, c->argv.v[i]);
+	for (size_t i = 0; i < c->env.n && !bad; i++)
+		bad |= put(out, KILN_CFG_ENV, c->env.v[i]);
+	if (!bad)
+		bad |= put(out, KILN_CFG_WORKDIR, c->workdir ? c->workdir : "/");
+	return bad;
+}
+
+void config_free(struct kiln_config *c)
+{
+	free(c->program);
+	free(c->workdir);
+	strvec_free(&c->argv);
+	strvec_free(&c->env);
+	*c = (struct kiln_config){ 0 };
+}

@@ -1,0 +1,159 @@
+/* inspect.c - `kiln inspect`: what an image holds (program, argv, env, files, sizes). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "kiln.h"
+#include "lib/cpio.h"
+
+static const char inspect_usage[] =
+	"usage: kiln inspect IMAGE\n"
+	"\n"
+	"Show the program, arguments, environment, working directory, files and\n"
+	"sizes of a Kiln image. A damaged image is reported in one line.\n"
+	"\n"
+	"  -h, --help   show this help\n";
+
+const char *kiln_quote(const char *s, char *buf, size_t n)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				   "0123456789_/.,:=+@%-";
+	size_t o = 0;
+
+	if (*s && strspn(s, safe) == strlen(s))
+		return s;
+	/* 'it'\''s' quoting; truncated with "..." if buf is too small. */
+	buf[o++] = '\'';
+	for (; *s && o + 6 < n; s++) {
+		if (*s == '\'') {
+			memcpy(buf + o, "'\\''", 4);
+			o += 4;
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	if (*s)
+		o += (size_t)snprintf(buf + o, n - o, "...");
+	buf[o++] = '\'';
+	buf[o] = '\0';
+	return buf;
+}
+
+/* "drwxr-xr-x"-style mode (ls -l). */
+static void mode_string(uint32_t mode, char out[11])
+{
+	static const char rwx[] = "rwxrwxrwx";
+	char type = '?';
+
+	switch (mode & S_IFMT) {
+	case S_IFREG: type = '-'; break;
+	case S_IFDIR: type = 'd'; break;
+	case S_IFLNK: type = 'l'; break;
+	case S_IFCHR: type = 'c'; break;
+	case S_IFBLK: type = 'b'; break;
+	case S_IFIFO: type = 'p'; break;
+	case S_IFSOCK: type = 's'; break;
+	}
+	out[0] = type;
+	for (int i = 0; i < 9; i++)
+		out[1 + i] = mode & (0400u >> i) ? rwx[i] : '-';
+	if (mode & S_ISUID)
+		out[3] = mode & S_IXUSR ? 's' : 'S';
+	if (mode & S_ISGID)
+		out[6] = mode & S_IXGRP ? 's' : 'S';
+	if (mode & S_ISVTX)
+		out[9] = mode & S_IXOTH ? 't' : 'T';
+	out[10] = '\0';
+}
+
+static void print_list(const char *key, const struct strvec *sv)
+{
+	char buf[256];
+
+	printf("%s:", key);
+	for (size_t i = 0; i < sv->n; i++)
+		printf(" %s", kiln_quote(sv->v[i], buf, sizeof(buf)));
+	printf("\n");
+}
+
+static void print_files(const struct kiln_image *img)
+{
+	struct cpio_entry e;
+	size_t pos = 0;
+	char mode[11];
+	int r;
+
+	printf("files:\n");
+	while ((r = cpio_next(img->rootfs, img->rootfs_size, &pos, &e)) == 1) {
+		mode_string(e.mode, mode);
+		printf("  %s %10zu /%s", mode, e.size, e.name);
+		if ((e.mode & S_IFMT) == S_IFLNK)
+			printf(" -> %.*s", (int)e.size, (const char *)e.data);
+		printf("\n");
+	}
+	if (r < 0)
+		printf("  (the archive is malformed from here on)\n");
+}
+
+static int inspect(const char *path)
+{
+	struct kiln_image img;
+	struct kiln_config c;
+	const char *why;
+	char buf[256], ver[32];
+	int err = image_open(path, &img, &why);
+
+	if (err < 0) {
+		kiln_err("%s: %s", path, strerror(-err));
+		return KILN_EXIT_FAIL;
+	}
+	if (err > 0) {
+		kiln_err("%s: not a Kiln image (%s)", path, why);
+		return KILN_EXIT_FAIL;
+	}
+	if (config_parse(path, img.config, img.config_size, &c)) {
+		image_close(&img);
+		return KILN_EXIT_FAIL;
+	}
+	printf("program: %s\n", kiln_quote(c.program, buf, sizeof(buf)));
+	print_list("argv", &c.argv);
+	print_list("env", &c.env);
+	printf("workdir: %s\n", kiln_quote(c.workdir, buf, sizeof(buf)));
+	if (img.stdin_data)
+		printf("stdin: %zu bytes\n", img.stdin_size);
+	if (!image_kernel_version(&img, ver, sizeof(ver)))
+		snprintf(ver, sizeof(ver), "unknown version");
+	printf("kernel: %s, %zu bytes\n", ver, img.bundle_off);
+	printf("bundle: %llu bytes\n", (unsigned long long)img.bundle->total_size);
+	printf("total: %zu bytes\n", img.size);
+	print_files(&img);
+	config_free(&c);
+	image_close(&img);
+	return 0;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(inspect_usage, stdout);
+			return 0;
+		}
+		return kiln_usage_error("inspect", "unknown option",
+					kiln_bad_option(argv));
+	}
+	if (optind != argc - 1)
+		return kiln_usage_error("inspect", optind >= argc ?
+					"missing IMAGE" : "too many arguments",
+					NULL);
+	return inspect(argv[optind]);
+}

@@ -1,0 +1,183 @@
+/* kiln.h - internal interfaces of the `kiln` host tool (build, run, inspect). */
+#ifndef KILN_CLI_H
+#define KILN_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kiln/image.h>
+
+/* Exit statuses of the tool itself (the app's own status passes through). */
+#define KILN_EXIT_FAIL 1    /* bad input: a file, an image, a program */
+#define KILN_EXIT_USAGE 2   /* bad command line */
+#define KILN_EXIT_TIMEOUT 124
+#define KILN_EXIT_VMFAIL 125 /* the VM could not start or gave no status */
+
+/* ---- util.c: messages, buffers, files ---- */
+
+/* Print "kiln: " + the message + newline on stderr. */
+void kiln_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A growable byte buffer; all-zero is empty. Allocation failure aborts. */
+struct kbuf {
+	uint8_t *data;
+	size_t len, cap;
+};
+void kbuf_reserve(struct kbuf *b, size_t more);
+void kbuf_append(struct kbuf *b, const void *p, size_t n);
+void kbuf_zeros(struct kbuf *b, size_t n);
+void kbuf_align(struct kbuf *b, size_t align); /* zero-pad len to align */
+void kbuf_free(struct kbuf *b);
+
+/* A growable list of strings (owned copies). */
+struct strvec {
+	char **v;
+	size_t n;
+};
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_free(struct strvec *sv);
+
+/*
+ * Read a whole file into a page-aligned buffer (so ELF and bundle headers
+ * inside it can be read in place). Returns 0, or -errno with nothing
+ * allocated. Also works on pipes (stdin).
+ */
+int kiln_read_file(const char *path, uint8_t **data, size_t *size);
+int kiln_read_fd(int fd, uint8_t **data, size_t *size);
+
+/* Allocation that cannot fail (aborts with a message). */
+void *kiln_xmalloc(size_t n);
+char *kiln_xstrdup(const char *s);
+
+/*
+ * Temporary files: kiln_tmp_register remembers a path so kiln_tmp_cleanup
+ * (also called from the signal handler: async-signal-safe) unlinks it;
+ * kiln_tmp_forget drops it once renamed or removed.
+ */
+void kiln_tmp_register(const char *path);
+void kiln_tmp_forget(const char *path);
+void kiln_tmp_cleanup(void);
+
+/*
+ * Write data to path atomically: a temp file in the same directory,
+ * fsync'd, then renamed over path. Returns 0, or -errno with nothing left
+ * behind.
+ */
+int kiln_write_atomic(const char *path, const void *data, size_t size);
+
+/* ---- image.c: Kiln images on disk ---- */
+
+/* A bundle under construction: its sections in order. */
+struct bundle_parts {
+	const void *data[KILN_MAX_SECTIONS];
+	size_t size[KILN_MAX_SECTIONS];
+	uint32_t type[KILN_MAX_SECTIONS];
+	int n;
+};
+void parts_add(struct bundle_parts *p, uint32_t type, const void *data,
+	       size_t size);
+
+/* An image read into memory and checked. */
+struct kiln_image {
+	uint8_t *file;	       /* the whole file, page-aligned */
+	size_t size;
+	size_t bundle_off;     /* file offset of the bundle (the kernel's size) */
+	const struct kiln_bundle *bundle;
+	const void *config, *rootfs, *stdin_data;
+	size_t config_size, rootfs_size, stdin_size;
+};
+
+/*
+ * image_open: read and check path. Returns 0; or a negative errno with
+ * *why = NULL (could not read); or 1 with *why naming what is wrong with
+ * the file ("bad magic", "truncated", "checksum mismatch", ...).
+ */
+int image_open(const char *path, struct kiln_image *img, const char **why);
+/* The same for an image in memory (8-aligned); takes ownership of data. */
+int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
+		      const char **why);
+void image_close(struct kiln_image *img);
+
+/*
+ * image_assemble: a kernel + a bundle of parts -> a complete image in *out.
+ * kernel[0..kernel_size) holds the ELF header and program headers; its
+ * first keep bytes are copied. For kernel.elf keep = kernel_size; for an
+ * existing image keep = its bundle offset and drop_last = 1 drops the old
+ * bundle's PT_LOAD. Returns 0, or 1 with *why set for an unusable kernel.
+ */
+int image_assemble(const uint8_t *kernel, size_t kernel_size, size_t keep,
+		   int drop_last, const struct bundle_parts *parts,
+		   struct kbuf *out, const char **why);
+
+/* "Kiln 0.1.0"-style version string found in the kernel bytes, or NULL. */
+const char *image_kernel_version(const struct kiln_image *img, char *buf,
+				 size_t n);
+
+/* ---- rootfs.c: the root file system archive ---- */
+
+struct rootfs;
+struct rootfs *rootfs_new(void);
+void rootfs_free(struct rootfs *fs);
+/* Add things; each returns 0 or 1 after printing one error line. */
+int rootfs_add_dir(struct rootfs *fs, const char *guest, uint32_t mode);
+int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
+		    const void *data, size_t size);
+int rootfs_add_host(struct rootfs *fs, const char *host, const char *guest);
+int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest);
+/* Serialize as a newc cpio archive (sorted, parents first) into out. */
+void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
+/* Find guest path (absolute) in an archive; data/size of the entry. */
+int rootfs_lookup(const void *archive, size_t size, const char *path,
+		  const void **data, size_t *len, uint32_t *mode);
+
+/* ---- config.c: the CONFIG section ---- */
+
+struct kiln_config {
+	char *program;
+	struct strvec argv, env;
+	char *workdir;
+};
+/* Parse a CONFIG section; 0, or 1 after printing one error line about name. */
+int config_parse(const char *name, const void *cfg, size_t size,
+		 struct kiln_config *c);
+/* Set KEY=VALUE in c->env, replacing an existing KEY in place; 1 if bad. */
+int config_setenv(struct kiln_config *c, const char *kv);
+/* Serialize; 0, or 1 after printing an error (too many/long values). */
+int config_write(const struct kiln_config *c, struct kbuf *out);
+void config_free(struct kiln_config *c);
+
+/* ---- build.c / program.c: from a program to an image ---- */
+
+/* What `kiln build` puts into an image. */
+struct build_spec {
+	const char *program;	/* host path */
+	struct strvec args;	/* argv[1..] */
+	struct strvec files;	/* HOST:GUEST */
+	struct strvec dirs;	/* HOSTDIR:GUESTDIR */
+	struct strvec env;	/* K=V */
+	const char *workdir;
+};
+
+/*
+ * Read program and refuse what Kiln cannot run (one error line printed);
+ * on success *elf and *size hold the file (free it).
+ */
+int program_load(const char *path, uint8_t **elf, size_t *size);
+/* Locate the kernel: $KILN_KERNEL, else kernel.elf next to the kiln binary. */
+int kernel_path(char *buf, size_t n);
+/* The whole image for spec in *out; 0, or 1 after one error line. */
+int build_image(const struct build_spec *spec, struct kbuf *out);
+
+/* ---- commands ---- */
+
+/* Print one usage-error line ("kiln CMD: WHAT ARG; see ...") and return 2. */
+int kiln_usage_error(const char *cmd, const char *what, const char *arg);
+/* The argument getopt_long just refused (call right after it). */
+const char *kiln_bad_option(char **argv);
+/* Shell-quote s for display when it needs it, into buf. */
+const char *kiln_quote(const char *s, char *buf, size_t n);
+int cmd_build(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+#endif

@@ -1,0 +1,50 @@
+/* main.c - the `kiln` command: dispatch to build, run and inspect; --help, --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include <kiln/version.h>
+
+#include "kiln.h"
+
+static const char main_usage[] =
+	"usage: kiln COMMAND [OPTIONS] ...\n"
+	"\n"
+	"Build and run unmodified static Linux x86_64 programs as unikernels.\n"
+	"\n"
+	"commands:\n"
+	"  build    turn a program (+ files) into a bootable image\n"
+	"  run      boot an image (or a program) under QEMU and pass its output\n"
+	"  inspect  show what an image holds\n"
+	"\n"
+	"  -h, --help     show this help ('kiln COMMAND --help' for a command)\n"
+	"  -V, --version  show the version\n";
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "build", cmd_build },
+	{ "run", cmd_run },
+	{ "inspect", cmd_inspect },
+};
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd)
+		return kiln_usage_error(NULL, "missing COMMAND", NULL);
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		fputs(main_usage, stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("kiln %s\n", KILN_VERSION);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(cmd, commands[i].name))
+			return commands[i].fn(argc - 1, argv + 1);
+	return kiln_usage_error(NULL, cmd[0] == '-' ? "unknown option"
+						  : "unknown command", cmd);
+}

@@ -1,0 +1,205 @@
+/* program.c - from a host program (+ files, args, env) to a complete image in memory. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kiln.h"
+#include "lib/elf.h"
+
+int program_load(const char *path, uint8_t **elf, size_t *size)
+{
+	struct elf_info info;
+	char why[96];
+	int err = kiln_read_file(path, elf, size);
+
+	if (err) {
+		kiln_err("%s: %s", path, strerror(-err));
+		return 1;
+	}
+	err = elf_check(*elf, *size, &info);
+	if (err) {
+		elf_describe(err, &info, why, sizeof(why));
+		if (err == ELF_ECLASS || err == ELF_EMACHINE || err == ELF_EENDIAN)
+			kiln_err("%s: %s; only x86_64 programs are supported", path, why);
+		else if (err == ELF_ETRUNC)
+			kiln_err("%s: truncated ELF file", path);
+		else
+			kiln_err("%s: %s", path, why);
+		goto err_free;
+	}
+	if (info.interp) {
+		kiln_err("%s: dynamically linked (interpreter %s); only static "
+			 "programs are supported yet", path, info.interp);
+		goto err_free;
+	}
+	return 0;
+
+err_free:
+	free(*elf);
+	*elf = NULL;
+	return 1;
+}
+
+int kernel_path(char *buf, size_t n)
+{
+	const char *env = getenv("KILN_KERNEL");
+	char self[PATH_MAX];
+	ssize_t len;
+	char *slash;
+
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+	} else {
+		len = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (len < 0) {
+			kiln_err("cannot find the kernel: set KILN_KERNEL");
+			return 1;
+		}
+		self[len] = '\0';
+		slash = strrchr(self, '/');
+		*slash = '\0';
+		snprintf(buf, n, "%s/kernel.elf", self);
+	}
+	if (access(buf, R_OK) < 0) {
+		kiln_err("kernel not found at %s (run make, or set KILN_KERNEL)", buf);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Split "A:B" at the last ':' into host and guest; 1 if there is none. */
+static int split_pair(const char *opt, const char *arg, char **host,
+		      char **guest)
+{
+	const char *colon = strrchr(arg, ':');
+
+	if (!colon || colon == arg || colon[1] != '/') {
+		kiln_err("%s %s: expected HOST:/GUEST/PATH", opt, arg);
+		return 1;
+	}
+	*host = kiln_xstrdup(arg);
+	(*host)[colon - arg] = '\0';
+	*guest = kiln_xstrdup(colon + 1);
+	return 0;
+}
+
+/* The standard tree, the program, then --file and --dir contents. */
+static int fill_rootfs(struct rootfs *fs, const struct build_spec *spec,
+		       const char *guest_prog, const uint8_t *elf, size_t size)
+{
+	int bad = rootfs_add_dir(fs, "/bin", 0755) |
+		  rootfs_add_dir(fs, "/dev", 0755) |
+		  rootfs_add_dir(fs, "/etc", 0755) |
+		  rootfs_add_dir(fs, "/proc", 0555) |
+		  rootfs_add_dir(fs, "/tmp", 01777) |
+		  rootfs_add_data(fs, guest_prog, S_IFREG | 0755, elf, size);
+
+	for (size_t i = 0; i < spec->files.n && !bad; i++) {
+		char *host, *guest;
+
+		bad = split_pair("--file", spec->files.v[i], &host, &guest);
+		if (!bad) {
+			bad = rootfs_add_host(fs, host, guest);
+			free(host);
+			free(guest);
+		}
+	}
+	for (size_t i = 0; i < spec->dirs.n && !bad; i++) {
+		char *host, *guest;
+
+		bad = split_pair("--dir", spec->dirs.v[i], &host, &guest);
+		if (!bad) {
+			bad = rootfs_add_tree(fs, host, guest);
+			free(host);
+			free(guest);
+		}
+	}
+	return bad;
+}
+
+static int fill_config(struct kiln_config *c, const struct build_spec *spec,
+		       const char *guest_prog)
+{
+	c->program = kiln_xstrdup(guest_prog);
+	strvec_push(&c->argv, guest_prog);
+	for (size_t i = 0; i < spec->args.n; i++)
+		strvec_push(&c->argv, spec->args.v[i]);
+	strvec_push(&c->env, "PATH=/bin:/usr/bin");
+	strvec_push(&c->env, "HOME=/");
+	for (size_t i = 0; i < spec->env.n; i++)
+		if (config_setenv(c, spec->env.v[i]))
+			return 1;
+	if (spec->workdir && spec->workdir[0] != '/') {
+		kiln_err("--workdir %s: must be an absolute path", spec->workdir);
+		return 1;
+	}
+	c->workdir = kiln_xstrdup(spec->workdir ? spec->workdir : "/");
+	return 0;
+}
+
+/* Kernel + config + rootfs -> out. */
+static int assemble(struct kbuf *cfg, struct kbuf *arc, struct kbuf *out)
+{
+	char kpath[PATH_MAX];
+	struct bundle_parts parts = { 0 };
+	const char *why;
+	uint8_t *kernel;
+	size_t ksize;
+	int err;
+
+	if (kernel_path(kpath, sizeof(kpath)))
+		return 1;
+	err = kiln_read_file(kpath, &kernel, &ksize);
+	if (err) {
+		kiln_err("%s: %s", kpath, strerror(-err));
+		return 1;
+	}
+	parts_add(&parts, KILN_SECTION_CONFIG, cfg->data, cfg->len);
+	parts_add(&parts, KILN_SECTION_ROOTFS, arc->data, arc->len);
+	err = image_assemble(kernel, ksize, ksize, 0, &parts, out, &why);
+	if (err)
+		kiln_err("%s: not a usable kernel (%s)", kpath, why);
+	free(kernel);
+	return err;
+}
+
+int build_image(const struct build_spec *spec, struct kbuf *out)
+{
+	struct kiln_config c = { 0 };
+	struct kbuf cfg = { 0 }, arc = { 0 };
+	struct rootfs *fs = rootfs_new();
+	char guest_prog[PATH_MAX];
+	uint8_t *elf = NULL;
+	size_t size;
+	int bad;
+
+	snprintf(guest_prog, sizeof(guest_prog), "/bin/%s",
+		 base_name(spec->program));
+	bad = program_load(spec->program, &elf, &size);
+	if (!bad)
+		bad = fill_rootfs(fs, spec, guest_prog, elf, size);
+	if (!bad)
+		bad = fill_config(&c, spec, guest_prog);
+	if (!bad)
+		bad = config_write(&c, &cfg);
+	if (!bad) {
+		rootfs_archive(fs, &arc);
+		bad = assemble(&cfg, &arc, out);
+	}
+	free(elf);
+	rootfs_free(fs);
+	config_free(&c);
+	kbuf_free(&cfg);
+	kbuf_free(&arc);
+	return bad;
+}

@@ -1,0 +1,322 @@
+/* qemu.c - start QEMU for an image with three serial ports piped back to kiln, and pump them. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+/*
+ * Serial ports (the kernel's side: kernel/drivers/serial.h):
+ *   COM1 0x3f8 irq 4  the app's stdout  -> kiln's stdout, byte for byte
+ *   COM2 0x2f8 irq 3  the kernel log    -> parsed, shown on demand
+ *   COM3 0x3e8 irq 4  the app's stderr  -> kiln's stderr
+ * Each output is a pipe that QEMU opens as a "file" chardev at /dev/fd/N:
+ * bytes arrive as the guest writes them and nothing translates newlines.
+ * With a terminal on stdin, COM1 is QEMU's "stdio" chardev instead, so
+ * typed input reaches the app (its output then goes straight to our
+ * stdout, which QEMU inherits).
+ */
+enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
+
+#define QEMU "qemu-system-x86_64"
+#define MAX_ARGS 64
+#define KILL_GRACE 3.0 /* seconds between SIGTERM and SIGKILL */
+
+struct spawn {
+	int rd[NPIPES], wr[NPIPES]; /* -1 when unused */
+	char paths[NPIPES][64];
+	char *argv[MAX_ARGS];
+	int argc;
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int kvm_usable(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	return 1;
+}
+
+static void arg(struct spawn *s, const char *a)
+{
+	if (s->argc < MAX_ARGS - 1)
+		/* execvp takes char *const[] but never writes the strings. */
+		s->argv[s->argc++] = (char *)(uintptr_t)a;
+}
+
+static void serial(struct spawn *s, const char *chardev, const char *device)
+{
+	arg(s, "-chardev");
+	arg(s, chardev);
+	arg(s, "-device");
+	arg(s, device);
+}
+
+/* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
+static void command(const struct vm_opts *o, struct spawn *s)
+{
+	int kvm = !strcmp(o->accel, "kvm") ||
+		  (!strcmp(o->accel, "auto") && kvm_usable());
+
+	for (int i = 0; i < NPIPES; i++)
+		if (s->wr[i] >= 0)
+			snprintf(s->paths[i], sizeof(s->paths[i]),
+				 "file,id=c%d,path=/dev/fd/%d", i, s->wr[i]);
+	arg(s, QEMU);
+	arg(s, "-M");
+	arg(s, o->machine);
+	arg(s, "-accel");
+	arg(s, kvm ? "kvm" : "tcg");
+	arg(s, "-cpu");
+	arg(s, kvm ? "host,-arch-capabilities" : "max");
+	arg(s, "-m");
+	arg(s, o->mem);
+	arg(s, "-nodefaults");
+	arg(s, "-no-user-config");
+	arg(s, "-nographic");
+	arg(s, "-no-reboot");
+	arg(s, "-kernel");
+	arg(s, o->image);
+	arg(s, "-device");
+	arg(s, "isa-debug-exit,iobase=0xf4,iosize=0x04");
+	serial(s, o->tty_stdin ? "stdio,id=c0" : s->paths[P_OUT],
+	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
+	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
+	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
+	if (o->trace) {
+		arg(s, "-append");
+		arg(s, "kiln.trace");
+	}
+	s->argv[s->argc] = NULL;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int make_pipes(const struct vm_opts *o, struct spawn *s)
+{
+	for (int i = 0; i < NPIPES; i++) {
+		int p[2];
+
+		s->rd[i] = s->wr[i] = -1;
+		if (i == P_OUT && o->tty_stdin)
+			continue;
+		if (pipe(p) < 0)
+			return -errno;
+		fcntl(p[0], F_SETFD, FD_CLOEXEC);
+		fcntl(p[1], F_SETFD, FD_CLOEXEC);
+		s->rd[i] = p[0];
+		s->wr[i] = p[1];
+	}
+	return 0;
+}
+
+/* In the child: wire stdio and the pipes, exec QEMU; report errno on failure. */
+static void child(const struct vm_opts *o, struct spawn *s, int errfd)
+{
+	int err, null = open("/dev/null", O_RDWR);
+
+	for (int i = 0; i < NPIPES; i++)
+		if (s->wr[i] >= 0 && i != P_QEMU)
+			fcntl(s->wr[i], F_SETFD, 0);
+	if (!o->tty_stdin) {
+		dup2(null, 0);
+		dup2(s->wr[P_QEMU], 1);
+	}
+	dup2(s->wr[P_QEMU], 2);
+	/* Same process group: with a terminal, QEMU reads it in the foreground. */
+	execvp(s->argv[0], s->argv);
+	err = errno;
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+/* Hand bytes from pipe i to where they belong. */
+static void deliver(const struct vm_opts *o, struct vm_result *r,
+		    struct kbuf *partial, int i, const char *buf, size_t n)
+{
+	switch (i) {
+	case P_OUT:
+		vm_write_out(1, buf, n);
+		break;
+	case P_ERR:
+		vm_write_out(2, buf, n);
+		break;
+	case P_LOG:
+		vm_log_bytes(o, r, partial, buf, n);
+		break;
+	default:
+		if (o->verbose)
+			vm_write_out(2, buf, n);
+		if (r->qemu_err.len < VM_QEMU_ERR_MAX)
+			kbuf_append(&r->qemu_err, buf, n);
+	}
+}
+
+/*
+ * QEMU pauses the VM on a KVM internal error (e.g. an instruction it
+ * cannot emulate) instead of exiting: waiting would only end in the
+ * timeout, or never.
+ */
+static int qemu_stuck(const struct vm_result *r)
+{
+	static const char key[] = "KVM internal error";
+	const uint8_t *p = r->qemu_err.data;
+	size_t n = r->qemu_err.len, k = sizeof(key) - 1;
+
+	for (size_t i = 0; n >= k && i <= n - k; i++)
+		if (!memcmp(p + i, key, k))
+			return 1;
+	return 0;
+}
+
+/* Milliseconds poll may sleep before the next timeout step. */
+static int poll_wait(const struct vm_opts *o, double start, double kill_at,
+		     const struct vm_result *r)
+{
+	double until = r->timed_out ? kill_at : start + o->timeout;
+
+	if (!o->timeout)
+		return -1;
+	until -= now();
+	return until <= 0 ? 0 : (int)(until * 1000) + 1;
+}
+
+/* Timeout: SIGTERM first (QEMU restores the terminal), then SIGKILL. */
+static void check_timeout(const struct vm_opts *o, int pid, double start,
+			  double *kill_at, struct vm_result *r)
+{
+	if (!o->timeout)
+		return;
+	if (!r->timed_out && now() >= start + o->timeout) {
+		kill(pid, SIGTERM);
+		r->timed_out = 1;
+		*kill_at = now() + KILL_GRACE;
+	} else if (r->timed_out && *kill_at && now() >= *kill_at) {
+		kill(pid, SIGKILL);
+		*kill_at = 0;
+	}
+}
+
+/* Read every pipe until QEMU has closed them all. */
+static void pump(const struct vm_opts *o, struct spawn *s, int pid,
+		 struct vm_result *r)
+{
+	struct pollfd pfd[NPIPES];
+	struct kbuf partial = { 0 };
+	double start = now(), kill_at = 0;
+	static char buf[65536];
+	int open_fds = 0;
+
+	for (int i = 0; i < NPIPES; i++) {
+		pfd[i] = (struct pollfd){ .fd = s->rd[i], .events = POLLIN };
+		open_fds += s->rd[i] >= 0;
+	}
+	while (open_fds) {
+		int n = poll(pfd, NPIPES, poll_wait(o, start, kill_at, r));
+
+		if (n < 0 && errno != EINTR)
+			break;
+		check_timeout(o, pid, start, &kill_at, r);
+		for (int i = 0; n > 0 && i < NPIPES; i++) {
+			ssize_t got;
+
+			if (pfd[i].fd < 0 || !pfd[i].revents)
+				continue;
+			got = read(pfd[i].fd, buf, sizeof(buf));
+			if (got > 0) {
+				deliver(o, r, &partial, i, buf, (size_t)got);
+				if (i == P_QEMU && !r->qemu_stuck && qemu_stuck(r)) {
+					r->qemu_stuck = 1;
+					kill(pid, SIGTERM);
+				}
+			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+				close_fd(&pfd[i].fd);
+				s->rd[i] = -1;
+				open_fds--;
+			}
+		}
+	}
+	if (partial.len)
+		vm_log_bytes(o, r, &partial, "\n", 1);
+	kbuf_free(&partial);
+}
+
+/* Start QEMU; returns its pid, or -1 with r->spawn_errno set. */
+static int start(const struct vm_opts *o, struct spawn *s, struct vm_result *r)
+{
+	int ep[2], err = 0, pid;
+
+	if (pipe(ep) < 0) {
+		r->spawn_errno = errno;
+		return -1;
+	}
+	fcntl(ep[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ep[1], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid == 0)
+		child(o, s, ep[1]);
+	close(ep[1]);
+	if (pid < 0)
+		r->spawn_errno = errno;
+	else if (read(ep[0], &err, sizeof(err)) == sizeof(err)) {
+		r->spawn_errno = err; /* exec failed: reap the child */
+		waitpid(pid, NULL, 0);
+	}
+	close(ep[0]);
+	return r->spawn_errno ? -1 : pid;
+}
+
+int vm_boot(const struct vm_opts *o, struct vm_result *r)
+{
+	struct spawn s = { 0 };
+	struct termios tio;
+	int pid, st, tty = o->tty_stdin && tcgetattr(0, &tio) == 0;
+
+	*r = (struct vm_result){ .status = -1, .qemu_rc = -1 };
+	if (make_pipes(o, &s) < 0) {
+		r->spawn_errno = errno;
+		return -1;
+	}
+	command(o, &s);
+	pid = start(o, &s, r);
+	for (int i = 0; i < NPIPES; i++)
+		close_fd(&s.wr[i]);
+	if (pid > 0) {
+		vm_set_pid(pid);
+		pump(o, &s, pid, r);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		vm_set_pid(0);
+		r->qemu_rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	}
+	for (int i = 0; i < NPIPES; i++)
+		close_fd(&s.rd[i]);
+	if (tty)
+		tcsetattr(0, TCSANOW, &tio); /* QEMU left it raw if it was killed */
+	return pid > 0 ? 0 : -1;
+}

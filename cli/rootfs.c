@@ -1,0 +1,349 @@
+/* rootfs.c - collect host files into the image's root file system (a newc cpio archive). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kiln.h"
+#include "lib/cpio.h"
+
+#define GUEST_MAX 4095 /* bytes of a guest path (newc namesize <= 4096) */
+
+/* One file, directory or symlink; path is relative to / ("bin/hello"). */
+struct rootfs_entry {
+	char *path;
+	uint32_t mode;
+	int implicit; /* a parent directory nobody asked for (mode 0755) */
+	uint8_t *data; /* contents or symlink target, owned */
+	size_t size;
+};
+
+struct rootfs {
+	struct rootfs_entry *e;
+	size_t n, cap;
+};
+
+struct rootfs *rootfs_new(void)
+{
+	struct rootfs *fs = kiln_xmalloc(sizeof(*fs));
+
+	*fs = (struct rootfs){ 0 };
+	return fs;
+}
+
+void rootfs_free(struct rootfs *fs)
+{
+	if (!fs)
+		return;
+	for (size_t i = 0; i < fs->n; i++) {
+		free(fs->e[i].path);
+		free(fs->e[i].data);
+	}
+	free(fs->e);
+	free(fs);
+}
+
+/*
+ * "/a//b/c/" -> "a/b/c" in out (GUEST_MAX + 1 bytes). Refuses relative
+ * paths and "." / ".." components, which would make the archive say
+ * something other than what the user wrote.
+ */
+static int normalize(const char *guest, char *out)
+{
+	size_t o = 0;
+	const char *p = guest;
+
+	if (*p != '/')
+		return -1;
+	while (*p) {
+		size_t len;
+
+		while (*p == '/')
+			p++;
+		len = strcspn(p, "/");
+		if (len == 0)
+			break;
+		if ((len == 1 && p[0] == '.') || (len == 2 && !strncmp(p, "..", 2)))
+			return -1;
+		if (o + len + 1 > GUEST_MAX)
+			return -1;
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, p, len);
+		o += len;
+		p += len;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static struct rootfs_entry *find(struct rootfs *fs, const char *path)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->e[i].path, path) == 0)
+			return &fs->e[i];
+	return NULL;
+}
+
+static struct rootfs_entry *push(struct rootfs *fs, const char *path,
+				 uint32_t mode)
+{
+	if (fs->n == fs->cap) {
+		size_t cap = fs->cap ? fs->cap * 2 : 64;
+		struct rootfs_entry *e = realloc(fs->e, cap * sizeof(*e));
+
+		if (!e) {
+			kiln_err("out of memory");
+			exit(KILN_EXIT_FAIL);
+		}
+		fs->e = e;
+		fs->cap = cap;
+	}
+	fs->e[fs->n] = (struct rootfs_entry){ .path = kiln_xstrdup(path),
+					      .mode = mode };
+	return &fs->e[fs->n++];
+}
+
+/* Make every proper prefix directory of path exist; 1 on a conflict. */
+static int make_parents(struct rootfs *fs, const char *path)
+{
+	char buf[GUEST_MAX + 1];
+
+	for (const char *s = strchr(path, '/'); s; s = strchr(s + 1, '/')) {
+		struct rootfs_entry *e;
+
+		memcpy(buf, path, (size_t)(s - path));
+		buf[s - path] = '\0';
+		e = find(fs, buf);
+		if (!e)
+			push(fs, buf, S_IFDIR | 0755)->implicit = 1;
+		else if (!S_ISDIR(e->mode)) {
+			kiln_err("/%s: not a directory in the image", buf);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int rootfs_add_dir(struct rootfs *fs, const char *guest, uint32_t mode)
+{
+	char path[GUEST_MAX + 1];
+	struct rootfs_entry *e;
+
+	if (normalize(guest, path) < 0) {
+		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
+		return 1;
+	}
+	if (!path[0])
+		return 0; /* the root itself */
+	if (make_parents(fs, path))
+		return 1;
+	e = find(fs, path);
+	if (e && !S_ISDIR(e->mode)) {
+		kiln_err("/%s: given twice", path);
+		return 1;
+	}
+	if (!e)
+		e = push(fs, path, 0);
+	e->mode = S_IFDIR | (mode & 07777);
+	e->implicit = 0;
+	return 0;
+}
+
+int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
+		    const void *data, size_t size)
+{
+	char path[GUEST_MAX + 1];
+	struct rootfs_entry *e;
+
+	if (normalize(guest, path) < 0 || !path[0]) {
+		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
+		return 1;
+	}
+	if (size > UINT32_MAX) {
+		kiln_err("/%s: larger than 4 GiB", path);
+		return 1;
+	}
+	if (make_parents(fs, path))
+		return 1;
+	if (find(fs, path)) {
+		kiln_err("/%s: given twice", path);
+		return 1;
+	}
+	e = push(fs, path, mode);
+	e->data = kiln_xmalloc(size);
+	if (size)
+		memcpy(e->data, data, size);
+	e->size = size;
+	return 0;
+}
+
+/* A regular file's contents (host path) into the image. */
+static int add_regular(struct rootfs *fs, const char *host, const char *guest,
+		       uint32_t mode)
+{
+	uint8_t *data;
+	size_t size;
+	int err = kiln_read_file(host, &data, &size), ret;
+
+	if (err) {
+		kiln_err("%s: %s", host, strerror(-err));
+		return 1;
+	}
+	ret = rootfs_add_data(fs, guest, mode, data, size);
+	free(data);
+	return ret;
+}
+
+int rootfs_add_host(struct rootfs *fs, const char *host, const char *guest)
+{
+	struct stat st;
+
+	if (stat(host, &st) < 0) {
+		kiln_err("%s: %s", host, strerror(errno));
+		return 1;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		kiln_err("%s: is a directory (use --dir)", host);
+		return 1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		kiln_err("%s: not a regular file", host);
+		return 1;
+	}
+	return add_regular(fs, host, guest, st.st_mode);
+}
+
+static int add_symlink(struct rootfs *fs, const char *host, const char *guest,
+		       uint32_t mode)
+{
+	char target[GUEST_MAX + 1];
+	ssize_t n = readlink(host, target, sizeof(target));
+
+	if (n < 0 || (size_t)n >= sizeof(target)) {
+		kiln_err("%s: %s", host, n < 0 ? strerror(errno) : "link too long");
+		return 1;
+	}
+	return rootfs_add_data(fs, guest, mode, target, (size_t)n);
+}
+
+/* One directory entry of a --dir tree: recurse, copy, or keep the link. */
+static int add_one(struct rootfs *fs, const char *host, const char *guest)
+{
+	struct stat st;
+
+	if (lstat(host, &st) < 0) {
+		kiln_err("%s: %s", host, strerror(errno));
+		return 1;
+	}
+	if (S_ISDIR(st.st_mode))
+		return rootfs_add_tree(fs, host, guest);
+	if (S_ISREG(st.st_mode))
+		return add_regular(fs, host, guest, st.st_mode);
+	if (S_ISLNK(st.st_mode))
+		return add_symlink(fs, host, guest, st.st_mode);
+	kiln_err("%s: unsupported file type (only files, directories, symlinks)",
+		 host);
+	return 1;
+}
+
+int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest)
+{
+	struct stat st;
+	struct dirent *d;
+	DIR *dir;
+	int ret = 0;
+
+	if (stat(hostdir, &st) < 0) {
+		kiln_err("%s: %s", hostdir, strerror(errno));
+		return 1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		kiln_err("%s: not a directory", hostdir);
+		return 1;
+	}
+	if (rootfs_add_dir(fs, guest, st.st_mode))
+		return 1;
+	dir = opendir(hostdir);
+	if (!dir) {
+		kiln_err("%s: %s", hostdir, strerror(errno));
+		return 1;
+	}
+	while (!ret && (d = readdir(dir)) != NULL) {
+		size_t hl = strlen(hostdir) + strlen(d->d_name) + 2;
+		size_t gl = strlen(guest) + strlen(d->d_name) + 2;
+		char *h, *g;
+
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		h = kiln_xmalloc(hl);
+		g = kiln_xmalloc(gl);
+		snprintf(h, hl, "%s/%s", hostdir, d->d_name);
+		snprintf(g, gl, "%s/%s", guest, d->d_name);
+		ret = add_one(fs, h, g);
+		free(h);
+		free(g);
+	}
+	closedir(dir);
+	return ret;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const struct rootfs_entry *const *x = a, *const *y = b;
+
+	return strcmp((*x)->path, (*y)->path);
+}
+
+/* Sorted by path, so every directory comes before what it holds. */
+void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
+{
+	const struct rootfs_entry **order = kiln_xmalloc(fs->n * sizeof(*order));
+
+	for (size_t i = 0; i < fs->n; i++)
+		order[i] = &fs->e[i];
+	qsort(order, fs->n, sizeof(*order), by_path);
+	for (size_t i = 0; i < fs->n; i++) {
+		const struct rootfs_entry *e = order[i];
+
+		kbuf_reserve(out, cpio_header_size(strlen(e->path)));
+		out->len += cpio_header((char *)out->data + out->len, e->path,
+					e->mode, 0, 0, 0, e->size,
+					(uint32_t)i + 1);
+		kbuf_append(out, e->data, e->size);
+		kbuf_zeros(out, cpio_pad(e->size));
+	}
+	kbuf_reserve(out, cpio_header_size(10));
+	out->len += cpio_header((char *)out->data + out->len, "TRAILER!!!", 0,
+				0, 0, 0, 0, 0);
+	free(order);
+}
+
+int rootfs_lookup(const void *archive, size_t size, const char *path,
+		  const void **data, size_t *len, uint32_t *mode)
+{
+	struct cpio_entry e;
+	size_t pos = 0;
+
+	while (*path == '/')
+		path++;
+	while (cpio_next(archive, size, &pos, &e) == 1) {
+		const char *name = e.name;
+
+		if (!strncmp(name, "./", 2))
+			name += 2;
+		while (*name == '/')
+			name++;
+		if (strcmp(name, path) == 0) {
+			*data = e.data;
+			*len = e.size;
+			*mode = e.mode;
+			return 0;
+		}
+	}
+	return -1;
+}

@@ -1,0 +1,197 @@
+/* run.c - `kiln run`: boot an image (or a program, built on the fly) and pass its status through. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static const char run_usage[] =
+	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
+	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                IMAGE|PROGRAM [ARG...]\n"
+	"\n"
+	"Boot a Kiln image under QEMU (a static program is first built into a\n"
+	"temporary image). The app's stdout and stderr are kiln's; kiln exits with\n"
+	"the app's status (128+N if it died of signal N, 124 on --timeout, 125 when\n"
+	"the VM itself failed). ARGs replace argv[1..]; piped stdin is given to the\n"
+	"app, then EOF; a terminal on stdin is connected to the app.\n"
+	"\n"
+	"  --mem SIZE         guest memory, as QEMU's -m (default 128M)\n"
+	"  --accel MODE       auto (KVM when /dev/kvm is usable), kvm or tcg\n"
+	"  --machine TYPE     microvm (default) or q35\n"
+	"  --env KEY=VALUE    add or override an environment variable\n"
+	"  -v, --verbose      show the kernel log on stderr\n"
+	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
+	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
+	"  -h, --help         show this help\n";
+
+enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT };
+
+static const struct option run_opts[] = {
+	{ "mem", required_argument, NULL, OPT_MEM },
+	{ "accel", required_argument, NULL, OPT_ACCEL },
+	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "env", required_argument, NULL, OPT_ENV },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int one_of(const char *s, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcmp(s, *list))
+			return 1;
+	return 0;
+}
+
+/* QEMU -m syntax we accept: digits, optionally one of K M G T (and B). */
+static int mem_ok(const char *s)
+{
+	size_t digits = strspn(s, "0123456789");
+
+	if (!digits)
+		return 0;
+	s += digits;
+	if (*s && strchr("KMGTkmgt", *s))
+		s++;
+	if (*s == 'B' || *s == 'b')
+		s++;
+	return *s == '\0';
+}
+
+/* Store one option; 0, or the usage-error status. */
+static int set_option(int c, const char *val, struct run_args *ra)
+{
+	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
+	static const char *const machines[] = { "microvm", "q35", NULL };
+	char *end;
+
+	switch (c) {
+	case OPT_MEM:
+		ra->vm.mem = val;
+		return mem_ok(val) ? 0 : kiln_usage_error("run", "bad --mem", val);
+	case OPT_ACCEL:
+		ra->vm.accel = val;
+		return one_of(val, accels) ? 0 : kiln_usage_error("run", "bad --accel", val);
+	case OPT_MACHINE:
+		ra->vm.machine = val;
+		return one_of(val, machines) ? 0
+					     : kiln_usage_error("run", "bad --machine", val);
+	case OPT_ENV:
+		if (!strchr(val, '=') || val[0] == '=')
+			return kiln_usage_error("run", "--env wants KEY=VALUE, not", val);
+		strvec_push(&ra->env, val);
+		return 0;
+	case OPT_TIMEOUT:
+		ra->vm.timeout = strtod(val, &end);
+		if (*end || end == val || !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
+			return kiln_usage_error("run", "bad --timeout", val);
+		return 0;
+	case 'v': ra->vm.verbose = 1; return 0;
+	case OPT_TRACE: ra->vm.trace = 1; return 0;
+	default: return kiln_usage_error("run", "unknown option", val);
+	}
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help). */
+static int parse_run(int argc, char **argv, struct run_args *ra)
+{
+	int c, ret;
+
+	ra->vm = (struct vm_opts){ .mem = "128M", .accel = "auto",
+				   .machine = "microvm" };
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:hv", run_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(run_usage, stdout);
+			return 0;
+		}
+		if (c == ':')
+			return kiln_usage_error("run", "missing value for",
+						kiln_bad_option(argv));
+		if (c == '?')
+			return kiln_usage_error("run", "unknown option",
+						kiln_bad_option(argv));
+		ret = set_option(c, optarg, ra);
+		if (ret)
+			return ret;
+	}
+	if (optind >= argc)
+		return kiln_usage_error("run", "missing IMAGE or PROGRAM", NULL);
+	ra->target = argv[optind];
+	ra->have_args = argc - optind > 1;
+	for (int i = optind + 1; i < argc; i++)
+		strvec_push(&ra->args, argv[i]);
+	ra->vm.tty_stdin = isatty(0);
+	return -1;
+}
+
+/* Image as given, or a program built into one in memory. */
+static int load_target(const char *target, struct kiln_image *img, int *built)
+{
+	struct build_spec spec = { .program = target };
+	struct kbuf buf = { 0 };
+	const char *why;
+	int err = image_open(target, img, &why);
+
+	*built = 0;
+	if (err < 0) {
+		kiln_err("%s: %s", target, strerror(-err));
+		return 1;
+	}
+	if (err > 0 && strcmp(why, "bad magic") != 0) {
+		kiln_err("%s: not a Kiln image (%s)", target, why);
+		return 1;
+	}
+	if (err == 0)
+		return 0;
+	if (build_image(&spec, &buf)) {
+		kbuf_free(&buf);
+		return 1;
+	}
+	*built = 1;
+	if (image_from_buffer(buf.data, buf.len, img, &why)) {
+		kiln_err("%s: the image built from it is bad (%s)", target, why);
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args ra = { 0 };
+	struct kiln_image img = { 0 };
+	struct kiln_config cfg = { 0 };
+	int ret = parse_run(argc, argv, &ra), built;
+
+	if (ret >= 0)
+		goto out;
+	vm_catch_signals();
+	ret = KILN_EXIT_VMFAIL;
+	if (load_target(ra.target, &img, &built))
+		goto out;
+	if (config_parse(ra.target, img.config, img.config_size, &cfg))
+		goto out_image;
+	if (run_prepare(&ra, &img, &cfg, built))
+		goto out_config;
+	ret = run_boot(&ra, &img, &cfg);
+	if (ra.tmp_image[0]) {
+		unlink(ra.tmp_image);
+		kiln_tmp_forget(ra.tmp_image);
+	}
+out_config:
+	config_free(&cfg);
+out_image:
+	image_close(&img);
+out:
+	strvec_free(&ra.env);
+	strvec_free(&ra.args);
+	return ret;
+}

@@ -1,0 +1,28 @@
+/* run.h - `kiln run` internals shared by cli/run.c and cli/run_vm.c. */
+#ifndef KILN_CLI_RUN_H
+#define KILN_CLI_RUN_H
+
+#include "kiln.h"
+#include "vm.h"
+
+struct run_args {
+	struct vm_opts vm;
+	const char *target;	/* IMAGE or PROGRAM as given */
+	struct strvec args;	/* replace argv[1..] when have_args */
+	int have_args;
+	struct strvec env;	/* KEY=VALUE overrides */
+	char tmp_image[4096];	/* the temporary image, "" if none */
+};
+
+/*
+ * run_prepare: apply args, env and piped stdin to cfg and, when anything
+ * changed (or the image was built in memory), write a temporary image and
+ * point ra->vm.image at it. 0, or 1 after one error line.
+ */
+int run_prepare(struct run_args *ra, const struct kiln_image *img,
+		struct kiln_config *cfg, int built);
+/* run_boot: boot, report failures and signals; returns kiln's exit status. */
+int run_boot(struct run_args *ra, const struct kiln_image *img,
+	     const struct kiln_config *cfg);
+
+#endif

@@ -1,0 +1,193 @@
+/* run_vm.c - `kiln run` steps: the temporary image, the boot, and what the status means. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "run.h"
+#include "lib/elf.h"
+
+#define QEMU_NAME "qemu-system-x86_64"
+
+/* Write data to a fresh temp file; its path lands in ra->tmp_image. */
+static int write_tmp(struct run_args *ra, const void *data, size_t size)
+{
+	const char *dir = getenv("TMPDIR");
+	const uint8_t *p = data;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	snprintf(ra->tmp_image, sizeof(ra->tmp_image), "%s/kiln-run-XXXXXX", dir);
+	fd = mkstemp(ra->tmp_image);
+	if (fd < 0) {
+		kiln_err("%s: %s", ra->tmp_image, strerror(errno));
+		ra->tmp_image[0] = '\0';
+		return 1;
+	}
+	kiln_tmp_register(ra->tmp_image);
+	while (size) {
+		ssize_t n = write(fd, p, size);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			kiln_err("%s: %s", ra->tmp_image, strerror(errno));
+			close(fd);
+			return 1;
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	close(fd);
+	ra->vm.image = ra->tmp_image;
+	return 0;
+}
+
+static void apply_args(struct run_args *ra, struct kiln_config *cfg)
+{
+	struct strvec argv = { 0 };
+
+	if (ra->have_args) {
+		strvec_push(&argv, cfg->argv.n ? cfg->argv.v[0] : cfg->program);
+		for (size_t i = 0; i < ra->args.n; i++)
+			strvec_push(&argv, ra->args.v[i]);
+		strvec_free(&cfg->argv);
+		cfg->argv = argv;
+	}
+}
+
+int run_prepare(struct run_args *ra, const struct kiln_image *img,
+		struct kiln_config *cfg, int built)
+{
+	struct bundle_parts parts = { 0 };
+	struct kbuf cfgbuf = { 0 }, out = { 0 };
+	uint8_t *in = NULL;
+	size_t in_size = 0;
+	const char *why;
+	int bad = 0;
+
+	ra->vm.image = ra->target;
+	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
+		return 0; /* boot the file as it is */
+	apply_args(ra, cfg);
+	for (size_t i = 0; i < ra->env.n && !bad; i++)
+		bad = config_setenv(cfg, ra->env.v[i]);
+	if (!bad)
+		bad = config_write(cfg, &cfgbuf);
+	if (!bad && !ra->vm.tty_stdin && kiln_read_fd(0, &in, &in_size) < 0)
+		in = NULL, in_size = 0; /* no stdin at all: the app sees EOF */
+	if (!bad) {
+		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
+		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs, img->rootfs_size);
+		if (!ra->vm.tty_stdin)
+			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
+		else if (img->stdin_data)
+			parts_add(&parts, KILN_SECTION_STDIN, img->stdin_data,
+				  img->stdin_size);
+		bad = image_assemble(img->file, img->size, img->bundle_off, 1,
+				     &parts, &out, &why);
+		if (bad)
+			kiln_err("%s: not a Kiln image (%s)", ra->target, why);
+	}
+	if (!bad)
+		bad = write_tmp(ra, out.data, out.len);
+	free(in);
+	kbuf_free(&cfgbuf);
+	kbuf_free(&out);
+	return bad;
+}
+
+/* The program's ELF, copied out of the rootfs to an aligned buffer. */
+static uint8_t *program_elf(const struct kiln_image *img, const char *path,
+			    size_t *size)
+{
+	const void *data;
+	uint32_t mode;
+	uint8_t *copy;
+
+	if (rootfs_lookup(img->rootfs, img->rootfs_size, path, &data, size,
+			  &mode) < 0)
+		return NULL;
+	copy = aligned_alloc(4096, (*size + 4095) / 4096 * 4096 + 4096);
+	if (copy)
+		memcpy(copy, data, *size);
+	return copy;
+}
+
+/* " <sym+0xoff>" for rip, or "" when unknown. */
+static void symbolize(const struct kiln_image *img, const char *program,
+		      const struct vm_result *r, uint64_t rip, char *out,
+		      size_t n)
+{
+	struct elf_info info;
+	const char *name;
+	uint64_t off, addr = rip;
+	size_t size;
+	uint8_t *elf = program_elf(img, program, &size);
+
+	out[0] = '\0';
+	if (!elf)
+		return;
+	if (elf_check(elf, size, &info) == ELF_OK && info.pie && r->have_base)
+		addr = rip - r->load_base;
+	if (elf_symbolize(elf, size, addr, &name, &off) == 0)
+		snprintf(out, n, " <%s+0x%llx>", name, (unsigned long long)off);
+	free(elf);
+}
+
+/* The one stderr line for an app killed by a signal. */
+static void report_signal(const struct kiln_image *img,
+			  const struct kiln_config *cfg,
+			  const struct vm_result *r)
+{
+	unsigned long long rip, addr;
+	char signame[32], sym[256];
+	int sig;
+
+	if (sscanf(r->signal_line,
+		   "kiln: killed by signal %d (%31[^)]) at rip 0x%llx, address 0x%llx",
+		   &sig, signame, &rip, &addr) != 4) {
+		kiln_err("%s: %s", cfg->program, r->signal_line + 6);
+		return;
+	}
+	symbolize(img, cfg->program, r, rip, sym, sizeof(sym));
+	kiln_err("%s: killed by signal %d (%s) at 0x%llx%s, address 0x%llx",
+		 cfg->program, sig, signame, rip, sym, addr);
+}
+
+int run_boot(struct run_args *ra, const struct kiln_image *img,
+	     const struct kiln_config *cfg)
+{
+	struct vm_result r;
+	int ret;
+
+	fflush(stdout);
+	if (vm_boot(&ra->vm, &r) < 0) {
+		kiln_err("cannot start %s: %s", QEMU_NAME, strerror(r.spawn_errno));
+		ret = KILN_EXIT_VMFAIL;
+	} else if (r.qemu_stuck) {
+		kiln_err("the VM stopped: KVM internal error (try --accel tcg)");
+		vm_print_tail(&r);
+		ret = KILN_EXIT_VMFAIL;
+	} else if (r.timed_out) {
+		if (!ra->vm.verbose)
+			vm_print_tail(&r);
+		kiln_err("%s: timed out after %g seconds", ra->target, ra->vm.timeout);
+		ret = KILN_EXIT_TIMEOUT;
+	} else if (r.status < 0 || r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
+		kiln_err("VM ended without an exit status");
+		vm_print_tail(&r);
+		ret = KILN_EXIT_VMFAIL;
+	} else {
+		if (r.signal_line)
+			report_signal(img, cfg, &r);
+		if (r.status == KILN_EXIT_VMFAIL && !ra->vm.verbose)
+			vm_print_tail(&r); /* the kernel's panic report */
+		ret = r.status;
+	}
+	vm_result_free(&r);
+	return ret;
+}

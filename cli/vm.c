@@ -1,0 +1,134 @@
+/* vm.c - what a VM says: the kernel log parsed line by line, failure reports, signals. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vm.h"
+
+static volatile sig_atomic_t qemu_pid;
+
+static void on_signal(int sig)
+{
+	if (qemu_pid > 0)
+		kill(qemu_pid, SIGTERM);
+	kiln_tmp_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void vm_set_pid(int pid)
+{
+	qemu_pid = pid;
+}
+
+void vm_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Best effort: a closed stdout must not stop the VM or kiln. */
+void vm_write_out(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		c += w;
+		n -= (size_t)w;
+	}
+}
+
+/* ---- the kernel log, line by line ---- */
+
+static void tail_push(struct vm_result *r, const char *line)
+{
+	free(r->tail[r->tail_next]);
+	r->tail[r->tail_next] = kiln_xstrdup(line);
+	r->tail_next = (r->tail_next + 1) % VM_TAIL_LINES;
+}
+
+static void log_line(const struct vm_opts *o, struct vm_result *r, char *line)
+{
+	size_t len = strlen(line);
+	unsigned long long base;
+	int status;
+	char end;
+
+	if (len && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (o->verbose || (o->trace && !strncmp(line, "trace: ", 7))) {
+		vm_write_out(2, line, len);
+		vm_write_out(2, "\n", 1);
+	}
+	if (sscanf(line, "kiln: exit status %d%c", &status, &end) == 1 &&
+	    status >= 0 && status <= 255)
+		r->status = status;
+	else if (!strncmp(line, "kiln: killed by signal ", 23)) {
+		free(r->signal_line);
+		r->signal_line = kiln_xstrdup(line);
+	} else if (sscanf(line, "kiln: load base 0x%llx%c", &base, &end) == 1) {
+		r->load_base = base;
+		r->have_base = 1;
+	}
+	tail_push(r, line);
+}
+
+/* Split new log bytes into lines; a line longer than the buffer is cut. */
+void vm_log_bytes(const struct vm_opts *o, struct vm_result *r,
+		  struct kbuf *partial, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != '\n' && partial->len < VM_LINE_MAX) {
+			kbuf_append(partial, &p[i], 1);
+			continue;
+		}
+		kbuf_append(partial, "", 1);
+		log_line(o, r, (char *)partial->data);
+		partial->len = 0;
+		if (p[i] != '\n')
+			kbuf_append(partial, &p[i], 1);
+	}
+}
+
+void vm_print_tail(const struct vm_result *r)
+{
+	int any = 0;
+
+	for (int i = 0; i < VM_TAIL_LINES; i++) {
+		const char *line = r->tail[(r->tail_next + i) % VM_TAIL_LINES];
+
+		if (!line)
+			continue;
+		if (!any)
+			fprintf(stderr, "kiln: the kernel log ends with:\n");
+		any = 1;
+		fprintf(stderr, "%s\n", line);
+	}
+	if (!any)
+		fprintf(stderr, "kiln: the kernel log is empty\n");
+	if (r->qemu_err.len)
+		fprintf(stderr, "kiln: qemu said:\n%.*s", (int)r->qemu_err.len,
+			(const char *)r->qemu_err.data);
+}
+
+void vm_result_free(struct vm_result *r)
+{
+	for (int i = 0; i < VM_TAIL_LINES; i++)
+		free(r->tail[i]);
+	free(r->signal_line);
+	kbuf_free(&r->qemu_err);
+}

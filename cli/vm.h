@@ -1,0 +1,52 @@
+/* vm.h - running an image under QEMU and what came out of it (cli/vm.c, cli/qemu.c). */
+#ifndef KILN_CLI_VM_H
+#define KILN_CLI_VM_H
+
+#include <stdint.h>
+
+#include "kiln.h"
+
+#define VM_TAIL_LINES 40   /* kernel log lines kept for failure reports */
+#define VM_LINE_MAX 4096   /* longer log lines are cut */
+#define VM_QEMU_ERR_MAX 65536
+
+struct vm_opts {
+	const char *image;   /* path of the image to boot */
+	const char *mem;     /* -m value */
+	const char *accel;   /* auto, kvm, tcg */
+	const char *machine; /* microvm, q35 */
+	int verbose;	     /* the kernel log on stderr as it comes */
+	int trace;	     /* kiln.trace; "trace: " lines on stderr */
+	double timeout;	     /* seconds; 0 = none */
+	int tty_stdin;	     /* connect the terminal to COM1 */
+};
+
+struct vm_result {
+	int status;	     /* last "kiln: exit status N", or -1 */
+	int qemu_rc;	     /* QEMU's exit code, -1 if killed by a signal */
+	int timed_out;
+	int qemu_stuck;	     /* QEMU reported a KVM internal error: stopped */
+	int spawn_errno;     /* QEMU could not be started: its errno */
+	char *signal_line;   /* "kiln: killed by signal ..." or NULL */
+	uint64_t load_base;  /* "kiln: load base 0x..." (PIE) */
+	int have_base;
+	char *tail[VM_TAIL_LINES]; /* the last log lines, a ring */
+	int tail_next;
+	struct kbuf qemu_err; /* what QEMU itself printed (capped) */
+};
+
+/* vm_boot: run QEMU to the end (or the timeout); 0, or -1 if it did not start. */
+int vm_boot(const struct vm_opts *o, struct vm_result *r);
+/* Feed bytes of the kernel log (COM2) to r; used by vm_boot. */
+void vm_log_bytes(const struct vm_opts *o, struct vm_result *r,
+		  struct kbuf *partial, const char *p, size_t n);
+/* Print the kept log lines (and QEMU's own messages) on stderr. */
+void vm_print_tail(const struct vm_result *r);
+void vm_result_free(struct vm_result *r);
+/* Kill the running QEMU (SIGTERM) and clean temp files on SIGINT/SIGTERM/SIGHUP. */
+void vm_catch_signals(void);
+void vm_set_pid(int pid);
+/* Write all of p to fd, giving up quietly if fd is closed (EPIPE). */
+void vm_write_out(int fd, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,344 @@
+/* vfs_test.c - the in-memory file system hosted: nodes, path lookup, symlinks, file data, rename. */
+/* Built with -include sys/stat.h: glibc's S_IS* macros, as UAPI hides them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <asm-generic/errno.h>
+#include <linux/fs.h>
+
+#include "core/heap.h"
+#include "fs/vfs.h"
+
+/* ---- The environment the fs core expects from the kernel ---- */
+
+struct proc *current; /* NULL: the files' owner is root */
+static size_t live_allocs;
+
+void *kmalloc(size_t size)
+{
+	void *p = size ? malloc(size) : NULL;
+
+	live_allocs += p != NULL;
+	return p;
+}
+
+void *kzalloc(size_t size)
+{
+	void *p = kmalloc(size);
+
+	if (p != NULL)
+		memset(p, 0, size);
+	return p;
+}
+
+void kfree(void *p)
+{
+	live_allocs -= p != NULL;
+	free(p);
+}
+
+uint64_t clock_realtime_ns(void)
+{
+	return 1700000000ULL * 1000000000ULL;
+}
+
+int vfs_permission(struct vnode *vn, int mask)
+{
+	if ((mask & 1) && !S_ISDIR(vn->mode) && !(vn->mode & 0111))
+		return -EACCES;
+	return 0;
+}
+
+/* ---- Helpers ---- */
+
+static struct vnode *node(const char *path, unsigned int flags)
+{
+	struct vnode *vn = NULL;
+	int err = vfs_resolve(vfs_root(), path, flags, &vn);
+
+	if (err < 0)
+		return NULL;
+	vnode_put(vn); /* tests only compare and inspect: the tree keeps it */
+	return vn;
+}
+
+static int lookup_err(const char *path, unsigned int flags)
+{
+	struct vnode *vn;
+	int err = vfs_resolve(vfs_root(), path, flags, &vn);
+
+	if (err == 0)
+		vnode_put(vn);
+	return err;
+}
+
+static struct vnode *mkdir_at(const char *parent, const char *name)
+{
+	struct vnode *dir = node(parent, 0), *vn;
+
+	assert_non_null(dir);
+	assert_int_equal(vfs_create(dir, name, S_IFDIR | 0755, &vn), 0);
+	vnode_put(vn);
+	return vn;
+}
+
+static struct vnode *mkfile_at(const char *parent, const char *name,
+			       const char *text)
+{
+	struct vnode *dir = node(parent, 0), *vn;
+
+	assert_non_null(dir);
+	assert_int_equal(vfs_create(dir, name, S_IFREG | 0644, &vn), 0);
+	if (text != NULL)
+		assert_int_equal(tmpfs_write(vn, text, strlen(text), 0),
+				 (long)strlen(text));
+	vnode_put(vn);
+	return vn;
+}
+
+static int setup_tree(void **state)
+{
+	(void)state;
+	assert_non_null(vfs_root());
+	mkdir_at("/", "a");
+	mkdir_at("/a", "b");
+	mkfile_at("/a/b", "f", "hello");
+	assert_int_equal(vfs_symlink(node("/a", 0), "rel", "b/f"), 0);
+	assert_int_equal(vfs_symlink(node("/", 0), "abs", "/a/b"), 0);
+	assert_int_equal(vfs_symlink(node("/", 0), "loop1", "loop2"), 0);
+	assert_int_equal(vfs_symlink(node("/", 0), "loop2", "loop1"), 0);
+	assert_int_equal(vfs_symlink(node("/", 0), "dangling", "/a/new"), 0);
+	return 0;
+}
+
+/* ---- Tests ---- */
+
+static void test_lookup_basic(void **state)
+{
+	struct vnode *f = node("/a/b/f", 0);
+
+	(void)state;
+	assert_non_null(f);
+	assert_ptr_equal(node("a/./b/../b/f", 0), f);
+	assert_ptr_equal(node("//a///b//f", 0), f);
+	assert_ptr_equal(node("/../../a/b/f", 0), f);
+	assert_ptr_equal(node("/", 0), vfs_root());
+	assert_int_equal(lookup_err("/a/x/f", 0), -ENOENT);
+	assert_int_equal(lookup_err("/a/b/f/", 0), -ENOTDIR);
+	assert_int_equal(lookup_err("/a/b/f/x", 0), -ENOTDIR);
+	assert_int_equal(lookup_err("/a/b/f", LOOKUP_DIRECTORY), -ENOTDIR);
+	assert_int_equal(lookup_err("", 0), -ENOENT);
+	assert_int_equal(lookup_err("/a/b/", LOOKUP_DIRECTORY), 0);
+}
+
+static void test_lookup_limits(void **state)
+{
+	char name[300], path[5000];
+
+	(void)state;
+	memset(name, 'n', 256);
+	name[256] = '\0';
+	assert_int_equal(lookup_err(name, 0), -ENAMETOOLONG);
+	name[255] = '\0';
+	assert_int_equal(lookup_err(name, 0), -ENOENT);
+	memset(path, '/', sizeof(path) - 1);
+	path[sizeof(path) - 1] = '\0';
+	assert_int_equal(lookup_err(path, 0), -ENAMETOOLONG);
+	path[4095] = '\0';
+	assert_int_equal(lookup_err(path, 0), 0);
+}
+
+static void test_symlinks(void **state)
+{
+	struct lookup lk;
+	struct vnode *f = node("/a/b/f", 0);
+
+	(void)state;
+	assert_ptr_equal(node("/a/rel", 0), f);
+	assert_ptr_equal(node("/abs/f", 0), f);
+	assert_ptr_equal(node("/abs/../b/f", 0), f);
+	assert_true(S_ISLNK(node("/a/rel", LOOKUP_NOFOLLOW)->mode));
+	assert_true(S_ISDIR(node("/abs/", LOOKUP_NOFOLLOW)->mode));
+	assert_int_equal(lookup_err("/loop1", 0), -ELOOP);
+	assert_int_equal(lookup_err("/loop1/x", 0), -ELOOP);
+	assert_int_equal(lookup_err("/loop1", LOOKUP_NOFOLLOW), 0);
+	/* A dangling link names where O_CREAT would create its target. */
+	assert_int_equal(vfs_lookup(vfs_root(), "/dangling", 0, &lk), 0);
+	assert_null(lk.node);
+	assert_ptr_equal(lk.dir, node("/a", 0));
+	assert_string_equal(lk.name, "new");
+	lookup_done(&lk);
+}
+
+static void test_symlink_depth(void **state)
+{
+	char name[16], target[16];
+	int i;
+
+	(void)state;
+	mkdir_at("/", "chain");
+	for (i = 0; i < 41; i++) {
+		snprintf(name, sizeof(name), "l%d", i);
+		snprintf(target, sizeof(target), i == 0 ? "/a" : "l%d", i - 1);
+		assert_int_equal(vfs_symlink(node("/chain", 0), name, target),
+				 0);
+	}
+	assert_ptr_equal(node("/chain/l39", 0), node("/a", 0)); /* 40 links */
+	assert_int_equal(lookup_err("/chain/l40", 0), -ELOOP);	 /* 41 */
+}
+
+static void test_paths(void **state)
+{
+	char buf[64];
+	struct lookup lk;
+
+	(void)state;
+	assert_int_equal(vfs_dir_path(node("/a/b", 0), buf, sizeof(buf)), 4);
+	assert_string_equal(buf, "/a/b");
+	assert_int_equal(vfs_dir_path(vfs_root(), buf, sizeof(buf)), 1);
+	assert_string_equal(buf, "/");
+	assert_int_equal(vfs_dir_path(node("/a/b", 0), buf, 4),
+			 -ENAMETOOLONG);
+	assert_int_equal(vfs_lookup(vfs_root(), "/a/rel", 0, &lk), 0);
+	assert_int_equal(lookup_path(&lk, buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "/a/b/f");
+	lookup_done(&lk);
+}
+
+static void test_nlink(void **state)
+{
+	struct vnode *a = node("/a", 0), *d;
+	uint32_t before = a->nlink;
+
+	(void)state;
+	d = mkdir_at("/a", "sub");
+	assert_int_equal(d->nlink, 2);
+	assert_int_equal(a->nlink, before + 1);
+	assert_int_equal(vfs_dir_link(a, "sub", d), -EEXIST);
+	assert_int_equal(vfs_dir_unlink(a, "sub"), 0);
+	assert_int_equal(a->nlink, before);
+	assert_null(node("/a/sub", 0));
+}
+
+static void test_file_data(void **state)
+{
+	struct vnode *f = mkfile_at("/", "data", NULL);
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(tmpfs_write(f, "xy", 2, 10), 2);
+	assert_int_equal(f->reg.size, 12);
+	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 0), 12);
+	assert_memory_equal(buf, "\0\0\0\0\0\0\0\0\0\0xy", 12);
+	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 12), 0);
+	assert_int_equal(tmpfs_truncate(f, 4), 0);
+	assert_int_equal(tmpfs_truncate(f, 1UL << 30), 0); /* sparse: no memory */
+	assert_true(tmpfs_allocated(f) < 1UL << 20);
+	assert_int_equal(tmpfs_read(f, buf, 4, (1UL << 30) - 4), 4);
+	assert_memory_equal(buf, "\0\0\0\0", 4);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	assert_int_equal(tmpfs_write(f, "abc", 3, 0), 3);
+	assert_int_equal(tmpfs_truncate(f, 1), 0);
+	assert_int_equal(tmpfs_truncate(f, 3), 0);
+	assert_int_equal(tmpfs_read(f, buf, 3, 0), 3);
+	assert_memory_equal(buf, "a\0\0", 3); /* no stale bytes come back */
+}
+
+static void test_borrowed_data(void **state)
+{
+	static const char archive[] = "read-only archive bytes";
+	struct vnode *f = mkfile_at("/", "ro", NULL);
+	char buf[64];
+
+	(void)state;
+	tmpfs_borrow(f, archive, sizeof(archive) - 1);
+	assert_int_equal(tmpfs_read(f, buf, 9, 0), 9);
+	assert_memory_equal(buf, "read-only", 9);
+	assert_int_equal(tmpfs_write(f, "READ", 4, 0), 4);
+	assert_string_equal(archive, "read-only archive bytes");
+	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 0), 23);
+	assert_memory_equal(buf, "READ-only archive bytes", 23);
+	assert_int_equal(tmpfs_materialize(f), 0);
+	assert_memory_equal(f->reg.data, "READ-only", 9);
+}
+
+static int rename_paths(const char *from, const char *to, unsigned int fl)
+{
+	struct lookup a, b;
+	int err;
+
+	assert_int_equal(vfs_lookup(vfs_root(), from, LOOKUP_NOFOLLOW, &a), 0);
+	assert_int_equal(vfs_lookup(vfs_root(), to, LOOKUP_NOFOLLOW, &b), 0);
+	err = vfs_rename(&a, &b, fl);
+	lookup_done(&b);
+	lookup_done(&a);
+	return err;
+}
+
+static void test_rename(void **state)
+{
+	struct vnode *x, *d;
+
+	(void)state;
+	d = mkdir_at("/", "r");
+	mkdir_at("/r", "d1");
+	mkdir_at("/r/d1", "inner");
+	x = mkfile_at("/r", "x", "X");
+	mkfile_at("/r", "y", "Y");
+	assert_int_equal(rename_paths("/r/x", "/r/y", RENAME_NOREPLACE),
+			 -EEXIST);
+	assert_int_equal(rename_paths("/r/x", "/r/y", 0), 0);
+	assert_ptr_equal(node("/r/y", 0), x);
+	assert_null(node("/r/x", 0));
+	assert_int_equal(rename_paths("/r/d1", "/r/d1/inner/z", 0), -EINVAL);
+	assert_int_equal(rename_paths("/r/d1", "/r/y", 0), -ENOTDIR);
+	assert_int_equal(rename_paths("/r/y", "/r/d1", 0), -EISDIR);
+	mkdir_at("/r", "d2");
+	assert_int_equal(rename_paths("/r/d2", "/r/d1", 0), -ENOTEMPTY);
+	assert_int_equal(rename_paths("/r/d1", "/a/moved", 0), 0);
+	assert_int_equal(d->nlink, 3); /* ".", its entry, d2's ".." */
+	assert_ptr_equal(node("/a/moved/inner/..", 0), node("/a/moved", 0));
+	assert_int_equal(rename_paths("/r/y", "/r/y", 0), 0);
+	assert_int_equal(rename_paths("/r/y", "/a/moved", RENAME_EXCHANGE), 0);
+	assert_ptr_equal(node("/a/moved", 0), x);
+	assert_true(S_ISDIR(node("/r/y/inner", 0)->mode));
+	assert_int_equal(rename_paths("/r/nope", "/r/z", 0), -ENOENT);
+}
+
+static void test_unlinked_open_node(void **state)
+{
+	struct vnode *f = mkfile_at("/", "gone", "data"), *held;
+	char buf[8];
+
+	(void)state;
+	held = vnode_get(f);
+	assert_int_equal(vfs_dir_unlink(vfs_root(), "gone"), 0);
+	assert_null(node("/gone", 0));
+	assert_int_equal(tmpfs_read(held, buf, 4, 0), 4); /* still readable */
+	assert_int_equal(held->nlink, 0);
+	vnode_put(held);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookup_basic),
+		cmocka_unit_test(test_lookup_limits),
+		cmocka_unit_test(test_symlinks),
+		cmocka_unit_test(test_symlink_depth),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_nlink),
+		cmocka_unit_test(test_file_data),
+		cmocka_unit_test(test_borrowed_data),
+		cmocka_unit_test(test_rename),
+		cmocka_unit_test(test_unlinked_open_node),
+	};
+
+	return cmocka_run_group_tests(tests, setup_tree, NULL);
+}
