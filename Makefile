@@ -17,6 +17,10 @@ KCFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
 	-fno-delete-null-pointer-checks -MMD -MP
+# Linux ABI constants and layouts come from Debian's linux-libc-dev UAPI
+# headers, and only from them: -nostdinc keeps libc headers out.
+UAPI := $(BUILD)/gen/uapi
+KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include)
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
@@ -26,15 +30,16 @@ HCFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -D_DEFAULT_SOURCE \
 TEST_CFLAGS := $(HCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
-	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c)
+	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c \
+	kernel/linux/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE all kernel tests unit-tests run test bench clean deps
-all: kernel unit-tests
+.PHONY: FORCE all kernel tests unit-tests run test bench clean deps guest cli
+all: kernel unit-tests guest cli
 
 kernel: $(BUILD)/kernel.elf
 
@@ -44,7 +49,31 @@ $(BUILD)/kflags: FORCE
 	@echo '$(KCFLAGS) $(KASFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KASFLAGS)' > $@
 FORCE:
 
-$(BUILD)/%.c.o: %.c $(BUILD)/kflags
+$(UAPI)/.stamp:
+	@mkdir -p $(@D)
+	@ln -sfn /usr/include/linux $(UAPI)/linux
+	@ln -sfn /usr/include/x86_64-linux-gnu/asm $(UAPI)/asm
+	@ln -sfn /usr/include/asm-generic $(UAPI)/asm-generic
+	@touch $@
+
+# Syscall names, generated from the UAPI header (kernel/linux/syscall.c).
+GEN := $(BUILD)/gen
+KCFLAGS += -I$(GEN)
+$(GEN)/syscall_names.h: /usr/include/x86_64-linux-gnu/asm/unistd_64.h scripts/gen_syscall_names.sh
+	@mkdir -p $(@D)
+	@sh scripts/gen_syscall_names.sh $< > $@
+
+$(BUILD)/kernel/linux/syscall.c.o: $(GEN)/syscall_names.h
+
+# Errno names and descriptions for syscall tracing (kernel/linux/trace.c).
+ERRNO_HDRS := /usr/include/asm-generic/errno-base.h /usr/include/asm-generic/errno.h
+$(GEN)/errno_names.h: $(ERRNO_HDRS) scripts/gen_errno.sh
+	@mkdir -p $(@D)
+	@sh scripts/gen_errno.sh $(ERRNO_HDRS) > $@
+
+$(BUILD)/kernel/linux/trace.c.o: $(GEN)/errno_names.h
+
+$(BUILD)/%.c.o: %.c $(BUILD)/kflags | $(UAPI)/.stamp
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
@@ -80,14 +109,39 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms_table.o
 	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
 		{ echo "kernel text moved between links; ksyms would lie" >&2; rm -f $@; exit 1; }
 
+# ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
+# build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
+CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c \
+	kernel/lib/elf.c kernel/lib/elf_sym.c
+CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
+cli: $(BUILD)/kiln
+
+$(BUILD)/host/%.o: %.c
+	@mkdir -p $(@D)
+	@echo "  HOSTCC  $<"
+	$(Q)$(CC) $(HCFLAGS) -c $< -o $@
+
+$(BUILD)/kiln: $(CLI_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS)
+
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
-UNIT_TESTS := format string cmdline page heap
+UNIT_TESTS := format string cmdline page heap cpio elf bundle
+cpio_SRCS := kernel/lib/cpio.c
+elf_SRCS := kernel/lib/elf.c kernel/lib/elf_sym.c
+bundle_SRCS := kernel/lib/bundle.c
 format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
 string_FLAGS := -include tests/unit/string_rename.h -fno-builtin
 cmdline_SRCS := kernel/lib/cmdline.c
 page_SRCS := kernel/core/page.c
 heap_SRCS := kernel/core/heap.c kernel/core/page.c
+UNIT_TESTS += chacha time
+UNIT_TESTS += vfs
+vfs_SRCS := kernel/fs/vnode.c kernel/fs/path.c kernel/fs/tmpfs.c kernel/fs/rename.c
+vfs_FLAGS := -include sys/stat.h
+chacha_SRCS := kernel/lib/chacha20.c
+time_SRCS := kernel/lib/time.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)
@@ -99,6 +153,47 @@ $(BUILD)/tests/unit/$(1)_test: tests/unit/$(1)_test.c $($(1)_SRCS)
 	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -o $$@ $$^ -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+# ---- Guest programs: tests/guest/NAME.c, run inside images by tests/e2e ----
+# Each is built three ways: static musl, static glibc and static-pie musl.
+# Debian's musl-gcc specs know nothing of -static-pie (they would add an
+# interpreter and Scrt1.o), so the PIE link names musl's self-relocating
+# rcrt1.o itself; the recipe then checks it is ET_DYN without PT_INTERP.
+GUEST_PROGS := $(basename $(notdir $(wildcard tests/guest/*.c)))
+GUEST_FLAVOURS := musl glibc musl-pie
+GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Wshadow -Werror
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+GUEST_BINS := $(foreach f,$(GUEST_FLAVOURS),$(patsubst %,$(BUILD)/tests/guest/$(f)/%,$(GUEST_PROGS)))
+guest: $(GUEST_BINS)
+
+$(BUILD)/tests/guest/musl/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -static -o $@ $<
+
+$(BUILD)/tests/guest/glibc/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBC   $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -static -o $@ $<
+
+$(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLPIE $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -fPIE -static-pie -nostartfiles -Wl,-static \
+		-Wl,--no-dynamic-linker -Wl,-z,text -o $@.tmp \
+		$(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $(shell $(CC) -print-file-name=crtbeginS.o) \
+		$< $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+	$(Q)readelf -h $@.tmp | grep -q 'Type: *DYN' && ! readelf -l $@.tmp | grep -q INTERP || \
+		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
+	$(Q)mv $@.tmp $@
+
+# ---- Generated documentation (committed; `make docs` refreshes it) ----
+.PHONY: docs
+docs: docs/syscalls.md
+docs/syscalls.md: scripts/gen_syscall_doc.sh /usr/include/x86_64-linux-gnu/asm/unistd_64.h \
+		$(wildcard kernel/*/*.c tests/guest/*.c)
+	@echo "  GEN     $@"
+	$(Q)sh scripts/gen_syscall_doc.sh > $@.tmp && mv $@.tmp $@
 
 # ---- Top-level commands ----
 deps:

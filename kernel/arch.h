@@ -159,6 +159,22 @@ uint64_t tsc_to_ns(uint64_t ticks);
 int lapic_timer_start(uint64_t period_ns, void (*handler)(void));
 void lapic_timer_stop(void);
 
+/* ---- Hardware randomness ---- */
+
+/*
+ * One 64-bit value from the CPU's entropy source (RDSEED) or its DRBG
+ * (RDRAND). False when the CPU lacks the instruction or it kept failing
+ * after the vendor's retry budget; *out is then meaningless.
+ */
+bool arch_rdseed(uint64_t *out);
+bool arch_rdrand(uint64_t *out);
+
+/*
+ * Wall-clock time now, in ns since the Unix epoch, from the hypervisor
+ * (KVM's pvclock). False when there is none: then ask the CMOS RTC.
+ */
+bool arch_wallclock_ns(uint64_t *ns);
+
 /* ---- Traps ---- */
 
 /* Registers saved on every trap; layout matches trap_entry.S. */
@@ -168,6 +184,8 @@ struct trap_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
 };
+
+#define TRAP_SYSCALL 0x100 /* vector of frames built by syscall_entry */
 
 /* Register an interrupt handler for vector (32..255). */
 void irq_set_handler(int vector, void (*fn)(struct trap_frame *));
@@ -184,6 +202,59 @@ void arch_backtrace(uint64_t rip, uint64_t rbp, int max,
 
 /* True when addr is in the guard page of a kernel stack. */
 bool arch_in_stack_guard(uint64_t addr);
+
+/* ---- User mode ---- */
+
+/* SYSCALL MSRs, SSE for applications, SMAP and FSGSBASE when present. */
+void arch_user_init(void);
+
+/* Leave the kernel for good: start user code at rip with stack rsp. */
+_Noreturn void arch_enter_user(uint64_t rip, uint64_t rsp);
+
+void arch_set_fs_base(uint64_t base);
+uint64_t arch_get_fs_base(void);
+/* AT_HWCAP and AT_HWCAP2 values for the application. */
+uint64_t arch_hwcap(void);
+uint64_t arch_hwcap2(void);
+
+/*
+ * Fault-safe copies (syscall_entry.S): 0 (or the length) or -EFAULT.
+ * Only core/uaccess.c calls them, between arch_uaccess_begin and _end
+ * (which lift and restore SMAP).
+ */
+long arch_copy_user(void *dst, const void *src, size_t n);
+long arch_clear_user(void *dst, size_t n);
+long arch_strnlen_user(const char *s, size_t max);
+void arch_uaccess_begin(void);
+/* Stop using SMAP (for hypervisors that cannot run STAC/CLAC). */
+void arch_smap_disable(void);
+void arch_uaccess_end(void);
+
+/*
+ * Hooks the Linux personality installs. user_trap: any exception raised
+ * by user code (cr2 for page faults). fault_in: a page fault on a user
+ * address, from user code or from a uaccess copy; returns 0 when the page
+ * is now mapped (the instruction is retried), else -EFAULT.
+ */
+void trap_set_user_handler(void (*user_trap)(struct trap_frame *f, uint64_t cr2));
+void trap_set_fault_in(int (*fault_in)(uint64_t addr, uint64_t error));
+
+/* Page-fault error code bits (Intel SDM vol. 3, 4.7). */
+#define PF_ERR_PRESENT 0x1
+#define PF_ERR_WRITE 0x2
+#define PF_ERR_USER 0x4
+#define PF_ERR_FETCH 0x10
+
+/*
+ * User mappings in the one address space (the lower half). prot is
+ * Linux's PROT_READ|PROT_WRITE|PROT_EXEC; PROT_NONE pages are left
+ * unmapped by the caller. map: -ENOMEM when a page table can't be had.
+ * unmap returns the frame's physical address, or 0 when nothing was mapped.
+ */
+int paging_map_user(uintptr_t va, uint64_t phys, int prot);
+uint64_t paging_unmap_user(uintptr_t va);
+void paging_protect_user(uintptr_t va, int prot);
+bool paging_user_lookup(uintptr_t va, uint64_t *phys);
 
 /* ---- Leaving ---- */
 

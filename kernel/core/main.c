@@ -3,15 +3,51 @@
 #include <kiln/version.h>
 
 #include "arch.h"
+#include "core/clock.h"
 #include "core/memory.h"
+#include "core/random.h"
 #include "core/page.h"
 #include "core/panic.h"
 #include "core/printk.h"
 #include "core/selftest.h"
 #include "lib/cmdline.h"
+#include "linux/start.h"
 
 /* Called once from entry.S on the boot stack, interrupts off. */
 _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry);
+
+/* Run the image's application, if this kernel is part of an image. */
+static _Noreturn void start_app(void)
+{
+	int err;
+	const void *bundle = memory_bundle(&err);
+
+	if (bundle)
+		linux_start(bundle);
+	if (err)
+		kernel_exit(126); /* a damaged image: reported by memory_init */
+	printk("kiln: no application in this image\n");
+	kernel_exit(KILN_EXIT_OK);
+}
+
+/* TSC readings between boot stages, for the "boot stages" log line. */
+enum { ST_KMAIN, ST_EARLY, ST_TSC, ST_MEMORY, ST_LATE, ST_CLOCK, ST_RANDOM, ST_N };
+static uint64_t stage_tsc[ST_N];
+
+static void print_stages(uint64_t tsc_entry)
+{
+	static const char *const names[ST_N] = {
+		"entry", "cpu", "tsc", "memory", "lapic", "clock", "random"
+	};
+	uint64_t prev = tsc_entry;
+
+	printk("kiln: boot stages (us):");
+	for (int i = 0; i < ST_N; i++) {
+		printk(" %s %lu", names[i], tsc_to_ns(stage_tsc[i] - prev) / 1000);
+		prev = stage_tsc[i];
+	}
+	printk("\n");
+}
 
 _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 {
@@ -19,14 +55,24 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	uint64_t ready_ns;
 	char test[32];
 
+	stage_tsc[ST_KMAIN] = rdtsc();
 	boot_info.tsc_entry = tsc_entry;
 	printk_init();
 	printk(KILN_NAME " " KILN_VERSION " (x86_64)\n");
 	arch_early_init(start_info_phys);
+	stage_tsc[ST_EARLY] = rdtsc();
 	clock = tsc_init();
+	stage_tsc[ST_TSC] = rdtsc();
 	memory_init();
+	stage_tsc[ST_MEMORY] = rdtsc();
 	arch_late_init();
+	stage_tsc[ST_LATE] = rdtsc();
+	clock_init();
+	stage_tsc[ST_CLOCK] = rdtsc();
+	random_init();
+	stage_tsc[ST_RANDOM] = rdtsc();
 	ready_ns = time_ns();
+	print_stages(tsc_entry);
 
 	printk("kiln: command line: %s\n", boot_info.cmdline);
 	printk("kiln: tsc %lu kHz from %s\n", tsc_hz() / 1000, clock);
@@ -38,5 +84,5 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	if (cmdline_get(boot_info.cmdline, boot_info.cmdline_len, "kiln.test",
 			test, sizeof(test)) >= 0)
 		kernel_exit(selftest_run(test));
-	kernel_exit(KILN_EXIT_OK);
+	start_app();
 }

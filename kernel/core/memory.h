@@ -9,4 +9,10 @@
  */
 void memory_init(void);
 
+/*
+ * The image's bundle (checked), or NULL: a bare kernel (*err = 0) or a
+ * damaged bundle (*err = a BUNDLE_E* code, already reported on the log).
+ */
+const void *memory_bundle(int *err);
+
 #endif

@@ -36,8 +36,12 @@ uint64_t virt_to_phys(const void *v)
 	return va - DIRECT_MAP_BASE;
 }
 
-/* The next-level table behind *entry, allocated on first use. */
-static uint64_t *next_table(uint64_t *entry)
+/*
+ * The next-level table behind *entry, allocated on first use (NULL when
+ * memory is out). Tables for user addresses carry PTE_U so the leaf
+ * decides; kernel tables do not.
+ */
+static uint64_t *next_table(uint64_t *entry, uint64_t flags)
 {
 	uint64_t *t;
 
@@ -48,18 +52,107 @@ static uint64_t *next_table(uint64_t *entry)
 	}
 	t = page_alloc_zero(1);
 	if (!t)
-		panic("paging: out of memory for page tables");
-	*entry = virt_to_phys(t) | PTE_P | PTE_W;
+		return NULL;
+	*entry = virt_to_phys(t) | PTE_P | PTE_W | flags;
+	return t;
+}
+
+/* The table levels_down levels below the PML4 for va, or NULL (no memory). */
+static uint64_t *walk_alloc(uint64_t va, int levels_down, uint64_t flags)
+{
+	uint64_t *t = kernel_pml4;
+
+	for (int shift = 39; t && shift > 39 - 9 * levels_down; shift -= 9)
+		t = next_table(&t[(va >> shift) & 511], flags);
 	return t;
 }
 
 static uint64_t *walk(uint64_t va, int levels_down)
 {
+	uint64_t *t = walk_alloc(va, levels_down, 0);
+
+	if (!t)
+		panic("paging: out of memory for kernel page tables");
+	return t;
+}
+
+/* The leaf entry for a user va if its tables exist, else NULL. */
+static uint64_t *user_pte(uintptr_t va)
+{
 	uint64_t *t = kernel_pml4;
 
-	for (int shift = 39; shift > 39 - 9 * levels_down; shift -= 9)
-		t = next_table(&t[(va >> shift) & 511]);
-	return t;
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+/*
+ * A PROT_NONE page keeps its frame but is not present: PTE_PROTNONE (a bit
+ * the CPU ignores) says the address bits are still ours.
+ */
+#define PTE_PROTNONE 0x200
+#define PTE_HAS_FRAME (PTE_P | PTE_PROTNONE)
+
+/* Linux PROT_READ 1, PROT_WRITE 2, PROT_EXEC 4 to leaf PTE bits. */
+static uint64_t prot_bits(int prot)
+{
+	uint64_t f = PTE_P | PTE_U;
+
+	if (prot == 0)
+		return PTE_PROTNONE;
+	if (prot & 2)
+		f |= PTE_W;
+	if (!(prot & 4))
+		f |= PTE_NX;
+	return f;
+}
+
+int paging_map_user(uintptr_t va, uint64_t phys, int prot)
+{
+	uint64_t *pt = walk_alloc(va, 3, PTE_U);
+
+	if (!pt)
+		return -12; /* -ENOMEM */
+	pt[(va >> 12) & 511] = phys | prot_bits(prot);
+	invlpg(va);
+	return 0;
+}
+
+uint64_t paging_unmap_user(uintptr_t va)
+{
+	uint64_t *pte = user_pte(va), phys;
+
+	if (!pte || !(*pte & PTE_HAS_FRAME))
+		return 0;
+	phys = *pte & PTE_ADDR_MASK;
+	*pte = 0;
+	invlpg(va);
+	return phys;
+}
+
+void paging_protect_user(uintptr_t va, int prot)
+{
+	uint64_t *pte = user_pte(va);
+
+	if (!pte || !(*pte & PTE_HAS_FRAME))
+		return;
+	*pte = (*pte & PTE_ADDR_MASK) | prot_bits(prot);
+	invlpg(va);
+}
+
+bool paging_user_lookup(uintptr_t va, uint64_t *phys)
+{
+	uint64_t *pte = user_pte(va);
+
+	if (!pte || !(*pte & PTE_HAS_FRAME))
+		return false;
+	*phys = *pte & PTE_ADDR_MASK;
+	return true;
 }
 
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)

@@ -8,6 +8,20 @@
 #include "core/printk.h"
 
 static void (*irq_handlers[256])(struct trap_frame *);
+static void (*user_trap_handler)(struct trap_frame *f, uint64_t cr2);
+static int (*fault_in_handler)(uint64_t addr, uint64_t error);
+
+extern char uaccess_start[], uaccess_end[], uaccess_fault[];
+
+void trap_set_user_handler(void (*fn)(struct trap_frame *f, uint64_t cr2))
+{
+	user_trap_handler = fn;
+}
+
+void trap_set_fault_in(int (*fn)(uint64_t addr, uint64_t error))
+{
+	fault_in_handler = fn;
+}
 
 static const char *const exception_names[32] = {
 	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
@@ -72,10 +86,32 @@ static _Noreturn void exception_report(struct trap_frame *f)
 	panic_exit();
 }
 
+/*
+ * A page fault in kernel mode on a user address: only the uaccess copies
+ * may cause one. Fault the page in, or make the copy return -EFAULT.
+ */
+static bool kernel_user_fault(struct trap_frame *f)
+{
+	uint64_t cr2 = read_cr2();
+	bool in_uaccess = f->rip >= (uint64_t)uaccess_start &&
+			  f->rip < (uint64_t)uaccess_end;
+
+	if (f->vector != 14 || !in_uaccess)
+		return false;
+	if (fault_in_handler && cr2 < (1UL << 47) &&
+	    fault_in_handler(cr2, f->error | PF_ERR_USER) == 0)
+		return true;
+	f->rip = (uint64_t)uaccess_fault;
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
-	if (f->vector < 32) {
-		exception_report(f);
+	if (f->vector < 32 && (f->cs & 3) && user_trap_handler) {
+		user_trap_handler(f, f->vector == 14 ? read_cr2() : 0);
+	} else if (f->vector < 32) {
+		if (!kernel_user_fault(f))
+			exception_report(f);
 	} else if (irq_handlers[f->vector]) {
 		irq_handlers[f->vector](f);
 	} else if (f->vector != VEC_SPURIOUS) {

@@ -1,0 +1,125 @@
+/* syscall_entry.S - the SYSCALL entry, the first entry to user mode, and fault-safe user copies. */
+
+#include "arch/x86_64/layout.h"
+
+/*
+ * SYSCALL (Intel SDM vol. 2, SYSCALL): rcx = user rip, r11 = user rflags,
+ * rsp still the user's, interrupts off (FMASK clears IF, TF, DF, AC).
+ * Kiln has one CPU and no swapgs: the kernel stack pointer and the user rsp
+ * scratch slot are plain globals. The frame built here has the layout of
+ * struct trap_frame (arch.h) with vector 0x100, so C sees one frame type.
+ */
+/* Pop what syscall_entry/trap_common pushed, and the vector and error. */
+.macro POP_REGS
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	add $16, %rsp
+.endm
+
+	.text
+	.globl syscall_entry
+syscall_entry:
+	mov %rsp, syscall_user_rsp(%rip)
+	mov kernel_stack_top(%rip), %rsp
+	pushq $(SEL_UDATA | 3)		/* ss */
+	pushq syscall_user_rsp(%rip)	/* rsp */
+	pushq %r11			/* rflags */
+	pushq $(SEL_UCODE | 3)		/* cs */
+	pushq %rcx			/* rip */
+	pushq $0			/* error */
+	pushq $0x100			/* vector: a syscall */
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	xor %ebp, %ebp			/* backtraces stop here */
+	mov %rsp, %rdi
+	call syscall_dispatch
+	.globl return_to_user
+return_to_user:				/* also the first entry: rsp = frame */
+	/*
+	 * SYSRET to a non-canonical rip would fault in ring 0 on the user
+	 * stack; such frames (and any not bound for 64-bit user code) leave
+	 * by IRETQ. 136 and 144 are the offsets of rip and cs in the frame.
+	 */
+	mov 136(%rsp), %r11
+	shr $47, %r11
+	jnz 1f
+	cmpq $(SEL_UCODE | 3), 144(%rsp)
+	jne 1f
+	POP_REGS
+	mov (%rsp), %rcx		/* rip */
+	mov 16(%rsp), %r11		/* rflags */
+	mov 24(%rsp), %rsp		/* user rsp */
+	sysretq
+1:	POP_REGS
+	iretq
+
+/* enter_user(frame): start user mode from a prepared struct trap_frame. */
+	.globl enter_user
+enter_user:
+	mov %rdi, %rsp
+	jmp return_to_user
+
+/*
+ * Copies that may fault on an application address. A fault with rip inside
+ * [uaccess_start, uaccess_end) resumes at uaccess_fault, which returns
+ * -EFAULT from whichever of these was running (none of them uses the
+ * stack). The caller lifts SMAP around them.
+ */
+	.globl uaccess_start, uaccess_end, uaccess_fault
+	.globl arch_copy_user, arch_clear_user, arch_strnlen_user
+uaccess_start:
+/* long arch_copy_user(void *dst, const void *src, size_t n): 0 or -EFAULT */
+arch_copy_user:
+	mov %rdx, %rcx
+	rep movsb
+	xor %eax, %eax
+	ret
+
+/* long arch_clear_user(void *dst, size_t n): 0 or -EFAULT */
+arch_clear_user:
+	mov %rsi, %rcx
+	xor %eax, %eax
+	rep stosb
+	ret
+
+/* long arch_strnlen_user(const char *s, size_t max): length, max, or -EFAULT */
+arch_strnlen_user:
+	xor %eax, %eax
+2:	cmp %rsi, %rax
+	je 3f
+	cmpb $0, (%rdi, %rax)
+	je 3f
+	inc %rax
+	jmp 2b
+3:	ret
+uaccess_end:
+
+uaccess_fault:
+	mov $-14, %rax			/* -EFAULT */
+	ret

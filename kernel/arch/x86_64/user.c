@@ -1,0 +1,133 @@
+/* user.c - what user mode needs from the CPU: SYSCALL, SSE, SMAP, FS base, HWCAP. */
+#include <stdint.h>
+
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/x86.h"
+
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_FMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define EFER_SCE 0x1
+
+#define CR0_MP 0x2
+#define CR0_EM 0x4
+#define CR0_TS 0x8
+#define CR4_OSFXSR 0x200
+#define CR4_OSXMMEXCPT 0x400
+
+/* RFLAGS bits cleared on SYSCALL: TF, IF, DF, AC. */
+#define FMASK_BITS 0x40700
+
+extern char syscall_entry[], boot_stack_top[];
+extern void enter_user(struct trap_frame *f) __attribute__((noreturn));
+
+/* Used by syscall_entry.S (one CPU, no swapgs). */
+uint64_t kernel_stack_top;
+uint64_t syscall_user_rsp;
+
+static bool smap_on;
+static bool fsgsbase_on;
+
+static uint64_t read_cr0(void)
+{
+	uint64_t v;
+	__asm__ volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static void write_cr0(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
+/* The kernel never touches SIMD state, so the app owns it: just enable it. */
+static void sse_init(void)
+{
+	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP);
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	__asm__ volatile("fninit");
+}
+
+void arch_user_init(void)
+{
+	uint32_t r[4];
+	uint64_t cr4;
+
+	kernel_stack_top = (uint64_t)boot_stack_top;
+	tss_set_kernel_stack(kernel_stack_top);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, FMASK_BITS);
+	sse_init();
+
+	cpuid(7, 0, r);
+	cr4 = read_cr4();
+	if (r[1] & (1u << 20)) {
+		cr4 |= CR4_SMAP;
+		smap_on = true;
+	}
+	if (r[1] & 1u) {
+		cr4 |= CR4_FSGSBASE;
+		fsgsbase_on = true;
+	}
+	write_cr4(cr4);
+}
+
+void arch_smap_disable(void)
+{
+	smap_on = false;
+	write_cr4(read_cr4() & ~(uint64_t)CR4_SMAP);
+}
+
+void arch_uaccess_begin(void)
+{
+	if (smap_on)
+		__asm__ volatile("stac" ::: "memory");
+}
+
+void arch_uaccess_end(void)
+{
+	if (smap_on)
+		__asm__ volatile("clac" ::: "memory");
+}
+
+void arch_set_fs_base(uint64_t base)
+{
+	wrmsr(MSR_FS_BASE, base);
+}
+
+uint64_t arch_get_fs_base(void)
+{
+	return rdmsr(MSR_FS_BASE);
+}
+
+uint64_t arch_hwcap(void)
+{
+	uint32_t r[4];
+
+	cpuid(1, 0, r);
+	return r[3]; /* CPUID.1:EDX, as Linux reports it */
+}
+
+uint64_t arch_hwcap2(void)
+{
+	return fsgsbase_on ? 2 : 0; /* HWCAP2_FSGSBASE */
+}
+
+_Noreturn void arch_enter_user(uint64_t rip, uint64_t rsp)
+{
+	/* The frame sits at the top of the kernel stack; all registers 0. */
+	struct trap_frame *f = (struct trap_frame *)kernel_stack_top - 1;
+
+	*f = (struct trap_frame){
+		.vector = TRAP_SYSCALL,
+		.rip = rip,
+		.cs = SEL_UCODE | 3,
+		.rflags = 0x202, /* IF */
+		.rsp = rsp,
+		.ss = SEL_UDATA | 3,
+	};
+	enter_user(f);
+}

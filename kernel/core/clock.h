@@ -1,0 +1,36 @@
+/* clock.h - the kernel's clocks: wall time (from the CMOS RTC at boot) and monotonic time. */
+#ifndef KILN_CORE_CLOCK_H
+#define KILN_CORE_CLOCK_H
+
+#include <stdint.h>
+
+/*
+ * Read the wall clock once from the CMOS real-time clock. Call once at
+ * boot after tsc_init. Without a usable RTC the wall clock starts at
+ * the Unix epoch (1970-01-01) and a line on the log says so.
+ */
+void clock_init(void);
+
+/*
+ * Nanoseconds since the Unix epoch: the RTC's reading at boot (1 s
+ * resolution) plus the TSC time elapsed since. Never goes backwards.
+ * Safe from any context once clock_init has run (0-based before).
+ */
+uint64_t clock_realtime_ns(void);
+
+/* Nanoseconds since boot (time_ns): what CLOCK_MONOTONIC reports. */
+uint64_t clock_monotonic_ns(void);
+
+/*
+ * Wait, interrupts enabled and the CPU halted (an idle guest costs the
+ * host nothing), until clock_monotonic_ns() >= deadline_ns. Returns at
+ * once for a deadline already past. Called from syscall context with
+ * interrupts off; uses the LAPIC timer as a one-shot wake-up, so it must
+ * not be called while something else owns that timer.
+ */
+void clock_sleep_until(uint64_t deadline_ns);
+
+/* Total nanoseconds spent halted in clock_sleep_until since boot. */
+uint64_t clock_idle_ns(void);
+
+#endif

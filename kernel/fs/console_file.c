@@ -1,0 +1,202 @@
+/* console_file.c - the console as a file: fds 0-2, /dev/console, /dev/tty; termios ioctls. */
+#include "fs/vfs.h"
+
+#include <asm-generic/errno.h>
+#include <asm-generic/termios.h>
+#include <asm/fcntl.h>
+#include <asm/ioctls.h>
+#include <asm/poll.h>
+#include <asm/stat.h>
+#include <linux/stat.h>
+
+#include "core/uaccess.h"
+#include "drivers/console.h"
+#include "lib/string.h"
+
+/*
+ * Every console file reads stdin; it writes to stdout, or to stderr when
+ * it was opened as stream 2 (fd 2 at start, /proc/self/fd/2, /dev/stderr).
+ * The terminal settings are kept but not acted on: the host terminal does
+ * the line editing. Terminal ioctls answer only when stdin is a terminal
+ * (console_is_tty), so isatty() is false under pipes, as on Linux.
+ */
+#define CONSOLE_ERR ((void *)2)
+
+static struct termios console_termios = {
+	.c_iflag = ICRNL | IXON | IUTF8,
+	.c_oflag = OPOST | ONLCR,
+	.c_cflag = B38400 | CS8 | CREAD | HUPCL,
+	.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL |
+		   ECHOKE,
+	.c_cc = { [VINTR] = 3, [VQUIT] = 28, [VERASE] = 127, [VKILL] = 21,
+		  [VEOF] = 4, [VMIN] = 1, [VSTART] = 17, [VSTOP] = 19,
+		  [VSUSP] = 26, [VREPRINT] = 18, [VWERASE] = 23,
+		  [VLNEXT] = 22, [VDISCARD] = 15 },
+};
+static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
+
+static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	(void)f, (void)pos;
+	if (n == 0)
+		return 0;
+	return (long)console_in(buf, n);
+}
+
+static long console_write(struct file *f, const void *buf, size_t n,
+			  uint64_t *pos)
+{
+	(void)pos;
+	if (f->priv == CONSOLE_ERR)
+		console_err(buf, n);
+	else
+		console_out(buf, n);
+	return (long)n;
+}
+
+static long copy_out(uintptr_t arg, const void *v, size_t n)
+{
+	return copy_to_user(arg, v, n) < 0 ? -EFAULT : 0;
+}
+
+static long copy_in(void *v, uintptr_t arg, size_t n)
+{
+	return copy_from_user(v, arg, n) < 0 ? -EFAULT : 0;
+}
+
+static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
+{
+	int pgrp = 1, zero = 0;
+
+	(void)f;
+	if (!console_is_tty())
+		return -ENOTTY;
+	switch (cmd) {
+	case TCGETS:
+		return copy_out(arg, &console_termios, sizeof(console_termios));
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return copy_in(&console_termios, arg, sizeof(console_termios));
+	case TIOCGWINSZ:
+		return copy_out(arg, &console_winsize, sizeof(console_winsize));
+	case TIOCSWINSZ:
+		return copy_in(&console_winsize, arg, sizeof(console_winsize));
+	case TIOCGPGRP:
+	case TIOCGSID:
+		return copy_out(arg, &pgrp, sizeof(pgrp));
+	case TIOCSPGRP:
+		return copy_in(&pgrp, arg, sizeof(pgrp));
+	case FIONREAD:
+		return copy_out(arg, &zero, sizeof(zero)); /* unknown: none yet */
+	case TCFLSH:
+	case TCXONC:
+	case TCSBRK:
+	case TCSBRKP:
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return 0;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static unsigned int console_poll(struct file *f, unsigned int events)
+{
+	unsigned int ready = POLLOUT;
+
+	(void)f;
+	if (console_in_ready())
+		ready |= POLLIN;
+	return events & ready;
+}
+
+static int console_fdname(struct file *f, char *buf, size_t size)
+{
+	size_t n = sizeof("/dev/console") - 1;
+
+	(void)f;
+	if (n > size)
+		n = size;
+	memcpy(buf, "/dev/console", n);
+	return (int)n;
+}
+
+static const struct file_ops console_ops = {
+	.read = console_read,
+	.write = console_write,
+	.ioctl = console_ioctl,
+	.poll = console_poll,
+	.fdname = console_fdname,
+};
+
+/* Hook of /dev/console, /dev/tty and the hidden stderr node. */
+static int console_node_open(struct vnode *vn, struct file *f)
+{
+	f->ops = &console_ops;
+	f->priv = vn->priv;
+	return 0;
+}
+
+static const struct vnode_ops console_vops = { .open = console_node_open };
+
+/*
+ * The nodes behind fds 0-2 live outside the tree, so an archive that
+ * brings its own /dev/console cannot take the standard streams away.
+ */
+static struct vnode *console_nodes[2]; /* [0]: stdin/stdout, [1]: stderr */
+
+static struct vnode *console_node(int stream)
+{
+	struct vnode **slot = &console_nodes[stream == 2];
+
+	if (*slot == NULL) {
+		*slot = vnode_new(S_IFCHR | 0600);
+		if (*slot == NULL)
+			return NULL;
+		(*slot)->rdev = (5 << 8) | 1;
+		(*slot)->ops = &console_vops;
+		(*slot)->priv = stream == 2 ? CONSOLE_ERR : NULL;
+		(*slot)->nlink = 1; /* kept forever */
+	}
+	return vnode_get(*slot);
+}
+
+int console_file_open(int stream, struct file **out)
+{
+	struct vnode *vn = console_node(stream);
+	int err;
+
+	if (vn == NULL)
+		return -ENOMEM;
+	/* Read-write, as a terminal's fds 0-2 are on Linux. */
+	err = vfs_open_node(vn, O_RDWR, "/dev/console", out);
+	vnode_put(vn);
+	return err;
+}
+
+int devfs_console(struct vnode *dev, struct vnode **out)
+{
+	struct vnode *vn;
+	int err = vfs_create(dev, "console", S_IFCHR | 0600, &vn);
+
+	if (err < 0)
+		return err;
+	vn->rdev = (5 << 8) | 1;
+	vn->ops = &console_vops;
+	*out = vn;
+	return 0;
+}
+
+int devfs_tty(struct vnode *dev)
+{
+	struct vnode *vn;
+	int err = vfs_create(dev, "tty", S_IFCHR | 0666, &vn);
+
+	if (err < 0)
+		return err;
+	vn->rdev = (5 << 8) | 0;
+	vn->ops = &console_vops;
+	vnode_put(vn);
+	return 0;
+}

@@ -1,0 +1,151 @@
+/* devfs.c - /dev: null, zero, full, random, urandom, console, tty and the std* links. */
+#include "fs/vfs.h"
+
+#include <asm-generic/errno.h>
+#include <linux/stat.h>
+
+#include "core/random.h"
+#include "lib/string.h"
+
+/* Linux's device numbers (Documentation/admin-guide/devices.txt). */
+#define MKDEV(ma, mi) (((ma) << 8) | (mi))
+
+static long null_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	(void)f, (void)buf, (void)n, (void)pos;
+	return 0;
+}
+
+static long sink_write(struct file *f, const void *buf, size_t n,
+		       uint64_t *pos)
+{
+	(void)f, (void)buf, (void)pos;
+	return (long)n;
+}
+
+static long zero_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	(void)f, (void)pos;
+	memset(buf, 0, n);
+	return (long)n;
+}
+
+static long full_write(struct file *f, const void *buf, size_t n,
+		       uint64_t *pos)
+{
+	(void)f, (void)buf, (void)n, (void)pos;
+	return -ENOSPC;
+}
+
+static long random_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	(void)f, (void)pos;
+	random_bytes(buf, n);
+	return (long)n;
+}
+
+static unsigned int dev_ready(struct file *f, unsigned int events)
+{
+	(void)f;
+	return events & 0x5; /* POLLIN | POLLOUT */
+}
+
+/* Linux's null_lseek (also /dev/zero and /dev/full) and noop_llseek. */
+static int64_t null_llseek(struct file *f, int64_t off, int whence)
+{
+	(void)off, (void)whence;
+	f->pos = 0;
+	return 0;
+}
+
+static int64_t noop_llseek(struct file *f, int64_t off, int whence)
+{
+	(void)off, (void)whence;
+	return (int64_t)f->pos;
+}
+
+static const struct file_ops null_ops = {
+	.read = null_read, .write = sink_write, .poll = dev_ready,
+	.llseek = null_llseek, .seekable = true,
+};
+static const struct file_ops zero_ops = {
+	.read = zero_read, .write = sink_write, .poll = dev_ready,
+	.llseek = null_llseek, .seekable = true,
+};
+static const struct file_ops full_ops = {
+	.read = zero_read, .write = full_write, .poll = dev_ready,
+	.llseek = null_llseek, .seekable = true,
+};
+static const struct file_ops random_ops = {
+	.read = random_read, .write = sink_write, .poll = dev_ready,
+	.llseek = noop_llseek,
+};
+
+struct devfs_node {
+	const char *name;
+	uint32_t rdev;
+	const struct file_ops *ops;
+};
+
+static const struct devfs_node devfs_nodes[] = {
+	{ "null", MKDEV(1, 3), &null_ops },
+	{ "zero", MKDEV(1, 5), &zero_ops },
+	{ "full", MKDEV(1, 7), &full_ops },
+	{ "random", MKDEV(1, 8), &random_ops },
+	{ "urandom", MKDEV(1, 9), &random_ops },
+};
+
+static int devfs_open(struct vnode *vn, struct file *f)
+{
+	const struct devfs_node *d = vn->priv;
+
+	f->ops = d->ops;
+	return 0;
+}
+
+static const struct vnode_ops devfs_vops = { .open = devfs_open };
+
+static const char *const devfs_links[][2] = {
+	{ "stdin", "/proc/self/fd/0" },
+	{ "stdout", "/proc/self/fd/1" },
+	{ "stderr", "/proc/self/fd/2" },
+	{ "fd", "/proc/self/fd" },
+};
+
+/* Populate dev; names the archive already put there are left alone. */
+int devfs_init(struct vnode *dev)
+{
+	struct vnode *vn;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(devfs_nodes) / sizeof(devfs_nodes[0]); i++) {
+		err = vfs_create(dev, devfs_nodes[i].name, S_IFCHR | 0666, &vn);
+		if (err == -EEXIST)
+			continue;
+		if (err < 0)
+			return err;
+		vn->rdev = devfs_nodes[i].rdev;
+		vn->ops = &devfs_vops;
+		vn->priv = (void *)(uintptr_t)&devfs_nodes[i];
+		vnode_put(vn);
+	}
+	err = devfs_console(dev, &vn);
+	if (err == 0)
+		vnode_put(vn);
+	else if (err != -EEXIST)
+		return err;
+	err = devfs_tty(dev);
+	if (err < 0 && err != -EEXIST)
+		return err;
+	for (i = 0; i < sizeof(devfs_links) / sizeof(devfs_links[0]); i++) {
+		err = vfs_symlink(dev, devfs_links[i][0], devfs_links[i][1]);
+		if (err < 0 && err != -EEXIST)
+			return err;
+	}
+	err = vfs_create(dev, "shm", S_IFDIR | 01777, NULL);
+	if (err < 0 && err != -EEXIST)
+		return err;
+	err = vfs_create(dev, "pts", S_IFDIR | 0755, NULL);
+	return err == -EEXIST ? 0 : err;
+}

@@ -1,0 +1,310 @@
+/* vfs.h - the file system layer: nodes, open files, path lookup, fd tables. */
+#ifndef KILN_FS_VFS_H
+#define KILN_FS_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct proc;
+struct stat;
+
+/*
+ * One file system tree, all in memory (tmpfs semantics), built at boot
+ * from the image's cpio archive, with /dev and /proc as directories whose
+ * nodes carry hooks. Kiln runs one process on one CPU for now: nothing
+ * here takes a lock; callers are syscalls or boot code.
+ */
+#define VFS_NAME_MAX 255
+#define VFS_PATH_MAX 4096
+#define VFS_SYMLOOP_MAX 40
+#define VFS_DEV 0x10	  /* st_dev of every node: one file system */
+#define VFS_BLKSIZE 4096
+
+struct vfs_time {
+	int64_t sec;
+	int64_t nsec;
+};
+
+struct vnode;
+struct file;
+
+/*
+ * Operations of an open file. read/write take KERNEL buffers (the syscall
+ * layer copies to and from the application) and the position to use (the
+ * file's own for read/write, a local one for pread/pwrite); they return
+ * bytes done or -ERRNO. Any hook may be NULL: read/write then fail with
+ * -EINVAL, ioctl with -ENOTTY. Pipes and sockets implement these too and
+ * enter the fd table with file_alloc + fd_install.
+ */
+struct file_ops {
+	long (*read)(struct file *f, void *buf, size_t n, uint64_t *pos);
+	long (*write)(struct file *f, const void *buf, size_t n, uint64_t *pos);
+	long (*ioctl)(struct file *f, unsigned int cmd, uintptr_t arg);
+	/* Readiness now: POLLIN/POLLOUT/POLLHUP... bits of events. */
+	unsigned int (*poll)(struct file *f, unsigned int events);
+	/* stat of a file without a vnode (pipe, socket). */
+	int (*stat)(struct file *f, struct stat *st);
+	/* Text of /proc/self/fd/N for a file without a path ("pipe:[3]"). */
+	int (*fdname)(struct file *f, char *buf, size_t size);
+	void (*release)(struct file *f);
+	/* lseek of a device with its own rule (/dev/null: always 0). */
+	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	bool seekable;
+};
+
+/* An open file description: shared by dup'ed fds, counted by refs. */
+struct file {
+	int refs;
+	uint32_t flags; /* O_ACCMODE, O_APPEND, O_NONBLOCK, O_PATH, ... */
+	uint64_t pos;
+	struct vnode *vn; /* referenced; NULL for pipes and sockets */
+	const struct file_ops *ops;
+	void *priv;	  /* the ops' own state */
+	char *path;	  /* absolute path at open time (kmalloc) or NULL */
+};
+
+/* Hooks of synthetic nodes (devices, /proc); every one may be NULL. */
+struct vnode_ops {
+	/* Directory: referenced child called name, or NULL. */
+	struct vnode *(*lookup)(struct vnode *dir, const char *name);
+	/* Directory: entry number idx (from 0) into name; 1, 0 at the end. */
+	int (*readdir)(struct vnode *dir, uint64_t idx, char *name,
+		       size_t size, uint64_t *ino, unsigned int *type);
+	/* Symlink: target text into buf (not terminated); length or -ERRNO. */
+	long (*readlink)(struct vnode *vn, char *buf, size_t size);
+	/* Magic symlink (/proc/self/fd/N): the referenced node it names. */
+	struct vnode *(*follow)(struct vnode *vn, int *err);
+	/* Any node: set f->ops/f->priv at open; 0 or -ERRNO. */
+	int (*open)(struct vnode *vn, struct file *f);
+};
+
+struct vfs_dirent {
+	struct vfs_dirent *next;
+	struct vnode *vn;
+	uint64_t cookie; /* getdents position: stable across removals */
+	char name[];
+};
+
+#define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
+
+struct vnode {
+	uint64_t ino;
+	uint32_t mode, uid, gid, nlink;
+	uint32_t rdev;
+	uint32_t vflags; /* VN_* */
+	int refs;
+	struct vfs_time atime, mtime, ctime;
+	const struct vnode_ops *ops;
+	void *priv;
+	struct vnode *parent; /* directories: referenced, root is its own */
+	union {
+		struct {
+			struct vfs_dirent *head;
+			uint64_t next_cookie;
+		} dir;
+		struct {
+			char *data;	/* size bytes are valid up to "valid" */
+			size_t size;	/* st_size; [valid, size) reads as 0 */
+			size_t valid;	/* bytes stored in data */
+			size_t cap;	/* bytes allocated (0 when borrowed) */
+			bool borrowed;	/* data points into the cpio archive */
+		} reg;
+		struct {
+			char *target;
+			size_t len;
+		} lnk;
+	};
+};
+
+/* ---- Nodes (fs/vnode.c) ---- */
+
+/* The root directory (never freed). */
+struct vnode *vfs_root(void);
+
+/* A new node with refs 1, nlink 0, times now; NULL on -ENOMEM. */
+struct vnode *vnode_new(uint32_t mode);
+struct vnode *vnode_get(struct vnode *vn);
+/* Drop a reference; frees the node when unreferenced and unlinked. */
+void vnode_put(struct vnode *vn);
+
+/* Child of dir called name ("." and ".." too), referenced, or NULL. */
+struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
+/* Link vn into dir as name: 0, -EEXIST, -ENOMEM, -ENOENT (dir removed). */
+int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
+/* Remove the entry name from dir (no checks): 0 or -ENOENT. */
+int vfs_dir_unlink(struct vnode *dir, const char *name);
+/* True when dir has no entries. */
+bool vfs_dir_empty(struct vnode *dir);
+/* Create a node called name in dir (mode includes the type); referenced. */
+int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
+	       struct vnode **out);
+/* Create a symlink name -> target in dir. */
+int vfs_symlink(struct vnode *dir, const char *name, const char *target);
+
+/* Current realtime, and setting a node's times (VFS_T_* bits). */
+struct vfs_time vfs_now(void);
+#define VFS_T_A 1
+#define VFS_T_M 2
+#define VFS_T_C 4
+void vfs_touch(struct vnode *vn, unsigned int which);
+
+/* Fill a struct stat (asm/stat.h) from a node. */
+void vfs_stat(struct vnode *vn, struct stat *st);
+
+/* Symlink target into buf (not terminated); length or -ERRNO. */
+long vfs_readlink(struct vnode *vn, char *buf, size_t size);
+
+/* Absolute path of directory dir into buf: length or -ENAMETOOLONG/-ENOENT. */
+long vfs_dir_path(struct vnode *dir, char *buf, size_t size);
+
+/* Access check for the current process (R_OK/W_OK/X_OK bits): 0 or -EACCES. */
+int vfs_permission(struct vnode *vn, int mask);
+
+/* ---- Regular file data (fs/tmpfs.c) ---- */
+
+long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
+long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
+/* Set the size: 0, -ENOMEM, -EFBIG. */
+int tmpfs_truncate(struct vnode *vn, uint64_t size);
+/* Make all size bytes stored contiguously (for exec): 0 or -ENOMEM. */
+int tmpfs_materialize(struct vnode *vn);
+/* Point an empty file at read-only data that outlives it (the archive). */
+void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
+/* Release the node's data (when the node is freed). */
+void tmpfs_free(struct vnode *vn);
+/* Bytes of memory the data occupies (st_blocks * 512). */
+uint64_t tmpfs_allocated(const struct vnode *vn);
+
+/* ---- Path lookup (fs/path.c) ---- */
+
+#define LOOKUP_NOFOLLOW 1U  /* do not follow a symlink in the last component */
+#define LOOKUP_DIRECTORY 2U /* the result must be a directory */
+
+/*
+ * Result of a lookup: dir is the directory holding the last component
+ * (referenced), name that component ("." for "/"), node the node it names
+ * (referenced) or NULL when it does not exist yet (for O_CREAT, mkdir...).
+ * Symlinks in the last component are followed unless LOOKUP_NOFOLLOW, and
+ * then dir/name describe the final target.
+ */
+struct lookup {
+	struct vnode *dir;
+	struct vnode *node;
+	char name[VFS_NAME_MAX + 1];
+	bool trailing_slash;
+	int links; /* symlinks followed so far */
+};
+
+/*
+ * Resolve path (kernel string) relative to start (used when the path is
+ * relative). Returns 0 with lk filled (release with lookup_done), or
+ * -ENOENT (a middle component missing; empty path), -ENOTDIR, -ELOOP,
+ * -ENAMETOOLONG, -EACCES. A missing last component is not an error.
+ */
+int vfs_lookup(struct vnode *start, const char *path, unsigned int flags,
+	       struct lookup *lk);
+void lookup_done(struct lookup *lk);
+
+/* Resolve to an existing node (referenced): 0 or -ERRNO as above + ENOENT. */
+int vfs_resolve(struct vnode *start, const char *path, unsigned int flags,
+		struct vnode **out);
+
+/*
+ * rename(2) between two lookups made with LOOKUP_NOFOLLOW (flags:
+ * RENAME_NOREPLACE, RENAME_EXCHANGE). 0 or -ENOENT, -EEXIST, -EBUSY,
+ * -EINVAL (a directory into itself), -ENOTDIR, -EISDIR, -ENOTEMPTY...
+ */
+int vfs_rename(struct lookup *from, struct lookup *to, unsigned int flags);
+
+/* Absolute path of what lk names ("<dir path>/<name>") into buf. */
+long lookup_path(const struct lookup *lk, char *buf, size_t size);
+
+/* ---- Open files (fs/file.c) ---- */
+
+/* A new open file (refs 1) with ops and flags; NULL when out of memory. */
+struct file *file_alloc(const struct file_ops *ops, uint32_t flags,
+			void *priv);
+struct file *file_get(struct file *f);
+/* Drop a reference; the last one calls ops->release and frees. */
+void file_put(struct file *f);
+
+/*
+ * Open node vn (referenced by the caller; the file takes its own
+ * reference) with open flags; path is recorded for /proc (may be NULL).
+ * Returns 0 and *out, or -ENOMEM, -EISDIR, -EACCES, -ENXIO...
+ */
+int vfs_open_node(struct vnode *vn, uint32_t flags, const char *path,
+		  struct file **out);
+/* Flag for vfs_open_node: skip permission checks (the creator's open). */
+#define VFS_OPEN_NOPERM 0x80000000U
+
+/*
+ * Read n bytes at off from a regular file into a kernel buffer (mmap of
+ * files). Returns bytes read (0 at end), -EACCES when f was not opened for
+ * reading, -ENODEV when f is not a regular file.
+ */
+long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off);
+
+/* Text naming f for /proc/self/fd: its path, "pipe:[N]"...; length. */
+long file_describe(struct file *f, char *buf, size_t size);
+
+/* ---- fd tables (fs/fd.c) ---- */
+
+/* Borrowed pointer to fd's open file, or NULL (the caller reports EBADF). */
+struct file *fd_get(struct proc *p, int fd);
+/*
+ * Install f at the lowest free fd >= min (takes over the caller's
+ * reference on success). Returns the fd, or -EMFILE (RLIMIT_NOFILE),
+ * -ENOMEM; -EINVAL when min is out of range.
+ */
+int fd_install(struct proc *p, struct file *f, int min, bool cloexec);
+/* Put f at exactly fd, closing what was there: fd, -EBADF, -ENOMEM. */
+int fd_install_at(struct proc *p, struct file *f, int fd, bool cloexec);
+/* Close fd: 0 or -EBADF. */
+int fd_close(struct proc *p, int fd);
+int fd_get_cloexec(struct proc *p, int fd);
+int fd_set_cloexec(struct proc *p, int fd, bool on);
+/* Highest possible fd + 1 (the table's size), for close_range/procfs. */
+int fd_limit(struct proc *p);
+/* The soft RLIMIT_NOFILE of p. */
+int fd_max(struct proc *p);
+
+/* ---- Start and end of a process (fs/fd.c) ---- */
+
+/* fd 0, 1, 2 on the console, cwd = root, umask 022: 0 or -ENOMEM. */
+int fs_proc_init(struct proc *p);
+/* Change p's working directory: 0, -ENOENT, -ENOTDIR, -EACCES. */
+int fs_set_cwd(struct proc *p, const char *path);
+/* Close every fd and drop the cwd. */
+void fs_proc_exit(struct proc *p);
+
+/* ---- Boot (fs/rootfs.c) ---- */
+
+/*
+ * Build the root file system from a cpio "newc" archive (untrusted; may be
+ * NULL for an empty root), then /dev, /proc, /tmp and /etc defaults.
+ * Returns 0, -EINVAL for a malformed archive, -ENOMEM.
+ */
+int vfs_init(const void *cpio, size_t size);
+
+/*
+ * Resolve path (following symlinks) to an executable regular file. Returns
+ * 0 with its whole contents (*data, *size: stable, read-only) and its
+ * absolute path in resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or
+ * not executable), -ENOMEM, -ENAMETOOLONG.
+ */
+int vfs_exec_open(const char *path, const void **data, size_t *size,
+		  char *resolved, size_t rsize);
+
+/* ---- Devices and /proc (fs/devfs.c, fs/procfs.c) ---- */
+
+int devfs_init(struct vnode *dev);
+int procfs_init(struct vnode *proc);
+/* The console file for stream 0 (stdin), 1 (stdout), 2 (stderr). */
+int console_file_open(int stream, struct file **out);
+/* Create /dev/console (referenced in *out) and /dev/tty in dev. */
+int devfs_console(struct vnode *dev, struct vnode **out);
+int devfs_tty(struct vnode *dev);
+
+#endif

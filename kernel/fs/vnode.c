@@ -1,0 +1,251 @@
+/* vnode.c - file system nodes: allocation, references, directory entries, times. */
+#include "fs/vfs.h"
+
+#include <asm-generic/errno.h>
+#include <linux/stat.h>
+
+#include "core/clock.h"
+#include "core/heap.h"
+#include "lib/string.h"
+#include "linux/proc.h"
+
+static struct vnode *root;
+static uint64_t next_ino = 1;
+
+struct vnode *vfs_root(void)
+{
+	if (root == NULL) {
+		root = vnode_new(S_IFDIR | 0755);
+		if (root == NULL)
+			return NULL;
+		root->nlink = 2;
+		root->parent = root; /* its own reference stays forever */
+	}
+	return root;
+}
+
+struct vfs_time vfs_now(void)
+{
+	uint64_t ns = clock_realtime_ns();
+	struct vfs_time t = { (int64_t)(ns / 1000000000),
+			      (int64_t)(ns % 1000000000) };
+
+	return t;
+}
+
+void vfs_touch(struct vnode *vn, unsigned int which)
+{
+	struct vfs_time now = vfs_now();
+
+	if (which & VFS_T_A)
+		vn->atime = now;
+	if (which & VFS_T_M)
+		vn->mtime = now;
+	if (which & VFS_T_C)
+		vn->ctime = now;
+}
+
+struct vnode *vnode_new(uint32_t mode)
+{
+	struct vnode *vn = kzalloc(sizeof(*vn));
+
+	if (vn == NULL)
+		return NULL;
+	vn->ino = next_ino++;
+	vn->mode = mode;
+	vn->refs = 1;
+	if (current != NULL) {
+		vn->uid = current->euid;
+		vn->gid = current->egid;
+	}
+	vfs_touch(vn, VFS_T_A | VFS_T_M | VFS_T_C);
+	return vn;
+}
+
+struct vnode *vnode_get(struct vnode *vn)
+{
+	vn->refs++;
+	return vn;
+}
+
+static void vnode_free(struct vnode *vn)
+{
+	struct vfs_dirent *d, *next;
+
+	if (S_ISREG(vn->mode))
+		tmpfs_free(vn);
+	if (S_ISLNK(vn->mode))
+		kfree(vn->lnk.target);
+	if (S_ISDIR(vn->mode)) {
+		for (d = vn->dir.head; d != NULL; d = next) {
+			next = d->next; /* only transient dirs still hold any */
+			kfree(d);
+		}
+		if (vn->parent != NULL && vn->parent != vn)
+			vnode_put(vn->parent);
+	}
+	kfree(vn);
+}
+
+void vnode_put(struct vnode *vn)
+{
+	if (vn == NULL)
+		return;
+	if (--vn->refs > 0)
+		return;
+	if (vn->nlink == 0 || (vn->vflags & VN_TRANSIENT))
+		vnode_free(vn);
+}
+
+static struct vfs_dirent *dir_find(struct vnode *dir, const char *name,
+				   struct vfs_dirent ***link)
+{
+	struct vfs_dirent **pp;
+
+	for (pp = &dir->dir.head; *pp != NULL; pp = &(*pp)->next) {
+		if (strcmp((*pp)->name, name) == 0) {
+			if (link != NULL)
+				*link = pp;
+			return *pp;
+		}
+	}
+	return NULL;
+}
+
+struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
+{
+	struct vfs_dirent *d;
+
+	if (strcmp(name, ".") == 0)
+		return vnode_get(dir);
+	if (strcmp(name, "..") == 0)
+		return vnode_get(dir->parent != NULL ? dir->parent : dir);
+	if (dir->ops != NULL && dir->ops->lookup != NULL)
+		return dir->ops->lookup(dir, name);
+	d = dir_find(dir, name, NULL);
+	return d != NULL ? vnode_get(d->vn) : NULL;
+}
+
+bool vfs_dir_empty(struct vnode *dir)
+{
+	return dir->dir.head == NULL;
+}
+
+/* Entries are appended, so cookies grow along the list (getdents order). */
+int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
+{
+	struct vfs_dirent **pp, *d;
+	size_t len = strlen(name);
+
+	if (dir->nlink == 0)
+		return -ENOENT;
+	for (pp = &dir->dir.head; *pp != NULL; pp = &(*pp)->next)
+		if (strcmp((*pp)->name, name) == 0)
+			return -EEXIST;
+	d = kmalloc(sizeof(*d) + len + 1);
+	if (d == NULL)
+		return -ENOMEM;
+	memcpy(d->name, name, len + 1);
+	d->vn = vn;
+	d->next = NULL;
+	if (dir->dir.next_cookie < 2)
+		dir->dir.next_cookie = 2; /* 0 and 1 are "." and ".." */
+	d->cookie = dir->dir.next_cookie++;
+	*pp = d;
+	vn->nlink++;
+	if (S_ISDIR(vn->mode)) {
+		vn->nlink++; /* its own "." */
+		dir->nlink++; /* its ".." */
+		if (vn->parent != dir) {
+			vnode_put(vn->parent);
+			vn->parent = vnode_get(dir);
+		}
+	}
+	vfs_touch(dir, VFS_T_M | VFS_T_C);
+	return 0;
+}
+
+int vfs_dir_unlink(struct vnode *dir, const char *name)
+{
+	struct vfs_dirent **pp, *d;
+	struct vnode *vn;
+
+	d = dir_find(dir, name, &pp);
+	if (d == NULL)
+		return -ENOENT;
+	*pp = d->next;
+	vn = d->vn;
+	kfree(d);
+	if (S_ISDIR(vn->mode)) {
+		dir->nlink--;
+		vn->nlink -= 2; /* 0 when empty (rmdir); subdirs (rename) */
+	} else {
+		vn->nlink--;
+	}
+	vfs_touch(dir, VFS_T_M | VFS_T_C);
+	vfs_touch(vn, VFS_T_C);
+	/* The entry held no reference: free now if nobody else holds one. */
+	if (vn->nlink == 0 && vn->refs == 0)
+		vnode_free(vn);
+	return 0;
+}
+
+int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
+	       struct vnode **out)
+{
+	struct vnode *vn = vnode_new(mode);
+	int err;
+
+	if (vn == NULL)
+		return -ENOMEM;
+	if (S_ISDIR(mode))
+		vn->parent = vnode_get(dir);
+	if ((dir->mode & S_ISGID) != 0) {
+		vn->gid = dir->gid; /* BSD group semantics of setgid dirs */
+		if (S_ISDIR(mode))
+			vn->mode |= S_ISGID;
+	}
+	err = vfs_dir_link(dir, name, vn);
+	if (err < 0) {
+		vnode_put(vn);
+		return err;
+	}
+	if (out != NULL)
+		*out = vn;
+	else
+		vnode_put(vn);
+	return 0;
+}
+
+int vfs_symlink(struct vnode *dir, const char *name, const char *target)
+{
+	struct vnode *vn;
+	size_t len = strlen(target);
+	char *copy = kmalloc(len + 1);
+	int err;
+
+	if (copy == NULL)
+		return -ENOMEM;
+	memcpy(copy, target, len + 1);
+	err = vfs_create(dir, name, S_IFLNK | 0777, &vn);
+	if (err < 0) {
+		kfree(copy);
+		return err;
+	}
+	vn->lnk.target = copy;
+	vn->lnk.len = len;
+	vnode_put(vn);
+	return 0;
+}
+
+long vfs_readlink(struct vnode *vn, char *buf, size_t size)
+{
+	if (!S_ISLNK(vn->mode))
+		return -EINVAL;
+	if (vn->ops != NULL && vn->ops->readlink != NULL)
+		return vn->ops->readlink(vn, buf, size);
+	if (size > vn->lnk.len)
+		size = vn->lnk.len;
+	memcpy(buf, vn->lnk.target, size);
+	return (long)size;
+}

@@ -1,0 +1,158 @@
+/* exec.c - load a static ELF program into the process and start it. */
+#include "linux/exec.h"
+#include "linux/exec_stack.h"
+
+#include <asm-generic/errno.h>
+#include <asm-generic/mman-common.h>
+#include <linux/auxvec.h>
+
+#include "arch.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "core/random.h"
+#include "core/uaccess.h"
+#include "fs/vfs.h"
+#include "lib/elf.h"
+#include "lib/string.h"
+#include "linux/mm.h"
+
+#define STACK_SIZE (8UL << 20)	   /* RLIMIT_STACK default */
+#define PIE_BASE 0x555555554000UL  /* as Linux's ELF_ET_DYN_BASE */
+#define STACK_TOP 0x7ffffffde000UL
+
+static uint64_t random_u64(void)
+{
+	uint64_t v;
+
+	random_bytes(&v, sizeof(v));
+	return v;
+}
+
+static int seg_prot(uint32_t flags)
+{
+	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
+	       (flags & PF_X ? PROT_EXEC : 0);
+}
+
+/*
+ * Map one PT_LOAD: its pages form an area with the segment's protection;
+ * file bytes are copied in, the rest (bss) is demand-zero. A page shared
+ * with the previous segment keeps both protections.
+ */
+static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
+			const char *file, uint64_t base, const char *name)
+{
+	uintptr_t start = page_down(base + ph->p_vaddr);
+	uintptr_t end = page_up(base + ph->p_vaddr + ph->p_memsz);
+	int prot = seg_prot(ph->p_flags), err;
+	struct vma *prev = mm_find(mm, start);
+
+	if (prev) {
+		/* Overlap is at most the first page (elf_check ordered them). */
+		err = mm_protect(mm, start, PAGE_SIZE, prev->prot | prot);
+		if (err)
+			return err;
+		start += PAGE_SIZE;
+	}
+	if (end > start) {
+		err = mm_map(mm, start, end - start, prot, VMA_FILE, name,
+			     page_down(ph->p_offset) + (start - page_down(base + ph->p_vaddr)));
+		if (err)
+			return err;
+	}
+	return mm_fill(mm, base + ph->p_vaddr, file + ph->p_offset, ph->p_filesz);
+}
+
+static int load_segments(struct proc *p, const struct elf_info *info,
+			 const char *file, uint64_t base)
+{
+	uintptr_t brk = 0;
+
+	for (uint16_t i = 0; i < info->phnum; i++) {
+		const struct elf64_phdr *ph = &info->phdr[i];
+		int err;
+
+		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
+			continue;
+		err = load_segment(p->mm, ph, file, base, p->exe);
+		if (err)
+			return err;
+		if (base + ph->p_vaddr + ph->p_memsz > brk)
+			brk = base + ph->p_vaddr + ph->p_memsz;
+	}
+	p->mm->brk_start = p->mm->brk = page_up(brk);
+	return 0;
+}
+
+/* Address of the program headers in memory, for AT_PHDR. */
+static uint64_t phdr_addr(const struct elf_info *info, uint64_t base)
+{
+	for (uint16_t i = 0; i < info->phnum; i++) {
+		const struct elf64_phdr *ph = &info->phdr[i];
+
+		if (ph->p_type == PT_PHDR)
+			return base + ph->p_vaddr;
+	}
+	for (uint16_t i = 0; i < info->phnum; i++) {
+		const struct elf64_phdr *ph = &info->phdr[i];
+		uint64_t off = info->ehdr->e_phoff;
+
+		if (ph->p_type == PT_LOAD && off >= ph->p_offset &&
+		    off < ph->p_offset + ph->p_filesz)
+			return base + ph->p_vaddr + (off - ph->p_offset);
+	}
+	return 0;
+}
+
+/* Check the file; say why it can't run on the kernel log. */
+static int check_program(const char *path, const void *data, size_t size,
+			 struct elf_info *info)
+{
+	int err = elf_check(data, size, info);
+
+	if (err) {
+		printk("kiln: %s: %s\n", path, elf_strerror(err));
+		return -ENOEXEC;
+	}
+	if (info->interp) {
+		printk("kiln: %s: dynamically linked (interpreter %s); only "
+		       "static programs are supported yet\n", path, info->interp);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
+	      uint64_t *sp)
+{
+	const void *data;
+	size_t size;
+	struct elf_info info;
+	uint64_t base = 0, stack_top;
+	int err, stack_prot;
+
+	err = vfs_exec_open(a->path, &data, &size, p->exe, sizeof(p->exe));
+	if (err)
+		return err;
+	err = check_program(a->path, data, size, &info);
+	if (err)
+		return err;
+	if (info.pie) {
+		base = PIE_BASE + ((random_u64() & 0xffff) << PAGE_SHIFT);
+		printk("kiln: load base 0x%lx\n", base);
+	}
+	err = load_segments(p, &info, data, base);
+	if (err)
+		return err;
+
+	stack_top = STACK_TOP - ((random_u64() & 0xfff) << PAGE_SHIFT);
+	stack_prot = PROT_READ | PROT_WRITE | (info.exec_stack ? PROT_EXEC : 0);
+	p->mm->mmap_top = stack_top - STACK_SIZE - (1UL << 30);
+	err = mm_map(p->mm, stack_top - STACK_SIZE, STACK_SIZE, stack_prot,
+		     VMA_ANON | VMA_STACK, "[stack]", 0);
+	if (err)
+		return err;
+	*entry = base + info.entry;
+	return exec_build_stack(p, a, &info, base, phdr_addr(&info, base),
+				stack_top, sp);
+}

@@ -1,0 +1,109 @@
+/* exec_stack.c - the initial process stack: argc, argv, envp, auxv and their strings. */
+#include "linux/exec_stack.h"
+
+#include <asm-generic/errno.h>
+#include <linux/auxvec.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "core/random.h"
+#include "lib/string.h"
+#include "linux/mm.h"
+
+#define ARGS_MAX (128UL << 10) /* bytes of argv + envp strings */
+#define AUXV_MAX 24
+
+struct stack_writer {
+	struct mm *mm;
+	uint64_t sp;
+	int err;
+};
+
+/* Push n bytes below sp; returns their user address. */
+static uint64_t push(struct stack_writer *w, const void *src, size_t n)
+{
+	w->sp -= n;
+	if (!w->err)
+		w->err = mm_fill(w->mm, w->sp, src, n);
+	return w->sp;
+}
+
+static uint64_t push_str(struct stack_writer *w, const char *s)
+{
+	return push(w, s, strlen(s) + 1);
+}
+
+static size_t count(const char *const *v, size_t *bytes)
+{
+	size_t n = 0;
+
+	for (; v && v[n]; n++)
+		*bytes += strlen(v[n]) + 1;
+	return n;
+}
+
+/* Push the strings of v, storing their addresses in out[]. */
+static void push_strings(struct stack_writer *w, const char *const *v,
+			 size_t n, uint64_t *out)
+{
+	for (size_t i = n; i-- > 0;)
+		out[i] = push_str(w, v[i]);
+}
+
+static size_t fill_auxv(uint64_t *av, const struct proc *p,
+			const struct elf_info *info, uint64_t base,
+			uint64_t phdr, uint64_t random, uint64_t platform,
+			uint64_t execfn)
+{
+	const uint64_t pairs[][2] = {
+		{ AT_HWCAP, arch_hwcap() },	{ AT_PAGESZ, 4096 },
+		{ AT_CLKTCK, 100 },		{ AT_PHDR, phdr },
+		{ AT_PHENT, sizeof(struct elf64_phdr) },
+		{ AT_PHNUM, info->phnum },	{ AT_BASE, 0 },
+		{ AT_FLAGS, 0 },		{ AT_ENTRY, base + info->entry },
+		{ AT_UID, p->uid },		{ AT_EUID, p->euid },
+		{ AT_GID, p->gid },		{ AT_EGID, p->egid },
+		{ AT_SECURE, 0 },		{ AT_RANDOM, random },
+		{ AT_HWCAP2, arch_hwcap2() },	{ AT_EXECFN, execfn },
+		{ AT_PLATFORM, platform },	{ AT_NULL, 0 },
+	};
+	size_t n = sizeof(pairs) / sizeof(pairs[0]);
+
+	memcpy(av, pairs, sizeof(pairs));
+	return 2 * n;
+}
+
+int exec_build_stack(struct proc *p, const struct exec_args *a,
+		     const struct elf_info *info, uint64_t base,
+		     uint64_t phdr, uint64_t top, uint64_t *sp)
+{
+	struct stack_writer w = { p->mm, top, 0 };
+	size_t bytes = 0, argc = count(a->argv, &bytes), envc = count(a->envp, &bytes);
+	uint64_t *vec, random, platform, execfn, nwords, nauxv;
+	uint8_t rnd[16];
+
+	if (bytes > ARGS_MAX)
+		return -E2BIG;
+	nwords = 1 + argc + 1 + envc + 1 + 2 * AUXV_MAX;
+	vec = kmalloc(nwords * sizeof(uint64_t));
+	if (!vec)
+		return -ENOMEM;
+	execfn = push_str(&w, p->exe);
+	platform = push_str(&w, "x86_64");
+	random_bytes(rnd, sizeof(rnd));
+	random = push(&w, rnd, sizeof(rnd));
+	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
+	push_strings(&w, a->argv, argc, vec + 1);
+	vec[0] = argc;
+	vec[1 + argc] = 0;
+	vec[1 + argc + 1 + envc] = 0;
+	nauxv = fill_auxv(vec + 1 + argc + 1 + envc + 1, p, info, base, phdr,
+			  random, platform, execfn);
+	nwords = 1 + argc + 1 + envc + 1 + nauxv;
+	w.sp = (w.sp - nwords * 8) & ~15UL;
+	if (!w.err)
+		w.err = mm_fill(p->mm, w.sp, vec, nwords * 8);
+	kfree(vec);
+	*sp = w.sp;
+	return w.err;
+}

@@ -1,0 +1,274 @@
+/* mm.c - the application's address space: areas (VMAs), demand paging, brk. */
+#include "linux/mm.h"
+
+#include <asm-generic/errno.h>
+#include <asm-generic/mman-common.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/uaccess.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "linux/proc.h"
+
+struct mm *mm_create(void)
+{
+	struct mm *mm = kzalloc(sizeof(*mm));
+
+	if (mm)
+		mm->mmap_top = 0x7f0000000000UL;
+	return mm;
+}
+
+struct vma *mm_find(struct mm *mm, uintptr_t addr)
+{
+	for (struct vma *v = mm->vmas; v && v->start <= addr; v = v->next)
+		if (addr < v->end)
+			return v;
+	return NULL;
+}
+
+bool mm_range_free(struct mm *mm, uintptr_t start, size_t len)
+{
+	for (struct vma *v = mm->vmas; v; v = v->next)
+		if (v->start < start + len && start < v->end)
+			return false;
+	return true;
+}
+
+/* Free the frames mapped in [start, end). */
+static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+		uint64_t phys = paging_unmap_user(va);
+
+		if (phys) {
+			page_free(phys_to_virt(phys), 1);
+			mm->resident--;
+		}
+	}
+}
+
+void mm_unmap_page(struct mm *mm, uintptr_t va)
+{
+	free_pages(mm, va, va + PAGE_SIZE);
+}
+
+/* Split v at addr (strictly inside it); v keeps the lower part. */
+static int split(struct vma *v, uintptr_t addr)
+{
+	struct vma *hi = kmalloc(sizeof(*hi));
+
+	if (!hi)
+		return -ENOMEM;
+	*hi = *v;
+	hi->start = addr;
+	if (v->flags & VMA_FILE)
+		hi->offset += addr - v->start;
+	v->end = addr;
+	v->next = hi;
+	return 0;
+}
+
+/* Make start and end area boundaries (splitting the areas they fall in). */
+static int isolate(struct mm *mm, uintptr_t start, uintptr_t end)
+{
+	struct vma *v = mm_find(mm, start);
+	int err = 0;
+
+	if (v && v->start < start)
+		err = split(v, start);
+	v = mm_find(mm, end - 1);
+	if (!err && v && end < v->end)
+		err = split(v, end);
+	return err;
+}
+
+int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
+{
+	uintptr_t end = start + len;
+	struct vma **link = &mm->vmas;
+	int err = isolate(mm, start, end);
+
+	if (err)
+		return err;
+	while (*link) {
+		struct vma *v = *link;
+
+		if (v->start >= start && v->end <= end) {
+			free_pages(mm, v->start, v->end);
+			*link = v->next;
+			kfree(v);
+		} else {
+			link = &v->next;
+		}
+	}
+	return 0;
+}
+
+int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
+	   const char *name, uint64_t offset)
+{
+	struct vma *v, **link;
+	int err = mm_unmap(mm, start, len);
+
+	if (err)
+		return err;
+	v = kzalloc(sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	*v = (struct vma){ .start = start, .end = start + len, .prot = prot,
+			   .flags = flags, .offset = offset };
+	strlcpy(v->name, name ? name : "", sizeof(v->name));
+	for (link = &mm->vmas; *link && (*link)->start < start;
+	     link = &(*link)->next)
+		;
+	v->next = *link;
+	*link = v;
+	return 0;
+}
+
+int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
+{
+	uintptr_t end = start + len, at = start;
+	int err;
+
+	/* The whole range must be mapped, as Linux requires (else ENOMEM). */
+	for (struct vma *v = mm_find(mm, start); at < end; v = v->next) {
+		if (!v || v->start > at)
+			return -ENOMEM;
+		at = v->end;
+	}
+	err = isolate(mm, start, end);
+	if (err)
+		return err;
+	for (struct vma *v = mm_find(mm, start); v && v->start < end; v = v->next) {
+		v->prot = prot;
+		for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE)
+			paging_protect_user(va, prot);
+	}
+	return 0;
+}
+
+uintptr_t mm_find_free(struct mm *mm, size_t len)
+{
+	uintptr_t top = mm->mmap_top;
+
+	/* Walk down from mmap_top: try just below each area that ends above. */
+	for (;;) {
+		uintptr_t cand, lowest_conflict = 0;
+
+		if (len > top - MM_BOTTOM)
+			return 0;
+		cand = top - len;
+		for (struct vma *v = mm->vmas; v; v = v->next)
+			if (v->start < cand + len && cand < v->end &&
+			    !lowest_conflict)
+				lowest_conflict = v->start; /* sorted: the lowest */
+		if (!lowest_conflict)
+			return cand;
+		top = lowest_conflict;
+	}
+}
+
+/* Allocate and map a zeroed page at va (page-aligned) with prot. */
+static int map_new_page(struct mm *mm, uintptr_t va, int prot)
+{
+	void *page = page_alloc_zero(1);
+
+	if (!page)
+		return -ENOMEM;
+	if (paging_map_user(va, virt_to_phys(page), prot) < 0) {
+		page_free(page, 1);
+		return -ENOMEM;
+	}
+	mm->resident++;
+	return 0;
+}
+
+int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
+{
+	struct vma *v = mm_find(mm, addr);
+	uint64_t phys;
+
+	if (!v || v->prot == PROT_NONE)
+		return -EFAULT;
+	if ((err & PF_ERR_WRITE) && !(v->prot & PROT_WRITE))
+		return -EFAULT;
+	if ((err & PF_ERR_FETCH) && !(v->prot & PROT_EXEC))
+		return -EFAULT;
+	if (paging_user_lookup(page_down(addr), &phys))
+		return (err & PF_ERR_PRESENT) ? -EFAULT : 0;
+	return map_new_page(mm, page_down(addr), v->prot);
+}
+
+int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
+{
+	const char *s = src;
+
+	while (n > 0) {
+		uintptr_t va = page_down(addr);
+		size_t off = addr - va, chunk = PAGE_SIZE - off;
+		struct vma *v = mm_find(mm, addr);
+		uint64_t phys;
+		int err;
+
+		if (!v)
+			return -EFAULT;
+		if (!paging_user_lookup(va, &phys)) {
+			err = map_new_page(mm, va, v->prot);
+			if (err)
+				return err;
+			paging_user_lookup(va, &phys);
+		}
+		if (chunk > n)
+			chunk = n;
+		memcpy((char *)phys_to_virt(phys) + off, s, chunk);
+		s += chunk;
+		addr += chunk;
+		n -= chunk;
+	}
+	return 0;
+}
+
+int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
+{
+	for (size_t off = 0; off < len; off += PAGE_SIZE) {
+		struct vma *v = mm_find(mm, new_addr + off);
+		uint64_t phys = paging_unmap_user(old + off);
+
+		if (phys && paging_map_user(new_addr + off, phys, v ? v->prot : 0) < 0) {
+			page_free(phys_to_virt(phys), 1);
+			mm->resident--;
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+void mm_destroy(struct mm *mm)
+{
+	mm_unmap(mm, MM_BOTTOM, USER_TOP - MM_BOTTOM);
+	kfree(mm);
+}
+
+size_t mm_format_maps(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	for (struct vma *v = current->mm->vmas; v; v = v->next) {
+		int n = fmt_snprintf(buf + len, size - len,
+				     "%08lx-%08lx %c%c%cp %08lx 00:00 0%s%s\n",
+				     v->start, v->end,
+				     v->prot & PROT_READ ? 'r' : '-',
+				     v->prot & PROT_WRITE ? 'w' : '-',
+				     v->prot & PROT_EXEC ? 'x' : '-', v->offset,
+				     v->name[0] ? "                          " : "",
+				     v->name);
+		if (n < 0 || (size_t)n >= size - len)
+			break; /* truncated at a whole line */
+		len += (size_t)n;
+	}
+	return len;
+}

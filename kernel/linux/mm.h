@@ -1,0 +1,103 @@
+/* mm.h - the application's address space: areas (VMAs), demand paging, brk. */
+#ifndef KILN_LINUX_MM_H
+#define KILN_LINUX_MM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The application lives in the lower half of the one address space,
+ * between MM_BOTTOM (page 0 and the first 64 KiB stay unmapped, as
+ * Linux's mmap_min_addr) and USER_TOP. Areas are page-aligned, sorted and
+ * never overlap. Anonymous memory is demand-paged: a page is allocated,
+ * zeroed, on first touch. Every page an area maps belongs to it alone.
+ */
+#define MM_BOTTOM 0x10000UL
+#define MM_NAME_MAX 64
+
+enum vma_flags {
+	VMA_ANON = 1,  /* zero-fill on demand */
+	VMA_FILE = 2,  /* private copy of a file, filled at mmap time */
+	VMA_STACK = 4,
+	VMA_HEAP = 8,
+};
+
+struct vma {
+	uintptr_t start, end;
+	int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
+	int flags;		/* enum vma_flags */
+	uint64_t offset;	/* file offset shown in maps */
+	char name[MM_NAME_MAX];	/* path, "[heap]", "[stack]" or "" */
+	struct vma *next;
+};
+
+struct mm {
+	struct vma *vmas;
+	uintptr_t brk_start, brk; /* program break; heap area [brk_start, page_up(brk)) */
+	uintptr_t mmap_top;	  /* mmap searches downwards from here */
+	size_t resident;	  /* pages currently mapped */
+};
+
+/* A new empty address space, or NULL (no memory). */
+struct mm *mm_create(void);
+
+/*
+ * Map [start, start+len) (page-aligned, inside user space) as a new area,
+ * replacing whatever was there. Pages come on demand. 0 or -ENOMEM.
+ */
+int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
+	   const char *name, uint64_t offset);
+
+/* Remove [start, start+len): areas are trimmed or split, pages freed. */
+int mm_unmap(struct mm *mm, uintptr_t start, size_t len);
+
+/* Change protection; -ENOMEM when part of the range is not mapped. */
+int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot);
+
+/* Lowest-below-mmap_top free gap of len bytes, or 0. */
+uintptr_t mm_find_free(struct mm *mm, size_t len);
+
+/* The area holding addr, or NULL. */
+struct vma *mm_find(struct mm *mm, uintptr_t addr);
+
+/* True when no area intersects [start, start+len). */
+bool mm_range_free(struct mm *mm, uintptr_t start, size_t len);
+
+/*
+ * Handle a fault at addr with the page-fault error bits err: allocate the
+ * page when the area allows the access. 0, -EFAULT (no area, or access not
+ * allowed: the app gets SIGSEGV) or -ENOMEM.
+ */
+int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err);
+
+/*
+ * Write n bytes of src at user address addr, whatever the area's
+ * protection (the ELF loader and file mappings fill read-only pages this
+ * way). The range must be inside areas. 0 or -ENOMEM/-EFAULT.
+ */
+int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n);
+
+/* Move the pages of [old, old+len) to new (an unmapped range). */
+int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len);
+
+/* Drop the page at va (if any): the next touch gets a fresh zero page. */
+void mm_unmap_page(struct mm *mm, uintptr_t va);
+
+/* Free every page and area. */
+void mm_destroy(struct mm *mm);
+
+/* /proc/self/maps of the current process into buf; returns the length. */
+size_t mm_format_maps(char *buf, size_t size);
+
+static inline uintptr_t page_up(uintptr_t a)
+{
+	return (a + 4095) & ~(uintptr_t)4095;
+}
+
+static inline uintptr_t page_down(uintptr_t a)
+{
+	return a & ~(uintptr_t)4095;
+}
+
+#endif

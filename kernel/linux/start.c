@@ -1,0 +1,139 @@
+/* start.c - start the application from the image's bundle: config, root fs, exec. */
+#include "linux/start.h"
+
+#include <asm-generic/errno.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "core/panic.h"
+#include "core/printk.h"
+#include "drivers/console.h"
+#include "fs/procfs.h"
+#include "fs/vfs.h"
+#include "lib/bundle.h"
+#include "lib/cmdline.h"
+#include "lib/string.h"
+#include "linux/exec.h"
+#include "linux/mm.h"
+#include "linux/syscall.h"
+#include "linux/sysproc.h"
+
+/* What the CONFIG section says; strings are kmalloc'ed, NUL-terminated. */
+struct boot_config {
+	char *program, *workdir;
+	char **argv, **envp;
+	size_t argc, envc;
+};
+
+static char *dup_value(const char *v, uint32_t len)
+{
+	char *s = kmalloc((size_t)len + 1);
+
+	if (s) {
+		memcpy(s, v, len);
+		s[len] = '\0';
+	}
+	return s;
+}
+
+/* Append to a NULL-terminated vector of at most max entries. */
+static int vec_push(char ***vec, size_t *n, size_t max, char *s)
+{
+	char **nv;
+
+	if (!s || *n >= max)
+		return -E2BIG;
+	nv = kmalloc((*n + 2) * sizeof(char *));
+	if (!nv)
+		return -ENOMEM;
+	if (*n)
+		memcpy(nv, *vec, *n * sizeof(char *));
+	kfree(*vec);
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*vec = nv;
+	return 0;
+}
+
+static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
+{
+	size_t pos = 0;
+	uint32_t type, len;
+	const char *val;
+	int r, err = 0;
+
+	while (!err && (r = cfg_next(cfg, size, &pos, &type, &val, &len)) == 1) {
+		if (type == KILN_CFG_PROGRAM && !bc->program)
+			bc->program = dup_value(val, len);
+		else if (type == KILN_CFG_WORKDIR && !bc->workdir)
+			bc->workdir = dup_value(val, len);
+		else if (type == KILN_CFG_ARG)
+			err = vec_push(&bc->argv, &bc->argc, KILN_CFG_MAX_ARGS,
+				       dup_value(val, len));
+		else if (type == KILN_CFG_ENV)
+			err = vec_push(&bc->envp, &bc->envc, KILN_CFG_MAX_ENVS,
+				       dup_value(val, len));
+	}
+	if (err || r < 0 || !bc->program || bc->program[0] != '/')
+		return -EINVAL;
+	return 0;
+}
+
+/* The app could not be started: say why, exit like a shell would. */
+static _Noreturn void start_failed(const char *what, const char *path, int err)
+{
+	printk("kiln: cannot start %s: %s (error %d)\n", path ? path : "the program",
+	       what, -err);
+	kernel_exit(err == -ENOENT ? 127 : 126);
+}
+
+static void setup_process(struct proc *p, const void *bundle)
+{
+	size_t cpio_size;
+	const void *cpio = bundle_section(bundle, KILN_SECTION_ROOTFS, &cpio_size);
+	int err;
+
+	p->pid = 1;
+	p->umask = 022;
+	p->trace = cmdline_has(boot_info.cmdline, boot_info.cmdline_len, "kiln.trace");
+	sysproc_init(p);
+	p->mm = mm_create();
+	if (!p->mm)
+		start_failed("out of memory", NULL, -ENOMEM);
+	err = vfs_init(cpio, cpio_size);
+	if (err)
+		start_failed("bad root file system in the image", NULL, err);
+	err = fs_proc_init(p);
+	if (err)
+		start_failed("cannot set up standard streams", NULL, err);
+}
+
+_Noreturn void linux_start(const void *bundle)
+{
+	struct boot_config bc = { 0 };
+	const void *cfg, *in;
+	size_t cfg_size, in_size;
+	uint64_t entry, sp;
+	int err;
+
+	cfg = bundle_section(bundle, KILN_SECTION_CONFIG, &cfg_size);
+	if (!cfg || parse_config(cfg, cfg_size, &bc) < 0)
+		start_failed("bad boot configuration in the image", NULL, -EINVAL);
+	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
+	console_init(in, in_size);
+	syscall_init();
+	arch_user_init();
+	proc_traps_init();
+	setup_process(current, bundle);
+	procfs_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
+	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
+		start_failed("bad working directory", bc.workdir, err);
+	err = exec_load(current, &(struct exec_args){ bc.program,
+		(const char *const *)bc.argv, (const char *const *)bc.envp },
+		&entry, &sp);
+	if (err)
+		start_failed(err == -ENOENT ? "no such file" : "not a runnable program",
+			     bc.program, err);
+	current->start_ns = time_ns();
+	arch_enter_user(entry, sp);
+}

@@ -1,0 +1,189 @@
+/* sys_fd.c - dup, dup2, dup3, fcntl, ioctl, flock. */
+#include <asm-generic/errno.h>
+#include <asm/ioctls.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "core/uaccess.h"
+#include "linux/proc.h"
+#include "linux/sys_file.h"
+#include "linux/syscall.h"
+
+long sys_dup(int fd)
+{
+	struct file *f = fd_file(fd);
+	int nfd;
+
+	if (f == NULL)
+		return -EBADF;
+	nfd = fd_install(current, file_get(f), 0, false);
+	if (nfd < 0)
+		file_put(f);
+	return nfd == -EINVAL ? -EMFILE : nfd;
+}
+SYSCALL1(dup);
+
+long sys_dup3(int oldfd, int newfd, int flags)
+{
+	struct file *f = fd_file(oldfd);
+	int r;
+
+	if ((flags & ~O_CLOEXEC) != 0 || oldfd == newfd)
+		return -EINVAL;
+	if (f == NULL)
+		return -EBADF;
+	r = fd_install_at(current, file_get(f), newfd, flags & O_CLOEXEC);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+SYSCALL3(dup3);
+
+long sys_dup2(int oldfd, int newfd)
+{
+	if (fd_file(oldfd) == NULL)
+		return -EBADF;
+	if (oldfd == newfd)
+		return newfd;
+	return sys_dup3(oldfd, newfd, 0);
+}
+SYSCALL2(dup2);
+
+/* Status flags F_SETFL may change; the access mode and others stay. */
+#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | \
+		    O_NOATIME)
+
+/*
+ * Record locks: Kiln runs one process, and POSIX locks never conflict
+ * within one process, so every lock is granted and F_GETLK always reports
+ * the range unlocked. This is exactly what Linux answers a lone process.
+ */
+static long fcntl_lock(struct file *f, int cmd, uintptr_t arg)
+{
+	struct flock fl;
+
+	if (copy_from_user(&fl, arg, sizeof(fl)) < 0)
+		return -EFAULT;
+	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK &&
+	    fl.l_type != F_UNLCK)
+		return -EINVAL;
+	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+		fl.l_type = F_UNLCK;
+		return copy_to_user(arg, &fl, sizeof(fl)) < 0 ? -EFAULT : 0;
+	}
+	if ((fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY) ||
+	    (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY))
+		return -EBADF;
+	return 0;
+}
+
+static long fcntl_dupfd(struct file *f, unsigned long arg, bool cloexec)
+{
+	int nfd;
+
+	if (arg >= (unsigned long)fd_max(current))
+		return -EINVAL;
+	nfd = fd_install(current, file_get(f), (int)arg, cloexec);
+	if (nfd < 0)
+		file_put(f);
+	return nfd;
+}
+
+long sys_fcntl(int fd, int cmd, unsigned long arg)
+{
+	struct file *f = fd_file(fd);
+
+	if (f == NULL)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		return fcntl_dupfd(f, arg, cmd == F_DUPFD_CLOEXEC);
+	case F_GETFD:
+		return fd_get_cloexec(current, fd) ? FD_CLOEXEC : 0;
+	case F_SETFD:
+		return fd_set_cloexec(current, fd, arg & FD_CLOEXEC);
+	case F_GETFL:
+		return f->flags;
+	case F_SETFL:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		f->flags = (f->flags & ~(uint32_t)SETFL_MASK) |
+			   ((uint32_t)arg & SETFL_MASK);
+		return 0;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		if (f->flags & O_PATH)
+			return -EBADF;
+		return fcntl_lock(f, cmd, arg);
+	case F_GETOWN:
+	case F_SETOWN:
+	case F_SETSIG:
+	case F_GETSIG:
+		return 0;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+	default:
+		return -EINVAL;
+	}
+}
+SYSCALL3(fcntl);
+
+/* FIONREAD on a regular file: bytes between the position and the end. */
+static long fionread(struct file *f, uintptr_t arg)
+{
+	int n = 0;
+
+	if (f->vn->reg.size > f->pos)
+		n = (int)(f->vn->reg.size - f->pos);
+	return copy_to_user(arg, &n, sizeof(n)) < 0 ? -EFAULT : 0;
+}
+
+long sys_ioctl(int fd, unsigned int cmd, uintptr_t arg)
+{
+	struct file *f = fd_file(fd);
+	int on;
+
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		return fd_set_cloexec(current, fd, cmd == FIOCLEX);
+	case FIONBIO:
+		if (copy_from_user(&on, arg, sizeof(on)) < 0)
+			return -EFAULT;
+		if (on)
+			f->flags |= O_NONBLOCK;
+		else
+			f->flags &= ~(uint32_t)O_NONBLOCK;
+		return 0;
+	case FIOASYNC:
+		return 0;
+	}
+	if (f->ops->ioctl != NULL)
+		return f->ops->ioctl(f, cmd, arg);
+	if (cmd == FIONREAD && f->vn != NULL && S_ISREG(f->vn->mode))
+		return fionread(f, arg);
+	return -ENOTTY;
+}
+SYSCALL3(ioctl);
+
+/* flock: whole-file locks never conflict inside one process either. */
+long sys_flock(int fd, int op)
+{
+	int kind = op & ~LOCK_NB;
+
+	if (fd_file(fd) == NULL)
+		return -EBADF;
+	if (kind != LOCK_SH && kind != LOCK_EX && kind != LOCK_UN)
+		return -EINVAL;
+	return 0;
+}
+SYSCALL2(flock);

@@ -1,0 +1,41 @@
+/* sys_file.h - helpers shared by the file syscalls: user paths, dirfd-relative lookup. */
+#ifndef KILN_LINUX_SYS_FILE_H
+#define KILN_LINUX_SYS_FILE_H
+
+#include <stdint.h>
+
+#include "fs/vfs.h"
+
+/*
+ * Copy the NUL-terminated path at user address upath into a new kernel
+ * buffer (free with upath_put). Returns 0, -EFAULT, -ENAMETOOLONG (no NUL
+ * within PATH_MAX), -ENOMEM. An empty path is returned as is: callers
+ * report -ENOENT unless they take AT_EMPTY_PATH.
+ */
+int upath_get(uintptr_t upath, char **out);
+void upath_put(char *path);
+
+/*
+ * The directory a relative path starts from: the cwd for AT_FDCWD, else
+ * dirfd's node (referenced). -EBADF, -ENOTDIR.
+ */
+int at_start(int dirfd, struct vnode **out);
+
+/* vfs_lookup relative to dirfd; -ENOENT for an empty path. */
+int at_lookup(int dirfd, const char *path, unsigned int flags,
+	      struct lookup *lk);
+
+/*
+ * The existing node named by (dirfd, upath) with *at flags
+ * (AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH: then dirfd's own node, even when
+ * it is not a directory). Referenced in *out.
+ */
+int at_node(int dirfd, uintptr_t upath, int atflags, struct vnode **out);
+
+/* rmdir relative to dirfd (rmdir, unlinkat AT_REMOVEDIR). */
+long dir_remove_at(int dirfd, uintptr_t upath);
+
+/* Open-file pointer for fd or NULL: shorthand for fd_get(current, fd). */
+struct file *fd_file(int fd);
+
+#endif

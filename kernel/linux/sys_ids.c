@@ -1,0 +1,284 @@
+/* sys_ids.c - process, group, session and user/group ID syscalls. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/uaccess.h"
+#include "linux/proc.h"
+#include "linux/syscall.h"
+
+/*
+ * Kiln runs one process, pid 1, with no parent (ppid 0), the leader of its
+ * own process group and session, like init. IDs start at root (0). The
+ * rules for changing them are Linux's (setresuid(2), credentials(7)):
+ * with effective uid 0 (standing in for CAP_SETUID/CAP_SETGID) any value
+ * goes; otherwise each new ID must be one of the current real, effective
+ * or saved ones, else -EPERM. (uid_t)-1 means "leave unchanged".
+ */
+#define ID_KEEP 0xffffffffu
+#define NGROUPS_MAX_LINUX 65536
+
+long sys_getpid(void)
+{
+	return current->pid;
+}
+SYSCALL0(getpid);
+
+long sys_gettid(void)
+{
+	return current->pid; /* one thread: its tid is the pid */
+}
+SYSCALL0(gettid);
+
+long sys_getppid(void)
+{
+	return current->ppid;
+}
+SYSCALL0(getppid);
+
+long sys_getuid(void)
+{
+	return current->uid;
+}
+SYSCALL0(getuid);
+
+long sys_geteuid(void)
+{
+	return current->euid;
+}
+SYSCALL0(geteuid);
+
+long sys_getgid(void)
+{
+	return current->gid;
+}
+SYSCALL0(getgid);
+
+long sys_getegid(void)
+{
+	return current->egid;
+}
+SYSCALL0(getegid);
+
+static bool privileged(void)
+{
+	return current->euid == 0;
+}
+
+/* May an unprivileged process take v, given its current real/eff/saved? */
+static bool id_allowed(uint32_t v, uint32_t r, uint32_t e, uint32_t s)
+{
+	return v == ID_KEEP || privileged() || v == r || v == e || v == s;
+}
+
+/* setresuid/setresgid on one triple of IDs. */
+static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr,
+		    uint32_t ne, uint32_t ns)
+{
+	if (!id_allowed(nr, *r, *e, *s) || !id_allowed(ne, *r, *e, *s) ||
+	    !id_allowed(ns, *r, *e, *s))
+		return -EPERM;
+	if (nr != ID_KEEP)
+		*r = nr;
+	if (ne != ID_KEEP)
+		*e = ne;
+	if (ns != ID_KEEP)
+		*s = ns;
+	return 0;
+}
+
+long sys_setresuid(uint64_t r, uint64_t e, uint64_t s)
+{
+	struct proc *p = current;
+
+	return set_res(&p->uid, &p->euid, &p->suid, (uint32_t)r, (uint32_t)e,
+		       (uint32_t)s);
+}
+SYSCALL3(setresuid);
+
+long sys_setresgid(uint64_t r, uint64_t e, uint64_t s)
+{
+	struct proc *p = current;
+
+	return set_res(&p->gid, &p->egid, &p->sgid, (uint32_t)r, (uint32_t)e,
+		       (uint32_t)s);
+}
+SYSCALL3(setresgid);
+
+static long put_res(uintptr_t ur, uintptr_t ue, uintptr_t us, uint32_t r,
+		    uint32_t e, uint32_t s)
+{
+	if (copy_to_user(ur, &r, sizeof(r)) || copy_to_user(ue, &e, sizeof(e)) ||
+	    copy_to_user(us, &s, sizeof(s)))
+		return -EFAULT;
+	return 0;
+}
+
+long sys_getresuid(uintptr_t ur, uintptr_t ue, uintptr_t us)
+{
+	return put_res(ur, ue, us, current->uid, current->euid, current->suid);
+}
+SYSCALL3(getresuid);
+
+long sys_getresgid(uintptr_t ur, uintptr_t ue, uintptr_t us)
+{
+	return put_res(ur, ue, us, current->gid, current->egid, current->sgid);
+}
+SYSCALL3(getresgid);
+
+/* setuid(2): privileged sets all three; otherwise only the effective one. */
+static long set_one(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t v)
+{
+	if (v == ID_KEEP)
+		return -EINVAL;
+	if (privileged()) {
+		*r = *e = *s = v;
+		return 0;
+	}
+	if (v != *r && v != *s)
+		return -EPERM;
+	*e = v;
+	return 0;
+}
+
+long sys_setuid(uint64_t uid)
+{
+	struct proc *p = current;
+
+	return set_one(&p->uid, &p->euid, &p->suid, (uint32_t)uid);
+}
+SYSCALL1(setuid);
+
+long sys_setgid(uint64_t gid)
+{
+	struct proc *p = current;
+
+	return set_one(&p->gid, &p->egid, &p->sgid, (uint32_t)gid);
+}
+SYSCALL1(setgid);
+
+/*
+ * setreuid(2): the saved ID follows the new effective one when the real
+ * ID is set or the effective one moves away from the old real ID.
+ */
+static long set_re(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr,
+		   uint32_t ne)
+{
+	uint32_t old_r = *r;
+
+	if (!privileged() && ((nr != ID_KEEP && nr != *r && nr != *e) ||
+			      !id_allowed(ne, *r, *e, *s)))
+		return -EPERM;
+	if (nr != ID_KEEP)
+		*r = nr;
+	if (ne != ID_KEEP)
+		*e = ne;
+	if (nr != ID_KEEP || (ne != ID_KEEP && ne != old_r))
+		*s = *e;
+	return 0;
+}
+
+long sys_setreuid(uint64_t r, uint64_t e)
+{
+	struct proc *p = current;
+
+	return set_re(&p->uid, &p->euid, &p->suid, (uint32_t)r, (uint32_t)e);
+}
+SYSCALL2(setreuid);
+
+long sys_setregid(uint64_t r, uint64_t e)
+{
+	struct proc *p = current;
+
+	return set_re(&p->gid, &p->egid, &p->sgid, (uint32_t)r, (uint32_t)e);
+}
+SYSCALL2(setregid);
+
+long sys_getgroups(uint64_t size, uintptr_t ulist)
+{
+	int n = (int)size;
+	uint32_t count = current->ngroups;
+
+	if (n < 0)
+		return -EINVAL;
+	if (n == 0)
+		return count;
+	if ((uint32_t)n < count)
+		return -EINVAL;
+	if (copy_to_user(ulist, current->groups, count * sizeof(uint32_t)))
+		return -EFAULT;
+	return count;
+}
+SYSCALL2(getgroups);
+
+/* Linux takes up to 65536 groups; Kiln keeps PROC_NGROUPS_MAX (-EINVAL). */
+long sys_setgroups(uint64_t size, uintptr_t ulist)
+{
+	uint32_t groups[PROC_NGROUPS_MAX];
+	int n = (int)size;
+
+	if (n < 0 || n > NGROUPS_MAX_LINUX)
+		return -EINVAL;
+	if (!privileged())
+		return -EPERM;
+	if (n > PROC_NGROUPS_MAX)
+		return -EINVAL;
+	if (copy_from_user(groups, ulist, (size_t)n * sizeof(uint32_t)))
+		return -EFAULT;
+	for (int i = 0; i < n; i++)
+		current->groups[i] = groups[i];
+	current->ngroups = (uint32_t)n;
+	return 0;
+}
+SYSCALL2(setgroups);
+
+/* pid 0 means the caller; no other process exists to be named. */
+static bool is_self(uint64_t pid)
+{
+	return (int)pid == 0 || (int)pid == current->pid;
+}
+
+long sys_getpgrp(void)
+{
+	return current->pgid;
+}
+SYSCALL0(getpgrp);
+
+long sys_getpgid(uint64_t pid)
+{
+	return is_self(pid) ? current->pgid : -ESRCH;
+}
+SYSCALL1(getpgid);
+
+long sys_getsid(uint64_t pid)
+{
+	return is_self(pid) ? current->sid : -ESRCH;
+}
+SYSCALL1(getsid);
+
+/* A session leader may not change its group (Linux: -EPERM). */
+long sys_setpgid(uint64_t pid, uint64_t pgid)
+{
+	if ((int)pgid < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (current->sid == current->pid)
+		return -EPERM;
+	if ((int)pgid != 0 && (int)pgid != current->pid &&
+	    (int)pgid != current->pgid)
+		return -EPERM;
+	current->pgid = (int)pgid ? (int)pgid : current->pid;
+	return 0;
+}
+SYSCALL2(setpgid);
+
+/* A process group leader cannot start a session (Linux: -EPERM). */
+long sys_setsid(void)
+{
+	if (current->pgid == current->pid)
+		return -EPERM;
+	current->sid = current->pgid = current->pid;
+	return current->sid;
+}
+SYSCALL0(setsid);

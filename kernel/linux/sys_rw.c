@@ -1,0 +1,318 @@
+/* sys_rw.c - read, write, their vector and positioned forms, lseek. */
+#include <asm-generic/errno.h>
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/stat.h>
+#include <linux/uio.h>
+
+#include "core/heap.h"
+#include "core/uaccess.h"
+#include "linux/proc.h"
+#include "linux/sys_file.h"
+#include "linux/syscall.h"
+
+/*
+ * File operations work on kernel buffers; data crosses to the application
+ * through a bounce buffer of up to RW_CHUNK bytes. Seekable files (regular
+ * files, memory devices) are read in a loop until done; others get one
+ * call, so a pipe or the console returns what it has without blocking for
+ * more.
+ */
+#define RW_CHUNK (64 * 1024UL)
+#define RW_MAX 0x7ffff000UL /* Linux's MAX_RW_COUNT */
+
+static int check_read(struct file *f)
+{
+	uint32_t acc = f->flags & O_ACCMODE;
+
+	if ((f->flags & O_PATH) || acc == O_WRONLY)
+		return -EBADF;
+	return f->ops->read == NULL ? -EINVAL : 0;
+}
+
+static int check_write(struct file *f)
+{
+	uint32_t acc = f->flags & O_ACCMODE;
+
+	if ((f->flags & O_PATH) || acc == O_RDONLY)
+		return -EBADF;
+	return f->ops->write == NULL ? -EINVAL : 0;
+}
+
+static long do_read(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
+{
+	size_t done = 0, chunk = n < RW_CHUNK ? n : RW_CHUNK;
+	char *kbuf;
+	long r = 0;
+
+	if (n == 0)
+		return 0;
+	if (!user_range_ok(ubuf, n))
+		return -EFAULT;
+	kbuf = kmalloc(chunk);
+	if (kbuf == NULL)
+		return -ENOMEM;
+	while (done < n) {
+		size_t want = n - done < chunk ? n - done : chunk;
+
+		r = f->ops->read(f, kbuf, want, pos);
+		if (r <= 0)
+			break;
+		if (copy_to_user(ubuf + done, kbuf, (size_t)r) < 0) {
+			r = -EFAULT;
+			break;
+		}
+		done += (size_t)r;
+		if ((size_t)r < want || !f->ops->seekable)
+			break;
+	}
+	kfree(kbuf);
+	return done > 0 ? (long)done : r;
+}
+
+static long do_write(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
+{
+	size_t done = 0, chunk = n < RW_CHUNK ? n : RW_CHUNK;
+	char *kbuf;
+	long r = 0;
+
+	if (n == 0)
+		return 0;
+	if (!user_range_ok(ubuf, n))
+		return -EFAULT;
+	kbuf = kmalloc(chunk);
+	if (kbuf == NULL)
+		return -ENOMEM;
+	while (done < n) {
+		size_t want = n - done < chunk ? n - done : chunk;
+
+		if (copy_from_user(kbuf, ubuf + done, want) < 0) {
+			r = -EFAULT;
+			break;
+		}
+		r = f->ops->write(f, kbuf, want, pos);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+		if ((size_t)r < want)
+			break;
+	}
+	kfree(kbuf);
+	return done > 0 ? (long)done : r;
+}
+
+long sys_read(int fd, uintptr_t buf, size_t count)
+{
+	struct file *f = fd_file(fd);
+	int err;
+
+	if (f == NULL)
+		return -EBADF;
+	err = check_read(f);
+	if (err < 0)
+		return err;
+	return do_read(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+}
+SYSCALL3(read);
+
+long sys_write(int fd, uintptr_t buf, size_t count)
+{
+	struct file *f = fd_file(fd);
+	int err;
+
+	if (f == NULL)
+		return -EBADF;
+	err = check_write(f);
+	if (err < 0)
+		return err;
+	return do_write(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+}
+SYSCALL3(write);
+
+/* Checks of the positioned forms: the file must be seekable. */
+static struct file *positioned(int fd, int64_t off, long *err)
+{
+	struct file *f = fd_file(fd);
+
+	*err = 0;
+	if (f == NULL)
+		*err = -EBADF;
+	else if (off < 0)
+		*err = -EINVAL;
+	else if (!f->ops->seekable && !(f->flags & O_PATH))
+		*err = -ESPIPE;
+	return *err < 0 ? NULL : f;
+}
+
+long sys_pread64(int fd, uintptr_t buf, size_t count, int64_t off)
+{
+	uint64_t pos = (uint64_t)off;
+	long err;
+	struct file *f = positioned(fd, off, &err);
+
+	if (f == NULL)
+		return err;
+	err = check_read(f);
+	if (err < 0)
+		return err;
+	if (f->vn != NULL && S_ISDIR(f->vn->mode))
+		return -EISDIR;
+	return do_read(f, buf, count > RW_MAX ? RW_MAX : count, &pos);
+}
+SYSCALL4(pread64);
+
+long sys_pwrite64(int fd, uintptr_t buf, size_t count, int64_t off)
+{
+	uint64_t pos = (uint64_t)off;
+	long err;
+	struct file *f = positioned(fd, off, &err);
+
+	if (f == NULL)
+		return err;
+	err = check_write(f);
+	if (err < 0)
+		return err;
+	return do_write(f, buf, count > RW_MAX ? RW_MAX : count, &pos);
+}
+SYSCALL4(pwrite64);
+
+/* Copy and check an iovec array: total length, or -EINVAL/-EFAULT. */
+static long get_iov(uintptr_t uiov, int cnt, struct iovec **out)
+{
+	struct iovec *iov;
+	size_t total = 0;
+	int i;
+
+	if (cnt < 0 || cnt > UIO_MAXIOV)
+		return -EINVAL;
+	iov = kmalloc(sizeof(*iov) * (size_t)(cnt > 0 ? cnt : 1));
+	if (iov == NULL)
+		return -ENOMEM;
+	if (copy_from_user(iov, uiov, sizeof(*iov) * (size_t)cnt) < 0) {
+		kfree(iov);
+		return -EFAULT;
+	}
+	for (i = 0; i < cnt; i++) {
+		if (iov[i].iov_len > (size_t)INT64_MAX - total) {
+			kfree(iov);
+			return -EINVAL;
+		}
+		total += iov[i].iov_len;
+	}
+	*out = iov;
+	return (long)total;
+}
+
+/* readv/writev/preadv/pwritev: stop at the first short transfer. */
+static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
+		   bool write)
+{
+	struct iovec *iov = NULL;
+	long total = get_iov(uiov, cnt, &iov), r = 0, done = 0;
+	int i, err = write ? check_write(f) : check_read(f);
+
+	if (total < 0)
+		return total;
+	for (i = 0; i < cnt && err == 0; i++) {
+		uintptr_t base = (uintptr_t)iov[i].iov_base;
+		size_t len = iov[i].iov_len;
+
+		if (len == 0)
+			continue;
+		r = write ? do_write(f, base, len, pos) :
+			    do_read(f, base, len, pos);
+		if (r < 0)
+			break;
+		done += r;
+		if ((size_t)r < len)
+			break;
+	}
+	kfree(iov);
+	if (err < 0)
+		return err;
+	return done > 0 || r >= 0 ? done : r;
+}
+
+long sys_readv(int fd, uintptr_t iov, int cnt)
+{
+	struct file *f = fd_file(fd);
+
+	return f == NULL ? -EBADF : do_vec(f, iov, cnt, &f->pos, false);
+}
+SYSCALL3(readv);
+
+long sys_writev(int fd, uintptr_t iov, int cnt)
+{
+	struct file *f = fd_file(fd);
+
+	return f == NULL ? -EBADF : do_vec(f, iov, cnt, &f->pos, true);
+}
+SYSCALL3(writev);
+
+long sys_preadv(int fd, uintptr_t iov, int cnt, int64_t off)
+{
+	uint64_t pos = (uint64_t)off;
+	long err;
+	struct file *f = positioned(fd, off, &err);
+
+	return f == NULL ? err : do_vec(f, iov, cnt, &pos, false);
+}
+SYSCALL4(preadv);
+
+long sys_pwritev(int fd, uintptr_t iov, int cnt, int64_t off)
+{
+	uint64_t pos = (uint64_t)off;
+	long err;
+	struct file *f = positioned(fd, off, &err);
+
+	return f == NULL ? err : do_vec(f, iov, cnt, &pos, true);
+}
+SYSCALL4(pwritev);
+
+/* SEEK_DATA/SEEK_HOLE: the whole file is data, the hole is at its end. */
+static int64_t seek_base(struct file *f, int64_t off, int whence)
+{
+	int64_t size = 0;
+
+	if (f->vn != NULL && S_ISREG(f->vn->mode))
+		size = (int64_t)f->vn->reg.size;
+	switch (whence) {
+	case SEEK_SET:
+		return 0;
+	case SEEK_CUR:
+		return (int64_t)f->pos;
+	case SEEK_END:
+		return size;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		if (off < 0 || off >= size)
+			return -ENXIO;
+		return whence == SEEK_DATA ? 0 : size - off;
+	default:
+		return -EINVAL;
+	}
+}
+
+long sys_lseek(int fd, int64_t off, int whence)
+{
+	struct file *f = fd_file(fd);
+	int64_t base, pos;
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->flags & O_PATH)
+		return -EBADF;
+	if (f->ops->llseek != NULL)
+		return f->ops->llseek(f, off, whence);
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	base = seek_base(f, off, whence);
+	if (base < 0)
+		return base;
+	if ((off > 0 && base > INT64_MAX - off) || base + off < 0)
+		return -EINVAL;
+	pos = base + off;
+	f->pos = (uint64_t)pos;
+	return pos;
+}
+SYSCALL3(lseek);

@@ -1,0 +1,150 @@
+/* sys_size.c - truncate, ftruncate, fallocate, fsync, fdatasync, sync, syncfs. */
+#include <asm-generic/errno.h>
+#include <linux/falloc.h>
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "linux/proc.h"
+#include "linux/sys_file.h"
+#include "linux/syscall.h"
+
+static int resize(struct vnode *vn, int64_t len)
+{
+	int err;
+
+	if (len < 0)
+		return -EINVAL;
+	err = tmpfs_truncate(vn, (uint64_t)len);
+	if (err == 0) {
+		vfs_touch(vn, VFS_T_M | VFS_T_C);
+		vn->mode &= ~(uint32_t)S_ISUID;
+	}
+	return err;
+}
+
+long sys_truncate(uintptr_t path, int64_t len)
+{
+	struct vnode *vn;
+	int err;
+
+	if (len < 0)
+		return -EINVAL;
+	err = at_node(AT_FDCWD, path, 0, &vn);
+	if (err < 0)
+		return err;
+	if (S_ISDIR(vn->mode))
+		err = -EISDIR;
+	else if (!S_ISREG(vn->mode))
+		err = -EINVAL;
+	else
+		err = vfs_permission(vn, 2);
+	if (err == 0)
+		err = resize(vn, len);
+	vnode_put(vn);
+	return err;
+}
+SYSCALL2(truncate);
+
+/* The regular file behind fd, open for writing; -EBADF/-EINVAL. */
+static int writable_reg(int fd, struct file **out)
+{
+	struct file *f = fd_file(fd);
+
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	if (f->vn == NULL || !S_ISREG(f->vn->mode) ||
+	    (f->flags & O_ACCMODE) == O_RDONLY)
+		return -EINVAL;
+	*out = f;
+	return 0;
+}
+
+long sys_ftruncate(int fd, int64_t len)
+{
+	struct file *f;
+	int err = writable_reg(fd, &f);
+
+	if (err < 0)
+		return err;
+	return resize(f->vn, len);
+}
+SYSCALL2(ftruncate);
+
+/* Zero [off, off+len) inside the file without changing its size. */
+static int punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
+{
+	static const char zeros[256];
+	uint64_t end = off + len;
+
+	if (end > vn->reg.size)
+		end = vn->reg.size;
+	while (off < end) {
+		size_t n = end - off < sizeof(zeros) ? end - off : sizeof(zeros);
+		long r = tmpfs_write(vn, zeros, n, off);
+
+		if (r < 0)
+			return (int)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+/*
+ * Mode 0 reserves and extends; KEEP_SIZE alone has nothing to reserve in
+ * memory; PUNCH_HOLE|KEEP_SIZE zeroes the range. Others: -EOPNOTSUPP.
+ */
+long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
+{
+	struct file *f = fd_file(fd);
+	struct vnode *vn;
+
+	if (off < 0 || len <= 0)
+		return -EINVAL;
+	if (f == NULL || (f->flags & O_PATH) ||
+	    (f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (f->vn == NULL)
+		return -ESPIPE;
+	vn = f->vn;
+	if (S_ISDIR(vn->mode))
+		return -EISDIR;
+	if (!S_ISREG(vn->mode))
+		return -ENODEV;
+	if (off > INT64_MAX - len)
+		return -EFBIG;
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return punch_hole(vn, (uint64_t)off, (uint64_t)len);
+	if (mode == FALLOC_FL_KEEP_SIZE)
+		return 0;
+	if (mode != 0)
+		return -EOPNOTSUPP;
+	if ((uint64_t)(off + len) <= vn->reg.size)
+		return 0;
+	return resize(vn, off + len);
+}
+SYSCALL4(fallocate);
+
+/* Everything lives in memory: there is nothing to write back. */
+long sys_fsync(int fd)
+{
+	return fd_file(fd) == NULL ? -EBADF : 0;
+}
+SYSCALL1(fsync);
+
+long sys_fdatasync(int fd)
+{
+	return sys_fsync(fd);
+}
+SYSCALL1(fdatasync);
+
+long sys_syncfs(int fd)
+{
+	return sys_fsync(fd);
+}
+SYSCALL1(syncfs);
+
+long sys_sync(void)
+{
+	return 0;
+}
+SYSCALL0(sync);

@@ -1,0 +1,237 @@
+/* sys_time.c - Linux time syscalls: clock_gettime, gettimeofday, time, nanosleep and friends. */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/time.h>
+#include <linux/time_types.h>
+
+#include "arch.h"
+#include "core/clock.h"
+#include "core/uaccess.h"
+#include "linux/proc.h"
+#include "linux/syscall.h"
+#include "linux/sysproc.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+/*
+ * Clocks. REALTIME (and TAI, whose offset is 0 as on a fresh Linux) is
+ * the CMOS RTC at boot plus the TSC; MONOTONIC, _RAW, BOOTTIME and the
+ * _COARSE variants are all time_ns() (nothing suspends a Kiln VM, and the
+ * TSC is not slewed). The CPU-time clocks report the time since the
+ * program started minus the time it spent asleep in nanosleep (the only
+ * idle time Kiln accounts for: waits in read or poll still count as CPU).
+ *
+ * Negative ids are Linux's CPU clocks of a pid or tid
+ * (clock_getcpuclockid): ~pid << 3 | type, bit 2 = per thread.
+ */
+#define CPUCLOCK_TYPE_MASK 3
+#define CPUCLOCK_TYPE_MAX 2 /* PROF, VIRT, SCHED */
+
+uint64_t sysproc_cputime_ns(void)
+{
+	uint64_t run = time_ns() - current->start_ns;
+	uint64_t idle = clock_idle_ns();
+
+	return run > idle ? run - idle : 0;
+}
+
+static int cpuclock_valid(int64_t id)
+{
+	int64_t pid = ~(id >> 3);
+
+	if ((id & CPUCLOCK_TYPE_MASK) > CPUCLOCK_TYPE_MAX)
+		return -EINVAL;
+	return pid == 0 || pid == current->pid ? 0 : -EINVAL;
+}
+
+/* The value of clock id in nanoseconds, or -EINVAL for an unknown clock. */
+static int clock_read(int64_t id, uint64_t *ns)
+{
+	switch (id) {
+	case CLOCK_REALTIME:
+	case CLOCK_REALTIME_COARSE:
+	case CLOCK_TAI:
+		*ns = clock_realtime_ns();
+		return 0;
+	case CLOCK_MONOTONIC:
+	case CLOCK_MONOTONIC_RAW:
+	case CLOCK_MONOTONIC_COARSE:
+	case CLOCK_BOOTTIME:
+		*ns = clock_monotonic_ns();
+		return 0;
+	case CLOCK_PROCESS_CPUTIME_ID:
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = sysproc_cputime_ns();
+		return 0;
+	}
+	if (id < 0 && cpuclock_valid(id) == 0) {
+		*ns = sysproc_cputime_ns();
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int put_timespec(uintptr_t uts, uint64_t ns)
+{
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(ns / NSEC_PER_SEC),
+		.tv_nsec = (long long)(ns % NSEC_PER_SEC),
+	};
+
+	return copy_to_user(uts, &ts, sizeof(ts));
+}
+
+/*
+ * Read a timespec from the application: -EFAULT, or -EINVAL when tv_nsec
+ * is outside 0..999999999 or tv_sec is negative (as Linux's
+ * timespec64_valid). Seconds past what 64-bit nanoseconds hold saturate.
+ */
+static int get_timespec(uintptr_t uts, uint64_t *ns)
+{
+	struct __kernel_timespec ts;
+
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+	    (uint64_t)ts.tv_nsec >= NSEC_PER_SEC)
+		return -EINVAL;
+	if ((uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC)
+		*ns = UINT64_MAX;
+	else
+		*ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+	return 0;
+}
+
+long sys_clock_gettime(uint64_t id, uintptr_t uts)
+{
+	uint64_t ns;
+	int err = clock_read((int64_t)(int32_t)id, &ns);
+
+	if (err)
+		return err;
+	return put_timespec(uts, ns);
+}
+SYSCALL2(clock_gettime);
+
+long sys_clock_getres(uint64_t id, uintptr_t ures)
+{
+	uint64_t ns;
+	int err = clock_read((int64_t)(int32_t)id, &ns);
+
+	if (err)
+		return err;
+	/* Every clock ticks with the TSC: 1 ns is what Linux's hrtimers say. */
+	return ures ? put_timespec(ures, 1) : 0;
+}
+SYSCALL2(clock_getres);
+
+long sys_gettimeofday(uintptr_t utv, uintptr_t utz)
+{
+	uint64_t ns = clock_realtime_ns();
+	struct __kernel_old_timeval tv = {
+		.tv_sec = (long)(ns / NSEC_PER_SEC),
+		.tv_usec = (long)(ns % NSEC_PER_SEC / NSEC_PER_USEC),
+	};
+	struct timezone tz = { 0, 0 }; /* UTC, no DST: the VM has no zone */
+
+	if (utv && copy_to_user(utv, &tv, sizeof(tv)))
+		return -EFAULT;
+	if (utz && copy_to_user(utz, &tz, sizeof(tz)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL2(gettimeofday);
+
+long sys_time(uintptr_t utloc)
+{
+	long t = (long)(clock_realtime_ns() / NSEC_PER_SEC);
+
+	if (utloc && copy_to_user(utloc, &t, sizeof(t)))
+		return -EFAULT;
+	return t;
+}
+SYSCALL1(time);
+
+/* Setting the clock needs CAP_SYS_TIME; Kiln keeps the host's time. */
+long sys_settimeofday(uintptr_t utv, uintptr_t utz)
+{
+	(void)utv;
+	(void)utz;
+	return -EPERM;
+}
+SYSCALL2(settimeofday);
+
+long sys_clock_settime(uint64_t id, uintptr_t uts)
+{
+	uint64_t ns;
+	int err = clock_read((int64_t)(int32_t)id, &ns);
+
+	(void)uts;
+	return err ? err : -EPERM;
+}
+SYSCALL2(clock_settime);
+
+/* Monotonic deadline of a relative sleep, saturating instead of wrapping. */
+static uint64_t deadline_after(uint64_t ns)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
+}
+
+long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
+{
+	uint64_t ns;
+	int err = get_timespec(ureq, &ns);
+
+	(void)urem; /* written only when a signal interrupts: none can yet */
+	if (err)
+		return err;
+	clock_sleep_until(deadline_after(ns));
+	return 0;
+}
+SYSCALL2(nanosleep);
+
+/* An absolute time on clock id as a monotonic deadline. */
+static uint64_t deadline_at(int64_t id, uint64_t abs_ns)
+{
+	uint64_t now_mono = clock_monotonic_ns(), now;
+
+	if (id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME)
+		return abs_ns;
+	now = clock_realtime_ns();
+	return abs_ns <= now ? now_mono : deadline_after(abs_ns - now);
+}
+
+long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
+			 uintptr_t urem)
+{
+	int64_t clk = (int64_t)(int32_t)id;
+	uint64_t ns;
+	int err;
+
+	/*
+	 * As Linux: unknown clocks and the thread CPU clock are -EINVAL, the
+	 * ones without a sleep (RAW, COARSE) -EOPNOTSUPP. Linux can sleep
+	 * on the process CPU clock; Kiln cannot (-EOPNOTSUPP).
+	 */
+	err = clock_read(clk, &ns);
+	if (err || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0)
+		return -EINVAL;
+	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC &&
+	    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI)
+		return -EOPNOTSUPP;
+	err = get_timespec(ureq, &ns);
+	if (err)
+		return err;
+	(void)urem;
+	if ((int)flags & TIMER_ABSTIME)
+		clock_sleep_until(deadline_at(clk, ns));
+	else
+		clock_sleep_until(deadline_after(ns));
+	return 0;
+}
+SYSCALL4(clock_nanosleep);

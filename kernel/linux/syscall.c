@@ -1,0 +1,67 @@
+/* syscall.c - the syscall dispatcher: table built from .syscalls, -ENOSYS for the rest. */
+#include "linux/syscall.h"
+
+#include "arch.h"
+#include "core/panic.h"
+#include "core/printk.h"
+#include "linux/proc.h"
+#include "linux/trace.h"
+
+#define SYSCALL_MAX 512
+
+static const char *const names[SYSCALL_MAX] = {
+#include "syscall_names.h"
+};
+
+static syscall_fn table[SYSCALL_MAX];
+static uint8_t reported[SYSCALL_MAX / 8];
+
+extern const struct syscall_entry __syscalls_start[], __syscalls_end[];
+
+void syscall_init(void)
+{
+	for (const struct syscall_entry *e = __syscalls_start;
+	     e < __syscalls_end; e++) {
+		if (e->nr >= SYSCALL_MAX || !names[e->nr])
+			panic("syscall %u registered but unknown to Linux", e->nr);
+		if (table[e->nr])
+			panic("syscall %s registered twice", names[e->nr]);
+		table[e->nr] = e->fn;
+	}
+}
+
+const char *syscall_name(uint64_t nr)
+{
+	return nr < SYSCALL_MAX ? names[nr] : NULL;
+}
+
+/* Unimplemented: -ENOSYS, and the kernel log names it the first time. */
+static long enosys(uint64_t nr)
+{
+	if (nr < SYSCALL_MAX && !(reported[nr / 8] & (1 << (nr % 8)))) {
+		reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
+		printk("kiln: unimplemented syscall %s (%lu): -ENOSYS\n",
+		       names[nr] ? names[nr] : "?", nr);
+	} else if (nr >= SYSCALL_MAX) {
+		printk("kiln: unknown syscall number %lu: -ENOSYS\n", nr);
+	}
+	return -ENOSYS;
+}
+
+/* Called by syscall_entry.S with the user's registers; result in rax. */
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t nr = f->rax;
+	const uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+	long ret;
+
+	if (current->trace)
+		trace_syscall_enter(nr, args);
+	if (nr < SYSCALL_MAX && table[nr])
+		ret = table[nr](args);
+	else
+		ret = enosys(nr);
+	if (current->trace)
+		trace_syscall_exit(nr, args, ret);
+	f->rax = (uint64_t)ret;
+}

@@ -1,0 +1,67 @@
+/* syscall.h - how a Linux syscall is written, registered and found. */
+#ifndef KILN_LINUX_SYSCALL_H
+#define KILN_LINUX_SYSCALL_H
+
+#include <stdint.h>
+
+#include <asm-generic/errno.h>
+#include <asm/unistd_64.h>
+
+/*
+ * A syscall is a plain C function named sys_<linux name>, so that
+ * `grep -rn sys_openat kernel/` finds it, taking integer parameters
+ * (user pointers are uintptr_t: they may only be read or written through
+ * core/uaccess.h) and returning the result or -ERRNO exactly as Linux:
+ *
+ *     long sys_getcwd(uintptr_t buf, size_t size)
+ *     {
+ *             ...
+ *     }
+ *     SYSCALL2(getcwd);
+ *
+ * SYSCALLn(name) registers it under __NR_<name> from the Linux UAPI
+ * header. The registration lands in the .syscalls section; syscall_init
+ * builds the dispatch table from it at boot, so no central list exists and
+ * two files registering the same number is caught at boot (panic).
+ * Every number without a registration returns -ENOSYS and is named once on
+ * the kernel log.
+ */
+typedef long (*syscall_fn)(const uint64_t *args);
+
+struct syscall_entry {
+	uint32_t nr;
+	syscall_fn fn;
+};
+
+#define SYSCALL_WRAP(name, call)                                              \
+	static long syscall_wrap_##name(const uint64_t *a)                    \
+	{                                                                     \
+		(void)a;                                                      \
+		return call;                                                  \
+	}                                                                     \
+	static const struct syscall_entry syscall_entry_##name                \
+		__attribute__((used, section(".syscalls"), aligned(8))) = {   \
+			__NR_##name, syscall_wrap_##name                      \
+		}
+
+#define SYSCALL0(name) SYSCALL_WRAP(name, sys_##name())
+#define SYSCALL1(name) SYSCALL_WRAP(name, sys_##name(a[0]))
+#define SYSCALL2(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1]))
+#define SYSCALL3(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2]))
+#define SYSCALL4(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3]))
+#define SYSCALL5(name)                                                        \
+	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4]))
+#define SYSCALL6(name)                                                        \
+	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4], a[5]))
+
+/* Build the dispatch table (boot, before the first user instruction). */
+void syscall_init(void);
+
+/* Run the syscall in f->rax with f's argument registers; result in f->rax. */
+struct trap_frame;
+void syscall_dispatch(struct trap_frame *f);
+
+/* Name of syscall nr ("openat"), or NULL when the number is unknown. */
+const char *syscall_name(uint64_t nr);
+
+#endif

@@ -1,0 +1,28 @@
+/* sysproc.h - process defaults and accounting shared by the small Linux syscalls. */
+#ifndef KILN_LINUX_SYSPROC_H
+#define KILN_LINUX_SYSPROC_H
+
+#include <stdint.h>
+
+struct proc;
+
+/*
+ * Fill p's Linux defaults owned by the sys_* files: resource limits (as
+ * rlimits_init), saved IDs, process group and session (= pid), nice 0,
+ * no signal handlers or pending signals, no alternate signal stack, and
+ * start_ns = now. The command name follows p->exe until PR_SET_NAME.
+ * Call once, after pid, uid and gid are set, before the program starts.
+ */
+void sysproc_init(struct proc *p);
+
+/* Linux's default resource limits (those a login shell passes on). */
+void rlimits_init(struct proc *p);
+
+/*
+ * CPU time of the process in nanoseconds: time since it started minus
+ * the time it slept in nanosleep/clock_nanosleep (Kiln's only accounted
+ * idle time). Used by the CPU-time clocks, getrusage and times.
+ */
+uint64_t sysproc_cputime_ns(void);
+
+#endif

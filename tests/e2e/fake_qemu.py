@@ -1,0 +1,103 @@
+#!/usr/bin/env python3
+"""fake_qemu.py - stands in for qemu-system-x86_64 to test `kiln run`'s plumbing.
+
+test_cli.py installs it as `qemu-system-x86_64` first on PATH. It parses
+the command line kiln gives QEMU (the -chardev file paths of COM1/2/3, the
+-kernel image), reads the image's bundle like the kernel would, and acts
+out FAKE_QEMU_MODE:
+  echo     print the boot config and the STDIN section on COM1 as JSON
+  binary   bytes 0..255 (twice) on COM1, b"err\\r\\n\\0" on COM3, status 7
+  nomarker a log without "kiln: exit status", QEMU exit 0
+  hang     sleep until killed
+  signal   report a SIGSEGV at FAKE_QEMU_RIP (hex), status 139
+  args     print its own argv on COM1 (JSON), status 0
+"""
+import json
+import os
+import struct
+import sys
+import time
+
+
+def ports(argv):
+    """iobase -> path for the chardevs kiln attached to isa-serial ports."""
+    paths = {}
+    for i, a in enumerate(argv):
+        if a == "-chardev":
+            spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
+            paths[spec["id"]] = spec.get("path")
+    out = {}
+    for i, a in enumerate(argv):
+        if a == "-device" and argv[i + 1].startswith("isa-serial"):
+            spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
+            out[spec["iobase"]] = paths[spec["chardev"]]
+    return out
+
+
+def bundle(image):
+    d = open(image, "rb").read()
+    phoff, = struct.unpack_from("<Q", d, 32)
+    phnum, = struct.unpack_from("<H", d, 56)
+    off, = struct.unpack_from("<Q", d, phoff + 56 * (phnum - 1) + 8)
+    assert d[off:off + 8] == b"KILNBDL1"
+    nsec, = struct.unpack_from("<I", d, off + 24)
+    sections = {}
+    for i in range(nsec):
+        t, _, o, s = struct.unpack_from("<IIQQ", d, off + 32 + 24 * i)
+        sections[t] = d[off + o:off + o + s]
+    return sections
+
+
+def config(cfg):
+    names = {1: "program", 2: "arg", 3: "env", 4: "workdir"}
+    out, pos = {"arg": [], "env": []}, 0
+    while pos < len(cfg):
+        t, n = struct.unpack_from("<II", cfg, pos)
+        val = cfg[pos + 8:pos + 8 + n].decode()
+        if names[t] in ("arg", "env"):
+            out[names[t]].append(val)
+        else:
+            out[names[t]] = val
+        pos += 8 + (n + 7) // 8 * 8
+    return out
+
+
+def main():
+    argv = sys.argv
+    p = ports(argv)
+    com1 = open(p["0x3f8"], "wb", buffering=0) if p["0x3f8"] else sys.stdout.buffer
+    log = open(p["0x2f8"], "wb", buffering=0)
+    com3 = open(p["0x3e8"], "wb", buffering=0)
+    image = argv[argv.index("-kernel") + 1]
+    mode = os.environ.get("FAKE_QEMU_MODE", "echo")
+    log.write(b"Kiln 0.1.0 (x86_64)\nfake: booted\n")
+    status = 0
+    if mode == "echo":
+        sec = bundle(image)
+        info = config(sec[1])
+        info["stdin"] = sec[3].decode("latin-1") if 3 in sec else None
+        info["append"] = argv[argv.index("-append") + 1] if "-append" in argv else None
+        com1.write(json.dumps(info).encode())
+        log.write(b"trace: openat(\"/etc/x\") = -2\n")
+    elif mode == "binary":
+        com1.write(bytes(range(256)) * 2)
+        com3.write(b"err\r\n\0")
+        status = 7
+    elif mode == "nomarker":
+        log.write(b"fake: something went wrong\n")
+        return 0
+    elif mode == "hang":
+        time.sleep(100)
+    elif mode == "signal":
+        rip = os.environ["FAKE_QEMU_RIP"]
+        log.write(f"kiln: killed by signal 11 (SIGSEGV) at rip 0x{rip}, "
+                  "address 0x0\n".encode())
+        status = 139
+    elif mode == "args":
+        com1.write(json.dumps(argv).encode())
+    log.write(f"kiln: exit status {status}\n".encode())
+    return ((status & 0x7f) << 1) | 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,217 @@
+"""test_guest.py - the tests/guest programs under `kiln run`, each build flavour, vs the host.
+
+Every program is a static Linux binary built three ways (musl, glibc,
+static-pie musl; see the Makefile's guest target). Each test runs the same
+binary twice with the same arguments, environment and stdin: natively on
+this Linux host, and inside a Kiln VM. The program checks itself and prints
+deterministic lines, so the two stdouts must be equal byte for byte, and the
+exit statuses too.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+
+from guest_util import (FLAVOURS, describe, guest_path, kiln_build,
+                        kiln_run, run_native)
+
+GUEST_EXE_DIR = "/bin"  # where `kiln build` puts the program in the image
+
+
+def program(flavour, name):
+    path = guest_path(flavour, name)
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    return path
+
+
+def native_and_kiln(flavour, name, args=(), env=None, stdin=b"", status=0):
+    """Runs both ways, checks the native run behaved, returns both results."""
+    path = program(flavour, name)
+    native = run_native([path, *args], env=env, stdin=stdin)
+    assert native.returncode == status, "native run: " + describe(native)
+    return native, kiln_run(path, args, env=env, stdin=stdin)
+
+
+def assert_same(native, kiln):
+    """Same stdout and status as the native run, and nothing on stderr."""
+    assert kiln.stdout.decode(errors="replace") == native.stdout.decode(errors="replace"), \
+        describe(kiln)
+    assert kiln.returncode == native.returncode, describe(kiln)
+    assert kiln.stderr == native.stderr, describe(kiln)
+
+
+by_flavour = pytest.mark.parametrize("flavour", FLAVOURS)
+
+# Programs that take no input and check everything themselves.
+SELF_CHECKING = ["files", "dirs", "symlinks", "stat_fields", "mmap", "brk",
+                 "clock", "random", "devnull"]
+
+
+@by_flavour
+@pytest.mark.parametrize("name", SELF_CHECKING)
+def test_self_checking_program(flavour, name):
+    native, kiln = native_and_kiln(flavour, name)
+    assert native.stdout.decode().endswith(" checks passed\n")
+    assert_same(native, kiln)
+
+
+ARGS = ["exit", "42", "hello world", "", "tab\there", "ünïcode ✓", "--flag=x y"]
+ENV = {"FOO": "bar", "HOME": "/home/app", "EMPTY": "", "SPACES": "a b  c", "EQ": "x=y=z"}
+
+
+@by_flavour
+def test_args_env_and_exit_status(flavour):
+    # argv[0] differs (host path vs /bin/args_env); the program prints only
+    # its basename. The environment is kiln's defaults plus ours, both sides.
+    native, kiln = native_and_kiln(flavour, "args_env", ARGS, env=ENV, status=42)
+    assert "args_env: env[5]=[EQ=x=y=z]\n" in native.stdout.decode()
+    assert_same(native, kiln)
+
+
+@pytest.mark.parametrize("status", [0, 1, 255])
+def test_exit_status_is_the_apps(status):
+    native, kiln = native_and_kiln("musl", "args_env", ["exit", str(status)],
+                                   status=status)
+    assert_same(native, kiln)
+
+
+def test_image_built_with_args_env_and_workdir(tmp_path):
+    """kiln build bakes argv, env and the working directory into the image."""
+    path = program("musl", "args_env")
+    img = str(tmp_path / "args_env.img")
+    b = kiln_build(img, path, ["exit", "7", "baked arg"], env={"BAKED": "1"},
+                   workdir="/tmp")
+    assert b.returncode == 0, describe(b)
+    native = run_native([path, "exit", "7", "baked arg"], env={"BAKED": "1"})
+    assert native.returncode == 7
+    assert_same(native, kiln_run(img))
+
+
+@by_flavour
+def test_proc_self(flavour):
+    # /proc/self/exe is the program's own path: on the host the binary's
+    # real path, in the image where kiln build put it. The program is told
+    # which one to expect, so its output is the same both ways.
+    path = program(flavour, "proc_self")
+    native = run_native([path, os.path.realpath(path)])
+    assert native.returncode == 0, describe(native)
+    kiln = kiln_run(path, [f"{GUEST_EXE_DIR}/proc_self"])
+    assert_same(native, kiln)
+
+
+@by_flavour
+def test_identity(flavour):
+    path = program(flavour, "identity")
+    kiln = kiln_run(path)
+    out = kiln.stdout.decode(errors="replace")
+    assert "identity: sysname=Linux machine=x86_64\n" in out, describe(kiln)
+    assert "identity: uid=0 euid=0 gid=0 egid=0\n" in out, describe(kiln)
+    assert kiln.returncode == 0, describe(kiln)
+    if os.geteuid() == 0 and os.getegid() == 0:  # the host can match root
+        native = run_native([path])
+        assert native.returncode == 0, describe(native)
+        assert_same(native, kiln)
+
+
+@by_flavour
+def test_isatty_on_pipes(flavour):
+    # Both runs get pipes on 0, 1 and 2 (kiln's stdin is a pipe too), so
+    # isatty is 0 everywhere and the lines match.
+    native, kiln = native_and_kiln(flavour, "isatty")
+    assert "isatty: isatty(0)=0 errno=ENOTTY\n" in native.stdout.decode()
+    assert_same(native, kiln)
+
+
+def stdin_data():
+    """~200 KB with every byte value, NULs and long and empty lines."""
+    lines = [b"first line of the input"]
+    for i in range(3000):
+        lines.append(bytes((i * 7 + j) % 256 for j in range(i % 97)).replace(b"\n", b"."))
+        if i % 500 == 0:
+            lines.append(b"")
+    return b"\n".join(lines) + b"\n" + bytes(range(256)) * 8
+
+
+@by_flavour
+def test_stdin_to_eof(flavour):
+    data = stdin_data()
+    native, kiln = native_and_kiln(flavour, "stdin_echo", stdin=data)
+    assert f"stdin_echo: bytes={len(data)} ".encode() in native.stdout
+    assert_same(native, kiln)
+
+
+def test_empty_stdin_is_eof():
+    native, kiln = native_and_kiln("musl", "stdin_echo", stdin=b"")
+    assert b"stdin_echo: bytes=0 lines=0 fnv1a=811c9dc5\n" in native.stdout
+    assert_same(native, kiln)
+
+
+# ---- faults: the app dies of a signal, kiln says so in one line ----
+
+KILLED = re.compile(
+    r"kiln: (?P<prog>\S+): killed by signal (?P<sig>\d+) \((?P<name>SIG[A-Z]+)\) "
+    r"at 0x(?P<rip>[0-9a-f]+) <(?P<sym>[\w.]+)\+0x(?P<off>[0-9a-f]+)>, "
+    r"address 0x(?P<addr>[0-9a-f]+)")
+
+
+def symbol_range(path, name):
+    """[start, end) of a function in a non-PIE binary, from nm."""
+    out = subprocess.run(["nm", "-S", path], check=True, capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) == 4 and f[3] == name and f[2] in "tT":
+            start = int(f[0], 16)
+            return start, start + int(f[1], 16)
+    raise AssertionError(f"{name} not in {path}")
+
+
+def killed_line(kiln, signal):
+    err = kiln.stderr.decode(errors="replace").splitlines()
+    assert len(err) == 1, describe(kiln)
+    m = KILLED.fullmatch(err[0])
+    assert m, describe(kiln)
+    assert m["prog"].endswith("segfault"), err[0]
+    assert (int(m["sig"]), m["name"]) == signal, err[0]
+    return m
+
+
+def check_rip(flavour, path, m, func):
+    """The symbol names func, and for fixed-address builds the numbers agree."""
+    assert m["sym"] == func, m[0]
+    if flavour != "musl-pie":
+        start, end = symbol_range(path, func)
+        rip = int(m["rip"], 16)
+        assert start <= rip < end, m[0]
+        assert rip - start == int(m["off"], 16), m[0]
+
+
+@by_flavour
+def test_null_write_kills_with_sigsegv(flavour):
+    # Natively the shell-less child just dies of SIGSEGV (-11); under kiln
+    # the status is 128 + 11 and the one stderr line says where.
+    native, kiln = native_and_kiln(flavour, "segfault", ["null"], status=-11)
+    assert kiln.returncode == 139, describe(kiln)
+    assert kiln.stdout == native.stdout == b"segfault: mode null\n", describe(kiln)
+    m = killed_line(kiln, (11, "SIGSEGV"))
+    assert int(m["addr"], 16) == 0, m[0]
+    check_rip(flavour, program(flavour, "segfault"), m, "main")
+
+
+def test_write_to_text_kills_with_sigsegv():
+    native, kiln = native_and_kiln("musl", "segfault", ["text"], status=-11)
+    assert kiln.returncode == 139, describe(kiln)
+    assert kiln.stdout == native.stdout, describe(kiln)
+    m = killed_line(kiln, (11, "SIGSEGV"))
+    path = program("musl", "segfault")
+    assert int(m["addr"], 16) == symbol_range(path, "main")[0], m[0]
+    check_rip("musl", path, m, "write_text")
+
+
+def test_invalid_instruction_kills_with_sigill():
+    native, kiln = native_and_kiln("musl", "segfault", ["ud2"], status=-4)
+    assert kiln.returncode == 132, describe(kiln)
+    assert kiln.stdout == native.stdout, describe(kiln)
+    m = killed_line(kiln, (4, "SIGILL"))
+    check_rip("musl", program("musl", "segfault"), m, "main")

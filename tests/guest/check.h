@@ -1,0 +1,114 @@
+/* check.h - tiny self-check helpers shared by the guest test programs. */
+#ifndef GUEST_CHECK_H
+#define GUEST_CHECK_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Every program prints one line per check, "<prog>: <what> ok", and ends
+ * with "<prog>: all N checks passed" and status 0. The first failed check
+ * prints "<prog>: FAIL <what> (errno NAME)" and exits 1. Output never
+ * depends on the environment (no inode numbers, times or addresses), so
+ * the same binary prints the same lines natively and under Kiln.
+ */
+/* Not every program uses every helper. */
+#define CHECK_FN static __attribute__((unused))
+
+static const char *check_prog = "guest";
+static int check_count;
+
+/* The errno names, not strerror(): musl and glibc word messages differently. */
+CHECK_FN const char *check_errno_name(int e)
+{
+	static const struct { int num; const char *name; } names[] = {
+		{ 0, "0" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
+		{ EINTR, "EINTR" }, { EIO, "EIO" }, { EBADF, "EBADF" },
+		{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
+		{ EXDEV, "EXDEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
+		{ EINVAL, "EINVAL" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
+		{ EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
+		{ EROFS, "EROFS" }, { EPIPE, "EPIPE" }, { ERANGE, "ERANGE" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" },
+		{ ENOTEMPTY, "ENOTEMPTY" }, { ELOOP, "ELOOP" },
+	};
+	static char buf[32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].num == e)
+			return names[i].name;
+	snprintf(buf, sizeof(buf), "errno %d", e);
+	return buf;
+}
+
+CHECK_FN void check_start(const char *prog)
+{
+	check_prog = prog;
+	/* Lines reach a pipe in order even if the program later crashes. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* check(cond, fmt, ...): print "<prog>: <what> ok" or fail the program. */
+__attribute__((format(printf, 2, 3)))
+CHECK_FN void check(int cond, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	printf("%s: ", check_prog);
+	va_start(ap, fmt);
+	if (cond) {
+		vprintf(fmt, ap);
+		printf(" ok\n");
+		va_end(ap);
+		check_count++;
+		return;
+	}
+	printf("FAIL ");
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf(" (errno %s)\n", check_errno_name(saved));
+	fflush(stdout);
+	exit(1);
+}
+
+/* check_errno(ret, want, what): a call must fail with exactly errno want. */
+CHECK_FN void check_errno(long ret, int want, const char *what)
+{
+	int got = errno;
+
+	if (ret == -1 && got == want) {
+		check(1, "%s fails with %s", what, check_errno_name(want));
+		return;
+	}
+	printf("%s: FAIL %s: want -1/%s, got %ld/%s\n", check_prog, what,
+	       check_errno_name(want), ret, check_errno_name(got));
+	fflush(stdout);
+	exit(1);
+}
+
+/* Print a plain informational line (part of the compared output). */
+__attribute__((format(printf, 1, 2)))
+CHECK_FN void note(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s: ", check_prog);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+CHECK_FN int check_done(void)
+{
+	printf("%s: all %d checks passed\n", check_prog, check_count);
+	fflush(stdout);
+	return 0;
+}
+
+#endif

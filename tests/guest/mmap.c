@@ -1,0 +1,134 @@
+/* mmap.c - guest test: anonymous and file mappings, MAP_FIXED, mremap. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define PAGE 4096
+
+static int all_bytes(const unsigned char *p, size_t n, unsigned char v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+static void anonymous(void)
+{
+	size_t len = 1 << 20;
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int ok = 1;
+
+	check(p != MAP_FAILED, "anonymous 1 MiB mapping");
+	check(((uintptr_t)p & (PAGE - 1)) == 0, "it is page aligned");
+	check(all_bytes(p, len, 0), "it starts zeroed");
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)(i ^ (i >> 12));
+	for (size_t i = 0; i < len; i++)
+		ok &= p[i] == (unsigned char)(i ^ (i >> 12));
+	check(ok, "a pattern written reads back");
+	check(mprotect(p, PAGE, PROT_READ) == 0, "mprotect the first page read-only");
+	check(p[0] == 0 && p[PAGE + 2] == (unsigned char)((PAGE + 2) ^ 1),
+	      "still readable after mprotect");
+	check(madvise(p, len, MADV_DONTNEED) == 0, "madvise DONTNEED");
+	check(munmap(p, len) == 0, "munmap");
+	check_errno((long)(intptr_t)mmap(NULL, 0, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+		    EINVAL, "mmap of length 0");
+	check_errno((long)(intptr_t)mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 99, 0), EBADF,
+		    "mmap of a bad fd");
+	check_errno(munmap((void *)1, PAGE), EINVAL, "munmap of an unaligned address");
+}
+
+static void file_private(void)
+{
+	static unsigned char data[3 * PAGE + 100], back[sizeof(data)];
+	char name[64];
+	unsigned char *p;
+	int fd;
+
+	snprintf(name, sizeof(name), "/tmp/guest-mmap.%d", (int)getpid());
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 13 + 1);
+	fd = open(name, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	check(fd >= 0 && write(fd, data, sizeof(data)) == (ssize_t)sizeof(data),
+	      "write a %zu-byte file", sizeof(data));
+	p = mmap(NULL, sizeof(data), PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check(p != MAP_FAILED, "mmap it MAP_PRIVATE");
+	check(memcmp(p, data, sizeof(data)) == 0, "the mapping holds the file's bytes");
+	check(all_bytes(p + sizeof(data), 4 * PAGE - sizeof(data), 0),
+	      "the tail of the last page is zero");
+	memset(p, 0xee, 100);
+	check(pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
+	      memcmp(back, data, sizeof(data)) == 0, "private writes do not reach the file");
+	check(munmap(p, sizeof(data)) == 0, "munmap the file");
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 2 * PAGE);
+	check(p != MAP_FAILED && memcmp(p, data + 2 * PAGE, PAGE) == 0, "mmap at offset 8192");
+	munmap(p, PAGE);
+	check_errno((long)(intptr_t)mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL,
+		    "mmap at an unaligned offset");
+	close(fd);
+	fd = open(name, O_RDONLY);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	check(p != MAP_FAILED && p[5] == data[5], "the mapping outlives close");
+	munmap(p, PAGE);
+	unlink(name);
+}
+
+static void fixed_and_remap(void)
+{
+	unsigned char *r, *q, *m;
+
+	r = mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(r != MAP_FAILED, "reserve 3 pages");
+	memset(r, 0x55, 3 * PAGE);
+	q = mmap(r + PAGE, PAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	check(q == r + PAGE, "MAP_FIXED lands at the requested address");
+	check(all_bytes(q, PAGE, 0) && all_bytes(r, PAGE, 0x55) &&
+	      all_bytes(r + 2 * PAGE, PAGE, 0x55), "it replaced only the middle page");
+	check(munmap(r, 3 * PAGE) == 0, "munmap all three");
+
+	m = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(m, 0x77, PAGE);
+	m = mremap(m, PAGE, 16 * PAGE, MREMAP_MAYMOVE);
+	check(m != MAP_FAILED, "mremap grows 1 page to 16");
+	check(all_bytes(m, PAGE, 0x77), "the old page keeps its data");
+	check(all_bytes(m + PAGE, 15 * PAGE, 0), "the new pages are zero");
+	m[16 * PAGE - 1] = 1;
+	m = mremap(m, 16 * PAGE, 2 * PAGE, 0);
+	check(m != MAP_FAILED && all_bytes(m, PAGE, 0x77), "mremap shrinks in place");
+	check(munmap(m, 2 * PAGE) == 0, "munmap the remapped area");
+}
+
+static void large_sparse(void)
+{
+	size_t len = 64u << 20;
+	unsigned char *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	unsigned sum = 0;
+
+	check(p != MAP_FAILED, "reserve 64 MiB");
+	for (size_t off = 0; off < len; off += 1 << 20)
+		p[off + 123] = (unsigned char)(off >> 20);
+	for (size_t off = 0; off < len; off += 1 << 20)
+		sum += p[off + 123];
+	check(sum == 63 * 64 / 2, "touch one byte per MiB and read them back");
+	check(p[len - 1] == 0, "an untouched page reads zero");
+	check(munmap(p, len) == 0, "munmap 64 MiB");
+}
+
+int main(void)
+{
+	check_start("mmap");
+	anonymous();
+	file_private();
+	fixed_and_remap();
+	large_sparse();
+	return check_done();
+}
