@@ -101,13 +101,20 @@ $(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o $(KERNEL_LDS)
 $(BUILD)/ksyms_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.sh
 	@sh scripts/gen_ksyms.sh $(NM) $< > $@
 
-$(BUILD)/kernel.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms_table.o
+# kernel.debug.elf keeps symbols and debug info (gdb, nm, the tests);
+# kernel.elf, the one images carry, is stripped: the kernel symbolizes its
+# own backtraces from .ksyms, which stripping keeps.
+$(BUILD)/kernel.debug.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms_table.o
 	@echo "  LD      $@"
 	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_table.o
 	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/syms1.txt
 	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/syms2.txt
 	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
 		{ echo "kernel text moved between links; ksyms would lie" >&2; rm -f $@; exit 1; }
+
+$(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
+	@echo "  STRIP   $@"
+	$(Q)strip --strip-all -o $@ $<
 
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
@@ -199,8 +206,13 @@ docs/syscalls.md: scripts/gen_syscall_doc.sh /usr/include/x86_64-linux-gnu/asm/u
 deps:
 	@sh scripts/deps.sh
 
-run: deps all
-	@python3 scripts/boot.py $(BUILD)/kernel.elf
+# The demo: Debian's busybox-static, unmodified, as a Kiln image.
+$(BUILD)/demo.img: $(BUILD)/kiln $(BUILD)/kernel.elf scripts/demo.sh
+	$(Q)$(BUILD)/kiln build -o $@ --env USER=root --file scripts/demo.sh:/demo.sh \
+		/bin/busybox sh /demo.sh
+
+run: deps all $(BUILD)/demo.img
+	@$(BUILD)/kiln run $(BUILD)/demo.img
 
 test: deps all
 	@sh scripts/test.sh

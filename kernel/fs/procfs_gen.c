@@ -139,7 +139,7 @@ size_t procfs_version(char *buf, size_t size)
 
 	put(buf, size, &len,
 	    "Linux version 6.1.0-kiln (" KILN_NAME " " KILN_VERSION
-	    ") #1 SMP PREEMPT_DYNAMIC\n");
+	    ") #1 " KILN_NAME " " KILN_VERSION "\n"); /* as uname -v */
 	return len;
 }
 

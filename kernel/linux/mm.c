@@ -37,6 +37,28 @@ bool mm_range_free(struct mm *mm, uintptr_t start, size_t len)
 	return true;
 }
 
+static size_t pages_of(const struct vma *v)
+{
+	return (v->end - v->start) / PAGE_SIZE;
+}
+
+static bool needs_charge(int prot, int flags)
+{
+	return (prot & PROT_WRITE) && !(flags & VMA_STACK);
+}
+
+/* Promise n more pages, or -ENOMEM when the machine can't keep it. */
+static int charge(struct mm *mm, size_t n)
+{
+	size_t avail = page_free_count() + mm->resident;
+
+	if (avail < MM_COMMIT_RESERVE ||
+	    mm->committed + n > avail - MM_COMMIT_RESERVE)
+		return -ENOMEM;
+	mm->committed += n;
+	return 0;
+}
+
 /* Free the frames mapped in [start, end). */
 static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
 {
@@ -98,6 +120,8 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 
 		if (v->start >= start && v->end <= end) {
 			free_pages(mm, v->start, v->end);
+			if (v->flags & VMA_CHARGED)
+				mm->committed -= pages_of(v);
 			*link = v->next;
 			kfree(v);
 		} else {
@@ -115,9 +139,18 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 
 	if (err)
 		return err;
+	flags &= ~VMA_CHARGED; /* decided here, not inherited */
+	if (needs_charge(prot, flags)) {
+		if (charge(mm, len / PAGE_SIZE))
+			return -ENOMEM;
+		flags |= VMA_CHARGED;
+	}
 	v = kzalloc(sizeof(*v));
-	if (!v)
+	if (!v) {
+		if (flags & VMA_CHARGED)
+			mm->committed -= len / PAGE_SIZE;
 		return -ENOMEM;
+	}
 	*v = (struct vma){ .start = start, .end = start + len, .prot = prot,
 			   .flags = flags, .offset = offset };
 	strlcpy(v->name, name ? name : "", sizeof(v->name));
@@ -126,6 +159,28 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 		;
 	v->next = *link;
 	*link = v;
+	return 0;
+}
+
+/* Charge (or refund) what making [start, end) prot changes; all or nothing. */
+static int protect_charge(struct mm *mm, uintptr_t start, uintptr_t end,
+			  int prot)
+{
+	size_t add = 0, drop = 0;
+
+	for (struct vma *v = mm_find(mm, start); v && v->start < end; v = v->next) {
+		uintptr_t lo = v->start > start ? v->start : start;
+		uintptr_t hi = v->end < end ? v->end : end;
+		bool was = v->flags & VMA_CHARGED, will = needs_charge(prot, v->flags);
+
+		if (will && !was)
+			add += (hi - lo) / PAGE_SIZE;
+		if (was && !will)
+			drop += (hi - lo) / PAGE_SIZE;
+	}
+	if (add > drop)
+		return charge(mm, add - drop);
+	mm->committed -= drop - add;
 	return 0;
 }
 
@@ -140,10 +195,16 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 			return -ENOMEM;
 		at = v->end;
 	}
+	err = protect_charge(mm, start, end, prot);
+	if (err)
+		return err;
 	err = isolate(mm, start, end);
 	if (err)
 		return err;
 	for (struct vma *v = mm_find(mm, start); v && v->start < end; v = v->next) {
+		bool charged = needs_charge(prot, v->flags);
+
+		v->flags = charged ? v->flags | VMA_CHARGED : v->flags & ~VMA_CHARGED;
 		v->prot = prot;
 		for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE)
 			paging_protect_user(va, prot);

@@ -21,6 +21,7 @@ enum vma_flags {
 	VMA_FILE = 2,  /* private copy of a file, filled at mmap time */
 	VMA_STACK = 4,
 	VMA_HEAP = 8,
+	VMA_CHARGED = 16, /* counted in mm->committed (private, writable) */
 };
 
 struct vma {
@@ -37,7 +38,19 @@ struct mm {
 	uintptr_t brk_start, brk; /* program break; heap area [brk_start, page_up(brk)) */
 	uintptr_t mmap_top;	  /* mmap searches downwards from here */
 	size_t resident;	  /* pages currently mapped */
+	size_t committed;	  /* pages promised to writable private areas */
 };
+
+/*
+ * Memory is promised when it is mapped, not when it is touched: mmap, brk
+ * and mprotect fail with -ENOMEM once the writable private areas would
+ * need more pages than the machine has free (plus what the process already
+ * holds, less a reserve for the kernel). So an application learns of
+ * exhaustion as ENOMEM (malloc returns NULL) instead of being killed on a
+ * page fault later. The stack is the exception, as on Linux: it grows on
+ * demand and is not counted.
+ */
+#define MM_COMMIT_RESERVE 256 /* pages kept for the kernel (1 MiB) */
 
 /* A new empty address space, or NULL (no memory). */
 struct mm *mm_create(void);

@@ -5,6 +5,7 @@
 #include <asm/signal.h>
 
 #include "arch.h"
+#include "core/page.h"
 #include "core/panic.h"
 #include "core/printk.h"
 #include "core/uaccess.h"
@@ -102,7 +103,10 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 		if (err == 0)
 			return;
 		if (err == -ENOMEM) {
-			printk("kiln: out of memory at address 0x%lx\n", cr2);
+			printk("kiln: out of memory at address 0x%lx (%lu pages "
+			       "free, %lu resident, %lu committed)\n", cr2,
+			       page_free_count(), current->mm->resident,
+			       current->mm->committed);
 			sig = SIGKILL;
 		}
 	}

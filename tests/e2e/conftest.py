@@ -10,6 +10,7 @@ sys.path.insert(0, os.path.join(ROOT, "scripts"))
 import qemu_vm  # noqa: E402
 
 KERNEL = os.path.join(ROOT, "build", "kernel.elf")
+KERNEL_DEBUG = os.path.join(ROOT, "build", "kernel.debug.elf")  # with symbols
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +23,7 @@ def kernel():
 @pytest.fixture(scope="session")
 def symbols(kernel):
     """name -> address of every symbol in the kernel, from nm."""
-    out = subprocess.run(["nm", kernel], check=True, capture_output=True,
+    out = subprocess.run(["nm", KERNEL_DEBUG], check=True, capture_output=True,
                          text=True).stdout
     syms = {}
     for line in out.splitlines():

@@ -215,3 +215,18 @@ def test_invalid_instruction_kills_with_sigill():
     assert kiln.stdout == native.stdout, describe(kiln)
     m = killed_line(kiln, (4, "SIGILL"))
     check_rip("musl", program("musl", "segfault"), m, "main")
+
+
+@by_flavour
+def test_memory_exhaustion_is_enomem(flavour):
+    """With 32 MiB, malloc returns NULL (ENOMEM) well before the VM's size;
+    the app is never killed, and freed memory can be had again."""
+    path = program(flavour, "oom")
+    r = kiln_run(path, ["1024"], mem="32M")
+    out = r.stdout.decode()
+    m = re.match(r"oom: stopped after (\d+) MiB \(malloc returned NULL\)\n"
+                 r"oom: freed and reallocated \1 MiB ok\n"
+                 r"oom: 1 TiB mapping refused with ENOMEM\n$", out)
+    assert m, describe(r)
+    assert 16 <= int(m.group(1)) < 32
+    assert r.returncode == 0
