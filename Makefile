@@ -118,7 +118,7 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
-CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c \
+CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
 	kernel/lib/elf.c kernel/lib/elf_sym.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 cli: $(BUILD)/kiln
@@ -134,13 +134,13 @@ $(BUILD)/kiln: $(CLI_OBJS)
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle
-cpio_SRCS := kernel/lib/cpio.c
+cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
 elf_SRCS := kernel/lib/elf.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c
 format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
 string_FLAGS := -include tests/unit/string_rename.h -fno-builtin
-cmdline_SRCS := kernel/lib/cmdline.c
+cmdline_SRCS := kernel/lib/cmdline.c kernel/lib/ctype.c
 page_SRCS := kernel/core/page.c
 heap_SRCS := kernel/core/heap.c kernel/core/page.c
 UNIT_TESTS += chacha time

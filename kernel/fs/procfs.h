@@ -38,4 +38,11 @@ int procfs_set_environ(const char *envs, size_t len);
 /* Both at once from NULL-terminated vectors (what exec_load receives). */
 int procfs_set_args(const char *const *argv, const char *const *envp);
 
+/*
+ * snprintf appending at buf + *len; *len keeps counting the full length
+ * even past size, so generators can report how much they needed.
+ */
+void procfs_put(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 #endif

@@ -46,21 +46,6 @@ static const struct cpu_flag cpu_flags[] = {
 	{ 7, 1, 20, "smap" },	    { 7, 1, 29, "sha_ni" },
 };
 
-__attribute__((format(printf, 4, 5))) static void put(char *buf,
-						       size_t size,
-						       size_t *len,
-						       const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = fmt_vsnprintf(*len < size ? buf + *len : NULL,
-			  *len < size ? size - *len : 0, fmt, ap);
-	va_end(ap);
-	*len += (size_t)n;
-}
-
 static uint32_t max_leaf(uint32_t base)
 {
 	uint32_t r[4];
@@ -74,7 +59,7 @@ static void put_flags(char *buf, size_t size, size_t *len)
 	uint32_t std = max_leaf(0), ext = max_leaf(0x80000000), r[4];
 	size_t i;
 
-	put(buf, size, len, "flags\t\t:");
+	procfs_put(buf, size, len, "flags\t\t:");
 	for (i = 0; i < sizeof(cpu_flags) / sizeof(cpu_flags[0]); i++) {
 		const struct cpu_flag *fl = &cpu_flags[i];
 
@@ -82,9 +67,9 @@ static void put_flags(char *buf, size_t size, size_t *len)
 			continue;
 		cpuid(fl->leaf, 0, r);
 		if (r[fl->reg] & (1U << fl->bit))
-			put(buf, size, len, " %s", fl->name);
+			procfs_put(buf, size, len, " %s", fl->name);
 	}
-	put(buf, size, len, "\n");
+	procfs_put(buf, size, len, "\n");
 }
 
 /* The brand string of leaves 0x80000002-4, leading spaces dropped. */
@@ -126,19 +111,19 @@ size_t procfs_cpuinfo(char *buf, size_t size)
 	if (family == 0x6 || family >= 0xf)
 		model |= ((r[0] >> 16) & 0xf) << 4;
 	model_name(name);
-	put(buf, size, &len, "processor\t: 0\nvendor_id\t: %s\n", vendor);
-	put(buf, size, &len, "cpu family\t: %u\nmodel\t\t: %u\n", family,
+	procfs_put(buf, size, &len, "processor\t: 0\nvendor_id\t: %s\n", vendor);
+	procfs_put(buf, size, &len, "cpu family\t: %u\nmodel\t\t: %u\n", family,
 	    model);
-	put(buf, size, &len, "model name\t: %s\nstepping\t: %u\n", name,
+	procfs_put(buf, size, &len, "model name\t: %s\nstepping\t: %u\n", name,
 	    r[0] & 0xf);
-	put(buf, size, &len, "cpu MHz\t\t: %lu.%03lu\n",
+	procfs_put(buf, size, &len, "cpu MHz\t\t: %lu.%03lu\n",
 	    (unsigned long)(tsc_hz() / 1000000),
 	    (unsigned long)(tsc_hz() / 1000 % 1000));
-	put(buf, size, &len, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\n"
+	procfs_put(buf, size, &len, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\n"
 			     "cpu cores\t: 1\napicid\t\t: 0\nfpu\t\t: yes\n"
 			     "wp\t\t: yes\n");
 	put_flags(buf, size, &len);
-	put(buf, size, &len, "clflush size\t: 64\ncache_alignment\t: 64\n"
+	procfs_put(buf, size, &len, "clflush size\t: 64\ncache_alignment\t: 64\n"
 			     "address sizes\t: 40 bits physical, 48 bits "
 			     "virtual\n\n");
 	return len;

@@ -20,10 +20,7 @@ static struct {
 } cmdline, environ;
 
 /* snprintf appending at *len; the total needed length keeps counting. */
-__attribute__((format(printf, 4, 5))) static void put(char *buf,
-						       size_t size,
-						       size_t *len,
-						       const char *fmt, ...)
+void procfs_put(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -112,14 +109,14 @@ size_t procfs_meminfo(char *buf, size_t size)
 	unsigned long total = page_total() * (PAGE_SIZE / 1024);
 	unsigned long free = page_free_count() * (PAGE_SIZE / 1024);
 
-	put(buf, size, &len, "MemTotal:       %8lu kB\n", total);
-	put(buf, size, &len, "MemFree:        %8lu kB\n", free);
-	put(buf, size, &len, "MemAvailable:   %8lu kB\n", free);
-	put(buf, size, &len, "Buffers:        %8lu kB\n", 0UL);
-	put(buf, size, &len, "Cached:         %8lu kB\n", 0UL);
-	put(buf, size, &len, "SwapCached:     %8lu kB\n", 0UL);
-	put(buf, size, &len, "SwapTotal:      %8lu kB\n", 0UL);
-	put(buf, size, &len, "SwapFree:       %8lu kB\n", 0UL);
+	procfs_put(buf, size, &len, "MemTotal:       %8lu kB\n", total);
+	procfs_put(buf, size, &len, "MemFree:        %8lu kB\n", free);
+	procfs_put(buf, size, &len, "MemAvailable:   %8lu kB\n", free);
+	procfs_put(buf, size, &len, "Buffers:        %8lu kB\n", 0UL);
+	procfs_put(buf, size, &len, "Cached:         %8lu kB\n", 0UL);
+	procfs_put(buf, size, &len, "SwapCached:     %8lu kB\n", 0UL);
+	procfs_put(buf, size, &len, "SwapTotal:      %8lu kB\n", 0UL);
+	procfs_put(buf, size, &len, "SwapFree:       %8lu kB\n", 0UL);
 	return len;
 }
 
@@ -128,7 +125,7 @@ size_t procfs_uptime(char *buf, size_t size)
 	uint64_t cs = time_ns() / 10000000; /* centiseconds */
 	size_t len = 0;
 
-	put(buf, size, &len, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100),
+	procfs_put(buf, size, &len, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100),
 	    (unsigned long)(cs % 100));
 	return len;
 }
@@ -137,7 +134,7 @@ size_t procfs_version(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	put(buf, size, &len,
+	procfs_put(buf, size, &len,
 	    "Linux version 6.1.0-kiln (" KILN_NAME " " KILN_VERSION
 	    ") #1 " KILN_NAME " " KILN_VERSION "\n"); /* as uname -v */
 	return len;
@@ -147,9 +144,9 @@ size_t procfs_mounts(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	put(buf, size, &len, "rootfs / rootfs rw 0 0\n");
-	put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
-	put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
+	procfs_put(buf, size, &len, "rootfs / rootfs rw 0 0\n");
+	procfs_put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
+	procfs_put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
 	return len;
 }
 
@@ -157,7 +154,7 @@ size_t procfs_filesystems(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	put(buf, size, &len, "nodev\trootfs\nnodev\ttmpfs\nnodev\tproc\n"
+	procfs_put(buf, size, &len, "nodev\trootfs\nnodev\ttmpfs\nnodev\tproc\n"
 			     "nodev\tdevtmpfs\n");
 	return len;
 }
@@ -166,7 +163,7 @@ size_t procfs_loadavg(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	put(buf, size, &len, "0.00 0.00 0.00 1/1 1\n");
+	procfs_put(buf, size, &len, "0.00 0.00 0.00 1/1 1\n");
 	return len;
 }
 
@@ -175,11 +172,11 @@ size_t procfs_stat(char *buf, size_t size)
 	uint64_t ticks = time_ns() / 10000000; /* USER_HZ = 100 */
 	size_t len = 0;
 
-	put(buf, size, &len, "cpu  %lu 0 0 0 0 0 0 0 0 0\n",
+	procfs_put(buf, size, &len, "cpu  %lu 0 0 0 0 0 0 0 0 0\n",
 	    (unsigned long)ticks);
-	put(buf, size, &len, "cpu0 %lu 0 0 0 0 0 0 0 0 0\n",
+	procfs_put(buf, size, &len, "cpu0 %lu 0 0 0 0 0 0 0 0 0\n",
 	    (unsigned long)ticks);
-	put(buf, size, &len, "btime %lu\nprocesses 1\nprocs_running 1\n"
+	procfs_put(buf, size, &len, "btime %lu\nprocesses 1\nprocs_running 1\n"
 			     "procs_blocked 0\n", 0UL);
 	return len;
 }
@@ -204,7 +201,7 @@ size_t procfs_comm(char *buf, size_t size)
 	size_t len = 0;
 
 	comm_of(comm, sizeof(comm));
-	put(buf, size, &len, "%s\n", comm);
+	procfs_put(buf, size, &len, "%s\n", comm);
 	return len;
 }
 
@@ -217,13 +214,13 @@ size_t procfs_status(char *buf, size_t size)
 	if (current != NULL && current->mm != NULL)
 		rss = current->mm->resident * (PAGE_SIZE / 1024);
 	comm_of(comm, sizeof(comm));
-	put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n",
+	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n",
 	    comm, current != NULL ? current->umask : 022);
-	put(buf, size, &len, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n"
+	procfs_put(buf, size, &len, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n"
 			     "TracerPid:\t0\n");
-	put(buf, size, &len, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-	put(buf, size, &len, "FDSize:\t%d\n", fd_limit(current));
-	put(buf, size, &len, "VmRSS:\t%8lu kB\nThreads:\t1\n", rss);
+	procfs_put(buf, size, &len, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+	procfs_put(buf, size, &len, "FDSize:\t%d\n", fd_limit(current));
+	procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\nThreads:\t1\n", rss);
 	return len;
 }
 
@@ -233,7 +230,7 @@ size_t procfs_pid_stat(char *buf, size_t size)
 	size_t len = 0;
 
 	comm_of(comm, sizeof(comm));
-	put(buf, size, &len, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
+	procfs_put(buf, size, &len, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
 			     "20 0 1 0 0 0 0\n",
 	    comm, (unsigned long)(time_ns() / 10000000));
 	return len;

@@ -1,6 +1,8 @@
 /* cmdline.c - kernel command line lookup: KEY, KEY=VALUE, KEY="A B". */
 #include "lib/cmdline.h"
 
+#include "lib/ctype.h"
+
 /*
  * The command line comes from the host, so it is untrusted: every read is
  * bounded by the length measured in cmdline_len, and nothing here assumes
@@ -126,15 +128,12 @@ bool cmdline_has(const char *cmdline, size_t len, const char *key)
 	return cmdline_find(cmdline, len, key, &w);
 }
 
-static int digit_value(char c)
+/* Value of c as a digit in base, or -1 (hex_value: -1 for non-hex). */
+static int digit_value(char c, unsigned base)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return 99;
+	int d = hex_value(c);
+
+	return d >= 0 && (unsigned)d < base ? d : -1;
 }
 
 /* Suffix multiplier as a shift: K, M, G (either case) or none. */
@@ -164,10 +163,10 @@ static bool parse_u64(const char *s, size_t n, uint64_t *out)
 		base = 16;
 		i = 2;
 	}
-	if (i == n || digit_value(s[i]) >= (int)base)
+	if (i == n || digit_value(s[i], base) < 0)
 		return false;
-	for (; i < n && digit_value(s[i]) < (int)base; i++) {
-		unsigned d = (unsigned)digit_value(s[i]);
+	for (; i < n && digit_value(s[i], base) >= 0; i++) {
+		unsigned d = (unsigned)digit_value(s[i], base);
 
 		if (v > (UINT64_MAX - d) / base)
 			return false;

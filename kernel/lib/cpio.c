@@ -1,6 +1,8 @@
 /* cpio.c - read and write "newc" cpio archives (portable: kernel and host). */
 #include "lib/cpio.h"
 
+#include "lib/ctype.h"
+
 /*
  * newc header: the magic "070701" (or "070702", same layout plus a checksum
  * we ignore) and 13 fields of 8 ASCII hex digits, 110 bytes in all:
@@ -25,25 +27,13 @@ enum cpio_field {
 
 static const char trailer[] = "TRAILER!!!";
 
-/* Value of one hex digit, or -1. */
-static int hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Parse exactly 8 hex digits at p into *out; -1 if any is not hex. */
 static int parse_field(const char *p, uint32_t *out)
 {
 	uint32_t v = 0;
 
 	for (int i = 0; i < 8; i++) {
-		int d = hex_digit(p[i]);
+		int d = hex_value(p[i]);
 
 		if (d < 0)
 			return -1;

@@ -53,21 +53,26 @@ int at_start(int dirfd, struct vnode **out)
 	return 0;
 }
 
+/* Where a non-empty path starts: the root, or dirfd (AT_FDCWD: the cwd). */
+static int path_start(int dirfd, const char *path, struct vnode **start)
+{
+	if (path[0] == '\0')
+		return -ENOENT;
+	if (path[0] == '/') {
+		*start = vnode_get(vfs_root());
+		return 0;
+	}
+	return at_start(dirfd, start);
+}
+
 int at_lookup(int dirfd, const char *path, unsigned int flags,
 	      struct lookup *lk)
 {
 	struct vnode *start;
-	int err;
+	int err = path_start(dirfd, path, &start);
 
-	if (path[0] == '\0')
-		return -ENOENT;
-	if (path[0] == '/') {
-		start = vnode_get(vfs_root());
-	} else {
-		err = at_start(dirfd, &start);
-		if (err < 0)
-			return err;
-	}
+	if (err < 0)
+		return err;
 	err = vfs_lookup(start, path, flags, lk);
 	vnode_put(start);
 	return err;
@@ -91,27 +96,19 @@ static int empty_path_node(int dirfd, struct vnode **out)
 
 int at_node(int dirfd, uintptr_t upath, int atflags, struct vnode **out)
 {
-	struct lookup lk;
+	struct vnode *start;
 	char *path = NULL;
 	int err = upath_get(upath, &path);
 
 	if (err < 0)
 		return err;
 	if (path[0] == '\0' && (atflags & AT_EMPTY_PATH)) {
-		upath_put(path);
-		return empty_path_node(dirfd, out);
+		err = empty_path_node(dirfd, out);
+	} else if ((err = path_start(dirfd, path, &start)) == 0) {
+		err = vfs_resolve(start, path, (atflags & AT_SYMLINK_NOFOLLOW) ?
+				  LOOKUP_NOFOLLOW : 0, out);
+		vnode_put(start);
 	}
-	err = at_lookup(dirfd, path,
-			(atflags & AT_SYMLINK_NOFOLLOW) ? LOOKUP_NOFOLLOW : 0,
-			&lk);
 	upath_put(path);
-	if (err < 0)
-		return err;
-	if (lk.node == NULL) {
-		lookup_done(&lk);
-		return -ENOENT;
-	}
-	*out = vnode_get(lk.node);
-	lookup_done(&lk);
-	return 0;
+	return err;
 }

@@ -1,5 +1,6 @@
 /* syscall_entry.S - the SYSCALL entry, the first entry to user mode, and fault-safe user copies. */
 
+#include "arch/x86_64/frame.h"
 #include "arch/x86_64/layout.h"
 
 /*
@@ -9,26 +10,6 @@
  * scratch slot are plain globals. The frame built here has the layout of
  * struct trap_frame (arch.h) with vector 0x100, so C sees one frame type.
  */
-/* Pop what syscall_entry/trap_common pushed, and the vector and error. */
-.macro POP_REGS
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	add $16, %rsp
-.endm
-
 	.text
 	.globl syscall_entry
 syscall_entry:
@@ -41,21 +22,7 @@ syscall_entry:
 	pushq %rcx			/* rip */
 	pushq $0			/* error */
 	pushq $0x100			/* vector: a syscall */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	xor %ebp, %ebp			/* backtraces stop here */
 	mov %rsp, %rdi
 	call syscall_dispatch

@@ -1,5 +1,7 @@
 /* trap_entry.S - one stub per interrupt vector, and the common save/restore. */
 
+#include "arch/x86_64/frame.h"
+
 /*
  * Every stub is 16 bytes apart (idt.c computes trap_stubs + 16 * vector).
  * It pushes a zero where the CPU pushes no error code, then the vector, so
@@ -26,38 +28,9 @@ trap_stubs:
 	.endr
 
 trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	cld
 	mov %rsp, %rdi
 	call trap_dispatch
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	add $16, %rsp		/* vector and error code */
+	POP_REGS
 	iretq
