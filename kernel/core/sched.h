@@ -1,0 +1,140 @@
+/* sched.h - threads, the scheduler, sleeping and waking. */
+#ifndef KILN_CORE_SCHED_H
+#define KILN_CORE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch.h"
+
+/*
+ * One CPU, preemptive: a thread runs until it blocks, yields, or its time
+ * slice (10 ms, LAPIC one-shot timer) ends while another thread is
+ * runnable. The kernel runs with interrupts off except in the idle loop,
+ * so "check a condition, then sleep" cannot miss a wake-up: nothing else
+ * runs between the two. Interrupt handlers may wake threads.
+ * With nothing runnable the CPU halts until the next deadline (tickless:
+ * no timer at all when no thread sleeps with a deadline).
+ *
+ * The process-wide state (files, memory, cwd) is struct proc
+ * (linux/proc.h, `current`); per-thread state is here (`current_thread`).
+ */
+enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
+
+#define THREAD_STACK_SIZE 16384 /* kernel stack, above an unmapped guard page */
+#define THREAD_FPU_SIZE 512	/* FXSAVE area */
+
+struct thread {
+	int tid;
+	enum thread_state state;
+	struct proc *proc;
+	uint64_t kstack_top;	  /* trap frames from user mode go below it */
+	void *kstack_alloc;	  /* NULL for the first thread (boot stack) */
+	uint64_t saved_rsp;	  /* while switched out (switch.S) */
+	uint64_t fs_base;	  /* saved at switch-out: wrfsbase is unseen */
+	uint8_t fpu[THREAD_FPU_SIZE] __attribute__((aligned(16)));
+	bool fpu_valid;		  /* fpu holds a saved user state */
+	/* Sleeping */
+	uint64_t deadline_ns;	  /* time_ns() to wake at; 0: none */
+	bool interruptible;	  /* a signal ends the sleep */
+	bool woken;		  /* sched_wakeup ran since the sleep began */
+	struct thread *run_next;  /* run queue / sleeper list link */
+	struct thread *all_next;  /* every live thread */
+	/* Linux per-thread state */
+	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
+	uintptr_t robust_list;	   /* set_robust_list */
+	uint64_t sigmask;	   /* blocked signals (bit n-1: signal n) */
+	uint64_t sigpending;	   /* pending for this thread only */
+	uint64_t altstack_sp, altstack_size; /* sigaltstack */
+	int altstack_flags;
+};
+
+extern struct thread *current_thread;
+
+/* The first thread (the boot stack), for proc p. */
+void sched_init(struct proc *p);
+
+/*
+ * A new thread of proc p whose first return to user mode uses frame (copied
+ * onto its own kernel stack). Runnable at once. NULL when out of memory.
+ */
+struct thread *thread_create(struct proc *p, const struct trap_frame *frame);
+
+/* End the calling thread; the last one ends the process with status. */
+_Noreturn void thread_exit(int status);
+
+/* Find a live thread by tid (NULL if none). */
+struct thread *thread_find(int tid);
+
+/* Give up the CPU to another runnable thread, if any. */
+void sched_yield_cpu(void);
+
+/*
+ * Block the calling thread until sched_wakeup, the deadline (time_ns()
+ * clock, 0 = none) or, when interruptible, a pending signal.
+ * Returns 0 (woken), -ETIMEDOUT or -EINTR. Callers re-check their
+ * condition in a loop: wake-ups may be spurious.
+ */
+int sched_sleep(uint64_t deadline_ns, bool interruptible);
+
+/* Make t runnable if it sleeps (any context, interrupts included). */
+void sched_wakeup(struct thread *t);
+
+/* Called on every return to user mode: switch if the slice is over. */
+void sched_preempt_point(void);
+
+/*
+ * Wait queues: a thread may wait on several at once (poll, epoll) with one
+ * waiter node each. The pattern, with interrupts off as always in the
+ * kernel:
+ *
+ *     struct waiter w;
+ *     wait_add(&q, &w);
+ *     while (!condition && (err = sched_sleep(deadline, true)) == 0)
+ *             ;
+ *     wait_remove(&w);
+ */
+struct waiter {
+	struct thread *thread;
+	struct waiter *next;
+	struct wait_queue *queue;
+};
+
+struct wait_queue {
+	struct waiter *head;
+};
+
+void wait_add(struct wait_queue *q, struct waiter *w);
+void wait_remove(struct waiter *w);
+/* Wake every waiter (they stay queued until they wait_remove). */
+void wake_up(struct wait_queue *q);
+
+/*
+ * Kernel timers: fn(t) runs from the timer interrupt (interrupts off, no
+ * sleeping; it may wake threads) once time_ns() >= deadline_ns. Re-arming
+ * from fn is allowed (periodic timers). A timer is armed at most once.
+ */
+struct ktimer {
+	uint64_t deadline_ns;
+	void (*fn)(struct ktimer *t);
+	struct ktimer *next;
+	bool armed;
+};
+
+void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer *t));
+void ktimer_cancel(struct ktimer *t);
+
+/*
+ * Set by the signal code: true when t has an unblocked signal pending
+ * (process-wide or its own). Interruptible sleeps end with -EINTR then.
+ */
+bool signal_pending(struct thread *t);
+
+/*
+ * -ERESTARTSYS: what a blocking syscall returns when a signal interrupted
+ * it. The signal code turns it into -EINTR, or restarts the call when the
+ * handler has SA_RESTART (or no handler ran), as Linux does.
+ */
+#define ERESTARTSYS 512
+
+#endif
