@@ -38,8 +38,8 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE all kernel tests unit-tests run test bench clean deps guest cli
-all: kernel unit-tests guest cli
+.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli
+all: kernel unit-tests guest go-guest cli
 
 kernel: $(BUILD)/kernel.elf
 
@@ -201,6 +201,17 @@ docs/syscalls.md: scripts/gen_syscall_doc.sh /usr/include/x86_64-linux-gnu/asm/u
 		$(wildcard kernel/*/*.c tests/guest/*.c)
 	@echo "  GEN     $@"
 	$(Q)sh scripts/gen_syscall_doc.sh > $@.tmp && mv $@.tmp $@
+
+# ---- Go guest programs: tests/go/NAME/*.go, static by default (CGO off) ----
+GO_PROGS := $(patsubst tests/go/%/,%,$(wildcard tests/go/*/))
+GO_BINS := $(patsubst %,$(BUILD)/tests/go/%,$(GO_PROGS))
+go-guest: $(GO_BINS)
+
+$(BUILD)/tests/go/%: tests/go/%/*.go tests/go/go.mod
+	@mkdir -p $(@D)
+	@echo "  GO      $@"
+	$(Q)cd tests/go && HOME=$(abspath $(BUILD)) GOCACHE=$(abspath $(BUILD))/gocache \
+		GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o $(abspath $@) ./$*
 
 # ---- Top-level commands ----
 deps:

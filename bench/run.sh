@@ -1,6 +1,7 @@
 #!/bin/sh
 # run.sh - runs every Kiln benchmark (`make bench`): boot time, then the
-# application benchmarks (hello end to end, image size, memory, syscalls).
+# application benchmarks (hello end to end, image size, memory, syscalls),
+# then threads, futexes, pipes, epoll and an idle guest's host CPU.
 # Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,3 +14,5 @@ fi
 /usr/bin/python3 -B bench/boot.py "$@"
 echo
 /usr/bin/python3 -B bench/apps.py "$@"
+echo
+/usr/bin/python3 -B bench/threads.py "$@"

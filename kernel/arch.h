@@ -238,6 +238,8 @@ void arch_uaccess_end(void);
  */
 void trap_set_user_handler(void (*user_trap)(struct trap_frame *f, uint64_t cr2));
 void trap_set_fault_in(int (*fault_in)(uint64_t addr, uint64_t error));
+/* Runs last before any trap or interrupt returns to user mode. */
+void trap_set_return_hook(void (*hook)(struct trap_frame *f));
 
 /* Page-fault error code bits (Intel SDM vol. 3, 4.7). */
 #define PF_ERR_PRESENT 0x1
@@ -255,6 +257,33 @@ int paging_map_user(uintptr_t va, uint64_t phys, int prot);
 uint64_t paging_unmap_user(uintptr_t va);
 void paging_protect_user(uintptr_t va, int prot);
 bool paging_user_lookup(uintptr_t va, uint64_t *phys);
+
+/* ---- Threads ---- */
+
+/* Switch kernel stacks (switch.S): see kernel/core/sched.c. */
+void arch_switch(uint64_t *save_rsp, uint64_t new_rsp);
+extern char thread_first_run[];
+
+/*
+ * A kernel stack of size bytes (a multiple of 4096) in its own mapping,
+ * above an unmapped guard page. Returns its top (16-aligned), or 0 when
+ * memory or address space ran out. kstack_free takes the same top.
+ */
+uint64_t kstack_alloc(size_t size);
+void kstack_free(uint64_t top, size_t size);
+
+/* The stack the kernel enters on from user mode (TSS.rsp0 and SYSCALL). */
+void arch_set_kernel_stack(uint64_t top);
+
+/* Save and load the application's x87/SSE state (512-byte FXSAVE area). */
+void arch_fpu_save(void *area);
+void arch_fpu_load(const void *area);
+
+/*
+ * LAPIC timer, one-shot: call handler from interrupt context once, after
+ * ns nanoseconds (clamped to the timer's range; the handler re-arms).
+ */
+int lapic_timer_oneshot(uint64_t ns, void (*handler)(void));
 
 /* ---- Leaving ---- */
 

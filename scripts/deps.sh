@@ -6,7 +6,7 @@ set -eu
 # Build: compiler and binutils; tests: QEMU, cmocka, pytest; cpio for images.
 pkgs="gcc make binutils libc6-dev linux-libc-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
 # Guest programs: musl builds; busybox runs unmodified inside images.
-pkgs="$pkgs musl-tools busybox-static"
+pkgs="$pkgs musl-tools busybox-static golang-go"
 if [ "${1:-}" = bench ]; then
 	pkgs="$pkgs busybox-static"
 fi

@@ -1,6 +1,10 @@
 /* clock.c - wall clock from the CMOS RTC read once at boot, advanced by the TSC. */
 #include "core/clock.h"
 
+#include <asm-generic/errno.h>
+
+#include "core/sched.h"
+
 #include <stdbool.h>
 
 #include "arch.h"
@@ -34,8 +38,6 @@
 #define RTC_B_BINARY 0x04
 #define RTC_HOUR_PM 0x80
 #define RTC_UIP_WAIT_NS 20000000ULL /* an update takes < 2 ms; allow 20 */
-#define SLEEP_TICK_MAX_NS 100000000ULL /* longest single LAPIC wait */
-#define SLEEP_TICK_MIN_NS 1000ULL      /* the LAPIC timer's floor */
 
 struct rtc_regs {
 	uint8_t sec, min, hour, day, mon, year, century;
@@ -43,7 +45,6 @@ struct rtc_regs {
 
 static uint64_t boot_wall_ns; /* Unix time of the RTC reading */
 static uint64_t boot_read_ns; /* time_ns() when it was taken */
-static uint64_t idle_ns;      /* time spent in clock_sleep_until */
 
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -190,39 +191,15 @@ uint64_t clock_monotonic_ns(void)
 	return time_ns();
 }
 
-/* The tick only ends the hlt; the loop below looks at the clock itself. */
-static void sleep_tick(void)
+int clock_sleep_until(uint64_t deadline_ns)
 {
-}
-
-void clock_sleep_until(uint64_t deadline_ns)
-{
-	uint64_t start = time_ns(), now = start;
-	bool armed = false;
-
-	while (now < deadline_ns) {
-		uint64_t left = deadline_ns - now;
-
-		if (left < SLEEP_TICK_MIN_NS) {
-			cpu_relax(); /* less than a microsecond: not worth a hlt */
-		} else {
-			if (left > SLEEP_TICK_MAX_NS)
-				left = SLEEP_TICK_MAX_NS;
-			if (lapic_timer_start(left, sleep_tick) == 0) {
-				armed = true;
-				cpu_wait_irq();
-			} else {
-				cpu_relax(); /* no LAPIC timer: spin, still correct */
-			}
-		}
-		now = time_ns();
-	}
-	if (armed)
-		lapic_timer_stop();
-	idle_ns += now - start;
+	while (time_ns() < deadline_ns)
+		if (sched_sleep(deadline_ns, true) == -EINTR)
+			return -EINTR;
+	return 0;
 }
 
 uint64_t clock_idle_ns(void)
 {
-	return idle_ns;
+	return sched_idle_ns();
 }

@@ -22,15 +22,14 @@ uint64_t clock_realtime_ns(void);
 uint64_t clock_monotonic_ns(void);
 
 /*
- * Wait, interrupts enabled and the CPU halted (an idle guest costs the
- * host nothing), until clock_monotonic_ns() >= deadline_ns. Returns at
- * once for a deadline already past. Called from syscall context with
- * interrupts off; uses the LAPIC timer as a one-shot wake-up, so it must
- * not be called while something else owns that timer.
+ * Sleep the calling thread (other threads run; with none, the CPU halts,
+ * so an idle guest costs the host nothing) until clock_monotonic_ns() >=
+ * deadline_ns. Returns 0, at once for a deadline already past, or -EINTR
+ * when a signal arrived first.
  */
-void clock_sleep_until(uint64_t deadline_ns);
+int clock_sleep_until(uint64_t deadline_ns);
 
-/* Total nanoseconds spent halted in clock_sleep_until since boot. */
+/* Total nanoseconds the CPU spent halted with nothing to run. */
 uint64_t clock_idle_ns(void);
 
 #endif

@@ -46,8 +46,18 @@ struct thread {
 	uint64_t sigmask;	   /* blocked signals (bit n-1: signal n) */
 	uint64_t sigpending;	   /* pending for this thread only */
 	uint64_t altstack_sp, altstack_size; /* sigaltstack */
-	int altstack_flags;
+	int altstack_flags;	   /* SS_AUTODISARM; size 0: disabled */
+	uint64_t sigmask_saved;	   /* restored after a handler (sigsuspend) */
+	bool sigmask_restore;	   /* sigmask_saved is to be restored */
+	int16_t sigcode[64];	   /* si_code of each pending signal */
+	uint64_t syscall_nr;	   /* of the last syscall (restarts) */
 };
+
+/* The user-mode frame of thread t (at the top of its kernel stack). */
+static inline struct trap_frame *thread_frame(struct thread *t)
+{
+	return (struct trap_frame *)t->kstack_top - 1;
+}
 
 extern struct thread *current_thread;
 
@@ -60,11 +70,23 @@ void sched_init(struct proc *p);
  */
 struct thread *thread_create(struct proc *p, const struct trap_frame *frame);
 
-/* End the calling thread; the last one ends the process with status. */
+/*
+ * End the calling thread (never the last one: the caller ends the process
+ * then). Its stack is freed once another thread runs.
+ */
 _Noreturn void thread_exit(int status);
 
 /* Find a live thread by tid (NULL if none). */
 struct thread *thread_find(int tid);
+
+/* Live threads of the process. */
+int sched_thread_count(void);
+
+/* Call fn for every live thread (fn must neither create nor end threads). */
+void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
+
+/* Nanoseconds the CPU spent halted with nothing to run. */
+uint64_t sched_idle_ns(void);
 
 /* Give up the CPU to another runnable thread, if any. */
 void sched_yield_cpu(void);

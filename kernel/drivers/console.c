@@ -2,6 +2,7 @@
 #include "drivers/console.h"
 
 #include "arch.h"
+#include "core/sched.h"
 #include "drivers/serial.h"
 #include "lib/string.h"
 
@@ -58,10 +59,16 @@ bool console_in_ready(void)
  * a line is end of input. One line is returned at a time.
  */
 
+/*
+ * Polled every 10 ms while nothing is typed, sleeping in between so other
+ * threads run and an idle guest halts (the UART interrupt is not wired).
+ */
+#define TTY_POLL_NS 10000000ULL
+
 static int serial_getc(void)
 {
 	while (!(inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY))
-		cpu_relax(); /* polled: interrupt-driven input comes with the scheduler */
+		sched_sleep(time_ns() + TTY_POLL_NS, false);
 	return inb(SERIAL_COM1);
 }
 

@@ -11,6 +11,7 @@
 
 #include "core/uaccess.h"
 #include "drivers/console.h"
+#include "fs/poll.h"
 #include "lib/string.h"
 
 /*
@@ -111,6 +112,45 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 	return events & ready;
 }
 
+/*
+ * Terminal input raises no interrupt: while anyone waits on the console's
+ * poll head, a 10 ms kernel timer re-checks stdin and announces it
+ * becoming readable (fs/poll.h).
+ */
+#define CONSOLE_RECHECK_NS 10000000ULL
+
+static struct poll_head console_ph;
+static struct ktimer console_timer;
+static bool console_was_ready;
+
+static void console_recheck(struct ktimer *t)
+{
+	bool ready = console_in_ready();
+
+	if (ready && !console_was_ready)
+		poll_wake(&console_ph, POLLIN | POLLRDNORM);
+	console_was_ready = ready;
+	if (poll_head_busy(&console_ph))
+		ktimer_arm(t, time_ns() + CONSOLE_RECHECK_NS, console_recheck);
+}
+
+static void console_watched(struct poll_head *h)
+{
+	(void)h;
+	if (console_timer.armed)
+		return;
+	console_was_ready = console_in_ready();
+	ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
+		   console_recheck);
+}
+
+static struct poll_head *console_poll_head(struct file *f)
+{
+	(void)f;
+	console_ph.watched = console_watched;
+	return &console_ph;
+}
+
 static int console_fdname(struct file *f, char *buf, size_t size)
 {
 	size_t n = sizeof("/dev/console") - 1;
@@ -127,6 +167,7 @@ static const struct file_ops console_ops = {
 	.write = console_write,
 	.ioctl = console_ioctl,
 	.poll = console_poll,
+	.poll_head = console_poll_head,
 	.fdname = console_fdname,
 };
 

@@ -33,11 +33,35 @@ void file_put(struct file *f)
 {
 	if (f == NULL || --f->refs > 0)
 		return;
+	while (f->watches != NULL) {
+		struct file_watch *w = f->watches;
+
+		f->watches = w->next;
+		w->gone(w, f);
+	}
 	if (f->ops != NULL && f->ops->release != NULL)
 		f->ops->release(f);
 	vnode_put(f->vn);
 	kfree(f->path);
 	kfree(f);
+}
+
+void file_watch_add(struct file *f, struct file_watch *w)
+{
+	w->next = f->watches;
+	f->watches = w;
+}
+
+void file_watch_remove(struct file *f, struct file_watch *w)
+{
+	struct file_watch **pp;
+
+	for (pp = &f->watches; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			return;
+		}
+	}
 }
 
 /* relatime: atime moves only when it is older than the last change. */

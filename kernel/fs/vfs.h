@@ -28,6 +28,16 @@ struct vfs_time {
 
 struct vnode;
 struct file;
+struct poll_head;
+
+/*
+ * Someone told when an open file description is freed (an epoll item
+ * watching it): gone runs in the last file_put, before release.
+ */
+struct file_watch {
+	void (*gone)(struct file_watch *w, struct file *f);
+	struct file_watch *next;
+};
 
 /*
  * Operations of an open file. read/write take KERNEL buffers (the syscall
@@ -43,6 +53,8 @@ struct file_ops {
 	long (*ioctl)(struct file *f, unsigned int cmd, uintptr_t arg);
 	/* Readiness now: POLLIN/POLLOUT/POLLHUP... bits of events. */
 	unsigned int (*poll)(struct file *f, unsigned int events);
+	/* Where readiness changes are announced (fs/poll.h), or NULL. */
+	struct poll_head *(*poll_head)(struct file *f);
 	/* stat of a file without a vnode (pipe, socket). */
 	int (*stat)(struct file *f, struct stat *st);
 	/* Text of /proc/self/fd/N for a file without a path ("pipe:[3]"). */
@@ -62,6 +74,7 @@ struct file {
 	const struct file_ops *ops;
 	void *priv;	  /* the ops' own state */
 	char *path;	  /* absolute path at open time (kmalloc) or NULL */
+	struct file_watch *watches; /* told at the last put (epoll) */
 };
 
 /* Hooks of synthetic nodes (devices, /proc); every one may be NULL. */
@@ -226,8 +239,11 @@ long lookup_path(const struct lookup *lk, char *buf, size_t size);
 struct file *file_alloc(const struct file_ops *ops, uint32_t flags,
 			void *priv);
 struct file *file_get(struct file *f);
-/* Drop a reference; the last one calls ops->release and frees. */
+/* Drop a reference; the last one tells the watches, calls ops->release, frees. */
 void file_put(struct file *f);
+/* Add or remove a watch on f (file_watch_remove: w must be on f). */
+void file_watch_add(struct file *f, struct file_watch *w);
+void file_watch_remove(struct file *f, struct file_watch *w);
 
 /*
  * Open node vn (referenced by the caller; the file takes its own

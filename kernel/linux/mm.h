@@ -47,8 +47,9 @@ struct mm {
  * need more pages than the machine has free (plus what the process already
  * holds, less a reserve for the kernel). So an application learns of
  * exhaustion as ENOMEM (malloc returns NULL) instead of being killed on a
- * page fault later. The stack is the exception, as on Linux: it grows on
- * demand and is not counted.
+ * page fault later. Stacks are the exception: the main stack and thread
+ * stacks (MAP_STACK) grow on demand and are not counted, as glibc reserves
+ * 8 MiB for every thread and touches a few pages of it.
  */
 #define MM_COMMIT_RESERVE 256 /* pages kept for the kernel (1 MiB) */
 

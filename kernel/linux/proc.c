@@ -2,15 +2,20 @@
 #include "linux/proc.h"
 
 #include <asm/prctl.h>
+#include <asm-generic/siginfo.h>
 #include <asm/signal.h>
 
 #include "arch.h"
 #include "core/page.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/sys_futex.h"
+#include "linux/thread.h"
 #include "linux/mm.h"
+#include "linux/sigdeliver.h"
 #include "linux/syscall.h"
 
 static struct proc init_proc;
@@ -39,20 +44,33 @@ _Noreturn void proc_exit(int status, int sig)
 	kernel_exit(sig ? 128 + sig : status & 0xff);
 }
 
-/* The signal Linux sends for each CPU exception raised in user mode. */
-static int exception_signal(uint64_t vector)
+/*
+ * The signal Linux sends for each CPU exception raised in user mode, with
+ * its si_code and si_addr (arch/x86/kernel/traps.c).
+ */
+static int exception_signal(const struct trap_frame *f, uint64_t cr2,
+			    int *code, uint64_t *addr)
 {
-	switch (vector) {
-	case 0: case 16: case 19:	/* #DE, #MF, #XM */
-		return SIGFPE;
-	case 1: case 3:			/* #DB, #BP */
-		return SIGTRAP;
+	*addr = f->rip;
+	switch (f->vector) {
+	case 0:				/* #DE */
+		return *code = FPE_INTDIV, SIGFPE;
+	case 16: case 19:		/* #MF, #XM */
+		return *code = FPE_FLTINV, SIGFPE;
+	case 1:				/* #DB */
+		return *code = TRAP_TRACE, SIGTRAP;
 	case 6:				/* #UD */
-		return SIGILL;
+		return *code = ILL_ILLOPN, SIGILL;
 	case 17:			/* #AC */
-		return SIGBUS;
-	default:			/* #GP, #SS, #PF, #OF, #BR, ... */
+		return *code = BUS_ADRALN, SIGBUS;
+	case 14:			/* #PF */
+		*addr = cr2;
+		*code = (f->error & PF_ERR_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR;
 		return SIGSEGV;
+	default:			/* #BP, #GP, #SS, #OF, #BR, ... */
+		*addr = 0;
+		*code = SI_KERNEL;
+		return f->vector == 3 ? SIGTRAP : SIGSEGV;
 	}
 }
 
@@ -81,19 +99,20 @@ static bool syscall_misdelivered(struct trap_frame *f, uint64_t cr2)
 	}
 	f->rip = f->rcx;
 	f->rflags = (f->r11 & ~0x10000UL) | 0x200; /* no RF; IF on */
+	f->vector = TRAP_SYSCALL; /* for the signal code: restarts */
 	syscall_dispatch(f);
 	return true;
 }
 
 /*
  * An exception in the application. Page faults inside an area are demand
- * paging; everything else kills the process with the matching signal
- * (handlers arrive with the signals work), reported on the kernel log in
- * the form `kiln run` turns into its one stderr line.
+ * paging; everything else becomes the matching signal: its handler runs,
+ * or the process dies with the log lines `kiln run` reports.
  */
 static void user_trap(struct trap_frame *f, uint64_t cr2)
 {
-	int sig = exception_signal(f->vector);
+	uint64_t addr;
+	int code, sig = exception_signal(f, cr2, &code, &addr);
 
 	if (syscall_misdelivered(f, cr2))
 		return;
@@ -110,11 +129,7 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 			sig = SIGKILL;
 		}
 	}
-	printk("kiln: user exception: vector %lu, error 0x%lx, cs 0x%lx, rsp 0x%lx\n",
-	       f->vector, f->error, f->cs, f->rsp);
-	printk("kiln: killed by signal %d (%s) at rip 0x%lx, address 0x%lx\n",
-	       sig, signal_name(sig), f->rip, f->vector == 14 ? cr2 : 0);
-	proc_exit(0, sig);
+	signal_fault(f, sig, code, addr);
 }
 
 static int fault_in(uint64_t addr, uint64_t err)
@@ -126,11 +141,16 @@ void proc_traps_init(void)
 {
 	trap_set_user_handler(user_trap);
 	trap_set_fault_in(fault_in);
+	trap_set_return_hook(linux_return_to_user);
 }
 
+/* exit ends the calling thread; the last thread's exit ends the process. */
 long sys_exit(int status)
 {
-	proc_exit(status, 0); /* one thread: exit ends the process */
+	if (sched_thread_count() == 1)
+		proc_exit(status, 0);
+	thread_release(current_thread);
+	thread_exit(status);
 }
 SYSCALL1(exit);
 
@@ -148,11 +168,10 @@ long sys_arch_prctl(int code, uintptr_t addr)
 	case ARCH_SET_FS:
 		if (addr >= USER_TOP)
 			return -EPERM;
-		current->fs_base = addr;
-		arch_set_fs_base(addr);
+		arch_set_fs_base(addr); /* the scheduler saves it per thread */
 		return 0;
 	case ARCH_GET_FS:
-		v = current->fs_base;
+		v = arch_get_fs_base();
 		return copy_to_user(addr, &v, sizeof(v));
 	case ARCH_SET_GS:
 	case ARCH_GET_GS:
@@ -165,8 +184,8 @@ SYSCALL2(arch_prctl);
 
 long sys_set_tid_address(uintptr_t tidptr)
 {
-	current->clear_child_tid = tidptr;
-	return current->pid; /* the caller's tid */
+	current_thread->clear_child_tid = tidptr;
+	return current_thread->tid;
 }
 SYSCALL1(set_tid_address);
 
@@ -174,17 +193,19 @@ long sys_set_robust_list(uintptr_t head, size_t len)
 {
 	if (len != 24) /* sizeof(struct robust_list_head) */
 		return -EINVAL;
-	current->robust_list = head;
+	current_thread->robust_list = head;
 	return 0;
 }
 SYSCALL2(set_robust_list);
 
 long sys_get_robust_list(int pid, uintptr_t head_ptr, uintptr_t len_ptr)
 {
-	uint64_t len = 24, head = current->robust_list;
+	struct thread *t = pid == 0 ? current_thread : thread_find(pid);
+	uint64_t len = 24, head;
 
-	if (pid != 0 && pid != current->pid)
+	if (!t)
 		return -ESRCH;
+	head = t->robust_list;
 	if (copy_to_user(head_ptr, &head, sizeof(head)) ||
 	    copy_to_user(len_ptr, &len, sizeof(len)))
 		return -EFAULT;

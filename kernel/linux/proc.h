@@ -18,8 +18,8 @@ struct vnode;	  /* fs/vfs.h: a file system node */
 #define PROC_COMM_LEN 16	/* prctl(PR_SET_NAME), with the NUL */
 
 /*
- * Kiln runs one process (pid 1). Its threads arrive with the threads
- * issue; until then "current" is the process. Fields are owned by the
+ * Kiln runs one process (pid 1); "current" is it. Its threads are
+ * struct thread (core/sched.h, "current_thread"). Fields are owned by the
  * subsystem named beside them; others only read them.
  */
 struct proc {
@@ -30,10 +30,9 @@ struct proc {
 	struct vnode *cwd;		/* fs/ (holds a reference) */
 	uint32_t umask;			/* fs/ */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* linux/sys_rlimit.c */
-	uint64_t sigmask;		/* linux/sys_signal.c */
 	uint64_t sigpending;		/* linux/sys_signal.c: bit n-1 = signal n */
+	int16_t sigcode[PROC_NSIG];	/* linux/signal.c: si_code of each pending */
 	struct sigaction sigactions[PROC_NSIG]; /* linux/sys_signal.c */
-	stack_t sigaltstack;		/* linux/sys_signal.c */
 	uint32_t suid, sgid;		/* linux/sys_ids.c: saved set-user/group-ID */
 	uint32_t ngroups;		/* linux/sys_ids.c */
 	uint32_t groups[PROC_NGROUPS_MAX];
@@ -41,9 +40,6 @@ struct proc {
 	int nice;			/* linux/sys_sched.c: -20..19 */
 	char comm[PROC_COMM_LEN];	/* linux/sys_info.c: prctl(PR_SET_NAME) */
 	uint64_t start_ns;		/* time_ns() when the program started */
-	uintptr_t clear_child_tid;	/* set_tid_address */
-	uintptr_t robust_list;		/* set_robust_list */
-	uint64_t fs_base;		/* arch_prctl */
 	char exe[PROC_PATH_MAX];	/* absolute path of the program */
 	bool trace;			/* kiln.trace: log every syscall */
 };

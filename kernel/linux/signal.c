@@ -1,45 +1,228 @@
-/* signal.c - signal delivery: pending sets, handler frames, default actions. */
-#include "linux/signal.h"
+/* signal.c - signal delivery: pending sets, restarts, handlers and default actions. */
+#include "linux/sigdeliver.h"
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <asm-generic/errno.h>
+#include <asm-generic/siginfo.h>
 #include <asm/signal.h>
+#include <asm/unistd_64.h>
 
 #include "core/printk.h"
 #include "core/sched.h"
 #include "linux/proc.h"
+#include "linux/signals.h"
 
-#define SIG_BIT(sig) (1ULL << ((sig) - 1))
+/*
+ * Signals pend in two sets, as in Linux: the thread's own (tkill, faults,
+ * SIGPIPE) and the process's (kill, timers), one instance per signal
+ * (real-time signals are not queued). A pending signal is acted on at the
+ * next return to user mode of a thread that does not block it.
+ */
+
+/* Default action "ignore"; stop signals too: nothing could continue us. */
+#define DEFAULT_IGNORE (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | \
+			SIG_BIT(SIGWINCH) | SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | \
+			SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+
+bool signal_valid(uint64_t sig)
+{
+	return sig >= 1 && sig <= PROC_NSIG;
+}
+
+bool signal_ignored(int sig)
+{
+	__sighandler_t h = current->sigactions[sig - 1].sa_handler;
+
+	return h == SIG_IGN ||
+	       (h == SIG_DFL && (DEFAULT_IGNORE & SIG_BIT(sig)));
+}
+
+uint64_t signal_pending_set(struct thread *t)
+{
+	return t->sigpending | t->proc->sigpending;
+}
 
 bool signal_pending(struct thread *t)
 {
-	return ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0;
+	return (signal_pending_set(t) & ~t->sigmask) != 0;
 }
 
-void signal_return_to_user(struct trap_frame *f)
+struct trap_frame *signal_user_frame(void)
 {
-	(void)f; /* skeleton: delivery comes next */
+	return thread_frame(current_thread);
 }
 
-void signal_fault(struct trap_frame *f, int sig, int code, uint64_t addr)
+bool signal_on_altstack(const struct thread *t, uint64_t sp)
 {
-	(void)code;
-	printk("kiln: user exception: vector %lu, error 0x%lx, cs 0x%lx, rsp 0x%lx\n",
-	       f->vector, f->error, f->cs, f->rsp);
-	printk("kiln: killed by signal %d (%s) at rip 0x%lx, address 0x%lx\n",
-	       sig, signal_name(sig), f->rip, addr);
-	proc_exit(0, sig);
+	return sp - t->altstack_sp < t->altstack_size;
+}
+
+static void wake_one(struct thread *t, void *ctx)
+{
+	(void)ctx;
+	sched_wakeup(t);
+}
+
+/*
+ * Every thread is woken, even those blocking sig: one may be waiting for
+ * it in sigtimedwait. Wake-ups are allowed to be spurious.
+ */
+void signal_send(struct thread *t, int sig, int code)
+{
+	struct thread *mask_of = t ? t : current_thread;
+
+	if (signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig)))
+		return; /* Linux drops these at once */
+	if (t) {
+		t->sigpending |= SIG_BIT(sig);
+		t->sigcode[sig - 1] = (int16_t)code;
+		sched_wakeup(t);
+	} else {
+		current->sigpending |= SIG_BIT(sig);
+		current->sigcode[sig - 1] = (int16_t)code;
+		thread_for_each(wake_one, NULL);
+	}
+	signalfd_notify();
 }
 
 void signal_send_thread(struct thread *t, int sig)
 {
-	if (sig >= 1 && sig <= PROC_NSIG)
-		t->sigpending |= SIG_BIT(sig);
+	if (signal_valid((uint64_t)sig))
+		signal_send(t, sig, SI_USER); /* as Linux's send_sig */
 }
 
 void signal_send_process(int sig)
 {
-	if (sig >= 1 && sig <= PROC_NSIG)
-		current->sigpending |= SIG_BIT(sig);
+	if (signal_valid((uint64_t)sig))
+		signal_send(NULL, sig, SI_KERNEL);
+}
+
+void signal_raise(int sig)
+{
+	signal_send_thread(current_thread, sig);
+}
+
+int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
+{
+	uint64_t own = t->sigpending & set, shared = t->proc->sigpending & set;
+	int sig;
+
+	if (own) {
+		sig = __builtin_ctzll(own) + 1;
+		t->sigpending &= ~SIG_BIT(sig);
+		info->code = t->sigcode[sig - 1];
+	} else if (shared) {
+		sig = __builtin_ctzll(shared) + 1;
+		t->proc->sigpending &= ~SIG_BIT(sig);
+		info->code = t->proc->sigcode[sig - 1];
+	} else {
+		return 0;
+	}
+	info->signo = sig;
+	info->addr = 0;
+	return sig;
+}
+
+_Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr)
+{
+	printk("kiln: killed by signal %d (%s) at rip 0x%lx, address 0x%lx\n",
+	       sig, signal_name(sig), rip, addr);
+	proc_exit(0, sig);
+}
+
+/*
+ * Run act's handler for info: the frame saves saved_mask, then the mask
+ * during the handler is the current one | sa_mask | sig (unless
+ * SA_NODEFER). An unwritable stack kills with SIGSEGV, as Linux's
+ * force_sigsegv.
+ */
+static void deliver(struct trap_frame *f, struct thread *t,
+		    const struct signal_info *info)
+{
+	struct sigaction *act = &current->sigactions[info->signo - 1];
+
+	if (signal_frame_setup(f, info, act, t->sigmask_restore ?
+			       t->sigmask_saved : t->sigmask))
+		signal_kill(SIGSEGV, f->rip, 0);
+	t->sigmask_restore = false;
+	t->sigmask |= act->sa_mask;
+	if (!(act->sa_flags & SA_NODEFER))
+		t->sigmask |= SIG_BIT(info->signo);
+	t->sigmask &= ~SIG_UNBLOCKABLE;
+	if (act->sa_flags & SA_RESETHAND)
+		act->sa_handler = SIG_DFL;
+}
+
+/* The interrupted call starts over: same number, rip back on `syscall`. */
+static void restart_syscall(struct trap_frame *f, struct thread *t)
+{
+	f->rax = t->syscall_nr;
+	f->rip -= 2;
+}
+
+/* A handler is about to run after a syscall that returned err. */
+static void restart_or_eintr(struct trap_frame *f, struct thread *t,
+			     long err, unsigned long sa_flags)
+{
+	if (err == -ERESTARTSYS && (sa_flags & SA_RESTART))
+		restart_syscall(f, t);
+	else
+		f->rax = (uint64_t)-EINTR;
+}
+
+/* A syscall result the signal code must settle (never seen by the app). */
+static bool needs_restart(const struct trap_frame *f, const struct thread *t)
+{
+	long err = (long)f->rax;
+
+	return f->vector == TRAP_SYSCALL &&
+	       t->syscall_nr != __NR_rt_sigreturn &&
+	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND);
+}
+
+void signal_return_to_user(struct trap_frame *f)
+{
+	struct thread *t = current_thread;
+	bool restart = needs_restart(f, t);
+	struct signal_info info;
+
+	while (signal_dequeue(t, ~t->sigmask, &info)) {
+		const struct sigaction *act = &current->sigactions[info.signo - 1];
+
+		if (signal_ignored(info.signo))
+			continue;
+		if (act->sa_handler == SIG_DFL)
+			signal_kill(info.signo, f->rip, 0);
+		if (restart)
+			restart_or_eintr(f, t, (long)f->rax, act->sa_flags);
+		restart = false;
+		deliver(f, t, &info); /* more pending: nested frames */
+	}
+	if (restart)
+		restart_syscall(f, t);
+	if (t->sigmask_restore) {
+		t->sigmask = t->sigmask_saved;
+		t->sigmask_restore = false;
+	}
+}
+
+/*
+ * Like Linux's force_sig: a fault the thread blocks, ignores or has no
+ * handler for ends the process with the log lines `kiln run` reports.
+ */
+void signal_fault(struct trap_frame *f, int sig, int code, uint64_t addr)
+{
+	struct thread *t = current_thread;
+	__sighandler_t h = current->sigactions[sig - 1].sa_handler;
+	struct signal_info info = { .signo = sig, .code = code, .addr = addr };
+
+	if (sig == SIGKILL || h == SIG_DFL || h == SIG_IGN ||
+	    (t->sigmask & SIG_BIT(sig))) {
+		printk("kiln: user exception: vector %lu, error 0x%lx, cs 0x%lx, "
+		       "rsp 0x%lx\n", f->vector, f->error, f->cs, f->rsp);
+		signal_kill(sig, f->rip, f->vector == 14 ? addr : 0);
+	}
+	deliver(f, t, &info);
 }

@@ -1,17 +1,84 @@
-/* signals.h - raising a signal on the process from inside the kernel. */
+/* signals.h - signal state shared by the signal files (others use linux/signal.h). */
 #ifndef KILN_LINUX_SIGNALS_H
 #define KILN_LINUX_SIGNALS_H
 
-/*
- * Make signal sig (1..64) pending on the process and act on it now when
- * it is not blocked: a default action that terminates ends the process
- * through proc_exit (does not return); an ignored signal is dropped. A
- * signal with a handler stays pending: running handlers arrives with the
- * signals issue. Called from syscall context (e.g. SIGPIPE from write).
- */
-void signal_raise(int sig);
+#include <stdbool.h>
+#include <stdint.h>
 
-/* Act on every pending, unblocked signal as signal_raise does. */
-void signal_check_pending(void);
+#include <asm-generic/siginfo.h>
+#include <asm/signal.h>
+
+#include "arch.h"
+
+struct thread;
+
+#define SIG_BIT(sig) (1ULL << ((sig) - 1))
+#define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
+#define SIGSET_SIZE 8		/* the only sigsetsize Linux x86_64 accepts */
+
+/*
+ * Linux's internal restart codes (include/linux/errno.h), never seen by
+ * the app: signal_return_to_user turns them into -EINTR or a restart.
+ * ERESTARTSYS (core/sched.h): restart unless a handler without
+ * SA_RESTART runs. ERESTARTNOHAND: restart only when no handler runs
+ * (pause, sigsuspend).
+ */
+#define ERESTARTNOHAND 514
+
+/* What a pending or delivered signal carries (the siginfo we report). */
+struct signal_info {
+	int signo;
+	int code;	/* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
+	uint64_t addr;	/* faults: si_addr */
+};
+
+/* The siginfo_t the app sees for info (zeroed, then filled). */
+void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info);
+
+/* 1..64 */
+bool signal_valid(uint64_t sig);
+
+/* True when sig's disposition throws it away (SIG_IGN, default ignore). */
+bool signal_ignored(int sig);
+
+/*
+ * Make sig pending on t (NULL: the process) with si_code code, unless it
+ * would be ignored there; wakes the threads that could take it. Any
+ * context (interrupts included).
+ */
+void signal_send(struct thread *t, int sig, int code);
+
+/*
+ * Take the lowest pending signal of set for t (its own first, then the
+ * process's) into *info; 0 when none, else the signal number.
+ */
+int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info);
+
+/* Pending for t (its own and the process's), blocked or not. */
+uint64_t signal_pending_set(struct thread *t);
+
+/* The user-mode frame of the calling thread's syscall or trap. */
+struct trap_frame *signal_user_frame(void);
+
+/* True when sp lies on t's alternate signal stack. */
+bool signal_on_altstack(const struct thread *t, uint64_t sp);
+
+/*
+ * Build the rt_sigframe for handler act of info->signo on the user stack
+ * (or the alternate stack) and point f at the handler; saved_mask goes
+ * into uc_sigmask. 0, or -EFAULT when the frame cannot be written (the
+ * caller then kills with SIGSEGV).
+ */
+int signal_frame_setup(struct trap_frame *f, const struct signal_info *info,
+		       const struct sigaction *act, uint64_t saved_mask);
+
+/* The default action of sig: log the kill line and end the process. */
+_Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr);
+
+/* Signals readable from signalfds changed (new ones pending). */
+void signalfd_notify(void);
+
+/* Compatibility for older callers: signal_send_thread(current_thread, sig). */
+void signal_raise(int sig);
 
 #endif

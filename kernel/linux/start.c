@@ -7,6 +7,7 @@
 #include "core/heap.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "core/sched.h"
 #include "drivers/console.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
@@ -123,6 +124,7 @@ _Noreturn void linux_start(const void *bundle)
 	console_init(in, in_size);
 	syscall_init();
 	arch_user_init();
+	sched_init(current);
 	proc_traps_init();
 	setup_process(current, bundle);
 	procfs_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);

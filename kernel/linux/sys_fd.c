@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "core/uaccess.h"
+#include "linux/pipe.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
@@ -127,6 +128,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 		return 0;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
+		return file_is_pipe(f) ? pipe_fcntl(f, cmd, arg) : -EBADF;
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
 	default:

@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
@@ -26,7 +27,7 @@ SYSCALL0(getpid);
 
 long sys_gettid(void)
 {
-	return current->pid; /* one thread: its tid is the pid */
+	return current_thread->tid;
 }
 SYSCALL0(gettid);
 

@@ -227,8 +227,6 @@ void sysproc_init(struct proc *p)
 	p->nice = 0;
 	p->sigpending = 0;
 	memset(p->sigactions, 0, sizeof(p->sigactions));
-	memset(&p->sigaltstack, 0, sizeof(p->sigaltstack));
-	p->sigaltstack.ss_flags = SS_DISABLE;
 	p->comm[0] = '\0'; /* filled from exe when first asked for */
 	p->start_ns = time_ns();
 }

@@ -99,7 +99,10 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	at = place(mm, addr, len, flags);
 	if (at < 0)
 		return at;
-	err = mm_map(mm, (uintptr_t)at, len, prot, anon ? VMA_ANON : VMA_FILE,
+	/* Thread stacks (MAP_STACK) grow on demand like the main stack and
+	 * are not counted against memory (linux/mm.h). */
+	err = mm_map(mm, (uintptr_t)at, len, prot,
+		     (anon ? VMA_ANON : VMA_FILE) | (flags & MAP_STACK ? VMA_STACK : 0),
 		     anon ? "" : "file", anon ? 0 : off);
 	if (!err && !anon)
 		err = map_file(mm, (uintptr_t)at, len, fd, off);

@@ -1,57 +1,144 @@
-/* sys_poll.c - poll, ppoll, select, pselect6 over the files Kiln has today. */
+/* sys_poll.c - poll and ppoll: wait on many files' poll heads at once. */
+#include "linux/sys_poll.h"
+
 #include <asm/poll.h>
+#include <asm/signal.h>
 #include <linux/time_types.h>
 
-#include "arch.h"
 #include "core/heap.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "linux/proc.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 
 /*
- * Readiness is asked of each file's poll hook. Nothing wakes a waiter yet
- * (no interrupt-driven input, no other threads): a call that must wait
- * re-checks until its deadline with the CPU paused. The threads/event-I/O
- * work replaces this loop with wait queues; the interface stays.
+ * Each pass asks every file's poll hook; the first pass also puts the
+ * thread on each file's poll head (fs/poll.h), so any readiness change
+ * wakes it for another pass. A pass after the deadline ends the call, as
+ * on Linux. A signal ends it with -EINTR: poll is never restarted
+ * (Linux's -ERESTARTNOHAND after a handler).
  */
-#define POLL_MAX_FDS 4096
-#define NO_DEADLINE UINT64_MAX
+#define POLL_MAX_FDS (1 << 20) /* RLIMIT_NOFILE's ceiling */
 
-static unsigned int file_ready(int fd, unsigned int events)
+int poll_ts_deadline(uintptr_t uts, uint64_t *deadline)
 {
-	struct file *f = fd_get(current, fd);
+	struct __kernel_timespec ts;
 
-	if (!f)
-		return POLLNVAL;
-	if (!f->ops->poll)
-		return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
-	return f->ops->poll(f, events | POLLERR | POLLHUP);
+	if (!uts) {
+		*deadline = POLL_FOREVER;
+		return 0;
+	}
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
+		return -EINVAL;
+	if (ts.tv_sec > 1000000000LL * 100) /* a century: forever enough */
+		*deadline = POLL_FOREVER;
+	else
+		*deadline = time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL +
+			    (uint64_t)ts.tv_nsec;
+	return 0;
 }
 
-/* Fill revents; returns how many fds have any. */
-static int poll_once(struct pollfd *fds, size_t n)
+uint64_t poll_ms_deadline(int timeout_ms)
+{
+	if (timeout_ms < 0)
+		return POLL_FOREVER;
+	return time_ns() + (uint64_t)timeout_ms * 1000000ULL;
+}
+
+int poll_sleep(struct poll_wait *pw, uint64_t deadline)
+{
+	/* sched_sleep's 0 is "no deadline"; a deadline of 0 has passed. */
+	if (deadline == 0)
+		return -ETIMEDOUT;
+	return poll_wait_sleep(pw, deadline == POLL_FOREVER ? 0 : deadline);
+}
+
+int poll_sigmask_set(uintptr_t umask, size_t size, uint64_t *saved)
+{
+	uint64_t mask;
+
+	*saved = current_thread->sigmask;
+	if (!umask)
+		return 0;
+	if (size != sizeof(mask))
+		return -EINVAL;
+	if (copy_from_user(&mask, umask, sizeof(mask)))
+		return -EFAULT;
+	current_thread->sigmask = mask & ~SIG_UNBLOCKABLE;
+	return 0;
+}
+
+void poll_sigmask_restore(uint64_t saved, long ret)
+{
+	struct thread *t = current_thread;
+
+	/* As Linux's restore_saved_sigmask_unless(ret == -EINTR). */
+	if (ret == -EINTR && t->sigmask != saved) {
+		t->sigmask_saved = saved;
+		t->sigmask_restore = true;
+		return;
+	}
+	t->sigmask = saved;
+}
+
+/* One pass: fill revents, join the files' heads when pw; count ready. */
+static int poll_scan(struct pollfd *fds, size_t n, struct poll_wait *pw)
 {
 	int ready = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		struct file *f;
+
 		fds[i].revents = 0;
 		if (fds[i].fd < 0)
 			continue;
-		fds[i].revents = (short)file_ready(fds[i].fd,
-						   (unsigned short)fds[i].events);
+		f = fd_get(current, fds[i].fd);
+		if (f == NULL) {
+			fds[i].revents = POLLNVAL;
+		} else {
+			fds[i].revents = (short)file_poll(
+				f, (unsigned short)fds[i].events);
+			if (pw != NULL)
+				poll_wait_on(pw, f);
+		}
 		if (fds[i].revents)
 			ready++;
 	}
 	return ready;
 }
 
+/* Scan until something is ready, the deadline passes or a signal comes. */
+static int poll_loop(struct pollfd *fds, size_t n, uint64_t deadline)
+{
+	struct poll_wait pw = POLL_WAIT_INIT;
+	bool first = true, timed_out = false;
+	int ready, err = 0;
+
+	for (;;) {
+		ready = poll_scan(fds, n, first ? &pw : NULL);
+		first = false;
+		if (ready || timed_out)
+			break;
+		err = poll_sleep(&pw, deadline);
+		if (err == -ETIMEDOUT)
+			timed_out = true;
+		else if (err < 0)
+			break;
+	}
+	poll_wait_end(&pw);
+	return ready ? ready : (err == -ETIMEDOUT ? 0 : err);
+}
+
 static long do_poll(uintptr_t ufds, size_t n, uint64_t deadline)
 {
 	struct pollfd *fds;
-	int ready;
+	long ready;
 
-	if (n > POLL_MAX_FDS)
+	if (n > POLL_MAX_FDS || n > (size_t)fd_max(current))
 		return -EINVAL;
 	fds = kmalloc(n ? n * sizeof(*fds) : 1);
 	if (!fds)
@@ -60,50 +147,32 @@ static long do_poll(uintptr_t ufds, size_t n, uint64_t deadline)
 		kfree(fds);
 		return -EFAULT;
 	}
-	while ((ready = poll_once(fds, n)) == 0 && time_ns() < deadline)
-		cpu_relax();
-	if (copy_to_user(ufds, fds, n * sizeof(*fds)))
+	ready = poll_loop(fds, n, deadline);
+	if (ready >= 0 && copy_to_user(ufds, fds, n * sizeof(*fds)))
 		ready = -EFAULT;
 	kfree(fds);
 	return ready;
 }
 
-/* Deadline from a relative timespec (NULL: none); -EINVAL if malformed. */
-static int ts_deadline(uintptr_t uts, uint64_t *deadline)
-{
-	struct __kernel_timespec ts;
-
-	if (!uts) {
-		*deadline = NO_DEADLINE;
-		return 0;
-	}
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -EINVAL;
-	*deadline = time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL +
-		    (uint64_t)ts.tv_nsec;
-	return 0;
-}
-
 long sys_poll(uintptr_t ufds, unsigned int n, int timeout_ms)
 {
-	uint64_t deadline = timeout_ms < 0 ? NO_DEADLINE :
-			    time_ns() + (uint64_t)timeout_ms * 1000000ULL;
-
-	return do_poll(ufds, n, deadline);
+	return do_poll(ufds, n, poll_ms_deadline(timeout_ms));
 }
 SYSCALL3(poll);
 
-/* The signal mask argument is accepted; signals arrive with their own work. */
 long sys_ppoll(uintptr_t ufds, unsigned int n, uintptr_t uts, uintptr_t sigmask,
 	       size_t sigsetsize)
 {
-	uint64_t deadline;
-	int err = ts_deadline(uts, &deadline);
+	uint64_t deadline, saved;
+	long err = poll_ts_deadline(uts, &deadline);
 
-	if (sigmask && sigsetsize != 8)
-		return -EINVAL;
-	return err ? err : do_poll(ufds, n, deadline);
+	if (err < 0)
+		return err;
+	err = poll_sigmask_set(sigmask, sigsetsize, &saved);
+	if (err < 0)
+		return err;
+	err = do_poll(ufds, n, deadline);
+	poll_sigmask_restore(saved, err);
+	return err;
 }
 SYSCALL5(ppoll);

@@ -6,6 +6,7 @@
 #include <linux/resource.h>
 #include <linux/sched.h>
 
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
@@ -38,7 +39,8 @@ static int check_pid(uint64_t pid)
 
 long sys_sched_yield(void)
 {
-	return 0; /* nothing else to run */
+	sched_yield_cpu();
+	return 0;
 }
 SYSCALL0(sched_yield);
 

@@ -1,92 +1,34 @@
-/* sys_signal.c - signal dispositions, masks and kill to self; default actions only. */
+/* sys_signal.c - signal dispositions, masks, the alternate stack, kill/tkill/tgkill. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <asm-generic/siginfo.h>
+#include <asm/signal.h>
 #include <linux/signal.h>
 
-#include "core/printk.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
 
 /*
- * What works: rt_sigaction stores dispositions, rt_sigprocmask the mask,
- * sigaltstack the alternate stack, and kill/tkill/tgkill to ourselves
- * carry out default actions (terminate -> proc_exit(0, sig), ignore).
- * Stop signals are ignored: nothing could ever continue a stopped Kiln
- * VM. A signal with a handler is left pending (visible in rt_sigpending
- * while blocked): calling handlers comes with the signals issue.
+ * Dispositions are process-wide (struct proc), masks and the alternate
+ * stack per thread (struct thread). Delivery is linux/signal.c.
  */
-#define SIGSET_SIZE 8
-#define BIT(sig) (1ULL << ((sig) - 1))
-#define UNBLOCKABLE (BIT(SIGKILL) | BIT(SIGSTOP))
-#define DEFAULT_IGNORE (BIT(SIGCHLD) | BIT(SIGCONT) | BIT(SIGURG) | \
-			BIT(SIGWINCH) | BIT(SIGSTOP) | BIT(SIGTSTP) | \
-			BIT(SIGTTIN) | BIT(SIGTTOU))
 #define SS_MODE_MASK (SS_ONSTACK | SS_DISABLE)
 
 _Static_assert(sizeof(struct sigaction) == 32, "x86_64 kernel sigaction");
 _Static_assert(sizeof(stack_t) == 24, "x86_64 stack_t");
 _Static_assert(PROC_NSIG == 8 * SIGSET_SIZE, "one sigaction per signal");
 
-static bool sig_valid(uint64_t sig)
-{
-	return sig >= 1 && sig <= PROC_NSIG;
-}
-
-/* True when a pending sig would be thrown away rather than kept. */
-static bool sig_ignored(int sig)
-{
-	__sighandler_t h = current->sigactions[sig - 1].sa_handler;
-
-	return h == SIG_IGN || (h == SIG_DFL && (DEFAULT_IGNORE & BIT(sig)));
-}
-
-/* The line `kiln run` turns into its one stderr line, then the end. */
-static _Noreturn void signal_die(int sig)
-{
-	printk("kiln: killed by signal %d (%s), not caught\n", sig,
-	       signal_name(sig));
-	proc_exit(0, sig);
-}
-
-void signal_check_pending(void)
-{
-	struct proc *p = current;
-	uint64_t ready = p->sigpending & ~p->sigmask;
-
-	for (int sig = 1; ready && sig <= PROC_NSIG; sig++) {
-		if (!(ready & BIT(sig)))
-			continue;
-		ready &= ~BIT(sig);
-		if (sig_ignored(sig)) {
-			p->sigpending &= ~BIT(sig);
-		} else if (p->sigactions[sig - 1].sa_handler == SIG_DFL) {
-			signal_die(sig);
-		}
-		/* else: a handler; it stays pending until delivery exists */
-	}
-}
-
-void signal_raise(int sig)
-{
-	/* SIGKILL cannot be blocked, caught or ignored. */
-	if (sig == SIGKILL)
-		signal_die(SIGKILL);
-	if (sig_ignored(sig))
-		return;
-	current->sigpending |= BIT(sig);
-	signal_check_pending();
-}
-
 long sys_rt_sigaction(uint64_t sig, uintptr_t uact, uintptr_t uoact,
 		      uint64_t sigsetsize)
 {
 	struct sigaction act, old;
 
-	if (sigsetsize != SIGSET_SIZE || !sig_valid(sig))
+	if (sigsetsize != SIGSET_SIZE || !signal_valid(sig))
 		return -EINVAL;
 	if (uact && (sig == SIGKILL || sig == SIGSTOP))
 		return -EINVAL;
@@ -94,11 +36,15 @@ long sys_rt_sigaction(uint64_t sig, uintptr_t uact, uintptr_t uoact,
 		return -EFAULT;
 	old = current->sigactions[sig - 1];
 	if (uact) {
-		act.sa_mask &= ~UNBLOCKABLE;
+		act.sa_mask &= ~SIG_UNBLOCKABLE;
 		current->sigactions[sig - 1] = act;
 		/* POSIX: ignoring a pending signal discards it. */
-		if (sig_ignored((int)sig))
-			current->sigpending &= ~BIT(sig);
+		if (signal_ignored((int)sig)) {
+			struct signal_info info;
+
+			while (signal_dequeue(current_thread, SIG_BIT(sig), &info))
+				;
+		}
 	}
 	if (uoact && copy_to_user(uoact, &old, sizeof(old)))
 		return -EFAULT;
@@ -106,10 +52,12 @@ long sys_rt_sigaction(uint64_t sig, uintptr_t uact, uintptr_t uoact,
 }
 SYSCALL4(rt_sigaction);
 
+/* Unblocked pending signals are delivered on the way back to user mode. */
 long sys_rt_sigprocmask(uint64_t how, uintptr_t uset, uintptr_t uoset,
 			uint64_t sigsetsize)
 {
-	uint64_t set, old = current->sigmask;
+	struct thread *t = current_thread;
+	uint64_t set, old = t->sigmask;
 
 	if (sigsetsize != SIGSET_SIZE)
 		return -EINVAL;
@@ -117,19 +65,17 @@ long sys_rt_sigprocmask(uint64_t how, uintptr_t uset, uintptr_t uoset,
 		if (copy_from_user(&set, uset, sizeof(set)))
 			return -EFAULT;
 		if (how == SIG_BLOCK)
-			current->sigmask |= set;
+			t->sigmask |= set;
 		else if (how == SIG_UNBLOCK)
-			current->sigmask &= ~set;
+			t->sigmask &= ~set;
 		else if (how == SIG_SETMASK)
-			current->sigmask = set;
+			t->sigmask = set;
 		else
 			return -EINVAL;
-		current->sigmask &= ~UNBLOCKABLE;
+		t->sigmask &= ~SIG_UNBLOCKABLE;
 	}
 	if (uoset && copy_to_user(uoset, &old, sizeof(old)))
 		return -EFAULT;
-	if (uset)
-		signal_check_pending();
 	return 0;
 }
 SYSCALL4(rt_sigprocmask);
@@ -137,7 +83,8 @@ SYSCALL4(rt_sigprocmask);
 /* Linux reports the pending signals that are blocked. */
 long sys_rt_sigpending(uintptr_t uset, uint64_t sigsetsize)
 {
-	uint64_t set = current->sigpending & current->sigmask;
+	struct thread *t = current_thread;
+	uint64_t set = signal_pending_set(t) & t->sigmask;
 
 	if (sigsetsize > SIGSET_SIZE)
 		return -EINVAL;
@@ -145,7 +92,7 @@ long sys_rt_sigpending(uintptr_t uset, uint64_t sigsetsize)
 }
 SYSCALL2(rt_sigpending);
 
-static long sigaltstack_set(const stack_t *ss)
+static long sigaltstack_set(struct thread *t, const stack_t *ss)
 {
 	int mode = ss->ss_flags & ~(int)SS_FLAG_BITS;
 
@@ -154,26 +101,38 @@ static long sigaltstack_set(const stack_t *ss)
 	if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
 		return -EINVAL;
 	if (mode == SS_DISABLE) {
-		current->sigaltstack = (stack_t){ .ss_flags = SS_DISABLE };
+		t->altstack_sp = t->altstack_size = 0;
+		t->altstack_flags = 0;
 		return 0;
 	}
 	if (ss->ss_size < MINSIGSTKSZ)
 		return -ENOMEM;
-	current->sigaltstack = *ss;
-	current->sigaltstack.ss_flags &= (int)SS_FLAG_BITS; /* ONSTACK = 0 */
+	t->altstack_sp = (uint64_t)(uintptr_t)ss->ss_sp;
+	t->altstack_size = ss->ss_size;
+	t->altstack_flags = ss->ss_flags & (int)SS_FLAG_BITS;
 	return 0;
 }
 
-/* Handlers never run yet, so the alternate stack is never in use. */
+/* Changing the alternate stack while running on it is -EPERM. */
 long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 {
-	stack_t ss, old = current->sigaltstack;
+	struct thread *t = current_thread;
+	uint64_t sp = signal_user_frame()->rsp;
+	bool on = signal_on_altstack(t, sp);
+	stack_t ss, old = {
+		.ss_sp = (void *)(uintptr_t)t->altstack_sp,
+		.ss_size = t->altstack_size,
+		.ss_flags = t->altstack_flags |
+			    (!t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0),
+	};
 	long err;
 
 	if (uss) {
 		if (copy_from_user(&ss, uss, sizeof(ss)))
 			return -EFAULT;
-		err = sigaltstack_set(&ss);
+		if (on)
+			return -EPERM;
+		err = sigaltstack_set(t, &ss);
 		if (err)
 			return err;
 	}
@@ -183,19 +142,10 @@ long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 }
 SYSCALL2(sigaltstack);
 
-/* Send sig to ourselves after the target checks; 0 is "may I?" only. */
-static long send_self(uint64_t sig)
-{
-	if (sig > PROC_NSIG)
-		return -EINVAL;
-	if (sig)
-		signal_raise((int)sig);
-	return 0;
-}
-
 /*
  * pid > 0 names a process, 0 our group, -1 everyone we may signal
  * (except init, ourselves: nobody, -ESRCH as Linux), < -1 group -pid.
+ * Signal 0 only checks.
  */
 long sys_kill(uint64_t upid, uint64_t sig)
 {
@@ -205,28 +155,38 @@ long sys_kill(uint64_t upid, uint64_t sig)
 		return -EINVAL;
 	if (pid == -1)
 		return -ESRCH;
-	if (pid == current->pid || pid == 0 || pid == -current->pgid)
-		return send_self(sig);
-	return -ESRCH;
+	if (pid != current->pid && pid != 0 && pid != -current->pgid)
+		return -ESRCH;
+	if (sig)
+		signal_send(NULL, (int)sig, SI_USER);
+	return 0;
 }
 SYSCALL2(kill);
 
+static long send_tkill(int tgid, int tid, uint64_t sig)
+{
+	struct thread *t;
+
+	if (tid <= 0 || sig > PROC_NSIG)
+		return -EINVAL;
+	t = thread_find(tid);
+	if (!t || (tgid != -1 && tgid != current->pid))
+		return -ESRCH;
+	if (sig)
+		signal_send(t, (int)sig, SI_TKILL);
+	return 0;
+}
+
 long sys_tkill(uint64_t tid, uint64_t sig)
 {
-	if ((int)tid <= 0)
-		return -EINVAL;
-	if ((int)tid != current->pid)
-		return -ESRCH;
-	return send_self(sig);
+	return send_tkill(-1, (int)tid, sig);
 }
 SYSCALL2(tkill);
 
 long sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig)
 {
-	if ((int)tgid <= 0 || (int)tid <= 0)
+	if ((int)tgid <= 0)
 		return -EINVAL;
-	if ((int)tgid != current->pid || (int)tid != current->pid)
-		return -ESRCH;
-	return send_self(sig);
+	return send_tkill((int)tgid, (int)tid, sig);
 }
 SYSCALL3(tgkill);

@@ -182,16 +182,30 @@ static uint64_t deadline_after(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
+/* Sleep; when a signal cuts it short, -EINTR and the time left in *urem. */
+static long sleep_reporting_rest(uint64_t deadline, uintptr_t urem)
+{
+	struct __kernel_timespec rest;
+	uint64_t now;
+
+	if (clock_sleep_until(deadline) == 0)
+		return 0;
+	now = clock_monotonic_ns();
+	rest.tv_sec = now < deadline ? (int64_t)((deadline - now) / 1000000000ULL) : 0;
+	rest.tv_nsec = now < deadline ? (int64_t)((deadline - now) % 1000000000ULL) : 0;
+	if (urem && copy_to_user(urem, &rest, sizeof(rest)))
+		return -EFAULT;
+	return -EINTR;
+}
+
 long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 {
 	uint64_t ns;
 	int err = get_timespec(ureq, &ns);
 
-	(void)urem; /* written only when a signal interrupts: none can yet */
 	if (err)
 		return err;
-	clock_sleep_until(deadline_after(ns));
-	return 0;
+	return sleep_reporting_rest(deadline_after(ns), urem);
 }
 SYSCALL2(nanosleep);
 
@@ -227,11 +241,8 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 	err = get_timespec(ureq, &ns);
 	if (err)
 		return err;
-	(void)urem;
 	if ((int)flags & TIMER_ABSTIME)
-		clock_sleep_until(deadline_at(clk, ns));
-	else
-		clock_sleep_until(deadline_after(ns));
-	return 0;
+		return clock_sleep_until(deadline_at(clk, ns)); /* no rest: absolute */
+	return sleep_reporting_rest(deadline_after(ns), urem);
 }
 SYSCALL4(clock_nanosleep);

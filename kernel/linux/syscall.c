@@ -4,7 +4,9 @@
 #include "arch.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "core/sched.h"
 #include "linux/proc.h"
+#include "linux/sigdeliver.h"
 #include "linux/trace.h"
 
 #define SYSCALL_MAX 512
@@ -64,4 +66,13 @@ void syscall_dispatch(struct trap_frame *f)
 	if (current->trace)
 		trace_syscall_exit(nr, args, ret);
 	f->rax = (uint64_t)ret;
+	current_thread->syscall_nr = nr;
+	linux_return_to_user(f);
+}
+
+/* Last stop before user mode: let another thread run, deliver signals. */
+void linux_return_to_user(struct trap_frame *f)
+{
+	sched_preempt_point();
+	signal_return_to_user(f);
 }

@@ -61,6 +61,12 @@ void syscall_init(void);
 struct trap_frame;
 void syscall_dispatch(struct trap_frame *f);
 
+/*
+ * Runs before every return to user mode (syscall_dispatch and, through
+ * the trap return hook, interrupts and exceptions): preemption, signals.
+ */
+void linux_return_to_user(struct trap_frame *f);
+
 /* Name of syscall nr ("openat"), or NULL when the number is unknown. */
 const char *syscall_name(uint64_t nr);
 

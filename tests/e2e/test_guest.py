@@ -44,8 +44,9 @@ def assert_same(native, kiln):
 by_flavour = pytest.mark.parametrize("flavour", FLAVOURS)
 
 # Programs that take no input and check everything themselves.
-SELF_CHECKING = ["files", "dirs", "symlinks", "stat_fields", "mmap", "brk",
-                 "clock", "random", "devnull"]
+SELF_CHECKING = ["threads", "files", "dirs", "symlinks", "stat_fields", "mmap", "brk",
+                 "clock", "random", "devnull", "pipes", "evio", "evblock",
+                 "sighandlers"]
 
 
 @by_flavour

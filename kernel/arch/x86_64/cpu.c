@@ -72,18 +72,30 @@ bool arch_in_stack_guard(uint64_t addr)
 	const char *guards[] = { __stack_guard_boot, __stack_guard_df,
 				 __stack_guard_nmi, __stack_guard_mc };
 
+	struct page_info pi;
+
 	for (size_t i = 0; i < sizeof(guards) / sizeof(guards[0]); i++)
 		if (addr >= (uint64_t)guards[i] &&
 		    addr < (uint64_t)guards[i] + 4096)
 			return true;
+	/* Thread stacks: the unmapped page of their region is the guard. */
+	if (paging_is_kstack(addr) && !paging_query(addr, &pi))
+		return true;
 	return false;
 }
 
 /* Frames are only followed while they stay inside the kernel's stacks. */
 static bool frame_ok(uint64_t rbp)
 {
-	return (rbp & 7) == 0 && rbp >= (uint64_t)boot_stack &&
-	       rbp + 16 <= (uint64_t)ist_mc_top && !arch_in_stack_guard(rbp);
+	struct page_info pi;
+
+	if ((rbp & 7) != 0)
+		return false;
+	if (rbp >= (uint64_t)boot_stack && rbp + 16 <= (uint64_t)ist_mc_top)
+		return !arch_in_stack_guard(rbp);
+	/* A thread stack: both words of the frame must be mapped. */
+	return paging_is_kstack(rbp) && paging_query(rbp, &pi) &&
+	       paging_query(rbp + 8, &pi);
 }
 
 void arch_backtrace(uint64_t rip, uint64_t rbp, int max,

@@ -97,6 +97,27 @@ int lapic_timer_start(uint64_t period_ns, void (*handler)(void))
 	return 0;
 }
 
+int lapic_timer_oneshot(uint64_t ns, void (*handler)(void))
+{
+	uint64_t count;
+
+	if (!lapic)
+		return -1;
+	if (!lapic_hz)
+		lapic_calibrate();
+	count = lapic_hz * (ns / 1000) / 1000000; /* us granularity */
+	if (count == 0)
+		count = 1;
+	if (count > 0xffffffffu)
+		count = 0xffffffffu; /* the handler re-arms for the rest */
+	timer_handler = handler;
+	irq_set_handler(VEC_TIMER, timer_irq);
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot mode */
+	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+	return 0;
+}
+
 void lapic_timer_stop(void)
 {
 	if (lapic) {

@@ -13,10 +13,13 @@
  *   0xffff888000000000  direct map of all RAM, RW + NX
  *                       (the kernel image's own frames: R + NX)
  *   0xffffc90000000000  device registers, uncached, NX
+ *   0xffffc90100000000  thread kernel stacks, each above an unmapped guard
  *   0xffffffff80000000  the kernel image: text RX, rodata R+NX,
  *                       data/bss RW+NX, stack guard pages unmapped
  */
 #define MMIO_BASE 0xffffc90000000000UL
+#define KSTACK_BASE 0xffffc90100000000UL /* thread kernel stacks */
+#define KSTACK_LIMIT (KSTACK_BASE + (1UL << 32))
 #define MMIO_LIMIT (MMIO_BASE + (1UL << 30))
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define LARGE_PAGE (2UL << 20)
@@ -276,4 +279,64 @@ bool paging_query(uintptr_t va, struct page_info *out)
 	}
 	*out = (struct page_info){ true, w, !nx, u };
 	return true;
+}
+
+/*
+ * Thread kernel stacks: slots of guard page + stack in their own region,
+ * mapped 4 KiB at a time so the guard stays unmapped. Freed slots are
+ * reused (a list through the slots' first stack words is unsafe once
+ * unmapped, so a small array of free tops is kept).
+ */
+#define KSTACK_FREE_MAX 64
+static uint64_t kstack_next = KSTACK_BASE;
+static uint64_t kstack_free_tops[KSTACK_FREE_MAX];
+static size_t kstack_nfree;
+
+static void kstack_unmap(uint64_t lo, uint64_t top)
+{
+	for (uint64_t va = lo; va < top; va += PAGE_SIZE) {
+		uint64_t *pte = &walk(va, 3)[(va >> 12) & 511];
+
+		if (*pte & PTE_P)
+			page_free(phys_to_virt(*pte & PTE_ADDR_MASK), 1);
+		*pte = 0;
+		invlpg(va);
+	}
+}
+
+uint64_t kstack_alloc(size_t size)
+{
+	uint64_t top;
+
+	if (kstack_nfree > 0) {
+		top = kstack_free_tops[--kstack_nfree];
+	} else {
+		if (size + PAGE_SIZE > KSTACK_LIMIT - kstack_next)
+			return 0;
+		top = kstack_next + PAGE_SIZE + size;
+		kstack_next = top;
+	}
+	for (uint64_t va = top - size; va < top; va += PAGE_SIZE) {
+		void *page = page_alloc(1);
+
+		if (!page) {
+			kstack_unmap(top - size, va);
+			kstack_free_tops[kstack_nfree++] = top;
+			return 0;
+		}
+		map_4k(va, virt_to_phys(page), PTE_W | PTE_NX | PTE_G);
+	}
+	return top;
+}
+
+void kstack_free(uint64_t top, size_t size)
+{
+	kstack_unmap(top - size, top);
+	if (kstack_nfree < KSTACK_FREE_MAX)
+		kstack_free_tops[kstack_nfree++] = top;
+}
+
+bool paging_is_kstack(uint64_t addr)
+{
+	return addr >= KSTACK_BASE && addr < kstack_next;
 }

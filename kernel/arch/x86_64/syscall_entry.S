@@ -38,6 +38,17 @@ return_to_user:				/* also the first entry: rsp = frame */
 	jnz 1f
 	cmpq $(SEL_UCODE | 3), 144(%rsp)
 	jne 1f
+	/*
+	 * SYSRET loads rcx and r11 with rip and rflags: a frame whose rcx or
+	 * r11 differ (rt_sigreturn to interrupted code) needs IRETQ to keep
+	 * them. 96 and 32 are the offsets of rcx and r11, 152 of rflags.
+	 */
+	mov 96(%rsp), %r11
+	cmp 136(%rsp), %r11
+	jne 1f
+	mov 32(%rsp), %r11
+	cmp 152(%rsp), %r11
+	jne 1f
 	POP_REGS
 	mov (%rsp), %rcx		/* rip */
 	mov 16(%rsp), %r11		/* rflags */

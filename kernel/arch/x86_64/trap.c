@@ -10,6 +10,12 @@
 static void (*irq_handlers[256])(struct trap_frame *);
 static void (*user_trap_handler)(struct trap_frame *f, uint64_t cr2);
 static int (*fault_in_handler)(uint64_t addr, uint64_t error);
+static void (*return_hook)(struct trap_frame *f);
+
+void trap_set_return_hook(void (*hook)(struct trap_frame *f))
+{
+	return_hook = hook;
+}
 
 extern char uaccess_start[], uaccess_end[], uaccess_fault[];
 
@@ -119,4 +125,6 @@ void trap_dispatch(struct trap_frame *f)
 		       (unsigned long)f->vector);
 		lapic_eoi();
 	}
+	if ((f->cs & 3) && return_hook)
+		return_hook(f);
 }

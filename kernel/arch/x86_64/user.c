@@ -93,6 +93,22 @@ void arch_uaccess_end(void)
 		__asm__ volatile("clac" ::: "memory");
 }
 
+void arch_set_kernel_stack(uint64_t top)
+{
+	kernel_stack_top = top;
+	tss_set_kernel_stack(top);
+}
+
+void arch_fpu_save(void *area)
+{
+	__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+
+void arch_fpu_load(const void *area)
+{
+	__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
+
 void arch_set_fs_base(uint64_t base)
 {
 	wrmsr(MSR_FS_BASE, base);

@@ -23,6 +23,8 @@ void pic_disable(void);
 void cpu_features_init(void);
 void lapic_init(void);
 void lapic_eoi(void);
+/* True for addresses in the thread kernel stack region (paging.c). */
+bool paging_is_kstack(uint64_t addr);
 
 static inline uint64_t read_cr2(void)
 {

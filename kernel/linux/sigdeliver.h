@@ -1,6 +1,6 @@
-/* signal.h - Linux signals: sending, delivery to handlers, default actions. */
-#ifndef KILN_LINUX_SIGNAL_H
-#define KILN_LINUX_SIGNAL_H
+/* sigdeliver.h - Linux signals: sending, delivery to handlers, default actions. */
+#ifndef KILN_LINUX_SIGDELIVER_H
+#define KILN_LINUX_SIGDELIVER_H
 
 #include <stdint.h>
 

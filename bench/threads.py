@@ -1,0 +1,375 @@
+"""threads.py - thread, futex, pipe, epoll and idle benchmarks: static musl
+programs run by Kiln beside the same binaries run by Debian's Linux on the
+same QEMU microvm and accelerator (one vCPU each).
+
+  thread  ns per pthread_create+pthread_join, threads one at a time
+  futex   ns per round trip of two threads alternating through two futex
+          words (raw FUTEX_WAIT/FUTEX_WAKE, private)
+  pipe    ns per round trip of one byte between two threads, two pipes
+  epoll   ns per (write 1 byte, epoll_wait, read) with 1,000 pipes' read
+          ends registered and one active
+  idle    host CPU use of an idle guest: the program prints a line,
+          nanosleeps 5 s, prints another; QEMU's user+sys CPU time between
+          the two lines (from /proc/QEMU-PID/stat) over the wall time
+          between them.  The whole run's CPU (os.wait4 rusage of `kiln run`
+          and its QEMU, or of the Linux QEMU: boot, programs, poweroff) over
+          its wall time is shown beside it.
+
+The timed programs measure themselves inside the guest with CLOCK_MONOTONIC.
+Target for every test: Kiln at least matches the Linux guest.  A Kiln run
+that fails prints "fails: <first stderr line>" in its row; a Linux hang
+prints "timeout".  Only a broken setup (no kiln, a build failing) exits 1.
+
+usage: python3 bench/threads.py [--runs N] [--linux-runs N] [--no-linux]
+"""
+
+import argparse
+import os
+import platform
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import apps
+import boot
+import linux_guest
+from boot import BenchError
+
+ROOT, OUT, KILN = boot.ROOT, boot.OUT, apps.KILN
+TIMED = ("thread", "futex", "pipe", "epoll")
+PROGS = TIMED + ("idle",)
+IDLE_S = 5
+
+# Loop counts per accelerator: ~0.2-0.5 s of guest time each under TCG.
+# Under this host's nested KVM a Kiln syscall costs ~0.5 ms, a thread
+# ~13 ms and each pipe() ~20 ms (so epoll's 1,000-pipe set-up ~20 s): KVM
+# gets tiny loops and one Kiln run each.
+ITERS = {"tcg": {"thread": 5000, "futex": 30000, "pipe": 20000,
+                 "epoll": 50000},
+         "kvm": {"thread": 20, "futex": 100, "pipe": 100, "epoll": 100}}
+KILN_RUNS = {"tcg": 3, "kvm": 1}
+# Seconds per VM run.  A Linux boot runs every program plus the idle sleep;
+# under this host's nested KVM it hangs, so its timeout is kept short.
+TIMEOUT = {("kiln", "tcg"): 40, ("kiln", "kvm"): 60,
+           ("linux", "tcg"): 60, ("linux", "kvm"): 25}
+
+RESULT_RE = re.compile(r"^(thread|futex|pipe|epoll): .*?([0-9.]+) ns/", re.M)
+IDLE_START = b"idle: sleeping"
+IDLE_END = b"idle: slept"
+TICK = os.sysconf("SC_CLK_TCK")
+UNIT = {"thread": "ns/thread", "futex": "ns/rt", "pipe": "ns/rt",
+        "epoll": "ns/iter", "idle": "% cpu"}
+
+
+class Run:
+    """What one VM run left: exit status, output, wall and CPU figures."""
+
+    def __init__(self):
+        self.rc, self.out, self.err = None, b"", b""
+        self.wall = self.cpu = None      # whole run, seconds
+        self.idle = None                 # (cpu s, wall s) of the sleep
+
+
+def cpu_seconds(pid):
+    """utime+stime of pid (all its threads) in seconds, or None."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / TICK   # stat fields 14, 15
+
+
+def qemu_pid(pid):
+    """pid itself when it is QEMU, else its QEMU child (kiln run forks it)."""
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            if f.read().startswith("qemu"):
+                return pid
+    except OSError:
+        return None
+    for d in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                s = f.read()
+        except OSError:
+            continue
+        comm, rest = s.split(" (", 1)[1].rsplit(") ", 1)
+        if comm.startswith("qemu") and int(rest.split()[1]) == pid:
+            return int(d)
+    return None
+
+
+def run_vm(argv, timeout):
+    """Run argv (kiln run or QEMU) in its own process group, reading its
+    output as it comes; sample QEMU's CPU time when the idle program's two
+    lines appear.  Kills the group after timeout seconds (rc stays None)."""
+    r, marks = Run(), []
+    start = time.perf_counter()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
+    got = {p.stdout.fileno(): bytearray(), p.stderr.fileno(): bytearray()}
+    live, qpid = set(got), None
+    while live and time.perf_counter() < start + timeout:
+        for fd in select.select(list(live), [], [], 0.2)[0]:
+            chunk = os.read(fd, 65536)
+            got[fd] += chunk
+            if not chunk:
+                live.discard(fd)
+            elif fd == p.stdout.fileno() and len(marks) < 2 and (
+                    (IDLE_START, IDLE_END)[len(marks)] in got[fd]):
+                qpid = qpid or qemu_pid(p.pid)
+                marks.append((cpu_seconds(qpid) if qpid else None,
+                              time.perf_counter()))
+    if live:                         # timed out: end the group we started
+        os.killpg(p.pid, signal.SIGKILL)
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    r.wall = time.perf_counter() - start
+    r.out, r.err = bytes(got[p.stdout.fileno()]), bytes(got[p.stderr.fileno()])
+    p.stdout.close()
+    p.stderr.close()
+    if not live:
+        r.rc, r.cpu = p.returncode, ru.ru_utime + ru.ru_stime
+    if len(marks) == 2 and None not in (marks[0][0], marks[1][0]):
+        r.idle = (marks[1][0] - marks[0][0], marks[1][1] - marks[0][1])
+    return r
+
+
+def build_programs():
+    """Compile bench/progs/<PROGS>.c static with musl and -pthread; build
+    one Kiln image each; return ({name: binary}, {name: image})."""
+    progs, images = {}, {}
+    for name in PROGS:
+        src = os.path.join(ROOT, "bench", "progs", name + ".c")
+        progs[name] = os.path.join(OUT, name)
+        images[name] = os.path.join(OUT, name + ".img")
+        boot.run_checked(["musl-gcc", "-static", "-O2", "-pthread", "-Wall",
+                          "-Wextra", "-Werror", "-o", progs[name], src])
+        boot.run_checked([KILN, "build", "-o", images[name], progs[name]])
+    return progs, images
+
+
+def why_failed(r, timeout, what):
+    """One line saying why run r did not give a result."""
+    if r.rc is None:
+        return "timed out after %d s" % timeout
+    lines = [x for x in r.err.decode(errors="replace").splitlines()
+             if x.strip()]
+    if r.rc != 0:
+        return "fails: " + (lines[0] if lines else "exit %d" % r.rc)
+    return "fails: %s printed no result" % what
+
+
+def results(out):
+    """{test: ns} from the lines the timed programs print."""
+    return {m.group(1): float(m.group(2))
+            for m in RESULT_RE.finditer(out.decode(errors="replace"))}
+
+
+def idle_percent(r):
+    """(sleep-window CPU %, whole-run CPU %) of run r."""
+    cpu, wall = r.idle
+    return 100.0 * cpu / wall, 100.0 * r.cpu / r.wall
+
+
+def idle_note(r, whole_is):
+    """The idle row's note: the sleep window's CPU and the whole run's."""
+    whole = idle_percent(r)[1]
+    return "%.0f ms cpu in %.2f s; whole run %.1f%% of %.1f s (%s)" % (
+        r.idle[0] * 1000, r.idle[1], whole, r.wall, whole_is)
+
+
+def kiln_once(accel, image, args):
+    timeout = TIMEOUT[("kiln", accel)]
+    argv = [KILN, "run", "--accel", accel, "--timeout", str(timeout), image]
+    return run_vm(argv + list(args), timeout + 10), timeout
+
+
+def measure_kiln(accel, images):
+    """Rows for Kiln under accel: each timed program KILN_RUNS times (a
+    failure ends that row's runs), then idle once."""
+    rows = []
+    for test in TIMED:
+        row = apps.Row(accel, "kiln", test)
+        rows.append(row)
+        for _ in range(KILN_RUNS[accel]):
+            r, timeout = kiln_once(accel, images[test],
+                                   [str(ITERS[accel][test])])
+            res = results(r.out) if r.rc == 0 else {}
+            if test not in res:
+                row.note = why_failed(r, timeout, test)
+                break
+            row.values.append(res[test])
+    row = apps.Row(accel, "kiln", "idle")
+    rows.append(row)
+    r, timeout = kiln_once(accel, images["idle"], [str(IDLE_S)])
+    if r.rc != 0 or not r.idle:
+        row.note = why_failed(r, timeout, "idle")
+    else:
+        row.values.append(idle_percent(r)[0])
+        row.note = idle_note(r, "kiln run + its qemu")
+    return rows
+
+
+def measure_linux(accel, guest, runs):
+    """Rows for the Linux guest under accel: each boot runs every timed
+    program then idle, then powers off.  A hang is not retried."""
+    rows = [apps.Row(accel, "linux", t) for t in PROGS]
+    runs_in_init = [(t, [str(ITERS[accel][t])]) for t in TIMED]
+    initrd = guest.initramfs("threads-" + accel,
+                             runs_in_init + [("idle", [str(IDLE_S)])])
+    argv = boot.QEMU_BASE + boot.ACCEL[accel] + [
+        "-kernel", guest.vmlinuz, "-initrd", initrd,
+        "-append", linux_guest.cmdline()]
+    timeout = TIMEOUT[("linux", accel)]
+    for i in range(runs):
+        r = run_vm(argv, timeout)
+        if r.rc is None:
+            for row in rows:
+                row.timeouts += 1
+                row.note = "hung at boot %d; not retried" % (i + 1)
+            return rows
+        res = results(r.out.replace(b"\r", b""))
+        for row in rows[:-1]:
+            if row.test in res:
+                row.values.append(res[row.test])
+            elif not row.note:
+                row.note = why_failed(r, timeout, row.test)
+        if r.idle and r.rc == 0:
+            rows[-1].values.append(idle_percent(r)[0])
+            rows[-1].note = idle_note(r, "qemu: boot, all programs, "
+                                      "poweroff")
+        elif not rows[-1].note:
+            rows[-1].note = why_failed(r, timeout, "idle")
+    return rows
+
+
+def print_table(rows):
+    print("%-5s %-6s %-6s %4s %12s %12s %-9s  %s" % (
+        "accel", "system", "test", "runs", "median", "min", "unit", "notes"))
+    for r in rows:
+        if r.values:
+            med, low = "%.1f" % r.median(), "%.1f" % min(r.values)
+        elif r.timeouts:
+            med, low = "timeout", "(>%d s)" % TIMEOUT[(r.system, r.accel)]
+        else:
+            med, low = "n/a", "-"
+        print("%-5s %-6s %-6s %4d %12s %12s %-9s  %s" % (
+            r.accel, r.system, r.test, len(r.values) + r.timeouts, med, low,
+            UNIT[r.test], r.note))
+
+
+def target_line(what, value, target, result):
+    print("  %-22s %10s   %-26s %s" % (what, value, target, result))
+
+
+def missing(kiln, lx):
+    """Why a target cannot be judged, or None when both sides have values."""
+    if not kiln.values:
+        return "n/a (kiln %s)" % ("fails" if kiln.note else "no result")
+    if lx is None:
+        return "n/a (no linux)"
+    if not lx.values:
+        return "n/a (linux %s)" % ("timed out" if lx.timeouts else
+                                   "no result")
+    return None
+
+
+def print_targets(rows, accels):
+    """Kiln at least matches Linux: linux/kiln >= 1 for the timed tests;
+    for idle, Kiln's CPU % at most Linux's plus one clock tick."""
+    by = {(r.accel, r.system, r.test): r for r in rows}
+    slack = 100.0 / TICK / IDLE_S
+    print("\nAgainst the target \"Kiln at least matches the Linux guest\" "
+          "(medians of this run):")
+    for accel in accels:
+        for test in PROGS:
+            kiln = by[(accel, "kiln", test)]
+            lx = by.get((accel, "linux", test))
+            why = missing(kiln, lx)
+            if test == "idle":
+                what, target = "%s idle kiln/linux" % accel, \
+                    "kiln <= linux + %.1f%%" % slack
+                value = "-" if why else "%.1f/%.1f%%" % (kiln.median(),
+                                                        lx.median())
+                ok = not why and kiln.median() <= lx.median() + slack
+            else:
+                what, target = "%s %s linux/kiln" % (accel, test), \
+                    ">= 1x (kiln as fast)"
+                value = "-" if why else "%.2fx" % (lx.median() / kiln.median())
+                ok = not why and lx.median() >= kiln.median()
+            target_line(what, value, target, why or boot.verdict(ok))
+
+
+def print_header(progs, linux, accels, linux_runs):
+    print("Threads benchmark: QEMU %s, -M microvm, 1 vCPU" %
+          boot.qemu_version())
+    print("host: %s, %d CPUs; KVM %s" % (
+        platform.machine(), os.cpu_count() or 0,
+        "usable" if "kvm" in accels else "not usable (TCG only)"))
+    print("programs: %s (musl-gcc -static -O2 -pthread)" % ", ".join(
+        os.path.relpath(p, ROOT) for p in progs.values()))
+    if isinstance(linux, str):
+        print("linux: unavailable: " + linux)
+    elif linux:
+        print("linux: %s; one boot runs thread, futex, pipe, epoll, idle in "
+              "turn,\n       then `poweroff -f`; %d boot(s) per accel, "
+              "timeout %s" % (
+                  os.path.basename(linux.vmlinuz), linux_runs, ", ".join(
+                      "%d s %s" % (TIMEOUT[("linux", a)], a) for a in accels)))
+    print("loops (timed in the guest with CLOCK_MONOTONIC): %s;\n"
+          "       kiln runs: %s" % ("; ".join(
+        "%s %s" % (a, ", ".join("%s %d" % (t, ITERS[a][t]) for t in TIMED))
+        for a in accels), ", ".join("%d %s" % (KILN_RUNS[a], a)
+                                    for a in accels)))
+    print("idle: QEMU user+sys CPU over wall, between the guest's lines "
+          "before and after\n      its %d s nanosleep (/proc/PID/stat, %d "
+          "ticks/s); rt = round trip\n" % (IDLE_S, TICK))
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=None,
+                    help="kiln runs of each timed program under TCG "
+                         "(default %d)" % KILN_RUNS["tcg"])
+    ap.add_argument("--linux-runs", type=int, default=1,
+                    help="Linux boots per accelerator (default 1)")
+    ap.add_argument("--no-linux", action="store_true")
+    opts = ap.parse_args()
+    for path, make in ((KILN, "cli"), (boot.KERNEL, "kernel")):
+        if not os.path.exists(path):
+            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    if opts.runs:
+        KILN_RUNS["tcg"] = opts.runs
+    started = time.perf_counter()
+    os.makedirs(OUT, exist_ok=True)
+    progs, images = build_programs()
+    linux = None if opts.no_linux else apps.prepare_linux(progs)
+    guest = linux if isinstance(linux, apps.LinuxGuest) else None
+    accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
+    print_header(progs, linux, accels, opts.linux_runs)
+
+    rows = []
+    for accel in accels:
+        rows += measure_kiln(accel, images)
+        if guest:
+            rows += measure_linux(accel, guest, opts.linux_runs)
+    print_table(rows)
+    print_targets(rows, accels)
+    print("\nbench took %.1f s" % (time.perf_counter() - started))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BenchError as e:
+        print("bench: error: %s" % e, file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,370 @@
+/* sched.c - threads, the run queue, sleeping and waking, kernel timers, preemption. */
+#include "core/sched.h"
+
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "core/panic.h"
+#include "lib/string.h"
+
+#define SLICE_NS 10000000ULL /* 10 ms */
+
+struct thread *current_thread;
+
+static struct thread boot_thread;
+static struct thread *run_head, *run_tail; /* runnable, not running */
+static struct thread *sleepers;		   /* blocked with a deadline */
+static struct thread *all_threads;
+static struct thread *zombies;		   /* dead; stacks freed later */
+static struct ktimer *timers;		   /* armed, sorted by deadline */
+static int next_tid = 2, nthreads;
+static bool need_resched;
+static uint64_t slice_end, idle_ns;
+
+static void timer_reprogram(void);
+
+void sched_init(struct proc *p)
+{
+	extern char boot_stack_top[];
+
+	boot_thread.tid = 1; /* the first thread's tid is the pid */
+	boot_thread.proc = p;
+	boot_thread.state = THREAD_RUNNABLE;
+	boot_thread.kstack_top = (uint64_t)boot_stack_top;
+	all_threads = current_thread = &boot_thread;
+	nthreads = 1;
+}
+
+static void enqueue(struct thread *t)
+{
+	t->run_next = NULL;
+	if (run_tail)
+		run_tail->run_next = t;
+	else
+		run_head = t;
+	run_tail = t;
+}
+
+static struct thread *dequeue(void)
+{
+	struct thread *t = run_head;
+
+	if (t) {
+		run_head = t->run_next;
+		if (!run_head)
+			run_tail = NULL;
+	}
+	return t;
+}
+
+static void sleeper_remove(struct thread *t)
+{
+	for (struct thread **l = &sleepers; *l; l = &(*l)->run_next)
+		if (*l == t) {
+			*l = t->run_next;
+			return;
+		}
+}
+
+/*
+ * The running thread is never on the run queue: schedule() puts it there
+ * when it switches away while still runnable. So a thread woken while it
+ * is the current one (from its own idle wait) only changes state.
+ */
+static void make_runnable(struct thread *t)
+{
+	t->state = THREAD_RUNNABLE;
+	if (t != current_thread)
+		enqueue(t);
+}
+
+void sched_wakeup(struct thread *t)
+{
+	t->woken = true;
+	if (t->state != THREAD_BLOCKED)
+		return;
+	if (t->deadline_ns)
+		sleeper_remove(t);
+	make_runnable(t);
+	if (t != current_thread)
+		timer_reprogram(); /* the running thread's slice now matters */
+}
+
+/* Free what dead threads left, from any stack but theirs. */
+static void reap(void)
+{
+	while (zombies && zombies != current_thread) {
+		struct thread *z = zombies;
+
+		zombies = z->run_next;
+		if (z->kstack_alloc)
+			kstack_free(z->kstack_top, THREAD_STACK_SIZE);
+		if (z != &boot_thread)
+			kfree(z);
+	}
+}
+
+static void switch_to(struct thread *prev, struct thread *next)
+{
+	arch_fpu_save(prev->fpu);
+	prev->fpu_valid = true;
+	prev->fs_base = arch_get_fs_base();
+	current_thread = next;
+	arch_set_kernel_stack(next->kstack_top);
+	arch_set_fs_base(next->fs_base);
+	if (next->fpu_valid)
+		arch_fpu_load(next->fpu);
+	arch_switch(&prev->saved_rsp, next->saved_rsp);
+}
+
+/* Nothing to run: halt until an interrupt makes something runnable. */
+static void idle_wait(void)
+{
+	uint64_t t0 = time_ns();
+
+	timer_reprogram();
+	cpu_wait_irq();
+	idle_ns += time_ns() - t0;
+}
+
+static void schedule(void)
+{
+	struct thread *prev = current_thread, *next;
+
+	while (!(next = dequeue())) {
+		if (prev->state == THREAD_RUNNABLE) {
+			next = prev;
+			break;
+		}
+		idle_wait();
+	}
+	if (next != prev && prev->state == THREAD_RUNNABLE)
+		enqueue(prev);
+	need_resched = false;
+	slice_end = time_ns() + SLICE_NS;
+	if (next != prev)
+		switch_to(prev, next);
+	reap();
+	timer_reprogram();
+}
+
+/* A new thread's first code in the kernel (switch.S), before user mode. */
+void sched_thread_started(void);
+
+void sched_thread_started(void)
+{
+	reap();
+	timer_reprogram();
+}
+
+void sched_yield_cpu(void)
+{
+	need_resched = true;
+	schedule();
+}
+
+void sched_preempt_point(void)
+{
+	if (need_resched)
+		schedule();
+}
+
+int sched_sleep(uint64_t deadline_ns, bool interruptible)
+{
+	struct thread *t = current_thread;
+
+	if (interruptible && signal_pending(t))
+		return -EINTR;
+	if (deadline_ns && time_ns() >= deadline_ns)
+		return -ETIMEDOUT;
+	t->woken = false;
+	t->deadline_ns = deadline_ns;
+	t->interruptible = interruptible;
+	t->state = THREAD_BLOCKED;
+	if (deadline_ns) {
+		t->run_next = sleepers;
+		sleepers = t;
+	}
+	schedule();
+	t->deadline_ns = 0;
+	if (t->woken)
+		return 0;
+	if (interruptible && signal_pending(t))
+		return -EINTR;
+	return -ETIMEDOUT;
+}
+
+uint64_t sched_idle_ns(void)
+{
+	return idle_ns;
+}
+
+/* ---- threads ---- */
+
+struct thread *thread_create(struct proc *p, const struct trap_frame *frame)
+{
+	struct thread *t = kzalloc(sizeof(*t));
+	uint64_t *sp;
+
+	if (!t)
+		return NULL;
+	t->kstack_top = kstack_alloc(THREAD_STACK_SIZE);
+	if (!t->kstack_top) {
+		kfree(t);
+		return NULL;
+	}
+	t->kstack_alloc = (void *)(t->kstack_top - THREAD_STACK_SIZE);
+	t->proc = p;
+	t->tid = next_tid++;
+	/* The frame at the top; below it what arch_switch pops (switch.S). */
+	sp = (uint64_t *)(t->kstack_top - sizeof(*frame));
+	memcpy(sp, frame, sizeof(*frame));
+	*--sp = (uint64_t)thread_first_run;
+	for (int i = 0; i < 6; i++)
+		*--sp = 0;
+	t->saved_rsp = (uint64_t)sp;
+	arch_fpu_save(t->fpu); /* the creator's state, as Linux copies it */
+	t->fpu_valid = true;
+	t->fs_base = arch_get_fs_base();
+	t->sigmask = current_thread->sigmask;
+	t->all_next = all_threads;
+	all_threads = t;
+	nthreads++;
+	t->state = THREAD_RUNNABLE;
+	enqueue(t);
+	timer_reprogram(); /* the creator now has a slice to share */
+	return t;
+}
+
+struct thread *thread_find(int tid)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+int sched_thread_count(void)
+{
+	return nthreads;
+}
+
+void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx)
+{
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		fn(t, ctx);
+}
+
+_Noreturn void thread_exit(int status)
+{
+	struct thread *t = current_thread;
+
+	(void)status;
+	for (struct thread **l = &all_threads; *l; l = &(*l)->all_next)
+		if (*l == t) {
+			*l = t->all_next;
+			break;
+		}
+	nthreads--;
+	t->state = THREAD_DEAD;
+	t->run_next = zombies;
+	zombies = t;
+	schedule();
+	panic("a dead thread was scheduled");
+}
+
+/* ---- kernel timers and the tick ---- */
+
+void ktimer_cancel(struct ktimer *t)
+{
+	for (struct ktimer **l = &timers; *l; l = &(*l)->next)
+		if (*l == t) {
+			*l = t->next;
+			break;
+		}
+	t->armed = false;
+}
+
+void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer *t))
+{
+	struct ktimer **l;
+
+	if (t->armed)
+		ktimer_cancel(t);
+	t->deadline_ns = deadline_ns;
+	t->fn = fn;
+	t->armed = true;
+	for (l = &timers; *l && (*l)->deadline_ns <= deadline_ns; l = &(*l)->next)
+		;
+	t->next = *l;
+	*l = t;
+	timer_reprogram();
+}
+
+static void timer_tick(void)
+{
+	uint64_t now = time_ns();
+
+	while (timers && timers->deadline_ns <= now) {
+		struct ktimer *k = timers;
+
+		timers = k->next;
+		k->armed = false;
+		k->fn(k);
+	}
+	for (struct thread *t = sleepers, *next; t; t = next) {
+		next = t->run_next;
+		if (t->deadline_ns <= now) {
+			sleeper_remove(t);
+			make_runnable(t);
+		}
+	}
+	if (run_head && (now >= slice_end || current_thread->state != THREAD_RUNNABLE))
+		need_resched = true;
+	timer_reprogram();
+}
+
+/* One-shot LAPIC timer for the earliest thing that needs the CPU. */
+static void timer_reprogram(void)
+{
+	uint64_t when = UINT64_MAX, now;
+
+	if (timers)
+		when = timers->deadline_ns;
+	for (struct thread *t = sleepers; t; t = t->run_next)
+		if (t->deadline_ns < when)
+			when = t->deadline_ns;
+	if (run_head && slice_end < when)
+		when = slice_end;
+	if (when == UINT64_MAX) {
+		lapic_timer_stop(); /* tickless: nothing is due */
+		return;
+	}
+	now = time_ns();
+	lapic_timer_oneshot(when > now + 1000 ? when - now : 1000, timer_tick);
+}
+
+/* ---- wait queues ---- */
+
+void wait_add(struct wait_queue *q, struct waiter *w)
+{
+	w->thread = current_thread;
+	w->queue = q;
+	w->next = q->head;
+	q->head = w;
+}
+
+void wait_remove(struct waiter *w)
+{
+	for (struct waiter **l = &w->queue->head; *l; l = &(*l)->next)
+		if (*l == w) {
+			*l = w->next;
+			break;
+		}
+}
+
+void wake_up(struct wait_queue *q)
+{
+	for (struct waiter *w = q->head; w; w = w->next)
+		sched_wakeup(w->thread);
+}

@@ -1,0 +1,126 @@
+/* sys_itimer.c - interval timers: alarm, setitimer and getitimer (ITIMER_REAL). */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <asm-generic/errno.h>
+#include <asm/signal.h>
+#include <linux/time.h>
+
+#include "core/clock.h"
+#include "core/sched.h"
+#include "core/uaccess.h"
+#include "linux/sigdeliver.h"
+#include "linux/syscall.h"
+
+/*
+ * ITIMER_REAL counts wall time and sends SIGALRM to the process, from a
+ * kernel timer, re-armed by its interval. ITIMER_VIRTUAL and ITIMER_PROF
+ * (CPU time) are not kept: they read as disarmed, and arming them fails
+ * with -EINVAL rather than never firing.
+ */
+#define NS_PER_US 1000ULL
+#define NS_PER_S 1000000000ULL
+
+static struct ktimer real_timer;
+static uint64_t real_interval_ns;
+
+static void real_fire(struct ktimer *k)
+{
+	signal_send_process(SIGALRM);
+	if (real_interval_ns)
+		ktimer_arm(k, k->deadline_ns + real_interval_ns, real_fire);
+}
+
+static uint64_t tv_to_ns(const struct timeval *tv)
+{
+	return (uint64_t)tv->tv_sec * NS_PER_S + (uint64_t)tv->tv_usec * NS_PER_US;
+}
+
+static struct timeval ns_to_tv(uint64_t ns)
+{
+	return (struct timeval){
+		.tv_sec = (long)(ns / NS_PER_S),
+		.tv_usec = (long)(ns % NS_PER_S / NS_PER_US),
+	};
+}
+
+/* The REAL timer now; a due-but-unfired timer reads as 1 us (as Linux). */
+static void real_get(struct itimerval *it)
+{
+	uint64_t now = time_ns(), left = 0;
+
+	if (real_timer.armed)
+		left = real_timer.deadline_ns > now ?
+		       real_timer.deadline_ns - now : NS_PER_US;
+	it->it_value = ns_to_tv(left);
+	it->it_interval = ns_to_tv(real_interval_ns);
+}
+
+static void real_set(const struct itimerval *it)
+{
+	uint64_t value = tv_to_ns(&it->it_value);
+
+	ktimer_cancel(&real_timer);
+	real_interval_ns = tv_to_ns(&it->it_interval);
+	if (value)
+		ktimer_arm(&real_timer, time_ns() + value, real_fire);
+}
+
+static bool tv_valid(const struct timeval *tv)
+{
+	/* At most ~31 years: far enough, and no overflow in nanoseconds. */
+	return tv->tv_sec >= 0 && tv->tv_sec < (1L << 30) &&
+	       tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+}
+
+long sys_getitimer(int which, uintptr_t uval)
+{
+	struct itimerval it = { 0 };
+
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	if (which == ITIMER_REAL)
+		real_get(&it);
+	return copy_to_user(uval, &it, sizeof(it));
+}
+SYSCALL2(getitimer);
+
+/* A NULL new value disarms, as Linux accepts. */
+long sys_setitimer(int which, uintptr_t unew, uintptr_t uold)
+{
+	struct itimerval it = { 0 }, old = { 0 };
+
+	if (which < ITIMER_REAL || which > ITIMER_PROF)
+		return -EINVAL;
+	if (unew && copy_from_user(&it, unew, sizeof(it)))
+		return -EFAULT;
+	if (!tv_valid(&it.it_value) || !tv_valid(&it.it_interval))
+		return -EINVAL;
+	if (which != ITIMER_REAL) {
+		if (it.it_value.tv_sec || it.it_value.tv_usec)
+			return -EINVAL; /* CPU-time timers are not kept */
+	} else {
+		real_get(&old);
+		real_set(&it);
+	}
+	if (uold && copy_to_user(uold, &old, sizeof(old)))
+		return -EFAULT;
+	return 0;
+}
+SYSCALL3(setitimer);
+
+/* Seconds left of the previous alarm, rounded as Linux's alarm_setitimer. */
+long sys_alarm(unsigned int seconds)
+{
+	struct itimerval it = { 0 }, old;
+	long left;
+
+	it.it_value.tv_sec = seconds;
+	real_get(&old);
+	real_set(&it);
+	left = old.it_value.tv_sec;
+	if ((!left && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
+		left++;
+	return left;
+}
+SYSCALL1(alarm);

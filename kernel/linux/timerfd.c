@@ -1,0 +1,273 @@
+/* timerfd.c - timers as files: expirations counted from kernel timers; timerfd_create, _settime, _gettime. */
+#include <asm-generic/errno.h>
+#include <asm/poll.h>
+#include <linux/time.h>
+#include <linux/time_types.h>
+#include <linux/timerfd.h>
+
+#include "core/clock.h"
+#include "core/heap.h"
+#include "core/uaccess.h"
+#include "fs/poll.h"
+#include "fs/vfs.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "linux/proc.h"
+#include "linux/syscall.h"
+
+/*
+ * timerfd_create(2). Times are kept on the timer's own clock (realtime or
+ * monotonic ns). Expirations are counted from the clock whenever the
+ * timer is looked at (tf_advance), so the count is exact however late the
+ * interrupt runs; the ktimer only wakes readers and pollers at the next
+ * expiry. CLOCK_BOOTTIME is the monotonic clock (a VM never suspends).
+ */
+#define NSEC 1000000000ULL
+
+struct timerfd {
+	struct poll_head ph;
+	struct ktimer kt;
+	bool realtime;
+	uint64_t next;	   /* next expiry on the timer's clock; 0: disarmed */
+	uint64_t interval; /* 0: one-shot */
+	uint64_t ticks;	   /* expirations not read yet */
+};
+
+static const struct file_ops timerfd_ops;
+
+static uint64_t tf_now(const struct timerfd *t)
+{
+	return t->realtime ? clock_realtime_ns() : clock_monotonic_ns();
+}
+
+/* Count the expirations up to now into ticks; move next along. */
+static void tf_advance(struct timerfd *t)
+{
+	uint64_t now = tf_now(t), k;
+
+	if (t->next == 0 || now < t->next)
+		return;
+	if (t->interval == 0) {
+		t->ticks++;
+		t->next = 0;
+		return;
+	}
+	k = (now - t->next) / t->interval + 1;
+	t->ticks += k;
+	t->next += k * t->interval;
+}
+
+static void tf_fire(struct ktimer *kt);
+
+/* Arm the kernel timer for next (time_ns clock) when the timer runs. */
+static void tf_arm(struct timerfd *t)
+{
+	uint64_t now = tf_now(t), mono = time_ns();
+
+	if (t->next == 0)
+		return;
+	ktimer_arm(&t->kt, t->next > now ? mono + (t->next - now) : mono,
+		   tf_fire);
+}
+
+/* From the timer interrupt: count, wake, re-arm a periodic timer. */
+static void tf_fire(struct ktimer *kt)
+{
+	struct timerfd *t = (struct timerfd *)((char *)kt -
+					       offsetof(struct timerfd, kt));
+
+	tf_advance(t);
+	if (t->ticks > 0)
+		poll_wake(&t->ph, POLLIN | POLLRDNORM);
+	tf_arm(t);
+}
+
+static int tf_sleep(struct timerfd *t)
+{
+	struct waiter w = { 0 };
+	int err;
+
+	wait_add(&t->ph.wq, &w);
+	err = sched_sleep(0, true);
+	wait_remove(&w);
+	return err == -EINTR ? -ERESTARTSYS : 0;
+}
+
+static long tf_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	struct timerfd *t = f->priv;
+	int err;
+
+	(void)pos;
+	if (n < sizeof(t->ticks))
+		return -EINVAL;
+	for (tf_advance(t); t->ticks == 0; tf_advance(t)) {
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		err = tf_sleep(t);
+		if (err < 0)
+			return err;
+	}
+	memcpy(buf, &t->ticks, sizeof(t->ticks));
+	t->ticks = 0;
+	return sizeof(t->ticks);
+}
+
+static unsigned int tf_poll(struct file *f, unsigned int events)
+{
+	struct timerfd *t = f->priv;
+
+	(void)events;
+	tf_advance(t);
+	return t->ticks > 0 ? POLLIN | POLLRDNORM : 0;
+}
+
+static struct poll_head *tf_poll_head(struct file *f)
+{
+	return &((struct timerfd *)f->priv)->ph;
+}
+
+static int tf_fdname(struct file *f, char *buf, size_t size)
+{
+	int len = fmt_snprintf(buf, size, "anon_inode:[timerfd]");
+
+	(void)f;
+	return len < (int)size ? len : (int)size;
+}
+
+static void tf_release(struct file *f)
+{
+	struct timerfd *t = f->priv;
+
+	ktimer_cancel(&t->kt);
+	kfree(t);
+}
+
+static const struct file_ops timerfd_ops = {
+	.read = tf_read,
+	.poll = tf_poll,
+	.poll_head = tf_poll_head,
+	.fdname = tf_fdname,
+	.release = tf_release,
+};
+
+long sys_timerfd_create(int clockid, int flags)
+{
+	struct timerfd *t;
+	struct file *f;
+	int fd;
+
+	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
+		return -EINVAL;
+	if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
+	    clockid != CLOCK_BOOTTIME && clockid != CLOCK_REALTIME_ALARM &&
+	    clockid != CLOCK_BOOTTIME_ALARM)
+		return -EINVAL;
+	t = kzalloc(sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	t->realtime = clockid == CLOCK_REALTIME ||
+		      clockid == CLOCK_REALTIME_ALARM;
+	f = file_alloc(&timerfd_ops, O_RDWR | (flags & TFD_NONBLOCK), t);
+	if (f == NULL) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	fd = fd_install(current, f, 0, flags & TFD_CLOEXEC);
+	if (fd < 0)
+		file_put(f);
+	return fd;
+}
+SYSCALL2(timerfd_create);
+
+/* The timerfd behind fd: 0, -EBADF, -EINVAL (another kind of file). */
+static int tf_get(int fd, struct timerfd **out)
+{
+	struct file *f = fd_get(current, fd);
+
+	if (f == NULL)
+		return -EBADF;
+	if (f->ops != &timerfd_ops)
+		return -EINVAL;
+	*out = f->priv;
+	return 0;
+}
+
+static struct __kernel_timespec ns_to_ts(uint64_t ns)
+{
+	struct __kernel_timespec ts = { (long long)(ns / NSEC),
+					(long long)(ns % NSEC) };
+
+	return ts;
+}
+
+static int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
+{
+	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)NSEC)
+		return -EINVAL;
+	if ((uint64_t)ts->tv_sec > UINT64_MAX / NSEC / 2)
+		*ns = UINT64_MAX / 2; /* centuries: never, in practice */
+	else
+		*ns = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
+	return 0;
+}
+
+/* Time to the next expiry and the interval, as timerfd_gettime says. */
+static struct __kernel_itimerspec tf_value(struct timerfd *t)
+{
+	struct __kernel_itimerspec v;
+	uint64_t now;
+
+	tf_advance(t);
+	now = tf_now(t);
+	v.it_interval = ns_to_ts(t->interval);
+	v.it_value = ns_to_ts(t->next == 0 ? 0 :
+			      t->next > now ? t->next - now : 1);
+	return v;
+}
+
+long sys_timerfd_gettime(int fd, uintptr_t ucur)
+{
+	struct __kernel_itimerspec v;
+	struct timerfd *t;
+	int err = tf_get(fd, &t);
+
+	if (err < 0)
+		return err;
+	v = tf_value(t);
+	return copy_to_user(ucur, &v, sizeof(v)) < 0 ? -EFAULT : 0;
+}
+SYSCALL2(timerfd_gettime);
+
+long sys_timerfd_settime(int fd, int flags, uintptr_t unew, uintptr_t uold)
+{
+	struct __kernel_itimerspec nv, old;
+	uint64_t value, interval;
+	struct timerfd *t;
+	int err = tf_get(fd, &t);
+
+	if (err < 0)
+		return err;
+	if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET))
+		return -EINVAL;
+	if (copy_from_user(&nv, unew, sizeof(nv)) < 0)
+		return -EFAULT;
+	if (ts_to_ns(&nv.it_value, &value) < 0 ||
+	    ts_to_ns(&nv.it_interval, &interval) < 0)
+		return -EINVAL;
+	old = tf_value(t);
+	if (uold && copy_to_user(uold, &old, sizeof(old)) < 0)
+		return -EFAULT;
+	ktimer_cancel(&t->kt);
+	t->ticks = 0;
+	t->interval = interval;
+	t->next = 0;
+	if (value != 0) {
+		t->next = flags & TFD_TIMER_ABSTIME ? value : tf_now(t) + value;
+		if (t->next == 0)
+			t->next = 1; /* the epoch itself: long past */
+	}
+	tf_arm(t);
+	return 0;
+}
+SYSCALL4(timerfd_settime);

@@ -1,0 +1,3 @@
+module kiln.test/go
+
+go 1.19
