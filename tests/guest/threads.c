@@ -230,6 +230,38 @@ static void detach(void)
 	check(1, "detached thread ran and signalled");
 }
 
+static void *sleeper(void *arg)
+{
+	(void)arg;
+	for (;;)
+		sleep(10); /* a cancellation point */
+	return NULL;
+}
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pthread_testcancel();
+	return NULL;
+}
+
+static void cancel(void)
+{
+	pthread_t a, b;
+	void *ra, *rb;
+
+	pthread_create(&a, NULL, sleeper, NULL);
+	pthread_create(&b, NULL, spinner, NULL);
+	usleep(20000);
+	pthread_cancel(a);
+	pthread_cancel(b);
+	pthread_join(a, &ra);
+	pthread_join(b, &rb);
+	check(ra == PTHREAD_CANCELED && rb == PTHREAD_CANCELED,
+	      "pthread_cancel of a sleeping and a spinning thread");
+}
+
 int main(void)
 {
 	check_start("threads");
@@ -240,5 +272,6 @@ int main(void)
 	rwlocks();
 	semaphores();
 	detach();
+	cancel();
 	return check_done();
 }
