@@ -101,31 +101,42 @@ static long do_write(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
 	return done > 0 ? (long)done : r;
 }
 
+/*
+ * read, write, readv and writev may sleep (pipes, sockets, the terminal)
+ * while another thread closes the fd: they hold their own reference to
+ * the open file for the whole call, as Linux's fdget does.
+ */
 long sys_read(int fd, uintptr_t buf, size_t count)
 {
 	struct file *f = fd_file(fd);
-	int err;
+	long ret;
 
 	if (f == NULL)
 		return -EBADF;
-	err = check_read(f);
-	if (err < 0)
-		return err;
-	return do_read(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+	ret = check_read(f);
+	if (ret < 0)
+		return ret;
+	file_get(f);
+	ret = do_read(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+	file_put(f);
+	return ret;
 }
 SYSCALL3(read);
 
 long sys_write(int fd, uintptr_t buf, size_t count)
 {
 	struct file *f = fd_file(fd);
-	int err;
+	long ret;
 
 	if (f == NULL)
 		return -EBADF;
-	err = check_write(f);
-	if (err < 0)
-		return err;
-	return do_write(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+	ret = check_write(f);
+	if (ret < 0)
+		return ret;
+	file_get(f);
+	ret = do_write(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+	file_put(f);
+	return ret;
 }
 SYSCALL3(write);
 
@@ -233,19 +244,29 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 	return done > 0 || r >= 0 ? done : r;
 }
 
-long sys_readv(int fd, uintptr_t iov, int cnt)
+/* readv/writev on the fd's own position, holding a reference meanwhile. */
+static long vec_at_pos(int fd, uintptr_t iov, int cnt, bool write)
 {
 	struct file *f = fd_file(fd);
+	long ret;
 
-	return f == NULL ? -EBADF : do_vec(f, iov, cnt, &f->pos, false);
+	if (f == NULL)
+		return -EBADF;
+	file_get(f);
+	ret = do_vec(f, iov, cnt, &f->pos, write);
+	file_put(f);
+	return ret;
+}
+
+long sys_readv(int fd, uintptr_t iov, int cnt)
+{
+	return vec_at_pos(fd, iov, cnt, false);
 }
 SYSCALL3(readv);
 
 long sys_writev(int fd, uintptr_t iov, int cnt)
 {
-	struct file *f = fd_file(fd);
-
-	return f == NULL ? -EBADF : do_vec(f, iov, cnt, &f->pos, true);
+	return vec_at_pos(fd, iov, cnt, true);
 }
 SYSCALL3(writev);
 
