@@ -11,7 +11,7 @@ INCLUDES := -Ikernel -Iinclude
 
 # The kernel: freestanding, no SIMD (no state to save on traps), kernel code
 # model for the higher half, frame pointers for backtraces.
-KCFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
+KCFLAGS := -std=c11 -Os -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 	-nostdlib -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
 	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
@@ -31,7 +31,7 @@ TEST_CFLAGS := $(HCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
 	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c \
-	kernel/linux/*.c)
+	kernel/linux/*.c kernel/net/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 
@@ -149,6 +149,19 @@ vfs_SRCS := kernel/fs/vnode.c kernel/fs/path.c kernel/fs/tmpfs.c kernel/fs/renam
 vfs_FLAGS := -include sys/stat.h
 chacha_SRCS := kernel/lib/chacha20.c
 time_SRCS := kernel/lib/time.c
+# The network stack below TCP, driven through a fake interface (net_fake.c).
+NET_SRCS := kernel/net/pkt.c kernel/net/eth.c kernel/net/arp.c kernel/net/ipv4.c \
+	kernel/net/ipv4_frag.c kernel/net/icmp.c kernel/net/udp.c kernel/net/netif.c \
+	kernel/lib/inet_csum.c tests/unit/net_fake.c
+UNIT_TESTS += inet_csum eth arp ipv4 icmp udp dhcp net_fuzz
+inet_csum_SRCS := kernel/lib/inet_csum.c
+eth_SRCS := $(NET_SRCS)
+arp_SRCS := $(NET_SRCS)
+ipv4_SRCS := $(NET_SRCS)
+icmp_SRCS := $(NET_SRCS)
+udp_SRCS := $(NET_SRCS)
+dhcp_SRCS := kernel/net/dhcp.c
+net_fuzz_SRCS := $(NET_SRCS) kernel/net/dhcp.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -25,6 +25,25 @@ static inline void outl(uint16_t port, uint32_t v)
 	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
 }
 
+static inline uint32_t inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint16_t inw(uint16_t port)
+{
+	uint16_t v;
+	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
 	uint32_t lo, hi;
@@ -189,6 +208,20 @@ struct trap_frame {
 
 /* Register an interrupt handler for vector (32..255). */
 void irq_set_handler(int vector, void (*fn)(struct trap_frame *));
+
+/*
+ * Device interrupts (ioapic.c). irq_alloc_vector hands out a free vector
+ * for a device (-ENOSPC when none is left); boot-time only.
+ * ioapic_route sends global system interrupt gsi, level-triggered active
+ * high, to vector on the boot CPU: 0, or -ENODEV when no I/O APIC has
+ * that input. The handler ends with irq_eoi after quieting its device.
+ * irq_msi_message gives the MSI/MSI-X address and data that deliver
+ * vector to the boot CPU (edge-triggered).
+ */
+int irq_alloc_vector(void);
+int ioapic_route(unsigned gsi, int vector);
+void irq_eoi(void);
+void irq_msi_message(int vector, uint64_t *addr, uint32_t *data);
 
 /* ---- Stacks and backtraces ---- */
 

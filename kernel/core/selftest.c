@@ -142,6 +142,8 @@ int selftest_run(const char *name)
 		return selftest_timer();
 	if (!strcmp(name, "paging"))
 		return selftest_paging();
+	if (!strcmp(name, "virtio-net"))
+		return selftest_virtio_net();
 	if (!strcmp(name, "panic"))
 		panic("test panic requested");
 	printk("kiln: unknown kiln.test=%s\n", name);

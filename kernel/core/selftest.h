@@ -9,4 +9,7 @@
  */
 int selftest_run(const char *name);
 
+/* kiln.test=virtio-net (selftest_net.c): ARP for QEMU's gateway. */
+int selftest_virtio_net(void);
+
 #endif

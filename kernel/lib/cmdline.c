@@ -80,12 +80,15 @@ static bool key_equal(const struct cmdline_word *w, const char *key)
 	return key[i] == '\0';
 }
 
-/* Find the last word whose key is exactly key; false when there is none. */
-static bool cmdline_find(const char *cmdline, size_t len, const char *key,
-			 struct cmdline_word *found)
+/*
+ * Find the word whose key is exactly key: the index-th one, or the last
+ * one when index is SIZE_MAX. False when there is none.
+ */
+static bool cmdline_find_nth(const char *cmdline, size_t len, const char *key,
+			     size_t index, struct cmdline_word *found)
 {
 	size_t n = cmdline_len(cmdline, len);
-	size_t pos = 0;
+	size_t pos = 0, seen = 0;
 	bool any = false;
 
 	while (pos < n) {
@@ -99,26 +102,52 @@ static bool cmdline_find(const char *cmdline, size_t len, const char *key,
 		if (key_equal(&w, key)) {
 			*found = w;
 			any = true;
+			if (seen++ == index)
+				return true;
 		}
 	}
-	return any;
+	return any && index == SIZE_MAX;
+}
+
+static bool cmdline_find(const char *cmdline, size_t len, const char *key,
+			 struct cmdline_word *found)
+{
+	return cmdline_find_nth(cmdline, len, key, SIZE_MAX, found);
+}
+
+/* Copy w's value as cmdline_get does and return its full length. */
+static long copy_value(const struct cmdline_word *w, char *out, size_t outsize)
+{
+	size_t n;
+
+	if (outsize > 0) {
+		n = w->val_len < outsize - 1 ? w->val_len : outsize - 1;
+		for (size_t i = 0; i < n; i++)
+			out[i] = w->val[i];
+		out[n] = '\0';
+	}
+	return (long)w->val_len;
 }
 
 long cmdline_get(const char *cmdline, size_t len, const char *key, char *out,
 		 size_t outsize)
 {
 	struct cmdline_word w;
-	size_t n;
 
 	if (!cmdline_find(cmdline, len, key, &w))
 		return -1;
-	if (outsize > 0) {
-		n = w.val_len < outsize - 1 ? w.val_len : outsize - 1;
-		for (size_t i = 0; i < n; i++)
-			out[i] = w.val[i];
-		out[n] = '\0';
-	}
-	return (long)w.val_len;
+	return copy_value(&w, out, outsize);
+}
+
+long cmdline_get_nth(const char *cmdline, size_t len, const char *key,
+		     size_t index, char *out, size_t outsize)
+{
+	struct cmdline_word w;
+
+	if (index == SIZE_MAX ||
+	    !cmdline_find_nth(cmdline, len, key, index, &w))
+		return -1;
+	return copy_value(&w, out, outsize);
 }
 
 bool cmdline_has(const char *cmdline, size_t len, const char *key)
@@ -182,6 +211,11 @@ static bool parse_u64(const char *s, size_t n, uint64_t *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+bool cmdline_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+	return s && parse_u64(s, n, out);
 }
 
 int cmdline_get_u64(const char *cmdline, size_t len, const char *key,

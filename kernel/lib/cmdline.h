@@ -39,4 +39,18 @@ bool cmdline_has(const char *cmdline, size_t len, const char *key);
 int cmdline_get_u64(const char *cmdline, size_t len, const char *key,
 		    uint64_t *out);
 
+/*
+ * cmdline_get_nth: like cmdline_get, for the index-th occurrence of KEY
+ * (0: the first, in command-line order), for keys that may repeat
+ * (virtio_mmio.device=...). -1 when there are fewer occurrences.
+ */
+long cmdline_get_nth(const char *cmdline, size_t len, const char *key,
+		     size_t index, char *out, size_t outsize);
+
+/*
+ * cmdline_parse_u64: parse s[0..n) (no NUL needed) as cmdline_get_u64
+ * parses a value. False when empty, malformed or over 64 bits.
+ */
+bool cmdline_parse_u64(const char *s, size_t n, uint64_t *out);
+
 #endif

@@ -216,6 +216,45 @@ static void test_u64_invalid(void **state)
 	assert_int_equal(v, 5);
 }
 
+static void test_nth(void **state)
+{
+	const char *line = "virtio_mmio.device=512@0xfeb00e00:12 x "
+			   "virtio_mmio.device=4K@0xfeb00c00:11";
+	char out[64];
+
+	(void)state;
+	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 0,
+					 out, sizeof(out)), 17);
+	assert_string_equal(out, "512@0xfeb00e00:12");
+	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 1,
+					 out, sizeof(out)), 16);
+	assert_string_equal(out, "4K@0xfeb00c00:11");
+	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 2,
+					 out, sizeof(out)), -1);
+	assert_int_equal(cmdline_get_nth(line, ALL, "x", 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	assert_int_equal(cmdline_get_nth(NULL, ALL, "x", 0, out, sizeof(out)), -1);
+	assert_int_equal(cmdline_get_nth(line, ALL, "x", (size_t)-1, out,
+					 sizeof(out)), -1);
+}
+
+static void test_parse_u64(void **state)
+{
+	uint64_t v = 7;
+
+	(void)state;
+	assert_true(cmdline_parse_u64("512@", 3, &v));
+	assert_int_equal(v, 512);
+	assert_true(cmdline_parse_u64("0xfeb00e00", 10, &v));
+	assert_int_equal(v, 0xfeb00e00);
+	assert_true(cmdline_parse_u64("4K", 2, &v));
+	assert_int_equal(v, 4096);
+	assert_false(cmdline_parse_u64("", 0, &v));
+	assert_false(cmdline_parse_u64("12x", 3, &v));
+	assert_false(cmdline_parse_u64(NULL, 3, &v));
+	assert_int_equal(v, 4096);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +268,8 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_u64_valid),
 		cmocka_unit_test(test_u64_invalid),
+		cmocka_unit_test(test_nth),
+		cmocka_unit_test(test_parse_u64),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,43 @@
+/* virtio_net.h - the virtio network device driver (virtio 1.2, 5.1). */
+#ifndef KILN_DRIVERS_VIRTIO_NET_H
+#define KILN_DRIVERS_VIRTIO_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct netif;
+
+/*
+ * Find the first virtio-net device (virtio-mmio from the command line,
+ * then modern or transitional virtio-pci), negotiate, post receive
+ * buffers and route its interrupt. Idempotent. Boot-time, interrupts off.
+ * 0, or -ENODEV (no usable device: the reason is on the log), -ENOMEM,
+ * -EIO (the device misbehaved).
+ */
+int virtio_net_init(void);
+
+/* The device's MAC address (valid after virtio_net_init succeeded). */
+void virtio_net_mac(uint8_t mac[6]);
+
+/*
+ * Queue one Ethernet frame (no FCS, 14..1514 bytes) for sending; the
+ * frame is copied. 0, -EINVAL (size), -ENODEV (not up), -EAGAIN (every
+ * transmit slot busy), -EIO (device broken). Interrupts off.
+ */
+int virtio_net_send(const void *frame, size_t len);
+
+/*
+ * Set the function called for every received frame (Ethernet header on,
+ * no FCS, 14..1514 bytes; untrusted contents). It runs in the device's
+ * interrupt handler, interrupts off: it must not sleep, and the frame is
+ * valid only during the call. NULL drops frames.
+ */
+void virtio_net_set_rx(void (*rx)(const void *frame, size_t len));
+
+/*
+ * The device as a struct netif (net/netif.h) with mac, mtu 1500 and
+ * transmit filled in, for net_attach; NULL before virtio_net_init.
+ */
+struct netif *virtio_net_netif(void);
+
+#endif

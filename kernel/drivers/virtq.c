@@ -1,0 +1,152 @@
+/* virtq.c - split virtqueues (virtio 1.2, 2.7): posting and reclaiming buffers. */
+#include "drivers/virtq.h"
+
+#include <asm-generic/errno.h>
+
+#include "arch.h"
+#include "core/page.h"
+#include "lib/string.h"
+
+/*
+ * The device runs on another host thread: stores to the rings must be
+ * visible in order (x86 keeps stores ordered, so a compiler barrier does),
+ * and "publish avail->idx, then read the device's suppression field"
+ * needs a full fence (a store followed by a load: 2.7.13.4 / 2.7.10).
+ */
+#define virtq_wmb() __asm__ volatile("" ::: "memory")
+#define virtq_rmb() __asm__ volatile("" ::: "memory")
+#define virtq_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
+
+#define AVAIL_FLAGS 0
+#define AVAIL_IDX 1
+#define AVAIL_RING 2
+#define USED_ELEM 8 /* {id u32, len u32} */
+
+static size_t avail_bytes(uint16_t size)
+{
+	return 2 * (3 + (size_t)size);
+}
+
+static size_t used_bytes(uint16_t size)
+{
+	return 6 + USED_ELEM * (size_t)size;
+}
+
+static volatile uint16_t *used_u16(struct virtq *q, size_t off)
+{
+	return (volatile uint16_t *)(q->used + off);
+}
+
+int virtq_init(struct virtq *q, uint16_t index, uint16_t size, bool event_idx)
+{
+	size_t desc_sz = 16 * (size_t)size, used_off, total;
+	uint8_t *mem;
+
+	if (size == 0 || size > VIRTQ_MAX_SIZE || (size & (size - 1)))
+		return -EINVAL;
+	/* desc | avail | (4-aligned) used, in one zeroed run of pages. */
+	used_off = (desc_sz + avail_bytes(size) + 3) & ~(size_t)3;
+	total = used_off + used_bytes(size);
+	memset(q, 0, sizeof(*q));
+	q->npages = (total + PAGE_SIZE - 1) / PAGE_SIZE;
+	mem = page_alloc_zero(q->npages);
+	if (!mem)
+		return -ENOMEM;
+	q->pages = mem;
+	q->index = index;
+	q->size = size;
+	q->event_idx = event_idx;
+	q->desc = (volatile struct virtq_desc *)mem;
+	q->avail = (volatile uint16_t *)(mem + desc_sz);
+	q->used = mem + used_off;
+	q->desc_phys = virt_to_phys(mem);
+	q->avail_phys = q->desc_phys + desc_sz;
+	q->used_phys = q->desc_phys + used_off;
+	for (uint16_t i = 0; i < size; i++)
+		q->free_ids[i] = (uint16_t)(size - 1 - i);
+	q->nfree = size;
+	return 0;
+}
+
+void virtq_destroy(struct virtq *q)
+{
+	if (q->pages)
+		page_free(q->pages, q->npages);
+	q->pages = NULL;
+}
+
+/* virtio 1.2, 2.7.13: descriptor, then ring entry, then (barrier) idx. */
+int virtq_add(struct virtq *q, uint64_t phys, uint32_t len, bool writable)
+{
+	uint16_t id;
+
+	if (q->nfree == 0 || len == 0)
+		return -ENOSPC;
+	id = q->free_ids[--q->nfree];
+	q->desc[id].addr = phys;
+	q->desc[id].len = len;
+	q->desc[id].flags = writable ? VIRTQ_DESC_F_WRITE : 0;
+	q->desc[id].next = 0;
+	q->posted_len[id] = len;
+	q->avail[AVAIL_RING + (q->avail_idx & (q->size - 1))] = id;
+	virtq_wmb();
+	q->avail_idx++;
+	q->avail[AVAIL_IDX] = q->avail_idx;
+	return id;
+}
+
+/* 2.7.10.1: event index "crossed" between old and new (mod 2^16). */
+static bool need_event(uint16_t event, uint16_t new_idx, uint16_t old_idx)
+{
+	return (uint16_t)(new_idx - event - 1) < (uint16_t)(new_idx - old_idx);
+}
+
+bool virtq_kick_prepare(struct virtq *q)
+{
+	uint16_t old = q->kicked_idx, now = q->avail_idx;
+
+	if (old == now)
+		return false;
+	q->kicked_idx = now;
+	virtq_mb();
+	if (q->event_idx)
+		return need_event(*used_u16(q, 4 + USED_ELEM * (size_t)q->size),
+				  now, old);
+	return !(*used_u16(q, 0) & VIRTQ_USED_F_NO_NOTIFY);
+}
+
+int virtq_get_used(struct virtq *q, uint32_t *len)
+{
+	volatile uint32_t *elem;
+	uint32_t id, n;
+
+	if (*used_u16(q, 2) == q->last_used)
+		return -EAGAIN;
+	virtq_rmb(); /* read the entry only after seeing idx move */
+	elem = (volatile uint32_t *)(q->used + 4 +
+				     USED_ELEM * (q->last_used & (q->size - 1)));
+	id = elem[0];
+	n = elem[1];
+	/* Untrusted: the id must be one we posted and not yet got back. */
+	if (id >= q->size || q->posted_len[id] == 0)
+		return -EIO;
+	if (n > q->posted_len[id])
+		return -EIO;
+	q->last_used++;
+	q->posted_len[id] = 0;
+	q->free_ids[q->nfree++] = (uint16_t)id;
+	*len = n;
+	return (int)id;
+}
+
+void virtq_want_interrupts(struct virtq *q, bool on)
+{
+	if (q->event_idx) {
+		/* used_event: interrupt once used->idx passes it (2.7.10). */
+		q->avail[AVAIL_RING + q->size] =
+			on ? q->last_used : (uint16_t)(q->last_used - 1);
+	} else {
+		q->avail[AVAIL_FLAGS] = on ? 0 : VIRTQ_AVAIL_F_NO_INTERRUPT;
+	}
+	virtq_mb();
+}

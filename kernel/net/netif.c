@@ -1,0 +1,79 @@
+/* netif.c - the stack's entry points: attach, frame input, timers. */
+#include "net/netif.h"
+
+#include <asm-generic/errno.h>
+
+#include "lib/string.h"
+#include "net/eth.h"
+#include "net/icmp.h"
+
+static struct netif *net_list;
+
+int net_attach(struct netif *nif)
+{
+	struct netif *n;
+
+	if (!nif->transmit)
+		return -EINVAL;
+	for (n = net_list; n; n = n->next)
+		if (n == nif)
+			return -EBUSY;
+	memset(&nif->ip, 0, sizeof(*nif) - offsetof(struct netif, ip));
+	if (nif->mtu == 0)
+		nif->mtu = 1500;
+	nif->icmp_tokens = ICMP_RATE_BURST;
+	nif->next = net_list;
+	net_list = nif;
+	return 0;
+}
+
+void net_detach(struct netif *nif)
+{
+	struct netif **pp;
+
+	for (pp = &net_list; *pp; pp = &(*pp)->next) {
+		if (*pp == nif) {
+			*pp = nif->next;
+			break;
+		}
+	}
+	arp_flush(nif);
+	ipv4_reasm_flush(nif);
+	nif->next = NULL;
+}
+
+struct netif *net_default_netif(void)
+{
+	struct netif *n = net_list;
+
+	/* The list is pushed at the front: the first attached is last. */
+	while (n && n->next)
+		n = n->next;
+	return n;
+}
+
+void net_input(struct netif *nif, const void *frame, size_t len,
+	       uint64_t now_ns)
+{
+	struct eth_frame f;
+
+	nif->stats.rx_frames++;
+	if (eth_parse(frame, len, &f) < 0 || !eth_for_us(nif, &f)) {
+		nif->stats.rx_drop++;
+		return;
+	}
+	if (f.type == ETH_TYPE_ARP)
+		arp_input(nif, f.payload, f.len, now_ns);
+	else if (f.type == ETH_TYPE_IPV4)
+		ipv4_input(nif, f.payload, f.len, now_ns);
+	else
+		nif->stats.rx_drop++;
+}
+
+void net_poll_timers(uint64_t now_ns)
+{
+	for (struct netif *n = net_list; n; n = n->next) {
+		arp_timers(n, now_ns);
+		ipv4_reasm_timers(n, now_ns);
+	}
+}

@@ -1,0 +1,270 @@
+/* socket.h - the socket layer: struct socket, the per-family proto_ops, message iterators. */
+#ifndef KILN_NET_SOCKET_H
+#define KILN_NET_SOCKET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/socket.h>
+#include <linux/socket.h>
+#include <linux/uio.h>
+
+#include "fs/poll.h"
+
+/*
+ * Linux ABI values that the UAPI headers leave to libc (they live in the
+ * kernel's private include/linux/socket.h and net.h); the numbers are
+ * Linux's own.
+ */
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define AF_NETLINK 16
+#define AF_PACKET 17
+#define AF_MAX 46
+
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_CLOEXEC 02000000	/* O_CLOEXEC */
+#define SOCK_NONBLOCK 04000	/* O_NONBLOCK */
+
+#define MSG_OOB 0x1
+#define MSG_PEEK 0x2
+#define MSG_DONTROUTE 0x4
+#define MSG_CTRUNC 0x8
+#define MSG_TRUNC 0x20
+#define MSG_DONTWAIT 0x40
+#define MSG_EOR 0x80
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define MSG_MORE 0x8000
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define SOCK_RCV_SHUTDOWN 1	/* struct socket.shut bits, as Linux's */
+#define SOCK_SEND_SHUTDOWN 2
+#define SOCK_SHUTDOWN_MASK 3
+
+#define SCM_RIGHTS 1
+
+/* struct msghdr as the application passes it (x86_64: 56 bytes). */
+struct user_msghdr {
+	uint64_t msg_name;
+	int msg_namelen;
+	uint64_t msg_iov;
+	uint64_t msg_iovlen;
+	uint64_t msg_control;
+	uint64_t msg_controllen;
+	unsigned int msg_flags;
+};
+_Static_assert(sizeof(struct user_msghdr) == 56, "x86_64 struct msghdr");
+
+struct user_cmsghdr {
+	uint64_t cmsg_len;
+	int cmsg_level;
+	int cmsg_type;
+};
+
+struct ucred {
+	uint32_t pid, uid, gid;
+};
+
+struct linger {
+	int l_onoff, l_linger;
+};
+
+/* The largest socket address (struct sockaddr_storage). */
+#define SOCK_ADDR_MAX 128
+
+/*
+ * The data of one send or receive: an iovec array whose bases are user
+ * addresses (the msg syscalls) or kernel addresses (read and write through
+ * file_ops, which hand the socket kernel buffers). Protocols move bytes
+ * only with msg_iter_copy_in / msg_iter_copy_out, which advance it.
+ */
+struct msg_iter {
+	const struct iovec *iov; /* the caller's (kernel) copy of the array */
+	size_t nr;		 /* entries */
+	size_t idx, off;	 /* current entry and offset in it */
+	size_t left;		 /* bytes not yet moved */
+	bool kernel;		 /* iov_base are kernel pointers */
+};
+
+/* it over the n entries of iov (total bytes: left). */
+void msg_iter_init(struct msg_iter *it, const struct iovec *iov, size_t nr,
+		   size_t total, bool kernel);
+/* Take n (<= left) bytes of the sender's data into dst: 0 or -EFAULT. */
+int msg_iter_copy_in(struct msg_iter *it, void *dst, size_t n);
+/* Give n (<= left) bytes from src to the receiver: 0 or -EFAULT. */
+int msg_iter_copy_out(struct msg_iter *it, const void *src, size_t n);
+
+/*
+ * One sendmsg or recvmsg as the protocol sees it, all in kernel memory
+ * except the data. name: sendto's destination (namelen 0: none), or where
+ * recvfrom's source goes (namelen in: SOCK_ADDR_MAX, out: its length, 0
+ * when there is none). flags_out: MSG_TRUNC, MSG_CTRUNC, MSG_EOR for
+ * recvmsg's msg_flags. Control messages (SCM_RIGHTS) are not carried
+ * yet: sendmsg with any refuses them, recvmsg returns none.
+ */
+struct sock_msg {
+	struct msg_iter data;
+	uint8_t name[SOCK_ADDR_MAX];
+	int namelen;
+	unsigned int flags_out;
+};
+
+struct socket;
+
+/*
+ * What a family implements. Every hook gets the socket with its protocol
+ * state in s->sk and returns 0 (or a byte count) or -ERRNO exactly as
+ * Linux would; addresses are kernel copies whose length the generic layer
+ * has checked against 0..SOCK_ADDR_MAX only. A NULL hook answers
+ * -EOPNOTSUPP (ioctl: -ENOTTY; getsockopt/setsockopt at the protocol's
+ * levels: -ENOPROTOOPT). Blocking hooks sleep with sock_wait and honour
+ * nonblock (O_NONBLOCK or MSG_DONTWAIT, already folded in by the caller).
+ *
+ * Readiness: whoever changes what poll would say calls
+ * poll_wake(&s->ph, bits) on the socket concerned (fs/poll.h).
+ */
+struct proto_ops {
+	int family;
+	/* The last close of the file (or dropping an unaccepted socket). */
+	void (*release)(struct socket *s);
+	int (*bind)(struct socket *s, const void *addr, int len);
+	int (*connect)(struct socket *s, const void *addr, int len,
+		       bool nonblock);
+	int (*listen)(struct socket *s, int backlog);
+	/* A new connected socket (refs 1, no file yet) in *out. */
+	int (*accept)(struct socket *s, struct socket **out, bool nonblock);
+	/* Connect a and b to each other (socketpair). */
+	int (*socketpair)(struct socket *a, struct socket *b);
+	/* Bytes sent; flags are MSG_* (MSG_DONTWAIT set when nonblocking). */
+	long (*sendmsg)(struct socket *s, struct sock_msg *m, int flags);
+	/* Bytes received (MSG_TRUNC: the datagram's full length); 0 at EOF. */
+	long (*recvmsg)(struct socket *s, struct sock_msg *m, int flags);
+	/* how: SHUT_RD, SHUT_WR, SHUT_RDWR (checked). */
+	int (*shutdown)(struct socket *s, int how);
+	/* Address into addr (SOCK_ADDR_MAX bytes); its length or -ERRNO. */
+	int (*getsockname)(struct socket *s, void *addr);
+	int (*getpeername)(struct socket *s, void *addr);
+	/* Levels other than SOL_SOCKET (val: kernel copy of *len bytes). */
+	int (*setsockopt)(struct socket *s, int level, int name,
+			  const void *val, int len);
+	int (*getsockopt)(struct socket *s, int level, int name, void *val,
+			  int *len);
+	/* POLL* bits ready now (POLLERR when s->err is set is added). */
+	unsigned int (*poll)(struct socket *s);
+	/* Ioctls not handled generically; arg is a user pointer. */
+	long (*ioctl)(struct socket *s, unsigned int cmd, uintptr_t arg);
+	/* Bytes queued for reading (FIONREAD/SIOCINQ). */
+	int (*inq)(struct socket *s);
+};
+
+/* A family: makes the protocol state of a new socket of a type. */
+struct net_proto_family {
+	int family;
+	/*
+	 * Check type (SOCK_STREAM...) and protocol (0 or the family's own),
+	 * set s->ops and s->sk: 0, -ESOCKTNOSUPPORT, -EPROTONOSUPPORT,
+	 * -EPROTOTYPE, -ENOMEM.
+	 */
+	int (*create)(struct socket *s, int protocol);
+};
+
+/* Connection states (Linux's socket_state). */
+enum sock_state {
+	SS_FREE,
+	SS_UNCONNECTED,
+	SS_CONNECTING,
+	SS_CONNECTED,
+	SS_DISCONNECTING,
+};
+
+/*
+ * A socket: the generic part every family shares. The file (when there is
+ * one) owns a reference; so may a family (a peer pointer, an accept
+ * queue). Options of SOL_SOCKET are stored here; only some change
+ * behaviour (noted).
+ */
+struct socket {
+	int refs;
+	int family, type, protocol;
+	enum sock_state state;
+	bool listening;		/* SO_ACCEPTCONN */
+	const struct proto_ops *ops;
+	void *sk;		/* the family's state */
+	struct file *file;	/* not referenced; NULL before accept */
+	struct poll_head ph;	/* this socket's readiness changes */
+	uint64_t ino;		/* "socket:[ino]", st_ino */
+	int err;		/* pending -ERRNO: SO_ERROR reads and clears */
+	unsigned int shut;	/* SOCK_*_SHUTDOWN */
+	/* SOL_SOCKET options */
+	bool reuseaddr, reuseport, keepalive, broadcast, passcred;
+	int sndbuf, rcvbuf, rcvlowat, priority;
+	struct linger linger;
+	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
+};
+
+/* ---- kernel/linux/socket.c ---- */
+
+/* A new socket (refs 1, no family state yet), or NULL on -ENOMEM. */
+struct socket *sock_alloc(int family, int type, int protocol);
+struct socket *sock_get(struct socket *s);
+/* Drop a reference; the last one frees s (ops->release ran already). */
+void sock_put(struct socket *s);
+/* Release the family state (ops->release) and drop the caller's ref. */
+void sock_release(struct socket *s);
+
+/*
+ * Make a file for s (taking over the caller's reference) and install it
+ * at the lowest free fd: the fd, or -EMFILE/-ENOMEM (s is released).
+ * flags: SOCK_NONBLOCK, SOCK_CLOEXEC.
+ */
+int sock_install(struct socket *s, int flags);
+
+/*
+ * The socket of fd with a reference on its file, so that a close by
+ * another thread cannot free it while the caller sleeps; NULL with *err
+ * -EBADF or -ENOTSOCK. Drop it with sock_fd_put.
+ */
+struct socket *sock_fd_get(int fd, int *err);
+void sock_fd_put(struct socket *s);
+
+/*
+ * Sleep on s->ph until poll_wake or the deadline (time_ns; 0: none).
+ * Returns 0 (re-check), -EAGAIN (deadline passed: SO_RCVTIMEO), or
+ * -ERESTARTSYS (a signal). The caller loops on its condition.
+ */
+int sock_wait(struct socket *s, uint64_t deadline_ns);
+/* Sleep on another socket's head (a listener, a datagram receiver). */
+int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns);
+/* Deadline for a blocking receive or send from SO_RCVTIMEO/SO_SNDTIMEO. */
+uint64_t sock_deadline(uint64_t timeo_ns);
+
+/* SIGPIPE for the calling thread unless MSG_NOSIGNAL; returns -EPIPE. */
+int sock_epipe(int flags);
+
+/*
+ * Copy a sockaddr of klen bytes to the application (move_addr_to_user):
+ * as much as its *ulen allows, then klen into *ulen. 0, -EFAULT, -EINVAL.
+ * (kernel/linux/sys_socket.c)
+ */
+int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr,
+		  uintptr_t ulen);
+
+/* SOL_SOCKET options (kernel/linux/sys_sockopt.c): 0 or -ERRNO. */
+int sock_setsockopt(struct socket *s, int name, const void *val, int len);
+int sock_getsockopt(struct socket *s, int name, void *val, int *len);
+
+/* Families (kernel/linux/unix_sock.c...). */
+extern const struct net_proto_family unix_family;
+
+#endif

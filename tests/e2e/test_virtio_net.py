@@ -1,0 +1,63 @@
+"""test_virtio_net.py - the virtio-net driver asks QEMU's user-mode gateway for its MAC by ARP.
+
+Networking is QEMU's slirp with restrict=on: the guest can reach only
+QEMU's own gateway (10.0.2.2); nothing leaves this machine.
+"""
+import pytest
+
+NETDEV = ["-netdev", "user,id=n0,restrict=on"]
+# QEMU's virtio-mmio transports are legacy (version 1) unless told otherwise.
+MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
+MMIO_NET = ["-device", "virtio-net-device,netdev=n0"]
+PCI_NET = ["-device", "virtio-net-pci,netdev=n0,romfile="]
+
+MAC_LINE = "kiln: virtio-net: mac 52:54:00:12:34:56"
+REPLY_LINE = "kiln: virtio-net: 10.0.2.2 is at 52:55:0a:00:02:02"
+
+CASES = {
+    # Default microvm: ACPI on, no virtio_mmio.device= on the command line;
+    # the driver probes microvm's fixed transports (second I/O APIC).
+    "microvm": ("microvm", NETDEV + MODERN_MMIO + MMIO_NET),
+    # acpi=off: QEMU appends virtio_mmio.device=512@0xfeb00e00:12.
+    "microvm-acpi-off": ("microvm,acpi=off", NETDEV + MODERN_MMIO + MMIO_NET),
+    "q35": ("q35", NETDEV + PCI_NET),
+    "pc": ("pc", NETDEV + PCI_NET),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_arp_reply_from_gateway(boot, case):
+    machine, extra = CASES[case]
+    b = boot("kiln.test=virtio-net", machine=machine, extra=extra,
+             timeout=60)
+    assert not b.timed_out, b.log
+    lines = b.log.splitlines()
+    assert MAC_LINE in lines, b.log
+    assert REPLY_LINE in lines, b.log
+    assert lines.index(MAC_LINE) < lines.index(REPLY_LINE)
+    assert b.status == 0, b.log
+
+
+def test_command_line_names_the_device(boot):
+    b = boot("kiln.test=virtio-net", machine="microvm,acpi=off",
+             extra=NETDEV + MODERN_MMIO + MMIO_NET)
+    assert ("kiln: command line: kiln.test=virtio-net "
+            "virtio_mmio.device=512@0xfeb00e00:12") in b.log.splitlines()
+
+
+def test_legacy_mmio_device_is_refused(boot):
+    b = boot("kiln.test=virtio-net", machine="microvm,acpi=off",
+             extra=NETDEV + MMIO_NET)
+    lines = b.log.splitlines()
+    assert ("kiln: virtio-mmio: device 1 at 0xfeb00e00 is legacy "
+            "(version 1): not supported") in lines, b.log
+    assert "kiln: virtio-net: no usable device (-19)" in lines
+    assert b.status == 1
+
+
+@pytest.mark.parametrize("machine", ["microvm", "q35"])
+def test_no_device_fails_cleanly(boot, machine):
+    b = boot("kiln.test=virtio-net", machine=machine)
+    assert not b.timed_out
+    assert "kiln: virtio-net: no usable device (-19)" in b.log.splitlines()
+    assert b.status == 1

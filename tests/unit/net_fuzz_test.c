@@ -1,0 +1,149 @@
+/* net_fuzz_test.c - seeded random mutations of valid frames through net_input. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "lib/inet_csum.h"
+#include "net/arp.h"
+#include "net/dhcp.h"
+#include "net/eth.h"
+#include "net/udp.h"
+#include "net_fake.h"
+
+#define ITERATIONS 20000
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;	/* fixed seed: reproducible */
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng >> 16);
+}
+
+static struct dhcp_client dhcp;
+static int delivered;
+
+/* Port 68 feeds the DHCP client, as the glue will; 7 just counts. */
+static void to_dhcp(void *ctx, struct netif *nif, const struct udp_rx *rx,
+		    uint64_t now)
+{
+	(void)ctx, (void)nif;
+	delivered++;
+	dhcp_input(&dhcp, rx->data, rx->len, now);
+	dhcp.out_len = 0;
+}
+
+/* One valid frame of a random kind; returns its length. */
+static size_t template(uint8_t *f)
+{
+	static uint8_t body[1500];
+	struct arp_msg m = { .op = ARP_OP_REQUEST, .spa = PEER_IP, .tpa = OUR_IP };
+	size_t n = 8 + rnd() % 300;
+	uint16_t port = (rnd() & 1) ? 68 : 7;
+
+	for (size_t i = 0; i < n; i++)
+		body[i] = (uint8_t)rnd();
+	switch (rnd() % 4) {
+	case 0:
+		memcpy(m.sha, peer_mac, 6);
+		fake_eth(f, eth_broadcast, peer_mac, ETH_TYPE_ARP);
+		arp_build(f + 14, &m);
+		return 14 + ARP_LEN;
+	case 1:
+		body[0] = 8;
+		body[1] = 0;
+		be16_store(body + 2, 0);
+		be16_store(body + 2, inet_csum(body, n));
+		return fake_ip_frame(f, PEER_IP, OUR_IP, 1, body, n);
+	case 2:
+		be16_store(body, 67);
+		be16_store(body + 2, port);
+		be16_store(body + 4, (uint16_t)n);
+		be16_store(body + 6, 0);
+		be16_store(body + 6, udp_checksum(PEER_IP, OUR_IP, body, n));
+		return fake_ip_frame(f, PEER_IP, OUR_IP, 17, body, n);
+	default: {
+		/* A fragment of a datagram to port 7 or a closed one. */
+		size_t len = (rnd() % 8 + 1) * 8;
+		size_t k = fake_eth(f, fake_mac, peer_mac, ETH_TYPE_IPV4);
+		uint16_t frag = (uint16_t)(rnd() % 16) |
+				((rnd() & 3) ? IPV4_MF : 0);
+
+		be16_store(body + 2, port);
+		k += fake_ipv4(f + k, PEER_IP, OUR_IP, 17, len,
+			       (uint16_t)(rnd() % 12), frag);
+		memcpy(f + k, body, len);
+		return k + len;
+	}
+	}
+}
+
+/* Flips, overwrites, truncates or extends, sometimes fixing the IP sum. */
+static size_t mutate(uint8_t *f, size_t n, size_t cap)
+{
+	int edits = 1 + (int)(rnd() % 4);
+
+	for (int i = 0; i < edits; i++) {
+		size_t at = rnd() % n;
+
+		switch (rnd() % 5) {
+		case 0: f[at] ^= (uint8_t)(1u << (rnd() % 8)); break;
+		case 1: f[at] = (uint8_t)rnd(); break;
+		case 2: n = at; break;
+		case 3: n = n + rnd() % 64 > cap ? cap : n + rnd() % 64; break;
+		default: f[at] = (rnd() & 1) ? 0xff : 0; break;
+		}
+		if (n == 0)
+			return 0;
+	}
+	if ((rnd() & 1) && n >= 34 && (f[14] & 0xf) == 5) {
+		be16_store(f + 24, 0);
+		be16_store(f + 24, inet_csum(f + 14, 20));
+	}
+	return n;
+}
+
+static void test_fuzz(void **state)
+{
+	static uint8_t f[1600];
+	uint64_t now = 0;
+
+	(void)state;
+	assert_int_equal(udp_bind(68, to_dhcp, NULL), 0);
+	assert_int_equal(udp_bind(7, to_dhcp, NULL), 0);
+	dhcp_start(&dhcp, fake_mac, 0x1234, 0);
+	for (int i = 0; i < ITERATIONS; i++) {
+		size_t n = template(f);
+
+		if (rnd() % 8)
+			n = mutate(f, n, sizeof(f));
+		net_input(&fake.nif, f, n, now);
+		now += rnd() % 50000000;		/* up to 50 ms */
+		if (i % 64 == 0) {
+			net_poll_timers(now);
+			dhcp_poll(&dhcp, now);
+			fake_clear();
+		}
+		if (i == ITERATIONS / 2)
+			fake.nif.ip.addr = 0;	/* the unconfigured paths too */
+	}
+	assert_int_equal(fake.nif.stats.rx_frames, ITERATIONS);
+	assert_true(delivered > 100);		/* valid ones did get through */
+	assert_true(fake.nif.stats.rx_drop > ITERATIONS / 4);
+	udp_unbind(68);
+	udp_unbind(7);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fuzz, fake_setup, fake_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
