@@ -11,32 +11,36 @@
  * Makefile checks this).
  */
 struct ksym {
-	uint64_t addr;
-	uint32_t name; /* offset into ksyms_names */
-	uint32_t pad;
+	uint32_t offset; /* address - KERNEL_BASE: the kernel spans < 2 GiB */
+	uint32_t name;	 /* offset into ksyms_names */
 };
 
 extern const uint64_t ksyms_count;
 extern const struct ksym ksyms_table[];
 extern const char ksyms_names[];
 
+static uint64_t sym_addr(uint64_t i)
+{
+	return KERNEL_BASE + ksyms_table[i].offset;
+}
+
 const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 {
 	uint64_t lo = 0, hi = ksyms_count;
 
 	if (addr < (uint64_t)__text_start || addr >= (uint64_t)__text_end ||
-	    ksyms_count == 0 || addr < ksyms_table[0].addr)
+	    ksyms_count == 0 || addr < sym_addr(0))
 		return NULL;
-	/* Find the last entry with table[i].addr <= addr. */
+	/* Find the last entry with its address <= addr. */
 	while (hi - lo > 1) {
 		uint64_t mid = lo + (hi - lo) / 2;
 
-		if (ksyms_table[mid].addr <= addr)
+		if (sym_addr(mid) <= addr)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	*offset = addr - ksyms_table[lo].addr;
+	*offset = addr - sym_addr(lo);
 	return &ksyms_names[ksyms_table[lo].name];
 }
 

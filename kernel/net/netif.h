@@ -1,4 +1,4 @@
-/* netif.h - a network interface: what the driver gives, what the stack keeps. */
+/* netif.h - a network interface: the driver's part and the stack's part. */
 #ifndef KILN_NET_NETIF_H
 #define KILN_NET_NETIF_H
 
