@@ -162,6 +162,12 @@ icmp_SRCS := $(NET_SRCS)
 udp_SRCS := $(NET_SRCS)
 dhcp_SRCS := kernel/net/dhcp.c
 net_fuzz_SRCS := $(NET_SRCS) kernel/net/dhcp.c
+# TCP, driven by a scripted peer (tcp_peer.c) over the fake interface.
+TCP_SRCS := $(NET_SRCS) $(wildcard kernel/net/tcp*.c) tests/unit/tcp_peer.c
+UNIT_TESTS += tcp_seg tcp_state tcp_data
+tcp_seg_SRCS := $(TCP_SRCS)
+tcp_state_SRCS := $(TCP_SRCS)
+tcp_data_SRCS := $(TCP_SRCS)
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

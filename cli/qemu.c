@@ -36,6 +36,7 @@ struct spawn {
 	char paths[NPIPES][64];
 	char *argv[MAX_ARGS];
 	int argc;
+	char append[256];	/* the kernel command line */
 };
 
 static double now(void)
@@ -71,6 +72,30 @@ static void serial(struct spawn *s, const char *chardev, const char *device)
 	arg(s, device);
 }
 
+/*
+ * A virtio-net device on QEMU user networking. QEMU's slirp always hands
+ * out these addresses, so the kernel is told them statically.
+ */
+#define NET_CMDLINE "kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
+
+static void network(const struct vm_opts *o, struct spawn *s)
+{
+	if (o->netdev == NULL)
+		return;
+	arg(s, "-netdev");
+	arg(s, o->netdev);
+	if (!strncmp(o->machine, "microvm", 7)) {
+		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
+		arg(s, "-global");
+		arg(s, "virtio-mmio.force-legacy=false");
+		arg(s, "-device");
+		arg(s, "virtio-net-device,netdev=net0");
+	} else {
+		arg(s, "-device");
+		arg(s, "virtio-net-pci,netdev=net0,romfile=");
+	}
+}
+
 /* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
 static void command(const struct vm_opts *o, struct spawn *s)
 {
@@ -102,9 +127,12 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
-	if (o->trace) {
+	network(o, s);
+	snprintf(s->append, sizeof(s->append), "%s%s%s", o->trace ? "kiln.trace" : "",
+		 o->trace && o->netdev ? " " : "", o->netdev ? NET_CMDLINE : "");
+	if (s->append[0]) {
 		arg(s, "-append");
-		arg(s, "kiln.trace");
+		arg(s, s->append);
 	}
 	s->argv[s->argc] = NULL;
 }

@@ -11,6 +11,7 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                [--net none|user] [-p HOSTPORT:GUESTPORT[/udp|/tcp]]...\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
@@ -26,9 +27,16 @@ static const char run_usage[] =
 	"  -v, --verbose      show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
+	"  --net MODE         none, or user: QEMU user networking, the guest at\n"
+	"                     10.0.2.15 (default: user when -p is given)\n"
+	"  -p, --publish HOSTPORT:GUESTPORT[/udp|/tcp]\n"
+	"                     forward 127.0.0.1:HOSTPORT to the guest (udp default);\n"
+	"                     the guest reaches only QEMU's gateway, except that a\n"
+	"                     UDP port needs QEMU's NAT open for its replies\n"
 	"  -h, --help         show this help\n";
 
-enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT };
+enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT,
+       OPT_NET };
 
 static const struct option run_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -38,6 +46,8 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "net", required_argument, NULL, OPT_NET },
+	{ "publish", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -93,6 +103,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		if (*end || end == val || !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
 			return kiln_usage_error("run", "bad --timeout", val);
 		return 0;
+	case OPT_NET: return run_net_set_mode(ra, val);
+	case 'p': return run_net_publish(ra, val);
 	case 'v': ra->vm.verbose = 1; return 0;
 	case OPT_TRACE: ra->vm.trace = 1; return 0;
 	default: return kiln_usage_error("run", "unknown option", val);
@@ -108,7 +120,7 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 				   .machine = "microvm" };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hv", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvp:", run_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
@@ -123,6 +135,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 		if (ret)
 			return ret;
 	}
+	ret = run_net_finish(ra);
+	if (ret)
+		return ret;
 	if (optind >= argc)
 		return kiln_usage_error("run", "missing IMAGE or PROGRAM", NULL);
 	ra->target = argv[optind];
@@ -193,5 +208,7 @@ out_image:
 out:
 	strvec_free(&ra.env);
 	strvec_free(&ra.args);
+	strvec_free(&ra.forwards);
+	free(ra.netdev);
 	return ret;
 }

@@ -12,7 +12,20 @@ struct run_args {
 	int have_args;
 	struct strvec env;	/* KEY=VALUE overrides */
 	char tmp_image[4096];	/* the temporary image, "" if none */
+	const char *net_mode;	/* --net: "none", "user", NULL (default) */
+	struct strvec forwards;	/* QEMU hostfwd rules from -p */
+	char *netdev;		/* malloc'ed -netdev value, or NULL */
 };
+
+/*
+ * run_net.c. run_net_publish: check -p HOSTPORT:GUESTPORT[/udp|/tcp] and
+ * keep its forward; run_net_set_mode: check --net. run_net_finish: after
+ * the options, set ra->vm.netdev (user networking by default when -p was
+ * given). Each returns 0, or the usage-error status after one line.
+ */
+int run_net_publish(struct run_args *ra, const char *spec);
+int run_net_set_mode(struct run_args *ra, const char *mode);
+int run_net_finish(struct run_args *ra);
 
 /*
  * run_prepare: apply args, env and piped stdin to cfg and, when anything

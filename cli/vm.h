@@ -19,6 +19,9 @@ struct vm_opts {
 	int trace;	     /* kiln.trace; "trace: " lines on stderr */
 	double timeout;	     /* seconds; 0 = none */
 	int tty_stdin;	     /* connect the terminal to COM1 */
+	/* QEMU -netdev value for a virtio-net device with a static address
+	 * (10.0.2.15/24 via 10.0.2.2); NULL: no network */
+	const char *netdev;
 };
 
 struct vm_result {

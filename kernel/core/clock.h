@@ -5,16 +5,18 @@
 #include <stdint.h>
 
 /*
- * Read the wall clock once from the CMOS real-time clock. Call once at
- * boot after tsc_init. Without a usable RTC the wall clock starts at
- * the Unix epoch (1970-01-01) and a line on the log says so.
+ * Prepare the wall clock: it is read once (KVM pvclock, else the CMOS
+ * real-time clock), on the first clock_realtime_ns call, so boots that
+ * never ask for the date skip ~1 ms of port I/O. Call once at boot after
+ * tsc_init. Without a usable RTC the wall clock starts at the Unix epoch
+ * (1970-01-01) and a line on the log says so.
  */
 void clock_init(void);
 
 /*
  * Nanoseconds since the Unix epoch: the RTC's reading at boot (1 s
  * resolution) plus the TSC time elapsed since. Never goes backwards.
- * Safe from any context once clock_init has run (0-based before).
+ * Safe from any context once clock_init has run.
  */
 uint64_t clock_realtime_ns(void);
 

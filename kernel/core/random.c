@@ -105,7 +105,15 @@ static const char *mix_cpu(void)
 	return name;
 }
 
+static bool seeded;
+
+/* Seed on first use: boots that never need randomness skip the cost. */
 void random_init(void)
+{
+	seeded = false;
+}
+
+static void random_seed(void)
 {
 	uint64_t times[3] = { boot_info.tsc_entry, rdtsc(),
 			      clock_realtime_ns() };
@@ -139,6 +147,10 @@ void random_bytes(void *buf, size_t n)
 	uint8_t key[CHACHA20_KEY_SIZE], block[CHACHA20_BLOCK_SIZE];
 	uint8_t *p = buf;
 
+	if (!seeded) {
+		seeded = true;
+		random_seed();
+	}
 	while (n) {
 		size_t chunk = n < CHUNK_MAX ? n : CHUNK_MAX;
 		uint32_t counter = 0;

@@ -5,10 +5,10 @@
 #include <stddef.h>
 
 /*
- * Seed the generator from the CPU (RDSEED, else RDRAND, when CPUID has
- * them), TSC jitter and the boot time. Call once at boot after tsc_init
- * and clock_init, before anything asks for random bytes. Logs which
- * sources it used.
+ * Prepare the generator. It is seeded on the first random_bytes call
+ * from the CPU (RDSEED, else RDRAND, when CPUID has them), TSC jitter and
+ * the boot time, and logs which sources it used. Call once at boot after
+ * tsc_init and clock_init.
  */
 void random_init(void);
 

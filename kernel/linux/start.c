@@ -18,6 +18,7 @@
 #include "linux/mm.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
+#include "net/net_boot.h"
 
 /* What the CONFIG section says; strings are kmalloc'ed, NUL-terminated. */
 struct boot_config {
@@ -127,6 +128,7 @@ _Noreturn void linux_start(const void *bundle)
 	sched_init(current);
 	proc_traps_init();
 	setup_process(current, bundle);
+	net_boot(); /* failures are logged; the app runs without a network */
 	procfs_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);

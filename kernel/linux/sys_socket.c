@@ -13,24 +13,25 @@
 /*
  * The generic half of the socket syscalls (socket(2), socket(7)): checks
  * of flags and lengths, addresses copied in and out, then the family's
- * proto_ops. Families are listed here; AF_INET joins when the TCP/IP
- * stack implements proto_ops.
+ * proto_ops. Families are listed here; AF_INET6 joins when the stack
+ * speaks IPv6.
  */
 static const struct net_proto_family *const sock_families[] = {
 	&unix_family,
+	&inet_family,
 };
 
 static const struct net_proto_family *family_find(int family)
 {
-	static bool inet_logged;
+	static bool inet6_logged;
 	size_t i;
 
 	for (i = 0; i < sizeof(sock_families) / sizeof(sock_families[0]); i++)
 		if (sock_families[i]->family == family)
 			return sock_families[i];
-	if ((family == AF_INET || family == AF_INET6) && !inet_logged) {
-		inet_logged = true;
-		printk("socket: AF_INET/AF_INET6 not available yet (EAFNOSUPPORT)\n");
+	if (family == AF_INET6 && !inet6_logged) {
+		inet6_logged = true;
+		printk("socket: AF_INET6 not available yet (EAFNOSUPPORT)\n");
 	}
 	return NULL;
 }

@@ -266,5 +266,7 @@ int sock_getsockopt(struct socket *s, int name, void *val, int *len);
 
 /* Families (kernel/linux/unix_sock.c...). */
 extern const struct net_proto_family unix_family;
+/* AF_INET: UDP only so far (kernel/net/inet_udp.c). */
+extern const struct net_proto_family inet_family;
 
 #endif

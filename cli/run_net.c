@@ -1,0 +1,97 @@
+/* run_net.c - `kiln run` networking: --net and -p HOSTPORT:GUESTPORT[/udp|/tcp] into QEMU's -netdev. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run.h"
+
+/*
+ * QEMU user networking (slirp). The host reaches the guest only through
+ * the forwards given with -p, which listen on 127.0.0.1 alone. With
+ * restrict=on the guest reaches nothing but QEMU's gateway; but libslirp
+ * then drops every UDP datagram from the guest other than DHCP and TFTP,
+ * replies through a forward included, so a UDP forward needs
+ * restrict=off (the guest may then send out through slirp's NAT).
+ */
+#define NETDEV_RESTRICTED "user,id=net0,restrict=on"
+#define NETDEV_OPEN "user,id=net0,restrict=off"
+
+/* A port number 1..65535 from s[0..n); 0 when it is not one. */
+static unsigned port_of(const char *s, size_t n)
+{
+	unsigned long v = 0;
+
+	if (n == 0 || n > 5)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v >= 1 && v <= 65535 ? (unsigned)v : 0;
+}
+
+int run_net_publish(struct run_args *ra, const char *spec)
+{
+	const char *colon = strchr(spec, ':'), *slash, *proto = "udp";
+	unsigned host, guest;
+	char fwd[64];
+
+	if (colon == NULL)
+		return kiln_usage_error("run", "-p wants HOSTPORT:GUESTPORT[/udp|/tcp], not", spec);
+	slash = strchr(colon, '/');
+	if (slash != NULL) {
+		proto = slash + 1;
+		if (strcmp(proto, "udp") != 0 && strcmp(proto, "tcp") != 0)
+			return kiln_usage_error("run", "-p protocol must be udp or tcp:", spec);
+	} else {
+		slash = colon + strlen(colon);
+	}
+	host = port_of(spec, (size_t)(colon - spec));
+	guest = port_of(colon + 1, (size_t)(slash - colon - 1));
+	if (host == 0 || guest == 0)
+		return kiln_usage_error("run", "-p ports must be 1-65535:", spec);
+	snprintf(fwd, sizeof(fwd), "%s:127.0.0.1:%u-:%u", proto, host, guest);
+	strvec_push(&ra->forwards, fwd);
+	return 0;
+}
+
+int run_net_set_mode(struct run_args *ra, const char *mode)
+{
+	if (strcmp(mode, "none") != 0 && strcmp(mode, "user") != 0)
+		return kiln_usage_error("run", "bad --net (none or user):", mode);
+	ra->net_mode = mode;
+	return 0;
+}
+
+int run_net_finish(struct run_args *ra)
+{
+	const char *base = NETDEV_RESTRICTED;
+	size_t len;
+
+	if (ra->net_mode == NULL)
+		ra->net_mode = ra->forwards.n ? "user" : "none";
+	if (strcmp(ra->net_mode, "none") == 0) {
+		if (ra->forwards.n)
+			return kiln_usage_error("run", "-p needs networking; not with", "--net none");
+		return 0;
+	}
+	len = strlen(NETDEV_OPEN) + 1;
+	for (size_t i = 0; i < ra->forwards.n; i++) {
+		len += strlen(",hostfwd=") + strlen(ra->forwards.v[i]);
+		if (!strncmp(ra->forwards.v[i], "udp:", 4))
+			base = NETDEV_OPEN;
+	}
+	ra->netdev = malloc(len);
+	if (ra->netdev == NULL) {
+		kiln_err("out of memory");
+		return KILN_EXIT_VMFAIL;
+	}
+	strcpy(ra->netdev, base);
+	for (size_t i = 0; i < ra->forwards.n; i++) {
+		strcat(ra->netdev, ",hostfwd=");
+		strcat(ra->netdev, ra->forwards.v[i]);
+	}
+	ra->vm.netdev = ra->netdev;
+	return 0;
+}

@@ -1,0 +1,404 @@
+/* inet_udp.c - AF_INET sockets: SOCK_DGRAM over our UDP layer (udp(7)). */
+#include <asm-generic/errno.h>
+#include <asm/poll.h>
+#include <linux/in.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "core/printk.h"
+#include "lib/string.h"
+#include "net/netif.h"
+#include "net/socket.h"
+#include "net/udp.h"
+
+/*
+ * Each bound socket owns one port in udp.c's table; datagrams for it are
+ * queued whole by inet_udp_recv, which runs in the network interrupt
+ * (interrupts off, as the whole kernel runs on its one CPU, so the queue
+ * needs no lock). Beyond INET_UDP_QMAX datagrams or SO_RCVBUF bytes
+ * (capped at INET_UDP_QBYTES) arrivals are dropped, as Linux drops on a
+ * full receive buffer. Sends that need ARP are queued by the stack.
+ */
+#define INET_UDP_QMAX 64
+#define INET_UDP_QBYTES (256 * 1024)
+#define INET_UDP_MAX 65507		/* IPv4 maximum UDP payload */
+#define EPHEMERAL_LO 49152
+#define EPHEMERAL_HI 65535
+
+struct inet_dgram {
+	struct inet_dgram *next;
+	uint32_t src;			/* host order */
+	uint16_t sport;
+	uint32_t len;
+	uint8_t data[];
+};
+
+struct inet_sock {
+	struct socket *sock;
+	uint32_t laddr, raddr;		/* host order; 0: any / none */
+	uint16_t lport, rport;		/* host order; 0: unbound / none */
+	struct inet_dgram *q_head, *q_tail;
+	uint32_t q_len, q_bytes;
+};
+
+static struct inet_sock *inet_of(struct socket *s)
+{
+	return s->sk;
+}
+
+static uint32_t queue_limit(const struct socket *s)
+{
+	return s->rcvbuf > 0 && s->rcvbuf < INET_UDP_QBYTES ?
+		(uint32_t)s->rcvbuf : INET_UDP_QBYTES;
+}
+
+/* udp_recv_fn: from net_input, in the interrupt handler. */
+static void inet_udp_recv(void *ctx, struct netif *nif,
+			  const struct udp_rx *rx, uint64_t now)
+{
+	struct inet_sock *in = ctx;
+	struct inet_dgram *d;
+
+	(void)now;
+	if (in->laddr && rx->dst != in->laddr && !rx->broadcast)
+		return;
+	if (in->raddr && (rx->src != in->raddr || rx->sport != in->rport))
+		return;
+	if (in->q_len >= INET_UDP_QMAX ||
+	    in->q_bytes + rx->len > queue_limit(in->sock) ||
+	    (d = kmalloc(sizeof(*d) + rx->len)) == NULL) {
+		nif->stats.rx_drop++;
+		return;
+	}
+	d->next = NULL;
+	d->src = rx->src;
+	d->sport = rx->sport;
+	d->len = (uint32_t)rx->len;
+	memcpy(d->data, rx->data, rx->len);
+	if (in->q_tail)
+		in->q_tail->next = d;
+	else
+		in->q_head = d;
+	in->q_tail = d;
+	in->q_len++;
+	in->q_bytes += d->len;
+	poll_wake(&in->sock->ph, POLLIN | POLLRDNORM);
+}
+
+/* Bind port (0: an ephemeral one): 0, -EADDRINUSE, -ENOBUFS. */
+static int port_bind(struct inet_sock *in, uint16_t port)
+{
+	static uint32_t next = EPHEMERAL_LO;
+	int err;
+
+	if (port) {
+		err = udp_bind(port, inet_udp_recv, in);
+		if (err == 0)
+			in->lport = port;
+		return err == -ENOSPC ? -ENOBUFS : err;
+	}
+	for (int i = 0; i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
+		port = (uint16_t)next;
+		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
+		err = udp_bind(port, inet_udp_recv, in);
+		if (err == 0) {
+			in->lport = port;
+			return 0;
+		}
+		if (err != -EADDRINUSE)
+			return -ENOBUFS;
+	}
+	return -EADDRINUSE;
+}
+
+/* An untrusted sockaddr_in: 0 with addr and port in host order, -ERRNO. */
+static int addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port)
+{
+	struct sockaddr_in sin;
+
+	if (len < (int)sizeof(sin))
+		return -EINVAL;
+	memcpy(&sin, addr, sizeof(sin));
+	if (sin.sin_family != AF_INET)
+		return -EAFNOSUPPORT;
+	*ip = __builtin_bswap32(sin.sin_addr.s_addr);
+	*port = __builtin_bswap16(sin.sin_port);
+	return 0;
+}
+
+/* A sockaddr_in for the application into out; its length. */
+static int addr_out(void *out, uint32_t ip, uint16_t port)
+{
+	struct sockaddr_in sin;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = __builtin_bswap32(ip);
+	sin.sin_port = __builtin_bswap16(port);
+	memcpy(out, &sin, sizeof(sin));
+	return (int)sizeof(sin);
+}
+
+static int inet_bind(struct socket *s, const void *addr, int len)
+{
+	struct inet_sock *in = inet_of(s);
+	struct netif *nif = net_default_netif();
+	uint32_t ip;
+	uint16_t port;
+	int err = addr_in(addr, len, &ip, &port);
+
+	if (err)
+		return err;
+	if (in->lport)
+		return -EINVAL;
+	if (ip != INADDR_ANY && (nif == NULL || ip != nif->ip.addr))
+		return -EADDRNOTAVAIL;
+	err = port_bind(in, port);
+	if (err == 0)
+		in->laddr = ip;
+	return err;
+}
+
+static int inet_connect(struct socket *s, const void *addr, int len,
+			bool nonblock)
+{
+	struct inet_sock *in = inet_of(s);
+	uint32_t ip;
+	uint16_t port, family = AF_INET;
+	int err;
+
+	(void)nonblock;
+	if (len >= 2)
+		memcpy(&family, addr, sizeof(family));
+	if (family == AF_UNSPEC) {
+		in->raddr = 0;
+		in->rport = 0;
+		s->state = SS_UNCONNECTED;
+		return 0;
+	}
+	err = addr_in(addr, len, &ip, &port);
+	if (err)
+		return err;
+	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
+		return err;
+	in->raddr = ip;
+	in->rport = port;
+	s->state = SS_CONNECTED;
+	return 0;
+}
+
+/* Where this send goes: 0 with dst and dport, or -ERRNO. */
+static int send_target(struct socket *s, struct sock_msg *m, uint32_t *dst,
+		       uint16_t *dport)
+{
+	struct inet_sock *in = inet_of(s);
+
+	if (m->namelen > 0)
+		return addr_in(m->name, m->namelen, dst, dport);
+	if (in->rport == 0)
+		return -EDESTADDRREQ;
+	*dst = in->raddr;
+	*dport = in->rport;
+	return 0;
+}
+
+static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
+{
+	struct inet_sock *in = inet_of(s);
+	struct netif *nif = net_default_netif();
+	size_t len = m->data.left;
+	uint32_t dst;
+	uint16_t dport;
+	void *buf;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (s->shut & SOCK_SEND_SHUTDOWN)
+		return sock_epipe(flags);
+	err = send_target(s, m, &dst, &dport);
+	if (err)
+		return err;
+	if (dport == 0)
+		return -EINVAL;
+	if (len > INET_UDP_MAX)
+		return -EMSGSIZE;
+	if (nif == NULL || nif->ip.addr == 0)
+		return -ENETUNREACH;
+	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
+		return err;
+	buf = kmalloc(len ? len : 1);
+	if (buf == NULL)
+		return -ENOBUFS;
+	err = msg_iter_copy_in(&m->data, buf, len);
+	if (err == 0)
+		err = udp_output(nif, in->lport, dst, dport, buf, len, time_ns());
+	kfree(buf);
+	return err < 0 ? err : (long)len;
+}
+
+/* Drop the datagram at the head of the queue. */
+static void queue_pop(struct inet_sock *in)
+{
+	struct inet_dgram *d = in->q_head;
+
+	in->q_head = d->next;
+	if (in->q_head == NULL)
+		in->q_tail = NULL;
+	in->q_len--;
+	in->q_bytes -= d->len;
+	kfree(d);
+}
+
+/* Wait for a datagram: 0, 1 at EOF (shut down for reading), or -ERRNO. */
+static int recv_wait(struct socket *s, int flags)
+{
+	uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
+	int err;
+
+	while (inet_of(s)->q_head == NULL) {
+		if (s->err) {
+			err = s->err;
+			s->err = 0;
+			return err;
+		}
+		if (s->shut & SOCK_RCV_SHUTDOWN)
+			return 1;
+		if (flags & MSG_DONTWAIT)
+			return -EAGAIN;
+		err = sock_wait(s, deadline);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+static long inet_recvmsg(struct socket *s, struct sock_msg *m, int flags)
+{
+	struct inet_sock *in = inet_of(s);
+	struct inet_dgram *d;
+	size_t k;
+	int err;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	err = recv_wait(s, flags);
+	if (err)
+		return err > 0 ? 0 : err;
+	d = in->q_head;
+	k = d->len < m->data.left ? d->len : m->data.left;
+	if (msg_iter_copy_out(&m->data, d->data, k) < 0)
+		return -EFAULT;
+	if (k < d->len)
+		m->flags_out |= MSG_TRUNC;
+	m->namelen = addr_out(m->name, d->src, d->sport);
+	k = (flags & MSG_TRUNC) ? d->len : k;
+	if (!(flags & MSG_PEEK))
+		queue_pop(in);
+	return (long)k;
+}
+
+static int inet_shutdown(struct socket *s, int how)
+{
+	if (s->state != SS_CONNECTED)
+		return -ENOTCONN;
+	s->shut |= (unsigned int)how + 1; /* SHUT_RD 1, SHUT_WR 2, both 3 */
+	poll_wake(&s->ph, POLLIN | POLLRDNORM | POLLOUT | POLLRDHUP);
+	return 0;
+}
+
+static int inet_getsockname(struct socket *s, void *addr)
+{
+	struct inet_sock *in = inet_of(s);
+
+	return addr_out(addr, in->laddr, in->lport);
+}
+
+static int inet_getpeername(struct socket *s, void *addr)
+{
+	struct inet_sock *in = inet_of(s);
+
+	if (in->rport == 0)
+		return -ENOTCONN;
+	return addr_out(addr, in->raddr, in->rport);
+}
+
+static unsigned int inet_poll(struct socket *s)
+{
+	unsigned int ready = POLLOUT | POLLWRNORM | POLLWRBAND;
+
+	if (inet_of(s)->q_head)
+		ready |= POLLIN | POLLRDNORM;
+	if (s->shut & SOCK_RCV_SHUTDOWN)
+		ready |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (s->shut == SOCK_SHUTDOWN_MASK)
+		ready |= POLLHUP;
+	return ready;
+}
+
+/* SIOCINQ on UDP: the size of the next datagram, as Linux reports. */
+static int inet_inq(struct socket *s)
+{
+	struct inet_dgram *d = inet_of(s)->q_head;
+
+	return d ? (int)d->len : 0;
+}
+
+static void inet_release(struct socket *s)
+{
+	struct inet_sock *in = inet_of(s);
+
+	if (in == NULL)
+		return;
+	if (in->lport)
+		udp_unbind(in->lport);
+	while (in->q_head)
+		queue_pop(in);
+	kfree(in);
+	s->sk = NULL;
+}
+
+static const struct proto_ops inet_dgram_ops = {
+	.family = AF_INET,
+	.release = inet_release,
+	.bind = inet_bind,
+	.connect = inet_connect,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+	.shutdown = inet_shutdown,
+	.getsockname = inet_getsockname,
+	.getpeername = inet_getpeername,
+	.poll = inet_poll,
+	.inq = inet_inq,
+};
+
+static int inet_create(struct socket *s, int protocol)
+{
+	static bool tcp_logged;
+	struct inet_sock *in;
+
+	if (s->type == SOCK_STREAM) {
+		if (!tcp_logged) {
+			tcp_logged = true;
+			printk("socket: TCP not available yet (ESOCKTNOSUPPORT)\n");
+		}
+		return -ESOCKTNOSUPPORT;
+	}
+	if (s->type != SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
+	if (protocol != 0 && protocol != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
+	in = kzalloc(sizeof(*in));
+	if (in == NULL)
+		return -ENOMEM;
+	in->sock = s;
+	s->protocol = IPPROTO_UDP;
+	s->ops = &inet_dgram_ops;
+	s->sk = in;
+	return 0;
+}
+
+const struct net_proto_family inet_family = {
+	.family = AF_INET,
+	.create = inet_create,
+};

@@ -1,0 +1,159 @@
+/* net_boot.c - bring up virtio-net with a static address from the kernel command line. */
+#include "net/net_boot.h"
+
+#include <asm-generic/errno.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "core/printk.h"
+#include "core/sched.h"
+#include "drivers/virtio_net.h"
+#include "lib/cmdline.h"
+#include "net/netif.h"
+#include "net/pkt.h"
+
+/* How often ARP retransmits and cache/fragment expiry are looked at. */
+#define NET_TICK_NS (100ull * 1000000ull)
+
+static struct netif *net_nif;
+static struct ktimer net_timer;
+
+/* The driver's receive hook: runs in its interrupt handler (no sleeping). */
+static void net_rx(const void *frame, size_t len)
+{
+	net_input(net_nif, frame, len, time_ns());
+}
+
+/* Periodic, from the timer interrupt, only while an interface exists. */
+static void net_tick(struct ktimer *t)
+{
+	uint64_t now = time_ns();
+
+	net_poll_timers(now);
+	ktimer_arm(t, now + NET_TICK_NS, net_tick);
+}
+
+/* Parse "A.B.C.D" from s[0..n) into *out (host order): true when valid. */
+static bool parse_addr(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t addr = 0, part = 0;
+	int dots = 0, digits = 0;
+
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] >= '0' && s[i] <= '9') {
+			part = part * 10 + (uint32_t)(s[i] - '0');
+			if (++digits > 3 || part > 255)
+				return false;
+			continue;
+		}
+		if (digits == 0 || (i < n && (s[i] != '.' || ++dots > 3)))
+			return false;
+		addr = addr << 8 | part;
+		part = 0;
+		digits = 0;
+	}
+	*out = addr;
+	return dots == 3;
+}
+
+/* "A.B.C.D/N" (N 1..32; without it /24) into addr and netmask. */
+static bool parse_cidr(const char *s, uint32_t *addr, uint32_t *mask)
+{
+	size_t n = 0, slash;
+	uint64_t bits = 24;
+
+	while (s[n] && s[n] != '/')
+		n++;
+	slash = n;
+	while (s[n])
+		n++;
+	if (slash < n && (!cmdline_parse_u64(s + slash + 1, n - slash - 1,
+					     &bits) || bits < 1 || bits > 32))
+		return false;
+	*mask = (uint32_t)(0xffffffffull << (32 - bits));
+	return parse_addr(s, slash, addr);
+}
+
+/* An optional "kiln.KEY=A.B.C.D": 0 when absent, -EINVAL when bad. */
+static int get_addr(const char *key, uint32_t *out)
+{
+	char v[32];
+	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len, key, v,
+			     sizeof(v));
+
+	*out = 0;
+	if (n < 0)
+		return 0;
+	if (n >= (long)sizeof(v) || !parse_addr(v, (size_t)n, out)) {
+		printk("kiln: net: bad %s=%s\n", key, v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The static configuration from the command line: 0, 1 (none), -EINVAL. */
+static int get_config(struct ipv4_config *c)
+{
+	char v[40];
+	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
+			     "kiln.ip", v, sizeof(v));
+
+	if (n < 0)
+		return 1;
+	if (n >= (long)sizeof(v) || !parse_cidr(v, &c->addr, &c->netmask)) {
+		printk("kiln: net: bad kiln.ip=%s\n", v);
+		return -EINVAL;
+	}
+	if (get_addr("kiln.gw", &c->gateway) < 0 ||
+	    get_addr("kiln.dns", &c->dns) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+static int mask_bits(uint32_t mask)
+{
+	int bits = 0;
+
+	for (; mask; mask <<= 1)
+		bits++;
+	return bits;
+}
+
+static void log_config(const struct netif *nif)
+{
+	const struct ipv4_config *c = &nif->ip;
+	const uint8_t *m = nif->mac;
+
+	printk("kiln: net: %u.%u.%u.%u/%d via %u.%u.%u.%u on "
+	       "%02x:%02x:%02x:%02x:%02x:%02x\n",
+	       c->addr >> 24, c->addr >> 16 & 255, c->addr >> 8 & 255,
+	       c->addr & 255, mask_bits(c->netmask), c->gateway >> 24,
+	       c->gateway >> 16 & 255, c->gateway >> 8 & 255, c->gateway & 255,
+	       m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+int net_boot(void)
+{
+	struct ipv4_config cfg = { 0 };
+	int err = get_config(&cfg);
+
+	if (err)
+		return err < 0 ? err : 0;
+	err = virtio_net_init();
+	if (err) {
+		printk("kiln: net: no usable network device (%d)\n", err);
+		return err;
+	}
+	net_set_allocator(kmalloc, kfree);
+	net_nif = virtio_net_netif();
+	err = net_nif ? net_attach(net_nif) : -ENODEV;
+	if (err) {
+		printk("kiln: net: cannot attach the interface (%d)\n", err);
+		return err;
+	}
+	net_nif->ip = cfg;
+	virtio_net_set_rx(net_rx);
+	ktimer_arm(&net_timer, time_ns() + NET_TICK_NS, net_tick);
+	log_config(net_nif);
+	return 0;
+}

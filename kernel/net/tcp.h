@@ -1,0 +1,112 @@
+/* tcp.h - TCP (RFC 9293): the interface the socket layer uses. */
+#ifndef KILN_NET_TCP_H
+#define KILN_NET_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct netif;
+struct ipv4_rx;
+struct tcp_conn;
+
+/* Connection states, RFC 9293 3.3.2. */
+enum tcp_state {
+	TCP_CLOSED,
+	TCP_LISTEN,
+	TCP_SYN_SENT,
+	TCP_SYN_RECEIVED,
+	TCP_ESTABLISHED,
+	TCP_FIN_WAIT_1,
+	TCP_FIN_WAIT_2,
+	TCP_CLOSE_WAIT,
+	TCP_CLOSING,
+	TCP_LAST_ACK,
+	TCP_TIME_WAIT,
+};
+
+/* Events passed to the notify hook (the socket layer maps them to poll). */
+#define TCP_EV_IN 1u	/* data, EOF or a connection to accept */
+#define TCP_EV_OUT 2u	/* send buffer space, or connected */
+#define TCP_EV_HUP 4u	/* the peer closed its side (FIN) or we are gone */
+#define TCP_EV_ERR 8u	/* reset, refused or timed out: see tcp_error */
+
+typedef void tcp_notify_fn(struct tcp_conn *c, unsigned events);
+
+/*
+ * The initial sequence number generator (RFC 9293 3.4.1). The default is
+ * a 4 us clock plus a hash of the 4-tuple; tests install a fixed one.
+ */
+typedef uint32_t tcp_isn_fn(uint32_t laddr, uint16_t lport, uint32_t raddr,
+			    uint16_t rport, uint64_t now);
+void tcp_set_isn(tcp_isn_fn *fn);	/* NULL restores the default */
+
+/* Installs tcp_input as ipv4_tcp_input. */
+void tcp_init(void);
+
+/* Frees every connection and listener without sending anything (tests). */
+void tcp_shutdown(void);
+
+/* One TCP segment in an IPv4 datagram (the ipv4_tcp_input hook). */
+void tcp_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now);
+
+/* Retransmission, persist and TIME-WAIT timers; call every few ms. */
+void tcp_timers(uint64_t now);
+
+/*
+ * A listener on port (any local address) queueing up to backlog
+ * established connections. Returns NULL with *err = -EINVAL (port 0,
+ * backlog < 1), -EADDRINUSE or -ENOMEM.
+ */
+struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err);
+
+/* The oldest established connection on listener l, or NULL (none yet). */
+struct tcp_conn *tcp_accept(struct tcp_conn *l);
+
+/*
+ * Opens a connection to dst:port from the default interface and an
+ * ephemeral port: sends the SYN now. Returns NULL with *err =
+ * -ENETUNREACH (no configured interface), -EINVAL (port 0), -EADDRNOTAVAIL
+ * (no free port) or -ENOMEM. Completion is reported by TCP_EV_OUT.
+ */
+struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
+			     int *err);
+
+/*
+ * Queues up to len bytes for sending and sends what the windows allow.
+ * Returns the bytes accepted (> 0), -EAGAIN when the buffer is full,
+ * -ENOTCONN before connecting, -EPIPE after a close, or the pending error.
+ */
+long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now);
+
+/*
+ * Copies up to len received bytes in order. Returns the count, 0 at end
+ * of stream (the peer's FIN), -EAGAIN when nothing is there yet,
+ * -ENOTCONN on a listener, or the pending error (-ECONNRESET...).
+ */
+long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now);
+
+/*
+ * The user is done with c (RFC 9293 3.10.4): queues a FIN after the data
+ * (or frees at once when nothing is left to say). The stack owns and frees
+ * c afterwards; the caller must not touch it again.
+ */
+void tcp_close(struct tcp_conn *c, uint64_t now);
+
+/* Sends a RST when synchronized and frees c at once (RFC 9293 3.10.5). */
+void tcp_abort(struct tcp_conn *c, uint64_t now);
+
+/* Sets the no-delay flag (Nagle off, RFC 9293 3.7.4) when on is true. */
+void tcp_set_nodelay(struct tcp_conn *c, bool on);
+
+/* The hook called with TCP_EV_* bits as things change, and its context. */
+void tcp_set_notify(struct tcp_conn *c, tcp_notify_fn *fn, void *ctx);
+void *tcp_ctx(const struct tcp_conn *c);
+
+/* Readiness, for poll: data/EOF/error/acceptable; buffer space. */
+bool tcp_readable(const struct tcp_conn *c);
+bool tcp_writable(const struct tcp_conn *c);
+enum tcp_state tcp_state(const struct tcp_conn *c);
+int tcp_error(const struct tcp_conn *c);	/* 0 or -ECONNRESET... */
+
+#endif

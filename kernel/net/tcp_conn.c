@@ -1,0 +1,246 @@
+/* tcp_conn.c - TCP connection table, lifetimes, listen/accept/connect. */
+#include <asm-generic/errno.h>
+
+#include "lib/string.h"
+#include "net/ipv4.h"
+#include "net/netif.h"
+#include "net/pkt.h"
+#include "net/tcp_int.h"
+
+/* Every connection and listener; few enough that a list is fine. */
+struct tcp_conn *tcp_conns;
+static int tcp_nconns;
+static tcp_isn_fn *isn_fn;
+static uint16_t next_ephemeral = 49152;	/* RFC 6335 dynamic ports */
+
+void tcp_init(void)
+{
+	ipv4_tcp_input = tcp_input;
+}
+
+void tcp_set_isn(tcp_isn_fn *fn)
+{
+	isn_fn = fn;
+}
+
+/*
+ * RFC 9293 3.4.1 asks for a 4 us clock plus a keyed hash of the 4-tuple
+ * (RFC 6528). This mixes the tuple without a secret key: a placeholder
+ * until the kernel's random source is plumbed in.
+ */
+uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now)
+{
+	uint32_t h;
+
+	if (isn_fn)
+		return isn_fn(c->laddr, c->lport, c->raddr, c->rport, now);
+	h = c->laddr * 2654435761u ^ c->raddr * 40503u ^
+	    ((uint32_t)c->lport << 16 | c->rport) * 2246822519u;
+	h ^= h >> 15;
+	return h + (uint32_t)(now / 4000);
+}
+
+/* The connection for a 4-tuple, else the listener on lport, else NULL. */
+struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+			    uint16_t rport)
+{
+	struct tcp_conn *l = NULL;
+
+	for (struct tcp_conn *c = tcp_conns; c; c = c->next) {
+		if (c->lport != lport)
+			continue;
+		if (c->state == TCP_LISTEN)
+			l = c;
+		else if (c->laddr == laddr && c->raddr == raddr &&
+			 c->rport == rport)
+			return c;
+	}
+	return l;
+}
+
+/* A zeroed connection in the table, CLOSED; NULL when out of memory. */
+struct tcp_conn *tcp_conn_new(struct netif *nif)
+{
+	struct tcp_conn *c;
+
+	if (tcp_nconns >= TCP_CONN_MAX)
+		return NULL;
+	c = net_alloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	memset(c, 0, sizeof(*c));
+	c->nif = nif;
+	c->rto = TCP_RTO_INIT_NS;
+	c->next = tcp_conns;
+	tcp_conns = c;
+	tcp_nconns++;
+	return c;
+}
+
+static void unlink_conn(struct tcp_conn *c)
+{
+	for (struct tcp_conn **pp = &tcp_conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			tcp_nconns--;
+			return;
+		}
+	}
+}
+
+/* A child still owned by its listener leaves the listener's counts. */
+static void unlink_child(struct tcp_conn *c)
+{
+	struct tcp_conn *l = c->listener;
+
+	for (struct tcp_conn **pp = &l->acceptq; *pp; pp = &(*pp)->accept_next)
+		if (*pp == c) {
+			*pp = c->accept_next;
+			break;
+		}
+	l->children--;
+	c->listener = NULL;
+}
+
+void tcp_notify(struct tcp_conn *c, unsigned events)
+{
+	if (c->notify)
+		c->notify(c, events);
+}
+
+/*
+ * The connection is over (RFC 9293 "delete the TCB"): it leaves the table
+ * so further segments are answered with RST. It is freed at once unless
+ * the socket layer still holds it; then err (0 or -ECONNRESET...) is kept
+ * for it. Callers must not touch c afterwards.
+ */
+void tcp_set_closed(struct tcp_conn *c, int err)
+{
+	c->state = TCP_CLOSED;
+	c->rexmt_at = c->persist_at = c->tw_at = 0;
+	if (err)
+		c->error = err;
+	unlink_conn(c);
+	if (c->listener)
+		unlink_child(c);
+	if (!c->user) {
+		net_free(c);
+		return;
+	}
+	tcp_notify(c, TCP_EV_IN | TCP_EV_OUT | TCP_EV_HUP |
+			      (err ? TCP_EV_ERR : 0));
+}
+
+/* SYN-RECEIVED or SYN-SENT becomes ESTABLISHED: tell whoever waits. */
+void tcp_established(struct tcp_conn *c)
+{
+	struct tcp_conn *l = c->listener, **pp;
+
+	c->state = TCP_ESTABLISHED;
+	if (!l) {
+		tcp_notify(c, TCP_EV_OUT);
+		return;
+	}
+	for (pp = &l->acceptq; *pp; pp = &(*pp)->accept_next)
+		;
+	*pp = c;
+	tcp_notify(l, TCP_EV_IN);
+}
+
+struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err)
+{
+	struct tcp_conn *c;
+
+	*err = -EINVAL;
+	if (port == 0 || backlog < 1)
+		return NULL;
+	*err = -EADDRINUSE;
+	for (c = tcp_conns; c; c = c->next)
+		if (c->lport == port)
+			return NULL;
+	*err = -ENOMEM;
+	c = tcp_conn_new(NULL);
+	if (!c)
+		return NULL;
+	c->state = TCP_LISTEN;
+	c->lport = port;
+	c->backlog = backlog;
+	c->user = true;
+	*err = 0;
+	return c;
+}
+
+struct tcp_conn *tcp_accept(struct tcp_conn *l)
+{
+	struct tcp_conn *c = l->acceptq;
+
+	if (l->state != TCP_LISTEN || !c)
+		return NULL;
+	unlink_child(c);
+	c->user = true;
+	return c;
+}
+
+/* A local port no connection or listener uses; 0 when all are taken. */
+static uint16_t ephemeral_port(void)
+{
+	for (int tries = 0; tries < 16384; tries++) {
+		uint16_t p = next_ephemeral;
+		struct tcp_conn *c = tcp_conns;
+
+		next_ephemeral = p == 65535 ? 49152 : (uint16_t)(p + 1);
+		while (c && c->lport != p)
+			c = c->next;
+		if (!c)
+			return p;
+	}
+	return 0;
+}
+
+/* RFC 9293 3.10.1, OPEN call in CLOSED state, active. */
+struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
+			     int *err)
+{
+	struct netif *nif = net_default_netif();
+	struct tcp_conn *c;
+	uint16_t lport;
+
+	*err = -ENETUNREACH;
+	if (!nif || !nif->ip.addr)
+		return NULL;
+	*err = -EINVAL;
+	if (port == 0 || dst == 0)
+		return NULL;
+	*err = -EADDRNOTAVAIL;
+	lport = ephemeral_port();
+	if (!lport)
+		return NULL;
+	*err = -ENOMEM;
+	c = tcp_conn_new(nif);
+	if (!c)
+		return NULL;
+	c->laddr = nif->ip.addr;
+	c->lport = lport;
+	c->raddr = dst;
+	c->rport = port;
+	c->user = true;
+	c->state = TCP_SYN_SENT;
+	c->mss = (uint16_t)(nif->mtu - 40);
+	c->iss = tcp_isn(c, now);
+	c->snd_una = c->iss;
+	c->snd_base = c->iss + 1;
+	tcp_send_syn(c, now);
+	*err = 0;
+	return c;
+}
+
+void tcp_shutdown(void)
+{
+	while (tcp_conns) {
+		struct tcp_conn *c = tcp_conns;
+
+		tcp_conns = c->next;
+		net_free(c);
+	}
+	tcp_nconns = 0;
+}

@@ -1,0 +1,299 @@
+/* tcp_input.c - TCP segment arrival: the RFC 9293 3.10.7 state machine. */
+#include <asm-generic/errno.h>
+
+#include "net/ipv4.h"
+#include "net/netif.h"
+#include "net/tcp_int.h"
+
+/*
+ *                 +---------+ ---------\      active OPEN
+ *                 |  CLOSED |            \    -----------
+ *                 +---------+<---------\   \   create TCB
+ *   passive OPEN    |     ^  CLOSE      \   \  snd SYN
+ *   ------------    |     |  -------     \   \
+ *    create TCB     V     |  delete TCB   \   \
+ *                 +---------+              \   \
+ *                 |  LISTEN |               |   |
+ *  rcv SYN        +---------+   rcv SYN     |   V
+ *  snd SYN,ACK  /                snd ACK +---------+
+ *  +---------+ <--------------------------| SYN-SENT|
+ *  | SYN-RCVD| ---rcv ACK of SYN-\        +---------+
+ *  +---------+                    \  rcv SYN,ACK / snd ACK
+ *        | CLOSE                  V  V
+ *        |                   +---------+
+ *        |                   |  ESTAB  |--rcv FIN, snd ACK--> CLOSE-WAIT
+ *        V                   +---------+                   CLOSE | snd FIN
+ *  FIN-WAIT-1 <--CLOSE, snd FIN--+                          LAST-ACK
+ *   | rcv ACK of FIN   \ rcv FIN, snd ACK                      | rcv ACK
+ *   V                   V                                      V
+ *  FIN-WAIT-2        CLOSING --rcv ACK of FIN--> TIME-WAIT   CLOSED
+ *   \--rcv FIN, snd ACK-------------------------^  | 2 MSL
+ *                                                  V  CLOSED
+ * (RFC 9293 3.3.2, redrawn.)
+ */
+
+/* Peer options from a SYN (RFC 9293 3.7.1, RFC 7323 1.3) and its ISN. */
+static void take_syn(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint16_t ours = (uint16_t)(c->nif->mtu - 40);
+	uint16_t mss = s->mss ? s->mss : TCP_MSS_DEFAULT;
+
+	c->mss = mss < ours ? mss : ours;
+	c->ws_ok = s->wscale >= 0;
+	c->snd_wscale = c->ws_ok ? (uint8_t)s->wscale : 0;
+	c->rcv_wscale = c->ws_ok ? TCP_RCV_WSCALE : 0;
+	c->irs = s->seq;
+	c->rcv_nxt = s->seq + 1;
+	c->snd_wnd = s->wnd;		/* a SYN's window is never scaled */
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+}
+
+/* RFC 9293 3.10.7.2: a SYN makes a child in SYN-RECEIVED, within backlog. */
+static void listen_input(struct tcp_conn *l, struct netif *nif,
+			 const struct tcp_seg *s, uint64_t now)
+{
+	struct tcp_conn *c;
+
+	if (s->flags & TCP_RST)
+		return;
+	if (s->flags & TCP_ACK) {
+		tcp_reply_rst(nif, s, now);
+		return;
+	}
+	if (!(s->flags & TCP_SYN) || l->children >= l->backlog)
+		return;		/* a full backlog: the peer will retry */
+	c = tcp_conn_new(nif);
+	if (!c)
+		return;
+	c->laddr = s->dst;
+	c->lport = s->dport;
+	c->raddr = s->src;
+	c->rport = s->sport;
+	c->listener = l;
+	l->children++;
+	c->state = TCP_SYN_RECEIVED;
+	take_syn(c, s);
+	c->iss = tcp_isn(c, now);
+	c->snd_una = c->iss;
+	c->snd_base = c->iss + 1;
+	tcp_send_syn(c, now);
+}
+
+/* RFC 9293 3.10.7.3: SYN-SENT. */
+static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *s,
+			   uint64_t now)
+{
+	bool ack = s->flags & TCP_ACK;
+
+	if (ack && (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_nxt))) {
+		tcp_reply_rst(c->nif, s, now);
+		return;
+	}
+	if (s->flags & TCP_RST) {
+		if (ack)
+			tcp_set_closed(c, -ECONNREFUSED);
+		return;
+	}
+	if (!(s->flags & TCP_SYN))
+		return;
+	take_syn(c, s);
+	if (!ack) {		/* simultaneous open */
+		c->state = TCP_SYN_RECEIVED;
+		tcp_send_flags(c, c->iss, TCP_SYN | TCP_ACK, 0, now);
+		return;
+	}
+	c->snd_una = s->ack;
+	c->retries = 0;
+	tcp_rtt_sample(c, s->ack, now);
+	tcp_cc_init(c);
+	tcp_established(c);
+	tcp_send_ack(c, now);
+	tcp_output(c, now);
+}
+
+/* RFC 9293 3.10.7.4 first: the four cases of segment acceptability. */
+static bool acceptable(const struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint32_t wnd = tcp_rcv_wnd(c), n = (uint32_t)s->len;
+	uint32_t last;
+
+	n += !!(s->flags & TCP_SYN) + !!(s->flags & TCP_FIN);
+	if (wnd == 0)
+		return n == 0 && s->seq == c->rcv_nxt;
+	if (seq_le(c->rcv_nxt, s->seq) && seq_lt(s->seq, c->rcv_nxt + wnd))
+		return true;
+	last = s->seq + n - 1;
+	return n > 0 && seq_le(c->rcv_nxt, last) &&
+	       seq_lt(last, c->rcv_nxt + wnd);
+}
+
+/* Cuts what lies before RCV.NXT or past the window off the segment. */
+static void trim(const struct tcp_conn *c, struct tcp_seg *s)
+{
+	uint32_t wend = c->rcv_nxt + tcp_rcv_wnd(c), d;
+
+	if ((s->flags & TCP_SYN) && seq_lt(s->seq, c->rcv_nxt)) {
+		s->flags &= (uint8_t)~TCP_SYN;
+		s->seq++;
+	}
+	if (seq_lt(s->seq, c->rcv_nxt)) {
+		d = c->rcv_nxt - s->seq;
+		if (d > s->len) {
+			d = (uint32_t)s->len;
+			s->flags &= (uint8_t)~TCP_FIN;	/* an old FIN */
+		}
+		s->data += d;
+		s->len -= d;
+		s->seq = c->rcv_nxt;
+	}
+	if (seq_gt(s->seq + (uint32_t)s->len, wend)) {
+		s->len = wend - s->seq;
+		s->flags &= (uint8_t)~TCP_FIN;
+	}
+}
+
+/*
+ * RFC 9293 3.10.7.4 second, with RFC 5961 3.2: only a RST exactly at
+ * RCV.NXT resets; one elsewhere in the window gets a challenge ACK.
+ */
+static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
+		      uint64_t now)
+{
+	if (s->seq != c->rcv_nxt) {
+		tcp_send_ack(c, now);
+		return;
+	}
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:	/* a child just goes; ours was refused */
+		tcp_set_closed(c, c->listener ? 0 : -ECONNREFUSED);
+		return;
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		tcp_set_closed(c, -ECONNRESET);
+		return;
+	default:
+		tcp_set_closed(c, 0);
+	}
+}
+
+/* RFC 9293 3.10.7.4 eighth: the peer's FIN, in sequence. */
+static void fin_input(struct tcp_conn *c, uint64_t now)
+{
+	if (c->fin_rcvd)
+		return;
+	c->fin_rcvd = true;
+	c->rcv_nxt++;
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+		c->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		if (tcp_fin_acked(c))
+			tcp_enter_time_wait(c, now);
+		else
+			c->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		tcp_enter_time_wait(c, now);
+		break;
+	default:
+		break;
+	}
+	tcp_notify(c, TCP_EV_IN | TCP_EV_HUP);
+}
+
+static bool receives_data(enum tcp_state st)
+{
+	return st == TCP_ESTABLISHED || st == TCP_FIN_WAIT_1 ||
+	       st == TCP_FIN_WAIT_2;
+}
+
+/* After the ACK: the text and the FIN, then whatever we may now send. */
+static void data_input(struct tcp_conn *c, const struct tcp_seg *s,
+		       bool ack_now, uint64_t now)
+{
+	uint32_t nxt = c->snd_nxt;
+
+	if (s->len && receives_data(c->state)) {
+		tcp_rcv_data(c, s);
+		ack_now = true;	/* every segment: no delayed ACKs yet */
+		if (c->rcv_len)
+			tcp_notify(c, TCP_EV_IN);
+	}
+	if ((s->flags & TCP_FIN) && s->seq + (uint32_t)s->len == c->rcv_nxt) {
+		fin_input(c, now);
+		ack_now = true;
+	}
+	tcp_output(c, now);
+	if (ack_now && c->snd_nxt == nxt)
+		tcp_send_ack(c, now);
+}
+
+/* RFC 9293 3.10.7.4: every synchronized state, and SYN-RECEIVED. */
+static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
+{
+	bool ack_now = false;
+
+	if (c->state == TCP_SYN_RECEIVED && s->flags == TCP_SYN &&
+	    s->seq == c->irs) {	/* our SYN-ACK was lost: say it again */
+		tcp_send_flags(c, c->iss, TCP_SYN | TCP_ACK, 0, now);
+		return;
+	}
+	if (!acceptable(c, s)) {
+		if (s->flags & TCP_RST)
+			return;
+		if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
+			tcp_enter_time_wait(c, now);	/* FIN again */
+		/* A zero window still takes ACKs at RCV.NXT (3.10.7.4). */
+		if (tcp_rcv_wnd(c) || s->seq != c->rcv_nxt) {
+			tcp_send_ack(c, now);
+			return;
+		}
+		s->len = 0;
+		s->flags &= (uint8_t)~(TCP_SYN | TCP_FIN);
+		ack_now = true;
+	}
+	trim(c, s);
+	if (s->flags & TCP_RST) {
+		rst_input(c, s, now);
+		return;
+	}
+	if (s->flags & TCP_SYN) {	/* RFC 5961 4.2: challenge ACK */
+		tcp_send_ack(c, now);
+		return;
+	}
+	if (!(s->flags & TCP_ACK) || tcp_ack_input(c, s, now))
+		return;
+	data_input(c, s, ack_now, now);
+}
+
+void tcp_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
+{
+	struct tcp_seg s;
+	struct tcp_conn *c;
+	int err;
+
+	if (rx->broadcast) {
+		nif->stats.rx_drop++;
+		return;
+	}
+	err = tcp_parse(rx, &s);
+	if (err) {
+		nif->stats.rx_drop++;
+		nif->stats.rx_bad_csum += err == -EBADMSG;
+		return;
+	}
+	c = tcp_lookup(rx->dst, s.dport, rx->src, s.sport);
+	if (!c)
+		tcp_reply_rst(nif, &s, now);
+	else if (c->state == TCP_LISTEN)
+		listen_input(c, nif, &s, now);
+	else if (c->state == TCP_SYN_SENT)
+		syn_sent_input(c, &s, now);
+	else
+		sync_input(c, &s, now);
+}

@@ -1,0 +1,191 @@
+/* tcp_int.h - TCP internals shared by tcp_*.c: the connection and segments. */
+#ifndef KILN_NET_TCP_INT_H
+#define KILN_NET_TCP_INT_H
+
+#include "net/tcp.h"
+
+#define TCP_HLEN 20
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_PSH 0x08
+#define TCP_ACK 0x10
+#define TCP_URG 0x20
+
+#define TCP_SNDBUF 16384
+#define TCP_RCVBUF 16384
+#define TCP_RCV_WSCALE 0	/* our shift: the buffer fits 16 bits */
+#define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
+#define TCP_MSS_DEFAULT 536	/* RFC 9293 3.7.1, when no MSS option */
+#define TCP_CONN_MAX 256
+
+#define MS (1000000ull)
+/*
+ * A short MSL: the stack runs on virtual networks behind NAT, where stray
+ * segments do not live for the RFC's 2 minutes. TIME-WAIT is 2 * MSL.
+ */
+#define TCP_MSL_NS (1000 * MS)
+/* How long FIN-WAIT-2 waits for the peer's FIN once the user closed. */
+#define TCP_FIN_WAIT_2_NS (30000 * MS)
+#define TCP_RTO_INIT_NS (1000 * MS)	/* RFC 6298 2.1 */
+/* RFC 6298 2.4 says 1 s; 200 ms as Linux does, to recover losses sooner. */
+#define TCP_RTO_MIN_NS (200 * MS)
+#define TCP_RTO_MAX_NS (60000 * MS)	/* RFC 6298 2.5 */
+#define TCP_CLOCK_G_NS (1 * MS)		/* RFC 6298 "G" */
+#define TCP_RETRIES_MAX 10		/* then the connection times out */
+
+/* A validated segment; data points into the received frame. */
+struct tcp_seg {
+	uint32_t src, dst;		/* IPv4, host order */
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t wnd;			/* as received, not scaled */
+	const uint8_t *data;
+	size_t len;			/* data bytes (SYN and FIN not counted) */
+	/* Options (RFC 9293 3.1, RFC 7323). */
+	uint16_t mss;			/* 0: absent */
+	int8_t wscale;			/* -1: absent; else clamped to 14 */
+	bool sack_ok;			/* noted, not used */
+	bool has_ts;
+	uint32_t ts_val, ts_ecr;
+};
+
+/* A segment to build (tcp_seg.c). */
+struct tcp_out {
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags;
+	uint16_t wnd;
+	uint16_t mss;			/* 0: no MSS option */
+	int8_t wscale;			/* -1: no window scale option */
+	const void *data;
+	size_t len;
+};
+
+/* A received range [start, end) held beyond rcv_nxt. */
+struct tcp_range {
+	uint32_t start, end;
+};
+
+/*
+ * One connection or listener. Send sequence space (RFC 9293 3.3.1):
+ *
+ *      snd_una    snd_nxt              snd_base + snd_len
+ *   ----|----------|------------------------|------
+ *       unacked     buffered, not yet sent
+ *
+ * sndbuf[0] has sequence number snd_base (iss + 1 until data is acked);
+ * the FIN, once queued, follows the last buffered byte. rcvbuf holds
+ * rcv_len in-order bytes the user has not read, then (at their offsets
+ * from rcv_nxt) the out-of-order ranges in ooo[].
+ */
+struct tcp_conn {
+	struct tcp_conn *next;		/* the connection table */
+	struct netif *nif;
+	uint32_t laddr, raddr;		/* laddr 0 on a listener */
+	uint16_t lport, rport;
+	enum tcp_state state;
+	bool user;			/* the socket layer holds a pointer */
+	bool nodelay;
+	int error;
+
+	/* Listeners: half-open and accept-ready children. */
+	struct tcp_conn *listener;	/* children: the one we came from */
+	struct tcp_conn *acceptq;	/* established, not yet accepted */
+	struct tcp_conn *accept_next;
+	int backlog, children;
+
+	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_base;
+	uint8_t snd_wscale, rcv_wscale;
+	bool ws_ok;			/* both sent window scale */
+	uint16_t mss;			/* what we send per segment */
+	bool fin_queued, fin_sent;
+	size_t snd_len;
+	uint8_t sndbuf[TCP_SNDBUF];
+
+	uint32_t irs, rcv_nxt;
+	bool fin_rcvd;
+	size_t rcv_len;
+	int nooo;
+	struct tcp_range ooo[TCP_OOO_MAX];
+	uint8_t rcvbuf[TCP_RCVBUF];
+
+	/* RFC 6298 estimator; RFC 5681 congestion state. */
+	uint64_t srtt, rttvar, rto;
+	bool rtt_valid, rtt_timing;
+	uint32_t rtt_seq;
+	uint64_t rtt_start;
+	uint32_t cwnd, ssthresh;
+	int dupacks;
+	bool recovering;
+
+	uint64_t rexmt_at, persist_at, tw_at;	/* 0: not armed */
+	uint64_t persist_ivl;
+	int retries;
+
+	tcp_notify_fn *notify;
+	void *ctx;
+};
+
+/* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
+static inline bool seq_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+static inline bool seq_le(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) <= 0;
+}
+static inline bool seq_gt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+static inline bool seq_ge(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) >= 0;
+}
+
+/* tcp_seg.c */
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const void *seg,
+		      size_t len);
+int tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_seg *s);
+int tcp_parse(const struct ipv4_rx *rx, struct tcp_seg *s);
+int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now);
+void tcp_reply_rst(struct netif *nif, const struct tcp_seg *s, uint64_t now);
+
+/* tcp_conn.c */
+extern struct tcp_conn *tcp_conns;
+struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
+			    uint16_t rport);
+struct tcp_conn *tcp_conn_new(struct netif *nif);
+uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
+void tcp_set_closed(struct tcp_conn *c, int err);
+void tcp_notify(struct tcp_conn *c, unsigned events);
+void tcp_established(struct tcp_conn *c);
+
+/* tcp_output.c */
+uint32_t tcp_rcv_wnd(const struct tcp_conn *c);
+void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
+		    size_t len, uint64_t now);
+void tcp_send_ack(struct tcp_conn *c, uint64_t now);
+void tcp_send_syn(struct tcp_conn *c, uint64_t now);
+void tcp_output(struct tcp_conn *c, uint64_t now);
+void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now);
+
+/* tcp_timer.c */
+void tcp_timer_update(struct tcp_conn *c, uint64_t now, bool restart);
+void tcp_rtt_sample(struct tcp_conn *c, uint32_t ack, uint64_t now);
+void tcp_cc_init(struct tcp_conn *c);
+void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
+void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now);
+
+/* tcp_reass.c */
+void tcp_rcv_data(struct tcp_conn *c, const struct tcp_seg *s);
+
+/* tcp_ack.c */
+int tcp_ack_input(struct tcp_conn *c, const struct tcp_seg *s, uint64_t now);
+bool tcp_fin_acked(const struct tcp_conn *c);
+
+#endif

@@ -1,0 +1,151 @@
+/* tcp_output.c - TCP segment output: SYNs, ACKs, data within the windows. */
+#include "lib/string.h"
+#include "net/netif.h"
+#include "net/tcp_int.h"
+
+/* RCV.WND: free receive buffer; the right edge never moves left. */
+uint32_t tcp_rcv_wnd(const struct tcp_conn *c)
+{
+	return (uint32_t)(TCP_RCVBUF - c->rcv_len);
+}
+
+/*
+ * Sends one segment from c: seq, flags (ACK carries RCV.NXT), and len
+ * bytes of the send buffer starting at seq. SYNs carry our MSS and, when
+ * offered or agreed, the window scale (RFC 7323 1.3); their window is
+ * never scaled (RFC 7323 2.2).
+ */
+void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
+		    size_t len, uint64_t now)
+{
+	uint32_t wnd = tcp_rcv_wnd(c);
+	struct tcp_out o = {
+		.src = c->laddr, .dst = c->raddr, .sport = c->lport,
+		.dport = c->rport, .seq = seq, .flags = flags, .wscale = -1,
+		.len = len,
+	};
+
+	if (flags & TCP_ACK)
+		o.ack = c->rcv_nxt;
+	if (flags & TCP_SYN) {
+		o.mss = (uint16_t)(c->nif->mtu - 40);
+		if (c->state == TCP_SYN_SENT || c->ws_ok)
+			o.wscale = TCP_RCV_WSCALE;
+	} else {
+		wnd >>= c->rcv_wscale;
+	}
+	if (flags & TCP_RST)
+		wnd = 0;
+	o.wnd = (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
+	if (len)
+		o.data = c->sndbuf + (seq - c->snd_base);
+	tcp_build_send(c->nif, &o, now);
+}
+
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+void tcp_send_ack(struct tcp_conn *c, uint64_t now)
+{
+	tcp_send_flags(c, c->snd_nxt, TCP_ACK, 0, now);
+}
+
+/* Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first or again. */
+void tcp_send_syn(struct tcp_conn *c, uint64_t now)
+{
+	uint8_t flags = TCP_SYN;
+
+	if (c->state == TCP_SYN_RECEIVED)
+		flags |= TCP_ACK;
+	c->snd_nxt = c->iss + 1;
+	if (c->retries == 0 && !c->rtt_timing) {
+		c->rtt_timing = true;
+		c->rtt_seq = c->iss;
+		c->rtt_start = now;
+	}
+	tcp_send_flags(c, c->iss, flags, 0, now);
+	tcp_timer_update(c, now, false);
+}
+
+static bool may_send_data(const struct tcp_conn *c)
+{
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+	case TCP_CLOSE_WAIT:
+	case TCP_FIN_WAIT_1:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * How many bytes from SND.NXT to send now: within min(SND.WND, cwnd)
+ * (RFC 5681 2), at most one MSS, held back by Nagle (RFC 9293 3.7.4)
+ * while data is in flight. Sets *fin when the FIN may follow them.
+ */
+static size_t next_chunk(const struct tcp_conn *c, bool *fin)
+{
+	uint32_t flight = c->snd_nxt - c->snd_una;
+	uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
+	size_t off = c->snd_nxt - c->snd_base;
+	size_t avail = off < c->snd_len ? c->snd_len - off : 0, n = avail;
+
+	if (n > c->mss)
+		n = c->mss;
+	if (n > (wnd > flight ? wnd - flight : 0))
+		n = wnd > flight ? wnd - flight : 0;
+	if (n && n < c->mss && flight && !c->nodelay)
+		n = 0;
+	*fin = c->fin_queued && !c->fin_sent && n == avail;
+	return n;
+}
+
+/* Sends whatever data and FIN the windows allow (RFC 9293 3.8.6). */
+void tcp_output(struct tcp_conn *c, uint64_t now)
+{
+	bool fin;
+	size_t n;
+
+	if (!may_send_data(c))
+		return;
+	while ((n = next_chunk(c, &fin)) > 0 || fin) {
+		uint8_t flags = TCP_ACK;
+
+		if (n && c->snd_nxt + n == c->snd_base + c->snd_len)
+			flags |= TCP_PSH;
+		if (fin)
+			flags |= TCP_FIN;
+		if (!c->rtt_timing) {	/* RFC 6298 3: one sample at a time */
+			c->rtt_timing = true;
+			c->rtt_seq = c->snd_nxt;
+			c->rtt_start = now;
+		}
+		tcp_send_flags(c, c->snd_nxt, flags, n, now);
+		c->snd_nxt += (uint32_t)n + fin;
+		c->fin_sent |= fin;
+	}
+	tcp_timer_update(c, now, false);
+}
+
+/*
+ * RFC 5681 3.2 steps 2-3: on the third duplicate ACK, halve ssthresh,
+ * resend the first unacknowledged segment and inflate cwnd by the three
+ * segments that left the network.
+ */
+void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now)
+{
+	uint32_t flight = c->snd_nxt - c->snd_una;
+	size_t off = c->snd_una - c->snd_base, n = c->snd_len - off;
+	uint8_t flags = TCP_ACK;
+
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	if (n > c->mss)
+		n = c->mss;
+	if (c->fin_sent && c->snd_una + n == c->snd_base + c->snd_len)
+		flags |= TCP_FIN;
+	c->rtt_timing = false;	/* Karn: no sample from a resent segment */
+	tcp_send_flags(c, c->snd_una, flags, n, now);
+	c->cwnd = c->ssthresh + 3u * c->mss;
+	c->recovering = true;
+}

@@ -1,0 +1,171 @@
+/* tcp_user.c - TCP user calls (RFC 9293 3.10): send, receive, close, poll. */
+#include <asm-generic/errno.h>
+
+#include "lib/string.h"
+#include "net/tcp_int.h"
+
+long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
+{
+	size_t n = TCP_SNDBUF - c->snd_len;
+
+	if (c->error)
+		return c->error;
+	if (c->state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (c->fin_queued || c->state == TCP_CLOSED)
+		return -EPIPE;
+	if (n == 0)
+		return -EAGAIN;
+	if (n > len)
+		n = len;
+	memcpy(c->sndbuf + c->snd_len, buf, n);
+	c->snd_len += n;
+	tcp_output(c, now);
+	return (long)n;
+}
+
+/*
+ * After a read, tell the peer about a window that grew back past one MSS
+ * (or half the buffer): the receiver's half of silly window syndrome
+ * avoidance (RFC 9293 3.8.6.2.2); a peer stuck on zero also probes.
+ */
+static void window_update(struct tcp_conn *c, uint32_t before, uint64_t now)
+{
+	uint32_t mark = c->mss < TCP_RCVBUF / 2 ? c->mss : TCP_RCVBUF / 2;
+
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 &&
+	    c->state != TCP_FIN_WAIT_2)
+		return;
+	if (before < mark && tcp_rcv_wnd(c) >= mark)
+		tcp_send_ack(c, now);
+}
+
+long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
+{
+	uint32_t before = tcp_rcv_wnd(c);
+	size_t n = c->rcv_len < len ? c->rcv_len : len;
+
+	if (c->state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (c->rcv_len == 0) {
+		if (c->error)
+			return c->error;
+		if (c->fin_rcvd || c->state == TCP_CLOSED)
+			return 0;
+		return -EAGAIN;
+	}
+	memcpy(buf, c->rcvbuf, n);
+	memmove(c->rcvbuf, c->rcvbuf + n, TCP_RCVBUF - n);
+	c->rcv_len -= n;
+	window_update(c, before, now);
+	return (long)n;
+}
+
+/* Resets every child of listener l, accepted-pending or half-open. */
+static void drop_children(struct tcp_conn *l, uint64_t now)
+{
+	struct tcp_conn *c = tcp_conns;
+
+	while (c) {
+		if (c->listener != l) {
+			c = c->next;
+			continue;
+		}
+		tcp_abort(c, now);
+		c = tcp_conns;	/* the list changed under us */
+	}
+}
+
+/* RFC 9293 3.10.4 CLOSE call. */
+void tcp_close(struct tcp_conn *c, uint64_t now)
+{
+	c->user = false;
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+		c->fin_queued = true;
+		c->state = TCP_FIN_WAIT_1;
+		tcp_output(c, now);
+		return;
+	case TCP_CLOSE_WAIT:
+		c->fin_queued = true;
+		c->state = TCP_LAST_ACK;
+		tcp_output(c, now);
+		return;
+	case TCP_LISTEN:
+		drop_children(c, now);
+		tcp_set_closed(c, 0);
+		return;
+	case TCP_SYN_SENT:
+	case TCP_CLOSED:
+		tcp_set_closed(c, 0);
+		return;
+	case TCP_SYN_RECEIVED:	/* only by simultaneous open: give up */
+		tcp_abort(c, now);
+		return;
+	default:		/* already closing */
+		return;
+	}
+}
+
+/* RFC 9293 3.10.5 ABORT call: <SEQ=SND.NXT><CTL=RST> when synchronized. */
+void tcp_abort(struct tcp_conn *c, uint64_t now)
+{
+	switch (c->state) {
+	case TCP_SYN_RECEIVED:
+	case TCP_ESTABLISHED:
+	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_2:
+	case TCP_CLOSE_WAIT:
+		tcp_send_flags(c, c->snd_nxt, TCP_RST, 0, now);
+		break;
+	case TCP_LISTEN:
+		drop_children(c, now);
+		break;
+	default:
+		break;
+	}
+	c->user = false;
+	tcp_set_closed(c, 0);
+}
+
+void tcp_set_nodelay(struct tcp_conn *c, bool on)
+{
+	c->nodelay = on;
+}
+
+void tcp_set_notify(struct tcp_conn *c, tcp_notify_fn *fn, void *ctx)
+{
+	c->notify = fn;
+	c->ctx = ctx;
+}
+
+void *tcp_ctx(const struct tcp_conn *c)
+{
+	return c->ctx;
+}
+
+bool tcp_readable(const struct tcp_conn *c)
+{
+	if (c->state == TCP_LISTEN)
+		return c->acceptq != NULL;
+	return c->rcv_len || c->fin_rcvd || c->error ||
+	       c->state == TCP_CLOSED;
+}
+
+bool tcp_writable(const struct tcp_conn *c)
+{
+	if (c->error)
+		return true;
+	return (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) &&
+	       c->snd_len < TCP_SNDBUF;
+}
+
+enum tcp_state tcp_state(const struct tcp_conn *c)
+{
+	return c->state;
+}
+
+int tcp_error(const struct tcp_conn *c)
+{
+	return c->error;
+}

@@ -1,0 +1,196 @@
+/* tcp_data_test.c - TCP data transfer, reassembly, retransmission, persist. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <asm-generic/errno.h>
+
+#include "tcp_peer.h"
+
+#define PISS 5000u
+#define WND TCP_RCVBUF
+
+/* Passive open on 80 at time 0 (RTT 0: RTO at its 200 ms floor). */
+static struct tcp_conn *open_conn(uint16_t peer_wnd)
+{
+	struct tcp_conn *l, *c;
+	int err;
+
+	l = tcp_listen(80, 2, &err);
+	peer_seg(80, PISS, 0, TCP_SYN, peer_wnd, NULL, 0, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, peer_wnd, NULL, 0, 0);
+	c = tcp_accept(l);
+	assert_non_null(c);
+	assert_int_equal(c->rto, TCP_RTO_MIN_NS);
+	assert_int_equal(c->mss, TCP_MSS_DEFAULT);	/* no MSS option */
+	fake_clear();
+	return c;
+}
+
+static void test_data_both_ways(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	struct tseg t;
+	char b[16];
+
+	(void)state;
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_PSH, 8000, "hello", 5, 0);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 6, WND - 5, 0);
+	assert_true(tcp_readable(c));
+	assert_int_equal(tcp_recv(c, b, 3, 0), 3);
+	assert_int_equal(tcp_recv(c, b + 3, sizeof(b), 0), 2);
+	assert_memory_equal(b, "hello", 5);
+	assert_int_equal(tcp_send(c, "world", 5, 0), 5);
+	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 6, WND, 5);
+	peer_frame(1, &t);
+	assert_memory_equal(t.data, "world", 5);
+	/* Nagle: a second small write waits for the ACK of the first. */
+	assert_int_equal(tcp_send(c, "!!", 2, 0), 2);
+	assert_int_equal(fake.nframes, 2);
+	peer_seg(80, PISS + 6, OUR_ISS + 6, TCP_ACK, 8000, NULL, 0, 0);
+	peer_expect(2, TCP_ACK | TCP_PSH, OUR_ISS + 6, PISS + 6, WND, 2);
+	assert_int_equal(c->snd_len, 2);
+	/* Old data again: trimmed, acknowledged, not delivered twice. */
+	peer_seg(80, PISS + 1, OUR_ISS + 8, TCP_ACK, 8000, "hello", 5, 0);
+	peer_expect(3, TCP_ACK, OUR_ISS + 8, PISS + 6, WND, 0);
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
+	assert_int_equal(c->snd_len, 2);	/* unacceptable: ACK ignored */
+}
+
+static void test_out_of_order(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	char b[16];
+
+	(void)state;
+	peer_seg(80, PISS + 7, OUR_ISS + 1, TCP_ACK, 8000, "gh", 2, 0);
+	peer_seg(80, PISS + 4, OUR_ISS + 1, TCP_ACK, 8000, "def", 3, 0);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);	/* dup */
+	peer_expect(1, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);
+	assert_int_equal(c->nooo, 1);				/* merged */
+	assert_false(tcp_readable(c));
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, "abc", 3, 0);
+	peer_expect(2, TCP_ACK, OUR_ISS + 1, PISS + 9, WND - 8, 0);
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), 8);
+	assert_memory_equal(b, "abcdefgh", 8);
+	assert_int_equal(c->nooo, 0);
+}
+
+/* RFC 6298: resent at RTO, then after a doubled RTO; an ACK stops it. */
+static void test_retransmit(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	uint64_t rto = TCP_RTO_MIN_NS;
+
+	(void)state;
+	assert_int_equal(tcp_send(c, "0123456789", 10, 0), 10);
+	peer_expect(0, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
+	tcp_timers(rto - 1);
+	assert_int_equal(fake.nframes, 1);
+	tcp_timers(rto);
+	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
+	assert_int_equal(c->cwnd, c->mss);		/* RFC 5681 eq. 4 */
+	tcp_timers(rto + 2 * rto - 1);
+	assert_int_equal(fake.nframes, 2);
+	tcp_timers(rto + 2 * rto);
+	peer_expect(2, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
+	peer_seg(80, PISS + 1, OUR_ISS + 11, TCP_ACK, 8000, NULL, 0, 3 * rto);
+	assert_int_equal(c->rexmt_at, 0);
+	tcp_timers(100 * rto);
+	assert_int_equal(fake.nframes, 3);
+}
+
+/* RFC 5681 3.2: the third duplicate ACK resends the first segment. */
+static void test_fast_retransmit(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	static char big[4000];
+
+	(void)state;
+	/* MSS 536: initial window 4 segments (RFC 5681 3.1). */
+	assert_int_equal(tcp_send(c, big, sizeof(big), 0), sizeof(big));
+	assert_int_equal(fake.nframes, 4);
+	for (int i = 0; i < 4; i++)
+		peer_expect(i, TCP_ACK, OUR_ISS + 1 + 536u * (uint32_t)i,
+			    PISS + 1, WND, 536);
+	for (int i = 0; i < 3; i++)
+		peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, NULL, 0, 0);
+	peer_expect(4, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 536);
+	assert_int_equal(c->ssthresh, 2 * 536);
+	assert_int_equal(c->cwnd, 5 * 536);
+	/* 3.2 step 5: the inflated window lets one new segment out. */
+	peer_expect(5, TCP_ACK, OUR_ISS + 1 + 4 * 536, PISS + 1, WND, 536);
+	assert_int_equal(fake.nframes, 6);
+	/* The ACK of everything sent deflates cwnd and sends more. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 5 * 536, TCP_ACK, 8000, NULL, 0, 0);
+	assert_int_equal(c->cwnd, 2 * 536);
+	peer_expect(6, TCP_ACK, OUR_ISS + 1 + 5 * 536, PISS + 1, WND, 536);
+	peer_expect(7, TCP_ACK, OUR_ISS + 1 + 6 * 536, PISS + 1, WND, 536);
+	assert_int_equal(fake.nframes, 8);
+}
+
+/* RFC 9293 3.8.6.1: a zero window is probed with one byte, backing off. */
+static void test_zero_window_persist(void **state)
+{
+	struct tcp_conn *c = open_conn(0);
+	uint64_t rto = TCP_RTO_MIN_NS;
+	struct tseg t;
+
+	(void)state;
+	assert_int_equal(tcp_send(c, "abc", 3, 0), 3);
+	assert_int_equal(fake.nframes, 0);
+	tcp_timers(rto);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 1);
+	peer_frame(0, &t);
+	assert_int_equal(t.data[0], 'a');
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 0, NULL, 0, rto);
+	tcp_timers(rto + 2 * rto - 1);
+	assert_int_equal(fake.nframes, 1);
+	tcp_timers(rto + 2 * rto);
+	peer_expect(1, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 1);
+	/* The window opens: everything goes. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 100, NULL, 0, 4 * rto);
+	peer_expect(2, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 3);
+	assert_int_equal(c->persist_at, 0);
+}
+
+/* Our zero window: a probe is answered with an ACK of RCV.NXT, window 0. */
+static void test_our_zero_window(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	static char fill[TCP_RCVBUF], b[TCP_RCVBUF];
+	uint32_t seq = PISS + 1;
+
+	(void)state;
+	for (size_t off = 0; off < sizeof(fill); off += 1000) {
+		size_t n = sizeof(fill) - off < 1000 ? sizeof(fill) - off : 1000;
+
+		peer_seg(80, seq, OUR_ISS + 1, TCP_ACK, 8000, fill, n, 0);
+		seq += (uint32_t)n;
+	}
+	fake_clear();
+	peer_seg(80, seq, OUR_ISS + 1, TCP_ACK, 8000, "x", 1, 0);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, seq, 0, 0);
+	/* Reading opens the window: an update goes out. */
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), TCP_RCVBUF);
+	peer_expect(1, TCP_ACK, OUR_ISS + 1, seq, WND, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
+		T(test_data_both_ways),
+		T(test_out_of_order),
+		T(test_retransmit),
+		T(test_fast_retransmit),
+		T(test_zero_window_persist),
+		T(test_our_zero_window),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
