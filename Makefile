@@ -16,13 +16,14 @@ KCFLAGS := -std=c11 -Os -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
-	-fno-delete-null-pointer-checks -MMD -MP
+	-fno-delete-null-pointer-checks -ffunction-sections -fdata-sections -MMD -MP
 # Linux ABI constants and layouts come from Debian's linux-libc-dev UAPI
 # headers, and only from them: -nostdinc keeps libc headers out.
 UAPI := $(BUILD)/gen/uapi
 KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include)
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
-KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
+KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+	--gc-sections
 
 # Host code: the CLI and the unit tests (sanitizers catch what cmocka can't).
 HCFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -D_DEFAULT_SOURCE \
