@@ -140,6 +140,19 @@ int virtio_net_send(const void *frame, size_t len)
 	return 0;
 }
 
+void virtio_net_flush(uint64_t timeout_ns)
+{
+	uint64_t deadline = time_ns() + timeout_ns;
+
+	if (!up || broken)
+		return;
+	tx_reclaim();
+	while (txq.nfree < txq.size && !broken && time_ns() < deadline) {
+		cpu_relax();
+		tx_reclaim();
+	}
+}
+
 void virtio_net_set_rx(void (*rx)(const void *frame, size_t len))
 {
 	rx_fn = rx;

@@ -40,4 +40,11 @@ void virtio_net_set_rx(void (*rx)(const void *frame, size_t len));
  */
 struct netif *virtio_net_netif(void);
 
+/*
+ * Wait, spinning for at most timeout_ns, until the device has taken every
+ * queued frame: before the VM exits, so that the last replies leave.
+ * Interrupts off; nothing to do when the device is not up.
+ */
+void virtio_net_flush(uint64_t timeout_ns);
+
 #endif

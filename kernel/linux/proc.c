@@ -17,6 +17,7 @@
 #include "linux/mm.h"
 #include "linux/sigdeliver.h"
 #include "linux/syscall.h"
+#include "net/net_boot.h"
 
 static struct proc init_proc;
 struct proc *current = &init_proc;
@@ -41,6 +42,7 @@ _Noreturn void proc_exit(int status, int sig)
 {
 	if (current->files)
 		fs_proc_exit(current);
+	net_flush();
 	kernel_exit(sig ? 128 + sig : status & 0xff);
 }
 

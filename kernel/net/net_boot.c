@@ -14,6 +14,7 @@
 
 /* How often ARP retransmits and cache/fragment expiry are looked at. */
 #define NET_TICK_NS (100ull * 1000000ull)
+#define NET_FLUSH_NS (100ull * 1000000ull)
 
 static struct netif *net_nif;
 static struct ktimer net_timer;
@@ -130,6 +131,13 @@ static void log_config(const struct netif *nif)
 	       c->addr & 255, mask_bits(c->netmask), c->gateway >> 24,
 	       c->gateway >> 16 & 255, c->gateway >> 8 & 255, c->gateway & 255,
 	       m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Frames waiting for ARP are not waited for: only the device's queue. */
+void net_flush(void)
+{
+	if (net_nif)
+		virtio_net_flush(NET_FLUSH_NS);
 }
 
 int net_boot(void)

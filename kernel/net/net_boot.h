@@ -12,4 +12,10 @@
  */
 int net_boot(void);
 
+/*
+ * Before the VM exits: give the device up to 100 ms to send what is
+ * queued (QEMU would otherwise drop the app's last datagrams).
+ */
+void net_flush(void);
+
 #endif

@@ -80,13 +80,13 @@ def test_udp_echo_through_port_forward():
         assert received == COUNT
         out, err = proc.communicate(timeout=HOST_TIMEOUT)
     except AssertionError as e:
-        proc.kill()
-        out, err = proc.communicate()
+        proc.terminate()  # kiln stops QEMU on SIGTERM
+        out, err = proc.communicate(timeout=HOST_TIMEOUT)
         raise AssertionError(f"{e}\nkernel log:\n{err.decode(errors='replace')}")
     finally:
         if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+            proc.terminate()
+            proc.wait(timeout=HOST_TIMEOUT)
     assert proc.returncode == 0, err.decode(errors="replace")
     assert out.decode() == f"udp_echo: echoed {COUNT}\n"
 
