@@ -111,15 +111,15 @@ static int poll_scan(struct pollfd *fds, size_t n, struct poll_wait *pw)
 	return ready;
 }
 
-/* Scan until something is ready, the deadline passes or a signal comes. */
-static int poll_loop(struct pollfd *fds, size_t n, uint64_t deadline)
+int poll_scan_loop(uint64_t deadline,
+		   int (*scan)(void *ctx, struct poll_wait *pw), void *ctx)
 {
 	struct poll_wait pw = POLL_WAIT_INIT;
 	bool first = true, timed_out = false;
 	int ready, err = 0;
 
 	for (;;) {
-		ready = poll_scan(fds, n, first ? &pw : NULL);
+		ready = scan(ctx, first ? &pw : NULL);
 		first = false;
 		if (ready || timed_out)
 			break;
@@ -131,6 +131,26 @@ static int poll_loop(struct pollfd *fds, size_t n, uint64_t deadline)
 	}
 	poll_wait_end(&pw);
 	return ready ? ready : (err == -ETIMEDOUT ? 0 : err);
+}
+
+struct pollfd_set {
+	struct pollfd *fds;
+	size_t n;
+};
+
+static int scan_pollfds(void *ctx, struct poll_wait *pw)
+{
+	struct pollfd_set *set = ctx;
+
+	return poll_scan(set->fds, set->n, pw);
+}
+
+/* Scan until something is ready, the deadline passes or a signal comes. */
+static int poll_loop(struct pollfd *fds, size_t n, uint64_t deadline)
+{
+	struct pollfd_set set = { fds, n };
+
+	return poll_scan_loop(deadline, scan_pollfds, &set);
 }
 
 static long do_poll(uintptr_t ufds, size_t n, uint64_t deadline)

@@ -20,6 +20,15 @@ uint64_t poll_ms_deadline(int timeout_ms);
 int poll_sleep(struct poll_wait *pw, uint64_t deadline);
 
 /*
+ * The loop poll and select share: scan(ctx, pw) returns how many files
+ * are ready, registering waiters when pw is not NULL (the first pass).
+ * Between scans, sleep until a file changes, the deadline or a signal.
+ * Returns the count, 0 when the deadline passed, -EINTR or -ENOMEM.
+ */
+int poll_scan_loop(uint64_t deadline,
+		   int (*scan)(void *ctx, struct poll_wait *pw), void *ctx);
+
+/*
  * The sigmask argument of ppoll, pselect6 and epoll_pwait: when umask is
  * not 0, read it (size must be 8: else -EINVAL; -EFAULT) and make it the
  * thread's mask until poll_sigmask_restore(*saved, the call's result):

@@ -106,37 +106,34 @@ static long do_write(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
  * while another thread closes the fd: they hold their own reference to
  * the open file for the whole call, as Linux's fdget does.
  */
-long sys_read(int fd, uintptr_t buf, size_t count)
+static long rw_at_pos(int fd, uintptr_t buf, size_t count, bool write)
 {
 	struct file *f = fd_file(fd);
 	long ret;
 
 	if (f == NULL)
 		return -EBADF;
-	ret = check_read(f);
+	ret = write ? check_write(f) : check_read(f);
 	if (ret < 0)
 		return ret;
+	if (count > RW_MAX)
+		count = RW_MAX;
 	file_get(f);
-	ret = do_read(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
+	ret = write ? do_write(f, buf, count, &f->pos) :
+		      do_read(f, buf, count, &f->pos);
 	file_put(f);
 	return ret;
+}
+
+long sys_read(int fd, uintptr_t buf, size_t count)
+{
+	return rw_at_pos(fd, buf, count, false);
 }
 SYSCALL3(read);
 
 long sys_write(int fd, uintptr_t buf, size_t count)
 {
-	struct file *f = fd_file(fd);
-	long ret;
-
-	if (f == NULL)
-		return -EBADF;
-	ret = check_write(f);
-	if (ret < 0)
-		return ret;
-	file_get(f);
-	ret = do_write(f, buf, count > RW_MAX ? RW_MAX : count, &f->pos);
-	file_put(f);
-	return ret;
+	return rw_at_pos(fd, buf, count, true);
 }
 SYSCALL3(write);
 

@@ -98,26 +98,17 @@ static int sel_scan(struct sel *s, struct poll_wait *pw)
 	return n;
 }
 
+static int scan_sets(void *ctx, struct poll_wait *pw)
+{
+	struct sel *s = ctx;
+
+	memset(s->out[0], 0, s->words * 8 * 3);
+	return sel_scan(s, pw);
+}
+
 static int sel_loop(struct sel *s, uint64_t deadline)
 {
-	struct poll_wait pw = POLL_WAIT_INIT;
-	bool first = true, timed_out = false;
-	int ready, err = 0;
-
-	for (;;) {
-		memset(s->out[0], 0, s->words * 8 * 3);
-		ready = sel_scan(s, first ? &pw : NULL);
-		first = false;
-		if (ready || timed_out)
-			break;
-		err = poll_sleep(&pw, deadline);
-		if (err == -ETIMEDOUT)
-			timed_out = true;
-		else if (err < 0)
-			break;
-	}
-	poll_wait_end(&pw);
-	return ready ? ready : (err == -ETIMEDOUT ? 0 : err);
+	return poll_scan_loop(deadline, scan_sets, s);
 }
 
 static long do_select(int nfds, uintptr_t uin, uintptr_t uout, uintptr_t uex,
