@@ -39,7 +39,14 @@ static int check_write(struct file *f)
 	return f->ops->write == NULL ? -EINVAL : 0;
 }
 
-static long do_read(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
+/*
+ * Move n bytes between the app's buffer and the file through a kernel
+ * bounce buffer of at most RW_CHUNK bytes. A short transfer ends the
+ * call, and so does the first read from a stream (pipe, socket, terminal):
+ * it returns what has arrived rather than waiting for more.
+ */
+static long do_rw(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos,
+		  bool write)
 {
 	size_t done = 0, chunk = n < RW_CHUNK ? n : RW_CHUNK;
 	char *kbuf;
@@ -55,46 +62,20 @@ static long do_read(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
 	while (done < n) {
 		size_t want = n - done < chunk ? n - done : chunk;
 
-		r = f->ops->read(f, kbuf, want, pos);
+		if (write && copy_from_user(kbuf, ubuf + done, want) < 0) {
+			r = -EFAULT;
+			break;
+		}
+		r = write ? f->ops->write(f, kbuf, want, pos) :
+			    f->ops->read(f, kbuf, want, pos);
 		if (r <= 0)
 			break;
-		if (copy_to_user(ubuf + done, kbuf, (size_t)r) < 0) {
+		if (!write && copy_to_user(ubuf + done, kbuf, (size_t)r) < 0) {
 			r = -EFAULT;
 			break;
 		}
 		done += (size_t)r;
-		if ((size_t)r < want || !f->ops->seekable)
-			break;
-	}
-	kfree(kbuf);
-	return done > 0 ? (long)done : r;
-}
-
-static long do_write(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos)
-{
-	size_t done = 0, chunk = n < RW_CHUNK ? n : RW_CHUNK;
-	char *kbuf;
-	long r = 0;
-
-	if (n == 0)
-		return 0;
-	if (!user_range_ok(ubuf, n))
-		return -EFAULT;
-	kbuf = kmalloc(chunk);
-	if (kbuf == NULL)
-		return -ENOMEM;
-	while (done < n) {
-		size_t want = n - done < chunk ? n - done : chunk;
-
-		if (copy_from_user(kbuf, ubuf + done, want) < 0) {
-			r = -EFAULT;
-			break;
-		}
-		r = f->ops->write(f, kbuf, want, pos);
-		if (r <= 0)
-			break;
-		done += (size_t)r;
-		if ((size_t)r < want)
+		if ((size_t)r < want || (!write && !f->ops->seekable))
 			break;
 	}
 	kfree(kbuf);
@@ -119,8 +100,7 @@ static long rw_at_pos(int fd, uintptr_t buf, size_t count, bool write)
 	if (count > RW_MAX)
 		count = RW_MAX;
 	file_get(f);
-	ret = write ? do_write(f, buf, count, &f->pos) :
-		      do_read(f, buf, count, &f->pos);
+	ret = do_rw(f, buf, count, &f->pos, write);
 	file_put(f);
 	return ret;
 }
@@ -165,7 +145,7 @@ long sys_pread64(int fd, uintptr_t buf, size_t count, int64_t off)
 		return err;
 	if (f->vn != NULL && S_ISDIR(f->vn->mode))
 		return -EISDIR;
-	return do_read(f, buf, count > RW_MAX ? RW_MAX : count, &pos);
+	return do_rw(f, buf, count > RW_MAX ? RW_MAX : count, &pos, false);
 }
 SYSCALL4(pread64);
 
@@ -180,7 +160,7 @@ long sys_pwrite64(int fd, uintptr_t buf, size_t count, int64_t off)
 	err = check_write(f);
 	if (err < 0)
 		return err;
-	return do_write(f, buf, count > RW_MAX ? RW_MAX : count, &pos);
+	return do_rw(f, buf, count > RW_MAX ? RW_MAX : count, &pos, true);
 }
 SYSCALL4(pwrite64);
 
@@ -227,8 +207,7 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 
 		if (len == 0)
 			continue;
-		r = write ? do_write(f, base, len, pos) :
-			    do_read(f, base, len, pos);
+		r = do_rw(f, base, len, pos, write);
 		if (r < 0)
 			break;
 		done += r;
