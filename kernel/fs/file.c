@@ -214,8 +214,10 @@ long file_describe(struct file *f, char *buf, size_t size)
 		memcpy(buf, f->path, len);
 		return (long)len;
 	}
+	/* Hooks return the full length, as snprintf; the text stops at size. */
 	if (f->ops != NULL && f->ops->fdname != NULL)
-		return f->ops->fdname(f, buf, size);
-	len = (size_t)fmt_snprintf(buf, size, "anon_inode:[%s]", "unknown");
+		len = (size_t)f->ops->fdname(f, buf, size);
+	else
+		len = (size_t)fmt_snprintf(buf, size, "anon_inode:[%s]", "unknown");
 	return (long)(len < size ? len : size);
 }

@@ -57,7 +57,8 @@ struct file_ops {
 	struct poll_head *(*poll_head)(struct file *f);
 	/* stat of a file without a vnode (pipe, socket). */
 	int (*stat)(struct file *f, struct stat *st);
-	/* Text of /proc/self/fd/N for a file without a path ("pipe:[3]"). */
+	/* Text of /proc/self/fd/N for a file without a path ("pipe:[3]"),
+	 * written as snprintf does; returns the full length (the caller clamps). */
 	int (*fdname)(struct file *f, char *buf, size_t size);
 	void (*release)(struct file *f);
 	/* lseek of a device with its own rule (/dev/null: always 0). */

@@ -303,10 +303,8 @@ static struct poll_head *epoll_poll_head(struct file *f)
 
 static int epoll_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "anon_inode:[eventpoll]");
-
 	(void)f;
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "anon_inode:[eventpoll]");
 }
 
 static void epoll_release(struct file *f)

@@ -109,10 +109,8 @@ static struct poll_head *efd_poll_head(struct file *f)
 
 static int efd_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "anon_inode:[eventfd]");
-
 	(void)f;
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "anon_inode:[eventfd]");
 }
 
 static void efd_release(struct file *f)

@@ -192,10 +192,8 @@ static int pipe_stat(struct file *f, struct stat *st)
 
 static int pipe_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "pipe:[%llu]",
-			       (unsigned long long)pipe_of(f)->ino);
-
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "pipe:[%llu]",
+			    (unsigned long long)pipe_of(f)->ino);
 }
 
 static void pipe_release(struct file *f)

@@ -105,10 +105,8 @@ static struct poll_head *sfd_poll_head(struct file *f)
 
 static int sfd_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "anon_inode:[signalfd]");
-
 	(void)f;
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "anon_inode:[signalfd]");
 }
 
 static void sfd_release(struct file *f)

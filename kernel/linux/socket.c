@@ -276,10 +276,8 @@ static int sock_stat(struct file *f, struct stat *st)
 
 static int sock_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "socket:[%llu]",
-			       (unsigned long long)sock_of(f)->ino);
-
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "socket:[%llu]",
+			    (unsigned long long)sock_of(f)->ino);
 }
 
 static void sock_file_release(struct file *f)

@@ -129,10 +129,8 @@ static struct poll_head *tf_poll_head(struct file *f)
 
 static int tf_fdname(struct file *f, char *buf, size_t size)
 {
-	int len = fmt_snprintf(buf, size, "anon_inode:[timerfd]");
-
 	(void)f;
-	return len < (int)size ? len : (int)size;
+	return fmt_snprintf(buf, size, "anon_inode:[timerfd]");
 }
 
 static void tf_release(struct file *f)
