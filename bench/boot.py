@@ -304,7 +304,9 @@ def main():
     print("\nbench took %.1f s" % (time.perf_counter() - started))
 
 
-if __name__ == "__main__":
+def run_main(main):
+    """The entry point every bench script shares: errors become one line
+    and exit status 1, ^C exits 130."""
     try:
         main()
     except BenchError as e:
@@ -312,3 +314,7 @@ if __name__ == "__main__":
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    run_main(main)
