@@ -25,6 +25,9 @@ int main(void)
 	check(getuid() == 0 && geteuid() == 0, "running as root");
 	check(getpid() > 0, "getpid is positive");
 	check(getppid() >= 0, "getppid is not negative");
-	check(getpgrp() > 0 && getsid(0) > 0, "process group and session exist");
+	/* A container may put us in a session whose leader is outside its pid
+	 * namespace (getsid gives 0), so only success and consistency count. */
+	check(getpgrp() >= 0 && getsid(0) >= 0, "process group and session exist");
+	check(getpgid(0) == getpgrp(), "getpgid(0) is getpgrp");
 	return check_done();
 }
