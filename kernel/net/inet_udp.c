@@ -112,7 +112,7 @@ static int port_bind(struct inet_sock *in, uint16_t port)
 }
 
 /* An untrusted sockaddr_in: 0 with addr and port in host order, -ERRNO. */
-static int addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port)
+int inet_addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port)
 {
 	struct sockaddr_in sin;
 
@@ -127,7 +127,7 @@ static int addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port)
 }
 
 /* A sockaddr_in for the application into out; its length. */
-static int addr_out(void *out, uint32_t ip, uint16_t port)
+int inet_addr_out(void *out, uint32_t ip, uint16_t port)
 {
 	struct sockaddr_in sin;
 
@@ -145,7 +145,7 @@ static int inet_bind(struct socket *s, const void *addr, int len)
 	struct netif *nif = net_default_netif();
 	uint32_t ip;
 	uint16_t port;
-	int err = addr_in(addr, len, &ip, &port);
+	int err = inet_addr_in(addr, len, &ip, &port);
 
 	if (err)
 		return err;
@@ -176,7 +176,7 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 		s->state = SS_UNCONNECTED;
 		return 0;
 	}
-	err = addr_in(addr, len, &ip, &port);
+	err = inet_addr_in(addr, len, &ip, &port);
 	if (err)
 		return err;
 	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
@@ -194,7 +194,7 @@ static int send_target(struct socket *s, struct sock_msg *m, uint32_t *dst,
 	struct inet_sock *in = inet_of(s);
 
 	if (m->namelen > 0)
-		return addr_in(m->name, m->namelen, dst, dport);
+		return inet_addr_in(m->name, m->namelen, dst, dport);
 	if (in->rport == 0)
 		return -EDESTADDRREQ;
 	*dst = in->raddr;
@@ -291,7 +291,7 @@ static long inet_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 		return -EFAULT;
 	if (k < d->len)
 		m->flags_out |= MSG_TRUNC;
-	m->namelen = addr_out(m->name, d->src, d->sport);
+	m->namelen = inet_addr_out(m->name, d->src, d->sport);
 	k = (flags & MSG_TRUNC) ? d->len : k;
 	if (!(flags & MSG_PEEK))
 		queue_pop(in);
@@ -311,7 +311,7 @@ static int inet_getsockname(struct socket *s, void *addr)
 {
 	struct inet_sock *in = inet_of(s);
 
-	return addr_out(addr, in->laddr, in->lport);
+	return inet_addr_out(addr, in->laddr, in->lport);
 }
 
 static int inet_getpeername(struct socket *s, void *addr)
@@ -320,7 +320,7 @@ static int inet_getpeername(struct socket *s, void *addr)
 
 	if (in->rport == 0)
 		return -ENOTCONN;
-	return addr_out(addr, in->raddr, in->rport);
+	return inet_addr_out(addr, in->raddr, in->rport);
 }
 
 static unsigned int inet_poll(struct socket *s)
@@ -374,16 +374,10 @@ static const struct proto_ops inet_dgram_ops = {
 
 static int inet_create(struct socket *s, int protocol)
 {
-	static bool tcp_logged;
 	struct inet_sock *in;
 
-	if (s->type == SOCK_STREAM) {
-		if (!tcp_logged) {
-			tcp_logged = true;
-			printk("socket: TCP not available yet (ESOCKTNOSUPPORT)\n");
-		}
-		return -ESOCKTNOSUPPORT;
-	}
+	if (s->type == SOCK_STREAM)
+		return inet_tcp_create(s, protocol);
 	if (s->type != SOCK_DGRAM)
 		return -ESOCKTNOSUPPORT;
 	if (protocol != 0 && protocol != IPPROTO_UDP)

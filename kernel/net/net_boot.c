@@ -11,9 +11,15 @@
 #include "lib/cmdline.h"
 #include "net/netif.h"
 #include "net/pkt.h"
+#include "net/tcp.h"
 
-/* How often ARP retransmits and cache/fragment expiry are looked at. */
-#define NET_TICK_NS (100ull * 1000000ull)
+/*
+ * The periodic tick drives TCP's timers (RTO, persist, TIME-WAIT) every
+ * NET_TICK_NS; ARP retransmits and cache/fragment expiry are looked at on
+ * every NET_SLOW_TICKS-th tick (100 ms).
+ */
+#define NET_TICK_NS (20ull * 1000000ull)
+#define NET_SLOW_TICKS 5
 #define NET_FLUSH_NS (100ull * 1000000ull)
 
 static struct netif *net_nif;
@@ -28,9 +34,12 @@ static void net_rx(const void *frame, size_t len)
 /* Periodic, from the timer interrupt, only while an interface exists. */
 static void net_tick(struct ktimer *t)
 {
+	static unsigned ticks;
 	uint64_t now = time_ns();
 
-	net_poll_timers(now);
+	tcp_timers(now);
+	if (++ticks % NET_SLOW_TICKS == 0)
+		net_poll_timers(now);
 	ktimer_arm(t, now + NET_TICK_NS, net_tick);
 }
 
@@ -160,6 +169,7 @@ int net_boot(void)
 		return err;
 	}
 	net_nif->ip = cfg;
+	tcp_init();
 	virtio_net_set_rx(net_rx);
 	ktimer_arm(&net_timer, time_ns() + NET_TICK_NS, net_tick);
 	log_config(net_nif);

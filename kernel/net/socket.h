@@ -266,7 +266,16 @@ int sock_getsockopt(struct socket *s, int name, void *val, int *len);
 
 /* Families (kernel/linux/unix_sock.c...). */
 extern const struct net_proto_family unix_family;
-/* AF_INET: UDP only so far (kernel/net/inet_udp.c). */
+/* AF_INET: UDP (kernel/net/inet_udp.c) and TCP (kernel/net/inet_tcp.c). */
 extern const struct net_proto_family inet_family;
+/* inet_family's SOCK_STREAM half: as net_proto_family.create. */
+int inet_tcp_create(struct socket *s, int protocol);
+/*
+ * An untrusted sockaddr_in of len bytes: 0 with ip and port in host
+ * order, -EINVAL or -EAFNOSUPPORT (kernel/net/inet_udp.c).
+ */
+int inet_addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port);
+/* A sockaddr_in (ip, port in host order) into out; its length. */
+int inet_addr_out(void *out, uint32_t ip, uint16_t port);
 
 #endif

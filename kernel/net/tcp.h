@@ -93,6 +93,13 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now);
  */
 void tcp_close(struct tcp_conn *c, uint64_t now);
 
+/*
+ * Half close (shutdown(SHUT_WR)): queues a FIN after the data in
+ * ESTABLISHED or CLOSE-WAIT, else does nothing. The user keeps c, may
+ * still receive, and must tcp_close it later.
+ */
+void tcp_close_send(struct tcp_conn *c, uint64_t now);
+
 /* Sends a RST when synchronized and frees c at once (RFC 9293 3.10.5). */
 void tcp_abort(struct tcp_conn *c, uint64_t now);
 
@@ -108,5 +115,8 @@ bool tcp_readable(const struct tcp_conn *c);
 bool tcp_writable(const struct tcp_conn *c);
 enum tcp_state tcp_state(const struct tcp_conn *c);
 int tcp_error(const struct tcp_conn *c);	/* 0 or -ECONNRESET... */
+/* The 4-tuple in host order (a listener's laddr is 0: any). */
+void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
+		   uint16_t *lport, uint32_t *raddr, uint16_t *rport);
 
 #endif

@@ -107,6 +107,18 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 	}
 }
 
+void tcp_close_send(struct tcp_conn *c, uint64_t now)
+{
+	if (c->state == TCP_ESTABLISHED)
+		c->state = TCP_FIN_WAIT_1;
+	else if (c->state == TCP_CLOSE_WAIT)
+		c->state = TCP_LAST_ACK;
+	else
+		return;
+	c->fin_queued = true;
+	tcp_output(c, now);
+}
+
 /* RFC 9293 3.10.5 ABORT call: <SEQ=SND.NXT><CTL=RST> when synchronized. */
 void tcp_abort(struct tcp_conn *c, uint64_t now)
 {
@@ -168,4 +180,13 @@ enum tcp_state tcp_state(const struct tcp_conn *c)
 int tcp_error(const struct tcp_conn *c)
 {
 	return c->error;
+}
+
+void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
+		   uint16_t *lport, uint32_t *raddr, uint16_t *rport)
+{
+	*laddr = c->laddr;
+	*lport = c->lport;
+	*raddr = c->raddr;
+	*rport = c->rport;
 }

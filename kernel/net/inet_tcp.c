@@ -1,0 +1,544 @@
+/* inet_tcp.c - AF_INET sockets: SOCK_STREAM over our TCP core (tcp(7)). */
+#include <asm-generic/errno.h>
+#include <asm/poll.h>
+#include <linux/in.h>
+#include <linux/tcp.h>
+
+#include "arch.h"
+#include "core/heap.h"
+#include "lib/string.h"
+#include "net/netif.h"
+#include "net/socket.h"
+#include "net/tcp.h"
+
+/*
+ * Each socket holds at most one tcp_conn: its listener or its connection.
+ * The core calls tcp_notify from the network interrupt (the kernel runs
+ * on one CPU with interrupts off outside sleeps, so no lock is needed);
+ * the hook only records state and wakes the socket's poll head, and the
+ * blocking calls loop on sock_wait re-checking the core. bind() only
+ * records a port: the core claims it at listen(); connect() always takes
+ * an ephemeral port of the core's choosing. Loopback is not routed.
+ */
+#define INET_TCP_CHUNK 4096	/* bounce buffer between user and core */
+#define EPHEMERAL_LO 49152
+#define EPHEMERAL_HI 65535
+
+struct inet_tcp {
+	struct socket *sock;
+	struct inet_tcp *next_bound;	/* in bound_socks when lport != 0 */
+	struct tcp_conn *conn;		/* listener or connection, or NULL */
+	uint32_t laddr;			/* bound address, host order */
+	uint16_t lport;			/* bound port (0: none) */
+	bool nodelay;
+	bool err_seen;			/* the core's error was returned once */
+};
+
+/* Sockets with a bound port, so that bind can answer EADDRINUSE. */
+static struct inet_tcp *bound_socks;
+
+static struct inet_tcp *tcp_of(struct socket *s)
+{
+	return s->sk;
+}
+
+static bool port_taken(uint16_t port)
+{
+	for (struct inet_tcp *t = bound_socks; t; t = t->next_bound)
+		if (t->lport == port)
+			return true;
+	return false;
+}
+
+/* Claim port (0: an ephemeral one) for t: 0 or -EADDRINUSE. */
+static int port_bind(struct inet_tcp *t, uint16_t port)
+{
+	static uint32_t next = EPHEMERAL_LO;
+
+	for (int i = 0; port == 0 && i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
+		if (!port_taken((uint16_t)next))
+			port = (uint16_t)next;
+		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
+	}
+	if (port == 0 || port_taken(port))
+		return -EADDRINUSE;
+	t->lport = port;
+	t->next_bound = bound_socks;
+	bound_socks = t;
+	return 0;
+}
+
+static void port_unbind(struct inet_tcp *t)
+{
+	for (struct inet_tcp **pp = &bound_socks; *pp; pp = &(*pp)->next_bound)
+		if (*pp == t) {
+			*pp = t->next_bound;
+			break;
+		}
+	t->lport = 0;
+}
+
+/* tcp_notify_fn: from the network interrupt or a timer. */
+static void inet_tcp_notify(struct tcp_conn *c, unsigned events)
+{
+	struct inet_tcp *t = tcp_ctx(c);
+	struct socket *s = t->sock;
+	unsigned int bits = 0;
+
+	if (s->state == SS_CONNECTING) {
+		if (tcp_state(c) == TCP_ESTABLISHED ||
+		    tcp_state(c) == TCP_CLOSE_WAIT) {
+			s->state = SS_CONNECTED;
+		} else if (tcp_state(c) == TCP_CLOSED) {
+			s->state = SS_UNCONNECTED;
+			t->err_seen = true;	/* reported by SO_ERROR */
+			s->err = tcp_error(c) ? tcp_error(c) : -ECONNREFUSED;
+		}
+	} else if ((events & TCP_EV_ERR) && !s->err) {
+		s->err = tcp_error(c);
+	}
+	if (events & TCP_EV_IN)
+		bits |= POLLIN | POLLRDNORM;
+	if (events & TCP_EV_OUT)
+		bits |= POLLOUT | POLLWRNORM;
+	if (events & TCP_EV_HUP)
+		bits |= POLLIN | POLLRDNORM | POLLRDHUP | POLLHUP;
+	if (events & TCP_EV_ERR)
+		bits |= POLLERR;
+	poll_wake(&s->ph, bits);
+}
+
+static int inet_tcp_bind(struct socket *s, const void *addr, int len)
+{
+	struct inet_tcp *t = tcp_of(s);
+	struct netif *nif = net_default_netif();
+	uint32_t ip;
+	uint16_t port;
+	int err = inet_addr_in(addr, len, &ip, &port);
+
+	if (err)
+		return err;
+	if (t->lport || t->conn)
+		return -EINVAL;
+	if (ip != INADDR_ANY && (nif == NULL || ip != nif->ip.addr))
+		return -EADDRNOTAVAIL;
+	err = port_bind(t, port);
+	if (err == 0)
+		t->laddr = ip;
+	return err;
+}
+
+static int inet_tcp_listen(struct socket *s, int backlog)
+{
+	struct inet_tcp *t = tcp_of(s);
+	int err;
+
+	if (s->listening)
+		return 0;	/* Linux would only change the backlog */
+	if (t->conn)
+		return -EINVAL;
+	if (t->lport == 0 && (err = port_bind(t, 0)) < 0)
+		return err;
+	t->conn = tcp_listen(t->lport, backlog < 1 ? 1 : backlog, &err);
+	if (t->conn == NULL)
+		return err;
+	tcp_set_notify(t->conn, inet_tcp_notify, t);
+	s->listening = true;
+	return 0;
+}
+
+static struct inet_tcp *inet_tcp_new(struct socket *s)
+{
+	struct inet_tcp *t = kzalloc(sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	t->sock = s;
+	s->protocol = IPPROTO_TCP;
+	s->sk = t;
+	return t;
+}
+
+static const struct proto_ops inet_stream_ops;
+
+/* A socket for the established connection c: 0 or -ENOMEM (c aborted). */
+static int accept_one(struct socket *s, struct tcp_conn *c,
+		      struct socket **out)
+{
+	struct socket *ns = sock_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+	struct inet_tcp *t;
+
+	if (ns == NULL)
+		goto err_conn;
+	t = inet_tcp_new(ns);
+	if (t == NULL)
+		goto err_sock;
+	ns->ops = &inet_stream_ops;
+	ns->state = SS_CONNECTED;
+	t->conn = c;
+	t->nodelay = tcp_of(s)->nodelay;
+	tcp_set_nodelay(c, t->nodelay);
+	tcp_set_notify(c, inet_tcp_notify, t);
+	*out = ns;
+	return 0;
+
+err_sock:
+	sock_put(ns);
+err_conn:
+	tcp_abort(c, time_ns());
+	return -ENOMEM;
+}
+
+static int inet_tcp_accept(struct socket *s, struct socket **out,
+			   bool nonblock)
+{
+	struct inet_tcp *t = tcp_of(s);
+	struct tcp_conn *c;
+	int err;
+
+	if (!s->listening)
+		return -EINVAL;
+	while ((c = tcp_accept(t->conn)) == NULL) {
+		if (nonblock)
+			return -EAGAIN;
+		err = sock_wait(s, sock_deadline(s->rcvtimeo_ns));
+		if (err < 0)
+			return err;
+	}
+	return accept_one(s, c, out);
+}
+
+/* A connection that failed is dropped so that connect may be retried. */
+static void drop_failed(struct inet_tcp *t)
+{
+	if (t->conn && !t->sock->listening &&
+	    tcp_state(t->conn) == TCP_CLOSED &&
+	    t->sock->state == SS_UNCONNECTED) {
+		tcp_set_notify(t->conn, NULL, NULL);
+		tcp_close(t->conn, time_ns());
+		t->conn = NULL;
+	}
+}
+
+/* Wait for a connect in progress: 0 once connected, or -ERRNO. */
+static int connect_wait(struct socket *s)
+{
+	int err;
+
+	while (s->state == SS_CONNECTING) {
+		err = sock_wait(s, sock_deadline(s->sndtimeo_ns));
+		if (err == -EAGAIN)
+			return -EINPROGRESS;
+		if (err < 0)
+			return err == -ERESTARTSYS ? -EINTR : err;
+	}
+	if (s->state == SS_CONNECTED)
+		return 0;
+	err = s->err ? s->err : -ECONNREFUSED;
+	s->err = 0;
+	return err;
+}
+
+static int inet_tcp_connect(struct socket *s, const void *addr, int len,
+			    bool nonblock)
+{
+	struct inet_tcp *t = tcp_of(s);
+	uint32_t ip;
+	uint16_t port;
+	int err;
+
+	if (s->listening)
+		return -EISCONN;
+	if (s->state == SS_CONNECTED)
+		return -EISCONN;
+	if (s->state == SS_CONNECTING)
+		return nonblock ? -EALREADY : connect_wait(s);
+	drop_failed(t);
+	err = inet_addr_in(addr, len, &ip, &port);
+	if (err)
+		return err;
+	if (ip == 0 || ip >> 24 == 127)
+		return -ENETUNREACH;	/* no loopback interface */
+	t->conn = tcp_connect(ip, port, time_ns(), &err);
+	if (t->conn == NULL)
+		return err;
+	t->err_seen = false;
+	s->err = 0;
+	s->state = SS_CONNECTING;
+	tcp_set_nodelay(t->conn, t->nodelay);
+	tcp_set_notify(t->conn, inet_tcp_notify, t);
+	if (tcp_state(t->conn) == TCP_ESTABLISHED)
+		s->state = SS_CONNECTED;
+	if (nonblock && s->state == SS_CONNECTING)
+		return -EINPROGRESS;
+	return connect_wait(s);
+}
+
+/*
+ * The core's sticky error (reset, timeout), as Linux reports it: once,
+ * then as end of stream (receiving) or EPIPE (sending).
+ */
+static long conn_error(struct inet_tcp *t, long err, bool sending, int flags)
+{
+	if (err == -EPIPE || (t->err_seen && sending))
+		return sock_epipe(flags);
+	if (t->err_seen)
+		return 0;
+	t->err_seen = true;
+	t->sock->err = 0;
+	return err;
+}
+
+/* The connection may take data now, or tcp_send will say why not. */
+static bool send_ready(struct tcp_conn *c)
+{
+	return tcp_writable(c) || tcp_state(c) == TCP_CLOSED;
+}
+
+static long inet_tcp_sendmsg(struct socket *s, struct sock_msg *m, int flags)
+{
+	struct inet_tcp *t = tcp_of(s);
+	uint64_t deadline = sock_deadline(s->sndtimeo_ns);
+	struct msg_iter save;
+	long done = 0, n;
+	size_t k;
+	uint8_t *buf;
+	int err = 0;
+
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;
+	if (s->shut & SOCK_SEND_SHUTDOWN)
+		return sock_epipe(flags);
+	if (t->conn == NULL || s->listening)
+		return -ENOTCONN;
+	buf = kmalloc(INET_TCP_CHUNK);
+	if (buf == NULL)
+		return -ENOBUFS;
+	while (m->data.left) {
+		if (!send_ready(t->conn)) {
+			if (flags & MSG_DONTWAIT) {
+				err = -EAGAIN;
+				break;
+			}
+			err = sock_wait(s, deadline);
+			if (err < 0)
+				break;
+			continue;
+		}
+		/* Copy a chunk; rewind past what the core did not take. */
+		save = m->data;
+		k = m->data.left < INET_TCP_CHUNK ? m->data.left
+						  : INET_TCP_CHUNK;
+		if (msg_iter_copy_in(&m->data, buf, k) < 0) {
+			err = -EFAULT;
+			break;
+		}
+		n = tcp_send(t->conn, buf, k, time_ns());
+		if (n < (long)k) {
+			m->data = save;
+			if (n > 0)
+				msg_iter_copy_in(&m->data, buf, (size_t)n);
+		}
+		if (n < 0 && n != -EAGAIN) {
+			err = (int)n;
+			break;
+		}
+		done += n > 0 ? n : 0;
+	}
+	kfree(buf);
+	if (done)
+		return done;
+	if (err == -EAGAIN || err == -EFAULT || err == -ERESTARTSYS)
+		return err;
+	return err ? conn_error(t, err, true, flags) : 0;
+}
+
+static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
+{
+	struct inet_tcp *t = tcp_of(s);
+	uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
+	long done = 0, n = 0;
+	uint8_t *buf;
+
+	if (flags & (MSG_OOB | MSG_PEEK))
+		return -EOPNOTSUPP;
+	if (t->conn == NULL || s->listening)
+		return -ENOTCONN;
+	if ((s->shut & SOCK_RCV_SHUTDOWN) || m->data.left == 0)
+		return 0;
+	buf = kmalloc(INET_TCP_CHUNK);
+	if (buf == NULL)
+		return -ENOBUFS;
+	while (m->data.left) {
+		n = tcp_recv(t->conn, buf, m->data.left < INET_TCP_CHUNK ?
+				 m->data.left : INET_TCP_CHUNK, time_ns());
+		if (n > 0) {
+			if (msg_iter_copy_out(&m->data, buf, (size_t)n) < 0) {
+				n = -EFAULT;
+				break;
+			}
+			done += n;
+			continue;
+		}
+		if (n != -EAGAIN || (done && !(flags & MSG_WAITALL)))
+			break;
+		if (flags & MSG_DONTWAIT)
+			break;
+		n = sock_wait(s, deadline);
+		if (n < 0)
+			break;
+	}
+	kfree(buf);
+	if (done)
+		return done;
+	if (n == -EAGAIN || n == -EFAULT || n == -ERESTARTSYS || n >= 0)
+		return n > 0 ? 0 : n;
+	return conn_error(t, n, false, flags);
+}
+
+static int inet_tcp_shutdown(struct socket *s, int how)
+{
+	struct inet_tcp *t = tcp_of(s);
+
+	if (s->listening && t->conn) {
+		/* Linux wakes accept with EINVAL; closing the listener is ours */
+		s->shut |= SOCK_SHUTDOWN_MASK;
+		poll_wake(&s->ph, POLLIN | POLLHUP);
+		return 0;
+	}
+	if (t->conn == NULL || s->state != SS_CONNECTED)
+		return -ENOTCONN;
+	s->shut |= (unsigned int)how + 1; /* SHUT_RD 1, SHUT_WR 2, both 3 */
+	if (how != SHUT_RD)
+		tcp_close_send(t->conn, time_ns());	/* RFC 9293 3.10.4 */
+	poll_wake(&s->ph, POLLIN | POLLRDNORM | POLLOUT | POLLRDHUP);
+	return 0;
+}
+
+static int inet_tcp_getsockname(struct socket *s, void *addr)
+{
+	struct inet_tcp *t = tcp_of(s);
+	uint32_t la, ra;
+	uint16_t lp, rp;
+
+	if (t->conn == NULL || s->listening)
+		return inet_addr_out(addr, t->laddr, t->lport);
+	tcp_endpoints(t->conn, &la, &lp, &ra, &rp);
+	return inet_addr_out(addr, la, lp);
+}
+
+static int inet_tcp_getpeername(struct socket *s, void *addr)
+{
+	struct inet_tcp *t = tcp_of(s);
+	uint32_t la, ra;
+	uint16_t lp, rp;
+
+	if (t->conn == NULL || s->listening || s->state != SS_CONNECTED)
+		return -ENOTCONN;
+	tcp_endpoints(t->conn, &la, &lp, &ra, &rp);
+	return inet_addr_out(addr, ra, rp);
+}
+
+static int inet_tcp_setsockopt(struct socket *s, int level, int name,
+			       const void *val, int len)
+{
+	struct inet_tcp *t = tcp_of(s);
+	int on;
+
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (name != TCP_NODELAY)
+		return -ENOPROTOOPT;
+	if (len < (int)sizeof(on))
+		return -EINVAL;
+	memcpy(&on, val, sizeof(on));
+	t->nodelay = on != 0;
+	if (t->conn && !s->listening)
+		tcp_set_nodelay(t->conn, t->nodelay);
+	return 0;
+}
+
+static int inet_tcp_getsockopt(struct socket *s, int level, int name,
+			       void *val, int *len)
+{
+	int on = tcp_of(s)->nodelay;
+
+	if (level != IPPROTO_TCP || name != TCP_NODELAY)
+		return -ENOPROTOOPT;
+	if (*len < 0)
+		return -EINVAL;
+	*len = *len < (int)sizeof(on) ? *len : (int)sizeof(on);
+	memcpy(val, &on, (size_t)*len);
+	return 0;
+}
+
+/* Linux's tcp_poll, reduced to what the core can tell. */
+static unsigned int inet_tcp_poll(struct socket *s)
+{
+	struct inet_tcp *t = tcp_of(s);
+	struct tcp_conn *c = t->conn;
+	unsigned int ready = 0;
+	enum tcp_state st;
+
+	if (s->listening)
+		return tcp_readable(c) ? POLLIN | POLLRDNORM : 0;
+	if (c == NULL || s->state == SS_UNCONNECTED)
+		return POLLOUT | POLLWRNORM | POLLHUP;
+	st = tcp_state(c);
+	if (tcp_readable(c) || (s->shut & SOCK_RCV_SHUTDOWN))
+		ready |= POLLIN | POLLRDNORM;
+	if (st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK ||
+	    st == TCP_CLOSING || st == TCP_TIME_WAIT || st == TCP_CLOSED)
+		ready |= POLLIN | POLLRDNORM | POLLRDHUP;
+	if (send_ready(c) && !(s->shut & SOCK_SEND_SHUTDOWN) &&
+	    s->state == SS_CONNECTED)
+		ready |= POLLOUT | POLLWRNORM;
+	if (st == TCP_CLOSED || s->shut == SOCK_SHUTDOWN_MASK)
+		ready |= POLLHUP;
+	if (tcp_error(c) && !t->err_seen)
+		ready |= POLLERR;
+	return ready;
+}
+
+static void inet_tcp_release(struct socket *s)
+{
+	struct inet_tcp *t = tcp_of(s);
+
+	if (t == NULL)
+		return;
+	if (t->conn) {
+		tcp_set_notify(t->conn, NULL, NULL);
+		tcp_close(t->conn, time_ns());	/* the core frees it later */
+	}
+	if (t->lport)
+		port_unbind(t);
+	kfree(t);
+	s->sk = NULL;
+}
+
+static const struct proto_ops inet_stream_ops = {
+	.family = AF_INET,
+	.release = inet_tcp_release,
+	.bind = inet_tcp_bind,
+	.connect = inet_tcp_connect,
+	.listen = inet_tcp_listen,
+	.accept = inet_tcp_accept,
+	.sendmsg = inet_tcp_sendmsg,
+	.recvmsg = inet_tcp_recvmsg,
+	.shutdown = inet_tcp_shutdown,
+	.getsockname = inet_tcp_getsockname,
+	.getpeername = inet_tcp_getpeername,
+	.setsockopt = inet_tcp_setsockopt,
+	.getsockopt = inet_tcp_getsockopt,
+	.poll = inet_tcp_poll,
+};
+
+int inet_tcp_create(struct socket *s, int protocol)
+{
+	if (protocol != 0 && protocol != IPPROTO_TCP)
+		return -EPROTONOSUPPORT;
+	if (inet_tcp_new(s) == NULL)
+		return -ENOMEM;
+	s->ops = &inet_stream_ops;
+	return 0;
+}

@@ -1,0 +1,106 @@
+"""test_net_tcp.py - TCP end to end: a guest echo server behind `kiln run -p`.
+
+The host connects to 127.0.0.1 through QEMU's user-mode port forward,
+streams 1 MiB through the guest and checks it comes back byte for byte.
+"""
+import os
+import socket
+import subprocess
+import threading
+import time
+
+from guest_util import KILN, HOST_TIMEOUT, guest_path
+
+GUEST_PORT = 7777
+SIZE = 1 << 20
+RETRY_S = 0.2       # reconnect this often...
+UP_WITHIN_S = 20.0  # ...until the guest has had this long to listen
+IO_TIMEOUT_S = 60.0  # any one socket operation, under TCG
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_when_up(port, payload):
+    """A connection to the guest's listener. QEMU's forward accepts on the
+    host side before the guest listens, and closes or resets it when the
+    guest refuses; so a connection only counts once the guest has echoed
+    its first byte. One that is merely slow is kept (closing it could
+    hand the guest's one accept a connection we no longer use)."""
+    deadline = time.monotonic() + UP_WITHIN_S
+    while time.monotonic() < deadline:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.settimeout(IO_TIMEOUT_S)
+        try:
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(payload[:1])
+            if sock.recv(1) == payload[:1]:
+                return sock
+        except socket.timeout:
+            sock.close()
+            raise AssertionError("no echo of the first byte")
+        except OSError:
+            pass
+        sock.close()
+        time.sleep(RETRY_S)
+    raise AssertionError("could not reach the guest's listener")
+
+
+def echo(sock, payload):
+    """Send payload[1:] in a thread while reading the echo back."""
+    errors = []
+
+    def send():
+        try:
+            sock.sendall(payload[1:])
+            sock.shutdown(socket.SHUT_WR)
+        except OSError as e:
+            errors.append(e)
+
+    sock.settimeout(IO_TIMEOUT_S)
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    got = bytearray(payload[:1])
+    while len(got) < len(payload):
+        chunk = sock.recv(65536)
+        assert chunk, f"EOF after {len(got)} of {len(payload)} bytes"
+        got += chunk
+    sender.join(IO_TIMEOUT_S)
+    assert not sender.is_alive(), "send did not finish"
+    assert not errors, errors
+    assert sock.recv(1) == b"", "no EOF after the echo"
+    return bytes(got)
+
+
+def start_echo_server(host_port):
+    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90",
+           "-p", f"{host_port}:{GUEST_PORT}/tcp",
+           guest_path("musl", "tcp_echo"), str(GUEST_PORT)]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def test_tcp_echo_through_port_forward():
+    host_port = free_tcp_port()
+    payload = os.urandom(SIZE)
+    proc = start_echo_server(host_port)
+    try:
+        with connect_when_up(host_port, payload) as sock:
+            got = echo(sock, payload)
+        assert got == payload, "echo differs from what was sent"
+        out, err = proc.communicate(timeout=HOST_TIMEOUT)
+    except (AssertionError, OSError) as e:
+        proc.terminate()  # kiln stops QEMU on SIGTERM
+        out, err = proc.communicate(timeout=HOST_TIMEOUT)
+        raise AssertionError(
+            f"{e}\nstdout:\n{out.decode(errors='replace')}\n"
+            f"kernel log:\n{err.decode(errors='replace')}")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=HOST_TIMEOUT)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert out.decode() == f"tcp_echo: echoed {SIZE} bytes\n"
