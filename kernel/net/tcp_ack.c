@@ -23,6 +23,10 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 	c->snd_len -= data;
 	c->snd_base += data;
 	c->snd_una = ack;
+	if (seq_lt(c->snd_nxt, ack))
+		c->snd_nxt = ack;	/* acked beyond a go-back-N resend */
+	if (c->fin_queued && seq_gt(ack, c->snd_base + (uint32_t)c->snd_len))
+		c->fin_sent = true;	/* even if a timeout unsent it */
 	c->retries = 0;
 	c->dupacks = 0;
 	tcp_rtt_sample(c, ack, now);
@@ -37,7 +41,7 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s,
 {
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
 
-	if (c->snd_nxt == c->snd_una || s->len ||
+	if (c->snd_max == c->snd_una || s->len || s->stripped ||
 	    (s->flags & (TCP_SYN | TCP_FIN)) || wnd != c->snd_wnd)
 		return;
 	if (++c->dupacks == 3)
@@ -50,7 +54,7 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s,
 static int syn_received_ack(struct tcp_conn *c, const struct tcp_seg *s,
 			    uint64_t now)
 {
-	if (!seq_lt(c->snd_una, s->ack) || !seq_le(s->ack, c->snd_nxt)) {
+	if (!seq_lt(c->snd_una, s->ack) || !seq_le(s->ack, c->snd_max)) {
 		tcp_reply_rst(c->nif, s, now);
 		return 1;
 	}
@@ -98,10 +102,10 @@ int tcp_ack_input(struct tcp_conn *c, const struct tcp_seg *s, uint64_t now)
 	 * A persist probe's byte is sent without advancing SND.NXT; a peer
 	 * whose window reopened acknowledges it. Count it as sent.
 	 */
-	if (s->ack == c->snd_nxt + 1 && c->snd_nxt == c->snd_una &&
-	    seq_lt(c->snd_nxt, unsent_end))
-		c->snd_nxt++;
-	if (seq_gt(s->ack, c->snd_nxt)) {
+	if (s->ack == c->snd_max + 1 && c->snd_max == c->snd_una &&
+	    seq_lt(c->snd_max, unsent_end))
+		c->snd_nxt = ++c->snd_max;
+	if (seq_gt(s->ack, c->snd_max)) {
 		tcp_send_ack(c, now);
 		return 1;
 	}

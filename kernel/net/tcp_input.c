@@ -86,7 +86,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *s,
 {
 	bool ack = s->flags & TCP_ACK;
 
-	if (ack && (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_nxt))) {
+	if (ack && (seq_le(s->ack, c->iss) || seq_gt(s->ack, c->snd_max))) {
 		tcp_reply_rst(c->nif, s, now);
 		return;
 	}
@@ -244,17 +244,28 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 		return;
 	}
 	if (!acceptable(c, s)) {
+		uint32_t n = (uint32_t)s->len + !!(s->flags & TCP_SYN) +
+			     !!(s->flags & TCP_FIN);
+
 		if (s->flags & TCP_RST)
 			return;
 		if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
 			tcp_enter_time_wait(c, now);	/* FIN again */
-		/* A zero window still takes ACKs at RCV.NXT (3.10.7.4). */
-		if (tcp_rcv_wnd(c) || s->seq != c->rcv_nxt) {
+		/*
+		 * A zero window still takes ACKs at RCV.NXT (3.10.7.4), and a
+		 * duplicate wholly before RCV.NXT still carries a current ACK
+		 * (taken as BSD and Linux do: a peer resending its FIN with
+		 * each ACK would otherwise never have them seen). Anything
+		 * else beyond the window is answered and dropped.
+		 */
+		if (!seq_le(s->seq + n, c->rcv_nxt) &&
+		    (tcp_rcv_wnd(c) || s->seq != c->rcv_nxt)) {
 			tcp_send_ack(c, now);
 			return;
 		}
 		s->len = 0;
 		s->flags &= (uint8_t)~(TCP_SYN | TCP_FIN);
+		s->stripped = true;
 		ack_now = true;
 	}
 	trim(c, s);

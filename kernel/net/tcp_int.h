@@ -43,6 +43,7 @@ struct tcp_seg {
 	uint16_t wnd;			/* as received, not scaled */
 	const uint8_t *data;
 	size_t len;			/* data bytes (SYN and FIN not counted) */
+	bool stripped;			/* data/SYN/FIN cut off: no dup ACK */
 	/* Options (RFC 9293 3.1, RFC 7323). */
 	uint16_t mss;			/* 0: absent */
 	int8_t wscale;			/* -1: absent; else clamped to 14 */
@@ -76,6 +77,7 @@ struct tcp_range {
  *   ----|----------|------------------------|------
  *       unacked     buffered, not yet sent
  *
+ * (SND.NXT <= snd_max: after a timeout SND.NXT resends from SND.UNA.)
  * sndbuf[0] has sequence number snd_base (iss + 1 until data is acked);
  * the FIN, once queued, follows the last buffered byte. rcvbuf holds
  * rcv_len in-order bytes the user has not read, then (at their offsets
@@ -98,6 +100,12 @@ struct tcp_conn {
 	int backlog, children;
 
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_base;
+	/*
+	 * The highest sequence number sent. A retransmission timeout moves
+	 * SND.NXT back to SND.UNA (go-back-N); ACKs up to snd_max stay valid
+	 * and pure ACKs carry it, so the peer never sees them as old.
+	 */
+	uint32_t snd_max;
 	uint8_t snd_wscale, rcv_wscale;
 	bool ws_ok;			/* both sent window scale */
 	uint16_t mss;			/* what we send per segment */

@@ -42,10 +42,10 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	tcp_build_send(c->nif, &o, now);
 }
 
-/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+/* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, SND.NXT being snd_max here. */
 void tcp_send_ack(struct tcp_conn *c, uint64_t now)
 {
-	tcp_send_flags(c, c->snd_nxt, TCP_ACK, 0, now);
+	tcp_send_flags(c, c->snd_max, TCP_ACK, 0, now);
 }
 
 /* Our SYN (SYN-SENT) or SYN-ACK (SYN-RECEIVED), first or again. */
@@ -55,7 +55,7 @@ void tcp_send_syn(struct tcp_conn *c, uint64_t now)
 
 	if (c->state == TCP_SYN_RECEIVED)
 		flags |= TCP_ACK;
-	c->snd_nxt = c->iss + 1;
+	c->snd_nxt = c->snd_max = c->iss + 1;
 	if (c->retries == 0 && !c->rtt_timing) {
 		c->rtt_timing = true;
 		c->rtt_seq = c->iss;
@@ -116,7 +116,8 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 			flags |= TCP_PSH;
 		if (fin)
 			flags |= TCP_FIN;
-		if (!c->rtt_timing) {	/* RFC 6298 3: one sample at a time */
+		/* RFC 6298 3: one sample at a time, never of a resend (Karn). */
+		if (!c->rtt_timing && c->snd_nxt == c->snd_max) {
 			c->rtt_timing = true;
 			c->rtt_seq = c->snd_nxt;
 			c->rtt_start = now;
@@ -124,6 +125,8 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 		tcp_send_flags(c, c->snd_nxt, flags, n, now);
 		c->snd_nxt += (uint32_t)n + fin;
 		c->fin_sent |= fin;
+		if (seq_gt(c->snd_nxt, c->snd_max))
+			c->snd_max = c->snd_nxt;
 	}
 	tcp_timer_update(c, now, false);
 }
@@ -135,7 +138,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
  */
 void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now)
 {
-	uint32_t flight = c->snd_nxt - c->snd_una;
+	uint32_t flight = c->snd_max - c->snd_una;
 	size_t off = c->snd_una - c->snd_base, n = c->snd_len - off;
 	uint8_t flags = TCP_ACK;
 

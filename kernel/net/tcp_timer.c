@@ -22,7 +22,7 @@ void tcp_timer_update(struct tcp_conn *c, uint64_t now, bool restart)
 	if (c->state == TCP_TIME_WAIT || c->state == TCP_LISTEN ||
 	    c->state == TCP_CLOSED)
 		return;
-	if (c->snd_nxt != c->snd_una) {
+	if (c->snd_max != c->snd_una) {
 		c->persist_at = 0;
 		if (restart || !c->rexmt_at)
 			c->rexmt_at = now + c->rto;
@@ -106,7 +106,7 @@ void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
  */
 static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 {
-	uint32_t flight = c->snd_nxt - c->snd_una;
+	uint32_t flight = c->snd_max - c->snd_una;
 
 	if (++c->retries > TCP_RETRIES_MAX) {
 		tcp_set_closed(c, -ETIMEDOUT);
@@ -132,7 +132,7 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 static void persist_timeout(struct tcp_conn *c, uint64_t now)
 {
 	c->persist_at = 0;
-	if (c->snd_wnd || !unsent(c) || c->snd_nxt != c->snd_una)
+	if (c->snd_wnd || !unsent(c) || c->snd_max != c->snd_una)
 		return;
 	tcp_send_flags(c, c->snd_nxt, TCP_ACK, 1, now);
 	c->persist_ivl *= 2;

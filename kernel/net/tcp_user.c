@@ -128,7 +128,7 @@ void tcp_abort(struct tcp_conn *c, uint64_t now)
 	case TCP_FIN_WAIT_1:
 	case TCP_FIN_WAIT_2:
 	case TCP_CLOSE_WAIT:
-		tcp_send_flags(c, c->snd_nxt, TCP_RST, 0, now);
+		tcp_send_flags(c, c->snd_max, TCP_RST, 0, now);
 		break;
 	case TCP_LISTEN:
 		drop_children(c, now);

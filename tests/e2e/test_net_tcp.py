@@ -1,7 +1,7 @@
 """test_net_tcp.py - TCP end to end: a guest echo server behind `kiln run -p`.
 
 The host connects to 127.0.0.1 through QEMU's user-mode port forward,
-streams 1 MiB through the guest and checks it comes back byte for byte.
+streams 8 MiB through the guest and checks it comes back byte for byte.
 """
 import os
 import socket
@@ -12,7 +12,7 @@ import time
 from guest_util import KILN, HOST_TIMEOUT, guest_path
 
 GUEST_PORT = 7777
-SIZE = 1 << 20
+SIZE = 8 << 20
 RETRY_S = 0.2       # reconnect this often...
 UP_WITHIN_S = 20.0  # ...until the guest has had this long to listen
 IO_TIMEOUT_S = 60.0  # any one socket operation, under TCG

@@ -58,7 +58,7 @@ static void test_data_both_ways(void **state)
 	peer_seg(80, PISS + 1, OUR_ISS + 8, TCP_ACK, 8000, "hello", 5, 0);
 	peer_expect(3, TCP_ACK, OUR_ISS + 8, PISS + 6, WND, 0);
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
-	assert_int_equal(c->snd_len, 2);	/* unacceptable: ACK ignored */
+	assert_int_equal(c->snd_len, 0);	/* its ACK still counts */
 }
 
 static void test_out_of_order(void **state)
@@ -102,6 +102,65 @@ static void test_retransmit(void **state)
 	assert_int_equal(c->rexmt_at, 0);
 	tcp_timers(100 * rto);
 	assert_int_equal(fake.nframes, 3);
+}
+
+/*
+ * After a timeout SND.NXT goes back to SND.UNA, but the peer may already
+ * hold everything first sent: its ACK past SND.NXT (up to the highest
+ * sequence sent) is taken, not answered as "acks something not yet sent"
+ * (that answer, to a peer that answers it again, was an endless ACK loop).
+ */
+static void test_ack_beyond_resend(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	uint64_t rto = TCP_RTO_MIN_NS;
+	static char big[4000];
+
+	(void)state;
+	assert_int_equal(tcp_send(c, big, sizeof(big), 0), sizeof(big));
+	assert_int_equal(fake.nframes, 4);		/* 4 x 536 in flight */
+	tcp_timers(rto);
+	peer_expect(4, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 536);
+	assert_int_equal(c->snd_nxt, OUR_ISS + 1 + 536);
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 4 * 536, TCP_ACK, 8000, NULL, 0,
+		 rto + 1);
+	assert_int_equal(c->snd_una, OUR_ISS + 1 + 4 * 536);
+	/* No ACK in reply; cwnd 1072 after slow start lets two new out. */
+	assert_int_equal(fake.nframes, 7);
+	peer_expect(5, TCP_ACK, OUR_ISS + 1 + 4 * 536, PISS + 1, WND, 536);
+	peer_expect(6, TCP_ACK, OUR_ISS + 1 + 5 * 536, PISS + 1, WND, 536);
+	/* An ACK past anything ever sent is still answered and dropped. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 9 * 536, TCP_ACK, 8000, NULL, 0,
+		 rto + 2);
+	peer_expect(7, TCP_ACK, OUR_ISS + 1 + 6 * 536, PISS + 1, WND, 0);
+	assert_int_equal(c->snd_una, OUR_ISS + 1 + 4 * 536);
+}
+
+/*
+ * A duplicate segment wholly before RCV.NXT (here the peer's FIN, sent
+ * again with a newer ACK) is answered, and its ACK field still counts.
+ */
+static void test_duplicate_carries_ack(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+
+	(void)state;
+	assert_int_equal(tcp_send(c, "0123456789", 10, 0), 10);
+	peer_expect(0, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_FIN, 8000, NULL, 0, 1);
+	peer_expect(1, TCP_ACK, OUR_ISS + 11, PISS + 2, WND, 0);
+	assert_int_equal(tcp_state(c), TCP_CLOSE_WAIT);
+	peer_seg(80, PISS + 1, OUR_ISS + 11, TCP_ACK | TCP_FIN, 8000, NULL, 0, 2);
+	assert_int_equal(c->snd_una, OUR_ISS + 11);
+	assert_int_equal(c->snd_len, 0);
+	assert_int_equal(c->rexmt_at, 0);
+	peer_expect(2, TCP_ACK, OUR_ISS + 11, PISS + 2, WND, 0);
+	assert_int_equal(fake.nframes, 3);
+	/* Old data with an old ACK is not a duplicate ACK: no fast resend. */
+	assert_int_equal(tcp_send(c, "abc", 3, 3), 3);
+	for (int i = 0; i < 4; i++)
+		peer_seg(80, PISS, OUR_ISS + 11, TCP_ACK, 8000, "x", 1, 4);
+	assert_int_equal(c->dupacks, 0);
 }
 
 /* RFC 5681 3.2: the third duplicate ACK resends the first segment. */
@@ -187,6 +246,8 @@ int main(void)
 		T(test_data_both_ways),
 		T(test_out_of_order),
 		T(test_retransmit),
+		T(test_ack_beyond_resend),
+		T(test_duplicate_carries_ack),
 		T(test_fast_retransmit),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
