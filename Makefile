@@ -169,6 +169,9 @@ UNIT_TESTS += tcp_seg tcp_state tcp_data
 tcp_seg_SRCS := $(TCP_SRCS)
 tcp_state_SRCS := $(TCP_SRCS)
 tcp_data_SRCS := $(TCP_SRCS)
+# The loopback interface, carrying TCP and UDP between local sockets.
+UNIT_TESTS += loopback
+loopback_SRCS := $(TCP_SRCS) kernel/net/loopback.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -17,8 +17,8 @@
  * on one CPU with interrupts off outside sleeps, so no lock is needed);
  * the hook only records state and wakes the socket's poll head, and the
  * blocking calls loop on sock_wait re-checking the core. bind() only
- * records a port: the core claims it at listen(); connect() always takes
- * an ephemeral port of the core's choosing. Loopback is not routed.
+ * records a port: the core claims it at listen() or connect(); ports are
+ * chosen here, never by the core, so the two cannot disagree.
  */
 #define INET_TCP_CHUNK 4096	/* bounce buffer between user and core */
 #define EPHEMERAL_LO 49152
@@ -50,17 +50,23 @@ static bool port_taken(uint16_t port)
 	return false;
 }
 
-/* Claim port (0: an ephemeral one) for t: 0 or -EADDRINUSE. */
+/*
+ * Claim port for t: 0 or -EADDRINUSE. Port 0 picks an ephemeral port no
+ * socket and no connection of the core (one in TIME-WAIT, say) uses. A
+ * named port clashes with bound sockets, and without SO_REUSEADDR also
+ * with the core's leftover connections, as on Linux.
+ */
 static int port_bind(struct inet_tcp *t, uint16_t port)
 {
 	static uint32_t next = EPHEMERAL_LO;
 
 	for (int i = 0; port == 0 && i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
-		if (!port_taken((uint16_t)next))
+		if (!port_taken((uint16_t)next) && !tcp_port_used((uint16_t)next))
 			port = (uint16_t)next;
 		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
 	}
-	if (port == 0 || port_taken(port))
+	if (port == 0 || port_taken(port) ||
+	    (!t->sock->reuseaddr && tcp_port_used(port)))
 		return -EADDRINUSE;
 	t->lport = port;
 	t->next_bound = bound_socks;
@@ -111,7 +117,6 @@ static void inet_tcp_notify(struct tcp_conn *c, unsigned events)
 static int inet_tcp_bind(struct socket *s, const void *addr, int len)
 {
 	struct inet_tcp *t = tcp_of(s);
-	struct netif *nif = net_default_netif();
 	uint32_t ip;
 	uint16_t port;
 	int err = inet_addr_in(addr, len, &ip, &port);
@@ -120,7 +125,7 @@ static int inet_tcp_bind(struct socket *s, const void *addr, int len)
 		return err;
 	if (t->lport || t->conn)
 		return -EINVAL;
-	if (ip != INADDR_ANY && (nif == NULL || ip != nif->ip.addr))
+	if (ip != INADDR_ANY && !net_addr_local(ip))
 		return -EADDRNOTAVAIL;
 	err = port_bind(t, port);
 	if (err == 0)
@@ -257,9 +262,11 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 	err = inet_addr_in(addr, len, &ip, &port);
 	if (err)
 		return err;
-	if (ip == 0 || ip >> 24 == 127)
-		return -ENETUNREACH;	/* no loopback interface */
-	t->conn = tcp_connect(ip, port, time_ns(), &err);
+	if (ip == INADDR_ANY)
+		ip = INADDR_LOOPBACK;	/* as Linux: "any" means this host */
+	if (t->lport == 0 && (err = port_bind(t, 0)) < 0)
+		return -EADDRNOTAVAIL;
+	t->conn = tcp_connect_from(t->lport, ip, port, time_ns(), &err);
 	if (t->conn == NULL)
 		return err;
 	t->err_seen = false;
@@ -500,6 +507,16 @@ static unsigned int inet_tcp_poll(struct socket *s)
 	return ready;
 }
 
+/* FIONREAD (SIOCINQ): in-order bytes not yet read. */
+static int inet_tcp_inq(struct socket *s)
+{
+	struct inet_tcp *t = tcp_of(s);
+
+	if (s->listening)
+		return -EINVAL;
+	return t->conn ? (int)tcp_inq(t->conn) : 0;
+}
+
 static void inet_tcp_release(struct socket *s)
 {
 	struct inet_tcp *t = tcp_of(s);
@@ -508,7 +525,11 @@ static void inet_tcp_release(struct socket *s)
 		return;
 	if (t->conn) {
 		tcp_set_notify(t->conn, NULL, NULL);
-		tcp_close(t->conn, time_ns());	/* the core frees it later */
+		/* SO_LINGER with a zero time: reset, drop what is unsent. */
+		if (s->linger.l_onoff && s->linger.l_linger == 0)
+			tcp_abort(t->conn, time_ns());
+		else	/* a FIN after the data; the core frees it later */
+			tcp_close(t->conn, time_ns());
 	}
 	if (t->lport)
 		port_unbind(t);
@@ -531,6 +552,7 @@ static const struct proto_ops inet_stream_ops = {
 	.setsockopt = inet_tcp_setsockopt,
 	.getsockopt = inet_tcp_getsockopt,
 	.poll = inet_tcp_poll,
+	.inq = inet_tcp_inq,
 };
 
 int inet_tcp_create(struct socket *s, int protocol)

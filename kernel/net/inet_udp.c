@@ -142,7 +142,6 @@ int inet_addr_out(void *out, uint32_t ip, uint16_t port)
 static int inet_bind(struct socket *s, const void *addr, int len)
 {
 	struct inet_sock *in = inet_of(s);
-	struct netif *nif = net_default_netif();
 	uint32_t ip;
 	uint16_t port;
 	int err = inet_addr_in(addr, len, &ip, &port);
@@ -151,7 +150,7 @@ static int inet_bind(struct socket *s, const void *addr, int len)
 		return err;
 	if (in->lport)
 		return -EINVAL;
-	if (ip != INADDR_ANY && (nif == NULL || ip != nif->ip.addr))
+	if (ip != INADDR_ANY && !net_addr_local(ip))
 		return -EADDRNOTAVAIL;
 	err = port_bind(in, port);
 	if (err == 0)
@@ -205,9 +204,9 @@ static int send_target(struct socket *s, struct sock_msg *m, uint32_t *dst,
 static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct inet_sock *in = inet_of(s);
-	struct netif *nif = net_default_netif();
+	struct netif *nif;
 	size_t len = m->data.left;
-	uint32_t dst;
+	uint32_t dst, src;
 	uint16_t dport;
 	void *buf;
 	int err;
@@ -223,8 +222,11 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return -EINVAL;
 	if (len > INET_UDP_MAX)
 		return -EMSGSIZE;
-	if (nif == NULL || nif->ip.addr == 0)
-		return -ENETUNREACH;
+	if (dst == INADDR_ANY)
+		dst = INADDR_LOOPBACK;
+	err = net_route(dst, &nif, &src);
+	if (err)
+		return err;
 	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
 		return err;
 	buf = kmalloc(len ? len : 1);
@@ -232,7 +234,8 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return -ENOBUFS;
 	err = msg_iter_copy_in(&m->data, buf, len);
 	if (err == 0)
-		err = udp_output(nif, in->lport, dst, dport, buf, len, time_ns());
+		err = udp_output_from(nif, src, in->lport, dst, dport, buf,
+				      len, time_ns());
 	kfree(buf);
 	return err < 0 ? err : (long)len;
 }

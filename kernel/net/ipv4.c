@@ -60,6 +60,8 @@ static bool ipv4_accept(const struct netif *nif, struct ipv4_rx *rx)
 {
 	const struct ipv4_config *c = &nif->ip;
 
+	if (nif->loopback)
+		return true;	/* it came from us */
 	if (rx->dst == IPV4_BROADCAST ||
 	    (c->addr && c->netmask != IPV4_BROADCAST && c->netmask &&
 	     rx->dst == (c->addr | ~c->netmask)))
@@ -118,6 +120,10 @@ int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop)
 {
 	const struct ipv4_config *c = &nif->ip;
 
+	if (nif->loopback) {
+		*next_hop = dst;
+		return 0;
+	}
 	if (dst == IPV4_BROADCAST) {
 		*next_hop = IPV4_BROADCAST;
 		return 0;
@@ -163,6 +169,8 @@ int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,
 	be32_store(h + 12, src);
 	be32_store(h + 16, dst);
 	be16_store(h + 10, inet_csum(h, IPV4_HLEN));
+	if (nif->loopback)
+		return eth_output(nif, p, nif->mac, ETH_TYPE_IPV4);
 	if (hop == IPV4_BROADCAST)
 		return eth_output(nif, p, eth_broadcast, ETH_TYPE_IPV4);
 	return arp_output(nif, p, hop, now);

@@ -64,8 +64,9 @@ void ipv4_deliver(struct netif *nif, const struct ipv4_rx *rx, uint64_t now);
 
 /*
  * The next hop for dst: dst itself on-link, the gateway otherwise,
- * IPV4_BROADCAST for a broadcast dst. Returns 0 or -ENETUNREACH (off-link
- * with no gateway, multicast, or an unconfigured interface for a unicast).
+ * IPV4_BROADCAST for a broadcast dst, dst on a loopback interface.
+ * Returns 0 or -ENETUNREACH (off-link with no gateway, multicast, or an
+ * unconfigured interface for a unicast).
  */
 int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop);
 

@@ -9,6 +9,7 @@
 #include "core/sched.h"
 #include "drivers/virtio_net.h"
 #include "lib/cmdline.h"
+#include "net/loopback.h"
 #include "net/netif.h"
 #include "net/pkt.h"
 #include "net/tcp.h"
@@ -16,14 +17,16 @@
 /*
  * The periodic tick drives TCP's timers (RTO, persist, TIME-WAIT) every
  * NET_TICK_NS; ARP retransmits and cache/fragment expiry are looked at on
- * every NET_SLOW_TICKS-th tick (100 ms).
+ * every NET_SLOW_TICKS-th tick (100 ms). It runs while a device is up or
+ * TCP holds a connection, so a guest that only has loopback and no
+ * sockets sleeps undisturbed.
  */
 #define NET_TICK_NS (20ull * 1000000ull)
 #define NET_SLOW_TICKS 5
 #define NET_FLUSH_NS (100ull * 1000000ull)
 
 static struct netif *net_nif;
-static struct ktimer net_timer;
+static struct ktimer net_timer, lo_timer;
 
 /* The driver's receive hook: runs in its interrupt handler (no sleeping). */
 static void net_rx(const void *frame, size_t len)
@@ -31,7 +34,7 @@ static void net_rx(const void *frame, size_t len)
 	net_input(net_nif, frame, len, time_ns());
 }
 
-/* Periodic, from the timer interrupt, only while an interface exists. */
+/* From the timer interrupt, while a device is up or TCP is busy. */
 static void net_tick(struct ktimer *t)
 {
 	static unsigned ticks;
@@ -40,7 +43,28 @@ static void net_tick(struct ktimer *t)
 	tcp_timers(now);
 	if (++ticks % NET_SLOW_TICKS == 0)
 		net_poll_timers(now);
-	ktimer_arm(t, now + NET_TICK_NS, net_tick);
+	if (net_nif || tcp_busy())
+		ktimer_arm(t, now + NET_TICK_NS, net_tick);
+}
+
+static void tick_start(void)
+{
+	if (!net_timer.armed)
+		ktimer_arm(&net_timer, time_ns() + NET_TICK_NS, net_tick);
+}
+
+/* Loopback frames are received from a timer at once, not inside a send. */
+static void lo_receive(struct ktimer *t)
+{
+	(void)t;
+	loopback_drain(time_ns());
+}
+
+static void lo_kick(void)
+{
+	if (!lo_timer.armed)
+		ktimer_arm(&lo_timer, time_ns(), lo_receive);
+	tick_start();	/* loopback traffic means a socket: TCP may need it */
 }
 
 /* Parse "A.B.C.D" from s[0..n) into *out (host order): true when valid. */
@@ -152,8 +176,13 @@ void net_flush(void)
 int net_boot(void)
 {
 	struct ipv4_config cfg = { 0 };
-	int err = get_config(&cfg);
+	int err;
 
+	net_set_allocator(kmalloc, kfree);
+	tcp_init();
+	if (loopback_attach(lo_kick) == NULL)
+		printk("kiln: net: cannot attach loopback\n");
+	err = get_config(&cfg);
 	if (err)
 		return err < 0 ? err : 0;
 	err = virtio_net_init();
@@ -161,7 +190,6 @@ int net_boot(void)
 		printk("kiln: net: no usable network device (%d)\n", err);
 		return err;
 	}
-	net_set_allocator(kmalloc, kfree);
 	net_nif = virtio_net_netif();
 	err = net_nif ? net_attach(net_nif) : -ENODEV;
 	if (err) {
@@ -169,9 +197,8 @@ int net_boot(void)
 		return err;
 	}
 	net_nif->ip = cfg;
-	tcp_init();
 	virtio_net_set_rx(net_rx);
-	ktimer_arm(&net_timer, time_ns() + NET_TICK_NS, net_tick);
+	tick_start();
 	log_config(net_nif);
 	return 0;
 }

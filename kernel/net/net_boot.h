@@ -3,9 +3,10 @@
 #define KILN_NET_NET_BOOT_H
 
 /*
- * When the kernel command line asks for networking (kiln.ip=A.B.C.D/N,
- * optional kiln.gw= and kiln.dns=), find the virtio-net device, attach it
- * to the stack, configure the address and start the stack's timer.
+ * Starts the stack with the loopback interface (127.0.0.1/8); then, when
+ * the kernel command line asks for networking (kiln.ip=A.B.C.D/N,
+ * optional kiln.gw= and kiln.dns=), finds the virtio-net device, attaches
+ * it, configures the address and starts the stack's timer.
  * Boot-time, interrupts off, before the app runs. Returns 0 (also when no
  * networking was asked for), or -ERRNO after one log line; the app runs
  * without a network then.

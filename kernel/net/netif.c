@@ -44,12 +44,51 @@ void net_detach(struct netif *nif)
 
 struct netif *net_default_netif(void)
 {
-	struct netif *n = net_list;
+	struct netif *found = NULL;
 
 	/* The list is pushed at the front: the first attached is last. */
-	while (n && n->next)
-		n = n->next;
-	return n;
+	for (struct netif *n = net_list; n; n = n->next)
+		if (!n->loopback)
+			found = n;
+	return found;
+}
+
+static bool is_loopback_net(uint32_t addr)
+{
+	return addr >> 24 == 127;
+}
+
+bool net_addr_local(uint32_t addr)
+{
+	if (is_loopback_net(addr))
+		return true;
+	for (struct netif *n = net_list; n; n = n->next)
+		if (n->ip.addr && n->ip.addr == addr)
+			return true;
+	return false;
+}
+
+int net_route(uint32_t dst, struct netif **nif, uint32_t *src)
+{
+	struct netif *n = NULL;
+
+	if (net_addr_local(dst)) {
+		for (n = net_list; n && !n->loopback; n = n->next)
+			;
+		/* 127/8 from 127.0.0.1; our own address from itself. */
+		if (n && !is_loopback_net(dst))
+			*src = dst;
+		else if (n)
+			*src = n->ip.addr;
+	} else {
+		n = net_default_netif();
+		if (n)
+			*src = n->ip.addr;
+	}
+	if (n == NULL || n->ip.addr == 0)
+		return -ENETUNREACH;
+	*nif = n;
+	return 0;
 }
 
 void net_input(struct netif *nif, const void *frame, size_t len,

@@ -36,6 +36,11 @@ struct netif {
 	 */
 	int (*transmit)(struct netif *nif, const void *frame, size_t len);
 	void *driver;
+	/*
+	 * A loopback interface: everything sent on it is for us, so there is
+	 * no ARP, no route check and every destination address is accepted.
+	 */
+	bool loopback;
 
 	/* Owned by the stack. */
 	struct ipv4_config ip;	/* static, or from DHCP; all zero at first */
@@ -68,7 +73,21 @@ void net_input(struct netif *nif, const void *frame, size_t len,
 /* Retransmits ARP requests and expires cache entries and fragments. */
 void net_poll_timers(uint64_t now_ns);
 
-/* The first attached interface, NULL when none: the default route. */
+/*
+ * The first attached interface that is not loopback, NULL when none: the
+ * default route.
+ */
 struct netif *net_default_netif(void);
+
+/* True for 127.0.0.0/8 and the address of any attached interface. */
+bool net_addr_local(uint32_t addr);
+
+/*
+ * The interface and source address for sending to dst (host order):
+ * loopback for 127.0.0.0/8 and our own addresses, else the default
+ * route. 0, or -ENETUNREACH when there is no such interface or it has no
+ * address yet.
+ */
+int net_route(uint32_t dst, struct netif **nif, uint32_t *src);
 
 #endif

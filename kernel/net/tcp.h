@@ -53,10 +53,15 @@ void tcp_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now);
 /* Retransmission, persist and TIME-WAIT timers; call every few ms. */
 void tcp_timers(uint64_t now);
 
+/* True while any connection exists, listeners aside (timers may run). */
+bool tcp_busy(void);
+
 /*
  * A listener on port (any local address) queueing up to backlog
  * established connections. Returns NULL with *err = -EINVAL (port 0,
- * backlog < 1), -EADDRINUSE or -ENOMEM.
+ * backlog < 1), -EADDRINUSE (another listener has it; connections on the
+ * port, such as a previous listener's in TIME-WAIT, do not count) or
+ * -ENOMEM.
  */
 struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err);
 
@@ -64,13 +69,21 @@ struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err);
 struct tcp_conn *tcp_accept(struct tcp_conn *l);
 
 /*
- * Opens a connection to dst:port from the default interface and an
+ * Opens a connection to dst:port on the interface net_route picks, from an
  * ephemeral port: sends the SYN now. Returns NULL with *err =
  * -ENETUNREACH (no configured interface), -EINVAL (port 0), -EADDRNOTAVAIL
  * (no free port) or -ENOMEM. Completion is reported by TCP_EV_OUT.
  */
 struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
 			     int *err);
+
+/* The same from local port lport (0: an ephemeral one); -EADDRNOTAVAIL
+ * also when that 4-tuple is in use. */
+struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
+				  uint64_t now, int *err);
+
+/* True when a connection or listener has local port port. */
+bool tcp_port_used(uint16_t port);
 
 /*
  * Queues up to len bytes for sending and sends what the windows allow.
@@ -115,6 +128,7 @@ bool tcp_readable(const struct tcp_conn *c);
 bool tcp_writable(const struct tcp_conn *c);
 enum tcp_state tcp_state(const struct tcp_conn *c);
 int tcp_error(const struct tcp_conn *c);	/* 0 or -ECONNRESET... */
+size_t tcp_inq(const struct tcp_conn *c);	/* bytes ready to read */
 /* The 4-tuple in host order (a listener's laddr is 0: any). */
 void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
 		   uint16_t *lport, uint32_t *raddr, uint16_t *rport);

@@ -156,7 +156,7 @@ struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err)
 		return NULL;
 	*err = -EADDRINUSE;
 	for (c = tcp_conns; c; c = c->next)
-		if (c->lport == port)
+		if (c->lport == port && c->state == TCP_LISTEN)
 			return NULL;
 	*err = -ENOMEM;
 	c = tcp_conn_new(NULL);
@@ -197,29 +197,44 @@ static uint16_t ephemeral_port(void)
 	return 0;
 }
 
-/* RFC 9293 3.10.1, OPEN call in CLOSED state, active. */
+bool tcp_port_used(uint16_t port)
+{
+	for (struct tcp_conn *c = tcp_conns; c; c = c->next)
+		if (c->lport == port)
+			return true;
+	return false;
+}
+
 struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
 			     int *err)
 {
-	struct netif *nif = net_default_netif();
-	struct tcp_conn *c;
-	uint16_t lport;
+	return tcp_connect_from(0, dst, port, now, err);
+}
 
-	*err = -ENETUNREACH;
-	if (!nif || !nif->ip.addr)
+/* RFC 9293 3.10.1, OPEN call in CLOSED state, active. */
+struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
+				  uint64_t now, int *err)
+{
+	struct netif *nif;
+	struct tcp_conn *c;
+	uint32_t src;
+
+	*err = net_route(dst, &nif, &src);
+	if (*err)
 		return NULL;
 	*err = -EINVAL;
 	if (port == 0 || dst == 0)
 		return NULL;
 	*err = -EADDRNOTAVAIL;
-	lport = ephemeral_port();
-	if (!lport)
+	if (lport == 0)
+		lport = ephemeral_port();
+	if (!lport || tcp_lookup(src, lport, dst, port))
 		return NULL;
 	*err = -ENOMEM;
 	c = tcp_conn_new(nif);
 	if (!c)
 		return NULL;
-	c->laddr = nif->ip.addr;
+	c->laddr = src;
 	c->lport = lport;
 	c->raddr = dst;
 	c->rport = port;
@@ -232,6 +247,14 @@ struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
 	tcp_send_syn(c, now);
 	*err = 0;
 	return c;
+}
+
+bool tcp_busy(void)
+{
+	for (struct tcp_conn *c = tcp_conns; c; c = c->next)
+		if (c->state != TCP_LISTEN)
+			return true;
+	return false;
 }
 
 void tcp_shutdown(void)

@@ -182,6 +182,11 @@ int tcp_error(const struct tcp_conn *c)
 	return c->error;
 }
 
+size_t tcp_inq(const struct tcp_conn *c)
+{
+	return c->rcv_len;
+}
+
 void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
 		   uint16_t *lport, uint32_t *raddr, uint16_t *rport)
 {

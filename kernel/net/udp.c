@@ -112,6 +112,14 @@ void udp_unbind(uint16_t port)
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,
 	       uint16_t dport, const void *data, size_t len, uint64_t now)
 {
+	return udp_output_from(nif, nif->ip.addr, sport, dst, dport, data, len,
+			       now);
+}
+
+int udp_output_from(struct netif *nif, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport, const void *data, size_t len,
+		    uint64_t now)
+{
 	struct pkt *p;
 	uint16_t sum;
 
@@ -128,8 +136,8 @@ int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,
 	be16_store(p->data + 6, 0);
 	if (len)
 		memcpy(p->data + UDP_HLEN, data, len);
-	sum = udp_checksum(nif->ip.addr, dst, p->data, p->len);
+	sum = udp_checksum(src, dst, p->data, p->len);
 	/* A computed 0 is sent as all ones: 0 means "no checksum". */
 	be16_store(p->data + 6, sum ? sum : 0xffff);
-	return ipv4_output(nif, p, nif->ip.addr, dst, IP_PROTO_UDP, now);
+	return ipv4_output(nif, p, src, dst, IP_PROTO_UDP, now);
 }

@@ -57,4 +57,9 @@ void udp_unbind(uint16_t port);
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,
 	       uint16_t dport, const void *data, size_t len, uint64_t now);
 
+/* The same from a given source address (as net_route chose it). */
+int udp_output_from(struct netif *nif, uint32_t src, uint16_t sport,
+		    uint32_t dst, uint16_t dport, const void *data, size_t len,
+		    uint64_t now);
+
 #endif

@@ -1,0 +1,218 @@
+/* net_loopback.c - guest test: TCP and UDP between sockets of one program over 127.0.0.1. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "check.h"
+
+#define BULK (1 << 20)
+
+static struct sockaddr_in loopback(unsigned short port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	return a;
+}
+
+static unsigned short local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return 0;
+	return ntohs(a.sin_port);
+}
+
+/* A listener on 127.0.0.1 and an ephemeral port. */
+static int listener(void)
+{
+	struct sockaddr_in a = loopback(0);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	check(fd >= 0, "socket");
+	check(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind 127.0.0.1:0");
+	check(listen(fd, 8) == 0, "listen");
+	check(local_port(fd) != 0, "getsockname gives the port chosen");
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k <= 0)
+			return -1;
+		p += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* The echo side, in a thread: everything back until end of stream. */
+static void *echo_thread(void *arg)
+{
+	static char buf[8192];
+	int fd = (int)(long)arg;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write_all(fd, buf, (size_t)n) < 0)
+			return (void *)1;
+	close(fd);
+	return n == 0 ? NULL : (void *)1;
+}
+
+static int bulk_fd;
+
+/* Writes 1 MiB to bulk_fd, then half-closes it. */
+static void *bulk_sender(void *arg)
+{
+	const char *data = arg;
+
+	if (write_all(bulk_fd, data, BULK) < 0)
+		return (void *)1;
+	shutdown(bulk_fd, SHUT_WR);
+	return NULL;
+}
+
+static void tcp_checks(void)
+{
+	static char out[BULK], in[BULK];
+	int l = listener(), c, a, err = -1, one = 1, on = 0;
+	struct sockaddr_in to = loopback(local_port(l)), peer, self;
+	socklen_t len = sizeof(peer);
+	struct pollfd p;
+	pthread_t echo, sender;
+	void *res;
+	size_t got = 0;
+	ssize_t n;
+
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	check(c >= 0, "socket non-blocking");
+	n = connect(c, (struct sockaddr *)&to, sizeof(to));
+	check(n == 0 || errno == EINPROGRESS,
+	      "non-blocking connect is done or in progress");
+	p = (struct pollfd){ .fd = c, .events = POLLOUT };
+	check(poll(&p, 1, 10000) == 1 && (p.revents & POLLOUT),
+	      "poll says the connection is writable");
+	len = sizeof(err);
+	check(getsockopt(c, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0,
+	      "SO_ERROR is 0 after connecting");
+	len = sizeof(peer);
+	a = accept(l, (struct sockaddr *)&peer, &len);
+	check(a >= 0, "accept");
+	check(peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+	      ntohs(peer.sin_port) == local_port(c),
+	      "accept names the client's address and port");
+	len = sizeof(self);
+	check(getpeername(c, (struct sockaddr *)&self, &len) == 0 &&
+	      self.sin_port == to.sin_port &&
+	      self.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	      "getpeername names the listener");
+	check(fcntl(c, F_SETFL, 0) == 0, "back to blocking");
+	check(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0,
+	      "TCP_NODELAY set");
+	len = sizeof(on);
+	check(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on,
+	      "TCP_NODELAY reads back");
+
+	/* FIONREAD counts what waits to be read. */
+	check(write(c, "0123456789", 10) == 10, "write 10 bytes");
+	for (int i = 0; i < 1000; i++) {
+		n = 0;
+		if (ioctl(a, FIONREAD, &n) < 0 || n == 10)
+			break;
+		usleep(1000);
+	}
+	check(n == 10, "FIONREAD says 10");
+	check(read(a, in, sizeof(in)) == 10 && memcmp(in, "0123456789", 10) == 0,
+	      "the 10 bytes arrive");
+
+	/* 1 MiB through an echo thread, both directions at once. */
+	for (size_t i = 0; i < BULK; i++)
+		out[i] = (char)(i * 131 + (i >> 12));
+	check(pthread_create(&echo, NULL, echo_thread, (void *)(long)a) == 0,
+	      "echo thread");
+	bulk_fd = c;
+	check(pthread_create(&sender, NULL, bulk_sender, out) == 0,
+	      "sender thread");
+	while ((n = read(c, in + got, sizeof(in) - got)) > 0)
+		got += (size_t)n;
+	check(n == 0 && got == BULK, "1 MiB echoed, then end of stream");
+	check(memcmp(in, out, BULK) == 0, "the echo is byte for byte");
+	check(pthread_join(sender, &res) == 0 && res == NULL, "sender done");
+	check(pthread_join(echo, &res) == 0 && res == NULL, "echo done");
+	close(c);
+	close(l);
+}
+
+/* A port nobody listens on refuses; a reset connection says so. */
+static void refused_and_reset(void)
+{
+	int l = listener(), c, a, e;
+	struct sockaddr_in to = loopback(local_port(l));
+	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+	char b[4];
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	check(connect(c, (struct sockaddr *)&to, sizeof(to)) == 0, "connect");
+	a = accept(l, NULL, NULL);
+	check(a >= 0, "accept");
+	check(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0,
+	      "SO_LINGER 0");
+	close(c);	/* abortive: a RST, not a FIN */
+	e = (int)read(a, b, sizeof(b));
+	check_errno(e, ECONNRESET, "read after the peer's abortive close");
+	close(a);
+	close(l);	/* now the port is free and closed */
+
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	check_errno(connect(c, (struct sockaddr *)&to, sizeof(to)),
+		    ECONNREFUSED, "connect to a closed port");
+	close(c);
+}
+
+static void udp_checks(void)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0), r = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = loopback(0), from;
+	socklen_t len = sizeof(from);
+	char b[16];
+
+	check(s >= 0 && r >= 0, "UDP sockets");
+	check(bind(r, (struct sockaddr *)&a, sizeof(a)) == 0, "UDP bind");
+	a = loopback(local_port(r));
+	check(sendto(s, "ping", 4, 0, (struct sockaddr *)&a, sizeof(a)) == 4,
+	      "sendto 127.0.0.1");
+	check(recvfrom(r, b, sizeof(b), 0, (struct sockaddr *)&from, &len) == 4 &&
+	      memcmp(b, "ping", 4) == 0, "recvfrom gets the datagram");
+	check(from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
+	      ntohs(from.sin_port) == local_port(s),
+	      "from 127.0.0.1 and the sender's port");
+	check(sendto(r, "pong", 4, 0, (struct sockaddr *)&from, len) == 4,
+	      "reply");
+	check(recv(s, b, sizeof(b), 0) == 4 && memcmp(b, "pong", 4) == 0,
+	      "the reply arrives");
+	close(s);
+	close(r);
+}
+
+int main(void)
+{
+	check_start("net_loopback");
+	tcp_checks();
+	refused_and_reset();
+	udp_checks();
+	return check_done();
+}
