@@ -11,7 +11,7 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
-	"                [--net none|user] [-p HOSTPORT:GUESTPORT[/udp|/tcp]]...\n"
+	"                [--net none|user|nat] [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
@@ -27,12 +27,13 @@ static const char run_usage[] =
 	"  -v, --verbose      show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
-	"  --net MODE         none, or user: QEMU user networking, the guest at\n"
-	"                     10.0.2.15 (default: user when -p is given)\n"
-	"  -p, --publish HOSTPORT:GUESTPORT[/udp|/tcp]\n"
-	"                     forward 127.0.0.1:HOSTPORT to the guest (udp default);\n"
-	"                     the guest reaches only QEMU's gateway, except that a\n"
-	"                     UDP port needs QEMU's NAT open for its replies\n"
+	"  --net MODE         none; user: QEMU user networking, the guest at\n"
+	"                     10.0.2.15 reaching only QEMU's gateway (default when\n"
+	"                     -p is given); nat: the same, but the guest may connect\n"
+	"                     out, and reaches the host's 127.0.0.1 at 10.0.2.2\n"
+	"  -p, --publish HOSTPORT:GUESTPORT[/tcp|/udp]\n"
+	"                     forward 127.0.0.1:HOSTPORT to the guest (tcp default);\n"
+	"                     a UDP port needs QEMU's NAT open for its replies\n"
 	"  -h, --help         show this help\n";
 
 enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT,

@@ -12,6 +12,8 @@
  * then drops every UDP datagram from the guest other than DHCP and TFTP,
  * replies through a forward included, so a UDP forward needs
  * restrict=off (the guest may then send out through slirp's NAT).
+ * --net nat asks for that openly: the guest may connect out, and reaches
+ * the host's own 127.0.0.1 at the gateway address 10.0.2.2.
  */
 #define NETDEV_RESTRICTED "user,id=net0,restrict=on"
 #define NETDEV_OPEN "user,id=net0,restrict=off"
@@ -33,7 +35,7 @@ static unsigned port_of(const char *s, size_t n)
 
 int run_net_publish(struct run_args *ra, const char *spec)
 {
-	const char *colon = strchr(spec, ':'), *slash, *proto = "udp";
+	const char *colon = strchr(spec, ':'), *slash, *proto = "tcp";
 	unsigned host, guest;
 	char fwd[64];
 
@@ -58,8 +60,9 @@ int run_net_publish(struct run_args *ra, const char *spec)
 
 int run_net_set_mode(struct run_args *ra, const char *mode)
 {
-	if (strcmp(mode, "none") != 0 && strcmp(mode, "user") != 0)
-		return kiln_usage_error("run", "bad --net (none or user):", mode);
+	if (strcmp(mode, "none") != 0 && strcmp(mode, "user") != 0 &&
+	    strcmp(mode, "nat") != 0)
+		return kiln_usage_error("run", "bad --net (none, user or nat):", mode);
 	ra->net_mode = mode;
 	return 0;
 }
@@ -76,6 +79,8 @@ int run_net_finish(struct run_args *ra)
 			return kiln_usage_error("run", "-p needs networking; not with", "--net none");
 		return 0;
 	}
+	if (strcmp(ra->net_mode, "nat") == 0)
+		base = NETDEV_OPEN;
 	len = strlen(NETDEV_OPEN) + 1;
 	for (size_t i = 0; i < ra->forwards.n; i++) {
 		len += strlen(",hostfwd=") + strlen(ra->forwards.v[i]);
