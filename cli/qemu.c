@@ -130,6 +130,10 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	network(o, s);
 	snprintf(s->append, sizeof(s->append), "%s%s%s", o->trace ? "kiln.trace" : "",
 		 o->trace && o->netdev ? " " : "", o->netdev ? NET_CMDLINE : "");
+	if (o->netdev && o->net_loss > 0)
+		snprintf(s->append + strlen(s->append),
+			 sizeof(s->append) - strlen(s->append),
+			 " kiln.net_loss=%d", o->net_loss);
 	if (s->append[0]) {
 		arg(s, "-append");
 		arg(s, s->append);

@@ -12,6 +12,7 @@ static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
 	"                [--net none|user|nat] [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
+	"                [--net-loss PERCENT]\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
@@ -34,10 +35,12 @@ static const char run_usage[] =
 	"  -p, --publish HOSTPORT:GUESTPORT[/tcp|/udp]\n"
 	"                     forward 127.0.0.1:HOSTPORT to the guest (tcp default);\n"
 	"                     a UDP port needs QEMU's NAT open for its replies\n"
+	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
+	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
 
 enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT,
-       OPT_NET };
+       OPT_NET, OPT_NET_LOSS };
 
 static const struct option run_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -48,6 +51,7 @@ static const struct option run_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "net", required_argument, NULL, OPT_NET },
+	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -105,6 +109,14 @@ static int set_option(int c, const char *val, struct run_args *ra)
 			return kiln_usage_error("run", "bad --timeout", val);
 		return 0;
 	case OPT_NET: return run_net_set_mode(ra, val);
+	case OPT_NET_LOSS: {
+		long pct = strtol(val, &end, 10);
+
+		if (*end || end == val || pct < 0 || pct > 50)
+			return kiln_usage_error("run", "bad --net-loss (0-50)", val);
+		ra->vm.net_loss = (int)pct;
+		return 0;
+	}
 	case 'p': return run_net_publish(ra, val);
 	case 'v': ra->vm.verbose = 1; return 0;
 	case OPT_TRACE: ra->vm.trace = 1; return 0;

@@ -22,6 +22,7 @@ struct vm_opts {
 	/* QEMU -netdev value for a virtio-net device with a static address
 	 * (10.0.2.15/24 via 10.0.2.2); NULL: no network */
 	const char *netdev;
+	int net_loss;	     /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
 };
 
 struct vm_result {

@@ -24,14 +24,61 @@
 #define NET_TICK_NS (20ull * 1000000ull)
 #define NET_SLOW_TICKS 5
 #define NET_FLUSH_NS (100ull * 1000000ull)
+#define NET_LINGER_NS (10000ull * 1000000ull)
 
 static struct netif *net_nif;
 static struct ktimer net_timer, lo_timer;
 
+/*
+ * kiln.net_loss=PERCENT (kiln run --net-loss): the device's frames are
+ * dropped at this rate, both ways, as a lossy wire would, so that loss
+ * recovery can be tested end to end. A fixed-seed xorshift makes a run
+ * repeatable.
+ */
+static unsigned loss_pct;
+static uint64_t loss_state = 0x9e3779b97f4a7c15ull;
+static int (*dev_transmit)(struct netif *nif, const void *frame, size_t len);
+
+static bool lose_frame(void)
+{
+	loss_state ^= loss_state << 13;
+	loss_state ^= loss_state >> 7;
+	loss_state ^= loss_state << 17;
+	return loss_state % 100 < loss_pct;
+}
+
+static int lossy_transmit(struct netif *nif, const void *frame, size_t len)
+{
+	return lose_frame() ? 0 : dev_transmit(nif, frame, len);
+}
+
 /* The driver's receive hook: runs in its interrupt handler (no sleeping). */
 static void net_rx(const void *frame, size_t len)
 {
+	if (loss_pct && lose_frame())
+		return;
 	net_input(net_nif, frame, len, time_ns());
+}
+
+static void loss_setup(struct netif *nif)
+{
+	char v[8];
+	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
+			     "kiln.net_loss", v, sizeof(v));
+	uint64_t pct;
+
+	if (n < 0)
+		return;
+	if (n >= (long)sizeof(v) || !cmdline_parse_u64(v, (size_t)n, &pct) ||
+	    pct > 50) {
+		printk("kiln: net: bad kiln.net_loss=%s (0-50)\n", v);
+		return;
+	}
+	loss_pct = (unsigned)pct;
+	dev_transmit = nif->transmit;
+	nif->transmit = lossy_transmit;
+	printk("kiln: net: dropping %u%% of frames (kiln.net_loss)\n",
+	       loss_pct);
 }
 
 /* From the timer interrupt, while a device is up or TCP is busy. */
@@ -166,9 +213,25 @@ static void log_config(const struct netif *nif)
 	       m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* Frames waiting for ARP are not waited for: only the device's queue. */
+/*
+ * What the app wrote to TCP sockets must still reach the peer after it
+ * exits, as on Linux, where the kernel keeps sending after close: wait
+ * (interrupts on, no other thread runs) until it is acknowledged, for at
+ * most NET_LINGER_NS. Then the device's queue; frames waiting for ARP
+ * are not waited for.
+ */
 void net_flush(void)
 {
+	uint64_t deadline = time_ns() + NET_LINGER_NS;
+	size_t left;
+
+	if (tcp_busy())
+		tick_start();
+	while ((left = tcp_unacked()) > 0 && time_ns() < deadline)
+		cpu_wait_irq();
+	if (left)
+		printk("kiln: net: %zu bytes of TCP data unacknowledged at exit\n",
+		       left);
 	if (net_nif)
 		virtio_net_flush(NET_FLUSH_NS);
 }
@@ -197,6 +260,7 @@ int net_boot(void)
 		return err;
 	}
 	net_nif->ip = cfg;
+	loss_setup(net_nif);
 	virtio_net_set_rx(net_rx);
 	tick_start();
 	log_config(net_nif);

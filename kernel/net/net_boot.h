@@ -14,8 +14,9 @@
 int net_boot(void);
 
 /*
- * Before the VM exits: give the device up to 100 ms to send what is
- * queued (QEMU would otherwise drop the app's last datagrams).
+ * Before the VM exits: wait up to 10 s for TCP data the app wrote to be
+ * acknowledged, then give the device up to 100 ms to send what is queued
+ * (QEMU would otherwise drop the app's last segments and datagrams).
  */
 void net_flush(void);
 

@@ -56,6 +56,9 @@ void tcp_timers(uint64_t now);
 /* True while any connection exists, listeners aside (timers may run). */
 bool tcp_busy(void);
 
+/* Bytes (a FIN counts as one) written by users and not yet acknowledged. */
+size_t tcp_unacked(void);
+
 /*
  * A listener on port (any local address) queueing up to backlog
  * established connections. Returns NULL with *err = -EINVAL (port 0,

@@ -30,7 +30,19 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 	c->retries = 0;
 	c->dupacks = 0;
 	tcp_rtt_sample(c, ack, now);
-	tcp_cc_ack(c, acked);
+	if (c->recovering && seq_lt(ack, c->recover)) {
+		/*
+		 * RFC 6582 3.2 step 5, a partial ACK: the segment after the
+		 * one resent was lost too. Resend it now rather than wait for
+		 * the timer; deflate cwnd by what was acked, plus one MSS.
+		 */
+		tcp_resend_una(c, now);
+		c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
+		if (acked >= c->mss)
+			c->cwnd += c->mss;
+	} else {
+		tcp_cc_ack(c, acked);
+	}
 	if (data)
 		tcp_notify(c, TCP_EV_OUT);
 }
@@ -44,7 +56,8 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s,
 	if (c->snd_max == c->snd_una || s->len || s->stripped ||
 	    (s->flags & (TCP_SYN | TCP_FIN)) || wnd != c->snd_wnd)
 		return;
-	if (++c->dupacks == 3)
+	/* RFC 6582 4: not again for losses of the window being recovered. */
+	if (++c->dupacks == 3 && !c->recovering)
 		tcp_fast_rexmt(c, now);
 	else if (c->dupacks > 3)
 		c->cwnd += c->mss;	/* 3.2 step 4 */

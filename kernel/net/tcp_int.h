@@ -12,8 +12,8 @@
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-#define TCP_SNDBUF 16384
-#define TCP_RCVBUF 16384
+#define TCP_SNDBUF 32768
+#define TCP_RCVBUF 32768
 #define TCP_RCV_WSCALE 0	/* our shift: the buffer fits 16 bits */
 #define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
 #define TCP_MSS_DEFAULT 536	/* RFC 9293 3.7.1, when no MSS option */
@@ -128,6 +128,7 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	int dupacks;
 	bool recovering;
+	uint32_t recover;		/* RFC 6582: snd_max at fast retransmit */
 
 	uint64_t rexmt_at, persist_at, tw_at;	/* 0: not armed */
 	uint64_t persist_ivl;
@@ -181,6 +182,7 @@ void tcp_send_ack(struct tcp_conn *c, uint64_t now);
 void tcp_send_syn(struct tcp_conn *c, uint64_t now);
 void tcp_output(struct tcp_conn *c, uint64_t now);
 void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now);
+void tcp_resend_una(struct tcp_conn *c, uint64_t now);
 
 /* tcp_timer.c */
 void tcp_timer_update(struct tcp_conn *c, uint64_t now, bool restart);

@@ -131,24 +131,33 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 	tcp_timer_update(c, now, false);
 }
 
-/*
- * RFC 5681 3.2 steps 2-3: on the third duplicate ACK, halve ssthresh,
- * resend the first unacknowledged segment and inflate cwnd by the three
- * segments that left the network.
- */
-void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now)
+/* Sends the first unacknowledged segment again (with the FIN if last). */
+void tcp_resend_una(struct tcp_conn *c, uint64_t now)
 {
-	uint32_t flight = c->snd_max - c->snd_una;
 	size_t off = c->snd_una - c->snd_base, n = c->snd_len - off;
 	uint8_t flags = TCP_ACK;
 
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
 	if (n > c->mss)
 		n = c->mss;
 	if (c->fin_sent && c->snd_una + n == c->snd_base + c->snd_len)
 		flags |= TCP_FIN;
 	c->rtt_timing = false;	/* Karn: no sample from a resent segment */
 	tcp_send_flags(c, c->snd_una, flags, n, now);
+}
+
+/*
+ * RFC 5681 3.2 steps 2-3: on the third duplicate ACK, halve ssthresh,
+ * resend the first unacknowledged segment and inflate cwnd by the three
+ * segments that left the network. Recovery lasts until everything sent
+ * so far is acknowledged (RFC 6582, NewReno).
+ */
+void tcp_fast_rexmt(struct tcp_conn *c, uint64_t now)
+{
+	uint32_t flight = c->snd_max - c->snd_una;
+
+	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	tcp_resend_una(c, now);
 	c->cwnd = c->ssthresh + 3u * c->mss;
 	c->recovering = true;
+	c->recover = c->snd_max;
 }

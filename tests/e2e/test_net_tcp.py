@@ -1,7 +1,12 @@
 """test_net_tcp.py - TCP end to end: a guest echo server behind `kiln run -p`.
 
 The host connects to 127.0.0.1 through QEMU's user-mode port forward,
-streams 8 MiB through the guest and checks it comes back byte for byte.
+streams 8 MiB through the guest and checks it comes back byte for byte;
+then 512 KiB again while the guest drops 5% of its frames both ways
+(`kiln run --net-loss 5`), so that our reassembly and retransmission
+carry it. (Small because QEMU's own TCP, the other end here, waits a
+second or more for each loss it must recover by timeout; the 4 MiB lossy
+transfer is the upload in test_net_client.py, where we are the sender.)
 """
 import os
 import socket
@@ -13,6 +18,8 @@ from guest_util import KILN, HOST_TIMEOUT, guest_path
 
 GUEST_PORT = 7777
 SIZE = 8 << 20
+LOSSY_SIZE = 512 << 10
+LOSS_PERCENT = 5
 RETRY_S = 0.2       # reconnect this often...
 UP_WITHIN_S = 20.0  # ...until the guest has had this long to listen
 IO_TIMEOUT_S = 60.0  # any one socket operation, under TCG
@@ -75,18 +82,18 @@ def echo(sock, payload):
     return bytes(got)
 
 
-def start_echo_server(host_port):
-    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90",
+def start_echo_server(host_port, extra=()):
+    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90", *extra,
            "-p", f"{host_port}:{GUEST_PORT}/tcp",
            guest_path("musl", "tcp_echo"), str(GUEST_PORT)]
     return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def test_tcp_echo_through_port_forward():
+def echo_through_guest(size, extra=()):
     host_port = free_tcp_port()
-    payload = os.urandom(SIZE)
-    proc = start_echo_server(host_port)
+    payload = os.urandom(size)
+    proc = start_echo_server(host_port, extra)
     try:
         with connect_when_up(host_port, payload) as sock:
             got = echo(sock, payload)
@@ -103,4 +110,12 @@ def test_tcp_echo_through_port_forward():
             proc.terminate()
             proc.wait(timeout=HOST_TIMEOUT)
     assert proc.returncode == 0, err.decode(errors="replace")
-    assert out.decode() == f"tcp_echo: echoed {SIZE} bytes\n"
+    assert out.decode() == f"tcp_echo: echoed {size} bytes\n"
+
+
+def test_tcp_echo_through_port_forward():
+    echo_through_guest(SIZE)
+
+
+def test_tcp_echo_with_frame_loss():
+    echo_through_guest(LOSSY_SIZE, ["--net-loss", str(LOSS_PERCENT)])

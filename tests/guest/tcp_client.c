@@ -10,16 +10,45 @@
 #include <unistd.h>
 
 /*
- * usage: tcp_client ADDR PORT [refused]. Connects to the IPv4 address
- * ADDR, sends "hello\n", reads until end of stream and prints
- * "tcp_client: got N bytes, fnv1a64 X". With "refused" it expects the
- * connection to be refused and prints "tcp_client: refused". Any failure
- * prints "tcp_client: FAIL <what> (<errno>)" and exits 1.
+ * usage: tcp_client ADDR PORT [refused | send SIZE]. Connects to the
+ * IPv4 address ADDR, sends "hello\n", reads until end of stream and
+ * prints "tcp_client: got N bytes, fnv1a64 X". With "refused" it expects
+ * the connection to be refused and prints "tcp_client: refused". With
+ * "send SIZE" it first sends SIZE bytes of pattern() and half-closes,
+ * then reads the answer as before. Any failure prints
+ * "tcp_client: FAIL <what> (<errno>)" and exits 1.
  */
 static void fail(const char *what)
 {
 	printf("tcp_client: FAIL %s (%s)\n", what, strerror(errno));
 	exit(1);
+}
+
+/* Byte i of the stream sent: the same formula as the host test's. */
+static unsigned char pattern(uint64_t i)
+{
+	return (unsigned char)((i % 65536) * 37 + (i % 65536) / 256);
+}
+
+static void send_pattern(int fd, uint64_t size)
+{
+	static unsigned char out[65536];
+	uint64_t off = 0;
+
+	while (off < size) {
+		size_t n = size - off < sizeof(out) ? (size_t)(size - off)
+						    : sizeof(out);
+		ssize_t k;
+
+		for (size_t i = 0; i < n; i++)
+			out[i] = pattern(off + i);
+		k = write(fd, out, n);
+		if (k <= 0)
+			fail("write");
+		off += (uint64_t)k;
+	}
+	if (shutdown(fd, SHUT_WR) < 0)
+		fail("shutdown");
 }
 
 int main(int argc, char **argv)
@@ -28,10 +57,11 @@ int main(int argc, char **argv)
 	struct sockaddr_in to = { .sin_family = AF_INET };
 	uint64_t hash = 0xcbf29ce484222325ull, total = 0;
 	int fd, want_refused = argc == 4 && strcmp(argv[3], "refused") == 0;
+	int sending = argc == 5 && strcmp(argv[3], "send") == 0;
 	ssize_t n;
 
-	if (argc != 3 && !want_refused) {
-		fprintf(stderr, "usage: tcp_client ADDR PORT [refused]\n");
+	if (argc != 3 && !want_refused && !sending) {
+		fprintf(stderr, "usage: tcp_client ADDR PORT [refused | send SIZE]\n");
 		return 2;
 	}
 	if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1)
@@ -53,6 +83,8 @@ int main(int argc, char **argv)
 	}
 	if (write(fd, "hello\n", 6) != 6)
 		fail("write");
+	if (sending)
+		send_pattern(fd, strtoull(argv[4], NULL, 10));
 	while ((n = read(fd, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++)
 			hash = (hash ^ buf[i]) * 0x100000001b3ull;

@@ -192,6 +192,40 @@ static void test_fast_retransmit(void **state)
 	assert_int_equal(fake.nframes, 8);
 }
 
+/*
+ * RFC 6582 (NewReno): during fast recovery a partial ACK means the next
+ * hole is lost too; it is resent at once, and recovery lasts until all
+ * that was outstanding at its start is acknowledged.
+ */
+static void test_partial_ack(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	static char big[4000];
+
+	(void)state;
+	assert_int_equal(tcp_send(c, big, sizeof(big), 0), sizeof(big));
+	for (int i = 0; i < 3; i++)
+		peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, NULL, 0, 0);
+	peer_expect(4, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 536);
+	assert_int_equal(c->recover, OUR_ISS + 1 + 4 * 536);
+	assert_int_equal(fake.nframes, 6);	/* and one new segment */
+	/* The resend filled hole 0; segment 2 is missing as well. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 2 * 536, TCP_ACK, 8000, NULL, 0, 1);
+	peer_expect(6, TCP_ACK, OUR_ISS + 1 + 2 * 536, PISS + 1, WND, 536);
+	assert_true(c->recovering);
+	assert_int_equal(c->cwnd, 5 * 536 - 2 * 536 + 536);
+	/* Three more duplicates do not start recovery over. */
+	fake_clear();
+	for (int i = 0; i < 3; i++)
+		peer_seg(80, PISS + 1, OUR_ISS + 1 + 2 * 536, TCP_ACK, 8000,
+			 NULL, 0, 2);
+	assert_int_equal(fake.nframes, 0);	/* no second fast resend */
+	/* All that was outstanding at the start: recovery ends. */
+	peer_seg(80, PISS + 1, c->snd_max, TCP_ACK, 8000, NULL, 0, 3);
+	assert_false(c->recovering);
+	assert_int_equal(c->cwnd, c->ssthresh);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed with one byte, backing off. */
 static void test_zero_window_persist(void **state)
 {
@@ -249,6 +283,7 @@ int main(void)
 		T(test_ack_beyond_resend),
 		T(test_duplicate_carries_ack),
 		T(test_fast_retransmit),
+		T(test_partial_ack),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
 	};
