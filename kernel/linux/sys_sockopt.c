@@ -184,9 +184,12 @@ long sys_setsockopt(int fd, int level, int name, uintptr_t uval, int len)
 		return err;
 	if (copy_from_user(val, uval, (size_t)len) < 0)
 		err = -EFAULT;
-	else if (level == SOL_SOCKET)
+	else if (level == SOL_SOCKET) {
 		err = sock_setsockopt(s, name, val, len);
-	else
+		/* Kept here, and told to the protocol (TCP: SO_KEEPALIVE). */
+		if (err == 0 && name == SO_KEEPALIVE && s->ops->setsockopt)
+			s->ops->setsockopt(s, level, name, val, len);
+	} else
 		err = s->ops->setsockopt ? s->ops->setsockopt(s, level, name,
 							      val, len)
 					 : -ENOPROTOOPT;

@@ -23,6 +23,11 @@
 #define INET_TCP_CHUNK 4096	/* bounce buffer between user and core */
 #define EPHEMERAL_LO 49152
 #define EPHEMERAL_HI 65535
+/* Linux's defaults (tcp(7)): 2 hours idle, 75 s between 9 probes. */
+#define KEEPIDLE_S 7200
+#define KEEPINTVL_S 75
+#define KEEPCNT 9
+#define KEEP_MAX_S 32767	/* Linux's MAX_TCP_KEEPIDLE and ...INTVL */
 
 struct inet_tcp {
 	struct socket *sock;
@@ -32,6 +37,7 @@ struct inet_tcp {
 	uint16_t lport;			/* bound port (0: none) */
 	bool nodelay;
 	bool err_seen;			/* the core's error was returned once */
+	int keep_idle, keep_intvl, keep_cnt;	/* seconds, seconds, probes */
 };
 
 /* Sockets with a bound port, so that bind can answer EADDRINUSE. */
@@ -40,6 +46,17 @@ static struct inet_tcp *bound_socks;
 static struct inet_tcp *tcp_of(struct socket *s)
 {
 	return s->sk;
+}
+
+/* The socket's options that the core keeps per connection. */
+static void apply_options(struct inet_tcp *t)
+{
+	if (t->conn == NULL || t->sock->listening)
+		return;
+	tcp_set_nodelay(t->conn, t->nodelay);
+	tcp_set_keepalive(t->conn, t->sock->keepalive,
+			  (uint64_t)t->keep_idle * 1000000000ull,
+			  (uint64_t)t->keep_intvl * 1000000000ull, t->keep_cnt);
 }
 
 static bool port_taken(uint16_t port)
@@ -159,6 +176,9 @@ static struct inet_tcp *inet_tcp_new(struct socket *s)
 	if (t == NULL)
 		return NULL;
 	t->sock = s;
+	t->keep_idle = KEEPIDLE_S;
+	t->keep_intvl = KEEPINTVL_S;
+	t->keep_cnt = KEEPCNT;
 	s->protocol = IPPROTO_TCP;
 	s->sk = t;
 	return t;
@@ -180,9 +200,13 @@ static int accept_one(struct socket *s, struct tcp_conn *c,
 		goto err_sock;
 	ns->ops = &inet_stream_ops;
 	ns->state = SS_CONNECTED;
+	ns->keepalive = s->keepalive;	/* inherited, as on Linux */
 	t->conn = c;
 	t->nodelay = tcp_of(s)->nodelay;
-	tcp_set_nodelay(c, t->nodelay);
+	t->keep_idle = tcp_of(s)->keep_idle;
+	t->keep_intvl = tcp_of(s)->keep_intvl;
+	t->keep_cnt = tcp_of(s)->keep_cnt;
+	apply_options(t);
 	tcp_set_notify(c, inet_tcp_notify, t);
 	*out = ns;
 	return 0;
@@ -272,7 +296,7 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 	t->err_seen = false;
 	s->err = 0;
 	s->state = SS_CONNECTING;
-	tcp_set_nodelay(t->conn, t->nodelay);
+	apply_options(t);
 	tcp_set_notify(t->conn, inet_tcp_notify, t);
 	if (tcp_state(t->conn) == TCP_ESTABLISHED)
 		s->state = SS_CONNECTED;
@@ -446,36 +470,63 @@ static int inet_tcp_getpeername(struct socket *s, void *addr)
 	return inet_addr_out(addr, ra, rp);
 }
 
+/* SOL_SOCKET SO_KEEPALIVE (already kept in s) and the IPPROTO_TCP ones. */
 static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 			       const void *val, int len)
 {
 	struct inet_tcp *t = tcp_of(s);
-	int on;
+	int v;
 
+	if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
+		apply_options(t);
+		return 0;
+	}
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
-	if (name != TCP_NODELAY)
-		return -ENOPROTOOPT;
-	if (len < (int)sizeof(on))
+	if (len < (int)sizeof(v))
 		return -EINVAL;
-	memcpy(&on, val, sizeof(on));
-	t->nodelay = on != 0;
-	if (t->conn && !s->listening)
-		tcp_set_nodelay(t->conn, t->nodelay);
+	memcpy(&v, val, sizeof(v));
+	switch (name) {
+	case TCP_NODELAY:
+		t->nodelay = v != 0;
+		break;
+	case TCP_KEEPIDLE:
+	case TCP_KEEPINTVL:
+		if (v < 1 || v > KEEP_MAX_S)
+			return -EINVAL;
+		*(name == TCP_KEEPIDLE ? &t->keep_idle : &t->keep_intvl) = v;
+		break;
+	case TCP_KEEPCNT:
+		if (v < 1 || v > 127)
+			return -EINVAL;
+		t->keep_cnt = v;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	apply_options(t);
 	return 0;
 }
 
 static int inet_tcp_getsockopt(struct socket *s, int level, int name,
 			       void *val, int *len)
 {
-	int on = tcp_of(s)->nodelay;
+	struct inet_tcp *t = tcp_of(s);
+	int v;
 
-	if (level != IPPROTO_TCP || name != TCP_NODELAY)
+	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
+	switch (name) {
+	case TCP_NODELAY: v = t->nodelay; break;
+	case TCP_KEEPIDLE: v = t->keep_idle; break;
+	case TCP_KEEPINTVL: v = t->keep_intvl; break;
+	case TCP_KEEPCNT: v = t->keep_cnt; break;
+	default: return -ENOPROTOOPT;
+	}
 	if (*len < 0)
 		return -EINVAL;
-	*len = *len < (int)sizeof(on) ? *len : (int)sizeof(on);
-	memcpy(val, &on, (size_t)*len);
+	*len = *len < (int)sizeof(v) ? *len : (int)sizeof(v);
+	memcpy(val, &v, (size_t)*len);
 	return 0;
 }
 

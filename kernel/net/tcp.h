@@ -122,6 +122,14 @@ void tcp_abort(struct tcp_conn *c, uint64_t now);
 /* Sets the no-delay flag (Nagle off, RFC 9293 3.7.4) when on is true. */
 void tcp_set_nodelay(struct tcp_conn *c, bool on);
 
+/*
+ * Keepalive (RFC 9293 3.8.4): after idle_ns without a segment from the
+ * peer, probe every intvl_ns; cnt probes unanswered close the connection
+ * with -ETIMEDOUT. Off when on is false.
+ */
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t idle_ns,
+		       uint64_t intvl_ns, int cnt);
+
 /* The hook called with TCP_EV_* bits as things change, and its context. */
 void tcp_set_notify(struct tcp_conn *c, tcp_notify_fn *fn, void *ctx);
 void *tcp_ctx(const struct tcp_conn *c);

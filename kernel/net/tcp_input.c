@@ -282,6 +282,13 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 	data_input(c, s, ack_now, now);
 }
 
+/* Any segment on a connection shows the peer alive: keepalive restarts. */
+static void peer_alive(struct tcp_conn *c, uint64_t now)
+{
+	c->last_rcv = now;
+	c->keep_sent = 0;
+}
+
 void tcp_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
 {
 	struct tcp_seg s;
@@ -299,11 +306,16 @@ void tcp_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
 		return;
 	}
 	c = tcp_lookup(rx->dst, s.dport, rx->src, s.sport);
-	if (!c)
+	if (!c) {
 		tcp_reply_rst(nif, &s, now);
-	else if (c->state == TCP_LISTEN)
+		return;
+	}
+	if (c->state == TCP_LISTEN) {
 		listen_input(c, nif, &s, now);
-	else if (c->state == TCP_SYN_SENT)
+		return;
+	}
+	peer_alive(c, now);
+	if (c->state == TCP_SYN_SENT)
 		syn_sent_input(c, &s, now);
 	else
 		sync_input(c, &s, now);

@@ -131,6 +131,11 @@ struct tcp_conn {
 	uint32_t recover;		/* RFC 6582: snd_max at fast retransmit */
 
 	uint64_t rexmt_at, persist_at, tw_at;	/* 0: not armed */
+	/* Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off by default. */
+	bool keepalive;
+	int keep_cnt, keep_sent;		/* probes allowed, sent */
+	uint64_t keep_idle, keep_intvl;		/* ns */
+	uint64_t last_rcv;			/* when the peer last spoke */
 	uint64_t persist_ivl;
 	int retries;
 

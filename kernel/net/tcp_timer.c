@@ -141,6 +141,30 @@ static void persist_timeout(struct tcp_conn *c, uint64_t now)
 	c->persist_at = now + c->persist_ivl;
 }
 
+/*
+ * RFC 9293 3.8.4: an idle connection is probed with <SEQ=SND.UNA-1>, an
+ * old sequence number any live peer answers with an ACK; 1 when c is
+ * gone (too many probes unanswered).
+ */
+static int keepalive_timer(struct tcp_conn *c, uint64_t now)
+{
+	uint64_t due;
+
+	if (!c->keepalive || (c->state != TCP_ESTABLISHED &&
+			      c->state != TCP_CLOSE_WAIT))
+		return 0;
+	due = c->last_rcv + c->keep_idle + (uint64_t)c->keep_sent * c->keep_intvl;
+	if (now < due)
+		return 0;
+	if (c->keep_sent >= c->keep_cnt) {
+		tcp_set_closed(c, -ETIMEDOUT);
+		return 1;
+	}
+	c->keep_sent++;
+	tcp_send_flags(c, c->snd_una - 1, TCP_ACK, 0, now);
+	return 0;
+}
+
 void tcp_timers(uint64_t now)
 {
 	struct tcp_conn *c = tcp_conns, *next;
@@ -153,5 +177,7 @@ void tcp_timers(uint64_t now)
 			rexmt_timeout(c, now);
 		else if (c->persist_at && now >= c->persist_at)
 			persist_timeout(c, now);
+		else
+			keepalive_timer(c, now);
 	}
 }

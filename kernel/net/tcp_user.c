@@ -145,6 +145,16 @@ void tcp_set_nodelay(struct tcp_conn *c, bool on)
 	c->nodelay = on;
 }
 
+void tcp_set_keepalive(struct tcp_conn *c, bool on, uint64_t idle_ns,
+		       uint64_t intvl_ns, int cnt)
+{
+	c->keepalive = on;
+	c->keep_idle = idle_ns;
+	c->keep_intvl = intvl_ns;
+	c->keep_cnt = cnt;
+	c->keep_sent = 0;
+}
+
 void tcp_set_notify(struct tcp_conn *c, tcp_notify_fn *fn, void *ctx)
 {
 	c->notify = fn;

@@ -126,6 +126,21 @@ static void tcp_checks(void)
 	len = sizeof(on);
 	check(getsockopt(c, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 && on,
 	      "TCP_NODELAY reads back");
+	len = sizeof(on);
+	check(getsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &on, &len) == 0 &&
+	      on == 7200, "TCP_KEEPIDLE is 7200 s by default");
+	on = 30;
+	check(setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &on, sizeof(on)) == 0 &&
+	      setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &on, sizeof(on)) == 0,
+	      "TCP_KEEPIDLE and TCP_KEEPINTVL set");
+	on = 0;
+	check_errno(setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &on, sizeof(on)),
+		    EINVAL, "TCP_KEEPCNT 0");
+	check(setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)) == 0,
+	      "SO_KEEPALIVE on");
+	len = sizeof(on);
+	check(getsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &on, &len) == 0 &&
+	      on == 30, "TCP_KEEPINTVL reads back");
 
 	/* FIONREAD counts what waits to be read. */
 	check(write(c, "0123456789", 10) == 10, "write 10 bytes");

@@ -226,6 +226,36 @@ static void test_partial_ack(void **state)
 	assert_int_equal(c->cwnd, c->ssthresh);
 }
 
+/*
+ * RFC 9293 3.8.4 keepalive: after the idle time a probe <SEQ=SND.UNA-1>;
+ * an answer starts the idle time over; cnt unanswered probes time out.
+ */
+static void test_keepalive(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	const uint64_t s = 1000000000ull;
+
+	(void)state;
+	tcp_set_keepalive(c, true, 10 * s, 2 * s, 2);
+	tcp_timers(10 * s - 1);
+	assert_int_equal(fake.nframes, 0);
+	tcp_timers(10 * s);
+	peer_expect(0, TCP_ACK, OUR_ISS, PISS + 1, WND, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, NULL, 0, 11 * s);
+	tcp_timers(21 * s - 1);
+	assert_int_equal(fake.nframes, 1);
+	tcp_timers(21 * s);
+	peer_expect(1, TCP_ACK, OUR_ISS, PISS + 1, WND, 0);
+	tcp_timers(23 * s);
+	peer_expect(2, TCP_ACK, OUR_ISS, PISS + 1, WND, 0);
+	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
+	tcp_timers(25 * s);
+	assert_int_equal(tcp_state(c), TCP_CLOSED);
+	assert_int_equal(tcp_error(c), -ETIMEDOUT);
+	assert_int_equal(fake.nframes, 3);
+	tcp_close(c, 26 * s);	/* the user lets go: freed */
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed with one byte, backing off. */
 static void test_zero_window_persist(void **state)
 {
@@ -284,6 +314,7 @@ int main(void)
 		T(test_duplicate_carries_ack),
 		T(test_fast_retransmit),
 		T(test_partial_ack),
+		T(test_keepalive),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
 	};
