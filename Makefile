@@ -162,7 +162,7 @@ ipv4_SRCS := $(NET_SRCS)
 icmp_SRCS := $(NET_SRCS)
 udp_SRCS := $(NET_SRCS)
 dhcp_SRCS := kernel/net/dhcp.c
-net_fuzz_SRCS := $(NET_SRCS) kernel/net/dhcp.c
+net_fuzz_SRCS := $(NET_SRCS) kernel/net/dhcp.c $(wildcard kernel/net/tcp_*.c)
 # TCP, driven by a scripted peer (tcp_peer.c) over the fake interface.
 TCP_SRCS := $(NET_SRCS) $(wildcard kernel/net/tcp*.c) tests/unit/tcp_peer.c
 UNIT_TESTS += tcp_seg tcp_state tcp_data

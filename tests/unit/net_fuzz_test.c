@@ -10,6 +10,7 @@
 #include "net/arp.h"
 #include "net/dhcp.h"
 #include "net/eth.h"
+#include "net/tcp_int.h"
 #include "net/udp.h"
 #include "net_fake.h"
 
@@ -139,10 +140,130 @@ static void test_fuzz(void **state)
 	udp_unbind(7);
 }
 
+#define FUZZ_ISS 1000u
+#define FUZZ_PEER_ISS 5000u
+
+static uint32_t fuzz_isn(uint32_t laddr, uint16_t lport, uint32_t raddr,
+			 uint16_t rport, uint64_t now)
+{
+	(void)laddr, (void)lport, (void)raddr, (void)rport, (void)now;
+	return FUZZ_ISS;
+}
+
+/* base half the time, near it or anywhere otherwise. */
+static uint32_t near(uint32_t base)
+{
+	switch (rnd() % 6) {
+	case 0: return base + rnd() % 70000;
+	case 1: return base - rnd() % 70000;
+	case 2: return rnd() << 16 ^ rnd();
+	default: return base;
+	}
+}
+
+/*
+ * A TCP segment from one of 32 peer ports to the listener's port 80,
+ * with plausible or wild sequence numbers, flags and options (valid kinds
+ * with right or wrong lengths, and noise), and a correct checksum.
+ */
+static size_t tcp_template(uint8_t *f)
+{
+	static const uint8_t flag_sets[] = {
+		TCP_SYN, TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN, TCP_RST,
+		TCP_RST | TCP_ACK, TCP_SYN | TCP_ACK, TCP_ACK | TCP_URG,
+	};
+	static uint8_t seg[TCP_HLEN + 40 + 400];
+	size_t optlen = rnd() % 2 ? (rnd() % 11) * 4 : 0;
+	size_t dlen = rnd() % 5 ? rnd() % 400 : 0;
+	size_t n = TCP_HLEN + optlen + dlen, i;
+
+	for (i = 0; i < n; i++)
+		seg[i] = (uint8_t)rnd();
+	be16_store(seg, (uint16_t)(40000 + rnd() % 32));
+	be16_store(seg + 2, rnd() % 16 ? 80 : (uint16_t)rnd());
+	seg[13] = rnd() % 8 ? flag_sets[rnd() % sizeof(flag_sets)]
+			    : (uint8_t)rnd();
+	be32_store(seg + 4, near(FUZZ_PEER_ISS + !(seg[13] & TCP_SYN)));
+	be32_store(seg + 8, near(FUZZ_ISS + 1));
+	seg[12] = (uint8_t)((TCP_HLEN + optlen) / 4 << 4);
+	for (i = 0; i + 1 < optlen && rnd() % 3; i += seg[TCP_HLEN + i + 1]) {
+		static const uint8_t kinds[] = { 2, 3, 4, 8, 1, 0 };
+
+		seg[TCP_HLEN + i] = kinds[rnd() % sizeof(kinds)];
+		seg[TCP_HLEN + i + 1] = (uint8_t)(rnd() % 12);
+		if (seg[TCP_HLEN + i + 1] < 2)
+			break;
+	}
+	be16_store(seg + 16, 0);
+	if (rnd() % 16)
+		be16_store(seg + 16, tcp_checksum(PEER_IP, OUR_IP, seg, n));
+	return fake_ip_frame(f, PEER_IP, OUR_IP, 6, seg, n);
+}
+
+/*
+ * TCP under random segments, with the user side accepting, reading,
+ * writing and closing at random in between: nothing may crash or read
+ * out of bounds (the unit tests run under ASan), and memory is freed.
+ */
+static void test_fuzz_tcp(void **state)
+{
+	static uint8_t f[1600];
+	static char buf[2048];
+	struct tcp_conn *l, *users[16] = { 0 };
+	uint64_t now = 0;
+	int err, nusers = 0, accepted = 0, replies = 0;
+
+	(void)state;
+	fake_learn(PEER_IP, peer_mac, 0);
+	tcp_init();
+	tcp_set_isn(fuzz_isn);
+	l = tcp_listen(80, 4, &err);
+	assert_non_null(l);
+	for (int i = 0; i < ITERATIONS; i++) {
+		size_t n = tcp_template(f);
+
+		if (rnd() % 8 == 0)
+			n = mutate(f, n, sizeof(f));
+		net_input(&fake.nif, f, n, now);
+		now += rnd() % 20000000;		/* up to 20 ms */
+		tcp_timers(now);
+		if (nusers < 16 && (users[nusers] = tcp_accept(l)) != NULL) {
+			nusers++;
+			accepted++;
+		}
+		if (nusers && rnd() % 4 == 0) {
+			int k = (int)(rnd() % (uint32_t)nusers);
+
+			switch (rnd() % 4) {
+			case 0: tcp_recv(users[k], buf, rnd() % sizeof(buf), now); break;
+			case 1: tcp_send(users[k], buf, rnd() % sizeof(buf), now); break;
+			case 2: tcp_close_send(users[k], now); break;
+			default:
+				tcp_close(users[k], now);
+				users[k] = users[--nusers];
+			}
+		}
+		if (i % 64 == 0) {
+			replies += fake.nframes;
+			fake_clear();
+		}
+	}
+	while (nusers)
+		tcp_close(users[--nusers], now);
+	tcp_close(l, now);
+	tcp_shutdown();
+	tcp_set_isn(NULL);
+	assert_int_equal(fake.nif.stats.rx_frames, ITERATIONS + 1); /* + ARP */
+	assert_true(accepted > 20);	/* the fuzz reached established states */
+	assert_true(replies > ITERATIONS / 4);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_fuzz, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_fuzz_tcp, fake_setup,
+						fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
