@@ -234,6 +234,24 @@ static int add_defaults(void)
 	return err;
 }
 
+int vfs_etc_default(const char *name, const char *text)
+{
+	struct vnode *etc = vfs_dir_lookup(vfs_root(), "etc"), *vn;
+	int err;
+
+	if (etc == NULL)
+		return -ENOENT;
+	err = vfs_create(etc, name, S_IFREG | 0644, &vn);
+	vnode_put(etc);
+	if (err == -EEXIST)
+		return 0;
+	if (err == 0) {
+		tmpfs_borrow(vn, text, strlen(text));
+		vnode_put(vn);
+	}
+	return err;
+}
+
 int vfs_init(const void *cpio, size_t size)
 {
 	int err;

@@ -306,6 +306,12 @@ void fs_proc_exit(struct proc *p);
 int vfs_init(const void *cpio, size_t size);
 
 /*
+ * Creates /etc/NAME holding text (static: borrowed, not copied) unless the
+ * image has one. 0, or -ERRNO.
+ */
+int vfs_etc_default(const char *name, const char *text);
+
+/*
  * Resolve path (following symlinks) to an executable regular file. Returns
  * 0 with its whole contents (*data, *size: stable, read-only) and its
  * absolute path in resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or

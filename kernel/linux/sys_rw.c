@@ -313,3 +313,73 @@ long sys_lseek(int fd, int64_t off, int whence)
 	return pos;
 }
 SYSCALL3(lseek);
+
+/*
+ * sendfile(2): count bytes from in_fd (a file that can be read at a
+ * position) to out_fd (anything writable), through one kernel buffer.
+ * With offset, reading starts at *offset, which is advanced and in_fd's
+ * position kept; without, in_fd's position is used and advanced. Stops at
+ * end of file or at a short write (a full non-blocking socket), and
+ * counts only what was written.
+ */
+long sys_sendfile(int out_fd, int in_fd, uintptr_t uoff, size_t count)
+{
+	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
+	uint64_t pos, *ppos;
+	int64_t off;
+	size_t done = 0;
+	char *kbuf;
+	long r = 0, w;
+
+	if (in == NULL || out == NULL)
+		return -EBADF;
+	if ((r = check_read(in)) < 0 || (r = check_write(out)) < 0)
+		return r == -EINVAL ? -EINVAL : -EBADF;
+	if (!in->ops->seekable)
+		return -EINVAL;
+	if (uoff) {
+		if (copy_from_user(&off, uoff, sizeof(off)) < 0)
+			return -EFAULT;
+		if (off < 0)
+			return -EINVAL;
+		pos = (uint64_t)off;
+		ppos = &pos;
+	} else {
+		ppos = &in->pos;
+	}
+	if (count > RW_MAX)
+		count = RW_MAX;
+	kbuf = kmalloc(count < RW_CHUNK ? (count ? count : 1) : RW_CHUNK);
+	if (kbuf == NULL)
+		return -ENOMEM;
+	file_get(in);
+	file_get(out);
+	while (done < count) {
+		size_t want = count - done < RW_CHUNK ? count - done : RW_CHUNK;
+		uint64_t at = *ppos;
+
+		r = in->ops->read(in, kbuf, want, ppos);
+		if (r <= 0)
+			break;
+		w = out->ops->write(out, kbuf, (size_t)r, &out->pos);
+		if (w < r)	/* give back what was read and not written */
+			*ppos = at + (uint64_t)(w > 0 ? w : 0);
+		if (w <= 0) {
+			r = w;
+			break;
+		}
+		done += (size_t)w;
+		if (w < r || (size_t)r < want)
+			break;
+	}
+	file_put(out);
+	file_put(in);
+	kfree(kbuf);
+	if (uoff) {
+		off = (int64_t)pos;
+		if (copy_to_user(uoff, &off, sizeof(off)) < 0)
+			return -EFAULT;
+	}
+	return done > 0 ? (long)done : r;
+}
+SYSCALL4(sendfile);

@@ -8,6 +8,8 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/virtio_net.h"
+#include "fs/vfs.h"
+#include "lib/format.h"
 #include "lib/cmdline.h"
 #include "net/loopback.h"
 #include "net/netif.h"
@@ -200,6 +202,19 @@ static int mask_bits(uint32_t mask)
 	return bits;
 }
 
+/* /etc/resolv.conf naming the configured server, unless the image has one. */
+static void resolv_conf(const struct ipv4_config *c)
+{
+	static char text[64];
+
+	if (c->dns == 0)
+		return;
+	fmt_snprintf(text, sizeof(text), "nameserver %u.%u.%u.%u\n", c->dns >> 24,
+		 c->dns >> 16 & 255, c->dns >> 8 & 255, c->dns & 255);
+	if (vfs_etc_default("resolv.conf", text) < 0)
+		printk("kiln: net: cannot write /etc/resolv.conf\n");
+}
+
 static void log_config(const struct netif *nif)
 {
 	const struct ipv4_config *c = &nif->ip;
@@ -260,6 +275,7 @@ int net_boot(void)
 		return err;
 	}
 	net_nif->ip = cfg;
+	resolv_conf(&cfg);
 	loss_setup(net_nif);
 	virtio_net_set_rx(net_rx);
 	tick_start();

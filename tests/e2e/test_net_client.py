@@ -116,3 +116,15 @@ def test_upload_with_frame_loss():
     assert r.stdout.decode() == (
         f"tcp_client: got 7 bytes, fnv1a64 {fnv1a64(b'intact' + bytes([10])):016x}\n")
     assert b"dropping 5% of frames" in r.stderr
+
+
+def test_resolv_conf_names_the_gateway_dns():
+    """getaddrinfo reads /etc/resolv.conf: with a network the kernel
+    writes one naming QEMU's DNS (unless the image has its own)."""
+    r = subprocess.run([KILN, "run", "--accel", "tcg", "--timeout", "30",
+                        "--net", "user", "/bin/busybox", "cat",
+                        "/etc/resolv.conf"],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=HOST_TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"nameserver 10.0.2.3\n"

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sys/ioctl.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -172,6 +173,51 @@ static void tcp_checks(void)
 	close(l);
 }
 
+/* sendfile from a file to a connected socket, with and without offset. */
+static void sendfile_checks(void)
+{
+	static char data[100000], got[100000];
+	char path[] = "/tmp/net_loopback.XXXXXX";
+	int l = listener(), c, a, fd = mkstemp(path), p[2];
+	struct sockaddr_in to = loopback(local_port(l));
+	off_t off = 1000;
+	size_t n = 0;
+	ssize_t k;
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i % 251);
+	check(fd >= 0 && write(fd, data, sizeof(data)) == sizeof(data),
+	      "a 100000-byte file");
+	unlink(path);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	check(connect(c, (struct sockaddr *)&to, sizeof(to)) == 0, "connect");
+	a = accept(l, NULL, NULL);
+	check(a >= 0, "accept");
+	check(sendfile(c, fd, &off, 50000) == 50000 && off == 51000,
+	      "sendfile 50000 from offset 1000 advances the offset");
+	check(lseek(fd, 0, SEEK_CUR) == sizeof(data),
+	      "the file position is untouched");
+	check(lseek(fd, 99000, SEEK_SET) == 99000 &&
+	      sendfile(c, fd, NULL, 5000) == 1000,
+	      "sendfile without offset stops at end of file");
+	check(lseek(fd, 0, SEEK_CUR) == sizeof(data),
+	      "and advances the file position");
+	shutdown(c, SHUT_WR);
+	while (n < sizeof(got) && (k = read(a, got + n, sizeof(got) - n)) > 0)
+		n += (size_t)k;
+	check(n == 51000 && memcmp(got, data + 1000, 50000) == 0 &&
+	      memcmp(got + 50000, data + 99000, 1000) == 0,
+	      "the peer reads exactly those bytes");
+	check(pipe(p) == 0, "pipe");
+	check_errno(sendfile(c, p[0], NULL, 10), EINVAL, "sendfile from a pipe");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+	close(a);
+	close(c);
+	close(l);
+}
+
 /* A port nobody listens on refuses; a reset connection says so. */
 static void refused_and_reset(void)
 {
@@ -227,6 +273,7 @@ int main(void)
 {
 	check_start("net_loopback");
 	tcp_checks();
+	sendfile_checks();
 	refused_and_reset();
 	udp_checks();
 	return check_done();
