@@ -118,6 +118,15 @@ static void vnet_irq(struct trap_frame *f)
 	irq_eoi();
 }
 
+void virtio_net_poll(void)
+{
+	if (!up || broken)
+		return;
+	if (virtq_pending(&rxq))
+		rx_drain();
+	tx_reclaim();
+}
+
 int virtio_net_send(const void *frame, size_t len)
 {
 	int id;

@@ -47,4 +47,12 @@ struct netif *virtio_net_netif(void);
  */
 void virtio_net_flush(uint64_t timeout_ns);
 
+/*
+ * Receives what the device returned without an interrupt. Interrupt
+ * suppression (used_event) is a Dekker handshake like the one virtq.c
+ * describes, so an interrupt can be lost under TCG; the network tick
+ * calls this so that such a loss costs one tick, not the connection.
+ */
+void virtio_net_poll(void);
+
 #endif

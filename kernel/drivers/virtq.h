@@ -74,9 +74,9 @@ static inline int virtq_next_id(const struct virtq *q)
 }
 
 /*
- * True when the device wants a notification for what virtq_add made
- * available since the last call (VIRTQ_USED_F_NO_NOTIFY, or avail_event
- * with EVENT_IDX: 2.7.10). The caller then notifies through its transport.
+ * True when virtq_add made buffers available since the last call: the
+ * caller then notifies through its transport. (The device's suppression
+ * hints are not trusted; see virtq.c.)
  */
 bool virtq_kick_prepare(struct virtq *q);
 

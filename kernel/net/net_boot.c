@@ -89,6 +89,8 @@ static void net_tick(struct ktimer *t)
 	static unsigned ticks;
 	uint64_t now = time_ns();
 
+	if (net_nif)
+		virtio_net_poll();
 	tcp_timers(now);
 	if (++ticks % NET_SLOW_TICKS == 0)
 		net_poll_timers(now);
