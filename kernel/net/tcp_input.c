@@ -212,15 +212,35 @@ static bool receives_data(enum tcp_state st)
 	       st == TCP_FIN_WAIT_2;
 }
 
+/*
+ * Delayed ACKs (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2): in-order data with
+ * no hole behind it is acknowledged with the next segment we send or
+ * after TCP_DELACK_NS, but at least every second segment; anything out
+ * of order, filling a hole or beyond the window is acknowledged at once
+ * (the peer's fast retransmit depends on those duplicate ACKs).
+ */
+static bool may_delay_ack(struct tcp_conn *c, const struct tcp_seg *s,
+			  uint32_t rcv_nxt_before, bool had_holes,
+			  uint64_t now)
+{
+	if (s->seq != rcv_nxt_before || had_holes || c->nooo ||
+	    c->rcv_nxt != s->seq + (uint32_t)s->len || c->delack_at)
+		return false;
+	c->delack_at = now + TCP_DELACK_NS;
+	return true;
+}
+
 /* After the ACK: the text and the FIN, then whatever we may now send. */
 static void data_input(struct tcp_conn *c, const struct tcp_seg *s,
 		       bool ack_now, uint64_t now)
 {
-	uint32_t nxt = c->snd_nxt;
+	uint32_t nxt = c->snd_nxt, before = c->rcv_nxt;
+	bool holes = c->nooo > 0;
 
 	if (s->len && receives_data(c->state)) {
 		tcp_rcv_data(c, s);
-		ack_now = true;	/* every segment: no delayed ACKs yet */
+		if (!may_delay_ack(c, s, before, holes, now))
+			ack_now = true;
 		if (c->rcv_len)
 			tcp_notify(c, TCP_EV_IN);
 	}

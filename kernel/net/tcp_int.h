@@ -33,6 +33,7 @@
 #define TCP_RTO_MAX_NS (60000 * MS)	/* RFC 6298 2.5 */
 #define TCP_CLOCK_G_NS (1 * MS)		/* RFC 6298 "G" */
 #define TCP_RETRIES_MAX 10		/* then the connection times out */
+#define TCP_DELACK_NS (40 * MS)		/* Linux's minimum delayed-ACK time */
 
 /* A validated segment; data points into the received frame. */
 struct tcp_seg {
@@ -131,6 +132,7 @@ struct tcp_conn {
 	uint32_t recover;		/* RFC 6582: snd_max at fast retransmit */
 
 	uint64_t rexmt_at, persist_at, tw_at;	/* 0: not armed */
+	uint64_t delack_at;			/* an ACK owed by then; 0: none */
 	/* Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off by default. */
 	bool keepalive;
 	int keep_cnt, keep_sent;		/* probes allowed, sent */

@@ -25,8 +25,10 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		.len = len,
 	};
 
-	if (flags & TCP_ACK)
+	if (flags & TCP_ACK) {
 		o.ack = c->rcv_nxt;
+		c->delack_at = 0;	/* whatever was owed goes with this */
+	}
 	if (flags & TCP_SYN) {
 		o.mss = (uint16_t)(c->nif->mtu - 40);
 		if (c->state == TCP_SYN_SENT || c->ws_ok)

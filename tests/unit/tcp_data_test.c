@@ -39,6 +39,9 @@ static void test_data_both_ways(void **state)
 	(void)state;
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
 	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_PSH, 8000, "hello", 5, 0);
+	tcp_timers(TCP_DELACK_NS - 1);			/* a delayed ACK */
+	assert_int_equal(fake.nframes, 0);
+	tcp_timers(TCP_DELACK_NS);
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 6, WND - 5, 0);
 	assert_true(tcp_readable(c));
 	assert_int_equal(tcp_recv(c, b, 3, 0), 3);
@@ -59,6 +62,29 @@ static void test_data_both_ways(void **state)
 	peer_expect(3, TCP_ACK, OUR_ISS + 8, PISS + 6, WND, 0);
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
 	assert_int_equal(c->snd_len, 0);	/* its ACK still counts */
+}
+
+/*
+ * Delayed ACKs: in-order data is acknowledged at least every second
+ * segment, else after TCP_DELACK_NS, or with data we send before then.
+ */
+static void test_delayed_ack(void **state)
+{
+	struct tcp_conn *c = open_conn(8000);
+	static char seg[536];
+
+	(void)state;
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, seg, 536, 0);
+	assert_int_equal(fake.nframes, 0);
+	peer_seg(80, PISS + 537, OUR_ISS + 1, TCP_ACK, 8000, seg, 536, 1);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1073, WND - 1072, 0);
+	peer_seg(80, PISS + 1073, OUR_ISS + 1, TCP_ACK, 8000, seg, 536, 2);
+	assert_int_equal(fake.nframes, 1);
+	assert_int_equal(tcp_send(c, "x", 1, 3), 1);	/* carries the ACK */
+	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1609,
+		    WND - 1608, 1);
+	tcp_timers(3 + TCP_DELACK_NS);
+	assert_int_equal(fake.nframes, 2);		/* nothing owed */
 }
 
 static void test_out_of_order(void **state)
@@ -308,6 +334,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
 		T(test_data_both_ways),
+		T(test_delayed_ack),
 		T(test_out_of_order),
 		T(test_retransmit),
 		T(test_ack_beyond_resend),
