@@ -10,7 +10,8 @@ pkgs="$pkgs musl-tools busybox-static golang-go"
 # The HTTP test fetches from the guest's server with curl.
 pkgs="$pkgs curl"
 if [ "${1:-}" = bench ]; then
-	pkgs="$pkgs busybox-static"
+	# bench/net.py loads the guests' HTTP server with ab (apache2-utils).
+	pkgs="$pkgs busybox-static apache2-utils"
 fi
 
 missing=""
