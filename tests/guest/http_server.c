@@ -454,53 +454,72 @@ static void answer(struct conn *c, int root, size_t len)
 
 /* ---- Sending ---- */
 
+/* 1 on progress, 0 when the socket is full, -1 when the peer is gone. */
+static int io_result(ssize_t n)
+{
+	if (n >= 0)
+		return 1;
+	return errno == EAGAIN || errno == EINTR ? 0 : -1;
+}
+
+/*
+ * Moves the body of c on from its file: with sendfile straight to the
+ * socket, else a chunk into c->out (to be sent as headers are). The first
+ * sendfile's ENOSYS or EINVAL turns sendfile off for good.
+ */
+static int body_step(struct conn *c)
+{
+	static bool sendfile_works;
+	off_t left = c->file_end - c->file_off;
+	ssize_t n;
+
+	if (use_sendfile) {
+		n = sendfile(c->fd, c->file, &c->file_off, (size_t)left);
+		if (n < 0 && !sendfile_works &&
+		    (errno == ENOSYS || errno == EINVAL)) {
+			use_sendfile = false;
+			return 1;
+		}
+		sendfile_works = true;
+		return n == 0 ? -1 : io_result(n);	/* 0: the file shrank */
+	}
+	n = pread(c->file, c->out,
+		  left < (off_t)sizeof(c->out) ? (size_t)left : sizeof(c->out),
+		  c->file_off);
+	if (n <= 0)
+		return -1;
+	c->file_off += n;
+	c->out_off = 0;
+	c->out_len = (size_t)n;
+	return 1;
+}
+
 /*
  * Sends what c has queued: 1 when all is out, 0 when the socket is full,
  * -1 when the peer is gone (EPIPE, ECONNRESET...).
  */
 static int flush(struct conn *c)
 {
-	static bool sendfile_tried;
-	ssize_t n;
+	int r = 1;
 
-	for (;;) {
+	while (r == 1) {
 		if (c->out_off < c->out_len) {
-			size_t left = c->out_len - c->out_off;
 			int more = c->file_off < c->file_end ? MSG_MORE : 0;
+			ssize_t n = send(c->fd, c->out + c->out_off,
+					 c->out_len - c->out_off,
+					 MSG_NOSIGNAL | more);
 
-			n = send(c->fd, c->out + c->out_off, left,
-				 MSG_NOSIGNAL | more);
-			if (n < 0)
-				return errno == EAGAIN || errno == EINTR ? 0 : -1;
-			c->out_off += (size_t)n;
-			continue;
-		}
-		if (c->file_off >= c->file_end)
+			r = io_result(n);
+			if (r == 1)
+				c->out_off += (size_t)n;
+		} else if (c->file_off < c->file_end) {
+			r = body_step(c);
+		} else {
 			break;
-		if (use_sendfile) {
-			n = sendfile(c->fd, c->file, &c->file_off,
-				     (size_t)(c->file_end - c->file_off));
-			if (n < 0 && !sendfile_tried &&
-			    (errno == ENOSYS || errno == EINVAL)) {
-				use_sendfile = false;
-				continue;
-			}
-			sendfile_tried = true;
-			if (n < 0)
-				return errno == EAGAIN || errno == EINTR ? 0 : -1;
-			if (n == 0)
-				return -1;	/* the file shrank */
-			continue;
 		}
-		n = c->file_end - c->file_off < (off_t)sizeof(c->out) ?
-			    c->file_end - c->file_off : (off_t)sizeof(c->out);
-		n = pread(c->file, c->out, (size_t)n, c->file_off);
-		if (n <= 0)
-			return -1;
-		c->file_off += n;
-		c->out_off = 0;
-		c->out_len = (size_t)n;
 	}
+	if (r < 1)
+		return r;
 	if (c->file >= 0) {
 		close(c->file);
 		c->file = -1;
