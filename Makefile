@@ -252,6 +252,7 @@ test: deps all
 	@sh scripts/test.sh
 
 bench: deps all
+	@sh scripts/deps.sh bench
 	@sh bench/run.sh
 
 clean:

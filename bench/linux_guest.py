@@ -4,7 +4,8 @@ first runs a benchmark program (app bench).
 
 Nothing is installed on the host except busybox-static (when missing): the
 kernel package is fetched with `apt-get download` and unpacked with
-`dpkg-deb -x` into build/bench/linux/, and reused on later runs.
+`dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network
+modules only), and reused on later runs.
 """
 
 import glob
@@ -70,12 +71,25 @@ def _kernel_package():
     raise Unavailable("apt-cache: linux-image-amd64 has no kernel dependency")
 
 
-def fetch_kernel(linux_dir):
-    """Return the path of Debian's vmlinuz, downloading it on first use."""
+# Debian builds virtio and its network driver as modules; the network
+# bench loads these into its Linux guest, in this order (each after what
+# it depends on).  They are kept from the package; nothing else of
+# lib/modules is.
+NET_MODULES = ("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+               "drivers/virtio/virtio_mmio.ko", "net/core/failover.ko",
+               "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko")
+
+
+def _module_paths(root):
+    """{module file: path under root} for NET_MODULES, found or not."""
+    found = glob.glob(os.path.join(root, "lib", "modules", "*", "kernel"))
+    base = found[0] if found else os.path.join(root, "lib", "modules", "-")
+    return {m: os.path.join(base, m) for m in NET_MODULES}
+
+
+def _unpack_kernel(linux_dir):
+    """Download Debian's kernel package and keep boot/ and NET_MODULES."""
     root = os.path.join(linux_dir, "root")
-    found = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))
-    if found:
-        return found[-1]
     pkg = _kernel_package()
     os.makedirs(linux_dir, exist_ok=True)
     for old in glob.glob(os.path.join(linux_dir, "*.deb")):
@@ -85,18 +99,46 @@ def fetch_kernel(linux_dir):
     if not debs:
         raise Unavailable("apt-get download %s: no .deb appeared" % pkg)
     # Unpack to a temporary name so a half-extracted tree is never reused,
-    # and keep only boot/: the modules (~400 MB) are never loaded.
+    # and keep only boot/ and a few modules of the ~400 MB.
     tmp = root + ".tmp"
     _run(["rm", "-rf", tmp, root])
     _run(["dpkg-deb", "-x", debs[0], tmp])
     os.makedirs(root)
     os.rename(os.path.join(tmp, "boot"), os.path.join(root, "boot"))
+    kept = _module_paths(root)
+    for m, src in _module_paths(tmp).items():
+        if os.path.exists(src):
+            os.makedirs(os.path.dirname(kept[m]), exist_ok=True)
+            os.rename(src, kept[m])
     _run(["rm", "-rf", tmp])
     os.unlink(debs[0])
+
+
+def fetch_kernel(linux_dir):
+    """Return the path of Debian's vmlinuz, downloading it on first use."""
+    root = os.path.join(linux_dir, "root")
+    found = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))
+    if found:
+        return found[-1]
+    _unpack_kernel(linux_dir)
     found = sorted(glob.glob(os.path.join(root, "boot", "vmlinuz-*")))
     if not found:
-        raise Unavailable("%s holds no boot/vmlinuz-*" % pkg)
+        raise Unavailable("the kernel package holds no boot/vmlinuz-*")
     return found[-1]
+
+
+def fetch_net_modules(linux_dir):
+    """Paths of NET_MODULES in load order, downloading the kernel package
+    again when an older unpacked tree lacks them."""
+    fetch_kernel(linux_dir)
+    paths = _module_paths(os.path.join(linux_dir, "root"))
+    if not all(os.path.exists(p) for p in paths.values()):
+        _unpack_kernel(linux_dir)
+        paths = _module_paths(os.path.join(linux_dir, "root"))
+    missing = [m for m, p in paths.items() if not os.path.exists(p)]
+    if missing:
+        raise Unavailable("the kernel package lacks " + ", ".join(missing))
+    return [paths[m] for m in NET_MODULES]
 
 
 def _is_static(path):

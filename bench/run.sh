@@ -1,7 +1,8 @@
 #!/bin/sh
 # run.sh - runs every Kiln benchmark (`make bench`): boot time, then the
 # application benchmarks (hello end to end, image size, memory, syscalls),
-# then threads, futexes, pipes, epoll and an idle guest's host CPU.
+# then threads, futexes, pipes, epoll and an idle guest's host CPU, then
+# the network (HTTP requests/s, bulk MB/s, time to the first answer).
 # Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
 set -eu
 cd "$(dirname "$0")/.."
@@ -16,3 +17,5 @@ echo
 /usr/bin/python3 -B bench/apps.py "$@"
 echo
 /usr/bin/python3 -B bench/threads.py "$@"
+echo
+/usr/bin/python3 -B bench/net.py "$@"

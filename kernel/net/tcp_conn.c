@@ -58,12 +58,34 @@ struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 	return l;
 }
 
+/*
+ * With the table full, the TIME-WAIT connection that ends first gives up
+ * its place; false when there is none. TIME-WAIT only answers a peer's
+ * retransmitted FIN, while a refused SYN stalls a new client for seconds
+ * (Linux too drops TIME-WAIT states when it has no room for them). A
+ * server that closes first fills the table at TCP_CONN_MAX / 2 MSL
+ * connections a second.
+ */
+static bool reclaim_time_wait(void)
+{
+	struct tcp_conn *old = NULL;
+
+	for (struct tcp_conn *c = tcp_conns; c; c = c->next)
+		if (c->state == TCP_TIME_WAIT &&
+		    (old == NULL || c->tw_at < old->tw_at))
+			old = c;
+	if (old == NULL)
+		return false;
+	tcp_set_closed(old, 0);
+	return true;
+}
+
 /* A zeroed connection in the table, CLOSED; NULL when out of memory. */
 struct tcp_conn *tcp_conn_new(struct netif *nif)
 {
 	struct tcp_conn *c;
 
-	if (tcp_nconns >= TCP_CONN_MAX)
+	if (tcp_nconns >= TCP_CONN_MAX && !reclaim_time_wait())
 		return NULL;
 	c = net_alloc(sizeof(*c));
 	if (!c)

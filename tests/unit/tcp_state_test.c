@@ -261,6 +261,74 @@ static void test_backlog(void **state)
 	peer_expect(1, TCP_RST, OUR_ISS + 1, 0, 0, 0);
 }
 
+/* A connection from the peer's port sport, established and accepted. */
+static struct tcp_conn *accepted_from(struct tcp_conn *l, uint16_t sport,
+				      uint64_t now)
+{
+	struct tseg t = { .sport = sport, .dport = 80, .seq = PISS,
+			  .flags = TCP_SYN, .wnd = 8000 };
+	struct tcp_conn *c;
+
+	fake_clear();
+	peer_send(&t, now);
+	t.seq = PISS + 1;
+	t.ack = OUR_ISS + 1;
+	t.flags = TCP_ACK;
+	peer_send(&t, now);
+	c = tcp_accept(l);
+	assert_non_null(c);
+	return c;
+}
+
+/* The same, then closed by us and by the peer: left in TIME-WAIT. */
+static void time_wait_from(struct tcp_conn *l, uint16_t sport, uint64_t now)
+{
+	struct tseg t = { .sport = sport, .dport = 80, .seq = PISS + 1,
+			  .ack = OUR_ISS + 2, .flags = TCP_FIN | TCP_ACK,
+			  .wnd = 8000 };
+
+	tcp_close(accepted_from(l, sport, now), now);
+	peer_send(&t, now);	/* our FIN acked, and the peer's FIN */
+	assert_int_equal(find(80, sport)->state, TCP_TIME_WAIT);
+}
+
+/*
+ * A table full of TIME-WAIT connections still takes a new one: the
+ * TIME-WAIT that ends first makes room, rather than the SYN being dropped
+ * (a server closing first at more than TCP_CONN_MAX / 2 MSL connections
+ * a second stalled every new client for seconds).
+ */
+static void test_time_wait_makes_room(void **state)
+{
+	struct tseg t = { .sport = PEER_PORT + TCP_CONN_MAX, .dport = 80,
+			  .seq = PISS, .flags = TCP_SYN, .wnd = 8000 };
+	struct tcp_conn *l;
+	struct tseg r;
+	int err;
+
+	(void)state;
+	l = tcp_listen(80, TCP_CONN_MAX, &err);
+	assert_non_null(l);
+	for (int i = 0; i < TCP_CONN_MAX - 1; i++)	/* and the listener */
+		time_wait_from(l, (uint16_t)(PEER_PORT + i), (uint64_t)i * MS);
+	fake_clear();
+	peer_send(&t, TCP_CONN_MAX * MS);
+	peer_frame(0, &r);
+	assert_int_equal(r.flags, TCP_SYN | TCP_ACK);
+	assert_ptr_equal(find(80, PEER_PORT), l);	/* the oldest went */
+	assert_int_equal(find(80, PEER_PORT + 1)->state, TCP_TIME_WAIT);
+
+	/* A table full of live connections still refuses a SYN. */
+	tcp_close(l, 0);
+	tcp_shutdown();
+	l = tcp_listen(80, TCP_CONN_MAX, &err);
+	for (int i = 0; i < TCP_CONN_MAX - 1; i++)
+		accepted_from(l, (uint16_t)(PEER_PORT + i), 0);
+	fake_clear();
+	peer_send(&t, 0);
+	assert_int_equal(fake.nframes, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -275,6 +343,7 @@ int main(void)
 		T(test_passive_close),
 		T(test_simultaneous_close),
 		T(test_backlog),
+		T(test_time_wait_makes_room),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

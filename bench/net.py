@@ -1,0 +1,392 @@
+"""net.py - network benchmark: tests/guest/http_server under Kiln beside the
+very same binary in Debian's Linux, on the same QEMU, accelerator, machine
+(microvm, virtio-net on virtio-mmio) and user networking, reached through a
+port forward from 127.0.0.1 on the host.
+
+  first   ms from launch (`kiln run`, or QEMU for Linux) to the first
+          200 answer to GET /small.html (median over the boots)
+  req/s   keep-alive requests per second for small.html (512 B):
+          ab -k, 8 connections, at most 5 s and 200,000 requests
+  MB/s    big.bin (10 MiB) with curl, best of 3
+
+Each boot measures `first`; the first boot of each system also runs ab and
+curl, then GET /__quit ends the server and the VM.  Ratios are kiln/linux
+of this run's figures.  A failure or a Linux hang prints "fails"/"timeout"
+in its line; only a broken setup (no kiln, no server, no ab) exits 1.
+
+usage: python3 bench/net.py [--runs N] [--linux-runs N] [--no-linux]
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import threading
+import time
+
+import apps
+import boot
+import linux_guest
+from boot import BenchError
+
+ROOT, OUT, KILN = boot.ROOT, boot.OUT, apps.KILN
+SERVER = os.path.join(ROOT, "build", "tests", "guest", "musl", "http_server")
+WWW = os.path.join(OUT, "www")
+GUEST_PORT = 8080
+SMALL = b"<!doctype html>\n" + b"x" * (512 - 17) + b"\n"
+BIG = 10 << 20
+AB_CONNS, AB_SECONDS, AB_MAX = 8, 5, 200000
+CURL_RUNS = 3
+# Seconds per VM: boot, ab, three downloads and the quit.  A Linux boot
+# under TCG takes a few seconds; under this host's nested KVM it hangs.
+TIMEOUT = {("kiln", "tcg"): 90, ("kiln", "kvm"): 90,
+           ("linux", "tcg"): 120, ("linux", "kvm"): 30}
+PROBE_S = 0.25          # one attempt at the first answer
+SERVED_RE = re.compile(rb"http_server: served (\d+) requests")
+AB_RATE_RE = re.compile(r"^Requests per second:\s+([0-9.]+)", re.M)
+AB_DONE_RE = re.compile(r"^Complete requests:\s+(\d+)", re.M)
+AB_FAILED_RE = re.compile(r"^(Failed requests|Non-2xx responses):\s+(\d+)",
+                          re.M)
+
+# Linux's /init: load virtio-mmio and virtio-net, configure eth0 the way
+# QEMU's slirp expects (Kiln is told the same addresses on its command
+# line), serve, power off.  The device appears asynchronously after
+# insmod, so `ip link` is retried.
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+for m in %(modules)s; do
+	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
+done
+i=0
+until $B ip link set eth0 up 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 200 ] && echo "init: FAIL no eth0" && break
+	$B usleep 10000
+done
+$B ip addr add 10.0.2.15/24 dev eth0
+$B ip route add default via 10.0.2.2
+/bin/http_server %(port)d /www
+echo "init: http_server exited $?"
+exec $B poweroff -f
+"""
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_www():
+    """build/bench/www: small.html, and big.bin (random, made once)."""
+    os.makedirs(WWW, exist_ok=True)
+    with open(os.path.join(WWW, "small.html"), "wb") as f:
+        f.write(SMALL)
+    big = os.path.join(WWW, "big.bin")
+    if not os.path.exists(big) or os.path.getsize(big) != BIG:
+        with open(big + ".tmp", "wb") as f:
+            f.write(os.urandom(BIG))
+        os.replace(big + ".tmp", big)
+
+
+def kiln_image():
+    """An image of the server with the tree at /www."""
+    img = os.path.join(OUT, "http.img")
+    boot.run_checked([KILN, "build", "-o", img, "--dir", WWW + ":/www",
+                      SERVER, str(GUEST_PORT), "/www"])
+    return img
+
+
+class LinuxNet:
+    """Debian's kernel, and an initramfs that serves the tree."""
+
+    def __init__(self, linux_dir):
+        self.vmlinuz = linux_guest.fetch_kernel(linux_dir)
+        mods = linux_guest.fetch_net_modules(linux_dir)
+        names = [os.path.basename(m)[:-3] for m in mods]
+        init = INIT % {"modules": " ".join(names), "port": GUEST_PORT}
+        files = [("bin/http_server", SERVER)]
+        files += [("mod/" + os.path.basename(m), m) for m in mods]
+        files += [("www/" + n, os.path.join(WWW, n))
+                  for n in ("small.html", "big.bin")]
+        self.initrd = linux_guest.write_initramfs(
+            os.path.join(linux_dir, "net.cpio.gz"), init.encode(), files,
+            dirs=["mod", "www", "tmp"])
+        self.modules = names
+
+
+def netdev(host_port):
+    """QEMU's user networking as `kiln run -p HOST:8080/tcp` sets it up."""
+    return ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:%d"
+            % (host_port, GUEST_PORT), "-global",
+            "virtio-mmio.force-legacy=false", "-device",
+            "virtio-net-device,netdev=net0"]
+
+
+class VM:
+    """One running guest (kiln run, or QEMU with Linux) and its output."""
+
+    def __init__(self, argv, timeout):
+        self.out, self.err = bytearray(), bytearray()
+        self.deadline = time.perf_counter() + timeout
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE,
+                                     start_new_session=True)
+        self.readers = [threading.Thread(target=self._pump, args=(f, buf),
+                                         daemon=True)
+                        for f, buf in ((self.proc.stdout, self.out),
+                                       (self.proc.stderr, self.err))]
+        for t in self.readers:
+            t.start()
+
+    @staticmethod
+    def _pump(f, buf):
+        for chunk in iter(lambda: f.read1(65536), b""):
+            buf += chunk
+
+    def left(self):
+        return self.deadline - time.perf_counter()
+
+    def wait(self):
+        """The exit status, or None after killing a VM past its time."""
+        try:
+            rc = self.proc.wait(max(self.left(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
+            rc = None
+        for t in self.readers:
+            t.join(5)
+        return rc
+
+    def why(self):
+        """The first line that says what went wrong."""
+        text = (self.err + self.out).decode(errors="replace")
+        lines = [x for x in text.splitlines() if "FAIL" in x or "error" in x]
+        return lines[0] if lines else "no answer"
+
+
+def get(port, path, timeout):
+    """(status line, body) of GET path on a fresh connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(b"GET %s HTTP/1.1\r\nConnection: close\r\n\r\n" % path)
+        data = bytearray()
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    head, _, body = bytes(data).partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0], body
+
+
+def first_answer(vm, port):
+    """Seconds from launch to the first good answer, or None."""
+    while vm.left() > 0 and vm.proc.poll() is None:
+        try:
+            status, body = get(port, b"/small.html", PROBE_S)
+            if status == b"HTTP/1.1 200 OK" and body == SMALL:
+                return time.perf_counter() - vm.started
+        except OSError:
+            pass
+        time.sleep(0.01)
+    return None
+
+
+def ab_rate(port):
+    """Keep-alive requests/s by ab, or (None, why)."""
+    argv = ["ab", "-q", "-k", "-c", str(AB_CONNS), "-t", str(AB_SECONDS),
+            "-n", str(AB_MAX), "http://127.0.0.1:%d/small.html" % port]
+    p = subprocess.run(argv, capture_output=True, text=True,
+                       timeout=AB_SECONDS + 60)
+    rate, done = AB_RATE_RE.search(p.stdout), AB_DONE_RE.search(p.stdout)
+    failed = sum(int(n) for _, n in AB_FAILED_RE.findall(p.stdout))
+    if p.returncode != 0 or not rate or not done:
+        lines = (p.stderr or p.stdout).strip().splitlines() or ["no output"]
+        return None, "ab: " + lines[-1]
+    if failed:
+        return None, "ab: %d of %s requests failed" % (failed, done.group(1))
+    return float(rate.group(1)), "%s requests" % done.group(1)
+
+
+def curl_mbps(port):
+    """Best MB/s of CURL_RUNS downloads of big.bin, or (None, why)."""
+    best = None
+    for _ in range(CURL_RUNS):
+        p = subprocess.run(["curl", "-s", "-S", "--max-time", "60", "-o",
+                            os.devnull, "-w", "%{http_code} %{size_download} "
+                            "%{time_total}",
+                            "http://127.0.0.1:%d/big.bin" % port],
+                           capture_output=True, text=True, timeout=90)
+        fields = p.stdout.split()
+        if p.returncode != 0 or len(fields) != 3 or fields[0] != "200" \
+                or int(fields[1]) != BIG:
+            return None, "curl: %s %s" % (p.stdout, p.stderr.strip())
+        mbps = BIG / 1e6 / float(fields[2])
+        best = mbps if best is None else max(best, mbps)
+    return best, "best of %d" % CURL_RUNS
+
+
+class Result:
+    """What one system measured under one accelerator."""
+
+    def __init__(self, system, accel):
+        self.system, self.accel = system, accel
+        self.first, self.rate, self.mbps = [], None, None
+        self.notes, self.timeouts = [], 0
+
+
+def one_boot(res, argv, port, load):
+    """Boot, take the first answer (and with load, ab and curl), quit."""
+    vm = VM(argv, TIMEOUT[(res.system, res.accel)])
+    first = first_answer(vm, port)
+    if first is None:
+        if vm.proc.poll() is None:
+            res.timeouts += 1
+            res.notes.append("no answer in %d s" %
+                             TIMEOUT[(res.system, res.accel)])
+        else:
+            res.notes.append("fails: " + vm.why())
+        vm.wait()
+        return False
+    res.first.append(first * 1000)
+    if load:
+        res.rate, why = ab_rate(port)
+        res.notes.append("req/s: " + why)
+        res.mbps, why = curl_mbps(port)
+        res.notes.append("MB/s: " + why)
+    try:
+        status, body = get(port, b"/__quit", 30)
+        quit_ok = status == b"HTTP/1.1 200 OK" and body == b"bye\n"
+    except OSError:
+        quit_ok = False
+    rc = vm.wait()
+    if not quit_ok or rc != 0 or not SERVED_RE.search(vm.out):
+        res.notes.append("quit: status %s, %s" % (rc, vm.why()))
+        return False
+    return True
+
+
+def measure(system, accel, runs, argv_for):
+    """runs boots of one system; the first one also measures the load."""
+    res = Result(system, accel)
+    for i in range(runs):
+        port = free_tcp_port()
+        if not one_boot(res, argv_for(port), port, load=i == 0):
+            break
+    return res
+
+
+def kiln_argv(accel, image):
+    def argv(port):
+        return [KILN, "run", "--accel", accel, "--timeout",
+                str(TIMEOUT[("kiln", accel)]), "-p",
+                "%d:%d/tcp" % (port, GUEST_PORT), image]
+    return argv
+
+
+def linux_argv(accel, guest):
+    def argv(port):
+        return (boot.QEMU_BASE + boot.ACCEL[accel] +
+                ["-kernel", guest.vmlinuz, "-initrd", guest.initrd,
+                 "-append", linux_guest.cmdline()] + netdev(port))
+    return argv
+
+
+def figure(values, fmt):
+    return fmt % values if values is not None else "n/a"
+
+
+def print_results(results, accels):
+    by = {(r.system, r.accel): r for r in results}
+    for accel in accels:
+        kiln, lx = by[("kiln", accel)], by.get(("linux", accel))
+        first = [statistics.median(r.first) if r and r.first else None
+                 for r in (kiln, lx)]
+        rows = (("http req/s", kiln.rate, lx.rate if lx else None, "%.0f"),
+                ("bulk MB/s", kiln.mbps, lx.mbps if lx else None, "%.1f"),
+                ("first answer ms", first[0], first[1], "%.0f"))
+        for what, k, x, fmt in rows:
+            ratio = "%.2fx" % (k / x) if k and x else "n/a"
+            print("%-5s %-16s kiln %8s   linux %8s   kiln/linux %s" % (
+                accel, what, figure(k, fmt), figure(x, fmt), ratio))
+    print()
+    for r in results:
+        runs = len(r.first) + r.timeouts
+        print("  %s %s: %d boot(s); first answer %s ms; %s" % (
+            r.accel, r.system, runs,
+            ", ".join("%.0f" % v for v in r.first) or "-",
+            "; ".join(r.notes) or "-"))
+
+
+def print_header(linux, accels, runs, linux_runs):
+    print("Network benchmark: QEMU %s, -M microvm, virtio-net, user "
+          "networking,\n       127.0.0.1:PORT forwarded to the guest's %d" %
+          (boot.qemu_version(), GUEST_PORT))
+    print("host: %s, %d CPUs; KVM %s" % (
+        platform.machine(), os.cpu_count() or 0,
+        "usable" if "kvm" in accels else "not usable (TCG only)"))
+    print("server: %s %d /www in both guests; the tree: small.html "
+          "(%d B), big.bin (%d MiB)" % (os.path.relpath(SERVER, ROOT),
+                                        GUEST_PORT, len(SMALL), BIG >> 20))
+    if isinstance(linux, str):
+        print("linux: unavailable: " + linux)
+    elif linux:
+        print("linux: %s, busybox initramfs; /init insmods %s,\n"
+              "       sets eth0 10.0.2.15/24 via 10.0.2.2, runs the server, "
+              "then `poweroff -f`;\n       -append \"%s\"" % (
+                  os.path.basename(linux.vmlinuz), " ".join(linux.modules),
+                  linux_guest.cmdline()))
+    print("boots: kiln %d, linux %d per accel; req/s: ab -k -c %d, %d s or "
+          "%d requests;\n       MB/s: curl, best of %d; first answer: launch "
+          "to a 200 for small.html\n" % (runs, linux_runs, AB_CONNS,
+                                          AB_SECONDS, AB_MAX, CURL_RUNS))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3,
+                    help="kiln boots per accelerator (default 3)")
+    ap.add_argument("--linux-runs", type=int, default=1,
+                    help="Linux boots per accelerator (default 1)")
+    ap.add_argument("--no-linux", action="store_true")
+    opts = ap.parse_args()
+    for path, make in ((KILN, "cli"), (boot.KERNEL, "kernel"),
+                       (SERVER, "guest")):
+        if not os.path.exists(path):
+            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    for tool in ("ab", "curl"):
+        if not shutil.which(tool):
+            raise BenchError("%s is missing; run `sh scripts/deps.sh bench`"
+                             % tool)
+    started = time.perf_counter()
+    make_www()
+    image = kiln_image()
+    linux = None
+    if not opts.no_linux:
+        try:
+            linux = LinuxNet(os.path.join(OUT, "linux"))
+        except linux_guest.Unavailable as e:
+            linux = str(e)
+    accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
+    print_header(linux, accels, opts.runs, opts.linux_runs)
+
+    results = []
+    for accel in accels:
+        results.append(measure("kiln", accel, opts.runs,
+                               kiln_argv(accel, image)))
+        if isinstance(linux, LinuxNet):
+            results.append(measure("linux", accel, opts.linux_runs,
+                                   linux_argv(accel, linux)))
+    print_results(results, accels)
+    print("\nbench took %.1f s" % (time.perf_counter() - started))
+
+
+if __name__ == "__main__":
+    boot.run_main(main)
