@@ -171,6 +171,8 @@ void tcp_timers(uint64_t now)
 
 	for (; c; c = next) {
 		next = c->next;
+		if (c->delack_at && now >= c->delack_at)
+			tcp_send_ack(c, now);
 		if (c->tw_at && now >= c->tw_at)
 			tcp_set_closed(c, 0);
 		else if (c->rexmt_at && now >= c->rexmt_at)
