@@ -12,6 +12,7 @@
 #include "lib/format.h"
 #include "lib/cmdline.h"
 #include "lib/netcfg.h"
+#include "lib/string.h"
 #include "net/loopback.h"
 #include "net/net_dhcp.h"
 #include "net/netif.h"
@@ -123,10 +124,10 @@ static void lo_kick(void)
 
 /*
  * The configuration asked for: the command line's kiln.ip (with kiln.gw,
- * kiln.dns) when there is one, else none. 0, 1 (none) or -EINVAL after
- * one log line.
+ * kiln.dns) when there is one, else the image's words, else none.
+ * 0, 1 (none) or -EINVAL after one log line.
  */
-static int get_config(struct netcfg *c)
+static int get_config(const char *image_net, struct netcfg *c)
 {
 	struct netcfg_err e;
 	int r = netcfg_read(boot_info.cmdline, boot_info.cmdline_len, "kiln.",
@@ -135,6 +136,14 @@ static int get_config(struct netcfg *c)
 	if (r < 0) {
 		printk("kiln: net: bad kiln.%s=%s (%s)\n", netcfg_key_name(e.key),
 		       e.value, e.why);
+		return -EINVAL;
+	}
+	if (r == 0 || image_net == NULL)
+		return r;
+	r = netcfg_read(image_net, strlen(image_net), "", c, &e);
+	if (r < 0) {
+		printk("kiln: net: bad %s=%s in the image (%s)\n",
+		       netcfg_key_name(e.key), e.value, e.why);
 		return -EINVAL;
 	}
 	return r;
@@ -222,7 +231,7 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 	resolv_conf(nif->ip.dns ? nif->ip.dns : c->dns);
 }
 
-int net_boot(void)
+int net_boot(const char *image_net)
 {
 	struct netcfg cfg;
 	int err;
@@ -231,7 +240,7 @@ int net_boot(void)
 	tcp_init();
 	if (loopback_attach(lo_kick) == NULL)
 		printk("kiln: net: cannot attach loopback\n");
-	err = get_config(&cfg);
+	err = get_config(image_net, &cfg);
 	if (err)
 		return err < 0 ? err : 0;
 	err = virtio_net_init();

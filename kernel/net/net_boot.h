@@ -5,7 +5,9 @@
 /*
  * Starts the stack with the loopback interface (127.0.0.1/8); then, when
  * the kernel command line asks for networking (kiln.ip=A.B.C.D/N or
- * kiln.ip=dhcp, optional kiln.gw= and kiln.dns=; lib/netcfg.h), finds
+ * kiln.ip=dhcp, optional kiln.gw= and kiln.dns=; lib/netcfg.h) or, with
+ * no kiln.ip there, image_net does (the image's KILN_CFG_NET words,
+ * untrusted, NUL-terminated; NULL when it has none), finds
  * the virtio-net device, attaches it, starts the stack's timer and
  * configures the address: at once, or by DHCP, waiting up to 5 s for a
  * lease (interrupts on meanwhile; without one the app starts with no
@@ -13,7 +15,7 @@
  * runs. Returns 0 (also when no networking was asked for), or -ERRNO
  * after one log line; the app runs without a network then.
  */
-int net_boot(void);
+int net_boot(const char *image_net);
 
 struct netif;
 

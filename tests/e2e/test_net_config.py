@@ -6,10 +6,14 @@ subnet (10.0.2.20 here) to be reachable. The guest program netaddr
 prints the address getsockname gives a socket connected to the gateway,
 which is the address the guest really sends from.
 """
+import struct
+import subprocess
+import zlib
+
 import pytest
 import qemu_vm  # scripts/, on the path through conftest.py
 
-from guest_util import guest_path, kiln_build
+from guest_util import KILN, HOST_TIMEOUT, guest_path, kiln_build
 
 MAC = "52:54:00:12:34:56"
 MMIO_NET = ["-global", "virtio-mmio.force-legacy=false",
@@ -109,3 +113,128 @@ def test_bad_command_line(netaddr_img, cmdline, line):
     assert net_lines(b) == [line], b.log
     assert b.console == "netaddr: FAIL connect (errno ENETUNREACH)\n"
     assert b.status == 1
+
+
+# ---- the image: kiln build --ip/--gateway/--dns ----
+
+STATIC = ["--ip", "10.0.2.20/24", "--gateway", "10.0.2.2", "--dns", "10.0.2.3"]
+
+
+@pytest.fixture
+def static_img(tmp_path):
+    return build(tmp_path, "static.img", guest_path("musl", "netaddr"),
+                 "10.0.2.2", "53", opts=STATIC)
+
+
+@pytest.fixture
+def dhcp_img(tmp_path):
+    return build(tmp_path, "dhcp.img", guest_path("musl", "netaddr"),
+                 "10.0.2.2", "53", opts=["--ip", "dhcp"])
+
+
+def test_image_static(static_img):
+    b = boot(static_img, "", OPEN)
+    assert b.status == 0, b.log
+    assert b.console == "netaddr: udp from 10.0.2.20\n"
+    assert net_lines(b) == [f"kiln: net: 10.0.2.20/24 via 10.0.2.2 on {MAC}"]
+
+
+def test_image_dhcp(dhcp_img):
+    b = boot(dhcp_img, "", OPEN)
+    assert b.status == 0, b.log
+    assert b.console == "netaddr: udp from 10.0.2.15\n"
+
+
+def test_command_line_beats_image(static_img, dhcp_img):
+    b = boot(static_img, "kiln.ip=dhcp", OPEN)
+    assert b.console == "netaddr: udp from 10.0.2.15\n", b.log
+    b = boot(dhcp_img, "kiln.ip=10.0.2.30/24", OPEN)
+    assert b.console == "netaddr: udp from 10.0.2.30\n", b.log
+    # The command line's kiln.ip brings its own gw and dns, not the image's.
+    assert net_lines(b) == [f"kiln: net: 10.0.2.30/24 on {MAC}"]
+
+
+def test_image_without_device(static_img):
+    """The image asks for a network but the VM has no device: one line."""
+    b = boot(static_img, "", [])
+    assert b.console == "netaddr: FAIL connect (errno ENETUNREACH)\n", b.log
+    assert net_lines(b) == ["kiln: net: no usable network device (-19)"]
+
+
+@pytest.mark.parametrize("opts, message", [
+    (["--ip", "10.0.2.300/24"], "bad --ip 10.0.2.300/24 (want A.B.C.D/N or dhcp)"),
+    (["--ip", "10.0.2.20/33"], "bad --ip 10.0.2.20/33 (want A.B.C.D/N or dhcp)"),
+    (["--ip", "DHCP"], "bad --ip DHCP (want A.B.C.D/N or dhcp)"),
+    (["--ip", ""], "bad --ip  (want A.B.C.D/N or dhcp)"),
+    (["--ip", "10.0.2.0/24"], "bad --ip 10.0.2.0/24 (not a host address)"),
+    (["--ip", "10.0.2.255/24"], "bad --ip 10.0.2.255/24 (not a host address)"),
+    (["--ip", "127.0.0.5/8"], "bad --ip 127.0.0.5/8 (not a host address)"),
+    (["--ip", "10.0.2.20/24", "--gateway", "10.0.3.1"],
+     "bad --gateway 10.0.3.1 (outside the address's subnet)"),
+    (["--ip", "10.0.2.20/24", "--gateway", "10.0.2.20"],
+     "bad --gateway 10.0.2.20 (the address itself)"),
+    (["--ip", "10.0.2.20/24", "--gateway", "10.0.2"],
+     "bad --gateway 10.0.2 (want A.B.C.D)"),
+    (["--ip", "dhcp", "--gateway", "10.0.2.2"],
+     "bad --gateway 10.0.2.2 (not with dhcp, which names the gateway)"),
+    (["--ip", "10.0.2.20/24", "--dns", "10.0.2.3 gw=1.2.3.4"],
+     "bad --dns 10.0.2.3 gw=1.2.3.4 (want A.B.C.D)"),
+    (["--ip", "10.0.2.20/24", "--dns", "0.0.0.0"],
+     "bad --dns 0.0.0.0 (not a host address)"),
+    (["--gateway", "10.0.2.2"], "--gateway needs --ip"),
+    (["--dns", "10.0.2.3"], "--dns needs --ip"),
+])
+def test_build_refuses_bad_network(tmp_path, opts, message):
+    out = tmp_path / "x.img"
+    r = kiln_build(str(out), guest_path("musl", "netaddr"), extra=opts)
+    assert r.returncode == 2
+    assert r.stderr.decode() == f"kiln build: {message}; see 'kiln build --help'\n"
+    assert r.stdout == b"" and not out.exists()
+
+
+def inspect(image):
+    r = subprocess.run([KILN, "inspect", image], capture_output=True,
+                       timeout=HOST_TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.decode().splitlines()
+
+
+def test_inspect_shows_network(static_img, dhcp_img, netaddr_img, tmp_path):
+    assert inspect(static_img)[3:5] == [
+        "workdir: /", "network: ip=10.0.2.20/24 gw=10.0.2.2 dns=10.0.2.3"]
+    assert inspect(dhcp_img)[4] == "network: ip=dhcp"
+    assert not [l for l in inspect(netaddr_img) if l.startswith("network")]
+    # Written the one way the kernel reads it: /24 when no /N was given.
+    img = build(tmp_path, "d.img", guest_path("musl", "netaddr"),
+                opts=["--ip", "192.168.1.7", "--dns", "1.1.1.1"])
+    assert inspect(img)[4] == "network: ip=192.168.1.7/24 dns=1.1.1.1"
+    img = build(tmp_path, "e.img", guest_path("musl", "netaddr"),
+                opts=["--ip", "dhcp", "--dns", "1.1.1.1"])
+    assert inspect(img)[4] == "network: ip=dhcp dns=1.1.1.1"
+
+
+def patch_bundle(path, old, new):
+    """Replace bytes in the image's bundle and fix its crc32 (image.h)."""
+    data = bytearray(open(path, "rb").read())
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    off, = struct.unpack_from("<Q", data, phoff + 56 * (phnum - 1) + 8)
+    header, total = struct.unpack_from("<IQ", data, off + 12)
+    at = data.index(old, off)
+    data[at:at + len(old)] = new
+    crc = zlib.crc32(bytes(data[off + header:off + total]))
+    struct.pack_into("<I", data, off + 28, crc)
+    open(path, "wb").write(bytes(data))
+
+
+def test_bad_network_in_image(static_img):
+    """An image is untrusted: a record kiln build would refuse is shown
+    as such and ignored by the kernel, which still runs the app."""
+    patch_bundle(static_img, b"ip=10.0.2.20/24", b"ip=10.0.2.00/24")
+    assert inspect(static_img)[4] == (
+        "network: 'ip=10.0.2.00/24 gw=10.0.2.2 dns=10.0.2.3' "
+        "(ignored: bad ip, not a host address)")
+    b = boot(static_img, "", OPEN)
+    assert net_lines(b) == [
+        "kiln: net: bad ip=10.0.2.00/24 in the image (not a host address)"]
+    assert b.console == "netaddr: FAIL connect (errno ENETUNREACH)\n"
