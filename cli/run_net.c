@@ -1,4 +1,4 @@
-/* run_net.c - `kiln run` networking: --net and -p HOSTPORT:GUESTPORT[/udp|/tcp] into QEMU's -netdev. */
+/* run_net.c - `kiln run` networking: --net, -p HOSTPORT:GUESTPORT[/udp|/tcp] and --ip into QEMU's -netdev and the kernel's command line. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +17,13 @@
  */
 #define NETDEV_RESTRICTED "user,id=net0,restrict=on"
 #define NETDEV_OPEN "user,id=net0,restrict=off"
+
+/*
+ * slirp always hands out these addresses, so on user networking the
+ * kernel is told them statically (no DHCP wait) unless --ip or the image
+ * says otherwise.
+ */
+#define NET_CMDLINE_USER "kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
 
 /* A port number 1..65535 from s[0..n); 0 when it is not one. */
 static unsigned port_of(const char *s, size_t n)
@@ -71,12 +78,18 @@ int run_net_finish(struct run_args *ra)
 {
 	const char *base = NETDEV_RESTRICTED;
 	size_t len;
+	int ret = netopts_format("run", &ra->net, "kiln.", ra->net_words,
+				 sizeof(ra->net_words));
 
+	if (ret)
+		return ret;
 	if (ra->net_mode == NULL)
-		ra->net_mode = ra->forwards.n ? "user" : "none";
+		ra->net_mode = ra->forwards.n || ra->net_words[0] ? "user" : "none";
 	if (strcmp(ra->net_mode, "none") == 0) {
 		if (ra->forwards.n)
 			return kiln_usage_error("run", "-p needs networking; not with", "--net none");
+		if (ra->net_words[0])
+			return kiln_usage_error("run", "--ip needs networking; not with", "--net none");
 		return 0;
 	}
 	if (strcmp(ra->net_mode, "nat") == 0)
@@ -99,4 +112,14 @@ int run_net_finish(struct run_args *ra)
 	}
 	ra->vm.netdev = ra->netdev;
 	return 0;
+}
+
+void run_net_cmdline(struct run_args *ra, const struct kiln_config *cfg)
+{
+	if (ra->net_words[0])
+		ra->vm.net_cmdline = ra->net_words;
+	else if (cfg->net)
+		ra->vm.net_cmdline = "";
+	else
+		ra->vm.net_cmdline = NET_CMDLINE_USER;
 }

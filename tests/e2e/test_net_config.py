@@ -6,8 +6,12 @@ subnet (10.0.2.20 here) to be reachable. The guest program netaddr
 prints the address getsockname gives a socket connected to the gateway,
 which is the address the guest really sends from.
 """
+import json
+import os
+import socket
 import struct
 import subprocess
+import threading
 import zlib
 
 import pytest
@@ -238,3 +242,127 @@ def test_bad_network_in_image(static_img):
     assert net_lines(b) == [
         "kiln: net: bad ip=10.0.2.00/24 in the image (not a host address)"]
     assert b.console == "netaddr: FAIL connect (errno ENETUNREACH)\n"
+
+
+# ---- kiln run: --ip/--gateway/--dns, and the image's configuration ----
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+USER_DEFAULT = "kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
+
+
+@pytest.fixture
+def fake(tmp_path):
+    """kiln run with fake_qemu.py (FAKE_QEMU_MODE) as QEMU."""
+    bindir = tmp_path / "fakebin"
+    bindir.mkdir()
+    os.symlink(os.path.join(HERE, "fake_qemu.py"), bindir / "qemu-system-x86_64")
+    env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}")
+
+    def run(mode, *args):
+        return subprocess.run([KILN, "run", "--timeout", "30", *args],
+                              stdin=subprocess.DEVNULL, capture_output=True,
+                              env=dict(env, FAKE_QEMU_MODE=mode),
+                              timeout=HOST_TIMEOUT)
+    return run
+
+
+def echo(fake, *args):
+    """What the fake QEMU saw: the image's config and the -append words."""
+    r = fake("echo", *args)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_run_appends_slirp_address_by_default(fake, netaddr_img):
+    info = echo(fake, "--net", "user", netaddr_img)
+    assert info["append"] == USER_DEFAULT
+    assert "net" not in info
+
+
+def test_run_leaves_address_to_image(fake, static_img, dhcp_img):
+    info = echo(fake, "--net", "nat", static_img)
+    assert info["append"] is None
+    assert info["net"] == "ip=10.0.2.20/24 gw=10.0.2.2 dns=10.0.2.3"
+    assert echo(fake, "--net", "user", dhcp_img)["append"] is None
+
+
+def test_run_ip_overrides(fake, static_img, netaddr_img):
+    info = echo(fake, "--ip", "10.0.2.30/24", "--gateway", "10.0.2.2",
+                "--dns", "10.0.2.3", static_img)
+    assert info["append"] == ("kiln.ip=10.0.2.30/24 kiln.gw=10.0.2.2 "
+                              "kiln.dns=10.0.2.3")
+    assert info["net"] == "ip=10.0.2.20/24 gw=10.0.2.2 dns=10.0.2.3"
+    info = echo(fake, "--trace", "--ip", "dhcp", "--net-loss", "5",
+                netaddr_img)
+    assert info["append"] == "kiln.trace kiln.ip=dhcp kiln.net_loss=5"
+
+
+def test_run_ip_means_user_networking(fake, netaddr_img):
+    r = fake("args", "--ip", "dhcp", netaddr_img)
+    argv = json.loads(r.stdout)
+    assert argv[argv.index("-netdev") + 1] == "user,id=net0,restrict=on"
+    assert argv[argv.index("-append") + 1] == "kiln.ip=dhcp"
+
+
+@pytest.mark.parametrize("opts, message", [
+    (["--net", "none", "--ip", "dhcp"],
+     "kiln run: --ip needs networking; not with --net none"),
+    (["--gateway", "10.0.2.2"], "kiln run: --gateway needs --ip"),
+    (["--ip", "10.0.2.0/24"], "kiln run: bad --ip 10.0.2.0/24 (not a host address)"),
+    (["--ip", "dhcp", "--gateway", "10.0.2.2"],
+     "kiln run: bad --gateway 10.0.2.2 (not with dhcp, which names the gateway)"),
+])
+def test_run_refuses_bad_network(fake, netaddr_img, opts, message):
+    r = fake("echo", *opts, netaddr_img)
+    assert r.returncode == 2
+    assert r.stderr.decode() == f"{message}; see 'kiln run --help'\n"
+    assert r.stdout == b""
+
+
+def kiln_run(*args):
+    return subprocess.run([KILN, "run", "--accel", "tcg", "--timeout", "60",
+                           *args], stdin=subprocess.DEVNULL,
+                          capture_output=True, timeout=HOST_TIMEOUT)
+
+
+def test_run_dhcp(netaddr_img):
+    r = kiln_run("--ip", "dhcp", "--verbose", netaddr_img)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == b"netaddr: udp from 10.0.2.15\n"
+    assert (f"kiln: net: 10.0.2.15/24 on {MAC} (DHCP from 10.0.2.2, 86400 s)"
+            in r.stderr.decode().splitlines())
+
+
+def test_run_image_static_over_the_wire(static_img):
+    """The guest at 10.0.2.20 connects to a server on the host (through
+    slirp's NAT, so the server sees 127.0.0.1): it says which address its
+    socket has, and the run's own --ip replaces the image's."""
+    for opts, want in (((), "10.0.2.20"), (("--ip", "10.0.2.31/24",
+                                            "--gateway", "10.0.2.2"),
+                                           "10.0.2.31")):
+        seen = []
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(1)
+            listener.settimeout(HOST_TIMEOUT)
+
+            def serve():
+                conn, _ = listener.accept()
+                with conn:
+                    conn.settimeout(HOST_TIMEOUT)
+                    seen.append(conn.recv(64))
+            server = threading.Thread(target=serve, daemon=True)
+            server.start()
+            r = kiln_run("--net", "nat", *opts, static_img, "10.0.2.2",
+                         str(listener.getsockname()[1]), "tcp")
+            server.join(HOST_TIMEOUT)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.decode() == f"netaddr: tcp from {want}\n"
+        assert seen == [f"{want}\n".encode()]
+
+
+def test_run_image_dns(tmp_path):
+    img = build(tmp_path, "cat.img", "/bin/busybox", "cat", "/etc/resolv.conf",
+                opts=["--ip", "10.0.2.20/24", "--dns", "192.0.2.53"])
+    r = kiln_run("--net", "user", img)
+    assert (r.returncode, r.stdout) == (0, b"nameserver 192.0.2.53\n"), r.stderr
