@@ -72,7 +72,7 @@ static void serial(struct spawn *s, const char *chardev, const char *device)
 	arg(s, device);
 }
 
-/* A virtio-net device on the -netdev the options chose. */
+/* A virtio-net device on the -netdev the options chose (user, tap). */
 static void network(const struct vm_opts *o, struct spawn *s)
 {
 	if (o->netdev == NULL)

@@ -311,11 +311,29 @@ def test_run_ip_means_user_networking(fake, netaddr_img):
     (["--ip", "10.0.2.0/24"], "kiln run: bad --ip 10.0.2.0/24 (not a host address)"),
     (["--ip", "dhcp", "--gateway", "10.0.2.2"],
      "kiln run: bad --gateway 10.0.2.2 (not with dhcp, which names the gateway)"),
+    (["--net", "tap:"], "kiln run: bad --net (none, user, nat or tap:NAME): tap:"),
+    (["--net", "tap:a,b"], "kiln run: bad --net (none, user, nat or tap:NAME): tap:a,b"),
+    (["--net", "tap:a23456789012345x"],
+     "kiln run: bad --net (none, user, nat or tap:NAME): tap:a23456789012345x"),
+    (["--net", "tap:kilntap0", "-p", "8080:80"],
+     "kiln run: -p forwards are a user networking feature; not with --net tap:kilntap0"),
 ])
 def test_run_refuses_bad_network(fake, netaddr_img, opts, message):
     r = fake("echo", *opts, netaddr_img)
     assert r.returncode == 2
     assert r.stderr.decode() == f"{message}; see 'kiln run --help'\n"
+    assert r.stdout == b""
+
+
+@pytest.mark.parametrize("name, message", [
+    ("kilnnosuch0", "kiln: --net tap:kilnnosuch0: no such network interface"),
+    ("lo", "kiln: --net tap:lo: lo is not a tap device"),
+])
+def test_run_tap_must_exist(fake, netaddr_img, name, message):
+    """Checked before QEMU starts: the fake one would print its argv."""
+    r = fake("args", "--net", f"tap:{name}", netaddr_img)
+    assert r.returncode == 125
+    assert r.stderr.decode() == message + "\n"
     assert r.stdout == b""
 
 
@@ -366,3 +384,90 @@ def test_run_image_dns(tmp_path):
                 opts=["--ip", "10.0.2.20/24", "--dns", "192.0.2.53"])
     r = kiln_run("--net", "user", img)
     assert (r.returncode, r.stdout) == (0, b"nameserver 192.0.2.53\n"), r.stderr
+
+
+# ---- kiln run --net tap:NAME, on a real tap in a network namespace ----
+
+# Runs inside `unshare -n -m`: a private network namespace (nothing
+# outside it is touched, and it goes away with the process) and a
+# private mount of /sys, so kiln's /sys/class/net check sees its devices.
+TAP_SETUP = """
+set -eu
+mount -t sysfs sysfs /sys
+ip tuntap add dev ktap0 mode tap
+trap 'ip link del ktap0' EXIT
+ip addr add 10.9.0.1/24 dev ktap0
+ip link set ktap0 up
+"$0" -c "$1" "$2" "$3"
+"""
+
+# Inside the namespace: kiln's QEMU command line (fake QEMU), then the
+# guest at 10.9.0.2 connecting to a server on the tap's 10.9.0.1, which
+# sees the guest's real address (no NAT here).
+TAP_BODY = r"""
+import json, os, socket, subprocess, sys, threading
+kiln, image = sys.argv[1], sys.argv[2]
+out = {}
+env = dict(os.environ, PATH=os.environ["FAKEBIN"] + ":" + os.environ["PATH"],
+           FAKE_QEMU_MODE="args")
+r = subprocess.run([kiln, "run", "--timeout", "30", "--net", "tap:ktap0",
+                    image], env=env, capture_output=True, timeout=60)
+out["fake"] = json.loads(r.stdout)
+with socket.socket() as ls:
+    ls.bind(("10.9.0.1", 0))
+    ls.listen(1)
+    ls.settimeout(90)
+    seen = []
+    def serve():
+        c, peer = ls.accept()
+        with c:
+            c.settimeout(90)
+            seen.append([peer[0], c.recv(64).decode()])
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    r = subprocess.run([kiln, "run", "--accel", "tcg", "--timeout", "60",
+                        "--net", "tap:ktap0", "--ip", "10.9.0.2/24", image,
+                        "10.9.0.1", str(ls.getsockname()[1]), "tcp"],
+                       capture_output=True, timeout=90)
+    t.join(90)
+out["run"] = [r.returncode, r.stdout.decode(), r.stderr.decode()]
+out["seen"] = seen
+print(json.dumps(out))
+"""
+
+
+def tap_blocker():
+    """None when a tap can be made here, else why not."""
+    if os.geteuid() != 0:
+        return "needs root for a tap device and a network namespace"
+    if not os.path.exists("/dev/net/tun"):
+        return "no /dev/net/tun"
+    r = subprocess.run(["unshare", "-n", "-m", "sh", "-c",
+                        "ip tuntap add dev kprobe0 mode tap"],
+                       capture_output=True, timeout=HOST_TIMEOUT)
+    if r.returncode != 0:
+        return "cannot make a tap in a network namespace: " + \
+            r.stderr.decode(errors="replace").strip()
+    return None
+
+
+def test_run_on_tap(netaddr_img, tmp_path):
+    why = tap_blocker()
+    if why:
+        pytest.skip(why)
+    bindir = tmp_path / "fakebin"
+    bindir.mkdir()
+    os.symlink(os.path.join(HERE, "fake_qemu.py"), bindir / "qemu-system-x86_64")
+    r = subprocess.run(["unshare", "-n", "-m", "sh", "-c", TAP_SETUP,
+                        "/usr/bin/python3", TAP_BODY, KILN, netaddr_img],
+                       env=dict(os.environ, FAKEBIN=str(bindir)),
+                       capture_output=True, timeout=HOST_TIMEOUT)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    argv = out["fake"]
+    assert argv[argv.index("-netdev") + 1] == \
+        "tap,id=net0,ifname=ktap0,script=no,downscript=no"
+    assert argv[argv.index("-append") + 1] == "kiln.ip=dhcp"
+    status, stdout, stderr = out["run"]
+    assert (status, stdout) == (0, "netaddr: tcp from 10.9.0.2\n"), stderr
+    assert out["seen"] == [["10.9.0.2", "10.9.0.2\n"]]
