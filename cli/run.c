@@ -11,8 +11,9 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
-	"                [--net none|user|nat|tap:NAME] [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
-	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]] [--net-loss PERCENT]\n"
+	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
+	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
+	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
