@@ -120,7 +120,7 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
-	kernel/lib/elf.c kernel/lib/elf_sym.c
+	kernel/lib/elf.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 cli: $(BUILD)/kiln
 
@@ -142,6 +142,8 @@ format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
 string_FLAGS := -include tests/unit/string_rename.h -fno-builtin
 cmdline_SRCS := kernel/lib/cmdline.c kernel/lib/ctype.c
+UNIT_TESTS += netcfg
+netcfg_SRCS := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
 page_SRCS := kernel/core/page.c
 heap_SRCS := kernel/core/heap.c kernel/core/page.c
 UNIT_TESTS += chacha time

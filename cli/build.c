@@ -8,7 +8,9 @@
 
 static const char build_usage[] =
 	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
-	"                  [--env KEY=VALUE]... [--workdir DIR] PROGRAM [ARG...]\n"
+	"                  [--env KEY=VALUE]... [--workdir DIR]\n"
+	"                  [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
+	"                  PROGRAM [ARG...]\n"
 	"\n"
 	"Turn a static x86_64 Linux program into a Kiln image. The program is\n"
 	"stored at /bin/NAME; argv[0] is that path, then ARG...\n"
@@ -18,9 +20,16 @@ static const char build_usage[] =
 	"  --dir HOSTDIR:GUESTDIR  copy a directory tree (modes and symlinks kept)\n"
 	"  --env KEY=VALUE         add to the environment (PATH=/bin:/usr/bin, HOME=/)\n"
 	"  --workdir DIR           the working directory (default /)\n"
+	"  --ip ADDR/N|dhcp        the guest's address when kiln run gives it a\n"
+	"                          network: static (N defaults to 24), or by DHCP\n"
+	"                          (kiln run's --ip overrides it for one run)\n"
+	"  --gateway ADDR          the default route, in ADDR/N's subnet (static only)\n"
+	"  --dns ADDR              the DNS server for /etc/resolv.conf (with dhcp:\n"
+	"                          instead of the lease's)\n"
 	"  -h, --help              show this help\n";
 
-enum { OPT_FILE = 256, OPT_DIR, OPT_ENV, OPT_WORKDIR };
+enum { OPT_FILE = 256, OPT_DIR, OPT_ENV, OPT_WORKDIR, OPT_IP, OPT_GATEWAY,
+       OPT_DNS };
 
 static const struct option build_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -28,6 +37,9 @@ static const struct option build_opts[] = {
 	{ "dir", required_argument, NULL, OPT_DIR },
 	{ "env", required_argument, NULL, OPT_ENV },
 	{ "workdir", required_argument, NULL, OPT_WORKDIR },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -48,9 +60,10 @@ const char *kiln_bad_option(char **argv)
 }
 
 static int parse_build(int argc, char **argv, struct build_spec *spec,
-		       const char **output)
+		       const char **output, char *net, size_t net_size)
 {
-	int c;
+	struct netopts no = { 0 };
+	int c, ret;
 
 	opterr = 0;
 	optind = 1;
@@ -61,6 +74,9 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 		case OPT_DIR: strvec_push(&spec->dirs, optarg); break;
 		case OPT_ENV: strvec_push(&spec->env, optarg); break;
 		case OPT_WORKDIR: spec->workdir = optarg; break;
+		case OPT_IP: no.ip = optarg; break;
+		case OPT_GATEWAY: no.gateway = optarg; break;
+		case OPT_DNS: no.dns = optarg; break;
 		case 'h':
 			fputs(build_usage, stdout);
 			return 0;
@@ -72,6 +88,10 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 						kiln_bad_option(argv));
 		}
 	}
+	ret = netopts_format("build", &no, "", net, net_size);
+	if (ret)
+		return ret;
+	spec->net = net[0] ? net : NULL;
 	if (optind >= argc)
 		return kiln_usage_error("build", "missing PROGRAM", NULL);
 	spec->program = argv[optind];
@@ -93,8 +113,8 @@ int cmd_build(int argc, char **argv)
 	struct build_spec spec = { 0 };
 	struct kbuf img = { 0 };
 	const char *output = NULL;
-	char *def = NULL;
-	int ret = parse_build(argc, argv, &spec, &output);
+	char *def = NULL, net[128];
+	int ret = parse_build(argc, argv, &spec, &output, net, sizeof(net));
 
 	if (ret >= 0)
 		goto out;

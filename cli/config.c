@@ -1,4 +1,4 @@
-/* config.c - the image's boot configuration (program, argv, env, workdir) in and out. */
+/* config.c - the image's boot configuration (program, argv, env, workdir, network) in and out. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +31,11 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 		if (c->workdir)
 			return -1;
 		c->workdir = s;
+		return 0;
+	case KILN_CFG_NET:
+		if (c->net)
+			return -1;
+		c->net = s;
 		return 0;
 	case KILN_CFG_ARG:
 	case KILN_CFG_ENV: {
@@ -137,6 +142,8 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 		bad |= put(out, KILN_CFG_ENV, c->env.v[i]);
 	if (!bad)
 		bad |= put(out, KILN_CFG_WORKDIR, c->workdir ? c->workdir : "/");
+	if (!bad && c->net)
+		bad |= put(out, KILN_CFG_NET, c->net);
 	return bad;
 }
 
@@ -144,6 +151,7 @@ void config_free(struct kiln_config *c)
 {
 	free(c->program);
 	free(c->workdir);
+	free(c->net);
 	strvec_free(&c->argv);
 	strvec_free(&c->env);
 	*c = (struct kiln_config){ 0 };

@@ -1,4 +1,4 @@
-/* inspect.c - `kiln inspect`: what an image holds (program, argv, env, files, sizes). */
+/* inspect.c - `kiln inspect`: what an image holds (program, argv, env, network, files, sizes). */
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,12 +6,14 @@
 
 #include "kiln.h"
 #include "lib/cpio.h"
+#include "lib/netcfg.h"
 
 static const char inspect_usage[] =
 	"usage: kiln inspect IMAGE\n"
 	"\n"
-	"Show the program, arguments, environment, working directory, files and\n"
-	"sizes of a Kiln image. A damaged image is reported in one line.\n"
+	"Show the program, arguments, environment, working directory, network\n"
+	"configuration (when the image has one), files and sizes of a Kiln\n"
+	"image. A damaged image is reported in one line.\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
@@ -77,6 +79,25 @@ static void print_list(const char *key, const struct strvec *sv)
 	printf("\n");
 }
 
+/* The network words, as the kernel will read them (or why it will not). */
+static void print_net(const char *words)
+{
+	struct netcfg c;
+	struct netcfg_err e;
+	char buf[256];
+	int r = netcfg_read(words, strlen(words), "", &c, &e);
+
+	if (r == 0 && netcfg_format(&c, "", buf, sizeof(buf)) > 0) {
+		printf("network: %s\n", buf);
+		return;
+	}
+	printf("network: %s (ignored: ", kiln_quote(words, buf, sizeof(buf)));
+	if (r > 0)
+		printf("no ip=)\n");
+	else
+		printf("bad %s, %s)\n", netcfg_key_name(e.key), e.why);
+}
+
 static void print_files(const struct kiln_image *img)
 {
 	struct cpio_entry e;
@@ -120,6 +141,8 @@ static int inspect(const char *path)
 	print_list("argv", &c.argv);
 	print_list("env", &c.env);
 	printf("workdir: %s\n", kiln_quote(c.workdir, buf, sizeof(buf)));
+	if (c.net)
+		print_net(c.net);
 	if (img.stdin_data)
 		printf("stdin: %zu bytes\n", img.stdin_size);
 	if (!image_kernel_version(&img, ver, sizeof(ver)))

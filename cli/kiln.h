@@ -136,6 +136,7 @@ struct kiln_config {
 	char *program;
 	struct strvec argv, env;
 	char *workdir;
+	char *net;		/* KILN_CFG_NET words, or NULL */
 };
 /* Parse a CONFIG section; 0, or 1 after printing one error line about name. */
 int config_parse(const char *name, const void *cfg, size_t size,
@@ -156,6 +157,7 @@ struct build_spec {
 	struct strvec dirs;	/* HOSTDIR:GUESTDIR */
 	struct strvec env;	/* K=V */
 	const char *workdir;
+	const char *net;	/* KILN_CFG_NET words (checked), or NULL */
 };
 
 /*
@@ -167,6 +169,22 @@ int program_load(const char *path, uint8_t **elf, size_t *size);
 int kernel_path(char *buf, size_t n);
 /* The whole image for spec in *out; 0, or 1 after one error line. */
 int build_image(const struct build_spec *spec, struct kbuf *out);
+
+/* ---- netopts.c: --ip, --gateway, --dns ---- */
+
+/* The values as given (NULL: not given), unchecked. */
+struct netopts {
+	const char *ip, *gateway, *dns;
+};
+
+/*
+ * Check o as kernel/lib/netcfg.h would and write its words with prefix
+ * ("" for an image, "kiln." for the kernel command line) into buf; buf
+ * is "" when no option was given. Returns 0, or the usage-error status
+ * after one line naming cmd ("kiln build: bad --ip X (why); see ...").
+ */
+int netopts_format(const char *cmd, const struct netopts *o,
+		   const char *prefix, char *buf, size_t n);
 
 /* ---- commands ---- */
 

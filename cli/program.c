@@ -144,6 +144,8 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 		return 1;
 	}
 	c->workdir = kiln_xstrdup(spec->workdir ? spec->workdir : "/");
+	if (spec->net)
+		c->net = kiln_xstrdup(spec->net);
 	return 0;
 }
 

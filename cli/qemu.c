@@ -72,12 +72,7 @@ static void serial(struct spawn *s, const char *chardev, const char *device)
 	arg(s, device);
 }
 
-/*
- * A virtio-net device on QEMU user networking. QEMU's slirp always hands
- * out these addresses, so the kernel is told them statically.
- */
-#define NET_CMDLINE "kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
-
+/* A virtio-net device on the -netdev the options chose (user, tap). */
 static void network(const struct vm_opts *o, struct spawn *s)
 {
 	if (o->netdev == NULL)
@@ -96,9 +91,20 @@ static void network(const struct vm_opts *o, struct spawn *s)
 	}
 }
 
+/* Add words to the kernel command line ("" adds nothing). */
+static void append(struct spawn *s, const char *words)
+{
+	size_t n = strlen(s->append);
+
+	if (words[0])
+		snprintf(s->append + n, sizeof(s->append) - n, "%s%s",
+			 n ? " " : "", words);
+}
+
 /* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
 static void command(const struct vm_opts *o, struct spawn *s)
 {
+	char loss[32];
 	int kvm = !strcmp(o->accel, "kvm") ||
 		  (!strcmp(o->accel, "auto") && kvm_usable());
 
@@ -128,12 +134,14 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
 	network(o, s);
-	snprintf(s->append, sizeof(s->append), "%s%s%s", o->trace ? "kiln.trace" : "",
-		 o->trace && o->netdev ? " " : "", o->netdev ? NET_CMDLINE : "");
-	if (o->netdev && o->net_loss > 0)
-		snprintf(s->append + strlen(s->append),
-			 sizeof(s->append) - strlen(s->append),
-			 " kiln.net_loss=%d", o->net_loss);
+	if (o->trace)
+		append(s, "kiln.trace");
+	if (o->netdev && o->net_cmdline)
+		append(s, o->net_cmdline);
+	if (o->netdev && o->net_loss > 0) {
+		snprintf(loss, sizeof(loss), "kiln.net_loss=%d", o->net_loss);
+		append(s, loss);
+	}
 	if (s->append[0]) {
 		arg(s, "-append");
 		arg(s, s->append);

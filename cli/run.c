@@ -11,8 +11,9 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
-	"                [--net none|user|nat] [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
-	"                [--net-loss PERCENT]\n"
+	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
+	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
+	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
@@ -30,17 +31,25 @@ static const char run_usage[] =
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
 	"  --net MODE         none; user: QEMU user networking, the guest at\n"
 	"                     10.0.2.15 reaching only QEMU's gateway (default when\n"
-	"                     -p is given); nat: the same, but the guest may connect\n"
-	"                     out, and reaches the host's 127.0.0.1 at 10.0.2.2\n"
+	"                     -p or --ip is given); nat: the same, but the guest may\n"
+	"                     connect out, and reaches the host's 127.0.0.1 at\n"
+	"                     10.0.2.2; tap:NAME: the host's existing tap device\n"
+	"                     NAME, the address by DHCP unless set by --ip or the\n"
+	"                     image (kiln build --ip)\n"
 	"  -p, --publish HOSTPORT:GUESTPORT[/tcp|/udp]\n"
 	"                     forward 127.0.0.1:HOSTPORT to the guest (tcp default);\n"
 	"                     a UDP port needs QEMU's NAT open for its replies\n"
+	"  --ip ADDR/N|dhcp   the guest's address for this run, instead of the\n"
+	"                     image's; user and nat route only 10.0.2.0/24, where\n"
+	"                     DHCP gives 10.0.2.15\n"
+	"  --gateway ADDR     with a static --ip: the default route\n"
+	"  --dns ADDR         the DNS server named in /etc/resolv.conf\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
 
 enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT,
-       OPT_NET, OPT_NET_LOSS };
+       OPT_NET, OPT_NET_LOSS, OPT_IP, OPT_GATEWAY, OPT_DNS };
 
 static const struct option run_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -52,6 +61,9 @@ static const struct option run_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
+	{ "ip", required_argument, NULL, OPT_IP },
+	{ "gateway", required_argument, NULL, OPT_GATEWAY },
+	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -118,6 +130,9 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return 0;
 	}
 	case 'p': return run_net_publish(ra, val);
+	case OPT_IP: ra->net.ip = val; return 0;
+	case OPT_GATEWAY: ra->net.gateway = val; return 0;
+	case OPT_DNS: ra->net.dns = val; return 0;
 	case 'v': ra->vm.verbose = 1; return 0;
 	case OPT_TRACE: ra->vm.trace = 1; return 0;
 	default: return kiln_usage_error("run", "unknown option", val);
@@ -207,6 +222,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	if (config_parse(ra.target, img.config, img.config_size, &cfg))
 		goto out_image;
+	run_net_cmdline(&ra, &cfg);
 	if (run_prepare(&ra, &img, &cfg, built))
 		goto out_config;
 	ret = run_boot(&ra, &img, &cfg);

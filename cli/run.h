@@ -12,20 +12,33 @@ struct run_args {
 	int have_args;
 	struct strvec env;	/* KEY=VALUE overrides */
 	char tmp_image[4096];	/* the temporary image, "" if none */
-	const char *net_mode;	/* --net: "none", "user", NULL (default) */
+	const char *net_mode;	/* --net: "none", "user", "nat", "tap:NAME",
+				   NULL (default) */
 	struct strvec forwards;	/* QEMU hostfwd rules from -p */
 	char *netdev;		/* malloc'ed -netdev value, or NULL */
+	struct netopts net;	/* --ip, --gateway, --dns */
+	char net_words[128];	/* them as kiln.ip=... words, "" if none */
 };
 
 /*
  * run_net.c. run_net_publish: check -p HOSTPORT:GUESTPORT[/udp|/tcp] and
  * keep its forward; run_net_set_mode: check --net. run_net_finish: after
- * the options, set ra->vm.netdev (user networking by default when -p was
- * given). Each returns 0, or the usage-error status after one line.
+ * the options, check --ip/--gateway/--dns and set ra->vm.netdev (user
+ * networking by default when -p or --ip was given; for tap:NAME the
+ * device must exist and be a tap). Each returns 0, or the usage-error
+ * status after one line (KILN_EXIT_VMFAIL for a missing tap device).
  */
 int run_net_publish(struct run_args *ra, const char *spec);
 int run_net_set_mode(struct run_args *ra, const char *mode);
 int run_net_finish(struct run_args *ra);
+
+/*
+ * The address words for the kernel command line once the image is known
+ * (ra->vm.net_cmdline): --ip's; none when the image has its own network
+ * configuration; else DHCP on a tap, slirp's fixed 10.0.2.15 on user or
+ * nat.
+ */
+void run_net_cmdline(struct run_args *ra, const struct kiln_config *cfg);
 
 /*
  * run_prepare: apply args, env and piped stdin to cfg and, when anything

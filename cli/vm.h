@@ -19,9 +19,11 @@ struct vm_opts {
 	int trace;	     /* kiln.trace; "trace: " lines on stderr */
 	double timeout;	     /* seconds; 0 = none */
 	int tty_stdin;	     /* connect the terminal to COM1 */
-	/* QEMU -netdev value for a virtio-net device with a static address
-	 * (10.0.2.15/24 via 10.0.2.2); NULL: no network */
+	/* QEMU -netdev value (id net0) for a virtio-net device; NULL: none */
 	const char *netdev;
+	/* with a netdev: its kiln.ip=... words for the kernel command line,
+	 * "" to leave the address to the image */
+	const char *net_cmdline;
 	int net_loss;	     /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
 };
 

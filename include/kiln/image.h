@@ -57,13 +57,18 @@ _Static_assert(__builtin_offsetof(struct kiln_bundle, sections) == 32,
  * The CONFIG section is a list of entries, each a header followed by len
  * bytes of value (not NUL-terminated) and zero padding to 8 bytes.
  * PROGRAM once; ARG entries in order form argv (argv[0] first); ENV entries
- * "KEY=VALUE" in order; WORKDIR at most once (default "/").
+ * "KEY=VALUE" in order; WORKDIR at most once (default "/"); NET at most
+ * once: how the network device gets its address, as words
+ * "ip=A.B.C.D/N gw=A.B.C.D dns=A.B.C.D" or "ip=dhcp [dns=A.B.C.D]"
+ * (kernel/lib/netcfg.h), used unless the kernel command line has kiln.ip.
+ * Readers ignore entry types they do not know.
  */
 enum kiln_cfg_type {
 	KILN_CFG_PROGRAM = 1, /* absolute path of the executable in the rootfs */
 	KILN_CFG_ARG = 2,
 	KILN_CFG_ENV = 3,
 	KILN_CFG_WORKDIR = 4,
+	KILN_CFG_NET = 5,
 };
 
 struct kiln_cfg_entry {

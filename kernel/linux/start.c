@@ -22,7 +22,7 @@
 
 /* What the CONFIG section says; strings are kmalloc'ed, NUL-terminated. */
 struct boot_config {
-	char *program, *workdir;
+	char *program, *workdir, *net;
 	char **argv, **envp;
 	size_t argc, envc;
 };
@@ -69,6 +69,8 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 			bc->program = dup_value(val, len);
 		else if (type == KILN_CFG_WORKDIR && !bc->workdir)
 			bc->workdir = dup_value(val, len);
+		else if (type == KILN_CFG_NET && !bc->net)
+			bc->net = dup_value(val, len);
 		else if (type == KILN_CFG_ARG)
 			err = vec_push(&bc->argv, &bc->argc, KILN_CFG_MAX_ARGS,
 				       dup_value(val, len));
@@ -128,7 +130,7 @@ _Noreturn void linux_start(const void *bundle)
 	sched_init(current);
 	proc_traps_init();
 	setup_process(current, bundle);
-	net_boot(); /* failures are logged; the app runs without a network */
+	net_boot(bc.net); /* failures are logged; the app runs without a network */
 	procfs_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);

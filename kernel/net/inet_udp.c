@@ -36,6 +36,7 @@ struct inet_dgram {
 struct inet_sock {
 	struct socket *sock;
 	uint32_t laddr, raddr;		/* host order; 0: any / none */
+	bool laddr_auto;		/* laddr chosen by connect, not bind */
 	uint16_t lport, rport;		/* host order; 0: unbound / none */
 	struct inet_dgram *q_head, *q_tail;
 	uint32_t q_len, q_bytes;
@@ -162,7 +163,8 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 			bool nonblock)
 {
 	struct inet_sock *in = inet_of(s);
-	uint32_t ip;
+	struct netif *nif;
+	uint32_t ip, src = 0;
 	uint16_t port, family = AF_INET;
 	int err;
 
@@ -170,6 +172,9 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 	if (len >= 2)
 		memcpy(&family, addr, sizeof(family));
 	if (family == AF_UNSPEC) {
+		if (in->laddr_auto)
+			in->laddr = 0;
+		in->laddr_auto = false;
 		in->raddr = 0;
 		in->rport = 0;
 		s->state = SS_UNCONNECTED;
@@ -178,8 +183,20 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 	err = inet_addr_in(addr, len, &ip, &port);
 	if (err)
 		return err;
+	/*
+	 * udp(7): connecting also fixes the local address, the source the
+	 * route gives (getsockname shows it), unless bind chose one.
+	 */
+	if (in->laddr == INADDR_ANY &&
+	    (err = net_route(ip == INADDR_ANY ? INADDR_LOOPBACK : ip, &nif,
+			     &src)) < 0)
+		return err;
 	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
 		return err;
+	if (in->laddr == INADDR_ANY) {
+		in->laddr = src;
+		in->laddr_auto = true;
+	}
 	in->raddr = ip;
 	in->rport = port;
 	s->state = SS_CONNECTED;

@@ -1,4 +1,4 @@
-/* net_boot.c - bring up virtio-net with a static address from the kernel command line. */
+/* net_boot.c - bring up virtio-net with a static address or by DHCP, as the kernel command line says. */
 #include "net/net_boot.h"
 
 #include <asm-generic/errno.h>
@@ -11,7 +11,10 @@
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/cmdline.h"
+#include "lib/netcfg.h"
+#include "lib/string.h"
 #include "net/loopback.h"
+#include "net/net_dhcp.h"
 #include "net/netif.h"
 #include "net/pkt.h"
 #include "net/tcp.h"
@@ -27,6 +30,7 @@
 #define NET_SLOW_TICKS 5
 #define NET_FLUSH_NS (100ull * 1000000ull)
 #define NET_LINGER_NS (10000ull * 1000000ull)
+#define NET_DHCP_WAIT_S 5	/* the boot waits this long for a lease */
 
 static struct netif *net_nif;
 static struct ktimer net_timer, lo_timer;
@@ -92,8 +96,10 @@ static void net_tick(struct ktimer *t)
 	if (net_nif)
 		virtio_net_poll();
 	tcp_timers(now);
-	if (++ticks % NET_SLOW_TICKS == 0)
+	if (++ticks % NET_SLOW_TICKS == 0) {
 		net_poll_timers(now);
+		net_dhcp_poll(now);
+	}
 	if (net_nif || tcp_busy())
 		ktimer_arm(t, now + NET_TICK_NS, net_tick);
 }
@@ -118,116 +124,62 @@ static void lo_kick(void)
 	tick_start();	/* loopback traffic means a socket: TCP may need it */
 }
 
-/* Parse "A.B.C.D" from s[0..n) into *out (host order): true when valid. */
-static bool parse_addr(const char *s, size_t n, uint32_t *out)
+/*
+ * The configuration asked for: the command line's kiln.ip (with kiln.gw,
+ * kiln.dns) when there is one, else the image's words, else none.
+ * 0, 1 (none) or -EINVAL after one log line.
+ */
+static int get_config(const char *image_net, struct netcfg *c)
 {
-	uint32_t addr = 0, part = 0;
-	int dots = 0, digits = 0;
+	struct netcfg_err e;
+	int r = netcfg_read(boot_info.cmdline, boot_info.cmdline_len, "kiln.",
+			    c, &e);
 
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n && s[i] >= '0' && s[i] <= '9') {
-			part = part * 10 + (uint32_t)(s[i] - '0');
-			if (++digits > 3 || part > 255)
-				return false;
-			continue;
-		}
-		if (digits == 0 || (i < n && (s[i] != '.' || ++dots > 3)))
-			return false;
-		addr = addr << 8 | part;
-		part = 0;
-		digits = 0;
-	}
-	*out = addr;
-	return dots == 3;
-}
-
-/* "A.B.C.D/N" (N 1..32; without it /24) into addr and netmask. */
-static bool parse_cidr(const char *s, uint32_t *addr, uint32_t *mask)
-{
-	size_t n = 0, slash;
-	uint64_t bits = 24;
-
-	while (s[n] && s[n] != '/')
-		n++;
-	slash = n;
-	while (s[n])
-		n++;
-	if (slash < n && (!cmdline_parse_u64(s + slash + 1, n - slash - 1,
-					     &bits) || bits < 1 || bits > 32))
-		return false;
-	*mask = (uint32_t)(0xffffffffull << (32 - bits));
-	return parse_addr(s, slash, addr);
-}
-
-/* An optional "kiln.KEY=A.B.C.D": 0 when absent, -EINVAL when bad. */
-static int get_addr(const char *key, uint32_t *out)
-{
-	char v[32];
-	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len, key, v,
-			     sizeof(v));
-
-	*out = 0;
-	if (n < 0)
-		return 0;
-	if (n >= (long)sizeof(v) || !parse_addr(v, (size_t)n, out)) {
-		printk("kiln: net: bad %s=%s\n", key, v);
+	if (r < 0) {
+		printk("kiln: net: bad kiln.%s=%s (%s)\n", netcfg_key_name(e.key),
+		       e.value, e.why);
 		return -EINVAL;
 	}
-	return 0;
-}
-
-/* The static configuration from the command line: 0, 1 (none), -EINVAL. */
-static int get_config(struct ipv4_config *c)
-{
-	char v[40];
-	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
-			     "kiln.ip", v, sizeof(v));
-
-	if (n < 0)
-		return 1;
-	if (n >= (long)sizeof(v) || !parse_cidr(v, &c->addr, &c->netmask)) {
-		printk("kiln: net: bad kiln.ip=%s\n", v);
+	if (r == 0 || image_net == NULL)
+		return r;
+	r = netcfg_read(image_net, strlen(image_net), "", c, &e);
+	if (r < 0) {
+		printk("kiln: net: bad %s=%s in the image (%s)\n",
+		       netcfg_key_name(e.key), e.value, e.why);
 		return -EINVAL;
 	}
-	if (get_addr("kiln.gw", &c->gateway) < 0 ||
-	    get_addr("kiln.dns", &c->dns) < 0)
-		return -EINVAL;
-	return 0;
+	return r;
 }
 
-static int mask_bits(uint32_t mask)
+/* /etc/resolv.conf naming server dns, unless the image has one. */
+static void resolv_conf(uint32_t dns)
 {
-	int bits = 0;
+	static char text[64];	/* the file borrows it */
 
-	for (; mask; mask <<= 1)
-		bits++;
-	return bits;
-}
-
-/* /etc/resolv.conf naming the configured server, unless the image has one. */
-static void resolv_conf(const struct ipv4_config *c)
-{
-	static char text[64];
-
-	if (c->dns == 0)
+	if (dns == 0)
 		return;
-	fmt_snprintf(text, sizeof(text), "nameserver %u.%u.%u.%u\n", c->dns >> 24,
-		 c->dns >> 16 & 255, c->dns >> 8 & 255, c->dns & 255);
+	fmt_snprintf(text, sizeof(text), "nameserver %u.%u.%u.%u\n", dns >> 24,
+		 dns >> 16 & 255, dns >> 8 & 255, dns & 255);
 	if (vfs_etc_default("resolv.conf", text) < 0)
 		printk("kiln: net: cannot write /etc/resolv.conf\n");
 }
 
-static void log_config(const struct netif *nif)
+void net_log_config(const struct netif *nif, const char *how)
 {
 	const struct ipv4_config *c = &nif->ip;
 	const uint8_t *m = nif->mac;
 
-	printk("kiln: net: %u.%u.%u.%u/%d via %u.%u.%u.%u on "
-	       "%02x:%02x:%02x:%02x:%02x:%02x\n",
+	char via[24] = "";
+
+	if (c->gateway)
+		fmt_snprintf(via, sizeof(via), " via %u.%u.%u.%u",
+			     c->gateway >> 24, c->gateway >> 16 & 255,
+			     c->gateway >> 8 & 255, c->gateway & 255);
+	printk("kiln: net: %u.%u.%u.%u/%d%s on "
+	       "%02x:%02x:%02x:%02x:%02x:%02x%s\n",
 	       c->addr >> 24, c->addr >> 16 & 255, c->addr >> 8 & 255,
-	       c->addr & 255, mask_bits(c->netmask), c->gateway >> 24,
-	       c->gateway >> 16 & 255, c->gateway >> 8 & 255, c->gateway & 255,
-	       m[0], m[1], m[2], m[3], m[4], m[5]);
+	       c->addr & 255, netcfg_mask_bits(c->netmask), via,
+	       m[0], m[1], m[2], m[3], m[4], m[5], how);
 }
 
 /*
@@ -253,16 +205,44 @@ void net_flush(void)
 		virtio_net_flush(NET_FLUSH_NS);
 }
 
-int net_boot(void)
+/* Static: configure nif at once. DHCP: start it and wait for a lease. */
+static void net_configure(struct netif *nif, const struct netcfg *c)
 {
-	struct ipv4_config cfg = { 0 };
+	uint64_t deadline = time_ns() + NET_DHCP_WAIT_S * 1000000000ull;
+	int err;
+
+	if (!c->dhcp) {
+		nif->ip = (struct ipv4_config){ .addr = c->addr,
+			.netmask = c->netmask, .gateway = c->gateway,
+			.dns = c->dns };
+		net_log_config(nif, "");
+		resolv_conf(c->dns);
+		return;
+	}
+	err = net_dhcp_start(nif, c->dns);
+	if (err) {
+		printk("kiln: net: cannot start DHCP (%d)\n", err);
+		return;
+	}
+	/* Replies arrive in the device's interrupt, retransmissions in the tick. */
+	while (!net_dhcp_bound() && time_ns() < deadline)
+		cpu_wait_irq();
+	if (!net_dhcp_bound())
+		printk("kiln: net: no DHCP lease within %u s; the app starts "
+		       "without an address\n", NET_DHCP_WAIT_S);
+	resolv_conf(nif->ip.dns ? nif->ip.dns : c->dns);
+}
+
+int net_boot(const char *image_net)
+{
+	struct netcfg cfg;
 	int err;
 
 	net_set_allocator(kmalloc, kfree);
 	tcp_init();
 	if (loopback_attach(lo_kick) == NULL)
 		printk("kiln: net: cannot attach loopback\n");
-	err = get_config(&cfg);
+	err = get_config(image_net, &cfg);
 	if (err)
 		return err < 0 ? err : 0;
 	err = virtio_net_init();
@@ -276,11 +256,9 @@ int net_boot(void)
 		printk("kiln: net: cannot attach the interface (%d)\n", err);
 		return err;
 	}
-	net_nif->ip = cfg;
-	resolv_conf(&cfg);
 	loss_setup(net_nif);
 	virtio_net_set_rx(net_rx);
 	tick_start();
-	log_config(net_nif);
+	net_configure(net_nif, &cfg);
 	return 0;
 }

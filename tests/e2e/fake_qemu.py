@@ -49,7 +49,7 @@ def bundle(image):
 
 
 def config(cfg):
-    names = {1: "program", 2: "arg", 3: "env", 4: "workdir"}
+    names = {1: "program", 2: "arg", 3: "env", 4: "workdir", 5: "net"}
     out, pos = {"arg": [], "env": []}, 0
     while pos < len(cfg):
         t, n = struct.unpack_from("<II", cfg, pos)

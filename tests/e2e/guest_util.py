@@ -52,9 +52,11 @@ def kiln_run(target, args=(), env=None, stdin=b"", mem=None, timeout=KILN_TIMEOU
                           timeout=HOST_TIMEOUT)
 
 
-def kiln_build(output, program, args=(), files=(), env=None, workdir=None):
-    """`kiln build -o output`; files are (host, guest) pairs."""
-    cmd = [KILN, "build", "-o", output]
+def kiln_build(output, program, args=(), files=(), env=None, workdir=None,
+               extra=()):
+    """`kiln build -o output`; files are (host, guest) pairs; extra are
+    more options."""
+    cmd = [KILN, "build", "-o", output, *extra]
     for host, guest in files:
         cmd += ["--file", f"{host}:{guest}"]
     for k, v in (env or {}).items():

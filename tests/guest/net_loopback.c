@@ -265,6 +265,17 @@ static void udp_checks(void)
 	      "reply");
 	check(recv(s, b, sizeof(b), 0) == 4 && memcmp(b, "pong", 4) == 0,
 	      "the reply arrives");
+	a = loopback(local_port(r));
+	check(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0, "UDP connect");
+	len = sizeof(from);
+	check(getsockname(s, (struct sockaddr *)&from, &len) == 0 &&
+	      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+	      "connecting chose the source address 127.0.0.1");
+	a.sin_family = AF_UNSPEC;
+	check(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	      getsockname(s, (struct sockaddr *)&from, &len) == 0 &&
+	      from.sin_addr.s_addr == htonl(INADDR_ANY),
+	      "disconnecting gives it up");
 	close(s);
 	close(r);
 }
