@@ -12,7 +12,7 @@
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-#define TCP_SNDBUF 32768
+#define TCP_SNDBUF 65536
 #define TCP_RCVBUF 32768
 #define TCP_RCV_WSCALE 0	/* our shift: the buffer fits 16 bits */
 #define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
@@ -64,6 +64,9 @@ struct tcp_out {
 	int8_t wscale;			/* -1: no window scale option */
 	const void *data;
 	size_t len;
+	/* When set, data holds only the first `first` bytes; rest the others. */
+	const void *rest;
+	size_t first;
 };
 
 /* A received range [start, end) held beyond rcv_nxt. */
@@ -79,8 +82,10 @@ struct tcp_range {
  *       unacked     buffered, not yet sent
  *
  * (SND.NXT <= snd_max: after a timeout SND.NXT resends from SND.UNA.)
- * sndbuf[0] has sequence number snd_base (iss + 1 until data is acked);
- * the FIN, once queued, follows the last buffered byte. rcvbuf holds
+ * sndbuf is a ring: the byte with sequence number snd_base (iss + 1 until
+ * data is acked) is at sndbuf[snd_head], the next ones follow it (mod
+ * TCP_SNDBUF), so an ACK frees bytes without moving the others. The FIN,
+ * once queued, follows the last buffered byte. rcvbuf holds
  * rcv_len in-order bytes the user has not read, then (at their offsets
  * from rcv_nxt) the out-of-order ranges in ooo[].
  */
@@ -111,7 +116,7 @@ struct tcp_conn {
 	bool ws_ok;			/* both sent window scale */
 	uint16_t mss;			/* what we send per segment */
 	bool fin_queued, fin_sent;
-	size_t snd_len;
+	size_t snd_len, snd_head;
 	uint8_t sndbuf[TCP_SNDBUF];
 
 	uint32_t irs, rcv_nxt;

@@ -39,8 +39,15 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 	if (flags & TCP_RST)
 		wnd = 0;
 	o.wnd = (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
-	if (len)
-		o.data = c->sndbuf + (seq - c->snd_base);
+	if (len) {
+		size_t at = (c->snd_head + (seq - c->snd_base)) % TCP_SNDBUF;
+
+		o.data = c->sndbuf + at;
+		if (at + len > TCP_SNDBUF) {	/* the ring wraps in this one */
+			o.first = TCP_SNDBUF - at;
+			o.rest = c->sndbuf;
+		}
+	}
 	tcp_build_send(c->nif, &o, now);
 }
 

@@ -163,8 +163,12 @@ int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now)
 	be16_store(h + 16, 0);
 	be16_store(h + 18, 0);
 	memcpy(h + TCP_HLEN, opts, olen);
-	if (o->len)
+	if (o->len && o->rest) {
+		memcpy(h + hlen, o->data, o->first);
+		memcpy(h + hlen + o->first, o->rest, o->len - o->first);
+	} else if (o->len) {
 		memcpy(h + hlen, o->data, o->len);
+	}
 	be16_store(h + 16, tcp_checksum(o->src, o->dst, h, hlen + o->len));
 	return ipv4_output(nif, p, o->src, o->dst, IP_PROTO_TCP, now);
 }

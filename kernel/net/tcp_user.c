@@ -4,6 +4,16 @@
 #include "lib/string.h"
 #include "net/tcp_int.h"
 
+/* Appends n bytes (n <= the free space) after the buffered ones. */
+static void ring_put(struct tcp_conn *c, const void *buf, size_t n)
+{
+	size_t at = (c->snd_head + c->snd_len) % TCP_SNDBUF;
+	size_t first = n < TCP_SNDBUF - at ? n : TCP_SNDBUF - at;
+
+	memcpy(c->sndbuf + at, buf, first);
+	memcpy(c->sndbuf, (const uint8_t *)buf + first, n - first);
+}
+
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 {
 	size_t n = TCP_SNDBUF - c->snd_len;
@@ -18,7 +28,7 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 		return -EAGAIN;
 	if (n > len)
 		n = len;
-	memcpy(c->sndbuf + c->snd_len, buf, n);
+	ring_put(c, buf, n);
 	c->snd_len += n;
 	tcp_output(c, now);
 	return (long)n;

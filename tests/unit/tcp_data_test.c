@@ -282,6 +282,43 @@ static void test_keepalive(void **state)
 	tcp_close(c, 26 * s);	/* the user lets go: freed */
 }
 
+/*
+ * The send buffer is a ring: after ACKs free its front, new data wraps
+ * to its start, and segments across the wrap carry the right bytes.
+ */
+static void test_send_ring_wraps(void **state)
+{
+	static uint8_t data[TCP_SNDBUF + 5000];
+	struct tcp_conn *c = open_conn(65535);
+	size_t queued, off;
+	struct tseg t;
+	int rounds = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 509);
+	queued = (size_t)tcp_send(c, data, sizeof(data), 0);
+	assert_int_equal(queued, TCP_SNDBUF);
+	while (c->snd_una != OUR_ISS + 1 + sizeof(data) && rounds++ < 2000) {
+		for (int i = 0; i < fake.nframes; i++) {
+			peer_frame(i, &t);
+			off = t.seq - (OUR_ISS + 1);
+			assert_true(off + t.len <= sizeof(data));
+			assert_memory_equal(t.data, data + off, t.len);
+		}
+		fake_clear();
+		peer_seg(80, PISS + 1, c->snd_nxt, TCP_ACK, 65535, NULL, 0, 0);
+		if (queued < sizeof(data)) {
+			long n = tcp_send(c, data + queued, sizeof(data) - queued, 0);
+
+			queued += n > 0 ? (size_t)n : 0;
+		}
+	}
+	assert_int_equal(queued, sizeof(data));
+	assert_int_equal(c->snd_una, OUR_ISS + 1 + sizeof(data));
+	assert_int_equal(c->snd_len, 0);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed with one byte, backing off. */
 static void test_zero_window_persist(void **state)
 {
@@ -342,6 +379,7 @@ int main(void)
 		T(test_fast_retransmit),
 		T(test_partial_ack),
 		T(test_keepalive),
+		T(test_send_ring_wraps),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
 	};
