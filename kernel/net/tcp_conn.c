@@ -283,19 +283,9 @@ size_t tcp_unacked(void)
 {
 	size_t n = 0;
 
-	for (struct tcp_conn *c = tcp_conns; c; c = c->next) {
-		switch (c->state) {
-		case TCP_ESTABLISHED:
-		case TCP_CLOSE_WAIT:
-		case TCP_FIN_WAIT_1:
-		case TCP_CLOSING:
-		case TCP_LAST_ACK:
+	for (struct tcp_conn *c = tcp_conns; c; c = c->next)
+		if (tcp_may_send_data(c))
 			n += c->snd_len + (c->fin_queued && !tcp_fin_acked(c));
-			break;
-		default:
-			break;
-		}
-	}
 	return n;
 }
 

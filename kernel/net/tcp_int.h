@@ -187,6 +187,8 @@ void tcp_notify(struct tcp_conn *c, unsigned events);
 void tcp_established(struct tcp_conn *c);
 
 /* tcp_output.c */
+/* A state in which data and the FIN may still go out (and be resent). */
+bool tcp_may_send_data(const struct tcp_conn *c);
 uint32_t tcp_rcv_wnd(const struct tcp_conn *c);
 void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		    size_t len, uint64_t now);

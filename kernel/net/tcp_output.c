@@ -74,7 +74,7 @@ void tcp_send_syn(struct tcp_conn *c, uint64_t now)
 	tcp_timer_update(c, now, false);
 }
 
-static bool may_send_data(const struct tcp_conn *c)
+bool tcp_may_send_data(const struct tcp_conn *c)
 {
 	switch (c->state) {
 	case TCP_ESTABLISHED:
@@ -116,7 +116,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 	bool fin;
 	size_t n;
 
-	if (!may_send_data(c))
+	if (!tcp_may_send_data(c))
 		return;
 	while ((n = next_chunk(c, &fin)) > 0 || fin) {
 		uint8_t flags = TCP_ACK;
