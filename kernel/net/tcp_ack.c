@@ -127,6 +127,10 @@ int tcp_ack_input(struct tcp_conn *c, const struct tcp_seg *s, uint64_t now)
 		new_ack(c, s->ack, now);
 	else if (s->ack == c->snd_una)
 		dup_ack(c, s, now);
+	/* RFC 7323 4.1: an ACK of new data echoes when it was sent. */
+	if (acked && c->ts_ok && s->has_ts && s->ts_ecr &&
+	    seq_le(s->ts_ecr, tcp_ts_now(now)))
+		tcp_rtt_update(c, (uint64_t)(tcp_ts_now(now) - s->ts_ecr) * MS);
 	if (seq_lt(c->snd_wl1, s->seq) ||
 	    (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack))) {
 		c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;

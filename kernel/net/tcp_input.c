@@ -42,6 +42,8 @@ static void take_syn(struct tcp_conn *c, const struct tcp_seg *s)
 	c->ws_ok = s->wscale >= 0;
 	c->snd_wscale = c->ws_ok ? (uint8_t)s->wscale : 0;
 	c->rcv_wscale = c->ws_ok ? TCP_RCV_WSCALE : 0;
+	c->ts_ok = s->has_ts;	/* we offer timestamps in every SYN */
+	c->ts_recent = s->ts_val;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->snd_wnd = s->wnd;		/* a SYN's window is never scaled */
@@ -263,6 +265,12 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 		tcp_send_flags(c, c->iss, TCP_SYN | TCP_ACK, 0, now);
 		return;
 	}
+	/* RFC 7323 5.3 R1, PAWS: an older timestamp is an old duplicate. */
+	if (c->ts_ok && s->has_ts && seq_lt(s->ts_val, c->ts_recent)) {
+		if (!(s->flags & TCP_RST))
+			tcp_send_ack(c, now);
+		return;
+	}
 	if (!acceptable(c, s)) {
 		uint32_t n = (uint32_t)s->len + !!(s->flags & TCP_SYN) +
 			     !!(s->flags & TCP_FIN);
@@ -288,6 +296,9 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 		s->stripped = true;
 		ack_now = true;
 	}
+	/* RFC 7323 4.3 (R3): the timestamp to echo from now on. */
+	if (c->ts_ok && s->has_ts && seq_le(s->seq, c->last_ack_sent))
+		c->ts_recent = s->ts_val;
 	trim(c, s);
 	if (s->flags & TCP_RST) {
 		rst_input(c, s, now);

@@ -34,6 +34,7 @@
 #define TCP_CLOCK_G_NS (1 * MS)		/* RFC 6298 "G" */
 #define TCP_RETRIES_MAX 10		/* then the connection times out */
 #define TCP_DELACK_NS (40 * MS)		/* Linux's minimum delayed-ACK time */
+#define TCP_TS_LEN 12			/* NOP, NOP, kind 8 length 10 */
 
 /* A validated segment; data points into the received frame. */
 struct tcp_seg {
@@ -62,6 +63,8 @@ struct tcp_out {
 	uint16_t wnd;
 	uint16_t mss;			/* 0: no MSS option */
 	int8_t wscale;			/* -1: no window scale option */
+	bool ts;			/* a timestamps option (RFC 7323 3) */
+	uint32_t ts_val, ts_ecr;
 	const void *data;
 	size_t len;
 	/* When set, data holds only the first `first` bytes; rest the others. */
@@ -114,6 +117,10 @@ struct tcp_conn {
 	uint32_t snd_max;
 	uint8_t snd_wscale, rcv_wscale;
 	bool ws_ok;			/* both sent window scale */
+	/* RFC 7323 timestamps: both sent the option in the SYNs. */
+	bool ts_ok;
+	uint32_t ts_recent;		/* the peer's TSval to echo */
+	uint32_t last_ack_sent;		/* RCV.NXT in our last ACK */
 	uint16_t mss;			/* what we send per segment */
 	bool fin_queued, fin_sent;
 	size_t snd_len, snd_head;
@@ -187,6 +194,13 @@ void tcp_notify(struct tcp_conn *c, unsigned events);
 void tcp_established(struct tcp_conn *c);
 
 /* tcp_output.c */
+/* Data bytes per segment: the MSS less the timestamps option when used. */
+uint32_t tcp_seg_max(const struct tcp_conn *c);
+/* Our TSval clock: milliseconds (RFC 7323 5.4: 1 ms to 1 s a tick). */
+static inline uint32_t tcp_ts_now(uint64_t now)
+{
+	return (uint32_t)(now / MS);
+}
 /* A state in which data and the FIN may still go out (and be resent). */
 bool tcp_may_send_data(const struct tcp_conn *c);
 uint32_t tcp_rcv_wnd(const struct tcp_conn *c);
@@ -201,6 +215,7 @@ void tcp_resend_una(struct tcp_conn *c, uint64_t now);
 /* tcp_timer.c */
 void tcp_timer_update(struct tcp_conn *c, uint64_t now, bool restart);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t ack, uint64_t now);
+void tcp_rtt_update(struct tcp_conn *c, uint64_t r);
 void tcp_cc_init(struct tcp_conn *c);
 void tcp_cc_ack(struct tcp_conn *c, uint32_t acked);
 void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now);

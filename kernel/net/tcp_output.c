@@ -27,7 +27,14 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 
 	if (flags & TCP_ACK) {
 		o.ack = c->rcv_nxt;
+		c->last_ack_sent = c->rcv_nxt;
 		c->delack_at = 0;	/* whatever was owed goes with this */
+	}
+	/* RFC 7323 3.2: offered in our SYN, then sent when both agreed. */
+	if (c->ts_ok || c->state == TCP_SYN_SENT) {
+		o.ts = true;
+		o.ts_val = tcp_ts_now(now);
+		o.ts_ecr = c->ts_ok ? c->ts_recent : 0;
 	}
 	if (flags & TCP_SYN) {
 		o.mss = (uint16_t)(c->nif->mtu - 40);
@@ -49,6 +56,11 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		}
 	}
 	tcp_build_send(c->nif, &o, now);
+}
+
+uint32_t tcp_seg_max(const struct tcp_conn *c)
+{
+	return c->mss - (c->ts_ok ? TCP_TS_LEN : 0);
 }
 
 /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, SND.NXT being snd_max here. */
@@ -100,11 +112,11 @@ static size_t next_chunk(const struct tcp_conn *c, bool *fin)
 	size_t off = c->snd_nxt - c->snd_base;
 	size_t avail = off < c->snd_len ? c->snd_len - off : 0, n = avail;
 
-	if (n > c->mss)
-		n = c->mss;
+	if (n > tcp_seg_max(c))
+		n = tcp_seg_max(c);
 	if (n > (wnd > flight ? wnd - flight : 0))
 		n = wnd > flight ? wnd - flight : 0;
-	if (n && n < c->mss && flight && !c->nodelay)
+	if (n && n < tcp_seg_max(c) && flight && !c->nodelay)
 		n = 0;
 	*fin = c->fin_queued && !c->fin_sent && n == avail;
 	return n;
@@ -146,8 +158,8 @@ void tcp_resend_una(struct tcp_conn *c, uint64_t now)
 	size_t off = c->snd_una - c->snd_base, n = c->snd_len - off;
 	uint8_t flags = TCP_ACK;
 
-	if (n > c->mss)
-		n = c->mss;
+	if (n > tcp_seg_max(c))
+		n = tcp_seg_max(c);
 	if (c->fin_sent && c->snd_una + n == c->snd_base + c->snd_len)
 		flags |= TCP_FIN;
 	c->rtt_timing = false;	/* Karn: no sample from a resent segment */

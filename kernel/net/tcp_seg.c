@@ -115,7 +115,10 @@ int tcp_parse(const struct ipv4_rx *rx, struct tcp_seg *s)
 	return tcp_parse_options(b + TCP_HLEN, hlen - TCP_HLEN, s);
 }
 
-/* MSS, then NOP + window scale: the options of our SYNs. */
+/*
+ * MSS, then NOP + window scale (our SYNs); NOP, NOP, timestamps (SYNs and,
+ * once both sides sent it, every segment: RFC 7323 3.2).
+ */
 static size_t put_options(uint8_t *h, const struct tcp_out *o)
 {
 	size_t n = 0;
@@ -133,6 +136,15 @@ static size_t put_options(uint8_t *h, const struct tcp_out *o)
 		h[n + 3] = (uint8_t)o->wscale;
 		n += 4;
 	}
+	if (o->ts) {
+		h[n] = OPT_NOP;
+		h[n + 1] = OPT_NOP;
+		h[n + 2] = OPT_TS;
+		h[n + 3] = 10;
+		be32_store(h + n + 4, o->ts_val);
+		be32_store(h + n + 8, o->ts_ecr);
+		n += TCP_TS_LEN;
+	}
 	return n;
 }
 
@@ -143,7 +155,7 @@ static size_t put_options(uint8_t *h, const struct tcp_out *o)
  */
 int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now)
 {
-	uint8_t opts[8];
+	uint8_t opts[8 + TCP_TS_LEN];
 	size_t olen = put_options(opts, o), hlen = TCP_HLEN + olen;
 	struct pkt *p = pkt_alloc(PKT_HEADROOM, hlen + o->len);
 	uint8_t *h;

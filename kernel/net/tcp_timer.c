@@ -40,12 +40,18 @@ void tcp_timer_update(struct tcp_conn *c, uint64_t now, bool restart)
 /* RFC 6298 2.2-2.4, with Karn's rule: only segments sent once are timed. */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t ack, uint64_t now)
 {
-	uint64_t r, var;
-
 	if (!c->rtt_timing || !seq_gt(ack, c->rtt_seq))
 		return;
 	c->rtt_timing = false;
-	r = now - c->rtt_start;
+	if (!c->ts_ok)	/* else the timestamps measure (tcp_ack.c) */
+		tcp_rtt_update(c, now - c->rtt_start);
+}
+
+/* RFC 6298 2.2-2.3: one measurement r (ns) into SRTT, RTTVAR and RTO. */
+void tcp_rtt_update(struct tcp_conn *c, uint64_t r)
+{
+	uint64_t var;
+
 	if (!c->rtt_valid) {
 		c->srtt = r;
 		c->rttvar = r / 2;

@@ -319,6 +319,80 @@ static void test_send_ring_wraps(void **state)
 	assert_int_equal(c->snd_len, 0);
 }
 
+/* A segment from the peer carrying a timestamps option. */
+static void ts_seg(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval,
+		   uint32_t tsecr, const void *data, size_t len, uint64_t now)
+{
+	struct tseg t = {
+		.sport = PEER_PORT, .dport = 80, .seq = seq, .ack = ack,
+		.flags = flags, .wnd = 8000, .data = data, .len = len,
+		.opt = { 1, 1, 8, 10 }, .optlen = 12,
+	};
+
+	be32_store(t.opt + 4, tsval);
+	be32_store(t.opt + 8, tsecr);
+	peer_send(&t, now);
+}
+
+/* The timestamps option of frame i: its TSval and TSecr. */
+static void frame_ts(int i, uint32_t *val, uint32_t *ecr)
+{
+	struct tseg t;
+
+	peer_frame(i, &t);
+	/* Last in our option lists (after MSS and window scale in SYNs). */
+	assert_true(t.optlen >= 12);
+	assert_memory_equal(t.opt + t.optlen - 12, "\x01\x01\x08\x0a", 4);
+	*val = be32_load(t.opt + t.optlen - 8);
+	*ecr = be32_load(t.opt + t.optlen - 4);
+}
+
+/*
+ * RFC 7323: timestamps agreed in the SYNs go on every segment (leaving
+ * 12 bytes less for data), echo the peer's latest in-order TSval, and an
+ * older TSval than that marks an old duplicate (PAWS): dropped, ACKed.
+ */
+static void test_timestamps(void **state)
+{
+	struct tcp_conn *l, *c;
+	uint32_t val, ecr;
+	char b[8];
+	int err;
+
+	(void)state;
+	l = tcp_listen(80, 2, &err);
+	ts_seg(PISS, 0, TCP_SYN, 100, 0, NULL, 0, 5 * MS);
+	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, WND, 0);
+	frame_ts(0, &val, &ecr);
+	assert_int_equal(val, 5);
+	assert_int_equal(ecr, 100);
+	ts_seg(PISS + 1, OUR_ISS + 1, TCP_ACK, 101, 5, NULL, 0, 7 * MS);
+	c = tcp_accept(l);
+	assert_non_null(c);
+	assert_true(c->ts_ok);
+	fake_clear();
+	assert_int_equal(tcp_send(c, b, 8, 9 * MS), 8);
+	peer_expect(0, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 8);
+	frame_ts(0, &val, &ecr);
+	assert_int_equal(val, 9);
+	assert_int_equal(ecr, 101);
+	assert_int_equal(tcp_seg_max(c), TCP_MSS_DEFAULT - 12);
+	/* PAWS: TSval 50 < 101, an old duplicate: not taken, answered. */
+	ts_seg(PISS + 1, OUR_ISS + 9, TCP_ACK, 50, 9, "old", 3, 10 * MS);
+	assert_false(tcp_readable(c));
+	assert_int_equal(c->snd_una, OUR_ISS + 1);
+	peer_expect(1, TCP_ACK, OUR_ISS + 9, PISS + 1, WND, 0);
+	/* A newer one is taken, and becomes the one echoed. */
+	ts_seg(PISS + 1, OUR_ISS + 9, TCP_ACK | TCP_FIN, 102, 9, "new", 3,
+	       11 * MS);
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 11 * MS), 3);
+	assert_memory_equal(b, "new", 3);
+	assert_int_equal(c->snd_una, OUR_ISS + 9);
+	assert_int_equal(c->ts_recent, 102);
+	frame_ts(fake.nframes - 1, &val, &ecr);
+	assert_int_equal(ecr, 102);
+}
+
 /* RFC 9293 3.8.6.1: a zero window is probed with one byte, backing off. */
 static void test_zero_window_persist(void **state)
 {
@@ -380,6 +454,7 @@ int main(void)
 		T(test_partial_ack),
 		T(test_keepalive),
 		T(test_send_ring_wraps),
+		T(test_timestamps),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
 	};

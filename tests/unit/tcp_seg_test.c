@@ -117,10 +117,14 @@ static void test_rst_to_closed_port(void **state)
 	assert_int_equal(fake.nframes, 3);
 }
 
-/* Our SYN: MSS from the MTU, NOP, window scale 0; port and checksum right. */
+/*
+ * Our SYN: MSS from the MTU, NOP, window scale 0, NOP, NOP, timestamps
+ * (TSval the clock in ms, 0 at time 0; TSecr 0); port and checksum right.
+ */
 static void test_syn_options(void **state)
 {
-	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 0 };
+	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 0,
+				 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0 };
 	struct tcp_conn *c;
 	struct tseg t;
 	int err;
