@@ -20,17 +20,22 @@
 #include "net/tcp.h"
 
 /*
- * The periodic tick drives TCP's timers (RTO, persist, TIME-WAIT) every
- * NET_TICK_NS; ARP retransmits and cache/fragment expiry are looked at on
- * every NET_SLOW_TICKS-th tick (100 ms). It runs while a device is up or
- * TCP holds a connection, so a guest that only has loopback and no
- * sockets sleeps undisturbed.
+ * The tick drives TCP's timers (RTO, persist, delayed ACK, TIME-WAIT)
+ * every NET_TICK_NS while TCP holds a connection; ARP retransmits, cache
+ * and fragment expiry and DHCP are looked at every NET_SLOW_NS. With a
+ * device up and no connection it slows to NET_IDLE_TICK_NS, and every
+ * received frame brings it back to NET_TICK_NS at once, so an idle
+ * server costs one wake-up a second. A guest that only has loopback and
+ * no sockets has no tick at all.
  */
 #define NET_TICK_NS (20ull * 1000000ull)
-#define NET_SLOW_TICKS 5
+#define NET_SLOW_NS (100ull * 1000000ull)
+#define NET_IDLE_TICK_NS (1000ull * 1000000ull)
 #define NET_FLUSH_NS (100ull * 1000000ull)
 #define NET_LINGER_NS (10000ull * 1000000ull)
 #define NET_DHCP_WAIT_S 5	/* the boot waits this long for a lease */
+
+static void tick_start(void);
 
 static struct netif *net_nif;
 static struct ktimer net_timer, lo_timer;
@@ -63,6 +68,7 @@ static void net_rx(const void *frame, size_t len)
 {
 	if (loss_pct && lose_frame())
 		return;
+	tick_start();	/* traffic: TCP's timers at full rate */
 	net_input(net_nif, frame, len, time_ns());
 }
 
@@ -90,24 +96,31 @@ static void loss_setup(struct netif *nif)
 /* From the timer interrupt, while a device is up or TCP is busy. */
 static void net_tick(struct ktimer *t)
 {
-	static unsigned ticks;
+	static uint64_t slow_at;
 	uint64_t now = time_ns();
+	bool busy;
 
 	if (net_nif)
 		virtio_net_poll();
 	tcp_timers(now);
-	if (++ticks % NET_SLOW_TICKS == 0) {
+	if (now >= slow_at) {
 		net_poll_timers(now);
 		net_dhcp_poll(now);
+		slow_at = now + NET_SLOW_NS;
 	}
-	if (net_nif || tcp_busy())
-		ktimer_arm(t, now + NET_TICK_NS, net_tick);
+	busy = tcp_busy();
+	if (net_nif || busy)
+		ktimer_arm(t, now + (busy ? NET_TICK_NS : NET_IDLE_TICK_NS),
+			   net_tick);
 }
 
+/* The tick within NET_TICK_NS from now, unless it comes sooner anyway. */
 static void tick_start(void)
 {
-	if (!net_timer.armed)
-		ktimer_arm(&net_timer, time_ns() + NET_TICK_NS, net_tick);
+	uint64_t at = time_ns() + NET_TICK_NS;
+
+	if (!net_timer.armed || net_timer.deadline_ns > at)
+		ktimer_arm(&net_timer, at, net_tick);
 }
 
 /* Loopback frames are received from a timer at once, not inside a send. */
