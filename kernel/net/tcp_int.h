@@ -88,9 +88,9 @@ struct tcp_range {
  * sndbuf is a ring: the byte with sequence number snd_base (iss + 1 until
  * data is acked) is at sndbuf[snd_head], the next ones follow it (mod
  * TCP_SNDBUF), so an ACK frees bytes without moving the others. The FIN,
- * once queued, follows the last buffered byte. rcvbuf holds
- * rcv_len in-order bytes the user has not read, then (at their offsets
- * from rcv_nxt) the out-of-order ranges in ooo[].
+ * once queued, follows the last buffered byte. rcvbuf is a ring too: from
+ * rcv_head, rcv_len in-order bytes the user has not read, then (at their
+ * offsets from rcv_nxt) the out-of-order ranges in ooo[].
  */
 struct tcp_conn {
 	struct tcp_conn *next;		/* the connection table */
@@ -128,7 +128,7 @@ struct tcp_conn {
 
 	uint32_t irs, rcv_nxt;
 	bool fin_rcvd;
-	size_t rcv_len;
+	size_t rcv_len, rcv_head;
 	int nooo;
 	struct tcp_range ooo[TCP_OOO_MAX];
 	uint8_t rcvbuf[TCP_RCVBUF];
@@ -156,6 +156,26 @@ struct tcp_conn {
 	tcp_notify_fn *notify;
 	void *ctx;
 };
+
+/* n bytes into a ring of size bytes at index pos, wrapping. */
+static inline void ring_copy_in(uint8_t *ring, size_t size, size_t pos,
+				const void *src, size_t n)
+{
+	size_t first = n < size - pos ? n : size - pos;
+
+	__builtin_memcpy(ring + pos, src, first);
+	__builtin_memcpy(ring, (const uint8_t *)src + first, n - first);
+}
+
+/* n bytes out of a ring of size bytes from index pos, wrapping. */
+static inline void ring_copy_out(void *dst, const uint8_t *ring, size_t size,
+				 size_t pos, size_t n)
+{
+	size_t first = n < size - pos ? n : size - pos;
+
+	__builtin_memcpy(dst, ring + pos, first);
+	__builtin_memcpy((uint8_t *)dst + first, ring, n - first);
+}
 
 /* Sequence arithmetic modulo 2^32 (RFC 9293 3.4). */
 static inline bool seq_lt(uint32_t a, uint32_t b)

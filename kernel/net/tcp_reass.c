@@ -70,15 +70,16 @@ void tcp_rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 		return;
 	if (off && !ooo_insert(c, s->seq, s->seq + (uint32_t)s->len))
 		return;
-	memcpy(c->rcvbuf + c->rcv_len + off, s->data, s->len);
+	ring_copy_in(c->rcvbuf, TCP_RCVBUF,
+		     (c->rcv_head + c->rcv_len + off) % TCP_RCVBUF, s->data,
+		     s->len);
 	if (off)
 		return;
 	c->rcv_nxt += (uint32_t)s->len;
 	c->rcv_len += s->len;
 	ooo_advance(c);
 	if (!c->user && !c->listener) {
-		memmove(c->rcvbuf, c->rcvbuf + c->rcv_len,
-			TCP_RCVBUF - c->rcv_len);
+		c->rcv_head = (c->rcv_head + c->rcv_len) % TCP_RCVBUF;
 		c->rcv_len = 0;
 	}
 }

@@ -4,16 +4,6 @@
 #include "lib/string.h"
 #include "net/tcp_int.h"
 
-/* Appends n bytes (n <= the free space) after the buffered ones. */
-static void ring_put(struct tcp_conn *c, const void *buf, size_t n)
-{
-	size_t at = (c->snd_head + c->snd_len) % TCP_SNDBUF;
-	size_t first = n < TCP_SNDBUF - at ? n : TCP_SNDBUF - at;
-
-	memcpy(c->sndbuf + at, buf, first);
-	memcpy(c->sndbuf, (const uint8_t *)buf + first, n - first);
-}
-
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 {
 	size_t n = TCP_SNDBUF - c->snd_len;
@@ -28,7 +18,8 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 		return -EAGAIN;
 	if (n > len)
 		n = len;
-	ring_put(c, buf, n);
+	ring_copy_in(c->sndbuf, TCP_SNDBUF,
+		     (c->snd_head + c->snd_len) % TCP_SNDBUF, buf, n);
 	c->snd_len += n;
 	tcp_output(c, now);
 	return (long)n;
@@ -64,8 +55,8 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
 			return 0;
 		return -EAGAIN;
 	}
-	memcpy(buf, c->rcvbuf, n);
-	memmove(c->rcvbuf, c->rcvbuf + n, TCP_RCVBUF - n);
+	ring_copy_out(buf, c->rcvbuf, TCP_RCVBUF, c->rcv_head, n);
+	c->rcv_head = (c->rcv_head + n) % TCP_RCVBUF;
 	c->rcv_len -= n;
 	window_update(c, before, now);
 	return (long)n;

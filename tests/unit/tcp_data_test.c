@@ -319,6 +319,41 @@ static void test_send_ring_wraps(void **state)
 	assert_int_equal(c->snd_len, 0);
 }
 
+/*
+ * The receive buffer is a ring as well: after reads free its front, data
+ * (here an out-of-order range across the end first) wraps to its start
+ * and reads back in order.
+ */
+static void test_recv_ring_wraps(void **state)
+{
+	static uint8_t data[TCP_RCVBUF + 4000], got[sizeof(data)];
+	struct tcp_conn *c = open_conn(8000);
+	const size_t first = TCP_RCVBUF - 768, hole = 1000, late = 1000;
+	size_t n = 0, off;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + i / 257);
+	for (off = 0; off < first; off += 500) {
+		size_t k = first - off < 500 ? first - off : 500;
+
+		peer_seg(80, PISS + 1 + (uint32_t)off, OUR_ISS + 1, TCP_ACK,
+			 8000, data + off, k, 0);
+	}
+	while (n < first)
+		n += (size_t)tcp_recv(c, got + n, first - n, 0);
+	/* Out of order, across the ring's end: held, not readable yet. */
+	peer_seg(80, PISS + 1 + (uint32_t)(first + hole), OUR_ISS + 1, TCP_ACK,
+		 8000, data + first + hole, late, 0);
+	assert_int_equal(tcp_inq(c), 0);
+	peer_seg(80, PISS + 1 + (uint32_t)first, OUR_ISS + 1, TCP_ACK, 8000,
+		 data + first, hole, 0);
+	assert_int_equal(tcp_inq(c), hole + late);
+	while (n < first + hole + late)
+		n += (size_t)tcp_recv(c, got + n, sizeof(got) - n, 0);
+	assert_memory_equal(got, data, first + hole + late);
+}
+
 /* A segment from the peer carrying a timestamps option. */
 static void ts_seg(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval,
 		   uint32_t tsecr, const void *data, size_t len, uint64_t now)
@@ -455,6 +490,7 @@ int main(void)
 		T(test_keepalive),
 		T(test_send_ring_wraps),
 		T(test_timestamps),
+		T(test_recv_ring_wraps),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
 	};
