@@ -22,7 +22,7 @@ KCFLAGS := -std=c11 -Os -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 UAPI := $(BUILD)/gen/uapi
 KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include)
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
-KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
+KLDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	--gc-sections
 
 # Host code: the CLI and the unit tests (sanitizers catch what cmocka can't).
