@@ -18,6 +18,7 @@
 #define PCI_BAR0 0x10
 #define PCI_SECONDARY_BUS 0x19 /* type 1 (bridge) headers */
 #define PCI_CAP_PTR 0x34
+#define PCI_INTERRUPT_LINE 0x3c /* the IRQ the firmware routed INTx to */
 
 #define PCI_COMMAND_MEMORY 0x2
 #define PCI_COMMAND_MASTER 0x4

@@ -86,9 +86,11 @@ static int pci_queue_enable(struct virtio_dev *d, struct virtq *q)
 	c64(d, COMMON_Q_DESC, q->desc_phys);
 	c64(d, COMMON_Q_DRIVER, q->avail_phys);
 	c64(d, COMMON_Q_DEVICE, q->used_phys);
-	C16(d, COMMON_Q_MSIX) = 0;
-	if (C16(d, COMMON_Q_MSIX) != 0)
-		return -EIO; /* the device could not allocate the vector */
+	if (d->msix_table) {
+		C16(d, COMMON_Q_MSIX) = 0;
+		if (C16(d, COMMON_Q_MSIX) != 0)
+			return -EIO; /* the device could not allocate it */
+	}
 	q->notify_off = (uint64_t)C16(d, COMMON_Q_NOFF) * d->notify_mul;
 	if (q->notify_off + 2 > d->notify_len)
 		return -EIO; /* untrusted: outside the notify structure */
@@ -107,6 +109,24 @@ static uint8_t pci_config_read8(struct virtio_dev *d, uint32_t off)
 	return d->devcfg ? d->devcfg[off] : 0;
 }
 
+/*
+ * Without MSI-X: the function's INTx line, as the firmware routed it
+ * (PCI interrupt line register), through the I/O APIC; the ISR status
+ * byte tells what happened and acknowledges it (4.1.4.5).
+ */
+static int pci_intx_setup(struct virtio_dev *d, int vector)
+{
+	uint8_t line = pci_read8(d->pci_bdf, PCI_INTERRUPT_LINE);
+
+	if (line == 0 || line == 0xff)
+		return -ENODEV;	/* no line was routed */
+	d->irq = line;
+	pci_write16(d->pci_bdf, PCI_COMMAND,
+		    pci_read16(d->pci_bdf, PCI_COMMAND) &
+			    (uint16_t)~PCI_COMMAND_INTX_OFF);
+	return ioapic_route(line, vector);
+}
+
 /* MSI-X (PCI 3.0, 6.8.2): table entry 0 = {addr lo, addr hi, data, ctrl}. */
 static int pci_irq_setup(struct virtio_dev *d, int vector)
 {
@@ -115,7 +135,7 @@ static int pci_irq_setup(struct virtio_dev *d, int vector)
 	uint16_t ctl;
 
 	if (!d->msix_table)
-		return -EOPNOTSUPP; /* TODO: INTx through the IOAPIC */
+		return pci_intx_setup(d, vector);
 	irq_msi_message(vector, &addr, &data);
 	d->msix_table[0] = (uint32_t)addr;
 	d->msix_table[1] = (uint32_t)(addr >> 32);
@@ -130,10 +150,14 @@ static int pci_irq_setup(struct virtio_dev *d, int vector)
 	return 0;
 }
 
-/* With MSI-X each vector says what happened: treat it as "used buffers". */
+/*
+ * With MSI-X each vector says what happened: treat it as "used buffers".
+ * With INTx, reading the ISR byte returns and clears the cause.
+ */
 static uint32_t pci_irq_ack(struct virtio_dev *d)
 {
-	(void)d;
+	if (!d->msix_table)
+		return *d->isr;
 	return 1;
 }
 

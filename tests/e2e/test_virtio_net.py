@@ -10,6 +10,8 @@ NETDEV = ["-netdev", "user,id=n0,restrict=on"]
 MODERN_MMIO = ["-global", "virtio-mmio.force-legacy=false"]
 MMIO_NET = ["-device", "virtio-net-device,netdev=n0"]
 PCI_NET = ["-device", "virtio-net-pci,netdev=n0,romfile="]
+# No MSI-X: the driver falls back to the INTx line through the I/O APIC.
+PCI_NET_INTX = ["-device", "virtio-net-pci,netdev=n0,romfile=,vectors=0"]
 
 MAC_LINE = "kiln: virtio-net: mac 52:54:00:12:34:56"
 REPLY_LINE = "kiln: virtio-net: 10.0.2.2 is at 52:55:0a:00:02:02"
@@ -22,6 +24,8 @@ CASES = {
     "microvm-acpi-off": ("microvm,acpi=off", NETDEV + MODERN_MMIO + MMIO_NET),
     "q35": ("q35", NETDEV + PCI_NET),
     "pc": ("pc", NETDEV + PCI_NET),
+    "q35-intx": ("q35", NETDEV + PCI_NET_INTX),
+    "pc-intx": ("pc", NETDEV + PCI_NET_INTX),
 }
 
 
