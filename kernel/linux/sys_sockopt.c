@@ -186,8 +186,11 @@ long sys_setsockopt(int fd, int level, int name, uintptr_t uval, int len)
 		err = -EFAULT;
 	else if (level == SOL_SOCKET) {
 		err = sock_setsockopt(s, name, val, len);
-		/* Kept here, and told to the protocol (TCP: SO_KEEPALIVE). */
-		if (err == 0 && name == SO_KEEPALIVE && s->ops->setsockopt)
+		/*
+		 * Kept here, and told to the protocol, which acts on those it
+		 * needs (TCP: SO_KEEPALIVE) and refuses the rest, ignored.
+		 */
+		if (err == 0 && s->ops->setsockopt)
 			s->ops->setsockopt(s, level, name, val, len);
 	} else
 		err = s->ops->setsockopt ? s->ops->setsockopt(s, level, name,

@@ -35,7 +35,7 @@
 #define NET_LINGER_NS (10000ull * 1000000ull)
 #define NET_DHCP_WAIT_S 5	/* the boot waits this long for a lease */
 
-static void tick_start(void);
+static void tick_start(uint64_t now);
 
 static struct netif *net_nif;
 static struct ktimer net_timer, lo_timer;
@@ -66,10 +66,13 @@ static int lossy_transmit(struct netif *nif, const void *frame, size_t len)
 /* The driver's receive hook: runs in its interrupt handler (no sleeping). */
 static void net_rx(const void *frame, size_t len)
 {
+	uint64_t now;
+
 	if (loss_pct && lose_frame())
 		return;
-	tick_start();	/* traffic: TCP's timers at full rate */
-	net_input(net_nif, frame, len, time_ns());
+	now = time_ns();
+	tick_start(now);	/* traffic: TCP's timers at full rate */
+	net_input(net_nif, frame, len, now);
 }
 
 static void loss_setup(struct netif *nif)
@@ -115,9 +118,9 @@ static void net_tick(struct ktimer *t)
 }
 
 /* The tick within NET_TICK_NS from now, unless it comes sooner anyway. */
-static void tick_start(void)
+static void tick_start(uint64_t now)
 {
-	uint64_t at = time_ns() + NET_TICK_NS;
+	uint64_t at = now + NET_TICK_NS;
 
 	if (!net_timer.armed || net_timer.deadline_ns > at)
 		ktimer_arm(&net_timer, at, net_tick);
@@ -134,7 +137,7 @@ static void lo_kick(void)
 {
 	if (!lo_timer.armed)
 		ktimer_arm(&lo_timer, time_ns(), lo_receive);
-	tick_start();	/* loopback traffic means a socket: TCP may need it */
+	tick_start(time_ns());	/* loopback traffic means a socket: TCP may need it */
 }
 
 /*
@@ -208,7 +211,7 @@ void net_flush(void)
 	size_t left;
 
 	if (tcp_busy())
-		tick_start();
+		tick_start(time_ns());
 	while ((left = tcp_unacked()) > 0 && time_ns() < deadline)
 		cpu_wait_irq();
 	if (left)
@@ -271,7 +274,7 @@ int net_boot(const char *image_net)
 	}
 	loss_setup(net_nif);
 	virtio_net_set_rx(net_rx);
-	tick_start();
+	tick_start(time_ns());
 	net_configure(net_nif, &cfg);
 	return 0;
 }
