@@ -59,32 +59,56 @@ static void apply_options(struct inet_tcp *t)
 			  (uint64_t)t->keep_intvl * 1000000000ull, t->keep_cnt);
 }
 
-static bool port_taken(uint16_t port)
+/*
+ * Whether binding t to laddr:port clashes with o, by Linux's rules: not
+ * when the addresses differ (neither being INADDR_ANY), when both set
+ * SO_REUSEPORT, or when both set SO_REUSEADDR and o is not listening.
+ */
+static bool bind_clash(const struct inet_tcp *t, uint32_t laddr,
+		       uint16_t port, const struct inet_tcp *o)
 {
-	for (struct inet_tcp *t = bound_socks; t; t = t->next_bound)
-		if (t->lport == port)
+	const struct socket *a = t->sock, *b = o->sock;
+
+	if (o == t || o->lport != port)
+		return false;
+	if (laddr && o->laddr && laddr != o->laddr)
+		return false;
+	if (a->reuseport && b->reuseport)
+		return false;
+	return !(a->reuseaddr && b->reuseaddr && !b->listening);
+}
+
+static bool port_taken(const struct inet_tcp *t, uint32_t laddr,
+		       uint16_t port)
+{
+	for (struct inet_tcp *o = bound_socks; o; o = o->next_bound)
+		if (bind_clash(t, laddr, port, o))
 			return true;
 	return false;
 }
 
 /*
- * Claim port for t: 0 or -EADDRINUSE. Port 0 picks an ephemeral port no
- * socket and no connection of the core (one in TIME-WAIT, say) uses. A
- * named port clashes with bound sockets, and without SO_REUSEADDR also
- * with the core's leftover connections, as on Linux.
+ * Claim laddr:port for t: 0 or -EADDRINUSE. Port 0 picks an ephemeral
+ * port no socket and no connection of the core (one in TIME-WAIT, say)
+ * uses. A named port clashes with bound sockets (bind_clash), and without
+ * SO_REUSEADDR or SO_REUSEPORT also with the core's leftover connections
+ * (TIME-WAIT), as on Linux.
  */
-static int port_bind(struct inet_tcp *t, uint16_t port)
+static int port_bind(struct inet_tcp *t, uint32_t laddr, uint16_t port)
 {
 	static uint32_t next = EPHEMERAL_LO;
 
 	for (int i = 0; port == 0 && i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
-		if (!port_taken((uint16_t)next) && !tcp_port_used((uint16_t)next))
+		if (!port_taken(t, 0, (uint16_t)next) &&
+		    !tcp_port_used((uint16_t)next))
 			port = (uint16_t)next;
 		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
 	}
-	if (port == 0 || port_taken(port) ||
-	    (!t->sock->reuseaddr && tcp_port_used(port)))
+	if (port == 0 || port_taken(t, laddr, port) ||
+	    (!t->sock->reuseaddr && !t->sock->reuseport &&
+	     tcp_port_used(port)))
 		return -EADDRINUSE;
+	t->laddr = laddr;
 	t->lport = port;
 	t->next_bound = bound_socks;
 	bound_socks = t;
@@ -144,10 +168,7 @@ static int inet_tcp_bind(struct socket *s, const void *addr, int len)
 		return -EINVAL;
 	if (ip != INADDR_ANY && !net_addr_local(ip))
 		return -EADDRNOTAVAIL;
-	err = port_bind(t, port);
-	if (err == 0)
-		t->laddr = ip;
-	return err;
+	return port_bind(t, ip, port);
 }
 
 static int inet_tcp_listen(struct socket *s, int backlog)
@@ -159,9 +180,10 @@ static int inet_tcp_listen(struct socket *s, int backlog)
 		return 0;	/* Linux would only change the backlog */
 	if (t->conn)
 		return -EINVAL;
-	if (t->lport == 0 && (err = port_bind(t, 0)) < 0)
+	if (t->lport == 0 && (err = port_bind(t, 0, 0)) < 0)
 		return err;
-	t->conn = tcp_listen(t->lport, backlog < 1 ? 1 : backlog, &err);
+	t->conn = tcp_listen_on(t->laddr, t->lport, backlog < 1 ? 1 : backlog,
+				s->reuseport, &err);
 	if (t->conn == NULL)
 		return err;
 	tcp_set_notify(t->conn, inet_tcp_notify, t);
@@ -288,7 +310,7 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 		return err;
 	if (ip == INADDR_ANY)
 		ip = INADDR_LOOPBACK;	/* as Linux: "any" means this host */
-	if (t->lport == 0 && (err = port_bind(t, 0)) < 0)
+	if (t->lport == 0 && (err = port_bind(t, 0, 0)) < 0)
 		return -EADDRNOTAVAIL;
 	t->conn = tcp_connect_from(t->lport, ip, port, time_ns(), &err);
 	if (t->conn == NULL)

@@ -60,12 +60,18 @@ bool tcp_busy(void);
 size_t tcp_unacked(void);
 
 /*
- * A listener on port (any local address) queueing up to backlog
- * established connections. Returns NULL with *err = -EINVAL (port 0,
- * backlog < 1), -EADDRINUSE (another listener has it; connections on the
- * port, such as a previous listener's in TIME-WAIT, do not count) or
- * -ENOMEM.
+ * A listener on laddr:port (laddr 0: any local address) queueing up to
+ * backlog established connections. Returns NULL with *err = -EINVAL (port
+ * 0, backlog < 1), -EADDRINUSE (a listener on the port whose address is
+ * the same or overlaps through 0, unless both set reuseport; connections
+ * on the port, such as a previous listener's in TIME-WAIT, do not count)
+ * or -ENOMEM. Listeners sharing a port by reuseport split new connections
+ * between them by a hash of the peer's address and port (SO_REUSEPORT).
  */
+struct tcp_conn *tcp_listen_on(uint32_t laddr, uint16_t port, int backlog,
+			       bool reuseport, int *err);
+
+/* tcp_listen_on any address, without reuseport. */
 struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err);
 
 /* The oldest established connection on listener l, or NULL (none yet). */

@@ -40,21 +40,50 @@ uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now)
 	return h + (uint32_t)(now / 4000);
 }
 
-/* The connection for a 4-tuple, else the listener on lport, else NULL. */
+/* Spreads a reuseport group's connections by the peer's address and port. */
+static uint32_t peer_hash(uint32_t raddr, uint16_t rport)
+{
+	uint32_t h = raddr * 2654435761u ^ rport * 2246822519u;
+
+	h ^= h >> 16;
+	return h * 2246822519u;
+}
+
+/*
+ * The connection for a 4-tuple, else a listener on lport, else NULL. A
+ * listener bound to laddr wins over one on any address; when several
+ * share the port (SO_REUSEPORT), the peer's hash picks one of them, so a
+ * retransmitted SYN reaches the same listener as the first.
+ */
 struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			    uint16_t rport)
 {
 	struct tcp_conn *l = NULL;
+	uint32_t n = 0, pick;
 
 	for (struct tcp_conn *c = tcp_conns; c; c = c->next) {
 		if (c->lport != lport)
 			continue;
-		if (c->state == TCP_LISTEN)
-			l = c;
-		else if (c->laddr == laddr && c->raddr == raddr &&
-			 c->rport == rport)
-			return c;
+		if (c->state != TCP_LISTEN) {
+			if (c->laddr == laddr && c->raddr == raddr &&
+			    c->rport == rport)
+				return c;
+		} else if (c->laddr == 0 || c->laddr == laddr) {
+			if (l == NULL || (c->laddr && !l->laddr)) {
+				l = c;
+				n = 1;
+			} else if (c->laddr == l->laddr) {
+				n++;
+			}
+		}
 	}
+	if (n < 2)
+		return l;
+	pick = peer_hash(raddr, rport) % n;
+	for (struct tcp_conn *c = l; c; c = c->next)
+		if (c->state == TCP_LISTEN && c->lport == lport &&
+		    c->laddr == l->laddr && pick-- == 0)
+			return c;
 	return l;
 }
 
@@ -169,7 +198,17 @@ void tcp_established(struct tcp_conn *c)
 	tcp_notify(l, TCP_EV_IN);
 }
 
-struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err)
+/* Two listeners may share a port when their addresses differ or both asked. */
+static bool listen_clash(const struct tcp_conn *l, uint32_t laddr,
+			 bool reuseport)
+{
+	if (l->laddr && laddr && l->laddr != laddr)
+		return false;
+	return !(reuseport && l->reuseport);
+}
+
+struct tcp_conn *tcp_listen_on(uint32_t laddr, uint16_t port, int backlog,
+			       bool reuseport, int *err)
 {
 	struct tcp_conn *c;
 
@@ -178,18 +217,26 @@ struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err)
 		return NULL;
 	*err = -EADDRINUSE;
 	for (c = tcp_conns; c; c = c->next)
-		if (c->lport == port && c->state == TCP_LISTEN)
+		if (c->lport == port && c->state == TCP_LISTEN &&
+		    listen_clash(c, laddr, reuseport))
 			return NULL;
 	*err = -ENOMEM;
 	c = tcp_conn_new(NULL);
 	if (!c)
 		return NULL;
 	c->state = TCP_LISTEN;
+	c->laddr = laddr;
 	c->lport = port;
 	c->backlog = backlog;
+	c->reuseport = reuseport;
 	c->user = true;
 	*err = 0;
 	return c;
+}
+
+struct tcp_conn *tcp_listen(uint16_t port, int backlog, int *err)
+{
+	return tcp_listen_on(0, port, backlog, false, err);
 }
 
 struct tcp_conn *tcp_accept(struct tcp_conn *l)

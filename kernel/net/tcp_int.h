@@ -95,7 +95,7 @@ struct tcp_range {
 struct tcp_conn {
 	struct tcp_conn *next;		/* the connection table */
 	struct netif *nif;
-	uint32_t laddr, raddr;		/* laddr 0 on a listener */
+	uint32_t laddr, raddr;		/* a listener's laddr may be 0: any */
 	uint16_t lport, rport;
 	enum tcp_state state;
 	bool user;			/* the socket layer holds a pointer */
@@ -107,6 +107,7 @@ struct tcp_conn {
 	struct tcp_conn *acceptq;	/* established, not yet accepted */
 	struct tcp_conn *accept_next;
 	int backlog, children;
+	bool reuseport;			/* shares its port (SO_REUSEPORT) */
 
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_base;
 	/*

@@ -244,6 +244,91 @@ static void refused_and_reset(void)
 	close(c);
 }
 
+#define REUSE_CONNS 16
+
+/* A TCP socket with SO_REUSEPORT (reuseport) or SO_REUSEADDR set, bound. */
+static int bound_socket(in_addr_t ip, unsigned short port, int opt)
+{
+	struct sockaddr_in a = loopback(port);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = ip;
+	if (fd < 0 || (opt && setsockopt(fd, SOL_SOCKET, opt, &one,
+					 sizeof(one)) < 0))
+		return -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+/* Connects to 127.0.0.1:port; which of l[0..n) accepted it, or -1. */
+static int accepted_by(const int *l, int n, unsigned short port, int *conn)
+{
+	struct sockaddr_in to = loopback(port);
+	struct pollfd p[2];
+	int c = socket(AF_INET, SOCK_STREAM, 0), who = -1;
+
+	if (c < 0 || connect(c, (struct sockaddr *)&to, sizeof(to)) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = l[i], .events = POLLIN };
+	if (poll(p, (nfds_t)n, 10000) == 1)
+		for (int i = 0; i < n; i++)
+			if (p[i].revents & POLLIN)
+				who = i;
+	if (who >= 0)
+		close(accept(l[who], NULL, NULL));
+	*conn = c;
+	return who;
+}
+
+/* SO_REUSEPORT listeners share a port; addresses decide bind clashes. */
+static void reuse_checks(void)
+{
+	int l[2], x, got[2] = { 0, 0 }, c[REUSE_CONNS];
+	unsigned short port;
+
+	l[0] = bound_socket(htonl(INADDR_LOOPBACK), 0, SO_REUSEPORT);
+	check(l[0] >= 0 && listen(l[0], 8) == 0, "SO_REUSEPORT listener");
+	port = local_port(l[0]);
+	check_errno(bound_socket(htonl(INADDR_LOOPBACK), port, 0), EADDRINUSE,
+		    "the port without SO_REUSEPORT");
+	check_errno(bound_socket(htonl(INADDR_ANY), port, SO_REUSEADDR),
+		    EADDRINUSE, "0.0.0.0 overlaps 127.0.0.1");
+	l[1] = bound_socket(htonl(INADDR_LOOPBACK), port, SO_REUSEPORT);
+	check(l[1] >= 0 && listen(l[1], 8) == 0,
+	      "a second SO_REUSEPORT listener on the port");
+	for (int i = 0; i < REUSE_CONNS; i++) {
+		int who = accepted_by(l, 2, port, &c[i]);
+
+		check(who >= 0, "each connection reaches one listener");
+		got[who]++;
+	}
+	check(got[0] > 0 && got[1] > 0 && got[0] + got[1] == REUSE_CONNS,
+	      "the listeners share the connections");
+	for (int i = 0; i < REUSE_CONNS; i++)
+		close(c[i]);
+	close(l[1]);
+	close(l[0]);
+
+	l[0] = bound_socket(htonl(INADDR_LOOPBACK), 0, SO_REUSEADDR);
+	port = l[0] < 0 ? 0 : local_port(l[0]);
+	l[1] = bound_socket(htonl(INADDR_LOOPBACK), port, SO_REUSEADDR);
+	check(l[0] >= 0 && l[1] >= 0,
+	      "SO_REUSEADDR: two sockets bind one port while neither listens");
+	check(listen(l[0], 8) == 0, "one of them listens");
+	check_errno(listen(l[1], 8), EADDRINUSE, "the other cannot");
+	x = bound_socket(htonl(INADDR_LOOPBACK), port, SO_REUSEADDR);
+	check_errno(x, EADDRINUSE, "nor can a third bind beside the listener");
+	close(l[1]);
+	close(l[0]);
+}
+
 static void udp_checks(void)
 {
 	int s = socket(AF_INET, SOCK_DGRAM, 0), r = socket(AF_INET, SOCK_DGRAM, 0);
@@ -286,6 +371,7 @@ int main(void)
 	tcp_checks();
 	sendfile_checks();
 	refused_and_reset();
+	reuse_checks();
 	udp_checks();
 	return check_done();
 }

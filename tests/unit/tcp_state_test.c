@@ -329,6 +329,44 @@ static void test_time_wait_makes_room(void **state)
 	assert_int_equal(fake.nframes, 0);
 }
 
+/*
+ * Listeners and addresses: a listener bound to an address only hears
+ * that address and wins over one on any address; SO_REUSEPORT listeners
+ * share a port and split peers by a stable hash.
+ */
+static void test_listen_addresses_and_reuseport(void **state)
+{
+	const uint32_t lo = 0x7f000001;
+	struct tcp_conn *any[2], *spec, *l, *first;
+	int err, hits[2] = { 0, 0 };
+
+	(void)state;
+	any[0] = tcp_listen_on(0, 80, 4, true, &err);
+	any[1] = tcp_listen_on(0, 80, 4, true, &err);
+	assert_non_null(any[0]);
+	assert_non_null(any[1]);
+	assert_null(tcp_listen_on(0, 80, 4, false, &err));
+	assert_int_equal(err, -EADDRINUSE);
+	assert_null(tcp_listen_on(OUR_IP, 80, 4, false, &err));
+	assert_int_equal(err, -EADDRINUSE);
+	spec = tcp_listen_on(OUR_IP, 80, 4, true, &err);
+	assert_non_null(spec);
+	for (uint16_t p = 1000; p < 1032; p++) {
+		assert_ptr_equal(tcp_lookup(OUR_IP, 80, PEER_IP, p), spec);
+		first = tcp_lookup(lo, 80, PEER_IP, p);
+		assert_true(first == any[0] || first == any[1]);
+		assert_ptr_equal(tcp_lookup(lo, 80, PEER_IP, p), first);
+		hits[first == any[1]]++;
+	}
+	assert_true(hits[0] > 0 && hits[1] > 0);
+
+	l = tcp_listen_on(lo, 81, 1, false, &err);
+	assert_non_null(l);
+	assert_null(tcp_lookup(OUR_IP, 81, PEER_IP, PEER_PORT));
+	assert_ptr_equal(tcp_lookup(lo, 81, PEER_IP, PEER_PORT), l);
+	assert_non_null(tcp_listen_on(OUR_IP, 81, 1, false, &err));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +382,7 @@ int main(void)
 		T(test_simultaneous_close),
 		T(test_backlog),
 		T(test_time_wait_makes_room),
+		T(test_listen_addresses_and_reuseport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
