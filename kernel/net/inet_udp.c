@@ -12,8 +12,9 @@
 #include "net/udp.h"
 
 /*
- * Each bound socket owns one port in udp.c's table; datagrams for it are
- * queued whole by inet_udp_recv, which runs in the network interrupt
+ * Each bound socket links its udp_port into udp.c's table, which picks
+ * the socket for each datagram (bind(7) rules, SO_REUSEPORT groups); they
+ * are queued whole by inet_udp_recv, which runs in the network interrupt
  * (interrupts off, as the whole kernel runs on its one CPU, so the queue
  * needs no lock). Beyond INET_UDP_QMAX datagrams or SO_RCVBUF bytes
  * (capped at INET_UDP_QBYTES) arrivals are dropped, as Linux drops on a
@@ -35,9 +36,8 @@ struct inet_dgram {
 
 struct inet_sock {
 	struct socket *sock;
-	uint32_t laddr, raddr;		/* host order; 0: any / none */
+	struct udp_port up;		/* lport 0: unbound; raddr 0: no peer */
 	bool laddr_auto;		/* laddr chosen by connect, not bind */
-	uint16_t lport, rport;		/* host order; 0: unbound / none */
 	struct inet_dgram *q_head, *q_tail;
 	uint32_t q_len, q_bytes;
 };
@@ -61,10 +61,6 @@ static void inet_udp_recv(void *ctx, struct netif *nif,
 	struct inet_dgram *d;
 
 	(void)now;
-	if (in->laddr && rx->dst != in->laddr && !rx->broadcast)
-		return;
-	if (in->raddr && (rx->src != in->raddr || rx->sport != in->rport))
-		return;
 	if (in->q_len >= INET_UDP_QMAX ||
 	    in->q_bytes + rx->len > queue_limit(in->sock) ||
 	    (d = kmalloc(sizeof(*d) + rx->len)) == NULL) {
@@ -86,30 +82,29 @@ static void inet_udp_recv(void *ctx, struct netif *nif,
 	poll_wake(&in->sock->ph, POLLIN | POLLRDNORM);
 }
 
-/* Bind port (0: an ephemeral one): 0, -EADDRINUSE, -ENOBUFS. */
-static int port_bind(struct inet_sock *in, uint16_t port)
+/* Bind laddr:port (port 0: an unused ephemeral one): 0 or -EADDRINUSE. */
+static int port_bind(struct inet_sock *in, uint32_t laddr, uint16_t port)
 {
 	static uint32_t next = EPHEMERAL_LO;
 	int err;
 
-	if (port) {
-		err = udp_bind(port, inet_udp_recv, in);
-		if (err == 0)
-			in->lport = port;
-		return err == -ENOSPC ? -ENOBUFS : err;
-	}
-	for (int i = 0; i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
-		port = (uint16_t)next;
+	for (int i = 0; port == 0 && i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
+		if (!udp_port_used((uint16_t)next))
+			port = (uint16_t)next;
 		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
-		err = udp_bind(port, inet_udp_recv, in);
-		if (err == 0) {
-			in->lport = port;
-			return 0;
-		}
-		if (err != -EADDRINUSE)
-			return -ENOBUFS;
 	}
-	return -EADDRINUSE;
+	if (port == 0)
+		return -EADDRINUSE;
+	in->up.laddr = laddr;
+	in->up.lport = port;
+	in->up.reuseaddr = in->sock->reuseaddr;
+	in->up.reuseport = in->sock->reuseport;
+	in->up.fn = inet_udp_recv;
+	in->up.ctx = in;
+	err = udp_bind(&in->up);
+	if (err)
+		in->up.laddr = in->up.lport = 0;
+	return err;
 }
 
 /* An untrusted sockaddr_in: 0 with addr and port in host order, -ERRNO. */
@@ -149,14 +144,11 @@ static int inet_bind(struct socket *s, const void *addr, int len)
 
 	if (err)
 		return err;
-	if (in->lport)
+	if (in->up.lport)
 		return -EINVAL;
 	if (ip != INADDR_ANY && !net_addr_local(ip))
 		return -EADDRNOTAVAIL;
-	err = port_bind(in, port);
-	if (err == 0)
-		in->laddr = ip;
-	return err;
+	return port_bind(in, ip, port);
 }
 
 static int inet_connect(struct socket *s, const void *addr, int len,
@@ -173,10 +165,10 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 		memcpy(&family, addr, sizeof(family));
 	if (family == AF_UNSPEC) {
 		if (in->laddr_auto)
-			in->laddr = 0;
+			in->up.laddr = 0;
 		in->laddr_auto = false;
-		in->raddr = 0;
-		in->rport = 0;
+		in->up.raddr = 0;
+		in->up.rport = 0;
 		s->state = SS_UNCONNECTED;
 		return 0;
 	}
@@ -187,18 +179,18 @@ static int inet_connect(struct socket *s, const void *addr, int len,
 	 * udp(7): connecting also fixes the local address, the source the
 	 * route gives (getsockname shows it), unless bind chose one.
 	 */
-	if (in->laddr == INADDR_ANY &&
+	if (in->up.laddr == INADDR_ANY &&
 	    (err = net_route(ip == INADDR_ANY ? INADDR_LOOPBACK : ip, &nif,
 			     &src)) < 0)
 		return err;
-	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
+	if (in->up.lport == 0 && (err = port_bind(in, 0, 0)) < 0)
 		return err;
-	if (in->laddr == INADDR_ANY) {
-		in->laddr = src;
+	if (in->up.laddr == INADDR_ANY) {
+		in->up.laddr = src;
 		in->laddr_auto = true;
 	}
-	in->raddr = ip;
-	in->rport = port;
+	in->up.raddr = ip;
+	in->up.rport = port;
 	s->state = SS_CONNECTED;
 	return 0;
 }
@@ -211,10 +203,10 @@ static int send_target(struct socket *s, struct sock_msg *m, uint32_t *dst,
 
 	if (m->namelen > 0)
 		return inet_addr_in(m->name, m->namelen, dst, dport);
-	if (in->rport == 0)
+	if (in->up.rport == 0)
 		return -EDESTADDRREQ;
-	*dst = in->raddr;
-	*dport = in->rport;
+	*dst = in->up.raddr;
+	*dport = in->up.rport;
 	return 0;
 }
 
@@ -244,14 +236,14 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	err = net_route(dst, &nif, &src);
 	if (err)
 		return err;
-	if (in->lport == 0 && (err = port_bind(in, 0)) < 0)
+	if (in->up.lport == 0 && (err = port_bind(in, 0, 0)) < 0)
 		return err;
 	buf = kmalloc(len ? len : 1);
 	if (buf == NULL)
 		return -ENOBUFS;
 	err = msg_iter_copy_in(&m->data, buf, len);
 	if (err == 0)
-		err = udp_output_from(nif, src, in->lport, dst, dport, buf,
+		err = udp_output_from(nif, src, in->up.lport, dst, dport, buf,
 				      len, time_ns());
 	kfree(buf);
 	return err < 0 ? err : (long)len;
@@ -331,16 +323,16 @@ static int inet_getsockname(struct socket *s, void *addr)
 {
 	struct inet_sock *in = inet_of(s);
 
-	return inet_addr_out(addr, in->laddr, in->lport);
+	return inet_addr_out(addr, in->up.laddr, in->up.lport);
 }
 
 static int inet_getpeername(struct socket *s, void *addr)
 {
 	struct inet_sock *in = inet_of(s);
 
-	if (in->rport == 0)
+	if (in->up.rport == 0)
 		return -ENOTCONN;
-	return inet_addr_out(addr, in->raddr, in->rport);
+	return inet_addr_out(addr, in->up.raddr, in->up.rport);
 }
 
 static unsigned int inet_poll(struct socket *s)
@@ -370,8 +362,8 @@ static void inet_release(struct socket *s)
 
 	if (in == NULL)
 		return;
-	if (in->lport)
-		udp_unbind(in->lport);
+	if (in->up.lport)
+		udp_unbind(&in->up);
 	while (in->q_head)
 		queue_pop(in);
 	kfree(in);

@@ -87,7 +87,9 @@ static void dhcp_recv(void *ctx, struct netif *nif, const struct udp_rx *rx,
 int net_dhcp_start(struct netif *nif, uint32_t dns)
 {
 	uint32_t xid;
-	int err = udp_bind(DHCP_CLIENT_PORT, dhcp_recv, NULL);
+	static struct udp_port port = { .lport = DHCP_CLIENT_PORT,
+					.fn = dhcp_recv };
+	int err = udp_bind(&port);
 
 	if (err)
 		return err;

@@ -13,7 +13,7 @@ struct netif;
  * received and net_dhcp_poll configure nif->ip when a lease is bound and
  * clear it when the lease is lost; each change is logged. A dns other
  * than 0 replaces the server the lease names. Returns 0, or -EADDRINUSE
- * / -ENOSPC from udp_bind. Boot-time, once.
+ * from udp_bind. Boot-time, once.
  */
 int net_dhcp_start(struct netif *nif, uint32_t dns);
 

@@ -9,12 +9,8 @@
 #include "net/ipv4.h"
 #include "net/netif.h"
 
-/* Bound ports: the sockets layer plugs in here. Port 0 marks a free slot. */
-static struct udp_bind {
-	uint16_t port;
-	udp_recv_fn *fn;
-	void *ctx;
-} udp_binds[UDP_BIND_MAX];
+/* Bound endpoints: the sockets layer and the DHCP client plug in here. */
+static struct udp_port *udp_ports;
 
 /* RFC 768 pseudo-header: src, dst, zero, protocol, UDP length. */
 uint16_t udp_checksum(uint32_t src, uint32_t dst, const void *seg, size_t len)
@@ -54,19 +50,68 @@ int udp_parse(const struct ipv4_rx *ip, struct udp_rx *u)
 	return 0;
 }
 
-static struct udp_bind *udp_find(uint16_t port)
+/* How closely up matches u: -1 not at all, else more is closer. */
+static int match_score(const struct udp_port *up, const struct udp_rx *u)
 {
-	for (int i = 0; i < UDP_BIND_MAX; i++)
-		if (udp_binds[i].port == port)
-			return &udp_binds[i];
-	return NULL;
+	int score = 0;
+
+	if (up->lport != u->dport)
+		return -1;
+	if (up->raddr) {
+		if (up->raddr != u->src || up->rport != u->sport)
+			return -1;
+		score += 2;
+	}
+	if (up->laddr && !u->broadcast) {
+		if (up->laddr != u->dst)
+			return -1;
+		score++;
+	}
+	return score;
+}
+
+static uint32_t sender_hash(const struct udp_rx *u)
+{
+	uint32_t h = u->src * 2654435761u ^ u->sport * 2246822519u;
+
+	h ^= h >> 16;
+	return h * 2246822519u;
+}
+
+/* The closest endpoint for a unicast u; a reuseport group shares by hash. */
+static struct udp_port *udp_pick(const struct udp_rx *u)
+{
+	struct udp_port *best = NULL;
+	int best_score = -1, n = 0, score;
+	uint32_t pick;
+
+	for (struct udp_port *up = udp_ports; up; up = up->next) {
+		score = match_score(up, u);
+		if (score > best_score) {
+			best = up;
+			best_score = score;
+			n = 1;
+		} else if (score >= 0 && score == best_score && up->reuseport &&
+			   best->reuseport) {
+			n++;
+		}
+	}
+	if (n < 2)
+		return best;
+	pick = sender_hash(u) % (uint32_t)n;
+	for (struct udp_port *up = best; up; up = up->next)
+		if (up->reuseport && match_score(up, u) == best_score &&
+		    pick-- == 0)
+			return up;
+	return best;
 }
 
 void udp_input(struct netif *nif, const struct ipv4_rx *ip, uint64_t now)
 {
 	struct udp_rx u;
-	struct udp_bind *b;
+	struct udp_port *up;
 	int err = udp_parse(ip, &u);
+	bool heard = false;
 
 	if (err) {
 		nif->stats.rx_drop++;
@@ -74,39 +119,64 @@ void udp_input(struct netif *nif, const struct ipv4_rx *ip, uint64_t now)
 			nif->stats.rx_bad_csum++;
 		return;
 	}
-	b = u.dport ? udp_find(u.dport) : NULL;
-	if (!b) {
+	if (u.broadcast) {
+		for (up = udp_ports; up; up = up->next)
+			if (u.dport && match_score(up, &u) >= 0) {
+				up->fn(up->ctx, nif, &u, now);
+				heard = true;
+			}
+		if (!heard)
+			nif->stats.rx_drop++;
+		return;
+	}
+	up = u.dport ? udp_pick(&u) : NULL;
+	if (!up) {
 		nif->stats.rx_drop++;
 		nif->stats.rx_no_port++;
 		icmp_send_unreach(nif, ip, ICMP_UNREACH_PORT, now);
 		return;
 	}
-	b->fn(b->ctx, nif, &u, now);
+	up->fn(up->ctx, nif, &u, now);
 }
 
-int udp_bind(uint16_t port, udp_recv_fn *fn, void *ctx)
+static bool bind_clash(const struct udp_port *a, const struct udp_port *b)
 {
-	struct udp_bind *b;
+	if (a->lport != b->lport)
+		return false;
+	if (a->laddr && b->laddr && a->laddr != b->laddr)
+		return false;
+	return !(a->reuseaddr && b->reuseaddr) &&
+	       !(a->reuseport && b->reuseport);
+}
 
-	if (port == 0 || !fn)
+int udp_bind(struct udp_port *up)
+{
+	if (up->lport == 0 || !up->fn)
 		return -EINVAL;
-	if (udp_find(port))
-		return -EADDRINUSE;
-	b = udp_find(0);
-	if (!b)
-		return -ENOSPC;
-	b->port = port;
-	b->fn = fn;
-	b->ctx = ctx;
+	for (struct udp_port *o = udp_ports; o; o = o->next)
+		if (o == up || bind_clash(up, o))
+			return -EADDRINUSE;
+	up->next = udp_ports;
+	udp_ports = up;
 	return 0;
 }
 
-void udp_unbind(uint16_t port)
+void udp_unbind(struct udp_port *up)
 {
-	struct udp_bind *b = port ? udp_find(port) : NULL;
+	for (struct udp_port **pp = &udp_ports; *pp; pp = &(*pp)->next)
+		if (*pp == up) {
+			*pp = up->next;
+			up->next = NULL;
+			return;
+		}
+}
 
-	if (b)
-		memset(b, 0, sizeof(*b));
+bool udp_port_used(uint16_t port)
+{
+	for (struct udp_port *up = udp_ports; up; up = up->next)
+		if (up->lport == port)
+			return true;
+	return false;
 }
 
 int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,

@@ -10,7 +10,6 @@ struct netif;
 struct ipv4_rx;
 
 #define UDP_HLEN 8
-#define UDP_BIND_MAX 16
 
 /* A validated datagram; data points into the received frame. */
 struct udp_rx {
@@ -39,15 +38,39 @@ uint16_t udp_checksum(uint32_t src, uint32_t dst, const void *seg,
  */
 int udp_parse(const struct ipv4_rx *ip, struct udp_rx *u);
 
-/* Demultiplexes to the bound port; port unreachable when none is. */
+/*
+ * A bound UDP endpoint, owned by the caller and linked into udp.c's list
+ * while bound. laddr 0 hears every local address; raddr/rport, when set
+ * (a connected socket), admit only that peer.
+ */
+struct udp_port {
+	struct udp_port *next;
+	uint32_t laddr, raddr;		/* host order */
+	uint16_t lport, rport;
+	bool reuseaddr, reuseport;	/* SO_REUSEADDR, SO_REUSEPORT */
+	udp_recv_fn *fn;
+	void *ctx;
+};
+
+/*
+ * Hands the datagram to the endpoint that matches it most closely (a
+ * connected peer, then a bound address, counting over "any"); among equal
+ * SO_REUSEPORT endpoints a hash of the sender picks one. Broadcasts go to
+ * every endpoint on the port. Port unreachable when none matches.
+ */
 void udp_input(struct netif *nif, const struct ipv4_rx *ip, uint64_t now);
 
 /*
- * Binds port (host order) to fn. Returns 0, -EINVAL for port 0 or no fn,
- * -EADDRINUSE, or -ENOSPC when UDP_BIND_MAX ports are bound.
+ * Links up (lport, laddr, flags, fn and ctx set) into the table. Returns
+ * 0, -EINVAL for port 0 or no fn, or -EADDRINUSE when a bound endpoint's
+ * address overlaps (equal, or either is 0) unless both set reuseaddr or
+ * both set reuseport (Linux's rule).
  */
-int udp_bind(uint16_t port, udp_recv_fn *fn, void *ctx);
-void udp_unbind(uint16_t port);
+int udp_bind(struct udp_port *up);
+void udp_unbind(struct udp_port *up);
+
+/* True when some endpoint is bound to port. */
+bool udp_port_used(uint16_t port);
 
 /*
  * Sends len bytes from nif's address (0.0.0.0 while unconfigured, as DHCP

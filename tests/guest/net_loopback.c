@@ -365,6 +365,74 @@ static void udp_checks(void)
 	close(r);
 }
 
+/* A UDP socket with option opt (0: none) bound to ip:port. */
+static int udp_bound(in_addr_t ip, unsigned short port, int opt)
+{
+	struct sockaddr_in a = loopback(port);
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = ip;
+	if (fd < 0 || (opt && setsockopt(fd, SOL_SOCKET, opt, &one,
+					 sizeof(one)) < 0) ||
+	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	return fd;
+}
+
+/* Datagrams waiting on fd, each read away. */
+static int drain(int fd)
+{
+	char b[8];
+	int n = 0;
+
+	while (recv(fd, b, sizeof(b), MSG_DONTWAIT) > 0)
+		n++;
+	return n;
+}
+
+#define UDP_MANY 40
+
+/* SO_REUSEPORT and SO_REUSEADDR on datagram sockets; many bound at once. */
+static void udp_reuse_checks(void)
+{
+	int r[2], s[UDP_MANY], spec, got[2];
+	unsigned short port;
+	struct sockaddr_in to;
+
+	r[0] = udp_bound(htonl(INADDR_LOOPBACK), 0, SO_REUSEPORT);
+	port = r[0] < 0 ? 0 : local_port(r[0]);
+	r[1] = udp_bound(htonl(INADDR_LOOPBACK), port, SO_REUSEPORT);
+	check(r[0] >= 0 && r[1] >= 0, "two UDP sockets share a port");
+	check_errno(udp_bound(htonl(INADDR_LOOPBACK), port, 0), EADDRINUSE,
+		    "not a third without SO_REUSEPORT");
+	to = loopback(port);
+	for (int i = 0; i < UDP_MANY; i++) {
+		s[i] = udp_bound(htonl(INADDR_LOOPBACK), 0, 0);
+		check(s[i] >= 0, "UDP socket %d of %d bound", i + 1, UDP_MANY);
+	}
+	for (int i = 0; i < UDP_MANY; i++)
+		check(sendto(s[i], "x", 1, 0, (struct sockaddr *)&to,
+			     sizeof(to)) == 1, "datagram %d sent", i + 1);
+	got[0] = drain(r[0]);
+	got[1] = drain(r[1]);
+	check(got[0] > 0 && got[1] > 0 && got[0] + got[1] == UDP_MANY,
+	      "the group shares the senders' datagrams");
+	close(r[0]);
+	close(r[1]);
+
+	r[0] = udp_bound(htonl(INADDR_ANY), port, SO_REUSEADDR);
+	spec = udp_bound(htonl(INADDR_LOOPBACK), port, SO_REUSEADDR);
+	check(r[0] >= 0 && spec >= 0, "SO_REUSEADDR: 0.0.0.0 and 127.0.0.1");
+	for (int i = 0; i < 4; i++)
+		sendto(s[i], "x", 1, 0, (struct sockaddr *)&to, sizeof(to));
+	check(drain(spec) == 4 && drain(r[0]) == 0,
+	      "the bound address wins over 0.0.0.0");
+	for (int i = 0; i < UDP_MANY; i++)
+		close(s[i]);
+	close(spec);
+	close(r[0]);
+}
+
 int main(void)
 {
 	check_start("net_loopback");
@@ -373,5 +441,6 @@ int main(void)
 	refused_and_reset();
 	reuse_checks();
 	udp_checks();
+	udp_reuse_checks();
 	return check_done();
 }

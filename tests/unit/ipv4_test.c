@@ -37,18 +37,20 @@ static void capture(void *ctx, struct netif *nif, const struct udp_rx *rx,
 	memcpy(got, rx->data, rx->len);
 }
 
+static struct udp_port port7000 = { .lport = 7000, .fn = capture };
+
 static int setup(void **state)
 {
 	got_count = 0;
 	got_len = 0;
-	if (udp_bind(7000, capture, NULL))
+	if (udp_bind(&port7000))
 		return -1;
 	return fake_setup(state);
 }
 
 static int teardown(void **state)
 {
-	udp_unbind(7000);
+	udp_unbind(&port7000);
 	return fake_teardown(state);
 }
 

@@ -112,11 +112,13 @@ static size_t mutate(uint8_t *f, size_t n, size_t cap)
 static void test_fuzz(void **state)
 {
 	static uint8_t f[1600];
+	static struct udp_port p68 = { .lport = 68, .fn = to_dhcp },
+			       p7 = { .lport = 7, .fn = to_dhcp };
 	uint64_t now = 0;
 
 	(void)state;
-	assert_int_equal(udp_bind(68, to_dhcp, NULL), 0);
-	assert_int_equal(udp_bind(7, to_dhcp, NULL), 0);
+	assert_int_equal(udp_bind(&p68), 0);
+	assert_int_equal(udp_bind(&p7), 0);
 	dhcp_start(&dhcp, fake_mac, 0x1234, 0);
 	for (int i = 0; i < ITERATIONS; i++) {
 		size_t n = template(f);
@@ -136,8 +138,8 @@ static void test_fuzz(void **state)
 	assert_int_equal(fake.nif.stats.rx_frames, ITERATIONS);
 	assert_true(delivered > 100);		/* valid ones did get through */
 	assert_true(fake.nif.stats.rx_drop > ITERATIONS / 4);
-	udp_unbind(68);
-	udp_unbind(7);
+	udp_unbind(&p68);
+	udp_unbind(&p7);
 }
 
 #define FUZZ_ISS 1000u

@@ -11,7 +11,7 @@
 #include "net/udp.h"
 #include "net_fake.h"
 
-static int hits[2];
+static int hits[4];
 static struct udp_rx last;
 
 static void recv_a(void *ctx, struct netif *nif, const struct udp_rx *rx,
@@ -22,20 +22,23 @@ static void recv_a(void *ctx, struct netif *nif, const struct udp_rx *rx,
 	last = *rx;
 }
 
-static int ctx0 = 0, ctx1 = 1;
+static int ctx0 = 0, ctx1 = 1, ctx2 = 2, ctx3 = 3;
+static struct udp_port p53, p8080;
 
 static int setup(void **state)
 {
 	memset(hits, 0, sizeof(hits));
-	assert_int_equal(udp_bind(53, recv_a, &ctx0), 0);
-	assert_int_equal(udp_bind(8080, recv_a, &ctx1), 0);
+	p53 = (struct udp_port){ .lport = 53, .fn = recv_a, .ctx = &ctx0 };
+	p8080 = (struct udp_port){ .lport = 8080, .fn = recv_a, .ctx = &ctx1 };
+	assert_int_equal(udp_bind(&p53), 0);
+	assert_int_equal(udp_bind(&p8080), 0);
 	return fake_setup(state);
 }
 
 static int teardown(void **state)
 {
-	udp_unbind(53);
-	udp_unbind(8080);
+	udp_unbind(&p53);
+	udp_unbind(&p8080);
 	return fake_teardown(state);
 }
 
@@ -119,18 +122,120 @@ static void test_no_port(void **state)
 
 static void test_bind_rules(void **state)
 {
+	struct udp_port a = { .lport = 53, .fn = recv_a, .ctx = &ctx0 };
+	struct udp_port many[40];
+
 	(void)state;
-	assert_int_equal(udp_bind(53, recv_a, &ctx0), -EADDRINUSE);
-	assert_int_equal(udp_bind(0, recv_a, &ctx0), -EINVAL);
-	assert_int_equal(udp_bind(1, NULL, NULL), -EINVAL);
-	for (int i = 0; i < UDP_BIND_MAX - 2; i++)
-		assert_int_equal(udp_bind((uint16_t)(100 + i), recv_a, &ctx0), 0);
-	assert_int_equal(udp_bind(99, recv_a, &ctx0), -ENOSPC);
-	for (int i = 0; i < UDP_BIND_MAX - 2; i++)
-		udp_unbind((uint16_t)(100 + i));
-	assert_int_equal(udp_bind(99, recv_a, &ctx0), 0);
-	udp_unbind(99);
-	udp_unbind(12345);		/* not bound: nothing happens */
+	assert_int_equal(udp_bind(&a), -EADDRINUSE);
+	a.laddr = OUR_IP;		/* overlaps p53's "any" */
+	assert_int_equal(udp_bind(&a), -EADDRINUSE);
+	assert_int_equal(udp_bind(&p53), -EADDRINUSE);	/* already linked */
+	a.lport = 0;
+	assert_int_equal(udp_bind(&a), -EINVAL);
+	a = (struct udp_port){ .lport = 1 };
+	assert_int_equal(udp_bind(&a), -EINVAL);
+	/* No fixed table: as many endpoints as the caller has. */
+	for (int i = 0; i < 40; i++) {
+		many[i] = (struct udp_port){ .lport = (uint16_t)(100 + i),
+					     .fn = recv_a, .ctx = &ctx0 };
+		assert_int_equal(udp_bind(&many[i]), 0);
+	}
+	assert_true(udp_port_used(139));
+	for (int i = 0; i < 40; i++)
+		udp_unbind(&many[i]);
+	assert_false(udp_port_used(139));
+	udp_unbind(&many[0]);		/* not bound: nothing happens */
+}
+
+/* Two sockets on one address:port, by SO_REUSEADDR or SO_REUSEPORT. */
+static void test_bind_sharing(void **state)
+{
+	struct udp_port a = { .lport = 700, .fn = recv_a, .ctx = &ctx0 };
+	struct udp_port b = { .lport = 700, .fn = recv_a, .ctx = &ctx1 };
+
+	(void)state;
+	a.reuseaddr = true;
+	assert_int_equal(udp_bind(&a), 0);
+	assert_int_equal(udp_bind(&b), -EADDRINUSE);	/* only one asked */
+	b.reuseport = true;
+	assert_int_equal(udp_bind(&b), -EADDRINUSE);	/* not the same one */
+	b.reuseaddr = true;
+	assert_int_equal(udp_bind(&b), 0);
+	udp_unbind(&a);
+	udp_unbind(&b);
+	a.laddr = OUR_IP;
+	b.laddr = 0x7f000001;		/* different addresses never clash */
+	a.reuseaddr = b.reuseaddr = b.reuseport = false;
+	assert_int_equal(udp_bind(&a), 0);
+	assert_int_equal(udp_bind(&b), 0);
+	udp_unbind(&a);
+	udp_unbind(&b);
+}
+
+
+static void deliver_to(uint32_t dst, uint16_t sport, uint16_t dport)
+{
+	uint8_t seg[16], f[128];
+	size_t n;
+
+	make(seg, dport, 1, false);
+	be16_store(seg, sport);
+	n = fake_ip_frame(f, PEER_IP, dst, 17, seg, 9);
+	net_input(&fake.nif, f, n, 0);
+}
+
+/*
+ * The closest endpoint wins: a connected one over a bound address over
+ * "any". A SO_REUSEPORT group shares by sender, the same sender always
+ * reaching the same socket; a broadcast reaches every endpoint.
+ */
+static void test_demux_rules(void **state)
+{
+	struct udp_port any[2], spec, conn;
+
+	(void)state;
+	any[0] = (struct udp_port){ .lport = 900, .reuseaddr = true,
+				    .reuseport = true, .fn = recv_a,
+				    .ctx = &ctx0 };
+	any[1] = any[0];
+	any[1].ctx = &ctx1;
+	assert_int_equal(udp_bind(&any[0]), 0);
+	assert_int_equal(udp_bind(&any[1]), 0);
+	for (uint16_t p = 1000; p < 1032; p++)
+		deliver_to(OUR_IP, p, 900);
+	assert_true(hits[0] > 0 && hits[1] > 0);
+	assert_int_equal(hits[0] + hits[1], 32);
+	memset(hits, 0, sizeof(hits));
+	for (int i = 0; i < 8; i++)
+		deliver_to(OUR_IP, 4321, 900);
+	assert_true(hits[0] == 8 || hits[1] == 8);
+
+	spec = any[0];
+	spec.laddr = OUR_IP;
+	spec.ctx = &ctx2;
+	assert_int_equal(udp_bind(&spec), 0);
+	conn = spec;
+	conn.raddr = PEER_IP;
+	conn.rport = 5555;
+	conn.ctx = &ctx3;
+	assert_int_equal(udp_bind(&conn), 0);
+	memset(hits, 0, sizeof(hits));
+	deliver_to(OUR_IP, 4321, 900);
+	deliver_to(OUR_IP, 1000, 900);
+	for (int i = 0; i < 4; i++)
+		deliver_to(OUR_IP, 5555, 900);
+	assert_int_equal(hits[0] + hits[1], 0);
+	assert_int_equal(hits[2], 2);
+	assert_int_equal(hits[3], 4);
+
+	memset(hits, 0, sizeof(hits));
+	deliver_to(0xffffffff, 5555, 900);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(hits[i], 1);
+	udp_unbind(&conn);
+	udp_unbind(&spec);
+	udp_unbind(&any[0]);
+	udp_unbind(&any[1]);
 }
 
 /* A checksum that computes to 0 goes out as ffff (RFC 768). */
@@ -160,6 +265,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_port, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_sharing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_demux_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_zero_sent_as_ffff, setup, teardown),
 	};
 
