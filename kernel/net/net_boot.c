@@ -167,8 +167,7 @@ static int get_config(const char *image_net, struct netcfg *c)
 	return r;
 }
 
-/* /etc/resolv.conf naming server dns, unless the image has one. */
-static void resolv_conf(uint32_t dns)
+void net_resolv_conf(uint32_t dns)
 {
 	static char text[64];	/* the file borrows it */
 
@@ -232,7 +231,7 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 			.netmask = c->netmask, .gateway = c->gateway,
 			.dns = c->dns };
 		net_log_config(nif, "");
-		resolv_conf(c->dns);
+		net_resolv_conf(c->dns);
 		return;
 	}
 	err = net_dhcp_start(nif, c->dns);
@@ -246,7 +245,7 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 	if (!net_dhcp_bound())
 		printk("kiln: net: no DHCP lease within %u s; the app starts "
 		       "without an address\n", NET_DHCP_WAIT_S);
-	resolv_conf(nif->ip.dns ? nif->ip.dns : c->dns);
+	net_resolv_conf(c->dns);	/* a lease already wrote its own */
 }
 
 int net_boot(const char *image_net)

@@ -2,6 +2,8 @@
 #ifndef KILN_NET_NET_BOOT_H
 #define KILN_NET_NET_BOOT_H
 
+#include <stdint.h>
+
 /*
  * Starts the stack with the loopback interface (127.0.0.1/8); then, when
  * the kernel command line asks for networking (kiln.ip=A.B.C.D/N or
@@ -25,6 +27,13 @@ struct netif;
  * ("" or " (DHCP ...)").
  */
 void net_log_config(const struct netif *nif, const char *how);
+
+/*
+ * /etc/resolv.conf naming server dns (0: nothing), unless the image or an
+ * earlier call made one: static addressing and kiln.dns at boot, and a
+ * DHCP lease whenever it binds, even after the boot stopped waiting.
+ */
+void net_resolv_conf(uint32_t dns);
 
 /*
  * Before the VM exits: wait up to 10 s for TCP data the app wrote to be

@@ -55,6 +55,7 @@ static void dhcp_apply(void)
 	if (memcmp(&cfg, &dhcp_nif->ip, sizeof(cfg)) == 0)
 		return;		/* a renewal that changed nothing */
 	dhcp_nif->ip = cfg;
+	net_resolv_conf(cfg.dns);
 	fmt_snprintf(how, sizeof(how), " (DHCP from %u.%u.%u.%u, %u s)",
 		     IP4(dhcp.lease.server), (unsigned)dhcp.lease.lease_s);
 	net_log_config(dhcp_nif, how);
