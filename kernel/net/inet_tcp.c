@@ -59,6 +59,16 @@ static void apply_options(struct inet_tcp *t)
 			  (uint64_t)t->keep_intvl * 1000000000ull, t->keep_cnt);
 }
 
+/* SO_RCVBUF and SO_SNDBUF say what the connection's rings hold. */
+static void sync_bufsize(struct socket *s, const struct tcp_conn *c)
+{
+	size_t rcv, snd;
+
+	tcp_bufsize(c, &rcv, &snd);
+	s->rcvbuf = (int)rcv;
+	s->sndbuf = (int)snd;
+}
+
 static bool port_taken(uint16_t port)
 {
 	for (struct inet_tcp *t = bound_socks; t; t = t->next_bound)
@@ -164,6 +174,7 @@ static int inet_tcp_listen(struct socket *s, int backlog)
 	t->conn = tcp_listen(t->lport, backlog < 1 ? 1 : backlog, &err);
 	if (t->conn == NULL)
 		return err;
+	tcp_set_bufsize(t->conn, (size_t)s->rcvbuf, (size_t)s->sndbuf);
 	tcp_set_notify(t->conn, inet_tcp_notify, t);
 	s->listening = true;
 	return 0;
@@ -180,6 +191,8 @@ static struct inet_tcp *inet_tcp_new(struct socket *s)
 	t->keep_intvl = KEEPINTVL_S;
 	t->keep_cnt = KEEPCNT;
 	s->protocol = IPPROTO_TCP;
+	s->rcvbuf = TCP_RCVBUF_DEFAULT;
+	s->sndbuf = TCP_SNDBUF_DEFAULT;
 	s->sk = t;
 	return t;
 }
@@ -201,6 +214,7 @@ static int accept_one(struct socket *s, struct tcp_conn *c,
 	ns->ops = &inet_stream_ops;
 	ns->state = SS_CONNECTED;
 	ns->keepalive = s->keepalive;	/* inherited, as on Linux */
+	sync_bufsize(ns, c);		/* the listener's, at the SYN */
 	t->conn = c;
 	t->nodelay = tcp_of(s)->nodelay;
 	t->keep_idle = tcp_of(s)->keep_idle;
@@ -290,7 +304,8 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 		ip = INADDR_LOOPBACK;	/* as Linux: "any" means this host */
 	if (t->lport == 0 && (err = port_bind(t, 0)) < 0)
 		return -EADDRNOTAVAIL;
-	t->conn = tcp_connect_from(t->lport, ip, port, time_ns(), &err);
+	t->conn = tcp_connect_from(t->lport, ip, port, (size_t)s->rcvbuf,
+				   (size_t)s->sndbuf, time_ns(), &err);
 	if (t->conn == NULL)
 		return err;
 	t->err_seen = false;
@@ -470,7 +485,13 @@ static int inet_tcp_getpeername(struct socket *s, void *addr)
 	return inet_addr_out(addr, ra, rp);
 }
 
-/* SOL_SOCKET SO_KEEPALIVE (already kept in s) and the IPPROTO_TCP ones. */
+/*
+ * SOL_SOCKET SO_KEEPALIVE, SO_RCVBUF and SO_SNDBUF (already kept in s,
+ * the sizes doubled and clamped as Linux does) and the IPPROTO_TCP ones.
+ * Before listen or connect the sizes only wait in s; a connection resizes
+ * its rings when that is safe (tcp_set_bufsize) and s then reports the
+ * sizes the rings really have.
+ */
 static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 			       const void *val, int len)
 {
@@ -480,6 +501,14 @@ static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 	if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
 		apply_options(t);
 		return 0;
+	}
+	if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) {
+		if (t->conn == NULL)
+			return 0;
+		v = tcp_set_bufsize(t->conn, (size_t)s->rcvbuf,
+				    (size_t)s->sndbuf);
+		sync_bufsize(s, t->conn);
+		return v;
 	}
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;

@@ -19,7 +19,7 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 		if (data > c->snd_len)
 			data = (uint32_t)c->snd_len;	/* the FIN */
 	}
-	c->snd_head = (c->snd_head + data) % TCP_SNDBUF;
+	c->snd_head = (c->snd_head + data) % c->snd_size;
 	c->snd_len -= data;
 	c->snd_base += data;
 	c->snd_una = ack;
