@@ -597,6 +597,25 @@ static int inet_tcp_inq(struct socket *s)
 	return t->conn ? (int)tcp_inq(t->conn) : 0;
 }
 
+/*
+ * SO_LINGER with a time (socket(7)): the FIN goes after the data and
+ * close waits until the peer has acknowledged both, the time has passed
+ * or a signal came. Then, as on Linux (tcp_close), the connection goes on
+ * closing in the background: no RST, the data may still arrive. Linux
+ * lingers on a non-blocking socket too, and never when the process exits.
+ * A negative l_linger is, as unsigned seconds, too long to end.
+ */
+static void linger(struct socket *s, struct tcp_conn *c)
+{
+	uint64_t secs = (unsigned int)s->linger.l_linger;
+	uint64_t deadline = time_ns() + secs * 1000000000ull;
+
+	tcp_close_send(c, time_ns());
+	while (tcp_fin_pending(c))
+		if (sock_wait(s, deadline) < 0)
+			break;
+}
+
 static void inet_tcp_release(struct socket *s)
 {
 	struct inet_tcp *t = tcp_of(s);
@@ -604,6 +623,10 @@ static void inet_tcp_release(struct socket *s)
 	if (t == NULL)
 		return;
 	if (t->conn) {
+		bool timed = s->linger.l_onoff && s->linger.l_linger != 0;
+
+		if (timed && !s->listening && !sock_exiting())
+			linger(s, t->conn);
 		tcp_set_notify(t->conn, NULL, NULL);
 		/* SO_LINGER with a zero time: reset, drop what is unsent. */
 		if (s->linger.l_onoff && s->linger.l_linger == 0)

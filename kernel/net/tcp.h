@@ -144,6 +144,13 @@ void tcp_close(struct tcp_conn *c, uint64_t now);
  */
 void tcp_close_send(struct tcp_conn *c, uint64_t now);
 
+/*
+ * True while our FIN is queued or sent and not yet acknowledged
+ * (FIN-WAIT-1, CLOSING, LAST-ACK): what a lingering close waits out.
+ * The core signals the change with TCP_EV_OUT (or the close).
+ */
+bool tcp_fin_pending(const struct tcp_conn *c);
+
 /* Sends a RST when synchronized and frees c at once (RFC 9293 3.10.5). */
 void tcp_abort(struct tcp_conn *c, uint64_t now);
 

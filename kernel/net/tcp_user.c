@@ -144,6 +144,12 @@ void tcp_abort(struct tcp_conn *c, uint64_t now)
 	tcp_set_closed(c, 0);
 }
 
+bool tcp_fin_pending(const struct tcp_conn *c)
+{
+	return c->state == TCP_FIN_WAIT_1 || c->state == TCP_CLOSING ||
+	       c->state == TCP_LAST_ACK;
+}
+
 void tcp_set_nodelay(struct tcp_conn *c, bool on)
 {
 	c->nodelay = on;
