@@ -167,7 +167,8 @@ dhcp_SRCS := kernel/net/dhcp.c
 net_fuzz_SRCS := $(NET_SRCS) kernel/net/dhcp.c $(wildcard kernel/net/tcp_*.c)
 # TCP, driven by a scripted peer (tcp_peer.c) over the fake interface.
 TCP_SRCS := $(NET_SRCS) $(wildcard kernel/net/tcp*.c) tests/unit/tcp_peer.c
-UNIT_TESTS += tcp_seg tcp_state tcp_data
+UNIT_TESTS += tcp_seg tcp_state tcp_data tcp_buf
+tcp_buf_SRCS := $(TCP_SRCS)
 tcp_seg_SRCS := $(TCP_SRCS)
 tcp_state_SRCS := $(TCP_SRCS)
 tcp_data_SRCS := $(TCP_SRCS)

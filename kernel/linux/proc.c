@@ -40,6 +40,7 @@ const char *signal_name(int sig)
 
 _Noreturn void proc_exit(int status, int sig)
 {
+	current->exiting = true;	/* sockets do not linger (socket(7)) */
 	if (current->files)
 		fs_proc_exit(current);
 	net_flush();

@@ -131,6 +131,11 @@ uint64_t sock_deadline(uint64_t timeo_ns)
 	return timeo_ns == 0 ? 0 : time_ns() + timeo_ns;
 }
 
+bool sock_exiting(void)
+{
+	return current != NULL && current->exiting;
+}
+
 int sock_epipe(int flags)
 {
 	if (!(flags & MSG_NOSIGNAL))

@@ -10,8 +10,10 @@
 
 /*
  * socket(7). SO_RCVTIMEO/SO_SNDTIMEO bound blocking receives and sends;
- * SO_RCVBUF/SO_SNDBUF are doubled and clamped as Linux does but buffers
- * keep their own sizes; the rest is stored and read back.
+ * SO_RCVBUF/SO_SNDBUF are doubled and clamped as Linux does, and TCP
+ * sizes its rings from them (and may correct them to the truth, see
+ * inet_tcp.c); SO_LINGER makes a TCP close reset or wait; the rest is
+ * stored and read back.
  */
 #define SOCK_BUF_MAX 212992   /* net.core.[rw]mem_max */
 #define SOCK_MIN_SNDBUF 4608  /* 2 * (2048 + sizeof(struct sk_buff)) */

@@ -59,6 +59,16 @@ static void apply_options(struct inet_tcp *t)
 			  (uint64_t)t->keep_intvl * 1000000000ull, t->keep_cnt);
 }
 
+/* SO_RCVBUF and SO_SNDBUF say what the connection's rings hold. */
+static void sync_bufsize(struct socket *s, const struct tcp_conn *c)
+{
+	size_t rcv, snd;
+
+	tcp_bufsize(c, &rcv, &snd);
+	s->rcvbuf = (int)rcv;
+	s->sndbuf = (int)snd;
+}
+
 /*
  * Whether binding t to laddr:port clashes with o, by Linux's rules: not
  * when the addresses differ (neither being INADDR_ANY), when both set
@@ -186,6 +196,7 @@ static int inet_tcp_listen(struct socket *s, int backlog)
 				s->reuseport, &err);
 	if (t->conn == NULL)
 		return err;
+	tcp_set_bufsize(t->conn, (size_t)s->rcvbuf, (size_t)s->sndbuf);
 	tcp_set_notify(t->conn, inet_tcp_notify, t);
 	s->listening = true;
 	return 0;
@@ -202,6 +213,8 @@ static struct inet_tcp *inet_tcp_new(struct socket *s)
 	t->keep_intvl = KEEPINTVL_S;
 	t->keep_cnt = KEEPCNT;
 	s->protocol = IPPROTO_TCP;
+	s->rcvbuf = TCP_RCVBUF_DEFAULT;
+	s->sndbuf = TCP_SNDBUF_DEFAULT;
 	s->sk = t;
 	return t;
 }
@@ -223,6 +236,7 @@ static int accept_one(struct socket *s, struct tcp_conn *c,
 	ns->ops = &inet_stream_ops;
 	ns->state = SS_CONNECTED;
 	ns->keepalive = s->keepalive;	/* inherited, as on Linux */
+	sync_bufsize(ns, c);		/* the listener's, at the SYN */
 	t->conn = c;
 	t->nodelay = tcp_of(s)->nodelay;
 	t->keep_idle = tcp_of(s)->keep_idle;
@@ -312,7 +326,8 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 		ip = INADDR_LOOPBACK;	/* as Linux: "any" means this host */
 	if (t->lport == 0 && (err = port_bind(t, 0, 0)) < 0)
 		return -EADDRNOTAVAIL;
-	t->conn = tcp_connect_from(t->lport, ip, port, time_ns(), &err);
+	t->conn = tcp_connect_from(t->lport, ip, port, (size_t)s->rcvbuf,
+				   (size_t)s->sndbuf, time_ns(), &err);
 	if (t->conn == NULL)
 		return err;
 	t->err_seen = false;
@@ -492,7 +507,13 @@ static int inet_tcp_getpeername(struct socket *s, void *addr)
 	return inet_addr_out(addr, ra, rp);
 }
 
-/* SOL_SOCKET SO_KEEPALIVE (already kept in s) and the IPPROTO_TCP ones. */
+/*
+ * SOL_SOCKET SO_KEEPALIVE, SO_RCVBUF and SO_SNDBUF (already kept in s,
+ * the sizes doubled and clamped as Linux does) and the IPPROTO_TCP ones.
+ * Before listen or connect the sizes only wait in s; a connection resizes
+ * its rings when that is safe (tcp_set_bufsize) and s then reports the
+ * sizes the rings really have.
+ */
 static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 			       const void *val, int len)
 {
@@ -502,6 +523,14 @@ static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 	if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
 		apply_options(t);
 		return 0;
+	}
+	if (level == SOL_SOCKET && (name == SO_RCVBUF || name == SO_SNDBUF)) {
+		if (t->conn == NULL)
+			return 0;
+		v = tcp_set_bufsize(t->conn, (size_t)s->rcvbuf,
+				    (size_t)s->sndbuf);
+		sync_bufsize(s, t->conn);
+		return v;
 	}
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
@@ -590,6 +619,25 @@ static int inet_tcp_inq(struct socket *s)
 	return t->conn ? (int)tcp_inq(t->conn) : 0;
 }
 
+/*
+ * SO_LINGER with a time (socket(7)): the FIN goes after the data and
+ * close waits until the peer has acknowledged both, the time has passed
+ * or a signal came. Then, as on Linux (tcp_close), the connection goes on
+ * closing in the background: no RST, the data may still arrive. Linux
+ * lingers on a non-blocking socket too, and never when the process exits.
+ * A negative l_linger is, as unsigned seconds, too long to end.
+ */
+static void linger(struct socket *s, struct tcp_conn *c)
+{
+	uint64_t secs = (unsigned int)s->linger.l_linger;
+	uint64_t deadline = time_ns() + secs * 1000000000ull;
+
+	tcp_close_send(c, time_ns());
+	while (tcp_fin_pending(c))
+		if (sock_wait(s, deadline) < 0)
+			break;
+}
+
 static void inet_tcp_release(struct socket *s)
 {
 	struct inet_tcp *t = tcp_of(s);
@@ -597,6 +645,10 @@ static void inet_tcp_release(struct socket *s)
 	if (t == NULL)
 		return;
 	if (t->conn) {
+		bool timed = s->linger.l_onoff && s->linger.l_linger != 0;
+
+		if (timed && !s->listening && !sock_exiting())
+			linger(s, t->conn);
 		tcp_set_notify(t->conn, NULL, NULL);
 		/* SO_LINGER with a zero time: reset, drop what is unsent. */
 		if (s->linger.l_onoff && s->linger.l_linger == 0)

@@ -253,6 +253,13 @@ uint64_t sock_deadline(uint64_t timeo_ns);
 int sock_epipe(int flags);
 
 /*
+ * True while the process closes its files as it exits: a close then never
+ * lingers (socket(7): "When the socket is closed as part of exit(2), it
+ * always lingers in the background").
+ */
+bool sock_exiting(void);
+
+/*
  * Copy a sockaddr of klen bytes to the application (move_addr_to_user):
  * as much as its *ulen allows, then klen into *ulen. 0, -EFAULT, -EINVAL.
  * (kernel/linux/sys_socket.c)

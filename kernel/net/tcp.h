@@ -10,6 +10,16 @@ struct netif;
 struct ipv4_rx;
 struct tcp_conn;
 
+/*
+ * Receive and send buffer sizes in bytes: each connection has two rings
+ * of exactly these sizes (SO_RCVBUF and SO_SNDBUF report them). The
+ * defaults are what the bench measured best under TCG (docs/net.md).
+ */
+#define TCP_RCVBUF_DEFAULT 131072
+#define TCP_SNDBUF_DEFAULT 65536
+#define TCP_BUF_MIN 2048
+#define TCP_BUF_MAX (4u << 20)
+
 /* Connection states, RFC 9293 3.3.2. */
 enum tcp_state {
 	TCP_CLOSED,
@@ -61,11 +71,12 @@ size_t tcp_unacked(void);
 
 /*
  * A listener on laddr:port (laddr 0: any local address) queueing up to
- * backlog established connections. Returns NULL with *err = -EINVAL (port
- * 0, backlog < 1), -EADDRINUSE (a listener on the port whose address is
- * the same or overlaps through 0, unless both set reuseport; connections
- * on the port, such as a previous listener's in TIME-WAIT, do not count)
- * or -ENOMEM. Listeners sharing a port by reuseport split new connections
+ * backlog established connections, whose buffers have the default sizes
+ * until tcp_set_bufsize. Returns NULL with *err = -EINVAL (port 0,
+ * backlog < 1), -EADDRINUSE (a listener on the port whose address is the
+ * same or overlaps through 0, unless both set reuseport; connections on
+ * the port, such as a previous listener's in TIME-WAIT, do not count) or
+ * -ENOMEM. Listeners sharing a port by reuseport split new connections
  * between them by a hash of the peer's address and port (SO_REUSEPORT).
  */
 struct tcp_conn *tcp_listen_on(uint32_t laddr, uint16_t port, int backlog,
@@ -79,17 +90,34 @@ struct tcp_conn *tcp_accept(struct tcp_conn *l);
 
 /*
  * Opens a connection to dst:port on the interface net_route picks, from an
- * ephemeral port: sends the SYN now. Returns NULL with *err =
- * -ENETUNREACH (no configured interface), -EINVAL (port 0), -EADDRNOTAVAIL
- * (no free port) or -ENOMEM. Completion is reported by TCP_EV_OUT.
+ * ephemeral port, with buffers of the default sizes: sends the SYN now.
+ * Returns NULL with *err = -ENETUNREACH (no configured interface), -EINVAL
+ * (port 0), -EADDRNOTAVAIL (no free port) or -ENOMEM (no memory for the
+ * connection or its buffers). Completion is reported by TCP_EV_OUT.
  */
 struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
 			     int *err);
 
-/* The same from local port lport (0: an ephemeral one); -EADDRNOTAVAIL
- * also when that 4-tuple is in use. */
+/*
+ * The same from local port lport (0: an ephemeral one) with buffers of
+ * rcvbuf and sndbuf bytes (TCP_BUF_MIN..TCP_BUF_MAX, else -EINVAL);
+ * -EADDRNOTAVAIL also when that 4-tuple is in use.
+ */
 struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
-				  uint64_t now, int *err);
+				  size_t rcvbuf, size_t sndbuf, uint64_t now,
+				  int *err);
+
+/*
+ * Buffer sizes (TCP_BUF_MIN..TCP_BUF_MAX, else -EINVAL). A listener
+ * records them for the connections it will make. A connection's send ring
+ * is resized when it holds no more than the new size; its receive ring,
+ * once synchronized, when the new size covers the unread bytes and the
+ * window already advertised (our window scale, fixed by the SYNs, may cap
+ * what a larger ring can advertise). Otherwise a ring keeps its size:
+ * tcp_bufsize tells. Returns 0, or -ENOMEM (the ring kept its size).
+ */
+int tcp_set_bufsize(struct tcp_conn *c, size_t rcv, size_t snd);
+void tcp_bufsize(const struct tcp_conn *c, size_t *rcv, size_t *snd);
 
 /* True when a connection or listener has local port port. */
 bool tcp_port_used(uint16_t port);
@@ -121,6 +149,13 @@ void tcp_close(struct tcp_conn *c, uint64_t now);
  * still receive, and must tcp_close it later.
  */
 void tcp_close_send(struct tcp_conn *c, uint64_t now);
+
+/*
+ * True while our FIN is queued or sent and not yet acknowledged
+ * (FIN-WAIT-1, CLOSING, LAST-ACK): what a lingering close waits out.
+ * The core signals the change with TCP_EV_OUT (or the close).
+ */
+bool tcp_fin_pending(const struct tcp_conn *c);
 
 /* Sends a RST when synchronized and frees c at once (RFC 9293 3.10.5). */
 void tcp_abort(struct tcp_conn *c, uint64_t now);

@@ -19,7 +19,7 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 		if (data > c->snd_len)
 			data = (uint32_t)c->snd_len;	/* the FIN */
 	}
-	c->snd_head = (c->snd_head + data) % TCP_SNDBUF;
+	c->snd_head = (c->snd_head + data) % c->snd_size;
 	c->snd_len -= data;
 	c->snd_base += data;
 	c->snd_una = ack;
@@ -85,12 +85,14 @@ static int fin_ack_states(struct tcp_conn *c, uint64_t now)
 	if (!tcp_fin_acked(c))
 		return 0;
 	switch (c->state) {
-	case TCP_FIN_WAIT_1:
+	case TCP_FIN_WAIT_1:	/* a lingering close waits for this */
 		c->state = TCP_FIN_WAIT_2;
 		c->tw_at = now + TCP_FIN_WAIT_2_NS;
+		tcp_notify(c, TCP_EV_OUT);
 		return 0;
 	case TCP_CLOSING:
 		tcp_enter_time_wait(c, now);
+		tcp_notify(c, TCP_EV_OUT);
 		return 0;
 	case TCP_LAST_ACK:
 		tcp_set_closed(c, 0);

@@ -109,7 +109,10 @@ static bool reclaim_time_wait(void)
 	return true;
 }
 
-/* A zeroed connection in the table, CLOSED; NULL when out of memory. */
+/*
+ * A zeroed connection in the table, CLOSED, with the default buffer sizes
+ * but no buffers yet (tcp_bufs_alloc); NULL when out of memory.
+ */
 struct tcp_conn *tcp_conn_new(struct netif *nif)
 {
 	struct tcp_conn *c;
@@ -122,6 +125,8 @@ struct tcp_conn *tcp_conn_new(struct netif *nif)
 	memset(c, 0, sizeof(*c));
 	c->nif = nif;
 	c->rto = TCP_RTO_INIT_NS;
+	c->rcv_size = TCP_RCVBUF_DEFAULT;
+	c->snd_size = TCP_SNDBUF_DEFAULT;
 	c->next = tcp_conns;
 	tcp_conns = c;
 	tcp_nconns++;
@@ -175,7 +180,7 @@ void tcp_set_closed(struct tcp_conn *c, int err)
 	if (c->listener)
 		unlink_child(c);
 	if (!c->user) {
-		net_free(c);
+		tcp_conn_free(c);
 		return;
 	}
 	tcp_notify(c, TCP_EV_IN | TCP_EV_OUT | TCP_EV_HUP |
@@ -277,12 +282,14 @@ bool tcp_port_used(uint16_t port)
 struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
 			     int *err)
 {
-	return tcp_connect_from(0, dst, port, now, err);
+	return tcp_connect_from(0, dst, port, TCP_RCVBUF_DEFAULT,
+				TCP_SNDBUF_DEFAULT, now, err);
 }
 
 /* RFC 9293 3.10.1, OPEN call in CLOSED state, active. */
 struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
-				  uint64_t now, int *err)
+				  size_t rcvbuf, size_t sndbuf, uint64_t now,
+				  int *err)
 {
 	struct netif *nif;
 	struct tcp_conn *c;
@@ -292,7 +299,8 @@ struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
 	if (*err)
 		return NULL;
 	*err = -EINVAL;
-	if (port == 0 || dst == 0)
+	if (port == 0 || dst == 0 || rcvbuf < TCP_BUF_MIN ||
+	    rcvbuf > TCP_BUF_MAX || sndbuf < TCP_BUF_MIN || sndbuf > TCP_BUF_MAX)
 		return NULL;
 	*err = -EADDRNOTAVAIL;
 	if (lport == 0)
@@ -303,6 +311,12 @@ struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
 	c = tcp_conn_new(nif);
 	if (!c)
 		return NULL;
+	c->rcv_size = rcvbuf;
+	c->snd_size = sndbuf;
+	if (tcp_bufs_alloc(c) < 0) {
+		tcp_set_closed(c, 0);
+		return NULL;
+	}
 	c->laddr = src;
 	c->lport = lport;
 	c->raddr = dst;
@@ -311,7 +325,7 @@ struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
 	c->state = TCP_SYN_SENT;
 	c->mss = (uint16_t)(nif->mtu - 40);
 	c->iss = tcp_isn(c, now);
-	c->snd_una = c->iss;
+	c->snd_una = c->snd_sml = c->iss;
 	c->snd_base = c->iss + 1;
 	tcp_send_syn(c, now);
 	*err = 0;
@@ -342,7 +356,7 @@ void tcp_shutdown(void)
 		struct tcp_conn *c = tcp_conns;
 
 		tcp_conns = c->next;
-		net_free(c);
+		tcp_conn_free(c);
 	}
 	tcp_nconns = 0;
 }

@@ -41,11 +41,12 @@ static void take_syn(struct tcp_conn *c, const struct tcp_seg *s)
 	c->mss = mss < ours ? mss : ours;
 	c->ws_ok = s->wscale >= 0;
 	c->snd_wscale = c->ws_ok ? (uint8_t)s->wscale : 0;
-	c->rcv_wscale = c->ws_ok ? TCP_RCV_WSCALE : 0;
+	c->rcv_wscale = c->ws_ok ? c->wscale_offer : 0;
 	c->ts_ok = s->has_ts;	/* we offer timestamps in every SYN */
 	c->ts_recent = s->ts_val;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
+	c->rcv_adv = c->rcv_nxt;
 	c->snd_wnd = s->wnd;		/* a SYN's window is never scaled */
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
@@ -68,6 +69,12 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 	c = tcp_conn_new(nif);
 	if (!c)
 		return;
+	c->rcv_size = l->rcv_size;	/* inherited, as on Linux */
+	c->snd_size = l->snd_size;
+	if (tcp_bufs_alloc(c) < 0) {	/* no memory: as a full backlog */
+		tcp_set_closed(c, 0);
+		return;
+	}
 	c->laddr = s->dst;
 	c->lport = s->dport;
 	c->raddr = s->src;
@@ -77,7 +84,7 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 	c->state = TCP_SYN_RECEIVED;
 	take_syn(c, s);
 	c->iss = tcp_isn(c, now);
-	c->snd_una = c->iss;
+	c->snd_una = c->snd_sml = c->iss;
 	c->snd_base = c->iss + 1;
 	tcp_send_syn(c, now);
 }
@@ -215,18 +222,34 @@ static bool receives_data(enum tcp_state st)
 }
 
 /*
+ * True when the window we can offer now reaches two segments (or half the
+ * ring) or more past the edge last advertised: after a SYN's window (at most 64 KiB) or a
+ * read. Worth telling at once rather than 40 ms late (RFC 9293 3.8.6.2.2).
+ */
+static bool window_opens(const struct tcp_conn *c)
+{
+	uint32_t wnd = tcp_rcv_wnd(c), max = 0xffffu << c->rcv_wscale;
+	uint32_t step = 2u * c->mss, half = (uint32_t)(c->rcv_size / 2);
+
+	return seq_ge(c->rcv_nxt + (wnd < max ? wnd : max),
+		      c->rcv_adv + (step < half ? step : half));
+}
+
+/*
  * Delayed ACKs (RFC 9293 3.8.6.3, RFC 1122 4.2.3.2): in-order data with
  * no hole behind it is acknowledged with the next segment we send or
  * after TCP_DELACK_NS, but at least every second segment; anything out
  * of order, filling a hole or beyond the window is acknowledged at once
- * (the peer's fast retransmit depends on those duplicate ACKs).
+ * (the peer's fast retransmit depends on those duplicate ACKs), and so
+ * is data after which the window opens wide.
  */
 static bool may_delay_ack(struct tcp_conn *c, const struct tcp_seg *s,
 			  uint32_t rcv_nxt_before, bool had_holes,
 			  uint64_t now)
 {
 	if (s->seq != rcv_nxt_before || had_holes || c->nooo ||
-	    c->rcv_nxt != s->seq + (uint32_t)s->len || c->delack_at)
+	    c->rcv_nxt != s->seq + (uint32_t)s->len || c->delack_at ||
+	    window_opens(c))
 		return false;
 	c->delack_at = now + TCP_DELACK_NS;
 	return true;

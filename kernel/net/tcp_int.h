@@ -12,9 +12,7 @@
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-#define TCP_SNDBUF 65536
-#define TCP_RCVBUF 32768
-#define TCP_RCV_WSCALE 0	/* our shift: the buffer fits 16 bits */
+#define TCP_WSCALE_MAX 14	/* RFC 7323 2.3 */
 #define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
 #define TCP_MSS_DEFAULT 536	/* RFC 9293 3.7.1, when no MSS option */
 #define TCP_CONN_MAX 256
@@ -85,12 +83,15 @@ struct tcp_range {
  *       unacked     buffered, not yet sent
  *
  * (SND.NXT <= snd_max: after a timeout SND.NXT resends from SND.UNA.)
- * sndbuf is a ring: the byte with sequence number snd_base (iss + 1 until
- * data is acked) is at sndbuf[snd_head], the next ones follow it (mod
- * TCP_SNDBUF), so an ACK frees bytes without moving the others. The FIN,
- * once queued, follows the last buffered byte. rcvbuf is a ring too: from
- * rcv_head, rcv_len in-order bytes the user has not read, then (at their
- * offsets from rcv_nxt) the out-of-order ranges in ooo[].
+ * sndbuf is a ring of snd_size bytes: the byte with sequence number
+ * snd_base (iss + 1 until data is acked) is at sndbuf[snd_head], the next
+ * ones follow it (mod snd_size), so an ACK frees bytes without moving the
+ * others. The FIN, once queued, follows the last buffered byte. rcvbuf is
+ * a ring of rcv_size bytes: from rcv_head, rcv_len in-order bytes the user
+ * has not read, then (at their offsets from rcv_nxt) the out-of-order
+ * ranges in ooo[]. Both are allocated at their size with the connection
+ * (a listener has none, only the sizes its children get); sndbuf goes at
+ * TIME-WAIT, rcvbuf when the user closes: NULL then, size kept.
  */
 struct tcp_conn {
 	struct tcp_conn *next;		/* the connection table */
@@ -116,7 +117,9 @@ struct tcp_conn {
 	 * and pure ACKs carry it, so the peer never sees them as old.
 	 */
 	uint32_t snd_max;
+	uint32_t snd_sml;		/* end of the last short segment sent */
 	uint8_t snd_wscale, rcv_wscale;
+	uint8_t wscale_offer;		/* our shift, offered in our SYN */
 	bool ws_ok;			/* both sent window scale */
 	/* RFC 7323 timestamps: both sent the option in the SYNs. */
 	bool ts_ok;
@@ -124,15 +127,17 @@ struct tcp_conn {
 	uint32_t last_ack_sent;		/* RCV.NXT in our last ACK */
 	uint16_t mss;			/* what we send per segment */
 	bool fin_queued, fin_sent;
-	size_t snd_len, snd_head;
-	uint8_t sndbuf[TCP_SNDBUF];
+	size_t snd_len, snd_head, snd_size;
+	uint8_t *sndbuf;
 
 	uint32_t irs, rcv_nxt;
+	uint32_t rcv_adv;		/* right edge of the window advertised */
 	bool fin_rcvd;
 	size_t rcv_len, rcv_head;
 	int nooo;
 	struct tcp_range ooo[TCP_OOO_MAX];
-	uint8_t rcvbuf[TCP_RCVBUF];
+	size_t rcv_size;
+	uint8_t *rcvbuf;
 
 	/* RFC 6298 estimator; RFC 5681 congestion state. */
 	uint64_t srtt, rttvar, rto;
@@ -204,11 +209,18 @@ int tcp_parse(const struct ipv4_rx *rx, struct tcp_seg *s);
 int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now);
 void tcp_reply_rst(struct netif *nif, const struct tcp_seg *s, uint64_t now);
 
-/* tcp_conn.c */
+/* tcp_conn.c, tcp_buf.c */
 extern struct tcp_conn *tcp_conns;
 struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			    uint16_t rport);
 struct tcp_conn *tcp_conn_new(struct netif *nif);
+/* c's rings at rcv_size and snd_size, and the shift to offer: 0, -ENOMEM. */
+int tcp_bufs_alloc(struct tcp_conn *c);
+/* The smallest shift that lets a 16-bit window cover size bytes. */
+uint8_t tcp_wscale_for(size_t size);
+void tcp_sndbuf_release(struct tcp_conn *c);	/* TIME-WAIT: all acked */
+void tcp_rcvbuf_release(struct tcp_conn *c);	/* the user closed */
+void tcp_conn_free(struct tcp_conn *c);		/* c and its rings */
 uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 void tcp_set_closed(struct tcp_conn *c, int err);
 void tcp_notify(struct tcp_conn *c, unsigned events);
@@ -225,6 +237,8 @@ static inline uint32_t tcp_ts_now(uint64_t now)
 /* A state in which data and the FIN may still go out (and be resent). */
 bool tcp_may_send_data(const struct tcp_conn *c);
 uint32_t tcp_rcv_wnd(const struct tcp_conn *c);
+/* The window field for a segment that is not a SYN; records rcv_adv. */
+uint16_t tcp_adv_wnd(struct tcp_conn *c);
 void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		    size_t len, uint64_t now);
 void tcp_send_ack(struct tcp_conn *c, uint64_t now);

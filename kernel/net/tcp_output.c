@@ -3,17 +3,39 @@
 #include "net/netif.h"
 #include "net/tcp_int.h"
 
-/* RCV.WND: free receive buffer; the right edge never moves left. */
+/* RCV.WND: the free receive ring. */
 uint32_t tcp_rcv_wnd(const struct tcp_conn *c)
 {
-	return (uint32_t)(TCP_RCVBUF - c->rcv_len);
+	return (uint32_t)(c->rcv_size - c->rcv_len);
+}
+
+/*
+ * RFC 7323 2.3: the window of a segment other than a SYN is RCV.WND >>
+ * Rcv.Wind.Shift, rounded down to what the field can say. The right edge
+ * must never move left (RFC 7323 2.4, RFC 9293 3.8.6.2.2), so when the
+ * rounding would pull it behind the edge already advertised the window is
+ * rounded up instead: a peer may then send up to 2^shift - 1 bytes more
+ * than the ring holds, which are dropped and sent again later.
+ */
+uint16_t tcp_adv_wnd(struct tcp_conn *c)
+{
+	uint32_t shift = c->rcv_wscale, unit = 1u << shift;
+	uint32_t wnd = tcp_rcv_wnd(c);
+
+	if (wnd > 0xffffu << shift)
+		wnd = 0xffffu << shift;
+	wnd &= ~(unit - 1);
+	if (seq_lt(c->rcv_nxt + wnd, c->rcv_adv))
+		wnd = (c->rcv_adv - c->rcv_nxt + unit - 1) & ~(unit - 1);
+	c->rcv_adv = c->rcv_nxt + wnd;
+	return (uint16_t)(wnd >> shift);
 }
 
 /*
  * Sends one segment from c: seq, flags (ACK carries RCV.NXT), and len
  * bytes of the send buffer starting at seq. SYNs carry our MSS and, when
  * offered or agreed, the window scale (RFC 7323 1.3); their window is
- * never scaled (RFC 7323 2.2).
+ * never scaled (RFC 7323 2.2), so at most 65535.
  */
 void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		    size_t len, uint64_t now)
@@ -36,22 +58,24 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		o.ts_val = tcp_ts_now(now);
 		o.ts_ecr = c->ts_ok ? c->ts_recent : 0;
 	}
-	if (flags & TCP_SYN) {
+	if (flags & TCP_RST) {
+		o.wnd = 0;
+	} else if (flags & TCP_SYN) {
 		o.mss = (uint16_t)(c->nif->mtu - 40);
 		if (c->state == TCP_SYN_SENT || c->ws_ok)
-			o.wscale = TCP_RCV_WSCALE;
+			o.wscale = (int8_t)c->wscale_offer;
+		o.wnd = (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
+		if (flags & TCP_ACK)
+			c->rcv_adv = c->rcv_nxt + o.wnd;
 	} else {
-		wnd >>= c->rcv_wscale;
+		o.wnd = tcp_adv_wnd(c);
 	}
-	if (flags & TCP_RST)
-		wnd = 0;
-	o.wnd = (uint16_t)(wnd > 0xffff ? 0xffff : wnd);
 	if (len) {
-		size_t at = (c->snd_head + (seq - c->snd_base)) % TCP_SNDBUF;
+		size_t at = (c->snd_head + (seq - c->snd_base)) % c->snd_size;
 
 		o.data = c->sndbuf + at;
-		if (at + len > TCP_SNDBUF) {	/* the ring wraps in this one */
-			o.first = TCP_SNDBUF - at;
+		if (at + len > c->snd_size) {	/* the ring wraps in this one */
+			o.first = c->snd_size - at;
 			o.rest = c->sndbuf;
 		}
 	}
@@ -103,7 +127,11 @@ bool tcp_may_send_data(const struct tcp_conn *c)
 /*
  * How many bytes from SND.NXT to send now: within min(SND.WND, cwnd)
  * (RFC 5681 2), at most one MSS, held back by Nagle (RFC 9293 3.7.4)
- * while data is in flight. Sets *fin when the FIN may follow them.
+ * while a segment shorter than that is in flight: Minshall's refinement,
+ * as Linux has it. Waiting for any data in flight stalls a write that
+ * ends in a short segment after full ones until the peer's delayed ACK
+ * (40 ms for each 64 KiB over loopback once windows passed one segment).
+ * Sets *fin when the FIN may follow them.
  */
 static size_t next_chunk(const struct tcp_conn *c, bool *fin)
 {
@@ -116,7 +144,9 @@ static size_t next_chunk(const struct tcp_conn *c, bool *fin)
 		n = tcp_seg_max(c);
 	if (n > (wnd > flight ? wnd - flight : 0))
 		n = wnd > flight ? wnd - flight : 0;
-	if (n && n < tcp_seg_max(c) && flight && !c->nodelay)
+	/* RFC 9293 3.8.6.2.1: no window-limited fragment while in flight. */
+	if (n && n < tcp_seg_max(c) && flight &&
+	    (n < avail || (!c->nodelay && seq_gt(c->snd_sml, c->snd_una))))
 		n = 0;
 	*fin = c->fin_queued && !c->fin_sent && n == avail;
 	return n;
@@ -145,6 +175,8 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 		}
 		tcp_send_flags(c, c->snd_nxt, flags, n, now);
 		c->snd_nxt += (uint32_t)n + fin;
+		if (n < tcp_seg_max(c))
+			c->snd_sml = c->snd_nxt;
 		c->fin_sent |= fin;
 		if (seq_gt(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;

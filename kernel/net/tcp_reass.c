@@ -60,7 +60,8 @@ static void ooo_advance(struct tcp_conn *c)
 /*
  * Stores the data of a segment already trimmed to the receive window
  * (RFC 9293 3.10.7.4 seventh): in order it advances RCV.NXT, ahead of it
- * it is queued. Data for a user that has closed is discarded once acked.
+ * it is queued. Data for a user that has closed (no ring left) is only
+ * acknowledged.
  */
 void tcp_rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 {
@@ -70,16 +71,15 @@ void tcp_rcv_data(struct tcp_conn *c, const struct tcp_seg *s)
 		return;
 	if (off && !ooo_insert(c, s->seq, s->seq + (uint32_t)s->len))
 		return;
-	ring_copy_in(c->rcvbuf, TCP_RCVBUF,
-		     (c->rcv_head + c->rcv_len + off) % TCP_RCVBUF, s->data,
-		     s->len);
+	if (c->rcvbuf)
+		ring_copy_in(c->rcvbuf, c->rcv_size,
+			     (c->rcv_head + c->rcv_len + off) % c->rcv_size,
+			     s->data, s->len);
 	if (off)
 		return;
 	c->rcv_nxt += (uint32_t)s->len;
 	c->rcv_len += s->len;
 	ooo_advance(c);
-	if (!c->user && !c->listener) {
-		c->rcv_head = (c->rcv_head + c->rcv_len) % TCP_RCVBUF;
+	if (!c->rcvbuf)
 		c->rcv_len = 0;
-	}
 }

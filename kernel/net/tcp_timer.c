@@ -103,6 +103,7 @@ void tcp_enter_time_wait(struct tcp_conn *c, uint64_t now)
 {
 	c->state = TCP_TIME_WAIT;
 	c->rexmt_at = c->persist_at = 0;
+	tcp_sndbuf_release(c);
 	c->tw_at = now + 2 * TCP_MSL_NS;
 }
 

@@ -6,7 +6,7 @@
 
 long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 {
-	size_t n = TCP_SNDBUF - c->snd_len;
+	size_t n = c->snd_size - c->snd_len;
 
 	if (c->error)
 		return c->error;
@@ -18,8 +18,8 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
 		return -EAGAIN;
 	if (n > len)
 		n = len;
-	ring_copy_in(c->sndbuf, TCP_SNDBUF,
-		     (c->snd_head + c->snd_len) % TCP_SNDBUF, buf, n);
+	ring_copy_in(c->sndbuf, c->snd_size,
+		     (c->snd_head + c->snd_len) % c->snd_size, buf, n);
 	c->snd_len += n;
 	tcp_output(c, now);
 	return (long)n;
@@ -32,7 +32,8 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now)
  */
 static void window_update(struct tcp_conn *c, uint32_t before, uint64_t now)
 {
-	uint32_t mark = c->mss < TCP_RCVBUF / 2 ? c->mss : TCP_RCVBUF / 2;
+	uint32_t half = (uint32_t)(c->rcv_size / 2);
+	uint32_t mark = c->mss < half ? c->mss : half;
 
 	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 &&
 	    c->state != TCP_FIN_WAIT_2)
@@ -55,8 +56,8 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
 			return 0;
 		return -EAGAIN;
 	}
-	ring_copy_out(buf, c->rcvbuf, TCP_RCVBUF, c->rcv_head, n);
-	c->rcv_head = (c->rcv_head + n) % TCP_RCVBUF;
+	ring_copy_out(buf, c->rcvbuf, c->rcv_size, c->rcv_head, n);
+	c->rcv_head = (c->rcv_head + n) % c->rcv_size;
 	c->rcv_len -= n;
 	window_update(c, before, now);
 	return (long)n;
@@ -81,6 +82,8 @@ static void drop_children(struct tcp_conn *l, uint64_t now)
 void tcp_close(struct tcp_conn *c, uint64_t now)
 {
 	c->user = false;
+	if (c->state != TCP_LISTEN)
+		tcp_rcvbuf_release(c);	/* nobody will read it */
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 		c->fin_queued = true;
@@ -141,6 +144,12 @@ void tcp_abort(struct tcp_conn *c, uint64_t now)
 	tcp_set_closed(c, 0);
 }
 
+bool tcp_fin_pending(const struct tcp_conn *c)
+{
+	return c->state == TCP_FIN_WAIT_1 || c->state == TCP_CLOSING ||
+	       c->state == TCP_LAST_ACK;
+}
+
 void tcp_set_nodelay(struct tcp_conn *c, bool on)
 {
 	c->nodelay = on;
@@ -180,7 +189,7 @@ bool tcp_writable(const struct tcp_conn *c)
 	if (c->error)
 		return true;
 	return (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT) &&
-	       c->snd_len < TCP_SNDBUF;
+	       c->snd_len < c->snd_size;
 }
 
 enum tcp_state tcp_state(const struct tcp_conn *c)

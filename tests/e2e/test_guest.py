@@ -46,7 +46,7 @@ by_flavour = pytest.mark.parametrize("flavour", FLAVOURS)
 # Programs that take no input and check everything themselves.
 SELF_CHECKING = ["threads", "files", "dirs", "symlinks", "stat_fields", "mmap", "brk",
                  "clock", "random", "devnull", "pipes", "evio", "evblock",
-                 "sighandlers", "unix_sockets", "net_loopback"]
+                 "sighandlers", "unix_sockets", "net_loopback", "tcp_linger"]
 
 
 @by_flavour

@@ -11,7 +11,10 @@
 #include "tcp_peer.h"
 
 #define PISS 5000u
-#define WND TCP_RCVBUF
+/* The rings these tests give their connections: no window scaling. */
+#define RCVBUF 32768
+#define SNDBUF 65536
+#define WND RCVBUF
 
 /* Passive open on 80 at time 0 (RTT 0: RTO at its 200 ms floor). */
 static struct tcp_conn *open_conn(uint16_t peer_wnd)
@@ -20,6 +23,7 @@ static struct tcp_conn *open_conn(uint16_t peer_wnd)
 	int err;
 
 	l = tcp_listen(80, 2, &err);
+	assert_int_equal(tcp_set_bufsize(l, RCVBUF, SNDBUF), 0);
 	peer_seg(80, PISS, 0, TCP_SYN, peer_wnd, NULL, 0, 0);
 	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, peer_wnd, NULL, 0, 0);
 	c = tcp_accept(l);
@@ -288,7 +292,7 @@ static void test_keepalive(void **state)
  */
 static void test_send_ring_wraps(void **state)
 {
-	static uint8_t data[TCP_SNDBUF + 5000];
+	static uint8_t data[SNDBUF + 5000];
 	struct tcp_conn *c = open_conn(65535);
 	size_t queued, off;
 	struct tseg t;
@@ -298,7 +302,7 @@ static void test_send_ring_wraps(void **state)
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7 + i / 509);
 	queued = (size_t)tcp_send(c, data, sizeof(data), 0);
-	assert_int_equal(queued, TCP_SNDBUF);
+	assert_int_equal(queued, SNDBUF);
 	while (c->snd_una != OUR_ISS + 1 + sizeof(data) && rounds++ < 2000) {
 		for (int i = 0; i < fake.nframes; i++) {
 			peer_frame(i, &t);
@@ -326,9 +330,9 @@ static void test_send_ring_wraps(void **state)
  */
 static void test_recv_ring_wraps(void **state)
 {
-	static uint8_t data[TCP_RCVBUF + 4000], got[sizeof(data)];
+	static uint8_t data[RCVBUF + 4000], got[sizeof(data)];
 	struct tcp_conn *c = open_conn(8000);
-	const size_t first = TCP_RCVBUF - 768, hole = 1000, late = 1000;
+	const size_t first = RCVBUF - 768, hole = 1000, late = 1000;
 	size_t n = 0, off;
 
 	(void)state;
@@ -396,6 +400,7 @@ static void test_timestamps(void **state)
 
 	(void)state;
 	l = tcp_listen(80, 2, &err);
+	assert_int_equal(tcp_set_bufsize(l, RCVBUF, SNDBUF), 0);
 	ts_seg(PISS, 0, TCP_SYN, 100, 0, NULL, 0, 5 * MS);
 	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, WND, 0);
 	frame_ts(0, &val, &ecr);
@@ -457,7 +462,7 @@ static void test_zero_window_persist(void **state)
 static void test_our_zero_window(void **state)
 {
 	struct tcp_conn *c = open_conn(8000);
-	static char fill[TCP_RCVBUF], b[TCP_RCVBUF];
+	static char fill[RCVBUF], b[RCVBUF];
 	uint32_t seq = PISS + 1;
 
 	(void)state;
@@ -471,7 +476,7 @@ static void test_our_zero_window(void **state)
 	peer_seg(80, seq, OUR_ISS + 1, TCP_ACK, 8000, "x", 1, 0);
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, seq, 0, 0);
 	/* Reading opens the window: an update goes out. */
-	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), TCP_RCVBUF);
+	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), RCVBUF);
 	peer_expect(1, TCP_ACK, OUR_ISS + 1, seq, WND, 0);
 }
 

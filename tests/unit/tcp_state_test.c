@@ -11,7 +11,14 @@
 #include "tcp_peer.h"
 
 #define PISS 5000u	/* the peer's ISN */
-#define WND TCP_RCVBUF	/* our advertised window, unscaled */
+/*
+ * Our windows with the default 128 KiB receive ring: a SYN's is never
+ * scaled, so capped at 65535; a peer that does not scale sees 65535 too;
+ * a peer that does sees the field of shift 2 (65535 << 1 < 131072).
+ */
+#define SYN_WND 65535
+#define UNSCALED_WND 65535
+#define WND (131072 >> 2)
 
 static unsigned events;
 
@@ -29,7 +36,7 @@ static struct tcp_conn *find(uint16_t lport, uint16_t rport)
 /* Listen on 80 and complete a passive open; returns the accepted conn. */
 static struct tcp_conn *passive_open(void)
 {
-	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 0 };
+	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2 };
 	struct tseg t = {
 		.sport = PEER_PORT, .dport = 80, .seq = PISS,
 		.flags = TCP_SYN, .wnd = 8000, .optlen = 8,
@@ -47,7 +54,7 @@ static struct tcp_conn *passive_open(void)
 	assert_int_equal(r.flags, TCP_SYN | TCP_ACK);
 	assert_int_equal(r.seq, OUR_ISS);
 	assert_int_equal(r.ack, PISS + 1);
-	assert_int_equal(r.wnd, WND);
+	assert_int_equal(r.wnd, SYN_WND);
 	assert_int_equal(r.optlen, 8);
 	assert_memory_equal(r.opt, want, 8);
 	assert_null(tcp_accept(l));
@@ -59,6 +66,9 @@ static struct tcp_conn *passive_open(void)
 	assert_non_null(c);
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
 	assert_int_equal(c->snd_wnd, 8000u << 2);	/* scaled by 2 */
+	assert_int_equal(c->rcv_wscale, 2);
+	assert_int_equal(c->rcv_size, TCP_RCVBUF_DEFAULT);
+	assert_int_equal(TCP_RCVBUF_DEFAULT, 131072);
 	assert_int_equal(c->mss, 1460);
 	fake_clear();
 	events = 0;
@@ -99,7 +109,8 @@ static void test_active_open(void **state)
 	peer_expect(1, TCP_RST, OUR_ISS, 0, 0, 0);
 	t.ack = OUR_ISS + 1;
 	peer_send(&t, 1000);
-	peer_expect(2, TCP_ACK, OUR_ISS + 1, 7001, WND, 0);
+	peer_expect(2, TCP_ACK, OUR_ISS + 1, 7001, UNSCALED_WND, 0);
+	assert_int_equal(c->rcv_wscale, 0);
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
 	assert_true(events & TCP_EV_OUT);
 	assert_true(tcp_writable(c));
@@ -134,7 +145,7 @@ static void test_simultaneous_open(void **state)
 	c = tcp_connect(PEER_IP, PEER_PORT, 0, &err);
 	peer_seg(c->lport, 7000, 0, TCP_SYN, 4000, NULL, 0, 0);
 	assert_int_equal(tcp_state(c), TCP_SYN_RECEIVED);
-	peer_expect(1, TCP_SYN | TCP_ACK, OUR_ISS, 7001, WND, 0);
+	peer_expect(1, TCP_SYN | TCP_ACK, OUR_ISS, 7001, SYN_WND, 0);
 	peer_seg(c->lport, 7001, OUR_ISS + 1, TCP_ACK, 4000, NULL, 0, 0);
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
 	assert_int_equal(fake.nframes, 2);
