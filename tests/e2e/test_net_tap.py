@@ -21,6 +21,7 @@ import ctypes
 import os
 import secrets
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -233,7 +234,7 @@ def kiln_run_in(ns, image):
         ["ip", "netns", "exec", ns, KILN, "run", "--accel", "tcg",
          "--timeout", str(VM_TIMEOUT), "-v", "--net", f"tap:{TAP}", image],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE)
+        stderr=subprocess.PIPE, start_new_session=True)
 
 
 class QemuRun:
@@ -249,14 +250,16 @@ class QemuRun:
             extra=["-netdev", f"tap,id=n0,ifname={TAP},script=no,downscript=no",
                    "-global", "virtio-mmio.force-legacy=false",
                    "-device", f"virtio-net-device,netdev=n0{device_opts}"])
+        # timeout(1) bounds the VM even if this process dies.
         self.proc = subprocess.Popen(["ip", "netns", "exec", ns,
                                       "timeout", str(VM_TIMEOUT)] + cmd,
                                      stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+                                     stderr=subprocess.PIPE,
+                                     start_new_session=True)
 
     def communicate(self, timeout):
-        _, err = self.proc.communicate(timeout=timeout)
+        _, _, err = finish(self.proc, timeout)
         with open(self.con, "rb") as f:
             out = f.read()
         with open(self.log, "rb") as f:
@@ -265,14 +268,24 @@ class QemuRun:
         return out, log, err
 
 
+def kill_group(proc):
+    """proc and everything it started (kiln's QEMU, timeout's QEMU): each
+    runs in a session of its own. Killing kiln or timeout alone would
+    leave QEMU running, holding the pipes communicate() waits on."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.communicate()
+
+
 @contextlib.contextmanager
 def killed_on_error(proc):
-    """The VM's process is killed when the host side fails."""
+    """The VM is killed when the host side fails."""
     try:
         yield
     except BaseException:
-        proc.kill()
-        proc.communicate()
+        kill_group(proc)
         raise
 
 
@@ -280,9 +293,8 @@ def finish(proc, timeout=HOST_TIMEOUT):
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-        raise AssertionError(f"no exit within {timeout} s: {err!r}")
+        kill_group(proc)
+        raise AssertionError(f"no exit within {timeout} s")
     return proc.returncode, out, err.decode(errors="replace")
 
 
