@@ -175,6 +175,9 @@ tcp_data_SRCS := $(TCP_SRCS)
 # The loopback interface, carrying TCP and UDP between local sockets.
 UNIT_TESTS += loopback
 loopback_SRCS := $(TCP_SRCS) kernel/net/loopback.c
+# The virtio-net header and merged receive buffers (the driver's pure part).
+UNIT_TESTS += virtio_net_hdr
+virtio_net_hdr_SRCS := kernel/drivers/virtio_net_hdr.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

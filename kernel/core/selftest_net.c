@@ -35,10 +35,11 @@ static void build_request(uint8_t f[ARP_FRAME_LEN], const uint8_t mac[6])
 }
 
 /* Interrupt context: note a reply from the gateway to us. */
-static void arp_rx(const void *frame, size_t len)
+static void arp_rx(const void *frame, size_t len, unsigned flags)
 {
 	const uint8_t *f = frame;
 
+	(void)flags;
 	if (len < ARP_FRAME_LEN || f[12] != 0x08 || f[13] != 0x06)
 		return;
 	if (f[20] != 0 || f[21] != 2 || memcmp(f + 28, gateway_ip, 4) ||
@@ -57,7 +58,7 @@ static bool ask_gateway(const uint8_t *req)
 {
 	for (int i = 0; i < TRIES && !got_reply; i++) {
 		uint64_t deadline = time_ns() + TRY_NS;
-		int err = virtio_net_send(req, ARP_FRAME_LEN);
+		int err = virtio_net_send(req, ARP_FRAME_LEN, NULL);
 
 		if (err) {
 			printk("kiln: virtio-net: send failed (%d)\n", err);

@@ -8,27 +8,33 @@
 #include "core/page.h"
 #include "core/printk.h"
 #include "drivers/virtio.h"
+#include "drivers/virtio_net_hdr.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 #include "net/netif.h"
 
-/* virtio 1.2, 5.1.3: feature bits Kiln knows (it asks only for MAC). */
-#define VIRTIO_NET_F_CSUM 0
+/*
+ * virtio 1.2, 5.1.3: the feature bits Kiln asks for. No segmentation
+ * offloads (GSO, TSO, UFO): the stack sends and takes MTU-sized frames.
+ */
+#define VIRTIO_NET_F_CSUM 0	  /* the device finishes our checksums */
+#define VIRTIO_NET_F_GUEST_CSUM 1 /* it may hand us partial or checked ones */
 #define VIRTIO_NET_F_MAC 5
-#define VIRTIO_NET_F_MRG_RXBUF 15
+#define VIRTIO_NET_F_MRG_RXBUF 15 /* a frame may span receive buffers */
 
 /*
- * virtio 1.2, 5.1.6: every buffer starts with struct virtio_net_hdr,
- * 12 bytes with VIRTIO_F_VERSION_1:
- *   flags u8 | gso_type u8 | hdr_len u16 | gso_size u16 | csum_start u16
- *   | csum_offset u16 | num_buffers u16
- * Without CSUM/GSO features a transmit header is all zeros, and received
- * frames arrive whole in one buffer (no MRG_RXBUF: 5.1.6.3.1 makes each
- * receive buffer big enough for a full frame).
+ * Every buffer starts with the 12-byte header of virtio_net_hdr.h.
+ * Transmit buffers hold header + frame (2048 bytes, two a page). Receive
+ * buffers are 2048 bytes too unless kiln.net_rxbuf says otherwise: a
+ * whole frame then fits one buffer and is handed to the stack in place,
+ * without a copy. Smaller ones need MRG_RXBUF (5.1.6.3.1: without it each
+ * buffer must hold a full frame) and make full-size frames span several,
+ * gathered by virtio_net_gather; the tests use that to drive the
+ * gathering with a real device.
  */
-#define NET_HDR_LEN 12
-#define ETH_MIN 14
-#define ETH_MAX 1514
-#define BUF_SIZE 2048 /* header + 1514, rounded: two buffers a page */
+#define TX_BUF_SIZE 2048
+#define RX_BUF_MIN 256
+#define RX_BUF_MAX 2048
 #define RX_QUEUE 0
 #define TX_QUEUE 1
 #define RX_MAX 128
@@ -37,21 +43,22 @@
 static struct virtio_dev dev;
 static struct virtq rxq, txq;
 static uint8_t *rx_buf[VIRTQ_MAX_SIZE], *tx_buf[VIRTQ_MAX_SIZE];
-static void (*rx_fn)(const void *frame, size_t len);
+static size_t rx_buf_size = RX_BUF_MAX;
+static struct virtio_net_gather gather;
+static void (*rx_fn)(const void *frame, size_t len, unsigned flags);
 static struct netif vnet_netif;
 static bool up, broken;
 
-/* Two BUF_SIZE buffers per page for each descriptor id of q. */
-static int alloc_bufs(struct virtq *q, uint8_t **bufs)
+/* Buffers of size bytes (a power of 2 up to a page) for each id of q. */
+static int alloc_bufs(struct virtq *q, uint8_t **bufs, size_t size)
 {
-	for (uint16_t i = 0; i < q->size; i += 2) {
-		uint8_t *p = page_alloc_zero(1);
+	size_t per_page = PAGE_SIZE / size;
+	uint8_t *p = NULL;
 
-		if (!p)
+	for (uint16_t i = 0; i < q->size; i++) {
+		if (i % per_page == 0 && !(p = page_alloc_zero(1)))
 			return -ENOMEM; /* kept: the device is unusable anyway */
-		bufs[i] = p;
-		if (i + 1 < q->size)
-			bufs[i + 1] = p + BUF_SIZE;
+		bufs[i] = p + (i % per_page) * size;
 	}
 	return 0;
 }
@@ -62,7 +69,8 @@ static void rx_post(void)
 	int id = virtq_next_id(&rxq);
 
 	if (id >= 0)
-		virtq_add(&rxq, virt_to_phys(rx_buf[id]), BUF_SIZE, true);
+		virtq_add(&rxq, virt_to_phys(rx_buf[id]), (uint32_t)rx_buf_size,
+			  true);
 }
 
 static void mark_broken(const char *what)
@@ -72,7 +80,28 @@ static void mark_broken(const char *what)
 	broken = true;
 }
 
-/* Hand every received frame to rx_fn and give its buffer back. */
+/*
+ * One used receive buffer (its length checked by virtq_get_used): a
+ * frame, once whole, goes to rx_fn. The header's flags count only with
+ * GUEST_CSUM (5.1.6.4): NEEDS_CSUM (the host's partial checksum, the
+ * frame never crossed a wire) or DATA_VALID (the device checked it).
+ */
+static void rx_deliver(const uint8_t *buf, uint32_t len)
+{
+	struct virtio_net_rx f;
+	unsigned flags = 0;
+
+	if (virtio_net_gather(&gather, buf, len, &f) != VIRTIO_NET_GATHER_FRAME ||
+	    !rx_fn)
+		return;
+	if (virtio_has(&dev, VIRTIO_NET_F_GUEST_CSUM) &&
+	    (f.hdr_flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
+			    VIRTIO_NET_HDR_F_DATA_VALID)))
+		flags = NET_RX_CSUM_OK;
+	rx_fn(f.data, f.len, flags);
+}
+
+/* Hand every received frame to rx_fn and give its buffers back. */
 static void rx_drain(void)
 {
 	uint32_t len;
@@ -80,9 +109,7 @@ static void rx_drain(void)
 
 	do {
 		while ((id = virtq_get_used(&rxq, &len)) >= 0) {
-			if (len >= NET_HDR_LEN + ETH_MIN &&
-			    len <= NET_HDR_LEN + ETH_MAX && rx_fn)
-				rx_fn(rx_buf[id] + NET_HDR_LEN, len - NET_HDR_LEN);
+			rx_deliver(rx_buf[id], len);
 			rx_post();
 		}
 		if (id == -EIO) {
@@ -127,7 +154,14 @@ void virtio_net_poll(void)
 	tx_reclaim();
 }
 
-int virtio_net_send(const void *frame, size_t len)
+/* A checksum to leave to the device must lie inside the frame. */
+static bool csum_ok(const struct net_csum *c, size_t len)
+{
+	return virtio_has(&dev, VIRTIO_NET_F_CSUM) && c->offset != 0 &&
+	       (size_t)c->start + c->offset + 2 <= len;
+}
+
+int virtio_net_send(const void *frame, size_t len, const struct net_csum *csum)
 {
 	int id;
 
@@ -135,16 +169,18 @@ int virtio_net_send(const void *frame, size_t len)
 		return -ENODEV;
 	if (broken)
 		return -EIO;
-	if (len < ETH_MIN || len > ETH_MAX)
+	if (len < VIRTIO_NET_FRAME_MIN || len > VIRTIO_NET_FRAME_MAX ||
+	    (csum && !csum_ok(csum, len)))
 		return -EINVAL;
 	tx_reclaim();
 	id = virtq_next_id(&txq);
 	if (id < 0)
 		return -EAGAIN;
-	memset(tx_buf[id], 0, NET_HDR_LEN);
-	memcpy(tx_buf[id] + NET_HDR_LEN, frame, len);
-	virtq_add(&txq, virt_to_phys(tx_buf[id]), (uint32_t)(NET_HDR_LEN + len),
-		  false);
+	virtio_net_hdr_put(tx_buf[id], csum ? csum->start : 0,
+			   csum ? csum->offset : 0);
+	memcpy(tx_buf[id] + VIRTIO_NET_HDR_LEN, frame, len);
+	virtq_add(&txq, virt_to_phys(tx_buf[id]),
+		  (uint32_t)(VIRTIO_NET_HDR_LEN + len), false);
 	virtio_kick(&dev, &txq);
 	return 0;
 }
@@ -162,7 +198,8 @@ void virtio_net_flush(uint64_t timeout_ns)
 	}
 }
 
-void virtio_net_set_rx(void (*rx)(const void *frame, size_t len))
+void virtio_net_set_rx(void (*rx)(const void *frame, size_t len,
+				 unsigned flags))
 {
 	rx_fn = rx;
 }
@@ -172,10 +209,11 @@ void virtio_net_mac(uint8_t mac[6])
 	memcpy(mac, vnet_netif.mac, 6);
 }
 
-static int netif_transmit(struct netif *nif, const void *frame, size_t len)
+static int netif_transmit(struct netif *nif, const void *frame, size_t len,
+			  const struct net_csum *csum)
 {
 	(void)nif;
-	return virtio_net_send(frame, len);
+	return virtio_net_send(frame, len, csum);
 }
 
 struct netif *virtio_net_netif(void)
@@ -192,6 +230,7 @@ static void read_mac(void)
 		vnet_netif.mac[i] = virtio_has(&dev, VIRTIO_NET_F_MAC) ?
 			dev.ops->config_read8(&dev, (uint32_t)i) : fallback[i];
 	vnet_netif.mtu = 1500;
+	vnet_netif.offload = virtio_has(&dev, VIRTIO_NET_F_CSUM) ? NETIF_TX_CSUM : 0;
 	vnet_netif.transmit = netif_transmit;
 	vnet_netif.driver = &dev;
 }
@@ -207,8 +246,12 @@ static int vnet_start(void)
 	err = virtio_queue_setup(&dev, &txq, TX_QUEUE, TX_MAX);
 	if (err)
 		return err;
-	if ((err = alloc_bufs(&rxq, rx_buf)) || (err = alloc_bufs(&txq, tx_buf)))
+	if ((err = alloc_bufs(&rxq, rx_buf, rx_buf_size)) ||
+	    (err = alloc_bufs(&txq, tx_buf, TX_BUF_SIZE)))
 		return err;
+	memset(&gather, 0, sizeof(gather));
+	gather.mergeable = virtio_has(&dev, VIRTIO_NET_F_MRG_RXBUF);
+	gather.max_buffers = rxq.size;
 	while (rxq.nfree)
 		rx_post();
 	virtq_want_interrupts(&rxq, true);
@@ -220,15 +263,53 @@ static int vnet_start(void)
 static void vnet_teardown(void)
 {
 	dev.ops->set_status(&dev, 0);
-	for (uint16_t i = 0; i < VIRTQ_MAX_SIZE; i += 2) {
-		if (rx_buf[i])
+	/* Each page once: through the buffer at its start. */
+	for (uint16_t i = 0; i < VIRTQ_MAX_SIZE; i++) {
+		if (rx_buf[i] && ((uintptr_t)rx_buf[i] & (PAGE_SIZE - 1)) == 0)
 			page_free(rx_buf[i], 1);
-		if (tx_buf[i])
+		if (tx_buf[i] && ((uintptr_t)tx_buf[i] & (PAGE_SIZE - 1)) == 0)
 			page_free(tx_buf[i], 1);
 		rx_buf[i] = tx_buf[i] = NULL;
 	}
 	virtq_destroy(&rxq);
 	virtq_destroy(&txq);
+}
+
+/*
+ * kiln.net_rxbuf=256|512|1024|2048: the receive buffer size, honoured
+ * only with MRG_RXBUF. Anything else is logged and the default kept.
+ */
+static void pick_rx_buf_size(void)
+{
+	char v[8];
+	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
+			     "kiln.net_rxbuf", v, sizeof(v));
+	uint64_t size;
+
+	rx_buf_size = RX_BUF_MAX;
+	if (n < 0)
+		return;
+	if (n >= (long)sizeof(v) || !cmdline_parse_u64(v, (size_t)n, &size) ||
+	    size < RX_BUF_MIN || size > RX_BUF_MAX || (size & (size - 1)) ||
+	    !virtio_has(&dev, VIRTIO_NET_F_MRG_RXBUF)) {
+		printk("kiln: virtio-net: bad kiln.net_rxbuf=%s (256, 512, 1024 "
+		       "or 2048, with mrg_rxbuf)\n", v);
+		return;
+	}
+	rx_buf_size = (size_t)size;
+}
+
+/* One line naming what the device agreed to take off our hands. */
+static void log_offloads(void)
+{
+	bool mrg = virtio_has(&dev, VIRTIO_NET_F_MRG_RXBUF),
+	     csum = virtio_has(&dev, VIRTIO_NET_F_CSUM),
+	     gcsum = virtio_has(&dev, VIRTIO_NET_F_GUEST_CSUM);
+
+	printk("kiln: virtio-net: offloads:%s%s%s%s (%u-byte receive buffers)\n",
+	       mrg ? " mrg_rxbuf" : "", csum ? " csum" : "",
+	       gcsum ? " guest_csum" : "", mrg || csum || gcsum ? "" : " none",
+	       (unsigned)rx_buf_size);
 }
 
 int virtio_net_init(void)
@@ -241,9 +322,13 @@ int virtio_net_init(void)
 	if (err)
 		return err;
 	err = virtio_negotiate(&dev, 1ULL << VIRTIO_NET_F_MAC |
+					     1ULL << VIRTIO_NET_F_MRG_RXBUF |
+					     1ULL << VIRTIO_NET_F_CSUM |
+					     1ULL << VIRTIO_NET_F_GUEST_CSUM |
 					     1ULL << VIRTIO_F_EVENT_IDX);
 	if (err)
 		return err;
+	pick_rx_buf_size();
 	/* MSI-X vectors must be set before the queues take theirs (4.1.5.1.3). */
 	vector = irq_alloc_vector();
 	err = vector < 0 ? vector : dev.ops->irq_setup(&dev, vector);
@@ -256,6 +341,7 @@ int virtio_net_init(void)
 	if (err)
 		goto err_fail;
 	read_mac();
+	log_offloads();
 	virtio_driver_ok(&dev);
 	up = true;
 	virtio_kick(&dev, &rxq);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 struct netif;
+struct net_csum;
 
 /*
  * Find the first virtio-net device (virtio-mmio from the command line,
@@ -21,22 +22,30 @@ void virtio_net_mac(uint8_t mac[6]);
 
 /*
  * Queue one Ethernet frame (no FCS, 14..1514 bytes) for sending; the
- * frame is copied. 0, -EINVAL (size), -ENODEV (not up), -EAGAIN (every
- * transmit slot busy), -EIO (device broken). Interrupts off.
+ * frame is copied. csum (NULL: the frame is complete) is a TCP/UDP
+ * checksum for the device to finish, only when it took VIRTIO_NET_F_CSUM
+ * (the netif then has NETIF_TX_CSUM). 0, -EINVAL (size, or a csum the
+ * device cannot take or outside the frame), -ENODEV (not up), -EAGAIN
+ * (every transmit slot busy), -EIO (device broken). Interrupts off.
  */
-int virtio_net_send(const void *frame, size_t len);
+int virtio_net_send(const void *frame, size_t len,
+		    const struct net_csum *csum);
 
 /*
  * Set the function called for every received frame (Ethernet header on,
- * no FCS, 14..1514 bytes; untrusted contents). It runs in the device's
- * interrupt handler, interrupts off: it must not sleep, and the frame is
- * valid only during the call. NULL drops frames.
+ * no FCS, 14..1514 bytes; untrusted contents) with net_input_flags's
+ * flags (NET_RX_CSUM_OK). It runs in the device's interrupt handler,
+ * interrupts off: it must not sleep, and the frame is valid only during
+ * the call. NULL drops frames.
  */
-void virtio_net_set_rx(void (*rx)(const void *frame, size_t len));
+void virtio_net_set_rx(void (*rx)(const void *frame, size_t len,
+				  unsigned flags));
 
 /*
- * The device as a struct netif (net/netif.h) with mac, mtu 1500 and
- * transmit filled in, for net_attach; NULL before virtio_net_init.
+ * The device as a struct netif (net/netif.h) with mac, mtu 1500,
+ * transmit and offload (NETIF_TX_CSUM when the device took
+ * VIRTIO_NET_F_CSUM) filled in, for net_attach; NULL before
+ * virtio_net_init.
  */
 struct netif *virtio_net_netif(void);
 

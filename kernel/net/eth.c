@@ -39,13 +39,19 @@ int eth_output(struct netif *nif, struct pkt *p, const uint8_t dst[ETH_ALEN],
 	       uint16_t type)
 {
 	uint8_t *h = pkt_push(p, ETH_HLEN);
+	struct net_csum csum;
 	int err = -ENOBUFS;
 
 	if (h) {
 		memcpy(h, dst, ETH_ALEN);
 		memcpy(h + 6, nif->mac, ETH_ALEN);
 		be16_store(h + 12, type);
-		err = nif->transmit(nif, p->data, p->len);
+		if (p->csum_from) {
+			csum.start = (uint16_t)(p->csum_from - p->data);
+			csum.offset = p->csum_off;
+		}
+		err = nif->transmit(nif, p->data, p->len,
+				    p->csum_from ? &csum : NULL);
 	}
 	if (err)
 		nif->stats.tx_drop++;

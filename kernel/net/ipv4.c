@@ -52,6 +52,7 @@ int ipv4_parse(const void *buf, size_t len, struct ipv4_rx *rx)
 	rx->payload = b + ihl;
 	rx->len = total - ihl;
 	rx->broadcast = false;
+	rx->csum_ok = false;
 	return 0;
 }
 
@@ -74,7 +75,7 @@ static bool ipv4_accept(const struct netif *nif, struct ipv4_rx *rx)
 }
 
 void ipv4_input(struct netif *nif, const void *buf, size_t len,
-		uint64_t now)
+		unsigned rx_flags, uint64_t now)
 {
 	struct ipv4_rx rx;
 	int err = ipv4_parse(buf, len, &rx);
@@ -85,10 +86,12 @@ void ipv4_input(struct netif *nif, const void *buf, size_t len,
 			nif->stats.rx_bad_csum++;
 		return;
 	}
-	if (rx.frag & (IPV4_MF | IPV4_OFFSET_MASK))
+	if (rx.frag & (IPV4_MF | IPV4_OFFSET_MASK)) {
 		ipv4_reasm_input(nif, &rx, now);
-	else
-		ipv4_deliver(nif, &rx, now);
+		return;
+	}
+	rx.csum_ok = (rx_flags & NET_RX_CSUM_OK) != 0;
+	ipv4_deliver(nif, &rx, now);
 }
 
 void ipv4_deliver(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
@@ -140,6 +143,27 @@ int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop)
 	else
 		return -ENETUNREACH;
 	return 0;
+}
+
+void ipv4_l4_csum(const struct netif *nif, struct pkt *p, uint32_t src,
+		  uint32_t dst, uint8_t proto, size_t field)
+{
+	uint64_t sum = inet_csum_add32(0, src);
+	uint16_t c;
+
+	sum = inet_csum_add32(sum, dst);
+	sum = inet_csum_add16(sum, proto);
+	sum = inet_csum_add16(sum, (uint16_t)p->len);
+	if (nif->offload & NETIF_TX_CSUM) {
+		/* The sum itself, not its complement (virtio 1.2, 5.1.6.2). */
+		be16_store(p->data + field, (uint16_t)~inet_csum_fold(sum));
+		p->csum_from = p->data;
+		p->csum_off = (uint16_t)field;
+		return;
+	}
+	be16_store(p->data + field, 0);
+	c = inet_csum_fold(inet_csum_add(sum, p->data, p->len));
+	be16_store(p->data + field, c == 0 && proto == IP_PROTO_UDP ? 0xffff : c);
 }
 
 int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,

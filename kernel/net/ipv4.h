@@ -41,6 +41,7 @@ struct ipv4_rx {
 	const uint8_t *payload;
 	size_t len;			/* payload bytes, padding removed */
 	uint16_t id, frag;		/* identification, flags+offset */
+	bool csum_ok;			/* TCP/UDP checksum: NET_RX_CSUM_OK */
 };
 
 #define IPV4_MF 0x2000
@@ -55,9 +56,12 @@ struct ipv4_rx {
  */
 int ipv4_parse(const void *buf, size_t len, struct ipv4_rx *rx);
 
-/* A received datagram (after Ethernet): checks, reassembles, dispatches. */
+/*
+ * A received datagram (after Ethernet): checks, reassembles, dispatches.
+ * rx_flags: net_input_flags's, for an unfragmented datagram.
+ */
 void ipv4_input(struct netif *nif, const void *buf, size_t len,
-		uint64_t now);
+		unsigned rx_flags, uint64_t now);
 
 /* Hands a whole datagram to ICMP, UDP or the TCP hook. */
 void ipv4_deliver(struct netif *nif, const struct ipv4_rx *rx, uint64_t now);
@@ -78,6 +82,16 @@ int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop);
  */
 int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint64_t now);
+
+/*
+ * Fills the TCP or UDP checksum of the segment in p (p->data is its
+ * header, field the checksum's offset in it, p->len its length), from
+ * src to dst. On an interface with NETIF_TX_CSUM only the pseudo-header's
+ * sum goes in and p is marked for the interface to finish; otherwise the
+ * whole checksum (a UDP 0 sent as 0xffff, RFC 768).
+ */
+void ipv4_l4_csum(const struct netif *nif, struct pkt *p, uint32_t src,
+		  uint32_t dst, uint8_t proto, size_t field);
 
 /*
  * TCP is not written yet: when set, it receives TCP datagrams. Until then

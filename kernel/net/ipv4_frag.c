@@ -143,6 +143,7 @@ void ipv4_reasm_input(struct netif *nif, const struct ipv4_rx *rx,
 	whole.payload = r->data;
 	whole.len = r->total;
 	whole.frag = 0;
+	whole.csum_ok = false;	/* no device vouched for the whole */
 	ipv4_deliver(nif, &whole, now);
 	reasm_free(nif, slot);
 	return;

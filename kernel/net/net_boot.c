@@ -48,7 +48,8 @@ static struct ktimer net_timer, lo_timer;
  */
 static unsigned loss_pct;
 static uint64_t loss_state = 0x9e3779b97f4a7c15ull;
-static int (*dev_transmit)(struct netif *nif, const void *frame, size_t len);
+static int (*dev_transmit)(struct netif *nif, const void *frame, size_t len,
+			   const struct net_csum *csum);
 
 static bool lose_frame(void)
 {
@@ -58,13 +59,14 @@ static bool lose_frame(void)
 	return loss_state % 100 < loss_pct;
 }
 
-static int lossy_transmit(struct netif *nif, const void *frame, size_t len)
+static int lossy_transmit(struct netif *nif, const void *frame, size_t len,
+			  const struct net_csum *csum)
 {
-	return lose_frame() ? 0 : dev_transmit(nif, frame, len);
+	return lose_frame() ? 0 : dev_transmit(nif, frame, len, csum);
 }
 
 /* The driver's receive hook: runs in its interrupt handler (no sleeping). */
-static void net_rx(const void *frame, size_t len)
+static void net_rx(const void *frame, size_t len, unsigned flags)
 {
 	uint64_t now;
 
@@ -72,7 +74,7 @@ static void net_rx(const void *frame, size_t len)
 		return;
 	now = time_ns();
 	tick_start(now);	/* traffic: TCP's timers at full rate */
-	net_input(net_nif, frame, len, now);
+	net_input_flags(net_nif, frame, len, flags, now);
 }
 
 static void loss_setup(struct netif *nif)

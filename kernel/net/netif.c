@@ -94,6 +94,12 @@ int net_route(uint32_t dst, struct netif **nif, uint32_t *src)
 void net_input(struct netif *nif, const void *frame, size_t len,
 	       uint64_t now_ns)
 {
+	net_input_flags(nif, frame, len, 0, now_ns);
+}
+
+void net_input_flags(struct netif *nif, const void *frame, size_t len,
+		     unsigned flags, uint64_t now_ns)
+{
 	struct eth_frame f;
 
 	nif->stats.rx_frames++;
@@ -104,7 +110,7 @@ void net_input(struct netif *nif, const void *frame, size_t len,
 	if (f.type == ETH_TYPE_ARP)
 		arp_input(nif, f.payload, f.len, now_ns);
 	else if (f.type == ETH_TYPE_IPV4)
-		ipv4_input(nif, f.payload, f.len, now_ns);
+		ipv4_input(nif, f.payload, f.len, flags, now_ns);
 	else
 		nif->stats.rx_drop++;
 }

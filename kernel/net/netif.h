@@ -19,9 +19,27 @@ struct net_stats {
 	uint64_t tx_drop;	/* frames not sent (driver, ARP, memory) */
 };
 
+/* What an interface does for the stack (struct netif's offload). */
+#define NETIF_TX_CSUM 1u	/* finishes TCP/UDP checksums (struct net_csum) */
+
 /*
- * The driver fills mac, mtu and transmit (and driver for itself) before
- * net_attach; everything after the marker belongs to the stack. The
+ * A checksum a transmitted frame leaves to the interface (only one with
+ * NETIF_TX_CSUM is given any): the 16-bit field at start + offset holds
+ * the sum of the TCP/UDP pseudo-header, and the interface replaces it
+ * with the checksum of the bytes from start to the frame's end, as
+ * virtio-net's VIRTIO_NET_F_CSUM does (virtio 1.2, 5.1.6.2).
+ */
+struct net_csum {
+	uint16_t start;		/* from the frame's first byte */
+	uint16_t offset;	/* of the field, from start */
+};
+
+/* What a driver knows of a received frame (net_input_flags). */
+#define NET_RX_CSUM_OK 1u	/* TCP/UDP checksum checked, or not to be */
+
+/*
+ * The driver fills mac, mtu, offload and transmit (and driver for
+ * itself) before net_attach; everything after the marker belongs to the stack. The
  * interface is driven entirely through net_input and net_poll_timers, with
  * the current time passed in, so host tests drive it with a fake transmit
  * that captures frames and a clock they control.
@@ -30,17 +48,20 @@ struct netif {
 	uint8_t mac[6];
 	uint16_t mtu;		/* IP bytes per frame, 1500 on Ethernet */
 	/*
-	 * Sends one complete Ethernet frame (no FCS, not padded to 60 bytes).
+	 * Sends one Ethernet frame (no FCS, not padded to 60 bytes); csum
+	 * is NULL when the frame is complete, else the checksum to finish.
 	 * The frame is only valid during the call: copy it. Returns 0 or a
 	 * negative errno (the frame is then counted as dropped).
 	 */
-	int (*transmit)(struct netif *nif, const void *frame, size_t len);
+	int (*transmit)(struct netif *nif, const void *frame, size_t len,
+			const struct net_csum *csum);
 	void *driver;
 	/*
 	 * A loopback interface: everything sent on it is for us, so there is
 	 * no ARP, no route check and every destination address is accepted.
 	 */
 	bool loopback;
+	unsigned offload;	/* NETIF_TX_CSUM */
 
 	/* Owned by the stack. */
 	struct ipv4_config ip;	/* static, or from DHCP; all zero at first */
@@ -69,6 +90,16 @@ void net_detach(struct netif *nif);
  */
 void net_input(struct netif *nif, const void *frame, size_t len,
 	       uint64_t now_ns);
+
+/*
+ * The same with what the driver knows of the frame: NET_RX_CSUM_OK when
+ * the device checked the TCP/UDP checksum, or the frame never crossed a
+ * wire and carries only the pseudo-header's sum (loopback; a partial
+ * checksum from the host, virtio 1.2 5.1.6.4). IPv4 header and ICMP
+ * checksums are checked either way, and a fragment is checked whole.
+ */
+void net_input_flags(struct netif *nif, const void *frame, size_t len,
+		     unsigned flags, uint64_t now_ns);
 
 /* Retransmits ARP requests and expires cache entries and fragments. */
 void net_poll_timers(uint64_t now_ns);

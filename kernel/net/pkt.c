@@ -39,6 +39,8 @@ struct pkt *pkt_alloc(size_t headroom, size_t len)
 	p->data = p->buf + headroom;
 	p->len = len;
 	p->headroom = headroom;
+	p->csum_from = NULL;
+	p->csum_off = 0;
 	return p;
 }
 

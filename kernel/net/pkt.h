@@ -17,6 +17,14 @@ struct pkt {
 	uint8_t *data;		/* first byte of the packet */
 	size_t len;		/* bytes from data */
 	size_t headroom;	/* free bytes in front of data */
+	/*
+	 * A TCP/UDP checksum left to the interface (ipv4_l4_csum): the
+	 * segment starts at csum_from, its checksum field csum_off bytes
+	 * in. NULL: the packet is complete. A pointer, so that it stays
+	 * right while headers are pushed in front.
+	 */
+	const uint8_t *csum_from;
+	uint16_t csum_off;
 	uint8_t buf[];
 };
 

@@ -37,7 +37,7 @@ int udp_parse(const struct ipv4_rx *ip, struct udp_rx *u)
 	len = be16_load(b + 4);
 	if (len < UDP_HLEN || len > ip->len)
 		return -EINVAL;
-	if (be16_load(b + 6) != 0 &&
+	if (!ip->csum_ok && be16_load(b + 6) != 0 &&
 	    udp_checksum(ip->src, ip->dst, b, len) != 0)
 		return -EBADMSG;
 	u->src = ip->src;
@@ -191,7 +191,6 @@ int udp_output_from(struct netif *nif, uint32_t src, uint16_t sport,
 		    uint64_t now)
 {
 	struct pkt *p;
-	uint16_t sum;
 
 	if (len > 0xffff - IPV4_HLEN - UDP_HLEN)
 		return -EMSGSIZE;
@@ -206,8 +205,6 @@ int udp_output_from(struct netif *nif, uint32_t src, uint16_t sport,
 	be16_store(p->data + 6, 0);
 	if (len)
 		memcpy(p->data + UDP_HLEN, data, len);
-	sum = udp_checksum(src, dst, p->data, p->len);
-	/* A computed 0 is sent as all ones: 0 means "no checksum". */
-	be16_store(p->data + 6, sum ? sum : 0xffff);
+	ipv4_l4_csum(nif, p, src, dst, IP_PROTO_UDP, 6);
 	return ipv4_output(nif, p, src, dst, IP_PROTO_UDP, now);
 }

@@ -13,7 +13,8 @@ struct fake_net fake;
 const uint8_t fake_mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 const uint8_t peer_mac[6] = { 0x52, 0x55, 0x0a, 0x00, 0x02, 0x02 };
 
-static int fake_transmit(struct netif *nif, const void *frame, size_t len)
+static int fake_transmit(struct netif *nif, const void *frame, size_t len,
+			 const struct net_csum *csum)
 {
 	(void)nif;
 	if (fake.tx_err)
@@ -21,6 +22,7 @@ static int fake_transmit(struct netif *nif, const void *frame, size_t len)
 	if (fake.nframes < FAKE_MAX_FRAMES && len <= FAKE_FRAME_MAX) {
 		memcpy(fake.frame[fake.nframes], frame, len);
 		fake.len[fake.nframes] = len;
+		fake.csum[fake.nframes] = csum ? *csum : (struct net_csum){ 0, 0 };
 	}
 	fake.nframes++;
 	return 0;
@@ -99,6 +101,19 @@ void fake_learn(uint32_t peer_ip, const uint8_t mac[6], uint64_t now)
 	fake_eth(f, fake_mac, mac, ETH_TYPE_ARP);
 	arp_build(f + ETH_HLEN, &m);
 	net_input(&fake.nif, f, sizeof(f), now);
+}
+
+bool fake_finish_csum(int i)
+{
+	struct net_csum c = fake.csum[i];
+	uint8_t *f = fake.frame[i];
+	uint16_t sum;
+
+	if (c.offset == 0)
+		return false;
+	sum = inet_csum(f + c.start, fake.len[i] - c.start);
+	be16_store(f + c.start + c.offset, sum ? sum : 0xffff);
+	return true;
 }
 
 void fake_dump(const uint8_t *b, size_t len)

@@ -2,6 +2,7 @@
 #ifndef KILN_TESTS_NET_FAKE_H
 #define KILN_TESTS_NET_FAKE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct fake_net {
 	int nframes;
 	size_t len[FAKE_MAX_FRAMES];
 	uint8_t frame[FAKE_MAX_FRAMES][FAKE_FRAME_MAX];
+	struct net_csum csum[FAKE_MAX_FRAMES];	/* {0, 0}: complete */
 	int tx_err;
 };
 
@@ -51,6 +53,14 @@ size_t fake_ip_frame(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 
 /* Makes peer_ip resolve to peer_mac in the cache (an ARP reply to us). */
 void fake_learn(uint32_t peer_ip, const uint8_t mac[6], uint64_t now);
+
+/*
+ * Finishes the checksum transmitted frame i left to the interface, as a
+ * virtio-net device with VIRTIO_NET_F_CSUM does: the sum from csum.start
+ * to the end, complemented, at csum.start + csum.offset. Returns false
+ * when the frame was complete (nothing to do).
+ */
+bool fake_finish_csum(int i);
 
 /* Prints a frame as hex (for writing expected bytes). */
 void fake_dump(const uint8_t *b, size_t len);

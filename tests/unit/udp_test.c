@@ -8,6 +8,7 @@
 
 #include <asm-generic/errno.h>
 
+#include "lib/inet_csum.h"
 #include "net/udp.h"
 #include "net_fake.h"
 
@@ -258,6 +259,72 @@ static void test_checksum_zero_sent_as_ffff(void **state)
 			 -EMSGSIZE);
 }
 
+/*
+ * NETIF_TX_CSUM: the datagram leaves with the pseudo-header's sum in its
+ * checksum field and the field's place; finished by the "device", it
+ * verifies.
+ */
+static void test_tx_csum_offload(void **state)
+{
+	uint8_t d[5] = "hello";
+	uint8_t *u = fake.frame[0] + 34;
+	uint64_t pseudo;
+
+	(void)state;
+	fake.nif.offload = NETIF_TX_CSUM;
+	fake_learn(GW_IP, peer_mac, 0);
+	assert_int_equal(udp_output(&fake.nif, 1234, GW_IP, 53, d, 5, 0), 0);
+	assert_int_equal(fake.nframes, 1);
+	assert_int_equal(fake.csum[0].start, 34);
+	assert_int_equal(fake.csum[0].offset, 6);
+	pseudo = inet_csum_add32(inet_csum_add32(0, OUR_IP), GW_IP);
+	pseudo = inet_csum_add16(inet_csum_add16(pseudo, 17), 13);
+	assert_int_equal(be16_load(u + 6), (uint16_t)~inet_csum_fold(pseudo));
+	assert_true(fake_finish_csum(0));
+	assert_int_equal(udp_checksum(OUR_IP, GW_IP, u, 13), 0);
+	assert_memory_equal(u + 8, "hello", 5);
+	/* Without the flag the same datagram is complete. */
+	fake.nif.offload = 0;
+	assert_int_equal(udp_output(&fake.nif, 1234, GW_IP, 53, d, 5, 0), 0);
+	assert_int_equal(fake.csum[1].offset, 0);
+	assert_false(fake_finish_csum(1));
+	assert_int_equal(udp_checksum(OUR_IP, GW_IP, fake.frame[1] + 34, 13), 0);
+	/* The finished checksum is the one the stack computes itself. */
+	assert_memory_equal(fake.frame[1] + 34, fake.frame[0] + 34, 13);
+}
+
+/*
+ * NET_RX_CSUM_OK: the device vouched for the checksum (or the host sent
+ * a partial one), so a "wrong" one is taken; not so for a fragment.
+ */
+static void test_rx_csum_ok(void **state)
+{
+	uint8_t seg[64], f[1600];
+	size_t n, len;
+
+	(void)state;
+	len = make(seg, 53, 5, true);
+	be16_store(seg + 6, 0x1234);		/* a partial sum, say */
+	n = fake_ip_frame(f, PEER_IP, OUR_IP, 17, seg, len);
+	net_input_flags(&fake.nif, f, n, NET_RX_CSUM_OK, 0);
+	assert_int_equal(hits[0], 1);
+	assert_memory_equal(last.data, "abcde", 5);
+	net_input(&fake.nif, f, n, 0);
+	assert_int_equal(hits[0], 1);
+	assert_int_equal(fake.nif.stats.rx_bad_csum, 1);
+	/* In two fragments: the flag covers neither, nor the whole. */
+	n = fake_eth(f, fake_mac, peer_mac, 0x0800);
+	n += fake_ipv4(f + n, PEER_IP, OUR_IP, 17, 8, 77, 0x2000);
+	memcpy(f + n, seg, 8);
+	net_input_flags(&fake.nif, f, n + 8, NET_RX_CSUM_OK, 0);
+	n = fake_eth(f, fake_mac, peer_mac, 0x0800);
+	n += fake_ipv4(f + n, PEER_IP, OUR_IP, 17, 5, 77, 1);
+	memcpy(f + n, seg + 8, 5);
+	net_input_flags(&fake.nif, f, n + 5, NET_RX_CSUM_OK, 0);
+	assert_int_equal(hits[0], 1);		/* reassembled, then checked */
+	assert_int_equal(fake.nif.stats.rx_bad_csum, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -268,6 +335,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bind_sharing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demux_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_checksum_zero_sent_as_ffff, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_csum_offload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rx_csum_ok, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
