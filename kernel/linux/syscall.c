@@ -11,9 +11,7 @@
 
 #define SYSCALL_MAX 512
 
-static const char *const names[SYSCALL_MAX] = {
 #include "syscall_names.h"
-};
 
 static syscall_fn table[SYSCALL_MAX];
 static uint8_t reported[SYSCALL_MAX / 8];
@@ -24,17 +22,19 @@ void syscall_init(void)
 {
 	for (const struct syscall_entry *e = __syscalls_start;
 	     e < __syscalls_end; e++) {
-		if (e->nr >= SYSCALL_MAX || !names[e->nr])
+		if (syscall_name(e->nr) == NULL)
 			panic("syscall %u registered but unknown to Linux", e->nr);
 		if (table[e->nr])
-			panic("syscall %s registered twice", names[e->nr]);
+			panic("syscall %s registered twice", syscall_name(e->nr));
 		table[e->nr] = e->fn;
 	}
 }
 
 const char *syscall_name(uint64_t nr)
 {
-	return nr < SYSCALL_MAX ? names[nr] : NULL;
+	if (nr >= SYSCALL_MAX || syscall_name_at[nr] == 0)
+		return NULL;
+	return syscall_name_text + syscall_name_at[nr] - 1;
 }
 
 /* Unimplemented: -ENOSYS, and the kernel log names it the first time. */
@@ -43,7 +43,7 @@ static long enosys(uint64_t nr)
 	if (nr < SYSCALL_MAX && !(reported[nr / 8] & (1 << (nr % 8)))) {
 		reported[nr / 8] |= (uint8_t)(1 << (nr % 8));
 		printk("kiln: unimplemented syscall %s (%lu): -ENOSYS\n",
-		       names[nr] ? names[nr] : "?", nr);
+		       syscall_name(nr) ? syscall_name(nr) : "?", nr);
 	} else if (nr >= SYSCALL_MAX) {
 		printk("kiln: unknown syscall number %lu: -ENOSYS\n", nr);
 	}

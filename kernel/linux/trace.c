@@ -49,14 +49,16 @@ enum arg_kind {
 	A_IOV_IN,  /* struct iovec[] the syscall reads: count is the next arg */
 };
 
-enum ret_kind { R_UNKNOWN, R_INT, R_HEX, R_MAYBE_NORETURN };
+enum ret_kind { R_INT, R_HEX, R_MAYBE_NORETURN };
 
+/* A list, not an array indexed by number: 91 entries, not 440 slots. */
 struct trace_sig {
-	uint8_t ret;	 /* enum ret_kind; R_UNKNOWN: not in the table */
+	uint16_t nr;
+	uint8_t ret;	 /* enum ret_kind */
 	uint8_t args[6]; /* enum arg_kind, A_END-terminated */
 };
 
-#define S(nr, r, ...) [nr] = { r, { __VA_ARGS__ } }
+#define S(nr, r, ...) { nr, r, { __VA_ARGS__ } }
 
 static const struct trace_sig sigs[] = {
 	S(__NR_read, R_INT, A_FD, A_BUF_OUT, A_UINT),
@@ -246,7 +248,10 @@ static void put_arg(struct trace_line *l, int kind, const uint64_t *a, int i,
 
 static const struct trace_sig *lookup(uint64_t nr)
 {
-	return nr < NSIGS && sigs[nr].ret != R_UNKNOWN ? &sigs[nr] : NULL;
+	for (size_t i = 0; i < NSIGS; i++)
+		if (sigs[i].nr == nr)
+			return &sigs[i];
+	return NULL;
 }
 
 static void put_call(struct trace_line *l, uint64_t nr, const uint64_t *a,
