@@ -428,7 +428,7 @@ static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	long done = 0, n = 0;
 	uint8_t *buf;
 
-	if (flags & (MSG_OOB | MSG_PEEK))
+	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (t->conn == NULL || s->listening)
 		return -ENOTCONN;
@@ -438,8 +438,11 @@ static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (buf == NULL)
 		return -ENOBUFS;
 	while (m->data.left) {
-		n = tcp_recv(t->conn, buf, m->data.left < INET_TCP_CHUNK ?
-				 m->data.left : INET_TCP_CHUNK, time_ns());
+		size_t k = m->data.left < INET_TCP_CHUNK ? m->data.left
+							 : INET_TCP_CHUNK;
+
+		n = flags & MSG_PEEK ? tcp_peek(t->conn, buf, (size_t)done, k) :
+				       tcp_recv(t->conn, buf, k, time_ns());
 		if (n > 0) {
 			if (msg_iter_copy_out(&m->data, buf, (size_t)n) < 0) {
 				n = -EFAULT;

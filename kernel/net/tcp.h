@@ -137,6 +137,12 @@ long tcp_send(struct tcp_conn *c, const void *buf, size_t len, uint64_t now);
 long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now);
 
 /*
+ * MSG_PEEK: the same without consuming, from off bytes into the unread
+ * data (0 at end of stream or -EAGAIN when there is nothing past off).
+ */
+long tcp_peek(const struct tcp_conn *c, void *buf, size_t off, size_t len);
+
+/*
  * The user is done with c (RFC 9293 3.10.4): queues a FIN after the data
  * (or frees at once when nothing is left to say). The stack owns and frees
  * c afterwards; the caller must not touch it again.

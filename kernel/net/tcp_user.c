@@ -42,25 +42,40 @@ static void window_update(struct tcp_conn *c, uint32_t before, uint64_t now)
 		tcp_send_ack(c, now);
 }
 
-long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
+/*
+ * Copies up to len unread bytes from off bytes past the first, leaving
+ * them unread; without any there, what tcp_recv reports.
+ */
+long tcp_peek(const struct tcp_conn *c, void *buf, size_t off, size_t len)
 {
-	uint32_t before = tcp_rcv_wnd(c);
-	size_t n = c->rcv_len < len ? c->rcv_len : len;
+	size_t n;
 
 	if (c->state == TCP_LISTEN)
 		return -ENOTCONN;
-	if (c->rcv_len == 0) {
+	if (c->rcv_len <= off) {
 		if (c->error)
 			return c->error;
 		if (c->fin_rcvd || c->state == TCP_CLOSED)
 			return 0;
 		return -EAGAIN;
 	}
-	ring_copy_out(buf, c->rcvbuf, c->rcv_size, c->rcv_head, n);
-	c->rcv_head = (c->rcv_head + n) % c->rcv_size;
-	c->rcv_len -= n;
-	window_update(c, before, now);
+	n = c->rcv_len - off < len ? c->rcv_len - off : len;
+	ring_copy_out(buf, c->rcvbuf, c->rcv_size,
+		      (c->rcv_head + off) % c->rcv_size, n);
 	return (long)n;
+}
+
+long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
+{
+	uint32_t before = tcp_rcv_wnd(c);
+	long n = tcp_peek(c, buf, 0, len);
+
+	if (n <= 0)
+		return n;
+	c->rcv_head = (c->rcv_head + (size_t)n) % c->rcv_size;
+	c->rcv_len -= (size_t)n;
+	window_update(c, before, now);
+	return n;
 }
 
 /* Resets every child of listener l, accepted-pending or half-open. */

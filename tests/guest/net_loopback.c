@@ -152,6 +152,12 @@ static void tcp_checks(void)
 		usleep(1000);
 	}
 	check(n == 10, "FIONREAD says 10");
+	check(recv(a, in, 4, MSG_PEEK) == 4 && memcmp(in, "0123", 4) == 0,
+	      "MSG_PEEK shows the first 4 bytes");
+	check(recv(a, in, sizeof(in), MSG_PEEK | MSG_DONTWAIT) == 10 &&
+	      memcmp(in, "0123456789", 10) == 0 &&
+	      ioctl(a, FIONREAD, &n) == 0 && n == 10,
+	      "and all 10 again, still unread");
 	check(read(a, in, sizeof(in)) == 10 && memcmp(in, "0123456789", 10) == 0,
 	      "the 10 bytes arrive");
 

@@ -353,6 +353,12 @@ static void test_recv_ring_wraps(void **state)
 	peer_seg(80, PISS + 1 + (uint32_t)first, OUR_ISS + 1, TCP_ACK, 8000,
 		 data + first, hole, 0);
 	assert_int_equal(tcp_inq(c), hole + late);
+	/* A peek across the ring's end, from an offset, consumes nothing. */
+	memset(got + n, 0, hole + late);
+	assert_int_equal(tcp_peek(c, got + n + 100, 100, hole + late), hole + late - 100);
+	assert_memory_equal(got + n + 100, data + first + 100, hole + late - 100);
+	assert_int_equal(tcp_peek(c, got, hole + late, 1), -EAGAIN);
+	assert_int_equal(tcp_inq(c), hole + late);
 	while (n < first + hole + late)
 		n += (size_t)tcp_recv(c, got + n, sizeof(got) - n, 0);
 	assert_memory_equal(got, data, first + hole + late);
