@@ -7,8 +7,9 @@ set -eu
 pkgs="gcc make binutils libc6-dev linux-libc-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
 # Guest programs: musl builds; busybox runs unmodified inside images.
 pkgs="$pkgs musl-tools busybox-static golang-go"
-# The HTTP test fetches from the guest's server with curl.
-pkgs="$pkgs curl"
+# The HTTP test fetches from the guest's server with curl; the tap tests
+# make a network namespace and a tap device with iproute2's ip.
+pkgs="$pkgs curl iproute2"
 if [ "${1:-}" = bench ]; then
 	# bench/net.py loads the guests' HTTP server with ab (apache2-utils).
 	pkgs="$pkgs busybox-static apache2-utils"
