@@ -60,15 +60,20 @@ static int ring_resize(uint8_t **ring, size_t *size, size_t *head,
 
 /*
  * Bytes of the receive ring in use or promised: the unread ones, then up
- * to the window edge we advertised (out-of-order data lies below it).
+ * to the window edge we advertised or the end of out-of-order data held,
+ * whichever is further (data is accepted up to the ring's free space,
+ * which may lie past the edge a peer without window scaling was shown).
  */
 static size_t rcv_committed(const struct tcp_conn *c)
 {
-	size_t n = c->rcv_len;
+	uint32_t edge = c->rcv_nxt;
 
-	if (seq_gt(c->rcv_adv, c->rcv_nxt))
-		n += c->rcv_adv - c->rcv_nxt;
-	return n;
+	if (seq_gt(c->rcv_adv, edge))
+		edge = c->rcv_adv;
+	for (int i = 0; i < c->nooo; i++)
+		if (seq_gt(c->ooo[i].end, edge))
+			edge = c->ooo[i].end;
+	return c->rcv_len + (edge - c->rcv_nxt);
 }
 
 static bool synchronized(const struct tcp_conn *c)

@@ -272,12 +272,56 @@ static void test_out_of_memory(void **state)
 	net_set_allocator(failing_alloc, free);
 	assert_null(tcp_connect(PEER_IP, 80, 0, &err));
 	assert_int_equal(err, -ENOMEM);
+	/* A SYN costs no ring: the rings come with the handshake's ACK. */
 	peer_send(&t, 0);
-	assert_int_equal(fake.nframes, 0);	/* dropped, as a full backlog */
+	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, 65535, 0);
+	fake_clear();
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 60000, NULL, 0, 0);
+	peer_expect(0, TCP_RST, OUR_ISS + 1, 0, 0, 0);	/* no memory: reset */
 	assert_false(tcp_busy());
+	assert_null(tcp_accept(l));
 	net_set_allocator(malloc, free);
+	fake_clear();
 	peer_send(&t, 1);			/* the peer tries again */
 	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, 65535, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 60000, NULL, 0, 1);
+	assert_non_null(tcp_accept(l));
+}
+
+/*
+ * Out-of-order data may lie past the edge a peer without window scaling
+ * was shown (the ring takes what it has room for): a resize keeps it,
+ * and a shrink that would cut it off is refused.
+ */
+static void test_resize_keeps_out_of_order(void **state)
+{
+	static char a[1000], b[1000], got[1000];
+	struct tcp_conn *c;
+	struct tseg syn;
+	size_t rcv, snd;
+	uint32_t seq = PISS + 1;
+
+	(void)state;
+	memset(a, 'A', sizeof(a));
+	memset(b, 'B', sizeof(b));
+	c = open_sized(0, 0, false, &syn);	/* 131072 ring, window <= 65535 */
+	peer_seg(80, seq + 100000, OUR_ISS + 1, TCP_ACK, 60000, a, 1000, 0);
+	assert_int_equal(c->nooo, 1);
+	assert_int_equal(tcp_set_bufsize(c, 66000, 65536), 0);
+	tcp_bufsize(c, &rcv, &snd);
+	assert_int_equal(rcv, 131072);		/* refused: 101000 committed */
+	assert_int_equal(tcp_set_bufsize(c, 262144, 65536), 0);
+	tcp_bufsize(c, &rcv, &snd);
+	assert_int_equal(rcv, 262144);
+	for (int i = 0; i < 100; i++, seq += 1000)
+		peer_seg(80, seq, OUR_ISS + 1, TCP_ACK, 60000, b, 1000, 0);
+	assert_int_equal(c->rcv_len, 101000);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(tcp_recv(c, got, 1000, 0), 1000);
+		assert_memory_equal(got, b, 1000);
+	}
+	assert_int_equal(tcp_recv(c, got, 1000, 0), 1000);
+	assert_memory_equal(got, a, 1000);
 }
 
 int main(void)
@@ -293,6 +337,7 @@ int main(void)
 		T(test_connect_offers_shift),
 		T(test_resize_established),
 		T(test_out_of_memory),
+		T(test_resize_keeps_out_of_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
