@@ -171,14 +171,17 @@ static int get_config(const char *image_net, struct netcfg *c)
 
 void net_resolv_conf(uint32_t dns)
 {
-	static char text[64];	/* the file borrows it */
+	/* The file borrows text: filled once, never rewritten under it. */
+	static char text[64];
 
-	if (dns == 0)
+	if (dns == 0 || text[0])
 		return;
 	fmt_snprintf(text, sizeof(text), "nameserver %u.%u.%u.%u\n", dns >> 24,
 		 dns >> 16 & 255, dns >> 8 & 255, dns & 255);
-	if (vfs_etc_default("resolv.conf", text) < 0)
+	if (vfs_etc_default("resolv.conf", text) < 0) {
 		printk("kiln: net: cannot write /etc/resolv.conf\n");
+		text[0] = '\0';
+	}
 }
 
 void net_log_config(const struct netif *nif, const char *how)
