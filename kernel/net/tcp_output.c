@@ -146,7 +146,8 @@ static size_t next_chunk(const struct tcp_conn *c, bool *fin)
 		n = wnd > flight ? wnd - flight : 0;
 	/* RFC 9293 3.8.6.2.1: no window-limited fragment while in flight. */
 	if (n && n < tcp_seg_max(c) && flight &&
-	    (n < avail || (!c->nodelay && seq_gt(c->snd_sml, c->snd_una))))
+	    (n < avail || (!c->nodelay && seq_gt(c->snd_sml, c->snd_una) &&
+			   seq_le(c->snd_sml, c->snd_nxt))))
 		n = 0;
 	*fin = c->fin_queued && !c->fin_sent && n == avail;
 	return n;
