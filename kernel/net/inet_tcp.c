@@ -88,11 +88,12 @@ static bool bind_clash(const struct inet_tcp *t, uint32_t laddr,
 	return !(a->reuseaddr && b->reuseaddr && !b->listening);
 }
 
+/* t == NULL: whether any socket is bound to port, whatever its options. */
 static bool port_taken(const struct inet_tcp *t, uint32_t laddr,
 		       uint16_t port)
 {
 	for (struct inet_tcp *o = bound_socks; o; o = o->next_bound)
-		if (bind_clash(t, laddr, port, o))
+		if (t == NULL ? o->lport == port : bind_clash(t, laddr, port, o))
 			return true;
 	return false;
 }
@@ -100,7 +101,7 @@ static bool port_taken(const struct inet_tcp *t, uint32_t laddr,
 /*
  * Claim laddr:port for t: 0 or -EADDRINUSE. Port 0 picks an ephemeral
  * port no socket and no connection of the core (one in TIME-WAIT, say)
- * uses. A named port clashes with bound sockets (bind_clash), and without
+ * uses, whatever SO_REUSEADDR or SO_REUSEPORT say, as on Linux. A named port clashes with bound sockets (bind_clash), and without
  * SO_REUSEADDR or SO_REUSEPORT also with the core's leftover connections
  * (TIME-WAIT), as on Linux.
  */
@@ -109,7 +110,7 @@ static int port_bind(struct inet_tcp *t, uint32_t laddr, uint16_t port)
 	static uint32_t next = EPHEMERAL_LO;
 
 	for (int i = 0; port == 0 && i <= EPHEMERAL_HI - EPHEMERAL_LO; i++) {
-		if (!port_taken(t, 0, (uint16_t)next) &&
+		if (!port_taken(NULL, 0, (uint16_t)next) &&
 		    !tcp_port_used((uint16_t)next))
 			port = (uint16_t)next;
 		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
