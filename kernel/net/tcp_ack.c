@@ -71,6 +71,11 @@ static int syn_received_ack(struct tcp_conn *c, const struct tcp_seg *s,
 		tcp_reply_rst(c->nif, s, now);
 		return 1;
 	}
+	/* A listener's child gets its rings now; without memory, a reset. */
+	if (c->rcvbuf == NULL && tcp_bufs_alloc(c) < 0) {
+		tcp_abort(c, now);
+		return 1;
+	}
 	tcp_cc_init(c);
 	c->snd_wnd = (uint32_t)s->wnd << c->snd_wscale;
 	c->snd_wl1 = s->seq;

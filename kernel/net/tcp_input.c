@@ -69,12 +69,13 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 	c = tcp_conn_new(nif);
 	if (!c)
 		return;
-	c->rcv_size = l->rcv_size;	/* inherited, as on Linux */
+	/*
+	 * Sizes inherited, as on Linux; the rings come with the handshake's
+	 * last ACK (tcp_ack.c), so a flood of SYNs costs no ring memory.
+	 */
+	c->rcv_size = l->rcv_size;
 	c->snd_size = l->snd_size;
-	if (tcp_bufs_alloc(c) < 0) {	/* no memory: as a full backlog */
-		tcp_set_closed(c, 0);
-		return;
-	}
+	c->wscale_offer = tcp_wscale_for(c->rcv_size);
 	c->laddr = s->dst;
 	c->lport = s->dport;
 	c->raddr = s->src;
