@@ -39,6 +39,11 @@
 #define TX_QUEUE 1
 #define RX_MAX 128
 #define TX_MAX 64
+/*
+ * Inside a net_tx_hold the device is told of new frames at the release,
+ * or after this many, so that it starts on a long burst early.
+ */
+#define TX_BATCH 16
 
 static struct virtio_dev dev;
 static struct virtq rxq, txq;
@@ -134,13 +139,16 @@ static void tx_reclaim(void)
 		mark_broken("bad transmit descriptor");
 }
 
+/* What the frames received answer (ACKs, data) goes out in one batch. */
 static void vnet_irq(struct trap_frame *f)
 {
 	(void)f;
 	dev.ops->irq_ack(&dev);
 	if (!broken) {
+		net_tx_hold();
 		rx_drain();
 		tx_reclaim();
+		net_tx_release();
 	}
 	irq_eoi();
 }
@@ -149,9 +157,11 @@ void virtio_net_poll(void)
 {
 	if (!up || broken)
 		return;
+	net_tx_hold();
 	if (virtq_pending(&rxq))
 		rx_drain();
 	tx_reclaim();
+	net_tx_release();
 }
 
 /* A checksum to leave to the device must lie inside the frame. */
@@ -174,14 +184,18 @@ int virtio_net_send(const void *frame, size_t len, const struct net_csum *csum)
 		return -EINVAL;
 	tx_reclaim();
 	id = virtq_next_id(&txq);
-	if (id < 0)
+	if (id < 0) {
+		virtio_kick(&dev, &txq); /* a held batch filled the queue */
 		return -EAGAIN;
+	}
 	virtio_net_hdr_put(tx_buf[id], csum ? csum->start : 0,
 			   csum ? csum->offset : 0);
 	memcpy(tx_buf[id] + VIRTIO_NET_HDR_LEN, frame, len);
 	virtq_add(&txq, virt_to_phys(tx_buf[id]),
 		  (uint32_t)(VIRTIO_NET_HDR_LEN + len), false);
-	virtio_kick(&dev, &txq);
+	if (!net_tx_held() ||
+	    (uint16_t)(txq.avail_idx - txq.kicked_idx) >= TX_BATCH)
+		virtio_kick(&dev, &txq);
 	return 0;
 }
 
@@ -216,6 +230,14 @@ static int netif_transmit(struct netif *nif, const void *frame, size_t len,
 	return virtio_net_send(frame, len, csum);
 }
 
+/* The last net_tx_release: tell the device of what the batch left. */
+static void netif_flush(struct netif *nif)
+{
+	(void)nif;
+	if (up && !broken)
+		virtio_kick(&dev, &txq);
+}
+
 struct netif *virtio_net_netif(void)
 {
 	return up ? &vnet_netif : NULL;
@@ -232,6 +254,7 @@ static void read_mac(void)
 	vnet_netif.mtu = 1500;
 	vnet_netif.offload = virtio_has(&dev, VIRTIO_NET_F_CSUM) ? NETIF_TX_CSUM : 0;
 	vnet_netif.transmit = netif_transmit;
+	vnet_netif.flush = netif_flush;
 	vnet_netif.driver = &dev;
 }
 

@@ -27,6 +27,8 @@ void virtio_net_mac(uint8_t mac[6]);
  * (the netif then has NETIF_TX_CSUM). 0, -EINVAL (size, or a csum the
  * device cannot take or outside the frame), -ENODEV (not up), -EAGAIN
  * (every transmit slot busy), -EIO (device broken). Interrupts off.
+ * Inside a net_tx_hold the device is notified every 16 frames, when the
+ * queue is full and at the last release (the netif's flush); else at once.
  */
 int virtio_net_send(const void *frame, size_t len,
 		    const struct net_csum *csum);

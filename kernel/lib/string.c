@@ -16,8 +16,15 @@
 	__attribute__((optimize("no-tree-loop-distribute-patterns")))
 #endif
 
-/* A 64-bit word that may alias any object, for the bulk loops. */
+/*
+ * A 64-bit word that may alias any object, for the bulk loops; and one at
+ * any address, for a source whose alignment differs from the
+ * destination's (the compiler loads it whole where the CPU allows, as x86
+ * does, and byte by byte where it does not). Copying those byte by byte
+ * instead made a 1.5 KB frame cost 8 times an aligned one under TCG.
+ */
 typedef uint64_t __attribute__((may_alias)) string_word;
+typedef uint64_t __attribute__((may_alias, aligned(1))) string_uword;
 
 #define WORD sizeof(string_word)
 
@@ -33,10 +40,8 @@ NO_LOOP_CALLS static void copy_forward(unsigned char *d,
 		*d++ = *s++;
 		n--;
 	}
-	if (aligned(s)) {
-		for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
-			*(string_word *)d = *(const string_word *)s;
-	}
+	for (; n >= WORD; n -= WORD, d += WORD, s += WORD)
+		*(string_word *)d = *(const string_uword *)s;
 	while (n--)
 		*d++ = *s++;
 }
@@ -51,12 +56,10 @@ NO_LOOP_CALLS static void copy_backward(unsigned char *d,
 		*--d = *--s;
 		n--;
 	}
-	if (aligned(s)) {
-		for (; n >= WORD; n -= WORD) {
-			d -= WORD;
-			s -= WORD;
-			*(string_word *)d = *(const string_word *)s;
-		}
+	for (; n >= WORD; n -= WORD) {
+		d -= WORD;
+		s -= WORD;
+		*(string_word *)d = *(const string_uword *)s;
 	}
 	while (n--)
 		*--d = *--s;

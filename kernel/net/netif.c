@@ -115,6 +115,27 @@ void net_input_flags(struct netif *nif, const void *frame, size_t len,
 		nif->stats.rx_drop++;
 }
 
+static unsigned tx_holds;
+
+void net_tx_hold(void)
+{
+	tx_holds++;
+}
+
+void net_tx_release(void)
+{
+	if (tx_holds == 0 || --tx_holds > 0)
+		return;
+	for (struct netif *n = net_list; n; n = n->next)
+		if (n->flush)
+			n->flush(n);
+}
+
+bool net_tx_held(void)
+{
+	return tx_holds > 0;
+}
+
 void net_poll_timers(uint64_t now_ns)
 {
 	for (struct netif *n = net_list; n; n = n->next) {

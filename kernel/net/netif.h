@@ -55,6 +55,12 @@ struct netif {
 	 */
 	int (*transmit)(struct netif *nif, const void *frame, size_t len,
 			const struct net_csum *csum);
+	/*
+	 * Optional. While net_tx_held(), transmit may queue a frame without
+	 * telling the device; flush, called when the last hold is released,
+	 * tells it about every frame still untold.
+	 */
+	void (*flush)(struct netif *nif);
 	void *driver;
 	/*
 	 * A loopback interface: everything sent on it is for us, so there is
@@ -103,6 +109,17 @@ void net_input_flags(struct netif *nif, const void *frame, size_t len,
 
 /* Retransmits ARP requests and expires cache entries and fragments. */
 void net_poll_timers(uint64_t now_ns);
+
+/*
+ * Transmit batching, as Linux's xmit_more: a burst of frames sent between
+ * net_tx_hold and net_tx_release may cost the device one notification
+ * instead of one each. Holds nest; releasing the last one calls every
+ * attached interface's flush. A hold must not span a sleep. Frames sent
+ * outside any hold are told to the device at once.
+ */
+void net_tx_hold(void);
+void net_tx_release(void);
+bool net_tx_held(void);
 
 /*
  * The first attached interface that is not loopback, NULL when none: the

@@ -161,6 +161,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 
 	if (!tcp_may_send_data(c))
 		return;
+	net_tx_hold();	/* the burst: one notification of the device */
 	while ((n = next_chunk(c, &fin)) > 0 || fin) {
 		uint8_t flags = TCP_ACK;
 
@@ -182,6 +183,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 		if (seq_gt(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
 	}
+	net_tx_release();
 	tcp_timer_update(c, now, false);
 }
 

@@ -23,9 +23,16 @@ static int fake_transmit(struct netif *nif, const void *frame, size_t len,
 		memcpy(fake.frame[fake.nframes], frame, len);
 		fake.len[fake.nframes] = len;
 		fake.csum[fake.nframes] = csum ? *csum : (struct net_csum){ 0, 0 };
+		fake.held[fake.nframes] = net_tx_held();
 	}
 	fake.nframes++;
 	return 0;
+}
+
+static void fake_flush(struct netif *nif)
+{
+	(void)nif;
+	fake.flushes++;
 }
 
 int fake_setup(void **state)
@@ -35,6 +42,7 @@ int fake_setup(void **state)
 	memset(&fake, 0, sizeof(fake));
 	memcpy(fake.nif.mac, fake_mac, 6);
 	fake.nif.transmit = fake_transmit;
+	fake.nif.flush = fake_flush;
 	if (net_attach(&fake.nif) != 0)
 		return -1;
 	fake.nif.ip.addr = OUR_IP;
@@ -54,6 +62,7 @@ int fake_teardown(void **state)
 void fake_clear(void)
 {
 	fake.nframes = 0;
+	fake.flushes = 0;
 }
 
 size_t fake_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6],

@@ -11,13 +11,19 @@
 #define FAKE_MAX_FRAMES 64
 #define FAKE_FRAME_MAX 1600
 
-/* Frames the stack transmitted, in order; tx_err makes transmit fail. */
+/*
+ * Frames the stack transmitted, in order; tx_err makes transmit fail.
+ * held: whether the frame came inside a net_tx_hold (a device could
+ * leave it untold until the flush); flushes: calls of nif.flush.
+ */
 struct fake_net {
 	struct netif nif;
 	int nframes;
 	size_t len[FAKE_MAX_FRAMES];
 	uint8_t frame[FAKE_MAX_FRAMES][FAKE_FRAME_MAX];
 	struct net_csum csum[FAKE_MAX_FRAMES];	/* {0, 0}: complete */
+	bool held[FAKE_MAX_FRAMES];
+	int flushes;
 	int tx_err;
 };
 
@@ -33,7 +39,7 @@ extern const uint8_t peer_mac[6];	/* the gateway: 52:55:0a:00:02:02 */
 int fake_setup(void **state);
 int fake_teardown(void **state);
 
-/* Forgets the captured frames. */
+/* Forgets the captured frames and flushes. */
 void fake_clear(void);
 
 /* Writes an Ethernet header; returns 14. */

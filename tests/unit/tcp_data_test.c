@@ -486,6 +486,63 @@ static void test_our_zero_window(void **state)
 	peer_expect(1, TCP_ACK, OUR_ISS + 1, seq, WND, 0);
 }
 
+/*
+ * Transmit batching: the segments one tcp_output sends go out inside a
+ * hold, so a device is told once, at the flush; a lone ACK is told at
+ * once. Initial window: 4 segments of the default MSS (RFC 5681 3.1).
+ */
+static void test_burst_one_flush(void **state)
+{
+	static uint8_t data[5000];
+	struct tcp_conn *c = open_conn(65535);
+
+	(void)state;
+	assert_int_equal(tcp_send(c, data, sizeof(data), 0), sizeof(data));
+	assert_int_equal(fake.nframes, 4);
+	assert_int_equal(fake.flushes, 1);
+	for (int i = 0; i < 4; i++) {
+		peer_expect(i, TCP_ACK, OUR_ISS + 1 + 536u * (uint32_t)i,
+			    PISS + 1, WND, 536);
+		assert_true(fake.held[i]);
+	}
+	assert_false(net_tx_held());
+	fake_clear();
+	/* Their ACK grows cwnd to 5 segments (3.1): one burst, one flush. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 4 * 536, TCP_ACK, 65535, NULL, 0, 0);
+	assert_int_equal(fake.nframes, 5);
+	assert_int_equal(fake.flushes, 1);
+	for (int i = 0; i < 5; i++) {
+		peer_expect(i, TCP_ACK, OUR_ISS + 1 + 536u * (uint32_t)(4 + i),
+			    PISS + 1, WND, 536);
+		assert_true(fake.held[i]);
+	}
+	fake_clear();
+	/* Data in: the delayed ACK alone is sent outside any hold. */
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 4 * 536, TCP_ACK, 0, "x", 1, 0);
+	tcp_timers(TCP_DELACK_NS);
+	assert_int_equal(fake.nframes, 1);
+	peer_expect(0, TCP_ACK, OUR_ISS + 1 + 9 * 536, PISS + 2, WND - 1, 0);
+	assert_false(fake.held[0]);
+}
+
+/* Holds nest; the last release flushes; a release too many does nothing. */
+static void test_tx_hold_nests(void **state)
+{
+	(void)state;
+	assert_false(net_tx_held());
+	net_tx_hold();
+	net_tx_hold();
+	net_tx_release();
+	assert_true(net_tx_held());
+	assert_int_equal(fake.flushes, 0);
+	net_tx_release();
+	assert_false(net_tx_held());
+	assert_int_equal(fake.flushes, 1);
+	net_tx_release();
+	assert_false(net_tx_held());
+	assert_int_equal(fake.flushes, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +561,8 @@ int main(void)
 		T(test_recv_ring_wraps),
 		T(test_zero_window_persist),
 		T(test_our_zero_window),
+		T(test_burst_one_flush),
+		T(test_tx_hold_nests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
