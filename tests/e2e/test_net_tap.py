@@ -33,6 +33,7 @@ import pytest
 import qemu_vm  # scripts/, on the path through conftest.py
 
 from guest_util import KILN, guest_path, kiln_build
+from net_util import IO_TIMEOUT_S, echo
 
 TAP = "ktap0"
 HOST_IP = "10.77.0.1"
@@ -42,7 +43,6 @@ UDP_PORT = 7778
 VM_TIMEOUT = 90        # what the VM gets (kiln run --timeout, or QEMU)
 HOST_TIMEOUT = 150     # what the kiln or QEMU process gets
 UP_WITHIN_S = 30.0     # until the guest's server answers
-IO_TIMEOUT_S = 60.0
 CLONE_NEWNET = 0x40000000
 SOL_PACKET = 263
 PACKET_VNET_HDR = 15
@@ -320,35 +320,9 @@ def tcp_connect(ns):
     raise AssertionError("the guest's echo server never answered")
 
 
-def tcp_echo(sock, payload):
-    """payload through the guest's echo server; returns what came back."""
-    errors = []
-
-    def send():
-        try:
-            sock.sendall(payload)
-            sock.shutdown(socket.SHUT_WR)
-        except OSError as e:
-            errors.append(e)
-
-    sock.settimeout(IO_TIMEOUT_S)
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    got = bytearray()
-    while True:
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            break
-        got += chunk
-    sender.join(IO_TIMEOUT_S)
-    sock.close()
-    assert not errors, errors
-    return bytes(got)
-
-
 def check_echo(ns, size):
     payload = os.urandom(size)
-    got = tcp_echo(tcp_connect(ns), payload)
+    got = echo(tcp_connect(ns), payload)
     assert len(got) == size
     assert got == payload, "the echo differs"
 

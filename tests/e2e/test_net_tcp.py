@@ -17,6 +17,7 @@ import time
 import qemu_vm  # scripts/, on the path through conftest.py
 
 from guest_util import KILN, HOST_TIMEOUT, guest_path
+from net_util import IO_TIMEOUT_S, echo
 
 GUEST_PORT = 7777
 SIZE = 8 << 20
@@ -24,7 +25,6 @@ LOSSY_SIZE = 512 << 10
 LOSS_PERCENT = 5
 RETRY_S = 0.2       # reconnect this often...
 UP_WITHIN_S = 20.0  # ...until the guest has had this long to listen
-IO_TIMEOUT_S = 60.0  # any one socket operation, under TCG
 
 
 def free_tcp_port():
@@ -58,32 +58,6 @@ def connect_when_up(port, payload):
     raise AssertionError("could not reach the guest's listener")
 
 
-def echo(sock, payload):
-    """Send payload[1:] in a thread while reading the echo back."""
-    errors = []
-
-    def send():
-        try:
-            sock.sendall(payload[1:])
-            sock.shutdown(socket.SHUT_WR)
-        except OSError as e:
-            errors.append(e)
-
-    sock.settimeout(IO_TIMEOUT_S)
-    sender = threading.Thread(target=send, daemon=True)
-    sender.start()
-    got = bytearray(payload[:1])
-    while len(got) < len(payload):
-        chunk = sock.recv(65536)
-        assert chunk, f"EOF after {len(got)} of {len(payload)} bytes"
-        got += chunk
-    sender.join(IO_TIMEOUT_S)
-    assert not sender.is_alive(), "send did not finish"
-    assert not errors, errors
-    assert sock.recv(1) == b"", "no EOF after the echo"
-    return bytes(got)
-
-
 def start_echo_server(host_port, extra=()):
     cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90", *extra,
            "-p", f"{host_port}:{GUEST_PORT}/tcp",
@@ -98,7 +72,7 @@ def echo_through_guest(size, extra=()):
     proc = start_echo_server(host_port, extra)
     try:
         with connect_when_up(host_port, payload) as sock:
-            got = echo(sock, payload)
+            got = echo(sock, payload, sent=1)
         assert got == payload, "echo differs from what was sent"
         out, err = proc.communicate(timeout=HOST_TIMEOUT)
     except (AssertionError, OSError) as e:
@@ -146,7 +120,7 @@ def test_tcp_echo_small_receive_buffers(tmp_path):
                "-device", "virtio-net-device,netdev=n0"])))
     vm.start()
     with connect_when_up(host_port, payload) as sock:
-        got = echo(sock, payload)
+        got = echo(sock, payload, sent=1)
     vm.join(HOST_TIMEOUT)
     b = result["b"]
     assert got == payload, "echo differs from what was sent"
