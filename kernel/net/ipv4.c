@@ -145,15 +145,30 @@ int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop)
 	return 0;
 }
 
-void ipv4_l4_csum(const struct netif *nif, struct pkt *p, uint32_t src,
-		  uint32_t dst, uint8_t proto, size_t field)
+uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
+			 size_t len)
 {
 	uint64_t sum = inet_csum_add32(0, src);
-	uint16_t c;
 
 	sum = inet_csum_add32(sum, dst);
 	sum = inet_csum_add16(sum, proto);
-	sum = inet_csum_add16(sum, (uint16_t)p->len);
+	return inet_csum_add16(sum, (uint16_t)len);
+}
+
+uint32_t ipv4_peer_hash(uint32_t addr, uint16_t port)
+{
+	uint32_t h = addr * 2654435761u ^ port * 2246822519u;
+
+	h ^= h >> 16;
+	return h * 2246822519u;
+}
+
+void ipv4_l4_csum(const struct netif *nif, struct pkt *p, uint32_t src,
+		  uint32_t dst, uint8_t proto, size_t field)
+{
+	uint64_t sum = ipv4_pseudo_sum(src, dst, proto, p->len);
+	uint16_t c;
+
 	if (nif->offload & NETIF_TX_CSUM) {
 		/* The sum itself, not its complement (virtio 1.2, 5.1.6.2). */
 		be16_store(p->data + field, (uint16_t)~inet_csum_fold(sum));

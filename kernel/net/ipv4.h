@@ -84,6 +84,19 @@ int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,
 		uint8_t proto, uint64_t now);
 
 /*
+ * The one's-complement sum, unfolded, of the TCP/UDP pseudo-header (RFC
+ * 768, RFC 9293 3.1): src, dst, zero, proto, the segment's length.
+ */
+uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
+			 size_t len);
+
+/*
+ * A hash of a peer's address and port, to spread a SO_REUSEPORT group's
+ * traffic: the same peer always gets the same value.
+ */
+uint32_t ipv4_peer_hash(uint32_t addr, uint16_t port);
+
+/*
  * Fills the TCP or UDP checksum of the segment in p (p->data is its
  * header, field the checksum's offset in it, p->len its length), from
  * src to dst. On an interface with NETIF_TX_CSUM only the pseudo-header's

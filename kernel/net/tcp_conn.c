@@ -40,15 +40,6 @@ uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now)
 	return h + (uint32_t)(now / 4000);
 }
 
-/* Spreads a reuseport group's connections by the peer's address and port. */
-static uint32_t peer_hash(uint32_t raddr, uint16_t rport)
-{
-	uint32_t h = raddr * 2654435761u ^ rport * 2246822519u;
-
-	h ^= h >> 16;
-	return h * 2246822519u;
-}
-
 /*
  * The connection for a 4-tuple, else a listener on lport, else NULL. A
  * listener bound to laddr wins over one on any address; when several
@@ -79,7 +70,7 @@ struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 	}
 	if (n < 2)
 		return l;
-	pick = peer_hash(raddr, rport) % n;
+	pick = ipv4_peer_hash(raddr, rport) % n;
 	for (struct tcp_conn *c = l; c; c = c->next)
 		if (c->state == TCP_LISTEN && c->lport == lport &&
 		    c->laddr == l->laddr && pick-- == 0)

@@ -18,11 +18,8 @@
 /* RFC 9293 3.1: the pseudo-header is src, dst, zero, protocol, TCP length. */
 uint16_t tcp_checksum(uint32_t src, uint32_t dst, const void *seg, size_t len)
 {
-	uint64_t sum = inet_csum_add32(0, src);
+	uint64_t sum = ipv4_pseudo_sum(src, dst, IP_PROTO_TCP, len);
 
-	sum = inet_csum_add32(sum, dst);
-	sum = inet_csum_add16(sum, IP_PROTO_TCP);
-	sum = inet_csum_add16(sum, (uint16_t)len);
 	return inet_csum_fold(inet_csum_add(sum, seg, len));
 }
 

@@ -15,11 +15,8 @@ static struct udp_port *udp_ports;
 /* RFC 768 pseudo-header: src, dst, zero, protocol, UDP length. */
 uint16_t udp_checksum(uint32_t src, uint32_t dst, const void *seg, size_t len)
 {
-	uint64_t sum = inet_csum_add32(0, src);
+	uint64_t sum = ipv4_pseudo_sum(src, dst, IP_PROTO_UDP, len);
 
-	sum = inet_csum_add32(sum, dst);
-	sum = inet_csum_add16(sum, IP_PROTO_UDP);
-	sum = inet_csum_add16(sum, (uint16_t)len);
 	return inet_csum_fold(inet_csum_add(sum, seg, len));
 }
 
@@ -70,14 +67,6 @@ static int match_score(const struct udp_port *up, const struct udp_rx *u)
 	return score;
 }
 
-static uint32_t sender_hash(const struct udp_rx *u)
-{
-	uint32_t h = u->src * 2654435761u ^ u->sport * 2246822519u;
-
-	h ^= h >> 16;
-	return h * 2246822519u;
-}
-
 /* The closest endpoint for a unicast u; a reuseport group shares by hash. */
 static struct udp_port *udp_pick(const struct udp_rx *u)
 {
@@ -98,7 +87,7 @@ static struct udp_port *udp_pick(const struct udp_rx *u)
 	}
 	if (n < 2)
 		return best;
-	pick = sender_hash(u) % (uint32_t)n;
+	pick = ipv4_peer_hash(u->src, u->sport) % (uint32_t)n;
 	for (struct udp_port *up = best; up; up = up->next)
 		if (up->reuseport && match_score(up, u) == best_score &&
 		    pick-- == 0)
