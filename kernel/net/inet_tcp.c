@@ -101,9 +101,10 @@ static bool port_taken(const struct inet_tcp *t, uint32_t laddr,
 /*
  * Claim laddr:port for t: 0 or -EADDRINUSE. Port 0 picks an ephemeral
  * port no socket and no connection of the core (one in TIME-WAIT, say)
- * uses, whatever SO_REUSEADDR or SO_REUSEPORT say, as on Linux. A named port clashes with bound sockets (bind_clash), and without
- * SO_REUSEADDR or SO_REUSEPORT also with the core's leftover connections
- * (TIME-WAIT), as on Linux.
+ * uses, whatever SO_REUSEADDR or SO_REUSEPORT say, as on Linux. A named
+ * port clashes with bound sockets (bind_clash), and without SO_REUSEADDR
+ * or SO_REUSEPORT also with the core's leftover connections (TIME-WAIT),
+ * as on Linux.
  */
 static int port_bind(struct inet_tcp *t, uint32_t laddr, uint16_t port)
 {
