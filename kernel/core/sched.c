@@ -5,11 +5,17 @@
 
 #include "core/heap.h"
 #include "core/panic.h"
+#include "core/proc.h"
 #include "lib/string.h"
 
 #define SLICE_NS 10000000ULL /* 10 ms */
 
 struct thread *current_thread;
+
+bool signal_pending(struct thread *t)
+{
+	return ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0;
+}
 
 static struct thread boot_thread;
 static struct thread *run_head, *run_tail; /* runnable, not running */

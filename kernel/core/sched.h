@@ -17,7 +17,7 @@
  * no timer at all when no thread sleeps with a deadline).
  *
  * The process-wide state (files, memory, cwd) is struct proc
- * (linux/proc.h, `current`); per-thread state is here (`current_thread`).
+ * (core/proc.h, `current`); per-thread state is here (`current_thread`).
  */
 enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
 
@@ -147,8 +147,8 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer
 void ktimer_cancel(struct ktimer *t);
 
 /*
- * Set by the signal code: true when t has an unblocked signal pending
- * (process-wide or its own). Interruptible sleeps end with -EINTR then.
+ * True when t has an unblocked signal pending (its own or the process's;
+ * the signal code sets them). Interruptible sleeps end with -EINTR then.
  */
 bool signal_pending(struct thread *t);
 

@@ -1,12 +1,10 @@
-/* attr.c - node attributes: stat, permission checks. */
+/* attr.c - node attributes as stat(2) reports them. */
 #include "fs/vfs.h"
 
-#include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <linux/stat.h>
 
 #include "lib/string.h"
-#include "linux/proc.h"
 
 void vfs_stat(struct vnode *vn, struct stat *st)
 {
@@ -34,26 +32,4 @@ void vfs_stat(struct vnode *vn, struct stat *st)
 	st->st_mtime_nsec = (unsigned long)vn->mtime.nsec;
 	st->st_ctime = (unsigned long)vn->ctime.sec;
 	st->st_ctime_nsec = (unsigned long)vn->ctime.nsec;
-}
-
-/*
- * POSIX permission check against the effective ids (mask: 4 read, 2 write,
- * 1 exec). Root passes everything except exec of a file with no x bit.
- */
-int vfs_permission(struct vnode *vn, int mask)
-{
-	uint32_t uid = current != NULL ? current->euid : 0;
-	uint32_t gid = current != NULL ? current->egid : 0;
-	uint32_t bits = vn->mode;
-
-	if (uid == 0) {
-		if ((mask & 1) && !S_ISDIR(vn->mode) && !(vn->mode & 0111))
-			return -EACCES;
-		return 0;
-	}
-	if (uid == vn->uid)
-		bits >>= 6;
-	else if (gid == vn->gid)
-		bits >>= 3;
-	return ((bits & 7) & (uint32_t)mask) == (uint32_t)mask ? 0 : -EACCES;
 }

@@ -7,7 +7,7 @@
 
 #include "core/heap.h"
 #include "lib/string.h"
-#include "linux/proc.h"
+#include "core/proc.h"
 
 #define FD_DEFAULT_MAX 1024
 #define FD_HARD_MAX (1 << 20) /* Linux's nr_open default */

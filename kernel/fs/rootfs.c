@@ -8,7 +8,7 @@
 #include "core/printk.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
-#include "linux/proc.h"
+#include "core/proc.h"
 
 /*
  * The archive is untrusted: cpio_next checks the framing; here names are

@@ -5,9 +5,9 @@
 #include <linux/stat.h>
 
 #include "core/clock.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "lib/string.h"
-#include "linux/proc.h"
 
 static struct vnode *root;
 static uint64_t next_ino = 1;
@@ -54,10 +54,8 @@ struct vnode *vnode_new(uint32_t mode)
 	vn->ino = next_ino++;
 	vn->mode = mode;
 	vn->refs = 1;
-	if (current != NULL) {
-		vn->uid = current->euid;
-		vn->gid = current->egid;
-	}
+	vn->uid = current_cred()->euid;
+	vn->gid = current_cred()->egid;
 	vfs_touch(vn, VFS_T_A | VFS_T_M | VFS_T_C);
 	return vn;
 }

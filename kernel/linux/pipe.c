@@ -185,8 +185,8 @@ static int pipe_stat(struct file *f, struct stat *st)
 	st->st_nlink = 1;
 	st->st_ino = pipe_of(f)->ino;
 	st->st_dev = PIPE_FS_DEV;
-	st->st_uid = current->euid;
-	st->st_gid = current->egid;
+	st->st_uid = current->cred.euid;
+	st->st_gid = current->cred.egid;
 	return 0;
 }
 

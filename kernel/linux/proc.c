@@ -19,9 +19,6 @@
 #include "linux/syscall.h"
 #include "net/net_boot.h"
 
-static struct proc init_proc;
-struct proc *current = &init_proc;
-
 static const char *const signal_names[32] = {
 	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",	[SIGQUIT] = "SIGQUIT",
 	[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP",	[SIGABRT] = "SIGABRT",

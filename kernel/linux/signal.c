@@ -44,11 +44,6 @@ uint64_t signal_pending_set(struct thread *t)
 	return t->sigpending | t->proc->sigpending;
 }
 
-bool signal_pending(struct thread *t)
-{
-	return (signal_pending_set(t) & ~t->sigmask) != 0;
-}
-
 struct trap_frame *signal_user_frame(void)
 {
 	return thread_frame(current_thread);

@@ -77,7 +77,7 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 	si->si_code = info->code;
 	if (info->code <= 0 || info->code == SI_KERNEL) {
 		si->si_pid = current->pid; /* SI_USER, SI_TKILL: the sender */
-		si->si_uid = current->uid;
+		si->si_uid = current->cred.uid;
 	} else {
 		si->si_addr = (void *)(uintptr_t)info->addr; /* a fault */
 	}

@@ -45,7 +45,7 @@ static void to_sfd_info(struct signalfd_siginfo *s, const struct signal_info *in
 	s->ssi_code = info->code;
 	if (info->code <= 0 || info->code == SI_KERNEL) {
 		s->ssi_pid = (uint32_t)current->pid;
-		s->ssi_uid = current->uid;
+		s->ssi_uid = current->cred.uid;
 	} else {
 		s->ssi_addr = info->addr;
 	}

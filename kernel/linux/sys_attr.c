@@ -17,7 +17,7 @@
 
 static bool owner_or_root(struct vnode *vn)
 {
-	return current->euid == 0 || current->euid == vn->uid;
+	return current->cred.euid == 0 || current->cred.euid == vn->uid;
 }
 
 static int do_chmod(struct vnode *vn, uint32_t mode)
@@ -63,10 +63,10 @@ SYSCALL2(fchmod);
 /* Only root changes owners (we do not model CAP_CHOWN for others). */
 static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
-	if (current->euid != 0 &&
+	if (current->cred.euid != 0 &&
 	    (uid != (uint32_t)-1 || (gid != (uint32_t)-1 &&
-				     (vn->uid != current->euid ||
-				      gid != current->egid))))
+				     (vn->uid != current->cred.euid ||
+				      gid != current->cred.egid))))
 		return -EPERM;
 	if (uid != (uint32_t)-1)
 		vn->uid = uid;

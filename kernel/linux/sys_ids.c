@@ -39,31 +39,31 @@ SYSCALL0(getppid);
 
 long sys_getuid(void)
 {
-	return current->uid;
+	return current->cred.uid;
 }
 SYSCALL0(getuid);
 
 long sys_geteuid(void)
 {
-	return current->euid;
+	return current->cred.euid;
 }
 SYSCALL0(geteuid);
 
 long sys_getgid(void)
 {
-	return current->gid;
+	return current->cred.gid;
 }
 SYSCALL0(getgid);
 
 long sys_getegid(void)
 {
-	return current->egid;
+	return current->cred.egid;
 }
 SYSCALL0(getegid);
 
 static bool privileged(void)
 {
-	return current->euid == 0;
+	return current->cred.euid == 0;
 }
 
 /* May an unprivileged process take v, given its current real/eff/saved? */
@@ -92,7 +92,7 @@ long sys_setresuid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
 
-	return set_res(&p->uid, &p->euid, &p->suid, (uint32_t)r, (uint32_t)e,
+	return set_res(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r, (uint32_t)e,
 		       (uint32_t)s);
 }
 SYSCALL3(setresuid);
@@ -101,7 +101,7 @@ long sys_setresgid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
 
-	return set_res(&p->gid, &p->egid, &p->sgid, (uint32_t)r, (uint32_t)e,
+	return set_res(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r, (uint32_t)e,
 		       (uint32_t)s);
 }
 SYSCALL3(setresgid);
@@ -117,13 +117,13 @@ static long put_res(uintptr_t ur, uintptr_t ue, uintptr_t us, uint32_t r,
 
 long sys_getresuid(uintptr_t ur, uintptr_t ue, uintptr_t us)
 {
-	return put_res(ur, ue, us, current->uid, current->euid, current->suid);
+	return put_res(ur, ue, us, current->cred.uid, current->cred.euid, current->cred.suid);
 }
 SYSCALL3(getresuid);
 
 long sys_getresgid(uintptr_t ur, uintptr_t ue, uintptr_t us)
 {
-	return put_res(ur, ue, us, current->gid, current->egid, current->sgid);
+	return put_res(ur, ue, us, current->cred.gid, current->cred.egid, current->cred.sgid);
 }
 SYSCALL3(getresgid);
 
@@ -146,7 +146,7 @@ long sys_setuid(uint64_t uid)
 {
 	struct proc *p = current;
 
-	return set_one(&p->uid, &p->euid, &p->suid, (uint32_t)uid);
+	return set_one(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)uid);
 }
 SYSCALL1(setuid);
 
@@ -154,7 +154,7 @@ long sys_setgid(uint64_t gid)
 {
 	struct proc *p = current;
 
-	return set_one(&p->gid, &p->egid, &p->sgid, (uint32_t)gid);
+	return set_one(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)gid);
 }
 SYSCALL1(setgid);
 
@@ -183,7 +183,7 @@ long sys_setreuid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
 
-	return set_re(&p->uid, &p->euid, &p->suid, (uint32_t)r, (uint32_t)e);
+	return set_re(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r, (uint32_t)e);
 }
 SYSCALL2(setreuid);
 
@@ -191,14 +191,14 @@ long sys_setregid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
 
-	return set_re(&p->gid, &p->egid, &p->sgid, (uint32_t)r, (uint32_t)e);
+	return set_re(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r, (uint32_t)e);
 }
 SYSCALL2(setregid);
 
 long sys_getgroups(uint64_t size, uintptr_t ulist)
 {
 	int n = (int)size;
-	uint32_t count = current->ngroups;
+	uint32_t count = current->cred.ngroups;
 
 	if (n < 0)
 		return -EINVAL;
@@ -206,29 +206,29 @@ long sys_getgroups(uint64_t size, uintptr_t ulist)
 		return count;
 	if ((uint32_t)n < count)
 		return -EINVAL;
-	if (copy_to_user(ulist, current->groups, count * sizeof(uint32_t)))
+	if (copy_to_user(ulist, current->cred.groups, count * sizeof(uint32_t)))
 		return -EFAULT;
 	return count;
 }
 SYSCALL2(getgroups);
 
-/* Linux takes up to 65536 groups; Kiln keeps PROC_NGROUPS_MAX (-EINVAL). */
+/* Linux takes up to 65536 groups; Kiln keeps CRED_NGROUPS_MAX (-EINVAL). */
 long sys_setgroups(uint64_t size, uintptr_t ulist)
 {
-	uint32_t groups[PROC_NGROUPS_MAX];
+	uint32_t groups[CRED_NGROUPS_MAX];
 	int n = (int)size;
 
 	if (n < 0 || n > NGROUPS_MAX_LINUX)
 		return -EINVAL;
 	if (!privileged())
 		return -EPERM;
-	if (n > PROC_NGROUPS_MAX)
+	if (n > CRED_NGROUPS_MAX)
 		return -EINVAL;
 	if (copy_from_user(groups, ulist, (size_t)n * sizeof(uint32_t)))
 		return -EFAULT;
 	for (int i = 0; i < n; i++)
-		current->groups[i] = groups[i];
-	current->ngroups = (uint32_t)n;
+		current->cred.groups[i] = groups[i];
+	current->cred.ngroups = (uint32_t)n;
 	return 0;
 }
 SYSCALL2(setgroups);

@@ -60,7 +60,7 @@ static long set_uts_name(char *dst, uintptr_t uname, uint64_t len)
 
 	if ((int64_t)len < 0 || len > __NEW_UTS_LEN)
 		return -EINVAL;
-	if (current->euid != 0)
+	if (current->cred.euid != 0)
 		return -EPERM;
 	if (copy_from_user(buf, uname, len))
 		return -EFAULT;
@@ -220,9 +220,9 @@ SYSCALL5(prctl);
 void sysproc_init(struct proc *p)
 {
 	rlimits_init(p);
-	p->suid = p->uid;
-	p->sgid = p->gid;
-	p->ngroups = 0;
+	p->cred.suid = p->cred.uid;
+	p->cred.sgid = p->cred.gid;
+	p->cred.ngroups = 0;
 	p->pgid = p->sid = p->pid;
 	p->nice = 0;
 	p->sigpending = 0;

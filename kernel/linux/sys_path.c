@@ -27,7 +27,7 @@ static int lookup_user(int dirfd, uintptr_t upath, unsigned int flags,
 /* Sticky directories: only the owner of the entry or the dir may remove it. */
 static int may_delete(struct vnode *dir, struct vnode *vn)
 {
-	uint32_t uid = current->euid;
+	uint32_t uid = current->cred.euid;
 	int err = vfs_permission(dir, 3);
 
 	if (err == 0 && (dir->mode & S_ISVTX) && uid != 0 && uid != vn->uid &&

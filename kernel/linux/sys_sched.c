@@ -134,7 +134,7 @@ static long set_sched(int new_policy, uintptr_t uparam)
 		return -EINVAL;
 	if (policy_rt(new_policy) ? prio < 1 || prio > 99 : prio != 0)
 		return -EINVAL;
-	if (policy_rt(new_policy) && current->euid != 0)
+	if (policy_rt(new_policy) && current->cred.euid != 0)
 		return -EPERM;
 	policy = new_policy;
 	rt_priority = prio;
@@ -183,7 +183,7 @@ static int prio_target(uint64_t which, uint64_t who)
 	case PRIO_PGRP:
 		return w == 0 || w == current->pgid ? 0 : -ESRCH;
 	case PRIO_USER:
-		return w == 0 || (uint32_t)w == current->uid ? 0 : -ESRCH;
+		return w == 0 || (uint32_t)w == current->cred.uid ? 0 : -ESRCH;
 	}
 	return -EINVAL;
 }
@@ -207,7 +207,7 @@ long sys_setpriority(uint64_t which, uint64_t who, uint64_t niceval)
 		nice = NICE_MIN;
 	if (nice > NICE_MAX)
 		nice = NICE_MAX;
-	if (nice < current->nice && current->euid != 0)
+	if (nice < current->nice && current->cred.euid != 0)
 		return -EACCES;
 	current->nice = nice;
 	return 0;

@@ -13,11 +13,11 @@
 #include <linux/fs.h>
 
 #include "core/heap.h"
+#include "core/cred.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
 
-struct proc *current; /* NULL: the files' owner is root */
 static size_t live_allocs;
 
 void *kmalloc(size_t size)
@@ -46,13 +46,6 @@ void kfree(void *p)
 uint64_t clock_realtime_ns(void)
 {
 	return 1700000000ULL * 1000000000ULL;
-}
-
-int vfs_permission(struct vnode *vn, int mask)
-{
-	if ((mask & 1) && !S_ISDIR(vn->mode) && !(vn->mode & 0111))
-		return -EACCES;
-	return 0;
 }
 
 /* ---- Helpers ---- */
@@ -325,6 +318,34 @@ static void test_unlinked_open_node(void **state)
 	vnode_put(held);
 }
 
+/*
+ * fs/ takes the caller's credentials from the process (core/cred.h): new
+ * nodes belong to its effective ids, and access is checked against them.
+ */
+static void test_credentials(void **state)
+{
+	struct vnode *root_file = mkfile_at("/", "rootf", "x"), *mine;
+	struct cred *cred = current_cred(), saved = *cred;
+
+	(void)state;
+	assert_int_equal(root_file->uid, 0);
+	assert_int_equal(vfs_permission(root_file, 2), 0);	/* root */
+	assert_int_equal(vfs_permission(root_file, 1), -EACCES); /* no x bit */
+	cred->euid = 1000;
+	cred->egid = 0;
+	assert_int_equal(vfs_permission(root_file, 4), 0);	/* group r */
+	assert_int_equal(vfs_permission(root_file, 2), -EACCES);
+	cred->egid = 100;
+	assert_int_equal(vfs_permission(root_file, 4), 0);	/* other r */
+	assert_int_equal(vfs_permission(root_file, 6), -EACCES);
+	assert_int_equal(vfs_permission(vfs_root(), 2), -EACCES);
+	mine = mkfile_at("/", "mine", NULL);
+	assert_int_equal(mine->uid, 1000);
+	assert_int_equal(mine->gid, 100);
+	assert_int_equal(vfs_permission(mine, 6), 0);		/* owner rw */
+	*cred = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -338,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_borrowed_data),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
+		cmocka_unit_test(test_credentials),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);

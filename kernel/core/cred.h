@@ -1,0 +1,25 @@
+/* cred.h - a process's credentials: the user and group ids every permission check reads. */
+#ifndef KILN_CORE_CRED_H
+#define KILN_CORE_CRED_H
+
+#include <stdint.h>
+
+#define CRED_NGROUPS_MAX 32	/* supplementary groups kept */
+
+/*
+ * Written only by the Linux personality's id syscalls (linux/sys_ids.c);
+ * fs/ reads the effective ids to own new nodes and to check access.
+ * All zero is root, which owns the whole VM.
+ */
+struct cred {
+	uint32_t uid, gid;	/* real */
+	uint32_t euid, egid;	/* effective: what access checks use */
+	uint32_t suid, sgid;	/* saved set-user/group-ID */
+	uint32_t ngroups;
+	uint32_t groups[CRED_NGROUPS_MAX];
+};
+
+/* The current process's credentials (core/proc.c); never NULL. */
+struct cred *current_cred(void);
+
+#endif
