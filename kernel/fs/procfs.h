@@ -1,4 +1,4 @@
-/* procfs.h - /proc internals: the generators of its files' text. */
+/* procfs.h - /proc: generated files, the system-wide generators, and where /proc is. */
 #ifndef KILN_FS_PROCFS_H
 #define KILN_FS_PROCFS_H
 
@@ -21,22 +21,15 @@ size_t procfs_mounts(char *buf, size_t size);
 size_t procfs_filesystems(char *buf, size_t size);
 size_t procfs_loadavg(char *buf, size_t size);
 size_t procfs_stat(char *buf, size_t size);
-size_t procfs_maps(char *buf, size_t size);
-size_t procfs_cmdline(char *buf, size_t size);
-size_t procfs_environ(char *buf, size_t size);
-size_t procfs_status(char *buf, size_t size);
-size_t procfs_pid_stat(char *buf, size_t size);
-size_t procfs_comm(char *buf, size_t size);
 
 /*
- * What /proc/1/cmdline and /proc/1/environ show: NUL-separated strings
- * (each one NUL-terminated), copied. The program loader calls these once
- * it has built argv and envp. 0 or -ENOMEM.
+ * A read-only file named name in dir whose text gen makes at each open.
+ * 0 or -ERRNO (-EEXIST, -ENOMEM).
  */
-int procfs_set_cmdline(const char *args, size_t len);
-int procfs_set_environ(const char *envs, size_t len);
-/* Both at once from NULL-terminated vectors (what exec_load receives). */
-int procfs_set_args(const char *const *argv, const char *const *envp);
+int procfs_add_file(struct vnode *dir, const char *name, procfs_gen_fn gen);
+
+/* The /proc directory procfs_init filled (not referenced), or NULL. */
+struct vnode *procfs_dir(void);
 
 /*
  * snprintf appending at buf + *len; *len keeps counting the full length

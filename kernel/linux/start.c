@@ -9,7 +9,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
-#include "fs/procfs.h"
+#include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
 #include "lib/cmdline.h"
@@ -107,6 +107,9 @@ static void setup_process(struct proc *p, const void *bundle)
 	err = vfs_init(cpio, cpio_size);
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
+	err = procfs_pid_init();
+	if (err)
+		start_failed("cannot make /proc/1", NULL, err);
 	err = fs_proc_init(p);
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);
@@ -131,7 +134,7 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	setup_process(current, bundle);
 	net_boot(bc.net); /* failures are logged; the app runs without a network */
-	procfs_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
+	procfs_pid_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
 	err = exec_load(current, &(struct exec_args){ bc.program,
