@@ -8,7 +8,7 @@
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
-#include "net/socket.h"
+#include "linux/sock_file.h"
 
 /*
  * The generic half of the socket syscalls (socket(2), socket(7)): checks

@@ -7,7 +7,7 @@
 #include "fs/vfs.h"
 #include "lib/string.h"
 #include "linux/syscall.h"
-#include "net/socket.h"
+#include "linux/sock_file.h"
 
 /*
  * The iovec array is copied and checked once here (untrusted: count,
@@ -63,7 +63,7 @@ static long sock_msg_call(int fd, struct sock_msg *m, int flags, bool send)
 	else
 		r = s->ops->recvmsg ? s->ops->recvmsg(s, m, flags) : -EOPNOTSUPP;
 	sock_fd_put(s);
-	return r;
+	return sock_sigpipe(m, flags, r);
 }
 
 /* m for one user buffer (send and recv's case); NULL on -ENOMEM. */

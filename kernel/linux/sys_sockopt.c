@@ -6,7 +6,7 @@
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
-#include "net/socket.h"
+#include "linux/sock_file.h"
 
 /*
  * socket(7). SO_RCVTIMEO/SO_SNDTIMEO bound blocking receives and sends;
@@ -89,8 +89,8 @@ static void peercred(struct socket *s, struct ucred *uc)
 {
 	if (s->family == AF_UNIX && s->state == SS_CONNECTED) {
 		uc->pid = (uint32_t)current->pid;
-		uc->uid = current->euid;
-		uc->gid = current->egid;
+		uc->uid = current->cred.euid;
+		uc->gid = current->cred.egid;
 		return;
 	}
 	uc->pid = 0;

@@ -348,10 +348,11 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
  * The core's sticky error (reset, timeout), as Linux reports it: once,
  * then as end of stream (receiving) or EPIPE (sending).
  */
-static long conn_error(struct inet_tcp *t, long err, bool sending, int flags)
+static long conn_error(struct inet_tcp *t, long err, bool sending,
+		       struct sock_msg *m)
 {
 	if (err == -EPIPE || (t->err_seen && sending))
-		return sock_epipe(flags);
+		return sock_epipe(m);
 	if (t->err_seen)
 		return 0;
 	t->err_seen = true;
@@ -378,7 +379,7 @@ static long inet_tcp_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (s->shut & SOCK_SEND_SHUTDOWN)
-		return sock_epipe(flags);
+		return sock_epipe(m);
 	if (t->conn == NULL || s->listening)
 		return -ENOTCONN;
 	buf = kmalloc(INET_TCP_CHUNK);
@@ -420,7 +421,7 @@ static long inet_tcp_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return done;
 	if (err == -EAGAIN || err == -EFAULT || err == -ERESTARTSYS)
 		return err;
-	return err ? conn_error(t, err, true, flags) : 0;
+	return err ? conn_error(t, err, true, m) : 0;
 }
 
 static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
@@ -466,7 +467,7 @@ static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 		return done;
 	if (n == -EAGAIN || n == -EFAULT || n == -ERESTARTSYS || n >= 0)
 		return n > 0 ? 0 : n;
-	return conn_error(t, n, false, flags);
+	return conn_error(t, n, false, m);
 }
 
 static int inet_tcp_shutdown(struct socket *s, int how)

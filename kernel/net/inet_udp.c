@@ -223,7 +223,7 @@ static long inet_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	if (s->shut & SOCK_SEND_SHUTDOWN)
-		return sock_epipe(flags);
+		return sock_epipe(m);
 	err = send_target(s, m, &dst, &dport);
 	if (err)
 		return err;

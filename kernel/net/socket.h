@@ -118,6 +118,7 @@ struct sock_msg {
 	uint8_t name[SOCK_ADDR_MAX];
 	int namelen;
 	unsigned int flags_out;
+	bool sigpipe;	/* set by sock_epipe: the caller owes a SIGPIPE */
 };
 
 struct socket;
@@ -213,7 +214,7 @@ struct socket {
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
 };
 
-/* ---- kernel/linux/socket.c ---- */
+/* ---- net/socket.c ---- */
 
 /* A new socket (refs 1, no family state yet), or NULL on -ENOMEM. */
 struct socket *sock_alloc(int family, int type, int protocol);
@@ -222,21 +223,6 @@ struct socket *sock_get(struct socket *s);
 void sock_put(struct socket *s);
 /* Release the family state (ops->release) and drop the caller's ref. */
 void sock_release(struct socket *s);
-
-/*
- * Make a file for s (taking over the caller's reference) and install it
- * at the lowest free fd: the fd, or -EMFILE/-ENOMEM (s is released).
- * flags: SOCK_NONBLOCK, SOCK_CLOEXEC.
- */
-int sock_install(struct socket *s, int flags);
-
-/*
- * The socket of fd with a reference on its file, so that a close by
- * another thread cannot free it while the caller sleeps; NULL with *err
- * -EBADF or -ENOTSOCK. Drop it with sock_fd_put.
- */
-struct socket *sock_fd_get(int fd, int *err);
-void sock_fd_put(struct socket *s);
 
 /*
  * Sleep on s->ph until poll_wake or the deadline (time_ns; 0: none).
@@ -249,8 +235,12 @@ int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns);
 /* Deadline for a blocking receive or send from SO_RCVTIMEO/SO_SNDTIMEO. */
 uint64_t sock_deadline(uint64_t timeo_ns);
 
-/* SIGPIPE for the calling thread unless MSG_NOSIGNAL; returns -EPIPE. */
-int sock_epipe(int flags);
+/*
+ * A send that found sending shut (shutdown, a closed or reset peer):
+ * marks m so that the syscall layer raises SIGPIPE unless MSG_NOSIGNAL
+ * (linux/sock_file.c), and returns -EPIPE.
+ */
+long sock_epipe(struct sock_msg *m);
 
 /*
  * True while the process closes its files as it exits: a close then never
@@ -259,27 +249,15 @@ int sock_epipe(int flags);
  */
 bool sock_exiting(void);
 
-/*
- * Copy a sockaddr of klen bytes to the application (move_addr_to_user):
- * as much as its *ulen allows, then klen into *ulen. 0, -EFAULT, -EINVAL.
- * (kernel/linux/sys_socket.c)
- */
-int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr,
-		  uintptr_t ulen);
-
-/* SOL_SOCKET options (kernel/linux/sys_sockopt.c): 0 or -ERRNO. */
-int sock_setsockopt(struct socket *s, int name, const void *val, int len);
-int sock_getsockopt(struct socket *s, int name, void *val, int *len);
-
-/* Families (kernel/linux/unix_sock.c...). */
+/* Families: AF_UNIX (net/unix_sock.c...). */
 extern const struct net_proto_family unix_family;
-/* AF_INET: UDP (kernel/net/inet_udp.c) and TCP (kernel/net/inet_tcp.c). */
+/* AF_INET: UDP (net/inet_udp.c) and TCP (net/inet_tcp.c). */
 extern const struct net_proto_family inet_family;
 /* inet_family's SOCK_STREAM half: as net_proto_family.create. */
 int inet_tcp_create(struct socket *s, int protocol);
 /*
  * An untrusted sockaddr_in of len bytes: 0 with ip and port in host
- * order, -EINVAL or -EAFNOSUPPORT (kernel/net/inet_udp.c).
+ * order, -EINVAL or -EAFNOSUPPORT (net/inet_udp.c).
  */
 int inet_addr_in(const void *addr, int len, uint32_t *ip, uint16_t *port);
 /* A sockaddr_in (ip, port in host order) into out; its length. */

@@ -1,5 +1,5 @@
-/* socket.c - sockets as files: allocation, the file ops, sleeping, message iterators. */
-#include "net/socket.h"
+/* sock_file.c - sockets as files: the fd of a socket, read/write/poll/ioctl on it, and SIGPIPE. */
+#include "linux/sock_file.h"
 
 #include <asm-generic/errno.h>
 #include <asm/ioctls.h>
@@ -11,10 +11,11 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "core/proc.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "linux/proc.h"
 #include "linux/sigdeliver.h"
 #include "linux/sys_file.h"
 
@@ -24,50 +25,8 @@
  * have no node: st_mode is S_IFSOCK and /proc/self/fd shows socket:[N].
  */
 #define SOCK_FS_DEV 0x8		 /* st_dev of sockfs on Linux */
-#define SOCK_DEFAULT_BUF 212992	 /* net.core.[rw]mem_default */
-
-static uint64_t sock_next_ino = 0x8000;
 
 static const struct file_ops sock_file_ops;
-
-struct socket *sock_alloc(int family, int type, int protocol)
-{
-	struct socket *s = kzalloc(sizeof(*s));
-
-	if (s == NULL)
-		return NULL;
-	s->refs = 1;
-	s->family = family;
-	s->type = type;
-	s->protocol = protocol;
-	s->state = SS_UNCONNECTED;
-	s->ino = sock_next_ino++;
-	s->sndbuf = s->rcvbuf = SOCK_DEFAULT_BUF;
-	s->rcvlowat = 1;
-	return s;
-}
-
-struct socket *sock_get(struct socket *s)
-{
-	s->refs++;
-	return s;
-}
-
-void sock_put(struct socket *s)
-{
-	if (--s->refs == 0)
-		kfree(s);
-}
-
-void sock_release(struct socket *s)
-{
-	if (s->ops != NULL && s->ops->release != NULL)
-		s->ops->release(s);
-	s->ops = NULL;
-	s->file = NULL;
-	s->state = SS_FREE;
-	sock_put(s);
-}
 
 int sock_install(struct socket *s, int flags)
 {
@@ -108,100 +67,12 @@ void sock_fd_put(struct socket *s)
 	file_put(s->file);
 }
 
-int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns)
+long sock_sigpipe(const struct sock_msg *m, int flags, long r)
 {
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&ph->wq, &w);
-	err = sched_sleep(deadline_ns, true);
-	wait_remove(&w);
-	if (err == -EINTR)
-		return -ERESTARTSYS;
-	return err == -ETIMEDOUT ? -EAGAIN : 0;
-}
-
-int sock_wait(struct socket *s, uint64_t deadline_ns)
-{
-	return sock_wait_on(&s->ph, deadline_ns);
-}
-
-uint64_t sock_deadline(uint64_t timeo_ns)
-{
-	return timeo_ns == 0 ? 0 : time_ns() + timeo_ns;
-}
-
-bool sock_exiting(void)
-{
-	return current != NULL && current->exiting;
-}
-
-int sock_epipe(int flags)
-{
-	if (!(flags & MSG_NOSIGNAL))
+	if (r == -EPIPE && m->sigpipe && !(flags & MSG_NOSIGNAL))
 		signal_send_thread(current_thread, SIGPIPE);
-	return -EPIPE;
+	return r;
 }
-
-/* ---- Message iterators ---- */
-
-void msg_iter_init(struct msg_iter *it, const struct iovec *iov, size_t nr,
-		   size_t total, bool kernel)
-{
-	it->iov = iov;
-	it->nr = nr;
-	it->idx = it->off = 0;
-	it->left = total;
-	it->kernel = kernel;
-}
-
-/* Move n bytes between kbuf and the iterator's buffers (to_iter: out). */
-static int msg_iter_move(struct msg_iter *it, void *kbuf, size_t n,
-			 bool to_iter)
-{
-	char *k = kbuf;
-
-	while (n > 0 && it->idx < it->nr) {
-		const struct iovec *v = &it->iov[it->idx];
-		uintptr_t base = (uintptr_t)v->iov_base + it->off;
-		size_t len = v->iov_len - it->off;
-		int err = 0;
-
-		if (len > n)
-			len = n;
-		if (it->kernel && to_iter)
-			memcpy((void *)base, k, len);
-		else if (it->kernel)
-			memcpy(k, (const void *)base, len);
-		else if (to_iter)
-			err = copy_to_user(base, k, len);
-		else
-			err = copy_from_user(k, base, len);
-		if (err < 0)
-			return -EFAULT;
-		k += len;
-		n -= len;
-		it->left -= len;
-		it->off += len;
-		if (it->off == v->iov_len) {
-			it->idx++;
-			it->off = 0;
-		}
-	}
-	return 0;
-}
-
-int msg_iter_copy_in(struct msg_iter *it, void *dst, size_t n)
-{
-	return msg_iter_move(it, dst, n, false);
-}
-
-int msg_iter_copy_out(struct msg_iter *it, const void *src, size_t n)
-{
-	return msg_iter_move(it, (void *)(uintptr_t)src, n, true);
-}
-
-/* ---- File operations ---- */
 
 static struct socket *sock_of(struct file *f)
 {
@@ -215,14 +86,15 @@ static long sock_rw(struct file *f, void *buf, size_t n, bool send)
 	struct iovec v = { .iov_base = buf, .iov_len = n };
 	int flags = (f->flags & O_NONBLOCK) ? MSG_DONTWAIT : 0;
 	struct sock_msg m;
+	long r;
 
 	memset(&m, 0, sizeof(m));
 	msg_iter_init(&m.data, &v, 1, n, true);
 	if (send)
-		return s->ops->sendmsg ? s->ops->sendmsg(s, &m, flags)
-				       : -EOPNOTSUPP;
-	m.namelen = 0;
-	return s->ops->recvmsg ? s->ops->recvmsg(s, &m, flags) : -EOPNOTSUPP;
+		r = s->ops->sendmsg ? s->ops->sendmsg(s, &m, flags) : -EOPNOTSUPP;
+	else
+		r = s->ops->recvmsg ? s->ops->recvmsg(s, &m, flags) : -EOPNOTSUPP;
+	return sock_sigpipe(&m, flags, r);
 }
 
 static long sock_read(struct file *f, void *buf, size_t n, uint64_t *pos)
@@ -274,8 +146,8 @@ static int sock_stat(struct file *f, struct stat *st)
 	st->st_nlink = 1;
 	st->st_ino = sock_of(f)->ino;
 	st->st_dev = SOCK_FS_DEV;
-	st->st_uid = current->euid;
-	st->st_gid = current->egid;
+	st->st_uid = current->cred.euid;
+	st->st_gid = current->cred.egid;
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /* unix_stream.c - AF_UNIX stream data: sends fill the peer's ring, receives drain our own. */
-#include "linux/unix.h"
+#include "net/unix.h"
 
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
@@ -78,7 +78,7 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	while (m->data.left > 0) {
 		room = send_room(s, p, flags, deadline);
 		if (room == -EPIPE && done == 0)
-			return sock_epipe(flags);
+			return sock_epipe(m);
 		if (room < 0)
 			return done ? (long)done : room;
 		if ((size_t)room > m->data.left)

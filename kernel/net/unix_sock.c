@@ -1,5 +1,5 @@
 /* unix_sock.c - AF_UNIX sockets: creation, names (path and abstract), shutdown, release. */
-#include "linux/unix.h"
+#include "net/unix.h"
 
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
@@ -8,7 +8,7 @@
 #include "core/heap.h"
 #include "lib/format.h"
 #include "lib/string.h"
-#include "linux/proc.h"
+#include "core/proc.h"
 
 /* Abstract names: every bound socket whose sun_path starts with NUL. */
 static struct unix_sock *unix_abstract;

@@ -1,5 +1,5 @@
 /* unix_dgram.c - AF_UNIX datagrams: whole records queued at the receiver. */
-#include "linux/unix.h"
+#include "net/unix.h"
 
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
@@ -95,7 +95,7 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (len > UNIX_DGRAM_MAX)
 		return -EMSGSIZE;
 	if (s->shut & SOCK_SEND_SHUTDOWN)
-		return sock_epipe(flags);
+		return sock_epipe(m);
 	r = dgram_target(s, m, &err);
 	if (r == NULL)
 		return err;

@@ -1,5 +1,5 @@
 /* unix_conn.c - AF_UNIX connections: listen, connect, accept, socketpair, disconnect. */
-#include "linux/unix.h"
+#include "net/unix.h"
 
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
