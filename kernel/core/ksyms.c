@@ -46,11 +46,17 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset)
 
 void ksyms_format(uint64_t addr, char *buf, size_t size)
 {
+	ksyms_format_return(addr, false, buf, size);
+}
+
+void ksyms_format_return(uint64_t addr, bool ret, char *buf, size_t size)
+{
 	uint64_t off;
-	const char *name = ksyms_lookup(addr, &off);
+	const char *name = ksyms_lookup(ret ? addr - 1 : addr, &off);
 
 	if (name)
-		fmt_snprintf(buf, size, "<%s+0x%lx>", name, (unsigned long)off);
+		fmt_snprintf(buf, size, "<%s+0x%lx>", name,
+			     (unsigned long)(ret ? off + 1 : off));
 	else
 		fmt_snprintf(buf, size, "<?>");
 }

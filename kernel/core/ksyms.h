@@ -2,6 +2,7 @@
 #ifndef KILN_CORE_KSYMS_H
 #define KILN_CORE_KSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,5 +15,11 @@ const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
 
 /* "<name+0xoff>" or "<?>" into buf (always NUL-terminated). */
 void ksyms_format(uint64_t addr, char *buf, size_t size);
+/*
+ * The same for addr as a return address (ret): named by the call before
+ * it, since a call to a _Noreturn function may end its caller, leaving
+ * the return address at the first byte of the next function.
+ */
+void ksyms_format_return(uint64_t addr, bool ret, char *buf, size_t size);
 
 #endif

@@ -36,21 +36,26 @@ _Noreturn void kernel_exit(int status)
 	arch_exit(status & 0xff);
 }
 
+struct backtrace {
+	int n;
+	bool exact_first; /* frame #0 is where a trap hit, not a return */
+};
+
 static void print_frame(uint64_t rip, void *ctx)
 {
-	int *n = ctx;
+	struct backtrace *bt = ctx;
 	char sym[96];
 
-	ksyms_format(rip, sym, sizeof(sym));
-	printk("kiln:   #%d 0x%016lx %s\n", (*n)++, (unsigned long)rip, sym);
+	ksyms_format_return(rip, bt->n > 0 || !bt->exact_first, sym, sizeof(sym));
+	printk("kiln:   #%d 0x%016lx %s\n", bt->n++, (unsigned long)rip, sym);
 }
 
-void panic_backtrace(uint64_t rip, uint64_t rbp)
+void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_exact)
 {
-	int n = 0;
+	struct backtrace bt = { 0, rip_exact };
 
 	printk("kiln: backtrace:\n");
-	arch_backtrace(rip, rbp, 32, print_frame, &n);
+	arch_backtrace(rip, rbp, 32, print_frame, &bt);
 }
 
 _Noreturn void panic(const char *fmt, ...)
@@ -65,6 +70,6 @@ _Noreturn void panic(const char *fmt, ...)
 	printk("kiln: panic: %s\n", msg);
 	/* Start at our caller: its return address and its saved frame. */
 	panic_backtrace((uint64_t)__builtin_return_address(0),
-			*(const uint64_t *)__builtin_frame_address(0));
+			*(const uint64_t *)__builtin_frame_address(0), false);
 	panic_exit();
 }

@@ -2,6 +2,7 @@
 #ifndef KILN_CORE_PANIC_H
 #define KILN_CORE_PANIC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -12,8 +13,12 @@
  */
 _Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Print "#n 0xADDR <sym+off>" lines for the frames from (rip, rbp). */
-void panic_backtrace(uint64_t rip, uint64_t rbp);
+/*
+ * Print "#n 0xADDR <sym+off>" lines for the frames from (rip, rbp);
+ * rip_exact: rip is where a trap hit (else a return address, like all
+ * the frames after it).
+ */
+void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_exact);
 
 /*
  * Claim the panic path. Returns 0 the first time; on re-entry (a fault while

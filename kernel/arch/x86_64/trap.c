@@ -88,7 +88,7 @@ static _Noreturn void exception_report(struct trap_frame *f)
 	ksyms_format(f->rip, sym, sizeof(sym));
 	printk("kiln:   rip 0x%016lx %s\n", (unsigned long)f->rip, sym);
 	print_regs(f);
-	panic_backtrace(f->rip, f->rbp);
+	panic_backtrace(f->rip, f->rbp, true);
 	panic_exit();
 }
 
