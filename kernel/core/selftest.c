@@ -44,6 +44,11 @@ __attribute__((noinline)) static int selftest_recurse(int depth)
 	return selftest_recurse(depth + 1) + pad[0];
 }
 
+static int selftest_stack_overflow(void)
+{
+	return selftest_recurse(0);
+}
+
 struct chunk {
 	struct chunk *next;
 };
@@ -126,26 +131,29 @@ static int selftest_paging(void)
 	return 0;
 }
 
+static int selftest_panic(void)
+{
+	panic("test panic requested");
+}
+
+SELFTEST("null", selftest_null_deref);
+SELFTEST("write-text", selftest_write_text);
+SELFTEST("exec-data", selftest_exec_data);
+SELFTEST("stack-overflow", selftest_stack_overflow);
+SELFTEST("oom", selftest_oom);
+SELFTEST("timer", selftest_timer);
+SELFTEST("paging", selftest_paging);
+SELFTEST("panic", selftest_panic);
+
+extern const struct selftest __selftests_start[], __selftests_end[];
+
 int selftest_run(const char *name)
 {
-	if (!strcmp(name, "null"))
-		return selftest_null_deref();
-	if (!strcmp(name, "write-text"))
-		return selftest_write_text();
-	if (!strcmp(name, "exec-data"))
-		return selftest_exec_data();
-	if (!strcmp(name, "stack-overflow"))
-		return selftest_recurse(0);
-	if (!strcmp(name, "oom"))
-		return selftest_oom();
-	if (!strcmp(name, "timer"))
-		return selftest_timer();
-	if (!strcmp(name, "paging"))
-		return selftest_paging();
-	if (!strcmp(name, "virtio-net"))
-		return selftest_virtio_net();
-	if (!strcmp(name, "panic"))
-		panic("test panic requested");
+	const struct selftest *t;
+
+	for (t = __selftests_start; t < __selftests_end; t++)
+		if (!strcmp(name, t->name))
+			return t->fn();
 	printk("kiln: unknown kiln.test=%s\n", name);
 	return 2;
 }

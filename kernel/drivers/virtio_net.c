@@ -11,7 +11,6 @@
 #include "drivers/virtio_net_hdr.h"
 #include "lib/cmdline.h"
 #include "lib/string.h"
-#include "net/netif.h"
 
 /*
  * virtio 1.2, 5.1.3: the feature bits Kiln asks for. No segmentation
@@ -40,7 +39,7 @@
 #define RX_MAX 128
 #define TX_MAX 64
 /*
- * Inside a net_tx_hold the device is told of new frames at the release,
+ * Frames sent with more set are told to the device at virtio_net_kick,
  * or after this many, so that it starts on a long burst early.
  */
 #define TX_BATCH 16
@@ -50,8 +49,8 @@ static struct virtq rxq, txq;
 static uint8_t *rx_buf[VIRTQ_MAX_SIZE], *tx_buf[VIRTQ_MAX_SIZE];
 static size_t rx_buf_size = RX_BUF_MAX;
 static struct virtio_net_gather gather;
-static void (*rx_fn)(const void *frame, size_t len, unsigned flags);
-static struct netif vnet_netif;
+static const struct virtio_net_client *client;
+static uint8_t mac_addr[6];
 static bool up, broken;
 
 /* Buffers of size bytes (a power of 2 up to a page) for each id of q. */
@@ -97,13 +96,13 @@ static void rx_deliver(const uint8_t *buf, uint32_t len)
 	unsigned flags = 0;
 
 	if (virtio_net_gather(&gather, buf, len, &f) != VIRTIO_NET_GATHER_FRAME ||
-	    !rx_fn)
+	    !client)
 		return;
 	if (virtio_has(&dev, VIRTIO_NET_F_GUEST_CSUM) &&
 	    (f.hdr_flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
 			    VIRTIO_NET_HDR_F_DATA_VALID)))
-		flags = NET_RX_CSUM_OK;
-	rx_fn(f.data, f.len, flags);
+		flags = VIRTIO_NET_RX_CSUM_OK;
+	client->rx(f.data, f.len, flags);
 }
 
 /* Hand every received frame to rx_fn and give its buffers back. */
@@ -139,39 +138,43 @@ static void tx_reclaim(void)
 		mark_broken("bad transmit descriptor");
 }
 
-/* What the frames received answer (ACKs, data) goes out in one batch. */
+/* Receive, and reclaim, inside the client's burst, so what the frames
+ * received answer (ACKs, data) goes out in one batch. */
+static void burst(bool always_drain)
+{
+	if (client && client->burst_begin)
+		client->burst_begin();
+	if (always_drain || virtq_pending(&rxq))
+		rx_drain();
+	tx_reclaim();
+	if (client && client->burst_end)
+		client->burst_end();
+}
+
 static void vnet_irq(struct trap_frame *f)
 {
 	(void)f;
 	dev.ops->irq_ack(&dev);
-	if (!broken) {
-		net_tx_hold();
-		rx_drain();
-		tx_reclaim();
-		net_tx_release();
-	}
+	if (!broken)
+		burst(true);
 	irq_eoi();
 }
 
 void virtio_net_poll(void)
 {
-	if (!up || broken)
-		return;
-	net_tx_hold();
-	if (virtq_pending(&rxq))
-		rx_drain();
-	tx_reclaim();
-	net_tx_release();
+	if (up && !broken)
+		burst(false);
 }
 
 /* A checksum to leave to the device must lie inside the frame. */
-static bool csum_ok(const struct net_csum *c, size_t len)
+static bool csum_ok(uint16_t start, uint16_t offset, size_t len)
 {
-	return virtio_has(&dev, VIRTIO_NET_F_CSUM) && c->offset != 0 &&
-	       (size_t)c->start + c->offset + 2 <= len;
+	return virtio_has(&dev, VIRTIO_NET_F_CSUM) &&
+	       (size_t)start + offset + 2 <= len;
 }
 
-int virtio_net_send(const void *frame, size_t len, const struct net_csum *csum)
+int virtio_net_send(const void *frame, size_t len, uint16_t csum_start,
+		    uint16_t csum_offset, bool more)
 {
 	int id;
 
@@ -180,7 +183,7 @@ int virtio_net_send(const void *frame, size_t len, const struct net_csum *csum)
 	if (broken)
 		return -EIO;
 	if (len < VIRTIO_NET_FRAME_MIN || len > VIRTIO_NET_FRAME_MAX ||
-	    (csum && !csum_ok(csum, len)))
+	    (csum_offset && !csum_ok(csum_start, csum_offset, len)))
 		return -EINVAL;
 	tx_reclaim();
 	id = virtq_next_id(&txq);
@@ -188,13 +191,11 @@ int virtio_net_send(const void *frame, size_t len, const struct net_csum *csum)
 		virtio_kick(&dev, &txq); /* a held batch filled the queue */
 		return -EAGAIN;
 	}
-	virtio_net_hdr_put(tx_buf[id], csum ? csum->start : 0,
-			   csum ? csum->offset : 0);
+	virtio_net_hdr_put(tx_buf[id], csum_start, csum_offset);
 	memcpy(tx_buf[id] + VIRTIO_NET_HDR_LEN, frame, len);
 	virtq_add(&txq, virt_to_phys(tx_buf[id]),
 		  (uint32_t)(VIRTIO_NET_HDR_LEN + len), false);
-	if (!net_tx_held() ||
-	    (uint16_t)(txq.avail_idx - txq.kicked_idx) >= TX_BATCH)
+	if (!more || (uint16_t)(txq.avail_idx - txq.kicked_idx) >= TX_BATCH)
 		virtio_kick(&dev, &txq);
 	return 0;
 }
@@ -212,35 +213,25 @@ void virtio_net_flush(uint64_t timeout_ns)
 	}
 }
 
-void virtio_net_set_rx(void (*rx)(const void *frame, size_t len,
-				 unsigned flags))
+void virtio_net_set_client(const struct virtio_net_client *c)
 {
-	rx_fn = rx;
+	client = c;
 }
 
 void virtio_net_mac(uint8_t mac[6])
 {
-	memcpy(mac, vnet_netif.mac, 6);
+	memcpy(mac, mac_addr, 6);
 }
 
-static int netif_transmit(struct netif *nif, const void *frame, size_t len,
-			  const struct net_csum *csum)
+bool virtio_net_tx_csum(void)
 {
-	(void)nif;
-	return virtio_net_send(frame, len, csum);
+	return up && virtio_has(&dev, VIRTIO_NET_F_CSUM);
 }
 
-/* The last net_tx_release: tell the device of what the batch left. */
-static void netif_flush(struct netif *nif)
+void virtio_net_kick(void)
 {
-	(void)nif;
 	if (up && !broken)
 		virtio_kick(&dev, &txq);
-}
-
-struct netif *virtio_net_netif(void)
-{
-	return up ? &vnet_netif : NULL;
 }
 
 /* 5.1.4: mac[6] at offset 0 of the device configuration, when offered. */
@@ -249,13 +240,8 @@ static void read_mac(void)
 	static const uint8_t fallback[6] = { 0x02, 0, 0, 0, 0, 1 };
 
 	for (int i = 0; i < 6; i++)
-		vnet_netif.mac[i] = virtio_has(&dev, VIRTIO_NET_F_MAC) ?
+		mac_addr[i] = virtio_has(&dev, VIRTIO_NET_F_MAC) ?
 			dev.ops->config_read8(&dev, (uint32_t)i) : fallback[i];
-	vnet_netif.mtu = 1500;
-	vnet_netif.offload = virtio_has(&dev, VIRTIO_NET_F_CSUM) ? NETIF_TX_CSUM : 0;
-	vnet_netif.transmit = netif_transmit;
-	vnet_netif.flush = netif_flush;
-	vnet_netif.driver = &dev;
 }
 
 /* 5.1.5: queues, receive buffers, interrupt; then DRIVER_OK and go. */

@@ -2,11 +2,29 @@
 #ifndef KILN_DRIVERS_VIRTIO_NET_H
 #define KILN_DRIVERS_VIRTIO_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct netif;
-struct net_csum;
+/*
+ * The driver knows nothing of the network stack: net/net_boot.c makes a
+ * struct netif of these calls. Its client is told of received frames and
+ * of the bursts they come in.
+ */
+#define VIRTIO_NET_RX_CSUM_OK 1u /* TCP/UDP checksum checked, or not to be */
+
+struct virtio_net_client {
+	/*
+	 * Every received frame (Ethernet header on, no FCS, 14..1514 bytes;
+	 * untrusted contents), flags VIRTIO_NET_RX_CSUM_OK or 0. Runs in the
+	 * device's interrupt handler or a poll, interrupts off: it must not
+	 * sleep, and the frame is valid only during the call.
+	 */
+	void (*rx)(const void *frame, size_t len, unsigned flags);
+	/* Optional: before and after each burst of received frames. */
+	void (*burst_begin)(void);
+	void (*burst_end)(void);
+};
 
 /*
  * Find the first virtio-net device (virtio-mmio from the command line,
@@ -22,34 +40,25 @@ void virtio_net_mac(uint8_t mac[6]);
 
 /*
  * Queue one Ethernet frame (no FCS, 14..1514 bytes) for sending; the
- * frame is copied. csum (NULL: the frame is complete) is a TCP/UDP
- * checksum for the device to finish, only when it took VIRTIO_NET_F_CSUM
- * (the netif then has NETIF_TX_CSUM). 0, -EINVAL (size, or a csum the
+ * frame is copied. csum_offset 0: the frame is complete; else the device
+ * finishes the TCP/UDP checksum found csum_offset bytes after csum_start
+ * (only when virtio_net_tx_csum). 0, -EINVAL (size, or a checksum the
  * device cannot take or outside the frame), -ENODEV (not up), -EAGAIN
  * (every transmit slot busy), -EIO (device broken). Interrupts off.
- * Inside a net_tx_hold the device is notified every 16 frames, when the
- * queue is full and at the last release (the netif's flush); else at once.
+ * With more, the device is notified every 16 frames, when the queue is
+ * full and at virtio_net_kick; else at once.
  */
-int virtio_net_send(const void *frame, size_t len,
-		    const struct net_csum *csum);
+int virtio_net_send(const void *frame, size_t len, uint16_t csum_start,
+		    uint16_t csum_offset, bool more);
 
-/*
- * Set the function called for every received frame (Ethernet header on,
- * no FCS, 14..1514 bytes; untrusted contents) with net_input_flags's
- * flags (NET_RX_CSUM_OK). It runs in the device's interrupt handler,
- * interrupts off: it must not sleep, and the frame is valid only during
- * the call. NULL drops frames.
- */
-void virtio_net_set_rx(void (*rx)(const void *frame, size_t len,
-				  unsigned flags));
+/* Tell the device of every frame queued with more. */
+void virtio_net_kick(void);
 
-/*
- * The device as a struct netif (net/netif.h) with mac, mtu 1500,
- * transmit and offload (NETIF_TX_CSUM when the device took
- * VIRTIO_NET_F_CSUM) filled in, for net_attach; NULL before
- * virtio_net_init.
- */
-struct netif *virtio_net_netif(void);
+/* True when the device finishes TCP/UDP checksums (VIRTIO_NET_F_CSUM). */
+bool virtio_net_tx_csum(void);
+
+/* Who receives frames (NULL: they are dropped); the driver keeps c. */
+void virtio_net_set_client(const struct virtio_net_client *c);
 
 /*
  * Wait, spinning for at most timeout_ns, until the device has taken every

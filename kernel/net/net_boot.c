@@ -98,6 +98,47 @@ static void loss_setup(struct netif *nif)
 	       loss_pct);
 }
 
+/* ---- The virtio-net device as the stack's interface ---- */
+
+static int vnet_transmit(struct netif *nif, const void *frame, size_t len,
+			 const struct net_csum *csum)
+{
+	(void)nif;
+	return virtio_net_send(frame, len, csum ? csum->start : 0,
+			       csum ? csum->offset : 0, net_tx_held());
+}
+
+/* The last net_tx_release: tell the device of what the batch left. */
+static void vnet_flush(struct netif *nif)
+{
+	(void)nif;
+	virtio_net_kick();
+}
+
+static void vnet_rx(const void *frame, size_t len, unsigned flags)
+{
+	net_rx(frame, len, (flags & VIRTIO_NET_RX_CSUM_OK) ? NET_RX_CSUM_OK : 0);
+}
+
+/* What frames received in one burst answer goes out in one batch. */
+static const struct virtio_net_client vnet_client = {
+	.rx = vnet_rx,
+	.burst_begin = net_tx_hold,
+	.burst_end = net_tx_release,
+};
+
+static struct netif *vnet_netif(void)
+{
+	static struct netif nif;
+
+	virtio_net_mac(nif.mac);
+	nif.mtu = 1500;
+	nif.offload = virtio_net_tx_csum() ? NETIF_TX_CSUM : 0;
+	nif.transmit = vnet_transmit;
+	nif.flush = vnet_flush;
+	return &nif;
+}
+
 /* From the timer interrupt, while a device is up or TCP is busy. */
 static void net_tick(struct ktimer *t)
 {
@@ -270,14 +311,14 @@ int net_boot(const char *image_net)
 		printk("kiln: net: no usable network device (%d)\n", err);
 		return err;
 	}
-	net_nif = virtio_net_netif();
-	err = net_nif ? net_attach(net_nif) : -ENODEV;
+	net_nif = vnet_netif();
+	err = net_attach(net_nif);
 	if (err) {
 		printk("kiln: net: cannot attach the interface (%d)\n", err);
 		return err;
 	}
 	loss_setup(net_nif);
-	virtio_net_set_rx(net_rx);
+	virtio_net_set_client(&vnet_client);
 	tick_start(time_ns());
 	net_configure(net_nif, &cfg);
 	return 0;

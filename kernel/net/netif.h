@@ -38,8 +38,9 @@ struct net_csum {
 #define NET_RX_CSUM_OK 1u	/* TCP/UDP checksum checked, or not to be */
 
 /*
- * The driver fills mac, mtu, offload and transmit (and driver for
- * itself) before net_attach; everything after the marker belongs to the stack. The
+ * The driver's glue (net_boot.c for virtio-net) fills mac, mtu, offload,
+ * transmit and flush before net_attach; everything after the marker
+ * belongs to the stack. The
  * interface is driven entirely through net_input and net_poll_timers, with
  * the current time passed in, so host tests drive it with a fake transmit
  * that captures frames and a clock they control.
@@ -61,7 +62,6 @@ struct netif {
 	 * tells it about every frame still untold.
 	 */
 	void (*flush)(struct netif *nif);
-	void *driver;
 	/*
 	 * A loopback interface: everything sent on it is for us, so there is
 	 * no ARP, no route check and every destination address is accepted.

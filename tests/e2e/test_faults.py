@@ -59,7 +59,7 @@ def test_panic_reports_backtrace(boot):
     log = report(boot("kiln.test=panic"))
     assert "kiln: panic: test panic requested\n" in log
     frames = re.findall(r"^kiln:   #\d+ 0x[0-9a-f]{16} <(\w+)\+", log, re.M)
-    assert frames[:2] == ["selftest_run", "kmain"]
+    assert frames[:3] == ["selftest_panic", "selftest_run", "kmain"]
 
 
 def test_heap_exhaustion_is_reported(boot):

@@ -1,4 +1,4 @@
-/* selftest_net.c - kiln.test=virtio-net: bring the NIC up and ask QEMU's gateway for its MAC by ARP. */
+/* virtio_net_selftest.c - kiln.test=virtio-net: bring the NIC up and ask QEMU's gateway for its MAC by ARP. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -49,6 +49,8 @@ static void arp_rx(const void *frame, size_t len, unsigned flags)
 	got_reply = true;
 }
 
+static const struct virtio_net_client arp_client = { .rx = arp_rx };
+
 static void tick(void)
 {
 }
@@ -58,7 +60,7 @@ static bool ask_gateway(const uint8_t *req)
 {
 	for (int i = 0; i < TRIES && !got_reply; i++) {
 		uint64_t deadline = time_ns() + TRY_NS;
-		int err = virtio_net_send(req, ARP_FRAME_LEN, NULL);
+		int err = virtio_net_send(req, ARP_FRAME_LEN, 0, 0, false);
 
 		if (err) {
 			printk("kiln: virtio-net: send failed (%d)\n", err);
@@ -70,7 +72,7 @@ static bool ask_gateway(const uint8_t *req)
 	return got_reply;
 }
 
-int selftest_virtio_net(void)
+static int selftest_virtio_net(void)
 {
 	uint8_t mac[6], req[ARP_FRAME_LEN];
 	int err = virtio_net_init();
@@ -83,7 +85,7 @@ int selftest_virtio_net(void)
 	virtio_net_mac(mac);
 	printk("kiln: virtio-net: mac %02x:%02x:%02x:%02x:%02x:%02x\n", mac[0],
 	       mac[1], mac[2], mac[3], mac[4], mac[5]);
-	virtio_net_set_rx(arp_rx);
+	virtio_net_set_client(&arp_client);
 	build_request(req, mac);
 	if (lapic_timer_start(10000000, tick) != 0) {
 		printk("kiln: virtio-net: cannot start the timer\n");
@@ -91,7 +93,7 @@ int selftest_virtio_net(void)
 	}
 	ok = ask_gateway(req);
 	lapic_timer_stop();
-	virtio_net_set_rx(NULL);
+	virtio_net_set_client(NULL);
 	if (!ok) {
 		printk("kiln: virtio-net: no ARP reply from 10.0.2.2 in %d s\n", TRIES);
 		return 1;
@@ -101,3 +103,4 @@ int selftest_virtio_net(void)
 	       gateway_mac[4], gateway_mac[5]);
 	return 0;
 }
+SELFTEST("virtio-net", selftest_virtio_net);
