@@ -15,7 +15,7 @@
 #include "vm.h"
 
 /*
- * Serial ports (the kernel's side: kernel/drivers/serial.h):
+ * Serial ports (the kernel's side: kernel/arch.h, arch/x86_64/serial.c):
  *   COM1 0x3f8 irq 4  the app's stdout  -> kiln's stdout, byte for byte
  *   COM2 0x2f8 irq 3  the kernel log    -> parsed, shown on demand
  *   COM3 0x3e8 irq 4  the app's stderr  -> kiln's stderr

@@ -76,6 +76,24 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" ::: "memory");
 }
 
+/*
+ * ---- The PC's 16550 serial ports (arch/x86_64/serial.c) ----
+ * The kernel log and the app's streams go out on them from the first
+ * instruction of kmain, before any driver exists: platform I/O, like the
+ * PIC and the debug-exit port, so it sits behind this interface.
+ */
+#define SERIAL_COM1 0x3f8
+#define SERIAL_COM2 0x2f8
+
+/* True when a UART answers at base (its scratch register holds a value). */
+bool serial_probe(uint16_t base);
+
+/* 115200 8N1, FIFOs on, interrupts off. */
+void serial_init(uint16_t base);
+
+/* Write n bytes as they are (no newline translation); waits for the FIFO. */
+void serial_write(uint16_t base, const char *s, size_t n);
+
 /* ---- Interrupts ---- */
 
 static inline uint64_t irq_save(void)

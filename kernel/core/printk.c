@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "drivers/serial.h"
+#include "arch.h"
 #include "lib/format.h"
 
 static uint16_t console_port = SERIAL_COM1;

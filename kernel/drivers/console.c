@@ -3,7 +3,6 @@
 
 #include "arch.h"
 #include "core/sched.h"
-#include "drivers/serial.h"
 #include "lib/string.h"
 
 #define SERIAL_COM3 0x3e8

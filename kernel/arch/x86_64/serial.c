@@ -1,6 +1,4 @@
 /* serial.c - 16550 UART driver (polled output). */
-#include "drivers/serial.h"
-
 #include "arch.h"
 
 /* 16550 registers, as offsets from the base port. */
