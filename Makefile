@@ -31,7 +31,7 @@ HCFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -D_DEFAULT_SOURCE \
 TEST_CFLAGS := $(HCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
-	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c \
+	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c kernel/init/*.c \
 	kernel/linux/*.c kernel/net/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld

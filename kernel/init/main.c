@@ -1,4 +1,4 @@
-/* main.c - kmain: the kernel's start-up sequence, from entry to ready. */
+/* main.c - kmain: the start-up sequence from entry to the application; the one file that calls every layer. */
 #include <kiln/exit.h>
 #include <kiln/version.h>
 
