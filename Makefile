@@ -7,7 +7,9 @@ NM := nm
 OBJCOPY := objcopy
 
 WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wwrite-strings -Werror
-INCLUDES := -Ikernel -Iinclude
+# Kernel headers are reached only with quotes ("linux/proc.h"): -iquote
+# keeps kernel/linux/X.h from shadowing the UAPI's <linux/X.h>.
+INCLUDES := -iquote kernel -Iinclude
 
 # The kernel: freestanding, no SIMD (no state to save on traps), kernel code
 # model for the higher half, frame pointers for backtraces.

@@ -1,4 +1,4 @@
-/* signals.h - signal state shared by the signal files (others use linux/signal.h). */
+/* signals.h - signal state shared by the signal files; the rest of the kernel sends signals through linux/sigdeliver.h. */
 #ifndef KILN_LINUX_SIGNALS_H
 #define KILN_LINUX_SIGNALS_H
 
