@@ -1,11 +1,26 @@
 #!/bin/sh
 # test.sh - run every test tier and end with the combined "N passed, N failed".
+# First the dependency rule (docs/architecture.md), one check per layer.
 # Tier 1: host unit tests (cmocka). Tier 3: end-to-end boots under QEMU (pytest).
 set -u
 BUILD=${BUILD:-build}
 total_pass=0
 total_fail=0
 total_skip=0
+
+echo "== layers"
+out=$(/usr/bin/python3 scripts/check_layers.py . "$BUILD" 2>&1)
+printf '%s\n' "$out"
+p=$(printf '%s\n' "$out" | sed -n 's/^layers: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$out" | sed -n 's/^layers: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+[ -n "$p" ] || { p=0; f=1; } # the check died before its verdict
+total_pass=$((total_pass + p))
+total_fail=$((total_fail + f))
+if /usr/bin/python3 scripts/check_layers.py --selftest; then
+	total_pass=$((total_pass + 1))
+else
+	total_fail=$((total_fail + 1))
+fi
 
 # cmocka ends with "[  PASSED  ] N test(s)." and, on failures,
 # "[  FAILED  ] N test(s), listed below:". A binary that dies before its
