@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /*
  * Every program prints one line per check, "<prog>: <what> ok", and ends
@@ -106,6 +108,32 @@ CHECK_FN void note(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * A program that makes files keeps them in a scratch directory of its
+ * own, /tmp/guest-<prog>.<pid> (the pid keeps runs side by side apart):
+ * scratch_start() makes it, path(name) names a file in it, and the
+ * program removes it last, as a check that it left nothing behind.
+ */
+static char scratch[64];
+
+CHECK_FN void scratch_start(void)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/guest-%s.%d", check_prog,
+		 (int)getpid());
+	check(mkdir(scratch, 0755) == 0, "mkdir a scratch directory in /tmp");
+}
+
+/* scratch/name; four rotating buffers so one call can take two paths. */
+CHECK_FN const char *path(const char *name)
+{
+	static char bufs[4][128];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+
+	snprintf(buf, sizeof(bufs[0]), "%s/%s", scratch, name);
+	return buf;
 }
 
 CHECK_FN int check_done(void)

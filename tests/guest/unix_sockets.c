@@ -16,7 +16,7 @@
 
 #define BIG (1024 * 1024)
 
-static char path[64], abstract[64];
+static char sock_path[64], abstract[64];
 static int abstract_len;
 
 static socklen_t path_addr(struct sockaddr_un *a, const char *p)
@@ -112,7 +112,7 @@ static void path_server(void)
 {
 	static char data[BIG];
 	struct sockaddr_un a, b;
-	socklen_t alen = path_addr(&a, path), blen;
+	socklen_t alen = path_addr(&a, sock_path), blen;
 	pthread_t t;
 	void *ret;
 	int ls, c;
@@ -123,7 +123,7 @@ static void path_server(void)
 	ls = socket(AF_UNIX, SOCK_STREAM, 0);
 	check(ls >= 0, "socket AF_UNIX SOCK_STREAM");
 	check(bind(ls, (struct sockaddr *)&a, alen) == 0, "bind to a path");
-	check(access(path, F_OK) == 0, "bind made the node");
+	check(access(sock_path, F_OK) == 0, "bind made the node");
 	check(listen(ls, 4) == 0, "listen");
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	check_errno(bind(c, (struct sockaddr *)&a, alen), EADDRINUSE, "bind to a taken path");
@@ -131,7 +131,7 @@ static void path_server(void)
 	check(connect(c, (struct sockaddr *)&a, alen) == 0, "connect");
 	blen = sizeof(b);
 	check(getpeername(c, (struct sockaddr *)&b, &blen) == 0 && blen == alen &&
-	      strcmp(b.sun_path, path) == 0, "getpeername is the server's path");
+	      strcmp(b.sun_path, sock_path) == 0, "getpeername is the server's path");
 	blen = sizeof(b);
 	check(getsockname(c, (struct sockaddr *)&b, &blen) == 0 &&
 	      blen == offsetof(struct sockaddr_un, sun_path), "getsockname of the client: unnamed");
@@ -146,7 +146,7 @@ static void path_server(void)
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	check_errno(connect(c, (struct sockaddr *)&a, alen), ECONNREFUSED,
 		    "connect after the listener closed");
-	check(unlink(path) == 0, "unlink the node");
+	check(unlink(sock_path) == 0, "unlink the node");
 	check_errno(connect(c, (struct sockaddr *)&a, alen), ENOENT, "connect to a missing path");
 	close(c);
 }
@@ -234,7 +234,7 @@ static void options(void)
 	socklen_t len = sizeof(v);
 	struct ucred cr;
 	struct sockaddr_un a;
-	socklen_t alen = path_addr(&a, path);
+	socklen_t alen = path_addr(&a, sock_path);
 
 	s = socket(AF_UNIX, SOCK_DGRAM, 0);
 	check(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_DGRAM,
@@ -273,7 +273,7 @@ static void options(void)
 static void dgram_names(void)
 {
 	struct sockaddr_un a, b;
-	socklen_t alen = path_addr(&a, path), blen = sizeof(b);
+	socklen_t alen = path_addr(&a, sock_path), blen = sizeof(b);
 	int r, s;
 	char buf[16];
 
@@ -290,16 +290,16 @@ static void dgram_names(void)
 	close(r);
 	check_errno(send(s, "x", 1, 0), ECONNREFUSED, "send after the receiver closed");
 	close(s);
-	unlink(path);
+	unlink(sock_path);
 }
 
 int main(void)
 {
 	check_start("unix_sockets");
-	snprintf(path, sizeof(path), "/tmp/unix_sockets.%d.sock", (int)getpid());
+	snprintf(sock_path, sizeof(sock_path), "/tmp/unix_sockets.%d.sock", (int)getpid());
 	abstract_len = 1 + snprintf(abstract + 1, sizeof(abstract) - 1,
 				    "unix_sockets.%d", (int)getpid());
-	unlink(path);
+	unlink(sock_path);
 	signal(SIGPIPE, SIG_IGN); /* EPIPE is checked, not the signal */
 	pair_stream();
 	pair_dgram();
