@@ -2,12 +2,15 @@
 #ifndef GUEST_CHECK_H
 #define GUEST_CHECK_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -82,6 +85,12 @@ CHECK_FN void check(int cond, const char *fmt, ...)
 	exit(1);
 }
 
+/* fail(what): the failing end of check(), for programs that only fail. */
+CHECK_FN void fail(const char *what)
+{
+	check(0, "%s", what);
+}
+
 /* check_errno(ret, want, what): a call must fail with exactly errno want. */
 CHECK_FN void check_errno(long ret, int want, const char *what)
 {
@@ -108,6 +117,40 @@ CHECK_FN void note(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * For the servers the host tests talk to: a socket of type (SOCK_STREAM
+ * or SOCK_DGRAM, SOCK_* flags allowed) with SO_REUSEADDR, bound to
+ * 0.0.0.0:port. Any failure is fail()'s.
+ */
+CHECK_FN int server_socket(int type, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd = socket(AF_INET, type, 0);
+
+	if (fd < 0)
+		fail("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		fail("SO_REUSEADDR");
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		fail("bind");
+	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
+	    ntohs(sin.sin_port) != port)
+		fail("getsockname");
+	return fd;
+}
+
+/* Milliseconds on the monotonic clock, for timing what a check waits for. */
+CHECK_FN long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /*
