@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -270,6 +271,26 @@ static void options(void)
 	check_errno(accept(0, NULL, NULL), ENOTSOCK, "accept on a non-socket");
 }
 
+/* SO_RCVTIMEO: a receive that would block gives up with EAGAIN in time. */
+static void receive_timeout(void)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 };
+	long long t0;
+	int sv[2];
+	char c;
+
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair for SO_RCVTIMEO");
+	check(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0,
+	      "set SO_RCVTIMEO to 50 ms");
+	t0 = now_ms();
+	check_errno(recv(sv[0], &c, 1, 0), EAGAIN, "recv with nothing to read");
+	check(now_ms() - t0 >= 50, "it waited SO_RCVTIMEO first");
+	check(send(sv[1], "y", 1, 0) == 1 && recv(sv[0], &c, 1, 0) == 1 && c == 'y',
+	      "the socket still works after the timeout");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void dgram_names(void)
 {
 	struct sockaddr_un a, b;
@@ -308,6 +329,7 @@ int main(void)
 	abstract_names();
 	readiness();
 	options();
+	receive_timeout();
 	dgram_names();
 	return check_done();
 }
