@@ -108,22 +108,9 @@ void sock_fd_put(struct socket *s)
 	file_put(s->file);
 }
 
-int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&ph->wq, &w);
-	err = sched_sleep(deadline_ns, true);
-	wait_remove(&w);
-	if (err == -EINTR)
-		return -ERESTARTSYS;
-	return err == -ETIMEDOUT ? -EAGAIN : 0;
-}
-
 int sock_wait(struct socket *s, uint64_t deadline_ns)
 {
-	return sock_wait_on(&s->ph, deadline_ns);
+	return poll_head_wait(&s->ph, false, deadline_ns);
 }
 
 uint64_t sock_deadline(uint64_t timeo_ns)
