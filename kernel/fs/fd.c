@@ -6,8 +6,8 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
-#include "lib/string.h"
 #include "core/proc.h"
+#include "lib/string.h"
 
 #define FD_DEFAULT_MAX 1024
 #define FD_HARD_MAX (1 << 20) /* Linux's nr_open default */

@@ -55,6 +55,23 @@ bool poll_head_busy(const struct poll_head *h)
 	return h->wq.head != NULL || h->hooks != NULL;
 }
 
+int poll_head_wait(struct poll_head *ph, bool nonblock, uint64_t deadline_ns)
+{
+	struct waiter w = { 0 };
+	int err;
+
+	if (nonblock)
+		return -EAGAIN;
+	wait_add(&ph->wq, &w);
+	if (ph->watched != NULL)
+		ph->watched(ph);
+	err = sched_sleep(deadline_ns, true);
+	wait_remove(&w);
+	if (err == -EINTR)
+		return -ERESTARTSYS;
+	return err == -ETIMEDOUT ? -EAGAIN : 0;
+}
+
 struct poll_head *file_poll_head(struct file *f)
 {
 	if (f->ops == NULL || f->ops->poll_head == NULL)

@@ -58,6 +58,29 @@ void poll_hook_remove(struct poll_hook *h);
 /* True when a thread or hook watches h (for heads with `watched`). */
 bool poll_head_busy(const struct poll_head *h);
 
+/*
+ * One step of a blocking read, write, accept...: the caller loops on its
+ * own condition (wake-ups may be spurious) and calls this while the
+ * condition is false:
+ *
+ *     while (!ready(x)) {
+ *             err = poll_head_wait(&x->ph, f->flags & O_NONBLOCK, 0);
+ *             if (err < 0)
+ *                     return err;
+ *     }
+ *
+ * With nonblock it returns -EAGAIN at once. Otherwise it sleeps until
+ * poll_wake(ph), deadline_ns (time_ns clock; 0: none) or a signal, and
+ * returns 0 (re-check), -EAGAIN (the deadline passed: SO_RCVTIMEO and
+ * SO_SNDTIMEO say so on Linux) or -ERESTARTSYS (a signal: the syscall
+ * layer restarts the call or makes it -EINTR, per SA_RESTART). A head's
+ * `watched` hook is called as poll_wait_on does. Only a thread in a
+ * system call may call it (it sleeps; interrupts off, as always in the
+ * kernel, and no locks held), and the caller keeps ph alive across the
+ * sleep (a file reference: another thread may close the fd).
+ */
+int poll_head_wait(struct poll_head *ph, bool nonblock, uint64_t deadline_ns);
+
 struct file;
 
 /* The head f's readiness changes are announced on, or NULL. */

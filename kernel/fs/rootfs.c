@@ -6,9 +6,9 @@
 
 #include "core/heap.h"
 #include "core/printk.h"
+#include "core/proc.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
-#include "core/proc.h"
 
 /*
  * The archive is untrusted: cpio_next checks the framing; here names are

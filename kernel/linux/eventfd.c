@@ -28,18 +28,6 @@ struct eventfd {
 	bool semaphore;
 };
 
-/* Sleep until the counter changes: 0, or -ERESTARTSYS for a signal. */
-static int efd_sleep(struct eventfd *e)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&e->ph.wq, &w);
-	err = sched_sleep(0, true);
-	wait_remove(&w);
-	return err == -EINTR ? -ERESTARTSYS : 0;
-}
-
 static long efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
 	struct eventfd *e = f->priv;
@@ -50,9 +38,7 @@ static long efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	if (n < sizeof(v))
 		return -EINVAL;
 	while (e->count == 0) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = efd_sleep(e);
+		err = poll_head_wait(&e->ph, f->flags & O_NONBLOCK, 0);
 		if (err < 0)
 			return err;
 	}
@@ -77,9 +63,7 @@ static long efd_write(struct file *f, const void *buf, size_t n,
 	if (v == UINT64_MAX)
 		return -EINVAL;
 	while (EFD_MAX - e->count < v) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = efd_sleep(e);
+		err = poll_head_wait(&e->ph, f->flags & O_NONBLOCK, 0);
 		if (err < 0)
 			return err;
 	}

@@ -51,18 +51,6 @@ bool file_is_pipe(struct file *f)
 	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
 }
 
-/* Sleep until the pipe changes: 0, or -ERESTARTSYS for a signal. */
-static int pipe_sleep(struct pipe *p)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&p->ph.wq, &w);
-	err = sched_sleep(0, true);
-	wait_remove(&w);
-	return err == -EINTR ? -ERESTARTSYS : 0;
-}
-
 static void ring_out(struct pipe *p, char *dst, uint32_t n)
 {
 	uint32_t first = p->cap - p->head < n ? p->cap - p->head : n;
@@ -93,9 +81,7 @@ static long pipe_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	while (p->len == 0) {
 		if (p->writers == 0)
 			return 0;
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = pipe_sleep(p);
+		err = poll_head_wait(&p->ph, f->flags & O_NONBLOCK, 0);
 		if (err < 0)
 			return err;
 	}
@@ -131,9 +117,7 @@ static long pipe_write(struct file *f, const void *buf, size_t n,
 		}
 		k = pipe_room(p, n, n - done);
 		if (k == 0) {
-			if (f->flags & O_NONBLOCK)
-				return done ? (long)done : -EAGAIN;
-			err = pipe_sleep(p);
+			err = poll_head_wait(&p->ph, f->flags & O_NONBLOCK, 0);
 			if (err < 0)
 				return done ? (long)done : err;
 			continue;

@@ -51,18 +51,6 @@ static void to_sfd_info(struct signalfd_siginfo *s, const struct signal_info *in
 	}
 }
 
-/* Wait for a change: 0, or -ERESTARTSYS for a signal we do not take. */
-static int sfd_sleep(void)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&signalfd_head.wq, &w);
-	err = sched_sleep(0, true);
-	wait_remove(&w);
-	return err == -EINTR ? -ERESTARTSYS : 0;
-}
-
 static long sfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
 	struct signalfd *s = f->priv;
@@ -75,9 +63,8 @@ static long sfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	if (n < sizeof(*out))
 		return -EINVAL;
 	while (!(signal_pending_set(current_thread) & s->mask)) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = sfd_sleep();
+		/* -ERESTARTSYS: a signal that the mask does not take. */
+		err = poll_head_wait(&signalfd_head, f->flags & O_NONBLOCK, 0);
 		if (err < 0)
 			return err;
 	}

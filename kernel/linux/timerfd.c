@@ -82,17 +82,6 @@ static void tf_fire(struct ktimer *kt)
 	tf_arm(t);
 }
 
-static int tf_sleep(struct timerfd *t)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&t->ph.wq, &w);
-	err = sched_sleep(0, true);
-	wait_remove(&w);
-	return err == -EINTR ? -ERESTARTSYS : 0;
-}
-
 static long tf_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
 	struct timerfd *t = f->priv;
@@ -102,9 +91,7 @@ static long tf_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	if (n < sizeof(t->ticks))
 		return -EINVAL;
 	for (tf_advance(t); t->ticks == 0; tf_advance(t)) {
-		if (f->flags & O_NONBLOCK)
-			return -EAGAIN;
-		err = tf_sleep(t);
+		err = poll_head_wait(&t->ph, f->flags & O_NONBLOCK, 0);
 		if (err < 0)
 			return err;
 	}

@@ -5,9 +5,9 @@
 #include <asm/poll.h>
 
 #include "core/heap.h"
+#include "core/proc.h"
 #include "core/uaccess.h"
 #include "lib/string.h"
-#include "core/proc.h"
 
 #define SOCK_DEFAULT_BUF 212992	 /* net.core.[rw]mem_default */
 
@@ -52,22 +52,9 @@ void sock_release(struct socket *s)
 	sock_put(s);
 }
 
-int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns)
-{
-	struct waiter w = { 0 };
-	int err;
-
-	wait_add(&ph->wq, &w);
-	err = sched_sleep(deadline_ns, true);
-	wait_remove(&w);
-	if (err == -EINTR)
-		return -ERESTARTSYS;
-	return err == -ETIMEDOUT ? -EAGAIN : 0;
-}
-
 int sock_wait(struct socket *s, uint64_t deadline_ns)
 {
-	return sock_wait_on(&s->ph, deadline_ns);
+	return poll_head_wait(&s->ph, false, deadline_ns);
 }
 
 uint64_t sock_deadline(uint64_t timeo_ns)

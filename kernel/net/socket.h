@@ -227,11 +227,11 @@ void sock_release(struct socket *s);
 /*
  * Sleep on s->ph until poll_wake or the deadline (time_ns; 0: none).
  * Returns 0 (re-check), -EAGAIN (deadline passed: SO_RCVTIMEO), or
- * -ERESTARTSYS (a signal). The caller loops on its condition.
+ * -ERESTARTSYS (a signal). The caller loops on its condition. It is
+ * poll_head_wait(&s->ph, false, deadline_ns): call that (fs/poll.h) to
+ * sleep on another socket's head (a listener, a datagram receiver).
  */
 int sock_wait(struct socket *s, uint64_t deadline_ns);
-/* Sleep on another socket's head (a listener, a datagram receiver). */
-int sock_wait_on(struct poll_head *ph, uint64_t deadline_ns);
 /* Deadline for a blocking receive or send from SO_RCVTIMEO/SO_SNDTIMEO. */
 uint64_t sock_deadline(uint64_t timeo_ns);
 

@@ -61,9 +61,7 @@ static int wait_room(struct socket *l, bool nonblock, uint64_t deadline)
 			return -ECONNREFUSED;
 		if (unix_of(l)->acq_len <= unix_of(l)->backlog)
 			return 0;
-		if (nonblock)
-			return -EAGAIN;
-		err = sock_wait_on(&l->ph, deadline);
+		err = poll_head_wait(&l->ph, nonblock, deadline);
 		if (err < 0)
 			return err;
 	}

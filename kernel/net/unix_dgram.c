@@ -64,9 +64,7 @@ static int dgram_room(struct socket *s, struct socket *r, size_t len,
 			return -EPIPE;
 		if (!queue_full(ru, len))
 			return 0;
-		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		err = sock_wait_on(&r->ph, deadline);
+		err = poll_head_wait(&r->ph, flags & MSG_DONTWAIT, deadline);
 		if (err < 0)
 			return err;
 	}

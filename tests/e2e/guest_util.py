@@ -1,5 +1,4 @@
 """guest_util.py - run a program natively and under `kiln run`, for the program tests."""
-import functools
 import os
 import subprocess
 
@@ -72,24 +71,3 @@ def describe(r):
     return (f"status {r.returncode}\n--- stdout\n{r.stdout.decode(errors='replace')}"
             f"--- stderr\n{r.stderr.decode(errors='replace')}")
 
-
-# TEMPORARY: test_guest.py and test_busybox.py no longer use this (the kernel
-# runs programs now); test_sysmisc.py still does. Delete with its last user.
-@functools.lru_cache(maxsize=None)
-def kiln_blocker():
-    """None when kiln runs a trivial program correctly, else why not."""
-    prog = guest_path("musl", "args_env")
-    if not os.path.exists(KILN):
-        return "build/kiln does not exist yet"
-    if not os.path.exists(prog):
-        return f"{prog} is missing: run make guest"
-    try:
-        r = kiln_run(prog)
-    except subprocess.TimeoutExpired:
-        return "kiln run args_env timed out"
-    out = r.stdout.decode(errors="replace")
-    if r.returncode != 0 or "args_env: all 8 checks passed" not in out:
-        err = r.stderr.decode(errors="replace").strip().splitlines()
-        return ("kiln cannot run programs yet: status "
-                f"{r.returncode}, {err[-1] if err else 'no stderr'}")
-    return None

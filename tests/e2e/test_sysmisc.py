@@ -5,15 +5,7 @@ import subprocess
 import pytest
 
 from guest_util import (FLAVOURS, HOST_TIMEOUT, KILN, describe, guest_path,
-                        kiln_blocker, kiln_run, run_native)
-
-
-@pytest.fixture(autouse=True)
-def _xfail_until_kiln_runs(request):
-    # TEMPORARY, as in test_guest.py: see kiln_blocker() in guest_util.py.
-    reason = kiln_blocker()
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=False, reason=reason))
+                        kiln_run, run_native)
 
 
 def both(flavour, name, args=(), status=0):

@@ -2,11 +2,16 @@
 #ifndef GUEST_CHECK_H
 #define GUEST_CHECK_H
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 /*
  * Every program prints one line per check, "<prog>: <what> ok", and ends
@@ -80,6 +85,12 @@ CHECK_FN void check(int cond, const char *fmt, ...)
 	exit(1);
 }
 
+/* fail(what): the failing end of check(), for programs that only fail. */
+CHECK_FN void fail(const char *what)
+{
+	check(0, "%s", what);
+}
+
 /* check_errno(ret, want, what): a call must fail with exactly errno want. */
 CHECK_FN void check_errno(long ret, int want, const char *what)
 {
@@ -106,6 +117,66 @@ CHECK_FN void note(const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * For the servers the host tests talk to: a socket of type (SOCK_STREAM
+ * or SOCK_DGRAM, SOCK_* flags allowed) with SO_REUSEADDR, bound to
+ * 0.0.0.0:port. Any failure is fail()'s.
+ */
+CHECK_FN int server_socket(int type, int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd = socket(AF_INET, type, 0);
+
+	if (fd < 0)
+		fail("socket");
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+		fail("SO_REUSEADDR");
+	sin.sin_port = htons((unsigned short)port);
+	sin.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		fail("bind");
+	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
+	    ntohs(sin.sin_port) != port)
+		fail("getsockname");
+	return fd;
+}
+
+/* Milliseconds on the monotonic clock, for timing what a check waits for. */
+CHECK_FN long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A program that makes files keeps them in a scratch directory of its
+ * own, /tmp/guest-<prog>.<pid> (the pid keeps runs side by side apart):
+ * scratch_start() makes it, path(name) names a file in it, and the
+ * program removes it last, as a check that it left nothing behind.
+ */
+static char scratch[64];
+
+CHECK_FN void scratch_start(void)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/guest-%s.%d", check_prog,
+		 (int)getpid());
+	check(mkdir(scratch, 0755) == 0, "mkdir a scratch directory in /tmp");
+}
+
+/* scratch/name; four rotating buffers so one call can take two paths. */
+CHECK_FN const char *path(const char *name)
+{
+	static char bufs[4][128];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+
+	snprintf(buf, sizeof(bufs[0]), "%s/%s", scratch, name);
+	return buf;
 }
 
 CHECK_FN int check_done(void)

@@ -7,19 +7,6 @@
 
 #include "check.h"
 
-static char base[64];
-
-/* base/name; four rotating buffers so one call can take two paths. */
-static const char *path(const char *name)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", base, name);
-	return buf;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -128,7 +115,7 @@ static void cwd(void)
 	struct stat st;
 	int fd;
 
-	snprintf(want, sizeof(want), "%s/d", base);
+	snprintf(want, sizeof(want), "%s/d", scratch);
 	check(chdir(path("d")) == 0, "chdir d");
 	check(getcwd(buf, sizeof(buf)) && strcmp(buf, want) == 0, "getcwd is the new directory");
 	check(stat("a", &st) == 0 && S_ISREG(st.st_mode), "relative path resolves in cwd");
@@ -138,7 +125,7 @@ static void cwd(void)
 	check(stat(path("d/rel"), &st) == 0, "it is in the new directory");
 	check(chdir("z") == 0 && chdir("..") == 0 && getcwd(buf, sizeof(buf)) &&
 	      strcmp(buf, want) == 0, "chdir z then .. comes back");
-	check(chdir("./z/../..") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, base) == 0,
+	check(chdir("./z/../..") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, scratch) == 0,
 	      "chdir ./z/../.. goes to the parent");
 	check_errno(chdir(path("d/a")), ENOTDIR, "chdir to a file");
 	check_errno(chdir(path("nope")), ENOENT, "chdir to a missing path");
@@ -170,12 +157,11 @@ static void removal(void)
 int main(void)
 {
 	check_start("dirs");
-	snprintf(base, sizeof(base), "/tmp/guest-dirs.%d", (int)getpid());
-	check(mkdir(base, 0755) == 0, "mkdir a scratch directory in /tmp");
+	scratch_start();
 	make_and_list();
 	many_entries();
 	cwd();
 	removal();
-	check(rmdir(base) == 0, "scratch directory removed");
+	check(rmdir(scratch) == 0, "scratch directory removed");
 	return check_done();
 }

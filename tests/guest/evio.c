@@ -18,14 +18,6 @@
 
 static int pipes[NPIPES][2];
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static void eventfd_counter(void)
 {
 	uint64_t v = 0;

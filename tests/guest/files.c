@@ -6,19 +6,6 @@
 
 #include "check.h"
 
-static char base[64];
-
-/* base/name; four rotating buffers so one call can take two paths. */
-static const char *path(const char *name)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", base, name);
-	return buf;
-}
-
 static void basic_io(void)
 {
 	char buf[64] = { 0 };
@@ -95,7 +82,7 @@ static void errors(void)
 	check_errno(open(path("missing"), O_RDONLY), ENOENT, "open a missing file");
 	check_errno(open(path("no/such/dir"), O_CREAT | O_WRONLY, 0644), ENOENT,
 		    "create under a missing directory");
-	check_errno(open(base, O_WRONLY), EISDIR, "open a directory for writing");
+	check_errno(open(scratch, O_WRONLY), EISDIR, "open a directory for writing");
 	check_errno(open(path("a.txt/x"), O_RDONLY), ENOTDIR, "a file used as a directory");
 	check_errno(open(path("a.txt"), O_RDONLY | O_DIRECTORY), ENOTDIR,
 		    "O_DIRECTORY on a file");
@@ -159,14 +146,13 @@ static void dup_and_big(void)
 int main(void)
 {
 	check_start("files");
-	snprintf(base, sizeof(base), "/tmp/guest-files.%d", (int)getpid());
-	check(mkdir(base, 0755) == 0, "mkdir a scratch directory in /tmp");
+	scratch_start();
 	basic_io();
 	positioned_io();
 	append_and_excl();
 	errors();
 	rename_unlink();
 	dup_and_big();
-	check(rmdir(base) == 0, "scratch directory is empty and removed");
+	check(rmdir(scratch) == 0, "scratch directory is empty and removed");
 	return check_done();
 }

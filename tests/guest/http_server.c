@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /*
  * usage: http_server PORT DIR. Serves the regular files under DIR on
  * 0.0.0.0:PORT to GET and HEAD, HTTP/1.0 and 1.1, with keep-alive (1.1's
@@ -43,7 +45,7 @@
  * read everything and closed (or 2 s passed), every connection is closed,
  * "http_server: served N requests" is printed (N counts every answer, the
  * quit's included) and the status is 0. A setup failure prints
- * "http_server: FAIL <what> (<errno>)" and exits 1.
+ * "http_server: FAIL <what> (errno NAME)" and exits 1.
  */
 #define IN_MAX 8192		/* a request's head must fit */
 #define OUT_MAX 16384		/* headers, small bodies, pread chunks */
@@ -75,31 +77,6 @@ static long served;
 static bool use_sendfile = true;
 static struct conn *quitter;	/* set once /__quit is answered */
 static bool quit_done;
-
-static void fail(const char *what)
-{
-	printf("http_server: FAIL %s (%s)\n", what, strerror(errno));
-	exit(1);
-}
-
-static int open_listener(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int one = 1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		fail("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		fail("SO_REUSEADDR");
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		fail("bind");
-	if (listen(fd, 1024) < 0)
-		fail("listen");
-	return fd;
-}
 
 static void set_interest(struct conn *c, unsigned int ev)
 {
@@ -632,14 +609,6 @@ static void conn_run(struct conn *c, int root)
 	}
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /* Serve until /__quit is answered and its client is gone (or late). */
 static void serve(int lfd, int root)
 {
@@ -676,7 +645,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: http_server PORT DIR\n");
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IONBF, 0);
+	check_start("http_server");
 	signal(SIGPIPE, SIG_IGN);	/* MSG_NOSIGNAL too; sendfile has none */
 	root = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
@@ -684,7 +653,9 @@ int main(int argc, char **argv)
 	epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (epfd < 0)
 		fail("epoll_create1");
-	lfd = open_listener(port);
+	lfd = server_socket(SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, port);
+	if (listen(lfd, 1024) < 0)
+		fail("listen");
 	if (epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &e) < 0)
 		fail("epoll_ctl ADD");
 	printf("http_server: listening on %d\n", port);

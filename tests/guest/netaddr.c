@@ -17,12 +17,6 @@
  * so a server on the other side can compare it with what it saw. A
  * failure prints "netaddr: FAIL <what> (errno NAME)" and exits 1.
  */
-static void fail(const char *what)
-{
-	printf("netaddr: FAIL %s (errno %s)\n", what, check_errno_name(errno));
-	exit(1);
-}
-
 int main(int argc, char **argv)
 {
 	struct sockaddr_in to = { .sin_family = AF_INET }, me;
@@ -34,6 +28,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: netaddr ADDR PORT [tcp]\n");
 		return 2;
 	}
+	check_start("netaddr");
 	if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1)
 		fail("the address");
 	to.sin_port = htons((unsigned short)atoi(argv[2]));

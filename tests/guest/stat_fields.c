@@ -7,19 +7,6 @@
 
 #include "check.h"
 
-static char base[64];
-
-/* base/name; four rotating buffers so one call can take two paths. */
-static const char *path(const char *name)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", base, name);
-	return buf;
-}
-
 static unsigned perms(const char *p)
 {
 	struct stat st;
@@ -107,13 +94,12 @@ static void types_and_sizes(void)
 int main(void)
 {
 	check_start("stat_fields");
-	snprintf(base, sizeof(base), "/tmp/guest-stat.%d", (int)getpid());
-	check(mkdir(base, 0755) == 0, "mkdir a scratch directory in /tmp");
+	scratch_start();
 	umask_effect();
 	types_and_sizes();
 	check(unlink(path("f644")) == 0 && unlink(path("f600")) == 0 &&
 	      unlink(path("f777")) == 0 && unlink(path("sized")) == 0 &&
-	      rmdir(path("d700")) == 0 && rmdir(path("dir")) == 0 && rmdir(base) == 0,
+	      rmdir(path("d700")) == 0 && rmdir(path("dir")) == 0 && rmdir(scratch) == 0,
 	      "everything removed");
 	return check_done();
 }

@@ -6,19 +6,6 @@
 
 #include "check.h"
 
-static char base[64];
-
-/* base/name; four rotating buffers so one call can take two paths. */
-static const char *path(const char *name)
-{
-	static char bufs[4][128];
-	static unsigned next;
-	char *buf = bufs[next++ % 4];
-
-	snprintf(buf, sizeof(bufs[0]), "%s/%s", base, name);
-	return buf;
-}
-
 static void make_file(const char *p, const char *text)
 {
 	int fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0644);
@@ -95,7 +82,7 @@ static void directories(void)
 	check(symlink("../target", path("dir/up")) == 0 &&
 	      read_text(path("dir/up"), buf, sizeof(buf)) == 12,
 	      "a relative link resolves from its own directory");
-	snprintf(abs_target, sizeof(abs_target), "%s/target", base);
+	snprintf(abs_target, sizeof(abs_target), "%s/target", scratch);
 	check(symlink(abs_target, path("abs")) == 0 && read_text(path("abs"), buf, sizeof(buf)) == 12,
 	      "an absolute link");
 	check(symlink("dirlink/../dirlink/inner", path("chain")) == 0 &&
@@ -116,14 +103,13 @@ static void cleanup(void)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (unlink(path(names[i])) != 0)
 			check(0, "unlink %s", names[i]);
-	check(rmdir(path("dir")) == 0 && rmdir(base) == 0, "everything removed");
+	check(rmdir(path("dir")) == 0 && rmdir(scratch) == 0, "everything removed");
 }
 
 int main(void)
 {
 	check_start("symlinks");
-	snprintf(base, sizeof(base), "/tmp/guest-symlinks.%d", (int)getpid());
-	check(mkdir(base, 0755) == 0, "mkdir a scratch directory in /tmp");
+	scratch_start();
 	basics();
 	dangling_and_loops();
 	directories();

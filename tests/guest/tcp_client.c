@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /*
  * usage: tcp_client ADDR PORT [refused | send SIZE]. Connects to the
  * IPv4 address ADDR, sends "hello\n", reads until end of stream and
@@ -16,14 +18,8 @@
  * the connection to be refused and prints "tcp_client: refused". With
  * "send SIZE" it first sends SIZE bytes of pattern() and half-closes,
  * then reads the answer as before. Any failure prints
- * "tcp_client: FAIL <what> (<errno>)" and exits 1.
+ * "tcp_client: FAIL <what> (errno NAME)" and exits 1.
  */
-static void fail(const char *what)
-{
-	printf("tcp_client: FAIL %s (%s)\n", what, strerror(errno));
-	exit(1);
-}
-
 /* Byte i of the stream sent: the same formula as the host test's. */
 static unsigned char pattern(uint64_t i)
 {
@@ -64,6 +60,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tcp_client ADDR PORT [refused | send SIZE]\n");
 		return 2;
 	}
+	check_start("tcp_client");
 	if (inet_pton(AF_INET, argv[1], &to.sin_addr) != 1)
 		fail("the address");
 	to.sin_port = htons((unsigned short)atoi(argv[2]));

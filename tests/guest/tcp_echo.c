@@ -10,40 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /*
  * usage: tcp_echo PORT. Accepts one connection, sends everything back
  * byte for byte until the peer's end of stream, closes, prints
  * "tcp_echo: echoed N bytes" and exits 0. Any failure prints
- * "tcp_echo: FAIL <what> (<errno>)" and exits 1.
+ * "tcp_echo: FAIL <what> (errno NAME)" and exits 1.
  */
-static void fail(const char *what)
-{
-	printf("tcp_echo: FAIL %s (%s)\n", what, strerror(errno));
-	exit(1);
-}
-
-static int open_server(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		fail("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		fail("SO_REUSEADDR");
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		fail("bind");
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
-	    ntohs(sin.sin_port) != port)
-		fail("getsockname");
-	if (listen(fd, 4) < 0)
-		fail("listen");
-	return fd;
-}
-
 /* Everything in buf[0..n) to fd. */
 static void send_all(int fd, const char *buf, size_t n)
 {
@@ -72,8 +46,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tcp_echo PORT\n");
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IONBF, 0);
-	lfd = open_server(port);
+	check_start("tcp_echo");
+	lfd = server_socket(SOCK_STREAM, port);
+	if (listen(lfd, 4) < 0)
+		fail("listen");
 	fd = accept(lfd, (struct sockaddr *)&peer, &plen);
 	if (fd < 0)
 		fail("accept");

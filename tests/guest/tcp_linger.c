@@ -20,14 +20,6 @@
 #define MARGIN (3 * 2 * PEER_RCVBUF)
 #define CHUNK 1024
 
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int getint(int fd, int name)
 {
 	int v = -1;

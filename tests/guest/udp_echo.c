@@ -9,35 +9,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "check.h"
+
 /*
  * usage: udp_echo PORT N. Sends every datagram back to where it came
  * from, byte for byte; after N prints "udp_echo: echoed N" and exits 0.
- * Any failure prints "udp_echo: FAIL <what> (<errno>)" and exits 1.
+ * Any failure prints "udp_echo: FAIL <what> (errno NAME)" and exits 1.
  */
-static void fail(const char *what)
-{
-	printf("udp_echo: FAIL %s (%s)\n", what, strerror(errno));
-	exit(1);
-}
-
-static int open_server(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-
-	if (fd < 0)
-		fail("socket");
-	sin.sin_port = htons((unsigned short)port);
-	sin.sin_addr.s_addr = htonl(INADDR_ANY);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
-		fail("bind");
-	if (getsockname(fd, (struct sockaddr *)&sin, &len) < 0 ||
-	    ntohs(sin.sin_port) != port)
-		fail("getsockname");
-	return fd;
-}
-
 int main(int argc, char **argv)
 {
 	static char buf[65536];
@@ -51,8 +29,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: udp_echo PORT N\n");
 		return 2;
 	}
-	setvbuf(stdout, NULL, _IONBF, 0);
-	fd = open_server(port);
+	check_start("udp_echo");
+	fd = server_socket(SOCK_DGRAM, port);
 	for (int i = 0; i < n; i++) {
 		flen = sizeof(from);
 		got = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,

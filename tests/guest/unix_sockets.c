@@ -9,6 +9,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -16,7 +17,7 @@
 
 #define BIG (1024 * 1024)
 
-static char path[64], abstract[64];
+static char sock_path[64], abstract[64];
 static int abstract_len;
 
 static socklen_t path_addr(struct sockaddr_un *a, const char *p)
@@ -112,7 +113,7 @@ static void path_server(void)
 {
 	static char data[BIG];
 	struct sockaddr_un a, b;
-	socklen_t alen = path_addr(&a, path), blen;
+	socklen_t alen = path_addr(&a, sock_path), blen;
 	pthread_t t;
 	void *ret;
 	int ls, c;
@@ -123,7 +124,7 @@ static void path_server(void)
 	ls = socket(AF_UNIX, SOCK_STREAM, 0);
 	check(ls >= 0, "socket AF_UNIX SOCK_STREAM");
 	check(bind(ls, (struct sockaddr *)&a, alen) == 0, "bind to a path");
-	check(access(path, F_OK) == 0, "bind made the node");
+	check(access(sock_path, F_OK) == 0, "bind made the node");
 	check(listen(ls, 4) == 0, "listen");
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	check_errno(bind(c, (struct sockaddr *)&a, alen), EADDRINUSE, "bind to a taken path");
@@ -131,7 +132,7 @@ static void path_server(void)
 	check(connect(c, (struct sockaddr *)&a, alen) == 0, "connect");
 	blen = sizeof(b);
 	check(getpeername(c, (struct sockaddr *)&b, &blen) == 0 && blen == alen &&
-	      strcmp(b.sun_path, path) == 0, "getpeername is the server's path");
+	      strcmp(b.sun_path, sock_path) == 0, "getpeername is the server's path");
 	blen = sizeof(b);
 	check(getsockname(c, (struct sockaddr *)&b, &blen) == 0 &&
 	      blen == offsetof(struct sockaddr_un, sun_path), "getsockname of the client: unnamed");
@@ -146,7 +147,7 @@ static void path_server(void)
 	c = socket(AF_UNIX, SOCK_STREAM, 0);
 	check_errno(connect(c, (struct sockaddr *)&a, alen), ECONNREFUSED,
 		    "connect after the listener closed");
-	check(unlink(path) == 0, "unlink the node");
+	check(unlink(sock_path) == 0, "unlink the node");
 	check_errno(connect(c, (struct sockaddr *)&a, alen), ENOENT, "connect to a missing path");
 	close(c);
 }
@@ -234,7 +235,7 @@ static void options(void)
 	socklen_t len = sizeof(v);
 	struct ucred cr;
 	struct sockaddr_un a;
-	socklen_t alen = path_addr(&a, path);
+	socklen_t alen = path_addr(&a, sock_path);
 
 	s = socket(AF_UNIX, SOCK_DGRAM, 0);
 	check(getsockopt(s, SOL_SOCKET, SO_TYPE, &v, &len) == 0 && v == SOCK_DGRAM,
@@ -270,10 +271,30 @@ static void options(void)
 	check_errno(accept(0, NULL, NULL), ENOTSOCK, "accept on a non-socket");
 }
 
+/* SO_RCVTIMEO: a receive that would block gives up with EAGAIN in time. */
+static void receive_timeout(void)
+{
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 50000 };
+	long long t0;
+	int sv[2];
+	char c;
+
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0, "socketpair for SO_RCVTIMEO");
+	check(setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) == 0,
+	      "set SO_RCVTIMEO to 50 ms");
+	t0 = now_ms();
+	check_errno(recv(sv[0], &c, 1, 0), EAGAIN, "recv with nothing to read");
+	check(now_ms() - t0 >= 50, "it waited SO_RCVTIMEO first");
+	check(send(sv[1], "y", 1, 0) == 1 && recv(sv[0], &c, 1, 0) == 1 && c == 'y',
+	      "the socket still works after the timeout");
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static void dgram_names(void)
 {
 	struct sockaddr_un a, b;
-	socklen_t alen = path_addr(&a, path), blen = sizeof(b);
+	socklen_t alen = path_addr(&a, sock_path), blen = sizeof(b);
 	int r, s;
 	char buf[16];
 
@@ -290,16 +311,16 @@ static void dgram_names(void)
 	close(r);
 	check_errno(send(s, "x", 1, 0), ECONNREFUSED, "send after the receiver closed");
 	close(s);
-	unlink(path);
+	unlink(sock_path);
 }
 
 int main(void)
 {
 	check_start("unix_sockets");
-	snprintf(path, sizeof(path), "/tmp/unix_sockets.%d.sock", (int)getpid());
+	snprintf(sock_path, sizeof(sock_path), "/tmp/unix_sockets.%d.sock", (int)getpid());
 	abstract_len = 1 + snprintf(abstract + 1, sizeof(abstract) - 1,
 				    "unix_sockets.%d", (int)getpid());
-	unlink(path);
+	unlink(sock_path);
 	signal(SIGPIPE, SIG_IGN); /* EPIPE is checked, not the signal */
 	pair_stream();
 	pair_dgram();
@@ -308,6 +329,7 @@ int main(void)
 	abstract_names();
 	readiness();
 	options();
+	receive_timeout();
 	dgram_names();
 	return check_done();
 }
