@@ -133,7 +133,7 @@ static void symbolize(const struct kiln_image *img, const char *program,
 		return;
 	if (elf_check(elf, size, &info) == ELF_OK && info.pie && r->have_base)
 		addr = rip - r->load_base;
-	if (elf_symbolize(elf, size, addr, &name, &off) == 0)
+	if (elf_symbolize(elf, size, addr, &name, &off))
 		snprintf(out, n, " <%s+0x%llx>", name, (unsigned long long)off);
 	free(elf);
 }
