@@ -5,13 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kiln/exit.h>
 #include <kiln/image.h>
-
-/* Exit statuses of the tool itself (the app's own status passes through). */
-#define KILN_EXIT_FAIL 1    /* bad input: a file, an image, a program */
-#define KILN_EXIT_USAGE 2   /* bad command line */
-#define KILN_EXIT_TIMEOUT 124
-#define KILN_EXIT_VMFAIL 125 /* the VM could not start or gave no status */
 
 /* ---- util.c: messages, buffers, files ---- */
 

@@ -190,9 +190,10 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 	/* Same process group: with a terminal, QEMU reads it in the foreground. */
 	execvp(s->argv[0], s->argv);
 	err = errno;
+	/* The parent reads err; the status, a shell's, only reaches waitpid. */
 	if (write(errfd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
+		_exit(KILN_EXIT_NOTFOUND);
+	_exit(KILN_EXIT_NOTFOUND);
 }
 
 /* Hand bytes from pipe i to where they belong. */

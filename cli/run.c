@@ -18,9 +18,11 @@ static const char run_usage[] =
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
 	"temporary image). The app's stdout and stderr are kiln's; kiln exits with\n"
-	"the app's status (128+N if it died of signal N, 124 on --timeout, 125 when\n"
-	"the VM itself failed). ARGs replace argv[1..]; piped stdin is given to the\n"
-	"app, then EOF; a terminal on stdin is connected to the app.\n"
+	"the app's status, 128+N if it died of signal N. ARGs replace argv[1..];\n"
+	"piped stdin is given to the app, then EOF; a terminal on stdin is\n"
+	"connected to the app. Kiln's own statuses: 1 bad input, 2 bad command\n"
+	"line, 123 the VM could not run, 124 --timeout, 125 the kernel failed,\n"
+	"126 the program could not start, 127 it is not in the image.\n"
 	"\n"
 	"  --mem SIZE         guest memory, as QEMU's -m (default 128M)\n"
 	"  --accel MODE       auto (KVM when /dev/kvm is usable), kvm or tcg\n"
@@ -217,7 +219,7 @@ int cmd_run(int argc, char **argv)
 	if (ret >= 0)
 		goto out;
 	vm_catch_signals();
-	ret = KILN_EXIT_VMFAIL;
+	ret = KILN_EXIT_FAIL; /* bad input, until the VM is started */
 	if (load_target(ra.target, &img, &built))
 		goto out;
 	if (config_parse(ra.target, img.config, img.config_size, &cfg))

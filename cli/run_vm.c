@@ -184,7 +184,7 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 	} else {
 		if (r.signal_line)
 			report_signal(img, cfg, &r);
-		if (r.status == KILN_EXIT_VMFAIL && !ra->vm.verbose)
+		if (r.status == KILN_EXIT_PANIC && !ra->vm.verbose)
 			vm_print_tail(&r); /* the kernel's panic report */
 		ret = r.status;
 	}
