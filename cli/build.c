@@ -59,6 +59,10 @@ const char *kiln_bad_option(char **argv)
 	return argv[optind - 1];
 }
 
+/*
+ * The command line into spec: 0 with spec->program set to build; 0 with
+ * it NULL after --help; else the usage status, reported.
+ */
 static int parse_build(int argc, char **argv, struct build_spec *spec,
 		       const char **output, char *net, size_t net_size)
 {
@@ -97,7 +101,7 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 	spec->program = argv[optind];
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&spec->args, argv[i]);
-	return -1;
+	return 0;
 }
 
 static void spec_free(struct build_spec *spec)
@@ -116,7 +120,7 @@ int cmd_build(int argc, char **argv)
 	char *def = NULL, net[128];
 	int ret = parse_build(argc, argv, &spec, &output, net, sizeof(net));
 
-	if (ret >= 0)
+	if (ret || !spec.program)
 		goto out;
 	if (!output) {
 		const char *slash = strrchr(spec.program, '/');
@@ -130,10 +134,8 @@ int cmd_build(int argc, char **argv)
 	if (!ret) {
 		int err = kiln_write_atomic(output, img.data, img.len);
 
-		if (err) {
-			kiln_err("%s: %s", output, strerror(-err));
-			ret = KILN_EXIT_FAIL;
-		}
+		if (err)
+			ret = kiln_file_error(output, err);
 	}
 out:
 	kbuf_free(&img);

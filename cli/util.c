@@ -26,6 +26,12 @@ void kiln_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int kiln_file_error(const char *path, int err)
+{
+	kiln_err("%s: %s", path, strerror(-err));
+	return KILN_EXIT_FAIL;
+}
+
 static void out_of_memory(void)
 {
 	kiln_err("out of memory");
@@ -41,6 +47,7 @@ void *kiln_xmalloc(size_t n)
 		out_of_memory();
 	return p;
 }
+
 
 char *kiln_xstrdup(const char *s)
 {
