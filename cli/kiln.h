@@ -22,8 +22,9 @@
  *    'kiln CMD --help'" for a bad command line (kiln_usage_error).
  *    Callers pass it up unchanged, to main's return.
  * So the sign says whether the line is still owed. Out of memory is not
- * returned: kiln_xmalloc, kbuf_* and strvec_push print it, remove the
- * temp files and exit with KILN_EXIT_FAIL.
+ * returned: kiln_xmalloc, kiln_xrealloc, kbuf_* and strvec_push print it,
+ * remove the temp files and exit with KILN_EXIT_FAIL. No failure leaves
+ * a temp file or a half-written image behind (kiln_tmp_*, below).
  */
 
 /* ---- util.c: messages, buffers, files ---- */
@@ -62,16 +63,21 @@ int kiln_read_fd(int fd, uint8_t **data, size_t *size);
 
 /* Allocation that cannot fail (exits with a message, see above). */
 void *kiln_xmalloc(size_t n);
+void *kiln_xrealloc(void *p, size_t n);
 char *kiln_xstrdup(const char *s);
 
 /*
  * Temporary files: kiln_tmp_register remembers a path so kiln_tmp_cleanup
- * (also called from the signal handler: async-signal-safe) unlinks it;
- * kiln_tmp_forget drops it once renamed or removed.
+ * unlinks it; kiln_tmp_forget drops it once renamed or removed. Every way
+ * out calls kiln_tmp_cleanup: main after the command, out-of-memory exits,
+ * and the handler kiln_tmp_catch_signals installs for SIGINT, SIGTERM and
+ * SIGHUP (it is async-signal-safe; `kiln run` replaces the handler with
+ * one that also stops QEMU).
  */
 void kiln_tmp_register(const char *path);
 void kiln_tmp_forget(const char *path);
 void kiln_tmp_cleanup(void);
+void kiln_tmp_catch_signals(void);
 
 /*
  * Write data to path atomically: a temp file in the same directory,
@@ -79,6 +85,8 @@ void kiln_tmp_cleanup(void);
  * behind.
  */
 int kiln_write_atomic(const char *path, const void *data, size_t size);
+/* All of data to fd, through short writes and EINTR; 0 or -errno. */
+int kiln_write_all(int fd, const void *data, size_t size);
 
 /* ---- image.c: Kiln images on disk ---- */
 

@@ -94,13 +94,8 @@ static struct rootfs_entry *push(struct rootfs *fs, const char *path,
 {
 	if (fs->n == fs->cap) {
 		size_t cap = fs->cap ? fs->cap * 2 : 64;
-		struct rootfs_entry *e = realloc(fs->e, cap * sizeof(*e));
 
-		if (!e) {
-			kiln_err("out of memory");
-			exit(KILN_EXIT_FAIL);
-		}
-		fs->e = e;
+		fs->e = kiln_xrealloc(fs->e, cap * sizeof(*fs->e));
 		fs->cap = cap;
 	}
 	fs->e[fs->n] = (struct rootfs_entry){ .path = kiln_xstrdup(path),

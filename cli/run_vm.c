@@ -11,37 +11,32 @@
 
 #define QEMU_NAME "qemu-system-x86_64"
 
-/* Write data to a fresh temp file; its path lands in ra->tmp_image. */
+/*
+ * Write data to a fresh temp file; its path lands in ra->tmp_image, for
+ * cmd_run to remove after the boot. On failure nothing is left behind.
+ */
 static int write_tmp(struct run_args *ra, const void *data, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
-	const uint8_t *p = data;
+	char path[sizeof(ra->tmp_image)];
 	int fd, err;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	snprintf(ra->tmp_image, sizeof(ra->tmp_image), "%s/kiln-run-XXXXXX", dir);
-	fd = mkstemp(ra->tmp_image);
-	if (fd < 0) {
-		err = kiln_file_error(ra->tmp_image, -errno);
-		ra->tmp_image[0] = '\0';
-		return err;
+	snprintf(path, sizeof(path), "%s/kiln-run-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return kiln_file_error(path, -errno);
+	kiln_tmp_register(path);
+	err = kiln_write_all(fd, data, size);
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err) {
+		unlink(path);
+		kiln_tmp_forget(path);
+		return kiln_file_error(path, err);
 	}
-	kiln_tmp_register(ra->tmp_image);
-	while (size) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = kiln_file_error(ra->tmp_image, -errno);
-			close(fd);
-			return err;
-		}
-		p += n;
-		size -= (size_t)n;
-	}
-	close(fd);
+	memcpy(ra->tmp_image, path, sizeof(path));
 	ra->vm.image = ra->tmp_image;
 	return 0;
 }

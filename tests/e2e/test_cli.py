@@ -8,7 +8,9 @@ QEMU; real boots of the kernel running the programs are at the end.
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import stat
 import struct
 import subprocess
@@ -48,9 +50,14 @@ int main(int argc, char **argv)
 """
 
 
-def kiln(*args, input=b"", env=None, cwd=None):
+def kiln(*args, input=b"", env=None, cwd=None, limit=None):
+    """Run kiln; limit=(RLIMIT_x, value) caps it (SIGXFSZ ignored: EFBIG)."""
+    def preexec():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(limit[0], (limit[1], limit[1]))
     return subprocess.run([KILN, *args], input=input, capture_output=True,
-                          timeout=T, env=env, cwd=cwd)
+                          timeout=T, env=env, cwd=cwd,
+                          preexec_fn=preexec if limit else None)
 
 
 def lines(b):
@@ -240,6 +247,33 @@ def test_build_unwritable_output(progs, out):
     assert len(lines(r.stderr)) == 1 and lines(r.stderr)[0].startswith(f"kiln: {out}: ")
 
 
+def test_build_output_too_large(progs, tmp_path):
+    """A write that fails half-way leaves neither the image nor a temp file."""
+    out = tmp_path / "x.img"
+    r = kiln("build", "-o", str(out), str(progs / "probe"),
+             limit=(resource.RLIMIT_FSIZE, 100000))
+    assert r.returncode == FAIL
+    assert lines(r.stderr) == [f"kiln: {out}: File too large"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_build_out_of_memory(progs, tmp_path):
+    """Out of memory, whichever allocation fails first: one line, status 1,
+    nothing written."""
+    big = tmp_path / "in" / "big"
+    big.parent.mkdir()
+    with open(big, "wb") as f:
+        f.truncate(30 << 20)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = kiln("build", "-o", str(out / "x.img"), "--file", f"{big}:/big",
+             str(progs / "probe"), limit=(resource.RLIMIT_AS, 64 << 20))
+    assert r.returncode == FAIL
+    assert lines(r.stderr) in (["kiln: out of memory"],
+                               [f"kiln: {big}: Cannot allocate memory"])
+    assert os.listdir(out) == []
+
+
 def test_build_bad_extras(progs, tmp_path):
     out = str(tmp_path / "o.img")
     for extra in (["--file", "/nonexistent:/x"], ["--file", f"{progs}:/x"],
@@ -330,11 +364,12 @@ def fake(tmp_path):
     tmp.mkdir()
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", TMPDIR=str(tmp))
 
-    def run(mode, *args, input=b"", **extra):
+    def run(mode, *args, input=b"", limit=None, **extra):
         e = dict(env, FAKE_QEMU_MODE=mode, **extra)
-        r = kiln("run", *args, input=input, env=e)
+        r = kiln("run", *args, input=input, env=e, limit=limit)
         assert os.listdir(tmp) == [], "kiln left temp files behind"
         return r
+    run.tmp = tmp
     return run
 
 
@@ -427,6 +462,15 @@ def test_run_app_status_passes_through(fake, image, status):
     """The app's own status is kiln's, even one kiln also uses for itself."""
     r = fake("status", str(image), FAKE_QEMU_STATUS=str(status))
     assert (r.returncode, r.stderr) == (status, b"")
+
+
+def test_run_temp_image_too_large(fake, image):
+    """The repacked image cannot be written: status 1, the temp file gone
+    (the fake fixture checks), QEMU never started."""
+    r = fake("echo", str(image), limit=(resource.RLIMIT_FSIZE, 100000))
+    assert (r.returncode, r.stdout) == (FAIL, b"")
+    assert re.fullmatch(f"kiln: {fake.tmp}/kiln-run-\\w{{6}}: File too large",
+                        r.stderr.decode().rstrip("\n")), r.stderr
 
 
 def test_run_missing_qemu(image, tmp_path):
