@@ -130,6 +130,8 @@ def test_help(args):
                                   ["run", "--accel", "fast", "x"],
                                   ["run", "--timeout", "-1", "x"],
                                   ["run", "--mem", "lots", "x"],
+                                  ["run", "--env", "NOEQUALS", "x"],
+                                  ["build", "--env", "NOEQUALS", "x"],
                                   ["inspect"], ["inspect", "a", "b"]])
 def test_usage_errors(args):
     r = kiln(*args)
@@ -275,17 +277,31 @@ def test_build_out_of_memory(progs, tmp_path):
 
 
 def test_build_bad_extras(progs, tmp_path):
+    """What the options name cannot be used: bad input."""
     out = str(tmp_path / "o.img")
     for extra in (["--file", "/nonexistent:/x"], ["--file", f"{progs}:/x"],
-                  ["--file", f"{progs / 'text.txt'}:relative"],
                   ["--file", f"{progs / 'text.txt'}:/bin/probe"],
                   ["--file", f"{progs / 'text.txt'}:/a/../b"],
-                  ["--dir", f"{progs / 'text.txt'}:/x"], ["--env", "NOEQUALS"],
-                  ["--workdir", "rel"]):
+                  ["--dir", f"{progs / 'text.txt'}:/x"]):
         r = kiln("build", "-o", out, *extra, str(progs / "probe"))
         assert r.returncode == FAIL, extra
         assert len(lines(r.stderr)) == 1, (extra, r.stderr)
         assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("opt,val,want", [
+    ("--env", "NOEQUALS", "--env wants KEY=VALUE, not NOEQUALS"),
+    ("--env", "=x", "--env wants KEY=VALUE, not =x"),
+    ("--file", "a.txt:relative", "--file wants HOST:/GUEST/PATH, not a.txt:relative"),
+    ("--dir", "tree", "--dir wants HOSTDIR:/GUEST/DIR, not tree"),
+    ("--workdir", "rel", "--workdir wants an absolute path, not rel"),
+])
+def test_build_bad_option_values(progs, tmp_path, opt, val, want):
+    """A malformed option value is a bad command line, as in kiln run."""
+    r = kiln("build", opt, val, str(progs / "probe"), cwd=tmp_path)
+    assert r.returncode == USAGE
+    assert lines(r.stderr) == [f"kiln build: {want}; see 'kiln build --help'"]
+    assert os.listdir(tmp_path) == []
 
 
 def damaged(image, tmp_path):
