@@ -59,6 +59,44 @@ const char *kiln_bad_option(char **argv)
 	return argv[optind - 1];
 }
 
+/*
+ * The shape of a --file, --dir, --env or --workdir value, checked here
+ * like every other option so a bad one is a usage error (as in kiln run);
+ * whether the files exist is build_image's to find out. 0, or the usage
+ * status after one line.
+ */
+static int check_shape(int c, const char *val)
+{
+	const char *colon;
+
+	switch (c) {
+	case OPT_FILE:
+	case OPT_DIR:
+		colon = strrchr(val, ':');
+		if (!colon || colon == val || colon[1] != '/')
+			return kiln_usage_error("build", c == OPT_FILE ?
+				"--file wants HOST:/GUEST/PATH, not" :
+				"--dir wants HOSTDIR:/GUEST/DIR, not", val);
+		return 0;
+	case OPT_ENV:
+		if (!strchr(val, '=') || val[0] == '=')
+			return kiln_usage_error("build", "--env wants KEY=VALUE, not",
+						val);
+		return 0;
+	case OPT_WORKDIR:
+		if (val[0] != '/')
+			return kiln_usage_error("build", "--workdir wants an "
+						"absolute path, not", val);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * The command line into spec: 0 with spec->program set to build; 0 with
+ * it NULL after --help; else the usage status, reported.
+ */
 static int parse_build(int argc, char **argv, struct build_spec *spec,
 		       const char **output, char *net, size_t net_size)
 {
@@ -68,6 +106,9 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:ho:", build_opts, NULL)) != -1) {
+		ret = check_shape(c, optarg);
+		if (ret)
+			return ret;
 		switch (c) {
 		case 'o': *output = optarg; break;
 		case OPT_FILE: strvec_push(&spec->files, optarg); break;
@@ -97,7 +138,7 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 	spec->program = argv[optind];
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&spec->args, argv[i]);
-	return -1;
+	return 0;
 }
 
 static void spec_free(struct build_spec *spec)
@@ -116,7 +157,7 @@ int cmd_build(int argc, char **argv)
 	char *def = NULL, net[128];
 	int ret = parse_build(argc, argv, &spec, &output, net, sizeof(net));
 
-	if (ret >= 0)
+	if (ret || !spec.program)
 		goto out;
 	if (!output) {
 		const char *slash = strrchr(spec.program, '/');
@@ -130,10 +171,8 @@ int cmd_build(int argc, char **argv)
 	if (!ret) {
 		int err = kiln_write_atomic(output, img.data, img.len);
 
-		if (err) {
-			kiln_err("%s: %s", output, strerror(-err));
-			ret = KILN_EXIT_FAIL;
-		}
+		if (err)
+			ret = kiln_file_error(output, err);
 	}
 out:
 	kbuf_free(&img);

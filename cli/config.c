@@ -1,4 +1,5 @@
 /* config.c - the image's boot configuration (program, argv, env, workdir, network) in and out. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,23 +19,23 @@ static char *value_dup(const char *val, uint32_t len)
 	return s;
 }
 
-/* Store one entry into c; -1 if it breaks a rule of include/kiln/image.h. */
+/* Store one entry into c; -EINVAL if it breaks include/kiln/image.h. */
 static int config_store(struct kiln_config *c, uint32_t type, char *s)
 {
 	switch (type) {
 	case KILN_CFG_PROGRAM:
 		if (c->program)
-			return -1;
+			return -EINVAL;
 		c->program = s;
 		return 0;
 	case KILN_CFG_WORKDIR:
 		if (c->workdir)
-			return -1;
+			return -EINVAL;
 		c->workdir = s;
 		return 0;
 	case KILN_CFG_NET:
 		if (c->net)
-			return -1;
+			return -EINVAL;
 		c->net = s;
 		return 0;
 	case KILN_CFG_ARG:
@@ -43,7 +44,7 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 
 		if (sv->n >= (type == KILN_CFG_ARG ? KILN_CFG_MAX_ARGS
 						   : KILN_CFG_MAX_ENVS))
-			return -1;
+			return -EINVAL;
 		strvec_push(sv, s);
 		free(s);
 		return 0;
@@ -57,10 +58,11 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 /* config_store, which always consumes s. */
 static int config_take(struct kiln_config *c, uint32_t type, char *s)
 {
-	if (config_store(c, type, s) == 0)
-		return 0;
-	free(s);
-	return -1;
+	int err = config_store(c, type, s);
+
+	if (err)
+		free(s);
+	return err;
 }
 
 int config_parse(const char *name, const void *cfg, size_t size,
@@ -83,7 +85,7 @@ int config_parse(const char *name, const void *cfg, size_t size,
 	if (r < 0 || !c->program || c->program[0] != '/') {
 		kiln_err("%s: not a Kiln image (bad boot configuration)", name);
 		config_free(c);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	if (!c->workdir)
 		c->workdir = kiln_xstrdup("/");
@@ -97,7 +99,7 @@ int config_setenv(struct kiln_config *c, const char *kv)
 
 	if (!eq || eq == kv) {
 		kiln_err("--env %s: expected KEY=VALUE", kv);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	klen = (size_t)(eq - kv) + 1;
 	for (size_t i = 0; i < c->env.n; i++) {
@@ -117,7 +119,7 @@ static int put(struct kbuf *out, uint32_t type, const char *s)
 
 	if (len > KILN_CFG_MAX_VALUE) {
 		kiln_err("%.40s...: longer than %d bytes", s, KILN_CFG_MAX_VALUE);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	need = cfg_entry_size((uint32_t)len);
 	kbuf_reserve(out, need);
@@ -127,24 +129,24 @@ static int put(struct kbuf *out, uint32_t type, const char *s)
 
 int config_write(const struct kiln_config *c, struct kbuf *out)
 {
-	int bad = 0;
+	int err;
 
 	if (c->argv.n > KILN_CFG_MAX_ARGS || c->env.n > KILN_CFG_MAX_ENVS) {
 		kiln_err("too many %s (at most %d)",
 			 c->argv.n > KILN_CFG_MAX_ARGS ? "arguments" : "--env entries",
 			 KILN_CFG_MAX_ARGS);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
-	bad |= put(out, KILN_CFG_PROGRAM, c->program);
-	for (size_t i = 0; i < c->argv.n && !bad; i++)
-		bad |= put(out, KILN_CFG_ARG, c->argv.v[i]);
-	for (size_t i = 0; i < c->env.n && !bad; i++)
-		bad |= put(out, KILN_CFG_ENV, c->env.v[i]);
-	if (!bad)
-		bad |= put(out, KILN_CFG_WORKDIR, c->workdir ? c->workdir : "/");
-	if (!bad && c->net)
-		bad |= put(out, KILN_CFG_NET, c->net);
-	return bad;
+	err = put(out, KILN_CFG_PROGRAM, c->program);
+	for (size_t i = 0; i < c->argv.n && !err; i++)
+		err = put(out, KILN_CFG_ARG, c->argv.v[i]);
+	for (size_t i = 0; i < c->env.n && !err; i++)
+		err = put(out, KILN_CFG_ENV, c->env.v[i]);
+	if (!err)
+		err = put(out, KILN_CFG_WORKDIR, c->workdir ? c->workdir : "/");
+	if (!err && c->net)
+		err = put(out, KILN_CFG_NET, c->net);
+	return err;
 }
 
 void config_free(struct kiln_config *c)

@@ -108,7 +108,7 @@ int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 	*why = find_bundle(img);
 	if (*why) {
 		image_close(img);
-		return 1;
+		return -ENOEXEC;
 	}
 	img->config = bundle_section(img->bundle, KILN_SECTION_CONFIG,
 				     &img->config_size);
@@ -119,9 +119,17 @@ int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 	if (!img->config || !img->rootfs) {
 		*why = "missing config or root file system";
 		image_close(img);
-		return 1;
+		return -ENOEXEC;
 	}
 	return 0;
+}
+
+int image_report(const char *path, int err, const char *why)
+{
+	if (err != -ENOEXEC)
+		return kiln_file_error(path, err);
+	kiln_err("%s: not a Kiln image (%s)", path, why);
+	return KILN_EXIT_FAIL;
 }
 
 void image_close(struct kiln_image *img)
@@ -185,16 +193,16 @@ int image_assemble(const uint8_t *kernel, size_t kernel_size, size_t keep,
 
 	*why = elf_tables(kernel, kernel_size, &ph, &phnum);
 	if (*why)
-		return 1;
+		return -ENOEXEC;
 	if (keep < sizeof(eh) || keep > kernel_size) {
 		*why = "truncated";
-		return 1;
+		return -ENOEXEC;
 	}
 	if (drop_last && last_load(ph, phnum) == phnum - 1)
 		phnum--;
 	if (last_load(ph, phnum) < 0) {
 		*why = "no loadable segment";
-		return 1;
+		return -ENOEXEC;
 	}
 	out->len = 0;
 	kbuf_append(out, kernel, keep);

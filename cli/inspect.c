@@ -125,17 +125,12 @@ static int inspect(const char *path)
 	char buf[256], ver[32];
 	int err = image_open(path, &img, &why);
 
-	if (err < 0) {
-		kiln_err("%s: %s", path, strerror(-err));
-		return KILN_EXIT_FAIL;
-	}
-	if (err > 0) {
-		kiln_err("%s: not a Kiln image (%s)", path, why);
-		return KILN_EXIT_FAIL;
-	}
-	if (config_parse(path, img.config, img.config_size, &c)) {
+	if (err)
+		return image_report(path, err, why);
+	err = config_parse(path, img.config, img.config_size, &c);
+	if (err) {
 		image_close(&img);
-		return KILN_EXIT_FAIL;
+		return err;
 	}
 	printf("program: %s\n", kiln_quote(c.program, buf, sizeof(buf)));
 	print_list("argv", &c.argv);

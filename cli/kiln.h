@@ -5,20 +5,36 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <kiln/exit.h>
 #include <kiln/image.h>
 
-/* Exit statuses of the tool itself (the app's own status passes through). */
-#define KILN_EXIT_FAIL 1    /* bad input: a file, an image, a program */
-#define KILN_EXIT_USAGE 2   /* bad command line */
-#define KILN_EXIT_TIMEOUT 124
-#define KILN_EXIT_VMFAIL 125 /* the VM could not start or gave no status */
+/*
+ * Errors: one convention for all of cli/ (this header, run.h, vm.h). A
+ * function that can fail returns 0 on success, and on failure either
+ *  - a negative errno, having printed nothing: a quiet helper (kiln_read_*,
+ *    kiln_write_atomic, image_open, image_assemble, rootfs_lookup,
+ *    vm_boot). -ENOEXEC is a file in a format it refuses, with *why naming
+ *    the fault ("bad magic"). The caller, which knows what the file was
+ *    for, writes the line; or
+ *  - a positive exit status (a KILN_EXIT_* of <kiln/exit.h>), having
+ *    printed the one line that explains it: "kiln: FILE: what is wrong"
+ *    (kiln_err, kiln_file_error, image_report), or "kiln CMD: ...; see
+ *    'kiln CMD --help'" for a bad command line (kiln_usage_error).
+ *    Callers pass it up unchanged, to main's return.
+ * So the sign says whether the line is still owed. Out of memory is not
+ * returned: kiln_xmalloc, kiln_xrealloc, kbuf_* and strvec_push print it,
+ * remove the temp files and exit with KILN_EXIT_FAIL. No failure leaves
+ * a temp file or a half-written image behind (kiln_tmp_*, below).
+ */
 
 /* ---- util.c: messages, buffers, files ---- */
 
 /* Print "kiln: " + the message + newline on stderr. */
 void kiln_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Report a quiet function's -errno about path; returns KILN_EXIT_FAIL. */
+int kiln_file_error(const char *path, int err);
 
-/* A growable byte buffer; all-zero is empty. Allocation failure aborts. */
+/* A growable byte buffer; all-zero is empty. Allocation failure exits. */
 struct kbuf {
 	uint8_t *data;
 	size_t len, cap;
@@ -45,18 +61,23 @@ void strvec_free(struct strvec *sv);
 int kiln_read_file(const char *path, uint8_t **data, size_t *size);
 int kiln_read_fd(int fd, uint8_t **data, size_t *size);
 
-/* Allocation that cannot fail (aborts with a message). */
+/* Allocation that cannot fail (exits with a message, see above). */
 void *kiln_xmalloc(size_t n);
+void *kiln_xrealloc(void *p, size_t n);
 char *kiln_xstrdup(const char *s);
 
 /*
  * Temporary files: kiln_tmp_register remembers a path so kiln_tmp_cleanup
- * (also called from the signal handler: async-signal-safe) unlinks it;
- * kiln_tmp_forget drops it once renamed or removed.
+ * unlinks it; kiln_tmp_forget drops it once renamed or removed. Every way
+ * out calls kiln_tmp_cleanup: main after the command, out-of-memory exits,
+ * and the handler kiln_tmp_catch_signals installs for SIGINT, SIGTERM and
+ * SIGHUP (it is async-signal-safe; `kiln run` replaces the handler with
+ * one that also stops QEMU).
  */
 void kiln_tmp_register(const char *path);
 void kiln_tmp_forget(const char *path);
 void kiln_tmp_cleanup(void);
+void kiln_tmp_catch_signals(void);
 
 /*
  * Write data to path atomically: a temp file in the same directory,
@@ -64,6 +85,8 @@ void kiln_tmp_cleanup(void);
  * behind.
  */
 int kiln_write_atomic(const char *path, const void *data, size_t size);
+/* All of data to fd, through short writes and EINTR; 0 or -errno. */
+int kiln_write_all(int fd, const void *data, size_t size);
 
 /* ---- image.c: Kiln images on disk ---- */
 
@@ -74,6 +97,7 @@ struct bundle_parts {
 	uint32_t type[KILN_MAX_SECTIONS];
 	int n;
 };
+/* Add a section; more than KILN_MAX_SECTIONS is a bug here: abort(). */
 void parts_add(struct bundle_parts *p, uint32_t type, const void *data,
 	       size_t size);
 
@@ -88,22 +112,25 @@ struct kiln_image {
 };
 
 /*
- * image_open: read and check path. Returns 0; or a negative errno with
- * *why = NULL (could not read); or 1 with *why naming what is wrong with
- * the file ("bad magic", "truncated", "checksum mismatch", ...).
+ * image_open: read and check path (quiet). Returns 0; or -errno from
+ * reading it; or -ENOEXEC with *why naming what is wrong with the file
+ * ("bad magic", "truncated", "checksum mismatch", ...).
  */
 int image_open(const char *path, struct kiln_image *img, const char **why);
 /* The same for an image in memory (8-aligned); takes ownership of data. */
 int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 		      const char **why);
 void image_close(struct kiln_image *img);
+/* Report image_open's failure: "kiln: PATH: not a Kiln image (WHY)". */
+int image_report(const char *path, int err, const char *why);
 
 /*
  * image_assemble: a kernel + a bundle of parts -> a complete image in *out.
  * kernel[0..kernel_size) holds the ELF header and program headers; its
  * first keep bytes are copied. For kernel.elf keep = kernel_size; for an
  * existing image keep = its bundle offset and drop_last = 1 drops the old
- * bundle's PT_LOAD. Returns 0, or 1 with *why set for an unusable kernel.
+ * bundle's PT_LOAD. Quiet: returns 0, or -ENOEXEC with *why set for an
+ * unusable kernel.
  */
 int image_assemble(const uint8_t *kernel, size_t kernel_size, size_t keep,
 		   int drop_last, const struct bundle_parts *parts,
@@ -118,7 +145,7 @@ const char *image_kernel_version(const struct kiln_image *img, char *buf,
 struct rootfs;
 struct rootfs *rootfs_new(void);
 void rootfs_free(struct rootfs *fs);
-/* Add things; each returns 0 or 1 after printing one error line. */
+/* Add things; each returns 0, or the exit status after one error line. */
 int rootfs_add_dir(struct rootfs *fs, const char *guest, uint32_t mode);
 int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
 		    const void *data, size_t size);
@@ -126,7 +153,7 @@ int rootfs_add_host(struct rootfs *fs, const char *host, const char *guest);
 int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest);
 /* Serialize as a newc cpio archive (sorted, parents first) into out. */
 void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
-/* Find guest path (absolute) in an archive; data/size of the entry. */
+/* Find guest path (absolute) in an archive: 0 with the entry, or -ENOENT. */
 int rootfs_lookup(const void *archive, size_t size, const char *path,
 		  const void **data, size_t *len, uint32_t *mode);
 
@@ -138,12 +165,15 @@ struct kiln_config {
 	char *workdir;
 	char *net;		/* KILN_CFG_NET words, or NULL */
 };
-/* Parse a CONFIG section; 0, or 1 after printing one error line about name. */
+/*
+ * Each returns 0, or the exit status after one error line. config_parse
+ * reads a CONFIG section (the line names name); config_setenv sets
+ * KEY=VALUE in c->env, replacing an existing KEY in place; config_write
+ * serializes (too many or too long values fail).
+ */
 int config_parse(const char *name, const void *cfg, size_t size,
 		 struct kiln_config *c);
-/* Set KEY=VALUE in c->env, replacing an existing KEY in place; 1 if bad. */
 int config_setenv(struct kiln_config *c, const char *kv);
-/* Serialize; 0, or 1 after printing an error (too many/long values). */
 int config_write(const struct kiln_config *c, struct kbuf *out);
 void config_free(struct kiln_config *c);
 
@@ -161,13 +191,14 @@ struct build_spec {
 };
 
 /*
- * Read program and refuse what Kiln cannot run (one error line printed);
- * on success *elf and *size hold the file (free it).
+ * Each returns 0, or the exit status after one error line. program_load
+ * reads program and refuses what Kiln cannot run; on success *elf and
+ * *size hold the file (free it). kernel_path locates the kernel:
+ * $KILN_KERNEL, else kernel.elf next to the kiln binary. build_image
+ * puts the whole image for spec in *out.
  */
 int program_load(const char *path, uint8_t **elf, size_t *size);
-/* Locate the kernel: $KILN_KERNEL, else kernel.elf next to the kiln binary. */
 int kernel_path(char *buf, size_t n);
-/* The whole image for spec in *out; 0, or 1 after one error line. */
 int build_image(const struct build_spec *spec, struct kbuf *out);
 
 /* ---- netopts.c: --ip, --gateway, --dns ---- */
@@ -188,7 +219,7 @@ int netopts_format(const char *cmd, const struct netopts *o,
 
 /* ---- commands ---- */
 
-/* Print one usage-error line ("kiln CMD: WHAT ARG; see ...") and return 2. */
+/* Print one usage-error line ("kiln CMD: WHAT ARG; see ..."), return 2. */
 int kiln_usage_error(const char *cmd, const char *what, const char *arg);
 /* The argument getopt_long just refused (call right after it). */
 const char *kiln_bad_option(char **argv);

@@ -42,9 +42,16 @@ int main(int argc, char **argv)
 		printf("kiln %s\n", KILN_VERSION);
 		return 0;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cmd, commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (!strcmp(cmd, commands[i].name)) {
+			int ret;
+
+			kiln_tmp_catch_signals();
+			ret = commands[i].fn(argc - 1, argv + 1);
+			kiln_tmp_cleanup(); /* whatever a failure left registered */
+			return ret;
+		}
+	}
 	return kiln_usage_error(NULL, cmd[0] == '-' ? "unknown option"
 						  : "unknown command", cmd);
 }

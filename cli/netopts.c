@@ -37,8 +37,7 @@ int netopts_format(const char *cmd, const struct netopts *o,
 		if (vals[key] && !netcfg_set(&c, key, vals[key],
 					     strlen(vals[key]), &why))
 			return bad_value(cmd, key, vals[key], why);
-	why = netcfg_check(&c, &key);
-	if (why)
+	if (!netcfg_check(&c, &key, &why))
 		return bad_value(cmd, key, vals[key], why);
 	if (netcfg_format(&c, prefix, buf, n) == 0) {
 		kiln_err("network configuration too long");

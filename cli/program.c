@@ -15,10 +15,8 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 	char why[96];
 	int err = kiln_read_file(path, elf, size);
 
-	if (err) {
-		kiln_err("%s: %s", path, strerror(-err));
-		return 1;
-	}
+	if (err)
+		return kiln_file_error(path, err);
 	err = elf_check(*elf, *size, &info);
 	if (err) {
 		elf_describe(err, &info, why, sizeof(why));
@@ -40,7 +38,7 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 err_free:
 	free(*elf);
 	*elf = NULL;
-	return 1;
+	return KILN_EXIT_FAIL;
 }
 
 int kernel_path(char *buf, size_t n)
@@ -56,7 +54,7 @@ int kernel_path(char *buf, size_t n)
 		len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 		if (len < 0) {
 			kiln_err("cannot find the kernel: set KILN_KERNEL");
-			return 1;
+			return KILN_EXIT_FAIL;
 		}
 		self[len] = '\0';
 		slash = strrchr(self, '/');
@@ -65,7 +63,7 @@ int kernel_path(char *buf, size_t n)
 	}
 	if (access(buf, R_OK) < 0) {
 		kiln_err("kernel not found at %s (run make, or set KILN_KERNEL)", buf);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -77,7 +75,7 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* Split "A:B" at the last ':' into host and guest; 1 if there is none. */
+/* Split "A:B" at the last ':' into host and guest; reports a bad one. */
 static int split_pair(const char *opt, const char *arg, char **host,
 		      char **guest)
 {
@@ -85,7 +83,7 @@ static int split_pair(const char *opt, const char *arg, char **host,
 
 	if (!colon || colon == arg || colon[1] != '/') {
 		kiln_err("%s %s: expected HOST:/GUEST/PATH", opt, arg);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	*host = kiln_xstrdup(arg);
 	(*host)[colon - arg] = '\0';
@@ -97,34 +95,39 @@ static int split_pair(const char *opt, const char *arg, char **host,
 static int fill_rootfs(struct rootfs *fs, const struct build_spec *spec,
 		       const char *guest_prog, const uint8_t *elf, size_t size)
 {
-	int bad = rootfs_add_dir(fs, "/bin", 0755) |
-		  rootfs_add_dir(fs, "/dev", 0755) |
-		  rootfs_add_dir(fs, "/etc", 0755) |
-		  rootfs_add_dir(fs, "/proc", 0555) |
-		  rootfs_add_dir(fs, "/tmp", 01777) |
-		  rootfs_add_data(fs, guest_prog, S_IFREG | 0755, elf, size);
+	static const struct {
+		const char *path;
+		uint32_t mode;
+	} dirs[] = { { "/bin", 0755 }, { "/dev", 0755 }, { "/etc", 0755 },
+		     { "/proc", 0555 }, { "/tmp", 01777 } };
+	int err = 0;
 
-	for (size_t i = 0; i < spec->files.n && !bad; i++) {
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++)
+		err = rootfs_add_dir(fs, dirs[i].path, dirs[i].mode);
+	if (!err)
+		err = rootfs_add_data(fs, guest_prog, S_IFREG | 0755, elf,
+				      size);
+	for (size_t i = 0; i < spec->files.n && !err; i++) {
 		char *host, *guest;
 
-		bad = split_pair("--file", spec->files.v[i], &host, &guest);
-		if (!bad) {
-			bad = rootfs_add_host(fs, host, guest);
+		err = split_pair("--file", spec->files.v[i], &host, &guest);
+		if (!err) {
+			err = rootfs_add_host(fs, host, guest);
 			free(host);
 			free(guest);
 		}
 	}
-	for (size_t i = 0; i < spec->dirs.n && !bad; i++) {
+	for (size_t i = 0; i < spec->dirs.n && !err; i++) {
 		char *host, *guest;
 
-		bad = split_pair("--dir", spec->dirs.v[i], &host, &guest);
-		if (!bad) {
-			bad = rootfs_add_tree(fs, host, guest);
+		err = split_pair("--dir", spec->dirs.v[i], &host, &guest);
+		if (!err) {
+			err = rootfs_add_tree(fs, host, guest);
 			free(host);
 			free(guest);
 		}
 	}
-	return bad;
+	return err;
 }
 
 static int fill_config(struct kiln_config *c, const struct build_spec *spec,
@@ -136,12 +139,15 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 		strvec_push(&c->argv, spec->args.v[i]);
 	strvec_push(&c->env, "PATH=/bin:/usr/bin");
 	strvec_push(&c->env, "HOME=/");
-	for (size_t i = 0; i < spec->env.n; i++)
-		if (config_setenv(c, spec->env.v[i]))
-			return 1;
+	for (size_t i = 0; i < spec->env.n; i++) {
+		int err = config_setenv(c, spec->env.v[i]);
+
+		if (err)
+			return err;
+	}
 	if (spec->workdir && spec->workdir[0] != '/') {
 		kiln_err("--workdir %s: must be an absolute path", spec->workdir);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	c->workdir = kiln_xstrdup(spec->workdir ? spec->workdir : "/");
 	if (spec->net)
@@ -159,20 +165,21 @@ static int assemble(struct kbuf *cfg, struct kbuf *arc, struct kbuf *out)
 	size_t ksize;
 	int err;
 
-	if (kernel_path(kpath, sizeof(kpath)))
-		return 1;
+	err = kernel_path(kpath, sizeof(kpath));
+	if (err)
+		return err;
 	err = kiln_read_file(kpath, &kernel, &ksize);
-	if (err) {
-		kiln_err("%s: %s", kpath, strerror(-err));
-		return 1;
-	}
+	if (err)
+		return kiln_file_error(kpath, err);
 	parts_add(&parts, KILN_SECTION_CONFIG, cfg->data, cfg->len);
 	parts_add(&parts, KILN_SECTION_ROOTFS, arc->data, arc->len);
 	err = image_assemble(kernel, ksize, ksize, 0, &parts, out, &why);
-	if (err)
-		kiln_err("%s: not a usable kernel (%s)", kpath, why);
 	free(kernel);
-	return err;
+	if (err) {
+		kiln_err("%s: not a usable kernel (%s)", kpath, why);
+		return KILN_EXIT_FAIL;
+	}
+	return 0;
 }
 
 int build_image(const struct build_spec *spec, struct kbuf *out)
@@ -183,25 +190,25 @@ int build_image(const struct build_spec *spec, struct kbuf *out)
 	char guest_prog[PATH_MAX];
 	uint8_t *elf = NULL;
 	size_t size;
-	int bad;
+	int err;
 
 	snprintf(guest_prog, sizeof(guest_prog), "/bin/%s",
 		 base_name(spec->program));
-	bad = program_load(spec->program, &elf, &size);
-	if (!bad)
-		bad = fill_rootfs(fs, spec, guest_prog, elf, size);
-	if (!bad)
-		bad = fill_config(&c, spec, guest_prog);
-	if (!bad)
-		bad = config_write(&c, &cfg);
-	if (!bad) {
+	err = program_load(spec->program, &elf, &size);
+	if (!err)
+		err = fill_rootfs(fs, spec, guest_prog, elf, size);
+	if (!err)
+		err = fill_config(&c, spec, guest_prog);
+	if (!err)
+		err = config_write(&c, &cfg);
+	if (!err) {
 		rootfs_archive(fs, &arc);
-		bad = assemble(&cfg, &arc, out);
+		err = assemble(&cfg, &arc, out);
 	}
 	free(elf);
 	rootfs_free(fs);
 	config_free(&c);
 	kbuf_free(&cfg);
 	kbuf_free(&arc);
-	return bad;
+	return err;
 }

@@ -156,12 +156,14 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* 0, or -errno (the caller closes what was opened). */
 static int make_pipes(const struct vm_opts *o, struct spawn *s)
 {
+	for (int i = 0; i < NPIPES; i++)
+		s->rd[i] = s->wr[i] = -1;
 	for (int i = 0; i < NPIPES; i++) {
 		int p[2];
 
-		s->rd[i] = s->wr[i] = -1;
 		if (i == P_OUT && o->tty_stdin)
 			continue;
 		if (pipe(p) < 0)
@@ -190,9 +192,10 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 	/* Same process group: with a terminal, QEMU reads it in the foreground. */
 	execvp(s->argv[0], s->argv);
 	err = errno;
+	/* The parent reads err; the status, a shell's, only reaches waitpid. */
 	if (write(errfd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
+		_exit(KILN_EXIT_NOTFOUND);
+	_exit(KILN_EXIT_NOTFOUND);
 }
 
 /* Hand bytes from pipe i to where they belong. */
@@ -306,47 +309,43 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 	kbuf_free(&partial);
 }
 
-/* Start QEMU; returns its pid, or -1 with r->spawn_errno set. */
-static int start(const struct vm_opts *o, struct spawn *s, struct vm_result *r)
+/* Start QEMU; returns its pid, or -errno (exec's, when that failed). */
+static int start(const struct vm_opts *o, struct spawn *s)
 {
 	int ep[2], err = 0, pid;
 
-	if (pipe(ep) < 0) {
-		r->spawn_errno = errno;
-		return -1;
-	}
+	if (pipe(ep) < 0)
+		return -errno;
 	fcntl(ep[0], F_SETFD, FD_CLOEXEC);
 	fcntl(ep[1], F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid == 0)
 		child(o, s, ep[1]);
-	close(ep[1]);
 	if (pid < 0)
-		r->spawn_errno = errno;
-	else if (read(ep[0], &err, sizeof(err)) == sizeof(err)) {
-		r->spawn_errno = err; /* exec failed: reap the child */
-		waitpid(pid, NULL, 0);
-	}
+		err = errno;
+	close(ep[1]);
+	if (pid > 0 && read(ep[0], &err, sizeof(err)) == sizeof(err))
+		waitpid(pid, NULL, 0); /* exec failed: reap the child */
 	close(ep[0]);
-	return r->spawn_errno ? -1 : pid;
+	return err ? -err : pid;
 }
 
 int vm_boot(const struct vm_opts *o, struct vm_result *r)
 {
 	struct spawn s = { 0 };
 	struct termios tio;
-	int pid, st, tty = o->tty_stdin && tcgetattr(0, &tio) == 0;
+	int pid = 0, st, err, tty = o->tty_stdin && tcgetattr(0, &tio) == 0;
 
 	*r = (struct vm_result){ .status = -1, .qemu_rc = -1 };
-	if (make_pipes(o, &s) < 0) {
-		r->spawn_errno = errno;
-		return -1;
+	err = make_pipes(o, &s);
+	if (!err) {
+		command(o, &s);
+		pid = start(o, &s);
+		err = pid < 0 ? pid : 0;
 	}
-	command(o, &s);
-	pid = start(o, &s, r);
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.wr[i]);
-	if (pid > 0) {
+	if (!err) {
 		vm_set_pid(pid);
 		pump(o, &s, pid, r);
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
@@ -358,5 +357,5 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 		close_fd(&s.rd[i]);
 	if (tty)
 		tcsetattr(0, TCSANOW, &tio); /* QEMU left it raw if it was killed */
-	return pid > 0 ? 0 : -1;
+	return err;
 }

@@ -58,7 +58,7 @@ static int normalize(const char *guest, char *out)
 	const char *p = guest;
 
 	if (*p != '/')
-		return -1;
+		return -EINVAL;
 	while (*p) {
 		size_t len;
 
@@ -68,9 +68,9 @@ static int normalize(const char *guest, char *out)
 		if (len == 0)
 			break;
 		if ((len == 1 && p[0] == '.') || (len == 2 && !strncmp(p, "..", 2)))
-			return -1;
+			return -EINVAL;
 		if (o + len + 1 > GUEST_MAX)
-			return -1;
+			return -ENAMETOOLONG;
 		if (o)
 			out[o++] = '/';
 		memcpy(out + o, p, len);
@@ -94,13 +94,8 @@ static struct rootfs_entry *push(struct rootfs *fs, const char *path,
 {
 	if (fs->n == fs->cap) {
 		size_t cap = fs->cap ? fs->cap * 2 : 64;
-		struct rootfs_entry *e = realloc(fs->e, cap * sizeof(*e));
 
-		if (!e) {
-			kiln_err("out of memory");
-			exit(KILN_EXIT_FAIL);
-		}
-		fs->e = e;
+		fs->e = kiln_xrealloc(fs->e, cap * sizeof(*fs->e));
 		fs->cap = cap;
 	}
 	fs->e[fs->n] = (struct rootfs_entry){ .path = kiln_xstrdup(path),
@@ -123,7 +118,7 @@ static int make_parents(struct rootfs *fs, const char *path)
 			push(fs, buf, S_IFDIR | 0755)->implicit = 1;
 		else if (!S_ISDIR(e->mode)) {
 			kiln_err("/%s: not a directory in the image", buf);
-			return 1;
+			return KILN_EXIT_FAIL;
 		}
 	}
 	return 0;
@@ -133,19 +128,21 @@ int rootfs_add_dir(struct rootfs *fs, const char *guest, uint32_t mode)
 {
 	char path[GUEST_MAX + 1];
 	struct rootfs_entry *e;
+	int err;
 
 	if (normalize(guest, path) < 0) {
 		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	if (!path[0])
 		return 0; /* the root itself */
-	if (make_parents(fs, path))
-		return 1;
+	err = make_parents(fs, path);
+	if (err)
+		return err;
 	e = find(fs, path);
 	if (e && !S_ISDIR(e->mode)) {
 		kiln_err("/%s: given twice", path);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	if (!e)
 		e = push(fs, path, 0);
@@ -159,20 +156,22 @@ int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
 {
 	char path[GUEST_MAX + 1];
 	struct rootfs_entry *e;
+	int err;
 
 	if (normalize(guest, path) < 0 || !path[0]) {
 		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	if (size > UINT32_MAX) {
 		kiln_err("/%s: larger than 4 GiB", path);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
-	if (make_parents(fs, path))
-		return 1;
+	err = make_parents(fs, path);
+	if (err)
+		return err;
 	if (find(fs, path)) {
 		kiln_err("/%s: given twice", path);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	e = push(fs, path, mode);
 	e->data = kiln_xmalloc(size);
@@ -190,10 +189,8 @@ static int add_regular(struct rootfs *fs, const char *host, const char *guest,
 	size_t size;
 	int err = kiln_read_file(host, &data, &size), ret;
 
-	if (err) {
-		kiln_err("%s: %s", host, strerror(-err));
-		return 1;
-	}
+	if (err)
+		return kiln_file_error(host, err);
 	ret = rootfs_add_data(fs, guest, mode, data, size);
 	free(data);
 	return ret;
@@ -203,17 +200,15 @@ int rootfs_add_host(struct rootfs *fs, const char *host, const char *guest)
 {
 	struct stat st;
 
-	if (stat(host, &st) < 0) {
-		kiln_err("%s: %s", host, strerror(errno));
-		return 1;
-	}
+	if (stat(host, &st) < 0)
+		return kiln_file_error(host, -errno);
 	if (S_ISDIR(st.st_mode)) {
 		kiln_err("%s: is a directory (use --dir)", host);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		kiln_err("%s: not a regular file", host);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	return add_regular(fs, host, guest, st.st_mode);
 }
@@ -226,7 +221,7 @@ static int add_symlink(struct rootfs *fs, const char *host, const char *guest,
 
 	if (n < 0 || (size_t)n >= sizeof(target)) {
 		kiln_err("%s: %s", host, n < 0 ? strerror(errno) : "link too long");
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	return rootfs_add_data(fs, guest, mode, target, (size_t)n);
 }
@@ -236,10 +231,8 @@ static int add_one(struct rootfs *fs, const char *host, const char *guest)
 {
 	struct stat st;
 
-	if (lstat(host, &st) < 0) {
-		kiln_err("%s: %s", host, strerror(errno));
-		return 1;
-	}
+	if (lstat(host, &st) < 0)
+		return kiln_file_error(host, -errno);
 	if (S_ISDIR(st.st_mode))
 		return rootfs_add_tree(fs, host, guest);
 	if (S_ISREG(st.st_mode))
@@ -248,7 +241,7 @@ static int add_one(struct rootfs *fs, const char *host, const char *guest)
 		return add_symlink(fs, host, guest, st.st_mode);
 	kiln_err("%s: unsupported file type (only files, directories, symlinks)",
 		 host);
-	return 1;
+	return KILN_EXIT_FAIL;
 }
 
 int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest)
@@ -258,21 +251,18 @@ int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest)
 	DIR *dir;
 	int ret = 0;
 
-	if (stat(hostdir, &st) < 0) {
-		kiln_err("%s: %s", hostdir, strerror(errno));
-		return 1;
-	}
+	if (stat(hostdir, &st) < 0)
+		return kiln_file_error(hostdir, -errno);
 	if (!S_ISDIR(st.st_mode)) {
 		kiln_err("%s: not a directory", hostdir);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
-	if (rootfs_add_dir(fs, guest, st.st_mode))
-		return 1;
+	ret = rootfs_add_dir(fs, guest, st.st_mode);
+	if (ret)
+		return ret;
 	dir = opendir(hostdir);
-	if (!dir) {
-		kiln_err("%s: %s", hostdir, strerror(errno));
-		return 1;
-	}
+	if (!dir)
+		return kiln_file_error(hostdir, -errno);
 	while (!ret && (d = readdir(dir)) != NULL) {
 		size_t hl = strlen(hostdir) + strlen(d->d_name) + 2;
 		size_t gl = strlen(guest) + strlen(d->d_name) + 2;
@@ -345,5 +335,5 @@ int rootfs_lookup(const void *archive, size_t size, const char *path,
 			return 0;
 		}
 	}
-	return -1;
+	return -ENOENT;
 }

@@ -18,9 +18,11 @@ static const char run_usage[] =
 	"\n"
 	"Boot a Kiln image under QEMU (a static program is first built into a\n"
 	"temporary image). The app's stdout and stderr are kiln's; kiln exits with\n"
-	"the app's status (128+N if it died of signal N, 124 on --timeout, 125 when\n"
-	"the VM itself failed). ARGs replace argv[1..]; piped stdin is given to the\n"
-	"app, then EOF; a terminal on stdin is connected to the app.\n"
+	"the app's status, 128+N if it died of signal N. ARGs replace argv[1..];\n"
+	"piped stdin is given to the app, then EOF; a terminal on stdin is\n"
+	"connected to the app. Kiln's own statuses: 1 bad input, 2 bad command\n"
+	"line, 123 the VM could not run, 124 --timeout, 125 the kernel failed,\n"
+	"126 the program could not start, 127 it is not in the image.\n"
 	"\n"
 	"  --mem SIZE         guest memory, as QEMU's -m (default 128M)\n"
 	"  --accel MODE       auto (KVM when /dev/kvm is usable), kvm or tcg\n"
@@ -139,7 +141,10 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	}
 }
 
-/* Returns -1 to go on, else the exit status (0 after --help). */
+/*
+ * The command line into ra: 0 with ra->target set to run; 0 with it NULL
+ * after --help; else the exit status, reported.
+ */
 static int parse_run(int argc, char **argv, struct run_args *ra)
 {
 	int c, ret;
@@ -173,10 +178,13 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&ra->args, argv[i]);
 	ra->vm.tty_stdin = isatty(0);
-	return -1;
+	return 0;
 }
 
-/* Image as given, or a program built into one in memory. */
+/*
+ * The image as given, or a program (not an image at all: "bad magic")
+ * built into one in memory. 0, or the exit status after one line.
+ */
 static int load_target(const char *target, struct kiln_image *img, int *built)
 {
 	struct build_spec spec = { .program = target };
@@ -185,24 +193,19 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 	int err = image_open(target, img, &why);
 
 	*built = 0;
-	if (err < 0) {
-		kiln_err("%s: %s", target, strerror(-err));
-		return 1;
-	}
-	if (err > 0 && strcmp(why, "bad magic") != 0) {
-		kiln_err("%s: not a Kiln image (%s)", target, why);
-		return 1;
-	}
 	if (err == 0)
 		return 0;
-	if (build_image(&spec, &buf)) {
+	if (err != -ENOEXEC || strcmp(why, "bad magic") != 0)
+		return image_report(target, err, why);
+	err = build_image(&spec, &buf);
+	if (err) {
 		kbuf_free(&buf);
-		return 1;
+		return err;
 	}
 	*built = 1;
 	if (image_from_buffer(buf.data, buf.len, img, &why)) {
 		kiln_err("%s: the image built from it is bad (%s)", target, why);
-		return 1;
+		return KILN_EXIT_FAIL;
 	}
 	return 0;
 }
@@ -214,23 +217,23 @@ int cmd_run(int argc, char **argv)
 	struct kiln_config cfg = { 0 };
 	int ret = parse_run(argc, argv, &ra), built;
 
-	if (ret >= 0)
+	if (ret || !ra.target)
 		goto out;
 	vm_catch_signals();
-	ret = KILN_EXIT_VMFAIL;
-	if (load_target(ra.target, &img, &built))
+	ret = load_target(ra.target, &img, &built);
+	if (ret)
 		goto out;
-	if (config_parse(ra.target, img.config, img.config_size, &cfg))
+	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
+	if (ret)
 		goto out_image;
 	run_net_cmdline(&ra, &cfg);
-	if (run_prepare(&ra, &img, &cfg, built))
-		goto out_config;
-	ret = run_boot(&ra, &img, &cfg);
+	ret = run_prepare(&ra, &img, &cfg, built);
+	if (!ret)
+		ret = run_boot(&ra, &img, &cfg);
 	if (ra.tmp_image[0]) {
 		unlink(ra.tmp_image);
 		kiln_tmp_forget(ra.tmp_image);
 	}
-out_config:
 	config_free(&cfg);
 out_image:
 	image_close(&img);

@@ -43,7 +43,7 @@ void run_net_cmdline(struct run_args *ra, const struct kiln_config *cfg);
 /*
  * run_prepare: apply args, env and piped stdin to cfg and, when anything
  * changed (or the image was built in memory), write a temporary image and
- * point ra->vm.image at it. 0, or 1 after one error line.
+ * point ra->vm.image at it. 0, or the exit status after one error line.
  */
 int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		struct kiln_config *cfg, int built);

@@ -128,11 +128,7 @@ static int tap_netdev(struct run_args *ra, const char *name)
 		kiln_err("--net %s: %s is not a tap device", ra->net_mode, name);
 		return KILN_EXIT_VMFAIL;
 	}
-	ra->netdev = malloc(len);
-	if (ra->netdev == NULL) {
-		kiln_err("out of memory");
-		return KILN_EXIT_VMFAIL;
-	}
+	ra->netdev = kiln_xmalloc(len);
 	snprintf(ra->netdev, len, NETDEV_TAP, name);
 	ra->vm.netdev = ra->netdev;
 	return 0;
@@ -166,11 +162,7 @@ int run_net_finish(struct run_args *ra)
 		if (!strncmp(ra->forwards.v[i], "udp:", 4))
 			base = NETDEV_OPEN;
 	}
-	ra->netdev = malloc(len);
-	if (ra->netdev == NULL) {
-		kiln_err("out of memory");
-		return KILN_EXIT_VMFAIL;
-	}
+	ra->netdev = kiln_xmalloc(len);
 	strcpy(ra->netdev, base);
 	for (size_t i = 0; i < ra->forwards.n; i++) {
 		strcat(ra->netdev, ",hostfwd=");

@@ -11,37 +11,32 @@
 
 #define QEMU_NAME "qemu-system-x86_64"
 
-/* Write data to a fresh temp file; its path lands in ra->tmp_image. */
+/*
+ * Write data to a fresh temp file; its path lands in ra->tmp_image, for
+ * cmd_run to remove after the boot. On failure nothing is left behind.
+ */
 static int write_tmp(struct run_args *ra, const void *data, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
-	const uint8_t *p = data;
-	int fd;
+	char path[sizeof(ra->tmp_image)];
+	int fd, err;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	snprintf(ra->tmp_image, sizeof(ra->tmp_image), "%s/kiln-run-XXXXXX", dir);
-	fd = mkstemp(ra->tmp_image);
-	if (fd < 0) {
-		kiln_err("%s: %s", ra->tmp_image, strerror(errno));
-		ra->tmp_image[0] = '\0';
-		return 1;
+	snprintf(path, sizeof(path), "%s/kiln-run-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return kiln_file_error(path, -errno);
+	kiln_tmp_register(path);
+	err = kiln_write_all(fd, data, size);
+	if (close(fd) < 0 && !err)
+		err = -errno;
+	if (err) {
+		unlink(path);
+		kiln_tmp_forget(path);
+		return kiln_file_error(path, err);
 	}
-	kiln_tmp_register(ra->tmp_image);
-	while (size) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			kiln_err("%s: %s", ra->tmp_image, strerror(errno));
-			close(fd);
-			return 1;
-		}
-		p += n;
-		size -= (size_t)n;
-	}
-	close(fd);
+	memcpy(ra->tmp_image, path, sizeof(path));
 	ra->vm.image = ra->tmp_image;
 	return 0;
 }
@@ -67,19 +62,19 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 	uint8_t *in = NULL;
 	size_t in_size = 0;
 	const char *why;
-	int bad = 0;
+	int err = 0;
 
 	ra->vm.image = ra->target;
 	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
 		return 0; /* boot the file as it is */
 	apply_args(ra, cfg);
-	for (size_t i = 0; i < ra->env.n && !bad; i++)
-		bad = config_setenv(cfg, ra->env.v[i]);
-	if (!bad)
-		bad = config_write(cfg, &cfgbuf);
-	if (!bad && !ra->vm.tty_stdin && kiln_read_fd(0, &in, &in_size) < 0)
+	for (size_t i = 0; i < ra->env.n && !err; i++)
+		err = config_setenv(cfg, ra->env.v[i]);
+	if (!err)
+		err = config_write(cfg, &cfgbuf);
+	if (!err && !ra->vm.tty_stdin && kiln_read_fd(0, &in, &in_size) < 0)
 		in = NULL, in_size = 0; /* no stdin at all: the app sees EOF */
-	if (!bad) {
+	if (!err) {
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
 		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs, img->rootfs_size);
 		if (!ra->vm.tty_stdin)
@@ -87,17 +82,17 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		else if (img->stdin_data)
 			parts_add(&parts, KILN_SECTION_STDIN, img->stdin_data,
 				  img->stdin_size);
-		bad = image_assemble(img->file, img->size, img->bundle_off, 1,
+		err = image_assemble(img->file, img->size, img->bundle_off, 1,
 				     &parts, &out, &why);
-		if (bad)
-			kiln_err("%s: not a Kiln image (%s)", ra->target, why);
+		if (err)
+			err = image_report(ra->target, err, why);
 	}
-	if (!bad)
-		bad = write_tmp(ra, out.data, out.len);
+	if (!err)
+		err = write_tmp(ra, out.data, out.len);
 	free(in);
 	kbuf_free(&cfgbuf);
 	kbuf_free(&out);
-	return bad;
+	return err;
 }
 
 /* The program's ELF, copied out of the rootfs to an aligned buffer. */
@@ -133,7 +128,7 @@ static void symbolize(const struct kiln_image *img, const char *program,
 		return;
 	if (elf_check(elf, size, &info) == ELF_OK && info.pie && r->have_base)
 		addr = rip - r->load_base;
-	if (elf_symbolize(elf, size, addr, &name, &off) == 0)
+	if (elf_symbolize(elf, size, addr, &name, &off))
 		snprintf(out, n, " <%s+0x%llx>", name, (unsigned long long)off);
 	free(elf);
 }
@@ -162,11 +157,12 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 	     const struct kiln_config *cfg)
 {
 	struct vm_result r;
-	int ret;
+	int ret, err;
 
 	fflush(stdout);
-	if (vm_boot(&ra->vm, &r) < 0) {
-		kiln_err("cannot start %s: %s", QEMU_NAME, strerror(r.spawn_errno));
+	err = vm_boot(&ra->vm, &r);
+	if (err < 0) {
+		kiln_err("cannot start %s: %s", QEMU_NAME, strerror(-err));
 		ret = KILN_EXIT_VMFAIL;
 	} else if (r.qemu_stuck) {
 		kiln_err("the VM stopped: KVM internal error (try --accel tcg)");
@@ -184,7 +180,7 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 	} else {
 		if (r.signal_line)
 			report_signal(img, cfg, &r);
-		if (r.status == KILN_EXIT_VMFAIL && !ra->vm.verbose)
+		if (r.status == KILN_EXIT_PANIC && !ra->vm.verbose)
 			vm_print_tail(&r); /* the kernel's panic report */
 		ret = r.status;
 	}

@@ -26,6 +26,12 @@ void kiln_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int kiln_file_error(const char *path, int err)
+{
+	kiln_err("%s: %s", path, strerror(-err));
+	return KILN_EXIT_FAIL;
+}
+
 static void out_of_memory(void)
 {
 	kiln_err("out of memory");
@@ -42,6 +48,16 @@ void *kiln_xmalloc(size_t n)
 	return p;
 }
 
+void *kiln_xrealloc(void *old, size_t n)
+{
+	void *p = realloc(old, n ? n : 1);
+
+	if (!p)
+		out_of_memory();
+	return p;
+}
+
+
 char *kiln_xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -52,7 +68,6 @@ char *kiln_xstrdup(const char *s)
 void kbuf_reserve(struct kbuf *b, size_t more)
 {
 	size_t cap = b->cap ? b->cap : 4096;
-	uint8_t *p;
 
 	if (more <= b->cap - b->len)
 		return;
@@ -60,10 +75,7 @@ void kbuf_reserve(struct kbuf *b, size_t more)
 		out_of_memory();
 	while (cap - b->len < more)
 		cap *= 2;
-	p = realloc(b->data, cap);
-	if (!p)
-		out_of_memory();
-	b->data = p;
+	b->data = kiln_xrealloc(b->data, cap);
 	b->cap = cap;
 }
 
@@ -95,10 +107,8 @@ void kbuf_free(struct kbuf *b)
 
 void strvec_push(struct strvec *sv, const char *s)
 {
-	char **v = realloc(sv->v, (sv->n + 2) * sizeof(*v));
+	char **v = kiln_xrealloc(sv->v, (sv->n + 2) * sizeof(*v));
 
-	if (!v)
-		out_of_memory();
 	v[sv->n++] = kiln_xstrdup(s);
 	v[sv->n] = NULL;
 	sv->v = v;
@@ -197,7 +207,24 @@ void kiln_tmp_cleanup(void)
 	}
 }
 
-static int write_all(int fd, const void *data, size_t size)
+static void tmp_on_signal(int sig)
+{
+	kiln_tmp_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void kiln_tmp_catch_signals(void)
+{
+	struct sigaction sa = { .sa_handler = tmp_on_signal };
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int kiln_write_all(int fd, const void *data, size_t size)
 {
 	const uint8_t *p = data;
 
@@ -242,8 +269,10 @@ int kiln_write_atomic(const char *path, const void *data, size_t size)
 	if (fd < 0)
 		return -errno;
 	kiln_tmp_register(tmp);
-	err = write_all(fd, data, size);
+	err = kiln_write_all(fd, data, size);
 	if (!err && fchmod(fd, 0666 & ~mask) < 0)
+		err = -errno;
+	if (!err && fsync(fd) < 0) /* the bytes are on disk before the name */
 		err = -errno;
 	if (close(fd) < 0 && !err)
 		err = -errno;

@@ -32,7 +32,6 @@ struct vm_result {
 	int qemu_rc;	     /* QEMU's exit code, -1 if killed by a signal */
 	int timed_out;
 	int qemu_stuck;	     /* QEMU reported a KVM internal error: stopped */
-	int spawn_errno;     /* QEMU could not be started: its errno */
 	char *signal_line;   /* "kiln: killed by signal ..." or NULL */
 	uint64_t load_base;  /* "kiln: load base 0x..." (PIE) */
 	int have_base;
@@ -41,7 +40,10 @@ struct vm_result {
 	struct kbuf qemu_err; /* what QEMU itself printed (capped) */
 };
 
-/* vm_boot: run QEMU to the end (or the timeout); 0, or -1 if it did not start. */
+/*
+ * vm_boot: run QEMU to the end (or the timeout) and fill r. Quiet:
+ * 0, or -errno when QEMU could not be started.
+ */
 int vm_boot(const struct vm_opts *o, struct vm_result *r);
 /* Feed bytes of the kernel log (COM2) to r; used by vm_boot. */
 void vm_log_bytes(const struct vm_opts *o, struct vm_result *r,

@@ -24,8 +24,8 @@ static _Noreturn void start_app(void)
 
 	if (bundle)
 		linux_start(bundle);
-	if (err)
-		kernel_exit(126); /* a damaged image: reported by memory_init */
+	if (err) /* a damaged image: memory_init said why */
+		kernel_exit(KILN_EXIT_NOEXEC);
 	printk("kiln: no application in this image\n");
 	kernel_exit(KILN_EXIT_OK);
 }

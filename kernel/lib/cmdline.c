@@ -224,8 +224,8 @@ int cmdline_get_u64(const char *cmdline, size_t len, const char *key,
 	struct cmdline_word w;
 
 	if (!cmdline_find(cmdline, len, key, &w))
-		return -1;
+		return CMDLINE_ENOKEY;
 	if (!w.val || !parse_u64(w.val, w.val_len, out))
-		return -2;
+		return CMDLINE_EVALUE;
 	return 0;
 }

@@ -16,6 +16,10 @@
  *
  * The input is untrusted: it may be NULL, empty, or not NUL-terminated
  * within len bytes (parsing stops at len or at the first NUL).
+ *
+ * Errors follow lib/'s rule (lib/bundle.h): never an errno. An absent key
+ * is -1 from cmdline_get and cmdline_get_nth, CMDLINE_ENOKEY from
+ * cmdline_get_u64.
  */
 
 /*
@@ -33,9 +37,11 @@ bool cmdline_has(const char *cmdline, size_t len, const char *key);
 /*
  * cmdline_get_u64: parse KEY's value as an unsigned decimal or 0x-hex
  * number, with an optional K, M or G suffix (powers of 1024).
- * Returns 0 and stores the value on success; -1 when absent; -2 when the
- * value is empty, malformed or overflows 64 bits (out is left unchanged).
+ * Returns 0 and stores the value; CMDLINE_ENOKEY when KEY is absent;
+ * CMDLINE_EVALUE when the value is empty, malformed or overflows 64 bits.
+ * On failure out is left unchanged.
  */
+enum { CMDLINE_ENOKEY = 1, CMDLINE_EVALUE = 2 };
 int cmdline_get_u64(const char *cmdline, size_t len, const char *key,
 		    uint64_t *out);
 

@@ -25,7 +25,8 @@ struct cpio_entry {
 
 /*
  * cpio_next: parse the entry at *pos (start with 0) of archive[0..size).
- * Returns 1 and advances *pos; 0 at the trailer; -1 on malformed input.
+ * Returns 1 and advances *pos; 0 at the trailer; -1 on malformed input
+ * (lib/ knows no errno: a caller in the kernel picks its own, -EINVAL).
  */
 int cpio_next(const void *archive, size_t size, size_t *pos,
 	      struct cpio_entry *out);

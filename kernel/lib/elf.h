@@ -2,6 +2,7 @@
 #ifndef KILN_LIB_ELF_H
 #define KILN_LIB_ELF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,16 @@ struct elf64_phdr {
 _Static_assert(sizeof(struct elf64_ehdr) == 64, "ELF header layout");
 _Static_assert(sizeof(struct elf64_phdr) == 56, "ELF program header layout");
 
+/*
+ * Errors, the same in all of lib/ (which knows no errno): a function that
+ * can fail in several ways returns 0 or a positive code from its header's
+ * enum (BUNDLE_E*, ELF_E*, CMDLINE_E*; *_strerror names it where a message
+ * needs one). Positive, so it never passes for a -errno: a kernel caller
+ * picks its own errno. A yes/no result is a bool; a pointer is NULL when
+ * there is none. The only negative result is -1 where a contract names it
+ * ("malformed", "absent"), never an errno.
+ */
+
 /* What elf_check found out about a valid executable. */
 struct elf_info {
 	const struct elf64_ehdr *ehdr;
@@ -64,19 +75,19 @@ struct elf_info {
  * PF_X PT_LOAD, PT_INTERP NUL-terminated inside the file.
  * A PT_INTERP is NOT an error here: callers decide (dynamic programs are
  * refused by `kiln build` and the kernel for now).
- * Returns 0 and fills *info, or a negative ELF_E* code; elf_strerror
- * gives a one-line reason ("not an ELF file", "32-bit ELF", "not x86_64
- * (machine 183)", "truncated", ...).
+ * Returns ELF_OK (0) and fills *info, or an ELF_E* code;
+ * elf_strerror gives a one-line reason ("not an ELF file", "32-bit ELF",
+ * "not x86_64", "truncated", ...).
  */
 enum {
 	ELF_OK = 0,
-	ELF_ENOTELF = -1,
-	ELF_ECLASS = -2,	/* not 64-bit */
-	ELF_EENDIAN = -3,
-	ELF_EMACHINE = -4,
-	ELF_ETYPE = -5,		/* not EXEC/DYN (e.g. a .o or core) */
-	ELF_ETRUNC = -6,
-	ELF_ELAYOUT = -7,	/* bad program headers / segments */
+	ELF_ENOTELF = 1,
+	ELF_ECLASS = 2,		/* not 64-bit */
+	ELF_EENDIAN = 3,
+	ELF_EMACHINE = 4,
+	ELF_ETYPE = 5,		/* not EXEC/DYN (e.g. a .o or core) */
+	ELF_ETRUNC = 6,
+	ELF_ELAYOUT = 7,	/* bad program headers / segments */
 };
 int elf_check(const void *file, size_t size, struct elf_info *info);
 const char *elf_strerror(int err);
@@ -112,12 +123,13 @@ _Static_assert(sizeof(struct elf64_sym) == 24, "ELF symbol layout");
 /*
  * elf_symbolize: find the function symbol of .symtab containing addr (a
  * link-time address: subtract the load base of a PIE first). Untrusted
- * file (8-aligned); every table is bounds-checked. Returns 0 and sets
- * *name (NUL-terminated, inside the file) and *off = addr - st_value;
- * -1 when there is no symbol table or no symbol covers addr. A symbol of
- * size 0 covers addresses up to the next symbol or the end of its section.
+ * file (8-aligned); every table is bounds-checked. Returns true and
+ * sets *name (NUL-terminated, inside the file) and *off = addr - st_value;
+ * false when there is no symbol table or no symbol covers addr. A symbol
+ * of size 0 covers addresses up to the next symbol or the end of its
+ * section.
  */
-int elf_symbolize(const void *file, size_t size, uint64_t addr,
-		  const char **name, uint64_t *off);
+bool elf_symbolize(const void *file, size_t size, uint64_t addr,
+		   const char **name, uint64_t *off);
 
 #endif

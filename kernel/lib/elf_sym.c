@@ -90,8 +90,8 @@ static void scan_symtab(const uint8_t *p, size_t size,
 	}
 }
 
-int elf_symbolize(const void *file, size_t size, uint64_t addr,
-		  const char **name, uint64_t *off)
+bool elf_symbolize(const void *file, size_t size, uint64_t addr,
+		   const char **name, uint64_t *off)
 {
 	const uint8_t *p = file;
 	const struct elf64_shdr *sh;
@@ -101,15 +101,15 @@ int elf_symbolize(const void *file, size_t size, uint64_t addr,
 
 	sh = section_table(p, size, &shnum);
 	if (!sh)
-		return -1;
+		return false;
 	for (uint16_t i = 0; i < shnum; i++) {
 		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= shnum)
 			continue;
 		scan_symtab(p, size, sh, shnum, &sh[i], addr, &best, &best_name);
 	}
 	if (!best)
-		return -1;
+		return false;
 	*name = best_name;
 	*off = addr - best->st_value;
-	return 0;
+	return true;
 }

@@ -110,7 +110,8 @@ static bool host_of(uint32_t a, uint32_t mask)
 	return mask >= 0xfffffffeu || (host != 0 && host != ~mask);
 }
 
-const char *netcfg_check(const struct netcfg *c, enum netcfg_key *key)
+/* What is wrong with c, *key naming the value at fault; NULL if nothing. */
+static const char *fault(const struct netcfg *c, enum netcfg_key *key)
 {
 	*key = NETCFG_IP;
 	if (!c->dhcp && !host_of(c->addr, c->netmask))
@@ -128,6 +129,13 @@ const char *netcfg_check(const struct netcfg *c, enum netcfg_key *key)
 	if (c->dns && !unicast(c->dns))
 		return "not a host address";
 	return NULL;
+}
+
+bool netcfg_check(const struct netcfg *c, enum netcfg_key *key,
+		  const char **why)
+{
+	*why = fault(c, key);
+	return *why == NULL;
 }
 
 /* Copies s (NUL-terminated) into err->value, cut to fit. */
@@ -180,8 +188,7 @@ int netcfg_read(const char *words, size_t len, const char *prefix,
 	if (read_key(words, len, prefix, NETCFG_GW, c, err) < 0 ||
 	    read_key(words, len, prefix, NETCFG_DNS, c, err) < 0)
 		return -1;
-	why = netcfg_check(c, &key);
-	if (why == NULL)
+	if (netcfg_check(c, &key, &why))
 		return 0;
 	/* Show the value at fault as it was given. */
 	read_key(words, len, prefix, key, &(struct netcfg){ 0 }, err);

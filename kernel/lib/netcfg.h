@@ -46,17 +46,19 @@ bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s,
 		size_t n, const char **why);
 
 /*
- * Whether c makes sense as a whole: NULL, or why not with *key naming the
- * value at fault (a network or broadcast address, a gateway outside the
- * subnet or with dhcp...).
+ * Whether c makes sense as a whole: true, or false with *key naming the
+ * value at fault and *why saying what is wrong with it (a network or
+ * broadcast address, a gateway outside the subnet or with dhcp...).
  */
-const char *netcfg_check(const struct netcfg *c, enum netcfg_key *key);
+bool netcfg_check(const struct netcfg *c, enum netcfg_key *key,
+		  const char **why);
 
 /*
  * Reads the configuration from words in command-line syntax
  * (lib/cmdline.h; untrusted, len bounds it), keys prefixed with prefix
  * ("kiln." or ""; at most 8 bytes). Returns 1 when there is no ip key
- * (nothing asked for; *c zeroed), 0 with *c set, or -1 with *err filled.
+ * (nothing asked for; *c zeroed), 0 with *c set, or -1 (malformed; not an
+ * errno, as nowhere in lib/) with *err filled.
  */
 int netcfg_read(const char *words, size_t len, const char *prefix,
 		struct netcfg *c, struct netcfg_err *err);

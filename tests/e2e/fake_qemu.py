@@ -11,6 +11,8 @@ out FAKE_QEMU_MODE:
   hang     sleep until killed
   signal   report a SIGSEGV at FAKE_QEMU_RIP (hex), status 139
   args     print its own argv on COM1 (JSON), status 0
+  panic    a kernel panic report on the log, status 125
+  status   end with status FAKE_QEMU_STATUS, as if the app had returned it
 """
 import json
 import os
@@ -95,6 +97,11 @@ def main():
         status = 139
     elif mode == "args":
         com1.write(json.dumps(argv).encode())
+    elif mode == "panic":
+        log.write(b"kiln: panic: fake: broken invariant\n")
+        status = 125
+    elif mode == "status":
+        status = int(os.environ["FAKE_QEMU_STATUS"])
     log.write(f"kiln: exit status {status}\n".encode())
     return ((status & 0x7f) << 1) | 1
 

@@ -8,10 +8,13 @@ QEMU; real boots of the kernel running the programs are at the end.
 import json
 import os
 import re
+import resource
 import shutil
+import signal
 import stat
 import struct
 import subprocess
+import zlib
 
 import pytest
 
@@ -19,6 +22,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 KILN = os.path.join(ROOT, "build", "kiln")
 HERE = os.path.dirname(os.path.abspath(__file__))
 T = 120  # seconds for any kiln process
+
+# Exit statuses (include/kiln/exit.h, README "Exit status"), written out
+# here as the numbers users see; test_exit_statuses_match_header checks
+# them against the header.
+FAIL, USAGE, VMFAIL, TIMEOUT = 1, 2, 123, 124      # the kiln tool's
+PANIC, NOEXEC, NOTFOUND, SIGNAL = 125, 126, 127, 128  # the guest kernel's
 
 PROBE_C = r"""
 #include <stdio.h>
@@ -41,9 +50,14 @@ int main(int argc, char **argv)
 """
 
 
-def kiln(*args, input=b"", env=None, cwd=None):
+def kiln(*args, input=b"", env=None, cwd=None, limit=None):
+    """Run kiln; limit=(RLIMIT_x, value) caps it (SIGXFSZ ignored: EFBIG)."""
+    def preexec():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(limit[0], (limit[1], limit[1]))
     return subprocess.run([KILN, *args], input=input, capture_output=True,
-                          timeout=T, env=env, cwd=cwd)
+                          timeout=T, env=env, cwd=cwd,
+                          preexec_fn=preexec if limit else None)
 
 
 def lines(b):
@@ -89,6 +103,15 @@ def image(progs, tmp_path_factory):
 
 # ---- the command line itself ----
 
+def test_exit_statuses_match_header():
+    text = open(os.path.join(ROOT, "include", "kiln", "exit.h")).read()
+    found = dict(re.findall(r"#define KILN_EXIT_(\w+) (\d+)", text))
+    assert found == {"OK": "0", "FAIL": str(FAIL), "USAGE": str(USAGE),
+                     "VMFAIL": str(VMFAIL), "TIMEOUT": str(TIMEOUT),
+                     "PANIC": str(PANIC), "NOEXEC": str(NOEXEC),
+                     "NOTFOUND": str(NOTFOUND), "SIGNAL": str(SIGNAL)}
+
+
 def test_version():
     r = kiln("--version")
     assert (r.returncode, r.stdout, r.stderr) == (0, b"kiln 0.1.0\n", b"")
@@ -107,10 +130,12 @@ def test_help(args):
                                   ["run", "--accel", "fast", "x"],
                                   ["run", "--timeout", "-1", "x"],
                                   ["run", "--mem", "lots", "x"],
+                                  ["run", "--env", "NOEQUALS", "x"],
+                                  ["build", "--env", "NOEQUALS", "x"],
                                   ["inspect"], ["inspect", "a", "b"]])
 def test_usage_errors(args):
     r = kiln(*args)
-    assert r.returncode == 2
+    assert r.returncode == USAGE
     assert len(lines(r.stderr)) == 1 and lines(r.stderr)[0].startswith("kiln")
     assert r.stdout == b""
 
@@ -210,7 +235,7 @@ def test_default_output_name(progs, tmp_path):
 ])
 def test_build_refuses(progs, tmp_path, name, pattern):
     r = kiln("build", "-o", str(tmp_path / "out.img"), str(progs / name))
-    assert r.returncode == 1
+    assert r.returncode == FAIL
     assert len(lines(r.stderr)) == 1, r.stderr
     assert re.fullmatch(pattern, lines(r.stderr)[0])
     assert os.listdir(tmp_path) == []  # no image, no temp file
@@ -220,22 +245,63 @@ def test_build_refuses(progs, tmp_path, name, pattern):
                                  "/proc/x.img"])
 def test_build_unwritable_output(progs, out):
     r = kiln("build", "-o", out, str(progs / "probe"))
-    assert r.returncode == 1
+    assert r.returncode == FAIL
     assert len(lines(r.stderr)) == 1 and lines(r.stderr)[0].startswith(f"kiln: {out}: ")
 
 
+def test_build_output_too_large(progs, tmp_path):
+    """A write that fails half-way leaves neither the image nor a temp file."""
+    out = tmp_path / "x.img"
+    r = kiln("build", "-o", str(out), str(progs / "probe"),
+             limit=(resource.RLIMIT_FSIZE, 100000))
+    assert r.returncode == FAIL
+    assert lines(r.stderr) == [f"kiln: {out}: File too large"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_build_out_of_memory(progs, tmp_path):
+    """Out of memory, whichever allocation fails first: one line, status 1,
+    nothing written."""
+    big = tmp_path / "in" / "big"
+    big.parent.mkdir()
+    with open(big, "wb") as f:
+        f.truncate(30 << 20)
+    out = tmp_path / "out"
+    out.mkdir()
+    r = kiln("build", "-o", str(out / "x.img"), "--file", f"{big}:/big",
+             str(progs / "probe"), limit=(resource.RLIMIT_AS, 64 << 20))
+    assert r.returncode == FAIL
+    assert lines(r.stderr) in (["kiln: out of memory"],
+                               [f"kiln: {big}: Cannot allocate memory"])
+    assert os.listdir(out) == []
+
+
 def test_build_bad_extras(progs, tmp_path):
+    """What the options name cannot be used: bad input."""
     out = str(tmp_path / "o.img")
     for extra in (["--file", "/nonexistent:/x"], ["--file", f"{progs}:/x"],
-                  ["--file", f"{progs / 'text.txt'}:relative"],
                   ["--file", f"{progs / 'text.txt'}:/bin/probe"],
                   ["--file", f"{progs / 'text.txt'}:/a/../b"],
-                  ["--dir", f"{progs / 'text.txt'}:/x"], ["--env", "NOEQUALS"],
-                  ["--workdir", "rel"]):
+                  ["--dir", f"{progs / 'text.txt'}:/x"]):
         r = kiln("build", "-o", out, *extra, str(progs / "probe"))
-        assert r.returncode == 1, extra
+        assert r.returncode == FAIL, extra
         assert len(lines(r.stderr)) == 1, (extra, r.stderr)
         assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("opt,val,want", [
+    ("--env", "NOEQUALS", "--env wants KEY=VALUE, not NOEQUALS"),
+    ("--env", "=x", "--env wants KEY=VALUE, not =x"),
+    ("--file", "a.txt:relative", "--file wants HOST:/GUEST/PATH, not a.txt:relative"),
+    ("--dir", "tree", "--dir wants HOSTDIR:/GUEST/DIR, not tree"),
+    ("--workdir", "rel", "--workdir wants an absolute path, not rel"),
+])
+def test_build_bad_option_values(progs, tmp_path, opt, val, want):
+    """A malformed option value is a bad command line, as in kiln run."""
+    r = kiln("build", opt, val, str(progs / "probe"), cwd=tmp_path)
+    assert r.returncode == USAGE
+    assert lines(r.stderr) == [f"kiln build: {want}; see 'kiln build --help'"]
+    assert os.listdir(tmp_path) == []
 
 
 def damaged(image, tmp_path):
@@ -261,7 +327,7 @@ def test_inspect_damaged(image, tmp_path):
     for name, why in damaged(image, tmp_path).items():
         path = tmp_path / name
         r = kiln("inspect", str(path))
-        assert r.returncode == 1 and r.stdout == b""
+        assert r.returncode == FAIL and r.stdout == b""
         assert lines(r.stderr) == [f"kiln: {path}: not a Kiln image ({why})"], name
 
 
@@ -269,23 +335,36 @@ def test_inspect_not_kiln(progs):
     for path in (progs / "probe", os.path.join(ROOT, "build", "kernel.elf")):
         r = kiln("inspect", str(path))
         assert lines(r.stderr) == [f"kiln: {path}: not a Kiln image (bad magic)"]
-        assert r.returncode == 1
+        assert r.returncode == FAIL
 
 
 def test_run_damaged(image, tmp_path):
+    """The same status as inspect gives, never the kernel's PANIC or VMFAIL."""
     for name, why in damaged(image, tmp_path).items():
-        if why == "bad magic":
-            continue  # taken for a program: see test_run_bad_programs
         path = tmp_path / name
         r = kiln("run", "--timeout", "30", str(path))
-        assert r.returncode == 125 and r.stdout == b""
-        assert lines(r.stderr) == [f"kiln: {path}: not a Kiln image ({why})"], name
+        assert r.returncode == FAIL and r.stdout == b"", name
+        assert len(lines(r.stderr)) == 1, (name, r.stderr)
+        if why != "bad magic":  # else taken for a program: not an ELF one
+            assert lines(r.stderr) == [f"kiln: {path}: not a Kiln image ({why})"]
+
+
+def test_build_from_damaged(image, tmp_path):
+    """An image (damaged or not) given to build as the program: bad input."""
+    for name in [*damaged(image, tmp_path), str(image)]:
+        out = tmp_path / "out" / "x.img"
+        out.parent.mkdir(exist_ok=True)
+        r = kiln("build", "-o", str(out), str(tmp_path / name))
+        assert r.returncode == FAIL and r.stdout == b"", name
+        assert len(lines(r.stderr)) == 1, (name, r.stderr)
+        assert os.listdir(out.parent) == []
 
 
 def test_run_bad_programs(progs):
-    for name, want in (("text.txt", "not an ELF file"), ("dyn", "dynamically linked")):
+    for name, want in (("text.txt", "not an ELF file"), ("dyn", "dynamically linked"),
+                       ("missing", "No such file or directory")):
         r = kiln("run", "--timeout", "30", str(progs / name))
-        assert r.returncode == 125
+        assert r.returncode == FAIL
         assert len(lines(r.stderr)) == 1 and want in r.stderr.decode()
 
 
@@ -301,11 +380,12 @@ def fake(tmp_path):
     tmp.mkdir()
     env = dict(os.environ, PATH=f"{bindir}:{os.environ['PATH']}", TMPDIR=str(tmp))
 
-    def run(mode, *args, input=b"", **extra):
+    def run(mode, *args, input=b"", limit=None, **extra):
         e = dict(env, FAKE_QEMU_MODE=mode, **extra)
-        r = kiln("run", *args, input=input, env=e)
+        r = kiln("run", *args, input=input, env=e, limit=limit)
         assert os.listdir(tmp) == [], "kiln left temp files behind"
         return r
+    run.tmp = tmp
     return run
 
 
@@ -360,14 +440,14 @@ def test_run_verbose_shows_log(fake, image):
 def test_run_no_marker(fake, image):
     r = fake("nomarker", str(image))
     err = lines(r.stderr)
-    assert r.returncode == 125
+    assert r.returncode == VMFAIL
     assert err[0] == "kiln: VM ended without an exit status"
     assert "fake: something went wrong" in err
 
 
 def test_run_timeout(fake, image):
     r = fake("hang", "--timeout", "1", str(image))
-    assert r.returncode == 124
+    assert r.returncode == TIMEOUT
     assert lines(r.stderr)[-1] == f"kiln: {image}: timed out after 1 seconds"
 
 
@@ -377,15 +457,42 @@ def test_run_signal_symbolized(fake, image, progs):
     main = next(int(ln.split()[0], 16) for ln in nm.splitlines()
                 if ln.split()[2:] == ["main"])
     r = fake("signal", str(image), FAKE_QEMU_RIP=f"{main + 5:x}")
-    assert r.returncode == 139
+    assert r.returncode == SIGNAL + 11
     assert lines(r.stderr) == [f"kiln: /bin/probe: killed by signal 11 (SIGSEGV) "
                                f"at 0x{main + 5:x} <main+0x5>, address 0x0"]
+
+
+def test_run_kernel_panic(fake, image):
+    """The kernel's status, with its report (kept from the log) on stderr."""
+    r = fake("panic", str(image))
+    assert r.returncode == PANIC and r.stdout == b""
+    assert lines(r.stderr) == ["kiln: the kernel log ends with:",
+                               "Kiln 0.1.0 (x86_64)", "fake: booted",
+                               "kiln: panic: fake: broken invariant",
+                               "kiln: exit status 125"]
+
+
+@pytest.mark.parametrize("status", [0, FAIL, USAGE, VMFAIL, TIMEOUT, NOEXEC,
+                                    NOTFOUND, 255])
+def test_run_app_status_passes_through(fake, image, status):
+    """The app's own status is kiln's, even one kiln also uses for itself."""
+    r = fake("status", str(image), FAKE_QEMU_STATUS=str(status))
+    assert (r.returncode, r.stderr) == (status, b"")
+
+
+def test_run_temp_image_too_large(fake, image):
+    """The repacked image cannot be written: status 1, the temp file gone
+    (the fake fixture checks), QEMU never started."""
+    r = fake("echo", str(image), limit=(resource.RLIMIT_FSIZE, 100000))
+    assert (r.returncode, r.stdout) == (FAIL, b"")
+    assert re.fullmatch(f"kiln: {fake.tmp}/kiln-run-\\w{{6}}: File too large",
+                        r.stderr.decode().rstrip("\n")), r.stderr
 
 
 def test_run_missing_qemu(image, tmp_path):
     env = dict(os.environ, PATH=str(tmp_path))
     r = kiln("run", str(image), env=env)
-    assert r.returncode == 125
+    assert r.returncode == VMFAIL
     assert lines(r.stderr) == ["kiln: cannot start qemu-system-x86_64: "
                                "No such file or directory"]
 
@@ -398,7 +505,7 @@ def test_run_boots_kernel(image):
     err = r.stderr.decode()
     assert "Kiln 0.1.0 (x86_64)" in err
     assert "VM ended without an exit status" not in err
-    assert r.returncode not in (124, 125) or "KVM internal error" in err
+    assert r.returncode not in (VMFAIL, TIMEOUT, PANIC) or "KVM internal error" in err
 
 
 
@@ -444,7 +551,30 @@ def test_run_stdin(image):
 
 def test_run_segv_report(image, progs):
     r = real(image, "segv")
-    assert r.returncode == 139
+    assert r.returncode == SIGNAL + 11
     assert re.fullmatch(r"kiln: /bin/probe: killed by signal 11 \(SIGSEGV\) at "
                         r"0x[0-9a-f]+ <main\+0x[0-9a-f]+>, address 0x0",
                         r.stderr.decode().strip())
+
+
+def renamed_program(image, tmp_path, program):
+    """A copy of image whose boot config names another program, resealed."""
+    data = bytearray(image.read_bytes())
+    off = bundle_offset(data)
+    at = data.index(b"/bin/probe", off)  # the PROGRAM entry comes first
+    data[at:at + len(program)] = program
+    header, = struct.unpack_from("<I", data, off + 12)
+    total, = struct.unpack_from("<Q", data, off + 16)
+    struct.pack_into("<I", data, off + 28,
+                     zlib.crc32(bytes(data[off + header:off + total])))
+    out = tmp_path / "renamed.img"
+    out.write_bytes(bytes(data))
+    return out
+
+
+@pytest.mark.parametrize("program,status", [(b"/bin/nope!", NOTFOUND),
+                                            (b"/dev//null", NOEXEC)])
+def test_run_program_cannot_start(image, tmp_path, program, status):
+    """The kernel's shell-like statuses: 127 not there, 126 not runnable."""
+    r = real(renamed_program(image, tmp_path, program))
+    assert (r.stdout, r.returncode) == (b"", status)

@@ -27,6 +27,7 @@ OPEN = ["-netdev", "user,id=n0,restrict=off"] + MMIO_NET
 # A hub with nothing else on it: frames go nowhere, no DHCP server answers.
 NOWHERE = ["-netdev", "hubport,id=n0,hubid=0"] + MMIO_NET
 VM_TIMEOUT = 60
+VMFAIL = 123  # KILN_EXIT_VMFAIL in include/kiln/exit.h: the VM cannot start
 
 
 def build(tmp_path, name, program, *args, opts=()):
@@ -332,7 +333,7 @@ def test_run_refuses_bad_network(fake, netaddr_img, opts, message):
 def test_run_tap_must_exist(fake, netaddr_img, name, message):
     """Checked before QEMU starts: the fake one would print its argv."""
     r = fake("args", "--net", f"tap:{name}", netaddr_img)
-    assert r.returncode == 125
+    assert r.returncode == VMFAIL
     assert r.stderr.decode() == message + "\n"
     assert r.stdout == b""
 

@@ -206,9 +206,34 @@ static void test_corrupt(void **state)
 	EXPECT(BUNDLE_ECRC, BUF[total_ - 1] ^= 0x80);
 	EXPECT(BUNDLE_ECRC, HDR->crc32 ^= 1);
 	EXPECT(BUNDLE_OK, HDR->nsections = 0);
-	assert_string_equal(bundle_strerror(BUNDLE_EMAGIC), "bad magic");
-	assert_string_equal(bundle_strerror(BUNDLE_ETRUNC), "truncated");
-	assert_string_equal(bundle_strerror(BUNDLE_ECRC), "checksum mismatch");
+}
+
+/*
+ * The codes are 1, 2, ... in this order (positive: none can pass for a
+ * -errno), each with the message `kiln` and the kernel log print.
+ */
+static void test_codes(void **state)
+{
+	static const struct {
+		int code;
+		const char *msg;
+	} codes[] = {
+		{ BUNDLE_OK, "valid bundle" },
+		{ BUNDLE_EMAGIC, "bad magic" },
+		{ BUNDLE_EVERSION, "unsupported bundle version" },
+		{ BUNDLE_ETRUNC, "truncated" },
+		{ BUNDLE_ELAYOUT, "bad section layout" },
+		{ BUNDLE_ECRC, "checksum mismatch" },
+	};
+
+	(void)state;
+	for (int i = 0; i < (int)(sizeof(codes) / sizeof(codes[0])); i++) {
+		assert_int_equal(codes[i].code, i);
+		assert_string_equal(bundle_strerror(codes[i].code),
+				    codes[i].msg);
+	}
+	assert_string_equal(bundle_strerror(6), "unknown bundle error");
+	assert_string_equal(bundle_strerror(-1), "unknown bundle error");
 }
 
 /* Random mutations, sealed or not: never a crash, sections stay inside. */
@@ -254,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_mutations),
 	};
 

@@ -31,7 +31,7 @@ static void expect_missing(const char *line, size_t len, const char *key)
 	assert_int_equal(cmdline_get(line, len, key, out, sizeof(out)), -1);
 	assert_string_equal(out, "unused");
 	assert_false(cmdline_has(line, len, key));
-	assert_int_equal(cmdline_get_u64(line, len, key, &v), -1);
+	assert_int_equal(cmdline_get_u64(line, len, key, &v), CMDLINE_ENOKEY);
 	assert_int_equal(v, 7);
 }
 
@@ -166,7 +166,7 @@ static void expect_u64_bad(const char *line)
 {
 	uint64_t v = 0xdead;
 
-	assert_int_equal(cmdline_get_u64(line, ALL, "n", &v), -2);
+	assert_int_equal(cmdline_get_u64(line, ALL, "n", &v), CMDLINE_EVALUE);
 	assert_int_equal(v, 0xdead); /* out is left unchanged */
 }
 
@@ -212,8 +212,11 @@ static void test_u64_invalid(void **state)
 	expect_u64_bad("n=");
 	expect_u64_bad("n");
 	expect_u64_bad("n=\"\"");
-	assert_int_equal(cmdline_get_u64("m=1", ALL, "n", &v), -1);
+	assert_int_equal(cmdline_get_u64("m=1", ALL, "n", &v), CMDLINE_ENOKEY);
 	assert_int_equal(v, 5);
+	/* Positive codes, so neither passes for -EPERM or -ENOENT. */
+	assert_int_equal(CMDLINE_ENOKEY, 1);
+	assert_int_equal(CMDLINE_EVALUE, 2);
 }
 
 static void test_nth(void **state)

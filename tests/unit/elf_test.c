@@ -204,9 +204,36 @@ static void test_strerror(void **state)
 	assert_string_equal(line, "not x86");
 	elf_describe(ELF_ETRUNC, &info, line, sizeof(line));
 	assert_string_equal(line, "truncated");
-	assert_string_equal(elf_strerror(ELF_ENOTELF), "not an ELF file");
-	assert_string_equal(elf_strerror(ELF_ECLASS), "32-bit ELF");
 	assert_string_equal(elf_strerror(99), "unknown ELF error");
+	assert_string_equal(elf_strerror(-1), "unknown ELF error");
+}
+
+/*
+ * The codes are 1, 2, ... in this order (positive: none can pass for a
+ * -errno), each with the message the CLI and the kernel log print.
+ */
+static void test_codes(void **state)
+{
+	static const struct {
+		int code;
+		const char *msg;
+	} codes[] = {
+		{ ELF_OK, "valid ELF executable" },
+		{ ELF_ENOTELF, "not an ELF file" },
+		{ ELF_ECLASS, "32-bit ELF" },
+		{ ELF_EENDIAN, "big-endian ELF" },
+		{ ELF_EMACHINE, "not x86_64" },
+		{ ELF_ETYPE,
+		  "not an executable (relocatable object or core file)" },
+		{ ELF_ETRUNC, "truncated" },
+		{ ELF_ELAYOUT, "bad program headers" },
+	};
+
+	(void)state;
+	for (int i = 0; i < (int)(sizeof(codes) / sizeof(codes[0])); i++) {
+		assert_int_equal(codes[i].code, i);
+		assert_string_equal(elf_strerror(codes[i].code), codes[i].msg);
+	}
 }
 
 /* Every prefix of the image: an error, never a read past len (ASan). */
@@ -232,10 +259,10 @@ static void expect_sym(uint64_t addr, const char *want, uint64_t want_off)
 	uint64_t off = 99;
 
 	if (!want) {
-		assert_int_equal(elf_symbolize(IMG, IMG_SIZE, addr, &name, &off), -1);
+		assert_false(elf_symbolize(IMG, IMG_SIZE, addr, &name, &off));
 		return;
 	}
-	assert_int_equal(elf_symbolize(IMG, IMG_SIZE, addr, &name, &off), 0);
+	assert_true(elf_symbolize(IMG, IMG_SIZE, addr, &name, &off));
 	assert_string_equal(name, want);
 	assert_int_equal(off, want_off);
 }
@@ -332,9 +359,9 @@ static void test_self(void **state)
 			base = getauxval(AT_PHDR) - info.phdr[i].p_vaddr;
 	if (!info.pie)
 		base = 0;
-	assert_int_equal(elf_symbolize(self, size,
-				       (uint64_t)(uintptr_t)test_self - base + 3,
-				       &name, &off), 0);
+	assert_true(elf_symbolize(self, size,
+				  (uint64_t)(uintptr_t)test_self - base + 3,
+				  &name, &off));
 	assert_string_equal(name, "test_self");
 	assert_int_equal(off, 3);
 	free(self);
@@ -373,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_header_errors),
 		cmocka_unit_test(test_segment_errors),
 		cmocka_unit_test(test_strerror),
+		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_symbolize),
 		cmocka_unit_test(test_busybox),

@@ -222,6 +222,28 @@ static void test_set(void **state)
 	assert_int_equal(netcfg_mask_bits(0), 0);
 }
 
+/* netcfg_check: true for a sound whole, false naming the key and why. */
+static void test_check(void **state)
+{
+	struct netcfg c = { .addr = A(10, 0, 2, 15), .netmask = 0xffffff00u,
+			    .gateway = A(10, 0, 2, 2), .dns = A(10, 0, 2, 3) };
+	enum netcfg_key key = NETCFG_DNS;
+	const char *why = "unset";
+
+	(void)state;
+	assert_true(netcfg_check(&c, &key, &why));
+	assert_null(why);
+	c.gateway = A(10, 0, 3, 1);
+	assert_false(netcfg_check(&c, &key, &why));
+	assert_int_equal(key, NETCFG_GW);
+	assert_string_equal(why, "outside the address's subnet");
+	c.gateway = 0;
+	c.addr = A(10, 0, 2, 255);
+	assert_false(netcfg_check(&c, &key, &why));
+	assert_int_equal(key, NETCFG_IP);
+	assert_string_equal(why, "not a host address");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -233,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_read_bad_values),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_set),
+		cmocka_unit_test(test_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
