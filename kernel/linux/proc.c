@@ -5,6 +5,8 @@
 #include <asm-generic/siginfo.h>
 #include <asm/signal.h>
 
+#include <kiln/exit.h>
+
 #include "arch.h"
 #include "core/page.h"
 #include "core/panic.h"
@@ -41,7 +43,7 @@ _Noreturn void proc_exit(int status, int sig)
 	if (current->files)
 		fs_proc_exit(current);
 	net_flush();
-	kernel_exit(sig ? 128 + sig : status & 0xff);
+	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
 }
 
 /*

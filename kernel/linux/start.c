@@ -3,6 +3,8 @@
 
 #include <asm-generic/errno.h>
 
+#include <kiln/exit.h>
+
 #include "arch.h"
 #include "core/heap.h"
 #include "core/panic.h"
@@ -83,12 +85,22 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 	return 0;
 }
 
-/* The app could not be started: say why, exit like a shell would. */
-static _Noreturn void start_failed(const char *what, const char *path, int err)
+/*
+ * The app could not be started: say why, exit like a shell would
+ * (KILN_EXIT_NOTFOUND only for a program that is not there, else
+ * KILN_EXIT_NOEXEC, whatever the error).
+ */
+static _Noreturn void start_failed_status(const char *what, const char *path,
+					  int err, int status)
 {
 	printk("kiln: cannot start %s: %s (error %d)\n", path ? path : "the program",
 	       what, -err);
-	kernel_exit(err == -ENOENT ? 127 : 126);
+	kernel_exit(status);
+}
+
+static _Noreturn void start_failed(const char *what, const char *path, int err)
+{
+	start_failed_status(what, path, err, KILN_EXIT_NOEXEC);
 }
 
 static void setup_process(struct proc *p, const void *bundle)
@@ -140,9 +152,11 @@ _Noreturn void linux_start(const void *bundle)
 	err = exec_load(current, &(struct exec_args){ bc.program,
 		(const char *const *)bc.argv, (const char *const *)bc.envp },
 		&entry, &sp);
+	if (err == -ENOENT)
+		start_failed_status("no such file", bc.program, err,
+				    KILN_EXIT_NOTFOUND);
 	if (err)
-		start_failed(err == -ENOENT ? "no such file" : "not a runnable program",
-			     bc.program, err);
+		start_failed("not a runnable program", bc.program, err);
 	current->start_ns = time_ns();
 	arch_enter_user(entry, sp);
 }

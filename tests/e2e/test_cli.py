@@ -572,6 +572,17 @@ def renamed_program(image, tmp_path, program):
     return out
 
 
+def test_run_bad_workdir(progs, tmp_path):
+    """A working directory missing from the image: the app cannot start
+    (126), which is not the missing program's 127."""
+    out = tmp_path / "wd.img"
+    r = kiln("build", "-o", str(out), "--workdir", "/no/such/dir",
+             str(progs / "probe"))
+    assert r.returncode == 0, r.stderr
+    r = real(out)
+    assert (r.stdout, r.returncode) == (b"", NOEXEC)
+
+
 @pytest.mark.parametrize("program,status", [(b"/bin/nope!", NOTFOUND),
                                             (b"/dev//null", NOEXEC)])
 def test_run_program_cannot_start(image, tmp_path, program, status):
