@@ -165,14 +165,35 @@ static void put_bundle(const struct bundle_parts *parts, struct kbuf *out)
 	memcpy(out->data + start, &hdr, sizeof(hdr));
 }
 
-/* Physical address for the bundle: above every kernel segment, aligned. */
-static uint64_t bundle_paddr(const struct elf64_phdr *ph, uint16_t n)
+/* Where the highest PT_LOAD ends in physical memory; 0 if one wraps. */
+static uint64_t segments_end(const struct elf64_phdr *ph, uint16_t n)
 {
 	uint64_t end = 0;
 
-	for (uint16_t i = 0; i < n; i++)
-		if (ph[i].p_type == PT_LOAD && ph[i].p_paddr + ph[i].p_memsz > end)
+	for (uint16_t i = 0; i < n; i++) {
+		if (ph[i].p_type != PT_LOAD)
+			continue;
+		if (ph[i].p_memsz > UINT64_MAX - ph[i].p_paddr)
+			return 0;
+		if (ph[i].p_paddr + ph[i].p_memsz > end)
 			end = ph[i].p_paddr + ph[i].p_memsz;
+	}
+	return end;
+}
+
+uint64_t image_load_end(const uint8_t *file, size_t size)
+{
+	const struct elf64_phdr *ph;
+	uint16_t n;
+
+	return elf_tables(file, size, &ph, &n) ? 0 : segments_end(ph, n);
+}
+
+/* Physical address for the bundle: above every kernel segment, aligned. */
+static uint64_t bundle_paddr(const struct elf64_phdr *ph, uint16_t n)
+{
+	uint64_t end = segments_end(ph, n);
+
 	return (end + KILN_BUNDLE_ALIGN - 1) / KILN_BUNDLE_ALIGN * KILN_BUNDLE_ALIGN;
 }
 

@@ -56,8 +56,12 @@ void strvec_free(struct strvec *sv);
 /*
  * Read a whole file into a page-aligned buffer (so ELF and bundle headers
  * inside it can be read in place). Returns 0, or -errno with nothing
- * allocated. Also works on pipes (stdin).
+ * allocated. Also works on pipes (stdin). Input is bounded: -EFBIG for
+ * KILN_READ_MAX bytes or more (an endless stream ends there); kiln_read_file
+ * takes only regular files and FIFOs, and gives -ENODEV for a device or
+ * a socket, which kiln_file_error reports as "not a regular file".
  */
+#define KILN_READ_MAX (1ULL << 30)
 int kiln_read_file(const char *path, uint8_t **data, size_t *size);
 int kiln_read_fd(int fd, uint8_t **data, size_t *size);
 
@@ -135,6 +139,13 @@ int image_report(const char *path, int err, const char *why);
 int image_assemble(const uint8_t *kernel, size_t kernel_size, size_t keep,
 		   int drop_last, const struct bundle_parts *parts,
 		   struct kbuf *out, const char **why);
+
+/*
+ * The guest-physical address where the last loaded segment of the image
+ * file[0..size) ends (what its RAM must hold), or 0 when its headers are
+ * not those of a checked image.
+ */
+uint64_t image_load_end(const uint8_t *file, size_t size);
 
 /* "Kiln 0.1.0"-style version string found in the kernel bytes, or NULL. */
 const char *image_kernel_version(const struct kiln_image *img, char *buf,

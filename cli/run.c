@@ -1,4 +1,5 @@
 /* run.c - `kiln run`: boot an image (or a program, built on the fly) and pass its status through. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -80,18 +81,32 @@ static int one_of(const char *s, const char *const *list)
 }
 
 /* QEMU -m syntax we accept: digits, optionally one of K M G T (and B). */
-static int mem_ok(const char *s)
+/*
+ * QEMU's -m SIZE: digits, then an optional K, M, G or T (and B); no
+ * suffix means MiB. 0 with *bytes set, or -1 for anything else.
+ */
+static int mem_parse(const char *s, uint64_t *bytes)
 {
+	static const char units[] = "kmgt";
 	size_t digits = strspn(s, "0123456789");
+	uint64_t v = 0, shift = 20;
+	const char *u;
 
-	if (!digits)
-		return 0;
+	if (!digits || digits > 12)
+		return -1;
+	for (size_t i = 0; i < digits; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
 	s += digits;
-	if (*s && strchr("KMGTkmgt", *s))
+	if (*s && (u = strchr(units, tolower((unsigned char)*s))) != NULL) {
+		shift = 10 * (uint64_t)(u - units + 1);
 		s++;
+	}
 	if (*s == 'B' || *s == 'b')
 		s++;
-	return *s == '\0';
+	if (*s != '\0' || v > (UINT64_MAX >> shift))
+		return -1;
+	*bytes = v << shift;
+	return 0;
 }
 
 /* Store one option; 0, or the usage-error status. */
@@ -104,7 +119,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	switch (c) {
 	case OPT_MEM:
 		ra->vm.mem = val;
-		return mem_ok(val) ? 0 : kiln_usage_error("run", "bad --mem", val);
+		return mem_parse(val, &ra->mem_bytes) == 0 ? 0 :
+			kiln_usage_error("run", "bad --mem", val);
 	case OPT_ACCEL:
 		ra->vm.accel = val;
 		return one_of(val, accels) ? 0 : kiln_usage_error("run", "bad --accel", val);
@@ -149,6 +165,7 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 {
 	int c, ret;
 
+	ra->mem_bytes = 128ULL << 20;
 	ra->vm = (struct vm_opts){ .mem = "128M", .accel = "auto",
 				   .machine = "microvm" };
 	opterr = 0;

@@ -18,6 +18,8 @@ struct run_args {
 	char *netdev;		/* malloc'ed -netdev value, or NULL */
 	struct netopts net;	/* --ip, --gateway, --dns */
 	char net_words[128];	/* them as kiln.ip=... words, "" if none */
+	uint64_t mem_bytes;	/* --mem in bytes */
+	uint64_t load_end;	/* guest-physical end of the image to boot */
 };
 
 /*

@@ -65,6 +65,7 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 	int err = 0;
 
 	ra->vm.image = ra->target;
+	ra->load_end = image_load_end(img->file, img->size);
 	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
 		return 0; /* boot the file as it is */
 	apply_args(ra, cfg);
@@ -72,8 +73,14 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		err = config_setenv(cfg, ra->env.v[i]);
 	if (!err)
 		err = config_write(cfg, &cfgbuf);
-	if (!err && !ra->vm.tty_stdin && kiln_read_fd(0, &in, &in_size) < 0)
-		in = NULL, in_size = 0; /* no stdin at all: the app sees EOF */
+	if (!err && !ra->vm.tty_stdin) {
+		int rerr = kiln_read_fd(0, &in, &in_size);
+
+		if (rerr == -EFBIG || rerr == -ENOMEM)
+			err = kiln_file_error("standard input", rerr);
+		else if (rerr < 0)
+			in = NULL, in_size = 0; /* no stdin at all: the app sees EOF */
+	}
 	if (!err) {
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
 		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs, img->rootfs_size);
@@ -87,8 +94,10 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		if (err)
 			err = image_report(ra->target, err, why);
 	}
-	if (!err)
+	if (!err) {
+		ra->load_end = image_load_end(out.data, out.len);
 		err = write_tmp(ra, out.data, out.len);
+	}
 	free(in);
 	kbuf_free(&cfgbuf);
 	kbuf_free(&out);
@@ -153,12 +162,26 @@ static void report_signal(const struct kiln_image *img,
 		 cfg->program, sig, signame, rip, sym, addr);
 }
 
+#define RUN_MEM_SLACK (2ULL << 20)
+
 int run_boot(struct run_args *ra, const struct kiln_image *img,
 	     const struct kiln_config *cfg)
 {
 	struct vm_result r;
 	int ret, err;
 
+	/*
+	 * A guest whose RAM cannot hold the image does not fail: the loader
+	 * leaves it spinning. Refuse it here, with room for the kernel's own
+	 * early memory (smaller still, the kernel reports it and exits 126).
+	 */
+	if (ra->load_end && ra->mem_bytes < ra->load_end + RUN_MEM_SLACK) {
+		kiln_err("--mem %s: too small for %s (it needs at least %llu MiB)",
+			 ra->vm.mem, ra->target,
+			 (unsigned long long)((ra->load_end + RUN_MEM_SLACK +
+					       (1 << 20) - 1) >> 20));
+		return KILN_EXIT_USAGE;
+	}
 	fflush(stdout);
 	err = vm_boot(&ra->vm, &r);
 	if (err < 0) {

@@ -28,7 +28,8 @@ void kiln_err(const char *fmt, ...)
 
 int kiln_file_error(const char *path, int err)
 {
-	kiln_err("%s: %s", path, strerror(-err));
+	kiln_err("%s: %s", path,
+		 err == -ENODEV ? "not a regular file" : strerror(-err));
 	return KILN_EXIT_FAIL;
 }
 
@@ -129,6 +130,10 @@ int kiln_read_fd(int fd, uint8_t **data, size_t *size)
 	ssize_t got;
 
 	for (;;) {
+		if (len == KILN_READ_MAX) {
+			free(buf);
+			return -EFBIG;
+		}
 		if (!buf || len == cap) {
 			cap = buf ? cap * 2 : cap;
 			grown = aligned_alloc(PAGE, cap);
@@ -166,9 +171,9 @@ int kiln_read_file(const char *path, uint8_t **data, size_t *size)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
 		close(fd);
-		return -EISDIR;
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
 	}
 	err = kiln_read_fd(fd, data, size);
 	close(fd);

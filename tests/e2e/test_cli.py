@@ -572,6 +572,34 @@ def renamed_program(image, tmp_path, program):
     return out
 
 
+@pytest.mark.parametrize("cmd", ["inspect", "run"])
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null"])
+def test_device_is_not_a_file(cmd, path):
+    """A device is refused at once: /dev/zero used to be read forever."""
+    r = kiln(cmd, path)
+    assert lines(r.stderr) == [f"kiln: {path}: not a regular file"]
+    assert (r.stdout, r.returncode) == (b"", FAIL)
+
+
+@pytest.mark.parametrize("mem", ["1k", "1M", "2M"])
+def test_run_mem_below_image(image, mem):
+    """RAM that cannot hold the image left QEMU spinning forever; kiln
+    refuses it before booting."""
+    r = kiln("run", "--accel", "tcg", "--mem", mem, str(image))
+    assert re.fullmatch(rf"kiln: --mem {mem}: too small for {re.escape(str(image))}"
+                        r" \(it needs at least \d+ MiB\)\n", r.stderr.decode())
+    assert (r.stdout, r.returncode) == (b"", USAGE)
+
+
+def test_run_mem_just_enough(image):
+    """The floor kiln names is enough to boot."""
+    r = kiln("run", "--accel", "tcg", "--mem", "1k", str(image))
+    need = re.search(r"at least (\d+) MiB", r.stderr.decode()).group(1)
+    r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem", need + "M",
+             str(image))
+    assert (r.stdout, r.returncode) == (b"hello\n", 3), r.stderr
+
+
 def test_run_bad_workdir(progs, tmp_path):
     """A working directory missing from the image: the app cannot start
     (126), which is not the missing program's 127."""
