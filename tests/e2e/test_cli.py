@@ -14,6 +14,7 @@ import signal
 import stat
 import struct
 import subprocess
+import time
 import zlib
 
 import pytest
@@ -417,6 +418,13 @@ def test_run_qemu_command_line(fake, image):
     assert argv[argv.index("-cpu") + 1] == "max"
     for flag in ("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"):
         assert flag in argv
+    sandbox = "on,obsolete=deny,spawn=deny,resourcecontrol=deny"
+    if os.geteuid() == 0:  # QEMU drops root itself (a setuid): allowed
+        assert argv[argv.index("-runas") + 1] == "nobody"
+    else:
+        assert "-runas" not in argv
+        sandbox += ",elevateprivileges=deny"
+    assert argv[argv.index("-sandbox") + 1] == sandbox
     assert "isa-debug-exit,iobase=0xf4,iosize=0x04" in argv
     serial = [a for a in argv if a.startswith("isa-serial")]
     assert serial == ["isa-serial,chardev=c0,iobase=0x3f8,irq=4",
@@ -598,6 +606,47 @@ def test_run_mem_just_enough(image):
     r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem", need + "M",
              str(image))
     assert (r.stdout, r.returncode) == (b"hello\n", 3), r.stderr
+
+
+def qemu_child(parent):
+    """/proc/PID/status of parent's QEMU child, once it has one, else None."""
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                status = f.read()
+        except OSError:
+            continue
+        if (re.search(rf"^PPid:\s+{parent}$", status, re.M)
+                and re.search(r"^Name:\s+qemu-system", status, re.M)):
+            return status
+    return None
+
+
+def test_run_qemu_is_confined(tmp_path):
+    """The real QEMU runs under a seccomp filter and, for root, as nobody."""
+    img = tmp_path / "sleep.img"
+    r = kiln("build", "-o", str(img), "/bin/busybox", "sleep", "3")
+    assert r.returncode == 0, r.stderr
+    p = subprocess.Popen([KILN, "run", "--accel", "tcg", "--timeout", "60",
+                          str(img)], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    try:
+        status, deadline = None, time.monotonic() + 30
+        while time.monotonic() < deadline and p.poll() is None:
+            status = qemu_child(p.pid)
+            # -runas takes effect just before the guest starts
+            if status and (os.geteuid() != 0 or
+                           re.search(r"^Uid:\s+65534\s", status, re.M)):
+                break
+            time.sleep(0.05)
+        assert status is not None, "no QEMU child seen"
+        assert re.search(r"^Seccomp:\s+2$", status, re.M), status
+        if os.geteuid() == 0:
+            assert re.search(r"^Uid:(\s+65534){4}$", status, re.M), status
+            assert re.search(r"^CapEff:\s+0+$", status, re.M), status
+    finally:
+        out, err = p.communicate(timeout=60)
+    assert (out, p.returncode) == (b"", 0), err
 
 
 def test_run_bad_workdir(progs, tmp_path):
