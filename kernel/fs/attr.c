@@ -4,6 +4,7 @@
 #include <asm/stat.h>
 #include <linux/stat.h>
 
+#include "core/cred.h"
 #include "lib/string.h"
 
 void vfs_stat(struct vnode *vn, struct stat *st)
@@ -32,4 +33,17 @@ void vfs_stat(struct vnode *vn, struct stat *st)
 	st->st_mtime_nsec = (unsigned long)vn->mtime.nsec;
 	st->st_ctime = (unsigned long)vn->ctime.sec;
 	st->st_ctime_nsec = (unsigned long)vn->ctime.nsec;
+}
+
+void vfs_stat_nodeless(struct stat *st, uint32_t mode, uint64_t ino,
+		       uint64_t dev)
+{
+	const struct cred *cred = current_cred();
+
+	st->st_mode = mode;
+	st->st_nlink = 1;
+	st->st_ino = ino;
+	st->st_dev = dev;
+	st->st_uid = cred->euid;
+	st->st_gid = cred->egid;
 }

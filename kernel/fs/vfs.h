@@ -165,6 +165,13 @@ void vfs_touch(struct vnode *vn, unsigned int which);
 
 /* Fill a struct stat (asm/stat.h) from a node. */
 void vfs_stat(struct vnode *vn, struct stat *st);
+/*
+ * The stat of a file without a node (a pipe, a socket): one link, owned
+ * by the caller's effective ids, as Linux's pipefs and sockfs report.
+ * Sets only those fields; the caller zeroed st.
+ */
+void vfs_stat_nodeless(struct stat *st, uint32_t mode, uint64_t ino,
+		       uint64_t dev);
 
 /* Symlink target into buf (not terminated); length or -ERRNO. */
 long vfs_readlink(struct vnode *vn, char *buf, size_t size);

@@ -165,12 +165,7 @@ static long pipe_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 
 static int pipe_stat(struct file *f, struct stat *st)
 {
-	st->st_mode = S_IFIFO | 0600;
-	st->st_nlink = 1;
-	st->st_ino = pipe_of(f)->ino;
-	st->st_dev = PIPE_FS_DEV;
-	st->st_uid = current->cred.euid;
-	st->st_gid = current->cred.egid;
+	vfs_stat_nodeless(st, S_IFIFO | 0600, pipe_of(f)->ino, PIPE_FS_DEV);
 	return 0;
 }
 

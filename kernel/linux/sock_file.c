@@ -142,12 +142,7 @@ static long sock_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 
 static int sock_stat(struct file *f, struct stat *st)
 {
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_nlink = 1;
-	st->st_ino = sock_of(f)->ino;
-	st->st_dev = SOCK_FS_DEV;
-	st->st_uid = current->cred.euid;
-	st->st_gid = current->cred.egid;
+	vfs_stat_nodeless(st, S_IFSOCK | 0777, sock_of(f)->ino, SOCK_FS_DEV);
 	return 0;
 }
 
