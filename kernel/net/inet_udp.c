@@ -269,18 +269,9 @@ static int recv_wait(struct socket *s, int flags)
 	int err;
 
 	while (inet_of(s)->q_head == NULL) {
-		if (s->err) {
-			err = s->err;
-			s->err = 0;
-			return err;
-		}
-		if (s->shut & SOCK_RCV_SHUTDOWN)
-			return 1;
-		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		err = sock_wait(s, deadline);
-		if (err < 0)
-			return err;
+		err = sock_recv_wait(s, flags, deadline);
+		if (err <= 0)
+			return err == 0 ? 1 : err;
 	}
 	return 0;
 }

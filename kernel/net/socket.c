@@ -57,6 +57,22 @@ int sock_wait(struct socket *s, uint64_t deadline_ns)
 	return poll_head_wait(&s->ph, false, deadline_ns);
 }
 
+int sock_recv_wait(struct socket *s, int flags, uint64_t deadline_ns)
+{
+	int err = s->err;
+
+	if (err != 0) {
+		s->err = 0;
+		return err;
+	}
+	if (s->shut & SOCK_RCV_SHUTDOWN)
+		return 0;
+	if (flags & MSG_DONTWAIT)
+		return -EAGAIN;
+	err = sock_wait(s, deadline_ns);
+	return err < 0 ? err : 1;
+}
+
 uint64_t sock_deadline(uint64_t timeo_ns)
 {
 	return timeo_ns == 0 ? 0 : time_ns() + timeo_ns;

@@ -232,6 +232,13 @@ void sock_release(struct socket *s);
  * sleep on another socket's head (a listener, a datagram receiver).
  */
 int sock_wait(struct socket *s, uint64_t deadline_ns);
+/*
+ * A receive found nothing to read: the pending error (cleared, as
+ * SO_ERROR would), 0 at end of stream (shut for reading), -EAGAIN for
+ * MSG_DONTWAIT, else sleep as sock_wait does and return 1 to look again
+ * (or its -EAGAIN/-ERESTARTSYS).
+ */
+int sock_recv_wait(struct socket *s, int flags, uint64_t deadline_ns);
 /* Deadline for a blocking receive or send from SO_RCVTIMEO/SO_SNDTIMEO. */
 uint64_t sock_deadline(uint64_t timeo_ns);
 

@@ -142,17 +142,8 @@ long unix_dgram_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	int err;
 
 	while ((d = u->dq_head) == NULL) {
-		if (s->err != 0) {
-			err = s->err;
-			s->err = 0;
-			return err;
-		}
-		if (s->shut & SOCK_RCV_SHUTDOWN)
-			return 0;
-		if (flags & MSG_DONTWAIT)
-			return -EAGAIN;
-		err = sock_wait(s, deadline);
-		if (err < 0)
+		err = sock_recv_wait(s, flags, deadline);
+		if (err <= 0)
 			return err;
 	}
 	k = d->len < m->data.left ? d->len : m->data.left;

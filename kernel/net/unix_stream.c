@@ -91,23 +91,6 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 	return (long)done;
 }
 
-/* Nothing to read: 1 to wait, 0 for end of file, or -ERRNO to return. */
-static int recv_empty(struct socket *s, int flags, uint64_t deadline)
-{
-	int err = s->err;
-
-	if (err != 0) {
-		s->err = 0;
-		return err;
-	}
-	if (s->shut & SOCK_RCV_SHUTDOWN)
-		return 0;
-	if (flags & MSG_DONTWAIT)
-		return -EAGAIN;
-	err = sock_wait(s, deadline);
-	return err < 0 ? err : 1;
-}
-
 static void recv_name(struct socket *s, struct sock_msg *m)
 {
 	struct socket *p = unix_of(s)->peer;
@@ -135,7 +118,7 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 		if (u->len == 0) {
 			if (done >= target)
 				break;
-			r = recv_empty(s, flags, deadline);
+			r = sock_recv_wait(s, flags, deadline);
 			if (r <= 0)
 				return done ? (long)done : r;
 			continue;
