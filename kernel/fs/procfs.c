@@ -75,7 +75,7 @@ static int gen_open(struct vnode *vn, struct file *f)
 
 static const struct vnode_ops gen_vops = { .open = gen_open };
 
-int procfs_add_file(struct vnode *dir, const char *name, procfs_gen_fn gen)
+static int add_file(struct vnode *dir, const char *name, procfs_gen_fn gen)
 {
 	struct vnode *vn;
 	int err = vfs_create(dir, name, S_IFREG | 0444, &vn);
@@ -88,12 +88,19 @@ int procfs_add_file(struct vnode *dir, const char *name, procfs_gen_fn gen)
 	return 0;
 }
 
+int procfs_add_files(struct vnode *dir, const struct procfs_entry *e,
+		     size_t n)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < n && err == 0; i++)
+		err = add_file(dir, e[i].name, e[i].gen);
+	return err;
+}
+
 /* ---- The tree ---- */
 
-static const struct {
-	const char *name;
-	procfs_gen_fn gen;
-} proc_files[] = {
+static const struct procfs_entry proc_files[] = {
 	{ "cpuinfo", procfs_cpuinfo },	 { "meminfo", procfs_meminfo },
 	{ "uptime", procfs_uptime },	 { "version", procfs_version },
 	{ "mounts", procfs_mounts },	 { "filesystems", procfs_filesystems },
@@ -104,14 +111,11 @@ static struct vnode *proc_dir; /* referenced */
 
 int procfs_init(struct vnode *proc)
 {
-	size_t i;
-	int err;
+	int err = procfs_add_files(proc, proc_files,
+				   sizeof(proc_files) / sizeof(proc_files[0]));
 
-	for (i = 0; i < sizeof(proc_files) / sizeof(proc_files[0]); i++) {
-		err = procfs_add_file(proc, proc_files[i].name, proc_files[i].gen);
-		if (err < 0)
-			return err;
-	}
+	if (err < 0)
+		return err;
 	vnode_put(proc_dir);
 	proc_dir = vnode_get(proc);
 	return 0;

@@ -22,11 +22,18 @@ size_t procfs_filesystems(char *buf, size_t size);
 size_t procfs_loadavg(char *buf, size_t size);
 size_t procfs_stat(char *buf, size_t size);
 
+/* A generated file: its name and what makes its text. */
+struct procfs_entry {
+	const char *name;
+	procfs_gen_fn gen;
+};
+
 /*
- * A read-only file named name in dir whose text gen makes at each open.
- * 0 or -ERRNO (-EEXIST, -ENOMEM).
+ * Read-only files in dir, each with the text its gen makes at each open.
+ * 0 or -ERRNO (-EEXIST, -ENOMEM); the files made before a failure stay.
  */
-int procfs_add_file(struct vnode *dir, const char *name, procfs_gen_fn gen);
+int procfs_add_files(struct vnode *dir, const struct procfs_entry *e,
+		     size_t n);
 
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);

@@ -223,10 +223,7 @@ static size_t pid_stat(char *buf, size_t size)
 
 /* ---- The process's directory ---- */
 
-static const struct {
-	const char *name;
-	procfs_gen_fn gen;
-} pid_files[] = {
+static const struct procfs_entry pid_files[] = {
 	{ "maps", pid_maps },	     { "cmdline", pid_cmdline },
 	{ "environ", pid_environ },  { "status", pid_status },
 	{ "stat", pid_stat },	     { "comm", pid_comm },
@@ -249,15 +246,11 @@ static int add_node(struct vnode *dir, const char *name, uint32_t mode,
 
 static int fill_pid_dir(struct vnode *pid)
 {
-	size_t i;
-	int err;
+	int err = procfs_add_files(pid, pid_files,
+				   sizeof(pid_files) / sizeof(pid_files[0]));
 
-	for (i = 0; i < sizeof(pid_files) / sizeof(pid_files[0]); i++) {
-		err = procfs_add_file(pid, pid_files[i].name, pid_files[i].gen);
-		if (err < 0)
-			return err;
-	}
-	err = add_node(pid, "exe", S_IFLNK | 0777, &exe_vops);
+	if (err == 0)
+		err = add_node(pid, "exe", S_IFLNK | 0777, &exe_vops);
 	if (err == 0)
 		err = add_node(pid, "fd", S_IFDIR | 0500, &fddir_vops);
 	return err < 0 ? err : vfs_create(pid, "fdinfo", S_IFDIR | 0500, NULL);
