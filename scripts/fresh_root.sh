@@ -171,8 +171,13 @@ unmount_all() {
 	done
 	[ -z "$(mounts_inside)" ]
 }
+running=
 cleanup() {
 	status=$?
+	if [ -n "$running" ]; then
+		kill -TERM "$running" 2>/dev/null || true
+		wait "$running" 2>/dev/null || true
+	fi
 	unmount_all || echo "fresh_root: could not unmount everything under $root" >&2
 	if [ $keep = 0 ] && [ -z "$(mounts_inside)" ]; then
 		rm -rf --one-file-system "$root"
@@ -224,8 +229,13 @@ step() {
 	timeout -k 10 "$limit" chroot "$root" /usr/bin/env -i \
 		HOME=/root USER=root LOGNAME=root SHELL=/bin/sh TERM=dumb \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		/bin/sh -c "cd $src && $2" </dev/null >"$log" 2>&1 9>&-
+		/bin/sh -c "cd $src && $2" </dev/null >"$log" 2>&1 9>&- &
+	# Waited for in the background, so that a signal to this script is
+	# acted on at once rather than when the command ends.
+	running=$!
+	wait "$running"
 	rc=$?
+	running=
 	set -e
 	kill_inside
 	secs=$(($(date +%s) - start))
