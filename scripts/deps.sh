@@ -39,7 +39,10 @@ else
 	exit 1
 fi
 echo "deps: installing$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
+# Through env, as sudo keeps none of ours. Without apt-utils (a minimal
+# Debian) debconf warns it delays configuring: nothing to act on.
+apt="env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO $apt update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO $apt install -y -qq --no-install-recommends $missing >/dev/null
