@@ -22,7 +22,10 @@ KCFLAGS := -std=c11 -Os -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 # Linux ABI constants and layouts come from Debian's linux-libc-dev UAPI
 # headers, and only from them: -nostdinc keeps libc headers out.
 UAPI := $(BUILD)/gen/uapi
-KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include)
+# gcc's own freestanding headers (stdint.h, stddef.h...). Before deps.sh has
+# installed gcc this is empty, and quiet: `make run` and the like only build
+# in a second make, after it (see the top-level commands at the end).
+KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include 2>/dev/null)
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
 KLDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
 	--gc-sections
@@ -246,6 +249,12 @@ $(BUILD)/tests/go/%: tests/go/%/*.go tests/go/go.mod
 		GOFLAGS=-mod=mod CGO_ENABLED=0 go build -o $(abspath $@) ./$*
 
 # ---- Top-level commands ----
+# run, test and bench are the first commands on a bare machine: they install
+# the packages (scripts/deps.sh) and only then build, in a second make. That
+# make reads this Makefile afresh, once gcc and the headers exist, so the
+# $(shell $(CC) ...) above sees the real compiler; and with -j nothing can
+# start building while apt-get is still installing, as it could if deps were
+# one prerequisite among others.
 deps:
 	@sh scripts/deps.sh
 
@@ -254,14 +263,19 @@ $(BUILD)/demo.img: $(BUILD)/kiln $(BUILD)/kernel.elf scripts/demo.sh
 	$(Q)$(BUILD)/kiln build -o $@ --env USER=root --file scripts/demo.sh:/demo.sh \
 		/bin/busybox sh /demo.sh
 
-run: deps all $(BUILD)/demo.img
+run:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all $(BUILD)/demo.img
 	@$(BUILD)/kiln run $(BUILD)/demo.img
 
-test: deps all
+test:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all
 	@sh scripts/test.sh
 
-bench: deps all
+bench:
 	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
 
 clean:

@@ -10,6 +10,10 @@ pkgs="$pkgs musl-tools busybox-static golang-go"
 # The HTTP test fetches from the guest's server with curl; the tap tests
 # make a network namespace and a tap device with iproute2's ip.
 pkgs="$pkgs curl iproute2"
+# Enough for a minbase Debian 12 with git and make (scripts/fresh_root.sh
+# checks it): the rest the build and tests run (cmp, find, timeout,
+# unshare, gzip, tar) is in Essential packages, and the Go build fetches
+# nothing (tests/go requires no module), so needs no ca-certificates.
 if [ "${1:-}" = bench ]; then
 	# bench/net.py loads the guests' HTTP server with ab (apache2-utils).
 	pkgs="$pkgs busybox-static apache2-utils"
@@ -25,13 +29,20 @@ for p in $pkgs; do
 done
 [ -z "$missing" ] && exit 0
 
-echo "deps: installing$missing" >&2
-if [ "$(id -u)" -ne 0 ]; then
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null; then
 	SUDO=sudo
 else
-	SUDO=
+	# A minimal Debian has no sudo: say what to do rather than "not found".
+	echo "deps: missing$missing; run this as root (sudo is not installed)" >&2
+	exit 1
 fi
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
+echo "deps: installing$missing" >&2
+# Through env, as sudo keeps none of ours. Without apt-utils (a minimal
+# Debian) debconf warns it delays configuring: nothing to act on.
+apt="env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get"
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO $apt update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO $apt install -y -qq --no-install-recommends $missing >/dev/null
