@@ -44,7 +44,7 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli
+.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format
 all: kernel unit-tests guest go-guest cli
 
 kernel: $(BUILD)/kernel.elf
@@ -277,6 +277,11 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh
+
+# Lay out the C sources as .clang-format says (make test checks it).
+FORMAT_SRCS = $(shell find cli include kernel tests -name '*.[ch]')
+format:
+	@clang-format -i $(FORMAT_SRCS)
 
 clean:
 	rm -rf $(BUILD)

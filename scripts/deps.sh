@@ -10,6 +10,8 @@ pkgs="$pkgs musl-tools busybox-static golang-go"
 # The HTTP test fetches from the guest's server with curl; the tap tests
 # make a network namespace and a tap device with iproute2's ip.
 pkgs="$pkgs curl iproute2"
+# make test checks that the C sources are as .clang-format lays them out.
+pkgs="$pkgs clang-format"
 # Enough for a minbase Debian 12 with git and make (scripts/fresh_root.sh
 # checks it): the rest the build and tests run (cmp, find, timeout,
 # unshare, gzip, tar) is in Essential packages, and the Go build fetches
