@@ -5,7 +5,8 @@
 
 /*
  * SYSCALL (Intel SDM vol. 2, SYSCALL): rcx = user rip, r11 = user rflags,
- * rsp still the user's, interrupts off (FMASK clears IF, TF, DF, AC).
+ * rsp still the user's, interrupts off (FMASK clears IF, TF, DF, IOPL, NT,
+ * AC).
  * Kiln has one CPU and no swapgs: the kernel stack pointer and the user rsp
  * scratch slot are plain globals. The frame built here has the layout of
  * struct trap_frame (arch.h) with vector 0x100, so C sees one frame type.

@@ -16,8 +16,13 @@
 #define CR4_OSFXSR 0x200
 #define CR4_OSXMMEXCPT 0x400
 
-/* RFLAGS bits cleared on SYSCALL: TF, IF, DF, AC. */
-#define FMASK_BITS 0x40700
+/*
+ * RFLAGS bits cleared on SYSCALL, as Linux's MSR_SYSCALL_MASK: TF, IF, DF,
+ * IOPL, NT, AC. Ring 3 may set NT with popfq; the kernel must not run with
+ * it, or its next IRETQ is a task return (#GP). Interrupt gates clear NT
+ * themselves.
+ */
+#define FMASK_BITS 0x47700
 
 extern char syscall_entry[], boot_stack_top[];
 extern void enter_user(struct trap_frame *f) __attribute__((noreturn));
