@@ -75,10 +75,11 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 	memset(si, 0, sizeof(*si));
 	si->si_signo = info->signo;
 	si->si_code = info->code;
-	if (info->code <= 0 || info->code == SI_KERNEL) {
+	/* SI_KERNEL (Linux's SEND_SIG_PRIV) names no sender and no address. */
+	if (info->code <= 0) {
 		si->si_pid = current->pid; /* SI_USER, SI_TKILL: the sender */
 		si->si_uid = current->cred.uid;
-	} else {
+	} else if (info->code != SI_KERNEL) {
 		si->si_addr = (void *)(uintptr_t)info->addr; /* a fault */
 	}
 }

@@ -1,4 +1,4 @@
-/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS) and the signals it gets. */
+/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS, int3) and the signals it gets. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdint.h>
@@ -94,10 +94,26 @@ static void sigreturn_flags(void)
 	check(after & FL_AC, "sigreturn restores AC");
 }
 
+/* int3 (0xcc) is a trap: SIGTRAP, rip after the instruction. */
+static void int3(void)
+{
+	unsigned long next;
+
+	install(SIGTRAP, on_signal, 0);
+	__asm__ volatile("lea 1f(%%rip), %0; int3; 1:" : "=r"(next));
+	check(got_sig == SIGTRAP, "int3 raises SIGTRAP");
+	check(got_code == SI_KERNEL && got_pid == 0,
+	      "with si_code SI_KERNEL and si_pid 0 (si_code %d)", got_code);
+	check(got_trapno == 3 && got_err == 0, "trapno 3, error 0 (trapno %ld)",
+	      got_trapno);
+	check(got_rip == next, "the saved rip is the next instruction");
+}
+
 int main(void)
 {
 	check_start("traps");
 	nt_flag();
 	sigreturn_flags();
+	int3();
 	return check_done();
 }
