@@ -1,5 +1,6 @@
-/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS, int3) and the signals it gets. */
+/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS, int3, LDT selectors) and the signals it gets. */
 #define _GNU_SOURCE
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <ucontext.h>
@@ -15,6 +16,7 @@
 static volatile int got_sig, got_code, got_pid;
 static volatile long got_trapno, got_err;
 static volatile unsigned long got_rip, got_flags;
+static sigjmp_buf recover;
 
 static void record(int sig, const siginfo_t *si, const ucontext_t *uc)
 {
@@ -40,6 +42,13 @@ static void on_signal_raise_flags(int sig, siginfo_t *si, void *uc_)
 
 	record(sig, si, uc);
 	uc->uc_mcontext.gregs[REG_EFL] |= (long)(FL_IOPL | FL_NT | FL_AC);
+}
+
+/* Records and leaves the faulting code for good. */
+static void on_fault(int sig, siginfo_t *si, void *uc)
+{
+	record(sig, si, uc);
+	siglongjmp(recover, 1);
 }
 
 static void install(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
@@ -109,11 +118,28 @@ static void int3(void)
 	check(got_rip == next, "the saved rip is the next instruction");
 }
 
+/*
+ * Selector 7 names entry 0 of the LDT at RPL 3. No LDT is loaded, so the
+ * load is a #GP with the selector as error code, not a read of memory.
+ */
+static void ldt_selector(void)
+{
+	install(SIGSEGV, on_fault, 0);
+	if (sigsetjmp(recover, 1) == 0)
+		__asm__ volatile("mov %0, %%es" : : "r"(7) : "memory");
+	check(got_sig == SIGSEGV, "loading an LDT selector raises SIGSEGV");
+	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)", got_code);
+	check(got_trapno == 13 && got_err == 4,
+	      "a #GP naming the LDT selector (trapno %ld, error %ld)", got_trapno,
+	      got_err);
+}
+
 int main(void)
 {
 	check_start("traps");
 	nt_flag();
 	sigreturn_flags();
 	int3();
+	ldt_selector();
 	return check_done();
 }
