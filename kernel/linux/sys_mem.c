@@ -184,6 +184,8 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		if ((dest & (PAGE_SIZE - 1)) || !user_range_ok(dest, new_len) ||
 		    (dest < old + old_len && old < dest + new_len))
 			return -EINVAL;
+		if (dest < MM_BOTTOM)
+			return -EPERM; /* the floor MAP_FIXED has (place) */
 	}
 	if (!dest)
 		return -ENOMEM;

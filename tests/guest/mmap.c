@@ -123,6 +123,40 @@ static void large_sparse(void)
 	check(munmap(p, len) == 0, "munmap 64 MiB");
 }
 
+/*
+ * mremap(MREMAP_FIXED) obeys the floor mmap(MAP_FIXED) has (Linux's
+ * mmap_min_addr). Where the floor lies depends on the host's sysctl and
+ * on CAP_SYS_RAWIO, so only the agreement of the two is printed.
+ */
+static void fixed_floor(void)
+{
+	static const uintptr_t addrs[] = { 0, 0x1000, 0x8000 };
+
+	for (size_t i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		void *want = (void *)addrs[i], *m, *r;
+		unsigned char *p;
+		int merr, rerr;
+
+		errno = 0;
+		m = mmap(want, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+			 -1, 0);
+		merr = m == MAP_FAILED ? errno : 0;
+		if (m != MAP_FAILED)
+			munmap(m, PAGE);
+		p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+		errno = 0;
+		r = mremap(p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, want);
+		rerr = r == MAP_FAILED ? errno : 0;
+		munmap(r == MAP_FAILED ? (void *)p : r, PAGE);
+		if (merr != rerr)
+			note("mmap there: %s, mremap: %s", check_errno_name(merr),
+			     check_errno_name(rerr));
+		check(merr == rerr, "mremap to fixed address %#lx does what mmap "
+		      "there does", (unsigned long)addrs[i]);
+	}
+}
+
 int main(void)
 {
 	check_start("mmap");
@@ -130,5 +164,6 @@ int main(void)
 	file_private();
 	fixed_and_remap();
 	large_sparse();
+	fixed_floor();
 	return check_done();
 }
