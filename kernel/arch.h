@@ -277,9 +277,18 @@ long arch_copy_user(void *dst, const void *src, size_t n);
 long arch_clear_user(void *dst, size_t n);
 long arch_strnlen_user(const char *s, size_t max);
 void arch_uaccess_begin(void);
-/* Stop using SMAP (for hypervisors that cannot run STAC/CLAC). */
-void arch_smap_disable(void);
 void arch_uaccess_end(void);
+
+/*
+ * True when the CPU claimed SMAP but faulted on STAC at boot (SMAP is
+ * then off). Some nested hypervisors do this, and the same ones deliver
+ * SYSCALL without entering ring 0 (docs/architecture.md); elsewhere a
+ * user fault that looks like such a SYSCALL is a fault.
+ */
+bool arch_stac_broken(void);
+
+/* rflags as user code may have them: no IOPL, VM, VIF/VIP; IF on. */
+uint64_t arch_user_rflags(uint64_t rflags);
 
 /*
  * Hooks the Linux personality installs. user_trap: any exception raised

@@ -255,6 +255,20 @@ def test_invalid_instruction_kills_with_sigill():
     check_rip("musl", program("musl", "segfault"), m, "main")
 
 
+def test_jump_to_syscall_entry_kills_with_sigsegv(symbols):
+    """User code that jumps to the kernel's SYSCALL entry, with the
+    registers a SYSCALL would leave (r11 asking for IOPL 3), takes a page
+    fault like any jump into the kernel: SIGSEGV, as on Linux. It must not
+    be taken for a SYSCALL that a hypervisor delivered in ring 3."""
+    entry = hex(symbols["syscall_entry"])
+    native, kiln = native_and_kiln("musl", "segfault", ["syscall-entry", entry],
+                                   status=-11)
+    assert kiln.returncode == 139, describe(kiln)
+    assert kiln.stdout == native.stdout == b"segfault: mode syscall-entry\n", \
+        describe(kiln)
+    assert "killed by signal 11 (SIGSEGV)" in kiln.stderr.decode(), describe(kiln)
+
+
 @by_flavour
 def test_memory_exhaustion_is_enomem(flavour):
     """With 32 MiB, malloc returns NULL (ENOMEM) well before the VM's size;

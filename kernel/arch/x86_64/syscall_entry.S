@@ -29,6 +29,9 @@ syscall_entry:
 	call syscall_dispatch
 	.globl return_to_user
 return_to_user:				/* also the first entry: rsp = frame */
+	/* No frame takes ring 3 to IOPL 3 or IF off (layout.h). */
+	andq $RFLAGS_USER_MASK, 152(%rsp)
+	orq $RFLAGS_USER_FIXED, 152(%rsp)
 	/*
 	 * SYSRET to a non-canonical rip would fault in ring 0 on the user
 	 * stack; such frames (and any not bound for 64-bit user code) leave
@@ -101,4 +104,16 @@ uaccess_end:
 
 uaccess_fault:
 	mov $-14, %rax			/* -EFAULT */
+	ret
+
+/* int stac_probe(void): 1 when STAC and CLAC run; 0 (stac_probe_fault) if not. */
+	.globl stac_probe, stac_probe_end, stac_probe_fault
+stac_probe:
+	stac
+	clac
+	mov $1, %eax
+	ret
+stac_probe_end:
+stac_probe_fault:
+	xor %eax, %eax
 	ret

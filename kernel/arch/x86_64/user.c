@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "core/printk.h"
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -32,6 +33,7 @@ uint64_t kernel_stack_top;
 uint64_t syscall_user_rsp;
 
 static bool smap_on;
+static bool stac_broken;
 static bool fsgsbase_on;
 
 static uint64_t read_cr0(void)
@@ -69,7 +71,11 @@ void arch_user_init(void)
 
 	cpuid(7, 0, r);
 	cr4 = read_cr4();
-	if (r[1] & (1u << 20)) {
+	if ((r[1] & (1u << 20)) && !stac_probe()) {
+		stac_broken = true;
+		printk("kiln: the CPU claims SMAP but faults on STAC: SMAP off, "
+		       "SYSCALLs delivered in ring 3 will be run\n");
+	} else if (r[1] & (1u << 20)) {
 		cr4 |= CR4_SMAP;
 		smap_on = true;
 	}
@@ -80,10 +86,18 @@ void arch_user_init(void)
 	write_cr4(cr4);
 }
 
-void arch_smap_disable(void)
+/*
+ * Decided once, at boot, where the app can't reach: the app can make any
+ * fault look like a misdelivered SYSCALL, but not make STAC fault.
+ */
+bool arch_stac_broken(void)
 {
-	smap_on = false;
-	write_cr4(read_cr4() & ~(uint64_t)CR4_SMAP);
+	return stac_broken;
+}
+
+uint64_t arch_user_rflags(uint64_t rflags)
+{
+	return (rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
 }
 
 void arch_uaccess_begin(void)
