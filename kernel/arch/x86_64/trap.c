@@ -123,6 +123,11 @@ static bool stac_probe_fixup(struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	/*
+	 * Ring 3 may set AC, and a trap does not clear it: without this the
+	 * kernel would run the handler with SMAP lifted. IRETQ restores it.
+	 */
+	arch_uaccess_end();
 	if (f->vector < 32 && (f->cs & 3) && user_trap_handler) {
 		user_trap_handler(f, f->vector == 14 ? read_cr2() : 0);
 	} else if (f->vector < 32) {
