@@ -1,8 +1,9 @@
-/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS, int3, LDT selectors) and the signals it gets. */
+/* traps.c - guest test: what user code may do to the CPU's state (EFLAGS, int3, LDT selectors, sigreturn frames) and the signals it gets. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/mman.h>
 #include <ucontext.h>
 
 #include "check.h"
@@ -17,6 +18,7 @@ static volatile int got_sig, got_code, got_pid;
 static volatile long got_trapno, got_err;
 static volatile unsigned long got_rip, got_flags;
 static sigjmp_buf recover;
+static char altstack[64 * 1024];
 
 static void record(int sig, const siginfo_t *si, const ucontext_t *uc)
 {
@@ -134,6 +136,26 @@ static void ldt_selector(void)
 	      got_err);
 }
 
+/* A frame rt_sigreturn cannot read is SIGSEGV, which a handler may take. */
+static void bad_sigreturn_frame(void)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	char *none = mmap(NULL, 2 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+
+	check(none != MAP_FAILED, "map two PROT_NONE pages");
+	check(sigaltstack(&ss, NULL) == 0, "sigaltstack");
+	install(SIGSEGV, on_fault, SA_ONSTACK);
+	if (sigsetjmp(recover, 1) == 0)
+		__asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2"
+				 : : "r"(none + 4096) : "memory");
+	check(got_sig == SIGSEGV, "rt_sigreturn of an unreadable frame raises SIGSEGV");
+	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)", got_code);
+	ss.ss_flags = SS_DISABLE;
+	check(sigaltstack(&ss, NULL) == 0 && munmap(none, 2 * 4096) == 0,
+	      "clean up");
+}
+
 int main(void)
 {
 	check_start("traps");
@@ -141,5 +163,6 @@ int main(void)
 	sigreturn_flags();
 	int3();
 	ldt_selector();
+	bad_sigreturn_frame();
 	return check_done();
 }
