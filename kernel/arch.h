@@ -310,7 +310,8 @@ void trap_set_return_hook(void (*hook)(struct trap_frame *f));
 /*
  * User mappings in the one address space (the lower half). prot is
  * Linux's PROT_READ|PROT_WRITE|PROT_EXEC; PROT_NONE pages are left
- * unmapped by the caller. map: -ENOMEM when a page table can't be had.
+ * unmapped by the caller. map: -ENOMEM when a page table can't be had,
+ * -EFAULT for a va outside the lower half (the others ignore such a va).
  * unmap returns the frame's physical address, or 0 when nothing was mapped.
  */
 int paging_map_user(uintptr_t va, uint64_t phys, int prot);

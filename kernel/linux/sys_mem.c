@@ -161,8 +161,17 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
 		return -EINVAL;
+	/*
+	 * Untrusted lengths: rounding up must not wrap to 0, and the old
+	 * range must not run past user space (nor wrap, which made
+	 * range_mapped say yes and moved pages from beyond USER_TOP).
+	 */
+	if (old_len > USER_TOP || new_len > USER_TOP)
+		return -EINVAL;
 	old_len = page_up(old_len);
 	new_len = page_up(new_len);
+	if (!user_range_ok(old, old_len))
+		return -EINVAL;
 	if (!v || old_len == 0 || !range_mapped(mm, old, old_len))
 		return -EFAULT;
 	if (!(flags & MREMAP_FIXED)) {

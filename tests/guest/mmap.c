@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -157,6 +158,41 @@ static void fixed_floor(void)
 	}
 }
 
+/*
+ * Lengths are untrusted: an old range that runs past user space or wraps
+ * around the address space, or a new length that rounds up to 0, is
+ * EINVAL, and the mapping stays where it was. (The raw syscall: musl's
+ * mremap refuses huge lengths itself.)
+ */
+static long sys_mremap(void *old, size_t old_len, size_t new_len, int flags,
+		       void *new_addr)
+{
+	return syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
+}
+
+static void remap_bad_lengths(void)
+{
+	unsigned char *p = mmap(NULL, PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned char *dest = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+				   -1, 0);
+	uintptr_t a = (uintptr_t)p;
+
+	check(p != MAP_FAILED && dest != MAP_FAILED, "map two pages");
+	p[0] = 7;
+	check_errno(sys_mremap(p, (1UL << 47) - a + PAGE, PAGE, 0, NULL), EINVAL,
+		    "mremap of an old range past user space");
+	check_errno(sys_mremap(p, -a + PAGE, PAGE, 0, NULL), EINVAL,
+		    "mremap of an old range that wraps around");
+	check_errno(sys_mremap(p, -a + PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dest),
+		    EINVAL, "mremap moving an old range that wraps around");
+	check_errno(sys_mremap(p, PAGE, -1UL, MREMAP_MAYMOVE, NULL), EINVAL,
+		    "mremap to a length that rounds up to 0");
+	check(p[0] == 7, "the mapping is still there");
+	munmap(p, PAGE);
+	munmap(dest, PAGE);
+}
+
 int main(void)
 {
 	check_start("mmap");
@@ -165,5 +201,6 @@ int main(void)
 	fixed_and_remap();
 	large_sparse();
 	fixed_floor();
+	remap_bad_lengths();
 	return check_done();
 }

@@ -79,10 +79,20 @@ static uint64_t *walk(uint64_t va, int levels_down)
 	return t;
 }
 
+/*
+ * User addresses are the canonical lower half. Anything above would index
+ * the kernel's own tables (0xffff80106000 walks to the entry of kernel
+ * text at 0xffffffff80106000), so the user functions refuse it.
+ */
+#define USER_VA_END (1UL << 47)
+
 /* The leaf entry for a user va if its tables exist, else NULL. */
 static uint64_t *user_pte(uintptr_t va)
 {
 	uint64_t *t = kernel_pml4;
+
+	if (va >= USER_VA_END)
+		return NULL;
 
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t e = t[(va >> shift) & 511];
@@ -117,8 +127,11 @@ static uint64_t prot_bits(int prot)
 
 int paging_map_user(uintptr_t va, uint64_t phys, int prot)
 {
-	uint64_t *pt = walk_alloc(va, 3, PTE_U);
+	uint64_t *pt;
 
+	if (va >= USER_VA_END)
+		return -14; /* -EFAULT */
+	pt = walk_alloc(va, 3, PTE_U);
 	if (!pt)
 		return -12; /* -ENOMEM */
 	pt[(va >> 12) & 511] = phys | prot_bits(prot);
