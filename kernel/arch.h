@@ -315,6 +315,12 @@ void trap_set_return_hook(void (*hook)(struct trap_frame *f));
  * unmap returns the frame's physical address, or 0 when nothing was mapped.
  */
 int paging_map_user(uintptr_t va, uint64_t phys, int prot);
+/*
+ * The lowest va in [va, end) that holds a frame (in the lower half), or
+ * end. Absent tables are skipped whole, so walking a huge sparse range
+ * costs what its page tables hold, not its size.
+ */
+uintptr_t paging_next_user(uintptr_t va, uintptr_t end);
 uint64_t paging_unmap_user(uintptr_t va);
 void paging_protect_user(uintptr_t va, int prot);
 bool paging_user_lookup(uintptr_t va, uint64_t *phys);

@@ -193,6 +193,49 @@ static void remap_bad_lengths(void)
 	munmap(dest, PAGE);
 }
 
+/*
+ * Calls on a range walk its areas, not its pages, so 2^45 bytes take no
+ * longer than a page: a range that is mostly unmapped is ENOMEM at once,
+ * and a huge PROT_NONE reservation (as runtimes make) can be advised,
+ * synced, protected and unmapped whole.
+ */
+static void huge_ranges(void)
+{
+	const size_t huge = 1UL << 45;
+	/* 16 TiB + 64 TiB stays below where programs and mmap live. */
+	unsigned char *p = mmap((void *)(1UL << 44), PAGE, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+				-1, 0), *mid;
+	long long t0 = now_ms();
+
+	check(p == (void *)(1UL << 44), "map a page at 16 TiB");
+	p[0] = 1;
+	check_errno(madvise(p, 1UL << 46, MADV_DONTNEED), ENOMEM,
+		    "madvise DONTNEED of 64 TiB from it");
+	check(p[0] == 0, "the mapped page was still dropped");
+	check_errno(msync(p, 1UL << 46, MS_SYNC), ENOMEM, "msync of 64 TiB from it");
+	check_errno(mprotect(p, 1UL << 46, PROT_READ), ENOMEM,
+		    "mprotect of 64 TiB from it");
+	check_errno(madvise(p, -PAGE, MADV_NORMAL), EINVAL,
+		    "madvise of a range that wraps around");
+	check_errno(msync(p, PAGE, MS_SYNC | MS_ASYNC), EINVAL,
+		    "msync with both MS_SYNC and MS_ASYNC");
+	check(munmap(p, PAGE) == 0, "munmap the page");
+	p = mmap(NULL, huge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
+	check(p != MAP_FAILED, "reserve 32 TiB PROT_NONE");
+	mid = p + huge / 2;
+	check(mprotect(mid, PAGE, PROT_READ | PROT_WRITE) == 0,
+	      "make one page in the middle writable");
+	mid[0] = 1;
+	check(madvise(p, huge, MADV_DONTNEED) == 0 && mid[0] == 0,
+	      "madvise DONTNEED of all of it zeroes that page");
+	check(msync(p, huge, MS_SYNC) == 0, "msync all of it");
+	check(mprotect(p, huge, PROT_READ) == 0, "mprotect all of it PROT_READ");
+	check(munmap(p, huge) == 0, "munmap all of it");
+	check(now_ms() - t0 < 10000, "all in less than 10 s");
+}
+
 int main(void)
 {
 	check_start("mmap");
@@ -202,5 +245,6 @@ int main(void)
 	large_sparse();
 	fixed_floor();
 	remap_bad_lengths();
+	huge_ranges();
 	return check_done();
 }

@@ -171,6 +171,29 @@ bool paging_user_lookup(uintptr_t va, uint64_t *phys)
 	return true;
 }
 
+uintptr_t paging_next_user(uintptr_t va, uintptr_t end)
+{
+	uintptr_t limit = end < USER_VA_END ? end : USER_VA_END;
+
+	while (va < limit) {
+		uint64_t *t = kernel_pml4;
+		int shift;
+
+		for (shift = 39; shift > 12; shift -= 9) {
+			uint64_t e = t[(va >> shift) & 511];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			t = phys_to_virt(e & PTE_ADDR_MASK);
+		}
+		if (shift == 12 && (t[(va >> 12) & 511] & PTE_HAS_FRAME))
+			return va;
+		/* Nothing here: skip what this level's entry covers. */
+		va = (va | ((1UL << shift) - 1)) + 1;
+	}
+	return end;
+}
+
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
 {
 	walk(va, 3)[(va >> 12) & 511] = pa | flags | PTE_P;
