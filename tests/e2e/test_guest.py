@@ -59,6 +59,7 @@ SPECIAL = {
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
+    "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
@@ -282,3 +283,19 @@ def test_memory_exhaustion_is_enomem(flavour):
     assert m, describe(r)
     assert 16 <= int(m.group(1)) < 32
     assert r.returncode == 0
+
+
+@by_flavour
+def test_clone_with_memory_exhausted(flavour):
+    """Stack pages, never charged, take the VM's memory to its last pages;
+    clone then fails with ENOMEM (it panicked the kernel when a page table
+    for the thread's kernel stack could not be had) and works again once
+    the app gives a few pages back."""
+    r = kiln_run(program(flavour, "oom_clone"), mem="32M")
+    assert r.stdout.decode() == (
+        "oom_clone: ate stack pages until at most 2 pages were free\n"
+        "oom_clone: clone fails with ENOMEM while memory is exhausted ok\n"
+        "oom_clone: clone makes a thread once a few pages are free ok\n"
+        "oom_clone: the thread ran ok\n"
+        "oom_clone: all 3 checks passed\n"), describe(r)
+    assert r.returncode == 0, describe(r)

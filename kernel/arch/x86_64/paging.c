@@ -70,6 +70,7 @@ static uint64_t *walk_alloc(uint64_t va, int levels_down, uint64_t flags)
 	return t;
 }
 
+/* Boot only (kernel image, direct map, devices): no memory is a panic. */
 static uint64_t *walk(uint64_t va, int levels_down)
 {
 	uint64_t *t = walk_alloc(va, levels_down, 0);
@@ -77,6 +78,21 @@ static uint64_t *walk(uint64_t va, int levels_down)
 	if (!t)
 		panic("paging: out of memory for kernel page tables");
 	return t;
+}
+
+/* The leaf entry for a kernel va if its tables exist, else NULL. */
+static uint64_t *kernel_pte(uint64_t va)
+{
+	uint64_t *t = kernel_pml4;
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	return &t[(va >> 12) & 511];
 }
 
 /*
@@ -331,13 +347,33 @@ static size_t kstack_nfree;
 static void kstack_unmap(uint64_t lo, uint64_t top)
 {
 	for (uint64_t va = lo; va < top; va += PAGE_SIZE) {
-		uint64_t *pte = &walk(va, 3)[(va >> 12) & 511];
+		uint64_t *pte = kernel_pte(va);
 
-		if (*pte & PTE_P)
-			page_free(phys_to_virt(*pte & PTE_ADDR_MASK), 1);
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		page_free(phys_to_virt(*pte & PTE_ADDR_MASK), 1);
 		*pte = 0;
 		invlpg(va);
 	}
+}
+
+/*
+ * Map one page of a stack at va, its page tables too. Threads are made
+ * at the app's request, so running out of memory here is an error for
+ * clone, never a panic.
+ */
+static bool kstack_map_page(uint64_t va)
+{
+	void *page = page_alloc(1);
+	uint64_t *pt = page ? walk_alloc(va, 3, 0) : NULL;
+
+	if (!pt) {
+		if (page)
+			page_free(page, 1);
+		return false;
+	}
+	pt[(va >> 12) & 511] = virt_to_phys(page) | PTE_W | PTE_NX | PTE_G | PTE_P;
+	return true;
 }
 
 uint64_t kstack_alloc(size_t size)
@@ -353,14 +389,11 @@ uint64_t kstack_alloc(size_t size)
 		kstack_next = top;
 	}
 	for (uint64_t va = top - size; va < top; va += PAGE_SIZE) {
-		void *page = page_alloc(1);
-
-		if (!page) {
+		if (!kstack_map_page(va)) {
 			kstack_unmap(top - size, va);
 			kstack_free_tops[kstack_nfree++] = top;
 			return 0;
 		}
-		map_4k(va, virt_to_phys(page), PTE_W | PTE_NX | PTE_G);
 	}
 	return top;
 }
