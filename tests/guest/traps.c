@@ -16,7 +16,7 @@
 /* What the last handler saw. */
 static volatile int got_sig, got_code, got_pid;
 static volatile long got_trapno, got_err;
-static volatile unsigned long got_rip, got_flags;
+static volatile unsigned long got_rip;
 static sigjmp_buf recover;
 static char altstack[64 * 1024];
 
@@ -28,7 +28,6 @@ static void record(int sig, const siginfo_t *si, const ucontext_t *uc)
 	got_trapno = uc->uc_mcontext.gregs[REG_TRAPNO];
 	got_err = uc->uc_mcontext.gregs[REG_ERR];
 	got_rip = (unsigned long)uc->uc_mcontext.gregs[REG_RIP];
-	got_flags = (unsigned long)uc->uc_mcontext.gregs[REG_EFL];
 }
 
 /* Records and returns to the interrupted code. */
