@@ -277,9 +277,18 @@ long arch_copy_user(void *dst, const void *src, size_t n);
 long arch_clear_user(void *dst, size_t n);
 long arch_strnlen_user(const char *s, size_t max);
 void arch_uaccess_begin(void);
-/* Stop using SMAP (for hypervisors that cannot run STAC/CLAC). */
-void arch_smap_disable(void);
 void arch_uaccess_end(void);
+
+/*
+ * True when the CPU claimed SMAP but faulted on STAC at boot (SMAP is
+ * then off). Some nested hypervisors do this, and the same ones deliver
+ * SYSCALL without entering ring 0 (docs/architecture.md); elsewhere a
+ * user fault that looks like such a SYSCALL is a fault.
+ */
+bool arch_stac_broken(void);
+
+/* rflags as user code may have them: no IOPL, VM, VIF/VIP; IF on. */
+uint64_t arch_user_rflags(uint64_t rflags);
 
 /*
  * Hooks the Linux personality installs. user_trap: any exception raised
@@ -301,10 +310,17 @@ void trap_set_return_hook(void (*hook)(struct trap_frame *f));
 /*
  * User mappings in the one address space (the lower half). prot is
  * Linux's PROT_READ|PROT_WRITE|PROT_EXEC; PROT_NONE pages are left
- * unmapped by the caller. map: -ENOMEM when a page table can't be had.
+ * unmapped by the caller. map: -ENOMEM when a page table can't be had,
+ * -EFAULT for a va outside the lower half (the others ignore such a va).
  * unmap returns the frame's physical address, or 0 when nothing was mapped.
  */
 int paging_map_user(uintptr_t va, uint64_t phys, int prot);
+/*
+ * The lowest va in [va, end) that holds a frame (in the lower half), or
+ * end. Absent tables are skipped whole, so walking a huge sparse range
+ * costs what its page tables hold, not its size.
+ */
+uintptr_t paging_next_user(uintptr_t va, uintptr_t end);
 uint64_t paging_unmap_user(uintptr_t va);
 void paging_protect_user(uintptr_t va, int prot);
 bool paging_user_lookup(uintptr_t va, uint64_t *phys);

@@ -29,6 +29,28 @@ struct vma *mm_find(struct mm *mm, uintptr_t addr)
 	return NULL;
 }
 
+/* The first area that ends above addr (holding it or above it), or NULL. */
+static struct vma *mm_find_from(struct mm *mm, uintptr_t addr)
+{
+	struct vma *v = mm->vmas;
+
+	while (v && v->end <= addr)
+		v = v->next;
+	return v;
+}
+
+bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len)
+{
+	uintptr_t at = start;
+
+	for (struct vma *v = mm_find(mm, start); at < start + len; v = v->next) {
+		if (!v || v->start > at)
+			return false;
+		at = v->end;
+	}
+	return true;
+}
+
 bool mm_range_free(struct mm *mm, uintptr_t start, size_t len)
 {
 	for (struct vma *v = mm->vmas; v; v = v->next)
@@ -59,10 +81,15 @@ static int charge(struct mm *mm, size_t n)
 	return 0;
 }
 
+/* The mapped pages of [start, end), in order, skipping unmapped stretches. */
+#define for_each_mapped_page(va, start, end)                                  \
+	for (uintptr_t va = paging_next_user(start, end); va < (end);        \
+	     va = paging_next_user(va + PAGE_SIZE, end))
+
 /* Free the frames mapped in [start, end). */
 static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
 {
-	for (uintptr_t va = start; va < end; va += PAGE_SIZE) {
+	for_each_mapped_page(va, start, end) {
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys) {
@@ -72,9 +99,16 @@ static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
 	}
 }
 
-void mm_unmap_page(struct mm *mm, uintptr_t va)
+int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 {
-	free_pages(mm, va, va + PAGE_SIZE);
+	uintptr_t end = start + len;
+
+	for (struct vma *v = mm_find_from(mm, start); v && v->start < end;
+	     v = v->next)
+		if (v->flags & VMA_ANON)
+			free_pages(mm, v->start > start ? v->start : start,
+				   v->end < end ? v->end : end);
+	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
 }
 
 /* Split v at addr (strictly inside it); v keeps the lower part. */
@@ -186,15 +220,12 @@ static int protect_charge(struct mm *mm, uintptr_t start, uintptr_t end,
 
 int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 {
-	uintptr_t end = start + len, at = start;
+	uintptr_t end = start + len;
 	int err;
 
 	/* The whole range must be mapped, as Linux requires (else ENOMEM). */
-	for (struct vma *v = mm_find(mm, start); at < end; v = v->next) {
-		if (!v || v->start > at)
-			return -ENOMEM;
-		at = v->end;
-	}
+	if (!mm_range_mapped(mm, start, len))
+		return -ENOMEM;
 	err = protect_charge(mm, start, end, prot);
 	if (err)
 		return err;
@@ -206,7 +237,7 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 
 		v->flags = charged ? v->flags | VMA_CHARGED : v->flags & ~VMA_CHARGED;
 		v->prot = prot;
-		for (uintptr_t va = v->start; va < v->end; va += PAGE_SIZE)
+		for_each_mapped_page(va, v->start, v->end)
 			paging_protect_user(va, prot);
 	}
 	return 0;
@@ -295,11 +326,12 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 
 int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 {
-	for (size_t off = 0; off < len; off += PAGE_SIZE) {
-		struct vma *v = mm_find(mm, new_addr + off);
-		uint64_t phys = paging_unmap_user(old + off);
+	for_each_mapped_page(va, old, old + len) {
+		struct vma *v = mm_find(mm, new_addr + (va - old));
+		uint64_t phys = paging_unmap_user(va);
 
-		if (phys && paging_map_user(new_addr + off, phys, v ? v->prot : 0) < 0) {
+		if (phys && paging_map_user(new_addr + (va - old), phys,
+					    v ? v->prot : 0) < 0) {
 			page_free(phys_to_virt(phys), 1);
 			mm->resident--;
 			return -ENOMEM;

@@ -79,6 +79,12 @@ struct vma *mm_find(struct mm *mm, uintptr_t addr);
 bool mm_range_free(struct mm *mm, uintptr_t start, size_t len);
 
 /*
+ * True when every page of [start, start+len) (inside user space) is in
+ * some area. Both walk the areas, never the pages.
+ */
+bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len);
+
+/*
  * Handle a fault at addr with the page-fault error bits err: allocate the
  * page when the area allows the access. 0, -EFAULT (no area, or access not
  * allowed: the app gets SIGSEGV) or -ENOMEM.
@@ -95,8 +101,13 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n);
 /* Move the pages of [old, old+len) to new (an unmapped range). */
 int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len);
 
-/* Drop the page at va (if any): the next touch gets a fresh zero page. */
-void mm_unmap_page(struct mm *mm, uintptr_t va);
+/*
+ * Drop the pages of the anonymous areas in [start, start+len) (inside
+ * user space): the next touch gets fresh zero pages. Returns -ENOMEM when
+ * part of the range is not mapped (the mapped parts are still dropped, as
+ * Linux's madvise does), else 0.
+ */
+int mm_discard(struct mm *mm, uintptr_t start, size_t len);
 
 /* Free every page and area. */
 void mm_destroy(struct mm *mm);

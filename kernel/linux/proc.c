@@ -82,8 +82,13 @@ extern char syscall_entry[];
  * Some nested KVM set-ups (seen on an AMD host) deliver SYSCALL without
  * switching to ring 0: rip becomes LSTAR, rcx and r11 are saved, and the
  * fetch of the kernel entry faults in ring 3. The registers are exactly a
- * syscall's, so run it from here; trap_common returns with IRETQ. Without
- * the quirk this never triggers (user code cannot reach that address).
+ * syscall's, so run it from here; trap_common returns with IRETQ.
+ *
+ * User code can make the same fault by jumping to syscall_entry, with any
+ * rcx and r11 it likes. So the fault is taken for a SYSCALL only on CPUs
+ * found at boot to fault on STAC, as those hosts do (arch_stac_broken);
+ * elsewhere it is SIGSEGV, as on Linux. Even there, rcx must be a user
+ * address and r11 gives only the flags ring 3 could set itself.
  */
 static bool syscall_misdelivered(struct trap_frame *f, uint64_t cr2)
 {
@@ -92,15 +97,15 @@ static bool syscall_misdelivered(struct trap_frame *f, uint64_t cr2)
 	if (f->vector != 14 || f->rip != (uint64_t)syscall_entry ||
 	    cr2 != f->rip || !(f->error & PF_ERR_FETCH))
 		return false;
-	if (!reported) {
-		/* The same hypervisors fail on STAC/CLAC: do without SMAP. */
-		printk("kiln: hypervisor delivered SYSCALL in ring 3; emulating "
-		       "it, SMAP off\n");
-		arch_smap_disable();
+	if (!arch_stac_broken() || f->rcx >= USER_TOP) {
+		if (!reported) /* a hint, should a new kind of host do this */
+			printk("kiln: user code jumped to the SYSCALL entry: "
+			       "SIGSEGV\n");
 		reported = true;
+		return false;
 	}
 	f->rip = f->rcx;
-	f->rflags = (f->r11 & ~0x10000UL) | 0x200; /* no RF; IF on */
+	f->rflags = arch_user_rflags(f->r11 & ~0x10000UL); /* no RF */
 	f->vector = TRAP_SYSCALL; /* for the signal code: restarts */
 	syscall_dispatch(f);
 	return true;

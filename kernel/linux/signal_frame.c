@@ -14,6 +14,7 @@
 #include "core/uaccess.h"
 #include "lib/string.h"
 #include "linux/proc.h"
+#include "linux/sigdeliver.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
 
@@ -75,10 +76,11 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 	memset(si, 0, sizeof(*si));
 	si->si_signo = info->signo;
 	si->si_code = info->code;
-	if (info->code <= 0 || info->code == SI_KERNEL) {
+	/* SI_KERNEL (Linux's SEND_SIG_PRIV) names no sender and no address. */
+	if (info->code <= 0) {
 		si->si_pid = current->pid; /* SI_USER, SI_TKILL: the sender */
 		si->si_uid = current->cred.uid;
-	} else {
+	} else if (info->code != SI_KERNEL) {
 		si->si_addr = (void *)(uintptr_t)info->addr; /* a fault */
 	}
 }
@@ -214,8 +216,9 @@ static int restore_regs(struct trap_frame *f, const struct sigcontext *sc)
 /*
  * The restorer's `syscall` runs with rsp just past pretcode. Everything
  * read from the frame is untrusted; a frame that cannot be read or
- * restored kills with SIGSEGV, as Linux. Returns the restored rax, which
- * syscall_dispatch stores back unchanged.
+ * restored is a SIGSEGV (SI_KERNEL), as Linux's badframe: a handler may
+ * take it, on its alternate stack, else it kills. Returns the restored
+ * rax (or the handler's), which syscall_dispatch stores back unchanged.
  */
 long sys_rt_sigreturn(void)
 {
@@ -225,8 +228,10 @@ long sys_rt_sigreturn(void)
 
 	if (copy_from_user(&ctx, uc, sizeof(ctx)) ||
 	    restore_regs(f, &ctx.uc_mcontext) ||
-	    restore_fpu((uint64_t)(uintptr_t)ctx.uc_mcontext.fpstate))
-		signal_kill(SIGSEGV, f->rip, 0);
+	    restore_fpu((uint64_t)(uintptr_t)ctx.uc_mcontext.fpstate)) {
+		signal_fault(f, SIGSEGV, SI_KERNEL, 0);
+		return (long)f->rax;
+	}
 	current_thread->sigmask = ctx.uc_sigmask & ~SIG_UNBLOCKABLE;
 	restore_altstack(&ctx.uc_stack, f->rsp);
 	return (long)f->rax;

@@ -43,10 +43,10 @@ static void to_sfd_info(struct signalfd_siginfo *s, const struct signal_info *in
 	memset(s, 0, sizeof(*s));
 	s->ssi_signo = (uint32_t)info->signo;
 	s->ssi_code = info->code;
-	if (info->code <= 0 || info->code == SI_KERNEL) {
+	if (info->code <= 0) {
 		s->ssi_pid = (uint32_t)current->pid;
 		s->ssi_uid = current->cred.uid;
-	} else {
+	} else if (info->code != SI_KERNEL) {
 		s->ssi_addr = info->addr;
 	}
 }

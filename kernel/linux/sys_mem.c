@@ -135,19 +135,6 @@ long sys_mprotect(uintptr_t addr, size_t len, int prot)
 }
 SYSCALL3(mprotect);
 
-/* True when every page of [start, start+len) is inside some area. */
-static bool range_mapped(struct mm *mm, uintptr_t start, size_t len)
-{
-	uintptr_t at = start;
-
-	for (struct vma *v = mm_find(mm, start); at < start + len; v = v->next) {
-		if (!v || v->start > at)
-			return false;
-		at = v->end;
-	}
-	return true;
-}
-
 /* mremap: shrink in place, grow in place when free, else move (MAYMOVE). */
 long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		uintptr_t new_addr)
@@ -161,9 +148,18 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	    (flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) ||
 	    ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)))
 		return -EINVAL;
+	/*
+	 * Untrusted lengths: rounding up must not wrap to 0, and the old
+	 * range must not run past user space (nor wrap, which made
+	 * mm_range_mapped say yes and moved pages from beyond USER_TOP).
+	 */
+	if (old_len > USER_TOP || new_len > USER_TOP)
+		return -EINVAL;
 	old_len = page_up(old_len);
 	new_len = page_up(new_len);
-	if (!v || old_len == 0 || !range_mapped(mm, old, old_len))
+	if (!user_range_ok(old, old_len))
+		return -EINVAL;
+	if (!v || old_len == 0 || !mm_range_mapped(mm, old, old_len))
 		return -EFAULT;
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {
@@ -184,6 +180,8 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		if ((dest & (PAGE_SIZE - 1)) || !user_range_ok(dest, new_len) ||
 		    (dest < old + old_len && old < dest + new_len))
 			return -EINVAL;
+		if (dest < MM_BOTTOM)
+			return -EPERM; /* the floor MAP_FIXED has (place) */
 	}
 	if (!dest)
 		return -ENOMEM;
@@ -197,27 +195,30 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 }
 SYSCALL5(mremap);
 
+/*
+ * madvise and msync answer ENOMEM for a range with unmapped parts, found
+ * by walking the areas (Linux's madvise_walk_vmas), never the pages: a
+ * range of terabytes costs what its areas do.
+ */
 long sys_madvise(uintptr_t addr, size_t len, int advice)
 {
-	struct vma *v;
+	size_t n = page_up(len);
 
-	if (addr & (PAGE_SIZE - 1))
+	if ((addr & (PAGE_SIZE - 1)) || (len && !n) || addr + n < addr)
 		return -EINVAL;
+	if (!user_range_ok(addr, n))
+		return -ENOMEM;
 	switch (advice) {
 	case MADV_DONTNEED:
 		/* Anonymous pages read back as zeros, as on Linux. */
-		for (uintptr_t va = addr; va < addr + page_up(len); va += PAGE_SIZE) {
-			v = mm_find(current->mm, va);
-			if (v && (v->flags & VMA_ANON))
-				mm_unmap_page(current->mm, va);
-		}
-		return 0;
+		return mm_discard(current->mm, addr, n);
 	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
 	case MADV_WILLNEED: case MADV_FREE: case MADV_DONTFORK:
 	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
 	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP:
 	case MADV_DODUMP:
-		return 0; /* hints: nothing to do in a single-process VM */
+		/* hints: nothing to do in a single-process VM */
+		return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
 	default:
 		return -EINVAL;
 	}
@@ -226,11 +227,14 @@ SYSCALL3(madvise);
 
 long sys_msync(uintptr_t addr, size_t len, int flags)
 {
-	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)))
+	size_t n = page_up(len);
+
+	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	for (uintptr_t va = addr; va < addr + page_up(len); va += PAGE_SIZE)
-		if (!mm_find(current->mm, va))
-			return -ENOMEM;
-	return 0; /* private mappings have nothing to write back */
+	if (addr + n < addr || !user_range_ok(addr, n))
+		return -ENOMEM;
+	/* Private mappings have nothing to write back. */
+	return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
 }
 SYSCALL3(msync);

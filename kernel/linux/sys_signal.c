@@ -9,6 +9,7 @@
 
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
@@ -119,13 +120,15 @@ long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 	struct thread *t = current_thread;
 	uint64_t sp = signal_user_frame()->rsp;
 	bool on = signal_on_altstack(t, sp);
-	stack_t ss, old = {
-		.ss_sp = (void *)(uintptr_t)t->altstack_sp,
-		.ss_size = t->altstack_size,
-		.ss_flags = t->altstack_flags |
-			    (!t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0),
-	};
+	stack_t ss, old;
 	long err;
+
+	/* Field by field after a memset: the padding goes to the app too. */
+	memset(&old, 0, sizeof(old));
+	old.ss_sp = (void *)(uintptr_t)t->altstack_sp;
+	old.ss_size = t->altstack_size;
+	old.ss_flags = t->altstack_flags |
+		       (!t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0);
 
 	if (uss) {
 		if (copy_from_user(&ss, uss, sizeof(ss)))

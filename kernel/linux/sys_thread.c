@@ -52,13 +52,16 @@ static long do_clone(const struct clone_req *r)
 	if (r->flags & CLONE_CHILD_CLEARTID)
 		t->clear_child_tid = r->child_tid;
 	tid = (uint32_t)t->tid;
-	/* One address space: parent and child tid words are the same memory. */
-	if ((r->flags & CLONE_PARENT_SETTID) &&
-	    copy_to_user(r->parent_tid, &tid, sizeof(tid)))
-		return -EFAULT;
-	if ((r->flags & CLONE_CHILD_SETTID) &&
-	    copy_to_user(r->child_tid, &tid, sizeof(tid)))
-		return -EFAULT;
+	/*
+	 * One address space: parent and child tid words are the same memory.
+	 * The thread exists and will run, so, as Linux (kernel_clone,
+	 * schedule_tail), a fault on either word is ignored: an error here
+	 * would tell the caller no thread was made.
+	 */
+	if (r->flags & CLONE_PARENT_SETTID)
+		(void)copy_to_user(r->parent_tid, &tid, sizeof(tid));
+	if (r->flags & CLONE_CHILD_SETTID)
+		(void)copy_to_user(r->child_tid, &tid, sizeof(tid));
 	return tid;
 }
 

@@ -59,6 +59,7 @@ SPECIAL = {
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
+    "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
@@ -255,6 +256,20 @@ def test_invalid_instruction_kills_with_sigill():
     check_rip("musl", program("musl", "segfault"), m, "main")
 
 
+def test_jump_to_syscall_entry_kills_with_sigsegv(symbols):
+    """User code that jumps to the kernel's SYSCALL entry, with the
+    registers a SYSCALL would leave (r11 asking for IOPL 3), takes a page
+    fault like any jump into the kernel: SIGSEGV, as on Linux. It must not
+    be taken for a SYSCALL that a hypervisor delivered in ring 3."""
+    entry = hex(symbols["syscall_entry"])
+    native, kiln = native_and_kiln("musl", "segfault", ["syscall-entry", entry],
+                                   status=-11)
+    assert kiln.returncode == 139, describe(kiln)
+    assert kiln.stdout == native.stdout == b"segfault: mode syscall-entry\n", \
+        describe(kiln)
+    assert "killed by signal 11 (SIGSEGV)" in kiln.stderr.decode(), describe(kiln)
+
+
 @by_flavour
 def test_memory_exhaustion_is_enomem(flavour):
     """With 32 MiB, malloc returns NULL (ENOMEM) well before the VM's size;
@@ -268,3 +283,19 @@ def test_memory_exhaustion_is_enomem(flavour):
     assert m, describe(r)
     assert 16 <= int(m.group(1)) < 32
     assert r.returncode == 0
+
+
+@by_flavour
+def test_clone_with_memory_exhausted(flavour):
+    """Stack pages, never charged, take the VM's memory to its last pages;
+    clone then fails with ENOMEM (it panicked the kernel when a page table
+    for the thread's kernel stack could not be had) and works again once
+    the app gives a few pages back."""
+    r = kiln_run(program(flavour, "oom_clone"), mem="32M")
+    assert r.stdout.decode() == (
+        "oom_clone: ate stack pages until at most 2 pages were free\n"
+        "oom_clone: clone fails with ENOMEM while memory is exhausted ok\n"
+        "oom_clone: clone makes a thread once a few pages are free ok\n"
+        "oom_clone: the thread ran ok\n"
+        "oom_clone: all 3 checks passed\n"), describe(r)
+    assert r.returncode == 0, describe(r)

@@ -22,6 +22,8 @@ __attribute__((noinline)) static void write_text(void)
  *   null: store to address 0 (SIGSEGV, address 0x0)
  *   text: store into this program's own code (SIGSEGV, read-only text)
  *   ud2:  execute an invalid instruction (SIGILL)
+ *   syscall-entry ADDR: jump to the kernel's SYSCALL entry at ADDR with
+ *         the registers a SYSCALL leaves (rcx, r11 = IOPL 3): SIGSEGV
  */
 int main(int argc, char **argv)
 {
@@ -35,6 +37,15 @@ int main(int argc, char **argv)
 		write_text();
 	} else if (strcmp(mode, "ud2") == 0) {
 		__asm__ volatile("ud2");
+	} else if (strcmp(mode, "syscall-entry") == 0 && argc > 2) {
+		unsigned long entry = strtoul(argv[2], NULL, 0), flags;
+		long r;
+
+		__asm__ volatile("lea 1f(%%rip), %%rcx; mov $0x3202, %%r11; jmp *%2; 1:"
+				 : "=a"(r) : "a"(39L), "r"(entry)
+				 : "rcx", "r11", "memory");
+		__asm__ volatile("pushfq; popq %0" : "=r"(flags));
+		note("the jump returned %ld with IOPL %lu", r, flags >> 12 & 3);
 	} else {
 		note("unknown mode");
 		return 2;

@@ -1,6 +1,7 @@
 /* signals.c - guest test: sigaction, sigprocmask, sigpending, sigaltstack, kill to self; "die" ends by SIGTERM. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <stddef.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -59,6 +60,24 @@ static void masks(void)
 	check_errno(kill(getpid(), 65), EINVAL, "kill with signal 65");
 }
 
+/* stack_t has 4 bytes of padding after ss_flags: Linux writes them as 0. */
+static int padding_zeroed(void)
+{
+	stack_t old;
+	unsigned char *pad = (unsigned char *)&old + offsetof(stack_t, ss_flags) +
+			     sizeof(old.ss_flags);
+	size_t n = offsetof(stack_t, ss_size) - offsetof(stack_t, ss_flags) -
+		   sizeof(old.ss_flags);
+
+	memset(&old, 0xa5, sizeof(old));
+	if (n != 4 || sigaltstack(NULL, &old) != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (pad[i] != 0)
+			return 0;
+	return 1;
+}
+
 static void altstack(void)
 {
 	static char stack[16384]; /* glibc's SIGSTKSZ is not a constant */
@@ -75,6 +94,7 @@ static void altstack(void)
 	ss.ss_size = sizeof(stack);
 	ss.ss_flags = 0x1234;
 	check_errno(sigaltstack(&ss, NULL), EINVAL, "sigaltstack bad flags");
+	check(padding_zeroed(), "sigaltstack writes zeros between ss_flags and ss_size");
 }
 
 int main(int argc, char **argv)

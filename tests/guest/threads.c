@@ -1,6 +1,7 @@
 /* threads.c - guest test: pthreads (create/join/detach, mutex, condvar, barrier, rwlock, TLS, semaphores). */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -262,6 +263,58 @@ static void cancel(void)
 	      "pthread_cancel of a sleeping and a spinning thread");
 }
 
+/*
+ * The clone syscall itself, for a thread that runs no libc: it stores 1
+ * in *ran and exits. Returns what clone returned in the parent.
+ */
+static long bare_clone(unsigned long flags, void *stack_top, int *ptid,
+		       int *ctid, volatile int *ran)
+{
+	register long r10 __asm__("r10") = (long)ctid;
+	register long r8 __asm__("r8") = 0;
+	register volatile int *r12 __asm__("r12") = ran;
+	long ret;
+
+	__asm__ volatile("syscall\n\t"
+			 "test %%rax, %%rax\n\t"
+			 "jnz 1f\n\t"
+			 "movl $1, (%%r12)\n\t"
+			 "mov $60, %%eax\n\t" /* exit(0): this thread only */
+			 "xor %%edi, %%edi\n\t"
+			 "syscall\n\t"
+			 "ud2\n"
+			 "1:"
+			 : "=a"(ret)
+			 : "a"((long)SYS_clone), "D"(flags), "S"(stack_top),
+			   "d"(ptid), "r"(r10), "r"(r8), "r"(r12)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/*
+ * Linux stores the tid at parent_tid and child_tid after the thread
+ * exists and ignores a fault there: clone still returns the tid.
+ */
+static void bad_tid_pointers(void)
+{
+	static char stacks[2][16384] __attribute__((aligned(16)));
+	const unsigned long thread = CLONE_VM | CLONE_FS | CLONE_FILES |
+				     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+	static volatile int ran[2];
+	long tid[2];
+
+	tid[0] = bare_clone(thread | CLONE_PARENT_SETTID, stacks[0] + sizeof(stacks[0]),
+			    (int *)8, NULL, &ran[0]);
+	tid[1] = bare_clone(thread | CLONE_CHILD_SETTID, stacks[1] + sizeof(stacks[1]),
+			    NULL, (int *)8, &ran[1]);
+	for (int i = 0; i < 100000 && !(ran[0] && ran[1]); i++)
+		sched_yield();
+	check(tid[0] > 0 && ran[0],
+	      "clone with a bad parent_tid returns a tid and the thread runs");
+	check(tid[1] > 0 && ran[1],
+	      "clone with a bad child_tid returns a tid and the thread runs");
+}
+
 int main(void)
 {
 	check_start("threads");
@@ -273,5 +326,6 @@ int main(void)
 	semaphores();
 	detach();
 	cancel();
+	bad_tid_pointers();
 	return check_done();
 }

@@ -43,6 +43,11 @@ static void tss_descriptor(uint64_t base, uint32_t limit)
 	gdt[SEL_TSS / 8 + 1] = base >> 32;
 }
 
+/*
+ * Load the GDT and TSS, and a null LDT: LDTR otherwise keeps its reset
+ * value (base 0, limit 0xffff), and a selector with TI set would make the
+ * CPU read descriptors, call gates included, from user memory at 0.
+ */
 void gdt_init(void)
 {
 	struct {
@@ -66,10 +71,11 @@ void gdt_init(void)
 			 "movw %w2, %%ds\n\t"
 			 "movw %w2, %%es\n\t"
 			 "movw %w2, %%ss\n\t"
-			 "ltr %w3"
+			 "ltr %w3\n\t"
+			 "lldt %w4"
 			 :
 			 : "m"(ptr), "i"(SEL_KCODE), "r"(SEL_KDATA),
-			   "r"(SEL_TSS)
+			   "r"(SEL_TSS), "r"(0)
 			 : "rax", "memory");
 }
 

@@ -20,7 +20,8 @@ _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 static struct idt_gate idt[256];
 extern char trap_stubs[];
 
-static void idt_set(int vec, int ist)
+/* dpl: the lowest privilege that may raise vec with INT n (or INT3). */
+static void idt_set(int vec, int ist, int dpl)
 {
 	uint64_t addr = (uint64_t)trap_stubs + 16 * (uint64_t)vec;
 
@@ -28,7 +29,7 @@ static void idt_set(int vec, int ist)
 		.offset_lo = addr & 0xffff,
 		.selector = SEL_KCODE,
 		.ist = (uint8_t)ist,
-		.type_attr = 0x8e,
+		.type_attr = (uint8_t)(0x8e | dpl << 5),
 		.offset_mid = (addr >> 16) & 0xffff,
 		.offset_hi = addr >> 32,
 	};
@@ -42,10 +43,15 @@ void idt_init(void)
 	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (int v = 0; v < 256; v++)
-		idt_set(v, 0);
+		idt_set(v, 0, 0);
+	/*
+	 * int3 from user code is a breakpoint (SIGTRAP), as on Linux; with
+	 * DPL 0 it would be a #GP. Debuggers and runtimes rely on it.
+	 */
+	idt_set(3, 0, 3);
 	/* Faults that must not run on a possibly broken stack get their own. */
-	idt_set(2, IST_NMI);
-	idt_set(8, IST_DF);
-	idt_set(18, IST_MC);
+	idt_set(2, IST_NMI, 0);
+	idt_set(8, IST_DF, 0);
+	idt_set(18, IST_MC, 0);
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }

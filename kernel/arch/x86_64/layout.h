@@ -31,6 +31,15 @@
 #define CR4_SMEP 0x100000
 #define CR4_SMAP 0x200000
 
+/*
+ * RFLAGS (Intel SDM vol. 1, 3.4.3). User code may run with the bits ring
+ * 3 can set itself with popfq (CF PF AF ZF SF TF DF OF NT AC ID), RF, and
+ * IF and bit 1 always on: never IOPL, VM, VIF or VIP, whatever a frame
+ * says.
+ */
+#define RFLAGS_USER_MASK 0x254fd5
+#define RFLAGS_USER_FIXED 0x202
+
 #define MSR_EFER 0xc0000080
 #define EFER_LME 0x100
 #define EFER_NXE 0x800

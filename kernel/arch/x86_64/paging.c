@@ -70,6 +70,7 @@ static uint64_t *walk_alloc(uint64_t va, int levels_down, uint64_t flags)
 	return t;
 }
 
+/* Boot only (kernel image, direct map, devices): no memory is a panic. */
 static uint64_t *walk(uint64_t va, int levels_down)
 {
 	uint64_t *t = walk_alloc(va, levels_down, 0);
@@ -79,10 +80,35 @@ static uint64_t *walk(uint64_t va, int levels_down)
 	return t;
 }
 
+/* The leaf entry for a kernel va if its tables exist, else NULL. */
+static uint64_t *kernel_pte(uint64_t va)
+{
+	uint64_t *t = kernel_pml4;
+
+	for (int shift = 39; shift > 12; shift -= 9) {
+		uint64_t e = t[(va >> shift) & 511];
+
+		if (!(e & PTE_P) || (e & PTE_PS))
+			return NULL;
+		t = phys_to_virt(e & PTE_ADDR_MASK);
+	}
+	return &t[(va >> 12) & 511];
+}
+
+/*
+ * User addresses are the canonical lower half. Anything above would index
+ * the kernel's own tables (0xffff80106000 walks to the entry of kernel
+ * text at 0xffffffff80106000), so the user functions refuse it.
+ */
+#define USER_VA_END (1UL << 47)
+
 /* The leaf entry for a user va if its tables exist, else NULL. */
 static uint64_t *user_pte(uintptr_t va)
 {
 	uint64_t *t = kernel_pml4;
+
+	if (va >= USER_VA_END)
+		return NULL;
 
 	for (int shift = 39; shift > 12; shift -= 9) {
 		uint64_t e = t[(va >> shift) & 511];
@@ -117,8 +143,11 @@ static uint64_t prot_bits(int prot)
 
 int paging_map_user(uintptr_t va, uint64_t phys, int prot)
 {
-	uint64_t *pt = walk_alloc(va, 3, PTE_U);
+	uint64_t *pt;
 
+	if (va >= USER_VA_END)
+		return -14; /* -EFAULT */
+	pt = walk_alloc(va, 3, PTE_U);
 	if (!pt)
 		return -12; /* -ENOMEM */
 	pt[(va >> 12) & 511] = phys | prot_bits(prot);
@@ -156,6 +185,29 @@ bool paging_user_lookup(uintptr_t va, uint64_t *phys)
 		return false;
 	*phys = *pte & PTE_ADDR_MASK;
 	return true;
+}
+
+uintptr_t paging_next_user(uintptr_t va, uintptr_t end)
+{
+	uintptr_t limit = end < USER_VA_END ? end : USER_VA_END;
+
+	while (va < limit) {
+		uint64_t *t = kernel_pml4;
+		int shift;
+
+		for (shift = 39; shift > 12; shift -= 9) {
+			uint64_t e = t[(va >> shift) & 511];
+
+			if (!(e & PTE_P) || (e & PTE_PS))
+				break;
+			t = phys_to_virt(e & PTE_ADDR_MASK);
+		}
+		if (shift == 12 && (t[(va >> 12) & 511] & PTE_HAS_FRAME))
+			return va;
+		/* Nothing here: skip what this level's entry covers. */
+		va = (va | ((1UL << shift) - 1)) + 1;
+	}
+	return end;
 }
 
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
@@ -295,13 +347,33 @@ static size_t kstack_nfree;
 static void kstack_unmap(uint64_t lo, uint64_t top)
 {
 	for (uint64_t va = lo; va < top; va += PAGE_SIZE) {
-		uint64_t *pte = &walk(va, 3)[(va >> 12) & 511];
+		uint64_t *pte = kernel_pte(va);
 
-		if (*pte & PTE_P)
-			page_free(phys_to_virt(*pte & PTE_ADDR_MASK), 1);
+		if (!pte || !(*pte & PTE_P))
+			continue;
+		page_free(phys_to_virt(*pte & PTE_ADDR_MASK), 1);
 		*pte = 0;
 		invlpg(va);
 	}
+}
+
+/*
+ * Map one page of a stack at va, its page tables too. Threads are made
+ * at the app's request, so running out of memory here is an error for
+ * clone, never a panic.
+ */
+static bool kstack_map_page(uint64_t va)
+{
+	void *page = page_alloc(1);
+	uint64_t *pt = page ? walk_alloc(va, 3, 0) : NULL;
+
+	if (!pt) {
+		if (page)
+			page_free(page, 1);
+		return false;
+	}
+	pt[(va >> 12) & 511] = virt_to_phys(page) | PTE_W | PTE_NX | PTE_G | PTE_P;
+	return true;
 }
 
 uint64_t kstack_alloc(size_t size)
@@ -317,14 +389,11 @@ uint64_t kstack_alloc(size_t size)
 		kstack_next = top;
 	}
 	for (uint64_t va = top - size; va < top; va += PAGE_SIZE) {
-		void *page = page_alloc(1);
-
-		if (!page) {
+		if (!kstack_map_page(va)) {
 			kstack_unmap(top - size, va);
 			kstack_free_tops[kstack_nfree++] = top;
 			return 0;
 		}
-		map_4k(va, virt_to_phys(page), PTE_W | PTE_NX | PTE_G);
 	}
 	return top;
 }

@@ -5,7 +5,8 @@
 
 /*
  * SYSCALL (Intel SDM vol. 2, SYSCALL): rcx = user rip, r11 = user rflags,
- * rsp still the user's, interrupts off (FMASK clears IF, TF, DF, AC).
+ * rsp still the user's, interrupts off (FMASK clears IF, TF, DF, IOPL, NT,
+ * AC).
  * Kiln has one CPU and no swapgs: the kernel stack pointer and the user rsp
  * scratch slot are plain globals. The frame built here has the layout of
  * struct trap_frame (arch.h) with vector 0x100, so C sees one frame type.
@@ -28,6 +29,9 @@ syscall_entry:
 	call syscall_dispatch
 	.globl return_to_user
 return_to_user:				/* also the first entry: rsp = frame */
+	/* No frame takes ring 3 to IOPL 3 or IF off (layout.h). */
+	andq $RFLAGS_USER_MASK, 152(%rsp)
+	orq $RFLAGS_USER_FIXED, 152(%rsp)
 	/*
 	 * SYSRET to a non-canonical rip would fault in ring 0 on the user
 	 * stack; such frames (and any not bound for 64-bit user code) leave
@@ -100,4 +104,16 @@ uaccess_end:
 
 uaccess_fault:
 	mov $-14, %rax			/* -EFAULT */
+	ret
+
+/* int stac_probe(void): 1 when STAC and CLAC run; 0 (stac_probe_fault) if not. */
+	.globl stac_probe, stac_probe_end, stac_probe_fault
+stac_probe:
+	stac
+	clac
+	mov $1, %eax
+	ret
+stac_probe_end:
+stac_probe_fault:
+	xor %eax, %eax
 	ret

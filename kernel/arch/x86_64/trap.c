@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
 #include "core/ksyms.h"
 #include "core/panic.h"
@@ -111,12 +112,26 @@ static bool kernel_user_fault(struct trap_frame *f)
 	return true;
 }
 
+/* A fault in stac_probe: STAC or CLAC is not to be had (user.c). */
+static bool stac_probe_fixup(struct trap_frame *f)
+{
+	if (f->rip < (uint64_t)stac_probe || f->rip >= (uint64_t)stac_probe_end)
+		return false;
+	f->rip = (uint64_t)stac_probe_fault;
+	return true;
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
+	/*
+	 * Ring 3 may set AC, and a trap does not clear it: without this the
+	 * kernel would run the handler with SMAP lifted. IRETQ restores it.
+	 */
+	arch_uaccess_end();
 	if (f->vector < 32 && (f->cs & 3) && user_trap_handler) {
 		user_trap_handler(f, f->vector == 14 ? read_cr2() : 0);
 	} else if (f->vector < 32) {
-		if (!kernel_user_fault(f))
+		if (!kernel_user_fault(f) && !stac_probe_fixup(f))
 			exception_report(f);
 	} else if (irq_handlers[f->vector]) {
 		irq_handlers[f->vector](f);
@@ -127,4 +142,6 @@ void trap_dispatch(struct trap_frame *f)
 	}
 	if ((f->cs & 3) && return_hook)
 		return_hook(f);
+	if (f->cs & 3) /* whatever the hooks did, as return_to_user does */
+		f->rflags = (f->rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
 }

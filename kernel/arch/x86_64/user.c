@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "core/printk.h"
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
@@ -16,8 +17,13 @@
 #define CR4_OSFXSR 0x200
 #define CR4_OSXMMEXCPT 0x400
 
-/* RFLAGS bits cleared on SYSCALL: TF, IF, DF, AC. */
-#define FMASK_BITS 0x40700
+/*
+ * RFLAGS bits cleared on SYSCALL, as Linux's MSR_SYSCALL_MASK: TF, IF, DF,
+ * IOPL, NT, AC. Ring 3 may set NT with popfq; the kernel must not run with
+ * it, or its next IRETQ is a task return (#GP). Interrupt gates clear NT
+ * themselves.
+ */
+#define FMASK_BITS 0x47700
 
 extern char syscall_entry[], boot_stack_top[];
 extern void enter_user(struct trap_frame *f) __attribute__((noreturn));
@@ -27,6 +33,7 @@ uint64_t kernel_stack_top;
 uint64_t syscall_user_rsp;
 
 static bool smap_on;
+static bool stac_broken;
 static bool fsgsbase_on;
 
 static uint64_t read_cr0(void)
@@ -64,7 +71,11 @@ void arch_user_init(void)
 
 	cpuid(7, 0, r);
 	cr4 = read_cr4();
-	if (r[1] & (1u << 20)) {
+	if ((r[1] & (1u << 20)) && !stac_probe()) {
+		stac_broken = true;
+		printk("kiln: the CPU claims SMAP but faults on STAC: SMAP off, "
+		       "SYSCALLs delivered in ring 3 will be run\n");
+	} else if (r[1] & (1u << 20)) {
 		cr4 |= CR4_SMAP;
 		smap_on = true;
 	}
@@ -75,10 +86,18 @@ void arch_user_init(void)
 	write_cr4(cr4);
 }
 
-void arch_smap_disable(void)
+/*
+ * Decided once, at boot, where the app can't reach: the app can make any
+ * fault look like a misdelivered SYSCALL, but not make STAC fault.
+ */
+bool arch_stac_broken(void)
 {
-	smap_on = false;
-	write_cr4(read_cr4() & ~(uint64_t)CR4_SMAP);
+	return stac_broken;
+}
+
+uint64_t arch_user_rflags(uint64_t rflags)
+{
+	return (rflags & RFLAGS_USER_MASK) | RFLAGS_USER_FIXED;
 }
 
 void arch_uaccess_begin(void)

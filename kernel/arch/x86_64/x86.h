@@ -26,6 +26,13 @@ void lapic_eoi(void);
 /* True for addresses in the thread kernel stack region (paging.c). */
 bool paging_is_kstack(uint64_t addr);
 
+/*
+ * stac_probe (syscall_entry.S) runs STAC and CLAC and returns 1; a fault
+ * on either makes trap.c resume at stac_probe_fault, which returns 0.
+ */
+int stac_probe(void);
+extern char stac_probe_end[], stac_probe_fault[];
+
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;
