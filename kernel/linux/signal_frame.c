@@ -128,6 +128,13 @@ int signal_frame_setup(struct trap_frame *f, const struct signal_info *info,
 	/* Linux x86-64 insists on a restorer; without one the frame fails. */
 	if (!(act->sa_flags & SA_RESTORER))
 		return -EFAULT;
+	/*
+	 * A handler outside user space (non-canonical, or the kernel's) would
+	 * make the IRETQ back to ring 3 fault in ring 0 on real hardware;
+	 * Linux ends such a delivery with SIGSEGV, and so does a failed frame.
+	 */
+	if ((uint64_t)(uintptr_t)act->sa_handler >= USER_TOP)
+		return -EFAULT;
 	/* Linux: a frame running off the bottom of the alternate stack. */
 	if (signal_on_altstack(t, top - 1) && !signal_on_altstack(t, sp))
 		return -EFAULT;

@@ -270,6 +270,18 @@ def test_jump_to_syscall_entry_kills_with_sigsegv(symbols):
     assert "killed by signal 11 (SIGSEGV)" in kiln.stderr.decode(), describe(kiln)
 
 
+def test_non_canonical_handler_kills_with_sigsegv():
+    """A handler at a non-canonical address: Linux's return to it faults
+    and the process dies of SIGSEGV. On hardware IRETQ raises that fault
+    in ring 0 (TCG raises it in ring 3), so the kernel must refuse such a
+    frame itself rather than fault on its way out."""
+    native, kiln = native_and_kiln("musl", "segfault", ["bad-handler"],
+                                   status=-11)
+    assert kiln.returncode == 139, describe(kiln)
+    assert kiln.stdout == native.stdout == b"segfault: mode bad-handler\n", \
+        describe(kiln)
+
+
 @by_flavour
 def test_memory_exhaustion_is_enomem(flavour):
     """With 32 MiB, malloc returns NULL (ENOMEM) well before the VM's size;

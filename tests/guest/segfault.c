@@ -1,5 +1,6 @@
 /* segfault.c - guest test: dies of a fault; the e2e test checks how Kiln reports it. */
 #define _GNU_SOURCE
+#include <signal.h>
 #include <stdint.h>
 
 #include "check.h"
@@ -24,6 +25,8 @@ __attribute__((noinline)) static void write_text(void)
  *   ud2:  execute an invalid instruction (SIGILL)
  *   syscall-entry ADDR: jump to the kernel's SYSCALL entry at ADDR with
  *         the registers a SYSCALL leaves (rcx, r11 = IOPL 3): SIGSEGV
+ *   bad-handler: a SIGUSR1 handler at a non-canonical address, then
+ *         raise(SIGUSR1): entering the handler faults (SIGSEGV)
  */
 int main(int argc, char **argv)
 {
@@ -46,6 +49,16 @@ int main(int argc, char **argv)
 				 : "rcx", "r11", "memory");
 		__asm__ volatile("pushfq; popq %0" : "=r"(flags));
 		note("the jump returned %ld with IOPL %lu", r, flags >> 12 & 3);
+	} else if (strcmp(mode, "bad-handler") == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = (void (*)(int))0x800000000000UL;
+		if (sigaction(SIGUSR1, &sa, NULL) != 0) {
+			note("sigaction failed");
+			return 1;
+		}
+		raise(SIGUSR1);
 	} else {
 		note("unknown mode");
 		return 2;
