@@ -181,7 +181,7 @@ bool paging_query(uintptr_t va, struct page_info *out);
 
 /* Kernel image boundaries from the linker script. */
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern char __data_start[], __bss_end[], __kernel_end[];
+extern char __data_start[], __bss_end[], __tables_start[], __kernel_end[];
 
 /* ---- Time ---- */
 

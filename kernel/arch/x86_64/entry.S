@@ -108,7 +108,12 @@ long_mode:
 	mov %eax, %gs
 	mov boot_tsc, %r12
 	mov boot_start_info, %r13
-	movabs $kernel_entry64, %rax
+	/*
+	 * kernel_entry64's physical address plus the link base: this code
+	 * keeps no kernel address of its own (scripts/gen_krelocs.py).
+	 */
+	movabs $KERNEL_LINK_BASE, %rax
+	add $(kernel_entry64 - KERNEL_LINK_BASE), %rax
 	jmp *%rax
 
 	.text

@@ -15,7 +15,8 @@
  *   0xffffc90000000000  device registers, uncached, NX
  *   0xffffc90100000000  thread kernel stacks, each above an unmapped guard
  *   0xffffffff80000000  the kernel image: text RX, rodata R+NX,
- *                       data/bss RW+NX, stack guard pages unmapped
+ *                       data/bss RW+NX, stack guard pages unmapped,
+ *                       the generated tables (ksyms, krelocs) R+NX
  */
 #define MMIO_BASE 0xffffc90000000000UL
 #define KSTACK_BASE 0xffffc90100000000UL /* thread kernel stacks */
@@ -254,7 +255,8 @@ static void map_kernel_image(void)
 
 		if (va >= (uint64_t)__rodata_start)
 			flags |= PTE_NX;
-		if (va >= (uint64_t)__data_start)
+		if (va >= (uint64_t)__data_start &&
+		    va < (uint64_t)__tables_start)
 			flags |= PTE_W;
 		if (!is_stack_guard(va))
 			map_4k(va, va - KERNEL_BASE, flags);
