@@ -86,6 +86,17 @@ $(BUILD)/%.c.o: %.c $(BUILD)/kflags | $(UAPI)/.stamp
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# kaslr.c runs before the kernel is at any address of the top 2 GiB: at
+# the low physical address the loader put it (kernel.ld), so it is built
+# for the small code model, and loops must stay loops (no memset exists
+# down there).
+KASLR_CFLAGS = $(subst -mcmodel=kernel,-mcmodel=small,$(KCFLAGS)) \
+	-fno-tree-loop-distribute-patterns
+$(BUILD)/kernel/arch/x86_64/kaslr.c.o: kernel/arch/x86_64/kaslr.c $(BUILD)/kflags | $(UAPI)/.stamp
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KASLR_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.S.o: %.S $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  AS      $<"

@@ -14,9 +14,10 @@
  *                       (the kernel image's own frames: R + NX)
  *   0xffffc90000000000  device registers, uncached, NX
  *   0xffffc90100000000  thread kernel stacks, each above an unmapped guard
- *   0xffffffff80000000  the kernel image: text RX, rodata R+NX,
- *                       data/bss RW+NX, stack guard pages unmapped,
- *                       the generated tables (ksyms, krelocs) R+NX
+ *   0xffffffff80000000  the kernel image, + kernel_offset (KASLR, up
+ *                       to 2 GiB): text RX, rodata R+NX, data/bss
+ *                       RW+NX, stack guard pages unmapped, the
+ *                       generated tables (ksyms, krelocs) R+NX
  */
 #define MMIO_BASE 0xffffc90000000000UL
 #define KSTACK_BASE 0xffffc90100000000UL /* thread kernel stacks */
@@ -27,6 +28,7 @@
 
 static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
+uint64_t kernel_offset; /* set by entry.S from kaslr_boot's choice */
 
 extern char __stack_guard_boot[], __stack_guard_df[], __stack_guard_nmi[],
 	__stack_guard_mc[];
@@ -36,7 +38,7 @@ uint64_t virt_to_phys(const void *v)
 	uint64_t va = (uint64_t)v;
 
 	if (va >= KERNEL_BASE)
-		return va - KERNEL_BASE;
+		return va - KERNEL_BASE - kernel_offset;
 	return va - DIRECT_MAP_BASE;
 }
 
@@ -259,7 +261,7 @@ static void map_kernel_image(void)
 		    va < (uint64_t)__tables_start)
 			flags |= PTE_W;
 		if (!is_stack_guard(va))
-			map_4k(va, va - KERNEL_BASE, flags);
+			map_4k(va, virt_to_phys((void *)va), flags);
 	}
 }
 
