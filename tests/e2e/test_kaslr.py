@@ -11,6 +11,9 @@ layout"): BOOTS boots that all land in the same slot have odds of
 """
 import re
 
+import qemu_vm
+from guest_util import describe, guest_path, kiln_build
+
 LINK_BASE = 0xFFFFFFFF80000000
 ALIGN = 2 << 20
 BOOTS = 4
@@ -58,3 +61,22 @@ def test_without_rdrand_the_tsc_still_moves_it(boot, symbols):
     runs = [panic_frames(boot, symbols, extra=["-cpu", "qemu64"])
             for _ in range(BOOTS)]
     assert len({offset for offset, _ in runs}) > 1
+
+
+def test_sgdt_sidt_reveal_no_kernel_address(tmp_path):
+    """Without UMIP (qemu64 lacks it) ring 3 may run SGDT and SIDT. The
+    tables are in the kernel image, so their addresses would give the
+    offset away: the CPU is pointed at read-only aliases at fixed
+    addresses instead, the same on every boot. With UMIP (-cpu max) the
+    instructions fault: SIGSEGV."""
+    img = str(tmp_path / "aslr.img")
+    b = kiln_build(img, guest_path("musl", "aslr"), ["tables"])
+    assert b.returncode == 0, describe(b)
+    for _ in range(2):
+        vm = qemu_vm.boot(img, "", accel="tcg", extra=["-cpu", "qemu64"])
+        assert vm.status == 0, vm.log
+        assert vm.console == ("aslr: sgdt 0xfffffe0000000000 "
+                              "sidt 0xfffffe0000001000\n"), vm.console
+    vm = qemu_vm.boot(img, "", accel="tcg")  # -cpu max: UMIP
+    assert vm.status == 0, vm.log
+    assert vm.console == "aslr: sgdt faults with signal 11\n", vm.console

@@ -1,5 +1,7 @@
 /* aslr.c - guest test: where the stack, mmap, heap and program land. */
 #define _GNU_SOURCE
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
@@ -11,7 +13,8 @@
  * on Linux and under Kiln alike, and prints only its check lines. With
  * "report" it first prints one line of the addresses themselves, which
  * differ from run to run: tests/e2e/test_aslr.py boots it several times
- * and measures how much each one varies.
+ * and measures how much each one varies. With "tables" it prints what
+ * SGDT and SIDT tell ring 3 of the kernel (tests/e2e/test_kaslr.py).
  */
 extern char end[]; /* the linker's: the first byte past the program's bss */
 
@@ -44,6 +47,34 @@ static int in_mapping(uintptr_t addr, const char *name)
 	return found;
 }
 
+static sigjmp_buf fault_jmp;
+
+static void on_fault(int sig)
+{
+	siglongjmp(fault_jmp, sig);
+}
+
+/* The GDT's and IDT's addresses, or a fault where UMIP forbids asking. */
+static void descriptor_tables(void)
+{
+	struct __attribute__((packed)) {
+		uint16_t limit;
+		uint64_t base;
+	} gdtr = { 0, 0 }, idtr = { 0, 0 };
+	int sig;
+
+	signal(SIGSEGV, on_fault);
+	sig = sigsetjmp(fault_jmp, 1);
+	if (sig) {
+		note("sgdt faults with signal %d", sig);
+		return;
+	}
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	note("sgdt 0x%lx sidt 0x%lx", (unsigned long)gdtr.base,
+	     (unsigned long)idtr.base);
+}
+
 int main(int argc, char **argv)
 {
 	struct layout l;
@@ -51,6 +82,10 @@ int main(int argc, char **argv)
 		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	check_start("aslr");
+	if (argc > 1 && !strcmp(argv[1], "tables")) {
+		descriptor_tables();
+		return 0;
+	}
 	l.stack = (uintptr_t)argv;
 	l.mmap = (uintptr_t)p;
 	l.heap = (uintptr_t)sbrk(0);

@@ -14,6 +14,8 @@
  *                       (the kernel image's own frames: R + NX)
  *   0xffffc90000000000  device registers, uncached, NX
  *   0xffffc90100000000  thread kernel stacks, each above an unmapped guard
+ *   0xfffffe0000000000  the GDT and the IDT, read-only aliases at a fixed
+ *                       address (what SGDT and SIDT show)
  *   0xffffffff80000000  the kernel image, + kernel_offset (KASLR, up
  *                       to 2 GiB): text RX, rodata R+NX, data/bss
  *                       RW+NX, stack guard pages unmapped, the
@@ -23,6 +25,7 @@
 #define KSTACK_BASE 0xffffc90100000000UL /* thread kernel stacks */
 #define KSTACK_LIMIT (KSTACK_BASE + (1UL << 32))
 #define MMIO_LIMIT (MMIO_BASE + (1UL << 30))
+#define CPU_TABLES_BASE 0xfffffe0000000000UL /* Linux's cpu_entry_area */
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define LARGE_PAGE (2UL << 20)
 
@@ -299,7 +302,13 @@ void paging_init(void)
 		panic("paging: no memory for the top-level table");
 	map_kernel_image();
 	map_direct();
+	map_4k(CPU_TABLES_BASE, virt_to_phys((void *)gdt_page()),
+	       PTE_NX | PTE_G);
+	map_4k(CPU_TABLES_BASE + PAGE_SIZE, virt_to_phys((void *)idt_page()),
+	       PTE_NX | PTE_G);
 	write_cr3(virt_to_phys(kernel_pml4));
+	gdt_use_alias(CPU_TABLES_BASE);
+	idt_use_alias(CPU_TABLES_BASE + PAGE_SIZE);
 }
 
 void *paging_map_mmio(uint64_t phys, size_t size)
