@@ -27,8 +27,10 @@ UAPI := $(BUILD)/gen/uapi
 # in a second make, after it (see the top-level commands at the end).
 KCFLAGS += -nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include 2>/dev/null)
 KASFLAGS := $(INCLUDES) -D__ASSEMBLER__ -MMD -MP
+# --emit-relocs keeps the relocations in the output: scripts/gen_krelocs.py
+# finds in them the addresses KASLR adjusts at boot.
 KLDFLAGS := -nostdlib -n -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments \
-	--gc-sections
+	--gc-sections --emit-relocs
 
 # Host code: the CLI and the unit tests (sanitizers catch what cmocka can't).
 HCFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -D_DEFAULT_SOURCE \
@@ -84,43 +86,71 @@ $(BUILD)/%.c.o: %.c $(BUILD)/kflags | $(UAPI)/.stamp
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# kaslr.c runs before the kernel is at any address of the top 2 GiB: at
+# the low physical address the loader put it (kernel.ld), so it is built
+# for the small code model, and loops must stay loops (no memset exists
+# down there).
+KASLR_CFLAGS = $(subst -mcmodel=kernel,-mcmodel=small,$(KCFLAGS)) \
+	-fno-tree-loop-distribute-patterns
+$(BUILD)/kernel/arch/x86_64/kaslr.c.o: kernel/arch/x86_64/kaslr.c $(BUILD)/kflags | $(UAPI)/.stamp
+	@mkdir -p $(@D)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KASLR_CFLAGS) -c $< -o $@
+
 $(BUILD)/%.S.o: %.S $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-# Two links: the first one's text symbols become the embedded symbol table
-# of the second. .ksyms sits last in rodata so text does not move; the
-# check below fails the build if it ever does.
+# Two links: from the first come the embedded symbol table (.ksyms) and
+# the list of sites KASLR adjusts (.krelocs) of the second. Both sit last
+# in the image so nothing else moves; the checks below fail the build if
+# the text or any relocation site ever does.
 $(BUILD)/ksyms_empty.S:
 	@mkdir -p $(@D)
 	@printf '\t.section .ksyms, "a"\n\t.p2align 3\n\t.globl ksyms_count, ksyms_table, ksyms_names\nksyms_count: .quad 0\nksyms_table:\nksyms_names: .byte 0\n' > $@
+
+$(BUILD)/krelocs_empty.S: scripts/gen_krelocs.py
+	@mkdir -p $(@D)
+	@python3 scripts/gen_krelocs.py --empty > $@
 
 $(BUILD)/ksyms%.o: $(BUILD)/ksyms%.S
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
 
-$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o $(KERNEL_LDS)
+$(BUILD)/krelocs%.o: $(BUILD)/krelocs%.S
+	@echo "  AS      $<"
+	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o $(BUILD)/krelocs_empty.o $(KERNEL_LDS)
 	@echo "  LD      $@"
-	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o
+	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) \
+		$(BUILD)/ksyms_empty.o $(BUILD)/krelocs_empty.o
 
 $(BUILD)/ksyms_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.sh
 	@sh scripts/gen_ksyms.sh $(NM) $< > $@
 
-# kernel.debug.elf keeps symbols and debug info (gdb, nm, the tests);
-# kernel.elf, the one images carry, is stripped: the kernel symbolizes its
-# own backtraces from .ksyms, which stripping keeps.
-$(BUILD)/kernel.debug.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms_table.o
+$(BUILD)/krelocs_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_krelocs.py
+	@python3 scripts/gen_krelocs.py $< > $@.tmp && mv $@.tmp $@
+
+# kernel.debug.elf keeps symbols, relocations and debug info (gdb, nm, the
+# tests); kernel.elf, the one images carry, is stripped: the kernel
+# symbolizes its own backtraces from .ksyms, which stripping keeps.
+$(BUILD)/kernel.debug.elf: $(BUILD)/kernel.pass1.elf $(BUILD)/ksyms_table.o $(BUILD)/krelocs_table.o
 	@echo "  LD      $@"
-	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) $(BUILD)/ksyms_table.o
+	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) \
+		$(BUILD)/ksyms_table.o $(BUILD)/krelocs_table.o
 	@$(NM) -n $(BUILD)/kernel.pass1.elf | grep ' [tT] ' > $(BUILD)/syms1.txt
 	@$(NM) -n $@ | grep ' [tT] ' > $(BUILD)/syms2.txt
 	@cmp -s $(BUILD)/syms1.txt $(BUILD)/syms2.txt || \
 		{ echo "kernel text moved between links; ksyms would lie" >&2; rm -f $@; exit 1; }
+	@python3 scripts/gen_krelocs.py $@ > $(BUILD)/krelocs2.S
+	@cmp -s $(BUILD)/krelocs_table.S $(BUILD)/krelocs2.S || \
+		{ echo "relocation sites moved between links; krelocs would lie" >&2; rm -f $@; exit 1; }
 
 $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 	@echo "  STRIP   $@"
-	$(Q)strip --strip-all -o $@ $<
+	$(Q)strip --strip-all --remove-section='.rela*' -o $@ $<
 
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).

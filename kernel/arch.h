@@ -162,6 +162,14 @@ void arch_late_init(void);
 #define DIRECT_MAP_BASE 0xffff888000000000UL
 #define KERNEL_BASE 0xffffffff80000000UL
 
+/*
+ * KASLR: the kernel runs at its link address (KERNEL_BASE + physical)
+ * plus kernel_offset, a multiple of 2 MiB chosen at boot before the jump
+ * to the higher half; 0 with kiln.nokaslr on the command line. Link-time
+ * addresses (nm, the .ksyms table) are runtime ones less it.
+ */
+extern uint64_t kernel_offset;
+
 static inline void *phys_to_virt(uint64_t phys)
 {
 	return (void *)(phys + DIRECT_MAP_BASE);
@@ -179,9 +187,9 @@ struct page_info {
 };
 bool paging_query(uintptr_t va, struct page_info *out);
 
-/* Kernel image boundaries from the linker script. */
+/* Kernel image boundaries from the linker script (runtime addresses). */
 extern char __text_start[], __text_end[], __rodata_start[], __rodata_end[];
-extern char __data_start[], __bss_end[], __kernel_end[];
+extern char __data_start[], __bss_end[], __tables_start[], __kernel_end[];
 
 /* ---- Time ---- */
 

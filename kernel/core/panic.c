@@ -26,6 +26,9 @@ void panic_enter(void)
 
 _Noreturn void panic_exit(void)
 {
+	/* As Linux's panic report: the addresses above less this are nm's. */
+	printk("kiln: kernel offset 0x%lx from 0x%lx\n",
+	       (unsigned long)kernel_offset, (unsigned long)KERNEL_BASE);
 	printk(KILN_EXIT_MARKER "%d\n", KILN_EXIT_PANIC);
 	arch_exit(KILN_EXIT_PANIC);
 }

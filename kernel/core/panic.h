@@ -26,7 +26,7 @@ void panic_backtrace(uint64_t rip, uint64_t rbp, bool rip_exact);
  */
 void panic_enter(void);
 
-/* Finish a panic report: print the exit marker and leave. */
+/* Finish a panic report: the kernel offset (KASLR), the exit marker, leave. */
 _Noreturn void panic_exit(void);
 
 /* End the VM normally with status (0..255), printing the exit marker. */

@@ -9,24 +9,11 @@
 #include "arch.h"
 #include "core/page.h"
 #include "core/printk.h"
-#include "core/random.h"
-#include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "lib/elf.h"
 #include "lib/string.h"
+#include "linux/aslr.h"
 #include "linux/mm.h"
-
-#define STACK_SIZE (8UL << 20)	   /* RLIMIT_STACK default */
-#define PIE_BASE 0x555555554000UL  /* as Linux's ELF_ET_DYN_BASE */
-#define STACK_TOP 0x7ffffffde000UL
-
-static uint64_t random_u64(void)
-{
-	uint64_t v;
-
-	random_bytes(&v, sizeof(v));
-	return v;
-}
 
 static int seg_prot(uint32_t flags)
 {
@@ -80,7 +67,7 @@ static int load_segments(struct proc *p, const struct elf_info *info,
 		if (base + ph->p_vaddr + ph->p_memsz > brk)
 			brk = base + ph->p_vaddr + ph->p_memsz;
 	}
-	p->mm->brk_start = p->mm->brk = page_up(brk);
+	p->mm->brk_start = p->mm->brk = aslr_brk_start(brk);
 	return 0;
 }
 
@@ -114,11 +101,41 @@ static int check_program(const char *path, const void *data, size_t size,
 		printk("kiln: %s: %s\n", path, elf_strerror(err));
 		return -ENOEXEC;
 	}
+	/* An interpreter would be mapped below mmap_top (linux/aslr.h). */
 	if (info->interp) {
 		printk("kiln: %s: dynamically linked (interpreter %s); only "
 		       "static programs are supported yet\n", path, info->interp);
 		return -ENOEXEC;
 	}
+	return 0;
+}
+
+/*
+ * The load bias of a static PIE, 0 for a fixed-address program. Segments
+ * keep the largest alignment they ask for, as Linux honours it; a span or
+ * an alignment that could reach another region is refused.
+ */
+static int pie_bias(const char *path, const struct elf_info *info,
+		    uint64_t *bias)
+{
+	uint64_t align = PAGE_SIZE;
+
+	*bias = 0;
+	if (!info->pie)
+		return 0;
+	for (uint16_t i = 0; i < info->phnum; i++)
+		if (info->phdr[i].p_type == PT_LOAD &&
+		    info->phdr[i].p_align > align)
+			align = info->phdr[i].p_align;
+	if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
+	    align > ASLR_PIE_ALIGN_MAX) {
+		printk("kiln: %s: position-independent image too large or "
+		       "too aligned\n", path);
+		return -ENOEXEC;
+	}
+	*bias = aslr_pie_bias(info->lo, align);
+	/* For the host: `kiln run` names the function of a fatal rip. */
+	printk("kiln: load base 0x%lx\n", *bias);
 	return 0;
 }
 
@@ -128,7 +145,7 @@ int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
 	const void *data;
 	size_t size;
 	struct elf_info info;
-	uint64_t base = 0, stack_top;
+	uint64_t base, stack_top;
 	int err, stack_prot;
 
 	err = vfs_exec_open(a->path, &data, &size, p->exe, sizeof(p->exe));
@@ -137,19 +154,18 @@ int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
 	err = check_program(a->path, data, size, &info);
 	if (err)
 		return err;
-	if (info.pie) {
-		base = PIE_BASE + ((random_u64() & 0xffff) << PAGE_SHIFT);
-		printk("kiln: load base 0x%lx\n", base);
-	}
+	err = pie_bias(a->path, &info, &base);
+	if (err)
+		return err;
 	err = load_segments(p, &info, data, base);
 	if (err)
 		return err;
 
-	stack_top = STACK_TOP - ((random_u64() & 0xfff) << PAGE_SHIFT);
+	stack_top = aslr_stack_top();
 	stack_prot = PROT_READ | PROT_WRITE | (info.exec_stack ? PROT_EXEC : 0);
-	p->mm->mmap_top = stack_top - STACK_SIZE - (1UL << 30);
-	err = mm_map(p->mm, stack_top - STACK_SIZE, STACK_SIZE, stack_prot,
-		     VMA_ANON | VMA_STACK, "[stack]", 0);
+	p->mm->mmap_top = aslr_mmap_top();
+	err = mm_map(p->mm, stack_top - ASLR_STACK_SIZE, ASLR_STACK_SIZE,
+		     stack_prot, VMA_ANON | VMA_STACK, "[stack]", 0);
 	if (err)
 		return err;
 	*entry = base + info.entry;

@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/random.h"
 #include "lib/string.h"
+#include "linux/aslr.h"
 #include "linux/mm.h"
 
 #define ARGS_MAX (128UL << 10) /* bytes of argv + envp strings */
@@ -89,11 +90,14 @@ int exec_build_stack(struct proc *p, const struct exec_args *a,
 	if (!vec)
 		return -ENOMEM;
 	execfn = push_str(&w, p->exe);
+	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
+	push_strings(&w, a->argv, argc, vec + 1);
+	/* Below the strings, a random gap moves every table off its page
+	 * offset too (Linux's arch_align_stack). */
+	w.sp -= aslr_stack_offset();
 	platform = push_str(&w, "x86_64");
 	random_bytes(rnd, sizeof(rnd));
 	random = push(&w, rnd, sizeof(rnd));
-	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
-	push_strings(&w, a->argv, argc, vec + 1);
 	vec[0] = argc;
 	vec[1 + argc] = 0;
 	vec[1 + argc + 1 + envc] = 0;

@@ -10,7 +10,9 @@
 /*
  * Lay out the stack below top (System V x86_64 psABI 3.4.1, Figure 3.9):
  *
- *   top ->  strings: argv[], envp[], "x86_64", execfn; 16 random bytes
+ *   top ->  strings: argv[], envp[], execfn
+ *           a random gap of 0..8 KiB (linux/aslr.h)
+ *           "x86_64"; 16 random bytes (AT_RANDOM)
  *           padding to 16 bytes
  *           auxv pairs, ending with AT_NULL
  *           envp[] pointers, NULL

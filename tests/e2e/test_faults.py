@@ -11,6 +11,14 @@ def report(b):
     return b.log
 
 
+def kernel_offset(log):
+    """Where the kernel ran, less where nm says it was linked (KASLR)."""
+    m = re.search(r"^kiln: kernel offset 0x([0-9a-f]+) from 0xffffffff80000000$",
+                  log, re.M)
+    assert m, log
+    return int(m.group(1), 16)
+
+
 def rip_symbol(log):
     m = re.search(r"^kiln:   rip 0x([0-9a-f]{16}) <(\w+)\+0x[0-9a-f]+>$", log, re.M)
     assert m, log
@@ -32,7 +40,7 @@ def test_null_dereference(boot):
 
 def test_write_to_kernel_text_faults(boot, symbols):
     log = report(boot("kiln.test=write-text"))
-    target = symbols["selftest_write_text"]
+    target = symbols["selftest_write_text"] + kernel_offset(log)
     assert (f"kiln:   address 0x{target:016x} (write, protection violation)\n"
             in log)
     assert rip_symbol(log)[1] == "selftest_write_text"
@@ -40,7 +48,7 @@ def test_write_to_kernel_text_faults(boot, symbols):
 
 def test_execute_data_faults(boot, symbols):
     log = report(boot("kiln.test=exec-data"))
-    target = symbols["data_code"]
+    target = symbols["data_code"] + kernel_offset(log)
     assert (f"kiln:   address 0x{target:016x} "
             "(instruction fetch, protection violation)\n" in log)
 
@@ -50,7 +58,7 @@ def test_stack_overflow_hits_guard_page(boot, symbols):
     assert "kiln: fatal exception: double fault (#DF), vector 8" in log
     m = re.search(r"kernel stack overflow: guard page hit at 0x([0-9a-f]{16})", log)
     assert m, log
-    guard = symbols["__stack_guard_boot"]
+    guard = symbols["__stack_guard_boot"] + kernel_offset(log)
     assert guard <= int(m.group(1), 16) < guard + 4096
     assert "<selftest_recurse+" in log
 

@@ -20,17 +20,24 @@
 
 /*
  * Boot page tables, used only until paging_init builds Kiln's own.
- * One page directory of 2 MiB pages maps physical 0..1 GiB three times:
- * identity (for this code), at KERNEL_BASE (the kernel image) and at
- * DIRECT_MAP_BASE (so the page allocator can reach low memory).
+ * One page directory of 2 MiB pages maps physical 0..1 GiB twice:
+ * identity (for this code) and at DIRECT_MAP_BASE (so the page allocator
+ * can reach low memory). Two more cover the top 2 GiB, where kaslr.c maps
+ * the kernel image at the base it chooses.
  */
 	.section .boot.bss, "aw", @nobits
 	.p2align 12
 boot_pml4:	.skip 4096
 boot_pdpt_low:	.skip 4096
+	.globl boot_pdpt_high, boot_pd_kernel
 boot_pdpt_high:	.skip 4096
 boot_pd:	.skip 4096
+boot_pd_kernel:	.skip 8192		/* 0xffffffff80000000 .. 2^64 */
 boot_tables_end:
+	/* kaslr.c's stack: it runs before the kernel's own is mapped. */
+	.p2align 4
+	.skip 4096
+boot_early_stack_top:
 
 	.section .boot.data, "a"
 	.p2align 3
@@ -68,7 +75,8 @@ pvh_start:
 	movl $(boot_pdpt_low + PTE_P + PTE_W), boot_pml4 + 8 * DIRECT_MAP_PML4_INDEX
 	movl $(boot_pdpt_high + PTE_P + PTE_W), boot_pml4 + 8 * 511
 	movl $(boot_pd + PTE_P + PTE_W), boot_pdpt_low
-	movl $(boot_pd + PTE_P + PTE_W), boot_pdpt_high + 8 * 510
+	movl $(boot_pd_kernel + PTE_P + PTE_W), boot_pdpt_high + 8 * 510
+	movl $(boot_pd_kernel + 4096 + PTE_P + PTE_W), boot_pdpt_high + 8 * 511
 
 	/* 512 entries of 2 MiB: physical 0 .. 1 GiB. */
 	xor %ecx, %ecx
@@ -106,9 +114,27 @@ long_mode:
 	xor %eax, %eax
 	mov %eax, %fs
 	mov %eax, %gs
+
+	/*
+	 * KASLR: kaslr_boot picks the kernel's virtual base, adjusts every
+	 * absolute address in the image to it, maps it there, and returns
+	 * its offset from the link address. Then jump to the higher half:
+	 * kernel_entry64's physical address plus the chosen base. (Only
+	 * physical addresses here: this code does not move, so no address
+	 * of the image may be stored in it.)
+	 */
+	mov $boot_early_stack_top, %esp
+	xor %ebp, %ebp
+	mov boot_start_info, %edi
+	call kaslr_boot
+	mov %rax, %r14
+	mov %cr3, %rax			/* drop any stale translation */
+	mov %rax, %cr3
 	mov boot_tsc, %r12
 	mov boot_start_info, %r13
-	movabs $kernel_entry64, %rax
+	movabs $KERNEL_LINK_BASE, %rax
+	add %r14, %rax
+	add $(kernel_entry64 - KERNEL_LINK_BASE), %rax
 	jmp *%rax
 
 	.text
@@ -120,6 +146,7 @@ kernel_entry64:
 	sub %rdi, %rcx
 	xor %eax, %eax
 	rep stosb
+	mov %r14, kernel_offset(%rip)
 
 	movabs $boot_stack_top, %rsp
 	xor %ebp, %ebp			/* ends the backtrace */

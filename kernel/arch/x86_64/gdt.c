@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "core/page.h"
 
 /* Intel SDM vol. 3, 8.7: the 64-bit TSS. */
 struct tss {
@@ -21,17 +22,26 @@ static struct tss tss;
 
 /*
  * Descriptors; the order after 0x10 is what SYSRET expects
- * (STAR[63:48] = 0x18: user SS = 0x20, user CS = 0x28).
+ * (STAR[63:48] = 0x18: user SS = 0x20, user CS = 0x28). The accessed
+ * bits are set already, so the CPU never writes to the table: after boot
+ * it is used through a read-only alias (gdt_use_alias). A page of its
+ * own, so the alias shows nothing else.
  */
-static uint64_t gdt[8] = {
+#define GDT_ENTRIES 8
+static uint64_t gdt[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE))) = {
 	0,
-	0x00af9a000000ffff, /* 0x08 kernel code, 64-bit */
-	0x00cf92000000ffff, /* 0x10 kernel data */
-	0x00cffa000000ffff, /* 0x18 user code, 32-bit (unused) */
-	0x00cff2000000ffff, /* 0x20 user data */
-	0x00affa000000ffff, /* 0x28 user code, 64-bit */
+	0x00af9b000000ffff, /* 0x08 kernel code, 64-bit */
+	0x00cf93000000ffff, /* 0x10 kernel data */
+	0x00cffb000000ffff, /* 0x18 user code, 32-bit (unused) */
+	0x00cff3000000ffff, /* 0x20 user data */
+	0x00affb000000ffff, /* 0x28 user code, 64-bit */
 	0, 0,		    /* 0x30 TSS, a 16-byte descriptor */
 };
+
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
 
 extern char ist_df_top[], ist_nmi_top[], ist_mc_top[], boot_stack_top[];
 
@@ -50,10 +60,7 @@ static void tss_descriptor(uint64_t base, uint32_t limit)
  */
 void gdt_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	struct table_ptr ptr = { GDT_ENTRIES * 8 - 1, (uint64_t)gdt };
 
 	tss.ist[IST_DF - 1] = (uint64_t)ist_df_top;
 	tss.ist[IST_NMI - 1] = (uint64_t)ist_nmi_top;
@@ -82,4 +89,17 @@ void gdt_init(void)
 void tss_set_kernel_stack(uint64_t rsp0)
 {
 	tss.rsp[0] = rsp0;
+}
+
+uint64_t gdt_page(void)
+{
+	return (uint64_t)gdt;
+}
+
+/* ltr has marked the TSS busy in the writable table; nothing writes now. */
+void gdt_use_alias(uint64_t va)
+{
+	struct table_ptr ptr = { GDT_ENTRIES * 8 - 1, va };
+
+	__asm__ volatile("lgdt %0" : : "m"(ptr) : "memory");
 }

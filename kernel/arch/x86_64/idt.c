@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "core/page.h"
 
 /* Intel SDM vol. 3, 6.14.1: a 64-bit interrupt gate. */
 struct idt_gate {
@@ -17,8 +18,16 @@ struct idt_gate {
 
 _Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
 
-static struct idt_gate idt[256];
+/* Exactly a page: after boot it is used through a read-only alias. */
+static struct idt_gate idt[256] __attribute__((aligned(PAGE_SIZE)));
 extern char trap_stubs[];
+
+_Static_assert(sizeof(idt) == PAGE_SIZE, "the IDT is one page");
+
+struct table_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
 
 /* dpl: the lowest privilege that may raise vec with INT n (or INT3). */
 static void idt_set(int vec, int ist, int dpl)
@@ -37,10 +46,7 @@ static void idt_set(int vec, int ist, int dpl)
 
 void idt_init(void)
 {
-	struct {
-		uint16_t limit;
-		uint64_t base;
-	} __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
+	struct table_ptr ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (int v = 0; v < 256; v++)
 		idt_set(v, 0, 0);
@@ -54,4 +60,16 @@ void idt_init(void)
 	idt_set(8, IST_DF, 0);
 	idt_set(18, IST_MC, 0);
 	__asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+uint64_t idt_page(void)
+{
+	return (uint64_t)idt;
+}
+
+void idt_use_alias(uint64_t va)
+{
+	struct table_ptr ptr = { sizeof(idt) - 1, va };
+
+	__asm__ volatile("lidt %0" : : "m"(ptr) : "memory");
 }

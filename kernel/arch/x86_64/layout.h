@@ -47,6 +47,12 @@
 /* Virtual layout: see kernel/arch.h for the C view. */
 #define DIRECT_MAP_PML4_INDEX 273 /* 0xffff888000000000 >> 39 & 511 */
 #define KERNEL_PHYS_BASE 0x100000
+/*
+ * Where the kernel is linked (arch.h's KERNEL_BASE); it runs at this
+ * plus kernel_offset, a multiple of KASLR_ALIGN (kaslr.c).
+ */
+#define KERNEL_LINK_BASE 0xffffffff80000000
+#define KASLR_ALIGN 0x200000
 
 /* Segment selectors of the final GDT (gdt.c); SYSRET needs this order. */
 #define SEL_KCODE 0x08

@@ -14,18 +14,24 @@
  *                       (the kernel image's own frames: R + NX)
  *   0xffffc90000000000  device registers, uncached, NX
  *   0xffffc90100000000  thread kernel stacks, each above an unmapped guard
- *   0xffffffff80000000  the kernel image: text RX, rodata R+NX,
- *                       data/bss RW+NX, stack guard pages unmapped
+ *   0xfffffe0000000000  the GDT and the IDT, read-only aliases at a fixed
+ *                       address (what SGDT and SIDT show)
+ *   0xffffffff80000000  the kernel image, + kernel_offset (KASLR, up
+ *                       to 2 GiB): text RX, rodata R+NX, data/bss
+ *                       RW+NX, stack guard pages unmapped, the
+ *                       generated tables (ksyms, krelocs) R+NX
  */
 #define MMIO_BASE 0xffffc90000000000UL
 #define KSTACK_BASE 0xffffc90100000000UL /* thread kernel stacks */
 #define KSTACK_LIMIT (KSTACK_BASE + (1UL << 32))
 #define MMIO_LIMIT (MMIO_BASE + (1UL << 30))
+#define CPU_TABLES_BASE 0xfffffe0000000000UL /* Linux's cpu_entry_area */
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 #define LARGE_PAGE (2UL << 20)
 
 static uint64_t *kernel_pml4;
 static uint64_t mmio_next = MMIO_BASE;
+uint64_t kernel_offset; /* set by entry.S from kaslr_boot's choice */
 
 extern char __stack_guard_boot[], __stack_guard_df[], __stack_guard_nmi[],
 	__stack_guard_mc[];
@@ -35,7 +41,7 @@ uint64_t virt_to_phys(const void *v)
 	uint64_t va = (uint64_t)v;
 
 	if (va >= KERNEL_BASE)
-		return va - KERNEL_BASE;
+		return va - KERNEL_BASE - kernel_offset;
 	return va - DIRECT_MAP_BASE;
 }
 
@@ -254,10 +260,11 @@ static void map_kernel_image(void)
 
 		if (va >= (uint64_t)__rodata_start)
 			flags |= PTE_NX;
-		if (va >= (uint64_t)__data_start)
+		if (va >= (uint64_t)__data_start &&
+		    va < (uint64_t)__tables_start)
 			flags |= PTE_W;
 		if (!is_stack_guard(va))
-			map_4k(va, va - KERNEL_BASE, flags);
+			map_4k(va, virt_to_phys((void *)va), flags);
 	}
 }
 
@@ -295,7 +302,13 @@ void paging_init(void)
 		panic("paging: no memory for the top-level table");
 	map_kernel_image();
 	map_direct();
+	map_4k(CPU_TABLES_BASE, virt_to_phys((void *)gdt_page()),
+	       PTE_NX | PTE_G);
+	map_4k(CPU_TABLES_BASE + PAGE_SIZE, virt_to_phys((void *)idt_page()),
+	       PTE_NX | PTE_G);
 	write_cr3(virt_to_phys(kernel_pml4));
+	gdt_use_alias(CPU_TABLES_BASE);
+	idt_use_alias(CPU_TABLES_BASE + PAGE_SIZE);
 }
 
 void *paging_map_mmio(uint64_t phys, size_t size)

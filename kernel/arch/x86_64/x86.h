@@ -19,6 +19,18 @@
 void gdt_init(void);
 void tss_set_kernel_stack(uint64_t rsp0);
 void idt_init(void);
+
+/*
+ * SGDT and SIDT give ring 3 the tables' addresses where the CPU lacks
+ * UMIP; in the kernel image they would reveal its KASLR offset. So, as
+ * Linux's cpu_entry_area, paging_init maps each table's page (gdt_page,
+ * idt_page: kernel addresses) read-only at a fixed address and the CPU is
+ * switched to that alias (gdt_use_alias, idt_use_alias).
+ */
+uint64_t gdt_page(void);
+uint64_t idt_page(void);
+void gdt_use_alias(uint64_t va);
+void idt_use_alias(uint64_t va);
 void pic_disable(void);
 void cpu_features_init(void);
 void lapic_init(void);
