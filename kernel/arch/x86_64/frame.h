@@ -3,6 +3,8 @@
 #define KILN_ARCH_X86_64_FRAME_H
 
 #ifdef __ASSEMBLER__
+/* Assembler, not C: clang-format must leave it as it is. */
+/* clang-format off */
 
 /*
  * The general registers in the order of struct trap_frame (arch.h): rax is
@@ -47,5 +49,6 @@
 	add $16, %rsp
 .endm
 
+/* clang-format on */
 #endif
 #endif
