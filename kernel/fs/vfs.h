@@ -117,12 +117,14 @@ struct vnode {
 			struct vfs_dirent *head;
 			uint64_t next_cookie;
 		} dir;
-		struct {
-			char *data;	/* size bytes are valid up to "valid" */
-			size_t size;	/* st_size; [valid, size) reads as 0 */
-			size_t valid;	/* bytes stored in data */
-			size_t cap;	/* bytes allocated (0 when borrowed) */
+		struct {		/* fs/tmpfs.c */
+			size_t size;	/* st_size */
+			void **root;	/* the radix tree of pages */
+			unsigned int height;
+			size_t npages;	/* data pages in the tree */
 			bool borrowed;	/* data points into the cpio archive */
+			const char *data; /* borrowed: the archive's bytes, */
+			size_t valid;	/* valid of them; the rest reads as 0 */
 		} reg;
 		struct {
 			char *target;
@@ -179,10 +181,18 @@ int vfs_permission(struct vnode *vn, int mask);
 
 long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
-/* Set the size: 0, -ENOMEM, -EFBIG. */
+/*
+ * tmpfs_write returns the bytes written, fewer when memory ran out, or
+ * -ENOSPC (none written), -EFBIG. Holes read as zeros.
+ */
+/* Set the size (growing makes a hole, no memory): 0 or -EFBIG. */
 int tmpfs_truncate(struct vnode *vn, uint64_t size);
-/* Make all size bytes stored contiguously (for exec): 0 or -ENOMEM. */
-int tmpfs_materialize(struct vnode *vn);
+/*
+ * The whole file in one piece (for exec): the archive's bytes when
+ * borrowed (*copy NULL), else a kmalloc'd copy in *copy for the caller
+ * to kfree. 0 or -ENOMEM.
+ */
+int tmpfs_contiguous(struct vnode *vn, const void **data, void **copy);
 /* Point an empty file at read-only data that outlives it (the archive). */
 void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 /* Release the node's data (when the node is freed). */
@@ -313,12 +323,13 @@ int vfs_etc_default(const char *name, const char *text);
 
 /*
  * Resolve path (following symlinks) to an executable regular file. Returns
- * 0 with its whole contents (*data, *size: stable, read-only) and its
- * absolute path in resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or
- * not executable), -ENOMEM, -ENAMETOOLONG.
+ * 0 with its whole contents (*data, *size: read-only, stable until the
+ * caller kfrees *copy, which may be NULL) and its absolute path in
+ * resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or not executable),
+ * -ENOMEM, -ENAMETOOLONG.
  */
 int vfs_exec_open(const char *path, const void **data, size_t *size,
-		  char *resolved, size_t rsize);
+		  void **copy, char *resolved, size_t rsize);
 
 /* ---- Devices and /proc (fs/devfs.c, fs/procfs.c) ---- */
 

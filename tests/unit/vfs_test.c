@@ -14,6 +14,7 @@
 
 #include "core/heap.h"
 #include "core/cred.h"
+#include "core/page.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
@@ -46,6 +47,33 @@ void kfree(void *p)
 uint64_t clock_realtime_ns(void)
 {
 	return 1700000000ULL * 1000000000ULL;
+}
+
+/* Pages for file data; free_pages says how many tmpfs may see as free. */
+static size_t free_pages = 1 << 20, live_pages;
+
+void *page_alloc_zero(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+
+	if (p != NULL) {
+		memset(p, 0, n * PAGE_SIZE);
+		live_pages += n;
+		free_pages -= n;
+	}
+	return p;
+}
+
+void page_free(void *p, size_t n)
+{
+	live_pages -= n;
+	free_pages += n;
+	free(p);
+}
+
+size_t page_free_count(void)
+{
+	return free_pages;
 }
 
 /* ---- Helpers ---- */
@@ -257,8 +285,72 @@ static void test_borrowed_data(void **state)
 	assert_string_equal(archive, "read-only archive bytes");
 	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 0), 23);
 	assert_memory_equal(buf, "READ-only archive bytes", 23);
-	assert_int_equal(tmpfs_materialize(f), 0);
-	assert_memory_equal(f->reg.data, "READ-only", 9);
+}
+
+/* The whole file in one piece for exec: borrowed as is, else a copy. */
+static void test_contiguous(void **state)
+{
+	static const char archive[] = "\177ELF and the rest";
+	struct vnode *f = mkfile_at("/", "prog", NULL);
+	const void *data;
+	void *copy;
+
+	(void)state;
+	tmpfs_borrow(f, archive, sizeof(archive) - 1);
+	assert_int_equal(tmpfs_contiguous(f, &data, &copy), 0);
+	assert_ptr_equal(data, archive);
+	assert_null(copy);
+	assert_int_equal(tmpfs_write(f, "!", 1, 5000), 1);
+	assert_int_equal(tmpfs_contiguous(f, &data, &copy), 0);
+	assert_ptr_equal(data, copy);
+	assert_memory_equal(data, archive, sizeof(archive) - 1);
+	assert_int_equal(((const char *)data)[4999], 0);
+	assert_int_equal(((const char *)data)[5000], '!');
+	kfree(copy);
+}
+
+/*
+ * Pages, not one buffer: a file bigger than what a doubling buffer could
+ * hold, holes that cost nothing, truncation that frees, and ENOSPC (a
+ * short write first) when memory runs short.
+ */
+static void test_file_pages(void **state)
+{
+	struct vnode *f = mkfile_at("/", "big", NULL);
+	static char chunk[3 * PAGE_SIZE + 5], back[sizeof(chunk)];
+	size_t before = live_pages;
+	uint64_t far = 600ULL << 30; /* a tree of height 4 */
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)(i * 7 + 1);
+	for (uint64_t off = 0; off < (8 << 20); off += sizeof(chunk))
+		assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), off),
+				 sizeof(chunk));
+	assert_int_equal(tmpfs_read(f, back, sizeof(back), 5 * sizeof(chunk)),
+			 sizeof(back));
+	assert_memory_equal(back, chunk, sizeof(chunk));
+	assert_int_equal(tmpfs_allocated(f), f->reg.npages * PAGE_SIZE);
+	assert_int_equal(tmpfs_write(f, "z", 1, far), 1);
+	assert_int_equal(f->reg.height, 4);
+	assert_int_equal(tmpfs_read(f, back, 2, far - 1), 2);
+	assert_memory_equal(back, "\0z", 2);
+	assert_int_equal(tmpfs_truncate(f, PAGE_SIZE + 1), 0);
+	assert_int_equal(f->reg.npages, 2);
+	assert_int_equal(tmpfs_truncate(f, 3 * PAGE_SIZE), 0);
+	assert_int_equal(tmpfs_read(f, back, 2, PAGE_SIZE), 2);
+	assert_int_equal(back[0], chunk[PAGE_SIZE]);
+	assert_int_equal(back[1], 0);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	assert_int_equal(live_pages, before);
+
+	free_pages = 512 + 3;	/* the reserve and three pages */
+	assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), 0), 2 * PAGE_SIZE);
+	assert_int_equal(tmpfs_write(f, chunk, 1, 2 * PAGE_SIZE), -ENOSPC);
+	assert_int_equal(f->reg.size, 2 * PAGE_SIZE);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	free_pages = 1 << 20;
+	assert_int_equal(live_pages, before);
 }
 
 static int rename_paths(const char *from, const char *to, unsigned int fl)
@@ -357,6 +449,8 @@ int main(void)
 		cmocka_unit_test(test_nlink),
 		cmocka_unit_test(test_file_data),
 		cmocka_unit_test(test_borrowed_data),
+		cmocka_unit_test(test_contiguous),
+		cmocka_unit_test(test_file_pages),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
 		cmocka_unit_test(test_credentials),
