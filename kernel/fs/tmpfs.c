@@ -12,15 +12,19 @@
  * file grows a page at a time up to the memory there is (a buffer that
  * doubled needed twice the file in one contiguous run, and stopped a
  * file at 32 MiB with 95 MiB free). Every node is one page of 512
- * pointers; a tree of height h covers 512^h pages:
+ * pointers; a tree of height h covers 512^h pages, and at height 0 the
+ * root is the data page of index 0 itself:
  *
  *     root (height 2)  [0 .. 511] --> leaf [0 .. 511] --> data page
  *                                                    \--> NULL (a hole)
  *
  * A missing page reads as zeros (a hole: a seek past the end, a truncate
- * that grows). Files from the archive borrow its read-only memory (data,
- * the first valid bytes of it) until their first write, which copies
- * them into pages.
+ * that grows). Two cheaper forms come first: files from the archive
+ * borrow its read-only memory (data, the first valid bytes of it) until
+ * their first write, and a file that never held more than SMALL_MAX
+ * bytes keeps them in a small heap buffer (small: its size) rather than
+ * a page: many tiny files are common, and they cost 64 bytes rather
+ * than 4 KiB each.
  *
  * Like Linux's tmpfs, a write that finds no memory fails with ENOSPC;
  * TMPFS_RESERVE pages stay free for the kernel (stacks, sockets, pipes).
@@ -29,13 +33,15 @@
 #define SLOT_BITS 9
 #define SLOTS (1UL << SLOT_BITS)	/* PAGE_SIZE / sizeof(void *) */
 #define TMPFS_RESERVE 512		/* 2 MiB */
+#define SMALL_MIN 64
+#define SMALL_MAX 2048			/* the heap's largest class */
 
 _Static_assert(SLOTS * sizeof(void *) == PAGE_SIZE, "a node is one page");
 
 /* Pages a tree of height h covers. */
 static uint64_t span(unsigned int h)
 {
-	return h == 0 ? 0 : 1ULL << (SLOT_BITS * h);
+	return 1ULL << (SLOT_BITS * h);
 }
 
 /* A zeroed page for data or a node, or NULL when memory is short. */
@@ -46,106 +52,159 @@ static void *tmpfs_page(void)
 	return page_alloc_zero(1);
 }
 
+/* Where a node of height h > 0 keeps the subtree holding index idx. */
+static void **slot_of(void *node, unsigned int h, uint64_t idx)
+{
+	return &((void **)node)[(idx >> (SLOT_BITS * (h - 1))) & (SLOTS - 1)];
+}
+
 /* The data page at index idx, or NULL (a hole). */
 static char *page_at(const struct vnode *vn, uint64_t idx)
 {
-	void **node = vn->reg.root;
+	void *p = vn->reg.root;
 	unsigned int h = vn->reg.height;
 
 	if (idx >= span(h))
 		return NULL;
-	for (; node != NULL && h > 1; h--)
-		node = node[(idx >> (SLOT_BITS * (h - 1))) & (SLOTS - 1)];
-	return node != NULL ? node[idx & (SLOTS - 1)] : NULL;
+	for (; p != NULL && h > 0; h--)
+		p = *slot_of(p, h, idx);
+	return p;
 }
 
 /* The data page at idx, made (zeroed) with the nodes above it if missing. */
 static char *page_make(struct vnode *vn, uint64_t idx)
 {
-	void **node, **slot;
+	void **slot = &vn->reg.root;
 
-	while (idx >= span(vn->reg.height)) { /* a taller tree: root goes under */
-		node = tmpfs_page();
+	while (idx >= span(vn->reg.height)) { /* taller: the root goes under */
+		void **node = tmpfs_page();
+
 		if (node == NULL)
 			return NULL;
 		node[0] = vn->reg.root;
 		vn->reg.root = node;
 		vn->reg.height++;
 	}
-	node = vn->reg.root;
-	for (unsigned int h = vn->reg.height; h > 0; h--) {
-		slot = &node[(idx >> (SLOT_BITS * (h - 1))) & (SLOTS - 1)];
+	for (unsigned int h = vn->reg.height;; h--) {
 		if (*slot == NULL) {
 			*slot = tmpfs_page();
 			if (*slot == NULL)
 				return NULL;
-			if (h == 1)
-				vn->reg.npages++;
+			vn->reg.npages += h == 0;
 		}
-		node = *slot;
+		if (h == 0)
+			return *slot;
+		slot = slot_of(*slot, h, idx);
 	}
-	return (char *)node;
 }
 
 /*
- * Free the data pages at index >= from in the subtree node of height h
- * whose first index is base, and the nodes left empty; true when node
- * itself is left empty. Recursion is as deep as the tree (4 at most).
+ * Free what *slot, a subtree of height h whose first index is base, holds
+ * at index >= from, and the nodes left empty. Recursion is as deep as the
+ * tree (4 at most).
  */
-static bool free_from(struct vnode *vn, void **node, unsigned int h,
+static void free_from(struct vnode *vn, void **slot, unsigned int h,
 		      uint64_t base, uint64_t from)
 {
-	uint64_t child = span(h - 1) ? span(h - 1) : 1;
-	bool empty = true;
+	void **node = *slot;
 
-	for (uint64_t i = 0; i < SLOTS; i++) {
-		if (node[i] == NULL)
-			continue;
-		if (base + (i + 1) * child <= from) {
-			empty = false;
-			continue;
+	if (node == NULL || base + span(h) <= from)
+		return;
+	if (h == 0) {
+		vn->reg.npages--;
+	} else {
+		bool empty = true;
+
+		for (uint64_t i = 0; i < SLOTS; i++) {
+			uint64_t first = base + i * span(h - 1);
+
+			free_from(vn, &node[i], h - 1, first, from);
+			empty &= node[i] == NULL;
 		}
-		if (h == 1)
-			vn->reg.npages--;
-		else if (!free_from(vn, node[i], h - 1, base + i * child, from)) {
-			empty = false;
-			continue;
-		}
-		page_free(node[i], 1);
-		node[i] = NULL;
+		if (!empty)
+			return;
 	}
-	return empty;
+	page_free(node, 1);
+	*slot = NULL;
 }
 
 static void free_pages_from(struct vnode *vn, uint64_t from)
 {
+	free_from(vn, &vn->reg.root, vn->reg.height, 0, from);
 	if (vn->reg.root == NULL)
-		return;
-	if (free_from(vn, vn->reg.root, vn->reg.height, 0, from)) {
-		page_free(vn->reg.root, 1);
-		vn->reg.root = NULL;
 		vn->reg.height = 0;
-	}
 }
 
-/* A borrowed file gets pages of its own: 0, or -ENOSPC (still borrowed). */
+/* The small buffer grown to hold [0, end) (end <= SMALL_MAX): 0, -ENOSPC. */
+static int small_grow(struct vnode *vn, size_t end)
+{
+	size_t cap = vn->reg.small ? vn->reg.small : SMALL_MIN;
+	char *buf;
+
+	if (end <= vn->reg.small)
+		return 0;
+	while (cap < end)
+		cap *= 2;
+	if (page_free_count() <= TMPFS_RESERVE || (buf = kzalloc(cap)) == NULL)
+		return -ENOSPC;
+	if (vn->reg.small) {
+		memcpy(buf, vn->reg.root, vn->reg.small);
+		kfree(vn->reg.root);
+	}
+	vn->reg.root = buf;
+	vn->reg.small = cap;
+	return 0;
+}
+
+/* The small buffer's bytes moved into page 0 (a tree of height 0). */
+static int small_to_page(struct vnode *vn)
+{
+	char *p;
+
+	if (vn->reg.small == 0)
+		return 0;
+	p = tmpfs_page();
+	if (p == NULL)
+		return -ENOSPC;
+	memcpy(p, vn->reg.root, vn->reg.small);
+	kfree(vn->reg.root);
+	vn->reg.root = p;
+	vn->reg.small = 0;
+	vn->reg.npages = 1;
+	return 0;
+}
+
+/* A borrowed file gets memory of its own: 0, or -ENOSPC (still borrowed). */
 static int unborrow(struct vnode *vn)
 {
 	size_t n = vn->reg.valid < vn->reg.size ? vn->reg.valid : vn->reg.size;
+	const char *data = vn->reg.data;
 
-	for (size_t off = 0; off < n; off += PAGE_SIZE) {
-		char *p = page_make(vn, off / PAGE_SIZE);
-
-		if (p == NULL) {
-			free_pages_from(vn, 0);
-			return -ENOSPC;
-		}
-		memcpy(p, vn->reg.data + off, n - off < PAGE_SIZE ? n - off : PAGE_SIZE);
-	}
 	vn->reg.borrowed = false;
 	vn->reg.data = NULL;
 	vn->reg.valid = 0;
+	if (n > 0 && n <= SMALL_MAX) {
+		if (small_grow(vn, n) < 0)
+			goto err_nospace;
+		memcpy(vn->reg.root, data, n);
+		return 0;
+	}
+	for (size_t off = 0; off < n; off += PAGE_SIZE) {
+		char *p = page_make(vn, off / PAGE_SIZE);
+		size_t k = n - off < PAGE_SIZE ? n - off : PAGE_SIZE;
+
+		if (p == NULL)
+			goto err_nospace;
+		memcpy(p, data + off, k);
+	}
 	return 0;
+
+err_nospace:
+	free_pages_from(vn, 0);
+	vn->reg.borrowed = true;
+	vn->reg.data = data;
+	vn->reg.valid = n;
+	return -ENOSPC;
 }
 
 long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
@@ -160,6 +219,13 @@ long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 		done = off < vn->reg.valid ? vn->reg.valid - off : 0;
 		done = done < n ? done : n;
 		memcpy(buf, vn->reg.data + off, done);
+		memset((char *)buf + done, 0, n - done);
+		return (long)n;
+	}
+	if (vn->reg.small) {
+		done = off < vn->reg.small ? vn->reg.small - off : 0;
+		done = done < n ? done : n;
+		memcpy(buf, (const char *)vn->reg.root + off, done);
 		memset((char *)buf + done, 0, n - done);
 		return (long)n;
 	}
@@ -191,6 +257,18 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		return 0;
 	if (vn->reg.borrowed && (err = unborrow(vn)) < 0)
 		return err;
+	if (vn->reg.root == NULL || vn->reg.small) {
+		if (off + n <= SMALL_MAX) {
+			if ((err = small_grow(vn, off + n)) < 0)
+				return err;
+			memcpy((char *)vn->reg.root + off, buf, n);
+			if (off + n > vn->reg.size)
+				vn->reg.size = off + n;
+			return (long)n;
+		}
+		if ((err = small_to_page(vn)) < 0)
+			return err;
+	}
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
@@ -218,12 +296,17 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 	if (vn->reg.borrowed) {
 		if (size < vn->reg.valid)
 			vn->reg.valid = size; /* a prefix of the archive data */
-	} else if (size < vn->reg.size) {
+	} else if (vn->reg.small) {
 		/* Bytes cut off read as zeros if the file grows again. */
+		if (size < vn->reg.small)
+			memset((char *)vn->reg.root + size, 0,
+			       vn->reg.small - size);
+	} else if (size < vn->reg.size) {
 		free_pages_from(vn, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 		p = page_at(vn, size / PAGE_SIZE);
 		if (p != NULL)
-			memset(p + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+			memset(p + size % PAGE_SIZE, 0,
+			       PAGE_SIZE - size % PAGE_SIZE);
 	}
 	vn->reg.size = size;
 	return 0;
@@ -256,7 +339,12 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size)
 
 void tmpfs_free(struct vnode *vn)
 {
-	free_pages_from(vn, 0);
+	if (vn->reg.small)
+		kfree(vn->reg.root);
+	else
+		free_pages_from(vn, 0);
+	vn->reg.root = NULL;
+	vn->reg.small = 0;
 	vn->reg.data = NULL;
 	vn->reg.size = vn->reg.valid = 0;
 	vn->reg.borrowed = false;
@@ -266,5 +354,7 @@ uint64_t tmpfs_allocated(const struct vnode *vn)
 {
 	if (vn->reg.borrowed)
 		return (vn->reg.valid + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
+	if (vn->reg.small)
+		return PAGE_SIZE; /* what Linux's tmpfs charges */
 	return (uint64_t)vn->reg.npages * PAGE_SIZE;
 }

@@ -119,7 +119,8 @@ struct vnode {
 		} dir;
 		struct {		/* fs/tmpfs.c */
 			size_t size;	/* st_size */
-			void **root;	/* the radix tree of pages */
+			void *root;	/* the radix tree of pages, or */
+			size_t small;	/* a heap buffer of this size */
 			unsigned int height;
 			size_t npages;	/* data pages in the tree */
 			bool borrowed;	/* data points into the cpio archive */

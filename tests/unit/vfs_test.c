@@ -309,6 +309,32 @@ static void test_contiguous(void **state)
 	kfree(copy);
 }
 
+/* Tiny files take a small heap buffer, not a page, until they grow. */
+static void test_small_files(void **state)
+{
+	struct vnode *f = mkfile_at("/", "tiny", NULL);
+	static char big[3000], back[3000];
+	size_t before = live_pages;
+
+	(void)state;
+	assert_int_equal(tmpfs_write(f, "abcd", 4, 0), 4);
+	assert_int_equal(tmpfs_write(f, "xy", 2, 1000), 2);
+	assert_int_equal(live_pages, before);
+	assert_int_equal(tmpfs_allocated(f), PAGE_SIZE);	/* as Linux says */
+	assert_int_equal(tmpfs_truncate(f, 2), 0);
+	assert_int_equal(tmpfs_truncate(f, 1002), 0);
+	assert_int_equal(tmpfs_read(f, back, 1002, 0), 1002);
+	assert_memory_equal(back, "ab\0\0", 4);
+	assert_int_equal(back[1000], 0);
+	memset(big, 'q', sizeof(big));
+	assert_int_equal(tmpfs_write(f, big, sizeof(big), 2), sizeof(big));
+	assert_int_equal(live_pages, before + 1);		/* now a page */
+	assert_int_equal(tmpfs_read(f, back, sizeof(back), 0), sizeof(back));
+	assert_memory_equal(back, "abqq", 4);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	assert_int_equal(live_pages, before);
+}
+
 /*
  * Pages, not one buffer: a file bigger than what a doubling buffer could
  * hold, holes that cost nothing, truncation that frees, and ENOSPC (a
@@ -450,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_file_data),
 		cmocka_unit_test(test_borrowed_data),
 		cmocka_unit_test(test_contiguous),
+		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_file_pages),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
