@@ -93,12 +93,16 @@ struct vnode_ops {
 	int (*open)(struct vnode *vn, struct file *f);
 };
 
+/* A directory entry (fs/dir.c). */
 struct vfs_dirent {
-	struct vfs_dirent *next;
+	struct vfs_dirent *hnext; /* its chain in the directory's hash */
 	struct vnode *vn;
 	uint64_t cookie; /* getdents position: stable across removals */
+	size_t slot;	 /* its place in the directory's slot array */
 	char name[];
 };
+
+struct vfs_dir_slot;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
 
@@ -113,8 +117,12 @@ struct vnode {
 	void *priv;
 	struct vnode *parent; /* directories: referenced, root is its own */
 	union {
-		struct {
-			struct vfs_dirent *head;
+		struct {		/* fs/dir.c */
+			struct vfs_dirent **hash; /* chains by name */
+			size_t nbuckets;	  /* a power of two, or 0 */
+			struct vfs_dir_slot *slots; /* by cookie, with holes */
+			size_t nslots, cap;
+			size_t count;		  /* entries */
 			uint64_t next_cookie;
 		} dir;
 		struct {		/* fs/tmpfs.c */
@@ -145,6 +153,11 @@ struct vnode *vnode_get(struct vnode *vn);
 /* Drop a reference; frees the node when unreferenced and unlinked. */
 void vnode_put(struct vnode *vn);
 
+/* Free a node with neither links nor references left (fs only). */
+void vnode_free(struct vnode *vn);
+
+/* ---- Directory entries (fs/dir.c) ---- */
+
 /* Child of dir called name ("." and ".." too), referenced, or NULL. */
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
 /* Link vn into dir as name: 0, -EEXIST, -ENOMEM, -ENOENT (dir removed). */
@@ -153,6 +166,16 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 int vfs_dir_unlink(struct vnode *dir, const char *name);
 /* True when dir has no entries. */
 bool vfs_dir_empty(struct vnode *dir);
+/*
+ * Walking dir in getdents order: the entry with the smallest cookie >=
+ * cookie, and the one after d; NULL past the last. The directory must not
+ * change between a call and the use of its result.
+ */
+struct vfs_dirent *vfs_dir_seek(const struct vnode *dir, uint64_t cookie);
+struct vfs_dirent *vfs_dir_next(const struct vnode *dir,
+				const struct vfs_dirent *d);
+/* Free dir's entries and indexes (when the node is freed). */
+void vfs_dir_free(struct vnode *dir);
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);

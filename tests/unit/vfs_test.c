@@ -379,6 +379,70 @@ static void test_file_pages(void **state)
 	assert_int_equal(live_pages, before);
 }
 
+/*
+ * A big directory: every name found (hash), getdents order is creation
+ * order, a position survives unlinks (of the entry there, too) and the
+ * compaction that many unlinks bring, and each entry comes once.
+ */
+static void test_big_directory(void **state)
+{
+	enum { N = 5000 };
+	struct vnode *dir = mkdir_at("/", "bigdir");
+	struct vfs_dirent *d;
+	char name[16];
+	uint64_t mid;
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(vfs_create(dir, name, S_IFREG | 0644, NULL), 0);
+	}
+	assert_int_equal(vfs_create(dir, "e7", S_IFREG | 0644, NULL), -EEXIST);
+	for (int i = 0; i < N; i++) {
+		struct vnode *vn;
+
+		snprintf(name, sizeof(name), "e%d", i);
+		vn = vfs_dir_lookup(dir, name);
+		assert_non_null(vn);
+		vnode_put(vn);
+	}
+	for (d = vfs_dir_seek(dir, 0); d != NULL; d = vfs_dir_next(dir, d)) {
+		snprintf(name, sizeof(name), "e%d", n++);
+		assert_string_equal(d->name, name);
+	}
+	assert_int_equal(n, N);
+	mid = vfs_dir_seek(dir, 0)->cookie + N / 2;	/* e2500's position */
+	assert_int_equal(vfs_dir_unlink(dir, "e2500"), 0);
+	assert_string_equal(vfs_dir_seek(dir, mid)->name, "e2501");
+	for (int i = 0; i < N - 10; i++) {		/* holes, compaction */
+		snprintf(name, sizeof(name), "e%d", i);
+		if (i != 2500)
+			assert_int_equal(vfs_dir_unlink(dir, name), 0);
+	}
+	assert_null(vfs_dir_lookup(dir, "e100"));
+	assert_int_equal(vfs_create(dir, "new", S_IFREG | 0644, NULL), 0);
+	assert_true(dir->dir.nslots < N / 2);		/* compacted */
+	n = 0;
+	for (d = vfs_dir_seek(dir, mid); d != NULL; d = vfs_dir_next(dir, d)) {
+		if (n < 10) {
+			snprintf(name, sizeof(name), "e%d", N - 10 + n);
+			assert_string_equal(d->name, name);
+		} else {
+			assert_string_equal(d->name, "new");
+		}
+		n++;
+	}
+	assert_int_equal(n, 11);
+	for (int i = N - 10; i < N; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(vfs_dir_unlink(dir, name), 0);
+	}
+	assert_int_equal(vfs_dir_unlink(dir, "new"), 0);
+	assert_true(vfs_dir_empty(dir));
+	assert_null(vfs_dir_seek(dir, 0));
+}
+
 static int rename_paths(const char *from, const char *to, unsigned int fl)
 {
 	struct lookup a, b;
@@ -478,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_contiguous),
 		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_file_pages),
+		cmocka_unit_test(test_big_directory),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
 		cmocka_unit_test(test_credentials),
