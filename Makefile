@@ -183,7 +183,7 @@ page_SRCS := kernel/core/page.c
 heap_SRCS := kernel/core/heap.c kernel/core/page.c
 UNIT_TESTS += chacha time
 UNIT_TESTS += vfs
-vfs_SRCS := kernel/fs/vnode.c kernel/fs/path.c kernel/fs/tmpfs.c kernel/fs/rename.c \
+vfs_SRCS := kernel/fs/vnode.c kernel/fs/dir.c kernel/fs/path.c kernel/fs/tmpfs.c kernel/fs/rename.c \
 	kernel/fs/perm.c kernel/core/proc.c
 vfs_FLAGS := -include sys/stat.h
 chacha_SRCS := kernel/lib/chacha20.c

@@ -38,6 +38,7 @@ void sched_init(struct proc *p)
 	boot_thread.state = THREAD_RUNNABLE;
 	boot_thread.kstack_top = (uint64_t)boot_stack_top;
 	all_threads = current_thread = &boot_thread;
+	boot_thread.all_pprev = &all_threads;
 	nthreads = 1;
 }
 
@@ -234,6 +235,8 @@ struct thread *thread_create(struct proc *p, const struct trap_frame *frame)
 	t->fs_base = arch_get_fs_base();
 	t->sigmask = current_thread->sigmask;
 	t->all_next = all_threads;
+	all_threads->all_pprev = &t->all_next; /* never empty: we run */
+	t->all_pprev = &all_threads;
 	all_threads = t;
 	nthreads++;
 	t->state = THREAD_RUNNABLE;
@@ -266,11 +269,9 @@ _Noreturn void thread_exit(int status)
 	struct thread *t = current_thread;
 
 	(void)status;
-	for (struct thread **l = &all_threads; *l; l = &(*l)->all_next)
-		if (*l == t) {
-			*l = t->all_next;
-			break;
-		}
+	*t->all_pprev = t->all_next; /* O(1): thousands may exit at once */
+	if (t->all_next)
+		t->all_next->all_pprev = t->all_pprev;
 	nthreads--;
 	t->state = THREAD_DEAD;
 	t->run_next = zombies;

@@ -39,7 +39,8 @@ struct thread {
 	bool interruptible;	  /* a signal ends the sleep */
 	bool woken;		  /* sched_wakeup ran since the sleep began */
 	struct thread *run_next;  /* run queue / sleeper list link */
-	struct thread *all_next;  /* every live thread */
+	struct thread *all_next;  /* every live thread; all_pprev points */
+	struct thread **all_pprev; /* at what points at this one */
 	/* Linux per-thread state */
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
 	uintptr_t robust_list;	   /* set_robust_list */

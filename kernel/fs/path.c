@@ -246,7 +246,8 @@ long vfs_dir_path(struct vnode *dir, char *buf, size_t size)
 
 		if (vn->nlink == 0 || up == NULL)
 			return -ENOENT; /* removed: Linux's "(unreachable)" */
-		for (d = up->dir.head; d != NULL && d->vn != vn; d = d->next)
+		for (d = vfs_dir_seek(up, 0); d != NULL && d->vn != vn;
+		     d = vfs_dir_next(up, d))
 			;
 		if (d == NULL)
 			return -ENOENT;

@@ -267,7 +267,7 @@ int vfs_init(const void *cpio, size_t size)
 }
 
 int vfs_exec_open(const char *path, const void **data, size_t *size,
-		  char *resolved, size_t rsize)
+		  void **copy, char *resolved, size_t rsize)
 {
 	struct vnode *start = current != NULL && current->cwd != NULL ?
 				      current->cwd : vfs_root();
@@ -283,16 +283,14 @@ int vfs_exec_open(const char *path, const void **data, size_t *size,
 		err = -EACCES;
 	else
 		err = vfs_permission(lk.node, 1);
-	if (err == 0)
-		err = tmpfs_materialize(lk.node);
 	if (err == 0) {
 		n = lookup_path(&lk, resolved, rsize);
 		err = n < 0 ? (int)n : 0;
 	}
-	if (err == 0) {
-		*data = lk.node->reg.data;
+	if (err == 0)
+		err = tmpfs_contiguous(lk.node, data, copy);
+	if (err == 0)
 		*size = lk.node->reg.size;
-	}
 	lookup_done(&lk);
 	return err;
 }

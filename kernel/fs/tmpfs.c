@@ -1,4 +1,4 @@
-/* tmpfs.c - regular file data in memory: a growable buffer, sparse tail, archive borrowing. */
+/* tmpfs.c - regular file data in memory: pages in a radix tree, holes, archive borrowing. */
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
@@ -8,67 +8,245 @@
 #include "lib/string.h"
 
 /*
- * A file's bytes [0, valid) live in data; [valid, size) read as zeros
- * without memory (a truncate that grows, or a seek past the end). Files
- * from the archive borrow its read-only memory until the first change,
- * when they get a copy of their own.
+ * A file's data is a radix tree of pages, indexed by page number, so a
+ * file grows a page at a time up to the memory there is (a buffer that
+ * doubled needed twice the file in one contiguous run, and stopped a
+ * file at 32 MiB with 95 MiB free). Every node is one page of 512
+ * pointers; a tree of height h covers 512^h pages, and at height 0 the
+ * root is the data page of index 0 itself:
+ *
+ *     root (height 2)  [0 .. 511] --> leaf [0 .. 511] --> data page
+ *                                                    \--> NULL (a hole)
+ *
+ * A missing page reads as zeros (a hole: a seek past the end, a truncate
+ * that grows). Two cheaper forms come first: files from the archive
+ * borrow its read-only memory (data, the first valid bytes of it) until
+ * their first write, and a file that never held more than SMALL_MAX
+ * bytes keeps them in a small heap buffer (small: its size) rather than
+ * a page: many tiny files are common, and they cost 64 bytes rather
+ * than 4 KiB each.
+ *
+ * Like Linux's tmpfs, a write that finds no memory fails with ENOSPC;
+ * TMPFS_RESERVE pages stay free for the kernel (stacks, sockets, pipes).
  */
 #define TMPFS_MAX_FILE (1UL << 40)
+#define SLOT_BITS 9
+#define SLOTS (1UL << SLOT_BITS)	/* PAGE_SIZE / sizeof(void *) */
+#define TMPFS_RESERVE 512		/* 2 MiB */
+#define SMALL_MIN 64
+#define SMALL_MAX 2048			/* the heap's largest class */
 
-static size_t grow_cap(size_t cap, size_t need)
+_Static_assert(SLOTS * sizeof(void *) == PAGE_SIZE, "a node is one page");
+
+/* Pages a tree of height h covers. */
+static uint64_t span(unsigned int h)
 {
-	size_t c = cap < 64 ? 64 : cap;
-
-	while (c < need)
-		c = c < (1UL << 30) ? c * 2 : c + (1UL << 30);
-	if (c > 2048)
-		c = (c + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	return c;
+	return 1ULL << (SLOT_BITS * h);
 }
 
-/* Make data hold at least need bytes of our own (zero-filled beyond valid). */
-static int reserve(struct vnode *vn, size_t need)
+/* A zeroed page for data or a node, or NULL when memory is short. */
+static void *tmpfs_page(void)
 {
-	size_t cap;
-	char *data;
+	if (page_free_count() <= TMPFS_RESERVE)
+		return NULL;
+	return page_alloc_zero(1);
+}
 
-	if (!vn->reg.borrowed && need <= vn->reg.cap)
+/* Where a node of height h > 0 keeps the subtree holding index idx. */
+static void **slot_of(void *node, unsigned int h, uint64_t idx)
+{
+	return &((void **)node)[(idx >> (SLOT_BITS * (h - 1))) & (SLOTS - 1)];
+}
+
+/* The data page at index idx, or NULL (a hole). */
+static char *page_at(const struct vnode *vn, uint64_t idx)
+{
+	void *p = vn->reg.root;
+	unsigned int h = vn->reg.height;
+
+	if (idx >= span(h))
+		return NULL;
+	for (; p != NULL && h > 0; h--)
+		p = *slot_of(p, h, idx);
+	return p;
+}
+
+/* The data page at idx, made (zeroed) with the nodes above it if missing. */
+static char *page_make(struct vnode *vn, uint64_t idx)
+{
+	void **slot = &vn->reg.root;
+
+	while (idx >= span(vn->reg.height)) { /* taller: the root goes under */
+		void **node = tmpfs_page();
+
+		if (node == NULL)
+			return NULL;
+		node[0] = vn->reg.root;
+		vn->reg.root = node;
+		vn->reg.height++;
+	}
+	for (unsigned int h = vn->reg.height;; h--) {
+		if (*slot == NULL) {
+			*slot = tmpfs_page();
+			if (*slot == NULL)
+				return NULL;
+			vn->reg.npages += h == 0;
+		}
+		if (h == 0)
+			return *slot;
+		slot = slot_of(*slot, h, idx);
+	}
+}
+
+/*
+ * Free what *slot, a subtree of height h whose first index is base, holds
+ * at index >= from, and the nodes left empty. Recursion is as deep as the
+ * tree (4 at most).
+ */
+static void free_from(struct vnode *vn, void **slot, unsigned int h,
+		      uint64_t base, uint64_t from)
+{
+	void **node = *slot;
+
+	if (node == NULL || base + span(h) <= from)
+		return;
+	if (h == 0) {
+		vn->reg.npages--;
+	} else {
+		bool empty = true;
+
+		for (uint64_t i = 0; i < SLOTS; i++) {
+			uint64_t first = base + i * span(h - 1);
+
+			free_from(vn, &node[i], h - 1, first, from);
+			empty &= node[i] == NULL;
+		}
+		if (!empty)
+			return;
+	}
+	page_free(node, 1);
+	*slot = NULL;
+}
+
+static void free_pages_from(struct vnode *vn, uint64_t from)
+{
+	free_from(vn, &vn->reg.root, vn->reg.height, 0, from);
+	if (vn->reg.root == NULL)
+		vn->reg.height = 0;
+}
+
+/* The small buffer grown to hold [0, end) (end <= SMALL_MAX): 0, -ENOSPC. */
+static int small_grow(struct vnode *vn, size_t end)
+{
+	size_t cap = vn->reg.small ? vn->reg.small : SMALL_MIN;
+	char *buf;
+
+	if (end <= vn->reg.small)
 		return 0;
-	cap = grow_cap(vn->reg.cap, need);
-	data = kmalloc(cap);
-	if (data == NULL)
-		return -ENOMEM;
-	if (vn->reg.valid > 0)
-		memcpy(data, vn->reg.data, vn->reg.valid);
-	memset(data + vn->reg.valid, 0, cap - vn->reg.valid);
-	if (!vn->reg.borrowed)
-		kfree(vn->reg.data);
-	vn->reg.data = data;
-	vn->reg.cap = cap;
-	vn->reg.borrowed = false;
+	while (cap < end)
+		cap *= 2;
+	if (page_free_count() <= TMPFS_RESERVE || (buf = kzalloc(cap)) == NULL)
+		return -ENOSPC;
+	if (vn->reg.small) {
+		memcpy(buf, vn->reg.root, vn->reg.small);
+		kfree(vn->reg.root);
+	}
+	vn->reg.root = buf;
+	vn->reg.small = cap;
 	return 0;
+}
+
+/* The small buffer's bytes moved into page 0 (a tree of height 0). */
+static int small_to_page(struct vnode *vn)
+{
+	char *p;
+
+	if (vn->reg.small == 0)
+		return 0;
+	p = tmpfs_page();
+	if (p == NULL)
+		return -ENOSPC;
+	memcpy(p, vn->reg.root, vn->reg.small);
+	kfree(vn->reg.root);
+	vn->reg.root = p;
+	vn->reg.small = 0;
+	vn->reg.npages = 1;
+	return 0;
+}
+
+/* A borrowed file gets memory of its own: 0, or -ENOSPC (still borrowed). */
+static int unborrow(struct vnode *vn)
+{
+	size_t n = vn->reg.valid < vn->reg.size ? vn->reg.valid : vn->reg.size;
+	const char *data = vn->reg.data;
+
+	vn->reg.borrowed = false;
+	vn->reg.data = NULL;
+	vn->reg.valid = 0;
+	if (n > 0 && n <= SMALL_MAX) {
+		if (small_grow(vn, n) < 0)
+			goto err_nospace;
+		memcpy(vn->reg.root, data, n);
+		return 0;
+	}
+	for (size_t off = 0; off < n; off += PAGE_SIZE) {
+		char *p = page_make(vn, off / PAGE_SIZE);
+		size_t k = n - off < PAGE_SIZE ? n - off : PAGE_SIZE;
+
+		if (p == NULL)
+			goto err_nospace;
+		memcpy(p, data + off, k);
+	}
+	return 0;
+
+err_nospace:
+	free_pages_from(vn, 0);
+	vn->reg.borrowed = true;
+	vn->reg.data = data;
+	vn->reg.valid = n;
+	return -ENOSPC;
 }
 
 long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 {
-	size_t size = vn->reg.size, from_data;
+	size_t size = vn->reg.size, done = 0;
 
 	if (off >= size)
 		return 0;
 	if (n > size - off)
 		n = size - off;
-	from_data = off < vn->reg.valid ? vn->reg.valid - off : 0;
-	if (from_data > n)
-		from_data = n;
-	if (from_data > 0)
-		memcpy(buf, vn->reg.data + off, from_data);
-	memset((char *)buf + from_data, 0, n - from_data);
+	if (vn->reg.borrowed) {
+		done = off < vn->reg.valid ? vn->reg.valid - off : 0;
+		done = done < n ? done : n;
+		memcpy(buf, vn->reg.data + off, done);
+		memset((char *)buf + done, 0, n - done);
+		return (long)n;
+	}
+	if (vn->reg.small) {
+		done = off < vn->reg.small ? vn->reg.small - off : 0;
+		done = done < n ? done : n;
+		memcpy(buf, (const char *)vn->reg.root + off, done);
+		memset((char *)buf + done, 0, n - done);
+		return (long)n;
+	}
+	while (done < n) {
+		uint64_t pos = off + done;
+		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
+		const char *p = page_at(vn, pos / PAGE_SIZE);
+
+		k = k < n - done ? k : n - done;
+		if (p != NULL)
+			memcpy((char *)buf + done, p + in, k);
+		else
+			memset((char *)buf + done, 0, k);
+		done += k;
+	}
 	return (long)n;
 }
 
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
-	size_t end;
+	size_t done = 0;
 	int err;
 
 	if (off >= TMPFS_MAX_FILE)
@@ -77,69 +255,106 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		n = TMPFS_MAX_FILE - off;
 	if (n == 0)
 		return 0;
-	end = (size_t)off + n;
-	err = reserve(vn, end);
-	if (err < 0)
+	if (vn->reg.borrowed && (err = unborrow(vn)) < 0)
 		return err;
-	if (off > vn->reg.valid) /* the gap is zeros already (reserve) */
-		memset(vn->reg.data + vn->reg.valid, 0, off - vn->reg.valid);
-	memcpy(vn->reg.data + off, buf, n);
-	if (end > vn->reg.valid)
-		vn->reg.valid = end;
-	if (end > vn->reg.size)
-		vn->reg.size = end;
-	return (long)n;
+	if (vn->reg.root == NULL || vn->reg.small) {
+		if (off + n <= SMALL_MAX) {
+			if ((err = small_grow(vn, off + n)) < 0)
+				return err;
+			memcpy((char *)vn->reg.root + off, buf, n);
+			if (off + n > vn->reg.size)
+				vn->reg.size = off + n;
+			return (long)n;
+		}
+		if ((err = small_to_page(vn)) < 0)
+			return err;
+	}
+	while (done < n) {
+		uint64_t pos = off + done;
+		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
+		char *p = page_make(vn, pos / PAGE_SIZE);
+
+		if (p == NULL)
+			break;
+		k = k < n - done ? k : n - done;
+		memcpy(p + in, (const char *)buf + done, k);
+		done += k;
+	}
+	if (done == 0)
+		return -ENOSPC;
+	if (off + done > vn->reg.size)
+		vn->reg.size = off + done;
+	return (long)done; /* short when memory ran out, as on Linux */
 }
 
 int tmpfs_truncate(struct vnode *vn, uint64_t size)
 {
+	char *p;
+
 	if (size > TMPFS_MAX_FILE)
 		return -EFBIG;
-	if (size < vn->reg.valid) {
-		if (vn->reg.borrowed) {
+	if (vn->reg.borrowed) {
+		if (size < vn->reg.valid)
 			vn->reg.valid = size; /* a prefix of the archive data */
-		} else {
-			memset(vn->reg.data + size, 0, vn->reg.valid - size);
-			vn->reg.valid = size;
-		}
+	} else if (vn->reg.small) {
+		/* Bytes cut off read as zeros if the file grows again. */
+		if (size < vn->reg.small)
+			memset((char *)vn->reg.root + size, 0,
+			       vn->reg.small - size);
+	} else if (size < vn->reg.size) {
+		free_pages_from(vn, (size + PAGE_SIZE - 1) / PAGE_SIZE);
+		p = page_at(vn, size / PAGE_SIZE);
+		if (p != NULL)
+			memset(p + size % PAGE_SIZE, 0,
+			       PAGE_SIZE - size % PAGE_SIZE);
 	}
 	vn->reg.size = size;
 	return 0;
 }
 
-int tmpfs_materialize(struct vnode *vn)
+int tmpfs_contiguous(struct vnode *vn, const void **data, void **copy)
 {
-	int err;
+	char *buf;
 
-	if (vn->reg.valid == vn->reg.size)
+	*copy = NULL;
+	if (vn->reg.borrowed && vn->reg.valid >= vn->reg.size) {
+		*data = vn->reg.data;
 		return 0;
-	err = reserve(vn, vn->reg.size);
-	if (err < 0)
-		return err;
-	vn->reg.valid = vn->reg.size;
+	}
+	buf = kmalloc(vn->reg.size ? vn->reg.size : 1);
+	if (buf == NULL)
+		return -ENOMEM;
+	tmpfs_read(vn, buf, vn->reg.size, 0);
+	*data = *copy = buf;
 	return 0;
 }
 
 void tmpfs_borrow(struct vnode *vn, const void *data, size_t size)
 {
-	vn->reg.data = (char *)(uintptr_t)data; /* never written: borrowed */
+	vn->reg.data = (const char *)data;
 	vn->reg.size = size;
 	vn->reg.valid = size;
-	vn->reg.cap = 0;
 	vn->reg.borrowed = true;
 }
 
 void tmpfs_free(struct vnode *vn)
 {
-	if (!vn->reg.borrowed)
-		kfree(vn->reg.data);
+	if (vn->reg.small)
+		kfree(vn->reg.root);
+	else
+		free_pages_from(vn, 0);
+	vn->reg.root = NULL;
+	vn->reg.small = 0;
 	vn->reg.data = NULL;
-	vn->reg.size = vn->reg.valid = vn->reg.cap = 0;
+	vn->reg.size = vn->reg.valid = 0;
+	vn->reg.borrowed = false;
 }
 
 uint64_t tmpfs_allocated(const struct vnode *vn)
 {
 	if (vn->reg.borrowed)
 		return (vn->reg.valid + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
-	return vn->reg.cap;
+	if (vn->reg.small)
+		return PAGE_SIZE; /* what Linux's tmpfs charges */
+	return (uint64_t)vn->reg.npages * PAGE_SIZE;
 }

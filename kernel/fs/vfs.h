@@ -93,12 +93,16 @@ struct vnode_ops {
 	int (*open)(struct vnode *vn, struct file *f);
 };
 
+/* A directory entry (fs/dir.c). */
 struct vfs_dirent {
-	struct vfs_dirent *next;
+	struct vfs_dirent *hnext; /* its chain in the directory's hash */
 	struct vnode *vn;
 	uint64_t cookie; /* getdents position: stable across removals */
+	size_t slot;	 /* its place in the directory's slot array */
 	char name[];
 };
+
+struct vfs_dir_slot;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
 
@@ -113,16 +117,23 @@ struct vnode {
 	void *priv;
 	struct vnode *parent; /* directories: referenced, root is its own */
 	union {
-		struct {
-			struct vfs_dirent *head;
+		struct {		/* fs/dir.c */
+			struct vfs_dirent **hash; /* chains by name */
+			size_t nbuckets;	  /* a power of two, or 0 */
+			struct vfs_dir_slot *slots; /* by cookie, with holes */
+			size_t nslots, cap;
+			size_t count;		  /* entries */
 			uint64_t next_cookie;
 		} dir;
-		struct {
-			char *data;	/* size bytes are valid up to "valid" */
-			size_t size;	/* st_size; [valid, size) reads as 0 */
-			size_t valid;	/* bytes stored in data */
-			size_t cap;	/* bytes allocated (0 when borrowed) */
+		struct {		/* fs/tmpfs.c */
+			size_t size;	/* st_size */
+			void *root;	/* the radix tree of pages, or */
+			size_t small;	/* a heap buffer of this size */
+			unsigned int height;
+			size_t npages;	/* data pages in the tree */
 			bool borrowed;	/* data points into the cpio archive */
+			const char *data; /* borrowed: the archive's bytes, */
+			size_t valid;	/* valid of them; the rest reads as 0 */
 		} reg;
 		struct {
 			char *target;
@@ -142,6 +153,11 @@ struct vnode *vnode_get(struct vnode *vn);
 /* Drop a reference; frees the node when unreferenced and unlinked. */
 void vnode_put(struct vnode *vn);
 
+/* Free a node with neither links nor references left (fs only). */
+void vnode_free(struct vnode *vn);
+
+/* ---- Directory entries (fs/dir.c) ---- */
+
 /* Child of dir called name ("." and ".." too), referenced, or NULL. */
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
 /* Link vn into dir as name: 0, -EEXIST, -ENOMEM, -ENOENT (dir removed). */
@@ -150,6 +166,16 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 int vfs_dir_unlink(struct vnode *dir, const char *name);
 /* True when dir has no entries. */
 bool vfs_dir_empty(struct vnode *dir);
+/*
+ * Walking dir in getdents order: the entry with the smallest cookie >=
+ * cookie, and the one after d; NULL past the last. The directory must not
+ * change between a call and the use of its result.
+ */
+struct vfs_dirent *vfs_dir_seek(const struct vnode *dir, uint64_t cookie);
+struct vfs_dirent *vfs_dir_next(const struct vnode *dir,
+				const struct vfs_dirent *d);
+/* Free dir's entries and indexes (when the node is freed). */
+void vfs_dir_free(struct vnode *dir);
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);
@@ -186,10 +212,18 @@ int vfs_permission(struct vnode *vn, int mask);
 
 long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off);
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
-/* Set the size: 0, -ENOMEM, -EFBIG. */
+/*
+ * tmpfs_write returns the bytes written, fewer when memory ran out, or
+ * -ENOSPC (none written), -EFBIG. Holes read as zeros.
+ */
+/* Set the size (growing makes a hole, no memory): 0 or -EFBIG. */
 int tmpfs_truncate(struct vnode *vn, uint64_t size);
-/* Make all size bytes stored contiguously (for exec): 0 or -ENOMEM. */
-int tmpfs_materialize(struct vnode *vn);
+/*
+ * The whole file in one piece (for exec): the archive's bytes when
+ * borrowed (*copy NULL), else a kmalloc'd copy in *copy for the caller
+ * to kfree. 0 or -ENOMEM.
+ */
+int tmpfs_contiguous(struct vnode *vn, const void **data, void **copy);
 /* Point an empty file at read-only data that outlives it (the archive). */
 void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 /* Release the node's data (when the node is freed). */
@@ -320,12 +354,13 @@ int vfs_etc_default(const char *name, const char *text);
 
 /*
  * Resolve path (following symlinks) to an executable regular file. Returns
- * 0 with its whole contents (*data, *size: stable, read-only) and its
- * absolute path in resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or
- * not executable), -ENOMEM, -ENAMETOOLONG.
+ * 0 with its whole contents (*data, *size: read-only, stable until the
+ * caller kfrees *copy, which may be NULL) and its absolute path in
+ * resolved; -ENOENT, -ENOTDIR, -EACCES (not regular or not executable),
+ * -ENOMEM, -ENAMETOOLONG.
  */
 int vfs_exec_open(const char *path, const void **data, size_t *size,
-		  char *resolved, size_t rsize);
+		  void **copy, char *resolved, size_t rsize);
 
 /* ---- Devices and /proc (fs/devfs.c, fs/procfs.c) ---- */
 

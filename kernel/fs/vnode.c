@@ -1,4 +1,4 @@
-/* vnode.c - file system nodes: allocation, references, directory entries, times. */
+/* vnode.c - file system nodes: allocation, references, creation, symlinks, times. */
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
@@ -66,19 +66,14 @@ struct vnode *vnode_get(struct vnode *vn)
 	return vn;
 }
 
-static void vnode_free(struct vnode *vn)
+void vnode_free(struct vnode *vn)
 {
-	struct vfs_dirent *d, *next;
-
 	if (S_ISREG(vn->mode))
 		tmpfs_free(vn);
 	if (S_ISLNK(vn->mode))
 		kfree(vn->lnk.target);
 	if (S_ISDIR(vn->mode)) {
-		for (d = vn->dir.head; d != NULL; d = next) {
-			next = d->next; /* only transient dirs still hold any */
-			kfree(d);
-		}
+		vfs_dir_free(vn);
 		if (vn->parent != NULL && vn->parent != vn)
 			vnode_put(vn->parent);
 	}
@@ -93,99 +88,6 @@ void vnode_put(struct vnode *vn)
 		return;
 	if (vn->nlink == 0 || (vn->vflags & VN_TRANSIENT))
 		vnode_free(vn);
-}
-
-static struct vfs_dirent *dir_find(struct vnode *dir, const char *name,
-				   struct vfs_dirent ***link)
-{
-	struct vfs_dirent **pp;
-
-	for (pp = &dir->dir.head; *pp != NULL; pp = &(*pp)->next) {
-		if (strcmp((*pp)->name, name) == 0) {
-			if (link != NULL)
-				*link = pp;
-			return *pp;
-		}
-	}
-	return NULL;
-}
-
-struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
-{
-	struct vfs_dirent *d;
-
-	if (strcmp(name, ".") == 0)
-		return vnode_get(dir);
-	if (strcmp(name, "..") == 0)
-		return vnode_get(dir->parent != NULL ? dir->parent : dir);
-	if (dir->ops != NULL && dir->ops->lookup != NULL)
-		return dir->ops->lookup(dir, name);
-	d = dir_find(dir, name, NULL);
-	return d != NULL ? vnode_get(d->vn) : NULL;
-}
-
-bool vfs_dir_empty(struct vnode *dir)
-{
-	return dir->dir.head == NULL;
-}
-
-/* Entries are appended, so cookies grow along the list (getdents order). */
-int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
-{
-	struct vfs_dirent **pp, *d;
-	size_t len = strlen(name);
-
-	if (dir->nlink == 0)
-		return -ENOENT;
-	for (pp = &dir->dir.head; *pp != NULL; pp = &(*pp)->next)
-		if (strcmp((*pp)->name, name) == 0)
-			return -EEXIST;
-	d = kmalloc(sizeof(*d) + len + 1);
-	if (d == NULL)
-		return -ENOMEM;
-	memcpy(d->name, name, len + 1);
-	d->vn = vn;
-	d->next = NULL;
-	if (dir->dir.next_cookie < 2)
-		dir->dir.next_cookie = 2; /* 0 and 1 are "." and ".." */
-	d->cookie = dir->dir.next_cookie++;
-	*pp = d;
-	vn->nlink++;
-	if (S_ISDIR(vn->mode)) {
-		vn->nlink++; /* its own "." */
-		dir->nlink++; /* its ".." */
-		if (vn->parent != dir) {
-			vnode_put(vn->parent);
-			vn->parent = vnode_get(dir);
-		}
-	}
-	vfs_touch(dir, VFS_T_M | VFS_T_C);
-	return 0;
-}
-
-int vfs_dir_unlink(struct vnode *dir, const char *name)
-{
-	struct vfs_dirent **pp, *d;
-	struct vnode *vn;
-
-	d = dir_find(dir, name, &pp);
-	if (d == NULL)
-		return -ENOENT;
-	*pp = d->next;
-	vn = d->vn;
-	kfree(d);
-	if (S_ISDIR(vn->mode)) {
-		dir->nlink--;
-		vn->nlink -= 2; /* 0 when empty (rmdir); subdirs (rename) */
-	} else {
-		vn->nlink--;
-	}
-	vfs_touch(dir, VFS_T_M | VFS_T_C);
-	vfs_touch(vn, VFS_T_C);
-	/* The entry held no reference: free now if nobody else holds one. */
-	if (vn->nlink == 0 && vn->refs == 0)
-		vnode_free(vn);
-	return 0;
 }
 
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,

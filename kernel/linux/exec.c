@@ -7,6 +7,7 @@
 #include <linux/auxvec.h>
 
 #include "arch.h"
+#include "core/heap.h"
 #include "core/page.h"
 #include "core/printk.h"
 #include "fs/vfs.h"
@@ -139,18 +140,15 @@ static int pie_bias(const char *path, const struct elf_info *info,
 	return 0;
 }
 
-int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
-	      uint64_t *sp)
+/* exec_load of the program file's contents, data (size bytes). */
+static int load_program(struct proc *p, const struct exec_args *a,
+			const void *data, size_t size, uint64_t *entry,
+			uint64_t *sp)
 {
-	const void *data;
-	size_t size;
 	struct elf_info info;
 	uint64_t base, stack_top;
 	int err, stack_prot;
 
-	err = vfs_exec_open(a->path, &data, &size, p->exe, sizeof(p->exe));
-	if (err)
-		return err;
 	err = check_program(a->path, data, size, &info);
 	if (err)
 		return err;
@@ -171,4 +169,21 @@ int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
 	*entry = base + info.entry;
 	return exec_build_stack(p, a, &info, base, phdr_addr(&info, base),
 				stack_top, sp);
+}
+
+int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
+	      uint64_t *sp)
+{
+	const void *data;
+	void *copy;
+	size_t size;
+	int err;
+
+	err = vfs_exec_open(a->path, &data, &size, &copy, p->exe,
+			    sizeof(p->exe));
+	if (err)
+		return err;
+	err = load_program(p, a, data, size, entry, sp);
+	kfree(copy);
+	return err;
 }

@@ -243,24 +243,27 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 	return 0;
 }
 
+/*
+ * The highest gap below mmap_top that holds len, in one walk up the
+ * sorted areas. (Stepping down one area at a time, with a walk of all of
+ * them per step, was quadratic per call: with a thread stack mapped per
+ * thread, creating the 2,250th thread took 20 ms of mmap alone.)
+ */
 uintptr_t mm_find_free(struct mm *mm, size_t len)
 {
-	uintptr_t top = mm->mmap_top;
+	uintptr_t top = mm->mmap_top, low = MM_BOTTOM, best = 0;
 
-	/* Walk down from mmap_top: try just below each area that ends above. */
-	for (;;) {
-		uintptr_t cand, lowest_conflict = 0;
+	if (len > top - MM_BOTTOM)
+		return 0;
+	for (struct vma *v = mm->vmas;; v = v->next) {
+		uintptr_t high = v && v->start < top ? v->start : top;
 
-		if (len > top - MM_BOTTOM)
-			return 0;
-		cand = top - len;
-		for (struct vma *v = mm->vmas; v; v = v->next)
-			if (v->start < cand + len && cand < v->end &&
-			    !lowest_conflict)
-				lowest_conflict = v->start; /* sorted: the lowest */
-		if (!lowest_conflict)
-			return cand;
-		top = lowest_conflict;
+		if (high > low && high - low >= len)
+			best = high - len;
+		if (!v || v->start >= top)
+			return best;
+		if (v->end > low)
+			low = v->end;
 	}
 }
 

@@ -117,6 +117,8 @@ int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
 	}
 	info->signo = sig;
 	info->addr = 0;
+	if (sig == SIGALRM)
+		itimer_real_taken();
 	return sig;
 }
 

@@ -54,6 +54,12 @@ void signal_send(struct thread *t, int sig, int code);
  */
 int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info);
 
+/*
+ * SIGALRM was taken (dequeued): a periodic ITIMER_REAL is re-armed for
+ * its next period then (sys_itimer.c), as Linux's dequeue_signal does.
+ */
+void itimer_real_taken(void);
+
 /* Pending for t (its own and the process's), blocked or not. */
 uint64_t signal_pending_set(struct thread *t);
 

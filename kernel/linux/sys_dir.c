@@ -80,9 +80,7 @@ static bool fill_dirents(struct vnode *dir, uint64_t *pos,
 		}
 		return false;
 	}
-	for (d = dir->dir.head; d != NULL; d = d->next) {
-		if (d->cookie < *pos)
-			continue;
+	for (d = vfs_dir_seek(dir, *pos); d != NULL; d = vfs_dir_next(dir, d)) {
 		if (!emit(o, d->vn->ino, d->cookie + 1, DT_OF(d->vn->mode),
 			  d->name))
 			return true;

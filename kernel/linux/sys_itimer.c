@@ -10,13 +10,18 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/sigdeliver.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 
 /*
  * ITIMER_REAL counts wall time and sends SIGALRM to the process, from a
- * kernel timer, re-armed by its interval. ITIMER_VIRTUAL and ITIMER_PROF
- * (CPU time) are not kept: they read as disarmed, and arming them fails
- * with -EINVAL rather than never firing.
+ * kernel timer. A periodic one is re-armed for its next period when the
+ * signal is taken (itimer_real_taken), not when it fires, as Linux does:
+ * while SIGALRM waits blocked or unhandled the timer costs nothing, and
+ * at most one interrupt comes per signal taken. Re-armed at every period
+ * from the interrupt, a 1 us timer livelocked the guest. ITIMER_VIRTUAL
+ * and ITIMER_PROF (CPU time) are not kept: they read as disarmed, and
+ * arming them fails with -EINVAL rather than never firing.
  */
 #define NS_PER_US 1000ULL
 #define NS_PER_S 1000000000ULL
@@ -26,9 +31,21 @@ static uint64_t real_interval_ns;
 
 static void real_fire(struct ktimer *k)
 {
+	(void)k;
 	signal_send_process(SIGALRM);
-	if (real_interval_ns)
-		ktimer_arm(k, k->deadline_ns + real_interval_ns, real_fire);
+}
+
+/* The first period boundary after now, counted from the last expiry. */
+void itimer_real_taken(void)
+{
+	uint64_t now = time_ns(), next;
+
+	if (real_interval_ns == 0 || real_timer.armed)
+		return;
+	next = real_timer.deadline_ns + real_interval_ns;
+	if (next <= now)
+		next += ((now - next) / real_interval_ns + 1) * real_interval_ns;
+	ktimer_arm(&real_timer, next, real_fire);
 }
 
 static uint64_t tv_to_ns(const struct timeval *tv)
@@ -61,9 +78,11 @@ static void real_set(const struct itimerval *it)
 	uint64_t value = tv_to_ns(&it->it_value);
 
 	ktimer_cancel(&real_timer);
-	real_interval_ns = tv_to_ns(&it->it_interval);
-	if (value)
+	real_interval_ns = 0; /* Linux too keeps no interval when disarmed */
+	if (value) {
+		real_interval_ns = tv_to_ns(&it->it_interval);
 		ktimer_arm(&real_timer, time_ns() + value, real_fire);
+	}
 }
 
 static bool tv_valid(const struct timeval *tv)

@@ -21,6 +21,13 @@
  * timer is looked at (tf_advance), so the count is exact however late the
  * interrupt runs; the ktimer only wakes readers and pollers at the next
  * expiry. CLOCK_BOOTTIME is the monotonic clock (a VM never suspends).
+ *
+ * The ktimer is armed only while no expiration is waiting to be read: it
+ * fires once, makes the file readable, and stays off until a read takes
+ * the count (or settime starts over), as Linux's hrtimer-based timerfd
+ * does. So a periodic timer costs one interrupt per read, not one per
+ * period: a thousand 1 ns timers nobody reads cost nothing after their
+ * first expiry, where re-arming each period would livelock the CPU.
  */
 #define NSEC 1000000000ULL
 
@@ -70,16 +77,21 @@ static void tf_arm(struct timerfd *t)
 		   tf_fire);
 }
 
-/* From the timer interrupt: count, wake, re-arm a periodic timer. */
+/*
+ * From the timer interrupt: count and wake. Re-armed only when it fired
+ * early (nothing to read yet); else the next read re-arms it.
+ */
 static void tf_fire(struct ktimer *kt)
 {
 	struct timerfd *t = (struct timerfd *)((char *)kt -
 					       offsetof(struct timerfd, kt));
 
 	tf_advance(t);
-	if (t->ticks > 0)
-		poll_wake(&t->ph, POLLIN | POLLRDNORM);
-	tf_arm(t);
+	if (t->ticks == 0) {
+		tf_arm(t);
+		return;
+	}
+	poll_wake(&t->ph, POLLIN | POLLRDNORM);
 }
 
 static long tf_read(struct file *f, void *buf, size_t n, uint64_t *pos)
@@ -97,6 +109,7 @@ static long tf_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	}
 	memcpy(buf, &t->ticks, sizeof(t->ticks));
 	t->ticks = 0;
+	tf_arm(t); /* the next expiry (none for a spent one-shot) */
 	return sizeof(t->ticks);
 }
 

@@ -6,6 +6,7 @@
 #include "arch.h"
 #include "core/heap.h"
 #include "core/printk.h"
+#include "core/random.h"
 #include "core/sched.h"
 #include "drivers/virtio_net.h"
 #include "fs/vfs.h"
@@ -297,10 +298,13 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 int net_boot(const char *image_net)
 {
 	struct netcfg cfg;
+	uint32_t key;
 	int err;
 
 	net_set_allocator(kmalloc, kfree);
 	tcp_init();
+	random_bytes(&key, sizeof(key));
+	tcp_set_hash_key(key);
 	if (loopback_attach(lo_kick) == NULL)
 		printk("kiln: net: cannot attach loopback\n");
 	err = get_config(image_net, &cfg);

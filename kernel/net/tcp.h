@@ -51,6 +51,9 @@ typedef uint32_t tcp_isn_fn(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			    uint16_t rport, uint64_t now);
 void tcp_set_isn(tcp_isn_fn *fn);	/* NULL restores the default */
 
+/* The secret the connection table's hash is keyed with (boot, random). */
+void tcp_set_hash_key(uint32_t key);
+
 /* Installs tcp_input as ipv4_tcp_input. */
 void tcp_init(void);
 
@@ -71,7 +74,8 @@ size_t tcp_unacked(void);
 
 /*
  * A listener on laddr:port (laddr 0: any local address) queueing up to
- * backlog established connections, whose buffers have the default sizes
+ * backlog + 1 established connections, as Linux does (SYNs beyond are
+ * dropped, for the peer to retry), whose buffers have the default sizes
  * until tcp_set_bufsize. Returns NULL with *err = -EINVAL (port 0,
  * backlog < 1), -EADDRINUSE (a listener on the port whose address is the
  * same or overlaps through 0, unless both set reuseport; connections on

@@ -1,4 +1,4 @@
-/* tcp_conn.c - TCP connection table, lifetimes, listen/accept/connect. */
+/* tcp_conn.c - TCP connections: creation, lifetimes, listen/accept/connect. */
 #include <asm-generic/errno.h>
 
 #include "lib/string.h"
@@ -7,9 +7,6 @@
 #include "net/pkt.h"
 #include "net/tcp_int.h"
 
-/* Every connection and listener; few enough that a list is fine. */
-struct tcp_conn *tcp_conns;
-static int tcp_nconns;
 static tcp_isn_fn *isn_fn;
 static uint16_t next_ephemeral = 49152;	/* RFC 6335 dynamic ports */
 
@@ -41,50 +38,10 @@ uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now)
 }
 
 /*
- * The connection for a 4-tuple, else a listener on lport, else NULL. A
- * listener bound to laddr wins over one on any address; when several
- * share the port (SO_REUSEPORT), the peer's hash picks one of them, so a
- * retransmitted SYN reaches the same listener as the first.
- */
-struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
-			    uint16_t rport)
-{
-	struct tcp_conn *l = NULL;
-	uint32_t n = 0, pick;
-
-	for (struct tcp_conn *c = tcp_conns; c; c = c->next) {
-		if (c->lport != lport)
-			continue;
-		if (c->state != TCP_LISTEN) {
-			if (c->laddr == laddr && c->raddr == raddr &&
-			    c->rport == rport)
-				return c;
-		} else if (c->laddr == 0 || c->laddr == laddr) {
-			if (l == NULL || (c->laddr && !l->laddr)) {
-				l = c;
-				n = 1;
-			} else if (c->laddr == l->laddr) {
-				n++;
-			}
-		}
-	}
-	if (n < 2)
-		return l;
-	pick = ipv4_peer_hash(raddr, rport) % n;
-	for (struct tcp_conn *c = l; c; c = c->next)
-		if (c->state == TCP_LISTEN && c->lport == lport &&
-		    c->laddr == l->laddr && pick-- == 0)
-			return c;
-	return l;
-}
-
-/*
- * With the table full, the TIME-WAIT connection that ends first gives up
- * its place; false when there is none. TIME-WAIT only answers a peer's
+ * Out of memory, the TIME-WAIT connection that ends first gives up its
+ * place; false when there is none. TIME-WAIT only answers a peer's
  * retransmitted FIN, while a refused SYN stalls a new client for seconds
- * (Linux too drops TIME-WAIT states when it has no room for them). A
- * server that closes first fills the table at TCP_CONN_MAX / 2 MSL
- * connections a second.
+ * (Linux too drops TIME-WAIT states when it has no room for them).
  */
 static bool reclaim_time_wait(void)
 {
@@ -101,16 +58,17 @@ static bool reclaim_time_wait(void)
 }
 
 /*
- * A zeroed connection in the table, CLOSED, with the default buffer sizes
- * but no buffers yet (tcp_bufs_alloc); NULL when out of memory.
+ * A zeroed connection, CLOSED, with the default buffer sizes but no
+ * buffers yet (tcp_bufs_alloc); NULL when out of memory. The caller sets
+ * its addresses and ports, then puts it in the table (tcp_table_add).
+ * There is no limit but memory, as on Linux.
  */
 struct tcp_conn *tcp_conn_new(struct netif *nif)
 {
-	struct tcp_conn *c;
+	struct tcp_conn *c = net_alloc(sizeof(*c));
 
-	if (tcp_nconns >= TCP_CONN_MAX && !reclaim_time_wait())
-		return NULL;
-	c = net_alloc(sizeof(*c));
+	if (!c && reclaim_time_wait())
+		c = net_alloc(sizeof(*c));
 	if (!c)
 		return NULL;
 	memset(c, 0, sizeof(*c));
@@ -118,21 +76,7 @@ struct tcp_conn *tcp_conn_new(struct netif *nif)
 	c->rto = TCP_RTO_INIT_NS;
 	c->rcv_size = TCP_RCVBUF_DEFAULT;
 	c->snd_size = TCP_SNDBUF_DEFAULT;
-	c->next = tcp_conns;
-	tcp_conns = c;
-	tcp_nconns++;
 	return c;
-}
-
-static void unlink_conn(struct tcp_conn *c)
-{
-	for (struct tcp_conn **pp = &tcp_conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			tcp_nconns--;
-			return;
-		}
-	}
 }
 
 /* A child still owned by its listener leaves the listener's counts. */
@@ -140,9 +84,12 @@ static void unlink_child(struct tcp_conn *c)
 {
 	struct tcp_conn *l = c->listener;
 
-	for (struct tcp_conn **pp = &l->acceptq; *pp; pp = &(*pp)->accept_next)
+	for (struct tcp_conn **pp = &l->acceptq; c->in_acceptq && *pp;
+	     pp = &(*pp)->accept_next)
 		if (*pp == c) {
 			*pp = c->accept_next;
+			c->in_acceptq = false;
+			l->queued--;
 			break;
 		}
 	l->children--;
@@ -167,7 +114,7 @@ void tcp_set_closed(struct tcp_conn *c, int err)
 	c->rexmt_at = c->persist_at = c->tw_at = 0;
 	if (err)
 		c->error = err;
-	unlink_conn(c);
+	tcp_table_remove(c);
 	if (c->listener)
 		unlink_child(c);
 	if (!c->user) {
@@ -191,6 +138,8 @@ void tcp_established(struct tcp_conn *c)
 	for (pp = &l->acceptq; *pp; pp = &(*pp)->accept_next)
 		;
 	*pp = c;
+	c->in_acceptq = true;
+	l->queued++;
 	tcp_notify(l, TCP_EV_IN);
 }
 
@@ -212,9 +161,8 @@ struct tcp_conn *tcp_listen_on(uint32_t laddr, uint16_t port, int backlog,
 	if (port == 0 || backlog < 1)
 		return NULL;
 	*err = -EADDRINUSE;
-	for (c = tcp_conns; c; c = c->next)
-		if (c->lport == port && c->state == TCP_LISTEN &&
-		    listen_clash(c, laddr, reuseport))
+	for (c = tcp_listener_on(port); c; c = tcp_listener_next(c))
+		if (listen_clash(c, laddr, reuseport))
 			return NULL;
 	*err = -ENOMEM;
 	c = tcp_conn_new(NULL);
@@ -226,6 +174,7 @@ struct tcp_conn *tcp_listen_on(uint32_t laddr, uint16_t port, int backlog,
 	c->backlog = backlog;
 	c->reuseport = reuseport;
 	c->user = true;
+	tcp_table_add(c);
 	*err = 0;
 	return c;
 }
@@ -260,14 +209,6 @@ static uint16_t ephemeral_port(void)
 			return p;
 	}
 	return 0;
-}
-
-bool tcp_port_used(uint16_t port)
-{
-	for (struct tcp_conn *c = tcp_conns; c; c = c->next)
-		if (c->lport == port)
-			return true;
-	return false;
 }
 
 struct tcp_conn *tcp_connect(uint32_t dst, uint16_t port, uint64_t now,
@@ -305,13 +246,14 @@ struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
 	c->rcv_size = rcvbuf;
 	c->snd_size = sndbuf;
 	if (tcp_bufs_alloc(c) < 0) {
-		tcp_set_closed(c, 0);
+		tcp_conn_free(c);
 		return NULL;
 	}
 	c->laddr = src;
 	c->lport = lport;
 	c->raddr = dst;
 	c->rport = port;
+	tcp_table_add(c);
 	c->user = true;
 	c->state = TCP_SYN_SENT;
 	c->mss = (uint16_t)(nif->mtu - 40);
@@ -339,15 +281,4 @@ size_t tcp_unacked(void)
 		if (tcp_may_send_data(c))
 			n += c->snd_len + (c->fin_queued && !tcp_fin_acked(c));
 	return n;
-}
-
-void tcp_shutdown(void)
-{
-	while (tcp_conns) {
-		struct tcp_conn *c = tcp_conns;
-
-		tcp_conns = c->next;
-		tcp_conn_free(c);
-	}
-	tcp_nconns = 0;
 }

@@ -52,6 +52,22 @@ static void take_syn(struct tcp_conn *c, const struct tcp_seg *s)
 	c->snd_wl2 = s->ack;
 }
 
+/*
+ * Linux's limits (tcp_conn_request): no new child while the accept queue
+ * holds more than backlog connections; half-open ones up to backlog or
+ * TCP_HALF_OPEN_MIN, whichever is more (past its limit Linux answers
+ * with SYN cookies, which we do not have). The peer retransmits a dropped
+ * SYN and gets in once accept() drains the queue.
+ */
+static bool listen_full(const struct tcp_conn *l)
+{
+	int half_open = l->children - l->queued;
+
+	return l->queued > l->backlog ||
+	       half_open >= (l->backlog > TCP_HALF_OPEN_MIN ? l->backlog :
+							     TCP_HALF_OPEN_MIN);
+}
+
 /* RFC 9293 3.10.7.2: a SYN makes a child in SYN-RECEIVED, within backlog. */
 static void listen_input(struct tcp_conn *l, struct netif *nif,
 			 const struct tcp_seg *s, uint64_t now)
@@ -64,8 +80,8 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 		tcp_reply_rst(nif, s, now);
 		return;
 	}
-	if (!(s->flags & TCP_SYN) || l->children >= l->backlog)
-		return;		/* a full backlog: the peer will retry */
+	if (!(s->flags & TCP_SYN) || listen_full(l))
+		return;		/* the peer will retry */
 	c = tcp_conn_new(nif);
 	if (!c)
 		return;
@@ -80,6 +96,7 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 	c->lport = s->dport;
 	c->raddr = s->src;
 	c->rport = s->sport;
+	tcp_table_add(c);
 	c->listener = l;
 	l->children++;
 	c->state = TCP_SYN_RECEIVED;

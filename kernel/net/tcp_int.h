@@ -15,7 +15,7 @@
 #define TCP_WSCALE_MAX 14	/* RFC 7323 2.3 */
 #define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
 #define TCP_MSS_DEFAULT 536	/* RFC 9293 3.7.1, when no MSS option */
-#define TCP_CONN_MAX 256
+#define TCP_HALF_OPEN_MIN 64	/* half-open children a listener allows */
 
 #define MS (1000000ull)
 /*
@@ -94,7 +94,10 @@ struct tcp_range {
  * TIME-WAIT, rcvbuf when the user closes: NULL then, size kept.
  */
 struct tcp_conn {
-	struct tcp_conn *next;		/* the connection table */
+	/* The table (tcp_table.c): every one, and its chain by 4-tuple. */
+	struct tcp_conn *next, **pprev;
+	struct tcp_conn *hnext, **hpprev;
+	uint8_t in_table;		/* TCP_IN_* */
 	struct netif *nif;
 	uint32_t laddr, raddr;		/* a listener's laddr may be 0: any */
 	uint16_t lport, rport;
@@ -107,7 +110,9 @@ struct tcp_conn {
 	struct tcp_conn *listener;	/* children: the one we came from */
 	struct tcp_conn *acceptq;	/* established, not yet accepted */
 	struct tcp_conn *accept_next;
-	int backlog, children;
+	bool in_acceptq;		/* children: on the listener's acceptq */
+	int backlog;
+	int children, queued;		/* all children; those on acceptq */
 	bool reuseport;			/* shares its port (SO_REUSEPORT) */
 
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_base;
@@ -209,10 +214,20 @@ int tcp_parse(const struct ipv4_rx *rx, struct tcp_seg *s);
 int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now);
 void tcp_reply_rst(struct netif *nif, const struct tcp_seg *s, uint64_t now);
 
-/* tcp_conn.c, tcp_buf.c */
-extern struct tcp_conn *tcp_conns;
+/* tcp_table.c: where a connection is kept (struct tcp_conn in_table). */
+#define TCP_IN_NONE 0
+#define TCP_IN_HASH 1		/* a connection, by 4-tuple */
+#define TCP_IN_LISTENERS 2	/* a listener */
+extern struct tcp_conn *tcp_conns;	/* every one: walk with next */
+void tcp_table_add(struct tcp_conn *c);
+void tcp_table_remove(struct tcp_conn *c);
 struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			    uint16_t rport);
+/* Listeners on a port: the first, and the next after l (NULL: no more). */
+struct tcp_conn *tcp_listener_on(uint16_t port);
+struct tcp_conn *tcp_listener_next(const struct tcp_conn *l);
+
+/* tcp_conn.c, tcp_buf.c */
 struct tcp_conn *tcp_conn_new(struct netif *nif);
 /* c's rings at rcv_size and snd_size, and the shift to offer: 0, -ENOMEM. */
 int tcp_bufs_alloc(struct tcp_conn *c);

@@ -78,18 +78,17 @@ long tcp_recv(struct tcp_conn *c, void *buf, size_t len, uint64_t now)
 	return n;
 }
 
-/* Resets every child of listener l, accepted-pending or half-open. */
+/*
+ * Resets every child of listener l, accepted-pending or half-open, in one
+ * walk: aborting a child takes only that child out of the table (its RST
+ * reaches any peer of ours later, through the loopback queue).
+ */
 static void drop_children(struct tcp_conn *l, uint64_t now)
 {
-	struct tcp_conn *c = tcp_conns;
-
-	while (c) {
-		if (c->listener != l) {
-			c = c->next;
-			continue;
-		}
-		tcp_abort(c, now);
-		c = tcp_conns;	/* the list changed under us */
+	for (struct tcp_conn *c = tcp_conns, *next; c; c = next) {
+		next = c->next;
+		if (c->listener == l)
+			tcp_abort(c, now);
 	}
 }
 

@@ -291,6 +291,20 @@ def test_non_canonical_handler_kills_with_sigsegv():
         describe(kiln)
 
 
+def test_tmpfs_full_is_enospc():
+    """A tmpfs file grows until memory is nearly gone (no 32 MiB limit),
+    then a write fails with ENOSPC as on Linux; truncating gives the
+    memory back. Kiln only: natively it would fill the host's /tmp."""
+    r = kiln_run(program("musl", "tmpfs_big"), ["fill"], mem="64M")
+    out = r.stdout.decode()
+    m = re.match(r"tmpfs_big: mkdir a scratch directory in /tmp ok\n"
+                 r"tmpfs_big: stopped after (\d+) MiB \(ENOSPC\)\n"
+                 r"tmpfs_big: truncated and wrote again\n$", out)
+    assert m, describe(r)
+    assert 48 <= int(m.group(1)) < 64
+    assert r.returncode == 0, describe(r)
+
+
 @by_flavour
 def test_memory_exhaustion_is_enomem(flavour):
     """With 32 MiB, malloc returns NULL (ENOMEM) well before the VM's size;

@@ -347,9 +347,8 @@ def test_clients_vanishing_mid_transfer(images, www):
 def test_connection_churn(images):
     """CHURN HTTP/1.0 connections one after another, each answered at
     once. The server closes first, so each leaves a TIME-WAIT in the
-    guest for 2 s: far more than the connection table holds at this rate.
-    (A full table used to drop the next SYN; QEMU resends it only after
-    about 6 s.)"""
+    guest for 2 s. (A table of 256 connections, full of them, used to
+    drop the next SYN; QEMU resends it only after about 6 s.)"""
     srv = Server.kiln(images["musl"])
     want = response(b"200 OK", b"text/plain", b"a small file\n", keep=False)
     try:

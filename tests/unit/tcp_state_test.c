@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -254,22 +255,41 @@ static void test_simultaneous_close(void **state)
 	assert_int_equal(fake.nframes, 2);
 }
 
-/* The backlog bounds half-open and unaccepted children. */
+/*
+ * As on Linux, the accept queue takes backlog + 1 connections; a SYN is
+ * dropped while it is fuller than backlog, and the peer's retransmitted
+ * SYN gets in once accept() made room.
+ */
 static void test_backlog(void **state)
 {
+	struct tseg t = { .dport = 90, .seq = 1, .flags = TCP_SYN, .wnd = 1000 };
 	struct tcp_conn *l;
 	int err;
 
 	(void)state;
 	l = tcp_listen(90, 1, &err);
-	peer_seg(90, 1, 0, TCP_SYN, 1000, NULL, 0, 0);
-	assert_int_equal(fake.nframes, 1);
-	struct tseg t = { .sport = PEER_PORT + 1, .dport = 90, .seq = 1,
-			  .flags = TCP_SYN, .wnd = 1000 };
+	for (uint16_t i = 0; i < 2; i++) {	/* two established */
+		t.sport = (uint16_t)(PEER_PORT + i);
+		t.seq = 1;
+		t.flags = TCP_SYN;
+		peer_send(&t, 0);
+		t.seq = 2;
+		t.ack = OUR_ISS + 1;
+		t.flags = TCP_ACK;
+		peer_send(&t, 0);
+	}
+	fake_clear();
+	t.sport = PEER_PORT + 2;
+	t.seq = 1;
+	t.ack = 0;
+	t.flags = TCP_SYN;
 	peer_send(&t, 0);
-	assert_int_equal(fake.nframes, 1);	/* full: dropped */
-	tcp_close(l, 0);			/* resets the child */
-	peer_expect(1, TCP_RST, OUR_ISS + 1, 0, 0, 0);
+	assert_int_equal(fake.nframes, 0);	/* full: dropped */
+	assert_non_null(tcp_accept(l));
+	peer_send(&t, 0);			/* the retry */
+	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, 2, SYN_WND, 0);
+	tcp_close(l, 0);			/* resets the two children */
+	assert_int_equal(fake.nframes, 3);
 }
 
 /* A connection from the peer's port sport, established and accepted. */
@@ -303,41 +323,86 @@ static void time_wait_from(struct tcp_conn *l, uint16_t sport, uint64_t now)
 	assert_int_equal(find(80, sport)->state, TCP_TIME_WAIT);
 }
 
+/* Fails the next allocation only, then allocates again. */
+static int fail_next;
+
+static void *fail_once_alloc(size_t n)
+{
+	if (fail_next) {
+		fail_next = 0;
+		return NULL;
+	}
+	return malloc(n);
+}
+
 /*
- * A table full of TIME-WAIT connections still takes a new one: the
- * TIME-WAIT that ends first makes room, rather than the SYN being dropped
- * (a server closing first at more than TCP_CONN_MAX / 2 MSL connections
- * a second stalled every new client for seconds).
+ * With no memory for a new connection, the TIME-WAIT that ends first
+ * makes room, rather than the SYN being dropped (a server closing first
+ * leaves a TIME-WAIT a connection; refusing SYNs for them stalled every
+ * new client for seconds).
  */
 static void test_time_wait_makes_room(void **state)
 {
-	struct tseg t = { .sport = PEER_PORT + TCP_CONN_MAX, .dport = 80,
+	struct tseg t = { .sport = PEER_PORT + 100, .dport = 80,
 			  .seq = PISS, .flags = TCP_SYN, .wnd = 8000 };
 	struct tcp_conn *l;
 	struct tseg r;
 	int err;
 
 	(void)state;
-	l = tcp_listen(80, TCP_CONN_MAX, &err);
+	l = tcp_listen(80, 16, &err);
 	assert_non_null(l);
-	for (int i = 0; i < TCP_CONN_MAX - 1; i++)	/* and the listener */
+	for (int i = 0; i < 8; i++)
 		time_wait_from(l, (uint16_t)(PEER_PORT + i), (uint64_t)i * MS);
 	fake_clear();
-	peer_send(&t, TCP_CONN_MAX * MS);
+	net_set_allocator(fail_once_alloc, free);
+	fail_next = 1;
+	peer_send(&t, 8 * MS);
 	peer_frame(0, &r);
 	assert_int_equal(r.flags, TCP_SYN | TCP_ACK);
 	assert_ptr_equal(find(80, PEER_PORT), l);	/* the oldest went */
 	assert_int_equal(find(80, PEER_PORT + 1)->state, TCP_TIME_WAIT);
 
-	/* A table full of live connections still refuses a SYN. */
+	/* Without a TIME-WAIT to give up, no memory drops the SYN. */
 	tcp_close(l, 0);
 	tcp_shutdown();
-	l = tcp_listen(80, TCP_CONN_MAX, &err);
-	for (int i = 0; i < TCP_CONN_MAX - 1; i++)
+	l = tcp_listen(80, 16, &err);
+	for (int i = 0; i < 8; i++)
 		accepted_from(l, (uint16_t)(PEER_PORT + i), 0);
 	fake_clear();
+	fail_next = 1;
 	peer_send(&t, 0);
 	assert_int_equal(fake.nframes, 0);
+	net_set_allocator(malloc, free);
+}
+
+/*
+ * No fixed table: thousands of connections are found by their 4-tuple,
+ * each segment reaching its own (the table once held 256, so the 128th
+ * loopback connection's SYN was dropped for ever).
+ */
+static void test_many_connections(void **state)
+{
+	enum { N = 3000 };
+	static struct tcp_conn *conns[N];
+	struct tcp_conn *l;
+	int err;
+
+	(void)state;
+	l = tcp_listen(80, N, &err);
+	assert_non_null(l);
+	for (int i = 0; i < N; i++)
+		conns[i] = accepted_from(l, (uint16_t)(1024 + i), 0);
+	for (int i = 0; i < N; i++) {
+		assert_ptr_equal(find(80, (uint16_t)(1024 + i)), conns[i]);
+		assert_int_equal(conns[i]->state, TCP_ESTABLISHED);
+	}
+	assert_ptr_equal(find(80, 1024 + N), l);	/* a new peer: the listener */
+	for (int i = 0; i < N; i += 2)			/* half of them go */
+		tcp_abort(conns[i], 0);
+	for (int i = 0; i < N; i++)
+		assert_ptr_equal(find(80, (uint16_t)(1024 + i)),
+				 i % 2 ? conns[i] : l);
 }
 
 /*
@@ -393,6 +458,7 @@ int main(void)
 		T(test_simultaneous_close),
 		T(test_backlog),
 		T(test_time_wait_makes_room),
+		T(test_many_connections),
 		T(test_listen_addresses_and_reuseport),
 	};
 

@@ -14,6 +14,7 @@
 
 #include "core/heap.h"
 #include "core/cred.h"
+#include "core/page.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
@@ -46,6 +47,33 @@ void kfree(void *p)
 uint64_t clock_realtime_ns(void)
 {
 	return 1700000000ULL * 1000000000ULL;
+}
+
+/* Pages for file data; free_pages says how many tmpfs may see as free. */
+static size_t free_pages = 1 << 20, live_pages;
+
+void *page_alloc_zero(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+
+	if (p != NULL) {
+		memset(p, 0, n * PAGE_SIZE);
+		live_pages += n;
+		free_pages -= n;
+	}
+	return p;
+}
+
+void page_free(void *p, size_t n)
+{
+	live_pages -= n;
+	free_pages += n;
+	free(p);
+}
+
+size_t page_free_count(void)
+{
+	return free_pages;
 }
 
 /* ---- Helpers ---- */
@@ -257,8 +285,162 @@ static void test_borrowed_data(void **state)
 	assert_string_equal(archive, "read-only archive bytes");
 	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 0), 23);
 	assert_memory_equal(buf, "READ-only archive bytes", 23);
-	assert_int_equal(tmpfs_materialize(f), 0);
-	assert_memory_equal(f->reg.data, "READ-only", 9);
+}
+
+/* The whole file in one piece for exec: borrowed as is, else a copy. */
+static void test_contiguous(void **state)
+{
+	static const char archive[] = "\177ELF and the rest";
+	struct vnode *f = mkfile_at("/", "prog", NULL);
+	const void *data;
+	void *copy;
+
+	(void)state;
+	tmpfs_borrow(f, archive, sizeof(archive) - 1);
+	assert_int_equal(tmpfs_contiguous(f, &data, &copy), 0);
+	assert_ptr_equal(data, archive);
+	assert_null(copy);
+	assert_int_equal(tmpfs_write(f, "!", 1, 5000), 1);
+	assert_int_equal(tmpfs_contiguous(f, &data, &copy), 0);
+	assert_ptr_equal(data, copy);
+	assert_memory_equal(data, archive, sizeof(archive) - 1);
+	assert_int_equal(((const char *)data)[4999], 0);
+	assert_int_equal(((const char *)data)[5000], '!');
+	kfree(copy);
+}
+
+/* Tiny files take a small heap buffer, not a page, until they grow. */
+static void test_small_files(void **state)
+{
+	struct vnode *f = mkfile_at("/", "tiny", NULL);
+	static char big[3000], back[3000];
+	size_t before = live_pages;
+
+	(void)state;
+	assert_int_equal(tmpfs_write(f, "abcd", 4, 0), 4);
+	assert_int_equal(tmpfs_write(f, "xy", 2, 1000), 2);
+	assert_int_equal(live_pages, before);
+	assert_int_equal(tmpfs_allocated(f), PAGE_SIZE);	/* as Linux says */
+	assert_int_equal(tmpfs_truncate(f, 2), 0);
+	assert_int_equal(tmpfs_truncate(f, 1002), 0);
+	assert_int_equal(tmpfs_read(f, back, 1002, 0), 1002);
+	assert_memory_equal(back, "ab\0\0", 4);
+	assert_int_equal(back[1000], 0);
+	memset(big, 'q', sizeof(big));
+	assert_int_equal(tmpfs_write(f, big, sizeof(big), 2), sizeof(big));
+	assert_int_equal(live_pages, before + 1);		/* now a page */
+	assert_int_equal(tmpfs_read(f, back, sizeof(back), 0), sizeof(back));
+	assert_memory_equal(back, "abqq", 4);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	assert_int_equal(live_pages, before);
+}
+
+/*
+ * Pages, not one buffer: a file bigger than what a doubling buffer could
+ * hold, holes that cost nothing, truncation that frees, and ENOSPC (a
+ * short write first) when memory runs short.
+ */
+static void test_file_pages(void **state)
+{
+	struct vnode *f = mkfile_at("/", "big", NULL);
+	static char chunk[3 * PAGE_SIZE + 5], back[sizeof(chunk)];
+	size_t before = live_pages;
+	uint64_t far = 600ULL << 30; /* a tree of height 4 */
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (char)(i * 7 + 1);
+	for (uint64_t off = 0; off < (8 << 20); off += sizeof(chunk))
+		assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), off),
+				 sizeof(chunk));
+	assert_int_equal(tmpfs_read(f, back, sizeof(back), 5 * sizeof(chunk)),
+			 sizeof(back));
+	assert_memory_equal(back, chunk, sizeof(chunk));
+	assert_int_equal(tmpfs_allocated(f), f->reg.npages * PAGE_SIZE);
+	assert_int_equal(tmpfs_write(f, "z", 1, far), 1);
+	assert_int_equal(f->reg.height, 4);
+	assert_int_equal(tmpfs_read(f, back, 2, far - 1), 2);
+	assert_memory_equal(back, "\0z", 2);
+	assert_int_equal(tmpfs_truncate(f, PAGE_SIZE + 1), 0);
+	assert_int_equal(f->reg.npages, 2);
+	assert_int_equal(tmpfs_truncate(f, 3 * PAGE_SIZE), 0);
+	assert_int_equal(tmpfs_read(f, back, 2, PAGE_SIZE), 2);
+	assert_int_equal(back[0], chunk[PAGE_SIZE]);
+	assert_int_equal(back[1], 0);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	assert_int_equal(live_pages, before);
+
+	free_pages = 512 + 3;	/* the reserve and three pages */
+	assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), 0), 2 * PAGE_SIZE);
+	assert_int_equal(tmpfs_write(f, chunk, 1, 2 * PAGE_SIZE), -ENOSPC);
+	assert_int_equal(f->reg.size, 2 * PAGE_SIZE);
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	free_pages = 1 << 20;
+	assert_int_equal(live_pages, before);
+}
+
+/*
+ * A big directory: every name found (hash), getdents order is creation
+ * order, a position survives unlinks (of the entry there, too) and the
+ * compaction that many unlinks bring, and each entry comes once.
+ */
+static void test_big_directory(void **state)
+{
+	enum { N = 5000 };
+	struct vnode *dir = mkdir_at("/", "bigdir");
+	struct vfs_dirent *d;
+	char name[16];
+	uint64_t mid;
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(vfs_create(dir, name, S_IFREG | 0644, NULL), 0);
+	}
+	assert_int_equal(vfs_create(dir, "e7", S_IFREG | 0644, NULL), -EEXIST);
+	for (int i = 0; i < N; i++) {
+		struct vnode *vn;
+
+		snprintf(name, sizeof(name), "e%d", i);
+		vn = vfs_dir_lookup(dir, name);
+		assert_non_null(vn);
+		vnode_put(vn);
+	}
+	for (d = vfs_dir_seek(dir, 0); d != NULL; d = vfs_dir_next(dir, d)) {
+		snprintf(name, sizeof(name), "e%d", n++);
+		assert_string_equal(d->name, name);
+	}
+	assert_int_equal(n, N);
+	mid = vfs_dir_seek(dir, 0)->cookie + N / 2;	/* e2500's position */
+	assert_int_equal(vfs_dir_unlink(dir, "e2500"), 0);
+	assert_string_equal(vfs_dir_seek(dir, mid)->name, "e2501");
+	for (int i = 0; i < N - 10; i++) {		/* holes, compaction */
+		snprintf(name, sizeof(name), "e%d", i);
+		if (i != 2500)
+			assert_int_equal(vfs_dir_unlink(dir, name), 0);
+	}
+	assert_null(vfs_dir_lookup(dir, "e100"));
+	assert_int_equal(vfs_create(dir, "new", S_IFREG | 0644, NULL), 0);
+	assert_true(dir->dir.nslots < N / 2);		/* compacted */
+	n = 0;
+	for (d = vfs_dir_seek(dir, mid); d != NULL; d = vfs_dir_next(dir, d)) {
+		if (n < 10) {
+			snprintf(name, sizeof(name), "e%d", N - 10 + n);
+			assert_string_equal(d->name, name);
+		} else {
+			assert_string_equal(d->name, "new");
+		}
+		n++;
+	}
+	assert_int_equal(n, 11);
+	for (int i = N - 10; i < N; i++) {
+		snprintf(name, sizeof(name), "e%d", i);
+		assert_int_equal(vfs_dir_unlink(dir, name), 0);
+	}
+	assert_int_equal(vfs_dir_unlink(dir, "new"), 0);
+	assert_true(vfs_dir_empty(dir));
+	assert_null(vfs_dir_seek(dir, 0));
 }
 
 static int rename_paths(const char *from, const char *to, unsigned int fl)
@@ -357,6 +539,10 @@ int main(void)
 		cmocka_unit_test(test_nlink),
 		cmocka_unit_test(test_file_data),
 		cmocka_unit_test(test_borrowed_data),
+		cmocka_unit_test(test_contiguous),
+		cmocka_unit_test(test_small_files),
+		cmocka_unit_test(test_file_pages),
+		cmocka_unit_test(test_big_directory),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
 		cmocka_unit_test(test_credentials),
