@@ -41,8 +41,8 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli
-all: kernel unit-tests guest go-guest cli
+.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli fuzzers
+all: kernel unit-tests guest go-guest cli fuzzers
 
 kernel: $(BUILD)/kernel.elf
 
@@ -225,6 +225,17 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	$(Q)readelf -h $@.tmp | grep -q 'Type: *DYN' && ! readelf -l $@.tmp | grep -q INTERP || \
 		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
+
+# ---- Fuzzers (tests/fuzz/, docs/security.md "Fuzzing") ----
+# syscall_fuzz: a guest program making random system calls, static musl
+# like the guest programs (never run on the host: it refuses).
+SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
+fuzzers: $(BUILD)/fuzz/syscall_fuzz
+
+$(BUILD)/fuzz/syscall_fuzz: $(SYSCALL_FUZZ_SRCS) tests/fuzz/syscall_fuzz.h
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -static -o $@ $(SYSCALL_FUZZ_SRCS)
 
 # ---- Generated documentation (committed; `make docs` refreshes it) ----
 .PHONY: docs
