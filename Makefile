@@ -227,10 +227,34 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	$(Q)mv $@.tmp $@
 
 # ---- Fuzzers (tests/fuzz/, docs/security.md "Fuzzing") ----
-# syscall_fuzz: a guest program making random system calls, static musl
-# like the guest programs (never run on the host: it refuses).
+# tests/fuzz/NAME_fuzz.c: a libFuzzer harness of a parser the kernel and
+# the CLI share, built by clang with ASan and UBSan against the sources
+# NAME_FUZZ lists. syscall_fuzz: a guest program making random system
+# calls, static musl like the guest programs (never run on the host: it
+# refuses).
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image
+bundle_FUZZ := kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c
+cpio_FUZZ := kernel/lib/cpio.c kernel/lib/ctype.c cli/rootfs.c cli/util.c
+elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_sym.c
+config_FUZZ := cli/config.c cli/util.c kernel/lib/bundle.c
+netcfg_FUZZ := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
+cmdline_FUZZ := kernel/lib/cmdline.c kernel/lib/ctype.c
+image_FUZZ := cli/image.c cli/config.c cli/rootfs.c cli/util.c kernel/lib/bundle.c \
+	kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/ctype.c
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%_fuzz,$(PARSER_FUZZERS))
 SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
-fuzzers: $(BUILD)/fuzz/syscall_fuzz
+fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz
+
+define fuzz_rule
+$(BUILD)/fuzz/$(1)_fuzz: tests/fuzz/$(1)_fuzz.c tests/fuzz/fuzz_check.h $($(1)_FUZZ)
+	@mkdir -p $$(@D)
+	@echo "  FUZZ    $$@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.c $($(1)_FUZZ)
+endef
+$(foreach f,$(PARSER_FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
 $(BUILD)/fuzz/syscall_fuzz: $(SYSCALL_FUZZ_SRCS) tests/fuzz/syscall_fuzz.h
 	@mkdir -p $(@D)
