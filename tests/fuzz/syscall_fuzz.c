@@ -169,6 +169,36 @@ static void line_out(struct line *l, int fd)
 	l->n = 0;
 }
 
+/*
+ * An argument: addresses inside the fuzzer's regions by region and
+ * offset ("scratch+0x10"), since ASLR moves the regions from boot to
+ * boot while the seed fixes the offsets.
+ */
+static void line_arg(struct line *l, uint64_t v)
+{
+	static const struct {
+		const char *name;
+		uint8_t *const *base;
+		size_t size;
+	} regions[] = {
+		{ "scratch", &R.scratch, SCRATCH + PAGE }, { "ro", &R.ro, PAGE },
+		{ "nomap", &R.nomap, NOMAP }, { "arena", &R.arena, ARENA },
+		{ "altstack", &R.altstack, ALTSTACK },
+	};
+
+	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++) {
+		uint64_t base = (uint64_t)(uintptr_t)*regions[i].base;
+
+		if (base && v >= base && v - base < regions[i].size) {
+			line_str(l, regions[i].name);
+			line_str(l, "+");
+			line_num(l, v - base, 16);
+			return;
+		}
+	}
+	line_num(l, v, 16);
+}
+
 /* "#N nr(a0, ..., a5) = ret" */
 static void line_call(struct line *l, const struct call *c)
 {
@@ -178,7 +208,7 @@ static void line_call(struct line *l, const struct call *c)
 	line_num(l, c->nr, c->nr < 1024 ? 10 : 16);
 	line_str(l, "(");
 	for (int i = 0; i < MAX_ARGS; i++) {
-		line_num(l, c->a[i], 16);
+		line_arg(l, c->a[i]);
 		line_str(l, i < MAX_ARGS - 1 ? ", " : ")");
 	}
 	if (c->rflags) {
