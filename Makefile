@@ -41,7 +41,7 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli fuzzers
+.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli fuzzers fuzz
 all: kernel unit-tests guest go-guest cli fuzzers
 
 kernel: $(BUILD)/kernel.elf
@@ -230,8 +230,8 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 # tests/fuzz/NAME_fuzz.c: a libFuzzer harness of a parser the kernel and
 # the CLI share, built by clang with ASan and UBSan against the sources
 # NAME_FUZZ lists. syscall_fuzz: a guest program making random system
-# calls, static musl like the guest programs (never run on the host: it
-# refuses).
+# calls, static musl like the guest programs. scripts/fuzz.sh runs them:
+# briefly from `make test`, at length from `make fuzz`.
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
@@ -294,6 +294,12 @@ run: deps all $(BUILD)/demo.img
 
 test: deps all
 	@sh scripts/test.sh
+
+# Long fuzzing runs: FUZZ_TIME seconds per parser, FUZZ_SEEDS new seeds of
+# FUZZ_CALLS system calls each (scripts/fuzz.sh; new corpus entries and
+# crashes go to build/fuzz/).
+fuzz: deps all
+	@sh scripts/fuzz.sh long
 
 bench: deps all
 	@sh scripts/deps.sh bench
