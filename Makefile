@@ -46,8 +46,9 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format
-all: kernel unit-tests guest go-guest cli
+.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format \
+	fuzzers fuzz
+all: kernel unit-tests guest go-guest cli fuzzers
 
 kernel: $(BUILD)/kernel.elf
 
@@ -259,6 +260,41 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
 
+# ---- Fuzzers (tests/fuzz/, docs/security.md "Fuzzing") ----
+# tests/fuzz/NAME_fuzz.c: a libFuzzer harness of a parser the kernel and
+# the CLI share, built by clang with ASan and UBSan against the sources
+# NAME_FUZZ lists. syscall_fuzz: a guest program making random system
+# calls, static musl like the guest programs. scripts/fuzz.sh runs them:
+# briefly from `make test`, at length from `make fuzz`.
+FUZZ_CC := clang
+FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image
+bundle_FUZZ := kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c
+cpio_FUZZ := kernel/lib/cpio.c kernel/lib/ctype.c cli/rootfs.c cli/util.c
+elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_sym.c
+config_FUZZ := cli/config.c cli/util.c kernel/lib/bundle.c
+netcfg_FUZZ := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
+cmdline_FUZZ := kernel/lib/cmdline.c kernel/lib/ctype.c
+image_FUZZ := cli/image.c cli/config.c cli/rootfs.c cli/util.c kernel/lib/bundle.c \
+	kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/ctype.c
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%_fuzz,$(PARSER_FUZZERS))
+SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
+fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz
+
+define fuzz_rule
+$(BUILD)/fuzz/$(1)_fuzz: tests/fuzz/$(1)_fuzz.c tests/fuzz/fuzz_check.h $($(1)_FUZZ)
+	@mkdir -p $$(@D)
+	@echo "  FUZZ    $$@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.c $($(1)_FUZZ)
+endef
+$(foreach f,$(PARSER_FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+$(BUILD)/fuzz/syscall_fuzz: $(SYSCALL_FUZZ_SRCS) tests/fuzz/syscall_fuzz.h
+	@mkdir -p $(@D)
+	@echo "  MUSL    $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -static -o $@ $(SYSCALL_FUZZ_SRCS)
+
 # ---- Generated documentation (committed; `make docs` refreshes it) ----
 .PHONY: docs
 docs: docs/syscalls.md
@@ -302,6 +338,14 @@ test:
 	@sh scripts/deps.sh
 	@$(MAKE) --no-print-directory all
 	@sh scripts/test.sh
+
+# Long fuzzing runs: FUZZ_TIME seconds per parser, FUZZ_SEEDS new seeds of
+# FUZZ_CALLS system calls each (scripts/fuzz.sh; new corpus entries and
+# crashes go to build/fuzz/).
+fuzz:
+	@sh scripts/deps.sh
+	@$(MAKE) --no-print-directory all
+	@sh scripts/fuzz.sh long
 
 bench:
 	@sh scripts/deps.sh bench

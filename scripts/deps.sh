@@ -7,6 +7,9 @@ set -eu
 pkgs="gcc make binutils libc6-dev linux-libc-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
 # Guest programs: musl builds; busybox runs unmodified inside images.
 pkgs="$pkgs musl-tools busybox-static golang-go"
+# Fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes;
+# llvm's llvm-symbolizer names the source lines in a crash report.
+pkgs="$pkgs clang libclang-rt-14-dev llvm"
 # The HTTP test fetches from the guest's server with curl; the tap tests
 # make a network namespace and a tap device with iproute2's ip.
 pkgs="$pkgs curl iproute2"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh - run every test tier and end with the combined "N passed, N failed".
 # First the dependency rule (docs/architecture.md), one check per layer.
-# Tier 1: host unit tests (cmocka). Tier 3: end-to-end boots under QEMU (pytest).
+# Tier 1: host unit tests (cmocka), then the parser fuzzers for a few seconds
+# each (libFuzzer). Tier 3: end-to-end boots under QEMU (pytest).
 set -u
 BUILD=${BUILD:-build}
 total_pass=0
@@ -43,6 +44,16 @@ for t in "$BUILD"/tests/unit/*_test; do
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 done
+
+# scripts/fuzz.sh ends with "fuzz: N passed, N failed", one per harness.
+echo "== fuzzers"
+out=$(sh scripts/fuzz.sh test 2>&1)
+printf '%s\n' "$out"
+p=$(printf '%s\n' "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\1/p')
+f=$(printf '%s\n' "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed$/\2/p')
+[ -n "$p" ] || { p=0; f=1; } # fuzz.sh died before its verdict
+total_pass=$((total_pass + p))
+total_fail=$((total_fail + f))
 
 echo "== end-to-end tests"
 xml="$BUILD/e2e.xml"
