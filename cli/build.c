@@ -28,8 +28,15 @@ static const char build_usage[] =
 	"                          instead of the lease's)\n"
 	"  -h, --help              show this help\n";
 
-enum { OPT_FILE = 256, OPT_DIR, OPT_ENV, OPT_WORKDIR, OPT_IP, OPT_GATEWAY,
-       OPT_DNS };
+enum {
+	OPT_FILE = 256,
+	OPT_DIR,
+	OPT_ENV,
+	OPT_WORKDIR,
+	OPT_IP,
+	OPT_GATEWAY,
+	OPT_DNS
+};
 
 static const struct option build_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -74,19 +81,24 @@ static int check_shape(int c, const char *val)
 	case OPT_DIR:
 		colon = strrchr(val, ':');
 		if (!colon || colon == val || colon[1] != '/')
-			return kiln_usage_error("build", c == OPT_FILE ?
-				"--file wants HOST:/GUEST/PATH, not" :
-				"--dir wants HOSTDIR:/GUEST/DIR, not", val);
+			return kiln_usage_error(
+				"build",
+				c == OPT_FILE ?
+					"--file wants HOST:/GUEST/PATH, not" :
+					"--dir wants HOSTDIR:/GUEST/DIR, not",
+				val);
 		return 0;
 	case OPT_ENV:
 		if (!strchr(val, '=') || val[0] == '=')
-			return kiln_usage_error("build", "--env wants KEY=VALUE, not",
-						val);
+			return kiln_usage_error(
+				"build", "--env wants KEY=VALUE, not", val);
 		return 0;
 	case OPT_WORKDIR:
 		if (val[0] != '/')
-			return kiln_usage_error("build", "--workdir wants an "
-						"absolute path, not", val);
+			return kiln_usage_error("build",
+						"--workdir wants an "
+						"absolute path, not",
+						val);
 		return 0;
 	default:
 		return 0;
@@ -110,14 +122,30 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 		if (ret)
 			return ret;
 		switch (c) {
-		case 'o': *output = optarg; break;
-		case OPT_FILE: strvec_push(&spec->files, optarg); break;
-		case OPT_DIR: strvec_push(&spec->dirs, optarg); break;
-		case OPT_ENV: strvec_push(&spec->env, optarg); break;
-		case OPT_WORKDIR: spec->workdir = optarg; break;
-		case OPT_IP: no.ip = optarg; break;
-		case OPT_GATEWAY: no.gateway = optarg; break;
-		case OPT_DNS: no.dns = optarg; break;
+		case 'o':
+			*output = optarg;
+			break;
+		case OPT_FILE:
+			strvec_push(&spec->files, optarg);
+			break;
+		case OPT_DIR:
+			strvec_push(&spec->dirs, optarg);
+			break;
+		case OPT_ENV:
+			strvec_push(&spec->env, optarg);
+			break;
+		case OPT_WORKDIR:
+			spec->workdir = optarg;
+			break;
+		case OPT_IP:
+			no.ip = optarg;
+			break;
+		case OPT_GATEWAY:
+			no.gateway = optarg;
+			break;
+		case OPT_DNS:
+			no.dns = optarg;
+			break;
 		case 'h':
 			fputs(build_usage, stdout);
 			return 0;

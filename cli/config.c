@@ -42,8 +42,8 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 	case KILN_CFG_ENV: {
 		struct strvec *sv = type == KILN_CFG_ARG ? &c->argv : &c->env;
 
-		if (sv->n >= (type == KILN_CFG_ARG ? KILN_CFG_MAX_ARGS
-						   : KILN_CFG_MAX_ENVS))
+		if (sv->n >= (type == KILN_CFG_ARG ? KILN_CFG_MAX_ARGS :
+						     KILN_CFG_MAX_ENVS))
 			return -EINVAL;
 		strvec_push(sv, s);
 		free(s);
@@ -118,12 +118,14 @@ static int put(struct kbuf *out, uint32_t type, const char *s)
 	size_t len = strlen(s), need;
 
 	if (len > KILN_CFG_MAX_VALUE) {
-		kiln_err("%.40s...: longer than %d bytes", s, KILN_CFG_MAX_VALUE);
+		kiln_err("%.40s...: longer than %d bytes", s,
+			 KILN_CFG_MAX_VALUE);
 		return KILN_EXIT_FAIL;
 	}
 	need = cfg_entry_size((uint32_t)len);
 	kbuf_reserve(out, need);
-	out->len = cfg_put(out->data, out->cap, out->len, type, s, (uint32_t)len);
+	out->len = cfg_put(out->data, out->cap, out->len, type, s,
+			   (uint32_t)len);
 	return 0;
 }
 
@@ -133,7 +135,8 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 
 	if (c->argv.n > KILN_CFG_MAX_ARGS || c->env.n > KILN_CFG_MAX_ENVS) {
 		kiln_err("too many %s (at most %d)",
-			 c->argv.n > KILN_CFG_MAX_ARGS ? "arguments" : "--env entries",
+			 c->argv.n > KILN_CFG_MAX_ARGS ? "arguments" :
+							 "--env entries",
 			 KILN_CFG_MAX_ARGS);
 		return KILN_EXIT_FAIL;
 	}

@@ -31,7 +31,10 @@ static const char *elf_tables(const uint8_t *f, size_t size,
 {
 	const struct elf64_ehdr *eh = (const struct elf64_ehdr *)f;
 
-	if (size < 4 || memcmp(f, "\x7f" "ELF", 4) != 0)
+	if (size < 4 || memcmp(f,
+			       "\x7f"
+			       "ELF",
+			       4) != 0)
 		return "bad magic";
 	if (size < sizeof(*eh))
 		return "truncated";
@@ -148,9 +151,10 @@ static void put_bundle(const struct bundle_parts *parts, struct kbuf *out)
 	memcpy(hdr.magic, KILN_BUNDLE_MAGIC, sizeof(hdr.magic));
 	kbuf_zeros(out, sizeof(hdr));
 	for (int i = 0; i < parts->n; i++) {
-		hdr.sections[i] = (struct kiln_section){
-			.type = parts->type[i], .offset = at, .size = parts->size[i]
-		};
+		hdr.sections[i] =
+			(struct kiln_section){ .type = parts->type[i],
+					       .offset = at,
+					       .size = parts->size[i] };
 		kbuf_append(out, parts->data[i], parts->size[i]);
 		at += parts->size[i];
 		if (i + 1 < parts->n) {
@@ -194,7 +198,8 @@ static uint64_t bundle_paddr(const struct elf64_phdr *ph, uint16_t n)
 {
 	uint64_t end = segments_end(ph, n);
 
-	return (end + KILN_BUNDLE_ALIGN - 1) / KILN_BUNDLE_ALIGN * KILN_BUNDLE_ALIGN;
+	return (end + KILN_BUNDLE_ALIGN - 1) / KILN_BUNDLE_ALIGN *
+	       KILN_BUNDLE_ALIGN;
 }
 
 /*
@@ -230,11 +235,13 @@ int image_assemble(const uint8_t *kernel, size_t kernel_size, size_t keep,
 	kbuf_align(out, PAGE);
 	boff = out->len;
 	put_bundle(parts, out);
-	bph = (struct elf64_phdr){ .p_type = PT_LOAD, .p_flags = PF_R,
+	bph = (struct elf64_phdr){ .p_type = PT_LOAD,
+				   .p_flags = PF_R,
 				   .p_offset = boff,
 				   .p_vaddr = bundle_paddr(ph, phnum),
 				   .p_filesz = out->len - boff,
-				   .p_memsz = out->len - boff, .p_align = PAGE };
+				   .p_memsz = out->len - boff,
+				   .p_align = PAGE };
 	bph.p_paddr = bph.p_vaddr;
 	kbuf_align(out, 8);
 	memcpy(&eh, out->data, sizeof(eh));
@@ -260,7 +267,8 @@ const char *image_kernel_version(const struct kiln_image *img, char *buf,
 
 		if (memcmp(p, key, klen) == 0 && *v >= '0' && *v <= '9') {
 			for (len = klen; p + len < end && len + 1 < n; len++)
-				if (p[len] != '.' && (p[len] < '0' || p[len] > '9'))
+				if (p[len] != '.' &&
+				    (p[len] < '0' || p[len] > '9'))
 					break;
 			memcpy(buf, p, len);
 			buf[len] = '\0';

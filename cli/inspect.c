@@ -19,8 +19,9 @@ static const char inspect_usage[] =
 
 const char *kiln_quote(const char *s, char *buf, size_t n)
 {
-	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				   "0123456789_/.,:=+@%-";
+	static const char safe[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		"0123456789_/.,:=+@%-";
 	size_t o = 0;
 
 	if (*s && strspn(s, safe) == strlen(s))
@@ -49,13 +50,27 @@ static void mode_string(uint32_t mode, char out[11])
 	char type = '?';
 
 	switch (mode & S_IFMT) {
-	case S_IFREG: type = '-'; break;
-	case S_IFDIR: type = 'd'; break;
-	case S_IFLNK: type = 'l'; break;
-	case S_IFCHR: type = 'c'; break;
-	case S_IFBLK: type = 'b'; break;
-	case S_IFIFO: type = 'p'; break;
-	case S_IFSOCK: type = 's'; break;
+	case S_IFREG:
+		type = '-';
+		break;
+	case S_IFDIR:
+		type = 'd';
+		break;
+	case S_IFLNK:
+		type = 'l';
+		break;
+	case S_IFCHR:
+		type = 'c';
+		break;
+	case S_IFBLK:
+		type = 'b';
+		break;
+	case S_IFIFO:
+		type = 'p';
+		break;
+	case S_IFSOCK:
+		type = 's';
+		break;
 	}
 	out[0] = type;
 	for (int i = 0; i < 9; i++)
@@ -143,7 +158,8 @@ static int inspect(const char *path)
 	if (!image_kernel_version(&img, ver, sizeof(ver)))
 		snprintf(ver, sizeof(ver), "unknown version");
 	printf("kernel: %s, %zu bytes\n", ver, img.bundle_off);
-	printf("bundle: %llu bytes\n", (unsigned long long)img.bundle->total_size);
+	printf("bundle: %llu bytes\n",
+	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
 	print_files(&img);
 	config_free(&c);
@@ -170,8 +186,9 @@ int cmd_inspect(int argc, char **argv)
 					kiln_bad_option(argv));
 	}
 	if (optind != argc - 1)
-		return kiln_usage_error("inspect", optind >= argc ?
-					"missing IMAGE" : "too many arguments",
+		return kiln_usage_error("inspect",
+					optind >= argc ? "missing IMAGE" :
+							 "too many arguments",
 					NULL);
 	return inspect(argv[optind]);
 }

@@ -107,9 +107,9 @@ void parts_add(struct bundle_parts *p, uint32_t type, const void *data,
 
 /* An image read into memory and checked. */
 struct kiln_image {
-	uint8_t *file;	       /* the whole file, page-aligned */
+	uint8_t *file; /* the whole file, page-aligned */
 	size_t size;
-	size_t bundle_off;     /* file offset of the bundle (the kernel's size) */
+	size_t bundle_off; /* file offset of the bundle (the kernel's size) */
 	const struct kiln_bundle *bundle;
 	const void *config, *rootfs, *stdin_data;
 	size_t config_size, rootfs_size, stdin_size;
@@ -174,7 +174,7 @@ struct kiln_config {
 	char *program;
 	struct strvec argv, env;
 	char *workdir;
-	char *net;		/* KILN_CFG_NET words, or NULL */
+	char *net; /* KILN_CFG_NET words, or NULL */
 };
 /*
  * Each returns 0, or the exit status after one error line. config_parse
@@ -192,13 +192,13 @@ void config_free(struct kiln_config *c);
 
 /* What `kiln build` puts into an image. */
 struct build_spec {
-	const char *program;	/* host path */
-	struct strvec args;	/* argv[1..] */
-	struct strvec files;	/* HOST:GUEST */
-	struct strvec dirs;	/* HOSTDIR:GUESTDIR */
-	struct strvec env;	/* K=V */
+	const char *program; /* host path */
+	struct strvec args;  /* argv[1..] */
+	struct strvec files; /* HOST:GUEST */
+	struct strvec dirs;  /* HOSTDIR:GUESTDIR */
+	struct strvec env;   /* K=V */
 	const char *workdir;
-	const char *net;	/* KILN_CFG_NET words (checked), or NULL */
+	const char *net; /* KILN_CFG_NET words (checked), or NULL */
 };
 
 /*
@@ -225,8 +225,8 @@ struct netopts {
  * is "" when no option was given. Returns 0, or the usage-error status
  * after one line naming cmd ("kiln build: bad --ip X (why); see ...").
  */
-int netopts_format(const char *cmd, const struct netopts *o,
-		   const char *prefix, char *buf, size_t n);
+int netopts_format(const char *cmd, const struct netopts *o, const char *prefix,
+		   char *buf, size_t n);
 
 /* ---- commands ---- */
 

@@ -34,7 +34,8 @@ int main(int argc, char **argv)
 
 	if (!cmd)
 		return kiln_usage_error(NULL, "missing COMMAND", NULL);
-	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "help")) {
 		fputs(main_usage, stdout);
 		return 0;
 	}
@@ -52,6 +53,7 @@ int main(int argc, char **argv)
 			return ret;
 		}
 	}
-	return kiln_usage_error(NULL, cmd[0] == '-' ? "unknown option"
-						  : "unknown command", cmd);
+	return kiln_usage_error(
+		NULL, cmd[0] == '-' ? "unknown option" : "unknown command",
+		cmd);
 }

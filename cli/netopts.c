@@ -18,8 +18,8 @@ static int bad_value(const char *cmd, enum netcfg_key key, const char *val,
 	return kiln_usage_error(cmd, what, NULL);
 }
 
-int netopts_format(const char *cmd, const struct netopts *o,
-		   const char *prefix, char *buf, size_t n)
+int netopts_format(const char *cmd, const struct netopts *o, const char *prefix,
+		   char *buf, size_t n)
 {
 	const char *vals[] = { o->ip, o->gateway, o->dns }, *why;
 	struct netcfg c = { 0 };
@@ -28,14 +28,15 @@ int netopts_format(const char *cmd, const struct netopts *o,
 	buf[0] = '\0';
 	if (!o->ip) {
 		if (o->gateway || o->dns)
-			return kiln_usage_error(cmd, o->gateway ? "--gateway needs"
-							       : "--dns needs",
+			return kiln_usage_error(cmd,
+						o->gateway ? "--gateway needs" :
+							     "--dns needs",
 						"--ip");
 		return 0;
 	}
 	for (key = NETCFG_IP; key <= NETCFG_DNS; key++)
-		if (vals[key] && !netcfg_set(&c, key, vals[key],
-					     strlen(vals[key]), &why))
+		if (vals[key] &&
+		    !netcfg_set(&c, key, vals[key], strlen(vals[key]), &why))
 			return bad_value(cmd, key, vals[key], why);
 	if (!netcfg_check(&c, &key, &why))
 		return bad_value(cmd, key, vals[key], why);

@@ -20,8 +20,10 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 	err = elf_check(*elf, *size, &info);
 	if (err) {
 		elf_describe(err, &info, why, sizeof(why));
-		if (err == ELF_ECLASS || err == ELF_EMACHINE || err == ELF_EENDIAN)
-			kiln_err("%s: %s; only x86_64 programs are supported", path, why);
+		if (err == ELF_ECLASS || err == ELF_EMACHINE ||
+		    err == ELF_EENDIAN)
+			kiln_err("%s: %s; only x86_64 programs are supported",
+				 path, why);
 		else if (err == ELF_ETRUNC)
 			kiln_err("%s: truncated ELF file", path);
 		else
@@ -30,7 +32,8 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 	}
 	if (info.interp) {
 		kiln_err("%s: dynamically linked (interpreter %s); only static "
-			 "programs are supported yet", path, info.interp);
+			 "programs are supported yet",
+			 path, info.interp);
 		goto err_free;
 	}
 	return 0;
@@ -62,7 +65,9 @@ int kernel_path(char *buf, size_t n)
 		snprintf(buf, n, "%s/kernel.elf", self);
 	}
 	if (access(buf, R_OK) < 0) {
-		kiln_err("kernel not found at %s (run make, or set KILN_KERNEL)", buf);
+		kiln_err(
+			"kernel not found at %s (run make, or set KILN_KERNEL)",
+			buf);
 		return KILN_EXIT_FAIL;
 	}
 	return 0;
@@ -98,8 +103,11 @@ static int fill_rootfs(struct rootfs *fs, const struct build_spec *spec,
 	static const struct {
 		const char *path;
 		uint32_t mode;
-	} dirs[] = { { "/bin", 0755 }, { "/dev", 0755 }, { "/etc", 0755 },
-		     { "/proc", 0555 }, { "/tmp", 01777 } };
+	} dirs[] = { { "/bin", 0755 },
+		     { "/dev", 0755 },
+		     { "/etc", 0755 },
+		     { "/proc", 0555 },
+		     { "/tmp", 01777 } };
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && !err; i++)
@@ -146,7 +154,8 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 			return err;
 	}
 	if (spec->workdir && spec->workdir[0] != '/') {
-		kiln_err("--workdir %s: must be an absolute path", spec->workdir);
+		kiln_err("--workdir %s: must be an absolute path",
+			 spec->workdir);
 		return KILN_EXIT_FAIL;
 	}
 	c->workdir = kiln_xstrdup(spec->workdir ? spec->workdir : "/");

@@ -37,7 +37,7 @@ struct spawn {
 	char paths[NPIPES][64];
 	char *argv[MAX_ARGS];
 	int argc;
-	char append[256];	/* the kernel command line */
+	char append[256]; /* the kernel command line */
 };
 
 static double now(void)
@@ -320,11 +320,13 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 			got = read(pfd[i].fd, buf, sizeof(buf));
 			if (got > 0) {
 				deliver(o, r, &partial, i, buf, (size_t)got);
-				if (i == P_QEMU && !r->qemu_stuck && qemu_stuck(r)) {
+				if (i == P_QEMU && !r->qemu_stuck &&
+				    qemu_stuck(r)) {
 					r->qemu_stuck = 1;
 					kill(pid, SIGTERM);
 				}
-			} else if (got == 0 || (errno != EINTR && errno != EAGAIN)) {
+			} else if (got == 0 ||
+				   (errno != EINTR && errno != EAGAIN)) {
 				close_fd(&pfd[i].fd);
 				s->rd[i] = -1;
 				open_fds--;
@@ -383,6 +385,7 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.rd[i]);
 	if (tty)
-		tcsetattr(0, TCSANOW, &tio); /* QEMU left it raw if it was killed */
+		tcsetattr(0, TCSANOW,
+			  &tio); /* QEMU left it raw if it was killed */
 	return err;
 }

@@ -17,7 +17,7 @@
 struct rootfs_entry {
 	char *path;
 	uint32_t mode;
-	int implicit; /* a parent directory nobody asked for (mode 0755) */
+	int implicit;  /* a parent directory nobody asked for (mode 0755) */
 	uint8_t *data; /* contents or symlink target, owned */
 	size_t size;
 };
@@ -67,7 +67,8 @@ static int normalize(const char *guest, char *out)
 		len = strcspn(p, "/");
 		if (len == 0)
 			break;
-		if ((len == 1 && p[0] == '.') || (len == 2 && !strncmp(p, "..", 2)))
+		if ((len == 1 && p[0] == '.') ||
+		    (len == 2 && !strncmp(p, "..", 2)))
 			return -EINVAL;
 		if (o + len + 1 > GUEST_MAX)
 			return -ENAMETOOLONG;
@@ -131,7 +132,8 @@ int rootfs_add_dir(struct rootfs *fs, const char *guest, uint32_t mode)
 	int err;
 
 	if (normalize(guest, path) < 0) {
-		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
+		kiln_err("%s: guest paths must be absolute, without . or ..",
+			 guest);
 		return KILN_EXIT_FAIL;
 	}
 	if (!path[0])
@@ -159,7 +161,8 @@ int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
 	int err;
 
 	if (normalize(guest, path) < 0 || !path[0]) {
-		kiln_err("%s: guest paths must be absolute, without . or ..", guest);
+		kiln_err("%s: guest paths must be absolute, without . or ..",
+			 guest);
 		return KILN_EXIT_FAIL;
 	}
 	if (size > UINT32_MAX) {
@@ -220,7 +223,8 @@ static int add_symlink(struct rootfs *fs, const char *host, const char *guest,
 	ssize_t n = readlink(host, target, sizeof(target));
 
 	if (n < 0 || (size_t)n >= sizeof(target)) {
-		kiln_err("%s: %s", host, n < 0 ? strerror(errno) : "link too long");
+		kiln_err("%s: %s", host,
+			 n < 0 ? strerror(errno) : "link too long");
 		return KILN_EXIT_FAIL;
 	}
 	return rootfs_add_data(fs, guest, mode, target, (size_t)n);
@@ -239,8 +243,9 @@ static int add_one(struct rootfs *fs, const char *host, const char *guest)
 		return add_regular(fs, host, guest, st.st_mode);
 	if (S_ISLNK(st.st_mode))
 		return add_symlink(fs, host, guest, st.st_mode);
-	kiln_err("%s: unsupported file type (only files, directories, symlinks)",
-		 host);
+	kiln_err(
+		"%s: unsupported file type (only files, directories, symlinks)",
+		host);
 	return KILN_EXIT_FAIL;
 }
 
@@ -292,7 +297,8 @@ static int by_path(const void *a, const void *b)
 /* Sorted by path, so every directory comes before what it holds. */
 void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 {
-	const struct rootfs_entry **order = kiln_xmalloc(fs->n * sizeof(*order));
+	const struct rootfs_entry **order = kiln_xmalloc(fs->n *
+							 sizeof(*order));
 
 	for (size_t i = 0; i < fs->n; i++)
 		order[i] = &fs->e[i];

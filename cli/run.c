@@ -51,8 +51,19 @@ static const char run_usage[] =
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
 
-enum { OPT_MEM = 256, OPT_ACCEL, OPT_MACHINE, OPT_ENV, OPT_TRACE, OPT_TIMEOUT,
-       OPT_NET, OPT_NET_LOSS, OPT_IP, OPT_GATEWAY, OPT_DNS };
+enum {
+	OPT_MEM = 256,
+	OPT_ACCEL,
+	OPT_MACHINE,
+	OPT_ENV,
+	OPT_TRACE,
+	OPT_TIMEOUT,
+	OPT_NET,
+	OPT_NET_LOSS,
+	OPT_IP,
+	OPT_GATEWAY,
+	OPT_DNS
+};
 
 static const struct option run_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
@@ -119,41 +130,61 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	switch (c) {
 	case OPT_MEM:
 		ra->vm.mem = val;
-		return mem_parse(val, &ra->mem_bytes) == 0 ? 0 :
-			kiln_usage_error("run", "bad --mem", val);
+		return mem_parse(val, &ra->mem_bytes) == 0 ?
+			       0 :
+			       kiln_usage_error("run", "bad --mem", val);
 	case OPT_ACCEL:
 		ra->vm.accel = val;
-		return one_of(val, accels) ? 0 : kiln_usage_error("run", "bad --accel", val);
+		return one_of(val, accels) ?
+			       0 :
+			       kiln_usage_error("run", "bad --accel", val);
 	case OPT_MACHINE:
 		ra->vm.machine = val;
-		return one_of(val, machines) ? 0
-					     : kiln_usage_error("run", "bad --machine", val);
+		return one_of(val, machines) ?
+			       0 :
+			       kiln_usage_error("run", "bad --machine", val);
 	case OPT_ENV:
 		if (!strchr(val, '=') || val[0] == '=')
-			return kiln_usage_error("run", "--env wants KEY=VALUE, not", val);
+			return kiln_usage_error(
+				"run", "--env wants KEY=VALUE, not", val);
 		strvec_push(&ra->env, val);
 		return 0;
 	case OPT_TIMEOUT:
 		ra->vm.timeout = strtod(val, &end);
-		if (*end || end == val || !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
+		if (*end || end == val ||
+		    !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
 			return kiln_usage_error("run", "bad --timeout", val);
 		return 0;
-	case OPT_NET: return run_net_set_mode(ra, val);
+	case OPT_NET:
+		return run_net_set_mode(ra, val);
 	case OPT_NET_LOSS: {
 		long pct = strtol(val, &end, 10);
 
 		if (*end || end == val || pct < 0 || pct > 50)
-			return kiln_usage_error("run", "bad --net-loss (0-50)", val);
+			return kiln_usage_error("run", "bad --net-loss (0-50)",
+						val);
 		ra->vm.net_loss = (int)pct;
 		return 0;
 	}
-	case 'p': return run_net_publish(ra, val);
-	case OPT_IP: ra->net.ip = val; return 0;
-	case OPT_GATEWAY: ra->net.gateway = val; return 0;
-	case OPT_DNS: ra->net.dns = val; return 0;
-	case 'v': ra->vm.verbose = 1; return 0;
-	case OPT_TRACE: ra->vm.trace = 1; return 0;
-	default: return kiln_usage_error("run", "unknown option", val);
+	case 'p':
+		return run_net_publish(ra, val);
+	case OPT_IP:
+		ra->net.ip = val;
+		return 0;
+	case OPT_GATEWAY:
+		ra->net.gateway = val;
+		return 0;
+	case OPT_DNS:
+		ra->net.dns = val;
+		return 0;
+	case 'v':
+		ra->vm.verbose = 1;
+		return 0;
+	case OPT_TRACE:
+		ra->vm.trace = 1;
+		return 0;
+	default:
+		return kiln_usage_error("run", "unknown option", val);
 	}
 }
 
@@ -166,7 +197,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	int c, ret;
 
 	ra->mem_bytes = 128ULL << 20;
-	ra->vm = (struct vm_opts){ .mem = "128M", .accel = "auto",
+	ra->vm = (struct vm_opts){ .mem = "128M",
+				   .accel = "auto",
 				   .machine = "microvm" };
 	opterr = 0;
 	optind = 1;
@@ -189,7 +221,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	if (ret)
 		return ret;
 	if (optind >= argc)
-		return kiln_usage_error("run", "missing IMAGE or PROGRAM", NULL);
+		return kiln_usage_error("run", "missing IMAGE or PROGRAM",
+					NULL);
 	ra->target = argv[optind];
 	ra->have_args = argc - optind > 1;
 	for (int i = optind + 1; i < argc; i++)
@@ -221,7 +254,8 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 	}
 	*built = 1;
 	if (image_from_buffer(buf.data, buf.len, img, &why)) {
-		kiln_err("%s: the image built from it is bad (%s)", target, why);
+		kiln_err("%s: the image built from it is bad (%s)", target,
+			 why);
 		return KILN_EXIT_FAIL;
 	}
 	return 0;

@@ -7,14 +7,14 @@
 
 struct run_args {
 	struct vm_opts vm;
-	const char *target;	/* IMAGE or PROGRAM as given */
-	struct strvec args;	/* replace argv[1..] when have_args */
+	const char *target; /* IMAGE or PROGRAM as given */
+	struct strvec args; /* replace argv[1..] when have_args */
 	int have_args;
 	struct strvec env;	/* KEY=VALUE overrides */
 	char tmp_image[4096];	/* the temporary image, "" if none */
 	const char *net_mode;	/* --net: "none", "user", "nat", "tap:NAME",
 				   NULL (default) */
-	struct strvec forwards;	/* QEMU hostfwd rules from -p */
+	struct strvec forwards; /* QEMU hostfwd rules from -p */
 	char *netdev;		/* malloc'ed -netdev value, or NULL */
 	struct netopts net;	/* --ip, --gateway, --dns */
 	char net_words[128];	/* them as kiln.ip=... words, "" if none */

@@ -24,7 +24,8 @@
  * kernel is told them statically (no DHCP wait) unless --ip or the image
  * says otherwise. A tap has whatever network the host gave it: DHCP.
  */
-#define NET_CMDLINE_USER "kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
+#define NET_CMDLINE_USER \
+	"kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 kiln.dns=10.0.2.3"
 #define NET_CMDLINE_TAP "kiln.ip=dhcp"
 
 /*
@@ -41,9 +42,9 @@ static const char *tap_name(const struct run_args *ra)
 {
 	const char *m = ra->net_mode;
 
-	return m && !strncmp(m, TAP_PREFIX, strlen(TAP_PREFIX))
-		       ? m + strlen(TAP_PREFIX)
-		       : NULL;
+	return m && !strncmp(m, TAP_PREFIX, strlen(TAP_PREFIX)) ?
+		       m + strlen(TAP_PREFIX) :
+		       NULL;
 }
 
 static int ifname_ok(const char *name)
@@ -52,8 +53,9 @@ static int ifname_ok(const char *name)
 
 	return n >= 1 && n <= IFNAME_MAX && strcmp(name, ".") &&
 	       strcmp(name, "..") &&
-	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789_.-") == n;
+	       strspn(name,
+		      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		      "0123456789_.-") == n;
 }
 
 /* A port number 1..65535 from s[0..n); 0 when it is not one. */
@@ -78,19 +80,23 @@ int run_net_publish(struct run_args *ra, const char *spec)
 	char fwd[64];
 
 	if (colon == NULL)
-		return kiln_usage_error("run", "-p wants HOSTPORT:GUESTPORT[/udp|/tcp], not", spec);
+		return kiln_usage_error(
+			"run", "-p wants HOSTPORT:GUESTPORT[/udp|/tcp], not",
+			spec);
 	slash = strchr(colon, '/');
 	if (slash != NULL) {
 		proto = slash + 1;
 		if (strcmp(proto, "udp") != 0 && strcmp(proto, "tcp") != 0)
-			return kiln_usage_error("run", "-p protocol must be udp or tcp:", spec);
+			return kiln_usage_error(
+				"run", "-p protocol must be udp or tcp:", spec);
 	} else {
 		slash = colon + strlen(colon);
 	}
 	host = port_of(spec, (size_t)(colon - spec));
 	guest = port_of(colon + 1, (size_t)(slash - colon - 1));
 	if (host == 0 || guest == 0)
-		return kiln_usage_error("run", "-p ports must be 1-65535:", spec);
+		return kiln_usage_error("run",
+					"-p ports must be 1-65535:", spec);
 	snprintf(fwd, sizeof(fwd), "%s:127.0.0.1:%u-:%u", proto, host, guest);
 	strvec_push(&ra->forwards, fwd);
 	return 0;
@@ -103,8 +109,9 @@ int run_net_set_mode(struct run_args *ra, const char *mode)
 	if ((tap && !ifname_ok(mode + strlen(TAP_PREFIX))) ||
 	    (!tap && strcmp(mode, "none") != 0 && strcmp(mode, "user") != 0 &&
 	     strcmp(mode, "nat") != 0))
-		return kiln_usage_error("run", "bad --net (none, user, nat or tap:NAME):",
-					mode);
+		return kiln_usage_error(
+			"run",
+			"bad --net (none, user, nat or tap:NAME):", mode);
 	ra->net_mode = mode;
 	return 0;
 }
@@ -116,8 +123,10 @@ static int tap_netdev(struct run_args *ra, const char *name)
 	size_t len = strlen(NETDEV_TAP) + strlen(name);
 
 	if (ra->forwards.n)
-		return kiln_usage_error("run", "-p forwards are a user networking "
-					"feature; not with --net", ra->net_mode);
+		return kiln_usage_error("run",
+					"-p forwards are a user networking "
+					"feature; not with --net",
+					ra->net_mode);
 	snprintf(path, sizeof(path), "/sys/class/net/%s", name);
 	if (access(path, F_OK) != 0) {
 		kiln_err("--net %s: no such network interface", ra->net_mode);
@@ -125,7 +134,8 @@ static int tap_netdev(struct run_args *ra, const char *name)
 	}
 	snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
 	if (access(path, F_OK) != 0) {
-		kiln_err("--net %s: %s is not a tap device", ra->net_mode, name);
+		kiln_err("--net %s: %s is not a tap device", ra->net_mode,
+			 name);
 		return KILN_EXIT_VMFAIL;
 	}
 	ra->netdev = kiln_xmalloc(len);
@@ -144,12 +154,17 @@ int run_net_finish(struct run_args *ra)
 	if (ret)
 		return ret;
 	if (ra->net_mode == NULL)
-		ra->net_mode = ra->forwards.n || ra->net_words[0] ? "user" : "none";
+		ra->net_mode = ra->forwards.n || ra->net_words[0] ? "user" :
+								    "none";
 	if (strcmp(ra->net_mode, "none") == 0) {
 		if (ra->forwards.n)
-			return kiln_usage_error("run", "-p needs networking; not with", "--net none");
+			return kiln_usage_error("run",
+						"-p needs networking; not with",
+						"--net none");
 		if (ra->net_words[0])
-			return kiln_usage_error("run", "--ip needs networking; not with", "--net none");
+			return kiln_usage_error(
+				"run", "--ip needs networking; not with",
+				"--net none");
 		return 0;
 	}
 	if (tap_name(ra))
@@ -179,6 +194,6 @@ void run_net_cmdline(struct run_args *ra, const struct kiln_config *cfg)
 	else if (cfg->net)
 		ra->vm.net_cmdline = "";
 	else
-		ra->vm.net_cmdline = tap_name(ra) ? NET_CMDLINE_TAP
-						  : NET_CMDLINE_USER;
+		ra->vm.net_cmdline = tap_name(ra) ? NET_CMDLINE_TAP :
+						    NET_CMDLINE_USER;
 }

@@ -79,11 +79,13 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		if (rerr == -EFBIG || rerr == -ENOMEM)
 			err = kiln_file_error("standard input", rerr);
 		else if (rerr < 0)
-			in = NULL, in_size = 0; /* no stdin at all: the app sees EOF */
+			in = NULL,
+			in_size = 0; /* no stdin at all: the app sees EOF */
 	}
 	if (!err) {
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
-		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs, img->rootfs_size);
+		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs,
+			  img->rootfs_size);
 		if (!ra->vm.tty_stdin)
 			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
 		else if (img->stdin_data)
@@ -176,10 +178,12 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 	 * early memory (smaller still, the kernel reports it and exits 126).
 	 */
 	if (ra->load_end && ra->mem_bytes < ra->load_end + RUN_MEM_SLACK) {
-		kiln_err("--mem %s: too small for %s (it needs at least %llu MiB)",
-			 ra->vm.mem, ra->target,
-			 (unsigned long long)((ra->load_end + RUN_MEM_SLACK +
-					       (1 << 20) - 1) >> 20));
+		kiln_err(
+			"--mem %s: too small for %s (it needs at least %llu MiB)",
+			ra->vm.mem, ra->target,
+			(unsigned long long)((ra->load_end + RUN_MEM_SLACK +
+					      (1 << 20) - 1) >>
+					     20));
 		return KILN_EXIT_USAGE;
 	}
 	fflush(stdout);
@@ -188,15 +192,18 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 		kiln_err("cannot start %s: %s", QEMU_NAME, strerror(-err));
 		ret = KILN_EXIT_VMFAIL;
 	} else if (r.qemu_stuck) {
-		kiln_err("the VM stopped: KVM internal error (try --accel tcg)");
+		kiln_err(
+			"the VM stopped: KVM internal error (try --accel tcg)");
 		vm_print_tail(&r);
 		ret = KILN_EXIT_VMFAIL;
 	} else if (r.timed_out) {
 		if (!ra->vm.verbose)
 			vm_print_tail(&r);
-		kiln_err("%s: timed out after %g seconds", ra->target, ra->vm.timeout);
+		kiln_err("%s: timed out after %g seconds", ra->target,
+			 ra->vm.timeout);
 		ret = KILN_EXIT_TIMEOUT;
-	} else if (r.status < 0 || r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
+	} else if (r.status < 0 ||
+		   r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
 		kiln_err("VM ended without an exit status");
 		vm_print_tail(&r);
 		ret = KILN_EXIT_VMFAIL;

@@ -58,7 +58,6 @@ void *kiln_xrealloc(void *old, size_t n)
 	return p;
 }
 
-
 char *kiln_xstrdup(const char *s)
 {
 	size_t n = strlen(s) + 1;
@@ -171,7 +170,8 @@ int kiln_read_file(const char *path, uint8_t **data, size_t *size)
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
+	    !S_ISFIFO(st.st_mode)) {
 		close(fd);
 		return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
 	}
@@ -253,8 +253,8 @@ static int tmp_name(const char *path, char *buf, size_t n)
 	int len;
 
 	if (slash)
-		len = snprintf(buf, n, "%.*s.%s.XXXXXX", (int)(slash - path + 1),
-			       path, slash + 1);
+		len = snprintf(buf, n, "%.*s.%s.XXXXXX",
+			       (int)(slash - path + 1), path, slash + 1);
 	else
 		len = snprintf(buf, n, ".%s.XXXXXX", path);
 	return len < 0 || (size_t)len >= n ? -ENAMETOOLONG : 0;

@@ -6,8 +6,8 @@
 
 #include "kiln.h"
 
-#define VM_TAIL_LINES 40   /* kernel log lines kept for failure reports */
-#define VM_LINE_MAX 4096   /* longer log lines are cut */
+#define VM_TAIL_LINES 40 /* kernel log lines kept for failure reports */
+#define VM_LINE_MAX 4096 /* longer log lines are cut */
 #define VM_QEMU_ERR_MAX 65536
 
 struct vm_opts {
@@ -24,16 +24,16 @@ struct vm_opts {
 	/* with a netdev: its kiln.ip=... words for the kernel command line,
 	 * "" to leave the address to the image */
 	const char *net_cmdline;
-	int net_loss;	     /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
+	int net_loss; /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
 };
 
 struct vm_result {
-	int status;	     /* last "kiln: exit status N", or -1 */
-	int qemu_rc;	     /* QEMU's exit code, -1 if killed by a signal */
+	int status;  /* last "kiln: exit status N", or -1 */
+	int qemu_rc; /* QEMU's exit code, -1 if killed by a signal */
 	int timed_out;
-	int qemu_stuck;	     /* QEMU reported a KVM internal error: stopped */
-	char *signal_line;   /* "kiln: killed by signal ..." or NULL */
-	uint64_t load_base;  /* "kiln: load base 0x..." (PIE) */
+	int qemu_stuck;	    /* QEMU reported a KVM internal error: stopped */
+	char *signal_line;  /* "kiln: killed by signal ..." or NULL */
+	uint64_t load_base; /* "kiln: load base 0x..." (PIE) */
 	int have_base;
 	char *tail[VM_TAIL_LINES]; /* the last log lines, a ring */
 	int tail_next;

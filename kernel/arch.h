@@ -53,8 +53,10 @@ static inline uint64_t rdmsr(uint32_t msr)
 
 static inline void wrmsr(uint32_t msr, uint64_t v)
 {
-	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
-			 "d"((uint32_t)(v >> 32)));
+	__asm__ volatile("wrmsr"
+			 :
+			 : "c"(msr), "a"((uint32_t)v),
+			   "d"((uint32_t)(v >> 32)));
 }
 
 static inline uint64_t rdtsc(void)
@@ -304,7 +306,8 @@ uint64_t arch_user_rflags(uint64_t rflags);
  * address, from user code or from a uaccess copy; returns 0 when the page
  * is now mapped (the instruction is retried), else -EFAULT.
  */
-void trap_set_user_handler(void (*user_trap)(struct trap_frame *f, uint64_t cr2));
+void trap_set_user_handler(void (*user_trap)(struct trap_frame *f,
+					     uint64_t cr2));
 void trap_set_fault_in(int (*fault_in)(uint64_t addr, uint64_t error));
 /* Runs last before any trap or interrupt returns to user mode. */
 void trap_set_return_hook(void (*hook)(struct trap_frame *f));

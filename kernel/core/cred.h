@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#define CRED_NGROUPS_MAX 32	/* supplementary groups kept */
+#define CRED_NGROUPS_MAX 32 /* supplementary groups kept */
 
 /*
  * Written only by the Linux personality's id syscalls (linux/sys_ids.c);
@@ -12,9 +12,9 @@
  * All zero is root, which owns the whole VM.
  */
 struct cred {
-	uint32_t uid, gid;	/* real */
-	uint32_t euid, egid;	/* effective: what access checks use */
-	uint32_t suid, sgid;	/* saved set-user/group-ID */
+	uint32_t uid, gid;   /* real */
+	uint32_t euid, egid; /* effective: what access checks use */
+	uint32_t suid, sgid; /* saved set-user/group-ID */
 	uint32_t ngroups;
 	uint32_t groups[CRED_NGROUPS_MAX];
 };

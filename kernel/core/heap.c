@@ -22,8 +22,8 @@
  */
 #define SLAB_MAGIC 0x51AB51ABu
 #define LARGE_MAGIC 0x1A46E0BBu
-#define MIN_SHIFT 4	/* 16 bytes */
-#define MAX_SHIFT 11	/* 2048 bytes */
+#define MIN_SHIFT 4  /* 16 bytes */
+#define MAX_SHIFT 11 /* 2048 bytes */
 #define NCLASSES (MAX_SHIFT - MIN_SHIFT + 1)
 #define SLAB_HDR 64
 #define LARGE_HDR 16

@@ -51,7 +51,9 @@ static uint64_t ram_after(uint64_t phys)
 		uint64_t end = r->base + r->size;
 
 		if (r->type == MEM_RAM && phys >= r->base && phys < end)
-			return (end < BOOT_MAPPED_LIMIT ? end : BOOT_MAPPED_LIMIT) - phys;
+			return (end < BOOT_MAPPED_LIMIT ? end :
+							  BOOT_MAPPED_LIMIT) -
+			       phys;
 	}
 	return 0;
 }

@@ -49,7 +49,8 @@ static void print_frame(uint64_t rip, void *ctx)
 	struct backtrace *bt = ctx;
 	char sym[96];
 
-	ksyms_format_return(rip, bt->n > 0 || !bt->exact_first, sym, sizeof(sym));
+	ksyms_format_return(rip, bt->n > 0 || !bt->exact_first, sym,
+			    sizeof(sym));
 	printk("kiln:   #%d 0x%016lx %s\n", bt->n++, (unsigned long)rip, sym);
 }
 

@@ -11,7 +11,8 @@
  * then ends the VM with KILN_EXIT_PANIC. A fault during the report ends the
  * VM at once.
  */
-_Noreturn void panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void panic(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
 
 /*
  * Print "#n 0xADDR <sym+off>" lines for the frames from (rip, rbp);
@@ -32,11 +33,11 @@ _Noreturn void panic_exit(void);
 /* End the VM normally with status (0..255), printing the exit marker. */
 _Noreturn void kernel_exit(int status);
 
-#define assert(cond)                                                        \
-	do {                                                                \
-		if (!(cond))                                                \
-			panic("assertion failed: %s (%s:%d)", #cond,        \
-			      __FILE__, __LINE__);                          \
+#define assert(cond)                                                           \
+	do {                                                                   \
+		if (!(cond))                                                   \
+			panic("assertion failed: %s (%s:%d)", #cond, __FILE__, \
+			      __LINE__);                                       \
 	} while (0)
 
 #endif

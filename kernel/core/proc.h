@@ -10,13 +10,13 @@
 
 #include "core/cred.h"
 
-struct mm;	  /* linux/mm.h: address space (VMAs, brk) */
-struct fd_table;  /* fs/fd.c: open files */
-struct vnode;	  /* fs/vfs.h: a file system node */
+struct mm;	 /* linux/mm.h: address space (VMAs, brk) */
+struct fd_table; /* fs/fd.c: open files */
+struct vnode;	 /* fs/vfs.h: a file system node */
 
 #define PROC_PATH_MAX 4096
-#define PROC_NSIG 64		/* signals 1..64 */
-#define PROC_COMM_LEN 16	/* prctl(PR_SET_NAME), with the NUL */
+#define PROC_NSIG 64	 /* signals 1..64 */
+#define PROC_COMM_LEN 16 /* prctl(PR_SET_NAME), with the NUL */
 
 /*
  * The process lives in core, below every subsystem, so that fs/ (which
@@ -31,23 +31,23 @@ struct vnode;	  /* fs/vfs.h: a file system node */
  * are struct thread (core/sched.h, "current_thread").
  */
 struct proc {
-	int pid, ppid;			/* 1 and 0 */
-	struct cred cred;		/* linux/sys_ids.c; read by fs/ */
-	struct mm *mm;			/* linux/mm.c */
-	struct fd_table *files;		/* fs/ */
-	struct vnode *cwd;		/* fs/ (holds a reference) */
-	uint32_t umask;			/* fs/ */
+	int pid, ppid;			    /* 1 and 0 */
+	struct cred cred;		    /* linux/sys_ids.c; read by fs/ */
+	struct mm *mm;			    /* linux/mm.c */
+	struct fd_table *files;		    /* fs/ */
+	struct vnode *cwd;		    /* fs/ (holds a reference) */
+	uint32_t umask;			    /* fs/ */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* linux/sys_rlimit.c */
-	uint64_t sigpending;		/* linux/sys_signal.c: bit n-1 = signal n */
-	int16_t sigcode[PROC_NSIG];	/* linux/signal.c: si_code of each pending */
+	uint64_t sigpending;	    /* linux/sys_signal.c: bit n-1 = signal n */
+	int16_t sigcode[PROC_NSIG]; /* linux/signal.c: si_code of each pending */
 	struct sigaction sigactions[PROC_NSIG]; /* linux/sys_signal.c */
-	int pgid, sid;			/* linux/sys_ids.c: 1 and 1 (a session leader) */
-	int nice;			/* linux/sys_sched.c: -20..19 */
-	char comm[PROC_COMM_LEN];	/* linux/sys_info.c: prctl(PR_SET_NAME) */
-	uint64_t start_ns;		/* time_ns() when the program started */
-	char exe[PROC_PATH_MAX];	/* absolute path of the program */
-	bool trace;			/* kiln.trace: log every syscall */
-	bool exiting;			/* linux/proc.c: closing its files */
+	int pgid, sid; /* linux/sys_ids.c: 1 and 1 (a session leader) */
+	int nice;      /* linux/sys_sched.c: -20..19 */
+	char comm[PROC_COMM_LEN]; /* linux/sys_info.c: prctl(PR_SET_NAME) */
+	uint64_t start_ns;	  /* time_ns() when the program started */
+	char exe[PROC_PATH_MAX];  /* absolute path of the program */
+	bool trace;		  /* kiln.trace: log every syscall */
+	bool exiting;		  /* linux/proc.c: closing its files */
 };
 
 extern struct proc *current;

@@ -22,7 +22,7 @@
  */
 #define CHUNK_MAX (1024 * 1024)
 #define JITTER_SAMPLES 128 /* costly where RDTSC traps (nested VMs): keep few */
-#define HW_WORDS 8 /* 512 bits from the CPU */
+#define HW_WORDS 8	   /* 512 bits from the CPU */
 
 static const uint8_t nonce_output[CHACHA20_NONCE_SIZE] = "kiln-output";
 static const uint8_t nonce_stir[CHACHA20_NONCE_SIZE] = "kiln-stir!!";
@@ -158,7 +158,8 @@ void random_bytes(void *buf, size_t n)
 		random_next_key(key);
 		n -= chunk;
 		while (chunk) {
-			size_t k = chunk < sizeof(block) ? chunk : sizeof(block);
+			size_t k = chunk < sizeof(block) ? chunk :
+							   sizeof(block);
 
 			chacha20_block(key, counter++, nonce_output, block);
 			memcpy(p, block, k);

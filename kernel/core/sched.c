@@ -21,8 +21,8 @@ static struct thread boot_thread;
 static struct thread *run_head, *run_tail; /* runnable, not running */
 static struct thread *sleepers;		   /* blocked with a deadline */
 static struct thread *all_threads;
-static struct thread *zombies;		   /* dead; stacks freed later */
-static struct ktimer *timers;		   /* armed, sorted by deadline */
+static struct thread *zombies; /* dead; stacks freed later */
+static struct ktimer *timers;  /* armed, sorted by deadline */
 static int next_tid = 2, nthreads;
 static bool need_resched;
 static uint64_t slice_end, idle_ns;
@@ -292,7 +292,8 @@ void ktimer_cancel(struct ktimer *t)
 	t->armed = false;
 }
 
-void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer *t))
+void ktimer_arm(struct ktimer *t, uint64_t deadline_ns,
+		void (*fn)(struct ktimer *t))
 {
 	struct ktimer **l;
 
@@ -301,7 +302,8 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer
 	t->deadline_ns = deadline_ns;
 	t->fn = fn;
 	t->armed = true;
-	for (l = &timers; *l && (*l)->deadline_ns <= deadline_ns; l = &(*l)->next)
+	for (l = &timers; *l && (*l)->deadline_ns <= deadline_ns;
+	     l = &(*l)->next)
 		;
 	t->next = *l;
 	*l = t;
@@ -326,7 +328,8 @@ static void timer_tick(void)
 			make_runnable(t);
 		}
 	}
-	if (run_head && (now >= slice_end || current_thread->state != THREAD_RUNNABLE))
+	if (run_head &&
+	    (now >= slice_end || current_thread->state != THREAD_RUNNABLE))
 		need_resched = true;
 	timer_reprogram();
 }

@@ -28,18 +28,18 @@ struct thread {
 	int tid;
 	enum thread_state state;
 	struct proc *proc;
-	uint64_t kstack_top;	  /* trap frames from user mode go below it */
-	void *kstack_alloc;	  /* NULL for the first thread (boot stack) */
-	uint64_t saved_rsp;	  /* while switched out (switch.S) */
-	uint64_t fs_base;	  /* saved at switch-out: wrfsbase is unseen */
+	uint64_t kstack_top; /* trap frames from user mode go below it */
+	void *kstack_alloc;  /* NULL for the first thread (boot stack) */
+	uint64_t saved_rsp;  /* while switched out (switch.S) */
+	uint64_t fs_base;    /* saved at switch-out: wrfsbase is unseen */
 	uint8_t fpu[THREAD_FPU_SIZE] __attribute__((aligned(16)));
-	bool fpu_valid;		  /* fpu holds a saved user state */
+	bool fpu_valid; /* fpu holds a saved user state */
 	/* Sleeping */
-	uint64_t deadline_ns;	  /* time_ns() to wake at; 0: none */
-	bool interruptible;	  /* a signal ends the sleep */
-	bool woken;		  /* sched_wakeup ran since the sleep began */
-	struct thread *run_next;  /* run queue / sleeper list link */
-	struct thread *all_next;  /* every live thread; all_pprev points */
+	uint64_t deadline_ns;	   /* time_ns() to wake at; 0: none */
+	bool interruptible;	   /* a signal ends the sleep */
+	bool woken;		   /* sched_wakeup ran since the sleep began */
+	struct thread *run_next;   /* run queue / sleeper list link */
+	struct thread *all_next;   /* every live thread; all_pprev points */
 	struct thread **all_pprev; /* at what points at this one */
 	/* Linux per-thread state */
 	uintptr_t clear_child_tid; /* CLONE_CHILD_CLEARTID / set_tid_address */
@@ -47,11 +47,11 @@ struct thread {
 	uint64_t sigmask;	   /* blocked signals (bit n-1: signal n) */
 	uint64_t sigpending;	   /* pending for this thread only */
 	uint64_t altstack_sp, altstack_size; /* sigaltstack */
-	int altstack_flags;	   /* SS_AUTODISARM; size 0: disabled */
-	uint64_t sigmask_saved;	   /* restored after a handler (sigsuspend) */
-	bool sigmask_restore;	   /* sigmask_saved is to be restored */
-	int16_t sigcode[64];	   /* si_code of each pending signal */
-	uint64_t syscall_nr;	   /* of the last syscall (restarts) */
+	int altstack_flags;	/* SS_AUTODISARM; size 0: disabled */
+	uint64_t sigmask_saved; /* restored after a handler (sigsuspend) */
+	bool sigmask_restore;	/* sigmask_saved is to be restored */
+	int16_t sigcode[64];	/* si_code of each pending signal */
+	uint64_t syscall_nr;	/* of the last syscall (restarts) */
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */
@@ -144,7 +144,8 @@ struct ktimer {
 	bool armed;
 };
 
-void ktimer_arm(struct ktimer *t, uint64_t deadline_ns, void (*fn)(struct ktimer *t));
+void ktimer_arm(struct ktimer *t, uint64_t deadline_ns,
+		void (*fn)(struct ktimer *t));
 void ktimer_cancel(struct ktimer *t);
 
 /*

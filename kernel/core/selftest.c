@@ -64,13 +64,15 @@ static int selftest_oom(void)
 		list = c;
 		n++;
 	}
-	printk("kiln: oom: kmalloc returned NULL after %zu allocations of 64 KiB\n", n);
+	printk("kiln: oom: kmalloc returned NULL after %zu allocations of 64 KiB\n",
+	       n);
 	while ((c = list) != NULL) {
 		list = c->next;
 		kfree(c);
 	}
 	if (page_free_count() != before) {
-		printk("kiln: oom: %zu pages lost\n", before - page_free_count());
+		printk("kiln: oom: %zu pages lost\n",
+		       before - page_free_count());
 		return 1;
 	}
 	printk("kiln: oom: all memory returned\n");
@@ -125,7 +127,8 @@ static int selftest_paging(void)
 	describe("rodata", (uintptr_t)__rodata_start);
 	describe("data", (uintptr_t)__data_start);
 	describe("stack guard", (uintptr_t)__stack_guard_boot);
-	describe("direct map", (uintptr_t)phys_to_virt(virt_to_phys(__kernel_end) + 4096));
+	describe("direct map",
+		 (uintptr_t)phys_to_virt(virt_to_phys(__kernel_end) + 4096));
 	describe("kernel text in direct map",
 		 (uintptr_t)phys_to_virt(virt_to_phys(__text_start)));
 	return 0;

@@ -13,11 +13,9 @@ struct selftest {
  * the entry lands in the .selftests section, which selftest_run searches,
  * so core never calls up into the subsystem it tests.
  */
-#define SELFTEST(name, fn)                                                     \
-	static const struct selftest selftest_##fn                             \
-		__attribute__((used, section(".selftests"), aligned(8))) = {   \
-			name, fn                                               \
-		}
+#define SELFTEST(name, fn)                                         \
+	static const struct selftest selftest_##fn __attribute__(( \
+		used, section(".selftests"), aligned(8))) = { name, fn }
 
 /*
  * Run the check named by kiln.test=NAME (for the e2e tests only).

@@ -68,9 +68,11 @@ static bool scan_bus(unsigned bus, int depth,
 			if (fn(bdf, ctx))
 				return true;
 			if ((hdr & 0x7f) == 1 && depth < 8) {
-				unsigned sec = pci_read8(bdf, PCI_SECONDARY_BUS);
+				unsigned sec = pci_read8(bdf,
+							 PCI_SECONDARY_BUS);
 
-				if (sec > bus && scan_bus(sec, depth + 1, fn, ctx))
+				if (sec > bus &&
+				    scan_bus(sec, depth + 1, fn, ctx))
 					return true;
 			}
 		}
@@ -100,7 +102,8 @@ uint64_t pci_bar_phys(uint16_t bdf, unsigned n)
 	if (((lo >> 1) & 3) == 2) {
 		if (n == 5)
 			return 0;
-		phys |= (uint64_t)pci_read32(bdf, (uint8_t)(PCI_BAR0 + 4 * n + 4))
+		phys |= (uint64_t)pci_read32(bdf,
+					     (uint8_t)(PCI_BAR0 + 4 * n + 4))
 			<< 32;
 	}
 	return phys;

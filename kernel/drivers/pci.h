@@ -13,7 +13,7 @@
 #define PCI_DEVICE 0x02
 #define PCI_COMMAND 0x04
 #define PCI_STATUS 0x06
-#define PCI_CLASS 0x0a	   /* sub-class, then class at 0x0b */
+#define PCI_CLASS 0x0a /* sub-class, then class at 0x0b */
 #define PCI_HEADER_TYPE 0x0e
 #define PCI_BAR0 0x10
 #define PCI_SECONDARY_BUS 0x19 /* type 1 (bridge) headers */

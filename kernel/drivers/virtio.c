@@ -60,8 +60,7 @@ int virtio_queue_setup(struct virtio_dev *d, struct virtq *q, uint16_t index,
 	/* The largest power of 2 both sides accept (split rings: 2.7). */
 	while ((uint32_t)size * 2 <= dev_max && size * 2 <= max_size)
 		size *= 2;
-	err = virtq_init(q, index, size,
-			 virtio_has(d, VIRTIO_F_EVENT_IDX));
+	err = virtq_init(q, index, size, virtio_has(d, VIRTIO_F_EVENT_IDX));
 	if (err)
 		return err;
 	err = d->ops->queue_enable(d, q);

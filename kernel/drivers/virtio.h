@@ -49,7 +49,7 @@ struct virtio_dev {
 	const struct virtio_ops *ops;
 	const char *transport; /* "mmio" or "pci", for the log */
 	uint32_t device_id;
-	uint64_t features;     /* negotiated */
+	uint64_t features; /* negotiated */
 	/* virtio-mmio */
 	volatile uint8_t *mmio;
 	unsigned irq;

@@ -25,7 +25,7 @@ enum {
 	MMIO_INTERRUPT_STATUS = 0x060,
 	MMIO_INTERRUPT_ACK = 0x064,
 	MMIO_STATUS = 0x070,
-	MMIO_QUEUE_DESC = 0x080,   /* low, then high at +4 */
+	MMIO_QUEUE_DESC = 0x080, /* low, then high at +4 */
 	MMIO_QUEUE_DRIVER = 0x090,
 	MMIO_QUEUE_DEVICE = 0x0a0,
 	MMIO_CONFIG = 0x100,
@@ -153,8 +153,8 @@ static const struct virtio_ops mmio_ops = {
  * Map and check one transport. 0 when it holds a modern device of type
  * want; -ENODEV otherwise (an empty slot reads device id 0).
  */
-static int mmio_probe(uint64_t base, uint64_t size, unsigned irq,
-		      uint32_t want, struct virtio_dev *d)
+static int mmio_probe(uint64_t base, uint64_t size, unsigned irq, uint32_t want,
+		      struct virtio_dev *d)
 {
 	uint32_t version, id;
 
@@ -176,8 +176,8 @@ static int mmio_probe(uint64_t base, uint64_t size, unsigned irq,
 		return -ENODEV;
 	if (version != 2) {
 		printk("kiln: virtio-mmio: device %u at 0x%lx is legacy "
-		       "(version %u): not supported\n", id, (unsigned long)base,
-		       version);
+		       "(version %u): not supported\n",
+		       id, (unsigned long)base, version);
 		return -ENODEV;
 	}
 	d->device_id = id;
@@ -210,7 +210,8 @@ static bool parse_device(const char *s, uint64_t *size, uint64_t *base,
 static int microvm_find(uint32_t device_id, struct virtio_dev *d)
 {
 	volatile uint32_t *slot8 = paging_map_mmio(
-		MICROVM_MMIO_BASE + MICROVM_SLOTS_LEGACY * MICROVM_SLOT_SIZE, 4);
+		MICROVM_MMIO_BASE + MICROVM_SLOTS_LEGACY * MICROVM_SLOT_SIZE,
+		4);
 	bool big = slot8 && *slot8 == MMIO_MAGIC_VALUE;
 	unsigned n = big ? MICROVM_SLOTS_IOAPIC2 : MICROVM_SLOTS_LEGACY;
 	unsigned irq = big ? MICROVM_IRQ_IOAPIC2 : MICROVM_IRQ_LEGACY;
@@ -232,9 +233,11 @@ int virtio_mmio_find(uint32_t device_id, struct virtio_dev *d)
 	size_t i;
 
 	for (i = 0; cmdline_get_nth(cl, len, "virtio_mmio.device", i, val,
-				    sizeof(val)) >= 0; i++) {
+				    sizeof(val)) >= 0;
+	     i++) {
 		if (!parse_device(val, &size, &base, &irq)) {
-			printk("kiln: virtio-mmio: bad virtio_mmio.device=%s\n", val);
+			printk("kiln: virtio-mmio: bad virtio_mmio.device=%s\n",
+			       val);
 			continue;
 		}
 		if (mmio_probe(base, size, (unsigned)irq, device_id, d) == 0)

@@ -95,12 +95,13 @@ static void rx_deliver(const uint8_t *buf, uint32_t len)
 	struct virtio_net_rx f;
 	unsigned flags = 0;
 
-	if (virtio_net_gather(&gather, buf, len, &f) != VIRTIO_NET_GATHER_FRAME ||
+	if (virtio_net_gather(&gather, buf, len, &f) !=
+		    VIRTIO_NET_GATHER_FRAME ||
 	    !client)
 		return;
 	if (virtio_has(&dev, VIRTIO_NET_F_GUEST_CSUM) &&
-	    (f.hdr_flags & (VIRTIO_NET_HDR_F_NEEDS_CSUM |
-			    VIRTIO_NET_HDR_F_DATA_VALID)))
+	    (f.hdr_flags &
+	     (VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_F_DATA_VALID)))
 		flags = VIRTIO_NET_RX_CSUM_OK;
 	client->rx(f.data, f.len, flags);
 }
@@ -241,7 +242,8 @@ static void read_mac(void)
 
 	for (int i = 0; i < 6; i++)
 		mac_addr[i] = virtio_has(&dev, VIRTIO_NET_F_MAC) ?
-			dev.ops->config_read8(&dev, (uint32_t)i) : fallback[i];
+				      dev.ops->config_read8(&dev, (uint32_t)i) :
+				      fallback[i];
 }
 
 /* 5.1.5: queues, receive buffers, interrupt; then DRIVER_OK and go. */
@@ -302,7 +304,8 @@ static void pick_rx_buf_size(void)
 	    size < RX_BUF_MIN || size > RX_BUF_MAX || (size & (size - 1)) ||
 	    !virtio_has(&dev, VIRTIO_NET_F_MRG_RXBUF)) {
 		printk("kiln: virtio-net: bad kiln.net_rxbuf=%s (256, 512, 1024 "
-		       "or 2048, with mrg_rxbuf)\n", v);
+		       "or 2048, with mrg_rxbuf)\n",
+		       v);
 		return;
 	}
 	rx_buf_size = (size_t)size;

@@ -38,21 +38,21 @@ void virtio_net_hdr_put(uint8_t hdr[VIRTIO_NET_HDR_LEN], uint16_t csum_start,
  * copied into frame[] piece by piece.
  */
 struct virtio_net_gather {
-	bool mergeable;		/* MRG_RXBUF negotiated: num_buffers counts */
-	uint16_t max_buffers;	/* more than this is absurd: the queue size */
-	uint16_t left;		/* buffers still to come; 0: between frames */
-	bool bad;		/* the frame in progress is being dropped */
-	uint8_t hdr_flags;	/* of the frame in progress */
-	size_t len;		/* bytes in frame[] */
-	uint64_t dropped;	/* frames (or stray buffers) dropped */
+	bool mergeable;	      /* MRG_RXBUF negotiated: num_buffers counts */
+	uint16_t max_buffers; /* more than this is absurd: the queue size */
+	uint16_t left;	      /* buffers still to come; 0: between frames */
+	bool bad;	      /* the frame in progress is being dropped */
+	uint8_t hdr_flags;    /* of the frame in progress */
+	size_t len;	      /* bytes in frame[] */
+	uint64_t dropped;     /* frames (or stray buffers) dropped */
 	uint8_t frame[VIRTIO_NET_FRAME_MAX];
 };
 
 /* A whole received frame: Ethernet header on, no FCS. */
 struct virtio_net_rx {
-	const uint8_t *data;	/* in the last buffer fed, or in frame[] */
-	size_t len;		/* VIRTIO_NET_FRAME_MIN..VIRTIO_NET_FRAME_MAX */
-	uint8_t hdr_flags;	/* the header's flags (untrusted) */
+	const uint8_t *data; /* in the last buffer fed, or in frame[] */
+	size_t len;	     /* VIRTIO_NET_FRAME_MIN..VIRTIO_NET_FRAME_MAX */
+	uint8_t hdr_flags;   /* the header's flags (untrusted) */
 };
 
 enum {

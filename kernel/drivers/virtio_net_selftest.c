@@ -24,13 +24,13 @@ static void build_request(uint8_t f[ARP_FRAME_LEN], const uint8_t mac[6])
 {
 	static const uint8_t arp_ipv4[8] = { 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
 
-	memset(f, 0xff, 6);			/* broadcast */
+	memset(f, 0xff, 6); /* broadcast */
 	memcpy(f + 6, mac, 6);
-	f[12] = 0x08, f[13] = 0x06;		/* ARP */
-	memcpy(f + 14, arp_ipv4, 8);		/* Ethernet/IPv4, op 1 */
-	memcpy(f + 22, mac, 6);			/* sender */
+	f[12] = 0x08, f[13] = 0x06;  /* ARP */
+	memcpy(f + 14, arp_ipv4, 8); /* Ethernet/IPv4, op 1 */
+	memcpy(f + 22, mac, 6);	     /* sender */
 	memcpy(f + 28, guest_ip, 4);
-	memset(f + 32, 0, 6);			/* target: unknown */
+	memset(f + 32, 0, 6); /* target: unknown */
 	memcpy(f + 38, gateway_ip, 4);
 }
 
@@ -95,7 +95,8 @@ static int selftest_virtio_net(void)
 	lapic_timer_stop();
 	virtio_net_set_client(NULL);
 	if (!ok) {
-		printk("kiln: virtio-net: no ARP reply from 10.0.2.2 in %d s\n", TRIES);
+		printk("kiln: virtio-net: no ARP reply from 10.0.2.2 in %d s\n",
+		       TRIES);
 		return 1;
 	}
 	printk("kiln: virtio-net: 10.0.2.2 is at %02x:%02x:%02x:%02x:%02x:%02x\n",

@@ -14,17 +14,32 @@
 #define PCI_SUBSYSTEM_ID 0x2e
 
 /* virtio 1.2, 4.1.4: struct virtio_pci_cap, in a vendor capability. */
-enum { CAP_CFG_TYPE = 3, CAP_BAR = 4, CAP_OFFSET = 8, CAP_LENGTH = 12,
-       CAP_NOTIFY_MUL = 16 };
+enum {
+	CAP_CFG_TYPE = 3,
+	CAP_BAR = 4,
+	CAP_OFFSET = 8,
+	CAP_LENGTH = 12,
+	CAP_NOTIFY_MUL = 16
+};
 enum { CFG_COMMON = 1, CFG_NOTIFY = 2, CFG_ISR = 3, CFG_DEVICE = 4 };
 
 /* virtio 1.2, 4.1.4.3: struct virtio_pci_common_cfg. */
 enum {
-	COMMON_DFSELECT = 0x00, COMMON_DF = 0x04, COMMON_GFSELECT = 0x08,
-	COMMON_GF = 0x0c, COMMON_MSIX = 0x10, COMMON_NUMQ = 0x12,
-	COMMON_STATUS = 0x14, COMMON_CFGGEN = 0x15, COMMON_Q_SELECT = 0x16,
-	COMMON_Q_SIZE = 0x18, COMMON_Q_MSIX = 0x1a, COMMON_Q_ENABLE = 0x1c,
-	COMMON_Q_NOFF = 0x1e, COMMON_Q_DESC = 0x20, COMMON_Q_DRIVER = 0x28,
+	COMMON_DFSELECT = 0x00,
+	COMMON_DF = 0x04,
+	COMMON_GFSELECT = 0x08,
+	COMMON_GF = 0x0c,
+	COMMON_MSIX = 0x10,
+	COMMON_NUMQ = 0x12,
+	COMMON_STATUS = 0x14,
+	COMMON_CFGGEN = 0x15,
+	COMMON_Q_SELECT = 0x16,
+	COMMON_Q_SIZE = 0x18,
+	COMMON_Q_MSIX = 0x1a,
+	COMMON_Q_ENABLE = 0x1c,
+	COMMON_Q_NOFF = 0x1e,
+	COMMON_Q_DESC = 0x20,
+	COMMON_Q_DRIVER = 0x28,
 	COMMON_Q_DEVICE = 0x30,
 };
 #define VIRTIO_MSI_NO_VECTOR 0xffff
@@ -119,7 +134,7 @@ static int pci_intx_setup(struct virtio_dev *d, int vector)
 	uint8_t line = pci_read8(d->pci_bdf, PCI_INTERRUPT_LINE);
 
 	if (line == 0 || line == 0xff)
-		return -ENODEV;	/* no line was routed */
+		return -ENODEV; /* no line was routed */
 	d->irq = line;
 	pci_write16(d->pci_bdf, PCI_COMMAND,
 		    pci_read16(d->pci_bdf, PCI_COMMAND) &
@@ -215,10 +230,13 @@ static int map_caps(struct virtio_dev *d)
 			map_msix(d, cap);
 		if (id == PCI_CAP_VENDOR && type == CFG_COMMON && !d->common)
 			d->common = map_cap(bdf, cap);
-		if (id == PCI_CAP_VENDOR && type == CFG_NOTIFY && !d->notify_base) {
+		if (id == PCI_CAP_VENDOR && type == CFG_NOTIFY &&
+		    !d->notify_base) {
 			d->notify_base = map_cap(bdf, cap);
-			d->notify_mul = pci_read32(bdf, (uint8_t)(cap + CAP_NOTIFY_MUL));
-			d->notify_len = pci_read32(bdf, (uint8_t)(cap + CAP_LENGTH));
+			d->notify_mul = pci_read32(
+				bdf, (uint8_t)(cap + CAP_NOTIFY_MUL));
+			d->notify_len = pci_read32(bdf,
+						   (uint8_t)(cap + CAP_LENGTH));
 		}
 		if (id == PCI_CAP_VENDOR && type == CFG_ISR && !d->isr)
 			d->isr = map_cap(bdf, cap);
@@ -236,7 +254,8 @@ static uint32_t virtio_type(uint16_t bdf)
 
 	if (pci_read16(bdf, PCI_VENDOR) != VIRTIO_PCI_VENDOR)
 		return 0;
-	if (dev >= VIRTIO_PCI_MODERN_BASE && dev <= VIRTIO_PCI_MODERN_BASE + 0x3f)
+	if (dev >= VIRTIO_PCI_MODERN_BASE &&
+	    dev <= VIRTIO_PCI_MODERN_BASE + 0x3f)
 		return dev - VIRTIO_PCI_MODERN_BASE;
 	if (dev >= VIRTIO_PCI_TRANSITIONAL_FIRST &&
 	    dev <= VIRTIO_PCI_TRANSITIONAL_LAST)
@@ -262,8 +281,9 @@ static bool match_fn(uint16_t bdf, void *ctx)
 	d->transport = "pci";
 	d->device_id = m->want;
 	d->pci_bdf = bdf;
-	pci_write16(bdf, PCI_COMMAND, pci_read16(bdf, PCI_COMMAND) |
-				      PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	pci_write16(bdf, PCI_COMMAND,
+		    pci_read16(bdf, PCI_COMMAND) | PCI_COMMAND_MEMORY |
+			    PCI_COMMAND_MASTER);
 	if (map_caps(d) != 0) {
 		printk("kiln: virtio-pci: %02x:%02x.%x has no modern capabilities\n",
 		       bdf >> 8, (bdf >> 3) & 31, bdf & 7);

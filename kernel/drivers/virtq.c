@@ -124,7 +124,8 @@ int virtq_get_used(struct virtq *q, uint32_t *len)
 		return -EAGAIN;
 	virtq_rmb(); /* read the entry only after seeing idx move */
 	elem = (volatile uint32_t *)(q->used + 4 +
-				     USED_ELEM * (q->last_used & (q->size - 1)));
+				     USED_ELEM *
+					     (q->last_used & (q->size - 1)));
 	id = elem[0];
 	n = elem[1];
 	/* Untrusted: the id must be one we posted and not yet got back. */

@@ -33,22 +33,22 @@ struct virtq_desc {
 #define VIRTQ_MAX_SIZE 256	     /* Kiln's cap on a queue's length */
 
 struct virtq {
-	uint16_t index;		/* the queue's number on its device */
-	uint16_t size;		/* a power of 2, <= VIRTQ_MAX_SIZE */
-	bool event_idx;		/* VIRTIO_F_EVENT_IDX negotiated */
+	uint16_t index; /* the queue's number on its device */
+	uint16_t size;	/* a power of 2, <= VIRTQ_MAX_SIZE */
+	bool event_idx; /* VIRTIO_F_EVENT_IDX negotiated */
 	volatile struct virtq_desc *desc;
 	volatile uint16_t *avail; /* [0] flags, [1] idx, [2..] ring, used_event */
 	volatile uint8_t *used;
 	uint64_t desc_phys, avail_phys, used_phys;
-	uint16_t avail_idx;	/* next avail->idx to publish */
-	uint16_t kicked_idx;	/* avail_idx at the last notification */
-	uint16_t last_used;	/* next used->ring entry to read */
+	uint16_t avail_idx;  /* next avail->idx to publish */
+	uint16_t kicked_idx; /* avail_idx at the last notification */
+	uint16_t last_used;  /* next used->ring entry to read */
 	uint16_t nfree;
-	uint16_t free_ids[VIRTQ_MAX_SIZE]; /* stack of free descriptor ids */
+	uint16_t free_ids[VIRTQ_MAX_SIZE];   /* stack of free descriptor ids */
 	uint32_t posted_len[VIRTQ_MAX_SIZE]; /* 0: the id is not in flight */
 	void *pages;
 	size_t npages;
-	uint64_t notify_off;	/* the transport's (PCI: notify address offset) */
+	uint64_t notify_off; /* the transport's (PCI: notify address offset) */
 };
 
 /*

@@ -29,10 +29,19 @@ static struct termios console_termios = {
 	.c_cflag = B38400 | CS8 | CREAD | HUPCL,
 	.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | IEXTEN | ECHOCTL |
 		   ECHOKE,
-	.c_cc = { [VINTR] = 3, [VQUIT] = 28, [VERASE] = 127, [VKILL] = 21,
-		  [VEOF] = 4, [VMIN] = 1, [VSTART] = 17, [VSTOP] = 19,
-		  [VSUSP] = 26, [VREPRINT] = 18, [VWERASE] = 23,
-		  [VLNEXT] = 22, [VDISCARD] = 15 },
+	.c_cc = { [VINTR] = 3,
+		  [VQUIT] = 28,
+		  [VERASE] = 127,
+		  [VKILL] = 21,
+		  [VEOF] = 4,
+		  [VMIN] = 1,
+		  [VSTART] = 17,
+		  [VSTOP] = 19,
+		  [VSUSP] = 26,
+		  [VREPRINT] = 18,
+		  [VWERASE] = 23,
+		  [VLNEXT] = 22,
+		  [VDISCARD] = 15 },
 };
 static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
@@ -89,7 +98,8 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 	case TIOCSPGRP:
 		return copy_in(&pgrp, arg, sizeof(pgrp));
 	case FIONREAD:
-		return copy_out(arg, &zero, sizeof(zero)); /* unknown: none yet */
+		return copy_out(arg, &zero,
+				sizeof(zero)); /* unknown: none yet */
 	case TCFLSH:
 	case TCXONC:
 	case TCSBRK:

@@ -16,8 +16,7 @@ static long null_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return 0;
 }
 
-static long sink_write(struct file *f, const void *buf, size_t n,
-		       uint64_t *pos)
+static long sink_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	(void)f, (void)buf, (void)pos;
 	return (long)n;
@@ -30,8 +29,7 @@ static long zero_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return (long)n;
 }
 
-static long full_write(struct file *f, const void *buf, size_t n,
-		       uint64_t *pos)
+static long full_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	(void)f, (void)buf, (void)n, (void)pos;
 	return -ENOSPC;
@@ -65,19 +63,30 @@ static int64_t noop_llseek(struct file *f, int64_t off, int whence)
 }
 
 static const struct file_ops null_ops = {
-	.read = null_read, .write = sink_write, .poll = dev_ready,
-	.llseek = null_llseek, .seekable = true,
+	.read = null_read,
+	.write = sink_write,
+	.poll = dev_ready,
+	.llseek = null_llseek,
+	.seekable = true,
 };
 static const struct file_ops zero_ops = {
-	.read = zero_read, .write = sink_write, .poll = dev_ready,
-	.llseek = null_llseek, .seekable = true,
+	.read = zero_read,
+	.write = sink_write,
+	.poll = dev_ready,
+	.llseek = null_llseek,
+	.seekable = true,
 };
 static const struct file_ops full_ops = {
-	.read = zero_read, .write = full_write, .poll = dev_ready,
-	.llseek = null_llseek, .seekable = true,
+	.read = zero_read,
+	.write = full_write,
+	.poll = dev_ready,
+	.llseek = null_llseek,
+	.seekable = true,
 };
 static const struct file_ops random_ops = {
-	.read = random_read, .write = sink_write, .poll = dev_ready,
+	.read = random_read,
+	.write = sink_write,
+	.poll = dev_ready,
 	.llseek = noop_llseek,
 };
 

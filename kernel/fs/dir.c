@@ -26,11 +26,11 @@
  */
 #define HASH_MIN 8
 #define SLOTS_MIN 8
-#define COMPACT_MIN 32	/* holes tolerated before compaction pays */
+#define COMPACT_MIN 32 /* holes tolerated before compaction pays */
 
 struct vfs_dir_slot {
 	uint64_t cookie;
-	struct vfs_dirent *d;	/* NULL: unlinked (a hole) */
+	struct vfs_dirent *d; /* NULL: unlinked (a hole) */
 };
 
 static uint64_t name_hash(const char *name)
@@ -171,7 +171,7 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 	dir->dir.count++;
 	vn->nlink++;
 	if (S_ISDIR(vn->mode)) {
-		vn->nlink++; /* its own "." */
+		vn->nlink++;  /* its own "." */
 		dir->nlink++; /* its ".." */
 		if (vn->parent != dir) {
 			vnode_put(vn->parent);

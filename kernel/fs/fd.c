@@ -13,7 +13,7 @@
 #define FD_HARD_MAX (1 << 20) /* Linux's nr_open default */
 
 struct fd_table {
-	int size;	     /* slots in fds/cloexec */
+	int size; /* slots in fds/cloexec */
 	struct file **fds;
 	bool *cloexec;
 };

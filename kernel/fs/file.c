@@ -9,8 +9,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 
-struct file *file_alloc(const struct file_ops *ops, uint32_t flags,
-			void *priv)
+struct file *file_alloc(const struct file_ops *ops, uint32_t flags, void *priv)
 {
 	struct file *f = kzalloc(sizeof(*f));
 
@@ -82,8 +81,7 @@ static long reg_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return r;
 }
 
-static long reg_write(struct file *f, const void *buf, size_t n,
-		      uint64_t *pos)
+static long reg_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	long r;
 
@@ -93,7 +91,8 @@ static long reg_write(struct file *f, const void *buf, size_t n,
 	if (r > 0) {
 		*pos += (uint64_t)r;
 		vfs_touch(f->vn, VFS_T_M | VFS_T_C);
-		f->vn->mode &= ~(uint32_t)S_ISUID; /* as Linux's file_remove_privs */
+		f->vn->mode &= ~(
+			uint32_t)S_ISUID; /* as Linux's file_remove_privs */
 	}
 	return r;
 }
@@ -152,9 +151,10 @@ int vfs_open_node(struct vnode *vn, uint32_t flags, const char *path,
 		if (err < 0)
 			return err;
 	}
-	f = file_alloc(NULL, flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY |
-						 O_TRUNC | O_CLOEXEC |
-						 VFS_OPEN_NOPERM),
+	f = file_alloc(NULL,
+		       flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY |
+					   O_TRUNC | O_CLOEXEC |
+					   VFS_OPEN_NOPERM),
 		       NULL);
 	if (f == NULL)
 		return -ENOMEM;
@@ -218,6 +218,7 @@ long file_describe(struct file *f, char *buf, size_t size)
 	if (f->ops != NULL && f->ops->fdname != NULL)
 		len = (size_t)f->ops->fdname(f, buf, size);
 	else
-		len = (size_t)fmt_snprintf(buf, size, "anon_inode:[%s]", "unknown");
+		len = (size_t)fmt_snprintf(buf, size, "anon_inode:[%s]",
+					   "unknown");
 	return (long)(len < size ? len : size);
 }

@@ -68,7 +68,8 @@ static int walk_last(struct lookup *lk, struct vnode *cur, bool follow_last)
 	bool trailing = lk->trailing_slash;
 	int err;
 
-	if (child != NULL && S_ISLNK(child->mode) && (follow_last || trailing)) {
+	if (child != NULL && S_ISLNK(child->mode) &&
+	    (follow_last || trailing)) {
 		err = follow(lk, cur, child);
 		vnode_put(child);
 		vnode_put(cur);

@@ -33,12 +33,12 @@ struct poll_hook {
 	/* Readiness may have changed; events is poll_wake's bits. */
 	void (*wake)(struct poll_hook *h, unsigned int events);
 	struct poll_hook *next;
-	struct poll_head *head;	/* NULL when not attached */
+	struct poll_head *head; /* NULL when not attached */
 };
 
 struct poll_head {
-	struct wait_queue wq;	  /* threads waiting for a change */
-	struct poll_hook *hooks;  /* epoll items watching */
+	struct wait_queue wq;	 /* threads waiting for a change */
+	struct poll_hook *hooks; /* epoll items watching */
 	/*
 	 * Optional: called when a thread or hook starts watching a head
 	 * whose readiness changes without anyone calling poll_wake (the
@@ -105,15 +105,18 @@ unsigned int file_poll(struct file *f, unsigned int events);
  */
 struct poll_wait_slot {
 	struct waiter w;
-	struct file *file;	/* referenced */
+	struct file *file; /* referenced */
 };
 
 struct poll_wait {
 	struct poll_wait_slot *s;
 	size_t n, cap;
-	int err;		/* -ENOMEM when a waiter could not be added */
+	int err; /* -ENOMEM when a waiter could not be added */
 };
-#define POLL_WAIT_INIT { NULL, 0, 0, 0 }
+#define POLL_WAIT_INIT        \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
 
 /* Wait for f's readiness changes too (files without a head: nothing). */
 void poll_wait_on(struct poll_wait *pw, struct file *f);

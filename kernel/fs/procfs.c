@@ -88,8 +88,7 @@ static int add_file(struct vnode *dir, const char *name, procfs_gen_fn gen)
 	return 0;
 }
 
-int procfs_add_files(struct vnode *dir, const struct procfs_entry *e,
-		     size_t n)
+int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n)
 {
 	int err = 0;
 
@@ -101,10 +100,10 @@ int procfs_add_files(struct vnode *dir, const struct procfs_entry *e,
 /* ---- The tree ---- */
 
 static const struct procfs_entry proc_files[] = {
-	{ "cpuinfo", procfs_cpuinfo },	 { "meminfo", procfs_meminfo },
-	{ "uptime", procfs_uptime },	 { "version", procfs_version },
-	{ "mounts", procfs_mounts },	 { "filesystems", procfs_filesystems },
-	{ "loadavg", procfs_loadavg },	 { "stat", procfs_stat },
+	{ "cpuinfo", procfs_cpuinfo }, { "meminfo", procfs_meminfo },
+	{ "uptime", procfs_uptime },   { "version", procfs_version },
+	{ "mounts", procfs_mounts },   { "filesystems", procfs_filesystems },
+	{ "loadavg", procfs_loadavg }, { "stat", procfs_stat },
 };
 
 static struct vnode *proc_dir; /* referenced */

@@ -32,8 +32,7 @@ struct procfs_entry {
  * Read-only files in dir, each with the text its gen makes at each open.
  * 0 or -ERRNO (-EEXIST, -ENOMEM); the files made before a failure stay.
  */
-int procfs_add_files(struct vnode *dir, const struct procfs_entry *e,
-		     size_t n);
+int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n);
 
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);

@@ -16,34 +16,62 @@ struct cpu_flag {
 };
 
 static const struct cpu_flag cpu_flags[] = {
-	{ 1, 3, 0, "fpu" },	    { 1, 3, 1, "vme" },
-	{ 1, 3, 2, "de" },	    { 1, 3, 3, "pse" },
-	{ 1, 3, 4, "tsc" },	    { 1, 3, 5, "msr" },
-	{ 1, 3, 6, "pae" },	    { 1, 3, 7, "mce" },
-	{ 1, 3, 8, "cx8" },	    { 1, 3, 9, "apic" },
-	{ 1, 3, 11, "sep" },	    { 1, 3, 12, "mtrr" },
-	{ 1, 3, 13, "pge" },	    { 1, 3, 14, "mca" },
-	{ 1, 3, 15, "cmov" },	    { 1, 3, 16, "pat" },
-	{ 1, 3, 17, "pse36" },	    { 1, 3, 19, "clflush" },
-	{ 1, 3, 23, "mmx" },	    { 1, 3, 24, "fxsr" },
-	{ 1, 3, 25, "sse" },	    { 1, 3, 26, "sse2" },
-	{ 1, 3, 28, "ht" },	    { 0x80000001, 3, 11, "syscall" },
-	{ 0x80000001, 3, 20, "nx" }, { 0x80000001, 3, 26, "pdpe1gb" },
-	{ 0x80000001, 3, 27, "rdtscp" }, { 0x80000001, 3, 29, "lm" },
-	{ 1, 2, 0, "pni" },	    { 1, 2, 1, "pclmulqdq" },
-	{ 1, 2, 9, "ssse3" },	    { 1, 2, 12, "fma" },
-	{ 1, 2, 13, "cx16" },	    { 1, 2, 19, "sse4_1" },
-	{ 1, 2, 20, "sse4_2" },	    { 1, 2, 21, "x2apic" },
-	{ 1, 2, 22, "movbe" },	    { 1, 2, 23, "popcnt" },
-	{ 1, 2, 25, "aes" },	    { 1, 2, 26, "xsave" },
-	{ 1, 2, 28, "avx" },	    { 1, 2, 29, "f16c" },
-	{ 1, 2, 30, "rdrand" },	    { 1, 2, 31, "hypervisor" },
-	{ 0x80000001, 2, 0, "lahf_lm" }, { 0x80000001, 2, 5, "abm" },
-	{ 7, 1, 3, "bmi1" },	    { 7, 1, 5, "avx2" },
-	{ 7, 1, 7, "smep" },	    { 7, 1, 8, "bmi2" },
-	{ 7, 1, 9, "erms" },	    { 7, 1, 16, "avx512f" },
-	{ 7, 1, 18, "rdseed" },	    { 7, 1, 19, "adx" },
-	{ 7, 1, 20, "smap" },	    { 7, 1, 29, "sha_ni" },
+	{ 1, 3, 0, "fpu" },
+	{ 1, 3, 1, "vme" },
+	{ 1, 3, 2, "de" },
+	{ 1, 3, 3, "pse" },
+	{ 1, 3, 4, "tsc" },
+	{ 1, 3, 5, "msr" },
+	{ 1, 3, 6, "pae" },
+	{ 1, 3, 7, "mce" },
+	{ 1, 3, 8, "cx8" },
+	{ 1, 3, 9, "apic" },
+	{ 1, 3, 11, "sep" },
+	{ 1, 3, 12, "mtrr" },
+	{ 1, 3, 13, "pge" },
+	{ 1, 3, 14, "mca" },
+	{ 1, 3, 15, "cmov" },
+	{ 1, 3, 16, "pat" },
+	{ 1, 3, 17, "pse36" },
+	{ 1, 3, 19, "clflush" },
+	{ 1, 3, 23, "mmx" },
+	{ 1, 3, 24, "fxsr" },
+	{ 1, 3, 25, "sse" },
+	{ 1, 3, 26, "sse2" },
+	{ 1, 3, 28, "ht" },
+	{ 0x80000001, 3, 11, "syscall" },
+	{ 0x80000001, 3, 20, "nx" },
+	{ 0x80000001, 3, 26, "pdpe1gb" },
+	{ 0x80000001, 3, 27, "rdtscp" },
+	{ 0x80000001, 3, 29, "lm" },
+	{ 1, 2, 0, "pni" },
+	{ 1, 2, 1, "pclmulqdq" },
+	{ 1, 2, 9, "ssse3" },
+	{ 1, 2, 12, "fma" },
+	{ 1, 2, 13, "cx16" },
+	{ 1, 2, 19, "sse4_1" },
+	{ 1, 2, 20, "sse4_2" },
+	{ 1, 2, 21, "x2apic" },
+	{ 1, 2, 22, "movbe" },
+	{ 1, 2, 23, "popcnt" },
+	{ 1, 2, 25, "aes" },
+	{ 1, 2, 26, "xsave" },
+	{ 1, 2, 28, "avx" },
+	{ 1, 2, 29, "f16c" },
+	{ 1, 2, 30, "rdrand" },
+	{ 1, 2, 31, "hypervisor" },
+	{ 0x80000001, 2, 0, "lahf_lm" },
+	{ 0x80000001, 2, 5, "abm" },
+	{ 7, 1, 3, "bmi1" },
+	{ 7, 1, 5, "avx2" },
+	{ 7, 1, 7, "smep" },
+	{ 7, 1, 8, "bmi2" },
+	{ 7, 1, 9, "erms" },
+	{ 7, 1, 16, "avx512f" },
+	{ 7, 1, 18, "rdseed" },
+	{ 7, 1, 19, "adx" },
+	{ 7, 1, 20, "smap" },
+	{ 7, 1, 29, "sha_ni" },
 };
 
 static uint32_t max_leaf(uint32_t base)
@@ -111,20 +139,23 @@ size_t procfs_cpuinfo(char *buf, size_t size)
 	if (family == 0x6 || family >= 0xf)
 		model |= ((r[0] >> 16) & 0xf) << 4;
 	model_name(name);
-	procfs_put(buf, size, &len, "processor\t: 0\nvendor_id\t: %s\n", vendor);
+	procfs_put(buf, size, &len, "processor\t: 0\nvendor_id\t: %s\n",
+		   vendor);
 	procfs_put(buf, size, &len, "cpu family\t: %u\nmodel\t\t: %u\n", family,
-	    model);
+		   model);
 	procfs_put(buf, size, &len, "model name\t: %s\nstepping\t: %u\n", name,
-	    r[0] & 0xf);
+		   r[0] & 0xf);
 	procfs_put(buf, size, &len, "cpu MHz\t\t: %lu.%03lu\n",
-	    (unsigned long)(tsc_hz() / 1000000),
-	    (unsigned long)(tsc_hz() / 1000 % 1000));
-	procfs_put(buf, size, &len, "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\n"
-			     "cpu cores\t: 1\napicid\t\t: 0\nfpu\t\t: yes\n"
-			     "wp\t\t: yes\n");
+		   (unsigned long)(tsc_hz() / 1000000),
+		   (unsigned long)(tsc_hz() / 1000 % 1000));
+	procfs_put(buf, size, &len,
+		   "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\n"
+		   "cpu cores\t: 1\napicid\t\t: 0\nfpu\t\t: yes\n"
+		   "wp\t\t: yes\n");
 	put_flags(buf, size, &len);
-	procfs_put(buf, size, &len, "clflush size\t: 64\ncache_alignment\t: 64\n"
-			     "address sizes\t: 40 bits physical, 48 bits "
-			     "virtual\n\n");
+	procfs_put(buf, size, &len,
+		   "clflush size\t: 64\ncache_alignment\t: 64\n"
+		   "address sizes\t: 40 bits physical, 48 bits "
+		   "virtual\n\n");
 	return len;
 }

@@ -47,8 +47,8 @@ size_t procfs_uptime(char *buf, size_t size)
 	uint64_t cs = time_ns() / 10000000; /* centiseconds */
 	size_t len = 0;
 
-	procfs_put(buf, size, &len, "%lu.%02lu 0.00\n", (unsigned long)(cs / 100),
-	    (unsigned long)(cs % 100));
+	procfs_put(buf, size, &len, "%lu.%02lu 0.00\n",
+		   (unsigned long)(cs / 100), (unsigned long)(cs % 100));
 	return len;
 }
 
@@ -57,8 +57,8 @@ size_t procfs_version(char *buf, size_t size)
 	size_t len = 0;
 
 	procfs_put(buf, size, &len,
-	    "Linux version 6.1.0-kiln (" KILN_NAME " " KILN_VERSION
-	    ") #1 " KILN_NAME " " KILN_VERSION "\n"); /* as uname -v */
+		   "Linux version 6.1.0-kiln (" KILN_NAME " " KILN_VERSION
+		   ") #1 " KILN_NAME " " KILN_VERSION "\n"); /* as uname -v */
 	return len;
 }
 
@@ -76,8 +76,9 @@ size_t procfs_filesystems(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	procfs_put(buf, size, &len, "nodev\trootfs\nnodev\ttmpfs\nnodev\tproc\n"
-			     "nodev\tdevtmpfs\n");
+	procfs_put(buf, size, &len,
+		   "nodev\trootfs\nnodev\ttmpfs\nnodev\tproc\n"
+		   "nodev\tdevtmpfs\n");
 	return len;
 }
 
@@ -95,10 +96,12 @@ size_t procfs_stat(char *buf, size_t size)
 	size_t len = 0;
 
 	procfs_put(buf, size, &len, "cpu  %lu 0 0 0 0 0 0 0 0 0\n",
-	    (unsigned long)ticks);
+		   (unsigned long)ticks);
 	procfs_put(buf, size, &len, "cpu0 %lu 0 0 0 0 0 0 0 0 0\n",
-	    (unsigned long)ticks);
-	procfs_put(buf, size, &len, "btime %lu\nprocesses 1\nprocs_running 1\n"
-			     "procs_blocked 0\n", 0UL);
+		   (unsigned long)ticks);
+	procfs_put(buf, size, &len,
+		   "btime %lu\nprocesses 1\nprocs_running 1\n"
+		   "procs_blocked 0\n",
+		   0UL);
 	return len;
 }

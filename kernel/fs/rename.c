@@ -64,8 +64,7 @@ static int check_rename(struct lookup *from, struct lookup *to,
 		return -ENOTDIR;
 	if (S_ISDIR(from->node->mode) && inside(to->dir, from->node))
 		return -EINVAL;
-	if (exchange && S_ISDIR(to->node->mode) &&
-	    inside(from->dir, to->node))
+	if (exchange && S_ISDIR(to->node->mode) && inside(from->dir, to->node))
 		return -EINVAL;
 	err = vfs_permission(from->dir, 3);
 	if (err == 0)

@@ -173,7 +173,10 @@ static const struct {
 	const char *name;
 	uint32_t perm;
 } default_dirs[] = {
-	{ "tmp", 01777 }, { "dev", 0755 }, { "proc", 0555 }, { "etc", 0755 },
+	{ "tmp", 01777 },
+	{ "dev", 0755 },
+	{ "proc", 0555 },
+	{ "etc", 0755 },
 };
 
 static const char *const default_files[][2] = {
@@ -270,7 +273,8 @@ int vfs_exec_open(const char *path, const void **data, size_t *size,
 		  void **copy, char *resolved, size_t rsize)
 {
 	struct vnode *start = current != NULL && current->cwd != NULL ?
-				      current->cwd : vfs_root();
+				      current->cwd :
+				      vfs_root();
 	struct lookup lk;
 	long n;
 	int err = vfs_lookup(start, path, 0, &lk);

@@ -31,10 +31,10 @@
  */
 #define TMPFS_MAX_FILE (1UL << 40)
 #define SLOT_BITS 9
-#define SLOTS (1UL << SLOT_BITS)	/* PAGE_SIZE / sizeof(void *) */
-#define TMPFS_RESERVE 512		/* 2 MiB */
+#define SLOTS (1UL << SLOT_BITS) /* PAGE_SIZE / sizeof(void *) */
+#define TMPFS_RESERVE 512	 /* 2 MiB */
 #define SMALL_MIN 64
-#define SMALL_MAX 2048			/* the heap's largest class */
+#define SMALL_MAX 2048 /* the heap's largest class */
 
 _Static_assert(SLOTS * sizeof(void *) == PAGE_SIZE, "a node is one page");
 

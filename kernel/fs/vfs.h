@@ -18,7 +18,7 @@ struct stat;
 #define VFS_NAME_MAX 255
 #define VFS_PATH_MAX 4096
 #define VFS_SYMLOOP_MAX 40
-#define VFS_DEV 0x10	  /* st_dev of every node: one file system */
+#define VFS_DEV 0x10 /* st_dev of every node: one file system */
 #define VFS_BLKSIZE 4096
 
 struct vfs_time {
@@ -73,8 +73,8 @@ struct file {
 	uint64_t pos;
 	struct vnode *vn; /* referenced; NULL for pipes and sockets */
 	const struct file_ops *ops;
-	void *priv;	  /* the ops' own state */
-	char *path;	  /* absolute path at open time (kmalloc) or NULL */
+	void *priv; /* the ops' own state */
+	char *path; /* absolute path at open time (kmalloc) or NULL */
 	struct file_watch *watches; /* told at the last put (epoll) */
 };
 
@@ -83,8 +83,8 @@ struct vnode_ops {
 	/* Directory: referenced child called name, or NULL. */
 	struct vnode *(*lookup)(struct vnode *dir, const char *name);
 	/* Directory: entry number idx (from 0) into name; 1, 0 at the end. */
-	int (*readdir)(struct vnode *dir, uint64_t idx, char *name,
-		       size_t size, uint64_t *ino, unsigned int *type);
+	int (*readdir)(struct vnode *dir, uint64_t idx, char *name, size_t size,
+		       uint64_t *ino, unsigned int *type);
 	/* Symlink: target text into buf (not terminated); length or -ERRNO. */
 	long (*readlink)(struct vnode *vn, char *buf, size_t size);
 	/* Magic symlink (/proc/self/fd/N): the referenced node it names. */
@@ -117,23 +117,23 @@ struct vnode {
 	void *priv;
 	struct vnode *parent; /* directories: referenced, root is its own */
 	union {
-		struct {		/* fs/dir.c */
-			struct vfs_dirent **hash; /* chains by name */
-			size_t nbuckets;	  /* a power of two, or 0 */
+		struct {			    /* fs/dir.c */
+			struct vfs_dirent **hash;   /* chains by name */
+			size_t nbuckets;	    /* a power of two, or 0 */
 			struct vfs_dir_slot *slots; /* by cookie, with holes */
 			size_t nslots, cap;
-			size_t count;		  /* entries */
+			size_t count; /* entries */
 			uint64_t next_cookie;
 		} dir;
-		struct {		/* fs/tmpfs.c */
-			size_t size;	/* st_size */
-			void *root;	/* the radix tree of pages, or */
-			size_t small;	/* a heap buffer of this size */
+		struct {	      /* fs/tmpfs.c */
+			size_t size;  /* st_size */
+			void *root;   /* the radix tree of pages, or */
+			size_t small; /* a heap buffer of this size */
 			unsigned int height;
-			size_t npages;	/* data pages in the tree */
-			bool borrowed;	/* data points into the cpio archive */
+			size_t npages; /* data pages in the tree */
+			bool borrowed; /* data points into the cpio archive */
 			const char *data; /* borrowed: the archive's bytes, */
-			size_t valid;	/* valid of them; the rest reads as 0 */
+			size_t valid; /* valid of them; the rest reads as 0 */
 		} reg;
 		struct {
 			char *target;
@@ -278,8 +278,7 @@ long lookup_path(const struct lookup *lk, char *buf, size_t size);
 /* ---- Open files (fs/file.c) ---- */
 
 /* A new open file (refs 1) with ops and flags; NULL when out of memory. */
-struct file *file_alloc(const struct file_ops *ops, uint32_t flags,
-			void *priv);
+struct file *file_alloc(const struct file_ops *ops, uint32_t flags, void *priv);
 struct file *file_get(struct file *f);
 /* Drop a reference; the last one tells the watches, calls ops->release, frees. */
 void file_put(struct file *f);

@@ -31,19 +31,29 @@ static _Noreturn void start_app(void)
 }
 
 /* TSC readings between boot stages, for the "boot stages" log line. */
-enum { ST_KMAIN, ST_EARLY, ST_TSC, ST_MEMORY, ST_LATE, ST_CLOCK, ST_RANDOM, ST_N };
+enum {
+	ST_KMAIN,
+	ST_EARLY,
+	ST_TSC,
+	ST_MEMORY,
+	ST_LATE,
+	ST_CLOCK,
+	ST_RANDOM,
+	ST_N
+};
 static uint64_t stage_tsc[ST_N];
 
 static void print_stages(uint64_t tsc_entry)
 {
-	static const char *const names[ST_N] = {
-		"entry", "cpu", "tsc", "memory", "lapic", "clock", "random"
-	};
+	static const char *const names[ST_N] = { "entry",  "cpu",   "tsc",
+						 "memory", "lapic", "clock",
+						 "random" };
 	uint64_t prev = tsc_entry;
 
 	printk("kiln: boot stages (us):");
 	for (int i = 0; i < ST_N; i++) {
-		printk(" %s %lu", names[i], tsc_to_ns(stage_tsc[i] - prev) / 1000);
+		printk(" %s %lu", names[i],
+		       tsc_to_ns(stage_tsc[i] - prev) / 1000);
 		prev = stage_tsc[i];
 	}
 	printk("\n");

@@ -13,7 +13,7 @@
 struct cmdline_word {
 	const char *key;
 	size_t key_len;
-	const char *val;	/* NULL for a bare KEY */
+	const char *val; /* NULL for a bare KEY */
 	size_t val_len;
 };
 
@@ -169,10 +169,17 @@ static int digit_value(char c, unsigned base)
 static int suffix_shift(char c)
 {
 	switch (c) {
-	case 'K': case 'k': return 10;
-	case 'M': case 'm': return 20;
-	case 'G': case 'g': return 30;
-	default: return -1;
+	case 'K':
+	case 'k':
+		return 10;
+	case 'M':
+	case 'm':
+		return 20;
+	case 'G':
+	case 'g':
+		return 30;
+	default:
+		return -1;
 	}
 }
 

@@ -20,8 +20,19 @@
 #define CPIO_S_IFDIR 0040000u
 
 enum cpio_field {
-	F_INO, F_MODE, F_UID, F_GID, F_NLINK, F_MTIME, F_FILESIZE,
-	F_DEVMAJOR, F_DEVMINOR, F_RDEVMAJOR, F_RDEVMINOR, F_NAMESIZE, F_CHECK,
+	F_INO,
+	F_MODE,
+	F_UID,
+	F_GID,
+	F_NLINK,
+	F_MTIME,
+	F_FILESIZE,
+	F_DEVMAJOR,
+	F_DEVMINOR,
+	F_RDEVMAJOR,
+	F_RDEVMINOR,
+	F_NAMESIZE,
+	F_CHECK,
 	F_COUNT
 };
 
@@ -153,7 +164,8 @@ static void put_hex8(char *out, uint32_t v)
  * larger value would be truncated here.
  */
 size_t cpio_header(char *out, const char *name, uint32_t mode, uint32_t uid,
-		   uint32_t gid, uint32_t mtime, uint64_t filesize, uint32_t ino)
+		   uint32_t gid, uint32_t mtime, uint64_t filesize,
+		   uint32_t ino)
 {
 	uint32_t f[F_COUNT] = { 0 };
 	size_t namelen = 0, total;

@@ -13,13 +13,14 @@
  * and sizes against the bytes left, without overflow.
  */
 struct cpio_entry {
-	const char *name;   /* NUL-terminated, inside the archive; no "./" prefix stripped */
-	size_t namelen;	    /* without the NUL */
-	uint32_t mode;	    /* file type and permission bits (S_IFREG...) */
+	const char *
+		name; /* NUL-terminated, inside the archive; no "./" prefix stripped */
+	size_t namelen; /* without the NUL */
+	uint32_t mode;	/* file type and permission bits (S_IFREG...) */
 	uint32_t uid, gid;
 	uint32_t nlink;
 	uint32_t mtime;
-	const void *data;   /* file contents or symlink target */
+	const void *data; /* file contents or symlink target */
 	size_t size;
 };
 
@@ -39,6 +40,7 @@ int cpio_next(const void *archive, size_t size, size_t *pos,
 size_t cpio_header_size(size_t namelen);
 size_t cpio_pad(size_t n);
 size_t cpio_header(char *out, const char *name, uint32_t mode, uint32_t uid,
-		   uint32_t gid, uint32_t mtime, uint64_t filesize, uint32_t ino);
+		   uint32_t gid, uint32_t mtime, uint64_t filesize,
+		   uint32_t ino);
 
 #endif

@@ -126,8 +126,8 @@ static int check_phdr(const uint8_t *file, const struct elf64_phdr *ph,
 			info->hi = ph->p_vaddr + ph->p_memsz;
 		return ELF_OK;
 	case PT_INTERP:
-		return info->interp ? ELF_ELAYOUT
-				    : check_interp(file, ph, size, info);
+		return info->interp ? ELF_ELAYOUT :
+				      check_interp(file, ph, size, info);
 	case PT_TLS:
 		return info->tls ? ELF_ELAYOUT : check_tls(ph, size, info);
 	case PT_GNU_STACK:

@@ -32,7 +32,8 @@ struct elf64_ehdr {
 	uint32_t e_version;
 	uint64_t e_entry, e_phoff, e_shoff;
 	uint32_t e_flags;
-	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum, e_shstrndx;
+	uint16_t e_ehsize, e_phentsize, e_phnum, e_shentsize, e_shnum,
+		e_shstrndx;
 };
 
 struct elf64_phdr {
@@ -58,12 +59,12 @@ struct elf_info {
 	const struct elf64_ehdr *ehdr;
 	const struct elf64_phdr *phdr; /* inside the file */
 	uint16_t phnum;
-	int pie;		   /* ET_DYN: load at a chosen base */
-	uint64_t entry;		   /* e_entry (add the base for PIE) */
-	uint64_t lo, hi;	   /* page-aligned span of all PT_LOADs */
-	const char *interp;	   /* PT_INTERP path (NUL-terminated) or NULL */
+	int pie;	    /* ET_DYN: load at a chosen base */
+	uint64_t entry;	    /* e_entry (add the base for PIE) */
+	uint64_t lo, hi;    /* page-aligned span of all PT_LOADs */
+	const char *interp; /* PT_INTERP path (NUL-terminated) or NULL */
 	const struct elf64_phdr *tls; /* PT_TLS or NULL */
-	int exec_stack;		   /* PT_GNU_STACK has PF_X */
+	int exec_stack;		      /* PT_GNU_STACK has PF_X */
 };
 
 /*
@@ -82,12 +83,12 @@ struct elf_info {
 enum {
 	ELF_OK = 0,
 	ELF_ENOTELF = 1,
-	ELF_ECLASS = 2,		/* not 64-bit */
+	ELF_ECLASS = 2, /* not 64-bit */
 	ELF_EENDIAN = 3,
 	ELF_EMACHINE = 4,
-	ELF_ETYPE = 5,		/* not EXEC/DYN (e.g. a .o or core) */
+	ELF_ETYPE = 5, /* not EXEC/DYN (e.g. a .o or core) */
 	ELF_ETRUNC = 6,
-	ELF_ELAYOUT = 7,	/* bad program headers / segments */
+	ELF_ELAYOUT = 7, /* bad program headers / segments */
 };
 int elf_check(const void *file, size_t size, struct elf_info *info);
 const char *elf_strerror(int err);

@@ -2,8 +2,7 @@
 #include "lib/elf.h"
 
 /* A table of n entries of entsize bytes at offset, inside the file and 8-aligned. */
-static int table_ok(uint64_t offset, uint64_t n, uint64_t entsize,
-		    size_t size)
+static int table_ok(uint64_t offset, uint64_t n, uint64_t entsize, size_t size)
 {
 	if (offset > size || offset % 8 || entsize == 0)
 		return 0;
@@ -20,7 +19,8 @@ static const struct elf64_shdr *section_table(const uint8_t *p, size_t size,
 	    p[3] != 'F' || p[4] != 2)
 		return NULL;
 	if (eh->e_shentsize != sizeof(struct elf64_shdr) || eh->e_shnum == 0 ||
-	    !table_ok(eh->e_shoff, eh->e_shnum, sizeof(struct elf64_shdr), size))
+	    !table_ok(eh->e_shoff, eh->e_shnum, sizeof(struct elf64_shdr),
+		      size))
 		return NULL;
 	*shnum = eh->e_shnum;
 	return (const struct elf64_shdr *)(p + eh->e_shoff);
@@ -105,7 +105,8 @@ bool elf_symbolize(const void *file, size_t size, uint64_t addr,
 	for (uint16_t i = 0; i < shnum; i++) {
 		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= shnum)
 			continue;
-		scan_symtab(p, size, sh, shnum, &sh[i], addr, &best, &best_name);
+		scan_symtab(p, size, sh, shnum, &sh[i], addr, &best,
+			    &best_name);
 	}
 	if (!best)
 		return false;

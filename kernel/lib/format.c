@@ -19,8 +19,8 @@ enum fmt_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J };
 
 struct fmt_spec {
 	unsigned flags;
-	int width;	   /* 0 when absent */
-	int prec;	   /* -1 when absent */
+	int width; /* 0 when absent */
+	int prec;  /* -1 when absent */
 	enum fmt_len len;
 };
 
@@ -76,10 +76,17 @@ static enum fmt_len parse_len(const char **pp)
 	case 'l':
 		len = (p[1] == 'l') ? LEN_LL : LEN_L;
 		break;
-	case 'z': len = LEN_Z; break;
-	case 't': len = LEN_T; break;
-	case 'j': len = LEN_J; break;
-	default: return LEN_NONE;
+	case 'z':
+		len = LEN_Z;
+		break;
+	case 't':
+		len = LEN_T;
+		break;
+	case 'j':
+		len = LEN_J;
+		break;
+	default:
+		return LEN_NONE;
 	}
 	*pp = p + ((len == LEN_HH || len == LEN_LL) ? 2 : 1);
 	return len;
@@ -146,28 +153,43 @@ static void parse_spec(const char **pp, va_list *ap, struct fmt_spec *sp)
 static int64_t arg_signed(va_list *ap, enum fmt_len len)
 {
 	switch (len) {
-	case LEN_HH: return (signed char)va_arg(*ap, int);
-	case LEN_H: return (short)va_arg(*ap, int);
-	case LEN_L: return va_arg(*ap, long);
-	case LEN_LL: return va_arg(*ap, long long);
+	case LEN_HH:
+		return (signed char)va_arg(*ap, int);
+	case LEN_H:
+		return (short)va_arg(*ap, int);
+	case LEN_L:
+		return va_arg(*ap, long);
+	case LEN_LL:
+		return va_arg(*ap, long long);
 	case LEN_Z: /* the signed type matching size_t */
-	case LEN_T: return va_arg(*ap, ptrdiff_t);
-	case LEN_J: return va_arg(*ap, intmax_t);
-	default: return va_arg(*ap, int);
+	case LEN_T:
+		return va_arg(*ap, ptrdiff_t);
+	case LEN_J:
+		return va_arg(*ap, intmax_t);
+	default:
+		return va_arg(*ap, int);
 	}
 }
 
 static uint64_t arg_unsigned(va_list *ap, enum fmt_len len)
 {
 	switch (len) {
-	case LEN_HH: return (unsigned char)va_arg(*ap, unsigned int);
-	case LEN_H: return (unsigned short)va_arg(*ap, unsigned int);
-	case LEN_L: return va_arg(*ap, unsigned long);
-	case LEN_LL: return va_arg(*ap, unsigned long long);
-	case LEN_Z: return va_arg(*ap, size_t);
-	case LEN_T: return (size_t)va_arg(*ap, ptrdiff_t);
-	case LEN_J: return va_arg(*ap, uintmax_t);
-	default: return va_arg(*ap, unsigned int);
+	case LEN_HH:
+		return (unsigned char)va_arg(*ap, unsigned int);
+	case LEN_H:
+		return (unsigned short)va_arg(*ap, unsigned int);
+	case LEN_L:
+		return va_arg(*ap, unsigned long);
+	case LEN_LL:
+		return va_arg(*ap, unsigned long long);
+	case LEN_Z:
+		return va_arg(*ap, size_t);
+	case LEN_T:
+		return (size_t)va_arg(*ap, ptrdiff_t);
+	case LEN_J:
+		return va_arg(*ap, uintmax_t);
+	default:
+		return va_arg(*ap, unsigned int);
 	}
 }
 
@@ -207,9 +229,9 @@ static void emit_number(struct fmt_out *o, const struct fmt_spec *sp,
 			uint64_t v, unsigned base, bool upper, char sign)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	char buf[24], prefix[3];	/* 22 octal digits; sign or 0x */
+	char buf[24], prefix[3]; /* 22 octal digits; sign or 0x */
 	int nd = 0, np = 0;
-	long long zeros, pad;	/* wide enough for width + precision */
+	long long zeros, pad; /* wide enough for width + precision */
 
 	for (uint64_t t = v; t; t /= base)
 		buf[sizeof(buf) - ++nd] = digits[t % base];
@@ -240,15 +262,14 @@ static void emit_number(struct fmt_out *o, const struct fmt_spec *sp,
 		out_repeat(o, ' ', pad);
 }
 
-static void emit_signed(struct fmt_out *o, const struct fmt_spec *sp,
-			int64_t v)
+static void emit_signed(struct fmt_out *o, const struct fmt_spec *sp, int64_t v)
 {
 	char sign = 0;
 	uint64_t mag = (uint64_t)v;
 
 	if (v < 0) {
 		sign = '-';
-		mag = 0 - mag;	/* well defined even for INT64_MIN */
+		mag = 0 - mag; /* well defined even for INT64_MIN */
 	} else if (sp->flags & FMT_PLUS) {
 		sign = '+';
 	} else if (sp->flags & FMT_SPACE) {
@@ -257,8 +278,7 @@ static void emit_signed(struct fmt_out *o, const struct fmt_spec *sp,
 	emit_number(o, sp, mag, 10, false, sign);
 }
 
-static void emit_pointer(struct fmt_out *o, struct fmt_spec *sp,
-			 const void *p)
+static void emit_pointer(struct fmt_out *o, struct fmt_spec *sp, const void *p)
 {
 	if (!p) {
 		sp->prec = -1;

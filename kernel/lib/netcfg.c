@@ -37,16 +37,16 @@ bool netcfg_parse_addr(const char *s, size_t n, uint32_t *out)
 }
 
 /* "A.B.C.D" or "A.B.C.D/N" with N 1..32 (24 when left out). */
-static bool parse_cidr(const char *s, size_t n, uint32_t *addr,
-		       uint32_t *mask)
+static bool parse_cidr(const char *s, size_t n, uint32_t *addr, uint32_t *mask)
 {
 	size_t slash = 0;
 	uint64_t bits = 24;
 
 	while (slash < n && s[slash] != '/')
 		slash++;
-	if (slash < n && (!cmdline_parse_u64(s + slash + 1, n - slash - 1,
-					     &bits) || bits < 1 || bits > 32))
+	if (slash < n &&
+	    (!cmdline_parse_u64(s + slash + 1, n - slash - 1, &bits) ||
+	     bits < 1 || bits > 32))
 		return false;
 	*mask = (uint32_t)(0xffffffffull << (32 - bits));
 	return netcfg_parse_addr(s, slash, addr);
@@ -62,8 +62,8 @@ static bool is_word(const char *s, size_t n, const char *w)
 	return i == n && !w[i];
 }
 
-bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s,
-		size_t n, const char **why)
+bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s, size_t n,
+		const char **why)
 {
 	uint32_t addr, mask;
 
@@ -86,7 +86,7 @@ bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s,
 		return false;
 	*why = "not a host address";
 	if (addr == 0)
-		return false;	/* 0 stands for "not given" */
+		return false; /* 0 stands for "not given" */
 	if (key == NETCFG_GW)
 		c->gateway = addr;
 	else
@@ -251,11 +251,13 @@ size_t netcfg_format(const struct netcfg *c, const char *prefix, char *buf,
 	if (n == 0)
 		return 0;
 	if (c->dhcp)
-		ok = put_str(buf, n, &o, prefix) && put_str(buf, n, &o, "ip=dhcp");
+		ok = put_str(buf, n, &o, prefix) &&
+		     put_str(buf, n, &o, "ip=dhcp");
 	else
 		ok = put_addr(buf, n, &o, prefix, NETCFG_IP, c->addr) &&
 		     put_str(buf, n, &o, "/") &&
-		     put_uint(buf, n, &o, (unsigned)netcfg_mask_bits(c->netmask));
+		     put_uint(buf, n, &o,
+			      (unsigned)netcfg_mask_bits(c->netmask));
 	if (ok && c->gateway)
 		ok = put_addr(buf, n, &o, prefix, NETCFG_GW, c->gateway);
 	if (ok && c->dns)

@@ -16,7 +16,7 @@
  */
 struct netcfg {
 	bool dhcp;
-	uint32_t addr, netmask;	/* host order; 0 with dhcp */
+	uint32_t addr, netmask; /* host order; 0 with dhcp */
 	uint32_t gateway, dns;	/* host order; 0 when not given */
 };
 
@@ -25,8 +25,8 @@ enum netcfg_key { NETCFG_IP, NETCFG_GW, NETCFG_DNS };
 /* What was wrong, for one log or error line. */
 struct netcfg_err {
 	enum netcfg_key key;
-	const char *why;	/* "want A.B.C.D", "not a host address", ... */
-	char value[40];		/* the value as given, cut to fit */
+	const char *why; /* "want A.B.C.D", "not a host address", ... */
+	char value[40];	 /* the value as given, cut to fit */
 };
 
 /* The key's name without a prefix: "ip", "gw", "dns". */
@@ -42,8 +42,8 @@ bool netcfg_parse_addr(const char *s, size_t n, uint32_t *out);
  * Sets one key's value in c from s[0..n): false when it does not parse
  * (*why then says what was wanted). Consistency is netcfg_check's job.
  */
-bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s,
-		size_t n, const char **why);
+bool netcfg_set(struct netcfg *c, enum netcfg_key key, const char *s, size_t n,
+		const char **why);
 
 /*
  * Whether c makes sense as a whole: true, or false with *key naming the

@@ -33,8 +33,8 @@ static int aligned(const void *p)
 	return ((uintptr_t)p & (WORD - 1)) == 0;
 }
 
-NO_LOOP_CALLS static void copy_forward(unsigned char *d,
-				      const unsigned char *s, size_t n)
+NO_LOOP_CALLS static void copy_forward(unsigned char *d, const unsigned char *s,
+				       size_t n)
 {
 	while (n > 0 && !aligned(d)) {
 		*d++ = *s++;
@@ -48,7 +48,7 @@ NO_LOOP_CALLS static void copy_forward(unsigned char *d,
 
 /* Copy from the end down, for a destination above an overlapping source. */
 NO_LOOP_CALLS static void copy_backward(unsigned char *d,
-				       const unsigned char *s, size_t n)
+					const unsigned char *s, size_t n)
 {
 	d += n;
 	s += n;

@@ -7,12 +7,12 @@
 
 /* A broken-down UTC date and time; fields hold the usual human values. */
 struct civil_time {
-	int64_t year;	/* e.g. 2024 */
-	int month;	/* 1..12 */
-	int day;	/* 1..31 */
-	int hour;	/* 0..23 */
-	int minute;	/* 0..59 */
-	int second;	/* 0..59 (no leap seconds: Unix time has none) */
+	int64_t year; /* e.g. 2024 */
+	int month;    /* 1..12 */
+	int day;      /* 1..31 */
+	int hour;     /* 0..23 */
+	int minute;   /* 0..59 */
+	int second;   /* 0..59 (no leap seconds: Unix time has none) */
 };
 
 /* True when year is a leap year of the proleptic Gregorian calendar. */

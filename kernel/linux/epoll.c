@@ -9,28 +9,29 @@
 #include "fs/poll.h"
 #include "lib/format.h"
 
-_Static_assert(sizeof(struct epoll_event) == 12, "x86_64 epoll_event is packed");
+_Static_assert(sizeof(struct epoll_event) == 12,
+	       "x86_64 epoll_event is packed");
 
 #define EP_ALWAYS (EPOLLERR | EPOLLHUP)
 #define EP_FLAGS (EPOLLET | EPOLLONESHOT | EPOLLWAKEUP | EPOLLEXCLUSIVE)
 #define EP_MAX_NEST 4 /* Linux's EP_MAX_NESTS */
 
 struct epitem {
-	struct poll_hook hook;	  /* on the target's poll head */
-	struct file_watch watch;  /* on the target: its release removes us */
+	struct poll_hook hook;	 /* on the target's poll head */
+	struct file_watch watch; /* on the target: its release removes us */
 	struct epoll *ep;
-	struct file *file;	  /* not referenced (see watch) */
+	struct file *file; /* not referenced (see watch) */
 	int fd;
-	uint32_t events;	  /* interest and EPOLLET/EPOLLONESHOT */
+	uint32_t events; /* interest and EPOLLET/EPOLLONESHOT */
 	uint64_t data;
-	bool ready;		  /* on the ready list */
-	bool disabled;		  /* EPOLLONESHOT reported: until MOD */
+	bool ready;		      /* on the ready list */
+	bool disabled;		      /* EPOLLONESHOT reported: until MOD */
 	struct epitem *rprev, *rnext; /* ready list */
-	struct epitem *hnext;	  /* hash chain */
+	struct epitem *hnext;	      /* hash chain */
 };
 
 struct epoll {
-	struct poll_head ph;	  /* the epoll file's own readiness */
+	struct poll_head ph; /* the epoll file's own readiness */
 	struct epitem **hash;
 	size_t nbuckets, count;
 	struct epitem *rhead, *rtail;
@@ -39,7 +40,7 @@ struct epoll {
 static const struct file_ops epoll_ops;
 
 #define EP(f) ((struct epoll *)(f)->priv)
-#define CONTAINER(p, type, m) ((type *)((char *)(p) - offsetof(type, m)))
+#define CONTAINER(p, type, m) ((type *)((char *)(p)-offsetof(type, m)))
 
 bool file_is_epoll(struct file *f)
 {

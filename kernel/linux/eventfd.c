@@ -49,8 +49,7 @@ static long efd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return sizeof(v);
 }
 
-static long efd_write(struct file *f, const void *buf, size_t n,
-		      uint64_t *pos)
+static long efd_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	struct eventfd *e = f->priv;
 	uint64_t v;

@@ -18,8 +18,8 @@
 
 static int seg_prot(uint32_t flags)
 {
-	return (flags & PF_R ? PROT_READ : 0) | (flags & PF_W ? PROT_WRITE : 0) |
-	       (flags & PF_X ? PROT_EXEC : 0);
+	return (flags & PF_R ? PROT_READ : 0) |
+	       (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
 /*
@@ -44,11 +44,13 @@ static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
 	}
 	if (end > start) {
 		err = mm_map(mm, start, end - start, prot, VMA_FILE, name,
-			     page_down(ph->p_offset) + (start - page_down(base + ph->p_vaddr)));
+			     page_down(ph->p_offset) +
+				     (start - page_down(base + ph->p_vaddr)));
 		if (err)
 			return err;
 	}
-	return mm_fill(mm, base + ph->p_vaddr, file + ph->p_offset, ph->p_filesz);
+	return mm_fill(mm, base + ph->p_vaddr, file + ph->p_offset,
+		       ph->p_filesz);
 }
 
 static int load_segments(struct proc *p, const struct elf_info *info,
@@ -105,7 +107,8 @@ static int check_program(const char *path, const void *data, size_t size,
 	/* An interpreter would be mapped below mmap_top (linux/aslr.h). */
 	if (info->interp) {
 		printk("kiln: %s: dynamically linked (interpreter %s); only "
-		       "static programs are supported yet\n", path, info->interp);
+		       "static programs are supported yet\n",
+		       path, info->interp);
 		return -ENOEXEC;
 	}
 	return 0;
@@ -131,7 +134,8 @@ static int pie_bias(const char *path, const struct elf_info *info,
 	if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
 	    align > ASLR_PIE_ALIGN_MAX) {
 		printk("kiln: %s: position-independent image too large or "
-		       "too aligned\n", path);
+		       "too aligned\n",
+		       path);
 		return -ENOEXEC;
 	}
 	*bias = aslr_pie_bias(info->lo, align);

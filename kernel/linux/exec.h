@@ -7,9 +7,9 @@
 #include "linux/proc.h"
 
 struct exec_args {
-	const char *path;	  /* program path in the root file system */
-	const char *const *argv;  /* NULL-terminated */
-	const char *const *envp;  /* NULL-terminated */
+	const char *path;	 /* program path in the root file system */
+	const char *const *argv; /* NULL-terminated */
+	const char *const *envp; /* NULL-terminated */
 };
 
 /*

@@ -44,8 +44,8 @@ static size_t count(const char *const *v, size_t *bytes)
 }
 
 /* Push the strings of v, storing their addresses in out[]. */
-static void push_strings(struct stack_writer *w, const char *const *v,
-			 size_t n, uint64_t *out)
+static void push_strings(struct stack_writer *w, const char *const *v, size_t n,
+			 uint64_t *out)
 {
 	for (size_t i = n; i-- > 0;)
 		out[i] = push_str(w, v[i]);
@@ -57,16 +57,25 @@ static size_t fill_auxv(uint64_t *av, const struct proc *p,
 			uint64_t execfn)
 {
 	const uint64_t pairs[][2] = {
-		{ AT_HWCAP, arch_hwcap() },	{ AT_PAGESZ, 4096 },
-		{ AT_CLKTCK, 100 },		{ AT_PHDR, phdr },
+		{ AT_HWCAP, arch_hwcap() },
+		{ AT_PAGESZ, 4096 },
+		{ AT_CLKTCK, 100 },
+		{ AT_PHDR, phdr },
 		{ AT_PHENT, sizeof(struct elf64_phdr) },
-		{ AT_PHNUM, info->phnum },	{ AT_BASE, 0 },
-		{ AT_FLAGS, 0 },		{ AT_ENTRY, base + info->entry },
-		{ AT_UID, p->cred.uid },		{ AT_EUID, p->cred.euid },
-		{ AT_GID, p->cred.gid },		{ AT_EGID, p->cred.egid },
-		{ AT_SECURE, 0 },		{ AT_RANDOM, random },
-		{ AT_HWCAP2, arch_hwcap2() },	{ AT_EXECFN, execfn },
-		{ AT_PLATFORM, platform },	{ AT_NULL, 0 },
+		{ AT_PHNUM, info->phnum },
+		{ AT_BASE, 0 },
+		{ AT_FLAGS, 0 },
+		{ AT_ENTRY, base + info->entry },
+		{ AT_UID, p->cred.uid },
+		{ AT_EUID, p->cred.euid },
+		{ AT_GID, p->cred.gid },
+		{ AT_EGID, p->cred.egid },
+		{ AT_SECURE, 0 },
+		{ AT_RANDOM, random },
+		{ AT_HWCAP2, arch_hwcap2() },
+		{ AT_EXECFN, execfn },
+		{ AT_PLATFORM, platform },
+		{ AT_NULL, 0 },
 	};
 	size_t n = sizeof(pairs) / sizeof(pairs[0]);
 
@@ -75,11 +84,12 @@ static size_t fill_auxv(uint64_t *av, const struct proc *p,
 }
 
 int exec_build_stack(struct proc *p, const struct exec_args *a,
-		     const struct elf_info *info, uint64_t base,
-		     uint64_t phdr, uint64_t top, uint64_t *sp)
+		     const struct elf_info *info, uint64_t base, uint64_t phdr,
+		     uint64_t top, uint64_t *sp)
 {
 	struct stack_writer w = { p->mm, top, 0 };
-	size_t bytes = 0, argc = count(a->argv, &bytes), envc = count(a->envp, &bytes);
+	size_t bytes = 0, argc = count(a->argv, &bytes),
+	       envc = count(a->envp, &bytes);
 	uint64_t *vec, random, platform, execfn, nwords, nauxv;
 	uint8_t rnd[16];
 

@@ -22,7 +22,7 @@
  * Returns 0 and *sp, -E2BIG when the strings exceed 128 KiB, -ENOMEM.
  */
 int exec_build_stack(struct proc *p, const struct exec_args *a,
-		     const struct elf_info *info, uint64_t base,
-		     uint64_t phdr, uint64_t top, uint64_t *sp);
+		     const struct elf_info *info, uint64_t base, uint64_t phdr,
+		     uint64_t top, uint64_t *sp);
 
 #endif

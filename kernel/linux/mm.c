@@ -43,7 +43,8 @@ bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len)
 {
 	uintptr_t at = start;
 
-	for (struct vma *v = mm_find(mm, start); at < start + len; v = v->next) {
+	for (struct vma *v = mm_find(mm, start); at < start + len;
+	     v = v->next) {
 		if (!v || v->start > at)
 			return false;
 		at = v->end;
@@ -82,14 +83,15 @@ static int charge(struct mm *mm, size_t n)
 }
 
 /* The mapped pages of [start, end), in order, skipping unmapped stretches. */
-#define for_each_mapped_page(va, start, end)                                  \
-	for (uintptr_t va = paging_next_user(start, end); va < (end);        \
+#define for_each_mapped_page(va, start, end)                          \
+	for (uintptr_t va = paging_next_user(start, end); va < (end); \
 	     va = paging_next_user(va + PAGE_SIZE, end))
 
 /* Free the frames mapped in [start, end). */
 static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
 {
-	for_each_mapped_page(va, start, end) {
+	for_each_mapped_page(va, start, end)
+	{
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys) {
@@ -185,8 +187,11 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 			mm->committed -= len / PAGE_SIZE;
 		return -ENOMEM;
 	}
-	*v = (struct vma){ .start = start, .end = start + len, .prot = prot,
-			   .flags = flags, .offset = offset };
+	*v = (struct vma){ .start = start,
+			   .end = start + len,
+			   .prot = prot,
+			   .flags = flags,
+			   .offset = offset };
 	strlcpy(v->name, name ? name : "", sizeof(v->name));
 	for (link = &mm->vmas; *link && (*link)->start < start;
 	     link = &(*link)->next)
@@ -202,10 +207,12 @@ static int protect_charge(struct mm *mm, uintptr_t start, uintptr_t end,
 {
 	size_t add = 0, drop = 0;
 
-	for (struct vma *v = mm_find(mm, start); v && v->start < end; v = v->next) {
+	for (struct vma *v = mm_find(mm, start); v && v->start < end;
+	     v = v->next) {
 		uintptr_t lo = v->start > start ? v->start : start;
 		uintptr_t hi = v->end < end ? v->end : end;
-		bool was = v->flags & VMA_CHARGED, will = needs_charge(prot, v->flags);
+		bool was = v->flags & VMA_CHARGED,
+		     will = needs_charge(prot, v->flags);
 
 		if (will && !was)
 			add += (hi - lo) / PAGE_SIZE;
@@ -232,10 +239,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 	err = isolate(mm, start, end);
 	if (err)
 		return err;
-	for (struct vma *v = mm_find(mm, start); v && v->start < end; v = v->next) {
+	for (struct vma *v = mm_find(mm, start); v && v->start < end;
+	     v = v->next) {
 		bool charged = needs_charge(prot, v->flags);
 
-		v->flags = charged ? v->flags | VMA_CHARGED : v->flags & ~VMA_CHARGED;
+		v->flags = charged ? v->flags | VMA_CHARGED :
+				     v->flags & ~VMA_CHARGED;
 		v->prot = prot;
 		for_each_mapped_page(va, v->start, v->end)
 			paging_protect_user(va, prot);
@@ -329,7 +338,8 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 
 int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 {
-	for_each_mapped_page(va, old, old + len) {
+	for_each_mapped_page(va, old, old + len)
+	{
 		struct vma *v = mm_find(mm, new_addr + (va - old));
 		uint64_t phys = paging_unmap_user(va);
 
@@ -354,14 +364,14 @@ size_t mm_format_maps(char *buf, size_t size)
 	size_t len = 0;
 
 	for (struct vma *v = current->mm->vmas; v; v = v->next) {
-		int n = fmt_snprintf(buf + len, size - len,
-				     "%08lx-%08lx %c%c%cp %08lx 00:00 0%s%s\n",
-				     v->start, v->end,
-				     v->prot & PROT_READ ? 'r' : '-',
-				     v->prot & PROT_WRITE ? 'w' : '-',
-				     v->prot & PROT_EXEC ? 'x' : '-', v->offset,
-				     v->name[0] ? "                          " : "",
-				     v->name);
+		int n = fmt_snprintf(
+			buf + len, size - len,
+			"%08lx-%08lx %c%c%cp %08lx 00:00 0%s%s\n", v->start,
+			v->end, v->prot & PROT_READ ? 'r' : '-',
+			v->prot & PROT_WRITE ? 'w' : '-',
+			v->prot & PROT_EXEC ? 'x' : '-', v->offset,
+			v->name[0] ? "                          " : "",
+			v->name);
 		if (n < 0 || (size_t)n >= size - len)
 			break; /* truncated at a whole line */
 		len += (size_t)n;

@@ -17,8 +17,8 @@
 #define MM_NAME_MAX 64
 
 enum vma_flags {
-	VMA_ANON = 1,  /* zero-fill on demand */
-	VMA_FILE = 2,  /* private copy of a file, filled at mmap time */
+	VMA_ANON = 1, /* zero-fill on demand */
+	VMA_FILE = 2, /* private copy of a file, filled at mmap time */
 	VMA_STACK = 4,
 	VMA_HEAP = 8,
 	VMA_CHARGED = 16, /* counted in mm->committed (private, writable) */
@@ -29,16 +29,17 @@ struct vma {
 	int prot;		/* PROT_READ | PROT_WRITE | PROT_EXEC */
 	int flags;		/* enum vma_flags */
 	uint64_t offset;	/* file offset shown in maps */
-	char name[MM_NAME_MAX];	/* path, "[heap]", "[stack]" or "" */
+	char name[MM_NAME_MAX]; /* path, "[heap]", "[stack]" or "" */
 	struct vma *next;
 };
 
 struct mm {
 	struct vma *vmas;
-	uintptr_t brk_start, brk; /* program break; heap area [brk_start, page_up(brk)) */
-	uintptr_t mmap_top;	  /* mmap searches downwards from here */
-	size_t resident;	  /* pages currently mapped */
-	size_t committed;	  /* pages promised to writable private areas */
+	uintptr_t brk_start,
+		brk; /* program break; heap area [brk_start, page_up(brk)) */
+	uintptr_t mmap_top; /* mmap searches downwards from here */
+	size_t resident;    /* pages currently mapped */
+	size_t committed;   /* pages promised to writable private areas */
 };
 
 /*

@@ -101,8 +101,7 @@ static uint32_t pipe_room(struct pipe *p, size_t total, size_t left)
 	return left < space ? (uint32_t)left : space;
 }
 
-static long pipe_write(struct file *f, const void *buf, size_t n,
-		       uint64_t *pos)
+static long pipe_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	struct pipe *p = pipe_of(f);
 	size_t done = 0;

@@ -22,11 +22,11 @@
 #include "net/net_boot.h"
 
 static const char *const signal_names[32] = {
-	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",	[SIGQUIT] = "SIGQUIT",
-	[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP",	[SIGABRT] = "SIGABRT",
-	[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",	[SIGKILL] = "SIGKILL",
-	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV",	[SIGUSR2] = "SIGUSR2",
-	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM",	[SIGTERM] = "SIGTERM",
+	[SIGHUP] = "SIGHUP",   [SIGINT] = "SIGINT",   [SIGQUIT] = "SIGQUIT",
+	[SIGILL] = "SIGILL",   [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",
+	[SIGBUS] = "SIGBUS",   [SIGFPE] = "SIGFPE",   [SIGKILL] = "SIGKILL",
+	[SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
 	[SIGSYS] = "SIGSYS",
 };
 
@@ -39,7 +39,7 @@ const char *signal_name(int sig)
 
 _Noreturn void proc_exit(int status, int sig)
 {
-	current->exiting = true;	/* sockets do not linger (socket(7)) */
+	current->exiting = true; /* sockets do not linger (socket(7)) */
 	if (current->files)
 		fs_proc_exit(current);
 	net_flush();
@@ -50,26 +50,27 @@ _Noreturn void proc_exit(int status, int sig)
  * The signal Linux sends for each CPU exception raised in user mode, with
  * its si_code and si_addr (arch/x86/kernel/traps.c).
  */
-static int exception_signal(const struct trap_frame *f, uint64_t cr2,
-			    int *code, uint64_t *addr)
+static int exception_signal(const struct trap_frame *f, uint64_t cr2, int *code,
+			    uint64_t *addr)
 {
 	*addr = f->rip;
 	switch (f->vector) {
-	case 0:				/* #DE */
+	case 0: /* #DE */
 		return *code = FPE_INTDIV, SIGFPE;
-	case 16: case 19:		/* #MF, #XM */
+	case 16:
+	case 19: /* #MF, #XM */
 		return *code = FPE_FLTINV, SIGFPE;
-	case 1:				/* #DB */
+	case 1: /* #DB */
 		return *code = TRAP_TRACE, SIGTRAP;
-	case 6:				/* #UD */
+	case 6: /* #UD */
 		return *code = ILL_ILLOPN, SIGILL;
-	case 17:			/* #AC */
+	case 17: /* #AC */
 		return *code = BUS_ADRALN, SIGBUS;
-	case 14:			/* #PF */
+	case 14: /* #PF */
 		*addr = cr2;
 		*code = (f->error & PF_ERR_PRESENT) ? SEGV_ACCERR : SEGV_MAPERR;
 		return SIGSEGV;
-	default:			/* #BP, #GP, #SS, #OF, #BR, ... */
+	default: /* #BP, #GP, #SS, #OF, #BR, ... */
 		*addr = 0;
 		*code = SI_KERNEL;
 		return f->vector == 3 ? SIGTRAP : SIGSEGV;
@@ -130,8 +131,8 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 			return;
 		if (err == -ENOMEM) {
 			printk("kiln: out of memory at address 0x%lx (%lu pages "
-			       "free, %lu resident, %lu committed)\n", cr2,
-			       page_free_count(), current->mm->resident,
+			       "free, %lu resident, %lu committed)\n",
+			       cr2, page_free_count(), current->mm->resident,
 			       current->mm->committed);
 			sig = SIGKILL;
 		}

@@ -199,10 +199,12 @@ static size_t pid_status(char *buf, size_t size)
 	if (current != NULL && current->mm != NULL)
 		rss = current->mm->resident * (PAGE_SIZE / 1024);
 	comm_of(comm, sizeof(comm));
-	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n",
-	    comm, current != NULL ? current->umask : 022);
-	procfs_put(buf, size, &len, "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n"
-			     "TracerPid:\t0\n");
+	procfs_put(buf, size, &len,
+		   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", comm,
+		   current != NULL ? current->umask : 022);
+	procfs_put(buf, size, &len,
+		   "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n"
+		   "TracerPid:\t0\n");
 	procfs_put(buf, size, &len, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
 	procfs_put(buf, size, &len, "FDSize:\t%d\n", fd_limit(current));
 	procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\nThreads:\t1\n", rss);
@@ -215,9 +217,10 @@ static size_t pid_stat(char *buf, size_t size)
 	size_t len = 0;
 
 	comm_of(comm, sizeof(comm));
-	procfs_put(buf, size, &len, "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
-			     "20 0 1 0 0 0 0\n",
-	    comm, (unsigned long)(time_ns() / 10000000));
+	procfs_put(buf, size, &len,
+		   "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
+		   "20 0 1 0 0 0 0\n",
+		   comm, (unsigned long)(time_ns() / 10000000));
 	return len;
 }
 

@@ -22,9 +22,10 @@
  */
 
 /* Default action "ignore"; stop signals too: nothing could continue us. */
-#define DEFAULT_IGNORE (SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | \
-			SIG_BIT(SIGWINCH) | SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | \
-			SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+#define DEFAULT_IGNORE                                             \
+	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) |   \
+	 SIG_BIT(SIGWINCH) | SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | \
+	 SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
 
 bool signal_valid(uint64_t sig)
 {
@@ -140,8 +141,9 @@ static void deliver(struct trap_frame *f, struct thread *t,
 {
 	struct sigaction *act = &current->sigactions[info->signo - 1];
 
-	if (signal_frame_setup(f, info, act, t->sigmask_restore ?
-			       t->sigmask_saved : t->sigmask))
+	if (signal_frame_setup(f, info, act,
+			       t->sigmask_restore ? t->sigmask_saved :
+						    t->sigmask))
 		signal_kill(SIGSEGV, f->rip, 0);
 	t->sigmask_restore = false;
 	t->sigmask |= act->sa_mask;
@@ -160,8 +162,8 @@ static void restart_syscall(struct trap_frame *f, struct thread *t)
 }
 
 /* A handler is about to run after a syscall that returned err. */
-static void restart_or_eintr(struct trap_frame *f, struct thread *t,
-			     long err, unsigned long sa_flags)
+static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
+			     unsigned long sa_flags)
 {
 	if (err == -ERESTARTSYS && (sa_flags & SA_RESTART))
 		restart_syscall(f, t);
@@ -186,7 +188,8 @@ void signal_return_to_user(struct trap_frame *f)
 	struct signal_info info;
 
 	while (signal_dequeue(t, ~t->sigmask, &info)) {
-		const struct sigaction *act = &current->sigactions[info.signo - 1];
+		const struct sigaction *act =
+			&current->sigactions[info.signo - 1];
 
 		if (signal_ignored(info.signo))
 			continue;
@@ -218,7 +221,8 @@ void signal_fault(struct trap_frame *f, int sig, int code, uint64_t addr)
 	if (sig == SIGKILL || h == SIG_DFL || h == SIG_IGN ||
 	    (t->sigmask & SIG_BIT(sig))) {
 		printk("kiln: user exception: vector %lu, error 0x%lx, cs 0x%lx, "
-		       "rsp 0x%lx\n", f->vector, f->error, f->cs, f->rsp);
+		       "rsp 0x%lx\n",
+		       f->vector, f->error, f->cs, f->rsp);
 		signal_kill(sig, f->rip, f->vector == 14 ? addr : 0);
 	}
 	deliver(f, t, &info);

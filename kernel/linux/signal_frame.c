@@ -37,8 +37,8 @@ struct rt_sigframe {
 #define REDZONE 128
 #define FPSTATE_SIZE 512
 /* The flags the app may set (Linux FIX_EFLAGS minus RF); IF always on. */
-#define RFLAGS_USER 0x40dd5UL	/* AC OF DF TF SF ZF AF PF CF */
-#define RFLAGS_FIXED 0x202UL	/* IF, reserved bit 1 */
+#define RFLAGS_USER 0x40dd5UL	     /* AC OF DF TF SF ZF AF PF CF */
+#define RFLAGS_FIXED 0x202UL	     /* IF, reserved bit 1 */
 #define RFLAGS_ENTRY_CLEAR 0x10500UL /* RF DF TF: off in the handler */
 
 _Static_assert(offsetof(struct rt_sigframe, uc) == 8, "uc after pretcode");
@@ -166,7 +166,8 @@ static uint32_t mxcsr_mask(void)
 
 	if (!mask) {
 		arch_fpu_save(probe);
-		mask = fx->mxcsr_mask ? fx->mxcsr_mask : 0xffbf; /* SDM 10.5.1.2 */
+		mask = fx->mxcsr_mask ? fx->mxcsr_mask :
+					0xffbf; /* SDM 10.5.1.2 */
 	}
 	return mask;
 }
@@ -181,8 +182,8 @@ static int restore_fpu(uint64_t ufp)
 	if (ufp && copy_from_user(buf, ufp, sizeof(buf)))
 		return -EFAULT;
 	if (!ufp) {
-		fx->cwd = 0x37f;	/* FNINIT's control word */
-		fx->mxcsr = 0x1f80;	/* all exceptions masked */
+		fx->cwd = 0x37f;    /* FNINIT's control word */
+		fx->mxcsr = 0x1f80; /* all exceptions masked */
 	}
 	fx->mxcsr &= mxcsr_mask();
 	arch_fpu_load(buf);

@@ -38,7 +38,8 @@ void signalfd_notify(void)
 	poll_wake(&signalfd_head, POLLIN | POLLRDNORM);
 }
 
-static void to_sfd_info(struct signalfd_siginfo *s, const struct signal_info *info)
+static void to_sfd_info(struct signalfd_siginfo *s,
+			const struct signal_info *info)
 {
 	memset(s, 0, sizeof(*s));
 	s->ssi_signo = (uint32_t)info->signo;
@@ -70,7 +71,8 @@ static long sfd_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	}
 	while (got + sizeof(*out) <= n &&
 	       signal_dequeue(current_thread, s->mask, &info))
-		to_sfd_info(&out[got / sizeof(*out)], &info), got += sizeof(*out);
+		to_sfd_info(&out[got / sizeof(*out)], &info),
+			got += sizeof(*out);
 	return (long)got;
 }
 

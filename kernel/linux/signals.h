@@ -12,9 +12,9 @@
 
 struct thread;
 
-#define SIG_BIT(sig) (1ULL << ((sig) - 1))
+#define SIG_BIT(sig) (1ULL << ((sig)-1))
 #define SIG_UNBLOCKABLE (SIG_BIT(SIGKILL) | SIG_BIT(SIGSTOP))
-#define SIGSET_SIZE 8		/* the only sigsetsize Linux x86_64 accepts */
+#define SIGSET_SIZE 8 /* the only sigsetsize Linux x86_64 accepts */
 
 /*
  * Linux's internal restart codes (include/linux/errno.h), never seen by
@@ -28,8 +28,8 @@ struct thread;
 /* What a pending or delivered signal carries (the siginfo we report). */
 struct signal_info {
 	int signo;
-	int code;	/* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
-	uint64_t addr;	/* faults: si_addr */
+	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
+	uint64_t addr; /* faults: si_addr */
 };
 
 /* The siginfo_t the app sees for info (zeroed, then filled). */

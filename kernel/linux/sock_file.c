@@ -24,7 +24,7 @@
  * and sendmsg with flags 0 over one kernel iovec. Like pipes, sockets
  * have no node: st_mode is S_IFSOCK and /proc/self/fd shows socket:[N].
  */
-#define SOCK_FS_DEV 0x8		 /* st_dev of sockfs on Linux */
+#define SOCK_FS_DEV 0x8 /* st_dev of sockfs on Linux */
 
 static const struct file_ops sock_file_ops;
 
@@ -91,9 +91,11 @@ static long sock_rw(struct file *f, void *buf, size_t n, bool send)
 	memset(&m, 0, sizeof(m));
 	msg_iter_init(&m.data, &v, 1, n, true);
 	if (send)
-		r = s->ops->sendmsg ? s->ops->sendmsg(s, &m, flags) : -EOPNOTSUPP;
+		r = s->ops->sendmsg ? s->ops->sendmsg(s, &m, flags) :
+				      -EOPNOTSUPP;
 	else
-		r = s->ops->recvmsg ? s->ops->recvmsg(s, &m, flags) : -EOPNOTSUPP;
+		r = s->ops->recvmsg ? s->ops->recvmsg(s, &m, flags) :
+				      -EOPNOTSUPP;
 	return sock_sigpipe(&m, flags, r);
 }
 
@@ -103,8 +105,7 @@ static long sock_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return sock_rw(f, buf, n, false);
 }
 
-static long sock_write(struct file *f, const void *buf, size_t n,
-		       uint64_t *pos)
+static long sock_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	(void)pos;
 	return sock_rw(f, (void *)(uintptr_t)buf, n, true);

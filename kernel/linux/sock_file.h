@@ -33,8 +33,7 @@ long sock_sigpipe(const struct sock_msg *m, int flags, long r);
  * as much as its *ulen allows, then klen into *ulen. 0, -EFAULT, -EINVAL.
  * (linux/sys_socket.c)
  */
-int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr,
-		  uintptr_t ulen);
+int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr, uintptr_t ulen);
 
 /* SOL_SOCKET options (linux/sys_sockopt.c): 0 or -ERRNO. */
 int sock_setsockopt(struct socket *s, int name, const void *val, int len);

@@ -66,7 +66,8 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 	const char *val;
 	int r, err = 0;
 
-	while (!err && (r = cfg_next(cfg, size, &pos, &type, &val, &len)) == 1) {
+	while (!err &&
+	       (r = cfg_next(cfg, size, &pos, &type, &val, &len)) == 1) {
 		if (type == KILN_CFG_PROGRAM && !bc->program)
 			bc->program = dup_value(val, len);
 		else if (type == KILN_CFG_WORKDIR && !bc->workdir)
@@ -93,8 +94,8 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 static _Noreturn void start_failed_status(const char *what, const char *path,
 					  int err, int status)
 {
-	printk("kiln: cannot start %s: %s (error %d)\n", path ? path : "the program",
-	       what, -err);
+	printk("kiln: cannot start %s: %s (error %d)\n",
+	       path ? path : "the program", what, -err);
 	kernel_exit(status);
 }
 
@@ -106,12 +107,14 @@ static _Noreturn void start_failed(const char *what, const char *path, int err)
 static void setup_process(struct proc *p, const void *bundle)
 {
 	size_t cpio_size;
-	const void *cpio = bundle_section(bundle, KILN_SECTION_ROOTFS, &cpio_size);
+	const void *cpio = bundle_section(bundle, KILN_SECTION_ROOTFS,
+					  &cpio_size);
 	int err;
 
 	p->pid = 1;
 	p->umask = 022;
-	p->trace = cmdline_has(boot_info.cmdline, boot_info.cmdline_len, "kiln.trace");
+	p->trace = cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
+			       "kiln.trace");
 	sysproc_init(p);
 	p->mm = mm_create();
 	if (!p->mm)
@@ -137,7 +140,8 @@ _Noreturn void linux_start(const void *bundle)
 
 	cfg = bundle_section(bundle, KILN_SECTION_CONFIG, &cfg_size);
 	if (!cfg || parse_config(cfg, cfg_size, &bc) < 0)
-		start_failed("bad boot configuration in the image", NULL, -EINVAL);
+		start_failed("bad boot configuration in the image", NULL,
+			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
 	syscall_init();
@@ -145,13 +149,17 @@ _Noreturn void linux_start(const void *bundle)
 	sched_init(current);
 	proc_traps_init();
 	setup_process(current, bundle);
-	net_boot(bc.net); /* failures are logged; the app runs without a network */
-	procfs_pid_set_args((const char *const *)bc.argv, (const char *const *)bc.envp);
+	net_boot(
+		bc.net); /* failures are logged; the app runs without a network */
+	procfs_pid_set_args((const char *const *)bc.argv,
+			    (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
-	err = exec_load(current, &(struct exec_args){ bc.program,
-		(const char *const *)bc.argv, (const char *const *)bc.envp },
-		&entry, &sp);
+	err = exec_load(current,
+			&(struct exec_args){ bc.program,
+					     (const char *const *)bc.argv,
+					     (const char *const *)bc.envp },
+			&entry, &sp);
 	if (err == -ENOENT)
 		start_failed_status("no such file", bc.program, err,
 				    KILN_EXIT_NOTFOUND);

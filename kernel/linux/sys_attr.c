@@ -64,9 +64,9 @@ SYSCALL2(fchmod);
 static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
 	if (current->cred.euid != 0 &&
-	    (uid != (uint32_t)-1 || (gid != (uint32_t)-1 &&
-				     (vn->uid != current->cred.euid ||
-				      gid != current->cred.egid))))
+	    (uid != (uint32_t)-1 ||
+	     (gid != (uint32_t)-1 &&
+	      (vn->uid != current->cred.euid || gid != current->cred.egid))))
 		return -EPERM;
 	if (uid != (uint32_t)-1)
 		vn->uid = uid;
@@ -135,7 +135,8 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 				   ts[1].tv_nsec != UTIME_NOW))
 		return ts == NULL ? vfs_permission(vn, 2) : -EPERM;
 	for (i = 0; i < 2; i++) {
-		struct vfs_time t = now, *dst = i == 0 ? &vn->atime : &vn->mtime;
+		struct vfs_time t = now,
+				*dst = i == 0 ? &vn->atime : &vn->mtime;
 
 		if (ts != NULL && ts[i].tv_nsec == UTIME_OMIT)
 			continue;
@@ -150,8 +151,7 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 }
 
 /* The node utimensat works on: path, or dirfd itself when path is NULL. */
-static int times_node(int dirfd, uintptr_t path, int flags,
-		      struct vnode **out)
+static int times_node(int dirfd, uintptr_t path, int flags, struct vnode **out)
 {
 	struct file *f;
 

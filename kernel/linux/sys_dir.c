@@ -56,8 +56,7 @@ static bool emit(struct dirent_out *o, uint64_t ino, uint64_t next,
  * removing entries while reading never skips one) or, for synthetic
  * directories, 2 + the index their readdir hook takes.
  */
-static bool fill_dirents(struct vnode *dir, uint64_t *pos,
-			 struct dirent_out *o)
+static bool fill_dirents(struct vnode *dir, uint64_t *pos, struct dirent_out *o)
 {
 	struct vfs_dirent *d;
 	char name[VFS_NAME_MAX + 1];
@@ -66,8 +65,8 @@ static bool fill_dirents(struct vnode *dir, uint64_t *pos,
 
 	if (*pos == 0 && emit(o, dir->ino, 1, 4, "."))
 		*pos = 1;
-	if (*pos == 1 && emit(o, dir->parent ? dir->parent->ino : dir->ino, 2,
-			      4, ".."))
+	if (*pos == 1 &&
+	    emit(o, dir->parent ? dir->parent->ino : dir->ino, 2, 4, ".."))
 		*pos = 2;
 	if (*pos < 2)
 		return true;

@@ -139,8 +139,8 @@ long sys_epoll_pwait(int epfd, uintptr_t uevents, int maxevents, int timeout,
 }
 SYSCALL6(epoll_pwait);
 
-long sys_epoll_pwait2(int epfd, uintptr_t uevents, int maxevents,
-		      uintptr_t uts, uintptr_t sigmask, size_t sigsetsize)
+long sys_epoll_pwait2(int epfd, uintptr_t uevents, int maxevents, uintptr_t uts,
+		      uintptr_t sigmask, size_t sigsetsize)
 {
 	uint64_t deadline;
 	long err = poll_ts_deadline(uts, &deadline);

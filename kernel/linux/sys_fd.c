@@ -51,8 +51,8 @@ long sys_dup2(int oldfd, int newfd)
 SYSCALL2(dup2);
 
 /* Status flags F_SETFL may change; the access mode and others stay. */
-#define SETFL_MASK (O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | \
-		    O_NOATIME)
+#define SETFL_MASK \
+	(O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | O_NOATIME)
 
 /*
  * Record locks: Kiln runs one process, and POSIX locks never conflict

@@ -105,8 +105,10 @@ int at_node(int dirfd, uintptr_t upath, int atflags, struct vnode **out)
 	if (path[0] == '\0' && (atflags & AT_EMPTY_PATH)) {
 		err = empty_path_node(dirfd, out);
 	} else if ((err = path_start(dirfd, path, &start)) == 0) {
-		err = vfs_resolve(start, path, (atflags & AT_SYMLINK_NOFOLLOW) ?
-				  LOOKUP_NOFOLLOW : 0, out);
+		err = vfs_resolve(
+			start, path,
+			(atflags & AT_SYMLINK_NOFOLLOW) ? LOOKUP_NOFOLLOW : 0,
+			out);
 		vnode_put(start);
 	}
 	upath_put(path);

@@ -121,23 +121,41 @@ static int futex_op(uintptr_t uaddr2, uint32_t encoded)
 	if (copy_from_user(&old, uaddr2, sizeof(old)))
 		return -EFAULT;
 	switch (op) {
-	case FUTEX_OP_SET: nv = (int32_t)oparg; break;
-	case FUTEX_OP_ADD: nv = old + (int32_t)oparg; break;
-	case FUTEX_OP_OR: nv = old | (int32_t)oparg; break;
-	case FUTEX_OP_ANDN: nv = old & ~(int32_t)oparg; break;
-	case FUTEX_OP_XOR: nv = old ^ (int32_t)oparg; break;
-	default: return -ENOSYS;
+	case FUTEX_OP_SET:
+		nv = (int32_t)oparg;
+		break;
+	case FUTEX_OP_ADD:
+		nv = old + (int32_t)oparg;
+		break;
+	case FUTEX_OP_OR:
+		nv = old | (int32_t)oparg;
+		break;
+	case FUTEX_OP_ANDN:
+		nv = old & ~(int32_t)oparg;
+		break;
+	case FUTEX_OP_XOR:
+		nv = old ^ (int32_t)oparg;
+		break;
+	default:
+		return -ENOSYS;
 	}
 	if (copy_to_user(uaddr2, &nv, sizeof(nv)))
 		return -EFAULT;
 	switch (cmp) {
-	case FUTEX_OP_CMP_EQ: return old == (int32_t)cmparg;
-	case FUTEX_OP_CMP_NE: return old != (int32_t)cmparg;
-	case FUTEX_OP_CMP_LT: return old < (int32_t)cmparg;
-	case FUTEX_OP_CMP_LE: return old <= (int32_t)cmparg;
-	case FUTEX_OP_CMP_GT: return old > (int32_t)cmparg;
-	case FUTEX_OP_CMP_GE: return old >= (int32_t)cmparg;
-	default: return -ENOSYS;
+	case FUTEX_OP_CMP_EQ:
+		return old == (int32_t)cmparg;
+	case FUTEX_OP_CMP_NE:
+		return old != (int32_t)cmparg;
+	case FUTEX_OP_CMP_LT:
+		return old < (int32_t)cmparg;
+	case FUTEX_OP_CMP_LE:
+		return old <= (int32_t)cmparg;
+	case FUTEX_OP_CMP_GT:
+		return old > (int32_t)cmparg;
+	case FUTEX_OP_CMP_GE:
+		return old >= (int32_t)cmparg;
+	default:
+		return -ENOSYS;
 	}
 }
 
@@ -166,7 +184,9 @@ static int futex_deadline(uintptr_t uts, bool absolute, bool realtime,
 	else if (!realtime)
 		*deadline = ns;
 	else
-		*deadline = ns > clock_realtime_ns() ? now + (ns - clock_realtime_ns()) : now;
+		*deadline = ns > clock_realtime_ns() ?
+				    now + (ns - clock_realtime_ns()) :
+				    now;
 	if (*deadline == 0)
 		*deadline = 1; /* already past, but not "no timeout" */
 	return 0;
@@ -189,7 +209,8 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			val3 = FUTEX_BITSET_MATCH_ANY;
 		if (val3 == 0)
 			return -EINVAL;
-		ret = futex_deadline(uts, cmd == FUTEX_WAIT_BITSET, realtime, &deadline);
+		ret = futex_deadline(uts, cmd == FUTEX_WAIT_BITSET, realtime,
+				     &deadline);
 		return ret ? ret : futex_wait(uaddr, val, deadline, val3);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
@@ -213,7 +234,8 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			return ret;
 		return futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY) +
 		       (ret ? futex_wake(uaddr2, (int)(uint32_t)uts,
-					 FUTEX_BITSET_MATCH_ANY) : 0);
+					 FUTEX_BITSET_MATCH_ANY) :
+			      0);
 	default:
 		return -ENOSYS; /* PI futexes and FUTEX_FD */
 	}

@@ -92,8 +92,8 @@ long sys_setresuid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
 
-	return set_res(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r, (uint32_t)e,
-		       (uint32_t)s);
+	return set_res(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r,
+		       (uint32_t)e, (uint32_t)s);
 }
 SYSCALL3(setresuid);
 
@@ -101,29 +101,31 @@ long sys_setresgid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
 
-	return set_res(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r, (uint32_t)e,
-		       (uint32_t)s);
+	return set_res(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r,
+		       (uint32_t)e, (uint32_t)s);
 }
 SYSCALL3(setresgid);
 
 static long put_res(uintptr_t ur, uintptr_t ue, uintptr_t us, uint32_t r,
 		    uint32_t e, uint32_t s)
 {
-	if (copy_to_user(ur, &r, sizeof(r)) || copy_to_user(ue, &e, sizeof(e)) ||
-	    copy_to_user(us, &s, sizeof(s)))
+	if (copy_to_user(ur, &r, sizeof(r)) ||
+	    copy_to_user(ue, &e, sizeof(e)) || copy_to_user(us, &s, sizeof(s)))
 		return -EFAULT;
 	return 0;
 }
 
 long sys_getresuid(uintptr_t ur, uintptr_t ue, uintptr_t us)
 {
-	return put_res(ur, ue, us, current->cred.uid, current->cred.euid, current->cred.suid);
+	return put_res(ur, ue, us, current->cred.uid, current->cred.euid,
+		       current->cred.suid);
 }
 SYSCALL3(getresuid);
 
 long sys_getresgid(uintptr_t ur, uintptr_t ue, uintptr_t us)
 {
-	return put_res(ur, ue, us, current->cred.gid, current->cred.egid, current->cred.sgid);
+	return put_res(ur, ue, us, current->cred.gid, current->cred.egid,
+		       current->cred.sgid);
 }
 SYSCALL3(getresgid);
 
@@ -146,7 +148,8 @@ long sys_setuid(uint64_t uid)
 {
 	struct proc *p = current;
 
-	return set_one(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)uid);
+	return set_one(&p->cred.uid, &p->cred.euid, &p->cred.suid,
+		       (uint32_t)uid);
 }
 SYSCALL1(setuid);
 
@@ -154,7 +157,8 @@ long sys_setgid(uint64_t gid)
 {
 	struct proc *p = current;
 
-	return set_one(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)gid);
+	return set_one(&p->cred.gid, &p->cred.egid, &p->cred.sgid,
+		       (uint32_t)gid);
 }
 SYSCALL1(setgid);
 
@@ -183,7 +187,8 @@ long sys_setreuid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
 
-	return set_re(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r, (uint32_t)e);
+	return set_re(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r,
+		      (uint32_t)e);
 }
 SYSCALL2(setreuid);
 
@@ -191,7 +196,8 @@ long sys_setregid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
 
-	return set_re(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r, (uint32_t)e);
+	return set_re(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r,
+		      (uint32_t)e);
 }
 SYSCALL2(setregid);
 

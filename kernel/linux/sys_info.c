@@ -113,7 +113,8 @@ long sys_getrandom(uintptr_t ubuf, uint64_t count, uint64_t flags)
 	want = count > (uint64_t)COUNT_MAX ? COUNT_MAX : (long)count;
 	while (done < want) {
 		size_t n = (size_t)(want - done) < sizeof(chunk) ?
-				   (size_t)(want - done) : sizeof(chunk);
+				   (size_t)(want - done) :
+				   sizeof(chunk);
 
 		random_bytes(chunk, n);
 		if (copy_to_user(ubuf + (uintptr_t)done, chunk, n)) {

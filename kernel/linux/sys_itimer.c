@@ -44,13 +44,15 @@ void itimer_real_taken(void)
 		return;
 	next = real_timer.deadline_ns + real_interval_ns;
 	if (next <= now)
-		next += ((now - next) / real_interval_ns + 1) * real_interval_ns;
+		next += ((now - next) / real_interval_ns + 1) *
+			real_interval_ns;
 	ktimer_arm(&real_timer, next, real_fire);
 }
 
 static uint64_t tv_to_ns(const struct timeval *tv)
 {
-	return (uint64_t)tv->tv_sec * NS_PER_S + (uint64_t)tv->tv_usec * NS_PER_US;
+	return (uint64_t)tv->tv_sec * NS_PER_S +
+	       (uint64_t)tv->tv_usec * NS_PER_US;
 }
 
 static struct timeval ns_to_tv(uint64_t ns)
@@ -68,7 +70,8 @@ static void real_get(struct itimerval *it)
 
 	if (real_timer.armed)
 		left = real_timer.deadline_ns > now ?
-		       real_timer.deadline_ns - now : NS_PER_US;
+			       real_timer.deadline_ns - now :
+			       NS_PER_US;
 	it->it_value = ns_to_tv(left);
 	it->it_interval = ns_to_tv(real_interval_ns);
 }
@@ -88,8 +91,8 @@ static void real_set(const struct itimerval *it)
 static bool tv_valid(const struct timeval *tv)
 {
 	/* At most ~31 years: far enough, and no overflow in nanoseconds. */
-	return tv->tv_sec >= 0 && tv->tv_sec < (1L << 30) &&
-	       tv->tv_usec >= 0 && tv->tv_usec < 1000000;
+	return tv->tv_sec >= 0 && tv->tv_sec < (1L << 30) && tv->tv_usec >= 0 &&
+	       tv->tv_usec < 1000000;
 }
 
 long sys_getitimer(int which, uintptr_t uval)

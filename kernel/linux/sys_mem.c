@@ -21,8 +21,9 @@ long sys_brk(uintptr_t addr)
 		return (long)mm->brk;
 	if (new_end > old_end) {
 		if (!mm_range_free(mm, old_end, new_end - old_end) ||
-		    mm_map(mm, old_end, new_end - old_end, PROT_READ | PROT_WRITE,
-			   VMA_ANON | VMA_HEAP, "[heap]", 0) < 0)
+		    mm_map(mm, old_end, new_end - old_end,
+			   PROT_READ | PROT_WRITE, VMA_ANON | VMA_HEAP,
+			   "[heap]", 0) < 0)
 			return (long)mm->brk;
 	} else if (new_end < old_end) {
 		mm_unmap(mm, new_end, old_end - new_end);
@@ -42,7 +43,8 @@ static long map_file(struct mm *mm, uintptr_t addr, size_t len, int fd,
 	if (!f)
 		return -EBADF;
 	for (size_t done = 0; done < len;) {
-		size_t want = len - done < sizeof(buf) ? len - done : sizeof(buf);
+		size_t want = len - done < sizeof(buf) ? len - done :
+							 sizeof(buf);
 		long n = file_pread(f, buf, want, off + done);
 
 		if (n < 0)
@@ -102,7 +104,8 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	/* Thread stacks (MAP_STACK) grow on demand like the main stack and
 	 * are not counted against memory (linux/mm.h). */
 	err = mm_map(mm, (uintptr_t)at, len, prot,
-		     (anon ? VMA_ANON : VMA_FILE) | (flags & MAP_STACK ? VMA_STACK : 0),
+		     (anon ? VMA_ANON : VMA_FILE) |
+			     (flags & MAP_STACK ? VMA_STACK : 0),
 		     anon ? "" : "file", anon ? 0 : off);
 	if (!err && !anon)
 		err = map_file(mm, (uintptr_t)at, len, fd, off);
@@ -124,8 +127,8 @@ SYSCALL2(munmap);
 
 long sys_mprotect(uintptr_t addr, size_t len, int prot)
 {
-	if ((addr & (PAGE_SIZE - 1)) || (prot & ~(PROT_ALL | PROT_GROWSDOWN |
-						  PROT_GROWSUP)))
+	if ((addr & (PAGE_SIZE - 1)) ||
+	    (prot & ~(PROT_ALL | PROT_GROWSDOWN | PROT_GROWSUP)))
 		return -EINVAL;
 	if (!user_range_ok(addr, page_up(len)))
 		return -ENOMEM;
@@ -187,7 +190,8 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		return -ENOMEM;
 	err = mm_map(mm, dest, new_len, v->prot, v->flags, v->name, v->offset);
 	if (!err)
-		err = mm_move(mm, old, dest, old_len < new_len ? old_len : new_len);
+		err = mm_move(mm, old, dest,
+			      old_len < new_len ? old_len : new_len);
 	if (err)
 		return err;
 	mm_unmap(mm, old, old_len);
@@ -212,10 +216,18 @@ long sys_madvise(uintptr_t addr, size_t len, int advice)
 	case MADV_DONTNEED:
 		/* Anonymous pages read back as zeros, as on Linux. */
 		return mm_discard(current->mm, addr, n);
-	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL:
-	case MADV_WILLNEED: case MADV_FREE: case MADV_DONTFORK:
-	case MADV_DOFORK: case MADV_MERGEABLE: case MADV_UNMERGEABLE:
-	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE: case MADV_DONTDUMP:
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+	case MADV_FREE:
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE:
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
 	case MADV_DODUMP:
 		/* hints: nothing to do in a single-process VM */
 		return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
@@ -229,7 +241,8 @@ long sys_msync(uintptr_t addr, size_t len, int flags)
 {
 	size_t n = page_up(len);
 
-	if ((addr & (PAGE_SIZE - 1)) || (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
+	if ((addr & (PAGE_SIZE - 1)) ||
+	    (flags & ~(MS_ASYNC | MS_SYNC | MS_INVALIDATE)) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
 	if (addr + n < addr || !user_range_ok(addr, n))

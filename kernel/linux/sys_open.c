@@ -10,10 +10,10 @@
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
 
-#define OPEN_VALID                                                         \
-	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |    \
-	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |          \
-	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | __O_SYNC |     \
+#define OPEN_VALID                                                      \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |       \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | __O_SYNC |  \
 	 O_PATH | __O_TMPFILE)
 
 /* Create the regular file lk names (it does not exist yet). */
@@ -42,8 +42,8 @@ static int open_lookup(int dirfd, const char *path, uint32_t flags,
 	unsigned int lf = 0;
 	int err;
 
-	if ((flags & O_NOFOLLOW) || (flags & (O_CREAT | O_EXCL)) ==
-					    (O_CREAT | O_EXCL))
+	if ((flags & O_NOFOLLOW) ||
+	    (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
 		lf |= LOOKUP_NOFOLLOW;
 	if (flags & O_DIRECTORY)
 		lf |= LOOKUP_DIRECTORY;
@@ -84,14 +84,15 @@ static int open_tmpfile(int dirfd, const char *path, uint32_t flags,
 	vn = vnode_new(S_IFREG | (mode & 07777 & ~current->umask));
 	err = vn == NULL ? -ENOMEM : 0;
 	if (err == 0)
-		err = vfs_open_node(vn, flags & ~(uint32_t)O_TMPFILE, NULL, out);
+		err = vfs_open_node(vn, flags & ~(uint32_t)O_TMPFILE, NULL,
+				    out);
 	vnode_put(vn); /* nlink 0: freed with the last file */
 	lookup_done(&lk);
 	return err;
 }
 
-static int open_path(int dirfd, const char *path, uint32_t flags,
-		     uint32_t mode, struct file **out)
+static int open_path(int dirfd, const char *path, uint32_t flags, uint32_t mode,
+		     struct file **out)
 {
 	struct lookup lk;
 	bool created;
@@ -113,8 +114,8 @@ static int open_path(int dirfd, const char *path, uint32_t flags,
 			    abs, out);
 	kfree(abs);
 	/* Linux truncates even for O_RDONLY, given write permission. */
-	if (err == 0 && !created && (flags & O_TRUNC) &&
-	    !(flags & O_PATH) && S_ISREG(lk.node->mode)) {
+	if (err == 0 && !created && (flags & O_TRUNC) && !(flags & O_PATH) &&
+	    S_ISREG(lk.node->mode)) {
 		err = vfs_permission(lk.node, 2);
 		if (err == 0)
 			err = tmpfs_truncate(lk.node, 0);
@@ -167,8 +168,7 @@ long sys_close(int fd)
 }
 SYSCALL1(close);
 
-long sys_close_range(unsigned int first, unsigned int last,
-		     unsigned int flags)
+long sys_close_range(unsigned int first, unsigned int last, unsigned int flags)
 {
 	int fd, limit = fd_limit(current);
 

@@ -113,11 +113,11 @@ long sys_linkat(int olddirfd, uintptr_t oldpath, int newdirfd,
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	err = at_node(olddirfd, oldpath,
-		      (flags & AT_EMPTY_PATH) |
-			      ((flags & AT_SYMLINK_FOLLOW) ? 0 :
-							     AT_SYMLINK_NOFOLLOW),
-		      &vn);
+	err = at_node(
+		olddirfd, oldpath,
+		(flags & AT_EMPTY_PATH) |
+			((flags & AT_SYMLINK_FOLLOW) ? 0 : AT_SYMLINK_NOFOLLOW),
+		&vn);
 	if (err < 0)
 		return err;
 	err = lookup_user(newdirfd, newpath, LOOKUP_NOFOLLOW, &to);
@@ -157,9 +157,9 @@ long sys_symlinkat(uintptr_t utarget, int dirfd, uintptr_t newpath)
 
 	if (err < 0)
 		return err;
-	err = target[0] == '\0' ? -ENOENT :
-				  lookup_user(dirfd, newpath, LOOKUP_NOFOLLOW,
-					      &lk);
+	err = target[0] == '\0' ?
+		      -ENOENT :
+		      lookup_user(dirfd, newpath, LOOKUP_NOFOLLOW, &lk);
 	if (err == 0) {
 		if (lk.node != NULL)
 			err = -EEXIST;

@@ -57,7 +57,8 @@ static int rlimit_check(unsigned int res, const struct rlimit64 *n)
 {
 	if (n->rlim_cur > n->rlim_max)
 		return -EINVAL;
-	if (n->rlim_max > current->rlim[res].rlim_max && current->cred.euid != 0)
+	if (n->rlim_max > current->rlim[res].rlim_max &&
+	    current->cred.euid != 0)
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && n->rlim_max > NR_OPEN_MAX)
 		return -EPERM;

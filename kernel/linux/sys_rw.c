@@ -362,7 +362,7 @@ long sys_sendfile(int out_fd, int in_fd, uintptr_t uoff, size_t count)
 		if (r <= 0)
 			break;
 		w = out->ops->write(out, kbuf, (size_t)r, &out->pos);
-		if (w < r)	/* give back what was read and not written */
+		if (w < r) /* give back what was read and not written */
 			*ppos = at + (uint64_t)(w > 0 ? w : 0);
 		if (w <= 0) {
 			r = w;

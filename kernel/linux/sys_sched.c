@@ -17,7 +17,7 @@
  * kept as set (Linux's rules for valid values), affinity must include
  * CPU 0, and nice values follow setpriority(2).
  */
-#define CPUMASK_BYTES 8	   /* Linux 6.x: nr_cpu_ids bits, in longs */
+#define CPUMASK_BYTES 8		  /* Linux 6.x: nr_cpu_ids bits, in longs */
 #define RR_TIMESLICE_NS 100000000 /* Linux's RR_TIMESLICE */
 #define NICE_MIN (-20)
 #define NICE_MAX 19
@@ -69,7 +69,8 @@ long sys_sched_setaffinity(uint64_t pid, uint64_t len, uintptr_t umask)
 
 	if (err)
 		return err;
-	if (copy_from_user(mask, umask, len < sizeof(mask) ? len : sizeof(mask)))
+	if (copy_from_user(mask, umask,
+			   len < sizeof(mask) ? len : sizeof(mask)))
 		return -EFAULT;
 	return (mask[0] & 1) ? 0 : -EINVAL; /* no allowed CPU is online */
 }

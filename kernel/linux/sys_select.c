@@ -24,9 +24,9 @@
 #define SEL_EX POLLPRI
 
 struct sel {
-	size_t words;		/* 64-bit words per set */
+	size_t words; /* 64-bit words per set */
 	uint64_t *in[3], *out[3];
-	uintptr_t user[3];	/* the application's sets (0: none) */
+	uintptr_t user[3]; /* the application's sets (0: none) */
 };
 
 static int sel_read(struct sel *s, int nfds)
@@ -119,7 +119,8 @@ static long do_select(int nfds, uintptr_t uin, uintptr_t uout, uintptr_t uex,
 
 	if (nfds < 0)
 		return -EINVAL;
-	if (nfds > fd_limit(current)) /* Linux: bits past the table are ignored */
+	if (nfds >
+	    fd_limit(current)) /* Linux: bits past the table are ignored */
 		nfds = fd_limit(current);
 	ret = sel_read(&s, nfds);
 	if (ret == 0)
@@ -161,7 +162,8 @@ long sys_select(int nfds, uintptr_t uin, uintptr_t uout, uintptr_t uex,
 		left = time_left(deadline);
 		tv.tv_sec = (long)(left / 1000000000ULL);
 		tv.tv_usec = (long)(left % 1000000000ULL / 1000);
-		(void)copy_to_user(utv, &tv, sizeof(tv)); /* Linux ignores a fault */
+		(void)copy_to_user(utv, &tv,
+				   sizeof(tv)); /* Linux ignores a fault */
 	}
 	return ret;
 }

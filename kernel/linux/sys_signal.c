@@ -43,7 +43,8 @@ long sys_rt_sigaction(uint64_t sig, uintptr_t uact, uintptr_t uoact,
 		if (signal_ignored((int)sig)) {
 			struct signal_info info;
 
-			while (signal_dequeue(current_thread, SIG_BIT(sig), &info))
+			while (signal_dequeue(current_thread, SIG_BIT(sig),
+					      &info))
 				;
 		}
 	}
@@ -127,8 +128,9 @@ long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 	memset(&old, 0, sizeof(old));
 	old.ss_sp = (void *)(uintptr_t)t->altstack_sp;
 	old.ss_size = t->altstack_size;
-	old.ss_flags = t->altstack_flags |
-		       (!t->altstack_size ? SS_DISABLE : on ? SS_ONSTACK : 0);
+	old.ss_flags = t->altstack_flags | (!t->altstack_size ? SS_DISABLE :
+					    on		      ? SS_ONSTACK :
+								0);
 
 	if (uss) {
 		if (copy_from_user(&ss, uss, sizeof(ss)))

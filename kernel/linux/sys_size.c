@@ -79,7 +79,8 @@ static int punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
 	if (end > vn->reg.size)
 		end = vn->reg.size;
 	while (off < end) {
-		size_t n = end - off < sizeof(zeros) ? end - off : sizeof(zeros);
+		size_t n = end - off < sizeof(zeros) ? end - off :
+						       sizeof(zeros);
 		long r = tmpfs_write(vn, zeros, n, off);
 
 		if (r < 0)

@@ -37,8 +37,7 @@ static const struct net_proto_family *family_find(int family)
 }
 
 /* A new socket of (family, type & SOCK_TYPE_MASK, protocol) in *out. */
-static int sock_create(int family, int type, int protocol,
-		       struct socket **out)
+static int sock_create(int family, int type, int protocol, struct socket **out)
 {
 	const struct net_proto_family *fam;
 	struct socket *s;
@@ -121,8 +120,7 @@ static int addr_in(uintptr_t uaddr, int len, uint8_t *kaddr)
 	return copy_from_user(kaddr, uaddr, (size_t)len) < 0 ? -EFAULT : 0;
 }
 
-int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr,
-		  uintptr_t ulen)
+int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr, uintptr_t ulen)
 {
 	int len;
 
@@ -149,8 +147,10 @@ static long sock_addr_call(int fd, uintptr_t uaddr, int len, bool conn)
 		return err;
 	err = addr_in(uaddr, len, addr);
 	if (err == 0 && conn)
-		err = s->ops->connect ? s->ops->connect(s, addr, len,
-			s->file->flags & O_NONBLOCK) : -EOPNOTSUPP;
+		err = s->ops->connect ?
+			      s->ops->connect(s, addr, len,
+					      s->file->flags & O_NONBLOCK) :
+			      -EOPNOTSUPP;
 	else if (err == 0)
 		err = s->ops->bind ? s->ops->bind(s, addr, len) : -EOPNOTSUPP;
 	sock_fd_put(s);
@@ -196,8 +196,9 @@ long sys_accept4(int fd, uintptr_t uaddr, uintptr_t ulen, int flags)
 	s = sock_fd_get(fd, &err);
 	if (s == NULL)
 		return err;
-	err = s->ops->accept ? s->ops->accept(s, &ns,
-		s->file->flags & O_NONBLOCK) : -EOPNOTSUPP;
+	err = s->ops->accept ?
+		      s->ops->accept(s, &ns, s->file->flags & O_NONBLOCK) :
+		      -EOPNOTSUPP;
 	len = err == 0 && uaddr != 0 ? ns->ops->getpeername(ns, addr) : 0;
 	sock_fd_put(s);
 	if (err < 0)
@@ -250,11 +251,11 @@ static long sock_name(int fd, uintptr_t uaddr, uintptr_t ulen, bool peer)
 		return err;
 	memset(addr, 0, sizeof(addr));
 	if (peer)
-		len = s->ops->getpeername ? s->ops->getpeername(s, addr)
-					  : -EOPNOTSUPP;
+		len = s->ops->getpeername ? s->ops->getpeername(s, addr) :
+					    -EOPNOTSUPP;
 	else
-		len = s->ops->getsockname ? s->ops->getsockname(s, addr)
-					  : -EOPNOTSUPP;
+		len = s->ops->getsockname ? s->ops->getsockname(s, addr) :
+					    -EOPNOTSUPP;
 	sock_fd_put(s);
 	if (len < 0)
 		return len;

@@ -59,9 +59,11 @@ static long sock_msg_call(int fd, struct sock_msg *m, int flags, bool send)
 	if (s->file->flags & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
 	if (send)
-		r = s->ops->sendmsg ? s->ops->sendmsg(s, m, flags) : -EOPNOTSUPP;
+		r = s->ops->sendmsg ? s->ops->sendmsg(s, m, flags) :
+				      -EOPNOTSUPP;
 	else
-		r = s->ops->recvmsg ? s->ops->recvmsg(s, m, flags) : -EOPNOTSUPP;
+		r = s->ops->recvmsg ? s->ops->recvmsg(s, m, flags) :
+				      -EOPNOTSUPP;
 	sock_fd_put(s);
 	return sock_sigpipe(m, flags, r);
 }
@@ -80,8 +82,8 @@ static struct sock_msg *msg_one(struct iovec *v, uintptr_t buf, size_t len)
 	return m;
 }
 
-long sys_sendto(int fd, uintptr_t buf, size_t len, int flags,
-		uintptr_t uaddr, int alen)
+long sys_sendto(int fd, uintptr_t buf, size_t len, int flags, uintptr_t uaddr,
+		int alen)
 {
 	struct iovec v;
 	struct sock_msg *m = msg_one(&v, buf, len);
@@ -102,8 +104,8 @@ out:
 }
 SYSCALL6(sendto);
 
-long sys_recvfrom(int fd, uintptr_t buf, size_t len, int flags,
-		  uintptr_t uaddr, uintptr_t ulen)
+long sys_recvfrom(int fd, uintptr_t buf, size_t len, int flags, uintptr_t uaddr,
+		  uintptr_t ulen)
 {
 	struct iovec v;
 	struct sock_msg *m = msg_one(&v, buf, len);
@@ -161,8 +163,8 @@ long sys_sendmsg(int fd, uintptr_t umsg, int flags)
 	if (r < 0)
 		return r;
 	r = -EFAULT;
-	if (mh.msg_name != 0 && copy_from_user(m->name, mh.msg_name,
-					       (size_t)mh.msg_namelen) < 0)
+	if (mh.msg_name != 0 &&
+	    copy_from_user(m->name, mh.msg_name, (size_t)mh.msg_namelen) < 0)
 		goto out;
 	m->namelen = mh.msg_name != 0 ? mh.msg_namelen : 0;
 	r = -EOPNOTSUPP; /* control messages (SCM_RIGHTS) are not carried */
@@ -193,8 +195,10 @@ long sys_recvmsg(int fd, uintptr_t umsg, int flags)
 	mh.msg_controllen = 0;
 	/* The source address as move_addr_to_user: truncated, full length. */
 	if (mh.msg_name != 0) {
-		if (copy_to_user(mh.msg_name, m->name, (size_t)(m->namelen <
-				 mh.msg_namelen ? m->namelen : mh.msg_namelen)) < 0)
+		if (copy_to_user(mh.msg_name, m->name,
+				 (size_t)(m->namelen < mh.msg_namelen ?
+						  m->namelen :
+						  mh.msg_namelen)) < 0)
 			r = -EFAULT;
 		mh.msg_namelen = m->namelen;
 	}

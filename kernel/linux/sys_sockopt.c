@@ -15,8 +15,8 @@
  * inet_tcp.c); SO_LINGER makes a TCP close reset or wait; the rest is
  * stored and read back.
  */
-#define SOCK_BUF_MAX 212992   /* net.core.[rw]mem_max */
-#define SOCK_MIN_SNDBUF 4608  /* 2 * (2048 + sizeof(struct sk_buff)) */
+#define SOCK_BUF_MAX 212992  /* net.core.[rw]mem_max */
+#define SOCK_MIN_SNDBUF 4608 /* 2 * (2048 + sizeof(struct sk_buff)) */
 #define SOCK_MIN_RCVBUF 2304
 
 static int opt_int(const void *val, int len, int *out)
@@ -70,16 +70,37 @@ int sock_setsockopt(struct socket *s, int name, const void *val, int len)
 	if (opt_int(val, len, &v) < 0)
 		return -EINVAL;
 	switch (name) {
-	case SO_REUSEADDR: s->reuseaddr = v != 0; return 0;
-	case SO_REUSEPORT: s->reuseport = v != 0; return 0;
-	case SO_KEEPALIVE: s->keepalive = v != 0; return 0;
-	case SO_BROADCAST: s->broadcast = v != 0; return 0;
-	case SO_PASSCRED: s->passcred = v != 0; return 0;
-	case SO_PRIORITY: s->priority = v; return 0;
-	case SO_SNDBUF: s->sndbuf = clamp_buf(v, SOCK_MIN_SNDBUF); return 0;
-	case SO_RCVBUF: s->rcvbuf = clamp_buf(v, SOCK_MIN_RCVBUF); return 0;
-	case SO_RCVLOWAT: s->rcvlowat = v < 1 ? 1 : v; return 0;
-	case SO_DEBUG: case SO_DONTROUTE: case SO_OOBINLINE: return 0;
+	case SO_REUSEADDR:
+		s->reuseaddr = v != 0;
+		return 0;
+	case SO_REUSEPORT:
+		s->reuseport = v != 0;
+		return 0;
+	case SO_KEEPALIVE:
+		s->keepalive = v != 0;
+		return 0;
+	case SO_BROADCAST:
+		s->broadcast = v != 0;
+		return 0;
+	case SO_PASSCRED:
+		s->passcred = v != 0;
+		return 0;
+	case SO_PRIORITY:
+		s->priority = v;
+		return 0;
+	case SO_SNDBUF:
+		s->sndbuf = clamp_buf(v, SOCK_MIN_SNDBUF);
+		return 0;
+	case SO_RCVBUF:
+		s->rcvbuf = clamp_buf(v, SOCK_MIN_RCVBUF);
+		return 0;
+	case SO_RCVLOWAT:
+		s->rcvlowat = v < 1 ? 1 : v;
+		return 0;
+	case SO_DEBUG:
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -115,8 +136,9 @@ static int get_struct(struct socket *s, int name, void *val)
 		return sizeof(struct ucred);
 	case SO_RCVTIMEO_OLD:
 	case SO_SNDTIMEO_OLD:
-		get_timeo(name == SO_RCVTIMEO_OLD ? s->rcvtimeo_ns
-						  : s->sndtimeo_ns, val);
+		get_timeo(name == SO_RCVTIMEO_OLD ? s->rcvtimeo_ns :
+						    s->sndtimeo_ns,
+			  val);
 		return sizeof(struct __kernel_old_timeval);
 	}
 	return 0;
@@ -126,23 +148,59 @@ static int get_struct(struct socket *s, int name, void *val)
 static int get_int(struct socket *s, int name, int *v)
 {
 	switch (name) {
-	case SO_TYPE: *v = s->type; break;
-	case SO_DOMAIN: *v = s->family; break;
-	case SO_PROTOCOL: *v = s->protocol; break;
-	case SO_ACCEPTCONN: *v = s->listening; break;
-	case SO_ERROR: *v = -s->err; s->err = 0; break;
-	case SO_REUSEADDR: *v = s->reuseaddr; break;
-	case SO_REUSEPORT: *v = s->reuseport; break;
-	case SO_KEEPALIVE: *v = s->keepalive; break;
-	case SO_BROADCAST: *v = s->broadcast; break;
-	case SO_PASSCRED: *v = s->passcred; break;
-	case SO_PRIORITY: *v = s->priority; break;
-	case SO_SNDBUF: *v = s->sndbuf; break;
-	case SO_RCVBUF: *v = s->rcvbuf; break;
-	case SO_RCVLOWAT: *v = s->rcvlowat; break;
-	case SO_SNDLOWAT: *v = 1; break;
-	case SO_DEBUG: case SO_DONTROUTE: case SO_OOBINLINE: *v = 0; break;
-	default: return -ENOPROTOOPT;
+	case SO_TYPE:
+		*v = s->type;
+		break;
+	case SO_DOMAIN:
+		*v = s->family;
+		break;
+	case SO_PROTOCOL:
+		*v = s->protocol;
+		break;
+	case SO_ACCEPTCONN:
+		*v = s->listening;
+		break;
+	case SO_ERROR:
+		*v = -s->err;
+		s->err = 0;
+		break;
+	case SO_REUSEADDR:
+		*v = s->reuseaddr;
+		break;
+	case SO_REUSEPORT:
+		*v = s->reuseport;
+		break;
+	case SO_KEEPALIVE:
+		*v = s->keepalive;
+		break;
+	case SO_BROADCAST:
+		*v = s->broadcast;
+		break;
+	case SO_PASSCRED:
+		*v = s->passcred;
+		break;
+	case SO_PRIORITY:
+		*v = s->priority;
+		break;
+	case SO_SNDBUF:
+		*v = s->sndbuf;
+		break;
+	case SO_RCVBUF:
+		*v = s->rcvbuf;
+		break;
+	case SO_RCVLOWAT:
+		*v = s->rcvlowat;
+		break;
+	case SO_SNDLOWAT:
+		*v = 1;
+		break;
+	case SO_DEBUG:
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+		*v = 0;
+		break;
+	default:
+		return -ENOPROTOOPT;
 	}
 	return 0;
 }
@@ -195,16 +253,15 @@ long sys_setsockopt(int fd, int level, int name, uintptr_t uval, int len)
 		if (err == 0 && s->ops->setsockopt)
 			s->ops->setsockopt(s, level, name, val, len);
 	} else
-		err = s->ops->setsockopt ? s->ops->setsockopt(s, level, name,
-							      val, len)
-					 : -ENOPROTOOPT;
+		err = s->ops->setsockopt ?
+			      s->ops->setsockopt(s, level, name, val, len) :
+			      -ENOPROTOOPT;
 	sock_fd_put(s);
 	return err;
 }
 SYSCALL5(setsockopt);
 
-long sys_getsockopt(int fd, int level, int name, uintptr_t uval,
-		    uintptr_t ulen)
+long sys_getsockopt(int fd, int level, int name, uintptr_t uval, uintptr_t ulen)
 {
 	uint8_t val[SOCKOPT_MAX];
 	struct socket *s;
@@ -222,9 +279,9 @@ long sys_getsockopt(int fd, int level, int name, uintptr_t uval,
 	if (level == SOL_SOCKET)
 		err = sock_getsockopt(s, name, val, &len);
 	else
-		err = s->ops->getsockopt ? s->ops->getsockopt(s, level, name,
-							      val, &len)
-					 : -ENOPROTOOPT;
+		err = s->ops->getsockopt ?
+			      s->ops->getsockopt(s, level, name, val, &len) :
+			      -ENOPROTOOPT;
 	sock_fd_put(s);
 	if (err < 0)
 		return err;

@@ -19,9 +19,10 @@
  * namespaces) is refused: Kiln is one process.
  */
 #define THREAD_NEEDS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
-#define THREAD_MAY (THREAD_NEEDS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM | \
-		    CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
-		    CLONE_CHILD_SETTID | CLONE_DETACHED)
+#define THREAD_MAY                                                   \
+	(THREAD_NEEDS | CLONE_FS | CLONE_FILES | CLONE_SYSVSEM |     \
+	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+	 CLONE_CHILD_SETTID | CLONE_DETACHED)
 
 struct clone_req {
 	uint64_t flags, stack, tls;
@@ -34,7 +35,8 @@ static long do_clone(const struct clone_req *r)
 	struct thread *t;
 	uint32_t tid;
 
-	if ((r->flags & THREAD_NEEDS) != THREAD_NEEDS || (r->flags & ~THREAD_MAY)) {
+	if ((r->flags & THREAD_NEEDS) != THREAD_NEEDS ||
+	    (r->flags & ~THREAD_MAY)) {
 		printk("kiln: clone flags 0x%lx need a second process: -ENOSYS\n",
 		       r->flags);
 		return -ENOSYS;
@@ -83,7 +85,8 @@ long sys_clone3(uintptr_t uargs, size_t size)
 		return -EINVAL;
 	if (copy_from_user(&a, uargs, size < sizeof(a) ? size : sizeof(a)))
 		return -EFAULT;
-	if (a.exit_signal || a.set_tid || a.cgroup || (a.stack && !a.stack_size))
+	if (a.exit_signal || a.set_tid || a.cgroup ||
+	    (a.stack && !a.stack_size))
 		return -EINVAL;
 	return do_clone(&(struct clone_req){
 		a.flags, a.stack ? a.stack + a.stack_size : 0, a.tls,
@@ -93,16 +96,17 @@ SYSCALL2(clone3);
 
 /* Linux's robust-list walk (kernel/futex/core.c semantics, our code). */
 struct robust_head {
-	uint64_t next;		/* list of held locks, circular back to head */
-	int64_t futex_offset;	/* from a list entry to its futex word */
-	uint64_t pending;	/* lock being taken or released */
+	uint64_t next;	      /* list of held locks, circular back to head */
+	int64_t futex_offset; /* from a list entry to its futex word */
+	uint64_t pending;     /* lock being taken or released */
 };
 
 static void release_robust_futex(uintptr_t uaddr, int tid)
 {
 	uint32_t v, nv;
 
-	if (copy_from_user(&v, uaddr, sizeof(v)) || (v & FUTEX_TID_MASK) != (uint32_t)tid)
+	if (copy_from_user(&v, uaddr, sizeof(v)) ||
+	    (v & FUTEX_TID_MASK) != (uint32_t)tid)
 		return;
 	nv = (v & FUTEX_WAITERS) | FUTEX_OWNER_DIED;
 	if (copy_to_user(uaddr, &nv, sizeof(nv)) == 0 && (v & FUTEX_WAITERS))
@@ -123,11 +127,13 @@ static void release_robust_list(struct thread *t)
 		if (copy_from_user(&next, entry, sizeof(next)))
 			return;
 		if (entry != h.pending)
-			release_robust_futex(entry + (uint64_t)h.futex_offset, t->tid);
+			release_robust_futex(entry + (uint64_t)h.futex_offset,
+					     t->tid);
 		entry = next & ~1UL;
 	}
 	if (h.pending)
-		release_robust_futex((h.pending & ~1UL) + (uint64_t)h.futex_offset, t->tid);
+		release_robust_futex(
+			(h.pending & ~1UL) + (uint64_t)h.futex_offset, t->tid);
 }
 
 void thread_release(struct thread *t)

@@ -191,8 +191,12 @@ static long sleep_reporting_rest(uint64_t deadline, uintptr_t urem)
 	if (clock_sleep_until(deadline) == 0)
 		return 0;
 	now = clock_monotonic_ns();
-	rest.tv_sec = now < deadline ? (int64_t)((deadline - now) / 1000000000ULL) : 0;
-	rest.tv_nsec = now < deadline ? (int64_t)((deadline - now) % 1000000000ULL) : 0;
+	rest.tv_sec = now < deadline ?
+			      (int64_t)((deadline - now) / 1000000000ULL) :
+			      0;
+	rest.tv_nsec = now < deadline ?
+			       (int64_t)((deadline - now) % 1000000000ULL) :
+			       0;
 	if (urem && copy_to_user(urem, &rest, sizeof(rest)))
 		return -EFAULT;
 	return -EINTR;
@@ -242,7 +246,8 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 	if (err)
 		return err;
 	if ((int)flags & TIMER_ABSTIME)
-		return clock_sleep_until(deadline_at(clk, ns)); /* no rest: absolute */
+		return clock_sleep_until(
+			deadline_at(clk, ns)); /* no rest: absolute */
 	return sleep_reporting_rest(deadline_after(ns), urem);
 }
 SYSCALL4(clock_nanosleep);

@@ -23,9 +23,11 @@ void syscall_init(void)
 	for (const struct syscall_entry *e = __syscalls_start;
 	     e < __syscalls_end; e++) {
 		if (syscall_name(e->nr) == NULL)
-			panic("syscall %u registered but unknown to Linux", e->nr);
+			panic("syscall %u registered but unknown to Linux",
+			      e->nr);
 		if (table[e->nr])
-			panic("syscall %s registered twice", syscall_name(e->nr));
+			panic("syscall %s registered twice",
+			      syscall_name(e->nr));
 		table[e->nr] = e->fn;
 	}
 }
@@ -54,7 +56,9 @@ static long enosys(uint64_t nr)
 void syscall_dispatch(struct trap_frame *f)
 {
 	uint64_t nr = f->rax;
-	const uint64_t args[6] = { f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9 };
+	const uint64_t args[6] = {
+		f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9
+	};
 	long ret;
 
 	if (current->trace)

@@ -33,15 +33,15 @@ struct syscall_entry {
 	syscall_fn fn;
 };
 
-#define SYSCALL_WRAP(name, call)                                              \
-	static long syscall_wrap_##name(const uint64_t *a)                    \
-	{                                                                     \
-		(void)a;                                                      \
-		return call;                                                  \
-	}                                                                     \
-	static const struct syscall_entry syscall_entry_##name                \
-		__attribute__((used, section(".syscalls"), aligned(8))) = {   \
-			__NR_##name, syscall_wrap_##name                      \
+#define SYSCALL_WRAP(name, call)                                            \
+	static long syscall_wrap_##name(const uint64_t *a)                  \
+	{                                                                   \
+		(void)a;                                                    \
+		return call;                                                \
+	}                                                                   \
+	static const struct syscall_entry syscall_entry_##name              \
+		__attribute__((used, section(".syscalls"), aligned(8))) = { \
+			__NR_##name, syscall_wrap_##name                    \
 		}
 
 #define SYSCALL0(name) SYSCALL_WRAP(name, sys_##name())
@@ -49,9 +49,9 @@ struct syscall_entry {
 #define SYSCALL2(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1]))
 #define SYSCALL3(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2]))
 #define SYSCALL4(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3]))
-#define SYSCALL5(name)                                                        \
+#define SYSCALL5(name) \
 	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4]))
-#define SYSCALL6(name)                                                        \
+#define SYSCALL6(name) \
 	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4], a[5]))
 
 /* Build the dispatch table (boot, before the first user instruction). */

@@ -219,8 +219,9 @@ static struct __kernel_itimerspec tf_value(struct timerfd *t)
 	tf_advance(t);
 	now = tf_now(t);
 	v.it_interval = ns_to_ts(t->interval);
-	v.it_value = ns_to_ts(t->next == 0 ? 0 :
-			      t->next > now ? t->next - now : 1);
+	v.it_value = ns_to_ts(t->next == 0  ? 0 :
+			      t->next > now ? t->next - now :
+					      1);
 	return v;
 }
 

@@ -58,7 +58,13 @@ struct trace_sig {
 	uint8_t args[6]; /* enum arg_kind, A_END-terminated */
 };
 
-#define S(nr, r, ...) { nr, r, { __VA_ARGS__ } }
+#define S(nr, r, ...)               \
+	{                           \
+		nr, r,              \
+		{                   \
+			__VA_ARGS__ \
+		}                   \
+	}
 
 static const struct trace_sig sigs[] = {
 	S(__NR_read, R_INT, A_FD, A_BUF_OUT, A_UINT),
@@ -149,9 +155,14 @@ static const struct trace_sig sigs[] = {
 	S(__NR_accept4, R_INT, A_FD, A_PTR, A_PTR, A_HEX),
 	S(__NR_sendto, R_INT, A_FD, A_BUF_IN, A_UINT, A_HEX, A_PTR, A_UINT),
 	S(__NR_recvfrom, R_INT, A_FD, A_BUF_OUT, A_UINT, A_HEX, A_PTR, A_PTR),
-	S(__NR_getpid, R_INT), S(__NR_gettid, R_INT), S(__NR_getppid, R_INT),
-	S(__NR_getuid, R_INT), S(__NR_geteuid, R_INT), S(__NR_getgid, R_INT),
-	S(__NR_getegid, R_INT), S(__NR_sched_yield, R_INT),
+	S(__NR_getpid, R_INT),
+	S(__NR_gettid, R_INT),
+	S(__NR_getppid, R_INT),
+	S(__NR_getuid, R_INT),
+	S(__NR_geteuid, R_INT),
+	S(__NR_getgid, R_INT),
+	S(__NR_getegid, R_INT),
+	S(__NR_sched_yield, R_INT),
 };
 
 #define NSIGS (sizeof(sigs) / sizeof(sigs[0]))
@@ -197,7 +208,8 @@ static void put_iov(struct trace_line *l, uint64_t uptr, uint64_t count)
 	tl_printf(l, "[");
 	for (i = 0; i < count && i < TRACE_IOV_MAX; i++) {
 		if (copy_from_user(&iov, uptr + i * sizeof(iov), sizeof(iov))) {
-			tl_printf(l, "%s%#lx", i ? ", " : "", (unsigned long)uptr);
+			tl_printf(l, "%s%#lx", i ? ", " : "",
+				  (unsigned long)uptr);
 			break;
 		}
 		tl_printf(l, "%s{", i ? ", " : "");
@@ -222,27 +234,57 @@ static void put_arg(struct trace_line *l, int kind, const uint64_t *a, int i,
 	uint64_t v = a[i];
 
 	switch (kind) {
-	case A_INT: tl_printf(l, "%ld", (long)v); break;
-	case A_FD: tl_printf(l, "%d", (int)v); break;
-	case A_UINT: tl_printf(l, "%lu", (unsigned long)v); break;
-	case A_PTR: put_ptr(l, v); break;
-	case A_DIRFD: trace_dirfd(l, v); break;
-	case A_STR: put_str(l, v); break;
-	case A_BUF_IN: put_buf(l, v, i < 5 ? a[i + 1] : 0); break;
+	case A_INT:
+		tl_printf(l, "%ld", (long)v);
+		break;
+	case A_FD:
+		tl_printf(l, "%d", (int)v);
+		break;
+	case A_UINT:
+		tl_printf(l, "%lu", (unsigned long)v);
+		break;
+	case A_PTR:
+		put_ptr(l, v);
+		break;
+	case A_DIRFD:
+		trace_dirfd(l, v);
+		break;
+	case A_STR:
+		put_str(l, v);
+		break;
+	case A_BUF_IN:
+		put_buf(l, v, i < 5 ? a[i + 1] : 0);
+		break;
 	case A_BUF_OUT:
 		if (done && ret >= 0)
 			put_buf(l, v, (uint64_t)ret);
 		else
 			put_ptr(l, v);
 		break;
-	case A_OFLAGS: trace_open_flags(l, v); break;
-	case A_MODE: tl_printf(l, "%#o", (unsigned int)v); break;
-	case A_PROT: trace_prot(l, v); break;
-	case A_MFLAGS: trace_mmap_flags(l, v); break;
-	case A_SIG: trace_signal(l, v); break;
-	case A_CLOCK: trace_clock(l, v); break;
-	case A_IOV_IN: put_iov(l, v, i < 5 ? a[i + 1] : 0); break;
-	default: tl_printf(l, "%#lx", (unsigned long)v); break;
+	case A_OFLAGS:
+		trace_open_flags(l, v);
+		break;
+	case A_MODE:
+		tl_printf(l, "%#o", (unsigned int)v);
+		break;
+	case A_PROT:
+		trace_prot(l, v);
+		break;
+	case A_MFLAGS:
+		trace_mmap_flags(l, v);
+		break;
+	case A_SIG:
+		trace_signal(l, v);
+		break;
+	case A_CLOCK:
+		trace_clock(l, v);
+		break;
+	case A_IOV_IN:
+		put_iov(l, v, i < 5 ? a[i + 1] : 0);
+		break;
+	default:
+		tl_printf(l, "%#lx", (unsigned long)v);
+		break;
 	}
 }
 

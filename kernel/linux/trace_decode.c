@@ -16,7 +16,10 @@ struct flag_name {
 	const char *name;
 };
 
-#define F(x) { x, #x }
+#define F(x)          \
+	{             \
+		x, #x \
+	}
 
 void tl_printf(struct trace_line *l, const char *fmt, ...)
 {
@@ -74,10 +77,11 @@ static void print_flags(struct trace_line *l, uint64_t v, bool first,
 
 /* O_SYNC contains O_DSYNC's bit: it must be tried first. */
 static const struct flag_name open_flags[] = {
-	F(O_CREAT),  F(O_EXCL),	  F(O_NOCTTY),	  F(O_TRUNC),	 F(O_APPEND),
-	F(O_NONBLOCK), F(O_SYNC), F(O_DSYNC),	  F(O_DIRECT),	 F(O_LARGEFILE),
-	F(O_TMPFILE), F(O_DIRECTORY), F(O_NOFOLLOW), F(O_NOATIME), F(O_CLOEXEC),
-	F(O_PATH),   F(FASYNC),
+	F(O_CREAT),    F(O_EXCL),      F(O_NOCTTY),  F(O_TRUNC),
+	F(O_APPEND),   F(O_NONBLOCK),  F(O_SYNC),    F(O_DSYNC),
+	F(O_DIRECT),   F(O_LARGEFILE), F(O_TMPFILE), F(O_DIRECTORY),
+	F(O_NOFOLLOW), F(O_NOATIME),   F(O_CLOEXEC), F(O_PATH),
+	F(FASYNC),
 };
 
 void trace_open_flags(struct trace_line *l, uint64_t v)
@@ -91,8 +95,8 @@ void trace_open_flags(struct trace_line *l, uint64_t v)
 }
 
 static const struct flag_name prot_flags[] = {
-	F(PROT_READ), F(PROT_WRITE), F(PROT_EXEC), F(PROT_SEM),
-	F(PROT_GROWSDOWN), F(PROT_GROWSUP),
+	F(PROT_READ), F(PROT_WRITE),	 F(PROT_EXEC),
+	F(PROT_SEM),  F(PROT_GROWSDOWN), F(PROT_GROWSUP),
 };
 
 void trace_prot(struct trace_line *l, uint64_t v)
@@ -104,9 +108,10 @@ void trace_prot(struct trace_line *l, uint64_t v)
 }
 
 static const struct flag_name map_flags[] = {
-	F(MAP_FIXED),	  F(MAP_ANONYMOUS), F(MAP_GROWSDOWN), F(MAP_DENYWRITE),
-	F(MAP_EXECUTABLE), F(MAP_LOCKED),   F(MAP_NORESERVE), F(MAP_POPULATE),
-	F(MAP_NONBLOCK),  F(MAP_STACK),	    F(MAP_HUGETLB),   F(MAP_SYNC),
+	F(MAP_FIXED),		F(MAP_ANONYMOUS),  F(MAP_GROWSDOWN),
+	F(MAP_DENYWRITE),	F(MAP_EXECUTABLE), F(MAP_LOCKED),
+	F(MAP_NORESERVE),	F(MAP_POPULATE),   F(MAP_NONBLOCK),
+	F(MAP_STACK),		F(MAP_HUGETLB),	   F(MAP_SYNC),
 	F(MAP_FIXED_NOREPLACE),
 };
 
@@ -123,11 +128,11 @@ void trace_mmap_flags(struct trace_line *l, uint64_t v)
 void trace_signal(struct trace_line *l, uint64_t v)
 {
 	static const char *const names[] = {
-		"0",	   "SIGHUP",  "SIGINT",	   "SIGQUIT", "SIGILL",
-		"SIGTRAP", "SIGABRT", "SIGBUS",	   "SIGFPE",  "SIGKILL",
-		"SIGUSR1", "SIGSEGV", "SIGUSR2",   "SIGPIPE", "SIGALRM",
-		"SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
-		"SIGTSTP", "SIGTTIN", "SIGTTOU",   "SIGURG",  "SIGXCPU",
+		"0",	   "SIGHUP",	"SIGINT",  "SIGQUIT",  "SIGILL",
+		"SIGTRAP", "SIGABRT",	"SIGBUS",  "SIGFPE",   "SIGKILL",
+		"SIGUSR1", "SIGSEGV",	"SIGUSR2", "SIGPIPE",  "SIGALRM",
+		"SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",  "SIGSTOP",
+		"SIGTSTP", "SIGTTIN",	"SIGTTOU", "SIGURG",   "SIGXCPU",
 		"SIGXFSZ", "SIGVTALRM", "SIGPROF", "SIGWINCH", "SIGIO",
 		"SIGPWR",  "SIGSYS",
 	};
@@ -143,12 +148,12 @@ void trace_signal(struct trace_line *l, uint64_t v)
 void trace_clock(struct trace_line *l, uint64_t v)
 {
 	static const char *const names[] = {
-		"CLOCK_REALTIME",	  "CLOCK_MONOTONIC",
+		"CLOCK_REALTIME",	    "CLOCK_MONOTONIC",
 		"CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID",
-		"CLOCK_MONOTONIC_RAW",	  "CLOCK_REALTIME_COARSE",
-		"CLOCK_MONOTONIC_COARSE", "CLOCK_BOOTTIME",
-		"CLOCK_REALTIME_ALARM",	  "CLOCK_BOOTTIME_ALARM",
-		"CLOCK_SGI_CYCLE",	  "CLOCK_TAI",
+		"CLOCK_MONOTONIC_RAW",	    "CLOCK_REALTIME_COARSE",
+		"CLOCK_MONOTONIC_COARSE",   "CLOCK_BOOTTIME",
+		"CLOCK_REALTIME_ALARM",	    "CLOCK_BOOTTIME_ALARM",
+		"CLOCK_SGI_CYCLE",	    "CLOCK_TAI",
 	};
 	uint32_t id = (uint32_t)v;
 

@@ -131,8 +131,8 @@ void arp_input(struct netif *nif, const void *buf, size_t len, uint64_t now)
 
 	/* Group or broadcast senders and sources are bogus; so is our own. */
 	if (arp_parse(buf, len, &m) < 0 || (m.sha[0] & 1) ||
-	    nif->ip.addr == 0 || m.spa == nif->ip.addr ||
-	    m.spa == 0xffffffff || (m.spa >> 28) == 0xe) {
+	    nif->ip.addr == 0 || m.spa == nif->ip.addr || m.spa == 0xffffffff ||
+	    (m.spa >> 28) == 0xe) {
 		nif->stats.rx_drop++;
 		return;
 	}
@@ -165,7 +165,7 @@ int arp_output(struct netif *nif, struct pkt *p, uint32_t next_hop,
 		return eth_output(nif, p, e->mac, ETH_TYPE_IPV4);
 	}
 	if (e && e->state == ARP_RESOLVED) {
-		e->state = ARP_INCOMPLETE;	/* stale: ask again */
+		e->state = ARP_INCOMPLETE; /* stale: ask again */
 		e->tries = 0;
 	}
 	if (!e) {
@@ -189,8 +189,7 @@ int arp_output(struct netif *nif, struct pkt *p, uint32_t next_hop,
 	return 0;
 }
 
-const struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip,
-				   uint64_t now)
+const struct arp_entry *arp_lookup(struct netif *nif, uint32_t ip, uint64_t now)
 {
 	struct arp_entry *e = arp_find(nif, ip);
 

@@ -9,28 +9,28 @@
 
 struct netif;
 
-#define ARP_LEN 28			/* the IPv4-over-Ethernet packet */
+#define ARP_LEN 28 /* the IPv4-over-Ethernet packet */
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
 #define ARP_CACHE_SIZE 64
-#define ARP_QUEUE_MAX 8			/* packets waiting per address */
+#define ARP_QUEUE_MAX 8 /* packets waiting per address */
 #define ARP_LIFETIME_NS (300ull * 1000000000ull) /* a resolved entry */
-#define ARP_RETX_NS (1000000000ull)	/* between requests */
-#define ARP_TRIES 3			/* requests before giving up */
+#define ARP_RETX_NS (1000000000ull)		 /* between requests */
+#define ARP_TRIES 3				 /* requests before giving up */
 
 enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_RESOLVED };
 
 /* One cache slot: an address being resolved, or resolved until expires_ns. */
 struct arp_entry {
-	uint32_t ip;			/* host order */
+	uint32_t ip; /* host order */
 	uint8_t mac[6];
-	uint8_t state;			/* enum arp_state */
-	uint8_t tries;			/* requests sent so far */
+	uint8_t state; /* enum arp_state */
+	uint8_t tries; /* requests sent so far */
 	uint8_t nqueued;
-	uint64_t expires_ns;		/* RESOLVED: when it goes stale */
-	uint64_t retx_ns;		/* INCOMPLETE: next request due */
-	uint64_t used_ns;		/* for LRU replacement */
-	struct pkt *queue;		/* INCOMPLETE: datagrams waiting, FIFO */
+	uint64_t expires_ns; /* RESOLVED: when it goes stale */
+	uint64_t retx_ns;    /* INCOMPLETE: next request due */
+	uint64_t used_ns;    /* for LRU replacement */
+	struct pkt *queue;   /* INCOMPLETE: datagrams waiting, FIFO */
 };
 
 /* The fields of an ARP packet, addresses in host order. */

@@ -35,7 +35,7 @@
 #define DHCPNAK 6
 
 #define NS_PER_S 1000000000ull
-#define DEFAULT_LEASE_S 86400	/* when an ACK omits option 51 */
+#define DEFAULT_LEASE_S 86400 /* when an ACK omits option 51 */
 
 /* A reply as parsed; type 0 when the message is not for us. */
 struct dhcp_reply {
@@ -68,7 +68,7 @@ static void dhcp_build(struct dhcp_client *c, uint8_t type, uint64_t now)
 
 	memset(m, 0, DHCP_MSG_LEN);
 	m[0] = BOOTP_REQUEST;
-	m[1] = 1;		/* Ethernet */
+	m[1] = 1; /* Ethernet */
 	m[2] = 6;
 	be32_store(m + 4, c->xid);
 	be16_store(m + 8, (uint16_t)(secs > 0xffff ? 0xffff : secs));
@@ -99,7 +99,7 @@ static void dhcp_option(struct dhcp_reply *r, uint8_t code, const uint8_t *v,
 	if (code == OPT_NETMASK)
 		r->l.netmask = be32_load(v);
 	else if (code == OPT_ROUTER)
-		r->l.router = be32_load(v);	/* the first of the list */
+		r->l.router = be32_load(v); /* the first of the list */
 	else if (code == OPT_DNS)
 		r->l.dns = be32_load(v);
 	else if (code == OPT_LEASE)
@@ -113,8 +113,8 @@ static void dhcp_option(struct dhcp_reply *r, uint8_t code, const uint8_t *v,
  * anything malformed or not ours. Option overload (52) is not supported:
  * sname and file are never read.
  */
-static int dhcp_parse(const struct dhcp_client *c, const uint8_t *m,
-		      size_t len, struct dhcp_reply *r)
+static int dhcp_parse(const struct dhcp_client *c, const uint8_t *m, size_t len,
+		      struct dhcp_reply *r)
 {
 	size_t i = DHCP_OPTIONS;
 
@@ -190,8 +190,8 @@ static enum dhcp_event dhcp_bind(struct dhcp_client *c,
 	return DHCP_EV_BOUND;
 }
 
-enum dhcp_event dhcp_input(struct dhcp_client *c, const void *msg,
-			   size_t len, uint64_t now)
+enum dhcp_event dhcp_input(struct dhcp_client *c, const void *msg, size_t len,
+			   uint64_t now)
 {
 	struct dhcp_reply r;
 
@@ -208,7 +208,7 @@ enum dhcp_event dhcp_input(struct dhcp_client *c, const void *msg,
 		return DHCP_EV_NONE;
 	if (r.l.server && c->state == DHCP_REQUESTING &&
 	    r.l.server != c->offer.server)
-		return DHCP_EV_NONE;	/* another server's answer */
+		return DHCP_EV_NONE; /* another server's answer */
 	if (r.type == DHCPACK)
 		return dhcp_bind(c, &r, now);
 	if (r.type == DHCPNAK) {

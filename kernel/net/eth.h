@@ -14,8 +14,8 @@ struct netif;
 #define ETH_HLEN 14
 #define ETH_TYPE_IPV4 0x0800
 #define ETH_TYPE_ARP 0x0806
-#define ETH_TYPE_VLAN 0x8100	/* IEEE 802.1Q */
-#define ETH_TYPE_QINQ 0x88a8	/* IEEE 802.1ad */
+#define ETH_TYPE_VLAN 0x8100 /* IEEE 802.1Q */
+#define ETH_TYPE_QINQ 0x88a8 /* IEEE 802.1ad */
 
 extern const uint8_t eth_broadcast[ETH_ALEN];
 
@@ -25,7 +25,7 @@ struct eth_frame {
 	uint8_t src[ETH_ALEN];
 	uint16_t type;
 	const uint8_t *payload;
-	size_t len;		/* payload bytes (may include padding) */
+	size_t len; /* payload bytes (may include padding) */
 };
 
 /*

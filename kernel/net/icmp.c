@@ -59,10 +59,9 @@ static bool icmp_error_allowed(const struct netif *nif,
 		return false;
 	/* An ICMP error about an ICMP error could loop; queries are fine. */
 	if (orig->proto == IP_PROTO_ICMP &&
-	    (orig->len < 1 || (orig->payload[0] != ICMP_ECHO &&
-			       orig->payload[0] != 13 &&
-			       orig->payload[0] != 15 &&
-			       orig->payload[0] != 17)))
+	    (orig->len < 1 ||
+	     (orig->payload[0] != ICMP_ECHO && orig->payload[0] != 13 &&
+	      orig->payload[0] != 15 && orig->payload[0] != 17)))
 		return false;
 	return true;
 }
@@ -71,8 +70,8 @@ static bool icmp_error_allowed(const struct netif *nif,
 static bool icmp_rate_ok(struct netif *nif, uint64_t now)
 {
 	if (now >= nif->icmp_refill_ns) {
-		uint64_t add = (now - nif->icmp_refill_ns) /
-				       ICMP_RATE_REFILL_NS + 1;
+		uint64_t add =
+			(now - nif->icmp_refill_ns) / ICMP_RATE_REFILL_NS + 1;
 
 		if (add >= ICMP_RATE_BURST ||
 		    nif->icmp_tokens + add >= ICMP_RATE_BURST)

@@ -13,7 +13,7 @@ struct ipv4_rx;
 #define ICMP_ECHO 8
 #define ICMP_UNREACH_PROTO 2
 #define ICMP_UNREACH_PORT 3
-#define ICMP_RATE_BURST 10		/* errors sent back to back */
+#define ICMP_RATE_BURST 10		 /* errors sent back to back */
 #define ICMP_RATE_REFILL_NS 100000000ull /* one more every 100 ms */
 
 /* A received ICMP message: echo requests to our address are answered. */

@@ -20,24 +20,24 @@
  * records a port: the core claims it at listen() or connect(); ports are
  * chosen here, never by the core, so the two cannot disagree.
  */
-#define INET_TCP_CHUNK 4096	/* bounce buffer between user and core */
+#define INET_TCP_CHUNK 4096 /* bounce buffer between user and core */
 #define EPHEMERAL_LO 49152
 #define EPHEMERAL_HI 65535
 /* Linux's defaults (tcp(7)): 2 hours idle, 75 s between 9 probes. */
 #define KEEPIDLE_S 7200
 #define KEEPINTVL_S 75
 #define KEEPCNT 9
-#define KEEP_MAX_S 32767	/* Linux's MAX_TCP_KEEPIDLE and ...INTVL */
+#define KEEP_MAX_S 32767 /* Linux's MAX_TCP_KEEPIDLE and ...INTVL */
 
 struct inet_tcp {
 	struct socket *sock;
-	struct inet_tcp *next_bound;	/* in bound_socks when lport != 0 */
-	struct tcp_conn *conn;		/* listener or connection, or NULL */
-	uint32_t laddr;			/* bound address, host order */
-	uint16_t lport;			/* bound port (0: none) */
+	struct inet_tcp *next_bound; /* in bound_socks when lport != 0 */
+	struct tcp_conn *conn;	     /* listener or connection, or NULL */
+	uint32_t laddr;		     /* bound address, host order */
+	uint16_t lport;		     /* bound port (0: none) */
 	bool nodelay;
-	bool err_seen;			/* the core's error was returned once */
-	int keep_idle, keep_intvl, keep_cnt;	/* seconds, seconds, probes */
+	bool err_seen; /* the core's error was returned once */
+	int keep_idle, keep_intvl, keep_cnt; /* seconds, seconds, probes */
 };
 
 /* Sockets with a bound port, so that bind can answer EADDRINUSE. */
@@ -74,8 +74,8 @@ static void sync_bufsize(struct socket *s, const struct tcp_conn *c)
  * when the addresses differ (neither being INADDR_ANY), when both set
  * SO_REUSEPORT, or when both set SO_REUSEADDR and o is not listening.
  */
-static bool bind_clash(const struct inet_tcp *t, uint32_t laddr,
-		       uint16_t port, const struct inet_tcp *o)
+static bool bind_clash(const struct inet_tcp *t, uint32_t laddr, uint16_t port,
+		       const struct inet_tcp *o)
 {
 	const struct socket *a = t->sock, *b = o->sock;
 
@@ -89,11 +89,11 @@ static bool bind_clash(const struct inet_tcp *t, uint32_t laddr,
 }
 
 /* t == NULL: whether any socket is bound to port, whatever its options. */
-static bool port_taken(const struct inet_tcp *t, uint32_t laddr,
-		       uint16_t port)
+static bool port_taken(const struct inet_tcp *t, uint32_t laddr, uint16_t port)
 {
 	for (struct inet_tcp *o = bound_socks; o; o = o->next_bound)
-		if (t == NULL ? o->lport == port : bind_clash(t, laddr, port, o))
+		if (t == NULL ? o->lport == port :
+				bind_clash(t, laddr, port, o))
 			return true;
 	return false;
 }
@@ -117,8 +117,7 @@ static int port_bind(struct inet_tcp *t, uint32_t laddr, uint16_t port)
 		next = next == EPHEMERAL_HI ? EPHEMERAL_LO : next + 1;
 	}
 	if (port == 0 || port_taken(t, laddr, port) ||
-	    (!t->sock->reuseaddr && !t->sock->reuseport &&
-	     tcp_port_used(port)))
+	    (!t->sock->reuseaddr && !t->sock->reuseport && tcp_port_used(port)))
 		return -EADDRINUSE;
 	t->laddr = laddr;
 	t->lport = port;
@@ -150,7 +149,7 @@ static void inet_tcp_notify(struct tcp_conn *c, unsigned events)
 			s->state = SS_CONNECTED;
 		} else if (tcp_state(c) == TCP_CLOSED) {
 			s->state = SS_UNCONNECTED;
-			t->err_seen = true;	/* reported by SO_ERROR */
+			t->err_seen = true; /* reported by SO_ERROR */
 			s->err = tcp_error(c) ? tcp_error(c) : -ECONNREFUSED;
 		}
 	} else if ((events & TCP_EV_ERR) && !s->err) {
@@ -189,7 +188,7 @@ static int inet_tcp_listen(struct socket *s, int backlog)
 	int err;
 
 	if (s->listening)
-		return 0;	/* Linux would only change the backlog */
+		return 0; /* Linux would only change the backlog */
 	if (t->conn)
 		return -EINVAL;
 	if (t->lport == 0 && (err = port_bind(t, 0, 0)) < 0)
@@ -224,8 +223,7 @@ static struct inet_tcp *inet_tcp_new(struct socket *s)
 static const struct proto_ops inet_stream_ops;
 
 /* A socket for the established connection c: 0 or -ENOMEM (c aborted). */
-static int accept_one(struct socket *s, struct tcp_conn *c,
-		      struct socket **out)
+static int accept_one(struct socket *s, struct tcp_conn *c, struct socket **out)
 {
 	struct socket *ns = sock_alloc(AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	struct inet_tcp *t;
@@ -237,8 +235,8 @@ static int accept_one(struct socket *s, struct tcp_conn *c,
 		goto err_sock;
 	ns->ops = &inet_stream_ops;
 	ns->state = SS_CONNECTED;
-	ns->keepalive = s->keepalive;	/* inherited, as on Linux */
-	sync_bufsize(ns, c);		/* the listener's, at the SYN */
+	ns->keepalive = s->keepalive; /* inherited, as on Linux */
+	sync_bufsize(ns, c);	      /* the listener's, at the SYN */
 	t->conn = c;
 	t->nodelay = tcp_of(s)->nodelay;
 	t->keep_idle = tcp_of(s)->keep_idle;
@@ -256,8 +254,7 @@ err_conn:
 	return -ENOMEM;
 }
 
-static int inet_tcp_accept(struct socket *s, struct socket **out,
-			   bool nonblock)
+static int inet_tcp_accept(struct socket *s, struct socket **out, bool nonblock)
 {
 	struct inet_tcp *t = tcp_of(s);
 	struct tcp_conn *c;
@@ -325,7 +322,7 @@ static int inet_tcp_connect(struct socket *s, const void *addr, int len,
 	if (err)
 		return err;
 	if (ip == INADDR_ANY)
-		ip = INADDR_LOOPBACK;	/* as Linux: "any" means this host */
+		ip = INADDR_LOOPBACK; /* as Linux: "any" means this host */
 	if (t->lport == 0 && (err = port_bind(t, 0, 0)) < 0)
 		return -EADDRNOTAVAIL;
 	t->conn = tcp_connect_from(t->lport, ip, port, (size_t)s->rcvbuf,
@@ -398,8 +395,8 @@ static long inet_tcp_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		}
 		/* Copy a chunk; rewind past what the core did not take. */
 		save = m->data;
-		k = m->data.left < INET_TCP_CHUNK ? m->data.left
-						  : INET_TCP_CHUNK;
+		k = m->data.left < INET_TCP_CHUNK ? m->data.left :
+						    INET_TCP_CHUNK;
 		if (msg_iter_copy_in(&m->data, buf, k) < 0) {
 			err = -EFAULT;
 			break;
@@ -441,8 +438,8 @@ static long inet_tcp_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (buf == NULL)
 		return -ENOBUFS;
 	while (m->data.left) {
-		size_t k = m->data.left < INET_TCP_CHUNK ? m->data.left
-							 : INET_TCP_CHUNK;
+		size_t k = m->data.left < INET_TCP_CHUNK ? m->data.left :
+							   INET_TCP_CHUNK;
 
 		n = flags & MSG_PEEK ? tcp_peek(t->conn, buf, (size_t)done, k) :
 				       tcp_recv(t->conn, buf, k, time_ns());
@@ -484,7 +481,7 @@ static int inet_tcp_shutdown(struct socket *s, int how)
 		return -ENOTCONN;
 	s->shut |= (unsigned int)how + 1; /* SHUT_RD 1, SHUT_WR 2, both 3 */
 	if (how != SHUT_RD)
-		tcp_close_send(t->conn, time_ns());	/* RFC 9293 3.10.4 */
+		tcp_close_send(t->conn, time_ns()); /* RFC 9293 3.10.4 */
 	poll_wake(&s->ph, POLLIN | POLLRDNORM | POLLOUT | POLLRDHUP);
 	return 0;
 }
@@ -565,8 +562,8 @@ static int inet_tcp_setsockopt(struct socket *s, int level, int name,
 	return 0;
 }
 
-static int inet_tcp_getsockopt(struct socket *s, int level, int name,
-			       void *val, int *len)
+static int inet_tcp_getsockopt(struct socket *s, int level, int name, void *val,
+			       int *len)
 {
 	struct inet_tcp *t = tcp_of(s);
 	int v;
@@ -574,11 +571,20 @@ static int inet_tcp_getsockopt(struct socket *s, int level, int name,
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	switch (name) {
-	case TCP_NODELAY: v = t->nodelay; break;
-	case TCP_KEEPIDLE: v = t->keep_idle; break;
-	case TCP_KEEPINTVL: v = t->keep_intvl; break;
-	case TCP_KEEPCNT: v = t->keep_cnt; break;
-	default: return -ENOPROTOOPT;
+	case TCP_NODELAY:
+		v = t->nodelay;
+		break;
+	case TCP_KEEPIDLE:
+		v = t->keep_idle;
+		break;
+	case TCP_KEEPINTVL:
+		v = t->keep_intvl;
+		break;
+	case TCP_KEEPCNT:
+		v = t->keep_cnt;
+		break;
+	default:
+		return -ENOPROTOOPT;
 	}
 	if (*len < 0)
 		return -EINVAL;
@@ -602,8 +608,8 @@ static unsigned int inet_tcp_poll(struct socket *s)
 	st = tcp_state(c);
 	if (tcp_readable(c) || (s->shut & SOCK_RCV_SHUTDOWN))
 		ready |= POLLIN | POLLRDNORM;
-	if (st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK ||
-	    st == TCP_CLOSING || st == TCP_TIME_WAIT || st == TCP_CLOSED)
+	if (st == TCP_CLOSE_WAIT || st == TCP_LAST_ACK || st == TCP_CLOSING ||
+	    st == TCP_TIME_WAIT || st == TCP_CLOSED)
 		ready |= POLLIN | POLLRDNORM | POLLRDHUP;
 	if (send_ready(c) && !(s->shut & SOCK_SEND_SHUTDOWN) &&
 	    s->state == SS_CONNECTED)
@@ -659,7 +665,7 @@ static void inet_tcp_release(struct socket *s)
 		/* SO_LINGER with a zero time: reset, drop what is unsent. */
 		if (s->linger.l_onoff && s->linger.l_linger == 0)
 			tcp_abort(t->conn, time_ns());
-		else	/* a FIN after the data; the core frees it later */
+		else /* a FIN after the data; the core frees it later */
 			tcp_close(t->conn, time_ns());
 	}
 	if (t->lport)

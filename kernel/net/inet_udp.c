@@ -22,13 +22,13 @@
  */
 #define INET_UDP_QMAX 64
 #define INET_UDP_QBYTES (256 * 1024)
-#define INET_UDP_MAX 65507		/* IPv4 maximum UDP payload */
+#define INET_UDP_MAX 65507 /* IPv4 maximum UDP payload */
 #define EPHEMERAL_LO 49152
 #define EPHEMERAL_HI 65535
 
 struct inet_dgram {
 	struct inet_dgram *next;
-	uint32_t src;			/* host order */
+	uint32_t src; /* host order */
 	uint16_t sport;
 	uint32_t len;
 	uint8_t data[];
@@ -36,8 +36,8 @@ struct inet_dgram {
 
 struct inet_sock {
 	struct socket *sock;
-	struct udp_port up;		/* lport 0: unbound; raddr 0: no peer */
-	bool laddr_auto;		/* laddr chosen by connect, not bind */
+	struct udp_port up; /* lport 0: unbound; raddr 0: no peer */
+	bool laddr_auto;    /* laddr chosen by connect, not bind */
 	struct inet_dgram *q_head, *q_tail;
 	uint32_t q_len, q_bytes;
 };
@@ -50,12 +50,13 @@ static struct inet_sock *inet_of(struct socket *s)
 static uint32_t queue_limit(const struct socket *s)
 {
 	return s->rcvbuf > 0 && s->rcvbuf < INET_UDP_QBYTES ?
-		(uint32_t)s->rcvbuf : INET_UDP_QBYTES;
+		       (uint32_t)s->rcvbuf :
+		       INET_UDP_QBYTES;
 }
 
 /* udp_recv_fn: from net_input, in the interrupt handler. */
-static void inet_udp_recv(void *ctx, struct netif *nif,
-			  const struct udp_rx *rx, uint64_t now)
+static void inet_udp_recv(void *ctx, struct netif *nif, const struct udp_rx *rx,
+			  uint64_t now)
 {
 	struct inet_sock *in = ctx;
 	struct inet_dgram *d;

@@ -15,7 +15,7 @@ void (*ipv4_tcp_input)(struct netif *nif, const struct ipv4_rx *rx,
 
 static bool ipv4_is_group(uint32_t a)
 {
-	return (a >> 28) >= 0xe;	/* 224/4 multicast, 240/4 reserved */
+	return (a >> 28) >= 0xe; /* 224/4 multicast, 240/4 reserved */
 }
 
 /*
@@ -62,7 +62,7 @@ static bool ipv4_accept(const struct netif *nif, struct ipv4_rx *rx)
 	const struct ipv4_config *c = &nif->ip;
 
 	if (nif->loopback)
-		return true;	/* it came from us */
+		return true; /* it came from us */
 	if (rx->dst == IPV4_BROADCAST ||
 	    (c->addr && c->netmask != IPV4_BROADCAST && c->netmask &&
 	     rx->dst == (c->addr | ~c->netmask)))
@@ -70,7 +70,7 @@ static bool ipv4_accept(const struct netif *nif, struct ipv4_rx *rx)
 	if (rx->broadcast)
 		return true;
 	if (ipv4_is_group(rx->dst))
-		return false;	/* we join no multicast groups */
+		return false; /* we join no multicast groups */
 	return c->addr == 0 || rx->dst == c->addr;
 }
 
@@ -145,8 +145,7 @@ int ipv4_route(const struct netif *nif, uint32_t dst, uint32_t *next_hop)
 	return 0;
 }
 
-uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-			 size_t len)
+uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
 {
 	uint64_t sum = inet_csum_add32(0, src);
 
@@ -178,7 +177,8 @@ void ipv4_l4_csum(const struct netif *nif, struct pkt *p, uint32_t src,
 	}
 	be16_store(p->data + field, 0);
 	c = inet_csum_fold(inet_csum_add(sum, p->data, p->len));
-	be16_store(p->data + field, c == 0 && proto == IP_PROTO_UDP ? 0xffff : c);
+	be16_store(p->data + field,
+		   c == 0 && proto == IP_PROTO_UDP ? 0xffff : c);
 }
 
 int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,

@@ -10,13 +10,13 @@
 
 struct netif;
 
-#define IPV4_HLEN 20			/* without options */
-#define IPV4_TTL 64			/* of what we send */
+#define IPV4_HLEN 20 /* without options */
+#define IPV4_TTL 64  /* of what we send */
 #define IPV4_BROADCAST 0xffffffffu
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_TCP 6
 #define IP_PROTO_UDP 17
-#define IPV4_REASM_MAX 8		/* datagrams being reassembled */
+#define IPV4_REASM_MAX 8 /* datagrams being reassembled */
 #define IPV4_REASM_TIMEOUT_NS (30ull * 1000000000ull)
 
 /* Build an address from its dotted-quad parts: IPV4_ADDR(10, 0, 2, 15). */
@@ -35,13 +35,13 @@ struct ipv4_config {
 struct ipv4_rx {
 	uint32_t src, dst;
 	uint8_t proto, ttl;
-	bool broadcast;			/* dst was a broadcast address */
-	const uint8_t *hdr;		/* header, options included */
+	bool broadcast;	    /* dst was a broadcast address */
+	const uint8_t *hdr; /* header, options included */
 	size_t hdr_len;
 	const uint8_t *payload;
-	size_t len;			/* payload bytes, padding removed */
-	uint16_t id, frag;		/* identification, flags+offset */
-	bool csum_ok;			/* TCP/UDP checksum: NET_RX_CSUM_OK */
+	size_t len;	   /* payload bytes, padding removed */
+	uint16_t id, frag; /* identification, flags+offset */
+	bool csum_ok;	   /* TCP/UDP checksum: NET_RX_CSUM_OK */
 };
 
 #define IPV4_MF 0x2000
@@ -87,8 +87,7 @@ int ipv4_output(struct netif *nif, struct pkt *p, uint32_t src, uint32_t dst,
  * The one's-complement sum, unfolded, of the TCP/UDP pseudo-header (RFC
  * 768, RFC 9293 3.1): src, dst, zero, proto, the segment's length.
  */
-uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
-			 size_t len);
+uint64_t ipv4_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t len);
 
 /*
  * A hash of a peer's address and port, to spread a SO_REUSEPORT group's

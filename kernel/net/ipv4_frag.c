@@ -21,8 +21,8 @@ struct ipv4_reasm {
 	uint16_t id;
 	uint8_t proto;
 	uint64_t expires_ns;
-	size_t total;			/* payload length; 0 until the last */
-	size_t hdr_len;			/* 0 until the first fragment */
+	size_t total;	/* payload length; 0 until the last */
+	size_t hdr_len; /* 0 until the first fragment */
 	uint8_t hdr[60];
 	uint8_t blocks[(REASM_BLOCKS + 7) / 8];
 	uint8_t data[REASM_BYTES];
@@ -57,8 +57,7 @@ static void reasm_free(struct netif *nif, int slot)
 }
 
 /* The slot of rx's datagram, a new one, or -1 when all are busy. */
-static int reasm_slot(struct netif *nif, const struct ipv4_rx *rx,
-		      uint64_t now)
+static int reasm_slot(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
 {
 	int free_slot = -1;
 
@@ -115,8 +114,7 @@ static bool reasm_add(struct ipv4_reasm *r, const struct ipv4_rx *rx)
 	return true;
 }
 
-void ipv4_reasm_input(struct netif *nif, const struct ipv4_rx *rx,
-		      uint64_t now)
+void ipv4_reasm_input(struct netif *nif, const struct ipv4_rx *rx, uint64_t now)
 {
 	size_t off = (size_t)(rx->frag & IPV4_OFFSET_MASK) * 8;
 	struct ipv4_reasm *r;
@@ -143,7 +141,7 @@ void ipv4_reasm_input(struct netif *nif, const struct ipv4_rx *rx,
 	whole.payload = r->data;
 	whole.len = r->total;
 	whole.frag = 0;
-	whole.csum_ok = false;	/* no device vouched for the whole */
+	whole.csum_ok = false; /* no device vouched for the whole */
 	ipv4_deliver(nif, &whole, now);
 	reasm_free(nif, slot);
 	return;

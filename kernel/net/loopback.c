@@ -46,7 +46,7 @@ struct netif *loopback_attach(void (*kick)(void))
 	lo.offload = NETIF_TX_CSUM;
 	if (net_attach(&lo) < 0)
 		return NULL;
-	lo.ip.addr = 0x7f000001;	/* 127.0.0.1/8 */
+	lo.ip.addr = 0x7f000001; /* 127.0.0.1/8 */
 	lo.ip.netmask = 0xff000000;
 	lo_kick = kick;
 	return &lo;

@@ -34,7 +34,7 @@
 #define NET_IDLE_TICK_NS (1000ull * 1000000ull)
 #define NET_FLUSH_NS (100ull * 1000000ull)
 #define NET_LINGER_NS (10000ull * 1000000ull)
-#define NET_DHCP_WAIT_S 5	/* the boot waits this long for a lease */
+#define NET_DHCP_WAIT_S 5 /* the boot waits this long for a lease */
 
 static void tick_start(uint64_t now);
 
@@ -74,7 +74,7 @@ static void net_rx(const void *frame, size_t len, unsigned flags)
 	if (loss_pct && lose_frame())
 		return;
 	now = time_ns();
-	tick_start(now);	/* traffic: TCP's timers at full rate */
+	tick_start(now); /* traffic: TCP's timers at full rate */
 	net_input_flags(net_nif, frame, len, flags, now);
 }
 
@@ -118,7 +118,8 @@ static void vnet_flush(struct netif *nif)
 
 static void vnet_rx(const void *frame, size_t len, unsigned flags)
 {
-	net_rx(frame, len, (flags & VIRTIO_NET_RX_CSUM_OK) ? NET_RX_CSUM_OK : 0);
+	net_rx(frame, len,
+	       (flags & VIRTIO_NET_RX_CSUM_OK) ? NET_RX_CSUM_OK : 0);
 }
 
 /* What frames received in one burst answer goes out in one batch. */
@@ -181,7 +182,8 @@ static void lo_kick(void)
 {
 	if (!lo_timer.armed)
 		ktimer_arm(&lo_timer, time_ns(), lo_receive);
-	tick_start(time_ns());	/* loopback traffic means a socket: TCP may need it */
+	tick_start(
+		time_ns()); /* loopback traffic means a socket: TCP may need it */
 }
 
 /*
@@ -196,8 +198,8 @@ static int get_config(const char *image_net, struct netcfg *c)
 			    c, &e);
 
 	if (r < 0) {
-		printk("kiln: net: bad kiln.%s=%s (%s)\n", netcfg_key_name(e.key),
-		       e.value, e.why);
+		printk("kiln: net: bad kiln.%s=%s (%s)\n",
+		       netcfg_key_name(e.key), e.value, e.why);
 		return -EINVAL;
 	}
 	if (r == 0 || image_net == NULL)
@@ -219,7 +221,7 @@ void net_resolv_conf(uint32_t dns)
 	if (dns == 0 || text[0])
 		return;
 	fmt_snprintf(text, sizeof(text), "nameserver %u.%u.%u.%u\n", dns >> 24,
-		 dns >> 16 & 255, dns >> 8 & 255, dns & 255);
+		     dns >> 16 & 255, dns >> 8 & 255, dns & 255);
 	if (vfs_etc_default("resolv.conf", text) < 0) {
 		printk("kiln: net: cannot write /etc/resolv.conf\n");
 		text[0] = '\0';
@@ -240,8 +242,8 @@ void net_log_config(const struct netif *nif, const char *how)
 	printk("kiln: net: %u.%u.%u.%u/%d%s on "
 	       "%02x:%02x:%02x:%02x:%02x:%02x%s\n",
 	       c->addr >> 24, c->addr >> 16 & 255, c->addr >> 8 & 255,
-	       c->addr & 255, netcfg_mask_bits(c->netmask), via,
-	       m[0], m[1], m[2], m[3], m[4], m[5], how);
+	       c->addr & 255, netcfg_mask_bits(c->netmask), via, m[0], m[1],
+	       m[2], m[3], m[4], m[5], how);
 }
 
 /*
@@ -275,8 +277,9 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 
 	if (!c->dhcp) {
 		nif->ip = (struct ipv4_config){ .addr = c->addr,
-			.netmask = c->netmask, .gateway = c->gateway,
-			.dns = c->dns };
+						.netmask = c->netmask,
+						.gateway = c->gateway,
+						.dns = c->dns };
 		net_log_config(nif, "");
 		net_resolv_conf(c->dns);
 		return;
@@ -291,8 +294,9 @@ static void net_configure(struct netif *nif, const struct netcfg *c)
 		cpu_wait_irq();
 	if (!net_dhcp_bound())
 		printk("kiln: net: no DHCP lease within %u s; the app starts "
-		       "without an address\n", NET_DHCP_WAIT_S);
-	net_resolv_conf(c->dns);	/* a lease already wrote its own */
+		       "without an address\n",
+		       NET_DHCP_WAIT_S);
+	net_resolv_conf(c->dns); /* a lease already wrote its own */
 }
 
 int net_boot(const char *image_net)

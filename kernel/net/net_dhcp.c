@@ -20,17 +20,17 @@
  */
 static struct dhcp_client dhcp;
 static struct netif *dhcp_nif;
-static uint32_t dhcp_dns;	/* replaces the lease's server when not 0 */
+static uint32_t dhcp_dns; /* replaces the lease's server when not 0 */
 
-#define IP4(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a) & 255
+#define IP4(a) (a) >> 24, (a) >> 16 & 255, (a) >> 8 & 255, (a)&255
 
 /* What the client queued goes out as a broadcast (from 0.0.0.0 unbound). */
 static void dhcp_send(uint64_t now)
 {
 	if (dhcp.out_len == 0)
 		return;
-	udp_output(dhcp_nif, DHCP_CLIENT_PORT, IPV4_BROADCAST,
-		   DHCP_SERVER_PORT, dhcp.out, dhcp.out_len, now);
+	udp_output(dhcp_nif, DHCP_CLIENT_PORT, IPV4_BROADCAST, DHCP_SERVER_PORT,
+		   dhcp.out, dhcp.out_len, now);
 	dhcp.out_len = 0;
 }
 
@@ -53,7 +53,7 @@ static void dhcp_apply(void)
 	if (dhcp_dns)
 		cfg.dns = dhcp_dns;
 	if (memcmp(&cfg, &dhcp_nif->ip, sizeof(cfg)) == 0)
-		return;		/* a renewal that changed nothing */
+		return; /* a renewal that changed nothing */
 	dhcp_nif->ip = cfg;
 	net_resolv_conf(cfg.dns);
 	fmt_snprintf(how, sizeof(how), " (DHCP from %u.%u.%u.%u, %u s)",
@@ -69,7 +69,8 @@ static void dhcp_event(enum dhcp_event ev)
 		dhcp_apply();
 	} else if (ev == DHCP_EV_LOST) {
 		printk("kiln: net: DHCP lease of %u.%u.%u.%u lost; no address "
-		       "until a new one\n", IP4(a));
+		       "until a new one\n",
+		       IP4(a));
 		memset(&dhcp_nif->ip, 0, sizeof(dhcp_nif->ip));
 	}
 }

@@ -11,16 +11,16 @@
 
 /* Counters for what the stack received, sent and dropped (tests read them). */
 struct net_stats {
-	uint64_t rx_frames;	/* frames given to net_input */
-	uint64_t rx_drop;	/* frames dropped for any reason */
-	uint64_t rx_bad_csum;	/* of which: IPv4/ICMP/UDP checksum errors */
-	uint64_t rx_no_port;	/* UDP datagrams with no listener */
-	uint64_t tx_frames;	/* frames the driver accepted */
-	uint64_t tx_drop;	/* frames not sent (driver, ARP, memory) */
+	uint64_t rx_frames;   /* frames given to net_input */
+	uint64_t rx_drop;     /* frames dropped for any reason */
+	uint64_t rx_bad_csum; /* of which: IPv4/ICMP/UDP checksum errors */
+	uint64_t rx_no_port;  /* UDP datagrams with no listener */
+	uint64_t tx_frames;   /* frames the driver accepted */
+	uint64_t tx_drop;     /* frames not sent (driver, ARP, memory) */
 };
 
 /* What an interface does for the stack (struct netif's offload). */
-#define NETIF_TX_CSUM 1u	/* finishes TCP/UDP checksums (struct net_csum) */
+#define NETIF_TX_CSUM 1u /* finishes TCP/UDP checksums (struct net_csum) */
 
 /*
  * A checksum a transmitted frame leaves to the interface (only one with
@@ -30,12 +30,12 @@ struct net_stats {
  * virtio-net's VIRTIO_NET_F_CSUM does (virtio 1.2, 5.1.6.2).
  */
 struct net_csum {
-	uint16_t start;		/* from the frame's first byte */
-	uint16_t offset;	/* of the field, from start */
+	uint16_t start;	 /* from the frame's first byte */
+	uint16_t offset; /* of the field, from start */
 };
 
 /* What a driver knows of a received frame (net_input_flags). */
-#define NET_RX_CSUM_OK 1u	/* TCP/UDP checksum checked, or not to be */
+#define NET_RX_CSUM_OK 1u /* TCP/UDP checksum checked, or not to be */
 
 /*
  * The driver's glue (net_boot.c for virtio-net) fills mac, mtu, offload,
@@ -47,7 +47,7 @@ struct net_csum {
  */
 struct netif {
 	uint8_t mac[6];
-	uint16_t mtu;		/* IP bytes per frame, 1500 on Ethernet */
+	uint16_t mtu; /* IP bytes per frame, 1500 on Ethernet */
 	/*
 	 * Sends one Ethernet frame (no FCS, not padded to 60 bytes); csum
 	 * is NULL when the frame is complete, else the checksum to finish.
@@ -67,17 +67,17 @@ struct netif {
 	 * no ARP, no route check and every destination address is accepted.
 	 */
 	bool loopback;
-	unsigned offload;	/* NETIF_TX_CSUM */
+	unsigned offload; /* NETIF_TX_CSUM */
 
 	/* Owned by the stack. */
-	struct ipv4_config ip;	/* static, or from DHCP; all zero at first */
+	struct ipv4_config ip; /* static, or from DHCP; all zero at first */
 	struct arp_entry arp[ARP_CACHE_SIZE];
 	struct ipv4_reasm *reasm[IPV4_REASM_MAX];
-	uint16_t ip_id;		/* identification of the next datagram */
-	uint32_t icmp_tokens;	/* ICMP errors we may still send */
+	uint16_t ip_id;	      /* identification of the next datagram */
+	uint32_t icmp_tokens; /* ICMP errors we may still send */
 	uint64_t icmp_refill_ns;
 	struct net_stats stats;
-	struct netif *next;	/* attached interfaces */
+	struct netif *next; /* attached interfaces */
 };
 
 /*

@@ -13,10 +13,10 @@
  *   buf[0] ... data - headroom ... data[0 .. len) ... buf[cap)
  */
 struct pkt {
-	struct pkt *next;	/* link while queued (ARP resolution) */
-	uint8_t *data;		/* first byte of the packet */
-	size_t len;		/* bytes from data */
-	size_t headroom;	/* free bytes in front of data */
+	struct pkt *next; /* link while queued (ARP resolution) */
+	uint8_t *data;	  /* first byte of the packet */
+	size_t len;	  /* bytes from data */
+	size_t headroom;  /* free bytes in front of data */
 	/*
 	 * A TCP/UDP checksum left to the interface (ipv4_l4_csum): the
 	 * segment starts at csum_from, its checksum field csum_off bytes
@@ -37,8 +37,8 @@ struct pkt {
  * every allocation fails and the stack drops what needs memory.
  */
 void net_set_allocator(void *(*alloc)(size_t), void (*release)(void *));
-void *net_alloc(size_t size);	/* NULL when out of memory */
-void net_free(void *p);		/* NULL is allowed */
+void *net_alloc(size_t size); /* NULL when out of memory */
+void net_free(void *p);	      /* NULL is allowed */
 
 /* A packet of len bytes (uninitialised) after headroom free bytes; or NULL. */
 struct pkt *pkt_alloc(size_t headroom, size_t len);
@@ -46,7 +46,7 @@ struct pkt *pkt_alloc(size_t headroom, size_t len);
 /* A packet holding a copy of len bytes at src, with PKT_HEADROOM; or NULL. */
 struct pkt *pkt_copy(const void *src, size_t len);
 
-void pkt_free(struct pkt *p);	/* NULL is allowed */
+void pkt_free(struct pkt *p); /* NULL is allowed */
 
 /* Grows the packet by n bytes at the front; NULL when headroom is short. */
 uint8_t *pkt_push(struct pkt *p, size_t n);

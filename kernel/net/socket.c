@@ -9,7 +9,7 @@
 #include "core/uaccess.h"
 #include "lib/string.h"
 
-#define SOCK_DEFAULT_BUF 212992	 /* net.core.[rw]mem_default */
+#define SOCK_DEFAULT_BUF 212992 /* net.core.[rw]mem_default */
 
 static uint64_t sock_next_ino = 0x8000;
 

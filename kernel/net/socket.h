@@ -30,8 +30,8 @@
 #define SOCK_RAW 3
 #define SOCK_SEQPACKET 5
 #define SOCK_TYPE_MASK 0xf
-#define SOCK_CLOEXEC 02000000	/* O_CLOEXEC */
-#define SOCK_NONBLOCK 04000	/* O_NONBLOCK */
+#define SOCK_CLOEXEC 02000000 /* O_CLOEXEC */
+#define SOCK_NONBLOCK 04000   /* O_NONBLOCK */
 
 #define MSG_OOB 0x1
 #define MSG_PEEK 0x2
@@ -48,7 +48,7 @@
 #define SHUT_RD 0
 #define SHUT_WR 1
 #define SHUT_RDWR 2
-#define SOCK_RCV_SHUTDOWN 1	/* struct socket.shut bits, as Linux's */
+#define SOCK_RCV_SHUTDOWN 1 /* struct socket.shut bits, as Linux's */
 #define SOCK_SEND_SHUTDOWN 2
 #define SOCK_SHUTDOWN_MASK 3
 
@@ -118,7 +118,7 @@ struct sock_msg {
 	uint8_t name[SOCK_ADDR_MAX];
 	int namelen;
 	unsigned int flags_out;
-	bool sigpipe;	/* set by sock_epipe: the caller owes a SIGPIPE */
+	bool sigpipe; /* set by sock_epipe: the caller owes a SIGPIPE */
 };
 
 struct socket;
@@ -199,14 +199,14 @@ struct socket {
 	int refs;
 	int family, type, protocol;
 	enum sock_state state;
-	bool listening;		/* SO_ACCEPTCONN */
+	bool listening; /* SO_ACCEPTCONN */
 	const struct proto_ops *ops;
-	void *sk;		/* the family's state */
-	struct file *file;	/* not referenced; NULL before accept */
-	struct poll_head ph;	/* this socket's readiness changes */
-	uint64_t ino;		/* "socket:[ino]", st_ino */
-	int err;		/* pending -ERRNO: SO_ERROR reads and clears */
-	unsigned int shut;	/* SOCK_*_SHUTDOWN */
+	void *sk;	     /* the family's state */
+	struct file *file;   /* not referenced; NULL before accept */
+	struct poll_head ph; /* this socket's readiness changes */
+	uint64_t ino;	     /* "socket:[ino]", st_ino */
+	int err;	     /* pending -ERRNO: SO_ERROR reads and clears */
+	unsigned int shut;   /* SOCK_*_SHUTDOWN */
 	/* SOL_SOCKET options */
 	bool reuseaddr, reuseport, keepalive, broadcast, passcred;
 	int sndbuf, rcvbuf, rcvlowat, priority;

@@ -36,10 +36,10 @@ enum tcp_state {
 };
 
 /* Events passed to the notify hook (the socket layer maps them to poll). */
-#define TCP_EV_IN 1u	/* data, EOF or a connection to accept */
-#define TCP_EV_OUT 2u	/* send buffer space, or connected */
-#define TCP_EV_HUP 4u	/* the peer closed its side (FIN) or we are gone */
-#define TCP_EV_ERR 8u	/* reset, refused or timed out: see tcp_error */
+#define TCP_EV_IN 1u  /* data, EOF or a connection to accept */
+#define TCP_EV_OUT 2u /* send buffer space, or connected */
+#define TCP_EV_HUP 4u /* the peer closed its side (FIN) or we are gone */
+#define TCP_EV_ERR 8u /* reset, refused or timed out: see tcp_error */
 
 typedef void tcp_notify_fn(struct tcp_conn *c, unsigned events);
 
@@ -49,7 +49,7 @@ typedef void tcp_notify_fn(struct tcp_conn *c, unsigned events);
  */
 typedef uint32_t tcp_isn_fn(uint32_t laddr, uint16_t lport, uint32_t raddr,
 			    uint16_t rport, uint64_t now);
-void tcp_set_isn(tcp_isn_fn *fn);	/* NULL restores the default */
+void tcp_set_isn(tcp_isn_fn *fn); /* NULL restores the default */
 
 /* The secret the connection table's hash is keyed with (boot, random). */
 void tcp_set_hash_key(uint32_t key);
@@ -189,10 +189,10 @@ void *tcp_ctx(const struct tcp_conn *c);
 bool tcp_readable(const struct tcp_conn *c);
 bool tcp_writable(const struct tcp_conn *c);
 enum tcp_state tcp_state(const struct tcp_conn *c);
-int tcp_error(const struct tcp_conn *c);	/* 0 or -ECONNRESET... */
-size_t tcp_inq(const struct tcp_conn *c);	/* bytes ready to read */
+int tcp_error(const struct tcp_conn *c);  /* 0 or -ECONNRESET... */
+size_t tcp_inq(const struct tcp_conn *c); /* bytes ready to read */
 /* The 4-tuple in host order (a listener's laddr is 0: any). */
-void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
-		   uint16_t *lport, uint32_t *raddr, uint16_t *rport);
+void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr, uint16_t *lport,
+		   uint32_t *raddr, uint16_t *rport);
 
 #endif

@@ -17,16 +17,16 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 	if (seq_gt(ack, c->snd_base)) {
 		data = ack - c->snd_base;
 		if (data > c->snd_len)
-			data = (uint32_t)c->snd_len;	/* the FIN */
+			data = (uint32_t)c->snd_len; /* the FIN */
 	}
 	c->snd_head = (c->snd_head + data) % c->snd_size;
 	c->snd_len -= data;
 	c->snd_base += data;
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, ack))
-		c->snd_nxt = ack;	/* acked beyond a go-back-N resend */
+		c->snd_nxt = ack; /* acked beyond a go-back-N resend */
 	if (c->fin_queued && seq_gt(ack, c->snd_base + (uint32_t)c->snd_len))
-		c->fin_sent = true;	/* even if a timeout unsent it */
+		c->fin_sent = true; /* even if a timeout unsent it */
 	c->retries = 0;
 	c->dupacks = 0;
 	tcp_rtt_sample(c, ack, now);
@@ -48,8 +48,7 @@ static void new_ack(struct tcp_conn *c, uint32_t ack, uint64_t now)
 }
 
 /* RFC 5681 2 (duplicate ACK definition), 3.2 (fast retransmit). */
-static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s,
-		    uint64_t now)
+static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s, uint64_t now)
 {
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
 
@@ -60,7 +59,7 @@ static void dup_ack(struct tcp_conn *c, const struct tcp_seg *s,
 	if (++c->dupacks == 3 && !c->recovering)
 		tcp_fast_rexmt(c, now);
 	else if (c->dupacks > 3)
-		c->cwnd += c->mss;	/* 3.2 step 4 */
+		c->cwnd += c->mss; /* 3.2 step 4 */
 }
 
 /* RFC 9293 3.10.7.4 fifth, SYN-RECEIVED: our SYN must be what is acked. */
@@ -90,7 +89,7 @@ static int fin_ack_states(struct tcp_conn *c, uint64_t now)
 	if (!tcp_fin_acked(c))
 		return 0;
 	switch (c->state) {
-	case TCP_FIN_WAIT_1:	/* a lingering close waits for this */
+	case TCP_FIN_WAIT_1: /* a lingering close waits for this */
 		c->state = TCP_FIN_WAIT_2;
 		c->tw_at = now + TCP_FIN_WAIT_2_NS;
 		tcp_notify(c, TCP_EV_OUT);

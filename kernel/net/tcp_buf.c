@@ -43,8 +43,8 @@ static bool size_ok(size_t n)
  * Moves the used bytes of a ring (used of them from head) to the start of
  * a new one of size nsize: 0, or -ENOMEM with the old ring kept.
  */
-static int ring_resize(uint8_t **ring, size_t *size, size_t *head,
-		       size_t used, size_t nsize)
+static int ring_resize(uint8_t **ring, size_t *size, size_t *head, size_t used,
+		       size_t nsize)
 {
 	uint8_t *n = net_alloc(nsize);
 
@@ -88,7 +88,7 @@ int tcp_set_bufsize(struct tcp_conn *c, size_t rcv, size_t snd)
 
 	if (!size_ok(rcv) || !size_ok(snd))
 		return -EINVAL;
-	if (c->state == TCP_LISTEN) {	/* for the children to come */
+	if (c->state == TCP_LISTEN) { /* for the children to come */
 		c->rcv_size = rcv;
 		c->snd_size = snd;
 		return 0;
@@ -101,7 +101,9 @@ int tcp_set_bufsize(struct tcp_conn *c, size_t rcv, size_t snd)
 	    rcv >= rcv_committed(c))
 		err = ring_resize(&c->rcvbuf, &c->rcv_size, &c->rcv_head,
 				  rcv_committed(c) < c->rcv_size ?
-					  rcv_committed(c) : c->rcv_size, rcv);
+					  rcv_committed(c) :
+					  c->rcv_size,
+				  rcv);
 	return err;
 }
 

@@ -8,7 +8,7 @@
 #include "net/tcp_int.h"
 
 static tcp_isn_fn *isn_fn;
-static uint16_t next_ephemeral = 49152;	/* RFC 6335 dynamic ports */
+static uint16_t next_ephemeral = 49152; /* RFC 6335 dynamic ports */
 
 void tcp_init(void)
 {
@@ -232,7 +232,8 @@ struct tcp_conn *tcp_connect_from(uint16_t lport, uint32_t dst, uint16_t port,
 		return NULL;
 	*err = -EINVAL;
 	if (port == 0 || dst == 0 || rcvbuf < TCP_BUF_MIN ||
-	    rcvbuf > TCP_BUF_MAX || sndbuf < TCP_BUF_MIN || sndbuf > TCP_BUF_MAX)
+	    rcvbuf > TCP_BUF_MAX || sndbuf < TCP_BUF_MIN ||
+	    sndbuf > TCP_BUF_MAX)
 		return NULL;
 	*err = -EADDRNOTAVAIL;
 	if (lport == 0)

@@ -42,12 +42,12 @@ static void take_syn(struct tcp_conn *c, const struct tcp_seg *s)
 	c->ws_ok = s->wscale >= 0;
 	c->snd_wscale = c->ws_ok ? (uint8_t)s->wscale : 0;
 	c->rcv_wscale = c->ws_ok ? c->wscale_offer : 0;
-	c->ts_ok = s->has_ts;	/* we offer timestamps in every SYN */
+	c->ts_ok = s->has_ts; /* we offer timestamps in every SYN */
 	c->ts_recent = s->ts_val;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->rcv_adv = c->rcv_nxt;
-	c->snd_wnd = s->wnd;		/* a SYN's window is never scaled */
+	c->snd_wnd = s->wnd; /* a SYN's window is never scaled */
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 }
@@ -64,8 +64,9 @@ static bool listen_full(const struct tcp_conn *l)
 	int half_open = l->children - l->queued;
 
 	return l->queued > l->backlog ||
-	       half_open >= (l->backlog > TCP_HALF_OPEN_MIN ? l->backlog :
-							     TCP_HALF_OPEN_MIN);
+	       half_open >= (l->backlog > TCP_HALF_OPEN_MIN ?
+				     l->backlog :
+				     TCP_HALF_OPEN_MIN);
 }
 
 /* RFC 9293 3.10.7.2: a SYN makes a child in SYN-RECEIVED, within backlog. */
@@ -81,7 +82,7 @@ static void listen_input(struct tcp_conn *l, struct netif *nif,
 		return;
 	}
 	if (!(s->flags & TCP_SYN) || listen_full(l))
-		return;		/* the peer will retry */
+		return; /* the peer will retry */
 	c = tcp_conn_new(nif);
 	if (!c)
 		return;
@@ -125,7 +126,7 @@ static void syn_sent_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (!(s->flags & TCP_SYN))
 		return;
 	take_syn(c, s);
-	if (!ack) {		/* simultaneous open */
+	if (!ack) { /* simultaneous open */
 		c->state = TCP_SYN_RECEIVED;
 		tcp_send_flags(c, c->iss, TCP_SYN | TCP_ACK, 0, now);
 		return;
@@ -168,7 +169,7 @@ static void trim(const struct tcp_conn *c, struct tcp_seg *s)
 		d = c->rcv_nxt - s->seq;
 		if (d > s->len) {
 			d = (uint32_t)s->len;
-			s->flags &= (uint8_t)~TCP_FIN;	/* an old FIN */
+			s->flags &= (uint8_t)~TCP_FIN; /* an old FIN */
 		}
 		s->data += d;
 		s->len -= d;
@@ -184,15 +185,14 @@ static void trim(const struct tcp_conn *c, struct tcp_seg *s)
  * RFC 9293 3.10.7.4 second, with RFC 5961 3.2: only a RST exactly at
  * RCV.NXT resets; one elsewhere in the window gets a challenge ACK.
  */
-static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
-		      uint64_t now)
+static void rst_input(struct tcp_conn *c, const struct tcp_seg *s, uint64_t now)
 {
 	if (s->seq != c->rcv_nxt) {
 		tcp_send_ack(c, now);
 		return;
 	}
 	switch (c->state) {
-	case TCP_SYN_RECEIVED:	/* a child just goes; ours was refused */
+	case TCP_SYN_RECEIVED: /* a child just goes; ours was refused */
 		tcp_set_closed(c, c->listener ? 0 : -ECONNREFUSED);
 		return;
 	case TCP_ESTABLISHED:
@@ -262,8 +262,7 @@ static bool window_opens(const struct tcp_conn *c)
  * is data after which the window opens wide.
  */
 static bool may_delay_ack(struct tcp_conn *c, const struct tcp_seg *s,
-			  uint32_t rcv_nxt_before, bool had_holes,
-			  uint64_t now)
+			  uint32_t rcv_nxt_before, bool had_holes, uint64_t now)
 {
 	if (s->seq != rcv_nxt_before || had_holes || c->nooo ||
 	    c->rcv_nxt != s->seq + (uint32_t)s->len || c->delack_at ||
@@ -302,7 +301,7 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 	bool ack_now = false;
 
 	if (c->state == TCP_SYN_RECEIVED && s->flags == TCP_SYN &&
-	    s->seq == c->irs) {	/* our SYN-ACK was lost: say it again */
+	    s->seq == c->irs) { /* our SYN-ACK was lost: say it again */
 		tcp_send_flags(c, c->iss, TCP_SYN | TCP_ACK, 0, now);
 		return;
 	}
@@ -319,7 +318,7 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 		if (s->flags & TCP_RST)
 			return;
 		if (c->state == TCP_TIME_WAIT && (s->flags & TCP_FIN))
-			tcp_enter_time_wait(c, now);	/* FIN again */
+			tcp_enter_time_wait(c, now); /* FIN again */
 		/*
 		 * A zero window still takes ACKs at RCV.NXT (3.10.7.4), and a
 		 * duplicate wholly before RCV.NXT still carries a current ACK
@@ -333,7 +332,7 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 			return;
 		}
 		s->len = 0;
-		s->flags &= (uint8_t)~(TCP_SYN | TCP_FIN);
+		s->flags &= (uint8_t) ~(TCP_SYN | TCP_FIN);
 		s->stripped = true;
 		ack_now = true;
 	}
@@ -345,7 +344,7 @@ static void sync_input(struct tcp_conn *c, struct tcp_seg *s, uint64_t now)
 		rst_input(c, s, now);
 		return;
 	}
-	if (s->flags & TCP_SYN) {	/* RFC 5961 4.2: challenge ACK */
+	if (s->flags & TCP_SYN) { /* RFC 5961 4.2: challenge ACK */
 		tcp_send_ack(c, now);
 		return;
 	}

@@ -12,10 +12,10 @@
 #define TCP_ACK 0x10
 #define TCP_URG 0x20
 
-#define TCP_WSCALE_MAX 14	/* RFC 7323 2.3 */
-#define TCP_OOO_MAX 4		/* out-of-order ranges held per connection */
-#define TCP_MSS_DEFAULT 536	/* RFC 9293 3.7.1, when no MSS option */
-#define TCP_HALF_OPEN_MIN 64	/* half-open children a listener allows */
+#define TCP_WSCALE_MAX 14    /* RFC 7323 2.3 */
+#define TCP_OOO_MAX 4	     /* out-of-order ranges held per connection */
+#define TCP_MSS_DEFAULT 536  /* RFC 9293 3.7.1, when no MSS option */
+#define TCP_HALF_OPEN_MIN 64 /* half-open children a listener allows */
 
 #define MS (1000000ull)
 /*
@@ -25,29 +25,29 @@
 #define TCP_MSL_NS (1000 * MS)
 /* How long FIN-WAIT-2 waits for the peer's FIN once the user closed. */
 #define TCP_FIN_WAIT_2_NS (30000 * MS)
-#define TCP_RTO_INIT_NS (1000 * MS)	/* RFC 6298 2.1 */
+#define TCP_RTO_INIT_NS (1000 * MS) /* RFC 6298 2.1 */
 /* RFC 6298 2.4 says 1 s; 200 ms as Linux does, to recover losses sooner. */
 #define TCP_RTO_MIN_NS (200 * MS)
-#define TCP_RTO_MAX_NS (60000 * MS)	/* RFC 6298 2.5 */
-#define TCP_CLOCK_G_NS (1 * MS)		/* RFC 6298 "G" */
-#define TCP_RETRIES_MAX 10		/* then the connection times out */
-#define TCP_DELACK_NS (40 * MS)		/* Linux's minimum delayed-ACK time */
-#define TCP_TS_LEN 12			/* NOP, NOP, kind 8 length 10 */
+#define TCP_RTO_MAX_NS (60000 * MS) /* RFC 6298 2.5 */
+#define TCP_CLOCK_G_NS (1 * MS)	    /* RFC 6298 "G" */
+#define TCP_RETRIES_MAX 10	    /* then the connection times out */
+#define TCP_DELACK_NS (40 * MS)	    /* Linux's minimum delayed-ACK time */
+#define TCP_TS_LEN 12		    /* NOP, NOP, kind 8 length 10 */
 
 /* A validated segment; data points into the received frame. */
 struct tcp_seg {
-	uint32_t src, dst;		/* IPv4, host order */
+	uint32_t src, dst; /* IPv4, host order */
 	uint16_t sport, dport;
 	uint32_t seq, ack;
 	uint8_t flags;
-	uint16_t wnd;			/* as received, not scaled */
+	uint16_t wnd; /* as received, not scaled */
 	const uint8_t *data;
-	size_t len;			/* data bytes (SYN and FIN not counted) */
-	bool stripped;			/* data/SYN/FIN cut off: no dup ACK */
+	size_t len;    /* data bytes (SYN and FIN not counted) */
+	bool stripped; /* data/SYN/FIN cut off: no dup ACK */
 	/* Options (RFC 9293 3.1, RFC 7323). */
-	uint16_t mss;			/* 0: absent */
-	int8_t wscale;			/* -1: absent; else clamped to 14 */
-	bool sack_ok;			/* noted, not used */
+	uint16_t mss;  /* 0: absent */
+	int8_t wscale; /* -1: absent; else clamped to 14 */
+	bool sack_ok;  /* noted, not used */
 	bool has_ts;
 	uint32_t ts_val, ts_ecr;
 };
@@ -59,9 +59,9 @@ struct tcp_out {
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t wnd;
-	uint16_t mss;			/* 0: no MSS option */
-	int8_t wscale;			/* -1: no window scale option */
-	bool ts;			/* a timestamps option (RFC 7323 3) */
+	uint16_t mss;  /* 0: no MSS option */
+	int8_t wscale; /* -1: no window scale option */
+	bool ts;       /* a timestamps option (RFC 7323 3) */
 	uint32_t ts_val, ts_ecr;
 	const void *data;
 	size_t len;
@@ -97,23 +97,23 @@ struct tcp_conn {
 	/* The table (tcp_table.c): every one, and its chain by 4-tuple. */
 	struct tcp_conn *next, **pprev;
 	struct tcp_conn *hnext, **hpprev;
-	uint8_t in_table;		/* TCP_IN_* */
+	uint8_t in_table; /* TCP_IN_* */
 	struct netif *nif;
-	uint32_t laddr, raddr;		/* a listener's laddr may be 0: any */
+	uint32_t laddr, raddr; /* a listener's laddr may be 0: any */
 	uint16_t lport, rport;
 	enum tcp_state state;
-	bool user;			/* the socket layer holds a pointer */
+	bool user; /* the socket layer holds a pointer */
 	bool nodelay;
 	int error;
 
 	/* Listeners: half-open and accept-ready children. */
-	struct tcp_conn *listener;	/* children: the one we came from */
-	struct tcp_conn *acceptq;	/* established, not yet accepted */
+	struct tcp_conn *listener; /* children: the one we came from */
+	struct tcp_conn *acceptq;  /* established, not yet accepted */
 	struct tcp_conn *accept_next;
-	bool in_acceptq;		/* children: on the listener's acceptq */
+	bool in_acceptq; /* children: on the listener's acceptq */
 	int backlog;
-	int children, queued;		/* all children; those on acceptq */
-	bool reuseport;			/* shares its port (SO_REUSEPORT) */
+	int children, queued; /* all children; those on acceptq */
+	bool reuseport;	      /* shares its port (SO_REUSEPORT) */
 
 	uint32_t iss, snd_una, snd_nxt, snd_wnd, snd_wl1, snd_wl2, snd_base;
 	/*
@@ -122,21 +122,21 @@ struct tcp_conn {
 	 * and pure ACKs carry it, so the peer never sees them as old.
 	 */
 	uint32_t snd_max;
-	uint32_t snd_sml;		/* end of the last short segment sent */
+	uint32_t snd_sml; /* end of the last short segment sent */
 	uint8_t snd_wscale, rcv_wscale;
-	uint8_t wscale_offer;		/* our shift, offered in our SYN */
-	bool ws_ok;			/* both sent window scale */
+	uint8_t wscale_offer; /* our shift, offered in our SYN */
+	bool ws_ok;	      /* both sent window scale */
 	/* RFC 7323 timestamps: both sent the option in the SYNs. */
 	bool ts_ok;
-	uint32_t ts_recent;		/* the peer's TSval to echo */
-	uint32_t last_ack_sent;		/* RCV.NXT in our last ACK */
-	uint16_t mss;			/* what we send per segment */
+	uint32_t ts_recent;	/* the peer's TSval to echo */
+	uint32_t last_ack_sent; /* RCV.NXT in our last ACK */
+	uint16_t mss;		/* what we send per segment */
 	bool fin_queued, fin_sent;
 	size_t snd_len, snd_head, snd_size;
 	uint8_t *sndbuf;
 
 	uint32_t irs, rcv_nxt;
-	uint32_t rcv_adv;		/* right edge of the window advertised */
+	uint32_t rcv_adv; /* right edge of the window advertised */
 	bool fin_rcvd;
 	size_t rcv_len, rcv_head;
 	int nooo;
@@ -152,15 +152,15 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	int dupacks;
 	bool recovering;
-	uint32_t recover;		/* RFC 6582: snd_max at fast retransmit */
+	uint32_t recover; /* RFC 6582: snd_max at fast retransmit */
 
-	uint64_t rexmt_at, persist_at, tw_at;	/* 0: not armed */
-	uint64_t delack_at;			/* an ACK owed by then; 0: none */
+	uint64_t rexmt_at, persist_at, tw_at; /* 0: not armed */
+	uint64_t delack_at;		      /* an ACK owed by then; 0: none */
 	/* Keepalive (RFC 9293 3.8.4, RFC 1122 4.2.3.6): off by default. */
 	bool keepalive;
-	int keep_cnt, keep_sent;		/* probes allowed, sent */
-	uint64_t keep_idle, keep_intvl;		/* ns */
-	uint64_t last_rcv;			/* when the peer last spoke */
+	int keep_cnt, keep_sent;	/* probes allowed, sent */
+	uint64_t keep_idle, keep_intvl; /* ns */
+	uint64_t last_rcv;		/* when the peer last spoke */
 	uint64_t persist_ivl;
 	int retries;
 
@@ -207,8 +207,7 @@ static inline bool seq_ge(uint32_t a, uint32_t b)
 }
 
 /* tcp_seg.c */
-uint16_t tcp_checksum(uint32_t src, uint32_t dst, const void *seg,
-		      size_t len);
+uint16_t tcp_checksum(uint32_t src, uint32_t dst, const void *seg, size_t len);
 int tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_seg *s);
 int tcp_parse(const struct ipv4_rx *rx, struct tcp_seg *s);
 int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now);
@@ -216,9 +215,9 @@ void tcp_reply_rst(struct netif *nif, const struct tcp_seg *s, uint64_t now);
 
 /* tcp_table.c: where a connection is kept (struct tcp_conn in_table). */
 #define TCP_IN_NONE 0
-#define TCP_IN_HASH 1		/* a connection, by 4-tuple */
-#define TCP_IN_LISTENERS 2	/* a listener */
-extern struct tcp_conn *tcp_conns;	/* every one: walk with next */
+#define TCP_IN_HASH 1		   /* a connection, by 4-tuple */
+#define TCP_IN_LISTENERS 2	   /* a listener */
+extern struct tcp_conn *tcp_conns; /* every one: walk with next */
 void tcp_table_add(struct tcp_conn *c);
 void tcp_table_remove(struct tcp_conn *c);
 struct tcp_conn *tcp_lookup(uint32_t laddr, uint16_t lport, uint32_t raddr,
@@ -233,9 +232,9 @@ struct tcp_conn *tcp_conn_new(struct netif *nif);
 int tcp_bufs_alloc(struct tcp_conn *c);
 /* The smallest shift that lets a 16-bit window cover size bytes. */
 uint8_t tcp_wscale_for(size_t size);
-void tcp_sndbuf_release(struct tcp_conn *c);	/* TIME-WAIT: all acked */
-void tcp_rcvbuf_release(struct tcp_conn *c);	/* the user closed */
-void tcp_conn_free(struct tcp_conn *c);		/* c and its rings */
+void tcp_sndbuf_release(struct tcp_conn *c); /* TIME-WAIT: all acked */
+void tcp_rcvbuf_release(struct tcp_conn *c); /* the user closed */
+void tcp_conn_free(struct tcp_conn *c);	     /* c and its rings */
 uint32_t tcp_isn(const struct tcp_conn *c, uint64_t now);
 void tcp_set_closed(struct tcp_conn *c, int err);
 void tcp_notify(struct tcp_conn *c, unsigned events);
@@ -254,8 +253,8 @@ bool tcp_may_send_data(const struct tcp_conn *c);
 uint32_t tcp_rcv_wnd(const struct tcp_conn *c);
 /* The window field for a segment that is not a SYN; records rcv_adv. */
 uint16_t tcp_adv_wnd(struct tcp_conn *c);
-void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
-		    size_t len, uint64_t now);
+void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags, size_t len,
+		    uint64_t now);
 void tcp_send_ack(struct tcp_conn *c, uint64_t now);
 void tcp_send_syn(struct tcp_conn *c, uint64_t now);
 void tcp_output(struct tcp_conn *c, uint64_t now);

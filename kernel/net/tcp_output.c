@@ -37,20 +37,25 @@ uint16_t tcp_adv_wnd(struct tcp_conn *c)
  * offered or agreed, the window scale (RFC 7323 1.3); their window is
  * never scaled (RFC 7323 2.2), so at most 65535.
  */
-void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
-		    size_t len, uint64_t now)
+void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags, size_t len,
+		    uint64_t now)
 {
 	uint32_t wnd = tcp_rcv_wnd(c);
 	struct tcp_out o = {
-		.src = c->laddr, .dst = c->raddr, .sport = c->lport,
-		.dport = c->rport, .seq = seq, .flags = flags, .wscale = -1,
+		.src = c->laddr,
+		.dst = c->raddr,
+		.sport = c->lport,
+		.dport = c->rport,
+		.seq = seq,
+		.flags = flags,
+		.wscale = -1,
 		.len = len,
 	};
 
 	if (flags & TCP_ACK) {
 		o.ack = c->rcv_nxt;
 		c->last_ack_sent = c->rcv_nxt;
-		c->delack_at = 0;	/* whatever was owed goes with this */
+		c->delack_at = 0; /* whatever was owed goes with this */
 	}
 	/* RFC 7323 3.2: offered in our SYN, then sent when both agreed. */
 	if (c->ts_ok || c->state == TCP_SYN_SENT) {
@@ -74,7 +79,7 @@ void tcp_send_flags(struct tcp_conn *c, uint32_t seq, uint8_t flags,
 		size_t at = (c->snd_head + (seq - c->snd_base)) % c->snd_size;
 
 		o.data = c->sndbuf + at;
-		if (at + len > c->snd_size) {	/* the ring wraps in this one */
+		if (at + len > c->snd_size) { /* the ring wraps in this one */
 			o.first = c->snd_size - at;
 			o.rest = c->sndbuf;
 		}
@@ -161,7 +166,7 @@ void tcp_output(struct tcp_conn *c, uint64_t now)
 
 	if (!tcp_may_send_data(c))
 		return;
-	net_tx_hold();	/* the burst: one notification of the device */
+	net_tx_hold(); /* the burst: one notification of the device */
 	while ((n = next_chunk(c, &fin)) > 0 || fin) {
 		uint8_t flags = TCP_ACK;
 
@@ -197,7 +202,7 @@ void tcp_resend_una(struct tcp_conn *c, uint64_t now)
 		n = tcp_seg_max(c);
 	if (c->fin_sent && c->snd_una + n == c->snd_base + c->snd_len)
 		flags |= TCP_FIN;
-	c->rtt_timing = false;	/* Karn: no sample from a resent segment */
+	c->rtt_timing = false; /* Karn: no sample from a resent segment */
 	tcp_send_flags(c, c->snd_una, flags, n, now);
 }
 

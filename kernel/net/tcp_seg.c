@@ -60,11 +60,12 @@ int tcp_parse_options(const uint8_t *opt, size_t len, struct tcp_seg *s)
 		if (i + 1 >= len)
 			return -EINVAL;
 		l = opt[i + 1];
-		if (l < 2 || l > len - i || (opt_len(kind) && l != opt_len(kind)))
+		if (l < 2 || l > len - i ||
+		    (opt_len(kind) && l != opt_len(kind)))
 			return -EINVAL;
 		if (kind == OPT_MSS)
 			s->mss = be16_load(opt + i + 2);
-		else if (kind == OPT_WSCALE)	/* RFC 7323 2.3: at most 14 */
+		else if (kind == OPT_WSCALE) /* RFC 7323 2.3: at most 14 */
 			s->wscale = (int8_t)(opt[i + 2] > 14 ? 14 : opt[i + 2]);
 		else if (kind == OPT_SACK_OK)
 			s->sack_ok = true;
@@ -190,8 +191,11 @@ int tcp_build_send(struct netif *nif, const struct tcp_out *o, uint64_t now)
 void tcp_reply_rst(struct netif *nif, const struct tcp_seg *s, uint64_t now)
 {
 	struct tcp_out o = {
-		.src = s->dst, .dst = s->src, .sport = s->dport,
-		.dport = s->sport, .wscale = -1,
+		.src = s->dst,
+		.dst = s->src,
+		.sport = s->dport,
+		.dport = s->sport,
+		.wscale = -1,
 	};
 
 	if (s->flags & TCP_RST)

@@ -43,7 +43,7 @@ void tcp_rtt_sample(struct tcp_conn *c, uint32_t ack, uint64_t now)
 	if (!c->rtt_timing || !seq_gt(ack, c->rtt_seq))
 		return;
 	c->rtt_timing = false;
-	if (!c->ts_ok)	/* else the timestamps measure (tcp_ack.c) */
+	if (!c->ts_ok) /* else the timestamps measure (tcp_ack.c) */
 		tcp_rtt_update(c, now - c->rtt_start);
 }
 
@@ -128,7 +128,7 @@ static void rexmt_timeout(struct tcp_conn *c, uint64_t now)
 	c->rexmt_at = 0;
 	c->snd_nxt = c->snd_una;
 	if (seq_le(c->snd_una, c->snd_base + (uint32_t)c->snd_len))
-		c->fin_sent = false;	/* the FIN is resent too */
+		c->fin_sent = false; /* the FIN is resent too */
 	if (c->state == TCP_SYN_SENT || c->state == TCP_SYN_RECEIVED)
 		tcp_send_syn(c, now);
 	else
@@ -157,10 +157,11 @@ static int keepalive_timer(struct tcp_conn *c, uint64_t now)
 {
 	uint64_t due;
 
-	if (!c->keepalive || (c->state != TCP_ESTABLISHED &&
-			      c->state != TCP_CLOSE_WAIT))
+	if (!c->keepalive ||
+	    (c->state != TCP_ESTABLISHED && c->state != TCP_CLOSE_WAIT))
 		return 0;
-	due = c->last_rcv + c->keep_idle + (uint64_t)c->keep_sent * c->keep_intvl;
+	due = c->last_rcv + c->keep_idle +
+	      (uint64_t)c->keep_sent * c->keep_intvl;
 	if (now < due)
 		return 0;
 	if (c->keep_sent >= c->keep_cnt) {

@@ -97,7 +97,7 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 {
 	c->user = false;
 	if (c->state != TCP_LISTEN)
-		tcp_rcvbuf_release(c);	/* nobody will read it */
+		tcp_rcvbuf_release(c); /* nobody will read it */
 	switch (c->state) {
 	case TCP_ESTABLISHED:
 		c->fin_queued = true;
@@ -117,10 +117,10 @@ void tcp_close(struct tcp_conn *c, uint64_t now)
 	case TCP_CLOSED:
 		tcp_set_closed(c, 0);
 		return;
-	case TCP_SYN_RECEIVED:	/* only by simultaneous open: give up */
+	case TCP_SYN_RECEIVED: /* only by simultaneous open: give up */
 		tcp_abort(c, now);
 		return;
-	default:		/* already closing */
+	default: /* already closing */
 		return;
 	}
 }
@@ -194,8 +194,7 @@ bool tcp_readable(const struct tcp_conn *c)
 {
 	if (c->state == TCP_LISTEN)
 		return c->acceptq != NULL;
-	return c->rcv_len || c->fin_rcvd || c->error ||
-	       c->state == TCP_CLOSED;
+	return c->rcv_len || c->fin_rcvd || c->error || c->state == TCP_CLOSED;
 }
 
 bool tcp_writable(const struct tcp_conn *c)
@@ -221,8 +220,8 @@ size_t tcp_inq(const struct tcp_conn *c)
 	return c->rcv_len;
 }
 
-void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr,
-		   uint16_t *lport, uint32_t *raddr, uint16_t *rport)
+void tcp_endpoints(const struct tcp_conn *c, uint32_t *laddr, uint16_t *lport,
+		   uint32_t *raddr, uint16_t *rport)
 {
 	*laddr = c->laddr;
 	*lport = c->lport;

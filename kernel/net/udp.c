@@ -168,8 +168,8 @@ bool udp_port_used(uint16_t port)
 	return false;
 }
 
-int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,
-	       uint16_t dport, const void *data, size_t len, uint64_t now)
+int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport,
+	       const void *data, size_t len, uint64_t now)
 {
 	return udp_output_from(nif, nif->ip.addr, sport, dst, dport, data, len,
 			       now);

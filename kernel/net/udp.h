@@ -13,7 +13,7 @@ struct ipv4_rx;
 
 /* A validated datagram; data points into the received frame. */
 struct udp_rx {
-	uint32_t src, dst;		/* IPv4 addresses, host order */
+	uint32_t src, dst; /* IPv4 addresses, host order */
 	uint16_t sport, dport;
 	bool broadcast;
 	const uint8_t *data;
@@ -24,12 +24,11 @@ struct udp_rx {
  * Called for each datagram to a bound port, during net_input: the data is
  * only valid during the call.
  */
-typedef void udp_recv_fn(void *ctx, struct netif *nif,
-			 const struct udp_rx *rx, uint64_t now);
+typedef void udp_recv_fn(void *ctx, struct netif *nif, const struct udp_rx *rx,
+			 uint64_t now);
 
 /* The UDP checksum of segment seg (header included) between src and dst. */
-uint16_t udp_checksum(uint32_t src, uint32_t dst, const void *seg,
-		      size_t len);
+uint16_t udp_checksum(uint32_t src, uint32_t dst, const void *seg, size_t len);
 
 /*
  * Validates the UDP datagram in an IPv4 payload: length field within the
@@ -45,9 +44,9 @@ int udp_parse(const struct ipv4_rx *ip, struct udp_rx *u);
  */
 struct udp_port {
 	struct udp_port *next;
-	uint32_t laddr, raddr;		/* host order */
+	uint32_t laddr, raddr; /* host order */
 	uint16_t lport, rport;
-	bool reuseaddr, reuseport;	/* SO_REUSEADDR, SO_REUSEPORT */
+	bool reuseaddr, reuseport; /* SO_REUSEADDR, SO_REUSEPORT */
 	udp_recv_fn *fn;
 	void *ctx;
 };
@@ -77,8 +76,8 @@ bool udp_port_used(uint16_t port);
  * needs) port sport to dst:dport. Returns 0, -EMSGSIZE, -ENOBUFS, or an
  * ipv4_output error.
  */
-int udp_output(struct netif *nif, uint16_t sport, uint32_t dst,
-	       uint16_t dport, const void *data, size_t len, uint64_t now);
+int udp_output(struct netif *nif, uint16_t sport, uint32_t dst, uint16_t dport,
+	       const void *data, size_t len, uint64_t now);
 
 /* The same from a given source address (as net_route chose it). */
 int udp_output_from(struct netif *nif, uint32_t src, uint16_t sport,

@@ -19,7 +19,8 @@
  * socket; abstract names (sun_path[0] == 0) live in a list.
  */
 #define UNIX_STREAM_BUF (64 * 1024U)
-#define UNIX_DGRAM_QBYTES 212992U /* receive queue limit: net.core.rmem_default */
+#define UNIX_DGRAM_QBYTES \
+	212992U /* receive queue limit: net.core.rmem_default */
 #define UNIX_DGRAM_MAX (212992U - 32) /* sk_sndbuf - 32: larger is EMSGSIZE */
 #define UNIX_ADDR_MIN 2 /* offsetof(struct sockaddr_un, sun_path) */
 
@@ -32,9 +33,9 @@ struct unix_dgram {
 };
 
 struct unix_sock {
-	struct socket *sock;	/* back pointer */
-	struct socket *peer;	/* referenced: connected peer, or NULL */
-	bool peer_gone;		/* stream: connected once, peer since closed */
+	struct socket *sock; /* back pointer */
+	struct socket *peer; /* referenced: connected peer, or NULL */
+	bool peer_gone;	     /* stream: connected once, peer since closed */
 	/* Bound name (addrlen 0: none) and its node for a path name */
 	struct sockaddr_un addr;
 	int addrlen;

@@ -47,8 +47,7 @@ static struct socket *dgram_target(struct socket *s, struct sock_msg *m,
 }
 
 /* Wait for room in r's queue: 0 or -ERRNO. */
-static int dgram_room(struct socket *s, struct socket *r, size_t len,
-		      int flags)
+static int dgram_room(struct socket *s, struct socket *r, size_t len, int flags)
 {
 	uint64_t deadline = sock_deadline(s->sndtimeo_ns);
 	struct unix_sock *ru;

@@ -62,7 +62,8 @@ int unix_addr_check(const void *addr, int len, struct sockaddr_un *out)
 	if (len > UNIX_ADDR_MIN && out->sun_path[0] == 0)
 		return len; /* abstract: every byte counts */
 	/* A path: up to its NUL; the name is that string plus the NUL. */
-	len = UNIX_ADDR_MIN + (int)strnlen(out->sun_path, sizeof(out->sun_path));
+	len = UNIX_ADDR_MIN +
+	      (int)strnlen(out->sun_path, sizeof(out->sun_path));
 	return len + (len < (int)sizeof(*out) ? 1 : 0);
 }
 
@@ -71,7 +72,8 @@ static struct socket *find_abstract(const struct sockaddr_un *sun, int len)
 	struct unix_sock *u;
 
 	for (u = unix_abstract; u != NULL; u = u->abs_next)
-		if (u->addrlen == len && memcmp(&u->addr, sun, (size_t)len) == 0)
+		if (u->addrlen == len &&
+		    memcmp(&u->addr, sun, (size_t)len) == 0)
 			return u->sock;
 	return NULL;
 }
@@ -141,8 +143,8 @@ int unix_bind(struct socket *s, const void *addr, int len)
 	struct unix_sock *u = unix_of(s);
 	int err;
 
-	if (len == UNIX_ADDR_MIN && ((const struct sockaddr_un *)addr)
-					    ->sun_family == AF_UNIX)
+	if (len == UNIX_ADDR_MIN &&
+	    ((const struct sockaddr_un *)addr)->sun_family == AF_UNIX)
 		return u->addrlen ? -EINVAL : unix_autobind(s);
 	len = unix_addr_check(addr, len, &u->addr);
 	if (len < 0)

@@ -58,7 +58,8 @@ static void use_bundle(const uint8_t *b, size_t size)
 			FUZZ_CHECK(n == 0);
 			continue;
 		}
-		FUZZ_CHECK(type >= KILN_SECTION_CONFIG && type <= KILN_SECTION_STDIN);
+		FUZZ_CHECK(type >= KILN_SECTION_CONFIG &&
+			   type <= KILN_SECTION_STDIN);
 		FUZZ_CHECK(fuzz_inside(p, n, b, h->total_size));
 		FUZZ_CHECK(h->total_size <= size);
 		if (type == KILN_SECTION_CONFIG)

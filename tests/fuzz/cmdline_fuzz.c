@@ -4,8 +4,8 @@
 #include "lib/cmdline.h"
 
 static const char *const keys[] = {
-	"kiln.ip", "kiln.test", "kiln.trace", "virtio_mmio.device", "kiln.mem",
-	"a", "",
+	"kiln.ip",  "kiln.test", "kiln.trace", "virtio_mmio.device",
+	"kiln.mem", "a",	 "",
 };
 
 /* One key: cmdline_get, _nth, _has and _u64 must agree with each other. */
@@ -24,7 +24,8 @@ static void check_key(const char *s, size_t n, const char *key)
 
 		FUZZ_CHECK(cmdline_get(s, n, key, sz ? out : NULL, sz) == full);
 		if (sz && full >= 0) {
-			size_t want = (size_t)full < sz - 1 ? (size_t)full : sz - 1;
+			size_t want = (size_t)full < sz - 1 ? (size_t)full :
+							      sz - 1;
 
 			FUZZ_CHECK(strlen(out) == want);
 		}

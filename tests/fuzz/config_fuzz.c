@@ -28,7 +28,8 @@ static void round_trip(const struct kiln_config *c)
 	FUZZ_CHECK(!strcmp(back.workdir, c->workdir));
 	FUZZ_CHECK((!back.net && !c->net) ||
 		   (back.net && c->net && !strcmp(back.net, c->net)));
-	FUZZ_CHECK(same_vec(&back.argv, &c->argv) && same_vec(&back.env, &c->env));
+	FUZZ_CHECK(same_vec(&back.argv, &c->argv) &&
+		   same_vec(&back.env, &c->env));
 	config_free(&back);
 	kbuf_free(&out);
 }
@@ -42,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(r == 0 || r == KILN_EXIT_FAIL);
 	if (r == 0) {
 		FUZZ_CHECK(c.program && c.program[0] == '/' && c.workdir);
-		FUZZ_CHECK(c.argv.n <= KILN_CFG_MAX_ARGS && c.env.n <= KILN_CFG_MAX_ENVS);
+		FUZZ_CHECK(c.argv.n <= KILN_CFG_MAX_ARGS &&
+			   c.env.n <= KILN_CFG_MAX_ENVS);
 		round_trip(&c);
 		FUZZ_CHECK(config_setenv(&c, "FUZZ=1") == 0);
 		config_free(&c);

@@ -8,7 +8,8 @@
 static void round_trip(const struct cpio_entry *e)
 {
 	size_t hsize = cpio_header_size(e->namelen);
-	size_t total = hsize + e->size + cpio_pad(e->size) + cpio_header_size(10);
+	size_t total = hsize + e->size + cpio_pad(e->size) +
+		       cpio_header_size(10);
 	uint8_t *out = calloc(1, total);
 	struct cpio_entry back;
 	size_t pos = 0, n;
@@ -25,7 +26,8 @@ static void round_trip(const struct cpio_entry *e)
 	FUZZ_CHECK(back.namelen == e->namelen && !strcmp(back.name, e->name));
 	FUZZ_CHECK(back.mode == e->mode && back.uid == e->uid &&
 		   back.gid == e->gid && back.mtime == e->mtime);
-	FUZZ_CHECK(back.size == e->size && !memcmp(back.data, e->data, e->size));
+	FUZZ_CHECK(back.size == e->size &&
+		   !memcmp(back.data, e->data, e->size));
 	FUZZ_CHECK(cpio_next(out, total, &pos, &back) == 0);
 	free(out);
 }
@@ -46,7 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(r >= -1 && r <= 1);
 		if (r != 1)
 			break;
-		FUZZ_CHECK(pos > before && pos <= size && (pos % 4 == 0 || pos == size));
+		FUZZ_CHECK(pos > before && pos <= size &&
+			   (pos % 4 == 0 || pos == size));
 		FUZZ_CHECK(fuzz_inside(e.name, e.namelen + 1, a, size));
 		FUZZ_CHECK(strlen(e.name) == e.namelen);
 		FUZZ_CHECK(fuzz_inside(e.data, e.size, a, size));

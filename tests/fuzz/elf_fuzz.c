@@ -11,7 +11,9 @@ static void check_info(const uint8_t *f, size_t size, const struct elf_info *in)
 	int exec_load = 0;
 
 	FUZZ_CHECK(in->ehdr == (const void *)f);
-	FUZZ_CHECK(in->phnum > 0 && fuzz_inside(in->phdr, in->phnum * sizeof(*in->phdr), f, size));
+	FUZZ_CHECK(
+		in->phnum > 0 &&
+		fuzz_inside(in->phdr, in->phnum * sizeof(*in->phdr), f, size));
 	FUZZ_CHECK(in->lo % 4096 == 0 && in->hi % 4096 == 0);
 	FUZZ_CHECK(in->lo < in->hi && in->hi <= USER_TOP);
 	for (uint16_t i = 0; i < in->phnum; i++) {
@@ -20,8 +22,10 @@ static void check_info(const uint8_t *f, size_t size, const struct elf_info *in)
 		if (ph->p_type != PT_LOAD)
 			continue;
 		FUZZ_CHECK(ph->p_filesz <= ph->p_memsz);
-		FUZZ_CHECK(ph->p_offset <= size && ph->p_filesz <= size - ph->p_offset);
-		FUZZ_CHECK(ph->p_vaddr >= in->lo && ph->p_vaddr + ph->p_memsz <= in->hi);
+		FUZZ_CHECK(ph->p_offset <= size &&
+			   ph->p_filesz <= size - ph->p_offset);
+		FUZZ_CHECK(ph->p_vaddr >= in->lo &&
+			   ph->p_vaddr + ph->p_memsz <= in->hi);
 		if ((ph->p_flags & PF_X) && in->entry >= ph->p_vaddr &&
 		    in->entry - ph->p_vaddr < ph->p_memsz)
 			exec_load = 1;
@@ -35,7 +39,8 @@ static void check_info(const uint8_t *f, size_t size, const struct elf_info *in)
 	}
 	if (in->tls)
 		FUZZ_CHECK(in->tls->p_filesz <= in->tls->p_memsz &&
-			   fuzz_inside(f + in->tls->p_offset, in->tls->p_filesz, f, size));
+			   fuzz_inside(f + in->tls->p_offset, in->tls->p_filesz,
+				       f, size));
 }
 
 static void symbolize(const uint8_t *f, size_t size, uint64_t addr)
@@ -46,7 +51,8 @@ static void symbolize(const uint8_t *f, size_t size, uint64_t addr)
 	if (!elf_symbolize(f, size, addr, &name, &off))
 		return;
 	FUZZ_CHECK(name && *name && fuzz_inside(name, 1, f, size));
-	FUZZ_CHECK(memchr(name, '\0', size - (size_t)((const uint8_t *)name - f)));
+	FUZZ_CHECK(
+		memchr(name, '\0', size - (size_t)((const uint8_t *)name - f)));
 	FUZZ_CHECK(off <= addr);
 }
 

@@ -12,13 +12,13 @@
  * its input, a length that does not match, a round trip that changed the
  * value). Sanitizers catch bad memory accesses; this catches wrong answers.
  */
-#define FUZZ_CHECK(c)                                                          \
-	do {                                                                   \
-		if (!(c)) {                                                    \
-			fprintf(stderr, "%s:%d: contract broken: %s\n",       \
-				__FILE__, __LINE__, #c);                       \
-			abort();                                               \
-		}                                                              \
+#define FUZZ_CHECK(c)                                                   \
+	do {                                                            \
+		if (!(c)) {                                             \
+			fprintf(stderr, "%s:%d: contract broken: %s\n", \
+				__FILE__, __LINE__, #c);                \
+			abort();                                        \
+		}                                                       \
 	} while (0)
 
 /* [p, p+n) lies inside [base, base+size). */

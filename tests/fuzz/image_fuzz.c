@@ -25,13 +25,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(fuzz_inside(img.config, img.config_size, img.file, size));
 	FUZZ_CHECK(fuzz_inside(img.rootfs, img.rootfs_size, img.file, size));
 	if (img.stdin_data)
-		FUZZ_CHECK(fuzz_inside(img.stdin_data, img.stdin_size, img.file, size));
+		FUZZ_CHECK(fuzz_inside(img.stdin_data, img.stdin_size, img.file,
+				       size));
 	if (image_kernel_version(&img, ver, sizeof(ver)))
-		FUZZ_CHECK(strlen(ver) < sizeof(ver) && !strncmp(ver, "Kiln ", 5));
+		FUZZ_CHECK(strlen(ver) < sizeof(ver) &&
+			   !strncmp(ver, "Kiln ", 5));
 	if (config_parse("fuzz", img.config, img.config_size, &c) == 0) {
-		if (rootfs_lookup(img.rootfs, img.rootfs_size, c.program, &found,
-				  &len, &mode) == 0)
-			FUZZ_CHECK(fuzz_inside(found, len, img.rootfs, img.rootfs_size));
+		if (rootfs_lookup(img.rootfs, img.rootfs_size, c.program,
+				  &found, &len, &mode) == 0)
+			FUZZ_CHECK(fuzz_inside(found, len, img.rootfs,
+					       img.rootfs_size));
 		config_free(&c);
 	}
 	image_close(&img);

@@ -55,7 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r == 0) {
 		round_trip(&c, prefix);
 	} else if (r == -1) {
-		FUZZ_CHECK(err.why && memchr(err.value, '\0', sizeof(err.value)));
+		FUZZ_CHECK(err.why &&
+			   memchr(err.value, '\0', sizeof(err.value)));
 		FUZZ_CHECK(netcfg_key_name(err.key) != NULL);
 	}
 	if (netcfg_parse_addr((const char *)words, size - 1, &addr)) {

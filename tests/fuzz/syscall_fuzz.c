@@ -115,7 +115,8 @@ static long raw(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
 static void put(int fd, const char *s, size_t n)
 {
 	while (n > 0) {
-		long w = raw(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)s, n, 0);
+		long w = raw(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)s, n,
+			     0);
 
 		if (w == -EINTR)
 			continue;
@@ -181,8 +182,10 @@ static void line_arg(struct line *l, uint64_t v)
 		uint8_t *const *base;
 		size_t size;
 	} regions[] = {
-		{ "scratch", &R.scratch, SCRATCH + PAGE }, { "ro", &R.ro, PAGE },
-		{ "nomap", &R.nomap, NOMAP }, { "arena", &R.arena, ARENA },
+		{ "scratch", &R.scratch, SCRATCH + PAGE },
+		{ "ro", &R.ro, PAGE },
+		{ "nomap", &R.nomap, NOMAP },
+		{ "arena", &R.arena, ARENA },
 		{ "altstack", &R.altstack, ALTSTACK },
 	};
 
@@ -225,8 +228,9 @@ static void line_call(struct line *l, const struct call *c)
 
 bool signal_reserved(int sig)
 {
-	return sig == SIGALRM || sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
-	       sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS;
+	return sig == SIGALRM || sig == SIGSEGV || sig == SIGBUS ||
+	       sig == SIGILL || sig == SIGFPE || sig == SIGTRAP ||
+	       sig == SIGSYS;
 }
 
 __asm__(".text\n"
@@ -270,7 +274,8 @@ static void report_fault(int sig, const int32_t *si)
 	line_num(&l, calls_made, 10);
 	line_str(&l, "; the last calls:");
 	line_out(&l, FD_ERR);
-	for (uint64_t i = calls_made > RING ? calls_made - RING : 0; i < calls_made; i++) {
+	for (uint64_t i = calls_made > RING ? calls_made - RING : 0;
+	     i < calls_made; i++) {
 		line_call(&l, &ring[i % RING]);
 		line_out(&l, FD_ERR);
 	}
@@ -315,8 +320,10 @@ static void watchdog_unblock(void)
 
 static uint8_t *map(size_t n, int prot)
 {
-	uint64_t a[MAX_ARGS] = { 0, n, (uint64_t)prot, MAP_PRIVATE | MAP_ANONYMOUS,
-				 (uint64_t)-1, 0 };
+	uint64_t a[MAX_ARGS] = {
+		0, n, (uint64_t)prot, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1,
+		0
+	};
 	long p = raw6(SYS_mmap, a);
 
 	if (p < 0 && p > -4096) {
@@ -331,7 +338,8 @@ static void regions_setup(void)
 	R.scratch = map(SCRATCH + PAGE, PROT_READ | PROT_WRITE);
 	R.scratch_end = R.scratch + SCRATCH;
 	R.structs = R.scratch + SCRATCH / 2;
-	raw(SYS_mprotect, (uint64_t)(uintptr_t)R.scratch_end, PAGE, PROT_NONE, 0);
+	raw(SYS_mprotect, (uint64_t)(uintptr_t)R.scratch_end, PAGE, PROT_NONE,
+	    0);
 	R.ro = map(PAGE, PROT_READ | PROT_WRITE);
 	for (size_t i = 0; i < PAGE; i++)
 		R.ro[i] = (uint8_t)rnd();
@@ -339,7 +347,8 @@ static void regions_setup(void)
 	R.nomap = map(NOMAP, PROT_NONE);
 	R.arena = map(ARENA, PROT_READ | PROT_WRITE);
 	R.altstack = map(ALTSTACK + PAGE, PROT_READ | PROT_WRITE) + PAGE;
-	raw(SYS_mprotect, (uint64_t)(uintptr_t)(R.altstack - PAGE), PAGE, PROT_NONE, 0);
+	raw(SYS_mprotect, (uint64_t)(uintptr_t)(R.altstack - PAGE), PAGE,
+	    PROT_NONE, 0);
 	for (size_t i = 0; i < SCRATCH; i++)
 		R.scratch[i] = (uint8_t)rnd();
 	R.brk0 = (uintptr_t)raw(SYS_brk, 0, 0, 0, 0);
@@ -366,8 +375,8 @@ void fd_remember(long fd)
 
 static void open_base(const char *path, int flags)
 {
-	fd_remember(raw(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)path,
-			(uint64_t)flags, 0644));
+	fd_remember(raw(SYS_openat, (uint64_t)AT_FDCWD,
+			(uint64_t)(uintptr_t)path, (uint64_t)flags, 0644));
 }
 
 /* A TCP listener on 127.0.0.1, a connection to it, and both ends. */
@@ -383,7 +392,8 @@ static void sockets_setup(void)
 
 	raw(SYS_bind, (uint64_t)l, (uint64_t)(uintptr_t)&sin, sizeof(sin), 0);
 	raw(SYS_listen, (uint64_t)l, 8, 0, 0);
-	raw(SYS_connect, (uint64_t)c, (uint64_t)(uintptr_t)&sin, sizeof(sin), 0);
+	raw(SYS_connect, (uint64_t)c, (uint64_t)(uintptr_t)&sin, sizeof(sin),
+	    0);
 	fd_remember(l);
 	fd_remember(c);
 	fd_remember(raw(SYS_accept4, (uint64_t)l, 0, 0, SOCK_NONBLOCK));
@@ -410,21 +420,25 @@ static void fds_setup(void)
 	raw(SYS_dup2, 0, FD_IN, 0, 0);
 	raw(SYS_dup2, 1, FD_OUT, 0, 0);
 	raw(SYS_dup2, 2, FD_ERR, 0, 0);
-	fd = raw(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)"/dev/null", O_RDWR, 0);
+	fd = raw(SYS_openat, (uint64_t)AT_FDCWD,
+		 (uint64_t)(uintptr_t) "/dev/null", O_RDWR, 0);
 	for (int i = 0; i < 3; i++)
 		raw(SYS_dup2, (uint64_t)fd, (uint64_t)i, 0, 0);
 	if (fd > 2)
 		raw(SYS_close, (uint64_t)fd, 0, 0, 0);
 
-	raw(SYS_mkdir, (uint64_t)(uintptr_t)"/tmp", 01777, 0, 0);
-	raw(SYS_mkdir, (uint64_t)(uintptr_t)"/tmp/fz", 0755, 0, 0);
-	raw(SYS_mkdir, (uint64_t)(uintptr_t)"/tmp/fz/d", 0755, 0, 0);
-	raw(SYS_mknod, (uint64_t)(uintptr_t)"/tmp/fz/fifo", S_IFIFO | 0644, 0, 0);
-	raw(SYS_symlink, (uint64_t)(uintptr_t)"a", (uint64_t)(uintptr_t)"/tmp/fz/link", 0, 0);
-	raw(SYS_chdir, (uint64_t)(uintptr_t)"/tmp/fz", 0, 0, 0);
-	fd = raw(SYS_openat, (uint64_t)AT_FDCWD, (uint64_t)(uintptr_t)"/tmp/fz/file",
-		 O_RDWR | O_CREAT, 0644);
-	raw(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)content, sizeof(content) - 1, 0);
+	raw(SYS_mkdir, (uint64_t)(uintptr_t) "/tmp", 01777, 0, 0);
+	raw(SYS_mkdir, (uint64_t)(uintptr_t) "/tmp/fz", 0755, 0, 0);
+	raw(SYS_mkdir, (uint64_t)(uintptr_t) "/tmp/fz/d", 0755, 0, 0);
+	raw(SYS_mknod, (uint64_t)(uintptr_t) "/tmp/fz/fifo", S_IFIFO | 0644, 0,
+	    0);
+	raw(SYS_symlink, (uint64_t)(uintptr_t) "a",
+	    (uint64_t)(uintptr_t) "/tmp/fz/link", 0, 0);
+	raw(SYS_chdir, (uint64_t)(uintptr_t) "/tmp/fz", 0, 0, 0);
+	fd = raw(SYS_openat, (uint64_t)AT_FDCWD,
+		 (uint64_t)(uintptr_t) "/tmp/fz/file", O_RDWR | O_CREAT, 0644);
+	raw(SYS_write, (uint64_t)fd, (uint64_t)(uintptr_t)content,
+	    sizeof(content) - 1, 0);
 	fd_remember(fd);
 	open_base("/tmp/fz/a", O_RDWR | O_CREAT | O_APPEND);
 	open_base("/tmp/fz", O_RDONLY | O_DIRECTORY);
@@ -440,7 +454,8 @@ static void fds_setup(void)
 	fd_remember(ep);
 	fd_remember(raw(SYS_eventfd2, 0, 0, 0, 0));
 	fd_remember(raw(SYS_timerfd_create, CLOCK_MONOTONIC, 0, 0, 0));
-	fd_remember(raw(SYS_signalfd4, (uint64_t)-1, (uint64_t)(uintptr_t)&mask, 8, 0));
+	fd_remember(raw(SYS_signalfd4, (uint64_t)-1, (uint64_t)(uintptr_t)&mask,
+			8, 0));
 	sockets_setup();
 	fd_base = fd_count;
 }
@@ -473,10 +488,14 @@ static uint64_t pick_nr(int row)
 	if (!chance(2))
 		return (uint64_t)row;
 	switch (rnd_below(4)) {
-	case 0: return (uint64_t)row | 1ULL << 32;
-	case 1: return (uint64_t)row | 0x40000000;
-	case 2: return NSYSCALLS + rnd_below(600);
-	default: return (uint64_t)-1 - rnd_below(2);
+	case 0:
+		return (uint64_t)row | 1ULL << 32;
+	case 1:
+		return (uint64_t)row | 0x40000000;
+	case 2:
+		return NSYSCALLS + rnd_below(600);
+	default:
+		return (uint64_t)-1 - rnd_below(2);
 	}
 }
 
@@ -498,8 +517,9 @@ static void fuzz_one(void)
 	*c = (struct call){ .n = calls_made, .nr = nr };
 	memcpy(c->a, a, sizeof(a));
 	if (hostile_flags && chance(3))
-		c->rflags = PICK(((const uint64_t[]){ RFLAGS_NT, RFLAGS_AC, RFLAGS_DF,
-						      RFLAGS_NT | RFLAGS_AC | RFLAGS_DF }));
+		c->rflags = PICK(((const uint64_t[]){
+			RFLAGS_NT, RFLAGS_AC, RFLAGS_DF,
+			RFLAGS_NT | RFLAGS_AC | RFLAGS_DF }));
 	if (verbose) {
 		line_call(&l, c);
 		line_out(&l, FD_ERR);
@@ -604,7 +624,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!in_kiln()) {
-		put(2, "syscall_fuzz: not a Kiln guest; refusing to make hostile calls here\n", 68);
+		put(2,
+		    "syscall_fuzz: not a Kiln guest; refusing to make hostile calls here\n",
+		    68);
 		return 2;
 	}
 	rnd_seed(seed);

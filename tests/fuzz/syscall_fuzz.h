@@ -15,7 +15,8 @@
  */
 
 #define PAGE 4096UL
-#define NSYSCALLS 451 /* 0..450: every x86_64 number up to set_mempolicy_home_node */
+#define NSYSCALLS \
+	451 /* 0..450: every x86_64 number up to set_mempolicy_home_node */
 #define MAX_ARGS 6
 
 /* The fds the fuzzer keeps for itself, out of reach of every generator. */
@@ -31,14 +32,14 @@
 #define ARENA (1024 * 1024UL)
 #define ALTSTACK (64 * 1024UL)
 struct regions {
-	uint8_t *scratch;     /* SCRATCH bytes RW; the first half for buffers, */
-	uint8_t *structs;     /* the second for the structs built per call */
+	uint8_t *scratch; /* SCRATCH bytes RW; the first half for buffers, */
+	uint8_t *structs; /* the second for the structs built per call */
 	uint8_t *scratch_end; /* == a PROT_NONE guard page */
 	uint8_t *ro;	      /* one page, PROT_READ */
-	uint8_t *nomap;	      /* NOMAP bytes, PROT_NONE: "unmapped" user addresses */
-	uint8_t *arena;	      /* ARENA bytes the memory syscalls may do anything to */
-	uint8_t *altstack;    /* ALTSTACK bytes for sigaltstack, a guard below */
-	uintptr_t brk0;	      /* the program break at start */
+	uint8_t *nomap; /* NOMAP bytes, PROT_NONE: "unmapped" user addresses */
+	uint8_t *arena; /* ARENA bytes the memory syscalls may do anything to */
+	uint8_t *altstack; /* ALTSTACK bytes for sigaltstack, a guard below */
+	uintptr_t brk0;	   /* the program break at start */
 };
 extern struct regions R;
 
@@ -75,43 +76,43 @@ uint64_t pick_u64(const uint64_t *v, size_t n);
 #define PICK(arr) pick_u64(arr, sizeof(arr) / sizeof(arr[0]))
 void fill_random(void *p, size_t n);
 
-void structs_reset(void);		 /* before each call */
-void *struct_alloc(size_t n);		 /* in R.structs, 8-aligned; NULL when full */
-void *struct_place(size_t n);		 /* the same, or ending at the guard page */
-bool in_scratch(uint64_t p, size_t n);	 /* [p, p+n) inside the RW scratch */
-uint64_t gen_int(void);			 /* small, boundary and random integers */
+void structs_reset(void);     /* before each call */
+void *struct_alloc(size_t n); /* in R.structs, 8-aligned; NULL when full */
+void *struct_place(size_t n); /* the same, or ending at the guard page */
+bool in_scratch(uint64_t p, size_t n); /* [p, p+n) inside the RW scratch */
+uint64_t gen_int(void);		       /* small, boundary and random integers */
 uint64_t gen_flags(void);
 uint64_t gen_mode(void);
 uint64_t gen_uid(void);
-long gen_fd(void);			 /* mostly open fds, never a reserved one */
+long gen_fd(void); /* mostly open fds, never a reserved one */
 long gen_dirfd(void);
 long gen_pid(void);
-int gen_signal(void);			 /* never SIGKILL or SIGSTOP */
-uint64_t gen_hostile(void);		 /* a pointer the kernel must refuse */
-uint64_t gen_ptr(bool out);		 /* a buffer pointer, good or bad */
-uint64_t gen_len(uint64_t ptr);		 /* a length to go with ptr */
-uint64_t gen_count(void);		 /* an array count */
+int gen_signal(void);		/* never SIGKILL or SIGSTOP */
+uint64_t gen_hostile(void);	/* a pointer the kernel must refuse */
+uint64_t gen_ptr(bool out);	/* a buffer pointer, good or bad */
+uint64_t gen_len(uint64_t ptr); /* a length to go with ptr */
+uint64_t gen_count(void);	/* an array count */
 uint64_t gen_timeout_ms(void);
 uint64_t gen_path(void);
-uint64_t gen_arena_addr(void);		 /* for the memory syscalls */
-uint64_t gen_arena_len(uint64_t addr);	 /* keeps [addr, addr+len) in the arena */
+uint64_t gen_arena_addr(void);	       /* for the memory syscalls */
+uint64_t gen_arena_len(uint64_t addr); /* keeps [addr, addr+len) in the arena */
 uint64_t gen_prot(void);
 uint64_t gen_clock(void);
 uint64_t gen_futex_addr(void);
 
 /* ---- syscall_fuzz_structs.c: structs the kernel reads ---- */
 
-uint64_t gen_sigset(void);		 /* never blocks a reserved signal */
-uint64_t gen_times(void);		 /* timespec/timeval/itimerspec values */
+uint64_t gen_sigset(void); /* never blocks a reserved signal */
+uint64_t gen_times(void);  /* timespec/timeval/itimerspec values */
 uint64_t gen_iov(uint64_t *count);
 uint64_t gen_msghdr(void);
 uint64_t gen_sockaddr(uint64_t *len);
-uint64_t gen_lenp(void);		 /* pointer to an in/out socklen_t */
+uint64_t gen_lenp(void); /* pointer to an in/out socklen_t */
 uint64_t gen_pollfds(uint64_t *count);
 uint64_t gen_fdset(void);
 uint64_t gen_epoll_event(void);
-uint64_t gen_sigaction(int sig);	 /* handlers the fuzzer survives */
-uint64_t gen_stack_t(void);		 /* inside R.altstack */
+uint64_t gen_sigaction(int sig); /* handlers the fuzzer survives */
+uint64_t gen_stack_t(void);	 /* inside R.altstack */
 
 /* ---- syscall_fuzz_table.c: what each syscall takes ---- */
 

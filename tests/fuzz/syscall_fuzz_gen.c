@@ -90,11 +90,34 @@ void fill_random(void *p, size_t n)
 uint64_t gen_int(void)
 {
 	static const uint64_t edge[] = {
-		0, 1, 2, 3, 4, 7, 8, 16, 64, 255, 256, 4095, 4096, 65535, 65536,
-		0x100000, 0x1000000, 0x6400000, /* 1, 16 and 100 MiB: memory pressure */
-		0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
-		0x7fffffffffffffffULL, 0x8000000000000000ULL, (uint64_t)-1,
-		(uint64_t)-2, (uint64_t)-4096, (uint64_t)(int64_t)INT32_MIN,
+		0,
+		1,
+		2,
+		3,
+		4,
+		7,
+		8,
+		16,
+		64,
+		255,
+		256,
+		4095,
+		4096,
+		65535,
+		65536,
+		0x100000,
+		0x1000000,
+		0x6400000, /* 1, 16 and 100 MiB: memory pressure */
+		0x7fffffff,
+		0x80000000,
+		0xffffffff,
+		0x100000000ULL,
+		0x7fffffffffffffffULL,
+		0x8000000000000000ULL,
+		(uint64_t)-1,
+		(uint64_t)-2,
+		(uint64_t)-4096,
+		(uint64_t)(int64_t)INT32_MIN,
 	};
 
 	switch (rnd_below(4)) {
@@ -134,8 +157,9 @@ uint64_t gen_flags(void)
 uint64_t gen_mode(void)
 {
 	static const uint64_t modes[] = {
-		0, 0644, 0755, 0777, 07777, 0100644, 0040755, 0120777, 0010644,
-		0140755, 0020666, 0060666, 0xffffffff,
+		0,	 0644,	  0755,	      0777,    07777,
+		0100644, 0040755, 0120777,    0010644, 0140755,
+		0020666, 0060666, 0xffffffff,
 	};
 
 	return chance(70) ? PICK(modes) : gen_int();
@@ -144,8 +168,8 @@ uint64_t gen_mode(void)
 /* Mostly "unchanged" (-1) or root: losing root early would make the rest EPERM. */
 uint64_t gen_uid(void)
 {
-	static const uint64_t ids[] = { 1, 1000, 65534, 65535, 0x7fffffff,
-					0xfffffffe };
+	static const uint64_t ids[] = { 1,     1000,	   65534,
+					65535, 0x7fffffff, 0xfffffffe };
 
 	switch (rnd_below(10)) {
 	case 0:
@@ -168,8 +192,9 @@ uint64_t gen_uid(void)
 /* Never one of FD_RESERVED_LO..HI, whatever the branch. */
 long gen_fd(void)
 {
-	static const long bogus[] = { -1, -2, -100, 1023, 1024, 4096, 65536,
-				      0x7fffffff, -0x7fffffff - 1 };
+	static const long bogus[] = { -1,    -2,	 -100,
+				      1023,  1024,	 4096,
+				      65536, 0x7fffffff, -0x7fffffff - 1 };
 	long fd;
 
 	if (fd_count && chance(75))
@@ -187,8 +212,8 @@ long gen_dirfd(void)
 
 long gen_pid(void)
 {
-	static const long pids[] = { 0, -1, 1, 2, 100, 32768, 0x7fffffff,
-				     -0x7fffffff - 1 };
+	static const long pids[] = { 0,	  -1,	 1,	     2,
+				     100, 32768, 0x7fffffff, -0x7fffffff - 1 };
 
 	switch (rnd_below(4)) {
 	case 0:
@@ -230,15 +255,29 @@ int gen_signal(void)
 uint64_t gen_hostile(void)
 {
 	static const uint64_t fixed[] = {
-		0, 1, 8, 0xfff, 0x1000, 0xffff,
-		0x00007ffffffff000ULL, 0x00007ffffffffff8ULL, /* above USER_TOP */
-		0x0000800000000000ULL, 0x0000800000001000ULL, /* non-canonical */
-		0x8000000000000000ULL, 0xffff800000000000ULL,
-		0xffff888000000000ULL, 0xffff888000100000ULL, /* direct map */
-		0xffff888001000000ULL, 0xffffc90000000000ULL, /* device registers */
-		0xffffffff80000000ULL, 0xffffffff80100000ULL, /* kernel text */
-		0xffffffff81000000ULL, 0xffffffffff600000ULL, /* vsyscall page */
-		0xfffffffffffff000ULL, 0xfffffffffffffff8ULL, (uint64_t)-1,
+		0,
+		1,
+		8,
+		0xfff,
+		0x1000,
+		0xffff,
+		0x00007ffffffff000ULL,
+		0x00007ffffffffff8ULL, /* above USER_TOP */
+		0x0000800000000000ULL,
+		0x0000800000001000ULL, /* non-canonical */
+		0x8000000000000000ULL,
+		0xffff800000000000ULL,
+		0xffff888000000000ULL,
+		0xffff888000100000ULL, /* direct map */
+		0xffff888001000000ULL,
+		0xffffc90000000000ULL, /* device registers */
+		0xffffffff80000000ULL,
+		0xffffffff80100000ULL, /* kernel text */
+		0xffffffff81000000ULL,
+		0xffffffffff600000ULL, /* vsyscall page */
+		0xfffffffffffff000ULL,
+		0xfffffffffffffff8ULL,
+		(uint64_t)-1,
 	};
 
 	switch (rnd_below(6)) {
@@ -249,7 +288,8 @@ uint64_t gen_hostile(void)
 	case 2:
 		return 0xffff888000000000ULL + (rnd() & 0x3ffffff8); /* RAM */
 	case 3:
-		return 0xffffffff80000000ULL + (rnd() & 0x3ffff8); /* kernel image */
+		return 0xffffffff80000000ULL +
+		       (rnd() & 0x3ffff8); /* kernel image */
 	case 4:
 		return rnd() | 0x0000800000000000ULL; /* never user memory */
 	default:
@@ -290,8 +330,16 @@ uint64_t gen_ptr(bool out)
 uint64_t gen_len(uint64_t ptr)
 {
 	static const uint64_t huge[] = {
-		0x1000000, 0x4000000, 0x7ffff000, 0x80000000, 0xffffffff, 0x100000000ULL, 1ULL << 47,
-		0x7fffffffffffffffULL, 0x8000000000000000ULL, (uint64_t)-1,
+		0x1000000,
+		0x4000000,
+		0x7ffff000,
+		0x80000000,
+		0xffffffff,
+		0x100000000ULL,
+		1ULL << 47,
+		0x7fffffffffffffffULL,
+		0x8000000000000000ULL,
+		(uint64_t)-1,
 		(uint64_t)-4096,
 	};
 	uint64_t end = (uint64_t)(uintptr_t)R.scratch_end;
@@ -308,7 +356,8 @@ uint64_t gen_len(uint64_t ptr)
 			return end - ptr + (chance(50) ? 0 : 1 + rnd_below(64));
 		return PAGE;
 	case 4:
-		return PAGE * (1 + rnd_below(4)) + (chance(50) ? 0 : rnd_below(8));
+		return PAGE * (1 + rnd_below(4)) +
+		       (chance(50) ? 0 : rnd_below(8));
 	default:
 		return rnd_below(chance(50) ? 256 : 8192);
 	}
@@ -316,15 +365,21 @@ uint64_t gen_len(uint64_t ptr)
 
 uint64_t gen_count(void)
 {
-	static const uint64_t edge[] = { 0, 1, 2, 1023, 1024, 1025, 0x7fffffff,
-					 0x80000000, (uint64_t)-1 };
+	static const uint64_t edge[] = { 0,	     1,		 2,
+					 1023,	     1024,	 1025,
+					 0x7fffffff, 0x80000000, (uint64_t)-1 };
 
 	return chance(75) ? rnd_below(9) : PICK(edge);
 }
 
 uint64_t gen_timeout_ms(void)
 {
-	static const uint64_t t[] = { 0, 0, 1, 5, (uint64_t)-1, 0x7fffffff,
+	static const uint64_t t[] = { 0,
+				      0,
+				      1,
+				      5,
+				      (uint64_t)-1,
+				      0x7fffffff,
 				      (uint64_t)(int64_t)INT32_MIN };
 
 	return chance(85) ? PICK(t) : gen_int();
@@ -338,14 +393,47 @@ uint64_t gen_timeout_ms(void)
  * opening it for writing, is a way to end the run, not to test the kernel.
  */
 static const char *const paths[] = {
-	"/tmp/fz/a", "/tmp/fz/b", "/tmp/fz/file", "/tmp/fz/d", "/tmp/fz/d/e",
-	"/tmp/fz/link", "/tmp/fz/sock", "/tmp/fz/fifo", "/tmp/fz", "/tmp/fz/",
-	"/tmp", "/", ".", "..", "", "a", "b", "d/e", "file", "link",
-	"../fz/a", "//tmp/./fz/../fz/b", "/tmp/fz/a/", "/tmp/fz/file/x",
-	"/dev/null", "/dev/zero", "/dev/full", "/dev/urandom", "/dev/shm",
-	"/dev/stdin", "/dev/fd", "/proc/self/maps", "/proc/self/status",
-	"/proc/self/fd", "/proc/self/cwd", "/proc/self/stat", "/proc",
-	"/proc/meminfo", "/proc/1", "/nonexistent", "/nonexistent/x",
+	"/tmp/fz/a",
+	"/tmp/fz/b",
+	"/tmp/fz/file",
+	"/tmp/fz/d",
+	"/tmp/fz/d/e",
+	"/tmp/fz/link",
+	"/tmp/fz/sock",
+	"/tmp/fz/fifo",
+	"/tmp/fz",
+	"/tmp/fz/",
+	"/tmp",
+	"/",
+	".",
+	"..",
+	"",
+	"a",
+	"b",
+	"d/e",
+	"file",
+	"link",
+	"../fz/a",
+	"//tmp/./fz/../fz/b",
+	"/tmp/fz/a/",
+	"/tmp/fz/file/x",
+	"/dev/null",
+	"/dev/zero",
+	"/dev/full",
+	"/dev/urandom",
+	"/dev/shm",
+	"/dev/stdin",
+	"/dev/fd",
+	"/proc/self/maps",
+	"/proc/self/status",
+	"/proc/self/fd",
+	"/proc/self/cwd",
+	"/proc/self/stat",
+	"/proc",
+	"/proc/meminfo",
+	"/proc/1",
+	"/nonexistent",
+	"/nonexistent/x",
 	"/dev/null/x",
 };
 
@@ -385,8 +473,9 @@ uint64_t gen_path(void)
 
 /* ---- memory ranges: only the arena, or ranges the kernel must refuse ---- */
 
-#define LOW_END 0x10000ULL		 /* Linux's mmap_min_addr: never mapped */
-#define USER_END 0x00007ffffffff000ULL /* Linux's TASK_SIZE and Kiln's USER_TOP */
+#define LOW_END 0x10000ULL /* Linux's mmap_min_addr: never mapped */
+#define USER_END \
+	0x00007ffffffff000ULL /* Linux's TASK_SIZE and Kiln's USER_TOP */
 
 /*
  * A bad address for a range: in the low 64 KiB, at or above the top of
@@ -431,7 +520,8 @@ uint64_t gen_arena_len(uint64_t addr)
 	uint64_t base = (uint64_t)(uintptr_t)R.arena, left;
 
 	if (addr < LOW_END)
-		return chance(80) ? rnd_below(LOW_END - addr + 1) : (uint64_t)0 - addr;
+		return chance(80) ? rnd_below(LOW_END - addr + 1) :
+				    (uint64_t)0 - addr;
 	if (addr >= USER_END)
 		return chance(50) ? PAGE : gen_int();
 	if (addr < base || addr > base + ARENA)
@@ -459,9 +549,14 @@ uint64_t gen_arena_len(uint64_t addr)
 uint64_t gen_prot(void)
 {
 	static const uint64_t prot[] = {
-		PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE, PROT_READ | PROT_EXEC,
-		PROT_READ | PROT_WRITE | PROT_EXEC, PROT_WRITE,
-		PROT_READ | PROT_GROWSDOWN, PROT_READ | PROT_GROWSUP,
+		PROT_NONE,
+		PROT_READ,
+		PROT_READ | PROT_WRITE,
+		PROT_READ | PROT_EXEC,
+		PROT_READ | PROT_WRITE | PROT_EXEC,
+		PROT_WRITE,
+		PROT_READ | PROT_GROWSDOWN,
+		PROT_READ | PROT_GROWSUP,
 	};
 
 	return chance(85) ? PICK(prot) : gen_flags();
@@ -469,8 +564,12 @@ uint64_t gen_prot(void)
 
 uint64_t gen_clock(void)
 {
-	static const uint64_t odd[] = { 12, 16, (uint64_t)-1, 0x7fffffff,
-					(uint64_t)(~(1L << 3) | 2), (uint64_t)-6 };
+	static const uint64_t odd[] = { 12,
+					16,
+					(uint64_t)-1,
+					0x7fffffff,
+					(uint64_t)(~(1L << 3) | 2),
+					(uint64_t)-6 };
 
 	return chance(75) ? rnd_below(12) : PICK(odd);
 }
@@ -483,7 +582,8 @@ uint64_t gen_futex_addr(void)
 	case 0:
 		return gen_hostile();
 	case 1:
-		return (uint64_t)(uintptr_t)R.scratch + 1 + 4 * rnd_below(64); /* unaligned */
+		return (uint64_t)(uintptr_t)R.scratch + 1 +
+		       4 * rnd_below(64); /* unaligned */
 	case 2:
 		return (uint64_t)(uintptr_t)R.ro;
 	default:

@@ -19,25 +19,31 @@
 /* Signals the kernel raises on a fault: sent by kill they are harmless. */
 static bool fault_signal(int sig)
 {
-	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
-	       sig == SIGTRAP || sig == SIGSYS;
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE || sig == SIGTRAP || sig == SIGSYS;
 }
 
 static void fix_mmap(uint64_t a[MAX_ARGS])
 {
 	static const uint64_t flags[] = {
-		MAP_PRIVATE | MAP_ANONYMOUS, MAP_SHARED | MAP_ANONYMOUS, MAP_PRIVATE,
-		MAP_SHARED, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-		MAP_SHARED | MAP_FIXED, MAP_PRIVATE | MAP_FIXED,
+		MAP_PRIVATE | MAP_ANONYMOUS,
+		MAP_SHARED | MAP_ANONYMOUS,
+		MAP_PRIVATE,
+		MAP_SHARED,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+		MAP_SHARED | MAP_FIXED,
+		MAP_PRIVATE | MAP_FIXED,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
 		MAP_PRIVATE | MAP_ANONYMOUS | MAP_GROWSDOWN,
-		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, MAP_SHARED_VALIDATE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		MAP_SHARED_VALIDATE,
 	};
 
-	a[3] = chance(85) ? PICK(flags) | (chance(15) ? 1ULL << rnd_below(32) : 0)
-			  : gen_flags();
+	a[3] = chance(85) ?
+		       PICK(flags) | (chance(15) ? 1ULL << rnd_below(32) : 0) :
+		       gen_flags();
 	if (a[3] & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		/* Only the arena may be replaced. */
 		a[0] = gen_arena_addr();
@@ -45,10 +51,17 @@ static void fix_mmap(uint64_t a[MAX_ARGS])
 	} else {
 		/* A hint; one in use (the scratch area) must be ignored. */
 		switch (rnd_below(4)) {
-		case 0: a[0] = 0; break;
-		case 1: a[0] = (uint64_t)(uintptr_t)R.scratch; break;
-		case 2: a[0] = gen_hostile(); break;
-		default: break; /* the arena address K_ADDR chose */
+		case 0:
+			a[0] = 0;
+			break;
+		case 1:
+			a[0] = (uint64_t)(uintptr_t)R.scratch;
+			break;
+		case 2:
+			a[0] = gen_hostile();
+			break;
+		default:
+			break; /* the arena address K_ADDR chose */
 		}
 		a[1] = chance(75) ? PAGE * (1 + rnd_below(16)) : gen_len(0);
 	}
@@ -58,10 +71,13 @@ static void fix_mmap(uint64_t a[MAX_ARGS])
 
 static void fix_mremap(uint64_t a[MAX_ARGS])
 {
-	static const uint64_t flags[] = { 0, MREMAP_MAYMOVE,
+	static const uint64_t flags[] = { 0,
+					  MREMAP_MAYMOVE,
 					  MREMAP_MAYMOVE | MREMAP_FIXED,
-					  MREMAP_MAYMOVE | 4 /* MREMAP_DONTUNMAP */,
-					  MREMAP_FIXED, 4 };
+					  MREMAP_MAYMOVE |
+						  4 /* MREMAP_DONTUNMAP */,
+					  MREMAP_FIXED,
+					  4 };
 
 	a[3] = chance(90) ? PICK(flags) : gen_flags();
 	if (a[3] & MREMAP_FIXED) { /* the target is replaced: the arena only */
@@ -75,12 +91,24 @@ static void fix_mremap(uint64_t a[MAX_ARGS])
 static void fix_brk(uint64_t a[MAX_ARGS])
 {
 	switch (rnd_below(6)) {
-	case 0: a[0] = 0; break;
-	case 1: a[0] = R.brk0 + rnd_below(1 << 20); break;
-	case 2: a[0] = R.brk0 + rnd_below(64 << 20); break;
-	case 3: a[0] = 1ULL << 47; break;
-	case 4: a[0] = R.brk0; break;
-	default: a[0] = gen_hostile(); break;
+	case 0:
+		a[0] = 0;
+		break;
+	case 1:
+		a[0] = R.brk0 + rnd_below(1 << 20);
+		break;
+	case 2:
+		a[0] = R.brk0 + rnd_below(64 << 20);
+		break;
+	case 3:
+		a[0] = 1ULL << 47;
+		break;
+	case 4:
+		a[0] = R.brk0;
+		break;
+	default:
+		a[0] = gen_hostile();
+		break;
 	}
 }
 
@@ -122,8 +150,9 @@ static void fix_sigaction(uint64_t a[MAX_ARGS])
 /* siginfo the kernel copies in: a fault signal would pass for a real fault. */
 static void fix_sigqueue(uint64_t a[MAX_ARGS], int sig_arg, int info_arg)
 {
-	static const uint64_t codes[] = { (uint64_t)-1, 0, (uint64_t)-6, 1,
-					  0x80, (uint64_t)-60 };
+	static const uint64_t codes[] = { (uint64_t)-1, 0,
+					  (uint64_t)-6, 1,
+					  0x80,		(uint64_t)-60 };
 	int sig = (int)a[sig_arg];
 	int32_t *info;
 
@@ -144,9 +173,38 @@ static void fix_sigqueue(uint64_t a[MAX_ARGS], int sig_arg, int info_arg)
 static void fix_prctl(uint64_t a[MAX_ARGS])
 {
 	static const uint64_t opts[] = {
-		1, 2, 3, 4, 7, 8, 13, 15, 16, 23, 24, 27, 28, 29, 30, 36, 37, 38,
-		39, 40, 41, 42, 45, 46, 47, 52, 53, 57, 58, 0x59616d61,
-		0x53564d41 /* PR_SET_VMA */, 0x41555856 /* PR_GET_AUXV */,
+		1,
+		2,
+		3,
+		4,
+		7,
+		8,
+		13,
+		15,
+		16,
+		23,
+		24,
+		27,
+		28,
+		29,
+		30,
+		36,
+		37,
+		38,
+		39,
+		40,
+		41,
+		42,
+		45,
+		46,
+		47,
+		52,
+		53,
+		57,
+		58,
+		0x59616d61,
+		0x53564d41 /* PR_SET_VMA */,
+		0x41555856 /* PR_GET_AUXV */,
 	};
 
 	a[0] = chance(85) ? PICK(opts) : gen_int();
@@ -173,10 +231,23 @@ static void fix_prctl(uint64_t a[MAX_ARGS])
 static void fix_arch_prctl(uint64_t a[MAX_ARGS])
 {
 	static const uint64_t codes[] = {
-		0x1001 /* SET_GS */, 0x1003 /* GET_FS */, 0x1004 /* GET_GS */,
-		0x1011 /* GET_CPUID */, 0x1012 /* SET_CPUID */, 0x2001, 0x2002,
-		0x2003 /* MAP_VDSO_* */, 0x3001, 0x3002, 0x3003 /* XCOMP */,
-		0x4001, 0x4002, 0x4003, 0x5002, 0x5003, 0x5004,
+		0x1001 /* SET_GS */,
+		0x1003 /* GET_FS */,
+		0x1004 /* GET_GS */,
+		0x1011 /* GET_CPUID */,
+		0x1012 /* SET_CPUID */,
+		0x2001,
+		0x2002,
+		0x2003 /* MAP_VDSO_* */,
+		0x3001,
+		0x3002,
+		0x3003 /* XCOMP */,
+		0x4001,
+		0x4002,
+		0x4003,
+		0x5002,
+		0x5003,
+		0x5004,
 	};
 
 	a[0] = chance(85) ? PICK(codes) : gen_int();
@@ -200,8 +271,8 @@ static void fix_arch_prctl(uint64_t a[MAX_ARGS])
  */
 static void fix_rlimit(uint64_t a[MAX_ARGS], int res_arg)
 {
-	static const uint64_t vals[] = { 0, 1, 16, 1024, 4096, 1ULL << 32,
-					 (uint64_t)-1 };
+	static const uint64_t vals[] = { 0,    1,	   16,		1024,
+					 4096, 1ULL << 32, (uint64_t)-1 };
 	uint64_t res = chance(85) ? rnd_below(16) : gen_int();
 	uint64_t *lim;
 
@@ -224,26 +295,40 @@ static void fix_rlimit(uint64_t a[MAX_ARGS], int res_arg)
 static void fix_fcntl(uint64_t a[MAX_ARGS])
 {
 	static const uint64_t cmds[] = {
-		F_DUPFD, F_GETFD, F_SETFD, F_GETFL, F_SETFL, F_GETLK, F_SETLK,
-		F_SETLKW, F_SETOWN, F_GETOWN, F_SETSIG, F_GETSIG, 15, 16, 36, 37,
-		38, 1024, 1025, 1026, F_DUPFD_CLOEXEC, 1031, 1032, 1033, 1034,
+		F_DUPFD,  F_GETFD,  F_SETFD,
+		F_GETFL,  F_SETFL,  F_GETLK,
+		F_SETLK,  F_SETLKW, F_SETOWN,
+		F_GETOWN, F_SETSIG, F_GETSIG,
+		15,	  16,	    36,
+		37,	  38,	    1024,
+		1025,	  1026,	    F_DUPFD_CLOEXEC,
+		1031,	  1032,	    1033,
+		1034,
 	};
 	int16_t *lk;
 
 	a[1] = chance(90) ? PICK(cmds) : gen_int();
 	switch (a[1]) {
-	case F_GETLK: case F_SETLK: case F_SETLKW: case 36: case 37: case 38:
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case 36:
+	case 37:
+	case 38:
 		lk = struct_place(32); /* struct flock */
 		if (!lk)
 			break;
 		lk[0] = (int16_t)(chance(85) ? rnd_below(3) : rnd());
 		lk[1] = (int16_t)(chance(85) ? rnd_below(3) : rnd());
-		((int64_t *)lk)[1] = (int64_t)(chance(70) ? rnd_below(4096) : gen_int());
-		((int64_t *)lk)[2] = (int64_t)(chance(70) ? rnd_below(4096) : gen_int());
+		((int64_t *)lk)[1] = (int64_t)(chance(70) ? rnd_below(4096) :
+							    gen_int());
+		((int64_t *)lk)[2] = (int64_t)(chance(70) ? rnd_below(4096) :
+							    gen_int());
 		((int32_t *)lk)[6] = (int32_t)gen_pid();
 		a[2] = chance(90) ? (uint64_t)(uintptr_t)lk : gen_hostile();
 		break;
-	case 15: case 16: /* F_SETOWN_EX, F_GETOWN_EX */
+	case 15:
+	case 16: /* F_SETOWN_EX, F_GETOWN_EX */
 		a[2] = gen_ptr(a[1] == 16);
 		break;
 	default:
@@ -255,12 +340,33 @@ static void fix_fcntl(uint64_t a[MAX_ARGS])
 static void fix_ioctl(uint64_t a[MAX_ARGS])
 {
 	static const uint64_t reqs[] = {
-		0x5421 /* FIONBIO */, 0x541b /* FIONREAD */, 0x5451, 0x5450,
-		0x5452 /* FIOASYNC */, 0x5401 /* TCGETS */, 0x5402, 0x5403, 0x5404,
-		0x5413 /* TIOCGWINSZ */, 0x5414, 0x540f, 0x5410, 0x540e, 0x5422,
-		0x5411 /* TIOCOUTQ */, 0x80045430, 0x8912 /* SIOCGIFCONF */, 0x8913,
-		0x8914, 0x8915, 0x8927, 0x8933, 0x8905 /* SIOCATMARK */, 2,
-		0x80086601, 0x40086602,
+		0x5421 /* FIONBIO */,
+		0x541b /* FIONREAD */,
+		0x5451,
+		0x5450,
+		0x5452 /* FIOASYNC */,
+		0x5401 /* TCGETS */,
+		0x5402,
+		0x5403,
+		0x5404,
+		0x5413 /* TIOCGWINSZ */,
+		0x5414,
+		0x540f,
+		0x5410,
+		0x540e,
+		0x5422,
+		0x5411 /* TIOCOUTQ */,
+		0x80045430,
+		0x8912 /* SIOCGIFCONF */,
+		0x8913,
+		0x8914,
+		0x8915,
+		0x8927,
+		0x8933,
+		0x8905 /* SIOCATMARK */,
+		2,
+		0x80086601,
+		0x40086602,
 	};
 
 	a[1] = chance(85) ? PICK(reqs) : gen_int();
@@ -269,10 +375,12 @@ static void fix_ioctl(uint64_t a[MAX_ARGS])
 
 static void fix_futex(uint64_t a[MAX_ARGS])
 {
-	static const uint64_t ops[] = { 0, 1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 };
+	static const uint64_t ops[] = { 0, 1, 3,  4,  5,  6, 7,
+					8, 9, 10, 11, 12, 13 };
 
-	a[1] = chance(90) ? PICK(ops) | (chance(60) ? 128 : 0) | (chance(20) ? 256 : 0)
-			  : gen_int();
+	a[1] = chance(90) ? PICK(ops) | (chance(60) ? 128 : 0) |
+				    (chance(20) ? 256 : 0) :
+			    gen_int();
 	/* Often the value the word holds, so FUTEX_WAIT really sleeps. */
 	if (in_scratch(a[0], 4) && chance(60))
 		a[2] = *(const uint32_t *)(uintptr_t)a[0];
@@ -302,7 +410,8 @@ static void fix_pselect(uint64_t a[MAX_ARGS])
  */
 static void fix_robust_list(uint64_t a[MAX_ARGS])
 {
-	uint64_t *h = struct_place(3 * sizeof(*h)), *e = struct_place(4 * sizeof(*e));
+	uint64_t *h = struct_place(3 * sizeof(*h)),
+		 *e = struct_place(4 * sizeof(*e));
 
 	a[1] = chance(80) ? 24 : gen_int();
 	if (!h || !e || chance(15))
@@ -310,8 +419,9 @@ static void fix_robust_list(uint64_t a[MAX_ARGS])
 	h[0] = (uint64_t)(uintptr_t)e;
 	h[1] = chance(70) ? 8 : gen_int(); /* futex_offset */
 	h[2] = chance(50) ? 0 : (uint64_t)(uintptr_t)(e + 2);
-	e[0] = chance(40) ? (uint64_t)(uintptr_t)h
-			  : chance(50) ? (uint64_t)(uintptr_t)e : gen_hostile();
+	e[0] = chance(40) ? (uint64_t)(uintptr_t)h :
+	       chance(50) ? (uint64_t)(uintptr_t)e :
+			    gen_hostile();
 	e[1] = (uint64_t)(chance(50) ? self_pid : (long)rnd());
 	e[2] = (uint64_t)(uintptr_t)e;
 	e[3] = (uint64_t)self_pid;
@@ -340,9 +450,24 @@ static void fix_rseq(uint64_t a[MAX_ARGS])
 static bool advice_harmless(uint64_t advice)
 {
 	switch (advice) {
-	case 0: case 1: case 2: case 3: /* NORMAL RANDOM SEQUENTIAL WILLNEED */
-	case 10: case 11: case 12: case 13: case 14: case 15: case 16: case 17:
-	case 18: case 19: case 20: case 21: case 22: case 23:
+	case 0:
+	case 1:
+	case 2:
+	case 3: /* NORMAL RANDOM SEQUENTIAL WILLNEED */
+	case 10:
+	case 11:
+	case 12:
+	case 13:
+	case 14:
+	case 15:
+	case 16:
+	case 17:
+	case 18:
+	case 19:
+	case 20:
+	case 21:
+	case 22:
+	case 23:
 		return true;
 	default: /* DONTNEED, FREE, REMOVE, HWPOISON...: only in the arena */
 		return false;
@@ -355,19 +480,27 @@ static void long_range(uint64_t a[MAX_ARGS])
 					 0x00007ffffffff000ULL, 1ULL << 30 };
 
 	switch (rnd_below(4)) {
-	case 0: a[0] = (uint64_t)(uintptr_t)R.scratch; break;
-	case 1: a[0] = 0x10000; break;
-	case 2: a[0] = R.brk0 & ~(PAGE - 1); break;
-	default: a[0] = (uint64_t)(uintptr_t)R.arena; break;
+	case 0:
+		a[0] = (uint64_t)(uintptr_t)R.scratch;
+		break;
+	case 1:
+		a[0] = 0x10000;
+		break;
+	case 2:
+		a[0] = R.brk0 & ~(PAGE - 1);
+		break;
+	default:
+		a[0] = (uint64_t)(uintptr_t)R.arena;
+		break;
 	}
 	a[1] = PICK(lens);
 }
 
 static void fix_madvise(uint64_t a[MAX_ARGS])
 {
-	static const uint64_t advice[] = { 0, 1, 2, 3, 4, 8, 9, 10, 11, 12, 13,
-					   14, 15, 16, 17, 18, 19, 20, 21, 22,
-					   23, 24, 100, 101 };
+	static const uint64_t advice[] = { 0,  1,  2,  3,  4,  8,  9,	10,
+					   11, 12, 13, 14, 15, 16, 17,	18,
+					   19, 20, 21, 22, 23, 24, 100, 101 };
 
 	a[2] = chance(90) ? PICK(advice) : gen_int();
 	if (advice_harmless(a[2]) && chance(15))
@@ -377,9 +510,15 @@ static void fix_madvise(uint64_t a[MAX_ARGS])
 bool args_fixup(int nr, uint64_t a[MAX_ARGS])
 {
 	switch (nr) {
-	case SYS_mmap: fix_mmap(a); break;
-	case SYS_mremap: fix_mremap(a); break;
-	case SYS_madvise: fix_madvise(a); break;
+	case SYS_mmap:
+		fix_mmap(a);
+		break;
+	case SYS_mremap:
+		fix_mremap(a);
+		break;
+	case SYS_madvise:
+		fix_madvise(a);
+		break;
 	case SYS_msync:
 	case SYS_mlock:
 	case SYS_munlock:
@@ -387,25 +526,63 @@ bool args_fixup(int nr, uint64_t a[MAX_ARGS])
 		if (chance(15))
 			long_range(a);
 		break;
-	case SYS_brk: fix_brk(a); break;
-	case SYS_close_range: fix_close_range(a); break;
-	case SYS_rt_sigaction: fix_sigaction(a); break;
-	case SYS_sigaltstack: a[0] = chance(10) ? 0 : gen_stack_t(); break;
-	case SYS_rt_sigqueueinfo: fix_sigqueue(a, 1, 2); break;
-	case SYS_rt_tgsigqueueinfo: fix_sigqueue(a, 2, 3); break;
-	case SYS_pidfd_send_signal: fix_sigqueue(a, 1, 2); break;
-	case SYS_prctl: fix_prctl(a); break;
-	case SYS_arch_prctl: fix_arch_prctl(a); break;
-	case SYS_setrlimit: fix_rlimit(a, 0); break;
-	case SYS_prlimit64: fix_rlimit(a, 1); break;
-	case SYS_fcntl: fix_fcntl(a); break;
-	case SYS_ioctl: fix_ioctl(a); break;
-	case SYS_futex: fix_futex(a); break;
-	case SYS_pselect6: fix_pselect(a); break;
-	case SYS_select: a[0] = chance(80) ? rnd_below(1025) : gen_int(); break;
-	case SYS_set_robust_list: fix_robust_list(a); break;
-	case SYS_rseq: fix_rseq(a); break;
-	case SYS_epoll_ctl: a[1] = chance(85) ? 1 + rnd_below(3) : gen_int(); break;
+	case SYS_brk:
+		fix_brk(a);
+		break;
+	case SYS_close_range:
+		fix_close_range(a);
+		break;
+	case SYS_rt_sigaction:
+		fix_sigaction(a);
+		break;
+	case SYS_sigaltstack:
+		a[0] = chance(10) ? 0 : gen_stack_t();
+		break;
+	case SYS_rt_sigqueueinfo:
+		fix_sigqueue(a, 1, 2);
+		break;
+	case SYS_rt_tgsigqueueinfo:
+		fix_sigqueue(a, 2, 3);
+		break;
+	case SYS_pidfd_send_signal:
+		fix_sigqueue(a, 1, 2);
+		break;
+	case SYS_prctl:
+		fix_prctl(a);
+		break;
+	case SYS_arch_prctl:
+		fix_arch_prctl(a);
+		break;
+	case SYS_setrlimit:
+		fix_rlimit(a, 0);
+		break;
+	case SYS_prlimit64:
+		fix_rlimit(a, 1);
+		break;
+	case SYS_fcntl:
+		fix_fcntl(a);
+		break;
+	case SYS_ioctl:
+		fix_ioctl(a);
+		break;
+	case SYS_futex:
+		fix_futex(a);
+		break;
+	case SYS_pselect6:
+		fix_pselect(a);
+		break;
+	case SYS_select:
+		a[0] = chance(80) ? rnd_below(1025) : gen_int();
+		break;
+	case SYS_set_robust_list:
+		fix_robust_list(a);
+		break;
+	case SYS_rseq:
+		fix_rseq(a);
+		break;
+	case SYS_epoll_ctl:
+		a[1] = chance(85) ? 1 + rnd_below(3) : gen_int();
+		break;
 	case SYS_signalfd:
 	case SYS_signalfd4:
 		if (chance(50))
@@ -413,11 +590,12 @@ bool args_fixup(int nr, uint64_t a[MAX_ARGS])
 		break;
 	case SYS_sched_setaffinity:
 	case SYS_sched_getaffinity:
-		a[1] = chance(80) ? PICK(((const uint64_t[]){ 8, 128, 0, 1, 4096 }))
-				  : gen_int();
+		a[1] = chance(80) ? PICK(((const uint64_t[]){ 8, 128, 0, 1,
+							      4096 })) :
+				    gen_int();
 		break;
-	default: break;
+	default:
+		break;
 	}
 	return true;
 }
-

@@ -48,10 +48,20 @@ uint64_t gen_sigset(void)
 
 static int64_t time_field(bool nsec)
 {
-	static const uint64_t sec[] = { 0, 0, 0, 1, 2, (uint64_t)-1, 0x7fffffff,
-					0x7fffffffffffffffULL, 1ULL << 40 };
-	static const uint64_t ns[] = { 0, 1, 1000, 100000, 1000000, 999999999,
-				       1000000000, (uint64_t)-1, 0x7fffffffffffffffULL };
+	static const uint64_t sec[] = { 0,	    0,
+					0,	    1,
+					2,	    (uint64_t)-1,
+					0x7fffffff, 0x7fffffffffffffffULL,
+					1ULL << 40 };
+	static const uint64_t ns[] = { 0,
+				       1,
+				       1000,
+				       100000,
+				       1000000,
+				       999999999,
+				       1000000000,
+				       (uint64_t)-1,
+				       0x7fffffffffffffffULL };
 
 	if (chance(10))
 		return (int64_t)rnd();
@@ -148,7 +158,8 @@ uint64_t gen_msghdr(void)
 	m->msg_namelen = m->msg_name ? (socklen_t)len : 0;
 	m->msg_iov = (void *)(uintptr_t)gen_iov(&n);
 	m->msg_iovlen = n;
-	m->msg_control = chance(50) ? NULL : (void *)(uintptr_t)gen_control(&len);
+	m->msg_control = chance(50) ? NULL :
+				      (void *)(uintptr_t)gen_control(&len);
 	m->msg_controllen = m->msg_control ? len : 0;
 	m->msg_flags = (int)gen_flags();
 	return (uint64_t)(uintptr_t)m;
@@ -156,8 +167,8 @@ uint64_t gen_msghdr(void)
 
 uint64_t gen_sockaddr(uint64_t *len)
 {
-	static const uint32_t addrs[] = { 0x7f000001, 0, 0xffffffff, 0x0a000202,
-					  0xe0000001, 0x7f000002 };
+	static const uint32_t addrs[] = { 0x7f000001, 0,	  0xffffffff,
+					  0x0a000202, 0xe0000001, 0x7f000002 };
 	struct sockaddr_in *in;
 	struct sockaddr_un *un;
 	uint8_t *raw;
@@ -171,9 +182,10 @@ uint64_t gen_sockaddr(uint64_t *len)
 		if (!in)
 			return 0;
 		in->sin_family = AF_INET;
-		in->sin_port = htons(chance(50) ? (uint16_t)listen_port
-						: (uint16_t)rnd());
-		in->sin_addr.s_addr = htonl(addrs[rnd_below(sizeof(addrs) / 4)]);
+		in->sin_port = htons(chance(50) ? (uint16_t)listen_port :
+						  (uint16_t)rnd());
+		in->sin_addr.s_addr = htonl(
+			addrs[rnd_below(sizeof(addrs) / 4)]);
 		memset(in->sin_zero, 0, sizeof(in->sin_zero));
 		break;
 	case 2:
@@ -187,7 +199,8 @@ uint64_t gen_sockaddr(uint64_t *len)
 			strcpy(un->sun_path, chance(50) ? "/tmp/fz/sock" : "");
 		if (un->sun_path[0] == '\0' && chance(50))
 			memcpy(un->sun_path + 1, "fz", 3); /* abstract */
-		*len = chance(50) ? sizeof(*un) : 2 + rnd_below(sizeof(*un) - 1);
+		*len = chance(50) ? sizeof(*un) :
+				    2 + rnd_below(sizeof(*un) - 1);
 		break;
 	case 3:
 		return gen_hostile();
@@ -196,7 +209,8 @@ uint64_t gen_sockaddr(uint64_t *len)
 		if (!raw)
 			return 0;
 		fill_random(raw, 128);
-		raw[0] = (uint8_t)rnd_below(48); /* any family, AF_UNSPEC included */
+		raw[0] = (uint8_t)rnd_below(
+			48); /* any family, AF_UNSPEC included */
 		raw[1] = 0;
 		*len = rnd_below(129);
 		break;
@@ -208,8 +222,9 @@ uint64_t gen_sockaddr(uint64_t *len)
 
 uint64_t gen_lenp(void)
 {
-	static const uint64_t lens[] = { 0, 1, 2, 4, 8, 16, 28, 110, 128, 4096,
-					 0x7fffffff, 0xffffffff };
+	static const uint64_t lens[] = { 0,   1,    2,		4,
+					 8,   16,   28,		110,
+					 128, 4096, 0x7fffffff, 0xffffffff };
 	uint32_t *p;
 
 	if (chance(10))
@@ -225,8 +240,10 @@ uint64_t gen_lenp(void)
 
 uint64_t gen_pollfds(uint64_t *count)
 {
-	static const uint64_t events[] = { POLLIN, POLLOUT, POLLIN | POLLOUT,
-					   POLLPRI | POLLRDHUP, 0, 0xffff };
+	static const uint64_t events[] = {
+		POLLIN, POLLOUT, POLLIN | POLLOUT, POLLPRI | POLLRDHUP,
+		0,	0xffff
+	};
 	size_t n = rnd_below(9);
 	struct pollfd *p;
 
@@ -257,8 +274,9 @@ uint64_t gen_fdset(void)
 		return 0;
 	memset(set, chance(10) ? 0xff : 0, 128);
 	for (uint64_t i = rnd_below(5); i > 0; i--) {
-		long fd = fd_count && chance(80) ? fd_table[rnd_below((uint64_t)fd_count)]
-						 : (long)rnd_below(1024);
+		long fd = fd_count && chance(80) ?
+				  fd_table[rnd_below((uint64_t)fd_count)] :
+				  (long)rnd_below(1024);
 
 		if (fd >= 0 && fd < 1024)
 			set[fd / 64] |= 1ULL << (fd % 64);
@@ -268,9 +286,9 @@ uint64_t gen_fdset(void)
 
 uint64_t gen_epoll_event(void)
 {
-	static const uint64_t events[] = { 0x1, 0x4, 0x5, 0x80000001,
-					   0x40000005, 0x10000001, 0x20000004,
-					   0x2019 };
+	static const uint64_t events[] = { 0x1,	       0x4,	   0x5,
+					   0x80000001, 0x40000005, 0x10000001,
+					   0x20000004, 0x2019 };
 	uint32_t *e;
 
 	if (chance(10))
@@ -300,7 +318,7 @@ uint64_t gen_sigaction(int sig)
 {
 	struct {
 		uint64_t handler, flags, restorer, mask;
-	} *sa;
+	} * sa;
 	bool dfl_ignores = sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH ||
 			   sig == SIGCONT;
 
@@ -315,7 +333,8 @@ uint64_t gen_sigaction(int sig)
 		sa->handler = (uint64_t)(uintptr_t)SIG_IGN;
 		break;
 	case 2:
-		sa->handler = (uint64_t)(uintptr_t)(dfl_ignores ? SIG_DFL : SIG_IGN);
+		sa->handler = (uint64_t)(uintptr_t)(dfl_ignores ? SIG_DFL :
+								  SIG_IGN);
 		break;
 	default:
 		sa->handler = (uint64_t)(uintptr_t)fuzz_on_signal;
@@ -335,13 +354,17 @@ uint64_t gen_sigaction(int sig)
  */
 uint64_t gen_stack_t(void)
 {
-	static const uint64_t flags[] = { 0, 0, 2 /* SS_DISABLE */, 1 /* SS_ONSTACK */,
-					  0x80000000 /* SS_AUTODISARM */, 0xffffffff };
+	static const uint64_t flags[] = { 0,
+					  0,
+					  2 /* SS_DISABLE */,
+					  1 /* SS_ONSTACK */,
+					  0x80000000 /* SS_AUTODISARM */,
+					  0xffffffff };
 	struct {
 		uint64_t sp;
 		int32_t flags, pad;
 		uint64_t size;
-	} *ss;
+	} * ss;
 	uint64_t off, size;
 
 	if (chance(10))

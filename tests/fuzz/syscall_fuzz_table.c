@@ -8,7 +8,7 @@
 
 /* Argument kinds: which generator of syscall_fuzz_gen.c fills an argument. */
 enum kind {
-	K_ANY,	   /* not described: any of the generators */
+	K_ANY, /* not described: any of the generators */
 	K_INT,
 	K_FLAGS,
 	K_MODE,
@@ -18,11 +18,11 @@ enum kind {
 	K_PID,
 	K_SIG,
 	K_PATH,
-	K_IN,	   /* a buffer the kernel reads; its K_LEN follows */
-	K_OUT,	   /* a buffer the kernel writes */
-	K_LEN,	   /* the length of the last K_IN/K_OUT */
-	K_COUNT,   /* the entries of the last K_IOV/K_POLL */
-	K_TMO,	   /* a timeout in milliseconds */
+	K_IN,	 /* a buffer the kernel reads; its K_LEN follows */
+	K_OUT,	 /* a buffer the kernel writes */
+	K_LEN,	 /* the length of the last K_IN/K_OUT */
+	K_COUNT, /* the entries of the last K_IOV/K_POLL */
+	K_TMO,	 /* a timeout in milliseconds */
 	K_SIGSET,
 	K_SIGSZ,
 	K_TIME,
@@ -34,8 +34,8 @@ enum kind {
 	K_POLL,
 	K_FDSET,
 	K_EPEV,
-	K_ADDR,	   /* an address for the memory calls: arena or hostile */
-	K_MLEN,	   /* its length, which never leaves the arena */
+	K_ADDR, /* an address for the memory calls: arena or hostile */
+	K_MLEN, /* its length, which never leaves the arena */
 	K_PROT,
 	K_CLOCK,
 	K_FUTEX,
@@ -53,8 +53,14 @@ struct sc {
 	uint8_t flags;
 };
 
-#define S(...) { { __VA_ARGS__ }, 0 }
-#define FD(...) { { __VA_ARGS__ }, F_RETFD }
+#define S(...)                     \
+	{                          \
+		{ __VA_ARGS__ }, 0 \
+	}
+#define FD(...)                          \
+	{                                \
+		{ __VA_ARGS__ }, F_RETFD \
+	}
 
 /* x86_64 numbers musl 1.2.3's <sys/syscall.h> does not name. */
 #define NR_quotactl_fd 443
@@ -336,7 +342,8 @@ static const struct sc table[NSYSCALLS] = {
 	[SYS_sendmmsg] = S(K_FD, K_MSG, K_COUNT, K_FLAGS),
 	[SYS_setns] = S(K_FD, K_FLAGS),
 	[SYS_getcpu] = S(K_OUT, K_OUT, K_OUT),
-	[SYS_process_vm_readv] = S(K_PID, K_IOV, K_COUNT, K_IOV, K_COUNT, K_FLAGS),
+	[SYS_process_vm_readv] = S(K_PID, K_IOV, K_COUNT, K_IOV, K_COUNT,
+				   K_FLAGS),
 	[SYS_kcmp] = S(K_PID, K_PID, K_INT, K_FD, K_FD),
 	[SYS_finit_module] = S(K_FD, K_PATH, K_FLAGS),
 	[SYS_sched_setattr] = S(K_PID, K_IN, K_FLAGS),
@@ -388,7 +395,8 @@ static const struct {
 	{ SYS_exit, "ends the process" },
 	{ SYS_exit_group, "ends the process" },
 	{ SYS_rt_sigreturn, "jumps to whatever a random frame holds" },
-	{ SYS_clone, "a random child stack and flags: threads that run garbage" },
+	{ SYS_clone,
+	  "a random child stack and flags: threads that run garbage" },
 	{ SYS_clone3, "as clone" },
 	{ SYS_fork, "a second fuzzer doing its own random calls" },
 	{ SYS_vfork, "as fork, with the parent stopped" },
@@ -401,7 +409,8 @@ static const struct {
 	{ SYS_seccomp, "a random filter kills the fuzzer" },
 	{ SYS_process_vm_writev, "writes into its own memory" },
 	{ SYS_process_madvise, "advice on its own code and stack" },
-	{ SYS_userfaultfd, "a registered range makes the kernel's own accesses wait forever" },
+	{ SYS_userfaultfd,
+	  "a registered range makes the kernel's own accesses wait forever" },
 	{ SYS_io_uring_setup, "runs random operations past every guard here" },
 	{ SYS_io_uring_enter, "as io_uring_setup" },
 	{ SYS_io_uring_register, "as io_uring_setup" },
@@ -418,8 +427,8 @@ const char *skip_reason(int nr)
 /* ---- generating by kind ---- */
 
 struct gen_state {
-	uint64_t last_ptr;  /* for K_LEN */
-	uint64_t count;	    /* for K_COUNT, set by K_IOV and K_POLL */
+	uint64_t last_ptr; /* for K_LEN */
+	uint64_t count;	   /* for K_COUNT, set by K_IOV and K_POLL */
 	bool have_count;
 	uint64_t socklen;   /* for K_SOCKLEN */
 	uint64_t last_addr; /* for K_MLEN */
@@ -445,8 +454,9 @@ static uint64_t gen_any(void)
 
 static uint64_t gen_domain(void)
 {
-	static const uint64_t d[] = { AF_UNIX, AF_UNIX, AF_INET, AF_INET, AF_INET,
-				      AF_INET6, AF_NETLINK, AF_PACKET, AF_UNSPEC };
+	static const uint64_t d[] = { AF_UNIX,	  AF_UNIX,   AF_INET,
+				      AF_INET,	  AF_INET,   AF_INET6,
+				      AF_NETLINK, AF_PACKET, AF_UNSPEC };
 
 	return chance(90) ? d[rnd_below(sizeof(d) / sizeof(d[0]))] : gen_int();
 }
@@ -469,46 +479,76 @@ static uint64_t gen_kind(enum kind k, struct gen_state *g)
 	uint64_t v;
 
 	switch (k) {
-	case K_INT: return gen_int();
-	case K_FLAGS: return gen_flags();
-	case K_MODE: return gen_mode();
-	case K_UID: return gen_uid();
-	case K_FD: return (uint64_t)gen_fd();
-	case K_DIRFD: return (uint64_t)gen_dirfd();
-	case K_PID: return (uint64_t)gen_pid();
-	case K_SIG: return (uint64_t)(int64_t)gen_signal();
-	case K_PATH: return gen_path();
-	case K_IN: return g->last_ptr = gen_ptr(false);
-	case K_OUT: return g->last_ptr = gen_ptr(true);
-	case K_LEN: return gen_len(g->last_ptr);
+	case K_INT:
+		return gen_int();
+	case K_FLAGS:
+		return gen_flags();
+	case K_MODE:
+		return gen_mode();
+	case K_UID:
+		return gen_uid();
+	case K_FD:
+		return (uint64_t)gen_fd();
+	case K_DIRFD:
+		return (uint64_t)gen_dirfd();
+	case K_PID:
+		return (uint64_t)gen_pid();
+	case K_SIG:
+		return (uint64_t)(int64_t)gen_signal();
+	case K_PATH:
+		return gen_path();
+	case K_IN:
+		return g->last_ptr = gen_ptr(false);
+	case K_OUT:
+		return g->last_ptr = gen_ptr(true);
+	case K_LEN:
+		return gen_len(g->last_ptr);
 	case K_COUNT:
 		v = g->have_count ? g->count : gen_count();
 		g->have_count = false;
 		return v;
-	case K_TMO: return gen_timeout_ms();
-	case K_SIGSET: return gen_sigset();
-	case K_SIGSZ: return chance(85) ? 8 : gen_int();
-	case K_TIME: return gen_times();
+	case K_TMO:
+		return gen_timeout_ms();
+	case K_SIGSET:
+		return gen_sigset();
+	case K_SIGSZ:
+		return chance(85) ? 8 : gen_int();
+	case K_TIME:
+		return gen_times();
 	case K_IOV:
 		g->have_count = true;
 		return gen_iov(&g->count);
-	case K_MSG: return gen_msghdr();
-	case K_SOCKADDR: return gen_sockaddr(&g->socklen);
-	case K_SOCKLEN: return g->socklen;
-	case K_LENP: return gen_lenp();
+	case K_MSG:
+		return gen_msghdr();
+	case K_SOCKADDR:
+		return gen_sockaddr(&g->socklen);
+	case K_SOCKLEN:
+		return g->socklen;
+	case K_LENP:
+		return gen_lenp();
 	case K_POLL:
 		g->have_count = true;
 		return gen_pollfds(&g->count);
-	case K_FDSET: return gen_fdset();
-	case K_EPEV: return gen_epoll_event();
-	case K_ADDR: return g->last_addr = gen_arena_addr();
-	case K_MLEN: return gen_arena_len(g->last_addr);
-	case K_PROT: return gen_prot();
-	case K_CLOCK: return gen_clock();
-	case K_FUTEX: return gen_futex_addr();
-	case K_DOMAIN: return gen_domain();
-	case K_SOCKTYPE: return gen_socktype();
-	default: return gen_any();
+	case K_FDSET:
+		return gen_fdset();
+	case K_EPEV:
+		return gen_epoll_event();
+	case K_ADDR:
+		return g->last_addr = gen_arena_addr();
+	case K_MLEN:
+		return gen_arena_len(g->last_addr);
+	case K_PROT:
+		return gen_prot();
+	case K_CLOCK:
+		return gen_clock();
+	case K_FUTEX:
+		return gen_futex_addr();
+	case K_DOMAIN:
+		return gen_domain();
+	case K_SOCKTYPE:
+		return gen_socktype();
+	default:
+		return gen_any();
 	}
 }
 

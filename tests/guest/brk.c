@@ -30,7 +30,8 @@ static void raw(void)
 	check(raw_brk(start + 8192) == start + 8192 && p[4096] == 0,
 	      "memory given back and taken again is zero");
 	check(raw_brk(start) == start, "brk back to the start");
-	check(raw_brk(1) == start, "a brk below the start is refused (returns the old break)");
+	check(raw_brk(1) == start,
+	      "a brk below the start is refused (returns the old break)");
 }
 
 static void with_malloc(void)
@@ -50,7 +51,8 @@ static void with_malloc(void)
 	}
 	check(1, "malloc %d blocks of 1..70001 bytes", N);
 	for (int i = 0; i < N; i++)
-		ok &= blocks[i][0] == (i & 0xff) && blocks[i][sizes[i] - 1] == (i & 0xff);
+		ok &= blocks[i][0] == (i & 0xff) &&
+		      blocks[i][sizes[i] - 1] == (i & 0xff);
 	check(ok, "no block overlaps another");
 	for (int i = 0; i < N; i += 2)
 		free(blocks[i]);
@@ -71,12 +73,14 @@ static void with_malloc(void)
 	check(big[0] + big[(32u << 20) - 1] == 3, "its ends are usable");
 	free(big);
 	z = calloc(1000, 1000);
-	check(z != NULL && z[0] == 0 && z[999999] == 0 && z[500000] == 0, "calloc is zeroed");
+	check(z != NULL && z[0] == 0 && z[999999] == 0 && z[500000] == 0,
+	      "calloc is zeroed");
 	free(z);
 	r = malloc(16);
 	memcpy(r, "0123456789abcdef", 16);
 	r = realloc(r, 1 << 20);
-	check(r != NULL && memcmp(r, "0123456789abcdef", 16) == 0, "realloc keeps the data");
+	check(r != NULL && memcmp(r, "0123456789abcdef", 16) == 0,
+	      "realloc keeps the data");
 	free(r);
 	check(sbrk(0) != (void *)-1, "sbrk(0) works");
 }

@@ -29,20 +29,44 @@ static int check_count;
 /* The errno names, not strerror(): musl and glibc word messages differently. */
 CHECK_FN const char *check_errno_name(int e)
 {
-	static const struct { int num; const char *name; } names[] = {
-		{ 0, "0" }, { EPERM, "EPERM" }, { ENOENT, "ENOENT" },
-		{ EINTR, "EINTR" }, { EIO, "EIO" }, { EBADF, "EBADF" },
-		{ EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
-		{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" },
-		{ EXDEV, "EXDEV" }, { ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" },
-		{ EINVAL, "EINVAL" }, { EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" },
-		{ EFBIG, "EFBIG" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
-		{ EROFS, "EROFS" }, { EPIPE, "EPIPE" }, { ERANGE, "ERANGE" },
-		{ ENAMETOOLONG, "ENAMETOOLONG" }, { ENOSYS, "ENOSYS" },
-		{ ENOTEMPTY, "ENOTEMPTY" }, { ELOOP, "ELOOP" },
-		{ ECONNRESET, "ECONNRESET" }, { ECONNREFUSED, "ECONNREFUSED" },
-		{ EINPROGRESS, "EINPROGRESS" }, { ETIMEDOUT, "ETIMEDOUT" },
-		{ ENETUNREACH, "ENETUNREACH" }, { EADDRNOTAVAIL, "EADDRNOTAVAIL" },
+	static const struct {
+		int num;
+		const char *name;
+	} names[] = {
+		{ 0, "0" },
+		{ EPERM, "EPERM" },
+		{ ENOENT, "ENOENT" },
+		{ EINTR, "EINTR" },
+		{ EIO, "EIO" },
+		{ EBADF, "EBADF" },
+		{ EAGAIN, "EAGAIN" },
+		{ ENOMEM, "ENOMEM" },
+		{ EACCES, "EACCES" },
+		{ EFAULT, "EFAULT" },
+		{ EBUSY, "EBUSY" },
+		{ EEXIST, "EEXIST" },
+		{ EXDEV, "EXDEV" },
+		{ ENOTDIR, "ENOTDIR" },
+		{ EISDIR, "EISDIR" },
+		{ EINVAL, "EINVAL" },
+		{ EMFILE, "EMFILE" },
+		{ ENOTTY, "ENOTTY" },
+		{ EFBIG, "EFBIG" },
+		{ ENOSPC, "ENOSPC" },
+		{ ESPIPE, "ESPIPE" },
+		{ EROFS, "EROFS" },
+		{ EPIPE, "EPIPE" },
+		{ ERANGE, "ERANGE" },
+		{ ENAMETOOLONG, "ENAMETOOLONG" },
+		{ ENOSYS, "ENOSYS" },
+		{ ENOTEMPTY, "ENOTEMPTY" },
+		{ ELOOP, "ELOOP" },
+		{ ECONNRESET, "ECONNRESET" },
+		{ ECONNREFUSED, "ECONNREFUSED" },
+		{ EINPROGRESS, "EINPROGRESS" },
+		{ ETIMEDOUT, "ETIMEDOUT" },
+		{ ENETUNREACH, "ENETUNREACH" },
+		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
 		{ EADDRINUSE, "EADDRINUSE" },
 	};
 	static char buf[32];
@@ -62,8 +86,8 @@ CHECK_FN void check_start(const char *prog)
 }
 
 /* check(cond, fmt, ...): print "<prog>: <what> ok" or fail the program. */
-__attribute__((format(printf, 2, 3)))
-CHECK_FN void check(int cond, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) CHECK_FN void check(int cond,
+							  const char *fmt, ...)
 {
 	int saved = errno;
 	va_list ap;
@@ -107,8 +131,7 @@ CHECK_FN void check_errno(long ret, int want, const char *what)
 }
 
 /* Print a plain informational line (part of the compared output). */
-__attribute__((format(printf, 1, 2)))
-CHECK_FN void note(const char *fmt, ...)
+__attribute__((format(printf, 1, 2))) CHECK_FN void note(const char *fmt, ...)
 {
 	va_list ap;
 

@@ -15,15 +15,18 @@ int main(void)
 	check_start("devnull");
 	fd = open("/dev/null", O_RDWR);
 	check(fd >= 0, "open /dev/null");
-	check(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf), "write 8192 bytes to it");
+	check(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf),
+	      "write 8192 bytes to it");
 	check(read(fd, buf, sizeof(buf)) == 0, "reading it gives EOF");
-	check(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode), "it is a character device");
+	check(fstat(fd, &st) == 0 && S_ISCHR(st.st_mode),
+	      "it is a character device");
 	check(lseek(fd, 100, SEEK_SET) == 0, "lseek on it returns 0");
 	close(fd);
 
 	fd = open("/dev/zero", O_RDONLY);
 	memset(buf, 0xff, sizeof(buf));
-	check(fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf), "read 8192 bytes of /dev/zero");
+	check(fd >= 0 && read(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf),
+	      "read 8192 bytes of /dev/zero");
 	for (size_t i = 0; i < sizeof(buf); i++)
 		ok &= buf[i] == 0;
 	check(ok, "they are all zero");
@@ -35,6 +38,7 @@ int main(void)
 	buf[0] = 1;
 	check(read(fd, buf, 16) == 16 && buf[0] == 0, "/dev/full reads zeros");
 	close(fd);
-	check_errno(open("/dev/nonexistent", O_RDONLY), ENOENT, "open a missing device");
+	check_errno(open("/dev/nonexistent", O_RDONLY), ENOENT,
+		    "open a missing device");
 	return check_done();
 }

@@ -8,8 +8,9 @@
 #include "check.h"
 
 #define NFILES 20000
-#define BOUND_MS 5000	/* to create and stat them: Linux 0.1-0.8 s, Kiln 0.4 s (TCG) */
-#define SPAN 50		/* entries re-read after a seekdir */
+#define BOUND_MS \
+	5000	/* to create and stat them: Linux 0.1-0.8 s, Kiln 0.4 s (TCG) */
+#define SPAN 50 /* entries re-read after a seekdir */
 
 static unsigned char seen[NFILES], gone[NFILES];
 
@@ -43,7 +44,8 @@ static void create_and_stat(void)
 	for (int i = 0; i < NFILES; i++) {
 		int fd = open(file(i), O_CREAT | O_EXCL | O_WRONLY, 0644);
 
-		ok += fd >= 0 && write(fd, &i, sizeof(i)) == sizeof(i) && close(fd) == 0;
+		ok += fd >= 0 && write(fd, &i, sizeof(i)) == sizeof(i) &&
+		      close(fd) == 0;
 	}
 	check(ok == NFILES, "create %d files in one directory", NFILES);
 	ok = 0;
@@ -53,7 +55,8 @@ static void create_and_stat(void)
 	check_errno(open(file(NFILES / 2), O_CREAT | O_EXCL | O_WRONLY, 0644),
 		    EEXIST, "O_EXCL on an existing name");
 	check_errno(stat(path("d/f99999"), &st), ENOENT, "stat a missing name");
-	check(now_ms() - t0 < BOUND_MS, "all that within %d s", BOUND_MS / 1000);
+	check(now_ms() - t0 < BOUND_MS, "all that within %d s",
+	      BOUND_MS / 1000);
 }
 
 /* readdir sees every file exactly once, "." and ".." too. */
@@ -69,7 +72,8 @@ static void list_all(void)
 		int i = index_of(e->d_name);
 
 		if (i < 0) {
-			dots += !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+			dots += !strcmp(e->d_name, ".") ||
+				!strcmp(e->d_name, "..");
 			continue;
 		}
 		dup += seen[i]++ != 0;
@@ -97,14 +101,15 @@ static void seek_back(void)
 	seekdir(d, pos);
 	for (int i = 0; i < SPAN; i++)
 		same += (e = readdir(d)) && index_of(e->d_name) == first[i];
-	check(same == SPAN, "seekdir to a telldir position reads the same %d again",
-	      SPAN);
+	check(same == SPAN,
+	      "seekdir to a telldir position reads the same %d again", SPAN);
 	check(unlink(file(first[0])) == 0, "unlink the entry at that position");
 	seekdir(d, pos);
 	same = 0;
 	for (int i = 1; i < SPAN; i++)
 		same += (e = readdir(d)) && index_of(e->d_name) == first[i];
-	check(same == SPAN - 1, "seekdir there again reads the %d after it", SPAN - 1);
+	check(same == SPAN - 1, "seekdir there again reads the %d after it",
+	      SPAN - 1);
 	closedir(d);
 	gone[first[0]] = 1;
 }
@@ -155,7 +160,7 @@ static void unlink_while_reading(void)
 				ok += unlink(file(j)) == 0;
 			}
 		}
-		}
+	}
 	close(fd);
 	for (int i = 0; i < NFILES; i++)
 		unseen += !seen[i];
@@ -177,7 +182,9 @@ static void scratch_in_memory(void)
 {
 	struct stat st;
 	const char *base = stat("/dev/shm", &st) == 0 && S_ISDIR(st.st_mode) &&
-			   access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+					   access("/dev/shm", W_OK) == 0 ?
+				   "/dev/shm" :
+				   "/tmp";
 
 	snprintf(scratch, sizeof(scratch), "%s/guest-%s.%d", base, check_prog,
 		 (int)getpid());

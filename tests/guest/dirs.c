@@ -71,8 +71,10 @@ static void make_and_list(void)
 	int n;
 
 	check(mkdir(path("d"), 0755) == 0, "mkdir d");
-	check_errno(mkdir(path("d"), 0755), EEXIST, "mkdir an existing directory");
-	check_errno(mkdir(path("x/y"), 0755), ENOENT, "mkdir under a missing parent");
+	check_errno(mkdir(path("d"), 0755), EEXIST,
+		    "mkdir an existing directory");
+	check_errno(mkdir(path("x/y"), 0755), ENOENT,
+		    "mkdir under a missing parent");
 	n = list_dir(path("d"), out, sizeof(out), &dots);
 	check(n == 0 && dots == 2, "new directory lists only . and ..");
 	touch(path("d/c"));
@@ -83,8 +85,10 @@ static void make_and_list(void)
 	note("d lists %d entries: %s", n, out);
 	check(n == 4 && dots == 2 && strcmp(out, "a b c z/") == 0,
 	      "readdir sees files and a directory with their types");
-	check_errno((long)(opendir(path("d/a")) ? 0 : -1), ENOTDIR, "opendir a file");
-	check_errno((long)(opendir(path("none")) ? 0 : -1), ENOENT, "opendir a missing path");
+	check_errno((long)(opendir(path("d/a")) ? 0 : -1), ENOTDIR,
+		    "opendir a file");
+	check_errno((long)(opendir(path("none")) ? 0 : -1), ENOENT,
+		    "opendir a missing path");
 }
 
 static void many_entries(void)
@@ -94,13 +98,16 @@ static void many_entries(void)
 
 	check(mkdir(path("many"), 0755) == 0, "mkdir many");
 	for (int i = 0; i < 300; i++) {
-		snprintf(name, sizeof(name), "many/file-with-a-longish-name-%03d", i);
+		snprintf(name, sizeof(name),
+			 "many/file-with-a-longish-name-%03d", i);
 		touch(path(name));
 	}
 	n = list_dir(path("many"), out, sizeof(out), &dots);
-	check(n == 300 && dots == 2, "readdir returns all 300 entries over several getdents");
+	check(n == 300 && dots == 2,
+	      "readdir returns all 300 entries over several getdents");
 	for (int i = 0; i < 300; i++) {
-		snprintf(name, sizeof(name), "many/file-with-a-longish-name-%03d", i);
+		snprintf(name, sizeof(name),
+			 "many/file-with-a-longish-name-%03d", i);
 		if (unlink(path(name)) != 0)
 			check(0, "unlink %s", name);
 	}
@@ -117,24 +124,32 @@ static void cwd(void)
 
 	snprintf(want, sizeof(want), "%s/d", scratch);
 	check(chdir(path("d")) == 0, "chdir d");
-	check(getcwd(buf, sizeof(buf)) && strcmp(buf, want) == 0, "getcwd is the new directory");
-	check(stat("a", &st) == 0 && S_ISREG(st.st_mode), "relative path resolves in cwd");
+	check(getcwd(buf, sizeof(buf)) && strcmp(buf, want) == 0,
+	      "getcwd is the new directory");
+	check(stat("a", &st) == 0 && S_ISREG(st.st_mode),
+	      "relative path resolves in cwd");
 	fd = open("rel", O_CREAT | O_WRONLY, 0644);
 	check(fd >= 0, "create a file by relative path");
 	close(fd);
 	check(stat(path("d/rel"), &st) == 0, "it is in the new directory");
 	check(chdir("z") == 0 && chdir("..") == 0 && getcwd(buf, sizeof(buf)) &&
-	      strcmp(buf, want) == 0, "chdir z then .. comes back");
-	check(chdir("./z/../..") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, scratch) == 0,
+		      strcmp(buf, want) == 0,
+	      "chdir z then .. comes back");
+	check(chdir("./z/../..") == 0 && getcwd(buf, sizeof(buf)) &&
+		      strcmp(buf, scratch) == 0,
 	      "chdir ./z/../.. goes to the parent");
 	check_errno(chdir(path("d/a")), ENOTDIR, "chdir to a file");
 	check_errno(chdir(path("nope")), ENOENT, "chdir to a missing path");
-	check_errno((long)(getcwd(buf, 2) ? 0 : -1), ERANGE, "getcwd into a tiny buffer");
+	check_errno((long)(getcwd(buf, 2) ? 0 : -1), ERANGE,
+		    "getcwd into a tiny buffer");
 	fd = open(path("d"), O_RDONLY | O_DIRECTORY);
-	check(fd >= 0 && fchdir(fd) == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, want) == 0,
+	check(fd >= 0 && fchdir(fd) == 0 && getcwd(buf, sizeof(buf)) &&
+		      strcmp(buf, want) == 0,
 	      "fchdir");
 	close(fd);
-	check(chdir("/") == 0 && getcwd(buf, sizeof(buf)) && strcmp(buf, "/") == 0, "chdir /");
+	check(chdir("/") == 0 && getcwd(buf, sizeof(buf)) &&
+		      strcmp(buf, "/") == 0,
+	      "chdir /");
 }
 
 static void removal(void)
@@ -145,11 +160,13 @@ static void removal(void)
 	check_errno(rmdir(path("d/a")), ENOTDIR, "rmdir a file");
 	check_errno(rmdir(path("d/none")), ENOENT, "rmdir a missing directory");
 	check_errno(unlink(path("d/z")), EISDIR, "unlink a directory");
-	check(rename(path("d/z"), path("d/y")) == 0 && stat(path("d/y"), &st) == 0 &&
-	      S_ISDIR(st.st_mode), "rename a directory");
+	check(rename(path("d/z"), path("d/y")) == 0 &&
+		      stat(path("d/y"), &st) == 0 && S_ISDIR(st.st_mode),
+	      "rename a directory");
 	check(rmdir(path("d/y")) == 0, "rmdir an empty directory");
 	check(unlink(path("d/a")) == 0 && unlink(path("d/b")) == 0 &&
-	      unlink(path("d/c")) == 0 && unlink(path("d/rel")) == 0, "unlink the files");
+		      unlink(path("d/c")) == 0 && unlink(path("d/rel")) == 0,
+	      "unlink the files");
 	check(rmdir(path("d")) == 0, "rmdir d once empty");
 	check_errno(stat(path("d"), &st), ENOENT, "d is gone");
 }

@@ -61,20 +61,24 @@ static void pipe_blocking(void)
 	size_t got = 0;
 	ssize_t r;
 
-	check(pipe(p) == 0 && pthread_create(&th, NULL, write_late, "ping") == 0,
+	check(pipe(p) == 0 &&
+		      pthread_create(&th, NULL, write_late, "ping") == 0,
 	      "a writer thread 20 ms late");
 	check(read(p[0], buf, sizeof(buf)) == 4 && strcmp(buf, "ping") == 0,
 	      "read waits for its data");
 	pthread_join(th, NULL);
 	for (size_t i = 0; i < BIG; i++)
 		big[i] = (unsigned char)(i % 253);
-	check(pthread_create(&th, NULL, write_big, NULL) == 0, "a thread writes 256 KiB at once");
+	check(pthread_create(&th, NULL, write_big, NULL) == 0,
+	      "a thread writes 256 KiB at once");
 	while (got < BIG && (r = read(p[0], in + got, BIG - got)) > 0)
 		got += (size_t)r;
 	check(pthread_join(th, &ret) == 0 && (intptr_t)ret == BIG,
 	      "its write waited for room and wrote everything");
-	check(got == BIG && memcmp(in, big, BIG) == 0, "the data arrived intact");
-	check(pthread_create(&th, NULL, close_late, NULL) == 0, "a thread closes the writer late");
+	check(got == BIG && memcmp(in, big, BIG) == 0,
+	      "the data arrived intact");
+	check(pthread_create(&th, NULL, close_late, NULL) == 0,
+	      "a thread closes the writer late");
 	check(read(p[0], buf, sizeof(buf)) == 0, "read waits, then sees EOF");
 	pthread_join(th, NULL);
 	close(p[0]);
@@ -92,8 +96,10 @@ static void eventfd_blocking(void)
 	check(read(efd, &v, 8) == 8 && v == 1, "read waits for the count");
 	pthread_join(th, NULL);
 	pf = (struct pollfd){ .fd = efd, .events = POLLIN };
-	check(pthread_create(&th, NULL, signal_late, NULL) == 0, "signal it again late");
-	check(poll(&pf, 1, -1) == 1 && pf.revents == POLLIN, "poll without timeout wakes");
+	check(pthread_create(&th, NULL, signal_late, NULL) == 0,
+	      "signal it again late");
+	check(poll(&pf, 1, -1) == 1 && pf.revents == POLLIN,
+	      "poll without timeout wakes");
 	pthread_join(th, NULL);
 	close(efd);
 }
@@ -104,10 +110,13 @@ static void epoll_blocking(void)
 	pthread_t th;
 	int ep = epoll_create1(0);
 
-	check(ep >= 0 && pipe(p) == 0 && epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0,
+	check(ep >= 0 && pipe(p) == 0 &&
+		      epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev) == 0,
 	      "epoll on a pipe");
-	check(pthread_create(&th, NULL, write_late, "x") == 0, "a writer thread 20 ms late");
-	check(epoll_wait(ep, &out, 1, -1) == 1 && out.data.u32 == 42 && out.events == EPOLLIN,
+	check(pthread_create(&th, NULL, write_late, "x") == 0,
+	      "a writer thread 20 ms late");
+	check(epoll_wait(ep, &out, 1, -1) == 1 && out.data.u32 == 42 &&
+		      out.events == EPOLLIN,
 	      "epoll_wait without timeout wakes");
 	pthread_join(th, NULL);
 	close(ep);

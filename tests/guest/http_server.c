@@ -47,35 +47,35 @@
  * quit's included) and the status is 0. A setup failure prints
  * "http_server: FAIL <what> (errno NAME)" and exits 1.
  */
-#define IN_MAX 8192		/* a request's head must fit */
-#define OUT_MAX 16384		/* headers, small bodies, pread chunks */
+#define IN_MAX 8192   /* a request's head must fit */
+#define OUT_MAX 16384 /* headers, small bodies, pread chunks */
 #define MAX_EVENTS 64
 #define QUIT_LINGER_MS 2000
 #define SERVER "kiln-http"
 
 struct conn {
-	struct conn *next, *prev;	/* all open connections */
+	struct conn *next, *prev; /* all open connections */
 	int fd;
 	char in[IN_MAX];
 	size_t in_len;
-	size_t skip;		/* request body bytes still to discard */
+	size_t skip; /* request body bytes still to discard */
 	char out[OUT_MAX];
 	size_t out_len, out_off;
-	int file;		/* body source, or -1 */
+	int file; /* body source, or -1 */
 	off_t file_off, file_end;
-	bool keep;		/* keep the connection after this answer */
-	bool closing;		/* the queued answer is the last */
-	bool peer_eof;		/* the peer sent FIN: answer, then close */
-	bool draining;		/* our FIN is sent: read until the peer's */
-	bool quit;		/* the answer to /__quit */
-	unsigned int interest;	/* EPOLLIN or EPOLLOUT, as registered */
+	bool keep;	       /* keep the connection after this answer */
+	bool closing;	       /* the queued answer is the last */
+	bool peer_eof;	       /* the peer sent FIN: answer, then close */
+	bool draining;	       /* our FIN is sent: read until the peer's */
+	bool quit;	       /* the answer to /__quit */
+	unsigned int interest; /* EPOLLIN or EPOLLOUT, as registered */
 };
 
 static int epfd;
 static struct conn *conns;
 static long served;
 static bool use_sendfile = true;
-static struct conn *quitter;	/* set once /__quit is answered */
+static struct conn *quitter; /* set once /__quit is answered */
 static bool quit_done;
 
 static void set_interest(struct conn *c, unsigned int ev)
@@ -93,7 +93,7 @@ static void conn_close(struct conn *c)
 {
 	if (c->file >= 0)
 		close(c->file);
-	close(c->fd);		/* also leaves the epoll set */
+	close(c->fd); /* also leaves the epoll set */
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -117,7 +117,7 @@ static void accept_all(int lfd)
 		if (fd < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			return;	/* EAGAIN, or out of fds/memory: try later */
+			return; /* EAGAIN, or out of fds/memory: try later */
 		}
 		c = calloc(1, sizeof(*c));
 		if (c == NULL) {
@@ -143,7 +143,7 @@ static void accept_all(int lfd)
 struct request {
 	char *method, *target;
 	bool http11, head, keep;
-	long long body;		/* Content-Length, 0 when absent */
+	long long body; /* Content-Length, 0 when absent */
 };
 
 /* The length of the head in buf (through its empty line), or 0. */
@@ -179,7 +179,8 @@ static bool is_token(const char *s)
 	if (*s == '\0')
 		return false;
 	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
+		if (!isalnum((unsigned char)*s) &&
+		    !strchr("!#$%&'*+-.^_`|~", *s))
 			return false;
 	return true;
 }
@@ -228,7 +229,7 @@ static int parse_header(struct request *r, char *line)
 		if (errno || *end)
 			return -1;
 	} else if (strcasecmp(line, "Transfer-Encoding") == 0) {
-		return -1;	/* no chunked request bodies here */
+		return -1; /* no chunked request bodies here */
 	}
 	return 0;
 }
@@ -238,7 +239,7 @@ static int parse_request(struct request *r, char *buf)
 {
 	char *p = buf, *line, *sp1, *sp2;
 
-	while (*p == '\r' || *p == '\n')	/* RFC 9112 2.2: skip them */
+	while (*p == '\r' || *p == '\n') /* RFC 9112 2.2: skip them */
 		p++;
 	line = next_line(&p);
 	if (line == NULL || (sp1 = strchr(line, ' ')) == NULL ||
@@ -289,8 +290,9 @@ static int target_path(const char *target, char *out, size_t size)
 				return -400;
 			p += 2;
 		}
-		if ((ch == '/' && (n == 0 || out[n - 1] == '/')) || n + 12 >= size)
-			continue;	/* leading and doubled slashes */
+		if ((ch == '/' && (n == 0 || out[n - 1] == '/')) ||
+		    n + 12 >= size)
+			continue; /* leading and doubled slashes */
 		out[n++] = (char)ch;
 	}
 	out[n] = '\0';
@@ -305,10 +307,10 @@ static int target_path(const char *target, char *out, size_t size)
 static const char *content_type(const char *path)
 {
 	static const char *const types[][2] = {
-		{ ".html", "text/html" }, { ".htm", "text/html" },
-		{ ".txt", "text/plain" }, { ".css", "text/css" },
+		{ ".html", "text/html" },     { ".htm", "text/html" },
+		{ ".txt", "text/plain" },     { ".css", "text/css" },
 		{ ".js", "text/javascript" }, { ".json", "application/json" },
-		{ ".png", "image/png" }, { ".jpg", "image/jpeg" },
+		{ ".png", "image/png" },      { ".jpg", "image/jpeg" },
 	};
 	const char *dot = strrchr(path, '.');
 
@@ -327,8 +329,9 @@ static void put_head(struct conn *c, const char *status, const char *type,
 	int n = snprintf(c->out, sizeof(c->out),
 			 "HTTP/1.1 %s\r\nServer: " SERVER "\r\n"
 			 "Content-Type: %s\r\nContent-Length: %lld\r\n"
-			 "%sConnection: %s\r\n\r\n", status, type, length,
-			 extra, c->keep ? "keep-alive" : "close");
+			 "%sConnection: %s\r\n\r\n",
+			 status, type, length, extra,
+			 c->keep ? "keep-alive" : "close");
 
 	c->out_off = 0;
 	c->out_len = (size_t)n;
@@ -401,7 +404,7 @@ static void answer(struct conn *c, int root, size_t len)
 	char path[1024];
 	int err;
 
-	c->in[len - 1] = '\0';	/* the head's last '\n' */
+	c->in[len - 1] = '\0'; /* the head's last '\n' */
 	if (memchr(c->in, '\0', len - 1) || parse_request(&r, c->in) < 0 ||
 	    r.body < 0) {
 		c->keep = false;
@@ -458,7 +461,7 @@ static int body_step(struct conn *c)
 			return 1;
 		}
 		sendfile_works = true;
-		return n == 0 ? -1 : io_result(n);	/* 0: the file shrank */
+		return n == 0 ? -1 : io_result(n); /* 0: the file shrank */
 	}
 	n = pread(c->file, c->out,
 		  left < (off_t)sizeof(c->out) ? (size_t)left : sizeof(c->out),
@@ -622,7 +625,7 @@ static void serve(int lfd, int root)
 		if (deadline) {
 			wait_ms = (int)(deadline - now_ms());
 			if (wait_ms <= 0)
-				break;	/* that client did not close in time */
+				break; /* that client did not close in time */
 		}
 		n = epoll_wait(epfd, evs, MAX_EVENTS, wait_ms);
 		if (n < 0 && errno != EINTR)
@@ -646,7 +649,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	check_start("http_server");
-	signal(SIGPIPE, SIG_IGN);	/* MSG_NOSIGNAL too; sendfile has none */
+	signal(SIGPIPE, SIG_IGN); /* MSG_NOSIGNAL too; sendfile has none */
 	root = open(argv[2], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		fail("open DIR");

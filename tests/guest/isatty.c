@@ -19,11 +19,12 @@ int main(void)
 
 		errno = 0;
 		r = isatty(fd);
-		note("isatty(%d)=%d errno=%s", fd, r, r ? "0" : check_errno_name(errno));
+		note("isatty(%d)=%d errno=%s", fd, r,
+		     r ? "0" : check_errno_name(errno));
 	}
 	errno = 0;
-	note("TIOCGWINSZ on 1: %s", ioctl(1, TIOCGWINSZ, &ws) == 0 ? "ok" :
-	     check_errno_name(errno));
+	note("TIOCGWINSZ on 1: %s",
+	     ioctl(1, TIOCGWINSZ, &ws) == 0 ? "ok" : check_errno_name(errno));
 	check_errno(isatty(99) ? 0 : -1, EBADF, "isatty(99)");
 	return check_done();
 }

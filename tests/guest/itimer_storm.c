@@ -62,7 +62,7 @@ int main(void)
 	it = (struct itimerval){ { 0, 0 }, { 0, 0 } };
 	check(setitimer(ITIMER_REAL, &it, NULL) == 0, "disarm it");
 	check(getitimer(ITIMER_REAL, &cur) == 0 && cur.it_value.tv_sec == 0 &&
-	      cur.it_value.tv_usec == 0 && cur.it_interval.tv_usec == 0,
+		      cur.it_value.tv_usec == 0 && cur.it_interval.tv_usec == 0,
 	      "getitimer says disarmed");
 	return check_done();
 }

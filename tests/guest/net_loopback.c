@@ -41,7 +41,8 @@ static int listener(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	check(fd >= 0, "socket");
-	check(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind 127.0.0.1:0");
+	check(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "bind 127.0.0.1:0");
 	check(listen(fd, 8) == 0, "listen");
 	check(local_port(fd) != 0, "getsockname gives the port chosen");
 	return fd;
@@ -114,12 +115,12 @@ static void tcp_checks(void)
 	a = accept(l, (struct sockaddr *)&peer, &len);
 	check(a >= 0, "accept");
 	check(peer.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
-	      ntohs(peer.sin_port) == local_port(c),
+		      ntohs(peer.sin_port) == local_port(c),
 	      "accept names the client's address and port");
 	len = sizeof(self);
 	check(getpeername(c, (struct sockaddr *)&self, &len) == 0 &&
-	      self.sin_port == to.sin_port &&
-	      self.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+		      self.sin_port == to.sin_port &&
+		      self.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
 	      "getpeername names the listener");
 	check(fcntl(c, F_SETFL, 0) == 0, "back to blocking");
 	check(setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == 0,
@@ -129,10 +130,12 @@ static void tcp_checks(void)
 	      "TCP_NODELAY reads back");
 	len = sizeof(on);
 	check(getsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &on, &len) == 0 &&
-	      on == 7200, "TCP_KEEPIDLE is 7200 s by default");
+		      on == 7200,
+	      "TCP_KEEPIDLE is 7200 s by default");
 	on = 30;
 	check(setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &on, sizeof(on)) == 0 &&
-	      setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &on, sizeof(on)) == 0,
+		      setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &on,
+				 sizeof(on)) == 0,
 	      "TCP_KEEPIDLE and TCP_KEEPINTVL set");
 	on = 0;
 	check_errno(setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &on, sizeof(on)),
@@ -141,7 +144,8 @@ static void tcp_checks(void)
 	      "SO_KEEPALIVE on");
 	len = sizeof(on);
 	check(getsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &on, &len) == 0 &&
-	      on == 30, "TCP_KEEPINTVL reads back");
+		      on == 30,
+	      "TCP_KEEPINTVL reads back");
 
 	/* FIONREAD counts what waits to be read. */
 	check(write(c, "0123456789", 10) == 10, "write 10 bytes");
@@ -155,10 +159,11 @@ static void tcp_checks(void)
 	check(recv(a, in, 4, MSG_PEEK) == 4 && memcmp(in, "0123", 4) == 0,
 	      "MSG_PEEK shows the first 4 bytes");
 	check(recv(a, in, sizeof(in), MSG_PEEK | MSG_DONTWAIT) == 10 &&
-	      memcmp(in, "0123456789", 10) == 0 &&
-	      ioctl(a, FIONREAD, &n) == 0 && n == 10,
+		      memcmp(in, "0123456789", 10) == 0 &&
+		      ioctl(a, FIONREAD, &n) == 0 && n == 10,
 	      "and all 10 again, still unread");
-	check(read(a, in, sizeof(in)) == 10 && memcmp(in, "0123456789", 10) == 0,
+	check(read(a, in, sizeof(in)) == 10 &&
+		      memcmp(in, "0123456789", 10) == 0,
 	      "the 10 bytes arrive");
 
 	/* 1 MiB through an echo thread, both directions at once. */
@@ -204,7 +209,7 @@ static void sendfile_checks(void)
 	check(lseek(fd, 0, SEEK_CUR) == sizeof(data),
 	      "the file position is untouched");
 	check(lseek(fd, 99000, SEEK_SET) == 99000 &&
-	      sendfile(c, fd, NULL, 5000) == 1000,
+		      sendfile(c, fd, NULL, 5000) == 1000,
 	      "sendfile without offset stops at end of file");
 	check(lseek(fd, 0, SEEK_CUR) == sizeof(data),
 	      "and advances the file position");
@@ -212,10 +217,11 @@ static void sendfile_checks(void)
 	while (n < sizeof(got) && (k = read(a, got + n, sizeof(got) - n)) > 0)
 		n += (size_t)k;
 	check(n == 51000 && memcmp(got, data + 1000, 50000) == 0 &&
-	      memcmp(got + 50000, data + 99000, 1000) == 0,
+		      memcmp(got + 50000, data + 99000, 1000) == 0,
 	      "the peer reads exactly those bytes");
 	check(pipe(p) == 0, "pipe");
-	check_errno(sendfile(c, p[0], NULL, 10), EINVAL, "sendfile from a pipe");
+	check_errno(sendfile(c, p[0], NULL, 10), EINVAL,
+		    "sendfile from a pipe");
 	close(p[0]);
 	close(p[1]);
 	close(fd);
@@ -238,11 +244,11 @@ static void refused_and_reset(void)
 	check(a >= 0, "accept");
 	check(setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) == 0,
 	      "SO_LINGER 0");
-	close(c);	/* abortive: a RST, not a FIN */
+	close(c); /* abortive: a RST, not a FIN */
 	e = (int)read(a, b, sizeof(b));
 	check_errno(e, ECONNRESET, "read after the peer's abortive close");
 	close(a);
-	close(l);	/* now the port is free and closed */
+	close(l); /* now the port is free and closed */
 
 	c = socket(AF_INET, SOCK_STREAM, 0);
 	check_errno(connect(c, (struct sockaddr *)&to, sizeof(to)),
@@ -259,8 +265,8 @@ static int bound_socket(in_addr_t ip, unsigned short port, int opt)
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = ip;
-	if (fd < 0 || (opt && setsockopt(fd, SOL_SOCKET, opt, &one,
-					 sizeof(one)) < 0))
+	if (fd < 0 ||
+	    (opt && setsockopt(fd, SOL_SOCKET, opt, &one, sizeof(one)) < 0))
 		return -1;
 	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		int e = errno;
@@ -337,7 +343,8 @@ static void reuse_checks(void)
 
 static void udp_checks(void)
 {
-	int s = socket(AF_INET, SOCK_DGRAM, 0), r = socket(AF_INET, SOCK_DGRAM, 0);
+	int s = socket(AF_INET, SOCK_DGRAM, 0),
+	    r = socket(AF_INET, SOCK_DGRAM, 0);
 	struct sockaddr_in a = loopback(0), from;
 	socklen_t len = sizeof(from);
 	char b[16];
@@ -347,10 +354,12 @@ static void udp_checks(void)
 	a = loopback(local_port(r));
 	check(sendto(s, "ping", 4, 0, (struct sockaddr *)&a, sizeof(a)) == 4,
 	      "sendto 127.0.0.1");
-	check(recvfrom(r, b, sizeof(b), 0, (struct sockaddr *)&from, &len) == 4 &&
-	      memcmp(b, "ping", 4) == 0, "recvfrom gets the datagram");
+	check(recvfrom(r, b, sizeof(b), 0, (struct sockaddr *)&from, &len) ==
+			      4 &&
+		      memcmp(b, "ping", 4) == 0,
+	      "recvfrom gets the datagram");
 	check(from.sin_addr.s_addr == htonl(INADDR_LOOPBACK) &&
-	      ntohs(from.sin_port) == local_port(s),
+		      ntohs(from.sin_port) == local_port(s),
 	      "from 127.0.0.1 and the sender's port");
 	check(sendto(r, "pong", 4, 0, (struct sockaddr *)&from, len) == 4,
 	      "reply");
@@ -360,12 +369,12 @@ static void udp_checks(void)
 	check(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0, "UDP connect");
 	len = sizeof(from);
 	check(getsockname(s, (struct sockaddr *)&from, &len) == 0 &&
-	      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
+		      from.sin_addr.s_addr == htonl(INADDR_LOOPBACK),
 	      "connecting chose the source address 127.0.0.1");
 	a.sin_family = AF_UNSPEC;
 	check(connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	      getsockname(s, (struct sockaddr *)&from, &len) == 0 &&
-	      from.sin_addr.s_addr == htonl(INADDR_ANY),
+		      getsockname(s, (struct sockaddr *)&from, &len) == 0 &&
+		      from.sin_addr.s_addr == htonl(INADDR_ANY),
 	      "disconnecting gives it up");
 	close(s);
 	close(r);
@@ -378,8 +387,8 @@ static int udp_bound(in_addr_t ip, unsigned short port, int opt)
 	int one = 1, fd = socket(AF_INET, SOCK_DGRAM, 0);
 
 	a.sin_addr.s_addr = ip;
-	if (fd < 0 || (opt && setsockopt(fd, SOL_SOCKET, opt, &one,
-					 sizeof(one)) < 0) ||
+	if (fd < 0 ||
+	    (opt && setsockopt(fd, SOL_SOCKET, opt, &one, sizeof(one)) < 0) ||
 	    bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
 		return -1;
 	return fd;
@@ -431,9 +440,11 @@ static void udp_reuse_checks(void)
 	}
 	for (int i = 0; i < UDP_MANY; i++)
 		check(sendto(s[i], "x", 1, 0, (struct sockaddr *)&to,
-			     sizeof(to)) == 1, "datagram %d sent", i + 1);
+			     sizeof(to)) == 1,
+		      "datagram %d sent", i + 1);
 	check(collect(r, 2, got, UDP_MANY) == UDP_MANY && got[0] > 0 &&
-	      got[1] > 0, "the group shares the senders' datagrams");
+		      got[1] > 0,
+	      "the group shares the senders' datagrams");
 	close(r[0]);
 	close(r[1]);
 

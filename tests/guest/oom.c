@@ -53,6 +53,7 @@ int main(int argc, char **argv)
 	big = mmap(NULL, (size_t)1 << 40, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	printf("oom: 1 TiB mapping %s\n", big == MAP_FAILED && errno == ENOMEM ?
-	       "refused with ENOMEM" : "accepted");
+						  "refused with ENOMEM" :
+						  "accepted");
 	return 0;
 }

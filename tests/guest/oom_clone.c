@@ -33,7 +33,8 @@ static long pages_free(void)
 static long bare_clone(void *stack_top, volatile int *ran)
 {
 	const unsigned long flags = CLONE_VM | CLONE_FS | CLONE_FILES |
-				    CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+				    CLONE_SIGHAND | CLONE_THREAD |
+				    CLONE_SYSVSEM;
 	register volatile int *r12 __asm__("r12") = ran;
 	long ret;
 
@@ -47,8 +48,8 @@ static long bare_clone(void *stack_top, volatile int *ran)
 			 "ud2\n"
 			 "1:"
 			 : "=a"(ret)
-			 : "a"((long)SYS_clone), "D"(flags), "S"(stack_top), "d"(0),
-			   "r"(r12)
+			 : "a"((long)SYS_clone), "D"(flags), "S"(stack_top),
+			   "d"(0), "r"(r12)
 			 : "rcx", "r11", "r10", "r8", "memory");
 	return ret;
 }
@@ -57,8 +58,9 @@ int main(void)
 {
 	static char child_stack[16384] __attribute__((aligned(16)));
 	static volatile int ran;
-	char *area = mmap(NULL, EAT, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
+	char *area = mmap(
+		NULL, EAT, PROT_READ | PROT_WRITE,
+		MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK | MAP_NORESERVE, -1, 0);
 	size_t used = 0;
 	int refused = 0;
 	long tid = 0;

@@ -28,11 +28,12 @@ static void round_trip(void)
 	check(len > 6 && memcmp(link, "pipe:[", 6) == 0 && link[len - 1] == ']',
 	      "/proc/self/fd names it pipe:[N]");
 	check((fcntl(p[0], F_GETFL) & O_ACCMODE) == O_RDONLY &&
-	      (fcntl(p[1], F_GETFL) & O_ACCMODE) == O_WRONLY,
+		      (fcntl(p[1], F_GETFL) & O_ACCMODE) == O_WRONLY,
 	      "read end O_RDONLY, write end O_WRONLY");
 	check_errno(write(p[0], "x", 1), EBADF, "write to the read end");
 	check_errno(lseek(p[0], 0, SEEK_SET), ESPIPE, "lseek on a pipe");
-	check(write(p[1], "bye", 3) == 3 && close(p[1]) == 0, "write, close the writer");
+	check(write(p[1], "bye", 3) == 3 && close(p[1]) == 0,
+	      "write, close the writer");
 	check(read(p[0], buf, sizeof(buf)) == 3, "the data is still there");
 	check(read(p[0], buf, sizeof(buf)) == 0, "then EOF");
 	close(p[0]);
@@ -42,10 +43,13 @@ static void flags(void)
 {
 	int p[2];
 
-	check(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0, "pipe2 O_CLOEXEC|O_NONBLOCK");
-	check(fcntl(p[0], F_GETFD) == FD_CLOEXEC && fcntl(p[1], F_GETFD) == FD_CLOEXEC,
+	check(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0,
+	      "pipe2 O_CLOEXEC|O_NONBLOCK");
+	check(fcntl(p[0], F_GETFD) == FD_CLOEXEC &&
+		      fcntl(p[1], F_GETFD) == FD_CLOEXEC,
 	      "both ends close-on-exec");
-	check((fcntl(p[0], F_GETFL) & O_NONBLOCK) && (fcntl(p[1], F_GETFL) & O_NONBLOCK),
+	check((fcntl(p[0], F_GETFL) & O_NONBLOCK) &&
+		      (fcntl(p[1], F_GETFL) & O_NONBLOCK),
 	      "both ends non-blocking");
 	close(p[0]);
 	close(p[1]);
@@ -68,15 +72,19 @@ static void nonblocking(void)
 		total += r;
 	check(r == -1 && errno == EAGAIN, "writes stop with EAGAIN when full");
 	check(total == size, "the pipe took exactly its size");
-	check_errno(write(p[1], "x", 1), EAGAIN, "a 1-byte write to the full pipe");
-	check(read(p[0], chunk, sizeof(chunk)) == sizeof(chunk), "read a page back");
-	check(write(p[1], chunk, sizeof(chunk)) == sizeof(chunk), "then a page fits again");
+	check_errno(write(p[1], "x", 1), EAGAIN,
+		    "a 1-byte write to the full pipe");
+	check(read(p[0], chunk, sizeof(chunk)) == sizeof(chunk),
+	      "read a page back");
+	check(write(p[1], chunk, sizeof(chunk)) == sizeof(chunk),
+	      "then a page fits again");
 	check(fcntl(p[1], F_SETPIPE_SZ, 8192) == -1 && errno == EBUSY,
 	      "F_SETPIPE_SZ below the data: EBUSY");
 	close(p[0]);
 	close(p[1]);
 	check(pipe(p) == 0 && fcntl(p[1], F_SETPIPE_SZ, 5000) == 8192 &&
-	      fcntl(p[0], F_GETPIPE_SZ) == 8192, "F_SETPIPE_SZ 5000 gives 8192");
+		      fcntl(p[0], F_GETPIPE_SZ) == 8192,
+	      "F_SETPIPE_SZ 5000 gives 8192");
 	close(p[0]);
 	close(p[1]);
 }
@@ -94,7 +102,8 @@ static void large(void)
 	check(pipe2(p, O_NONBLOCK) == 0, "another pipe");
 	while (rd < sizeof(in)) {
 		if (wr < sizeof(out)) {
-			size_t n = sizeof(out) - wr < 50000 ? sizeof(out) - wr : 50000;
+			size_t n = sizeof(out) - wr < 50000 ? sizeof(out) - wr :
+							      50000;
 
 			r = write(p[1], out + wr, n);
 			if (r > 0)
@@ -124,16 +133,19 @@ static void readiness(void)
 	check(pipe(p) == 0, "a pipe to poll");
 	fds[0] = (struct pollfd){ .fd = p[0], .events = POLLIN };
 	fds[1] = (struct pollfd){ .fd = p[1], .events = POLLOUT };
-	check(poll(fds, 2, 0) == 1 && fds[0].revents == 0 && fds[1].revents == POLLOUT,
+	check(poll(fds, 2, 0) == 1 && fds[0].revents == 0 &&
+		      fds[1].revents == POLLOUT,
 	      "empty: only the write end is ready");
 	FD_ZERO(&rs);
 	FD_SET(p[0], &rs);
-	check(select(p[0] + 1, &rs, NULL, NULL, &tv) == 0 && !FD_ISSET(p[0], &rs),
+	check(select(p[0] + 1, &rs, NULL, NULL, &tv) == 0 &&
+		      !FD_ISSET(p[0], &rs),
 	      "select: the read end is not readable");
 	check(write(p[1], "x", 1) == 1, "write a byte");
 	check(poll(fds, 1, 0) == 1 && fds[0].revents == POLLIN, "now POLLIN");
 	FD_SET(p[0], &rs);
-	check(select(p[0] + 1, &rs, NULL, NULL, &tv) == 1 && FD_ISSET(p[0], &rs),
+	check(select(p[0] + 1, &rs, NULL, NULL, &tv) == 1 &&
+		      FD_ISSET(p[0], &rs),
 	      "select: readable");
 	close(p[1]);
 	check(poll(fds, 1, 0) == 1 && fds[0].revents == (POLLIN | POLLHUP),

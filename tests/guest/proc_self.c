@@ -39,7 +39,8 @@ static int has_line(const char *text, const char *needle, int at_end)
 		size_t nlen = strlen(needle);
 
 		if (at_end) {
-			if (len >= nlen && memcmp(line + len - nlen, needle, nlen) == 0)
+			if (len >= nlen &&
+			    memcmp(line + len - nlen, needle, nlen) == 0)
 				return 1;
 		} else if (len >= nlen && memcmp(line, needle, nlen) == 0) {
 			return 1;
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
 	exe[n < 0 ? 0 : n] = 0;
 	if (n < 0 || strcmp(exe, argv[1]) != 0)
 		printf("proc_self: /proc/self/exe is [%s]\n", exe);
-	check(n > 0 && strcmp(exe, argv[1]) == 0, "/proc/self/exe is the expected path");
+	check(n > 0 && strcmp(exe, argv[1]) == 0,
+	      "/proc/self/exe is the expected path");
 
 	text = slurp("/proc/self/maps", NULL);
 	check(text != NULL, "read /proc/self/maps");
@@ -80,16 +82,21 @@ int main(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		want += strlen(argv[i]) + 1;
 	check(text && len == want && strcmp(text, argv[0]) == 0 &&
-	      strcmp(text + strlen(argv[0]) + 1, argv[1]) == 0,
+		      strcmp(text + strlen(argv[0]) + 1, argv[1]) == 0,
 	      "/proc/self/cmdline is argv, NUL-separated");
 	free(text);
 
 	text = slurp("/proc/cpuinfo", NULL);
-	check(text && has_line(text, "processor", 0), "/proc/cpuinfo has a processor line");
+	check(text && has_line(text, "processor", 0),
+	      "/proc/cpuinfo has a processor line");
 	free(text);
 	text = slurp("/proc/meminfo", NULL);
-	check(text && has_line(text, "MemTotal:", 0), "/proc/meminfo has MemTotal");
-	check(text && sscanf(strstr(text, "MemTotal:"), "MemTotal: %ld kB", &kb) == 1 && kb > 0,
+	check(text && has_line(text, "MemTotal:", 0),
+	      "/proc/meminfo has MemTotal");
+	check(text &&
+		      sscanf(strstr(text, "MemTotal:"), "MemTotal: %ld kB",
+			     &kb) == 1 &&
+		      kb > 0,
 	      "MemTotal is a positive number of kB");
 	free(text);
 	return check_done();

@@ -24,9 +24,12 @@ int main(void)
 	check(!all_zero(a, sizeof(a)), "they are not all zero");
 	check(getrandom(b, sizeof(b), 0) == 64 && memcmp(a, b, sizeof(a)) != 0,
 	      "a second call differs");
-	check(getrandom(b, sizeof(b), GRND_NONBLOCK) == 64, "getrandom GRND_NONBLOCK");
-	check(getrandom(big, sizeof(big), 0) == (ssize_t)sizeof(big), "getrandom 4096 bytes");
-	check_errno(getrandom(a, sizeof(a), 0x1000), EINVAL, "getrandom with a bad flag");
+	check(getrandom(b, sizeof(b), GRND_NONBLOCK) == 64,
+	      "getrandom GRND_NONBLOCK");
+	check(getrandom(big, sizeof(big), 0) == (ssize_t)sizeof(big),
+	      "getrandom 4096 bytes");
+	check_errno(getrandom(a, sizeof(a), 0x1000), EINVAL,
+		    "getrandom with a bad flag");
 
 	fd = open("/dev/urandom", O_RDONLY);
 	check(fd >= 0, "open /dev/urandom");

@@ -13,7 +13,8 @@ int main(int argc, char **argv);
 
 __attribute__((noinline)) static void write_text(void)
 {
-	volatile unsigned char *code = (volatile unsigned char *)(uintptr_t)&main;
+	volatile unsigned char *code =
+		(volatile unsigned char *)(uintptr_t)&main;
 
 	*code = 0xcc;
 }
@@ -44,9 +45,11 @@ int main(int argc, char **argv)
 		unsigned long entry = strtoul(argv[2], NULL, 0), flags;
 		long r;
 
-		__asm__ volatile("lea 1f(%%rip), %%rcx; mov $0x3202, %%r11; jmp *%2; 1:"
-				 : "=a"(r) : "a"(39L), "r"(entry)
-				 : "rcx", "r11", "memory");
+		__asm__ volatile(
+			"lea 1f(%%rip), %%rcx; mov $0x3202, %%r11; jmp *%2; 1:"
+			: "=a"(r)
+			: "a"(39L), "r"(entry)
+			: "rcx", "r11", "memory");
 		__asm__ volatile("pushfq; popq %0" : "=r"(flags));
 		note("the jump returned %ld with IOPL %lu", r, flags >> 12 & 3);
 	} else if (strcmp(mode, "bad-handler") == 0) {

@@ -59,7 +59,8 @@ static void install(int sig, void (*fn)(int, siginfo_t *, void *), int flags)
 	sa.sa_sigaction = fn;
 	sa.sa_flags = SA_SIGINFO | flags;
 	sigemptyset(&sa.sa_mask);
-	check(sigaction(sig, &sa, NULL) == 0, "sigaction %d flags %#x", sig, flags);
+	check(sigaction(sig, &sa, NULL) == 0, "sigaction %d flags %#x", sig,
+	      flags);
 }
 
 static void install_plain(int sig, void (*fn)(int), int flags)
@@ -69,7 +70,8 @@ static void install_plain(int sig, void (*fn)(int), int flags)
 	sa.sa_handler = fn;
 	sa.sa_flags = flags;
 	sigemptyset(&sa.sa_mask);
-	check(sigaction(sig, &sa, NULL) == 0, "sigaction %d flags %#x", sig, flags);
+	check(sigaction(sig, &sa, NULL) == 0, "sigaction %d flags %#x", sig,
+	      flags);
 }
 
 static void siginfo_checks(void)
@@ -78,14 +80,17 @@ static void siginfo_checks(void)
 	hits = 0;
 	check(raise(SIGUSR1) == 0 && hits == 1, "raise runs the handler once");
 	check(last_info.si_signo == SIGUSR1 && last_info.si_code == SI_TKILL &&
-	      last_info.si_pid == getpid(), "raise: si_code SI_TKILL, si_pid us");
+		      last_info.si_pid == getpid(),
+	      "raise: si_code SI_TKILL, si_pid us");
 	check(sigismember(&mask_in_handler, SIGUSR1),
 	      "the signal is blocked inside its handler");
-	check(kill(getpid(), SIGUSR1) == 0 && hits == 2, "kill runs the handler");
+	check(kill(getpid(), SIGUSR1) == 0 && hits == 2,
+	      "kill runs the handler");
 	check(last_info.si_code == SI_USER && last_info.si_pid == getpid(),
 	      "kill: si_code SI_USER, si_pid us");
 	check(sigprocmask(SIG_SETMASK, NULL, &mask_in_handler) == 0 &&
-	      !sigismember(&mask_in_handler, SIGUSR1), "mask restored after it");
+		      !sigismember(&mask_in_handler, SIGUSR1),
+	      "mask restored after it");
 }
 
 static void block_then_deliver(void)
@@ -111,8 +116,10 @@ static void block_then_deliver(void)
 	check(sigsuspend(&set) == -1 && errno == EINTR && hits == 2,
 	      "sigsuspend runs the handler and fails with EINTR");
 	check(!sigismember(&mask_in_handler, SIGUSR2) &&
-	      sigismember(&mask_in_handler, SIGUSR1), "handler mask under sigsuspend");
-	check(sigprocmask(SIG_SETMASK, NULL, &set) == 0 && sigismember(&set, SIGUSR1),
+		      sigismember(&mask_in_handler, SIGUSR1),
+	      "handler mask under sigsuspend");
+	check(sigprocmask(SIG_SETMASK, NULL, &set) == 0 &&
+		      sigismember(&set, SIGUSR1),
 	      "sigsuspend put the old mask back");
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
@@ -129,8 +136,10 @@ static void faults(void)
 		sink = *null_ptr;
 		check(0, "null dereference faults");
 	}
-	check(last_info.si_signo == SIGSEGV && last_info.si_code == SEGV_MAPERR &&
-	      last_info.si_addr == NULL, "SIGSEGV: SEGV_MAPERR at address 0");
+	check(last_info.si_signo == SIGSEGV &&
+		      last_info.si_code == SEGV_MAPERR &&
+		      last_info.si_addr == NULL,
+	      "SIGSEGV: SEGV_MAPERR at address 0");
 	if (sigsetjmp(recover, 1) == 0) {
 		*null_ptr = 1;
 		check(0, "null store faults");
@@ -157,12 +166,12 @@ static void altstack(void)
 	install(SIGUSR2, on_info, SA_ONSTACK);
 	raise(SIGUSR2);
 	check((char *)handler_stack >= stack &&
-	      (char *)handler_stack < stack + sizeof(stack),
+		      (char *)handler_stack < stack + sizeof(stack),
 	      "SA_ONSTACK: the handler runs on the alternate stack");
 	install(SIGUSR2, on_info, 0);
 	raise(SIGUSR2);
 	check((uintptr_t)handler_stack < (uintptr_t)&here &&
-	      (uintptr_t)&here - (uintptr_t)handler_stack < 65536,
+		      (uintptr_t)&here - (uintptr_t)handler_stack < 65536,
 	      "without SA_ONSTACK: on the normal stack");
 	ss.ss_flags = SS_DISABLE;
 	check(sigaltstack(&ss, NULL) == 0, "sigaltstack disabled");
@@ -176,7 +185,8 @@ static void resethand(void)
 	hits = 0;
 	raise(SIGUSR1);
 	check(hits == 1 && sigaction(SIGUSR1, NULL, &old) == 0 &&
-	      old.sa_handler == SIG_DFL, "SA_RESETHAND: back to SIG_DFL");
+		      old.sa_handler == SIG_DFL,
+	      "SA_RESETHAND: back to SIG_DFL");
 }
 
 static void alarm_pause(void)
@@ -187,7 +197,8 @@ static void alarm_pause(void)
 	hits = 0;
 	check(alarm(1) == 0, "alarm(1)");
 	check(getitimer(ITIMER_REAL, &it) == 0 && it.it_value.tv_sec <= 1 &&
-	      (it.it_value.tv_sec || it.it_value.tv_usec), "getitimer sees it");
+		      (it.it_value.tv_sec || it.it_value.tv_usec),
+	      "getitimer sees it");
 	errno = 0;
 	check(pause() == -1 && errno == EINTR && hits == 1,
 	      "pause ends with EINTR after SIGALRM");
@@ -205,10 +216,12 @@ static void timedwait(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	hits = 0;
 	kill(getpid(), SIGUSR2); /* glibc reports raise's SI_TKILL as SI_USER */
-	check(sigtimedwait(&set, &si, &ts) == SIGUSR2 && si.si_signo == SIGUSR2 &&
-	      si.si_code == SI_USER && si.si_pid == getpid() && hits == 0,
+	check(sigtimedwait(&set, &si, &ts) == SIGUSR2 &&
+		      si.si_signo == SIGUSR2 && si.si_code == SI_USER &&
+		      si.si_pid == getpid() && hits == 0,
 	      "sigtimedwait takes the blocked pending SIGUSR2");
-	check_errno(sigtimedwait(&set, &si, &ts), EAGAIN, "sigtimedwait with none");
+	check_errno(sigtimedwait(&set, &si, &ts), EAGAIN,
+		    "sigtimedwait with none");
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
 
@@ -250,7 +263,10 @@ static void on_clobber(int sig)
 
 	(void)sig;
 	hits++;
-	__asm__ volatile("xorps %%xmm8, %%xmm8\n\tldmxcsr %0" : : "m"(rz) : "xmm8");
+	__asm__ volatile("xorps %%xmm8, %%xmm8\n\tldmxcsr %0"
+			 :
+			 : "m"(rz)
+			 : "xmm8");
 }
 
 static void fpu_state(void)
@@ -267,8 +283,8 @@ static void fpu_state(void)
 			 "syscall\n\t"
 			 "movsd %%xmm8, %[out]"
 			 : [out] "=m"(out), "+a"(nr)
-			 : [in] "m"(in), "D"((long)getpid()), "S"((long)gettid()),
-			   "d"((long)SIGUSR1)
+			 : [in] "m"(in), "D"((long)getpid()),
+			   "S"((long)gettid()), "d"((long)SIGUSR1)
 			 : "rcx", "r11", "xmm8", "memory");
 	__asm__ volatile("stmxcsr %0" : "=m"(csr_after));
 	check(hits == 1 && nr == 0, "tgkill delivered to a handler");
@@ -288,14 +304,17 @@ static void sigfd(void)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	check(fd >= 0, "signalfd");
-	check_errno(read(fd, &ssi, sizeof(ssi)), EAGAIN, "signalfd read with none");
+	check_errno(read(fd, &ssi, sizeof(ssi)), EAGAIN,
+		    "signalfd read with none");
 	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
 	check(poll(&pfd, 1, 0) == 0, "signalfd not readable yet");
 	kill(getpid(), SIGUSR2);
-	check(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN), "signalfd readable");
+	check(poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLIN),
+	      "signalfd readable");
 	check(read(fd, &ssi, sizeof(ssi)) == sizeof(ssi) &&
-	      ssi.ssi_signo == SIGUSR2 && ssi.ssi_code == SI_USER &&
-	      ssi.ssi_pid == (uint32_t)getpid(), "signalfd reads SIGUSR2 from kill");
+		      ssi.ssi_signo == SIGUSR2 && ssi.ssi_code == SI_USER &&
+		      ssi.ssi_pid == (uint32_t)getpid(),
+	      "signalfd reads SIGUSR2 from kill");
 	close(fd);
 	sigprocmask(SIG_UNBLOCK, &set, NULL);
 }
@@ -356,7 +375,8 @@ static void in_thread(int by_kill, const char *what)
 
 	hits = 0;
 	check(pthread_create(&th, NULL, waiter, &tid) == 0 &&
-	      read(ready_pipe[0], &c, 1) == 1, "%s: thread started", what);
+		      read(ready_pipe[0], &c, 1) == 1,
+	      "%s: thread started", what);
 	if (by_kill)
 		kill(getpid(), SIGUSR2);
 	else

@@ -21,14 +21,17 @@ static void dispositions(void)
 	sigaddset(&sa.sa_mask, SIGUSR2);
 	sa.sa_flags = SA_RESTART;
 	check(sigaction(SIGUSR1, &sa, NULL) == 0, "sigaction SIGUSR1");
-	check(sigaction(SIGUSR1, NULL, &old) == 0 && old.sa_handler == handler &&
-	      sigismember(&old.sa_mask, SIGUSR2) && (old.sa_flags & SA_RESTART),
+	check(sigaction(SIGUSR1, NULL, &old) == 0 &&
+		      old.sa_handler == handler &&
+		      sigismember(&old.sa_mask, SIGUSR2) &&
+		      (old.sa_flags & SA_RESTART),
 	      "sigaction reads the handler, mask and flags back");
 	sa.sa_handler = SIG_IGN;
 	check_errno(sigaction(SIGKILL, &sa, NULL), EINVAL, "sigaction SIGKILL");
 	check_errno(sigaction(SIGSTOP, &sa, NULL), EINVAL, "sigaction SIGSTOP");
 	check_errno(sigaction(0, &sa, NULL), EINVAL, "sigaction signal 0");
-	check(sigaction(SIGKILL, NULL, &old) == 0, "reading SIGKILL's action is fine");
+	check(sigaction(SIGKILL, NULL, &old) == 0,
+	      "reading SIGKILL's action is fine");
 }
 
 static void masks(void)
@@ -38,13 +41,15 @@ static void masks(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
 	sigaddset(&set, SIGKILL);
-	check(sigprocmask(SIG_BLOCK, &set, &old) == 0, "block SIGUSR1 (and SIGKILL)");
-	check(sigprocmask(SIG_SETMASK, NULL, &old) == 0 && sigismember(&old, SIGUSR1) &&
-	      !sigismember(&old, SIGKILL), "SIGUSR1 blocked, SIGKILL never");
+	check(sigprocmask(SIG_BLOCK, &set, &old) == 0,
+	      "block SIGUSR1 (and SIGKILL)");
+	check(sigprocmask(SIG_SETMASK, NULL, &old) == 0 &&
+		      sigismember(&old, SIGUSR1) && !sigismember(&old, SIGKILL),
+	      "SIGUSR1 blocked, SIGKILL never");
 	check_errno(syscall(SYS_rt_sigprocmask, 7, &set, NULL, 8), EINVAL,
 		    "rt_sigprocmask how=7");
-	check_errno(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 4), EINVAL,
-		    "rt_sigprocmask with sigsetsize 4");
+	check_errno(syscall(SYS_rt_sigprocmask, SIG_BLOCK, &set, NULL, 4),
+		    EINVAL, "rt_sigprocmask with sigsetsize 4");
 
 	check(kill(getpid(), SIGUSR1) == 0, "kill self SIGUSR1 while blocked");
 	check(sigpending(&pending) == 0 && sigismember(&pending, SIGUSR1),
@@ -64,8 +69,8 @@ static void masks(void)
 static int padding_zeroed(void)
 {
 	stack_t old;
-	unsigned char *pad = (unsigned char *)&old + offsetof(stack_t, ss_flags) +
-			     sizeof(old.ss_flags);
+	unsigned char *pad = (unsigned char *)&old +
+			     offsetof(stack_t, ss_flags) + sizeof(old.ss_flags);
 	size_t n = offsetof(stack_t, ss_size) - offsetof(stack_t, ss_flags) -
 		   sizeof(old.ss_flags);
 
@@ -87,14 +92,15 @@ static void altstack(void)
 	      "no alternate stack at first");
 	check(sigaltstack(&ss, NULL) == 0, "sigaltstack set");
 	check(sigaltstack(NULL, &old) == 0 && old.ss_sp == stack &&
-	      old.ss_size == sizeof(stack) && old.ss_flags == 0,
+		      old.ss_size == sizeof(stack) && old.ss_flags == 0,
 	      "sigaltstack reads it back");
 	ss.ss_size = 512;
 	check_errno(sigaltstack(&ss, NULL), ENOMEM, "sigaltstack of 512 bytes");
 	ss.ss_size = sizeof(stack);
 	ss.ss_flags = 0x1234;
 	check_errno(sigaltstack(&ss, NULL), EINVAL, "sigaltstack bad flags");
-	check(padding_zeroed(), "sigaltstack writes zeros between ss_flags and ss_size");
+	check(padding_zeroed(),
+	      "sigaltstack writes zeros between ss_flags and ss_size");
 }
 
 int main(int argc, char **argv)

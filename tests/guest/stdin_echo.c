@@ -11,7 +11,7 @@
  */
 int main(void)
 {
-	static unsigned char buf[3000];	/* odd size: reads straddle the input */
+	static unsigned char buf[3000]; /* odd size: reads straddle the input */
 	uint32_t hash = 2166136261u;
 	unsigned long long bytes = 0, lines = 0;
 	char first[64] = { 0 };
@@ -23,7 +23,8 @@ int main(void)
 	while ((n = read(0, buf, sizeof(buf))) > 0) {
 		for (ssize_t i = 0; i < n; i++) {
 			hash = (hash ^ buf[i]) * 16777619u;
-			if (in_first && buf[i] != '\n' && flen < sizeof(first) - 1)
+			if (in_first && buf[i] != '\n' &&
+			    flen < sizeof(first) - 1)
 				first[flen++] = (char)buf[i];
 			if (buf[i] == '\n') {
 				lines++;

@@ -32,8 +32,8 @@ static void send_pattern(int fd, uint64_t size)
 	uint64_t off = 0;
 
 	while (off < size) {
-		size_t n = size - off < sizeof(out) ? (size_t)(size - off)
-						    : sizeof(out);
+		size_t n = size - off < sizeof(out) ? (size_t)(size - off) :
+						      sizeof(out);
 		ssize_t k;
 
 		for (size_t i = 0; i < n; i++)
@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 	ssize_t n;
 
 	if (argc != 3 && !want_refused && !sending) {
-		fprintf(stderr, "usage: tcp_client ADDR PORT [refused | send SIZE]\n");
+		fprintf(stderr,
+			"usage: tcp_client ADDR PORT [refused | send SIZE]\n");
 		return 2;
 	}
 	check_start("tcp_client");

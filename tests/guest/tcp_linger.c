@@ -46,11 +46,11 @@ static int listener(int rcvbuf, int sndbuf, struct sockaddr_in *a)
 	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	a->sin_port = 0;
 	if (rcvbuf)
-		check(setint(fd, SO_RCVBUF, rcvbuf) == 0, "listener SO_RCVBUF %d",
-		      rcvbuf);
+		check(setint(fd, SO_RCVBUF, rcvbuf) == 0,
+		      "listener SO_RCVBUF %d", rcvbuf);
 	if (sndbuf)
-		check(setint(fd, SO_SNDBUF, sndbuf) == 0, "listener SO_SNDBUF %d",
-		      sndbuf);
+		check(setint(fd, SO_SNDBUF, sndbuf) == 0,
+		      "listener SO_SNDBUF %d", sndbuf);
 	check(bind(fd, (struct sockaddr *)a, sizeof(*a)) == 0, "bind");
 	check(listen(fd, 4) == 0, "listen");
 	check(getsockname(fd, (struct sockaddr *)a, &len) == 0, "getsockname");
@@ -76,9 +76,11 @@ static void sizes(void)
 	int l, c, s, fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	check(fd >= 0, "socket");
-	check(setint(fd, SO_RCVBUF, 6000) == 0 && getint(fd, SO_RCVBUF) == 12000,
+	check(setint(fd, SO_RCVBUF, 6000) == 0 &&
+		      getint(fd, SO_RCVBUF) == 12000,
 	      "SO_RCVBUF 6000 reads back doubled, 12000");
-	check(setint(fd, SO_SNDBUF, 5000) == 0 && getint(fd, SO_SNDBUF) == 10000,
+	check(setint(fd, SO_SNDBUF, 5000) == 0 &&
+		      getint(fd, SO_SNDBUF) == 10000,
 	      "SO_SNDBUF 5000 reads back doubled, 10000");
 	close(fd);
 
@@ -89,7 +91,7 @@ static void sizes(void)
 	check(setint(c, SO_SNDBUF, 30000) == 0 && getint(c, SO_SNDBUF) == 60000,
 	      "SO_SNDBUF on a connected socket: 60000");
 	check(setint(c, SO_RCVBUF, 100000) == 0 &&
-	      getint(c, SO_RCVBUF) == 200000,
+		      getint(c, SO_RCVBUF) == 200000,
 	      "SO_RCVBUF on a connected socket: 200000");
 	check(write(c, "ping", 4) == 4, "write through the resized buffers");
 	{

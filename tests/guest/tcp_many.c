@@ -7,10 +7,10 @@
 #include "check.h"
 
 #define NCONN 1000
-#define NBURST 8	 /* connects to a listener with backlog BACKLOG */
+#define NBURST 8 /* connects to a listener with backlog BACKLOG */
 #define BACKLOG 2
 #define DEADLINE_MS 30000
-#define BUFSZ 2048	 /* small rings: the test is about connection count */
+#define BUFSZ 2048 /* small rings: the test is about connection count */
 
 static int client[NCONN], server[NCONN];
 static int nclient, nserver;
@@ -50,7 +50,8 @@ static int listener(int backlog, unsigned short *port)
 
 	check(fd >= 0, "socket");
 	small_bufs(fd);
-	check(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind 127.0.0.1:0");
+	check(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "bind 127.0.0.1:0");
 	check(listen(fd, backlog) == 0, "listen with backlog %d", backlog);
 	*port = port_of(fd, 0);
 	return fd;
@@ -78,7 +79,8 @@ static int accept_ready(int l)
 {
 	int fd, n = 0;
 
-	while (nserver < NCONN && (fd = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+	while (nserver < NCONN &&
+	       (fd = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
 		server[nserver++] = fd;
 		n++;
 	}
@@ -100,7 +102,8 @@ static void clients_send(void)
 		int err = -1;
 
 		if (sent[i] || poll(&p, 1, 0) != 1 ||
-		    getsockopt(client[i], SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+		    getsockopt(client[i], SOL_SOCKET, SO_ERROR, &err, &len) <
+			    0 ||
 		    err != 0)
 			continue;
 		sent[i] = write(client[i], "x", 1) == 1;
@@ -145,9 +148,11 @@ static int connected(int fd, long long deadline)
 	int err = -1;
 	long long left = deadline - now_ms();
 
-	if (poll(&p, 1, left > 0 ? (int)left : 0) != 1 || !(p.revents & POLLOUT))
+	if (poll(&p, 1, left > 0 ? (int)left : 0) != 1 ||
+	    !(p.revents & POLLOUT))
 		return 0;
-	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
+	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 &&
+	       err == 0;
 }
 
 /* One byte from a to b (non-blocking sockets): 1 when it came intact. */
@@ -168,7 +173,8 @@ static int pairs_talk(void)
 	for (int i = 0; i < nserver; i++) {
 		int c = client_of_port[port_of(server[i], 1)] - 1;
 
-		if (c >= 0 && pass_byte(client[c], server[i], (unsigned char)i) &&
+		if (c >= 0 &&
+		    pass_byte(client[c], server[i], (unsigned char)i) &&
 		    pass_byte(server[i], client[c], (unsigned char)~i))
 			ok++;
 	}
@@ -229,7 +235,8 @@ static void overfull_backlog(void)
 			break;
 		client[nclient++] = fd;
 	}
-	check(nclient == NBURST, "%d connects started without accepting", NBURST);
+	check(nclient == NBURST, "%d connects started without accepting",
+	      NBURST);
 	accept_until(l, NBURST, 1, deadline);
 	check(nserver == NBURST, "all %d accepted once accept drains the queue",
 	      NBURST);
@@ -248,7 +255,8 @@ int main(void)
 
 	check_start("tcp_many");
 	/* 2 fds a connection: more than the usual soft limit of 1024. */
-	check(getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_max >= 2 * NCONN + 16,
+	check(getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		      rl.rlim_max >= 2 * NCONN + 16,
 	      "the hard fd limit allows %d connections", NCONN);
 	rl.rlim_cur = 2 * NCONN + 16;
 	check(setrlimit(RLIMIT_NOFILE, &rl) == 0, "raise the soft fd limit");

@@ -7,8 +7,8 @@
 
 #define NSEQ 3000
 #define NLIVE 2000
-#define STACK (16 * 1024)	/* PTHREAD_STACK_MIN: 2000 fit in 128 MiB */
-#define BOUND_MS 15000	/* for each part; Linux: well under a second */
+#define STACK (16 * 1024) /* PTHREAD_STACK_MIN: 2000 fit in 128 MiB */
+#define BOUND_MS 15000	  /* for each part; Linux: well under a second */
 
 static pthread_attr_t attr;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -49,7 +49,8 @@ static void sequential(void)
 		    pthread_join(t, &ret) == 0 && (intptr_t)ret == i + 1)
 			ok++;
 	}
-	check(ok == NSEQ, "%d threads created and joined one after another", NSEQ);
+	check(ok == NSEQ, "%d threads created and joined one after another",
+	      NSEQ);
 	check(now_ms() - t0 < BOUND_MS, "within %d s", BOUND_MS / 1000);
 }
 
@@ -60,7 +61,8 @@ static void all_alive(void)
 	int made = 0, ok = 0;
 
 	for (intptr_t i = 0; i < NLIVE; i++)
-		made += pthread_create(&t[i], &attr, wait_for_all, (void *)i) == 0;
+		made += pthread_create(&t[i], &attr, wait_for_all, (void *)i) ==
+			0;
 	check(made == NLIVE, "%d threads created", NLIVE);
 	pthread_mutex_lock(&lock);
 	while (arrived < NLIVE)
@@ -82,8 +84,8 @@ int main(void)
 {
 	check_start("thread_churn");
 	check(pthread_attr_init(&attr) == 0 &&
-	      pthread_attr_setstacksize(&attr, STACK) == 0, "%d KiB stacks",
-	      STACK / 1024);
+		      pthread_attr_setstacksize(&attr, STACK) == 0,
+	      "%d KiB stacks", STACK / 1024);
 	sequential();
 	all_alive();
 	return check_done();

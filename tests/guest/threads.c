@@ -24,7 +24,8 @@ static void *record(void *arg)
 	pthread_mutex_lock(&lock);
 	started++;
 	pthread_mutex_unlock(&lock);
-	return (void *)(intptr_t)(tls_value * 2 + (int)(syscall(SYS_gettid) != getpid()));
+	return (void *)(intptr_t)(tls_value * 2 +
+				  (int)(syscall(SYS_gettid) != getpid()));
 }
 
 static void create_and_join(void)
@@ -41,7 +42,8 @@ static void create_and_join(void)
 		ok &= (intptr_t)ret == i * 2 + 1;
 	}
 	check(ok && started == NTHREADS,
-	      "%d threads created and joined, each with its own TLS and tid", NTHREADS);
+	      "%d threads created and joined, each with its own TLS and tid",
+	      NTHREADS);
 	check(tls_value == 0, "main thread's TLS untouched");
 }
 
@@ -104,7 +106,8 @@ static void condvar_pingpong(void)
 	}
 	pthread_mutex_unlock(&lock);
 	pthread_join(t, NULL);
-	check(rounds == PINGPONG, "condition variable ping-pong %d rounds", PINGPONG);
+	check(rounds == PINGPONG, "condition variable ping-pong %d rounds",
+	      PINGPONG);
 }
 
 static pthread_barrier_t barrier;
@@ -116,7 +119,8 @@ static void *barrier_worker(void *arg)
 	for (int p = 0; p < 3; p++) {
 		__atomic_add_fetch(&phase_counts[p], 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&barrier);
-		if (__atomic_load_n(&phase_counts[p], __ATOMIC_SEQ_CST) != NWORKERS)
+		if (__atomic_load_n(&phase_counts[p], __ATOMIC_SEQ_CST) !=
+		    NWORKERS)
 			return (void *)1;
 	}
 	return NULL;
@@ -183,7 +187,8 @@ static void rwlocks(void)
 		pthread_join(t[i], &r);
 		bad |= (intptr_t)r;
 	}
-	check(!bad && shared_value == 4000, "rwlock: readers never saw a writer's half-update");
+	check(!bad && shared_value == 4000,
+	      "rwlock: readers never saw a writer's half-update");
 }
 
 static sem_t sem_items;
@@ -208,7 +213,8 @@ static void semaphores(void)
 	for (int i = 0; i < 500; i++)
 		sem_post(&sem_items);
 	pthread_join(t, NULL);
-	check(consumed == 500, "semaphore: 500 posts consumed by another thread");
+	check(consumed == 500,
+	      "semaphore: 500 posts consumed by another thread");
 }
 
 static void *detached(void *arg)
@@ -299,14 +305,17 @@ static void bad_tid_pointers(void)
 {
 	static char stacks[2][16384] __attribute__((aligned(16)));
 	const unsigned long thread = CLONE_VM | CLONE_FS | CLONE_FILES |
-				     CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM;
+				     CLONE_SIGHAND | CLONE_THREAD |
+				     CLONE_SYSVSEM;
 	static volatile int ran[2];
 	long tid[2];
 
-	tid[0] = bare_clone(thread | CLONE_PARENT_SETTID, stacks[0] + sizeof(stacks[0]),
-			    (int *)8, NULL, &ran[0]);
-	tid[1] = bare_clone(thread | CLONE_CHILD_SETTID, stacks[1] + sizeof(stacks[1]),
-			    NULL, (int *)8, &ran[1]);
+	tid[0] = bare_clone(thread | CLONE_PARENT_SETTID,
+			    stacks[0] + sizeof(stacks[0]), (int *)8, NULL,
+			    &ran[0]);
+	tid[1] = bare_clone(thread | CLONE_CHILD_SETTID,
+			    stacks[1] + sizeof(stacks[1]), NULL, (int *)8,
+			    &ran[1]);
 	for (int i = 0; i < 100000 && !(ran[0] && ran[1]); i++)
 		sched_yield();
 	check(tid[0] > 0 && ran[0],

@@ -9,7 +9,7 @@
 #define NTIMERS 1000
 #define WORK_ROUNDS 20000000 /* ~40 ms natively and under TCG */
 #define RUNS 3
-#define BOUND_MS 10000	     /* arming, working and polling; Linux: 0.2 s */
+#define BOUND_MS 10000 /* arming, working and polling; Linux: 0.2 s */
 
 static volatile uint64_t sink;
 
@@ -37,7 +37,8 @@ static long long work_ms(void)
 
 static int arm_all(int *fds)
 {
-	struct itimerspec its = { .it_interval = { 0, 1 }, .it_value = { 0, 1 } };
+	struct itimerspec its = { .it_interval = { 0, 1 },
+				  .it_value = { 0, 1 } };
 
 	for (int i = 0; i < NTIMERS; i++) {
 		fds[i] = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
@@ -96,7 +97,8 @@ int main(void)
 
 		ticks = 0;
 		if (poll(&p, 1, 5000) == 1 &&
-		    read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks > 0)
+		    read(fd, &ticks, sizeof(ticks)) == sizeof(ticks) &&
+		    ticks > 0)
 			n++;
 	}
 	check(n == 100, "100 rounds of poll and read each see new expirations");

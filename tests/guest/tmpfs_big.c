@@ -49,22 +49,27 @@ static void big_file(void)
 	      "its size is %d MiB", BIG_MIB);
 	ok = 0;
 	for (unsigned i = 0; i < BIG_MIB; i++)
-		ok += pread(fd, buf, MIB, (off_t)i * MIB) == MIB && chunk_ok(buf, MIB, i);
+		ok += pread(fd, buf, MIB, (off_t)i * MIB) == MIB &&
+		      chunk_ok(buf, MIB, i);
 	check(ok == BIG_MIB, "every byte reads back as written");
 	/* A write straddling a page and a chunk boundary, read back across. */
 	pattern(buf, 10000, 99);
-	check(pwrite(fd, buf, 10000, 5 * MIB - 4097) == 10000, "pwrite across chunks");
+	check(pwrite(fd, buf, 10000, 5 * MIB - 4097) == 10000,
+	      "pwrite across chunks");
 	memset(buf, 0, 10000);
-	check(pread(fd, buf, 10000, 5 * MIB - 4097) == 10000 && chunk_ok(buf, 10000, 99),
+	check(pread(fd, buf, 10000, 5 * MIB - 4097) == 10000 &&
+		      chunk_ok(buf, 10000, 99),
 	      "pread across chunks returns it");
 	check(ftruncate(fd, MIB + 5) == 0, "truncate to 1 MiB + 5 bytes");
 	check(ftruncate(fd, 3 * MIB) == 0, "extend to 3 MiB again");
 	check(pread(fd, buf, MIB, MIB) == MIB && chunk_ok(buf, 5, 1) &&
-	      all_zero(buf + 5, MIB - 5) && pread(fd, buf, MIB, 2 * MIB) == MIB &&
-	      all_zero(buf, MIB), "the cut-off bytes read as zeros");
+		      all_zero(buf + 5, MIB - 5) &&
+		      pread(fd, buf, MIB, 2 * MIB) == MIB && all_zero(buf, MIB),
+	      "the cut-off bytes read as zeros");
 	check(pwrite(fd, "end", 3, (off_t)BIG_MIB * 2 * MIB) == 3,
 	      "write 3 bytes at %d MiB (a hole before them)", 2 * BIG_MIB);
-	check(pread(fd, buf, MIB, (off_t)BIG_MIB * MIB) == MIB && all_zero(buf, MIB),
+	check(pread(fd, buf, MIB, (off_t)BIG_MIB * MIB) == MIB &&
+		      all_zero(buf, MIB),
 	      "the hole reads as zeros");
 	check(close(fd) == 0 && unlink(name) == 0, "close and unlink it");
 }
@@ -80,7 +85,7 @@ static int fill(void)
 	if (fd < 0)
 		fail("create");
 	memset(buf, 0xa5, sizeof(buf));
-	while ((n = write(fd, buf, MIB)) > 0)	/* the last one may be short */
+	while ((n = write(fd, buf, MIB)) > 0) /* the last one may be short */
 		total += n;
 	printf("tmpfs_big: stopped after %lld MiB (%s)\n", total / MIB,
 	       check_errno_name(n < 0 ? errno : 0));

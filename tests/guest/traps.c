@@ -81,10 +81,17 @@ static unsigned long read_flags(void)
 static void nt_flag(void)
 {
 	install(SIGUSR1, on_signal, 0);
-	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq" : : "i"(FL_NT) : "cc");
+	__asm__ volatile("pushfq; orq %0, (%%rsp); popfq"
+			 :
+			 : "i"(FL_NT)
+			 : "cc");
 	raise(SIGUSR1);
-	__asm__ volatile("pushfq; andq %0, (%%rsp); popfq" : : "i"(~FL_NT) : "cc");
-	check(got_sig == SIGUSR1, "a handler runs for a signal raised with EFLAGS.NT set");
+	__asm__ volatile("pushfq; andq %0, (%%rsp); popfq"
+			 :
+			 : "i"(~FL_NT)
+			 : "cc");
+	check(got_sig == SIGUSR1,
+	      "a handler runs for a signal raised with EFLAGS.NT set");
 	check(!(read_flags() & FL_NT), "popfq clears NT again");
 }
 
@@ -97,7 +104,9 @@ static void sigreturn_flags(void)
 	raise(SIGUSR2);
 	/* AC may turn on alignment checks: clear it before any C code. */
 	__asm__ volatile("pushfq; popq %0; pushfq; andq %1, (%%rsp); popfq"
-			 : "=&r"(after) : "i"(~FL_AC) : "cc");
+			 : "=&r"(after)
+			 : "i"(~FL_AC)
+			 : "cc");
 	check(got_sig == SIGUSR2, "a handler that edits its saved EFLAGS ran");
 	check((after & FL_IOPL) == 0, "sigreturn does not grant IOPL 3");
 	check(!(after & FL_NT), "sigreturn does not set NT");
@@ -129,27 +138,32 @@ static void ldt_selector(void)
 	if (sigsetjmp(recover, 1) == 0)
 		__asm__ volatile("mov %0, %%es" : : "r"(7) : "memory");
 	check(got_sig == SIGSEGV, "loading an LDT selector raises SIGSEGV");
-	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)", got_code);
+	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)",
+	      got_code);
 	check(got_trapno == 13 && got_err == 4,
-	      "a #GP naming the LDT selector (trapno %ld, error %ld)", got_trapno,
-	      got_err);
+	      "a #GP naming the LDT selector (trapno %ld, error %ld)",
+	      got_trapno, got_err);
 }
 
 /* A frame rt_sigreturn cannot read is SIGSEGV, which a handler may take. */
 static void bad_sigreturn_frame(void)
 {
 	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
-	char *none = mmap(NULL, 2 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
-			  -1, 0);
+	char *none = mmap(NULL, 2 * 4096, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	check(none != MAP_FAILED, "map two PROT_NONE pages");
 	check(sigaltstack(&ss, NULL) == 0, "sigaltstack");
 	install(SIGSEGV, on_fault, SA_ONSTACK);
 	if (sigsetjmp(recover, 1) == 0)
 		__asm__ volatile("mov %0, %%rsp; mov $15, %%eax; syscall; ud2"
-				 : : "r"(none + 4096) : "memory");
-	check(got_sig == SIGSEGV, "rt_sigreturn of an unreadable frame raises SIGSEGV");
-	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)", got_code);
+				 :
+				 : "r"(none + 4096)
+				 : "memory");
+	check(got_sig == SIGSEGV,
+	      "rt_sigreturn of an unreadable frame raises SIGSEGV");
+	check(got_code == SI_KERNEL, "with si_code SI_KERNEL (si_code %d)",
+	      got_code);
 	ss.ss_flags = SS_DISABLE;
 	check(sigaltstack(&ss, NULL) == 0 && munmap(none, 2 * 4096) == 0,
 	      "clean up");

@@ -33,8 +33,8 @@ int main(int argc, char **argv)
 	fd = server_socket(SOCK_DGRAM, port);
 	for (int i = 0; i < n; i++) {
 		flen = sizeof(from);
-		got = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-			       &flen);
+		got = recvfrom(fd, buf, sizeof(buf), 0,
+			       (struct sockaddr *)&from, &flen);
 		if (got < 0)
 			fail("recvfrom");
 		if (flen != sizeof(from) || from.sin_family != AF_INET)

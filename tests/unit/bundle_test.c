@@ -99,8 +99,10 @@ static void test_config(void **state)
 		uint32_t type;
 		const char *val;
 	} want[] = {
-		{ KILN_CFG_PROGRAM, "/bin/hello" }, { KILN_CFG_ARG, "/bin/hello" },
-		{ KILN_CFG_ARG, "" }, { KILN_CFG_ENV, "PATH=/bin" },
+		{ KILN_CFG_PROGRAM, "/bin/hello" },
+		{ KILN_CFG_ARG, "/bin/hello" },
+		{ KILN_CFG_ARG, "" },
+		{ KILN_CFG_ENV, "PATH=/bin" },
 		{ KILN_CFG_WORKDIR, "/tmp" },
 	};
 	uint8_t cfg[CFG_CAP];
@@ -110,7 +112,8 @@ static void test_config(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 5; i++) {
-		assert_int_equal(cfg_next(cfg, size, &pos, &type, &val, &len), 1);
+		assert_int_equal(cfg_next(cfg, size, &pos, &type, &val, &len),
+				 1);
 		assert_int_equal(type, want[i].type);
 		assert_int_equal(len, strlen(want[i].val));
 		assert_memory_equal(val, want[i].val, len);
@@ -138,7 +141,8 @@ static void test_config_errors(void **state)
 
 	(void)state;
 	assert_int_equal(cfg_put(cfg, CFG_CAP, 0, KILN_CFG_ARG, big,
-				 KILN_CFG_MAX_VALUE + 1), 0);
+				 KILN_CFG_MAX_VALUE + 1),
+			 0);
 	assert_int_equal(cfg_put(cfg, 8, 0, KILN_CFG_ARG, "x", 1), 0);
 	assert_int_equal(cfg_put(cfg, 16, 0, KILN_CFG_ARG, "x", 1), 16);
 	assert_int_equal(cfg_put(cfg, 16, 17, KILN_CFG_ARG, "", 0), 0);
@@ -173,12 +177,12 @@ static void test_truncation(void **state)
 }
 
 /* Change one thing of a valid bundle, re-seal unless asked not to. */
-#define EXPECT(err, stmt)                                              \
-	do {                                                           \
-		size_t total_ = make_bundle();                         \
-		stmt;                                                  \
-		if ((err) != BUNDLE_ECRC)                              \
-			seal(total_);                                  \
+#define EXPECT(err, stmt)                                                \
+	do {                                                             \
+		size_t total_ = make_bundle();                           \
+		stmt;                                                    \
+		if ((err) != BUNDLE_ECRC)                                \
+			seal(total_);                                    \
 		assert_int_equal(bundle_check(BUF, total_ + 64), (err)); \
 	} while (0)
 

@@ -45,7 +45,7 @@ static void test_basic(void **state)
 	expect_get(line, "kiln.test", "hello");
 	expect_get(line, "x", "1");
 	expect_missing(line, ALL, "loud");
-	expect_missing(line, ALL, "ttyS0"); /* a value is not a key */
+	expect_missing(line, ALL, "ttyS0");   /* a value is not a key */
 	expect_missing(line, ALL, "Console"); /* case-sensitive */
 }
 
@@ -73,7 +73,7 @@ static void test_quotes(void **state)
 {
 	(void)state;
 	expect_get("init=/bin/sh msg=\"hello world\" end=1", "msg",
-		     "hello world");
+		   "hello world");
 	expect_get("msg=\"hello world\" end=1", "end", "1");
 	expect_get("msg=\"\"", "msg", "");
 	expect_get("msg=\"a\tb\"", "msg", "a\tb");
@@ -114,8 +114,8 @@ static void test_tabs(void **state)
 /* len ends the line mid-word; the buffer has no NUL at all. */
 static void test_length_bound(void **state)
 {
-	static const char raw[] = { 'a', '=', '1', '2', '3', ' ', 'b', 'c',
-				    'd', '=', 'x', 'y' };
+	static const char raw[] = { 'a', '=', '1', '2', '3', ' ',
+				    'b', 'c', 'd', '=', 'x', 'y' };
 	char *heap = malloc(sizeof(raw)); /* exact size: ASan sees over-reads */
 	char out[16];
 
@@ -227,18 +227,24 @@ static void test_nth(void **state)
 
 	(void)state;
 	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 0,
-					 out, sizeof(out)), 17);
+					 out, sizeof(out)),
+			 17);
 	assert_string_equal(out, "512@0xfeb00e00:12");
 	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 1,
-					 out, sizeof(out)), 16);
+					 out, sizeof(out)),
+			 16);
 	assert_string_equal(out, "4K@0xfeb00c00:11");
 	assert_int_equal(cmdline_get_nth(line, ALL, "virtio_mmio.device", 2,
-					 out, sizeof(out)), -1);
-	assert_int_equal(cmdline_get_nth(line, ALL, "x", 0, out, sizeof(out)), 0);
+					 out, sizeof(out)),
+			 -1);
+	assert_int_equal(cmdline_get_nth(line, ALL, "x", 0, out, sizeof(out)),
+			 0);
 	assert_string_equal(out, "");
-	assert_int_equal(cmdline_get_nth(NULL, ALL, "x", 0, out, sizeof(out)), -1);
-	assert_int_equal(cmdline_get_nth(line, ALL, "x", (size_t)-1, out,
-					 sizeof(out)), -1);
+	assert_int_equal(cmdline_get_nth(NULL, ALL, "x", 0, out, sizeof(out)),
+			 -1);
+	assert_int_equal(
+		cmdline_get_nth(line, ALL, "x", (size_t)-1, out, sizeof(out)),
+		-1);
 }
 
 static void test_parse_u64(void **state)

@@ -18,7 +18,9 @@ struct file {
 
 static const struct file files[] = {
 	{ "bin", 040755, "" },
-	{ "bin/hello", 0100755, "\x7f" "ELF binary\0with NUL" },
+	{ "bin/hello", 0100755,
+	  "\x7f"
+	  "ELF binary\0with NUL" },
 	{ "etc/motd", 0100644, "hi\n" },
 	{ "bin/sh", 0120777, "hello" },
 	{ "empty", 0100600, "" },
@@ -67,7 +69,8 @@ static void test_roundtrip(void **state)
 		assert_int_equal(e.namelen, strlen(files[i].name));
 		assert_int_equal(e.mode, files[i].mode);
 		assert_int_equal(e.mtime, 1700000000);
-		assert_int_equal(e.nlink, (files[i].mode & 0170000) == 040000 ? 2 : 1);
+		assert_int_equal(e.nlink,
+				 (files[i].mode & 0170000) == 040000 ? 2 : 1);
 		assert_int_equal(e.size, file_size(i));
 		assert_memory_equal(e.data, files[i].data, file_size(i));
 		assert_int_equal(pos % 4, 0);
@@ -79,13 +82,38 @@ static void test_roundtrip(void **state)
 /* A header written by hand, as GNU cpio -H newc does (uppercase hex too). */
 static void test_foreign_header(void **state)
 {
-	static const char arc[] =
-		"070701" "00000001" "000081A4" "000003E8" "000003E8" "00000001"
-		"5F5E1000" "00000003" "00000000" "00000000" "00000000" "00000000"
-		"00000002" "00000000" "x\0" "hi\n\0"
-		"070701" "00000000" "00000000" "00000000" "00000000" "00000001"
-		"00000000" "00000000" "00000000" "00000000" "00000000" "00000000"
-		"0000000B" "00000000" "TRAILER!!!\0" "\0\0\0";
+	static const char arc[] = "070701"
+				  "00000001"
+				  "000081A4"
+				  "000003E8"
+				  "000003E8"
+				  "00000001"
+				  "5F5E1000"
+				  "00000003"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000002"
+				  "00000000"
+				  "x\0"
+				  "hi\n\0"
+				  "070701"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000001"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "00000000"
+				  "0000000B"
+				  "00000000"
+				  "TRAILER!!!\0"
+				  "\0\0\0";
 	struct cpio_entry e;
 	size_t pos = 0;
 
@@ -151,7 +179,8 @@ static void test_truncation(void **state)
 		char *copy = malloc(len ? len : 1);
 
 		memcpy(copy, buf, len);
-		assert_int_equal(walk(copy, len), len >= whole ? (int)NFILES : -1);
+		assert_int_equal(walk(copy, len),
+				 len >= whole ? (int)NFILES : -1);
 		free(copy);
 	}
 }
@@ -217,8 +246,10 @@ static void test_mutations(void **state)
 			size_t at = (seed >> 8) % size;
 			seed = seed * 1103515245u + 12345u;
 			/* Bias towards hex digits so sizes change, not only magic. */
-			copy[at] = (seed >> 16) & 1 ? "0123456789abcdef"[(seed >> 8) & 15]
-						    : (char)(seed >> 8);
+			copy[at] =
+				(seed >> 16) & 1 ?
+					"0123456789abcdef"[(seed >> 8) & 15] :
+					(char)(seed >> 8);
 		}
 		if (iter % 5 == 0)
 			len = (seed >> 4) % (size + 1);

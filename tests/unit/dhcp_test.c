@@ -18,12 +18,12 @@ static struct dhcp_client c;
 /* The fixed part every client message shares (RFC 2131 2). */
 static void check_fixed(const uint8_t *m, uint32_t ciaddr)
 {
-	static const uint8_t head[12] = { 1, 1, 6, 0, 0x39, 0x03, 0xf3, 0x26,
-					  0, 0, 0x80, 0x00 };
+	static const uint8_t head[12] = { 1,	1,    6, 0, 0x39, 0x03,
+					  0xf3, 0x26, 0, 0, 0x80, 0x00 };
 	static const uint8_t zero[236];
 
 	assert_memory_equal(m, head, 8);
-	assert_memory_equal(m + 10, head + 10, 2);	/* broadcast flag */
+	assert_memory_equal(m + 10, head + 10, 2); /* broadcast flag */
 	assert_int_equal(be32_load(m + 12), ciaddr);
 	assert_memory_equal(m + 16, zero, 12);
 	assert_memory_equal(m + 28, mac, 6);
@@ -41,17 +41,16 @@ static void check_options(const uint8_t *want, size_t n)
 }
 
 static const uint8_t discover_opts[] = { 53, 1, 1, 55, 3, 1, 3, 6, 255 };
-static const uint8_t request_opts[] = { 53, 1, 3, 50, 4, 10, 0, 2, 15,
-					54, 4, 10, 0, 2, 2, 55, 3, 1, 3, 6,
-					255 };
+static const uint8_t request_opts[] = { 53, 1, 3, 50, 4,  10, 0, 2, 15, 54, 4,
+					10, 0, 2, 2,  55, 3,  1, 3, 6,	255 };
 
 /* A server reply as slirp sends it: yiaddr 10.0.2.15, options in order. */
 static size_t server_msg(uint8_t *m, uint8_t type, uint32_t xid)
 {
 	static const uint8_t opts[] = {
-		53, 1, 0, 54, 4, 10, 0, 2, 2, 1, 4, 255, 255, 255, 0,
-		3, 4, 10, 0, 2, 2, 6, 4, 10, 0, 2, 3, 51, 4, 0, 1, 0x51, 0x80,
-		255,
+		53,  1,	  0, 54, 4, 10, 0, 2,	 2,    1,   4, 255,
+		255, 255, 0, 3,	 4, 10, 0, 2,	 2,    6,   4, 10,
+		0,   2,	  3, 51, 4, 0,	1, 0x51, 0x80, 255,
 	};
 
 	memset(m, 0, 548);
@@ -84,7 +83,7 @@ static void test_full_exchange(void **state)
 	assert_int_equal(dhcp_input(&c, m, n, SEC), DHCP_EV_NONE);
 	assert_int_equal(c.state, DHCP_REQUESTING);
 	check_fixed(c.out, 0);
-	assert_int_equal(be16_load(c.out + 8), 1);	/* secs */
+	assert_int_equal(be16_load(c.out + 8), 1); /* secs */
 	check_options(request_opts, sizeof(request_opts));
 	c.out_len = 0;
 	n = server_msg(m, 5, XID);
@@ -100,7 +99,8 @@ static void test_full_exchange(void **state)
 	assert_int_equal(c.lease.server, IPV4_ADDR(10, 0, 2, 2));
 
 	/* T1 at half the lease: a REQUEST with ciaddr, no 50/54. */
-	assert_int_equal(dhcp_poll(&c, 2 * SEC + 43200 * SEC - 1), DHCP_EV_NONE);
+	assert_int_equal(dhcp_poll(&c, 2 * SEC + 43200 * SEC - 1),
+			 DHCP_EV_NONE);
 	assert_int_equal(c.out_len, 0);
 	dhcp_poll(&c, 2 * SEC + 43200 * SEC);
 	assert_int_equal(c.state, DHCP_RENEWING);
@@ -161,10 +161,13 @@ static void test_ignored(void **state)
 {
 	uint8_t m[548], bad[548];
 	size_t n = server_msg(m, 2, XID);
-	static const struct { size_t off; uint8_t val; } breaks[] = {
-		{ 0, 1 }, { 1, 6 }, { 2, 16 }, { 7, 0 }, { 33, 0x57 },
-		{ 239, 0 }, { 242, 5 },	/* an ACK while selecting */
-		{ 241, 200 },		/* option runs past the end */
+	static const struct {
+		size_t off;
+		uint8_t val;
+	} breaks[] = {
+		{ 0, 1 },     { 1, 6 },	  { 2, 16 },  { 7, 0 },
+		{ 33, 0x57 }, { 239, 0 }, { 242, 5 }, /* an ACK while selecting */
+		{ 241, 200 }, /* option runs past the end */
 	};
 
 	(void)state;
@@ -176,13 +179,13 @@ static void test_ignored(void **state)
 		assert_int_equal(c.state, DHCP_SELECTING);
 	}
 	for (size_t len = 0; len < n; len++) {
-		dhcp_input(&c, m, len, 0);	/* truncated anywhere */
+		dhcp_input(&c, m, len, 0); /* truncated anywhere */
 		assert_int_equal(c.state, DHCP_SELECTING);
 	}
 	/* An OFFER without a server id is not usable. */
 	memcpy(bad, m, n);
-	bad[243] = 0;			/* option 54 becomes a pad... */
-	memset(bad + 243, 0, 6);	/* ...and its value too */
+	bad[243] = 0;		 /* option 54 becomes a pad... */
+	memset(bad + 243, 0, 6); /* ...and its value too */
 	dhcp_input(&c, bad, n, 0);
 	assert_int_equal(c.state, DHCP_SELECTING);
 	assert_int_equal(dhcp_input(&c, m, n, 0), DHCP_EV_NONE);

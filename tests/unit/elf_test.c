@@ -47,8 +47,10 @@ static void put_sym(int i, uint32_t name, uint8_t type, uint64_t val,
 {
 	struct elf64_sym *s = (struct elf64_sym *)(IMG + OFF_SYM) + i;
 
-	*s = (struct elf64_sym){ .st_name = name, .st_info = type,
-				 .st_shndx = 3, .st_value = val,
+	*s = (struct elf64_sym){ .st_name = name,
+				 .st_info = type,
+				 .st_shndx = 3,
+				 .st_value = val,
 				 .st_size = size };
 }
 
@@ -56,12 +58,16 @@ static void put_sections(void)
 {
 	struct elf64_shdr *sh = (struct elf64_shdr *)(IMG + OFF_SH);
 
-	sh[1] = (struct elf64_shdr){ .sh_type = SHT_SYMTAB, .sh_offset = OFF_SYM,
-				     .sh_size = 4 * 24, .sh_link = 2,
+	sh[1] = (struct elf64_shdr){ .sh_type = SHT_SYMTAB,
+				     .sh_offset = OFF_SYM,
+				     .sh_size = 4 * 24,
+				     .sh_link = 2,
 				     .sh_entsize = 24 };
-	sh[2] = (struct elf64_shdr){ .sh_type = 3, .sh_offset = OFF_STR,
+	sh[2] = (struct elf64_shdr){ .sh_type = 3,
+				     .sh_offset = OFF_STR,
 				     .sh_size = sizeof(strtab) };
-	sh[3] = (struct elf64_shdr){ .sh_type = 1, .sh_addr = BASE,
+	sh[3] = (struct elf64_shdr){ .sh_type = 1,
+				     .sh_addr = BASE,
 				     .sh_size = 0x1000 };
 	memcpy(IMG + OFF_STR, strtab, sizeof(strtab));
 	put_sym(1, 1, STT_FUNC, BASE + 0x100, 0x20);
@@ -76,7 +82,10 @@ static void put_sections(void)
 static void make_image(int with_interp)
 {
 	memset(IMG, 0, IMG_SIZE);
-	memcpy(EH->e_ident, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(EH->e_ident,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	EH->e_type = ET_EXEC;
 	EH->e_machine = EM_X86_64;
 	EH->e_version = 1;
@@ -85,12 +94,20 @@ static void make_image(int with_interp)
 	EH->e_ehsize = 64;
 	EH->e_phentsize = 56;
 	EH->e_phnum = 4;
-	PH[0] = (struct elf64_phdr){ PT_LOAD, PF_R | PF_X, 0, BASE, BASE,
-				     IMG_SIZE, 0x2000, 0x1000 };
-	PH[1] = (struct elf64_phdr){ with_interp ? PT_INTERP : PT_NOTE, PF_R,
-				     OFF_INTERP, 0, 0, sizeof(interp), 0, 1 };
+	PH[0] = (struct elf64_phdr){ PT_LOAD, PF_R | PF_X, 0,	   BASE,
+				     BASE,    IMG_SIZE,	   0x2000, 0x1000 };
+	PH[1] = (struct elf64_phdr){ with_interp ? PT_INTERP : PT_NOTE,
+				     PF_R,
+				     OFF_INTERP,
+				     0,
+				     0,
+				     sizeof(interp),
+				     0,
+				     1 };
 	PH[2] = (struct elf64_phdr){ PT_TLS, PF_R, OFF_SYM, 0, 0, 8, 16, 8 };
-	PH[3] = (struct elf64_phdr){ PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 0, 16 };
+	PH[3] = (struct elf64_phdr){
+		PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0, 0, 16
+	};
 	memcpy(IMG + OFF_INTERP, interp, sizeof(interp));
 	put_sections();
 }
@@ -175,7 +192,7 @@ static void test_segment_errors(void **state)
 	EXPECT(ELF_ELAYOUT, PH[0].p_align = 0x1800);
 	EXPECT(ELF_ELAYOUT, PH[0].p_vaddr = BASE + 8);
 	EXPECT(ELF_ELAYOUT, PH[0].p_type = PT_NOTE); /* no PT_LOAD */
-	EXPECT(ELF_ELAYOUT, PH[0].p_flags = PF_R); /* entry not executable */
+	EXPECT(ELF_ELAYOUT, PH[0].p_flags = PF_R);   /* entry not executable */
 	EXPECT(ELF_ELAYOUT, EH->e_entry = BASE + 0x2000);
 	EXPECT(ELF_ELAYOUT, EH->e_entry = 0);
 	EXPECT(ELF_ELAYOUT, IMG[OFF_INTERP + sizeof(interp) - 1] = 'x');
@@ -186,7 +203,7 @@ static void test_segment_errors(void **state)
 	EXPECT(ELF_ETRUNC, PH[2].p_offset = IMG_SIZE);
 	EXPECT(ELF_ELAYOUT, PH[2].p_align = 3);
 	EXPECT(ELF_ELAYOUT, PH[3].p_type = PT_TLS); /* two TLS segments */
-	EXPECT(ELF_OK, PH[3].p_type = 0x12345678); /* unknown types ignored */
+	EXPECT(ELF_OK, PH[3].p_type = 0x12345678);  /* unknown types ignored */
 }
 
 static void test_strerror(void **state)
@@ -276,7 +293,7 @@ static void test_symbolize(void **state)
 	expect_sym(BASE + 0x120, "bar", 0); /* size 0: to the next symbol */
 	expect_sym(BASE + 0xfff, "bar", 0xedf);
 	expect_sym(BASE + 0x1000, NULL, 0); /* past its section */
-	expect_sym(BASE + 0xff, NULL, 0); /* obj is not a function */
+	expect_sym(BASE + 0xff, NULL, 0);   /* obj is not a function */
 	EH->e_shnum = 0;
 	expect_sym(BASE + 0x100, NULL, 0);
 	make_image(0);
@@ -389,7 +406,8 @@ static void test_mutations(void **state)
 			assert_true(info.lo <= info.hi);
 			assert_true(info.hi <= 1ull << 47);
 		}
-		(void)elf_symbolize(copy, IMG_SIZE, BASE + (seed & 0xfff), &name, &off);
+		(void)elf_symbolize(copy, IMG_SIZE, BASE + (seed & 0xfff),
+				    &name, &off);
 	}
 }
 

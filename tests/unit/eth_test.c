@@ -44,7 +44,8 @@ static void test_truncated(void **state)
 /* 802.3 lengths and VLAN tags (802.1Q, 802.1ad) are dropped. */
 static void test_types(void **state)
 {
-	static const uint16_t bad[] = { 0x0000, 0x05dc, 0x05ff, 0x8100, 0x88a8 };
+	static const uint16_t bad[] = { 0x0000, 0x05dc, 0x05ff, 0x8100,
+					0x88a8 };
 	uint8_t f[60] = { 0 };
 	struct eth_frame e;
 
@@ -78,7 +79,7 @@ static void test_filter(void **state)
 	net_input(&fake.nif, f, sizeof(f), 0);
 	assert_int_equal(fake.nif.stats.rx_frames, 1);
 	assert_int_equal(fake.nif.stats.rx_drop, 1);
-	fake_eth(f, fake_mac, peer_mac, 0x86dd);	/* IPv6: not spoken */
+	fake_eth(f, fake_mac, peer_mac, 0x86dd); /* IPv6: not spoken */
 	net_input(&fake.nif, f, sizeof(f), 0);
 	assert_int_equal(fake.nif.stats.rx_drop, 2);
 	assert_int_equal(fake.nframes, 0);
@@ -88,8 +89,8 @@ static void test_filter(void **state)
 static void test_output(void **state)
 {
 	static const uint8_t want[] = {
-		0x52, 0x55, 0x0a, 0x00, 0x02, 0x02, 0x52, 0x54, 0x00, 0x12,
-		0x34, 0x56, 0x08, 0x06, 0xde, 0xad,
+		0x52, 0x55, 0x0a, 0x00, 0x02, 0x02, 0x52, 0x54,
+		0x00, 0x12, 0x34, 0x56, 0x08, 0x06, 0xde, 0xad,
 	};
 	struct pkt *p = pkt_alloc(PKT_HEADROOM, 2);
 
@@ -128,12 +129,18 @@ static void test_no_allocator(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_parse, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_truncated, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_types, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_filter, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_output, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_no_allocator, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_parse, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_types, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_filter, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_output, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_no_allocator, fake_setup,
+						fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,8 +76,8 @@ static void check_vformat(int line, const char *fmt, const char *want,
 	va_end(aq);
 	if (n != (int)len || s.len != len ||
 	    (len <= sizeof(out) && memcmp(out, want, len) != 0))
-		fail_msg("line %d \"%s\": fmt_vformat gave %d chars", line,
-			 fmt, n);
+		fail_msg("line %d \"%s\": fmt_vformat gave %d chars", line, fmt,
+			 n);
 }
 
 /*
@@ -107,8 +107,9 @@ static void check_v(int line, int thorough, const char *fmt, va_list ap)
 	check_vformat(line, fmt, want, (size_t)wn, ap);
 }
 
-__attribute__((format(printf, 3, 4))) static void
-check_at(int line, int thorough, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void check_at(int line,
+							   int thorough,
+							   const char *fmt, ...)
 {
 	va_list ap;
 
@@ -130,8 +131,10 @@ static const char *quiet(const char *fmt)
 }
 
 /* Exact expected text, for what the host cannot be compared against. */
-__attribute__((format(printf, 3, 4))) static void
-expect_at(int line, const char *want, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void expect_at(int line,
+							    const char *want,
+							    const char *fmt,
+							    ...)
 {
 	char got[256];
 	va_list ap;
@@ -271,16 +274,35 @@ static void test_return_values(void **state)
 }
 
 static const char *const flag_sets[] = {
-	"", "-", "0", "+", " ", "#", "-0", "+ ", "0#", "-+", "0+", "0 ",
-	"-#", "-+ #0", "+0#", "- ",
+	"",   "-",  "0",  "+",	" ",  "#",     "-0",  "+ ",
+	"0#", "-+", "0+", "0 ", "-#", "-+ #0", "+0#", "- ",
 };
 static const char *const widths[] = { "", "1", "6", "24" };
 static const char *const precs[] = { "", ".", ".0", ".1", ".4", ".22" };
 static const char *const lens[] = { "", "hh", "h", "l", "ll", "z", "t", "j" };
 static const int64_t values[] = {
-	0, 1, -1, 7, 8, 42, -42, 127, 128, -129, 255, 300, 32767, -32768,
-	65535, 65536, INT32_MAX, INT32_MIN, (int64_t)UINT32_MAX,
-	0x123456789a, INT64_MAX, INT64_MIN,
+	0,
+	1,
+	-1,
+	7,
+	8,
+	42,
+	-42,
+	127,
+	128,
+	-129,
+	255,
+	300,
+	32767,
+	-32768,
+	65535,
+	65536,
+	INT32_MAX,
+	INT32_MIN,
+	(int64_t)UINT32_MAX,
+	0x123456789a,
+	INT64_MAX,
+	INT64_MIN,
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -313,15 +335,22 @@ static void test_integer_matrix(void **state)
 
 	(void)state;
 	for (size_t f = 0; f < COUNT(flag_sets); f++)
-	for (size_t w = 0; w < COUNT(widths); w++)
-	for (size_t p = 0; p < COUNT(precs); p++)
-	for (size_t l = 0; l < COUNT(lens); l++)
-	for (size_t c = 0; convs[c]; c++) {
-		snprintf(fmt, sizeof(fmt), "<%%%s%s%s%s%c>", flag_sets[f],
-			 widths[w], precs[p], lens[l], convs[c]);
-		for (size_t v = 0; v < COUNT(values); v++)
-			check_typed(fmt, lens[l], c < 2, values[v]);
-	}
+		for (size_t w = 0; w < COUNT(widths); w++)
+			for (size_t p = 0; p < COUNT(precs); p++)
+				for (size_t l = 0; l < COUNT(lens); l++)
+					for (size_t c = 0; convs[c]; c++) {
+						snprintf(fmt, sizeof(fmt),
+							 "<%%%s%s%s%s%c>",
+							 flag_sets[f],
+							 widths[w], precs[p],
+							 lens[l], convs[c]);
+						for (size_t v = 0;
+						     v < COUNT(values); v++)
+							check_typed(fmt,
+								    lens[l],
+								    c < 2,
+								    values[v]);
+					}
 }
 
 /* %s, %c and %p with the flags that are defined for them. */
@@ -333,19 +362,21 @@ static void test_text_matrix(void **state)
 
 	(void)state;
 	for (size_t f = 0; f < COUNT(sflags); f++)
-	for (size_t w = 0; w < COUNT(widths); w++) {
-		for (size_t p = 0; p < COUNT(precs); p++) {
-			snprintf(fmt, sizeof(fmt), "<%%%s%s%ss>", sflags[f],
-				 widths[w], precs[p]);
-			for (size_t s = 0; s < COUNT(strs); s++)
-				check_at(__LINE__, 1, fmt, strs[s]);
+		for (size_t w = 0; w < COUNT(widths); w++) {
+			for (size_t p = 0; p < COUNT(precs); p++) {
+				snprintf(fmt, sizeof(fmt), "<%%%s%s%ss>",
+					 sflags[f], widths[w], precs[p]);
+				for (size_t s = 0; s < COUNT(strs); s++)
+					check_at(__LINE__, 1, fmt, strs[s]);
+			}
+			snprintf(fmt, sizeof(fmt), "<%%%s%sc>", sflags[f],
+				 widths[w]);
+			check_at(__LINE__, 1, fmt, 'q');
+			snprintf(fmt, sizeof(fmt), "<%%%s%sp>", sflags[f],
+				 widths[w]);
+			check_at(__LINE__, 1, fmt, (void *)0xabcdef);
+			check_at(__LINE__, 1, fmt, NULL);
 		}
-		snprintf(fmt, sizeof(fmt), "<%%%s%sc>", sflags[f], widths[w]);
-		check_at(__LINE__, 1, fmt, 'q');
-		snprintf(fmt, sizeof(fmt), "<%%%s%sp>", sflags[f], widths[w]);
-		check_at(__LINE__, 1, fmt, (void *)0xabcdef);
-		check_at(__LINE__, 1, fmt, NULL);
-	}
 }
 
 static void test_count(void **state)

@@ -37,14 +37,14 @@ _Noreturn void page_bug(const char *what, const void *p)
 }
 
 /* Run stmt, which must call heap_bug: its longjmp skips the fail_msg. */
-#define EXPECT_HEAP_BUG(stmt)                                          \
-	do {                                                           \
-		bug_armed = 1;                                         \
-		if (setjmp(bug_env) == 0) {                            \
-			stmt;                                          \
-			bug_armed = 0;                                 \
-			fail_msg("no heap_bug from %s", #stmt);        \
-		}                                                      \
+#define EXPECT_HEAP_BUG(stmt)                                   \
+	do {                                                    \
+		bug_armed = 1;                                  \
+		if (setjmp(bug_env) == 0) {                     \
+			stmt;                                   \
+			bug_armed = 0;                          \
+			fail_msg("no heap_bug from %s", #stmt); \
+		}                                               \
 	} while (0)
 
 static char *arena;
@@ -201,11 +201,11 @@ static void exhaust(size_t size, size_t count)
 static void test_exhaustion(void **state)
 {
 	(void)state;
-	exhaust(16, 16 * 252);	/* (4096 - 64) / 16 slots a slab page */
+	exhaust(16, 16 * 252); /* (4096 - 64) / 16 slots a slab page */
 	exhaust(64, 16 * 63);
 	exhaust(1000, 16 * 3);
 	exhaust(2048, 16);
-	exhaust(4080, 16);	/* 16-byte header + 4080 = one page */
+	exhaust(4080, 16); /* 16-byte header + 4080 = one page */
 	exhaust(4081, 8);
 	exhaust(5000, 8);
 	exhaust(16 * PG - 16, 1); /* the whole region, header included */
@@ -237,10 +237,10 @@ static void test_slab_pages_returned(void **state)
 
 static void test_in_use(void **state)
 {
-	static const size_t sizes[] = { 1, 16, 17, 100, 1025, 2048, 2049,
-					4080, 4081, 100000 };
-	static const size_t want[] = { 16, 16, 32, 128, 2048, 2048, 2064,
-				       4080, 4096, 100000 };
+	static const size_t sizes[] = { 1,    16,   17,	  100,	1025,
+					2048, 2049, 4080, 4081, 100000 };
+	static const size_t want[] = { 16,   16,   32,	 128,  2048,
+				       2048, 2064, 4080, 4096, 100000 };
 	void *v[10];
 	size_t sum = 0;
 
@@ -284,9 +284,9 @@ static void test_double_free(void **state)
 
 	(void)state;
 	kfree(a);
-	EXPECT_HEAP_BUG(kfree(a));	/* slab still live: slot bit clear */
+	EXPECT_HEAP_BUG(kfree(a)); /* slab still live: slot bit clear */
 	kfree(b);
-	EXPECT_HEAP_BUG(kfree(b));	/* slab returned: magic gone */
+	EXPECT_HEAP_BUG(kfree(b)); /* slab returned: magic gone */
 	kfree(big);
 	EXPECT_HEAP_BUG(kfree(big));
 	assert_int_equal(heap_in_use(), 0);
@@ -302,15 +302,15 @@ static void test_bad_pointers(void **state)
 	size_t used = heap_in_use();
 
 	(void)state;
-	memset(big, 0x5A, 9000); /* no stale header in its second page */
-	EXPECT_HEAP_BUG(kfree(a + 16));		/* inside an object */
-	EXPECT_HEAP_BUG(kfree(a + 8));		/* misaligned */
-	EXPECT_HEAP_BUG(kfree(a - 64));		/* the slab header */
+	memset(big, 0x5A, 9000);	/* no stale header in its second page */
+	EXPECT_HEAP_BUG(kfree(a + 16)); /* inside an object */
+	EXPECT_HEAP_BUG(kfree(a + 8));	/* misaligned */
+	EXPECT_HEAP_BUG(kfree(a - 64)); /* the slab header */
 	EXPECT_HEAP_BUG(kfree(big + 16));
-	EXPECT_HEAP_BUG(kfree(big + PG));	/* second page of the run */
-	EXPECT_HEAP_BUG(kfree(pg + 16));	/* pages not from the heap */
+	EXPECT_HEAP_BUG(kfree(big + PG)); /* second page of the run */
+	EXPECT_HEAP_BUG(kfree(pg + 16));  /* pages not from the heap */
 	EXPECT_HEAP_BUG(kfree(pg));
-	EXPECT_HEAP_BUG(kfree(outside + 64));	/* not managed at all */
+	EXPECT_HEAP_BUG(kfree(outside + 64)); /* not managed at all */
 	assert_int_equal(heap_in_use(), used);
 	kfree(a);
 	kfree(big);
@@ -383,10 +383,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, NULL)
-		T(test_every_size),	   T(test_zero_and_overflow),
-		T(test_exhaustion),	   T(test_slab_pages_returned),
-		T(test_in_use),		   T(test_kzalloc),
-		T(test_double_free),	   T(test_bad_pointers),
+		T(test_every_size),    T(test_zero_and_overflow),
+		T(test_exhaustion),    T(test_slab_pages_returned),
+		T(test_in_use),	       T(test_kzalloc),
+		T(test_double_free),   T(test_bad_pointers),
 		T(test_random_stress),
 #undef T
 	};

@@ -26,7 +26,8 @@ static const uint8_t echo_reply[] = {
 static void test_echo_reply_exact(void **state)
 {
 	uint8_t f[80];
-	size_t n = fake_ip_frame(f, GW_IP, OUR_IP, 1, echo_req, sizeof(echo_req));
+	size_t n = fake_ip_frame(f, GW_IP, OUR_IP, 1, echo_req,
+				 sizeof(echo_req));
 
 	(void)state;
 	fake_learn(GW_IP, peer_mac, 0);
@@ -44,11 +45,11 @@ static void test_echo_bad(void **state)
 	(void)state;
 	fake_learn(GW_IP, peer_mac, 0);
 	memcpy(m, echo_req, sizeof(m));
-	m[11] ^= 1;				/* checksum error */
+	m[11] ^= 1; /* checksum error */
 	n = fake_ip_frame(f, GW_IP, OUR_IP, 1, m, sizeof(m));
 	net_input(&fake.nif, f, n, 0);
 	assert_int_equal(fake.nif.stats.rx_bad_csum, 1);
-	for (size_t len = 0; len < 8; len++) {	/* shorter than a header */
+	for (size_t len = 0; len < 8; len++) { /* shorter than a header */
 		n = fake_ip_frame(f, GW_IP, OUR_IP, 1, echo_req, len);
 		net_input(&fake.nif, f, n, 0);
 	}
@@ -64,7 +65,9 @@ static void test_echo_bad(void **state)
 /* UDP to a closed port: type 3 code 3 quoting header + 8 bytes. */
 static void test_port_unreachable(void **state)
 {
-	uint8_t seg[12] = { 0x15, 0xb3, 0x00, 0x35, 0x00, 0x0c, 0, 0, 1, 2, 3, 4 };
+	uint8_t seg[12] = {
+		0x15, 0xb3, 0x00, 0x35, 0x00, 0x0c, 0, 0, 1, 2, 3, 4
+	};
 	uint8_t f[80];
 	size_t n = fake_ip_frame(f, GW_IP, OUR_IP, 17, seg, sizeof(seg));
 	const uint8_t *ic;
@@ -76,12 +79,12 @@ static void test_port_unreachable(void **state)
 	assert_int_equal(fake.nframes, 1);
 	assert_int_equal(fake.len[0], 14 + 20 + 8 + 20 + 8);
 	ic = fake.frame[0] + 34;
-	assert_int_equal(fake.frame[0][23], 1);		/* protocol ICMP */
+	assert_int_equal(fake.frame[0][23], 1); /* protocol ICMP */
 	assert_int_equal(be32_load(fake.frame[0] + 30), GW_IP);
 	assert_int_equal(ic[0], 3);
 	assert_int_equal(ic[1], 3);
 	assert_int_equal(be32_load(ic + 4), 0);
-	assert_memory_equal(ic + 8, f + 14, 28);	/* header + 8 bytes */
+	assert_memory_equal(ic + 8, f + 14, 28); /* header + 8 bytes */
 	assert_int_equal(inet_csum(ic, 36), 0);
 	assert_int_equal(inet_csum(fake.frame[0] + 14, 20), 0);
 }
@@ -131,12 +134,16 @@ static void test_no_error_about(void **state)
 	fake_learn(GW_IP, peer_mac, 0);
 	be16_store(m + 2, inet_csum(m, sizeof(m)));
 	n = fake_ip_frame(f, GW_IP, IPV4_BROADCAST, 99, m, 8);
-	net_input(&fake.nif, f, n, 0);		/* broadcast */
+	net_input(&fake.nif, f, n, 0); /* broadcast */
 	n = fake_ip_frame(f, 0, OUR_IP, 99, m, 8);
-	net_input(&fake.nif, f, n, 0);		/* source 0.0.0.0 */
+	net_input(&fake.nif, f, n, 0); /* source 0.0.0.0 */
 	assert_int_equal(fake.nframes, 0);
-	struct ipv4_rx rx = { .src = GW_IP, .dst = OUR_IP, .proto = 1,
-			      .payload = m, .len = sizeof(m), .hdr = f + 14,
+	struct ipv4_rx rx = { .src = GW_IP,
+			      .dst = OUR_IP,
+			      .proto = 1,
+			      .payload = m,
+			      .len = sizeof(m),
+			      .hdr = f + 14,
 			      .hdr_len = 20 };
 	assert_int_not_equal(icmp_send_unreach(&fake.nif, &rx, 3, 0), 0);
 	rx.proto = 17;
@@ -150,12 +157,18 @@ static void test_no_error_about(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_echo_reply_exact, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_echo_bad, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_port_unreachable, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_proto_unreachable, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, fake_setup, fake_teardown),
-		cmocka_unit_test_setup_teardown(test_no_error_about, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_echo_reply_exact,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_echo_bad, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_port_unreachable,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_proto_unreachable,
+						fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, fake_setup,
+						fake_teardown),
+		cmocka_unit_test_setup_teardown(test_no_error_about, fake_setup,
+						fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

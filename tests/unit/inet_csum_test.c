@@ -23,12 +23,12 @@ static void test_rfc1071_example(void **state)
 /* A captured IPv4 header whose checksum field holds b861. */
 static void test_ipv4_header(void **state)
 {
-	uint8_t h[] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00,
-			0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8, 0x00, 0x01,
-			0xc0, 0xa8, 0x00, 0xc7 };
+	uint8_t h[] = { 0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40,
+			0x00, 0x40, 0x11, 0xb8, 0x61, 0xc0, 0xa8,
+			0x00, 0x01, 0xc0, 0xa8, 0x00, 0xc7 };
 
 	(void)state;
-	assert_int_equal(inet_csum(h, sizeof(h)), 0);	/* verifies */
+	assert_int_equal(inet_csum(h, sizeof(h)), 0); /* verifies */
 	h[10] = h[11] = 0;
 	assert_int_equal(inet_csum(h, sizeof(h)), 0xb861);
 	h[19] ^= 1;
@@ -42,7 +42,7 @@ static void test_odd_length(void **state)
 
 	(void)state;
 	assert_int_equal(inet_csum_add(0, b, 3), 0x1234 + 0x5600);
-	assert_int_equal(inet_csum(b, 3), (uint16_t)~(0x1234 + 0x5600));
+	assert_int_equal(inet_csum(b, 3), (uint16_t) ~(0x1234 + 0x5600));
 	assert_int_equal(inet_csum(b, 0), 0xffff);
 }
 
@@ -60,7 +60,7 @@ static void test_incremental(void **state)
 	sum = inet_csum_add32(0, 0x0a00020f);
 	sum = inet_csum_add16(sum, 0x0011);
 	assert_int_equal(inet_csum_fold(sum),
-			 (uint16_t)~(0x0a00 + 0x020f + 0x0011));
+			 (uint16_t) ~(0x0a00 + 0x020f + 0x0011));
 }
 
 /* Carries fold repeatedly: 64 KiB of ff bytes sums to ffff, checksum 0. */
@@ -75,7 +75,7 @@ static void test_carries(void **state)
 	assert_int_equal(inet_csum(b, n), 0);
 	memset(b, 0, n);
 	b[0] = 0x80;
-	b[2] = 0x80;	/* 8000 + 8000 = 1 0000 -> 0001 */
+	b[2] = 0x80; /* 8000 + 8000 = 1 0000 -> 0001 */
 	assert_int_equal(inet_csum(b, n), 0xfffe);
 	free(b);
 }

@@ -17,10 +17,10 @@
 
 /* UDP 10.0.2.15:1000 -> 10.0.2.2:2000 "hi", id 0, TTL 64 (checked in Python). */
 static const uint8_t udp_hi[] = {
-	0x52, 0x55, 0x0a, 0x00, 0x02, 0x02, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
-	0x08, 0x00, 0x45, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x00, 0x00, 0x40, 0x11,
-	0x62, 0xbf, 0x0a, 0x00, 0x02, 0x0f, 0x0a, 0x00, 0x02, 0x02, 0x03, 0xe8,
-	0x07, 0xd0, 0x00, 0x0a, 0x73, 0xa8, 0x68, 0x69,
+	0x52, 0x55, 0x0a, 0x00, 0x02, 0x02, 0x52, 0x54, 0x00, 0x12, 0x34,
+	0x56, 0x08, 0x00, 0x45, 0x00, 0x00, 0x1e, 0x00, 0x00, 0x00, 0x00,
+	0x40, 0x11, 0x62, 0xbf, 0x0a, 0x00, 0x02, 0x0f, 0x0a, 0x00, 0x02,
+	0x02, 0x03, 0xe8, 0x07, 0xd0, 0x00, 0x0a, 0x73, 0xa8, 0x68, 0x69,
 };
 
 /* What a bound port received. */
@@ -58,7 +58,8 @@ static void test_output_exact(void **state)
 {
 	(void)state;
 	fake_learn(GW_IP, peer_mac, 0);
-	assert_int_equal(udp_output(&fake.nif, 1000, GW_IP, 2000, "hi", 2, 0), 0);
+	assert_int_equal(udp_output(&fake.nif, 1000, GW_IP, 2000, "hi", 2, 0),
+			 0);
 	assert_int_equal(fake.nframes, 1);
 	assert_int_equal(fake.len[0], sizeof(udp_hi));
 	assert_memory_equal(fake.frame[0], udp_hi, sizeof(udp_hi));
@@ -89,7 +90,8 @@ static void test_route(void **state)
 	assert_int_equal(hop, PEER_IP);
 	assert_int_equal(ipv4_route(&fake.nif, IPV4_ADDR(8, 8, 8, 8), &hop), 0);
 	assert_int_equal(hop, GW_IP);
-	assert_int_equal(ipv4_route(&fake.nif, IPV4_ADDR(10, 0, 2, 255), &hop), 0);
+	assert_int_equal(ipv4_route(&fake.nif, IPV4_ADDR(10, 0, 2, 255), &hop),
+			 0);
 	assert_int_equal(hop, IPV4_BROADCAST);
 	assert_int_equal(ipv4_route(&fake.nif, IPV4_BROADCAST, &hop), 0);
 	assert_int_equal(hop, IPV4_BROADCAST);
@@ -150,15 +152,19 @@ static void test_truncated(void **state)
 
 static void test_malformed(void **state)
 {
-	static const struct { size_t off; uint8_t val; bool fix; } bad[] = {
-		{ 0, 0x65, true }, { 0, 0x44, true }, { 0, 0x4f, true },
-		{ 2, 0xff, true },	/* total length beyond the frame */
-		{ 3, 0x10, true },	/* total length below the header */
-		{ 8, 0, true },		/* TTL 0 */
-		{ 6, 0x80, true },	/* reserved flag */
-		{ 12, 224, true },	/* multicast source */
-		{ 16, 11, true },	/* not our address */
-		{ 10, 0x55, false },	/* header checksum */
+	static const struct {
+		size_t off;
+		uint8_t val;
+		bool fix;
+	} bad[] = {
+		{ 0, 0x65, true },   { 0, 0x44, true }, { 0, 0x4f, true },
+		{ 2, 0xff, true },   /* total length beyond the frame */
+		{ 3, 0x10, true },   /* total length below the header */
+		{ 8, 0, true },	     /* TTL 0 */
+		{ 6, 0x80, true },   /* reserved flag */
+		{ 12, 224, true },   /* multicast source */
+		{ 16, 11, true },    /* not our address */
+		{ 10, 0x55, false }, /* header checksum */
 	};
 	uint8_t seg[16], f[80], m[80];
 	size_t n = fake_ip_frame(f, PEER_IP, OUR_IP, 17, seg, make_udp(seg, 8));
@@ -214,7 +220,7 @@ static uint8_t seg[4008];
 
 static void test_reasm_in_and_out_of_order(void **state)
 {
-	size_t n = make_udp(seg, 4000);		/* 4008 bytes */
+	size_t n = make_udp(seg, 4000); /* 4008 bytes */
 
 	(void)state;
 	send_frag(seg, 0, 1480, true, 1, 0);
@@ -240,7 +246,7 @@ static void test_reasm_overlap_rejected(void **state)
 
 	(void)state;
 	send_frag(seg, 0, 1480, true, 3, 0);
-	send_frag(seg, 1472, 1488, true, 3, 0);	/* overlaps by 8 */
+	send_frag(seg, 1472, 1488, true, 3, 0); /* overlaps by 8 */
 	send_frag(seg, 2960, n - 2960, false, 3, 0);
 	send_frag(seg, 1480, 1480, true, 3, 0);
 	assert_int_equal(got_count, 0);
@@ -269,7 +275,7 @@ static void test_reasm_limits(void **state)
 	send_frag(seg, 0, 12, true, 100, 0);
 	n = fake_eth(f, fake_mac, peer_mac, ETH_TYPE_IPV4);
 	n += fake_ipv4(f + n, PEER_IP, OUR_IP, 17, 16, 100, 8189);
-	net_input(&fake.nif, f, n + 16, 0);	/* 65512 + 16 + 20 > 65535 */
+	net_input(&fake.nif, f, n + 16, 0); /* 65512 + 16 + 20 > 65535 */
 	assert_int_equal(fake.nif.stats.rx_drop, drops + 2);
 	/* After 30 s everything is forgotten. */
 	net_poll_timers(30 * SEC - 1);
@@ -282,16 +288,24 @@ static void test_reasm_limits(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_output_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_exact, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_route, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parse_valid_and_padding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_truncated, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_options_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reasm_in_and_out_of_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reasm_overlap_rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reasm_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parse_valid_and_padding,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_truncated, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_malformed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_options_skipped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_reasm_in_and_out_of_order,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reasm_overlap_rejected,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reasm_limits, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -76,9 +76,9 @@ static void test_tcp_over_loopback(void **state)
 	assert_non_null(l);
 	c = tcp_connect(LO, 8080, 0, &err);
 	assert_non_null(c);
-	assert_int_equal(kicks, 1);	/* the SYN is queued, not received */
+	assert_int_equal(kicks, 1); /* the SYN is queued, not received */
 	assert_null(tcp_accept(l));
-	loopback_drain(1);		/* SYN, SYN-ACK, ACK */
+	loopback_drain(1); /* SYN, SYN-ACK, ACK */
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
 	a = tcp_accept(l);
 	assert_non_null(a);
@@ -91,7 +91,7 @@ static void test_tcp_over_loopback(void **state)
 	assert_memory_equal(b, "world!", 6);
 	tcp_close(c, 5);
 	loopback_drain(6);
-	assert_int_equal(tcp_recv(a, b, sizeof(b), 7), 0);	/* EOF */
+	assert_int_equal(tcp_recv(a, b, sizeof(b), 7), 0); /* EOF */
 	tcp_close(a, 7);
 	loopback_drain(8);
 	assert_int_equal(fake.nframes, 0);
@@ -171,11 +171,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_route),
-		T(test_tcp_over_loopback),
-		T(test_refused),
-		T(test_bulk),
-		T(test_queue_limit),
+		T(test_route), T(test_tcp_over_loopback), T(test_refused),
+		T(test_bulk),  T(test_queue_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,8 @@ static int fake_transmit(struct netif *nif, const void *frame, size_t len,
 	if (fake.nframes < FAKE_MAX_FRAMES && len <= FAKE_FRAME_MAX) {
 		memcpy(fake.frame[fake.nframes], frame, len);
 		fake.len[fake.nframes] = len;
-		fake.csum[fake.nframes] = csum ? *csum : (struct net_csum){ 0, 0 };
+		fake.csum[fake.nframes] = csum ? *csum :
+						 (struct net_csum){ 0, 0 };
 		fake.held[fake.nframes] = net_tx_held();
 	}
 	fake.nframes++;
@@ -103,7 +104,9 @@ size_t fake_ip_frame(uint8_t *buf, uint32_t src, uint32_t dst, uint8_t proto,
 void fake_learn(uint32_t peer_ip, const uint8_t mac[6], uint64_t now)
 {
 	uint8_t f[ETH_HLEN + ARP_LEN];
-	struct arp_msg m = { .op = ARP_OP_REPLY, .spa = peer_ip, .tpa = OUR_IP };
+	struct arp_msg m = { .op = ARP_OP_REPLY,
+			     .spa = peer_ip,
+			     .tpa = OUR_IP };
 
 	memcpy(m.sha, mac, 6);
 	memcpy(m.tha, fake_mac, 6);

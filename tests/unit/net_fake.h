@@ -21,15 +21,15 @@ struct fake_net {
 	int nframes;
 	size_t len[FAKE_MAX_FRAMES];
 	uint8_t frame[FAKE_MAX_FRAMES][FAKE_FRAME_MAX];
-	struct net_csum csum[FAKE_MAX_FRAMES];	/* {0, 0}: complete */
+	struct net_csum csum[FAKE_MAX_FRAMES]; /* {0, 0}: complete */
 	bool held[FAKE_MAX_FRAMES];
 	int flushes;
 	int tx_err;
 };
 
 extern struct fake_net fake;
-extern const uint8_t fake_mac[6];	/* ours: 52:54:00:12:34:56 */
-extern const uint8_t peer_mac[6];	/* the gateway: 52:55:0a:00:02:02 */
+extern const uint8_t fake_mac[6]; /* ours: 52:54:00:12:34:56 */
+extern const uint8_t peer_mac[6]; /* the gateway: 52:55:0a:00:02:02 */
 
 #define OUR_IP IPV4_ADDR(10, 0, 2, 15)
 #define GW_IP IPV4_ADDR(10, 0, 2, 2)

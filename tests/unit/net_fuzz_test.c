@@ -16,7 +16,7 @@
 
 #define ITERATIONS 20000
 
-static uint64_t rng = 0x9e3779b97f4a7c15ull;	/* fixed seed: reproducible */
+static uint64_t rng = 0x9e3779b97f4a7c15ull; /* fixed seed: reproducible */
 
 static uint32_t rnd(void)
 {
@@ -43,7 +43,9 @@ static void to_dhcp(void *ctx, struct netif *nif, const struct udp_rx *rx,
 static size_t template(uint8_t *f)
 {
 	static uint8_t body[1500];
-	struct arp_msg m = { .op = ARP_OP_REQUEST, .spa = PEER_IP, .tpa = OUR_IP };
+	struct arp_msg m = { .op = ARP_OP_REQUEST,
+			     .spa = PEER_IP,
+			     .tpa = OUR_IP };
 	size_t n = 8 + rnd() % 300;
 	uint16_t port = (rnd() & 1) ? 68 : 7;
 
@@ -93,11 +95,21 @@ static size_t mutate(uint8_t *f, size_t n, size_t cap)
 		size_t at = rnd() % n;
 
 		switch (rnd() % 5) {
-		case 0: f[at] ^= (uint8_t)(1u << (rnd() % 8)); break;
-		case 1: f[at] = (uint8_t)rnd(); break;
-		case 2: n = at; break;
-		case 3: n = n + rnd() % 64 > cap ? cap : n + rnd() % 64; break;
-		default: f[at] = (rnd() & 1) ? 0xff : 0; break;
+		case 0:
+			f[at] ^= (uint8_t)(1u << (rnd() % 8));
+			break;
+		case 1:
+			f[at] = (uint8_t)rnd();
+			break;
+		case 2:
+			n = at;
+			break;
+		case 3:
+			n = n + rnd() % 64 > cap ? cap : n + rnd() % 64;
+			break;
+		default:
+			f[at] = (rnd() & 1) ? 0xff : 0;
+			break;
 		}
 		if (n == 0)
 			return 0;
@@ -126,17 +138,17 @@ static void test_fuzz(void **state)
 		if (rnd() % 8)
 			n = mutate(f, n, sizeof(f));
 		net_input(&fake.nif, f, n, now);
-		now += rnd() % 50000000;		/* up to 50 ms */
+		now += rnd() % 50000000; /* up to 50 ms */
 		if (i % 64 == 0) {
 			net_poll_timers(now);
 			dhcp_poll(&dhcp, now);
 			fake_clear();
 		}
 		if (i == ITERATIONS / 2)
-			fake.nif.ip.addr = 0;	/* the unconfigured paths too */
+			fake.nif.ip.addr = 0; /* the unconfigured paths too */
 	}
 	assert_int_equal(fake.nif.stats.rx_frames, ITERATIONS);
-	assert_true(delivered > 100);		/* valid ones did get through */
+	assert_true(delivered > 100); /* valid ones did get through */
 	assert_true(fake.nif.stats.rx_drop > ITERATIONS / 4);
 	udp_unbind(&p68);
 	udp_unbind(&p7);
@@ -156,10 +168,14 @@ static uint32_t fuzz_isn(uint32_t laddr, uint16_t lport, uint32_t raddr,
 static uint32_t near(uint32_t base)
 {
 	switch (rnd() % 6) {
-	case 0: return base + rnd() % 70000;
-	case 1: return base - rnd() % 70000;
-	case 2: return rnd() << 16 ^ rnd();
-	default: return base;
+	case 0:
+		return base + rnd() % 70000;
+	case 1:
+		return base - rnd() % 70000;
+	case 2:
+		return rnd() << 16 ^ rnd();
+	default:
+		return base;
 	}
 }
 
@@ -171,8 +187,9 @@ static uint32_t near(uint32_t base)
 static size_t tcp_template(uint8_t *f)
 {
 	static const uint8_t flag_sets[] = {
-		TCP_SYN, TCP_ACK, TCP_ACK | TCP_PSH, TCP_ACK | TCP_FIN, TCP_RST,
-		TCP_RST | TCP_ACK, TCP_SYN | TCP_ACK, TCP_ACK | TCP_URG,
+		TCP_SYN,	   TCP_ACK,	      TCP_ACK | TCP_PSH,
+		TCP_ACK | TCP_FIN, TCP_RST,	      TCP_RST | TCP_ACK,
+		TCP_SYN | TCP_ACK, TCP_ACK | TCP_URG,
 	};
 	static uint8_t seg[TCP_HLEN + 40 + 400];
 	size_t optlen = rnd() % 2 ? (rnd() % 11) * 4 : 0;
@@ -183,8 +200,8 @@ static size_t tcp_template(uint8_t *f)
 		seg[i] = (uint8_t)rnd();
 	be16_store(seg, (uint16_t)(40000 + rnd() % 32));
 	be16_store(seg + 2, rnd() % 16 ? 80 : (uint16_t)rnd());
-	seg[13] = rnd() % 8 ? flag_sets[rnd() % sizeof(flag_sets)]
-			    : (uint8_t)rnd();
+	seg[13] = rnd() % 8 ? flag_sets[rnd() % sizeof(flag_sets)] :
+			      (uint8_t)rnd();
 	be32_store(seg + 4, near(FUZZ_PEER_ISS + !(seg[13] & TCP_SYN)));
 	be32_store(seg + 8, near(FUZZ_ISS + 1));
 	seg[12] = (uint8_t)((TCP_HLEN + optlen) / 4 << 4);
@@ -227,7 +244,7 @@ static void test_fuzz_tcp(void **state)
 		if (rnd() % 8 == 0)
 			n = mutate(f, n, sizeof(f));
 		net_input(&fake.nif, f, n, now);
-		now += rnd() % 20000000;		/* up to 20 ms */
+		now += rnd() % 20000000; /* up to 20 ms */
 		tcp_timers(now);
 		if (nusers < 16 && (users[nusers] = tcp_accept(l)) != NULL) {
 			nusers++;
@@ -237,9 +254,17 @@ static void test_fuzz_tcp(void **state)
 			int k = (int)(rnd() % (uint32_t)nusers);
 
 			switch (rnd() % 4) {
-			case 0: tcp_recv(users[k], buf, rnd() % sizeof(buf), now); break;
-			case 1: tcp_send(users[k], buf, rnd() % sizeof(buf), now); break;
-			case 2: tcp_close_send(users[k], now); break;
+			case 0:
+				tcp_recv(users[k], buf, rnd() % sizeof(buf),
+					 now);
+				break;
+			case 1:
+				tcp_send(users[k], buf, rnd() % sizeof(buf),
+					 now);
+				break;
+			case 2:
+				tcp_close_send(users[k], now);
+				break;
 			default:
 				tcp_close(users[k], now);
 				users[k] = users[--nusers];
@@ -256,14 +281,15 @@ static void test_fuzz_tcp(void **state)
 	tcp_shutdown();
 	tcp_set_isn(NULL);
 	assert_int_equal(fake.nif.stats.rx_frames, ITERATIONS + 1); /* + ARP */
-	assert_true(accepted > 20);	/* the fuzz reached established states */
+	assert_true(accepted > 20); /* the fuzz reached established states */
 	assert_true(replies > ITERATIONS / 4);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_fuzz, fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_fuzz, fake_setup,
+						fake_teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_tcp, fake_setup,
 						fake_teardown),
 	};

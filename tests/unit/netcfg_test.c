@@ -17,8 +17,8 @@ static int read_line(const char *line, const char *prefix, struct netcfg *c,
 }
 
 /* line must be refused for key, with why and the value shown as given. */
-static void expect_bad(const char *line, enum netcfg_key key,
-		       const char *value, const char *why)
+static void expect_bad(const char *line, enum netcfg_key key, const char *value,
+		       const char *why)
 {
 	struct netcfg c;
 	struct netcfg_err err;
@@ -41,8 +41,9 @@ static void test_addr(void **state)
 	assert_int_equal(a, 0xffffffffu);
 	assert_true(netcfg_parse_addr("10.0.2.15xyz", 9, &a)); /* n bounds it */
 	static const char *const bad[] = {
-		"", "10.0.2", "10.0.2.15.1", "10.0.2.256", "10..2.15", ".10.0.2",
-		"10.0.2.", "1000.0.0.1", "10.0.2.15 ", "a.b.c.d", "10.0.2.-1",
+		"",	      "10.0.2",	 "10.0.2.15.1", "10.0.2.256",
+		"10..2.15",   ".10.0.2", "10.0.2.",	"1000.0.0.1",
+		"10.0.2.15 ", "a.b.c.d", "10.0.2.-1",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		a = 7;
@@ -57,9 +58,11 @@ static void test_read_static(void **state)
 	struct netcfg_err err;
 
 	(void)state;
-	assert_int_equal(read_line("quiet kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 "
-				   "kiln.dns=10.0.2.3 kiln.trace", "kiln.", &c,
-				   &err), 0);
+	assert_int_equal(
+		read_line("quiet kiln.ip=10.0.2.15/24 kiln.gw=10.0.2.2 "
+			  "kiln.dns=10.0.2.3 kiln.trace",
+			  "kiln.", &c, &err),
+		0);
 	assert_false(c.dhcp);
 	assert_int_equal(c.addr, A(10, 0, 2, 15));
 	assert_int_equal(c.netmask, 0xffffff00u);
@@ -67,14 +70,16 @@ static void test_read_static(void **state)
 	assert_int_equal(c.dns, A(10, 0, 2, 3));
 
 	/* No /N means /24; gw and dns are optional; DNS may be anywhere. */
-	assert_int_equal(read_line("ip=192.168.7.9 dns=8.8.8.8", "", &c, &err), 0);
+	assert_int_equal(read_line("ip=192.168.7.9 dns=8.8.8.8", "", &c, &err),
+			 0);
 	assert_int_equal(c.addr, A(192, 168, 7, 9));
 	assert_int_equal(c.netmask, 0xffffff00u);
 	assert_int_equal(c.gateway, 0);
 	assert_int_equal(c.dns, A(8, 8, 8, 8));
 
 	/* RFC 3021: both addresses of a /31 are hosts; a /32 has one. */
-	assert_int_equal(read_line("ip=10.0.0.0/31 gw=10.0.0.1", "", &c, &err), 0);
+	assert_int_equal(read_line("ip=10.0.0.0/31 gw=10.0.0.1", "", &c, &err),
+			 0);
 	assert_int_equal(c.netmask, 0xfffffffeu);
 	assert_int_equal(read_line("ip=10.1.2.3/32", "", &c, &err), 0);
 	assert_int_equal(c.netmask, 0xffffffffu);
@@ -105,8 +110,8 @@ static void test_read_absent(void **state)
 	(void)state;
 	/* No ip key: nothing asked for, whatever else is there. */
 	assert_int_equal(read_line("", "", &c, &err), 1);
-	assert_int_equal(read_line("kiln.gw=10.0.2.2 kiln.dns=x", "kiln.", &c,
-				   &err), 1);
+	assert_int_equal(
+		read_line("kiln.gw=10.0.2.2 kiln.dns=x", "kiln.", &c, &err), 1);
 	assert_int_equal(c.gateway, 0);
 	/* The prefix matters both ways. */
 	assert_int_equal(read_line("ip=10.0.2.15", "kiln.", &c, &err), 1);
@@ -131,7 +136,8 @@ static void test_read_bad_syntax(void **state)
 	expect_bad("ip", NETCFG_IP, "", "want A.B.C.D/N or dhcp");
 	expect_bad("ip=DHCP", NETCFG_IP, "DHCP", "want A.B.C.D/N or dhcp");
 	expect_bad("ip=dhcpx", NETCFG_IP, "dhcpx", "want A.B.C.D/N or dhcp");
-	expect_bad("ip=10.0.2.15 gw=10.0.2", NETCFG_GW, "10.0.2", "want A.B.C.D");
+	expect_bad("ip=10.0.2.15 gw=10.0.2", NETCFG_GW, "10.0.2",
+		   "want A.B.C.D");
 	expect_bad("ip=10.0.2.15 dns=", NETCFG_DNS, "", "want A.B.C.D");
 	expect_bad("ip=10.0.2.15 dns=0.0.0.0", NETCFG_DNS, "0.0.0.0",
 		   "not a host address");
@@ -174,8 +180,10 @@ static void test_read_bad_values(void **state)
 
 static void test_format(void **state)
 {
-	struct netcfg c = { .addr = A(10, 0, 2, 20), .netmask = 0xffffff00u,
-			    .gateway = A(10, 0, 2, 2), .dns = A(10, 0, 2, 3) };
+	struct netcfg c = { .addr = A(10, 0, 2, 20),
+			    .netmask = 0xffffff00u,
+			    .gateway = A(10, 0, 2, 2),
+			    .dns = A(10, 0, 2, 3) };
 	struct netcfg back;
 	struct netcfg_err err;
 	char buf[80];
@@ -199,7 +207,8 @@ static void test_format(void **state)
 	c = (struct netcfg){ .dhcp = true, .dns = A(1, 1, 1, 1) };
 	netcfg_format(&c, "", buf, sizeof(buf));
 	assert_string_equal(buf, "ip=dhcp dns=1.1.1.1");
-	c = (struct netcfg){ .addr = A(192, 168, 100, 200), .netmask = 0xffffffffu };
+	c = (struct netcfg){ .addr = A(192, 168, 100, 200),
+			     .netmask = 0xffffffffu };
 	netcfg_format(&c, "", buf, sizeof(buf));
 	assert_string_equal(buf, "ip=192.168.100.200/32");
 }
@@ -225,8 +234,10 @@ static void test_set(void **state)
 /* netcfg_check: true for a sound whole, false naming the key and why. */
 static void test_check(void **state)
 {
-	struct netcfg c = { .addr = A(10, 0, 2, 15), .netmask = 0xffffff00u,
-			    .gateway = A(10, 0, 2, 2), .dns = A(10, 0, 2, 3) };
+	struct netcfg c = { .addr = A(10, 0, 2, 15),
+			    .netmask = 0xffffff00u,
+			    .gateway = A(10, 0, 2, 2),
+			    .dns = A(10, 0, 2, 3) };
 	enum netcfg_key key = NETCFG_DNS;
 	const char *why = "unset";
 

@@ -28,14 +28,14 @@ _Noreturn void page_bug(const char *what, const void *p)
 }
 
 /* Run stmt, which must call page_bug: its longjmp skips the fail_msg. */
-#define EXPECT_PAGE_BUG(stmt)                                          \
-	do {                                                           \
-		bug_armed = 1;                                         \
-		if (setjmp(bug_env) == 0) {                            \
-			stmt;                                          \
-			bug_armed = 0;                                 \
-			fail_msg("no page_bug from %s", #stmt);        \
-		}                                                      \
+#define EXPECT_PAGE_BUG(stmt)                                   \
+	do {                                                    \
+		bug_armed = 1;                                  \
+		if (setjmp(bug_env) == 0) {                     \
+			stmt;                                   \
+			bug_armed = 0;                          \
+			fail_msg("no page_bug from %s", #stmt); \
+		}                                               \
 	} while (0)
 
 /* Page-aligned host buffers, released after each test. */
@@ -191,7 +191,7 @@ static void test_too_small(void **state)
 	char *b = buf_pages(4);
 
 	(void)state;
-	assert_int_equal(page_add_region(b, PG), 0);	  /* bitmap only */
+	assert_int_equal(page_add_region(b, PG), 0); /* bitmap only */
 	assert_int_equal(page_add_region(b, 2 * PG - 1), 0);
 	assert_int_equal(page_add_region(b + 1, 2 * PG), 0);
 	assert_int_equal(page_add_region(b + 1, 100), 0);
@@ -207,8 +207,8 @@ static void test_table_full(void **state)
 	(void)state;
 	for (size_t i = 0; i < PAGE_MAX_REGIONS; i++)
 		assert_int_equal(page_add_region(b + 2 * i * PG, 2 * PG), 1);
-	assert_int_equal(page_add_region(b + 2 * PAGE_MAX_REGIONS * PG,
-					 2 * PG), 0);
+	assert_int_equal(page_add_region(b + 2 * PAGE_MAX_REGIONS * PG, 2 * PG),
+			 0);
 	assert_int_equal(page_total(), PAGE_MAX_REGIONS);
 	assert_null(page_alloc(2)); /* regions are not merged */
 	page_init();
@@ -275,19 +275,19 @@ static void test_free_bugs(void **state)
 	page_add_region(b, 16 * PG);
 	p = page_alloc(2);
 	assert_ptr_equal(p, s);
-	EXPECT_PAGE_BUG(page_free(s + 5 * PG, 1));	/* never allocated */
-	EXPECT_PAGE_BUG(page_free(p, 3));		/* run too long */
-	EXPECT_PAGE_BUG(page_free(p + 1, 1));		/* misaligned */
+	EXPECT_PAGE_BUG(page_free(s + 5 * PG, 1)); /* never allocated */
+	EXPECT_PAGE_BUG(page_free(p, 3));	   /* run too long */
+	EXPECT_PAGE_BUG(page_free(p + 1, 1));	   /* misaligned */
 	EXPECT_PAGE_BUG(page_free(p + PG / 2, 1));
-	EXPECT_PAGE_BUG(page_free(other, 1));		/* foreign */
-	EXPECT_PAGE_BUG(page_free(b, 1));		/* the bitmap */
+	EXPECT_PAGE_BUG(page_free(other, 1)); /* foreign */
+	EXPECT_PAGE_BUG(page_free(b, 1));     /* the bitmap */
 	EXPECT_PAGE_BUG(page_free(NULL, 1));
 	EXPECT_PAGE_BUG(page_free(p, 0));
-	EXPECT_PAGE_BUG(page_free(b + 15 * PG, 2));	/* past the end */
+	EXPECT_PAGE_BUG(page_free(b + 15 * PG, 2)); /* past the end */
 	EXPECT_PAGE_BUG(page_free(b + 16 * PG, 1));
 	assert_int_equal(page_free_count(), 13); /* nothing changed */
 	page_free(p, 2);
-	EXPECT_PAGE_BUG(page_free(p, 1));		/* double free */
+	EXPECT_PAGE_BUG(page_free(p, 1)); /* double free */
 	EXPECT_PAGE_BUG(page_free(p + PG, 1));
 	assert_int_equal(page_free_count(), 15);
 }

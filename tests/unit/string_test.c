@@ -47,14 +47,15 @@ static void test_memcpy(void **state)
 	(void)state;
 	fill(src, AREA, 1);
 	for (size_t so = 0; so < MAXOFF; so++)
-	for (size_t d = 0; d < MAXOFF; d++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		fill(a, AREA, 2);
-		fill(b, AREA, 2);
-		assert_ptr_equal(kiln_memcpy(a + d, src + so, n), a + d);
-		memcpy(b + d, src + so, n);
-		assert_memory_equal(a, b, AREA);
-	}
+		for (size_t d = 0; d < MAXOFF; d++)
+			for (size_t n = 0; n <= MAXLEN; n++) {
+				fill(a, AREA, 2);
+				fill(b, AREA, 2);
+				assert_ptr_equal(
+					kiln_memcpy(a + d, src + so, n), a + d);
+				memcpy(b + d, src + so, n);
+				assert_memory_equal(a, b, AREA);
+			}
 }
 
 /* Source and destination in one buffer: overlap in both directions. */
@@ -64,14 +65,15 @@ static void test_memmove(void **state)
 
 	(void)state;
 	for (size_t so = 0; so < 32; so++)
-	for (size_t d = 0; d < 32; d++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		fill(a, sizeof(a), 3);
-		fill(b, sizeof(b), 3);
-		assert_ptr_equal(kiln_memmove(a + d, a + so, n), a + d);
-		memmove(b + d, b + so, n);
-		assert_memory_equal(a, b, sizeof(a));
-	}
+		for (size_t d = 0; d < 32; d++)
+			for (size_t n = 0; n <= MAXLEN; n++) {
+				fill(a, sizeof(a), 3);
+				fill(b, sizeof(b), 3);
+				assert_ptr_equal(kiln_memmove(a + d, a + so, n),
+						 a + d);
+				memmove(b + d, b + so, n);
+				assert_memory_equal(a, b, sizeof(a));
+			}
 }
 
 static void test_memset(void **state)
@@ -81,19 +83,24 @@ static void test_memset(void **state)
 
 	(void)state;
 	for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
-	for (size_t d = 0; d < MAXOFF; d++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		fill(a, AREA, 4);
-		fill(b, AREA, 4);
-		assert_ptr_equal(kiln_memset(a + d, values[v], n), a + d);
-		memset(b + d, values[v], n);
-		assert_memory_equal(a, b, AREA);
-	}
+		for (size_t d = 0; d < MAXOFF; d++)
+			for (size_t n = 0; n <= MAXLEN; n++) {
+				fill(a, AREA, 4);
+				fill(b, AREA, 4);
+				assert_ptr_equal(
+					kiln_memset(a + d, values[v], n),
+					a + d);
+				memset(b + d, values[v], n);
+				assert_memory_equal(a, b, AREA);
+			}
 }
 
 /* Pairs straddling 0x80, which a signed char compare orders wrongly. */
 static const unsigned char diff_pairs[][2] = {
-	{ 0x7f, 0x80 }, { 0x00, 0xff }, { 0x80, 0x01 }, { 0xfe, 0xff },
+	{ 0x7f, 0x80 },
+	{ 0x00, 0xff },
+	{ 0x80, 0x01 },
+	{ 0xfe, 0xff },
 };
 
 static void test_memcmp(void **state)
@@ -104,27 +111,36 @@ static void test_memcmp(void **state)
 	(void)state;
 	fill(a, AREA, 5);
 	for (size_t x = 0; x < MAXOFF; x++)
-	for (size_t y = 0; y < MAXOFF; y++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		const unsigned char *pa = a + x, *pb = b + y;
+		for (size_t y = 0; y < MAXOFF; y++)
+			for (size_t n = 0; n <= MAXLEN; n++) {
+				const unsigned char *pa = a + x, *pb = b + y;
 
-		memcpy(b + y, a + x, n);
-		assert_int_equal(kiln_memcmp(a + x, b + y, n), 0);
-		for (size_t j = 0; j < 3 && n > 0; j++) {
-			size_t k = j == 0 ? 0 : j == 1 ? n / 2 : n - 1;
+				memcpy(b + y, a + x, n);
+				assert_int_equal(kiln_memcmp(a + x, b + y, n),
+						 0);
+				for (size_t j = 0; j < 3 && n > 0; j++) {
+					size_t k = j == 0 ? 0 :
+						   j == 1 ? n / 2 :
+							    n - 1;
 
-			for (size_t p = 0; p < 4; p++) {
-				a[x + k] = diff_pairs[p][0];
-				b[y + k] = diff_pairs[p][1];
-				assert_int_equal(sign(kiln_memcmp(pa, pb, n)),
-						 sign(memcmp(pa, pb, n)));
-				assert_int_equal(sign(kiln_memcmp(pb, pa, n)),
-						 sign(memcmp(pb, pa, n)));
+					for (size_t p = 0; p < 4; p++) {
+						a[x + k] = diff_pairs[p][0];
+						b[y + k] = diff_pairs[p][1];
+						assert_int_equal(
+							sign(kiln_memcmp(pa, pb,
+									 n)),
+							sign(memcmp(pa, pb,
+								    n)));
+						assert_int_equal(
+							sign(kiln_memcmp(pb, pa,
+									 n)),
+							sign(memcmp(pb, pa,
+								    n)));
+					}
+					fill(a, AREA, 5);
+					memcpy(b + y, a + x, n);
+				}
 			}
-			fill(a, AREA, 5);
-			memcpy(b + y, a + x, n);
-		}
-	}
 }
 
 static void test_memchr(void **state)
@@ -134,16 +150,19 @@ static void test_memchr(void **state)
 
 	(void)state;
 	for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++)
-	for (size_t x = 0; x < MAXOFF; x++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		fill(a, AREA, 6);
-		assert_ptr_equal(kiln_memchr(a + x, targets[t], n),
-				 memchr(a + x, targets[t], n));
-		if (n > 0)
-			a[x + n - 1] = (unsigned char)targets[t];
-		assert_ptr_equal(kiln_memchr(a + x, targets[t], n),
-				 memchr(a + x, targets[t], n));
-	}
+		for (size_t x = 0; x < MAXOFF; x++)
+			for (size_t n = 0; n <= MAXLEN; n++) {
+				fill(a, AREA, 6);
+				assert_ptr_equal(
+					kiln_memchr(a + x, targets[t], n),
+					memchr(a + x, targets[t], n));
+				if (n > 0)
+					a[x + n - 1] =
+						(unsigned char)targets[t];
+				assert_ptr_equal(
+					kiln_memchr(a + x, targets[t], n),
+					memchr(a + x, targets[t], n));
+			}
 }
 
 /* A NUL-terminated string of n bytes from 0x01..0xff at p. */
@@ -160,13 +179,13 @@ static void test_strlen_strnlen(void **state)
 
 	(void)state;
 	for (size_t x = 0; x < MAXOFF; x++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		make_str(s + x, n, 7);
-		assert_int_equal(kiln_strlen(s + x), n);
-		for (size_t max = 0; max <= n + 2; max++)
-			assert_int_equal(kiln_strnlen(s + x, max),
-					 strnlen(s + x, max));
-	}
+		for (size_t n = 0; n <= MAXLEN; n++) {
+			make_str(s + x, n, 7);
+			assert_int_equal(kiln_strlen(s + x), n);
+			for (size_t max = 0; max <= n + 2; max++)
+				assert_int_equal(kiln_strnlen(s + x, max),
+						 strnlen(s + x, max));
+		}
 }
 
 static void test_strcmp_strncmp(void **state)
@@ -175,27 +194,31 @@ static void test_strcmp_strncmp(void **state)
 
 	(void)state;
 	for (size_t x = 0; x < MAXOFF; x++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		make_str(a + x, n, 8);
-		make_str(b, n, 8);
-		assert_int_equal(kiln_strcmp(a + x, b), 0);
-		for (size_t k = 0; k <= n; k++) {
-			for (size_t p = 0; p < 4; p++) {
-				a[x + k] = (char)diff_pairs[p][0];
-				b[k] = (char)diff_pairs[p][1];
-				assert_int_equal(sign(kiln_strcmp(a + x, b)),
-						 sign(strcmp(a + x, b)));
-				assert_int_equal(sign(kiln_strcmp(b, a + x)),
-						 sign(strcmp(b, a + x)));
-				for (size_t m = 0; m <= n + 1; m++)
-					assert_int_equal(
-						sign(kiln_strncmp(a + x, b, m)),
-						sign(strncmp(a + x, b, m)));
-			}
+		for (size_t n = 0; n <= MAXLEN; n++) {
 			make_str(a + x, n, 8);
 			make_str(b, n, 8);
+			assert_int_equal(kiln_strcmp(a + x, b), 0);
+			for (size_t k = 0; k <= n; k++) {
+				for (size_t p = 0; p < 4; p++) {
+					a[x + k] = (char)diff_pairs[p][0];
+					b[k] = (char)diff_pairs[p][1];
+					assert_int_equal(
+						sign(kiln_strcmp(a + x, b)),
+						sign(strcmp(a + x, b)));
+					assert_int_equal(
+						sign(kiln_strcmp(b, a + x)),
+						sign(strcmp(b, a + x)));
+					for (size_t m = 0; m <= n + 1; m++)
+						assert_int_equal(
+							sign(kiln_strncmp(
+								a + x, b, m)),
+							sign(strncmp(a + x, b,
+								     m)));
+				}
+				make_str(a + x, n, 8);
+				make_str(b, n, 8);
+			}
 		}
-	}
 	/* A prefix compares below the longer string. */
 	assert_true(kiln_strcmp("abc", "abcd") < 0);
 	assert_true(kiln_strcmp("abcd", "abc") > 0);
@@ -217,15 +240,15 @@ static void test_strchr_strrchr(void **state)
 				 strrchr(text, targets[t]));
 	}
 	for (size_t x = 0; x < MAXOFF; x++)
-	for (size_t n = 0; n <= MAXLEN; n++) {
-		make_str(s + x, n, 9);
-		for (int c = 0; c < 256; c += 17) {
-			assert_ptr_equal(kiln_strchr(s + x, c),
-					 strchr(s + x, c));
-			assert_ptr_equal(kiln_strrchr(s + x, c),
-					 strrchr(s + x, c));
+		for (size_t n = 0; n <= MAXLEN; n++) {
+			make_str(s + x, n, 9);
+			for (int c = 0; c < 256; c += 17) {
+				assert_ptr_equal(kiln_strchr(s + x, c),
+						 strchr(s + x, c));
+				assert_ptr_equal(kiln_strrchr(s + x, c),
+						 strrchr(s + x, c));
+			}
 		}
-	}
 }
 
 /* glibc 2.36 has no strlcpy, so the expected result is spelled out. */

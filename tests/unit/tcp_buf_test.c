@@ -32,8 +32,11 @@ static struct tcp_conn *open_sized(size_t rcv, size_t snd, bool scaled,
 				   struct tseg *synack)
 {
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = 80, .seq = PISS,
-		.flags = TCP_SYN, .wnd = 60000,
+		.sport = PEER_PORT,
+		.dport = 80,
+		.seq = PISS,
+		.flags = TCP_SYN,
+		.wnd = 60000,
 		.opt = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7 },
 		.optlen = scaled ? 8 : 4,
 	};
@@ -64,9 +67,9 @@ static void test_wscale_for(void **state)
 	assert_int_equal(tcp_wscale_for(131070), 1);
 	assert_int_equal(tcp_wscale_for(131072), 2);
 	assert_int_equal(tcp_wscale_for(262140), 2);
-	assert_int_equal(tcp_wscale_for(425984), 3);	/* SO_RCVBUF's max */
+	assert_int_equal(tcp_wscale_for(425984), 3); /* SO_RCVBUF's max */
 	assert_int_equal(tcp_wscale_for(4u << 20), 7);
-	assert_int_equal(tcp_wscale_for((size_t)1 << 31), 14);	/* capped */
+	assert_int_equal(tcp_wscale_for((size_t)1 << 31), 14); /* capped */
 }
 
 /* A peer without window scaling never sees a window above 65535. */
@@ -79,7 +82,7 @@ static void test_unscaled_peer_capped(void **state)
 
 	(void)state;
 	c = open_sized(200000, 65536, false, &syn);
-	assert_int_equal(syn_wscale(&syn), -1);		/* not offered back */
+	assert_int_equal(syn_wscale(&syn), -1); /* not offered back */
 	assert_int_equal(syn.wnd, 65535);
 	assert_int_equal(c->rcv_wscale, 0);
 	/* Unread data: the window stays 65535 while 65535 are free... */
@@ -112,7 +115,7 @@ static void test_large_rcvbuf_shift(void **state)
 	(void)state;
 	c = open_sized(425984, 65536, true, &syn);
 	assert_int_equal(syn_wscale(&syn), 3);
-	assert_int_equal(syn.wnd, 65535);		/* RFC 7323 2.2 */
+	assert_int_equal(syn.wnd, 65535); /* RFC 7323 2.2 */
 	assert_int_equal(c->rcv_wscale, 3);
 	assert_int_equal(c->snd_wscale, 7);
 	assert_int_equal(c->snd_wnd, 60000u << 7);
@@ -129,7 +132,7 @@ static void test_large_rcvbuf_shift(void **state)
  */
 static void test_right_edge_never_recedes(void **state)
 {
-	const uint32_t honest = PISS + 1 + 425984;	/* nothing is read */
+	const uint32_t honest = PISS + 1 + 425984; /* nothing is read */
 	struct tcp_conn *c;
 	struct tseg syn, t;
 	uint32_t edge = 0, seq = PISS + 1;
@@ -139,7 +142,7 @@ static void test_right_edge_never_recedes(void **state)
 	c = open_sized(425984, 65536, true, &syn);
 	peer_seg(80, seq++, OUR_ISS + 1, TCP_ACK, 60000, "x", 1, 0);
 	peer_frame(0, &t);
-	assert_int_equal(t.wnd, 425976 >> 3);	/* 425983 free, rounded down */
+	assert_int_equal(t.wnd, 425976 >> 3); /* 425983 free, rounded down */
 	for (int i = 1; i < 24; i++) {
 		peer_seg(80, seq++, OUR_ISS + 1, TCP_ACK, 60000, "x", 1,
 			 (uint64_t)i * TCP_DELACK_NS);
@@ -175,7 +178,7 @@ static void test_listener_sizes_propagate(void **state)
 	tcp_bufsize(c, &rcv, &snd);
 	assert_int_equal(rcv, 8192);
 	assert_int_equal(snd, 4608);
-	assert_int_equal(syn_wscale(&syn), 0);		/* 8192 fits 16 bits */
+	assert_int_equal(syn_wscale(&syn), 0); /* 8192 fits 16 bits */
 	assert_int_equal(syn.wnd, 8192);
 	assert_int_equal(tcp_send(c, big, sizeof(big), 0), 4608);
 	assert_int_equal(tcp_send(c, big, sizeof(big), 0), -EAGAIN);
@@ -208,7 +211,7 @@ static void test_connect_offers_shift(void **state)
 	assert_non_null(c);
 	peer_frame(0, &t);
 	assert_int_equal(t.flags, TCP_SYN);
-	assert_int_equal(syn_wscale(&t), 5);	/* 65535 << 4 < 1 MiB */
+	assert_int_equal(syn_wscale(&t), 5); /* 65535 << 4 < 1 MiB */
 	assert_int_equal(t.wnd, 65535);
 	tcp_abort(c, 0);
 }
@@ -230,7 +233,7 @@ static void test_resize_established(void **state)
 	assert_int_equal(tcp_send(c, out, 5000, 0), 5000);
 	assert_int_equal(tcp_set_bufsize(c, 8192, 4608), 0);
 	tcp_bufsize(c, &rcv, &snd);
-	assert_int_equal(snd, 8192);		/* 5000 queued: kept */
+	assert_int_equal(snd, 8192); /* 5000 queued: kept */
 	assert_int_equal(tcp_set_bufsize(c, 8192, 65536), 0);
 	tcp_bufsize(c, &rcv, &snd);
 	assert_int_equal(snd, 65536);
@@ -259,8 +262,11 @@ static void *failing_alloc(size_t n)
 static void test_out_of_memory(void **state)
 {
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = 80, .seq = PISS,
-		.flags = TCP_SYN, .wnd = 60000,
+		.sport = PEER_PORT,
+		.dport = 80,
+		.seq = PISS,
+		.flags = TCP_SYN,
+		.wnd = 60000,
 	};
 	struct tcp_conn *l;
 	int err;
@@ -268,7 +274,7 @@ static void test_out_of_memory(void **state)
 	(void)state;
 	l = tcp_listen(80, 4, &err);
 	assert_non_null(l);
-	fail_from = 65536;	/* the default send ring, not the tcp_conn */
+	fail_from = 65536; /* the default send ring, not the tcp_conn */
 	net_set_allocator(failing_alloc, free);
 	assert_null(tcp_connect(PEER_IP, 80, 0, &err));
 	assert_int_equal(err, -ENOMEM);
@@ -277,12 +283,12 @@ static void test_out_of_memory(void **state)
 	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, 65535, 0);
 	fake_clear();
 	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 60000, NULL, 0, 0);
-	peer_expect(0, TCP_RST, OUR_ISS + 1, 0, 0, 0);	/* no memory: reset */
+	peer_expect(0, TCP_RST, OUR_ISS + 1, 0, 0, 0); /* no memory: reset */
 	assert_false(tcp_busy());
 	assert_null(tcp_accept(l));
 	net_set_allocator(malloc, free);
 	fake_clear();
-	peer_send(&t, 1);			/* the peer tries again */
+	peer_send(&t, 1); /* the peer tries again */
 	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, PISS + 1, 65535, 0);
 	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 60000, NULL, 0, 1);
 	assert_non_null(tcp_accept(l));
@@ -304,12 +310,12 @@ static void test_resize_keeps_out_of_order(void **state)
 	(void)state;
 	memset(a, 'A', sizeof(a));
 	memset(b, 'B', sizeof(b));
-	c = open_sized(0, 0, false, &syn);	/* 131072 ring, window <= 65535 */
+	c = open_sized(0, 0, false, &syn); /* 131072 ring, window <= 65535 */
 	peer_seg(80, seq + 100000, OUR_ISS + 1, TCP_ACK, 60000, a, 1000, 0);
 	assert_int_equal(c->nooo, 1);
 	assert_int_equal(tcp_set_bufsize(c, 66000, 65536), 0);
 	tcp_bufsize(c, &rcv, &snd);
-	assert_int_equal(rcv, 131072);		/* refused: 101000 committed */
+	assert_int_equal(rcv, 131072); /* refused: 101000 committed */
 	assert_int_equal(tcp_set_bufsize(c, 262144, 65536), 0);
 	tcp_bufsize(c, &rcv, &snd);
 	assert_int_equal(rcv, 262144);
@@ -328,7 +334,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wscale_for),
-#define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
 		T(test_unscaled_peer_capped),
 		T(test_large_rcvbuf_shift),
 		T(test_right_edge_never_recedes),

@@ -29,7 +29,7 @@ static struct tcp_conn *open_conn(uint16_t peer_wnd)
 	c = tcp_accept(l);
 	assert_non_null(c);
 	assert_int_equal(c->rto, TCP_RTO_MIN_NS);
-	assert_int_equal(c->mss, TCP_MSS_DEFAULT);	/* no MSS option */
+	assert_int_equal(c->mss, TCP_MSS_DEFAULT); /* no MSS option */
 	fake_clear();
 	return c;
 }
@@ -42,8 +42,9 @@ static void test_data_both_ways(void **state)
 
 	(void)state;
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
-	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_PSH, 8000, "hello", 5, 0);
-	tcp_timers(TCP_DELACK_NS - 1);			/* a delayed ACK */
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_PSH, 8000, "hello", 5,
+		 0);
+	tcp_timers(TCP_DELACK_NS - 1); /* a delayed ACK */
 	assert_int_equal(fake.nframes, 0);
 	tcp_timers(TCP_DELACK_NS);
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 6, WND - 5, 0);
@@ -65,7 +66,7 @@ static void test_data_both_ways(void **state)
 	peer_seg(80, PISS + 1, OUR_ISS + 8, TCP_ACK, 8000, "hello", 5, 0);
 	peer_expect(3, TCP_ACK, OUR_ISS + 8, PISS + 6, WND, 0);
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), -EAGAIN);
-	assert_int_equal(c->snd_len, 0);	/* its ACK still counts */
+	assert_int_equal(c->snd_len, 0); /* its ACK still counts */
 }
 
 /*
@@ -84,11 +85,11 @@ static void test_delayed_ack(void **state)
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1073, WND - 1072, 0);
 	peer_seg(80, PISS + 1073, OUR_ISS + 1, TCP_ACK, 8000, seg, 536, 2);
 	assert_int_equal(fake.nframes, 1);
-	assert_int_equal(tcp_send(c, "x", 1, 3), 1);	/* carries the ACK */
-	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1609,
-		    WND - 1608, 1);
+	assert_int_equal(tcp_send(c, "x", 1, 3), 1); /* carries the ACK */
+	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1609, WND - 1608,
+		    1);
 	tcp_timers(3 + TCP_DELACK_NS);
-	assert_int_equal(fake.nframes, 2);		/* nothing owed */
+	assert_int_equal(fake.nframes, 2); /* nothing owed */
 }
 
 static void test_out_of_order(void **state)
@@ -99,9 +100,9 @@ static void test_out_of_order(void **state)
 	(void)state;
 	peer_seg(80, PISS + 7, OUR_ISS + 1, TCP_ACK, 8000, "gh", 2, 0);
 	peer_seg(80, PISS + 4, OUR_ISS + 1, TCP_ACK, 8000, "def", 3, 0);
-	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);	/* dup */
+	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0); /* dup */
 	peer_expect(1, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);
-	assert_int_equal(c->nooo, 1);				/* merged */
+	assert_int_equal(c->nooo, 1); /* merged */
 	assert_false(tcp_readable(c));
 	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, "abc", 3, 0);
 	peer_expect(2, TCP_ACK, OUR_ISS + 1, PISS + 9, WND - 8, 0);
@@ -123,7 +124,7 @@ static void test_retransmit(void **state)
 	assert_int_equal(fake.nframes, 1);
 	tcp_timers(rto);
 	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
-	assert_int_equal(c->cwnd, c->mss);		/* RFC 5681 eq. 4 */
+	assert_int_equal(c->cwnd, c->mss); /* RFC 5681 eq. 4 */
 	tcp_timers(rto + 2 * rto - 1);
 	assert_int_equal(fake.nframes, 2);
 	tcp_timers(rto + 2 * rto);
@@ -148,7 +149,7 @@ static void test_ack_beyond_resend(void **state)
 
 	(void)state;
 	assert_int_equal(tcp_send(c, big, sizeof(big), 0), sizeof(big));
-	assert_int_equal(fake.nframes, 4);		/* 4 x 536 in flight */
+	assert_int_equal(fake.nframes, 4); /* 4 x 536 in flight */
 	tcp_timers(rto);
 	peer_expect(4, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 536);
 	assert_int_equal(c->snd_nxt, OUR_ISS + 1 + 536);
@@ -177,10 +178,12 @@ static void test_duplicate_carries_ack(void **state)
 	(void)state;
 	assert_int_equal(tcp_send(c, "0123456789", 10, 0), 10);
 	peer_expect(0, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 1, WND, 10);
-	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_FIN, 8000, NULL, 0, 1);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK | TCP_FIN, 8000, NULL, 0,
+		 1);
 	peer_expect(1, TCP_ACK, OUR_ISS + 11, PISS + 2, WND, 0);
 	assert_int_equal(tcp_state(c), TCP_CLOSE_WAIT);
-	peer_seg(80, PISS + 1, OUR_ISS + 11, TCP_ACK | TCP_FIN, 8000, NULL, 0, 2);
+	peer_seg(80, PISS + 1, OUR_ISS + 11, TCP_ACK | TCP_FIN, 8000, NULL, 0,
+		 2);
 	assert_int_equal(c->snd_una, OUR_ISS + 11);
 	assert_int_equal(c->snd_len, 0);
 	assert_int_equal(c->rexmt_at, 0);
@@ -215,7 +218,8 @@ static void test_fast_retransmit(void **state)
 	peer_expect(5, TCP_ACK, OUR_ISS + 1 + 4 * 536, PISS + 1, WND, 536);
 	assert_int_equal(fake.nframes, 6);
 	/* The ACK of everything sent deflates cwnd and sends more. */
-	peer_seg(80, PISS + 1, OUR_ISS + 1 + 5 * 536, TCP_ACK, 8000, NULL, 0, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 5 * 536, TCP_ACK, 8000, NULL, 0,
+		 0);
 	assert_int_equal(c->cwnd, 2 * 536);
 	peer_expect(6, TCP_ACK, OUR_ISS + 1 + 5 * 536, PISS + 1, WND, 536);
 	peer_expect(7, TCP_ACK, OUR_ISS + 1 + 6 * 536, PISS + 1, WND, 536);
@@ -238,9 +242,10 @@ static void test_partial_ack(void **state)
 		peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_ACK, 8000, NULL, 0, 0);
 	peer_expect(4, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 536);
 	assert_int_equal(c->recover, OUR_ISS + 1 + 4 * 536);
-	assert_int_equal(fake.nframes, 6);	/* and one new segment */
+	assert_int_equal(fake.nframes, 6); /* and one new segment */
 	/* The resend filled hole 0; segment 2 is missing as well. */
-	peer_seg(80, PISS + 1, OUR_ISS + 1 + 2 * 536, TCP_ACK, 8000, NULL, 0, 1);
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 2 * 536, TCP_ACK, 8000, NULL, 0,
+		 1);
 	peer_expect(6, TCP_ACK, OUR_ISS + 1 + 2 * 536, PISS + 1, WND, 536);
 	assert_true(c->recovering);
 	assert_int_equal(c->cwnd, 5 * 536 - 2 * 536 + 536);
@@ -249,7 +254,7 @@ static void test_partial_ack(void **state)
 	for (int i = 0; i < 3; i++)
 		peer_seg(80, PISS + 1, OUR_ISS + 1 + 2 * 536, TCP_ACK, 8000,
 			 NULL, 0, 2);
-	assert_int_equal(fake.nframes, 0);	/* no second fast resend */
+	assert_int_equal(fake.nframes, 0); /* no second fast resend */
 	/* All that was outstanding at the start: recovery ends. */
 	peer_seg(80, PISS + 1, c->snd_max, TCP_ACK, 8000, NULL, 0, 3);
 	assert_false(c->recovering);
@@ -283,7 +288,7 @@ static void test_keepalive(void **state)
 	assert_int_equal(tcp_state(c), TCP_CLOSED);
 	assert_int_equal(tcp_error(c), -ETIMEDOUT);
 	assert_int_equal(fake.nframes, 3);
-	tcp_close(c, 26 * s);	/* the user lets go: freed */
+	tcp_close(c, 26 * s); /* the user lets go: freed */
 }
 
 /*
@@ -313,7 +318,8 @@ static void test_send_ring_wraps(void **state)
 		fake_clear();
 		peer_seg(80, PISS + 1, c->snd_nxt, TCP_ACK, 65535, NULL, 0, 0);
 		if (queued < sizeof(data)) {
-			long n = tcp_send(c, data + queued, sizeof(data) - queued, 0);
+			long n = tcp_send(c, data + queued,
+					  sizeof(data) - queued, 0);
 
 			queued += n > 0 ? (size_t)n : 0;
 		}
@@ -355,8 +361,10 @@ static void test_recv_ring_wraps(void **state)
 	assert_int_equal(tcp_inq(c), hole + late);
 	/* A peek across the ring's end, from an offset, consumes nothing. */
 	memset(got + n, 0, hole + late);
-	assert_int_equal(tcp_peek(c, got + n + 100, 100, hole + late), hole + late - 100);
-	assert_memory_equal(got + n + 100, data + first + 100, hole + late - 100);
+	assert_int_equal(tcp_peek(c, got + n + 100, 100, hole + late),
+			 hole + late - 100);
+	assert_memory_equal(got + n + 100, data + first + 100,
+			    hole + late - 100);
 	assert_int_equal(tcp_peek(c, got, hole + late, 1), -EAGAIN);
 	assert_int_equal(tcp_inq(c), hole + late);
 	while (n < first + hole + late)
@@ -369,9 +377,16 @@ static void ts_seg(uint32_t seq, uint32_t ack, uint8_t flags, uint32_t tsval,
 		   uint32_t tsecr, const void *data, size_t len, uint64_t now)
 {
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = 80, .seq = seq, .ack = ack,
-		.flags = flags, .wnd = 8000, .data = data, .len = len,
-		.opt = { 1, 1, 8, 10 }, .optlen = 12,
+		.sport = PEER_PORT,
+		.dport = 80,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.wnd = 8000,
+		.data = data,
+		.len = len,
+		.opt = { 1, 1, 8, 10 },
+		.optlen = 12,
 	};
 
 	be32_store(t.opt + 4, tsval);
@@ -473,7 +488,8 @@ static void test_our_zero_window(void **state)
 
 	(void)state;
 	for (size_t off = 0; off < sizeof(fill); off += 1000) {
-		size_t n = sizeof(fill) - off < 1000 ? sizeof(fill) - off : 1000;
+		size_t n = sizeof(fill) - off < 1000 ? sizeof(fill) - off :
+						       1000;
 
 		peer_seg(80, seq, OUR_ISS + 1, TCP_ACK, 8000, fill, n, 0);
 		seq += (uint32_t)n;
@@ -508,7 +524,8 @@ static void test_burst_one_flush(void **state)
 	assert_false(net_tx_held());
 	fake_clear();
 	/* Their ACK grows cwnd to 5 segments (3.1): one burst, one flush. */
-	peer_seg(80, PISS + 1, OUR_ISS + 1 + 4 * 536, TCP_ACK, 65535, NULL, 0, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1 + 4 * 536, TCP_ACK, 65535, NULL, 0,
+		 0);
 	assert_int_equal(fake.nframes, 5);
 	assert_int_equal(fake.flushes, 1);
 	for (int i = 0; i < 5; i++) {
@@ -546,23 +563,16 @@ static void test_tx_hold_nests(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
-		T(test_data_both_ways),
-		T(test_delayed_ack),
-		T(test_out_of_order),
-		T(test_retransmit),
-		T(test_ack_beyond_resend),
-		T(test_duplicate_carries_ack),
-		T(test_fast_retransmit),
-		T(test_partial_ack),
-		T(test_keepalive),
-		T(test_send_ring_wraps),
-		T(test_timestamps),
-		T(test_recv_ring_wraps),
-		T(test_zero_window_persist),
-		T(test_our_zero_window),
-		T(test_burst_one_flush),
-		T(test_tx_hold_nests),
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
+		T(test_data_both_ways),	     T(test_delayed_ack),
+		T(test_out_of_order),	     T(test_retransmit),
+		T(test_ack_beyond_resend),   T(test_duplicate_carries_ack),
+		T(test_fast_retransmit),     T(test_partial_ack),
+		T(test_keepalive),	     T(test_send_ring_wraps),
+		T(test_timestamps),	     T(test_recv_ring_wraps),
+		T(test_zero_window_persist), T(test_our_zero_window),
+		T(test_burst_one_flush),     T(test_tx_hold_nests),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

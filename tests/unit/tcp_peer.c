@@ -56,8 +56,14 @@ void peer_seg(uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 	      uint16_t wnd, const void *data, size_t len, uint64_t now)
 {
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = dport, .seq = seq, .ack = ack,
-		.flags = flags, .wnd = wnd, .data = data, .len = len,
+		.sport = PEER_PORT,
+		.dport = dport,
+		.seq = seq,
+		.ack = ack,
+		.flags = flags,
+		.wnd = wnd,
+		.data = data,
+		.len = len,
 	};
 
 	peer_send(&t, now);
@@ -89,8 +95,8 @@ void peer_frame(int i, struct tseg *t)
 	t->len = iplen - 20 - hlen;
 }
 
-void peer_expect(int i, uint8_t flags, uint32_t seq, uint32_t ack,
-		 uint16_t wnd, size_t len)
+void peer_expect(int i, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+		 size_t len)
 {
 	struct tseg t;
 

@@ -9,7 +9,7 @@
 #include "net_fake.h"
 
 #define PEER_PORT 40000
-#define OUR_ISS 1000u		/* what the fixed ISN function returns */
+#define OUR_ISS 1000u /* what the fixed ISN function returns */
 
 /* A segment as sent or seen on the wire. */
 struct tseg {
@@ -38,7 +38,7 @@ void peer_seg(uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
 void peer_frame(int i, struct tseg *t);
 
 /* Asserts frame i is exactly flags/seq/ack/win with len data bytes. */
-void peer_expect(int i, uint8_t flags, uint32_t seq, uint32_t ack,
-		 uint16_t wnd, size_t len);
+void peer_expect(int i, uint8_t flags, uint32_t seq, uint32_t ack, uint16_t wnd,
+		 size_t len);
 
 #endif

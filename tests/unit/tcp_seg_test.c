@@ -22,11 +22,11 @@ static struct tcp_seg parse_opts(const uint8_t *o, size_t n, int want)
 
 static void test_options(void **state)
 {
-	const uint8_t all[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8, 10,
-				0, 0, 0, 9, 0, 0, 0, 1, 1, 1 };
+	const uint8_t all[] = { 2,  4, 0x05, 0xb4, 1, 3, 3, 7, 4, 2, 8,
+				10, 0, 0,    0,	   9, 0, 0, 0, 1, 1, 1 };
 	const uint8_t big_ws[] = { 3, 3, 20, 0 };
 	const uint8_t unknown[] = { 30, 4, 9, 9, 2, 4, 0x02, 0x00 };
-	const uint8_t end[] = { 0, 2, 1 };	/* after END: ignored */
+	const uint8_t end[] = { 0, 2, 1 }; /* after END: ignored */
 	struct tcp_seg s;
 
 	(void)state;
@@ -38,7 +38,7 @@ static void test_options(void **state)
 	assert_int_equal(s.ts_val, 9);
 	assert_int_equal(s.ts_ecr, 1);
 	s = parse_opts(big_ws, sizeof(big_ws), 0);
-	assert_int_equal(s.wscale, 14);		/* RFC 7323 2.3 */
+	assert_int_equal(s.wscale, 14); /* RFC 7323 2.3 */
 	s = parse_opts(unknown, sizeof(unknown), 0);
 	assert_int_equal(s.mss, 512);
 	s = parse_opts(end, sizeof(end), 0);
@@ -48,11 +48,11 @@ static void test_options(void **state)
 static void test_malformed_options(void **state)
 {
 	const uint8_t bad[][4] = {
-		{ 2, 3, 5, 0 },		/* MSS of the wrong length */
-		{ 3, 4, 1, 0 },		/* window scale of the wrong length */
-		{ 1, 1, 1, 30 },	/* no room for a length byte */
-		{ 30, 1, 0, 0 },	/* length below 2 */
-		{ 30, 9, 0, 0 },	/* runs past the header */
+		{ 2, 3, 5, 0 },	 /* MSS of the wrong length */
+		{ 3, 4, 1, 0 },	 /* window scale of the wrong length */
+		{ 1, 1, 1, 30 }, /* no room for a length byte */
+		{ 30, 1, 0, 0 }, /* length below 2 */
+		{ 30, 9, 0, 0 }, /* runs past the header */
 	};
 
 	(void)state;
@@ -65,8 +65,12 @@ static void test_malformed_dropped(void **state)
 {
 	int err;
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = 80, .seq = 5000,
-		.flags = TCP_SYN, .wnd = 1000, .optlen = 4,
+		.sport = PEER_PORT,
+		.dport = 80,
+		.seq = 5000,
+		.flags = TCP_SYN,
+		.wnd = 1000,
+		.optlen = 4,
 		.opt = { 2, 3, 5, 0 },
 	};
 
@@ -87,11 +91,11 @@ static void test_bad_checksum_and_length(void **state)
 	be16_store(seg + 2, 80);
 	seg[12] = 5 << 4;
 	seg[13] = TCP_SYN;
-	be16_store(seg + 16, 0x1234);		/* wrong */
+	be16_store(seg + 16, 0x1234); /* wrong */
 	n = fake_ip_frame(f, PEER_IP, OUR_IP, IP_PROTO_TCP, seg, 20);
 	net_input(&fake.nif, f, n, 0);
 	assert_int_equal(fake.nif.stats.rx_bad_csum, 1);
-	seg[12] = 6 << 4;			/* header past the segment */
+	seg[12] = 6 << 4; /* header past the segment */
 	be16_store(seg + 16, 0);
 	be16_store(seg + 16, tcp_checksum(PEER_IP, OUR_IP, seg, 20));
 	n = fake_ip_frame(f, PEER_IP, OUR_IP, IP_PROTO_TCP, seg, 20);
@@ -124,8 +128,8 @@ static void test_rst_to_closed_port(void **state)
  */
 static void test_syn_options(void **state)
 {
-	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2,
-				 1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0 };
+	const uint8_t want[] = { 2, 4,	0x05, 0xb4, 1, 3, 3, 2, 1, 1,
+				 8, 10, 0,    0,    0, 0, 0, 0, 0, 0 };
 	struct tcp_conn *c;
 	struct tseg t;
 	int err;
@@ -139,7 +143,7 @@ static void test_syn_options(void **state)
 	assert_int_equal(t.seq, OUR_ISS);
 	assert_int_equal(t.dport, 80);
 	assert_true(t.sport >= 49152);
-	assert_int_equal(t.wnd, 65535);	/* a SYN's window is not scaled */
+	assert_int_equal(t.wnd, 65535); /* a SYN's window is not scaled */
 	assert_int_equal(t.optlen, sizeof(want));
 	assert_memory_equal(t.opt, want, sizeof(want));
 	assert_null(tcp_connect(PEER_IP, 0, 0, &err));
@@ -165,7 +169,8 @@ static void test_csum_offload(void **state)
 	assert_int_equal(fake.csum[0].start, 34);
 	assert_int_equal(fake.csum[0].offset, 16);
 	assert_int_not_equal(tcp_checksum(OUR_IP, PEER_IP, fake.frame[0] + 34,
-					  fake.len[0] - 34), 0);
+					  fake.len[0] - 34),
+			     0);
 	assert_true(fake_finish_csum(0));
 	peer_expect(0, TCP_RST | TCP_ACK, 0, 5001, 0, 0);
 	be16_store(seg, PEER_PORT);
@@ -173,7 +178,7 @@ static void test_csum_offload(void **state)
 	be32_store(seg + 4, 9000);
 	seg[12] = 5 << 4;
 	seg[13] = TCP_SYN;
-	be16_store(seg + 16, 0x1234);		/* not the checksum */
+	be16_store(seg + 16, 0x1234); /* not the checksum */
 	n = fake_ip_frame(f, PEER_IP, OUR_IP, IP_PROTO_TCP, seg, 20);
 	net_input_flags(&fake.nif, f, n, NET_RX_CSUM_OK, 0);
 	assert_int_equal(fake.nif.stats.rx_bad_csum, 0);
@@ -189,7 +194,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_options),
 		cmocka_unit_test(test_malformed_options),
-#define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
 		T(test_malformed_dropped),
 		T(test_bad_checksum_and_length),
 		T(test_rst_to_closed_port),

@@ -11,7 +11,7 @@
 
 #include "tcp_peer.h"
 
-#define PISS 5000u	/* the peer's ISN */
+#define PISS 5000u /* the peer's ISN */
 /*
  * Our windows with the default 128 KiB receive ring: a SYN's is never
  * scaled, so capped at 65535; a peer that does not scale sees 65535 too;
@@ -39,8 +39,12 @@ static struct tcp_conn *passive_open(void)
 {
 	const uint8_t want[] = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2 };
 	struct tseg t = {
-		.sport = PEER_PORT, .dport = 80, .seq = PISS,
-		.flags = TCP_SYN, .wnd = 8000, .optlen = 8,
+		.sport = PEER_PORT,
+		.dport = 80,
+		.seq = PISS,
+		.flags = TCP_SYN,
+		.wnd = 8000,
+		.optlen = 8,
 		.opt = { 2, 4, 0x05, 0xb4, 1, 3, 3, 2 },
 	};
 	struct tcp_conn *l, *c;
@@ -66,7 +70,7 @@ static struct tcp_conn *passive_open(void)
 	c = tcp_accept(l);
 	assert_non_null(c);
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
-	assert_int_equal(c->snd_wnd, 8000u << 2);	/* scaled by 2 */
+	assert_int_equal(c->snd_wnd, 8000u << 2); /* scaled by 2 */
 	assert_int_equal(c->rcv_wscale, 2);
 	assert_int_equal(c->rcv_size, TCP_RCVBUF_DEFAULT);
 	assert_int_equal(TCP_RCVBUF_DEFAULT, 131072);
@@ -92,8 +96,12 @@ static void test_passive_open(void **state)
 static void test_active_open(void **state)
 {
 	struct tseg t = {
-		.sport = 80, .seq = 7000, .ack = OUR_ISS + 1,
-		.flags = TCP_SYN | TCP_ACK, .wnd = 4000, .optlen = 4,
+		.sport = 80,
+		.seq = 7000,
+		.ack = OUR_ISS + 1,
+		.flags = TCP_SYN | TCP_ACK,
+		.wnd = 4000,
+		.optlen = 4,
 		.opt = { 2, 4, 0x03, 0xe8 },
 	};
 	struct tcp_conn *c;
@@ -117,7 +125,7 @@ static void test_active_open(void **state)
 	assert_true(tcp_writable(c));
 	assert_int_equal(c->mss, 1000);
 	assert_int_equal(c->snd_wnd, 4000);
-	assert_int_equal(c->cwnd, 4000);	/* RFC 5681: 4 segments */
+	assert_int_equal(c->cwnd, 4000); /* RFC 5681: 4 segments */
 	tcp_abort(c, 0);
 	peer_expect(3, TCP_RST, OUR_ISS + 1, 0, 0, 0);
 }
@@ -162,7 +170,7 @@ static void test_rst_in_window(void **state)
 	peer_seg(80, PISS + 101, 0, TCP_RST, 0, NULL, 0, 0);
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);
 	peer_seg(80, PISS - 100, 0, TCP_RST, 0, NULL, 0, 0);
-	assert_int_equal(fake.nframes, 1);		/* outside: ignored */
+	assert_int_equal(fake.nframes, 1); /* outside: ignored */
 	assert_int_equal(tcp_state(c), TCP_ESTABLISHED);
 	peer_seg(80, PISS + 1, 0, TCP_RST, 0, NULL, 0, 0);
 	assert_int_equal(fake.nframes, 1);
@@ -201,18 +209,20 @@ static void test_active_close(void **state)
 	assert_int_equal(c->state, TCP_FIN_WAIT_1);
 	peer_seg(80, PISS + 1, OUR_ISS + 2, TCP_ACK, 8000, NULL, 0, t);
 	assert_int_equal(c->state, TCP_FIN_WAIT_2);
-	peer_seg(80, PISS + 1, OUR_ISS + 2, TCP_FIN | TCP_ACK, 8000, NULL, 0, t);
+	peer_seg(80, PISS + 1, OUR_ISS + 2, TCP_FIN | TCP_ACK, 8000, NULL, 0,
+		 t);
 	peer_expect(1, TCP_ACK, OUR_ISS + 2, PISS + 2, WND, 0);
 	assert_int_equal(c->state, TCP_TIME_WAIT);
 	/* The FIN again (our ACK was lost): ACKed again. */
-	peer_seg(80, PISS + 1, OUR_ISS + 2, TCP_FIN | TCP_ACK, 8000, NULL, 0, t);
+	peer_seg(80, PISS + 1, OUR_ISS + 2, TCP_FIN | TCP_ACK, 8000, NULL, 0,
+		 t);
 	peer_expect(2, TCP_ACK, OUR_ISS + 2, PISS + 2, WND, 0);
 	tcp_timers(t + 2 * TCP_MSL_NS - 1);
 	tw = find(80, PEER_PORT);
 	assert_ptr_equal(tw, c);
 	tcp_timers(t + 2 * TCP_MSL_NS);
 	tw = find(80, PEER_PORT);
-	assert_int_equal(tw->state, TCP_LISTEN);	/* the listener now */
+	assert_int_equal(tw->state, TCP_LISTEN); /* the listener now */
 }
 
 /* The peer closes first: CLOSE-WAIT, EOF, then LAST-ACK. */
@@ -222,13 +232,14 @@ static void test_passive_close(void **state)
 	char b[4];
 
 	(void)state;
-	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_FIN | TCP_ACK, 8000, NULL, 0, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_FIN | TCP_ACK, 8000, NULL, 0,
+		 0);
 	peer_expect(0, TCP_ACK, OUR_ISS + 1, PISS + 2, WND, 0);
 	assert_int_equal(tcp_state(c), TCP_CLOSE_WAIT);
 	assert_true(events & TCP_EV_HUP);
 	assert_true(tcp_readable(c));
 	assert_int_equal(tcp_recv(c, b, sizeof(b), 0), 0);
-	assert_int_equal(tcp_send(c, "hi", 2, 0), 2);	/* still allowed */
+	assert_int_equal(tcp_send(c, "hi", 2, 0), 2); /* still allowed */
 	peer_expect(1, TCP_ACK | TCP_PSH, OUR_ISS + 1, PISS + 2, WND, 2);
 	tcp_close(c, 0);
 	peer_expect(2, TCP_FIN | TCP_ACK, OUR_ISS + 3, PISS + 2, WND, 0);
@@ -247,7 +258,8 @@ static void test_simultaneous_close(void **state)
 	tcp_close(c, 0);
 	peer_expect(0, TCP_FIN | TCP_ACK, OUR_ISS + 1, PISS + 1, WND, 0);
 	c = find(80, PEER_PORT);
-	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_FIN | TCP_ACK, 8000, NULL, 0, 0);
+	peer_seg(80, PISS + 1, OUR_ISS + 1, TCP_FIN | TCP_ACK, 8000, NULL, 0,
+		 0);
 	peer_expect(1, TCP_ACK, OUR_ISS + 2, PISS + 2, WND, 0);
 	assert_int_equal(c->state, TCP_CLOSING);
 	peer_seg(80, PISS + 2, OUR_ISS + 2, TCP_ACK, 8000, NULL, 0, 0);
@@ -268,7 +280,7 @@ static void test_backlog(void **state)
 
 	(void)state;
 	l = tcp_listen(90, 1, &err);
-	for (uint16_t i = 0; i < 2; i++) {	/* two established */
+	for (uint16_t i = 0; i < 2; i++) { /* two established */
 		t.sport = (uint16_t)(PEER_PORT + i);
 		t.seq = 1;
 		t.flags = TCP_SYN;
@@ -284,11 +296,11 @@ static void test_backlog(void **state)
 	t.ack = 0;
 	t.flags = TCP_SYN;
 	peer_send(&t, 0);
-	assert_int_equal(fake.nframes, 0);	/* full: dropped */
+	assert_int_equal(fake.nframes, 0); /* full: dropped */
 	assert_non_null(tcp_accept(l));
-	peer_send(&t, 0);			/* the retry */
+	peer_send(&t, 0); /* the retry */
 	peer_expect(0, TCP_SYN | TCP_ACK, OUR_ISS, 2, SYN_WND, 0);
-	tcp_close(l, 0);			/* resets the two children */
+	tcp_close(l, 0); /* resets the two children */
 	assert_int_equal(fake.nframes, 3);
 }
 
@@ -296,8 +308,11 @@ static void test_backlog(void **state)
 static struct tcp_conn *accepted_from(struct tcp_conn *l, uint16_t sport,
 				      uint64_t now)
 {
-	struct tseg t = { .sport = sport, .dport = 80, .seq = PISS,
-			  .flags = TCP_SYN, .wnd = 8000 };
+	struct tseg t = { .sport = sport,
+			  .dport = 80,
+			  .seq = PISS,
+			  .flags = TCP_SYN,
+			  .wnd = 8000 };
 	struct tcp_conn *c;
 
 	fake_clear();
@@ -314,12 +329,15 @@ static struct tcp_conn *accepted_from(struct tcp_conn *l, uint16_t sport,
 /* The same, then closed by us and by the peer: left in TIME-WAIT. */
 static void time_wait_from(struct tcp_conn *l, uint16_t sport, uint64_t now)
 {
-	struct tseg t = { .sport = sport, .dport = 80, .seq = PISS + 1,
-			  .ack = OUR_ISS + 2, .flags = TCP_FIN | TCP_ACK,
+	struct tseg t = { .sport = sport,
+			  .dport = 80,
+			  .seq = PISS + 1,
+			  .ack = OUR_ISS + 2,
+			  .flags = TCP_FIN | TCP_ACK,
 			  .wnd = 8000 };
 
 	tcp_close(accepted_from(l, sport, now), now);
-	peer_send(&t, now);	/* our FIN acked, and the peer's FIN */
+	peer_send(&t, now); /* our FIN acked, and the peer's FIN */
 	assert_int_equal(find(80, sport)->state, TCP_TIME_WAIT);
 }
 
@@ -343,8 +361,11 @@ static void *fail_once_alloc(size_t n)
  */
 static void test_time_wait_makes_room(void **state)
 {
-	struct tseg t = { .sport = PEER_PORT + 100, .dport = 80,
-			  .seq = PISS, .flags = TCP_SYN, .wnd = 8000 };
+	struct tseg t = { .sport = PEER_PORT + 100,
+			  .dport = 80,
+			  .seq = PISS,
+			  .flags = TCP_SYN,
+			  .wnd = 8000 };
 	struct tcp_conn *l;
 	struct tseg r;
 	int err;
@@ -360,7 +381,7 @@ static void test_time_wait_makes_room(void **state)
 	peer_send(&t, 8 * MS);
 	peer_frame(0, &r);
 	assert_int_equal(r.flags, TCP_SYN | TCP_ACK);
-	assert_ptr_equal(find(80, PEER_PORT), l);	/* the oldest went */
+	assert_ptr_equal(find(80, PEER_PORT), l); /* the oldest went */
 	assert_int_equal(find(80, PEER_PORT + 1)->state, TCP_TIME_WAIT);
 
 	/* Without a TIME-WAIT to give up, no memory drops the SYN. */
@@ -397,8 +418,8 @@ static void test_many_connections(void **state)
 		assert_ptr_equal(find(80, (uint16_t)(1024 + i)), conns[i]);
 		assert_int_equal(conns[i]->state, TCP_ESTABLISHED);
 	}
-	assert_ptr_equal(find(80, 1024 + N), l);	/* a new peer: the listener */
-	for (int i = 0; i < N; i += 2)			/* half of them go */
+	assert_ptr_equal(find(80, 1024 + N), l); /* a new peer: the listener */
+	for (int i = 0; i < N; i += 2)		 /* half of them go */
 		tcp_abort(conns[i], 0);
 	for (int i = 0; i < N; i++)
 		assert_ptr_equal(find(80, (uint16_t)(1024 + i)),
@@ -446,7 +467,8 @@ static void test_listen_addresses_and_reuseport(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-#define T(f) cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, tcp_peer_setup, tcp_peer_teardown)
 		T(test_passive_open),
 		T(test_active_open),
 		T(test_connect_refused),

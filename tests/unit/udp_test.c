@@ -71,7 +71,7 @@ static void test_demux(void **state)
 
 	(void)state;
 	deliver(seg, make(seg, 53, 5, true));
-	deliver(seg, make(seg, 8080, 3, false));	/* checksum 0: none */
+	deliver(seg, make(seg, 8080, 3, false)); /* checksum 0: none */
 	deliver(seg, make(seg, 8080, 0, true));
 	assert_int_equal(hits[0], 1);
 	assert_int_equal(hits[1], 2);
@@ -92,12 +92,12 @@ static void test_bad(void **state)
 	(void)state;
 	n = make(seg, 53, 5, true);
 	for (size_t len = 0; len < n; len++)
-		deliver(seg, len);	/* IP payload shorter than UDP says */
+		deliver(seg, len); /* IP payload shorter than UDP says */
 	seg[8] ^= 0x20;
-	deliver(seg, n);		/* checksum error */
+	deliver(seg, n); /* checksum error */
 	assert_int_equal(fake.nif.stats.rx_bad_csum, 1);
 	make(seg, 53, 5, false);
-	be16_store(seg + 4, 7);		/* length below the header */
+	be16_store(seg + 4, 7); /* length below the header */
 	deliver(seg, n);
 	assert_int_equal(hits[0], 0);
 	assert_int_equal(fake.nframes, 0);
@@ -117,7 +117,7 @@ static void test_no_port(void **state)
 	(void)state;
 	deliver(seg, make(seg, 9999, 1, true));
 	assert_int_equal(fake.nif.stats.rx_no_port, 1);
-	assert_int_equal(fake.nframes, 1);	/* ARP for 10.0.2.9 first */
+	assert_int_equal(fake.nframes, 1); /* ARP for 10.0.2.9 first */
 	assert_int_equal(be16_load(fake.frame[0] + 12), 0x0806);
 }
 
@@ -128,9 +128,9 @@ static void test_bind_rules(void **state)
 
 	(void)state;
 	assert_int_equal(udp_bind(&a), -EADDRINUSE);
-	a.laddr = OUR_IP;		/* overlaps p53's "any" */
+	a.laddr = OUR_IP; /* overlaps p53's "any" */
 	assert_int_equal(udp_bind(&a), -EADDRINUSE);
-	assert_int_equal(udp_bind(&p53), -EADDRINUSE);	/* already linked */
+	assert_int_equal(udp_bind(&p53), -EADDRINUSE); /* already linked */
 	a.lport = 0;
 	assert_int_equal(udp_bind(&a), -EINVAL);
 	a = (struct udp_port){ .lport = 1 };
@@ -138,14 +138,15 @@ static void test_bind_rules(void **state)
 	/* No fixed table: as many endpoints as the caller has. */
 	for (int i = 0; i < 40; i++) {
 		many[i] = (struct udp_port){ .lport = (uint16_t)(100 + i),
-					     .fn = recv_a, .ctx = &ctx0 };
+					     .fn = recv_a,
+					     .ctx = &ctx0 };
 		assert_int_equal(udp_bind(&many[i]), 0);
 	}
 	assert_true(udp_port_used(139));
 	for (int i = 0; i < 40; i++)
 		udp_unbind(&many[i]);
 	assert_false(udp_port_used(139));
-	udp_unbind(&many[0]);		/* not bound: nothing happens */
+	udp_unbind(&many[0]); /* not bound: nothing happens */
 }
 
 /* Two sockets on one address:port, by SO_REUSEADDR or SO_REUSEPORT. */
@@ -157,22 +158,21 @@ static void test_bind_sharing(void **state)
 	(void)state;
 	a.reuseaddr = true;
 	assert_int_equal(udp_bind(&a), 0);
-	assert_int_equal(udp_bind(&b), -EADDRINUSE);	/* only one asked */
+	assert_int_equal(udp_bind(&b), -EADDRINUSE); /* only one asked */
 	b.reuseport = true;
-	assert_int_equal(udp_bind(&b), -EADDRINUSE);	/* not the same one */
+	assert_int_equal(udp_bind(&b), -EADDRINUSE); /* not the same one */
 	b.reuseaddr = true;
 	assert_int_equal(udp_bind(&b), 0);
 	udp_unbind(&a);
 	udp_unbind(&b);
 	a.laddr = OUR_IP;
-	b.laddr = 0x7f000001;		/* different addresses never clash */
+	b.laddr = 0x7f000001; /* different addresses never clash */
 	a.reuseaddr = b.reuseaddr = b.reuseport = false;
 	assert_int_equal(udp_bind(&a), 0);
 	assert_int_equal(udp_bind(&b), 0);
 	udp_unbind(&a);
 	udp_unbind(&b);
 }
-
 
 static void deliver_to(uint32_t dst, uint16_t sport, uint16_t dport)
 {
@@ -195,8 +195,10 @@ static void test_demux_rules(void **state)
 	struct udp_port any[2], spec, conn;
 
 	(void)state;
-	any[0] = (struct udp_port){ .lport = 900, .reuseaddr = true,
-				    .reuseport = true, .fn = recv_a,
+	any[0] = (struct udp_port){ .lport = 900,
+				    .reuseaddr = true,
+				    .reuseport = true,
+				    .fn = recv_a,
 				    .ctx = &ctx0 };
 	any[1] = any[0];
 	any[1].ctx = &ctx1;
@@ -288,7 +290,8 @@ static void test_tx_csum_offload(void **state)
 	assert_int_equal(udp_output(&fake.nif, 1234, GW_IP, 53, d, 5, 0), 0);
 	assert_int_equal(fake.csum[1].offset, 0);
 	assert_false(fake_finish_csum(1));
-	assert_int_equal(udp_checksum(OUR_IP, GW_IP, fake.frame[1] + 34, 13), 0);
+	assert_int_equal(udp_checksum(OUR_IP, GW_IP, fake.frame[1] + 34, 13),
+			 0);
 	/* The finished checksum is the one the stack computes itself. */
 	assert_memory_equal(fake.frame[1] + 34, fake.frame[0] + 34, 13);
 }
@@ -304,7 +307,7 @@ static void test_rx_csum_ok(void **state)
 
 	(void)state;
 	len = make(seg, 53, 5, true);
-	be16_store(seg + 6, 0x1234);		/* a partial sum, say */
+	be16_store(seg + 6, 0x1234); /* a partial sum, say */
 	n = fake_ip_frame(f, PEER_IP, OUR_IP, 17, seg, len);
 	net_input_flags(&fake.nif, f, n, NET_RX_CSUM_OK, 0);
 	assert_int_equal(hits[0], 1);
@@ -321,7 +324,7 @@ static void test_rx_csum_ok(void **state)
 	n += fake_ipv4(f + n, PEER_IP, OUR_IP, 17, 5, 77, 1);
 	memcpy(f + n, seg + 8, 5);
 	net_input_flags(&fake.nif, f, n + 5, NET_RX_CSUM_OK, 0);
-	assert_int_equal(hits[0], 1);		/* reassembled, then checked */
+	assert_int_equal(hits[0], 1); /* reassembled, then checked */
 	assert_int_equal(fake.nif.stats.rx_bad_csum, 2);
 }
 
@@ -331,12 +334,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_demux, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_port, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bind_sharing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_demux_rules, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checksum_zero_sent_as_ffff, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tx_csum_offload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rx_csum_ok, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bind_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bind_sharing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_demux_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_checksum_zero_sent_as_ffff,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tx_csum_offload, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_rx_csum_ok, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -211,7 +211,7 @@ static void test_symlink_depth(void **state)
 				 0);
 	}
 	assert_ptr_equal(node("/chain/l39", 0), node("/a", 0)); /* 40 links */
-	assert_int_equal(lookup_err("/chain/l40", 0), -ELOOP);	 /* 41 */
+	assert_int_equal(lookup_err("/chain/l40", 0), -ELOOP);	/* 41 */
 }
 
 static void test_paths(void **state)
@@ -224,8 +224,7 @@ static void test_paths(void **state)
 	assert_string_equal(buf, "/a/b");
 	assert_int_equal(vfs_dir_path(vfs_root(), buf, sizeof(buf)), 1);
 	assert_string_equal(buf, "/");
-	assert_int_equal(vfs_dir_path(node("/a/b", 0), buf, 4),
-			 -ENAMETOOLONG);
+	assert_int_equal(vfs_dir_path(node("/a/b", 0), buf, 4), -ENAMETOOLONG);
 	assert_int_equal(vfs_lookup(vfs_root(), "/a/rel", 0, &lk), 0);
 	assert_int_equal(lookup_path(&lk, buf, sizeof(buf)), 6);
 	assert_string_equal(buf, "/a/b/f");
@@ -259,7 +258,8 @@ static void test_file_data(void **state)
 	assert_memory_equal(buf, "\0\0\0\0\0\0\0\0\0\0xy", 12);
 	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 12), 0);
 	assert_int_equal(tmpfs_truncate(f, 4), 0);
-	assert_int_equal(tmpfs_truncate(f, 1UL << 30), 0); /* sparse: no memory */
+	assert_int_equal(tmpfs_truncate(f, 1UL << 30),
+			 0); /* sparse: no memory */
 	assert_true(tmpfs_allocated(f) < 1UL << 20);
 	assert_int_equal(tmpfs_read(f, buf, 4, (1UL << 30) - 4), 4);
 	assert_memory_equal(buf, "\0\0\0\0", 4);
@@ -320,7 +320,7 @@ static void test_small_files(void **state)
 	assert_int_equal(tmpfs_write(f, "abcd", 4, 0), 4);
 	assert_int_equal(tmpfs_write(f, "xy", 2, 1000), 2);
 	assert_int_equal(live_pages, before);
-	assert_int_equal(tmpfs_allocated(f), PAGE_SIZE);	/* as Linux says */
+	assert_int_equal(tmpfs_allocated(f), PAGE_SIZE); /* as Linux says */
 	assert_int_equal(tmpfs_truncate(f, 2), 0);
 	assert_int_equal(tmpfs_truncate(f, 1002), 0);
 	assert_int_equal(tmpfs_read(f, back, 1002, 0), 1002);
@@ -328,7 +328,7 @@ static void test_small_files(void **state)
 	assert_int_equal(back[1000], 0);
 	memset(big, 'q', sizeof(big));
 	assert_int_equal(tmpfs_write(f, big, sizeof(big), 2), sizeof(big));
-	assert_int_equal(live_pages, before + 1);		/* now a page */
+	assert_int_equal(live_pages, before + 1); /* now a page */
 	assert_int_equal(tmpfs_read(f, back, sizeof(back), 0), sizeof(back));
 	assert_memory_equal(back, "abqq", 4);
 	assert_int_equal(tmpfs_truncate(f, 0), 0);
@@ -370,8 +370,9 @@ static void test_file_pages(void **state)
 	assert_int_equal(tmpfs_truncate(f, 0), 0);
 	assert_int_equal(live_pages, before);
 
-	free_pages = 512 + 3;	/* the reserve and three pages */
-	assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), 0), 2 * PAGE_SIZE);
+	free_pages = 512 + 3; /* the reserve and three pages */
+	assert_int_equal(tmpfs_write(f, chunk, sizeof(chunk), 0),
+			 2 * PAGE_SIZE);
 	assert_int_equal(tmpfs_write(f, chunk, 1, 2 * PAGE_SIZE), -ENOSPC);
 	assert_int_equal(f->reg.size, 2 * PAGE_SIZE);
 	assert_int_equal(tmpfs_truncate(f, 0), 0);
@@ -396,7 +397,8 @@ static void test_big_directory(void **state)
 	(void)state;
 	for (int i = 0; i < N; i++) {
 		snprintf(name, sizeof(name), "e%d", i);
-		assert_int_equal(vfs_create(dir, name, S_IFREG | 0644, NULL), 0);
+		assert_int_equal(vfs_create(dir, name, S_IFREG | 0644, NULL),
+				 0);
 	}
 	assert_int_equal(vfs_create(dir, "e7", S_IFREG | 0644, NULL), -EEXIST);
 	for (int i = 0; i < N; i++) {
@@ -412,17 +414,17 @@ static void test_big_directory(void **state)
 		assert_string_equal(d->name, name);
 	}
 	assert_int_equal(n, N);
-	mid = vfs_dir_seek(dir, 0)->cookie + N / 2;	/* e2500's position */
+	mid = vfs_dir_seek(dir, 0)->cookie + N / 2; /* e2500's position */
 	assert_int_equal(vfs_dir_unlink(dir, "e2500"), 0);
 	assert_string_equal(vfs_dir_seek(dir, mid)->name, "e2501");
-	for (int i = 0; i < N - 10; i++) {		/* holes, compaction */
+	for (int i = 0; i < N - 10; i++) { /* holes, compaction */
 		snprintf(name, sizeof(name), "e%d", i);
 		if (i != 2500)
 			assert_int_equal(vfs_dir_unlink(dir, name), 0);
 	}
 	assert_null(vfs_dir_lookup(dir, "e100"));
 	assert_int_equal(vfs_create(dir, "new", S_IFREG | 0644, NULL), 0);
-	assert_true(dir->dir.nslots < N / 2);		/* compacted */
+	assert_true(dir->dir.nslots < N / 2); /* compacted */
 	n = 0;
 	for (d = vfs_dir_seek(dir, mid); d != NULL; d = vfs_dir_next(dir, d)) {
 		if (n < 10) {
@@ -511,20 +513,20 @@ static void test_credentials(void **state)
 
 	(void)state;
 	assert_int_equal(root_file->uid, 0);
-	assert_int_equal(vfs_permission(root_file, 2), 0);	/* root */
+	assert_int_equal(vfs_permission(root_file, 2), 0);	 /* root */
 	assert_int_equal(vfs_permission(root_file, 1), -EACCES); /* no x bit */
 	cred->euid = 1000;
 	cred->egid = 0;
-	assert_int_equal(vfs_permission(root_file, 4), 0);	/* group r */
+	assert_int_equal(vfs_permission(root_file, 4), 0); /* group r */
 	assert_int_equal(vfs_permission(root_file, 2), -EACCES);
 	cred->egid = 100;
-	assert_int_equal(vfs_permission(root_file, 4), 0);	/* other r */
+	assert_int_equal(vfs_permission(root_file, 4), 0); /* other r */
 	assert_int_equal(vfs_permission(root_file, 6), -EACCES);
 	assert_int_equal(vfs_permission(vfs_root(), 2), -EACCES);
 	mine = mkfile_at("/", "mine", NULL);
 	assert_int_equal(mine->uid, 1000);
 	assert_int_equal(mine->gid, 100);
-	assert_int_equal(vfs_permission(mine, 6), 0);		/* owner rw */
+	assert_int_equal(vfs_permission(mine, 6), 0); /* owner rw */
 	*cred = saved;
 }
 

@@ -16,7 +16,7 @@
 
 static struct virtio_net_gather g;
 static struct virtio_net_rx rx;
-static uint8_t wire[4096];	/* the frame the device "received" */
+static uint8_t wire[4096]; /* the frame the device "received" */
 
 static void reset(bool mergeable)
 {
@@ -64,8 +64,8 @@ static int feed_split(size_t total, size_t bufsize, uint16_t nbuf_claimed)
 static void test_tx_header(void **state)
 {
 	uint8_t h[HDR];
-	static const uint8_t partial[HDR] = { 1, 0, 0, 0, 0, 0, 34, 0, 16, 0,
-					      0, 0 };
+	static const uint8_t partial[HDR] = { 1,  0, 0,	 0, 0, 0,
+					      34, 0, 16, 0, 0, 0 };
 	static const uint8_t zero[HDR];
 
 	(void)state;
@@ -73,7 +73,7 @@ static void test_tx_header(void **state)
 	virtio_net_hdr_put(h, 0, 0);
 	assert_memory_equal(h, zero, HDR);
 	memset(h, 0xee, sizeof(h));
-	virtio_net_hdr_put(h, 34, 16);	/* TCP after Ethernet + IPv4 */
+	virtio_net_hdr_put(h, 34, 16); /* TCP after Ethernet + IPv4 */
 	assert_memory_equal(h, partial, HDR);
 	virtio_net_hdr_put(h, 0x1234, 6);
 	assert_int_equal(h[6], 0x34);
@@ -90,7 +90,7 @@ static void test_one_buffer_in_place(void **state)
 	reset(true);
 	len = first(buf, 2, 1, 0, 1514);
 	assert_int_equal(virtio_net_gather(&g, buf, len, &rx), FRAME);
-	assert_ptr_equal(rx.data, buf + HDR);	/* not copied */
+	assert_ptr_equal(rx.data, buf + HDR); /* not copied */
 	assert_int_equal(rx.len, 1514);
 	assert_int_equal(rx.hdr_flags, 2);
 	assert_memory_equal(rx.data, wire, 1514);
@@ -115,8 +115,9 @@ static void test_split_frames(void **state)
 
 			reset(true);
 			nbuf = (total + HDR + bufs[b] - 1) / bufs[b];
-			assert_int_equal(feed_split(total, bufs[b], (uint16_t)nbuf),
-					 FRAME);
+			assert_int_equal(
+				feed_split(total, bufs[b], (uint16_t)nbuf),
+				FRAME);
 			assert_int_equal(rx.len, total);
 			assert_int_equal(rx.hdr_flags, 2);
 			assert_memory_equal(rx.data, wire, total);
@@ -133,8 +134,8 @@ static void test_header_alone(void **state)
 
 	(void)state;
 	reset(true);
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 1, 3, 0, 0), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 1, 3, 0, 0), &rx), MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 700, &rx), MORE);
 	assert_int_equal(virtio_net_gather(&g, wire + 700, 814, &rx), FRAME);
 	assert_int_equal(rx.len, 1514);
@@ -153,7 +154,8 @@ static void test_consecutive(void **state)
 		assert_int_equal(feed_split(1000, 512, 2), FRAME);
 		assert_memory_equal(rx.data, wire, 1000);
 		assert_int_equal(virtio_net_gather(&g, buf,
-						   first(buf, 0, 1, 5, 100), &rx),
+						   first(buf, 0, 1, 5, 100),
+						   &rx),
 				 FRAME);
 		assert_memory_equal(rx.data, wire + 5, 100);
 	}
@@ -167,23 +169,27 @@ static void test_bad_num_buffers(void **state)
 	(void)state;
 	reset(true);
 	/* 0 and more than the queue could hold: that buffer alone goes. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 0, 0, 100), &rx),
-			 DROP);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 0, 0, 100), &rx),
+		DROP);
 	assert_int_equal(g.left, 0);
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 129, 0, 100), &rx),
-			 DROP);
-	assert_int_equal(virtio_net_gather(&g, buf,
-					   first(buf, 0, 0xffff, 0, 100), &rx),
-			 DROP);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 129, 0, 100), &rx),
+		DROP);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 0xffff, 0, 100), &rx),
+		DROP);
 	assert_int_equal(g.left, 0);
 	assert_int_equal(g.dropped, 3);
 	/* The next buffer starts a frame again. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 64), &rx),
-			 FRAME);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 64), &rx),
+		FRAME);
 	assert_int_equal(rx.len, 64);
 	/* 128 is still allowed: 127 more buffers are then taken as data. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 128, 0, 4), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 128, 0, 4), &rx),
+		MORE);
 	for (int i = 0; i < 126; i++)
 		assert_int_equal(virtio_net_gather(&g, wire, 10, &rx), MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 10, &rx), FRAME);
@@ -203,10 +209,10 @@ static void test_truncated(void **state)
 		assert_int_equal(virtio_net_gather(&g, buf, n, &rx), DROP);
 	}
 	/* A header and less than an Ethernet header, alone or gathered. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 13), &rx),
-			 DROP);
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 5), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 13), &rx), DROP);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 5), &rx), MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 8, &rx), DROP);
 	assert_int_equal(g.left, 0);
 	assert_int_equal(g.dropped, HDR + 2);
@@ -219,19 +225,22 @@ static void test_oversized(void **state)
 	(void)state;
 	reset(true);
 	/* One buffer holding more than a frame. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 1515), &rx),
-			 DROP);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 1, 0, 1515), &rx),
+		DROP);
 	/* 1515 bytes across three buffers: every buffer taken, nothing kept. */
 	assert_int_equal(feed_split(1515, 512, 3), DROP);
 	assert_int_equal(g.left, 0);
 	/* The first buffer alone too long, then more of them. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 3, 0, 1600), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 3, 0, 1600), &rx),
+		MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 2048, &rx), MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 1, &rx), DROP);
 	/* A continuation that would overflow frame[] by a huge length. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 1000), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 1000), &rx),
+		MORE);
 	assert_int_equal(virtio_net_gather(&g, wire, 4096, &rx), DROP);
 	assert_int_equal(g.dropped, 4);
 	/* Exactly the largest frame over many buffers still passes. */
@@ -247,8 +256,9 @@ static void test_short_count(void **state)
 	(void)state;
 	reset(true);
 	/* 1514 bytes in 512-byte buffers need 3; the header says 2. */
-	assert_int_equal(virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 500), &rx),
-			 MORE);
+	assert_int_equal(
+		virtio_net_gather(&g, buf, first(buf, 0, 2, 0, 500), &rx),
+		MORE);
 	assert_int_equal(virtio_net_gather(&g, wire + 500, 512, &rx), FRAME);
 	assert_int_equal(rx.len, 1012);
 	assert_memory_equal(rx.data, wire, 1012);

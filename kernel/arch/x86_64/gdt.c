@@ -35,7 +35,8 @@ static uint64_t gdt[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE))) = {
 	0x00cffb000000ffff, /* 0x18 user code, 32-bit (unused) */
 	0x00cff3000000ffff, /* 0x20 user data */
 	0x00affb000000ffff, /* 0x28 user code, 64-bit */
-	0, 0,		    /* 0x30 TSS, a 16-byte descriptor */
+	0,
+	0, /* 0x30 TSS, a 16-byte descriptor */
 };
 
 struct table_ptr {

@@ -104,7 +104,8 @@ int ioapic_route(unsigned gsi, int vector)
 			continue;
 		/* Mask while the two halves disagree, then unmask. */
 		ioapic_write(io, IOAPIC_REDTBL + 2 * pin, RTE_MASKED);
-		ioapic_write(io, IOAPIC_REDTBL + 2 * pin + 1, boot_apic_id() << 24);
+		ioapic_write(io, IOAPIC_REDTBL + 2 * pin + 1,
+			     boot_apic_id() << 24);
 		ioapic_write(io, IOAPIC_REDTBL + 2 * pin,
 			     RTE_LEVEL | (uint32_t)(vector & 0xff));
 		return 0;

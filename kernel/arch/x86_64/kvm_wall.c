@@ -81,9 +81,9 @@ bool arch_wallclock_ns(uint64_t *ns)
 	wait_version(&vtime.version);
 	wrmsr(MSR_KVM_WALL_CLOCK_NEW, virt_to_phys(&wall));
 	wait_version(&wall.version);
-	sys = vtime.system_time +
-	      pvclock_scale(rdtsc() - vtime.tsc_timestamp,
-			    vtime.tsc_to_system_mul, vtime.tsc_shift);
+	sys = vtime.system_time + pvclock_scale(rdtsc() - vtime.tsc_timestamp,
+						vtime.tsc_to_system_mul,
+						vtime.tsc_shift);
 	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, 0); /* one reading is all we need */
 	if (wall.sec == 0)
 		return false;

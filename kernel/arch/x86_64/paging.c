@@ -289,7 +289,8 @@ static void map_direct(void)
 				  PTE_W | PTE_NX);
 			continue;
 		}
-		map_range(DIRECT_MAP_BASE + base, base, lo - base, PTE_W | PTE_NX);
+		map_range(DIRECT_MAP_BASE + base, base, lo - base,
+			  PTE_W | PTE_NX);
 		map_range(DIRECT_MAP_BASE + lo, lo, hi - lo, PTE_NX);
 		map_range(DIRECT_MAP_BASE + hi, hi, end - hi, PTE_W | PTE_NX);
 	}
@@ -321,7 +322,8 @@ void *paging_map_mmio(uint64_t phys, size_t size)
 		return NULL;
 	mmio_next += len + PAGE_SIZE; /* an unmapped page between devices */
 	for (uint64_t i = 0; i < len; i += PAGE_SIZE)
-		map_4k(va + i, (phys - off) + i, PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
+		map_4k(va + i, (phys - off) + i,
+		       PTE_W | PTE_NX | PTE_PCD | PTE_PWT);
 	return (void *)(va + off);
 }
 
@@ -385,7 +387,8 @@ static bool kstack_map_page(uint64_t va)
 			page_free(page, 1);
 		return false;
 	}
-	pt[(va >> 12) & 511] = virt_to_phys(page) | PTE_W | PTE_NX | PTE_G | PTE_P;
+	pt[(va >> 12) & 511] = virt_to_phys(page) | PTE_W | PTE_NX | PTE_G |
+			       PTE_P;
 	return true;
 }
 

@@ -31,15 +31,28 @@ void trap_set_fault_in(int (*fn)(uint64_t addr, uint64_t error))
 }
 
 static const char *const exception_names[32] = {
-	"divide error (#DE)", "debug (#DB)", "NMI", "breakpoint (#BP)",
-	"overflow (#OF)", "bound range (#BR)", "invalid opcode (#UD)",
-	"device not available (#NM)", "double fault (#DF)",
-	"coprocessor segment overrun", "invalid TSS (#TS)",
-	"segment not present (#NP)", "stack fault (#SS)",
-	"general protection (#GP)", "page fault (#PF)", "reserved",
-	"x87 floating point (#MF)", "alignment check (#AC)",
-	"machine check (#MC)", "SIMD floating point (#XM)",
-	"virtualization (#VE)", "control protection (#CP)",
+	"divide error (#DE)",
+	"debug (#DB)",
+	"NMI",
+	"breakpoint (#BP)",
+	"overflow (#OF)",
+	"bound range (#BR)",
+	"invalid opcode (#UD)",
+	"device not available (#NM)",
+	"double fault (#DF)",
+	"coprocessor segment overrun",
+	"invalid TSS (#TS)",
+	"segment not present (#NP)",
+	"stack fault (#SS)",
+	"general protection (#GP)",
+	"page fault (#PF)",
+	"reserved",
+	"x87 floating point (#MF)",
+	"alignment check (#AC)",
+	"machine check (#MC)",
+	"SIMD floating point (#XM)",
+	"virtualization (#VE)",
+	"control protection (#CP)",
 };
 
 void irq_set_handler(int vector, void (*fn)(struct trap_frame *))
@@ -50,11 +63,16 @@ void irq_set_handler(int vector, void (*fn)(struct trap_frame *))
 
 static void print_regs(const struct trap_frame *f)
 {
-	printk("kiln:   rax %016lx rbx %016lx rcx %016lx\n", f->rax, f->rbx, f->rcx);
-	printk("kiln:   rdx %016lx rsi %016lx rdi %016lx\n", f->rdx, f->rsi, f->rdi);
-	printk("kiln:   rbp %016lx rsp %016lx r8  %016lx\n", f->rbp, f->rsp, f->r8);
-	printk("kiln:   r9  %016lx r10 %016lx r11 %016lx\n", f->r9, f->r10, f->r11);
-	printk("kiln:   r12 %016lx r13 %016lx r14 %016lx\n", f->r12, f->r13, f->r14);
+	printk("kiln:   rax %016lx rbx %016lx rcx %016lx\n", f->rax, f->rbx,
+	       f->rcx);
+	printk("kiln:   rdx %016lx rsi %016lx rdi %016lx\n", f->rdx, f->rsi,
+	       f->rdi);
+	printk("kiln:   rbp %016lx rsp %016lx r8  %016lx\n", f->rbp, f->rsp,
+	       f->r8);
+	printk("kiln:   r9  %016lx r10 %016lx r11 %016lx\n", f->r9, f->r10,
+	       f->r11);
+	printk("kiln:   r12 %016lx r13 %016lx r14 %016lx\n", f->r12, f->r13,
+	       f->r14);
 	printk("kiln:   r15 %016lx rflags %016lx cs %lx ss %lx\n", f->r15,
 	       f->rflags, f->cs, f->ss);
 }
@@ -63,7 +81,9 @@ static void print_regs(const struct trap_frame *f)
 static void print_page_fault(uint64_t err, uint64_t cr2)
 {
 	printk("kiln:   address 0x%016lx (%s, %s%s%s)\n", (unsigned long)cr2,
-	       err & 0x10 ? "instruction fetch" : err & 2 ? "write" : "read",
+	       err & 0x10 ? "instruction fetch" :
+	       err & 2	  ? "write" :
+			    "read",
 	       err & 1 ? "protection violation" : "not present",
 	       err & 4 ? ", user" : "", err & 8 ? ", reserved bit" : "");
 	if (cr2 < 4096)
@@ -79,7 +99,8 @@ static _Noreturn void exception_report(struct trap_frame *f)
 	panic_enter();
 	printk("kiln: fatal exception: %s, vector %lu, error 0x%lx\n",
 	       f->vector < 32 && exception_names[f->vector] ?
-		       exception_names[f->vector] : "reserved",
+		       exception_names[f->vector] :
+		       "reserved",
 	       (unsigned long)f->vector, (unsigned long)f->error);
 	if (f->vector == 14)
 		print_page_fault(f->error, cr2);

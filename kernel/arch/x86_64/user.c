@@ -64,7 +64,8 @@ void arch_user_init(void)
 	kernel_stack_top = (uint64_t)boot_stack_top;
 	tss_set_kernel_stack(kernel_stack_top);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-	wrmsr(MSR_STAR, ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_STAR,
+	      ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, FMASK_BITS);
 	sse_init();
