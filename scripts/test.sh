@@ -1,6 +1,7 @@
 #!/bin/sh
 # test.sh - run every test tier and end with the combined "N passed, N failed".
-# First the dependency rule (docs/architecture.md), one check per layer.
+# First the dependency rule (docs/architecture.md), one check per layer,
+# and the layout of the sources (.clang-format).
 # Tier 1: host unit tests (cmocka), then the parser fuzzers for a few seconds
 # each (libFuzzer). Tier 3: end-to-end boots under QEMU (pytest).
 set -u
@@ -20,6 +21,19 @@ total_fail=$((total_fail + f))
 if /usr/bin/python3 scripts/check_layers.py --selftest; then
 	total_pass=$((total_pass + 1))
 else
+	total_fail=$((total_fail + 1))
+fi
+
+echo "== format"
+# The C sources as .clang-format lays them out (make format fixes them).
+# shellcheck disable=SC2046
+if clang-format --dry-run --Werror $(find cli include kernel tests -name '*.[ch]') \
+	2>"$BUILD/format.log"; then
+	echo "format: ok"
+	total_pass=$((total_pass + 1))
+else
+	head -n 20 "$BUILD/format.log"
+	echo "format: FAIL (run make format)"
 	total_fail=$((total_fail + 1))
 fi
 
