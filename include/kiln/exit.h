@@ -32,23 +32,27 @@
 
 /* Set by the guest kernel. */
 #define KILN_EXIT_OK 0
-#define KILN_EXIT_PANIC 125 /* the kernel failed; its report is on the log */
-#define KILN_EXIT_NOEXEC \
-	126		       /* the app could not be started (a bad ELF,
-				   a damaged bundle...); the log says why */
-#define KILN_EXIT_NOTFOUND 127 /* the program is not in the image */
-#define KILN_EXIT_SIGNAL 128   /* + N: the app was killed by signal N */
+/* The kernel failed; its report is on the log. */
+#define KILN_EXIT_PANIC 125
+/* The app could not be started (a bad ELF, a damaged bundle...); the log
+ * says why. */
+#define KILN_EXIT_NOEXEC 126
+/* The program is not in the image. */
+#define KILN_EXIT_NOTFOUND 127
+/* + N: the app was killed by signal N. */
+#define KILN_EXIT_SIGNAL 128
 
 /* Set by the `kiln` tool on the host. */
-#define KILN_EXIT_FAIL \
-	1		  /* the command failed on the host: bad input
-				   (an unreadable or damaged image, a program
-				   Kiln cannot run), an output it cannot
-				   write, out of memory */
-#define KILN_EXIT_USAGE 2 /* a bad command line */
-#define KILN_EXIT_VMFAIL \
-	123		      /* the VM could not start (no QEMU, no such
-				   tap device) or ended without a status */
-#define KILN_EXIT_TIMEOUT 124 /* kiln run --timeout expired */
+/* The command failed on the host: bad input (an unreadable or damaged
+ * image, a program Kiln cannot run), an output it cannot write, out of
+ * memory. */
+#define KILN_EXIT_FAIL 1
+/* A bad command line. */
+#define KILN_EXIT_USAGE 2
+/* The VM could not start (no QEMU, no such tap device) or ended without
+ * a status. */
+#define KILN_EXIT_VMFAIL 123
+/* kiln run --timeout expired. */
+#define KILN_EXIT_TIMEOUT 124
 
 #endif

@@ -19,8 +19,8 @@
  * socket; abstract names (sun_path[0] == 0) live in a list.
  */
 #define UNIX_STREAM_BUF (64 * 1024U)
-#define UNIX_DGRAM_QBYTES \
-	212992U /* receive queue limit: net.core.rmem_default */
+/* Receive queue limit: net.core.rmem_default. */
+#define UNIX_DGRAM_QBYTES 212992U
 #define UNIX_DGRAM_MAX (212992U - 32) /* sk_sndbuf - 32: larger is EMSGSIZE */
 #define UNIX_ADDR_MIN 2 /* offsetof(struct sockaddr_un, sun_path) */
 

@@ -15,8 +15,8 @@
  */
 
 #define PAGE 4096UL
-#define NSYSCALLS \
-	451 /* 0..450: every x86_64 number up to set_mempolicy_home_node */
+/* 0..450: every x86_64 number up to set_mempolicy_home_node. */
+#define NSYSCALLS 451
 #define MAX_ARGS 6
 
 /* The fds the fuzzer keeps for itself, out of reach of every generator. */

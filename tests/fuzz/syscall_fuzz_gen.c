@@ -474,8 +474,8 @@ uint64_t gen_path(void)
 /* ---- memory ranges: only the arena, or ranges the kernel must refuse ---- */
 
 #define LOW_END 0x10000ULL /* Linux's mmap_min_addr: never mapped */
-#define USER_END \
-	0x00007ffffffff000ULL /* Linux's TASK_SIZE and Kiln's USER_TOP */
+/* Linux's TASK_SIZE and Kiln's USER_TOP. */
+#define USER_END 0x00007ffffffff000ULL
 
 /*
  * A bad address for a range: in the low 64 KiB, at or above the top of

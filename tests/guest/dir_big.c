@@ -8,8 +8,8 @@
 #include "check.h"
 
 #define NFILES 20000
-#define BOUND_MS \
-	5000	/* to create and stat them: Linux 0.1-0.8 s, Kiln 0.4 s (TCG) */
+/* To create and stat them: Linux 0.1-0.8 s, Kiln 0.4 s (TCG). */
+#define BOUND_MS 5000
 #define SPAN 50 /* entries re-read after a seekdir */
 
 static unsigned char seen[NFILES], gone[NFILES];
