@@ -9,6 +9,9 @@ A run passes when the VM ends with status 0 and the fuzzer's last line,
             last line
   killed    the fuzzer died of a signal (status 128+N): a kernel bug, or a
             call the fuzzer should not have made
+  broken    the fuzzer saw the kernel break a promise no signal reports
+            (status 3): a mapping over its own memory, one larger than
+            user space, a read-only page that changed
   no-end    any other status, or no last line
 
 Usage: syscall_fuzz.py [--calls N] [--timeout S] [--jobs J] [--eflags] SEED...
@@ -31,6 +34,7 @@ FUZZER = os.path.join(ROOT, "build", "fuzz", "syscall_fuzz")
 
 PANIC = 125    # KILN_EXIT_PANIC, include/kiln/exit.h
 TIMEOUT = 124  # KILN_EXIT_TIMEOUT
+BROKEN = 3     # syscall_fuzz's own status for a broken promise
 KERNEL_REPORT = re.compile(r"^kiln: (panic|fatal exception)", re.M)
 
 
@@ -49,10 +53,12 @@ def judge(seed, calls, status, out, log):
         return "panic", log[start:start + 3000]
     if status == TIMEOUT:
         return "hang", "after the last line (exit path)" if done else "before the last line"
+    own = [l for l in log.splitlines() if l.startswith("syscall_fuzz: ")]
     if status > 128:
-        lines = [l for l in log.splitlines() if "killed by signal" in l or
-                 "syscall_fuzz: " in l]
+        lines = [l for l in log.splitlines() if "killed by signal" in l] + own
         return "killed", "\n".join(lines[-20:])
+    if status == BROKEN and own:
+        return "broken", "\n".join(own[-20:])
     if status != 0 or not done:
         return "no-end", f"status {status}; stdout ends: {out[-300:]!r}"
     return "pass", out.splitlines()[-2] if len(out.splitlines()) > 1 else ""

@@ -53,6 +53,11 @@ static uint64_t calls_made;
 static volatile unsigned long signals_caught[65];
 static bool verbose, hostile_flags;
 
+/* What check_after compares with. */
+extern char __executable_start[], _end[]; /* the program's image (GNU ld) */
+static uintptr_t stack_mark;		  /* an address on main's stack */
+static uint8_t ro_copy[PAGE];		  /* what the read-only page holds */
+
 /* ---- raw system calls: no libc wrapper between the arguments and the kernel ---- */
 
 static long raw6(uint64_t nr, const uint64_t a[MAX_ARGS])
@@ -260,6 +265,19 @@ static void set_handler(int sig, uint64_t handler)
  * action, so the kernel reports it and the run ends with 128+sig. The
  * same signal sent by a call (si_code <= 0) is only counted.
  */
+static void report_last_calls(struct line *l)
+{
+	line_str(l, " after call #");
+	line_num(l, calls_made ? calls_made - 1 : 0, 10);
+	line_str(l, "; the last calls:");
+	line_out(l, FD_ERR);
+	for (uint64_t i = calls_made > RING ? calls_made - RING : 0;
+	     i < calls_made; i++) {
+		line_call(l, &ring[i % RING]);
+		line_out(l, FD_ERR);
+	}
+}
+
 static void report_fault(int sig, const int32_t *si)
 {
 	struct line l = { .n = 0 };
@@ -270,16 +288,21 @@ static void report_fault(int sig, const int32_t *si)
 	line_signed(&l, si[2]);
 	line_str(&l, " address ");
 	line_num(&l, *(const uint64_t *)(si + 4), 16);
-	line_str(&l, " after call #");
-	line_num(&l, calls_made, 10);
-	line_str(&l, "; the last calls:");
-	line_out(&l, FD_ERR);
-	for (uint64_t i = calls_made > RING ? calls_made - RING : 0;
-	     i < calls_made; i++) {
-		line_call(&l, &ring[i % RING]);
-		line_out(&l, FD_ERR);
-	}
+	report_last_calls(&l);
 	set_handler(sig, 0 /* SIG_DFL */);
+}
+
+/* A broken promise of the kernel's that no signal reports: say so, status 3. */
+static _Noreturn void report_broken(const char *what)
+{
+	struct line l = { .n = 0 };
+
+	line_str(&l, "syscall_fuzz: ");
+	line_str(&l, what);
+	report_last_calls(&l);
+	raw(SYS_exit_group, 3, 0, 0, 0);
+	for (;;)
+		;
 }
 
 void fuzz_on_signal(int sig, void *info, void *uctx)
@@ -342,7 +365,7 @@ static void regions_setup(void)
 	    0);
 	R.ro = map(PAGE, PROT_READ | PROT_WRITE);
 	for (size_t i = 0; i < PAGE; i++)
-		R.ro[i] = (uint8_t)rnd();
+		R.ro[i] = ro_copy[i] = (uint8_t)rnd();
 	raw(SYS_mprotect, (uint64_t)(uintptr_t)R.ro, PAGE, PROT_READ, 0);
 	R.nomap = map(NOMAP, PROT_NONE);
 	R.arena = map(ARENA, PROT_READ | PROT_WRITE);
@@ -503,6 +526,50 @@ static struct {
 	unsigned long ok, failed, enosys, efault, eintr;
 } stats;
 
+/* ---- what the kernel must never do, checked as the calls go ---- */
+
+/* The top of user space (Linux's TASK_SIZE). */
+#define USER_SPAN 0x00007ffffffff000ULL
+
+static bool overlaps(uint64_t a, uint64_t n, uintptr_t lo, uintptr_t hi)
+{
+	return a < hi && lo < a + n;
+}
+
+/*
+ * A mapping a call made (mmap or mremap, not MAP_FIXED onto the arena)
+ * must not lie over the fuzzer's program, stack or regions: the kernel
+ * placed it over memory in use. Otherwise it is the fuzzer's to use.
+ */
+static void check_mapping(uint64_t addr, uint64_t len)
+{
+	uintptr_t s = (uintptr_t)R.scratch, alt = (uintptr_t)R.altstack;
+
+	if (len > USER_SPAN || addr + len > USER_SPAN)
+		report_broken("a mapping larger than user space was made");
+	len = (len + PAGE - 1) & ~(PAGE - 1);
+	if (overlaps(addr, len, (uintptr_t)__executable_start,
+		     (uintptr_t)_end) ||
+	    overlaps(addr, len, stack_mark - (256 << 10),
+		     stack_mark + (256 << 10)) ||
+	    overlaps(addr, len, s, s + SCRATCH + PAGE) ||
+	    overlaps(addr, len, (uintptr_t)R.ro, (uintptr_t)R.ro + PAGE) ||
+	    overlaps(addr, len, (uintptr_t)R.nomap,
+		     (uintptr_t)R.nomap + NOMAP) ||
+	    overlaps(addr, len, alt - PAGE, alt + ALTSTACK))
+		report_broken(
+			"a mapping was placed over the fuzzer's own memory");
+	map_remember(addr, len);
+}
+
+static void check_after(uint64_t nr, const uint64_t a[MAX_ARGS], long ret)
+{
+	if (ret > 0 && (nr == SYS_mmap || nr == SYS_mremap))
+		check_mapping((uint64_t)ret, nr == SYS_mmap ? a[1] : a[2]);
+	if (memcmp(R.ro, ro_copy, PAGE) != 0)
+		report_broken("the read-only page changed");
+}
+
 static void fuzz_one(void)
 {
 	int row = pick_row();
@@ -540,6 +607,7 @@ static void fuzz_one(void)
 	}
 	if (nr < NSYSCALLS)
 		args_after((int)nr, a, ret);
+	check_after(nr, a, ret);
 	if (nr == SYS_alarm || nr == SYS_setitimer)
 		watchdog_arm();
 	if (nr == SYS_rt_sigprocmask || nr == SYS_rt_sigsuspend)
@@ -629,6 +697,7 @@ int main(int argc, char **argv)
 		    68);
 		return 2;
 	}
+	stack_mark = (uintptr_t)&seed;
 	rnd_seed(seed);
 	self_pid = raw(SYS_getpid, 0, 0, 0, 0);
 	listen_port = 20000 + (int)(seed % 20000);

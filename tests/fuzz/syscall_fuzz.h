@@ -94,8 +94,11 @@ uint64_t gen_len(uint64_t ptr); /* a length to go with ptr */
 uint64_t gen_count(void);	/* an array count */
 uint64_t gen_timeout_ms(void);
 uint64_t gen_path(void);
-uint64_t gen_arena_addr(void);	       /* for the memory syscalls */
-uint64_t gen_arena_len(uint64_t addr); /* keeps [addr, addr+len) in the arena */
+void map_remember(uint64_t addr, uint64_t len); /* a mapping a call made */
+uint64_t gen_mapped(void);     /* an address in such a mapping, or the arena */
+uint64_t gen_arena_addr(void); /* for the memory calls: arena, mappings, bad */
+uint64_t gen_arena_len(
+	uint64_t addr); /* keeps [addr, addr+len) where it began */
 uint64_t gen_prot(void);
 uint64_t gen_clock(void);
 uint64_t gen_futex_addr(void);

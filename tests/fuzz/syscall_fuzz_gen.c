@@ -317,7 +317,7 @@ uint64_t gen_ptr(bool out)
 	case 4:
 		return gen_hostile();
 	case 5:
-		return (uint64_t)(uintptr_t)R.arena + rnd_below(ARENA);
+		return gen_mapped(); /* whatever the memory calls left there */
 	case 6:
 		return (uint64_t)(uintptr_t)R.ro + (out ? 0 : rnd_below(PAGE));
 	case 7:
@@ -471,11 +471,68 @@ uint64_t gen_path(void)
 	}
 }
 
-/* ---- memory ranges: only the arena, or ranges the kernel must refuse ---- */
+/* ---- memory ranges: the arena, mappings calls made, or ranges the kernel must refuse ---- */
 
 #define LOW_END 0x10000ULL /* Linux's mmap_min_addr: never mapped */
 /* Linux's TASK_SIZE and Kiln's USER_TOP. */
 #define USER_END 0x00007ffffffff000ULL
+
+/*
+ * Mappings mmap and mremap returned: the fuzzer's own to hand out again,
+ * as buffers and as ranges for the memory calls. Never its code, data or
+ * stack: syscall_fuzz.c stops the run if the kernel ever places one there.
+ */
+#define MAPS 16
+static struct {
+	uint64_t addr, len;
+} maps[MAPS];
+static unsigned maps_made;
+
+void map_remember(uint64_t addr, uint64_t len)
+{
+	if (len == 0 || len > (1ULL << 32) || (addr & (PAGE - 1)) ||
+	    addr >= USER_END || len > USER_END - addr)
+		return;
+	maps[maps_made % MAPS].addr = addr;
+	maps[maps_made % MAPS].len = len;
+	maps_made++;
+}
+
+/* A remembered mapping: false when there is none yet. */
+static bool map_pick(uint64_t *addr, uint64_t *len)
+{
+	unsigned n = maps_made < MAPS ? maps_made : MAPS, i;
+
+	if (n == 0)
+		return false;
+	i = (unsigned)rnd_below(n);
+	*addr = maps[i].addr;
+	*len = maps[i].len;
+	return true;
+}
+
+uint64_t gen_mapped(void)
+{
+	uint64_t addr, len;
+
+	if (!map_pick(&addr, &len))
+		return (uint64_t)(uintptr_t)R.arena + rnd_below(ARENA);
+	return addr + rnd_below(len);
+}
+
+/* Bytes from addr to the end of the arena or the remembered mapping holding it; 0 if none. */
+static uint64_t range_left(uint64_t addr)
+{
+	uint64_t base = (uint64_t)(uintptr_t)R.arena;
+	unsigned n = maps_made < MAPS ? maps_made : MAPS;
+
+	if (addr >= base && addr <= base + ARENA)
+		return base + ARENA - addr;
+	for (unsigned i = 0; i < n; i++)
+		if (addr >= maps[i].addr && addr <= maps[i].addr + maps[i].len)
+			return maps[i].addr + maps[i].len - addr;
+	return 0;
+}
 
 /*
  * A bad address for a range: in the low 64 KiB, at or above the top of
@@ -497,37 +554,40 @@ static uint64_t gen_bad_range_start(void)
 
 uint64_t gen_arena_addr(void)
 {
-	uint64_t base = (uint64_t)(uintptr_t)R.arena;
+	uint64_t base = (uint64_t)(uintptr_t)R.arena, addr, len;
 
 	switch (rnd_below(10)) {
 	case 0:
 		return gen_bad_range_start();
 	case 1:
 		return base + rnd_below(ARENA); /* unaligned */
+	case 2:
+	case 3:
+		if (map_pick(&addr, &len))
+			return addr + rnd_below(len / PAGE + 1) * PAGE;
+		/* fall through */
 	default:
 		return base + rnd_below(ARENA / PAGE) * PAGE;
 	}
 }
 
 /*
- * A length that keeps [addr, addr+len) inside the arena, or that makes
- * addr+len wrap: a range reaching past the arena could unmap or protect
- * the fuzzer itself, as it would on Linux. From a bad start, one that
- * stays below LOW_END, or anything above USER_END.
+ * A length that keeps [addr, addr+len) inside the arena or the mapping
+ * holding addr, or that makes addr+len wrap: a range reaching past them
+ * could unmap or protect the fuzzer itself, as it would on Linux. From a
+ * bad start, one that stays below LOW_END, or anything above USER_END.
  */
 uint64_t gen_arena_len(uint64_t addr)
 {
-	uint64_t base = (uint64_t)(uintptr_t)R.arena, left;
+	uint64_t left;
 
 	if (addr < LOW_END)
 		return chance(80) ? rnd_below(LOW_END - addr + 1) :
 				    (uint64_t)0 - addr;
 	if (addr >= USER_END)
 		return chance(50) ? PAGE : gen_int();
-	if (addr < base || addr > base + ARENA)
-		return 0; /* not from gen_arena_addr: nothing to risk */
-	left = base + ARENA - addr;
-	switch (rnd_below(10)) {
+	left = range_left(addr);
+	switch (left ? rnd_below(10) : 0) {
 	case 0:
 		return 0;
 	case 1:
