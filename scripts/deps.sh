@@ -22,10 +22,7 @@ pkgs="$pkgs python3 sqlite3 lua5.4 redis-server redis-tools nginx-light apache2-
 # checks it): the rest the build and tests run (cmp, find, timeout,
 # unshare, gzip, tar) is in Essential packages, and the Go build fetches
 # nothing (tests/go requires no module), so needs no ca-certificates.
-if [ "${1:-}" = bench ]; then
-	# bench/net.py loads the guests' HTTP server with ab (apache2-utils).
-	pkgs="$pkgs busybox-static"
-fi
+# (make bench passes "bench": its needs, ab and busybox, are above.)
 
 missing=""
 for p in $pkgs; do
