@@ -1,6 +1,8 @@
 """linux_guest.py - the Linux baseline for the benches: Debian's kernel and
 a busybox initramfs whose /init powers the VM off at once (boot bench) or
-first runs a benchmark program (app bench).
+first runs a benchmark program (app bench), or a dynamically linked program
+with its ld.so, the closure of its libraries and extra trees (Tree: the
+real-application bench).
 
 Nothing is installed on the host except busybox-static (when missing): the
 kernel package is fetched with `apt-get download` and unpacked with
@@ -11,6 +13,8 @@ modules only), and reused on later runs.
 import glob
 import gzip
 import os
+import re
+import stat
 import subprocess
 
 BUSYBOX = "/bin/busybox"
@@ -184,31 +188,158 @@ def build_initramfs(linux_dir):
                            INIT_SCRIPT)
 
 
-def write_initramfs(path, init, files=(), dirs=()):
-    """Write a gzipped initramfs to path; return path.
+# Symlinks followed while copying one host path, as the kernel's limit.
+MAX_SYMLINKS = 40
+
+
+class Tree:
+    """What an initramfs holds beyond busybox and /init: guest path (no
+    leading "/") -> (mode, host path to read or the bytes).  Parent
+    directories are added before their contents, in insertion order.
+
+    It copies host files at the same paths, keeping every symlink met on
+    the way as a symlink (Debian's /lib -> usr/lib, libz.so.1 ->
+    libz.so.1.2.13, /lib64/ld-linux-x86-64.so.2), so a dynamic program
+    finds its interpreter and libraries where ld.so looks for them.
+    """
+
+    def __init__(self):
+        self.entries = {}
+
+    def directory(self, name, mode=0o040755):
+        name = name.strip("/")
+        if not name or name in self.entries:
+            return
+        self.directory(os.path.dirname(name))
+        self.entries[name] = (mode, b"")
+
+    def data(self, name, data, mode=0o100644):
+        """A regular file with the given bytes."""
+        name = name.strip("/")
+        self.directory(os.path.dirname(name))
+        self.entries[name] = (mode, data)
+
+    def _symlink(self, name, target):
+        self.directory(os.path.dirname(name))
+        self.entries[name] = (0o120777, target.encode())
+
+    def host_path(self, path, depth=0):
+        """Copy the host's path (a file or an empty directory) to the same
+        guest path, each symlink on the way copied as a symlink and
+        followed."""
+        if depth > MAX_SYMLINKS:
+            raise Unavailable("%s: too many levels of symlinks" % path)
+        parts = os.path.normpath(path).strip("/").split("/")
+        for i in range(len(parts)):
+            cur = "/" + "/".join(parts[:i + 1])
+            if os.path.islink(cur):
+                target = os.readlink(cur)
+                self._symlink(cur.strip("/"), target)
+                rest = parts[i + 1:]
+                real = os.path.join(os.path.dirname(cur), target, *rest)
+                return self.host_path(real, depth + 1)
+        st = os.stat(path)
+        if stat.S_ISDIR(st.st_mode):
+            self.directory(path, stat.S_IFDIR | stat.S_IMODE(st.st_mode))
+        elif stat.S_ISREG(st.st_mode):
+            self.directory(os.path.dirname(path.strip("/")))
+            self.entries[path.strip("/")] = (st.st_mode, path)
+        else:
+            raise Unavailable("%s: not a file, directory or symlink" % path)
+        return None
+
+    def host_tree(self, top):
+        """Copy the host's directory tree top to the same guest path:
+        modes kept, symlinks inside it copied as symlinks (not followed,
+        as `kiln build --dir` keeps them)."""
+        self.host_path(top)
+        for root, dirs, files in os.walk(top):
+            for name in sorted(dirs) + sorted(files):
+                path = os.path.join(root, name)
+                st = os.lstat(path)
+                if stat.S_ISLNK(st.st_mode):
+                    self._symlink(path.strip("/"), os.readlink(path))
+                elif stat.S_ISDIR(st.st_mode):
+                    self.directory(path, st.st_mode)
+                elif stat.S_ISREG(st.st_mode):
+                    self.entries[path.strip("/")] = (st.st_mode, path)
+            dirs.sort()
+
+    def elf_files(self):
+        """Host paths of the regular ELF files held so far."""
+        found = []
+        for mode, src in self.entries.values():
+            if stat.S_ISREG(mode) and isinstance(src, str):
+                with open(src, "rb") as f:
+                    if f.read(4) == b"\x7fELF":
+                        found.append(src)
+        return found
+
+    def program(self, path):
+        """Copy a program, its interpreter and the closure of its
+        libraries, and those of every ELF file already in the tree (a
+        Python extension module needs libsqlite3 or libssl), as the
+        host's ld.so resolves them (`ldd`)."""
+        self.host_path(path)
+        for obj in sorted(set(self.elf_files())):
+            for lib in _ldd(obj):
+                self.host_path(lib)
+
+
+# "libz.so.1 => /lib/x86_64-linux-gnu/libz.so.1 (0x...)", or the
+# interpreter alone: "/lib64/ld-linux-x86-64.so.2 (0x...)".
+LDD_RE = re.compile(r"^\s*(?:\S+ => )?(/\S+) \(0x[0-9a-f]+\)$", re.M)
+
+
+def _ldd(path):
+    """Host paths of path's interpreter and libraries (none for a static
+    file); raise Unavailable when one is not found."""
+    p = subprocess.run(["ldd", path], capture_output=True, text=True,
+                       timeout=60)
+    if "not found" in p.stdout:
+        missing = [x.split()[0] for x in p.stdout.splitlines()
+                   if "not found" in x]
+        raise Unavailable("%s needs %s, not found" % (path,
+                                                      ", ".join(missing)))
+    return LDD_RE.findall(p.stdout)
+
+
+def write_initramfs(path, init, files=(), dirs=(), tree=None, compress=True):
+    """Write an initramfs to path (gzipped unless compress is False: Linux
+    takes either); return path.
 
     It holds /bin/busybox, /init (the bytes init, mode 0755), each
-    (guest name, host path) of files as a 0755 regular file, and each name
-    in dirs as a 01777 directory (e.g. "tmp").  Names have no leading "/";
-    a file's directory must be "bin" or listed in dirs.
+    (guest name, host path) of files as a 0755 regular file, each name
+    in dirs as a 01777 directory (e.g. "tmp"), and what tree (a Tree)
+    holds.  Names have no leading "/"; a file's directory must be "bin",
+    listed in dirs or made by tree.
     """
     busybox = ensure_busybox()
     with open(busybox, "rb") as f:
         bb = f.read()
-    archive = (_cpio_entry("bin", 0o040755, 1)
-               + _cpio_entry("bin/busybox", 0o100755, 2, bb)
-               + _cpio_entry("init", 0o100755, 3, init))
+    parts = [_cpio_entry("bin", 0o040755, 1),
+             _cpio_entry("bin/busybox", 0o100755, 2, bb),
+             _cpio_entry("init", 0o100755, 3, init)]
     ino = 4
     for name in dirs:
-        archive += _cpio_entry(name, 0o041777, ino)
+        parts.append(_cpio_entry(name, 0o041777, ino))
         ino += 1
     for name, host in files:
         with open(host, "rb") as f:
-            archive += _cpio_entry(name, 0o100755, ino, f.read())
+            parts.append(_cpio_entry(name, 0o100755, ino, f.read()))
         ino += 1
-    archive += _cpio_entry("TRAILER!!!", 0, 0)
+    for name, (mode, src) in (tree.entries.items() if tree else ()):
+        if name == "bin":
+            continue
+        if isinstance(src, str):
+            with open(src, "rb") as f:
+                src = f.read()
+        parts.append(_cpio_entry(name, mode, ino, src))
+        ino += 1
+    parts.append(_cpio_entry("TRAILER!!!", 0, 0))
+    archive = b"".join(parts)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path + ".tmp", "wb") as f:
-        f.write(gzip.compress(archive, 6))
+        f.write(gzip.compress(archive, 6) if compress else archive)
     os.replace(path + ".tmp", path)
     return path

@@ -119,10 +119,10 @@ class LinuxNet:
         self.modules = names
 
 
-def netdev(host_port):
-    """QEMU's user networking as `kiln run -p HOST:8080/tcp` sets it up."""
+def netdev(host_port, guest_port=GUEST_PORT):
+    """QEMU's user networking as `kiln run -p HOST:GUEST/tcp` sets it up."""
     return ["-netdev", "user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:%d-:%d"
-            % (host_port, GUEST_PORT), "-global",
+            % (host_port, guest_port), "-global",
             "virtio-mmio.force-legacy=false", "-device",
             "virtio-net-device,netdev=net0"]
 
@@ -199,12 +199,12 @@ def first_answer(vm, port):
     return None
 
 
-def ab_rate(port):
+def ab_rate(port, path="/small.html", seconds=AB_SECONDS):
     """Keep-alive requests/s by ab, or (None, why)."""
-    argv = ["ab", "-q", "-k", "-c", str(AB_CONNS), "-t", str(AB_SECONDS),
-            "-n", str(AB_MAX), "http://127.0.0.1:%d/small.html" % port]
+    argv = ["ab", "-q", "-k", "-c", str(AB_CONNS), "-t", str(seconds),
+            "-n", str(AB_MAX), "http://127.0.0.1:%d%s" % (port, path)]
     p = subprocess.run(argv, capture_output=True, text=True,
-                       timeout=AB_SECONDS + 60)
+                       timeout=seconds + 60)
     rate, done = AB_RATE_RE.search(p.stdout), AB_DONE_RE.search(p.stdout)
     failed = sum(int(n) for _, n in AB_FAILED_RE.findall(p.stdout))
     if p.returncode != 0 or not rate or not done:

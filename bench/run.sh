@@ -2,7 +2,8 @@
 # run.sh - runs every Kiln benchmark (`make bench`): boot time, then the
 # application benchmarks (hello end to end, image size, memory, syscalls),
 # then threads, futexes, pipes, epoll and an idle guest's host CPU, then
-# the network (HTTP requests/s, bulk MB/s, time to the first answer).
+# the network (HTTP requests/s, bulk MB/s, time to the first answer), then
+# Debian's python3, nginx and redis-server (start-up, requests/s, memory).
 # Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,3 +20,5 @@ echo
 /usr/bin/python3 -B bench/threads.py "$@"
 echo
 /usr/bin/python3 -B bench/net.py "$@"
+echo
+/usr/bin/python3 -B bench/realapps.py "$@"
