@@ -9,6 +9,8 @@
 
 /* crt1.o's entry point, where AT_ENTRY must point (not ld.so's). */
 extern char _start[];
+/* The linker's end of the program's data: the heap starts after it. */
+extern char _end[];
 
 struct seen {
 	uintptr_t base;	  /* AT_BASE: the interpreter's load address */
@@ -63,6 +65,10 @@ int main(void)
 	check(s.interp_found, "AT_BASE is where the interpreter is loaded");
 	check(getauxval(AT_PHDR) == (uintptr_t)s.phdr,
 	      "AT_PHDR is the program's headers");
+	check((uintptr_t)sbrk(0) >= (uintptr_t)_end &&
+		      (uintptr_t)sbrk(0) - (uintptr_t)_end <=
+			      (1UL << 30) + 4096,
+	      "the heap follows the program, not ld.so");
 	check(getauxval(AT_PHENT) == sizeof(ElfW(Phdr)), "AT_PHENT");
 	check(getauxval(AT_PAGESZ) == 4096, "AT_PAGESZ is 4096");
 	check(getauxval(AT_RANDOM) != 0, "AT_RANDOM is set");
