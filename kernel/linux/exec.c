@@ -158,9 +158,9 @@ static uint64_t load_align(const struct elf_info *info)
 
 /*
  * The load bias of a PIE (static or dynamic), 0 for a fixed-address
- * program. Segments
- * keep the largest alignment they ask for, as Linux honours it; a span or
- * an alignment that could reach another region is refused.
+ * program. Segments keep the largest alignment they ask for, as Linux
+ * honours it; a span or an alignment that could reach another region is
+ * refused.
  */
 static int pie_bias(const char *path, const struct elf_info *info,
 		    uint64_t *bias)

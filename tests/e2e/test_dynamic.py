@@ -232,3 +232,23 @@ def test_interpreter_is_mapped_below_mmap_top(tmp_path):
     # 28 bits of pages: two boots agree once in 2^28.
     _, again = ldso_maps(img)
     assert start(again[0]) != start(ldso[0])
+
+
+def test_interpreter_through_a_symlink(tmp_path):
+    """Debian's layout, symlinks kept (--dir): /lib/ld-musl-x86_64.so.1
+    -> /usr/lib/x86_64-linux-musl/libc.so. The kernel follows the link."""
+    real = "/usr/lib/x86_64-linux-musl/libc.so"
+    tree = tmp_path / "tree"
+    (tree / "lib").mkdir(parents=True)
+    (tree / "usr" / "lib" / "x86_64-linux-musl").mkdir(parents=True)
+    with open(MUSL_LDSO, "rb") as f:
+        (tree / real.lstrip("/")).write_bytes(f.read())
+    os.chmod(tree / real.lstrip("/"), 0o755)
+    os.symlink(real, tree / "lib" / "ld-musl-x86_64.so.1")
+    img = str(tmp_path / "sym.img")
+    r = kiln_build(img, program("musl", "args_env"), ARGS, env=ENV,
+                   extra=["--dir", f"{tree / 'lib'}:/lib",
+                          "--dir", f"{tree / 'usr'}:/usr"])
+    assert r.returncode == 0, describe(r)
+    native = run_native([program("musl", "args_env"), *ARGS], env=ENV)
+    assert_same(native, kiln_run(img))
