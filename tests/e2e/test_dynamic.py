@@ -252,3 +252,27 @@ def test_interpreter_through_a_symlink(tmp_path):
     assert r.returncode == 0, describe(r)
     native = run_native([program("musl", "args_env"), *ARGS], env=ENV)
     assert_same(native, kiln_run(img))
+
+
+@pytest.mark.parametrize("new", [b"xlib/ld-musl-x86_64.so.1", b"/lib/ld-musl-x86_64.so.\x00"])
+def test_patched_interpreter_path(tmp_path, new):
+    """PT_INTERP is untrusted: a relative path is refused (126, one line);
+    one cut short by a NUL names a file that is not there (127)."""
+    with open(program("musl", "args_env"), "rb") as f:
+        data = f.read()
+    old = MUSL_LDSO.encode()
+    assert data.count(old + b"\0") == 1 and len(new) == len(old)
+    patched = tmp_path / "args_env"
+    patched.write_bytes(data.replace(old + b"\0", new + b"\0"))
+    os.chmod(patched, 0o755)
+    img = str(tmp_path / "p.img")
+    r = kiln_build(img, str(patched), files=RUNTIME["musl"])
+    assert r.returncode == 0, describe(r)
+    r = kiln_run(img)
+    if new.startswith(b"/"):
+        want = (NOTFOUND, "kiln: /bin/args_env: interpreter "
+                          "/lib/ld-musl-x86_64.so.: not found")
+    else:
+        want = (NOEXEC, "kiln: /bin/args_env: bad interpreter path")
+    assert (r.stdout, r.returncode) == (b"", want[0]), describe(r)
+    assert r.stderr.decode().splitlines() == [want[1]]
