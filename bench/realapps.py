@@ -53,13 +53,13 @@ CLIENTS = ("ab", "redis-benchmark")
 RUN_MEM_MIB = 256
 NGINX_PORT, REDIS_PORT = 8080, 6379
 INDEX = b"<!doctype html>\n<title>kiln</title>\n<p>" + b"k" * 448 + b"\n"
-AB_SECONDS = 4
-REDIS_N, REDIS_CONNS = 4000, 8
+AB_SECONDS = 3
+REDIS_N, REDIS_CONNS = 2000, 8
 REDIS_TIMEOUT = 30          # s for both tests; a slower run is a failure
 # Seconds from launch to python's output or a server's first answer.
 START_TIMEOUT = 120
 PROBE_S = 2.0               # s for one attempt at a first answer
-MEM_BOOTS = 9               # bisection boots per app and system
+MEM_BOOTS = 8               # bisection boots per app and system: 256 -> 1 MiB
 MEM_PROBE_MIN_S = 20        # a memory probe's timeout, at least
 
 REDIS_ARGS = ["--port", str(REDIS_PORT), "--bind", "0.0.0.0", "--dir",
