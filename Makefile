@@ -156,7 +156,7 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
-	kernel/lib/elf.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
+	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 cli: $(BUILD)/kiln
 
@@ -172,7 +172,7 @@ $(BUILD)/kiln: $(CLI_OBJS)
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
-elf_SRCS := kernel/lib/elf.c kernel/lib/elf_sym.c
+elf_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c
 format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
@@ -272,12 +272,12 @@ FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE
 PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image
 bundle_FUZZ := kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c
 cpio_FUZZ := kernel/lib/cpio.c kernel/lib/ctype.c cli/rootfs.c cli/util.c
-elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_sym.c
+elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 config_FUZZ := cli/config.c cli/util.c kernel/lib/bundle.c
 netcfg_FUZZ := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
 cmdline_FUZZ := kernel/lib/cmdline.c kernel/lib/ctype.c
 image_FUZZ := cli/image.c cli/config.c cli/rootfs.c cli/util.c kernel/lib/bundle.c \
-	kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/ctype.c
+	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/cpio.c kernel/lib/ctype.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%_fuzz,$(PARSER_FUZZERS))
 SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
 fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz

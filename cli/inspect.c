@@ -1,6 +1,7 @@
 /* inspect.c - `kiln inspect`: what an image holds (program, argv, env, network, files, sizes). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -12,8 +13,10 @@ static const char inspect_usage[] =
 	"usage: kiln inspect IMAGE\n"
 	"\n"
 	"Show the program, arguments, environment, working directory, network\n"
-	"configuration (when the image has one), files and sizes of a Kiln\n"
-	"image. A damaged image is reported in one line.\n"
+	"configuration (when the image has one), the shared libraries kiln\n"
+	"build added (with the host file and the object that needed each),\n"
+	"files and sizes of a Kiln image. A damaged image is reported in one\n"
+	"line.\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
@@ -113,6 +116,38 @@ static void print_net(const char *words)
 		printf("bad %s, %s)\n", netcfg_key_name(e.key), e.why);
 }
 
+/*
+ * Where each library of the closure came from: "NAME => GUEST (host
+ * HOST, needed by OBJECT)". The entries are untrusted: a malformed one
+ * is shown as it is.
+ */
+static void print_libs(const struct strvec *libs)
+{
+	char b[4][256];
+
+	if (!libs->n)
+		return;
+	printf("libraries:\n");
+	for (size_t i = 0; i < libs->n; i++) {
+		char *rec = kiln_xstrdup(libs->v[i]), *f[4] = { 0 }, *save;
+		int n = 0;
+
+		for (char *w = strtok_r(rec, "\n", &save); w && n < 4;
+		     w = strtok_r(NULL, "\n", &save))
+			f[n++] = w;
+		if (n == 4 && !strtok_r(NULL, "\n", &save))
+			printf("  %s => %s (host %s, needed by %s)\n",
+			       kiln_quote(f[0], b[0], sizeof(b[0])),
+			       kiln_quote(f[1], b[1], sizeof(b[1])),
+			       kiln_quote(f[2], b[2], sizeof(b[2])),
+			       kiln_quote(f[3], b[3], sizeof(b[3])));
+		else
+			printf("  (malformed entry %s)\n",
+			       kiln_quote(libs->v[i], b[0], sizeof(b[0])));
+		free(rec);
+	}
+}
+
 static void print_files(const struct kiln_image *img)
 {
 	struct cpio_entry e;
@@ -161,6 +196,7 @@ static int inspect(const char *path)
 	printf("bundle: %llu bytes\n",
 	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
+	print_libs(&c.libs);
 	print_files(&img);
 	config_free(&c);
 	image_close(&img);

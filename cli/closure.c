@@ -1,0 +1,546 @@
+/* closure.c - put a dynamic program's interpreter and DT_NEEDED libraries into the image, symlinks kept. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "closure.h"
+#include "lib/elf.h"
+
+/* Symlinks followed on one path, as Linux's MAXSYMLINKS. */
+#define WALK_LINKS 40
+
+/* One ELF file in the image whose dependencies are resolved. */
+struct object {
+	char *guest, *host_dir; /* host_dir: $ORIGIN on the host */
+	char *soname, *rpath, *runpath, *interp; /* copies, or NULL */
+	struct strvec needed;
+	int parent; /* the object that needed it, or -1 */
+};
+
+struct closure {
+	struct rootfs *fs;
+	const char *root;
+	int musl, kind_known; /* which loader's rules, once an interp says */
+	struct object *o;
+	size_t n;
+	struct strvec names; /* names already loaded (needed names, sonames) */
+	struct strvec records; /* LIBRARY entries */
+};
+
+struct closure *closure_new(struct rootfs *fs, const char *root)
+{
+	struct closure *c = kiln_xmalloc(sizeof(*c));
+
+	*c = (struct closure){ .fs = fs, .root = root };
+	return c;
+}
+
+static void object_free(struct object *o)
+{
+	free(o->guest);
+	free(o->host_dir);
+	free(o->soname);
+	free(o->rpath);
+	free(o->runpath);
+	free(o->interp);
+	strvec_free(&o->needed);
+}
+
+void closure_free(struct closure *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		object_free(&c->o[i]);
+	free(c->o);
+	strvec_free(&c->names);
+	strvec_free(&c->records);
+	free(c);
+}
+
+const struct strvec *closure_records(const struct closure *c)
+{
+	return &c->records;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? kiln_xstrdup(s) : NULL;
+}
+
+static int has_name(const struct strvec *sv, const char *s)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (!strcmp(sv->v[i], s))
+			return 1;
+	return 0;
+}
+
+/* a + "/" + b into out; "" + b is "/b". 0 when it does not fit. */
+static int join(char *out, size_t n, const char *a, const char *b)
+{
+	size_t al = strlen(a);
+	int r;
+
+	if (al && a[al - 1] == '/')
+		al--;
+	r = snprintf(out, n, "%.*s/%s", (int)al, a, b);
+	return r >= 0 && (size_t)r < n;
+}
+
+/* A path walk: the host and guest directory reached so far. */
+struct walk {
+	char host[PATH_MAX], guest[PATH_MAX];
+	char rest[PATH_MAX];
+	int links;
+};
+
+/* Take the first component of w->rest into comp (NAME_MAX + 1 bytes). */
+static int next_comp(struct walk *w, char *comp)
+{
+	char *p = w->rest;
+	size_t len;
+
+	while (*p == '/')
+		p++;
+	len = strcspn(p, "/");
+	if (len == 0 || len > NAME_MAX)
+		return len == 0 ? 0 : -ENAMETOOLONG;
+	memcpy(comp, p, len);
+	comp[len] = '\0';
+	memmove(w->rest, p + len, strlen(p + len) + 1);
+	return 1;
+}
+
+/* Go up one guest directory; at "/" the host side goes back to root. */
+static void walk_up(struct closure *c, struct walk *w)
+{
+	char *slash = strrchr(w->guest, '/');
+
+	if (slash && slash != w->guest) {
+		*slash = '\0';
+		strncat(w->host, "/..", sizeof(w->host) - strlen(w->host) - 1);
+	} else {
+		snprintf(w->guest, sizeof(w->guest), "/");
+		snprintf(w->host, sizeof(w->host), "%s", c->root);
+	}
+}
+
+/* A symlink at gn/hn: keep it in the image, go on at its target. */
+static int walk_link(struct closure *c, struct walk *w, const char *hn,
+		     const char *gn, int add)
+{
+	char target[PATH_MAX], rest[PATH_MAX];
+	ssize_t len = readlink(hn, target, sizeof(target) - 1);
+	int r;
+
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if (++w->links > WALK_LINKS)
+		return -ELOOP;
+	if (add && rootfs_add_symlink(c->fs, gn, target))
+		return -EEXIST;
+	r = snprintf(rest, sizeof(rest), "%s/%s", target, w->rest);
+	if (r < 0 || (size_t)r >= sizeof(rest))
+		return -ENAMETOOLONG;
+	memcpy(w->rest, rest, sizeof(rest));
+	if (target[0] == '/') {
+		snprintf(w->guest, sizeof(w->guest), "/");
+		snprintf(w->host, sizeof(w->host), "%s", c->root);
+	}
+	return 0;
+}
+
+/*
+ * One step of the walk into component comp. Returns 1 when it reached a
+ * regular file (w->host/w->guest are then the file), 0 to go on, or
+ * -errno (-EEXIST: the image holds something else there, reported).
+ */
+static int walk_step(struct closure *c, struct walk *w, const char *comp,
+		     int add)
+{
+	char hn[PATH_MAX], gn[PATH_MAX];
+	uint32_t have;
+	struct stat st;
+
+	if (!join(hn, sizeof(hn), w->host, comp) ||
+	    !join(gn, sizeof(gn), w->guest, comp))
+		return -ENAMETOOLONG;
+	if (lstat(hn, &st) < 0)
+		return -errno;
+	have = rootfs_mode(c->fs, gn);
+	/* The image has a directory there already (--dir): go through it. */
+	if (S_ISLNK(st.st_mode) && !S_ISDIR(have))
+		return walk_link(c, w, hn, gn, add);
+	if (S_ISLNK(st.st_mode) && stat(hn, &st) < 0)
+		return -errno;
+	if (S_ISDIR(st.st_mode)) {
+		if (add && !S_ISDIR(have) &&
+		    rootfs_add_dir(c->fs, gn, st.st_mode & 07777))
+			return -EEXIST;
+	} else if (!S_ISREG(st.st_mode) || w->rest[strspn(w->rest, "/")]) {
+		return S_ISREG(st.st_mode) ? -ENOTDIR : -ENOENT;
+	} else if (add && !have && rootfs_add_host(c->fs, hn, gn)) {
+		return -EEXIST;
+	}
+	memcpy(w->host, hn, sizeof(hn));
+	memcpy(w->guest, gn, sizeof(gn));
+	return S_ISREG(st.st_mode) ? 1 : 0;
+}
+
+/*
+ * Follow rel from the directory (host, guest) to a regular file, as the
+ * guest's kernel would in the image: with add, every directory and
+ * symlink met and the file itself are added to the image. *hreal gets
+ * the file's host path. Returns 0, or -errno (-EEXIST: reported).
+ */
+static int walk(struct closure *c, const char *host, const char *guest,
+		const char *rel, int add, char *hreal, size_t n)
+{
+	struct walk *w = kiln_xmalloc(sizeof(*w));
+	char comp[NAME_MAX + 1];
+	int r = -ENAMETOOLONG;
+
+	if (snprintf(w->host, sizeof(w->host), "%s", host) >= PATH_MAX ||
+	    snprintf(w->guest, sizeof(w->guest), "%s", guest) >= PATH_MAX ||
+	    snprintf(w->rest, sizeof(w->rest), "%s", rel) >= PATH_MAX)
+		goto out;
+	w->links = 0;
+	r = -EISDIR;
+	while ((r = next_comp(w, comp)) == 1) {
+		if (!strcmp(comp, "."))
+			continue;
+		if (!strcmp(comp, "..")) {
+			walk_up(c, w);
+			continue;
+		}
+		r = walk_step(c, w, comp, add);
+		if (r != 0)
+			break;
+	}
+	if (r == 0)
+		r = -EISDIR;
+	if (r == 1) {
+		snprintf(hreal, n, "%s", w->host);
+		r = 0;
+	}
+out:
+	free(w);
+	return r;
+}
+
+/* Host directory of a host file, for $ORIGIN. */
+static char *host_dir_of(const char *host)
+{
+	char real[PATH_MAX], *slash;
+
+	if (!realpath(host, real))
+		snprintf(real, sizeof(real), "%s", host);
+	slash = strrchr(real, '/');
+	if (!slash)
+		return kiln_xstrdup(".");
+	if (slash == real)
+		slash++;
+	*slash = '\0';
+	return kiln_xstrdup(real);
+}
+
+/* Record a checked ELF file as an object; its names count as loaded. */
+static void push_object(struct closure *c, const char *guest, const char *host,
+			const struct elf_info *info,
+			const struct elf_dyn_info *d, int parent)
+{
+	struct object *o;
+
+	c->o = kiln_xrealloc(c->o, (c->n + 1) * sizeof(*c->o));
+	o = &c->o[c->n++];
+	*o = (struct object){ .guest = kiln_xstrdup(guest),
+			      .host_dir = host_dir_of(host),
+			      .soname = dup_or_null(d->soname),
+			      .rpath = dup_or_null(d->rpath),
+			      .runpath = dup_or_null(d->runpath),
+			      .interp = dup_or_null(info->interp),
+			      .parent = parent };
+	for (uint32_t i = 0; i < d->nneeded; i++)
+		strvec_push(&o->needed, d->needed[i]);
+	if (d->soname && !has_name(&c->names, d->soname))
+		strvec_push(&c->names, d->soname);
+}
+
+/* Which loader's rules apply: the first interpreter says. */
+static void note_interp(struct closure *c, const char *interp)
+{
+	const char *base = strrchr(interp, '/');
+
+	if (c->kind_known)
+		return;
+	c->kind_known = 1;
+	c->musl = !strncmp(base ? base + 1 : interp, "ld-musl-", 8);
+}
+
+/* Check and parse one ELF file; an ELF_E* code, why in *why. */
+static int parse_elf(const uint8_t *data, size_t size, struct elf_info *info,
+		     struct elf_dyn_info *d)
+{
+	int err = elf_check_object(data, size, info);
+
+	return err ? err : elf_dynamic(data, size, info, d);
+}
+
+int closure_add_object(struct closure *c, const char *host, const char *guest,
+		       const uint8_t *data, size_t size, int quiet)
+{
+	struct elf_dyn_info *d = kiln_xmalloc(sizeof(*d));
+	struct elf_info info;
+	int err = parse_elf(data, size, &info, d);
+
+	for (size_t i = 0; !err && i < c->n; i++)
+		if (!strcmp(c->o[i].guest, guest))
+			goto out; /* found as a library already */
+	if (err && !quiet) {
+		kiln_err("%s: %s", host, elf_strerror(err));
+		free(d);
+		return KILN_EXIT_FAIL;
+	}
+	if (!err && (info.interp || d->nneeded)) {
+		if (info.interp)
+			note_interp(c, info.interp);
+		push_object(c, guest, host, &info, d, -1);
+	}
+out:
+	free(d);
+	return 0;
+}
+
+/* The one record line of a found library, for `kiln inspect`. */
+static void push_record(struct closure *c, const char *name, const char *guest,
+			const char *host, const char *by)
+{
+	size_t n = strlen(name) + strlen(guest) + strlen(host) + strlen(by) + 4;
+	char *s = kiln_xmalloc(n);
+
+	snprintf(s, n, "%s\n%s\n%s\n%s", name, guest, host, by);
+	strvec_push(&c->records, s);
+	free(s);
+}
+
+/* Outcome of trying one candidate path. */
+enum { TRY_NONE, TRY_FOUND, TRY_FAILED };
+
+/*
+ * Try name in directory dir for the object at index by: a file there of
+ * another class or machine is skipped by glibc (not musl); one that is
+ * no usable ELF is an error, as the loader would make it.
+ */
+static int try_dir(struct closure *c, const char *dhost, const char *dguest,
+		   const char *name, const char *label, int by)
+{
+	char hreal[PATH_MAX], guest[PATH_MAX];
+	struct elf_dyn_info *d;
+	struct elf_info info;
+	uint8_t *data;
+	size_t size, rl;
+	int err;
+
+	if (!join(guest, sizeof(guest), dguest, name))
+		return TRY_NONE;
+	/*
+	 * A directory under root is walked from root, so that symlinks on
+	 * the way to it (merged /usr's /lib -> usr/lib) are kept as well.
+	 */
+	rl = strlen(c->root);
+	if (!strncmp(dhost, c->root, rl) && !strcmp(dhost + rl, dguest)) {
+		dhost = c->root;
+		dguest = "/";
+		name = guest + 1;
+	}
+	if (walk(c, dhost, dguest, name, 0, hreal, sizeof(hreal)))
+		return TRY_NONE;
+	if (kiln_read_file(hreal, &data, &size) < 0)
+		return TRY_NONE;
+	d = kiln_xmalloc(sizeof(*d));
+	err = parse_elf(data, size, &info, d);
+	if (err == ELF_ECLASS || err == ELF_EMACHINE || err == ELF_EENDIAN) {
+		if (!c->musl)
+			goto none;
+	}
+	if (err) {
+		kiln_err("%s: %s (needed by %s)", hreal, elf_strerror(err),
+			 c->o[by].guest);
+		goto failed;
+	}
+	err = walk(c, dhost, dguest, name, 1, hreal, sizeof(hreal));
+	if (err) {
+		/* -EEXIST: the image holds something else there, reported. */
+		if (err != -EEXIST)
+			kiln_file_error(hreal, err);
+		goto failed;
+	}
+	push_object(c, guest, hreal, &info, d, by);
+	push_record(c, label, guest, hreal, c->o[by].guest);
+	strvec_push(&c->names, label);
+	free(d);
+	free(data);
+	return TRY_FOUND;
+none:
+	free(d);
+	free(data);
+	return TRY_NONE;
+failed:
+	free(d);
+	free(data);
+	return TRY_FAILED;
+}
+
+static int try_dirs(struct closure *c, const struct lib_dirs *dirs,
+		    const char *name, int by)
+{
+	int r = TRY_NONE;
+
+	for (size_t i = 0; i < dirs->n && r == TRY_NONE; i++)
+		r = try_dir(c, dirs->v[i].host, dirs->v[i].guest, name, name,
+			    by);
+	return r;
+}
+
+/* An RPATH/RUNPATH of object i into dirs. */
+static void object_dirs(struct closure *c, int i, const char *list,
+			struct lib_dirs *dirs)
+{
+	char gdir[PATH_MAX];
+	const char *slash;
+
+	if (!list)
+		return;
+	snprintf(gdir, sizeof(gdir), "%s", c->o[i].guest);
+	slash = strrchr(gdir, '/');
+	if (slash && slash != gdir)
+		gdir[slash - gdir] = '\0';
+	else
+		snprintf(gdir, sizeof(gdir), "/");
+	libdirs_expand(list, c->musl, c->root, gdir, c->o[i].host_dir, dirs);
+}
+
+/*
+ * The search list for a library object by needs, in the loader's order.
+ * glibc (ld.so(8)): the RPATHs of by and of the objects that loaded it
+ * (each only if that object has no RUNPATH; none if by has a RUNPATH),
+ * by's RUNPATH, ld.so.conf's directories, the defaults. musl: RUNPATH,
+ * else RPATH, of by and of each object up its chain, then its path.
+ */
+static void search_list(struct closure *c, int by, struct lib_dirs *dirs)
+{
+	struct lib_dirs sys = { 0 };
+
+	for (int i = by; i >= 0; i = c->o[i].parent) {
+		if (c->musl)
+			object_dirs(c, i,
+				    c->o[i].runpath ? c->o[i].runpath :
+						      c->o[i].rpath,
+				    dirs);
+		else if (!c->o[by].runpath && !c->o[i].runpath)
+			object_dirs(c, i, c->o[i].rpath, dirs);
+	}
+	if (!c->musl)
+		object_dirs(c, by, c->o[by].runpath, dirs);
+	libdirs_system(c->root, c->musl, &sys);
+	for (size_t i = 0; i < sys.n; i++) {
+		dirs->v = kiln_xrealloc(dirs->v,
+					(dirs->n + 1) * sizeof(*dirs->v));
+		dirs->v[dirs->n++] = sys.v[i];
+	}
+	free(sys.v);
+}
+
+/*
+ * musl's ld.so is libc.so itself and answers for the names it provides
+ * (ldso/dynlink.c, load_library): "libc.so", "libpthread.so", ... with
+ * or without a version suffix.
+ */
+static int musl_builtin(const char *name)
+{
+	static const char *const libs[] = { "c",  "pthread", "rt",  "m",
+					    "dl", "util",    "xnet" };
+
+	if (strncmp(name, "lib", 3))
+		return 0;
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]); i++) {
+		size_t l = strlen(libs[i]);
+
+		if (!strncmp(name + 3, libs[i], l) &&
+		    (!name[3 + l] || !strncmp(name + 3 + l, ".so", 3)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Find one DT_NEEDED name of object by. */
+static int resolve_needed(struct closure *c, int by, const char *name)
+{
+	struct lib_dirs dirs = { 0 };
+	int r = TRY_NONE;
+
+	if (has_name(&c->names, name) || (c->musl && musl_builtin(name)))
+		return 0;
+	if (strchr(name, '/')) {
+		if (name[0] == '/')
+			r = try_dir(c, c->root, "/", name + 1, name, by);
+	} else {
+		search_list(c, by, &dirs);
+		r = try_dirs(c, &dirs, name, by);
+		libdirs_free(&dirs);
+	}
+	if (r == TRY_NONE)
+		kiln_err("%s: not found (needed by %s)", name, c->o[by].guest);
+	return r == TRY_FOUND ? 0 : KILN_EXIT_FAIL;
+}
+
+/* The interpreter of object by, at the path PT_INTERP names. */
+static int resolve_interp(struct closure *c, int by)
+{
+	const char *interp = c->o[by].interp;
+	int r;
+
+	for (size_t i = 0; i < c->n; i++)
+		if (!strcmp(c->o[i].guest, interp))
+			return 0;
+	if (interp[0] != '/') {
+		kiln_err("%s: interpreter %s is not an absolute path",
+			 c->o[by].guest, interp);
+		return KILN_EXIT_FAIL;
+	}
+	r = try_dir(c, c->root, "/", interp + 1, interp, by);
+	if (r == TRY_NONE)
+		kiln_err("%s: not found (interpreter of %s)", interp,
+			 c->o[by].guest);
+	return r == TRY_FOUND ? 0 : KILN_EXIT_FAIL;
+}
+
+int closure_resolve(struct closure *c)
+{
+	int err = 0;
+
+	/* c->o grows as libraries are found: index, never pointers. */
+	for (size_t i = 0; i < c->n && !err; i++) {
+		if (c->o[i].interp)
+			err = resolve_interp(c, (int)i);
+		for (size_t k = 0; k < c->o[i].needed.n && !err; k++)
+			err = resolve_needed(c, (int)i, c->o[i].needed.v[k]);
+	}
+	if (!err && !c->musl && c->kind_known) {
+		char hreal[PATH_MAX];
+
+		/* glibc's ld.so reads the cache when the host has one. */
+		if (walk(c, c->root, "/", "etc/ld.so.cache", 0, hreal,
+			 sizeof(hreal)) == 0 &&
+		    walk(c, c->root, "/", "etc/ld.so.cache", 1, hreal,
+			 sizeof(hreal)) != 0)
+			err = KILN_EXIT_FAIL;
+	}
+	return err;
+}
