@@ -46,9 +46,9 @@ KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format \
+.PHONY: closure-tests FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format \
 	fuzzers fuzz
-all: kernel unit-tests guest go-guest cli fuzzers
+all: kernel unit-tests guest go-guest cli fuzzers closure-tests
 
 kernel: $(BUILD)/kernel.elf
 
@@ -259,6 +259,54 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	$(Q)readelf -h $@.tmp | grep -q 'Type: *DYN' && ! readelf -l $@.tmp | grep -q INTERP || \
 		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
+
+# ---- Dynamic programs for the library closure tests (tests/e2e/test_cli.py) ----
+# lib/libkclo.so.1.0.0 (soname libkclo.so.1, with the usual symlinks) and
+# bin/origin, which finds it through RUNPATH $ORIGIN/../lib; gone/ holds a
+# library bin/needs-gone needs but no search path names; plugins/plugin.so
+# needs libm; hello-musl and hello-glibc are plain dynamic programs.
+CLO := $(BUILD)/tests/closure
+CLOSURE_BINS := $(CLO)/bin/origin $(CLO)/bin/needs-gone $(CLO)/plugins/plugin.so \
+	$(CLO)/bin/hello-musl $(CLO)/bin/hello-glibc
+closure-tests: $(CLOSURE_BINS)
+
+$(CLO)/lib/libkclo.so.1.0.0: tests/closure/kclo.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -Wl,-soname,libkclo.so.1 -o $@ $<
+	$(Q)ln -sfn libkclo.so.1.0.0 $(@D)/libkclo.so.1
+	$(Q)ln -sfn libkclo.so.1 $(@D)/libkclo.so
+
+$(CLO)/bin/origin: tests/closure/origin.c $(CLO)/lib/libkclo.so.1.0.0
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $< -L$(CLO)/lib -lkclo \
+		-Wl,--enable-new-dtags,-rpath,'$$ORIGIN/../lib'
+
+$(CLO)/gone/libgone.so: tests/closure/kclo.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -Wl,-soname,libgone.so -o $@ $<
+
+$(CLO)/bin/needs-gone: tests/closure/origin.c $(CLO)/gone/libgone.so
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $< -L$(CLO)/gone -lgone
+
+$(CLO)/plugins/plugin.so: tests/closure/plugin.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -o $@ $< -Wl,--no-as-needed -lm
+
+$(CLO)/bin/hello-musl: tests/closure/hello.c
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+$(CLO)/bin/hello-glibc: tests/closure/hello.c
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
 
 # ---- Fuzzers (tests/fuzz/, docs/security.md "Fuzzing") ----
 # tests/fuzz/NAME_fuzz.c: a libFuzzer harness of a parser the kernel and

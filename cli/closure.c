@@ -329,6 +329,47 @@ static void push_record(struct closure *c, const char *name, const char *guest,
 	free(s);
 }
 
+/*
+ * A guest directory through the symlinks the image has so far (a $ORIGIN
+ * directory "/bin/../lib" may be the image's "/lib -> usr/lib"), into
+ * out. 0 when the path is too long or loops.
+ */
+static int image_resolve(struct closure *c, const char *guest, char *out,
+			 size_t n)
+{
+	struct walk *w = kiln_xmalloc(sizeof(*w));
+	char comp[NAME_MAX + 1], next[PATH_MAX], target[PATH_MAX];
+	int r, ok = 0;
+
+	snprintf(w->guest, sizeof(w->guest), "/");
+	w->host[0] = '\0';
+	w->links = 0;
+	if (snprintf(w->rest, sizeof(w->rest), "%s", guest) >= PATH_MAX)
+		goto out;
+	while ((r = next_comp(w, comp)) == 1) {
+		if (!strcmp(comp, ".."))
+			walk_up(c, w);
+		if (!strcmp(comp, ".") || !strcmp(comp, ".."))
+			continue;
+		if (!join(next, sizeof(next), w->guest, comp))
+			goto out;
+		if (!rootfs_readlink(c->fs, next, target, sizeof(target))) {
+			memcpy(w->guest, next, sizeof(next));
+			continue;
+		}
+		if (++w->links > WALK_LINKS ||
+		    !join(next, sizeof(next), target, w->rest))
+			goto out;
+		memcpy(w->rest, next, sizeof(next));
+		if (target[0] == '/')
+			snprintf(w->guest, sizeof(w->guest), "/");
+	}
+	ok = r == 0 && snprintf(out, n, "%s", w->guest) < (int)n;
+out:
+	free(w);
+	return ok;
+}
+
 /* Outcome of trying one candidate path. */
 enum { TRY_NONE, TRY_FOUND, TRY_FAILED };
 
@@ -340,7 +381,7 @@ enum { TRY_NONE, TRY_FOUND, TRY_FAILED };
 static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 		   const char *name, const char *label, int by)
 {
-	char hreal[PATH_MAX], guest[PATH_MAX];
+	char hreal[PATH_MAX], guest[PATH_MAX], gdir[PATH_MAX], rp[PATH_MAX];
 	struct elf_dyn_info *d;
 	struct elf_info info;
 	uint8_t *data;
@@ -358,6 +399,10 @@ static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 		dhost = c->root;
 		dguest = "/";
 		name = guest + 1;
+	} else if (!image_resolve(c, dguest, gdir, sizeof(gdir))) {
+		return TRY_NONE;
+	} else {
+		dguest = gdir; /* $ORIGIN: where the guest's path leads */
 	}
 	if (walk(c, dhost, dguest, name, 0, hreal, sizeof(hreal)))
 		return TRY_NONE;
@@ -382,6 +427,8 @@ static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 		goto failed;
 	}
 	push_object(c, guest, hreal, &info, d, by);
+	if (realpath(hreal, rp)) /* "bin/../lib/x" reads better as "lib/x" */
+		snprintf(hreal, sizeof(hreal), "%s", rp);
 	push_record(c, label, guest, hreal, c->o[by].guest);
 	strvec_push(&c->names, label);
 	free(d);
@@ -527,7 +574,8 @@ int closure_resolve(struct closure *c)
 
 	/* c->o grows as libraries are found: index, never pointers. */
 	for (size_t i = 0; i < c->n && !err; i++) {
-		if (c->o[i].interp)
+		/* A library's PT_INTERP (libc.so.6 has one) is never used. */
+		if (c->o[i].interp && c->o[i].parent < 0)
 			err = resolve_interp(c, (int)i);
 		for (size_t k = 0; k < c->o[i].needed.n && !err; k++)
 			err = resolve_needed(c, (int)i, c->o[i].needed.v[k]);

@@ -170,6 +170,9 @@ uint32_t rootfs_mode(const struct rootfs *fs, const char *guest);
 /* A regular file's contents (8-aligned, owned by fs), or NULL. */
 const uint8_t *rootfs_data(const struct rootfs *fs, const char *guest,
 			   size_t *size);
+/* A symlink's target into buf (n bytes): 1, or 0 if no link or too long. */
+int rootfs_readlink(const struct rootfs *fs, const char *guest, char *buf,
+		    size_t n);
 /* Push the absolute guest path of every regular file so far onto out. */
 void rootfs_regular_files(const struct rootfs *fs, struct strvec *out);
 /* Serialize as a newc cpio archive (sorted, parents first) into out. */

@@ -262,6 +262,18 @@ const uint8_t *rootfs_data(const struct rootfs *fs, const char *guest,
 	return e->data;
 }
 
+int rootfs_readlink(const struct rootfs *fs, const char *guest, char *buf,
+		    size_t n)
+{
+	const struct rootfs_entry *e = find_guest(fs, guest);
+
+	if (!e || !S_ISLNK(e->mode) || e->size >= n)
+		return 0;
+	memcpy(buf, e->data, e->size);
+	buf[e->size] = '\0';
+	return 1;
+}
+
 void rootfs_regular_files(const struct rootfs *fs, struct strvec *out)
 {
 	char path[GUEST_MAX + 2];
