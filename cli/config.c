@@ -146,6 +146,11 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 			 KILN_CFG_MAX_ARGS);
 		return KILN_EXIT_FAIL;
 	}
+	if (c->libs.n > KILN_CFG_MAX_LIBS) {
+		kiln_err("too many shared libraries (at most %d)",
+			 KILN_CFG_MAX_LIBS);
+		return KILN_EXIT_FAIL;
+	}
 	err = put(out, KILN_CFG_PROGRAM, c->program);
 	for (size_t i = 0; i < c->argv.n && !err; i++)
 		err = put(out, KILN_CFG_ARG, c->argv.v[i]);

@@ -439,7 +439,10 @@ def test_run_binary_exact(fake, image):
 
 def test_run_verbose_shows_log(fake, image):
     r = fake("binary", "--verbose", str(image))
-    assert lines(r.stderr)[:2] == ["Kiln 0.1.0 (x86_64)", "fake: booted"]
+    need = -(-image_load_end(image) // (1 << 20))
+    assert lines(r.stderr)[:3] == [
+        f"kiln: guest memory 128M: the image needs {need} MiB, + 96 MiB "
+        "working set (--mem to choose)", "Kiln 0.1.0 (x86_64)", "fake: booted"]
     assert r.returncode == 7
 
 
