@@ -211,7 +211,6 @@ static int walk(struct closure *c, const char *host, const char *guest,
 	    snprintf(w->rest, sizeof(w->rest), "%s", rel) >= PATH_MAX)
 		goto out;
 	w->links = 0;
-	r = -EISDIR;
 	while ((r = next_comp(w, comp)) == 1) {
 		if (!strcmp(comp, "."))
 			continue;

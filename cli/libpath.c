@@ -187,9 +187,48 @@ void libdirs_system(const char *root, int musl, struct lib_dirs *out)
 }
 
 /*
- * Replace the tokens of one entry into out (n bytes): "$NAME" or
- * "${NAME}". *origin says whether $ORIGIN was among them. 0 when a token
- * is unknown (glibc drops such an entry) or the result does not fit.
+ * The length of "$NAME" or "${NAME}" at s (which starts after the '$')
+ * when it names name, else 0. As glibc's is_dst: an unbraced name ends
+ * where the identifier does ("$LIBX" is not "$LIB").
+ */
+static size_t token_len(const char *s, const char *name)
+{
+	size_t l = strlen(name);
+	char after;
+
+	if (s[0] == '{')
+		return !strncmp(s + 1, name, l) && s[1 + l] == '}' ? l + 3 : 0;
+	if (strncmp(s, name, l))
+		return 0;
+	after = s[l];
+	if ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z') ||
+	    (after >= '0' && after <= '9') || after == '_')
+		return 0;
+	return l + 1;
+}
+
+/* The token at s + 1 (s at a '$'): its value and length, or NULL. */
+static const char *token(const char *s, int musl, const char *origin,
+			 size_t *skip, int *is_origin)
+{
+	*is_origin = 0;
+	if ((*skip = token_len(s + 1, "ORIGIN")) != 0) {
+		*is_origin = 1;
+		return origin;
+	}
+	if (musl)
+		return NULL;
+	if ((*skip = token_len(s + 1, "LIB")) != 0)
+		return "lib/x86_64-linux-gnu";
+	if ((*skip = token_len(s + 1, "PLATFORM")) != 0)
+		return "x86_64";
+	return NULL;
+}
+
+/*
+ * Replace the tokens of one entry (s[0..len)) into out (n bytes).
+ * *used_origin says whether $ORIGIN was among them. 0 when a token is
+ * unknown (glibc drops such an entry) or the result does not fit.
  */
 static int expand_entry(const char *s, size_t len, int musl, const char *origin,
 			char *out, size_t n, int *used_origin)
@@ -198,8 +237,9 @@ static int expand_entry(const char *s, size_t len, int musl, const char *origin,
 
 	*used_origin = 0;
 	for (size_t i = 0; i < len;) {
-		const char *val = NULL;
-		size_t skip = 0, vl;
+		const char *val;
+		size_t skip, vl;
+		int is_origin;
 
 		if (s[i] != '$') {
 			if (o + 1 >= n)
@@ -207,21 +247,10 @@ static int expand_entry(const char *s, size_t len, int musl, const char *origin,
 			out[o++] = s[i++];
 			continue;
 		}
-#define TOKEN(name, value)                                               \
-	if (!val && !strncmp(s + i + 1, name, sizeof(name) - 1))         \
-		val = (value), skip = sizeof(name);                      \
-	if (!val && !strncmp(s + i + 1, "{" name "}", sizeof(name) + 1)) \
-		val = (value), skip = sizeof(name) + 2;
-		TOKEN("ORIGIN", origin)
-		if (val)
-			*used_origin = 1;
-		if (!musl) {
-			TOKEN("LIB", "lib/x86_64-linux-gnu")
-			TOKEN("PLATFORM", "x86_64")
-		}
-#undef TOKEN
+		val = token(s + i, musl, origin, &skip, &is_origin);
 		if (!val || i + skip > len)
 			return 0;
+		*used_origin |= is_origin;
 		vl = strlen(val);
 		if (o + vl >= n)
 			return 0;

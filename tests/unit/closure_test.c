@@ -321,6 +321,33 @@ static void test_clean(void **state)
 	assert_false(libpath_clean("/a/very/long/path", out, 8));
 }
 
+/* RPATH/RUNPATH lists: tokens, dropped entries, both sides of $ORIGIN. */
+static void test_expand(void **state)
+{
+	struct lib_dirs d = { 0 };
+
+	(void)state;
+	libdirs_expand("$ORIGIN/../lib::rel:/a/$LIB:/b/${PLATFORM}/x:/c/$LIBX:"
+		       "/d/$NOPE:${ORIGIN}",
+		       0, "/R", "/bin", "/host/bin", &d);
+	assert_int_equal(d.n, 4);
+	assert_string_equal(d.v[0].guest, "/lib");
+	assert_string_equal(d.v[0].host, "/host/bin/../lib");
+	assert_string_equal(d.v[1].guest, "/a/lib/x86_64-linux-gnu");
+	assert_string_equal(d.v[1].host, "/R/a/lib/x86_64-linux-gnu");
+	assert_string_equal(d.v[2].guest, "/b/x86_64/x");
+	assert_string_equal(d.v[2].host, "/R/b/x86_64/x");
+	assert_string_equal(d.v[3].guest, "/bin");
+	assert_string_equal(d.v[3].host, "/host/bin");
+	libdirs_free(&d);
+	/* musl expands $ORIGIN only. */
+	libdirs_expand("/a/$LIB:$ORIGIN/l", 1, "", "/opt", "/h", &d);
+	assert_int_equal(d.n, 1);
+	assert_string_equal(d.v[0].guest, "/opt/l");
+	assert_string_equal(d.v[0].host, "/h/l");
+	libdirs_free(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -331,6 +358,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_musl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
 		cmocka_unit_test(test_clean),
+		cmocka_unit_test(test_expand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
