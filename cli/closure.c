@@ -29,6 +29,8 @@ struct closure {
 	size_t n;
 	struct strvec names; /* names already loaded (needed names, sonames) */
 	struct strvec records; /* LIBRARY entries */
+	/* The files the walk added: guest path and the host file, in step. */
+	struct strvec added_guest, added_host;
 };
 
 struct closure *closure_new(struct rootfs *fs, const char *root)
@@ -59,6 +61,8 @@ void closure_free(struct closure *c)
 	free(c->o);
 	strvec_free(&c->names);
 	strvec_free(&c->records);
+	strvec_free(&c->added_guest);
+	strvec_free(&c->added_host);
 	free(c);
 }
 
@@ -130,21 +134,14 @@ static void walk_up(struct closure *c, struct walk *w)
 	}
 }
 
-/* A symlink at gn/hn: keep it in the image, go on at its target. */
-static int walk_link(struct closure *c, struct walk *w, const char *hn,
-		     const char *gn, int add)
+/* Go on at a symlink's target: the rest of the path follows it. */
+static int walk_follow(struct closure *c, struct walk *w, const char *target)
 {
-	char target[PATH_MAX], rest[PATH_MAX];
-	ssize_t len = readlink(hn, target, sizeof(target) - 1);
+	char rest[PATH_MAX];
 	int r;
 
-	if (len < 0)
-		return -errno;
-	target[len] = '\0';
 	if (++w->links > WALK_LINKS)
 		return -ELOOP;
-	if (add && rootfs_add_symlink(c->fs, gn, target))
-		return -EEXIST;
 	r = snprintf(rest, sizeof(rest), "%s/%s", target, w->rest);
 	if (r < 0 || (size_t)r >= sizeof(rest))
 		return -ENAMETOOLONG;
@@ -156,6 +153,60 @@ static int walk_link(struct closure *c, struct walk *w, const char *hn,
 	return 0;
 }
 
+/* A host symlink at hn: keep it in the image at gn, go on at its target. */
+static int walk_link(struct closure *c, struct walk *w, const char *hn,
+		     const char *gn, int add)
+{
+	char target[PATH_MAX];
+	ssize_t len = readlink(hn, target, sizeof(target) - 1);
+
+	if (len < 0)
+		return -errno;
+	target[len] = '\0';
+	if (add && rootfs_add_symlink(c->fs, gn, target))
+		return -EEXIST;
+	return walk_follow(c, w, target);
+}
+
+/* Advance the walk into (hn, gn). */
+static void walk_enter(struct walk *w, const char *hn, const char *gn)
+{
+	snprintf(w->host, sizeof(w->host), "%s", hn);
+	snprintf(w->guest, sizeof(w->guest), "%s", gn);
+}
+
+/*
+ * What the image holds at gn already (--file, --dir, a library added
+ * before) is what the guest will see, so it wins over the host: a link
+ * is followed as the image has it, a directory entered, a file is the
+ * end (w->host "" says: in the image). 1 for a file, 0 to go on, -errno,
+ * or 2 when the image has nothing there.
+ */
+static int walk_image(struct closure *c, struct walk *w, const char *hn,
+		      const char *gn)
+{
+	uint32_t have = rootfs_mode(c->fs, gn);
+	char target[PATH_MAX];
+
+	if (S_ISLNK(have))
+		return rootfs_readlink(c->fs, gn, target, sizeof(target)) ?
+			       walk_follow(c, w, target) :
+			       -ENAMETOOLONG;
+	if (S_ISDIR(have)) {
+		walk_enter(w, hn, gn);
+		return 0;
+	}
+	if (!have)
+		return 2;
+	if (!S_ISREG(have) || w->rest[strspn(w->rest, "/")])
+		return S_ISREG(have) ? -ENOTDIR : -ENOENT;
+	walk_enter(w, "", gn);
+	for (size_t i = 0; i < c->added_guest.n; i++)
+		if (!strcmp(c->added_guest.v[i], gn))
+			walk_enter(w, c->added_host.v[i], gn);
+	return 1;
+}
+
 /*
  * One step of the walk into component comp. Returns 1 when it reached a
  * regular file (w->host/w->guest are then the file), 0 to go on, or
@@ -165,42 +216,44 @@ static int walk_step(struct closure *c, struct walk *w, const char *comp,
 		     int add)
 {
 	char hn[PATH_MAX], gn[PATH_MAX];
-	uint32_t have;
 	struct stat st;
+	int r;
 
 	if (!join(hn, sizeof(hn), w->host, comp) ||
 	    !join(gn, sizeof(gn), w->guest, comp))
 		return -ENAMETOOLONG;
+	r = walk_image(c, w, hn, gn);
+	if (r != 2)
+		return r;
 	if (lstat(hn, &st) < 0)
 		return -errno;
-	have = rootfs_mode(c->fs, gn);
-	/* The image has a directory there already (--dir): go through it. */
-	if (S_ISLNK(st.st_mode) && !S_ISDIR(have))
+	if (S_ISLNK(st.st_mode))
 		return walk_link(c, w, hn, gn, add);
-	if (S_ISLNK(st.st_mode) && stat(hn, &st) < 0)
-		return -errno;
 	if (S_ISDIR(st.st_mode)) {
-		if (add && !S_ISDIR(have) &&
-		    rootfs_add_dir(c->fs, gn, st.st_mode & 07777))
+		if (add && rootfs_add_dir(c->fs, gn, st.st_mode & 07777))
 			return -EEXIST;
 	} else if (!S_ISREG(st.st_mode) || w->rest[strspn(w->rest, "/")]) {
 		return S_ISREG(st.st_mode) ? -ENOTDIR : -ENOENT;
-	} else if (add && !have && rootfs_add_host(c->fs, hn, gn)) {
-		return -EEXIST;
+	} else if (add) {
+		if (rootfs_add_host(c->fs, hn, gn))
+			return -EEXIST;
+		strvec_push(&c->added_guest, gn);
+		strvec_push(&c->added_host, hn);
 	}
-	memcpy(w->host, hn, sizeof(hn));
-	memcpy(w->guest, gn, sizeof(gn));
+	walk_enter(w, hn, gn);
 	return S_ISREG(st.st_mode) ? 1 : 0;
 }
 
 /*
  * Follow rel from the directory (host, guest) to a regular file, as the
  * guest's kernel would in the image: with add, every directory and
- * symlink met and the file itself are added to the image. *hreal gets
- * the file's host path. Returns 0, or -errno (-EEXIST: reported).
+ * symlink met and the file itself are added to the image. hreal and
+ * greal (PATH_MAX bytes each) get the file's host path ("" when the
+ * image had the file already) and its guest path. Returns 0, or -errno
+ * (-EEXIST: reported).
  */
 static int walk(struct closure *c, const char *host, const char *guest,
-		const char *rel, int add, char *hreal, size_t n)
+		const char *rel, int add, char *hreal, char *greal)
 {
 	struct walk *w = kiln_xmalloc(sizeof(*w));
 	char comp[NAME_MAX + 1];
@@ -225,7 +278,8 @@ static int walk(struct closure *c, const char *host, const char *guest,
 	if (r == 0)
 		r = -EISDIR;
 	if (r == 1) {
-		snprintf(hreal, n, "%s", w->host);
+		memcpy(hreal, w->host, sizeof(w->host));
+		memcpy(greal, w->guest, sizeof(w->guest));
 		r = 0;
 	}
 out:
@@ -249,7 +303,7 @@ static char *host_dir_of(const char *host)
 	return kiln_xstrdup(real);
 }
 
-/* Record a checked ELF file as an object; its names count as loaded. */
+/* Record a checked ELF file as an object; a library's soname counts as loaded. */
 static void push_object(struct closure *c, const char *guest, const char *host,
 			const struct elf_info *info,
 			const struct elf_dyn_info *d, int parent)
@@ -267,7 +321,8 @@ static void push_object(struct closure *c, const char *guest, const char *host,
 			      .parent = parent };
 	for (uint32_t i = 0; i < d->nneeded; i++)
 		strvec_push(&o->needed, d->needed[i]);
-	if (d->soname && !has_name(&c->names, d->soname))
+	/* A file merely present (--file, --dir) is not loaded by its soname. */
+	if (parent >= 0 && d->soname && !has_name(&c->names, d->soname))
 		strvec_push(&c->names, d->soname);
 }
 
@@ -377,15 +432,46 @@ enum { TRY_NONE, TRY_FOUND, TRY_FAILED };
  * another class or machine is skipped by glibc (not musl); one that is
  * no usable ELF is an error, as the loader would make it.
  */
+/*
+ * Add the file try_dir found and checked (walking again, adding what it
+ * meets), its object and its record. 1, or 0 after one error line.
+ */
+static int add_found(struct closure *c, const char *dhost, const char *dguest,
+		     const char *name, const char *label, const char *guest,
+		     const struct elf_info *info, const struct elf_dyn_info *d,
+		     int by)
+{
+	char hreal[PATH_MAX], greal[PATH_MAX], rp[PATH_MAX];
+	char origin[PATH_MAX * 2];
+	int err = walk(c, dhost, dguest, name, 1, hreal, greal);
+
+	if (err) {
+		/* -EEXIST: the image holds something else there, reported. */
+		if (err != -EEXIST)
+			kiln_file_error(guest, err);
+		return 0;
+	}
+	/* A file of the image's own: $ORIGIN's host side is a guess. */
+	snprintf(origin, sizeof(origin), "%s%s", hreal[0] ? "" : c->root,
+		 hreal[0] ? hreal : greal);
+	push_object(c, guest, origin, info, d, by);
+	if (hreal[0] && realpath(hreal, rp)) /* "bin/../lib/x": "lib/x" */
+		snprintf(hreal, sizeof(hreal), "%s", rp);
+	push_record(c, label, guest, hreal, c->o[by].guest);
+	strvec_push(&c->names, label);
+	return 1;
+}
+
 static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 		   const char *name, const char *label, int by)
 {
-	char hreal[PATH_MAX], guest[PATH_MAX], gdir[PATH_MAX], rp[PATH_MAX];
+	char hreal[PATH_MAX], greal[PATH_MAX], guest[PATH_MAX], gdir[PATH_MAX];
 	struct elf_dyn_info *d;
 	struct elf_info info;
-	uint8_t *data;
+	const uint8_t *data;
+	uint8_t *buf = NULL;
 	size_t size, rl;
-	int err;
+	int err, r = TRY_FAILED;
 
 	if (!join(guest, sizeof(guest), dguest, name))
 		return TRY_NONE;
@@ -403,44 +489,24 @@ static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 	} else {
 		dguest = gdir; /* $ORIGIN: where the guest's path leads */
 	}
-	if (walk(c, dhost, dguest, name, 0, hreal, sizeof(hreal)))
+	if (walk(c, dhost, dguest, name, 0, hreal, greal))
 		return TRY_NONE;
-	if (kiln_read_file(hreal, &data, &size) < 0)
+	if (hreal[0] && kiln_read_file(hreal, &buf, &size) < 0)
 		return TRY_NONE;
+	data = hreal[0] ? buf : rootfs_data(c->fs, greal, &size);
 	d = kiln_xmalloc(sizeof(*d));
 	err = parse_elf(data, size, &info, d);
-	if (err == ELF_ECLASS || err == ELF_EMACHINE || err == ELF_EENDIAN) {
-		if (!c->musl)
-			goto none;
-	}
-	if (err) {
-		kiln_err("%s: %s (needed by %s)", hreal, elf_strerror(err),
-			 c->o[by].guest);
-		goto failed;
-	}
-	err = walk(c, dhost, dguest, name, 1, hreal, sizeof(hreal));
-	if (err) {
-		/* -EEXIST: the image holds something else there, reported. */
-		if (err != -EEXIST)
-			kiln_file_error(hreal, err);
-		goto failed;
-	}
-	push_object(c, guest, hreal, &info, d, by);
-	if (realpath(hreal, rp)) /* "bin/../lib/x" reads better as "lib/x" */
-		snprintf(hreal, sizeof(hreal), "%s", rp);
-	push_record(c, label, guest, hreal, c->o[by].guest);
-	strvec_push(&c->names, label);
+	if (!c->musl &&
+	    (err == ELF_ECLASS || err == ELF_EMACHINE || err == ELF_EENDIAN))
+		r = TRY_NONE;
+	else if (err)
+		kiln_err("%s: %s (needed by %s)", hreal[0] ? hreal : greal,
+			 elf_strerror(err), c->o[by].guest);
+	else if (add_found(c, dhost, dguest, name, label, guest, &info, d, by))
+		r = TRY_FOUND;
 	free(d);
-	free(data);
-	return TRY_FOUND;
-none:
-	free(d);
-	free(data);
-	return TRY_NONE;
-failed:
-	free(d);
-	free(data);
-	return TRY_FAILED;
+	free(buf);
+	return r;
 }
 
 static int try_dirs(struct closure *c, const struct lib_dirs *dirs,
@@ -580,13 +646,13 @@ int closure_resolve(struct closure *c)
 			err = resolve_needed(c, (int)i, c->o[i].needed.v[k]);
 	}
 	if (!err && !c->musl && c->kind_known) {
-		char hreal[PATH_MAX];
+		char hreal[PATH_MAX], greal[PATH_MAX];
 
 		/* glibc's ld.so reads the cache when the host has one. */
-		if (walk(c, c->root, "/", "etc/ld.so.cache", 0, hreal,
-			 sizeof(hreal)) == 0 &&
-		    walk(c, c->root, "/", "etc/ld.so.cache", 1, hreal,
-			 sizeof(hreal)) != 0)
+		if (walk(c, c->root, "/", "etc/ld.so.cache", 0, hreal, greal) ==
+			    0 &&
+		    walk(c, c->root, "/", "etc/ld.so.cache", 1, hreal, greal) !=
+			    0)
 			err = KILN_EXIT_FAIL;
 	}
 	return err;

@@ -116,10 +116,26 @@ static void print_net(const char *words)
 		printf("bad %s, %s)\n", netcfg_key_name(e.key), e.why);
 }
 
+/* Split rec at its '\n's into f[0..4): 1 when there are exactly four. */
+static int split_record(char *rec, char *f[4])
+{
+	int n = 0;
+
+	for (char *p = rec; n < 4; n++) {
+		f[n] = p;
+		p = strchr(p, '\n');
+		if (!p)
+			return n == 3;
+		*p++ = '\0';
+	}
+	return 0;
+}
+
 /*
  * Where each library of the closure came from: "NAME => GUEST (host
- * HOST, needed by OBJECT)". The entries are untrusted: a malformed one
- * is shown as it is.
+ * HOST, needed by OBJECT)", or "(in the image, ...)" for a file --file or
+ * --dir put there. The entries are untrusted: a malformed one is shown
+ * as it is.
  */
 static void print_libs(const struct strvec *libs)
 {
@@ -129,21 +145,19 @@ static void print_libs(const struct strvec *libs)
 		return;
 	printf("libraries:\n");
 	for (size_t i = 0; i < libs->n; i++) {
-		char *rec = kiln_xstrdup(libs->v[i]), *f[4] = { 0 }, *save;
-		int n = 0;
+		char *rec = kiln_xstrdup(libs->v[i]), *f[4];
 
-		for (char *w = strtok_r(rec, "\n", &save); w && n < 4;
-		     w = strtok_r(NULL, "\n", &save))
-			f[n++] = w;
-		if (n == 4 && !strtok_r(NULL, "\n", &save))
-			printf("  %s => %s (host %s, needed by %s)\n",
-			       kiln_quote(f[0], b[0], sizeof(b[0])),
-			       kiln_quote(f[1], b[1], sizeof(b[1])),
-			       kiln_quote(f[2], b[2], sizeof(b[2])),
-			       kiln_quote(f[3], b[3], sizeof(b[3])));
-		else
+		if (!split_record(rec, f))
 			printf("  (malformed entry %s)\n",
 			       kiln_quote(libs->v[i], b[0], sizeof(b[0])));
+		else
+			printf("  %s => %s (%s%s, needed by %s)\n",
+			       kiln_quote(f[0], b[0], sizeof(b[0])),
+			       kiln_quote(f[1], b[1], sizeof(b[1])),
+			       f[2][0] ? "host " : "in the image",
+			       f[2][0] ? kiln_quote(f[2], b[2], sizeof(b[2])) :
+					 "",
+			       kiln_quote(f[3], b[3], sizeof(b[3])));
 		free(rec);
 	}
 }

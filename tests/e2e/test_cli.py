@@ -843,3 +843,20 @@ def test_run_default_mem_small_image(fake, image):
     argv = json.loads(r.stdout)
     assert argv[argv.index("-m") + 1] == "128M"
     assert r.stderr == b""
+
+
+def test_build_file_libraries_win(tmp_path):
+    """Interpreter and libc given with --file are the ones the guest's
+    loader finds: nothing else is added for them, inspect says so."""
+    img = tmp_path / "f.img"
+    ldso, libc = "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"
+    r = kiln("build", "-o", str(img), "--file", f"{ldso}:{ldso}", "--file",
+             f"{libc}:{libc}", closure_bin("bin", "hello-glibc"))
+    assert r.returncode == 0, r.stderr
+    out = lines(kiln("inspect", str(img)).stdout)
+    assert out[out.index("libraries:") + 1:out.index("files:")] == [
+        f"  {ldso} => {ldso} (in the image, needed by /bin/hello-glibc)",
+        f"  libc.so.6 => {libc} (in the image, needed by /bin/hello-glibc)"]
+    files = inspect_files(img)
+    assert files["/lib64"].startswith("d") and files["/lib"].startswith("d")
+    assert not any(p.startswith("/usr/lib") for p in files)

@@ -321,6 +321,45 @@ static void test_clean(void **state)
 	assert_false(libpath_clean("/a/very/long/path", out, 8));
 }
 
+/*
+ * What --file and --dir put in the image wins over the host, as the
+ * guest will see it: an interpreter given with --file (the host has none
+ * there), a library the host lacks, a symlink of the image's own.
+ */
+static void test_image_files_win(void **state)
+{
+	static uint64_t words[ELF_MAKE_SIZE / 8];
+	struct rootfs *fs = rootfs_new();
+	struct closure *c;
+	int n;
+	size_t size;
+
+	(void)state;
+	size = elf_make(&(struct elf_spec){ .soname = "ld.so" },
+			(uint8_t *)words, &n);
+	assert_int_equal(
+		rootfs_add_data(fs, "/lib64/ld.so", 0100755, words, size), 0);
+	size = elf_make(&(struct elf_spec){ .soname = "libown.so.1" },
+			(uint8_t *)words, &n);
+	assert_int_equal(rootfs_add_data(fs, "/opt/own/libown.so.1.0", 0100755,
+					 words, size),
+			 0);
+	assert_int_equal(rootfs_add_symlink(fs, "/usr/lib/libown.so.1",
+					    "/opt/own/libown.so.1.0"),
+			 0);
+	put_elf("/p/prog", &(struct elf_spec){ .interp = "/lib64/ld.so",
+					       .needed = { "libown.so.1" } });
+	assert_int_equal(resolve(fs, &c, "/p/prog", "/bin/prog"), 0);
+	assert_int_equal(closure_records(c)->n, 2);
+	assert_string_equal(closure_records(c)->v[0],
+			    "/lib64/ld.so\n/lib64/ld.so\n\n/bin/prog");
+	assert_string_equal(closure_records(c)->v[1],
+			    "libown.so.1\n/usr/lib/libown.so.1\n\n/bin/prog");
+	assert_link(fs, "/usr/lib/libown.so.1", "/opt/own/libown.so.1.0");
+	closure_free(c);
+	rootfs_free(fs);
+}
+
 /* RPATH/RUNPATH lists: tokens, dropped entries, both sides of $ORIGIN. */
 static void test_expand(void **state)
 {
@@ -357,6 +396,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_musl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_image_files_win, setup,
+						teardown),
 		cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_expand),
 	};
