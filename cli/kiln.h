@@ -216,6 +216,7 @@ struct build_spec {
 	struct strvec env;   /* K=V */
 	const char *workdir;
 	const char *net; /* KILN_CFG_NET words (checked), or NULL */
+	int no_libs;	 /* --no-libraries: no closure */
 };
 
 /*

@@ -282,7 +282,7 @@ int build_image(const struct build_spec *spec, struct kbuf *out)
 		err = fill_rootfs(fs, spec, guest_prog, elf, size);
 	if (!err)
 		err = fill_config(&c, spec, guest_prog);
-	if (!err)
+	if (!err && !spec->no_libs)
 		err = add_closure(fs, spec, guest_prog, elf, size, &c);
 	if (!err)
 		err = config_write(&c, &cfg);

@@ -860,3 +860,15 @@ def test_build_file_libraries_win(tmp_path):
     files = inspect_files(img)
     assert files["/lib64"].startswith("d") and files["/lib"].startswith("d")
     assert not any(p.startswith("/usr/lib") for p in files)
+
+
+def test_build_no_libraries(tmp_path):
+    """--no-libraries: the image holds only what --file and --dir give."""
+    img = tmp_path / "n.img"
+    r = kiln("build", "-o", str(img), "--no-libraries",
+             closure_bin("bin", "hello-glibc"))
+    assert r.returncode == 0, r.stderr
+    out = lines(kiln("inspect", str(img)).stdout)
+    assert "libraries:" not in out
+    assert sorted(inspect_files(img)) == ["/bin", "/bin/hello-glibc", "/dev",
+                                          "/etc", "/proc", "/tmp"]
