@@ -367,6 +367,19 @@ def test_run_bad_programs(progs):
         assert len(lines(r.stderr)) == 1 and want in r.stderr.decode()
 
 
+def test_run_dynamic_without_its_interpreter(progs, tmp_path):
+    """A dynamic program built with --no-libraries is alone in its image;
+    its interpreter is missing: execve's ENOENT, status 127 and one line
+    naming it."""
+    r = kiln("build", "-o", str(tmp_path / "dyn.img"), "--no-libraries",
+             str(progs / "dyn"))
+    assert (r.returncode, r.stderr) == (0, b"")
+    r = real(tmp_path / "dyn.img")
+    assert (r.stdout, r.returncode) == (b"", NOTFOUND)
+    assert lines(r.stderr) == ["kiln: /bin/dyn: interpreter "
+                               "/lib64/ld-linux-x86-64.so.2: not found"]
+
+
 # ---- run, against a fake QEMU ----
 
 @pytest.fixture
@@ -664,9 +677,13 @@ def test_run_bad_workdir(progs, tmp_path):
 @pytest.mark.parametrize("program,status", [(b"/bin/nope!", NOTFOUND),
                                             (b"/dev//null", NOEXEC)])
 def test_run_program_cannot_start(image, tmp_path, program, status):
-    """The kernel's shell-like statuses: 127 not there, 126 not runnable."""
+    """The kernel's shell-like statuses: 127 not there, 126 not runnable,
+    and its reason as kiln's one line."""
     r = real(renamed_program(image, tmp_path, program))
     assert (r.stdout, r.returncode) == (b"", status)
+    why = "not found (error 2)" if status == NOTFOUND else \
+        "not a runnable program (error 13)"
+    assert lines(r.stderr) == [f"kiln: cannot start {program.decode()}: {why}"]
 
 
 # ---- the library closure of dynamic programs (Makefile: closure-tests) ----
