@@ -889,3 +889,17 @@ def test_build_no_libraries(tmp_path):
     assert "libraries:" not in out
     assert sorted(inspect_files(img)) == ["/bin", "/bin/hello-glibc", "/dev",
                                           "/etc", "/proc", "/tmp"]
+
+
+@pytest.mark.parametrize("name", ["hello-musl", "hello-glibc", "origin"])
+def test_run_dynamic_closure(tmp_path, name):
+    """Built with nothing but the program, it boots through the libraries
+    the closure added: the same stdout and status as natively."""
+    prog = closure_bin("bin", name)
+    native = subprocess.run([prog], capture_output=True, timeout=T)
+    img = tmp_path / f"{name}.img"
+    r = kiln("build", "-o", str(img), prog)
+    assert r.returncode == 0, r.stderr
+    r = real(img)
+    assert (r.stdout, r.returncode) == (native.stdout, native.returncode), r.stderr
+    assert native.stdout in (b"hello\n", b"kclo 42\n")
