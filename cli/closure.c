@@ -597,6 +597,10 @@ static int resolve_needed(struct closure *c, int by, const char *name)
 	struct lib_dirs dirs = { 0 };
 	int r = TRY_NONE;
 
+	if (!name[0] || strchr(name, '\n')) {
+		kiln_err("bad library name (needed by %s)", c->o[by].guest);
+		return KILN_EXIT_FAIL;
+	}
 	if (has_name(&c->names, name) || (c->musl && musl_builtin(name)))
 		return 0;
 	if (strchr(name, '/')) {

@@ -305,6 +305,13 @@ static void test_failures(void **state)
 	closure_free(c);
 	assert_int_equal(resolve(fs, &c, "/p/text", "/bin/t"), KILN_EXIT_FAIL);
 	closure_free(c);
+	put_elf("/p/odd", &(struct elf_spec){ .needed = { "a\nb" } });
+	assert_int_equal(resolve(fs, &c, "/p/odd", "/bin/o"), KILN_EXIT_FAIL);
+	closure_free(c);
+	put_elf("/p/abs",
+		&(struct elf_spec){ .needed = { "/lib/libtext.so" } });
+	assert_int_equal(resolve(fs, &c, "/p/abs", "/bin/a"), KILN_EXIT_FAIL);
+	closure_free(c);
 	rootfs_free(fs);
 }
 
