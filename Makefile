@@ -174,7 +174,7 @@ UNIT_TESTS := format string cmdline page heap cpio elf bundle
 # elf_dynamic, and the library closure `kiln build` resolves (on a fake root).
 UNIT_TESTS += elf_dyn closure
 elf_dyn_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
-closure_SRCS := cli/closure.c cli/libpath.c cli/rootfs.c cli/util.c kernel/lib/cpio.c \
+closure_SRCS := cli/closure.c cli/pathwalk.c cli/libpath.c cli/rootfs.c cli/util.c kernel/lib/cpio.c \
 	kernel/lib/ctype.c kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
 closure_FLAGS := -iquote cli
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c

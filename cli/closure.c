@@ -10,9 +10,6 @@
 #include "closure.h"
 #include "lib/elf.h"
 
-/* Symlinks followed on one path, as Linux's MAXSYMLINKS. */
-#define WALK_LINKS 40
-
 /* One ELF file in the image whose dependencies are resolved. */
 struct object {
 	char *guest, *host_dir; /* host_dir: $ORIGIN on the host */
@@ -22,22 +19,19 @@ struct object {
 };
 
 struct closure {
-	struct rootfs *fs;
-	const char *root;
+	struct pathwalk pw;   /* the image, the root and what was added */
 	int musl, kind_known; /* which loader's rules, once an interp says */
 	struct object *o;
 	size_t n;
 	struct strvec names; /* names already loaded (needed names, sonames) */
 	struct strvec records; /* LIBRARY entries */
-	/* The files the walk added: guest path and the host file, in step. */
-	struct strvec added_guest, added_host;
 };
 
 struct closure *closure_new(struct rootfs *fs, const char *root)
 {
 	struct closure *c = kiln_xmalloc(sizeof(*c));
 
-	*c = (struct closure){ .fs = fs, .root = root };
+	*c = (struct closure){ .pw = { .fs = fs, .root = root } };
 	return c;
 }
 
@@ -61,8 +55,8 @@ void closure_free(struct closure *c)
 	free(c->o);
 	strvec_free(&c->names);
 	strvec_free(&c->records);
-	strvec_free(&c->added_guest);
-	strvec_free(&c->added_host);
+	strvec_free(&c->pw.added_guest);
+	strvec_free(&c->pw.added_host);
 	free(c);
 }
 
@@ -82,209 +76,6 @@ static int has_name(const struct strvec *sv, const char *s)
 		if (!strcmp(sv->v[i], s))
 			return 1;
 	return 0;
-}
-
-/* a + "/" + b into out; "" + b is "/b". 0 when it does not fit. */
-static int join(char *out, size_t n, const char *a, const char *b)
-{
-	size_t al = strlen(a);
-	int r;
-
-	if (al && a[al - 1] == '/')
-		al--;
-	r = snprintf(out, n, "%.*s/%s", (int)al, a, b);
-	return r >= 0 && (size_t)r < n;
-}
-
-/* A path walk: the host and guest directory reached so far. */
-struct walk {
-	char host[PATH_MAX], guest[PATH_MAX];
-	char rest[PATH_MAX];
-	int links;
-};
-
-/* Take the first component of w->rest into comp (NAME_MAX + 1 bytes). */
-static int next_comp(struct walk *w, char *comp)
-{
-	char *p = w->rest;
-	size_t len;
-
-	while (*p == '/')
-		p++;
-	len = strcspn(p, "/");
-	if (len == 0 || len > NAME_MAX)
-		return len == 0 ? 0 : -ENAMETOOLONG;
-	memcpy(comp, p, len);
-	comp[len] = '\0';
-	memmove(w->rest, p + len, strlen(p + len) + 1);
-	return 1;
-}
-
-/* Go up one guest directory; at "/" the host side goes back to root. */
-static void walk_up(struct closure *c, struct walk *w)
-{
-	char *slash = strrchr(w->guest, '/');
-
-	if (slash && slash != w->guest) {
-		*slash = '\0';
-		strncat(w->host, "/..", sizeof(w->host) - strlen(w->host) - 1);
-	} else {
-		snprintf(w->guest, sizeof(w->guest), "/");
-		snprintf(w->host, sizeof(w->host), "%s", c->root);
-	}
-}
-
-/* Go on at a symlink's target: the rest of the path follows it. */
-static int walk_follow(struct closure *c, struct walk *w, const char *target)
-{
-	char rest[PATH_MAX];
-	int r;
-
-	if (++w->links > WALK_LINKS)
-		return -ELOOP;
-	r = snprintf(rest, sizeof(rest), "%s/%s", target, w->rest);
-	if (r < 0 || (size_t)r >= sizeof(rest))
-		return -ENAMETOOLONG;
-	memcpy(w->rest, rest, sizeof(rest));
-	if (target[0] == '/') {
-		snprintf(w->guest, sizeof(w->guest), "/");
-		snprintf(w->host, sizeof(w->host), "%s", c->root);
-	}
-	return 0;
-}
-
-/* A host symlink at hn: keep it in the image at gn, go on at its target. */
-static int walk_link(struct closure *c, struct walk *w, const char *hn,
-		     const char *gn, int add)
-{
-	char target[PATH_MAX];
-	ssize_t len = readlink(hn, target, sizeof(target) - 1);
-
-	if (len < 0)
-		return -errno;
-	target[len] = '\0';
-	if (add && rootfs_add_symlink(c->fs, gn, target))
-		return -EEXIST;
-	return walk_follow(c, w, target);
-}
-
-/* Advance the walk into (hn, gn). */
-static void walk_enter(struct walk *w, const char *hn, const char *gn)
-{
-	snprintf(w->host, sizeof(w->host), "%s", hn);
-	snprintf(w->guest, sizeof(w->guest), "%s", gn);
-}
-
-/*
- * What the image holds at gn already (--file, --dir, a library added
- * before) is what the guest will see, so it wins over the host: a link
- * is followed as the image has it, a directory entered, a file is the
- * end (w->host "" says: in the image). 1 for a file, 0 to go on, -errno,
- * or 2 when the image has nothing there.
- */
-static int walk_image(struct closure *c, struct walk *w, const char *hn,
-		      const char *gn)
-{
-	uint32_t have = rootfs_mode(c->fs, gn);
-	char target[PATH_MAX];
-
-	if (S_ISLNK(have))
-		return rootfs_readlink(c->fs, gn, target, sizeof(target)) ?
-			       walk_follow(c, w, target) :
-			       -ENAMETOOLONG;
-	if (S_ISDIR(have)) {
-		walk_enter(w, hn, gn);
-		return 0;
-	}
-	if (!have)
-		return 2;
-	if (!S_ISREG(have) || w->rest[strspn(w->rest, "/")])
-		return S_ISREG(have) ? -ENOTDIR : -ENOENT;
-	walk_enter(w, "", gn);
-	for (size_t i = 0; i < c->added_guest.n; i++)
-		if (!strcmp(c->added_guest.v[i], gn))
-			walk_enter(w, c->added_host.v[i], gn);
-	return 1;
-}
-
-/*
- * One step of the walk into component comp. Returns 1 when it reached a
- * regular file (w->host/w->guest are then the file), 0 to go on, or
- * -errno (-EEXIST: the image holds something else there, reported).
- */
-static int walk_step(struct closure *c, struct walk *w, const char *comp,
-		     int add)
-{
-	char hn[PATH_MAX], gn[PATH_MAX];
-	struct stat st;
-	int r;
-
-	if (!join(hn, sizeof(hn), w->host, comp) ||
-	    !join(gn, sizeof(gn), w->guest, comp))
-		return -ENAMETOOLONG;
-	r = walk_image(c, w, hn, gn);
-	if (r != 2)
-		return r;
-	if (lstat(hn, &st) < 0)
-		return -errno;
-	if (S_ISLNK(st.st_mode))
-		return walk_link(c, w, hn, gn, add);
-	if (S_ISDIR(st.st_mode)) {
-		if (add && rootfs_add_dir(c->fs, gn, st.st_mode & 07777))
-			return -EEXIST;
-	} else if (!S_ISREG(st.st_mode) || w->rest[strspn(w->rest, "/")]) {
-		return S_ISREG(st.st_mode) ? -ENOTDIR : -ENOENT;
-	} else if (add) {
-		if (rootfs_add_host(c->fs, hn, gn))
-			return -EEXIST;
-		strvec_push(&c->added_guest, gn);
-		strvec_push(&c->added_host, hn);
-	}
-	walk_enter(w, hn, gn);
-	return S_ISREG(st.st_mode) ? 1 : 0;
-}
-
-/*
- * Follow rel from the directory (host, guest) to a regular file, as the
- * guest's kernel would in the image: with add, every directory and
- * symlink met and the file itself are added to the image. hreal and
- * greal (PATH_MAX bytes each) get the file's host path ("" when the
- * image had the file already) and its guest path. Returns 0, or -errno
- * (-EEXIST: reported).
- */
-static int walk(struct closure *c, const char *host, const char *guest,
-		const char *rel, int add, char *hreal, char *greal)
-{
-	struct walk *w = kiln_xmalloc(sizeof(*w));
-	char comp[NAME_MAX + 1];
-	int r = -ENAMETOOLONG;
-
-	if (snprintf(w->host, sizeof(w->host), "%s", host) >= PATH_MAX ||
-	    snprintf(w->guest, sizeof(w->guest), "%s", guest) >= PATH_MAX ||
-	    snprintf(w->rest, sizeof(w->rest), "%s", rel) >= PATH_MAX)
-		goto out;
-	w->links = 0;
-	while ((r = next_comp(w, comp)) == 1) {
-		if (!strcmp(comp, "."))
-			continue;
-		if (!strcmp(comp, "..")) {
-			walk_up(c, w);
-			continue;
-		}
-		r = walk_step(c, w, comp, add);
-		if (r != 0)
-			break;
-	}
-	if (r == 0)
-		r = -EISDIR;
-	if (r == 1) {
-		memcpy(hreal, w->host, sizeof(w->host));
-		memcpy(greal, w->guest, sizeof(w->guest));
-		r = 0;
-	}
-out:
-	free(w);
-	return r;
 }
 
 /* Host directory of a host file, for $ORIGIN. */
@@ -383,47 +174,6 @@ static void push_record(struct closure *c, const char *name, const char *guest,
 	free(s);
 }
 
-/*
- * A guest directory through the symlinks the image has so far (a $ORIGIN
- * directory "/bin/../lib" may be the image's "/lib -> usr/lib"), into
- * out. 0 when the path is too long or loops.
- */
-static int image_resolve(struct closure *c, const char *guest, char *out,
-			 size_t n)
-{
-	struct walk *w = kiln_xmalloc(sizeof(*w));
-	char comp[NAME_MAX + 1], next[PATH_MAX], target[PATH_MAX];
-	int r, ok = 0;
-
-	snprintf(w->guest, sizeof(w->guest), "/");
-	w->host[0] = '\0';
-	w->links = 0;
-	if (snprintf(w->rest, sizeof(w->rest), "%s", guest) >= PATH_MAX)
-		goto out;
-	while ((r = next_comp(w, comp)) == 1) {
-		if (!strcmp(comp, ".."))
-			walk_up(c, w);
-		if (!strcmp(comp, ".") || !strcmp(comp, ".."))
-			continue;
-		if (!join(next, sizeof(next), w->guest, comp))
-			goto out;
-		if (!rootfs_readlink(c->fs, next, target, sizeof(target))) {
-			memcpy(w->guest, next, sizeof(next));
-			continue;
-		}
-		if (++w->links > WALK_LINKS ||
-		    !join(next, sizeof(next), target, w->rest))
-			goto out;
-		memcpy(w->rest, next, sizeof(next));
-		if (target[0] == '/')
-			snprintf(w->guest, sizeof(w->guest), "/");
-	}
-	ok = r == 0 && snprintf(out, n, "%s", w->guest) < (int)n;
-out:
-	free(w);
-	return ok;
-}
-
 /* Outcome of trying one candidate path. */
 enum { TRY_NONE, TRY_FOUND, TRY_FAILED };
 
@@ -443,7 +193,7 @@ static int add_found(struct closure *c, const char *dhost, const char *dguest,
 {
 	char hreal[PATH_MAX], greal[PATH_MAX], rp[PATH_MAX];
 	char origin[PATH_MAX * 2];
-	int err = walk(c, dhost, dguest, name, 1, hreal, greal);
+	int err = pathwalk(&c->pw, dhost, dguest, name, 1, hreal, greal);
 
 	if (err) {
 		/* -EEXIST: the image holds something else there, reported. */
@@ -452,7 +202,7 @@ static int add_found(struct closure *c, const char *dhost, const char *dguest,
 		return 0;
 	}
 	/* A file of the image's own: $ORIGIN's host side is a guess. */
-	snprintf(origin, sizeof(origin), "%s%s", hreal[0] ? "" : c->root,
+	snprintf(origin, sizeof(origin), "%s%s", hreal[0] ? "" : c->pw.root,
 		 hreal[0] ? hreal : greal);
 	push_object(c, guest, origin, info, d, by);
 	if (hreal[0] && realpath(hreal, rp)) /* "bin/../lib/x": "lib/x" */
@@ -473,27 +223,27 @@ static int try_dir(struct closure *c, const char *dhost, const char *dguest,
 	size_t size, rl;
 	int err, r = TRY_FAILED;
 
-	if (!join(guest, sizeof(guest), dguest, name))
+	if (!path_join(guest, sizeof(guest), dguest, name))
 		return TRY_NONE;
 	/*
 	 * A directory under root is walked from root, so that symlinks on
 	 * the way to it (merged /usr's /lib -> usr/lib) are kept as well.
 	 */
-	rl = strlen(c->root);
-	if (!strncmp(dhost, c->root, rl) && !strcmp(dhost + rl, dguest)) {
-		dhost = c->root;
+	rl = strlen(c->pw.root);
+	if (!strncmp(dhost, c->pw.root, rl) && !strcmp(dhost + rl, dguest)) {
+		dhost = c->pw.root;
 		dguest = "/";
 		name = guest + 1;
-	} else if (!image_resolve(c, dguest, gdir, sizeof(gdir))) {
+	} else if (!pathwalk_image_dir(&c->pw, dguest, gdir, sizeof(gdir))) {
 		return TRY_NONE;
 	} else {
 		dguest = gdir; /* $ORIGIN: where the guest's path leads */
 	}
-	if (walk(c, dhost, dguest, name, 0, hreal, greal))
+	if (pathwalk(&c->pw, dhost, dguest, name, 0, hreal, greal))
 		return TRY_NONE;
 	if (hreal[0] && kiln_read_file(hreal, &buf, &size) < 0)
 		return TRY_NONE;
-	data = hreal[0] ? buf : rootfs_data(c->fs, greal, &size);
+	data = hreal[0] ? buf : rootfs_data(c->pw.fs, greal, &size);
 	d = kiln_xmalloc(sizeof(*d));
 	err = parse_elf(data, size, &info, d);
 	if (!c->musl &&
@@ -535,7 +285,7 @@ static void object_dirs(struct closure *c, int i, const char *list,
 		gdir[slash - gdir] = '\0';
 	else
 		snprintf(gdir, sizeof(gdir), "/");
-	libdirs_expand(list, c->musl, c->root, gdir, c->o[i].host_dir, dirs);
+	libdirs_expand(list, c->musl, c->pw.root, gdir, c->o[i].host_dir, dirs);
 }
 
 /*
@@ -560,7 +310,7 @@ static void search_list(struct closure *c, int by, struct lib_dirs *dirs)
 	}
 	if (!c->musl)
 		object_dirs(c, by, c->o[by].runpath, dirs);
-	libdirs_system(c->root, c->musl, &sys);
+	libdirs_system(c->pw.root, c->musl, &sys);
 	for (size_t i = 0; i < sys.n; i++) {
 		dirs->v = kiln_xrealloc(dirs->v,
 					(dirs->n + 1) * sizeof(*dirs->v));
@@ -605,7 +355,7 @@ static int resolve_needed(struct closure *c, int by, const char *name)
 		return 0;
 	if (strchr(name, '/')) {
 		if (name[0] == '/')
-			r = try_dir(c, c->root, "/", name + 1, name, by);
+			r = try_dir(c, c->pw.root, "/", name + 1, name, by);
 	} else {
 		search_list(c, by, &dirs);
 		r = try_dirs(c, &dirs, name, by);
@@ -630,7 +380,7 @@ static int resolve_interp(struct closure *c, int by)
 			 c->o[by].guest, interp);
 		return KILN_EXIT_FAIL;
 	}
-	r = try_dir(c, c->root, "/", interp + 1, interp, by);
+	r = try_dir(c, c->pw.root, "/", interp + 1, interp, by);
 	if (r == TRY_NONE)
 		kiln_err("%s: not found (interpreter of %s)", interp,
 			 c->o[by].guest);
@@ -653,10 +403,10 @@ int closure_resolve(struct closure *c)
 		char hreal[PATH_MAX], greal[PATH_MAX];
 
 		/* glibc's ld.so reads the cache when the host has one. */
-		if (walk(c, c->root, "/", "etc/ld.so.cache", 0, hreal, greal) ==
-			    0 &&
-		    walk(c, c->root, "/", "etc/ld.so.cache", 1, hreal, greal) !=
-			    0)
+		if (pathwalk(&c->pw, c->pw.root, "/", "etc/ld.so.cache", 0,
+			     hreal, greal) == 0 &&
+		    pathwalk(&c->pw, c->pw.root, "/", "etc/ld.so.cache", 1,
+			     hreal, greal) != 0)
 			err = KILN_EXIT_FAIL;
 	}
 	return err;

@@ -47,6 +47,44 @@ void libdirs_free(struct lib_dirs *d);
  */
 int libpath_clean(const char *path, char *out, size_t n);
 
+/*
+ * ---- pathwalk.c: a path followed in the host and the image at once ----
+ * fs is the image so far, root the host's prefix ("" for /); the files a
+ * walk adds are remembered with their host file, in step.
+ */
+struct pathwalk {
+	struct rootfs *fs;
+	const char *root;
+	struct strvec added_guest, added_host;
+};
+
+/*
+ * pathwalk: follow rel from the directory (host, guest) to a regular
+ * file, as the guest's kernel would in the image. At every step the
+ * image wins (what --file and --dir put there is what the guest sees):
+ * an image file ends the walk, an image symlink is followed, an image
+ * directory entered; otherwise the host's: a symlink is added (with add)
+ * as a symlink and followed (absolute targets from root, at most 40), a
+ * directory added and entered, a file added last. hreal and greal
+ * (PATH_MAX bytes each) get the file's host path ("" for a file the
+ * image had of its own) and its guest path. Returns 0, or -errno
+ * (-EEXIST: the image holds something else there; reported).
+ */
+int pathwalk(struct pathwalk *pw, const char *host, const char *guest,
+	     const char *rel, int add, char *hreal, char *greal);
+
+/*
+ * pathwalk_image_dir: a guest directory through the symlinks the image
+ * has so far (a $ORIGIN directory "/bin/../lib" may be the image's
+ * "/lib -> usr/lib"), into out (n bytes). 0 when the path is too long or
+ * loops, else 1.
+ */
+int pathwalk_image_dir(struct pathwalk *pw, const char *guest, char *out,
+		       size_t n);
+
+/* a + "/" + b into out; "" + b is "/b". 0 when it does not fit. */
+int path_join(char *out, size_t n, const char *a, const char *b);
+
 /* ---- closure.c: the closure ---- */
 
 struct closure;
