@@ -234,12 +234,14 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 # ---- Guest programs: tests/guest/NAME.c, run inside images by tests/e2e ----
-# Each is built three ways: static musl, static glibc and static-pie musl.
+# Each is built five ways: static musl, static glibc, static-pie musl, and
+# dynamically linked against musl and against glibc (a PIE, as gcc makes
+# it), so the whole guest suite also runs through each ld.so.
 # Debian's musl-gcc specs know nothing of -static-pie (they would add an
 # interpreter and Scrt1.o), so the PIE link names musl's self-relocating
 # rcrt1.o itself; the recipe then checks it is ET_DYN without PT_INTERP.
 GUEST_PROGS := $(basename $(notdir $(wildcard tests/guest/*.c)))
-GUEST_FLAVOURS := musl glibc musl-pie
+GUEST_FLAVOURS := musl glibc musl-pie musl-dyn glibc-dyn
 GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Wshadow -Werror
 MUSL_LIB := /usr/lib/x86_64-linux-musl
 GUEST_BINS := $(foreach f,$(GUEST_FLAVOURS),$(patsubst %,$(BUILD)/tests/guest/$(f)/%,$(GUEST_PROGS)))
@@ -254,6 +256,16 @@ $(BUILD)/tests/guest/glibc/%: tests/guest/%.c tests/guest/check.h
 	@mkdir -p $(@D)
 	@echo "  GLIBC   $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -o $@ $<
+
+$(BUILD)/tests/guest/musl-dyn/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLDYN $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/guest/glibc-dyn/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
 
 $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	@mkdir -p $(@D)
