@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "linux/aslr.h"
 #include "linux/mm.h"
+#include "linux/vdso.h"
 
 static int seg_prot(uint32_t flags)
 {
@@ -168,6 +169,9 @@ static int load_program(struct proc *p, const struct exec_args *a,
 	p->mm->mmap_top = aslr_mmap_top();
 	err = mm_map(p->mm, stack_top - ASLR_STACK_SIZE, ASLR_STACK_SIZE,
 		     stack_prot, VMA_ANON | VMA_STACK, "[stack]", 0);
+	if (err)
+		return err;
+	err = vdso_map(p->mm);
 	if (err)
 		return err;
 	*entry = base + info.entry;

@@ -57,6 +57,7 @@ static size_t fill_auxv(uint64_t *av, const struct proc *p,
 			uint64_t execfn)
 {
 	const uint64_t pairs[][2] = {
+		{ AT_SYSINFO_EHDR, p->mm->vdso },
 		{ AT_HWCAP, arch_hwcap() },
 		{ AT_PAGESZ, 4096 },
 		{ AT_CLKTCK, 100 },
