@@ -16,7 +16,9 @@
  * gives the same answer, so a vDSO read lies between two syscall reads.
  *
  * The multiply is 64x64 -> 128 bits, so no TSC value can overflow it;
- * the result holds nanoseconds up to 2^64 (584 years of uptime).
+ * the result holds nanoseconds up to 2^64 (584 years of uptime). The
+ * subtraction is modulo 2^64, so even a TSC that wraps (after 195 years
+ * at 3 GHz) gives the right elapsed time. tests/unit/vclock_test.c.
  */
 #define VCLOCK_SHIFT 32
 
