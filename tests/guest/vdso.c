@@ -28,6 +28,7 @@ struct vdso {
 };
 
 static struct vdso vd;
+static uintptr_t vvar; /* the [vvar] mapping's first page */
 
 static const Elf64_Phdr *phdr_of(uint32_t type)
 {
@@ -181,7 +182,7 @@ static void maps(void)
 	FILE *f = fopen("/proc/self/maps", "r");
 	char line[512], perms[8], name[64];
 	unsigned long lo, hi;
-	int vdso = 0, vvar = 0;
+	int vdso = 0;
 
 	check(f != NULL, "open /proc/self/maps");
 	while (fgets(line, sizeof(line), f)) {
@@ -192,12 +193,32 @@ static void maps(void)
 		if (strcmp(name, "[vdso]") == 0)
 			vdso = lo == (uintptr_t)vd.ehdr &&
 			       strcmp(perms, "r-xp") == 0;
-		if (strcmp(name, "[vvar]") == 0)
-			vvar = strcmp(perms, "r--p") == 0;
+		if (strcmp(name, "[vvar]") == 0 && strcmp(perms, "r--p") == 0)
+			vvar = lo;
 	}
 	fclose(f);
 	check(vdso, "maps: [vdso] r-xp at AT_SYSINFO_EHDR");
-	check(vvar, "maps: [vvar] r--p");
+	check(vvar != 0, "maps: [vvar] r--p");
+}
+
+/* The clock page is the kernel's: no app may write it, nor grow it. */
+static void vvar_is_read_only(void)
+{
+	int p[2];
+
+	check(pipe(p) == 0 && write(p[1], "x", 1) == 1, "a pipe with a byte");
+	check_errno(read(p[0], (void *)vvar, 1), EFAULT, "read into [vvar]");
+	check_errno(mprotect((void *)vvar, 4096, PROT_READ | PROT_WRITE),
+		    EACCES, "mprotect [vvar] writable");
+	check_errno(mprotect((void *)vvar, 4096, PROT_READ | PROT_EXEC), EACCES,
+		    "mprotect [vvar] executable");
+	check(mprotect((void *)vvar, 4096, PROT_READ) == 0,
+	      "mprotect [vvar] PROT_READ");
+	check(mremap((void *)vvar, 4096, 8192, 0) == MAP_FAILED &&
+		      errno == EFAULT,
+	      "mremap cannot grow [vvar] (EFAULT)");
+	close(p[0]);
+	close(p[1]);
 }
 
 static long long ns_of(const struct timespec *ts)
@@ -349,6 +370,7 @@ int main(void)
 	check_start("vdso");
 	find_vdso();
 	maps();
+	vvar_is_read_only();
 	gettime();
 	monotonic_steps();
 	wall();
