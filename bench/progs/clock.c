@@ -27,9 +27,9 @@ int main(int argc, char **argv)
 	long n = argc > 1 ? atol(argv[1]) : 200000;
 	struct timespec t0, t1;
 
+	/* Warm-up: fault in code and stack. */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (n <= 0 ||
-	    loop(n / 10 + 1, &t0)) { /* warm-up: fault in code and stack */
+	if (n <= 0 || loop(n / 10 + 1, &t0)) {
 		fprintf(stderr, "clock: bad count or the clock went back\n");
 		return 1;
 	}
