@@ -52,10 +52,12 @@ all: kernel unit-tests guest go-guest cli fuzzers
 
 kernel: $(BUILD)/kernel.elf
 
-# Objects are rebuilt when the flags change, not only the sources.
+# Objects are rebuilt when the flags change, not only the sources (the
+# vDSO's too).
 $(BUILD)/kflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(KCFLAGS) $(KASFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KASFLAGS)' > $@
+	@echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' | cmp -s - $@ || \
+		echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' > $@
 FORCE:
 
 $(UAPI)/.stamp:
