@@ -129,7 +129,7 @@ $(BUILD)/vdso/vdso.dbg.so: $(patsubst kernel/linux/vdso/%.c,$(BUILD)/vdso/%.o,$(
 		kernel/linux/vdso/vdso.lds kernel/linux/vdso/vdso.map
 	@echo "  VDSOLD  $@"
 	$(Q)$(CC) $(VDSO_LDFLAGS) -o $@.tmp $(filter %.o,$^)
-	$(Q)readelf -rW $@.tmp | grep -q 'no relocations' || \
+	$(Q)LC_ALL=C readelf -rW $@.tmp | grep -q "no relocations" || \
 		{ echo "$@: the vDSO has relocations" >&2; readelf -rW $@.tmp >&2; exit 1; }
 	$(Q)test "$$(readelf -lW $@.tmp | grep -c ' LOAD ')" = 1 && \
 		readelf -lW $@.tmp | grep ' LOAD ' | grep -q ' R E ' || \
