@@ -39,7 +39,7 @@ TEST_CFLAGS := $(HCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
 	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c kernel/init/*.c \
-	kernel/linux/*.c kernel/net/*.c)
+	kernel/linux/*.c kernel/linux/*.S kernel/net/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 
@@ -52,10 +52,12 @@ all: kernel unit-tests guest go-guest cli fuzzers closure-tests
 
 kernel: $(BUILD)/kernel.elf
 
-# Objects are rebuilt when the flags change, not only the sources.
+# Objects are rebuilt when the flags change, not only the sources (the
+# vDSO's too).
 $(BUILD)/kflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(KCFLAGS) $(KASFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KASFLAGS)' > $@
+	@echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' | cmp -s - $@ || \
+		echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' > $@
 FORCE:
 
 $(UAPI)/.stamp:
@@ -102,6 +104,45 @@ $(BUILD)/%.S.o: %.S $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# The vDSO (kernel/linux/vdso/): a shared object the kernel embeds
+# (linux/vdso_image.S) and maps into every process. It runs in ring 3
+# anywhere it is mapped, so it is position-independent and must need no
+# loader: one R+X segment, no relocations, nothing undefined, no
+# writable data, no stack protector (no canary to read), no SSE.
+VDSO_SRCS := kernel/linux/vdso/vdso.c
+VDSO_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
+	-nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
+	-fPIC -fno-stack-protector -fno-plt -mno-sse -mno-mmx -mno-sse2 -mno-avx \
+	-fasynchronous-unwind-tables -fno-omit-frame-pointer -MMD -MP
+VDSO_LDFLAGS := -nostdlib -shared -Wl,-T,kernel/linux/vdso/vdso.lds \
+	-Wl,--version-script=kernel/linux/vdso/vdso.map -Wl,--hash-style=both \
+	-Wl,-soname=linux-vdso.so.1 -Wl,-Bsymbolic -Wl,--no-undefined \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--eh-frame-hdr -Wl,--build-id=none
+
+$(BUILD)/vdso/%.o: kernel/linux/vdso/%.c $(BUILD)/kflags | $(UAPI)/.stamp
+	@mkdir -p $(@D)
+	@echo "  VDSOCC  $<"
+	$(Q)$(CC) $(VDSO_CFLAGS) -c $< -o $@
+
+$(BUILD)/vdso/vdso.dbg.so: $(patsubst kernel/linux/vdso/%.c,$(BUILD)/vdso/%.o,$(VDSO_SRCS)) \
+		kernel/linux/vdso/vdso.lds kernel/linux/vdso/vdso.map
+	@echo "  VDSOLD  $@"
+	$(Q)$(CC) $(VDSO_LDFLAGS) -o $@.tmp $(filter %.o,$^)
+	$(Q)LC_ALL=C readelf -rW $@.tmp | grep -q "no relocations" || \
+		{ echo "$@: the vDSO has relocations" >&2; readelf -rW $@.tmp >&2; exit 1; }
+	$(Q)test "$$(readelf -lW $@.tmp | grep -c ' LOAD ')" = 1 && \
+		readelf -lW $@.tmp | grep ' LOAD ' | grep -q ' R E ' || \
+		{ echo "$@: the vDSO must be one R+X segment" >&2; exit 1; }
+	$(Q)! readelf --dyn-syms -W $@.tmp | awk '$$7 == "UND" && $$8 != ""' | grep -q . || \
+		{ echo "$@: the vDSO needs symbols from elsewhere" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/vdso/vdso.so: $(BUILD)/vdso/vdso.dbg.so
+	$(Q)$(OBJCOPY) -S $< $@
+
+$(BUILD)/kernel/linux/vdso_image.S.o: $(BUILD)/vdso/vdso.so
+$(BUILD)/kernel/linux/vdso_image.S.o: KASFLAGS += -DVDSO_IMAGE='"$(BUILD)/vdso/vdso.so"'
 
 # Two links: from the first come the embedded symbol table (.ksyms) and
 # the list of sites KASLR adjusts (.krelocs) of the second. Both sit last
@@ -195,6 +236,8 @@ vfs_SRCS := kernel/fs/vnode.c kernel/fs/dir.c kernel/fs/path.c kernel/fs/tmpfs.c
 vfs_FLAGS := -include sys/stat.h
 chacha_SRCS := kernel/lib/chacha20.c
 time_SRCS := kernel/lib/time.c
+UNIT_TESTS += vclock
+vclock_SRCS := kernel/lib/vclock.c
 # The network stack below TCP, driven through a fake interface (net_fake.c).
 NET_SRCS := kernel/net/pkt.c kernel/net/eth.c kernel/net/arp.c kernel/net/ipv4.c \
 	kernel/net/ipv4_frag.c kernel/net/icmp.c kernel/net/udp.c kernel/net/netif.c \
