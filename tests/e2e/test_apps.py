@@ -146,8 +146,13 @@ class Server:
                     str(VM_TIMEOUT), "-p", f"{port}:{guest_port}/tcp", image],
                    port, probe)
 
-    def stop(self):
-        """Stop it (SIGTERM: kiln stops QEMU) and return its output."""
+    def stop(self, grace=0):
+        """Stop it (SIGTERM: kiln stops QEMU) after grace seconds for it
+        to end by itself, and return its output."""
+        try:
+            self.proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            pass
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
         try:
@@ -289,7 +294,7 @@ def test_redis(tmp_path):
     try:
         want = redis_session(port)
     finally:
-        native.stop()
+        native.stop(grace=60)
     assert want[2] == f"{INCRS}\n"
     img = build(tmp_path, "redis", "/usr/bin/redis-server",
                 ["--port", "6379", "--dir", "/tmp", *REDIS_ARGS])
@@ -297,7 +302,7 @@ def test_redis(tmp_path):
     try:
         got = redis_session(server.port)
     finally:
-        out, err = server.stop()
+        out, err = server.stop(grace=60)
     assert got == want, err.decode(errors="replace")
     assert server.proc.returncode == native.proc.returncode, \
         err.decode(errors="replace")
