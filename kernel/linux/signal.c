@@ -100,15 +100,26 @@ void signal_raise(int sig)
 	signal_send_thread(current_thread, sig);
 }
 
+/*
+ * A timer's signal whose timer was deleted or re-set before it was taken
+ * is dropped here and the next one taken instead, as Linux 6.13 and later.
+ */
 int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
 {
-	uint64_t own = t->sigpending & set, shared = t->proc->sigpending & set;
+	struct thread *owner;
+	uint64_t own, shared;
 	int sig;
 
+again:
+	own = t->sigpending & set;
+	shared = t->proc->sigpending & set;
+	*info = (struct signal_info){ 0 };
+	owner = NULL;
 	if (own) {
 		sig = __builtin_ctzll(own) + 1;
 		t->sigpending &= ~SIG_BIT(sig);
 		info->code = t->sigcode[sig - 1];
+		owner = t;
 	} else if (shared) {
 		sig = __builtin_ctzll(shared) + 1;
 		t->proc->sigpending &= ~SIG_BIT(sig);
@@ -117,8 +128,9 @@ int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
 		return 0;
 	}
 	info->signo = sig;
-	info->addr = 0;
-	if (sig == SIGALRM)
+	if (info->code == SI_TIMER && !posix_timer_taken(owner, info))
+		goto again;
+	if (info->code != SI_TIMER && sig == SIGALRM)
 		itimer_real_taken();
 	return sig;
 }

@@ -30,6 +30,9 @@ struct signal_info {
 	int signo;
 	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
 	uint64_t addr; /* faults: si_addr */
+	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
+	int timerid, overrun;
+	uint64_t value;
 };
 
 /* The siginfo_t the app sees for info (zeroed, then filled). */
@@ -59,6 +62,14 @@ int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info);
  * its next period then (sys_itimer.c), as Linux's dequeue_signal does.
  */
 void itimer_real_taken(void);
+
+/*
+ * A signal with si_code SI_TIMER was taken from owner's pending set
+ * (NULL: the process's): fill info's timer fields and re-arm a periodic
+ * timer, as Linux's posixtimer_rearm (linux/posix_timer.c). False when
+ * no timer stands behind it any more (deleted or re-set): drop it.
+ */
+bool posix_timer_taken(struct thread *owner, struct signal_info *info);
 
 /* Pending for t (its own and the process's), blocked or not. */
 uint64_t signal_pending_set(struct thread *t);
