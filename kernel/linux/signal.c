@@ -135,6 +135,16 @@ again:
 	return sig;
 }
 
+bool signal_thread_pending(int sig)
+{
+	return current_thread->sigpending & SIG_BIT(sig);
+}
+
+void signal_thread_drop(int sig)
+{
+	current_thread->sigpending &= ~SIG_BIT(sig);
+}
+
 _Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr)
 {
 	printk("kiln: killed by signal %d (%s) at rip 0x%lx, address 0x%lx\n",

@@ -71,6 +71,13 @@ void itimer_real_taken(void);
  */
 bool posix_timer_taken(struct thread *owner, struct signal_info *info);
 
+/*
+ * Whether sig pends on the calling thread itself, and taking it back
+ * (RWF_NOSIGNAL: the SIGPIPE a write raised that the app asked not to get).
+ */
+bool signal_thread_pending(int sig);
+void signal_thread_drop(int sig);
+
 /* Pending for t (its own and the process's), blocked or not. */
 uint64_t signal_pending_set(struct thread *t);
 
