@@ -24,15 +24,14 @@
  * Linux's posixtimer_rearm: the periods missed meanwhile become the
  * overrun, and a 1 ns timer whose signal waits blocked costs nothing
  * (re-armed at every period from the interrupt, it would livelock the
- * guest). A timer whose signal is ignored re-arms itself from the
- * interrupt at most every IGNORED_MIN_NS, so installing a handler later
- * finds it running, as Linux keeps it.
+ * guest). A periodic timer whose signal is ignored when it fires is
+ * parked, as Linux 6.13 and later park it: no interrupts at all until
+ * rt_sigaction stops ignoring the signal (posix_timer_unignored), which
+ * queues the signal at once; the periods missed become its overrun.
  */
 #define NSEC 1000000000ULL
 /* Live timers per process: EAGAIN past it. */
 #define TIMER_MAX 1024
-/* 10 ms, a scheduler slice. */
-#define IGNORED_MIN_NS 10000000ULL
 /* DELAYTIMER_MAX */
 #define OVERRUN_MAX 0x7fffffff
 
@@ -48,6 +47,7 @@ struct posix_timer {
 	uint64_t expiry;   /* next expiry on the timer's clock; 0: disarmed */
 	uint64_t interval; /* 0: one-shot */
 	bool queued;	   /* its signal is pending, not taken yet */
+	bool parked;	   /* fired while its signal was ignored */
 	int overrun_last;  /* of the last signal taken: timer_getoverrun */
 };
 
@@ -109,25 +109,20 @@ static uint64_t pt_forward(const struct posix_timer *pt, uint64_t now,
 	return pt->expiry + k * pt->interval;
 }
 
-/*
- * Nobody would see the signal (ignored, or its thread gone): a one-shot
- * is spent; a periodic timer goes on at most every IGNORED_MIN_NS, as
- * Linux's posix_timer_fn re-arms it at least a tick ahead.
- */
-static void pt_rearm_ignored(struct posix_timer *pt)
+/* Queue the timer's signal for its target. */
+static void pt_queue(struct posix_timer *pt, struct thread *t)
 {
-	uint64_t now = pt_now(pt), missed;
-
-	if (pt->interval == 0) {
+	pt->queued = true;
+	if (pt->interval == 0)
 		pt->expiry = 0;
-		return;
-	}
-	if (pt->interval < IGNORED_MIN_NS)
-		now += IGNORED_MIN_NS;
-	pt_arm(pt, pt_forward(pt, now, &missed));
+	signal_send(t, pt->signo, SI_TIMER);
 }
 
-/* From the timer interrupt: queue the signal (see the top for re-arming). */
+/*
+ * From the timer interrupt. Nobody to see the signal: a one-shot is
+ * spent; a periodic timer is parked (ignored signal) or stops (its
+ * thread is gone, as Linux finds no task to queue to).
+ */
 static void pt_fire(struct ktimer *kt)
 {
 	struct posix_timer *pt = (struct posix_timer *)kt;
@@ -135,16 +130,31 @@ static void pt_fire(struct ktimer *kt)
 	bool gone;
 
 	t = pt_target(pt, &gone);
-	if (gone ||
-	    (signal_ignored(pt->signo) &&
-	     !((t ? t : current_thread)->sigmask & SIG_BIT(pt->signo)))) {
-		pt_rearm_ignored(pt);
+	if (gone || signal_dropped(t, pt->signo)) {
+		if (pt->interval == 0)
+			pt->expiry = 0;
+		else
+			pt->parked = !gone;
 		return;
 	}
-	pt->queued = true;
-	if (pt->interval == 0)
-		pt->expiry = 0;
-	signal_send(t, pt->signo, SI_TIMER);
+	pt_queue(pt, t);
+}
+
+void posix_timer_unignored(int sig)
+{
+	struct posix_timer *pt;
+	struct thread *t;
+	bool gone;
+
+	for (pt = timers; pt; pt = pt->next) {
+		if (!pt->parked || pt->signo != sig)
+			continue;
+		t = pt_target(pt, &gone);
+		if (gone || signal_dropped(t, sig))
+			continue;
+		pt->parked = false;
+		pt_queue(pt, t);
+	}
 }
 
 /*
@@ -319,7 +329,8 @@ static struct __kernel_itimerspec pt_value(const struct posix_timer *pt)
 	v.it_interval = ns_to_ts(pt->interval);
 	if (next == 0)
 		return v;
-	if (pt->interval && (pt->queued || pt->notify == SIGEV_NONE))
+	if (pt->interval &&
+	    (pt->queued || pt->parked || pt->notify == SIGEV_NONE))
 		next = pt_forward(pt, now, &missed);
 	if (next > now)
 		v.it_value = ns_to_ts(next - now);
@@ -360,6 +371,7 @@ long sys_timer_settime(int id, int flags, uintptr_t unew, uintptr_t uold)
 	old = pt_value(pt);
 	ktimer_cancel(&pt->kt);
 	pt->queued = false; /* its signal, if pending, is dropped when taken */
+	pt->parked = false;
 	pt->expiry = 0;
 	pt->interval = 0;
 	if (value) {

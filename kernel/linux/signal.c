@@ -62,14 +62,26 @@ static void wake_one(struct thread *t, void *ctx)
 }
 
 /*
+ * Linux's sig_ignored: the mask that counts for a process-directed signal
+ * is the main thread's (the group leader's), whoever is running; the
+ * running thread only when the main one has exited.
+ */
+bool signal_dropped(struct thread *t, int sig)
+{
+	struct thread *mask_of = t ? t : thread_find(current->pid);
+
+	if (mask_of == NULL)
+		mask_of = current_thread;
+	return signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig));
+}
+
+/*
  * Every thread is woken, even those blocking sig: one may be waiting for
  * it in sigtimedwait. Wake-ups are allowed to be spurious.
  */
 void signal_send(struct thread *t, int sig, int code)
 {
-	struct thread *mask_of = t ? t : current_thread;
-
-	if (signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig)))
+	if (signal_dropped(t, sig))
 		return; /* Linux drops these at once */
 	if (t) {
 		t->sigpending |= SIG_BIT(sig);

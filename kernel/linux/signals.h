@@ -45,6 +45,12 @@ bool signal_valid(uint64_t sig);
 bool signal_ignored(int sig);
 
 /*
+ * True when sig sent to t (NULL: the process) would be thrown away at
+ * once: ignored and not blocked where it is sent.
+ */
+bool signal_dropped(struct thread *t, int sig);
+
+/*
  * Make sig pending on t (NULL: the process) with si_code code, unless it
  * would be ignored there; wakes the threads that could take it. Any
  * context (interrupts included).
@@ -70,6 +76,13 @@ void itimer_real_taken(void);
  * no timer stands behind it any more (deleted or re-set): drop it.
  */
 bool posix_timer_taken(struct thread *owner, struct signal_info *info);
+
+/*
+ * rt_sigaction replaced SIG_IGN for sig by a handler: periodic timers
+ * parked while it was ignored get their signal queued now
+ * (linux/posix_timer.c).
+ */
+void posix_timer_unignored(int sig);
 
 /*
  * Whether sig pends on the calling thread itself, and taking it back

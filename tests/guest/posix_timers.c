@@ -302,6 +302,52 @@ static void sigev_thread(void)
 	check(timer_delete(t) == 0, "delete it");
 }
 
+static volatile int winch_code, winch_overrun, winch_count;
+
+static void on_winch(int sig, siginfo_t *si, void *uc)
+{
+	(void)sig, (void)uc;
+	if (winch_count++ == 0) { /* the first; more may follow */
+		winch_code = si->si_code;
+		winch_overrun = si->si_overrun;
+	}
+}
+
+/*
+ * A periodic timer whose signal is ignored is parked (Linux 6.13 and
+ * later). Replacing SIG_IGN by a handler queues its signal at once, the
+ * periods missed counted as overrun; replacing the default action of a
+ * signal ignored by default leaves it parked, as Linux's do_sigaction.
+ */
+static void ignored(void)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGWINCH };
+	struct sigaction sa = { .sa_sigaction = on_winch,
+				.sa_flags = SA_SIGINFO };
+	struct itimerspec cur;
+	timer_t t;
+
+	check(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0,
+	      "timer_create SIGWINCH (ignored by default)");
+	arm(t, 0, 1 * MS, 1 * MS);
+	sleep_ms(30);
+	check(winch_count == 0, "nothing arrives while it is ignored");
+	check(timer_gettime(t, &cur) == 0 && cur.it_value.tv_sec == 0 &&
+		      cur.it_value.tv_nsec > 0 &&
+		      cur.it_value.tv_nsec <= 1 * MS,
+	      "gettime still says within the next period");
+	check(sigaction(SIGWINCH, &sa, NULL) == 0, "install a handler");
+	sleep_ms(20);
+	check(winch_count == 0, "from the default action: still parked");
+	check(signal(SIGWINCH, SIG_IGN) != SIG_ERR, "set SIG_IGN");
+	check(sigaction(SIGWINCH, &sa, NULL) == 0, "install the handler again");
+	check(winch_count >= 1 && winch_code == SI_TIMER && winch_overrun >= 20,
+	      "from SIG_IGN: the signal at once, missed periods as overrun");
+	check(timer_delete(t) == 0, "delete it");
+	signal(SIGWINCH, SIG_DFL);
+}
+
 static volatile uint64_t sink;
 
 static long long work_ms(void)
@@ -405,6 +451,7 @@ int main(void)
 	thread_id();
 	sigev_thread();
 	storm(&set);
+	ignored();
 	errors();
 	return check_done();
 }
