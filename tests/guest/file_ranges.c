@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -205,6 +206,33 @@ static long rw2(int nr, int fd, struct iovec *iov, int cnt, long off, int fl)
 	return syscall(nr, fd, iov, cnt, off, 0L, fl);
 }
 
+/* RWF_NOSIGNAL (Linux 6.16): EPIPE without SIGPIPE. */
+static void nosignal(void)
+{
+	struct iovec w = { "x", 1 };
+	struct timespec zero = { 0, 0 };
+	sigset_t pipe_set, pend;
+	int p[2];
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_set, NULL);
+	check(pipe(p) == 0, "a pipe whose reader is closed");
+	close(p[0]);
+	check_errno(rw2(SYS_pwritev2, p[1], &w, 1, -1, 0x100), EPIPE,
+		    "pwritev2 RWF_NOSIGNAL");
+	sigpending(&pend);
+	check(!sigismember(&pend, SIGPIPE), "and no SIGPIPE pends");
+	check_errno(rw2(SYS_pwritev2, p[1], &w, 1, -1, 0), EPIPE,
+		    "pwritev2 without it");
+	sigpending(&pend);
+	check(sigismember(&pend, SIGPIPE) &&
+		      sigtimedwait(&pipe_set, NULL, &zero) == SIGPIPE,
+	      "SIGPIPE pends then");
+	close(p[1]);
+	sigprocmask(SIG_UNBLOCK, &pipe_set, NULL);
+}
+
 static void rw_v2(void)
 {
 	int m = (int)syscall(SYS_memfd_create, "rw", 0), app, p[2];
@@ -255,6 +283,7 @@ static void rw_v2(void)
 	      "a pipe at -1, RWF_NOWAIT with data waiting");
 	close(p[0]);
 	close(p[1]);
+	nosignal();
 	close(app);
 	close(m);
 }
