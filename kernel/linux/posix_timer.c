@@ -84,7 +84,7 @@ static void pt_arm(struct posix_timer *pt, uint64_t expiry)
 		   pt_fire);
 }
 
-/* The thread a signal goes to: NULL for the process, or -1 when gone. */
+/* The thread a signal goes to: NULL for the process; *gone: it exited. */
 static struct thread *pt_target(const struct posix_timer *pt, bool *gone)
 {
 	struct thread *t = NULL;
@@ -192,10 +192,12 @@ bool posix_timer_taken(struct thread *owner, struct signal_info *info)
 	info->timerid = pt->id;
 	info->overrun = pt->overrun_last;
 	info->value = pt->value;
-	/* One instance per signal: another timer's waits its turn. */
-	if (pt_queued(owner, info->signo))
-		signal_send(owner, info->signo, SI_TIMER);
 	return true;
+}
+
+bool posix_timer_queued(struct thread *owner, int sig)
+{
+	return pt_queued(owner, sig) != NULL;
 }
 
 /* Linux's good_sigevent: 0 or -EINVAL. */

@@ -81,17 +81,25 @@ bool signal_dropped(struct thread *t, int sig)
  */
 void signal_send(struct thread *t, int sig, int code)
 {
+	uint64_t *pending = t ? &t->sigpending : &current->sigpending;
+	int16_t *codes = t ? t->sigcode : current->sigcode;
+
 	if (signal_dropped(t, sig))
 		return; /* Linux drops these at once */
-	if (t) {
-		t->sigpending |= SIG_BIT(sig);
-		t->sigcode[sig - 1] = (int16_t)code;
-		sched_wakeup(t);
-	} else {
-		current->sigpending |= SIG_BIT(sig);
-		current->sigcode[sig - 1] = (int16_t)code;
-		thread_for_each(wake_one, NULL);
+	/*
+	 * One instance per signal, and the first one's siginfo stays, as
+	 * Linux's legacy_queue keeps it. A timer whose signal finds another
+	 * pending keeps its own place in line (it is queued: signal_dequeue
+	 * puts the signal back for it).
+	 */
+	if (!(*pending & SIG_BIT(sig))) {
+		*pending |= SIG_BIT(sig);
+		codes[sig - 1] = (int16_t)code;
 	}
+	if (t)
+		sched_wakeup(t);
+	else
+		thread_for_each(wake_one, NULL);
 	signalfd_notify();
 }
 
@@ -144,6 +152,16 @@ again:
 		goto again;
 	if (info->code != SI_TIMER && sig == SIGALRM)
 		itimer_real_taken();
+	/* Another entry for sig: a timer's, queued behind this one. */
+	if (posix_timer_queued(owner, sig)) {
+		if (owner) {
+			t->sigpending |= SIG_BIT(sig);
+			t->sigcode[sig - 1] = SI_TIMER;
+		} else {
+			t->proc->sigpending |= SIG_BIT(sig);
+			t->proc->sigcode[sig - 1] = SI_TIMER;
+		}
+	}
 	return sig;
 }
 

@@ -77,6 +77,9 @@ void itimer_real_taken(void);
  */
 bool posix_timer_taken(struct thread *owner, struct signal_info *info);
 
+/* True when a timer's signal sig waits for owner (NULL: the process). */
+bool posix_timer_queued(struct thread *owner, int sig);
+
 /*
  * rt_sigaction replaced SIG_IGN for sig by a handler: periodic timers
  * parked while it was ignored get their signal queued now

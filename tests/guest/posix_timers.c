@@ -149,6 +149,38 @@ static void overrun(const sigset_t *set)
 	}
 }
 
+/*
+ * A standard signal pends once: a kill after the timer's is dropped
+ * (Linux's legacy_queue), but a timer's after a kill's still comes
+ * (the timer's entry is its own).
+ */
+static void with_kill(const sigset_t *set)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGUSR1 };
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	timer_t t;
+
+	check(timer_create(CLOCK_MONOTONIC, &ev, &t) == 0, "timer_create");
+	arm(t, 0, 1 * MS, 0);
+	sleep_ms(10);
+	check(kill(getpid(), SIGUSR1) == 0, "kill SIGUSR1 after it fired");
+	check(wait_sig(set, &si) == SIGUSR1 && si.si_code == SI_TIMER,
+	      "the timer's comes first");
+	check_errno(sigtimedwait(set, &si, &zero), EAGAIN,
+		    "the kill was dropped");
+	check(kill(getpid(), SIGUSR1) == 0, "kill SIGUSR1 first");
+	arm(t, 0, 1 * MS, 0);
+	sleep_ms(10);
+	check(wait_sig(set, &si) == SIGUSR1 && si.si_code == SI_USER,
+	      "the kill's comes first");
+	check(sigtimedwait(set, &si, &zero) == SIGUSR1 &&
+		      si.si_code == SI_TIMER,
+	      "then the timer's");
+	check(timer_delete(t) == 0, "delete it");
+}
+
 static void abstime_and_default(void)
 {
 	struct itimerspec its = { { 0, 0 }, { 0, 0 } };
@@ -446,6 +478,7 @@ int main(void)
 	sigdelset(&set, SIGALRM);
 	basics(&set);
 	overrun(&set);
+	with_kill(&set);
 	abstime_and_default();
 	sigev_none();
 	thread_id();
