@@ -11,6 +11,7 @@
 #include "core/uaccess.h"
 #include "linux/pipe.h"
 #include "linux/proc.h"
+#include "linux/sock_file.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
 
@@ -51,13 +52,18 @@ static bool can_write(const struct file *f)
  * Read from a stream (a socket) without waiting when nonblock: the
  * file's O_NONBLOCK for this one call, as Linux passes MSG_DONTWAIT.
  * Safe: a non-blocking read never sleeps, so no one sees the flag.
+ * Linux's tcp_splice_read waits as the socket's own O_NONBLOCK says,
+ * whatever SPLICE_F_NONBLOCK says; so does a TCP socket here.
  */
 static long read_once(struct file *in, void *buf, size_t n, uint64_t *pos,
 		      bool nonblock)
 {
 	uint32_t saved = in->flags & O_NONBLOCK;
+	struct socket *s = sock_of_file(in);
 	long r;
 
+	if (s != NULL && s->family == AF_INET && s->type == SOCK_STREAM)
+		nonblock = false;
 	if (nonblock)
 		in->flags |= O_NONBLOCK;
 	r = in->ops->read(in, buf, n, pos);

@@ -1,6 +1,8 @@
 /* splice.c - guest test: splice, tee and vmsplice between pipes, files and sockets: data, positions, SPLICE_F_NONBLOCK and the errors. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -128,6 +130,40 @@ static void sockets(void)
 	close(s[1]);
 }
 
+/* TCP over loopback: splice waits as the socket's own O_NONBLOCK says. */
+static void tcp(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c, a;
+	char buf[16];
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	check(bind(l, (struct sockaddr *)&sin, sizeof(sin)) == 0 &&
+		      listen(l, 1) == 0 &&
+		      getsockname(l, (struct sockaddr *)&sin, &len) == 0,
+	      "a TCP listener on loopback");
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	check(connect(c, (struct sockaddr *)&sin, sizeof(sin)) == 0, "connect");
+	a = accept(l, NULL, NULL);
+	check(a >= 0, "accept");
+	check(send(c, "tcpdata", 7, 0) == 7, "send 7 bytes");
+	check(splice(a, NULL, pr[1], NULL, 100, 0) == 7 &&
+		      strcmp(drain(pr[0], 100), "tcpdata") == 0,
+	      "TCP socket to pipe");
+	check(write(pr[1], "reply", 5) == 5 &&
+		      splice(pr[0], NULL, a, NULL, 100, 0) == 5,
+	      "pipe to TCP socket");
+	check(recv(c, buf, sizeof(buf), 0) == 5 && memcmp(buf, "reply", 5) == 0,
+	      "the peer receives reply");
+	fcntl(a, F_SETFL, O_NONBLOCK);
+	check_errno(splice(a, NULL, pr[1], NULL, 100, 0), EAGAIN,
+		    "an empty O_NONBLOCK TCP socket");
+	close(a);
+	close(c);
+	close(l);
+}
+
 static void vm(void)
 {
 	struct iovec iov[2] = { { "vm", 2 }, { "splice", 6 } };
@@ -233,6 +269,7 @@ int main(void)
 	pipe_and_pipe();
 	nonblocking();
 	sockets();
+	tcp();
 	vm();
 	ends_and_errors();
 	bulk();
