@@ -246,8 +246,8 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 	struct iovec *iov = NULL;
 	int i, err = write ? rw_check_write(f) : rw_check_read(f);
 	long total, r = 0, done = 0;
-	uint32_t saved = f->flags;
 	bool sigpipe = signal_thread_pending(SIGPIPE);
+	uint32_t changed = 0;
 
 	if (err < 0)
 		return err;
@@ -255,8 +255,10 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 	if (total < 0)
 		return total;
 	err = total > 0 ? rwf_check(f, rwf) : 0;
-	if (err == 0)
-		f->flags = rwf_flags(f, rwf, write);
+	if (err == 0) {
+		changed = rwf_flags(f, rwf, write) ^ f->flags;
+		f->flags ^= changed;
+	}
 	for (i = 0; i < cnt && err == 0; i++) {
 		uintptr_t base = (uintptr_t)iov[i].iov_base;
 		size_t len = iov[i].iov_len;
@@ -270,8 +272,7 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 		if ((size_t)r < len)
 			break;
 	}
-	f->flags = (f->flags & ~(uint32_t)(O_NONBLOCK | O_APPEND)) |
-		   (saved & (O_NONBLOCK | O_APPEND));
+	f->flags ^= changed; /* only what rwf changed: readv may have slept */
 	kfree(iov);
 	if (err < 0)
 		return err;

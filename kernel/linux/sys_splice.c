@@ -58,16 +58,16 @@ static bool can_write(const struct file *f)
 static long read_once(struct file *in, void *buf, size_t n, uint64_t *pos,
 		      bool nonblock)
 {
-	uint32_t saved = in->flags & O_NONBLOCK;
 	struct socket *s = sock_of_file(in);
+	uint32_t added;
 	long r;
 
 	if (s != NULL && s->family == AF_INET && s->type == SOCK_STREAM)
 		nonblock = false;
-	if (nonblock)
-		in->flags |= O_NONBLOCK;
+	added = nonblock ? ~in->flags & O_NONBLOCK : 0;
+	in->flags |= added;
 	r = in->ops->read(in, buf, n, pos);
-	in->flags = (in->flags & ~(uint32_t)O_NONBLOCK) | saved;
+	in->flags &= ~added; /* only ours: a blocking read may have slept */
 	return r;
 }
 
