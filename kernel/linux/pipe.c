@@ -279,6 +279,11 @@ long pipe_wait_room(struct pipe *p, bool nonblock)
 	}
 }
 
+uint32_t pipe_free(const struct pipe *p)
+{
+	return p->readers ? p->cap - p->len : 0;
+}
+
 uint32_t pipe_peek(struct pipe *p, void *buf, uint32_t n)
 {
 	if (n > p->len)

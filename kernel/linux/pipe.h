@@ -38,6 +38,9 @@ long pipe_wait_data(struct pipe *p, bool nonblock);
  */
 long pipe_wait_room(struct pipe *p, bool nonblock);
 
+/* Bytes that fit now without waiting (0 when no reader is left). */
+uint32_t pipe_free(const struct pipe *p);
+
 /* Copy up to n bytes from the front without taking them: bytes copied. */
 uint32_t pipe_peek(struct pipe *p, void *buf, uint32_t n);
 /* Take n bytes (at most what waits) from the front; wakes writers. */

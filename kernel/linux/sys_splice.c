@@ -75,14 +75,18 @@ static long read_once(struct file *in, void *buf, size_t n, uint64_t *pos,
 static long pipe_to_pipe(struct pipe *ip, struct pipe *op, size_t len,
 			 bool nonblock, bool consume)
 {
-	long avail = pipe_wait_data(ip, nonblock), room, done = 0;
+	long avail, room, done = 0;
 	char *kbuf;
 
-	if (avail <= 0)
-		return avail;
-	room = pipe_wait_room(op, nonblock);
-	if (room < 0)
-		return room;
+	/* Waiting for room may sleep: the data may be gone by then. */
+	do {
+		avail = pipe_wait_data(ip, nonblock);
+		if (avail <= 0)
+			return avail;
+		room = pipe_wait_room(op, nonblock);
+		if (room < 0)
+			return room;
+	} while (pipe_wait_data(ip, true) <= 0);
 	kbuf = kmalloc(SPLICE_CHUNK);
 	if (kbuf == NULL)
 		return -ENOMEM;
@@ -167,7 +171,7 @@ static long file_to_pipe(struct file *in, uint64_t *pos, struct pipe *op,
 		done += r;
 		if (!in->ops->seekable || (size_t)r < want)
 			break;
-		room = (long)pipe_wait_room(op, true);
+		room = (long)pipe_free(op);
 	}
 	kfree(kbuf);
 	return done > 0 ? done : r;
