@@ -150,7 +150,7 @@ again:
 	info->signo = sig;
 	if (info->code == SI_TIMER && !posix_timer_taken(owner, info))
 		goto again;
-	if (info->code != SI_TIMER && sig == SIGALRM)
+	if (sig == SIGALRM) /* any SIGALRM, as Linux's dequeue_signal */
 		itimer_real_taken();
 	/* Another entry for sig: a timer's, queued behind this one. */
 	if (posix_timer_queued(owner, sig)) {
