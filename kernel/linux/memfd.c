@@ -122,7 +122,8 @@ long memfd_fcntl(struct file *f, int cmd, unsigned int seals)
 {
 	if (f->flags & O_PATH)
 		return -EBADF;
-	if (f->vn == NULL || !S_ISREG(f->vn->mode))
+	/* Only tmpfs files: /proc and /dev nodes carry hooks (vnode_ops). */
+	if (f->vn == NULL || !S_ISREG(f->vn->mode) || f->vn->ops != NULL)
 		return -EINVAL;
 	if (cmd == F_GET_SEALS)
 		return f->vn->reg.seals;
