@@ -417,6 +417,30 @@ static void storm(const sigset_t *set)
 	check(timer_delete(t) == 0, "delete it");
 }
 
+/*
+ * Many timers: Kiln stops at 1024 with EAGAIN, Linux at RLIMIT_SIGPENDING
+ * or memory; either way the only failure is EAGAIN and all delete.
+ */
+static void many(void)
+{
+	static timer_t t[2000];
+	struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+	int n = 0, err = 0, deleted = 0;
+
+	while (n < 2000 && timer_create(CLOCK_MONOTONIC, &ev, &t[n]) == 0)
+		n++;
+	if (n < 2000)
+		err = errno;
+	check(n >= 1000 && (n == 2000 || err == EAGAIN),
+	      "a thousand timers and more; the limit is EAGAIN");
+	for (int i = 0; i < n; i++)
+		deleted += timer_delete(t[i]) == 0;
+	check(deleted == n, "all of them delete");
+	check(timer_create(CLOCK_MONOTONIC, &ev, &t[0]) == 0 &&
+		      timer_delete(t[0]) == 0,
+	      "and a new one can be made");
+}
+
 static void errors(void)
 {
 	struct ksigevent kev = { .notify = SIGEV_SIGNAL, .signo = SIGUSR1 };
@@ -485,6 +509,7 @@ int main(void)
 	sigev_thread();
 	storm(&set);
 	ignored();
+	many();
 	errors();
 	return check_done();
 }
