@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "linux/aslr.h"
 #include "linux/mm.h"
+#include "linux/vdso.h"
 
 static int seg_prot(uint32_t flags)
 {
@@ -314,6 +315,10 @@ static int load_program(struct proc *p, const struct exec_args *a,
 		if (err)
 			return err;
 	}
+	/* Below the interpreter, as Linux maps it after loading that. */
+	err = vdso_map(p->mm);
+	if (err)
+		return err;
 	return exec_build_stack(p, a, &img, stack_top, sp);
 }
 

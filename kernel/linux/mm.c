@@ -87,14 +87,15 @@ static int charge(struct mm *mm, size_t n)
 	for (uintptr_t va = paging_next_user(start, end); va < (end); \
 	     va = paging_next_user(va + PAGE_SIZE, end))
 
-/* Free the frames mapped in [start, end). */
-static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
+/* Free the frames mapped in [start, end) (a kernel area's: unmap only). */
+static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end,
+		       bool kernel)
 {
 	for_each_mapped_page(va, start, end)
 	{
 		uint64_t phys = paging_unmap_user(va);
 
-		if (phys) {
+		if (phys && !kernel) {
 			page_free(phys_to_virt(phys), 1);
 			mm->resident--;
 		}
@@ -109,7 +110,7 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 	     v = v->next)
 		if (v->flags & VMA_ANON)
 			free_pages(mm, v->start > start ? v->start : start,
-				   v->end < end ? v->end : end);
+				   v->end < end ? v->end : end, false);
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
 }
 
@@ -155,7 +156,7 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 		struct vma *v = *link;
 
 		if (v->start >= start && v->end <= end) {
-			free_pages(mm, v->start, v->end);
+			free_pages(mm, v->start, v->end, v->flags & VMA_KERNEL);
 			if (v->flags & VMA_CHARGED)
 				mm->committed -= pages_of(v);
 			*link = v->next;
@@ -201,6 +202,27 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	return 0;
 }
 
+int mm_map_kernel_page(struct mm *mm, uintptr_t start, uint64_t phys,
+		       const char *name)
+{
+	int err = mm_map(mm, start, PAGE_SIZE, PROT_READ, VMA_KERNEL, name, 0);
+
+	if (!err && paging_map_user(start, phys, PROT_READ) < 0) {
+		mm_unmap(mm, start, PAGE_SIZE);
+		err = -ENOMEM;
+	}
+	return err;
+}
+
+bool mm_range_has(struct mm *mm, uintptr_t start, size_t len, int flags)
+{
+	for (struct vma *v = mm_find_from(mm, start);
+	     v && v->start < start + len; v = v->next)
+		if ((v->flags & flags) == flags)
+			return true;
+	return false;
+}
+
 /* Charge (or refund) what making [start, end) prot changes; all or nothing. */
 static int protect_charge(struct mm *mm, uintptr_t start, uintptr_t end,
 			  int prot)
@@ -233,6 +255,9 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 	/* The whole range must be mapped, as Linux requires (else ENOMEM). */
 	if (!mm_range_mapped(mm, start, len))
 		return -ENOMEM;
+	/* The kernel's pages stay read-only (Linux: [vvar] lacks VM_MAYWRITE). */
+	if ((prot & ~PROT_READ) && mm_range_has(mm, start, len, VMA_KERNEL))
+		return -EACCES;
 	err = protect_charge(mm, start, end, prot);
 	if (err)
 		return err;
@@ -304,6 +329,9 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 		return -EFAULT;
 	if (paging_user_lookup(page_down(addr), &phys))
 		return (err & PF_ERR_PRESENT) ? -EFAULT : 0;
+	/* A kernel area's page, once moved away, is never replaced. */
+	if (v->flags & VMA_KERNEL)
+		return -EFAULT;
 	return map_new_page(mm, page_down(addr), v->prot);
 }
 
@@ -318,7 +346,7 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 		uint64_t phys;
 		int err;
 
-		if (!v)
+		if (!v || (v->flags & VMA_KERNEL))
 			return -EFAULT;
 		if (!paging_user_lookup(va, &phys)) {
 			err = map_new_page(mm, va, v->prot);
@@ -345,8 +373,10 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 
 		if (phys && paging_map_user(new_addr + (va - old), phys,
 					    v ? v->prot : 0) < 0) {
-			page_free(phys_to_virt(phys), 1);
-			mm->resident--;
+			if (!v || !(v->flags & VMA_KERNEL)) {
+				page_free(phys_to_virt(phys), 1);
+				mm->resident--;
+			}
 			return -ENOMEM;
 		}
 	}

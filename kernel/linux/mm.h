@@ -11,7 +11,10 @@
  * between MM_BOTTOM (page 0 and the first 64 KiB stay unmapped, as
  * Linux's mmap_min_addr) and USER_TOP. Areas are page-aligned, sorted and
  * never overlap. Anonymous memory is demand-paged: a page is allocated,
- * zeroed, on first touch. Every page an area maps belongs to it alone.
+ * zeroed, on first touch. Every page an area maps belongs to it alone,
+ * except in a VMA_KERNEL area ([vvar]): its page is the kernel's, put
+ * there by mm_map_kernel_page, never freed, never made writable or
+ * executable (mprotect: -EACCES), never grown (mremap: -EFAULT).
  */
 #define MM_BOTTOM 0x10000UL
 #define MM_NAME_MAX 64
@@ -22,6 +25,7 @@ enum vma_flags {
 	VMA_STACK = 4,
 	VMA_HEAP = 8,
 	VMA_CHARGED = 16, /* counted in mm->committed (private, writable) */
+	VMA_KERNEL = 32,  /* the kernel's pages, shown read-only (above) */
 };
 
 struct vma {
@@ -38,6 +42,7 @@ struct mm {
 	uintptr_t brk_start,
 		brk; /* program break; heap area [brk_start, page_up(brk)) */
 	uintptr_t mmap_top; /* mmap searches downwards from here */
+	uintptr_t vdso;	    /* where exec mapped the vDSO (AT_SYSINFO_EHDR) */
 	size_t resident;    /* pages currently mapped */
 	size_t committed;   /* pages promised to writable private areas */
 };
@@ -63,6 +68,17 @@ struct mm *mm_create(void);
  */
 int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	   const char *name, uint64_t offset);
+
+/*
+ * Map the kernel's page at physical address phys at start (page-aligned,
+ * free) as a one-page VMA_KERNEL area named name, readable only.
+ * 0 or -ENOMEM.
+ */
+int mm_map_kernel_page(struct mm *mm, uintptr_t start, uint64_t phys,
+		       const char *name);
+
+/* True when an area of [start, start+len) has every flag of flags. */
+bool mm_range_has(struct mm *mm, uintptr_t start, size_t len, int flags);
 
 /* Remove [start, start+len): areas are trimmed or split, pages freed. */
 int mm_unmap(struct mm *mm, uintptr_t start, size_t len);

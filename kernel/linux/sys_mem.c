@@ -180,6 +180,11 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		return -EINVAL;
 	if (!v || old_len == 0 || !mm_range_mapped(mm, old, old_len))
 		return -EFAULT;
+	/* [vvar] moves only whole and alone, and never grows (VM_DONTEXPAND). */
+	if (mm_range_has(mm, old, old_len, VMA_KERNEL) &&
+	    (!(v->flags & VMA_KERNEL) || old + old_len > v->end ||
+	     new_len > old_len))
+		return -EFAULT;
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {
 			mm_unmap(mm, old + new_len, old_len - new_len);
