@@ -133,7 +133,8 @@ struct vnode {
 			size_t npages; /* data pages in the tree */
 			bool borrowed; /* data points into the cpio archive */
 			const char *data; /* borrowed: the archive's bytes, */
-			size_t valid; /* valid of them; the rest reads as 0 */
+			size_t valid;	/* valid of them; the rest reads as 0 */
+			uint32_t seals; /* F_SEAL_*: F_SEAL_SEAL from birth */
 		} reg;
 		struct {
 			char *target;
@@ -216,8 +217,20 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
  * tmpfs_write returns the bytes written, fewer when memory ran out, or
  * -ENOSPC (none written), -EFBIG. Holes read as zeros.
  */
-/* Set the size (growing makes a hole, no memory): 0 or -EFBIG. */
+/*
+ * Set the size (growing makes a hole, no memory): 0, -EFBIG, or -EPERM
+ * when a seal forbids it (F_SEAL_SHRINK, F_SEAL_GROW).
+ */
 int tmpfs_truncate(struct vnode *vn, uint64_t size);
+/*
+ * Seals (memfd_create(2), fcntl F_ADD_SEALS), kept by every regular file
+ * as Linux's shmem does; a file not made by memfd_create with
+ * MFD_ALLOW_SEALING carries F_SEAL_SEAL and takes no more. tmpfs_write
+ * and tmpfs_truncate enforce them (F_SEAL_WRITE and F_SEAL_FUTURE_WRITE:
+ * -EPERM; F_SEAL_GROW: no byte past the end).
+ */
+/* F_SEAL_EXEC (Linux 6.3): newer than the UAPI headers built against. */
+#define VFS_SEAL_EXEC 0x0020
 /*
  * The whole file in one piece (for exec): the archive's bytes when
  * borrowed (*copy NULL), else a kmalloc'd copy in *copy for the caller

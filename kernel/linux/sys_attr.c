@@ -24,6 +24,10 @@ static int do_chmod(struct vnode *vn, uint32_t mode)
 {
 	if (!owner_or_root(vn))
 		return -EPERM;
+	/* A memfd sealed with F_SEAL_EXEC keeps its x bits (shmem_setattr). */
+	if (S_ISREG(vn->mode) && (vn->reg.seals & VFS_SEAL_EXEC) &&
+	    ((vn->mode ^ mode) & 0111))
+		return -EPERM;
 	vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
 	vfs_touch(vn, VFS_T_C);
 	return 0;
