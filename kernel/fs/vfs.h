@@ -103,6 +103,7 @@ struct vfs_dirent {
 };
 
 struct vfs_dir_slot;
+struct vfs_xattr;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
 
@@ -115,7 +116,8 @@ struct vnode {
 	struct vfs_time atime, mtime, ctime;
 	const struct vnode_ops *ops;
 	void *priv;
-	struct vnode *parent; /* directories: referenced, root is its own */
+	struct vnode *parent;	  /* directories: referenced, root is its own */
+	struct vfs_xattr *xattrs; /* fs/xattr.c: sorted by name */
 	union {
 		struct {			    /* fs/dir.c */
 			struct vfs_dirent **hash;   /* chains by name */
@@ -230,6 +232,31 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 void tmpfs_free(struct vnode *vn);
 /* Bytes of memory the data occupies (st_blocks * 512). */
 uint64_t tmpfs_allocated(const struct vnode *vn);
+
+/* ---- Extended attributes (fs/xattr.c) ---- */
+
+/*
+ * Linux tmpfs's answers (see fs/xattr.c): names are kernel strings the
+ * caller has checked (1..255 bytes), values kernel buffers of at most
+ * XATTR_SIZE_MAX. vfs_getxattr returns the value's size (size 0: only
+ * that), -ENODATA, -ERANGE, -EOPNOTSUPP, -EINVAL, -EACCES;
+ * vfs_setxattr (value NULL: remove) 0, -EEXIST (XATTR_CREATE), -ENODATA
+ * (XATTR_REPLACE), -EPERM, -ENOSPC, -ENOMEM; vfs_listxattr the length of
+ * the NUL-separated names (size 0: only that) or -ERANGE.
+ */
+long vfs_getxattr(struct vnode *vn, const char *name, void *buf, size_t size);
+int vfs_setxattr(struct vnode *vn, const char *name, const void *value,
+		 size_t size, int flags);
+int vfs_removexattr(struct vnode *vn, const char *name);
+long vfs_listxattr(struct vnode *vn, char *buf, size_t size);
+/*
+ * The answer for a file without a node (pipe, socket): not a regular file
+ * or directory, so "user." is -ENODATA to read, -EPERM to write; the rest
+ * -EOPNOTSUPP (pipefs keeps none).
+ */
+int vfs_xattr_nodeless(const char *name, bool write);
+/* Free a node's attributes (when the node is freed). */
+void vfs_xattr_free(struct vnode *vn);
 
 /* ---- Path lookup (fs/path.c) ---- */
 

@@ -68,6 +68,7 @@ struct vnode *vnode_get(struct vnode *vn)
 
 void vnode_free(struct vnode *vn)
 {
+	vfs_xattr_free(vn);
 	if (S_ISREG(vn->mode))
 		tmpfs_free(vn);
 	if (S_ISLNK(vn->mode))
