@@ -3,6 +3,7 @@
 
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
+#include <linux/inotify.h>
 #include <linux/xattr.h>
 
 #include "core/cred.h"
@@ -198,6 +199,7 @@ int vfs_setxattr(struct vnode *vn, const char *name, const void *value,
 	if (old != NULL)
 		xattr_free_one(old);
 	vfs_touch(vn, VFS_T_C);
+	fsnotify_node(vn, IN_ATTRIB); /* fsnotify_xattr */
 	return 0;
 }
 
