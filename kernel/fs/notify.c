@@ -55,13 +55,13 @@ void fsnotify_mark_remove(struct fsnotify_mark *m)
 
 /* Every mark on vn; a mark's hook may remove that mark (IN_ONESHOT). */
 static void notify_marks(struct vnode *vn, uint32_t mask, uint32_t cookie,
-			 const char *name)
+			 const char *name, const struct vnode *subject)
 {
 	struct fsnotify_mark *m = vn->marks, *next;
 
 	for (; m != NULL; m = next) {
 		next = m->next;
-		m->event(m, mask, cookie, name);
+		m->event(m, mask, cookie, name, subject);
 	}
 }
 
@@ -77,22 +77,22 @@ void fsnotify_node(struct vnode *vn, uint32_t mask)
 	mask |= isdir(vn);
 	if ((mask & NOTIFY_CHILD_EVENTS) && vn->ndir != NULL &&
 	    vn->ndir->marks != NULL)
-		notify_marks(vn->ndir, mask, 0, vn->nname);
+		notify_marks(vn->ndir, mask, 0, vn->nname, vn);
 	if (vn->marks != NULL)
-		notify_marks(vn, mask, 0, NULL);
+		notify_marks(vn, mask, 0, NULL, vn);
 }
 
 void fsnotify_inode(struct vnode *vn, uint32_t mask)
 {
 	if (vn != NULL && vn->marks != NULL)
-		notify_marks(vn, mask | isdir(vn), 0, NULL);
+		notify_marks(vn, mask | isdir(vn), 0, NULL, vn);
 }
 
 void fsnotify_dir(struct vnode *dir, uint32_t mask, uint32_t cookie,
 		  const char *name, const struct vnode *child)
 {
 	if (dir != NULL && dir->marks != NULL)
-		notify_marks(dir, mask | isdir(child), cookie, name);
+		notify_marks(dir, mask | isdir(child), cookie, name, child);
 }
 
 void fsnotify_open(struct file *f)
@@ -133,9 +133,9 @@ void fsnotify_node_free(struct vnode *vn)
 {
 	struct fsnotify_mark *m;
 
+	/* Linux 6.18 reports it without IN_ISDIR, also for a directory. */
 	if (vn->marks != NULL)
-		notify_marks(vn, IN_DELETE_SELF, 0,
-			     NULL); /* no IN_ISDIR (6.18) */
+		notify_marks(vn, IN_DELETE_SELF, 0, NULL, vn);
 	while ((m = vn->marks) != NULL) {
 		vn->marks = m->next;
 		m->vn = NULL;

@@ -268,13 +268,14 @@ void vfs_xattr_free(struct vnode *vn);
 /*
  * A watcher's hook on one node (inotify's watch). event gets Linux's
  * FS_* (= IN_*) bits, with IN_ISDIR for a directory, a move's cookie and
- * the child's name for events on a watched directory's entries; it may
- * remove its own mark. gone runs when the node is freed, after its
+ * the child's name for events on a watched directory's entries, and the
+ * node the event is about (NULL when gone or not known); it may remove
+ * its own mark. gone runs when the node is freed, after its
  * IN_DELETE_SELF, with the mark already off the node. Neither sleeps.
  */
 struct fsnotify_mark {
 	void (*event)(struct fsnotify_mark *m, uint32_t mask, uint32_t cookie,
-		      const char *name);
+		      const char *name, const struct vnode *subject);
 	void (*gone)(struct fsnotify_mark *m);
 	struct vnode *vn; /* NULL once removed */
 	struct fsnotify_mark *next;

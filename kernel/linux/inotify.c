@@ -127,13 +127,19 @@ static void watch_end(struct inotify_watch *w)
 	watch_free(w);
 }
 
+/* Events an open file reports, which IN_EXCL_UNLINK drops once unlinked. */
+#define IN_FILE_EVENTS (IN_OPEN | IN_ACCESS | IN_MODIFY | IN_CLOSE)
+
 static void watch_event(struct fsnotify_mark *m, uint32_t mask, uint32_t cookie,
-			const char *name)
+			const char *name, const struct vnode *subject)
 {
 	struct inotify_watch *w = (struct inotify_watch *)m;
 
 	if (!(mask & w->mask & IN_ALL_EVENTS))
 		return;
+	if ((w->mask & IN_EXCL_UNLINK) && (mask & IN_FILE_EVENTS) &&
+	    subject != NULL && subject->nlink == 0)
+		return; /* fsnotify_handle_inode_event: d_unlinked */
 	inotify_queue(w->in, w->wd, mask & IN_REPORTED, cookie, name);
 	if (w->mask & IN_ONESHOT)
 		watch_end(w);

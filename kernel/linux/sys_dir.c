@@ -109,6 +109,7 @@ long sys_getdents64(int fd, uintptr_t ubuf, unsigned int count)
 		r = -EINVAL; /* the next entry does not fit at all */
 	else
 		r = (long)o.len;
+	fsnotify_node(f->vn, IN_ACCESS); /* iterate_dir's, every call */
 	if (r > 0 && copy_to_user(ubuf, o.buf, o.len) < 0)
 		r = -EFAULT;
 	kfree(o.buf);

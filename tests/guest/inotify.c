@@ -7,6 +7,7 @@
 #include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -219,8 +220,35 @@ static void coalescing(int in)
 	close(fd);
 	expect(in, "its last close",
 	       "4 CLOSE_NOWRITE c; 6 CLOSE_NOWRITE; 6 DELETE_SELF; 6 IGNORED");
+	fd = open(scratch, O_RDONLY | O_DIRECTORY);
+	{
+		char d[512];
+
+		check(syscall(SYS_getdents64, fd, d, sizeof(d)) > 0 &&
+			      syscall(SYS_getdents64, fd, d, sizeof(d)) == 0,
+		      "getdents64 to the end");
+	}
+	close(fd);
+	expect(in, "getdents64: IN_ACCESS on the directory",
+	       "4 OPEN|ISDIR; 4 ACCESS|ISDIR; 4 CLOSE_NOWRITE|ISDIR");
 	check(inotify_rm_watch(in, 4) == 0, "rm_watch wd 4");
 	expect(in, "rm_watch", "4 IGNORED");
+}
+
+static void excl_unlink(void)
+{
+	int in = inotify_init1(IN_NONBLOCK), fd;
+
+	check(in >= 0 && inotify_add_watch(in, scratch,
+					   IN_ALL_EVENTS | IN_EXCL_UNLINK) == 1,
+	      "watch with IN_EXCL_UNLINK");
+	fd = open(path("e"), O_CREAT | O_WRONLY, 0644);
+	check(unlink(path("e")) == 0 && write(fd, "x", 1) == 1,
+	      "unlink e, then write to it");
+	close(fd);
+	expect(in, "IN_EXCL_UNLINK: nothing once unlinked",
+	       "1 CREATE e; 1 OPEN e; 1 DELETE e");
+	close(in);
 }
 
 static void overflow(void)
@@ -299,6 +327,7 @@ int main(void)
 	basics(in);
 	coalescing(in);
 	close(in);
+	excl_unlink();
 	overflow();
 	waiting();
 	check(rmdir(scratch) == 0, "scratch directory removed");
