@@ -5,14 +5,15 @@
 #include <stdint.h>
 
 #include "core/heap.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
 
 /*
  * mm/process_vm_access.c. The only process is the caller, so the remote
- * address space is its own: the pid must be its pid (0 is no process:
- * ESRCH). Both iovec arrays are untrusted; they are copied and checked
+ * address space is its own: the pid must be one of its threads' ids,
+ * as any task id names a task on Linux (0 names none: ESRCH). Both iovec arrays are untrusted; they are copied and checked
  * once, in Linux's order (local first; an empty transfer returns 0
  * before the remote array or the pid are looked at). Data moves in
  * pieces that never cross a page on either side, so a transfer stops at
@@ -131,7 +132,7 @@ static long process_vm_rw(int pid, uintptr_t lvec, uint64_t lcnt,
 	if (rtotal == 0)
 		goto free_remote;
 	r = -ESRCH;
-	if (pid <= 0 || pid != current->pid)
+	if (pid <= 0 || thread_find(pid) == NULL)
 		goto free_remote;
 	r = -ENOMEM;
 	buf = kmalloc(VMRW_PAGE);

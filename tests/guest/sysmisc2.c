@@ -1,6 +1,7 @@
 /* sysmisc2.c - guest test: membarrier, mlock family, sched_attr, ioprio, process_vm_readv/writev, waitid. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -204,6 +205,43 @@ static long vm_rw(int write, pid_t pid, struct iovec *l, unsigned long ln,
 		       pid, l, ln, r, rn, flags);
 }
 
+static int gate[2];
+static volatile long thread_tid;
+
+static void *tid_thread(void *arg)
+{
+	char c;
+
+	(void)arg;
+	thread_tid = syscall(SYS_gettid);
+	if (read(gate[0], &c, 1) != 1) /* held until the check is done */
+		return NULL;
+	return NULL;
+}
+
+/* Any thread's id names the process, as any task id does on Linux. */
+static void vm_by_tid(void)
+{
+	char src[4] = "tid", dst[4] = { 0 };
+	struct iovec l = { dst, 4 }, r = { src, 4 };
+	pthread_t t;
+
+	check(pipe(gate) == 0 &&
+		      pthread_create(&t, NULL, tid_thread, NULL) == 0,
+	      "start a thread");
+	while (thread_tid == 0)
+		sched_yield();
+	check(thread_tid != getpid() &&
+		      syscall(SYS_process_vm_readv, (pid_t)thread_tid, &l, 1UL,
+			      &r, 1UL, 0UL) == 4 &&
+		      !strcmp(dst, "tid"),
+	      "process_vm_readv by a thread's id");
+	check(write(gate[1], "x", 1) == 1 && pthread_join(t, NULL) == 0,
+	      "the thread ends");
+	close(gate[0]);
+	close(gate[1]);
+}
+
 static void vm_access(void)
 {
 	long pg = sysconf(_SC_PAGESIZE);
@@ -301,6 +339,7 @@ int main(void)
 	attr_policies();
 	io_priorities();
 	vm_access();
+	vm_by_tid();
 	waits();
 	return check_done();
 }
