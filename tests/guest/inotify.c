@@ -220,6 +220,19 @@ static void coalescing(int in)
 	close(fd);
 	expect(in, "its last close",
 	       "4 CLOSE_NOWRITE c; 6 CLOSE_NOWRITE; 6 DELETE_SELF; 6 IGNORED");
+	touch("p", O_CREAT | O_WRONLY, 0);
+	touch("q", O_CREAT | O_WRONLY, 0);
+	drain(in);
+	check(syscall(SYS_renameat2, AT_FDCWD, path("p"), AT_FDCWD, path("q"),
+		      2 /* RENAME_EXCHANGE */) == 0,
+	      "renameat2 RENAME_EXCHANGE p q");
+	expect(in, "exchange: two moves",
+	       "4 MOVED_FROM p; 4 MOVED_TO q; 4 MOVED_FROM q; 4 MOVED_TO p");
+	check(ncookies == 4 && cookies[0] == cookies[1] &&
+		      cookies[2] == cookies[3] && cookies[0] != cookies[2],
+	      "a cookie for each move");
+	check(unlink(path("p")) == 0 && unlink(path("q")) == 0, "unlink p q");
+	expect(in, "unlink p q", "4 DELETE p; 4 DELETE q");
 	fd = open(scratch, O_RDONLY | O_DIRECTORY);
 	{
 		char d[512];
