@@ -1,6 +1,7 @@
 /* sys_dir.c - getdents64, getdents, mkdir, mkdirat, rmdir, chdir, fchdir, getcwd. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -144,6 +145,7 @@ static long getdents_common(int fd, uintptr_t ubuf, unsigned int count,
 		r = -EINVAL; /* the next entry does not fit at all */
 	else
 		r = (long)o.len;
+	fsnotify_node(f->vn, IN_ACCESS); /* iterate_dir's, every call */
 	if (r > 0 && copy_to_user(ubuf, o.buf, o.len) < 0)
 		r = -EFAULT;
 	kfree(o.buf);
@@ -182,6 +184,8 @@ long sys_mkdirat(int dirfd, uintptr_t upath, uint32_t mode)
 		err = vfs_create(lk.dir, lk.name,
 				 S_IFDIR | (mode & 01777 & ~current->umask),
 				 NULL);
+	if (err == 0)
+		fsnotify_dir(lk.dir, IN_CREATE | IN_ISDIR, 0, lk.name, NULL);
 	lookup_done(&lk);
 	return err;
 }
@@ -226,7 +230,10 @@ long dir_remove_at(int dirfd, uintptr_t upath)
 	err = rmdir_check(&lk);
 	if (err == 0)
 		err = vfs_dir_unlink(lk.dir, lk.name);
-	lookup_done(&lk);
+	if (err == 0)
+		notify_removed(&lk);
+	else
+		lookup_done(&lk);
 	return err;
 }
 

@@ -32,6 +32,12 @@ int at_lookup(int dirfd, const char *path, unsigned int flags,
  */
 int at_node(int dirfd, uintptr_t upath, int atflags, struct vnode **out);
 
+/*
+ * The events of a finished unlink or rmdir of lk's node (IN_ATTRIB,
+ * IN_DELETE_SELF when it goes, IN_DELETE), in Linux's order; ends lk.
+ */
+void notify_removed(struct lookup *lk);
+
 /* rmdir relative to dirfd (rmdir, unlinkat AT_REMOVEDIR). */
 long dir_remove_at(int dirfd, uintptr_t upath);
 

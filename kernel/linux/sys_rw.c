@@ -2,6 +2,7 @@
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 #include <linux/uio.h>
 
@@ -80,6 +81,8 @@ static long do_rw(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos,
 			break;
 	}
 	kfree(kbuf);
+	if (done > 0) /* vfs_read/vfs_write's fsnotify_access/modify */
+		fsnotify_node(f->vn, write ? IN_MODIFY : IN_ACCESS);
 	return done > 0 ? (long)done : r;
 }
 

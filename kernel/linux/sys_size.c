@@ -3,6 +3,7 @@
 #include <linux/fadvise.h>
 #include <linux/falloc.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "linux/pipe.h"
@@ -20,6 +21,7 @@ static int resize(struct vnode *vn, int64_t len)
 	if (err == 0) {
 		vfs_touch(vn, VFS_T_M | VFS_T_C);
 		vn->mode &= ~(uint32_t)S_ISUID;
+		fsnotify_node(vn, IN_MODIFY); /* fsnotify_change, ATTR_SIZE */
 	}
 	return err;
 }
@@ -96,8 +98,22 @@ static int punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
  * Mode 0 reserves and extends; KEEP_SIZE alone has nothing to reserve in
  * memory; PUNCH_HOLE|KEEP_SIZE zeroes the range. Others: -EOPNOTSUPP.
  */
+static long do_fallocate(struct vnode *vn, int mode, int64_t off, int64_t len)
+{
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return punch_hole(vn, (uint64_t)off, (uint64_t)len);
+	if (mode == FALLOC_FL_KEEP_SIZE)
+		return 0;
+	if (mode != 0)
+		return -EOPNOTSUPP;
+	if ((uint64_t)(off + len) <= vn->reg.size)
+		return 0;
+	return resize(vn, off + len);
+}
+
 long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
 {
+	long r;
 	struct file *f = fd_file(fd);
 	struct vnode *vn;
 
@@ -115,15 +131,10 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
 		return -ENODEV;
 	if (off > INT64_MAX - len)
 		return -EFBIG;
-	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		return punch_hole(vn, (uint64_t)off, (uint64_t)len);
-	if (mode == FALLOC_FL_KEEP_SIZE)
-		return 0;
-	if (mode != 0)
-		return -EOPNOTSUPP;
-	if ((uint64_t)(off + len) <= vn->reg.size)
-		return 0;
-	return resize(vn, off + len);
+	r = do_fallocate(vn, mode, off, len);
+	if (r == 0) /* vfs_fallocate's fsnotify_modify, once */
+		fsnotify_node(vn, IN_MODIFY);
+	return r;
 }
 SYSCALL4(fallocate);
 
