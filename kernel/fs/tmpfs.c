@@ -2,6 +2,7 @@
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
+#include <linux/fcntl.h>
 
 #include "core/heap.h"
 #include "core/page.h"
@@ -244,9 +245,33 @@ long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	return (long)n;
 }
 
+/*
+ * What a sealed file lets a write of n bytes at off do: Linux checks
+ * F_SEAL_GROW page by page (shmem_write_begin), so the pages that end
+ * inside the file are written and the first that would grow it fails.
+ */
+static long sealed_write(const struct vnode *vn, size_t n, uint64_t off)
+{
+	uint64_t at = off, end = off + n, next;
+
+	if (vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (!(vn->reg.seals & F_SEAL_GROW))
+		return (long)n;
+	for (; at < end; at = next) {
+		next = (at / PAGE_SIZE + 1) * PAGE_SIZE;
+		if (next > end)
+			next = end;
+		if (next > vn->reg.size)
+			break;
+	}
+	return at > off ? (long)(at - off) : -EPERM;
+}
+
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
 	size_t done = 0;
+	long allowed;
 	int err;
 
 	if (off >= TMPFS_MAX_FILE)
@@ -255,6 +280,12 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		n = TMPFS_MAX_FILE - off;
 	if (n == 0)
 		return 0;
+	if (vn->reg.seals & ~(uint32_t)F_SEAL_SEAL) {
+		allowed = sealed_write(vn, n, off);
+		if (allowed < 0)
+			return allowed;
+		n = (size_t)allowed;
+	}
 	if (vn->reg.borrowed && (err = unborrow(vn)) < 0)
 		return err;
 	if (vn->reg.root == NULL || vn->reg.small) {
@@ -293,6 +324,10 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 
 	if (size > TMPFS_MAX_FILE)
 		return -EFBIG;
+	/* shmem_setattr */
+	if ((size < vn->reg.size && (vn->reg.seals & F_SEAL_SHRINK)) ||
+	    (size > vn->reg.size && (vn->reg.seals & F_SEAL_GROW)))
+		return -EPERM;
 	if (vn->reg.borrowed) {
 		if (size < vn->reg.valid)
 			vn->reg.valid = size; /* a prefix of the archive data */

@@ -1,6 +1,8 @@
 /* sys_mem.c - memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync. */
 #include <asm-generic/mman-common.h>
+#include <linux/fcntl.h>
 #include <linux/mman.h>
+#include <linux/stat.h>
 
 #include "core/page.h"
 #include "core/uaccess.h"
@@ -58,6 +60,20 @@ static long map_file(struct mm *mm, uintptr_t addr, size_t len, int fd,
 	return 0;
 }
 
+/*
+ * A writable shared file mapping: EPERM for a file sealed against writes
+ * (memfd.c, as Linux's seals), else ENODEV (not supported yet).
+ */
+static long map_shared_write(int fd)
+{
+	struct file *f = fd_get(current, fd);
+
+	if (f != NULL && f->vn != NULL && S_ISREG(f->vn->mode) &&
+	    (f->vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		return -EPERM;
+	return -ENODEV;
+}
+
 /* Where a new mapping goes: the fixed address, the hint, or a free gap. */
 static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 {
@@ -97,7 +113,7 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	/* One process, no fork: a shared anonymous map is a private one.
 	 * Writable shared file maps would need write-back: not supported. */
 	if (!anon && type != MAP_PRIVATE && (prot & PROT_WRITE))
-		return -ENODEV;
+		return map_shared_write(fd);
 	at = place(mm, addr, len, flags);
 	if (at < 0)
 		return at;
