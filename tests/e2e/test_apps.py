@@ -101,6 +101,22 @@ def test_lua_script(tmp_path):
     assert_same(native, kiln_run(img, timeout=VM_TIMEOUT))
 
 
+PERL_BASE = "/usr/lib/x86_64-linux-gnu/perl-base"
+
+
+def test_perl_xs_modules(tmp_path):
+    """perl dlopens its compiled modules (POSIX.so, Util.so, Socket.so,
+    Fcntl.so, Glob.so...) from perl-base's tree; exit status 4."""
+    need("/usr/bin/perl", PERL_BASE)
+    script = os.path.join(APPS, "modules.pl")
+    native = run_native(["/usr/bin/perl", script, str(tmp_path)])
+    assert native.returncode == 4, describe(native)
+    img = build(tmp_path, "perl", "/usr/bin/perl", ["/app/modules.pl", "/tmp"],
+                files=[(script, "/app/modules.pl")],
+                dirs=[(PERL_BASE, PERL_BASE)])
+    assert_same(native, kiln_run(img, timeout=VM_TIMEOUT))
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
