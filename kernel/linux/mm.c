@@ -95,7 +95,7 @@ static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys) {
-			page_free(phys_to_virt(phys), 1);
+			page_put(phys_to_virt(phys));
 			mm->resident--;
 		}
 	}
@@ -345,7 +345,7 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 
 		if (phys && paging_map_user(new_addr + (va - old), phys,
 					    v ? v->prot : 0) < 0) {
-			page_free(phys_to_virt(phys), 1);
+			page_put(phys_to_virt(phys));
 			mm->resident--;
 			return -ENOMEM;
 		}
