@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/page.h"
 #include "core/uaccess.h"
+#include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "linux/proc.h"
@@ -67,7 +68,19 @@ static size_t pages_of(const struct vma *v)
 
 static bool needs_charge(int prot, int flags)
 {
-	return (prot & PROT_WRITE) && !(flags & VMA_STACK);
+	return (prot & PROT_WRITE) && !(flags & (VMA_STACK | VMA_SHARED));
+}
+
+/*
+ * The protection page phys gets in v: the area's, less write when the
+ * area is private and others hold the page (the file's page in the page
+ * cache, or after fork a page two processes share): a write copies it.
+ */
+static int pte_prot(const struct vma *v, uint64_t phys)
+{
+	if (!(v->flags & VMA_SHARED) && page_refs(phys_to_virt(phys)) > 1)
+		return v->prot & ~PROT_WRITE;
+	return v->prot;
 }
 
 /* Promise n more pages, or -ENOMEM when the machine can't keep it. */
@@ -105,9 +118,10 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 {
 	uintptr_t end = start + len;
 
+	/* Not the loader's filled copies (no file): nothing would refill them. */
 	for (struct vma *v = mm_find_from(mm, start); v && v->start < end;
 	     v = v->next)
-		if (v->flags & VMA_ANON)
+		if ((v->flags & VMA_ANON) || v->file)
 			free_pages(mm, v->start > start ? v->start : start,
 				   v->end < end ? v->end : end);
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
@@ -124,6 +138,8 @@ static int split(struct vma *v, uintptr_t addr)
 	hi->start = addr;
 	if (v->flags & VMA_FILE)
 		hi->offset += addr - v->start;
+	if (hi->file)
+		hi->file->refs++;
 	v->end = addr;
 	v->next = hi;
 	return 0;
@@ -158,6 +174,8 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 			free_pages(mm, v->start, v->end);
 			if (v->flags & VMA_CHARGED)
 				mm->committed -= pages_of(v);
+			if (v->file)
+				vma_file_put(v->file);
 			*link = v->next;
 			kfree(v);
 		} else {
@@ -169,6 +187,17 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 
 int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	   const char *name, uint64_t offset)
+{
+	int err = mm_map_file(mm, start, len, prot, flags, NULL, offset);
+	struct vma *v = err ? NULL : mm_find(mm, start);
+
+	if (v)
+		strlcpy(v->name, name ? name : "", sizeof(v->name));
+	return err;
+}
+
+int mm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
+		struct vma_file *file, uint64_t offset)
 {
 	struct vma *v, **link;
 	int err = mm_unmap(mm, start, len);
@@ -191,8 +220,10 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 			   .end = start + len,
 			   .prot = prot,
 			   .flags = flags,
-			   .offset = offset };
-	strlcpy(v->name, name ? name : "", sizeof(v->name));
+			   .offset = offset,
+			   .file = file };
+	if (file)
+		file->refs++;
 	for (link = &mm->vmas; *link && (*link)->start < start;
 	     link = &(*link)->next)
 		;
@@ -233,6 +264,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 	/* The whole range must be mapped, as Linux requires (else ENOMEM). */
 	if (!mm_range_mapped(mm, start, len))
 		return -ENOMEM;
+	/* A shared mapping writes to the file: only if the fd could. */
+	for (struct vma *v = mm_find(mm, start); v && v->start < end;
+	     v = v->next)
+		if ((v->flags & VMA_SHARED) && (prot & PROT_WRITE) &&
+		    !v->file->writable)
+			return -EACCES;
 	err = protect_charge(mm, start, end, prot);
 	if (err)
 		return err;
@@ -247,7 +284,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 				     v->flags & ~VMA_CHARGED;
 		v->prot = prot;
 		for_each_mapped_page(va, v->start, v->end)
-			paging_protect_user(va, prot);
+		{
+			uint64_t phys = 0;
+
+			paging_user_lookup(va, &phys);
+			paging_protect_user(va, pte_prot(v, phys));
+		}
 	}
 	return 0;
 }
@@ -291,9 +333,73 @@ static int map_new_page(struct mm *mm, uintptr_t va, int prot)
 	return 0;
 }
 
+/*
+ * A write to page va of private area v, mapped read-only because others
+ * hold the page: copy it, unless the others have let go meanwhile.
+ */
+static int copy_on_write(struct vma *v, uintptr_t va, uint64_t phys)
+{
+	void *old = phys_to_virt(phys), *page;
+
+	if ((v->flags & VMA_SHARED) || page_refs(old) == 1) {
+		paging_protect_user(va, v->prot);
+		return 0;
+	}
+	page = page_alloc(1);
+	if (!page)
+		return -ENOMEM;
+	memcpy(page, old, PAGE_SIZE);
+	if (paging_map_user(va, virt_to_phys(page), v->prot) < 0) {
+		page_free(page, 1);
+		return -ENOMEM;
+	}
+	page_put(old);
+	return 0;
+}
+
+/*
+ * First touch of page va of file area v: the file's page from the page
+ * cache (a private copy of it for a write to a private area). A page
+ * wholly past the end of the file is SIGBUS, as on Linux.
+ */
+static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
+{
+	uint64_t pos = v->offset + (va - v->start);
+	struct vnode *vn = v->file->vn;
+	void *page;
+	int prot = v->prot;
+
+	if (pos >= page_up(vn->reg.size))
+		return -EIO;
+	page = tmpfs_page_get(vn, pos / PAGE_SIZE);
+	if (!page)
+		return -ENOMEM;
+	if (!(v->flags & VMA_SHARED)) {
+		if (err & PF_ERR_WRITE) {
+			void *copy = page_alloc(1);
+
+			if (copy)
+				memcpy(copy, page, PAGE_SIZE);
+			page_put(page);
+			if (!copy)
+				return -ENOMEM;
+			page = copy;
+		} else {
+			prot &= ~PROT_WRITE;
+		}
+	}
+	if (paging_map_user(va, virt_to_phys(page), prot) < 0) {
+		page_put(page);
+		return -ENOMEM;
+	}
+	mm->resident++;
+	return 0;
+}
+
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 {
 	struct vma *v = mm_find(mm, addr);
+	uintptr_t va = page_down(addr);
 	uint64_t phys;
 
 	if (!v || v->prot == PROT_NONE)
@@ -302,9 +408,16 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 		return -EFAULT;
 	if ((err & PF_ERR_FETCH) && !(v->prot & PROT_EXEC))
 		return -EFAULT;
-	if (paging_user_lookup(page_down(addr), &phys))
-		return (err & PF_ERR_PRESENT) ? -EFAULT : 0;
-	return map_new_page(mm, page_down(addr), v->prot);
+	if (paging_user_lookup(va, &phys)) {
+		if (!(err & PF_ERR_PRESENT))
+			return 0; /* mapped since */
+		if (err & PF_ERR_WRITE)
+			return copy_on_write(v, va, phys);
+		return -EFAULT;
+	}
+	if (v->file)
+		return file_fault(mm, v, va, err);
+	return map_new_page(mm, va, v->prot);
 }
 
 int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
@@ -357,24 +470,4 @@ void mm_destroy(struct mm *mm)
 {
 	mm_unmap(mm, MM_BOTTOM, USER_TOP - MM_BOTTOM);
 	kfree(mm);
-}
-
-size_t mm_format_maps(char *buf, size_t size)
-{
-	size_t len = 0;
-
-	for (struct vma *v = current->mm->vmas; v; v = v->next) {
-		int n = fmt_snprintf(
-			buf + len, size - len,
-			"%08lx-%08lx %c%c%cp %08lx 00:00 0%s%s\n", v->start,
-			v->end, v->prot & PROT_READ ? 'r' : '-',
-			v->prot & PROT_WRITE ? 'w' : '-',
-			v->prot & PROT_EXEC ? 'x' : '-', v->offset,
-			v->name[0] ? "                          " : "",
-			v->name);
-		if (n < 0 || (size_t)n >= size - len)
-			break; /* truncated at a whole line */
-		len += (size_t)n;
-	}
-	return len;
 }

@@ -1,10 +1,13 @@
 /* sys_mem.c - memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync. */
+#include <asm-generic/errno.h>
+#include <asm-generic/fcntl.h>
 #include <asm-generic/mman-common.h>
 #include <linux/mman.h>
 
 #include "core/page.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "lib/string.h"
 #include "linux/mm.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
@@ -33,29 +36,31 @@ long sys_brk(uintptr_t addr)
 }
 SYSCALL1(brk);
 
-/* Fill a new private file mapping from the file; beyond EOF stays zero. */
-static long map_file(struct mm *mm, uintptr_t addr, size_t len, int fd,
-		     uint64_t off)
+/*
+ * What a mapping of fd maps, with the checks Linux makes (mm/mmap.c
+ * do_mmap): the fd open for reading, and for a writable shared mapping
+ * open for writing too, and not append-only. NULL with *err.
+ */
+static struct vma_file *file_for_map(int fd, int type, int prot, int *err)
 {
 	struct file *f = fd_get(current, fd);
-	char buf[512];
+	struct vma_file *vf;
+	struct vnode *vn;
+	bool writable;
 
+	*err = -EBADF;
 	if (!f)
-		return -EBADF;
-	for (size_t done = 0; done < len;) {
-		size_t want = len - done < sizeof(buf) ? len - done :
-							 sizeof(buf);
-		long n = file_pread(f, buf, want, off + done);
-
-		if (n < 0)
-			return n;
-		if (n == 0)
-			break;
-		if (mm_fill(mm, addr + done, buf, (size_t)n) < 0)
-			return -ENOMEM;
-		done += (size_t)n;
-	}
-	return 0;
+		return NULL;
+	vn = file_mappable(f, err);
+	if (!vn)
+		return NULL;
+	writable = (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND);
+	*err = -EACCES;
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
+		return NULL;
+	*err = -ENOMEM;
+	vf = vma_file_new(vn, f->path, writable);
+	return vf;
 }
 
 /* Where a new mapping goes: the fixed address, the hint, or a free gap. */
@@ -83,7 +88,8 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	      uint64_t off)
 {
 	struct mm *mm = current->mm;
-	int type = flags & MAP_TYPE, anon = flags & MAP_ANONYMOUS;
+	int type = flags & MAP_TYPE, anon = flags & MAP_ANONYMOUS, err32;
+	struct vma_file *file = NULL;
 	long at, err;
 
 	if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~PROT_ALL))
@@ -94,25 +100,32 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	if (len > USER_TOP)
 		return -ENOMEM;
 	len = page_up(len);
-	/* One process, no fork: a shared anonymous map is a private one.
-	 * Writable shared file maps would need write-back: not supported. */
-	if (!anon && type != MAP_PRIVATE && (prot & PROT_WRITE))
-		return -ENODEV;
+	if (!anon && off > UINT64_MAX - len)
+		return -EOVERFLOW;
+	if (!anon) {
+		file = file_for_map(fd, type, prot, &err32);
+		if (!file)
+			return err32;
+	}
 	at = place(mm, addr, len, flags);
 	if (at < 0)
-		return at;
-	/* Thread stacks (MAP_STACK) grow on demand like the main stack and
-	 * are not counted against memory (linux/mm.h). */
-	err = mm_map(mm, (uintptr_t)at, len, prot,
-		     (anon ? VMA_ANON : VMA_FILE) |
-			     (flags & MAP_STACK ? VMA_STACK : 0),
-		     anon ? "" : "file", anon ? 0 : off);
-	if (!err && !anon)
-		err = map_file(mm, (uintptr_t)at, len, fd, off);
-	if (err) {
-		mm_unmap(mm, (uintptr_t)at, len);
-		return err;
-	}
+		goto out;
+	/*
+	 * One process, no fork: a shared anonymous map is a private one.
+	 * Thread stacks (MAP_STACK) grow on demand like the main stack and
+	 * are not counted against memory (linux/mm.h).
+	 */
+	err = mm_map_file(
+		mm, (uintptr_t)at, len, prot,
+		(anon ? VMA_ANON : VMA_FILE) |
+			(!anon && type != MAP_PRIVATE ? VMA_SHARED : 0) |
+			(flags & MAP_STACK ? VMA_STACK : 0),
+		file, anon ? 0 : off);
+	if (err)
+		at = err;
+out:
+	if (file)
+		vma_file_put(file);
 	return at;
 }
 SYSCALL6(mmap);
@@ -137,6 +150,24 @@ long sys_mprotect(uintptr_t addr, size_t len, int prot)
 	return mm_protect(current->mm, addr, page_up(len), prot & PROT_ALL);
 }
 SYSCALL3(mprotect);
+
+/*
+ * Grow [old, old+old_len) to new_len where it is: the new part continues
+ * the last area (a file area goes on mapping the file where it was).
+ */
+static long grow_in_place(struct mm *mm, uintptr_t old, size_t old_len,
+			  size_t new_len)
+{
+	struct vma *last = mm_find(mm, old + old_len - 1);
+	uintptr_t end = old + old_len;
+	int err;
+
+	err = mm_map_file(mm, end, new_len - old_len, last->prot, last->flags,
+			  last->file, last->offset + (end - last->start));
+	if (!err)
+		strlcpy(mm_find(mm, end)->name, last->name, sizeof(last->name));
+	return err ? err : (long)old;
+}
 
 /* mremap: shrink in place, grow in place when free, else move (MAYMOVE). */
 long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
@@ -170,11 +201,8 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 			return (long)old;
 		}
 		if (user_range_ok(old, new_len) &&
-		    mm_range_free(mm, old + old_len, new_len - old_len)) {
-			err = mm_map(mm, old + old_len, new_len - old_len,
-				     v->prot, v->flags, v->name, 0);
-			return err ? err : (long)old;
-		}
+		    mm_range_free(mm, old + old_len, new_len - old_len))
+			return grow_in_place(mm, old, old_len, new_len);
 		if (!(flags & MREMAP_MAYMOVE))
 			return -ENOMEM;
 		dest = mm_find_free(mm, new_len);
@@ -188,7 +216,10 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	}
 	if (!dest)
 		return -ENOMEM;
-	err = mm_map(mm, dest, new_len, v->prot, v->flags, v->name, v->offset);
+	err = mm_map_file(mm, dest, new_len, v->prot, v->flags, v->file,
+			  v->offset + (old - v->start));
+	if (!err)
+		strlcpy(mm_find(mm, dest)->name, v->name, sizeof(v->name));
 	if (!err)
 		err = mm_move(mm, old, dest,
 			      old_len < new_len ? old_len : new_len);
@@ -214,7 +245,10 @@ long sys_madvise(uintptr_t addr, size_t len, int advice)
 		return -ENOMEM;
 	switch (advice) {
 	case MADV_DONTNEED:
-		/* Anonymous pages read back as zeros, as on Linux. */
+		/*
+		 * Anonymous pages read back as zeros, a private file
+		 * mapping's as the file's bytes again, as on Linux.
+		 */
 		return mm_discard(current->mm, addr, n);
 	case MADV_NORMAL:
 	case MADV_RANDOM:
@@ -247,7 +281,7 @@ long sys_msync(uintptr_t addr, size_t len, int flags)
 		return -EINVAL;
 	if (addr + n < addr || !user_range_ok(addr, n))
 		return -ENOMEM;
-	/* Private mappings have nothing to write back. */
+	/* Nothing to write back: the mapped pages are the file's own. */
 	return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
 }
 SYSCALL3(msync);
