@@ -23,18 +23,53 @@ static int seg_prot(uint32_t flags)
 }
 
 /*
+ * Map the PT_LOAD at [start, end) from the program file vf, as Linux's
+ * elf_map does: the file's pages (shared with the page cache; a writable
+ * segment's copied on write), bss past them anonymous, and the bytes of
+ * the last file page past p_filesz zeroed (that page becomes a private
+ * copy). Only for segments that start on a page of their own and are
+ * writable when they have bss; the caller copies the others.
+ */
+static int map_segment(struct mm *mm, const struct elf64_phdr *ph,
+		       uint64_t base, uintptr_t start, uintptr_t end, int prot,
+		       struct vma_file *vf)
+{
+	static const char zeros[256];
+	uintptr_t fend = base + ph->p_vaddr + ph->p_filesz;
+	uintptr_t mid = ph->p_filesz ? page_up(fend) : start;
+	int err = 0;
+
+	if (mid > start)
+		err = mm_map_file(mm, start, mid - start, prot, VMA_FILE, vf,
+				  page_down(ph->p_offset));
+	if (!err && end > mid)
+		err = mm_map(mm, mid, end - mid, prot, VMA_ANON, "", 0);
+	if (err || mid == start || ph->p_memsz == ph->p_filesz)
+		return err;
+	for (; !err && fend < mid; fend += sizeof(zeros))
+		err = mm_fill(mm, fend, zeros,
+			      mid - fend < sizeof(zeros) ? mid - fend :
+							   sizeof(zeros));
+	return err;
+}
+
+/*
  * Map one PT_LOAD: its pages form an area with the segment's protection;
- * file bytes are copied in, the rest (bss) is demand-zero. A page shared
- * with the previous segment keeps both protections.
+ * from the file (vf, when not NULL) by map_segment, else file bytes are
+ * copied in, the rest (bss) is demand-zero. A page shared with the
+ * previous segment keeps both protections.
  */
 static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
-			const char *file, uint64_t base, const char *name)
+			const char *file, uint64_t base, const char *name,
+			struct vma_file *vf)
 {
 	uintptr_t start = page_down(base + ph->p_vaddr);
 	uintptr_t end = page_up(base + ph->p_vaddr + ph->p_memsz);
 	int prot = seg_prot(ph->p_flags), err;
 	struct vma *prev = mm_find(mm, start);
 
+	if (vf && !prev && (ph->p_memsz == ph->p_filesz || (prot & PROT_WRITE)))
+		return map_segment(mm, ph, base, start, end, prot, vf);
 	if (prev) {
 		/* Overlap is at most the first page (elf_check ordered them). */
 		err = mm_protect(mm, start, PAGE_SIZE, prev->prot | prot);
@@ -54,7 +89,7 @@ static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
 }
 
 static int load_segments(struct proc *p, const struct elf_info *info,
-			 const char *file, uint64_t base)
+			 const char *file, uint64_t base, struct vma_file *vf)
 {
 	uintptr_t brk = 0;
 
@@ -64,7 +99,7 @@ static int load_segments(struct proc *p, const struct elf_info *info,
 
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
-		err = load_segment(p->mm, ph, file, base, p->exe);
+		err = load_segment(p->mm, ph, file, base, p->exe, vf);
 		if (err)
 			return err;
 		if (base + ph->p_vaddr + ph->p_memsz > brk)
@@ -144,10 +179,13 @@ static int pie_bias(const char *path, const struct elf_info *info,
 	return 0;
 }
 
-/* exec_load of the program file's contents, data (size bytes). */
+/*
+ * exec_load of the program file's contents, data (size bytes), and the
+ * file itself (vf, NULL when it cannot be mapped: segments are copied).
+ */
 static int load_program(struct proc *p, const struct exec_args *a,
-			const void *data, size_t size, uint64_t *entry,
-			uint64_t *sp)
+			const void *data, size_t size, struct vma_file *vf,
+			uint64_t *entry, uint64_t *sp)
 {
 	struct elf_info info;
 	uint64_t base, stack_top;
@@ -159,7 +197,7 @@ static int load_program(struct proc *p, const struct exec_args *a,
 	err = pie_bias(a->path, &info, &base);
 	if (err)
 		return err;
-	err = load_segments(p, &info, data, base);
+	err = load_segments(p, &info, data, base, vf);
 	if (err)
 		return err;
 
@@ -183,11 +221,21 @@ int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
 	size_t size;
 	int err;
 
+	struct vma_file *vf = NULL;
+	struct vnode *vn;
+
 	err = vfs_exec_open(a->path, &data, &size, &copy, p->exe,
 			    sizeof(p->exe));
 	if (err)
 		return err;
-	err = load_program(p, a, data, size, entry, sp);
+	/* The node again, by the path just resolved, for file mappings. */
+	if (vfs_resolve(vfs_root(), p->exe, 0, &vn) == 0) {
+		vf = vma_file_new(vn, p->exe, false);
+		vnode_put(vn);
+	}
+	err = load_program(p, a, data, size, vf, entry, sp);
+	if (vf)
+		vma_file_put(vf);
 	kfree(copy);
 	return err;
 }

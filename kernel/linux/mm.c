@@ -420,6 +420,26 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 	return map_new_page(mm, va, v->prot);
 }
 
+/*
+ * The page at va of v made the area's own, whatever its protection (for
+ * mm_fill): a fresh zero page, or a file area's private copy of the
+ * file's page. Its physical address in *phys.
+ */
+static int private_page(struct mm *mm, struct vma *v, uintptr_t va,
+			uint64_t *phys)
+{
+	int err = 0;
+
+	if (!paging_user_lookup(va, phys))
+		err = v->file ? file_fault(mm, v, va, PF_ERR_WRITE) :
+				map_new_page(mm, va, v->prot);
+	else if (v->file)
+		err = copy_on_write(v, va, *phys);
+	if (!err)
+		paging_user_lookup(va, phys);
+	return err;
+}
+
 int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 {
 	const char *s = src;
@@ -433,12 +453,9 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 
 		if (!v)
 			return -EFAULT;
-		if (!paging_user_lookup(va, &phys)) {
-			err = map_new_page(mm, va, v->prot);
-			if (err)
-				return err;
-			paging_user_lookup(va, &phys);
-		}
+		err = private_page(mm, v, va, &phys);
+		if (err)
+			return err;
 		if (chunk > n)
 			chunk = n;
 		memcpy((char *)phys_to_virt(phys) + off, s, chunk);
