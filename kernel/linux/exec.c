@@ -28,7 +28,8 @@ static int seg_prot(uint32_t flags)
  * segment's copied on write), bss past them anonymous, and the bytes of
  * the last file page past p_filesz zeroed (that page becomes a private
  * copy). Only for segments that start on a page of their own and are
- * writable when they have bss; the caller copies the others.
+ * writable when they have bss; the caller copies the others. Segments
+ * with no PROT_READ are copied too (mm_populate reads).
  */
 static int map_segment(struct mm *mm, const struct elf64_phdr *ph,
 		       uint64_t base, uintptr_t start, uintptr_t end, int prot,
@@ -39,9 +40,16 @@ static int map_segment(struct mm *mm, const struct elf64_phdr *ph,
 	uintptr_t mid = ph->p_filesz ? page_up(fend) : start;
 	int err = 0;
 
+	/*
+	 * Mapped now, not on first touch: Kiln cannot reclaim the page cache
+	 * as Linux does, so a program whose heap took the last free pages
+	 * could otherwise not run code it had not yet touched.
+	 */
 	if (mid > start)
 		err = mm_map_file(mm, start, mid - start, prot, VMA_FILE, vf,
 				  page_down(ph->p_offset));
+	if (!err && mid > start)
+		err = mm_populate(mm, start, mid - start);
 	if (!err && end > mid)
 		err = mm_map(mm, mid, end - mid, prot, VMA_ANON, "", 0);
 	if (err || mid == start || ph->p_memsz == ph->p_filesz)
@@ -68,7 +76,8 @@ static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
 	int prot = seg_prot(ph->p_flags), err;
 	struct vma *prev = mm_find(mm, start);
 
-	if (vf && !prev && (ph->p_memsz == ph->p_filesz || (prot & PROT_WRITE)))
+	if (vf && !prev && (prot & PROT_READ) &&
+	    (ph->p_memsz == ph->p_filesz || (prot & PROT_WRITE)))
 		return map_segment(mm, ph, base, start, end, prot, vf);
 	if (prev) {
 		/* Overlap is at most the first page (elf_check ordered them). */

@@ -420,6 +420,21 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 	return map_new_page(mm, va, v->prot);
 }
 
+int mm_populate(struct mm *mm, uintptr_t start, size_t len)
+{
+	for (uintptr_t va = start; va < start + len; va += PAGE_SIZE) {
+		uint64_t phys;
+		int err;
+
+		if (paging_user_lookup(va, &phys))
+			continue;
+		err = mm_fault(mm, va, 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /*
  * The page at va of v made the area's own, whatever its protection (for
  * mm_fill): a fresh zero page, or a file area's private copy of the

@@ -131,6 +131,12 @@ bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len);
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err);
 
 /*
+ * Map every page of [start, start+len) now, as a read fault would (the
+ * range must be in areas that allow reading). 0, -ENOMEM, -EIO, -EFAULT.
+ */
+int mm_populate(struct mm *mm, uintptr_t start, size_t len);
+
+/*
  * Write n bytes of src at user address addr, whatever the area's
  * protection (the ELF loader and file mappings fill read-only pages this
  * way). The range must be inside areas. 0 or -ENOMEM/-EFAULT.
