@@ -37,11 +37,13 @@ long sys_brk(uintptr_t addr)
 SYSCALL1(brk);
 
 /*
- * What a mapping of fd maps, with the checks Linux makes (mm/mmap.c
- * do_mmap): the fd open for reading, and for a writable shared mapping
+ * What a mapping of len bytes of fd at off maps, with the checks Linux
+ * makes (mm/mmap.c do_mmap): the range inside the largest file, the fd
+ * open for reading, and for a writable shared mapping
  * open for writing too, and not append-only. NULL with *err.
  */
-static struct vma_file *file_for_map(int fd, int type, int prot, int *err)
+static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
+				     int prot, int *err)
 {
 	struct file *f = fd_get(current, fd);
 	struct vma_file *vf;
@@ -50,6 +52,10 @@ static struct vma_file *file_for_map(int fd, int type, int prot, int *err)
 
 	*err = -EBADF;
 	if (!f)
+		return NULL;
+	/* The end must fit in a file (MAX_LFS_FILESIZE; file_mmap_ok). */
+	*err = -EOVERFLOW;
+	if (off >> PAGE_SHIFT > (INT64_MAX - len) >> PAGE_SHIFT)
 		return NULL;
 	vn = file_mappable(f, err);
 	if (!vn)
@@ -100,10 +106,8 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	if (len > USER_TOP)
 		return -ENOMEM;
 	len = page_up(len);
-	if (!anon && off > UINT64_MAX - len)
-		return -EOVERFLOW;
 	if (!anon) {
-		file = file_for_map(fd, type, prot, &err32);
+		file = file_for_map(fd, off, len, type, prot, &err32);
 		if (!file)
 			return err32;
 	}
@@ -162,6 +166,11 @@ static long grow_in_place(struct mm *mm, uintptr_t old, size_t old_len,
 	uintptr_t end = old + old_len;
 	int err;
 
+	if (last->file &&
+	    new_len - old_len >
+		    UINT64_MAX - (last->offset + (end - last->start)))
+		return -EINVAL; /* the file offsets would wrap */
+
 	err = mm_map_file(mm, end, new_len - old_len, last->prot, last->flags,
 			  last->file, last->offset + (end - last->start));
 	if (!err)
@@ -195,6 +204,9 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		return -EINVAL;
 	if (!v || old_len == 0 || !mm_range_mapped(mm, old, old_len))
 		return -EFAULT;
+	/* The file offsets the grown mapping would reach must not wrap. */
+	if (v->file && new_len > UINT64_MAX - (v->offset + (old - v->start)))
+		return -EINVAL;
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {
 			mm_unmap(mm, old + new_len, old_len - new_len);

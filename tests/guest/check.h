@@ -68,6 +68,7 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENETUNREACH, "ENETUNREACH" },
 		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
 		{ EADDRINUSE, "EADDRINUSE" },
+		{ EOVERFLOW, "EOVERFLOW" },
 	};
 	static char buf[32];
 

@@ -165,6 +165,13 @@ static void past_the_end(int fd)
 	check(load_signal(p + 5 * PAGE) == SIGBUS,
 	      "a page wholly past the end is SIGBUS");
 	munmap(p, 8 * PAGE);
+	p = map(PAGE, PROT_READ, MAP_PRIVATE, fd, INT64_MAX - 2 * PAGE + 1);
+	check(p != NULL, "map the last page a file can have");
+	check(load_signal(p) == SIGBUS, "it is SIGBUS");
+	munmap(p, PAGE);
+	check_errno((long)(intptr_t)mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE,
+					 fd, INT64_MAX - PAGE + 1),
+		    EOVERFLOW, "a mapping past the largest file");
 }
 
 static void remap(int fd)
