@@ -264,6 +264,31 @@ static void proc_maps(int fd)
 	munmap(s, PAGE);
 }
 
+/*
+ * The program's own file: under Kiln it comes from the image's archive,
+ * its segments already mapped from the page cache by exec, the rest
+ * still in the archive. A mapping of all of it reads what read() does.
+ */
+static void own_program(void)
+{
+	static unsigned char buf[PAGE];
+	int fd = open("/proc/self/exe", O_RDONLY), same = 1;
+	off_t size = fd >= 0 ? lseek(fd, 0, SEEK_END) : -1;
+	unsigned char *p = size > 0 ? map((size_t)size, PROT_READ, MAP_PRIVATE,
+					  fd, 0) :
+				      NULL;
+
+	check(p != NULL, "map the program's own file");
+	for (off_t off = 0; off < size; off += PAGE) {
+		ssize_t n = pread(fd, buf, PAGE, off);
+
+		same &= n > 0 && memcmp(p + off, buf, (size_t)n) == 0;
+	}
+	check(same, "every page of it is what read() gives");
+	munmap(p, (size_t)size);
+	close(fd);
+}
+
 int main(void)
 {
 	struct sigaction sa = { .sa_handler = on_fault };
@@ -286,6 +311,7 @@ int main(void)
 	remap(fd);
 	fixed(fd);
 	proc_maps(fd);
+	own_program();
 	close(fd);
 	unlink(fpath);
 	printf("mmap_file: all %d checks passed\n", check_count);
