@@ -15,14 +15,14 @@ pkgs="$pkgs clang libclang-rt-14-dev llvm"
 pkgs="$pkgs curl iproute2"
 # make test checks that the C sources are as .clang-format lays them out.
 pkgs="$pkgs clang-format"
+# Real programs, unmodified from Debian, run under Kiln and natively by
+# tests/e2e/test_apps.py (redis-tools and apache2-utils are the clients).
+pkgs="$pkgs python3 sqlite3 lua5.4 redis-server redis-tools nginx-light apache2-utils"
 # Enough for a minbase Debian 12 with git and make (scripts/fresh_root.sh
 # checks it): the rest the build and tests run (cmp, find, timeout,
 # unshare, gzip, tar) is in Essential packages, and the Go build fetches
 # nothing (tests/go requires no module), so needs no ca-certificates.
-if [ "${1:-}" = bench ]; then
-	# bench/net.py loads the guests' HTTP server with ab (apache2-utils).
-	pkgs="$pkgs busybox-static apache2-utils"
-fi
+# (make bench passes "bench": its needs, ab and busybox, are above.)
 
 missing=""
 for p in $pkgs; do
@@ -49,5 +49,19 @@ echo "deps: installing$missing" >&2
 apt="env DEBIAN_FRONTEND=noninteractive DEBCONF_NOWARNINGS=yes apt-get"
 # shellcheck disable=SC2086
 $SUDO $apt update -qq >/dev/null
+# Installing redis-server and nginx would start them as system services
+# (their packages' scripts ask invoke-rc.d); the tests start their own
+# copies. A policy-rc.d that says "no" stops that for this install only.
+policy=/usr/sbin/policy-rc.d
+made_policy=
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+	$SUDO chmod 755 "$policy"
+	made_policy=1
+fi
 # shellcheck disable=SC2086
-$SUDO $apt install -y -qq --no-install-recommends $missing >/dev/null
+$SUDO $apt install -y -qq --no-install-recommends $missing >/dev/null || {
+	[ -z "$made_policy" ] || $SUDO rm -f "$policy"
+	exit 1
+}
+[ -z "$made_policy" ] || $SUDO rm -f "$policy"
