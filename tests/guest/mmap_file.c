@@ -169,8 +169,8 @@ static void past_the_end(int fd)
 	check(p != NULL, "map the last page a file can have");
 	check(load_signal(p) == SIGBUS, "it is SIGBUS");
 	munmap(p, PAGE);
-	check_errno((long)(intptr_t)mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE,
-					 fd, INT64_MAX - PAGE + 1),
+	check_errno((long)(intptr_t)mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd,
+					 INT64_MAX - PAGE + 1),
 		    EOVERFLOW, "a mapping past the largest file");
 }
 
