@@ -273,6 +273,22 @@ long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	return (long)n;
 }
 
+/*
+ * The file grows from its size to end: zero what its last page holds past
+ * the old end, which a shared mapping may have written (Linux's
+ * pagecache_isize_extended), so the gap reads as zeros. Pages wholly past
+ * the end never exist (faults there are SIGBUS; truncate frees them).
+ */
+static void zero_past_end(struct vnode *vn, uint64_t end)
+{
+	uint64_t size = vn->reg.size, stop = (size | (PAGE_SIZE - 1)) + 1;
+	char *p = page_at(vn, size / PAGE_SIZE);
+
+	if (p != NULL && size % PAGE_SIZE != 0 && end > size)
+		memset(p + size % PAGE_SIZE, 0,
+		       (end < stop ? end : stop) - size);
+}
+
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
 	size_t done = 0;
@@ -298,6 +314,7 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		if ((err = small_to_page(vn)) < 0)
 			return err;
 	}
+	zero_past_end(vn, off);
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
@@ -329,6 +346,8 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 		if (size < vn->reg.small)
 			memset((char *)vn->reg.root + size, 0,
 			       vn->reg.small - size);
+	} else if (size > vn->reg.size) {
+		zero_past_end(vn, size);
 	} else if (size < vn->reg.size) {
 		free_pages_from(vn, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 		p = page_at(vn, size / PAGE_SIZE);

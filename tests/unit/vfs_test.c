@@ -369,6 +369,20 @@ static void test_page_cache(void **state)
 	assert_memory_equal(p, "#W", 2);
 	assert_int_equal(tmpfs_read(f, buf, 1, 0), 1);
 	assert_int_equal(buf[0], 'a');
+	/*
+	 * Bytes a holder stored past the end (a shared mapping's last page)
+	 * are not the file's: growing it, by truncate or by a write past
+	 * the end, shows zeros there.
+	 */
+	assert_int_equal(tmpfs_truncate(f, 2 * PAGE_SIZE + 10), 0);
+	memcpy(p + 10, "stale", 5);
+	memcpy(p + 100, "stale", 5);
+	assert_int_equal(tmpfs_truncate(f, 2 * PAGE_SIZE + 20), 0);
+	assert_int_equal(tmpfs_write(f, "w", 1, 2 * PAGE_SIZE + 200), 1);
+	assert_int_equal(tmpfs_read(f, buf, 5, 2 * PAGE_SIZE + 10), 5);
+	assert_memory_equal(buf, "\0\0\0\0\0", 5);
+	assert_int_equal(tmpfs_read(f, buf, 5, 2 * PAGE_SIZE + 100), 5);
+	assert_memory_equal(buf, "\0\0\0\0\0", 5);
 	/* Truncated away: the file lets go, the holder keeps its page. */
 	assert_int_equal(tmpfs_truncate(f, PAGE_SIZE), 0);
 	assert_int_equal(f->reg.npages, 1);
