@@ -260,6 +260,47 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
 
+# ---- Dynamic programs: run through their own ld.so (tests/e2e/test_dynamic.py) ----
+# tests/dynamic/NAME.c and a few tests/guest programs, linked against the
+# shared libc of musl and of glibc (a PIE, and a fixed-address -no-pie
+# build). kplugin.so is the library dlopen.c loads: built without libc, so
+# musl's ld.so and glibc's can both load it.
+DYN_DIR := $(BUILD)/tests/dynamic
+DYN_PROGS := auxv dlopen args_env
+DYN_FLAVOURS := musl glibc glibc-nopie
+DYN_BINS := $(foreach f,$(DYN_FLAVOURS),$(patsubst %,$(DYN_DIR)/$(f)/%,$(DYN_PROGS))) \
+	$(DYN_DIR)/kplugin.so
+guest: $(DYN_BINS)
+
+$(DYN_DIR)/musl/%: tests/dynamic/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLDYN $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+$(DYN_DIR)/musl/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLDYN $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+$(DYN_DIR)/glibc/%: tests/dynamic/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -fPIE -pie -o $@ $<
+$(DYN_DIR)/glibc/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -fPIE -pie -o $@ $<
+$(DYN_DIR)/glibc-nopie/%: tests/dynamic/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -fno-pie -no-pie -o $@ $<
+$(DYN_DIR)/glibc-nopie/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -fno-pie -no-pie -o $@ $<
+$(DYN_DIR)/kplugin.so: tests/dynamic/kplugin.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -fPIC -shared -nostdlib -o $@ $<
+
 # ---- Fuzzers (tests/fuzz/, docs/security.md "Fuzzing") ----
 # tests/fuzz/NAME_fuzz.c: a libFuzzer harness of a parser the kernel and
 # the CLI share, built by clang with ASan and UBSan against the sources

@@ -30,12 +30,6 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 			kiln_err("%s: %s", path, why);
 		goto err_free;
 	}
-	if (info.interp) {
-		kiln_err("%s: dynamically linked (interpreter %s); only static "
-			 "programs are supported yet",
-			 path, info.interp);
-		goto err_free;
-	}
 	return 0;
 
 err_free:

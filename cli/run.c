@@ -17,7 +17,7 @@ static const char run_usage[] =
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
-	"Boot a Kiln image under QEMU (a static program is first built into a\n"
+	"Boot a Kiln image under QEMU (a program is first built into a\n"
 	"temporary image). The app's stdout and stderr are kiln's; kiln exits with\n"
 	"the app's status, 128+N if it died of signal N. ARGs replace argv[1..];\n"
 	"piped stdin is given to the app, then EOF; a terminal on stdin is\n"

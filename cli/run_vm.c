@@ -164,6 +164,34 @@ static void report_signal(const struct kiln_image *img,
 		 cfg->program, sig, signame, rip, sym, addr);
 }
 
+/*
+ * The kernel could not start the program (126, 127): print its reason,
+ * one line. The kernel logs "kiln: cannot start PROGRAM: ..." and, before
+ * it, a more specific "kiln: PROGRAM: ..." when it has one (the
+ * interpreter it did not find); the specific line wins. With neither, the
+ * status is the app's own (ld.so exits 127 after its own message).
+ */
+static void report_start_failure(const struct kiln_config *cfg,
+				 const struct vm_result *r)
+{
+	const char *specific = NULL, *generic = NULL;
+	size_t plen = strlen(cfg->program);
+
+	for (int i = 0; i < VM_TAIL_LINES; i++) {
+		const char *line = r->tail[(r->tail_next + i) % VM_TAIL_LINES];
+
+		if (!line || strncmp(line, "kiln: ", 6))
+			continue;
+		if (!strncmp(line + 6, "cannot start ", 13))
+			generic = line;
+		else if (!strncmp(line + 6, cfg->program, plen) &&
+			 !strncmp(line + 6 + plen, ": ", 2))
+			specific = line;
+	}
+	if (generic)
+		fprintf(stderr, "%s\n", specific ? specific : generic);
+}
+
 #define RUN_MEM_SLACK (2ULL << 20)
 
 int run_boot(struct run_args *ra, const struct kiln_image *img,
@@ -212,6 +240,10 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 			report_signal(img, cfg, &r);
 		if (r.status == KILN_EXIT_PANIC && !ra->vm.verbose)
 			vm_print_tail(&r); /* the kernel's panic report */
+		if ((r.status == KILN_EXIT_NOEXEC ||
+		     r.status == KILN_EXIT_NOTFOUND) &&
+		    !ra->vm.verbose)
+			report_start_failure(cfg, &r);
 		ret = r.status;
 	}
 	vm_result_free(&r);

@@ -74,8 +74,8 @@ struct elf_info {
  * vaddr+memsz without overflow and below 2^47, p_align a power of two and
  * (vaddr - offset) % page size == 0, at least one PT_LOAD, entry inside a
  * PF_X PT_LOAD, PT_INTERP NUL-terminated inside the file.
- * A PT_INTERP is NOT an error here: callers decide (dynamic programs are
- * refused by `kiln build` and the kernel for now).
+ * A PT_INTERP is NOT an error here: callers decide (the kernel loads the
+ * interpreter it names; it refuses one that names another).
  * Returns ELF_OK (0) and fills *info, or an ELF_E* code;
  * elf_strerror gives a one-line reason ("not an ELF file", "32-bit ELF",
  * "not x86_64", "truncated", ...).

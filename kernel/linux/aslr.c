@@ -72,3 +72,16 @@ uintptr_t aslr_brk_start(uintptr_t end)
 {
 	return page_up(end) + (random_bits(BRK_RND_BITS) << PAGE_SHIFT);
 }
+
+/* Linux's load_elf_interp: elf_map of the total size, no address hint. */
+uintptr_t aslr_interp_start(struct mm *mm, uint64_t span, uint64_t align)
+{
+	uintptr_t gap;
+
+	if (align < PAGE_SIZE)
+		align = PAGE_SIZE;
+	gap = mm_find_free(mm, page_up(span) + align - PAGE_SIZE);
+	if (!gap)
+		return 0;
+	return (gap + align - 1) & ~(align - 1);
+}

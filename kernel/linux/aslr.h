@@ -55,9 +55,13 @@ uint64_t aslr_pie_bias(uint64_t lo, uint64_t align);
 uintptr_t aslr_brk_start(uintptr_t end);
 
 /*
- * An ELF interpreter (PT_INTERP), once exec loads one, needs no base of
- * its own: as on Linux, it is mapped like any mmap without a hint, below
- * aslr_mmap_top, and inherits the mmap area's 28 bits.
+ * Where an ELF interpreter (PT_INTERP) whose PT_LOADs span span bytes
+ * starts: as on Linux, it is mapped like an mmap without a hint, the
+ * highest free gap below mm->mmap_top (set first), and so inherits the
+ * mmap area's 28 bits. align (a power of two, a page up to
+ * ASLR_PIE_ALIGN_MAX) is honoured. 0 when no gap is large enough.
  */
+struct mm;
+uintptr_t aslr_interp_start(struct mm *mm, uint64_t span, uint64_t align);
 
 #endif

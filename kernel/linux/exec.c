@@ -1,4 +1,4 @@
-/* exec.c - load a static ELF program into the process and start it. */
+/* exec.c - load an ELF program (and its interpreter, PT_INTERP) into the process. */
 #include "linux/exec.h"
 #include "linux/exec_stack.h"
 
@@ -20,6 +20,52 @@ static int seg_prot(uint32_t flags)
 {
 	return (flags & PF_R ? PROT_READ : 0) |
 	       (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
+}
+
+/* An executable file opened for loading (the program or its interpreter). */
+struct exec_file {
+	const void *data; /* its bytes, 8-aligned */
+	size_t size;
+	void *copy; /* what to free: data when it had to be copied */
+	char *path; /* the resolved absolute path, for the areas' names */
+	struct vma_file *vf; /* the file for mappings, or NULL (copied) */
+};
+
+/*
+ * vfs_exec_open into f, and the file for mappings (f->vf: NULL when it
+ * cannot be had, and the segments are copied). 0, or -ENOENT, -EACCES,
+ * -ENOMEM.
+ */
+static int exec_file_open(const char *path, struct exec_file *f)
+{
+	struct vnode *vn;
+	int err;
+
+	*f = (struct exec_file){ 0 };
+	f->path = kmalloc(VFS_PATH_MAX);
+	if (!f->path)
+		return -ENOMEM;
+	err = vfs_exec_open(path, &f->data, &f->size, &f->copy, f->path,
+			    VFS_PATH_MAX);
+	if (err) {
+		kfree(f->path);
+		f->path = NULL;
+		return err;
+	}
+	/* The node again, by the path just resolved, for file mappings. */
+	if (vfs_resolve(vfs_root(), f->path, 0, &vn) == 0) {
+		f->vf = vma_file_new(vn, f->path, false);
+		vnode_put(vn);
+	}
+	return 0;
+}
+
+static void exec_file_close(struct exec_file *f)
+{
+	if (f->vf)
+		vma_file_put(f->vf);
+	kfree(f->copy);
+	kfree(f->path);
 }
 
 /*
@@ -97,24 +143,29 @@ static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
 		       ph->p_filesz);
 }
 
-static int load_segments(struct proc *p, const struct elf_info *info,
-			 const char *file, uint64_t base, struct vma_file *vf)
+/*
+ * Load every PT_LOAD of an image checked by elf_check at bias (added to
+ * its link addresses), naming the areas name, mapping from the file vf
+ * (NULL: copying). Returns 0 and the end of the highest segment in *end,
+ * or -ENOMEM. Used for the program and for its interpreter alike.
+ */
+static int load_image(struct mm *mm, const struct elf_info *info,
+		      const char *file, uint64_t bias, const char *name,
+		      struct vma_file *vf, uintptr_t *end)
 {
-	uintptr_t brk = 0;
-
+	*end = 0;
 	for (uint16_t i = 0; i < info->phnum; i++) {
 		const struct elf64_phdr *ph = &info->phdr[i];
 		int err;
 
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
-		err = load_segment(p->mm, ph, file, base, p->exe, vf);
+		err = load_segment(mm, ph, file, bias, name, vf);
 		if (err)
 			return err;
-		if (base + ph->p_vaddr + ph->p_memsz > brk)
-			brk = base + ph->p_vaddr + ph->p_memsz;
+		if (bias + ph->p_vaddr + ph->p_memsz > *end)
+			*end = bias + ph->p_vaddr + ph->p_memsz;
 	}
-	p->mm->brk_start = p->mm->brk = aslr_brk_start(brk);
 	return 0;
 }
 
@@ -148,33 +199,35 @@ static int check_program(const char *path, const void *data, size_t size,
 		printk("kiln: %s: %s\n", path, elf_strerror(err));
 		return -ENOEXEC;
 	}
-	/* An interpreter would be mapped below mmap_top (linux/aslr.h). */
-	if (info->interp) {
-		printk("kiln: %s: dynamically linked (interpreter %s); only "
-		       "static programs are supported yet\n",
-		       path, info->interp);
-		return -ENOEXEC;
-	}
 	return 0;
 }
 
-/*
- * The load bias of a static PIE, 0 for a fixed-address program. Segments
- * keep the largest alignment they ask for, as Linux honours it; a span or
- * an alignment that could reach another region is refused.
- */
-static int pie_bias(const char *path, const struct elf_info *info,
-		    uint64_t *bias)
+/* The largest alignment a PT_LOAD asks for, at least a page. */
+static uint64_t load_align(const struct elf_info *info)
 {
 	uint64_t align = PAGE_SIZE;
 
-	*bias = 0;
-	if (!info->pie)
-		return 0;
 	for (uint16_t i = 0; i < info->phnum; i++)
 		if (info->phdr[i].p_type == PT_LOAD &&
 		    info->phdr[i].p_align > align)
 			align = info->phdr[i].p_align;
+	return align;
+}
+
+/*
+ * The load bias of a PIE (static or dynamic), 0 for a fixed-address
+ * program. Segments keep the largest alignment they ask for, as Linux
+ * honours it; a span or an alignment that could reach another region is
+ * refused.
+ */
+static int pie_bias(const char *path, const struct elf_info *info,
+		    uint64_t *bias)
+{
+	uint64_t align = load_align(info);
+
+	*bias = 0;
+	if (!info->pie)
+		return 0;
 	if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
 	    align > ASLR_PIE_ALIGN_MAX) {
 		printk("kiln: %s: position-independent image too large or "
@@ -189,62 +242,150 @@ static int pie_bias(const char *path, const struct elf_info *info,
 }
 
 /*
- * exec_load of the program file's contents, data (size bytes), and the
- * file itself (vf, NULL when it cannot be mapped: segments are copied).
+ * The interpreter path in the program's PT_INTERP is untrusted: elf_check
+ * found it NUL-terminated inside the file; it must also be absolute and
+ * shorter than PATH_MAX (Linux refuses a p_filesz above PATH_MAX).
+ */
+static int check_interp_path(const char *prog, const char *interp)
+{
+	if (interp[0] != '/' || strnlen(interp, VFS_PATH_MAX) >= VFS_PATH_MAX) {
+		printk("kiln: %s: bad interpreter path\n", prog);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/*
+ * The interpreter must be a position-independent ELF (ET_DYN) of a size
+ * and alignment the mmap area can hold, without an interpreter of its
+ * own. Returns 0 or -ENOEXEC after one log line.
+ */
+static int check_interp(const char *prog, const char *interp,
+			const struct exec_file *f, struct elf_info *info)
+{
+	int err = elf_check(f->data, f->size, info);
+	const char *why = NULL;
+
+	if (err)
+		why = elf_strerror(err);
+	else if (!info->pie)
+		why = "not a shared object";
+	else if (info->interp)
+		why = "has an interpreter of its own";
+	else if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
+		 load_align(info) > ASLR_PIE_ALIGN_MAX)
+		why = "too large or too aligned";
+	if (why) {
+		printk("kiln: %s: interpreter %s: %s\n", prog, interp, why);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+/*
+ * Open, check and load the program's interpreter below mmap_top; on
+ * success *base is its load address (AT_BASE) and *entry where the
+ * program starts. -ENOENT when it is not in the image (as execve),
+ * -EACCES, -ENOEXEC, -ENOMEM; each logged in one line naming it.
+ */
+static int load_interp(struct proc *p, const char *interp, uint64_t *base,
+		       uint64_t *entry)
+{
+	struct exec_file f;
+	struct elf_info info;
+	uintptr_t start, end;
+	int err;
+
+	err = check_interp_path(p->exe, interp);
+	if (err)
+		return err;
+	err = exec_file_open(interp, &f);
+	if (err) {
+		printk("kiln: %s: interpreter %s: %s\n", p->exe, interp,
+		       err == -ENOENT ? "not found" :
+		       err == -EACCES ? "permission denied" :
+					"cannot be opened");
+		return err;
+	}
+	err = check_interp(p->exe, interp, &f, &info);
+	if (err)
+		goto out_close;
+	err = -ENOMEM;
+	start = aslr_interp_start(p->mm, info.hi - info.lo, load_align(&info));
+	if (!start)
+		goto out_close;
+	*base = start - info.lo;
+	*entry = *base + info.entry;
+	err = load_image(p->mm, &info, f.data, *base, f.path, f.vf, &end);
+out_close:
+	exec_file_close(&f);
+	return err;
+}
+
+/* The stack and the mmap area, placed before anything is mapped there. */
+static int map_stack(struct proc *p, const struct elf_info *info,
+		     uint64_t *stack_top)
+{
+	int prot = PROT_READ | PROT_WRITE | (info->exec_stack ? PROT_EXEC : 0);
+
+	*stack_top = aslr_stack_top();
+	p->mm->mmap_top = aslr_mmap_top();
+	return mm_map(p->mm, *stack_top - ASLR_STACK_SIZE, ASLR_STACK_SIZE,
+		      prot, VMA_ANON | VMA_STACK, "[stack]", 0);
+}
+
+/*
+ * exec_load of the program file f: the program at its bias, the heap
+ * after it, the stack, then its interpreter if it names one, where the
+ * program then starts.
  */
 static int load_program(struct proc *p, const struct exec_args *a,
-			const void *data, size_t size, struct vma_file *vf,
-			uint64_t *entry, uint64_t *sp)
+			const struct exec_file *f, uint64_t *entry,
+			uint64_t *sp)
 {
+	struct exec_image img = { 0 };
 	struct elf_info info;
-	uint64_t base, stack_top;
-	int err, stack_prot;
+	uint64_t bias, stack_top;
+	uintptr_t end;
+	int err;
 
-	err = check_program(a->path, data, size, &info);
+	err = check_program(a->path, f->data, f->size, &info);
 	if (err)
 		return err;
-	err = pie_bias(a->path, &info, &base);
+	err = pie_bias(a->path, &info, &bias);
 	if (err)
 		return err;
-	err = load_segments(p, &info, data, base, vf);
+	err = load_image(p->mm, &info, f->data, bias, p->exe, f->vf, &end);
 	if (err)
 		return err;
-
-	stack_top = aslr_stack_top();
-	stack_prot = PROT_READ | PROT_WRITE | (info.exec_stack ? PROT_EXEC : 0);
-	p->mm->mmap_top = aslr_mmap_top();
-	err = mm_map(p->mm, stack_top - ASLR_STACK_SIZE, ASLR_STACK_SIZE,
-		     stack_prot, VMA_ANON | VMA_STACK, "[stack]", 0);
+	/* The heap follows the program, never its interpreter (Linux too). */
+	p->mm->brk_start = p->mm->brk = aslr_brk_start(end);
+	err = map_stack(p, &info, &stack_top);
 	if (err)
 		return err;
-	*entry = base + info.entry;
-	return exec_build_stack(p, a, &info, base, phdr_addr(&info, base),
-				stack_top, sp);
+	img.phdr = phdr_addr(&info, bias);
+	img.phnum = info.phnum;
+	img.entry = bias + info.entry;
+	*entry = img.entry;
+	if (info.interp) {
+		err = load_interp(p, info.interp, &img.interp_base, entry);
+		if (err)
+			return err;
+	}
+	return exec_build_stack(p, a, &img, stack_top, sp);
 }
 
 int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
 	      uint64_t *sp)
 {
-	const void *data;
-	void *copy;
-	size_t size;
+	struct exec_file f;
 	int err;
 
-	struct vma_file *vf = NULL;
-	struct vnode *vn;
-
-	err = vfs_exec_open(a->path, &data, &size, &copy, p->exe,
-			    sizeof(p->exe));
+	err = exec_file_open(a->path, &f);
 	if (err)
 		return err;
-	/* The node again, by the path just resolved, for file mappings. */
-	if (vfs_resolve(vfs_root(), p->exe, 0, &vn) == 0) {
-		vf = vma_file_new(vn, p->exe, false);
-		vnode_put(vn);
-	}
-	err = load_program(p, a, data, size, vf, entry, sp);
-	if (vf)
-		vma_file_put(vf);
-	kfree(copy);
+	strlcpy(p->exe, f.path, sizeof(p->exe));
+	err = load_program(p, a, &f, entry, sp);
+	exec_file_close(&f);
 	return err;
 }

@@ -7,9 +7,11 @@
 #include "arch.h"
 #include "core/heap.h"
 #include "core/random.h"
+#include "lib/elf.h"
 #include "lib/string.h"
 #include "linux/aslr.h"
 #include "linux/mm.h"
+#include "linux/signals.h"
 
 #define ARGS_MAX (128UL << 10) /* bytes of argv + envp strings */
 #define AUXV_MAX 24
@@ -51,46 +53,58 @@ static void push_strings(struct stack_writer *w, const char *const *v, size_t n,
 		out[i] = push_str(w, v[i]);
 }
 
+/* Where exec_build_stack put the strings the auxv points at. */
+struct auxv_strings {
+	uint64_t random, platform, execfn;
+};
+
+/*
+ * The auxiliary vector, in Linux's order (fs/binfmt_elf.c
+ * create_elf_tables: ARCH_DLINFO's entries first). One table: a new
+ * entry is one line here (AUXV_MAX bounds it).
+ */
 static size_t fill_auxv(uint64_t *av, const struct proc *p,
-			const struct elf_info *info, uint64_t base,
-			uint64_t phdr, uint64_t random, uint64_t platform,
-			uint64_t execfn)
+			const struct exec_image *img,
+			const struct auxv_strings *s)
 {
 	const uint64_t pairs[][2] = {
+		{ AT_MINSIGSTKSZ, signal_frame_max_size() },
 		{ AT_HWCAP, arch_hwcap() },
 		{ AT_PAGESZ, 4096 },
 		{ AT_CLKTCK, 100 },
-		{ AT_PHDR, phdr },
+		{ AT_PHDR, img->phdr },
 		{ AT_PHENT, sizeof(struct elf64_phdr) },
-		{ AT_PHNUM, info->phnum },
-		{ AT_BASE, 0 },
+		{ AT_PHNUM, img->phnum },
+		{ AT_BASE, img->interp_base },
 		{ AT_FLAGS, 0 },
-		{ AT_ENTRY, base + info->entry },
+		{ AT_ENTRY, img->entry },
 		{ AT_UID, p->cred.uid },
 		{ AT_EUID, p->cred.euid },
 		{ AT_GID, p->cred.gid },
 		{ AT_EGID, p->cred.egid },
 		{ AT_SECURE, 0 },
-		{ AT_RANDOM, random },
+		{ AT_RANDOM, s->random },
 		{ AT_HWCAP2, arch_hwcap2() },
-		{ AT_EXECFN, execfn },
-		{ AT_PLATFORM, platform },
+		{ AT_EXECFN, s->execfn },
+		{ AT_PLATFORM, s->platform },
 		{ AT_NULL, 0 },
 	};
 	size_t n = sizeof(pairs) / sizeof(pairs[0]);
 
+	_Static_assert(sizeof(pairs) / sizeof(pairs[0]) <= AUXV_MAX,
+		       "AUXV_MAX too small");
 	memcpy(av, pairs, sizeof(pairs));
 	return 2 * n;
 }
 
 int exec_build_stack(struct proc *p, const struct exec_args *a,
-		     const struct elf_info *info, uint64_t base, uint64_t phdr,
-		     uint64_t top, uint64_t *sp)
+		     const struct exec_image *img, uint64_t top, uint64_t *sp)
 {
 	struct stack_writer w = { p->mm, top, 0 };
 	size_t bytes = 0, argc = count(a->argv, &bytes),
 	       envc = count(a->envp, &bytes);
-	uint64_t *vec, random, platform, execfn, nwords, nauxv;
+	struct auxv_strings strs;
+	uint64_t *vec, nwords, nauxv;
 	uint8_t rnd[16];
 
 	if (bytes > ARGS_MAX)
@@ -99,20 +113,19 @@ int exec_build_stack(struct proc *p, const struct exec_args *a,
 	vec = kmalloc(nwords * sizeof(uint64_t));
 	if (!vec)
 		return -ENOMEM;
-	execfn = push_str(&w, p->exe);
+	strs.execfn = push_str(&w, p->exe);
 	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
 	push_strings(&w, a->argv, argc, vec + 1);
 	/* Below the strings, a random gap moves every table off its page
 	 * offset too (Linux's arch_align_stack). */
 	w.sp -= aslr_stack_offset();
-	platform = push_str(&w, "x86_64");
+	strs.platform = push_str(&w, "x86_64");
 	random_bytes(rnd, sizeof(rnd));
-	random = push(&w, rnd, sizeof(rnd));
+	strs.random = push(&w, rnd, sizeof(rnd));
 	vec[0] = argc;
 	vec[1 + argc] = 0;
 	vec[1 + argc + 1 + envc] = 0;
-	nauxv = fill_auxv(vec + 1 + argc + 1 + envc + 1, p, info, base, phdr,
-			  random, platform, execfn);
+	nauxv = fill_auxv(vec + 1 + argc + 1 + envc + 1, p, img, &strs);
 	nwords = 1 + argc + 1 + envc + 1 + nauxv;
 	w.sp = (w.sp - nwords * 8) & ~15UL;
 	if (!w.err)

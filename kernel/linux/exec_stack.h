@@ -4,8 +4,15 @@
 
 #include <stdint.h>
 
-#include "lib/elf.h"
 #include "linux/exec.h"
+
+/* What the auxiliary vector tells ld.so and libc of the loaded program. */
+struct exec_image {
+	uint64_t phdr;	      /* AT_PHDR: the program headers in memory */
+	uint64_t phnum;	      /* AT_PHNUM */
+	uint64_t entry;	      /* AT_ENTRY: the program's, not ld.so's */
+	uint64_t interp_base; /* AT_BASE: ld.so's load address, 0 if static */
+};
 
 /*
  * Lay out the stack below top (System V x86_64 psABI 3.4.1, Figure 3.9):
@@ -22,7 +29,6 @@
  * Returns 0 and *sp, -E2BIG when the strings exceed 128 KiB, -ENOMEM.
  */
 int exec_build_stack(struct proc *p, const struct exec_args *a,
-		     const struct elf_info *info, uint64_t base, uint64_t phdr,
-		     uint64_t top, uint64_t *sp);
+		     const struct exec_image *img, uint64_t top, uint64_t *sp);
 
 #endif

@@ -157,6 +157,19 @@ int signal_frame_setup(struct trap_frame *f, const struct signal_info *info,
 	return 0;
 }
 
+/*
+ * Linux's init_sigframe_size (arch/x86/kernel/signal.c): the rt_sigframe
+ * plus its alignment padding (15), the FPU state plus the padding of its
+ * 64-byte alignment (63), rounded up to 16. The frame above takes at most
+ * FPSTATE_SIZE + 63 + sizeof(rt_sigframe) + 15 + 8 of it (1038 of 1040).
+ */
+uint64_t signal_frame_max_size(void)
+{
+	uint64_t size = sizeof(struct rt_sigframe) + 15 + FPSTATE_SIZE + 63;
+
+	return (size + 15) & ~15UL;
+}
+
 /* Linux sanitizes MXCSR with the CPU's mask: a reserved bit set would #GP. */
 static uint32_t mxcsr_mask(void)
 {

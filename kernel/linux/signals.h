@@ -78,6 +78,13 @@ bool signal_on_altstack(const struct thread *t, uint64_t sp);
 int signal_frame_setup(struct trap_frame *f, const struct signal_info *info,
 		       const struct sigaction *act, uint64_t saved_mask);
 
+/*
+ * The most stack signal_frame_setup takes on an alternate stack (no red
+ * zone), for AT_MINSIGSTKSZ: Linux's max_frame_size for the FPU state
+ * size the frame carries.
+ */
+uint64_t signal_frame_max_size(void);
+
 /* The default action of sig: log the kill line and end the process. */
 _Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr);
 

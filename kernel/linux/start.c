@@ -161,7 +161,7 @@ _Noreturn void linux_start(const void *bundle)
 					     (const char *const *)bc.envp },
 			&entry, &sp);
 	if (err == -ENOENT)
-		start_failed_status("no such file", bc.program, err,
+		start_failed_status("not found", bc.program, err,
 				    KILN_EXIT_NOTFOUND);
 	if (err)
 		start_failed("not a runnable program", bc.program, err);
