@@ -39,23 +39,25 @@ TEST_CFLAGS := $(HCFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all
 
 KERNEL_SRCS := $(wildcard kernel/arch/x86_64/*.S kernel/arch/x86_64/*.c \
 	kernel/core/*.c kernel/lib/*.c kernel/drivers/*.c kernel/fs/*.c kernel/init/*.c \
-	kernel/linux/*.c kernel/net/*.c)
+	kernel/linux/*.c kernel/linux/*.S kernel/net/*.c)
 KERNEL_OBJS := $(patsubst %,$(BUILD)/%.o,$(KERNEL_SRCS))
 KERNEL_LDS := kernel/arch/x86_64/kernel.ld
 
 # `make V=1` shows the full commands.
 Q := $(if $(V),,@)
 
-.PHONY: FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format \
+.PHONY: closure-tests FORCE go-guest all kernel tests unit-tests run test bench clean deps guest cli format \
 	fuzzers fuzz
-all: kernel unit-tests guest go-guest cli fuzzers
+all: kernel unit-tests guest go-guest cli fuzzers closure-tests
 
 kernel: $(BUILD)/kernel.elf
 
-# Objects are rebuilt when the flags change, not only the sources.
+# Objects are rebuilt when the flags change, not only the sources (the
+# vDSO's too).
 $(BUILD)/kflags: FORCE
 	@mkdir -p $(@D)
-	@echo '$(KCFLAGS) $(KASFLAGS)' | cmp -s - $@ || echo '$(KCFLAGS) $(KASFLAGS)' > $@
+	@echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' | cmp -s - $@ || \
+		echo '$(KCFLAGS) $(KASFLAGS) $(VDSO_CFLAGS)' > $@
 FORCE:
 
 $(UAPI)/.stamp:
@@ -102,6 +104,45 @@ $(BUILD)/%.S.o: %.S $(BUILD)/kflags
 	@mkdir -p $(@D)
 	@echo "  AS      $<"
 	$(Q)$(CC) $(KASFLAGS) -c $< -o $@
+
+# The vDSO (kernel/linux/vdso/): a shared object the kernel embeds
+# (linux/vdso_image.S) and maps into every process. It runs in ring 3
+# anywhere it is mapped, so it is position-independent and must need no
+# loader: one R+X segment, no relocations, nothing undefined, no
+# writable data, no stack protector (no canary to read), no SSE.
+VDSO_SRCS := kernel/linux/vdso/vdso.c
+VDSO_CFLAGS := -std=c11 -O2 -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
+	-nostdinc -isystem $(UAPI) -isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
+	-fPIC -fno-stack-protector -fno-plt -mno-sse -mno-mmx -mno-sse2 -mno-avx \
+	-fasynchronous-unwind-tables -fno-omit-frame-pointer -MMD -MP
+VDSO_LDFLAGS := -nostdlib -shared -Wl,-T,kernel/linux/vdso/vdso.lds \
+	-Wl,--version-script=kernel/linux/vdso/vdso.map -Wl,--hash-style=both \
+	-Wl,-soname=linux-vdso.so.1 -Wl,-Bsymbolic -Wl,--no-undefined \
+	-Wl,-z,max-page-size=4096 -Wl,-z,noexecstack -Wl,--eh-frame-hdr -Wl,--build-id=none
+
+$(BUILD)/vdso/%.o: kernel/linux/vdso/%.c $(BUILD)/kflags | $(UAPI)/.stamp
+	@mkdir -p $(@D)
+	@echo "  VDSOCC  $<"
+	$(Q)$(CC) $(VDSO_CFLAGS) -c $< -o $@
+
+$(BUILD)/vdso/vdso.dbg.so: $(patsubst kernel/linux/vdso/%.c,$(BUILD)/vdso/%.o,$(VDSO_SRCS)) \
+		kernel/linux/vdso/vdso.lds kernel/linux/vdso/vdso.map
+	@echo "  VDSOLD  $@"
+	$(Q)$(CC) $(VDSO_LDFLAGS) -o $@.tmp $(filter %.o,$^)
+	$(Q)LC_ALL=C readelf -rW $@.tmp | grep -q "no relocations" || \
+		{ echo "$@: the vDSO has relocations" >&2; readelf -rW $@.tmp >&2; exit 1; }
+	$(Q)test "$$(readelf -lW $@.tmp | grep -c ' LOAD ')" = 1 && \
+		readelf -lW $@.tmp | grep ' LOAD ' | grep -q ' R E ' || \
+		{ echo "$@: the vDSO must be one R+X segment" >&2; exit 1; }
+	$(Q)! readelf --dyn-syms -W $@.tmp | awk '$$7 == "UND" && $$8 != ""' | grep -q . || \
+		{ echo "$@: the vDSO needs symbols from elsewhere" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+$(BUILD)/vdso/vdso.so: $(BUILD)/vdso/vdso.dbg.so
+	$(Q)$(OBJCOPY) -S $< $@
+
+$(BUILD)/kernel/linux/vdso_image.S.o: $(BUILD)/vdso/vdso.so
+$(BUILD)/kernel/linux/vdso_image.S.o: KASFLAGS += -DVDSO_IMAGE='"$(BUILD)/vdso/vdso.so"'
 
 # Two links: from the first come the embedded symbol table (.ksyms) and
 # the list of sites KASLR adjusts (.krelocs) of the second. Both sit last
@@ -156,7 +197,7 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
-	kernel/lib/elf.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
+	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 cli: $(BUILD)/kiln
 
@@ -171,8 +212,14 @@ $(BUILD)/kiln: $(CLI_OBJS)
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle
+# elf_dynamic, and the library closure `kiln build` resolves (on a fake root).
+UNIT_TESTS += elf_dyn closure
+elf_dyn_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
+closure_SRCS := cli/closure.c cli/pathwalk.c cli/libpath.c cli/rootfs.c cli/util.c kernel/lib/cpio.c \
+	kernel/lib/ctype.c kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
+closure_FLAGS := -iquote cli
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
-elf_SRCS := kernel/lib/elf.c kernel/lib/elf_sym.c
+elf_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c
 format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
@@ -189,6 +236,8 @@ vfs_SRCS := kernel/fs/vnode.c kernel/fs/dir.c kernel/fs/path.c kernel/fs/tmpfs.c
 vfs_FLAGS := -include sys/stat.h
 chacha_SRCS := kernel/lib/chacha20.c
 time_SRCS := kernel/lib/time.c
+UNIT_TESTS += vclock
+vclock_SRCS := kernel/lib/vclock.c
 # The network stack below TCP, driven through a fake interface (net_fake.c).
 NET_SRCS := kernel/net/pkt.c kernel/net/eth.c kernel/net/arp.c kernel/net/ipv4.c \
 	kernel/net/ipv4_frag.c kernel/net/icmp.c kernel/net/udp.c kernel/net/netif.c \
@@ -228,12 +277,14 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 # ---- Guest programs: tests/guest/NAME.c, run inside images by tests/e2e ----
-# Each is built three ways: static musl, static glibc and static-pie musl.
+# Each is built five ways: static musl, static glibc, static-pie musl, and
+# dynamically linked against musl and against glibc (a PIE, as gcc makes
+# it), so the whole guest suite also runs through each ld.so.
 # Debian's musl-gcc specs know nothing of -static-pie (they would add an
 # interpreter and Scrt1.o), so the PIE link names musl's self-relocating
 # rcrt1.o itself; the recipe then checks it is ET_DYN without PT_INTERP.
 GUEST_PROGS := $(basename $(notdir $(wildcard tests/guest/*.c)))
-GUEST_FLAVOURS := musl glibc musl-pie
+GUEST_FLAVOURS := musl glibc musl-pie musl-dyn glibc-dyn
 GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Wshadow -Werror
 MUSL_LIB := /usr/lib/x86_64-linux-musl
 GUEST_BINS := $(foreach f,$(GUEST_FLAVOURS),$(patsubst %,$(BUILD)/tests/guest/$(f)/%,$(GUEST_PROGS)))
@@ -249,6 +300,16 @@ $(BUILD)/tests/guest/glibc/%: tests/guest/%.c tests/guest/check.h
 	@echo "  GLIBC   $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -o $@ $<
 
+$(BUILD)/tests/guest/musl-dyn/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  MUSLDYN $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+$(BUILD)/tests/guest/glibc-dyn/%: tests/guest/%.c tests/guest/check.h
+	@mkdir -p $(@D)
+	@echo "  GLIBDYN $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
+
 $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	@mkdir -p $(@D)
 	@echo "  MUSLPIE $@"
@@ -259,6 +320,54 @@ $(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
 	$(Q)readelf -h $@.tmp | grep -q 'Type: *DYN' && ! readelf -l $@.tmp | grep -q INTERP || \
 		{ echo "$@: not a static PIE" >&2; rm -f $@.tmp; exit 1; }
 	$(Q)mv $@.tmp $@
+
+# ---- Dynamic programs for the library closure tests (tests/e2e/test_cli.py) ----
+# lib/libkclo.so.1.0.0 (soname libkclo.so.1, with the usual symlinks) and
+# bin/origin, which finds it through RUNPATH $ORIGIN/../lib; gone/ holds a
+# library bin/needs-gone needs but no search path names; plugins/plugin.so
+# needs libm; hello-musl and hello-glibc are plain dynamic programs.
+CLO := $(BUILD)/tests/closure
+CLOSURE_BINS := $(CLO)/bin/origin $(CLO)/bin/needs-gone $(CLO)/plugins/plugin.so \
+	$(CLO)/bin/hello-musl $(CLO)/bin/hello-glibc
+closure-tests: $(CLOSURE_BINS)
+
+$(CLO)/lib/libkclo.so.1.0.0: tests/closure/kclo.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -Wl,-soname,libkclo.so.1 -o $@ $<
+	$(Q)ln -sfn libkclo.so.1.0.0 $(@D)/libkclo.so.1
+	$(Q)ln -sfn libkclo.so.1 $(@D)/libkclo.so
+
+$(CLO)/bin/origin: tests/closure/origin.c $(CLO)/lib/libkclo.so.1.0.0
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $< -L$(CLO)/lib -lkclo \
+		-Wl,--enable-new-dtags,-rpath,'$$ORIGIN/../lib'
+
+$(CLO)/gone/libgone.so: tests/closure/kclo.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -Wl,-soname,libgone.so -o $@ $<
+
+$(CLO)/bin/needs-gone: tests/closure/origin.c $(CLO)/gone/libgone.so
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $< -L$(CLO)/gone -lgone
+
+$(CLO)/plugins/plugin.so: tests/closure/plugin.c
+	@mkdir -p $(@D)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -shared -fPIC -o $@ $< -Wl,--no-as-needed -lm
+
+$(CLO)/bin/hello-musl: tests/closure/hello.c
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
+
+$(CLO)/bin/hello-glibc: tests/closure/hello.c
+	@mkdir -p $(@D)
+	@echo "  DYN     $@"
+	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
 
 # ---- Dynamic programs: run through their own ld.so (tests/e2e/test_dynamic.py) ----
 # tests/dynamic/NAME.c and a few tests/guest programs, linked against the
@@ -313,12 +422,12 @@ FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE
 PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image
 bundle_FUZZ := kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c
 cpio_FUZZ := kernel/lib/cpio.c kernel/lib/ctype.c cli/rootfs.c cli/util.c
-elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_sym.c
+elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 config_FUZZ := cli/config.c cli/util.c kernel/lib/bundle.c
 netcfg_FUZZ := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
 cmdline_FUZZ := kernel/lib/cmdline.c kernel/lib/ctype.c
 image_FUZZ := cli/image.c cli/config.c cli/rootfs.c cli/util.c kernel/lib/bundle.c \
-	kernel/lib/elf.c kernel/lib/cpio.c kernel/lib/ctype.c
+	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/cpio.c kernel/lib/ctype.c
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%_fuzz,$(PARSER_FUZZERS))
 SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
 fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz

@@ -7,6 +7,8 @@ the same binary run by Debian's Linux on the same QEMU and accelerator.
   mem      the smallest whole-MiB `kiln run --mem` that still runs hello
   getppid  ns per getppid() call, timed inside the guest
   fileio   ns per 4 KiB pwrite+pread of a file in /tmp, timed in the guest
+  clock    ns per clock_gettime(CLOCK_MONOTONIC) through libc, timed in the
+           guest: the vDSO's read, no system call
 
 Every ratio is taken from medians measured in this same run.  A missed
 target is reported, never fatal; a Linux hang prints "timeout".  Only a real
@@ -30,19 +32,20 @@ from boot import BenchError
 
 ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
 KILN = os.path.join(ROOT, "build", "kiln")
-PROGS = ("hello", "getppid", "fileio")
+PROGS = ("hello", "getppid", "fileio", "clock")
+SYS_TESTS = ("getppid", "fileio", "clock")   # the programs timed in the guest
 HELLO_OUT = b"hello from kiln bench\n"
 
 # Loop counts, per accelerator: ~0.2-1 s of guest time each.  Under this
 # host's nested KVM a Kiln syscall costs ~0.2 ms and a file iteration ~20 ms
 # (every exit is slow), so KVM gets far fewer iterations.
-ITERS = {"tcg": {"getppid": 1000000, "fileio": 20000},
-         "kvm": {"getppid": 2000, "fileio": 20}}
+ITERS = {"tcg": {"getppid": 1000000, "fileio": 20000, "clock": 1000000},
+         "kvm": {"getppid": 2000, "fileio": 20, "clock": 1000000}}
 SYS_RUNS = 3                # Kiln runs of each syscall program
 MEM_MAX_MIB = 64
 MEM_PROBE_TIMEOUT = 5       # s; hello takes ~0.1 s under TCG
 
-RESULT_RE = re.compile(rb"^(getppid|fileio): .*?([0-9.]+) ns/", re.M)
+RESULT_RE = re.compile(rb"^(getppid|fileio|clock): .*?([0-9.]+) ns/", re.M)
 INSPECT_RE = re.compile(r"^kernel: .*?, (\d+) bytes$", re.M)
 
 # Targets: Linux at least 20x slower end to end, the image's kernel part
@@ -185,9 +188,10 @@ def measure_hello(accel, images, runs, linux, linux_runs):
 
 
 def measure_syscalls(accel, images, linux, linux_runs):
-    """ns per getppid() and per 4 KiB write+read, in Kiln and in Linux."""
+    """ns per getppid(), per 4 KiB write+read and per clock_gettime, in
+    Kiln and in Linux."""
     iters = ITERS[accel]
-    rows = [Row(accel, "kiln", t) for t in ("getppid", "fileio")]
+    rows = [Row(accel, "kiln", t) for t in SYS_TESTS]
     for _ in range(SYS_RUNS):
         for row in rows:
             _, out = kiln_checked(accel, images[row.test],
@@ -196,9 +200,9 @@ def measure_syscalls(accel, images, linux, linux_runs):
                               [row.test])
     if not linux:
         return rows
-    lrows = [Row(accel, "linux", t) for t in ("getppid", "fileio")]
+    lrows = [Row(accel, "linux", t) for t in SYS_TESTS]
     initrd = linux.initramfs("sys-" + accel, [
-        (t, [str(iters[t])]) for t in ("getppid", "fileio")])
+        (t, [str(iters[t])]) for t in SYS_TESTS])
 
     def collect(_, out):
         res = parse_results(out, "linux guest")
@@ -269,7 +273,8 @@ def image_sizes(image):
     return os.path.getsize(image), int(m.group(1))
 
 
-UNIT = {"hello": "ms", "getppid": "ns/call", "fileio": "ns/iter"}
+UNIT = {"hello": "ms", "getppid": "ns/call", "fileio": "ns/iter",
+        "clock": "ns/call"}
 
 
 def print_table(rows):
@@ -359,8 +364,9 @@ def print_header(progs, linux, accels, linux_runs):
                                         for a in accels)))
     print("loops: %s; %d kiln runs each; timed in the guest with "
           "CLOCK_MONOTONIC\n" % ("; ".join(
-              "%s getppid %d, fileio %d" % (a, ITERS[a]["getppid"],
-                                             ITERS[a]["fileio"])
+              "%s getppid %d, fileio %d, clock %d" % (
+                  a, ITERS[a]["getppid"], ITERS[a]["fileio"],
+                  ITERS[a]["clock"])
               for a in accels), SYS_RUNS))
     sys.stdout.flush()
 

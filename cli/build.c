@@ -10,10 +10,13 @@ static const char build_usage[] =
 	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
 	"                  [--env KEY=VALUE]... [--workdir DIR]\n"
 	"                  [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
-	"                  PROGRAM [ARG...]\n"
+	"                  [--no-libraries] PROGRAM [ARG...]\n"
 	"\n"
-	"Turn a static x86_64 Linux program into a Kiln image. The program is\n"
-	"stored at /bin/NAME; argv[0] is that path, then ARG...\n"
+	"Turn an x86_64 Linux program into a Kiln image. The program is stored\n"
+	"at /bin/NAME; argv[0] is that path, then ARG... A dynamic program's\n"
+	"interpreter and shared libraries, and those of every ELF file --file\n"
+	"and --dir add, are found as the host's loader would and added, their\n"
+	"symlinks kept; a library that cannot be found is an error.\n"
 	"\n"
 	"  -o, --output IMAGE      the image to write (default: NAME.img)\n"
 	"  --file HOST:GUEST       copy a host file to GUEST in the image\n"
@@ -26,6 +29,8 @@ static const char build_usage[] =
 	"  --gateway ADDR          the default route, in ADDR/N's subnet (static only)\n"
 	"  --dns ADDR              the DNS server for /etc/resolv.conf (with dhcp:\n"
 	"                          instead of the lease's)\n"
+	"  --no-libraries          add no interpreter or library: only what\n"
+	"                          --file and --dir give, as they are\n"
 	"  -h, --help              show this help\n";
 
 enum {
@@ -35,7 +40,8 @@ enum {
 	OPT_WORKDIR,
 	OPT_IP,
 	OPT_GATEWAY,
-	OPT_DNS
+	OPT_DNS,
+	OPT_NO_LIBS
 };
 
 static const struct option build_opts[] = {
@@ -47,6 +53,7 @@ static const struct option build_opts[] = {
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "no-libraries", no_argument, NULL, OPT_NO_LIBS },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -145,6 +152,9 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 			break;
 		case OPT_DNS:
 			no.dns = optarg;
+			break;
+		case OPT_NO_LIBS:
+			spec->no_libs = 1;
 			break;
 		case 'h':
 			fputs(build_usage, stdout);

@@ -38,6 +38,12 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 			return -EINVAL;
 		c->net = s;
 		return 0;
+	case KILN_CFG_LIBRARY:
+		if (c->libs.n >= KILN_CFG_MAX_LIBS)
+			return -EINVAL;
+		strvec_push(&c->libs, s);
+		free(s);
+		return 0;
 	case KILN_CFG_ARG:
 	case KILN_CFG_ENV: {
 		struct strvec *sv = type == KILN_CFG_ARG ? &c->argv : &c->env;
@@ -140,6 +146,11 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 			 KILN_CFG_MAX_ARGS);
 		return KILN_EXIT_FAIL;
 	}
+	if (c->libs.n > KILN_CFG_MAX_LIBS) {
+		kiln_err("too many shared libraries (at most %d)",
+			 KILN_CFG_MAX_LIBS);
+		return KILN_EXIT_FAIL;
+	}
 	err = put(out, KILN_CFG_PROGRAM, c->program);
 	for (size_t i = 0; i < c->argv.n && !err; i++)
 		err = put(out, KILN_CFG_ARG, c->argv.v[i]);
@@ -149,6 +160,8 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 		err = put(out, KILN_CFG_WORKDIR, c->workdir ? c->workdir : "/");
 	if (!err && c->net)
 		err = put(out, KILN_CFG_NET, c->net);
+	for (size_t i = 0; i < c->libs.n && !err; i++)
+		err = put(out, KILN_CFG_LIBRARY, c->libs.v[i]);
 	return err;
 }
 
@@ -159,5 +172,6 @@ void config_free(struct kiln_config *c)
 	free(c->net);
 	strvec_free(&c->argv);
 	strvec_free(&c->env);
+	strvec_free(&c->libs);
 	*c = (struct kiln_config){ 0 };
 }

@@ -1,6 +1,7 @@
 /* inspect.c - `kiln inspect`: what an image holds (program, argv, env, network, files, sizes). */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -12,8 +13,10 @@ static const char inspect_usage[] =
 	"usage: kiln inspect IMAGE\n"
 	"\n"
 	"Show the program, arguments, environment, working directory, network\n"
-	"configuration (when the image has one), files and sizes of a Kiln\n"
-	"image. A damaged image is reported in one line.\n"
+	"configuration (when the image has one), the shared libraries kiln\n"
+	"build added (with the host file and the object that needed each),\n"
+	"files and sizes of a Kiln image. A damaged image is reported in one\n"
+	"line.\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
@@ -113,6 +116,52 @@ static void print_net(const char *words)
 		printf("bad %s, %s)\n", netcfg_key_name(e.key), e.why);
 }
 
+/* Split rec at its '\n's into f[0..4): 1 when there are exactly four. */
+static int split_record(char *rec, char *f[4])
+{
+	int n = 0;
+
+	for (char *p = rec; n < 4; n++) {
+		f[n] = p;
+		p = strchr(p, '\n');
+		if (!p)
+			return n == 3;
+		*p++ = '\0';
+	}
+	return 0;
+}
+
+/*
+ * Where each library of the closure came from: "NAME => GUEST (host
+ * HOST, needed by OBJECT)", or "(in the image, ...)" for a file --file or
+ * --dir put there. The entries are untrusted: a malformed one is shown
+ * as it is.
+ */
+static void print_libs(const struct strvec *libs)
+{
+	char b[4][256];
+
+	if (!libs->n)
+		return;
+	printf("libraries:\n");
+	for (size_t i = 0; i < libs->n; i++) {
+		char *rec = kiln_xstrdup(libs->v[i]), *f[4];
+
+		if (!split_record(rec, f))
+			printf("  (malformed entry %s)\n",
+			       kiln_quote(libs->v[i], b[0], sizeof(b[0])));
+		else
+			printf("  %s => %s (%s%s, needed by %s)\n",
+			       kiln_quote(f[0], b[0], sizeof(b[0])),
+			       kiln_quote(f[1], b[1], sizeof(b[1])),
+			       f[2][0] ? "host " : "in the image",
+			       f[2][0] ? kiln_quote(f[2], b[2], sizeof(b[2])) :
+					 "",
+			       kiln_quote(f[3], b[3], sizeof(b[3])));
+		free(rec);
+	}
+}
+
 static void print_files(const struct kiln_image *img)
 {
 	struct cpio_entry e;
@@ -161,6 +210,7 @@ static int inspect(const char *path)
 	printf("bundle: %llu bytes\n",
 	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
+	print_libs(&c.libs);
 	print_files(&img);
 	config_free(&c);
 	image_close(&img);

@@ -162,6 +162,19 @@ int rootfs_add_data(struct rootfs *fs, const char *guest, uint32_t mode,
 		    const void *data, size_t size);
 int rootfs_add_host(struct rootfs *fs, const char *host, const char *guest);
 int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest);
+/* A symlink guest -> target; 0 too when that same link is there already. */
+int rootfs_add_symlink(struct rootfs *fs, const char *guest,
+		       const char *target);
+/* What is at guest (absolute) so far: its st_mode, or 0 when nothing is. */
+uint32_t rootfs_mode(const struct rootfs *fs, const char *guest);
+/* A regular file's contents (8-aligned, owned by fs), or NULL. */
+const uint8_t *rootfs_data(const struct rootfs *fs, const char *guest,
+			   size_t *size);
+/* A symlink's target into buf (n bytes): 1, or 0 if no link or too long. */
+int rootfs_readlink(const struct rootfs *fs, const char *guest, char *buf,
+		    size_t n);
+/* Push the absolute guest path of every regular file so far onto out. */
+void rootfs_regular_files(const struct rootfs *fs, struct strvec *out);
 /* Serialize as a newc cpio archive (sorted, parents first) into out. */
 void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
 /* Find guest path (absolute) in an archive: 0 with the entry, or -ENOENT. */
@@ -175,7 +188,11 @@ struct kiln_config {
 	struct strvec argv, env;
 	char *workdir;
 	char *net; /* KILN_CFG_NET words, or NULL */
+	struct strvec
+		libs; /* KILN_CFG_LIBRARY values (where libraries came from) */
 };
+/* Most LIBRARY entries an image may hold. */
+#define KILN_CFG_MAX_LIBS 4096
 /*
  * Each returns 0, or the exit status after one error line. config_parse
  * reads a CONFIG section (the line names name); config_setenv sets
@@ -199,6 +216,7 @@ struct build_spec {
 	struct strvec env;   /* K=V */
 	const char *workdir;
 	const char *net; /* KILN_CFG_NET words (checked), or NULL */
+	int no_libs;	 /* --no-libraries: no closure */
 };
 
 /*

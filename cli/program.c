@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "closure.h"
 #include "kiln.h"
 #include "lib/elf.h"
 
@@ -185,6 +186,85 @@ static int assemble(struct kbuf *cfg, struct kbuf *arc, struct kbuf *out)
 	return 0;
 }
 
+/* The host file a --file or --dir put at guest (a clean path), or NULL. */
+static char *host_of(const struct build_spec *spec, const char *guest)
+{
+	char clean[PATH_MAX], buf[PATH_MAX * 2];
+	char *host = NULL, *g;
+
+	for (size_t i = 0; i < spec->files.n && !host; i++) {
+		if (split_pair("--file", spec->files.v[i], &host, &g))
+			return NULL;
+		if (!libpath_clean(g, clean, sizeof(clean)) ||
+		    strcmp(clean, guest)) {
+			free(host);
+			host = NULL;
+		}
+		free(g);
+	}
+	for (size_t i = 0; i < spec->dirs.n && !host; i++) {
+		size_t len;
+
+		if (split_pair("--dir", spec->dirs.v[i], &host, &g))
+			return NULL;
+		len = libpath_clean(g, clean, sizeof(clean)) ? strlen(clean) :
+							       0;
+		if (len && !strncmp(guest, clean, len) &&
+		    (guest[len] == '/' || len == 1)) {
+			snprintf(buf, sizeof(buf), "%s/%s", host,
+				 guest + len + (len > 1));
+			free(host);
+			host = kiln_xstrdup(buf);
+		} else {
+			free(host);
+			host = NULL;
+		}
+		free(g);
+	}
+	return host;
+}
+
+/*
+ * The closure (cli/closure.h) of the program and of every ELF file
+ * --file and --dir brought, into fs; where each library came from into
+ * c->libs.
+ */
+static int add_closure(struct rootfs *fs, const struct build_spec *spec,
+		       const char *guest_prog, const uint8_t *elf, size_t size,
+		       struct kiln_config *cfg)
+{
+	struct closure *c = closure_new(fs, "");
+	struct strvec files = { 0 };
+	int err = closure_add_object(c, spec->program, guest_prog, elf, size,
+				     0);
+
+	rootfs_regular_files(fs, &files);
+	for (size_t i = 0; i < files.n && !err; i++) {
+		size_t len;
+		const uint8_t *data = rootfs_data(fs, files.v[i], &len);
+		char *host;
+
+		if (!data || len < 4 ||
+		    memcmp(data,
+			   "\x7f"
+			   "ELF",
+			   4) ||
+		    !strcmp(files.v[i], guest_prog))
+			continue;
+		host = host_of(spec, files.v[i]);
+		err = closure_add_object(c, host ? host : files.v[i],
+					 files.v[i], data, len, 1);
+		free(host);
+	}
+	if (!err)
+		err = closure_resolve(c);
+	for (size_t i = 0; !err && i < closure_records(c)->n; i++)
+		strvec_push(&cfg->libs, closure_records(c)->v[i]);
+	strvec_free(&files);
+	closure_free(c);
+	return err;
+}
+
 int build_image(const struct build_spec *spec, struct kbuf *out)
 {
 	struct kiln_config c = { 0 };
@@ -202,6 +282,8 @@ int build_image(const struct build_spec *spec, struct kbuf *out)
 		err = fill_rootfs(fs, spec, guest_prog, elf, size);
 	if (!err)
 		err = fill_config(&c, spec, guest_prog);
+	if (!err && !spec->no_libs)
+		err = add_closure(fs, spec, guest_prog, elf, size, &c);
 	if (!err)
 		err = config_write(&c, &cfg);
 	if (!err) {

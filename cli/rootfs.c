@@ -230,6 +230,73 @@ static int add_symlink(struct rootfs *fs, const char *host, const char *guest,
 	return rootfs_add_data(fs, guest, mode, target, (size_t)n);
 }
 
+/* The entry at a guest path as rootfs_add_* take it, or NULL. */
+static const struct rootfs_entry *find_guest(const struct rootfs *fs,
+					     const char *guest)
+{
+	char path[GUEST_MAX + 1];
+
+	if (normalize(guest, path) < 0)
+		return NULL;
+	for (size_t i = 0; i < fs->n; i++)
+		if (strcmp(fs->e[i].path, path) == 0)
+			return &fs->e[i];
+	return NULL;
+}
+
+uint32_t rootfs_mode(const struct rootfs *fs, const char *guest)
+{
+	const struct rootfs_entry *e = find_guest(fs, guest);
+
+	return e ? e->mode : 0;
+}
+
+const uint8_t *rootfs_data(const struct rootfs *fs, const char *guest,
+			   size_t *size)
+{
+	const struct rootfs_entry *e = find_guest(fs, guest);
+
+	if (!e || !S_ISREG(e->mode))
+		return NULL;
+	*size = e->size;
+	return e->data;
+}
+
+int rootfs_readlink(const struct rootfs *fs, const char *guest, char *buf,
+		    size_t n)
+{
+	const struct rootfs_entry *e = find_guest(fs, guest);
+
+	if (!e || !S_ISLNK(e->mode) || e->size >= n)
+		return 0;
+	memcpy(buf, e->data, e->size);
+	buf[e->size] = '\0';
+	return 1;
+}
+
+void rootfs_regular_files(const struct rootfs *fs, struct strvec *out)
+{
+	char path[GUEST_MAX + 2];
+
+	for (size_t i = 0; i < fs->n; i++) {
+		if (!S_ISREG(fs->e[i].mode))
+			continue;
+		snprintf(path, sizeof(path), "/%s", fs->e[i].path);
+		strvec_push(out, path);
+	}
+}
+
+int rootfs_add_symlink(struct rootfs *fs, const char *guest, const char *target)
+{
+	const struct rootfs_entry *e = find_guest(fs, guest);
+	size_t len = strlen(target);
+
+	if (e && S_ISLNK(e->mode) && e->size == len &&
+	    memcmp(e->data, target, len) == 0)
+		return 0;
+	return rootfs_add_data(fs, guest, S_IFLNK | 0777, target, len);
+}
+
 /* One directory entry of a --dir tree: recurse, copy, or keep the link. */
 static int add_one(struct rootfs *fs, const char *host, const char *guest)
 {

@@ -25,7 +25,8 @@ static const char run_usage[] =
 	"line, 123 the VM could not run, 124 --timeout, 125 the kernel failed,\n"
 	"126 the program could not start, 127 it is not in the image.\n"
 	"\n"
-	"  --mem SIZE         guest memory, as QEMU's -m (default 128M)\n"
+	"  --mem SIZE         guest memory, as QEMU's -m (default: 128M, or the\n"
+	"                     image's size + 96M when that is more)\n"
 	"  --accel MODE       auto (KVM when /dev/kvm is usable), kvm or tcg\n"
 	"  --machine TYPE     microvm (default) or q35\n"
 	"  --env KEY=VALUE    add or override an environment variable\n"
@@ -130,6 +131,7 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	switch (c) {
 	case OPT_MEM:
 		ra->vm.mem = val;
+		ra->mem_given = 1;
 		return mem_parse(val, &ra->mem_bytes) == 0 ?
 			       0 :
 			       kiln_usage_error("run", "bad --mem", val);

@@ -19,6 +19,8 @@ struct run_args {
 	struct netopts net;	/* --ip, --gateway, --dns */
 	char net_words[128];	/* them as kiln.ip=... words, "" if none */
 	uint64_t mem_bytes;	/* --mem in bytes */
+	int mem_given;		/* --mem was on the command line */
+	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
 };
 

@@ -193,6 +193,41 @@ static void report_start_failure(const struct kiln_config *cfg,
 }
 
 #define RUN_MEM_SLACK (2ULL << 20)
+#define MIB (1ULL << 20)
+/*
+ * The default guest memory is RUN_MEM_DEFAULT, or the image plus
+ * RUN_WORKING_SET when that is more, rounded up to 16 MiB. The image is
+ * loaded whole and its files are read in place (tmpfs borrows the
+ * archive), so what the app has is memory minus the image: a 2 MiB
+ * static image left it ~125 MiB under the old fixed 128 MiB. 96 MiB
+ * keeps most of that for big images (python3 with its modules needs
+ * ~20 MiB once started: libraries' written pages, heap, stacks) plus
+ * the kernel's own (page tables, kernel stacks, the frame bitmap).
+ */
+#define RUN_MEM_DEFAULT (128 * MIB)
+#define RUN_WORKING_SET (96 * MIB)
+#define RUN_MEM_ROUND (16 * MIB)
+
+/* No --mem: choose the default for the image to boot, and say so. */
+static void choose_mem(struct run_args *ra)
+{
+	uint64_t need = ra->load_end + RUN_WORKING_SET;
+
+	need = (need + RUN_MEM_ROUND - 1) / RUN_MEM_ROUND * RUN_MEM_ROUND;
+	if (need < RUN_MEM_DEFAULT)
+		need = RUN_MEM_DEFAULT;
+	ra->mem_bytes = need;
+	snprintf(ra->mem_auto, sizeof(ra->mem_auto), "%lluM",
+		 (unsigned long long)(need / MIB));
+	ra->vm.mem = ra->mem_auto;
+	if (ra->vm.verbose)
+		kiln_err(
+			"guest memory %s: the image needs %llu MiB, + %llu MiB "
+			"working set (--mem to choose)",
+			ra->mem_auto,
+			(unsigned long long)((ra->load_end + MIB - 1) / MIB),
+			(unsigned long long)(RUN_WORKING_SET / MIB));
+}
 
 int run_boot(struct run_args *ra, const struct kiln_image *img,
 	     const struct kiln_config *cfg)
@@ -200,6 +235,8 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 	struct vm_result r;
 	int ret, err;
 
+	if (!ra->mem_given && ra->load_end)
+		choose_mem(ra);
 	/*
 	 * A guest whose RAM cannot hold the image does not fail: the loader
 	 * leaves it spinning. Refuse it here, with room for the kernel's own

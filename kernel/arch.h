@@ -66,6 +66,33 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/*
+ * The TSC, read only once the instructions before it have completed
+ * (Linux's rdtsc_ordered): a clock read never runs ahead of the code
+ * before it. Usable in ring 3 (CR4.TSD stays clear); the vDSO reads it.
+ */
+static inline uint64_t rdtsc_ordered(void)
+{
+	uint32_t lo, hi;
+	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/*
+ * A system call made from ring 3 (the vDSO's way into the kernel for
+ * what it does not answer itself): returns the kernel's result, -ERRNO
+ * on failure, as the raw syscall does.
+ */
+static inline long arch_user_syscall2(long nr, long a1, long a2)
+{
+	long ret;
+	__asm__ volatile("syscall"
+			 : "=a"(ret)
+			 : "a"(nr), "D"(a1), "S"(a2)
+			 : "rcx", "r11", "memory");
+	return ret;
+}
+
 static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"
@@ -201,6 +228,11 @@ uint64_t tsc_hz(void);
 /* Nanoseconds since an arbitrary fixed point (the kernel's first TSC read). */
 uint64_t time_ns(void);
 uint64_t tsc_to_ns(uint64_t ticks);
+/*
+ * time_ns() is vclock_ticks_ns(rdtsc() - boot_info.tsc_entry,
+ * tsc_ns_mult()) (lib/vclock.h): the numbers the vDSO is given.
+ */
+uint64_t tsc_ns_mult(void);
 
 /* LAPIC timer: call handler from interrupt context every period_ns. */
 int lapic_timer_start(uint64_t period_ns, void (*handler)(void));

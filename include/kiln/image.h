@@ -61,6 +61,10 @@ _Static_assert(__builtin_offsetof(struct kiln_bundle, sections) == 32,
  * once: how the network device gets its address, as words
  * "ip=A.B.C.D/N gw=A.B.C.D dns=A.B.C.D" or "ip=dhcp [dns=A.B.C.D]"
  * (kernel/lib/netcfg.h), used unless the kernel command line has kiln.ip.
+ * LIBRARY entries, for `kiln inspect` only (the kernel skips them), say
+ * where each shared library of the closure came from: four fields
+ * separated by '\n', "NAME\nGUEST PATH\nHOST PATH\nNEEDED BY" (NAME is the
+ * DT_NEEDED name, or the PT_INTERP path for the interpreter).
  * Readers ignore entry types they do not know.
  */
 enum kiln_cfg_type {
@@ -69,6 +73,7 @@ enum kiln_cfg_type {
 	KILN_CFG_ENV = 3,
 	KILN_CFG_WORKDIR = 4,
 	KILN_CFG_NET = 5,
+	KILN_CFG_LIBRARY = 6,
 };
 
 struct kiln_cfg_entry {

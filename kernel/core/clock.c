@@ -11,6 +11,7 @@
 #include "core/printk.h"
 #include "lib/string.h"
 #include "lib/time.h"
+#include "lib/vclock.h"
 
 /*
  * MC146818 CMOS RTC, ports 0x70 (index) / 0x71 (data). Registers:
@@ -43,8 +44,17 @@ struct rtc_regs {
 	uint8_t sec, min, hour, day, mon, year, century;
 };
 
-static uint64_t boot_wall_ns; /* Unix time of the RTC reading */
-static uint64_t boot_read_ns; /* time_ns() when it was taken */
+/*
+ * The clocks' numbers (lib/vclock.h), on a page of their own: the vDSO
+ * reads this very page, mapped read-only as [vvar], and the system calls
+ * compute from it too, so both give the same time.
+ */
+static union {
+	struct vclock v;
+	char page[4096];
+} vvar __attribute__((aligned(4096)));
+
+_Static_assert(sizeof(vvar) == 4096, "[vvar] is one page");
 
 static uint8_t cmos_read(uint8_t reg)
 {
@@ -173,14 +183,18 @@ static void clock_read_wall(void)
 	if (!arch_wallclock_ns(&ns)) {
 		source = "the CMOS RTC";
 		if (!clock_from_rtc(&ns)) {
-			boot_read_ns = time_ns();
-			printk("clock: no wall clock (no pvclock, no CMOS RTC); "
-			       "it starts at 1970-01-01\n");
-			return;
+			ns = 0;
+			source = NULL;
 		}
 	}
-	boot_read_ns = time_ns();
-	boot_wall_ns = ns;
+	vvar.v.wall_mono_ns = clock_monotonic_ns();
+	vvar.v.wall_ns = ns;
+	__atomic_store_n(&vvar.v.wall_ready, 1, __ATOMIC_RELEASE);
+	if (!source) {
+		printk("clock: no wall clock (no pvclock, no CMOS RTC); "
+		       "it starts at 1970-01-01\n");
+		return;
+	}
 	secs = ns / 1000000000ULL;
 	time_civil_from_days((int64_t)(secs / 86400), &t.year, &t.month,
 			     &t.day);
@@ -192,6 +206,9 @@ static void clock_read_wall(void)
 void clock_init(void)
 {
 	wall_read = false; /* read lazily: see clock_read_wall */
+	vvar.v.tsc_base = boot_info.tsc_entry;
+	vvar.v.mult = tsc_ns_mult();
+	__atomic_store_n(&vvar.v.mono_ready, 1, __ATOMIC_RELEASE);
 }
 
 uint64_t clock_realtime_ns(void)
@@ -200,12 +217,18 @@ uint64_t clock_realtime_ns(void)
 		wall_read = true;
 		clock_read_wall();
 	}
-	return boot_wall_ns + (time_ns() - boot_read_ns);
+	return vclock_real_ns(&vvar.v, clock_monotonic_ns());
 }
 
+/* time_ns(), from the numbers the vDSO has (arch.h says they agree). */
 uint64_t clock_monotonic_ns(void)
 {
-	return time_ns();
+	return vclock_mono_ns(&vvar.v, rdtsc());
+}
+
+uint64_t clock_vvar_phys(void)
+{
+	return virt_to_phys(&vvar);
 }
 
 int clock_sleep_until(uint64_t deadline_ns)

@@ -31,6 +31,12 @@ uint64_t clock_monotonic_ns(void);
  */
 int clock_sleep_until(uint64_t deadline_ns);
 
+/*
+ * Physical address of the [vvar] page: the clocks' numbers (struct vclock,
+ * lib/vclock.h) that the vDSO reads. Map it read-only; it never moves.
+ */
+uint64_t clock_vvar_phys(void);
+
 /* Total nanoseconds the CPU spent halted with nothing to run. */
 uint64_t clock_idle_ns(void);
 

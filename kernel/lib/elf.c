@@ -159,7 +159,8 @@ static int entry_ok(const struct elf_info *info)
  * headers are read in place. On ELF_EMACHINE and ELF_ETYPE, info->ehdr is
  * set so a caller can name the machine or type it refused.
  */
-int elf_check(const void *file, size_t size, struct elf_info *info)
+static int elf_parse(const void *file, size_t size, struct elf_info *info,
+		     bool need_entry)
 {
 	const uint8_t *p = file;
 	const struct elf64_ehdr *eh = file;
@@ -183,10 +184,20 @@ int elf_check(const void *file, size_t size, struct elf_info *info)
 		if (err)
 			return err;
 	}
-	if (info->lo == ELF_USER_TOP || !entry_ok(info))
+	if (info->lo == ELF_USER_TOP || (need_entry && !entry_ok(info)))
 		return ELF_ELAYOUT;
 	info->hi = (info->hi + ELF_PAGE - 1) / ELF_PAGE * ELF_PAGE;
 	return ELF_OK;
+}
+
+int elf_check(const void *file, size_t size, struct elf_info *info)
+{
+	return elf_parse(file, size, info, true);
+}
+
+int elf_check_object(const void *file, size_t size, struct elf_info *info)
+{
+	return elf_parse(file, size, info, false);
 }
 
 const char *elf_strerror(int err)
@@ -208,6 +219,8 @@ const char *elf_strerror(int err)
 		return "truncated";
 	case ELF_ELAYOUT:
 		return "bad program headers";
+	case ELF_EDYNAMIC:
+		return "bad dynamic section";
 	default:
 		return "unknown ELF error";
 	}

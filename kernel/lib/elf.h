@@ -88,9 +88,17 @@ enum {
 	ELF_EMACHINE = 4,
 	ELF_ETYPE = 5, /* not EXEC/DYN (e.g. a .o or core) */
 	ELF_ETRUNC = 6,
-	ELF_ELAYOUT = 7, /* bad program headers / segments */
+	ELF_ELAYOUT = 7,  /* bad program headers / segments */
+	ELF_EDYNAMIC = 8, /* bad dynamic section (elf_dynamic) */
 };
 int elf_check(const void *file, size_t size, struct elf_info *info);
+
+/*
+ * elf_check_object: elf_check for a shared object, whose entry point may
+ * be 0 or anywhere (a library is never entered there): the same checks
+ * but for the entry one. Same results.
+ */
+int elf_check_object(const void *file, size_t size, struct elf_info *info);
 const char *elf_strerror(int err);
 
 /*
@@ -132,5 +140,47 @@ _Static_assert(sizeof(struct elf64_sym) == 24, "ELF symbol layout");
  */
 bool elf_symbolize(const void *file, size_t size, uint64_t addr,
 		   const char **name, uint64_t *off);
+
+/*
+ * The dynamic section (gABI 5 "Dynamic Section"), as `kiln build` reads
+ * it to find the libraries a program needs.
+ */
+#define DT_NULL 0
+#define DT_NEEDED 1
+#define DT_STRTAB 5
+#define DT_STRSZ 10
+#define DT_SONAME 14
+#define DT_RPATH 15
+#define DT_RUNPATH 29
+/* Most DT_NEEDED entries one object may have (real ones have < 100). */
+#define ELF_NEEDED_MAX 256
+/* Most dynamic entries read before DT_NULL (real ones have < 100). */
+#define ELF_DYN_MAX 4096
+
+struct elf64_dyn {
+	int64_t d_tag;
+	uint64_t d_val;
+};
+
+_Static_assert(sizeof(struct elf64_dyn) == 16, "ELF dynamic entry layout");
+
+/* What elf_dynamic found; every string is NUL-terminated inside the file. */
+struct elf_dyn_info {
+	const char *soname, *rpath, *runpath; /* NULL when absent */
+	const char *needed[ELF_NEEDED_MAX];   /* in DT_NEEDED order */
+	uint32_t nneeded;
+};
+
+/*
+ * elf_dynamic: read the PT_DYNAMIC of a file elf_check or elf_check_object
+ * accepted (info is theirs). Untrusted: the section must lie inside the
+ * file, DT_STRTAB/DT_STRSZ must name bytes a PT_LOAD maps from the file,
+ * every string offset must fall inside that table and its string end
+ * there, at most ELF_DYN_MAX entries are read and ELF_NEEDED_MAX
+ * DT_NEEDED taken. Returns ELF_OK with *d filled (all empty when there is
+ * no PT_DYNAMIC), or ELF_EDYNAMIC / ELF_ETRUNC.
+ */
+int elf_dynamic(const void *file, size_t size, const struct elf_info *info,
+		struct elf_dyn_info *d);
 
 #endif

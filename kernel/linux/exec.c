@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "linux/aslr.h"
 #include "linux/mm.h"
+#include "linux/vdso.h"
 
 static int seg_prot(uint32_t flags)
 {
@@ -87,15 +88,17 @@ static int map_segment(struct mm *mm, const struct elf64_phdr *ph,
 	int err = 0;
 
 	/*
-	 * Mapped now, not on first touch: Kiln cannot reclaim the page cache
-	 * as Linux does, so a program whose heap took the last free pages
-	 * could otherwise not run code it had not yet touched.
+	 * Mapped now, not on first touch (a writable segment as private
+	 * copies): Kiln cannot reclaim the page cache as Linux does, so a
+	 * program whose stacks took the last free pages could otherwise not
+	 * run code it had not yet touched, nor write its data (sys_mem.c,
+	 * populate).
 	 */
 	if (mid > start)
 		err = mm_map_file(mm, start, mid - start, prot, VMA_FILE, vf,
 				  page_down(ph->p_offset));
 	if (!err && mid > start)
-		err = mm_populate(mm, start, mid - start);
+		err = mm_populate(mm, start, mid - start, prot & PROT_WRITE);
 	if (!err && end > mid)
 		err = mm_map(mm, mid, end - mid, prot, VMA_ANON, "", 0);
 	if (err || mid == start || ph->p_memsz == ph->p_filesz)
@@ -372,6 +375,10 @@ static int load_program(struct proc *p, const struct exec_args *a,
 		if (err)
 			return err;
 	}
+	/* Below the interpreter, as Linux maps it after loading that. */
+	err = vdso_map(p->mm);
+	if (err)
+		return err;
 	return exec_build_stack(p, a, &img, stack_top, sp);
 }
 

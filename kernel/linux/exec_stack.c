@@ -68,6 +68,7 @@ static size_t fill_auxv(uint64_t *av, const struct proc *p,
 			const struct auxv_strings *s)
 {
 	const uint64_t pairs[][2] = {
+		{ AT_SYSINFO_EHDR, p->mm->vdso },
 		{ AT_MINSIGSTKSZ, signal_frame_max_size() },
 		{ AT_HWCAP, arch_hwcap() },
 		{ AT_PAGESZ, 4096 },

@@ -100,14 +100,15 @@ static int charge(struct mm *mm, size_t n)
 	for (uintptr_t va = paging_next_user(start, end); va < (end); \
 	     va = paging_next_user(va + PAGE_SIZE, end))
 
-/* Free the frames mapped in [start, end). */
-static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end)
+/* Free the frames mapped in [start, end) (a kernel area's: unmap only). */
+static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end,
+		       bool kernel)
 {
 	for_each_mapped_page(va, start, end)
 	{
 		uint64_t phys = paging_unmap_user(va);
 
-		if (phys) {
+		if (phys && !kernel) {
 			page_put(phys_to_virt(phys));
 			mm->resident--;
 		}
@@ -123,7 +124,7 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 	     v = v->next)
 		if ((v->flags & VMA_ANON) || v->file)
 			free_pages(mm, v->start > start ? v->start : start,
-				   v->end < end ? v->end : end);
+				   v->end < end ? v->end : end, false);
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
 }
 
@@ -171,7 +172,7 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 		struct vma *v = *link;
 
 		if (v->start >= start && v->end <= end) {
-			free_pages(mm, v->start, v->end);
+			free_pages(mm, v->start, v->end, v->flags & VMA_KERNEL);
 			if (v->flags & VMA_CHARGED)
 				mm->committed -= pages_of(v);
 			if (v->file)
@@ -232,6 +233,27 @@ int mm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	return 0;
 }
 
+int mm_map_kernel_page(struct mm *mm, uintptr_t start, uint64_t phys,
+		       const char *name)
+{
+	int err = mm_map(mm, start, PAGE_SIZE, PROT_READ, VMA_KERNEL, name, 0);
+
+	if (!err && paging_map_user(start, phys, PROT_READ) < 0) {
+		mm_unmap(mm, start, PAGE_SIZE);
+		err = -ENOMEM;
+	}
+	return err;
+}
+
+bool mm_range_has(struct mm *mm, uintptr_t start, size_t len, int flags)
+{
+	for (struct vma *v = mm_find_from(mm, start);
+	     v && v->start < start + len; v = v->next)
+		if ((v->flags & flags) == flags)
+			return true;
+	return false;
+}
+
 /* Charge (or refund) what making [start, end) prot changes; all or nothing. */
 static int protect_charge(struct mm *mm, uintptr_t start, uintptr_t end,
 			  int prot)
@@ -270,6 +292,9 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 		if ((v->flags & VMA_SHARED) && (prot & PROT_WRITE) &&
 		    !v->file->writable)
 			return -EACCES;
+	/* The kernel's pages stay read-only (Linux: [vvar] lacks VM_MAYWRITE). */
+	if ((prot & ~PROT_READ) && mm_range_has(mm, start, len, VMA_KERNEL))
+		return -EACCES;
 	err = protect_charge(mm, start, end, prot);
 	if (err)
 		return err;
@@ -415,12 +440,15 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 			return copy_on_write(v, va, phys);
 		return -EFAULT;
 	}
+	/* A kernel area's page, once moved away, is never replaced. */
+	if (v->flags & VMA_KERNEL)
+		return -EFAULT;
 	if (v->file)
 		return file_fault(mm, v, va, err);
 	return map_new_page(mm, va, v->prot);
 }
 
-int mm_populate(struct mm *mm, uintptr_t start, size_t len)
+int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write)
 {
 	for (uintptr_t va = start; va < start + len; va += PAGE_SIZE) {
 		uint64_t phys;
@@ -428,7 +456,7 @@ int mm_populate(struct mm *mm, uintptr_t start, size_t len)
 
 		if (paging_user_lookup(va, &phys))
 			continue;
-		err = mm_fault(mm, va, 0);
+		err = mm_fault(mm, va, write ? PF_ERR_WRITE : 0);
 		if (err)
 			return err;
 	}
@@ -466,7 +494,7 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 		uint64_t phys;
 		int err;
 
-		if (!v)
+		if (!v || (v->flags & VMA_KERNEL))
 			return -EFAULT;
 		err = private_page(mm, v, va, &phys);
 		if (err)
@@ -489,9 +517,11 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys && paging_map_user(new_addr + (va - old), phys,
-					    v ? v->prot : 0) < 0) {
-			page_put(phys_to_virt(phys));
-			mm->resident--;
+					    v ? pte_prot(v, phys) : 0) < 0) {
+			if (!v || !(v->flags & VMA_KERNEL)) {
+				page_put(phys_to_virt(phys));
+				mm->resident--;
+			}
 			return -ENOMEM;
 		}
 	}

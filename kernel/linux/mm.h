@@ -15,7 +15,10 @@
  * cache, tmpfs_page_get) on first touch: a shared area maps them as they
  * are, a private one read-only until a write copies the page (copy on
  * write). Every mapped page is counted (page_get/page_put): a page whose
- * count is above 1 is never writable in a private area.
+ * count is above 1 is never writable in a private area. A VMA_KERNEL
+ * area ([vvar]) is the exception: its page is the kernel's, put there by
+ * mm_map_kernel_page, never counted or freed, never made writable or
+ * executable (mprotect: -EACCES), never grown (mremap: -EFAULT).
  */
 #define MM_BOTTOM 0x10000UL
 #define MM_NAME_MAX 64
@@ -27,7 +30,8 @@ enum vma_flags {
 	VMA_STACK = 4,
 	VMA_HEAP = 8,
 	VMA_CHARGED = 16, /* counted in mm->committed (private, writable) */
-	VMA_SHARED = 32,  /* MAP_SHARED of a file: writes reach the file */
+	VMA_KERNEL = 32,  /* the kernel's pages, shown read-only (above) */
+	VMA_SHARED = 64,  /* MAP_SHARED of a file: writes reach the file */
 };
 
 struct vnode;
@@ -63,6 +67,7 @@ struct mm {
 	uintptr_t brk_start,
 		brk; /* program break; heap area [brk_start, page_up(brk)) */
 	uintptr_t mmap_top; /* mmap searches downwards from here */
+	uintptr_t vdso;	    /* where exec mapped the vDSO (AT_SYSINFO_EHDR) */
 	size_t resident;    /* pages currently mapped */
 	size_t committed;   /* pages promised to writable private areas */
 };
@@ -97,12 +102,24 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 int mm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 		struct vma_file *file, uint64_t offset);
 
+/*
+ * Map the kernel's page at physical address phys at start (page-aligned,
+ * free) as a one-page VMA_KERNEL area named name, readable only.
+ * 0 or -ENOMEM.
+ */
+int mm_map_kernel_page(struct mm *mm, uintptr_t start, uint64_t phys,
+		       const char *name);
+
+/* True when an area of [start, start+len) has every flag of flags. */
+bool mm_range_has(struct mm *mm, uintptr_t start, size_t len, int flags);
+
 /* Remove [start, start+len): areas are trimmed or split, pages freed. */
 int mm_unmap(struct mm *mm, uintptr_t start, size_t len);
 
 /*
  * Change protection; -ENOMEM when part of the range is not mapped, -EACCES
- * when it would make a shared mapping of a read-only fd writable.
+ * when it would make a shared mapping of a read-only fd writable (or the
+ * kernel's page anything but readable).
  */
 int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot);
 
@@ -131,10 +148,11 @@ bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len);
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err);
 
 /*
- * Map every page of [start, start+len) now, as a read fault would (the
- * range must be in areas that allow reading). 0, -ENOMEM, -EIO, -EFAULT.
+ * Map every page of [start, start+len) now, as a read fault (or a write
+ * fault: a private file area's pages become private copies) would. The
+ * range must be in areas that allow the access. 0, -ENOMEM, -EIO, -EFAULT.
  */
-int mm_populate(struct mm *mm, uintptr_t start, size_t len);
+int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write);
 
 /*
  * Write n bytes of src at user address addr, whatever the area's

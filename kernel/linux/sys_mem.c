@@ -204,6 +204,11 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 		return -EINVAL;
 	if (!v || old_len == 0 || !mm_range_mapped(mm, old, old_len))
 		return -EFAULT;
+	/* [vvar] moves only whole and alone, and never grows (VM_DONTEXPAND). */
+	if (mm_range_has(mm, old, old_len, VMA_KERNEL) &&
+	    (!(v->flags & VMA_KERNEL) || old + old_len > v->end ||
+	     new_len > old_len))
+		return -EFAULT;
 	/* The file offsets the grown mapping would reach must not wrap. */
 	if (v->file && new_len > UINT64_MAX - (v->offset + (old - v->start)))
 		return -EINVAL;

@@ -5,7 +5,7 @@ import subprocess
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KILN = os.path.join(ROOT, "build", "kiln")
 GUEST_DIR = os.path.join(ROOT, "build", "tests", "guest")
-FLAVOURS = ("musl", "glibc", "musl-pie")
+FLAVOURS = ("musl", "glibc", "musl-pie", "musl-dyn", "glibc-dyn")
 
 # kiln build starts every image's environment with these; --env adds to
 # them or replaces a value in place, as a dict update does.

@@ -368,9 +368,11 @@ def test_run_bad_programs(progs):
 
 
 def test_run_dynamic_without_its_interpreter(progs, tmp_path):
-    """A dynamic program builds; alone in its image, its interpreter is
-    missing: execve's ENOENT, status 127 and one line naming it."""
-    r = kiln("build", "-o", str(tmp_path / "dyn.img"), str(progs / "dyn"))
+    """A dynamic program built with --no-libraries is alone in its image;
+    its interpreter is missing: execve's ENOENT, status 127 and one line
+    naming it."""
+    r = kiln("build", "-o", str(tmp_path / "dyn.img"), "--no-libraries",
+             str(progs / "dyn"))
     assert (r.returncode, r.stderr) == (0, b"")
     r = real(tmp_path / "dyn.img")
     assert (r.stdout, r.returncode) == (b"", NOTFOUND)
@@ -450,7 +452,10 @@ def test_run_binary_exact(fake, image):
 
 def test_run_verbose_shows_log(fake, image):
     r = fake("binary", "--verbose", str(image))
-    assert lines(r.stderr)[:2] == ["Kiln 0.1.0 (x86_64)", "fake: booted"]
+    need = -(-image_load_end(image) // (1 << 20))
+    assert lines(r.stderr)[:3] == [
+        f"kiln: guest memory 128M: the image needs {need} MiB, + 96 MiB "
+        "working set (--mem to choose)", "Kiln 0.1.0 (x86_64)", "fake: booted"]
     assert r.returncode == 7
 
 
@@ -679,3 +684,222 @@ def test_run_program_cannot_start(image, tmp_path, program, status):
     why = "not found (error 2)" if status == NOTFOUND else \
         "not a runnable program (error 13)"
     assert lines(r.stderr) == [f"kiln: cannot start {program.decode()}: {why}"]
+
+
+# ---- the library closure of dynamic programs (Makefile: closure-tests) ----
+
+CLO = os.path.join(ROOT, "build", "tests", "closure")
+
+
+def closure_bin(*parts):
+    path = os.path.join(CLO, *parts)
+    if not os.path.exists(path):
+        pytest.fail(f"{path} is missing: run make first")
+    return path
+
+
+def inspect_libs(img):
+    """kiln inspect's library lines as (name, guest, host, needed by)."""
+    r = kiln("inspect", str(img))
+    assert r.returncode == 0, r.stderr
+    out = lines(r.stdout)
+    libs = out[out.index("libraries:") + 1:out.index("files:")]
+    pat = r"  (\S+) => (\S+) \(host (\S+), needed by (\S+)\)"
+    return [re.fullmatch(pat, line).groups() for line in libs]
+
+
+def inspect_files(img):
+    """kiln inspect's file lines as {guest path: symlink target or mode}."""
+    out = lines(kiln("inspect", str(img)).stdout)
+    files = {}
+    for line in out[out.index("files:") + 1:]:
+        m = re.fullmatch(r"  (\S+) +\d+ (\S+)(?: -> (\S+))?", line)
+        files[m.group(2)] = m.group(3) or m.group(1)
+    return files
+
+
+def host_link_chain(path):
+    """Every symlink the kernel meets resolving path on the host, in order,
+    as (path, target), and the regular file it ends at."""
+    links, seen = [], 0
+    todo = [c for c in path.split("/") if c]
+    cur = ""
+    while todo:
+        comp = todo.pop(0)
+        nxt = f"{cur}/{comp}"
+        if os.path.islink(nxt):
+            target = os.readlink(nxt)
+            links.append((nxt, target))
+            todo = [c for c in target.split("/") if c] + todo
+            if target.startswith("/"):
+                cur = ""
+            seen += 1
+            assert seen < 40
+        else:
+            cur = os.path.normpath(nxt)
+    return links, cur
+
+
+@pytest.mark.parametrize("flavour,interp,libc", [
+    ("glibc", "/lib64/ld-linux-x86-64.so.2", "libc.so.6"),
+    ("musl", "/lib/ld-musl-x86_64.so.1", None),
+])
+def test_build_dynamic_program(tmp_path, flavour, interp, libc):
+    """The interpreter and libc with their host paths, every symlink on
+    the way kept as the host has it, the host's ld.so.cache for glibc."""
+    prog = closure_bin("bin", f"hello-{flavour}")
+    img = tmp_path / "h.img"
+    r = kiln("build", "-o", str(img), prog)
+    assert r.returncode == 0 and r.stderr == b"", r.stderr
+    libs = inspect_libs(img)
+    want = [(interp, interp, os.path.realpath(interp), f"/bin/hello-{flavour}")]
+    if libc:
+        libc_dir = "/lib/x86_64-linux-gnu"
+        want.append((libc, f"{libc_dir}/{libc}",
+                     os.path.realpath(f"{libc_dir}/{libc}"),
+                     f"/bin/hello-{flavour}"))
+    assert libs == want
+    files = inspect_files(img)
+    for _, guest, host, _ in want:
+        links, real = host_link_chain(guest)
+        assert real == host
+        for path, target in links:
+            assert files[path] == target, path
+        assert files[real].startswith("-r")
+        assert open(host, "rb").read() in img.read_bytes()
+    assert ("/etc/ld.so.cache" in files) == (libc is not None
+                                              and os.path.exists("/etc/ld.so.cache"))
+
+
+def test_build_runpath_origin(tmp_path):
+    """RUNPATH $ORIGIN/../lib: /bin/../lib in the guest, found on the host
+    next to the program, its soname symlink kept."""
+    img = tmp_path / "o.img"
+    r = kiln("build", "-o", str(img), closure_bin("bin", "origin"))
+    assert r.returncode == 0, r.stderr
+    libs = inspect_libs(img)
+    kclo = [l for l in libs if l[0] == "libkclo.so.1"]
+    assert kclo == [("libkclo.so.1", "/lib/libkclo.so.1",
+                     closure_bin("lib", "libkclo.so.1.0.0"), "/bin/origin")]
+    files = inspect_files(img)
+    # /lib is the host's own link on a merged-/usr host, a directory otherwise.
+    libdir = "/usr/lib" if files.get("/lib") == "usr/lib" else "/lib"
+    assert files[f"{libdir}/libkclo.so.1"] == "libkclo.so.1.0.0"
+    assert files[f"{libdir}/libkclo.so.1.0.0"].startswith("-rwx")
+    assert [l[0] for l in libs] == ["/lib64/ld-linux-x86-64.so.2",
+                                    "libkclo.so.1", "libc.so.6"]
+
+
+def test_build_missing_library(tmp_path):
+    """One line naming the library and who needs it; status 1; no image."""
+    r = kiln("build", "-o", str(tmp_path / "g.img"), closure_bin("bin", "needs-gone"))
+    assert r.returncode == FAIL
+    assert lines(r.stderr) == ["kiln: libgone.so: not found (needed by /bin/needs-gone)"]
+    assert os.listdir(tmp_path) == []
+
+
+def test_build_dir_elf_gets_its_libraries(progs, tmp_path):
+    """A --dir shared object's libraries come along though the (static)
+    program needs none."""
+    img = tmp_path / "p.img"
+    r = kiln("build", "-o", str(img), "--dir",
+             closure_bin("plugins") + ":/opt/plugins", str(progs / "probe"))
+    assert r.returncode == 0, r.stderr
+    libs = {l[0]: l for l in inspect_libs(img)}
+    gnu = "/lib/x86_64-linux-gnu"
+    assert libs["libm.so.6"] == ("libm.so.6", f"{gnu}/libm.so.6",
+                                 os.path.realpath(f"{gnu}/libm.so.6"),
+                                 "/opt/plugins/plugin.so")
+    assert libs["libc.so.6"][3] == "/opt/plugins/plugin.so"
+    assert "/lib64/ld-linux-x86-64.so.2" not in libs
+
+
+def test_build_static_has_no_libraries(image):
+    out = lines(kiln("inspect", str(image)).stdout)
+    assert "libraries:" not in out
+
+
+def image_load_end(path):
+    """Where the image's last PT_LOAD ends in guest-physical memory."""
+    data = open(path, "rb").read()
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    end = 0
+    for i in range(phnum):
+        typ, = struct.unpack_from("<I", data, phoff + 56 * i)
+        paddr, _, memsz = struct.unpack_from("<QQQ", data, phoff + 56 * i + 24)
+        if typ == 1:
+            end = max(end, paddr + memsz)
+    return end
+
+
+def test_run_default_mem_fits_image(fake, progs, tmp_path):
+    """Without --mem, guest memory is 128M or the image + 96 MiB working
+    set, rounded up to 16 MiB, whichever is more; --verbose says so."""
+    big = tmp_path / "big"
+    big.write_bytes(b"\0" * (40 << 20))
+    img = tmp_path / "big.img"
+    r = kiln("build", "-o", str(img), "--file", f"{big}:/big", str(progs / "probe"))
+    assert r.returncode == 0, r.stderr
+    end = image_load_end(img)
+    mib = 1 << 20
+    want = -(-(end + 96 * mib) // (16 * mib)) * 16
+    assert want > 128
+    r = fake("args", "--verbose", str(img))
+    argv = json.loads(r.stdout)
+    assert argv[argv.index("-m") + 1] == f"{want}M"
+    said = [l for l in lines(r.stderr) if l.startswith("kiln: guest memory")]
+    assert said == [f"kiln: guest memory {want}M: the image needs "
+                    f"{-(-end // mib)} MiB, + 96 MiB working set (--mem to choose)"]
+    r = fake("args", "--mem", "100M", str(img))
+    assert json.loads(r.stdout)[argv.index("-m") + 1] == "100M"
+
+
+def test_run_default_mem_small_image(fake, image):
+    r = fake("args", str(image))
+    argv = json.loads(r.stdout)
+    assert argv[argv.index("-m") + 1] == "128M"
+    assert r.stderr == b""
+
+
+def test_build_file_libraries_win(tmp_path):
+    """Interpreter and libc given with --file are the ones the guest's
+    loader finds: nothing else is added for them, inspect says so."""
+    img = tmp_path / "f.img"
+    ldso, libc = "/lib64/ld-linux-x86-64.so.2", "/lib/x86_64-linux-gnu/libc.so.6"
+    r = kiln("build", "-o", str(img), "--file", f"{ldso}:{ldso}", "--file",
+             f"{libc}:{libc}", closure_bin("bin", "hello-glibc"))
+    assert r.returncode == 0, r.stderr
+    out = lines(kiln("inspect", str(img)).stdout)
+    assert out[out.index("libraries:") + 1:out.index("files:")] == [
+        f"  {ldso} => {ldso} (in the image, needed by /bin/hello-glibc)",
+        f"  libc.so.6 => {libc} (in the image, needed by /bin/hello-glibc)"]
+    files = inspect_files(img)
+    assert files["/lib64"].startswith("d") and files["/lib"].startswith("d")
+    assert not any(p.startswith("/usr/lib") for p in files)
+
+
+def test_build_no_libraries(tmp_path):
+    """--no-libraries: the image holds only what --file and --dir give."""
+    img = tmp_path / "n.img"
+    r = kiln("build", "-o", str(img), "--no-libraries",
+             closure_bin("bin", "hello-glibc"))
+    assert r.returncode == 0, r.stderr
+    out = lines(kiln("inspect", str(img)).stdout)
+    assert "libraries:" not in out
+    assert sorted(inspect_files(img)) == ["/bin", "/bin/hello-glibc", "/dev",
+                                          "/etc", "/proc", "/tmp"]
+
+
+@pytest.mark.parametrize("name", ["hello-musl", "hello-glibc", "origin"])
+def test_run_dynamic_closure(tmp_path, name):
+    """Built with nothing but the program, it boots through the libraries
+    the closure added: the same stdout and status as natively."""
+    prog = closure_bin("bin", name)
+    native = subprocess.run([prog], capture_output=True, timeout=T)
+    img = tmp_path / f"{name}.img"
+    r = kiln("build", "-o", str(img), prog)
+    assert r.returncode == 0, r.stderr
+    r = real(img)
+    assert (r.stdout, r.returncode) == (native.stdout, native.returncode), r.stderr
+    assert native.stdout in (b"hello\n", b"kclo 42\n")

@@ -3,8 +3,8 @@
 The programs (Makefile, "Dynamic programs") are linked against musl's
 shared libc and glibc's (a PIE, and a fixed-address -no-pie build). Each
 image gets the interpreter and libraries the program needs with
-`kiln build --file` (the automatic library closure is not used here), and
-the program runs natively and under Kiln: same stdout, same status. The
+`kiln build --file` and `--no-libraries` (the automatic library closure
+is not used here), and the program runs natively and under Kiln: same stdout, same status. The
 bad-input cases check the kernel's answer for a missing or broken
 interpreter: the status a shell gives, one line naming it, never a
 kernel fault.
@@ -64,7 +64,8 @@ def elf_type_and_interp(path):
 def build(tmp_path, flavour, name, args=(), env=None, files=None):
     img = str(tmp_path / f"{name}.img")
     files = RUNTIME[flavour] if files is None else files
-    r = kiln_build(img, program(flavour, name), args, files=files, env=env)
+    r = kiln_build(img, program(flavour, name), args, files=files, env=env,
+                   extra=["--no-libraries"])
     assert r.returncode == 0, describe(r)
     return img
 
@@ -266,7 +267,8 @@ def test_patched_interpreter_path(tmp_path, new):
     patched.write_bytes(data.replace(old + b"\0", new + b"\0"))
     os.chmod(patched, 0o755)
     img = str(tmp_path / "p.img")
-    r = kiln_build(img, str(patched), files=RUNTIME["musl"])
+    r = kiln_build(img, str(patched), files=RUNTIME["musl"],
+                   extra=["--no-libraries"])
     assert r.returncode == 0, describe(r)
     r = kiln_run(img)
     if new.startswith(b"/"):

@@ -1,4 +1,4 @@
-/* elf_fuzz.c - libFuzzer harness for kernel/lib/elf.c and elf_sym.c: the app's ELF, checked and symbolized. */
+/* elf_fuzz.c - libFuzzer harness for kernel/lib/elf.c, elf_dyn.c and elf_sym.c: checked, dynamic section read, symbolized. */
 #include "fuzz_check.h"
 
 #include "lib/elf.h"
@@ -56,6 +56,40 @@ static void symbolize(const uint8_t *f, size_t size, uint64_t addr)
 	FUZZ_CHECK(off <= addr);
 }
 
+/* A string elf_dynamic returned: inside the file, ending there. */
+static void check_string(const uint8_t *f, size_t size, const char *s)
+{
+	if (!s)
+		return;
+	FUZZ_CHECK(fuzz_inside(s, 1, f, size));
+	FUZZ_CHECK(memchr(s, '\0', size - (size_t)((const uint8_t *)s - f)));
+}
+
+/* What `kiln build` reads of a library: elf_check_object, elf_dynamic. */
+static void dynamic(const uint8_t *f, size_t size)
+{
+	struct elf_dyn_info *d = malloc(sizeof(*d));
+	struct elf_info info;
+	int err = elf_check_object(f, size, &info);
+
+	FUZZ_CHECK(err >= ELF_OK && err <= ELF_ELAYOUT);
+	if (err == ELF_OK)
+		err = elf_dynamic(f, size, &info, d);
+	FUZZ_CHECK(err == ELF_OK || err == ELF_ETRUNC || err == ELF_EDYNAMIC ||
+		   err <= ELF_ELAYOUT);
+	if (err == ELF_OK) {
+		FUZZ_CHECK(d->nneeded <= ELF_NEEDED_MAX);
+		check_string(f, size, d->soname);
+		check_string(f, size, d->rpath);
+		check_string(f, size, d->runpath);
+		for (uint32_t i = 0; i < d->nneeded; i++) {
+			FUZZ_CHECK(d->needed[i] != NULL);
+			check_string(f, size, d->needed[i]);
+		}
+	}
+	free(d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const size_t sizes[] = { 0, 1, 12, 80 };
@@ -82,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		symbolize(f, size, info.entry);
 	symbolize(f, size, probe);
 	symbolize(f, size, 0x400100);
+	dynamic(f, size);
 	free(f);
 	return 0;
 }

@@ -182,6 +182,7 @@ static void remap(int fd)
 
 	check(p != NULL, "map the file's first 2 pages");
 	p[0] = 'C';
+	check(p[PAGE] == data[PAGE], "read its second page");
 	/* An anonymous page above: growing must move the mapping. */
 	a = mmap(p + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
 		 0);
@@ -190,6 +191,9 @@ static void remap(int fd)
 	check(g[0] == 'C', "the private copy moved with it");
 	check(memcmp(g + 1, data + 1, FILE_SIZE - 1) == 0,
 	      "the new pages map the file where it continues");
+	g[PAGE] = 'M';
+	check(file_is(fd, PAGE, data + PAGE, 1),
+	      "a store to a page read before the move is still private");
 	check(munmap(g, 4 * PAGE) == 0 &&
 		      (a == MAP_FAILED || munmap(a, PAGE) == 0),
 	      "munmap both");

@@ -47,11 +47,15 @@ void pic_disable(void)
 	outb(0xa1, 0xff);
 }
 
-/* Turn on the protections the CPU offers: global pages, SMEP, UMIP. */
+/*
+ * Turn on the protections the CPU offers: global pages, SMEP, UMIP. RDTSC
+ * stays open to ring 3 (TSD clear, whatever the loader left), as on
+ * Linux: the vDSO reads the clock with it, without a system call.
+ */
 void cpu_features_init(void)
 {
 	uint32_t r[4];
-	uint64_t cr4 = read_cr4() | CR4_PGE;
+	uint64_t cr4 = (read_cr4() | CR4_PGE) & ~(uint64_t)CR4_TSD;
 
 	cpuid(0, 0, r);
 	if (r[0] >= 7) {

@@ -24,6 +24,8 @@
 #define CR0_PE 0x1
 #define CR0_WP 0x10000
 #define CR0_PG 0x80000000
+/* CR4.TSD: RDTSC faults outside ring 0 */
+#define CR4_TSD 0x4
 #define CR4_PAE 0x20
 #define CR4_PGE 0x80
 #define CR4_UMIP 0x800

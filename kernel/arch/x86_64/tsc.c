@@ -2,9 +2,10 @@
 #include <stdint.h>
 
 #include "arch/x86_64/x86.h"
+#include "lib/vclock.h"
 
 static uint64_t hz;
-static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 */
+static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 (lib/vclock.h) */
 
 /* CPUID 0x15: TSC = crystal * EBX / EAX; crystal Hz in ECX or from 0x16. */
 static uint64_t from_cpuid_15(void)
@@ -132,7 +133,7 @@ static uint64_t from_pit(void)
 static void set_hz(uint64_t f)
 {
 	hz = f;
-	ns_mult = (1000000000ULL << 32) / f;
+	ns_mult = vclock_mult(f);
 }
 
 const char *tsc_init(void)
@@ -164,9 +165,14 @@ uint64_t tsc_hz(void)
 	return hz;
 }
 
+uint64_t tsc_ns_mult(void)
+{
+	return ns_mult;
+}
+
 uint64_t tsc_to_ns(uint64_t ticks)
 {
-	return (uint64_t)(((unsigned __int128)ticks * ns_mult) >> 32);
+	return vclock_ticks_ns(ticks, ns_mult);
 }
 
 uint64_t time_ns(void)

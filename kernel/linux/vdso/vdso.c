@@ -1,0 +1,124 @@
+/* vdso.c - the vDSO: clock reads in the application, from the [vvar] page, with no system call. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include <asm/unistd.h>
+#include <linux/time.h>
+#include <linux/time_types.h>
+
+#include "arch.h"
+#include "lib/vclock.h"
+#include "linux/clockid.h"
+
+/*
+ * This file is built alone into a small shared object (vdso.lds,
+ * vdso.map), which the kernel embeds and maps into every process
+ * (linux/vdso.c); it runs in ring 3, on the application's stack, so it
+ * may not use anything of the kernel but inline code. It answers what
+ * the system calls of sys_time.c answer, from the same numbers
+ * (lib/vclock.h) and the same choice of clock (linux/clockid.h), and
+ * asks the kernel, with the real system call, for anything else: CPU
+ * clocks, bad ids, and the wall clock until the kernel has read it.
+ *
+ * The [vvar] page lies just below the vDSO's first page; the linker
+ * script places the symbol there, so it is found relative to the code.
+ */
+extern const struct vclock vdso_vvar __attribute__((visibility("hidden")));
+
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+/* The monotonic or wall clock in ns, or false to ask the kernel. */
+static int read_ns(enum clock_base base, uint64_t *ns)
+{
+	const struct vclock *v = &vdso_vvar;
+	uint64_t mono;
+
+	if (!__atomic_load_n(&v->mono_ready, __ATOMIC_ACQUIRE))
+		return 0;
+	if (base == CLOCK_BASE_REAL &&
+	    !__atomic_load_n(&v->wall_ready, __ATOMIC_ACQUIRE))
+		return 0;
+	mono = vclock_mono_ns(v, rdtsc_ordered());
+	*ns = base == CLOCK_BASE_REAL ? vclock_real_ns(v, mono) : mono;
+	return 1;
+}
+
+int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
+{
+	enum clock_base base = clock_base_of(id);
+	uint64_t ns;
+
+	if (base == CLOCK_BASE_OTHER || !read_ns(base, &ns))
+		return (int)arch_user_syscall2(__NR_clock_gettime, id,
+					       (long)ts);
+	ts->tv_sec = (long long)(ns / NSEC_PER_SEC);
+	ts->tv_nsec = (long long)(ns % NSEC_PER_SEC);
+	return 0;
+}
+
+int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
+{
+	uint64_t ns;
+
+	if (!read_ns(CLOCK_BASE_REAL, &ns))
+		return (int)arch_user_syscall2(__NR_gettimeofday, (long)tv,
+					       (long)tz);
+	if (tv) {
+		tv->tv_sec = (long)(ns / NSEC_PER_SEC);
+		tv->tv_usec = (long)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	}
+	if (tz) {
+		tz->tz_minuteswest = 0; /* UTC, no DST, as the syscall says */
+		tz->tz_dsttime = 0;
+	}
+	return 0;
+}
+
+long __vdso_time(long *t)
+{
+	uint64_t ns;
+	long secs;
+
+	if (!read_ns(CLOCK_BASE_REAL, &ns))
+		return arch_user_syscall2(__NR_time, (long)t, 0);
+	secs = (long)(ns / NSEC_PER_SEC);
+	if (t)
+		*t = secs;
+	return secs;
+}
+
+/* Kiln runs one CPU on one node. */
+long __vdso_getcpu(unsigned int *cpu, unsigned int *node, void *cache)
+{
+	(void)cache;
+	if (cpu)
+		*cpu = 0;
+	if (node)
+		*node = 0;
+	return 0;
+}
+
+/* Every clock the vDSO reads ticks with the TSC: 1 ns, as the syscall says. */
+int __vdso_clock_getres(int id, struct __kernel_timespec *res)
+{
+	if (clock_base_of(id) == CLOCK_BASE_OTHER)
+		return (int)arch_user_syscall2(__NR_clock_getres, id,
+					       (long)res);
+	if (res) {
+		res->tv_sec = 0;
+		res->tv_nsec = 1;
+	}
+	return 0;
+}
+
+/* The names without the prefix, as Linux's vDSO has them too. */
+int clock_gettime(int, struct __kernel_timespec *)
+	__attribute__((weak, alias("__vdso_clock_gettime")));
+int gettimeofday(struct __kernel_old_timeval *, struct timezone *)
+	__attribute__((weak, alias("__vdso_gettimeofday")));
+long time(long *) __attribute__((weak, alias("__vdso_time")));
+long getcpu(unsigned int *, unsigned int *, void *)
+	__attribute__((weak, alias("__vdso_getcpu")));
+int clock_getres(int, struct __kernel_timespec *)
+	__attribute__((weak, alias("__vdso_clock_getres")));
