@@ -387,18 +387,58 @@ static int resolve_interp(struct closure *c, int by)
 	return r == TRY_FOUND ? 0 : KILN_EXIT_FAIL;
 }
 
-int closure_resolve(struct closure *c)
+/* Resolve the objects from index from on; c->o grows as they are. */
+static int resolve_from(struct closure *c, size_t from)
 {
 	int err = 0;
 
 	/* c->o grows as libraries are found: index, never pointers. */
-	for (size_t i = 0; i < c->n && !err; i++) {
+	for (size_t i = from; i < c->n && !err; i++) {
 		/* A library's PT_INTERP (libc.so.6 has one) is never used. */
 		if (c->o[i].interp && c->o[i].parent < 0)
 			err = resolve_interp(c, (int)i);
 		for (size_t k = 0; k < c->o[i].needed.n && !err; k++)
 			err = resolve_needed(c, (int)i, c->o[i].needed.v[k]);
 	}
+	return err;
+}
+
+/*
+ * glibc opens libgcc_s.so.1 by name at run time: pthread_cancel and
+ * pthread_exit unwind through it (and abort without it), as backtrace()
+ * does. No DT_NEEDED names it, yet every Debian image has it, so an
+ * image with glibc's libc.so.6 gets it too when the host has it; its
+ * record says libc.so.6 needed it.
+ */
+static int add_glibc_runtime(struct closure *c)
+{
+	static const char name[] = "libgcc_s.so.1";
+	struct lib_dirs dirs = { 0 };
+	size_t from = c->n;
+	int by = -1, r;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const char *slash = strrchr(c->o[i].guest, '/');
+
+		if (slash && !strcmp(slash + 1, "libc.so.6"))
+			by = (int)i;
+	}
+	if (by < 0 || has_name(&c->names, name))
+		return 0;
+	search_list(c, by, &dirs);
+	r = try_dirs(c, &dirs, name, by);
+	libdirs_free(&dirs);
+	if (r == TRY_FAILED)
+		return KILN_EXIT_FAIL;
+	return r == TRY_FOUND ? resolve_from(c, from) : 0;
+}
+
+int closure_resolve(struct closure *c)
+{
+	int err = resolve_from(c, 0);
+
+	if (!err && !c->musl && c->kind_known)
+		err = add_glibc_runtime(c);
 	if (!err && !c->musl && c->kind_known) {
 		char hreal[PATH_MAX], greal[PATH_MAX];
 

@@ -170,6 +170,7 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 	*c = d;
 	dir->dir.count++;
 	vn->nlink++;
+	fsnotify_linked(dir, name, vn);
 	if (S_ISDIR(vn->mode)) {
 		vn->nlink++;  /* its own "." */
 		dir->nlink++; /* its ".." */

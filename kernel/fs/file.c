@@ -38,6 +38,7 @@ void file_put(struct file *f)
 		f->watches = w->next;
 		w->gone(w, f);
 	}
+	fsnotify_close(f);
 	if (f->ops != NULL && f->ops->release != NULL)
 		f->ops->release(f);
 	vnode_put(f->vn);
@@ -188,6 +189,7 @@ int vfs_open_node(struct vnode *vn, uint32_t flags, const char *path,
 		file_put(f);
 		return -ENXIO; /* FIFOs, sockets, devices without a driver */
 	}
+	fsnotify_open(f);
 	*out = f;
 	return 0;
 }

@@ -2,6 +2,7 @@
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
+#include <linux/fcntl.h>
 
 #include "core/heap.h"
 #include "core/page.h"
@@ -33,6 +34,13 @@
 #define SLOT_BITS 9
 #define SLOTS (1UL << SLOT_BITS) /* PAGE_SIZE / sizeof(void *) */
 #define TMPFS_RESERVE 512	 /* 2 MiB */
+/*
+ * A mapping's page is the app's working set, as its stack pages are: it
+ * may take memory down to the last pages (architecture.md, "Memory"),
+ * so code a program has not run yet can be had once its heap reached
+ * the commit limit (which leaves 256 pages free).
+ */
+#define MAP_RESERVE 8
 #define SMALL_MIN 64
 #define SMALL_MAX 2048 /* the heap's largest class */
 
@@ -44,10 +52,13 @@ static uint64_t span(unsigned int h)
 	return 1ULL << (SLOT_BITS * h);
 }
 
-/* A zeroed page for data or a node, or NULL when memory is short. */
-static void *tmpfs_page(void)
+/*
+ * A zeroed page for data or a node, or NULL when no more than reserve
+ * pages are free.
+ */
+static void *tmpfs_page(size_t reserve)
 {
-	if (page_free_count() <= TMPFS_RESERVE)
+	if (page_free_count() <= reserve)
 		return NULL;
 	return page_alloc_zero(1);
 }
@@ -72,12 +83,12 @@ static char *page_at(const struct vnode *vn, uint64_t idx)
 }
 
 /* The data page at idx, made (zeroed) with the nodes above it if missing. */
-static char *page_make(struct vnode *vn, uint64_t idx)
+static char *page_make(struct vnode *vn, uint64_t idx, size_t reserve)
 {
 	void **slot = &vn->reg.root;
 
 	while (idx >= span(vn->reg.height)) { /* taller: the root goes under */
-		void **node = tmpfs_page();
+		void **node = tmpfs_page(reserve);
 
 		if (node == NULL)
 			return NULL;
@@ -87,7 +98,7 @@ static char *page_make(struct vnode *vn, uint64_t idx)
 	}
 	for (unsigned int h = vn->reg.height;; h--) {
 		if (*slot == NULL) {
-			*slot = tmpfs_page();
+			*slot = tmpfs_page(reserve);
 			if (*slot == NULL)
 				return NULL;
 			vn->reg.npages += h == 0;
@@ -166,7 +177,7 @@ static int small_to_page(struct vnode *vn)
 
 	if (vn->reg.small == 0)
 		return 0;
-	p = tmpfs_page();
+	p = tmpfs_page(TMPFS_RESERVE);
 	if (p == NULL)
 		return -ENOSPC;
 	memcpy(p, vn->reg.root, vn->reg.small);
@@ -203,14 +214,14 @@ static void read_page(const struct vnode *vn, uint64_t idx, size_t in,
  * The data page at idx, made if missing; a borrowed file's new page gets
  * the archive's bytes. NULL when memory is short.
  */
-static char *page_fill(struct vnode *vn, uint64_t idx)
+static char *page_fill(struct vnode *vn, uint64_t idx, size_t reserve)
 {
 	char *p = page_at(vn, idx);
 	uint64_t pos = idx * PAGE_SIZE;
 
 	if (p != NULL)
 		return p;
-	p = page_make(vn, idx); /* zeroed */
+	p = page_make(vn, idx, reserve); /* zeroed */
 	if (p != NULL && vn->reg.borrowed && pos < vn->reg.valid)
 		memcpy(p, vn->reg.data + pos,
 		       vn->reg.valid - pos < PAGE_SIZE ? vn->reg.valid - pos :
@@ -238,7 +249,7 @@ static int unborrow(struct vnode *vn)
 		goto done;
 	}
 	for (size_t off = 0; off < n; off += PAGE_SIZE)
-		if (page_fill(vn, off / PAGE_SIZE) == NULL)
+		if (page_fill(vn, off / PAGE_SIZE, TMPFS_RESERVE) == NULL)
 			return -ENOSPC;
 done:
 	vn->reg.borrowed = false;
@@ -289,9 +300,33 @@ static void zero_past_end(struct vnode *vn, uint64_t end)
 		       (end < stop ? end : stop) - size);
 }
 
+/*
+ * What a sealed file lets a write of n bytes at off do: Linux checks
+ * F_SEAL_GROW page by page (shmem_write_begin), so the pages that end
+ * inside the file are written and the first that would grow it fails.
+ */
+static long sealed_write(const struct vnode *vn, size_t n, uint64_t off)
+{
+	uint64_t at = off, end = off + n, next;
+
+	if (vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	if (!(vn->reg.seals & F_SEAL_GROW))
+		return (long)n;
+	for (; at < end; at = next) {
+		next = (at / PAGE_SIZE + 1) * PAGE_SIZE;
+		if (next > end)
+			next = end;
+		if (next > vn->reg.size)
+			break;
+	}
+	return at > off ? (long)(at - off) : -EPERM;
+}
+
 long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 {
 	size_t done = 0;
+	long allowed;
 	int err;
 
 	if (off >= TMPFS_MAX_FILE)
@@ -300,6 +335,12 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		n = TMPFS_MAX_FILE - off;
 	if (n == 0)
 		return 0;
+	if (vn->reg.seals & ~(uint32_t)F_SEAL_SEAL) {
+		allowed = sealed_write(vn, n, off);
+		if (allowed < 0)
+			return allowed;
+		n = (size_t)allowed;
+	}
 	if (vn->reg.borrowed && (err = unborrow(vn)) < 0)
 		return err;
 	if (vn->reg.root == NULL || vn->reg.small) {
@@ -318,7 +359,7 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
-		char *p = page_make(vn, pos / PAGE_SIZE);
+		char *p = page_make(vn, pos / PAGE_SIZE, TMPFS_RESERVE);
 
 		if (p == NULL)
 			break;
@@ -339,6 +380,10 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 
 	if (size > TMPFS_MAX_FILE)
 		return -EFBIG;
+	/* shmem_setattr */
+	if ((size < vn->reg.size && (vn->reg.seals & F_SEAL_SHRINK)) ||
+	    (size > vn->reg.size && (vn->reg.seals & F_SEAL_GROW)))
+		return -EPERM;
 	if (vn->reg.borrowed && size < vn->reg.valid)
 		vn->reg.valid = size; /* a prefix of the archive data */
 	if (vn->reg.small) {
@@ -418,7 +463,7 @@ void *tmpfs_page_get(struct vnode *vn, uint64_t idx)
 
 	if (idx >= TMPFS_MAX_FILE / PAGE_SIZE || small_to_page(vn) < 0)
 		return NULL;
-	p = page_fill(vn, idx);
+	p = page_fill(vn, idx, MAP_RESERVE);
 	if (p != NULL)
 		page_get(p);
 	return p;

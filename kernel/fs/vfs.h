@@ -76,6 +76,7 @@ struct file {
 	void *priv; /* the ops' own state */
 	char *path; /* absolute path at open time (kmalloc) or NULL */
 	struct file_watch *watches; /* told at the last put (epoll) */
+	bool notified; /* fs/notify.c: IN_OPEN sent, IN_CLOSE_* owed */
 };
 
 /* Hooks of synthetic nodes (devices, /proc); every one may be NULL. */
@@ -103,6 +104,8 @@ struct vfs_dirent {
 };
 
 struct vfs_dir_slot;
+struct vfs_xattr;
+struct fsnotify_mark;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
 
@@ -115,7 +118,11 @@ struct vnode {
 	struct vfs_time atime, mtime, ctime;
 	const struct vnode_ops *ops;
 	void *priv;
-	struct vnode *parent; /* directories: referenced, root is its own */
+	struct vnode *parent;	  /* directories: referenced, root is its own */
+	struct vfs_xattr *xattrs; /* fs/xattr.c: sorted by name */
+	struct fsnotify_mark *marks; /* fs/notify.c: who watches it */
+	struct vnode *ndir; /* fs/notify.c: the directory of its last name */
+	char *nname;	    /* and that name (kmalloc), or NULL */
 	union {
 		struct {			    /* fs/dir.c */
 			struct vfs_dirent **hash;   /* chains by name */
@@ -133,7 +140,8 @@ struct vnode {
 			size_t npages; /* data pages in the tree */
 			bool borrowed; /* data points into the cpio archive */
 			const char *data; /* borrowed: the archive's bytes, */
-			size_t valid; /* valid of them; the rest reads as 0 */
+			size_t valid;	/* valid of them; the rest reads as 0 */
+			uint32_t seals; /* F_SEAL_*: F_SEAL_SEAL from birth */
 		} reg;
 		struct {
 			char *target;
@@ -216,8 +224,20 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off);
  * tmpfs_write returns the bytes written, fewer when memory ran out, or
  * -ENOSPC (none written), -EFBIG. Holes read as zeros.
  */
-/* Set the size (growing makes a hole, no memory): 0 or -EFBIG. */
+/*
+ * Set the size (growing makes a hole, no memory): 0, -EFBIG, or -EPERM
+ * when a seal forbids it (F_SEAL_SHRINK, F_SEAL_GROW).
+ */
 int tmpfs_truncate(struct vnode *vn, uint64_t size);
+/*
+ * Seals (memfd_create(2), fcntl F_ADD_SEALS), kept by every regular file
+ * as Linux's shmem does; a file not made by memfd_create with
+ * MFD_ALLOW_SEALING carries F_SEAL_SEAL and takes no more. tmpfs_write
+ * and tmpfs_truncate enforce them (F_SEAL_WRITE and F_SEAL_FUTURE_WRITE:
+ * -EPERM; F_SEAL_GROW: no byte past the end).
+ */
+/* F_SEAL_EXEC (Linux 6.3): newer than the UAPI headers built against. */
+#define VFS_SEAL_EXEC 0x0020
 /*
  * The whole file in one piece (for exec): the archive's bytes when
  * borrowed (*copy NULL), else a kmalloc'd copy in *copy for the caller
@@ -232,13 +252,78 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
  * page is made (zeros; a borrowed file's copied from the archive): it is
  * the file's data from then on, so every mapping and read/write share it.
  * Bytes past the end of the file in the last page read as zeros. NULL
- * when memory is short.
+ * when memory is exhausted: unlike write, this may take memory down to
+ * the last few pages (a mapping's pages are the app's working set).
  */
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
 /* Bytes of memory the data occupies (st_blocks * 512). */
 uint64_t tmpfs_allocated(const struct vnode *vn);
+
+/* ---- Extended attributes (fs/xattr.c) ---- */
+
+/*
+ * Linux tmpfs's answers (see fs/xattr.c): names are kernel strings the
+ * caller has checked (1..255 bytes), values kernel buffers of at most
+ * XATTR_SIZE_MAX. vfs_getxattr returns the value's size (size 0: only
+ * that), -ENODATA, -ERANGE, -EOPNOTSUPP, -EINVAL, -EACCES;
+ * vfs_setxattr (value NULL: remove) 0, -EEXIST (XATTR_CREATE), -ENODATA
+ * (XATTR_REPLACE), -EPERM, -ENOSPC, -ENOMEM; vfs_listxattr the length of
+ * the NUL-separated names (size 0: only that) or -ERANGE.
+ */
+long vfs_getxattr(struct vnode *vn, const char *name, void *buf, size_t size);
+int vfs_setxattr(struct vnode *vn, const char *name, const void *value,
+		 size_t size, int flags);
+int vfs_removexattr(struct vnode *vn, const char *name);
+long vfs_listxattr(struct vnode *vn, char *buf, size_t size);
+/*
+ * The answer for a file without a node (pipe, socket): not a regular file
+ * or directory, so "user." is -ENODATA to read, -EPERM to write; the rest
+ * -EOPNOTSUPP (pipefs keeps none).
+ */
+int vfs_xattr_nodeless(const char *name, bool write);
+/* Free a node's attributes (when the node is freed). */
+void vfs_xattr_free(struct vnode *vn);
+
+/* ---- Change notification (fs/notify.c) ---- */
+
+/*
+ * A watcher's hook on one node (inotify's watch). event gets Linux's
+ * FS_* (= IN_*) bits, with IN_ISDIR for a directory, a move's cookie and
+ * the child's name for events on a watched directory's entries, and the
+ * node the event is about (NULL when gone or not known); it may remove
+ * its own mark. gone runs when the node is freed, after its
+ * IN_DELETE_SELF, with the mark already off the node. Neither sleeps.
+ */
+struct fsnotify_mark {
+	void (*event)(struct fsnotify_mark *m, uint32_t mask, uint32_t cookie,
+		      const char *name, const struct vnode *subject);
+	void (*gone)(struct fsnotify_mark *m);
+	struct vnode *vn; /* NULL once removed */
+	struct fsnotify_mark *next;
+};
+
+void fsnotify_mark_add(struct vnode *vn, struct fsnotify_mark *m);
+/* Take m off its node (idempotent). */
+void fsnotify_mark_remove(struct fsnotify_mark *m);
+
+/* An event on vn: to its directory's marks (named), then its own. */
+void fsnotify_node(struct vnode *vn, uint32_t mask);
+/* An event for vn's own marks only (link count, IN_MOVE_SELF). */
+void fsnotify_inode(struct vnode *vn, uint32_t mask);
+/* An entry of dir changed (IN_CREATE, IN_DELETE, IN_MOVED_*): dir's marks. */
+void fsnotify_dir(struct vnode *dir, uint32_t mask, uint32_t cookie,
+		  const char *name, const struct vnode *child);
+/* A fresh cookie tying an IN_MOVED_FROM to its IN_MOVED_TO. */
+uint32_t fsnotify_cookie(void);
+/* IN_OPEN of a file (not O_PATH), and the IN_CLOSE_* it then owes. */
+void fsnotify_open(struct file *f);
+void fsnotify_close(struct file *f);
+/* vn was linked into dir as name: the name its events carry (fs only). */
+void fsnotify_linked(struct vnode *dir, const char *name, struct vnode *vn);
+/* vn is being freed: IN_DELETE_SELF, then every mark's gone (fs only). */
+void fsnotify_node_free(struct vnode *vn);
 
 /* ---- Path lookup (fs/path.c) ---- */
 

@@ -2,6 +2,7 @@
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
+#include <linux/fcntl.h>
 #include <linux/stat.h>
 
 #include "core/clock.h"
@@ -56,6 +57,8 @@ struct vnode *vnode_new(uint32_t mode)
 	vn->refs = 1;
 	vn->uid = current_cred()->euid;
 	vn->gid = current_cred()->egid;
+	if (S_ISREG(mode))
+		vn->reg.seals = F_SEAL_SEAL; /* as Linux's shmem_get_inode */
 	vfs_touch(vn, VFS_T_A | VFS_T_M | VFS_T_C);
 	return vn;
 }
@@ -68,6 +71,8 @@ struct vnode *vnode_get(struct vnode *vn)
 
 void vnode_free(struct vnode *vn)
 {
+	fsnotify_node_free(vn);
+	vfs_xattr_free(vn);
 	if (S_ISREG(vn->mode))
 		tmpfs_free(vn);
 	if (S_ISLNK(vn->mode))

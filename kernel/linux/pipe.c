@@ -51,12 +51,18 @@ bool file_is_pipe(struct file *f)
 	return f->ops == &pipe_read_ops || f->ops == &pipe_write_ops;
 }
 
-static void ring_out(struct pipe *p, char *dst, uint32_t n)
+/* Copy the first n bytes of p's data (n <= len) without taking them. */
+static void ring_peek(const struct pipe *p, char *dst, uint32_t n)
 {
 	uint32_t first = p->cap - p->head < n ? p->cap - p->head : n;
 
 	memcpy(dst, p->buf + p->head, first);
 	memcpy(dst + first, p->buf, n - first);
+}
+
+static void ring_out(struct pipe *p, char *dst, uint32_t n)
+{
+	ring_peek(p, dst, n);
 	p->head = (p->head + n) % p->cap;
 	p->len -= n;
 }
@@ -235,6 +241,72 @@ long pipe_fcntl(struct file *f, int cmd, unsigned long arg)
 	p->len = len;
 	poll_wake(&p->ph, POLLOUT | POLLWRNORM);
 	return size;
+}
+
+struct pipe *pipe_of_file(struct file *f)
+{
+	return file_is_pipe(f) ? f->priv : NULL;
+}
+
+long pipe_wait_data(struct pipe *p, bool nonblock)
+{
+	int err;
+
+	while (p->len == 0) {
+		if (p->writers == 0)
+			return 0;
+		err = poll_head_wait(&p->ph, nonblock, 0);
+		if (err < 0)
+			return err;
+	}
+	return p->len;
+}
+
+long pipe_wait_room(struct pipe *p, bool nonblock)
+{
+	int err;
+
+	for (;;) {
+		if (p->readers == 0) {
+			signal_send_thread(current_thread, SIGPIPE);
+			return -EPIPE;
+		}
+		if (p->len < p->cap)
+			return p->cap - p->len;
+		err = poll_head_wait(&p->ph, nonblock, 0);
+		if (err < 0)
+			return err;
+	}
+}
+
+uint32_t pipe_free(const struct pipe *p)
+{
+	return p->readers ? p->cap - p->len : 0;
+}
+
+uint32_t pipe_peek(struct pipe *p, void *buf, uint32_t n)
+{
+	if (n > p->len)
+		n = p->len;
+	ring_peek(p, buf, n);
+	return n;
+}
+
+void pipe_consume(struct pipe *p, uint32_t n)
+{
+	p->head = (p->head + n) % p->cap;
+	p->len -= n;
+	poll_wake(&p->ph, POLLOUT | POLLWRNORM);
+}
+
+uint32_t pipe_append(struct pipe *p, const void *buf, uint32_t n)
+{
+	if (n > p->cap - p->len)
+		n = p->cap - p->len;
+	ring_in(p, buf, n);
+	if (n)
+		poll_wake(&p->ph, POLLIN | POLLRDNORM);
+	return n;
 }
 
 /* A new pipe and its two files (refs 1 each): 0 or -ENOMEM. */

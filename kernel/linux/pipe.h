@@ -16,4 +16,36 @@ bool file_is_pipe(struct file *f);
  */
 long pipe_fcntl(struct file *f, int cmd, unsigned long arg);
 
+/*
+ * The pipe machinery for splice, tee and vmsplice (sys_splice.c). Callers
+ * are syscalls; nothing else runs between a wait and what follows it
+ * unless the caller sleeps.
+ */
+struct pipe;
+
+/* The pipe f is an end of, or NULL. */
+struct pipe *pipe_of_file(struct file *f);
+
+/*
+ * Wait for data: the bytes waiting (> 0), 0 when empty with no writer
+ * left, -EAGAIN (nonblock), -ERESTARTSYS (a signal).
+ */
+long pipe_wait_data(struct pipe *p, bool nonblock);
+
+/*
+ * Wait for room: the bytes free (> 0), -EPIPE with SIGPIPE raised when no
+ * reader is left, -EAGAIN (nonblock), -ERESTARTSYS.
+ */
+long pipe_wait_room(struct pipe *p, bool nonblock);
+
+/* Bytes that fit now without waiting (0 when no reader is left). */
+uint32_t pipe_free(const struct pipe *p);
+
+/* Copy up to n bytes from the front without taking them: bytes copied. */
+uint32_t pipe_peek(struct pipe *p, void *buf, uint32_t n);
+/* Take n bytes (at most what waits) from the front; wakes writers. */
+void pipe_consume(struct pipe *p, uint32_t n);
+/* Add up to n bytes (what fits); wakes readers. Returns bytes added. */
+uint32_t pipe_append(struct pipe *p, const void *buf, uint32_t n);
+
 #endif

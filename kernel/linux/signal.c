@@ -62,24 +62,44 @@ static void wake_one(struct thread *t, void *ctx)
 }
 
 /*
+ * Linux's sig_ignored: the mask that counts for a process-directed signal
+ * is the main thread's (the group leader's), whoever is running; the
+ * running thread only when the main one has exited.
+ */
+bool signal_dropped(struct thread *t, int sig)
+{
+	struct thread *mask_of = t ? t : thread_find(current->pid);
+
+	if (mask_of == NULL)
+		mask_of = current_thread;
+	return signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig));
+}
+
+/*
  * Every thread is woken, even those blocking sig: one may be waiting for
  * it in sigtimedwait. Wake-ups are allowed to be spurious.
  */
 void signal_send(struct thread *t, int sig, int code)
 {
-	struct thread *mask_of = t ? t : current_thread;
+	uint64_t *pending = t ? &t->sigpending : &current->sigpending;
+	int16_t *codes = t ? t->sigcode : current->sigcode;
 
-	if (signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig)))
+	if (signal_dropped(t, sig))
 		return; /* Linux drops these at once */
-	if (t) {
-		t->sigpending |= SIG_BIT(sig);
-		t->sigcode[sig - 1] = (int16_t)code;
-		sched_wakeup(t);
-	} else {
-		current->sigpending |= SIG_BIT(sig);
-		current->sigcode[sig - 1] = (int16_t)code;
-		thread_for_each(wake_one, NULL);
+	/*
+	 * One instance per signal, and the first one's siginfo stays, as
+	 * Linux's legacy_queue keeps it. A timer whose signal finds another
+	 * pending keeps its own place in line (it is queued: signal_dequeue
+	 * puts the signal back for it).
+	 */
+	if (!(*pending & SIG_BIT(sig))) {
+		*pending |= SIG_BIT(sig);
+		codes[sig - 1] = (int16_t)code;
 	}
+	if (t)
+		sched_wakeup(t);
+	else
+		thread_for_each(wake_one, NULL);
 	signalfd_notify();
 }
 
@@ -100,15 +120,26 @@ void signal_raise(int sig)
 	signal_send_thread(current_thread, sig);
 }
 
+/*
+ * A timer's signal whose timer was deleted or re-set before it was taken
+ * is dropped here and the next one taken instead, as Linux 6.13 and later.
+ */
 int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
 {
-	uint64_t own = t->sigpending & set, shared = t->proc->sigpending & set;
+	struct thread *owner;
+	uint64_t own, shared;
 	int sig;
 
+again:
+	own = t->sigpending & set;
+	shared = t->proc->sigpending & set;
+	*info = (struct signal_info){ 0 };
+	owner = NULL;
 	if (own) {
 		sig = __builtin_ctzll(own) + 1;
 		t->sigpending &= ~SIG_BIT(sig);
 		info->code = t->sigcode[sig - 1];
+		owner = t;
 	} else if (shared) {
 		sig = __builtin_ctzll(shared) + 1;
 		t->proc->sigpending &= ~SIG_BIT(sig);
@@ -117,10 +148,31 @@ int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info)
 		return 0;
 	}
 	info->signo = sig;
-	info->addr = 0;
-	if (sig == SIGALRM)
+	if (info->code == SI_TIMER && !posix_timer_taken(owner, info))
+		goto again;
+	if (sig == SIGALRM) /* any SIGALRM, as Linux's dequeue_signal */
 		itimer_real_taken();
+	/* Another entry for sig: a timer's, queued behind this one. */
+	if (posix_timer_queued(owner, sig)) {
+		if (owner) {
+			t->sigpending |= SIG_BIT(sig);
+			t->sigcode[sig - 1] = SI_TIMER;
+		} else {
+			t->proc->sigpending |= SIG_BIT(sig);
+			t->proc->sigcode[sig - 1] = SI_TIMER;
+		}
+	}
 	return sig;
+}
+
+bool signal_thread_pending(int sig)
+{
+	return current_thread->sigpending & SIG_BIT(sig);
+}
+
+void signal_thread_drop(int sig)
+{
+	current_thread->sigpending &= ~SIG_BIT(sig);
 }
 
 _Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr)

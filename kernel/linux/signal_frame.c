@@ -77,7 +77,11 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 	si->si_signo = info->signo;
 	si->si_code = info->code;
 	/* SI_KERNEL (Linux's SEND_SIG_PRIV) names no sender and no address. */
-	if (info->code <= 0) {
+	if (info->code == SI_TIMER) {
+		si->si_tid = info->timerid;
+		si->si_overrun = info->overrun;
+		si->si_value.sival_ptr = (void *)(uintptr_t)info->value;
+	} else if (info->code <= 0) {
 		si->si_pid = current->pid; /* SI_USER, SI_TKILL: the sender */
 		si->si_uid = current->cred.uid;
 	} else if (info->code != SI_KERNEL) {

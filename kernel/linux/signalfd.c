@@ -44,7 +44,12 @@ static void to_sfd_info(struct signalfd_siginfo *s,
 	memset(s, 0, sizeof(*s));
 	s->ssi_signo = (uint32_t)info->signo;
 	s->ssi_code = info->code;
-	if (info->code <= 0) {
+	if (info->code == SI_TIMER) {
+		s->ssi_tid = (uint32_t)info->timerid;
+		s->ssi_overrun = (uint32_t)info->overrun;
+		s->ssi_ptr = info->value;
+		s->ssi_int = (int32_t)info->value;
+	} else if (info->code <= 0) {
 		s->ssi_pid = (uint32_t)current->pid;
 		s->ssi_uid = current->cred.uid;
 	} else if (info->code != SI_KERNEL) {

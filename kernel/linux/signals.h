@@ -30,6 +30,9 @@ struct signal_info {
 	int signo;
 	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
 	uint64_t addr; /* faults: si_addr */
+	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
+	int timerid, overrun;
+	uint64_t value;
 };
 
 /* The siginfo_t the app sees for info (zeroed, then filled). */
@@ -40,6 +43,12 @@ bool signal_valid(uint64_t sig);
 
 /* True when sig's disposition throws it away (SIG_IGN, default ignore). */
 bool signal_ignored(int sig);
+
+/*
+ * True when sig sent to t (NULL: the process) would be thrown away at
+ * once: ignored and not blocked where it is sent.
+ */
+bool signal_dropped(struct thread *t, int sig);
 
 /*
  * Make sig pending on t (NULL: the process) with si_code code, unless it
@@ -59,6 +68,31 @@ int signal_dequeue(struct thread *t, uint64_t set, struct signal_info *info);
  * its next period then (sys_itimer.c), as Linux's dequeue_signal does.
  */
 void itimer_real_taken(void);
+
+/*
+ * A signal with si_code SI_TIMER was taken from owner's pending set
+ * (NULL: the process's): fill info's timer fields and re-arm a periodic
+ * timer, as Linux's posixtimer_rearm (linux/posix_timer.c). False when
+ * no timer stands behind it any more (deleted or re-set): drop it.
+ */
+bool posix_timer_taken(struct thread *owner, struct signal_info *info);
+
+/* True when a timer's signal sig waits for owner (NULL: the process). */
+bool posix_timer_queued(struct thread *owner, int sig);
+
+/*
+ * rt_sigaction replaced SIG_IGN for sig by a handler: periodic timers
+ * parked while it was ignored get their signal queued now
+ * (linux/posix_timer.c).
+ */
+void posix_timer_unignored(int sig);
+
+/*
+ * Whether sig pends on the calling thread itself, and taking it back
+ * (RWF_NOSIGNAL: the SIGPIPE a write raised that the app asked not to get).
+ */
+bool signal_thread_pending(int sig);
+void signal_thread_drop(int sig);
 
 /* Pending for t (its own and the process's), blocked or not. */
 uint64_t signal_pending_set(struct thread *t);

@@ -45,6 +45,11 @@ int sock_install(struct socket *s, int flags)
 	return fd;
 }
 
+struct socket *sock_of_file(struct file *f)
+{
+	return f->ops == &sock_file_ops ? f->priv : NULL;
+}
+
 struct socket *sock_fd_get(int fd, int *err)
 {
 	struct file *f = fd_file(fd);

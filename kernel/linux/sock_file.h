@@ -13,6 +13,9 @@
  */
 int sock_install(struct socket *s, int flags);
 
+/* The socket f is the file of, or NULL (borrowed, as f->priv). */
+struct socket *sock_of_file(struct file *f);
+
 /*
  * The socket of fd with a reference on its file, so that a close by
  * another thread cannot free it while the caller sleeps; NULL with *err

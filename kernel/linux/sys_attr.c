@@ -2,6 +2,7 @@
 #include <asm-generic/errno.h>
 #include <linux/falloc.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 #include <linux/time_types.h>
 #include <linux/utime.h>
@@ -24,8 +25,13 @@ static int do_chmod(struct vnode *vn, uint32_t mode)
 {
 	if (!owner_or_root(vn))
 		return -EPERM;
+	/* A memfd sealed with F_SEAL_EXEC keeps its x bits (shmem_setattr). */
+	if (S_ISREG(vn->mode) && (vn->reg.seals & VFS_SEAL_EXEC) &&
+	    ((vn->mode ^ mode) & 0111))
+		return -EPERM;
 	vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
 	vfs_touch(vn, VFS_T_C);
+	fsnotify_node(vn, IN_ATTRIB);
 	return 0;
 }
 
@@ -76,6 +82,8 @@ static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 		vn->mode &= ~(uint32_t)(S_ISUID |
 					((vn->mode & S_IXGRP) ? S_ISGID : 0));
 	vfs_touch(vn, VFS_T_C);
+	if (uid != (uint32_t)-1 || gid != (uint32_t)-1)
+		fsnotify_node(vn, IN_ATTRIB);
 	return 0;
 }
 
@@ -118,6 +126,16 @@ long sys_fchown(int fd, uint32_t uid, uint32_t gid)
 }
 SYSCALL3(fchown);
 
+/* fsnotify_change: both times IN_ATTRIB, atime alone IN_ACCESS, mtime IN_MODIFY. */
+static uint32_t times_event(const struct __kernel_timespec *ts)
+{
+	if (ts != NULL && ts[1].tv_nsec == UTIME_OMIT)
+		return IN_ACCESS;
+	if (ts != NULL && ts[0].tv_nsec == UTIME_OMIT)
+		return IN_MODIFY;
+	return IN_ATTRIB;
+}
+
 /* Apply times[2] (atime, mtime; NULL: now) to vn. */
 static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 {
@@ -147,6 +165,7 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 		*dst = t;
 	}
 	vn->ctime = now;
+	fsnotify_node(vn, times_event(ts));
 	return 0;
 }
 

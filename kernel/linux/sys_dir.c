@@ -1,6 +1,7 @@
-/* sys_dir.c - getdents64, mkdir, mkdirat, rmdir, chdir, fchdir, getcwd. */
+/* sys_dir.c - getdents64, getdents, mkdir, mkdirat, rmdir, chdir, fchdir, getcwd. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -21,12 +22,46 @@ struct linux_dirent64 {
 _Static_assert(__builtin_offsetof(struct linux_dirent64, d_name) == 19,
 	       "linux_dirent64 layout");
 
+/*
+ * The old getdents record (fs/readdir.c): d_type is the last byte of the
+ * record, after the name's NUL and any padding.
+ */
+struct linux_dirent {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	char d_name[];
+};
+_Static_assert(__builtin_offsetof(struct linux_dirent, d_name) == 18,
+	       "linux_dirent layout");
+
 #define DIRENT_CHUNK (64 * 1024U)
 
 struct dirent_out {
 	char *buf;
 	size_t size, len;
+	bool old; /* getdents: struct linux_dirent */
 };
+
+static bool emit_old(struct dirent_out *o, uint64_t ino, uint64_t next,
+		     unsigned int type, const char *name)
+{
+	size_t nlen = strlen(name);
+	size_t reclen = (18 + nlen + 2 + 7) & ~(size_t)7;
+	struct linux_dirent *d;
+
+	if (o->len + reclen > o->size)
+		return false;
+	d = (struct linux_dirent *)(o->buf + o->len);
+	memset(d, 0, reclen);
+	d->d_ino = ino;
+	d->d_off = (int64_t)next;
+	d->d_reclen = (uint16_t)reclen;
+	memcpy(d->d_name, name, nlen + 1);
+	o->buf[o->len + reclen - 1] = (char)type;
+	o->len += reclen;
+	return true;
+}
 
 /* Append one record; false when it does not fit. */
 static bool emit(struct dirent_out *o, uint64_t ino, uint64_t next,
@@ -36,6 +71,8 @@ static bool emit(struct dirent_out *o, uint64_t ino, uint64_t next,
 	size_t reclen = (19 + nlen + 1 + 7) & ~(size_t)7;
 	struct linux_dirent64 *d;
 
+	if (o->old)
+		return emit_old(o, ino, next, type, name);
 	if (o->len + reclen > o->size)
 		return false;
 	d = (struct linux_dirent64 *)(o->buf + o->len);
@@ -88,10 +125,11 @@ static bool fill_dirents(struct vnode *dir, uint64_t *pos, struct dirent_out *o)
 	return false;
 }
 
-long sys_getdents64(int fd, uintptr_t ubuf, unsigned int count)
+static long getdents_common(int fd, uintptr_t ubuf, unsigned int count,
+			    bool old)
 {
 	struct file *f = fd_file(fd);
-	struct dirent_out o;
+	struct dirent_out o = { .old = old };
 	long r;
 
 	if (f == NULL || (f->flags & O_PATH))
@@ -99,7 +137,6 @@ long sys_getdents64(int fd, uintptr_t ubuf, unsigned int count)
 	if (f->vn == NULL || !S_ISDIR(f->vn->mode))
 		return -ENOTDIR;
 	o.size = count < DIRENT_CHUNK ? count : DIRENT_CHUNK;
-	o.len = 0;
 	o.buf = kmalloc(o.size > 0 ? o.size : 1);
 	if (o.buf == NULL)
 		return -ENOMEM;
@@ -108,12 +145,24 @@ long sys_getdents64(int fd, uintptr_t ubuf, unsigned int count)
 		r = -EINVAL; /* the next entry does not fit at all */
 	else
 		r = (long)o.len;
+	fsnotify_node(f->vn, IN_ACCESS); /* iterate_dir's, every call */
 	if (r > 0 && copy_to_user(ubuf, o.buf, o.len) < 0)
 		r = -EFAULT;
 	kfree(o.buf);
 	return r;
 }
+
+long sys_getdents64(int fd, uintptr_t ubuf, unsigned int count)
+{
+	return getdents_common(fd, ubuf, count, false);
+}
 SYSCALL3(getdents64);
+
+long sys_getdents(int fd, uintptr_t ubuf, unsigned int count)
+{
+	return getdents_common(fd, ubuf, count, true);
+}
+SYSCALL3(getdents);
 
 long sys_mkdirat(int dirfd, uintptr_t upath, uint32_t mode)
 {
@@ -135,6 +184,8 @@ long sys_mkdirat(int dirfd, uintptr_t upath, uint32_t mode)
 		err = vfs_create(lk.dir, lk.name,
 				 S_IFDIR | (mode & 01777 & ~current->umask),
 				 NULL);
+	if (err == 0)
+		fsnotify_dir(lk.dir, IN_CREATE | IN_ISDIR, 0, lk.name, NULL);
 	lookup_done(&lk);
 	return err;
 }
@@ -179,7 +230,10 @@ long dir_remove_at(int dirfd, uintptr_t upath)
 	err = rmdir_check(&lk);
 	if (err == 0)
 		err = vfs_dir_unlink(lk.dir, lk.name);
-	lookup_done(&lk);
+	if (err == 0)
+		notify_removed(&lk);
+	else
+		lookup_done(&lk);
 	return err;
 }
 

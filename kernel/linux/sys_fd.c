@@ -131,6 +131,7 @@ long sys_fcntl(int fd, int cmd, unsigned long arg)
 		return file_is_pipe(f) ? pipe_fcntl(f, cmd, arg) : -EBADF;
 	case F_ADD_SEALS:
 	case F_GET_SEALS:
+		return memfd_fcntl(f, cmd, (unsigned int)arg);
 	default:
 		return -EINVAL;
 	}

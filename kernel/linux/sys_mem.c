@@ -2,7 +2,9 @@
 #include <asm-generic/errno.h>
 #include <asm-generic/fcntl.h>
 #include <asm-generic/mman-common.h>
+#include <linux/fcntl.h>
 #include <linux/mman.h>
+#include <linux/stat.h>
 
 #include "core/page.h"
 #include "core/uaccess.h"
@@ -39,8 +41,8 @@ SYSCALL1(brk);
 /*
  * What a mapping of len bytes of fd at off maps, with the checks Linux
  * makes (mm/mmap.c do_mmap): the range inside the largest file, the fd
- * open for reading, and for a writable shared mapping
- * open for writing too, and not append-only. NULL with *err.
+ * open for reading, and for a writable shared mapping open for writing
+ * too, not append-only and not sealed against writes. NULL with *err.
  */
 static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
 				     int prot, int *err)
@@ -64,6 +66,13 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
 	*err = -EACCES;
 	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
 		return NULL;
+	/* memfd seals (memfd_check_seals_mmap); mprotect can't add write */
+	if (vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		*err = -EPERM;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+			return NULL;
+		writable = false;
+	}
 	*err = -ENOMEM;
 	vf = vma_file_new(vn, f->path, writable);
 	return vf;

@@ -2,6 +2,7 @@
 #include <asm-generic/errno.h>
 #include <linux/close_range.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -32,6 +33,7 @@ static int create_file(struct lookup *lk, uint32_t mode)
 	if (err < 0)
 		return err;
 	lk->node = vn;
+	fsnotify_dir(lk->dir, IN_CREATE, 0, lk->name, vn);
 	return 0;
 }
 
@@ -119,8 +121,11 @@ static int open_path(int dirfd, const char *path, uint32_t flags, uint32_t mode,
 		err = vfs_permission(lk.node, 2);
 		if (err == 0)
 			err = tmpfs_truncate(lk.node, 0);
-		if (err == 0)
+		if (err == 0) {
 			vfs_touch(lk.node, VFS_T_M | VFS_T_C);
+			/* after IN_OPEN, as Linux 6.8+ (do_dentry_open) */
+			fsnotify_node(lk.node, IN_MODIFY);
+		}
 		if (err < 0)
 			file_put(*out);
 	}

@@ -1,6 +1,8 @@
 /* sys_path.c - unlink, rename, link, symlink, readlink, mknod and their *at forms. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -36,6 +38,46 @@ static int may_delete(struct vnode *dir, struct vnode *vn)
 	return err;
 }
 
+/*
+ * After an unlink or rmdir (lk is done here): a file's link count
+ * changed (IN_ATTRIB, its own watchers), the node goes if nothing holds
+ * it (IN_DELETE_SELF), then the directory's IN_DELETE, in Linux's
+ * order (vfs_unlink, d_delete_notify).
+ */
+void notify_removed(struct lookup *lk)
+{
+	struct vnode *dir = vnode_get(lk->dir);
+	uint32_t mask = IN_DELETE;
+
+	if (S_ISDIR(lk->node->mode))
+		mask |= IN_ISDIR;
+	else
+		fsnotify_inode(lk->node, IN_ATTRIB);
+	lookup_done(lk);
+	fsnotify_dir(dir, mask, 0, lk->name, NULL);
+	vnode_put(dir);
+}
+
+/* fsnotify_move for each node that moved; the replaced one's link count. */
+static void notify_rename(struct lookup *from, struct lookup *to, bool exchange)
+{
+	uint32_t cookie = fsnotify_cookie();
+
+	fsnotify_dir(from->dir, IN_MOVED_FROM, cookie, from->name, from->node);
+	fsnotify_dir(to->dir, IN_MOVED_TO, cookie, to->name, from->node);
+	if (to->node != NULL && !exchange)
+		fsnotify_inode(to->node, IN_ATTRIB);
+	fsnotify_inode(from->node, IN_MOVE_SELF);
+	if (exchange) {
+		cookie = fsnotify_cookie();
+		fsnotify_dir(to->dir, IN_MOVED_FROM, cookie, to->name,
+			     to->node);
+		fsnotify_dir(from->dir, IN_MOVED_TO, cookie, from->name,
+			     to->node);
+		fsnotify_inode(to->node, IN_MOVE_SELF);
+	}
+}
+
 static long unlink_file(int dirfd, uintptr_t upath)
 {
 	struct lookup lk;
@@ -51,7 +93,10 @@ static long unlink_file(int dirfd, uintptr_t upath)
 		err = may_delete(lk.dir, lk.node);
 	if (err == 0)
 		err = vfs_dir_unlink(lk.dir, lk.name);
-	lookup_done(&lk);
+	if (err == 0)
+		notify_removed(&lk);
+	else
+		lookup_done(&lk);
 	return err;
 }
 
@@ -76,6 +121,7 @@ long sys_renameat2(int olddirfd, uintptr_t oldpath, int newdirfd,
 {
 	struct lookup from, to;
 	int err = lookup_user(olddirfd, oldpath, LOOKUP_NOFOLLOW, &from);
+	bool same;
 
 	if (err < 0)
 		return err;
@@ -84,7 +130,10 @@ long sys_renameat2(int olddirfd, uintptr_t oldpath, int newdirfd,
 		lookup_done(&from);
 		return err;
 	}
+	same = from.node != NULL && from.node == to.node;
 	err = vfs_rename(&from, &to, flags);
+	if (err == 0 && !same)
+		notify_rename(&from, &to, flags & RENAME_EXCHANGE);
 	lookup_done(&to);
 	lookup_done(&from);
 	return err;
@@ -134,8 +183,11 @@ long sys_linkat(int olddirfd, uintptr_t oldpath, int newdirfd,
 			err = vfs_permission(to.dir, 3);
 		if (err == 0)
 			err = vfs_dir_link(to.dir, to.name, vn);
-		if (err == 0)
+		if (err == 0) {
 			vfs_touch(vn, VFS_T_C);
+			fsnotify_inode(vn, IN_ATTRIB); /* its link count */
+			fsnotify_dir(to.dir, IN_CREATE, 0, to.name, vn);
+		}
 		lookup_done(&to);
 	}
 	vnode_put(vn);
@@ -167,6 +219,8 @@ long sys_symlinkat(uintptr_t utarget, int dirfd, uintptr_t newpath)
 			err = vfs_permission(lk.dir, 3);
 		if (err == 0)
 			err = vfs_symlink(lk.dir, lk.name, target);
+		if (err == 0)
+			fsnotify_dir(lk.dir, IN_CREATE, 0, lk.name, NULL);
 		lookup_done(&lk);
 	}
 	upath_put(target);
@@ -234,6 +288,7 @@ long sys_mknodat(int dirfd, uintptr_t upath, uint32_t mode, unsigned int dev)
 				 type | (mode & 07777 & ~current->umask), &vn);
 	if (err == 0) {
 		vn->rdev = dev;
+		fsnotify_dir(lk.dir, IN_CREATE, 0, lk.name, vn);
 		vnode_put(vn);
 	}
 	lookup_done(&lk);

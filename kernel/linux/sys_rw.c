@@ -1,13 +1,15 @@
-/* sys_rw.c - read, write, their vector and positioned forms, lseek. */
+/* sys_rw.c - read, write, their vector and positioned forms (preadv2 and pwritev2 too), lseek. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 #include <linux/uio.h>
 
 #include "core/heap.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
+#include "linux/signals.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
 
@@ -21,7 +23,7 @@
 #define RW_CHUNK (64 * 1024UL)
 #define RW_MAX 0x7ffff000UL /* Linux's MAX_RW_COUNT */
 
-static int check_read(struct file *f)
+int rw_check_read(struct file *f)
 {
 	uint32_t acc = f->flags & O_ACCMODE;
 
@@ -30,7 +32,7 @@ static int check_read(struct file *f)
 	return f->ops->read == NULL ? -EINVAL : 0;
 }
 
-static int check_write(struct file *f)
+int rw_check_write(struct file *f)
 {
 	uint32_t acc = f->flags & O_ACCMODE;
 
@@ -79,6 +81,8 @@ static long do_rw(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos,
 			break;
 	}
 	kfree(kbuf);
+	if (done > 0) /* vfs_read/vfs_write's fsnotify_access/modify */
+		fsnotify_node(f->vn, write ? IN_MODIFY : IN_ACCESS);
 	return done > 0 ? (long)done : r;
 }
 
@@ -94,7 +98,7 @@ static long rw_at_pos(int fd, uintptr_t buf, size_t count, bool write)
 
 	if (f == NULL)
 		return -EBADF;
-	ret = write ? check_write(f) : check_read(f);
+	ret = write ? rw_check_write(f) : rw_check_read(f);
 	if (ret < 0)
 		return ret;
 	if (count > RW_MAX)
@@ -140,7 +144,7 @@ long sys_pread64(int fd, uintptr_t buf, size_t count, int64_t off)
 
 	if (f == NULL)
 		return err;
-	err = check_read(f);
+	err = rw_check_read(f);
 	if (err < 0)
 		return err;
 	if (f->vn != NULL && S_ISDIR(f->vn->mode))
@@ -157,7 +161,7 @@ long sys_pwrite64(int fd, uintptr_t buf, size_t count, int64_t off)
 
 	if (f == NULL)
 		return err;
-	err = check_write(f);
+	err = rw_check_write(f);
 	if (err < 0)
 		return err;
 	return do_rw(f, buf, count > RW_MAX ? RW_MAX : count, &pos, true);
@@ -165,7 +169,7 @@ long sys_pwrite64(int fd, uintptr_t buf, size_t count, int64_t off)
 SYSCALL4(pwrite64);
 
 /* Copy and check an iovec array: total length, or -EINVAL/-EFAULT. */
-static long get_iov(uintptr_t uiov, int cnt, struct iovec **out)
+long rw_get_iov(uintptr_t uiov, int cnt, struct iovec **out)
 {
 	struct iovec *iov;
 	size_t total = 0;
@@ -191,16 +195,73 @@ static long get_iov(uintptr_t uiov, int cnt, struct iovec **out)
 	return (long)total;
 }
 
+/*
+ * RWF_* flags of preadv2/pwritev2 (linux/fs.h has the first five), as
+ * Linux 6.18 answers them on tmpfs and pipes: HIPRI, DSYNC, SYNC,
+ * NOAPPEND and NOSIGNAL change nothing here (memory is always in sync),
+ * APPEND writes at the end, NOWAIT makes a pipe or socket call
+ * non-blocking and is EOPNOTSUPP for a regular tmpfs file (Linux's shmem
+ * has no FMODE_NOWAIT), ATOMIC and DONTCACHE are EOPNOTSUPP (tmpfs offers
+ * neither), anything else is EOPNOTSUPP.
+ */
+#define RWF_NOAPPEND 0x20
+#define RWF_ATOMIC 0x40
+#define RWF_DONTCACHE 0x80
+#define RWF_NOSIGNAL 0x100
+#define RWF_KNOWN 0x1ff
+
+static int rwf_check(struct file *f, int rwf)
+{
+	if (rwf & ~RWF_KNOWN)
+		return -EOPNOTSUPP;
+	if (rwf & (RWF_ATOMIC | RWF_DONTCACHE))
+		return -EOPNOTSUPP;
+	if ((rwf & RWF_NOWAIT) && f->ops->seekable)
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/*
+ * The file flags rwf stands for during one call: O_NONBLOCK (NOWAIT, only
+ * on files that are not seekable), O_APPEND (APPEND, NOAPPEND, only on
+ * regular files). Neither kind of file sleeps with them changed, so no
+ * other thread sees the change.
+ */
+static uint32_t rwf_flags(struct file *f, int rwf, bool write)
+{
+	uint32_t fl = f->flags;
+
+	if (rwf & RWF_NOWAIT)
+		fl |= O_NONBLOCK;
+	if (write && f->vn != NULL && S_ISREG(f->vn->mode)) {
+		if (rwf & RWF_APPEND)
+			fl |= O_APPEND;
+		if (rwf & RWF_NOAPPEND)
+			fl &= ~(uint32_t)O_APPEND;
+	}
+	return fl;
+}
+
 /* readv/writev/preadv/pwritev: stop at the first short transfer. */
 static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
-		   bool write)
+		   bool write, int rwf)
 {
 	struct iovec *iov = NULL;
-	long total = get_iov(uiov, cnt, &iov), r = 0, done = 0;
-	int i, err = write ? check_write(f) : check_read(f);
+	int i, err = write ? rw_check_write(f) : rw_check_read(f);
+	long total, r = 0, done = 0;
+	bool sigpipe = signal_thread_pending(SIGPIPE);
+	uint32_t changed = 0;
 
+	if (err < 0)
+		return err;
+	total = rw_get_iov(uiov, cnt, &iov);
 	if (total < 0)
 		return total;
+	err = total > 0 ? rwf_check(f, rwf) : 0;
+	if (err == 0) {
+		changed = rwf_flags(f, rwf, write) ^ f->flags;
+		f->flags ^= changed;
+	}
 	for (i = 0; i < cnt && err == 0; i++) {
 		uintptr_t base = (uintptr_t)iov[i].iov_base;
 		size_t len = iov[i].iov_len;
@@ -214,14 +275,17 @@ static long do_vec(struct file *f, uintptr_t uiov, int cnt, uint64_t *pos,
 		if ((size_t)r < len)
 			break;
 	}
+	f->flags ^= changed; /* only what rwf changed: readv may have slept */
 	kfree(iov);
 	if (err < 0)
 		return err;
+	if ((rwf & RWF_NOSIGNAL) && !sigpipe)
+		signal_thread_drop(SIGPIPE); /* as MSG_NOSIGNAL */
 	return done > 0 || r >= 0 ? done : r;
 }
 
 /* readv/writev on the fd's own position, holding a reference meanwhile. */
-static long vec_at_pos(int fd, uintptr_t iov, int cnt, bool write)
+static long vec_at_pos(int fd, uintptr_t iov, int cnt, bool write, int rwf)
 {
 	struct file *f = fd_file(fd);
 	long ret;
@@ -229,20 +293,20 @@ static long vec_at_pos(int fd, uintptr_t iov, int cnt, bool write)
 	if (f == NULL)
 		return -EBADF;
 	file_get(f);
-	ret = do_vec(f, iov, cnt, &f->pos, write);
+	ret = do_vec(f, iov, cnt, &f->pos, write, rwf);
 	file_put(f);
 	return ret;
 }
 
 long sys_readv(int fd, uintptr_t iov, int cnt)
 {
-	return vec_at_pos(fd, iov, cnt, false);
+	return vec_at_pos(fd, iov, cnt, false, 0);
 }
 SYSCALL3(readv);
 
 long sys_writev(int fd, uintptr_t iov, int cnt)
 {
-	return vec_at_pos(fd, iov, cnt, true);
+	return vec_at_pos(fd, iov, cnt, true, 0);
 }
 SYSCALL3(writev);
 
@@ -252,7 +316,7 @@ long sys_preadv(int fd, uintptr_t iov, int cnt, int64_t off)
 	long err;
 	struct file *f = positioned(fd, off, &err);
 
-	return f == NULL ? err : do_vec(f, iov, cnt, &pos, false);
+	return f == NULL ? err : do_vec(f, iov, cnt, &pos, false, 0);
 }
 SYSCALL4(preadv);
 
@@ -262,9 +326,42 @@ long sys_pwritev(int fd, uintptr_t iov, int cnt, int64_t off)
 	long err;
 	struct file *f = positioned(fd, off, &err);
 
-	return f == NULL ? err : do_vec(f, iov, cnt, &pos, true);
+	return f == NULL ? err : do_vec(f, iov, cnt, &pos, true, 0);
 }
 SYSCALL4(pwritev);
+
+/*
+ * preadv2/pwritev2: offset -1 is the file's own position (readv/writev),
+ * others as preadv/pwritev; x86_64 passes the whole offset in pos_l.
+ */
+static long rw_vec2(int fd, uintptr_t iov, int cnt, int64_t off, int rwf,
+		    bool write)
+{
+	uint64_t pos = (uint64_t)off;
+	struct file *f;
+	long err;
+
+	if (off == -1)
+		return vec_at_pos(fd, iov, cnt, write, rwf);
+	f = positioned(fd, off, &err);
+	return f == NULL ? err : do_vec(f, iov, cnt, &pos, write, rwf);
+}
+
+long sys_preadv2(int fd, uintptr_t iov, int cnt, int64_t pos_l, uint64_t pos_h,
+		 int rwf)
+{
+	(void)pos_h;
+	return rw_vec2(fd, iov, cnt, pos_l, rwf, false);
+}
+SYSCALL6(preadv2);
+
+long sys_pwritev2(int fd, uintptr_t iov, int cnt, int64_t pos_l, uint64_t pos_h,
+		  int rwf)
+{
+	(void)pos_h;
+	return rw_vec2(fd, iov, cnt, pos_l, rwf, true);
+}
+SYSCALL6(pwritev2);
 
 /* SEEK_DATA/SEEK_HOLE: the whole file is data, the hole is at its end. */
 static int64_t seek_base(struct file *f, int64_t off, int whence)
@@ -313,73 +410,3 @@ long sys_lseek(int fd, int64_t off, int whence)
 	return pos;
 }
 SYSCALL3(lseek);
-
-/*
- * sendfile(2): count bytes from in_fd (a file that can be read at a
- * position) to out_fd (anything writable), through one kernel buffer.
- * With offset, reading starts at *offset, which is advanced and in_fd's
- * position kept; without, in_fd's position is used and advanced. Stops at
- * end of file or at a short write (a full non-blocking socket), and
- * counts only what was written.
- */
-long sys_sendfile(int out_fd, int in_fd, uintptr_t uoff, size_t count)
-{
-	struct file *in = fd_file(in_fd), *out = fd_file(out_fd);
-	uint64_t pos, *ppos;
-	int64_t off;
-	size_t done = 0;
-	char *kbuf;
-	long r = 0, w;
-
-	if (in == NULL || out == NULL)
-		return -EBADF;
-	if ((r = check_read(in)) < 0 || (r = check_write(out)) < 0)
-		return r == -EINVAL ? -EINVAL : -EBADF;
-	if (!in->ops->seekable)
-		return -EINVAL;
-	if (uoff) {
-		if (copy_from_user(&off, uoff, sizeof(off)) < 0)
-			return -EFAULT;
-		if (off < 0)
-			return -EINVAL;
-		pos = (uint64_t)off;
-		ppos = &pos;
-	} else {
-		ppos = &in->pos;
-	}
-	if (count > RW_MAX)
-		count = RW_MAX;
-	kbuf = kmalloc(count < RW_CHUNK ? (count ? count : 1) : RW_CHUNK);
-	if (kbuf == NULL)
-		return -ENOMEM;
-	file_get(in);
-	file_get(out);
-	while (done < count) {
-		size_t want = count - done < RW_CHUNK ? count - done : RW_CHUNK;
-		uint64_t at = *ppos;
-
-		r = in->ops->read(in, kbuf, want, ppos);
-		if (r <= 0)
-			break;
-		w = out->ops->write(out, kbuf, (size_t)r, &out->pos);
-		if (w < r) /* give back what was read and not written */
-			*ppos = at + (uint64_t)(w > 0 ? w : 0);
-		if (w <= 0) {
-			r = w;
-			break;
-		}
-		done += (size_t)w;
-		if (w < r || (size_t)r < want)
-			break;
-	}
-	file_put(out);
-	file_put(in);
-	kfree(kbuf);
-	if (uoff) {
-		off = (int64_t)pos;
-		if (copy_to_user(uoff, &off, sizeof(off)) < 0)
-			return -EFAULT;
-	}
-	return done > 0 ? (long)done : r;
-}
-SYSCALL4(sendfile);

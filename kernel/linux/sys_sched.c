@@ -1,10 +1,11 @@
-/* sys_sched.c - scheduling syscalls on a one-CPU, one-thread kernel: affinity, policy, nice. */
+/* sys_sched.c - scheduling syscalls on a one-CPU kernel: affinity, policy, nice, sched_attr. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <linux/resource.h>
 #include <linux/sched.h>
+#include <linux/sched/types.h>
 
 #include "core/sched.h"
 #include "core/uaccess.h"
@@ -23,6 +24,7 @@
 #define NICE_MAX 19
 
 static int policy = SCHED_NORMAL, rt_priority;
+static bool reset_on_fork; /* SCHED_RESET_ON_FORK, reported back */
 
 static bool is_self(uint64_t pid)
 {
@@ -107,7 +109,9 @@ long sys_sched_getscheduler(uint64_t pid)
 {
 	int err = check_pid(pid);
 
-	return err ? err : policy;
+	if (err)
+		return err;
+	return policy | (reset_on_fork ? SCHED_RESET_ON_FORK : 0);
 }
 SYSCALL1(sched_getscheduler);
 
@@ -121,22 +125,34 @@ long sys_sched_getparam(uint64_t pid, uintptr_t uparam)
 }
 SYSCALL2(sched_getparam);
 
-/* Real-time policies need root (CAP_SYS_NICE), as on Linux. */
-static long set_sched(int new_policy, uintptr_t uparam)
+/*
+ * __sched_setscheduler's checks for a policy without SCHED_RESET_ON_FORK:
+ * a real-time priority for exactly the real-time policies, and real-time
+ * needs root (CAP_SYS_NICE). 0 or -ERRNO; nothing is changed.
+ */
+static int sched_check(int new_policy, uint32_t prio)
 {
-	int prio;
+	if (!policy_valid(new_policy))
+		return -EINVAL;
+	if (prio > 99 || policy_rt(new_policy) != (prio != 0))
+		return -EINVAL;
+	if (policy_rt(new_policy) && current->cred.euid != 0)
+		return -EPERM;
+	return 0;
+}
+
+static long set_sched(int new_policy, bool rof, uintptr_t uparam)
+{
+	int prio, err;
 
 	if (!uparam)
 		return -EINVAL;
 	if (copy_from_user(&prio, uparam, sizeof(prio)))
 		return -EFAULT;
-	new_policy &= ~SCHED_RESET_ON_FORK;
-	if (!policy_valid(new_policy))
-		return -EINVAL;
-	if (policy_rt(new_policy) ? prio < 1 || prio > 99 : prio != 0)
-		return -EINVAL;
-	if (policy_rt(new_policy) && current->cred.euid != 0)
-		return -EPERM;
+	err = sched_check(new_policy, (uint32_t)prio);
+	if (err)
+		return err;
+	reset_on_fork = rof;
 	policy = new_policy;
 	rt_priority = prio;
 	return 0;
@@ -150,7 +166,8 @@ long sys_sched_setscheduler(uint64_t pid, uint64_t new_policy, uintptr_t uparam)
 		return err;
 	if ((int)new_policy < 0)
 		return -EINVAL;
-	return set_sched((int)new_policy, uparam);
+	return set_sched((int)new_policy & ~SCHED_RESET_ON_FORK,
+			 new_policy & SCHED_RESET_ON_FORK, uparam);
 }
 SYSCALL3(sched_setscheduler);
 
@@ -158,7 +175,9 @@ long sys_sched_setparam(uint64_t pid, uintptr_t uparam)
 {
 	int err = check_pid(pid);
 
-	return err ? err : set_sched(policy, uparam);
+	if (err)
+		return err;
+	return set_sched(policy, reset_on_fork, uparam);
 }
 SYSCALL2(sched_setparam);
 
@@ -214,3 +233,142 @@ long sys_setpriority(uint64_t which, uint64_t who, uint64_t niceval)
 	return 0;
 }
 SYSCALL3(setpriority);
+
+/*
+ * sched_setattr/sched_getattr (kernel/sched/syscalls.c). struct
+ * sched_attr is extensible: the caller says its size; a bigger one must
+ * be zero past what Linux knows, and a bad size is E2BIG with the size
+ * Linux knows written back. Kiln has no utilization clamping
+ * (CONFIG_UCLAMP_TASK off: EOPNOTSUPP) and admits no deadline task
+ * (valid SCHED_DEADLINE parameters fail admission: EBUSY).
+ */
+#define SCHED_ATTR_SIZE_MAX 4096 /* PAGE_SIZE */
+#define DL_RUNTIME_MIN 1024ULL	 /* 1 << DL_SCALE */
+#define DL_PERIOD_MIN 100000ULL	 /* sysctl_sched_dl_period_min, ns */
+#define DL_PERIOD_MAX 4194304000000ULL
+
+/* sched_copy_attr: 0, -EFAULT, -E2BIG (size written back), -EINVAL. */
+static int sched_attr_in(uintptr_t uattr, struct sched_attr *attr)
+{
+	uint32_t size, known = sizeof(*attr);
+	uint8_t byte;
+
+	*attr = (struct sched_attr){ 0 };
+	if (copy_from_user(&size, uattr, sizeof(size)))
+		return -EFAULT;
+	if (size == 0)
+		size = SCHED_ATTR_SIZE_VER0; /* Linux's ABI quirk */
+	if (size < SCHED_ATTR_SIZE_VER0 || size > SCHED_ATTR_SIZE_MAX)
+		goto too_big;
+	for (uint32_t off = known; off < size; off++) {
+		if (copy_from_user(&byte, uattr + off, 1))
+			return -EFAULT;
+		if (byte)
+			goto too_big;
+	}
+	if (copy_from_user(attr, uattr, size < known ? size : known))
+		return -EFAULT;
+	if ((attr->sched_flags & SCHED_FLAG_UTIL_CLAMP) &&
+	    size < SCHED_ATTR_SIZE_VER1)
+		return -EINVAL;
+	if (attr->sched_nice < NICE_MIN)
+		attr->sched_nice = NICE_MIN;
+	if (attr->sched_nice > NICE_MAX)
+		attr->sched_nice = NICE_MAX;
+	return 0;
+too_big:
+	if (copy_to_user(uattr, &known, sizeof(known)))
+		return -EFAULT;
+	return -E2BIG;
+}
+
+/* __checkparam_dl: runtime <= deadline <= period, within the limits. */
+static bool dl_params_valid(const struct sched_attr *a)
+{
+	uint64_t period = a->sched_period ? a->sched_period : a->sched_deadline;
+
+	if (a->sched_deadline == 0 || a->sched_runtime < DL_RUNTIME_MIN)
+		return false;
+	if ((a->sched_deadline | a->sched_period) & (1ULL << 63))
+		return false;
+	if (period < a->sched_deadline || a->sched_deadline < a->sched_runtime)
+		return false;
+	return period >= DL_PERIOD_MIN && period <= DL_PERIOD_MAX;
+}
+
+static long sched_attr_apply(struct sched_attr *a)
+{
+	int new_policy = (int)a->sched_policy, err;
+
+	if (a->sched_flags & SCHED_FLAG_KEEP_POLICY)
+		new_policy = policy;
+	if (a->sched_flags & ~(uint64_t)SCHED_FLAG_ALL)
+		return -EINVAL;
+	if (new_policy == SCHED_DEADLINE)
+		return dl_params_valid(a) && a->sched_priority == 0 ? -EBUSY :
+								      -EINVAL;
+	err = sched_check(new_policy, a->sched_priority);
+	if (err)
+		return err;
+	if (!policy_rt(new_policy) && a->sched_nice < current->nice &&
+	    current->cred.euid != 0)
+		return -EPERM;
+	if (a->sched_flags & SCHED_FLAG_UTIL_CLAMP)
+		return -EOPNOTSUPP;
+	reset_on_fork = a->sched_flags & SCHED_FLAG_RESET_ON_FORK;
+	policy = new_policy;
+	rt_priority = (int)a->sched_priority;
+	if (!policy_rt(new_policy))
+		current->nice = a->sched_nice;
+	return 0;
+}
+
+long sys_sched_setattr(uint64_t pid, uintptr_t uattr, uint64_t flags)
+{
+	struct sched_attr a;
+	int err;
+
+	if (uattr == 0 || (int)pid < 0 || (unsigned int)flags != 0)
+		return -EINVAL;
+	err = sched_attr_in(uattr, &a);
+	if (err)
+		return err;
+	if ((int)a.sched_policy < 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (a.sched_flags & SCHED_FLAG_KEEP_PARAMS) {
+		a.sched_priority = (uint32_t)rt_priority;
+		a.sched_nice = current->nice;
+	}
+	return sched_attr_apply(&a);
+}
+SYSCALL3(sched_setattr);
+
+long sys_sched_getattr(uint64_t pid, uintptr_t uattr, uint64_t usize,
+		       uint64_t flags)
+{
+	struct sched_attr a = { .sched_policy = (uint32_t)policy };
+	uint32_t size = (uint32_t)usize;
+
+	if (uattr == 0 || (int)pid < 0 || size > SCHED_ATTR_SIZE_MAX ||
+	    size < SCHED_ATTR_SIZE_VER0 || (unsigned int)flags != 0)
+		return -EINVAL;
+	if (!is_self(pid))
+		return -ESRCH;
+	if (reset_on_fork)
+		a.sched_flags = SCHED_FLAG_RESET_ON_FORK;
+	if (policy_rt(policy))
+		a.sched_priority = (uint32_t)rt_priority;
+	else
+		a.sched_nice = current->nice;
+	/* copy_struct_to_user: the caller's size, zeroes past ours. */
+	if (size > sizeof(a)) {
+		if (clear_user(uattr + sizeof(a), size - sizeof(a)))
+			return -EFAULT;
+		size = sizeof(a);
+	}
+	a.size = size;
+	return copy_to_user(uattr, &a, size) ? -EFAULT : 0;
+}
+SYSCALL4(sched_getattr);

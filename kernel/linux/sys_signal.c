@@ -46,6 +46,10 @@ long sys_rt_sigaction(uint64_t sig, uintptr_t uact, uintptr_t uoact,
 			while (signal_dequeue(current_thread, SIG_BIT(sig),
 					      &info))
 				;
+		} else if (old.sa_handler == SIG_IGN) {
+			/* Only SIG_IGN: a default-ignored signal's parked
+			 * timers stay parked, as Linux's do_sigaction. */
+			posix_timer_unignored((int)sig);
 		}
 	}
 	if (uoact && copy_to_user(uoact, &old, sizeof(old)))

@@ -1,9 +1,12 @@
-/* sys_size.c - truncate, ftruncate, fallocate, fsync, fdatasync, sync, syncfs. */
+/* sys_size.c - truncate, ftruncate, fallocate, the syncs (fsync ... sync_file_range), fadvise64, readahead. */
 #include <asm-generic/errno.h>
+#include <linux/fadvise.h>
 #include <linux/falloc.h>
 #include <linux/fcntl.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
+#include "linux/pipe.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
@@ -18,6 +21,7 @@ static int resize(struct vnode *vn, int64_t len)
 	if (err == 0) {
 		vfs_touch(vn, VFS_T_M | VFS_T_C);
 		vn->mode &= ~(uint32_t)S_ISUID;
+		fsnotify_node(vn, IN_MODIFY); /* fsnotify_change, ATTR_SIZE */
 	}
 	return err;
 }
@@ -94,8 +98,22 @@ static int punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
  * Mode 0 reserves and extends; KEEP_SIZE alone has nothing to reserve in
  * memory; PUNCH_HOLE|KEEP_SIZE zeroes the range. Others: -EOPNOTSUPP.
  */
+static long do_fallocate(struct vnode *vn, int mode, int64_t off, int64_t len)
+{
+	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return punch_hole(vn, (uint64_t)off, (uint64_t)len);
+	if (mode == FALLOC_FL_KEEP_SIZE)
+		return 0;
+	if (mode != 0)
+		return -EOPNOTSUPP;
+	if ((uint64_t)(off + len) <= vn->reg.size)
+		return 0;
+	return resize(vn, off + len);
+}
+
 long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
 {
+	long r;
 	struct file *f = fd_file(fd);
 	struct vnode *vn;
 
@@ -113,15 +131,10 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
 		return -ENODEV;
 	if (off > INT64_MAX - len)
 		return -EFBIG;
-	if (mode == (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
-		return punch_hole(vn, (uint64_t)off, (uint64_t)len);
-	if (mode == FALLOC_FL_KEEP_SIZE)
-		return 0;
-	if (mode != 0)
-		return -EOPNOTSUPP;
-	if ((uint64_t)(off + len) <= vn->reg.size)
-		return 0;
-	return resize(vn, off + len);
+	r = do_fallocate(vn, mode, off, len);
+	if (r == 0) /* vfs_fallocate's fsnotify_modify, once */
+		fsnotify_node(vn, IN_MODIFY);
+	return r;
 }
 SYSCALL4(fallocate);
 
@@ -149,3 +162,70 @@ long sys_sync(void)
 	return 0;
 }
 SYSCALL0(sync);
+
+#define SFR_WAIT_BEFORE 1U
+#define SFR_WRITE 2U
+#define SFR_WAIT_AFTER 4U
+#define SFR_ALL (SFR_WAIT_BEFORE | SFR_WRITE | SFR_WAIT_AFTER)
+
+/*
+ * sync_file_range(2): Linux's checks (flags, a negative or wrapping
+ * range: EINVAL; not a regular file, directory or symlink: ESPIPE),
+ * then nothing to write back.
+ */
+long sys_sync_file_range(int fd, int64_t off, int64_t nbytes,
+			 unsigned int flags)
+{
+	struct file *f = fd_file(fd);
+	uint64_t end = (uint64_t)off + (uint64_t)nbytes;
+
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	if ((flags & ~SFR_ALL) || off < 0 || (int64_t)end < 0 ||
+	    end < (uint64_t)off)
+		return -EINVAL;
+	if (f->vn == NULL || !(S_ISREG(f->vn->mode) || S_ISDIR(f->vn->mode) ||
+			       S_ISLNK(f->vn->mode)))
+		return -ESPIPE;
+	return 0;
+}
+SYSCALL4(sync_file_range);
+
+/*
+ * fadvise64(2) as tmpfs (Linux's generic_fadvise with no backing
+ * device) answers: a pipe is ESPIPE, a negative length or an advice
+ * outside POSIX_FADV_NORMAL..NOREUSE is EINVAL, the rest is accepted and
+ * changes nothing (there is no page cache to tune).
+ */
+long sys_fadvise64(int fd, int64_t off, int64_t len, int advice)
+{
+	struct file *f = fd_file(fd);
+
+	(void)off;
+	if (f == NULL || (f->flags & O_PATH))
+		return -EBADF;
+	if (file_is_pipe(f))
+		return -ESPIPE;
+	if (len < 0 || advice < POSIX_FADV_NORMAL ||
+	    advice > POSIX_FADV_NOREUSE)
+		return -EINVAL;
+	return 0;
+}
+SYSCALL4(fadvise64);
+
+/*
+ * readahead(2): fadvise WILLNEED of a readable regular file, else EBADF
+ * or EINVAL (a count past INT64_MAX is a negative length there).
+ */
+long sys_readahead(int fd, int64_t off, size_t count)
+{
+	struct file *f = fd_file(fd);
+
+	(void)off;
+	if (f == NULL || rw_check_read(f) == -EBADF)
+		return -EBADF;
+	if (f->vn == NULL || !S_ISREG(f->vn->mode) || (int64_t)count < 0)
+		return -EINVAL;
+	return 0;
+}
+SYSCALL3(readahead);

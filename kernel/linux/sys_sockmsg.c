@@ -1,7 +1,8 @@
-/* sys_sockmsg.c - sendto, recvfrom, sendmsg, recvmsg: messages between the application and a socket. */
+/* sys_sockmsg.c - sendto, recvfrom, sendmsg, recvmsg and their batches: messages between the application and a socket. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 
+#include "core/clock.h"
 #include "core/heap.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
@@ -153,7 +154,8 @@ static long msg_in(uintptr_t umsg, struct user_msghdr *mh,
 	return 0;
 }
 
-long sys_sendmsg(int fd, uintptr_t umsg, int flags)
+/* sendmsg of the header at umsg; *left: bytes of it not sent. */
+static long sendmsg_user(int fd, uintptr_t umsg, int flags, size_t *left)
 {
 	struct user_msghdr mh;
 	struct sock_msg *m;
@@ -170,14 +172,24 @@ long sys_sendmsg(int fd, uintptr_t umsg, int flags)
 	r = -EOPNOTSUPP; /* control messages (SCM_RIGHTS) are not carried */
 	if (mh.msg_controllen == 0)
 		r = sock_msg_call(fd, m, flags, true);
+	*left = m->data.left;
 out:
 	kfree(iov);
 	kfree(m);
 	return r;
 }
+
+long sys_sendmsg(int fd, uintptr_t umsg, int flags)
+{
+	size_t left = 0;
+
+	return sendmsg_user(fd, umsg, flags, &left);
+}
 SYSCALL3(sendmsg);
 
-long sys_recvmsg(int fd, uintptr_t umsg, int flags)
+/* recvmsg into the header at umsg; *flags_out: its msg_flags. */
+static long recvmsg_user(int fd, uintptr_t umsg, int flags,
+			 unsigned int *flags_out)
 {
 	struct user_msghdr mh;
 	struct sock_msg *m;
@@ -192,6 +204,7 @@ long sys_recvmsg(int fd, uintptr_t umsg, int flags)
 	if (r < 0)
 		goto out;
 	mh.msg_flags = m->flags_out;
+	*flags_out = m->flags_out;
 	mh.msg_controllen = 0;
 	/* The source address as move_addr_to_user: truncated, full length. */
 	if (mh.msg_name != 0) {
@@ -209,4 +222,141 @@ out:
 	kfree(m);
 	return r;
 }
+
+long sys_recvmsg(int fd, uintptr_t umsg, int flags)
+{
+	unsigned int flags_out;
+
+	return recvmsg_user(fd, umsg, flags, &flags_out);
+}
 SYSCALL3(recvmsg);
+
+/*
+ * sendmmsg/recvmmsg (net/socket.c): sendmsg/recvmsg over an array of
+ * struct mmsghdr, each message's byte count stored in its msg_len. A
+ * batch that fails part way returns how many messages went through, or
+ * the error when none did; recvmmsg keeps such an error (except EAGAIN)
+ * on the socket for the next call, as Linux does with sk_err.
+ */
+#define MMSG_SIZE 64	   /* struct mmsghdr: msghdr + msg_len + pad */
+#define MMSG_LEN_OFFSET 56 /* offsetof(struct mmsghdr, msg_len) */
+#define MMSG_WAITFORONE 0x10000
+#define MMSG_CMSG_COMPAT 0x80000000U
+#define MMSG_ERRQUEUE 0x2000
+
+long sys_sendmmsg(int fd, uintptr_t umsgs, unsigned int vlen,
+		  unsigned int flags)
+{
+	unsigned int sent = 0;
+	int err;
+	struct socket *s = sock_fd_get(fd, &err); /* EBADF, ENOTSOCK first */
+	size_t left = 0;
+	long r = 0;
+
+	if (s == NULL)
+		return err;
+	sock_fd_put(s);
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	while (sent < vlen) {
+		uintptr_t e = umsgs + (uintptr_t)sent * MMSG_SIZE;
+		unsigned int len;
+
+		r = sendmsg_user(fd, e, (int)flags, &left);
+		if (r < 0)
+			break;
+		len = (unsigned int)r;
+		r = copy_to_user(e + MMSG_LEN_OFFSET, &len, sizeof(len));
+		if (r < 0)
+			break;
+		sent++;
+		if (left > 0) /* a stream took part of it: stop here */
+			break;
+	}
+	return sent > 0 ? (long)sent : r;
+}
+SYSCALL4(sendmmsg);
+
+/*
+ * The timeout is only looked at after each message, so a blocking call
+ * still waits for the first one (recvmmsg(2), BUGS). The time left is
+ * written back when messages were received.
+ */
+static long recvmmsg_batch(struct socket *s, int fd, uintptr_t umsgs,
+			   unsigned int vlen, unsigned int flags,
+			   const uint64_t *end_ns, uint64_t *left_ns)
+{
+	unsigned int got = 0, out;
+	long r = 0;
+
+	while (got < vlen) {
+		uintptr_t e = umsgs + (uintptr_t)got * MMSG_SIZE;
+		unsigned int len;
+
+		r = recvmsg_user(fd, e, (int)(flags & ~MMSG_WAITFORONE), &out);
+		if (r < 0)
+			break;
+		len = (unsigned int)r;
+		r = copy_to_user(e + MMSG_LEN_OFFSET, &len, sizeof(len));
+		if (r < 0)
+			break;
+		got++;
+		if (flags & MMSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (end_ns != NULL) {
+			uint64_t now = clock_monotonic_ns();
+
+			*left_ns = now < *end_ns ? *end_ns - now : 0;
+			if (*left_ns == 0)
+				break;
+		}
+		if (out & MSG_OOB)
+			break;
+	}
+	if (got == 0)
+		return r;
+	if (r < 0 && r != -EAGAIN)
+		s->err = (int)r;
+	return got;
+}
+
+long sys_recvmmsg(int fd, uintptr_t umsgs, unsigned int vlen,
+		  unsigned int flags, uintptr_t utimeout)
+{
+	struct {
+		int64_t sec, nsec;
+	} ts;
+	uint64_t end_ns = 0, left_ns = 0;
+	struct socket *s;
+	long r;
+	int err;
+
+	if (flags & MMSG_CMSG_COMPAT)
+		return -EINVAL;
+	if (utimeout && copy_from_user(&ts, utimeout, sizeof(ts)) < 0)
+		return -EFAULT;
+	if (utimeout && (ts.sec < 0 || ts.nsec < 0 || ts.nsec >= 1000000000))
+		return -EINVAL;
+	if (utimeout && (ts.sec || ts.nsec))
+		end_ns = clock_monotonic_ns() + (uint64_t)ts.sec * 1000000000 +
+			 (uint64_t)ts.nsec;
+	s = sock_fd_get(fd, &err);
+	if (s == NULL)
+		return err;
+	if (!(flags & MMSG_ERRQUEUE) && s->err) {
+		r = s->err;
+		s->err = 0;
+	} else {
+		r = recvmmsg_batch(s, fd, umsgs, vlen, flags,
+				   utimeout ? &end_ns : NULL, &left_ns);
+	}
+	sock_fd_put(s);
+	if (r > 0 && utimeout) {
+		ts.sec = (int64_t)(left_ns / 1000000000);
+		ts.nsec = (int64_t)(left_ns % 1000000000);
+		if (copy_to_user(utimeout, &ts, sizeof(ts)) < 0)
+			r = -EFAULT;
+	}
+	return r;
+}
+SYSCALL5(recvmmsg);

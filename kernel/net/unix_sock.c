@@ -3,6 +3,7 @@
 
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
+#include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -132,6 +133,8 @@ static int bind_path(struct unix_sock *u)
 	if (err == 0)
 		err = vfs_create(lk.dir, lk.name,
 				 S_IFSOCK | (0777 & ~current->umask), &u->vn);
+	if (err == 0)
+		fsnotify_dir(lk.dir, IN_CREATE, 0, lk.name, u->vn);
 	lookup_done(&lk);
 	if (err == 0)
 		u->vn->priv = u->sock;

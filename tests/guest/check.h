@@ -68,6 +68,14 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENETUNREACH, "ENETUNREACH" },
 		{ EADDRNOTAVAIL, "EADDRNOTAVAIL" },
 		{ EADDRINUSE, "EADDRINUSE" },
+		{ ESRCH, "ESRCH" },
+		{ E2BIG, "E2BIG" },
+		{ ECHILD, "ECHILD" },
+		{ EOPNOTSUPP, "EOPNOTSUPP" },
+		{ ENODATA, "ENODATA" },
+		{ EMSGSIZE, "EMSGSIZE" },
+		{ ENOTSOCK, "ENOTSOCK" },
+		{ EDESTADDRREQ, "EDESTADDRREQ" },
 		{ EOVERFLOW, "EOVERFLOW" },
 	};
 	static char buf[32];

@@ -1,4 +1,4 @@
-/* vfs_test.c - the in-memory file system hosted: nodes, path lookup, symlinks, file data, rename. */
+/* vfs_test.c - the in-memory file system hosted: nodes, path lookup, symlinks, file data, rename, xattrs, notification marks. */
 /* Built with -include sys/stat.h: glibc's S_IS* macros, as UAPI hides them. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -638,6 +638,88 @@ static void test_credentials(void **state)
 	*cred = saved;
 }
 
+/* Attributes list in name order; the space budget ends in ENOSPC, not a crash. */
+static void test_xattrs(void **state)
+{
+	struct vnode *f = mkfile_at("/", "xf", NULL);
+	static char big[65536];
+	char list[64], name[32];
+	int i, err = 0;
+
+	(void)state;
+	assert_int_equal(vfs_setxattr(f, "user.b", "2", 1, 0), 0);
+	assert_int_equal(vfs_setxattr(f, "user.a", "1", 1, 0), 0);
+	assert_int_equal(vfs_setxattr(f, "trusted.t", "", 0, 0), 0);
+	assert_int_equal(vfs_listxattr(f, list, sizeof(list)), 24);
+	assert_memory_equal(list, "trusted.t\0user.a\0user.b\0", 24);
+	assert_int_equal(vfs_listxattr(f, list, 23), -ERANGE);
+	assert_int_equal(vfs_getxattr(f, "user.c", list, 8), -ENODATA);
+	assert_int_equal(vfs_setxattr(f, "other.x", "", 0, 0), -EOPNOTSUPP);
+	assert_int_equal(vfs_setxattr(f, "user.", "", 0, 0), -EINVAL);
+	assert_int_equal(vfs_removexattr(f, "user.a"), 0);
+	assert_int_equal(vfs_removexattr(f, "user.a"), -ENODATA);
+	for (i = 0; i < 300 && err == 0; i++) {
+		snprintf(name, sizeof(name), "user.big%d", i);
+		err = vfs_setxattr(f, name, big, sizeof(big), 0);
+	}
+	assert_int_equal(err, -ENOSPC); /* 16 MiB: about 255 of them */
+	assert_true(i > 200 && i < 300);
+	assert_int_equal(vfs_dir_unlink(vfs_root(), "xf"), 0); /* frees all */
+	assert_int_equal(vfs_setxattr(mkfile_at("/", "xg", NULL), "user.big",
+				      big, sizeof(big), 0),
+			 0);
+	assert_int_equal(vfs_dir_unlink(vfs_root(), "xg"), 0);
+}
+
+/* A recording watcher: one line per event it hears. */
+struct rec_mark {
+	struct fsnotify_mark m;
+	const char *who;
+	char log[256];
+	int gone;
+};
+
+static void rec_event(struct fsnotify_mark *m, uint32_t mask, uint32_t cookie,
+		      const char *name, const struct vnode *subject)
+{
+	struct rec_mark *r = (struct rec_mark *)m;
+	size_t n = strlen(r->log);
+
+	(void)cookie;
+	(void)subject;
+	snprintf(r->log + n, sizeof(r->log) - n, "%s:%x:%s;", r->who, mask,
+		 name ? name : "");
+}
+
+static void rec_gone(struct fsnotify_mark *m)
+{
+	((struct rec_mark *)m)->gone++;
+}
+
+/* The directory hears of its entries by name, the node of itself; freeing tells both. */
+static void test_notify_marks(void **state)
+{
+	struct vnode *dir = mkdir_at("/", "nd"), *f;
+	struct rec_mark d = { .m = { rec_event, rec_gone }, .who = "d" };
+	struct rec_mark n = { .m = { rec_event, rec_gone }, .who = "n" };
+
+	(void)state;
+	fsnotify_mark_add(dir, &d.m);
+	f = mkfile_at("/nd", "f", NULL);
+	fsnotify_mark_add(f, &n.m);
+	fsnotify_node(f, 0x2); /* IN_MODIFY */
+	assert_string_equal(d.log, "d:2:f;");
+	assert_string_equal(n.log, "n:2:;");
+	assert_int_equal(vfs_dir_unlink(dir, "f"), 0); /* nothing holds it */
+	assert_string_equal(n.log, "n:2:;n:400:;");    /* IN_DELETE_SELF */
+	assert_int_equal(n.gone, 1);
+	assert_null(n.m.vn);
+	fsnotify_mark_remove(&d.m);
+	fsnotify_node(dir, 0x4);
+	assert_string_equal(d.log, "d:2:f;");
+	assert_int_equal(d.gone, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +739,8 @@ int main(void)
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
 		cmocka_unit_test(test_credentials),
+		cmocka_unit_test(test_xattrs),
+		cmocka_unit_test(test_notify_marks),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);
