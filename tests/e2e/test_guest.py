@@ -61,6 +61,7 @@ SPECIAL = {
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
     "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
+    "mmap_share": "needs a small --mem: test_file_mappings_share_pages",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
@@ -330,6 +331,17 @@ def test_memory_exhaustion_is_enomem(flavour):
     assert m, describe(r)
     assert 16 <= int(m.group(1)) < 32
     assert r.returncode == 0
+
+
+@by_flavour
+def test_file_mappings_share_pages(flavour):
+    """A 48 MiB file mapped 4 times MAP_PRIVATE read-only and read through
+    every page fits in 128 MiB only if the mappings share the page cache's
+    pages (copies would need 240 MiB: the app is killed, out of memory)."""
+    path = program(flavour, "mmap_share")
+    native = run_native([path])
+    assert native.returncode == 0, describe(native)
+    assert_same(native, kiln_run(path, mem="128M"))
 
 
 @by_flavour
