@@ -344,7 +344,21 @@ def test_file_mappings_share_pages(flavour):
     assert_same(native, kiln_run(path, mem="128M"))
 
 
-@by_flavour
+# The known bug behind the one strict xfail below: libraries ld.so maps
+# (glibc's libc.so.6) are paged in from the page cache on first touch,
+# and Kiln cannot reclaim the page cache, so once stack pages have taken
+# the last free pages an instruction fetch in libc finds no page and the
+# app is killed (SIGKILL) where Linux would drop clean file pages. The
+# interpreter and the program are mapped whole at exec, so the static
+# flavours and musl's (libc is its interpreter) are not affected.
+NO_RECLAIM = pytest.mark.xfail(
+    strict=True, reason="no page-cache reclaim: a lazily paged library "
+    "page cannot be had once stacks ate the last pages")
+
+
+@pytest.mark.parametrize("flavour", [
+    pytest.param(f, marks=NO_RECLAIM) if f == "glibc-dyn" else f
+    for f in FLAVOURS])
 def test_clone_with_memory_exhausted(flavour):
     """Stack pages, never charged, take the VM's memory to its last pages;
     clone then fails with ENOMEM (it panicked the kernel when a page table
