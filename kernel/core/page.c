@@ -1,4 +1,4 @@
-/* page.c - the physical page allocator: per-region bitmaps, first fit. */
+/* page.c - the physical page allocator: per-region bitmaps, first fit, reference counts. */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -9,11 +9,12 @@
 /*
  * A region after page_add_region:
  *
- *   base (page aligned)                                        end
- *   | bitmap pages (k) | managed pages (npages) .................|
- *                      ^ start
+ *   base (page aligned)                                           end
+ *   | bitmap, refs (k pages) | managed pages (npages) ..............|
+ *                            ^ start
  *
- * Bit i of the bitmap is set while page start + i * PAGE_SIZE is allocated.
+ * Bit i of the bitmap is set while page start + i * PAGE_SIZE is allocated;
+ * refs[i] counts its holders then (1 from page_alloc), 0 while it is free.
  * Invariant: every page below hint is allocated, so first fit may begin
  * its search there without missing a free page.
  */
@@ -23,10 +24,13 @@ struct page_region {
 	size_t nfree;
 	size_t hint;
 	uint64_t *bitmap;
+	uint32_t *refs;
 };
 
 #define BITS_PER_WORD 64
 #define BITS_PER_PAGE (PAGE_SIZE * 8)
+/* Bits of metadata a managed page costs: its bitmap bit and its count. */
+#define META_BITS (1 + 32)
 
 static struct page_region regions[PAGE_MAX_REGIONS];
 static size_t nregions;
@@ -54,6 +58,23 @@ void page_init(void)
 {
 	nregions = 0;
 	regions_ignored = 0;
+}
+
+/* Bytes of bitmap (whole words) for n pages; the counts follow it. */
+static size_t bitmap_bytes(size_t n)
+{
+	return (n + BITS_PER_WORD - 1) / BITS_PER_WORD * 8;
+}
+
+/* Pages of metadata a region of total pages needs in front. */
+static size_t meta_pages(size_t total)
+{
+	size_t k = total / (BITS_PER_PAGE / META_BITS + 1);
+
+	while (k < total &&
+	       k * PAGE_SIZE < bitmap_bytes(total - k) + (total - k) * 4)
+		k++;
+	return k;
 }
 
 /* True when [start, end) shares a byte with a region already managed. */
@@ -88,8 +109,7 @@ size_t page_add_region(void *base, size_t size)
 	if (start < b || end <= start)
 		return 0;
 	total = (end - start) / PAGE_SIZE;
-	/* k bitmap pages cover total - k pages: k * BITS >= total - k. */
-	k = (total + BITS_PER_PAGE) / (BITS_PER_PAGE + 1);
+	k = meta_pages(total);
 	if (total <= k)
 		return 0;
 	if (nregions == PAGE_MAX_REGIONS) {
@@ -104,8 +124,8 @@ size_t page_add_region(void *base, size_t size)
 	r->npages = total - k;
 	r->nfree = r->npages;
 	r->hint = 0;
-	memset(r->bitmap, 0,
-	       (r->npages + BITS_PER_WORD - 1) / BITS_PER_WORD * 8);
+	r->refs = (uint32_t *)(start + bitmap_bytes(r->npages));
+	memset(r->bitmap, 0, bitmap_bytes(r->npages) + r->npages * 4);
 	return r->npages;
 }
 
@@ -160,6 +180,8 @@ void *page_alloc(size_t n)
 		if (i == r->npages)
 			continue;
 		bits_assign(r, i, n, true);
+		for (size_t j = i; j < i + n; j++)
+			r->refs[j] = 1;
 		r->nfree -= n;
 		if (i == r->hint)
 			r->hint = i + n;
@@ -189,6 +211,17 @@ static struct page_region *region_of(uintptr_t a)
 	return NULL;
 }
 
+/* Return the n pages at index i of r (checked by the caller) to the free pool. */
+static void release(struct page_region *r, size_t i, size_t n)
+{
+	for (size_t j = i; j < i + n; j++)
+		r->refs[j] = 0;
+	bits_assign(r, i, n, false);
+	r->nfree += n;
+	if (i < r->hint)
+		r->hint = i;
+}
+
 /*
  * Contract in page.h. The whole run is checked before any bit changes,
  * so the bitmap is intact when page_bug reports the error.
@@ -213,11 +246,60 @@ void page_free(void *p, size_t n)
 		if (!bit_test(r, j))
 			page_bug("page_free of a page not allocated",
 				 (const void *)(r->start + j * PAGE_SIZE));
+		if (r->refs[j] != 1)
+			page_bug("page_free of a page others hold",
+				 (const void *)(r->start + j * PAGE_SIZE));
 	}
-	bits_assign(r, i, n, false);
-	r->nfree += n;
-	if (i < r->hint)
-		r->hint = i;
+	release(r, i, n);
+}
+
+/* The region and index of allocated page p, or page_bug. */
+static struct page_region *held_page(const void *p, size_t *idx,
+				     const char *what)
+{
+	uintptr_t a = (uintptr_t)p;
+	struct page_region *r = region_of(a);
+
+	if (a % PAGE_SIZE != 0 || r == NULL)
+		page_bug(what, p);
+	*idx = (a - r->start) / PAGE_SIZE;
+	if (!bit_test(r, *idx) || r->refs[*idx] == 0)
+		page_bug(what, p);
+	return r;
+}
+
+void page_get(void *p)
+{
+	size_t i;
+	struct page_region *r = held_page(p, &i,
+					  "page_get of a page not allocated");
+
+	if (r->refs[i] == UINT32_MAX)
+		page_bug("page_get overflows the count", p);
+	r->refs[i]++;
+}
+
+bool page_put(void *p)
+{
+	size_t i;
+	struct page_region *r = held_page(p, &i,
+					  "page_put of a page not allocated");
+
+	if (--r->refs[i] > 0)
+		return false;
+	r->refs[i] = 1; /* release expects what page_free checked */
+	release(r, i, 1);
+	return true;
+}
+
+uint32_t page_refs(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+	struct page_region *r = region_of(a);
+
+	if (a % PAGE_SIZE != 0 || r == NULL)
+		return 0;
+	return r->refs[(a - r->start) / PAGE_SIZE];
 }
 
 size_t page_total(void)

@@ -2,6 +2,7 @@
 #ifndef KILN_CORE_PAGE_H
 #define KILN_CORE_PAGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,20 @@ void *page_alloc_zero(size_t n);
  * it calls page_bug(), which panics in the kernel and fails the test hosted.
  */
 void page_free(void *p, size_t n);
+
+/*
+ * Reference counts, for pages with several holders (a file's page in the
+ * page cache and in every mapping of it; after fork, one anonymous page in
+ * two address spaces until a write copies it). page_alloc gives each page
+ * of the run a count of 1; page_get adds a holder, page_put drops one and
+ * frees the page when none is left (returning true then). Both take
+ * single pages; p must be allocated (else page_bug). page_free of a page
+ * with more than one holder is a bug too: holders use page_put.
+ */
+void page_get(void *p);
+bool page_put(void *p);
+/* Holders of page p: 0 when free or not managed. */
+uint32_t page_refs(const void *p);
 
 /* Statistics: pages managed in total, pages currently free. */
 size_t page_total(void);

@@ -205,6 +205,20 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off)
 	return tmpfs_read(f->vn, kbuf, n, off);
 }
 
+struct vnode *file_mappable(struct file *f, int *err)
+{
+	uint32_t acc = f->flags & O_ACCMODE;
+
+	*err = -EACCES;
+	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR))
+		return NULL;
+	*err = -ENODEV;
+	if (f->vn == NULL || !S_ISREG(f->vn->mode) || f->ops != &reg_ops)
+		return NULL;
+	*err = 0;
+	return f->vn;
+}
+
 long file_describe(struct file *f, char *buf, size_t size)
 {
 	size_t len;

@@ -34,6 +34,13 @@
 #define SLOT_BITS 9
 #define SLOTS (1UL << SLOT_BITS) /* PAGE_SIZE / sizeof(void *) */
 #define TMPFS_RESERVE 512	 /* 2 MiB */
+/*
+ * A mapping's page is the app's working set, as its stack pages are: it
+ * may take memory down to the last pages (architecture.md, "Memory"),
+ * so code a program has not run yet can be had once its heap reached
+ * the commit limit (which leaves 256 pages free).
+ */
+#define MAP_RESERVE 8
 #define SMALL_MIN 64
 #define SMALL_MAX 2048 /* the heap's largest class */
 
@@ -45,10 +52,13 @@ static uint64_t span(unsigned int h)
 	return 1ULL << (SLOT_BITS * h);
 }
 
-/* A zeroed page for data or a node, or NULL when memory is short. */
-static void *tmpfs_page(void)
+/*
+ * A zeroed page for data or a node, or NULL when no more than reserve
+ * pages are free.
+ */
+static void *tmpfs_page(size_t reserve)
 {
-	if (page_free_count() <= TMPFS_RESERVE)
+	if (page_free_count() <= reserve)
 		return NULL;
 	return page_alloc_zero(1);
 }
@@ -73,12 +83,12 @@ static char *page_at(const struct vnode *vn, uint64_t idx)
 }
 
 /* The data page at idx, made (zeroed) with the nodes above it if missing. */
-static char *page_make(struct vnode *vn, uint64_t idx)
+static char *page_make(struct vnode *vn, uint64_t idx, size_t reserve)
 {
 	void **slot = &vn->reg.root;
 
 	while (idx >= span(vn->reg.height)) { /* taller: the root goes under */
-		void **node = tmpfs_page();
+		void **node = tmpfs_page(reserve);
 
 		if (node == NULL)
 			return NULL;
@@ -88,7 +98,7 @@ static char *page_make(struct vnode *vn, uint64_t idx)
 	}
 	for (unsigned int h = vn->reg.height;; h--) {
 		if (*slot == NULL) {
-			*slot = tmpfs_page();
+			*slot = tmpfs_page(reserve);
 			if (*slot == NULL)
 				return NULL;
 			vn->reg.npages += h == 0;
@@ -125,7 +135,10 @@ static void free_from(struct vnode *vn, void **slot, unsigned int h,
 		if (!empty)
 			return;
 	}
-	page_free(node, 1);
+	if (h == 0)
+		page_put(node); /* mappings may still hold it */
+	else
+		page_free(node, 1);
 	*slot = NULL;
 }
 
@@ -164,7 +177,7 @@ static int small_to_page(struct vnode *vn)
 
 	if (vn->reg.small == 0)
 		return 0;
-	p = tmpfs_page();
+	p = tmpfs_page(TMPFS_RESERVE);
 	if (p == NULL)
 		return -ENOSPC;
 	memcpy(p, vn->reg.root, vn->reg.small);
@@ -175,37 +188,74 @@ static int small_to_page(struct vnode *vn)
 	return 0;
 }
 
-/* A borrowed file gets memory of its own: 0, or -ENOSPC (still borrowed). */
+/*
+ * Copy the k bytes at in of page idx into buf: from the tree, else (a
+ * page not made yet) from the archive while borrowed, else zeros (a hole).
+ */
+static void read_page(const struct vnode *vn, uint64_t idx, size_t in,
+		      char *buf, size_t k)
+{
+	const char *p = page_at(vn, idx);
+	uint64_t pos = idx * PAGE_SIZE + in;
+	size_t have = 0;
+
+	if (p != NULL) {
+		memcpy(buf, p + in, k);
+		return;
+	}
+	if (vn->reg.borrowed && pos < vn->reg.valid) {
+		have = vn->reg.valid - pos < k ? vn->reg.valid - pos : k;
+		memcpy(buf, vn->reg.data + pos, have);
+	}
+	memset(buf + have, 0, k - have);
+}
+
+/*
+ * The data page at idx, made if missing; a borrowed file's new page gets
+ * the archive's bytes. NULL when memory is short.
+ */
+static char *page_fill(struct vnode *vn, uint64_t idx, size_t reserve)
+{
+	char *p = page_at(vn, idx);
+	uint64_t pos = idx * PAGE_SIZE;
+
+	if (p != NULL)
+		return p;
+	p = page_make(vn, idx, reserve); /* zeroed */
+	if (p != NULL && vn->reg.borrowed && pos < vn->reg.valid)
+		memcpy(p, vn->reg.data + pos,
+		       vn->reg.valid - pos < PAGE_SIZE ? vn->reg.valid - pos :
+							 PAGE_SIZE);
+	return p;
+}
+
+/*
+ * A borrowed file gets memory of its own: 0, or -ENOSPC (still borrowed;
+ * the pages made stay, they hold the archive's bytes). Pages already made
+ * (by the page cache) are kept: mappings may hold them.
+ */
 static int unborrow(struct vnode *vn)
 {
 	size_t n = vn->reg.valid < vn->reg.size ? vn->reg.valid : vn->reg.size;
 	const char *data = vn->reg.data;
 
+	if (n > 0 && n <= SMALL_MAX && vn->reg.root == NULL) {
+		vn->reg.borrowed = false;
+		if (small_grow(vn, n) < 0) {
+			vn->reg.borrowed = true;
+			return -ENOSPC;
+		}
+		memcpy(vn->reg.root, data, n);
+		goto done;
+	}
+	for (size_t off = 0; off < n; off += PAGE_SIZE)
+		if (page_fill(vn, off / PAGE_SIZE, TMPFS_RESERVE) == NULL)
+			return -ENOSPC;
+done:
 	vn->reg.borrowed = false;
 	vn->reg.data = NULL;
 	vn->reg.valid = 0;
-	if (n > 0 && n <= SMALL_MAX) {
-		if (small_grow(vn, n) < 0)
-			goto err_nospace;
-		memcpy(vn->reg.root, data, n);
-		return 0;
-	}
-	for (size_t off = 0; off < n; off += PAGE_SIZE) {
-		char *p = page_make(vn, off / PAGE_SIZE);
-		size_t k = n - off < PAGE_SIZE ? n - off : PAGE_SIZE;
-
-		if (p == NULL)
-			goto err_nospace;
-		memcpy(p, data + off, k);
-	}
 	return 0;
-
-err_nospace:
-	free_pages_from(vn, 0);
-	vn->reg.borrowed = true;
-	vn->reg.data = data;
-	vn->reg.valid = n;
-	return -ENOSPC;
 }
 
 long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
@@ -216,13 +266,6 @@ long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 		return 0;
 	if (n > size - off)
 		n = size - off;
-	if (vn->reg.borrowed) {
-		done = off < vn->reg.valid ? vn->reg.valid - off : 0;
-		done = done < n ? done : n;
-		memcpy(buf, vn->reg.data + off, done);
-		memset((char *)buf + done, 0, n - done);
-		return (long)n;
-	}
 	if (vn->reg.small) {
 		done = off < vn->reg.small ? vn->reg.small - off : 0;
 		done = done < n ? done : n;
@@ -233,16 +276,28 @@ long tmpfs_read(struct vnode *vn, void *buf, size_t n, uint64_t off)
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
-		const char *p = page_at(vn, pos / PAGE_SIZE);
 
 		k = k < n - done ? k : n - done;
-		if (p != NULL)
-			memcpy((char *)buf + done, p + in, k);
-		else
-			memset((char *)buf + done, 0, k);
+		read_page(vn, pos / PAGE_SIZE, in, (char *)buf + done, k);
 		done += k;
 	}
 	return (long)n;
+}
+
+/*
+ * The file grows from its size to end: zero what its last page holds past
+ * the old end, which a shared mapping may have written (Linux's
+ * pagecache_isize_extended), so the gap reads as zeros. Pages wholly past
+ * the end never exist (faults there are SIGBUS; truncate frees them).
+ */
+static void zero_past_end(struct vnode *vn, uint64_t end)
+{
+	uint64_t size = vn->reg.size, stop = (size | (PAGE_SIZE - 1)) + 1;
+	char *p = page_at(vn, size / PAGE_SIZE);
+
+	if (p != NULL && size % PAGE_SIZE != 0 && end > size)
+		memset(p + size % PAGE_SIZE, 0,
+		       (end < stop ? end : stop) - size);
 }
 
 /*
@@ -300,10 +355,11 @@ long tmpfs_write(struct vnode *vn, const void *buf, size_t n, uint64_t off)
 		if ((err = small_to_page(vn)) < 0)
 			return err;
 	}
+	zero_past_end(vn, off);
 	while (done < n) {
 		uint64_t pos = off + done;
 		size_t in = pos % PAGE_SIZE, k = PAGE_SIZE - in;
-		char *p = page_make(vn, pos / PAGE_SIZE);
+		char *p = page_make(vn, pos / PAGE_SIZE, TMPFS_RESERVE);
 
 		if (p == NULL)
 			break;
@@ -328,14 +384,15 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 	if ((size < vn->reg.size && (vn->reg.seals & F_SEAL_SHRINK)) ||
 	    (size > vn->reg.size && (vn->reg.seals & F_SEAL_GROW)))
 		return -EPERM;
-	if (vn->reg.borrowed) {
-		if (size < vn->reg.valid)
-			vn->reg.valid = size; /* a prefix of the archive data */
-	} else if (vn->reg.small) {
+	if (vn->reg.borrowed && size < vn->reg.valid)
+		vn->reg.valid = size; /* a prefix of the archive data */
+	if (vn->reg.small) {
 		/* Bytes cut off read as zeros if the file grows again. */
 		if (size < vn->reg.small)
 			memset((char *)vn->reg.root + size, 0,
 			       vn->reg.small - size);
+	} else if (size > vn->reg.size) {
+		zero_past_end(vn, size);
 	} else if (size < vn->reg.size) {
 		free_pages_from(vn, (size + PAGE_SIZE - 1) / PAGE_SIZE);
 		p = page_at(vn, size / PAGE_SIZE);
@@ -352,7 +409,8 @@ int tmpfs_contiguous(struct vnode *vn, const void **data, void **copy)
 	char *buf;
 
 	*copy = NULL;
-	if (vn->reg.borrowed && vn->reg.valid >= vn->reg.size) {
+	if (vn->reg.borrowed && vn->reg.valid >= vn->reg.size &&
+	    vn->reg.root == NULL) {
 		*data = vn->reg.data;
 		return 0;
 	}
@@ -392,4 +450,21 @@ uint64_t tmpfs_allocated(const struct vnode *vn)
 	if (vn->reg.small)
 		return PAGE_SIZE; /* what Linux's tmpfs charges */
 	return (uint64_t)vn->reg.npages * PAGE_SIZE;
+}
+
+/*
+ * Contract in vfs.h. Only the page asked for is made: a borrowed file's
+ * other pages stay in the archive until something touches them, so
+ * mapping a large library costs the pages used, copied once.
+ */
+void *tmpfs_page_get(struct vnode *vn, uint64_t idx)
+{
+	char *p;
+
+	if (idx >= TMPFS_MAX_FILE / PAGE_SIZE || small_to_page(vn) < 0)
+		return NULL;
+	p = page_fill(vn, idx, MAP_RESERVE);
+	if (p != NULL)
+		page_get(p);
+	return p;
 }

@@ -246,6 +246,16 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size);
 int tmpfs_contiguous(struct vnode *vn, const void **data, void **copy);
 /* Point an empty file at read-only data that outlives it (the archive). */
 void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
+/*
+ * The page cache: the page holding bytes [idx * PAGE_SIZE, +PAGE_SIZE) of
+ * regular file vn, with a reference for the caller (page_put). A missing
+ * page is made (zeros; a borrowed file's copied from the archive): it is
+ * the file's data from then on, so every mapping and read/write share it.
+ * Bytes past the end of the file in the last page read as zeros. NULL
+ * when memory is exhausted: unlike write, this may take memory down to
+ * the last few pages (a mapping's pages are the app's working set).
+ */
+void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
 /* Bytes of memory the data occupies (st_blocks * 512). */
@@ -386,6 +396,13 @@ int vfs_open_node(struct vnode *vn, uint32_t flags, const char *path,
  * reading, -ENODEV when f is not a regular file.
  */
 long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off);
+
+/*
+ * The node whose pages back a mapping of f (not referenced: the caller
+ * takes its own). NULL and *err -EACCES when f was not opened for
+ * reading (or is O_PATH), -ENODEV when f is not a regular file.
+ */
+struct vnode *file_mappable(struct file *f, int *err);
 
 /* Text naming f for /proc/self/fd: its path, "pipe:[N]"...; length. */
 long file_describe(struct file *f, char *buf, size_t size);

@@ -29,11 +29,17 @@ struct exec_file {
 	size_t size;
 	void *copy; /* what to free: data when it had to be copied */
 	char *path; /* the resolved absolute path, for the areas' names */
+	struct vma_file *vf; /* the file for mappings, or NULL (copied) */
 };
 
-/* vfs_exec_open into f. 0, or -ENOENT, -EACCES, -ENOMEM. */
+/*
+ * vfs_exec_open into f, and the file for mappings (f->vf: NULL when it
+ * cannot be had, and the segments are copied). 0, or -ENOENT, -EACCES,
+ * -ENOMEM.
+ */
 static int exec_file_open(const char *path, struct exec_file *f)
 {
+	struct vnode *vn;
 	int err;
 
 	*f = (struct exec_file){ 0 };
@@ -45,29 +51,83 @@ static int exec_file_open(const char *path, struct exec_file *f)
 	if (err) {
 		kfree(f->path);
 		f->path = NULL;
+		return err;
 	}
-	return err;
+	/* The node again, by the path just resolved, for file mappings. */
+	if (vfs_resolve(vfs_root(), f->path, 0, &vn) == 0) {
+		f->vf = vma_file_new(vn, f->path, false);
+		vnode_put(vn);
+	}
+	return 0;
 }
 
 static void exec_file_close(struct exec_file *f)
 {
+	if (f->vf)
+		vma_file_put(f->vf);
 	kfree(f->copy);
 	kfree(f->path);
 }
 
 /*
+ * Map the PT_LOAD at [start, end) from the program file vf, as Linux's
+ * elf_map does: the file's pages (shared with the page cache; a writable
+ * segment's copied on write), bss past them anonymous, and the bytes of
+ * the last file page past p_filesz zeroed (that page becomes a private
+ * copy). Only for segments that start on a page of their own and are
+ * writable when they have bss; the caller copies the others. Segments
+ * with no PROT_READ are copied too (mm_populate reads).
+ */
+static int map_segment(struct mm *mm, const struct elf64_phdr *ph,
+		       uint64_t base, uintptr_t start, uintptr_t end, int prot,
+		       struct vma_file *vf)
+{
+	static const char zeros[256];
+	uintptr_t fend = base + ph->p_vaddr + ph->p_filesz;
+	uintptr_t mid = ph->p_filesz ? page_up(fend) : start;
+	int err = 0;
+
+	/*
+	 * Mapped now, not on first touch (a writable segment as private
+	 * copies): Kiln cannot reclaim the page cache as Linux does, so a
+	 * program whose stacks took the last free pages could otherwise not
+	 * run code it had not yet touched, nor write its data (sys_mem.c,
+	 * populate).
+	 */
+	if (mid > start)
+		err = mm_map_file(mm, start, mid - start, prot, VMA_FILE, vf,
+				  page_down(ph->p_offset));
+	if (!err && mid > start)
+		err = mm_populate(mm, start, mid - start, prot & PROT_WRITE);
+	if (!err && end > mid)
+		err = mm_map(mm, mid, end - mid, prot, VMA_ANON, "", 0);
+	if (err || mid == start || ph->p_memsz == ph->p_filesz)
+		return err;
+	for (; !err && fend < mid; fend += sizeof(zeros))
+		err = mm_fill(mm, fend, zeros,
+			      mid - fend < sizeof(zeros) ? mid - fend :
+							   sizeof(zeros));
+	return err;
+}
+
+/*
  * Map one PT_LOAD: its pages form an area with the segment's protection;
- * file bytes are copied in, the rest (bss) is demand-zero. A page shared
- * with the previous segment keeps both protections.
+ * from the file (vf, when not NULL) by map_segment, else file bytes are
+ * copied in, the rest (bss) is demand-zero. A page shared with the
+ * previous segment keeps both protections.
  */
 static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
-			const char *file, uint64_t base, const char *name)
+			const char *file, uint64_t base, const char *name,
+			struct vma_file *vf)
 {
 	uintptr_t start = page_down(base + ph->p_vaddr);
 	uintptr_t end = page_up(base + ph->p_vaddr + ph->p_memsz);
 	int prot = seg_prot(ph->p_flags), err;
 	struct vma *prev = mm_find(mm, start);
 
+	if (vf && !prev && (prot & PROT_READ) &&
+	    (ph->p_memsz == ph->p_filesz || (prot & PROT_WRITE)))
+		return map_segment(mm, ph, base, start, end, prot, vf);
 	if (prev) {
 		/* Overlap is at most the first page (elf_check ordered them). */
 		err = mm_protect(mm, start, PAGE_SIZE, prev->prot | prot);
@@ -88,13 +148,13 @@ static int load_segment(struct mm *mm, const struct elf64_phdr *ph,
 
 /*
  * Load every PT_LOAD of an image checked by elf_check at bias (added to
- * its link addresses), naming the areas name. Returns 0 and the end of
- * the highest segment in *end, or -ENOMEM. Used for the program and for
- * its interpreter alike.
+ * its link addresses), naming the areas name, mapping from the file vf
+ * (NULL: copying). Returns 0 and the end of the highest segment in *end,
+ * or -ENOMEM. Used for the program and for its interpreter alike.
  */
 static int load_image(struct mm *mm, const struct elf_info *info,
 		      const char *file, uint64_t bias, const char *name,
-		      uintptr_t *end)
+		      struct vma_file *vf, uintptr_t *end)
 {
 	*end = 0;
 	for (uint16_t i = 0; i < info->phnum; i++) {
@@ -103,7 +163,7 @@ static int load_image(struct mm *mm, const struct elf_info *info,
 
 		if (ph->p_type != PT_LOAD || ph->p_memsz == 0)
 			continue;
-		err = load_segment(mm, ph, file, bias, name);
+		err = load_segment(mm, ph, file, bias, name, vf);
 		if (err)
 			return err;
 		if (bias + ph->p_vaddr + ph->p_memsz > *end)
@@ -259,7 +319,7 @@ static int load_interp(struct proc *p, const char *interp, uint64_t *base,
 		goto out_close;
 	*base = start - info.lo;
 	*entry = *base + info.entry;
-	err = load_image(p->mm, &info, f.data, *base, f.path, &end);
+	err = load_image(p->mm, &info, f.data, *base, f.path, f.vf, &end);
 out_close:
 	exec_file_close(&f);
 	return err;
@@ -298,7 +358,7 @@ static int load_program(struct proc *p, const struct exec_args *a,
 	err = pie_bias(a->path, &info, &bias);
 	if (err)
 		return err;
-	err = load_image(p->mm, &info, f->data, bias, p->exe, &end);
+	err = load_image(p->mm, &info, f->data, bias, p->exe, f->vf, &end);
 	if (err)
 		return err;
 	/* The heap follows the program, never its interpreter (Linux too). */

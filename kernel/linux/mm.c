@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/page.h"
 #include "core/uaccess.h"
+#include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "linux/proc.h"
@@ -67,7 +68,19 @@ static size_t pages_of(const struct vma *v)
 
 static bool needs_charge(int prot, int flags)
 {
-	return (prot & PROT_WRITE) && !(flags & VMA_STACK);
+	return (prot & PROT_WRITE) && !(flags & (VMA_STACK | VMA_SHARED));
+}
+
+/*
+ * The protection page phys gets in v: the area's, less write when the
+ * area is private and others hold the page (the file's page in the page
+ * cache, or after fork a page two processes share): a write copies it.
+ */
+static int pte_prot(const struct vma *v, uint64_t phys)
+{
+	if (!(v->flags & VMA_SHARED) && page_refs(phys_to_virt(phys)) > 1)
+		return v->prot & ~PROT_WRITE;
+	return v->prot;
 }
 
 /* Promise n more pages, or -ENOMEM when the machine can't keep it. */
@@ -96,7 +109,7 @@ static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end,
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys && !kernel) {
-			page_free(phys_to_virt(phys), 1);
+			page_put(phys_to_virt(phys));
 			mm->resident--;
 		}
 	}
@@ -106,9 +119,10 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 {
 	uintptr_t end = start + len;
 
+	/* Not the loader's filled copies (no file): nothing would refill them. */
 	for (struct vma *v = mm_find_from(mm, start); v && v->start < end;
 	     v = v->next)
-		if (v->flags & VMA_ANON)
+		if ((v->flags & VMA_ANON) || v->file)
 			free_pages(mm, v->start > start ? v->start : start,
 				   v->end < end ? v->end : end, false);
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
@@ -125,6 +139,8 @@ static int split(struct vma *v, uintptr_t addr)
 	hi->start = addr;
 	if (v->flags & VMA_FILE)
 		hi->offset += addr - v->start;
+	if (hi->file)
+		hi->file->refs++;
 	v->end = addr;
 	v->next = hi;
 	return 0;
@@ -159,6 +175,8 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 			free_pages(mm, v->start, v->end, v->flags & VMA_KERNEL);
 			if (v->flags & VMA_CHARGED)
 				mm->committed -= pages_of(v);
+			if (v->file)
+				vma_file_put(v->file);
 			*link = v->next;
 			kfree(v);
 		} else {
@@ -170,6 +188,17 @@ int mm_unmap(struct mm *mm, uintptr_t start, size_t len)
 
 int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	   const char *name, uint64_t offset)
+{
+	int err = mm_map_file(mm, start, len, prot, flags, NULL, offset);
+	struct vma *v = err ? NULL : mm_find(mm, start);
+
+	if (v)
+		strlcpy(v->name, name ? name : "", sizeof(v->name));
+	return err;
+}
+
+int mm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
+		struct vma_file *file, uint64_t offset)
 {
 	struct vma *v, **link;
 	int err = mm_unmap(mm, start, len);
@@ -192,8 +221,10 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 			   .end = start + len,
 			   .prot = prot,
 			   .flags = flags,
-			   .offset = offset };
-	strlcpy(v->name, name ? name : "", sizeof(v->name));
+			   .offset = offset,
+			   .file = file };
+	if (file)
+		file->refs++;
 	for (link = &mm->vmas; *link && (*link)->start < start;
 	     link = &(*link)->next)
 		;
@@ -255,6 +286,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 	/* The whole range must be mapped, as Linux requires (else ENOMEM). */
 	if (!mm_range_mapped(mm, start, len))
 		return -ENOMEM;
+	/* A shared mapping writes to the file: only if the fd could. */
+	for (struct vma *v = mm_find(mm, start); v && v->start < end;
+	     v = v->next)
+		if ((v->flags & VMA_SHARED) && (prot & PROT_WRITE) &&
+		    !v->file->writable)
+			return -EACCES;
 	/* The kernel's pages stay read-only (Linux: [vvar] lacks VM_MAYWRITE). */
 	if ((prot & ~PROT_READ) && mm_range_has(mm, start, len, VMA_KERNEL))
 		return -EACCES;
@@ -272,7 +309,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 				     v->flags & ~VMA_CHARGED;
 		v->prot = prot;
 		for_each_mapped_page(va, v->start, v->end)
-			paging_protect_user(va, prot);
+		{
+			uint64_t phys = 0;
+
+			paging_user_lookup(va, &phys);
+			paging_protect_user(va, pte_prot(v, phys));
+		}
 	}
 	return 0;
 }
@@ -316,9 +358,73 @@ static int map_new_page(struct mm *mm, uintptr_t va, int prot)
 	return 0;
 }
 
+/*
+ * A write to page va of private area v, mapped read-only because others
+ * hold the page: copy it, unless the others have let go meanwhile.
+ */
+static int copy_on_write(struct vma *v, uintptr_t va, uint64_t phys)
+{
+	void *old = phys_to_virt(phys), *page;
+
+	if ((v->flags & VMA_SHARED) || page_refs(old) == 1) {
+		paging_protect_user(va, v->prot);
+		return 0;
+	}
+	page = page_alloc(1);
+	if (!page)
+		return -ENOMEM;
+	memcpy(page, old, PAGE_SIZE);
+	if (paging_map_user(va, virt_to_phys(page), v->prot) < 0) {
+		page_free(page, 1);
+		return -ENOMEM;
+	}
+	page_put(old);
+	return 0;
+}
+
+/*
+ * First touch of page va of file area v: the file's page from the page
+ * cache (a private copy of it for a write to a private area). A page
+ * wholly past the end of the file is SIGBUS, as on Linux.
+ */
+static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
+{
+	uint64_t pos = v->offset + (va - v->start);
+	struct vnode *vn = v->file->vn;
+	void *page;
+	int prot = v->prot;
+
+	if (pos >= page_up(vn->reg.size))
+		return -EIO;
+	page = tmpfs_page_get(vn, pos / PAGE_SIZE);
+	if (!page)
+		return -ENOMEM;
+	if (!(v->flags & VMA_SHARED)) {
+		if (err & PF_ERR_WRITE) {
+			void *copy = page_alloc(1);
+
+			if (copy)
+				memcpy(copy, page, PAGE_SIZE);
+			page_put(page);
+			if (!copy)
+				return -ENOMEM;
+			page = copy;
+		} else {
+			prot &= ~PROT_WRITE;
+		}
+	}
+	if (paging_map_user(va, virt_to_phys(page), prot) < 0) {
+		page_put(page);
+		return -ENOMEM;
+	}
+	mm->resident++;
+	return 0;
+}
+
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 {
 	struct vma *v = mm_find(mm, addr);
+	uintptr_t va = page_down(addr);
 	uint64_t phys;
 
 	if (!v || v->prot == PROT_NONE)
@@ -327,12 +433,54 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 		return -EFAULT;
 	if ((err & PF_ERR_FETCH) && !(v->prot & PROT_EXEC))
 		return -EFAULT;
-	if (paging_user_lookup(page_down(addr), &phys))
-		return (err & PF_ERR_PRESENT) ? -EFAULT : 0;
+	if (paging_user_lookup(va, &phys)) {
+		if (!(err & PF_ERR_PRESENT))
+			return 0; /* mapped since */
+		if (err & PF_ERR_WRITE)
+			return copy_on_write(v, va, phys);
+		return -EFAULT;
+	}
 	/* A kernel area's page, once moved away, is never replaced. */
 	if (v->flags & VMA_KERNEL)
 		return -EFAULT;
-	return map_new_page(mm, page_down(addr), v->prot);
+	if (v->file)
+		return file_fault(mm, v, va, err);
+	return map_new_page(mm, va, v->prot);
+}
+
+int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write)
+{
+	for (uintptr_t va = start; va < start + len; va += PAGE_SIZE) {
+		uint64_t phys;
+		int err;
+
+		if (paging_user_lookup(va, &phys))
+			continue;
+		err = mm_fault(mm, va, write ? PF_ERR_WRITE : 0);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/*
+ * The page at va of v made the area's own, whatever its protection (for
+ * mm_fill): a fresh zero page, or a file area's private copy of the
+ * file's page. Its physical address in *phys.
+ */
+static int private_page(struct mm *mm, struct vma *v, uintptr_t va,
+			uint64_t *phys)
+{
+	int err = 0;
+
+	if (!paging_user_lookup(va, phys))
+		err = v->file ? file_fault(mm, v, va, PF_ERR_WRITE) :
+				map_new_page(mm, va, v->prot);
+	else if (v->file)
+		err = copy_on_write(v, va, *phys);
+	if (!err)
+		paging_user_lookup(va, phys);
+	return err;
 }
 
 int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
@@ -348,12 +496,9 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 
 		if (!v || (v->flags & VMA_KERNEL))
 			return -EFAULT;
-		if (!paging_user_lookup(va, &phys)) {
-			err = map_new_page(mm, va, v->prot);
-			if (err)
-				return err;
-			paging_user_lookup(va, &phys);
-		}
+		err = private_page(mm, v, va, &phys);
+		if (err)
+			return err;
 		if (chunk > n)
 			chunk = n;
 		memcpy((char *)phys_to_virt(phys) + off, s, chunk);
@@ -372,9 +517,9 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 		uint64_t phys = paging_unmap_user(va);
 
 		if (phys && paging_map_user(new_addr + (va - old), phys,
-					    v ? v->prot : 0) < 0) {
+					    v ? pte_prot(v, phys) : 0) < 0) {
 			if (!v || !(v->flags & VMA_KERNEL)) {
-				page_free(phys_to_virt(phys), 1);
+				page_put(phys_to_virt(phys));
 				mm->resident--;
 			}
 			return -ENOMEM;
@@ -387,24 +532,4 @@ void mm_destroy(struct mm *mm)
 {
 	mm_unmap(mm, MM_BOTTOM, USER_TOP - MM_BOTTOM);
 	kfree(mm);
-}
-
-size_t mm_format_maps(char *buf, size_t size)
-{
-	size_t len = 0;
-
-	for (struct vma *v = current->mm->vmas; v; v = v->next) {
-		int n = fmt_snprintf(
-			buf + len, size - len,
-			"%08lx-%08lx %c%c%cp %08lx 00:00 0%s%s\n", v->start,
-			v->end, v->prot & PROT_READ ? 'r' : '-',
-			v->prot & PROT_WRITE ? 'w' : '-',
-			v->prot & PROT_EXEC ? 'x' : '-', v->offset,
-			v->name[0] ? "                          " : "",
-			v->name);
-		if (n < 0 || (size_t)n >= size - len)
-			break; /* truncated at a whole line */
-		len += (size_t)n;
-	}
-	return len;
 }

@@ -11,9 +11,13 @@
  * between MM_BOTTOM (page 0 and the first 64 KiB stay unmapped, as
  * Linux's mmap_min_addr) and USER_TOP. Areas are page-aligned, sorted and
  * never overlap. Anonymous memory is demand-paged: a page is allocated,
- * zeroed, on first touch. Every page an area maps belongs to it alone,
- * except in a VMA_KERNEL area ([vvar]): its page is the kernel's, put
- * there by mm_map_kernel_page, never freed, never made writable or
+ * zeroed, on first touch. A file area maps the file's own pages (the page
+ * cache, tmpfs_page_get) on first touch: a shared area maps them as they
+ * are, a private one read-only until a write copies the page (copy on
+ * write). Every mapped page is counted (page_get/page_put): a page whose
+ * count is above 1 is never writable in a private area. A VMA_KERNEL
+ * area ([vvar]) is the exception: its page is the kernel's, put there by
+ * mm_map_kernel_page, never counted or freed, never made writable or
  * executable (mprotect: -EACCES), never grown (mremap: -EFAULT).
  */
 #define MM_BOTTOM 0x10000UL
@@ -21,12 +25,32 @@
 
 enum vma_flags {
 	VMA_ANON = 1, /* zero-fill on demand */
-	VMA_FILE = 2, /* private copy of a file, filled at mmap time */
+	/* shows a file offset; pages from vma->file, or filled by mm_fill */
+	VMA_FILE = 2,
 	VMA_STACK = 4,
 	VMA_HEAP = 8,
 	VMA_CHARGED = 16, /* counted in mm->committed (private, writable) */
 	VMA_KERNEL = 32,  /* the kernel's pages, shown read-only (above) */
+	VMA_SHARED = 64,  /* MAP_SHARED of a file: writes reach the file */
 };
+
+struct vnode;
+
+/*
+ * The file an area maps, shared by the areas one mmap split into; holds
+ * a reference on the node. writable: the fd allowed MAP_SHARED writes.
+ */
+struct vma_file {
+	int refs;
+	struct vnode *vn;
+	bool writable;
+	char path[]; /* as /proc/self/maps shows it */
+};
+
+/* A vma_file (refs 1) for vn, taking a node reference; NULL: no memory. */
+struct vma_file *vma_file_new(struct vnode *vn, const char *path,
+			      bool writable);
+void vma_file_put(struct vma_file *f);
 
 struct vma {
 	uintptr_t start, end;
@@ -34,6 +58,7 @@ struct vma {
 	int flags;		/* enum vma_flags */
 	uint64_t offset;	/* file offset shown in maps */
 	char name[MM_NAME_MAX]; /* path, "[heap]", "[stack]" or "" */
+	struct vma_file *file;	/* referenced; NULL when not file-backed */
 	struct vma *next;
 };
 
@@ -70,6 +95,14 @@ int mm_map(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
 	   const char *name, uint64_t offset);
 
 /*
+ * mm_map of file (the area takes its own reference; NULL: as mm_map),
+ * offset being the file position of start. Shared areas (VMA_SHARED) are
+ * not charged: their pages are the file's.
+ */
+int mm_map_file(struct mm *mm, uintptr_t start, size_t len, int prot, int flags,
+		struct vma_file *file, uint64_t offset);
+
+/*
  * Map the kernel's page at physical address phys at start (page-aligned,
  * free) as a one-page VMA_KERNEL area named name, readable only.
  * 0 or -ENOMEM.
@@ -83,7 +116,11 @@ bool mm_range_has(struct mm *mm, uintptr_t start, size_t len, int flags);
 /* Remove [start, start+len): areas are trimmed or split, pages freed. */
 int mm_unmap(struct mm *mm, uintptr_t start, size_t len);
 
-/* Change protection; -ENOMEM when part of the range is not mapped. */
+/*
+ * Change protection; -ENOMEM when part of the range is not mapped, -EACCES
+ * when it would make a shared mapping of a read-only fd writable (or the
+ * kernel's page anything but readable).
+ */
 int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot);
 
 /* Lowest-below-mmap_top free gap of len bytes, or 0. */
@@ -103,10 +140,19 @@ bool mm_range_mapped(struct mm *mm, uintptr_t start, size_t len);
 
 /*
  * Handle a fault at addr with the page-fault error bits err: allocate the
- * page when the area allows the access. 0, -EFAULT (no area, or access not
- * allowed: the app gets SIGSEGV) or -ENOMEM.
+ * page (or map the file's, or copy it for a write to a private area) when
+ * the area allows the access. 0, -EFAULT (no area, or access not allowed:
+ * the app gets SIGSEGV), -EIO (a file page wholly past the end of the
+ * file: SIGBUS) or -ENOMEM.
  */
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err);
+
+/*
+ * Map every page of [start, start+len) now, as a read fault (or a write
+ * fault: a private file area's pages become private copies) would. The
+ * range must be in areas that allow the access. 0, -ENOMEM, -EIO, -EFAULT.
+ */
+int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write);
 
 /*
  * Write n bytes of src at user address addr, whatever the area's
@@ -115,12 +161,16 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err);
  */
 int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n);
 
-/* Move the pages of [old, old+len) to new (an unmapped range). */
+/*
+ * Move the pages of [old, old+len) to new (an area made for them): each
+ * keeps its protection and its holders.
+ */
 int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len);
 
 /*
- * Drop the pages of the anonymous areas in [start, start+len) (inside
- * user space): the next touch gets fresh zero pages. Returns -ENOMEM when
+ * Drop the pages of the anonymous and file areas in [start, start+len)
+ * (inside user space): the next touch gets fresh zero pages, or the
+ * file's contents again (a private area's copies are gone). Returns -ENOMEM when
  * part of the range is not mapped (the mapped parts are still dropped, as
  * Linux's madvise does), else 0.
  */

@@ -129,6 +129,10 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 
 		if (err == 0)
 			return;
+		if (err == -EIO) { /* past the end of a mapped file */
+			sig = SIGBUS;
+			code = BUS_ADRERR;
+		}
 		if (err == -ENOMEM) {
 			printk("kiln: out of memory at address 0x%lx (%lu pages "
 			       "free, %lu resident, %lu committed)\n",

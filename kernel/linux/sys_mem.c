@@ -1,4 +1,6 @@
 /* sys_mem.c - memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync. */
+#include <asm-generic/errno.h>
+#include <asm-generic/fcntl.h>
 #include <asm-generic/mman-common.h>
 #include <linux/fcntl.h>
 #include <linux/mman.h>
@@ -7,6 +9,7 @@
 #include "core/page.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "lib/string.h"
 #include "linux/mm.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
@@ -35,43 +38,44 @@ long sys_brk(uintptr_t addr)
 }
 SYSCALL1(brk);
 
-/* Fill a new private file mapping from the file; beyond EOF stays zero. */
-static long map_file(struct mm *mm, uintptr_t addr, size_t len, int fd,
-		     uint64_t off)
-{
-	struct file *f = fd_get(current, fd);
-	char buf[512];
-
-	if (!f)
-		return -EBADF;
-	for (size_t done = 0; done < len;) {
-		size_t want = len - done < sizeof(buf) ? len - done :
-							 sizeof(buf);
-		long n = file_pread(f, buf, want, off + done);
-
-		if (n < 0)
-			return n;
-		if (n == 0)
-			break;
-		if (mm_fill(mm, addr + done, buf, (size_t)n) < 0)
-			return -ENOMEM;
-		done += (size_t)n;
-	}
-	return 0;
-}
-
 /*
- * A writable shared file mapping: EPERM for a file sealed against writes
- * (memfd.c, as Linux's seals), else ENODEV (not supported yet).
+ * What a mapping of len bytes of fd at off maps, with the checks Linux
+ * makes (mm/mmap.c do_mmap): the range inside the largest file, the fd
+ * open for reading, and for a writable shared mapping open for writing
+ * too, not append-only and not sealed against writes. NULL with *err.
  */
-static long map_shared_write(int fd)
+static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
+				     int prot, int *err)
 {
 	struct file *f = fd_get(current, fd);
+	struct vma_file *vf;
+	struct vnode *vn;
+	bool writable;
 
-	if (f != NULL && f->vn != NULL && S_ISREG(f->vn->mode) &&
-	    (f->vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
-		return -EPERM;
-	return -ENODEV;
+	*err = -EBADF;
+	if (!f)
+		return NULL;
+	/* The end must fit in a file (MAX_LFS_FILESIZE; file_mmap_ok). */
+	*err = -EOVERFLOW;
+	if (off >> PAGE_SHIFT > (INT64_MAX - len) >> PAGE_SHIFT)
+		return NULL;
+	vn = file_mappable(f, err);
+	if (!vn)
+		return NULL;
+	writable = (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND);
+	*err = -EACCES;
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
+		return NULL;
+	/* memfd seals (memfd_check_seals_mmap); mprotect can't add write */
+	if (vn->reg.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		*err = -EPERM;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE))
+			return NULL;
+		writable = false;
+	}
+	*err = -ENOMEM;
+	vf = vma_file_new(vn, f->path, writable);
+	return vf;
 }
 
 /* Where a new mapping goes: the fixed address, the hint, or a free gap. */
@@ -99,7 +103,8 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	      uint64_t off)
 {
 	struct mm *mm = current->mm;
-	int type = flags & MAP_TYPE, anon = flags & MAP_ANONYMOUS;
+	int type = flags & MAP_TYPE, anon = flags & MAP_ANONYMOUS, err32;
+	struct vma_file *file = NULL;
 	long at, err;
 
 	if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~PROT_ALL))
@@ -110,25 +115,30 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	if (len > USER_TOP)
 		return -ENOMEM;
 	len = page_up(len);
-	/* One process, no fork: a shared anonymous map is a private one.
-	 * Writable shared file maps would need write-back: not supported. */
-	if (!anon && type != MAP_PRIVATE && (prot & PROT_WRITE))
-		return map_shared_write(fd);
+	if (!anon) {
+		file = file_for_map(fd, off, len, type, prot, &err32);
+		if (!file)
+			return err32;
+	}
 	at = place(mm, addr, len, flags);
 	if (at < 0)
-		return at;
-	/* Thread stacks (MAP_STACK) grow on demand like the main stack and
-	 * are not counted against memory (linux/mm.h). */
-	err = mm_map(mm, (uintptr_t)at, len, prot,
-		     (anon ? VMA_ANON : VMA_FILE) |
-			     (flags & MAP_STACK ? VMA_STACK : 0),
-		     anon ? "" : "file", anon ? 0 : off);
-	if (!err && !anon)
-		err = map_file(mm, (uintptr_t)at, len, fd, off);
-	if (err) {
-		mm_unmap(mm, (uintptr_t)at, len);
-		return err;
-	}
+		goto out;
+	/*
+	 * One process, no fork: a shared anonymous map is a private one.
+	 * Thread stacks (MAP_STACK) grow on demand like the main stack and
+	 * are not counted against memory (linux/mm.h).
+	 */
+	err = mm_map_file(
+		mm, (uintptr_t)at, len, prot,
+		(anon ? VMA_ANON : VMA_FILE) |
+			(!anon && type != MAP_PRIVATE ? VMA_SHARED : 0) |
+			(flags & MAP_STACK ? VMA_STACK : 0),
+		file, anon ? 0 : off);
+	if (err)
+		at = err;
+out:
+	if (file)
+		vma_file_put(file);
 	return at;
 }
 SYSCALL6(mmap);
@@ -153,6 +163,29 @@ long sys_mprotect(uintptr_t addr, size_t len, int prot)
 	return mm_protect(current->mm, addr, page_up(len), prot & PROT_ALL);
 }
 SYSCALL3(mprotect);
+
+/*
+ * Grow [old, old+old_len) to new_len where it is: the new part continues
+ * the last area (a file area goes on mapping the file where it was).
+ */
+static long grow_in_place(struct mm *mm, uintptr_t old, size_t old_len,
+			  size_t new_len)
+{
+	struct vma *last = mm_find(mm, old + old_len - 1);
+	uintptr_t end = old + old_len;
+	int err;
+
+	if (last->file &&
+	    new_len - old_len >
+		    UINT64_MAX - (last->offset + (end - last->start)))
+		return -EINVAL; /* the file offsets would wrap */
+
+	err = mm_map_file(mm, end, new_len - old_len, last->prot, last->flags,
+			  last->file, last->offset + (end - last->start));
+	if (!err)
+		strlcpy(mm_find(mm, end)->name, last->name, sizeof(last->name));
+	return err ? err : (long)old;
+}
 
 /* mremap: shrink in place, grow in place when free, else move (MAYMOVE). */
 long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
@@ -185,17 +218,17 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	    (!(v->flags & VMA_KERNEL) || old + old_len > v->end ||
 	     new_len > old_len))
 		return -EFAULT;
+	/* The file offsets the grown mapping would reach must not wrap. */
+	if (v->file && new_len > UINT64_MAX - (v->offset + (old - v->start)))
+		return -EINVAL;
 	if (!(flags & MREMAP_FIXED)) {
 		if (new_len <= old_len) {
 			mm_unmap(mm, old + new_len, old_len - new_len);
 			return (long)old;
 		}
 		if (user_range_ok(old, new_len) &&
-		    mm_range_free(mm, old + old_len, new_len - old_len)) {
-			err = mm_map(mm, old + old_len, new_len - old_len,
-				     v->prot, v->flags, v->name, 0);
-			return err ? err : (long)old;
-		}
+		    mm_range_free(mm, old + old_len, new_len - old_len))
+			return grow_in_place(mm, old, old_len, new_len);
 		if (!(flags & MREMAP_MAYMOVE))
 			return -ENOMEM;
 		dest = mm_find_free(mm, new_len);
@@ -209,7 +242,10 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	}
 	if (!dest)
 		return -ENOMEM;
-	err = mm_map(mm, dest, new_len, v->prot, v->flags, v->name, v->offset);
+	err = mm_map_file(mm, dest, new_len, v->prot, v->flags, v->file,
+			  v->offset + (old - v->start));
+	if (!err)
+		strlcpy(mm_find(mm, dest)->name, v->name, sizeof(v->name));
 	if (!err)
 		err = mm_move(mm, old, dest,
 			      old_len < new_len ? old_len : new_len);
@@ -235,7 +271,10 @@ long sys_madvise(uintptr_t addr, size_t len, int advice)
 		return -ENOMEM;
 	switch (advice) {
 	case MADV_DONTNEED:
-		/* Anonymous pages read back as zeros, as on Linux. */
+		/*
+		 * Anonymous pages read back as zeros, a private file
+		 * mapping's as the file's bytes again, as on Linux.
+		 */
 		return mm_discard(current->mm, addr, n);
 	case MADV_NORMAL:
 	case MADV_RANDOM:
@@ -268,7 +307,7 @@ long sys_msync(uintptr_t addr, size_t len, int flags)
 		return -EINVAL;
 	if (addr + n < addr || !user_range_ok(addr, n))
 		return -ENOMEM;
-	/* Private mappings have nothing to write back. */
+	/* Nothing to write back: the mapped pages are the file's own. */
 	return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
 }
 SYSCALL3(msync);

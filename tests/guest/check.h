@@ -76,6 +76,7 @@ CHECK_FN const char *check_errno_name(int e)
 		{ EMSGSIZE, "EMSGSIZE" },
 		{ ENOTSOCK, "ENOTSOCK" },
 		{ EDESTADDRREQ, "EDESTADDRREQ" },
+		{ EOVERFLOW, "EOVERFLOW" },
 	};
 	static char buf[32];
 

@@ -228,10 +228,14 @@ static void test_overlap_refused(void **state)
 	assert_int_equal(page_total(), 10);
 }
 
-/* One bitmap page covers exactly 32768 pages; the next needs a second. */
+/*
+ * A page costs a bitmap bit and a 4-byte count: one metadata page covers
+ * exactly 992 pages (16 bitmap words + 992 * 4 = 4096 bytes); the 993rd
+ * needs a second.
+ */
 static void test_bitmap_sizes(void **state)
 {
-	const size_t bits = PG * 8;
+	const size_t bits = 992;
 	char *b = buf_pages(bits + 3);
 
 	(void)state;
@@ -290,6 +294,42 @@ static void test_free_bugs(void **state)
 	EXPECT_PAGE_BUG(page_free(p, 1)); /* double free */
 	EXPECT_PAGE_BUG(page_free(p + PG, 1));
 	assert_int_equal(page_free_count(), 15);
+}
+
+static void test_refcounts(void **state)
+{
+	char *b = buf_pages(8);
+	char *p, *q;
+
+	(void)state;
+	page_add_region(b, 8 * PG);
+	p = page_alloc(2);
+	q = p + PG;
+	assert_int_equal(page_refs(p), 1);
+	assert_int_equal(page_refs(q), 1);
+	page_get(q);
+	page_get(q);
+	assert_int_equal(page_refs(q), 3);
+	EXPECT_PAGE_BUG(page_free(p, 2));  /* q has other holders */
+	assert_int_equal(page_refs(p), 1); /* nothing changed */
+	assert_int_equal(page_free_count(), 5);
+	assert_false(page_put(q));
+	assert_false(page_put(q));
+	assert_int_equal(page_free_count(), 5);
+	assert_true(page_put(q)); /* the last holder frees it */
+	assert_int_equal(page_refs(q), 0);
+	assert_int_equal(page_free_count(), 6);
+	EXPECT_PAGE_BUG(page_put(q)); /* already free */
+	EXPECT_PAGE_BUG(page_get(q));
+	EXPECT_PAGE_BUG(page_get(p + 1)); /* misaligned */
+	EXPECT_PAGE_BUG(page_get(b));	  /* metadata, not managed */
+	/* A freed page comes back with a count of one. */
+	assert_ptr_equal(page_alloc(1), q);
+	assert_int_equal(page_refs(q), 1);
+	page_free(p, 2);
+	assert_int_equal(page_refs(p), 0);
+	assert_int_equal(page_free_count(), 7);
+	assert_int_equal(page_refs(b), 0);
 }
 
 /* xorshift64: a fixed seed makes every run of the test identical. */
@@ -395,7 +435,7 @@ int main(void)
 		T(test_too_small),	  T(test_table_full),
 		T(test_overlap_refused),  T(test_bitmap_sizes),
 		T(test_alloc_zero_fills), T(test_free_bugs),
-		T(test_random_shadow),
+		T(test_refcounts),	  T(test_random_shadow),
 #undef T
 	};
 

@@ -76,6 +76,46 @@ size_t page_free_count(void)
 	return free_pages;
 }
 
+/* Extra holders of pages (the page cache's callers), by address. */
+static struct {
+	void *page;
+	unsigned int extra;
+} page_held[16];
+
+/* The entry for p (NULL: a free entry), or -1. */
+static int held_slot(const void *p)
+{
+	for (int i = 0; i < 16; i++)
+		if (page_held[i].page == p)
+			return i;
+	return -1;
+}
+
+void page_get(void *p)
+{
+	int i = held_slot(p);
+
+	if (i < 0) {
+		i = held_slot(NULL);
+		assert_true(i >= 0);
+		page_held[i].page = p;
+	}
+	page_held[i].extra++;
+}
+
+bool page_put(void *p)
+{
+	int i = held_slot(p);
+
+	if (i >= 0) {
+		if (--page_held[i].extra == 0)
+			page_held[i].page = NULL;
+		return false;
+	}
+	page_free(p, 1);
+	return true;
+}
+
 /* ---- Helpers ---- */
 
 static struct vnode *node(const char *path, unsigned int flags)
@@ -285,6 +325,74 @@ static void test_borrowed_data(void **state)
 	assert_string_equal(archive, "read-only archive bytes");
 	assert_int_equal(tmpfs_read(f, buf, sizeof(buf), 0), 23);
 	assert_memory_equal(buf, "READ-only archive bytes", 23);
+}
+
+/*
+ * The page cache: a borrowed file makes just the page asked for, from the
+ * archive; that page is the file's data from then on (a store into it is
+ * what read sees, a write lands in it); truncation drops the cache's hold
+ * but not the caller's.
+ */
+static void test_page_cache(void **state)
+{
+	static char archive[3 * PAGE_SIZE + 100];
+	struct vnode *f = mkfile_at("/", "lib.so", NULL);
+	size_t before = live_pages;
+	char buf[8], *p, *q;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(archive); i++)
+		archive[i] = (char)('a' + i % 26);
+	tmpfs_borrow(f, archive, sizeof(archive));
+	p = tmpfs_page_get(f, 2);
+	assert_non_null(p);
+	/* One data page and the one node above it, nothing else. */
+	assert_int_equal(live_pages, before + 2);
+	assert_int_equal(f->reg.npages, 1);
+	assert_memory_equal(p, archive + 2 * PAGE_SIZE, PAGE_SIZE);
+	assert_ptr_equal(tmpfs_page_get(f, 2), p); /* the same page again */
+	page_put(p);
+	p[0] = '#';
+	assert_int_equal(tmpfs_read(f, buf, 2, 2 * PAGE_SIZE), 2);
+	assert_memory_equal(buf, "#", 1);
+	assert_int_equal(archive[2 * PAGE_SIZE], 'a' + 2 * PAGE_SIZE % 26);
+	/* The last page: the archive's 100 bytes, then zeros. */
+	q = tmpfs_page_get(f, 3);
+	assert_int_equal(q[99], archive[3 * PAGE_SIZE + 99]);
+	assert_int_equal(q[100], 0);
+	/* A write makes the rest of the file; the cache's pages stay. */
+	assert_int_equal(tmpfs_write(f, "W", 1, 2 * PAGE_SIZE + 1), 1);
+	assert_false(f->reg.borrowed);
+	assert_int_equal(f->reg.npages, 4);
+	assert_ptr_equal(tmpfs_page_get(f, 2), p);
+	page_put(p);
+	assert_memory_equal(p, "#W", 2);
+	assert_int_equal(tmpfs_read(f, buf, 1, 0), 1);
+	assert_int_equal(buf[0], 'a');
+	/*
+	 * Bytes a holder stored past the end (a shared mapping's last page)
+	 * are not the file's: growing it, by truncate or by a write past
+	 * the end, shows zeros there.
+	 */
+	assert_int_equal(tmpfs_truncate(f, 2 * PAGE_SIZE + 10), 0);
+	memcpy(p + 10, "stale", 5);
+	memcpy(p + 100, "stale", 5);
+	assert_int_equal(tmpfs_truncate(f, 2 * PAGE_SIZE + 20), 0);
+	assert_int_equal(tmpfs_write(f, "w", 1, 2 * PAGE_SIZE + 200), 1);
+	assert_int_equal(tmpfs_read(f, buf, 5, 2 * PAGE_SIZE + 10), 5);
+	assert_memory_equal(buf, "\0\0\0\0\0", 5);
+	assert_int_equal(tmpfs_read(f, buf, 5, 2 * PAGE_SIZE + 100), 5);
+	assert_memory_equal(buf, "\0\0\0\0\0", 5);
+	/* Truncated away: the file lets go, the holder keeps its page. */
+	assert_int_equal(tmpfs_truncate(f, PAGE_SIZE), 0);
+	assert_int_equal(f->reg.npages, 1);
+	assert_int_equal(q[0], archive[3 * PAGE_SIZE]);
+	assert_memory_equal(p, "#W", 2);
+	assert_true(page_put(q));
+	assert_true(page_put(p));
+	assert_int_equal(tmpfs_truncate(f, 0), 0);
+	tmpfs_free(f);
+	assert_int_equal(live_pages, before);
 }
 
 /* The whole file in one piece for exec: borrowed as is, else a copy. */
@@ -623,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_nlink),
 		cmocka_unit_test(test_file_data),
 		cmocka_unit_test(test_borrowed_data),
+		cmocka_unit_test(test_page_cache),
 		cmocka_unit_test(test_contiguous),
 		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_file_pages),
