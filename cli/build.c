@@ -1,4 +1,4 @@
-/* build.c - `kiln build`: a static program (+ files, args, env) into one bootable image. */
+/* build.c - `kiln build`: a program (+ its libraries, files, args, env) into one bootable image. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 """test_guest.py - the tests/guest programs under `kiln run`, each build flavour, vs the host.
 
-Every program is a static Linux binary built three ways (musl, glibc,
-static-pie musl; see the Makefile's guest target). Each test runs the same
+Every program is a Linux binary built five ways (static musl, static
+glibc, static-pie musl, dynamic musl and dynamic glibc; see the
+Makefile's guest target). Each test runs the same
 binary twice with the same arguments, environment and stdin: natively on
 this Linux host, and inside a Kiln VM. The program checks itself and prints
 deterministic lines, so the two stdouts must be equal byte for byte, and the
