@@ -14,6 +14,7 @@
 #include "core/uaccess.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * timer_create(2) and friends, as Linux's kernel/time/posix-timers.c.
@@ -29,7 +30,6 @@
  * rt_sigaction stops ignoring the signal (posix_timer_unignored), which
  * queues the signal at once; the periods missed become its overrun.
  */
-#define NSEC 1000000000ULL
 /* Live timers per process: EAGAIN past it. */
 #define TIMER_MAX 1024
 /* DELAYTIMER_MAX */
@@ -301,23 +301,6 @@ err_timer:
 }
 SYSCALL3(timer_create);
 
-static struct __kernel_timespec ns_to_ts(uint64_t ns)
-{
-	return (struct __kernel_timespec){ (long long)(ns / NSEC),
-					   (long long)(ns % NSEC) };
-}
-
-static int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
-{
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)NSEC)
-		return -EINVAL;
-	if ((uint64_t)ts->tv_sec > UINT64_MAX / NSEC / 2)
-		*ns = UINT64_MAX / 2; /* centuries: never, in practice */
-	else
-		*ns = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
-	return 0;
-}
-
 /*
  * Linux's common_timer_get: a spent one-shot reads 0; a periodic timer
  * whose signal waits reads the time to its next period; one due but not
@@ -328,14 +311,14 @@ static struct __kernel_itimerspec pt_value(const struct posix_timer *pt)
 	struct __kernel_itimerspec v = { 0 };
 	uint64_t now = pt_now(pt), next = pt->expiry, missed;
 
-	v.it_interval = ns_to_ts(pt->interval);
+	v.it_interval = timespec_from_ns(pt->interval);
 	if (next == 0)
 		return v;
 	if (pt->interval &&
 	    (pt->queued || pt->parked || pt->notify == SIGEV_NONE))
 		next = pt_forward(pt, now, &missed);
 	if (next > now)
-		v.it_value = ns_to_ts(next - now);
+		v.it_value = timespec_from_ns(next - now);
 	else if (pt->notify != SIGEV_NONE)
 		v.it_value.tv_nsec = 1;
 	return v;
@@ -364,8 +347,8 @@ long sys_timer_settime(int id, int flags, uintptr_t unew, uintptr_t uold)
 		return -EINVAL;
 	if (copy_from_user(&nv, unew, sizeof(nv)))
 		return -EFAULT;
-	if (ts_to_ns(&nv.it_value, &value) ||
-	    ts_to_ns(&nv.it_interval, &interval))
+	if (timespec_to_ns(&nv.it_value, &value) ||
+	    timespec_to_ns(&nv.it_interval, &interval))
 		return -EINVAL;
 	pt = pt_find(id);
 	if (pt == NULL)

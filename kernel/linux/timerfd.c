@@ -14,6 +14,7 @@
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * timerfd_create(2). Times are kept on the timer's own clock (realtime or
@@ -29,7 +30,6 @@
  * period: a thousand 1 ns timers nobody reads cost nothing after their
  * first expiry, where re-arming each period would livelock the CPU.
  */
-#define NSEC 1000000000ULL
 
 struct timerfd {
 	struct poll_head ph;
@@ -191,25 +191,6 @@ static int tf_get(int fd, struct timerfd **out)
 	return 0;
 }
 
-static struct __kernel_timespec ns_to_ts(uint64_t ns)
-{
-	struct __kernel_timespec ts = { (long long)(ns / NSEC),
-					(long long)(ns % NSEC) };
-
-	return ts;
-}
-
-static int ts_to_ns(const struct __kernel_timespec *ts, uint64_t *ns)
-{
-	if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (long long)NSEC)
-		return -EINVAL;
-	if ((uint64_t)ts->tv_sec > UINT64_MAX / NSEC / 2)
-		*ns = UINT64_MAX / 2; /* centuries: never, in practice */
-	else
-		*ns = (uint64_t)ts->tv_sec * NSEC + (uint64_t)ts->tv_nsec;
-	return 0;
-}
-
 /* Time to the next expiry and the interval, as timerfd_gettime says. */
 static struct __kernel_itimerspec tf_value(struct timerfd *t)
 {
@@ -218,10 +199,10 @@ static struct __kernel_itimerspec tf_value(struct timerfd *t)
 
 	tf_advance(t);
 	now = tf_now(t);
-	v.it_interval = ns_to_ts(t->interval);
-	v.it_value = ns_to_ts(t->next == 0  ? 0 :
-			      t->next > now ? t->next - now :
-					      1);
+	v.it_interval = timespec_from_ns(t->interval);
+	v.it_value = timespec_from_ns(t->next == 0  ? 0 :
+				      t->next > now ? t->next - now :
+						      1);
 	return v;
 }
 
@@ -251,8 +232,8 @@ long sys_timerfd_settime(int fd, int flags, uintptr_t unew, uintptr_t uold)
 		return -EINVAL;
 	if (copy_from_user(&nv, unew, sizeof(nv)) < 0)
 		return -EFAULT;
-	if (ts_to_ns(&nv.it_value, &value) < 0 ||
-	    ts_to_ns(&nv.it_interval, &interval) < 0)
+	if (timespec_to_ns(&nv.it_value, &value) < 0 ||
+	    timespec_to_ns(&nv.it_interval, &interval) < 0)
 		return -EINVAL;
 	old = tf_value(t);
 	if (uold && copy_to_user(uold, &old, sizeof(old)) < 0)
