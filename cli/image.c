@@ -144,23 +144,25 @@ void image_close(struct kiln_image *img)
 /* Append the bundle made of parts to out (already page-aligned). */
 static void put_bundle(const struct bundle_parts *parts, struct kbuf *out)
 {
-	size_t start = out->len, at = sizeof(struct kiln_bundle);
+	size_t start = out->len;
 	struct kiln_bundle hdr = { .version = KILN_BUNDLE_VERSION,
 				   .header_size = sizeof(struct kiln_bundle) };
 
 	memcpy(hdr.magic, KILN_BUNDLE_MAGIC, sizeof(hdr.magic));
 	kbuf_zeros(out, sizeof(hdr));
 	for (int i = 0; i < parts->n; i++) {
-		hdr.sections[i] =
-			(struct kiln_section){ .type = parts->type[i],
-					       .offset = at,
-					       .size = parts->size[i] };
+		kbuf_align(out, 8);
+		/* image.h: the archive's pages are the files' pages */
+		if (parts->type[i] == KILN_SECTION_ROOTFS)
+			kbuf_zeros(out, (KILN_ROOTFS_ALIGN -
+					 (out->len - start) % KILN_ROOTFS_ALIGN) %
+						KILN_ROOTFS_ALIGN);
+		hdr.sections[i] = (struct kiln_section){
+			.type = parts->type[i],
+			.offset = out->len - start,
+			.size = parts->size[i]
+		};
 		kbuf_append(out, parts->data[i], parts->size[i]);
-		at += parts->size[i];
-		if (i + 1 < parts->n) {
-			kbuf_align(out, 8);
-			at = out->len - start;
-		}
 	}
 	hdr.nsections = (uint32_t)parts->n;
 	hdr.total_size = out->len - start;

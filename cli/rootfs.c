@@ -361,11 +361,25 @@ static int by_path(const void *a, const void *b)
 	return strcmp((*x)->path, (*y)->path);
 }
 
+/*
+ * Extra NULs in the name of e, a header at offset at of the archive: a
+ * regular file of a page or more gets its data page-aligned, so the
+ * kernel maps the archive's own pages rather than copies (docs/fs.md,
+ * "File data"). Smaller files would waste most of a page on padding.
+ */
+static size_t name_pad(const struct rootfs_entry *e, size_t at)
+{
+	if (!S_ISREG(e->mode) || e->size < KILN_ROOTFS_ALIGN)
+		return 0;
+	return cpio_name_pad(at, strlen(e->path), KILN_ROOTFS_ALIGN);
+}
+
 /* Sorted by path, so every directory comes before what it holds. */
 void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 {
 	const struct rootfs_entry **order = kiln_xmalloc(fs->n *
 							 sizeof(*order));
+	size_t start = out->len;
 
 	for (size_t i = 0; i < fs->n; i++)
 		order[i] = &fs->e[i];
@@ -373,10 +387,12 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct rootfs_entry *e = order[i];
 
-		kbuf_reserve(out, cpio_header_size(strlen(e->path)));
-		out->len += cpio_header((char *)out->data + out->len, e->path,
-					e->mode, 0, 0, 0, e->size,
-					(uint32_t)i + 1);
+		size_t pad = name_pad(e, out->len - start);
+
+		kbuf_reserve(out, cpio_header_size(strlen(e->path) + pad));
+		out->len += cpio_header_padded((char *)out->data + out->len,
+					       e->path, e->mode, 0, 0, 0,
+					       e->size, (uint32_t)i + 1, pad);
 		kbuf_append(out, e->data, e->size);
 		kbuf_zeros(out, cpio_pad(e->size));
 	}

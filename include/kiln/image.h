@@ -30,6 +30,18 @@ enum kiln_section_type {
 	KILN_SECTION_STDIN = 3,	 /* bytes the app reads on fd 0, then EOF */
 };
 
+/*
+ * The ROOTFS section starts at a multiple of KILN_ROOTFS_ALIGN from the
+ * bundle (itself KILN_BUNDLE_ALIGN-aligned in the file and in physical
+ * memory), and every regular file of at least KILN_ROOTFS_ALIGN bytes has
+ * its data at a multiple of it in the archive: the entry's namesize
+ * counts NULs after the name's own to get there (the archive stays a
+ * valid newc archive; GNU cpio lists exactly its files). The kernel then
+ * maps those pages in place. Readers must not rely on it: an image
+ * without the padding is still valid, its files are copied when mapped.
+ */
+#define KILN_ROOTFS_ALIGN 4096
+
 struct kiln_section {
 	uint32_t type;	   /* enum kiln_section_type */
 	uint32_t reserved; /* 0 */

@@ -77,6 +77,8 @@ static uint64_t find_bundle(uint64_t kernel_end)
 		return kernel_end + avail; /* don't reuse what we can't trust */
 	}
 	bundle = b;
+	/* Its archive's pages can be files' pages (page.h, fs.md). */
+	page_add_fixed(b, b->total_size);
 	return (kernel_end + b->total_size + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1);
 }
 

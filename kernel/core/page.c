@@ -36,6 +36,13 @@ static struct page_region regions[PAGE_MAX_REGIONS];
 static size_t nregions;
 static size_t regions_ignored; /* refused because the table was full */
 
+/*
+ * Pages outside the allocator that are held for the whole run (the image's
+ * archive): page_get/page_put do nothing there, page_refs says
+ * PAGE_REFS_FIXED, page_free of one is a bug.
+ */
+static uintptr_t fixed_start, fixed_end;
+
 static bool bit_test(const struct page_region *r, size_t i)
 {
 	return (r->bitmap[i / BITS_PER_WORD] >> (i % BITS_PER_WORD)) & 1;
@@ -58,6 +65,7 @@ void page_init(void)
 {
 	nregions = 0;
 	regions_ignored = 0;
+	fixed_start = fixed_end = 0;
 }
 
 /* Bytes of bitmap (whole words) for n pages; the counts follow it. */
@@ -211,6 +219,23 @@ static struct page_region *region_of(uintptr_t a)
 	return NULL;
 }
 
+void page_add_fixed(const void *base, size_t size)
+{
+	uintptr_t a = (uintptr_t)base;
+
+	fixed_start = (a + PAGE_SIZE - 1) & ~(uintptr_t)(PAGE_SIZE - 1);
+	fixed_end = (a + size) & ~(uintptr_t)(PAGE_SIZE - 1);
+	if (fixed_end <= fixed_start || overlaps_region(fixed_start, fixed_end))
+		fixed_start = fixed_end = 0;
+}
+
+bool page_fixed(const void *p)
+{
+	uintptr_t a = (uintptr_t)p;
+
+	return a % PAGE_SIZE == 0 && a >= fixed_start && a < fixed_end;
+}
+
 /* Return the n pages at index i of r (checked by the caller) to the free pool. */
 static void release(struct page_region *r, size_t i, size_t n)
 {
@@ -271,8 +296,11 @@ static struct page_region *held_page(const void *p, size_t *idx,
 void page_get(void *p)
 {
 	size_t i;
-	struct page_region *r = held_page(p, &i,
-					  "page_get of a page not allocated");
+	struct page_region *r;
+
+	if (page_fixed(p))
+		return;
+	r = held_page(p, &i, "page_get of a page not allocated");
 
 	if (r->refs[i] == UINT32_MAX)
 		page_bug("page_get overflows the count", p);
@@ -282,8 +310,11 @@ void page_get(void *p)
 bool page_put(void *p)
 {
 	size_t i;
-	struct page_region *r = held_page(p, &i,
-					  "page_put of a page not allocated");
+	struct page_region *r;
+
+	if (page_fixed(p))
+		return false;
+	r = held_page(p, &i, "page_put of a page not allocated");
 
 	if (--r->refs[i] > 0)
 		return false;
@@ -297,6 +328,8 @@ uint32_t page_refs(const void *p)
 	uintptr_t a = (uintptr_t)p;
 	struct page_region *r = region_of(a);
 
+	if (page_fixed(p))
+		return PAGE_REFS_FIXED;
 	if (a % PAGE_SIZE != 0 || r == NULL)
 		return 0;
 	return r->refs[(a - r->start) / PAGE_SIZE];

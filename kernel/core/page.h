@@ -62,8 +62,21 @@ void page_free(void *p, size_t n);
  */
 void page_get(void *p);
 bool page_put(void *p);
-/* Holders of page p: 0 when free or not managed. */
+/* Holders of page p: 0 when free or not managed; PAGE_REFS_FIXED, below. */
 uint32_t page_refs(const void *p);
+
+/*
+ * Pages held for the whole run without being the allocator's: the whole
+ * pages inside [base, base + size) (one range; a later call replaces it;
+ * ignored if it overlaps a region). The image's archive is one, so a
+ * file's page cache can hold the archive's own pages (fs.md, "File
+ * data"). page_get/page_put of such a page do nothing, page_refs reports
+ * PAGE_REFS_FIXED (many holders: a private mapping never writes it), and
+ * page_free of it is a bug. page_fixed: p is such a page.
+ */
+#define PAGE_REFS_FIXED UINT32_MAX
+void page_add_fixed(const void *base, size_t size);
+bool page_fixed(const void *p);
 
 /* Statistics: pages managed in total, pages currently free. */
 size_t page_total(void);

@@ -82,8 +82,11 @@ static char *page_at(const struct vnode *vn, uint64_t idx)
 	return p;
 }
 
-/* The data page at idx, made (zeroed) with the nodes above it if missing. */
-static char *page_make(struct vnode *vn, uint64_t idx, size_t reserve)
+/*
+ * The slot for the data page at idx, with the nodes above it made if
+ * missing; NULL when memory is short.
+ */
+static void **slot_make(struct vnode *vn, uint64_t idx, size_t reserve)
 {
 	void **slot = &vn->reg.root;
 
@@ -96,17 +99,28 @@ static char *page_make(struct vnode *vn, uint64_t idx, size_t reserve)
 		vn->reg.root = node;
 		vn->reg.height++;
 	}
-	for (unsigned int h = vn->reg.height;; h--) {
-		if (*slot == NULL) {
-			*slot = tmpfs_page(reserve);
-			if (*slot == NULL)
-				return NULL;
-			vn->reg.npages += h == 0;
-		}
-		if (h == 0)
-			return *slot;
+	for (unsigned int h = vn->reg.height; h > 0; h--) {
+		if (*slot == NULL && (*slot = tmpfs_page(reserve)) == NULL)
+			return NULL;
 		slot = slot_of(*slot, h, idx);
 	}
+	return slot;
+}
+
+/* The data page at idx, made (zeroed) with the nodes above it if missing. */
+static char *page_make(struct vnode *vn, uint64_t idx, size_t reserve)
+{
+	void **slot = slot_make(vn, idx, reserve);
+
+	if (slot == NULL)
+		return NULL;
+	if (*slot == NULL) {
+		*slot = tmpfs_page(reserve);
+		if (*slot == NULL)
+			return NULL;
+		vn->reg.npages++;
+	}
+	return *slot;
 }
 
 /*
@@ -211,16 +225,43 @@ static void read_page(const struct vnode *vn, uint64_t idx, size_t in,
 }
 
 /*
- * The data page at idx, made if missing; a borrowed file's new page gets
+ * The archive's own page for page idx of a borrowed file, or NULL: one
+ * wholly inside the file's valid bytes, on a page boundary, that the
+ * allocator knows as held for the whole run (page_fixed: the image's
+ * archive, which `kiln build` lays out so, include/kiln/image.h).
+ */
+static char *archive_page(const struct vnode *vn, uint64_t idx)
+{
+	const char *p = vn->reg.data + idx * PAGE_SIZE;
+
+	if (!vn->reg.borrowed || vn->reg.valid / PAGE_SIZE <= idx ||
+	    !page_fixed(p))
+		return NULL;
+	return (char *)(uintptr_t)p; /* tmpfs writes it only once unborrowed */
+}
+
+/*
+ * The data page at idx, made if missing; a borrowed file's new page is
+ * the archive's page itself when it can be (archive_page), else a copy of
  * the archive's bytes. NULL when memory is short.
  */
 static char *page_fill(struct vnode *vn, uint64_t idx, size_t reserve)
 {
 	char *p = page_at(vn, idx);
 	uint64_t pos = idx * PAGE_SIZE;
+	void **slot;
 
 	if (p != NULL)
 		return p;
+	p = archive_page(vn, idx);
+	if (p != NULL) {
+		slot = slot_make(vn, idx, reserve);
+		if (slot == NULL)
+			return NULL;
+		*slot = p;
+		vn->reg.npages++;
+		return p;
+	}
 	p = page_make(vn, idx, reserve); /* zeroed */
 	if (p != NULL && vn->reg.borrowed && pos < vn->reg.valid)
 		memcpy(p, vn->reg.data + pos,

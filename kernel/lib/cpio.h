@@ -43,4 +43,16 @@ size_t cpio_header(char *out, const char *name, uint32_t mode, uint32_t uid,
 		   uint32_t gid, uint32_t mtime, uint64_t filesize,
 		   uint32_t ino);
 
+/*
+ * Aligned data: cpio_name_pad is how many NULs to count in namesize after
+ * the name so that the data of an entry whose header starts at offset at
+ * (a multiple of 4) starts at a multiple of align (a multiple of 4, at
+ * most 4096); cpio_header_padded writes the header with them, which needs
+ * cpio_header_size(namelen + name_pad) bytes.
+ */
+size_t cpio_name_pad(size_t at, size_t namelen, size_t align);
+size_t cpio_header_padded(char *out, const char *name, uint32_t mode,
+			  uint32_t uid, uint32_t gid, uint32_t mtime,
+			  uint64_t filesize, uint32_t ino, size_t name_pad);
+
 #endif

@@ -225,6 +225,49 @@ static void test_corrupt_fields(void **state)
 	assert_int_equal(cpio_next(buf, size, &pos, &e), -1);
 }
 
+/*
+ * NULs after the name, counted in namesize, put the data on a page
+ * boundary (kiln build's large files); the name is still the one written.
+ * Anything but NUL after the name's NUL, or a name proper past PATH_MAX,
+ * is malformed.
+ */
+static void test_padded_name(void **state)
+{
+	static char buf[3 * 4096];
+	size_t at, pad, pos;
+	struct cpio_entry e;
+
+	(void)state;
+	memset(buf, 0, sizeof(buf));
+	at = put_entry(buf, 0, "d", 040755, "", 0, 1);
+	pad = cpio_name_pad(at, strlen("lib/big.so"), 4096);
+	assert_int_equal((at + 110 + 11 + pad) % 4096, 0);
+	at += cpio_header_padded(buf + at, "lib/big.so", 0100644, 0, 0, 0, 4096,
+				 2, pad);
+	assert_int_equal(at, 4096);
+	memset(buf + at, 'x', 4096);
+	put_entry(buf, at + 4096, "TRAILER!!!", 0, "", 0, 0);
+	pos = 0;
+	assert_int_equal(walk(buf, sizeof(buf)), 2);
+	assert_int_equal(cpio_next(buf, sizeof(buf), &pos, &e), 1);
+	assert_int_equal(cpio_next(buf, sizeof(buf), &pos, &e), 1);
+	assert_string_equal(e.name, "lib/big.so");
+	assert_int_equal(e.namelen, 10);
+	assert_ptr_equal(e.data, buf + 4096);
+	assert_int_equal(e.size, 4096);
+	assert_int_equal(cpio_next(buf, sizeof(buf), &pos, &e), 0);
+	/* A byte after the name's NUL that is not NUL: not a name. */
+	buf[4000] = 'y';
+	assert_int_equal(walk(buf, sizeof(buf)), -1);
+	/* The name proper at most PATH_MAX - 1 even when namesize allows more. */
+	memset(buf + 112 + 110, 'n', 4096);
+	memcpy(buf + 112 + 94, "00001001", 8);
+	memset(buf + 112 + 110 + 4096, 0, 1);
+	assert_int_equal(walk(buf, sizeof(buf)), -1);
+	memcpy(buf + 112 + 94, "00002001", 8); /* namesize past the limit */
+	assert_int_equal(walk(buf, sizeof(buf)), -1);
+}
+
 /* Seeded random mutations must never crash or read out of bounds. */
 static void test_mutations(void **state)
 {
@@ -269,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corrupt_fields),
+		cmocka_unit_test(test_padded_name),
 		cmocka_unit_test(test_mutations),
 	};
 

@@ -91,9 +91,24 @@ static int held_slot(const void *p)
 	return -1;
 }
 
+/* Pages held for the whole run (page_add_fixed): the archive's. */
+static const char *fixed_start, *fixed_end;
+
+bool page_fixed(const void *p)
+{
+	const char *c = p;
+
+	return (uintptr_t)c % PAGE_SIZE == 0 && c >= fixed_start &&
+	       c < fixed_end;
+}
+
 void page_get(void *p)
 {
-	int i = held_slot(p);
+	int i;
+
+	if (page_fixed(p))
+		return;
+	i = held_slot(p);
 
 	if (i < 0) {
 		i = held_slot(NULL);
@@ -105,7 +120,11 @@ void page_get(void *p)
 
 bool page_put(void *p)
 {
-	int i = held_slot(p);
+	int i;
+
+	if (page_fixed(p))
+		return false;
+	i = held_slot(p);
 
 	if (i >= 0) {
 		if (--page_held[i].extra == 0)
@@ -393,6 +412,62 @@ static void test_page_cache(void **state)
 	assert_int_equal(tmpfs_truncate(f, 0), 0);
 	tmpfs_free(f);
 	assert_int_equal(live_pages, before);
+}
+
+/*
+ * The archive's own pages: a borrowed file whose whole pages lie on page
+ * boundaries in memory held for the run gets them in its page cache
+ * without a copy (only the node above them is allocated); its partial
+ * last page is still a copy ending in zeros; write and truncate then
+ * change the archive's bytes in place, and dropping the file frees none
+ * of them.
+ */
+static void test_page_cache_in_place(void **state)
+{
+	size_t size = 3 * PAGE_SIZE + 100;
+	char *archive = aligned_alloc(PAGE_SIZE, 4 * PAGE_SIZE);
+	struct vnode *f = mkfile_at("/", "big.so", NULL);
+	size_t before = live_pages;
+	char buf[8], *p, *q;
+
+	(void)state;
+	assert_non_null(archive);
+	for (size_t i = 0; i < 4 * PAGE_SIZE; i++)
+		archive[i] = (char)('a' + i % 26);
+	fixed_start = archive;
+	fixed_end = archive + 4 * PAGE_SIZE;
+	tmpfs_borrow(f, archive, size);
+	p = tmpfs_page_get(f, 1);
+	assert_ptr_equal(p, archive + PAGE_SIZE);
+	assert_int_equal(live_pages, before + 1); /* the node */
+	assert_int_equal(f->reg.npages, 1);
+	assert_ptr_equal(tmpfs_page_get(f, 1), p);
+	page_put(p);
+	q = tmpfs_page_get(f, 3); /* 100 bytes: a copy */
+	assert_ptr_not_equal(q, archive + 3 * PAGE_SIZE);
+	assert_int_equal(live_pages, before + 2);
+	assert_int_equal(q[99], archive[3 * PAGE_SIZE + 99]);
+	assert_int_equal(q[100], 0);
+	/* A write: the other whole pages join in place, the byte lands there. */
+	assert_int_equal(tmpfs_write(f, "W", 1, PAGE_SIZE + 5), 1);
+	assert_false(f->reg.borrowed);
+	assert_int_equal(f->reg.npages, 4);
+	assert_int_equal(live_pages, before + 2);
+	assert_int_equal(archive[PAGE_SIZE + 5], 'W');
+	assert_int_equal(tmpfs_write(f, "V", 1, 7), 1);
+	assert_int_equal(archive[7], 'V');
+	assert_int_equal(tmpfs_read(f, buf, 2, PAGE_SIZE + 5), 2);
+	assert_memory_equal(buf, "W", 1);
+	/* Truncate zeroes the cut tail in place; the archive is never freed. */
+	assert_int_equal(tmpfs_truncate(f, PAGE_SIZE + 6), 0);
+	assert_int_equal(archive[PAGE_SIZE + 6], 0);
+	assert_int_equal(f->reg.npages, 2);
+	assert_true(page_put(q));
+	page_put(p); /* the caller's hold: nothing to do */
+	tmpfs_free(f);
+	assert_int_equal(live_pages, before);
+	fixed_start = fixed_end = NULL;
+	free(archive);
 }
 
 /* The whole file in one piece for exec: borrowed as is, else a copy. */
@@ -732,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_file_data),
 		cmocka_unit_test(test_borrowed_data),
 		cmocka_unit_test(test_page_cache),
+		cmocka_unit_test(test_page_cache_in_place),
 		cmocka_unit_test(test_contiguous),
 		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_file_pages),
