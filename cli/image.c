@@ -154,14 +154,14 @@ static void put_bundle(const struct bundle_parts *parts, struct kbuf *out)
 		kbuf_align(out, 8);
 		/* image.h: the archive's pages are the files' pages */
 		if (parts->type[i] == KILN_SECTION_ROOTFS)
-			kbuf_zeros(out, (KILN_ROOTFS_ALIGN -
-					 (out->len - start) % KILN_ROOTFS_ALIGN) %
-						KILN_ROOTFS_ALIGN);
-		hdr.sections[i] = (struct kiln_section){
-			.type = parts->type[i],
-			.offset = out->len - start,
-			.size = parts->size[i]
-		};
+			kbuf_zeros(out,
+				   (KILN_ROOTFS_ALIGN -
+				    (out->len - start) % KILN_ROOTFS_ALIGN) %
+					   KILN_ROOTFS_ALIGN);
+		hdr.sections[i] =
+			(struct kiln_section){ .type = parts->type[i],
+					       .offset = out->len - start,
+					       .size = parts->size[i] };
 		kbuf_append(out, parts->data[i], parts->size[i]);
 	}
 	hdr.nsections = (uint32_t)parts->n;

@@ -14,6 +14,7 @@ the test that runs it instead.
 """
 import os
 import re
+import struct
 import subprocess
 
 import pytest
@@ -63,6 +64,7 @@ SPECIAL = {
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
     "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
     "mmap_share": "needs a small --mem: test_file_mappings_share_pages",
+    "mmap_image": "an image file, a small --mem: test_image_file_mapped_in_place",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
@@ -343,6 +345,47 @@ def test_file_mappings_share_pages(flavour):
     native = run_native([path])
     assert native.returncode == 0, describe(native)
     assert_same(native, kiln_run(path, mem="128M"))
+
+
+def image_load_end(img):
+    """Where the image's highest PT_LOAD ends in guest-physical memory."""
+    with open(img, "rb") as f:
+        data = f.read()
+    phoff, = struct.unpack_from("<Q", data, 32)
+    phnum, = struct.unpack_from("<H", data, 56)
+    ends = []
+    for i in range(phnum):
+        p_type, _, _, _, paddr, _, memsz, _ = struct.unpack_from(
+            "<IIQQQQQQ", data, phoff + 56 * i)
+        if p_type == 1:
+            ends.append(paddr + memsz)
+    return max(ends)
+
+
+IMAGE_FILE_MIB = 40
+IMAGE_SPARE_MIB = 16
+
+
+@pytest.mark.parametrize("flavour", ["musl", "glibc-dyn"])
+def test_image_file_mapped_in_place(flavour, tmp_path):
+    """A 40 MiB file of the image, mapped MAP_PRIVATE read-only and read
+    through every page, in a VM with 16 MiB beyond the image: it fits only
+    if the page cache hands out the archive's own pages (a copy of the
+    file needs 40 MiB: the app is killed, out of memory). Then stores
+    through private, mprotected and shared mappings, pwrite and truncate
+    behave as on Linux (the private ones never reach the file)."""
+    blob = tmp_path / "blob"
+    blob.write_bytes(os.urandom(IMAGE_FILE_MIB << 20))
+    copy = tmp_path / "copy"
+    copy.write_bytes(blob.read_bytes())
+    path = program(flavour, "mmap_image")
+    native = run_native([path, str(copy)])
+    assert native.returncode == 0, describe(native)
+    img = str(tmp_path / "mmap_image.img")
+    r = kiln_build(img, path, ["/data/blob"], files=[(str(blob), "/data/blob")])
+    assert r.returncode == 0, describe(r)
+    mib = -(-image_load_end(img) // (1 << 20)) + IMAGE_SPARE_MIB
+    assert_same(native, kiln_run(img, mem=f"{mib}M"))
 
 
 # The known bug behind the one strict xfail below: libraries ld.so maps
