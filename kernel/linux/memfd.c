@@ -55,7 +55,7 @@ static int memfd_open(struct vnode *vn, const char *name, struct file **out)
 
 long sys_memfd_create(uintptr_t uname, unsigned int flags)
 {
-	char name[MFD_NAME_MAX + 2];
+	char name[MFD_NAME_MAX + 1];
 	struct vnode *vn;
 	struct file *f;
 	long len;
@@ -64,13 +64,9 @@ long sys_memfd_create(uintptr_t uname, unsigned int flags)
 	err = memfd_flags_ok(flags);
 	if (err < 0)
 		return err;
-	/*
-	 * At most MFD_NAME_MAX characters. The buffer has a byte to spare:
-	 * strncpy_from_user takes max - 2 characters, not the max - 1 its
-	 * comment says, and the length check holds either way.
-	 */
+	/* At most MFD_NAME_MAX characters. */
 	len = strncpy_from_user(name, uname, sizeof(name));
-	if (len == -ENAMETOOLONG || len > MFD_NAME_MAX)
+	if (len == -ENAMETOOLONG)
 		return -EINVAL;
 	if (len < 0)
 		return len;
