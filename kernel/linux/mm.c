@@ -143,6 +143,15 @@ void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size)
 	}
 }
 
+bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn)
+{
+	for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next)
+		if ((v->flags & VMA_SHARED) && v->file->vn == vn &&
+		    v->file->writable)
+			return true;
+	return false;
+}
+
 /* Split v at addr (strictly inside it); v keeps the lower part. */
 static int split(struct vma *v, uintptr_t addr)
 {

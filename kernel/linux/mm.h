@@ -185,6 +185,13 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len);
  */
 void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size);
 
+/*
+ * True when an area maps vn shared from an fd that allowed writing
+ * (Linux's mapping_writably_mapped: VM_SHARED with VM_MAYWRITE, even if
+ * the area is read-only now, since mprotect could make it writable).
+ */
+bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn);
+
 /* Free every page and area. */
 void mm_destroy(struct mm *mm);
 
