@@ -50,23 +50,28 @@ int clear_user(uintptr_t udst, size_t n)
 long strncpy_from_user(char *dst, uintptr_t usrc, size_t max)
 {
 	long len;
-	size_t limit;
+	size_t limit, n;
 
 	if (max == 0 || usrc >= USER_TOP)
 		return -EFAULT;
-	/* Never scan past the end of user space. */
-	limit = max - 1 < USER_TOP - usrc ? max - 1 : USER_TOP - usrc;
+	/*
+	 * Scan max bytes: a NUL among them ends a string of at most max-1
+	 * characters; none means it is too long. Never past user space.
+	 */
+	limit = max < USER_TOP - usrc ? max : USER_TOP - usrc;
 	arch_uaccess_begin();
 	len = arch_strnlen_user((const char *)usrc, limit);
-	if (len >= 0 && arch_copy_user(dst, (const void *)usrc, (size_t)len))
+	/* What fits: the string, or its first max-1 characters. */
+	n = len >= 0 && (size_t)len < max ? (size_t)len : max - 1;
+	if (len >= 0 && arch_copy_user(dst, (const void *)usrc, n))
 		len = -EFAULT;
 	arch_uaccess_end();
 	if (len < 0)
 		return len;
-	if ((size_t)len == max - 1)
+	dst[n] = '\0';
+	if ((size_t)len == max)
 		return -ENAMETOOLONG;
 	if ((size_t)len == limit)
 		return -EFAULT; /* ran into the end of user space */
-	dst[len] = '\0';
 	return len;
 }

@@ -16,7 +16,9 @@
  * copy_from_user / copy_to_user / clear_user return 0 or -EFAULT.
  * strncpy_from_user copies a NUL-terminated string of at most max-1 chars
  * into dst (always terminated) and returns its length, -EFAULT, or
- * -ENAMETOOLONG when no NUL is found within max-1 bytes.
+ * -ENAMETOOLONG when no NUL is found within max bytes (dst then holds
+ * the first max-1 chars): with max PATH_MAX, a path of 4095 bytes is
+ * taken and one of 4096 is -ENAMETOOLONG, as on Linux.
  */
 int copy_from_user(void *dst, uintptr_t usrc, size_t n);
 int copy_to_user(uintptr_t udst, const void *src, size_t n);

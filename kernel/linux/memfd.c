@@ -8,6 +8,7 @@
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "linux/mm.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
@@ -17,9 +18,8 @@
  * directory entry (nlink 0, mode 0777, open O_RDWR), named
  * "/memfd:NAME (deleted)" in /proc/self/fd. Seals live on the node
  * (vfs.h) and tmpfs enforces them, so they hold for every open of the
- * file, /proc/self/fd/N reopens included. Writable MAP_SHARED mappings
- * of files do not exist in Kiln yet (mmap says ENODEV), so F_SEAL_WRITE
- * never finds one to refuse with EBUSY.
+ * file, /proc/self/fd/N reopens included; mmap and mprotect check the
+ * write seals of shared mappings (sys_mem.c, mm.c).
  */
 /* Linux 6.3 flags, newer than the UAPI headers built against. */
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -55,7 +55,7 @@ static int memfd_open(struct vnode *vn, const char *name, struct file **out)
 
 long sys_memfd_create(uintptr_t uname, unsigned int flags)
 {
-	char name[MFD_NAME_MAX + 2];
+	char name[MFD_NAME_MAX + 1];
 	struct vnode *vn;
 	struct file *f;
 	long len;
@@ -64,13 +64,9 @@ long sys_memfd_create(uintptr_t uname, unsigned int flags)
 	err = memfd_flags_ok(flags);
 	if (err < 0)
 		return err;
-	/*
-	 * At most MFD_NAME_MAX characters. The buffer has a byte to spare:
-	 * strncpy_from_user takes max - 2 characters, not the max - 1 its
-	 * comment says, and the length check holds either way.
-	 */
+	/* At most MFD_NAME_MAX characters. */
 	len = strncpy_from_user(name, uname, sizeof(name));
-	if (len == -ENAMETOOLONG || len > MFD_NAME_MAX)
+	if (len == -ENAMETOOLONG)
 		return -EINVAL;
 	if (len < 0)
 		return len;
@@ -98,7 +94,8 @@ SYSCALL2(memfd_create);
 
 /*
  * Linux's memfd_add_seals: F_SEAL_EXEC on a file that has x bits seals
- * writes and size as well (W^X from the start).
+ * writes and size as well (W^X from the start); F_SEAL_WRITE waits for
+ * no shared mapping that may write (-EBUSY).
  */
 static long add_seals(struct file *f, unsigned int seals)
 {
@@ -114,6 +111,10 @@ static long add_seals(struct file *f, unsigned int seals)
 	if ((seals & VFS_SEAL_EXEC) && (vn->mode & 0111))
 		seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
 			 F_SEAL_FUTURE_WRITE;
+	/* mapping_deny_writable: not while a shared mapping may write */
+	if ((seals & F_SEAL_WRITE) && !(vn->reg.seals & F_SEAL_WRITE) &&
+	    mm_file_writably_mapped(current->mm, vn))
+		return -EBUSY;
 	vn->reg.seals |= seals;
 	return 0;
 }

@@ -128,6 +128,30 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
 }
 
+void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size)
+{
+	uint64_t cut = page_up(size);
+
+	for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next) {
+		if (!v->file || v->file->vn != vn ||
+		    v->offset + (v->end - v->start) <= cut)
+			continue;
+		free_pages(mm,
+			   cut > v->offset ? v->start + (cut - v->offset) :
+					     v->start,
+			   v->end, false);
+	}
+}
+
+bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn)
+{
+	for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next)
+		if ((v->flags & VMA_SHARED) && v->file->vn == vn &&
+		    v->file->writable)
+			return true;
+	return false;
+}
+
 /* Split v at addr (strictly inside it); v keeps the lower part. */
 static int split(struct vma *v, uintptr_t addr)
 {

@@ -176,6 +176,22 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len);
  */
 int mm_discard(struct mm *mm, uintptr_t start, size_t len);
 
+/*
+ * The file vn was cut to size bytes: unmap every page its areas map at or
+ * past page_up(size), a private area's copies too (Linux's
+ * truncate_pagecache, unmap_mapping_range with even_cows), so the next
+ * touch there is SIGBUS, or sees the file again once it grows (zeros).
+ * Call it after a truncate that shrank the file.
+ */
+void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size);
+
+/*
+ * True when an area maps vn shared from an fd that allowed writing
+ * (Linux's mapping_writably_mapped: VM_SHARED with VM_MAYWRITE, even if
+ * the area is read-only now, since mprotect could make it writable).
+ */
+bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn);
+
 /* Free every page and area. */
 void mm_destroy(struct mm *mm);
 

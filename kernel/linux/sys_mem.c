@@ -16,6 +16,20 @@
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
 
+/* x86-64's MAP_ABOVE4G (arch/x86/include/uapi/asm/mman.h, Linux 6.6) */
+#define MAP_ABOVE4G_X86 0x80
+/*
+ * The flags MAP_SHARED_VALIDATE takes (Linux's LEGACY_MAP_MASK, with
+ * x86-64's MAP_32BIT and MAP_ABOVE4G): any other is -EOPNOTSUPP there,
+ * MAP_SYNC and MAP_FIXED_NOREPLACE included (tmpfs has no DAX).
+ */
+#define MAP_LEGACY                                                            \
+	(MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS |               \
+	 MAP_DENYWRITE | MAP_EXECUTABLE | MAP_UNINITIALIZED | MAP_GROWSDOWN | \
+	 MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK |           \
+	 MAP_STACK | MAP_HUGETLB | MAP_32BIT | MAP_ABOVE4G_X86 |              \
+	 MAP_HUGE_2MB | MAP_HUGE_1GB)
+
 /* brk: grow or shrink the heap area; on failure the old break (Linux). */
 long sys_brk(uintptr_t addr)
 {
@@ -40,14 +54,16 @@ SYSCALL1(brk);
 
 /*
  * What a mapping of len bytes of fd at off maps, with the checks Linux
- * makes (mm/mmap.c do_mmap): the range inside the largest file, the fd
- * open for reading, and for a writable shared mapping open for writing
- * too, not append-only and not sealed against writes. NULL with *err.
+ * makes (mm/mmap.c do_mmap): the range inside the largest file, only
+ * known flags with MAP_SHARED_VALIDATE, the fd open for reading, and for
+ * a writable shared mapping open for writing too, not append-only and
+ * not sealed against writes. NULL with *err.
  */
-static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
-				     int prot, int *err)
+static struct vma_file *file_for_map(int fd, uint64_t off, size_t len,
+				     int flags, int prot, int *err)
 {
 	struct file *f = fd_get(current, fd);
+	int type = flags & MAP_TYPE;
 	struct vma_file *vf;
 	struct vnode *vn;
 	bool writable;
@@ -58,6 +74,11 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len, int type,
 	/* The end must fit in a file (MAX_LFS_FILESIZE; file_mmap_ok). */
 	*err = -EOVERFLOW;
 	if (off >> PAGE_SHIFT > (INT64_MAX - len) >> PAGE_SHIFT)
+		return NULL;
+	/* Linux 6.18 refuses MAP_SYNC of a file without DAX, any type. */
+	*err = -EOPNOTSUPP;
+	if ((type == MAP_SHARED_VALIDATE && (flags & ~MAP_LEGACY)) ||
+	    (flags & MAP_SYNC))
 		return NULL;
 	vn = file_mappable(f, err);
 	if (!vn)
@@ -109,14 +130,15 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 
 	if (len == 0 || (off & (PAGE_SIZE - 1)) || (prot & ~PROT_ALL))
 		return -EINVAL;
+	/* do_mmap: MAP_SHARED_VALIDATE is for files only */
 	if (type != MAP_PRIVATE && type != MAP_SHARED &&
-	    type != MAP_SHARED_VALIDATE)
+	    (type != MAP_SHARED_VALIDATE || anon))
 		return -EINVAL;
 	if (len > USER_TOP)
 		return -ENOMEM;
 	len = page_up(len);
 	if (!anon) {
-		file = file_for_map(fd, off, len, type, prot, &err32);
+		file = file_for_map(fd, off, len, flags, prot, &err32);
 		if (!file)
 			return err32;
 	}

@@ -6,18 +6,27 @@
 #include <linux/inotify.h>
 #include <linux/stat.h>
 
+#include "linux/mm.h"
 #include "linux/pipe.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
 
+/*
+ * Set the size of vn to len. Pages cut off leave the mappings too: one
+ * process holds every mapping, so its areas are walked here, where
+ * truncate comes in, rather than a list of areas kept per node in fs/.
+ */
 static int resize(struct vnode *vn, int64_t len)
 {
+	uint64_t old = vn->reg.size;
 	int err;
 
 	if (len < 0)
 		return -EINVAL;
 	err = tmpfs_truncate(vn, (uint64_t)len);
+	if (err == 0 && (uint64_t)len < old)
+		mm_file_truncated(current->mm, vn, (uint64_t)len);
 	if (err == 0) {
 		vfs_touch(vn, VFS_T_M | VFS_T_C);
 		vn->mode &= ~(uint32_t)S_ISUID;

@@ -18,7 +18,7 @@
  * them. The f- forms look the fd up first. What each name means is
  * fs/xattr.c's business, files without a node (pipe, socket) included.
  */
-#define XNAME_BUF (XATTR_NAME_MAX + 2)
+#define XNAME_BUF (XATTR_NAME_MAX + 1)
 
 /* How the node is named: by path (following the last symlink or not) or fd. */
 struct xtarget {
@@ -38,7 +38,7 @@ static int xname_in(uintptr_t uname, char *buf)
 {
 	long n = strncpy_from_user(buf, uname, XNAME_BUF);
 
-	if (n == -ENAMETOOLONG || n == 0 || n > XATTR_NAME_MAX)
+	if (n == -ENAMETOOLONG || n == 0)
 		return -ERANGE;
 	return n < 0 ? (int)n : 0;
 }

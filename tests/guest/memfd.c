@@ -109,6 +109,48 @@ static void seals(void)
 	close(fd);
 }
 
+/*
+ * F_SEAL_WRITE waits for no shared mapping that may write (EBUSY), read-
+ * only ones of a writable fd included; a sealed file's shared mapping
+ * can't be made writable.
+ */
+static void seal_while_mapped(void)
+{
+	int fd = mfd("mapped", MFD_ALLOW_SEALING);
+	char *s, *p;
+
+	check(fd >= 0 && ftruncate(fd, 4096) == 0, "a memfd of one page");
+	s = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	check(s != MAP_FAILED, "a read-only shared mapping of it");
+	check_errno(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+		    "F_SEAL_WRITE while it is mapped");
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0,
+	      "F_SEAL_FUTURE_WRITE is taken");
+	check(mprotect(s, 4096, PROT_READ | PROT_WRITE) == 0,
+	      "the older mapping may still become writable");
+	s[0] = 'w';
+	munmap(s, 4096);
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	check(p != MAP_FAILED && p[0] == 'w', "a private writable mapping");
+	check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0,
+	      "F_SEAL_WRITE once no shared mapping is left");
+	check(mprotect(p, 4096, PROT_READ | PROT_WRITE) == 0,
+	      "the private mapping stays writable");
+	p[0] = 'p';
+	s = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	check(s != MAP_FAILED && s[0] == 'w', "a new read-only shared mapping");
+	check_errno(mprotect(s, 4096, PROT_READ | PROT_WRITE), EACCES,
+		    "mprotect can't make it writable");
+	check_errno(mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+			 0) == MAP_FAILED ?
+			    -1 :
+			    0,
+		    EPERM, "nor can a new shared mapping be writable");
+	munmap(s, 4096);
+	munmap(p, 4096);
+	close(fd);
+}
+
 static void exec_seals(void)
 {
 	struct stat st;
@@ -161,6 +203,7 @@ int main(void)
 	check_start("memfd");
 	basics();
 	seals();
+	seal_while_mapped();
 	exec_seals();
 	errors();
 	return check_done();

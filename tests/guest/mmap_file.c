@@ -222,6 +222,46 @@ static void fixed(int fd)
 	munmap(p, 3 * PAGE);
 }
 
+/* MAP_SHARED_VALIDATE: Linux's legacy flags only, and files only. */
+static void validate(int fd)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} bad[] = { { MAP_SYNC, "MAP_SYNC" },
+		    { MAP_FIXED_NOREPLACE, "MAP_FIXED_NOREPLACE" },
+		    { 0x200000, "bit 21" },
+		    { (int)0x80000000U, "bit 31" } };
+	unsigned char *p;
+	char what[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		p = mmap(NULL, PAGE, PROT_READ,
+			 MAP_SHARED_VALIDATE | bad[i].flag, fd, 0);
+		snprintf(what, sizeof(what), "MAP_SHARED_VALIDATE|%s",
+			 bad[i].name);
+		check_errno(p == MAP_FAILED ? -1 : 0, EOPNOTSUPP, what);
+		if (p != MAP_FAILED)
+			munmap(p, PAGE);
+	}
+	p = map(PAGE, PROT_READ, MAP_SHARED | 0x200000, fd, 0);
+	check(p && memcmp(p, data, PAGE) == 0,
+	      "MAP_SHARED ignores the flags it does not know");
+	munmap(p, PAGE);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_SYNC, fd, 0);
+	check_errno(p == MAP_FAILED ? -1 : 0, EOPNOTSUPP,
+		    "MAP_SYNC of a file without DAX, even private");
+	p = map(PAGE, PROT_READ | PROT_WRITE,
+		MAP_SHARED_VALIDATE | MAP_POPULATE | MAP_NORESERVE, fd, 0);
+	check(p && memcmp(p, data, PAGE) == 0,
+	      "MAP_SHARED_VALIDATE takes MAP_POPULATE|MAP_NORESERVE");
+	munmap(p, PAGE);
+	p = mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1,
+		 0);
+	check_errno(p == MAP_FAILED ? -1 : 0, EINVAL,
+		    "anonymous MAP_SHARED_VALIDATE");
+}
+
 /* The fields of the maps line for address p that do not vary by machine. */
 static void maps_line(const void *p, const char *what)
 {
@@ -314,6 +354,7 @@ int main(void)
 	past_the_end(fd);
 	remap(fd);
 	fixed(fd);
+	validate(fd);
 	proc_maps(fd);
 	own_program();
 	close(fd);

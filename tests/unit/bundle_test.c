@@ -74,6 +74,40 @@ static void test_crc32(void **state)
 			 0xcbf43926);
 }
 
+/* The definition, a bit at a time: what the sliced tables must agree with. */
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		crc ^= p[i];
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (crc & 1 ? 0xedb88320u : 0);
+	}
+	return ~crc;
+}
+
+/* Every length 0..300 at every alignment 0..7, and split anywhere. */
+static void test_crc32_slices(void **state)
+{
+	static uint8_t data[320];
+	uint32_t x = 12345;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(data); i++) {
+		x = x * 1103515245u + 12345u;
+		data[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 8; off++)
+		for (size_t n = 0; n + off <= 300; n++)
+			assert_int_equal(crc32_update(0, data + off, n),
+					 crc32_bitwise(data + off, n));
+	for (size_t cut = 0; cut <= 300; cut += 7)
+		assert_int_equal(crc32_update(crc32_update(0, data, cut),
+					      data + cut, 300 - cut),
+				 crc32_bitwise(data, 300));
+}
+
 static void test_valid(void **state)
 {
 	size_t total = make_bundle(), size;
@@ -278,6 +312,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_crc32),
+		cmocka_unit_test(test_crc32_slices),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_errors),
