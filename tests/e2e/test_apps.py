@@ -12,7 +12,6 @@ The servers listen inside the guest and are reached only through
 """
 import hashlib
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -123,24 +122,6 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_port(port, proc):
-    """Until 127.0.0.1:port accepts a connection (and answers it, for a
-    forwarded port: slirp accepts before the guest does)."""
-    deadline = time.monotonic() + UP_WITHIN_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out, err = proc.communicate()
-            raise AssertionError(f"server exited with {proc.returncode}:\n"
-                                 f"{out.decode(errors='replace')}\n"
-                                 f"{err.decode(errors='replace')}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=5):
-                return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"nothing listens on {port} after {UP_WITHIN_S} s")
-
-
 class Server:
     """A server process (kiln run -p, or the native program) on a port."""
 
@@ -185,21 +166,26 @@ def curl(port, path, *opts):
                           capture_output=True, timeout=HOST_TIMEOUT)
 
 
-def http_probe(path):
+def answers_within(what, attempt):
+    """A probe for Server: attempt(server) until it returns True (each
+    try a second apart, for UP_WITHIN_S); else stop the server and fail,
+    saying what never answered and what the server printed."""
     def probe(server):
         deadline = time.monotonic() + UP_WITHIN_S
-        while time.monotonic() < deadline:
-            if server.proc.poll() is not None:
-                break
-            r = curl(server.port, path, "-o", "/dev/null", "-w", "%{http_code}")
-            if r.stdout == b"200":
+        while time.monotonic() < deadline and server.proc.poll() is None:
+            if attempt(server):
                 return
             time.sleep(1)
         out, err = server.stop()
-        raise AssertionError(f"no HTTP answer on {server.port}:\n"
+        raise AssertionError(f"{what} never answered on {server.port}:\n"
                              f"{out.decode(errors='replace')}\n"
                              f"{err.decode(errors='replace')}")
     return probe
+
+
+def http_probe(path):
+    return answers_within(f"HTTP GET {path}", lambda server: curl(
+        server.port, path, "-o", "/dev/null", "-w", "%{http_code}").stdout == b"200")
 
 
 @pytest.fixture(scope="module")
@@ -257,19 +243,9 @@ def redis_cli(port, *args, stdin=b""):
     return r.stdout.decode()
 
 
-def redis_probe(server):
-    deadline = time.monotonic() + UP_WITHIN_S
-    while time.monotonic() < deadline and server.proc.poll() is None:
-        r = subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p",
-                            str(server.port), "PING"],
-                           capture_output=True, timeout=HOST_TIMEOUT)
-        if r.stdout == b"PONG\n":
-            return
-        time.sleep(1)
-    out, err = server.stop()
-    raise AssertionError(f"redis never answered PING:\n"
-                         f"{out.decode(errors='replace')}\n"
-                         f"{err.decode(errors='replace')}")
+redis_probe = answers_within("redis PING", lambda server: subprocess.run(
+    ["redis-cli", "-h", "127.0.0.1", "-p", str(server.port), "PING"],
+    capture_output=True, timeout=HOST_TIMEOUT).stdout == b"PONG\n")
 
 
 def redis_session(port):
