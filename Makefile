@@ -433,7 +433,7 @@ SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
 fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz
 
 define fuzz_rule
-$(BUILD)/fuzz/$(1)_fuzz: tests/fuzz/$(1)_fuzz.c tests/fuzz/fuzz_check.h $($(1)_FUZZ)
+$(BUILD)/fuzz/$(1)_fuzz: tests/fuzz/$(1)_fuzz.c $(wildcard tests/fuzz/fuzz_*.h) $($(1)_FUZZ)
 	@mkdir -p $$(@D)
 	@echo "  FUZZ    $$@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.c $($(1)_FUZZ)
