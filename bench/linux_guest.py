@@ -28,6 +28,22 @@ INIT_SCRIPT = b"#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n"
 CMDLINE = "console=ttyS0 panic=-1 quiet"
 
 
+# The network part of a server's /init: load virtio-mmio and virtio-net
+# (%(modules)s), then configure eth0 the way QEMU's slirp expects (Kiln
+# is told the same addresses). The device appears asynchronously after
+# insmod, so `ip link` is retried. $B is busybox.
+NET_UP = """for m in %(modules)s; do
+	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
+done
+i=0
+until $B ip link set eth0 up 2>/dev/null; do
+	i=$((i + 1)); [ $i -gt 200 ] && echo "init: FAIL no eth0" && break
+	$B usleep 10000
+done
+$B ip addr add 10.0.2.15/24 dev eth0
+$B ip route add default via 10.0.2.2"""
+
+
 def cmdline():
     """The kernel command line, with the host's TSC rate when known.
 

@@ -53,26 +53,12 @@ AB_DONE_RE = re.compile(r"^Complete requests:\s+(\d+)", re.M)
 AB_FAILED_RE = re.compile(r"^(Failed requests|Non-2xx responses):\s+(\d+)",
                           re.M)
 
-# Linux's /init: load virtio-mmio and virtio-net, configure eth0 the way
-# QEMU's slirp expects (Kiln is told the same addresses on its command
-# line), serve, power off.  The device appears asynchronously after
-# insmod, so `ip link` is retried.
-INIT = """#!/bin/busybox sh
-B=/bin/busybox
-for m in %(modules)s; do
-	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
-done
-i=0
-until $B ip link set eth0 up 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 200 ] && echo "init: FAIL no eth0" && break
-	$B usleep 10000
-done
-$B ip addr add 10.0.2.15/24 dev eth0
-$B ip route add default via 10.0.2.2
+# Linux's /init: the network (linux_guest.NET_UP), serve, power off.
+INIT = ("#!/bin/busybox sh\nB=/bin/busybox\n" + linux_guest.NET_UP + """
 /bin/http_server %(port)d /www
 echo "init: http_server exited $?"
 exec $B poweroff -f
-"""
+""")
 
 
 def free_tcp_port():

@@ -123,17 +123,7 @@ echo "init: starting %(name)s"
 echo "init: %(name)s exited $?"
 exec $B poweroff -f
 """
-INIT_NET = """for m in %(modules)s; do
-	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
-done
-i=0
-until $B ip link set eth0 up 2>/dev/null; do
-	i=$((i + 1)); [ $i -gt 200 ] && echo "init: FAIL no eth0" && break
-	$B usleep 10000
-done
-$B ip link set lo up
-$B ip addr add 10.0.2.15/24 dev eth0
-$B ip route add default via 10.0.2.2"""
+INIT_NET = linux_guest.NET_UP + "\n$B ip link set lo up"
 
 
 def sh_quote(word):
