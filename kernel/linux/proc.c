@@ -154,6 +154,7 @@ _Noreturn void proc_exit(int status, int sig)
 	thread_release(current_thread);
 	proc_vfork_done(p);
 	itimer_proc_exit(p);
+	posix_timer_proc_exit(p);
 	proc_set_mm(p, NULL);
 	reparent_children(p);
 	/* Linux's wait status: no core file is ever written, so no 0x80. */

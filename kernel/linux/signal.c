@@ -81,6 +81,11 @@ static bool dropped(struct proc *p, struct thread *t, int sig)
 	       !(mask_of && (mask_of->sigmask & SIG_BIT(sig)));
 }
 
+bool signal_dropped_by(struct proc *p, struct thread *t, int sig)
+{
+	return dropped(t ? t->proc : p, t, sig);
+}
+
 bool signal_dropped(struct thread *t, int sig)
 {
 	return dropped(t ? t->proc : current, t, sig);

@@ -52,6 +52,9 @@ bool signal_ignored(int sig);
  * once: ignored and not blocked where it is sent.
  */
 bool signal_dropped(struct thread *t, int sig);
+/* The same for process p when t is NULL (a timer's owner). */
+struct proc;
+bool signal_dropped_by(struct proc *p, struct thread *t, int sig);
 
 /*
  * Make sig pending on t (NULL: the process) with si_code code, unless it
