@@ -120,6 +120,24 @@ static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 	return addr ? (long)addr : -ENOMEM;
 }
 
+/*
+ * A shared anonymous map is an unnamed tmpfs file of its size, as
+ * Linux's shmem_zero_setup: fork gives the child the same pages (the
+ * file's), so writes on either side are seen by both. NULL: no memory.
+ */
+static struct vma_file *shared_anon_file(size_t len)
+{
+	struct vnode *vn = vnode_new(S_IFREG | 0600);
+	struct vma_file *f = NULL;
+
+	if (vn == NULL)
+		return NULL;
+	if (tmpfs_truncate(vn, len) == 0)
+		f = vma_file_new(vn, "/dev/zero (deleted)", true);
+	vnode_put(vn);
+	return f;
+}
+
 long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	      uint64_t off)
 {
@@ -145,8 +163,16 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	at = place(mm, addr, len, flags);
 	if (at < 0)
 		goto out;
+	if (anon && type != MAP_PRIVATE) {
+		file = shared_anon_file(len);
+		if (!file) {
+			at = -ENOMEM;
+			goto out;
+		}
+		anon = 0;
+		off = 0;
+	}
 	/*
-	 * One process, no fork: a shared anonymous map is a private one.
 	 * Thread stacks (MAP_STACK) grow on demand like the main stack and
 	 * are not counted against memory (linux/mm.h).
 	 */
