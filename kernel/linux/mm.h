@@ -218,8 +218,8 @@ void proc_set_mm(struct proc *p, struct mm *mm);
  */
 struct mm *mm_fork(struct mm *mm);
 
-/* /proc/self/maps of the current process into buf; returns the length. */
-size_t mm_format_maps(char *buf, size_t size);
+/* /proc/PID/maps of mm into buf; returns the length. */
+size_t mm_format_maps(struct mm *mm, char *buf, size_t size);
 
 static inline uintptr_t page_up(uintptr_t a)
 {

@@ -17,6 +17,7 @@
 #include "linux/sys_futex.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
+#include "linux/procfs_pid.h"
 #include "linux/sigdeliver.h"
 #include "linux/signals.h"
 #include "linux/sysproc.h"
@@ -138,6 +139,12 @@ static bool notify_parent(struct proc *p, int status, int sig)
 	return autoreap;
 }
 
+void proc_reap(struct proc *p)
+{
+	procfs_pid_remove(p->pid);
+	proc_free(p);
+}
+
 _Noreturn void proc_exit(int status, int sig)
 {
 	struct proc *p = current;
@@ -161,7 +168,7 @@ _Noreturn void proc_exit(int status, int sig)
 	p->exit_status = sig ? (sig & 0x7f) : (status & 0xff) << 8;
 	p->state = PROC_ZOMBIE;
 	if (notify_parent(p, status, sig))
-		proc_free(p);
+		proc_reap(p);
 	thread_exit(0);
 }
 

@@ -25,6 +25,9 @@ _Noreturn void proc_exit_thread(void);
  */
 void proc_vfork_done(struct proc *p);
 
+/* Free the zombie p (wait took it, or nobody will): /proc/PID goes. */
+void proc_reap(struct proc *p);
+
 /* p's command name (comm), from its exe when never set. */
 const char *proc_comm(struct proc *p);
 

@@ -152,7 +152,7 @@ out:
 	if (c && put_rusage(urusage))
 		return -EFAULT;
 	if (c && !(options & WNOWAIT))
-		proc_free(c);
+		proc_reap(c);
 	return err;
 }
 SYSCALL5(waitid);
@@ -184,7 +184,7 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 		return -EFAULT;
 	if (put_rusage(urusage))
 		return -EFAULT;
-	proc_free(c);
+	proc_reap(c);
 	return ret;
 }
 SYSCALL4(wait4);
