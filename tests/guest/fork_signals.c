@@ -1,5 +1,6 @@
 /* fork_signals.c - processes and signals: SIGCHLD, auto-reaping, kill, orphans, vfork, RLIMIT_NPROC. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -172,6 +173,28 @@ static void do_vfork(void)
 	      "vfork: _exit status 5");
 }
 
+static volatile int clone_shared;
+
+static int clone_child(void *arg)
+{
+	clone_shared = *(int *)arg; /* our parent's memory: CLONE_VM */
+	_exit(6);
+}
+
+/* posix_spawn's way in glibc and musl: CLONE_VM|CLONE_VFORK on a new stack. */
+static void clone_vm_vfork(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int arg = 44, st;
+	pid_t pid = clone(clone_child, stack + sizeof(stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
+
+	check(pid > 0 && clone_shared == 44,
+	      "clone CLONE_VM|CLONE_VFORK: the child wrote our memory first");
+	check(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 6,
+	      "and exited 6");
+}
+
 /* A fork bomb under RLIMIT_NPROC stops with EAGAIN (as root: as nobody). */
 static void bomb(void)
 {
@@ -220,6 +243,7 @@ int main(void)
 	kill_child();
 	orphan();
 	do_vfork();
+	clone_vm_vfork();
 	bomb();
 	return check_done();
 }
