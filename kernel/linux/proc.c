@@ -92,7 +92,19 @@ void proc_vfork_done(struct proc *p)
 	sched_wakeup(t);
 }
 
-/* Orphans go to pid 1 (Linux's child reaper), zombies included. */
+/* True when p's children are reaped as they die (SIG_IGN, SA_NOCLDWAIT). */
+static bool reaps_at_once(const struct proc *p)
+{
+	const struct sigaction *sa = &p->sigactions[SIGCHLD - 1];
+
+	return sa->sa_handler == SIG_IGN || (sa->sa_flags & SA_NOCLDWAIT);
+}
+
+/*
+ * Orphans go to pid 1 (Linux's child reaper), zombies included: those
+ * are reaped at once if pid 1 would not wait for them, else its waits
+ * are woken.
+ */
 static void reparent_children(struct proc *p)
 {
 	struct proc *init = proc_find(1);
@@ -101,7 +113,11 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 
 		proc_set_parent(c, init);
-		if (c->state == PROC_ZOMBIE && init)
+		if (c->state != PROC_ZOMBIE || !init)
+			continue;
+		if (c->exit_signal == SIGCHLD && reaps_at_once(init))
+			proc_reap(c);
+		else
 			wake_up(&init->child_wait);
 	}
 }
