@@ -130,17 +130,14 @@ static void reparent_children(struct proc *p)
 static bool notify_parent(struct proc *p, int status, int sig)
 {
 	struct proc *parent = p->parent;
-	const struct sigaction *sa;
 	bool autoreap = false;
 	int esig = p->exit_signal;
 
 	if (!parent)
 		return true;
-	sa = &parent->sigactions[SIGCHLD - 1];
-	if (esig == SIGCHLD &&
-	    (sa->sa_handler == SIG_IGN || (sa->sa_flags & SA_NOCLDWAIT))) {
+	if (esig == SIGCHLD && reaps_at_once(parent)) {
 		autoreap = true;
-		if (sa->sa_handler == SIG_IGN)
+		if (parent->sigactions[SIGCHLD - 1].sa_handler == SIG_IGN)
 			esig = 0;
 	}
 	if (esig)
