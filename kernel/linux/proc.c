@@ -180,6 +180,7 @@ _Noreturn void proc_exit(int status, int sig)
 	/* Linux's wait status: no core file is ever written, so no 0x80. */
 	p->exit_status = sig ? (sig & 0x7f) : (status & 0xff) << 8;
 	p->state = PROC_ZOMBIE;
+	pidfd_proc_exited();
 	if (notify_parent(p, status, sig))
 		proc_reap(p);
 	thread_exit(0);
