@@ -33,6 +33,18 @@ void bcache_register(struct bcache_dev *d)
 	devices = d;
 }
 
+int bcache_unregister(struct bcache_dev *d)
+{
+	int err = bcache_invalidate(d);
+	struct bcache_dev **pp = &devices;
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = d->next;
+	return err;
+}
+
 void bcache_set_limit(size_t n)
 {
 	limit = n < LIMIT_MIN ? LIMIT_MIN : n;

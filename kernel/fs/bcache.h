@@ -69,6 +69,9 @@ struct bcache_buf {
 /* Add d to the devices the cache serves (d->size, block_size set). */
 void bcache_register(struct bcache_dev *d);
 
+/* Sync d, drop its buffers and forget it (unmount; no buffer may be held). */
+int bcache_unregister(struct bcache_dev *d);
+
 /* At most nbufs buffers (one page each) are kept; at least 16. */
 void bcache_set_limit(size_t nbufs);
 
