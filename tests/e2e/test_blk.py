@@ -8,6 +8,7 @@ the two files' bytes on the host.
 """
 import hashlib
 import os
+import signal
 import subprocess
 
 import pytest
@@ -144,3 +145,49 @@ def test_disk_errors_are_one_line(tmp_path):
         assert r.stdout == b""
     r = kiln_disks(prog, ["digest", "/dev/vda"], [""])
     assert r.returncode == 2, describe(r)
+
+
+def test_exit_writes_the_cache_back(tmp_path):
+    """Unsynced writes still reach the disk when the app exits."""
+    disk = blank(tmp_path / "d.img")
+    prog = guest_path("musl", "blk_records")
+    kiln = kiln_disks(prog, ["keep", "/dev/vda"], [disk])
+    assert kiln.returncode == 0, describe(kiln)
+    data = open(disk, "rb").read()
+    assert data[8192:12288] == b"S" * 4096
+    assert data[16384:20480] == b"U" * 4096
+
+
+def qemu_child(pid):
+    """The QEMU process `kiln run` started (its only child)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as f:
+        kids = [int(k) for k in f.read().split()]
+    assert len(kids) == 1, kids
+    return kids[0]
+
+
+def test_fsync_survives_a_killed_vm(tmp_path):
+    """What the app fsync'd is in the host file even when QEMU is killed
+    (SIGKILL) the next instant; the guest cache held nothing back."""
+    disk = blank(tmp_path / "d.img")
+    prog = guest_path("musl", "blk_records")
+    cmd = [KILN, "run", "--timeout", str(KILN_TIMEOUT), "--disk", disk]
+    if KILN_ACCEL:
+        cmd += ["--accel", KILN_ACCEL]
+    p = subprocess.Popen(cmd + [prog, "keep", "/dev/vda", "hang"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        lines = []
+        for line in p.stdout:
+            lines.append(line)
+            if b"synced" in line:
+                break
+        assert lines[-1] == b"blk_records: synced\n", lines
+        os.kill(qemu_child(p.pid), signal.SIGKILL)
+        p.wait(timeout=HOST_TIMEOUT)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    data = open(disk, "rb").read()
+    assert data[8192:12288] == b"S" * 4096

@@ -21,6 +21,9 @@
  * blk_records digest PATH...      the FNV-1a digest of each PATH's bytes
  * blk_records ro PATH             a read-only disk: EPERM on writes
  * blk_records dev PATH            a block device's size, ioctls and ends
+ * blk_records keep PATH           4 KiB at 8192, fsync'd, "synced", and
+ *                                 then 4 KiB at 16384 unsynced; waits
+ *                                 for a kill if told "hang", else exits
  *
  * "write" and "digest" print the same natively on host files and under
  * Kiln on disks made of same-size files; "ro" and "dev" only make sense
@@ -184,6 +187,24 @@ static int do_dev(const char *path)
 	return 0;
 }
 
+/* What reaches the disk: fsync'd data, and at exit everything. */
+static int do_keep(const char *path, int hang)
+{
+	int fd;
+
+	open_disk(path, O_RDWR, &fd);
+	memset(rec, 'S', 4096);
+	check(pwrite(fd, rec, 4096, 8192) == 4096 && fsync(fd) == 0,
+	      "write and fsync");
+	memset(rec, 'U', 4096);
+	check(pwrite(fd, rec, 4096, 16384) == 4096, "write, no fsync");
+	note("synced");
+	fflush(stdout);
+	while (hang)
+		pause();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	check_start("blk_records");
@@ -193,9 +214,11 @@ int main(int argc, char **argv)
 		return do_digest(argc - 2, argv + 2);
 	if (argc == 3 && !strcmp(argv[1], "ro"))
 		return do_ro(argv[2]);
+	if (argc >= 3 && !strcmp(argv[1], "keep"))
+		return do_keep(argv[2], argc == 4 && !strcmp(argv[3], "hang"));
 	if (argc == 3 && !strcmp(argv[1], "dev"))
 		return do_dev(argv[2]);
 	fprintf(stderr,
-		"usage: blk_records write SEED PATH... | digest PATH... | ro PATH | dev PATH\n");
+		"usage: blk_records write SEED PATH... | digest PATH... | ro PATH | dev PATH | keep PATH [hang]\n");
 	return 2;
 }
