@@ -31,6 +31,8 @@ enum {
 };
 
 #define REQUEST_QUEUE 0
+/* 2^61 bytes: byte offsets and block counts cannot overflow above it. */
+#define MAX_SECTORS (1ULL << 52)
 /* Per slot: a header, a status byte and a range (discard/write zeroes). */
 #define SLOT_PAGES 3
 
@@ -303,6 +305,11 @@ static void read_config(struct vblk *b)
 	uint32_t bs = 512, seg_max;
 
 	in->sectors = cfg_read(b, CFG_CAPACITY, 8);
+	if (in->sectors > MAX_SECTORS) {
+		printk("kiln: virtio-blk: capacity %lu sectors cut to %lu\n",
+		       (unsigned long)in->sectors, (unsigned long)MAX_SECTORS);
+		in->sectors = MAX_SECTORS;
+	}
 	if (virtio_has(&b->dev, VIRTIO_BLK_F_BLK_SIZE)) {
 		bs = (uint32_t)cfg_read(b, CFG_BLK_SIZE, 4);
 		if (bs < 512 || bs > PAGE_SIZE || (bs & (bs - 1)))

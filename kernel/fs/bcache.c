@@ -149,26 +149,32 @@ static void sort_by_block(struct bcache_buf **v, size_t n)
 /*
  * Write the n buffers of v (all of device d, dirty, not BUSY) in block
  * order. A failed write is recorded in d->wb_err and the buffer counted
- * clean, as Linux does: the error goes to the next sync, once.
+ * clean, as Linux does: the error goes to the next sync, once. Only
+ * running out of memory keeps buffers dirty (nothing reached the disk):
+ * -ENOMEM, else 0.
  */
-static void write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 {
 	struct bcache_io *ios = kmalloc(n * sizeof(*ios));
+	int ret = 0;
 	size_t i;
 
 	if (!ios)
-		return;
+		return -ENOMEM;
 	sort_by_block(v, n);
 	for (i = 0; i < n; i++) {
 		v[i]->refs++;
 		v[i]->flags |= BCACHE_BUSY;
-		clear_dirty(v[i]); /* a write during the transfer re-dirties */
+		clear_dirty(v[i]); /* writers wait while it is BUSY */
 		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
 					     v[i]->len, 0 };
 	}
 	d->ops->io(d, ios, n);
 	for (i = 0; i < n; i++) {
-		if (ios[i].err && !d->wb_err) {
+		if (ios[i].err == -ENOMEM) {
+			bcache_mark_dirty(v[i]);
+			ret = -ENOMEM;
+		} else if (ios[i].err && !d->wb_err) {
 			printk("kiln: bcache: write of block %lu failed "
 			       "(error %d)\n",
 			       (unsigned long)ios[i].block, -ios[i].err);
@@ -179,6 +185,7 @@ static void write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 	}
 	kfree(ios);
 	wake_up(&busy_wait);
+	return ret;
 }
 
 /*
@@ -388,7 +395,8 @@ int bcache_sync(struct bcache_dev *d)
 	int err;
 
 	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
-		write_back(d, v, n);
+		if ((err = write_back(d, v, n)) < 0)
+			return err; /* still dirty: a later sync retries */
 	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
 	if (d->wb_err) {
 		err = d->wb_err;

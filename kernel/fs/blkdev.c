@@ -91,8 +91,11 @@ static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 	size_t i = 0, end;
 	int first_err = 0, err;
 
-	if (!bt)
+	if (!bt) {
+		for (i = 0; i < n; i++)
+			ios[i].err = -ENOMEM;
 		return -ENOMEM;
+	}
 	while (i < n) {
 		size_t from = i;
 

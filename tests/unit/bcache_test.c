@@ -86,6 +86,7 @@ struct fake {
 	long log[4096]; /* +block+1 write, -(block+1) read, FLUSH_MARK */
 	size_t nlog;
 	long fail_block; /* -1: none */
+	int fail_err;	 /* its error: -EIO unless set */
 	size_t max_batch;
 };
 
@@ -112,7 +113,9 @@ static int fake_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 		assert_true(ios[i].len == BS || off + ios[i].len == d->size);
 		f->log[f->nlog++] = ios[i].write ? (long)ios[i].block + 1 :
 						   -(long)ios[i].block - 1;
-		ios[i].err = (long)ios[i].block == f->fail_block ? -EIO : 0;
+		ios[i].err = (long)ios[i].block == f->fail_block ?
+				     (f->fail_err ? f->fail_err : -EIO) :
+				     0;
 		if (ios[i].err) {
 			first = first ? first : ios[i].err;
 			continue;
@@ -322,6 +325,24 @@ static void test_write_error_reported_once(void **state)
 	fake_free(f);
 }
 
+/* Out of memory for the transfer: nothing was written, all stays dirty. */
+static void test_write_enomem_keeps_dirty(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 6 * BS, "x", 1), 1);
+	f->fail_block = 6;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_sync(&f->bc), -ENOMEM);
+	assert_int_equal(bcache_dirty_count(), 1);
+	assert_int_not_equal(f->bytes[6 * BS], 'x');
+	f->fail_block = -1;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(f->bytes[6 * BS], 'x');
+	fake_free(f);
+}
+
 /* The last block is partial; the ends behave as a Linux block device. */
 static void test_device_ends(void **state)
 {
@@ -397,6 +418,7 @@ int main(void)
 		T(test_eviction_writes_dirty_back),
 		T(test_read_error_is_eio),
 		T(test_write_error_reported_once),
+		T(test_write_enomem_keeps_dirty),
 		T(test_device_ends),
 		T(test_two_devices),
 		T(test_get_put_invalidate),
