@@ -415,6 +415,26 @@ int bcache_sync_all(void)
 	return err;
 }
 
+int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len)
+{
+	uint64_t first = off / d->block_size,
+		 last = (off + len + d->block_size - 1) / d->block_size;
+	struct bcache_buf *b, *next;
+	int err = bcache_sync(d);
+
+	if (err)
+		return err;
+	for (b = lru_head; b; b = next) {
+		next = b->lru_next;
+		if (b->dev != d || b->block < first || b->block >= last)
+			continue;
+		if (b->refs || (b->flags & (BCACHE_DIRTY | BCACHE_BUSY)))
+			return -EBUSY;
+		buf_free(b);
+	}
+	return 0;
+}
+
 int bcache_invalidate(struct bcache_dev *d)
 {
 	int err = bcache_sync(d);

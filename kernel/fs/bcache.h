@@ -108,6 +108,12 @@ long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf,
 int bcache_sync(struct bcache_dev *d);
 /* The same for every device (sync(2), and the exit path). */
 int bcache_sync_all(void);
+/*
+ * Before the device changes [off, off+len) itself (discard, write
+ * zeroes): sync d, then drop every buffer overlapping the range. 0,
+ * -EBUSY when one is held, or the sync's error.
+ */
+int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len);
 /* BLKFLSBUF: sync d, then drop its buffers nobody holds. */
 int bcache_invalidate(struct bcache_dev *d);
 

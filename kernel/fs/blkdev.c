@@ -2,6 +2,7 @@
 #include "fs/blkdev.h"
 
 #include <asm-generic/errno.h>
+#include <asm/fcntl.h>
 #include <linux/fs.h>
 #include <linux/stat.h>
 
@@ -197,6 +198,100 @@ static int64_t blk_llseek(struct file *f, int64_t off, int whence)
 	return pos;
 }
 
+/*
+ * BLKDISCARD and BLKZEROOUT's range {start, len} in bytes, checked as
+ * Linux's blk_ioctl_discard/blk_ioctl_zeroout do: an fd open for
+ * writing (EBADF), a writable disk (EPERM), whole logical blocks
+ * (EINVAL; zeroout: 512 bytes), inside the disk (EINVAL).
+ */
+static long blk_range(struct file *f, uintptr_t arg, uint32_t align,
+		      uint64_t *start, uint64_t *len)
+{
+	struct disk *dk = file_disk(f);
+	uint64_t r[2];
+
+	if ((f->flags & O_ACCMODE) == O_RDONLY)
+		return -EBADF;
+	if (dk->bc.ro)
+		return -EPERM;
+	if (copy_from_user(r, arg, sizeof(r)) < 0)
+		return -EFAULT;
+	if ((r[0] | r[1]) & (align - 1))
+		return -EINVAL;
+	if (r[0] > dk->bc.size || r[1] > dk->bc.size - r[0])
+		return -EINVAL;
+	*start = r[0];
+	*len = r[1];
+	return 0;
+}
+
+/* The device does it: chunks of at most max sectors (0: no limit given). */
+static long blk_device_range(struct disk *dk, uint32_t type, uint64_t start,
+			     uint64_t len, uint32_t max)
+{
+	uint32_t bs = virtio_blk_info(dk->index)->blk_size / VIRTIO_BLK_SECTOR;
+	uint64_t sect = start / VIRTIO_BLK_SECTOR,
+		 left = len / VIRTIO_BLK_SECTOR;
+	long err = bcache_forget_range(&dk->bc, start, len);
+
+	if (max == 0 || max > (1U << 22))
+		max = 1U << 22;
+	max -= max % bs;
+	while (!err && left) {
+		struct virtio_blk_req r = { .type = type, .sector = sect };
+
+		r.nsectors = left < max ? (uint32_t)left : max;
+		err = virtio_blk_submit(dk->index, &r);
+		if (!err)
+			err = virtio_blk_wait(dk->index, &r);
+		sect += r.nsectors;
+		left -= r.nsectors;
+	}
+	return err;
+}
+
+/* Without WRITE_ZEROES: zeroes written through the cache, as Linux falls back. */
+static long blk_write_zeroes(struct disk *dk, uint64_t start, uint64_t len)
+{
+	uint8_t *zero = page_alloc_zero(1);
+	long r = 0;
+
+	if (!zero)
+		return -ENOMEM;
+	while (len && r >= 0) {
+		r = bcache_write(&dk->bc, start, zero,
+				 len < PAGE_SIZE ? len : PAGE_SIZE);
+		if (r > 0) {
+			start += (uint64_t)r;
+			len -= (uint64_t)r;
+		}
+	}
+	page_free(zero, 1);
+	return r < 0 ? r : 0;
+}
+
+static long blk_discard_ioctl(struct file *f, uintptr_t arg, bool zero)
+{
+	struct disk *dk = file_disk(f);
+	const struct virtio_blk_info *in = virtio_blk_info(dk->index);
+	uint64_t start, len;
+	long err = blk_range(f, arg, zero ? VIRTIO_BLK_SECTOR : in->blk_size,
+			     &start, &len);
+
+	if (err || len == 0)
+		return err;
+	if (!zero)
+		return in->discard ?
+			       blk_device_range(dk, VIRTIO_BLK_T_DISCARD, start,
+						len, in->max_discard) :
+			       -EOPNOTSUPP;
+	if (in->write_zeroes && start % in->blk_size == 0 &&
+	    len % in->blk_size == 0)
+		return blk_device_range(dk, VIRTIO_BLK_T_WRITE_ZEROES, start,
+					len, in->max_write_zeroes);
+	return blk_write_zeroes(dk, start, len);
+}
+
 static long put_user_u64(uintptr_t arg, uint64_t v)
 {
 	return copy_to_user(arg, &v, sizeof(v)) < 0 ? -EFAULT : 0;
@@ -227,6 +322,10 @@ static long blk_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 		return put_user_int(arg, dk->bc.ro);
 	case BLKFLSBUF:
 		return bcache_invalidate(&dk->bc);
+	case BLKDISCARD:
+		return blk_discard_ioctl(f, arg, false);
+	case BLKZEROOUT:
+		return blk_discard_ioctl(f, arg, true);
 	default:
 		return -ENOTTY;
 	}

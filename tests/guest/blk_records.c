@@ -14,6 +14,8 @@
 #define BLKFLSBUF _IO(0x12, 97)
 #define BLKSSZGET _IO(0x12, 104)
 #define BLKGETSIZE64 _IOR(0x12, 114, size_t)
+#define BLKDISCARD _IO(0x12, 119)
+#define BLKZEROOUT _IO(0x12, 127)
 #endif
 
 /*
@@ -154,6 +156,32 @@ static int do_ro(const char *path)
 	return 0;
 }
 
+/* BLKZEROOUT: zeroes exactly the range, through any cached data. */
+static void zero_and_discard(int fd, off_t size)
+{
+	uint64_t r[2] = { 8192 + 512, 4096 };
+	int rd = open("/dev/vda", O_RDONLY);
+
+	memset(rec, 'Q', 8192);
+	check(pwrite(fd, rec, 8192, 8192) == 8192, "8 KiB of Q at 8192");
+	check(ioctl(fd, BLKZEROOUT, r) == 0, "BLKZEROOUT 4 KiB at 8704");
+	check(pread(fd, back, 8192, 8192) == 8192 && back[511] == 'Q' &&
+		      back[512] == 0 && back[4607] == 0 && back[4608] == 'Q',
+	      "zeroes exactly there");
+	r[0] = 4096 + 100;
+	check_errno(ioctl(fd, BLKZEROOUT, r), EINVAL, "BLKZEROOUT unaligned");
+	r[0] = (uint64_t)size - 2048;
+	check_errno(ioctl(fd, BLKZEROOUT, r), EINVAL,
+		    "BLKZEROOUT past the end");
+	r[0] = 65536;
+	r[1] = 65536;
+	check(ioctl(fd, BLKDISCARD, r) == 0, "BLKDISCARD 64 KiB");
+	r[1] = 100;
+	check_errno(ioctl(fd, BLKDISCARD, r), EINVAL, "BLKDISCARD unaligned");
+	check_errno(ioctl(rd, BLKDISCARD, r), EBADF, "BLKDISCARD read-only fd");
+	close(rd);
+}
+
 static int do_dev(const char *path)
 {
 	struct stat st;
@@ -177,6 +205,7 @@ static int do_dev(const char *path)
 	check_errno(lseek(fd, size + 1, SEEK_SET), EINVAL, "seek past the end");
 	check(lseek(fd, -3, SEEK_END) == size - 3, "SEEK_END - 3");
 	check(fdatasync(fd) == 0 && syncfs(fd) == 0, "fdatasync, syncfs");
+	zero_and_discard(fd, size);
 	sync();
 	close(fd);
 	fd = open("/proc/partitions", O_RDONLY);
