@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	double t;
 
 	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr, "usage: blkio DEVICE randread N | seqwrite MIB\n");
+		fprintf(stderr,
+			"usage: blkio DEVICE randread N | seqwrite MIB\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDWR);
@@ -36,12 +37,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[2], "randread")) {
-		uint64_t x = 88172645463325252ULL, blocks = (uint64_t)size / 4096;
+		uint64_t x = 88172645463325252ULL,
+			 blocks = (uint64_t)size / 4096;
 
 		t = now();
 		for (long i = 0; i < n; i++) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-			if (pread(fd, buf, 4096, (off_t)(x % blocks) * 4096) != 4096)
+			if (pread(fd, buf, 4096, (off_t)(x % blocks) * 4096) !=
+			    4096)
 				return perror("pread"), 1;
 		}
 		t = now() - t;
@@ -52,7 +55,8 @@ int main(int argc, char **argv)
 			n = size / (off_t)sizeof(buf);
 		t = now();
 		for (long i = 0; i < n; i++)
-			if (pwrite(fd, buf, sizeof(buf), i * (off_t)sizeof(buf)) !=
+			if (pwrite(fd, buf, sizeof(buf),
+				   i * (off_t)sizeof(buf)) !=
 			    (ssize_t)sizeof(buf))
 				return perror("pwrite"), 1;
 		if (fsync(fd) != 0)
