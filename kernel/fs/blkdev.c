@@ -161,6 +161,13 @@ static long blk_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	r = bcache_write(&dk->bc, *pos, buf, n);
 	if (r > 0)
 		*pos += (uint64_t)r;
+	/* O_SYNC, O_DSYNC: durable before write returns (generic_write_sync). */
+	if (r > 0 && (f->flags & (O_DSYNC | __O_SYNC))) {
+		int err = bcache_sync(&dk->bc);
+
+		if (err)
+			return err;
+	}
 	return r;
 }
 

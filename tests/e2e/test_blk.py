@@ -204,3 +204,4 @@ def test_fsync_survives_a_killed_vm(tmp_path):
             p.wait()
     data = open(disk, "rb").read()
     assert data[8192:12288] == b"S" * 4096
+    assert data[24576:28672] == b"D" * 4096  # O_DSYNC: durable at write

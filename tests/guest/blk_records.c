@@ -23,8 +23,9 @@
  * blk_records digest PATH...      the FNV-1a digest of each PATH's bytes
  * blk_records ro PATH             a read-only disk: EPERM on writes
  * blk_records dev PATH            a block device's size, ioctls and ends
- * blk_records keep PATH           4 KiB at 8192, fsync'd, "synced", and
- *                                 then 4 KiB at 16384 unsynced; waits
+ * blk_records keep PATH           4 KiB at 8192, fsync'd, 4 KiB at 24576
+ *                                 through O_DSYNC, "synced", and then
+ *                                 4 KiB at 16384 unsynced; waits
  *                                 for a kill if told "hang", else exits
  *
  * "write" and "digest" print the same natively on host files and under
@@ -225,6 +226,12 @@ static int do_keep(const char *path, int hang)
 	memset(rec, 'S', 4096);
 	check(pwrite(fd, rec, 4096, 8192) == 4096 && fsync(fd) == 0,
 	      "write and fsync");
+	int dfd = open(path, O_RDWR | O_DSYNC);
+
+	memset(rec, 'D', 4096);
+	check(dfd >= 0 && pwrite(dfd, rec, 4096, 24576) == 4096,
+	      "write through O_DSYNC");
+	close(dfd);
 	memset(rec, 'U', 4096);
 	check(pwrite(fd, rec, 4096, 16384) == 4096, "write, no fsync");
 	note("synced");
