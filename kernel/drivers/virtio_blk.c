@@ -9,6 +9,7 @@
 #include "core/proc.h"
 #include "core/sched.h"
 #include "drivers/virtio.h"
+#include "lib/cmdline.h"
 #include "lib/string.h"
 
 /* virtio 1.2, 5.2.3: the feature bits Kiln asks for. */
@@ -33,6 +34,11 @@ enum {
 #define REQUEST_QUEUE 0
 /* 2^61 bytes: byte offsets and block counts cannot overflow above it. */
 #define MAX_SECTORS (1ULL << 52)
+/*
+ * A request unanswered this long resets the device (kiln.blk_timeout_ms
+ * changes it, for the tests): Linux's block layer waits 30 s too.
+ */
+#define TIMEOUT_MS_DEFAULT 30000
 /* Per slot: a header, a status byte and a range (discard/write zeroes). */
 #define SLOT_PAGES 3
 
@@ -54,6 +60,7 @@ struct vblk {
 
 static struct vblk disks[VIRTIO_BLK_MAX_DISKS];
 static unsigned ndisks;
+static uint64_t timeout_ns = TIMEOUT_MS_DEFAULT * 1000000ULL;
 
 /* Little-endian configuration fields, a byte at a time (any transport). */
 static uint64_t cfg_read(struct vblk *b, uint32_t off, unsigned bytes)
@@ -133,17 +140,52 @@ static void vblk_irq(struct trap_frame *f)
 	irq_eoi();
 }
 
-/*
- * Sleep until an interrupt may have changed something. A thread sleeps
- * (others run meanwhile); the exit path and boot code, with nothing to
- * schedule, halt with interrupts on.
- */
-static void wait_event(void)
+static void timer_wakes(struct ktimer *t)
 {
-	if (current_thread && !(current && current->exiting))
-		sched_sleep(0, false);
-	else
-		cpu_wait_irq();
+	(void)t; /* the interrupt itself ends the halt */
+}
+
+/*
+ * Sleep until an interrupt may have changed something, or deadline. A
+ * thread sleeps (others run meanwhile); the exit path, with nothing to
+ * schedule, halts with interrupts on and a timer armed.
+ */
+static void wait_event(uint64_t deadline)
+{
+	struct ktimer t = { 0 };
+
+	if (current_thread && !(current && current->exiting)) {
+		sched_sleep(deadline, false);
+		return;
+	}
+	if (current_thread)
+		ktimer_arm(&t, deadline, timer_wakes);
+	cpu_wait_irq();
+	if (current_thread)
+		ktimer_cancel(&t);
+}
+
+/*
+ * The device has not answered by deadline: reset it, which makes it let
+ * go of the rings and every buffer in them (virtio 1.2, 2.4), then fail
+ * what was in flight. True when that happened.
+ */
+static bool timed_out(struct vblk *b, uint64_t deadline)
+{
+	if (b->broken || time_ns() < deadline)
+		return false;
+	printk("kiln: virtio-blk: vd%c: no answer in %lu ms: device reset, "
+	       "its requests fail with EIO\n",
+	       'a' + (int)(b - disks), (unsigned long)(timeout_ns / 1000000));
+	b->dev.ops->set_status(&b->dev, 0);
+	b->broken = true; /* quietly: the line above said why */
+	for (unsigned id = 0; id < VIRTQ_MAX_SIZE; id++) {
+		if (b->inflight[id])
+			complete(b, b->inflight[id], -EIO);
+		b->inflight[id] = NULL;
+	}
+	wake_up(&b->space);
+	return true;
 }
 
 unsigned virtio_blk_count(void)
@@ -237,7 +279,7 @@ int virtio_blk_submit(unsigned disk, struct virtio_blk_req *r)
 	struct virtq_seg segs[VIRTIO_BLK_MAX_SEGS + 2];
 	struct vblk *b = &disks[disk];
 	struct waiter w;
-	uint64_t nsect;
+	uint64_t nsect, deadline;
 	unsigned n, slot;
 	int err, head;
 
@@ -246,11 +288,13 @@ int virtio_blk_submit(unsigned disk, struct virtio_blk_req *r)
 	err = check_req(b, r, &nsect);
 	if (err)
 		return err;
+	deadline = time_ns() + timeout_ns;
 	wait_add(&b->space, &w);
-	while (!b->broken && (b->nfree == 0 || b->q.nfree < r->nsegs + 2 + 1)) {
+	while (!b->broken && (b->nfree == 0 || b->q.nfree < r->nsegs + 3)) {
 		drain(b);
-		if (b->nfree == 0 || b->q.nfree < r->nsegs + 3)
-			wait_event();
+		if ((b->nfree == 0 || b->q.nfree < r->nsegs + 3) &&
+		    !timed_out(b, deadline))
+			wait_event(deadline);
 	}
 	wait_remove(&w);
 	if (b->broken)
@@ -274,11 +318,12 @@ int virtio_blk_submit(unsigned disk, struct virtio_blk_req *r)
 int virtio_blk_wait(unsigned disk, struct virtio_blk_req *r)
 {
 	struct vblk *b = &disks[disk];
+	uint64_t deadline = time_ns() + timeout_ns;
 
 	while (!r->done) {
 		drain(b);
-		if (!r->done)
-			wait_event();
+		if (!r->done && !timed_out(b, deadline))
+			wait_event(deadline);
 	}
 	return r->result;
 }
@@ -394,8 +439,27 @@ static int vblk_setup(struct vblk *b)
 	return 0;
 }
 
+/* kiln.blk_timeout_ms=N (1..600000): how long a request may take. */
+static void pick_timeout(void)
+{
+	char v[16];
+	long n = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
+			     "kiln.blk_timeout_ms", v, sizeof(v));
+	uint64_t ms;
+
+	if (n < 0)
+		return;
+	if (n >= (long)sizeof(v) || !cmdline_parse_u64(v, (size_t)n, &ms) ||
+	    ms < 1 || ms > 600000) {
+		printk("kiln: virtio-blk: bad kiln.blk_timeout_ms=%s\n", v);
+		return;
+	}
+	timeout_ns = ms * 1000000ULL;
+}
+
 int virtio_blk_init(void)
 {
+	pick_timeout();
 	for (unsigned n = 0; ndisks < VIRTIO_BLK_MAX_DISKS; n++) {
 		struct vblk *b = &disks[ndisks];
 		const struct virtio_blk_info *in = &b->info;

@@ -217,18 +217,25 @@ errno = "5"
 %s"""
 
 
-def boot_with_failing_disk(tmp_path, args, event, sector):
+def boot_app(tmp_path, args, drive, cmdline=""):
     img = str(tmp_path / "app.img")
     r = kiln_build(img, guest_path("musl", "blk_records"), args)
     assert r.returncode == 0, describe(r)
+    return qemu_vm.boot(img, accel=KILN_ACCEL or "tcg", timeout=KILN_TIMEOUT,
+                        cmdline=cmdline, extra=[
+                            "-global", "virtio-mmio.force-legacy=false",
+                            "-drive", drive,
+                            "-device", "virtio-blk-device,drive=d0"])
+
+
+def boot_with_failing_disk(tmp_path, args, event, sector):
     conf = tmp_path / "blkdebug.conf"
     conf.write_text(BLKDEBUG % (event, f'sector = "{sector}"\n' if sector else ""))
     disk = blank(tmp_path / "disk.img")
-    return qemu_vm.boot(img, accel=KILN_ACCEL or "tcg", timeout=KILN_TIMEOUT, extra=[
-        "-global", "virtio-mmio.force-legacy=false",
-        "-drive", "if=none,id=d0,format=raw,file.driver=blkdebug,"
-        f"file.config={conf},file.image.driver=file,file.image.filename={disk}",
-        "-device", "virtio-blk-device,drive=d0"])
+    return boot_app(tmp_path, args,
+                    "if=none,id=d0,format=raw,file.driver=blkdebug,"
+                    f"file.config={conf},file.image.driver=file,"
+                    f"file.image.filename={disk}")
 
 
 def test_device_read_error_is_eio(tmp_path):
@@ -249,3 +256,19 @@ def test_device_write_error_is_eio_at_fsync(tmp_path):
                          "blk_records: FAIL fsync (errno EIO)\n"), b.log
     assert b.status == 1, b.log
     assert re.search(r"kiln: bcache: write of block \d+ failed \(error 5\)", b.log), b.log
+
+
+def test_device_that_stops_answering_is_reset(tmp_path):
+    """A request unanswered for kiln.blk_timeout_ms (here QEMU throttles
+    the disk to one request a second; the default is 30 s): the device
+    is reset, what was in flight is EIO, and the app goes on."""
+    disk = blank(tmp_path / "disk.img")
+    b = boot_app(tmp_path, ["digest", "/dev/vda"],
+                 f"if=none,id=d0,format=raw,file={disk},throttling.iops-total=1",
+                 cmdline="kiln.blk_timeout_ms=300")
+    assert b.console == (f"blk_records: size {DISK_SIZE} ok\n"
+                         "blk_records: rewind ok\n"
+                         f"blk_records: FAIL read all {DISK_SIZE} bytes (errno EIO)\n"), b.log
+    assert b.status == 1, b.log
+    assert ("kiln: virtio-blk: vda: no answer in 300 ms: device reset, "
+            "its requests fail with EIO") in b.log
