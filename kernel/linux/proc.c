@@ -167,9 +167,13 @@ _Noreturn void proc_exit(int status, int sig)
 	if (p->group_exit)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
-	p->exiting = true; /* sockets do not linger (socket(7)) */
-	if (p->pid == 1)
+	if (p->pid == 1) {
+		/* The VM ends: sockets do not linger (socket(7)), and disk
+		 * waits halt rather than sleep. Other processes exit as on
+		 * Linux: closing their files may sleep. */
+		p->exiting = true;
 		init_exit(status, sig);
+	}
 	end_other_threads(p);
 	if (p->files)
 		fs_proc_exit(p);
