@@ -162,6 +162,9 @@ void sched_thread_started(void)
 {
 	reap();
 	timer_reprogram();
+	/* Another thread ran execve before this one first ran. */
+	if (current_thread->exec_killed)
+		thread_exit(0);
 }
 
 void sched_yield_cpu(void)

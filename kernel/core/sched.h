@@ -52,6 +52,7 @@ struct thread {
 	bool sigmask_restore;	/* sigmask_saved is to be restored */
 	int16_t sigcode[64];	/* si_code of each pending signal */
 	uint64_t syscall_nr;	/* of the last syscall (restarts) */
+	bool exec_killed;	/* linux/sys_exec.c: exit before user mode */
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */

@@ -16,4 +16,13 @@ void proc_traps_init(void);
 /* "SIGSEGV" for 11, ... ("signal" when unnamed). */
 const char *signal_name(int sig);
 
+/*
+ * The process p has run execve (or exited): a parent suspended by vfork
+ * on it goes on. Nothing to do until fork exists (branch fork fills it).
+ */
+static inline void proc_vfork_done(struct proc *p)
+{
+	(void)p;
+}
+
 #endif

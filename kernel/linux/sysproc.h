@@ -25,4 +25,7 @@ void rlimits_init(struct proc *p);
  */
 uint64_t sysproc_cputime_ns(void);
 
+/* execve: the command name becomes the last component of path. */
+void sysproc_exec_comm(struct proc *p, const char *path);
+
 #endif
