@@ -66,6 +66,7 @@ SPECIAL = {
     "mmap_share": "needs a small --mem: test_file_mappings_share_pages",
     "mmap_image": "an image file, a small --mem: test_image_file_mapped_in_place",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
+    "execve": "takes the path it execs itself by: test_execve",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
     "signals": "test_sysmisc.py, with its SIGTERM death",
@@ -142,6 +143,20 @@ def test_image_built_with_args_env_and_workdir(tmp_path):
     native = run_native([path, "exit", "7", "baked arg"], env={"BAKED": "1"})
     assert native.returncode == 7
     assert_same(native, kiln_run(img))
+
+
+@by_flavour
+def test_execve(flavour):
+    # A chain of execs of the program itself (errno cases, a #! script with
+    # an argument, exec from a thread, execveat AT_EMPTY_PATH, argv NULL,
+    # five nested scripts): it is told its own path, the host's or the
+    # image's, and prints paths as $SELF and $T, so both outputs match.
+    path = program(flavour, "execve")
+    native = run_native([path, "start", os.path.realpath(path)])
+    assert native.returncode == 0, describe(native)
+    assert "execve: SIGUSR2 SIG_IGN\n" in native.stdout.decode()
+    kiln = kiln_run(path, ["start", f"{GUEST_EXE_DIR}/execve"])
+    assert_same(native, kiln)
 
 
 @by_flavour
