@@ -159,6 +159,28 @@ def test_execve(flavour):
     assert_same(native, kiln)
 
 
+@pytest.mark.parametrize("flavour", ["musl", "glibc-dyn"])
+def test_image_program_is_a_script(flavour, tmp_path):
+    """The boot is an exec: a #! script as the image's program runs
+    through its interpreter as on the host (argv, comm, AT_EXECFN)."""
+    path = program(flavour, "execve")
+    host_script = tmp_path / "native" / "myscript"
+    host_script.parent.mkdir()
+    host_script.write_text(f"#!{os.path.realpath(path)} show  one arg \t\n")
+    host_script.chmod(0o755)
+    native = run_native([str(host_script), "a", "b c"])
+    assert native.returncode == 0, describe(native)
+    assert "execve: argv[1] [show  one arg]\n" in native.stdout.decode()
+    script = tmp_path / "myscript"
+    script.write_text("#!/bin/execve show  one arg \t\n")
+    script.chmod(0o755)
+    img = str(tmp_path / "script.img")
+    b = kiln_build(img, str(script), ["a", "b c"],
+                   files=[(os.path.realpath(path), "/bin/execve")])
+    assert b.returncode == 0, describe(b)
+    assert_same(native, kiln_run(img))
+
+
 @by_flavour
 def test_proc_self(flavour):
     # /proc/self/exe is the program's own path: on the host the binary's

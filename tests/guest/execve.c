@@ -23,6 +23,7 @@
  *   s4           execveat(fd, "", AT_EMPTY_PATH)
  *   (argc 1, "") execve with argv NULL
  *   nest         five nested scripts deep
+ *   show ...     prints argv (basenames): a script run at boot
  *
  * Paths differ between the host and the image (SELF, the temp dir T), so
  * they are printed as $SELF and $T.
@@ -455,6 +456,29 @@ static int stage_nest(int argc, char **argv)
 	return 0;
 }
 
+static const char *base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Run as a script's interpreter, from the host or an image's boot. */
+static int stage_show(int argc, char **argv)
+{
+	char comm[16] = { 0 };
+
+	printf("%s: argc %d\n", check_prog, argc);
+	for (int i = 0; i < argc; i++)
+		printf("%s: argv[%d] [%s]\n", check_prog, i,
+		       i == 0 || i == 2 ? base(argv[i]) : argv[i]);
+	prctl(PR_GET_NAME, comm);
+	printf("%s: comm [%s]\n", check_prog, comm);
+	printf("%s: AT_EXECFN [%s]\n", check_prog,
+	       base((const char *)getauxval(AT_EXECFN)));
+	return 0;
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	check_start("execve");
@@ -471,6 +495,8 @@ int main(int argc, char **argv, char **envp)
 		return stage_s3();
 	if (argc >= 2 && strcmp(argv[1], "s4") == 0)
 		return stage_s4(argc, argv);
+	if (argc >= 2 && strncmp(argv[1], "show", 4) == 0)
+		return stage_show(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "nest") == 0)
 		return stage_nest(argc, argv);
 	fail("unexpected arguments");
