@@ -282,7 +282,9 @@ static int check_interp_path(const char *prog, const char *interp)
 /*
  * The interpreter must be a position-independent ELF (ET_DYN) of a size
  * and alignment the mmap area can hold, without an interpreter of its
- * own. Returns 0 or -ENOEXEC after one log line.
+ * own. Returns 0 or, after one log line, Linux's load_elf_binary errors:
+ * -EIO (shorter than an ELF header), -ELIBBAD (not ELF, not x86_64),
+ * else -ENOEXEC.
  */
 static int check_interp(const char *prog, const char *interp,
 			const struct exec_file *f, struct elf_info *info)
@@ -299,11 +301,15 @@ static int check_interp(const char *prog, const char *interp,
 	else if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
 		 load_align(info) > ASLR_PIE_ALIGN_MAX)
 		why = "too large or too aligned";
-	if (why) {
-		printk("kiln: %s: interpreter %s: %s\n", prog, interp, why);
-		return -ENOEXEC;
-	}
-	return 0;
+	if (!why)
+		return 0;
+	printk("kiln: %s: interpreter %s: %s\n", prog, interp, why);
+	if (f->size < sizeof(struct elf64_ehdr))
+		return -EIO;
+	if (memcmp(f->data, "\177ELF", 4) != 0 || err == ELF_ECLASS ||
+	    err == ELF_EENDIAN || err == ELF_EMACHINE)
+		return -ELIBBAD;
+	return -ENOEXEC;
 }
 
 /*

@@ -79,6 +79,7 @@ CHECK_FN const char *check_errno_name(int e)
 		{ EOVERFLOW, "EOVERFLOW" },
 		{ ENOEXEC, "ENOEXEC" },
 		{ ETXTBSY, "ETXTBSY" },
+		{ ELIBBAD, "ELIBBAD" },
 	};
 	static char buf[32];
 

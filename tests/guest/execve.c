@@ -1,5 +1,6 @@
 /* execve.c - guest test: execve and execveat, #! scripts, what the new image keeps and loses. */
 #define _GNU_SOURCE
+#include <elf.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
@@ -196,13 +197,71 @@ static void errno_cases(void)
 	free(big);
 }
 
+static void copy_self(const char *name)
+{
+	int in = open(self, O_RDONLY);
+	int out = open(tpath(name), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	char buf[65536];
+	ssize_t n;
+
+	check(in >= 0 && out >= 0, "copy $SELF to %s", name);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			fail("write the copy");
+	close(in);
+	close(out);
+}
+
+/*
+ * Point the PT_INTERP of $T/name (a copy of this program) at interp;
+ * 0 when the program has none (a static flavour).
+ */
+static int patch_interp(const char *name, const char *interp)
+{
+	int fd = open(tpath(name), O_RDWR);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	char path[64] = { 0 };
+
+	check(fd >= 0 && pread(fd, &eh, sizeof(eh), 0) == sizeof(eh),
+	      "read the ELF header of %s", name);
+	for (int i = 0; i < eh.e_phnum; i++) {
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh.e_phoff + i * sizeof(ph))) != sizeof(ph))
+			fail("read a program header");
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (strlen(interp) >= ph.p_filesz || ph.p_filesz > sizeof(path))
+			fail("room for the interpreter path");
+		strcpy(path, interp);
+		if (pwrite(fd, path, ph.p_filesz, (off_t)ph.p_offset) !=
+		    (ssize_t)ph.p_filesz)
+			fail("write PT_INTERP");
+		close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A dynamic program whose interpreter is missing or broken. */
+static void interp_cases(char **argv)
+{
+	if (patch_interp("ld1", tpath("nope")))
+		check_errno(sys_execve(tpath("ld1"), argv, chain_env), ENOENT,
+			    "a missing PT_INTERP");
+	if (patch_interp("ld2", tpath("text")))
+		check_errno(sys_execve(tpath("ld2"), argv, chain_env), EIO,
+			    "a PT_INTERP shorter than an ELF header");
+	if (patch_interp("ld3", tpath("nelf")))
+		check_errno(sys_execve(tpath("ld3"), argv, chain_env), ELIBBAD,
+			    "a PT_INTERP that is no ELF file");
+}
+
 /* The files the chain and the errno cases use, in a fresh $T. */
 static void make_files(void)
 {
 	char line[PATH_MAX + 64], cut[300];
-	int in, out;
-	ssize_t n;
-	char buf[65536];
 
 	write_file("noexec", "#!/bin/sh\n", 10, 0644);
 	write_file("text", "hello\n", 6, 0755);
@@ -224,13 +283,12 @@ static void make_files(void)
 		write_file(name, line, strlen(line), 0755);
 	}
 	check(symlink(self, tpath("link")) == 0, "symlink to $SELF");
-	in = open(self, O_RDONLY);
-	out = open(tpath("busy"), O_WRONLY | O_CREAT, 0755);
-	check(in >= 0 && out >= 0, "copy $SELF");
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		check(write(out, buf, (size_t)n) == n, "copy $SELF");
-	close(in);
-	close(out);
+	memset(cut, 'x', sizeof(cut));
+	write_file("nelf", cut, sizeof(cut), 0755);
+	copy_self("busy");
+	copy_self("ld1");
+	copy_self("ld2");
+	copy_self("ld3");
 }
 
 static void on_signal(int sig)
@@ -313,6 +371,7 @@ static int stage_start(const char *self_arg)
 	chain_env = env;
 	make_files();
 	errno_cases();
+	interp_cases(argv);
 	printf("%s: still here after %d failed execs\n", check_prog,
 	       check_count);
 	set_up_state();
@@ -442,11 +501,11 @@ static int stage_empty(int argc, char **argv)
 
 static int stage_nest(int argc, char **argv)
 {
-	static const char *const files[] = { "noexec",	 "text",  "badelf",
-					     "nointerp", "blank", "cut",
-					     "s2",	 "n1",	  "n2",
-					     "n3",	 "n4",	  "n5",
-					     "n6",	 "link",  "busy" };
+	static const char *const files[] = {
+		"noexec", "text", "badelf", "nointerp", "blank", "cut", "s2",
+		"n1",	  "n2",	  "n3",	    "n4",	"n5",	 "n6",	"link",
+		"busy",	  "nelf", "ld1",    "ld2",	"ld3"
+	};
 
 	print_argv(argc, argv);
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
