@@ -18,7 +18,7 @@ struct vma_file;
  */
 struct exec_strings {
 	char **v;
-	size_t n, bytes;
+	size_t n, cap, bytes; /* cap: slots in v, the NULL's too */
 };
 
 /* Append a copy of s (len bytes, no NUL needed): 0 or -ENOMEM. */

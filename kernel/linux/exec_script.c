@@ -12,19 +12,24 @@ int exec_strings_push(struct exec_strings *s, const char *str, size_t len)
 
 	if (!copy)
 		return -ENOMEM;
-	v = kmalloc((s->n + 2) * sizeof(char *));
-	if (!v) {
-		kfree(copy);
-		return -ENOMEM;
+	if (s->n + 2 > s->cap) { /* doubling: a long argv costs O(n) */
+		size_t cap = s->cap ? 2 * s->cap : 16;
+
+		v = kmalloc(cap * sizeof(char *));
+		if (!v) {
+			kfree(copy);
+			return -ENOMEM;
+		}
+		if (s->n)
+			memcpy(v, s->v, s->n * sizeof(char *));
+		kfree(s->v);
+		s->v = v;
+		s->cap = cap;
 	}
 	memcpy(copy, str, len);
 	copy[len] = '\0';
-	if (s->n)
-		memcpy(v, s->v, s->n * sizeof(char *));
-	kfree(s->v);
-	v[s->n++] = copy;
-	v[s->n] = NULL;
-	s->v = v;
+	s->v[s->n++] = copy;
+	s->v[s->n] = NULL;
 	s->bytes += strlen(copy) + 1;
 	return 0;
 }

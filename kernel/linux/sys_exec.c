@@ -26,10 +26,11 @@
  * pointers, or NULL for none) into s. Both levels are untrusted: every
  * pointer is copied with a fault-safe copy, each string is bounded by
  * MAX_ARG_STRLEN and the whole by the largest argument area Linux allows,
- * so a hostile vector costs at most that much memory. 0, -EFAULT, -E2BIG,
- * -ENOMEM.
+ * so a hostile vector costs at most that much memory (*total: what argv
+ * and envp took so far, pointers counted). 0, -EFAULT, -E2BIG, -ENOMEM.
  */
-static int strings_from_user(uintptr_t uvec, struct exec_strings *s, char *buf)
+static int strings_from_user(uintptr_t uvec, struct exec_strings *s, char *buf,
+			     size_t *total)
 {
 	uint64_t uptr;
 	long len;
@@ -40,13 +41,14 @@ static int strings_from_user(uintptr_t uvec, struct exec_strings *s, char *buf)
 			return -EFAULT;
 		if (!uptr)
 			return 0;
-		if ((s->n + 1) * 8 + s->bytes > EXEC_ARGS_MAX)
-			return -E2BIG;
 		len = strncpy_from_user(buf, uptr, EXEC_ARG_STRLEN);
 		if (len == -ENAMETOOLONG)
 			return -E2BIG;
 		if (len < 0)
 			return (int)len;
+		*total += 8 + (size_t)len + 1;
+		if (*total > EXEC_ARGS_MAX)
+			return -E2BIG;
 		err = exec_strings_push(s, buf, (size_t)len);
 		if (err)
 			return err;
@@ -57,13 +59,14 @@ static int strings_from_user(uintptr_t uvec, struct exec_strings *s, char *buf)
 static int args_from_user(struct exec_bprm *b, uintptr_t uargv, uintptr_t uenvp)
 {
 	char *buf = kmalloc(EXEC_ARG_STRLEN);
+	size_t total = 0;
 	int err;
 
 	if (!buf)
 		return -ENOMEM;
-	err = strings_from_user(uargv, &b->argv, buf);
+	err = strings_from_user(uargv, &b->argv, buf, &total);
 	if (!err)
-		err = strings_from_user(uenvp, &b->envp, buf);
+		err = strings_from_user(uenvp, &b->envp, buf, &total);
 	kfree(buf);
 	/* Linux 5.18 and later: an empty argv gets "" as argv[0]. */
 	if (!err && b->argv.n == 0)
@@ -162,18 +165,27 @@ static void kill_one(struct thread *t, void *ctx)
  * Linux's de_thread: the other threads end (at their next return to user
  * mode, linux_return_to_user) and the caller waits for them; it then
  * takes the process's id as its thread id, as the group leader's.
+ * -EAGAIN when another thread's exec ended this one first (it dies on
+ * its way out, as in Linux).
  */
-static void exec_end_other_threads(void)
+static int exec_end_other_threads(void)
 {
+	struct thread *t = current_thread;
+
+	if (t->exec_killed)
+		return -EAGAIN;
 	thread_for_each(kill_one, NULL);
 	while (sched_thread_count() > 1) {
 		sched_yield_cpu();
 		/* Those blocked without a signal wake-up: poll, 1 ms. */
 		if (sched_thread_count() > 1)
 			sched_sleep(time_ns() + 1000000, false);
+		if (t->exec_killed)
+			return -EAGAIN;
 	}
-	current_thread->tid = current->pid;
-	current_thread->sigpending &= ~SIG_BIT(SIGKILL);
+	t->tid = current->pid;
+	t->sigpending &= ~SIG_BIT(SIGKILL);
+	return 0;
 }
 
 /*
@@ -211,12 +223,13 @@ static void exec_reset_process(struct exec_bprm *b)
  * Past the point of no return: the old image goes, the new one comes.
  * Any failure now kills the process with SIGSEGV, as Linux does.
  */
-static void exec_commit(struct exec_bprm *b, struct trap_frame *f)
+static int exec_commit(struct exec_bprm *b, struct trap_frame *f)
 {
 	uint64_t entry, sp, cs = f->cs, ss = f->ss;
 	int err;
 
-	exec_end_other_threads();
+	if (exec_end_other_threads())
+		return -EAGAIN;
 	err = exec_replace_mm(current);
 	if (!err)
 		err = exec_load_image(current, b, &entry, &sp);
@@ -235,6 +248,7 @@ static void exec_commit(struct exec_bprm *b, struct trap_frame *f)
 				  .rflags = 0x202,
 				  .rsp = sp,
 				  .ss = ss };
+	return 0;
 }
 
 long sys_execveat(int dirfd, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
@@ -262,7 +276,7 @@ long sys_execveat(int dirfd, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
 		err = exec_prepare(&b);
 	upath_put(path);
 	if (!err)
-		exec_commit(&b, signal_user_frame());
+		err = exec_commit(&b, signal_user_frame());
 	exec_bprm_free(&b);
 	return err;
 }

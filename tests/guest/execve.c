@@ -195,6 +195,18 @@ static void errno_cases(void)
 			    "7 MB of arguments");
 	}
 	free(big);
+	{
+		/* The pointers alone are past the limit (8 MB). */
+		size_t n = 1 << 20;
+		char **empty = malloc((n + 1) * sizeof(char *));
+
+		for (size_t i = 0; i < n; i++)
+			empty[i] = "";
+		empty[n] = NULL;
+		expect_fail(sys_execve(self, empty, chain_env), E2BIG,
+			    "a million empty arguments");
+		free(empty);
+	}
 }
 
 static void copy_self(const char *name)
