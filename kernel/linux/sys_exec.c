@@ -154,7 +154,7 @@ static int open_at(struct exec_bprm *b, int dirfd, const char *path, int flags)
 static void kill_one(struct thread *t, void *ctx)
 {
 	(void)ctx;
-	if (t == current_thread)
+	if (t == current_thread || t->proc != current)
 		return;
 	t->exec_killed = true;
 	t->sigpending |= SIG_BIT(SIGKILL); /* ends interruptible sleeps */
@@ -168,6 +168,21 @@ static void kill_one(struct thread *t, void *ctx)
  * -EAGAIN when another thread's exec ended this one first (it dies on
  * its way out, as in Linux).
  */
+static void count_own(struct thread *t, void *ctx)
+{
+	if (t->proc == current)
+		(*(int *)ctx)++;
+}
+
+/* Live threads of the calling process (with fork, not of every one). */
+static int own_threads(void)
+{
+	int n = 0;
+
+	thread_for_each(count_own, &n);
+	return n;
+}
+
 static int exec_end_other_threads(void)
 {
 	struct thread *t = current_thread;
@@ -175,10 +190,10 @@ static int exec_end_other_threads(void)
 	if (t->exec_killed)
 		return -EAGAIN;
 	thread_for_each(kill_one, NULL);
-	while (sched_thread_count() > 1) {
+	while (own_threads() > 1) {
 		sched_yield_cpu();
 		/* Those blocked without a signal wake-up: poll, 1 ms. */
-		if (sched_thread_count() > 1)
+		if (own_threads() > 1)
 			sched_sleep(time_ns() + 1000000, false);
 		if (t->exec_killed)
 			return -EAGAIN;

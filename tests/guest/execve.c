@@ -22,7 +22,7 @@
  *   s2 ...       via "#!SELF s2 two  words": argv, envp, fds, signals
  *   s3           exec'd from a second thread: the pid stays the tid
  *   s4           execveat(fd, "", AT_EMPTY_PATH)
- *   (argc 1, "") execve with argv NULL
+ *   (argc 1, "") execve with argv NULL; two threads then exec at once
  *   nest         five nested scripts deep
  *   show ...     prints argv (basenames): a script run at boot
  *
@@ -500,13 +500,32 @@ static int stage_s4(int argc, char **argv)
 	return 1;
 }
 
-static int stage_empty(int argc, char **argv)
+static pthread_barrier_t both;
+
+/* Two threads exec at once: one wins, the other ends with the old image. */
+static void *exec_nested(void *arg)
 {
 	char *nargv[] = { "n5-argv0", "last", NULL };
 
+	(void)arg;
+	pthread_barrier_wait(&both);
+	sys_execve(tpath("n5"), nargv, chain_env);
+	return NULL;
+}
+
+static int stage_empty(int argc, char **argv)
+{
+	pthread_t t1, t2;
+
 	check(argc == 1 && argv[0] && argv[0][0] == '\0' && !argv[1],
 	      "argv NULL becomes {\"\", NULL}");
-	sys_execve(tpath("n5"), nargv, chain_env);
+	/* No line after this: the threads may exec before it is written. */
+	if (pthread_barrier_init(&both, NULL, 2) != 0 ||
+	    pthread_create(&t1, NULL, exec_nested, NULL) != 0 ||
+	    pthread_create(&t2, NULL, exec_nested, NULL) != 0)
+		fail("two threads to exec at once");
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
 	fail("execve of five nested scripts");
 	return 1;
 }
