@@ -150,69 +150,42 @@ static int open_at(struct exec_bprm *b, int dirfd, const char *path, int flags)
 	return err;
 }
 
-/* Linux's de_thread's first half: every other thread is told to end. */
-static void kill_one(struct thread *t, void *ctx)
-{
-	(void)ctx;
-	if (t == current_thread || t->proc != current)
-		return;
-	t->exec_killed = true;
-	t->sigpending |= SIG_BIT(SIGKILL); /* ends interruptible sleeps */
-	sched_wakeup(t);
-}
-
 /*
- * Linux's de_thread: the other threads end (at their next return to user
- * mode, linux_return_to_user) and the caller waits for them; it then
- * takes the process's id as its thread id, as the group leader's.
- * -EAGAIN when another thread's exec ended this one first (it dies on
- * its way out, as in Linux).
+ * Linux's de_thread: the other threads end as for exit_group (they see
+ * group_exit at their next return to user mode) and the caller waits for
+ * them; it then takes the process id as its thread id, as the group
+ * leader's. -EAGAIN when an exit_group or another exec got there first:
+ * the caller ends on its way out, as in Linux.
  */
-static void count_own(struct thread *t, void *ctx)
-{
-	if (t->proc == current)
-		(*(int *)ctx)++;
-}
-
-/* Live threads of the calling process (with fork, not of every one). */
-static int own_threads(void)
-{
-	int n = 0;
-
-	thread_for_each(count_own, &n);
-	return n;
-}
-
 static int exec_end_other_threads(void)
 {
+	struct proc *p = current;
 	struct thread *t = current_thread;
 
-	if (t->exec_killed)
+	if (p->group_exit)
 		return -EAGAIN;
-	thread_for_each(kill_one, NULL);
-	while (own_threads() > 1) {
-		sched_yield_cpu();
-		/* Those blocked without a signal wake-up: poll, 1 ms. */
-		if (own_threads() > 1)
-			sched_sleep(time_ns() + 1000000, false);
-		if (t->exec_killed)
-			return -EAGAIN;
+	if (p->nthreads > 1) {
+		p->group_exit = true;
+		proc_end_other_threads(p);
+		p->group_exit = false;
 	}
-	t->tid = current->pid;
-	t->sigpending &= ~SIG_BIT(SIGKILL);
+	t->tid = p->pid;
 	return 0;
 }
 
 /*
- * Release p's address space and give it a new empty one: the one step
- * that changes when processes own their page tables (fork), where the
- * new mm is made first. 0 or -ENOMEM.
+ * Give p a new empty address space (its own page tables, loaded now) and
+ * drop the old one: freed, or left to the vfork parent that shares it.
+ * 0 or -ENOMEM.
  */
 static int exec_replace_mm(struct proc *p)
 {
-	mm_destroy(p->mm);
-	p->mm = mm_create();
-	return p->mm ? 0 : -ENOMEM;
+	struct mm *mm = mm_create();
+
+	if (!mm)
+		return -ENOMEM;
+	proc_set_mm(p, mm);
+	return 0;
 }
 
 /* The state of the new image that is not its memory (begin_new_exec). */
@@ -222,7 +195,7 @@ static void exec_reset_process(struct exec_bprm *b)
 
 	fd_close_on_exec(current);
 	signal_exec(t);
-	posix_timers_exec();
+	posix_timer_proc_exit(current);
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
 	t->fs_base = 0;

@@ -167,6 +167,13 @@ void sysproc_exec_comm(struct proc *p, const char *path)
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 }
 
+const char *proc_comm(struct proc *p)
+{
+	if (!p->comm[0])
+		comm_from_exe(p);
+	return p->comm;
+}
+
 static long prctl_set_name(uintptr_t uname)
 {
 	char buf[PROC_COMM_LEN];

@@ -78,8 +78,7 @@ void syscall_dispatch(struct trap_frame *f)
 void linux_return_to_user(struct trap_frame *f)
 {
 	sched_preempt_point();
-	/* Another thread ran execve: this one ends (exec.md, de_thread). */
-	if (current_thread->exec_killed)
-		thread_exit(0);
+	if (current->group_exit) /* another thread is ending the process */
+		proc_exit_thread();
 	signal_return_to_user(f);
 }
