@@ -5,11 +5,13 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/auxv.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -25,6 +27,7 @@
  *   (argc 1, "") execve with argv NULL; two threads then exec at once
  *   nest         five nested scripts deep
  *   show ...     prints argv (basenames): a script run at boot
+ *   child N      a process fork, vfork or posix_spawn started: exits N
  *
  * Paths differ between the host and the image (SELF, the temp dir T), so
  * they are printed as $SELF and $T.
@@ -530,6 +533,57 @@ static int stage_empty(int argc, char **argv)
 	return 1;
 }
 
+/* The wait status of pid, as a line. */
+static void print_status(const char *how, pid_t pid)
+{
+	int status = -1;
+
+	check(pid > 0 && waitpid(pid, &status, 0) == pid, "%s: waitpid", how);
+	printf("%s: %s: exited %d, status %d\n", check_prog, how,
+	       WIFEXITED(status), WEXITSTATUS(status));
+}
+
+/* New processes that exec: fork, vfork, posix_spawn (CLONE_VFORK). */
+static void spawn_cases(void)
+{
+	char *fork_argv[] = { (char *)self, "child", "7", NULL };
+	char *vfork_argv[] = { (char *)self, "child", "8", NULL };
+	char *spawn_argv[] = { (char *)self, "child", "9", NULL };
+	char *none_argv[] = { "x", NULL };
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sys_execve(self, fork_argv, chain_env);
+		_exit(127);
+	}
+	print_status("fork+execve", pid);
+	pid = vfork();
+	if (pid == 0) {
+		sys_execve(self, vfork_argv, chain_env);
+		_exit(127);
+	}
+	print_status("vfork+execve", pid);
+	pid = vfork();
+	if (pid == 0) { /* a failed exec leaves the vfork child intact */
+		sys_execve(tpath("text"), none_argv, chain_env);
+		_exit(errno == ENOEXEC ? 42 : 1);
+	}
+	print_status("vfork+failed execve", pid);
+	/* No line until the child ends: it prints too. */
+	if (posix_spawn(&pid, self, NULL, NULL, spawn_argv, chain_env) != 0)
+		fail("posix_spawn");
+	print_status("posix_spawn", pid);
+}
+
+static int stage_child(int argc, char **argv)
+{
+	print_argv(argc, argv);
+	check(getppid() != getpid(), "a parent of its own");
+	return atoi(argv[2]);
+}
+
 static int stage_nest(int argc, char **argv)
 {
 	static const char *const files[] = {
@@ -539,6 +593,7 @@ static int stage_nest(int argc, char **argv)
 	};
 
 	print_argv(argc, argv);
+	spawn_cases();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		check(unlink(tpath(files[i])) == 0, "rm $T/%s", files[i]);
 	check(rmdir(tdir) == 0, "rmdir $T");
@@ -587,6 +642,8 @@ int main(int argc, char **argv, char **envp)
 		return stage_s4(argc, argv);
 	if (argc >= 2 && strncmp(argv[1], "show", 4) == 0)
 		return stage_show(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "child") == 0)
+		return stage_child(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "nest") == 0)
 		return stage_nest(argc, argv);
 	fail("unexpected arguments");
