@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -174,6 +175,18 @@ static void errno_cases(void)
 	expect_fail(sys_execve(tpath("busy"), argv, chain_env), ETXTBSY,
 		    "a program open for writing");
 	close(fd);
+	{
+		/* A shared writable mapping writes it too, with no fd open. */
+		int rw = open(tpath("busy"), O_RDWR);
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       rw, 0);
+
+		check(m != MAP_FAILED && close(rw) == 0,
+		      "map a copy of $SELF shared and writable");
+		expect_fail(sys_execve(tpath("busy"), argv, chain_env), ETXTBSY,
+			    "a program mapped shared and writable");
+		munmap(m, 4096);
+	}
 	/* MAX_ARG_STRLEN (128 KiB) with its NUL: one byte more is too long. */
 	big = malloc(131073);
 	memset(big, 'x', 131072);
