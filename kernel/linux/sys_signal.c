@@ -164,7 +164,10 @@ long sys_kill(uint64_t upid, uint64_t sig)
 		return -EINVAL;
 	if (pid == -1)
 		return -ESRCH;
-	if (pid != current->pid && pid != 0 && pid != -current->pgid)
+	if (pid < -1 || pid == 0)
+		return signal_send_pgrp(pid ? -pid : current->pgid, (int)sig,
+					SI_USER);
+	if (pid != current->pid)
 		return -ESRCH;
 	if (sig)
 		signal_send(NULL, (int)sig, SI_USER);
