@@ -240,6 +240,9 @@ struct socket {
 	int sndbuf, rcvbuf, rcvlowat, priority;
 	struct linger linger;
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
+	/* SO_PEERCRED: the family records it (AF_UNIX: connect, listen...) */
+	bool has_peercred;
+	struct ucred peercred;
 };
 
 /* ---- net/socket.c ---- */

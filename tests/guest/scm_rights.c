@@ -494,6 +494,72 @@ static void credentials(int type, const char *what)
 	close(sv[1]);
 }
 
+static int peer_is(int s, pid_t pid, uid_t uid, gid_t gid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	return getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	       len == sizeof(uc) && uc.pid == pid && uc.uid == uid &&
+	       uc.gid == gid;
+}
+
+/* SO_PEERCRED holds the ids of connect time, not of the question. */
+static void peer_credentials(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int sv[2], l, c, n, d1, d2;
+
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+		      seteuid(65534) == 0,
+	      "peercred: socketpair, then seteuid(65534)");
+	check(peer_is(sv[0], getpid(), 0, getgid()),
+	      "peercred: socketpair's ids stay uid 0");
+	close(sv[0]);
+	close(sv[1]);
+	check(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 &&
+		      peer_is(sv[1], getpid(), 65534, getgid()),
+	      "peercred: a socketpair made as 65534 says 65534");
+	close(sv[0]);
+	close(sv[1]);
+	check(seteuid(0) == 0, "peercred: seteuid(0)");
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path("listener"));
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(l >= 0 && bind(l, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		      chmod(path("listener"), 0777) == 0 && listen(l, 4) == 0 &&
+		      peer_is(l, getpid(), 0, getgid()),
+	      "peercred: a listener has its own ids");
+	c = socket(AF_UNIX, SOCK_STREAM, 0);
+	check(c >= 0 && peer_is(c, 0, (uid_t)-1, (gid_t)-1),
+	      "peercred: an unconnected socket has none");
+	check(seteuid(65534) == 0 &&
+		      connect(c, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		      seteuid(0) == 0,
+	      "peercred: connect as 65534");
+	n = accept(l, NULL, NULL);
+	check(n >= 0 && peer_is(n, getpid(), 65534, getgid()) &&
+		      peer_is(c, getpid(), 0, getgid()),
+	      "peercred: accepted sees 65534, connector the listener's 0");
+	close(n);
+	close(c);
+	close(l);
+	unlink(path("listener"));
+
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path("dgram"));
+	d1 = socket(AF_UNIX, SOCK_DGRAM, 0);
+	d2 = socket(AF_UNIX, SOCK_DGRAM, 0);
+	check(d1 >= 0 && d2 >= 0 &&
+		      bind(d1, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+		      connect(d2, (struct sockaddr *)&a, sizeof(a)) == 0,
+	      "peercred: connect a datagram socket");
+	check(peer_is(d2, 0, (uid_t)-1, (gid_t)-1),
+	      "peercred: a datagram connect records none");
+	close(d1);
+	close(d2);
+	unlink(path("dgram"));
+}
+
 int main(void)
 {
 	check_start("scm_rights");
@@ -509,6 +575,7 @@ int main(void)
 	threads();
 	credentials(SOCK_DGRAM, "cred dgram");
 	credentials(SOCK_STREAM, "cred stream");
+	peer_credentials();
 	check(rmdir(scratch) == 0, "remove the scratch directory");
 	return check_done();
 }
