@@ -133,6 +133,12 @@ void unix_dgram_purge(struct unix_sock *u);
 void unix_gc_add(struct unix_sock *u);
 void unix_gc_remove(struct unix_sock *u);
 /*
+ * May m's files go in flight? 0, or -ETOOMANYREFS: for a caller that is
+ * not root when more than its RLIMIT_NOFILE files are in flight already
+ * (Linux's too_many_unix_fds), for anyone past 65536.
+ */
+int unix_may_send_fds(const struct sock_msg *m);
+/*
  * The ancillary data of a message being queued at r: takes m's files and
  * credentials (recording the sender's own when either side has
  * SO_PASSCRED) into *a. m->fds becomes NULL.

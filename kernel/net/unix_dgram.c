@@ -93,6 +93,9 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return -EMSGSIZE;
 	if (s->shut & SOCK_SEND_SHUTDOWN)
 		return sock_epipe(m);
+	err = unix_may_send_fds(m);
+	if (err < 0)
+		return err;
 	r = dgram_target(s, m, &err);
 	if (r == NULL)
 		return err;

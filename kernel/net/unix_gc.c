@@ -1,6 +1,8 @@
 /* unix_gc.c - AF_UNIX ancillary data (files and credentials in flight) and the collector of unreachable sockets. */
 #include "net/unix.h"
 
+#include <asm-generic/errno.h>
+
 #include "core/heap.h"
 #include "core/proc.h"
 #include "fs/vfs.h"
@@ -26,9 +28,15 @@
  * call is using holds an extra file reference and is never a candidate.
  */
 #define UNIX_OVERFLOW_ID 65534 /* overflowuid: credentials never recorded */
+/*
+ * Files in flight at most, for root too: Linux bounds root by the
+ * queues' memory accounting, which Kiln's byte-counted queues lack.
+ */
+#define UNIX_FILES_INFLIGHT_MAX 65536
 
 static struct unix_sock *unix_all;
-static int unix_inflight_total;
+static int unix_inflight_total; /* AF_UNIX sockets' queued references */
+static int unix_files_inflight; /* every queued file */
 static bool gc_running, gc_changed;
 
 void unix_gc_add(struct unix_sock *u)
@@ -56,12 +64,25 @@ static void inflight_add(struct scm_fds *fds, int d)
 {
 	int i;
 
+	unix_files_inflight += d * fds->n;
 	for (i = 0; i < fds->n; i++) {
 		if (fds->usock[i] == NULL || unix_of(fds->usock[i]) == NULL)
 			continue;
 		unix_of(fds->usock[i])->inflight += d;
 		unix_inflight_total += d;
 	}
+}
+
+int unix_may_send_fds(const struct sock_msg *m)
+{
+	if (m->fds == NULL)
+		return 0;
+	/* too_many_unix_fds: more in flight than RLIMIT_NOFILE already */
+	if ((current->cred.euid != 0 &&
+	     unix_files_inflight > fd_max(current)) ||
+	    unix_files_inflight + m->fds->n > UNIX_FILES_INFLIGHT_MAX)
+		return -ETOOMANYREFS;
+	return 0;
 }
 
 static void current_ucred(struct ucred *uc)

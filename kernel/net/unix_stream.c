@@ -105,6 +105,9 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return s->state == SS_CONNECTED ? -EISCONN : -EOPNOTSUPP;
 	if (p == NULL)
 		return -ENOTCONN;
+	room = unix_may_send_fds(m);
+	if (room < 0)
+		return room;
 	while (m->data.left > 0) {
 		room = send_room(s, p, flags, deadline);
 		if (room == -EPIPE && done == 0)

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -494,6 +495,42 @@ static void credentials(int type, const char *what)
 	close(sv[1]);
 }
 
+/* Not root: no more files in flight than RLIMIT_NOFILE. */
+static void too_many_refs(void)
+{
+	struct rlimit old, low = { .rlim_cur = 32 };
+	int sv[2], p[2], i, sent = 0, err = 0;
+	struct rcv r;
+
+	check(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0 &&
+		      getrlimit(RLIMIT_NOFILE, &old) == 0,
+	      "toomany: socketpair and pipe");
+	low.rlim_max = old.rlim_max;
+	check(setrlimit(RLIMIT_NOFILE, &low) == 0 && seteuid(65534) == 0,
+	      "toomany: RLIMIT_NOFILE 32, seteuid(65534)");
+	for (i = 0; i < 200 && err == 0; i++) {
+		if (send_fds(sv[0], "t", 1, &p[0], 1) == 1)
+			sent++;
+		else
+			err = errno;
+	}
+	check(err == ETOOMANYREFS && sent > 0 && sent <= 34,
+	      "toomany: ETOOMANYREFS once more than 32 are in flight");
+	check(seteuid(0) == 0 && setrlimit(RLIMIT_NOFILE, &old) == 0,
+	      "toomany: root again");
+	check(send_fds(sv[0], "t", 1, &p[0], 1) == 1, "toomany: root may send");
+	for (i = 0; i <= sent; i++) {
+		recv_fds(sv[1], &r, 64, 0);
+		if (r.nfd == 1)
+			close(r.fds[0]);
+	}
+	check(r.nfd == 1, "toomany: all received");
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 static int peer_is(int s, pid_t pid, uid_t uid, gid_t gid)
 {
 	struct ucred uc;
@@ -576,6 +613,7 @@ int main(void)
 	credentials(SOCK_DGRAM, "cred dgram");
 	credentials(SOCK_STREAM, "cred stream");
 	peer_credentials();
+	too_many_refs();
 	check(rmdir(scratch) == 0, "remove the scratch directory");
 	return check_done();
 }
