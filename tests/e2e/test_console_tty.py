@@ -22,15 +22,19 @@ import pytest
 
 from guest_util import FLAVOURS, KILN, KILN_ACCEL, guest_path
 
-# What the program waits for, and what is typed then.
+# What the program waits for, what is typed then, and how long to wait
+# before typing. A program that says "reading" cannot say it from inside
+# read(): a ^C typed before it gets there would run the handler and
+# leave read() waiting for good, so that one ^C waits a second (the
+# other waits loop on pause(), and typed lines are kept until read).
 STEPS = [
-    (b"ready for ^C\r", b"\x03"),
-    (b"ready for ^\\\r", b"\x1c"),
-    (b"ready for ^Z\r", b"\x1a"),
-    (b"reading, ready for ^C\r", b"\x03"),
-    (b"ready for a line with ^C\r", b"\x03x\n"),
-    (b"reading, ready for a line\r", b"hello\n"),
-    (b"ready for the last ^C\r", b"\x03"),
+    (b"ready for ^C\r", b"\x03", 0),
+    (b"ready for ^\\\r", b"\x1c", 0),
+    (b"ready for ^Z\r", b"\x1a", 0),
+    (b"reading, ready for ^C\r", b"\x03", 1.0),
+    (b"ready for a line with ^C\r", b"\x03x\n", 0),
+    (b"reading, ready for a line\r", b"hello\n", 0),
+    (b"ready for the last ^C\r", b"\x03", 0),
 ]
 
 
@@ -75,8 +79,9 @@ def drive(argv, native):
     out = b""
     try:
         deadline = time.monotonic() + 120
-        for token, keys in STEPS:
+        for token, keys, pause in STEPS:
             out = read_until(master, out, token, deadline)
+            time.sleep(pause)
             os.write(master, keys)
         status = p.wait(timeout=60)
         out = drain(master, out)
