@@ -115,27 +115,48 @@ static bool console_is_ctty(void)
 	return console_sid != 0 && current->sid == console_sid;
 }
 
-/* TIOCSPGRP: only a group of the caller's session (the caller's own). */
+struct pgrp_find {
+	int pgid, sid; /* sid: the group's session, 0 while none found */
+};
+
+static void pgrp_each(struct proc *p, void *ctx)
+{
+	struct pgrp_find *f = ctx;
+
+	if (p->pgid == f->pgid && p->state == PROC_LIVE)
+		f->sid = p->sid;
+}
+
+/*
+ * TIOCSPGRP (tiocspgrp): a group of the caller's session. EINVAL for a
+ * negative one, ESRCH for none, EPERM for another session's. SIGTTOU
+ * for a background caller is not sent (documented in docs/fs.md).
+ */
 static long console_set_pgrp(uintptr_t arg)
 {
-	int pgrp;
+	struct pgrp_find f = { 0, 0 };
 
 	if (!console_is_ctty())
 		return -ENOTTY;
-	if (copy_from_user(&pgrp, arg, sizeof(pgrp)) < 0)
+	if (copy_from_user(&f.pgid, arg, sizeof(f.pgid)) < 0)
 		return -EFAULT;
-	if (pgrp < 0)
+	if (f.pgid < 0)
 		return -EINVAL;
-	if (pgrp != current->pgid)
-		return -ESRCH; /* no other process group exists */
-	console_pgrp = pgrp;
+	proc_for_each(pgrp_each, &f);
+	if (f.sid == 0)
+		return -ESRCH;
+	if (f.sid != current->sid)
+		return -EPERM;
+	console_pgrp = f.pgid;
 	return 0;
 }
 
 /*
  * TIOCSCTTY: a session leader without a terminal takes the console;
- * TIOCNOTTY: the caller gives it up; a session leader's foreground
- * group gets SIGHUP and SIGCONT first (disassociate_ctty).
+ * TIOCNOTTY: a session leader gives it up for its session, its
+ * foreground group getting SIGHUP and SIGCONT first (disassociate_ctty).
+ * Another process would only drop it for itself, which a console owned
+ * by a session cannot record: it keeps it.
  */
 static long console_ctty(unsigned int cmd)
 {
@@ -150,7 +171,9 @@ static long console_ctty(unsigned int cmd)
 	}
 	if (!console_is_ctty())
 		return -ENOTTY;
-	if (current->pid == current->sid && console_kill_pgrp != NULL) {
+	if (current->pid != current->sid)
+		return 0;
+	if (console_kill_pgrp != NULL) {
 		console_kill_pgrp(console_pgrp, SIGHUP);
 		console_kill_pgrp(console_pgrp, SIGCONT);
 	}

@@ -33,6 +33,9 @@ struct signal_info {
 	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
 	int timerid, overrun;
 	uint64_t value;
+	/* SI_USER: the sender; SIGCHLD (CLD_*): the child and its status */
+	int pid, status;
+	uint32_t uid;
 };
 
 /* The siginfo_t the app sees for info (zeroed, then filled). */
@@ -49,6 +52,9 @@ bool signal_ignored(int sig);
  * once: ignored and not blocked where it is sent.
  */
 bool signal_dropped(struct thread *t, int sig);
+/* The same for process p when t is NULL (a timer's owner). */
+struct proc;
+bool signal_dropped_by(struct proc *p, struct thread *t, int sig);
 
 /*
  * Make sig pending on t (NULL: the process) with si_code code, unless it
@@ -58,9 +64,18 @@ bool signal_dropped(struct thread *t, int sig);
 void signal_send(struct thread *t, int sig, int code);
 
 /*
- * sig (0: only check) with si_code code to every process of group pgid,
- * as kill(-pgid) and the terminal's ^C do: 0 or -ESRCH (no such group).
- * Any context. The one place a process table will have to walk groups.
+ * signal_send with the whole siginfo, to t or (t NULL) to process p:
+ * kill to another process, SIGCHLD to a parent.
+ */
+struct proc;
+void signal_send_info(struct proc *p, struct thread *t,
+		      const struct signal_info *info);
+
+/*
+ * sig (0: only check) with si_code code to every live process of group
+ * pgid, without kill's permission checks: the terminal's ^C, ^\ and ^Z
+ * (SI_KERNEL). 0, or -ESRCH when the group has no live process. Any
+ * context (it only walks the process table and queues).
  */
 int signal_send_pgrp(int pgid, int sig, int code);
 

@@ -67,8 +67,8 @@ static int cred_in(struct sock_msg *m, const struct ucred *uc)
 	      (id_is_one_of(uc->uid, c->uid, c->euid, c->suid) || root) &&
 	      (id_is_one_of(uc->gid, c->gid, c->egid, c->sgid) || root)))
 		return -EPERM;
-	/* The only process there is: any other pid names no one. */
-	if (uc->pid != (uint32_t)current->pid)
+	if (uc->pid != (uint32_t)current->pid &&
+	    ((int)uc->pid <= 0 || proc_find((int)uc->pid) == NULL))
 		return -ESRCH;
 	m->has_cred = true;
 	m->cred = *uc;

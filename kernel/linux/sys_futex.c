@@ -6,6 +6,7 @@
 #include <linux/time_types.h>
 
 #include "core/clock.h"
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/syscall.h"
@@ -14,10 +15,15 @@
  * Waiters hang off a few hash chains by address. Kiln runs one CPU with
  * interrupts off in the kernel, so reading the futex word and queueing
  * are atomic with respect to every waker, as FUTEX_WAIT requires.
+ * A futex is its address in an address space (Linux's private key, mm
+ * and address): the same address in another process is another futex.
+ * Shared-memory futexes between processes (keyed by the page) are not
+ * done yet: a waker in another process does not find the waiter.
  */
 #define FUTEX_CHAINS 64
 
 struct futex_waiter {
+	const struct mm *mm;
 	uintptr_t uaddr;
 	uint32_t bitset;
 	bool woken;
@@ -48,7 +54,8 @@ int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 	for (struct futex_waiter **l = chain(uaddr); *l && woken < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr == uaddr && (w->bitset & bitset)) {
+		if (w->uaddr == uaddr && w->mm == current->mm &&
+		    (w->bitset & bitset)) {
 			*l = w->next;
 			w->woken = true;
 			sched_wakeup(w->thread);
@@ -64,7 +71,8 @@ int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline,
 		       uint32_t bitset)
 {
-	struct futex_waiter w = { uaddr, bitset, false, current_thread, NULL };
+	struct futex_waiter w = { current->mm, uaddr,	       bitset,
+				  false,       current_thread, NULL };
 	uint32_t cur;
 	int err = 0;
 
@@ -94,7 +102,7 @@ static int futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, int n)
 	for (struct futex_waiter **l = chain(uaddr); *l && moved < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr != uaddr) {
+		if (w->uaddr != uaddr || w->mm != current->mm) {
 			l = &w->next;
 			continue;
 		}
