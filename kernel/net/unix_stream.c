@@ -191,16 +191,18 @@ static bool seg_cred(struct socket *s, struct unix_mark *seg,
 	return true;
 }
 
-/* The bytes of u's head mark have all been read: drop it. */
-static void mark_done(struct unix_sock *u)
+/* Drop the marks whose bytes have all been read. */
+static void marks_done(struct unix_sock *u)
 {
-	struct unix_mark *mk = u->mk_head;
+	struct unix_mark *mk;
 
-	u->mk_head = mk->next;
-	if (u->mk_head == NULL)
-		u->mk_tail = NULL;
-	unix_anc_drop(&mk->anc);
-	kfree(mk);
+	while ((mk = u->mk_head) != NULL && mk->end <= u->rd_pos) {
+		u->mk_head = mk->next;
+		if (u->mk_head == NULL)
+			u->mk_tail = NULL;
+		unix_anc_drop(&mk->anc);
+		kfree(mk);
+	}
 }
 
 /*
@@ -220,8 +222,8 @@ static int read_segment(struct socket *s, struct sock_msg *m, uint32_t off,
 		return -EFAULT;
 	if (!peek) {
 		u->rd_pos += k;
-		if (seg != NULL && u->rd_pos >= seg->end)
-			mark_done(u);
+		if (seg != NULL)
+			marks_done(u);
 		if (u->peer != NULL)
 			poll_wake(&u->peer->ph, POLLOUT | POLLWRNORM);
 	}

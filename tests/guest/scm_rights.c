@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -250,6 +251,46 @@ static void many(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * A control buffer that ends in an unmapped page: the fds whose numbers
+ * cannot be written are not installed, the rest closed, MSG_CTRUNC.
+ */
+static void control_fault(void)
+{
+	char *page, dbuf[4];
+	struct iovec v = { .iov_base = dbuf, .iov_len = sizeof(dbuf) };
+	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1 };
+	int sv[2], p[2], fds[3], fd;
+	long ps = sysconf(_SC_PAGESIZE);
+	struct cmsghdr *c;
+
+	page = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(page != MAP_FAILED && munmap(page + ps, (size_t)ps) == 0,
+	      "fault: a page with nothing mapped after it");
+	check(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0,
+	      "fault: socketpair and pipe");
+	fds[0] = fds[1] = fds[2] = p[0];
+	check(send_fds(sv[0], "f", 1, fds, 3) == 1, "fault: send 3 fds");
+	close(p[0]);
+	/* Room for the header and one fd before the end of the page. */
+	mh.msg_control = page + ps - CMSG_LEN(sizeof(int));
+	mh.msg_controllen = CMSG_SPACE(3 * sizeof(int));
+	check(recvmsg(sv[1], &mh, 0) == 1, "fault: recvmsg returns the byte");
+	c = (struct cmsghdr *)mh.msg_control;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	check((mh.msg_flags & MSG_CTRUNC) &&
+		      c->cmsg_len == CMSG_LEN(sizeof(int)) &&
+		      fcntl(fd, F_GETFL) == O_RDONLY,
+	      "fault: one fd installed, MSG_CTRUNC");
+	close(fd);
+	check(readers_gone(p[1]), "fault: the other two were closed");
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	munmap(page, (size_t)ps);
 }
 
 /* Fds ride the byte they came with; reads stop after it. */
@@ -684,6 +725,7 @@ int main(void)
 	socket_through();
 	many();
 	stream_boundary();
+	control_fault();
 	bad_and_queued();
 	threads();
 	credentials(SOCK_DGRAM, "cred dgram");
