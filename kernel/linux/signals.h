@@ -72,6 +72,14 @@ void signal_send_info(struct proc *p, struct thread *t,
 		      const struct signal_info *info);
 
 /*
+ * sig (0: only check) with si_code code to every live process of group
+ * pgid, without kill's permission checks: the terminal's ^C, ^\ and ^Z
+ * (SI_KERNEL). 0, or -ESRCH when the group has no live process. Any
+ * context (it only walks the process table and queues).
+ */
+int signal_send_pgrp(int pgid, int sig, int code);
+
+/*
  * Take the lowest pending signal of set for t (its own first, then the
  * process's) into *info; 0 when none, else the signal number.
  */
@@ -147,5 +155,13 @@ void signalfd_notify(void);
 
 /* Compatibility for older callers: signal_send_thread(current_thread, sig). */
 void signal_raise(int sig);
+
+/*
+ * execve's signal reset for the thread t that runs it: handled signals
+ * go back to SIG_DFL (ignored stay ignored), flags and masks of every
+ * action are cleared, the alternate stack is off. The mask and pending
+ * signals stay.
+ */
+void signal_exec(struct thread *t);
 
 #endif
