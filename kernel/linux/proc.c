@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/sys_futex.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
@@ -40,6 +41,7 @@ const char *signal_name(int sig)
 _Noreturn void proc_exit(int status, int sig)
 {
 	current->exiting = true; /* sockets do not linger (socket(7)) */
+	ipc_sem_exit(current);
 	if (current->files)
 		fs_proc_exit(current);
 	net_flush();

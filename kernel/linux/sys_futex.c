@@ -6,19 +6,36 @@
 #include <linux/time_types.h>
 
 #include "core/clock.h"
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/vfs.h"
+#include "linux/mm.h"
 #include "linux/syscall.h"
 
 /*
- * Waiters hang off a few hash chains by address. Kiln runs one CPU with
+ * Waiters hang off a few hash chains by key. Kiln runs one CPU with
  * interrupts off in the kernel, so reading the futex word and queueing
  * are atomic with respect to every waker, as FUTEX_WAIT requires.
  */
 #define FUTEX_CHAINS 64
 
+/*
+ * What a futex is (Linux's get_futex_key): a private futex, or any futex
+ * in memory that is not a shared mapping, is the word at an address of
+ * one address space (mm, address); a shared one in a MAP_SHARED area is
+ * the word at an offset of the mapped node (vnode, offset), the same for
+ * every mapping of that page at any address in any process. A waiter
+ * holds a reference on the node, so the key cannot be reused under it.
+ */
+struct futex_key {
+	const void *space; /* struct mm * or struct vnode * */
+	uint64_t word;	   /* address, or byte offset in the node */
+	bool node;	   /* space is a node (a waiter holds a reference) */
+};
+
 struct futex_waiter {
-	uintptr_t uaddr;
+	struct futex_key key;
 	uint32_t bitset;
 	bool woken;
 	struct thread *thread;
@@ -27,28 +44,63 @@ struct futex_waiter {
 
 static struct futex_waiter *chains[FUTEX_CHAINS];
 
-static struct futex_waiter **chain(uintptr_t uaddr)
+static struct futex_waiter **chain(const struct futex_key *k)
 {
-	return &chains[(uaddr >> 2) % FUTEX_CHAINS];
+	uintptr_t h = (uintptr_t)k->space ^ (uintptr_t)k->word;
+
+	return &chains[((h >> 2) ^ (h >> 12)) % FUTEX_CHAINS];
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+	return a->space == b->space && a->word == b->word;
+}
+
+/*
+ * The key of uaddr; shared asks for the node of a shared mapping. No
+ * reference is taken (futex_key_hold does, for a waiter).
+ */
+static struct futex_key futex_key_of(uintptr_t uaddr, bool shared)
+{
+	struct mm *mm = current->mm;
+	struct vma *v = shared && mm ? mm_find(mm, uaddr) : NULL;
+
+	if (v && (v->flags & VMA_SHARED) && v->file)
+		return (struct futex_key){ v->file->vn,
+					   v->offset + (uaddr - v->start),
+					   true };
+	return (struct futex_key){ mm, uaddr, false };
+}
+
+static void futex_key_hold(const struct futex_key *k)
+{
+	if (k->node)
+		vnode_get((struct vnode *)(uintptr_t)k->space);
+}
+
+static void futex_key_drop(const struct futex_key *k)
+{
+	if (k->node)
+		vnode_put((struct vnode *)(uintptr_t)k->space);
 }
 
 static void unlink_waiter(struct futex_waiter *w)
 {
-	for (struct futex_waiter **l = chain(w->uaddr); *l; l = &(*l)->next)
+	for (struct futex_waiter **l = chain(&w->key); *l; l = &(*l)->next)
 		if (*l == w) {
 			*l = w->next;
 			return;
 		}
 }
 
-int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
+static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
 {
 	int woken = 0;
 
-	for (struct futex_waiter **l = chain(uaddr); *l && woken < n;) {
+	for (struct futex_waiter **l = chain(k); *l && woken < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr == uaddr && (w->bitset & bitset)) {
+		if (key_eq(&w->key, k) && (w->bitset & bitset)) {
 			*l = w->next;
 			w->woken = true;
 			sched_wakeup(w->thread);
@@ -60,11 +112,19 @@ int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 	return woken;
 }
 
-/* Sleep while *uaddr == val, until woken, the deadline or a signal. */
-static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline,
-		       uint32_t bitset)
+int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 {
-	struct futex_waiter w = { uaddr, bitset, false, current_thread, NULL };
+	struct futex_key k = futex_key_of(uaddr, true);
+
+	return wake_key(&k, n, bitset);
+}
+
+/* Sleep while *uaddr == val, until woken, the deadline or a signal. */
+static long futex_wait(uintptr_t uaddr, bool shared, uint32_t val,
+		       uint64_t deadline, uint32_t bitset)
+{
+	struct futex_waiter w = { futex_key_of(uaddr, shared), bitset, false,
+				  current_thread, NULL };
 	uint32_t cur;
 	int err = 0;
 
@@ -74,36 +134,45 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline,
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	w.next = *chain(uaddr);
-	*chain(uaddr) = &w;
+	futex_key_hold(&w.key);
+	w.next = *chain(&w.key);
+	*chain(&w.key) = &w;
 	while (!w.woken && err == 0)
 		err = sched_sleep(deadline, true);
+	if (!w.woken)
+		unlink_waiter(&w);
+	futex_key_drop(&w.key);
 	if (w.woken)
 		return 0;
-	unlink_waiter(&w);
 	if (err == -EINTR)
 		return deadline ? -EINTR : -ERESTARTSYS;
 	return -ETIMEDOUT;
 }
 
-/* Move up to n waiters of uaddr to uaddr2 (FUTEX_REQUEUE). */
-static int futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, int n)
+/*
+ * Move up to n waiters of k to k2 (FUTEX_REQUEUE); a moved waiter swaps
+ * its node reference for one on k2's node.
+ */
+static int futex_requeue(const struct futex_key *k, const struct futex_key *k2,
+			 int n)
 {
 	int moved = 0;
 
-	for (struct futex_waiter **l = chain(uaddr); *l && moved < n;) {
+	for (struct futex_waiter **l = chain(k); *l && moved < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr != uaddr) {
+		if (!key_eq(&w->key, k)) {
 			l = &w->next;
 			continue;
 		}
 		*l = w->next;
-		w->uaddr = uaddr2;
-		w->next = *chain(uaddr2);
-		*chain(uaddr2) = w;
+		futex_key_drop(&w->key);
+		w->key = *k2;
+		futex_key_hold(&w->key);
+		w->next = *chain(k2);
+		*chain(k2) = w;
 		moved++;
-		if (chain(uaddr2) == chain(uaddr) && l == chain(uaddr))
+		if (chain(k2) == chain(k) && l == chain(k))
 			l = &w->next; /* same chain: step past the moved node */
 	}
 	return moved;
@@ -197,6 +266,8 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 {
 	int cmd = op & FUTEX_CMD_MASK, ret;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
+	struct futex_key k = futex_key_of(uaddr, shared), k2;
 	uint64_t deadline;
 	uint32_t cur;
 
@@ -211,14 +282,15 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			return -EINVAL;
 		ret = futex_deadline(uts, cmd == FUTEX_WAIT_BITSET, realtime,
 				     &deadline);
-		return ret ? ret : futex_wait(uaddr, val, deadline, val3);
+		return ret ? ret :
+			     futex_wait(uaddr, shared, val, deadline, val3);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE)
 			val3 = FUTEX_BITSET_MATCH_ANY;
 		if (val3 == 0)
 			return -EINVAL;
-		return futex_wake(uaddr, (int)val, val3);
+		return wake_key(&k, (int)val, val3);
 	case FUTEX_CMP_REQUEUE:
 		if (copy_from_user(&cur, uaddr, sizeof(cur)))
 			return -EFAULT;
@@ -226,15 +298,17 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			return -EAGAIN;
 		/* fall through */
 	case FUTEX_REQUEUE:
-		ret = futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
-		return ret + futex_requeue(uaddr, uaddr2, (int)(uint32_t)uts);
+		k2 = futex_key_of(uaddr2, shared);
+		ret = wake_key(&k, (int)val, FUTEX_BITSET_MATCH_ANY);
+		return ret + futex_requeue(&k, &k2, (int)(uint32_t)uts);
 	case FUTEX_WAKE_OP:
+		k2 = futex_key_of(uaddr2, shared);
 		ret = futex_op(uaddr2, val3);
 		if (ret < 0)
 			return ret;
-		return futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY) +
-		       (ret ? futex_wake(uaddr2, (int)(uint32_t)uts,
-					 FUTEX_BITSET_MATCH_ANY) :
+		return wake_key(&k, (int)val, FUTEX_BITSET_MATCH_ANY) +
+		       (ret ? wake_key(&k2, (int)(uint32_t)uts,
+				       FUTEX_BITSET_MATCH_ANY) :
 			      0);
 	default:
 		return -ENOSYS; /* PI futexes and FUTEX_FD */
