@@ -77,6 +77,8 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENOTSOCK, "ENOTSOCK" },
 		{ EDESTADDRREQ, "EDESTADDRREQ" },
 		{ EOVERFLOW, "EOVERFLOW" },
+		{ ENOMSG, "ENOMSG" },
+		{ EIDRM, "EIDRM" },
 	};
 	static char buf[32];
 
