@@ -39,6 +39,8 @@ struct vnode;
 /*
  * The file an area maps, shared by the areas one mmap split into; holds
  * a reference on the node. writable: the fd allowed MAP_SHARED writes.
+ * Every area holds one reference (a split takes one; so must fork's copy
+ * of an area): SysV shm counts an attach's areas by them (ipc_shm.c).
  */
 struct vma_file {
 	int refs;
