@@ -1,4 +1,4 @@
-/* sys_futex.c - futex: wait, wake, requeue, wake-op and bitsets, with timeouts. */
+/* sys_futex.c - futex: wait, wake, requeue, wake-op, bitsets and PI locks, with timeouts. */
 #include "linux/sys_futex.h"
 
 #include <asm-generic/errno.h>
@@ -11,6 +11,7 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "linux/mm.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 
 /*
@@ -40,6 +41,8 @@ struct futex_waiter {
 	bool woken;
 	struct thread *thread;
 	struct futex_waiter *next;
+	bool pi;     /* in FUTEX_LOCK_PI */
+	bool handed; /* FUTEX_UNLOCK_PI made it the owner */
 };
 
 static struct futex_waiter *chains[FUTEX_CHAINS];
@@ -123,8 +126,9 @@ int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 static long futex_wait(uintptr_t uaddr, bool shared, uint32_t val,
 		       uint64_t deadline, uint32_t bitset)
 {
-	struct futex_waiter w = { futex_key_of(uaddr, shared), bitset, false,
-				  current_thread, NULL };
+	struct futex_waiter w = { .key = futex_key_of(uaddr, shared),
+				  .bitset = bitset,
+				  .thread = current_thread };
 	uint32_t cur;
 	int err = 0;
 
@@ -176,6 +180,129 @@ static int futex_requeue(const struct futex_key *k, const struct futex_key *k2,
 			l = &w->next; /* same chain: step past the moved node */
 	}
 	return moved;
+}
+
+/*
+ * PI futexes (Linux's Documentation/locking/pi-futex.rst, as far as
+ * glibc's PTHREAD_PRIO_INHERIT mutexes need): the word is the owner's
+ * tid, FUTEX_WAITERS while someone sleeps in the kernel, FUTEX_OWNER_DIED
+ * after a robust owner died. One CPU and no priorities to boost, so the
+ * inheritance itself is moot; what matters is the protocol: the locker
+ * sleeps until the unlocker hands it the lock (the word then names it),
+ * and a waiter woken otherwise (a robust owner's death) tries again.
+ */
+static bool pi_waiting(const struct futex_key *k)
+{
+	for (struct futex_waiter *w = *chain(k); w; w = w->next)
+		if (w->pi && key_eq(&w->key, k))
+			return true;
+	return false;
+}
+
+/* Take the lock at uaddr when free: 1 taken, 0 busy (*val), -ERRNO. */
+static int pi_take(uintptr_t uaddr, const struct futex_key *k, uint32_t *val)
+{
+	uint32_t tid = (uint32_t)current_thread->tid, v, nv;
+
+	if (copy_from_user(&v, uaddr, sizeof(v)))
+		return -EFAULT;
+	*val = v;
+	if ((v & FUTEX_TID_MASK) == tid)
+		return -EDEADLK;
+	if (v & FUTEX_TID_MASK)
+		return 0;
+	nv = (v & FUTEX_OWNER_DIED) | tid | (pi_waiting(k) ? FUTEX_WAITERS : 0);
+	return copy_to_user(uaddr, &nv, sizeof(nv)) ? -EFAULT : 1;
+}
+
+/* Queue w at the tail of its chain: PI waiters get the lock in order. */
+static void queue_tail(struct futex_waiter *w)
+{
+	struct futex_waiter **l = chain(&w->key);
+
+	while (*l)
+		l = &(*l)->next;
+	w->next = NULL;
+	*l = w;
+}
+
+/* Sleep as a PI waiter of *w's key: 1 handed the lock, 0 retry, -ERRNO. */
+static int pi_sleep(struct futex_waiter *w, uint64_t deadline)
+{
+	int err = 0;
+
+	w->woken = w->handed = false;
+	futex_key_hold(&w->key);
+	queue_tail(w);
+	while (!w->woken && err == 0)
+		err = sched_sleep(deadline, true);
+	if (!w->woken)
+		unlink_waiter(w);
+	futex_key_drop(&w->key);
+	if (w->handed)
+		return 1;
+	if (w->woken)
+		return 0;
+	return err == -EINTR ? -ERESTARTNOINTR : -ETIMEDOUT;
+}
+
+static long futex_lock_pi(uintptr_t uaddr, bool shared, uint64_t deadline,
+			  bool trylock)
+{
+	struct futex_waiter w = { .key = futex_key_of(uaddr, shared),
+				  .bitset = FUTEX_BITSET_MATCH_ANY,
+				  .thread = current_thread,
+				  .pi = true };
+	uint32_t v;
+	int ret;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	for (;;) {
+		ret = pi_take(uaddr, &w.key, &v);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (trylock)
+			return -EAGAIN;
+		/* An owner that is not a live thread can never unlock. */
+		if (!(v & FUTEX_OWNER_DIED) &&
+		    !thread_find((int)(v & FUTEX_TID_MASK)))
+			return -ESRCH;
+		v |= FUTEX_WAITERS;
+		if (copy_to_user(uaddr, &v, sizeof(v)))
+			return -EFAULT;
+		ret = pi_sleep(&w, deadline);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+/* Hand the lock to the longest waiter, or free it (Linux's wake_futex_pi). */
+static long futex_unlock_pi(uintptr_t uaddr, bool shared)
+{
+	struct futex_key k = futex_key_of(uaddr, shared);
+	uint32_t tid = (uint32_t)current_thread->tid, v, nv = 0;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	if (copy_from_user(&v, uaddr, sizeof(v)))
+		return -EFAULT;
+	if ((v & FUTEX_TID_MASK) != tid)
+		return -EPERM;
+	for (struct futex_waiter **l = chain(&k); *l; l = &(*l)->next) {
+		struct futex_waiter *w = *l;
+
+		if (!w->pi || !key_eq(&w->key, &k))
+			continue;
+		nv = FUTEX_WAITERS | (uint32_t)w->thread->tid;
+		if (copy_to_user(uaddr, &nv, sizeof(nv)))
+			return -EFAULT;
+		*l = w->next;
+		w->woken = w->handed = true;
+		sched_wakeup(w->thread);
+		return 0;
+	}
+	return copy_to_user(uaddr, &nv, sizeof(nv)) ? -EFAULT : 0;
 }
 
 /* FUTEX_WAKE_OP's encoded operation on *uaddr2; returns the comparison. */
@@ -271,7 +398,8 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 	uint64_t deadline;
 	uint32_t cur;
 
-	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	switch (cmd) {
 	case FUTEX_WAIT:
@@ -310,8 +438,19 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 		       (ret ? wake_key(&k2, (int)(uint32_t)uts,
 				       FUTEX_BITSET_MATCH_ANY) :
 			      0);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		/* LOCK_PI's deadline is on CLOCK_REALTIME, LOCK_PI2's either */
+		ret = futex_deadline(
+			uts, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+		return ret ? ret :
+			     futex_lock_pi(uaddr, shared, deadline, false);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(uaddr, shared, 0, true);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(uaddr, shared);
 	default:
-		return -ENOSYS; /* PI futexes and FUTEX_FD */
+		return -ENOSYS; /* requeue-PI and FUTEX_FD */
 	}
 }
 SYSCALL6(futex);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <semaphore.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -157,6 +158,63 @@ static void process_shared_locks(void)
 	sem_destroy(&counter->sem);
 	pthread_mutex_destroy(&counter->lock);
 	munmap(counter, sizeof(*counter));
+}
+
+struct pi_counter {
+	pthread_mutex_t lock;
+	long count;
+};
+
+static struct pi_counter *pi;
+
+static void *pi_worker(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < ROUNDS / 4; i++) {
+		pthread_mutex_lock(&pi->lock);
+		pi->count++;
+		if (i % 64 == 0)
+			sched_yield(); /* hold it across a switch: others sleep */
+		pthread_mutex_unlock(&pi->lock);
+	}
+	return NULL;
+}
+
+static void *pi_trylock(void *arg)
+{
+	(void)arg;
+	return (void *)(intptr_t)pthread_mutex_trylock(&pi->lock);
+}
+
+/* A PTHREAD_PRIO_INHERIT, process-shared mutex: FUTEX_LOCK_PI/UNLOCK_PI. */
+static void pi_mutex(void)
+{
+	pthread_mutexattr_t ma;
+	pthread_t t[THREADS];
+	void *res;
+
+	pi = mmap(NULL, sizeof(*pi), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
+	check(pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT) == 0 &&
+		      pthread_mutex_init(&pi->lock, &ma) == 0,
+	      "a PTHREAD_PRIO_INHERIT process-shared mutex");
+	pthread_mutex_lock(&pi->lock);
+	pthread_create(&t[0], NULL, pi_trylock, NULL);
+	pthread_join(t[0], &res);
+	check((intptr_t)res == EBUSY,
+	      "trylock from another thread while held: EBUSY");
+	pthread_mutex_unlock(&pi->lock);
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, pi_worker, NULL);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	check(pi->count == THREADS * (ROUNDS / 4),
+	      "%d threads add %d each under it: %ld", THREADS, ROUNDS / 4,
+	      pi->count);
+	pthread_mutex_destroy(&pi->lock);
+	munmap(pi, sizeof(*pi));
 }
 
 struct pingpong {
@@ -384,6 +442,7 @@ int main(void)
 	anon_shared();
 	process_shared_locks();
 	semaphore_pingpong();
+	pi_mutex();
 	robust_shared();
 	shared_futex();
 	posix_shm();
