@@ -216,18 +216,19 @@ long sys_shmat(int id, uintptr_t addr, int flags)
 }
 SYSCALL3(shmat);
 
-/* An area of an attach of segment s made at addr (Linux's shmdt test). */
+/*
+ * An area at or above addr of the attach of s made at addr (Linux's
+ * shmdt test: an shm area of s whose offset puts its start at addr).
+ */
 static struct vma *shm_area(struct mm *mm, uintptr_t addr, struct shm_seg *s)
 {
-	for (struct vma *v = mm_find(mm, addr); v; v = v->next) {
-		if (s && v->start >= addr + page_up(s->size))
-			return NULL;
-		if (v->file && v->file->release == shm_detached &&
-		    (!s || v->file->owner == s) && v->start - v->offset == addr)
+	uintptr_t end = addr + page_up(s->size);
+
+	for (struct vma *v = mm->vmas; v && v->start < end; v = v->next)
+		if (v->end > addr && v->file &&
+		    v->file->release == shm_detached && v->file->owner == s &&
+		    v->start - v->offset == addr)
 			return v;
-		if (!s)
-			return NULL;
-	}
 	return NULL;
 }
 
