@@ -265,8 +265,7 @@ static long futex_lock_pi(uintptr_t uaddr, bool shared, uint64_t deadline,
 		if (trylock)
 			return -EAGAIN;
 		/* An owner that is not a live thread can never unlock. */
-		if (!(v & FUTEX_OWNER_DIED) &&
-		    !thread_find((int)(v & FUTEX_TID_MASK)))
+		if (!thread_find((int)(v & FUTEX_TID_MASK)))
 			return -ESRCH;
 		v |= FUTEX_WAITERS;
 		if (copy_to_user(uaddr, &v, sizeof(v)))
