@@ -351,22 +351,39 @@ void trap_set_return_hook(void (*hook)(struct trap_frame *f));
 #define PF_ERR_FETCH 0x10
 
 /*
- * User mappings in the one address space (the lower half). prot is
- * Linux's PROT_READ|PROT_WRITE|PROT_EXEC; PROT_NONE pages are left
- * unmapped by the caller. map: -ENOMEM when a page table can't be had,
- * -EFAULT for a va outside the lower half (the others ignore such a va).
- * unmap returns the frame's physical address, or 0 when nothing was mapped.
+ * User address spaces. Each is its own lower half (user pages) under
+ * the kernel's upper half, which every space shares. The handle is
+ * opaque; NULL names the kernel's own tables (no user pages).
+ * create: NULL when out of memory. activate: load it (CR3) unless it is
+ * already loaded. destroy: free its page tables (not the frames they
+ * map: the caller unmaps those first); a space that is loaded is
+ * switched away from first, so the CPU never walks freed tables.
  */
-int paging_map_user(uintptr_t va, uint64_t phys, int prot);
+struct paging_as;
+struct paging_as *paging_as_create(void);
+void paging_as_activate(struct paging_as *as);
+void paging_as_destroy(struct paging_as *as);
+
+/*
+ * User mappings in address space as (the lower half). prot is Linux's
+ * PROT_READ|PROT_WRITE|PROT_EXEC; PROT_NONE pages are left unmapped by
+ * the caller. map: -ENOMEM when a page table can't be had, -EFAULT for a
+ * va outside the lower half (the others ignore such a va). unmap returns
+ * the frame's physical address, or 0 when nothing was mapped. Any space
+ * may be changed, loaded or not (fork fills the child's while the
+ * parent's is loaded); the TLB is flushed when it is the loaded one.
+ */
+int paging_map_user(struct paging_as *as, uintptr_t va, uint64_t phys,
+		    int prot);
 /*
  * The lowest va in [va, end) that holds a frame (in the lower half), or
  * end. Absent tables are skipped whole, so walking a huge sparse range
  * costs what its page tables hold, not its size.
  */
-uintptr_t paging_next_user(uintptr_t va, uintptr_t end);
-uint64_t paging_unmap_user(uintptr_t va);
-void paging_protect_user(uintptr_t va, int prot);
-bool paging_user_lookup(uintptr_t va, uint64_t *phys);
+uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end);
+uint64_t paging_unmap_user(struct paging_as *as, uintptr_t va);
+void paging_protect_user(struct paging_as *as, uintptr_t va, int prot);
+bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys);
 
 /* ---- Threads ---- */
 

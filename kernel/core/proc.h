@@ -9,6 +9,7 @@
 #include <asm/signal.h>
 
 #include "core/cred.h"
+#include "core/sched.h"
 
 struct mm;	 /* linux/mm.h: address space (VMAs, brk) */
 struct fd_table; /* fs/fd.c: open files */
@@ -27,19 +28,42 @@ struct vnode;	 /* fs/vfs.h: a file system node */
  * and fork and exec will copy or reset each part through its owner
  * (fs_proc_init/fs_proc_exit for files and cwd, linux/mm.c for mm).
  *
- * Kiln runs one process (pid 1) for now; "current" is it. Its threads
- * are struct thread (core/sched.h, "current_thread").
+ * Processes form a table (core/proc.c): pids come from the same
+ * counter as thread ids (a process's pid is its first thread's tid), each
+ * has a parent and a list of children, and "current" is the process of
+ * the running thread (the scheduler sets it on every switch). A process
+ * that ended stays as a zombie (state, exit_status) until its parent
+ * reaps it with wait4/waitid (linux/sys_wait.c). Its threads are struct
+ * thread (core/sched.h, "current_thread").
  */
+enum proc_state { PROC_LIVE, PROC_ZOMBIE };
+
 struct proc {
-	int pid, ppid;			    /* 1 and 0 */
-	struct cred cred;		    /* linux/sys_ids.c; read by fs/ */
-	struct mm *mm;			    /* linux/mm.c */
+	int pid, ppid; /* core/proc.c: ppid follows parent (0 for pid 1) */
+	enum proc_state state; /* linux/proc.c */
+	int exit_status;       /* linux/proc.c: wait status of a zombie */
+	struct proc *parent;   /* core/proc.c: NULL for pid 1 */
+	struct proc *children; /* core/proc.c: first child */
+	struct proc *sibling;  /* core/proc.c: next child of parent */
+	struct proc *all_next; /* core/proc.c: the process table */
+	struct wait_queue child_wait; /* linux/proc.c: a child changed */
+	int nthreads;		      /* core/sched.c: live threads */
+	struct thread *exit_waiter;   /* core/sched.c: wakes it at 1 thread */
+	bool group_exit;	      /* linux/proc.c: exit_group under way */
+	struct thread *vfork_parent;  /* linux/proc.c: sleeps until exec/exit */
+	int exit_signal;      /* linux/sys_fork.c: sent to the parent at exit */
+	struct cred cred;     /* linux/sys_ids.c; read by fs/ */
+	struct mm *mm;	      /* linux/mm.c */
+	struct paging_as *as; /* linux/mm.c: mm's tables, loaded by sched */
 	struct fd_table *files;		    /* fs/ */
 	struct vnode *cwd;		    /* fs/ (holds a reference) */
 	uint32_t umask;			    /* fs/ */
 	struct rlimit64 rlim[RLIM_NLIMITS]; /* linux/sys_rlimit.c */
 	uint64_t sigpending;	    /* linux/sys_signal.c: bit n-1 = signal n */
 	int16_t sigcode[PROC_NSIG]; /* linux/signal.c: si_code of each pending */
+	int32_t sigpid[PROC_NSIG];  /* linux/signal.c: si_pid of each */
+	uint32_t siguid[PROC_NSIG];   /* linux/signal.c: si_uid of each */
+	int32_t sigstatus[PROC_NSIG]; /* linux/signal.c: SIGCHLD si_status */
 	struct sigaction sigactions[PROC_NSIG]; /* linux/sys_signal.c */
 	int pgid, sid; /* linux/sys_ids.c: 1 and 1 (a session leader) */
 	int nice;      /* linux/sys_sched.c: -20..19 */
@@ -51,5 +75,31 @@ struct proc {
 };
 
 extern struct proc *current;
+
+/*
+ * A new process (zeroed, state PROC_LIVE, no pid yet), child of parent
+ * (NULL for the first), entered in the table. NULL when out of memory.
+ * The caller gives it its pid (its first thread's tid).
+ */
+struct proc *proc_alloc(struct proc *parent);
+
+/* The live or zombie process with pid, or NULL. */
+struct proc *proc_find(int pid);
+
+/*
+ * Remove p from the table and its parent's children and free it. The
+ * memory is freed at the next proc_alloc, so a process may free itself
+ * on its way out (its thread still refers to it until it switches away).
+ */
+void proc_free(struct proc *p);
+
+/* Make p a child of parent (reparenting an orphan to pid 1). */
+void proc_set_parent(struct proc *p, struct proc *parent);
+
+/* Call fn for every process in the table (fn may not add or free any). */
+void proc_for_each(void (*fn)(struct proc *p, void *ctx), void *ctx);
+
+/* Processes in the table with real uid uid (RLIMIT_NPROC). */
+int proc_count_uid(uint32_t uid);
 
 #endif

@@ -6,6 +6,7 @@
 #include "core/heap.h"
 #include "core/panic.h"
 #include "core/proc.h"
+#include "core/uaccess.h"
 #include "lib/string.h"
 
 #define SLICE_NS 10000000ULL /* 10 ms */
@@ -40,6 +41,7 @@ void sched_init(struct proc *p)
 	all_threads = current_thread = &boot_thread;
 	boot_thread.all_pprev = &all_threads;
 	nthreads = 1;
+	p->nthreads = 1;
 }
 
 static void enqueue(struct thread *t)
@@ -117,6 +119,8 @@ static void switch_to(struct thread *prev, struct thread *next)
 	prev->fpu_valid = true;
 	prev->fs_base = arch_get_fs_base();
 	current_thread = next;
+	current = next->proc;
+	paging_as_activate(current->as); /* nothing when they share it */
 	arch_set_kernel_stack(next->kstack_top);
 	arch_set_fs_base(next->fs_base);
 	if (next->fpu_valid)
@@ -160,6 +164,12 @@ void sched_thread_started(void);
 
 void sched_thread_started(void)
 {
+	struct thread *t = current_thread;
+	uint32_t tid = (uint32_t)t->tid;
+
+	/* Linux's schedule_tail: in the child's own memory, fault ignored. */
+	if (t->set_child_tid)
+		(void)copy_to_user(t->set_child_tid, &tid, sizeof(tid));
 	reap();
 	timer_reprogram();
 }
@@ -239,6 +249,7 @@ struct thread *thread_create(struct proc *p, const struct trap_frame *frame)
 	t->all_pprev = &all_threads;
 	all_threads = t;
 	nthreads++;
+	p->nthreads++;
 	t->state = THREAD_RUNNABLE;
 	enqueue(t);
 	timer_reprogram(); /* the creator now has a slice to share */
@@ -254,6 +265,11 @@ struct thread *thread_find(int tid)
 }
 
 int sched_thread_count(void)
+{
+	return current->nthreads;
+}
+
+int sched_thread_count_all(void)
 {
 	return nthreads;
 }
@@ -273,6 +289,8 @@ _Noreturn void thread_exit(int status)
 	if (t->all_next)
 		t->all_next->all_pprev = t->all_pprev;
 	nthreads--;
+	if (--t->proc->nthreads == 1 && t->proc->exit_waiter)
+		sched_wakeup(t->proc->exit_waiter);
 	t->state = THREAD_DEAD;
 	t->run_next = zombies;
 	zombies = t;

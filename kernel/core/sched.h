@@ -47,11 +47,13 @@ struct thread {
 	uint64_t sigmask;	   /* blocked signals (bit n-1: signal n) */
 	uint64_t sigpending;	   /* pending for this thread only */
 	uint64_t altstack_sp, altstack_size; /* sigaltstack */
-	int altstack_flags;	/* SS_AUTODISARM; size 0: disabled */
-	uint64_t sigmask_saved; /* restored after a handler (sigsuspend) */
-	bool sigmask_restore;	/* sigmask_saved is to be restored */
-	int16_t sigcode[64];	/* si_code of each pending signal */
-	uint64_t syscall_nr;	/* of the last syscall (restarts) */
+	int altstack_flags;	 /* SS_AUTODISARM; size 0: disabled */
+	uint64_t sigmask_saved;	 /* restored after a handler (sigsuspend) */
+	bool sigmask_restore;	 /* sigmask_saved is to be restored */
+	int16_t sigcode[64];	 /* si_code of each pending signal */
+	uint64_t syscall_nr;	 /* of the last syscall (restarts) */
+	uintptr_t set_child_tid; /* CLONE_CHILD_SETTID: written at first run */
+	bool vfork_waiting;	 /* in vfork until the child execs or exits */
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */
@@ -80,10 +82,14 @@ _Noreturn void thread_exit(int status);
 /* Find a live thread by tid (NULL if none). */
 struct thread *thread_find(int tid);
 
-/* Live threads of the process. */
+/* Live threads of the current process; of all processes. */
 int sched_thread_count(void);
+int sched_thread_count_all(void);
 
-/* Call fn for every live thread (fn must neither create nor end threads). */
+/*
+ * Call fn for every live thread of every process (fn must neither create
+ * nor end threads); callers pick a process's by t->proc.
+ */
 void thread_for_each(void (*fn)(struct thread *t, void *ctx), void *ctx);
 
 /* Nanoseconds the CPU spent halted with nothing to run. */

@@ -187,6 +187,28 @@ int fs_set_cwd(struct proc *p, const char *path)
 	return 0;
 }
 
+int fs_proc_fork(struct proc *child, struct proc *parent)
+{
+	struct fd_table *pt = parent->files, *t;
+
+	child->umask = parent->umask;
+	child->cwd = parent->cwd ? vnode_get(parent->cwd) : NULL;
+	if (pt == NULL)
+		return 0;
+	t = kzalloc(sizeof(*t));
+	if (t == NULL || (pt->size > 0 && table_grow(t, pt->size - 1) < 0)) {
+		kfree(t);
+		return -ENOMEM;
+	}
+	for (int fd = 0; fd < pt->size; fd++) {
+		if (pt->fds[fd] != NULL)
+			t->fds[fd] = file_get(pt->fds[fd]);
+		t->cloexec[fd] = pt->cloexec[fd];
+	}
+	child->files = t;
+	return 0;
+}
+
 void fs_proc_exit(struct proc *p)
 {
 	struct fd_table *t = p->files;

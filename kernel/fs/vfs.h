@@ -436,6 +436,13 @@ int fs_proc_init(struct proc *p);
 int fs_set_cwd(struct proc *p, const char *path);
 /* Close every fd and drop the cwd. */
 void fs_proc_exit(struct proc *p);
+/*
+ * fork: child gets a copy of parent's fd table (the same open file
+ * descriptions, so offsets stay shared; close-on-exec flags too), its
+ * cwd and umask. 0 or -ENOMEM (child then has nothing to undo but
+ * fs_proc_exit).
+ */
+int fs_proc_fork(struct proc *child, struct proc *parent);
 
 /* ---- Boot (fs/rootfs.c) ---- */
 

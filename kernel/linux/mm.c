@@ -17,8 +17,15 @@ struct mm *mm_create(void)
 {
 	struct mm *mm = kzalloc(sizeof(*mm));
 
-	if (mm)
-		mm->mmap_top = 0x7f0000000000UL;
+	if (!mm)
+		return NULL;
+	mm->as = paging_as_create();
+	if (!mm->as) {
+		kfree(mm);
+		return NULL;
+	}
+	mm->mmap_top = 0x7f0000000000UL;
+	mm->users = 1;
 	return mm;
 }
 
@@ -96,17 +103,17 @@ static int charge(struct mm *mm, size_t n)
 }
 
 /* The mapped pages of [start, end), in order, skipping unmapped stretches. */
-#define for_each_mapped_page(va, start, end)                          \
-	for (uintptr_t va = paging_next_user(start, end); va < (end); \
-	     va = paging_next_user(va + PAGE_SIZE, end))
+#define for_each_mapped_page(mm, va, start, end)                    \
+	for (uintptr_t va = paging_next_user((mm)->as, start, end); \
+	     va < (end); va = paging_next_user((mm)->as, va + PAGE_SIZE, end))
 
 /* Free the frames mapped in [start, end) (a kernel area's: unmap only). */
 static void free_pages(struct mm *mm, uintptr_t start, uintptr_t end,
 		       bool kernel)
 {
-	for_each_mapped_page(va, start, end)
+	for_each_mapped_page(mm, va, start, end)
 	{
-		uint64_t phys = paging_unmap_user(va);
+		uint64_t phys = paging_unmap_user(mm->as, va);
 
 		if (phys && !kernel) {
 			page_put(phys_to_virt(phys));
@@ -262,7 +269,7 @@ int mm_map_kernel_page(struct mm *mm, uintptr_t start, uint64_t phys,
 {
 	int err = mm_map(mm, start, PAGE_SIZE, PROT_READ, VMA_KERNEL, name, 0);
 
-	if (!err && paging_map_user(start, phys, PROT_READ) < 0) {
+	if (!err && paging_map_user(mm->as, start, phys, PROT_READ) < 0) {
 		mm_unmap(mm, start, PAGE_SIZE);
 		err = -ENOMEM;
 	}
@@ -332,12 +339,12 @@ int mm_protect(struct mm *mm, uintptr_t start, size_t len, int prot)
 		v->flags = charged ? v->flags | VMA_CHARGED :
 				     v->flags & ~VMA_CHARGED;
 		v->prot = prot;
-		for_each_mapped_page(va, v->start, v->end)
+		for_each_mapped_page(mm, va, v->start, v->end)
 		{
 			uint64_t phys = 0;
 
-			paging_user_lookup(va, &phys);
-			paging_protect_user(va, pte_prot(v, phys));
+			paging_user_lookup(mm->as, va, &phys);
+			paging_protect_user(mm->as, va, pte_prot(v, phys));
 		}
 	}
 	return 0;
@@ -374,7 +381,7 @@ static int map_new_page(struct mm *mm, uintptr_t va, int prot)
 
 	if (!page)
 		return -ENOMEM;
-	if (paging_map_user(va, virt_to_phys(page), prot) < 0) {
+	if (paging_map_user(mm->as, va, virt_to_phys(page), prot) < 0) {
 		page_free(page, 1);
 		return -ENOMEM;
 	}
@@ -386,19 +393,20 @@ static int map_new_page(struct mm *mm, uintptr_t va, int prot)
  * A write to page va of private area v, mapped read-only because others
  * hold the page: copy it, unless the others have let go meanwhile.
  */
-static int copy_on_write(struct vma *v, uintptr_t va, uint64_t phys)
+static int copy_on_write(struct mm *mm, struct vma *v, uintptr_t va,
+			 uint64_t phys)
 {
 	void *old = phys_to_virt(phys), *page;
 
 	if ((v->flags & VMA_SHARED) || page_refs(old) == 1) {
-		paging_protect_user(va, v->prot);
+		paging_protect_user(mm->as, va, v->prot);
 		return 0;
 	}
 	page = page_alloc(1);
 	if (!page)
 		return -ENOMEM;
 	memcpy(page, old, PAGE_SIZE);
-	if (paging_map_user(va, virt_to_phys(page), v->prot) < 0) {
+	if (paging_map_user(mm->as, va, virt_to_phys(page), v->prot) < 0) {
 		page_free(page, 1);
 		return -ENOMEM;
 	}
@@ -437,7 +445,7 @@ static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
 			prot &= ~PROT_WRITE;
 		}
 	}
-	if (paging_map_user(va, virt_to_phys(page), prot) < 0) {
+	if (paging_map_user(mm->as, va, virt_to_phys(page), prot) < 0) {
 		page_put(page);
 		return -ENOMEM;
 	}
@@ -457,11 +465,11 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 		return -EFAULT;
 	if ((err & PF_ERR_FETCH) && !(v->prot & PROT_EXEC))
 		return -EFAULT;
-	if (paging_user_lookup(va, &phys)) {
+	if (paging_user_lookup(mm->as, va, &phys)) {
 		if (!(err & PF_ERR_PRESENT))
 			return 0; /* mapped since */
 		if (err & PF_ERR_WRITE)
-			return copy_on_write(v, va, phys);
+			return copy_on_write(mm, v, va, phys);
 		return -EFAULT;
 	}
 	/* A kernel area's page, once moved away, is never replaced. */
@@ -478,7 +486,7 @@ int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write)
 		uint64_t phys;
 		int err;
 
-		if (paging_user_lookup(va, &phys))
+		if (paging_user_lookup(mm->as, va, &phys))
 			continue;
 		err = mm_fault(mm, va, write ? PF_ERR_WRITE : 0);
 		if (err)
@@ -497,13 +505,13 @@ static int private_page(struct mm *mm, struct vma *v, uintptr_t va,
 {
 	int err = 0;
 
-	if (!paging_user_lookup(va, phys))
+	if (!paging_user_lookup(mm->as, va, phys))
 		err = v->file ? file_fault(mm, v, va, PF_ERR_WRITE) :
 				map_new_page(mm, va, v->prot);
 	else if (v->file)
-		err = copy_on_write(v, va, *phys);
+		err = copy_on_write(mm, v, va, *phys);
 	if (!err)
-		paging_user_lookup(va, phys);
+		paging_user_lookup(mm->as, va, phys);
 	return err;
 }
 
@@ -535,12 +543,12 @@ int mm_fill(struct mm *mm, uintptr_t addr, const void *src, size_t n)
 
 int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 {
-	for_each_mapped_page(va, old, old + len)
+	for_each_mapped_page(mm, va, old, old + len)
 	{
 		struct vma *v = mm_find(mm, new_addr + (va - old));
-		uint64_t phys = paging_unmap_user(va);
+		uint64_t phys = paging_unmap_user(mm->as, va);
 
-		if (phys && paging_map_user(new_addr + (va - old), phys,
+		if (phys && paging_map_user(mm->as, new_addr + (va - old), phys,
 					    v ? pte_prot(v, phys) : 0) < 0) {
 			if (!v || !(v->flags & VMA_KERNEL)) {
 				page_put(phys_to_virt(phys));
@@ -555,5 +563,89 @@ int mm_move(struct mm *mm, uintptr_t old, uintptr_t new_addr, size_t len)
 void mm_destroy(struct mm *mm)
 {
 	mm_unmap(mm, MM_BOTTOM, USER_TOP - MM_BOTTOM);
+	paging_as_destroy(mm->as);
 	kfree(mm);
+}
+
+/*
+ * Give child the pages of v (its copy of the area is made): private
+ * pages become shared by both, read-only on both sides (pte_prot sees
+ * the second holder), so the first write of either copies the page.
+ */
+static int fork_pages(struct mm *mm, struct mm *child, const struct vma *v)
+{
+	for_each_mapped_page(mm, va, v->start, v->end)
+	{
+		uint64_t phys = 0;
+		void *page;
+
+		paging_user_lookup(mm->as, va, &phys);
+		if (v->flags & VMA_KERNEL) {
+			if (paging_map_user(child->as, va, phys, PROT_READ) < 0)
+				return -ENOMEM;
+			continue;
+		}
+		page = phys_to_virt(phys);
+		page_get(page);
+		if (paging_map_user(child->as, va, phys, pte_prot(v, phys)) <
+		    0) {
+			page_put(page);
+			return -ENOMEM;
+		}
+		child->resident++;
+		paging_protect_user(mm->as, va, pte_prot(v, phys));
+	}
+	return 0;
+}
+
+struct mm *mm_fork(struct mm *mm)
+{
+	struct mm *child = mm_create();
+	struct vma **tail;
+
+	if (!child)
+		return NULL;
+	child->brk_start = mm->brk_start;
+	child->brk = mm->brk;
+	child->mmap_top = mm->mmap_top;
+	child->vdso = mm->vdso;
+	if (charge(child, mm->committed))
+		goto err_child;
+	tail = &child->vmas;
+	for (const struct vma *v = mm->vmas; v; v = v->next) {
+		struct vma *c = kmalloc(sizeof(*c));
+
+		if (!c)
+			goto err_child;
+		*c = *v;
+		c->next = NULL;
+		if (c->file)
+			c->file->refs++;
+		*tail = c;
+		tail = &c->next;
+		if (fork_pages(mm, child, v))
+			goto err_child;
+	}
+	return child;
+
+err_child:
+	mm_destroy(child);
+	return NULL;
+}
+
+void mm_put(struct mm *mm)
+{
+	if (mm && --mm->users == 0)
+		mm_destroy(mm);
+}
+
+void proc_set_mm(struct proc *p, struct mm *mm)
+{
+	struct mm *old = p->mm;
+
+	p->mm = mm;
+	p->as = mm ? mm->as : NULL;
+	if (p == current)
+		paging_as_activate(p->as);
+	mm_put(old);
 }

@@ -75,8 +75,13 @@ struct vma {
 	struct vma *next;
 };
 
+struct paging_as;
+struct proc;
+
 struct mm {
 	struct vma *vmas;
+	struct paging_as *as; /* its page tables (arch.h) */
+	int users;	      /* processes using it (vfork, CLONE_VM) */
 	uintptr_t brk_start,
 		brk; /* program break; heap area [brk_start, page_up(brk)) */
 	uintptr_t mmap_top; /* mmap searches downwards from here */
@@ -205,8 +210,26 @@ void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size);
  */
 bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn);
 
-/* Free every page and area. */
+/* Free every page and area, and the page tables. */
 void mm_destroy(struct mm *mm);
+
+/* Drop one user of mm (NULL: nothing); the last one destroys it. */
+void mm_put(struct mm *mm);
+
+/*
+ * Give p the address space mm (taking over the caller's reference, NULL
+ * for none), loading it when p is the running process, and drop p's old
+ * one. exec uses it to replace the space, exit to let it go.
+ */
+void proc_set_mm(struct proc *p, struct mm *mm);
+
+/*
+ * The child's copy of mm for fork: the same areas; private pages shared
+ * copy-on-write (both sides' entries made read-only), shared file pages
+ * and the kernel's pages mapped as they are. The child is charged what
+ * the parent has committed. NULL when memory is short (-ENOMEM).
+ */
+struct mm *mm_fork(struct mm *mm);
 
 /* /proc/self/maps of the current process into buf; returns the length. */
 size_t mm_format_maps(char *buf, size_t size);

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/heap.h"
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/signals.h"
@@ -37,7 +38,8 @@
 
 struct posix_timer {
 	struct ktimer kt;
-	struct posix_timer *next; /* the process's list */
+	struct posix_timer *next; /* every process's timers */
+	struct proc *owner;	  /* the process that made it */
 	int id;
 	bool realtime;
 	int notify; /* SIGEV_NONE, SIGEV_SIGNAL or SIGEV_THREAD_ID */
@@ -65,7 +67,7 @@ static struct posix_timer *pt_find(int id)
 	struct posix_timer *pt;
 
 	for (pt = timers; pt; pt = pt->next)
-		if (pt->id == id)
+		if (pt->id == id && pt->owner == current)
 			return pt;
 	return NULL;
 }
@@ -115,7 +117,9 @@ static void pt_queue(struct posix_timer *pt, struct thread *t)
 	pt->queued = true;
 	if (pt->interval == 0)
 		pt->expiry = 0;
-	signal_send(t, pt->signo, SI_TIMER);
+	signal_send_info(
+		pt->owner, t,
+		&(struct signal_info){ .signo = pt->signo, .code = SI_TIMER });
 }
 
 /*
@@ -130,7 +134,7 @@ static void pt_fire(struct ktimer *kt)
 	bool gone;
 
 	t = pt_target(pt, &gone);
-	if (gone || signal_dropped(t, pt->signo)) {
+	if (gone || signal_dropped_by(pt->owner, t, pt->signo)) {
 		if (pt->interval == 0)
 			pt->expiry = 0;
 		else
@@ -147,7 +151,7 @@ void posix_timer_unignored(int sig)
 	bool gone;
 
 	for (pt = timers; pt; pt = pt->next) {
-		if (!pt->parked || pt->signo != sig)
+		if (!pt->parked || pt->signo != sig || pt->owner != current)
 			continue;
 		t = pt_target(pt, &gone);
 		if (gone || signal_dropped(t, sig))
@@ -169,6 +173,7 @@ static struct posix_timer *pt_queued(struct thread *owner, int sig)
 		bool to_thread = pt->notify == SIGEV_THREAD_ID;
 
 		if (pt->queued && pt->signo == sig &&
+		    pt->owner == (owner ? owner->proc : current) &&
 		    to_thread == (owner != NULL) &&
 		    (!owner || owner->tid == pt->tid))
 			return pt;
@@ -211,7 +216,7 @@ static int pt_sigevent(struct posix_timer *pt, const struct sigevent *ev)
 	switch (ev->sigev_notify) {
 	case SIGEV_SIGNAL | SIGEV_THREAD_ID:
 		t = thread_find(ev->sigev_notify_thread_id);
-		if (t == NULL)
+		if (t == NULL || t->proc != current)
 			return -EINVAL;
 		pt->notify = SIGEV_THREAD_ID;
 		pt->tid = t->tid;
@@ -291,6 +296,7 @@ long sys_timer_create(int clockid, uintptr_t uevent, uintptr_t uid)
 		err = -EFAULT;
 		goto err_timer;
 	}
+	pt->owner = current;
 	pt->next = timers;
 	timers = pt;
 	timer_count++;
@@ -384,7 +390,7 @@ long sys_timer_delete(int id)
 	struct posix_timer **pp, *pt;
 
 	for (pp = &timers; (pt = *pp) != NULL; pp = &pt->next) {
-		if (pt->id != id)
+		if (pt->id != id || pt->owner != current)
 			continue;
 		ktimer_cancel(&pt->kt);
 		*pp = pt->next;
@@ -397,3 +403,19 @@ long sys_timer_delete(int id)
 	return -EINVAL;
 }
 SYSCALL1(timer_delete);
+
+void posix_timer_proc_exit(struct proc *p)
+{
+	struct posix_timer **pp = &timers, *pt;
+
+	while ((pt = *pp) != NULL) {
+		if (pt->owner != p) {
+			pp = &pt->next;
+			continue;
+		}
+		ktimer_cancel(&pt->kt);
+		*pp = pt->next;
+		timer_count--;
+		kfree(pt);
+	}
+}

@@ -19,6 +19,8 @@
 #include "linux/thread.h"
 #include "linux/mm.h"
 #include "linux/sigdeliver.h"
+#include "linux/signals.h"
+#include "linux/sysproc.h"
 #include "linux/syscall.h"
 #include "net/net_boot.h"
 
@@ -38,14 +40,133 @@ const char *signal_name(int sig)
 	return "signal";
 }
 
-_Noreturn void proc_exit(int status, int sig)
+static void log_killed(struct proc *p, void *ctx)
 {
-	current->exiting = true; /* sockets do not linger (socket(7)) */
-	ipc_sem_exit(current);
+	(void)ctx;
+	if (p != current && p->state == PROC_LIVE)
+		printk("kiln: killing pid %d (%s)\n", p->pid, proc_comm(p));
+}
+
+/* pid 1 ended: the VM ends with it, the others named on the log. */
+static _Noreturn void init_exit(int status, int sig)
+{
+	proc_for_each(log_killed, NULL);
 	if (current->files)
 		fs_proc_exit(current);
 	net_flush();
 	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
+}
+
+_Noreturn void proc_exit_thread(void)
+{
+	thread_release(current_thread);
+	thread_exit(0);
+}
+
+/* Every other thread of p ends (at its next return to user mode). */
+static void kill_thread(struct thread *t, void *ctx)
+{
+	if (t->proc == ctx && t != current_thread) {
+		t->sigpending |= 1UL << (SIGKILL - 1); /* ends any sleep */
+		sched_wakeup(t);
+	}
+}
+
+static void end_other_threads(struct proc *p)
+{
+	thread_for_each(kill_thread, p);
+	p->exit_waiter = current_thread;
+	while (p->nthreads > 1)
+		sched_sleep(0, false);
+	p->exit_waiter = NULL;
+}
+
+void proc_vfork_done(struct proc *p)
+{
+	struct thread *t = p->vfork_parent;
+
+	if (!t)
+		return;
+	p->vfork_parent = NULL;
+	t->vfork_waiting = false;
+	sched_wakeup(t);
+}
+
+/* Orphans go to pid 1 (Linux's child reaper), zombies included. */
+static void reparent_children(struct proc *p)
+{
+	struct proc *init = proc_find(1);
+
+	while (p->children) {
+		struct proc *c = p->children;
+
+		proc_set_parent(c, init);
+		if (c->state == PROC_ZOMBIE && init)
+			wake_up(&init->child_wait);
+	}
+}
+
+/*
+ * Tell the parent (Linux's do_notify_parent): its exit signal with
+ * CLD_EXITED/CLD_KILLED, unless SIGCHLD is ignored. True when the child
+ * is to be reaped at once (SIGCHLD ignored, or SA_NOCLDWAIT).
+ */
+static bool notify_parent(struct proc *p, int status, int sig)
+{
+	struct proc *parent = p->parent;
+	const struct sigaction *sa;
+	bool autoreap = false;
+	int esig = p->exit_signal;
+
+	if (!parent)
+		return true;
+	sa = &parent->sigactions[SIGCHLD - 1];
+	if (esig == SIGCHLD &&
+	    (sa->sa_handler == SIG_IGN || (sa->sa_flags & SA_NOCLDWAIT))) {
+		autoreap = true;
+		if (sa->sa_handler == SIG_IGN)
+			esig = 0;
+	}
+	if (esig)
+		signal_send_info(parent, NULL,
+				 &(struct signal_info){
+					 .signo = esig,
+					 .code = sig ? CLD_KILLED : CLD_EXITED,
+					 .pid = p->pid,
+					 .uid = p->cred.uid,
+					 .status = sig ? sig : status & 0xff });
+	wake_up(&parent->child_wait);
+	return autoreap;
+}
+
+_Noreturn void proc_exit(int status, int sig)
+{
+	struct proc *p = current;
+
+	if (p->group_exit)
+		proc_exit_thread(); /* another thread is ending it already */
+	p->group_exit = true;
+	p->exiting = true; /* sockets do not linger (socket(7)) */
+	if (p->pid == 1) {
+		ipc_sem_exit(p);
+		init_exit(status, sig);
+	}
+	end_other_threads(p);
+	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
+	if (p->files)
+		fs_proc_exit(p);
+	thread_release(current_thread);
+	proc_vfork_done(p);
+	itimer_proc_exit(p);
+	posix_timer_proc_exit(p);
+	proc_set_mm(p, NULL);
+	reparent_children(p);
+	/* Linux's wait status: no core file is ever written, so no 0x80. */
+	p->exit_status = sig ? (sig & 0x7f) : (status & 0xff) << 8;
+	p->state = PROC_ZOMBIE;
+	if (notify_parent(p, status, sig))
+		proc_free(p);
+	thread_exit(0);
 }
 
 /*
@@ -161,7 +282,7 @@ void proc_traps_init(void)
 /* exit ends the calling thread; the last thread's exit ends the process. */
 long sys_exit(int status)
 {
-	if (sched_thread_count() == 1)
+	if (sched_thread_count() == 1 && !current->group_exit)
 		proc_exit(status, 0);
 	thread_release(current_thread);
 	thread_exit(status);

@@ -5,10 +5,28 @@
 #include "core/proc.h"
 
 /*
- * End the process (exit_group, or a fatal signal when sig != 0): closes
- * files, reports on the kernel log, ends the VM with status or 128+sig.
+ * End the calling process (exit_group, or a fatal signal when sig != 0):
+ * its other threads end, its files close, its address space goes, its
+ * children go to pid 1, and it stays a zombie holding its wait status
+ * until its parent reaps it (at once when the parent ignores SIGCHLD or
+ * set SA_NOCLDWAIT; the parent is sent its exit signal otherwise). When
+ * pid 1 ends, the other processes are named on the kernel log and the
+ * VM ends with status or 128+sig.
  */
 _Noreturn void proc_exit(int status, int sig);
+
+/* The calling thread ends because its process is ending (group exit). */
+_Noreturn void proc_exit_thread(void);
+
+/*
+ * The vfork child p has let go of its parent's memory (execve, or exit):
+ * the parent's thread sleeping in vfork runs again. Nothing when p is no
+ * vfork child. exec calls it once the new program is loaded.
+ */
+void proc_vfork_done(struct proc *p);
+
+/* p's command name (comm), from its exe when never set. */
+const char *proc_comm(struct proc *p);
 
 /* Install the exception hooks: demand paging, faults become signals. */
 void proc_traps_init(void);

@@ -32,12 +32,17 @@ bool signal_valid(uint64_t sig)
 	return sig >= 1 && sig <= PROC_NSIG;
 }
 
-bool signal_ignored(int sig)
+static bool ignored_by(const struct proc *p, int sig)
 {
-	__sighandler_t h = current->sigactions[sig - 1].sa_handler;
+	__sighandler_t h = p->sigactions[sig - 1].sa_handler;
 
 	return h == SIG_IGN ||
 	       (h == SIG_DFL && (DEFAULT_IGNORE & SIG_BIT(sig)));
+}
+
+bool signal_ignored(int sig)
+{
+	return ignored_by(current, sig);
 }
 
 uint64_t signal_pending_set(struct thread *t)
@@ -57,8 +62,8 @@ bool signal_on_altstack(const struct thread *t, uint64_t sp)
 
 static void wake_one(struct thread *t, void *ctx)
 {
-	(void)ctx;
-	sched_wakeup(t);
+	if (t->proc == ctx)
+		sched_wakeup(t);
 }
 
 /*
@@ -66,25 +71,38 @@ static void wake_one(struct thread *t, void *ctx)
  * is the main thread's (the group leader's), whoever is running; the
  * running thread only when the main one has exited.
  */
+static bool dropped(struct proc *p, struct thread *t, int sig)
+{
+	struct thread *mask_of = t ? t : thread_find(p->pid);
+
+	if (mask_of == NULL || mask_of->proc != p)
+		mask_of = p == current ? current_thread : NULL;
+	return ignored_by(p, sig) &&
+	       !(mask_of && (mask_of->sigmask & SIG_BIT(sig)));
+}
+
+bool signal_dropped_by(struct proc *p, struct thread *t, int sig)
+{
+	return dropped(t ? t->proc : p, t, sig);
+}
+
 bool signal_dropped(struct thread *t, int sig)
 {
-	struct thread *mask_of = t ? t : thread_find(current->pid);
-
-	if (mask_of == NULL)
-		mask_of = current_thread;
-	return signal_ignored(sig) && !(mask_of->sigmask & SIG_BIT(sig));
+	return dropped(t ? t->proc : current, t, sig);
 }
 
 /*
  * Every thread is woken, even those blocking sig: one may be waiting for
  * it in sigtimedwait. Wake-ups are allowed to be spurious.
  */
-void signal_send(struct thread *t, int sig, int code)
+void signal_send_info(struct proc *p, struct thread *t,
+		      const struct signal_info *info)
 {
-	uint64_t *pending = t ? &t->sigpending : &current->sigpending;
-	int16_t *codes = t ? t->sigcode : current->sigcode;
+	uint64_t *pending = t ? &t->sigpending : &p->sigpending;
+	int16_t *codes = t ? t->sigcode : p->sigcode;
+	int sig = info->signo;
 
-	if (signal_dropped(t, sig))
+	if (dropped(p, t, sig))
 		return; /* Linux drops these at once */
 	/*
 	 * One instance per signal, and the first one's siginfo stays, as
@@ -94,13 +112,29 @@ void signal_send(struct thread *t, int sig, int code)
 	 */
 	if (!(*pending & SIG_BIT(sig))) {
 		*pending |= SIG_BIT(sig);
-		codes[sig - 1] = (int16_t)code;
+		codes[sig - 1] = (int16_t)info->code;
+		if (!t) { /* the sender (or the child, for SIGCHLD) */
+			p->sigpid[sig - 1] = info->pid;
+			p->siguid[sig - 1] = info->uid;
+			p->sigstatus[sig - 1] = info->status;
+		}
 	}
 	if (t)
 		sched_wakeup(t);
 	else
-		thread_for_each(wake_one, NULL);
+		thread_for_each(wake_one, p);
 	signalfd_notify();
+}
+
+void signal_send(struct thread *t, int sig, int code)
+{
+	struct proc *p = t ? t->proc : current;
+
+	signal_send_info(p, t,
+			 &(struct signal_info){ .signo = sig,
+						.code = code,
+						.pid = current->pid,
+						.uid = current->cred.uid });
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -140,10 +174,15 @@ again:
 		t->sigpending &= ~SIG_BIT(sig);
 		info->code = t->sigcode[sig - 1];
 		owner = t;
+		info->pid = current->pid; /* tkill: not kept per thread */
+		info->uid = current->cred.uid;
 	} else if (shared) {
 		sig = __builtin_ctzll(shared) + 1;
 		t->proc->sigpending &= ~SIG_BIT(sig);
 		info->code = t->proc->sigcode[sig - 1];
+		info->pid = t->proc->sigpid[sig - 1];
+		info->uid = t->proc->siguid[sig - 1];
+		info->status = t->proc->sigstatus[sig - 1];
 	} else {
 		return 0;
 	}
@@ -177,8 +216,16 @@ void signal_thread_drop(int sig)
 
 _Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr)
 {
-	printk("kiln: killed by signal %d (%s) at rip 0x%lx, address 0x%lx\n",
-	       sig, signal_name(sig), rip, addr);
+	/* `kiln run` reports the first form: the app (pid 1) died of it. */
+	if (current->pid == 1)
+		printk("kiln: killed by signal %d (%s) at rip 0x%lx, "
+		       "address 0x%lx\n",
+		       sig, signal_name(sig), rip, addr);
+	else
+		printk("kiln: pid %d (%s) killed by signal %d (%s) at rip "
+		       "0x%lx\n",
+		       current->pid, proc_comm(current), sig, signal_name(sig),
+		       rip);
 	proc_exit(0, sig);
 }
 

@@ -82,8 +82,13 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 		si->si_overrun = info->overrun;
 		si->si_value.sival_ptr = (void *)(uintptr_t)info->value;
 	} else if (info->code <= 0) {
-		si->si_pid = current->pid; /* SI_USER, SI_TKILL: the sender */
-		si->si_uid = current->cred.uid;
+		si->si_pid = info->pid; /* SI_USER, SI_TKILL: the sender */
+		si->si_uid = info->uid;
+	} else if (info->signo == SIGCHLD && info->code >= CLD_EXITED &&
+		   info->code <= CLD_CONTINUED) {
+		si->si_pid = info->pid; /* the child; times stay 0 */
+		si->si_uid = info->uid;
+		si->si_status = info->status;
 	} else if (info->code != SI_KERNEL) {
 		si->si_addr = (void *)(uintptr_t)info->addr; /* a fault */
 	}

@@ -50,8 +50,8 @@ static void to_sfd_info(struct signalfd_siginfo *s,
 		s->ssi_ptr = info->value;
 		s->ssi_int = (int32_t)info->value;
 	} else if (info->code <= 0) {
-		s->ssi_pid = (uint32_t)current->pid;
-		s->ssi_uid = current->cred.uid;
+		s->ssi_pid = (uint32_t)info->pid;
+		s->ssi_uid = info->uid;
 	} else if (info->code != SI_KERNEL) {
 		s->ssi_addr = info->addr;
 	}

@@ -35,6 +35,9 @@ struct signal_info {
 	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
 	int timerid, overrun;
 	uint64_t value;
+	/* SI_USER: the sender; SIGCHLD (CLD_*): the child and its status */
+	int pid, status;
+	uint32_t uid;
 };
 
 /* The siginfo_t the app sees for info (zeroed, then filled). */
@@ -51,6 +54,9 @@ bool signal_ignored(int sig);
  * once: ignored and not blocked where it is sent.
  */
 bool signal_dropped(struct thread *t, int sig);
+/* The same for process p when t is NULL (a timer's owner). */
+struct proc;
+bool signal_dropped_by(struct proc *p, struct thread *t, int sig);
 
 /*
  * Make sig pending on t (NULL: the process) with si_code code, unless it
@@ -58,6 +64,14 @@ bool signal_dropped(struct thread *t, int sig);
  * context (interrupts included).
  */
 void signal_send(struct thread *t, int sig, int code);
+
+/*
+ * signal_send with the whole siginfo, to t or (t NULL) to process p:
+ * kill to another process, SIGCHLD to a parent.
+ */
+struct proc;
+void signal_send_info(struct proc *p, struct thread *t,
+		      const struct signal_info *info);
 
 /*
  * Take the lowest pending signal of set for t (its own first, then the

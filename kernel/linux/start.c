@@ -117,7 +117,7 @@ static void setup_process(struct proc *p, const void *bundle)
 	p->trace = cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
 			       "kiln.trace");
 	sysproc_init(p);
-	p->mm = mm_create();
+	proc_set_mm(p, mm_create());
 	if (!p->mm)
 		start_failed("out of memory", NULL, -ENOMEM);
 	err = vfs_init(cpio, cpio_size);

@@ -9,8 +9,9 @@
 #include "linux/syscall.h"
 
 /*
- * Kiln runs one process, pid 1, with no parent (ppid 0), the leader of its
- * own process group and session, like init. IDs start at root (0). The
+ * The first process, pid 1, has no parent (ppid 0) and leads its own
+ * process group and session, like init; fork copies the group and
+ * session. IDs start at root (0). The
  * rules for changing them are Linux's (setresuid(2), credentials(7)):
  * with effective uid 0 (standing in for CAP_SETUID/CAP_SETGID) any value
  * goes; otherwise each new ID must be one of the current real, effective
@@ -239,43 +240,75 @@ long sys_setgroups(uint64_t size, uintptr_t ulist)
 }
 SYSCALL2(setgroups);
 
-/* pid 0 means the caller; no other process exists to be named. */
-static bool is_self(uint64_t pid)
-{
-	return (int)pid == 0 || (int)pid == current->pid;
-}
-
 long sys_getpgrp(void)
 {
 	return current->pgid;
 }
 SYSCALL0(getpgrp);
 
+/* The process pid names (0: the caller), zombies included, or NULL. */
+static struct proc *pid_target(uint64_t pid)
+{
+	return (int)pid == 0 ? current : proc_find((int)pid);
+}
+
 long sys_getpgid(uint64_t pid)
 {
-	return is_self(pid) ? current->pgid : -ESRCH;
+	struct proc *p = pid_target(pid);
+
+	return p ? p->pgid : -ESRCH;
 }
 SYSCALL1(getpgid);
 
 long sys_getsid(uint64_t pid)
 {
-	return is_self(pid) ? current->sid : -ESRCH;
+	struct proc *p = pid_target(pid);
+
+	return p ? p->sid : -ESRCH;
 }
 SYSCALL1(getsid);
 
-/* A session leader may not change its group (Linux: -EPERM). */
+struct group_find {
+	int pgid, sid; /* sid -1: any session */
+	bool found;
+};
+
+static void group_match(struct proc *p, void *ctx)
+{
+	struct group_find *g = ctx;
+
+	if (p->pgid == g->pgid && (g->sid < 0 || p->sid == g->sid))
+		g->found = true;
+}
+
+/*
+ * Linux's setpgid: the caller or a child of it in its session (-ESRCH
+ * for anyone else, -EPERM for a child in another session); never a
+ * session leader (-EPERM); into its own new group or a group that
+ * exists in the caller's session (else -EPERM). A child that has
+ * called execve should give -EACCES: exec does not record that yet.
+ */
 long sys_setpgid(uint64_t pid, uint64_t pgid)
 {
+	struct proc *p = pid_target(pid);
+	struct group_find g = { (int)pgid, current->sid, false };
+
 	if ((int)pgid < 0)
 		return -EINVAL;
-	if (!is_self(pid))
+	if (!p || (p != current && p->parent != current))
 		return -ESRCH;
-	if (current->sid == current->pid)
+	if (p->sid != current->sid)
 		return -EPERM;
-	if ((int)pgid != 0 && (int)pgid != current->pid &&
-	    (int)pgid != current->pgid)
+	if (p->sid == p->pid)
 		return -EPERM;
-	current->pgid = (int)pgid ? (int)pgid : current->pid;
+	if (g.pgid == 0)
+		g.pgid = p->pid;
+	if (g.pgid != p->pid) {
+		proc_for_each(group_match, &g);
+		if (!g.found)
+			return -EPERM;
+	}
+	p->pgid = g.pgid;
 	return 0;
 }
 SYSCALL2(setpgid);
@@ -283,7 +316,11 @@ SYSCALL2(setpgid);
 /* A process group leader cannot start a session (Linux: -EPERM). */
 long sys_setsid(void)
 {
-	if (current->pgid == current->pid)
+	struct group_find g = { current->pid, -1, false };
+
+	/* Linux: no process may already have our pid as its group. */
+	proc_for_each(group_match, &g);
+	if (g.found)
 		return -EPERM;
 	current->sid = current->pgid = current->pid;
 	return current->sid;

@@ -160,6 +160,13 @@ static void comm_from_exe(struct proc *p)
 	strlcpy(p->comm, base ? base + 1 : p->exe, sizeof(p->comm));
 }
 
+const char *proc_comm(struct proc *p)
+{
+	if (!p->comm[0])
+		comm_from_exe(p);
+	return p->comm;
+}
+
 static long prctl_set_name(uintptr_t uname)
 {
 	char buf[PROC_COMM_LEN];

@@ -7,6 +7,8 @@
 #include <linux/time.h>
 
 #include "core/clock.h"
+#include "core/printk.h"
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/sigdeliver.h"
@@ -28,11 +30,37 @@
 
 static struct ktimer real_timer;
 static uint64_t real_interval_ns;
+/*
+ * One ITIMER_REAL for the VM, held by the process that armed it (a fork
+ * child starts without one, as on Linux). Another process arming it
+ * while it runs for its holder gets -EBUSY and a log line, not a timer
+ * that would signal the wrong process.
+ */
+static struct proc *real_owner;
 
 static void real_fire(struct ktimer *k)
 {
 	(void)k;
-	signal_send_process(SIGALRM);
+	if (real_owner)
+		signal_send_info(real_owner, NULL,
+				 &(struct signal_info){ .signo = SIGALRM,
+							.code = SI_KERNEL });
+}
+
+void itimer_proc_exit(struct proc *p)
+{
+	if (real_owner != p)
+		return;
+	ktimer_cancel(&real_timer);
+	real_interval_ns = 0;
+	real_owner = NULL;
+}
+
+/* True when another process holds the armed timer. */
+static bool real_foreign(void)
+{
+	return real_owner && real_owner != current &&
+	       (real_timer.armed || real_interval_ns);
 }
 
 /* The first period boundary after now, counted from the last expiry. */
@@ -101,7 +129,7 @@ long sys_getitimer(int which, uintptr_t uval)
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
-	if (which == ITIMER_REAL)
+	if (which == ITIMER_REAL && !real_foreign())
 		real_get(&it);
 	return copy_to_user(uval, &it, sizeof(it));
 }
@@ -122,8 +150,14 @@ long sys_setitimer(int which, uintptr_t unew, uintptr_t uold)
 		if (it.it_value.tv_sec || it.it_value.tv_usec)
 			return -EINVAL; /* CPU-time timers are not kept */
 	} else {
+		if (real_foreign()) {
+			printk("kiln: ITIMER_REAL is held by pid %d: -EBUSY\n",
+			       real_owner->pid);
+			return -EBUSY;
+		}
 		real_get(&old);
 		real_set(&it);
+		real_owner = current;
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -138,8 +172,14 @@ long sys_alarm(unsigned int seconds)
 	long left;
 
 	it.it_value.tv_sec = seconds;
+	if (real_foreign()) {
+		printk("kiln: ITIMER_REAL is held by pid %d: -EBUSY\n",
+		       real_owner->pid);
+		return -EBUSY;
+	}
 	real_get(&old);
 	real_set(&it);
+	real_owner = current;
 	left = old.it_value.tv_sec;
 	if ((!left && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
 		left++;

@@ -7,6 +7,7 @@
 #include <asm/signal.h>
 #include <linux/signal.h>
 
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "lib/string.h"
@@ -151,24 +152,75 @@ long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 }
 SYSCALL2(sigaltstack);
 
+/* Linux's kill_ok_by_cred: root, or a real/effective uid in common. */
+static bool may_signal(const struct proc *p)
+{
+	const struct cred *c = &current->cred;
+
+	return c->euid == 0 || c->euid == p->cred.uid ||
+	       c->euid == p->cred.suid || c->uid == p->cred.uid ||
+	       c->uid == p->cred.suid;
+}
+
+struct kill_req {
+	int pgid; /* 0: every process but pid 1 and the caller (kill -1) */
+	int sig;
+	int found, sent;
+};
+
+/* Signal one process; a zombie takes it silently (it is found, though). */
+static int kill_proc(struct proc *p, int sig)
+{
+	if (!may_signal(p))
+		return -EPERM;
+	if (sig && p->state == PROC_LIVE)
+		signal_send_info(
+			p, NULL,
+			&(struct signal_info){ .signo = sig,
+					       .code = SI_USER,
+					       .pid = current->pid,
+					       .uid = current->cred.uid });
+	return 0;
+}
+
+static void kill_each(struct proc *p, void *ctx)
+{
+	struct kill_req *k = ctx;
+
+	if (k->pgid ? p->pgid != k->pgid :
+		      p->pid == 1 || p == current || p->state != PROC_LIVE)
+		return;
+	k->found++;
+	if (kill_proc(p, k->sig) == 0)
+		k->sent++;
+}
+
 /*
  * pid > 0 names a process, 0 our group, -1 everyone we may signal
- * (except init, ourselves: nobody, -ESRCH as Linux), < -1 group -pid.
- * Signal 0 only checks.
+ * (except init and ourselves), < -1 group -pid. Signal 0 only checks.
+ * A group or -1 with nobody to signal is -ESRCH; with only processes
+ * we may not signal, -EPERM (Linux's __kill_pgrp_info, kill -1).
  */
 long sys_kill(uint64_t upid, uint64_t sig)
 {
 	int pid = (int)upid;
+	struct kill_req k = { 0, (int)sig, 0, 0 };
+	struct proc *p;
 
 	if (sig > PROC_NSIG)
 		return -EINVAL;
-	if (pid == -1)
+	if (pid > 0) {
+		p = proc_find(pid);
+		return p ? kill_proc(p, (int)sig) : -ESRCH;
+	}
+	if (pid == INT32_MIN)
 		return -ESRCH;
-	if (pid != current->pid && pid != 0 && pid != -current->pgid)
+	if (pid != -1)
+		k.pgid = pid == 0 ? current->pgid : -pid;
+	proc_for_each(kill_each, &k);
+	if (!k.found)
 		return -ESRCH;
-	if (sig)
-		signal_send(NULL, (int)sig, SI_USER);
-	return 0;
+	return k.sent ? 0 : -EPERM;
 }
 SYSCALL2(kill);
 
@@ -179,7 +231,7 @@ static long send_tkill(int tgid, int tid, uint64_t sig)
 	if (tid <= 0 || sig > PROC_NSIG)
 		return -EINVAL;
 	t = thread_find(tid);
-	if (!t || (tgid != -1 && tgid != current->pid))
+	if (!t || (tgid != -1 && tgid != t->proc->pid))
 		return -ESRCH;
 	if (sig)
 		signal_send(t, (int)sig, SI_TKILL);

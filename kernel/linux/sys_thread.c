@@ -15,8 +15,8 @@
 /*
  * What a thread of this process must share (pthread_create in musl and
  * glibc, Go's runtime: CLONE_VM|FS|FILES|SIGHAND|THREAD|SYSVSEM plus the
- * TID and TLS flags). Anything needing a second process (fork, vfork,
- * namespaces) is refused: Kiln is one process.
+ * TID and TLS flags). Without CLONE_THREAD the child is a new process
+ * (linux/sys_fork.c).
  */
 #define THREAD_NEEDS (CLONE_VM | CLONE_SIGHAND | CLONE_THREAD)
 #define THREAD_MAY                                                   \
@@ -24,22 +24,20 @@
 	 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
 	 CLONE_CHILD_SETTID | CLONE_DETACHED)
 
-struct clone_req {
-	uint64_t flags, stack, tls;
-	uintptr_t parent_tid, child_tid;
-};
-
 static long do_clone(const struct clone_req *r)
 {
 	struct trap_frame frame = *thread_frame(current_thread);
 	struct thread *t;
 	uint32_t tid;
 
+	if (!(r->flags & CLONE_THREAD))
+		return proc_fork(r);
 	if ((r->flags & THREAD_NEEDS) != THREAD_NEEDS ||
 	    (r->flags & ~THREAD_MAY)) {
-		printk("kiln: clone flags 0x%lx need a second process: -ENOSYS\n",
-		       r->flags);
-		return -ENOSYS;
+		printk("kiln: clone flags 0x%lx: a thread needs CLONE_VM and "
+		       "CLONE_SIGHAND, and takes only 0x%x: -EINVAL\n",
+		       r->flags, THREAD_MAY);
+		return -EINVAL;
 	}
 	if ((r->flags & CLONE_SETTLS) && r->tls >= USER_TOP)
 		return -EPERM;
@@ -71,7 +69,6 @@ static long do_clone(const struct clone_req *r)
 long sys_clone(uint64_t flags, uintptr_t stack, uintptr_t parent_tid,
 	       uintptr_t child_tid, uint64_t tls)
 {
-	/* A nonzero exit signal (low byte) marks a fork: refused by do_clone. */
 	return do_clone(&(struct clone_req){ flags, stack, tls, parent_tid,
 					     child_tid });
 }
@@ -85,12 +82,13 @@ long sys_clone3(uintptr_t uargs, size_t size)
 		return -EINVAL;
 	if (copy_from_user(&a, uargs, size < sizeof(a) ? size : sizeof(a)))
 		return -EFAULT;
-	if (a.exit_signal || a.set_tid || a.cgroup ||
-	    (a.stack && !a.stack_size))
+	/* clone3 keeps the exit signal apart from the flags (CSIGNAL: 0) */
+	if (a.set_tid || a.cgroup || (a.flags & CSIGNAL) ||
+	    a.exit_signal > 64 || (a.stack && !a.stack_size))
 		return -EINVAL;
 	return do_clone(&(struct clone_req){
-		a.flags, a.stack ? a.stack + a.stack_size : 0, a.tls,
-		a.parent_tid, a.child_tid });
+		a.flags | a.exit_signal, a.stack ? a.stack + a.stack_size : 0,
+		a.tls, a.parent_tid, a.child_tid });
 }
 SYSCALL2(clone3);
 

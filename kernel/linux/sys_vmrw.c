@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 #include "core/heap.h"
+#include "core/proc.h"
+#include "core/printk.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
@@ -134,6 +136,14 @@ static long process_vm_rw(int pid, uintptr_t lvec, uint64_t lcnt,
 	r = -ESRCH;
 	if (pid <= 0 || thread_find(pid) == NULL)
 		goto free_remote;
+	/* Only our own memory yet: another process's would need its mm. */
+	r = -EPERM;
+	if (thread_find(pid)->proc != current) {
+		printk("kiln: process_vm_%sv of another process (pid %d): "
+		       "-EPERM\n",
+		       write ? "write" : "read", pid);
+		goto free_remote;
+	}
 	r = -ENOMEM;
 	buf = kmalloc(VMRW_PAGE);
 	if (buf == NULL)

@@ -1,17 +1,23 @@
-/* sys_wait.c - waitid: Kiln's one process has no children to wait for. */
+/* sys_wait.c - wait4 and waitid: reaping zombie children, reading their status. */
 #include <asm-generic/errno.h>
+#include <asm-generic/siginfo.h>
+#include <asm/signal.h>
+#include <linux/resource.h>
 #include <linux/wait.h>
 #include <stdint.h>
 
+#include "core/proc.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
 
 /*
- * Kiln runs one process and no fork, so every valid wait ends in ECHILD
- * (WNOHANG included, as do_wait answers with no child). The arguments
- * are still checked in kernel_waitid's order, and, as Linux's waitid
- * does, the siginfo fields are written (zero) even when it fails.
+ * A child that ended is a zombie (linux/proc.c) holding its wait status
+ * until a wait takes it. Waiting sleeps on the process's child_wait,
+ * which every child's exit wakes. Only exits are reported: a stopped or
+ * continued state (WUNTRACED/WSTOPPED, WCONTINUED) is accepted as an
+ * option but no child is ever in one until job control comes.
  */
 #define WAITID_OPTIONS                                                       \
 	(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | \
@@ -44,21 +50,141 @@ static int waitid_check(int which, int upid, int options)
 	return -EINVAL;
 }
 
+struct wait_req {
+	int which; /* P_ALL, P_PID, P_PGID */
+	int id;
+	int options;
+};
+
+/* Linux's eligible_pid and eligible_child (__WCLONE, __WALL). */
+static bool wait_matches(const struct proc *c, const struct wait_req *w)
+{
+	if (w->which == P_PID && c->pid != w->id)
+		return false;
+	if (w->which == P_PGID && c->pgid != w->id)
+		return false;
+	if (w->options & __WALL)
+		return true;
+	return (c->exit_signal != SIGCHLD) == !!(w->options & __WCLONE);
+}
+
+/*
+ * The first zombie child w selects into *out: its pid; 0 when WNOHANG
+ * and there are only live ones; -ECHILD when none matches at all;
+ * -ERESTARTSYS when a signal came first.
+ */
+static long wait_zombie(const struct wait_req *w, struct proc **out)
+{
+	struct waiter wt;
+	long ret;
+
+	wait_add(&current->child_wait, &wt);
+	for (;;) {
+		bool any = false;
+
+		ret = 0;
+		for (struct proc *c = current->children; c && !ret;
+		     c = c->sibling) {
+			if (!wait_matches(c, w))
+				continue;
+			any = true;
+			if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
+				*out = c;
+				ret = c->pid;
+			}
+		}
+		if (ret)
+			break;
+		if (!any) {
+			ret = -ECHILD;
+			break;
+		}
+		if (w->options & WNOHANG)
+			break;
+		if (sched_sleep(0, true)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+	}
+	wait_remove(&wt);
+	return ret;
+}
+
+/*
+ * No resource use is accounted per process yet: a reaped child's rusage
+ * is all zeros (what Linux reports for a child that used no CPU time
+ * and no memory, which is not true here: see docs/architecture.md).
+ */
+static int put_rusage(uintptr_t urusage)
+{
+	struct rusage ru = { 0 };
+
+	return urusage ? copy_to_user(urusage, &ru, sizeof(ru)) : 0;
+}
+
 long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 		uintptr_t urusage)
 {
 	/* si_signo, si_errno, si_code; then si_pid, si_uid, si_status. */
 	int head[3] = { 0 }, tail[3] = { 0 };
 	long err = waitid_check(which, upid, options);
+	struct proc *c = NULL;
 
-	(void)urusage; /* filled only for a child that was reaped */
-	if (err == 0)
-		err = -ECHILD;
-	if (uinfo == 0)
-		return err;
-	if (copy_to_user(uinfo, head, sizeof(head)) ||
-	    copy_to_user(uinfo + 16, tail, sizeof(tail)))
+	if (err)
+		goto out;
+	if (which == P_PGID && upid == 0)
+		upid = current->pgid;
+	err = wait_zombie(&(struct wait_req){ which, upid, options }, &c);
+	if (err > 0) {
+		int st = c->exit_status;
+
+		head[0] = SIGCHLD;
+		head[2] = (st & 0x7f) ? CLD_KILLED : CLD_EXITED;
+		tail[0] = c->pid;
+		tail[1] = (int)c->cred.uid;
+		tail[2] = (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff;
+		err = 0;
+	}
+out:
+	if (uinfo && (copy_to_user(uinfo, head, sizeof(head)) ||
+		      copy_to_user(uinfo + 16, tail, sizeof(tail))))
 		return -EFAULT;
+	if (c && put_rusage(urusage))
+		return -EFAULT;
+	if (c && !(options & WNOWAIT))
+		proc_free(c);
 	return err;
 }
 SYSCALL5(waitid);
+
+#define WAIT4_OPTIONS \
+	(WNOHANG | WUNTRACED | WCONTINUED | __WNOTHREAD | __WCLONE | __WALL)
+
+long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
+{
+	struct wait_req w = { P_ALL, 0, options | WEXITED };
+	struct proc *c = NULL;
+	long ret;
+
+	if (options & ~WAIT4_OPTIONS)
+		return -EINVAL;
+	if (upid == INT32_MIN) /* -INT_MIN has no group */
+		return -ESRCH;
+	if (upid > 0)
+		w = (struct wait_req){ P_PID, upid, w.options };
+	else if (upid == 0)
+		w = (struct wait_req){ P_PGID, current->pgid, w.options };
+	else if (upid < -1)
+		w = (struct wait_req){ P_PGID, -upid, w.options };
+	ret = wait_zombie(&w, &c);
+	if (ret <= 0)
+		return ret;
+	if (ustatus &&
+	    copy_to_user(ustatus, &c->exit_status, sizeof(c->exit_status)))
+		return -EFAULT;
+	if (put_rusage(urusage))
+		return -EFAULT;
+	proc_free(c);
+	return ret;
+}
+SYSCALL4(wait4);

@@ -78,5 +78,7 @@ void syscall_dispatch(struct trap_frame *f)
 void linux_return_to_user(struct trap_frame *f)
 {
 	sched_preempt_point();
+	if (current->group_exit) /* another thread is ending the process */
+		proc_exit_thread();
 	signal_return_to_user(f);
 }

@@ -25,4 +25,9 @@ void rlimits_init(struct proc *p);
  */
 uint64_t sysproc_cputime_ns(void);
 
+/* p is ending: its ITIMER_REAL goes (linux/sys_itimer.c). */
+void itimer_proc_exit(struct proc *p);
+/* p is ending: its POSIX timers go (linux/posix_timer.c). */
+void posix_timer_proc_exit(struct proc *p);
+
 #endif

@@ -108,10 +108,31 @@ static uint64_t *kernel_pte(uint64_t va)
  */
 #define USER_VA_END (1UL << 47)
 
-/* The leaf entry for a user va if its tables exist, else NULL. */
-static uint64_t *user_pte(uintptr_t va)
+/*
+ * An address space is its PML4 page: the lower half (user) its own, the
+ * upper half (entries 256..511) copies of the kernel's, which paging_init
+ * allocates all at once so a kernel mapping made later (a thread's stack,
+ * a device) lands in a table every address space already points at.
+ */
+#define PML4_KERNEL_FIRST 256
+static struct paging_as *active_as; /* NULL: the kernel's own PML4 */
+
+static uint64_t *as_pml4(struct paging_as *as)
 {
-	uint64_t *t = kernel_pml4;
+	return (uint64_t *)as;
+}
+
+/* Changes to an inactive space need no flush: loading CR3 does it. */
+static void as_flush(struct paging_as *as, uintptr_t va)
+{
+	if (as == active_as)
+		invlpg(va);
+}
+
+/* The leaf entry for a user va if its tables exist, else NULL. */
+static uint64_t *user_pte(struct paging_as *as, uintptr_t va)
+{
+	uint64_t *t = as_pml4(as);
 
 	if (va >= USER_VA_END)
 		return NULL;
@@ -147,45 +168,47 @@ static uint64_t prot_bits(int prot)
 	return f;
 }
 
-int paging_map_user(uintptr_t va, uint64_t phys, int prot)
+int paging_map_user(struct paging_as *as, uintptr_t va, uint64_t phys, int prot)
 {
 	uint64_t *pt;
 
 	if (va >= USER_VA_END)
 		return -14; /* -EFAULT */
-	pt = walk_alloc(va, 3, PTE_U);
+	pt = as_pml4(as);
+	for (int shift = 39; pt && shift > 12; shift -= 9)
+		pt = next_table(&pt[(va >> shift) & 511], PTE_U);
 	if (!pt)
 		return -12; /* -ENOMEM */
 	pt[(va >> 12) & 511] = phys | prot_bits(prot);
-	invlpg(va);
+	as_flush(as, va);
 	return 0;
 }
 
-uint64_t paging_unmap_user(uintptr_t va)
+uint64_t paging_unmap_user(struct paging_as *as, uintptr_t va)
 {
-	uint64_t *pte = user_pte(va), phys;
+	uint64_t *pte = user_pte(as, va), phys;
 
 	if (!pte || !(*pte & PTE_HAS_FRAME))
 		return 0;
 	phys = *pte & PTE_ADDR_MASK;
 	*pte = 0;
-	invlpg(va);
+	as_flush(as, va);
 	return phys;
 }
 
-void paging_protect_user(uintptr_t va, int prot)
+void paging_protect_user(struct paging_as *as, uintptr_t va, int prot)
 {
-	uint64_t *pte = user_pte(va);
+	uint64_t *pte = user_pte(as, va);
 
 	if (!pte || !(*pte & PTE_HAS_FRAME))
 		return;
 	*pte = (*pte & PTE_ADDR_MASK) | prot_bits(prot);
-	invlpg(va);
+	as_flush(as, va);
 }
 
-bool paging_user_lookup(uintptr_t va, uint64_t *phys)
+bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys)
 {
-	uint64_t *pte = user_pte(va);
+	uint64_t *pte = user_pte(as, va);
 
 	if (!pte || !(*pte & PTE_HAS_FRAME))
 		return false;
@@ -193,12 +216,12 @@ bool paging_user_lookup(uintptr_t va, uint64_t *phys)
 	return true;
 }
 
-uintptr_t paging_next_user(uintptr_t va, uintptr_t end)
+uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end)
 {
 	uintptr_t limit = end < USER_VA_END ? end : USER_VA_END;
 
 	while (va < limit) {
-		uint64_t *t = kernel_pml4;
+		uint64_t *t = as_pml4(as);
 		int shift;
 
 		for (shift = 39; shift > 12; shift -= 9) {
@@ -214,6 +237,49 @@ uintptr_t paging_next_user(uintptr_t va, uintptr_t end)
 		va = (va | ((1UL << shift) - 1)) + 1;
 	}
 	return end;
+}
+
+struct paging_as *paging_as_create(void)
+{
+	uint64_t *pml4 = page_alloc_zero(1);
+
+	if (!pml4)
+		return NULL;
+	for (int i = PML4_KERNEL_FIRST; i < 512; i++)
+		pml4[i] = kernel_pml4[i];
+	return (struct paging_as *)pml4;
+}
+
+void paging_as_activate(struct paging_as *as)
+{
+	if (as == active_as)
+		return;
+	write_cr3(virt_to_phys(as ? as_pml4(as) : kernel_pml4));
+	active_as = as;
+}
+
+/* Free the table behind entry e, level levels above the leaf tables. */
+static void free_table(uint64_t e, int level)
+{
+	uint64_t *t = phys_to_virt(e & PTE_ADDR_MASK);
+
+	if (level > 0)
+		for (int i = 0; i < 512; i++)
+			if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
+				free_table(t[i], level - 1);
+	page_free(t, 1);
+}
+
+void paging_as_destroy(struct paging_as *as)
+{
+	uint64_t *pml4 = as_pml4(as);
+
+	if (as == active_as)
+		paging_as_activate(NULL); /* never free the tables in use */
+	for (int i = 0; i < PML4_KERNEL_FIRST; i++)
+		if (pml4[i] & PTE_P)
+			free_table(pml4[i], 2);
+	page_free(pml4, 1);
 }
 
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
@@ -303,6 +369,10 @@ void paging_init(void)
 		panic("paging: no memory for the top-level table");
 	map_kernel_image();
 	map_direct();
+	/* Every upper-half entry now, so address spaces can copy them once. */
+	for (int i = PML4_KERNEL_FIRST; i < 512; i++)
+		if (!next_table(&kernel_pml4[i], 0))
+			panic("paging: no memory for the kernel's tables");
 	map_4k(CPU_TABLES_BASE, virt_to_phys((void *)gdt_page()),
 	       PTE_NX | PTE_G);
 	map_4k(CPU_TABLES_BASE + PAGE_SIZE, virt_to_phys((void *)idt_page()),
