@@ -117,6 +117,7 @@ void signal_send_info(struct proc *p, struct thread *t,
 			p->sigpid[sig - 1] = info->pid;
 			p->siguid[sig - 1] = info->uid;
 			p->sigstatus[sig - 1] = info->status;
+			p->sigvalue[sig - 1] = info->value;
 		}
 	}
 	if (t)
@@ -215,6 +216,7 @@ again:
 		info->pid = t->proc->sigpid[sig - 1];
 		info->uid = t->proc->siguid[sig - 1];
 		info->status = t->proc->sigstatus[sig - 1];
+		info->value = t->proc->sigvalue[sig - 1];
 	} else {
 		return 0;
 	}
@@ -296,7 +298,8 @@ static void restart_syscall(struct trap_frame *f, struct thread *t)
 static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
 			     unsigned long sa_flags)
 {
-	if (err == -ERESTARTSYS && (sa_flags & SA_RESTART))
+	if ((err == -ERESTARTSYS && (sa_flags & SA_RESTART)) ||
+	    err == -ERESTARTNOINTR)
 		restart_syscall(f, t);
 	else
 		f->rax = (uint64_t)-EINTR;
@@ -309,7 +312,8 @@ static bool needs_restart(const struct trap_frame *f, const struct thread *t)
 
 	return f->vector == TRAP_SYSCALL &&
 	       t->syscall_nr != __NR_rt_sigreturn &&
-	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND);
+	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
+		err == -ERESTARTNOINTR);
 }
 
 void signal_return_to_user(struct trap_frame *f)
