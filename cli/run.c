@@ -12,6 +12,7 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                [--stop-timeout SECONDS]\n"
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
@@ -34,6 +35,10 @@ static const char run_usage[] =
 	"  -v, --verbose      show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
+	"  --stop-timeout SECONDS\n"
+	"                     SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to kiln go\n"
+	"                     to the app; this long after a SIGTERM (default 10,\n"
+	"                     as docker) the VM is ended and kiln exits 137\n"
 	"  --net MODE         none; user: QEMU user networking, the guest at\n"
 	"                     10.0.2.15 reaching only QEMU's gateway (default when\n"
 	"                     -p or --ip is given); nat: the same, but the guest may\n"
@@ -64,6 +69,7 @@ enum {
 	OPT_ENV,
 	OPT_TRACE,
 	OPT_TIMEOUT,
+	OPT_STOP_TIMEOUT,
 	OPT_NET,
 	OPT_NET_LOSS,
 	OPT_IP,
@@ -80,6 +86,7 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
 	{ "ip", required_argument, NULL, OPT_IP },
@@ -164,6 +171,13 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		    !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
 			return kiln_usage_error("run", "bad --timeout", val);
 		return 0;
+	case OPT_STOP_TIMEOUT:
+		ra->vm.stop_timeout = strtod(val, &end);
+		if (*end || end == val ||
+		    !(ra->vm.stop_timeout >= 0 && ra->vm.stop_timeout < 1e7))
+			return kiln_usage_error("run", "bad --stop-timeout",
+						val);
+		return 0;
 	case OPT_NET:
 		return run_net_set_mode(ra, val);
 	case OPT_NET_LOSS: {
@@ -210,7 +224,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	ra->mem_bytes = 128ULL << 20;
 	ra->vm = (struct vm_opts){ .mem = "128M",
 				   .accel = "auto",
-				   .machine = "microvm" };
+				   .machine = "microvm",
+				   .stop_timeout = RUN_STOP_TIMEOUT };
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:hvp:", run_opts, NULL)) != -1) {

@@ -25,6 +25,9 @@ struct run_args {
 	struct strvec disks;	/* QEMU -drive values, one per --disk */
 };
 
+/* --stop-timeout's default, docker's (seconds) */
+#define RUN_STOP_TIMEOUT 10
+
 /* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
 #define RUN_MAX_DISKS 8
 

@@ -12,6 +12,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
+#include "drivers/sigport.h"
 #include "fs/blkdev.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
@@ -178,6 +179,20 @@ static int tty_kill_pgrp(int pgid, int sig)
 	return signal_send_pgrp(pgid, sig, SI_KERNEL);
 }
 
+/*
+ * A signal the host forwarded (kiln run, kiln stop/kill): to pid 1, as
+ * `docker kill` sends it, from outside (SI_USER, pid 0: no sender the
+ * app can see). Dropped while pid 1 is not live.
+ */
+static void host_kill(int sig)
+{
+	struct signal_info info = { .signo = sig, .code = SI_USER };
+	struct proc *p = proc_find(1);
+
+	if (p != NULL && p->state == PROC_LIVE)
+		signal_send_info(p, NULL, &info);
+}
+
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
@@ -196,6 +211,7 @@ _Noreturn void linux_start(const void *bundle)
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
+	sigport_init(host_kill);
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
