@@ -167,6 +167,13 @@ const char *proc_comm(struct proc *p)
 	return p->comm;
 }
 
+void sysproc_exec_comm(struct proc *p, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+}
+
 static long prctl_set_name(uintptr_t uname)
 {
 	char buf[PROC_COMM_LEN];
