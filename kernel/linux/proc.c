@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/sys_futex.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
@@ -146,6 +147,7 @@ _Noreturn void proc_exit(int status, int sig)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
 	p->exiting = true; /* sockets do not linger (socket(7)) */
+	ipc_sem_exit(p);
 	if (p->pid == 1)
 		init_exit(status, sig);
 	proc_end_other_threads(p);

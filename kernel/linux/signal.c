@@ -264,7 +264,8 @@ static void restart_syscall(struct trap_frame *f, struct thread *t)
 static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
 			     unsigned long sa_flags)
 {
-	if (err == -ERESTARTSYS && (sa_flags & SA_RESTART))
+	if ((err == -ERESTARTSYS && (sa_flags & SA_RESTART)) ||
+	    err == -ERESTARTNOINTR)
 		restart_syscall(f, t);
 	else
 		f->rax = (uint64_t)-EINTR;
@@ -277,7 +278,8 @@ static bool needs_restart(const struct trap_frame *f, const struct thread *t)
 
 	return f->vector == TRAP_SYSCALL &&
 	       t->syscall_nr != __NR_rt_sigreturn &&
-	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND);
+	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
+		err == -ERESTARTNOINTR);
 }
 
 void signal_return_to_user(struct trap_frame *f)

@@ -21,8 +21,10 @@ struct thread;
  * the app: signal_return_to_user turns them into -EINTR or a restart.
  * ERESTARTSYS (core/sched.h): restart unless a handler without
  * SA_RESTART runs. ERESTARTNOHAND: restart only when no handler runs
- * (pause, sigsuspend).
+ * (pause, sigsuspend). ERESTARTNOINTR: always restart, after the
+ * handler if one runs (FUTEX_LOCK_PI).
  */
+#define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 
 /* What a pending or delivered signal carries (the siginfo we report). */

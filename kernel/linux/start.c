@@ -17,6 +17,7 @@
 #include "lib/cmdline.h"
 #include "lib/string.h"
 #include "linux/exec.h"
+#include "linux/ipc.h"
 #include "linux/mm.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
@@ -125,6 +126,9 @@ static void setup_process(struct proc *p, const void *bundle)
 	err = procfs_pid_init();
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
+	err = ipc_procfs_init();
+	if (err)
+		start_failed("cannot make /proc/sys/kernel", NULL, err);
 	err = fs_proc_init(p);
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);
