@@ -137,6 +137,38 @@ void signal_send(struct thread *t, int sig, int code)
 						.uid = current->cred.uid });
 }
 
+struct pgrp_req {
+	int pgid, found;
+	struct signal_info info;
+};
+
+static void pgrp_each(struct proc *p, void *ctx)
+{
+	struct pgrp_req *r = ctx;
+
+	if (p->pgid != r->pgid || p->state != PROC_LIVE)
+		return;
+	r->found++;
+	if (r->info.signo != 0)
+		signal_send_info(p, NULL, &r->info);
+}
+
+int signal_send_pgrp(int pgid, int sig, int code)
+{
+	/* SI_KERNEL names no sender (Linux's SEND_SIG_PRIV: pid 0, uid 0) */
+	struct pgrp_req r = { .pgid = pgid,
+			      .info = { .signo = sig, .code = code } };
+
+	if (pgid <= 0)
+		return -ESRCH;
+	if (code != SI_KERNEL) {
+		r.info.pid = current->pid;
+		r.info.uid = current->cred.uid;
+	}
+	proc_for_each(pgrp_each, &r);
+	return r.found ? 0 : -ESRCH;
+}
+
 void signal_send_thread(struct thread *t, int sig)
 {
 	if (signal_valid((uint64_t)sig))

@@ -74,6 +74,14 @@ void signal_send_info(struct proc *p, struct thread *t,
 		      const struct signal_info *info);
 
 /*
+ * sig (0: only check) with si_code code to every live process of group
+ * pgid, without kill's permission checks: the terminal's ^C, ^\ and ^Z
+ * (SI_KERNEL). 0, or -ESRCH when the group has no live process. Any
+ * context (it only walks the process table and queues).
+ */
+int signal_send_pgrp(int pgid, int sig, int code);
+
+/*
  * Take the lowest pending signal of set for t (its own first, then the
  * process's) into *info; 0 when none, else the signal number.
  */
