@@ -43,10 +43,8 @@ static const struct file_ops gen_ops = {
 	.seekable = true,
 };
 
-/* Run the generator with a growing buffer until its text fits. */
-static int gen_open(struct vnode *vn, struct file *f)
+int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx)
 {
-	procfs_gen_fn gen = (procfs_gen_fn)vn->priv;
 	struct gen_buf *g;
 	size_t size = 4096, len;
 
@@ -55,13 +53,14 @@ static int gen_open(struct vnode *vn, struct file *f)
 	g = kzalloc(sizeof(*g));
 	if (g == NULL)
 		return -ENOMEM;
+	/* Run the generator with a growing buffer until its text fits. */
 	for (;;) {
 		g->text = kmalloc(size);
 		if (g->text == NULL) {
 			kfree(g);
 			return -ENOMEM;
 		}
-		len = gen(g->text, size);
+		len = gen(ctx, g->text, size);
 		if (len < size)
 			break;
 		kfree(g->text);
@@ -71,6 +70,20 @@ static int gen_open(struct vnode *vn, struct file *f)
 	f->ops = &gen_ops;
 	f->priv = g;
 	return 0;
+}
+
+static size_t gen_plain(void *ctx, char *buf, size_t size)
+{
+	procfs_gen_fn gen = *(procfs_gen_fn *)ctx;
+
+	return gen(buf, size);
+}
+
+static int gen_open(struct vnode *vn, struct file *f)
+{
+	procfs_gen_fn gen = (procfs_gen_fn)vn->priv;
+
+	return procfs_open_text(f, gen_plain, &gen);
 }
 
 static const struct vnode_ops gen_vops = { .open = gen_open };

@@ -22,6 +22,14 @@ size_t procfs_filesystems(char *buf, size_t size);
 size_t procfs_loadavg(char *buf, size_t size);
 size_t procfs_stat(char *buf, size_t size);
 
+/*
+ * Open f read-only on the text gen(ctx, ...) makes now (as procfs_gen_fn,
+ * with a context): for files whose text depends on more than their name,
+ * such as a process's. 0, -EACCES (not O_RDONLY) or -ENOMEM.
+ */
+typedef size_t (*procfs_ctx_gen_fn)(void *ctx, char *buf, size_t size);
+int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx);
+
 /* A generated file: its name and what makes its text. */
 struct procfs_entry {
 	const char *name;

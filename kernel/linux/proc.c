@@ -1,5 +1,6 @@
 /* proc.c - the process: exit, faults turned into signals, and per-process registers. */
 #include "linux/proc.h"
+#include "linux/procfs_pid.h"
 
 #include <asm/prctl.h>
 #include <asm-generic/siginfo.h>
@@ -162,8 +163,10 @@ _Noreturn void proc_exit(int status, int sig)
 	/* Linux's wait status: no core file is ever written, so no 0x80. */
 	p->exit_status = sig ? (sig & 0x7f) : (status & 0xff) << 8;
 	p->state = PROC_ZOMBIE;
-	if (notify_parent(p, status, sig))
+	if (notify_parent(p, status, sig)) {
+		procfs_pid_remove(p->pid);
 		proc_free(p);
+	}
 	thread_exit(0);
 }
 

@@ -126,6 +126,8 @@ static void setup_process(struct proc *p, const void *bundle)
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
 	err = procfs_pid_init();
+	if (!err)
+		err = procfs_pid_add(p);
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
 	err = ipc_procfs_init();
@@ -161,12 +163,8 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 		err = exec_prepare(&b);
 	if (!err)
 		err = exec_load_image(current, &b, entry, sp);
-	if (!err) {
+	if (!err)
 		sysproc_exec_comm(current, b.filename);
-		/* What /proc/1/cmdline shows: a script's rewritten argv. */
-		err = procfs_pid_set_args((const char *const *)b.argv.v,
-					  (const char *const *)b.envp.v);
-	}
 	exec_bprm_free(&b);
 	return err;
 }

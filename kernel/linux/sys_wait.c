@@ -10,6 +10,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
+#include "linux/procfs_pid.h"
 #include "linux/syscall.h"
 
 /*
@@ -151,8 +152,10 @@ out:
 		return -EFAULT;
 	if (c && put_rusage(urusage))
 		return -EFAULT;
-	if (c && !(options & WNOWAIT))
+	if (c && !(options & WNOWAIT)) {
+		procfs_pid_remove(c->pid);
 		proc_free(c);
+	}
 	return err;
 }
 SYSCALL5(waitid);
@@ -184,6 +187,7 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 		return -EFAULT;
 	if (put_rusage(urusage))
 		return -EFAULT;
+	procfs_pid_remove(c->pid);
 	proc_free(c);
 	return ret;
 }
