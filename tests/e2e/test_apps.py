@@ -69,6 +69,23 @@ def test_python_stdlib(tmp_path):
     assert_same(native, kiln_run(img, timeout=VM_TIMEOUT))
 
 
+def test_python_processes(tmp_path):
+    """Python starting processes (procs.py): subprocess.run of python
+    itself with its output captured, a shell pipeline through /bin/sh
+    (busybox sh in the image, dash natively), os.fork with os.waitpid over
+    a pipe, and multiprocessing.Pool(4).map (semaphores in /dev/shm, the
+    pool's pipes across fork) with the exact result."""
+    need(PYTHON, PYLIB, "/bin/busybox")
+    script = os.path.join(APPS, "procs.py")
+    native = run_native([PYTHON, script])
+    assert native.returncode == 0, describe(native)
+    assert b"Pool(4).map: 328350 [0, 1, 4, 9, 16] 9801\n" in native.stdout
+    img = build(tmp_path, "pyprocs", PYTHON, ["/app/procs.py"],
+                files=[(script, "/app/procs.py"), ("/bin/busybox", "/bin/sh")],
+                dirs=[(PYLIB, PYLIB)])
+    assert_same(native, kiln_run(img, timeout=VM_TIMEOUT))
+
+
 def test_sqlite3_cli(tmp_path):
     """100k rows made by a recursive CTE into a database file, aggregated
     and read back by a second sqlite3 statement list."""
