@@ -6,6 +6,8 @@
 nginx=$1 conf=$2 tmp=$3
 "$nginx" -e stderr -c "$conf" &
 master=$!
+# Stopped from outside (the test gave up): nginx goes with it.
+trap 'kill -QUIT "$master"; wait "$master"; exit 1' TERM
 until grep -q 'GET /quit' "$tmp/access.log" 2>/dev/null; do
     sleep 0.2
 done

@@ -384,8 +384,8 @@ def nginx_master_run(server, port):
     the client saw and what the driver printed once nginx stopped."""
     try:
         got = ab_n(port, "/index.html", 2000)
-        curl(port, "/quit", "-o", "/dev/null")
     finally:
+        curl(port, "/quit", "-o", "/dev/null")
         out, err = server.stop(grace=60)
     return got, out.decode(errors="replace"), err.decode(errors="replace")
 
@@ -396,7 +396,8 @@ def test_nginx_master_workers(tmp_path, www):
     (nginx-master.sh). 2000 keep-alive requests from 8 clients with none
     failed, both workers serving (their pids in the access log), then a
     graceful stop: SIGQUIT to the master, which waits for its workers and
-    exits 0, and so does the VM. All as natively."""
+    exits 0, and so does the VM. The client's counts and the exit as
+    natively."""
     need("/usr/sbin/nginx", "/etc/nginx/mime.types", "/bin/busybox")
     driver = os.path.join(APPS, "nginx-master.sh")
     port = free_port()
@@ -408,8 +409,9 @@ def test_nginx_master_workers(tmp_path, www):
     want, nout, nerr = nginx_master_run(native, port)
     assert native.proc.returncode == 0, nerr
     assert want == ["Complete requests: 2000", "Failed requests: 0"], want
-    assert nout == ("nginx exited 0\n"
-                    "workers that served /index.html: 2\n"), nerr
+    # Natively Linux's EPOLLEXCLUSIVE wakes the first idle worker, so one
+    # worker may serve every connection there: only Kiln's count is held.
+    assert nout.startswith("nginx exited 0\n"), nerr
     img = build(tmp_path, "nginx-master", "/bin/busybox",
                 ["sh", "/app/nginx-master.sh", "/usr/sbin/nginx",
                  "/etc/nginx/nginx.conf", "/tmp"],
@@ -423,5 +425,6 @@ def test_nginx_master_workers(tmp_path, www):
     server = Server.kiln(img, 8080, http_probe("/index.html"))
     got, out, err = nginx_master_run(server, server.port)
     assert got == want, err
-    assert out == nout, err
+    assert out == ("nginx exited 0\n"
+                   "workers that served /index.html: 2\n"), err
     assert server.proc.returncode == 0, err
