@@ -63,6 +63,8 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* lseek of a device with its own rule (/dev/null: always 0). */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* fsync/fdatasync of a file with a device behind it: 0 or -EIO. */
+	int (*fsync)(struct file *f);
 	bool seekable;
 };
 
@@ -424,8 +426,7 @@ int fd_close(struct proc *p, int fd);
 /* execve: close every fd marked close-on-exec (FD_CLOEXEC). */
 void fd_close_on_exec(struct proc *p);
 /*
- * True when one of p's fds has vn open for writing (execve's ETXTBSY;
- * Linux counts every writer, Kiln the fds of the one process).
+ * True when one of p's fds has vn open for writing (execve's ETXTBSY).
  */
 bool fd_node_open_for_write(struct proc *p, const struct vnode *vn);
 int fd_get_cloexec(struct proc *p, int fd);

@@ -23,6 +23,34 @@ static int seg_prot(uint32_t flags)
 	       (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
+struct writer_search {
+	const struct vnode *vn;
+	bool found;
+};
+
+static void find_writer(struct proc *p, void *ctx)
+{
+	struct writer_search *w = ctx;
+
+	if (p->state != PROC_LIVE)
+		return;
+	if ((p->files && fd_node_open_for_write(p, w->vn)) ||
+	    (p->mm && mm_file_writably_mapped(p->mm, w->vn)))
+		w->found = true;
+}
+
+/*
+ * Linux's deny_write_access: a file some process has open for writing,
+ * or mapped shared and writable, cannot run (ETXTBSY).
+ */
+static bool exec_file_busy(const struct vnode *vn)
+{
+	struct writer_search w = { vn, false };
+
+	proc_for_each(find_writer, &w);
+	return w.found;
+}
+
 /*
  * Take vn (referenced by the caller) as f: its checks and bytes
  * (vfs_exec_check), its path, and the file for mappings (f->vf: NULL when
@@ -33,7 +61,7 @@ int exec_open_node(struct exec_file *f, struct vnode *vn, const char *resolved)
 	int err;
 
 	*f = (struct exec_file){ 0 };
-	if (fd_node_open_for_write(current, vn))
+	if (exec_file_busy(vn))
 		return -ETXTBSY;
 	f->path = kmalloc(VFS_PATH_MAX);
 	if (!f->path)

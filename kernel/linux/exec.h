@@ -84,11 +84,10 @@ int exec_prepare(struct exec_bprm *b);
 #define EXEC_ARG_MAX_MIN (128UL << 10)
 /* Nested #! scripts Linux runs (exec_binprm's "depth > 5"). */
 #define EXEC_SCRIPT_DEPTH 5
-/* Linux's BINPRM_BUF_SIZE: the bytes of a file binfmt_script looks at. */
-#define EXEC_BUF_SIZE 256
 
 /*
- * binfmt_script (linux/exec_script.c): when b->file starts with "#!",
+ * binfmt_script (linux/exec_script.c, the line parsed by lib/shebang.c):
+ * when b->file starts with "#!",
  * rewrite b->argv to interpreter [argument] script-path argv[1..], and
  * make the interpreter b->file. 0 then, 1 when the file is no script,
  * -ENOEXEC (no interpreter name, or one cut by the buffer), -ENOENT,

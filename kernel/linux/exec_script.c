@@ -2,6 +2,7 @@
 #include <asm-generic/errno.h>
 
 #include "core/heap.h"
+#include "lib/shebang.h"
 #include "lib/string.h"
 #include "linux/exec.h"
 
@@ -65,79 +66,9 @@ static int strings_replace_first(struct exec_strings *s,
 	return 0;
 }
 
-static bool spacetab(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* First char in [first, last] that is not a blank, or NULL. */
-static char *next_non_spacetab(char *first, const char *last)
-{
-	for (; first <= last; first++)
-		if (!spacetab(*first))
-			return first;
-	return NULL;
-}
-
-/* First blank or NUL in [first, last], or NULL. */
-static char *next_terminator(char *first, const char *last)
-{
-	for (; first <= last; first++)
-		if (spacetab(*first) || !*first)
-			return first;
-	return NULL;
-}
-
-/* Linux's strnchr: c in the first n chars, stopping at a NUL. */
-static char *find_newline(char *s, size_t n)
-{
-	for (; n-- && *s; s++)
-		if (*s == '\n')
-			return s;
-	return NULL;
-}
-
-/*
- * Parse the "#!" line in buf (EXEC_BUF_SIZE bytes, zero-padded past the
- * file's end) as fs/binfmt_script.c does: the interpreter path after
- * optional blanks; the rest of the line after the next blank run, with
- * trailing blanks removed, is one argument (*arg, or NULL), never split
- * further. A line longer than the buffer is fine as long as the path
- * itself ends inside it (the argument is then cut). Both results are
- * NUL-terminated in buf. 0, or -ENOEXEC.
- */
-static int parse_shebang(char *buf, char **name, char **arg)
-{
-	const char *buf_end = buf + EXEC_BUF_SIZE - 1;
-	char *i_end = find_newline(buf, EXEC_BUF_SIZE), *i_sep;
-
-	if (!i_end) {
-		i_end = next_non_spacetab(buf + 2, buf_end);
-		if (!i_end)
-			return -ENOEXEC; /* the whole buffer is blanks */
-		/* No blank or NUL after it: the path may be cut short. */
-		if (!next_terminator(i_end, buf_end))
-			return -ENOEXEC;
-		i_end = buf + EXEC_BUF_SIZE - 1;
-	}
-	while (spacetab(i_end[-1]))
-		i_end--;
-	*name = next_non_spacetab(buf + 2, i_end);
-	if (!*name || *name == i_end)
-		return -ENOEXEC; /* no interpreter named */
-	*arg = NULL;
-	i_sep = next_terminator(*name, i_end);
-	if (i_sep && *i_sep != '\0')
-		*arg = next_non_spacetab(i_sep, i_end);
-	*i_end = '\0';
-	if (*arg)
-		*i_sep = '\0';
-	return 0;
-}
-
 int exec_script(struct exec_bprm *b)
 {
-	char buf[EXEC_BUF_SIZE] = { 0 }, *name, *arg;
+	char buf[SHEBANG_BUF_SIZE] = { 0 }, *name, *arg;
 	const char *front[3];
 	size_t n = b->file.size < sizeof(buf) ? b->file.size : sizeof(buf);
 	struct exec_file interp;
@@ -145,11 +76,11 @@ int exec_script(struct exec_bprm *b)
 	int err;
 
 	memcpy(buf, b->file.data, n);
-	if (buf[0] != '#' || buf[1] != '!')
+	err = shebang_parse(buf, &name, &arg);
+	if (err == SHEBANG_NONE)
 		return 1;
-	err = parse_shebang(buf, &name, &arg);
 	if (err)
-		return err;
+		return -ENOEXEC;
 	/* The interpreter would have to open the script by a closed fd. */
 	if (b->path_inaccessible)
 		return -ENOENT;

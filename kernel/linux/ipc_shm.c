@@ -40,6 +40,7 @@ struct shm_seg {
  * and flags (Linux's values) and SHM_INFO's answer.
  */
 #define SHM_HUGETLB 04000
+#define SHM_NORESERVE 010000
 #define SHM_LOCK 11
 #define SHM_UNLOCK 12
 #define SHM_STAT 13
@@ -114,6 +115,12 @@ static int shm_create(int32_t key, int flags, unsigned long size)
 		return -EINVAL; /* no hugetlbfs (Linux without it says so) */
 	if (shm_pages + pages < shm_pages || shm_pages + pages > IPC_SHMALL)
 		return -ENOSPC;
+	/*
+	 * Linux charges a segment against overcommit unless SHM_NORESERVE:
+	 * its heuristic refuses one larger than all of memory (ENOMEM).
+	 */
+	if (!(flags & SHM_NORESERVE) && pages > page_total())
+		return -ENOMEM;
 	s = kzalloc(sizeof(*s));
 	if (!s)
 		return -ENOMEM;
@@ -121,7 +128,8 @@ static int shm_create(int32_t key, int flags, unsigned long size)
 	err = -ENOMEM;
 	if (!s->vn)
 		goto err_seg;
-	err = tmpfs_truncate(s->vn, size);
+	/* Past the largest file: EINVAL, as shmem_file_setup says. */
+	err = tmpfs_truncate(s->vn, size) ? -EINVAL : 0;
 	if (err)
 		goto err_node;
 	ipc_obj_init(&s->o, key, flags);

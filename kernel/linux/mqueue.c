@@ -52,10 +52,11 @@ struct mqueue {
 	unsigned long qsize; /* bytes of all messages */
 	struct mq_msg *msgs;
 	struct poll_head ph;
-	/* mq_notify: one registration, from notify_owner */
-	const struct proc *notify_owner;
-	int notify_sig; /* 0 for SIGEV_NONE */
-	int receivers;	/* threads blocked in receive */
+	/* mq_notify: one registration, of process notify_pid (0: none) */
+	int notify_pid;
+	int notify_sig;	       /* 0 for SIGEV_NONE */
+	uint64_t notify_value; /* sigev_value */
+	int receivers;	       /* threads blocked in receive */
 	struct mqueue *next;
 };
 
@@ -97,8 +98,7 @@ static long mq_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	int len = fmt_snprintf(
 		line, sizeof(line),
 		"QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n",
-		q->qsize, 0, q->notify_owner ? q->notify_sig : 0,
-		q->notify_owner ? q->notify_owner->pid : 0);
+		q->qsize, 0, q->notify_pid ? q->notify_sig : 0, q->notify_pid);
 
 	if (*pos >= (uint64_t)len)
 		return 0;
@@ -140,8 +140,8 @@ static void mq_release(struct file *f)
 {
 	struct mqueue *q = f->priv;
 
-	if (q->notify_owner == current)
-		q->notify_owner = NULL;
+	if (q->notify_pid == current->pid)
+		q->notify_pid = 0;
 	mq_put(q);
 }
 
@@ -321,14 +321,27 @@ static int mq_deadline(uintptr_t uts, uint64_t *deadline)
 	return 0;
 }
 
-/* Linux's __do_notify: a message reached an empty queue, nobody waiting. */
+/*
+ * Linux's __do_notify: a message reached an empty queue that no receiver
+ * waits on. The registered process (if it still lives) gets its signal
+ * with SI_MESGQ, the sender's pid and uid, and its sigev_value.
+ */
 static void mq_notify_fire(struct mqueue *q)
 {
-	if (!q->notify_owner || q->curmsgs != 1 || q->receivers)
+	struct proc *p;
+
+	if (!q->notify_pid || q->curmsgs != 1 || q->receivers)
 		return;
-	if (q->notify_sig)
-		signal_send(NULL, q->notify_sig, SI_MESGQ);
-	q->notify_owner = NULL;
+	p = proc_find(q->notify_pid);
+	if (p && q->notify_sig)
+		signal_send_info(
+			p, NULL,
+			&(struct signal_info){ .signo = q->notify_sig,
+					       .code = SI_MESGQ,
+					       .pid = current->pid,
+					       .uid = current_cred()->uid,
+					       .value = q->notify_value });
+	q->notify_pid = 0;
 }
 
 static void mq_insert(struct mqueue *q, struct mq_msg *m)
@@ -478,17 +491,18 @@ long sys_mq_notify(int fd, uintptr_t usev)
 		return -EBADF;
 	q = f->priv;
 	if (!usev) {
-		if (q->notify_owner == current)
-			q->notify_owner = NULL;
+		if (q->notify_pid == current->pid)
+			q->notify_pid = 0;
 		return 0;
 	}
 	/* SIGEV_THREAD is a netlink socket's job; Kiln has no netlink. */
 	if (ev.sigev_notify == SIGEV_THREAD)
 		return -EINVAL;
-	if (q->notify_owner)
+	if (q->notify_pid)
 		return -EBUSY;
-	q->notify_owner = current;
+	q->notify_pid = current->pid;
 	q->notify_sig = ev.sigev_notify == SIGEV_SIGNAL ? ev.sigev_signo : 0;
+	q->notify_value = (uint64_t)(uintptr_t)ev.sigev_value.sival_ptr;
 	return 0;
 }
 SYSCALL2(mq_notify);

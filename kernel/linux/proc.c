@@ -14,6 +14,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/blkdev.h"
 #include "fs/vfs.h"
 #include "linux/ipc.h"
 #include "linux/sys_futex.h"
@@ -54,6 +55,7 @@ static _Noreturn void init_exit(int status, int sig)
 	proc_for_each(log_killed, NULL);
 	if (current->files)
 		fs_proc_exit(current);
+	blkdev_sync_all(); /* write-back caches reach the disks */
 	net_flush();
 	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
 }
@@ -148,10 +150,12 @@ _Noreturn void proc_exit(int status, int sig)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
 	p->exiting = true; /* sockets do not linger (socket(7)) */
-	ipc_sem_exit(p);
-	if (p->pid == 1)
+	if (p->pid == 1) {
+		ipc_sem_exit(p);
 		init_exit(status, sig);
+	}
 	proc_end_other_threads(p);
+	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);

@@ -117,6 +117,7 @@ void signal_send_info(struct proc *p, struct thread *t,
 			p->sigpid[sig - 1] = info->pid;
 			p->siguid[sig - 1] = info->uid;
 			p->sigstatus[sig - 1] = info->status;
+			p->sigvalue[sig - 1] = info->value;
 		}
 	}
 	if (t)
@@ -215,6 +216,7 @@ again:
 		info->pid = t->proc->sigpid[sig - 1];
 		info->uid = t->proc->siguid[sig - 1];
 		info->status = t->proc->sigstatus[sig - 1];
+		info->value = t->proc->sigvalue[sig - 1];
 	} else {
 		return 0;
 	}

@@ -32,7 +32,8 @@ struct signal_info {
 	int signo;
 	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
 	uint64_t addr; /* faults: si_addr */
-	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
+	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value;
+	 * value is also SI_MESGQ's (linux/mqueue.c) */
 	int timerid, overrun;
 	uint64_t value;
 	/* SI_USER: the sender; SIGCHLD (CLD_*): the child and its status */

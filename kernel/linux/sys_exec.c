@@ -151,16 +151,16 @@ static int open_at(struct exec_bprm *b, int dirfd, const char *path, int flags)
 }
 
 /*
- * Linux's de_thread: the other threads end (as for exit_group: at their
- * next return to user mode, linux_return_to_user) and the caller waits
- * for them; it then takes the process's id as its thread id, as the
- * group leader's. -EAGAIN when another thread's exec or exit_group is
- * ending this one first (it dies on its way out, as in Linux).
+ * Linux's de_thread: the other threads end as for exit_group (they see
+ * group_exit at their next return to user mode) and the caller waits for
+ * them; it then takes the process id as its thread id, as the group
+ * leader's. -EAGAIN when an exit_group or another exec got there first:
+ * the caller ends on its way out, as in Linux.
  */
 static int exec_end_other_threads(void)
 {
-	struct thread *t = current_thread;
 	struct proc *p = current;
+	struct thread *t = current_thread;
 
 	if (p->group_exit)
 		return -EAGAIN;
@@ -170,14 +170,13 @@ static int exec_end_other_threads(void)
 		p->group_exit = false;
 	}
 	t->tid = p->pid;
-	t->sigpending &= ~SIG_BIT(SIGKILL);
 	return 0;
 }
 
 /*
- * Give p a new empty address space and drop the old one (which a vfork
- * parent may still be using: proc_set_mm drops only this user).
- * 0 or -ENOMEM, with the old space still in place.
+ * Give p a new empty address space (its own page tables, loaded now) and
+ * drop the old one: freed, or left to the vfork parent that shares it.
+ * 0 or -ENOMEM.
  */
 static int exec_replace_mm(struct proc *p)
 {
@@ -188,6 +187,7 @@ static int exec_replace_mm(struct proc *p)
 	proc_set_mm(p, mm);
 	return 0;
 }
+
 /* The state of the new image that is not its memory (begin_new_exec). */
 static void exec_reset_process(struct exec_bprm *b)
 {

@@ -5,11 +5,14 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/auxv.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -21,10 +24,12 @@
  *   start SELF   the errno cases, then state set up, then exec of $T/s2
  *   s2 ...       via "#!SELF s2 two  words": argv, envp, fds, signals
  *   s3           exec'd from a second thread: the pid stays the tid
+ *   s3b          execve("/proc/self/fd/3"), fexecve's fallback
  *   s4           execveat(fd, "", AT_EMPTY_PATH)
- *   (argc 1, "") execve with argv NULL
+ *   (argc 1, "") execve with argv NULL; two threads then exec at once
  *   nest         five nested scripts deep
  *   show ...     prints argv (basenames): a script run at boot
+ *   child N      a process fork, vfork or posix_spawn started: exits N
  *
  * Paths differ between the host and the image (SELF, the temp dir T), so
  * they are printed as $SELF and $T.
@@ -171,6 +176,18 @@ static void errno_cases(void)
 	expect_fail(sys_execve(tpath("busy"), argv, chain_env), ETXTBSY,
 		    "a program open for writing");
 	close(fd);
+	{
+		/* A shared writable mapping writes it too, with no fd open. */
+		int rw = open(tpath("busy"), O_RDWR);
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       rw, 0);
+
+		check(m != MAP_FAILED && close(rw) == 0,
+		      "map a copy of $SELF shared and writable");
+		expect_fail(sys_execve(tpath("busy"), argv, chain_env), ETXTBSY,
+			    "a program mapped shared and writable");
+		munmap(m, 4096);
+	}
 	/* MAX_ARG_STRLEN (128 KiB) with its NUL: one byte more is too long. */
 	big = malloc(131073);
 	memset(big, 'x', 131072);
@@ -479,7 +496,24 @@ static int stage_s3(void)
 	printf("%s: comm [%s]\n", check_prog, comm);
 	fd = open(self, O_RDONLY);
 	check(fd == 3, "open $SELF as fd 3");
-	sys_execveat(fd, "", argv, chain_env, AT_EMPTY_PATH);
+	/* fexecve's fallback: the fd's magic link in /proc. */
+	argv[1] = "s3b";
+	sys_execve("/proc/self/fd/3", argv, chain_env);
+	fail("execve of /proc/self/fd/3");
+	return 1;
+}
+
+static int stage_s3b(int argc, char **argv)
+{
+	char comm[16] = { 0 };
+
+	print_argv(argc, argv);
+	printf("%s: AT_EXECFN [%s]\n", check_prog,
+	       (const char *)getauxval(AT_EXECFN));
+	prctl(PR_GET_NAME, comm);
+	printf("%s: comm [%s]\n", check_prog, comm);
+	argv[1] = "s4";
+	sys_execveat(3, "", argv, chain_env, AT_EMPTY_PATH);
 	fail("execveat AT_EMPTY_PATH");
 	return 1;
 }
@@ -500,15 +534,85 @@ static int stage_s4(int argc, char **argv)
 	return 1;
 }
 
-static int stage_empty(int argc, char **argv)
+static pthread_barrier_t both;
+
+/* Two threads exec at once: one wins, the other ends with the old image. */
+static void *exec_nested(void *arg)
 {
 	char *nargv[] = { "n5-argv0", "last", NULL };
 
+	(void)arg;
+	pthread_barrier_wait(&both);
+	sys_execve(tpath("n5"), nargv, chain_env);
+	return NULL;
+}
+
+static int stage_empty(int argc, char **argv)
+{
+	pthread_t t1, t2;
+
 	check(argc == 1 && argv[0] && argv[0][0] == '\0' && !argv[1],
 	      "argv NULL becomes {\"\", NULL}");
-	sys_execve(tpath("n5"), nargv, chain_env);
+	/* No line after this: the threads may exec before it is written. */
+	if (pthread_barrier_init(&both, NULL, 2) != 0 ||
+	    pthread_create(&t1, NULL, exec_nested, NULL) != 0 ||
+	    pthread_create(&t2, NULL, exec_nested, NULL) != 0)
+		fail("two threads to exec at once");
+	pthread_join(t1, NULL);
+	pthread_join(t2, NULL);
 	fail("execve of five nested scripts");
 	return 1;
+}
+
+/* The wait status of pid, as a line. */
+static void print_status(const char *how, pid_t pid)
+{
+	int status = -1;
+
+	check(pid > 0 && waitpid(pid, &status, 0) == pid, "%s: waitpid", how);
+	printf("%s: %s: exited %d, status %d\n", check_prog, how,
+	       WIFEXITED(status), WEXITSTATUS(status));
+}
+
+/* New processes that exec: fork, vfork, posix_spawn (CLONE_VFORK). */
+static void spawn_cases(void)
+{
+	char *fork_argv[] = { (char *)self, "child", "7", NULL };
+	char *vfork_argv[] = { (char *)self, "child", "8", NULL };
+	char *spawn_argv[] = { (char *)self, "child", "9", NULL };
+	char *none_argv[] = { "x", NULL };
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		sys_execve(self, fork_argv, chain_env);
+		_exit(127);
+	}
+	print_status("fork+execve", pid);
+	pid = vfork();
+	if (pid == 0) { /* the libc wrapper this time */
+		execve(self, vfork_argv, chain_env);
+		_exit(127);
+	}
+	print_status("vfork+execve", pid);
+	pid = vfork();
+	if (pid == 0) { /* a failed exec leaves the vfork child intact */
+		sys_execve(tpath("text"), none_argv, chain_env);
+		_exit(errno == ENOEXEC ? 42 : 1);
+	}
+	print_status("vfork+failed execve", pid);
+	/* No line until the child ends: it prints too. */
+	if (posix_spawn(&pid, self, NULL, NULL, spawn_argv, chain_env) != 0)
+		fail("posix_spawn");
+	print_status("posix_spawn", pid);
+}
+
+static int stage_child(int argc, char **argv)
+{
+	print_argv(argc, argv);
+	check(getppid() != getpid(), "a parent of its own");
+	return atoi(argv[2]);
 }
 
 static int stage_nest(int argc, char **argv)
@@ -520,6 +624,7 @@ static int stage_nest(int argc, char **argv)
 	};
 
 	print_argv(argc, argv);
+	spawn_cases();
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		check(unlink(tpath(files[i])) == 0, "rm $T/%s", files[i]);
 	check(rmdir(tdir) == 0, "rmdir $T");
@@ -564,10 +669,14 @@ int main(int argc, char **argv, char **envp)
 		return stage_s2(argc, argv, envp);
 	if (argc >= 2 && strcmp(argv[1], "s3") == 0)
 		return stage_s3();
+	if (argc >= 2 && strcmp(argv[1], "s3b") == 0)
+		return stage_s3b(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "s4") == 0)
 		return stage_s4(argc, argv);
 	if (argc >= 2 && strncmp(argv[1], "show", 4) == 0)
 		return stage_show(argc, argv);
+	if (argc >= 3 && strcmp(argv[1], "child") == 0)
+		return stage_child(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "nest") == 0)
 		return stage_nest(argc, argv);
 	fail("unexpected arguments");

@@ -12,13 +12,16 @@
 #define MESSAGES 100
 
 static char qname[64];
-static volatile sig_atomic_t notified, notified_code;
+static volatile sig_atomic_t notified, notified_code, notified_value,
+	notified_pid;
 
 static void on_usr1(int sig, siginfo_t *si, void *ctx)
 {
 	(void)sig, (void)ctx;
 	notified++;
 	notified_code = si->si_code;
+	notified_value = si->si_value.sival_int;
+	notified_pid = si->si_pid;
 }
 
 static void *producer(void *arg)
@@ -142,11 +145,13 @@ int main(void)
 	memset(&ev, 0, sizeof(ev));
 	ev.sigev_notify = SIGEV_SIGNAL;
 	ev.sigev_signo = SIGUSR1;
+	ev.sigev_value.sival_int = 4242;
 	check(mq_notify(q, &ev) == 0, "mq_notify SIGEV_SIGNAL SIGUSR1");
 	check_errno(mq_notify(q, &ev), EBUSY, "mq_notify while registered");
 	mq_send(q, "n1", 3, 0);
-	check(notified == 1 && notified_code == SI_MESGQ,
-	      "the first message raises SIGUSR1 with SI_MESGQ");
+	check(notified == 1 && notified_code == SI_MESGQ &&
+		      notified_value == 4242 && notified_pid == getpid(),
+	      "the first message raises SIGUSR1: SI_MESGQ, sigev_value, sender's pid");
 	mq_send(q, "n2", 3, 0);
 	check(notified == 1, "the registration is used up");
 	mq_receive(q, buf, sizeof(buf), NULL);
