@@ -24,14 +24,6 @@ size_t procfs_stat(char *buf, size_t size);
 /* The disks, as Linux lists them (fs/blkdev.c). */
 size_t procfs_partitions(char *buf, size_t size);
 
-/*
- * Open f read-only on the text gen(ctx, ...) makes now (as procfs_gen_fn,
- * with a context): for files whose text depends on more than their name,
- * such as a process's. 0, -EACCES (not O_RDONLY) or -ENOMEM.
- */
-typedef size_t (*procfs_ctx_gen_fn)(void *ctx, char *buf, size_t size);
-int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx);
-
 /* A generated file: its name and what makes its text. */
 struct procfs_entry {
 	const char *name;
@@ -43,6 +35,23 @@ struct procfs_entry {
  * 0 or -ERRNO (-EEXIST, -ENOMEM); the files made before a failure stay.
  */
 int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n);
+
+/*
+ * Files of a process's directory (/proc/PID/status...): the generator
+ * gets the process the directory is for. The personality registers its
+ * table once; procfs_add_proc_files makes one file per entry in dir for
+ * pid (opening one of a process that ended is -ESRCH), and
+ * procfs_remove_proc_files unlinks them again.
+ */
+struct proc;
+typedef size_t (*procfs_proc_gen_fn)(struct proc *p, char *buf, size_t size);
+struct procfs_proc_entry {
+	const char *name;
+	procfs_proc_gen_fn gen;
+};
+void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n);
+int procfs_add_proc_files(struct vnode *dir, int pid);
+void procfs_remove_proc_files(struct vnode *dir);
 
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);

@@ -36,8 +36,6 @@
 /* The longest argument area /proc/PID/cmdline shows (Linux: no limit). */
 #define CMDLINE_MAX (128 * 1024)
 
-typedef size_t (*pid_gen_fn)(struct proc *p, char *buf, size_t size);
-
 /* The process behind a node, or NULL when it has been reaped. */
 static struct proc *node_proc(const struct vnode *vn)
 {
@@ -254,10 +252,7 @@ enum {
 	PID_NFILES
 };
 
-static const struct {
-	const char *name;
-	pid_gen_fn gen;
-} pid_files[PID_NFILES] = {
+static const struct procfs_proc_entry pid_files[PID_NFILES] = {
 	[PID_CMDLINE] = { "cmdline", pid_cmdline },
 	[PID_ENVIRON] = { "environ", pid_environ },
 	[PID_STATUS] = { "status", pid_status },
@@ -269,30 +264,6 @@ static const struct {
 
 /* The other nodes of the directory (what is past the files). */
 enum { PID_EXE = PID_NFILES, PID_CWD, PID_ROOT, PID_FD, PID_FDINFO };
-
-struct gen_call {
-	struct proc *p;
-	pid_gen_fn gen;
-};
-
-static size_t gen_call(void *ctx, char *buf, size_t size)
-{
-	struct gen_call *c = ctx;
-
-	return c->gen(c->p, buf, size);
-}
-
-static int pid_file_open(struct vnode *vn, struct file *f)
-{
-	struct gen_call c = { node_proc(vn), NULL };
-
-	if (!c.p || PRIV_WHAT(vn) >= PID_NFILES)
-		return -ESRCH;
-	c.gen = pid_files[PRIV_WHAT(vn)].gen;
-	return procfs_open_text(f, gen_call, &c);
-}
-
-static const struct vnode_ops pid_file_vops = { .open = pid_file_open };
 
 /* ---- exe, cwd, root ---- */
 
@@ -440,9 +411,7 @@ static int fill_pid_dir(struct vnode *dir, struct proc *p)
 	const struct cred *c = &p->cred;
 	int err = 0;
 
-	for (int i = 0; i < PID_NFILES && !err; i++)
-		err = add_node(dir, pid_files[i].name, S_IFREG | 0444,
-			       &pid_file_vops, PID_PRIV(p->pid, i), c);
+	err = procfs_add_proc_files(dir, p->pid);
 	for (int i = 0; i < 3 && !err; i++)
 		err = add_node(dir, links[i], S_IFLNK | 0777, &pid_link_vops,
 			       PID_PRIV(p->pid, PID_EXE + i), c);
@@ -464,21 +433,21 @@ static void remove_pid_dir(struct vnode *proc, const char *name)
 
 	if (!dir)
 		return;
-	for (int i = 0; i < PID_NFILES; i++)
-		vfs_dir_unlink(dir, pid_files[i].name);
+	procfs_remove_proc_files(dir);
 	for (int i = 0; i < 5; i++)
 		vfs_dir_unlink(dir, others[i]);
 	vnode_put(dir);
 	vfs_dir_unlink(proc, name);
 }
 
-int procfs_pid_add(struct proc *p)
+int procfs_pid_add(int pid)
 {
 	struct vnode *proc = procfs_dir(), *dir;
+	struct proc *p = proc_find(pid);
 	char name[16];
 	int err;
 
-	if (proc == NULL)
+	if (proc == NULL || p == NULL)
 		return -ENOENT;
 	fmt_snprintf(name, sizeof(name), "%d", p->pid);
 	err = vfs_create(proc, name, S_IFDIR | 0555, &dir);
@@ -527,6 +496,7 @@ int procfs_pid_init(void)
 
 	if (proc == NULL)
 		return -ENOENT;
+	procfs_set_proc_files(pid_files, PID_NFILES);
 	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL, &root);
 	/* No task/ directories: thread-self is the process's directory. */
 	if (err == 0)

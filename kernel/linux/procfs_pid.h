@@ -12,11 +12,12 @@
 int procfs_pid_init(void);
 
 /*
- * Make /proc/PID for p (its pid set): at boot for pid 1, at fork for the
+ * Make /proc/PID for the process pid: at boot for pid 1, at fork for the
  * child. 0 or -ERRNO, with nothing left behind. Its files read p's state
  * when opened, by pid, so they never refer to a process that is gone.
+ * (0, -ENOENT when there is no such process, -ENOMEM.)
  */
-int procfs_pid_add(struct proc *p);
+int procfs_pid_add(int pid);
 
 /* Remove /proc/PID (the process is being reaped); nothing if absent. */
 void procfs_pid_remove(int pid);

@@ -128,7 +128,7 @@ static void setup_process(struct proc *p, const void *bundle)
 		start_failed("bad root file system in the image", NULL, err);
 	err = procfs_pid_init();
 	if (!err)
-		err = procfs_pid_add(p);
+		err = procfs_pid_add(p->pid);
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
 	err = ipc_procfs_init();

@@ -150,10 +150,8 @@ long proc_fork(const struct clone_req *r)
 	}
 	c->pid = t->tid;
 	pid = (uint32_t)c->pid;
-	/* A failure here (no memory) costs the child its /proc/PID only. */
-	err = procfs_pid_add(c);
-	if (err)
-		printk("kiln: no /proc/%d (error %d)\n", c->pid, -err);
+	if (procfs_pid_add(c->pid) < 0) /* the process runs without it */
+		printk("kiln: no /proc/%d: out of memory\n", c->pid);
 	/* In the parent's memory; a fault is ignored, as Linux does. */
 	if (r->flags & CLONE_PARENT_SETTID)
 		(void)copy_to_user(r->parent_tid, &pid, sizeof(pid));
