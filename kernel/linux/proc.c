@@ -73,7 +73,7 @@ static void kill_thread(struct thread *t, void *ctx)
 	}
 }
 
-static void end_other_threads(struct proc *p)
+void proc_end_other_threads(struct proc *p)
 {
 	thread_for_each(kill_thread, p);
 	p->exit_waiter = current_thread;
@@ -150,7 +150,7 @@ _Noreturn void proc_exit(int status, int sig)
 	p->exiting = true; /* sockets do not linger (socket(7)) */
 	if (p->pid == 1)
 		init_exit(status, sig);
-	end_other_threads(p);
+	proc_end_other_threads(p);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);
