@@ -149,8 +149,8 @@ static int pingpong(long n)
 	for (long i = 0; pid > 0 && i < n && !bad; i++) {
 		unsigned char c = (unsigned char)i;
 
-		bad = write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1 ||
-		      c != (unsigned char)(i + 1);
+		bad = write(there[1], &c, 1) != 1 ||
+		      read(back[0], &c, 1) != 1 || c != (unsigned char)(i + 1);
 	}
 	close(there[1]);
 	close(back[0]);
@@ -283,8 +283,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "procs: %s failed\n", t->name);
 			return 1;
 		}
-		printf("%s: %ld ops (%s), %.1f ns/op\n", t->name, t->n,
-		       t->unit, ns / (double)t->n);
+		printf("%s: %ld ops (%s), %.1f ns/op\n", t->name, t->n, t->unit,
+		       ns / (double)t->n);
 		fflush(stdout);
 	}
 	return 0;
