@@ -215,7 +215,8 @@ def print_results(accel, cols):
             spread(cols[s], test) for s in systems)
         lx = cols["linux"].median(test) if "linux" in cols else None
         if lx is None:
-            line += " n/a (no linux)"
+            line += " n/a (%s)" % ("linux failed" if "linux" in cols
+                                   else "no linux")
         else:
             ok = lx > kiln
             line += " linux/kiln %.2fx %s" % (lx / kiln, boot.verdict(ok))
