@@ -199,6 +199,9 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
 	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
+# Debian's libraries for the standard formats of --from (cli/oci_*.c):
+# libarchive (tar, gzip, zstd), libcurl (registries), json-c, libcrypto.
+CLI_LIBS := -larchive -lcurl -ljson-c -lcrypto
 cli: $(BUILD)/kiln
 
 $(BUILD)/host/%.o: %.c
@@ -208,7 +211,7 @@ $(BUILD)/host/%.o: %.c
 
 $(BUILD)/kiln: $(CLI_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS)
+	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS) $(CLI_LIBS)
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle
