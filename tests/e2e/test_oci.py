@@ -231,3 +231,176 @@ def test_docker_archive_bad_diff_id(tmp_path):
     (tmp_path / "o").mkdir()
     refused(f"docker-archive:{tmp_path / 'a.tar'}", str(tmp_path / "o" / "x.img"),
             "digest mismatch")
+
+
+# ---- registries ----
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def registry(tmp_path_factory):
+    """Debian's docker-registry on 127.0.0.1, its storage in a temp dir."""
+    exe = shutil.which("docker-registry")
+    if not exe:
+        pytest.fail("docker-registry is missing: run scripts/deps.sh")
+    d = tmp_path_factory.mktemp("registry")
+    port = free_port()
+    (d / "config.yml").write_text(
+        "version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n"
+        f"    rootdirectory: {d}/data\nhttp:\n  addr: 127.0.0.1:{port}\n")
+    proc = subprocess.Popen([exe, "serve", str(d / "config.yml")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/v2/").close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("docker-registry did not start")
+        yield base, f"127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def put_manifest(base, repo, ref, data, media):
+    req = urllib.request.Request(f"{base}/v2/{repo}/manifests/{ref}", data=data,
+                                 method="PUT", headers={"Content-Type": media})
+    urllib.request.urlopen(req).close()
+
+
+def test_registry_tag_and_digest(registry, tmp_path):
+    base, host = registry
+    img = busybox_image()
+    push(base, "kiln/bb", "v1", img)
+    out = tmp_path / "r.img"
+    r = build(f"{host}/kiln/bb:v1", out, "--insecure")
+    assert (r.returncode, r.stderr) == (0, NOTE), describe(r)
+    run_ok(out, EXPECTED)
+    # By digest, the same image; without --insecure, HTTPS is required.
+    r = build(f"{host}/kiln/bb@{sha256(img.manifest)}", out, "--insecure")
+    assert r.returncode == 0, describe(r)
+    os.unlink(out)
+    r = build(f"{host}/kiln/bb:v1", out)
+    assert r.returncode == 1 and r.stderr.count(b"\n") == 1, describe(r)
+    assert not out.exists()
+    r = build(f"{host}/kiln/none:v1", out, "--insecure")
+    assert (r.returncode, r.stderr.count(b"\n")) == (1, 1), describe(r)
+    assert b"not found (HTTP 404)" in r.stderr and not out.exists()
+
+
+def test_registry_index_picks_amd64(registry, tmp_path):
+    """A multi-platform index: the linux/amd64 entry is the one built."""
+    base, host = registry
+    amd = busybox_image(cmd=["echo amd64"])
+    arm = busybox_image(cmd=["echo arm64"], arch="arm64")
+    push(base, "kiln/multi", sha256(amd.manifest), amd)
+    push(base, "kiln/multi", sha256(arm.manifest), arm)
+    index = json.dumps({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [
+        desc(OCI_MANIFEST, arm.manifest, platform={"architecture": "arm64", "os": "linux"}),
+        desc(OCI_MANIFEST, amd.manifest, platform={"architecture": "amd64", "os": "linux"}),
+    ]}).encode()
+    put_manifest(base, "kiln/multi", "latest", index, OCI_INDEX)
+    out = tmp_path / "m.img"
+    r = build(f"{host}/kiln/multi", out, "--insecure")
+    assert r.returncode == 0, describe(r)
+    run_ok(out, b"amd64\n")
+
+
+class TokenRegistry(http.server.BaseHTTPRequestHandler):
+    """A registry that wants a bearer token, which its token service
+    gives only for the basic credentials kiln:secret."""
+    blobs = {}
+    manifest = b""
+    token = "tok-" + hashlib.sha256(b"kiln").hexdigest()[:16]
+    corrupt = set()
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        port = self.server.server_address[1]
+        if self.path.startswith("/token?"):
+            want = "Basic " + base64.b64encode(b"kiln:secret").decode()
+            if self.headers.get("Authorization") != want or \
+                    "scope=repository%3Akiln%2Ftok%3Apull" not in self.path:
+                return self.send(401)
+            return self.send(200, json.dumps({"token": self.token}).encode())
+        if self.headers.get("Authorization") != "Bearer " + self.token:
+            return self.send(401, headers=[(
+                "WWW-Authenticate",
+                f'Bearer realm="http://127.0.0.1:{port}/token",service="test",'
+                'scope="repository:kiln/tok:pull"')])
+        if self.path == "/v2/kiln/tok/manifests/latest":
+            return self.send(200, self.manifest, [("Content-Type", OCI_MANIFEST)])
+        d = self.path.rsplit("/", 1)[-1]
+        if self.path.startswith("/v2/kiln/tok/blobs/") and d in self.blobs:
+            b = self.blobs[d]
+            if d in self.corrupt:
+                b = b[:-1] + bytes([b[-1] ^ 1])
+            return self.send(200, b)
+        self.send(404)
+
+
+@pytest.fixture
+def token_registry():
+    img = busybox_image(cmd=["echo token"])
+    TokenRegistry.blobs = img.blobs
+    TokenRegistry.manifest = img.manifest
+    TokenRegistry.corrupt = set()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), TokenRegistry)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"127.0.0.1:{srv.server_address[1]}", img
+    srv.shutdown()
+    srv.server_close()
+
+
+def docker_config(tmp_path, host, creds):
+    d = tmp_path / "docker"
+    d.mkdir()
+    auth = base64.b64encode(creds).decode()
+    (d / "config.json").write_text(json.dumps({"auths": {host: {"auth": auth}}}))
+    return {**os.environ, "DOCKER_CONFIG": str(d)}
+
+
+def test_registry_bearer_token(token_registry, tmp_path):
+    host, img = token_registry
+    out = tmp_path / "o" / "t.img"
+    out.parent.mkdir()
+    env = docker_config(tmp_path, host, b"kiln:secret")
+    r = build(f"{host}/kiln/tok", out, "--insecure", env=env)
+    assert (r.returncode, r.stderr) == (0, NOTE), describe(r)
+    run_ok(out, b"token\n")
+    os.unlink(out)
+    # Wrong credentials: the token service refuses; one line, no file.
+    env = docker_config(tmp_path / "o", host, b"kiln:wrong")
+    r = build(f"{host}/kiln/tok", out, "--insecure", env=env)
+    assert (r.returncode, r.stderr.count(b"\n")) == (1, 1), describe(r)
+    assert b"token service refused (HTTP 401)" in r.stderr
+    assert os.listdir(out.parent) == ["docker"]
+
+
+def test_registry_corrupt_blob(token_registry, tmp_path):
+    host, img = token_registry
+    TokenRegistry.corrupt = {img.layer_descs[1]["digest"]}
+    out = tmp_path / "o" / "c.img"
+    out.parent.mkdir()
+    env = docker_config(tmp_path, host, b"kiln:secret")
+    r = build(f"{host}/kiln/tok", out, "--insecure", env=env)
+    assert (r.returncode, r.stderr.count(b"\n")) == (1, 1), describe(r)
+    assert b"digest mismatch" in r.stderr and os.listdir(out.parent) == []
