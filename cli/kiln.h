@@ -193,8 +193,8 @@ struct kiln_config {
 	char *net; /* KILN_CFG_NET words, or NULL */
 	struct strvec
 		libs; /* KILN_CFG_LIBRARY values (where libraries came from) */
-	char *user; /* KILN_CFG_USER "UID:GID", or NULL (root) */
-	char *from; /* KILN_CFG_FROM, or NULL */
+	char *user;   /* KILN_CFG_USER "UID:GID", or NULL (root) */
+	char *from;   /* KILN_CFG_FROM, or NULL */
 	struct strvec ports, volumes;
 };
 /* Most LIBRARY entries an image may hold. */

@@ -111,8 +111,7 @@ int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 
 /* Registry side (oci_registry.c), used by oci_source.c. */
 struct oci_registry;
-int oci_registry_open(const char *ref, int insecure,
-		      struct oci_registry **reg);
+int oci_registry_open(const char *ref, int insecure, struct oci_registry **reg);
 void oci_registry_close(struct oci_registry *reg);
 /* GET a manifest (by tag or digest) or a blob; the body into *data. */
 int oci_registry_manifest(struct oci_registry *reg, const char *reference,

@@ -61,9 +61,10 @@ struct json_object *oci_json_parse(const void *data, size_t size)
 	if (!tok)
 		return NULL;
 	o = json_tokener_parse_ex(tok, data, (int)size);
-	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
-		  strspn((const char *)data + json_tokener_get_parse_end(tok),
-			 " \t\r\n") != size - json_tokener_get_parse_end(tok))) {
+	if (o &&
+	    (json_tokener_get_error(tok) != json_tokener_success ||
+	     strspn((const char *)data + json_tokener_get_parse_end(tok),
+		    " \t\r\n") != size - json_tokener_get_parse_end(tok))) {
 		json_object_put(o);
 		o = NULL;
 	}

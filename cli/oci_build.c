@@ -9,7 +9,8 @@
 #include "oci.h"
 
 /* Docker's PATH when the image sets none (moby's oci/defaults.go). */
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define DEFAULT_PATH \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The image config's fields Kiln uses (image-spec config.md). */
 struct oci_config {
@@ -49,8 +50,7 @@ static int layer_media_ok(const char *m)
 }
 
 /* An array of strings (or null/absent: empty) into sv; -EINVAL else. */
-static int str_array(struct json_object *o, const char *key,
-		     struct strvec *sv)
+static int str_array(struct json_object *o, const char *key, struct strvec *sv)
 {
 	struct json_object *a;
 	size_t n;
@@ -122,8 +122,8 @@ static int parse_config(const char *name, const uint8_t *data, size_t size,
 			os = json_object_get_string(v);
 		json_object_object_get_ex(root, "config", &cfg);
 	}
-	if (!err && ((arch && strcmp(arch, "amd64")) ||
-		     (os && strcmp(os, "linux")))) {
+	if (!err &&
+	    ((arch && strcmp(arch, "amd64")) || (os && strcmp(os, "linux")))) {
 		kiln_err("%s: the image is for %s/%s; Kiln runs linux/amd64",
 			 name, os ? os : "?", arch ? arch : "?");
 		json_object_put(root);
@@ -274,7 +274,8 @@ static int db_lookup(const struct otree *t, const char *file, const char *name,
 		    !memcmp(p, name, nlen)) {
 			*id = parse_id(f[2], (size_t)(f[3] - f[2] - 1));
 			if (gid && nf >= 5)
-				*gid = parse_id(f[3], (size_t)(f[4] - f[3] - 1));
+				*gid = parse_id(f[3],
+						(size_t)(f[4] - f[3] - 1));
 			if (home && nf >= 7)
 				snprintf(home, hsize, "%.*s",
 					 (int)(f[6] - f[5] - 1), f[5]);
@@ -308,9 +309,9 @@ static int resolve_user(const char *name, const struct otree *t,
 	}
 	if (colon) {
 		gid = parse_id(colon + 1, strlen(colon + 1));
-		if (gid < 0 && db_lookup(t, "/etc/group", colon + 1,
-					 strlen(colon + 1), &gid, NULL, NULL,
-					 0) < 0) {
+		if (gid < 0 &&
+		    db_lookup(t, "/etc/group", colon + 1, strlen(colon + 1),
+			      &gid, NULL, NULL, 0) < 0) {
 			kiln_err("%s: group %s not found in the image's "
 				 "/etc/group",
 				 name, colon + 1);
@@ -382,9 +383,9 @@ static int resolve_program(const char *name, const struct otree *t,
 static int make_argv(const char *name, const struct oci_spec *spec,
 		     const struct oci_config *oc, struct strvec *argv)
 {
-	const struct strvec *cmd = spec->has_args ? &spec->args :
-			     spec->entrypoint	  ? NULL :
-						    &oc->cmd;
+	const struct strvec *cmd = spec->has_args   ? &spec->args :
+				   spec->entrypoint ? NULL :
+						      &oc->cmd;
 
 	if (spec->entrypoint)
 		strvec_push(argv, spec->entrypoint);
@@ -408,7 +409,7 @@ static int map_config(const char *name, const struct oci_spec *spec,
 		      const struct otree *t, struct kiln_config *c)
 {
 	char user[32] = "0:0", home[256] = "", prog[4200];
-	const char *wd = b->workdir ? b->workdir :
+	const char *wd = b->workdir		       ? b->workdir :
 			 oc->workdir && oc->workdir[0] ? oc->workdir :
 							 "/";
 	int err = 0;

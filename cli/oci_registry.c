@@ -18,7 +18,7 @@ struct oci_registry {
 	char *host, *repo, *reference;
 	const char *scheme; /* "https", or "http" with --insecure */
 	char *auth;	    /* "Authorization: ..." header, or NULL */
-	char *basic;	    /* "Basic B64" from ~/.docker/config.json, or NULL */
+	char *basic; /* "Basic B64" from ~/.docker/config.json, or NULL */
 	int insecure;
 };
 
@@ -89,8 +89,8 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
  * GET url with the headers given: the status, or -1 after one line
  * (transport errors: refused, TLS, too big).
  */
-static long get(struct oci_registry *reg, const char *url,
-		const char *accept, const char *auth, struct resp *r)
+static long get(struct oci_registry *reg, const char *url, const char *accept,
+		const char *auth, struct resp *r)
 {
 	struct curl_slist *h = NULL;
 	const char *protos = reg->insecure ? "http,https" : "https";
@@ -141,8 +141,7 @@ static long get(struct oci_registry *reg, const char *url,
  * One parameter of a challenge ('Bearer realm="...",service="..."',
  * RFC 7235 2.1, quoted values) into out; 0 when present.
  */
-static int challenge_param(const char *ch, const char *key, char *out,
-			   size_t n)
+static int challenge_param(const char *ch, const char *key, char *out, size_t n)
 {
 	size_t kl = strlen(key);
 
@@ -187,8 +186,7 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	}
 	challenge_param(challenge + 7, "service", service, sizeof(service));
 	if (challenge_param(challenge + 7, "scope", scope, sizeof(scope)))
-		snprintf(scope, sizeof(scope), "repository:%s:pull",
-			 reg->repo);
+		snprintf(scope, sizeof(scope), "repository:%s:pull", reg->repo);
 	es = curl_easy_escape(NULL, service, 0);
 	sc = curl_easy_escape(NULL, scope, 0);
 	url = kiln_xmalloc(strlen(realm) + strlen(es) + strlen(sc) + 32);
@@ -205,8 +203,9 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	if (st != 200) {
 		kiln_err("%s: the token service refused (HTTP %ld)%s", reg->ref,
 			 st,
-			 reg->basic ? "" :
-				      "; no credentials in ~/.docker/config.json");
+			 reg->basic ?
+				 "" :
+				 "; no credentials in ~/.docker/config.json");
 		goto out;
 	}
 	o = oci_json_parse(r.body.data, r.body.len);
@@ -251,8 +250,7 @@ static int reg_get(struct oci_registry *reg, const char *kind,
 	if (st == 401 && !reg->auth) {
 		if (!strncasecmp(r->challenge, "Bearer ", 7))
 			err = fetch_token(reg, r->challenge);
-		else if (!strncasecmp(r->challenge, "Basic", 5) &&
-			 reg->basic) {
+		else if (!strncasecmp(r->challenge, "Basic", 5) && reg->basic) {
 			reg->auth = kiln_xmalloc(strlen(reg->basic) + 32);
 			sprintf(reg->auth, "Authorization: %s", reg->basic);
 		}
@@ -277,9 +275,8 @@ static int reg_get(struct oci_registry *reg, const char *kind,
 int oci_registry_manifest(struct oci_registry *reg, const char *reference,
 			  uint8_t **data, size_t *size, char media[128])
 {
-	static const char accept[] =
-		"Accept: " OCI_MANIFEST ", " OCI_INDEX ", " DOCKER_MANIFEST
-		", " DOCKER_LIST;
+	static const char accept[] = "Accept: " OCI_MANIFEST ", " OCI_INDEX
+				     ", " DOCKER_MANIFEST ", " DOCKER_LIST;
 	struct resp r = { .limit = MANIFEST_MAX };
 	int err = reg_get(reg, "manifests", reference, accept, &r);
 	char *semi;
@@ -359,7 +356,8 @@ static char *docker_creds(const char *host)
 			continue;
 		s = json_object_get_string(a);
 		if (*s && strlen(s) < 4096 &&
-		    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+		    strspn(s,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
 			    strlen(s)) {
 			out = kiln_xmalloc(strlen(s) + 8);
 			sprintf(out, "Basic %s", s);
@@ -399,27 +397,31 @@ int oci_registry_open(const char *ref, int insecure, struct oci_registry **out)
 	} else if (colon && !strchr(colon, '/')) {
 		*colon = '\0';
 		reg->reference = kiln_xstrdup(colon + 1);
-		if (!name_ok(reg->reference,
-			     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-",
-			     128))
+		if (!name_ok(
+			    reg->reference,
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-",
+			    128))
 			goto bad;
 	} else {
 		reg->reference = kiln_xstrdup("latest");
 	}
-	if (!name_ok(reg->host,
-		     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]",
-		     255) ||
-	    !name_ok(reg->repo, "abcdefghijklmnopqrstuvwxyz0123456789._/-", 255))
+	if (!name_ok(
+		    reg->host,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]",
+		    255) ||
+	    !name_ok(reg->repo, "abcdefghijklmnopqrstuvwxyz0123456789._/-",
+		     255))
 		goto bad;
 	reg->basic = docker_creds(reg->host);
 	*out = reg;
 	return 0;
 bad:
 	oci_registry_close(reg);
-	return kiln_usage_error("build",
-				"--from wants oci:DIR[:TAG], docker-archive:FILE"
-				" or HOST[:PORT]/REPO[:TAG|@DIGEST], not",
-				ref);
+	return kiln_usage_error(
+		"build",
+		"--from wants oci:DIR[:TAG], docker-archive:FILE"
+		" or HOST[:PORT]/REPO[:TAG|@DIGEST], not",
+		ref);
 }
 
 void oci_registry_close(struct oci_registry *reg)

@@ -76,10 +76,11 @@ static int wanted(struct json_object *o, const char *tag)
 	struct json_object *p, *ann;
 
 	if (tag) {
-		const char *ref = json_object_object_get_ex(o, "annotations",
-							    &ann) ?
-					  str_of(ann, "org.opencontainers.image.ref.name") :
-					  NULL;
+		const char *ref =
+			json_object_object_get_ex(o, "annotations", &ann) ?
+				str_of(ann,
+				       "org.opencontainers.image.ref.name") :
+				NULL;
 
 		return ref && !strcmp(ref, tag);
 	}
@@ -331,8 +332,8 @@ out:
 /* ---- common ---- */
 
 /* 0 when data is what d promises; else the exit status after one line. */
-static int verify(const char *name, const struct oci_desc *d,
-		  const char *what, const uint8_t *data, size_t size)
+static int verify(const char *name, const struct oci_desc *d, const char *what,
+		  const uint8_t *data, size_t size)
 {
 	char got[72];
 
@@ -444,7 +445,7 @@ int oci_source_manifest(struct oci_source *src, uint8_t **data, size_t *size,
 	}
 	for (;;) {
 		const char *tag = src->kind == SRC_LAYOUT && !depth ? src->tag :
-								     NULL;
+								      NULL;
 
 		if (!oci_is_index(media))
 			return 0;
@@ -487,7 +488,9 @@ int oci_source_open(const char *ref, int insecure, struct oci_source **out)
 			src->tag = kiln_xstrdup(colon + 1);
 		}
 		if (!src->dir[0] || (src->tag && !src->tag[0])) {
-			err = kiln_usage_error("build", "--from wants oci:DIR[:TAG], not", ref);
+			err = kiln_usage_error(
+				"build", "--from wants oci:DIR[:TAG], not",
+				ref);
 		}
 	} else if (!strncmp(ref, "docker-archive:", 15)) {
 		src->kind = SRC_ARCHIVE;

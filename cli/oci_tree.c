@@ -492,8 +492,7 @@ uint32_t otree_stat(const struct otree *t, const char *path)
 	return n ? n->mode : 0;
 }
 
-const uint8_t *otree_data(const struct otree *t, const char *path,
-			  size_t *size)
+const uint8_t *otree_data(const struct otree *t, const char *path, size_t *size)
 {
 	const struct onode *n = resolve(t, path);
 

@@ -17,7 +17,7 @@
 struct rootfs_entry {
 	char *path;
 	uint32_t mode;
-	int implicit;  /* a parent directory nobody asked for (mode 0755) */
+	int implicit; /* a parent directory nobody asked for (mode 0755) */
 	uint32_t uid, gid;
 	uint8_t *data; /* contents or symlink target, owned */
 	size_t size;
@@ -443,9 +443,9 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 		size_t pad = name_pad(e, out->len - start);
 
 		kbuf_reserve(out, cpio_header_size(strlen(e->path) + pad));
-		out->len += cpio_header_padded((char *)out->data + out->len,
-					       e->path, e->mode, e->uid, e->gid, 0,
-					       e->size, (uint32_t)i + 1, pad);
+		out->len += cpio_header_padded(
+			(char *)out->data + out->len, e->path, e->mode, e->uid,
+			e->gid, 0, e->size, (uint32_t)i + 1, pad);
 		kbuf_append(out, e->data, e->size);
 		kbuf_zeros(out, cpio_pad(e->size));
 	}
