@@ -144,7 +144,8 @@ static int archive_load(struct oci_source *src, const char *path)
 		archive_read_free(a);
 		return kiln_file_error(path, err);
 	}
-	archive_read_support_filter_all(a);
+	/* docker save's tar, maybe gzipped; no external programs. */
+	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	r = archive_read_open_memory(a, tar, size);
 	while (r == ARCHIVE_OK &&
@@ -167,8 +168,16 @@ static int archive_load(struct oci_source *src, const char *path)
 		f->name = kiln_xstrdup(archive_entry_pathname(e));
 		f->size = (size_t)len;
 		f->data = kiln_xmalloc(f->size ? f->size : 1);
-		if (archive_read_data(a, f->data, f->size) != (la_ssize_t)len)
-			r = ARCHIVE_FATAL;
+		for (size_t at = 0; at < f->size;) {
+			la_ssize_t got = archive_read_data(a, f->data + at,
+							   f->size - at);
+
+			if (got <= 0) {
+				r = ARCHIVE_FATAL;
+				break;
+			}
+			at += (size_t)got;
+		}
 	}
 	if (r != ARCHIVE_EOF) {
 		kiln_err("%s: not a docker-save archive (%s)", path,

@@ -240,6 +240,7 @@ static int whiteout(struct otree *t, const char *path, const char *base,
 {
 	char target[TREE_PATH_MAX + 1];
 	size_t dirlen = (size_t)(base - path);
+	struct onode *n;
 
 	if (!strcmp(base, WH_OPAQUE)) {
 		memcpy(target, path, dirlen ? dirlen - 1 : 0);
@@ -254,6 +255,15 @@ static int whiteout(struct otree *t, const char *path, const char *base,
 	}
 	memcpy(target, path, dirlen);
 	strcpy(target + dirlen, base);
+	n = live(t, target);
+	if (n && !S_ISDIR(n->mode)) { /* the common case, without a walk */
+		if (n->layer < layer) {
+			n->dead = 1;
+			free(n->data);
+			n->data = NULL;
+		}
+		return 0;
+	}
 	remove_tree(t, target, layer, 1);
 	return 0;
 }
@@ -405,7 +415,10 @@ int otree_apply(struct otree *t, const char *name, const void *data,
 	for (size_t i = 0; i < t->len; i++)
 		ap.total += t->n[i].dead ? 0 : t->n[i].size;
 	ap.a = archive_read_new();
-	archive_read_support_filter_all(ap.a);
+	/* The layer compressions of image-spec media-types.md, in-process
+	   only: filter_all would run external programs on hostile data. */
+	archive_read_support_filter_gzip(ap.a);
+	archive_read_support_filter_zstd(ap.a);
 	archive_read_support_format_tar(ap.a);
 	if (archive_read_open_memory(ap.a, data, size) != ARCHIVE_OK) {
 		kiln_err("%s: not a tar layer (%s)", name,

@@ -404,3 +404,49 @@ def test_registry_corrupt_blob(token_registry, tmp_path):
     r = build(f"{host}/kiln/tok", out, "--insecure", env=env)
     assert (r.returncode, r.stderr.count(b"\n")) == (1, 1), describe(r)
     assert b"digest mismatch" in r.stderr and os.listdir(out.parent) == []
+
+
+def test_layer_rules_inspected(tmp_path):
+    """The changeset rules on the tree kiln inspect lists, no VM: an
+    opaque marker after its layer's own entry, whiteouts of a file and a
+    directory, a file replacing a directory, a directory re-declared
+    with a new mode and owner, setuid kept, a same-layer whiteout."""
+    lower = layer([
+        {"name": "bin/busybox", "data": b"\x7fELF", "mode": 0o4755},
+        {"name": "d/x", "data": b"x"},
+        {"name": "e/y", "data": b"y"},
+        {"name": "f", "data": b"f"},
+        {"name": "g/h", "data": b"h"},
+        {"name": "m", "dir": True, "mode": 0o755},
+        {"name": "m/keep", "data": b"k"},
+    ])
+    upper = layer([
+        {"name": "d/z", "data": b"zz"},
+        {"name": "d/.wh..wh..opq"},
+        {"name": ".wh.e"},
+        {"name": ".wh.f"},
+        {"name": "g", "data": b"now a file"},
+        {"name": "m", "dir": True, "mode": 0o700, "uid": 7, "gid": 8},
+        {"name": "n", "data": b"n"},
+        {"name": ".wh.n"},
+    ])
+    write_layout(str(tmp_path / "l"), Image([lower, upper], cmd=["/bin/busybox"]))
+    out = tmp_path / "r.img"
+    r = build(f"oci:{tmp_path / 'l'}", out)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    r = subprocess.run([KILN, "inspect", str(out)], capture_output=True)
+    lines = r.stdout.decode().splitlines()
+    files = lines[lines.index("files:") + 1:]
+    assert files == [
+        "  drwxr-xr-x          0 /bin",
+        "  -rwsr-xr-x          4 /bin/busybox",
+        "  drwxr-xr-x          0 /d",
+        "  -rw-r--r--          2 /d/z",
+        "  drwxr-xr-x          0 /dev",
+        "  -rw-r--r--         10 /g",
+        "  drwx------          0 /m",
+        "  -rw-r--r--          1 /m/keep",
+        "  -rw-r--r--          1 /n",
+        "  dr-xr-xr-x          0 /proc",
+        "  drwxrwxrwt          0 /tmp",
+    ]
