@@ -234,6 +234,7 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 			break;
 		case 'h':
 			fputs(build_usage, stdout);
+			oci->ref = NULL; /* help only, even after --from */
 			return 0;
 		case ':':
 			return kiln_usage_error("build", "missing value for",

@@ -288,6 +288,17 @@ int oci_registry_manifest(struct oci_registry *reg, const char *reference,
 	semi = strchr(r.media, ';');
 	if (semi)
 		*semi = '\0';
+	if (!r.media[0] || !strcmp(r.media, "application/json")) {
+		/* No Content-Type: the manifest's own mediaType field. */
+		struct json_object *o = oci_json_parse(r.body.data, r.body.len);
+		struct json_object *m;
+
+		if (o && json_object_object_get_ex(o, "mediaType", &m) &&
+		    json_object_is_type(m, json_type_string))
+			snprintf(r.media, sizeof(r.media), "%s",
+				 json_object_get_string(m));
+		json_object_put(o);
+	}
 	snprintf(media, 128, "%s", r.media);
 	*data = r.body.data;
 	*size = r.body.len;
