@@ -66,6 +66,8 @@ struct ext4_fs {
 	bool csum;	    /* metadata_csum: crc32c everywhere */
 	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
 	bool ro;	    /* mounted read-only (always, for now) */
+	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
+	uint8_t uuid[16];
 };
 
 /* An inode, decoded and checked. raw keeps i_block (extent root, symlink). */
@@ -124,6 +126,18 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
 /* The inode number of name in dir: 0 and *ino, -ENOENT, -ENOTDIR, -EIO. */
 int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    const char *name, uint32_t *ino);
+
+/*
+ * ext4_vfs.c. Mount the ext4 on disk dev ("vda") at absolute path (made
+ * if missing), read-only whatever rw asks (a log line says so when it
+ * asked for writing): 0, -ENXIO (no such disk), -EBUSY (a mount, /,
+ * /proc or /dev there), -ENOTDIR, or ext4_mount's errors. Boot only.
+ */
+int ext4_mount_at(const char *dev, const char *path, bool rw);
+/* The mounts kiln.mount= names: 0, or the first failure (logged). */
+int ext4_mount_boot(void);
+/* The mounts' lines of /proc/mounts, appended at *len. */
+void ext4_mounts_text(char *buf, size_t size, size_t *len);
 
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)

@@ -70,6 +70,8 @@ static int super_geometry(struct ext4_fs *fs, const uint8_t *sb)
 	fs->inode_size = rev == 0 ? 128 : ext4_le16(sb + 0x58);
 	fs->first_ino = rev == 0 ? 11 : ext4_le32(sb + 0x54);
 	fs->desc_size = 32;
+	fs->overhead = ext4_le32(sb + 0x248);
+	memcpy(fs->uuid, sb + 0x68, sizeof(fs->uuid));
 	if (fs->incompat & EXT4_INCOMPAT_64BIT) {
 		fs->blocks_count |= (uint64_t)ext4_le32(sb + 0x150) << 32;
 		fs->r_blocks |= (uint64_t)ext4_le32(sb + 0x154) << 32;

@@ -8,6 +8,7 @@
 
 struct proc;
 struct stat;
+struct statfs;
 
 /*
  * One file system tree, all in memory (tmpfs semantics), built at boot
@@ -94,6 +95,12 @@ struct vnode_ops {
 	struct vnode *(*follow)(struct vnode *vn, int *err);
 	/* Any node: set f->ops/f->priv at open; 0 or -ERRNO. */
 	int (*open)(struct vnode *vn, struct file *f);
+	/* Any node: after vfs_stat filled st, what the fs knows better. */
+	void (*stat)(struct vnode *vn, struct stat *st);
+	/* Any node of a file system on a disk: statfs(2); 0 or -ERRNO. */
+	int (*statfs)(struct vnode *vn, struct statfs *sf);
+	/* The node is being freed: release vn->priv. */
+	void (*release)(struct vnode *vn);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -110,6 +117,11 @@ struct vfs_xattr;
 struct fsnotify_mark;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
+/*
+ * On a read-only mount: writing the node (its data, its entries, its
+ * attributes) is -EROFS, as Linux's mnt_want_write.
+ */
+#define VN_RDONLY 2U
 
 struct vnode {
 	uint64_t ino;
@@ -215,8 +227,14 @@ long vfs_readlink(struct vnode *vn, char *buf, size_t size);
 /* Absolute path of directory dir into buf: length or -ENAMETOOLONG/-ENOENT. */
 long vfs_dir_path(struct vnode *dir, char *buf, size_t size);
 
-/* Access check for the current process (R_OK/W_OK/X_OK bits): 0 or -EACCES. */
+/*
+ * Access check for the current process (R_OK/W_OK/X_OK bits): 0 or
+ * -EACCES; -EROFS for W_OK on a file, directory or symlink of a
+ * read-only mount (devices and FIFOs there stay writable, as on Linux).
+ */
 int vfs_permission(struct vnode *vn, int mask);
+/* 0, or -EROFS when vn's attributes cannot change (read-only mount). */
+int vfs_writable(const struct vnode *vn);
 
 /* ---- Regular file data (fs/tmpfs.c) ---- */
 
