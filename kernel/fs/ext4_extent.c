@@ -117,6 +117,7 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 		      uint64_t lblk, uint64_t *pblk, uint64_t *count)
 {
 	uint32_t depth = ext4_le16(in->block + 6);
+	uint64_t reach = HOLE_MAX; /* where our subtree ends: holes stop there */
 	uint8_t *buf = NULL;
 	struct ext_node n;
 	int err;
@@ -127,11 +128,13 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 	while (err == 0 && n.depth > 0) {
 		int i = entry_at(&n, lblk);
 		const uint8_t *e = n.p + 12 + 12 * (uint32_t)i;
-		uint64_t child;
+		uint64_t child, next = next_start(&n, i, lblk);
 
+		if (next < reach)
+			reach = next;
 		if (i < 0) {
 			*pblk = 0;
-			*count = next_start(&n, i, lblk);
+			*count = reach;
 			goto out;
 		}
 		child = ext4_le32(e + 4) | (uint64_t)ext4_le16(e + 8) << 32;
@@ -148,6 +151,8 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 	}
 	if (err == 0)
 		err = leaf_map(fs, &n, lblk, pblk, count);
+	if (err == 0 && *count > reach)
+		*count = reach;
 out:
 	kfree(buf);
 	return err;

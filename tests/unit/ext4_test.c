@@ -298,6 +298,24 @@ static void check_tree(const char *opts)
 		check_data(fs, "frag", (uint64_t)i * 8192, 4096);
 	assert_int_equal(ext4_file_read(fs, &in, 4096, hole, 4096), 4096);
 	assert_memory_equal(hole, zero, 4096);
+	/* All of it in one read: holes end where the next leaf begins. */
+	{
+		size_t size = 299 * 8192 + 4096;
+		uint8_t *all = malloc(size);
+
+		assert_int_equal(in.size, size);
+		assert_int_equal(ext4_file_read(fs, &in, 0, all, size),
+				 (long)size);
+		for (size_t b = 0; b < size; b++) {
+			size_t blk = b / 4096;
+			uint8_t want = blk % 2 ? 0 : pattern(blk / 2 * 8192 +
+							    b % 4096);
+
+			if (all[b] != want)
+				fail_msg("frag byte %zu", b);
+		}
+		free(all);
+	}
 
 	assert_int_equal(walk_path(fs, "big", &in), 0);
 	assert_int_equal(in.size, BIG_OFF + 1000);
