@@ -117,7 +117,8 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 		      uint64_t lblk, uint64_t *pblk, uint64_t *count)
 {
 	uint32_t depth = ext4_le16(in->block + 6);
-	uint64_t reach = HOLE_MAX; /* where our subtree ends: holes stop there */
+	uint64_t reach =
+		HOLE_MAX; /* where our subtree ends: holes stop there */
 	uint8_t *buf = NULL;
 	struct ext_node n;
 	int err;

@@ -308,8 +308,9 @@ static void check_tree(const char *opts)
 				 (long)size);
 		for (size_t b = 0; b < size; b++) {
 			size_t blk = b / 4096;
-			uint8_t want = blk % 2 ? 0 : pattern(blk / 2 * 8192 +
-							    b % 4096);
+			uint8_t want = blk % 2 ? 0 :
+						 pattern(blk / 2 * 8192 +
+							 b % 4096);
 
 			if (all[b] != want)
 				fail_msg("frag byte %zu", b);
