@@ -308,6 +308,25 @@ static int read_whole(struct vnode *vn, const void **data, void **copy)
 	return 0;
 }
 
+int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
+		   void **copy)
+{
+	int err;
+
+	if (S_ISLNK(vn->mode))
+		return -ELOOP;
+	if (!S_ISREG(vn->mode))
+		return -EACCES;
+	err = vfs_permission(vn, 1);
+	if (err == 0)
+		err = vn->ops != NULL && vn->ops->open != NULL ?
+			      read_whole(vn, data, copy) :
+			      tmpfs_contiguous(vn, data, copy);
+	if (err == 0)
+		*size = vn->reg.size;
+	return err;
+}
+
 int vfs_exec_open(const char *path, const void **data, size_t *size,
 		  void **copy, char *resolved, size_t rsize)
 {
@@ -320,22 +339,14 @@ int vfs_exec_open(const char *path, const void **data, size_t *size,
 
 	if (err < 0)
 		return err;
-	if (lk.node == NULL)
+	if (lk.node == NULL) {
 		err = -ENOENT;
-	else if (!S_ISREG(lk.node->mode))
-		err = -EACCES;
-	else
-		err = vfs_permission(lk.node, 1);
-	if (err == 0) {
+	} else {
 		n = lookup_path(&lk, resolved, rsize);
 		err = n < 0 ? (int)n : 0;
 	}
 	if (err == 0)
-		err = lk.node->ops != NULL && lk.node->ops->open != NULL ?
-			      read_whole(lk.node, data, copy) :
-			      tmpfs_contiguous(lk.node, data, copy);
-	if (err == 0)
-		*size = lk.node->reg.size;
+		err = vfs_exec_check(lk.node, data, size, copy);
 	lookup_done(&lk);
 	return err;
 }

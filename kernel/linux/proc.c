@@ -15,6 +15,7 @@
 #include "core/uaccess.h"
 #include "fs/blkdev.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/sys_futex.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
@@ -73,7 +74,7 @@ static void kill_thread(struct thread *t, void *ctx)
 	}
 }
 
-static void end_other_threads(struct proc *p)
+void proc_end_other_threads(struct proc *p)
 {
 	thread_for_each(kill_thread, p);
 	p->exit_waiter = current_thread;
@@ -148,9 +149,12 @@ _Noreturn void proc_exit(int status, int sig)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
 	p->exiting = true; /* sockets do not linger (socket(7)) */
-	if (p->pid == 1)
+	if (p->pid == 1) {
+		ipc_sem_exit(p);
 		init_exit(status, sig);
-	end_other_threads(p);
+	}
+	proc_end_other_threads(p);
+	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);

@@ -21,8 +21,10 @@ struct thread;
  * the app: signal_return_to_user turns them into -EINTR or a restart.
  * ERESTARTSYS (core/sched.h): restart unless a handler without
  * SA_RESTART runs. ERESTARTNOHAND: restart only when no handler runs
- * (pause, sigsuspend).
+ * (pause, sigsuspend). ERESTARTNOINTR: always restart, after the
+ * handler if one runs (FUTEX_LOCK_PI).
  */
+#define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 
 /* What a pending or delivered signal carries (the siginfo we report). */
@@ -30,7 +32,8 @@ struct signal_info {
 	int signo;
 	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
 	uint64_t addr; /* faults: si_addr */
-	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
+	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value;
+	 * value is also SI_MESGQ's (linux/mqueue.c) */
 	int timerid, overrun;
 	uint64_t value;
 	/* SI_USER: the sender; SIGCHLD (CLD_*): the child and its status */
@@ -70,6 +73,14 @@ void signal_send(struct thread *t, int sig, int code);
 struct proc;
 void signal_send_info(struct proc *p, struct thread *t,
 		      const struct signal_info *info);
+
+/*
+ * sig (0: only check) with si_code code to every live process of group
+ * pgid, without kill's permission checks: the terminal's ^C, ^\ and ^Z
+ * (SI_KERNEL). 0, or -ESRCH when the group has no live process. Any
+ * context (it only walks the process table and queues).
+ */
+int signal_send_pgrp(int pgid, int sig, int code);
 
 /*
  * Take the lowest pending signal of set for t (its own first, then the
@@ -141,5 +152,13 @@ void signalfd_notify(void);
 
 /* Compatibility for older callers: signal_send_thread(current_thread, sig). */
 void signal_raise(int sig);
+
+/*
+ * execve's signal reset for the thread t that runs it: handled signals
+ * go back to SIG_DFL (ignored stay ignored), flags and masks of every
+ * action are cleared, the alternate stack is off. The mask and pending
+ * signals stay.
+ */
+void signal_exec(struct thread *t);
 
 #endif

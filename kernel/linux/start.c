@@ -2,6 +2,7 @@
 #include "linux/start.h"
 
 #include <asm-generic/errno.h>
+#include <asm-generic/siginfo.h>
 
 #include <kiln/exit.h>
 
@@ -19,7 +20,9 @@
 #include "lib/cmdline.h"
 #include "lib/string.h"
 #include "linux/exec.h"
+#include "linux/ipc.h"
 #include "linux/mm.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
 #include "net/net_boot.h"
@@ -127,9 +130,53 @@ static void setup_process(struct proc *p, const void *bundle)
 	err = procfs_pid_init();
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
+	err = ipc_procfs_init();
+	if (err)
+		start_failed("cannot make /proc/sys/kernel", NULL, err);
 	err = fs_proc_init(p);
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);
+}
+
+/*
+ * The boot is an execve of the configured program (a #! script too),
+ * through the same checks and loader, into the empty first process.
+ */
+static int start_program(const struct boot_config *bc, uint64_t *entry,
+			 uint64_t *sp)
+{
+	struct exec_bprm b = { 0 };
+	int err = 0;
+
+	b.filename = dup_value(bc->program, (uint32_t)strlen(bc->program));
+	if (!b.filename)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < bc->argc; i++)
+		err = exec_strings_push(&b.argv, bc->argv[i],
+					strlen(bc->argv[i]));
+	for (size_t i = 0; !err && i < bc->envc; i++)
+		err = exec_strings_push(&b.envp, bc->envp[i],
+					strlen(bc->envp[i]));
+	if (!err)
+		err = exec_open_path(&b.file, bc->program);
+	if (!err)
+		err = exec_prepare(&b);
+	if (!err)
+		err = exec_load_image(current, &b, entry, sp);
+	if (!err) {
+		sysproc_exec_comm(current, b.filename);
+		/* What /proc/1/cmdline shows: a script's rewritten argv. */
+		err = procfs_pid_set_args((const char *const *)b.argv.v,
+					  (const char *const *)b.envp.v);
+	}
+	exec_bprm_free(&b);
+	return err;
+}
+
+/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
+static int tty_kill_pgrp(int pgid, int sig)
+{
+	return signal_send_pgrp(pgid, sig, SI_KERNEL);
 }
 
 _Noreturn void linux_start(const void *bundle)
@@ -146,6 +193,7 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
+	console_tty_init(tty_kill_pgrp);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
@@ -157,15 +205,9 @@ _Noreturn void linux_start(const void *bundle)
 		start_failed("cannot mount a disk", NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
-	procfs_pid_set_args((const char *const *)bc.argv,
-			    (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
-	err = exec_load(current,
-			&(struct exec_args){ bc.program,
-					     (const char *const *)bc.argv,
-					     (const char *const *)bc.envp },
-			&entry, &sp);
+	err = start_program(&bc, &entry, &sp);
 	if (err == -ENOENT)
 		start_failed_status("not found", bc.program, err,
 				    KILN_EXIT_NOTFOUND);

@@ -77,6 +77,11 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENOTSOCK, "ENOTSOCK" },
 		{ EDESTADDRREQ, "EDESTADDRREQ" },
 		{ EOVERFLOW, "EOVERFLOW" },
+		{ ENOEXEC, "ENOEXEC" },
+		{ ETXTBSY, "ETXTBSY" },
+		{ ELIBBAD, "ELIBBAD" },
+		{ ENOMSG, "ENOMSG" },
+		{ EIDRM, "EIDRM" },
 	};
 	static char buf[32];
 
