@@ -278,6 +278,15 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
+/*
+ * Is vn a regular file whose data these pages hold (tmpfs), rather
+ * than one a file system's hooks read (ext4: no mappings of it)?
+ */
+static inline bool vfs_page_cached(const struct vnode *vn)
+{
+	return (vn->mode & 0170000) == 0100000 &&
+	       (vn->ops == NULL || vn->ops->open == NULL);
+}
 /* Bytes of memory the data occupies (st_blocks * 512). */
 uint64_t tmpfs_allocated(const struct vnode *vn);
 

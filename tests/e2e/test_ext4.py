@@ -208,3 +208,20 @@ def test_not_ext4_and_bad_guestdir(tmp_path):
                       [f"{raw}:{bad}:ro"])
         assert r.returncode == 2, describe(r)
         assert "GUESTDIR" in r.stderr.decode()
+
+
+@pytest.mark.parametrize("flavour", ["musl", "glibc-dyn"])
+def test_exec_a_program_on_the_mount(flavour, tmp_path):
+    src = tmp_path / "src"
+    os.makedirs(src / "bin")
+    shutil.copy(guest_path("musl", "tree_dump"), src / "bin" / "td")
+    img = tmp_path / "disk.img"
+    with open(img, "wb") as f:
+        f.truncate(16 << 20)
+    subprocess.run([tool("mke2fs"), "-q", "-F", "-t", "ext4", "-d", str(src),
+                    str(img)], check=True, capture_output=True)
+    kiln = run_disks(guest_path(flavour, "tree_dump"),
+                     ["exec", "/data/bin/td", "cat", "/proc/mounts"],
+                     [f"{img}:/data:ro"])
+    assert kiln.returncode == 0, describe(kiln)
+    assert kiln.stdout.decode().endswith("/dev/vda /data ext4 ro,relatime 0 0\n")

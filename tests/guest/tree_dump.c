@@ -19,6 +19,7 @@
  * each: the same output natively on a host directory and under Kiln on
  * an ext4 made from it with mke2fs -d (tests/e2e/test_ext4.py).
  * tree_dump cat FILE: its bytes (/proc/mounts).
+ * tree_dump exec PROG ARGS...: execv (a program on the mount).
  * tree_dump rocheck DIR FILE SUBDIR: DIR is on a read-only mount;
  * every kind of write is EROFS; prints statfs and getcwd (Kiln only).
  */
@@ -176,6 +177,11 @@ int main(int argc, char **argv)
 		while (fd >= 0 && (n = read(fd, buf, sizeof(buf))) > 0)
 			fwrite(buf, 1, (size_t)n, stdout);
 		return fd < 0;
+	}
+	if (argc >= 3 && strcmp(argv[1], "exec") == 0) {
+		execv(argv[2], argv + 2);
+		printf("execv: %s\n", check_errno_name(errno));
+		return 1;
 	}
 	if (argc == 5 && strcmp(argv[1], "rocheck") == 0) {
 		rocheck(argv[2], argv[3], argv[4]);
