@@ -83,10 +83,12 @@ struct ext4_inode {
 };
 
 /*
- * ext4_super.c. Mount the ext4 on dev (name is for log lines), read-only.
+ * ext4_super.c. Mount the ext4 on dev (name is for log lines), read-only;
+ * a journal that needs recovery is replayed first (which writes dev).
  * 0 and *out (kfree'd by ext4_unmount), or -EINVAL (not ext4, a feature
- * it does not know, a journal that needs recovery: one "kiln: " line
- * says which), -EIO (a bad superblock checksum), -ENOMEM.
+ * it does not know, a journal it cannot replay, or needing recovery on
+ * a read-only disk: one "kiln: " line says which), -EIO (a bad
+ * superblock checksum), -ENOMEM.
  */
 int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out);
 void ext4_unmount(struct ext4_fs *fs);
@@ -97,6 +99,14 @@ int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
 int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
 /* The inode table's first block for inode group g (descriptor checked). */
 int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
+
+/*
+ * ext4_journal.c. Replay the jbd2 journal in inode inum onto the disk
+ * and mark it empty (mount, when needs_recovery is set; the disk must
+ * be writable). 0, -EINVAL (journal features it does not know), -EIO
+ * (a bad journal superblock or block), -ENOMEM. Logs a line on success.
+ */
+int ext4_journal_recover(struct ext4_fs *fs, uint32_t inum);
 
 /* ext4_inode.c. Read inode ino: 0, -EINVAL (no such number), -EIO. */
 int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in);

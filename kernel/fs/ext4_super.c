@@ -134,13 +134,6 @@ static int super_features(struct ext4_fs *fs)
 		       fs->name, unknown);
 		return -EINVAL;
 	}
-	if (fs->incompat & EXT4_INCOMPAT_RECOVER) {
-		printk("kiln: ext4 %s: the journal needs recovery, which Kiln "
-		       "does not do yet: not mounted (run e2fsck on the "
-		       "host)\n",
-		       fs->name);
-		return -EINVAL;
-	}
 	unknown = fs->ro_compat & ~(uint32_t)RO_COMPAT_KNOWN;
 	if (unknown)
 		printk("kiln: ext4 %s: unknown read-only features 0x%x: "
@@ -149,7 +142,49 @@ static int super_features(struct ext4_fs *fs)
 	return 0;
 }
 
-int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out)
+/*
+ * A journal left by a crash: replayed (ext4_journal.c), then the
+ * superblock, which the journal may have rewritten, is read again with
+ * needs_recovery cleared and its checksum redone, and written back.
+ * 0, or -EINVAL after one log line.
+ */
+static int super_recover(struct ext4_fs *fs, uint8_t *sb)
+{
+	int err = -EINVAL;
+
+	if (fs->dev->ro)
+		printk("kiln: ext4 %s: the journal needs recovery and the "
+		       "disk is read-only: not mounted\n",
+		       fs->name);
+	else if (!(fs->compat & EXT4_COMPAT_HAS_JOURNAL) ||
+		 ext4_le32(sb + 0xE0) == 0)
+		printk("kiln: ext4 %s: needs recovery without an internal "
+		       "journal: not mounted\n",
+		       fs->name);
+	else if ((err = ext4_journal_recover(fs, ext4_le32(sb + 0xE0))) < 0)
+		printk("kiln: ext4 %s: journal recovery failed (errno %d): "
+		       "not mounted\n",
+		       fs->name, -err);
+	if (err == 0)
+		err = ext4_read_bytes(fs, SB_OFFSET, sb, SB_SIZE);
+	if (err < 0)
+		return -EINVAL;
+	sb[0x60] &= (uint8_t)~EXT4_INCOMPAT_RECOVER;
+	if (fs->csum) {
+		uint32_t c = crc32c(~0U, sb, SB_CSUM);
+
+		for (int i = 0; i < 4; i++)
+			sb[SB_CSUM + i] = (uint8_t)(c >> (8 * i));
+	}
+	if (bcache_write(fs->dev, SB_OFFSET, sb, SB_SIZE) != SB_SIZE ||
+	    bcache_sync(fs->dev) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Mount; may_recover is false on the second go after a recovery. */
+static int mount_fs(struct bcache_dev *dev, const char *name,
+		    struct ext4_fs **out, bool may_recover)
 {
 	uint8_t *sb = kmalloc(SB_SIZE);
 	struct ext4_fs *fs = kzalloc(sizeof(*fs));
@@ -180,6 +215,14 @@ int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out)
 		goto err_free;
 	}
 	err = super_features(fs);
+	if (err == 0 && (fs->incompat & EXT4_INCOMPAT_RECOVER)) {
+		/* A disk that forgot what it was told: give up, not loop. */
+		err = may_recover ? super_recover(fs, sb) : -EINVAL;
+		kfree(sb);
+		kfree(fs);
+		/* Mounted afresh: the flag is off on the disk now. */
+		return err < 0 ? err : mount_fs(dev, name, out, false);
+	}
 	if (err < 0)
 		goto err_free;
 	kfree(sb);
@@ -189,6 +232,11 @@ err_free:
 	kfree(sb);
 	kfree(fs);
 	return err;
+}
+
+int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out)
+{
+	return mount_fs(dev, name, out, true);
 }
 
 void ext4_unmount(struct ext4_fs *fs)
