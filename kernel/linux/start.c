@@ -13,6 +13,7 @@
 #include "core/sched.h"
 #include "drivers/console.h"
 #include "fs/blkdev.h"
+#include "fs/ext4.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
@@ -227,6 +228,9 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
+	err = ext4_mount_boot(); /* kiln run --disk FILE:GUESTDIR */
+	if (err)
+		start_failed("cannot mount a disk", NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
