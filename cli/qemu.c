@@ -43,7 +43,7 @@ struct spawn {
 	char sig_path[96];
 	char *argv[MAX_ARGS];
 	int argc;
-	char append[256]; /* the kernel command line */
+	char append[2048]; /* the kernel command line */
 };
 
 static double now(void)
@@ -193,6 +193,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.trace");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
+	if (o->mounts && o->mounts[0])
+		append(s, o->mounts);
 	if (o->netdev && o->net_loss > 0) {
 		snprintf(loss, sizeof(loss), "kiln.net_loss=%d", o->net_loss);
 		append(s, loss);

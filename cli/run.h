@@ -23,6 +23,7 @@ struct run_args {
 	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
 	struct strvec disks;	/* QEMU -drive values, one per --disk */
+	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
 };
 
 /* --stop-timeout's default, docker's (seconds) */
@@ -32,9 +33,11 @@ struct run_args {
 #define RUN_MAX_DISKS 8
 
 /*
- * run_disk.c: check --disk FILE[:ro] (it must exist, not be a directory,
- * and be readable, and writable unless :ro) and keep its -drive value
- * in ra->disks / ra->vm. 0, or the exit status after one line.
+ * run_disk.c: check --disk FILE[:GUESTDIR][:ro] (FILE must exist, not
+ * be a directory, and be readable, and writable unless :ro; GUESTDIR
+ * absolute, without ',', ':', spaces, quotes, "." or ".." parts) and
+ * keep its -drive value in ra->disks / ra->vm, and the mount in
+ * ra->mounts. 0, or the exit status after one line.
  */
 int run_disk_add(struct run_args *ra, const char *spec);
 

@@ -27,6 +27,8 @@ struct vm_opts {
 	int net_loss; /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
 	/* QEMU -drive values (id=diskN), each given a virtio-blk device */
 	const char *const *disks;
+	/* kiln.mount=vda:/data[:ro],... for --disk FILE:GUESTDIR, or NULL */
+	const char *mounts;
 	int ndisks;
 	/* after a forwarded SIGTERM, end the VM this many seconds on (exit
 	 * 137); < 0: wait for the app however long it takes */

@@ -8,6 +8,7 @@
 
 struct proc;
 struct stat;
+struct statfs;
 
 /*
  * One file system tree, all in memory (tmpfs semantics), built at boot
@@ -95,6 +96,12 @@ struct vnode_ops {
 	struct vnode *(*follow)(struct vnode *vn, int *err);
 	/* Any node: set f->ops/f->priv at open; 0 or -ERRNO. */
 	int (*open)(struct vnode *vn, struct file *f);
+	/* Any node: after vfs_stat filled st, what the fs knows better. */
+	void (*stat)(struct vnode *vn, struct stat *st);
+	/* Any node of a file system on a disk: statfs(2); 0 or -ERRNO. */
+	int (*statfs)(struct vnode *vn, struct statfs *sf);
+	/* The node is being freed: release vn->priv. */
+	void (*release)(struct vnode *vn);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -111,6 +118,11 @@ struct vfs_xattr;
 struct fsnotify_mark;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
+/*
+ * On a read-only mount: writing the node (its data, its entries, its
+ * attributes) is -EROFS, as Linux's mnt_want_write.
+ */
+#define VN_RDONLY 2U
 
 struct vnode {
 	uint64_t ino;
@@ -216,8 +228,14 @@ long vfs_readlink(struct vnode *vn, char *buf, size_t size);
 /* Absolute path of directory dir into buf: length or -ENAMETOOLONG/-ENOENT. */
 long vfs_dir_path(struct vnode *dir, char *buf, size_t size);
 
-/* Access check for the current process (R_OK/W_OK/X_OK bits): 0 or -EACCES. */
+/*
+ * Access check for the current process (R_OK/W_OK/X_OK bits): 0 or
+ * -EACCES; -EROFS for W_OK on a file, directory or symlink of a
+ * read-only mount (devices and FIFOs there stay writable, as on Linux).
+ */
 int vfs_permission(struct vnode *vn, int mask);
+/* 0, or -EROFS when vn's attributes cannot change (read-only mount). */
+int vfs_writable(const struct vnode *vn);
 
 /* ---- Regular file data (fs/tmpfs.c) ---- */
 
@@ -261,6 +279,15 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
+/*
+ * Is vn a regular file whose data these pages hold (tmpfs), rather
+ * than one a file system's hooks read (ext4: no mappings of it)?
+ */
+static inline bool vfs_page_cached(const struct vnode *vn)
+{
+	return (vn->mode & 0170000) == 0100000 &&
+	       (vn->ops == NULL || vn->ops->open == NULL);
+}
 /* Bytes of memory the data occupies (st_blocks * 512). */
 uint64_t tmpfs_allocated(const struct vnode *vn);
 

@@ -78,6 +78,7 @@ SPECIAL = {
     "tcp_echo": "a host client through -p: test_net_tcp.py",
     "udp_echo": "a host client through -p: test_net_udp.py",
     "http_server": "a host client through -p: test_net_http.py",
+    "tree_dump": "an ext4 disk made by mke2fs -d: test_ext4.py",
     "xattr": "skipped where the host's /tmp keeps no user xattrs: test_xattr",
 }
 SELF_CHECKING = [name for name in PROGRAMS if name not in SPECIAL]
