@@ -7,12 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "instance.h"
 #include "run.h"
 
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
-	"                [--stop-timeout SECONDS]\n"
+	"                [--stop-timeout SECONDS] [-d [--name NAME]]\n"
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
@@ -35,6 +36,9 @@ static const char run_usage[] =
 	"  -v, --verbose      show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
+	"  -d, --detach       run in the background as an instance: print its id;\n"
+	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
+	"  --name NAME        the instance's name (unique)\n"
 	"  --stop-timeout SECONDS\n"
 	"                     SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to kiln go\n"
 	"                     to the app; this long after a SIGTERM (default 10,\n"
@@ -73,6 +77,7 @@ enum {
 	OPT_TRACE,
 	OPT_TIMEOUT,
 	OPT_STOP_TIMEOUT,
+	OPT_NAME,
 	OPT_NET,
 	OPT_NET_LOSS,
 	OPT_IP,
@@ -90,6 +95,8 @@ static const struct option run_opts[] = {
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "name", required_argument, NULL, OPT_NAME },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
 	{ "ip", required_argument, NULL, OPT_IP },
@@ -205,6 +212,16 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	case OPT_DNS:
 		ra->net.dns = val;
 		return 0;
+	case 'd':
+		ra->detach = 1;
+		return 0;
+	case OPT_NAME:
+		if (!*val || strlen(val) > 64 ||
+		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+			    strlen(val))
+			return kiln_usage_error("run", "bad --name", val);
+		ra->name = val;
+		return 0;
 	case 'v':
 		ra->vm.verbose = 1;
 		return 0;
@@ -231,7 +248,7 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 				   .stop_timeout = RUN_STOP_TIMEOUT };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hvp:", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvdp:", run_opts, NULL)) != -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
@@ -256,7 +273,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	ra->have_args = argc - optind > 1;
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&ra->args, argv[i]);
-	ra->vm.tty_stdin = isatty(0);
+	ra->vm.tty_stdin = isatty(0) && !ra->detach;
+	if (ra->name && !ra->detach)
+		return kiln_usage_error("run", "--name needs -d", ra->name);
 	return 0;
 }
 
@@ -299,6 +318,16 @@ int cmd_run(int argc, char **argv)
 
 	if (ret || !ra.target)
 		goto out;
+	if (ra.detach) {
+		ret = instance_detach(ra.name, ra.target, &ra.forwards);
+		if (ret >= INSTANCE_PARENT) {
+			ret -= INSTANCE_PARENT;
+			goto out;
+		}
+		/* The monitor: kiln stop ends the VM, not a stop timeout. */
+		ra.vm.stop_timeout = -1;
+		ra.monitor = 1;
+	}
 	vm_catch_signals();
 	ret = load_target(ra.target, &img, &built);
 	if (ret)
@@ -318,6 +347,8 @@ int cmd_run(int argc, char **argv)
 out_image:
 	image_close(&img);
 out:
+	if (ra.monitor)
+		instance_finish(ret);
 	strvec_free(&ra.env);
 	strvec_free(&ra.args);
 	strvec_free(&ra.forwards);

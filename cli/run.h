@@ -23,6 +23,9 @@ struct run_args {
 	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
 	struct strvec disks;	/* QEMU -drive values, one per --disk */
+	int detach;		/* -d: an instance in the background */
+	const char *name;	/* --name, or NULL */
+	int monitor;		/* this kiln is a detached instance's monitor */
 	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
 };
 
