@@ -27,7 +27,8 @@ static int state_root(char *out, size_t n)
 	if (x && x[0] == '/')
 		snprintf(out, n, "%s/kiln", x);
 	else {
-		snprintf(base, sizeof(base), "/run/user/%u", (unsigned)getuid());
+		snprintf(base, sizeof(base), "/run/user/%u",
+			 (unsigned)getuid());
 		if (stat(base, &st) == 0 && st.st_uid == getuid())
 			snprintf(out, n, "%s/kiln", base);
 		else
@@ -88,7 +89,8 @@ static int find_instance(const char *key, char *out, size_t n)
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
 		read_small(dir, "name", name, sizeof(name));
 		if (!strcmp(name, key) ||
-		    (strlen(key) >= 4 && !strncmp(e->d_name, key, strlen(key)))) {
+		    (strlen(key) >= 4 &&
+		     !strncmp(e->d_name, key, strlen(key)))) {
 			snprintf(out, n, "%s", dir);
 			found++;
 		}
@@ -216,9 +218,18 @@ static int make_instance(const char *name, const char *image,
 	snprintf(buf, sizeof(buf), "%s\n", image);
 	write_small(inst_dir, "image", buf);
 	buf[0] = '\0';
-	for (size_t i = 0; i < ports->n && off < sizeof(buf) - 1; i++)
-		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "%s%s",
-					i ? ", " : "", ports->v[i]);
+	for (size_t i = 0; i < ports->n && off < sizeof(buf) - 64; i++) {
+		char proto[4];
+		unsigned host, guest;
+
+		/* run_net.c's QEMU hostfwd rule, shown as docker ps does. */
+		if (sscanf(ports->v[i], "%3[a-z]:127.0.0.1:%u-:%u", proto,
+			   &host, &guest) != 3)
+			continue;
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					"%s127.0.0.1:%u->%u/%s", i ? ", " : "",
+					host, guest, proto);
+	}
 	strcat(buf, "\n");
 	write_small(inst_dir, "ports", buf);
 	snprintf(buf, sizeof(buf), "%lld\n", (long long)time(NULL));
@@ -446,8 +457,10 @@ static int signal_number(const char *s)
 	static const struct {
 		const char *name;
 		int sig;
-	} names[] = { { "HUP", SIGHUP },   { "INT", SIGINT },
-		      { "QUIT", SIGQUIT }, { "TERM", SIGTERM },
+	} names[] = { { "HUP", SIGHUP },
+		      { "INT", SIGINT },
+		      { "QUIT", SIGQUIT },
+		      { "TERM", SIGTERM },
 		      { "KILL", SIGKILL } };
 
 	if (!strncmp(s, "SIG", 3))
@@ -495,8 +508,8 @@ int cmd_kill(int argc, char **argv)
 /* Remove one instance: 0, or the status after one line. */
 static int rm_one(const char *key, int force)
 {
-	static const char *const files[] = { "name",   "image",	 "ports",
-					     "created", "status", "killed",
+	static const char *const files[] = { "name",	"image",      "ports",
+					     "created", "status",     "killed",
 					     "log",	"monitor.pid" };
 	char dir[4400], path[4500];
 	int err = find_instance(key, dir, sizeof(dir));

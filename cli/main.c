@@ -30,14 +30,10 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "build", cmd_build },
-	{ "run", cmd_run },
-	{ "inspect", cmd_inspect },
-	{ "ps", cmd_ps },
-	{ "logs", cmd_logs },
-	{ "stop", cmd_stop },
-	{ "kill", cmd_kill },
-	{ "rm", cmd_rm },
+	{ "build", cmd_build },	    { "run", cmd_run },
+	{ "inspect", cmd_inspect }, { "ps", cmd_ps },
+	{ "logs", cmd_logs },	    { "stop", cmd_stop },
+	{ "kill", cmd_kill },	    { "rm", cmd_rm },
 	{ "wait", cmd_wait },
 };
 

@@ -217,7 +217,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return 0;
 	case OPT_NAME:
 		if (!*val || strlen(val) > 64 ||
-		    strspn(val, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+		    strspn(val,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
 			    strlen(val))
 			return kiln_usage_error("run", "bad --name", val);
 		ra->name = val;

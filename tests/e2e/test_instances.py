@@ -8,6 +8,7 @@ guest's kernel must deliver them to pid 1 through the COM4 channel.
 import os
 import select
 import signal
+import socket
 import subprocess
 import time
 
@@ -167,3 +168,162 @@ def test_bad_stop_timeout(val, sigapp):
                        capture_output=True, timeout=T)
     assert r.returncode == 2
     assert r.stderr.decode().startswith("kiln run: bad --stop-timeout")
+
+
+# ---- detached instances: kiln run -d, ps, logs, stop, kill, rm, wait ----
+
+GUEST_DIR = os.path.join(ROOT, "build", "tests", "guest", "musl")
+
+
+@pytest.fixture
+def inst(tmp_path):
+    """inst(*args) -> CompletedProcess of kiln ARGS with a private runtime
+    dir; every instance left is removed (rm -f) after the test."""
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime))
+
+    def run(*args, timeout=T):
+        return subprocess.run([KILN, *args], capture_output=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+    run.root = runtime / "kiln"
+    yield run
+    if run.root.exists():
+        for d in run.root.iterdir():
+            subprocess.run([KILN, "rm", "-f", d.name], capture_output=True,
+                           env=env, timeout=T)
+
+
+def ps_rows(inst, *args):
+    out = inst("ps", *args).stdout.decode().splitlines()
+    assert out[0].split() == ["ID", "NAME", "IMAGE", "STATUS", "PORTS"]
+    return {r.split()[1]: r for r in out[1:]}
+
+
+def wait_for_log(inst, name, text, within=T):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        out = inst("logs", name).stdout
+        if text in out:
+            return out
+        time.sleep(0.2)
+    raise AssertionError("%s: no %r in the log" % (name, text))
+
+
+def test_detached_lifecycle(sigapp, inst):
+    r = inst("run", "-d", "--name", "web", sigapp)
+    assert r.returncode == 0, r.stderr
+    ident = r.stdout.decode().strip()
+    assert len(ident) == 12 and int(ident, 16) >= 0
+    assert (inst.root / ident / "name").read_text() == "web\n"
+    wait_for_log(inst, "web", b"ready\n")
+    row = ps_rows(inst)["web"]
+    assert row.split()[0] == ident and " Up " in row
+    r = inst("stop", "-t", "30", "web")
+    assert (r.returncode, r.stdout) == (0, b"web\n")
+    r = inst("wait", "web")
+    assert (r.returncode, r.stdout) == (0, b"3\n")
+    assert inst("logs", "web").stdout == b"ready\ngot TERM\n"
+    assert "web" not in ps_rows(inst)
+    assert "Exited (3) " in ps_rows(inst, "-a")["web"]
+    r = inst("rm", "web")
+    assert (r.returncode, r.stdout) == (0, b"web\n")
+    assert "web" not in ps_rows(inst, "-a")
+    assert not (inst.root / ident).exists()
+
+
+def test_stop_timeout_kills(sigapp, inst):
+    assert inst("run", "-d", "--name", "stubborn", sigapp,
+                "ignore").returncode == 0
+    wait_for_log(inst, "stubborn", b"ready\n")
+    t0 = time.monotonic()
+    assert inst("stop", "-t", "1", "stubborn").returncode == 0
+    assert 1 <= time.monotonic() - t0 < 15
+    assert inst("wait", "stubborn").stdout == b"137\n"
+
+
+def test_kill_signals(sigapp, inst):
+    assert inst("run", "-d", "--name", "k", sigapp).returncode == 0
+    wait_for_log(inst, "k", b"ready\n")
+    assert inst("kill", "-s", "HUP", "k").stdout == b"k\n"
+    wait_for_log(inst, "k", b"got HUP\n")
+    assert inst("kill", "k").returncode == 0  # SIGKILL: the VM ends
+    assert inst("wait", "k").stdout == b"137\n"
+    r = inst("kill", "k")
+    assert (r.returncode, r.stderr) == (1, b"kiln: k: not running\n")
+    r = inst("kill", "-s", "USR1", "k")
+    assert r.returncode == 2
+
+
+def test_qemu_killed_shows_exited(sigapp, inst):
+    assert inst("run", "-d", "--name", "crash", sigapp).returncode == 0
+    wait_for_log(inst, "crash", b"ready\n")
+    ident = ps_rows(inst)["crash"].split()[0]
+    mon = int((inst.root / ident / "monitor.pid").read_text())
+    with open("/proc/%d/task/%d/children" % (mon, mon)) as f:
+        qemu = int(f.read().split()[0])
+    os.kill(qemu, signal.SIGKILL)
+    assert inst("wait", "crash").stdout == b"123\n"
+    assert "Exited (123) " in ps_rows(inst, "-a")["crash"]
+    assert b"kiln: VM ended without an exit status\n" in inst(
+        "logs", "crash").stdout
+
+
+def test_names_unique_and_errors(sigapp, inst):
+    assert inst("run", "-d", "--name", "dup", sigapp).returncode == 0
+    r = inst("run", "-d", "--name", "dup", sigapp)
+    assert (r.returncode, r.stdout, r.stderr) == (
+        1, b"", b"kiln: dup: the name is in use (kiln rm it first)\n")
+    r = inst("rm", "dup")
+    assert (r.returncode, r.stderr) == (
+        1, b"kiln: dup: is running (kiln stop it, or rm -f)\n")
+    for cmd in ("logs", "stop", "kill", "rm", "wait"):
+        r = inst(cmd, "nosuch")
+        assert (r.returncode, r.stderr) == (
+            1, b"kiln: nosuch: no such instance\n"), cmd
+    r = inst("run", "--name", "x", sigapp)
+    assert r.returncode == 2
+    assert inst("rm", "-f", "dup").stdout == b"dup\n"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def echo_once(port, payload, within=60):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+                s.sendall(payload)
+                s.shutdown(socket.SHUT_WR)
+                got = b""
+                while True:
+                    c = s.recv(4096)
+                    if not c:
+                        break
+                    got += c
+                if got == payload:
+                    return got
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("no echo on port %d" % port)
+
+
+def test_two_instances_on_different_ports(inst):
+    echo = os.path.join(GUEST_DIR, "tcp_echo")
+    ports = [free_port(), free_port()]
+    for i, port in enumerate(ports):
+        r = inst("run", "-d", "--name", "echo%d" % i, "-p",
+                 "%d:7777" % port, echo, "7777")
+        assert r.returncode == 0, r.stderr
+    rows = ps_rows(inst)
+    for i, port in enumerate(ports):
+        assert rows["echo%d" % i].split()[-1] == "127.0.0.1:%d->7777/tcp" % port
+    for i, port in enumerate(ports):
+        assert echo_once(port, b"hello %d\n" % i) == b"hello %d\n" % i
+    for i in range(2):
+        assert inst("wait", "echo%d" % i).stdout == b"0\n"
