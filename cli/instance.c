@@ -200,7 +200,6 @@ static int make_instance(const char *name, const char *image,
 			 const struct strvec *ports, char *id)
 {
 	char root[4096], buf[4096];
-	size_t off = 0;
 	int err = state_root(root, sizeof(root));
 
 	if (err)
@@ -217,6 +216,17 @@ static int make_instance(const char *name, const char *image,
 	write_small(inst_dir, "name", buf);
 	snprintf(buf, sizeof(buf), "%s\n", image);
 	write_small(inst_dir, "image", buf);
+	instance_set_ports(ports);
+	snprintf(buf, sizeof(buf), "%lld\n", (long long)time(NULL));
+	write_small(inst_dir, "created", buf);
+	return 0;
+}
+
+void instance_set_ports(const struct strvec *ports)
+{
+	char buf[4096];
+	size_t off = 0;
+
 	buf[0] = '\0';
 	for (size_t i = 0; i < ports->n && off < sizeof(buf) - 64; i++) {
 		char proto[4];
@@ -227,14 +237,11 @@ static int make_instance(const char *name, const char *image,
 			   &host, &guest) != 3)
 			continue;
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"%s127.0.0.1:%u->%u/%s", i ? ", " : "",
-					host, guest, proto);
+					"%s127.0.0.1:%u->%u/%s",
+					off ? ", " : "", host, guest, proto);
 	}
 	strcat(buf, "\n");
 	write_small(inst_dir, "ports", buf);
-	snprintf(buf, sizeof(buf), "%lld\n", (long long)time(NULL));
-	write_small(inst_dir, "created", buf);
-	return 0;
 }
 
 int instance_detach(const char *name, const char *image,

@@ -18,6 +18,8 @@
 int instance_detach(const char *name, const char *image,
 		    const struct strvec *ports);
 void instance_finish(int status);
+/* In the monitor: the instance's published ports, once -P chose them. */
+void instance_set_ports(const struct strvec *forwards);
 
 int cmd_ps(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

@@ -39,6 +39,8 @@ static const char run_usage[] =
 	"  -d, --detach       run in the background as an instance: print its id;\n"
 	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
 	"  --name NAME        the instance's name (unique)\n"
+	"  -P, --publish-all  publish every port the image exposes on a free\n"
+	"                     port of 127.0.0.1 (kiln ps shows which)\n"
 	"  --stop-timeout SECONDS\n"
 	"                     SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to kiln go\n"
 	"                     to the app; this long after a SIGTERM (default 10,\n"
@@ -96,6 +98,7 @@ static const struct option run_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "detach", no_argument, NULL, 'd' },
+	{ "publish-all", no_argument, NULL, 'P' },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
@@ -215,6 +218,12 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	case 'd':
 		ra->detach = 1;
 		return 0;
+	case 'P':
+		ra->publish_all = 1;
+		/* The image's ports are known later; networking is needed. */
+		if (!ra->net_mode)
+			ra->net_mode = "user";
+		return 0;
 	case OPT_NAME:
 		if (!*val || strlen(val) > 64 ||
 		    strspn(val,
@@ -249,7 +258,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 				   .stop_timeout = RUN_STOP_TIMEOUT };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hvdp:", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hvdPp:", run_opts, NULL)) !=
+	       -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
@@ -336,6 +346,12 @@ int cmd_run(int argc, char **argv)
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
 	if (ret)
 		goto out_image;
+	if (ra.publish_all)
+		ret = run_net_publish_all(&ra, &cfg);
+	if (ret)
+		goto out_config;
+	if (ra.monitor)
+		instance_set_ports(&ra.forwards);
 	run_net_cmdline(&ra, &cfg);
 	ret = run_prepare(&ra, &img, &cfg, built);
 	if (!ret)
@@ -344,6 +360,7 @@ int cmd_run(int argc, char **argv)
 		unlink(ra.tmp_image);
 		kiln_tmp_forget(ra.tmp_image);
 	}
+out_config:
 	config_free(&cfg);
 out_image:
 	image_close(&img);

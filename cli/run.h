@@ -26,6 +26,7 @@ struct run_args {
 	int detach;		/* -d: an instance in the background */
 	const char *name;	/* --name, or NULL */
 	int monitor;		/* this kiln is a detached instance's monitor */
+	int publish_all;	/* -P */
 	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
 };
 
@@ -55,6 +56,13 @@ int run_disk_add(struct run_args *ra, const char *spec);
 int run_net_publish(struct run_args *ra, const char *spec);
 int run_net_set_mode(struct run_args *ra, const char *mode);
 int run_net_finish(struct run_args *ra);
+
+/*
+ * -P, once the image is known: forward a free port of 127.0.0.1 to each
+ * port it exposes ("80/tcp", "53/udp", "8080") and rebuild the netdev.
+ * 0, or the exit status after one line.
+ */
+int run_net_publish_all(struct run_args *ra, const struct kiln_config *cfg);
 
 /*
  * The address words for the kernel command line once the image is known

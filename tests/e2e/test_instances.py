@@ -327,3 +327,29 @@ def test_two_instances_on_different_ports(inst):
         assert echo_once(port, b"hello %d\n" % i) == b"hello %d\n" % i
     for i in range(2):
         assert inst("wait", "echo%d" % i).stdout == b"0\n"
+
+
+def test_publish_all_exposed_ports(inst, tmp_path):
+    """-P: the image's ExposedPorts (kiln build --from) on free host ports."""
+    from oci_util import Image, layer, write_layout
+    echo = open(os.path.join(GUEST_DIR, "tcp_echo"), "rb").read()
+    img = Image([layer([{"name": "tcp_echo", "data": echo, "mode": 0o755}])],
+                entrypoint=["/tcp_echo"], cmd=["7777"], ports=["7777/tcp"])
+    write_layout(str(tmp_path / "layout"), img, tag="v1")
+    out = tmp_path / "echo.img"
+    r = inst("build", "--from", "oci:%s:v1" % (tmp_path / "layout"), "-o",
+             str(out))
+    assert r.returncode == 0, r.stderr
+    r = inst("run", "-d", "--name", "pub", "-P", str(out))
+    assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ports = ps_rows(inst).get("pub", "").split()[-1]
+        if "->7777/tcp" in ports:
+            break
+        time.sleep(0.2)
+    host, guest = ports.split("->")
+    assert host.startswith("127.0.0.1:") and guest == "7777/tcp"
+    port = int(host.split(":")[1])
+    assert echo_once(port, b"exposed\n") == b"exposed\n"
+    assert inst("wait", "pub").stdout == b"0\n"
