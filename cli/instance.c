@@ -298,6 +298,15 @@ void instance_finish(int status)
 
 /* ---- the commands ---- */
 
+/* -h or --help: print the command's usage line; 1 when it did. */
+static int help(int argc, char **argv, const char *usage)
+{
+	if (argc < 2 || (strcmp(argv[1], "-h") && strcmp(argv[1], "--help")))
+		return 0;
+	printf("usage: kiln %s\n", usage);
+	return 1;
+}
+
 /* "Up 5 seconds", "Exited (3) 2 minutes ago", "Exited (unknown): ..." */
 static void ago(char *out, size_t n, long long secs, const char *pre,
 		const char *post)
@@ -343,6 +352,8 @@ int cmd_ps(int argc, char **argv)
 	struct dirent *e;
 	int all = argc > 1 && !strcmp(argv[1], "-a"), err;
 	DIR *d;
+	if (help(argc, argv, "ps [-a]"))
+		return 0;
 
 	if (argc > 1 + all)
 		return kiln_usage_error("ps", "unknown option", argv[1 + all]);
@@ -404,6 +415,8 @@ int cmd_logs(int argc, char **argv)
 	int follow = argc > 2 && !strcmp(argv[1], "-f");
 	int err = one_key("logs", argc, 1 + follow);
 	off_t off = 0;
+	if (help(argc, argv, "logs [-f] NAME"))
+		return 0;
 
 	if (!err)
 		err = find_instance(argv[argc - 1], dir, sizeof(dir));
@@ -435,6 +448,8 @@ int cmd_stop(int argc, char **argv)
 	char dir[4400], *end;
 	double secs = 10;
 	int i = 1, mon, err;
+	if (help(argc, argv, "stop [-t SECONDS] NAME"))
+		return 0;
 
 	if (argc > 2 && !strcmp(argv[1], "-t")) {
 		secs = strtod(argv[2], &end);
@@ -485,6 +500,8 @@ int cmd_kill(int argc, char **argv)
 {
 	char dir[4400];
 	int sig = SIGKILL, i = 1, err, mon;
+	if (help(argc, argv, "kill [-s HUP|INT|QUIT|TERM|KILL] NAME"))
+		return 0;
 
 	if (argc > 2 && !strcmp(argv[1], "-s")) {
 		sig = signal_number(argv[2]);
@@ -545,6 +562,8 @@ static int rm_one(const char *key, int force)
 int cmd_rm(int argc, char **argv)
 {
 	int force = argc > 1 && !strcmp(argv[1], "-f"), ret = 0;
+	if (help(argc, argv, "rm [-f] NAME..."))
+		return 0;
 
 	if (argc < 2 + force)
 		return kiln_usage_error("rm", "want NAME...", NULL);
@@ -561,6 +580,8 @@ int cmd_wait(int argc, char **argv)
 {
 	char dir[4400], st[32];
 	int err = one_key("wait", argc, 1);
+	if (help(argc, argv, "wait NAME"))
+		return 0;
 
 	if (!err)
 		err = find_instance(argv[argc - 1], dir, sizeof(dir));
