@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "instance.h"
+#include "vm.h"
 
 #define ID_LEN 12
 
@@ -282,6 +283,14 @@ int instance_detach(const char *name, const char *image,
 	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
 	write_small(inst_dir, "monitor.pid", buf);
 	return 0;
+}
+
+int instance_stopped(void)
+{
+	char killed[8];
+
+	read_small(inst_dir, "killed", killed, sizeof(killed));
+	return killed[0] || vm_term_seen();
 }
 
 void instance_finish(int status)

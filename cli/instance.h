@@ -20,6 +20,8 @@ int instance_detach(const char *name, const char *image,
 void instance_finish(int status);
 /* In the monitor: the instance's published ports, once -P chose them. */
 void instance_set_ports(const struct strvec *forwards);
+/* In the monitor: kiln stop or kill asked the instance to end. */
+int instance_stopped(void);
 
 int cmd_ps(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

@@ -39,6 +39,10 @@ static const char run_usage[] =
 	"  -d, --detach       run in the background as an instance: print its id;\n"
 	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
 	"  --name NAME        the instance's name (unique)\n"
+	"  --restart no|on-failure[:N]\n"
+	"                     with -d: boot again when the app exits non-zero\n"
+	"                     (N times at most; default: for ever), not after\n"
+	"                     kiln stop or kill\n"
 	"  -P, --publish-all  publish every port the image exposes on a free\n"
 	"                     port of 127.0.0.1 (kiln ps shows which)\n"
 	"  --stop-timeout SECONDS\n"
@@ -80,6 +84,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_STOP_TIMEOUT,
 	OPT_NAME,
+	OPT_RESTART,
 	OPT_NET,
 	OPT_NET_LOSS,
 	OPT_IP,
@@ -100,6 +105,7 @@ static const struct option run_opts[] = {
 	{ "detach", no_argument, NULL, 'd' },
 	{ "publish-all", no_argument, NULL, 'P' },
 	{ "name", required_argument, NULL, OPT_NAME },
+	{ "restart", required_argument, NULL, OPT_RESTART },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
 	{ "ip", required_argument, NULL, OPT_IP },
@@ -218,6 +224,24 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	case 'd':
 		ra->detach = 1;
 		return 0;
+	case OPT_RESTART:
+		if (!strcmp(val, "no")) {
+			ra->restarts = 0;
+			return 0;
+		}
+		if (!strcmp(val, "on-failure")) {
+			ra->restarts = -1;
+			return 0;
+		}
+		if (!strncmp(val, "on-failure:", 11)) {
+			long n = strtol(val + 11, &end, 10);
+
+			if (!*end && end != val + 11 && n > 0 && n < 1000000) {
+				ra->restarts = (int)n;
+				return 0;
+			}
+		}
+		return kiln_usage_error("run", "bad --restart", val);
 	case 'P':
 		ra->publish_all = 1;
 		/* The image's ports are known later; networking is needed. */
@@ -287,6 +311,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	ra->vm.tty_stdin = isatty(0) && !ra->detach;
 	if (ra->name && !ra->detach)
 		return kiln_usage_error("run", "--name needs -d", ra->name);
+	if (ra->restarts && !ra->detach)
+		return kiln_usage_error("run", "--restart needs -d", NULL);
 	return 0;
 }
 
@@ -340,6 +366,8 @@ int cmd_run(int argc, char **argv)
 		ra.monitor = 1;
 	}
 	vm_catch_signals();
+	if (ra.monitor)
+		vm_set_monitor();
 	ret = load_target(ra.target, &img, &built);
 	if (ret)
 		goto out;
@@ -356,6 +384,15 @@ int cmd_run(int argc, char **argv)
 	ret = run_prepare(&ra, &img, &cfg, built);
 	if (!ret)
 		ret = run_boot(&ra, &img, &cfg);
+	/* --restart on-failure: the monitor boots the app again. */
+	for (int n = 1;
+	     ra.monitor && ra.restarts && ret != 0 &&
+	     (ra.restarts < 0 || n <= ra.restarts) && !instance_stopped();
+	     n++) {
+		kiln_err("restarting %s (%d) after status %d", ra.target, n,
+			 ret);
+		ret = run_boot(&ra, &img, &cfg);
+	}
 	if (ra.tmp_image[0]) {
 		unlink(ra.tmp_image);
 		kiln_tmp_forget(ra.tmp_image);

@@ -27,6 +27,7 @@ struct run_args {
 	const char *name;	/* --name, or NULL */
 	int monitor;		/* this kiln is a detached instance's monitor */
 	int publish_all;	/* -P */
+	int restarts;		/* --restart on-failure[:N]: N, -1 for ever */
 	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
 };
 

@@ -9,7 +9,8 @@
 
 #include "vm.h"
 
-static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded;
+static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded, term_seen;
+static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
 /* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
 static int wake[2] = { -1, -1 };
 
@@ -22,10 +23,21 @@ static void on_signal(int sig)
 	if (qemu_pid > 0 && sig_fd >= 0 && write(sig_fd, &b, 1) >= 0) {
 		if (sig == SIGTERM) {
 			term_forwarded = 1;
+			term_seen = 1;
 			/* Full: a wake-up is pending already. */
 			if (wake[1] >= 0 && write(wake[1], "", 1) < 0)
 				errno = saved;
 		}
+		errno = saved;
+		return;
+	}
+	/*
+	 * A monitor between boots (--restart) must live to record the
+	 * status: the signal only means "no more restarts".
+	 */
+	if (keep_going && qemu_pid <= 0) {
+		if (sig == SIGTERM)
+			term_seen = 1;
 		errno = saved;
 		return;
 	}
@@ -41,6 +53,16 @@ void vm_set_pid(int pid, int sigfd)
 	sig_fd = -1;
 	qemu_pid = pid;
 	sig_fd = sigfd;
+}
+
+void vm_set_monitor(void)
+{
+	keep_going = 1;
+}
+
+int vm_term_seen(void)
+{
+	return term_seen;
 }
 
 int vm_wake_fd(void)

@@ -75,6 +75,13 @@ void vm_set_pid(int pid, int sigfd);
  */
 int vm_take_forwarded_term(void);
 int vm_wake_fd(void);
+/* True when a SIGTERM was ever forwarded (kiln stop): no restart then. */
+int vm_term_seen(void);
+/*
+ * This kiln is an instance's monitor: a signal while no VM runs is not
+ * fatal (SIGTERM then only stops --restart); kiln stop ends the VM.
+ */
+void vm_set_monitor(void);
 /* Write all of p to fd, giving up quietly if fd is closed (EPIPE). */
 void vm_write_out(int fd, const void *p, size_t n);
 

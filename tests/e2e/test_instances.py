@@ -54,6 +54,8 @@ int main(int argc, char **argv)
 	}
 	printf("ready\n");
 	fflush(stdout);
+	if (!strcmp(mode, "fail"))
+		return 5;
 	for (;;) {
 		pause();
 		if (got) {
@@ -353,3 +355,24 @@ def test_publish_all_exposed_ports(inst, tmp_path):
     port = int(host.split(":")[1])
     assert echo_once(port, b"exposed\n") == b"exposed\n"
     assert inst("wait", "pub").stdout == b"0\n"
+
+
+def test_restart_on_failure(sigapp, inst):
+    r = inst("run", "-d", "--name", "flaky", "--restart", "on-failure:2",
+             sigapp, "fail")
+    assert r.returncode == 0, r.stderr
+    assert inst("wait", "flaky").stdout == b"5\n"
+    log = inst("logs", "flaky").stdout.decode()
+    assert log == ("ready\n"
+                   "kiln: restarting %s (1) after status 5\n"
+                   "ready\n"
+                   "kiln: restarting %s (2) after status 5\n"
+                   "ready\n") % (sigapp, sigapp)
+
+
+@pytest.mark.parametrize("args", [["--restart", "always", "-d"],
+                                  ["--restart", "on-failure:0", "-d"],
+                                  ["--restart", "on-failure"]])
+def test_bad_restart(sigapp, inst, args):
+    r = inst("run", *args, sigapp)
+    assert r.returncode == 2 and r.stdout == b""
