@@ -24,7 +24,8 @@
  * bytes arrive as the guest writes them and nothing translates newlines.
  * With a terminal on stdin, COM1 is QEMU's "stdio" chardev instead, so
  * typed input reaches the app (its output then goes straight to our
- * stdout, which QEMU inherits).
+ * stdout, which QEMU inherits). signal=off: ^C, ^\ and ^Z are bytes for
+ * the guest's terminal (its ISIG makes them signals), not for QEMU.
  */
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
@@ -156,7 +157,7 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	arg(s, o->image);
 	arg(s, "-device");
 	arg(s, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-	serial(s, o->tty_stdin ? "stdio,id=c0" : s->paths[P_OUT],
+	serial(s, o->tty_stdin ? "stdio,id=c0,signal=off" : s->paths[P_OUT],
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");

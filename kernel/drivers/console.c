@@ -1,6 +1,8 @@
 /* console.c - the application's standard streams over the serial ports. */
 #include "drivers/console.h"
 
+#include <asm-generic/errno.h>
+
 #include "arch.h"
 #include "core/sched.h"
 #include "lib/string.h"
@@ -44,70 +46,168 @@ bool console_is_tty(void)
 	return !in_fixed;
 }
 
+/*
+ * A terminal: the host's terminal is raw (QEMU's stdio, signal=off), so
+ * this is the line discipline: echo, backspace, Enter ends a line, ^D at
+ * the start of a line is end of input. One line is returned at a time.
+ *
+ * The UART interrupt is not wired, so typed bytes are fetched by polling
+ * the UART every 10 ms: from a kernel timer while the terminal's filter
+ * is set (console_set_rx_filter; the filter sees each byte first and
+ * takes ^C and friends), and while a reader waits. They wait in rx until
+ * a read takes them; when rx is full the UART is left alone, and QEMU
+ * holds what is typed after.
+ */
+#define TTY_POLL_NS 10000000ULL
+/* Typed bytes not yet taken by a read (N_TTY_BUF_SIZE) */
+#define RX_SIZE 4096
+
+static char rx[RX_SIZE];
+static size_t rx_head, rx_len;
+static bool (*rx_filter)(char c);
+static struct ktimer rx_timer;
+static bool line_open; /* a line is being typed: read_line was interrupted */
+
+void console_rx_poll(void)
+{
+	char c;
+
+	if (in_fixed)
+		return;
+	while (rx_len < RX_SIZE &&
+	       (inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY)) {
+		c = (char)inb(SERIAL_COM1);
+		if (rx_filter != NULL && rx_filter(c))
+			continue;
+		rx[(rx_head + rx_len++) % RX_SIZE] = c;
+	}
+}
+
+static void rx_tick(struct ktimer *t)
+{
+	console_rx_poll();
+	ktimer_arm(t, time_ns() + TTY_POLL_NS, rx_tick);
+}
+
+void console_set_rx_filter(bool (*filter)(char c))
+{
+	rx_filter = filter;
+	if (!in_fixed && !rx_timer.armed)
+		ktimer_arm(&rx_timer, time_ns() + TTY_POLL_NS, rx_tick);
+}
+
+void console_flush_input(void)
+{
+	rx_len = 0;
+	line_len = line_pos = 0;
+	line_open = false;
+}
+
+/* True when rx holds the end of a line (Enter, or ^D). */
+static bool rx_has_line_end(void)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < rx_len; i++) {
+		c = rx[(rx_head + i) % RX_SIZE];
+		if (c == '\r' || c == '\n' || c == 4)
+			return true;
+	}
+	return false;
+}
+
 bool console_in_ready(void)
 {
 	if (in_fixed)
 		return true;
 	/* A typed line completes only on Enter; a partial one is not ready. */
-	return line_pos < line_len;
+	console_rx_poll();
+	return (line_pos < line_len && !line_open) || rx_has_line_end();
 }
 
-/*
- * A terminal: the host's terminal is raw (QEMU's stdio), so this is the
- * line discipline: echo, backspace, Enter ends a line, ^D at the start of
- * a line is end of input. One line is returned at a time.
- */
-
-/*
- * Polled every 10 ms while nothing is typed, sleeping in between so other
- * threads run and an idle guest halts (the UART interrupt is not wired).
- */
-#define TTY_POLL_NS 10000000ULL
-
+/* The next typed byte, or -EINTR when a signal came first. */
 static int serial_getc(void)
 {
-	while (!(inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY))
-		sched_sleep(time_ns() + TTY_POLL_NS, false);
-	return inb(SERIAL_COM1);
+	char c;
+
+	for (;;) {
+		console_rx_poll();
+		if (rx_len > 0) {
+			c = rx[rx_head];
+			rx_head = (rx_head + 1) % RX_SIZE;
+			rx_len--;
+			return (unsigned char)c;
+		}
+		if (sched_sleep(time_ns() + TTY_POLL_NS, true) == -EINTR)
+			return -EINTR;
+	}
 }
 
-static bool read_line(void)
+/* Echo a control character as ECHOCTL does: ^X. */
+static void echo_ctl(char c)
 {
-	line_len = line_pos = 0;
-	for (;;) {
-		char c = (char)serial_getc();
+	char e[2] = { '^', (char)(c ^ 0x40) };
 
-		if (c == 4 && line_len == 0)
-			return false;
+	console_out(e, 2);
+}
+
+/* 1: a line is in line[]; 0: end of input; -EINTR (the line is kept). */
+static int read_line(void)
+{
+	int c;
+
+	if (!line_open) {
+		line_len = line_pos = 0;
+		line_open = true;
+	}
+	for (;;) {
+		c = serial_getc();
+		if (c < 0)
+			return c;
+		if (c == 4 && line_len == 0) {
+			line_open = false;
+			return 0;
+		}
 		if (c == '\r' || c == '\n') {
 			line[line_len++] = '\n';
 			console_out("\r\n", 2);
-			return true;
+			line_open = false;
+			return 1;
 		}
-		if ((c == 0x7f || c == 8) && line_len > 0) {
-			line_len--;
-			console_out("\b \b", 3);
-		} else if (c >= ' ' && line_len < sizeof(line) - 1) {
-			line[line_len++] = c;
-			console_out(&c, 1);
+		if (c == 0x7f || c == 8) {
+			if (line_len > 0) {
+				line_len--;
+				console_out("\b \b", 3);
+			}
+		} else if (c != 4 && line_len < sizeof(line) - 1) {
+			line[line_len++] = (char)c;
+			if (c < ' ')
+				echo_ctl((char)c);
+			else
+				console_out(&line[line_len - 1], 1);
 		}
 	}
 }
 
-size_t console_in(char *buf, size_t n)
+long console_in(char *buf, size_t n)
 {
 	size_t k;
+	int r;
 
 	if (in_fixed) {
 		k = in_size - in_pos < n ? in_size - in_pos : n;
 		memcpy(buf, in_data + in_pos, k);
 		in_pos += k;
-		return k;
+		return (long)k;
 	}
-	if (line_pos == line_len && !read_line())
-		return 0;
+	if (line_pos == line_len || line_open) {
+		r = read_line();
+		if (r <= 0)
+			return r;
+	}
 	k = line_len - line_pos < n ? line_len - line_pos : n;
 	memcpy(buf, line + line_pos, k);
 	line_pos += k;
-	return k;
+	return (long)k;
 }

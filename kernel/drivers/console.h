@@ -19,11 +19,24 @@ void console_err(const char *s, size_t n);
 
 /*
  * Read up to n bytes of stdin into buf. Blocks until at least one byte
- * is there (interrupts enabled while waiting); returns the count, or 0 at
+ * is there (interrupts enabled while waiting); returns the count, 0 at
  * end of input (the STDIN section is used up, or ^D typed at a terminal
- * at the start of a line).
+ * at the start of a line), or -EINTR when a signal came while waiting
+ * for a terminal's line (what was typed of it is kept).
  */
-size_t console_in(char *buf, size_t n);
+long console_in(char *buf, size_t n);
+
+/*
+ * A terminal's input: from now on every typed byte goes to filter first
+ * (from a 10 ms kernel timer as well as from reads: any context, no
+ * sleeping); a byte it returns true for is not input. Nothing when stdin
+ * is the STDIN section.
+ */
+void console_set_rx_filter(bool (*filter)(char c));
+/* Throw away typed input not yet read (a ^C, as n_tty's isig flushes). */
+void console_flush_input(void);
+/* Fetch what the UART holds into the input queue (any context). */
+void console_rx_poll(void);
 
 /* True when console_in would not wait (data buffered, or end of input). */
 bool console_in_ready(void);

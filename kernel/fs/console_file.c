@@ -9,6 +9,7 @@
 #include <asm/stat.h>
 #include <linux/stat.h>
 
+#include "core/proc.h"
 #include "core/uaccess.h"
 #include "drivers/console.h"
 #include "fs/poll.h"
@@ -17,8 +18,9 @@
 /*
  * Every console file reads stdin; it writes to stdout, or to stderr when
  * it was opened as stream 2 (fd 2 at start, /proc/self/fd/2, /dev/stderr).
- * The terminal settings are kept but not acted on: the host terminal does
- * the line editing. Terminal ioctls answer only when stdin is a terminal
+ * Of the terminal settings only ISIG (and NOFLSH, ECHO|ECHOCTL for the
+ * signal characters) are acted on; the line editing is the driver's
+ * fixed one. Terminal ioctls answer only when stdin is a terminal
  * (console_is_tty), so isatty() is false under pipes, as on Linux.
  */
 #define CONSOLE_ERR ((void *)2)
@@ -47,10 +49,113 @@ static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
 static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
+	long r;
+
 	(void)f, (void)pos;
 	if (n == 0)
 		return 0;
-	return (long)console_in(buf, n);
+	r = console_in(buf, n);
+	return r == -EINTR ? -ERESTARTSYS : r;
+}
+
+/*
+ * The console as the controlling terminal of the one session (tty_io.c,
+ * n_tty.c): console_sid is the session it controls (0: none, after
+ * TIOCNOTTY) and console_pgrp its foreground process group. With ISIG,
+ * the VINTR, VQUIT and VSUSP characters send SIGINT, SIGQUIT and SIGTSTP
+ * to that group through the personality's hook (signal_send_pgrp).
+ */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGCONT 18
+#define SIGTSTP 20
+
+static int console_sid = 1, console_pgrp = 1;
+static int (*console_kill_pgrp)(int pgid, int sig);
+
+/* The filter of typed bytes (drivers/console.c): n_tty's isig. */
+static bool console_isig(char c)
+{
+	const struct termios *t = &console_termios;
+	int sig;
+
+	if (!(t->c_lflag & ISIG) || c == 0) /* 0 is _POSIX_VDISABLE */
+		return false;
+	if (c == (char)t->c_cc[VINTR])
+		sig = SIGINT;
+	else if (c == (char)t->c_cc[VQUIT])
+		sig = SIGQUIT;
+	else if (c == (char)t->c_cc[VSUSP])
+		sig = SIGTSTP;
+	else
+		return false;
+	if (!(t->c_lflag & NOFLSH))
+		console_flush_input();
+	if ((t->c_lflag & ECHO) && (t->c_lflag & ECHOCTL)) {
+		char e[2] = { '^', (char)(c ^ 0x40) };
+
+		console_out(e, 2);
+	}
+	if (console_sid != 0 && console_kill_pgrp != NULL)
+		console_kill_pgrp(console_pgrp, sig);
+	return true;
+}
+
+void console_tty_init(int (*kill_pgrp)(int pgid, int sig))
+{
+	console_kill_pgrp = kill_pgrp;
+	if (console_is_tty())
+		console_set_rx_filter(console_isig);
+}
+
+/* Is the console the caller's controlling terminal? */
+static bool console_is_ctty(void)
+{
+	return console_sid != 0 && current->sid == console_sid;
+}
+
+/* TIOCSPGRP: only a group of the caller's session (the caller's own). */
+static long console_set_pgrp(uintptr_t arg)
+{
+	int pgrp;
+
+	if (!console_is_ctty())
+		return -ENOTTY;
+	if (copy_from_user(&pgrp, arg, sizeof(pgrp)) < 0)
+		return -EFAULT;
+	if (pgrp < 0)
+		return -EINVAL;
+	if (pgrp != current->pgid)
+		return -ESRCH; /* no other process group exists */
+	console_pgrp = pgrp;
+	return 0;
+}
+
+/*
+ * TIOCSCTTY: a session leader without a terminal takes the console;
+ * TIOCNOTTY: the caller gives it up; a session leader's foreground
+ * group gets SIGHUP and SIGCONT first (disassociate_ctty).
+ */
+static long console_ctty(unsigned int cmd)
+{
+	if (cmd == TIOCSCTTY) {
+		if (console_is_ctty())
+			return 0;
+		if (current->pid != current->sid || console_sid != 0)
+			return -EPERM;
+		console_sid = current->sid;
+		console_pgrp = current->pgid;
+		return 0;
+	}
+	if (!console_is_ctty())
+		return -ENOTTY;
+	if (current->pid == current->sid && console_kill_pgrp != NULL) {
+		console_kill_pgrp(console_pgrp, SIGHUP);
+		console_kill_pgrp(console_pgrp, SIGCONT);
+	}
+	console_sid = console_pgrp = 0;
+	return 0;
 }
 
 static long console_write(struct file *f, const void *buf, size_t n,
@@ -76,7 +181,7 @@ static long copy_in(void *v, uintptr_t arg, size_t n)
 
 static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 {
-	int pgrp = 1, zero = 0;
+	int zero = 0;
 
 	(void)f;
 	if (!console_is_tty())
@@ -93,10 +198,18 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 	case TIOCSWINSZ:
 		return copy_in(&console_winsize, arg, sizeof(console_winsize));
 	case TIOCGPGRP:
+		if (!console_is_ctty())
+			return -ENOTTY;
+		return copy_out(arg, &console_pgrp, sizeof(console_pgrp));
 	case TIOCGSID:
-		return copy_out(arg, &pgrp, sizeof(pgrp));
+		if (!console_is_ctty())
+			return -ENOTTY;
+		return copy_out(arg, &console_sid, sizeof(console_sid));
 	case TIOCSPGRP:
-		return copy_in(&pgrp, arg, sizeof(pgrp));
+		return console_set_pgrp(arg);
+	case TIOCSCTTY:
+	case TIOCNOTTY:
+		return console_ctty(cmd);
 	case FIONREAD:
 		return copy_out(arg, &zero,
 				sizeof(zero)); /* unknown: none yet */
@@ -104,8 +217,6 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 	case TCXONC:
 	case TCSBRK:
 	case TCSBRKP:
-	case TIOCSCTTY:
-	case TIOCNOTTY:
 		return 0;
 	default:
 		return -ENOTTY;

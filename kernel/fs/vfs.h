@@ -478,5 +478,11 @@ int console_file_open(int stream, struct file **out);
 /* Create /dev/console (referenced in *out) and /dev/tty in dev. */
 int devfs_console(struct vnode *dev, struct vnode **out);
 int devfs_tty(struct vnode *dev);
+/*
+ * Make the console (when stdin is a terminal) send its signal characters
+ * (^C, ^\, ^Z with ISIG) to its foreground process group through
+ * kill_pgrp (the personality's signal_send_pgrp), from any context.
+ */
+void console_tty_init(int (*kill_pgrp)(int pgid, int sig));
 
 #endif

@@ -137,6 +137,16 @@ void signal_send(struct thread *t, int sig, int code)
 						.uid = current->cred.uid });
 }
 
+int signal_send_pgrp(int pgid, int sig, int code)
+{
+	/* One process today: its group is the only one there is. */
+	if (pgid <= 0 || pgid != current->pgid)
+		return -ESRCH;
+	if (sig != 0)
+		signal_send(NULL, sig, code);
+	return 0;
+}
+
 void signal_send_thread(struct thread *t, int sig)
 {
 	if (signal_valid((uint64_t)sig))

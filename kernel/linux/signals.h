@@ -72,6 +72,13 @@ void signal_send_info(struct proc *p, struct thread *t,
 		      const struct signal_info *info);
 
 /*
+ * sig (0: only check) with si_code code to every process of group pgid,
+ * as kill(-pgid) and the terminal's ^C do: 0 or -ESRCH (no such group).
+ * Any context. The one place a process table will have to walk groups.
+ */
+int signal_send_pgrp(int pgid, int sig, int code);
+
+/*
  * Take the lowest pending signal of set for t (its own first, then the
  * process's) into *info; 0 when none, else the signal number.
  */

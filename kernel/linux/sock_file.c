@@ -101,6 +101,7 @@ static long sock_rw(struct file *f, void *buf, size_t n, bool send)
 	else
 		r = s->ops->recvmsg ? s->ops->recvmsg(s, &m, flags) :
 				      -EOPNOTSUPP;
+	scm_fds_put(m.fds); /* read(2) has no room for files: closed */
 	return sock_sigpipe(&m, flags, r);
 }
 

@@ -42,4 +42,23 @@ int sock_addr_out(const void *kaddr, int klen, uintptr_t uaddr, uintptr_t ulen);
 int sock_setsockopt(struct socket *s, int name, const void *val, int len);
 int sock_getsockopt(struct socket *s, int name, void *val, int *len);
 
+/*
+ * The control data (untrusted: len bytes at uctl) of a sendmsg on s into
+ * m: SCM_RIGHTS files referenced into m->fds (the caller drops them with
+ * scm_fds_put, whatever happens), SCM_CREDENTIALS checked as Linux does.
+ * 0 or -EINVAL, -EBADF, -EPERM, -ESRCH, -ENOBUFS, -EFAULT, -ENOMEM;
+ * -EOPNOTSUPP for a family other than AF_UNIX. (linux/sock_cmsg.c)
+ */
+int sock_cmsg_in(struct socket *s, uintptr_t uctl, uint64_t len,
+		 struct sock_msg *m);
+/*
+ * What a receive brought (m->cred, m->fds) as control messages into the
+ * len bytes at uctl: credentials first, then the files installed as new
+ * fds (O_CLOEXEC when cloexec); what does not fit sets MSG_CTRUNC and the
+ * files left in m->fds are the caller's to drop. Returns the bytes used
+ * (recvmsg's msg_controllen).
+ */
+uint64_t sock_cmsg_out(struct sock_msg *m, uintptr_t uctl, uint64_t len,
+		       bool cloexec);
+
 #endif

@@ -2,6 +2,7 @@
 #include "linux/start.h"
 
 #include <asm-generic/errno.h>
+#include <asm-generic/siginfo.h>
 
 #include <kiln/exit.h>
 
@@ -18,6 +19,7 @@
 #include "lib/string.h"
 #include "linux/exec.h"
 #include "linux/mm.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
 #include "net/net_boot.h"
@@ -130,6 +132,12 @@ static void setup_process(struct proc *p, const void *bundle)
 		start_failed("cannot set up standard streams", NULL, err);
 }
 
+/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
+static int tty_kill_pgrp(int pgid, int sig)
+{
+	return signal_send_pgrp(pgid, sig, SI_KERNEL);
+}
+
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
@@ -144,6 +152,7 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
+	console_tty_init(tty_kill_pgrp);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);

@@ -47,11 +47,16 @@ static long iov_in(uintptr_t uiov, uint64_t cnt, struct iovec **out,
 	return 0;
 }
 
-/* sendmsg or recvmsg of m on fd through the family's hooks. */
-static long sock_msg_call(int fd, struct sock_msg *m, int flags, bool send)
+/*
+ * sendmsg or recvmsg of m on fd through the family's hooks; mh (NULL for
+ * send/recv and read/write) has the control buffer, whose msg_controllen
+ * a receive sets to the bytes it used.
+ */
+static long sock_msg_call(int fd, struct sock_msg *m, int flags, bool send,
+			  struct user_msghdr *mh)
 {
 	struct socket *s;
-	long r;
+	long r = 0;
 	int err;
 
 	s = sock_fd_get(fd, &err);
@@ -59,12 +64,21 @@ static long sock_msg_call(int fd, struct sock_msg *m, int flags, bool send)
 		return err;
 	if (s->file->flags & O_NONBLOCK)
 		flags |= MSG_DONTWAIT;
-	if (send)
+	if (send && mh != NULL)
+		r = sock_cmsg_in(s, mh->msg_control, mh->msg_controllen, m);
+	if (send && r == 0)
 		r = s->ops->sendmsg ? s->ops->sendmsg(s, m, flags) :
 				      -EOPNOTSUPP;
-	else
-		r = s->ops->recvmsg ? s->ops->recvmsg(s, m, flags) :
-				      -EOPNOTSUPP;
+	else if (!send)
+		r = s->ops->recvmsg ?
+			    s->ops->recvmsg(s, m, flags & ~MSG_CMSG_CLOEXEC) :
+			    -EOPNOTSUPP;
+	if (!send && r >= 0 && mh != NULL)
+		mh->msg_controllen = sock_cmsg_out(m, mh->msg_control,
+						   mh->msg_controllen,
+						   flags & MSG_CMSG_CLOEXEC);
+	scm_fds_put(m->fds); /* not queued, or not received */
+	m->fds = NULL;
 	sock_fd_put(s);
 	return sock_sigpipe(m, flags, r);
 }
@@ -98,7 +112,7 @@ long sys_sendto(int fd, uintptr_t buf, size_t len, int flags, uintptr_t uaddr,
 	if (uaddr != 0 && copy_from_user(m->name, uaddr, (size_t)alen) < 0)
 		goto out;
 	m->namelen = uaddr != 0 ? alen : 0;
-	r = sock_msg_call(fd, m, flags, true);
+	r = sock_msg_call(fd, m, flags, true, NULL);
 out:
 	kfree(m);
 	return r;
@@ -116,7 +130,7 @@ long sys_recvfrom(int fd, uintptr_t buf, size_t len, int flags, uintptr_t uaddr,
 	if (m == NULL)
 		return -ENOMEM;
 	m->namelen = SOCK_ADDR_MAX;
-	r = sock_msg_call(fd, m, flags, false);
+	r = sock_msg_call(fd, m, flags, false, NULL);
 	if (r >= 0 && uaddr != 0) {
 		err = sock_addr_out(m->name, m->namelen, uaddr, ulen);
 		if (err < 0)
@@ -169,9 +183,9 @@ static long sendmsg_user(int fd, uintptr_t umsg, int flags, size_t *left)
 	    copy_from_user(m->name, mh.msg_name, (size_t)mh.msg_namelen) < 0)
 		goto out;
 	m->namelen = mh.msg_name != 0 ? mh.msg_namelen : 0;
-	r = -EOPNOTSUPP; /* control messages (SCM_RIGHTS) are not carried */
-	if (mh.msg_controllen == 0)
-		r = sock_msg_call(fd, m, flags, true);
+	r = -ENOBUFS;
+	if (mh.msg_controllen <= 0x7fffffff) /* INT_MAX */
+		r = sock_msg_call(fd, m, flags, true, &mh);
 	*left = m->data.left;
 out:
 	kfree(iov);
@@ -200,12 +214,11 @@ static long recvmsg_user(int fd, uintptr_t umsg, int flags,
 	if (r < 0)
 		return r;
 	m->namelen = SOCK_ADDR_MAX;
-	r = sock_msg_call(fd, m, flags & ~MSG_CMSG_CLOEXEC, false);
+	r = sock_msg_call(fd, m, flags, false, &mh);
 	if (r < 0)
 		goto out;
 	mh.msg_flags = m->flags_out;
 	*flags_out = m->flags_out;
-	mh.msg_controllen = 0;
 	/* The source address as move_addr_to_user: truncated, full length. */
 	if (mh.msg_name != 0) {
 		if (copy_to_user(mh.msg_name, m->name,

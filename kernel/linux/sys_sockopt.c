@@ -105,13 +105,11 @@ int sock_setsockopt(struct socket *s, int name, const void *val, int len)
 	return -ENOPROTOOPT;
 }
 
-/* SO_PEERCRED: a connected AF_UNIX peer is this process; else none. */
+/* SO_PEERCRED: as the family recorded them; else none. */
 static void peercred(struct socket *s, struct ucred *uc)
 {
-	if (s->family == AF_UNIX && s->state == SS_CONNECTED) {
-		uc->pid = (uint32_t)current->pid;
-		uc->uid = current->cred.euid;
-		uc->gid = current->cred.egid;
+	if (s->has_peercred) {
+		*uc = s->peercred;
 		return;
 	}
 	uc->pid = 0;

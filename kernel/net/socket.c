@@ -7,6 +7,7 @@
 #include "core/heap.h"
 #include "core/proc.h"
 #include "core/uaccess.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 
 #define SOCK_DEFAULT_BUF 212992 /* net.core.[rw]mem_default */
@@ -87,6 +88,51 @@ long sock_epipe(struct sock_msg *m)
 {
 	m->sigpipe = true;
 	return -EPIPE;
+}
+
+/* ---- Files in flight (SCM_RIGHTS) ---- */
+
+struct scm_fds *scm_fds_alloc(void)
+{
+	return kzalloc(sizeof(struct scm_fds));
+}
+
+struct scm_fds *scm_fds_dup(const struct scm_fds *fds)
+{
+	struct scm_fds *d = kmalloc(sizeof(*d));
+	int i;
+
+	if (d == NULL)
+		return NULL;
+	memcpy(d, fds, sizeof(*d));
+	d->next = NULL;
+	for (i = 0; i < d->n; i++)
+		file_get(d->fp[i]);
+	return d;
+}
+
+/* Lists waiting for their puts while an outer scm_fds_put runs. */
+static struct scm_fds *scm_put_list;
+static bool scm_putting;
+
+void scm_fds_put(struct scm_fds *fds)
+{
+	int i;
+
+	if (fds == NULL)
+		return;
+	fds->next = scm_put_list;
+	scm_put_list = fds;
+	if (scm_putting)
+		return; /* the outer call below puts it */
+	scm_putting = true;
+	while ((fds = scm_put_list) != NULL) {
+		scm_put_list = fds->next;
+		for (i = 0; i < fds->n; i++)
+			file_put(fds->fp[i]);
+		kfree(fds);
+	}
+	scm_putting = false;
 }
 
 /* ---- Message iterators ---- */

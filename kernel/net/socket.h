@@ -53,6 +53,9 @@
 #define SOCK_SHUTDOWN_MASK 3
 
 #define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+/* Files one message may carry (include/net/scm.h) */
+#define SCM_MAX_FD 253
 
 /* struct msghdr as the application passes it (x86_64: 56 bytes). */
 struct user_msghdr {
@@ -78,6 +81,21 @@ struct ucred {
 
 struct linger {
 	int l_onoff, l_linger;
+};
+
+/*
+ * The open files one SCM_RIGHTS message carries (Linux's scm_fp_list):
+ * the message holds a reference on each. usock[i] is fp[i]'s socket when
+ * it is an AF_UNIX one (borrowed: the file keeps it), for the garbage
+ * collector of AF_UNIX (net/unix_gc.c); next links lists of them.
+ */
+struct file;
+struct socket;
+struct scm_fds {
+	struct scm_fds *next;
+	int n;
+	struct file *fp[SCM_MAX_FD];
+	struct socket *usock[SCM_MAX_FD];
 };
 
 /* The largest socket address (struct sockaddr_storage). */
@@ -110,8 +128,15 @@ int msg_iter_copy_out(struct msg_iter *it, const void *src, size_t n);
  * except the data. name: sendto's destination (namelen 0: none), or where
  * recvfrom's source goes (namelen in: SOCK_ADDR_MAX, out: its length, 0
  * when there is none). flags_out: MSG_TRUNC, MSG_CTRUNC, MSG_EOR for
- * recvmsg's msg_flags. Control messages (SCM_RIGHTS) are not carried
- * yet: sendmsg with any refuses them, recvmsg returns none.
+ * recvmsg's msg_flags.
+ *
+ * Ancillary data (AF_UNIX only): fds is, on a send, the files the sender
+ * passes (a family that queues them sets fds to NULL; whatever is left
+ * the caller drops), and on a receive the files that came with the data
+ * (the caller installs or drops them: scm_fds_put). cred is SCM_CREDENTIALS:
+ * on a send the checked credentials the sender gave (has_cred), on a
+ * receive the sender's credentials, filled when the receiver has
+ * SO_PASSCRED.
  */
 struct sock_msg {
 	struct msg_iter data;
@@ -119,6 +144,9 @@ struct sock_msg {
 	int namelen;
 	unsigned int flags_out;
 	bool sigpipe; /* set by sock_epipe: the caller owes a SIGPIPE */
+	struct scm_fds *fds;
+	bool has_cred;
+	struct ucred cred;
 };
 
 struct socket;
@@ -212,6 +240,9 @@ struct socket {
 	int sndbuf, rcvbuf, rcvlowat, priority;
 	struct linger linger;
 	uint64_t rcvtimeo_ns, sndtimeo_ns; /* 0: wait forever */
+	/* SO_PEERCRED: the family records it (AF_UNIX: connect, listen...) */
+	bool has_peercred;
+	struct ucred peercred;
 };
 
 /* ---- net/socket.c ---- */
@@ -255,6 +286,18 @@ long sock_epipe(struct sock_msg *m);
  * always lingers in the background").
  */
 bool sock_exiting(void);
+
+/* A new empty fd list (n 0), or NULL on -ENOMEM. */
+struct scm_fds *scm_fds_alloc(void);
+/* A copy of fds holding its own references (MSG_PEEK), or NULL. */
+struct scm_fds *scm_fds_dup(const struct scm_fds *fds);
+/*
+ * Drop fds (NULL: nothing): put every file and free the list. Puts that
+ * release sockets holding more lists are queued and done here in a loop,
+ * never by recursion, so a long chain of sockets cannot exhaust the
+ * kernel stack.
+ */
+void scm_fds_put(struct scm_fds *fds);
 
 /* Families: AF_UNIX (net/unix_sock.c...). */
 extern const struct net_proto_family unix_family;

@@ -24,12 +24,37 @@
 #define UNIX_DGRAM_MAX (212992U - 32) /* sk_sndbuf - 32: larger is EMSGSIZE */
 #define UNIX_ADDR_MIN 2 /* offsetof(struct sockaddr_un, sun_path) */
 
+/*
+ * What a message brought besides its bytes: files (SCM_RIGHTS) and the
+ * sender's credentials (has_cred: given explicitly, or recorded because
+ * the sender or the receiver had SO_PASSCRED when it was sent).
+ */
+struct unix_anc {
+	struct scm_fds *fds;
+	bool has_cred;
+	struct ucred cred;
+};
+
 struct unix_dgram {
 	struct unix_dgram *next;
 	uint32_t len;
 	int fromlen;
 	struct sockaddr_un from;
+	struct unix_anc anc;
 	char data[];
+};
+
+/*
+ * A stream's ancillary data rides on the bytes [start, end) of the
+ * stream it was sent with (positions count from the stream's first
+ * byte): a receive that reaches start takes it, ends at end and stops
+ * there, as Linux stops after the skb that carried files. Only sends
+ * with files or explicit credentials leave a mark.
+ */
+struct unix_mark {
+	struct unix_mark *next;
+	uint64_t start, end;
+	struct unix_anc anc;
 };
 
 struct unix_sock {
@@ -41,9 +66,11 @@ struct unix_sock {
 	int addrlen;
 	struct vnode *vn;
 	struct unix_sock *abs_next; /* abstract name list */
-	/* Stream: bytes [head, head+len) mod cap */
+	/* Stream: bytes [head, head+len) mod cap; rd_pos bytes read so far */
 	char *buf;
 	uint32_t cap, head, len;
+	uint64_t rd_pos;
+	struct unix_mark *mk_head, *mk_tail;
 	/* Datagrams */
 	struct unix_dgram *dq_head, *dq_tail;
 	uint32_t dq_bytes;
@@ -51,6 +78,11 @@ struct unix_sock {
 	struct socket *acq_head, *acq_tail;
 	int acq_len, backlog;
 	struct socket *acq_next; /* link in the listener's queue */
+	/* Collector (unix_gc.c): every socket's link, queued refs to our file */
+	struct unix_sock *all_next, *all_prev;
+	int inflight;
+	int gc_refs;
+	bool gc_cand, gc_live;
 };
 
 static inline struct unix_sock *unix_of(struct socket *s)
@@ -95,5 +127,37 @@ long unix_dgram_recvmsg(struct socket *s, struct sock_msg *m, int flags);
 unsigned int unix_dgram_poll(struct socket *s);
 /* Free the queued datagrams of u. */
 void unix_dgram_purge(struct unix_sock *u);
+
+/* unix_gc.c */
+/* Enter and leave the list of all AF_UNIX sockets the collector walks. */
+void unix_gc_add(struct unix_sock *u);
+void unix_gc_remove(struct unix_sock *u);
+/*
+ * May m's files go in flight? 0, or -ETOOMANYREFS: for a caller that is
+ * not root when more than its RLIMIT_NOFILE files are in flight already
+ * (Linux's too_many_unix_fds), for anyone past 65536.
+ */
+int unix_may_send_fds(const struct sock_msg *m);
+/*
+ * The ancillary data of a message being queued at r: takes m's files and
+ * credentials (recording the sender's own when either side has
+ * SO_PASSCRED) into *a. m->fds becomes NULL.
+ */
+void unix_anc_take(struct socket *s, struct socket *r, struct sock_msg *m,
+		   struct unix_anc *a);
+/* Give a dequeued message's data to the receiver's m (peek: copies). */
+void unix_anc_give(struct socket *s, struct unix_anc *a, struct sock_msg *m,
+		   bool peek);
+/* Drop what a is holding (a purged or released queue). */
+void unix_anc_drop(struct unix_anc *a);
+/* Drop every stream mark of u. */
+void unix_marks_purge(struct unix_sock *u);
+/*
+ * Collect AF_UNIX sockets that only queued messages still reference, in
+ * cycles no process can reach (a socket sent over itself...): drops the
+ * files queued in them, which releases them. Runs at every release of an
+ * AF_UNIX socket while files are in flight.
+ */
+void unix_gc(void);
 
 #endif

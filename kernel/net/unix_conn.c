@@ -5,6 +5,7 @@
 #include <asm/poll.h>
 
 #include "core/heap.h"
+#include "core/proc.h"
 #include "lib/string.h"
 
 /*
@@ -14,6 +15,20 @@
  * before the accept waits in that socket's ring. A full queue (backlog +
  * 1 connections, as Linux counts) makes connect wait, or EAGAIN.
  */
+/*
+ * SO_PEERCRED is fixed when a connection is made, as Linux's
+ * init_peercred: the caller's pid and effective ids at socketpair, at
+ * listen (what connectors will see), and at connect (what accept's
+ * socket sees).
+ */
+static void init_peercred(struct socket *s)
+{
+	s->has_peercred = true;
+	s->peercred.pid = (uint32_t)current->pid;
+	s->peercred.uid = current->cred.euid;
+	s->peercred.gid = current->cred.egid;
+}
+
 static void link_peers(struct socket *a, struct socket *b)
 {
 	unix_of(a)->peer = sock_get(b);
@@ -28,6 +43,8 @@ int unix_listen(struct socket *s, int backlog)
 	if (u->addrlen == 0 || (s->state != SS_UNCONNECTED && !s->listening))
 		return -EINVAL;
 	u->backlog = backlog;
+	if (!s->listening)
+		init_peercred(s);
 	s->listening = true;
 	poll_wake(&s->ph, 0); /* a larger backlog: room for connectors */
 	return 0;
@@ -105,6 +122,9 @@ int unix_stream_connect(struct socket *s, const void *addr, int len,
 		err = -ENOMEM;
 	if (err == 0) {
 		link_peers(s, n);
+		init_peercred(n);
+		s->has_peercred = l->has_peercred;
+		s->peercred = l->peercred;
 		queue_add(l, n);
 		poll_wake(&s->ph, POLLOUT | POLLWRNORM);
 	}
@@ -156,6 +176,8 @@ void unix_drop_queue(struct socket *s)
 int unix_socketpair(struct socket *a, struct socket *b)
 {
 	link_peers(a, b);
+	init_peercred(a);
+	init_peercred(b);
 	return 0;
 }
 

@@ -93,6 +93,9 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return -EMSGSIZE;
 	if (s->shut & SOCK_SEND_SHUTDOWN)
 		return sock_epipe(m);
+	err = unix_may_send_fds(m);
+	if (err < 0)
+		return err;
 	r = dgram_target(s, m, &err);
 	if (r == NULL)
 		return err;
@@ -110,6 +113,7 @@ long unix_dgram_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		memset(&d->from, 0, sizeof(d->from));
 		d->fromlen = unix_of(s)->addrlen;
 		memcpy(&d->from, &unix_of(s)->addr, (size_t)d->fromlen);
+		unix_anc_take(s, r, m, &d->anc);
 		dgram_queue(unix_of(r), d);
 	}
 	sock_put(r);
@@ -126,6 +130,7 @@ static void dgram_dequeue(struct socket *s)
 	if (u->dq_head == NULL)
 		u->dq_tail = NULL;
 	u->dq_bytes -= d->len;
+	unix_anc_drop(&d->anc);
 	kfree(d);
 	poll_wake(&s->ph, POLLOUT | POLLWRNORM);
 	if (u->peer != NULL)
@@ -153,6 +158,7 @@ long unix_dgram_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	m->namelen = d->fromlen;
 	memcpy(m->name, &d->from, (size_t)d->fromlen);
 	k = (flags & MSG_TRUNC) ? d->len : k;
+	unix_anc_give(s, &d->anc, m, flags & MSG_PEEK);
 	if (!(flags & MSG_PEEK))
 		dgram_dequeue(s);
 	return (long)k;
@@ -181,6 +187,7 @@ void unix_dgram_purge(struct unix_sock *u)
 
 	while ((d = u->dq_head) != NULL) {
 		u->dq_head = d->next;
+		unix_anc_drop(&d->anc);
 		kfree(d);
 	}
 	u->dq_tail = NULL;

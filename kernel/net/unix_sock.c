@@ -49,6 +49,7 @@ int unix_sock_init(struct socket *s)
 	}
 	u->sock = s;
 	s->sk = u;
+	unix_gc_add(u);
 	return 0;
 }
 
@@ -259,14 +260,17 @@ static void unix_release(struct socket *s)
 {
 	struct unix_sock *u = unix_of(s);
 
+	unix_gc_remove(u);
 	unix_unbind(u);
 	unix_drop_queue(s);
 	unix_disconnect(s);
 	unix_dgram_purge(u);
+	unix_marks_purge(u);
 	kfree(u->buf);
 	kfree(u);
 	s->sk = NULL;
 	poll_wake(&s->ph, 0); /* connectors waiting for room in our queue */
+	unix_gc();
 }
 
 static int unix_inq(struct socket *s)

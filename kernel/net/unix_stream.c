@@ -4,6 +4,8 @@
 #include <asm-generic/errno.h>
 #include <asm/poll.h>
 
+#include "core/heap.h"
+#include "core/proc.h"
 #include "lib/string.h"
 
 /*
@@ -62,6 +64,34 @@ static long send_room(struct socket *s, struct socket *p, int flags,
 	}
 }
 
+/*
+ * The first chunk of a send carries its files and explicit credentials
+ * (Linux puts them on the first skb): mark bytes [start, start+n) of the
+ * peer's stream with them. 0 or -ENOMEM.
+ */
+static int mark_first(struct socket *s, struct socket *p, struct sock_msg *m,
+		      uint32_t n)
+{
+	struct unix_sock *pu = unix_of(p);
+	struct unix_mark *mk;
+
+	if (m->fds == NULL && !m->has_cred)
+		return 0;
+	mk = kzalloc(sizeof(*mk));
+	if (mk == NULL)
+		return -ENOMEM;
+	mk->start = pu->rd_pos + pu->len;
+	mk->end = mk->start + n;
+	unix_anc_take(s, p, m, &mk->anc);
+	m->has_cred = false;
+	if (pu->mk_tail != NULL)
+		pu->mk_tail->next = mk;
+	else
+		pu->mk_head = mk;
+	pu->mk_tail = mk;
+	return 0;
+}
+
 long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct socket *p = unix_of(s)->peer;
@@ -75,6 +105,9 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 		return s->state == SS_CONNECTED ? -EISCONN : -EOPNOTSUPP;
 	if (p == NULL)
 		return -ENOTCONN;
+	room = unix_may_send_fds(m);
+	if (room < 0)
+		return room;
 	while (m->data.left > 0) {
 		room = send_room(s, p, flags, deadline);
 		if (room == -EPIPE && done == 0)
@@ -83,6 +116,8 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 			return done ? (long)done : room;
 		if ((size_t)room > m->data.left)
 			room = (long)m->data.left;
+		if (mark_first(s, p, m, (uint32_t)room) < 0)
+			return done ? (long)done : -ENOMEM;
 		if (ring_put(unix_of(p), &m->data, (uint32_t)room) < 0)
 			return done ? (long)done : -EFAULT;
 		done += (size_t)room;
@@ -100,11 +135,51 @@ static void recv_name(struct socket *s, struct sock_msg *m)
 		m->namelen = unix_getsockname(p, m->name);
 }
 
+/*
+ * The k bytes about to be read reach the next mark: end the read with the
+ * mark's bytes and give its files and credentials (consumed unless
+ * peek). Returns the bytes to read; *last: this read ends after them.
+ */
+static uint32_t take_mark(struct socket *s, struct sock_msg *m, uint32_t k,
+			  bool peek, bool *last)
+{
+	struct unix_sock *u = unix_of(s);
+	struct unix_mark *mk = u->mk_head;
+
+	*last = false;
+	if (mk == NULL || mk->start >= u->rd_pos + k)
+		return k;
+	if (mk->end - u->rd_pos < k)
+		k = (uint32_t)(mk->end - u->rd_pos);
+	unix_anc_give(s, &mk->anc, m, peek);
+	*last = true; /* the next mark's data is another read's */
+	if (!peek) {
+		u->mk_head = mk->next;
+		if (u->mk_head == NULL)
+			u->mk_tail = NULL;
+		kfree(mk);
+	}
+	return k;
+}
+
+/* SO_PASSCRED without a mark: the writer is this process. */
+static void stream_cred(struct socket *s, struct sock_msg *m)
+{
+	struct unix_anc a = { .has_cred = true };
+
+	a.cred.pid = (uint32_t)current->pid;
+	a.cred.uid = current->cred.uid;
+	a.cred.gid = current->cred.gid;
+	if (!m->has_cred)
+		unix_anc_give(s, &a, m, true);
+}
+
 long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct unix_sock *u = unix_of(s);
 	uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
 	size_t done = 0, target = 1;
+	bool last = false;
 	uint32_t k;
 	int r;
 
@@ -124,15 +199,20 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 			continue;
 		}
 		k = m->data.left < u->len ? (uint32_t)m->data.left : u->len;
+		k = take_mark(s, m, k, flags & MSG_PEEK, &last);
 		if (ring_get(u, &m->data, k, flags & MSG_PEEK) < 0)
 			return done ? (long)done : -EFAULT;
 		done += k;
-		if (flags & MSG_PEEK)
+		if (!(flags & MSG_PEEK))
+			u->rd_pos += k;
+		if ((flags & MSG_PEEK) || last)
 			break;
 		if (u->peer != NULL)
 			poll_wake(&u->peer->ph, POLLOUT | POLLWRNORM);
 	}
 	recv_name(s, m);
+	if (s->passcred && done > 0)
+		stream_cred(s, m);
 	return (long)done;
 }
 

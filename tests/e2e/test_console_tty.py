@@ -1,0 +1,101 @@
+"""test_console_tty.py - the console as a controlling terminal, driven through a pty.
+
+tests/guest/tty_signals.c runs with a pty as its terminal twice: natively
+(in a new session whose controlling terminal is the pty) and under `kiln
+run` (stdin a tty: QEMU's stdio chardev with signal=off, so ^C reaches
+the guest's line discipline as a byte). The test types ^C, ^\\, ^Z and
+lines when the program says it is ready, and the two outputs (the
+program's lines and the terminal's echo, "\\r" removed: the host pty and
+the guest's echo differ in carriage returns only) must be equal. The
+last ^C kills the program: -SIGINT natively, 128+2 from Kiln.
+"""
+import fcntl
+import os
+import pty
+import select
+import signal
+import subprocess
+import termios
+import time
+
+import pytest
+
+from guest_util import FLAVOURS, KILN, KILN_ACCEL, guest_path
+
+# What the program waits for, and what is typed then.
+STEPS = [
+    (b"ready for ^C\r", b"\x03"),
+    (b"ready for ^\\\r", b"\x1c"),
+    (b"ready for ^Z\r", b"\x1a"),
+    (b"reading, ready for ^C\r", b"\x03"),
+    (b"ready for a line with ^C\r", b"\x03x\n"),
+    (b"reading, ready for a line\r", b"hello\n"),
+    (b"ready for the last ^C\r", b"\x03"),
+]
+
+
+def read_until(fd, out, token, deadline):
+    while token not in out:
+        left = deadline - time.monotonic()
+        r, _, _ = select.select([fd], [], [], max(0.0, left))
+        assert r, f"no {token!r} in time; output so far: {out!r}"
+        try:
+            data = os.read(fd, 4096)
+        except OSError:  # EIO: the other side is closed
+            data = b""
+        assert data, f"output ended before {token!r}: {out!r}"
+        out += data
+    return out
+
+
+def drain(fd, out):
+    while select.select([fd], [], [], 0.5)[0]:
+        try:
+            data = os.read(fd, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        out += data
+    return out
+
+
+def drive(argv, native):
+    """argv with a pty as stdin and stdout, typed at as STEPS says."""
+    master, slave = pty.openpty()
+
+    def controlling_tty():
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    p = subprocess.Popen(argv, stdin=slave, stdout=slave,
+                         stderr=subprocess.PIPE,
+                         preexec_fn=controlling_tty if native else None)
+    os.close(slave)
+    out = b""
+    try:
+        deadline = time.monotonic() + 120
+        for token, keys in STEPS:
+            out = read_until(master, out, token, deadline)
+            os.write(master, keys)
+        status = p.wait(timeout=60)
+        out = drain(master, out)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        os.close(master)
+    return out.replace(b"\r", b"").decode(), status, p.stderr.read()
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_console_signals_through_a_pty(flavour):
+    path = guest_path(flavour, "tty_signals")
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    native, nstatus, _ = drive([path], native=True)
+    assert nstatus == -signal.SIGINT, native
+    assert native.count(" ok\n") == 15, native
+    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
+                                "--timeout", "60", path], native=False)
+    assert kiln == native
+    assert kstatus == 128 + signal.SIGINT, err

@@ -1,0 +1,77 @@
+/* tty_signals.c - guest test, driven through a pty: the console as controlling terminal, ^C ^\ ^Z with ISIG. */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "check.h"
+
+static volatile sig_atomic_t got;
+
+static void on_signal(int sig)
+{
+	got = sig;
+}
+
+/* Tell the driver we are ready for its next key, then wait for a signal. */
+static void wait_signal(const char *prompt, int want, const char *name)
+{
+	got = 0;
+	note("%s", prompt);
+	while (got == 0)
+		pause();
+	check(got == want, "%s delivered to the handler", name);
+}
+
+int main(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal }; /* no SA_RESTART */
+	struct termios t;
+	char buf[64];
+	int sid = -1;
+	ssize_t n;
+
+	check_start("tty_signals");
+	check(sigaction(SIGINT, &sa, NULL) == 0 &&
+		      sigaction(SIGQUIT, &sa, NULL) == 0 &&
+		      sigaction(SIGTSTP, &sa, NULL) == 0,
+	      "handlers for SIGINT, SIGQUIT, SIGTSTP");
+	check(tcgetpgrp(0) == getpgrp(), "tcgetpgrp is our group");
+	check(ioctl(0, TIOCGSID, &sid) == 0 && sid == getsid(0),
+	      "TIOCGSID is our session");
+	check(tcsetpgrp(0, getpgrp()) == 0, "tcsetpgrp to our group");
+	check_errno(tcsetpgrp(0, -2), EINVAL, "tcsetpgrp -2");
+	check(ioctl(0, TIOCSCTTY, 0) == 0, "TIOCSCTTY: already ours");
+
+	wait_signal("ready for ^C", SIGINT, "^C: SIGINT");
+	wait_signal("ready for ^\\", SIGQUIT, "^\\: SIGQUIT");
+	wait_signal("ready for ^Z", SIGTSTP, "^Z: SIGTSTP");
+
+	got = 0;
+	note("reading, ready for ^C");
+	n = read(0, buf, sizeof(buf));
+	check(n == -1 && errno == EINTR && got == SIGINT,
+	      "^C interrupts a read: EINTR after the handler");
+
+	check(tcgetattr(0, &t) == 0, "tcgetattr");
+	t.c_lflag &= ~(tcflag_t)ISIG;
+	check(tcsetattr(0, TCSANOW, &t) == 0, "ISIG off");
+	got = 0;
+	note("reading, ready for a line with ^C");
+	n = read(0, buf, sizeof(buf));
+	check(n == 3 && buf[0] == 3 && buf[1] == 'x' && buf[2] == '\n' &&
+		      got == 0,
+	      "without ISIG ^C is a byte of the line");
+	t.c_lflag |= ISIG;
+	check(tcsetattr(0, TCSANOW, &t) == 0, "ISIG on");
+
+	note("reading, ready for a line");
+	n = read(0, buf, sizeof(buf));
+	check(n == 6 && memcmp(buf, "hello\n", 6) == 0, "read a line: hello");
+
+	signal(SIGINT, SIG_DFL);
+	note("ready for the last ^C");
+	for (;;)
+		pause();
+}
