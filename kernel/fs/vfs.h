@@ -479,10 +479,22 @@ int console_file_open(int stream, struct file **out);
 int devfs_console(struct vnode *dev, struct vnode **out);
 int devfs_tty(struct vnode *dev);
 /*
- * Make the console (when stdin is a terminal) send its signal characters
- * (^C, ^\, ^Z with ISIG) to its foreground process group through
- * kill_pgrp (the personality's signal_send_pgrp), from any context.
+ * What the console as controlling terminal asks of the personality (the
+ * process table and signals are above fs/):
+ * kill_pgrp: sig to every process of group pgid (0 or -ESRCH), from any
+ * context, for ^C, ^\, ^Z with ISIG and hang-ups;
+ * pgrp_session: the session of group pgid, -ESRCH when there is none;
+ * background: the caller is outside the foreground group and reads
+ * (SIGTTIN) or writes with TOSTOP / sets the terminal (SIGTTOU): 0 to go
+ * ahead, -EIO, or -ERESTARTSYS once its group was signalled.
  */
-void console_tty_init(int (*kill_pgrp)(int pgid, int sig));
+struct console_tty_ops {
+	int (*kill_pgrp)(int pgid, int sig);
+	int (*pgrp_session)(int pgid);
+	int (*background)(int sig);
+};
+
+/* Make the console, when stdin is a terminal, a controlling terminal. */
+void console_tty_init(const struct console_tty_ops *ops);
 
 #endif

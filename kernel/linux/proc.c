@@ -15,6 +15,7 @@
 #include "core/uaccess.h"
 #include "fs/vfs.h"
 #include "linux/sys_futex.h"
+#include "linux/jobctl.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
 #include "linux/sigdeliver.h"
@@ -100,6 +101,8 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 
 		proc_set_parent(c, init);
+		c->adopted = true;
+		jobctl_adopted(p, c);
 		if (c->state == PROC_ZOMBIE && init)
 			wake_up(&init->child_wait);
 	}
@@ -148,7 +151,10 @@ _Noreturn void proc_exit(int status, int sig)
 	p->exiting = true; /* sockets do not linger (socket(7)) */
 	if (p->pid == 1)
 		init_exit(status, sig);
+	p->stopped = false; /* SIGKILL ends a stopped process */
+	p->wait_report = 0;
 	end_other_threads(p);
+	jobctl_exit(p);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);

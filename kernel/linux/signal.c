@@ -11,6 +11,7 @@
 
 #include "core/printk.h"
 #include "core/sched.h"
+#include "linux/jobctl.h"
 #include "linux/proc.h"
 #include "linux/signals.h"
 
@@ -21,11 +22,10 @@
  * next return to user mode of a thread that does not block it.
  */
 
-/* Default action "ignore"; stop signals too: nothing could continue us. */
-#define DEFAULT_IGNORE                                             \
-	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) |   \
-	 SIG_BIT(SIGWINCH) | SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | \
-	 SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+/* Default action "ignore"; the stop signals stop (linux/jobctl.c). */
+#define DEFAULT_IGNORE                                           \
+	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | \
+	 SIG_BIT(SIGWINCH))
 
 bool signal_valid(uint64_t sig)
 {
@@ -102,6 +102,7 @@ void signal_send_info(struct proc *p, struct thread *t,
 	int16_t *codes = t ? t->sigcode : p->sigcode;
 	int sig = info->signo;
 
+	jobctl_prepare_signal(t ? t->proc : p, sig);
 	if (dropped(p, t, sig))
 		return; /* Linux drops these at once */
 	/*
@@ -137,14 +138,35 @@ void signal_send(struct thread *t, int sig, int code)
 						.uid = current->cred.uid });
 }
 
+struct pgrp_send {
+	int pgid, found;
+	struct signal_info info;
+};
+
+static void pgrp_send_one(struct proc *p, void *ctx)
+{
+	struct pgrp_send *s = ctx;
+
+	if (p->pgid != s->pgid || p->state != PROC_LIVE)
+		return;
+	s->found++;
+	if (s->info.signo)
+		signal_send_info(p, NULL, &s->info);
+}
+
+/* The kernel's signals (SI_KERNEL) carry no sender, as Linux's. */
 int signal_send_pgrp(int pgid, int sig, int code)
 {
-	/* One process today: its group is the only one there is. */
-	if (pgid <= 0 || pgid != current->pgid)
+	struct pgrp_send s = { pgid, 0, { .signo = sig, .code = code } };
+
+	if (code != SI_KERNEL) {
+		s.info.pid = current->pid;
+		s.info.uid = current->cred.uid;
+	}
+	if (pgid <= 0)
 		return -ESRCH;
-	if (sig != 0)
-		signal_send(NULL, sig, code);
-	return 0;
+	proc_for_each(pgrp_send_one, &s);
+	return s.found ? 0 : -ESRCH;
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -296,12 +318,19 @@ void signal_return_to_user(struct trap_frame *f)
 	bool restart = needs_restart(f, t);
 	struct signal_info info;
 
+	if (current->stopped) /* another thread stopped the process */
+		jobctl_park();
 	while (signal_dequeue(t, ~t->sigmask, &info)) {
 		const struct sigaction *act =
 			&current->sigactions[info.signo - 1];
 
 		if (signal_ignored(info.signo))
 			continue;
+		if (act->sa_handler == SIG_DFL &&
+		    jobctl_stop_signal(info.signo)) {
+			jobctl_stop(info.signo);
+			continue;
+		}
 		if (act->sa_handler == SIG_DFL)
 			signal_kill(info.signo, f->rip, 0);
 		if (restart)

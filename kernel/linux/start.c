@@ -18,6 +18,7 @@
 #include "lib/cmdline.h"
 #include "lib/string.h"
 #include "linux/exec.h"
+#include "linux/jobctl.h"
 #include "linux/mm.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
@@ -138,6 +139,33 @@ static int tty_kill_pgrp(int pgid, int sig)
 	return signal_send_pgrp(pgid, sig, SI_KERNEL);
 }
 
+struct pgrp_find {
+	int pgid, sid;
+};
+
+static void pgrp_find_one(struct proc *p, void *ctx)
+{
+	struct pgrp_find *f = ctx;
+
+	if (p->pgid == f->pgid && p->state == PROC_LIVE && f->sid < 0)
+		f->sid = p->sid;
+}
+
+static int tty_pgrp_session(int pgid)
+{
+	struct pgrp_find f = { pgid, -ESRCH };
+
+	if (pgid > 0)
+		proc_for_each(pgrp_find_one, &f);
+	return f.sid;
+}
+
+static const struct console_tty_ops tty_ops = {
+	.kill_pgrp = tty_kill_pgrp,
+	.pgrp_session = tty_pgrp_session,
+	.background = jobctl_tty_background,
+};
+
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
@@ -152,7 +180,7 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
-	console_tty_init(tty_kill_pgrp);
+	console_tty_init(&tty_ops);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
