@@ -264,6 +264,11 @@ loopback_SRCS := $(TCP_SRCS) kernel/net/loopback.c
 # The virtio-net header and merged receive buffers (the driver's pure part).
 UNIT_TESTS += virtio_net_hdr
 virtio_net_hdr_SRCS := kernel/drivers/virtio_net_hdr.c
+# The block cache over a fake disk, and the check of a virtio-blk device's answers.
+UNIT_TESTS += bcache virtio_blk_req virtq
+virtq_SRCS := kernel/drivers/virtq.c
+bcache_SRCS := kernel/fs/bcache.c
+virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -6,8 +6,8 @@ real-application bench).
 
 Nothing is installed on the host except busybox-static (when missing): the
 kernel package is fetched with `apt-get download` and unpacked with
-`dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network
-modules only), and reused on later runs.
+`dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network and
+block modules only), and reused on later runs.
 """
 
 import glob
@@ -100,11 +100,17 @@ NET_MODULES = ("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
                "drivers/net/net_failover.ko", "drivers/net/virtio_net.ko")
 
 
+# The disk bench's: virtio-mmio and virtio-blk, in load order.
+BLK_MODULES = ("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
+               "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko")
+
+
 def _module_paths(root):
-    """{module file: path under root} for NET_MODULES, found or not."""
+    """{module file: path under root} for NET_MODULES and BLK_MODULES,
+    found or not."""
     found = glob.glob(os.path.join(root, "lib", "modules", "*", "kernel"))
     base = found[0] if found else os.path.join(root, "lib", "modules", "-")
-    return {m: os.path.join(base, m) for m in NET_MODULES}
+    return {m: os.path.join(base, m) for m in NET_MODULES + BLK_MODULES}
 
 
 def _unpack_kernel(linux_dir):
@@ -159,6 +165,13 @@ def fetch_net_modules(linux_dir):
     if missing:
         raise Unavailable("the kernel package lacks " + ", ".join(missing))
     return [paths[m] for m in NET_MODULES]
+
+
+def fetch_blk_modules(linux_dir):
+    """Paths of BLK_MODULES in load order (as fetch_net_modules)."""
+    fetch_net_modules(linux_dir)
+    paths = _module_paths(os.path.join(linux_dir, "root"))
+    return [paths[m] for m in BLK_MODULES]
 
 
 def _is_static(path):

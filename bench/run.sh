@@ -3,7 +3,8 @@
 # application benchmarks (hello end to end, image size, memory, syscalls),
 # then threads, futexes, pipes, epoll and an idle guest's host CPU, then
 # the network (HTTP requests/s, bulk MB/s, time to the first answer), then
-# Debian's python3, nginx and redis-server (start-up, requests/s, memory).
+# Debian's python3, nginx and redis-server (start-up, requests/s, memory),
+# then the disk (4 KiB random reads, 1 MiB sequential writes + fsync).
 # Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
 set -eu
 cd "$(dirname "$0")/.."
@@ -22,3 +23,5 @@ echo
 /usr/bin/python3 -B bench/net.py "$@"
 echo
 /usr/bin/python3 -B bench/realapps.py "$@"
+echo
+/usr/bin/python3 -B bench/blk.py "$@"

@@ -30,7 +30,7 @@
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
 #define QEMU "qemu-system-x86_64"
-#define MAX_ARGS 64
+#define MAX_ARGS 112
 #define KILL_GRACE 3.0 /* seconds between SIGTERM and SIGKILL */
 
 struct spawn {
@@ -82,14 +82,27 @@ static void network(const struct vm_opts *o, struct spawn *s)
 	arg(s, "-netdev");
 	arg(s, o->netdev);
 	if (!strncmp(o->machine, "microvm", 7)) {
-		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
-		arg(s, "-global");
-		arg(s, "virtio-mmio.force-legacy=false");
 		arg(s, "-device");
 		arg(s, "virtio-net-device,netdev=net0");
 	} else {
 		arg(s, "-device");
 		arg(s, "virtio-net-pci,netdev=net0,romfile=");
+	}
+}
+
+/* A virtio-blk device for each -drive (kernel: drivers/virtio_blk.c). */
+static void disks(const struct vm_opts *o, struct spawn *s)
+{
+	static char devs[8][48];
+	int mmio = !strncmp(o->machine, "microvm", 7);
+
+	for (int i = 0; i < o->ndisks && i < 8; i++) {
+		snprintf(devs[i], sizeof(devs[i]), "%s,drive=disk%d",
+			 mmio ? "virtio-blk-device" : "virtio-blk-pci", i);
+		arg(s, "-drive");
+		arg(s, o->disks[i]);
+		arg(s, "-device");
+		arg(s, devs[i]);
 	}
 }
 
@@ -161,7 +174,13 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
+	if ((o->netdev || o->ndisks) && !strncmp(o->machine, "microvm", 7)) {
+		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
+		arg(s, "-global");
+		arg(s, "virtio-mmio.force-legacy=false");
+	}
 	network(o, s);
+	disks(o, s);
 	if (o->trace)
 		append(s, "kiln.trace");
 	if (o->netdev && o->net_cmdline)

@@ -15,6 +15,7 @@ static const char run_usage[] =
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
+	"                [--disk FILE[:ro]]...\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a program is first built into a\n"
@@ -48,6 +49,10 @@ static const char run_usage[] =
 	"                     DHCP gives 10.0.2.15\n"
 	"  --gateway ADDR     with a static --ip: the default route\n"
 	"  --dns ADDR         the DNS server named in /etc/resolv.conf\n"
+	"  --disk FILE[:ro]   give the guest the raw disk image FILE as /dev/vda,\n"
+	"                     the next as /dev/vdb... (8 at most); :ro makes it\n"
+	"                     read-only. What the app fsync'd is on FILE (QEMU\n"
+	"                     cache=writeback; the guest's flushes reach the disk)\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
@@ -63,7 +68,8 @@ enum {
 	OPT_NET_LOSS,
 	OPT_IP,
 	OPT_GATEWAY,
-	OPT_DNS
+	OPT_DNS,
+	OPT_DISK
 };
 
 static const struct option run_opts[] = {
@@ -79,6 +85,7 @@ static const struct option run_opts[] = {
 	{ "ip", required_argument, NULL, OPT_IP },
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "dns", required_argument, NULL, OPT_DNS },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "publish", required_argument, NULL, 'p' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -170,6 +177,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	}
 	case 'p':
 		return run_net_publish(ra, val);
+	case OPT_DISK:
+		return run_disk_add(ra, val);
 	case OPT_IP:
 		ra->net.ip = val;
 		return 0;
@@ -294,6 +303,7 @@ out:
 	strvec_free(&ra.env);
 	strvec_free(&ra.args);
 	strvec_free(&ra.forwards);
+	strvec_free(&ra.disks);
 	free(ra.netdev);
 	return ret;
 }

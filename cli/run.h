@@ -22,7 +22,18 @@ struct run_args {
 	int mem_given;		/* --mem was on the command line */
 	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
+	struct strvec disks;	/* QEMU -drive values, one per --disk */
 };
+
+/* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
+#define RUN_MAX_DISKS 8
+
+/*
+ * run_disk.c: check --disk FILE[:ro] (it must exist, not be a directory,
+ * and be readable, and writable unless :ro) and keep its -drive value
+ * in ra->disks / ra->vm. 0, or the exit status after one line.
+ */
+int run_disk_add(struct run_args *ra, const char *spec);
 
 /*
  * run_net.c. run_net_publish: check -p HOSTPORT:GUESTPORT[/udp|/tcp] and

@@ -25,6 +25,9 @@ struct vm_opts {
 	 * "" to leave the address to the image */
 	const char *net_cmdline;
 	int net_loss; /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
+	/* QEMU -drive values (id=diskN), each given a virtio-blk device */
+	const char *const *disks;
+	int ndisks;
 };
 
 struct vm_result {

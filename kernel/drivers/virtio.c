@@ -5,11 +5,18 @@
 
 #include "core/printk.h"
 
+int virtio_find_nth(uint32_t device_id, unsigned n, struct virtio_dev *d)
+{
+	unsigned skip = n;
+
+	if (virtio_mmio_find(device_id, &skip, d) == 0)
+		return 0;
+	return virtio_pci_find(device_id, &skip, d);
+}
+
 int virtio_find(uint32_t device_id, struct virtio_dev *d)
 {
-	if (virtio_mmio_find(device_id, d) == 0)
-		return 0;
-	return virtio_pci_find(device_id, d);
+	return virtio_find_nth(device_id, 0, d);
 }
 
 void virtio_fail(struct virtio_dev *d)

@@ -24,6 +24,7 @@
 
 /* virtio 1.2, 5: device types. */
 #define VIRTIO_ID_NET 1
+#define VIRTIO_ID_BLOCK 2
 
 struct virtio_dev;
 
@@ -67,8 +68,11 @@ struct virtio_dev {
  * 0 or -ENODEV (with the reason on the log when one was seen but refused).
  */
 int virtio_find(uint32_t device_id, struct virtio_dev *d);
-int virtio_mmio_find(uint32_t device_id, struct virtio_dev *d);
-int virtio_pci_find(uint32_t device_id, struct virtio_dev *d);
+/* The same for the device of that type numbered n (from 0) in that order. */
+int virtio_find_nth(uint32_t device_id, unsigned n, struct virtio_dev *d);
+/* One transport: the first match after *skip others (decremented per match). */
+int virtio_mmio_find(uint32_t device_id, unsigned *skip, struct virtio_dev *d);
+int virtio_pci_find(uint32_t device_id, unsigned *skip, struct virtio_dev *d);
 
 /*
  * virtio 1.2, 3.1.1 steps 1-6: reset, ACKNOWLEDGE, DRIVER, offer the

@@ -207,7 +207,8 @@ static bool parse_device(const char *s, uint64_t *size, uint64_t *base,
 }
 
 /* Probe microvm's fixed slots; the layout shows in whether slot 8 exists. */
-static int microvm_find(uint32_t device_id, struct virtio_dev *d)
+static int microvm_find(uint32_t device_id, unsigned *skip,
+			struct virtio_dev *d)
 {
 	volatile uint32_t *slot8 = paging_map_mmio(
 		MICROVM_MMIO_BASE + MICROVM_SLOTS_LEGACY * MICROVM_SLOT_SIZE,
@@ -216,15 +217,20 @@ static int microvm_find(uint32_t device_id, struct virtio_dev *d)
 	unsigned n = big ? MICROVM_SLOTS_IOAPIC2 : MICROVM_SLOTS_LEGACY;
 	unsigned irq = big ? MICROVM_IRQ_IOAPIC2 : MICROVM_IRQ_LEGACY;
 
-	for (unsigned i = 0; i < n; i++) {
+	/*
+	 * QEMU plugs the first -device into the last slot: walking down
+	 * finds devices in command-line order (--disk A --disk B: vda, vdb).
+	 */
+	for (unsigned i = n; i-- > 0;) {
 		if (mmio_probe(MICROVM_MMIO_BASE + MICROVM_SLOT_SIZE * i,
-			       MICROVM_SLOT_SIZE, irq + i, device_id, d) == 0)
+			       MICROVM_SLOT_SIZE, irq + i, device_id, d) == 0 &&
+		    (*skip)-- == 0)
 			return 0;
 	}
 	return -ENODEV;
 }
 
-int virtio_mmio_find(uint32_t device_id, struct virtio_dev *d)
+int virtio_mmio_find(uint32_t device_id, unsigned *skip, struct virtio_dev *d)
 {
 	const char *cl = boot_info.cmdline;
 	size_t len = boot_info.cmdline_len;
@@ -240,10 +246,11 @@ int virtio_mmio_find(uint32_t device_id, struct virtio_dev *d)
 			       val);
 			continue;
 		}
-		if (mmio_probe(base, size, (unsigned)irq, device_id, d) == 0)
+		if (mmio_probe(base, size, (unsigned)irq, device_id, d) == 0 &&
+		    (*skip)-- == 0)
 			return 0;
 	}
 	if (i > 0 || pci_present())
 		return -ENODEV;
-	return microvm_find(device_id, d);
+	return microvm_find(device_id, skip, d);
 }

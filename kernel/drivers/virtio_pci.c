@@ -265,6 +265,7 @@ static uint32_t virtio_type(uint16_t bdf)
 
 struct pci_match {
 	uint32_t want;
+	unsigned *skip; /* matches to pass over first */
 	struct virtio_dev *d;
 	bool found;
 };
@@ -289,13 +290,15 @@ static bool match_fn(uint16_t bdf, void *ctx)
 		       bdf >> 8, (bdf >> 3) & 31, bdf & 7);
 		return false;
 	}
+	if ((*m->skip)-- > 0)
+		return false;
 	m->found = true;
 	return true;
 }
 
-int virtio_pci_find(uint32_t device_id, struct virtio_dev *d)
+int virtio_pci_find(uint32_t device_id, unsigned *skip, struct virtio_dev *d)
 {
-	struct pci_match m = { .want = device_id, .d = d };
+	struct pci_match m = { .want = device_id, .skip = skip, .d = d };
 
 	pci_scan(match_fn, &m);
 	return m.found ? 0 : -ENODEV;

@@ -88,11 +88,49 @@ int virtq_add(struct virtq *q, uint64_t phys, uint32_t len, bool writable)
 	q->desc[id].flags = writable ? VIRTQ_DESC_F_WRITE : 0;
 	q->desc[id].next = 0;
 	q->posted_len[id] = len;
+	q->chain_len[id] = 1;
 	q->avail[AVAIL_RING + (q->avail_idx & (q->size - 1))] = id;
 	virtq_wmb();
 	q->avail_idx++;
 	q->avail[AVAIL_IDX] = q->avail_idx;
 	return id;
+}
+
+int virtq_add_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n)
+{
+	uint16_t head, id, next = 0;
+	uint32_t wlen = 0;
+
+	if (n == 0 || n > q->size)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (segs[i].len == 0 ||
+		    (i > 0 && segs[i - 1].writable && !segs[i].writable))
+			return -EINVAL;
+	if (q->nfree < n)
+		return -ENOSPC;
+	/* Fill from the tail so each descriptor can name its successor. */
+	for (unsigned i = n; i-- > 0;) {
+		id = q->free_ids[--q->nfree];
+		q->desc[id].addr = segs[i].phys;
+		q->desc[id].len = segs[i].len;
+		q->desc[id].flags =
+			(uint16_t)((segs[i].writable ? VIRTQ_DESC_F_WRITE : 0) |
+				   (i + 1 < n ? VIRTQ_DESC_F_NEXT : 0));
+		q->desc[id].next = i + 1 < n ? next : 0;
+		q->chain_next[id] = next;
+		q->chain_len[id] = 0;
+		wlen += segs[i].writable ? segs[i].len : 0;
+		next = id;
+	}
+	head = next;
+	q->posted_len[head] = wlen;
+	q->chain_len[head] = (uint16_t)n;
+	q->avail[AVAIL_RING + (q->avail_idx & (q->size - 1))] = head;
+	virtq_wmb();
+	q->avail_idx++;
+	q->avail[AVAIL_IDX] = q->avail_idx;
+	return head;
 }
 
 /*
@@ -129,13 +167,18 @@ int virtq_get_used(struct virtq *q, uint32_t *len)
 	id = elem[0];
 	n = elem[1];
 	/* Untrusted: the id must be one we posted and not yet got back. */
-	if (id >= q->size || q->posted_len[id] == 0)
+	if (id >= q->size || q->chain_len[id] == 0)
 		return -EIO;
 	if (n > q->posted_len[id])
 		return -EIO;
 	q->last_used++;
+	/* Free the chain through our copy of its links, never the table's. */
+	for (uint16_t k = q->chain_len[id], d = (uint16_t)id; k > 0; k--) {
+		q->free_ids[q->nfree++] = d;
+		d = q->chain_next[d];
+	}
+	q->chain_len[id] = 0;
 	q->posted_len[id] = 0;
-	q->free_ids[q->nfree++] = (uint16_t)id;
 	*len = n;
 	return (int)id;
 }

@@ -17,8 +17,10 @@
  *   used ring (device)         4-aligned
  *     flags u16 | idx u16 | ring[size] {id u32, len u32} | avail_event u16
  *
- * Kiln posts single-descriptor buffers only (virtio 1.x drivers may lay
- * a header and its data out in one buffer: 2.7.4, VIRTIO_F_VERSION_1).
+ * Network buffers are single descriptors (virtio 1.x drivers may lay a
+ * header and its data out in one buffer: 2.7.4, VIRTIO_F_VERSION_1);
+ * a block request needs a chain (a device-readable header and data,
+ * then a device-writable status byte: virtq_add_chain).
  */
 struct virtq_desc {
 	uint64_t addr;
@@ -27,6 +29,8 @@ struct virtq_desc {
 	uint16_t next;
 };
 
+/* the descriptor continues in next (2.7.5) */
+#define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2	     /* the device writes this buffer */
 #define VIRTQ_AVAIL_F_NO_INTERRUPT 1 /* 2.7.7: a hint without EVENT_IDX */
 #define VIRTQ_USED_F_NO_NOTIFY 1     /* 2.7.10 */
@@ -44,8 +48,13 @@ struct virtq {
 	uint16_t kicked_idx; /* avail_idx at the last notification */
 	uint16_t last_used;  /* next used->ring entry to read */
 	uint16_t nfree;
-	uint16_t free_ids[VIRTQ_MAX_SIZE];   /* stack of free descriptor ids */
-	uint32_t posted_len[VIRTQ_MAX_SIZE]; /* 0: the id is not in flight */
+	uint16_t free_ids[VIRTQ_MAX_SIZE]; /* stack of free descriptor ids */
+	/* Writable bytes posted under a head id (what used len may reach). */
+	uint32_t posted_len[VIRTQ_MAX_SIZE];
+	/* Descriptors in the chain a head id starts; 0: not in flight. */
+	uint16_t chain_len[VIRTQ_MAX_SIZE];
+	/* Our own copy of each chain's links: the table is device-visible. */
+	uint16_t chain_next[VIRTQ_MAX_SIZE];
 	void *pages;
 	size_t npages;
 	uint64_t notify_off; /* the transport's (PCI: notify address offset) */
@@ -66,6 +75,22 @@ void virtq_destroy(struct virtq *q);
  * when every descriptor is in flight. Interrupts off.
  */
 int virtq_add(struct virtq *q, uint64_t phys, uint32_t len, bool writable);
+
+/* One buffer of a chain: [phys, phys+len), device-writable or not. */
+struct virtq_seg {
+	uint64_t phys;
+	uint32_t len;
+	bool writable;
+};
+
+/*
+ * Post n buffers as one chain (2.7.5: device-readable ones first, then
+ * device-writable) and make it available. Returns the head's id, used
+ * as the request's id in virtq_get_used, or -ENOSPC when fewer than n
+ * descriptors are free, -EINVAL for an empty segment or a readable one
+ * after a writable one. Interrupts off.
+ */
+int virtq_add_chain(struct virtq *q, const struct virtq_seg *segs, unsigned n);
 
 /* The id the next virtq_add will use, or -ENOSPC (to fill its buffer first). */
 static inline int virtq_next_id(const struct virtq *q)

@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "core/random.h"
+#include "fs/blkdev.h"
 #include "lib/string.h"
 
 /* Linux's device numbers (Documentation/admin-guide/devices.txt). */
@@ -152,6 +153,9 @@ int devfs_init(struct vnode *dev)
 		if (err < 0 && err != -EEXIST)
 			return err;
 	}
+	err = blkdev_devfs(dev);
+	if (err < 0)
+		return err;
 	err = vfs_create(dev, "shm", S_IFDIR | 01777, NULL);
 	if (err < 0 && err != -EEXIST)
 		return err;

@@ -100,10 +100,15 @@ int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n)
 /* ---- The tree ---- */
 
 static const struct procfs_entry proc_files[] = {
-	{ "cpuinfo", procfs_cpuinfo }, { "meminfo", procfs_meminfo },
-	{ "uptime", procfs_uptime },   { "version", procfs_version },
-	{ "mounts", procfs_mounts },   { "filesystems", procfs_filesystems },
-	{ "loadavg", procfs_loadavg }, { "stat", procfs_stat },
+	{ "cpuinfo", procfs_cpuinfo },
+	{ "meminfo", procfs_meminfo },
+	{ "uptime", procfs_uptime },
+	{ "version", procfs_version },
+	{ "mounts", procfs_mounts },
+	{ "filesystems", procfs_filesystems },
+	{ "loadavg", procfs_loadavg },
+	{ "stat", procfs_stat },
+	{ "partitions", procfs_partitions },
 };
 
 static struct vnode *proc_dir; /* referenced */

@@ -21,6 +21,8 @@ size_t procfs_mounts(char *buf, size_t size);
 size_t procfs_filesystems(char *buf, size_t size);
 size_t procfs_loadavg(char *buf, size_t size);
 size_t procfs_stat(char *buf, size_t size);
+/* The disks, as Linux lists them (fs/blkdev.c). */
+size_t procfs_partitions(char *buf, size_t size);
 
 /* A generated file: its name and what makes its text. */
 struct procfs_entry {

@@ -63,6 +63,8 @@ struct file_ops {
 	void (*release)(struct file *f);
 	/* lseek of a device with its own rule (/dev/null: always 0). */
 	int64_t (*llseek)(struct file *f, int64_t off, int whence);
+	/* fsync/fdatasync of a file with a device behind it: 0 or -EIO. */
+	int (*fsync)(struct file *f);
 	bool seekable;
 };
 

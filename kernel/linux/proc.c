@@ -13,6 +13,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/blkdev.h"
 #include "fs/vfs.h"
 #include "linux/sys_futex.h"
 #include "linux/jobctl.h"
@@ -53,6 +54,7 @@ static _Noreturn void init_exit(int status, int sig)
 	proc_for_each(log_killed, NULL);
 	if (current->files)
 		fs_proc_exit(current);
+	blkdev_sync_all(); /* write-back caches reach the disks */
 	net_flush();
 	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
 }

@@ -12,6 +12,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
+#include "fs/blkdev.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
@@ -185,6 +186,7 @@ _Noreturn void linux_start(const void *bundle)
 	arch_user_init();
 	sched_init(current);
 	proc_traps_init();
+	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */

@@ -6,6 +6,7 @@
 #include <linux/inotify.h>
 #include <linux/stat.h>
 
+#include "fs/blkdev.h"
 #include "linux/mm.h"
 #include "linux/pipe.h"
 #include "linux/proc.h"
@@ -147,10 +148,17 @@ long sys_fallocate(int fd, int mode, int64_t off, int64_t len)
 }
 SYSCALL4(fallocate);
 
-/* Everything lives in memory: there is nothing to write back. */
+/*
+ * Files in memory have nothing to write back; a disk's device file
+ * writes its dirty blocks and flushes the device (fs/blkdev.c).
+ */
 long sys_fsync(int fd)
 {
-	return fd_file(fd) == NULL ? -EBADF : 0;
+	struct file *f = fd_file(fd);
+
+	if (f == NULL)
+		return -EBADF;
+	return f->ops->fsync ? f->ops->fsync(f) : 0;
 }
 SYSCALL1(fsync);
 
@@ -160,14 +168,19 @@ long sys_fdatasync(int fd)
 }
 SYSCALL1(fdatasync);
 
+/* Every disk: the file systems on disks share one cache. */
 long sys_syncfs(int fd)
 {
-	return sys_fsync(fd);
+	if (fd_file(fd) == NULL)
+		return -EBADF;
+	return blkdev_sync_all();
 }
 SYSCALL1(syncfs);
 
+/* sync(2) reports nothing: errors wait for an fsync. */
 long sys_sync(void)
 {
+	blkdev_sync_all();
 	return 0;
 }
 SYSCALL0(sync);

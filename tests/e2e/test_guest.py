@@ -59,6 +59,7 @@ PROGRAMS = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "tests", "guest"
 # is named. A program Kiln cannot run yet goes here too, with the bug.
 SPECIAL = {
     "args_env": "arguments and environment: test_args_env_and_exit_status",
+    "blk_records": "a disk path and --disk: test_blk.py",
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",

@@ -1,0 +1,84 @@
+/* run_disk.c - `kiln run --disk FILE[:ro]`: host files as the guest's virtio-blk disks. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+
+/*
+ * cache=writeback is QEMU's default, named so it cannot drift: the host
+ * page cache holds writes, the guest sees a volatile write cache
+ * (VIRTIO_BLK_F_FLUSH), and each FLUSH the guest sends becomes an
+ * fdatasync of the file. What an app fsync'd is then on the host's disk,
+ * without making every write synchronous (cache=directsync would).
+ */
+#define DRIVE_OPTS "if=none,format=raw,cache=writeback,discard=unmap"
+
+/* Append s to out, each ',' doubled: QEMU's escape inside option values. */
+static void put_escaped(struct kbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		kbuf_append(out, s, 1);
+		if (*s == ',')
+			kbuf_append(out, ",", 1);
+	}
+}
+
+/* Why path cannot be a disk, or NULL: one line's worth. */
+static const char *unusable(const char *path, int ro)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return strerror(errno);
+	if (S_ISDIR(st.st_mode))
+		return "is a directory, not a disk image";
+	if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+		return "not a regular file or block device";
+	if (access(path, ro ? R_OK : R_OK | W_OK) < 0)
+		return strerror(errno);
+	return NULL;
+}
+
+int run_disk_add(struct run_args *ra, const char *spec)
+{
+	size_t len = strlen(spec);
+	int ro = len > 3 && !strcmp(spec + len - 3, ":ro");
+	struct kbuf drive = { 0 };
+	char *path, head[128];
+	const char *why;
+
+	if (ra->disks.n >= RUN_MAX_DISKS)
+		return kiln_usage_error("run", "too many --disk (8 at most)",
+					spec);
+	path = kiln_xmalloc(len + 1);
+	memcpy(path, spec, len + 1);
+	if (ro)
+		path[len - 3] = '\0';
+	if (!path[0]) {
+		free(path);
+		return kiln_usage_error("run", "--disk wants FILE[:ro], not",
+					spec);
+	}
+	why = unusable(path, ro);
+	if (why) {
+		kiln_err("%s: %s", path, why);
+		free(path);
+		return KILN_EXIT_FAIL;
+	}
+	snprintf(head, sizeof(head),
+		 "id=disk%zu," DRIVE_OPTS "%s,file=", ra->disks.n,
+		 ro ? ",readonly=on" : "");
+	kbuf_append(&drive, head, strlen(head));
+	put_escaped(&drive, path);
+	kbuf_append(&drive, "", 1);
+	strvec_push(&ra->disks, (const char *)drive.data);
+	kbuf_free(&drive);
+	free(path);
+	ra->vm.disks = (const char *const *)ra->disks.v;
+	ra->vm.ndisks = (int)ra->disks.n;
+	return 0;
+}

@@ -1,0 +1,450 @@
+/* bcache.c - the block cache: buffers keyed by (device, block), write-back with dirty tracking, bounded memory. */
+#include "fs/bcache.h"
+
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "core/sched.h"
+#include "lib/string.h"
+
+#define HASH_SIZE 1024
+#define LIMIT_MIN 16
+/* Dirty buffers written back per batch when eviction finds no clean one. */
+#define EVICT_BATCH 64
+
+static struct bcache_buf *hash[HASH_SIZE];
+static struct bcache_buf *lru_head, *lru_tail; /* oldest ... newest */
+static struct bcache_dev *devices;
+static size_t nbufs, ndirty_all, limit = 1024;
+static struct wait_queue busy_wait; /* a BUSY buffer became free */
+
+static size_t hash_of(const struct bcache_dev *d, uint64_t block)
+{
+	uint64_t h = (uint64_t)(uintptr_t)d ^ (block * 0x9e3779b97f4a7c15ULL);
+
+	return (size_t)(h >> 40) & (HASH_SIZE - 1);
+}
+
+void bcache_register(struct bcache_dev *d)
+{
+	d->next = devices;
+	devices = d;
+}
+
+int bcache_unregister(struct bcache_dev *d)
+{
+	int err = bcache_invalidate(d);
+	struct bcache_dev **pp = &devices;
+
+	while (*pp && *pp != d)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = d->next;
+	return err;
+}
+
+void bcache_set_limit(size_t n)
+{
+	limit = n < LIMIT_MIN ? LIMIT_MIN : n;
+}
+
+size_t bcache_count(void)
+{
+	return nbufs;
+}
+
+size_t bcache_dirty_count(void)
+{
+	return ndirty_all;
+}
+
+static void lru_unlink(struct bcache_buf *b)
+{
+	*(b->lru_prev ? &b->lru_prev->lru_next : &lru_head) = b->lru_next;
+	*(b->lru_next ? &b->lru_next->lru_prev : &lru_tail) = b->lru_prev;
+	b->lru_prev = b->lru_next = NULL;
+}
+
+static void lru_append(struct bcache_buf *b)
+{
+	b->lru_prev = lru_tail;
+	b->lru_next = NULL;
+	*(lru_tail ? &lru_tail->lru_next : &lru_head) = b;
+	lru_tail = b;
+}
+
+static struct bcache_buf *lookup(const struct bcache_dev *d, uint64_t block)
+{
+	struct bcache_buf *b = hash[hash_of(d, block)];
+
+	while (b && (b->dev != d || b->block != block))
+		b = b->hnext;
+	return b;
+}
+
+static void unhash(struct bcache_buf *b)
+{
+	struct bcache_buf **pp = &hash[hash_of(b->dev, b->block)];
+
+	while (*pp != b)
+		pp = &(*pp)->hnext;
+	*pp = b->hnext;
+}
+
+static void buf_free(struct bcache_buf *b)
+{
+	unhash(b);
+	lru_unlink(b);
+	page_free(b->data, 1);
+	kfree(b);
+	nbufs--;
+}
+
+/* Wait until a BUSY buffer may have become free (another thread's I/O). */
+static void wait_busy(void)
+{
+	struct waiter w;
+
+	wait_add(&busy_wait, &w);
+	sched_sleep(0, false);
+	wait_remove(&w);
+}
+
+static void clear_dirty(struct bcache_buf *b)
+{
+	if (b->flags & BCACHE_DIRTY) {
+		b->flags &= ~BCACHE_DIRTY;
+		b->dev->ndirty--;
+		ndirty_all--;
+	}
+}
+
+void bcache_mark_dirty(struct bcache_buf *b)
+{
+	b->flags |= BCACHE_VALID;
+	if (!(b->flags & BCACHE_DIRTY)) {
+		b->flags |= BCACHE_DIRTY;
+		b->dev->ndirty++;
+		ndirty_all++;
+	}
+}
+
+/* Block order, for the disk: a shell sort (no qsort in the kernel). */
+static void sort_by_block(struct bcache_buf **v, size_t n)
+{
+	for (size_t gap = n / 2; gap > 0; gap /= 2)
+		for (size_t i = gap; i < n; i++)
+			for (size_t j = i;
+			     j >= gap && v[j - gap]->block > v[j]->block;
+			     j -= gap) {
+				struct bcache_buf *t = v[j];
+
+				v[j] = v[j - gap];
+				v[j - gap] = t;
+			}
+}
+
+/*
+ * Write the n buffers of v (all of device d, dirty, not BUSY) in block
+ * order. A failed write is recorded in d->wb_err and the buffer counted
+ * clean, as Linux does: the error goes to the next sync, once. Only
+ * running out of memory keeps buffers dirty (nothing reached the disk):
+ * -ENOMEM, else 0.
+ */
+static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+{
+	struct bcache_io *ios = kmalloc(n * sizeof(*ios));
+	int ret = 0;
+	size_t i;
+
+	if (!ios)
+		return -ENOMEM;
+	sort_by_block(v, n);
+	for (i = 0; i < n; i++) {
+		v[i]->refs++;
+		v[i]->flags |= BCACHE_BUSY;
+		clear_dirty(v[i]); /* writers wait while it is BUSY */
+		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
+					     v[i]->len, 0 };
+	}
+	d->ops->io(d, ios, n);
+	for (i = 0; i < n; i++) {
+		if (ios[i].err == -ENOMEM) {
+			bcache_mark_dirty(v[i]);
+			ret = -ENOMEM;
+		} else if (ios[i].err && !d->wb_err) {
+			printk("kiln: bcache: write of block %lu failed "
+			       "(error %d)\n",
+			       (unsigned long)ios[i].block, -ios[i].err);
+			d->wb_err = ios[i].err;
+		}
+		v[i]->flags &= ~BCACHE_BUSY;
+		v[i]->refs--;
+	}
+	kfree(ios);
+	wake_up(&busy_wait);
+	return ret;
+}
+
+/*
+ * Collect up to max dirty, idle buffers of d (oldest first) into v.
+ * A BUSY one is another thread's transfer: left to it.
+ */
+static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
+			    size_t max)
+{
+	size_t n = 0;
+
+	for (struct bcache_buf *b = lru_head; b && n < max; b = b->lru_next)
+		if (b->dev == d && (b->flags & BCACHE_DIRTY) &&
+		    !(b->flags & BCACHE_BUSY))
+			v[n++] = b;
+	return n;
+}
+
+/* Write back some of the oldest dirty buffers, the first one's device. */
+static void write_back_oldest(void)
+{
+	struct bcache_buf *v[EVICT_BATCH], *b = lru_head;
+	size_t n;
+
+	while (b && (!(b->flags & BCACHE_DIRTY) || (b->flags & BCACHE_BUSY)))
+		b = b->lru_next;
+	if (!b)
+		return;
+	n = collect_dirty(b->dev, v, EVICT_BATCH);
+	write_back(b->dev, v, n);
+}
+
+/* The oldest buffer nobody holds, clean and idle: to reuse. */
+static struct bcache_buf *find_victim(void)
+{
+	for (struct bcache_buf *b = lru_head; b; b = b->lru_next)
+		if (b->refs == 0 && !(b->flags & (BCACHE_DIRTY | BCACHE_BUSY)))
+			return b;
+	return NULL;
+}
+
+/* A new, hashed, held, BUSY buffer for (d, block); NULL: -ENOMEM. */
+static struct bcache_buf *buf_new(struct bcache_dev *d, uint64_t block)
+{
+	struct bcache_buf *b = NULL;
+	uint64_t start = block * d->block_size;
+
+	if (nbufs >= limit) {
+		b = find_victim();
+		if (!b) {
+			write_back_oldest();
+			b = find_victim();
+		}
+		/* Writing back slept: the block may have arrived meanwhile. */
+		if (lookup(d, block))
+			return NULL;
+	}
+	if (b) {
+		unhash(b);
+		lru_unlink(b);
+	} else {
+		b = kzalloc(sizeof(*b));
+		if (!b)
+			return NULL;
+		b->data = page_alloc_zero(1);
+		if (!b->data) {
+			kfree(b);
+			return NULL;
+		}
+		nbufs++;
+	}
+	b->dev = d;
+	b->block = block;
+	b->len = d->size - start < d->block_size ? (uint32_t)(d->size - start) :
+						   d->block_size;
+	b->refs = 1;
+	b->flags = BCACHE_BUSY;
+	b->hnext = hash[hash_of(d, block)];
+	hash[hash_of(d, block)] = b;
+	lru_append(b);
+	return b;
+}
+
+/* Read b (held, BUSY) from its device; on failure it is freed. */
+static int fill_buf(struct bcache_buf *b)
+{
+	struct bcache_io io = { false, b->block, b->data, b->len, 0 };
+	int err = b->dev->ops->io(b->dev, &io, 1);
+
+	if (!err)
+		err = io.err;
+	if (!err)
+		b->flags |= BCACHE_VALID;
+	return err;
+}
+
+struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
+			      int *err)
+{
+	struct bcache_buf *b;
+
+	if (block >= (d->size + d->block_size - 1) / d->block_size) {
+		*err = -EINVAL;
+		return NULL;
+	}
+	for (;;) {
+		b = lookup(d, block);
+		if (b && (b->flags & BCACHE_BUSY)) {
+			wait_busy();
+			continue;
+		}
+		if (b) {
+			b->refs++;
+			lru_unlink(b);
+			lru_append(b);
+			break;
+		}
+		b = buf_new(d, block);
+		if (b)
+			break;
+		if (!lookup(d, block)) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+	}
+	if (fill && !(b->flags & BCACHE_VALID)) {
+		b->flags |= BCACHE_BUSY;
+		*err = fill_buf(b);
+		b->flags &= ~BCACHE_BUSY;
+		wake_up(&busy_wait);
+		if (*err) {
+			if (--b->refs == 0)
+				buf_free(b);
+			return NULL;
+		}
+	}
+	b->flags &= ~BCACHE_BUSY;
+	return b;
+}
+
+void bcache_put(struct bcache_buf *b)
+{
+	b->refs--;
+}
+
+/* One block's part of a byte-level transfer; bytes done or -ERRNO. */
+static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
+		     bool write)
+{
+	uint64_t block = off / d->block_size;
+	uint32_t in = (uint32_t)(off % d->block_size);
+	struct bcache_buf *b;
+	int err;
+
+	b = bcache_get(d, block, !write || in != 0 || n < d->block_size, &err);
+	if (!b)
+		return err;
+	if (n > b->len - in)
+		n = b->len - in;
+	if (write) {
+		memcpy(b->data + in, buf, n);
+		bcache_mark_dirty(b);
+	} else {
+		memcpy(buf, b->data + in, n);
+	}
+	bcache_put(b);
+	return (long)n;
+}
+
+static long rw_bytes(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
+		     bool write)
+{
+	size_t done = 0;
+	long r;
+
+	if (write && d->ro)
+		return -EROFS;
+	if (off >= d->size)
+		return write && n ? -ENOSPC : 0;
+	if (n > d->size - off)
+		n = (size_t)(d->size - off);
+	while (done < n) {
+		r = rw_block(d, off + done, (uint8_t *)buf + done, n - done,
+			     write);
+		if (r < 0)
+			return done ? (long)done : r;
+		done += (size_t)r;
+	}
+	return (long)done;
+}
+
+long bcache_read(struct bcache_dev *d, uint64_t off, void *buf, size_t n)
+{
+	return rw_bytes(d, off, buf, n, false);
+}
+
+long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf, size_t n)
+{
+	/* rw_bytes only reads from buf when writing. */
+	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true);
+}
+
+int bcache_sync(struct bcache_dev *d)
+{
+	struct bcache_buf *v[EVICT_BATCH];
+	size_t n;
+	int err;
+
+	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
+		if ((err = write_back(d, v, n)) < 0)
+			return err; /* still dirty: a later sync retries */
+	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
+	if (d->wb_err) {
+		err = d->wb_err;
+		d->wb_err = 0;
+	}
+	return err;
+}
+
+int bcache_sync_all(void)
+{
+	int err = 0, e;
+
+	for (struct bcache_dev *d = devices; d; d = d->next)
+		if ((e = bcache_sync(d)) && !err)
+			err = e;
+	return err;
+}
+
+int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len)
+{
+	uint64_t first = off / d->block_size,
+		 last = (off + len + d->block_size - 1) / d->block_size;
+	struct bcache_buf *b, *next;
+	int err = bcache_sync(d);
+
+	if (err)
+		return err;
+	for (b = lru_head; b; b = next) {
+		next = b->lru_next;
+		if (b->dev != d || b->block < first || b->block >= last)
+			continue;
+		if (b->refs || (b->flags & (BCACHE_DIRTY | BCACHE_BUSY)))
+			return -EBUSY;
+		buf_free(b);
+	}
+	return 0;
+}
+
+int bcache_invalidate(struct bcache_dev *d)
+{
+	int err = bcache_sync(d);
+	struct bcache_buf *b = lru_head, *next;
+
+	for (; b; b = next) {
+		next = b->lru_next;
+		if (b->dev == d && b->refs == 0 &&
+		    !(b->flags & (BCACHE_DIRTY | BCACHE_BUSY)))
+			buf_free(b);
+	}
+	return err;
+}

@@ -1,0 +1,120 @@
+/* bcache.h - the block cache: buffers of disk blocks shared by the file systems, written back on sync. */
+#ifndef KILN_FS_BCACHE_H
+#define KILN_FS_BCACHE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bcache_dev;
+
+/* One transfer of one block (the device's last one may be shorter). */
+struct bcache_io {
+	bool write;
+	uint64_t block;
+	void *buf; /* a page of the cache's */
+	uint32_t len;
+	int err; /* set by the device: 0 or -ERRNO */
+};
+
+/*
+ * What a device provides. io does n transfers, sorted by block, and
+ * may sleep; it returns 0 or the first error (each io's err says which
+ * failed). flush makes what was written durable (a device FLUSH); NULL
+ * when the device has no volatile cache.
+ */
+struct bcache_dev_ops {
+	int (*io)(struct bcache_dev *d, struct bcache_io *ios, size_t n);
+	int (*flush)(struct bcache_dev *d);
+};
+
+struct bcache_dev {
+	const struct bcache_dev_ops *ops;
+	void *priv;
+	uint64_t size;	     /* bytes, a multiple of 512 */
+	uint32_t block_size; /* a power of 2, 512..PAGE_SIZE */
+	bool ro;
+	/* The cache's: */
+	int wb_err;    /* a write-back error the next sync reports */
+	size_t ndirty; /* dirty buffers of this device */
+	struct bcache_dev *next;
+};
+
+/*
+ * A cached block: data holds len bytes of block (VALID), perhaps newer
+ * than the disk (DIRTY). BUSY while a transfer is in flight: nobody
+ * else touches data then. Held (refs) buffers are never evicted.
+ */
+#define BCACHE_VALID 1U
+#define BCACHE_DIRTY 2U
+#define BCACHE_BUSY 4U
+
+struct bcache_buf {
+	struct bcache_dev *dev;
+	uint64_t block;
+	uint8_t *data;
+	uint32_t len;
+	int refs;
+	unsigned flags;
+	struct bcache_buf *hnext;
+	struct bcache_buf *lru_prev, *lru_next; /* oldest first */
+};
+
+/*
+ * Kiln runs one CPU with the kernel's interrupts off: nothing here takes
+ * a lock, but device transfers sleep, so another thread may run while a
+ * buffer is BUSY; it then waits for it.
+ */
+
+/* Add d to the devices the cache serves (d->size, block_size set). */
+void bcache_register(struct bcache_dev *d);
+
+/* Sync d, drop its buffers and forget it (unmount; no buffer may be held). */
+int bcache_unregister(struct bcache_dev *d);
+
+/* At most nbufs buffers (one page each) are kept; at least 16. */
+void bcache_set_limit(size_t nbufs);
+
+/* Buffers now held, and how many of them are dirty (for tests and /proc). */
+size_t bcache_count(void);
+size_t bcache_dirty_count(void);
+
+/*
+ * The buffer of block, held: read from the device unless fill is false
+ * (the caller then overwrites all of it and calls bcache_mark_dirty).
+ * NULL with *err: -EINVAL (beyond the device), -ENOMEM, or the read's
+ * error (-EIO).
+ */
+struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
+			      int *err);
+void bcache_put(struct bcache_buf *b);
+/* The held buffer b now holds newer data than the disk. */
+void bcache_mark_dirty(struct bcache_buf *b);
+
+/*
+ * Byte-level access at any offset and length (partial blocks are read,
+ * modified and kept dirty). Bytes done: short at the device's end, 0
+ * reading at or past it; -ENOSPC writing there, -EROFS on a read-only
+ * device, -EIO.
+ */
+long bcache_read(struct bcache_dev *d, uint64_t off, void *buf, size_t n);
+long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf,
+		  size_t n);
+
+/*
+ * Write every dirty buffer of d back, in block order, then flush the
+ * device. 0, or the first write-back error since the last sync (once).
+ */
+int bcache_sync(struct bcache_dev *d);
+/* The same for every device (sync(2), and the exit path). */
+int bcache_sync_all(void);
+/*
+ * Before the device changes [off, off+len) itself (discard, write
+ * zeroes): sync d, then drop every buffer overlapping the range. 0,
+ * -EBUSY when one is held, or the sync's error.
+ */
+int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len);
+/* BLKFLSBUF: sync d, then drop its buffers nobody holds. */
+int bcache_invalidate(struct bcache_dev *d);
+
+#endif

@@ -1,0 +1,18 @@
+/* blkdev.h - disks as block device files (/dev/vda...) and /proc/partitions. */
+#ifndef KILN_FS_BLKDEV_H
+#define KILN_FS_BLKDEV_H
+
+#include <stddef.h>
+
+#include "fs/vfs.h"
+
+/* Start the disks (virtio-blk) and their caches. Boot, before vfs_init. */
+void blkdev_init(void);
+
+/* /dev/vda, /dev/vdb...: called by devfs_init. 0 or -ERRNO. */
+int blkdev_devfs(struct vnode *dev);
+
+/* Write every disk's dirty blocks and flush the devices (sync, exit). */
+int blkdev_sync_all(void);
+
+#endif

@@ -1,0 +1,428 @@
+/* bcache_test.c - the block cache over a fake disk: read-through, write-back, block-order flushes, eviction within the bound, errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "core/sched.h"
+#include "fs/bcache.h"
+
+/* ---- The kernel around the cache ---- */
+
+void *kmalloc(size_t size)
+{
+	return malloc(size);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+void *page_alloc_zero(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+
+	memset(p, 0, n * PAGE_SIZE);
+	return p;
+}
+
+void page_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+void printk(const char *fmt, ...)
+{
+	(void)fmt;
+}
+
+/* One thread: nothing is ever BUSY when another caller looks. */
+void wait_add(struct wait_queue *q, struct waiter *w)
+{
+	(void)q, (void)w;
+}
+
+void wait_remove(struct waiter *w)
+{
+	(void)w;
+}
+
+void wake_up(struct wait_queue *q)
+{
+	(void)q;
+}
+
+int sched_sleep(uint64_t deadline_ns, bool interruptible)
+{
+	(void)deadline_ns, (void)interruptible;
+	fail_msg("the cache slept with one thread");
+	return 0;
+}
+
+/* ---- A fake disk: bytes in memory and a log of what was asked ---- */
+
+#define BS 4096
+#define FLUSH_MARK -1000000
+
+struct fake {
+	struct bcache_dev bc;
+	uint8_t *bytes;
+	long log[4096]; /* +block+1 write, -(block+1) read, FLUSH_MARK */
+	size_t nlog;
+	long fail_block; /* -1: none */
+	int fail_err;	 /* its error: -EIO unless set */
+	size_t max_batch;
+};
+
+static long io_count(const struct fake *f, bool write)
+{
+	long n = 0;
+
+	for (size_t i = 0; i < f->nlog; i++)
+		n += f->log[i] != FLUSH_MARK && (f->log[i] > 0) == write;
+	return n;
+}
+
+static int fake_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
+{
+	struct fake *f = d->priv;
+	int first = 0;
+
+	if (n > f->max_batch)
+		f->max_batch = n;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = ios[i].block * BS;
+
+		assert_true(off + ios[i].len <= d->size);
+		assert_true(ios[i].len == BS || off + ios[i].len == d->size);
+		f->log[f->nlog++] = ios[i].write ? (long)ios[i].block + 1 :
+						   -(long)ios[i].block - 1;
+		ios[i].err = (long)ios[i].block == f->fail_block ?
+				     (f->fail_err ? f->fail_err : -EIO) :
+				     0;
+		if (ios[i].err) {
+			first = first ? first : ios[i].err;
+			continue;
+		}
+		if (ios[i].write)
+			memcpy(f->bytes + off, ios[i].buf, ios[i].len);
+		else
+			memcpy(ios[i].buf, f->bytes + off, ios[i].len);
+	}
+	return first;
+}
+
+static int fake_flush(struct bcache_dev *d)
+{
+	struct fake *f = d->priv;
+
+	f->log[f->nlog++] = FLUSH_MARK;
+	return 0;
+}
+
+static const struct bcache_dev_ops fake_ops = { fake_io, fake_flush };
+
+static struct fake *fake_new(uint64_t size)
+{
+	struct fake *f = calloc(1, sizeof(*f));
+
+	f->bytes = malloc(size);
+	for (uint64_t i = 0; i < size; i++)
+		f->bytes[i] = (uint8_t)(i * 31 + (i >> 12));
+	f->fail_block = -1;
+	f->bc = (struct bcache_dev){
+		.ops = &fake_ops, .priv = f, .size = size, .block_size = BS
+	};
+	bcache_register(&f->bc);
+	return f;
+}
+
+static void fake_free(struct fake *f)
+{
+	bcache_unregister(&f->bc);
+	free(f->bytes);
+	free(f);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	bcache_set_limit(1024);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(bcache_count(), 0);
+	return 0;
+}
+
+/* ---- Tests ---- */
+
+static void test_read_through_and_hit(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	uint8_t buf[10000];
+
+	(void)state;
+	assert_int_equal(bcache_read(&f->bc, 4093, buf, sizeof(buf)),
+			 sizeof(buf));
+	assert_memory_equal(buf, f->bytes + 4093, sizeof(buf));
+	assert_int_equal(io_count(f, false), 4); /* blocks 0..3 */
+	assert_int_equal(bcache_read(&f->bc, 5000, buf, 100), 100);
+	assert_int_equal(io_count(f, false), 4); /* cached */
+	fake_free(f);
+}
+
+static void test_write_back_waits_for_sync(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	uint8_t before[BS], buf[7];
+
+	(void)state;
+	memcpy(before, f->bytes + 3 * BS, BS);
+	assert_int_equal(bcache_write(&f->bc, 3 * BS + 5, "written", 7), 7);
+	assert_memory_equal(f->bytes + 3 * BS, before, BS); /* not yet */
+	assert_int_equal(io_count(f, true), 0);
+	assert_int_equal(bcache_dirty_count(), 1);
+	assert_int_equal(bcache_read(&f->bc, 3 * BS + 5, buf, 7), 7);
+	assert_memory_equal(buf, "written", 7);
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_memory_equal(f->bytes + 3 * BS + 5, "written", 7);
+	assert_memory_equal(f->bytes + 3 * BS, before,
+			    5); /* read-modify-write */
+	assert_int_equal(bcache_dirty_count(), 0);
+	fake_free(f);
+}
+
+static void test_whole_block_write_reads_nothing(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	static uint8_t blk[2 * BS];
+
+	(void)state;
+	memset(blk, 0xab, sizeof(blk));
+	assert_int_equal(bcache_write(&f->bc, 8 * BS, blk, sizeof(blk)),
+			 sizeof(blk));
+	assert_int_equal(io_count(f, false), 0);
+	fake_free(f);
+}
+
+/* Dirty blocks go out in block order, all before the device FLUSH. */
+static void test_sync_order(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	static const long want[] = { 3, 8, 10, FLUSH_MARK };
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 9 * BS, "a", 1), 1);
+	assert_int_equal(bcache_write(&f->bc, 2 * BS, "b", 1), 1);
+	assert_int_equal(bcache_write(&f->bc, 7 * BS + 100, "c", 1), 1);
+	f->nlog = 0;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(f->nlog, 4);
+	assert_memory_equal(f->log, want, sizeof(want));
+	f->nlog = 0;
+	assert_int_equal(bcache_sync(&f->bc), 0); /* nothing dirty: a flush */
+	assert_int_equal(f->nlog, 1);
+	assert_int_equal(f->log[0], FLUSH_MARK);
+	fake_free(f);
+}
+
+/* Reading more blocks than the bound keeps the cache within it. */
+static void test_eviction_keeps_the_bound(void **state)
+{
+	struct fake *f = fake_new(256 * BS);
+	uint8_t b;
+
+	(void)state;
+	bcache_set_limit(16);
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(bcache_read(&f->bc, (uint64_t)i * BS, &b, 1),
+				 1);
+	assert_true(bcache_count() <= 16);
+	/* Block 199 is recent: still cached. Block 0 was evicted. */
+	f->nlog = 0;
+	assert_int_equal(bcache_read(&f->bc, 199 * BS, &b, 1), 1);
+	assert_int_equal(f->nlog, 0);
+	assert_int_equal(bcache_read(&f->bc, 0, &b, 1), 1);
+	assert_int_equal(f->nlog, 1);
+	fake_free(f);
+}
+
+/* Dirty buffers are written back to make room; no data is lost. */
+static void test_eviction_writes_dirty_back(void **state)
+{
+	struct fake *f = fake_new(256 * BS);
+	uint8_t v, b;
+
+	(void)state;
+	bcache_set_limit(16);
+	for (int i = 0; i < 100; i++) {
+		v = (uint8_t)(i + 1);
+		assert_int_equal(
+			bcache_write(&f->bc, (uint64_t)i * BS + 17, &v, 1), 1);
+		assert_true(bcache_count() <= 16);
+	}
+	assert_true(io_count(f, true) >= 84);
+	assert_true(f->max_batch > 1); /* batched: many in flight */
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	for (int i = 0; i < 100; i++) {
+		assert_int_equal(f->bytes[i * BS + 17], (uint8_t)(i + 1));
+		assert_int_equal(
+			bcache_read(&f->bc, (uint64_t)i * BS + 17, &b, 1), 1);
+		assert_int_equal(b, (uint8_t)(i + 1));
+	}
+	fake_free(f);
+}
+
+static void test_read_error_is_eio(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	uint8_t buf[2 * BS];
+
+	(void)state;
+	f->fail_block = 5;
+	assert_int_equal(bcache_read(&f->bc, 5 * BS, buf, 10), -EIO);
+	/* A read that fails part way returns what it got. */
+	assert_int_equal(bcache_read(&f->bc, 4 * BS, buf, sizeof(buf)), BS);
+	assert_int_equal(bcache_count(), 1); /* the failed block is not kept */
+	f->fail_block = -1;
+	assert_int_equal(bcache_read(&f->bc, 5 * BS, buf, 10), 10);
+	assert_memory_equal(buf, f->bytes + 5 * BS, 10);
+	fake_free(f);
+}
+
+/* A failed write-back is reported by the next sync, once (as Linux). */
+static void test_write_error_reported_once(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 6 * BS, "x", 1), 1);
+	assert_int_equal(bcache_write(&f->bc, 7 * BS, "y", 1), 1);
+	f->fail_block = 6;
+	assert_int_equal(bcache_sync(&f->bc), -EIO);
+	assert_int_equal(f->bytes[7 * BS], 'y'); /* the other block went out */
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	fake_free(f);
+}
+
+/* Out of memory for the transfer: nothing was written, all stays dirty. */
+static void test_write_enomem_keeps_dirty(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 6 * BS, "x", 1), 1);
+	f->fail_block = 6;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_sync(&f->bc), -ENOMEM);
+	assert_int_equal(bcache_dirty_count(), 1);
+	assert_int_not_equal(f->bytes[6 * BS], 'x');
+	f->fail_block = -1;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(f->bytes[6 * BS], 'x');
+	fake_free(f);
+}
+
+/* The last block is partial; the ends behave as a Linux block device. */
+static void test_device_ends(void **state)
+{
+	struct fake *f = fake_new(10 * BS + 1536);
+	uint64_t size = f->bc.size;
+	uint8_t buf[4000];
+
+	(void)state;
+	assert_int_equal(bcache_read(&f->bc, size - 1000, buf, sizeof(buf)),
+			 1000);
+	assert_memory_equal(buf, f->bytes + size - 1000, 1000);
+	assert_int_equal(bcache_read(&f->bc, size, buf, 1), 0);
+	assert_int_equal(bcache_write(&f->bc, size, "z", 1), -ENOSPC);
+	assert_int_equal(bcache_write(&f->bc, size - 2, "xyz", 3), 2);
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_memory_equal(f->bytes + size - 2, "xy", 2);
+	f->bc.ro = true;
+	assert_int_equal(bcache_write(&f->bc, 0, "z", 1), -EROFS);
+	assert_int_equal(bcache_read(&f->bc, 0, buf, 1), 1);
+	fake_free(f);
+}
+
+/* Two devices, same block numbers: separate buffers; sync_all does both. */
+static void test_two_devices(void **state)
+{
+	struct fake *a = fake_new(16 * BS), *b = fake_new(16 * BS);
+	uint8_t x;
+
+	(void)state;
+	assert_int_equal(bcache_write(&a->bc, 100, "A", 1), 1);
+	assert_int_equal(bcache_write(&b->bc, 100, "B", 1), 1);
+	assert_int_equal(bcache_read(&a->bc, 100, &x, 1), 1);
+	assert_int_equal(x, 'A');
+	assert_int_equal(bcache_sync_all(), 0);
+	assert_int_equal(a->bytes[100], 'A');
+	assert_int_equal(b->bytes[100], 'B');
+	assert_int_equal(a->log[a->nlog - 1], FLUSH_MARK);
+	assert_int_equal(b->log[b->nlog - 1], FLUSH_MARK);
+	fake_free(a);
+	fake_free(b);
+}
+
+/* Held buffers; BLKFLSBUF drops the rest. */
+static void test_get_put_invalidate(void **state)
+{
+	struct fake *f = fake_new(16 * BS);
+	struct bcache_buf *b;
+	int err = 0;
+
+	(void)state;
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_non_null(b);
+	assert_int_equal(b->len, BS);
+	assert_memory_equal(b->data, f->bytes + 3 * BS, BS);
+	assert_null(bcache_get(&f->bc, 16, true, &err));
+	assert_int_equal(err, -EINVAL);
+	assert_int_equal(bcache_read(&f->bc, 0, &err, 1), 1);
+	assert_int_equal(bcache_invalidate(&f->bc), 0);
+	assert_int_equal(bcache_count(), 1); /* the held one stays */
+	bcache_put(b);
+	fake_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+		T(test_read_through_and_hit),
+		T(test_write_back_waits_for_sync),
+		T(test_whole_block_write_reads_nothing),
+		T(test_sync_order),
+		T(test_eviction_keeps_the_bound),
+		T(test_eviction_writes_dirty_back),
+		T(test_read_error_is_eio),
+		T(test_write_error_reported_once),
+		T(test_write_enomem_keeps_dirty),
+		T(test_device_ends),
+		T(test_two_devices),
+		T(test_get_put_invalidate),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
