@@ -1,5 +1,6 @@
 /* program.c - from a host program (+ files, args, env) to a complete image in memory. */
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,12 @@
 #include "kiln.h"
 #include "lib/elf.h"
 
+/* A "#!" script: the kernel runs it through the interpreter it names. */
+static bool is_script(const uint8_t *data, size_t size)
+{
+	return size >= 2 && data[0] == '#' && data[1] == '!';
+}
+
 int program_load(const char *path, uint8_t **elf, size_t *size)
 {
 	struct elf_info info;
@@ -18,6 +25,8 @@ int program_load(const char *path, uint8_t **elf, size_t *size)
 
 	if (err)
 		return kiln_file_error(path, err);
+	if (is_script(*elf, *size))
+		return 0;
 	err = elf_check(*elf, *size, &info);
 	if (err) {
 		elf_describe(err, &info, why, sizeof(why));
@@ -235,8 +244,11 @@ static int add_closure(struct rootfs *fs, const struct build_spec *spec,
 {
 	struct closure *c = closure_new(fs, "");
 	struct strvec files = { 0 };
-	int err = closure_add_object(c, spec->program, guest_prog, elf, size,
-				     0);
+	/* A script's interpreter comes with --file, its closure with it. */
+	int err = is_script(elf, size) ?
+			  0 :
+			  closure_add_object(c, spec->program, guest_prog, elf,
+					     size, 0);
 
 	rootfs_regular_files(fs, &files);
 	for (size_t i = 0; i < files.n && !err; i++) {

@@ -405,6 +405,8 @@ void arch_set_kernel_stack(uint64_t top);
 /* Save and load the application's x87/SSE state (512-byte FXSAVE area). */
 void arch_fpu_save(void *area);
 void arch_fpu_load(const void *area);
+/* Give the application a fresh x87/SSE state (execve), as at power-on. */
+void arch_fpu_reset(void);
 
 /*
  * LAPIC timer, one-shot: call handler from interrupt context once, after

@@ -2,6 +2,7 @@
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
+#include <asm-generic/fcntl.h>
 #include <linux/resource.h>
 #include <linux/stat.h>
 
@@ -120,6 +121,29 @@ int fd_close(struct proc *p, int fd)
 	p->files->cloexec[fd] = false;
 	file_put(f);
 	return 0;
+}
+
+void fd_close_on_exec(struct proc *p)
+{
+	struct fd_table *t = p->files;
+
+	for (int fd = 0; t != NULL && fd < t->size; fd++)
+		if (t->fds[fd] != NULL && t->cloexec[fd])
+			fd_close(p, fd);
+}
+
+bool fd_node_open_for_write(struct proc *p, const struct vnode *vn)
+{
+	struct fd_table *t = p->files;
+
+	for (int fd = 0; t != NULL && fd < t->size; fd++) {
+		const struct file *f = t->fds[fd];
+
+		if (f != NULL && f->vn == vn && !(f->flags & O_PATH) &&
+		    (f->flags & O_ACCMODE) != O_RDONLY)
+			return true;
+	}
+	return false;
 }
 
 int fd_get_cloexec(struct proc *p, int fd)

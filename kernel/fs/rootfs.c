@@ -276,6 +276,23 @@ int vfs_init(const void *cpio, size_t size)
 	return add_defaults();
 }
 
+int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
+		   void **copy)
+{
+	int err;
+
+	if (S_ISLNK(vn->mode))
+		return -ELOOP;
+	if (!S_ISREG(vn->mode))
+		return -EACCES;
+	err = vfs_permission(vn, 1);
+	if (err == 0)
+		err = tmpfs_contiguous(vn, data, copy);
+	if (err == 0)
+		*size = vn->reg.size;
+	return err;
+}
+
 int vfs_exec_open(const char *path, const void **data, size_t *size,
 		  void **copy, char *resolved, size_t rsize)
 {
@@ -288,20 +305,14 @@ int vfs_exec_open(const char *path, const void **data, size_t *size,
 
 	if (err < 0)
 		return err;
-	if (lk.node == NULL)
+	if (lk.node == NULL) {
 		err = -ENOENT;
-	else if (!S_ISREG(lk.node->mode))
-		err = -EACCES;
-	else
-		err = vfs_permission(lk.node, 1);
-	if (err == 0) {
+	} else {
 		n = lookup_path(&lk, resolved, rsize);
 		err = n < 0 ? (int)n : 0;
 	}
 	if (err == 0)
-		err = tmpfs_contiguous(lk.node, data, copy);
-	if (err == 0)
-		*size = lk.node->reg.size;
+		err = vfs_exec_check(lk.node, data, size, copy);
 	lookup_done(&lk);
 	return err;
 }

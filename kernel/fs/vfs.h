@@ -423,6 +423,12 @@ int fd_install(struct proc *p, struct file *f, int min, bool cloexec);
 int fd_install_at(struct proc *p, struct file *f, int fd, bool cloexec);
 /* Close fd: 0 or -EBADF. */
 int fd_close(struct proc *p, int fd);
+/* execve: close every fd marked close-on-exec (FD_CLOEXEC). */
+void fd_close_on_exec(struct proc *p);
+/*
+ * True when one of p's fds has vn open for writing (execve's ETXTBSY).
+ */
+bool fd_node_open_for_write(struct proc *p, const struct vnode *vn);
 int fd_get_cloexec(struct proc *p, int fd);
 int fd_set_cloexec(struct proc *p, int fd, bool on);
 /* Highest possible fd + 1 (the table's size), for close_range/procfs. */
@@ -470,6 +476,14 @@ int vfs_etc_default(const char *name, const char *text);
  */
 int vfs_exec_open(const char *path, const void **data, size_t *size,
 		  void **copy, char *resolved, size_t rsize);
+
+/*
+ * The checks of vfs_exec_open on a node already found (execveat): 0 with
+ * its contents as there, -ELOOP (a symlink: AT_SYMLINK_NOFOLLOW),
+ * -EACCES (not regular, not executable), -ENOMEM.
+ */
+int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
+		   void **copy);
 
 /* ---- Devices and /proc (fs/devfs.c, fs/procfs.c) ---- */
 

@@ -23,50 +23,96 @@ static int seg_prot(uint32_t flags)
 	       (flags & PF_W ? PROT_WRITE : 0) | (flags & PF_X ? PROT_EXEC : 0);
 }
 
-/* An executable file opened for loading (the program or its interpreter). */
-struct exec_file {
-	const void *data; /* its bytes, 8-aligned */
-	size_t size;
-	void *copy; /* what to free: data when it had to be copied */
-	char *path; /* the resolved absolute path, for the areas' names */
-	struct vma_file *vf; /* the file for mappings, or NULL (copied) */
+struct writer_search {
+	const struct vnode *vn;
+	bool found;
 };
 
-/*
- * vfs_exec_open into f, and the file for mappings (f->vf: NULL when it
- * cannot be had, and the segments are copied). 0, or -ENOENT, -EACCES,
- * -ENOMEM.
- */
-static int exec_file_open(const char *path, struct exec_file *f)
+static void find_writer(struct proc *p, void *ctx)
 {
-	struct vnode *vn;
+	struct writer_search *w = ctx;
+
+	if (p->state != PROC_LIVE)
+		return;
+	if ((p->files && fd_node_open_for_write(p, w->vn)) ||
+	    (p->mm && mm_file_writably_mapped(p->mm, w->vn)))
+		w->found = true;
+}
+
+/*
+ * Linux's deny_write_access: a file some process has open for writing,
+ * or mapped shared and writable, cannot run (ETXTBSY).
+ */
+static bool exec_file_busy(const struct vnode *vn)
+{
+	struct writer_search w = { vn, false };
+
+	proc_for_each(find_writer, &w);
+	return w.found;
+}
+
+/*
+ * Take vn (referenced by the caller) as f: its checks and bytes
+ * (vfs_exec_check), its path, and the file for mappings (f->vf: NULL when
+ * it cannot be had, and the segments are copied).
+ */
+int exec_open_node(struct exec_file *f, struct vnode *vn, const char *resolved)
+{
 	int err;
 
 	*f = (struct exec_file){ 0 };
+	if (exec_file_busy(vn))
+		return -ETXTBSY;
 	f->path = kmalloc(VFS_PATH_MAX);
 	if (!f->path)
 		return -ENOMEM;
-	err = vfs_exec_open(path, &f->data, &f->size, &f->copy, f->path,
-			    VFS_PATH_MAX);
+	strlcpy(f->path, resolved, VFS_PATH_MAX);
+	err = vfs_exec_check(vn, &f->data, &f->size, &f->copy);
 	if (err) {
 		kfree(f->path);
 		f->path = NULL;
 		return err;
 	}
-	/* The node again, by the path just resolved, for file mappings. */
-	if (vfs_resolve(vfs_root(), f->path, 0, &vn) == 0) {
-		f->vf = vma_file_new(vn, f->path, false);
-		vnode_put(vn);
-	}
+	f->vn = vnode_get(vn);
+	f->vf = vma_file_new(vn, f->path, false);
 	return 0;
 }
 
-static void exec_file_close(struct exec_file *f)
+int exec_open_path(struct exec_file *f, const char *path)
+{
+	struct vnode *start = current->cwd ? current->cwd : vfs_root();
+	char *resolved;
+	struct lookup lk;
+	long n;
+	int err;
+
+	*f = (struct exec_file){ 0 };
+	err = vfs_lookup(start, path, 0, &lk);
+	if (err)
+		return err;
+	resolved = kmalloc(VFS_PATH_MAX);
+	if (!resolved)
+		err = -ENOMEM;
+	else if (!lk.node)
+		err = -ENOENT;
+	else if ((n = lookup_path(&lk, resolved, VFS_PATH_MAX)) < 0)
+		err = (int)n;
+	else
+		err = exec_open_node(f, lk.node, resolved);
+	kfree(resolved);
+	lookup_done(&lk);
+	return err;
+}
+
+void exec_file_close(struct exec_file *f)
 {
 	if (f->vf)
 		vma_file_put(f->vf);
+	if (f->vn)
+		vnode_put(f->vn);
 	kfree(f->copy);
 	kfree(f->path);
+	*f = (struct exec_file){ 0 };
 }
 
 /*
@@ -218,30 +264,33 @@ static uint64_t load_align(const struct elf_info *info)
 }
 
 /*
- * The load bias of a PIE (static or dynamic), 0 for a fixed-address
- * program. Segments keep the largest alignment they ask for, as Linux
+ * A PIE's segments keep the largest alignment they ask for, as Linux
  * honours it; a span or an alignment that could reach another region is
- * refused.
+ * refused (-ENOEXEC).
  */
-static int pie_bias(const char *path, const struct elf_info *info,
-		    uint64_t *bias)
+static int check_pie(const char *path, const struct elf_info *info)
 {
-	uint64_t align = load_align(info);
-
-	*bias = 0;
-	if (!info->pie)
-		return 0;
-	if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
-	    align > ASLR_PIE_ALIGN_MAX) {
+	if (info->pie && (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
+			  load_align(info) > ASLR_PIE_ALIGN_MAX)) {
 		printk("kiln: %s: position-independent image too large or "
 		       "too aligned\n",
 		       path);
 		return -ENOEXEC;
 	}
-	*bias = aslr_pie_bias(info->lo, align);
-	/* For the host: `kiln run` names the function of a fatal rip. */
-	printk("kiln: load base 0x%lx\n", *bias);
 	return 0;
+}
+
+/* The load bias of a PIE (static or dynamic), 0 for a fixed-address program. */
+static uint64_t pie_bias(const struct elf_info *info)
+{
+	uint64_t bias;
+
+	if (!info->pie)
+		return 0;
+	bias = aslr_pie_bias(info->lo, load_align(info));
+	/* For the host: `kiln run` names the function of a fatal rip. */
+	printk("kiln: load base 0x%lx\n", bias);
+	return bias;
 }
 
 /*
@@ -261,7 +310,9 @@ static int check_interp_path(const char *prog, const char *interp)
 /*
  * The interpreter must be a position-independent ELF (ET_DYN) of a size
  * and alignment the mmap area can hold, without an interpreter of its
- * own. Returns 0 or -ENOEXEC after one log line.
+ * own. Returns 0 or, after one log line, Linux's load_elf_binary errors:
+ * -EIO (shorter than an ELF header), -ELIBBAD (not ELF, not x86_64),
+ * else -ENOEXEC.
  */
 static int check_interp(const char *prog, const char *interp,
 			const struct exec_file *f, struct elf_info *info)
@@ -278,51 +329,58 @@ static int check_interp(const char *prog, const char *interp,
 	else if (info->hi - info->lo >= ASLR_PIE_SPAN_MAX ||
 		 load_align(info) > ASLR_PIE_ALIGN_MAX)
 		why = "too large or too aligned";
-	if (why) {
-		printk("kiln: %s: interpreter %s: %s\n", prog, interp, why);
-		return -ENOEXEC;
-	}
-	return 0;
+	if (!why)
+		return 0;
+	printk("kiln: %s: interpreter %s: %s\n", prog, interp, why);
+	if (f->size < sizeof(struct elf64_ehdr))
+		return -EIO;
+	if (memcmp(f->data, "\177ELF", 4) != 0 || err == ELF_ECLASS ||
+	    err == ELF_EENDIAN || err == ELF_EMACHINE)
+		return -ELIBBAD;
+	return -ENOEXEC;
 }
 
 /*
- * Open, check and load the program's interpreter below mmap_top; on
- * success *base is its load address (AT_BASE) and *entry where the
- * program starts. -ENOENT when it is not in the image (as execve),
- * -EACCES, -ENOEXEC, -ENOMEM; each logged in one line naming it.
+ * Open and check the program's interpreter (PT_INTERP) into b->ld:
+ * -ENOENT when it is not in the image (as execve), -EACCES, -ENOEXEC;
+ * each logged in one line naming it.
  */
-static int load_interp(struct proc *p, const char *interp, uint64_t *base,
-		       uint64_t *entry)
+static int prepare_ld(struct exec_bprm *b)
 {
-	struct exec_file f;
-	struct elf_info info;
-	uintptr_t start, end;
-	int err;
+	const char *prog = b->file.path, *interp = b->info.interp;
+	int err = check_interp_path(prog, interp);
 
-	err = check_interp_path(p->exe, interp);
 	if (err)
 		return err;
-	err = exec_file_open(interp, &f);
+	err = exec_open_path(&b->ld, interp);
 	if (err) {
-		printk("kiln: %s: interpreter %s: %s\n", p->exe, interp,
+		printk("kiln: %s: interpreter %s: %s\n", prog, interp,
 		       err == -ENOENT ? "not found" :
 		       err == -EACCES ? "permission denied" :
 					"cannot be opened");
 		return err;
 	}
-	err = check_interp(p->exe, interp, &f, &info);
-	if (err)
-		goto out_close;
-	err = -ENOMEM;
-	start = aslr_interp_start(p->mm, info.hi - info.lo, load_align(&info));
+	b->has_ld = true;
+	return check_interp(prog, interp, &b->ld, &b->ld_info);
+}
+
+/*
+ * Load the checked interpreter below mmap_top; *base is its load address
+ * (AT_BASE) and *entry where the program starts. 0 or -ENOMEM.
+ */
+static int load_interp(struct proc *p, struct exec_bprm *b, uint64_t *base,
+		       uint64_t *entry)
+{
+	const struct elf_info *info = &b->ld_info;
+	uintptr_t start, end;
+
+	start = aslr_interp_start(p->mm, info->hi - info->lo, load_align(info));
 	if (!start)
-		goto out_close;
-	*base = start - info.lo;
-	*entry = *base + info.entry;
-	err = load_image(p->mm, &info, f.data, *base, f.path, f.vf, &end);
-out_close:
-	exec_file_close(&f);
-	return err;
+		return -ENOMEM;
+	*base = start - info->lo;
+	*entry = *base + info->entry;
+	return load_image(p->mm, info, b->ld.data, *base, b->ld.path, b->ld.vf,
+			  &end);
 }
 
 /* The stack and the mmap area, placed before anything is mapped there. */
@@ -338,40 +396,33 @@ static int map_stack(struct proc *p, const struct elf_info *info,
 }
 
 /*
- * exec_load of the program file f: the program at its bias, the heap
- * after it, the stack, then its interpreter if it names one, where the
- * program then starts.
+ * The program at its bias, the heap after it, the stack, then its
+ * interpreter if it names one, where the program then starts.
  */
-static int load_program(struct proc *p, const struct exec_args *a,
-			const struct exec_file *f, uint64_t *entry,
+static int load_program(struct proc *p, struct exec_bprm *b, uint64_t *entry,
 			uint64_t *sp)
 {
 	struct exec_image img = { 0 };
-	struct elf_info info;
-	uint64_t bias, stack_top;
+	const struct elf_info *info = &b->info;
+	uint64_t bias = pie_bias(info), stack_top;
 	uintptr_t end;
 	int err;
 
-	err = check_program(a->path, f->data, f->size, &info);
-	if (err)
-		return err;
-	err = pie_bias(a->path, &info, &bias);
-	if (err)
-		return err;
-	err = load_image(p->mm, &info, f->data, bias, p->exe, f->vf, &end);
+	err = load_image(p->mm, info, b->file.data, bias, p->exe, b->file.vf,
+			 &end);
 	if (err)
 		return err;
 	/* The heap follows the program, never its interpreter (Linux too). */
 	p->mm->brk_start = p->mm->brk = aslr_brk_start(end);
-	err = map_stack(p, &info, &stack_top);
+	err = map_stack(p, info, &stack_top);
 	if (err)
 		return err;
-	img.phdr = phdr_addr(&info, bias);
-	img.phnum = info.phnum;
-	img.entry = bias + info.entry;
+	img.phdr = phdr_addr(info, bias);
+	img.phnum = info->phnum;
+	img.entry = bias + info->entry;
 	*entry = img.entry;
-	if (info.interp) {
-		err = load_interp(p, info.interp, &img.interp_base, entry);
+	if (b->has_ld) {
+		err = load_interp(p, b, &img.interp_base, entry);
 		if (err)
 			return err;
 	}
@@ -379,20 +430,74 @@ static int load_program(struct proc *p, const struct exec_args *a,
 	err = vdso_map(p->mm);
 	if (err)
 		return err;
-	return exec_build_stack(p, a, &img, stack_top, sp);
+	return exec_build_stack(
+		p,
+		&(struct exec_args){ b->filename,
+				     (const char *const *)b->argv.v,
+				     (const char *const *)b->envp.v },
+		&img, stack_top, sp);
 }
 
-int exec_load(struct proc *p, const struct exec_args *a, uint64_t *entry,
-	      uint64_t *sp)
+int exec_load_image(struct proc *p, struct exec_bprm *b, uint64_t *entry,
+		    uint64_t *sp)
 {
-	struct exec_file f;
-	int err;
+	strlcpy(p->exe, b->file.path, sizeof(p->exe));
+	return load_program(p, b, entry, sp);
+}
 
-	err = exec_file_open(a->path, &f);
-	if (err)
+/*
+ * Linux's bprm_stack_limits and copy_strings: the strings (the file name,
+ * envp, argv) and the pointers to them may take a quarter of the stack
+ * limit, at most 6 MiB and at least ARG_MAX (128 KiB).
+ */
+static int check_arg_size(const struct exec_bprm *b)
+{
+	uint64_t limit = current->rlim[RLIMIT_STACK].rlim_cur / 4;
+	uint64_t ptrs = ((b->argv.n ? b->argv.n : 1) + b->envp.n) * 8;
+	uint64_t bytes = strlen(b->filename) + 1 + b->argv.bytes +
+			 b->envp.bytes;
+
+	if (limit > EXEC_ARGS_MAX)
+		limit = EXEC_ARGS_MAX;
+	if (limit < EXEC_ARG_MAX_MIN)
+		limit = EXEC_ARG_MAX_MIN;
+	if (limit <= ptrs || bytes > limit - ptrs)
+		return -E2BIG;
+	return 0;
+}
+
+int exec_prepare(struct exec_bprm *b)
+{
+	int err = check_arg_size(b);
+
+	/* Linux's exec_binprm: up to 5 nested scripts, the 6th is -ELOOP. */
+	for (int depth = 0; !err; depth++) {
+		if (depth > EXEC_SCRIPT_DEPTH)
+			return -ELOOP;
+		err = exec_script(b);
+		if (err == 1)
+			break;
+	}
+	if (err < 0)
 		return err;
-	strlcpy(p->exe, f.path, sizeof(p->exe));
-	err = load_program(p, a, &f, entry, sp);
-	exec_file_close(&f);
+	err = check_arg_size(b);
+	if (!err)
+		err = check_program(b->file.path, b->file.data, b->file.size,
+				    &b->info);
+	if (!err)
+		err = check_pie(b->file.path, &b->info);
+	if (!err && b->info.interp)
+		err = prepare_ld(b);
 	return err;
+}
+
+void exec_bprm_free(struct exec_bprm *b)
+{
+	exec_file_close(&b->file);
+	if (b->has_ld)
+		exec_file_close(&b->ld);
+	exec_strings_free(&b->argv);
+	exec_strings_free(&b->envp);
+	kfree(b->filename);
+	kfree(b->interp);
 }

@@ -13,7 +13,6 @@
 #include "linux/mm.h"
 #include "linux/signals.h"
 
-#define ARGS_MAX (128UL << 10) /* bytes of argv + envp strings */
 #define AUXV_MAX 24
 
 struct stack_writer {
@@ -108,13 +107,13 @@ int exec_build_stack(struct proc *p, const struct exec_args *a,
 	uint64_t *vec, nwords, nauxv;
 	uint8_t rnd[16];
 
-	if (bytes > ARGS_MAX)
+	if (bytes > EXEC_ARGS_MAX) /* exec_prepare checked it */
 		return -E2BIG;
 	nwords = 1 + argc + 1 + envc + 1 + 2 * AUXV_MAX;
 	vec = kmalloc(nwords * sizeof(uint64_t));
 	if (!vec)
 		return -ENOMEM;
-	strs.execfn = push_str(&w, p->exe);
+	strs.execfn = push_str(&w, a->execfn);
 	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
 	push_strings(&w, a->argv, argc, vec + 1);
 	/* Below the strings, a random gap moves every table off its page

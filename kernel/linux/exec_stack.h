@@ -26,7 +26,7 @@ struct exec_image {
  *           argv[] pointers, NULL
  *   sp  ->  argc                                   (sp is 16-byte aligned)
  *
- * Returns 0 and *sp, -E2BIG when the strings exceed 128 KiB, -ENOMEM.
+ * Returns 0 and *sp, -E2BIG when the strings exceed EXEC_ARGS_MAX, -ENOMEM.
  */
 int exec_build_stack(struct proc *p, const struct exec_args *a,
 		     const struct exec_image *img, uint64_t top, uint64_t *sp);

@@ -74,7 +74,7 @@ static void kill_thread(struct thread *t, void *ctx)
 	}
 }
 
-static void end_other_threads(struct proc *p)
+void proc_end_other_threads(struct proc *p)
 {
 	thread_for_each(kill_thread, p);
 	p->exit_waiter = current_thread;
@@ -155,7 +155,7 @@ _Noreturn void proc_exit(int status, int sig)
 		init_exit(status, sig);
 	p->stopped = false; /* SIGKILL ends a stopped process */
 	p->wait_report = 0;
-	end_other_threads(p);
+	proc_end_other_threads(p);
 	jobctl_exit(p);
 	if (p->files)
 		fs_proc_exit(p);

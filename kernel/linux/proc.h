@@ -19,6 +19,12 @@ _Noreturn void proc_exit(int status, int sig);
 _Noreturn void proc_exit_thread(void);
 
 /*
+ * Every other thread of p (the caller's process, p->group_exit set) ends
+ * at its next return to user mode; returns once they all have.
+ */
+void proc_end_other_threads(struct proc *p);
+
+/*
  * The vfork child p has let go of its parent's memory (execve, or exit):
  * the parent's thread sleeping in vfork runs again. Nothing when p is no
  * vfork child. exec calls it once the new program is loaded.

@@ -149,4 +149,12 @@ void signalfd_notify(void);
 /* Compatibility for older callers: signal_send_thread(current_thread, sig). */
 void signal_raise(int sig);
 
+/*
+ * execve's signal reset for the thread t that runs it: handled signals
+ * go back to SIG_DFL (ignored stay ignored), flags and masks of every
+ * action are cleared, the alternate stack is off. The mask and pending
+ * signals stay.
+ */
+void signal_exec(struct thread *t);
+
 #endif

@@ -167,6 +167,41 @@ static const struct console_tty_ops tty_ops = {
 	.background = jobctl_tty_background,
 };
 
+/*
+ * The boot is an execve of the configured program (a #! script too),
+ * through the same checks and loader, into the empty first process.
+ */
+static int start_program(const struct boot_config *bc, uint64_t *entry,
+			 uint64_t *sp)
+{
+	struct exec_bprm b = { 0 };
+	int err = 0;
+
+	b.filename = dup_value(bc->program, (uint32_t)strlen(bc->program));
+	if (!b.filename)
+		err = -ENOMEM;
+	for (size_t i = 0; !err && i < bc->argc; i++)
+		err = exec_strings_push(&b.argv, bc->argv[i],
+					strlen(bc->argv[i]));
+	for (size_t i = 0; !err && i < bc->envc; i++)
+		err = exec_strings_push(&b.envp, bc->envp[i],
+					strlen(bc->envp[i]));
+	if (!err)
+		err = exec_open_path(&b.file, bc->program);
+	if (!err)
+		err = exec_prepare(&b);
+	if (!err)
+		err = exec_load_image(current, &b, entry, sp);
+	if (!err) {
+		sysproc_exec_comm(current, b.filename);
+		/* What /proc/1/cmdline shows: a script's rewritten argv. */
+		err = procfs_pid_set_args((const char *const *)b.argv.v,
+					  (const char *const *)b.envp.v);
+	}
+	exec_bprm_free(&b);
+	return err;
+}
+
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
@@ -190,15 +225,9 @@ _Noreturn void linux_start(const void *bundle)
 	setup_process(current, bundle);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
-	procfs_pid_set_args((const char *const *)bc.argv,
-			    (const char *const *)bc.envp);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
-	err = exec_load(current,
-			&(struct exec_args){ bc.program,
-					     (const char *const *)bc.argv,
-					     (const char *const *)bc.envp },
-			&entry, &sp);
+	err = start_program(&bc, &entry, &sp);
 	if (err == -ENOENT)
 		start_failed_status("not found", bc.program, err,
 				    KILN_EXIT_NOTFOUND);

@@ -160,6 +160,13 @@ static void comm_from_exe(struct proc *p)
 	strlcpy(p->comm, base ? base + 1 : p->exe, sizeof(p->comm));
 }
 
+void sysproc_exec_comm(struct proc *p, const char *path)
+{
+	const char *base = strrchr(path, '/');
+
+	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+}
+
 const char *proc_comm(struct proc *p)
 {
 	if (!p->comm[0])

@@ -120,6 +120,23 @@ static long sigaltstack_set(struct thread *t, const stack_t *ss)
 	return 0;
 }
 
+void signal_exec(struct thread *t)
+{
+	/* Linux's flush_signal_handlers(t, 0): ignored signals stay so. */
+	for (int i = 0; i < PROC_NSIG; i++) {
+		struct sigaction *act = &current->sigactions[i];
+
+		if (act->sa_handler != SIG_IGN)
+			act->sa_handler = SIG_DFL;
+		act->sa_flags = 0;
+		act->sa_restorer = NULL;
+		act->sa_mask = 0;
+	}
+	t->altstack_sp = t->altstack_size = 0;
+	t->altstack_flags = 0;
+	t->sigmask_restore = false;
+}
+
 /* Changing the alternate stack while running on it is -EPERM. */
 long sys_sigaltstack(uintptr_t uss, uintptr_t uoss)
 {

@@ -25,6 +25,8 @@ void rlimits_init(struct proc *p);
  */
 uint64_t sysproc_cputime_ns(void);
 
+/* execve: the command name becomes the last component of path. */
+void sysproc_exec_comm(struct proc *p, const char *path);
 /* p is ending: its ITIMER_REAL goes (linux/sys_itimer.c). */
 void itimer_proc_exit(struct proc *p);
 /* p is ending: its POSIX timers go (linux/posix_timer.c). */

@@ -67,6 +67,7 @@ SPECIAL = {
     "mmap_share": "needs a small --mem: test_file_mappings_share_pages",
     "mmap_image": "an image file, a small --mem: test_image_file_mapped_in_place",
     "proc_self": "takes the path /proc/self/exe names: test_proc_self",
+    "execve": "takes the path it execs itself by: test_execve",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
     "signals": "test_sysmisc.py, with its SIGTERM death",
@@ -143,6 +144,42 @@ def test_image_built_with_args_env_and_workdir(tmp_path):
     assert b.returncode == 0, describe(b)
     native = run_native([path, "exit", "7", "baked arg"], env={"BAKED": "1"})
     assert native.returncode == 7
+    assert_same(native, kiln_run(img))
+
+
+@by_flavour
+def test_execve(flavour):
+    # A chain of execs of the program itself (errno cases, a #! script with
+    # an argument, exec from a thread, execveat AT_EMPTY_PATH, argv NULL,
+    # five nested scripts): it is told its own path, the host's or the
+    # image's, and prints paths as $SELF and $T, so both outputs match.
+    path = program(flavour, "execve")
+    native = run_native([path, "start", os.path.realpath(path)])
+    assert native.returncode == 0, describe(native)
+    assert "execve: SIGUSR2 SIG_IGN\n" in native.stdout.decode()
+    kiln = kiln_run(path, ["start", f"{GUEST_EXE_DIR}/execve"])
+    assert_same(native, kiln)
+
+
+@pytest.mark.parametrize("flavour", ["musl", "glibc-dyn"])
+def test_image_program_is_a_script(flavour, tmp_path):
+    """The boot is an exec: a #! script as the image's program runs
+    through its interpreter as on the host (argv, comm, AT_EXECFN)."""
+    path = program(flavour, "execve")
+    host_script = tmp_path / "native" / "myscript"
+    host_script.parent.mkdir()
+    host_script.write_text(f"#!{os.path.realpath(path)} show  one arg \t\n")
+    host_script.chmod(0o755)
+    native = run_native([str(host_script), "a", "b c"])
+    assert native.returncode == 0, describe(native)
+    assert "execve: argv[1] [show  one arg]\n" in native.stdout.decode()
+    script = tmp_path / "myscript"
+    script.write_text("#!/bin/execve show  one arg \t\n")
+    script.chmod(0o755)
+    img = str(tmp_path / "script.img")
+    b = kiln_build(img, str(script), ["a", "b c"],
+                   files=[(os.path.realpath(path), "/bin/execve")])
+    assert b.returncode == 0, describe(b)
     assert_same(native, kiln_run(img))
 
 

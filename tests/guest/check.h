@@ -77,6 +77,9 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENOTSOCK, "ENOTSOCK" },
 		{ EDESTADDRREQ, "EDESTADDRREQ" },
 		{ EOVERFLOW, "EOVERFLOW" },
+		{ ENOEXEC, "ENOEXEC" },
+		{ ETXTBSY, "ETXTBSY" },
+		{ ELIBBAD, "ELIBBAD" },
 	};
 	static char buf[32];
 

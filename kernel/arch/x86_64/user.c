@@ -129,6 +129,14 @@ void arch_fpu_load(const void *area)
 	__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
 }
 
+void arch_fpu_reset(void)
+{
+	/* MXCSR's power-on value: every exception masked, round to nearest. */
+	uint32_t mxcsr = 0x1f80;
+
+	__asm__ volatile("fninit; ldmxcsr %0" : : "m"(mxcsr) : "memory");
+}
+
 void arch_set_fs_base(uint64_t base)
 {
 	wrmsr(MSR_FS_BASE, base);
