@@ -120,6 +120,37 @@ static void groups(void)
 	close(b[1]);
 }
 
+/* setpgid of a child that has run execve: EACCES (it waits on fd 3). */
+static void after_exec(void)
+{
+	int fd[2], ready[2], st;
+	pid_t pid;
+	char c;
+
+	if (pipe(fd) != 0 || pipe(ready) != 0)
+		fail("pipe");
+	pid = fork();
+	if (pid == 0) {
+		char *argv[] = { "jobctl", "exec-child", NULL };
+
+		close(fd[1]);
+		close(ready[0]);
+		dup2(fd[0], 3);
+		dup2(ready[1], 4);
+		execv("/proc/self/exe", argv);
+		_exit(97);
+	}
+	close(fd[0]);
+	close(ready[1]);
+	check(read(ready[0], &c, 1) == 1 && c == 'e', "the child ran execve");
+	check_errno(setpgid(pid, pid), EACCES,
+		    "setpgid after the child's exec");
+	st = release(pid, fd, 6);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 6,
+	      "the exec'd child exits 6");
+	close(ready[0]);
+}
+
 static void stop_continue(void)
 {
 	int fd[2], st;
@@ -325,11 +356,17 @@ static void orphaned_hangup(void)
 	close(fd[0]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	pid_t pid;
 	int st;
+	char c = 99;
 
+	if (argc > 1 && strcmp(argv[1], "exec-child") == 0) {
+		if (write(4, "e", 1) != 1 || read(3, &c, 1) != 1)
+			return 98;
+		return c;
+	}
 	check_start("jobctl");
 	signal(SIGTERM, SIG_DFL);
 	pid = fork();
@@ -337,6 +374,7 @@ int main(void)
 		check(setsid() == getpid(), "setsid in a child");
 		ids();
 		groups();
+		after_exec();
 		stop_continue();
 		sigchld_reports();
 		cont_blocked();
