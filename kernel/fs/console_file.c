@@ -122,6 +122,15 @@ void console_tty_init(const struct console_tty_ops *ops)
 		console_set_rx_filter(console_isig);
 }
 
+int console_tty_nr(int sid, int *tpgid)
+{
+	*tpgid = -1;
+	if (!console_is_tty() || console_sid == 0 || sid != console_sid)
+		return 0;
+	*tpgid = console_pgrp;
+	return (5 << 8) | 1;
+}
+
 /* Is the console the caller's controlling terminal? */
 static bool console_is_ctty(void)
 {

@@ -513,4 +513,11 @@ struct console_tty_ops {
 /* Make the console, when stdin is a terminal, a controlling terminal. */
 void console_tty_init(const struct console_tty_ops *ops);
 
+/*
+ * /proc/PID/stat's tty_nr and tpgid for a process of session sid: the
+ * console's device number (5:1, encoded as Linux's new_encode_dev) and
+ * its foreground group when it is that session's terminal; else 0, -1.
+ */
+int console_tty_nr(int sid, int *tpgid);
+
 #endif

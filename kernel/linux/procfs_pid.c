@@ -11,7 +11,9 @@
 #include "fs/procfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "fs/vfs.h"
 #include "linux/mm.h"
+#include "linux/proc.h"
 
 /* What the program loader gave the process: NUL-separated strings. */
 static struct {
@@ -192,35 +194,40 @@ static size_t pid_comm(char *buf, size_t size)
 
 static size_t pid_status(char *buf, size_t size)
 {
-	char comm[16];
 	size_t len = 0;
 	unsigned long rss = 0;
 
 	if (current != NULL && current->mm != NULL)
 		rss = current->mm->resident * (PAGE_SIZE / 1024);
-	comm_of(comm, sizeof(comm));
 	procfs_put(buf, size, &len,
-		   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n", comm,
-		   current != NULL ? current->umask : 022);
+		   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n",
+		   proc_comm(current), current->umask);
 	procfs_put(buf, size, &len,
-		   "Tgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\n"
-		   "TracerPid:\t0\n");
+		   "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		   "TracerPid:\t0\n",
+		   current->pid, current->pid, current->ppid);
 	procfs_put(buf, size, &len, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
 	procfs_put(buf, size, &len, "FDSize:\t%d\n", fd_limit(current));
 	procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\nThreads:\t1\n", rss);
 	return len;
 }
 
+/*
+ * proc(5)'s first fields: pid (comm) state ppid pgrp session tty_nr
+ * tpgid, of the reader (every /proc/PID is the reader's until /proc
+ * lists each process).
+ */
 static size_t pid_stat(char *buf, size_t size)
 {
-	char comm[16];
+	const struct proc *p = current;
+	int tpgid, tty = console_tty_nr(p->sid, &tpgid);
 	size_t len = 0;
 
-	comm_of(comm, sizeof(comm));
 	procfs_put(buf, size, &len,
-		   "1 (%s) R 0 1 1 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
+		   "%d (%s) R %d %d %d %d %d 4194560 0 0 0 0 %lu 0 0 0 "
 		   "20 0 1 0 0 0 0\n",
-		   comm, (unsigned long)(time_ns() / 10000000));
+		   p->pid, proc_comm(current), p->ppid, p->pgid, p->sid, tty,
+		   tpgid, (unsigned long)(time_ns() / 10000000));
 	return len;
 }
 
