@@ -1,6 +1,9 @@
 /* jobctl.c - process groups, sessions and job control: setpgid/setsid errnos, kill to a group, stop and continue through wait, orphaned groups. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -36,6 +39,15 @@ static pid_t child_waiting(int fd[2])
 	}
 	close(fd[0]);
 	return pid;
+}
+
+static int status_of(pid_t pid, int options)
+{
+	int st = -1;
+
+	if (waitpid(pid, &st, options) != pid)
+		return -1;
+	return st;
 }
 
 /* Release a child_waiting with status c and reap it: its status. */
@@ -234,6 +246,63 @@ static void sigchld_reports(void)
 	sigprocmask(SIG_SETMASK, &old, NULL);
 }
 
+static int tick_fd;
+
+/* A second thread: a byte down the pipe every 5 ms. */
+static void *ticker(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		if (write(tick_fd, "t", 1) != 1)
+			_exit(2);
+		usleep(5000);
+	}
+	return NULL;
+}
+
+/* Whether a tick comes within ms milliseconds (the pipe drained first). */
+static int ticks_within(int fd, int ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	char buf[256];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+	return poll(&pfd, 1, ms) == 1;
+}
+
+/* A stop stops every thread: a second thread's ticking halts. */
+static void stop_threads(void)
+{
+	int fd[2];
+	pid_t pid;
+
+	check(pipe2(fd, O_NONBLOCK) == 0, "a non-blocking pipe");
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+
+		close(fd[0]);
+		tick_fd = fd[1];
+		if (pthread_create(&t, NULL, ticker, NULL) != 0)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	check(ticks_within(fd[0], 2000), "the child's second thread ticks");
+	check(kill(pid, SIGSTOP) == 0 && WIFSTOPPED(status_of(pid, WUNTRACED)),
+	      "SIGSTOP to the threaded child");
+	check(!ticks_within(fd[0], 200),
+	      "stopped: its second thread ticks no more");
+	check(kill(pid, SIGCONT) == 0, "SIGCONT");
+	check(ticks_within(fd[0], 2000),
+	      "continued: the second thread ticks again");
+	kill(pid, SIGKILL);
+	check(WIFSIGNALED(status_of(pid, 0)), "killed");
+	close(fd[0]);
+}
+
 /* SIGCONT continues a child that blocks it, and one that ignores it. */
 static void cont_blocked(void)
 {
@@ -378,6 +447,7 @@ int main(int argc, char **argv)
 		stop_continue();
 		sigchld_reports();
 		cont_blocked();
+		stop_threads();
 		orphaned_tstp();
 		orphaned_hangup();
 		exit(check_done());
