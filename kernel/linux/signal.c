@@ -285,10 +285,16 @@ static void deliver(struct trap_frame *f, struct thread *t,
 		act->sa_handler = SIG_DFL;
 }
 
-/* The interrupted call starts over: same number, rip back on `syscall`. */
+/*
+ * The interrupted call starts over: same number (restart_syscall for a
+ * restart block), rip back on `syscall`.
+ */
 static void restart_syscall(struct trap_frame *f, struct thread *t)
 {
-	f->rax = t->syscall_nr;
+	if ((long)f->rax == -ERESTART_RESTARTBLOCK)
+		f->rax = __NR_restart_syscall;
+	else
+		f->rax = t->syscall_nr;
 	f->rip -= 2;
 }
 
@@ -300,6 +306,7 @@ static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
 		restart_syscall(f, t);
 	else
 		f->rax = (uint64_t)-EINTR;
+	t->restart_sleep = false; /* a handler ran: nothing to resume */
 }
 
 /* A syscall result the signal code must settle (never seen by the app). */
@@ -309,7 +316,8 @@ static bool needs_restart(const struct trap_frame *f, const struct thread *t)
 
 	return f->vector == TRAP_SYSCALL &&
 	       t->syscall_nr != __NR_rt_sigreturn &&
-	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND);
+	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
+		err == -ERESTART_RESTARTBLOCK);
 }
 
 void signal_return_to_user(struct trap_frame *f)

@@ -303,6 +303,31 @@ static void stop_threads(void)
 	close(fd[0]);
 }
 
+static int sleep_whole(void)
+{
+	struct timespec ts = { 0, 400000000 };
+
+	return nanosleep(&ts, &ts) == 0 ? 0 : 1;
+}
+
+/* A sleep stopped and continued is resumed, not cut short (EINTR). */
+static void stop_sleep(void)
+{
+	pid_t pid = fork();
+	struct timespec ts = { 0, 100000000 };
+	int st;
+
+	if (pid == 0)
+		_exit(sleep_whole());
+	nanosleep(&ts, NULL);
+	kill(pid, SIGSTOP);
+	check(WIFSTOPPED(status_of(pid, WUNTRACED)), "stopped in nanosleep");
+	kill(pid, SIGCONT);
+	st = status_of(pid, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "continued, nanosleep went on and returned 0");
+}
+
 /* SIGCONT continues a child that blocks it, and one that ignores it. */
 static void cont_blocked(void)
 {
@@ -448,6 +473,7 @@ int main(int argc, char **argv)
 		sigchld_reports();
 		cont_blocked();
 		stop_threads();
+		stop_sleep();
 		orphaned_tstp();
 		orphaned_hangup();
 		exit(check_done());
