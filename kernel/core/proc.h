@@ -64,6 +64,7 @@ struct proc {
 	int32_t sigpid[PROC_NSIG];  /* linux/signal.c: si_pid of each */
 	uint32_t siguid[PROC_NSIG];   /* linux/signal.c: si_uid of each */
 	int32_t sigstatus[PROC_NSIG]; /* linux/signal.c: SIGCHLD si_status */
+	uint64_t sigvalue[PROC_NSIG]; /* linux/signal.c: SI_MESGQ si_value */
 	struct sigaction sigactions[PROC_NSIG]; /* linux/sys_signal.c */
 	int pgid, sid;	 /* linux/sys_ids.c: 1 and 1 (a session leader) */
 	bool stopped;	 /* linux/jobctl.c: by a stop signal, until SIGCONT */

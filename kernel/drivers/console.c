@@ -99,8 +99,8 @@ void console_set_rx_filter(bool (*filter)(char c))
 void console_flush_input(void)
 {
 	rx_len = 0;
+	/* A line being typed stays open: its reader starts it again. */
 	line_len = line_pos = 0;
-	line_open = false;
 }
 
 /* True when rx holds the end of a line (Enter, or ^D). */

@@ -150,35 +150,52 @@ static int console_check_bg(int sig)
 	return tty_ops->background(sig);
 }
 
+struct pgrp_find {
+	int pgid, sid; /* sid: the group's session, 0 while none found */
+};
+
+static void pgrp_each(struct proc *p, void *ctx)
+{
+	struct pgrp_find *f = ctx;
+
+	if (p->pgid == f->pgid && p->state == PROC_LIVE)
+		f->sid = p->sid;
+}
+
 /*
  * TIOCSPGRP (Linux's tiocspgrp): from the background, SIGTTOU first
- * (-ENOTTY where that is -EIO); then a group of the caller's session.
+ * (-ENOTTY where that is -EIO); then a group of the caller's session:
+ * EINVAL for a negative one, ESRCH for none, EPERM for another
+ * session's.
  */
 static long console_set_pgrp(uintptr_t arg)
 {
-	int pgrp, err = console_check_bg(SIGTTOU);
+	struct pgrp_find f = { 0, 0 };
+	int err = console_check_bg(SIGTTOU);
 
 	if (err)
 		return err == -EIO ? -ENOTTY : err;
 	if (!console_is_ctty())
 		return -ENOTTY;
-	if (copy_from_user(&pgrp, arg, sizeof(pgrp)) < 0)
+	if (copy_from_user(&f.pgid, arg, sizeof(f.pgid)) < 0)
 		return -EFAULT;
-	if (pgrp < 0)
+	if (f.pgid < 0)
 		return -EINVAL;
-	err = tty_ops ? tty_ops->pgrp_session(pgrp) : -ESRCH;
-	if (err < 0)
-		return err;
-	if (err != current->sid)
+	proc_for_each(pgrp_each, &f);
+	if (f.sid == 0)
+		return -ESRCH;
+	if (f.sid != current->sid)
 		return -EPERM;
-	console_pgrp = pgrp;
+	console_pgrp = f.pgid;
 	return 0;
 }
 
 /*
  * TIOCSCTTY: a session leader without a terminal takes the console;
- * TIOCNOTTY: the caller gives it up; a session leader's foreground
- * group gets SIGHUP and SIGCONT first (disassociate_ctty).
+ * TIOCNOTTY: a session leader gives it up for its session, its
+ * foreground group getting SIGHUP and SIGCONT first (disassociate_ctty).
+ * Another process would only drop it for itself, which a console owned
+ * by a session cannot record: it keeps it.
  */
 static long console_ctty(unsigned int cmd)
 {
@@ -193,10 +210,10 @@ static long console_ctty(unsigned int cmd)
 	}
 	if (!console_is_ctty())
 		return -ENOTTY;
-	if (current->pid == current->sid) {
-		console_kill_pgrp(console_pgrp, SIGHUP);
-		console_kill_pgrp(console_pgrp, SIGCONT);
-	}
+	if (current->pid != current->sid)
+		return 0;
+	console_kill_pgrp(console_pgrp, SIGHUP);
+	console_kill_pgrp(console_pgrp, SIGCONT);
 	console_sid = console_pgrp = 0;
 	return 0;
 }

@@ -499,14 +499,12 @@ int devfs_tty(struct vnode *dev);
  * process table and signals are above fs/):
  * kill_pgrp: sig to every process of group pgid (0 or -ESRCH), from any
  * context, for ^C, ^\, ^Z with ISIG and hang-ups;
- * pgrp_session: the session of group pgid, -ESRCH when there is none;
  * background: the caller is outside the foreground group and reads
  * (SIGTTIN) or writes with TOSTOP / sets the terminal (SIGTTOU): 0 to go
  * ahead, -EIO, or -ERESTARTSYS once its group was signalled.
  */
 struct console_tty_ops {
 	int (*kill_pgrp)(int pgid, int sig);
-	int (*pgrp_session)(int pgid);
 	int (*background)(int sig);
 };
 

@@ -39,18 +39,31 @@ struct vnode;
 /*
  * The file an area maps, shared by the areas one mmap split into; holds
  * a reference on the node. writable: the fd allowed MAP_SHARED writes.
+ * Every area holds one reference (a split takes one; so must fork's copy
+ * of an area): SysV shm counts an attach's areas by them (ipc_shm.c).
  */
 struct vma_file {
 	int refs;
 	struct vnode *vn;
 	bool writable;
-	char path[]; /* as /proc/self/maps shows it */
+	/* run once when the last area lets go (SysV shm's detach), or NULL */
+	void (*release)(struct vma_file *f);
+	void *owner;		     /* release's: the segment attached */
+	struct vma_file *owner_next; /* the owner's list of its files */
+	char path[];		     /* as /proc/self/maps shows it */
 };
 
 /* A vma_file (refs 1) for vn, taking a node reference; NULL: no memory. */
 struct vma_file *vma_file_new(struct vnode *vn, const char *path,
 			      bool writable);
 void vma_file_put(struct vma_file *f);
+
+/*
+ * The file of a shared anonymous mapping of len bytes (refs 1): an
+ * unlinked tmpfs node of that size, shown as "/dev/zero (deleted)".
+ * NULL: no memory.
+ */
+struct vma_file *shmem_zero_file(size_t len);
 
 struct vma {
 	uintptr_t start, end;

@@ -1,5 +1,6 @@
 /* mm_file.c - what a file area maps (struct vma_file) and /proc/self/maps. */
 #include <asm-generic/mman-common.h>
+#include <linux/stat.h>
 
 #include "core/heap.h"
 #include "fs/vfs.h"
@@ -16,6 +17,9 @@ struct vma_file *vma_file_new(struct vnode *vn, const char *path, bool writable)
 	if (!f)
 		return NULL;
 	f->refs = 1;
+	f->release = NULL;
+	f->owner = NULL;
+	f->owner_next = NULL;
 	f->vn = vnode_get(vn);
 	f->writable = writable;
 	memcpy(f->path, path ? path : "", len + 1);
@@ -26,8 +30,29 @@ void vma_file_put(struct vma_file *f)
 {
 	if (--f->refs > 0)
 		return;
+	if (f->release)
+		f->release(f);
 	vnode_put(f->vn);
 	kfree(f);
+}
+
+/*
+ * Linux's shmem_zero_setup: a shared anonymous mapping (or a shared
+ * mapping of /dev/zero) maps an unlinked tmpfs node of its own size, so
+ * it is a shared file mapping like any other: a fork shares its pages
+ * with nothing special, and maps shows "/dev/zero (deleted)".
+ */
+struct vma_file *shmem_zero_file(size_t len)
+{
+	struct vnode *vn = vnode_new(S_IFREG | 0777);
+	struct vma_file *f = NULL;
+
+	if (!vn)
+		return NULL;
+	if (tmpfs_truncate(vn, len) == 0)
+		f = vma_file_new(vn, "/dev/zero", true);
+	vnode_put(vn); /* f holds it, or it is freed */
+	return f;
 }
 
 /*

@@ -15,6 +15,7 @@
 #include "core/uaccess.h"
 #include "fs/blkdev.h"
 #include "fs/vfs.h"
+#include "linux/ipc.h"
 #include "linux/sys_futex.h"
 #include "linux/jobctl.h"
 #include "linux/thread.h"
@@ -151,11 +152,14 @@ _Noreturn void proc_exit(int status, int sig)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
 	p->exiting = true; /* sockets do not linger (socket(7)) */
-	if (p->pid == 1)
+	if (p->pid == 1) {
+		ipc_sem_exit(p);
 		init_exit(status, sig);
+	}
 	p->stopped = false; /* SIGKILL ends a stopped process */
 	p->wait_report = 0;
 	proc_end_other_threads(p);
+	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
 	jobctl_exit(p);
 	if (p->files)
 		fs_proc_exit(p);

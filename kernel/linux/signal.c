@@ -118,6 +118,7 @@ void signal_send_info(struct proc *p, struct thread *t,
 			p->sigpid[sig - 1] = info->pid;
 			p->siguid[sig - 1] = info->uid;
 			p->sigstatus[sig - 1] = info->status;
+			p->sigvalue[sig - 1] = info->value;
 		}
 	}
 	if (t)
@@ -138,35 +139,36 @@ void signal_send(struct thread *t, int sig, int code)
 						.uid = current->cred.uid });
 }
 
-struct pgrp_send {
+struct pgrp_req {
 	int pgid, found;
 	struct signal_info info;
 };
 
-static void pgrp_send_one(struct proc *p, void *ctx)
+static void pgrp_each(struct proc *p, void *ctx)
 {
-	struct pgrp_send *s = ctx;
+	struct pgrp_req *r = ctx;
 
-	if (p->pgid != s->pgid || p->state != PROC_LIVE)
+	if (p->pgid != r->pgid || p->state != PROC_LIVE)
 		return;
-	s->found++;
-	if (s->info.signo)
-		signal_send_info(p, NULL, &s->info);
+	r->found++;
+	if (r->info.signo != 0)
+		signal_send_info(p, NULL, &r->info);
 }
 
-/* The kernel's signals (SI_KERNEL) carry no sender, as Linux's. */
 int signal_send_pgrp(int pgid, int sig, int code)
 {
-	struct pgrp_send s = { pgid, 0, { .signo = sig, .code = code } };
+	/* SI_KERNEL names no sender (Linux's SEND_SIG_PRIV: pid 0, uid 0) */
+	struct pgrp_req r = { .pgid = pgid,
+			      .info = { .signo = sig, .code = code } };
 
-	if (code != SI_KERNEL) {
-		s.info.pid = current->pid;
-		s.info.uid = current->cred.uid;
-	}
 	if (pgid <= 0)
 		return -ESRCH;
-	proc_for_each(pgrp_send_one, &s);
-	return s.found ? 0 : -ESRCH;
+	if (code != SI_KERNEL) {
+		r.info.pid = current->pid;
+		r.info.uid = current->cred.uid;
+	}
+	proc_for_each(pgrp_each, &r);
+	return r.found ? 0 : -ESRCH;
 }
 
 void signal_send_thread(struct thread *t, int sig)
@@ -215,6 +217,7 @@ again:
 		info->pid = t->proc->sigpid[sig - 1];
 		info->uid = t->proc->siguid[sig - 1];
 		info->status = t->proc->sigstatus[sig - 1];
+		info->value = t->proc->sigvalue[sig - 1];
 	} else {
 		return 0;
 	}
@@ -302,7 +305,8 @@ static void restart_syscall(struct trap_frame *f, struct thread *t)
 static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
 			     unsigned long sa_flags)
 {
-	if (err == -ERESTARTSYS && (sa_flags & SA_RESTART))
+	if ((err == -ERESTARTSYS && (sa_flags & SA_RESTART)) ||
+	    err == -ERESTARTNOINTR)
 		restart_syscall(f, t);
 	else
 		f->rax = (uint64_t)-EINTR;
@@ -317,7 +321,7 @@ static bool needs_restart(const struct trap_frame *f, const struct thread *t)
 	return f->vector == TRAP_SYSCALL &&
 	       t->syscall_nr != __NR_rt_sigreturn &&
 	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
-		err == -ERESTART_RESTARTBLOCK);
+		err == -ERESTARTNOINTR || err == -ERESTART_RESTARTBLOCK);
 }
 
 void signal_return_to_user(struct trap_frame *f)

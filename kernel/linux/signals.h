@@ -21,8 +21,10 @@ struct thread;
  * the app: signal_return_to_user turns them into -EINTR or a restart.
  * ERESTARTSYS (core/sched.h): restart unless a handler without
  * SA_RESTART runs. ERESTARTNOHAND: restart only when no handler runs
- * (pause, sigsuspend).
+ * (pause, sigsuspend). ERESTARTNOINTR: always restart, after the
+ * handler if one runs (FUTEX_LOCK_PI).
  */
+#define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
 /*
  * ERESTART_RESTARTBLOCK: restart through restart_syscall, which resumes
@@ -36,7 +38,8 @@ struct signal_info {
 	int signo;
 	int code;      /* SI_USER, SI_TKILL, SI_KERNEL, SEGV_MAPERR, ... */
 	uint64_t addr; /* faults: si_addr */
-	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value */
+	/* SI_TIMER (linux/posix_timer.c): si_timerid, si_overrun, si_value;
+	 * value is also SI_MESGQ's (linux/mqueue.c) */
 	int timerid, overrun;
 	uint64_t value;
 	/* SI_USER: the sender; SIGCHLD (CLD_*): the child and its status */
@@ -78,9 +81,10 @@ void signal_send_info(struct proc *p, struct thread *t,
 		      const struct signal_info *info);
 
 /*
- * sig (0: only check) with si_code code to every process of group pgid,
- * as kill(-pgid) and the terminal's ^C do: 0 or -ESRCH (no such group).
- * Any context. The one place a process table will have to walk groups.
+ * sig (0: only check) with si_code code to every live process of group
+ * pgid, without kill's permission checks: the terminal's ^C, ^\ and ^Z
+ * (SI_KERNEL). 0, or -ESRCH when the group has no live process. Any
+ * context (it only walks the process table and queues).
  */
 int signal_send_pgrp(int pgid, int sig, int code);
 

@@ -67,8 +67,8 @@ static int cred_in(struct sock_msg *m, const struct ucred *uc)
 	      (id_is_one_of(uc->uid, c->uid, c->euid, c->suid) || root) &&
 	      (id_is_one_of(uc->gid, c->gid, c->egid, c->sgid) || root)))
 		return -EPERM;
-	/* The only process there is: any other pid names no one. */
-	if (uc->pid != (uint32_t)current->pid)
+	if (uc->pid != (uint32_t)current->pid &&
+	    ((int)uc->pid <= 0 || proc_find((int)uc->pid) == NULL))
 		return -ESRCH;
 	m->has_cred = true;
 	m->cred = *uc;
@@ -167,18 +167,18 @@ static void rights_out(struct sock_msg *m, uintptr_t uctl, uint64_t len,
 				     0;
 	struct user_cmsghdr h = { .cmsg_level = SOL_SOCKET,
 				  .cmsg_type = SCM_RIGHTS };
-	int i, fd;
+	int i, fd, taken;
 
 	if (max > fds->n)
 		max = fds->n;
-	for (i = 0; i < max; i++) {
+	for (i = taken = 0; i < max; i++) {
 		fd = fd_install(current, fds->fp[i], 0, cloexec);
 		if (fd < 0)
 			break;
-		fds->fp[i] = NULL; /* the fd table holds it now */
+		taken++; /* the fd table holds it now */
 		if (copy_to_user(uctl + *used + CMSG_HDR + i * sizeof(int), &fd,
 				 sizeof(fd)) < 0) {
-			fd_close(current, fd);
+			fd_close(current, fd); /* puts it */
 			break;
 		}
 	}
@@ -191,10 +191,10 @@ static void rights_out(struct sock_msg *m, uintptr_t uctl, uint64_t len,
 	}
 	if (i < fds->n)
 		m->flags_out |= MSG_CTRUNC;
-	/* The files that did not fit are closed (their references put). */
-	memmove(fds->fp, fds->fp + i,
-		(size_t)(fds->n - i) * sizeof(fds->fp[0]));
-	fds->n -= i;
+	/* The files that did not fit are the caller's to close. */
+	memmove(fds->fp, fds->fp + taken,
+		(size_t)(fds->n - taken) * sizeof(fds->fp[0]));
+	fds->n -= taken;
 }
 
 uint64_t sock_cmsg_out(struct sock_msg *m, uintptr_t uctl, uint64_t len,

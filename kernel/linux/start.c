@@ -19,6 +19,7 @@
 #include "lib/cmdline.h"
 #include "lib/string.h"
 #include "linux/exec.h"
+#include "linux/ipc.h"
 #include "linux/jobctl.h"
 #include "linux/mm.h"
 #include "linux/signals.h"
@@ -129,6 +130,9 @@ static void setup_process(struct proc *p, const void *bundle)
 	err = procfs_pid_init();
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
+	err = ipc_procfs_init();
+	if (err)
+		start_failed("cannot make /proc/sys/kernel", NULL, err);
 	err = fs_proc_init(p);
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);
@@ -140,30 +144,8 @@ static int tty_kill_pgrp(int pgid, int sig)
 	return signal_send_pgrp(pgid, sig, SI_KERNEL);
 }
 
-struct pgrp_find {
-	int pgid, sid;
-};
-
-static void pgrp_find_one(struct proc *p, void *ctx)
-{
-	struct pgrp_find *f = ctx;
-
-	if (p->pgid == f->pgid && p->state == PROC_LIVE && f->sid < 0)
-		f->sid = p->sid;
-}
-
-static int tty_pgrp_session(int pgid)
-{
-	struct pgrp_find f = { pgid, -ESRCH };
-
-	if (pgid > 0)
-		proc_for_each(pgrp_find_one, &f);
-	return f.sid;
-}
-
 static const struct console_tty_ops tty_ops = {
 	.kill_pgrp = tty_kill_pgrp,
-	.pgrp_session = tty_pgrp_session,
 	.background = jobctl_tty_background,
 };
 

@@ -1,4 +1,4 @@
-/* sys_futex.c - futex: wait, wake, requeue, wake-op and bitsets, with timeouts. */
+/* sys_futex.c - futex: wait, wake, requeue, wake-op, bitsets and PI locks, with timeouts. */
 #include "linux/sys_futex.h"
 
 #include <asm-generic/errno.h>
@@ -9,53 +9,101 @@
 #include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "fs/vfs.h"
+#include "linux/mm.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 
 /*
- * Waiters hang off a few hash chains by address. Kiln runs one CPU with
+ * Waiters hang off a few hash chains by key. Kiln runs one CPU with
  * interrupts off in the kernel, so reading the futex word and queueing
  * are atomic with respect to every waker, as FUTEX_WAIT requires.
- * A futex is its address in an address space (Linux's private key, mm
- * and address): the same address in another process is another futex.
- * Shared-memory futexes between processes (keyed by the page) are not
- * done yet: a waker in another process does not find the waiter.
  */
 #define FUTEX_CHAINS 64
 
+/*
+ * What a futex is (Linux's get_futex_key): a private futex, or any futex
+ * in memory that is not a shared mapping, is the word at an address of
+ * one address space (mm, address); a shared one in a MAP_SHARED area is
+ * the word at an offset of the mapped node (vnode, offset), the same for
+ * every mapping of that page at any address in any process. A waiter
+ * holds a reference on the node, so the key cannot be reused under it.
+ */
+struct futex_key {
+	const void *space; /* struct mm * or struct vnode * */
+	uint64_t word;	   /* address, or byte offset in the node */
+	bool node;	   /* space is a node (a waiter holds a reference) */
+};
+
 struct futex_waiter {
-	const struct mm *mm;
-	uintptr_t uaddr;
+	struct futex_key key;
 	uint32_t bitset;
 	bool woken;
 	struct thread *thread;
 	struct futex_waiter *next;
+	bool pi;     /* in FUTEX_LOCK_PI */
+	bool handed; /* FUTEX_UNLOCK_PI made it the owner */
 };
 
 static struct futex_waiter *chains[FUTEX_CHAINS];
 
-static struct futex_waiter **chain(uintptr_t uaddr)
+static struct futex_waiter **chain(const struct futex_key *k)
 {
-	return &chains[(uaddr >> 2) % FUTEX_CHAINS];
+	uintptr_t h = (uintptr_t)k->space ^ (uintptr_t)k->word;
+
+	return &chains[((h >> 2) ^ (h >> 12)) % FUTEX_CHAINS];
+}
+
+static bool key_eq(const struct futex_key *a, const struct futex_key *b)
+{
+	return a->space == b->space && a->word == b->word;
+}
+
+/*
+ * The key of uaddr; shared asks for the node of a shared mapping. No
+ * reference is taken (futex_key_hold does, for a waiter).
+ */
+static struct futex_key futex_key_of(uintptr_t uaddr, bool shared)
+{
+	struct mm *mm = current->mm;
+	struct vma *v = shared && mm ? mm_find(mm, uaddr) : NULL;
+
+	if (v && (v->flags & VMA_SHARED) && v->file)
+		return (struct futex_key){ v->file->vn,
+					   v->offset + (uaddr - v->start),
+					   true };
+	return (struct futex_key){ mm, uaddr, false };
+}
+
+static void futex_key_hold(const struct futex_key *k)
+{
+	if (k->node)
+		vnode_get((struct vnode *)(uintptr_t)k->space);
+}
+
+static void futex_key_drop(const struct futex_key *k)
+{
+	if (k->node)
+		vnode_put((struct vnode *)(uintptr_t)k->space);
 }
 
 static void unlink_waiter(struct futex_waiter *w)
 {
-	for (struct futex_waiter **l = chain(w->uaddr); *l; l = &(*l)->next)
+	for (struct futex_waiter **l = chain(&w->key); *l; l = &(*l)->next)
 		if (*l == w) {
 			*l = w->next;
 			return;
 		}
 }
 
-int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
+static int wake_key(const struct futex_key *k, int n, uint32_t bitset)
 {
 	int woken = 0;
 
-	for (struct futex_waiter **l = chain(uaddr); *l && woken < n;) {
+	for (struct futex_waiter **l = chain(k); *l && woken < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr == uaddr && w->mm == current->mm &&
-		    (w->bitset & bitset)) {
+		if (key_eq(&w->key, k) && (w->bitset & bitset)) {
 			*l = w->next;
 			w->woken = true;
 			sched_wakeup(w->thread);
@@ -67,12 +115,20 @@ int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 	return woken;
 }
 
-/* Sleep while *uaddr == val, until woken, the deadline or a signal. */
-static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline,
-		       uint32_t bitset)
+int futex_wake(uintptr_t uaddr, int n, uint32_t bitset)
 {
-	struct futex_waiter w = { current->mm, uaddr,	       bitset,
-				  false,       current_thread, NULL };
+	struct futex_key k = futex_key_of(uaddr, true);
+
+	return wake_key(&k, n, bitset);
+}
+
+/* Sleep while *uaddr == val, until woken, the deadline or a signal. */
+static long futex_wait(uintptr_t uaddr, bool shared, uint32_t val,
+		       uint64_t deadline, uint32_t bitset)
+{
+	struct futex_waiter w = { .key = futex_key_of(uaddr, shared),
+				  .bitset = bitset,
+				  .thread = current_thread };
 	uint32_t cur;
 	int err = 0;
 
@@ -82,39 +138,170 @@ static long futex_wait(uintptr_t uaddr, uint32_t val, uint64_t deadline,
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	w.next = *chain(uaddr);
-	*chain(uaddr) = &w;
+	futex_key_hold(&w.key);
+	w.next = *chain(&w.key);
+	*chain(&w.key) = &w;
 	while (!w.woken && err == 0)
 		err = sched_sleep(deadline, true);
+	if (!w.woken)
+		unlink_waiter(&w);
+	futex_key_drop(&w.key);
 	if (w.woken)
 		return 0;
-	unlink_waiter(&w);
 	if (err == -EINTR)
 		return deadline ? -EINTR : -ERESTARTSYS;
 	return -ETIMEDOUT;
 }
 
-/* Move up to n waiters of uaddr to uaddr2 (FUTEX_REQUEUE). */
-static int futex_requeue(uintptr_t uaddr, uintptr_t uaddr2, int n)
+/*
+ * Move up to n waiters of k to k2 (FUTEX_REQUEUE); a moved waiter swaps
+ * its node reference for one on k2's node.
+ */
+static int futex_requeue(const struct futex_key *k, const struct futex_key *k2,
+			 int n)
 {
 	int moved = 0;
 
-	for (struct futex_waiter **l = chain(uaddr); *l && moved < n;) {
+	for (struct futex_waiter **l = chain(k); *l && moved < n;) {
 		struct futex_waiter *w = *l;
 
-		if (w->uaddr != uaddr || w->mm != current->mm) {
+		if (!key_eq(&w->key, k)) {
 			l = &w->next;
 			continue;
 		}
 		*l = w->next;
-		w->uaddr = uaddr2;
-		w->next = *chain(uaddr2);
-		*chain(uaddr2) = w;
+		futex_key_drop(&w->key);
+		w->key = *k2;
+		futex_key_hold(&w->key);
+		w->next = *chain(k2);
+		*chain(k2) = w;
 		moved++;
-		if (chain(uaddr2) == chain(uaddr) && l == chain(uaddr))
+		if (chain(k2) == chain(k) && l == chain(k))
 			l = &w->next; /* same chain: step past the moved node */
 	}
 	return moved;
+}
+
+/*
+ * PI futexes (Linux's Documentation/locking/pi-futex.rst, as far as
+ * glibc's PTHREAD_PRIO_INHERIT mutexes need): the word is the owner's
+ * tid, FUTEX_WAITERS while someone sleeps in the kernel, FUTEX_OWNER_DIED
+ * after a robust owner died. One CPU and no priorities to boost, so the
+ * inheritance itself is moot; what matters is the protocol: the locker
+ * sleeps until the unlocker hands it the lock (the word then names it),
+ * and a waiter woken otherwise (a robust owner's death) tries again.
+ */
+static bool pi_waiting(const struct futex_key *k)
+{
+	for (struct futex_waiter *w = *chain(k); w; w = w->next)
+		if (w->pi && key_eq(&w->key, k))
+			return true;
+	return false;
+}
+
+/* Take the lock at uaddr when free: 1 taken, 0 busy (*val), -ERRNO. */
+static int pi_take(uintptr_t uaddr, const struct futex_key *k, uint32_t *val)
+{
+	uint32_t tid = (uint32_t)current_thread->tid, v, nv;
+
+	if (copy_from_user(&v, uaddr, sizeof(v)))
+		return -EFAULT;
+	*val = v;
+	if ((v & FUTEX_TID_MASK) == tid)
+		return -EDEADLK;
+	if (v & FUTEX_TID_MASK)
+		return 0;
+	nv = (v & FUTEX_OWNER_DIED) | tid | (pi_waiting(k) ? FUTEX_WAITERS : 0);
+	return copy_to_user(uaddr, &nv, sizeof(nv)) ? -EFAULT : 1;
+}
+
+/* Queue w at the tail of its chain: PI waiters get the lock in order. */
+static void queue_tail(struct futex_waiter *w)
+{
+	struct futex_waiter **l = chain(&w->key);
+
+	while (*l)
+		l = &(*l)->next;
+	w->next = NULL;
+	*l = w;
+}
+
+/* Sleep as a PI waiter of *w's key: 1 handed the lock, 0 retry, -ERRNO. */
+static int pi_sleep(struct futex_waiter *w, uint64_t deadline)
+{
+	int err = 0;
+
+	w->woken = w->handed = false;
+	futex_key_hold(&w->key);
+	queue_tail(w);
+	while (!w->woken && err == 0)
+		err = sched_sleep(deadline, true);
+	if (!w->woken)
+		unlink_waiter(w);
+	futex_key_drop(&w->key);
+	if (w->handed)
+		return 1;
+	if (w->woken)
+		return 0;
+	return err == -EINTR ? -ERESTARTNOINTR : -ETIMEDOUT;
+}
+
+static long futex_lock_pi(uintptr_t uaddr, bool shared, uint64_t deadline,
+			  bool trylock)
+{
+	struct futex_waiter w = { .key = futex_key_of(uaddr, shared),
+				  .bitset = FUTEX_BITSET_MATCH_ANY,
+				  .thread = current_thread,
+				  .pi = true };
+	uint32_t v;
+	int ret;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	for (;;) {
+		ret = pi_take(uaddr, &w.key, &v);
+		if (ret)
+			return ret < 0 ? ret : 0;
+		if (trylock)
+			return -EAGAIN;
+		/* An owner that is not a live thread can never unlock. */
+		if (!thread_find((int)(v & FUTEX_TID_MASK)))
+			return -ESRCH;
+		v |= FUTEX_WAITERS;
+		if (copy_to_user(uaddr, &v, sizeof(v)))
+			return -EFAULT;
+		ret = pi_sleep(&w, deadline);
+		if (ret)
+			return ret < 0 ? ret : 0;
+	}
+}
+
+/* Hand the lock to the longest waiter, or free it (Linux's wake_futex_pi). */
+static long futex_unlock_pi(uintptr_t uaddr, bool shared)
+{
+	struct futex_key k = futex_key_of(uaddr, shared);
+	uint32_t tid = (uint32_t)current_thread->tid, v, nv = 0;
+
+	if (uaddr & 3)
+		return -EINVAL;
+	if (copy_from_user(&v, uaddr, sizeof(v)))
+		return -EFAULT;
+	if ((v & FUTEX_TID_MASK) != tid)
+		return -EPERM;
+	for (struct futex_waiter **l = chain(&k); *l; l = &(*l)->next) {
+		struct futex_waiter *w = *l;
+
+		if (!w->pi || !key_eq(&w->key, &k))
+			continue;
+		nv = FUTEX_WAITERS | (uint32_t)w->thread->tid;
+		if (copy_to_user(uaddr, &nv, sizeof(nv)))
+			return -EFAULT;
+		*l = w->next;
+		w->woken = w->handed = true;
+		sched_wakeup(w->thread);
+		return 0;
+	}
+	return copy_to_user(uaddr, &nv, sizeof(nv)) ? -EFAULT : 0;
 }
 
 /* FUTEX_WAKE_OP's encoded operation on *uaddr2; returns the comparison. */
@@ -205,10 +392,13 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 {
 	int cmd = op & FUTEX_CMD_MASK, ret;
 	bool realtime = op & FUTEX_CLOCK_REALTIME;
+	bool shared = !(op & FUTEX_PRIVATE_FLAG);
+	struct futex_key k = futex_key_of(uaddr, shared), k2;
 	uint64_t deadline;
 	uint32_t cur;
 
-	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+	if (realtime && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT &&
+	    cmd != FUTEX_LOCK_PI2)
 		return -ENOSYS;
 	switch (cmd) {
 	case FUTEX_WAIT:
@@ -219,14 +409,15 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			return -EINVAL;
 		ret = futex_deadline(uts, cmd == FUTEX_WAIT_BITSET, realtime,
 				     &deadline);
-		return ret ? ret : futex_wait(uaddr, val, deadline, val3);
+		return ret ? ret :
+			     futex_wait(uaddr, shared, val, deadline, val3);
 	case FUTEX_WAKE:
 	case FUTEX_WAKE_BITSET:
 		if (cmd == FUTEX_WAKE)
 			val3 = FUTEX_BITSET_MATCH_ANY;
 		if (val3 == 0)
 			return -EINVAL;
-		return futex_wake(uaddr, (int)val, val3);
+		return wake_key(&k, (int)val, val3);
 	case FUTEX_CMP_REQUEUE:
 		if (copy_from_user(&cur, uaddr, sizeof(cur)))
 			return -EFAULT;
@@ -234,18 +425,31 @@ long sys_futex(uintptr_t uaddr, int op, uint32_t val, uintptr_t uts,
 			return -EAGAIN;
 		/* fall through */
 	case FUTEX_REQUEUE:
-		ret = futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY);
-		return ret + futex_requeue(uaddr, uaddr2, (int)(uint32_t)uts);
+		k2 = futex_key_of(uaddr2, shared);
+		ret = wake_key(&k, (int)val, FUTEX_BITSET_MATCH_ANY);
+		return ret + futex_requeue(&k, &k2, (int)(uint32_t)uts);
 	case FUTEX_WAKE_OP:
+		k2 = futex_key_of(uaddr2, shared);
 		ret = futex_op(uaddr2, val3);
 		if (ret < 0)
 			return ret;
-		return futex_wake(uaddr, (int)val, FUTEX_BITSET_MATCH_ANY) +
-		       (ret ? futex_wake(uaddr2, (int)(uint32_t)uts,
-					 FUTEX_BITSET_MATCH_ANY) :
+		return wake_key(&k, (int)val, FUTEX_BITSET_MATCH_ANY) +
+		       (ret ? wake_key(&k2, (int)(uint32_t)uts,
+				       FUTEX_BITSET_MATCH_ANY) :
 			      0);
+	case FUTEX_LOCK_PI:
+	case FUTEX_LOCK_PI2:
+		/* LOCK_PI's deadline is on CLOCK_REALTIME, LOCK_PI2's either */
+		ret = futex_deadline(
+			uts, true, cmd == FUTEX_LOCK_PI || realtime, &deadline);
+		return ret ? ret :
+			     futex_lock_pi(uaddr, shared, deadline, false);
+	case FUTEX_TRYLOCK_PI:
+		return futex_lock_pi(uaddr, shared, 0, true);
+	case FUTEX_UNLOCK_PI:
+		return futex_unlock_pi(uaddr, shared);
 	default:
-		return -ENOSYS; /* PI futexes and FUTEX_FD */
+		return -ENOSYS; /* requeue-PI and FUTEX_FD */
 	}
 }
 SYSCALL6(futex);

@@ -15,6 +15,8 @@
 #include "linux/syscall.h"
 
 #define PROT_ALL (PROT_READ | PROT_WRITE | PROT_EXEC)
+/* /dev/zero's device number, 1:5, as devfs encodes it */
+#define DEV_ZERO ((1u << 8) | 5u)
 
 /* x86-64's MAP_ABOVE4G (arch/x86/include/uapi/asm/mman.h, Linux 6.6) */
 #define MAP_ABOVE4G_X86 0x80
@@ -71,6 +73,10 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len,
 	*err = -EBADF;
 	if (!f)
 		return NULL;
+	if (f->vn && S_ISCHR(f->vn->mode) && f->vn->rdev == DEV_ZERO) {
+		*err = 0; /* anonymous memory (Linux's mmap_zero) */
+		return NULL;
+	}
 	/* The end must fit in a file (MAX_LFS_FILESIZE; file_mmap_ok). */
 	*err = -EOVERFLOW;
 	if (off >> PAGE_SHIFT > (INT64_MAX - len) >> PAGE_SHIFT)
@@ -139,14 +145,20 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	len = page_up(len);
 	if (!anon) {
 		file = file_for_map(fd, off, len, flags, prot, &err32);
-		if (!file)
+		if (!file && err32)
 			return err32;
+		anon = !file; /* /dev/zero */
+	}
+	if (anon && type != MAP_PRIVATE) {
+		file = shmem_zero_file(len);
+		if (!file)
+			return -ENOMEM;
+		anon = 0, off = 0;
 	}
 	at = place(mm, addr, len, flags);
 	if (at < 0)
 		goto out;
 	/*
-	 * One process, no fork: a shared anonymous map is a private one.
 	 * Thread stacks (MAP_STACK) grow on demand like the main stack and
 	 * are not counted against memory (linux/mm.h).
 	 */
@@ -233,8 +245,11 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 	new_len = page_up(new_len);
 	if (!user_range_ok(old, old_len))
 		return -EINVAL;
-	if (!v || old_len == 0 || !mm_range_mapped(mm, old, old_len))
+	if (!v || !mm_range_mapped(mm, old, old_len ? old_len : PAGE_SIZE))
 		return -EFAULT;
+	/* old_len 0 makes a second mapping of a shared area's pages. */
+	if (old_len == 0 && !(v->flags & VMA_SHARED))
+		return -EINVAL;
 	/* [vvar] moves only whole and alone, and never grows (VM_DONTEXPAND). */
 	if (mm_range_has(mm, old, old_len, VMA_KERNEL) &&
 	    (!(v->flags & VMA_KERNEL) || old + old_len > v->end ||
@@ -268,12 +283,13 @@ long sys_mremap(uintptr_t old, size_t old_len, size_t new_len, int flags,
 			  v->offset + (old - v->start));
 	if (!err)
 		strlcpy(mm_find(mm, dest)->name, v->name, sizeof(v->name));
-	if (!err)
+	if (!err && old_len)
 		err = mm_move(mm, old, dest,
 			      old_len < new_len ? old_len : new_len);
 	if (err)
 		return err;
-	mm_unmap(mm, old, old_len);
+	if (old_len)
+		mm_unmap(mm, old, old_len);
 	return (long)dest;
 }
 SYSCALL5(mremap);

@@ -47,9 +47,10 @@ struct unix_dgram {
 /*
  * A stream's ancillary data rides on the bytes [start, end) of the
  * stream it was sent with (positions count from the stream's first
- * byte): a receive that reaches start takes it, ends at end and stops
- * there, as Linux stops after the skb that carried files. Only sends
- * with files or explicit credentials leave a mark.
+ * byte): a receive that reaches start takes the files and stops at end,
+ * as Linux stops after the skb that carried files; the credentials stay
+ * until the last byte is read. Only chunks with files or credentials
+ * leave a mark.
  */
 struct unix_mark {
 	struct unix_mark *next;
@@ -145,9 +146,18 @@ int unix_may_send_fds(const struct sock_msg *m);
  */
 void unix_anc_take(struct socket *s, struct socket *r, struct sock_msg *m,
 		   struct unix_anc *a);
-/* Give a dequeued message's data to the receiver's m (peek: copies). */
+/* Only the credentials of unix_anc_take (m keeps its own). */
+void unix_anc_cred(struct socket *s, struct socket *r, const struct sock_msg *m,
+		   struct unix_anc *a);
+/*
+ * Give a dequeued message's data to the receiver s's m (peek: copies of
+ * the files); credentials only when s has SO_PASSCRED (a message without
+ * them reads as pid 0, overflow uid and gid).
+ */
 void unix_anc_give(struct socket *s, struct unix_anc *a, struct sock_msg *m,
 		   bool peek);
+/* Only the files of unix_anc_give. */
+void unix_anc_give_fds(struct unix_anc *a, struct sock_msg *m, bool peek);
 /* Drop what a is holding (a purged or released queue). */
 void unix_anc_drop(struct unix_anc *a);
 /* Drop every stream mark of u. */

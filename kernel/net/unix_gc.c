@@ -92,13 +92,9 @@ static void current_ucred(struct ucred *uc)
 	uc->gid = current->cred.gid;
 }
 
-void unix_anc_take(struct socket *s, struct socket *r, struct sock_msg *m,
+void unix_anc_cred(struct socket *s, struct socket *r, const struct sock_msg *m,
 		   struct unix_anc *a)
 {
-	a->fds = m->fds;
-	m->fds = NULL;
-	if (a->fds != NULL)
-		inflight_add(a->fds, 1);
 	a->has_cred = m->has_cred;
 	a->cred = m->cred;
 	/* maybe_add_creds: either side asking for them records them */
@@ -108,22 +104,37 @@ void unix_anc_take(struct socket *s, struct socket *r, struct sock_msg *m,
 	}
 }
 
+void unix_anc_take(struct socket *s, struct socket *r, struct sock_msg *m,
+		   struct unix_anc *a)
+{
+	a->fds = m->fds;
+	m->fds = NULL;
+	if (a->fds != NULL)
+		inflight_add(a->fds, 1);
+	unix_anc_cred(s, r, m, a);
+}
+
+void unix_anc_give_fds(struct unix_anc *a, struct sock_msg *m, bool peek)
+{
+	if (a->fds == NULL)
+		return;
+	if (peek) {
+		m->fds = scm_fds_dup(a->fds); /* unix_peek_fds */
+	} else {
+		inflight_add(a->fds, -1);
+		m->fds = a->fds;
+		a->fds = NULL;
+	}
+}
+
 void unix_anc_give(struct socket *s, struct unix_anc *a, struct sock_msg *m,
 		   bool peek)
 {
-	if (a != NULL && a->fds != NULL) {
-		if (peek) {
-			m->fds = scm_fds_dup(a->fds); /* unix_peek_fds */
-		} else {
-			inflight_add(a->fds, -1);
-			m->fds = a->fds;
-			a->fds = NULL;
-		}
-	}
+	unix_anc_give_fds(a, m, peek);
 	if (!s->passcred)
 		return;
 	m->has_cred = true;
-	if (a != NULL && a->has_cred) {
+	if (a->has_cred) {
 		m->cred = a->cred;
 	} else {
 		m->cred.pid = 0;

@@ -5,7 +5,6 @@
 #include <asm/poll.h>
 
 #include "core/heap.h"
-#include "core/proc.h"
 #include "lib/string.h"
 
 /*
@@ -27,13 +26,14 @@ static int ring_put(struct unix_sock *r, struct msg_iter *it, uint32_t n)
 	return 0;
 }
 
-/* Copy n bytes from offset 0 of u's ring out; consume them unless peek. */
-static int ring_get(struct unix_sock *u, struct msg_iter *it, uint32_t n,
-		    bool peek)
+/* Copy n bytes from offset off of u's ring out; consume them unless peek. */
+static int ring_get(struct unix_sock *u, struct msg_iter *it, uint32_t off,
+		    uint32_t n, bool peek)
 {
-	uint32_t first = u->cap - u->head < n ? u->cap - u->head : n;
+	uint32_t at = (u->head + off) % u->cap;
+	uint32_t first = u->cap - at < n ? u->cap - at : n;
 
-	if (msg_iter_copy_out(it, u->buf + u->head, first) < 0 ||
+	if (msg_iter_copy_out(it, u->buf + at, first) < 0 ||
 	    msg_iter_copy_out(it, u->buf, n - first) < 0)
 		return -EFAULT;
 	if (!peek) {
@@ -65,27 +65,37 @@ static long send_room(struct socket *s, struct socket *p, int flags,
 }
 
 /*
- * The first chunk of a send carries its files and explicit credentials
- * (Linux puts them on the first skb): mark bytes [start, start+n) of the
- * peer's stream with them. 0 or -ENOMEM.
+ * Ancillary data rides on the chunk [start, start+n) of the peer's stream
+ * a send puts: its files on the first chunk only (Linux puts them on the
+ * first skb), its credentials (given, or recorded for SO_PASSCRED) on
+ * every chunk. A chunk with credentials only, right after one with the
+ * same, extends it. 0 or -ENOMEM.
  */
-static int mark_first(struct socket *s, struct socket *p, struct sock_msg *m,
+static int mark_chunk(struct socket *s, struct socket *p, struct sock_msg *m,
 		      uint32_t n)
 {
 	struct unix_sock *pu = unix_of(p);
-	struct unix_mark *mk;
+	struct unix_mark *mk, *t = pu->mk_tail;
+	uint64_t start = pu->rd_pos + pu->len;
+	struct unix_anc a = { 0 };
 
-	if (m->fds == NULL && !m->has_cred)
+	unix_anc_cred(s, p, m, &a);
+	if (m->fds == NULL && !a.has_cred)
 		return 0;
+	if (m->fds == NULL && t != NULL && t->anc.fds == NULL &&
+	    t->end == start && t->anc.has_cred &&
+	    memcmp(&t->anc.cred, &a.cred, sizeof(a.cred)) == 0) {
+		t->end += n;
+		return 0;
+	}
 	mk = kzalloc(sizeof(*mk));
 	if (mk == NULL)
 		return -ENOMEM;
-	mk->start = pu->rd_pos + pu->len;
-	mk->end = mk->start + n;
+	mk->start = start;
+	mk->end = start + n;
 	unix_anc_take(s, p, m, &mk->anc);
-	m->has_cred = false;
-	if (pu->mk_tail != NULL)
-		pu->mk_tail->next = mk;
+	if (t != NULL)
+		t->next = mk;
 	else
 		pu->mk_head = mk;
 	pu->mk_tail = mk;
@@ -116,7 +126,7 @@ long unix_stream_sendmsg(struct socket *s, struct sock_msg *m, int flags)
 			return done ? (long)done : room;
 		if ((size_t)room > m->data.left)
 			room = (long)m->data.left;
-		if (mark_first(s, p, m, (uint32_t)room) < 0)
+		if (mark_chunk(s, p, m, (uint32_t)room) < 0)
 			return done ? (long)done : -ENOMEM;
 		if (ring_put(unix_of(p), &m->data, (uint32_t)room) < 0)
 			return done ? (long)done : -EFAULT;
@@ -136,51 +146,98 @@ static void recv_name(struct socket *s, struct sock_msg *m)
 }
 
 /*
- * The k bytes about to be read reach the next mark: end the read with the
- * mark's bytes and give its files and credentials (consumed unless
- * peek). Returns the bytes to read; *last: this read ends after them.
+ * The next at most k bytes at stream position pos that belong together:
+ * up to the next mark, or (*seg set) the rest of the mark pos is in.
  */
-static uint32_t take_mark(struct socket *s, struct sock_msg *m, uint32_t k,
-			  bool peek, bool *last)
+static uint32_t next_segment(struct unix_sock *u, uint64_t pos, uint32_t k,
+			     struct unix_mark **seg)
 {
-	struct unix_sock *u = unix_of(s);
 	struct unix_mark *mk = u->mk_head;
 
-	*last = false;
-	if (mk == NULL || mk->start >= u->rd_pos + k)
+	while (mk != NULL && mk->end <= pos)
+		mk = mk->next; /* peeked past already */
+	*seg = NULL;
+	if (mk == NULL || mk->start >= pos + k)
 		return k;
-	if (mk->end - u->rd_pos < k)
-		k = (uint32_t)(mk->end - u->rd_pos);
-	unix_anc_give(s, &mk->anc, m, peek);
-	*last = true; /* the next mark's data is another read's */
-	if (!peek) {
+	if (mk->start > pos)
+		return (uint32_t)(mk->start - pos);
+	*seg = mk;
+	return mk->end - pos < k ? (uint32_t)(mk->end - pos) : k;
+}
+
+/*
+ * SO_PASSCRED: a read reports one writer's credentials and never joins
+ * bytes of different ones (unix_stream_read_generic's check_creds);
+ * bytes sent while neither side asked for them have none (pid 0,
+ * overflow ids). False when seg's differ from those already reported.
+ */
+static bool seg_cred(struct socket *s, struct unix_mark *seg,
+		     struct sock_msg *m, bool first)
+{
+	struct unix_anc a = { 0 };
+	struct sock_msg c = { 0 };
+
+	if (!s->passcred)
+		return true;
+	if (seg != NULL) {
+		a.has_cred = seg->anc.has_cred;
+		a.cred = seg->anc.cred;
+	}
+	unix_anc_give(s, &a, &c, true);
+	if (!first && memcmp(&c.cred, &m->cred, sizeof(c.cred)) != 0)
+		return false;
+	m->has_cred = true;
+	m->cred = c.cred;
+	return true;
+}
+
+/* Drop the marks whose bytes have all been read. */
+static void marks_done(struct unix_sock *u)
+{
+	struct unix_mark *mk;
+
+	while ((mk = u->mk_head) != NULL && mk->end <= u->rd_pos) {
 		u->mk_head = mk->next;
 		if (u->mk_head == NULL)
 			u->mk_tail = NULL;
+		unix_anc_drop(&mk->anc);
 		kfree(mk);
 	}
-	return k;
 }
 
-/* SO_PASSCRED without a mark: the writer is this process. */
-static void stream_cred(struct socket *s, struct sock_msg *m)
+/*
+ * Read k bytes at offset off that are segment seg (NULL: plain bytes);
+ * its files go to m. 1 when the read must end after them (they carried
+ * files: Linux stops after such an skb), 0, or -EFAULT.
+ */
+static int read_segment(struct socket *s, struct sock_msg *m, uint32_t off,
+			uint32_t k, struct unix_mark *seg, bool peek)
 {
-	struct unix_anc a = { .has_cred = true };
+	struct unix_sock *u = unix_of(s);
+	bool files = seg != NULL && seg->anc.fds != NULL;
 
-	a.cred.pid = (uint32_t)current->pid;
-	a.cred.uid = current->cred.uid;
-	a.cred.gid = current->cred.gid;
-	if (!m->has_cred)
-		unix_anc_give(s, &a, m, true);
+	if (files)
+		unix_anc_give_fds(&seg->anc, m, peek);
+	if (ring_get(u, &m->data, off, k, peek) < 0)
+		return -EFAULT;
+	if (!peek) {
+		u->rd_pos += k;
+		if (seg != NULL)
+			marks_done(u);
+		if (u->peer != NULL)
+			poll_wake(&u->peer->ph, POLLOUT | POLLWRNORM);
+	}
+	return files;
 }
 
 long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 {
 	struct unix_sock *u = unix_of(s);
 	uint64_t deadline = sock_deadline(s->rcvtimeo_ns);
+	bool peek = flags & MSG_PEEK;
 	size_t done = 0, target = 1;
-	bool last = false;
-	uint32_t k;
+	struct unix_mark *seg;
+	uint32_t k, off;
 	int r;
 
 	if (flags & MSG_OOB)
@@ -190,29 +247,28 @@ long unix_stream_recvmsg(struct socket *s, struct sock_msg *m, int flags)
 	if (flags & MSG_WAITALL)
 		target = m->data.left;
 	while (m->data.left > 0) {
-		if (u->len == 0) {
-			if (done >= target)
+		off = peek ? (uint32_t)done : 0;
+		if (u->len == off) {
+			if (done >= target || (peek && done > 0))
 				break;
 			r = sock_recv_wait(s, flags, deadline);
 			if (r <= 0)
 				return done ? (long)done : r;
 			continue;
 		}
-		k = m->data.left < u->len ? (uint32_t)m->data.left : u->len;
-		k = take_mark(s, m, k, flags & MSG_PEEK, &last);
-		if (ring_get(u, &m->data, k, flags & MSG_PEEK) < 0)
-			return done ? (long)done : -EFAULT;
-		done += k;
-		if (!(flags & MSG_PEEK))
-			u->rd_pos += k;
-		if ((flags & MSG_PEEK) || last)
+		k = m->data.left < u->len - off ? (uint32_t)m->data.left :
+						  u->len - off;
+		k = next_segment(u, u->rd_pos + off, k, &seg);
+		if (!seg_cred(s, seg, m, done == 0))
 			break;
-		if (u->peer != NULL)
-			poll_wake(&u->peer->ph, POLLOUT | POLLWRNORM);
+		r = read_segment(s, m, off, k, seg, peek);
+		if (r < 0)
+			return done ? (long)done : r;
+		done += k;
+		if (r > 0)
+			break;
 	}
 	recv_name(s, m);
-	if (s->passcred && done > 0)
-		stream_cred(s, m);
 	return (long)done;
 }
 

@@ -507,11 +507,21 @@ static void fix_madvise(uint64_t a[MAX_ARGS])
 		long_range(a);
 }
 
+/*
+ * shmat at an arena address maps the whole segment, whose size shmget
+ * chose at random: with SHM_REMAP it would replace whatever follows the
+ * arena. Without it a fixed attach lands only where nothing is mapped.
+ */
+#define SHM_REMAP_FLAG 040000
+
 bool args_fixup(int nr, uint64_t a[MAX_ARGS])
 {
 	switch (nr) {
 	case SYS_mmap:
 		fix_mmap(a);
+		break;
+	case SYS_shmat:
+		a[2] &= ~(uint64_t)SHM_REMAP_FLAG;
 		break;
 	case SYS_mremap:
 		fix_mremap(a);

@@ -80,6 +80,8 @@ CHECK_FN const char *check_errno_name(int e)
 		{ ENOEXEC, "ENOEXEC" },
 		{ ETXTBSY, "ETXTBSY" },
 		{ ELIBBAD, "ELIBBAD" },
+		{ ENOMSG, "ENOMSG" },
+		{ EIDRM, "EIDRM" },
 	};
 	static char buf[32];
 

@@ -24,6 +24,7 @@
  *   start SELF   the errno cases, then state set up, then exec of $T/s2
  *   s2 ...       via "#!SELF s2 two  words": argv, envp, fds, signals
  *   s3           exec'd from a second thread: the pid stays the tid
+ *   s3b          execve("/proc/self/fd/3"), fexecve's fallback
  *   s4           execveat(fd, "", AT_EMPTY_PATH)
  *   (argc 1, "") execve with argv NULL; two threads then exec at once
  *   nest         five nested scripts deep
@@ -495,7 +496,24 @@ static int stage_s3(void)
 	printf("%s: comm [%s]\n", check_prog, comm);
 	fd = open(self, O_RDONLY);
 	check(fd == 3, "open $SELF as fd 3");
-	sys_execveat(fd, "", argv, chain_env, AT_EMPTY_PATH);
+	/* fexecve's fallback: the fd's magic link in /proc. */
+	argv[1] = "s3b";
+	sys_execve("/proc/self/fd/3", argv, chain_env);
+	fail("execve of /proc/self/fd/3");
+	return 1;
+}
+
+static int stage_s3b(int argc, char **argv)
+{
+	char comm[16] = { 0 };
+
+	print_argv(argc, argv);
+	printf("%s: AT_EXECFN [%s]\n", check_prog,
+	       (const char *)getauxval(AT_EXECFN));
+	prctl(PR_GET_NAME, comm);
+	printf("%s: comm [%s]\n", check_prog, comm);
+	argv[1] = "s4";
+	sys_execveat(3, "", argv, chain_env, AT_EMPTY_PATH);
 	fail("execveat AT_EMPTY_PATH");
 	return 1;
 }
@@ -573,8 +591,8 @@ static void spawn_cases(void)
 	}
 	print_status("fork+execve", pid);
 	pid = vfork();
-	if (pid == 0) {
-		sys_execve(self, vfork_argv, chain_env);
+	if (pid == 0) { /* the libc wrapper this time */
+		execve(self, vfork_argv, chain_env);
 		_exit(127);
 	}
 	print_status("vfork+execve", pid);
@@ -651,6 +669,8 @@ int main(int argc, char **argv, char **envp)
 		return stage_s2(argc, argv, envp);
 	if (argc >= 2 && strcmp(argv[1], "s3") == 0)
 		return stage_s3();
+	if (argc >= 2 && strcmp(argv[1], "s3b") == 0)
+		return stage_s3b(argc, argv);
 	if (argc >= 2 && strcmp(argv[1], "s4") == 0)
 		return stage_s4(argc, argv);
 	if (argc >= 2 && strncmp(argv[1], "show", 4) == 0)

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -249,6 +251,46 @@ static void many(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
+}
+
+/*
+ * A control buffer that ends in an unmapped page: the fds whose numbers
+ * cannot be written are not installed, the rest closed, MSG_CTRUNC.
+ */
+static void control_fault(void)
+{
+	char *page, dbuf[4];
+	struct iovec v = { .iov_base = dbuf, .iov_len = sizeof(dbuf) };
+	struct msghdr mh = { .msg_iov = &v, .msg_iovlen = 1 };
+	int sv[2], p[2], fds[3], fd;
+	long ps = sysconf(_SC_PAGESIZE);
+	struct cmsghdr *c;
+
+	page = mmap(NULL, 2 * (size_t)ps, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	check(page != MAP_FAILED && munmap(page + ps, (size_t)ps) == 0,
+	      "fault: a page with nothing mapped after it");
+	check(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0 && pipe(p) == 0,
+	      "fault: socketpair and pipe");
+	fds[0] = fds[1] = fds[2] = p[0];
+	check(send_fds(sv[0], "f", 1, fds, 3) == 1, "fault: send 3 fds");
+	close(p[0]);
+	/* Room for the header and one fd before the end of the page. */
+	mh.msg_control = page + ps - CMSG_LEN(sizeof(int));
+	mh.msg_controllen = CMSG_SPACE(3 * sizeof(int));
+	check(recvmsg(sv[1], &mh, 0) == 1, "fault: recvmsg returns the byte");
+	c = (struct cmsghdr *)mh.msg_control;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	check((mh.msg_flags & MSG_CTRUNC) &&
+		      c->cmsg_len == CMSG_LEN(sizeof(int)) &&
+		      fcntl(fd, F_GETFL) == O_RDONLY,
+	      "fault: one fd installed, MSG_CTRUNC");
+	close(fd);
+	check(readers_gone(p[1]), "fault: the other two were closed");
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	munmap(page, (size_t)ps);
 }
 
 /* Fds ride the byte they came with; reads stop after it. */
@@ -495,6 +537,91 @@ static void credentials(int type, const char *what)
 	close(sv[1]);
 }
 
+static int peer_is(int s, pid_t pid, uid_t uid, gid_t gid)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	return getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
+	       len == sizeof(uc) && uc.pid == pid && uc.uid == uid &&
+	       uc.gid == gid;
+}
+
+/* SO_PASSCRED on a stream: one writer's bytes join, others' do not. */
+static void stream_writers(void)
+{
+	int sv[2], on = 1;
+	struct rcv r;
+
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+		      send(sv[0], "xy", 2, 0) == 2,
+	      "writers: xy sent before SO_PASSCRED");
+	check(setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof(on)) ==
+			      0 &&
+		      send(sv[0], "ab", 2, 0) == 2 &&
+		      send(sv[0], "cd", 2, 0) == 2,
+	      "writers: SO_PASSCRED, then ab and cd");
+	recv_fds(sv[1], &r, 64, 0);
+	check(r.len == 2 && memcmp(r.data, "xy", 2) == 0 && r.has_cred &&
+		      r.cred.pid == 0 && r.cred.uid == 65534 &&
+		      r.cred.gid == 65534,
+	      "writers: xy alone, with no credentials recorded");
+	recv_fds(sv[1], &r, 64, 0);
+	check(r.len == 4 && memcmp(r.data, "abcd", 4) == 0 && is_self(&r),
+	      "writers: abcd together, ours");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Between a parent and its child. */
+static void across_fork(void)
+{
+	int sv[2], p[2], on = 1, st;
+	struct rcv r;
+	char buf[8];
+	pid_t c;
+
+	check(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0 &&
+		      setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on,
+				 sizeof(on)) == 0 &&
+		      pipe(p) == 0,
+	      "fork: socketpair with SO_PASSCRED, a pipe");
+	c = fork();
+	if (c == 0) {
+		int q[2];
+		struct rcv rr;
+
+		if (pipe(q) != 0 || write(q[1], "child", 5) != 5 ||
+		    send_fds(sv[1], "C", 1, &q[0], 1) != 1)
+			_exit(2);
+		recv_fds(sv[1], &rr, 64, 0);
+		if (rr.nfd != 1 || write(rr.fds[0], "hi", 2) != 2)
+			_exit(3);
+		_exit(0);
+	}
+	check(c > 0, "fork: a child");
+	recv_fds(sv[0], &r, 64, 0);
+	check(r.len == 1 && r.nfd == 1 && r.has_cred && r.cred.pid == c &&
+		      r.cred.uid == getuid(),
+	      "fork: the child's fd arrives with the child's pid");
+	check(read(r.fds[0], buf, 8) == 5 && memcmp(buf, "child", 5) == 0,
+	      "fork: read the child's pipe through it");
+	close(r.fds[0]);
+	check(send_fds(sv[0], "P", 1, &p[1], 1) == 1,
+	      "fork: send the child a write end");
+	close(p[1]);
+	check(waitpid(c, &st, 0) == c && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "fork: the child wrote through it and exited 0");
+	check(read(p[0], buf, 8) == 2 && memcmp(buf, "hi", 2) == 0 &&
+		      read(p[0], buf, 8) == 0,
+	      "fork: its bytes, then EOF: every write end is closed");
+	check(peer_is(sv[0], getpid(), 0, getgid()),
+	      "fork: SO_PEERCRED still names the socketpair's maker");
+	close(p[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Not root: no more files in flight than RLIMIT_NOFILE. */
 static void too_many_refs(void)
 {
@@ -529,16 +656,6 @@ static void too_many_refs(void)
 	close(p[1]);
 	close(sv[0]);
 	close(sv[1]);
-}
-
-static int peer_is(int s, pid_t pid, uid_t uid, gid_t gid)
-{
-	struct ucred uc;
-	socklen_t len = sizeof(uc);
-
-	return getsockopt(s, SOL_SOCKET, SO_PEERCRED, &uc, &len) == 0 &&
-	       len == sizeof(uc) && uc.pid == pid && uc.uid == uid &&
-	       uc.gid == gid;
 }
 
 /* SO_PEERCRED holds the ids of connect time, not of the question. */
@@ -608,12 +725,15 @@ int main(void)
 	socket_through();
 	many();
 	stream_boundary();
+	control_fault();
 	bad_and_queued();
 	threads();
 	credentials(SOCK_DGRAM, "cred dgram");
 	credentials(SOCK_STREAM, "cred stream");
 	peer_credentials();
 	too_many_refs();
+	stream_writers();
+	across_fork();
 	check(rmdir(scratch) == 0, "remove the scratch directory");
 	return check_done();
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,6 +23,48 @@ static void wait_signal(const char *prompt, int want, const char *name)
 	while (got == 0)
 		pause();
 	check(got == want, "%s delivered to the handler", name);
+}
+
+/*
+ * A child in its own group made the foreground: ^C goes to it, not to
+ * us. SIGTTOU is ignored so that we may take the terminal back from the
+ * background, as a shell does.
+ */
+static void foreground_child(void)
+{
+	int sync[2], st;
+	char c;
+	pid_t pid;
+
+	check(signal(SIGTTOU, SIG_IGN) != SIG_ERR && pipe(sync) == 0,
+	      "ignore SIGTTOU, a pipe");
+	pid = fork();
+	if (pid == 0) {
+		setpgid(0, 0);
+		got = 0;
+		if (write(sync[1], "r", 1) != 1)
+			_exit(2);
+		while (got == 0)
+			pause();
+		note("child: ^C reached the foreground group (%s)",
+		     got == SIGINT ? "SIGINT" : "another signal");
+		fflush(stdout);
+		_exit(0);
+	}
+	setpgid(pid, pid);
+	check(pid > 0 && read(sync[0], &c, 1) == 1, "a child in its own group");
+	check(tcsetpgrp(0, pid) == 0 && tcgetpgrp(0) == pid,
+	      "tcsetpgrp: the child's group is the foreground");
+	got = 0;
+	note("ready for ^C to the child");
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		      WEXITSTATUS(st) == 0 && got == 0,
+	      "the child took ^C and exited 0; we got nothing");
+	check(tcsetpgrp(0, getpgrp()) == 0 && tcgetpgrp(0) == getpgrp(),
+	      "tcsetpgrp: back to our group");
+	check_errno(tcsetpgrp(0, 999999), ESRCH, "tcsetpgrp to no group");
+	close(sync[0]);
+	close(sync[1]);
 }
 
 int main(void)
@@ -47,6 +90,7 @@ int main(void)
 	wait_signal("ready for ^C", SIGINT, "^C: SIGINT");
 	wait_signal("ready for ^\\", SIGQUIT, "^\\: SIGQUIT");
 	wait_signal("ready for ^Z", SIGTSTP, "^Z: SIGTSTP");
+	foreground_child();
 
 	got = 0;
 	note("reading, ready for ^C");
