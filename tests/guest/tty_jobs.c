@@ -68,10 +68,16 @@ static int tcgetpgrp_elsewhere(void)
 	return tcgetpgrp(0) == -1 && errno == ENOTTY ? 9 : 10;
 }
 
+/*
+ * Read once, in the foreground: a read before the parent's tcsetpgrp
+ * would be a background read (SIGTTIN).
+ */
 static int sleep_read(void)
 {
 	char c;
 
+	while (tcgetpgrp(0) != getpgrp())
+		usleep(1000);
 	return (int)read(0, &c, 1);
 }
 
