@@ -174,21 +174,19 @@ def test_proc_self_status_count(tree):
 
 # ---- interactive, through a pty ----
 
-# (what to wait for, what to type then, pause before typing)
+# (what to wait for, what to type then, pause before typing). Only the
+# prompt is waited for: it is on stderr, a serial port of its own under
+# Kiln, so it may overtake the job lines printed before it.
 STEPS = [
     (b"$ ", b"sleep 5\n", 0),
     (b"sleep 5\r\n", b"\x1a", 1.0),           # ^Z: the job stops
-    (b"Stopped", b"", 0),
-    (b"$ ", b"jobs\n", 0.2),
-    (b"Stopped", b"", 0),
-    (b"$ ", b"bg\n", 0.2),
-    (b"$ ", b"jobs\n", 0.2),
-    (b"Running", b"", 0),
-    (b"$ ", b"fg\n", 0.2),
-    (b"sleep 5\r\n", b"\x03", 1.0),           # ^C ends it
-    (b"$ ", b"echo status=$?\n", 0.2),
-    (b"status=130", b"", 0),
-    (b"$ ", b"exit 3\n", 0.2),
+    (b"$ ", b"jobs\n", 0.3),
+    (b"$ ", b"bg\n", 0.3),
+    (b"$ ", b"jobs\n", 0.3),
+    (b"$ ", b"fg\n", 0.3),
+    (b"fg\r\n", b"\x03", 1.0),                # ^C ends it
+    (b"$ ", b"echo status=$?\n", 0.3),
+    (b"$ ", b"exit 3\n", 0.3),
 ]
 
 
@@ -248,17 +246,27 @@ def transcript(out):
     return text.decode().splitlines()
 
 
-def without_kernel_echo(lines):
-    """Kiln's console echoes a typed line itself even when the shell's
-    line editing turned ECHO and ICANON off (the driver's line discipline
-    is fixed: docs/fs.md), so each command appears twice, on the prompt's
-    line and again alone. Drop the second copy."""
+def normalized(lines):
+    """The lines that carry meaning, in order. The guest's stdout and
+    stderr are two serial ports, so how the shell's prompts (stderr) and
+    the kernel's echo (stdout) interleave with each other is not fixed:
+    prompts and the ^Z/^C echoes are dropped, lines split where they
+    stood, and empty lines removed. Kiln's console also echoes a typed
+    line itself even when the shell's line editing turned ECHO and ICANON
+    off (the driver's line discipline is fixed: docs/fs.md), so a line
+    repeated at once is kept once."""
     kept = []
     for line in lines:
-        if kept and kept[-1].startswith("$ ") and line == kept[-1][2:] and line:
-            continue
-        kept.append(line)
+        for part in line.replace("^Z", "\n").replace("^C", "\n") \
+                        .replace("$ ", "\n").split("\n"):
+            part = part.strip()
+            if part and not (kept and kept[-1] == part):
+                kept.append(part)
     return kept
+
+
+def squeezed(lines):
+    return "".join("".join(line.split()) for line in lines)
 
 
 def test_interactive_job_control(tree):
@@ -267,23 +275,25 @@ def test_interactive_job_control(tree):
     kiln, kstatus = drive([KILN, "run", "--accel", KILN_ACCEL, "--timeout", "100",
                            "--env", "PS1=$ ", bb], native=False)
     want = [
-        "$ sleep 5",
-        "^Z[1]+  Stopped                    sleep 5",
-        "$ jobs",
-        "[1]+  Stopped                    sleep 5",
-        "$ bg",
-        "[1] sleep 5",
-        "$ jobs",
-        "[1]+  Running                    sleep 5",
-        "$ fg",
         "sleep 5",
-        "^C",
-        "$ echo status=$?",
+        "[1]+  Stopped                    sleep 5",
+        "jobs",
+        "[1]+  Stopped                    sleep 5",
+        "bg",
+        "[1] sleep 5",
+        "jobs",
+        "[1]+  Running                    sleep 5",
+        "fg",
+        "sleep 5",
+        "echo status=$?",
         "status=130",
-        "$ exit 3",
+        "exit 3",
     ]
-    nlines = transcript(native)
-    klines = without_kernel_echo(transcript(kiln))
+    nlines = normalized(transcript(native))
+    klines = normalized(transcript(kiln))
     assert nlines[-len(want):] == want, nlines
-    assert klines == nlines, (klines, nlines)
+    # A prompt or echo on the other port may land inside a line: compare
+    # the text with line breaks and blanks taken out.
+    assert squeezed(klines) == squeezed(nlines), (klines, nlines)
+    assert "^Z[1]+  Stopped                    sleep 5" in transcript(native)
     assert nstatus == 3 and kstatus == 3
