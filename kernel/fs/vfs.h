@@ -523,10 +523,27 @@ int console_file_open(int stream, struct file **out);
 int devfs_console(struct vnode *dev, struct vnode **out);
 int devfs_tty(struct vnode *dev);
 /*
- * Make the console (when stdin is a terminal) send its signal characters
- * (^C, ^\, ^Z with ISIG) to its foreground process group through
- * kill_pgrp (the personality's signal_send_pgrp), from any context.
+ * What the console as controlling terminal asks of the personality (the
+ * process table and signals are above fs/):
+ * kill_pgrp: sig to every process of group pgid (0 or -ESRCH), from any
+ * context, for ^C, ^\, ^Z with ISIG and hang-ups;
+ * background: the caller is outside the foreground group and reads
+ * (SIGTTIN) or writes with TOSTOP / sets the terminal (SIGTTOU): 0 to go
+ * ahead, -EIO, or -ERESTARTSYS once its group was signalled.
  */
-void console_tty_init(int (*kill_pgrp)(int pgid, int sig));
+struct console_tty_ops {
+	int (*kill_pgrp)(int pgid, int sig);
+	int (*background)(int sig);
+};
+
+/* Make the console, when stdin is a terminal, a controlling terminal. */
+void console_tty_init(const struct console_tty_ops *ops);
+
+/*
+ * /proc/PID/stat's tty_nr and tpgid for a process of session sid: the
+ * console's device number (5:1, encoded as Linux's new_encode_dev) and
+ * its foreground group when it is that session's terminal; else 0, -1.
+ */
+int console_tty_nr(int sid, int *tpgid);
 
 #endif

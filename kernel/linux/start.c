@@ -22,6 +22,7 @@
 #include "lib/string.h"
 #include "linux/exec.h"
 #include "linux/ipc.h"
+#include "linux/jobctl.h"
 #include "linux/mm.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
@@ -171,6 +172,17 @@ static void setup_process(struct proc *p, const void *bundle)
 		start_failed("cannot set up standard streams", NULL, err);
 }
 
+/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
+static int tty_kill_pgrp(int pgid, int sig)
+{
+	return signal_send_pgrp(pgid, sig, SI_KERNEL);
+}
+
+static const struct console_tty_ops tty_ops = {
+	.kill_pgrp = tty_kill_pgrp,
+	.background = jobctl_tty_background,
+};
+
 /*
  * The boot is an execve of the configured program (a #! script too),
  * through the same checks and loader, into the empty first process.
@@ -202,12 +214,6 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 	return err;
 }
 
-/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
-static int tty_kill_pgrp(int pgid, int sig)
-{
-	return signal_send_pgrp(pgid, sig, SI_KERNEL);
-}
-
 /*
  * A signal the host forwarded (kiln run, kiln stop/kill): to pid 1, as
  * `docker kill` sends it, from outside (SI_USER, pid 0: no sender the
@@ -236,7 +242,7 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
-	console_tty_init(tty_kill_pgrp);
+	console_tty_init(&tty_ops);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
