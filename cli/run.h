@@ -23,15 +23,26 @@ struct run_args {
 	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
 	struct strvec disks;	/* QEMU -drive values, one per --disk */
+	int detach;		/* -d: an instance in the background */
+	const char *name;	/* --name, or NULL */
+	int monitor;		/* this kiln is a detached instance's monitor */
+	int publish_all;	/* -P */
+	int restarts;		/* --restart on-failure[:N]: N, -1 for ever */
+	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
 };
+
+/* --stop-timeout's default, docker's (seconds) */
+#define RUN_STOP_TIMEOUT 10
 
 /* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
 #define RUN_MAX_DISKS 8
 
 /*
- * run_disk.c: check --disk FILE[:ro] (it must exist, not be a directory,
- * and be readable, and writable unless :ro) and keep its -drive value
- * in ra->disks / ra->vm. 0, or the exit status after one line.
+ * run_disk.c: check --disk FILE[:GUESTDIR][:ro] (FILE must exist, not
+ * be a directory, and be readable, and writable unless :ro; GUESTDIR
+ * absolute, without ',', ':', spaces, quotes, "." or ".." parts) and
+ * keep its -drive value in ra->disks / ra->vm, and the mount in
+ * ra->mounts. 0, or the exit status after one line.
  */
 int run_disk_add(struct run_args *ra, const char *spec);
 
@@ -46,6 +57,13 @@ int run_disk_add(struct run_args *ra, const char *spec);
 int run_net_publish(struct run_args *ra, const char *spec);
 int run_net_set_mode(struct run_args *ra, const char *mode);
 int run_net_finish(struct run_args *ra);
+
+/*
+ * -P, once the image is known: forward a free port of 127.0.0.1 to each
+ * port it exposes ("80/tcp", "53/udp", "8080") and rebuild the netdev.
+ * 0, or the exit status after one line.
+ */
+int run_net_publish_all(struct run_args *ra, const struct kiln_config *cfg);
 
 /*
  * The address words for the kernel command line once the image is known

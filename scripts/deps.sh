@@ -5,14 +5,20 @@ set -eu
 
 # Build: compiler and binutils; tests: QEMU, cmocka, pytest; cpio for images.
 pkgs="gcc make binutils libc6-dev linux-libc-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
-# Guest programs: musl builds; busybox runs unmodified inside images.
-pkgs="$pkgs musl-tools busybox-static golang-go"
+# Guest programs: musl builds; busybox and bash-static run unmodified
+# inside images (tests/e2e/test_shell.py).
+pkgs="$pkgs musl-tools busybox-static bash-static golang-go"
 # Fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes;
 # llvm's llvm-symbolizer names the source lines in a crash report.
 pkgs="$pkgs clang libclang-rt-14-dev llvm"
 # The HTTP test fetches from the guest's server with curl; the tap tests
 # make a network namespace and a tap device with iproute2's ip.
 pkgs="$pkgs curl iproute2"
+# kiln build --from (cli/oci_*.c) links Debian's libraries for the
+# standard formats: libarchive (layer tars, gzip, zstd), libcurl
+# (registries), json-c and OpenSSL's libcrypto (sha256); tests/e2e/test_oci.py
+# pushes to Debian's docker-registry (distribution) on 127.0.0.1.
+pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry"
 # make test checks that the C sources are as .clang-format lays them out.
 pkgs="$pkgs clang-format"
 # Real programs, unmodified from Debian, run under Kiln and natively by

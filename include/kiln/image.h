@@ -77,6 +77,9 @@ _Static_assert(__builtin_offsetof(struct kiln_bundle, sections) == 32,
  * where each shared library of the closure came from: four fields
  * separated by '\n', "NAME\nGUEST PATH\nHOST PATH\nNEEDED BY" (NAME is the
  * DT_NEEDED name, or the PT_INTERP path for the interpreter).
+ * USER at most once: "UID:GID", decimal, the ids the program starts
+ * with. PORT, VOLUME and FROM record an OCI image's ExposedPorts,
+ * Volumes and source for `kiln inspect` (docs/containers.md).
  * Readers ignore entry types they do not know.
  */
 enum kiln_cfg_type {
@@ -86,6 +89,10 @@ enum kiln_cfg_type {
 	KILN_CFG_WORKDIR = 4,
 	KILN_CFG_NET = 5,
 	KILN_CFG_LIBRARY = 6,
+	KILN_CFG_USER = 7,   /* "UID:GID" the program runs as (default 0:0) */
+	KILN_CFG_PORT = 8,   /* an exposed port, "80/tcp" (kiln inspect) */
+	KILN_CFG_VOLUME = 9, /* a volume's mount point (kiln inspect) */
+	KILN_CFG_FROM = 10,  /* "REF@sha256:..." built from (kiln inspect) */
 };
 
 struct kiln_cfg_entry {

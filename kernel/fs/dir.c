@@ -148,6 +148,8 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 
 	if (dir->nlink == 0)
 		return -ENOENT;
+	if (dir->vflags & VN_RDONLY)
+		return -EROFS;
 	if (dir_find(dir, name) != NULL)
 		return -EEXIST;
 	if (dir->dir.count >= dir->dir.nbuckets && !hash_grow(dir) &&

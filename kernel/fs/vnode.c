@@ -71,6 +71,8 @@ struct vnode *vnode_get(struct vnode *vn)
 
 void vnode_free(struct vnode *vn)
 {
+	if (vn->ops != NULL && vn->ops->release != NULL)
+		vn->ops->release(vn);
 	fsnotify_node_free(vn);
 	vfs_xattr_free(vn);
 	if (S_ISREG(vn->mode))

@@ -12,7 +12,9 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
+#include "drivers/sigport.h"
 #include "fs/blkdev.h"
+#include "fs/ext4.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
@@ -20,6 +22,7 @@
 #include "lib/string.h"
 #include "linux/exec.h"
 #include "linux/ipc.h"
+#include "linux/jobctl.h"
 #include "linux/mm.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
@@ -31,7 +34,35 @@ struct boot_config {
 	char *program, *workdir, *net;
 	char **argv, **envp;
 	size_t argc, envc;
+	int has_user; /* KILN_CFG_USER: start as uid:gid rather than root */
+	uint32_t uid, gid;
 };
+
+/* A decimal id below (uint32_t)-1 from v[0..len); its end, or NULL. */
+static const char *parse_id(const char *v, const char *end, uint32_t *id)
+{
+	uint64_t x = 0;
+	const char *s = v;
+
+	while (s < end && *s >= '0' && *s <= '9' && x < UINT32_MAX)
+		x = x * 10 + (uint64_t)(*s++ - '0');
+	if (s == v || x >= UINT32_MAX)
+		return NULL;
+	*id = (uint32_t)x;
+	return s;
+}
+
+/* "UID:GID" (include/kiln/image.h, untrusted) into bc. */
+static int parse_user(const char *v, uint32_t len, struct boot_config *bc)
+{
+	const char *end = v + len, *s = parse_id(v, end, &bc->uid);
+
+	if (bc->has_user || !s || s == end || *s != ':' ||
+	    parse_id(s + 1, end, &bc->gid) != end)
+		return -EINVAL;
+	bc->has_user = 1;
+	return 0;
+}
 
 static char *dup_value(const char *v, uint32_t len)
 {
@@ -84,6 +115,8 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 		else if (type == KILN_CFG_ENV)
 			err = vec_push(&bc->envp, &bc->envc, KILN_CFG_MAX_ENVS,
 				       dup_value(val, len));
+		else if (type == KILN_CFG_USER)
+			err = parse_user(val, len, bc);
 	}
 	if (err || r < 0 || !bc->program || bc->program[0] != '/')
 		return -EINVAL;
@@ -127,6 +160,8 @@ static void setup_process(struct proc *p, const void *bundle)
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
 	err = procfs_pid_init();
+	if (!err)
+		err = procfs_pid_add(p->pid);
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
 	err = ipc_procfs_init();
@@ -136,6 +171,17 @@ static void setup_process(struct proc *p, const void *bundle)
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);
 }
+
+/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
+static int tty_kill_pgrp(int pgid, int sig)
+{
+	return signal_send_pgrp(pgid, sig, SI_KERNEL);
+}
+
+static const struct console_tty_ops tty_ops = {
+	.kill_pgrp = tty_kill_pgrp,
+	.background = jobctl_tty_background,
+};
 
 /*
  * The boot is an execve of the configured program (a #! script too),
@@ -162,20 +208,24 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 		err = exec_prepare(&b);
 	if (!err)
 		err = exec_load_image(current, &b, entry, sp);
-	if (!err) {
+	if (!err)
 		sysproc_exec_comm(current, b.filename);
-		/* What /proc/1/cmdline shows: a script's rewritten argv. */
-		err = procfs_pid_set_args((const char *const *)b.argv.v,
-					  (const char *const *)b.envp.v);
-	}
 	exec_bprm_free(&b);
 	return err;
 }
 
-/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
-static int tty_kill_pgrp(int pgid, int sig)
+/*
+ * A signal the host forwarded (kiln run, kiln stop/kill): to pid 1, as
+ * `docker kill` sends it, from outside (SI_USER, pid 0: no sender the
+ * app can see). Dropped while pid 1 is not live.
+ */
+static void host_kill(int sig)
 {
-	return signal_send_pgrp(pgid, sig, SI_KERNEL);
+	struct signal_info info = { .signo = sig, .code = SI_USER };
+	struct proc *p = proc_find(1);
+
+	if (p != NULL && p->state == PROC_LIVE)
+		signal_send_info(p, NULL, &info);
 }
 
 _Noreturn void linux_start(const void *bundle)
@@ -192,17 +242,29 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
-	console_tty_init(tty_kill_pgrp);
+	console_tty_init(&tty_ops);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
+	sigport_init(host_kill);
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
+	err = ext4_mount_boot(); /* kiln run --disk FILE:GUESTDIR */
+	if (err)
+		start_failed("cannot mount a disk", NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
+	if (bc.has_user) {
+		/* As docker run --user: every id, no supplementary groups. */
+		struct cred *c = &current->cred;
+
+		c->uid = c->euid = c->suid = bc.uid;
+		c->gid = c->egid = c->sgid = bc.gid;
+		c->ngroups = 0;
+	}
 	err = start_program(&bc, &entry, &sp);
 	if (err == -ENOENT)
 		start_failed_status("not found", bc.program, err,

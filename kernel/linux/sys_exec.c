@@ -195,6 +195,7 @@ static void exec_reset_process(struct exec_bprm *b)
 
 	fd_close_on_exec(current);
 	signal_exec(t);
+	current->execed = true; /* setpgid from the parent: EACCES */
 	posix_timer_proc_exit(current);
 	t->clear_child_tid = 0;
 	t->robust_list = 0;
@@ -203,10 +204,6 @@ static void exec_reset_process(struct exec_bprm *b)
 	arch_fpu_reset();
 	/* Linux names an fd's program by its file, else by the path given. */
 	sysproc_exec_comm(current, b->fdpath ? b->file.path : b->filename);
-	/* One cmdline/environ text, pid 1's, until /proc reads the stack. */
-	if (current->pid == 1)
-		procfs_pid_set_args((const char *const *)b->argv.v,
-				    (const char *const *)b->envp.v);
 }
 
 /*

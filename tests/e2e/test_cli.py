@@ -170,7 +170,8 @@ def test_build_inspect(progs, tmp_path):
     assert re.fullmatch(r"kernel: Kiln 0\.1\.0, \d+ bytes", got[4])
     assert re.fullmatch(r"bundle: \d+ bytes", got[5])
     assert got[6] == f"total: {os.path.getsize(out)} bytes"
-    assert got[7:] == [
+    assert got[7] == f"root: 12 entries, {size + 3 + 5} bytes of files"
+    assert got[8:] == [
         "files:",
         "  drwxr-xr-x          0 /bin",
         f"  -rwxr-xr-x {size:10d} /bin/probe",
@@ -440,7 +441,8 @@ def test_run_qemu_command_line(fake, image):
     serial = [a for a in argv if a.startswith("isa-serial")]
     assert serial == ["isa-serial,chardev=c0,iobase=0x3f8,irq=4",
                       "isa-serial,chardev=c1,iobase=0x2f8,irq=3",
-                      "isa-serial,chardev=c2,iobase=0x3e8,irq=4"]
+                      "isa-serial,chardev=c2,iobase=0x3e8,irq=4",
+                      "isa-serial,chardev=c3,iobase=0x2e8,irq=3"]
 
 
 def test_run_binary_exact(fake, image):
