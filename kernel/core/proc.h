@@ -78,6 +78,10 @@ struct proc {
 	char exe[PROC_PATH_MAX];  /* absolute path of the program */
 	bool trace;		  /* kiln.trace: log every syscall */
 	bool exiting; /* linux/proc.c: pid 1 closing its files, the VM ending */
+	uint64_t cpu_dead_ns;	  /* core/sched.c: of its threads that ended */
+	uint64_t cpu_children_ns; /* linux/sys_wait.c: of its waited children */
+	struct ktimer itimer_real;   /* linux/sys_itimer.c: ITIMER_REAL */
+	uint64_t itimer_interval_ns; /* linux/sys_itimer.c: its period */
 };
 
 extern struct proc *current;

@@ -29,6 +29,8 @@ static struct ktimer *timers;  /* armed, sorted by deadline */
 static int next_tid = 2, nthreads;
 static bool need_resched;
 static uint64_t slice_end, idle_ns;
+/* time_ns() up to which the running thread's cpu_ns is charged */
+static uint64_t charged_to;
 
 static void timer_reprogram(void);
 
@@ -44,6 +46,38 @@ void sched_init(struct proc *p)
 	boot_thread.all_pprev = &all_threads;
 	nthreads = 1;
 	p->nthreads = 1;
+	charged_to = time_ns();
+}
+
+/*
+ * CPU time: at every switch (and before halting idle) the thread that ran
+ * is charged the time since the last charge; the halted time is skipped.
+ * Kernel time (syscalls, interrupts) counts as the running thread's, all
+ * of it as user time: Kiln does not split system time out.
+ */
+static void cpu_charge(void)
+{
+	uint64_t now = time_ns();
+
+	current_thread->cpu_ns += now - charged_to;
+	charged_to = now;
+}
+
+uint64_t sched_thread_cpu_ns(const struct thread *t)
+{
+	if (t == current_thread)
+		return t->cpu_ns + (time_ns() - charged_to);
+	return t->cpu_ns;
+}
+
+uint64_t sched_proc_cpu_ns(const struct proc *p)
+{
+	uint64_t ns = p->cpu_dead_ns;
+
+	for (struct thread *t = all_threads; t; t = t->all_next)
+		if (t->proc == p)
+			ns += sched_thread_cpu_ns(t);
+	return ns;
 }
 
 static void enqueue(struct thread *t)
@@ -133,11 +167,14 @@ static void switch_to(struct thread *prev, struct thread *next)
 /* Nothing to run: halt until an interrupt makes something runnable. */
 static void idle_wait(void)
 {
-	uint64_t t0 = time_ns();
+	uint64_t t0;
 
+	cpu_charge();
+	t0 = charged_to;
 	timer_reprogram();
 	cpu_wait_irq();
-	idle_ns += time_ns() - t0;
+	charged_to = time_ns();
+	idle_ns += charged_to - t0;
 }
 
 static void schedule(void)
@@ -153,6 +190,7 @@ static void schedule(void)
 	}
 	if (next != prev && prev->state == THREAD_RUNNABLE)
 		enqueue(prev);
+	cpu_charge();
 	need_resched = false;
 	slice_end = time_ns() + SLICE_NS;
 	if (next != prev)
@@ -291,6 +329,8 @@ _Noreturn void thread_exit(int status)
 	if (t->all_next)
 		t->all_next->all_pprev = t->all_pprev;
 	nthreads--;
+	cpu_charge();
+	t->proc->cpu_dead_ns += t->cpu_ns;
 	if (--t->proc->nthreads == 1 && t->proc->exit_waiter)
 		sched_wakeup(t->proc->exit_waiter);
 	t->state = THREAD_DEAD;

@@ -58,6 +58,7 @@ struct thread {
 	uint64_t restart_deadline;
 	uintptr_t restart_urem;
 	bool restart_sleep;
+	uint64_t cpu_ns; /* core/sched.c: time run, up to its last switch */
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */
@@ -85,6 +86,13 @@ _Noreturn void thread_exit(int status);
 
 /* Find a live thread by tid (NULL if none). */
 struct thread *thread_find(int tid);
+
+/*
+ * CPU time in ns: of thread t (up to now when it is running); of process
+ * p, its live threads' plus those that ended. Any caller, no locks.
+ */
+uint64_t sched_thread_cpu_ns(const struct thread *t);
+uint64_t sched_proc_cpu_ns(const struct proc *p);
 
 /* Live threads of the current process; of all processes. */
 int sched_thread_count(void);

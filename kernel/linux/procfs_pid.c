@@ -209,8 +209,11 @@ static size_t pid_stat(struct proc *p, char *buf, size_t size)
 	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d %d %d 4194560 ",
 		   p->pid, proc_comm(p), proc_state_char(p), p->ppid, p->pgid,
 		   p->sid, tty, tpgid);
-	procfs_put(buf, size, &len, "0 0 0 0 0 0 0 0 20 %d %d 0 %lu %lu %lu ",
-		   p->nice, p->nthreads > 0 ? p->nthreads : 1, start,
+	procfs_put(buf, size, &len,
+		   "0 0 0 0 %lu 0 %lu 0 20 %d %d 0 %lu %lu %lu ",
+		   (unsigned long)(sched_proc_cpu_ns(p) / CLOCK_TICK_NS),
+		   (unsigned long)(p->cpu_children_ns / CLOCK_TICK_NS), p->nice,
+		   p->nthreads > 0 ? p->nthreads : 1, start,
 		   mm_virtual_size(p->mm),
 		   p->mm ? (unsigned long)p->mm->resident : 0UL);
 	procfs_put(buf, size, &len,

@@ -1,5 +1,6 @@
 /* sys_itimer.c - interval timers: alarm, setitimer and getitimer (ITIMER_REAL). */
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <asm-generic/errno.h>
@@ -7,7 +8,6 @@
 #include <linux/time.h>
 
 #include "core/clock.h"
-#include "core/printk.h"
 #include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
@@ -28,53 +28,42 @@
 #define NS_PER_US 1000ULL
 #define NS_PER_S 1000000000ULL
 
-static struct ktimer real_timer;
-static uint64_t real_interval_ns;
 /*
- * One ITIMER_REAL for the VM, held by the process that armed it (a fork
- * child starts without one, as on Linux). Another process arming it
- * while it runs for its holder gets -EBUSY and a log line, not a timer
- * that would signal the wrong process.
+ * One ITIMER_REAL per process, in its struct proc: a fork child starts
+ * without one, exec keeps it, exit cancels it (Linux: signal_struct's
+ * real_timer).
  */
-static struct proc *real_owner;
+static struct proc *real_proc(struct ktimer *k)
+{
+	return (struct proc *)(void *)((char *)k -
+				       offsetof(struct proc, itimer_real));
+}
 
 static void real_fire(struct ktimer *k)
 {
-	(void)k;
-	if (real_owner)
-		signal_send_info(real_owner, NULL,
-				 &(struct signal_info){ .signo = SIGALRM,
-							.code = SI_KERNEL });
+	signal_send_info(
+		real_proc(k), NULL,
+		&(struct signal_info){ .signo = SIGALRM, .code = SI_KERNEL });
 }
 
 void itimer_proc_exit(struct proc *p)
 {
-	if (real_owner != p)
-		return;
-	ktimer_cancel(&real_timer);
-	real_interval_ns = 0;
-	real_owner = NULL;
-}
-
-/* True when another process holds the armed timer. */
-static bool real_foreign(void)
-{
-	return real_owner && real_owner != current &&
-	       (real_timer.armed || real_interval_ns);
+	ktimer_cancel(&p->itimer_real);
+	p->itimer_interval_ns = 0;
 }
 
 /* The first period boundary after now, counted from the last expiry. */
 void itimer_real_taken(void)
 {
-	uint64_t now = time_ns(), next;
+	struct ktimer *k = &current->itimer_real;
+	uint64_t now = time_ns(), next, period = current->itimer_interval_ns;
 
-	if (real_interval_ns == 0 || real_timer.armed)
+	if (period == 0 || k->armed)
 		return;
-	next = real_timer.deadline_ns + real_interval_ns;
+	next = k->deadline_ns + period;
 	if (next <= now)
-		next += ((now - next) / real_interval_ns + 1) *
-			real_interval_ns;
-	ktimer_arm(&real_timer, next, real_fire);
+		next += ((now - next) / period + 1) * period;
+	ktimer_arm(k, next, real_fire);
 }
 
 static uint64_t tv_to_ns(const struct timeval *tv)
@@ -94,25 +83,25 @@ static struct timeval ns_to_tv(uint64_t ns)
 /* The REAL timer now; a due-but-unfired timer reads as 1 us (as Linux). */
 static void real_get(struct itimerval *it)
 {
+	const struct ktimer *k = &current->itimer_real;
 	uint64_t now = time_ns(), left = 0;
 
-	if (real_timer.armed)
-		left = real_timer.deadline_ns > now ?
-			       real_timer.deadline_ns - now :
-			       NS_PER_US;
+	if (k->armed)
+		left = k->deadline_ns > now ? k->deadline_ns - now : NS_PER_US;
 	it->it_value = ns_to_tv(left);
-	it->it_interval = ns_to_tv(real_interval_ns);
+	it->it_interval = ns_to_tv(current->itimer_interval_ns);
 }
 
 static void real_set(const struct itimerval *it)
 {
 	uint64_t value = tv_to_ns(&it->it_value);
 
-	ktimer_cancel(&real_timer);
-	real_interval_ns = 0; /* Linux too keeps no interval when disarmed */
+	ktimer_cancel(&current->itimer_real);
+	/* Linux too keeps no interval when disarmed */
+	current->itimer_interval_ns = 0;
 	if (value) {
-		real_interval_ns = tv_to_ns(&it->it_interval);
-		ktimer_arm(&real_timer, time_ns() + value, real_fire);
+		current->itimer_interval_ns = tv_to_ns(&it->it_interval);
+		ktimer_arm(&current->itimer_real, time_ns() + value, real_fire);
 	}
 }
 
@@ -129,7 +118,7 @@ long sys_getitimer(int which, uintptr_t uval)
 
 	if (which < ITIMER_REAL || which > ITIMER_PROF)
 		return -EINVAL;
-	if (which == ITIMER_REAL && !real_foreign())
+	if (which == ITIMER_REAL)
 		real_get(&it);
 	return copy_to_user(uval, &it, sizeof(it));
 }
@@ -150,14 +139,8 @@ long sys_setitimer(int which, uintptr_t unew, uintptr_t uold)
 		if (it.it_value.tv_sec || it.it_value.tv_usec)
 			return -EINVAL; /* CPU-time timers are not kept */
 	} else {
-		if (real_foreign()) {
-			printk("kiln: ITIMER_REAL is held by pid %d: -EBUSY\n",
-			       real_owner->pid);
-			return -EBUSY;
-		}
 		real_get(&old);
 		real_set(&it);
-		real_owner = current;
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -172,14 +155,8 @@ long sys_alarm(unsigned int seconds)
 	long left;
 
 	it.it_value.tv_sec = seconds;
-	if (real_foreign()) {
-		printk("kiln: ITIMER_REAL is held by pid %d: -EBUSY\n",
-		       real_owner->pid);
-		return -EBUSY;
-	}
 	real_get(&old);
 	real_set(&it);
-	real_owner = current;
 	left = old.it_value.tv_sec;
 	if ((!left && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
 		left++;

@@ -140,7 +140,8 @@ static struct __kernel_old_timeval ns_to_timeval(uint64_t ns)
 /*
  * All CPU time counts as user time (Kiln does not split kernel time
  * out); maxrss is the pages mapped now, in KiB, a lower bound of the
- * peak. Children's usage is not accounted yet: it reads as zero.
+ * peak. RUSAGE_CHILDREN is the CPU time of the waited-for children (and
+ * theirs), as Linux's; its maxrss reads as 0.
  */
 long sys_getrusage(uint64_t who, uintptr_t uusage)
 {
@@ -149,8 +150,13 @@ long sys_getrusage(uint64_t who, uintptr_t uusage)
 
 	if (w != RUSAGE_SELF && w != RUSAGE_CHILDREN && w != RUSAGE_THREAD)
 		return -EINVAL;
-	if (w != RUSAGE_CHILDREN) {
-		ru.ru_utime = ns_to_timeval(sysproc_cputime_ns());
+	if (w == RUSAGE_CHILDREN) {
+		ru.ru_utime = ns_to_timeval(sysproc_children_cputime_ns());
+	} else {
+		ru.ru_utime = ns_to_timeval(
+			w == RUSAGE_THREAD ?
+				sched_thread_cpu_ns(current_thread) :
+				sysproc_cputime_ns());
 		if (current->mm)
 			ru.ru_maxrss = (long)(current->mm->resident *
 					      (PAGE_SIZE / 1024));
@@ -164,6 +170,8 @@ long sys_times(uintptr_t ubuf)
 {
 	struct tms t = {
 		.tms_utime = (long)(sysproc_cputime_ns() / NSEC_PER_TICK),
+		.tms_cutime = (long)(sysproc_children_cputime_ns() /
+				     NSEC_PER_TICK),
 	};
 
 	if (ubuf && copy_to_user(ubuf, &t, sizeof(t)))

@@ -21,9 +21,9 @@
 /*
  * Clocks. Which ids are the wall clock (the CMOS RTC at boot plus the
  * TSC) and which time_ns() is linux/clockid.h's answer, shared with the
- * vDSO, which reads those without a system call. The CPU-time clocks report the time since the
- * program started minus the time it spent asleep in nanosleep (the only
- * idle time Kiln accounts for: waits in read or poll still count as CPU).
+ * vDSO, which reads those without a system call. The CPU-time clocks report
+ * the time the scheduler charged to the thread or to the process's
+ * threads (core/sched.c: kernel time included, halted time not).
  *
  * Negative ids are Linux's CPU clocks of a pid or tid
  * (clock_getcpuclockid): ~pid << 3 | type, bit 2 = per thread.
@@ -31,12 +31,16 @@
 #define CPUCLOCK_TYPE_MASK 3
 #define CPUCLOCK_TYPE_MAX 2 /* PROF, VIRT, SCHED */
 
+#define CPUCLOCK_PERTHREAD 4
+
 uint64_t sysproc_cputime_ns(void)
 {
-	uint64_t run = time_ns() - current->start_ns;
-	uint64_t idle = clock_idle_ns();
+	return sched_proc_cpu_ns(current);
+}
 
-	return run > idle ? run - idle : 0;
+uint64_t sysproc_children_cputime_ns(void)
+{
+	return current->cpu_children_ns;
 }
 
 static int cpuclock_valid(int64_t id)
@@ -63,12 +67,16 @@ static int clock_read(int64_t id, uint64_t *ns)
 	}
 	switch (id) {
 	case CLOCK_PROCESS_CPUTIME_ID:
-	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = sysproc_cputime_ns();
+		return 0;
+	case CLOCK_THREAD_CPUTIME_ID:
+		*ns = sched_thread_cpu_ns(current_thread);
 		return 0;
 	}
 	if (id < 0 && cpuclock_valid(id) == 0) {
-		*ns = sysproc_cputime_ns();
+		*ns = (id & CPUCLOCK_PERTHREAD) ?
+			      sched_thread_cpu_ns(current_thread) :
+			      sysproc_cputime_ns();
 		return 0;
 	}
 	return -EINVAL;

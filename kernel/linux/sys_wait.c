@@ -123,15 +123,29 @@ static long wait_child(const struct wait_req *w, struct proc **out, int *event)
 }
 
 /*
- * No resource use is accounted per process yet: a reaped child's rusage
- * is all zeros (what Linux reports for a child that used no CPU time
- * and no memory, which is not true here: see docs/architecture.md).
+ * A waited-for child's rusage: its CPU time and its children's, all as
+ * user time (core/sched.c does not split system time out); the rest 0.
  */
-static int put_rusage(uintptr_t urusage)
+static uint64_t child_cpu_ns(const struct proc *c)
+{
+	return sched_proc_cpu_ns(c) + c->cpu_children_ns;
+}
+
+static int put_rusage(uintptr_t urusage, const struct proc *c)
 {
 	struct rusage ru = { 0 };
+	uint64_t ns = child_cpu_ns(c);
 
+	ru.ru_utime.tv_sec = (long)(ns / 1000000000ULL);
+	ru.ru_utime.tv_usec = (long)(ns % 1000000000ULL / 1000);
 	return urusage ? copy_to_user(urusage, &ru, sizeof(ru)) : 0;
+}
+
+/* Linux's wait_task_zombie: the parent takes over the child's times. */
+static void wait_reap(struct proc *c)
+{
+	current->cpu_children_ns += child_cpu_ns(c);
+	proc_reap(c);
 }
 
 long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
@@ -139,6 +153,8 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 {
 	/* si_signo, si_errno, si_code; then si_pid, si_uid, si_status. */
 	int head[3] = { 0 }, tail[3] = { 0 };
+	/* si_utime, si_stime (clock ticks, USER_HZ 100) */
+	long times[2] = { 0 };
 	long err = waitid_check(which, upid, options);
 	struct proc *c = NULL;
 	bool nonblock = false;
@@ -170,6 +186,7 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 		tail[0] = c->pid;
 		tail[1] = (int)c->cred.uid;
 		tail[2] = (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff;
+		times[0] = (long)(child_cpu_ns(c) / 10000000ULL);
 		if (event != CLD_EXITED) {
 			head[2] = event;
 			tail[2] = event == CLD_STOPPED ? c->stop_sig : SIGCONT;
@@ -178,13 +195,14 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 	}
 out:
 	if (uinfo && (copy_to_user(uinfo, head, sizeof(head)) ||
-		      copy_to_user(uinfo + 16, tail, sizeof(tail))))
+		      copy_to_user(uinfo + 16, tail, sizeof(tail)) ||
+		      copy_to_user(uinfo + 32, times, sizeof(times))))
 		return -EFAULT;
-	if (c && put_rusage(urusage))
+	if (c && put_rusage(urusage, c))
 		return -EFAULT;
 	if (c && !(options & WNOWAIT)) {
 		if (event == CLD_EXITED)
-			proc_reap(c);
+			wait_reap(c);
 		else
 			c->wait_report = 0;
 	}
@@ -223,10 +241,10 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 		status = 0xffff;
 	if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
 		return -EFAULT;
-	if (put_rusage(urusage))
+	if (put_rusage(urusage, c))
 		return -EFAULT;
 	if (event == CLD_EXITED)
-		proc_reap(c);
+		wait_reap(c);
 	else
 		c->wait_report = 0;
 	return ret;

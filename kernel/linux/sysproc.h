@@ -19,11 +19,11 @@ void sysproc_init(struct proc *p);
 void rlimits_init(struct proc *p);
 
 /*
- * CPU time of the process in nanoseconds: time since it started minus
- * the time it slept in nanosleep/clock_nanosleep (Kiln's only accounted
- * idle time). Used by the CPU-time clocks, getrusage and times.
+ * CPU time in nanoseconds of the calling process (its threads, live and
+ * ended) and of its waited-for children (core/sched.c accounts it).
  */
 uint64_t sysproc_cputime_ns(void);
+uint64_t sysproc_children_cputime_ns(void);
 
 /* execve: the command name becomes the last component of path. */
 void sysproc_exec_comm(struct proc *p, const char *path);
