@@ -197,12 +197,19 @@ STEPS = [
 JOB_NOTICE = re.compile(rb"\[\d+\][+-]? [^\r\n]*\r?\n")
 
 
+def squeeze(text):
+    """text without job notices and line ends: what is left when the other
+    port's output is taken out of the middle of a prompt."""
+    return JOB_NOTICE.sub(b"", text).replace(b"\r", b"").replace(b"\n", b"")
+
+
 def token_seen(out, pos, token):
     """The position after token in out[pos:], looking through job notices
-    written in the middle of it; None while it has not come."""
+    and line ends written in the middle of it; None while it has not
+    come."""
     if token in out[pos:]:
         return out.index(token, pos) + len(token)
-    if token in JOB_NOTICE.sub(b"", out[pos:]):
+    if squeeze(token) in squeeze(out[pos:]):
         return len(out)
     return None
 
