@@ -185,8 +185,12 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 
 int vfs_dir_unlink(struct vnode *dir, const char *name)
 {
-	struct vfs_dirent *d = dir_find(dir, name), **pp;
+	struct vfs_dirent *d, **pp;
 	struct vnode *vn;
+
+	if (dir->ops != NULL && dir->ops->unlink != NULL)
+		return dir->ops->unlink(dir, name);
+	d = dir_find(dir, name);
 
 	if (d == NULL)
 		return -ENOENT;

@@ -1,4 +1,5 @@
 /* procfs_gen.c - the text of the system-wide /proc files: meminfo, uptime, version, mounts, stat... */
+#include "fs/9pfs.h"
 #include "fs/procfs.h"
 
 #include <asm-generic/errno.h>
@@ -69,6 +70,7 @@ size_t procfs_mounts(char *buf, size_t size)
 	procfs_put(buf, size, &len, "rootfs / rootfs rw 0 0\n");
 	procfs_put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
 	procfs_put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
+	p9fs_mounts_text(buf, size, &len);
 	return len;
 }
 

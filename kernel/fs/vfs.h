@@ -94,6 +94,21 @@ struct vnode_ops {
 	struct vnode *(*follow)(struct vnode *vn, int *err);
 	/* Any node: set f->ops/f->priv at open; 0 or -ERRNO. */
 	int (*open)(struct vnode *vn, struct file *f);
+	/* The node is being freed: release vn->priv. */
+	void (*release)(struct vnode *vn);
+	/*
+	 * A file system with its own directories (9p): vfs_create,
+	 * vfs_symlink, vfs_dir_unlink, vfs_rename and tmpfs_truncate hand
+	 * the change to these, which return 0 or -ERRNO (-EROFS on a
+	 * read-only mount, -EXDEV to another file system).
+	 */
+	int (*create)(struct vnode *dir, const char *name, uint32_t mode,
+		      struct vnode **out);
+	int (*symlink)(struct vnode *dir, const char *name, const char *target);
+	int (*unlink)(struct vnode *dir, const char *name);
+	int (*rename)(struct vnode *fdir, const char *fname, struct vnode *tdir,
+		      const char *tname);
+	int (*truncate)(struct vnode *vn, uint64_t size);
 };
 
 /* A directory entry (fs/dir.c). */

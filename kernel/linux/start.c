@@ -12,6 +12,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
+#include "fs/9pfs.h"
 #include "fs/blkdev.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
@@ -199,6 +200,9 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
+	err = p9fs_mount_boot(); /* kiln run -v HOSTDIR:GUESTDIR */
+	if (err)
+		start_failed("cannot mount a volume", NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
