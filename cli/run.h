@@ -23,7 +23,22 @@ struct run_args {
 	char mem_auto[32];	/* the -m value kiln chose, when not */
 	uint64_t load_end;	/* guest-physical end of the image to boot */
 	struct strvec disks;	/* QEMU -drive values, one per --disk */
+	struct strvec volumes;	/* QEMU -fsdev values, one per -v */
+	char volume_dirs[8][256]; /* their GUESTDIRs, cleaned */
+	char mounts[2200];	/* kiln.9p=kiln0:/DIR[:ro],... */
 };
+
+/* Host directories one run may share (VIRTIO_9P_MAX_DEVS). */
+#define RUN_MAX_VOLUMES 8
+
+/*
+ * run_volume.c: check -v HOSTDIR:GUESTDIR[:ro|:rw] (HOSTDIR an existing
+ * directory: else status 1; GUESTDIR absolute, not /, no ',' ':' '.'
+ * '..' parts, apart from every other volume's: else the usage status)
+ * and keep its -fsdev value and kiln.9p word. 0, or the status after
+ * one line.
+ */
+int run_volume_add(struct run_args *ra, const char *spec);
 
 /* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
 #define RUN_MAX_DISKS 8

@@ -28,6 +28,10 @@ struct vm_opts {
 	/* QEMU -drive values (id=diskN), each given a virtio-blk device */
 	const char *const *disks;
 	int ndisks;
+	/* QEMU -fsdev values (id=fsN), each a virtio-9p device tagged kilnN */
+	const char *const *volumes;
+	int nvolumes;
+	const char *volume_cmdline; /* their kiln.9p=... word */
 };
 
 struct vm_result {

@@ -1,0 +1,150 @@
+/* run_volume.c - `kiln run -v HOSTDIR:GUESTDIR[:ro]`: host directories shared with the guest over virtio-9p. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+
+/* Why guestdir cannot be a mount point, or NULL. */
+static const char *bad_guestdir(const char *dir)
+{
+	const char *p = dir;
+
+	if (dir[0] != '/')
+		return "GUESTDIR must be an absolute path";
+	if (!dir[strspn(dir, "/")])
+		return "GUESTDIR cannot be /";
+	if (strlen(dir) > 255)
+		return "GUESTDIR is longer than 255 bytes";
+	/* The kernel reads kiln.9p=TAG:DIR[:ro],... from its command line. */
+	if (strpbrk(dir, ",: \t\n\"'"))
+		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return "GUESTDIR cannot hold . or .. parts";
+		p += n;
+	}
+	return NULL;
+}
+
+/* dir without repeated or trailing slashes, into out. */
+static void clean(const char *dir, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const char *p = dir; *p && n + 1 < size; p++)
+		if (*p != '/' || (n == 0 || out[n - 1] != '/'))
+			out[n++] = *p;
+	if (n > 1 && out[n - 1] == '/')
+		n--;
+	out[n] = '\0';
+}
+
+/* True when a is b or a directory above or below it. */
+static int overlaps(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), n = la < lb ? la : lb;
+
+	return !strncmp(a, b, n) &&
+	       (la == lb || (la < lb ? b[la] : a[lb]) == '/');
+}
+
+/* Split spec into host, guest and ro: 0, or the usage error's status. */
+static int parse(const char *spec, char *host, char *guest, int *ro)
+{
+	size_t len = strlen(spec);
+	const char *opt = strrchr(spec, ':'), *g;
+	const char *why;
+
+	if (len >= 4096)
+		return kiln_usage_error("run", "-v: too long", spec);
+	*ro = 0;
+	g = opt;
+	if (opt != NULL && opt[1] != '/') {
+		if (strcmp(opt + 1, "ro") && strcmp(opt + 1, "rw"))
+			return kiln_usage_error(
+				"run", "-v wants HOSTDIR:GUESTDIR[:ro|:rw], not",
+				spec);
+		*ro = !strcmp(opt + 1, "ro");
+		for (g = opt; g > spec && g[-1] != ':';)
+			g--;
+		g = g > spec ? g - 1 : NULL;
+	}
+	if (g == NULL || g == spec)
+		return kiln_usage_error(
+			"run", "-v wants HOSTDIR:GUESTDIR[:ro|:rw], not", spec);
+	memcpy(host, spec, (size_t)(g - spec));
+	host[g - spec] = '\0';
+	len = (size_t)((opt != NULL && opt != g ? opt : spec + len) - g - 1);
+	memcpy(guest, g + 1, len);
+	guest[len] = '\0';
+	why = bad_guestdir(guest);
+	if (why)
+		return kiln_usage_error("run", why, spec);
+	return 0;
+}
+
+/* Append s to out, each ',' doubled: QEMU's escape inside option values. */
+static void put_escaped(struct kbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		kbuf_append(out, s, 1);
+		if (*s == ',')
+			kbuf_append(out, ",", 1);
+	}
+}
+
+int run_volume_add(struct run_args *ra, const char *spec)
+{
+	char host[4096], guest[4096], dir[256], head[64];
+	struct kbuf fsdev = { 0 };
+	struct stat st;
+	size_t n = ra->volumes.n;
+	int ro = 0, err;
+
+	if (n >= RUN_MAX_VOLUMES)
+		return kiln_usage_error("run", "too many -v (8 at most)", spec);
+	err = parse(spec, host, guest, &ro);
+	if (err)
+		return err;
+	clean(guest, dir, sizeof(dir));
+	for (size_t i = 0; i < n; i++)
+		if (overlaps(ra->volume_dirs[i], dir))
+			return kiln_usage_error(
+				"run",
+				strcmp(ra->volume_dirs[i], dir)
+					? "-v: GUESTDIR inside another volume's"
+					: "-v: GUESTDIR given twice",
+				spec);
+	if (stat(host, &st) < 0) {
+		kiln_err("%s: %s", host, strerror(errno));
+		return KILN_EXIT_FAIL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		kiln_err("%s: not a directory", host);
+		return KILN_EXIT_FAIL;
+	}
+	snprintf(head, sizeof(head), "local,id=fs%zu,security_model=none%s,path=",
+		 n, ro ? ",readonly=on" : "");
+	kbuf_append(&fsdev, head, strlen(head));
+	put_escaped(&fsdev, host);
+	kbuf_append(&fsdev, "", 1);
+	strvec_push(&ra->volumes, (const char *)fsdev.data);
+	kbuf_free(&fsdev);
+	memcpy(ra->volume_dirs[n], dir, strlen(dir) + 1);
+	n = strlen(ra->mounts);
+	snprintf(ra->mounts + n, sizeof(ra->mounts) - n, "%skiln%zu:%s%s",
+		 n ? "," : "kiln.9p=", ra->volumes.n - 1, dir, ro ? ":ro" : "");
+	ra->vm.volumes = (const char *const *)ra->volumes.v;
+	ra->vm.nvolumes = (int)ra->volumes.n;
+	ra->vm.volume_cmdline = ra->mounts;
+	return 0;
+}
