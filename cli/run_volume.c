@@ -69,14 +69,17 @@ static int parse(const char *spec, char *host, char *guest, int *ro)
 	*ro = 0;
 	g = opt;
 	if (opt != NULL && opt[1] != '/') {
-		if (strcmp(opt + 1, "ro") && strcmp(opt + 1, "rw"))
-			return kiln_usage_error(
-				"run", "-v wants HOSTDIR:GUESTDIR[:ro|:rw], not",
-				spec);
-		*ro = !strcmp(opt + 1, "ro");
 		for (g = opt; g > spec && g[-1] != ':';)
 			g--;
 		g = g > spec ? g - 1 : NULL;
+		if (g == NULL) /* HOSTDIR:relative: GUESTDIR's error below */
+			g = opt;
+		else if (strcmp(opt + 1, "ro") && strcmp(opt + 1, "rw"))
+			return kiln_usage_error(
+				"run", "-v wants HOSTDIR:GUESTDIR[:ro|:rw], not",
+				spec);
+		else
+			*ro = !strcmp(opt + 1, "ro");
 	}
 	if (g == NULL || g == spec)
 		return kiln_usage_error(

@@ -221,10 +221,10 @@ int main(int argc, char **argv)
 	check_start("volume_ops");
 	if (argc == 3 && !strcmp(argv[1], "ops"))
 		ops(argv[2]);
-	else if (argc == 4 && !strcmp(argv[1], "many"))
-		many(argv[2], atoi(argv[3]));
-	else if (argc == 4 && !strcmp(argv[1], "big"))
-		big(argv[2], atol(argv[3]));
+	else if (argc == 4 && !strcmp(argv[1], "many") && !chdir(argv[2]))
+		many(".", atoi(argv[3]));
+	else if (argc == 4 && !strcmp(argv[1], "big") && !chdir(argv[2]))
+		big(".", atol(argv[3]));
 	else if (argc == 3 && !strcmp(argv[1], "digest"))
 		digest(argv[2]);
 	else if (argc == 3 && !strcmp(argv[1], "ro"))
