@@ -270,6 +270,9 @@ UNIT_TESTS += bcache virtio_blk_req virtq
 virtq_SRCS := kernel/drivers/virtq.c
 bcache_SRCS := kernel/fs/bcache.c
 virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
+# 9P2000.L messages: requests as bytes, hostile replies.
+UNIT_TESTS += p9_msg
+p9_msg_SRCS := kernel/fs/9p_msg.c
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -113,7 +113,8 @@ static void volumes(const struct vm_opts *o, struct spawn *s)
 	int mmio = !strncmp(o->machine, "microvm", 7);
 
 	for (int i = 0; i < o->nvolumes && i < 8; i++) {
-		snprintf(devs[i], sizeof(devs[i]), "%s,fsdev=fs%d,mount_tag=kiln%d",
+		snprintf(devs[i], sizeof(devs[i]),
+			 "%s,fsdev=fs%d,mount_tag=kiln%d",
 			 mmio ? "virtio-9p-device" : "virtio-9p-pci", i, i);
 		arg(s, "-fsdev");
 		arg(s, o->volumes[i]);
@@ -190,7 +191,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
-	if ((o->netdev || o->ndisks || o->nvolumes) && !strncmp(o->machine, "microvm", 7)) {
+	if ((o->netdev || o->ndisks || o->nvolumes) &&
+	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
 		arg(s, "-global");
 		arg(s, "virtio-mmio.force-legacy=false");

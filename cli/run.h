@@ -10,22 +10,22 @@ struct run_args {
 	const char *target; /* IMAGE or PROGRAM as given */
 	struct strvec args; /* replace argv[1..] when have_args */
 	int have_args;
-	struct strvec env;	/* KEY=VALUE overrides */
-	char tmp_image[4096];	/* the temporary image, "" if none */
-	const char *net_mode;	/* --net: "none", "user", "nat", "tap:NAME",
+	struct strvec env;	  /* KEY=VALUE overrides */
+	char tmp_image[4096];	  /* the temporary image, "" if none */
+	const char *net_mode;	  /* --net: "none", "user", "nat", "tap:NAME",
 				   NULL (default) */
-	struct strvec forwards; /* QEMU hostfwd rules from -p */
-	char *netdev;		/* malloc'ed -netdev value, or NULL */
-	struct netopts net;	/* --ip, --gateway, --dns */
-	char net_words[128];	/* them as kiln.ip=... words, "" if none */
-	uint64_t mem_bytes;	/* --mem in bytes */
-	int mem_given;		/* --mem was on the command line */
-	char mem_auto[32];	/* the -m value kiln chose, when not */
-	uint64_t load_end;	/* guest-physical end of the image to boot */
-	struct strvec disks;	/* QEMU -drive values, one per --disk */
-	struct strvec volumes;	/* QEMU -fsdev values, one per -v */
+	struct strvec forwards;	  /* QEMU hostfwd rules from -p */
+	char *netdev;		  /* malloc'ed -netdev value, or NULL */
+	struct netopts net;	  /* --ip, --gateway, --dns */
+	char net_words[128];	  /* them as kiln.ip=... words, "" if none */
+	uint64_t mem_bytes;	  /* --mem in bytes */
+	int mem_given;		  /* --mem was on the command line */
+	char mem_auto[32];	  /* the -m value kiln chose, when not */
+	uint64_t load_end;	  /* guest-physical end of the image to boot */
+	struct strvec disks;	  /* QEMU -drive values, one per --disk */
+	struct strvec volumes;	  /* QEMU -fsdev values, one per -v */
 	char volume_dirs[8][256]; /* their GUESTDIRs, cleaned */
-	char mounts[2200];	/* kiln.9p=kiln0:/DIR[:ro],... */
+	char mounts[2200];	  /* kiln.9p=kiln0:/DIR[:ro],... */
 };
 
 /* Host directories one run may share (VIRTIO_9P_MAX_DEVS). */

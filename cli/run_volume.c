@@ -76,7 +76,8 @@ static int parse(const char *spec, char *host, char *guest, int *ro)
 			g = opt;
 		else if (strcmp(opt + 1, "ro") && strcmp(opt + 1, "rw"))
 			return kiln_usage_error(
-				"run", "-v wants HOSTDIR:GUESTDIR[:ro|:rw], not",
+				"run",
+				"-v wants HOSTDIR:GUESTDIR[:ro|:rw], not",
 				spec);
 		else
 			*ro = !strcmp(opt + 1, "ro");
@@ -123,9 +124,9 @@ int run_volume_add(struct run_args *ra, const char *spec)
 		if (overlaps(ra->volume_dirs[i], dir))
 			return kiln_usage_error(
 				"run",
-				strcmp(ra->volume_dirs[i], dir)
-					? "-v: GUESTDIR inside another volume's"
-					: "-v: GUESTDIR given twice",
+				strcmp(ra->volume_dirs[i], dir) ?
+					"-v: GUESTDIR inside another volume's" :
+					"-v: GUESTDIR given twice",
 				spec);
 	if (stat(host, &st) < 0) {
 		kiln_err("%s: %s", host, strerror(errno));
@@ -135,8 +136,9 @@ int run_volume_add(struct run_args *ra, const char *spec)
 		kiln_err("%s: not a directory", host);
 		return KILN_EXIT_FAIL;
 	}
-	snprintf(head, sizeof(head), "local,id=fs%zu,security_model=none%s,path=",
-		 n, ro ? ",readonly=on" : "");
+	snprintf(head, sizeof(head),
+		 "local,id=fs%zu,security_model=none%s,path=", n,
+		 ro ? ",readonly=on" : "");
 	kbuf_append(&fsdev, head, strlen(head));
 	put_escaped(&fsdev, host);
 	kbuf_append(&fsdev, "", 1);

@@ -96,8 +96,7 @@ int virtio_9p_rpc(unsigned dev, const void *req, size_t reqlen, void *resp,
 	d->waiter = current_thread;
 	segs[0] = (struct virtq_seg){ virt_to_phys(req), (uint32_t)reqlen,
 				      false };
-	segs[1] = (struct virtq_seg){ virt_to_phys(resp), (uint32_t)cap,
-				      true };
+	segs[1] = (struct virtq_seg){ virt_to_phys(resp), (uint32_t)cap, true };
 	head = virtq_add_chain(&d->q, segs, 2);
 	if (head >= 0) {
 		virtio_kick(&d->dev, &d->q);
@@ -151,8 +150,8 @@ static int v9p_setup(struct v9p *d)
 						1ULL << VIRTIO_F_EVENT_IDX);
 	if (err)
 		return err;
-	err = virtio_has(&d->dev, VIRTIO_9P_F_MOUNT_TAG) ? read_tag(d)
-							  : -EINVAL;
+	err = virtio_has(&d->dev, VIRTIO_9P_F_MOUNT_TAG) ? read_tag(d) :
+							   -EINVAL;
 	vector = err ? err : irq_alloc_vector();
 	err = vector < 0 ? vector : d->dev.ops->irq_setup(&d->dev, vector);
 	if (!err) {

@@ -160,8 +160,7 @@ int p9_reply(struct p9_buf *r, const void *data, size_t len, uint16_t tag,
 	r->bad = false;
 	size = p9_get_u32(r);
 	type = p9_get_u8(r);
-	if (r->bad || size < P9_HDR_LEN || size > len ||
-	    p9_get_u16(r) != tag)
+	if (r->bad || size < P9_HDR_LEN || size > len || p9_get_u16(r) != tag)
 		return -P9_EPROTO;
 	r->size = size;
 	if (type == want)

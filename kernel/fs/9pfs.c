@@ -28,9 +28,9 @@ struct p9_node {
 	uint32_t fid;
 	/* Directories: the open fid getdents reads, and where it is. */
 	uint32_t dfid;
-	uint64_t didx;	 /* the entry index the next one in batch has */
-	uint64_t doff;	 /* the server's offset after the batch */
-	uint8_t *batch;	 /* an Rreaddir's data (kmalloc), or NULL */
+	uint64_t didx;	/* the entry index the next one in batch has */
+	uint64_t doff;	/* the server's offset after the batch */
+	uint8_t *batch; /* an Rreaddir's data (kmalloc), or NULL */
 	size_t blen, bpos;
 	bool deof;
 };
@@ -237,8 +237,8 @@ static int dir_next(struct p9_node *n, struct p9_dirent *e)
 	}
 }
 
-static int p9_readdir(struct vnode *dir, uint64_t idx, char *name,
-		      size_t size, uint64_t *ino, unsigned int *type)
+static int p9_readdir(struct vnode *dir, uint64_t idx, char *name, size_t size,
+		      uint64_t *ino, unsigned int *type)
 {
 	struct p9_node *n = node_of(dir);
 	struct p9_dirent e;
@@ -346,8 +346,8 @@ static int p9_unlink(struct vnode *dir, const char *name)
 	return err;
 }
 
-static int p9_rename(struct vnode *fdir, const char *fname,
-		     struct vnode *tdir, const char *tname)
+static int p9_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
+		     const char *tname)
 {
 	struct p9_node *f = node_of(fdir), *t = node_of(tdir);
 	struct p9_buf b, r;
@@ -398,9 +398,9 @@ static long p9_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 
 	while (done < n && err == 0) {
 		struct p9_buf b, r;
-		uint32_t want = (uint32_t)(n - done < m->msize - P9_IOHDR
-						   ? n - done
-						   : m->msize - P9_IOHDR);
+		uint32_t want = (uint32_t)(n - done < m->msize - P9_IOHDR ?
+						   n - done :
+						   m->msize - P9_IOHDR);
 		uint32_t got = 0;
 		const void *data;
 
@@ -428,8 +428,7 @@ static long p9_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	return done ? (long)done : err;
 }
 
-static long p9_write(struct file *f, const void *buf, size_t n,
-		     uint64_t *pos)
+static long p9_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 {
 	struct p9_open *o = f->priv;
 	struct p9_mount *m = o->m;
@@ -440,9 +439,9 @@ static long p9_write(struct file *f, const void *buf, size_t n,
 		*pos = f->vn->reg.size;
 	while (done < n) {
 		struct p9_buf b, r;
-		uint32_t want = (uint32_t)(n - done < m->msize - P9_IOHDR
-						   ? n - done
-						   : m->msize - P9_IOHDR);
+		uint32_t want = (uint32_t)(n - done < m->msize - P9_IOHDR ?
+						   n - done :
+						   m->msize - P9_IOHDR);
 		uint32_t got = 0;
 
 		p9c_begin(m, &b, P9_TWRITE);

@@ -23,7 +23,7 @@ struct p9_mount {
 	uint32_t next_fid;
 	uint8_t *tx, *rx; /* msize bytes each, physically contiguous */
 	uint32_t rx_len;
-	char name[65];		    /* the device's mount tag */
+	char name[65];		  /* the device's mount tag */
 	char path[P9FS_PATH_MAX]; /* where it is mounted */
 };
 
@@ -41,8 +41,7 @@ int p9c_end(struct p9_mount *m, const struct p9_buf *r, int err);
 /* Simple requests: each 0 or -ERRNO (the server's, or -EPROTO/-EIO). */
 uint32_t p9c_fid(struct p9_mount *m);
 /* Walk fid by name (NULL: a clone) to a new fid in *out. */
-int p9c_walk(struct p9_mount *m, uint32_t fid, const char *name,
-	     uint32_t *out);
+int p9c_walk(struct p9_mount *m, uint32_t fid, const char *name, uint32_t *out);
 int p9c_clunk(struct p9_mount *m, uint32_t fid);
 int p9c_getattr(struct p9_mount *m, uint32_t fid, struct p9_attr *a);
 int p9c_lopen(struct p9_mount *m, uint32_t fid, uint32_t flags);

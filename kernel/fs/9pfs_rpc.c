@@ -35,8 +35,7 @@ int p9c_call(struct p9_mount *m, struct p9_buf *b, struct p9_buf *r)
 	err = virtio_9p_rpc(m->dev, m->tx, n, m->rx, m->msize, &len);
 	if (err)
 		return err;
-	return p9_reply(r, m->rx, len,
-			type == P9_TVERSION ? P9_NOTAG : m->tag,
+	return p9_reply(r, m->rx, len, type == P9_TVERSION ? P9_NOTAG : m->tag,
 			(uint8_t)(type + 1));
 }
 
@@ -57,8 +56,7 @@ uint32_t p9c_fid(struct p9_mount *m)
 	return m->next_fid++;
 }
 
-int p9c_walk(struct p9_mount *m, uint32_t fid, const char *name,
-	     uint32_t *out)
+int p9c_walk(struct p9_mount *m, uint32_t fid, const char *name, uint32_t *out)
 {
 	struct p9_buf b, r;
 	uint32_t nfid = p9c_fid(m);

@@ -107,8 +107,7 @@ static int rename_foreign(struct lookup *from, struct lookup *to,
 		return -EEXIST;
 	if (from->node == to->node)
 		return 0;
-	return from->dir->ops->rename(from->dir, from->name, to->dir,
-				      to->name);
+	return from->dir->ops->rename(from->dir, from->name, to->dir, to->name);
 }
 
 int vfs_rename(struct lookup *from, struct lookup *to, unsigned int flags)

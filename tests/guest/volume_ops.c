@@ -74,7 +74,8 @@ static void ops(const char *dir)
 	pattern(buf, sizeof(buf), 0);
 	fd = open("guest.bin", O_CREAT | O_EXCL | O_RDWR, 0644);
 	check(fd >= 0, "create guest.bin");
-	check(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf), "write 65541");
+	check(write(fd, buf, sizeof(buf)) == (ssize_t)sizeof(buf),
+	      "write 65541");
 	check(pread(fd, back, sizeof(back), 0) == (ssize_t)sizeof(back) &&
 		      !memcmp(buf, back, sizeof(buf)),
 	      "read back");
@@ -86,7 +87,8 @@ static void ops(const char *dir)
 	fd = open("small", O_CREAT | O_WRONLY | O_TRUNC, 0600);
 	check(fd >= 0 && write(fd, "0123456789", 10) == 10, "write small");
 	close(fd);
-	check(stat("small", &st) == 0 && st.st_size == 10 && S_ISREG(st.st_mode),
+	check(stat("small", &st) == 0 && st.st_size == 10 &&
+		      S_ISREG(st.st_mode),
 	      "stat small: 10 bytes");
 	check(truncate("small", 4) == 0, "truncate 4");
 	check(stat("small", &st) == 0 && st.st_size == 4, "size now 4");
@@ -99,10 +101,12 @@ static void ops(const char *dir)
 	close(fd);
 	check(mkdir("sub", 0755) == 0, "mkdir sub");
 	check_errno(mkdir("sub", 0755), EEXIST, "mkdir sub again");
-	check(stat("sub", &st) == 0 && S_ISDIR(st.st_mode), "sub is a directory");
+	check(stat("sub", &st) == 0 && S_ISDIR(st.st_mode),
+	      "sub is a directory");
 	check(rename("small", "sub/moved") == 0, "rename into sub");
 	check_errno(stat("small", &st), ENOENT, "old name gone");
-	check(stat("sub/moved", &st) == 0 && st.st_size == 6, "new name, 6 bytes");
+	check(stat("sub/moved", &st) == 0 && st.st_size == 6,
+	      "new name, 6 bytes");
 	check(symlink("sub/moved", "link") == 0, "symlink");
 	check(readlink("link", p, sizeof(p)) == 9 && !memcmp(p, "sub/moved", 9),
 	      "readlink");
