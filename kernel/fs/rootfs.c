@@ -285,6 +285,9 @@ int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 		return -ELOOP;
 	if (!S_ISREG(vn->mode))
 		return -EACCES;
+	/* A file on a volume (9p) has no pages here to run from. */
+	if (vn->ops != NULL && vn->ops->open != NULL)
+		return -ENOEXEC;
 	err = vfs_permission(vn, 1);
 	if (err == 0)
 		err = tmpfs_contiguous(vn, data, copy);

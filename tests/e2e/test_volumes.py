@@ -126,6 +126,19 @@ def test_two_volumes(tmp_path):
     ro = kiln_vol(["ro", "/deep/two"], [f"{a}:/one", f"{b}:/deep/two:ro"])
     assert ro.returncode == 0, describe(ro)
     assert sorted(os.listdir(b)) == ["host.txt"]
+    mounts = kiln_vol(["cat", "/proc/mounts"],
+                      [f"{a}:/one", f"{b}:/deep/two:ro"])
+    assert mounts.returncode == 0, describe(mounts)
+    assert mounts.stdout.decode() == (
+        "volume_ops: open /proc/mounts ok\n"
+        "rootfs / rootfs rw 0 0\n"
+        "devtmpfs /dev devtmpfs rw,relatime 0 0\n"
+        "proc /proc proc rw,relatime 0 0\n"
+        "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+        "kiln0 /one 9p rw,relatime,access=client,msize=131072,"
+        "trans=virtio 0 0\n"
+        "kiln1 /deep/two 9p ro,relatime,access=client,msize=131072,"
+        "trans=virtio 0 0\n")
 
 
 @pytest.mark.parametrize("spec,status,line", [

@@ -15,6 +15,7 @@
  * volume_ops big DIR MIB   a MIB MiB file written, read back, digested
  * volume_ops digest FILE   the FNV-1a digest and size of FILE
  * volume_ops ro DIR        a read-only volume: writes fail with EROFS
+ * volume_ops cat FILE      FILE's bytes (/proc/mounts)
  */
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
 {
@@ -200,6 +201,18 @@ static void digest(const char *path)
 	note("%lld bytes, digest %016llx", total, (unsigned long long)h);
 }
 
+static void cat(const char *path)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	check(fd >= 0, "open %s", path);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		fwrite(buf, 1, (size_t)n, stdout);
+	close(fd);
+}
+
 static void ro(const char *dir)
 {
 	char p[512];
@@ -231,6 +244,8 @@ int main(int argc, char **argv)
 		big(".", atol(argv[3]));
 	else if (argc == 3 && !strcmp(argv[1], "digest"))
 		digest(argv[2]);
+	else if (argc == 3 && !strcmp(argv[1], "cat"))
+		cat(argv[2]);
 	else if (argc == 3 && !strcmp(argv[1], "ro"))
 		ro(argv[2]);
 	else
