@@ -19,6 +19,33 @@ static char *value_dup(const char *val, uint32_t len)
 	return s;
 }
 
+/* kiln.h: checked for --volume and -v alike. */
+const char *volume_dir_error(const char *dir)
+{
+	const char *p = dir;
+
+	if (dir[0] != '/')
+		return "GUESTDIR must be an absolute path";
+	if (!dir[strspn(dir, "/")])
+		return "GUESTDIR cannot be /";
+	if (strlen(dir) > 255)
+		return "GUESTDIR is longer than 255 bytes";
+	/* The kernel reads kiln.9p=TAG:DIR[:ro],... from its command line. */
+	if (strpbrk(dir, ",: \t\n\"'"))
+		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return "GUESTDIR cannot hold . or .. parts";
+		p += n;
+	}
+	return NULL;
+}
+
 /* Store one entry into c; -EINVAL if it breaks include/kiln/image.h. */
 static int config_store(struct kiln_config *c, uint32_t type, char *s)
 {
@@ -37,6 +64,13 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 		if (c->net)
 			return -EINVAL;
 		c->net = s;
+		return 0;
+	case KILN_CFG_VOLUME:
+		if (c->volumes.n >= KILN_CFG_MAX_VOLUMES ||
+		    volume_dir_error(s) != NULL)
+			return -EINVAL;
+		strvec_push(&c->volumes, s);
+		free(s);
 		return 0;
 	case KILN_CFG_LIBRARY:
 		if (c->libs.n >= KILN_CFG_MAX_LIBS)
@@ -162,6 +196,8 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 		err = put(out, KILN_CFG_NET, c->net);
 	for (size_t i = 0; i < c->libs.n && !err; i++)
 		err = put(out, KILN_CFG_LIBRARY, c->libs.v[i]);
+	for (size_t i = 0; i < c->volumes.n && !err; i++)
+		err = put(out, KILN_CFG_VOLUME, c->volumes.v[i]);
 	return err;
 }
 
@@ -173,5 +209,6 @@ void config_free(struct kiln_config *c)
 	strvec_free(&c->argv);
 	strvec_free(&c->env);
 	strvec_free(&c->libs);
+	strvec_free(&c->volumes);
 	*c = (struct kiln_config){ 0 };
 }

@@ -210,6 +210,13 @@ static int inspect(const char *path)
 	printf("bundle: %llu bytes\n",
 	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
+	if (c.volumes.n) {
+		printf("volumes:");
+		for (size_t i = 0; i < c.volumes.n; i++)
+			printf(" %s",
+			       kiln_quote(c.volumes.v[i], buf, sizeof(buf)));
+		printf("\n");
+	}
 	print_libs(&c.libs);
 	print_files(&img);
 	config_free(&c);

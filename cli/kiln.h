@@ -190,7 +190,15 @@ struct kiln_config {
 	char *net; /* KILN_CFG_NET words, or NULL */
 	struct strvec
 		libs; /* KILN_CFG_LIBRARY values (where libraries came from) */
+	struct strvec volumes; /* KILN_CFG_VOLUME: declared mount points */
 };
+/* Most VOLUME entries an image may hold. */
+#define KILN_CFG_MAX_VOLUMES 64
+/*
+ * Why dir cannot be a volume's mount point (absolute, not /, at most
+ * 255 bytes, no ',' ':' quotes or spaces, no . or .. parts), or NULL.
+ */
+const char *volume_dir_error(const char *dir);
 /* Most LIBRARY entries an image may hold. */
 #define KILN_CFG_MAX_LIBS 4096
 /*
@@ -215,8 +223,9 @@ struct build_spec {
 	struct strvec dirs;  /* HOSTDIR:GUESTDIR */
 	struct strvec env;   /* K=V */
 	const char *workdir;
-	const char *net; /* KILN_CFG_NET words (checked), or NULL */
-	int no_libs;	 /* --no-libraries: no closure */
+	const char *net;       /* KILN_CFG_NET words (checked), or NULL */
+	struct strvec volumes; /* --volume DIR */
+	int no_libs;	       /* --no-libraries: no closure */
 };
 
 /*

@@ -8,33 +8,6 @@
 
 #include "run.h"
 
-/* Why guestdir cannot be a mount point, or NULL. */
-static const char *bad_guestdir(const char *dir)
-{
-	const char *p = dir;
-
-	if (dir[0] != '/')
-		return "GUESTDIR must be an absolute path";
-	if (!dir[strspn(dir, "/")])
-		return "GUESTDIR cannot be /";
-	if (strlen(dir) > 255)
-		return "GUESTDIR is longer than 255 bytes";
-	/* The kernel reads kiln.9p=TAG:DIR[:ro],... from its command line. */
-	if (strpbrk(dir, ",: \t\n\"'"))
-		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if ((n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return "GUESTDIR cannot hold . or .. parts";
-		p += n;
-	}
-	return NULL;
-}
-
 /* dir without repeated or trailing slashes, into out. */
 static void clean(const char *dir, char *out, size_t size)
 {
@@ -90,7 +63,7 @@ static int parse(const char *spec, char *host, char *guest, int *ro)
 	len = (size_t)((opt != NULL && opt != g ? opt : spec + len) - g - 1);
 	memcpy(guest, g + 1, len);
 	guest[len] = '\0';
-	why = bad_guestdir(guest);
+	why = volume_dir_error(guest);
 	if (why)
 		return kiln_usage_error("run", why, spec);
 	return 0;

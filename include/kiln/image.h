@@ -77,6 +77,9 @@ _Static_assert(__builtin_offsetof(struct kiln_bundle, sections) == 32,
  * where each shared library of the closure came from: four fields
  * separated by '\n', "NAME\nGUEST PATH\nHOST PATH\nNEEDED BY" (NAME is the
  * DT_NEEDED name, or the PT_INTERP path for the interpreter).
+ * VOLUME entries name the absolute directories the app keeps its data
+ * in (`kiln build --volume DIR`): the kernel makes each one when the
+ * image lacks it, and `kiln run -v HOSTDIR:DIR` mounts a volume there.
  * Readers ignore entry types they do not know.
  */
 enum kiln_cfg_type {
@@ -86,6 +89,7 @@ enum kiln_cfg_type {
 	KILN_CFG_WORKDIR = 4,
 	KILN_CFG_NET = 5,
 	KILN_CFG_LIBRARY = 6,
+	KILN_CFG_VOLUME = 7, /* a declared mount point (absolute) */
 };
 
 struct kiln_cfg_entry {

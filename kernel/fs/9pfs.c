@@ -592,6 +592,19 @@ static int mount_dir(const char *path, struct vnode **out)
 	return 0;
 }
 
+int p9fs_declare(const char *path)
+{
+	struct vnode *dir;
+	int err;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	err = mount_dir(path, &dir);
+	if (err == 0)
+		vnode_put(dir);
+	return err;
+}
+
 static int mount_at(const char *tag, const char *path, bool ro)
 {
 	struct p9_mount *m;

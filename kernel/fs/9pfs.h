@@ -13,6 +13,13 @@
  */
 int p9fs_mount_boot(void);
 
+/*
+ * A mount point the image declares (kiln build --volume): path, made in
+ * the root when missing. 0, -ENOTDIR (a file, /proc, /dev), -EBUSY (/),
+ * -EINVAL (relative), -ENOMEM. Boot only.
+ */
+int p9fs_declare(const char *path);
+
 /* The mounts' lines of /proc/mounts, appended to buf at *len. */
 void p9fs_mounts_text(char *buf, size_t size, size_t *len);
 

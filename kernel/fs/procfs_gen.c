@@ -71,7 +71,8 @@ size_t procfs_mounts(char *buf, size_t size)
 	procfs_put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
 	procfs_put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
 	/* POSIX shared memory's home, a tmpfs as on Linux (shm_open). */
-	procfs_put(buf, size, &len, "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
+	procfs_put(buf, size, &len,
+		   "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n");
 	p9fs_mounts_text(buf, size, &len);
 	return len;
 }

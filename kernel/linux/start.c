@@ -30,8 +30,8 @@
 /* What the CONFIG section says; strings are kmalloc'ed, NUL-terminated. */
 struct boot_config {
 	char *program, *workdir, *net;
-	char **argv, **envp;
-	size_t argc, envc;
+	char **argv, **envp, **volumes;
+	size_t argc, envc, nvolumes;
 };
 
 static char *dup_value(const char *v, uint32_t len)
@@ -84,6 +84,9 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 				       dup_value(val, len));
 		else if (type == KILN_CFG_ENV)
 			err = vec_push(&bc->envp, &bc->envc, KILN_CFG_MAX_ENVS,
+				       dup_value(val, len));
+		else if (type == KILN_CFG_VOLUME)
+			err = vec_push(&bc->volumes, &bc->nvolumes, 64,
 				       dup_value(val, len));
 	}
 	if (err || r < 0 || !bc->program || bc->program[0] != '/')
@@ -200,6 +203,10 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
+	for (size_t i = 0; i < bc.nvolumes; i++) /* kiln build --volume */
+		if ((err = p9fs_declare(bc.volumes[i])) < 0)
+			start_failed("cannot make the volume directory",
+				     bc.volumes[i], err);
 	err = p9fs_mount_boot(); /* kiln run -v HOSTDIR:GUESTDIR */
 	if (err)
 		start_failed("cannot mount a volume", NULL, err);

@@ -181,3 +181,40 @@ def test_cli_overlapping_volumes(tmp_path, second, line):
                           "/data"], capture_output=True, timeout=HOST_TIMEOUT)
     assert got.returncode == 2, got.stderr
     assert line in got.stderr.decode()
+
+
+def test_declared_mount_points(tmp_path):
+    """`kiln build --volume DIR`: inspect lists it; the directory is there
+    with no volume (in memory), and `kiln run -v` fills it."""
+    img = str(tmp_path / "v.img")
+    built = subprocess.run([KILN, "build", "-o", img, "--volume", "/data",
+                            "--volume", "/var/lib/app",
+                            guest_path("musl", PROG)],
+                           capture_output=True, timeout=HOST_TIMEOUT)
+    assert built.returncode == 0, built.stderr
+    shown = subprocess.run([KILN, "inspect", img], capture_output=True,
+                           timeout=HOST_TIMEOUT)
+    assert "volumes: /data /var/lib/app\n" in shown.stdout.decode()
+    accel = ["--accel", KILN_ACCEL] if KILN_ACCEL else []
+    bare = subprocess.run([KILN, "run", *accel, "--timeout",
+                           str(KILN_TIMEOUT), img, "many", "/var/lib/app",
+                           "3"], capture_output=True, timeout=HOST_TIMEOUT)
+    assert bare.returncode == 0, describe(bare)
+    assert b"3 listed" in bare.stdout
+    vol = shared_dir(tmp_path, "vol")
+    (vol / "host.txt").write_bytes(b"x")
+    filled = subprocess.run([KILN, "run", *accel, "--timeout",
+                             str(KILN_TIMEOUT), "-v", f"{vol}:/data:ro", img,
+                             "ro", "/data"],
+                            capture_output=True, timeout=HOST_TIMEOUT)
+    assert filled.returncode == 0, describe(filled)
+
+
+def test_declared_mount_point_must_be_absolute(tmp_path):
+    got = subprocess.run([KILN, "build", "-o", str(tmp_path / "x.img"),
+                          "--volume", "data", guest_path("musl", PROG)],
+                         capture_output=True, timeout=HOST_TIMEOUT)
+    assert got.returncode == 1
+    assert got.stderr.decode() == (
+        "kiln: --volume data: GUESTDIR must be an absolute path\n")
+    assert not os.path.exists(tmp_path / "x.img")
