@@ -364,6 +364,22 @@ static int p9_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
 	return p9c_end(f->m, &r, p9c_call(f->m, &b, &r));
 }
 
+static int p9_link(struct vnode *dir, const char *name, struct vnode *vn)
+{
+	struct p9_node *d = node_of(dir), *n = node_of(vn);
+	struct p9_buf b, r;
+
+	if (vn->ops != &p9_ops || n->m != d->m)
+		return -EXDEV;
+	if (d->m->ro)
+		return -EROFS;
+	p9c_begin(d->m, &b, P9_TLINK);
+	p9_put_u32(&b, d->fid);
+	p9_put_u32(&b, n->fid);
+	p9_put_str(&b, name, strlen(name));
+	return p9c_end(d->m, &r, p9c_call(d->m, &b, &r));
+}
+
 static int p9_truncate(struct vnode *vn, uint64_t size)
 {
 	struct p9_node *n = node_of(vn);
@@ -535,6 +551,7 @@ static const struct vnode_ops p9_ops = {
 	.unlink = p9_unlink,
 	.rename = p9_rename,
 	.truncate = p9_truncate,
+	.link = p9_link,
 };
 
 /* ---- Mounts ---- */

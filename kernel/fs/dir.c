@@ -146,6 +146,10 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 	size_t len = strlen(name);
 	struct vfs_dirent *d, **c;
 
+	if (dir->ops != NULL && dir->ops->link != NULL)
+		return dir->ops->link(dir, name, vn);
+	if (vn->ops != NULL && vn->ops->link != NULL)
+		return -EXDEV; /* a volume's node into memory */
 	if (dir->nlink == 0)
 		return -ENOENT;
 	if (dir_find(dir, name) != NULL)

@@ -109,6 +109,8 @@ struct vnode_ops {
 	int (*rename)(struct vnode *fdir, const char *fname, struct vnode *tdir,
 		      const char *tname);
 	int (*truncate)(struct vnode *vn, uint64_t size);
+	/* vfs_dir_link of an existing node (link(2)) into dir. */
+	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
 };
 
 /* A directory entry (fs/dir.c). */

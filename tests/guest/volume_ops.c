@@ -108,6 +108,11 @@ static void ops(const char *dir)
 	check_errno(stat("small", &st), ENOENT, "old name gone");
 	check(stat("sub/moved", &st) == 0 && st.st_size == 6,
 	      "new name, 6 bytes");
+	check(link("sub/moved", "hard") == 0, "link");
+	check(stat("hard", &st) == 0 && st.st_nlink == 2 && st.st_size == 6,
+	      "two links, 6 bytes");
+	check(unlink("hard") == 0, "unlink hard");
+	check(stat("sub/moved", &st) == 0 && st.st_nlink == 1, "one link left");
 	check(symlink("sub/moved", "link") == 0, "symlink");
 	check(readlink("link", p, sizeof(p)) == 9 && !memcmp(p, "sub/moved", 9),
 	      "readlink");
