@@ -72,7 +72,7 @@ struct proc {
 	uint64_t start_ns;	  /* time_ns() when the program started */
 	char exe[PROC_PATH_MAX];  /* absolute path of the program */
 	bool trace;		  /* kiln.trace: log every syscall */
-	bool exiting;		  /* linux/proc.c: closing its files */
+	bool exiting; /* linux/proc.c: pid 1 closing its files, the VM ending */
 };
 
 extern struct proc *current;

@@ -6,6 +6,7 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "core/proc.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -43,10 +44,13 @@ static const struct file_ops gen_ops = {
 	.seekable = true,
 };
 
-/* Run the generator with a growing buffer until its text fits. */
-static int gen_open(struct vnode *vn, struct file *f)
+/*
+ * Run the generator (gen, or pgen for process p) with a growing buffer
+ * until its text fits.
+ */
+static int gen_fill(struct file *f, procfs_gen_fn gen, procfs_proc_gen_fn pgen,
+		    struct proc *p)
 {
-	procfs_gen_fn gen = (procfs_gen_fn)vn->priv;
 	struct gen_buf *g;
 	size_t size = 4096, len;
 
@@ -61,7 +65,7 @@ static int gen_open(struct vnode *vn, struct file *f)
 			kfree(g);
 			return -ENOMEM;
 		}
-		len = gen(g->text, size);
+		len = gen ? gen(g->text, size) : pgen(p, g->text, size);
 		if (len < size)
 			break;
 		kfree(g->text);
@@ -73,7 +77,61 @@ static int gen_open(struct vnode *vn, struct file *f)
 	return 0;
 }
 
+static int gen_open(struct vnode *vn, struct file *f)
+{
+	return gen_fill(f, (procfs_gen_fn)vn->priv, NULL, NULL);
+}
+
 static const struct vnode_ops gen_vops = { .open = gen_open };
+
+/* ---- Per-process files: priv is pid << 8 | the generator's index ---- */
+
+static const struct procfs_proc_entry *proc_gens;
+static size_t nproc_gens;
+
+void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n)
+{
+	proc_gens = e;
+	nproc_gens = n;
+}
+
+/* A process that ended (or was reaped) has no files to read: -ESRCH. */
+static int proc_gen_open(struct vnode *vn, struct file *f)
+{
+	uintptr_t key = (uintptr_t)vn->priv;
+	struct proc *p = proc_find((int)(key >> 8));
+
+	if ((f->flags & O_ACCMODE) != O_RDONLY)
+		return -EACCES;
+	if (p == NULL || p->state != PROC_LIVE || (key & 0xff) >= nproc_gens)
+		return -ESRCH;
+	return gen_fill(f, NULL, proc_gens[key & 0xff].gen, p);
+}
+
+static const struct vnode_ops proc_gen_vops = { .open = proc_gen_open };
+
+int procfs_add_proc_files(struct vnode *dir, int pid)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < nproc_gens && err == 0; i++) {
+		struct vnode *vn;
+
+		err = vfs_create(dir, proc_gens[i].name, S_IFREG | 0444, &vn);
+		if (err < 0)
+			break;
+		vn->ops = &proc_gen_vops;
+		vn->priv = (void *)(((uintptr_t)pid << 8) | i);
+		vnode_put(vn);
+	}
+	return err;
+}
+
+void procfs_remove_proc_files(struct vnode *dir)
+{
+	for (size_t i = 0; i < nproc_gens; i++)
+		vfs_dir_unlink(dir, proc_gens[i].name);
+}
 
 static int add_file(struct vnode *dir, const char *name, procfs_gen_fn gen)
 {

@@ -36,6 +36,23 @@ struct procfs_entry {
  */
 int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n);
 
+/*
+ * Files of a process's directory (/proc/PID/status...): the generator
+ * gets the process the directory is for. The personality registers its
+ * table once; procfs_add_proc_files makes one file per entry in dir for
+ * pid (opening one of a process that ended is -ESRCH), and
+ * procfs_remove_proc_files unlinks them again.
+ */
+struct proc;
+typedef size_t (*procfs_proc_gen_fn)(struct proc *p, char *buf, size_t size);
+struct procfs_proc_entry {
+	const char *name;
+	procfs_proc_gen_fn gen;
+};
+void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n);
+int procfs_add_proc_files(struct vnode *dir, int pid);
+void procfs_remove_proc_files(struct vnode *dir);
+
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);
 

@@ -12,7 +12,8 @@ struct stat;
 /*
  * One file system tree, all in memory (tmpfs semantics), built at boot
  * from the image's cpio archive, with /dev and /proc as directories whose
- * nodes carry hooks. Kiln runs one process on one CPU for now: nothing
+ * nodes carry hooks. Kiln runs on one CPU with interrupts off in the
+ * kernel, whatever the number of processes: nothing
  * here takes a lock; callers are syscalls or boot code.
  */
 #define VFS_NAME_MAX 255

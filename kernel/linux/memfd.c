@@ -113,7 +113,7 @@ static long add_seals(struct file *f, unsigned int seals)
 			 F_SEAL_FUTURE_WRITE;
 	/* mapping_deny_writable: not while a shared mapping may write */
 	if ((seals & F_SEAL_WRITE) && !(vn->reg.seals & F_SEAL_WRITE) &&
-	    mm_file_writably_mapped(current->mm, vn))
+	    mm_file_writably_mapped_any(vn))
 		return -EBUSY;
 	vn->reg.seals |= seals;
 	return 0;

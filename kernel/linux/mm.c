@@ -135,6 +135,41 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len)
 	return mm_range_mapped(mm, start, len) ? 0 : -ENOMEM;
 }
 
+struct file_cut {
+	const struct vnode *vn;
+	uint64_t size;
+	bool mapped;
+};
+
+static void cut_in(struct proc *p, void *ctx)
+{
+	struct file_cut *c = ctx;
+
+	if (p->mm)
+		mm_file_truncated(p->mm, c->vn, c->size);
+}
+
+void mm_file_truncated_all(const struct vnode *vn, uint64_t size)
+{
+	proc_for_each(cut_in, &(struct file_cut){ vn, size, false });
+}
+
+static void mapped_in(struct proc *p, void *ctx)
+{
+	struct file_cut *c = ctx;
+
+	if (p->mm && mm_file_writably_mapped(p->mm, c->vn))
+		c->mapped = true;
+}
+
+bool mm_file_writably_mapped_any(const struct vnode *vn)
+{
+	struct file_cut c = { vn, 0, false };
+
+	proc_for_each(mapped_in, &c);
+	return c.mapped;
+}
+
 void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size)
 {
 	uint64_t cut = page_up(size);

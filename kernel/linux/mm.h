@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 /*
- * The application lives in the lower half of the one address space,
+ * Each process lives in the lower half of its own address space,
  * between MM_BOTTOM (page 0 and the first 64 KiB stay unmapped, as
  * Linux's mmap_min_addr) and USER_TOP. Areas are page-aligned, sorted and
  * never overlap. Anonymous memory is demand-paged: a page is allocated,
@@ -202,6 +202,8 @@ int mm_discard(struct mm *mm, uintptr_t start, size_t len);
  * Call it after a truncate that shrank the file.
  */
 void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size);
+/* mm_file_truncated in every process's address space. */
+void mm_file_truncated_all(const struct vnode *vn, uint64_t size);
 
 /*
  * True when an area maps vn shared from an fd that allowed writing
@@ -209,6 +211,8 @@ void mm_file_truncated(struct mm *mm, const struct vnode *vn, uint64_t size);
  * the area is read-only now, since mprotect could make it writable).
  */
 bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn);
+/* The same, in any process's address space (memfd's F_SEAL_WRITE). */
+bool mm_file_writably_mapped_any(const struct vnode *vn);
 
 /* Free every page and area, and the page tables. */
 void mm_destroy(struct mm *mm);
@@ -231,8 +235,8 @@ void proc_set_mm(struct proc *p, struct mm *mm);
  */
 struct mm *mm_fork(struct mm *mm);
 
-/* /proc/self/maps of the current process into buf; returns the length. */
-size_t mm_format_maps(char *buf, size_t size);
+/* /proc/PID/maps of mm into buf; returns the length. */
+size_t mm_format_maps(struct mm *mm, char *buf, size_t size);
 
 static inline uintptr_t page_up(uintptr_t a)
 {

@@ -90,11 +90,11 @@ static int format_vma(char *buf, size_t size, const struct vma *v)
 	return m < 0 ? m : n + m;
 }
 
-size_t mm_format_maps(char *buf, size_t size)
+size_t mm_format_maps(struct mm *mm, char *buf, size_t size)
 {
 	size_t len = 0;
 
-	for (struct vma *v = current->mm->vmas; v; v = v->next) {
+	for (struct vma *v = mm->vmas; v; v = v->next) {
 		int n = format_vma(buf + len, size - len, v);
 
 		if (n < 0 || (size_t)n + 1 >= size - len)

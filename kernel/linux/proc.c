@@ -19,6 +19,7 @@
 #include "linux/sys_futex.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
+#include "linux/procfs_pid.h"
 #include "linux/sigdeliver.h"
 #include "linux/signals.h"
 #include "linux/sysproc.h"
@@ -94,7 +95,19 @@ void proc_vfork_done(struct proc *p)
 	sched_wakeup(t);
 }
 
-/* Orphans go to pid 1 (Linux's child reaper), zombies included. */
+/* True when p's children are reaped as they die (SIG_IGN, SA_NOCLDWAIT). */
+static bool reaps_at_once(const struct proc *p)
+{
+	const struct sigaction *sa = &p->sigactions[SIGCHLD - 1];
+
+	return sa->sa_handler == SIG_IGN || (sa->sa_flags & SA_NOCLDWAIT);
+}
+
+/*
+ * Orphans go to pid 1 (Linux's child reaper), zombies included: those
+ * are reaped at once if pid 1 would not wait for them, else its waits
+ * are woken.
+ */
 static void reparent_children(struct proc *p)
 {
 	struct proc *init = proc_find(1);
@@ -103,7 +116,11 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 
 		proc_set_parent(c, init);
-		if (c->state == PROC_ZOMBIE && init)
+		if (c->state != PROC_ZOMBIE || !init)
+			continue;
+		if (c->exit_signal == SIGCHLD && reaps_at_once(init))
+			proc_reap(c);
+		else
 			wake_up(&init->child_wait);
 	}
 }
@@ -116,17 +133,14 @@ static void reparent_children(struct proc *p)
 static bool notify_parent(struct proc *p, int status, int sig)
 {
 	struct proc *parent = p->parent;
-	const struct sigaction *sa;
 	bool autoreap = false;
 	int esig = p->exit_signal;
 
 	if (!parent)
 		return true;
-	sa = &parent->sigactions[SIGCHLD - 1];
-	if (esig == SIGCHLD &&
-	    (sa->sa_handler == SIG_IGN || (sa->sa_flags & SA_NOCLDWAIT))) {
+	if (esig == SIGCHLD && reaps_at_once(parent)) {
 		autoreap = true;
-		if (sa->sa_handler == SIG_IGN)
+		if (parent->sigactions[SIGCHLD - 1].sa_handler == SIG_IGN)
 			esig = 0;
 	}
 	if (esig)
@@ -141,6 +155,12 @@ static bool notify_parent(struct proc *p, int status, int sig)
 	return autoreap;
 }
 
+void proc_reap(struct proc *p)
+{
+	procfs_pid_remove(p->pid);
+	proc_free(p);
+}
+
 _Noreturn void proc_exit(int status, int sig)
 {
 	struct proc *p = current;
@@ -148,8 +168,11 @@ _Noreturn void proc_exit(int status, int sig)
 	if (p->group_exit)
 		proc_exit_thread(); /* another thread is ending it already */
 	p->group_exit = true;
-	p->exiting = true; /* sockets do not linger (socket(7)) */
 	if (p->pid == 1) {
+		/* The VM ends: sockets do not linger (socket(7)), and disk
+		 * waits halt rather than sleep. Other processes exit as on
+		 * Linux: closing their files may sleep. */
+		p->exiting = true;
 		ipc_sem_exit(p);
 		init_exit(status, sig);
 	}
@@ -166,8 +189,9 @@ _Noreturn void proc_exit(int status, int sig)
 	/* Linux's wait status: no core file is ever written, so no 0x80. */
 	p->exit_status = sig ? (sig & 0x7f) : (status & 0xff) << 8;
 	p->state = PROC_ZOMBIE;
+	pidfd_proc_exited();
 	if (notify_parent(p, status, sig))
-		proc_free(p);
+		proc_reap(p);
 	thread_exit(0);
 }
 

@@ -31,6 +31,16 @@ void proc_end_other_threads(struct proc *p);
  */
 void proc_vfork_done(struct proc *p);
 
+/* Free the zombie p (wait took it, or nobody will): /proc/PID goes. */
+void proc_reap(struct proc *p);
+
+/*
+ * pidfds (linux/sys_pidfd.c): the pid a pidfd names (-EBADF when fd is
+ * none), and the wake-up of every pidfd poller when a process ends.
+ */
+int pidfd_get_pid(int fd);
+void pidfd_proc_exited(void);
+
 /* p's command name (comm), from its exe when never set. */
 const char *proc_comm(struct proc *p);
 

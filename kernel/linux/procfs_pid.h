@@ -6,10 +6,17 @@
 
 /*
  * Make /proc/1 with its files, and /proc/self and /proc/thread-self
- * pointing at it, under the /proc that fs/procfs.c built. Call once the
- * root file system exists. 0, -ENOENT without /proc, or -ENOMEM.
+ * pointing at the reader's own directory, under the /proc that
+ * fs/procfs.c built. Call once the root file system exists. 0, -ENOENT
+ * without /proc, or -ENOMEM.
  */
 int procfs_pid_init(void);
+
+/* /proc/PID for a new process: 0 or -ENOMEM. */
+int procfs_pid_add(int pid);
+
+/* Remove /proc/PID (the process was reaped); nothing if it is not there. */
+void procfs_pid_remove(int pid);
 
 /*
  * What /proc/1/cmdline and /proc/1/environ show, copied from

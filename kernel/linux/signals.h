@@ -147,6 +147,12 @@ uint64_t signal_frame_max_size(void);
 /* The default action of sig: log the kill line and end the process. */
 _Noreturn void signal_kill(int sig, uint64_t rip, uint64_t addr);
 
+/*
+ * kill(2) of process p with sig (0: only check): -EPERM when the caller
+ * may not signal it (Linux's uid rule); a zombie takes it silently.
+ */
+int signal_kill_proc(struct proc *p, int sig);
+
 /* Signals readable from signalfds changed (new ones pending). */
 void signalfd_notify(void);
 

@@ -55,9 +55,10 @@ SYSCALL2(dup2);
 	(O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | O_NOATIME)
 
 /*
- * Record locks: Kiln runs one process, and POSIX locks never conflict
- * within one process, so every lock is granted and F_GETLK always reports
- * the range unlocked. This is exactly what Linux answers a lone process.
+ * Record locks: POSIX locks never conflict within one process, so every
+ * lock is granted and F_GETLK always reports the range unlocked: what
+ * Linux answers a lone process. Between processes (fork) that is wrong,
+ * and not done yet: a lock held by another process is not seen.
  */
 static long fcntl_lock(struct file *f, int cmd, uintptr_t arg)
 {

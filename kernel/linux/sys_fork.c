@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "linux/mm.h"
 #include "linux/proc.h"
+#include "linux/procfs_pid.h"
 #include "linux/syscall.h"
 #include "linux/thread.h"
 
@@ -149,6 +150,8 @@ long proc_fork(const struct clone_req *r)
 	}
 	c->pid = t->tid;
 	pid = (uint32_t)c->pid;
+	if (procfs_pid_add(c->pid) < 0) /* the process runs without it */
+		printk("kiln: no /proc/%d: out of memory\n", c->pid);
 	/* In the parent's memory; a fault is ignored, as Linux does. */
 	if (r->flags & CLONE_PARENT_SETTID)
 		(void)copy_to_user(r->parent_tid, &pid, sizeof(pid));

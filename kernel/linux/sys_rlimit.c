@@ -53,21 +53,38 @@ void rlimits_init(struct proc *p)
  * limit needs CAP_SYS_RESOURCE (euid 0 here, else -EPERM), and NOFILE
  * may not pass fs.nr_open (-EPERM).
  */
-static int rlimit_check(unsigned int res, const struct rlimit64 *n)
+static int rlimit_check(const struct proc *p, unsigned int res,
+			const struct rlimit64 *n)
 {
 	if (n->rlim_cur > n->rlim_max)
 		return -EINVAL;
-	if (n->rlim_max > current->rlim[res].rlim_max &&
-	    current->cred.euid != 0)
+	if (n->rlim_max > p->rlim[res].rlim_max && current->cred.euid != 0)
 		return -EPERM;
 	if (res == RLIMIT_NOFILE && n->rlim_max > NR_OPEN_MAX)
 		return -EPERM;
 	return 0;
 }
 
-static bool is_self(uint64_t pid)
+/*
+ * The live process pid names (0: the caller), or NULL. Another one only
+ * when Linux's check_prlimit_permission would allow it: root, or the
+ * caller's real uid and gid are all of the target's ids (-EPERM).
+ */
+static struct proc *prlimit_target(uint64_t pid, int *err)
 {
-	return (int)pid == 0 || (int)pid == current->pid;
+	struct proc *p = (int)pid == 0 ? current : proc_find((int)pid);
+	const struct cred *c = &current->cred, *t;
+
+	*err = -ESRCH;
+	if (p == NULL || p->state != PROC_LIVE)
+		return NULL;
+	t = &p->cred;
+	*err = -EPERM;
+	if (p != current && c->euid != 0 &&
+	    (c->uid != t->uid || c->uid != t->euid || c->uid != t->suid ||
+	     c->gid != t->gid || c->gid != t->egid || c->gid != t->sgid))
+		return NULL;
+	return p;
 }
 
 long sys_prlimit64(uint64_t pid, uint64_t resource, uintptr_t unew,
@@ -75,20 +92,22 @@ long sys_prlimit64(uint64_t pid, uint64_t resource, uintptr_t unew,
 {
 	unsigned int res = (unsigned int)resource;
 	struct rlimit64 n, old;
+	struct proc *p;
 	int err;
 
 	if (res >= RLIM_NLIMITS)
 		return -EINVAL;
 	if (unew && copy_from_user(&n, unew, sizeof(n)))
 		return -EFAULT;
-	if (!is_self(pid))
-		return -ESRCH;
-	old = current->rlim[res];
+	p = prlimit_target(pid, &err);
+	if (!p)
+		return err;
+	old = p->rlim[res];
 	if (unew) {
-		err = rlimit_check(res, &n);
+		err = rlimit_check(p, res, &n);
 		if (err)
 			return err;
-		current->rlim[res] = n;
+		p->rlim[res] = n;
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;
@@ -121,7 +140,7 @@ static struct __kernel_old_timeval ns_to_timeval(uint64_t ns)
 /*
  * All CPU time counts as user time (Kiln does not split kernel time
  * out); maxrss is the pages mapped now, in KiB, a lower bound of the
- * peak. Children never exist: their usage is zero.
+ * peak. Children's usage is not accounted yet: it reads as zero.
  */
 long sys_getrusage(uint64_t who, uintptr_t uusage)
 {

@@ -185,8 +185,7 @@ struct kill_req {
 	int found, sent;
 };
 
-/* Signal one process; a zombie takes it silently (it is found, though). */
-static int kill_proc(struct proc *p, int sig)
+int signal_kill_proc(struct proc *p, int sig)
 {
 	if (!may_signal(p))
 		return -EPERM;
@@ -208,7 +207,7 @@ static void kill_each(struct proc *p, void *ctx)
 		      p->pid == 1 || p == current || p->state != PROC_LIVE)
 		return;
 	k->found++;
-	if (kill_proc(p, k->sig) == 0)
+	if (signal_kill_proc(p, k->sig) == 0)
 		k->sent++;
 }
 
@@ -228,7 +227,7 @@ long sys_kill(uint64_t upid, uint64_t sig)
 		return -EINVAL;
 	if (pid > 0) {
 		p = proc_find(pid);
-		return p ? kill_proc(p, (int)sig) : -ESRCH;
+		return p ? signal_kill_proc(p, (int)sig) : -ESRCH;
 	}
 	if (pid == INT32_MIN)
 		return -ESRCH;

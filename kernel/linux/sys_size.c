@@ -27,7 +27,7 @@ static int resize(struct vnode *vn, int64_t len)
 		return -EINVAL;
 	err = tmpfs_truncate(vn, (uint64_t)len);
 	if (err == 0 && (uint64_t)len < old)
-		mm_file_truncated(current->mm, vn, (uint64_t)len);
+		mm_file_truncated_all(vn, (uint64_t)len);
 	if (err == 0) {
 		vfs_touch(vn, VFS_T_M | VFS_T_C);
 		vn->mode &= ~(uint32_t)S_ISUID;

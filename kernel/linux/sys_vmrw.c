@@ -1,4 +1,4 @@
-/* sys_vmrw.c - process_vm_readv and process_vm_writev within Kiln's one process. */
+/* sys_vmrw.c - process_vm_readv and process_vm_writev on the caller's own memory. */
 #include <asm-generic/errno.h>
 #include <linux/uio.h>
 #include <stdbool.h>

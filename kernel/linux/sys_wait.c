@@ -23,13 +23,10 @@
 	(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | \
 	 __WCLONE | __WALL)
 
-/*
- * pidfd_get_pid: no file of Kiln's is a pidfd, and since pidfs (Linux
- * 6.9) a file that is not one is EBADF, like no file at all.
- */
+/* P_PIDFD: the pidfd's pid (-EBADF when fd is no pidfd, -EINVAL < 0). */
 static int waitid_pidfd(int fd)
 {
-	return fd < 0 ? -EINVAL : -EBADF;
+	return fd < 0 ? -EINVAL : pidfd_get_pid(fd);
 }
 
 static int waitid_check(int which, int upid, int options)
@@ -45,7 +42,7 @@ static int waitid_check(int which, int upid, int options)
 	case P_PGID:
 		return upid < 0 ? -EINVAL : 0;
 	case P_PIDFD:
-		return waitid_pidfd(upid);
+		return waitid_pidfd(upid) < 0 ? waitid_pidfd(upid) : 0;
 	}
 	return -EINVAL;
 }
@@ -134,6 +131,11 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 		goto out;
 	if (which == P_PGID && upid == 0)
 		upid = current->pgid;
+	if (which ==
+	    P_PIDFD) { /* checked: a pidfd; its process, a child or not */
+		which = P_PID;
+		upid = waitid_pidfd(upid);
+	}
 	err = wait_zombie(&(struct wait_req){ which, upid, options }, &c);
 	if (err > 0) {
 		int st = c->exit_status;
@@ -152,7 +154,7 @@ out:
 	if (c && put_rusage(urusage))
 		return -EFAULT;
 	if (c && !(options & WNOWAIT))
-		proc_free(c);
+		proc_reap(c);
 	return err;
 }
 SYSCALL5(waitid);
@@ -184,7 +186,7 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 		return -EFAULT;
 	if (put_rusage(urusage))
 		return -EFAULT;
-	proc_free(c);
+	proc_reap(c);
 	return ret;
 }
 SYSCALL4(wait4);

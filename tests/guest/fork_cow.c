@@ -131,6 +131,47 @@ static void files(void)
 	unlink(path);
 }
 
+static int write_shared_anon(void *arg)
+{
+	int *m = arg;
+
+	if (m[0] != 1)
+		return 1;
+	m[0] = 2;    /* a page the parent touched */
+	m[4096] = 3; /* one nobody touched before the fork */
+	return 0;
+}
+
+static int write_global_int(void *arg)
+{
+	int *p = arg;
+
+	*p = 5;
+	return *p == 5 ? 0 : 1;
+}
+
+static void shared_anon(void)
+{
+	int *m = mmap(NULL, 8 * 4096, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int *priv = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	check(m != MAP_FAILED && priv != MAP_FAILED,
+	      "map 32 KiB shared and 4 KiB private anonymous");
+	m[0] = 1;
+	priv[0] = 1;
+	check(in_child(write_shared_anon, m) == 0,
+	      "the child writes the shared map");
+	check(m[0] == 2 && m[4096] == 3 && m[1] == 0,
+	      "the parent sees both writes, zeros elsewhere");
+	check(in_child(write_global_int, priv) == 0,
+	      "a child writes the private one");
+	check(priv[0] == 1, "the private map stays the parent's");
+	munmap(m, 8 * 4096);
+	munmap(priv, 4096);
+}
+
 static void pipe_pair(void)
 {
 	int up[2], down[2], st;
@@ -186,6 +227,7 @@ int main(void)
 	check_start("fork_cow");
 	cow();
 	files();
+	shared_anon();
 	pipe_pair();
 	pipe_echo();
 	return check_done();

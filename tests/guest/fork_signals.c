@@ -1,7 +1,10 @@
 /* fork_signals.c - processes and signals: SIGCHLD, auto-reaping, kill, orphans, vfork, RLIMIT_NPROC. */
 #define _GNU_SOURCE
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "check.h"
@@ -172,6 +175,64 @@ static void do_vfork(void)
 	      "vfork: _exit status 5");
 }
 
+static volatile int clone_shared;
+
+static int clone_child(void *arg)
+{
+	clone_shared = *(int *)arg; /* our parent's memory: CLONE_VM */
+	_exit(6);
+}
+
+/* posix_spawn's way in glibc and musl: CLONE_VM|CLONE_VFORK on a new stack. */
+static void clone_vm_vfork(void)
+{
+	static char stack[64 * 1024] __attribute__((aligned(16)));
+	int arg = 44, st;
+	pid_t pid = clone(clone_child, stack + sizeof(stack),
+			  CLONE_VM | CLONE_VFORK | SIGCHLD, &arg);
+
+	check(pid > 0 && clone_shared == 44,
+	      "clone CLONE_VM|CLONE_VFORK: the child wrote our memory first");
+	check(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 6,
+	      "and exited 6");
+}
+
+/* pidfd_open, pidfd_send_signal, poll for the end, waitid P_PIDFD. */
+static void pidfds(void)
+{
+	siginfo_t si;
+	struct pollfd pfd;
+	int fd;
+	long r;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		for (;;)
+			pause();
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	check(fd >= 0, "pidfd_open of the child");
+	pfd = (struct pollfd){ fd, POLLIN, 0 };
+	check(poll(&pfd, 1, 0) == 0, "not readable while it runs");
+	check(syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) == 0,
+	      "pidfd_send_signal SIGTERM");
+	r = poll(&pfd, 1, 5000);
+	check(r == 1 && (pfd.revents & POLLIN), "readable once it ended");
+	memset(&si, 0, sizeof(si));
+	check(waitid(P_PIDFD, (id_t)fd, &si, WEXITED) == 0 &&
+		      si.si_pid == pid && si.si_code == CLD_KILLED &&
+		      si.si_status == SIGTERM,
+	      "waitid P_PIDFD: CLD_KILLED by SIGTERM");
+	errno = 0;
+	check(syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) == -1 &&
+		      errno == ESRCH,
+	      "after reaping: ESRCH");
+	errno = 0;
+	check(waitid(P_PIDFD, 0, &si, WEXITED | WNOHANG) == -1 &&
+		      errno == EBADF,
+	      "P_PIDFD of stdin: EBADF");
+	close(fd);
+}
+
 /* A fork bomb under RLIMIT_NPROC stops with EAGAIN (as root: as nobody). */
 static void bomb(void)
 {
@@ -220,6 +281,8 @@ int main(void)
 	kill_child();
 	orphan();
 	do_vfork();
+	clone_vm_vfork();
+	pidfds();
 	bomb();
 	return check_done();
 }

@@ -7,6 +7,77 @@
 
 #include "check.h"
 
+/* The value of "Key:\t" in /proc/PID/status (PID "self" too), or -1. */
+static long status_field(const char *pid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%s/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			v = strtol(line + klen + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+/* In the child: /proc/self is us, and says who our parent is. */
+static int child_proc_check(void)
+{
+	char link[32], want[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	if (n <= 0)
+		return 1;
+	link[n] = '\0';
+	snprintf(want, sizeof(want), "%d", (int)getpid());
+	if (strcmp(link, want) != 0)
+		return 2;
+	if (status_field("self", "Pid") != getpid())
+		return 3;
+	if (status_field("self", "PPid") != getppid())
+		return 4;
+	return 0;
+}
+
+static void proc_files(void)
+{
+	int st, p[2];
+	char pid_s[32], c;
+	pid_t pid;
+	struct stat sb;
+
+	pid = fork();
+	if (pid == 0)
+		_exit(child_proc_check());
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+		      WEXITSTATUS(st) == 0,
+	      "the child's /proc/self: its pid, Pid and PPid");
+	check(pipe(p) == 0, "pipe");
+	pid = fork();
+	if (pid == 0) {
+		close(p[1]);
+		_exit(read(p[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p[0]);
+	snprintf(pid_s, sizeof(pid_s), "%d", (int)pid);
+	check(status_field(pid_s, "Pid") == pid &&
+		      status_field(pid_s, "PPid") == getpid(),
+	      "/proc/CHILD/status while it runs: its Pid, our pid as PPid");
+	check(write(p[1], "x", 1) == 1 && waitpid(pid, &st, 0) == pid,
+	      "let it go and reap it");
+	close(p[1]);
+	snprintf(pid_s, sizeof(pid_s), "/proc/%d", (int)pid);
+	errno = 0;
+	check(stat(pid_s, &sb) == -1 && errno == ENOENT,
+	      "once reaped, /proc/CHILD is gone");
+}
+
 int main(void)
 {
 	int st = -1, fds[2];
@@ -109,5 +180,6 @@ int main(void)
 	}
 	check(waitpid(pid, &st, 0) == pid && WEXITSTATUS(st) == 3,
 	      "the child signals its parent (signal 0)");
+	proc_files();
 	return check_done();
 }

@@ -36,6 +36,22 @@ static void lapic_write(uint32_t reg, uint32_t v)
 	lapic[reg / 4] = v;
 }
 
+/*
+ * What the timer registers hold, so the scheduler's re-arming on every
+ * switch and wake-up writes only the initial count: each register write
+ * is an exit to the APIC model (under TCG and KVM alike), and the one-shot
+ * set-up took five per switch of a pipe ping-pong (bench/procs.py).
+ */
+static uint32_t lvt_timer = LVT_MASKED | VEC_TIMER;
+/* A count was started since the last stop (fired or not: stop writes 0). */
+static bool counting;
+
+static void set_lvt_timer(uint32_t v)
+{
+	lvt_timer = v;
+	lapic_write(LAPIC_LVT_TIMER, v);
+}
+
 void lapic_eoi(void)
 {
 	if (lapic)
@@ -50,7 +66,7 @@ void lapic_init(void)
 	if (!lapic)
 		panic("lapic: cannot map registers at 0x%lx", base);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	set_lvt_timer(LVT_MASKED | VEC_TIMER);
 }
 
 /* Count the timer against the TSC for 1 ms; done once, on first use. */
@@ -60,7 +76,7 @@ static void lapic_calibrate(void)
 	uint32_t left;
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	set_lvt_timer(LVT_MASKED | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
 	t0 = rdtsc();
 	while (rdtsc() - t0 < wait)
@@ -92,8 +108,9 @@ int lapic_timer_start(uint64_t period_ns, void (*handler)(void))
 	timer_handler = handler;
 	irq_set_handler(VEC_TIMER, timer_irq);
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_TIMER);
+	set_lvt_timer(LVT_PERIODIC | VEC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+	counting = true;
 	return 0;
 }
 
@@ -112,16 +129,26 @@ int lapic_timer_oneshot(uint64_t ns, void (*handler)(void))
 		count = 0xffffffffu; /* the handler re-arms for the rest */
 	timer_handler = handler;
 	irq_set_handler(VEC_TIMER, timer_irq);
-	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-	lapic_write(LAPIC_LVT_TIMER, VEC_TIMER); /* one-shot mode */
+	if (lvt_timer != VEC_TIMER) {
+		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+		set_lvt_timer(VEC_TIMER); /* one-shot mode */
+	}
+	/* SDM 11.5.4: writing the initial count (re)starts the count. */
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
+	counting = true;
 	return 0;
 }
 
 void lapic_timer_stop(void)
 {
-	if (lapic) {
-		lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+	if (!lapic)
+		return;
+	if (lvt_timer & LVT_PERIODIC) {
+		set_lvt_timer(LVT_MASKED | VEC_TIMER);
+		lapic_write(LAPIC_TIMER_INIT, 0);
+	} else if (counting) {
+		/* SDM 11.5.4: an initial count of 0 stops a one-shot timer. */
 		lapic_write(LAPIC_TIMER_INIT, 0);
 	}
+	counting = false;
 }
