@@ -29,7 +29,8 @@ struct p9_node {
 	/* Directories: the open fid getdents reads, and where it is. */
 	uint32_t dfid;
 	uint64_t didx;	/* the entry index the next one in batch has */
-	uint64_t doff;	/* the server's offset after the batch */
+	uint64_t doff;	/* the server's offset of the last entry read */
+	uint64_t foff;	/* doff when the batch was fetched */
 	uint8_t *batch; /* an Rreaddir's data (kmalloc), or NULL */
 	size_t blen, bpos;
 	bool deof;
@@ -218,6 +219,11 @@ static int dir_next(struct p9_node *n, struct p9_dirent *e)
 
 	for (;;) {
 		if (n->bpos == n->blen) {
+			/* A batch that did not move the offset would repeat
+			 * for ever (a hostile server): the listing ends. */
+			if (n->batch != NULL && n->doff == n->foff)
+				n->deof = true;
+			n->foff = n->doff;
 			if (n->deof || dir_fetch(n) != 0 || n->deof)
 				return 0;
 		}
@@ -451,8 +457,14 @@ static long p9_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	size_t done = 0;
 	int err = 0;
 
-	if (f->flags & O_APPEND)
-		*pos = f->vn->reg.size;
+	if (f->flags & O_APPEND) { /* the end as the host has it now */
+		struct p9_attr a;
+
+		err = p9c_getattr(m, o->fid, &a);
+		if (err)
+			return err;
+		*pos = a.size;
+	}
 	while (done < n) {
 		struct p9_buf b, r;
 		uint32_t want = (uint32_t)(n - done < m->msize - P9_IOHDR ?
