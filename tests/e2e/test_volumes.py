@@ -218,3 +218,15 @@ def test_declared_mount_point_must_be_absolute(tmp_path):
     assert got.stderr.decode() == (
         "kiln: --volume data: GUESTDIR must be an absolute path\n")
     assert not os.path.exists(tmp_path / "x.img")
+
+
+def test_q35_virtio_9p_pci(tmp_path):
+    """The same ops over virtio-9p-pci on q35 (microvm uses virtio-mmio)."""
+    vol = shared_dir(tmp_path, "vol")
+    cmd = [KILN, "run", "--timeout", str(KILN_TIMEOUT), "--machine", "q35",
+           "--accel", KILN_ACCEL or "tcg", "-v", f"{vol}:/data",
+           guest_path("musl", PROG), "ops", "/data"]
+    got = subprocess.run(cmd, capture_output=True, timeout=HOST_TIMEOUT)
+    assert got.returncode == 0, describe(got)
+    assert got.stdout.endswith(b"all 37 checks passed\n")
+    assert (vol / "guest.bin").read_bytes() == pattern(65541)
