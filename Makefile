@@ -199,6 +199,9 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
 	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
+# Debian's libraries for the standard formats of --from (cli/oci_*.c):
+# libarchive (tar, gzip, zstd), libcurl (registries), json-c, libcrypto.
+CLI_LIBS := -larchive -lcurl -ljson-c -lcrypto
 cli: $(BUILD)/kiln
 
 $(BUILD)/host/%.o: %.c
@@ -208,7 +211,7 @@ $(BUILD)/host/%.o: %.c
 
 $(BUILD)/kiln: $(CLI_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS)
+	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS) $(CLI_LIBS)
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle
@@ -428,7 +431,7 @@ $(DYN_DIR)/kplugin.so: tests/dynamic/kplugin.c
 FUZZ_CC := clang
 FUZZ_CFLAGS := -std=c11 -O1 -g $(WARN) $(INCLUDES) -iquote cli -D_DEFAULT_SOURCE \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image
+PARSER_FUZZERS := bundle cpio elf config netcfg cmdline image oci_layer
 bundle_FUZZ := kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c
 cpio_FUZZ := kernel/lib/cpio.c kernel/lib/ctype.c cli/rootfs.c cli/util.c
 elf_FUZZ := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
@@ -437,6 +440,8 @@ netcfg_FUZZ := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c
 cmdline_FUZZ := kernel/lib/cmdline.c kernel/lib/ctype.c
 image_FUZZ := cli/image.c cli/config.c cli/rootfs.c cli/util.c kernel/lib/bundle.c \
 	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/cpio.c kernel/lib/ctype.c
+oci_layer_FUZZ := cli/oci_tree.c cli/rootfs.c cli/util.c kernel/lib/cpio.c kernel/lib/ctype.c
+oci_layer_LIBS := -larchive
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/%_fuzz,$(PARSER_FUZZERS))
 SYSCALL_FUZZ_SRCS := $(wildcard tests/fuzz/syscall_fuzz*.c)
 fuzzers: $(FUZZ_BINS) $(BUILD)/fuzz/syscall_fuzz
@@ -445,7 +450,7 @@ define fuzz_rule
 $(BUILD)/fuzz/$(1)_fuzz: tests/fuzz/$(1)_fuzz.c $(wildcard tests/fuzz/fuzz_*.h) $($(1)_FUZZ)
 	@mkdir -p $$(@D)
 	@echo "  FUZZ    $$@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.c $($(1)_FUZZ)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ tests/fuzz/$(1)_fuzz.c $($(1)_FUZZ) $($(1)_LIBS)
 endef
 $(foreach f,$(PARSER_FUZZERS),$(eval $(call fuzz_rule,$(f))))
 

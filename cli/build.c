@@ -5,12 +5,15 @@
 #include <string.h>
 
 #include "kiln.h"
+#include "oci.h"
 
 static const char build_usage[] =
 	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
 	"                  [--env KEY=VALUE]... [--workdir DIR] [--volume DIR]...\n"
 	"                  [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                  [--no-libraries] PROGRAM [ARG...]\n"
+	"       kiln build --from REF [-o IMAGE] [--entrypoint E] [--insecure]\n"
+	"                  [--env KEY=VALUE]... [--workdir DIR] [--ip ...] [ARG...]\n"
 	"\n"
 	"Turn an x86_64 Linux program into a Kiln image. The program is stored\n"
 	"at /bin/NAME; argv[0] is that path, then ARG... A dynamic program's\n"
@@ -33,6 +36,15 @@ static const char build_usage[] =
 	"                          instead of the lease's)\n"
 	"  --no-libraries          add no interpreter or library: only what\n"
 	"                          --file and --dir give, as they are\n"
+	"  --from REF              build from an OCI/Docker image: oci:DIR[:TAG]\n"
+	"                          (an OCI layout), docker-archive:FILE (docker\n"
+	"                          save), or HOST[:PORT]/REPO[:TAG|@DIGEST] (a\n"
+	"                          registry); its whole root, Entrypoint + Cmd\n"
+	"                          (ARG... replace Cmd), Env, WorkingDir and User\n"
+	"                          (default IMAGE: the repository's name + .img)\n"
+	"  --entrypoint E          with --from: run E instead of the Entrypoint\n"
+	"                          (and drop Cmd), as docker run --entrypoint\n"
+	"  --insecure              with --from: a registry over plain HTTP\n"
 	"  -h, --help              show this help\n";
 
 enum {
@@ -44,6 +56,9 @@ enum {
 	OPT_GATEWAY,
 	OPT_DNS,
 	OPT_NO_LIBS,
+	OPT_FROM,
+	OPT_ENTRYPOINT,
+	OPT_INSECURE,
 	OPT_VOLUME
 };
 
@@ -57,6 +72,9 @@ static const struct option build_opts[] = {
 	{ "gateway", required_argument, NULL, OPT_GATEWAY },
 	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "no-libraries", no_argument, NULL, OPT_NO_LIBS },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "volume", required_argument, NULL, OPT_VOLUME },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -116,12 +134,61 @@ static int check_shape(int c, const char *val)
 	}
 }
 
+/* The rest of a --from command line: ARG... replace the image's Cmd. */
+static int parse_from(int argc, char **argv, struct build_spec *spec,
+		      struct oci_spec *oci)
+{
+	if (spec->files.n || spec->dirs.n || spec->no_libs)
+		return kiln_usage_error("build",
+					"--file, --dir and --no-libraries do "
+					"not go with",
+					"--from");
+	if (!oci->ref[0])
+		return kiln_usage_error("build", "--from wants a reference",
+					NULL);
+	oci->has_args = optind < argc;
+	for (int i = optind; i < argc; i++)
+		strvec_push(&oci->args, argv[i]);
+	return 0;
+}
+
+/*
+ * The default output of --from REF: the last path component of the
+ * repository or directory, without tag or digest, + ".img".
+ */
+static char *from_output(const char *ref)
+{
+	const char *p = strchr(ref, ':');
+	char *s, *cut;
+
+	if (!strncmp(ref, "oci:", 4) || !strncmp(ref, "docker-archive:", 15))
+		ref = p + 1;
+	s = kiln_xmalloc(strlen(ref) + 8);
+	strcpy(s, ref);
+	cut = strchr(s, '@');
+	if (cut)
+		*cut = '\0';
+	while ((cut = strrchr(s, '/')) && !cut[1] && cut != s)
+		*cut = '\0'; /* "dir/" */
+	cut = strrchr(s, '/');
+	memmove(s, cut ? cut + 1 : s, strlen(cut ? cut + 1 : s) + 1);
+	cut = strchr(s, ':');
+	if (cut)
+		*cut = '\0';
+	cut = strstr(s, ".tar");
+	if (cut && !cut[4])
+		*cut = '\0';
+	strcat(s, s[0] ? ".img" : "image.img");
+	return s;
+}
+
 /*
  * The command line into spec: 0 with spec->program set to build; 0 with
  * it NULL after --help; else the usage status, reported.
  */
 static int parse_build(int argc, char **argv, struct build_spec *spec,
-		       const char **output, char *net, size_t net_size)
+		       struct oci_spec *oci, const char **output, char *net,
+		       size_t net_size)
 {
 	struct netopts no = { 0 };
 	int c, ret;
@@ -160,11 +227,21 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 		case OPT_NO_LIBS:
 			spec->no_libs = 1;
 			break;
+		case OPT_FROM:
+			oci->ref = optarg;
+			break;
+		case OPT_ENTRYPOINT:
+			oci->entrypoint = optarg;
+			break;
+		case OPT_INSECURE:
+			oci->insecure = 1;
+			break;
 		case OPT_VOLUME:
 			strvec_push(&spec->volumes, optarg);
 			break;
 		case 'h':
 			fputs(build_usage, stdout);
+			oci->ref = NULL; /* help only, even after --from */
 			return 0;
 		case ':':
 			return kiln_usage_error("build", "missing value for",
@@ -178,6 +255,14 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 	if (ret)
 		return ret;
 	spec->net = net[0] ? net : NULL;
+	if (oci->ref)
+		return parse_from(argc, argv, spec, oci);
+	if (oci->entrypoint || oci->insecure)
+		return kiln_usage_error("build",
+					oci->entrypoint ?
+						"--entrypoint needs --from" :
+						"--insecure needs --from",
+					NULL);
 	if (optind >= argc)
 		return kiln_usage_error("build", "missing PROGRAM", NULL);
 	spec->program = argv[optind];
@@ -198,14 +283,20 @@ static void spec_free(struct build_spec *spec)
 int cmd_build(int argc, char **argv)
 {
 	struct build_spec spec = { 0 };
+	struct oci_spec oci = { 0 };
 	struct kbuf img = { 0 };
 	const char *output = NULL;
 	char *def = NULL, net[128];
-	int ret = parse_build(argc, argv, &spec, &output, net, sizeof(net));
+	int ret = parse_build(argc, argv, &spec, &oci, &output, net,
+			      sizeof(net));
 
-	if (ret || !spec.program)
+	if (ret || (!spec.program && !oci.ref))
 		goto out;
-	if (!output) {
+	if (oci.ref) {
+		if (!output)
+			output = def = from_output(oci.ref);
+		ret = oci_build_image(&oci, &spec, &img);
+	} else if (!output) {
 		const char *slash = strrchr(spec.program, '/');
 		const char *base = slash ? slash + 1 : spec.program;
 
@@ -213,7 +304,8 @@ int cmd_build(int argc, char **argv)
 		sprintf(def, "%s.img", base);
 		output = def;
 	}
-	ret = build_image(&spec, &img);
+	if (!oci.ref)
+		ret = build_image(&spec, &img);
 	if (!ret) {
 		int err = kiln_write_atomic(output, img.data, img.len);
 
@@ -223,6 +315,7 @@ int cmd_build(int argc, char **argv)
 out:
 	kbuf_free(&img);
 	free(def);
+	strvec_free(&oci.args);
 	spec_free(&spec);
 	return ret;
 }

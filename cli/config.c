@@ -65,11 +65,21 @@ static int config_store(struct kiln_config *c, uint32_t type, char *s)
 			return -EINVAL;
 		c->net = s;
 		return 0;
-	case KILN_CFG_VOLUME:
-		if (c->volumes.n >= KILN_CFG_MAX_VOLUMES ||
-		    volume_dir_error(s) != NULL)
+	case KILN_CFG_USER:
+		if (c->user)
 			return -EINVAL;
-		strvec_push(&c->volumes, s);
+		c->user = s;
+		return 0;
+	case KILN_CFG_FROM:
+		if (c->from)
+			return -EINVAL;
+		c->from = s;
+		return 0;
+	case KILN_CFG_PORT:
+	case KILN_CFG_VOLUME:
+		if (c->ports.n + c->volumes.n >= KILN_CFG_MAX_ARGS)
+			return -EINVAL;
+		strvec_push(type == KILN_CFG_PORT ? &c->ports : &c->volumes, s);
 		free(s);
 		return 0;
 	case KILN_CFG_LIBRARY:
@@ -196,6 +206,17 @@ int config_write(const struct kiln_config *c, struct kbuf *out)
 		err = put(out, KILN_CFG_NET, c->net);
 	for (size_t i = 0; i < c->libs.n && !err; i++)
 		err = put(out, KILN_CFG_LIBRARY, c->libs.v[i]);
+	if (!err && c->user)
+		err = put(out, KILN_CFG_USER, c->user);
+	if (!err && c->from)
+		err = put(out, KILN_CFG_FROM, c->from);
+	if (!err && c->ports.n + c->volumes.n > KILN_CFG_MAX_ARGS) {
+		kiln_err("too many exposed ports and volumes (at most %d)",
+			 KILN_CFG_MAX_ARGS);
+		return KILN_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < c->ports.n && !err; i++)
+		err = put(out, KILN_CFG_PORT, c->ports.v[i]);
 	for (size_t i = 0; i < c->volumes.n && !err; i++)
 		err = put(out, KILN_CFG_VOLUME, c->volumes.v[i]);
 	return err;
@@ -206,9 +227,12 @@ void config_free(struct kiln_config *c)
 	free(c->program);
 	free(c->workdir);
 	free(c->net);
+	free(c->user);
+	free(c->from);
+	strvec_free(&c->ports);
+	strvec_free(&c->volumes);
 	strvec_free(&c->argv);
 	strvec_free(&c->env);
 	strvec_free(&c->libs);
-	strvec_free(&c->volumes);
 	*c = (struct kiln_config){ 0 };
 }

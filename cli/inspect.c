@@ -181,6 +181,37 @@ static void print_files(const struct kiln_image *img)
 		printf("  (the archive is malformed from here on)\n");
 }
 
+/* The root file system's entries and file bytes. */
+static void print_root_size(const struct kiln_image *img)
+{
+	struct cpio_entry e;
+	size_t pos = 0, n = 0;
+	uint64_t bytes = 0;
+
+	while (cpio_next(img->rootfs, img->rootfs_size, &pos, &e) == 1) {
+		n++;
+		if ((e.mode & S_IFMT) == S_IFREG)
+			bytes += e.size;
+	}
+	printf("root: %zu entries, %llu bytes of files\n", n,
+	       (unsigned long long)bytes);
+}
+
+/* What an image built --from an OCI image recorded of it. */
+static void print_oci(const struct kiln_config *c)
+{
+	char buf[256];
+
+	if (c->from)
+		printf("from: %s\n", kiln_quote(c->from, buf, sizeof(buf)));
+	if (c->user)
+		printf("user: %s\n", kiln_quote(c->user, buf, sizeof(buf)));
+	if (c->ports.n)
+		print_list("ports", &c->ports);
+	if (c->volumes.n)
+		print_list("volumes", &c->volumes);
+}
+
 static int inspect(const char *path)
 {
 	struct kiln_image img;
@@ -202,6 +233,7 @@ static int inspect(const char *path)
 	printf("workdir: %s\n", kiln_quote(c.workdir, buf, sizeof(buf)));
 	if (c.net)
 		print_net(c.net);
+	print_oci(&c);
 	if (img.stdin_data)
 		printf("stdin: %zu bytes\n", img.stdin_size);
 	if (!image_kernel_version(&img, ver, sizeof(ver)))
@@ -210,13 +242,7 @@ static int inspect(const char *path)
 	printf("bundle: %llu bytes\n",
 	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
-	if (c.volumes.n) {
-		printf("volumes:");
-		for (size_t i = 0; i < c.volumes.n; i++)
-			printf(" %s",
-			       kiln_quote(c.volumes.v[i], buf, sizeof(buf)));
-		printf("\n");
-	}
+	print_root_size(&img);
 	print_libs(&c.libs);
 	print_files(&img);
 	config_free(&c);

@@ -165,6 +165,9 @@ int rootfs_add_tree(struct rootfs *fs, const char *hostdir, const char *guest);
 /* A symlink guest -> target; 0 too when that same link is there already. */
 int rootfs_add_symlink(struct rootfs *fs, const char *guest,
 		       const char *target);
+/* Set the owner of what is at guest (nothing happens if nothing is). */
+void rootfs_set_owner(struct rootfs *fs, const char *guest, uint32_t uid,
+		      uint32_t gid);
 /* What is at guest (absolute) so far: its st_mode, or 0 when nothing is. */
 uint32_t rootfs_mode(const struct rootfs *fs, const char *guest);
 /* A regular file's contents (8-aligned, owned by fs), or NULL. */
@@ -190,7 +193,9 @@ struct kiln_config {
 	char *net; /* KILN_CFG_NET words, or NULL */
 	struct strvec
 		libs; /* KILN_CFG_LIBRARY values (where libraries came from) */
-	struct strvec volumes; /* KILN_CFG_VOLUME: declared mount points */
+	char *user;   /* KILN_CFG_USER "UID:GID", or NULL (root) */
+	char *from;   /* KILN_CFG_FROM, or NULL */
+	struct strvec ports, volumes;
 };
 /* Most VOLUME entries an image may hold. */
 #define KILN_CFG_MAX_VOLUMES 64
@@ -238,6 +243,9 @@ struct build_spec {
 int program_load(const char *path, uint8_t **elf, size_t *size);
 int kernel_path(char *buf, size_t n);
 int build_image(const struct build_spec *spec, struct kbuf *out);
+/* The kernel + cfg + the root archive arc into a whole image in out. */
+int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
+		   struct kbuf *out);
 
 /* ---- netopts.c: --ip, --gateway, --dns ---- */
 

@@ -188,7 +188,8 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 }
 
 /* Kernel + config + rootfs -> out. */
-static int assemble(struct kbuf *cfg, struct kbuf *arc, struct kbuf *out)
+int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
+		   struct kbuf *out)
 {
 	char kpath[PATH_MAX];
 	struct bundle_parts parts = { 0 };
@@ -319,7 +320,7 @@ int build_image(const struct build_spec *spec, struct kbuf *out)
 		err = config_write(&c, &cfg);
 	if (!err) {
 		rootfs_archive(fs, &arc);
-		err = assemble(&cfg, &arc, out);
+		err = build_assemble(&cfg, &arc, out);
 	}
 	free(elf);
 	rootfs_free(fs);

@@ -17,7 +17,8 @@
 struct rootfs_entry {
 	char *path;
 	uint32_t mode;
-	int implicit;  /* a parent directory nobody asked for (mode 0755) */
+	int implicit; /* a parent directory nobody asked for (mode 0755) */
+	uint32_t uid, gid;
 	uint8_t *data; /* contents or symlink target, owned */
 	size_t size;
 };
@@ -25,7 +26,42 @@ struct rootfs_entry {
 struct rootfs {
 	struct rootfs_entry *e;
 	size_t n, cap;
+	/* Open-addressed index of e by path (SIZE_MAX: empty): a whole
+	   image's root (--from) has thousands of entries. */
+	size_t *slot, nslots;
 };
+
+static size_t path_hash(const char *s, size_t nslots)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (uint8_t)*s++) * 1099511628211ULL;
+	return (size_t)h & (nslots - 1);
+}
+
+static void index_add(struct rootfs *fs, size_t i)
+{
+	size_t s = path_hash(fs->e[i].path, fs->nslots);
+
+	while (fs->slot[s] != SIZE_MAX)
+		s = (s + 1) & (fs->nslots - 1);
+	fs->slot[s] = i;
+}
+
+/* Keep the index at most half full: 1 when rebuilt (e[] all in it). */
+static int index_grow(struct rootfs *fs)
+{
+	if (fs->n * 2 < fs->nslots)
+		return 0;
+	free(fs->slot);
+	fs->nslots = fs->nslots ? fs->nslots * 2 : 256;
+	fs->slot = kiln_xmalloc(fs->nslots * sizeof(*fs->slot));
+	memset(fs->slot, 0xff, fs->nslots * sizeof(*fs->slot));
+	for (size_t i = 0; i < fs->n; i++)
+		index_add(fs, i);
+	return 1;
+}
 
 struct rootfs *rootfs_new(void)
 {
@@ -44,6 +80,7 @@ void rootfs_free(struct rootfs *fs)
 		free(fs->e[i].data);
 	}
 	free(fs->e);
+	free(fs->slot);
 	free(fs);
 }
 
@@ -82,11 +119,14 @@ static int normalize(const char *guest, char *out)
 	return 0;
 }
 
-static struct rootfs_entry *find(struct rootfs *fs, const char *path)
+static struct rootfs_entry *find(const struct rootfs *fs, const char *path)
 {
-	for (size_t i = 0; i < fs->n; i++)
-		if (strcmp(fs->e[i].path, path) == 0)
-			return &fs->e[i];
+	if (!fs->nslots)
+		return NULL;
+	for (size_t s = path_hash(path, fs->nslots); fs->slot[s] != SIZE_MAX;
+	     s = (s + 1) & (fs->nslots - 1))
+		if (strcmp(fs->e[fs->slot[s]].path, path) == 0)
+			return &fs->e[fs->slot[s]];
 	return NULL;
 }
 
@@ -101,7 +141,10 @@ static struct rootfs_entry *push(struct rootfs *fs, const char *path,
 	}
 	fs->e[fs->n] = (struct rootfs_entry){ .path = kiln_xstrdup(path),
 					      .mode = mode };
-	return &fs->e[fs->n++];
+	fs->n++;
+	if (!index_grow(fs))
+		index_add(fs, fs->n - 1);
+	return &fs->e[fs->n - 1];
 }
 
 /* Make every proper prefix directory of path exist; 1 on a conflict. */
@@ -238,10 +281,20 @@ static const struct rootfs_entry *find_guest(const struct rootfs *fs,
 
 	if (normalize(guest, path) < 0)
 		return NULL;
-	for (size_t i = 0; i < fs->n; i++)
-		if (strcmp(fs->e[i].path, path) == 0)
-			return &fs->e[i];
-	return NULL;
+	return find(fs, path);
+}
+
+void rootfs_set_owner(struct rootfs *fs, const char *guest, uint32_t uid,
+		      uint32_t gid)
+{
+	char path[GUEST_MAX + 1];
+	struct rootfs_entry *e = normalize(guest, path) < 0 ? NULL :
+							      find(fs, path);
+
+	if (e) {
+		e->uid = uid;
+		e->gid = gid;
+	}
 }
 
 uint32_t rootfs_mode(const struct rootfs *fs, const char *guest)
@@ -390,9 +443,9 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 		size_t pad = name_pad(e, out->len - start);
 
 		kbuf_reserve(out, cpio_header_size(strlen(e->path) + pad));
-		out->len += cpio_header_padded((char *)out->data + out->len,
-					       e->path, e->mode, 0, 0, 0,
-					       e->size, (uint32_t)i + 1, pad);
+		out->len += cpio_header_padded(
+			(char *)out->data + out->len, e->path, e->mode, e->uid,
+			e->gid, 0, e->size, (uint32_t)i + 1, pad);
 		kbuf_append(out, e->data, e->size);
 		kbuf_zeros(out, cpio_pad(e->size));
 	}

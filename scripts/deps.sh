@@ -13,6 +13,11 @@ pkgs="$pkgs clang libclang-rt-14-dev llvm"
 # The HTTP test fetches from the guest's server with curl; the tap tests
 # make a network namespace and a tap device with iproute2's ip.
 pkgs="$pkgs curl iproute2"
+# kiln build --from (cli/oci_*.c) links Debian's libraries for the
+# standard formats: libarchive (layer tars, gzip, zstd), libcurl
+# (registries), json-c and OpenSSL's libcrypto (sha256); tests/e2e/test_oci.py
+# pushes to Debian's docker-registry (distribution) on 127.0.0.1.
+pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry"
 # make test checks that the C sources are as .clang-format lays them out.
 pkgs="$pkgs clang-format"
 # Real programs, unmodified from Debian, run under Kiln and natively by

@@ -6,13 +6,17 @@ Each file is a small valid input, built here from the format documents
 the code under test, so a bug in a writer cannot hide the same bug in its
 reader. Usage: fuzz_corpus.py [OUTDIR]  (default tests/fuzz/corpus)
 """
+import gzip
+import io
 import os
 import struct
+import tarfile
 import sys
 import zlib
 
 # ---- boot configuration entries (include/kiln/image.h) ----
 CFG_PROGRAM, CFG_ARG, CFG_ENV, CFG_WORKDIR, CFG_NET = 1, 2, 3, 4, 5
+CFG_USER, CFG_PORT, CFG_VOLUME, CFG_FROM = 7, 8, 9, 10
 
 
 def cfg_entry(kind, value):
@@ -192,6 +196,9 @@ def corpus():
             "minimal": cfg_min,
             "dhcp": config("/bin/app", ["app"], net="ip=dhcp dns=1.1.1.1"),
             "new_type": cfg_new_type,
+            "oci": config("/bin/sh", ["sh", "-c", "id"], extra=(
+                cfg_entry(CFG_USER, "1000:1000") + cfg_entry(CFG_FROM, "oci:x@sha256:" + "0" * 64)
+                + cfg_entry(CFG_PORT, "80/tcp") + cfg_entry(CFG_VOLUME, "/data"))),
         },
         "netcfg": {  # first byte: bit 0 set = keys prefixed "kiln."
             "static": b"\0ip=10.0.2.15/24 gw=10.0.2.2 dns=10.0.2.3",
@@ -204,11 +211,44 @@ def corpus():
             "virtio": b"virtio_mmio.device=512@0xfeb00000:12 virtio_mmio.device=512@0xfeb00200:13",
             "quotes": b"a=\"b c\" d= e \"f=g\" kiln.net_loss=0x10",
         },
+        "oci_layer": oci_layers(),
         "image": {
             "full": image(sections=[(SEC_CONFIG, cfg), (SEC_ROOTFS, rootfs)]),
             "stdin": image(sections=[(SEC_CONFIG, cfg_min), (SEC_ROOTFS, small_rootfs),
                                      (SEC_STDIN, b"data")]),
         },
+    }
+
+
+def tar(entries, compress=False):
+    """A layer tar (tarfile is not the code under test: libarchive is):
+    (name, kind, data-or-target)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, kind, val in entries:
+            ti = tarfile.TarInfo(name)
+            ti.type = {"f": tarfile.REGTYPE, "d": tarfile.DIRTYPE, "l": tarfile.SYMTYPE,
+                       "h": tarfile.LNKTYPE, "c": tarfile.CHRTYPE}[kind]
+            ti.mode = 0o755 if kind == "d" else 0o644
+            ti.uid, ti.gid = 1000, 1000
+            if kind in "lh":
+                ti.linkname = val
+            if kind == "f":
+                ti.size = len(val)
+            t.addfile(ti, io.BytesIO(val) if kind == "f" else None)
+    data = buf.getvalue()
+    return gzip.compress(data, mtime=0) if compress else data
+
+
+def oci_layers():
+    base = [("bin", "d", None), ("bin/busybox", "f", b"\x7fELF"), ("bin/sh", "l", "busybox"),
+            ("etc/passwd", "f", b"root:x:0:0::/root:/bin/sh\n"), ("dir/a", "f", b"a"),
+            ("hard", "h", "dir/a"), ("dev/null", "c", None)]
+    return {
+        "plain": tar(base),
+        "gzip": tar(base, compress=True),
+        "whiteouts": tar(base + [("dir/.wh..wh..opq", "f", b""), ("dir/b", "f", b"b"),
+                                 (".wh.hard", "f", b""), ("./x/./y", "f", b"y")]),
     }
 
 

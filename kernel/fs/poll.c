@@ -14,22 +14,32 @@
 void poll_wake(struct poll_head *h, unsigned int events)
 {
 	struct poll_hook *k, *next;
+	bool taken = false;
 
 	wake_up(&h->wq);
 	/* A hook may detach itself (EPOLLONESHOT is not one: it stays). */
 	for (k = h->hooks; k != NULL; k = next) {
 		next = k->next;
-		k->wake(k, events);
+		if (k->exclusive && taken)
+			continue;
+		if (k->wake(k, events) && k->exclusive)
+			taken = true;
 	}
 }
 
 void poll_hook_add(struct poll_head *head, struct poll_hook *h,
-		   void (*fn)(struct poll_hook *h, unsigned int events))
+		   bool (*fn)(struct poll_hook *h, unsigned int events))
 {
+	struct poll_hook **pp = &head->hooks;
+
 	h->wake = fn;
 	h->head = head;
-	h->next = head->hooks;
-	head->hooks = h;
+	/* Exclusive hooks go last, in the order added (Linux's wait queue). */
+	if (h->exclusive)
+		while (*pp != NULL)
+			pp = &(*pp)->next;
+	h->next = *pp;
+	*pp = h;
 	if (head->watched != NULL)
 		head->watched(head);
 }

@@ -30,8 +30,18 @@
 struct poll_head;
 
 struct poll_hook {
-	/* Readiness may have changed; events is poll_wake's bits. */
-	void (*wake)(struct poll_hook *h, unsigned int events);
+	/*
+	 * Readiness may have changed; events is poll_wake's bits. True when
+	 * it woke a thread for an exclusive hook (see exclusive).
+	 */
+	bool (*wake)(struct poll_hook *h, unsigned int events);
+	/*
+	 * EPOLLEXCLUSIVE (epoll_ctl(2)): of the exclusive hooks on a head,
+	 * poll_wake calls them in order until one wakes a thread; the rest
+	 * are not told. So one connection on a listening socket shared by
+	 * several processes wakes one of them, and a busy one is passed over.
+	 */
+	bool exclusive;
 	struct poll_hook *next;
 	struct poll_head *head; /* NULL when not attached */
 };
@@ -52,7 +62,7 @@ void poll_wake(struct poll_head *h, unsigned int events);
 
 /* Attach hook h (wake function fn) to head; detach it (idempotent). */
 void poll_hook_add(struct poll_head *head, struct poll_hook *h,
-		   void (*fn)(struct poll_hook *h, unsigned int events));
+		   bool (*fn)(struct poll_hook *h, unsigned int events));
 void poll_hook_remove(struct poll_hook *h);
 
 /* True when a thread or hook watches h (for heads with `watched`). */

@@ -95,7 +95,7 @@ void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n)
 	nproc_gens = n;
 }
 
-/* A process that ended (or was reaped) has no files to read: -ESRCH. */
+/* A process that was reaped has no files to read: -ESRCH. */
 static int proc_gen_open(struct vnode *vn, struct file *f)
 {
 	uintptr_t key = (uintptr_t)vn->priv;
@@ -103,7 +103,8 @@ static int proc_gen_open(struct vnode *vn, struct file *f)
 
 	if ((f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
-	if (p == NULL || p->state != PROC_LIVE || (key & 0xff) >= nproc_gens)
+	/* A zombie's stat and status stay readable until it is reaped. */
+	if (p == NULL || (key & 0xff) >= nproc_gens)
 		return -ESRCH;
 	return gen_fill(f, NULL, proc_gens[key & 0xff].gen, p);
 }

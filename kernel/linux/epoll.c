@@ -82,17 +82,33 @@ static void ready_del(struct epitem *it)
 	it->ready = false;
 }
 
-/* The target's readiness changed (ep_poll_callback). */
-static void item_wake(struct poll_hook *h, unsigned int events)
+/* A thread sleeps on q and has not been woken yet. */
+static bool has_sleeper(const struct wait_queue *q)
+{
+	for (const struct waiter *w = q->head; w; w = w->next)
+		if (w->thread->state == THREAD_BLOCKED)
+			return true;
+	return false;
+}
+
+/*
+ * The target's readiness changed (ep_poll_callback). True when it woke a
+ * thread in epoll_wait: for an EPOLLEXCLUSIVE item, poll_wake tells the
+ * next exclusive item otherwise.
+ */
+static bool item_wake(struct poll_hook *h, unsigned int events)
 {
 	struct epitem *it = CONTAINER(h, struct epitem, hook);
+	bool sleeper;
 
 	if (it->disabled)
-		return;
+		return false;
 	if (events != 0 && !(events & (it->events | EP_ALWAYS)))
-		return;
+		return false;
+	sleeper = has_sleeper(&it->ep->ph.wq);
 	ready_add(it);
 	poll_wake(&it->ep->ph, POLLIN | POLLRDNORM);
+	return sleeper;
 }
 
 /* ---- items: a hash of (file, fd) ---- */
@@ -203,6 +219,7 @@ static int item_add(struct epoll *ep, struct file *f, int fd,
 	ep->count++;
 	it->watch.gone = item_gone;
 	file_watch_add(f, &it->watch);
+	it->hook.exclusive = (ev->events & EPOLLEXCLUSIVE) != 0;
 	poll_hook_add(file_poll_head(f), &it->hook, item_wake);
 	item_check(it);
 	return 0;

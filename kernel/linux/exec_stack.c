@@ -116,6 +116,11 @@ int exec_build_stack(struct proc *p, const struct exec_args *a,
 	strs.execfn = push_str(&w, a->execfn);
 	push_strings(&w, a->envp, envc, vec + 1 + argc + 1);
 	push_strings(&w, a->argv, argc, vec + 1);
+	/* What /proc/PID/cmdline and environ read (Linux's mm->arg_start). */
+	p->mm->arg_start = argc ? vec[1] : (envc ? vec[argc + 2] : strs.execfn);
+	p->mm->arg_end = envc ? vec[argc + 2] : strs.execfn;
+	p->mm->env_start = p->mm->arg_end;
+	p->mm->env_end = strs.execfn;
 	/* Below the strings, a random gap moves every table off its page
 	 * offset too (Linux's arch_align_stack). */
 	w.sp -= aslr_stack_offset();

@@ -644,6 +644,10 @@ struct mm *mm_fork(struct mm *mm)
 	child->brk = mm->brk;
 	child->mmap_top = mm->mmap_top;
 	child->vdso = mm->vdso;
+	child->arg_start = mm->arg_start;
+	child->arg_end = mm->arg_end;
+	child->env_start = mm->env_start;
+	child->env_end = mm->env_end;
 	if (charge(child, mm->committed))
 		goto err_child;
 	tail = &child->vmas;
@@ -666,6 +670,27 @@ struct mm *mm_fork(struct mm *mm)
 err_child:
 	mm_destroy(child);
 	return NULL;
+}
+
+size_t mm_read(struct mm *mm, uintptr_t addr, void *buf, size_t n)
+{
+	size_t done = 0, chunk;
+	uint64_t phys;
+
+	while (done < n && addr < USER_TOP) {
+		if (!paging_user_lookup(mm->as, addr & ~(PAGE_SIZE - 1), &phys))
+			break;
+		chunk = PAGE_SIZE - (addr & (PAGE_SIZE - 1));
+		if (chunk > n - done)
+			chunk = n - done;
+		memcpy((char *)buf + done,
+		       (const char *)phys_to_virt(phys & ~(PAGE_SIZE - 1)) +
+			       (addr & (PAGE_SIZE - 1)),
+		       chunk);
+		done += chunk;
+		addr += chunk;
+	}
+	return done;
 }
 
 void mm_put(struct mm *mm)

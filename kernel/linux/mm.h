@@ -88,6 +88,8 @@ struct mm {
 	uintptr_t vdso;	    /* where exec mapped the vDSO (AT_SYSINFO_EHDR) */
 	size_t resident;    /* pages currently mapped */
 	size_t committed;   /* pages promised to writable private areas */
+	/* linux/exec_stack.c: argv's and envp's strings, for /proc/PID */
+	uintptr_t arg_start, arg_end, env_start, env_end;
 };
 
 /*
@@ -101,6 +103,13 @@ struct mm {
  * 8 MiB for every thread and touches a few pages of it.
  */
 #define MM_COMMIT_RESERVE 256 /* pages kept for the kernel (1 MiB) */
+
+/*
+ * Copy up to n bytes at user address addr of mm (any process's) into the
+ * kernel buffer buf, stopping at the first page not present: the bytes
+ * copied. Never faults pages in (for /proc/PID/cmdline).
+ */
+size_t mm_read(struct mm *mm, uintptr_t addr, void *buf, size_t n);
 
 /* A new empty address space, or NULL (no memory). */
 struct mm *mm_create(void);

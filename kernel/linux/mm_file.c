@@ -94,7 +94,7 @@ size_t mm_format_maps(struct mm *mm, char *buf, size_t size)
 {
 	size_t len = 0;
 
-	for (struct vma *v = mm->vmas; v; v = v->next) {
+	for (struct vma *v = mm ? mm->vmas : NULL; v; v = v->next) {
 		int n = format_vma(buf + len, size - len, v);
 
 		if (n < 0 || (size_t)n + 1 >= size - len)

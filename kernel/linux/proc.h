@@ -15,6 +15,13 @@
  */
 _Noreturn void proc_exit(int status, int sig);
 
+/*
+ * Every other thread of p (the caller's process) ends at its next return
+ * to user mode; the caller sleeps until they have. p->group_exit must be
+ * set, as that is what ends them.
+ */
+void proc_end_other_threads(struct proc *p);
+
 /* The calling thread ends because its process is ending (group exit). */
 _Noreturn void proc_exit_thread(void);
 

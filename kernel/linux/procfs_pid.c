@@ -1,10 +1,11 @@
-/* procfs_pid.c - /proc/PID and /proc/self: each process's views (maps, status, cmdline, exe, fd/N). */
+/* procfs_pid.c - /proc/PID for every process, and /proc/self: status, stat, cmdline, environ, maps, exe, cwd, fd/N. */
 #include "linux/procfs_pid.h"
 
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
 
 #include "arch.h"
+#include "core/clock.h"
 #include "core/heap.h"
 #include "core/page.h"
 #include "core/proc.h"
@@ -14,81 +15,257 @@
 #include "linux/mm.h"
 #include "linux/proc.h"
 
-/* What the program loader gave the process: NUL-separated strings. */
-static struct {
-	char *text;
-	size_t len;
-} cmdline, environ;
+/*
+ * Each process has a real directory /proc/PID, made at fork (or boot) and
+ * removed when the process is reaped, so /proc lists the pids and
+ * getdents needs no hook. Its nodes carry no pointer to the process, only
+ * its pid (vn->priv): a node opened after the process went finds nothing
+ * (-ESRCH), never freed memory. Texts are made at open (fs/procfs.c).
+ *
+ *   vn->priv of a file or dir:  pid << 8 | what   (what: PID_* below)
+ *   vn->priv of an fd link:     pid << 32 | fd
+ */
+#define PID_PRIV(pid, what) ((void *)(((uintptr_t)(pid) << 8) | (what)))
+#define PRIV_PID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
+#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
+#define FDLINK_PRIV(pid, fd) \
+	((void *)(((uintptr_t)(pid) << 32) | (uint32_t)(fd)))
 
-static size_t copy_blob(char *buf, size_t size, const char *text, size_t len)
+/* USER_HZ: what times in /proc/PID/stat count in. */
+#define CLOCK_TICK_NS 10000000UL
+/* The longest argument area /proc/PID/cmdline shows (Linux: no limit). */
+#define CMDLINE_MAX (128 * 1024)
+
+/* The process behind a node, or NULL when it has been reaped. */
+static struct proc *node_proc(const struct vnode *vn)
 {
-	if (len > 0)
-		memcpy(buf, text, len < size ? len : size);
-	return len;
+	return proc_find(PRIV_PID(vn));
 }
 
-/* Replace *text with v joined, each string NUL-terminated: 0 or -ENOMEM. */
-static int set_vector(char **text, size_t *len, const char *const *v)
-{
-	size_t total = 0, i, n;
-	char *blob;
-
-	for (i = 0; v != NULL && v[i] != NULL; i++)
-		total += strlen(v[i]) + 1;
-	blob = kmalloc(total > 0 ? total : 1);
-	if (blob == NULL)
-		return -ENOMEM;
-	total = 0;
-	for (i = 0; v != NULL && v[i] != NULL; i++) {
-		n = strlen(v[i]) + 1;
-		memcpy(blob + total, v[i], n);
-		total += n;
-	}
-	kfree(*text);
-	*text = blob;
-	*len = total;
-	return 0;
-}
-
-int procfs_pid_set_args(const char *const *argv, const char *const *envp)
-{
-	int err = set_vector(&cmdline.text, &cmdline.len, argv);
-
-	return err < 0 ? err : set_vector(&environ.text, &environ.len, envp);
-}
+/* ---- cmdline and environ: read from the process's memory ---- */
 
 /*
- * A process's directory and the nodes under it carry its pid: the
- * directory and fd/ in priv, exe and fd/N links in priv's upper half
- * (fd/N: the fd in the lower half). A pid that names no live process
- * any more reads as gone (-ENOENT/-ESRCH), never as another process.
+ * Linux's get_mm_cmdline: the argument area as the process left it, so a
+ * program that rewrote argv (setproctitle) shows its new title; when the
+ * last byte of argv is no longer a NUL, the title ran on into the
+ * environment area and is shown up to its first NUL there.
  */
-static struct proc *proc_of(const void *priv)
-{
-	struct proc *p = proc_find((int)((uintptr_t)priv >> 32));
-
-	return p != NULL && p->state == PROC_LIVE ? p : NULL;
-}
-
-static void *pid_key(int pid, int low)
-{
-	return (void *)(((uintptr_t)(uint32_t)pid << 32) | (uint32_t)low);
-}
-
-/* cmdline and environ are the first program's (exec will keep its own). */
 static size_t pid_cmdline(struct proc *p, char *buf, size_t size)
 {
-	(void)p;
-	return copy_blob(buf, size, cmdline.text, cmdline.len);
+	struct mm *mm = p->mm;
+	size_t n, max;
+	char *text;
+
+	if (!mm || mm->arg_end <= mm->arg_start)
+		return 0;
+	max = mm->env_end > mm->arg_start ? mm->env_end - mm->arg_start :
+					    mm->arg_end - mm->arg_start;
+	if (max > CMDLINE_MAX)
+		max = CMDLINE_MAX;
+	text = kmalloc(max);
+	if (!text)
+		return 0;
+	n = mm_read(mm, mm->arg_start, text, max);
+	if (n > mm->arg_end - mm->arg_start &&
+	    text[mm->arg_end - mm->arg_start - 1] == '\0')
+		n = mm->arg_end - mm->arg_start;
+	else if (n > mm->arg_end - mm->arg_start) {
+		const char *nul = memchr(text + (mm->arg_end - mm->arg_start),
+					 '\0',
+					 n - (mm->arg_end - mm->arg_start));
+
+		if (nul)
+			n = (size_t)(nul - text) + 1;
+	}
+	memcpy(buf, text, n < size ? n : size);
+	kfree(text);
+	return n;
 }
 
 static size_t pid_environ(struct proc *p, char *buf, size_t size)
 {
-	(void)p;
-	return copy_blob(buf, size, environ.text, environ.len);
+	struct mm *mm = p->mm;
+	size_t n;
+	char *text;
+
+	if (!mm || mm->env_end <= mm->env_start)
+		return 0;
+	n = mm->env_end - mm->env_start;
+	if (n > CMDLINE_MAX)
+		n = CMDLINE_MAX;
+	text = kmalloc(n);
+	if (!text)
+		return 0;
+	n = mm_read(mm, mm->env_start, text, n);
+	memcpy(buf, text, n < size ? n : size);
+	kfree(text);
+	return n;
 }
 
-/* ---- /proc/1/exe ---- */
+/* ---- status, stat, comm, maps ---- */
+
+static char proc_state_char(struct proc *p)
+{
+	if (p->state == PROC_ZOMBIE)
+		return 'Z';
+	return p == current ? 'R' : 'S';
+}
+
+static const char *proc_state_name(struct proc *p)
+{
+	if (p->state == PROC_ZOMBIE)
+		return "Z (zombie)";
+	return p == current ? "R (running)" : "S (sleeping)";
+}
+
+/* The process's first thread (its pid), or NULL once it ended. */
+static struct thread *leader_thread(struct proc *p)
+{
+	struct thread *t = thread_find(p->pid);
+
+	return t && t->proc == p ? t : NULL;
+}
+
+static void sig_masks(struct proc *p, uint64_t *ign, uint64_t *cgt)
+{
+	*ign = *cgt = 0;
+	for (int i = 0; i < PROC_NSIG; i++) {
+		if (p->sigactions[i].sa_handler == SIG_IGN)
+			*ign |= 1UL << i;
+		else if (p->sigactions[i].sa_handler != SIG_DFL)
+			*cgt |= 1UL << i;
+	}
+}
+
+static size_t status_ids(struct proc *p, char *buf, size_t size, size_t len)
+{
+	const struct cred *c = &p->cred;
+
+	procfs_put(buf, size, &len,
+		   "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
+		   p->pid, p->pid, p->ppid);
+	procfs_put(buf, size, &len,
+		   "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c->uid,
+		   c->euid, c->suid, c->euid, c->gid, c->egid, c->sgid,
+		   c->egid);
+	procfs_put(buf, size, &len, "FDSize:\t%d\nGroups:\t",
+		   p->files ? fd_limit(p) : 0);
+	for (uint32_t i = 0; i < c->ngroups; i++)
+		procfs_put(buf, size, &len, "%u ", c->groups[i]);
+	procfs_put(buf, size, &len,
+		   "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+		   p->pid, p->pid, p->pgid, p->sid);
+	return len;
+}
+
+static size_t pid_status(struct proc *p, char *buf, size_t size)
+{
+	struct thread *t = leader_thread(p);
+	unsigned long rss = p->mm ? p->mm->resident * (PAGE_SIZE / 1024) : 0;
+	uint64_t ign, cgt;
+	size_t len = 0;
+
+	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n",
+		   proc_comm(p), p->umask, proc_state_name(p));
+	len = status_ids(p, buf, size, len);
+	if (p->mm)
+		procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\n", rss);
+	sig_masks(p, &ign, &cgt);
+	procfs_put(buf, size, &len, "Threads:\t%d\n", p->nthreads);
+	procfs_put(buf, size, &len,
+		   "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
+		   "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
+		   (unsigned long)(t ? t->sigpending : 0),
+		   (unsigned long)p->sigpending,
+		   (unsigned long)(t ? t->sigmask : 0), (unsigned long)ign,
+		   (unsigned long)cgt);
+	return len;
+}
+
+static unsigned long mm_virtual_size(const struct mm *mm)
+{
+	unsigned long bytes = 0;
+
+	for (const struct vma *v = mm ? mm->vmas : NULL; v; v = v->next)
+		bytes += v->end - v->start;
+	return bytes;
+}
+
+/* proc(5): all 52 fields; those Kiln does not keep are 0. */
+static size_t pid_stat(struct proc *p, char *buf, size_t size)
+{
+	size_t len = 0;
+	unsigned long start = (unsigned long)(p->start_ns / CLOCK_TICK_NS);
+
+	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d 0 -1 4194560 ", p->pid,
+		   proc_comm(p), proc_state_char(p), p->ppid, p->pgid, p->sid);
+	procfs_put(buf, size, &len, "0 0 0 0 0 0 0 0 20 %d %d 0 %lu %lu %lu ",
+		   p->nice, p->nthreads > 0 ? p->nthreads : 1, start,
+		   mm_virtual_size(p->mm),
+		   p->mm ? (unsigned long)p->mm->resident : 0UL);
+	procfs_put(buf, size, &len,
+		   "18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 "
+		   "0 0 0 ");
+	if (p->mm)
+		procfs_put(buf, size, &len, "%lu %lu %lu %lu %lu ",
+			   (unsigned long)p->mm->brk_start,
+			   (unsigned long)p->mm->arg_start,
+			   (unsigned long)p->mm->arg_end,
+			   (unsigned long)p->mm->env_start,
+			   (unsigned long)p->mm->env_end);
+	else
+		procfs_put(buf, size, &len, "0 0 0 0 0 ");
+	procfs_put(buf, size, &len, "%d\n",
+		   p->state == PROC_ZOMBIE ? (p->exit_status & 0xffff) : 0);
+	return len;
+}
+
+static size_t pid_comm(struct proc *p, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	procfs_put(buf, size, &len, "%s\n", proc_comm(p));
+	return len;
+}
+
+static size_t pid_maps(struct proc *p, char *buf, size_t size)
+{
+	return mm_format_maps(p->mm, buf, size);
+}
+
+static size_t pid_mounts(struct proc *p, char *buf, size_t size)
+{
+	(void)p;
+	return procfs_mounts(buf, size);
+}
+
+/* ---- The generated files ---- */
+
+enum {
+	PID_CMDLINE,
+	PID_ENVIRON,
+	PID_STATUS,
+	PID_STAT,
+	PID_COMM,
+	PID_MAPS,
+	PID_MOUNTS,
+	PID_NFILES
+};
+
+static const struct procfs_proc_entry pid_files[PID_NFILES] = {
+	[PID_CMDLINE] = { "cmdline", pid_cmdline },
+	[PID_ENVIRON] = { "environ", pid_environ },
+	[PID_STATUS] = { "status", pid_status },
+	[PID_STAT] = { "stat", pid_stat },
+	[PID_COMM] = { "comm", pid_comm },
+	[PID_MAPS] = { "maps", pid_maps },
+	[PID_MOUNTS] = { "mounts", pid_mounts },
+};
+
+/* The other nodes of the directory (what is past the files). */
+enum { PID_EXE = PID_NFILES, PID_CWD, PID_ROOT, PID_FD, PID_FDINFO };
+
+/* ---- exe, cwd, root ---- */
 
 static long copy_text(const char *s, char *buf, size_t size)
 {
@@ -100,30 +277,38 @@ static long copy_text(const char *s, char *buf, size_t size)
 	return (long)n;
 }
 
-static long exe_readlink(struct vnode *vn, char *buf, size_t size)
+static long pid_link_readlink(struct vnode *vn, char *buf, size_t size)
 {
-	struct proc *p = proc_of(vn->priv);
+	struct proc *p = node_proc(vn);
 
-	if (p == NULL || p->exe[0] == '\0')
+	if (!p || p->state == PROC_ZOMBIE)
 		return -ENOENT;
-	return copy_text(p->exe, buf, size);
+	if (PRIV_WHAT(vn) == PID_EXE)
+		return p->exe[0] ? copy_text(p->exe, buf, size) : -ENOENT;
+	if (PRIV_WHAT(vn) == PID_CWD && p->cwd)
+		return vfs_dir_path(p->cwd, buf, size);
+	return copy_text("/", buf, size);
 }
 
-static const struct vnode_ops exe_vops = { .readlink = exe_readlink };
+static const struct vnode_ops pid_link_vops = { .readlink = pid_link_readlink };
 
-/* ---- /proc/1/fd: one magic link per open fd ---- */
+/* ---- fd/: one magic link per open fd ---- */
 
-/* The open file fd/N's link names, or NULL when gone. */
-static struct file *fdlink_file(const struct vnode *vn)
+static struct file *fdlink_file(struct vnode *vn, struct proc **pp)
 {
-	struct proc *p = proc_of(vn->priv);
+	uintptr_t priv = (uintptr_t)vn->priv;
+	struct proc *p = proc_find((int)(priv >> 32));
 
-	return p ? fd_get(p, (int)(uint32_t)(uintptr_t)vn->priv) : NULL;
+	*pp = p;
+	if (!p || !p->files)
+		return NULL;
+	return fd_get(p, (int)(uint32_t)priv);
 }
 
 static long fdlink_readlink(struct vnode *vn, char *buf, size_t size)
 {
-	struct file *f = fdlink_file(vn);
+	struct proc *p;
+	struct file *f = fdlink_file(vn, &p);
 
 	if (f == NULL)
 		return -ENOENT;
@@ -133,7 +318,8 @@ static long fdlink_readlink(struct vnode *vn, char *buf, size_t size)
 /* Like Linux, the link leads to the open file's node, not to its text. */
 static struct vnode *fdlink_follow(struct vnode *vn, int *err)
 {
-	struct file *f = fdlink_file(vn);
+	struct proc *p;
+	struct file *f = fdlink_file(vn, &p);
 
 	if (f == NULL || f->vn == NULL) {
 		*err = f == NULL ? -ENOENT : -ENXIO;
@@ -149,24 +335,26 @@ static const struct vnode_ops fdlink_vops = {
 
 static struct vnode *fddir_lookup(struct vnode *dir, const char *name)
 {
+	struct proc *p = node_proc(dir);
 	struct vnode *vn;
-	struct proc *owner = proc_of(dir->priv);
 	long fd = 0;
-	const char *p;
+	const char *c;
 
-	for (p = name; *p >= '0' && *p <= '9' && fd < (1L << 30); p++)
-		fd = fd * 10 + (*p - '0');
-	if (p == name || *p != '\0' || (name[0] == '0' && name[1] != '\0'))
+	for (c = name; *c >= '0' && *c <= '9' && fd < (1L << 30); c++)
+		fd = fd * 10 + (*c - '0');
+	if (c == name || *c != '\0' || (name[0] == '0' && name[1] != '\0'))
 		return NULL;
-	if (owner == NULL || fd_get(owner, (int)fd) == NULL)
+	if (!p || !p->files || fd_get(p, (int)fd) == NULL)
 		return NULL;
 	vn = vnode_new(S_IFLNK | 0700);
 	if (vn == NULL)
 		return NULL;
 	vn->vflags = VN_TRANSIENT;
 	vn->nlink = 1;
+	vn->uid = p->cred.euid;
+	vn->gid = p->cred.egid;
 	vn->ops = &fdlink_vops;
-	vn->priv = pid_key(owner->pid, (int)fd);
+	vn->priv = FDLINK_PRIV(p->pid, fd);
 	vn->parent = NULL;
 	return vn;
 }
@@ -174,11 +362,14 @@ static struct vnode *fddir_lookup(struct vnode *dir, const char *name)
 static int fddir_readdir(struct vnode *dir, uint64_t idx, char *name,
 			 size_t size, uint64_t *ino, unsigned int *type)
 {
-	struct proc *owner = proc_of(dir->priv);
-	int fd, limit = owner ? fd_limit(owner) : 0;
+	struct proc *p = node_proc(dir);
+	int fd, limit;
 
+	if (!p || !p->files)
+		return 0;
+	limit = fd_limit(p);
 	for (fd = 0; fd < limit; fd++) {
-		if (fd_get(owner, fd) == NULL)
+		if (fd_get(p, fd) == NULL)
 			continue;
 		if (idx-- == 0) {
 			fmt_snprintf(name, size, "%d", fd);
@@ -195,77 +386,11 @@ static const struct vnode_ops fddir_vops = {
 	.readdir = fddir_readdir,
 };
 
-/* ---- Generated files ---- */
+/* ---- The directory of a process ---- */
 
-static size_t pid_maps(struct proc *p, char *buf, size_t size)
-{
-	return p->mm ? mm_format_maps(p->mm, buf, size) : 0;
-}
-
-static size_t pid_comm(struct proc *p, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	procfs_put(buf, size, &len, "%s\n", proc_comm(p));
-	return len;
-}
-
-static size_t pid_status(struct proc *p, char *buf, size_t size)
-{
-	const struct cred *c = &p->cred;
-	size_t len = 0;
-	unsigned long rss = 0;
-
-	if (p->mm != NULL)
-		rss = p->mm->resident * (PAGE_SIZE / 1024);
-	procfs_put(buf, size, &len,
-		   "Name:\t%s\nUmask:\t%04o\nState:\tR (running)\n",
-		   proc_comm(p), p->umask);
-	procfs_put(buf, size, &len,
-		   "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
-		   "TracerPid:\t0\n",
-		   p->pid, p->pid, p->ppid);
-	procfs_put(buf, size, &len, "Uid:\t%u\t%u\t%u\t%u\n", c->uid, c->euid,
-		   c->suid, c->euid);
-	procfs_put(buf, size, &len, "Gid:\t%u\t%u\t%u\t%u\n", c->gid, c->egid,
-		   c->sgid, c->egid);
-	procfs_put(buf, size, &len, "FDSize:\t%d\n", fd_limit(p));
-	procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\nThreads:\t%d\n", rss,
-		   p->nthreads);
-	return len;
-}
-
-/* utime: the VM's uptime in ticks (no CPU time is kept per process). */
-static size_t pid_stat(struct proc *p, char *buf, size_t size)
-{
-	size_t len = 0;
-
-	procfs_put(buf, size, &len,
-		   "%d (%s) R %d %d %d 0 -1 4194560 0 0 0 0 %lu 0 0 0 "
-		   "20 0 %d 0 0 0 0\n",
-		   p->pid, proc_comm(p), p->ppid, p->pgid, p->sid,
-		   (unsigned long)(time_ns() / 10000000), p->nthreads);
-	return len;
-}
-
-/* ---- The process's directory ---- */
-
-static size_t pid_mounts(struct proc *p, char *buf, size_t size)
-{
-	(void)p;
-	return procfs_mounts(buf, size);
-}
-
-static const struct procfs_proc_entry pid_files[] = {
-	{ "maps", pid_maps },	    { "cmdline", pid_cmdline },
-	{ "environ", pid_environ }, { "status", pid_status },
-	{ "stat", pid_stat },	    { "comm", pid_comm },
-	{ "mounts", pid_mounts },
-};
-
-/* Add a node of the given kind under dir with its hooks and priv. */
 static int add_node(struct vnode *dir, const char *name, uint32_t mode,
-		    const struct vnode_ops *ops, void *priv)
+		    const struct vnode_ops *ops, void *priv,
+		    const struct cred *owner)
 {
 	struct vnode *vn;
 	int err = vfs_create(dir, name, mode, &vn);
@@ -274,48 +399,43 @@ static int add_node(struct vnode *dir, const char *name, uint32_t mode,
 		return err;
 	vn->ops = ops;
 	vn->priv = priv;
+	vn->uid = owner->euid;
+	vn->gid = owner->egid;
 	vnode_put(vn);
 	return 0;
 }
 
-static int fill_pid_dir(struct vnode *dir, int pid)
+static int fill_pid_dir(struct vnode *dir, struct proc *p)
 {
-	int err = procfs_add_proc_files(dir, pid);
+	static const char *const links[] = { "exe", "cwd", "root" };
+	const struct cred *c = &p->cred;
+	int err = 0;
 
-	if (err == 0)
-		err = add_node(dir, "exe", S_IFLNK | 0777, &exe_vops,
-			       pid_key(pid, 0));
-	if (err == 0)
+	err = procfs_add_proc_files(dir, p->pid);
+	for (int i = 0; i < 3 && !err; i++)
+		err = add_node(dir, links[i], S_IFLNK | 0777, &pid_link_vops,
+			       PID_PRIV(p->pid, PID_EXE + i), c);
+	if (!err)
 		err = add_node(dir, "fd", S_IFDIR | 0500, &fddir_vops,
-			       pid_key(pid, 0));
-	return err < 0 ? err : vfs_create(dir, "fdinfo", S_IFDIR | 0500, NULL);
+			       PID_PRIV(p->pid, PID_FD), c);
+	if (!err)
+		err = add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
+			       PID_PRIV(p->pid, PID_FDINFO), c);
+	return err;
 }
 
-/* /proc/self and /proc/thread-self: whoever reads them, their pid. */
-static long self_readlink(struct vnode *vn, char *buf, size_t size)
+/* Remove what fill_pid_dir made (any part of it) and the directory. */
+static void remove_pid_dir(struct vnode *proc, const char *name)
 {
-	char text[16];
+	static const char *const others[] = { "exe", "cwd", "root", "fd",
+					      "fdinfo" };
+	struct vnode *dir = vfs_dir_lookup(proc, name);
 
-	(void)vn;
-	fmt_snprintf(text, sizeof(text), "%d", current->pid);
-	return copy_text(text, buf, size);
-}
-
-static const struct vnode_ops self_vops = { .readlink = self_readlink };
-
-void procfs_pid_remove(int pid)
-{
-	struct vnode *proc = procfs_dir(), *dir;
-	char name[16];
-
-	fmt_snprintf(name, sizeof(name), "%d", pid);
-	dir = proc ? vfs_dir_lookup(proc, name) : NULL;
-	if (dir == NULL)
+	if (!dir)
 		return;
 	procfs_remove_proc_files(dir);
-	vfs_dir_unlink(dir, "exe");
-	vfs_dir_unlink(dir, "fd");
-	vfs_dir_unlink(dir, "fdinfo");
+	for (int i = 0; i < 5; i++)
+		vfs_dir_unlink(dir, others[i]);
 	vnode_put(dir);
 	vfs_dir_unlink(proc, name);
 }
@@ -323,34 +443,64 @@ void procfs_pid_remove(int pid)
 int procfs_pid_add(int pid)
 {
 	struct vnode *proc = procfs_dir(), *dir;
+	struct proc *p = proc_find(pid);
 	char name[16];
 	int err;
 
-	if (proc == NULL)
+	if (proc == NULL || p == NULL)
 		return -ENOENT;
-	fmt_snprintf(name, sizeof(name), "%d", pid);
+	fmt_snprintf(name, sizeof(name), "%d", p->pid);
 	err = vfs_create(proc, name, S_IFDIR | 0555, &dir);
 	if (err < 0)
 		return err;
-	err = fill_pid_dir(dir, pid);
+	dir->uid = p->cred.euid;
+	dir->gid = p->cred.egid;
+	err = fill_pid_dir(dir, p);
 	vnode_put(dir);
-	if (err < 0)
-		procfs_pid_remove(pid);
+	if (err)
+		remove_pid_dir(proc, name);
 	return err;
 }
+
+void procfs_pid_remove(int pid)
+{
+	struct vnode *proc = procfs_dir();
+	char name[16];
+
+	if (proc == NULL)
+		return;
+	fmt_snprintf(name, sizeof(name), "%d", pid);
+	remove_pid_dir(proc, name);
+}
+
+/* ---- /proc/self ---- */
+
+static long self_readlink(struct vnode *vn, char *buf, size_t size)
+{
+	char pid[16];
+
+	(void)vn;
+	if (current == NULL)
+		return -ENOENT;
+	fmt_snprintf(pid, sizeof(pid), "%d", current->pid);
+	return copy_text(pid, buf, size);
+}
+
+static const struct vnode_ops self_vops = { .readlink = self_readlink };
 
 int procfs_pid_init(void)
 {
 	struct vnode *proc = procfs_dir();
+	const struct cred root = { 0 };
 	int err;
 
 	if (proc == NULL)
 		return -ENOENT;
-	procfs_set_proc_files(pid_files,
-			      sizeof(pid_files) / sizeof(pid_files[0]));
-	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL);
+	procfs_set_proc_files(pid_files, PID_NFILES);
+	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL, &root);
+	/* No task/ directories: thread-self is the process's directory. */
 	if (err == 0)
 		err = add_node(proc, "thread-self", S_IFLNK | 0777, &self_vops,
-			       NULL);
-	return err < 0 ? err : procfs_pid_add(1);
+			       NULL, &root);
+	return err;
 }

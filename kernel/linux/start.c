@@ -32,7 +32,35 @@ struct boot_config {
 	char *program, *workdir, *net;
 	char **argv, **envp, **volumes;
 	size_t argc, envc, nvolumes;
+	int has_user; /* KILN_CFG_USER: start as uid:gid rather than root */
+	uint32_t uid, gid;
 };
+
+/* A decimal id below (uint32_t)-1 from v[0..len); its end, or NULL. */
+static const char *parse_id(const char *v, const char *end, uint32_t *id)
+{
+	uint64_t x = 0;
+	const char *s = v;
+
+	while (s < end && *s >= '0' && *s <= '9' && x < UINT32_MAX)
+		x = x * 10 + (uint64_t)(*s++ - '0');
+	if (s == v || x >= UINT32_MAX)
+		return NULL;
+	*id = (uint32_t)x;
+	return s;
+}
+
+/* "UID:GID" (include/kiln/image.h, untrusted) into bc. */
+static int parse_user(const char *v, uint32_t len, struct boot_config *bc)
+{
+	const char *end = v + len, *s = parse_id(v, end, &bc->uid);
+
+	if (bc->has_user || !s || s == end || *s != ':' ||
+	    parse_id(s + 1, end, &bc->gid) != end)
+		return -EINVAL;
+	bc->has_user = 1;
+	return 0;
+}
 
 static char *dup_value(const char *v, uint32_t len)
 {
@@ -85,6 +113,8 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 		else if (type == KILN_CFG_ENV)
 			err = vec_push(&bc->envp, &bc->envc, KILN_CFG_MAX_ENVS,
 				       dup_value(val, len));
+		else if (type == KILN_CFG_USER)
+			err = parse_user(val, len, bc);
 		else if (type == KILN_CFG_VOLUME)
 			err = vec_push(&bc->volumes, &bc->nvolumes, 64,
 				       dup_value(val, len));
@@ -131,6 +161,8 @@ static void setup_process(struct proc *p, const void *bundle)
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
 	err = procfs_pid_init();
+	if (!err)
+		err = procfs_pid_add(p->pid);
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
 	err = ipc_procfs_init();
@@ -166,12 +198,8 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 		err = exec_prepare(&b);
 	if (!err)
 		err = exec_load_image(current, &b, entry, sp);
-	if (!err) {
+	if (!err)
 		sysproc_exec_comm(current, b.filename);
-		/* What /proc/1/cmdline shows: a script's rewritten argv. */
-		err = procfs_pid_set_args((const char *const *)b.argv.v,
-					  (const char *const *)b.envp.v);
-	}
 	exec_bprm_free(&b);
 	return err;
 }
@@ -203,10 +231,11 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
-	for (size_t i = 0; i < bc.nvolumes; i++) /* kiln build --volume */
+	/* kiln build --volume, an OCI image's Volumes: a line, not a failure */
+	for (size_t i = 0; i < bc.nvolumes; i++)
 		if ((err = p9fs_declare(bc.volumes[i])) < 0)
-			start_failed("cannot make the volume directory",
-				     bc.volumes[i], err);
+			printk("kiln: volume %s: cannot make it (errno %d)\n",
+			       bc.volumes[i], -err);
 	err = p9fs_mount_boot(); /* kiln run -v HOSTDIR:GUESTDIR */
 	if (err)
 		start_failed("cannot mount a volume", NULL, err);
@@ -214,6 +243,14 @@ _Noreturn void linux_start(const void *bundle)
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
+	if (bc.has_user) {
+		/* As docker run --user: every id, no supplementary groups. */
+		struct cred *c = &current->cred;
+
+		c->uid = c->euid = c->suid = bc.uid;
+		c->gid = c->egid = c->sgid = bc.gid;
+		c->ngroups = 0;
+	}
 	err = start_program(&bc, &entry, &sp);
 	if (err == -ENOENT)
 		start_failed_status("not found", bc.program, err,

@@ -203,10 +203,6 @@ static void exec_reset_process(struct exec_bprm *b)
 	arch_fpu_reset();
 	/* Linux names an fd's program by its file, else by the path given. */
 	sysproc_exec_comm(current, b->fdpath ? b->file.path : b->filename);
-	/* One cmdline/environ text, pid 1's, until /proc reads the stack. */
-	if (current->pid == 1)
-		procfs_pid_set_args((const char *const *)b->argv.v,
-				    (const char *const *)b->envp.v);
 }
 
 /*

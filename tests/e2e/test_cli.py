@@ -170,7 +170,8 @@ def test_build_inspect(progs, tmp_path):
     assert re.fullmatch(r"kernel: Kiln 0\.1\.0, \d+ bytes", got[4])
     assert re.fullmatch(r"bundle: \d+ bytes", got[5])
     assert got[6] == f"total: {os.path.getsize(out)} bytes"
-    assert got[7:] == [
+    assert got[7] == f"root: 12 entries, {size + 3 + 5} bytes of files"
+    assert got[8:] == [
         "files:",
         "  drwxr-xr-x          0 /bin",
         f"  -rwxr-xr-x {size:10d} /bin/probe",

@@ -30,6 +30,12 @@ static void round_trip(const struct kiln_config *c)
 		   (back.net && c->net && !strcmp(back.net, c->net)));
 	FUZZ_CHECK(same_vec(&back.argv, &c->argv) &&
 		   same_vec(&back.env, &c->env));
+	FUZZ_CHECK((!back.user && !c->user) ||
+		   (back.user && c->user && !strcmp(back.user, c->user)));
+	FUZZ_CHECK((!back.from && !c->from) ||
+		   (back.from && c->from && !strcmp(back.from, c->from)));
+	FUZZ_CHECK(same_vec(&back.ports, &c->ports) &&
+		   same_vec(&back.volumes, &c->volumes));
 	config_free(&back);
 	kbuf_free(&out);
 }

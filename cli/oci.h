@@ -1,0 +1,143 @@
+/* oci.h - internal interfaces of `kiln build --from`: OCI/Docker images into Kiln images. */
+#ifndef KILN_CLI_OCI_H
+#define KILN_CLI_OCI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kiln.h"
+
+/*
+ * Errors follow kiln.h: 0, or an exit status after one line. Everything
+ * read from an image (manifests, configs, layer tars) is untrusted: a
+ * hostile image ends the build with one line and no output file.
+ */
+
+/* ---- oci_tree.c: the root file system the layers build up ---- */
+
+struct otree;
+struct otree *otree_new(void);
+void otree_free(struct otree *t);
+/*
+ * Apply one layer (a tar, compressed or not: libarchive finds out) of
+ * data[0..size) as layer number layer (0 first), by the OCI image spec's
+ * changeset rules (image-spec layer.md): whiteouts and opaque
+ * directories hide only what lower layers made. name names the layer in
+ * the error line. Device nodes and FIFOs are counted in *skipped, the
+ * first one's path in first_skipped.
+ */
+int otree_apply(struct otree *t, const char *name, const void *data,
+		size_t size, int layer, size_t *skipped, char *first_skipped,
+		size_t first_size);
+/*
+ * Resolve path (absolute) in the tree, following symlinks (at most 40,
+ * as Linux): the entry's st_mode, 0 when nothing is there.
+ */
+uint32_t otree_stat(const struct otree *t, const char *path);
+/* A regular file's contents after symlinks, or NULL. */
+const uint8_t *otree_data(const struct otree *t, const char *path,
+			  size_t *size);
+/* Everything into fs (modes, owners, links as they are). */
+int otree_to_rootfs(const struct otree *t, struct rootfs *fs);
+
+/* ---- oci_blob.c: sha256 digests ---- */
+
+/* "sha256:HEX" of data into out (72 bytes). */
+void oci_sha256(const void *data, size_t size, char out[72]);
+/*
+ * JSON text data[0..size) (untrusted, not NUL-terminated) as one JSON
+ * value with nothing after it, or NULL (json_object_put frees it).
+ */
+struct json_object *oci_json_parse(const void *data, size_t size);
+/* 1 when digest is a well-formed "sha256:" + 64 lowercase hex digits. */
+int oci_digest_ok(const char *digest);
+
+/* ---- oci_source.c / oci_registry.c: where manifests and blobs come from ---- */
+
+/* A blob descriptor (image-spec descriptor.md), checked. */
+struct oci_desc {
+	char media[128];
+	char digest[72];
+	int64_t size;
+};
+
+/*
+ * oci_desc_parse: a descriptor object (untrusted JSON) into d: 0, or
+ * -EINVAL when a field is missing, of the wrong type or out of range.
+ */
+struct json_object;
+int oci_desc_parse(struct json_object *o, struct oci_desc *d);
+/*
+ * Of an index or manifest list (data, untrusted), the descriptor of the
+ * linux/amd64 manifest; with tag, the one annotated with that ref name.
+ * 0, or the exit status after one line naming name.
+ */
+int oci_index_pick(const char *name, const uint8_t *data, size_t size,
+		   const char *tag, struct oci_desc *d);
+/* Media types (image-spec media-types.md, Docker's manifest v2 s2). */
+#define OCI_INDEX "application/vnd.oci.image.index.v1+json"
+#define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
+#define OCI_CONFIG "application/vnd.oci.image.config.v1+json"
+#define DOCKER_LIST "application/vnd.docker.distribution.manifest.list.v2+json"
+#define DOCKER_MANIFEST "application/vnd.docker.distribution.manifest.v2+json"
+#define DOCKER_CONFIG "application/vnd.docker.container.image.v1+json"
+/* 1 for an index or manifest list media type. */
+int oci_is_index(const char *media);
+
+struct oci_source;
+/*
+ * oci_source_open: from REF as `kiln build --from` takes it. insecure
+ * allows plain HTTP for a registry. Returns 0 with *src set, or the exit
+ * status after one line.
+ */
+int oci_source_open(const char *ref, int insecure, struct oci_source **src);
+void oci_source_close(struct oci_source *src);
+/* The name of the reference for messages. */
+const char *oci_source_name(const struct oci_source *src);
+/*
+ * The image to build: the manifest's bytes (*data, malloc'd) and media
+ * type, after an index or manifest list has been narrowed to
+ * linux/amd64. For a docker-archive the manifest is made from
+ * manifest.json (config and layers named by their digests).
+ */
+int oci_source_manifest(struct oci_source *src, uint8_t **data, size_t *size,
+			char media[128]);
+/*
+ * The blob d names, verified: exactly d->size bytes whose sha256 is
+ * d->digest. what says what it is for the progress line and errors.
+ */
+int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
+		    const char *what, uint8_t **data, size_t *size);
+
+/* Registry side (oci_registry.c), used by oci_source.c. */
+struct oci_registry;
+int oci_registry_open(const char *ref, int insecure, struct oci_registry **reg);
+void oci_registry_close(struct oci_registry *reg);
+/* GET a manifest (by tag or digest) or a blob; the body into *data. */
+int oci_registry_manifest(struct oci_registry *reg, const char *reference,
+			  uint8_t **data, size_t *size, char media[128]);
+int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
+		      const char *what, uint8_t **data, size_t *size);
+/* The tag or digest the reference named ("latest" by default). */
+const char *oci_registry_reference(const struct oci_registry *reg);
+
+/* ---- oci_progress (oci_blob.c): per-layer progress on a terminal ---- */
+
+/* Show "what: done/total" on stderr when it is a terminal; else nothing. */
+void oci_progress(const char *what, uint64_t done, uint64_t total, int last);
+
+/* ---- oci_build.c ---- */
+
+/* What `kiln build --from` was asked. */
+struct oci_spec {
+	const char *ref;
+	const char *entrypoint; /* --entrypoint, or NULL */
+	int has_args;		/* ARG... given: they replace Cmd */
+	struct strvec args;
+	int insecure;
+};
+
+int oci_build_image(const struct oci_spec *spec, const struct build_spec *b,
+		    struct kbuf *out);
+
+#endif

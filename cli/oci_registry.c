@@ -1,0 +1,449 @@
+/* oci_registry.c - pull manifests and blobs over the OCI distribution API (libcurl), with token auth. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "oci.h"
+
+/* Manifests are small; a bigger one is hostile (distribution's limit is 4 MiB). */
+#define MANIFEST_MAX (4u << 20)
+
+struct oci_registry {
+	char *ref; /* as given, for messages */
+	char *host, *repo, *reference;
+	const char *scheme; /* "https", or "http" with --insecure */
+	char *auth;	    /* "Authorization: ..." header, or NULL */
+	char *basic; /* "Basic B64" from ~/.docker/config.json, or NULL */
+	int insecure;
+};
+
+/* One response. */
+struct resp {
+	struct kbuf body;
+	size_t limit;
+	char challenge[1024]; /* WWW-Authenticate */
+	char media[128];      /* Content-Type */
+	const char *what;     /* progress label, or NULL */
+	uint64_t total;
+};
+
+static size_t on_body(char *p, size_t sz, size_t n, void *arg)
+{
+	struct resp *r = arg;
+
+	if (r->body.len + sz * n > r->limit)
+		return 0; /* curl stops with CURLE_WRITE_ERROR */
+	kbuf_append(&r->body, p, sz * n);
+	return sz * n;
+}
+
+/* Copy a header's value (trimmed) when line is "name: value". */
+static void header_value(const char *line, size_t len, const char *name,
+			 char *out, size_t n)
+{
+	size_t nl = strlen(name);
+
+	if (len <= nl || strncasecmp(line, name, nl) || line[nl] != ':')
+		return;
+	line += nl + 1;
+	len -= nl + 1;
+	while (len && (*line == ' ' || *line == '\t'))
+		line++, len--;
+	while (len && isspace((unsigned char)line[len - 1]))
+		len--;
+	snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), line);
+}
+
+static size_t on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	size_t len = sz * n;
+
+	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
+		r->challenge[0] = r->media[0] = '\0'; /* a new response */
+		r->body.len = 0;
+	}
+	header_value(p, len, "WWW-Authenticate", r->challenge,
+		     sizeof(r->challenge));
+	header_value(p, len, "Content-Type", r->media, sizeof(r->media));
+	return len;
+}
+
+static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+		       curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct resp *r = arg;
+
+	(void)dltotal, (void)ultotal, (void)ulnow;
+	if (r->what && dlnow > 0)
+		oci_progress(r->what, (uint64_t)dlnow, r->total, 0);
+	return 0;
+}
+
+/*
+ * GET url with the headers given: the status, or -1 after one line
+ * (transport errors: refused, TLS, too big).
+ */
+static long get(struct oci_registry *reg, const char *url, const char *accept,
+		const char *auth, struct resp *r)
+{
+	struct curl_slist *h = NULL;
+	const char *protos = reg->insecure ? "http,https" : "https";
+	CURL *c = curl_easy_init();
+	CURLcode rc;
+	long status = -1;
+
+	if (!c) {
+		kiln_err("%s: libcurl failed to start", reg->ref);
+		return -1;
+	}
+	if (accept)
+		h = curl_slist_append(h, accept);
+	if (auth)
+		h = curl_slist_append(h, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, protos);
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, r);
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln");
+	r->body.len = 0;
+	rc = curl_easy_perform(c);
+	if (rc == CURLE_WRITE_ERROR)
+		kiln_err("%s: %s: response larger than expected", reg->ref,
+			 url);
+	else if (rc != CURLE_OK)
+		kiln_err("%s: %s", reg->ref, curl_easy_strerror(rc));
+	else
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+/*
+ * One parameter of a challenge ('Bearer realm="...",service="..."',
+ * RFC 7235 2.1, quoted values) into out; 0 when present.
+ */
+static int challenge_param(const char *ch, const char *key, char *out, size_t n)
+{
+	size_t kl = strlen(key);
+
+	for (const char *p = ch; (p = strstr(p, key)) != NULL; p += kl) {
+		size_t o = 0;
+
+		if ((p != ch && p[-1] != ' ' && p[-1] != ',') || p[kl] != '=')
+			continue;
+		p += kl + 1;
+		if (*p != '"')
+			return -EINVAL;
+		for (p++; *p && *p != '"' && o + 1 < n; p++)
+			out[o++] = *p == '\\' && p[1] ? *++p : *p;
+		out[o] = '\0';
+		return *p == '"' ? 0 : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The token flow of the distribution spec (docker's token auth
+ * spec): GET realm?service=S&scope=S, with the basic credentials
+ * when there are some; the JSON answer's "token" (or "access_token")
+ * becomes the Bearer header.
+ */
+static int fetch_token(struct oci_registry *reg, const char *challenge)
+{
+	char realm[512], service[256] = "", scope[512] = "", hdr[300];
+	char *url, *es, *sc;
+	struct resp r = { .limit = 1u << 20 };
+	struct json_object *o = NULL;
+	const char *tok = NULL;
+	long st;
+	int err = KILN_EXIT_FAIL;
+
+	if (challenge_param(challenge + 7, "realm", realm, sizeof(realm)) ||
+	    (strncmp(realm, "https://", 8) &&
+	     (!reg->insecure || strncmp(realm, "http://", 7)))) {
+		kiln_err("%s: unusable token challenge: %s", reg->ref,
+			 challenge);
+		return KILN_EXIT_FAIL;
+	}
+	challenge_param(challenge + 7, "service", service, sizeof(service));
+	if (challenge_param(challenge + 7, "scope", scope, sizeof(scope)))
+		snprintf(scope, sizeof(scope), "repository:%s:pull", reg->repo);
+	es = curl_easy_escape(NULL, service, 0);
+	sc = curl_easy_escape(NULL, scope, 0);
+	url = kiln_xmalloc(strlen(realm) + strlen(es) + strlen(sc) + 32);
+	sprintf(url, "%s%cservice=%s&scope=%s", realm,
+		strchr(realm, '?') ? '&' : '?', es, sc);
+	curl_free(es);
+	curl_free(sc);
+	snprintf(hdr, sizeof(hdr), "Authorization: %s",
+		 reg->basic ? reg->basic : "");
+	st = get(reg, url, NULL, reg->basic ? hdr : NULL, &r);
+	free(url);
+	if (st < 0)
+		goto out;
+	if (st != 200) {
+		kiln_err("%s: the token service refused (HTTP %ld)%s", reg->ref,
+			 st,
+			 reg->basic ?
+				 "" :
+				 "; no credentials in ~/.docker/config.json");
+		goto out;
+	}
+	o = oci_json_parse(r.body.data, r.body.len);
+	if (o) {
+		struct json_object *v;
+
+		if ((json_object_object_get_ex(o, "token", &v) ||
+		     json_object_object_get_ex(o, "access_token", &v)) &&
+		    json_object_is_type(v, json_type_string))
+			tok = json_object_get_string(v);
+	}
+	if (!tok || !*tok || strlen(tok) > 16384 || strpbrk(tok, "\r\n")) {
+		kiln_err("%s: malformed answer from the token service",
+			 reg->ref);
+		goto out;
+	}
+	free(reg->auth);
+	reg->auth = kiln_xmalloc(strlen(tok) + 32);
+	sprintf(reg->auth, "Authorization: Bearer %s", tok);
+	err = 0;
+out:
+	json_object_put(o);
+	kbuf_free(&r.body);
+	return err;
+}
+
+/*
+ * GET path under /v2/REPO/, answering one authentication challenge:
+ * 0 with the body in r, or the exit status after one line.
+ */
+static int reg_get(struct oci_registry *reg, const char *kind,
+		   const char *reference, const char *accept, struct resp *r)
+{
+	char *url = kiln_xmalloc(strlen(reg->host) + strlen(reg->repo) +
+				 strlen(reference) + 64);
+	long st;
+	int err = 0;
+
+	sprintf(url, "%s://%s/v2/%s/%s/%s", reg->scheme, reg->host, reg->repo,
+		kind, reference);
+	st = get(reg, url, accept, reg->auth, r);
+	if (st == 401 && !reg->auth) {
+		if (!strncasecmp(r->challenge, "Bearer ", 7))
+			err = fetch_token(reg, r->challenge);
+		else if (!strncasecmp(r->challenge, "Basic", 5) && reg->basic) {
+			reg->auth = kiln_xmalloc(strlen(reg->basic) + 32);
+			sprintf(reg->auth, "Authorization: %s", reg->basic);
+		}
+		if (!err && reg->auth)
+			st = get(reg, url, accept, reg->auth, r);
+	}
+	if (!err && st >= 0 && st != 200) {
+		kiln_err("%s: %s %s: %s (HTTP %ld)", reg->ref,
+			 kind[0] == 'm' ? "manifest" : "blob", reference,
+			 st == 404 ? "not found" :
+			 st == 401 ? "authentication required" :
+				     "refused",
+			 st);
+		err = KILN_EXIT_FAIL;
+	}
+	if (st < 0)
+		err = KILN_EXIT_FAIL;
+	free(url);
+	return err;
+}
+
+int oci_registry_manifest(struct oci_registry *reg, const char *reference,
+			  uint8_t **data, size_t *size, char media[128])
+{
+	static const char accept[] = "Accept: " OCI_MANIFEST ", " OCI_INDEX
+				     ", " DOCKER_MANIFEST ", " DOCKER_LIST;
+	struct resp r = { .limit = MANIFEST_MAX };
+	int err = reg_get(reg, "manifests", reference, accept, &r);
+	char *semi;
+
+	if (err) {
+		kbuf_free(&r.body);
+		return err;
+	}
+	semi = strchr(r.media, ';');
+	if (semi)
+		*semi = '\0';
+	if (!r.media[0] || !strcmp(r.media, "application/json")) {
+		/* No Content-Type: the manifest's own mediaType field. */
+		struct json_object *o = oci_json_parse(r.body.data, r.body.len);
+		struct json_object *m;
+
+		if (o && json_object_object_get_ex(o, "mediaType", &m) &&
+		    json_object_is_type(m, json_type_string))
+			snprintf(r.media, sizeof(r.media), "%s",
+				 json_object_get_string(m));
+		json_object_put(o);
+	}
+	snprintf(media, 128, "%s", r.media);
+	*data = r.body.data;
+	*size = r.body.len;
+	if (!*data)
+		*data = kiln_xmalloc(1);
+	return 0;
+}
+
+int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
+		      const char *what, uint8_t **data, size_t *size)
+{
+	/* One byte over the promised size: a longer body is a mismatch. */
+	struct resp r = { .limit = (size_t)d->size + 1,
+			  .what = what,
+			  .total = (uint64_t)d->size };
+	int err = reg_get(reg, "blobs", d->digest, NULL, &r);
+
+	if (err) {
+		kbuf_free(&r.body);
+		return err;
+	}
+	*data = r.body.data ? r.body.data : kiln_xmalloc(1);
+	*size = r.body.len;
+	return 0;
+}
+
+const char *oci_registry_reference(const struct oci_registry *reg)
+{
+	return reg->reference;
+}
+
+/*
+ * "Basic B64" for host from $DOCKER_CONFIG/config.json or
+ * ~/.docker/config.json "auths" (the "auth" field is already
+ * base64("user:password")), or NULL.
+ */
+static char *docker_creds(const char *host)
+{
+	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
+	char path[4096], keys[3][300];
+	struct json_object *root, *auths, *ent, *a;
+	uint8_t *data;
+	size_t size;
+	char *out = NULL;
+
+	if (dir && *dir)
+		snprintf(path, sizeof(path), "%s/config.json", dir);
+	else if (home && *home)
+		snprintf(path, sizeof(path), "%s/.docker/config.json", home);
+	else
+		return NULL;
+	if (kiln_read_file(path, &data, &size) < 0)
+		return NULL;
+	root = oci_json_parse(data, size);
+	free(data);
+	snprintf(keys[0], sizeof(keys[0]), "%s", host);
+	snprintf(keys[1], sizeof(keys[1]), "https://%s", host);
+	snprintf(keys[2], sizeof(keys[2]), "http://%s", host);
+	for (int i = 0; i < 3 && root && !out; i++) {
+		const char *s;
+
+		if (!json_object_object_get_ex(root, "auths", &auths) ||
+		    !json_object_object_get_ex(auths, keys[i], &ent) ||
+		    !json_object_object_get_ex(ent, "auth", &a) ||
+		    !json_object_is_type(a, json_type_string))
+			continue;
+		s = json_object_get_string(a);
+		if (*s && strlen(s) < 4096 &&
+		    strspn(s,
+			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
+			    strlen(s)) {
+			out = kiln_xmalloc(strlen(s) + 8);
+			sprintf(out, "Basic %s", s);
+		}
+	}
+	json_object_put(root);
+	return out;
+}
+
+/* Reference grammar (distribution's reference package), loosely. */
+static int name_ok(const char *s, const char *set, size_t max)
+{
+	return *s && strlen(s) <= max && strspn(s, set) == strlen(s);
+}
+
+int oci_registry_open(const char *ref, int insecure, struct oci_registry **out)
+{
+	struct oci_registry *reg = kiln_xmalloc(sizeof(*reg));
+	const char *slash = strchr(ref, '/');
+	char *at, *colon;
+
+	*reg = (struct oci_registry){ .ref = kiln_xstrdup(ref),
+				      .scheme = insecure ? "http" : "https",
+				      .insecure = insecure };
+	if (!slash || slash == ref)
+		goto bad;
+	reg->host = kiln_xstrdup(ref);
+	reg->host[slash - ref] = '\0';
+	reg->repo = kiln_xstrdup(slash + 1);
+	at = strchr(reg->repo, '@');
+	colon = strrchr(reg->repo, ':');
+	if (at) {
+		*at = '\0';
+		reg->reference = kiln_xstrdup(at + 1);
+		if (!oci_digest_ok(reg->reference))
+			goto bad;
+	} else if (colon && !strchr(colon, '/')) {
+		*colon = '\0';
+		reg->reference = kiln_xstrdup(colon + 1);
+		if (!name_ok(
+			    reg->reference,
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-",
+			    128))
+			goto bad;
+	} else {
+		reg->reference = kiln_xstrdup("latest");
+	}
+	if (!name_ok(
+		    reg->host,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]",
+		    255) ||
+	    !name_ok(reg->repo, "abcdefghijklmnopqrstuvwxyz0123456789._/-",
+		     255))
+		goto bad;
+	reg->basic = docker_creds(reg->host);
+	*out = reg;
+	return 0;
+bad:
+	oci_registry_close(reg);
+	return kiln_usage_error(
+		"build",
+		"--from wants oci:DIR[:TAG], docker-archive:FILE"
+		" or HOST[:PORT]/REPO[:TAG|@DIGEST], not",
+		ref);
+}
+
+void oci_registry_close(struct oci_registry *reg)
+{
+	if (!reg)
+		return;
+	free(reg->ref);
+	free(reg->host);
+	free(reg->repo);
+	free(reg->reference);
+	free(reg->auth);
+	free(reg->basic);
+	free(reg);
+}
