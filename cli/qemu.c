@@ -206,6 +206,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.trace");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
+	if (o->mounts && o->mounts[0])
+		append(s, o->mounts);
 	if (o->netdev && o->net_loss > 0) {
 		snprintf(loss, sizeof(loss), "kiln.net_loss=%d", o->net_loss);
 		append(s, loss);

@@ -25,7 +25,10 @@ struct run_args {
 	struct strvec disks;	  /* QEMU -drive values, one per --disk */
 	struct strvec volumes;	  /* QEMU -fsdev values, one per -v */
 	char volume_dirs[8][256]; /* their GUESTDIRs, cleaned */
-	char mounts[2200];	  /* kiln.9p=kiln0:/DIR[:ro],... */
+	char volume_mounts[2200]; /* kiln.9p=kiln0:/DIR[:ro],... */
+	char disk_dirs[8][256];	  /* --disk FILE:GUESTDIR's, cleaned */
+	size_t ndisk_dirs;
+	char mounts[1024]; /* kiln.mount=vda:/DIR[:ro],... */
 };
 
 /* Host directories one run may share (VIRTIO_9P_MAX_DEVS). */
@@ -40,13 +43,23 @@ struct run_args {
  */
 int run_volume_add(struct run_args *ra, const char *spec);
 
+/*
+ * run_volume.c: keep a --disk FILE:GUESTDIR's dir (checked by the
+ * caller: absolute, under 256 bytes), refusing one that is, holds or
+ * lies inside another disk's or a volume's GUESTDIR: 0, or the usage
+ * status after one line.
+ */
+int run_disk_dir_add(struct run_args *ra, const char *dir, const char *spec);
+
 /* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
 #define RUN_MAX_DISKS 8
 
 /*
- * run_disk.c: check --disk FILE[:ro] (it must exist, not be a directory,
- * and be readable, and writable unless :ro) and keep its -drive value
- * in ra->disks / ra->vm. 0, or the exit status after one line.
+ * run_disk.c: check --disk FILE[:GUESTDIR][:ro] (FILE must exist, not
+ * be a directory, and be readable, and writable unless :ro; GUESTDIR
+ * absolute, without ',', ':', spaces, quotes, "." or ".." parts) and
+ * keep its -drive value in ra->disks / ra->vm, and the mount in
+ * ra->mounts. 0, or the exit status after one line.
  */
 int run_disk_add(struct run_args *ra, const char *spec);
 

@@ -1,4 +1,4 @@
-/* run_disk.c - `kiln run --disk FILE[:ro]`: host files as the guest's virtio-blk disks. */
+/* run_disk.c - `kiln run --disk FILE[:GUESTDIR][:ro]`: host files as the guest's virtio-blk disks, ext4 ones mounted. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,13 +43,52 @@ static const char *unusable(const char *path, int ro)
 	return NULL;
 }
 
+/*
+ * Why guestdir cannot be a mount point, or NULL. The kernel reads it
+ * from kiln.mount=DEV:DIR[:ro],... so the separators cannot be in it.
+ */
+static const char *bad_guestdir(const char *dir)
+{
+	const char *p = dir;
+
+	if (dir[0] != '/' || !dir[1])
+		return "GUESTDIR must be an absolute path other than /";
+	if (strlen(dir) > 255)
+		return "GUESTDIR is longer than 255 bytes";
+	if (strpbrk(dir, ",: \t\n\"'"))
+		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return "GUESTDIR cannot hold . or .. parts";
+		p += n;
+	}
+	return NULL;
+}
+
+/* Add "vdX:DIR[:ro]" to kiln.mount=... */
+static void add_mount(struct run_args *ra, const char *dir, int ro)
+{
+	size_t n = strlen(ra->mounts);
+
+	snprintf(ra->mounts + n, sizeof(ra->mounts) - n, "%svd%c:%s%s",
+		 n ? "," : "kiln.mount=", (char)('a' + ra->disks.n), dir,
+		 ro ? ":ro" : "");
+	ra->vm.mounts = ra->mounts;
+}
+
 int run_disk_add(struct run_args *ra, const char *spec)
 {
 	size_t len = strlen(spec);
 	int ro = len > 3 && !strcmp(spec + len - 3, ":ro");
 	struct kbuf drive = { 0 };
-	char *path, head[128];
+	char *path, *dir, head[128];
 	const char *why;
+	int err;
 
 	if (ra->disks.n >= RUN_MAX_DISKS)
 		return kiln_usage_error("run", "too many --disk (8 at most)",
@@ -58,10 +97,24 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	memcpy(path, spec, len + 1);
 	if (ro)
 		path[len - 3] = '\0';
+	/* FILE:/GUESTDIR: a ':' followed by an absolute path. */
+	dir = strrchr(path, ':');
+	if (dir != NULL && dir[1] == '/')
+		*dir++ = '\0';
+	else
+		dir = NULL;
 	if (!path[0]) {
 		free(path);
-		return kiln_usage_error("run", "--disk wants FILE[:ro], not",
-					spec);
+		return kiln_usage_error(
+			"run", "--disk wants FILE[:GUESTDIR][:ro], not", spec);
+	}
+	if (dir != NULL && (why = bad_guestdir(dir)) != NULL) {
+		free(path);
+		return kiln_usage_error("run", why, spec);
+	}
+	if (dir != NULL && (err = run_disk_dir_add(ra, dir, spec)) != 0) {
+		free(path);
+		return err;
 	}
 	why = unusable(path, ro);
 	if (why) {
@@ -75,6 +128,12 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	kbuf_append(&drive, head, strlen(head));
 	put_escaped(&drive, path);
 	kbuf_append(&drive, "", 1);
+	if (dir != NULL)
+		add_mount(ra, dir, ro);
+	if (dir != NULL && !ro)
+		kiln_err("%s: ext4 is mounted read-only for now (writing is "
+			 "not implemented); add :ro to say so",
+			 path);
 	strvec_push(&ra->disks, (const char *)drive.data);
 	kbuf_free(&drive);
 	free(path);

@@ -101,6 +101,14 @@ int run_volume_add(struct run_args *ra, const char *spec)
 					"-v: GUESTDIR inside another volume's" :
 					"-v: GUESTDIR given twice",
 				spec);
+	for (size_t i = 0; i < ra->ndisk_dirs; i++)
+		if (overlaps(ra->disk_dirs[i], dir))
+			return kiln_usage_error(
+				"run",
+				strcmp(ra->disk_dirs[i], dir) ?
+					"-v: GUESTDIR inside a --disk's" :
+					"-v: GUESTDIR is also a --disk's",
+				spec);
 	if (stat(host, &st) < 0) {
 		kiln_err("%s: %s", host, strerror(errno));
 		return KILN_EXIT_FAIL;
@@ -118,11 +126,38 @@ int run_volume_add(struct run_args *ra, const char *spec)
 	strvec_push(&ra->volumes, (const char *)fsdev.data);
 	kbuf_free(&fsdev);
 	memcpy(ra->volume_dirs[n], dir, strlen(dir) + 1);
-	n = strlen(ra->mounts);
-	snprintf(ra->mounts + n, sizeof(ra->mounts) - n, "%skiln%zu:%s%s",
-		 n ? "," : "kiln.9p=", ra->volumes.n - 1, dir, ro ? ":ro" : "");
+	n = strlen(ra->volume_mounts);
+	snprintf(ra->volume_mounts + n, sizeof(ra->volume_mounts) - n,
+		 "%skiln%zu:%s%s", n ? "," : "kiln.9p=", ra->volumes.n - 1, dir,
+		 ro ? ":ro" : "");
 	ra->vm.volumes = (const char *const *)ra->volumes.v;
 	ra->vm.nvolumes = (int)ra->volumes.n;
-	ra->vm.volume_cmdline = ra->mounts;
+	ra->vm.volume_cmdline = ra->volume_mounts;
+	return 0;
+}
+
+int run_disk_dir_add(struct run_args *ra, const char *dir, const char *spec)
+{
+	char clean_dir[256];
+
+	clean(dir, clean_dir, sizeof(clean_dir));
+	for (size_t i = 0; i < ra->ndisk_dirs; i++)
+		if (overlaps(ra->disk_dirs[i], clean_dir))
+			return kiln_usage_error(
+				"run",
+				strcmp(ra->disk_dirs[i], clean_dir) ?
+					"--disk: GUESTDIR inside another disk's" :
+					"--disk: GUESTDIR given twice",
+				spec);
+	for (size_t i = 0; i < ra->volumes.n; i++)
+		if (overlaps(ra->volume_dirs[i], clean_dir))
+			return kiln_usage_error(
+				"run",
+				strcmp(ra->volume_dirs[i], clean_dir) ?
+					"--disk: GUESTDIR inside a volume's" :
+					"--disk: GUESTDIR is also a volume's",
+				spec);
+	memcpy(ra->disk_dirs[ra->ndisk_dirs++], clean_dir,
+	       strlen(clean_dir) + 1);
 	return 0;
 }

@@ -27,6 +27,8 @@ struct vm_opts {
 	int net_loss; /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
 	/* QEMU -drive values (id=diskN), each given a virtio-blk device */
 	const char *const *disks;
+	/* kiln.mount=vda:/data[:ro],... for --disk FILE:GUESTDIR, or NULL */
+	const char *mounts;
 	int ndisks;
 	/* QEMU -fsdev values (id=fsN), each a virtio-9p device tagged kilnN */
 	const char *const *volumes;

@@ -5,8 +5,9 @@ set -eu
 
 # Build: compiler and binutils; tests: QEMU, cmocka, pytest; cpio for images.
 pkgs="gcc make binutils libc6-dev linux-libc-dev qemu-system-x86 libcmocka-dev python3 python3-pytest cpio"
-# Guest programs: musl builds; busybox runs unmodified inside images.
-pkgs="$pkgs musl-tools busybox-static golang-go"
+# Guest programs: musl builds; busybox and bash-static run unmodified
+# inside images (tests/e2e/test_shell.py).
+pkgs="$pkgs musl-tools busybox-static bash-static golang-go"
 # Fuzzing (tests/fuzz): clang with libFuzzer and the sanitizer runtimes;
 # llvm's llvm-symbolizer names the source lines in a crash report.
 pkgs="$pkgs clang libclang-rt-14-dev llvm"

@@ -66,8 +66,13 @@ struct proc {
 	int32_t sigstatus[PROC_NSIG]; /* linux/signal.c: SIGCHLD si_status */
 	uint64_t sigvalue[PROC_NSIG]; /* linux/signal.c: SI_MESGQ si_value */
 	struct sigaction sigactions[PROC_NSIG]; /* linux/sys_signal.c */
-	int pgid, sid; /* linux/sys_ids.c: 1 and 1 (a session leader) */
-	int nice;      /* linux/sys_sched.c: -20..19 */
+	int pgid, sid;	 /* linux/sys_ids.c: 1 and 1 (a session leader) */
+	bool stopped;	 /* linux/jobctl.c: by a stop signal, until SIGCONT */
+	int stop_sig;	 /* linux/jobctl.c: the signal that stopped it */
+	int wait_report; /* linux/jobctl.c: CLD_STOPPED/CLD_CONTINUED for wait */
+	bool adopted;	 /* linux/proc.c: an orphan reparented to pid 1 */
+	bool execed;	 /* linux/exec: ran execve (setpgid: EACCES) */
+	int nice;	 /* linux/sys_sched.c: -20..19 */
 	char comm[PROC_COMM_LEN]; /* linux/sys_info.c: prctl(PR_SET_NAME) */
 	uint64_t start_ns;	  /* time_ns() when the program started */
 	char exe[PROC_PATH_MAX];  /* absolute path of the program */

@@ -13,9 +13,11 @@
 
 struct thread *current_thread;
 
+/* A stopping process's threads leave their sleeps to park (jobctl.c). */
 bool signal_pending(struct thread *t)
 {
-	return ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0;
+	return ((t->sigpending | t->proc->sigpending) & ~t->sigmask) != 0 ||
+	       t->proc->stopped;
 }
 
 static struct thread boot_thread;

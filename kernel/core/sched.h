@@ -54,6 +54,10 @@ struct thread {
 	uint64_t syscall_nr;	 /* of the last syscall (restarts) */
 	uintptr_t set_child_tid; /* CLONE_CHILD_SETTID: written at first run */
 	bool vfork_waiting;	 /* in vfork until the child execs or exits */
+	/* linux/sys_time.c: a sleep restart_syscall resumes (restart block) */
+	uint64_t restart_deadline;
+	uintptr_t restart_urem;
+	bool restart_sleep;
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */

@@ -10,9 +10,9 @@
 #include "core/printk.h"
 #include "drivers/virtio_9p.h"
 #include "fs/9pfs_int.h"
-#include "fs/procfs.h"
+#include "fs/mount.h"
 #include "fs/vfs.h"
-#include "lib/cmdline.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "arch.h"
 
@@ -42,8 +42,9 @@ struct p9_open {
 	uint32_t fid;
 };
 
-static struct p9_mount *mounts[P9FS_MAX_MOUNTS];
 static unsigned nmounts;
+/* virtio_9p_init has found the devices. */
+static bool probed;
 
 static const struct vnode_ops p9_ops;
 
@@ -568,57 +569,9 @@ static const struct vnode_ops p9_ops = {
 
 /* ---- Mounts ---- */
 
-/* Bytes of p up to (not counting) the first of stop, or its end. */
-static size_t span_until(const char *p, char stop)
+bool p9fs_is_node(const struct vnode *vn)
 {
-	size_t n = 0;
-
-	while (p[n] && p[n] != stop)
-		n++;
-	return n;
-}
-
-/* The directory path in the root, made as mkdir -p would. */
-static int mount_dir(const char *path, struct vnode **out)
-{
-	struct vnode *dir = vnode_get(vfs_root()), *child;
-	char name[VFS_NAME_MAX + 1];
-	const char *p = path;
-	int err = 0;
-
-	while (*p) {
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		len = span_until(p, '/');
-		if (len == 0)
-			break;
-		if (len > VFS_NAME_MAX) {
-			err = -ENAMETOOLONG;
-			break;
-		}
-		memcpy(name, p, len);
-		name[len] = '\0';
-		p += len;
-		child = vfs_dir_lookup(dir, name);
-		if (child == NULL)
-			err = vfs_create(dir, name, S_IFDIR | 0755, &child);
-		else if (!S_ISDIR(child->mode) || child->ops != NULL)
-			err = -ENOTDIR; /* a file, /proc, /dev or a mount */
-		vnode_put(dir);
-		dir = child;
-		if (err)
-			break;
-	}
-	if (err == 0 && dir == vfs_root())
-		err = -EBUSY;
-	if (err) {
-		vnode_put(dir);
-		return err;
-	}
-	*out = dir;
-	return 0;
+	return vn->ops == &p9_ops;
 }
 
 int p9fs_declare(const char *path)
@@ -628,21 +581,27 @@ int p9fs_declare(const char *path)
 
 	if (path[0] != '/')
 		return -EINVAL;
-	err = mount_dir(path, &dir);
+	err = mount_point(path, &dir);
 	if (err == 0)
 		vnode_put(dir);
 	return err;
 }
 
-static int mount_at(const char *tag, const char *path, bool ro)
+int p9fs_mount_at(const char *tag, const char *path, bool ro)
 {
 	struct p9_mount *m;
 	struct p9_node *root;
 	struct vnode *dir;
 	uint32_t fid;
 	struct p9_attr a;
-	int dev = virtio_9p_find(tag), err;
+	char opts[96];
+	int dev, err;
 
+	if (!probed) {
+		virtio_9p_init();
+		probed = true;
+	}
+	dev = virtio_9p_find(tag);
 	if (dev < 0)
 		return dev;
 	if (nmounts == P9FS_MAX_MOUNTS || strlen(path) >= P9FS_PATH_MAX)
@@ -666,7 +625,7 @@ static int mount_at(const char *tag, const char *path, bool ro)
 	    !S_ISDIR(a.mode))
 		err = -ENOTDIR;
 	if (err == 0)
-		err = mount_dir(path, &dir);
+		err = mount_point(path, &dir);
 	if (err)
 		goto err_pages;
 	root->m = m;
@@ -676,7 +635,11 @@ static int mount_at(const char *tag, const char *path, bool ro)
 	dir->priv = root; /* the mount point is never freed: keeps it */
 	dir->ino = a.qid.path;
 	dir->mode = a.mode;
-	mounts[nmounts++] = m;
+	nmounts++;
+	fmt_snprintf(opts, sizeof(opts),
+		     "%s,relatime,access=client,msize=%u,trans=virtio",
+		     ro ? "ro" : "rw", (unsigned)m->msize);
+	mount_register(tag, path, "9p", opts);
 	return 0;
 err_pages:
 	if (m->tx)
@@ -687,58 +650,4 @@ err_free:
 	kfree(root);
 	kfree(m);
 	return err;
-}
-
-/*
- * kiln.9p=TAG:/DIR[:ro],...: what `kiln run -v` asks for. Untrusted
- * like all of the command line: every word is checked here again.
- */
-int p9fs_mount_boot(void)
-{
-	char words[1024], *w = words;
-	long len = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
-			       "kiln.9p", words, sizeof(words));
-
-	if (len < 0)
-		return 0;
-	if (len >= (long)sizeof(words))
-		return -EINVAL;
-	virtio_9p_init();
-	while (*w) {
-		char *end = strchr(w, ','), *path, *opt;
-		int err;
-
-		if (end != NULL)
-			*end = '\0';
-		path = strchr(w, ':');
-		if (path == NULL || path[1] != '/')
-			return -EINVAL;
-		*path++ = '\0';
-		opt = strchr(path, ':');
-		if (opt != NULL)
-			*opt++ = '\0';
-		if (opt != NULL && strcmp(opt, "ro") != 0)
-			return -EINVAL;
-		err = mount_at(w, path, opt != NULL);
-		if (err < 0) {
-			printk("kiln: cannot mount 9p tag %s on %s (errno %d)\n",
-			       w, path, -err);
-			return err;
-		}
-		if (end == NULL)
-			break;
-		w = end + 1;
-	}
-	return 0;
-}
-
-void p9fs_mounts_text(char *buf, size_t size, size_t *len)
-{
-	for (unsigned i = 0; i < nmounts; i++)
-		procfs_put(buf, size, len,
-			   "%s %s 9p %s,relatime,access=client,msize=%u,"
-			   "trans=virtio 0 0\n",
-			   mounts[i]->name, mounts[i]->path,
-			   mounts[i]->ro ? "ro" : "rw",
-			   (unsigned)mounts[i]->msize);
 }

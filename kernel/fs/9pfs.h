@@ -2,16 +2,16 @@
 #ifndef KILN_FS_9PFS_H
 #define KILN_FS_9PFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
- * Mount what kiln.9p=TAG:/DIR[:ro],... names (the CLI checks the words;
- * the kernel checks them again: the command line is untrusted). DIR is
- * made in the root when missing. 0, or the first failure (logged):
- * -EINVAL (bad words), -ENODEV (no device with that tag), -EPROTO (the
- * server's answers), -ENOMEM. Boot only, after the root is built.
+ * Mount the host directory the virtio-9p device tagged tag shares at
+ * absolute path (made when missing; fs/mount.c parses kiln.9p=). 0,
+ * -ENODEV (no device with that tag), -EBUSY (/, a mount, /proc, /dev),
+ * -EPROTO (the server's answers), -EINVAL, -ENOMEM. Boot only.
  */
-int p9fs_mount_boot(void);
+int p9fs_mount_at(const char *tag, const char *path, bool ro);
 
 /*
  * A mount point the image declares (kiln build --volume): path, made in
@@ -20,7 +20,8 @@ int p9fs_mount_boot(void);
  */
 int p9fs_declare(const char *path);
 
-/* The mounts' lines of /proc/mounts, appended to buf at *len. */
-void p9fs_mounts_text(char *buf, size_t size, size_t *len);
+struct vnode;
+/* Whether vn is a node of a volume (exec refuses those: ENOEXEC). */
+bool p9fs_is_node(const struct vnode *vn);
 
 #endif

@@ -33,6 +33,8 @@ void vfs_stat(struct vnode *vn, struct stat *st)
 	st->st_mtime_nsec = (unsigned long)vn->mtime.nsec;
 	st->st_ctime = (unsigned long)vn->ctime.sec;
 	st->st_ctime_nsec = (unsigned long)vn->ctime.nsec;
+	if (vn->ops != NULL && vn->ops->stat != NULL)
+		vn->ops->stat(vn, st);
 }
 
 void vfs_stat_nodeless(struct stat *st, uint32_t mode, uint64_t ino,

@@ -434,6 +434,16 @@ void blkdev_init(void)
 	size_cache();
 }
 
+struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev)
+{
+	for (unsigned i = 0; i < ndisks; i++)
+		if (strcmp(disks[i].name, name) == 0) {
+			*rdev = MKDEV(VIRTBLK_MAJOR, i * VIRTBLK_MINORS);
+			return &disks[i].bc;
+		}
+	return NULL;
+}
+
 int blkdev_sync_all(void)
 {
 	return bcache_sync_all();

@@ -3,6 +3,7 @@
 #define KILN_FS_BLKDEV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fs/vfs.h"
 
@@ -11,6 +12,9 @@ void blkdev_init(void);
 
 /* /dev/vda, /dev/vdb...: called by devfs_init. 0 or -ERRNO. */
 int blkdev_devfs(struct vnode *dev);
+
+/* The cache device of disk name ("vda") and its device number, or NULL. */
+struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev);
 
 /* Write every disk's dirty blocks and flush the devices (sync, exit). */
 int blkdev_sync_all(void);

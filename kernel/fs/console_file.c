@@ -25,6 +25,15 @@
  */
 #define CONSOLE_ERR ((void *)2)
 
+/* Signal numbers (fs/ does not include the personality's headers). */
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGCONT 18
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
+
 static struct termios console_termios = {
 	.c_iflag = ICRNL | IXON | IUTF8,
 	.c_oflag = OPOST | ONLCR,
@@ -47,11 +56,15 @@ static struct termios console_termios = {
 };
 static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
+static int console_check_bg(int sig);
+
 static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
-	long r;
+	long r = console_check_bg(SIGTTIN);
 
 	(void)f, (void)pos;
+	if (r)
+		return r;
 	if (n == 0)
 		return 0;
 	r = console_in(buf, n);
@@ -65,14 +78,14 @@ static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
  * the VINTR, VQUIT and VSUSP characters send SIGINT, SIGQUIT and SIGTSTP
  * to that group through the personality's hook (signal_send_pgrp).
  */
-#define SIGHUP 1
-#define SIGINT 2
-#define SIGQUIT 3
-#define SIGCONT 18
-#define SIGTSTP 20
 
 static int console_sid = 1, console_pgrp = 1;
-static int (*console_kill_pgrp)(int pgid, int sig);
+static const struct console_tty_ops *tty_ops;
+
+static int console_kill_pgrp(int pgid, int sig)
+{
+	return tty_ops ? tty_ops->kill_pgrp(pgid, sig) : -ESRCH;
+}
 
 /* The filter of typed bytes (drivers/console.c): n_tty's isig. */
 static bool console_isig(char c)
@@ -97,22 +110,44 @@ static bool console_isig(char c)
 
 		console_out(e, 2);
 	}
-	if (console_sid != 0 && console_kill_pgrp != NULL)
+	if (console_sid != 0)
 		console_kill_pgrp(console_pgrp, sig);
 	return true;
 }
 
-void console_tty_init(int (*kill_pgrp)(int pgid, int sig))
+void console_tty_init(const struct console_tty_ops *ops)
 {
-	console_kill_pgrp = kill_pgrp;
+	tty_ops = ops;
 	if (console_is_tty())
 		console_set_rx_filter(console_isig);
+}
+
+int console_tty_nr(int sid, int *tpgid)
+{
+	*tpgid = -1;
+	if (!console_is_tty() || console_sid == 0 || sid != console_sid)
+		return 0;
+	*tpgid = console_pgrp;
+	return (5 << 8) | 1;
 }
 
 /* Is the console the caller's controlling terminal? */
 static bool console_is_ctty(void)
 {
 	return console_sid != 0 && current->sid == console_sid;
+}
+
+/*
+ * Linux's tty_check_change: the caller's terminal, and the caller not
+ * in its foreground group (a foreground group that no longer exists
+ * counts as none, as Linux's tty->pgrp): SIGTTIN or SIGTTOU.
+ */
+static int console_check_bg(int sig)
+{
+	if (!console_is_tty() || !console_is_ctty() || tty_ops == NULL ||
+	    console_pgrp == 0 || current->pgid == console_pgrp)
+		return 0;
+	return tty_ops->background(sig);
 }
 
 struct pgrp_find {
@@ -128,14 +163,18 @@ static void pgrp_each(struct proc *p, void *ctx)
 }
 
 /*
- * TIOCSPGRP (tiocspgrp): a group of the caller's session. EINVAL for a
- * negative one, ESRCH for none, EPERM for another session's. SIGTTOU
- * for a background caller is not sent (documented in docs/fs.md).
+ * TIOCSPGRP (Linux's tiocspgrp): from the background, SIGTTOU first
+ * (-ENOTTY where that is -EIO); then a group of the caller's session:
+ * EINVAL for a negative one, ESRCH for none, EPERM for another
+ * session's.
  */
 static long console_set_pgrp(uintptr_t arg)
 {
 	struct pgrp_find f = { 0, 0 };
+	int err = console_check_bg(SIGTTOU);
 
+	if (err)
+		return err == -EIO ? -ENOTTY : err;
 	if (!console_is_ctty())
 		return -ENOTTY;
 	if (copy_from_user(&f.pgid, arg, sizeof(f.pgid)) < 0)
@@ -173,10 +212,8 @@ static long console_ctty(unsigned int cmd)
 		return -ENOTTY;
 	if (current->pid != current->sid)
 		return 0;
-	if (console_kill_pgrp != NULL) {
-		console_kill_pgrp(console_pgrp, SIGHUP);
-		console_kill_pgrp(console_pgrp, SIGCONT);
-	}
+	console_kill_pgrp(console_pgrp, SIGHUP);
+	console_kill_pgrp(console_pgrp, SIGCONT);
 	console_sid = console_pgrp = 0;
 	return 0;
 }
@@ -185,6 +222,12 @@ static long console_write(struct file *f, const void *buf, size_t n,
 			  uint64_t *pos)
 {
 	(void)pos;
+	if (console_termios.c_lflag & TOSTOP) {
+		long err = console_check_bg(SIGTTOU);
+
+		if (err)
+			return err;
+	}
 	if (f->priv == CONSOLE_ERR)
 		console_err(buf, n);
 	else
@@ -214,8 +257,13 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 		return copy_out(arg, &console_termios, sizeof(console_termios));
 	case TCSETS:
 	case TCSETSW:
-	case TCSETSF:
+	case TCSETSF: {
+		long err = console_check_bg(SIGTTOU);
+
+		if (err)
+			return err;
 		return copy_in(&console_termios, arg, sizeof(console_termios));
+	}
 	case TIOCGWINSZ:
 		return copy_out(arg, &console_winsize, sizeof(console_winsize));
 	case TIOCSWINSZ:

@@ -152,6 +152,8 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 		return -EXDEV; /* a volume's node into memory */
 	if (dir->nlink == 0)
 		return -ENOENT;
+	if (dir->vflags & VN_RDONLY)
+		return -EROFS;
 	if (dir_find(dir, name) != NULL)
 		return -EEXIST;
 	if (dir->dir.count >= dir->dir.nbuckets && !hash_grow(dir) &&

@@ -243,6 +243,7 @@ long vfs_dir_path(struct vnode *dir, char *buf, size_t size)
 	buf[--end] = '\0';
 	while (vn != vfs_root()) {
 		struct vnode *up = vn->parent;
+		const char *name;
 		size_t len;
 
 		if (vn->nlink == 0 || up == NULL)
@@ -250,13 +251,15 @@ long vfs_dir_path(struct vnode *dir, char *buf, size_t size)
 		for (d = vfs_dir_seek(up, 0); d != NULL && d->vn != vn;
 		     d = vfs_dir_next(up, d))
 			;
-		if (d == NULL)
+		/* A node a lookup hook made (ext4) knows its own name. */
+		name = d != NULL ? d->name : vn->ndir == up ? vn->nname : NULL;
+		if (name == NULL)
 			return -ENOENT;
-		len = strlen(d->name);
+		len = strlen(name);
 		if (len + 1 > end)
 			return -ENAMETOOLONG;
 		end -= len;
-		memcpy(buf + end, d->name, len);
+		memcpy(buf + end, name, len);
 		buf[--end] = '/';
 		vn = up;
 	}

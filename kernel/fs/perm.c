@@ -10,10 +10,19 @@
  * POSIX permission check against the effective ids (mask: 4 read, 2 write,
  * 1 exec). Root passes everything except exec of a file with no x bit.
  */
+int vfs_writable(const struct vnode *vn)
+{
+	return (vn->vflags & VN_RDONLY) ? -EROFS : 0;
+}
+
 int vfs_permission(struct vnode *vn, int mask)
 {
 	const struct cred *cred = current_cred();
 	uint32_t uid = cred->euid, gid = cred->egid, bits = vn->mode;
+
+	if ((mask & 2) && (vn->vflags & VN_RDONLY) &&
+	    (S_ISREG(vn->mode) || S_ISDIR(vn->mode) || S_ISLNK(vn->mode)))
+		return -EROFS;
 
 	if (uid == 0) {
 		if ((mask & 1) && !S_ISDIR(vn->mode) && !(vn->mode & 0111))

@@ -2,11 +2,13 @@
 #include "fs/vfs.h"
 
 #include <asm-generic/errno.h>
+#include <linux/fcntl.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
 #include "core/printk.h"
 #include "core/proc.h"
+#include "fs/9pfs.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
 
@@ -276,6 +278,37 @@ int vfs_init(const void *cpio, size_t size)
 	return add_defaults();
 }
 
+/*
+ * A file whose data a file system's hooks read (ext4): all of it in a
+ * kmalloc'd copy. 0, -ENOMEM, or the read's error (-EIO; a file that
+ * ends early is -EIO too).
+ */
+static int read_whole(struct vnode *vn, const void **data, void **copy)
+{
+	uint64_t size = vn->reg.size, done = 0;
+	struct file *f;
+	char *buf;
+	long r = 1;
+	int err;
+
+	if (size > SIZE_MAX / 2 || (buf = kmalloc(size ? size : 1)) == NULL)
+		return -ENOMEM;
+	err = vfs_open_node(vn, O_RDONLY | VFS_OPEN_NOPERM, NULL, &f);
+	if (err < 0) {
+		kfree(buf);
+		return err;
+	}
+	while (done < size && r > 0)
+		r = f->ops->read(f, buf + done, size - done, &done);
+	file_put(f);
+	if (done < size) {
+		kfree(buf);
+		return r < 0 ? (int)r : -EIO;
+	}
+	*data = *copy = buf;
+	return 0;
+}
+
 int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 		   void **copy)
 {
@@ -286,11 +319,13 @@ int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 	if (!S_ISREG(vn->mode))
 		return -EACCES;
 	/* A file on a volume (9p) has no pages here to run from. */
-	if (vn->ops != NULL && vn->ops->open != NULL)
+	if (p9fs_is_node(vn))
 		return -ENOEXEC;
 	err = vfs_permission(vn, 1);
 	if (err == 0)
-		err = tmpfs_contiguous(vn, data, copy);
+		err = vn->ops != NULL && vn->ops->open != NULL ?
+			      read_whole(vn, data, copy) :
+			      tmpfs_contiguous(vn, data, copy);
 	if (err == 0)
 		*size = vn->reg.size;
 	return err;

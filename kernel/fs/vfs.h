@@ -8,6 +8,7 @@
 
 struct proc;
 struct stat;
+struct statfs;
 
 /*
  * One file system tree, all in memory (tmpfs semantics), built at boot
@@ -95,6 +96,10 @@ struct vnode_ops {
 	struct vnode *(*follow)(struct vnode *vn, int *err);
 	/* Any node: set f->ops/f->priv at open; 0 or -ERRNO. */
 	int (*open)(struct vnode *vn, struct file *f);
+	/* Any node: after vfs_stat filled st, what the fs knows better. */
+	void (*stat)(struct vnode *vn, struct stat *st);
+	/* Any node of a file system on a disk: statfs(2); 0 or -ERRNO. */
+	int (*statfs)(struct vnode *vn, struct statfs *sf);
 	/* The node is being freed: release vn->priv. */
 	void (*release)(struct vnode *vn);
 	/*
@@ -128,6 +133,11 @@ struct vfs_xattr;
 struct fsnotify_mark;
 
 #define VN_TRANSIENT 1U /* made by a lookup hook: freed at the last put */
+/*
+ * On a read-only mount: writing the node (its data, its entries, its
+ * attributes) is -EROFS, as Linux's mnt_want_write.
+ */
+#define VN_RDONLY 2U
 
 struct vnode {
 	uint64_t ino;
@@ -233,8 +243,14 @@ long vfs_readlink(struct vnode *vn, char *buf, size_t size);
 /* Absolute path of directory dir into buf: length or -ENAMETOOLONG/-ENOENT. */
 long vfs_dir_path(struct vnode *dir, char *buf, size_t size);
 
-/* Access check for the current process (R_OK/W_OK/X_OK bits): 0 or -EACCES. */
+/*
+ * Access check for the current process (R_OK/W_OK/X_OK bits): 0 or
+ * -EACCES; -EROFS for W_OK on a file, directory or symlink of a
+ * read-only mount (devices and FIFOs there stay writable, as on Linux).
+ */
 int vfs_permission(struct vnode *vn, int mask);
+/* 0, or -EROFS when vn's attributes cannot change (read-only mount). */
+int vfs_writable(const struct vnode *vn);
 
 /* ---- Regular file data (fs/tmpfs.c) ---- */
 
@@ -278,6 +294,15 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
+/*
+ * Is vn a regular file whose data these pages hold (tmpfs), rather
+ * than one a file system's hooks read (ext4: no mappings of it)?
+ */
+static inline bool vfs_page_cached(const struct vnode *vn)
+{
+	return (vn->mode & 0170000) == 0100000 &&
+	       (vn->ops == NULL || vn->ops->open == NULL);
+}
 /* Bytes of memory the data occupies (st_blocks * 512). */
 uint64_t tmpfs_allocated(const struct vnode *vn);
 
@@ -513,10 +538,27 @@ int console_file_open(int stream, struct file **out);
 int devfs_console(struct vnode *dev, struct vnode **out);
 int devfs_tty(struct vnode *dev);
 /*
- * Make the console (when stdin is a terminal) send its signal characters
- * (^C, ^\, ^Z with ISIG) to its foreground process group through
- * kill_pgrp (the personality's signal_send_pgrp), from any context.
+ * What the console as controlling terminal asks of the personality (the
+ * process table and signals are above fs/):
+ * kill_pgrp: sig to every process of group pgid (0 or -ESRCH), from any
+ * context, for ^C, ^\, ^Z with ISIG and hang-ups;
+ * background: the caller is outside the foreground group and reads
+ * (SIGTTIN) or writes with TOSTOP / sets the terminal (SIGTTOU): 0 to go
+ * ahead, -EIO, or -ERESTARTSYS once its group was signalled.
  */
-void console_tty_init(int (*kill_pgrp)(int pgid, int sig));
+struct console_tty_ops {
+	int (*kill_pgrp)(int pgid, int sig);
+	int (*background)(int sig);
+};
+
+/* Make the console, when stdin is a terminal, a controlling terminal. */
+void console_tty_init(const struct console_tty_ops *ops);
+
+/*
+ * /proc/PID/stat's tty_nr and tpgid for a process of session sid: the
+ * console's device number (5:1, encoded as Linux's new_encode_dev) and
+ * its foreground group when it is that session's terminal; else 0, -1.
+ */
+int console_tty_nr(int sid, int *tpgid);
 
 #endif

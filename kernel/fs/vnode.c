@@ -71,9 +71,9 @@ struct vnode *vnode_get(struct vnode *vn)
 
 void vnode_free(struct vnode *vn)
 {
-	fsnotify_node_free(vn);
 	if (vn->ops != NULL && vn->ops->release != NULL)
 		vn->ops->release(vn);
+	fsnotify_node_free(vn);
 	vfs_xattr_free(vn);
 	if (S_ISREG(vn->mode))
 		tmpfs_free(vn);

@@ -179,6 +179,8 @@ int vfs_setxattr(struct vnode *vn, const char *name, const void *value,
 	struct vfs_xattr **pp, *old, *x = NULL;
 	int err = xattr_check(vn, name, true);
 
+	if (err == 0)
+		err = vfs_writable(vn);
 	if (err)
 		return err;
 	pp = xattr_slot(vn, name);

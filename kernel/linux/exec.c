@@ -74,7 +74,8 @@ int exec_open_node(struct exec_file *f, struct vnode *vn, const char *resolved)
 		return err;
 	}
 	f->vn = vnode_get(vn);
-	f->vf = vma_file_new(vn, f->path, false);
+	/* A file on ext4 has no page cache to map: its segments are copied. */
+	f->vf = vfs_page_cached(vn) ? vma_file_new(vn, f->path, false) : NULL;
 	return 0;
 }
 

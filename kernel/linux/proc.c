@@ -17,6 +17,7 @@
 #include "fs/vfs.h"
 #include "linux/ipc.h"
 #include "linux/sys_futex.h"
+#include "linux/jobctl.h"
 #include "linux/thread.h"
 #include "linux/mm.h"
 #include "linux/procfs_pid.h"
@@ -116,6 +117,8 @@ static void reparent_children(struct proc *p)
 		struct proc *c = p->children;
 
 		proc_set_parent(c, init);
+		c->adopted = true;
+		jobctl_adopted(p, c);
 		if (c->state != PROC_ZOMBIE || !init)
 			continue;
 		if (c->exit_signal == SIGCHLD && reaps_at_once(init))
@@ -176,8 +179,11 @@ _Noreturn void proc_exit(int status, int sig)
 		ipc_sem_exit(p);
 		init_exit(status, sig);
 	}
+	p->stopped = false; /* SIGKILL ends a stopped process */
+	p->wait_report = 0;
 	proc_end_other_threads(p);
 	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
+	jobctl_exit(p);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);

@@ -10,6 +10,7 @@
 #include "core/page.h"
 #include "core/proc.h"
 #include "fs/procfs.h"
+#include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "linux/mm.h"
@@ -108,6 +109,8 @@ static char proc_state_char(struct proc *p)
 {
 	if (p->state == PROC_ZOMBIE)
 		return 'Z';
+	if (p->stopped)
+		return 'T';
 	return p == current ? 'R' : 'S';
 }
 
@@ -115,6 +118,8 @@ static const char *proc_state_name(struct proc *p)
 {
 	if (p->state == PROC_ZOMBIE)
 		return "Z (zombie)";
+	if (p->stopped)
+		return "T (stopped)";
 	return p == current ? "R (running)" : "S (sleeping)";
 }
 
@@ -191,14 +196,19 @@ static unsigned long mm_virtual_size(const struct mm *mm)
 	return bytes;
 }
 
-/* proc(5): all 52 fields; those Kiln does not keep are 0. */
+/*
+ * proc(5): all 52 fields; those Kiln does not keep are 0. tty_nr and
+ * tpgid are the console's when it is the session's terminal.
+ */
 static size_t pid_stat(struct proc *p, char *buf, size_t size)
 {
 	size_t len = 0;
 	unsigned long start = (unsigned long)(p->start_ns / CLOCK_TICK_NS);
+	int tpgid, tty = console_tty_nr(p->sid, &tpgid);
 
-	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d 0 -1 4194560 ", p->pid,
-		   proc_comm(p), proc_state_char(p), p->ppid, p->pgid, p->sid);
+	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d %d %d 4194560 ",
+		   p->pid, proc_comm(p), proc_state_char(p), p->ppid, p->pgid,
+		   p->sid, tty, tpgid);
 	procfs_put(buf, size, &len, "0 0 0 0 0 0 0 0 20 %d %d 0 %lu %lu %lu ",
 		   p->nice, p->nthreads > 0 ? p->nthreads : 1, start,
 		   mm_virtual_size(p->mm),

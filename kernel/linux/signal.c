@@ -11,6 +11,7 @@
 
 #include "core/printk.h"
 #include "core/sched.h"
+#include "linux/jobctl.h"
 #include "linux/proc.h"
 #include "linux/signals.h"
 
@@ -21,11 +22,10 @@
  * next return to user mode of a thread that does not block it.
  */
 
-/* Default action "ignore"; stop signals too: nothing could continue us. */
-#define DEFAULT_IGNORE                                             \
-	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) |   \
-	 SIG_BIT(SIGWINCH) | SIG_BIT(SIGSTOP) | SIG_BIT(SIGTSTP) | \
-	 SIG_BIT(SIGTTIN) | SIG_BIT(SIGTTOU))
+/* Default action "ignore"; the stop signals stop (linux/jobctl.c). */
+#define DEFAULT_IGNORE                                           \
+	(SIG_BIT(SIGCHLD) | SIG_BIT(SIGCONT) | SIG_BIT(SIGURG) | \
+	 SIG_BIT(SIGWINCH))
 
 bool signal_valid(uint64_t sig)
 {
@@ -102,6 +102,7 @@ void signal_send_info(struct proc *p, struct thread *t,
 	int16_t *codes = t ? t->sigcode : p->sigcode;
 	int sig = info->signo;
 
+	jobctl_prepare_signal(t ? t->proc : p, sig);
 	if (dropped(p, t, sig))
 		return; /* Linux drops these at once */
 	/*
@@ -287,10 +288,16 @@ static void deliver(struct trap_frame *f, struct thread *t,
 		act->sa_handler = SIG_DFL;
 }
 
-/* The interrupted call starts over: same number, rip back on `syscall`. */
+/*
+ * The interrupted call starts over: same number (restart_syscall for a
+ * restart block), rip back on `syscall`.
+ */
 static void restart_syscall(struct trap_frame *f, struct thread *t)
 {
-	f->rax = t->syscall_nr;
+	if ((long)f->rax == -ERESTART_RESTARTBLOCK)
+		f->rax = __NR_restart_syscall;
+	else
+		f->rax = t->syscall_nr;
 	f->rip -= 2;
 }
 
@@ -303,6 +310,7 @@ static void restart_or_eintr(struct trap_frame *f, struct thread *t, long err,
 		restart_syscall(f, t);
 	else
 		f->rax = (uint64_t)-EINTR;
+	t->restart_sleep = false; /* a handler ran: nothing to resume */
 }
 
 /* A syscall result the signal code must settle (never seen by the app). */
@@ -313,7 +321,7 @@ static bool needs_restart(const struct trap_frame *f, const struct thread *t)
 	return f->vector == TRAP_SYSCALL &&
 	       t->syscall_nr != __NR_rt_sigreturn &&
 	       (err == -ERESTARTSYS || err == -ERESTARTNOHAND ||
-		err == -ERESTARTNOINTR);
+		err == -ERESTARTNOINTR || err == -ERESTART_RESTARTBLOCK);
 }
 
 void signal_return_to_user(struct trap_frame *f)
@@ -322,12 +330,19 @@ void signal_return_to_user(struct trap_frame *f)
 	bool restart = needs_restart(f, t);
 	struct signal_info info;
 
+	if (current->stopped) /* another thread stopped the process */
+		jobctl_park();
 	while (signal_dequeue(t, ~t->sigmask, &info)) {
 		const struct sigaction *act =
 			&current->sigactions[info.signo - 1];
 
 		if (signal_ignored(info.signo))
 			continue;
+		if (act->sa_handler == SIG_DFL &&
+		    jobctl_stop_signal(info.signo)) {
+			jobctl_stop(info.signo);
+			continue;
+		}
 		if (act->sa_handler == SIG_DFL)
 			signal_kill(info.signo, f->rip, 0);
 		if (restart)

@@ -26,6 +26,12 @@ struct thread;
  */
 #define ERESTARTNOINTR 513
 #define ERESTARTNOHAND 514
+/*
+ * ERESTART_RESTARTBLOCK: restart through restart_syscall, which resumes
+ * what the thread's restart state says (a sleep to its old deadline), as
+ * Linux's restart_block; a handler makes it -EINTR.
+ */
+#define ERESTART_RESTARTBLOCK 516
 
 /* What a pending or delivered signal carries (the siginfo we report). */
 struct signal_info {

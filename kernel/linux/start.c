@@ -14,6 +14,7 @@
 #include "drivers/console.h"
 #include "fs/9pfs.h"
 #include "fs/blkdev.h"
+#include "fs/mount.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
@@ -21,6 +22,7 @@
 #include "lib/string.h"
 #include "linux/exec.h"
 #include "linux/ipc.h"
+#include "linux/jobctl.h"
 #include "linux/mm.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
@@ -173,6 +175,17 @@ static void setup_process(struct proc *p, const void *bundle)
 		start_failed("cannot set up standard streams", NULL, err);
 }
 
+/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
+static int tty_kill_pgrp(int pgid, int sig)
+{
+	return signal_send_pgrp(pgid, sig, SI_KERNEL);
+}
+
+static const struct console_tty_ops tty_ops = {
+	.kill_pgrp = tty_kill_pgrp,
+	.background = jobctl_tty_background,
+};
+
 /*
  * The boot is an execve of the configured program (a #! script too),
  * through the same checks and loader, into the empty first process.
@@ -204,18 +217,13 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 	return err;
 }
 
-/* The console's ^C, ^\ and ^Z: signals the kernel sends (SI_KERNEL). */
-static int tty_kill_pgrp(int pgid, int sig)
-{
-	return signal_send_pgrp(pgid, sig, SI_KERNEL);
-}
-
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
 	const void *cfg, *in;
 	size_t cfg_size, in_size;
 	uint64_t entry, sp;
+	const char *what;
 	int err;
 
 	cfg = bundle_section(bundle, KILN_SECTION_CONFIG, &cfg_size);
@@ -224,7 +232,7 @@ _Noreturn void linux_start(const void *bundle)
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
-	console_tty_init(tty_kill_pgrp);
+	console_tty_init(&tty_ops);
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
@@ -236,9 +244,10 @@ _Noreturn void linux_start(const void *bundle)
 		if ((err = p9fs_declare(bc.volumes[i])) < 0)
 			printk("kiln: volume %s: cannot make it (errno %d)\n",
 			       bc.volumes[i], -err);
-	err = p9fs_mount_boot(); /* kiln run -v HOSTDIR:GUESTDIR */
+	/* kiln run --disk FILE:GUESTDIR and -v HOSTDIR:GUESTDIR */
+	err = mount_boot(&what);
 	if (err)
-		start_failed("cannot mount a volume", NULL, err);
+		start_failed(what, NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)

@@ -23,6 +23,8 @@ static bool owner_or_root(struct vnode *vn)
 
 static int do_chmod(struct vnode *vn, uint32_t mode)
 {
+	if (vfs_writable(vn) < 0)
+		return -EROFS;
 	if (!owner_or_root(vn))
 		return -EPERM;
 	/* A memfd sealed with F_SEAL_EXEC keeps its x bits (shmem_setattr). */
@@ -69,6 +71,8 @@ SYSCALL2(fchmod);
 /* Only root changes owners (we do not model CAP_CHOWN for others). */
 static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
+	if (vfs_writable(vn) < 0)
+		return -EROFS;
 	if (current->cred.euid != 0 &&
 	    (uid != (uint32_t)-1 ||
 	     (gid != (uint32_t)-1 &&
@@ -149,6 +153,8 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 	if (ts != NULL && ts[0].tv_nsec == UTIME_OMIT &&
 	    ts[1].tv_nsec == UTIME_OMIT)
 		return 0;
+	if (vfs_writable(vn) < 0)
+		return -EROFS;
 	if (!owner_or_root(vn) && (ts == NULL || ts[0].tv_nsec != UTIME_NOW ||
 				   ts[1].tv_nsec != UTIME_NOW))
 		return ts == NULL ? vfs_permission(vn, 2) : -EPERM;

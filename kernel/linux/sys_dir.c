@@ -206,6 +206,8 @@ static int rmdir_check(const struct lookup *lk)
 		return lk->node == vfs_root() ? -EBUSY : -EINVAL;
 	if (strcmp(lk->name, "..") == 0)
 		return -ENOTEMPTY;
+	if (vfs_writable(lk->dir) < 0)
+		return -EROFS; /* Linux's mnt_want_write comes next */
 	if (!S_ISDIR(lk->node->mode))
 		return -ENOTDIR;
 	/* /proc's own directories, a mount point; a volume's are its own. */

@@ -195,6 +195,7 @@ static void exec_reset_process(struct exec_bprm *b)
 
 	fd_close_on_exec(current);
 	signal_exec(t);
+	current->execed = true; /* setpgid from the parent: EACCES */
 	posix_timer_proc_exit(current);
 	t->clear_child_tid = 0;
 	t->robust_list = 0;

@@ -286,7 +286,7 @@ static void group_match(struct proc *p, void *ctx)
  * for anyone else, -EPERM for a child in another session); never a
  * session leader (-EPERM); into its own new group or a group that
  * exists in the caller's session (else -EPERM). A child that has
- * called execve should give -EACCES: exec does not record that yet.
+ * called execve is -EACCES (Linux's PF_FORKNOEXEC).
  */
 long sys_setpgid(uint64_t pid, uint64_t pgid)
 {
@@ -299,6 +299,8 @@ long sys_setpgid(uint64_t pid, uint64_t pgid)
 		return -ESRCH;
 	if (p->sid != current->sid)
 		return -EPERM;
+	if (p != current && p->execed)
+		return -EACCES;
 	if (p->sid == p->pid)
 		return -EPERM;
 	if (g.pgid == 0)

@@ -161,10 +161,17 @@ long sys_access(uintptr_t path, int mode)
 }
 SYSCALL2(access);
 
-static long put_statfs(uintptr_t buf)
+static long put_statfs(struct vnode *vn, uintptr_t buf)
 {
 	struct statfs sf;
 
+	if (vn != NULL && vn->ops != NULL && vn->ops->statfs != NULL) {
+		int err = vn->ops->statfs(vn, &sf);
+
+		if (err < 0)
+			return err;
+		return copy_to_user(buf, &sf, sizeof(sf)) < 0 ? -EFAULT : 0;
+	}
 	memset(&sf, 0, sizeof(sf));
 	sf.f_type = TMPFS_MAGIC;
 	sf.f_bsize = PAGE_SIZE;
@@ -182,18 +189,22 @@ long sys_statfs(uintptr_t path, uintptr_t buf)
 {
 	struct vnode *vn;
 	int err = at_node(AT_FDCWD, path, 0, &vn);
+	long r;
 
 	if (err < 0)
 		return err;
+	r = put_statfs(vn, buf);
 	vnode_put(vn);
-	return put_statfs(buf);
+	return r;
 }
 SYSCALL2(statfs);
 
 long sys_fstatfs(int fd, uintptr_t buf)
 {
-	if (fd_file(fd) == NULL)
+	struct file *f = fd_file(fd);
+
+	if (f == NULL)
 		return -EBADF;
-	return put_statfs(buf);
+	return put_statfs(f->vn, buf);
 }
 SYSCALL2(fstatfs);

@@ -11,6 +11,7 @@
 #include "core/uaccess.h"
 #include "linux/clockid.h"
 #include "linux/proc.h"
+#include "linux/signals.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
 
@@ -181,12 +182,19 @@ static uint64_t deadline_after(uint64_t ns)
 	return ns > UINT64_MAX - now ? UINT64_MAX : now + ns;
 }
 
-/* Sleep; when a signal cuts it short, -EINTR and the time left in *urem. */
+/*
+ * Sleep; when a signal cuts it short, the time left in *urem and
+ * -ERESTART_RESTARTBLOCK: -EINTR if a handler runs, else (a stop and
+ * continue, an ignored signal) restart_syscall sleeps on to the same
+ * deadline, as Linux's hrtimer_nanosleep_restart.
+ */
 static long sleep_reporting_rest(uint64_t deadline, uintptr_t urem)
 {
+	struct thread *t = current_thread;
 	struct __kernel_timespec rest;
 	uint64_t now;
 
+	t->restart_sleep = false;
 	if (clock_sleep_until(deadline) == 0)
 		return 0;
 	now = clock_monotonic_ns();
@@ -198,8 +206,22 @@ static long sleep_reporting_rest(uint64_t deadline, uintptr_t urem)
 			       0;
 	if (urem && copy_to_user(urem, &rest, sizeof(rest)))
 		return -EFAULT;
-	return -EINTR;
+	t->restart_deadline = deadline;
+	t->restart_urem = urem;
+	t->restart_sleep = true;
+	return -ERESTART_RESTARTBLOCK;
 }
+
+/* Linux's restart_syscall: -EINTR unless a sleep left a restart block. */
+long sys_restart_syscall(void)
+{
+	struct thread *t = current_thread;
+
+	if (!t->restart_sleep)
+		return -EINTR;
+	return sleep_reporting_rest(t->restart_deadline, t->restart_urem);
+}
+SYSCALL0(restart_syscall);
 
 long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 {
@@ -244,9 +266,11 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 	err = get_timespec(ureq, &ns);
 	if (err)
 		return err;
+	/* Absolute: no rest, restarted as it was unless a handler ran. */
 	if ((int)flags & TIMER_ABSTIME)
-		return clock_sleep_until(
-			deadline_at(clk, ns)); /* no rest: absolute */
+		return clock_sleep_until(deadline_at(clk, ns)) ?
+			       -ERESTARTNOHAND :
+			       0;
 	return sleep_reporting_rest(deadline_after(ns), urem);
 }
 SYSCALL4(clock_nanosleep);

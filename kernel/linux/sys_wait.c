@@ -15,9 +15,10 @@
 /*
  * A child that ended is a zombie (linux/proc.c) holding its wait status
  * until a wait takes it. Waiting sleeps on the process's child_wait,
- * which every child's exit wakes. Only exits are reported: a stopped or
- * continued state (WUNTRACED/WSTOPPED, WCONTINUED) is accepted as an
- * option but no child is ever in one until job control comes.
+ * which every child's exit, stop and continue wakes. A stop
+ * (WUNTRACED/WSTOPPED) or a continue (WCONTINUED) is reported once, as
+ * Linux's wait_task_stopped and wait_task_continued clear it
+ * (linux/jobctl.c sets it).
  */
 #define WAITID_OPTIONS                                                       \
 	(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | __WNOTHREAD | \
@@ -65,12 +66,25 @@ static bool wait_matches(const struct proc *c, const struct wait_req *w)
 	return (c->exit_signal != SIGCHLD) == !!(w->options & __WCLONE);
 }
 
+/* What w would report of child c: CLD_EXITED, CLD_STOPPED, ... or 0. */
+static int child_event(const struct proc *c, int options)
+{
+	if (c->state == PROC_ZOMBIE)
+		return (options & WEXITED) ? CLD_EXITED : 0;
+	if (c->wait_report == CLD_STOPPED && c->stopped && (options & WSTOPPED))
+		return CLD_STOPPED;
+	if (c->wait_report == CLD_CONTINUED && (options & WCONTINUED))
+		return CLD_CONTINUED;
+	return 0;
+}
+
 /*
- * The first zombie child w selects into *out: its pid; 0 when WNOHANG
- * and there are only live ones; -ECHILD when none matches at all;
- * -ERESTARTSYS when a signal came first.
+ * The first child w selects with something to report into *out and
+ * *event (child_event): its pid; 0 when WNOHANG and there is nothing to
+ * report; -ECHILD when no child matches at all; -ERESTARTSYS when a
+ * signal came first.
  */
-static long wait_zombie(const struct wait_req *w, struct proc **out)
+static long wait_child(const struct wait_req *w, struct proc **out, int *event)
 {
 	struct waiter wt;
 	long ret;
@@ -85,7 +99,8 @@ static long wait_zombie(const struct wait_req *w, struct proc **out)
 			if (!wait_matches(c, w))
 				continue;
 			any = true;
-			if (c->state == PROC_ZOMBIE && (w->options & WEXITED)) {
+			*event = child_event(c, w->options);
+			if (*event) {
 				*out = c;
 				ret = c->pid;
 			}
@@ -126,6 +141,7 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 	int head[3] = { 0 }, tail[3] = { 0 };
 	long err = waitid_check(which, upid, options);
 	struct proc *c = NULL;
+	int event = 0;
 
 	if (err)
 		goto out;
@@ -136,7 +152,8 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 		which = P_PID;
 		upid = waitid_pidfd(upid);
 	}
-	err = wait_zombie(&(struct wait_req){ which, upid, options }, &c);
+	err = wait_child(&(struct wait_req){ which, upid, options }, &c,
+			 &event);
 	if (err > 0) {
 		int st = c->exit_status;
 
@@ -145,6 +162,10 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 		tail[0] = c->pid;
 		tail[1] = (int)c->cred.uid;
 		tail[2] = (st & 0x7f) ? (st & 0x7f) : (st >> 8) & 0xff;
+		if (event != CLD_EXITED) {
+			head[2] = event;
+			tail[2] = event == CLD_STOPPED ? c->stop_sig : SIGCONT;
+		}
 		err = 0;
 	}
 out:
@@ -153,8 +174,12 @@ out:
 		return -EFAULT;
 	if (c && put_rusage(urusage))
 		return -EFAULT;
-	if (c && !(options & WNOWAIT))
-		proc_reap(c);
+	if (c && !(options & WNOWAIT)) {
+		if (event == CLD_EXITED)
+			proc_reap(c);
+		else
+			c->wait_report = 0;
+	}
 	return err;
 }
 SYSCALL5(waitid);
@@ -166,6 +191,7 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 {
 	struct wait_req w = { P_ALL, 0, options | WEXITED };
 	struct proc *c = NULL;
+	int event = 0, status;
 	long ret;
 
 	if (options & ~WAIT4_OPTIONS)
@@ -178,15 +204,23 @@ long sys_wait4(int upid, uintptr_t ustatus, int options, uintptr_t urusage)
 		w = (struct wait_req){ P_PGID, current->pgid, w.options };
 	else if (upid < -1)
 		w = (struct wait_req){ P_PGID, -upid, w.options };
-	ret = wait_zombie(&w, &c);
+	ret = wait_child(&w, &c, &event);
 	if (ret <= 0)
 		return ret;
-	if (ustatus &&
-	    copy_to_user(ustatus, &c->exit_status, sizeof(c->exit_status)))
+	/* W_STOPCODE(sig) and __W_CONTINUED, as Linux's wait_task_* */
+	status = c->exit_status;
+	if (event == CLD_STOPPED)
+		status = (c->stop_sig << 8) | 0x7f;
+	else if (event == CLD_CONTINUED)
+		status = 0xffff;
+	if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
 		return -EFAULT;
 	if (put_rusage(urusage))
 		return -EFAULT;
-	proc_reap(c);
+	if (event == CLD_EXITED)
+		proc_reap(c);
+	else
+		c->wait_report = 0;
 	return ret;
 }
 SYSCALL4(wait4);

@@ -65,8 +65,8 @@ def drain(fd, out):
     return out
 
 
-def drive(argv, native):
-    """argv with a pty as stdin and stdout, typed at as STEPS says."""
+def drive(argv, native, steps=STEPS):
+    """argv with a pty as stdin and stdout, typed at as steps says."""
     master, slave = pty.openpty()
 
     def controlling_tty():
@@ -80,7 +80,7 @@ def drive(argv, native):
     out = b""
     try:
         deadline = time.monotonic() + 120
-        for token, keys, pause in STEPS:
+        for token, keys, pause in steps:
             out = read_until(master, out, token, deadline)
             time.sleep(pause)
             os.write(master, keys)
@@ -105,3 +105,25 @@ def test_console_signals_through_a_pty(flavour):
                                 "--timeout", "60", path], native=False)
     assert kiln == native
     assert kstatus == 128 + signal.SIGINT, err
+
+
+# tests/guest/tty_jobs.c: job control on the terminal, typed at likewise.
+JOB_STEPS = [
+    (b"ready for a line\r", b"fg\n", 0),
+    (b"ready for ^Z\r", b"\x1a", 0),
+    (b"ready for ^C\r", b"\x03", 0),
+]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_job_control_on_the_terminal(flavour):
+    path = guest_path(flavour, "tty_jobs")
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    native, nstatus, _ = drive([path], native=True, steps=JOB_STEPS)
+    assert nstatus == 0, native
+    assert "tty_jobs: all 23 checks passed\n" in native, native
+    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
+                                "--timeout", "60", path], native=False,
+                               steps=JOB_STEPS)
+    assert kiln == native
+    assert kstatus == 0, err

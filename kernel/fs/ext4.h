@@ -1,0 +1,164 @@
+/* ext4.h - ext4 on a block device: the on-disk format Kiln reads and the file system's internal interface. */
+#ifndef KILN_FS_EXT4_H
+#define KILN_FS_EXT4_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct bcache_dev;
+
+/*
+ * Kiln reads ext4 as Linux's e2fsprogs make it (Documentation/
+ * filesystems/ext4/ in Linux is the reference cited below as "ext4
+ * docs"). Everything read from the disk is untrusted: each structure is
+ * checked (magic, counts, bounds, crc32c when metadata_csum) before a
+ * field of it is used, and a bad one is -EIO (-EUCLEAN would say more,
+ * but apps know EIO). Mounts are read-only for now (docs/storage.md).
+ */
+#define EXT4_SUPER_MAGIC 0xEF53
+#define EXT4_ROOT_INO 2
+#define EXT4_NAME_LEN 255
+#define EXT4_N_BLOCKS 15
+/* The deepest extent tree the format allows (ext4 docs, "Extent Tree"). */
+#define EXT4_MAX_DEPTH 5
+
+/* Feature bits Kiln acts on (ext4 docs, "The Super Block"). */
+#define EXT4_COMPAT_HAS_JOURNAL 0x4
+#define EXT4_INCOMPAT_FILETYPE 0x2
+#define EXT4_INCOMPAT_RECOVER 0x4
+#define EXT4_INCOMPAT_EXTENTS 0x40
+#define EXT4_INCOMPAT_64BIT 0x80
+#define EXT4_INCOMPAT_FLEX_BG 0x200
+#define EXT4_INCOMPAT_CSUM_SEED 0x2000
+#define EXT4_INCOMPAT_LARGEDIR 0x4000
+#define EXT4_RO_COMPAT_SPARSE_SUPER 0x1
+#define EXT4_RO_COMPAT_LARGE_FILE 0x2
+#define EXT4_RO_COMPAT_HUGE_FILE 0x8
+#define EXT4_RO_COMPAT_GDT_CSUM 0x10
+#define EXT4_RO_COMPAT_DIR_NLINK 0x20
+#define EXT4_RO_COMPAT_EXTRA_ISIZE 0x40
+#define EXT4_RO_COMPAT_METADATA_CSUM 0x400
+
+/* i_mode's type bits (the same values as Linux's S_IF*). */
+#define EXT4_S_IFMT 0170000
+#define EXT4_S_IFLNK 0120000
+#define EXT4_S_IFDIR 0040000
+
+/* Inode flags (i_flags). */
+#define EXT4_HUGE_FILE_FL 0x40000
+#define EXT4_EXTENTS_FL 0x80000
+#define EXT4_INLINE_DATA_FL 0x10000000
+
+/* A mounted file system. */
+struct ext4_fs {
+	struct bcache_dev *dev;
+	char name[16]; /* the device, for log lines */
+	uint32_t block_size;
+	uint64_t blocks_count, free_blocks, r_blocks;
+	uint32_t inodes_count, free_inodes;
+	uint32_t first_data_block;
+	uint32_t blocks_per_group, inodes_per_group;
+	uint32_t groups;
+	uint32_t inode_size, desc_size;
+	uint32_t first_ino;
+	uint32_t incompat, ro_compat, compat;
+	bool csum;	    /* metadata_csum: crc32c everywhere */
+	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
+	bool ro;	    /* mounted read-only (always, for now) */
+	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
+	uint8_t uuid[16];
+};
+
+/* An inode, decoded and checked. raw keeps i_block (extent root, symlink). */
+struct ext4_inode {
+	uint32_t ino;
+	uint32_t mode, uid, gid, nlink, flags, generation;
+	uint64_t size;
+	uint64_t blocks512; /* st_blocks */
+	int64_t atime, mtime, ctime;
+	uint32_t atime_ns, mtime_ns, ctime_ns;
+	uint32_t csum_seed; /* crc32c of the fs seed, ino, generation */
+	uint8_t block[EXT4_N_BLOCKS * 4];
+};
+
+/*
+ * ext4_super.c. Mount the ext4 on dev (name is for log lines), read-only;
+ * a journal that needs recovery is replayed first (which writes dev).
+ * 0 and *out (kfree'd by ext4_unmount), or -EINVAL (not ext4, a feature
+ * it does not know, a journal it cannot replay, or needing recovery on
+ * a read-only disk: one "kiln: " line says which), -EIO (a bad
+ * superblock checksum), -ENOMEM.
+ */
+int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out);
+void ext4_unmount(struct ext4_fs *fs);
+
+/* Bytes [off, off+n) of the device; 0 or -EIO (short, or past the end). */
+int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
+/* One whole block (checked to lie inside the file system): 0 or -EIO. */
+int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
+/* The inode table's first block for inode group g (descriptor checked). */
+int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
+
+/*
+ * ext4_journal.c. Replay the jbd2 journal in inode inum onto the disk
+ * and mark it empty (mount, when needs_recovery is set; the disk must
+ * be writable). 0, -EINVAL (journal features it does not know), -EIO
+ * (a bad journal superblock or block), -ENOMEM. Logs a line on success.
+ */
+int ext4_journal_recover(struct ext4_fs *fs, uint32_t inum);
+
+/* ext4_inode.c. Read inode ino: 0, -EINVAL (no such number), -EIO. */
+int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in);
+
+/*
+ * ext4_extent.c. The physical block of logical block lblk of in, and how
+ * many blocks from there are contiguous (*count >= 1). *pblk = 0 for a
+ * hole or an unwritten extent (reads as zeros). 0 or -EIO.
+ */
+int ext4_bmap(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t lblk,
+	      uint64_t *pblk, uint64_t *count);
+/* Read n bytes at off of in's data (not past its size): bytes or -EIO. */
+long ext4_file_read(struct ext4_fs *fs, const struct ext4_inode *in,
+		    uint64_t off, void *buf, size_t n);
+/* A symlink's target (not terminated) into buf: length or -EIO. */
+long ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf,
+		   size_t size);
+
+/*
+ * ext4_dir.c. Walking a directory: *pos is a byte offset into it (0 to
+ * start). The next live entry at or after *pos: 1 with name (terminated),
+ * *ino, *type (DT_*), *pos moved past it; 0 at the end; -EIO for a bad
+ * block, -ENOTDIR. "." and ".." are returned as the disk has them.
+ */
+int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
+		  uint64_t *pos, char *name, uint32_t *ino, unsigned int *type);
+/* The inode number of name in dir: 0 and *ino, -ENOENT, -ENOTDIR, -EIO. */
+int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
+		    const char *name, uint32_t *ino);
+
+/*
+ * ext4_vfs.c. Mount the ext4 on disk dev ("vda") at absolute path (made
+ * if missing), read-only whatever rw asks (a log line says so when it
+ * asked for writing): 0, -ENXIO (no such disk), -EBUSY (a mount, /,
+ * /proc or /dev there), -ENOTDIR, or ext4_mount's errors. Boot only.
+ */
+int ext4_mount_at(const char *dev, const char *path, bool rw);
+
+/* Little-endian fields of on-disk structures (any alignment). */
+static inline uint16_t ext4_le16(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint16_t)(b[0] | b[1] << 8);
+}
+
+static inline uint32_t ext4_le32(const void *p)
+{
+	const uint8_t *b = p;
+
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+#endif
