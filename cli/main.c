@@ -4,6 +4,7 @@
 
 #include <kiln/version.h>
 
+#include "instance.h"
 #include "kiln.h"
 
 static const char main_usage[] =
@@ -15,6 +16,12 @@ static const char main_usage[] =
 	"  build    turn a program (+ files) into a bootable image\n"
 	"  run      boot an image (or a program) under QEMU and pass its output\n"
 	"  inspect  show what an image holds\n"
+	"  ps       list instances (run -d); -a: the exited ones too\n"
+	"  logs     an instance's output (-f: follow)\n"
+	"  stop     SIGTERM to an instance's app, end it after -t SECONDS\n"
+	"  kill     a signal to an instance (-s HUP|INT|QUIT|TERM|KILL)\n"
+	"  rm       remove an exited instance (-f: end it first)\n"
+	"  wait     wait for an instance to end, print its status\n"
 	"\n"
 	"  -h, --help     show this help ('kiln COMMAND --help' for a command)\n"
 	"  -V, --version  show the version\n";
@@ -23,9 +30,11 @@ static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 } commands[] = {
-	{ "build", cmd_build },
-	{ "run", cmd_run },
-	{ "inspect", cmd_inspect },
+	{ "build", cmd_build },	    { "run", cmd_run },
+	{ "inspect", cmd_inspect }, { "ps", cmd_ps },
+	{ "logs", cmd_logs },	    { "stop", cmd_stop },
+	{ "kill", cmd_kill },	    { "rm", cmd_rm },
+	{ "wait", cmd_wait },
 };
 
 int main(int argc, char **argv)

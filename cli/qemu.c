@@ -26,6 +26,9 @@
  * typed input reaches the app (its output then goes straight to our
  * stdout, which QEMU inherits). signal=off: ^C, ^\ and ^Z are bytes for
  * the guest's terminal (its ISIG makes them signals), not for QEMU.
+ *   COM4 0x2e8 irq 3  signals kiln forwards -> the kernel's sigport:
+ *                     one byte per signal, from a pipe QEMU reads
+ *                     (a "file" chardev's input-path)
  */
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
@@ -36,6 +39,8 @@ enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 struct spawn {
 	int rd[NPIPES], wr[NPIPES]; /* -1 when unused */
 	char paths[NPIPES][64];
+	int sig[2]; /* COM4's input: QEMU reads sig[0], kiln writes */
+	char sig_path[96];
 	char *argv[MAX_ARGS];
 	int argc;
 	char append[4096]; /* the kernel command line */
@@ -191,6 +196,9 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
+	snprintf(s->sig_path, sizeof(s->sig_path), "pipe,id=c3,path=/dev/fd/%d",
+		 s->sig[0]);
+	serial(s, s->sig_path, "isa-serial,chardev=c3,iobase=0x2e8,irq=3");
 	if ((o->netdev || o->ndisks || o->nvolumes) &&
 	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
@@ -231,6 +239,14 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 {
 	for (int i = 0; i < NPIPES; i++)
 		s->rd[i] = s->wr[i] = -1;
+	if (pipe(s->sig) < 0) {
+		s->sig[0] = s->sig[1] = -1;
+		return -errno;
+	}
+	fcntl(s->sig[0], F_SETFD, FD_CLOEXEC);
+	fcntl(s->sig[1], F_SETFD, FD_CLOEXEC);
+	/* A signal handler writes here: it must never block. */
+	fcntl(s->sig[1], F_SETFL, O_NONBLOCK);
 	for (int i = 0; i < NPIPES; i++) {
 		int p[2];
 
@@ -254,6 +270,7 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 	for (int i = 0; i < NPIPES; i++)
 		if (s->wr[i] >= 0 && i != P_QEMU)
 			fcntl(s->wr[i], F_SETFD, 0);
+	fcntl(s->sig[0], F_SETFD, 0);
 	if (!o->tty_stdin) {
 		dup2(null, 0);
 		dup2(s->wr[P_QEMU], 1);
@@ -307,41 +324,65 @@ static int qemu_stuck(const struct vm_result *r)
 	return 0;
 }
 
-/* Milliseconds poll may sleep before the next timeout step. */
-static int poll_wait(const struct vm_opts *o, double start, double kill_at,
-		     const struct vm_result *r)
-{
-	double until = r->timed_out ? kill_at : start + o->timeout;
+/* When the VM must end: --timeout, and the stop timeout once it runs. */
+struct deadlines {
+	double timeout; /* 0: none */
+	double stop;	/* 0: no SIGTERM forwarded (or no stop timeout) */
+	double kill;	/* SIGKILL QEMU then; 0: not ending it */
+};
 
-	if (!o->timeout)
+/* Milliseconds poll may sleep before the next deadline. */
+static int poll_wait(const struct deadlines *d, const struct vm_result *r)
+{
+	double until = 0;
+
+	if (r->timed_out || r->stopped)
+		until = d->kill;
+	else if (d->timeout && d->stop)
+		until = d->timeout < d->stop ? d->timeout : d->stop;
+	else
+		until = d->timeout ? d->timeout : d->stop;
+	if (!until)
 		return -1;
 	until -= now();
 	return until <= 0 ? 0 : (int)(until * 1000) + 1;
 }
 
-/* Timeout: SIGTERM first (QEMU restores the terminal), then SIGKILL. */
-static void check_timeout(const struct vm_opts *o, int pid, double start,
-			  double *kill_at, struct vm_result *r)
+/*
+ * --timeout, or the stop timeout after a forwarded SIGTERM: SIGTERM to
+ * QEMU first (it restores the terminal), then SIGKILL.
+ */
+static void check_deadlines(const struct vm_opts *o, int pid,
+			    struct deadlines *d, struct vm_result *r)
 {
-	if (!o->timeout)
+	double t = now();
+
+	if (vm_take_forwarded_term() && !d->stop && o->stop_timeout >= 0)
+		d->stop = t + o->stop_timeout;
+	if (r->timed_out || r->stopped) {
+		if (d->kill && t >= d->kill) {
+			kill(pid, SIGKILL);
+			d->kill = 0;
+		}
 		return;
-	if (!r->timed_out && now() >= start + o->timeout) {
-		kill(pid, SIGTERM);
-		r->timed_out = 1;
-		*kill_at = now() + KILL_GRACE;
-	} else if (r->timed_out && *kill_at && now() >= *kill_at) {
-		kill(pid, SIGKILL);
-		*kill_at = 0;
 	}
+	if (d->timeout && t >= d->timeout)
+		r->timed_out = 1;
+	else if (d->stop && t >= d->stop)
+		r->stopped = 1;
+	else
+		return;
+	kill(pid, SIGTERM);
+	d->kill = t + KILL_GRACE;
 }
 
 /* Read every pipe until QEMU has closed them all. */
 static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 		 struct vm_result *r)
 {
-	struct pollfd pfd[NPIPES];
+	struct pollfd pfd[NPIPES + 1];
 	struct kbuf partial = { 0 };
-	double start = now(), kill_at = 0;
+	struct deadlines d = { .timeout = o->timeout ? now() + o->timeout : 0 };
 	static char buf[65536];
 	int open_fds = 0;
 
@@ -349,12 +390,14 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 		pfd[i] = (struct pollfd){ .fd = s->rd[i], .events = POLLIN };
 		open_fds += s->rd[i] >= 0;
 	}
+	/* The last entry: a forwarded SIGTERM starts the stop timeout. */
+	pfd[NPIPES] = (struct pollfd){ .fd = vm_wake_fd(), .events = POLLIN };
 	while (open_fds) {
-		int n = poll(pfd, NPIPES, poll_wait(o, start, kill_at, r));
+		int n = poll(pfd, NPIPES + 1, poll_wait(&d, r));
 
 		if (n < 0 && errno != EINTR)
 			break;
-		check_timeout(o, pid, start, &kill_at, r);
+		check_deadlines(o, pid, &d, r);
 		for (int i = 0; n > 0 && i < NPIPES; i++) {
 			ssize_t got;
 
@@ -417,16 +460,18 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	}
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.wr[i]);
+	close_fd(&s.sig[0]);
 	if (!err) {
-		vm_set_pid(pid);
+		vm_set_pid(pid, s.sig[1]);
 		pump(o, &s, pid, r);
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;
-		vm_set_pid(0);
+		vm_set_pid(0, -1);
 		r->qemu_rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 	}
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.rd[i]);
+	close_fd(&s.sig[1]);
 	if (tty)
 		tcsetattr(0, TCSANOW,
 			  &tio); /* QEMU left it raw if it was killed */

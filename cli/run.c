@@ -7,11 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "instance.h"
 #include "run.h"
 
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                [--stop-timeout SECONDS] [-d [--name NAME]]\n"
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
@@ -35,6 +37,19 @@ static const char run_usage[] =
 	"  --verbose          show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
+	"  -d, --detach       run in the background as an instance: print its id;\n"
+	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
+	"  --name NAME        the instance's name (unique)\n"
+	"  --restart no|on-failure[:N]\n"
+	"                     with -d: boot again when the app exits non-zero\n"
+	"                     (N times at most; default: for ever), not after\n"
+	"                     kiln stop or kill\n"
+	"  -P, --publish-all  publish every port the image exposes on a free\n"
+	"                     port of 127.0.0.1 (kiln ps shows which)\n"
+	"  --stop-timeout SECONDS\n"
+	"                     SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to kiln go\n"
+	"                     to the app; this long after a SIGTERM (default 10,\n"
+	"                     as docker) the VM is ended and kiln exits 137\n"
 	"  --net MODE         none; user: QEMU user networking, the guest at\n"
 	"                     10.0.2.15 reaching only QEMU's gateway (default when\n"
 	"                     -p or --ip is given); nat: the same, but the guest may\n"
@@ -73,6 +88,9 @@ enum {
 	OPT_ENV,
 	OPT_TRACE,
 	OPT_TIMEOUT,
+	OPT_STOP_TIMEOUT,
+	OPT_NAME,
+	OPT_RESTART,
 	OPT_NET,
 	OPT_NET_LOSS,
 	OPT_IP,
@@ -91,6 +109,11 @@ static const struct option run_opts[] = {
 	{ "volume", required_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
+	{ "detach", no_argument, NULL, 'd' },
+	{ "publish-all", no_argument, NULL, 'P' },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "restart", required_argument, NULL, OPT_RESTART },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "net-loss", required_argument, NULL, OPT_NET_LOSS },
 	{ "ip", required_argument, NULL, OPT_IP },
@@ -175,6 +198,13 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		    !(ra->vm.timeout > 0 && ra->vm.timeout < 1e7))
 			return kiln_usage_error("run", "bad --timeout", val);
 		return 0;
+	case OPT_STOP_TIMEOUT:
+		ra->vm.stop_timeout = strtod(val, &end);
+		if (*end || end == val ||
+		    !(ra->vm.stop_timeout >= 0 && ra->vm.stop_timeout < 1e7))
+			return kiln_usage_error("run", "bad --stop-timeout",
+						val);
+		return 0;
 	case OPT_NET:
 		return run_net_set_mode(ra, val);
 	case OPT_NET_LOSS: {
@@ -198,6 +228,41 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return 0;
 	case OPT_DNS:
 		ra->net.dns = val;
+		return 0;
+	case 'd':
+		ra->detach = 1;
+		return 0;
+	case OPT_RESTART:
+		if (!strcmp(val, "no")) {
+			ra->restarts = 0;
+			return 0;
+		}
+		if (!strcmp(val, "on-failure")) {
+			ra->restarts = -1;
+			return 0;
+		}
+		if (!strncmp(val, "on-failure:", 11)) {
+			long n = strtol(val + 11, &end, 10);
+
+			if (!*end && end != val + 11 && n > 0 && n < 1000000) {
+				ra->restarts = (int)n;
+				return 0;
+			}
+		}
+		return kiln_usage_error("run", "bad --restart", val);
+	case 'P':
+		ra->publish_all = 1;
+		/* The image's ports are known later; networking is needed. */
+		if (!ra->net_mode)
+			ra->net_mode = "user";
+		return 0;
+	case OPT_NAME:
+		if (!*val || strlen(val) > 64 ||
+		    strspn(val,
+			   "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") !=
+			    strlen(val))
+			return kiln_usage_error("run", "bad --name", val);
+		ra->name = val;
 		return 0;
 	case 'v':
 		return run_volume_add(ra, val);
@@ -223,10 +288,12 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	ra->mem_bytes = 128ULL << 20;
 	ra->vm = (struct vm_opts){ .mem = "128M",
 				   .accel = "auto",
-				   .machine = "microvm" };
+				   .machine = "microvm",
+				   .stop_timeout = RUN_STOP_TIMEOUT };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hv:p:", run_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:hv:dPp:", run_opts, NULL)) !=
+	       -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
 			return 0;
@@ -251,7 +318,11 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	ra->have_args = argc - optind > 1;
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&ra->args, argv[i]);
-	ra->vm.tty_stdin = isatty(0);
+	ra->vm.tty_stdin = isatty(0) && !ra->detach;
+	if (ra->name && !ra->detach)
+		return kiln_usage_error("run", "--name needs -d", ra->name);
+	if (ra->restarts && !ra->detach)
+		return kiln_usage_error("run", "--restart needs -d", NULL);
 	return 0;
 }
 
@@ -294,25 +365,55 @@ int cmd_run(int argc, char **argv)
 
 	if (ret || !ra.target)
 		goto out;
+	if (ra.detach) {
+		ret = instance_detach(ra.name, ra.target, &ra.forwards);
+		if (ret >= INSTANCE_PARENT) {
+			ret -= INSTANCE_PARENT;
+			goto out;
+		}
+		/* The monitor: kiln stop ends the VM, not a stop timeout. */
+		ra.vm.stop_timeout = -1;
+		ra.monitor = 1;
+	}
 	vm_catch_signals();
+	if (ra.monitor)
+		vm_set_monitor();
 	ret = load_target(ra.target, &img, &built);
 	if (ret)
 		goto out;
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
 	if (ret)
 		goto out_image;
+	if (ra.publish_all)
+		ret = run_net_publish_all(&ra, &cfg);
+	if (ret)
+		goto out_config;
+	if (ra.monitor)
+		instance_set_ports(&ra.forwards);
 	run_net_cmdline(&ra, &cfg);
 	ret = run_prepare(&ra, &img, &cfg, built);
 	if (!ret)
 		ret = run_boot(&ra, &img, &cfg);
+	/* --restart on-failure: the monitor boots the app again. */
+	for (int n = 1;
+	     ra.monitor && ra.restarts && ret != 0 &&
+	     (ra.restarts < 0 || n <= ra.restarts) && !instance_stopped();
+	     n++) {
+		kiln_err("restarting %s (%d) after status %d", ra.target, n,
+			 ret);
+		ret = run_boot(&ra, &img, &cfg);
+	}
 	if (ra.tmp_image[0]) {
 		unlink(ra.tmp_image);
 		kiln_tmp_forget(ra.tmp_image);
 	}
+out_config:
 	config_free(&cfg);
 out_image:
 	image_close(&img);
 out:
+	if (ra.monitor)
+		instance_finish(ret);
 	strvec_free(&ra.env);
 	strvec_free(&ra.args);
 	strvec_free(&ra.forwards);

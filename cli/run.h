@@ -29,7 +29,15 @@ struct run_args {
 	char disk_dirs[8][256];	  /* --disk FILE:GUESTDIR's, cleaned */
 	size_t ndisk_dirs;
 	char mounts[1024]; /* kiln.mount=vda:/DIR[:ro],... */
+	int detach;	   /* -d: an instance in the background */
+	const char *name;  /* --name, or NULL */
+	int monitor;	   /* this kiln is a detached instance's monitor */
+	int publish_all;   /* -P */
+	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
 };
+
+/* --stop-timeout's default, docker's (seconds) */
+#define RUN_STOP_TIMEOUT 10
 
 /* Host directories one run may share (VIRTIO_9P_MAX_DEVS). */
 #define RUN_MAX_VOLUMES 8
@@ -74,6 +82,13 @@ int run_disk_add(struct run_args *ra, const char *spec);
 int run_net_publish(struct run_args *ra, const char *spec);
 int run_net_set_mode(struct run_args *ra, const char *mode);
 int run_net_finish(struct run_args *ra);
+
+/*
+ * -P, once the image is known: forward a free port of 127.0.0.1 to each
+ * port it exposes ("80/tcp", "53/udp", "8080") and rebuild the netdev.
+ * 0, or the exit status after one line.
+ */
+int run_net_publish_all(struct run_args *ra, const struct kiln_config *cfg);
 
 /*
  * The address words for the kernel command line once the image is known

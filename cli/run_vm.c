@@ -10,6 +10,11 @@
 #include "lib/elf.h"
 
 #define QEMU_NAME "qemu-system-x86_64"
+/*
+ * The app did not stop in time and the VM was ended: 128+SIGKILL, as
+ * docker reports a container its stop had to kill.
+ */
+#define RUN_EXIT_KILLED 137
 
 /*
  * Write data to a fresh temp file; its path lands in ra->tmp_image, for
@@ -267,6 +272,11 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 		kiln_err("%s: timed out after %g seconds", ra->target,
 			 ra->vm.timeout);
 		ret = KILN_EXIT_TIMEOUT;
+	} else if (r.stopped) {
+		kiln_err("%s: still running %g seconds after SIGTERM: the VM "
+			 "was ended",
+			 ra->target, ra->vm.stop_timeout);
+		ret = RUN_EXIT_KILLED;
 	} else if (r.status < 0 ||
 		   r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
 		kiln_err("VM ended without an exit status");

@@ -1,5 +1,6 @@
 /* vm.c - what a VM says: the kernel log parsed line by line, failure reports, signals. */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,38 @@
 
 #include "vm.h"
 
-static volatile sig_atomic_t qemu_pid;
+static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded, term_seen;
+static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
+/* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
+static int wake[2] = { -1, -1 };
 
 static void on_signal(int sig)
 {
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	/* A full pipe (the guest not reading) loses the byte, not kiln. */
+	if (qemu_pid > 0 && sig_fd >= 0 && write(sig_fd, &b, 1) >= 0) {
+		if (sig == SIGTERM) {
+			term_forwarded = 1;
+			term_seen = 1;
+			/* Full: a wake-up is pending already. */
+			if (wake[1] >= 0 && write(wake[1], "", 1) < 0)
+				errno = saved;
+		}
+		errno = saved;
+		return;
+	}
+	/*
+	 * A monitor between boots (--restart) must live to record the
+	 * status: the signal only means "no more restarts".
+	 */
+	if (keep_going && qemu_pid <= 0) {
+		if (sig == SIGTERM)
+			term_seen = 1;
+		errno = saved;
+		return;
+	}
 	if (qemu_pid > 0)
 		kill(qemu_pid, SIGTERM);
 	kiln_tmp_cleanup();
@@ -19,19 +48,54 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-void vm_set_pid(int pid)
+void vm_set_pid(int pid, int sigfd)
 {
+	sig_fd = -1;
 	qemu_pid = pid;
+	sig_fd = sigfd;
+}
+
+void vm_set_monitor(void)
+{
+	keep_going = 1;
+}
+
+int vm_term_seen(void)
+{
+	return term_seen;
+}
+
+int vm_wake_fd(void)
+{
+	return wake[0];
+}
+
+int vm_take_forwarded_term(void)
+{
+	char buf[64];
+
+	if (!term_forwarded)
+		return 0;
+	while (wake[0] >= 0 && read(wake[0], buf, sizeof(buf)) > 0)
+		;
+	term_forwarded = 0;
+	return 1;
 }
 
 void vm_catch_signals(void)
 {
 	struct sigaction sa = { .sa_handler = on_signal };
 
+	if (wake[0] < 0 && pipe(wake) == 0)
+		for (int i = 0; i < 2; i++) {
+			fcntl(wake[i], F_SETFD, FD_CLOEXEC);
+			fcntl(wake[i], F_SETFL, O_NONBLOCK);
+		}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

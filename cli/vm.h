@@ -34,12 +34,16 @@ struct vm_opts {
 	const char *const *volumes;
 	int nvolumes;
 	const char *volume_cmdline; /* their kiln.9p=... word */
+	/* after a forwarded SIGTERM, end the VM this many seconds on (exit
+	 * 137); < 0: wait for the app however long it takes */
+	double stop_timeout;
 };
 
 struct vm_result {
 	int status;  /* last "kiln: exit status N", or -1 */
 	int qemu_rc; /* QEMU's exit code, -1 if killed by a signal */
 	int timed_out;
+	int stopped;	    /* ended stop_timeout after a forwarded SIGTERM */
 	int qemu_stuck;	    /* QEMU reported a KVM internal error: stopped */
 	char *signal_line;  /* "kiln: killed by signal ..." or NULL */
 	uint64_t load_base; /* "kiln: load base 0x..." (PIE) */
@@ -60,9 +64,28 @@ void vm_log_bytes(const struct vm_opts *o, struct vm_result *r,
 /* Print the kept log lines (and QEMU's own messages) on stderr. */
 void vm_print_tail(const struct vm_result *r);
 void vm_result_free(struct vm_result *r);
-/* Kill the running QEMU (SIGTERM) and clean temp files on SIGINT/SIGTERM/SIGHUP. */
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT: while a VM runs with a signal
+ * channel (vm_set_pid with sigfd >= 0) each is written to it as one byte
+ * (the guest's kernel sends it to pid 1: docs/instances.md); before,
+ * temp files are removed and kiln dies of the signal as it would have.
+ */
 void vm_catch_signals(void);
-void vm_set_pid(int pid);
+void vm_set_pid(int pid, int sigfd);
+/*
+ * True once, after a SIGTERM was forwarded since the last call.
+ * vm_wake_fd is readable then (poll it, or the signal may come just
+ * before poll sleeps); -1 before vm_catch_signals.
+ */
+int vm_take_forwarded_term(void);
+int vm_wake_fd(void);
+/* True when a SIGTERM was ever forwarded (kiln stop): no restart then. */
+int vm_term_seen(void);
+/*
+ * This kiln is an instance's monitor: a signal while no VM runs is not
+ * fatal (SIGTERM then only stops --restart); kiln stop ends the VM.
+ */
+void vm_set_monitor(void);
 /* Write all of p to fd, giving up quietly if fd is closed (EPIPE). */
 void vm_write_out(int fd, const void *p, size_t n);
 

@@ -93,6 +93,18 @@ int fd_install(struct proc *p, struct file *f, int min, bool cloexec)
 	return fd;
 }
 
+/*
+ * The end of one descriptor of p to f: any close of any descriptor to a
+ * file drops all of p's POSIX locks on it (POSIX, and Linux), then the
+ * reference goes.
+ */
+static void fd_closed(struct proc *p, struct file *f)
+{
+	if (f != NULL && f->vn != NULL && f->vn->locks != NULL)
+		vfs_lock_release(f->vn, p, false);
+	file_put(f);
+}
+
 int fd_install_at(struct proc *p, struct file *f, int fd, bool cloexec)
 {
 	struct fd_table *t = p->files;
@@ -107,7 +119,7 @@ int fd_install_at(struct proc *p, struct file *f, int fd, bool cloexec)
 	old = t->fds[fd];
 	t->fds[fd] = f;
 	t->cloexec[fd] = cloexec;
-	file_put(old);
+	fd_closed(p, old);
 	return fd;
 }
 
@@ -119,7 +131,7 @@ int fd_close(struct proc *p, int fd)
 		return -EBADF;
 	p->files->fds[fd] = NULL;
 	p->files->cloexec[fd] = false;
-	file_put(f);
+	fd_closed(p, f);
 	return 0;
 }
 

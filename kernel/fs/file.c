@@ -39,6 +39,7 @@ void file_put(struct file *f)
 		w->gone(w, f);
 	}
 	fsnotify_close(f);
+	vfs_lock_file_closed(f);
 	if (f->ops != NULL && f->ops->release != NULL)
 		f->ops->release(f);
 	vnode_put(f->vn);

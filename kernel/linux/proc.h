@@ -46,6 +46,8 @@ void proc_reap(struct proc *p);
  * none), and the wake-up of every pidfd poller when a process ends.
  */
 int pidfd_get_pid(int fd);
+/* True when fd is a pidfd opened with PIDFD_NONBLOCK. */
+bool pidfd_nonblock(int fd);
 void pidfd_proc_exited(void);
 
 /* p's command name (comm), from its exe when never set. */

@@ -84,7 +84,8 @@ void signal_fill_siginfo(siginfo_t *si, const struct signal_info *info)
 	} else if (info->code <= 0) {
 		si->si_pid = info->pid; /* SI_USER, SI_TKILL: the sender */
 		si->si_uid = info->uid;
-		if (info->code == SI_MESGQ) /* mq_notify's sigev_value */
+		/* SI_MESGQ's sigev_value, a caller's (pidfd_send_signal) */
+		if (info->code < 0)
 			si->si_value.sival_ptr = (void *)(uintptr_t)info->value;
 	} else if (info->signo == SIGCHLD && info->code >= CLD_EXITED &&
 		   info->code <= CLD_CONTINUED) {

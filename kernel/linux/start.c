@@ -13,6 +13,7 @@
 #include "core/sched.h"
 #include "drivers/console.h"
 #include "fs/9pfs.h"
+#include "drivers/sigport.h"
 #include "fs/blkdev.h"
 #include "fs/mount.h"
 #include "linux/procfs_pid.h"
@@ -217,6 +218,20 @@ static int start_program(const struct boot_config *bc, uint64_t *entry,
 	return err;
 }
 
+/*
+ * A signal the host forwarded (kiln run, kiln stop/kill): to pid 1, as
+ * `docker kill` sends it, from outside (SI_USER, pid 0: no sender the
+ * app can see). Dropped while pid 1 is not live.
+ */
+static void host_kill(int sig)
+{
+	struct signal_info info = { .signo = sig, .code = SI_USER };
+	struct proc *p = proc_find(1);
+
+	if (p != NULL && p->state == PROC_LIVE)
+		signal_send_info(p, NULL, &info);
+}
+
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
@@ -236,6 +251,7 @@ _Noreturn void linux_start(const void *bundle)
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
+	sigport_init(host_kill);
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);

@@ -2,6 +2,7 @@
 #include <asm-generic/errno.h>
 #include <asm/ioctls.h>
 #include <linux/fcntl.h>
+#include <linux/fs.h>
 #include <linux/stat.h>
 
 #include "core/uaccess.h"
@@ -55,28 +56,95 @@ SYSCALL2(dup2);
 	(O_APPEND | O_NONBLOCK | O_NDELAY | FASYNC | O_DIRECT | O_NOATIME)
 
 /*
- * Record locks: POSIX locks never conflict within one process, so every
- * lock is granted and F_GETLK always reports the range unlocked: what
- * Linux answers a lone process. Between processes (fork) that is wrong,
- * and not done yet: a lock held by another process is not seen.
+ * struct flock (untrusted) to bytes start..end of f: l_whence picks the
+ * base, a negative l_len reaches back, 0 runs to the end of any file.
  */
+static long flock_range(struct file *f, const struct flock *fl,
+			struct vfs_lock_req *r)
+{
+	int64_t base, start;
+
+	switch (fl->l_whence) {
+	case SEEK_SET:
+		base = 0;
+		break;
+	case SEEK_CUR:
+		base = (int64_t)f->pos;
+		break;
+	case SEEK_END:
+		base = S_ISREG(f->vn->mode) ? (int64_t)f->vn->reg.size : 0;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, fl->l_start, &start))
+		return -EOVERFLOW;
+	if (fl->l_len < 0) {
+		if (start + fl->l_len < 0)
+			return -EINVAL;
+		r->end = (uint64_t)start - 1;
+		start += fl->l_len;
+	} else if (fl->l_len == 0) {
+		r->end = VFS_LOCK_EOF;
+	} else if (__builtin_add_overflow(start, fl->l_len - 1,
+					  (int64_t *)&r->end)) {
+		return -EOVERFLOW;
+	}
+	if (start < 0)
+		return -EINVAL;
+	r->start = (uint64_t)start;
+	return 0;
+}
+
+/* F_GETLK's answer: the conflicting lock, whence SEEK_SET, or F_UNLCK. */
+static void flock_report(const struct vfs_lock_req *r, struct flock *fl)
+{
+	fl->l_type = (short)r->type;
+	if (r->type == F_UNLCK)
+		return;
+	fl->l_whence = SEEK_SET;
+	fl->l_start = (int64_t)r->start;
+	fl->l_len = r->end == VFS_LOCK_EOF ? 0 :
+					     (int64_t)(r->end - r->start + 1);
+	fl->l_pid = r->pid;
+}
+
+/* POSIX locks belong to the process, OFD locks to the open file. */
 static long fcntl_lock(struct file *f, int cmd, uintptr_t arg)
 {
+	bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK ||
+		   cmd == F_OFD_SETLKW;
+	struct vfs_lock_req r = { 0 };
 	struct flock fl;
+	long err;
 
 	if (copy_from_user(&fl, arg, sizeof(fl)) < 0)
 		return -EFAULT;
 	if (fl.l_type != F_RDLCK && fl.l_type != F_WRLCK &&
 	    fl.l_type != F_UNLCK)
 		return -EINVAL;
+	if (ofd && fl.l_pid != 0)
+		return -EINVAL;
+	if (f->vn == NULL)
+		return -EINVAL;
+	err = flock_range(f, &fl, &r);
+	if (err < 0)
+		return err;
+	r.kind = ofd ? VFS_LOCK_OFD : VFS_LOCK_POSIX;
+	r.type = fl.l_type;
+	r.owner = ofd ? (const void *)f : (const void *)current;
+	r.pid = ofd ? -1 : current->pid;
 	if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
-		fl.l_type = F_UNLCK;
+		if (fl.l_type == F_UNLCK)
+			return -EINVAL;
+		vfs_lock_test(f->vn, &r);
+		flock_report(&r, &fl);
 		return copy_to_user(arg, &fl, sizeof(fl)) < 0 ? -EFAULT : 0;
 	}
 	if ((fl.l_type == F_RDLCK && (f->flags & O_ACCMODE) == O_WRONLY) ||
 	    (fl.l_type == F_WRLCK && (f->flags & O_ACCMODE) == O_RDONLY))
 		return -EBADF;
-	return 0;
+	return vfs_lock_set(f->vn, &r, cmd == F_SETLKW || cmd == F_OFD_SETLKW);
 }
 
 static long fcntl_dupfd(struct file *f, unsigned long arg, bool cloexec)
@@ -179,15 +247,28 @@ long sys_ioctl(int fd, unsigned int cmd, uintptr_t arg)
 }
 SYSCALL3(ioctl);
 
-/* flock: whole-file locks never conflict inside one process either. */
+/*
+ * flock: one whole-file lock per open file description, shared by its
+ * dups and forks, gone at its last close. Files without a node (pipes,
+ * sockets) take the call and hold nothing.
+ */
 long sys_flock(int fd, int op)
 {
+	struct file *f = fd_file(fd);
 	int kind = op & ~LOCK_NB;
+	struct vfs_lock_req r = { .kind = VFS_LOCK_FLOCK, .end = VFS_LOCK_EOF };
 
-	if (fd_file(fd) == NULL)
+	if (f == NULL || (f->flags & O_PATH))
 		return -EBADF;
 	if (kind != LOCK_SH && kind != LOCK_EX && kind != LOCK_UN)
 		return -EINVAL;
-	return 0;
+	if (f->vn == NULL)
+		return 0;
+	r.type = kind == LOCK_SH ? F_RDLCK :
+		 kind == LOCK_EX ? F_WRLCK :
+				   F_UNLCK;
+	r.owner = f;
+	r.pid = current->pid;
+	return vfs_lock_set(f->vn, &r, !(op & LOCK_NB));
 }
 SYSCALL2(flock);

@@ -60,6 +60,13 @@ void pidfd_proc_exited(void)
 	poll_wake(&pidfd_ph, POLLIN | POLLRDNORM);
 }
 
+bool pidfd_nonblock(int fd)
+{
+	struct file *f = fd_get(current, fd);
+
+	return f != NULL && f->ops == &pidfd_ops && (f->flags & O_NONBLOCK);
+}
+
 int pidfd_get_pid(int fd)
 {
 	struct file *f = fd_get(current, fd);
@@ -95,25 +102,57 @@ long sys_pidfd_open(int pid, unsigned int flags)
 SYSCALL2(pidfd_open);
 
 /*
- * Signal the pidfd's process as kill(2) would. A siginfo of our own is
- * not taken yet (-EINVAL rather than a signal without it); no flags.
+ * A caller's siginfo (untrusted) as Linux's pidfd_send_signal takes it:
+ * its si_signo must be sig, and only a process signalling itself may
+ * claim a kernel or kill() origin (si_code >= 0 or SI_TKILL): -EPERM.
  */
+static long pidfd_user_info(uintptr_t uinfo, int sig, const struct proc *p,
+			    struct signal_info *info)
+{
+	siginfo_t si;
+
+	if (copy_from_user(&si, uinfo, sizeof(si)) < 0)
+		return -EFAULT;
+	if (si.si_signo != sig)
+		return -EINVAL;
+	if (p != current && (si.si_code >= 0 || si.si_code == SI_TKILL))
+		return -EPERM;
+	*info = (struct signal_info){
+		.signo = sig,
+		.code = si.si_code,
+		.pid = si.si_pid,
+		.uid = si.si_uid,
+		.value = (uintptr_t)si.si_value.sival_ptr
+	};
+	return 0;
+}
+
+/* Signal the pidfd's process as kill(2) would, or with the caller's info. */
 long sys_pidfd_send_signal(int fd, int sig, uintptr_t uinfo, unsigned int flags)
 {
 	int pid = pidfd_get_pid(fd);
+	struct signal_info info;
 	struct proc *p;
+	long err;
 
 	if (flags)
 		return -EINVAL;
 	if (sig < 0 || sig > PROC_NSIG)
-		return -EINVAL;
-	if (uinfo)
 		return -EINVAL;
 	if (pid < 0)
 		return pid;
 	p = proc_find(pid);
 	if (p == NULL)
 		return -ESRCH;
-	return signal_kill_proc(p, sig);
+	if (!uinfo)
+		return signal_kill_proc(p, sig);
+	err = pidfd_user_info(uinfo, sig, p, &info);
+	if (err < 0)
+		return err;
+	err = signal_kill_proc(p, 0);
+	if (err < 0 || sig == 0 || p->state != PROC_LIVE)
+		return err;
+	signal_send_info(p, NULL, &info);
+	return 0;
 }
 SYSCALL4(pidfd_send_signal);

@@ -141,19 +141,27 @@ long sys_waitid(int which, int upid, uintptr_t uinfo, int options,
 	int head[3] = { 0 }, tail[3] = { 0 };
 	long err = waitid_check(which, upid, options);
 	struct proc *c = NULL;
+	bool nonblock = false;
 	int event = 0;
 
 	if (err)
 		goto out;
 	if (which == P_PGID && upid == 0)
 		upid = current->pgid;
-	if (which ==
-	    P_PIDFD) { /* checked: a pidfd; its process, a child or not */
+	/* checked: a pidfd; its process, a child or not */
+	if (which == P_PIDFD) {
+		nonblock = pidfd_nonblock(upid);
 		which = P_PID;
 		upid = waitid_pidfd(upid);
 	}
-	err = wait_child(&(struct wait_req){ which, upid, options }, &c,
-			 &event);
+	/* Linux's kernel_waitid: a PIDFD_NONBLOCK pidfd waits as WNOHANG,
+	 * and says -EAGAIN when the caller did not ask for WNOHANG itself. */
+	err = wait_child(
+		&(struct wait_req){ which, upid,
+				    nonblock ? options | WNOHANG : options },
+		&c, &event);
+	if (err == 0 && nonblock && !(options & WNOHANG))
+		err = -EAGAIN;
 	if (err > 0) {
 		int st = c->exit_status;
 

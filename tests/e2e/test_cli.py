@@ -441,7 +441,8 @@ def test_run_qemu_command_line(fake, image):
     serial = [a for a in argv if a.startswith("isa-serial")]
     assert serial == ["isa-serial,chardev=c0,iobase=0x3f8,irq=4",
                       "isa-serial,chardev=c1,iobase=0x2f8,irq=3",
-                      "isa-serial,chardev=c2,iobase=0x3e8,irq=4"]
+                      "isa-serial,chardev=c2,iobase=0x3e8,irq=4",
+                      "isa-serial,chardev=c3,iobase=0x2e8,irq=3"]
 
 
 def test_run_binary_exact(fake, image):

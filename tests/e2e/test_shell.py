@@ -16,6 +16,7 @@ the chroot with the pty as its controlling terminal.
 import fcntl
 import os
 import pty
+import re
 import select
 import shutil
 import stat
@@ -190,9 +191,25 @@ STEPS = [
 ]
 
 
+# A job notice ("[1]+  Stopped ...", "[1] sleep 5"). The shell writes it
+# on stderr and its prompt on stdout: under Kiln they are two serial
+# ports merged by the host, so a notice can land inside "$ ".
+JOB_NOTICE = re.compile(rb"\[\d+\][+-]? [^\r\n]*\r?\n")
+
+
+def token_seen(out, pos, token):
+    """The position after token in out[pos:], looking through job notices
+    written in the middle of it; None while it has not come."""
+    if token in out[pos:]:
+        return out.index(token, pos) + len(token)
+    if token in JOB_NOTICE.sub(b"", out[pos:]):
+        return len(out)
+    return None
+
+
 def read_until(fd, out, pos, token, deadline):
     """Read until token appears in out after pos; the position after it."""
-    while token not in out[pos:]:
+    while token_seen(out, pos, token) is None:
         r, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
         assert r, f"no {token!r} in time; output so far: {out!r}"
         try:
@@ -201,7 +218,7 @@ def read_until(fd, out, pos, token, deadline):
             data = b""
         assert data, f"output ended before {token!r}: {out!r}"
         out += data
-    return out, out.index(token, pos) + len(token)
+    return out, token_seen(out, pos, token)
 
 
 def drive(argv, native):

@@ -50,6 +50,7 @@ CHECK_FN const char *check_errno_name(int e)
 		{ EISDIR, "EISDIR" },
 		{ EINVAL, "EINVAL" },
 		{ EMFILE, "EMFILE" },
+		{ EDEADLK, "EDEADLK" },
 		{ ENOTTY, "ENOTTY" },
 		{ EFBIG, "EFBIG" },
 		{ ENOSPC, "ENOSPC" },

@@ -1,0 +1,33 @@
+/* instance.h - detached instances: state directories and the monitor (cli/instance.c). */
+#ifndef KILN_CLI_INSTANCE_H
+#define KILN_CLI_INSTANCE_H
+
+#include <stddef.h>
+
+#include "kiln.h"
+
+/*
+ * instance_detach: for `kiln run -d`: make the instance's directory
+ * (name NAME, or none when NULL), print its id and double-fork. Returns
+ * 0 in the monitor, which then runs the VM with stdout and stderr on the
+ * instance's log and calls instance_finish with kiln's status; in the
+ * caller it returns the status kiln exits with (+1000 so it is never 0:
+ * the caller exits with ret - 1000). Errors are one line.
+ */
+#define INSTANCE_PARENT 1000
+int instance_detach(const char *name, const char *image,
+		    const struct strvec *ports);
+void instance_finish(int status);
+/* In the monitor: the instance's published ports, once -P chose them. */
+void instance_set_ports(const struct strvec *forwards);
+/* In the monitor: kiln stop or kill asked the instance to end. */
+int instance_stopped(void);
+
+int cmd_ps(int argc, char **argv);
+int cmd_logs(int argc, char **argv);
+int cmd_stop(int argc, char **argv);
+int cmd_kill(int argc, char **argv);
+int cmd_rm(int argc, char **argv);
+int cmd_wait(int argc, char **argv);
+
+#endif

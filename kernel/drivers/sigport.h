@@ -1,0 +1,15 @@
+/* sigport.h - signals from the host: one byte per signal on COM4. */
+#ifndef KILN_DRIVERS_SIGPORT_H
+#define KILN_DRIVERS_SIGPORT_H
+
+/*
+ * When the VM has a UART at COM4 (kiln run gives it one), poll it every
+ * 20 ms from a kernel timer and hand each byte that names SIGHUP (1),
+ * SIGINT (2), SIGQUIT (3) or SIGTERM (15) to deliver; any other byte is
+ * dropped (the host side is trusted less than the kernel: it is only a
+ * byte stream). deliver runs from the timer interrupt (no sleeping).
+ * Nothing happens when there is no COM4. Call once, at boot.
+ */
+void sigport_init(void (*deliver)(int sig));
+
+#endif

@@ -1,0 +1,378 @@
+"""test_instances.py - kiln run forwards SIGINT, SIGTERM, SIGHUP and SIGQUIT to the app (docs/instances.md).
+
+A static program waits for signals: it prints "ready", then one line per
+signal it catches; SIGTERM ends it with status 3, the third other signal
+with 4. kiln is sent the signals itself (not a terminal's ^C): the
+guest's kernel must deliver them to pid 1 through the COM4 channel.
+"""
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+KILN = os.path.join(ROOT, "build", "kiln")
+T = 90  # seconds any one VM may take, TCG on a shared machine
+
+SIGAPP_C = r"""
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got;
+
+static void on_sig(int sig) { got = sig; }
+
+static const char *name(int sig)
+{
+	switch (sig) {
+	case SIGHUP: return "HUP";
+	case SIGINT: return "INT";
+	case SIGQUIT: return "QUIT";
+	case SIGTERM: return "TERM";
+	}
+	return "?";
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc > 1 ? argv[1] : "catch";
+	int seen = 0;
+
+	if (!strcmp(mode, "ignore"))
+		signal(SIGTERM, SIG_IGN);
+	else if (!strcmp(mode, "catch")) {
+		signal(SIGTERM, on_sig);
+		signal(SIGHUP, on_sig);
+		signal(SIGINT, on_sig);
+		signal(SIGQUIT, on_sig);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	if (!strcmp(mode, "fail"))
+		return 5;
+	for (;;) {
+		pause();
+		if (got) {
+			printf("got %s\n", name(got));
+			fflush(stdout);
+			if (got == SIGTERM)
+				return 3;
+			if (++seen == 3)
+				return 4;
+			got = 0;
+		}
+	}
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def sigapp(tmp_path_factory):
+    if not os.path.exists(KILN):
+        pytest.fail("build/kiln is missing: run make first")
+    d = tmp_path_factory.mktemp("sigapp")
+    (d / "sigapp.c").write_text(SIGAPP_C)
+    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(d / "sigapp"),
+                    str(d / "sigapp.c")], check=True, timeout=T)
+    return str(d / "sigapp")
+
+
+@pytest.fixture
+def start():
+    """start(*args) -> Popen of `kiln run ARGS`; every one is ended after the test."""
+    procs = []
+
+    def run(*args):
+        p = subprocess.Popen([KILN, "run", *args], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        procs.append(p)
+        return p
+    yield run
+    for p in procs:
+        if p.poll() is None:
+            p.kill()  # kiln only: its QEMU then sees its pipes close
+            p.wait(timeout=T)
+        p.stdout.close()
+        p.stderr.close()
+
+
+def read_line(p, deadline):
+    """The next stdout line of p (bytes), within the deadline."""
+    line = b""
+    while not line.endswith(b"\n"):
+        left = deadline - time.monotonic()
+        assert left > 0, "timed out waiting for the app; got %r" % line
+        r, _, _ = select.select([p.stdout], [], [], left)
+        if r:
+            c = os.read(p.stdout.fileno(), 1)
+            assert c, "stdout ended; got %r" % line
+            line += c
+    return line
+
+
+def finish(p):
+    out, err = p.communicate(timeout=T)
+    return p.returncode, out, err
+
+
+def test_sigterm_reaches_the_app(sigapp, start):
+    p = start(sigapp)
+    assert read_line(p, time.monotonic() + T) == b"ready\n"
+    p.send_signal(signal.SIGTERM)
+    rc, out, err = finish(p)
+    assert (rc, out, err) == (3, b"got TERM\n", b"")
+
+
+def test_hup_int_quit_reach_the_app(sigapp, start):
+    p = start(sigapp)
+    deadline = time.monotonic() + T
+    assert read_line(p, deadline) == b"ready\n"
+    for sig, name in ((signal.SIGHUP, b"HUP"), (signal.SIGINT, b"INT"),
+                      (signal.SIGQUIT, b"QUIT")):
+        p.send_signal(sig)
+        assert read_line(p, deadline) == b"got " + name + b"\n"
+    rc, out, err = finish(p)
+    assert (rc, out, err) == (4, b"", b"")
+
+
+def test_uncaught_sigterm_ends_the_app(sigapp, start):
+    """The default action: the app dies of SIGTERM, kiln exits 128+15."""
+    p = start(sigapp, "default")
+    assert read_line(p, time.monotonic() + T) == b"ready\n"
+    p.send_signal(signal.SIGTERM)
+    rc, out, err = finish(p)
+    assert (rc, out) == (143, b"")
+
+
+def test_stop_timeout_ends_an_app_ignoring_sigterm(sigapp, start):
+    p = start("--stop-timeout", "2", sigapp, "ignore")
+    assert read_line(p, time.monotonic() + T) == b"ready\n"
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGTERM)
+    rc, out, err = finish(p)
+    took = time.monotonic() - t0
+    assert (rc, out) == (137, b"")
+    assert err.decode().splitlines()[-1] == (
+        "kiln: %s: still running 2 seconds after SIGTERM: the VM was ended"
+        % sigapp)
+    assert 2 <= took < 2 + 10, took
+
+
+@pytest.mark.parametrize("val", ["-1", "x", "", "1e9"])
+def test_bad_stop_timeout(val, sigapp):
+    r = subprocess.run([KILN, "run", "--stop-timeout", val, sigapp],
+                       capture_output=True, timeout=T)
+    assert r.returncode == 2
+    assert r.stderr.decode().startswith("kiln run: bad --stop-timeout")
+
+
+# ---- detached instances: kiln run -d, ps, logs, stop, kill, rm, wait ----
+
+GUEST_DIR = os.path.join(ROOT, "build", "tests", "guest", "musl")
+
+
+@pytest.fixture
+def inst(tmp_path):
+    """inst(*args) -> CompletedProcess of kiln ARGS with a private runtime
+    dir; every instance left is removed (rm -f) after the test."""
+    runtime = tmp_path / "xdg"
+    runtime.mkdir(mode=0o700)
+    env = dict(os.environ, XDG_RUNTIME_DIR=str(runtime))
+
+    def run(*args, timeout=T):
+        return subprocess.run([KILN, *args], capture_output=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+    run.root = runtime / "kiln"
+    yield run
+    if run.root.exists():
+        for d in run.root.iterdir():
+            subprocess.run([KILN, "rm", "-f", d.name], capture_output=True,
+                           env=env, timeout=T)
+
+
+def ps_rows(inst, *args):
+    out = inst("ps", *args).stdout.decode().splitlines()
+    assert out[0].split() == ["ID", "NAME", "IMAGE", "STATUS", "PORTS"]
+    return {r.split()[1]: r for r in out[1:]}
+
+
+def wait_for_log(inst, name, text, within=T):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        out = inst("logs", name).stdout
+        if text in out:
+            return out
+        time.sleep(0.2)
+    raise AssertionError("%s: no %r in the log" % (name, text))
+
+
+def test_detached_lifecycle(sigapp, inst):
+    r = inst("run", "-d", "--name", "web", sigapp)
+    assert r.returncode == 0, r.stderr
+    ident = r.stdout.decode().strip()
+    assert len(ident) == 12 and int(ident, 16) >= 0
+    assert (inst.root / ident / "name").read_text() == "web\n"
+    wait_for_log(inst, "web", b"ready\n")
+    row = ps_rows(inst)["web"]
+    assert row.split()[0] == ident and " Up " in row
+    r = inst("stop", "-t", "30", "web")
+    assert (r.returncode, r.stdout) == (0, b"web\n")
+    r = inst("wait", "web")
+    assert (r.returncode, r.stdout) == (0, b"3\n")
+    assert inst("logs", "web").stdout == b"ready\ngot TERM\n"
+    assert "web" not in ps_rows(inst)
+    assert "Exited (3) " in ps_rows(inst, "-a")["web"]
+    r = inst("rm", "web")
+    assert (r.returncode, r.stdout) == (0, b"web\n")
+    assert "web" not in ps_rows(inst, "-a")
+    assert not (inst.root / ident).exists()
+
+
+def test_stop_timeout_kills(sigapp, inst):
+    assert inst("run", "-d", "--name", "stubborn", sigapp,
+                "ignore").returncode == 0
+    wait_for_log(inst, "stubborn", b"ready\n")
+    t0 = time.monotonic()
+    assert inst("stop", "-t", "1", "stubborn").returncode == 0
+    assert 1 <= time.monotonic() - t0 < 15
+    assert inst("wait", "stubborn").stdout == b"137\n"
+
+
+def test_kill_signals(sigapp, inst):
+    assert inst("run", "-d", "--name", "k", sigapp).returncode == 0
+    wait_for_log(inst, "k", b"ready\n")
+    assert inst("kill", "-s", "HUP", "k").stdout == b"k\n"
+    wait_for_log(inst, "k", b"got HUP\n")
+    assert inst("kill", "k").returncode == 0  # SIGKILL: the VM ends
+    assert inst("wait", "k").stdout == b"137\n"
+    r = inst("kill", "k")
+    assert (r.returncode, r.stderr) == (1, b"kiln: k: not running\n")
+    r = inst("kill", "-s", "USR1", "k")
+    assert r.returncode == 2
+
+
+def test_qemu_killed_shows_exited(sigapp, inst):
+    assert inst("run", "-d", "--name", "crash", sigapp).returncode == 0
+    wait_for_log(inst, "crash", b"ready\n")
+    ident = ps_rows(inst)["crash"].split()[0]
+    mon = int((inst.root / ident / "monitor.pid").read_text())
+    with open("/proc/%d/task/%d/children" % (mon, mon)) as f:
+        qemu = int(f.read().split()[0])
+    os.kill(qemu, signal.SIGKILL)
+    assert inst("wait", "crash").stdout == b"123\n"
+    assert "Exited (123) " in ps_rows(inst, "-a")["crash"]
+    assert b"kiln: VM ended without an exit status\n" in inst(
+        "logs", "crash").stdout
+
+
+def test_names_unique_and_errors(sigapp, inst):
+    assert inst("run", "-d", "--name", "dup", sigapp).returncode == 0
+    r = inst("run", "-d", "--name", "dup", sigapp)
+    assert (r.returncode, r.stdout, r.stderr) == (
+        1, b"", b"kiln: dup: the name is in use (kiln rm it first)\n")
+    r = inst("rm", "dup")
+    assert (r.returncode, r.stderr) == (
+        1, b"kiln: dup: is running (kiln stop it, or rm -f)\n")
+    for cmd in ("logs", "stop", "kill", "rm", "wait"):
+        r = inst(cmd, "nosuch")
+        assert (r.returncode, r.stderr) == (
+            1, b"kiln: nosuch: no such instance\n"), cmd
+    r = inst("run", "--name", "x", sigapp)
+    assert r.returncode == 2
+    assert inst("rm", "-f", "dup").stdout == b"dup\n"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def echo_once(port, payload, within=60):
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=20) as s:
+                s.sendall(payload)
+                s.shutdown(socket.SHUT_WR)
+                got = b""
+                while True:
+                    c = s.recv(4096)
+                    if not c:
+                        break
+                    got += c
+                if got == payload:
+                    return got
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("no echo on port %d" % port)
+
+
+def test_two_instances_on_different_ports(inst):
+    echo = os.path.join(GUEST_DIR, "tcp_echo")
+    ports = [free_port(), free_port()]
+    for i, port in enumerate(ports):
+        r = inst("run", "-d", "--name", "echo%d" % i, "-p",
+                 "%d:7777" % port, echo, "7777")
+        assert r.returncode == 0, r.stderr
+    rows = ps_rows(inst)
+    for i, port in enumerate(ports):
+        assert rows["echo%d" % i].split()[-1] == "127.0.0.1:%d->7777/tcp" % port
+    for i, port in enumerate(ports):
+        assert echo_once(port, b"hello %d\n" % i) == b"hello %d\n" % i
+    for i in range(2):
+        assert inst("wait", "echo%d" % i).stdout == b"0\n"
+
+
+def test_publish_all_exposed_ports(inst, tmp_path):
+    """-P: the image's ExposedPorts (kiln build --from) on free host ports."""
+    from oci_util import Image, layer, write_layout
+    echo = open(os.path.join(GUEST_DIR, "tcp_echo"), "rb").read()
+    img = Image([layer([{"name": "tcp_echo", "data": echo, "mode": 0o755}])],
+                entrypoint=["/tcp_echo"], cmd=["7777"], ports=["7777/tcp"])
+    write_layout(str(tmp_path / "layout"), img, tag="v1")
+    out = tmp_path / "echo.img"
+    r = inst("build", "--from", "oci:%s:v1" % (tmp_path / "layout"), "-o",
+             str(out))
+    assert r.returncode == 0, r.stderr
+    r = inst("run", "-d", "--name", "pub", "-P", str(out))
+    assert r.returncode == 0, r.stderr
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ports = ps_rows(inst).get("pub", "").split()[-1]
+        if "->7777/tcp" in ports:
+            break
+        time.sleep(0.2)
+    host, guest = ports.split("->")
+    assert host.startswith("127.0.0.1:") and guest == "7777/tcp"
+    port = int(host.split(":")[1])
+    assert echo_once(port, b"exposed\n") == b"exposed\n"
+    assert inst("wait", "pub").stdout == b"0\n"
+
+
+def test_restart_on_failure(sigapp, inst):
+    r = inst("run", "-d", "--name", "flaky", "--restart", "on-failure:2",
+             sigapp, "fail")
+    assert r.returncode == 0, r.stderr
+    assert inst("wait", "flaky").stdout == b"5\n"
+    log = inst("logs", "flaky").stdout.decode()
+    assert log == ("ready\n"
+                   "kiln: restarting %s (1) after status 5\n"
+                   "ready\n"
+                   "kiln: restarting %s (2) after status 5\n"
+                   "ready\n") % (sigapp, sigapp)
+
+
+@pytest.mark.parametrize("args", [["--restart", "always", "-d"],
+                                  ["--restart", "on-failure:0", "-d"],
+                                  ["--restart", "on-failure"]])
+def test_bad_restart(sigapp, inst, args):
+    r = inst("run", *args, sigapp)
+    assert r.returncode == 2 and r.stdout == b""
