@@ -273,6 +273,9 @@ UNIT_TESTS += bcache virtio_blk_req virtq
 virtq_SRCS := kernel/drivers/virtq.c
 bcache_SRCS := kernel/fs/bcache.c
 virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
+# 9P2000.L messages: requests as bytes, hostile replies.
+UNIT_TESTS += p9_msg
+p9_msg_SRCS := kernel/fs/9p_msg.c
 # ext4 against images mke2fs makes at test time, and fuzzed copies.
 UNIT_TESTS += ext4 crc32c
 ext4_SRCS := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c

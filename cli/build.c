@@ -9,7 +9,7 @@
 
 static const char build_usage[] =
 	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
-	"                  [--env KEY=VALUE]... [--workdir DIR]\n"
+	"                  [--env KEY=VALUE]... [--workdir DIR] [--volume DIR]...\n"
 	"                  [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                  [--no-libraries] PROGRAM [ARG...]\n"
 	"       kiln build --from REF [-o IMAGE] [--entrypoint E] [--insecure]\n"
@@ -26,6 +26,8 @@ static const char build_usage[] =
 	"  --dir HOSTDIR:GUESTDIR  copy a directory tree (modes and symlinks kept)\n"
 	"  --env KEY=VALUE         add to the environment (PATH=/bin:/usr/bin, HOME=/)\n"
 	"  --workdir DIR           the working directory (default /)\n"
+	"  --volume DIR            declare DIR (absolute) a mount point for data:\n"
+	"                          made at boot, filled by kiln run -v HOSTDIR:DIR\n"
 	"  --ip ADDR/N|dhcp        the guest's address when kiln run gives it a\n"
 	"                          network: static (N defaults to 24), or by DHCP\n"
 	"                          (kiln run's --ip overrides it for one run)\n"
@@ -56,7 +58,8 @@ enum {
 	OPT_NO_LIBS,
 	OPT_FROM,
 	OPT_ENTRYPOINT,
-	OPT_INSECURE
+	OPT_INSECURE,
+	OPT_VOLUME
 };
 
 static const struct option build_opts[] = {
@@ -72,6 +75,7 @@ static const struct option build_opts[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "volume", required_argument, NULL, OPT_VOLUME },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -232,6 +236,9 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 		case OPT_INSECURE:
 			oci->insecure = 1;
 			break;
+		case OPT_VOLUME:
+			strvec_push(&spec->volumes, optarg);
+			break;
 		case 'h':
 			fputs(build_usage, stdout);
 			oci->ref = NULL; /* help only, even after --from */
@@ -270,6 +277,7 @@ static void spec_free(struct build_spec *spec)
 	strvec_free(&spec->files);
 	strvec_free(&spec->dirs);
 	strvec_free(&spec->env);
+	strvec_free(&spec->volumes);
 }
 
 int cmd_build(int argc, char **argv)

@@ -19,6 +19,33 @@ static char *value_dup(const char *val, uint32_t len)
 	return s;
 }
 
+/* kiln.h: checked for --volume and -v alike. */
+const char *volume_dir_error(const char *dir)
+{
+	const char *p = dir;
+
+	if (dir[0] != '/')
+		return "GUESTDIR must be an absolute path";
+	if (!dir[strspn(dir, "/")])
+		return "GUESTDIR cannot be /";
+	if (strlen(dir) > 255)
+		return "GUESTDIR is longer than 255 bytes";
+	/* The kernel reads kiln.9p=TAG:DIR[:ro],... from its command line. */
+	if (strpbrk(dir, ",: \t\n\"'"))
+		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
+	while (*p) {
+		size_t n;
+
+		p += strspn(p, "/");
+		n = strcspn(p, "/");
+		if ((n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return "GUESTDIR cannot hold . or .. parts";
+		p += n;
+	}
+	return NULL;
+}
+
 /* Store one entry into c; -EINVAL if it breaks include/kiln/image.h. */
 static int config_store(struct kiln_config *c, uint32_t type, char *s)
 {

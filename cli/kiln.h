@@ -197,6 +197,13 @@ struct kiln_config {
 	char *from;   /* KILN_CFG_FROM, or NULL */
 	struct strvec ports, volumes;
 };
+/* Most VOLUME entries an image may hold. */
+#define KILN_CFG_MAX_VOLUMES 64
+/*
+ * Why dir cannot be a volume's mount point (absolute, not /, at most
+ * 255 bytes, no ',' ':' quotes or spaces, no . or .. parts), or NULL.
+ */
+const char *volume_dir_error(const char *dir);
 /* Most LIBRARY entries an image may hold. */
 #define KILN_CFG_MAX_LIBS 4096
 /*
@@ -221,8 +228,9 @@ struct build_spec {
 	struct strvec dirs;  /* HOSTDIR:GUESTDIR */
 	struct strvec env;   /* K=V */
 	const char *workdir;
-	const char *net; /* KILN_CFG_NET words (checked), or NULL */
-	int no_libs;	 /* --no-libraries: no closure */
+	const char *net;       /* KILN_CFG_NET words (checked), or NULL */
+	struct strvec volumes; /* --volume DIR */
+	int no_libs;	       /* --no-libraries: no closure */
 };
 
 /*

@@ -165,6 +165,25 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 	c->workdir = kiln_xstrdup(spec->workdir ? spec->workdir : "/");
 	if (spec->net)
 		c->net = kiln_xstrdup(spec->net);
+	for (size_t i = 0; i < spec->volumes.n; i++) {
+		const char *v = spec->volumes.v[i], *why = volume_dir_error(v);
+
+		if (why) {
+			kiln_err("--volume %s: %s", v, why);
+			return KILN_EXIT_FAIL;
+		}
+		for (size_t j = 0; j < c->volumes.n; j++)
+			if (!strcmp(c->volumes.v[j], v)) {
+				kiln_err("--volume %s: given twice", v);
+				return KILN_EXIT_FAIL;
+			}
+		if (c->volumes.n >= KILN_CFG_MAX_VOLUMES) {
+			kiln_err("--volume %s: more than %d", v,
+				 KILN_CFG_MAX_VOLUMES);
+			return KILN_EXIT_FAIL;
+		}
+		strvec_push(&c->volumes, v);
+	}
 	return 0;
 }
 

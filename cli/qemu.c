@@ -43,7 +43,7 @@ struct spawn {
 	char sig_path[96];
 	char *argv[MAX_ARGS];
 	int argc;
-	char append[2048]; /* the kernel command line */
+	char append[4096]; /* the kernel command line */
 };
 
 static double now(void)
@@ -106,6 +106,23 @@ static void disks(const struct vm_opts *o, struct spawn *s)
 			 mmio ? "virtio-blk-device" : "virtio-blk-pci", i);
 		arg(s, "-drive");
 		arg(s, o->disks[i]);
+		arg(s, "-device");
+		arg(s, devs[i]);
+	}
+}
+
+/* A virtio-9p device for each -fsdev (kernel: drivers/virtio_9p.c). */
+static void volumes(const struct vm_opts *o, struct spawn *s)
+{
+	static char devs[8][64];
+	int mmio = !strncmp(o->machine, "microvm", 7);
+
+	for (int i = 0; i < o->nvolumes && i < 8; i++) {
+		snprintf(devs[i], sizeof(devs[i]),
+			 "%s,fsdev=fs%d,mount_tag=kiln%d",
+			 mmio ? "virtio-9p-device" : "virtio-9p-pci", i, i);
+		arg(s, "-fsdev");
+		arg(s, o->volumes[i]);
 		arg(s, "-device");
 		arg(s, devs[i]);
 	}
@@ -182,13 +199,17 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	snprintf(s->sig_path, sizeof(s->sig_path), "pipe,id=c3,path=/dev/fd/%d",
 		 s->sig[0]);
 	serial(s, s->sig_path, "isa-serial,chardev=c3,iobase=0x2e8,irq=3");
-	if ((o->netdev || o->ndisks) && !strncmp(o->machine, "microvm", 7)) {
+	if ((o->netdev || o->ndisks || o->nvolumes) &&
+	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
 		arg(s, "-global");
 		arg(s, "virtio-mmio.force-legacy=false");
 	}
 	network(o, s);
 	disks(o, s);
+	volumes(o, s);
+	if (o->nvolumes && o->volume_cmdline)
+		append(s, o->volume_cmdline);
 	if (o->trace)
 		append(s, "kiln.trace");
 	if (o->netdev && o->net_cmdline)

@@ -18,6 +18,7 @@ static const char run_usage[] =
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                [--disk FILE[:GUESTDIR][:ro]]...\n"
+	"                [-v HOSTDIR:GUESTDIR[:ro]]...\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a program is first built into a\n"
@@ -33,7 +34,7 @@ static const char run_usage[] =
 	"  --accel MODE       auto (KVM when /dev/kvm is usable), kvm or tcg\n"
 	"  --machine TYPE     microvm (default) or q35\n"
 	"  --env KEY=VALUE    add or override an environment variable\n"
-	"  -v, --verbose      show the kernel log on stderr\n"
+	"  --verbose          show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
 	"  -d, --detach       run in the background as an instance: print its id;\n"
@@ -71,6 +72,11 @@ static const char run_usage[] =
 	"                     cache=writeback; the guest's flushes reach the disk).\n"
 	"                     With GUESTDIR, the ext4 on FILE is mounted there\n"
 	"                     (read-only for now: docs/storage.md)\n"
+	"  -v, --volume HOSTDIR:GUESTDIR[:ro]\n"
+	"                     share the host directory HOSTDIR with the app at\n"
+	"                     GUESTDIR (absolute; made when missing) over\n"
+	"                     virtio-9p, as docker run -v; :ro refuses writes\n"
+	"                     (EROFS). Repeatable, 8 at most\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
@@ -90,7 +96,8 @@ enum {
 	OPT_IP,
 	OPT_GATEWAY,
 	OPT_DNS,
-	OPT_DISK
+	OPT_DISK,
+	OPT_VERBOSE
 };
 
 static const struct option run_opts[] = {
@@ -98,7 +105,8 @@ static const struct option run_opts[] = {
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "machine", required_argument, NULL, OPT_MACHINE },
 	{ "env", required_argument, NULL, OPT_ENV },
-	{ "verbose", no_argument, NULL, 'v' },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "volume", required_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
@@ -257,6 +265,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		ra->name = val;
 		return 0;
 	case 'v':
+		return run_volume_add(ra, val);
+	case OPT_VERBOSE:
 		ra->vm.verbose = 1;
 		return 0;
 	case OPT_TRACE:
@@ -282,7 +292,7 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 				   .stop_timeout = RUN_STOP_TIMEOUT };
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:hvdPp:", run_opts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "+:hv:dPp:", run_opts, NULL)) !=
 	       -1) {
 		if (c == 'h') {
 			fputs(run_usage, stdout);
@@ -408,6 +418,7 @@ out:
 	strvec_free(&ra.args);
 	strvec_free(&ra.forwards);
 	strvec_free(&ra.disks);
+	strvec_free(&ra.volumes);
 	free(ra.netdev);
 	return ret;
 }

@@ -10,29 +10,54 @@ struct run_args {
 	const char *target; /* IMAGE or PROGRAM as given */
 	struct strvec args; /* replace argv[1..] when have_args */
 	int have_args;
-	struct strvec env;	/* KEY=VALUE overrides */
-	char tmp_image[4096];	/* the temporary image, "" if none */
-	const char *net_mode;	/* --net: "none", "user", "nat", "tap:NAME",
+	struct strvec env;	  /* KEY=VALUE overrides */
+	char tmp_image[4096];	  /* the temporary image, "" if none */
+	const char *net_mode;	  /* --net: "none", "user", "nat", "tap:NAME",
 				   NULL (default) */
-	struct strvec forwards; /* QEMU hostfwd rules from -p */
-	char *netdev;		/* malloc'ed -netdev value, or NULL */
-	struct netopts net;	/* --ip, --gateway, --dns */
-	char net_words[128];	/* them as kiln.ip=... words, "" if none */
-	uint64_t mem_bytes;	/* --mem in bytes */
-	int mem_given;		/* --mem was on the command line */
-	char mem_auto[32];	/* the -m value kiln chose, when not */
-	uint64_t load_end;	/* guest-physical end of the image to boot */
-	struct strvec disks;	/* QEMU -drive values, one per --disk */
-	int detach;		/* -d: an instance in the background */
-	const char *name;	/* --name, or NULL */
-	int monitor;		/* this kiln is a detached instance's monitor */
-	int publish_all;	/* -P */
-	int restarts;		/* --restart on-failure[:N]: N, -1 for ever */
-	char mounts[1024];	/* kiln.mount=... for --disk FILE:GUESTDIR */
+	struct strvec forwards;	  /* QEMU hostfwd rules from -p */
+	char *netdev;		  /* malloc'ed -netdev value, or NULL */
+	struct netopts net;	  /* --ip, --gateway, --dns */
+	char net_words[128];	  /* them as kiln.ip=... words, "" if none */
+	uint64_t mem_bytes;	  /* --mem in bytes */
+	int mem_given;		  /* --mem was on the command line */
+	char mem_auto[32];	  /* the -m value kiln chose, when not */
+	uint64_t load_end;	  /* guest-physical end of the image to boot */
+	struct strvec disks;	  /* QEMU -drive values, one per --disk */
+	struct strvec volumes;	  /* QEMU -fsdev values, one per -v */
+	char volume_dirs[8][256]; /* their GUESTDIRs, cleaned */
+	char volume_mounts[2200]; /* kiln.9p=kiln0:/DIR[:ro],... */
+	char disk_dirs[8][256];	  /* --disk FILE:GUESTDIR's, cleaned */
+	size_t ndisk_dirs;
+	char mounts[1024]; /* kiln.mount=vda:/DIR[:ro],... */
+	int detach;	   /* -d: an instance in the background */
+	const char *name;  /* --name, or NULL */
+	int monitor;	   /* this kiln is a detached instance's monitor */
+	int publish_all;   /* -P */
+	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
 };
 
 /* --stop-timeout's default, docker's (seconds) */
 #define RUN_STOP_TIMEOUT 10
+
+/* Host directories one run may share (VIRTIO_9P_MAX_DEVS). */
+#define RUN_MAX_VOLUMES 8
+
+/*
+ * run_volume.c: check -v HOSTDIR:GUESTDIR[:ro|:rw] (HOSTDIR an existing
+ * directory: else status 1; GUESTDIR absolute, not /, no ',' ':' '.'
+ * '..' parts, apart from every other volume's: else the usage status)
+ * and keep its -fsdev value and kiln.9p word. 0, or the status after
+ * one line.
+ */
+int run_volume_add(struct run_args *ra, const char *spec);
+
+/*
+ * run_volume.c: keep a --disk FILE:GUESTDIR's dir (checked by the
+ * caller: absolute, under 256 bytes), refusing one that is, holds or
+ * lies inside another disk's or a volume's GUESTDIR: 0, or the usage
+ * status after one line.
+ */
+int run_disk_dir_add(struct run_args *ra, const char *dir, const char *spec);
 
 /* The guest finds at most this many disks (VIRTIO_BLK_MAX_DISKS). */
 #define RUN_MAX_DISKS 8

@@ -88,6 +88,7 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	struct kbuf drive = { 0 };
 	char *path, *dir, head[128];
 	const char *why;
+	int err;
 
 	if (ra->disks.n >= RUN_MAX_DISKS)
 		return kiln_usage_error("run", "too many --disk (8 at most)",
@@ -110,6 +111,10 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	if (dir != NULL && (why = bad_guestdir(dir)) != NULL) {
 		free(path);
 		return kiln_usage_error("run", why, spec);
+	}
+	if (dir != NULL && (err = run_disk_dir_add(ra, dir, spec)) != 0) {
+		free(path);
+		return err;
 	}
 	why = unusable(path, ro);
 	if (why) {

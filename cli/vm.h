@@ -30,6 +30,10 @@ struct vm_opts {
 	/* kiln.mount=vda:/data[:ro],... for --disk FILE:GUESTDIR, or NULL */
 	const char *mounts;
 	int ndisks;
+	/* QEMU -fsdev values (id=fsN), each a virtio-9p device tagged kilnN */
+	const char *const *volumes;
+	int nvolumes;
+	const char *volume_cmdline; /* their kiln.9p=... word */
 	/* after a forwarded SIGTERM, end the VM this many seconds on (exit
 	 * 137); < 0: wait for the app however long it takes */
 	double stop_timeout;

@@ -79,7 +79,10 @@ _Static_assert(__builtin_offsetof(struct kiln_bundle, sections) == 32,
  * DT_NEEDED name, or the PT_INTERP path for the interpreter).
  * USER at most once: "UID:GID", decimal, the ids the program starts
  * with. PORT, VOLUME and FROM record an OCI image's ExposedPorts,
- * Volumes and source for `kiln inspect` (docs/containers.md).
+ * Volumes and source for `kiln inspect` (docs/containers.md). VOLUME
+ * entries are also `kiln build --volume DIR`'s: the kernel makes each
+ * directory at boot when the image lacks it, and `kiln run -v
+ * HOSTDIR:DIR` mounts a volume there.
  * Readers ignore entry types they do not know.
  */
 enum kiln_cfg_type {
@@ -91,7 +94,7 @@ enum kiln_cfg_type {
 	KILN_CFG_LIBRARY = 6,
 	KILN_CFG_USER = 7,   /* "UID:GID" the program runs as (default 0:0) */
 	KILN_CFG_PORT = 8,   /* an exposed port, "80/tcp" (kiln inspect) */
-	KILN_CFG_VOLUME = 9, /* a volume's mount point (kiln inspect) */
+	KILN_CFG_VOLUME = 9, /* a mount point, made at boot */
 	KILN_CFG_FROM = 10,  /* "REF@sha256:..." built from (kiln inspect) */
 };
 

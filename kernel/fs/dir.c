@@ -146,6 +146,10 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 	size_t len = strlen(name);
 	struct vfs_dirent *d, **c;
 
+	if (dir->ops != NULL && dir->ops->link != NULL)
+		return dir->ops->link(dir, name, vn);
+	if (vn->ops != NULL && vn->ops->link != NULL)
+		return -EXDEV; /* a volume's node into memory */
 	if (dir->nlink == 0)
 		return -ENOENT;
 	if (dir->vflags & VN_RDONLY)
@@ -187,8 +191,12 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 
 int vfs_dir_unlink(struct vnode *dir, const char *name)
 {
-	struct vfs_dirent *d = dir_find(dir, name), **pp;
+	struct vfs_dirent *d, **pp;
 	struct vnode *vn;
+
+	if (dir->ops != NULL && dir->ops->unlink != NULL)
+		return dir->ops->unlink(dir, name);
+	d = dir_find(dir, name);
 
 	if (d == NULL)
 		return -ENOENT;

@@ -144,10 +144,6 @@ int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
  * /proc or /dev there), -ENOTDIR, or ext4_mount's errors. Boot only.
  */
 int ext4_mount_at(const char *dev, const char *path, bool rw);
-/* The mounts kiln.mount= names: 0, or the first failure (logged). */
-int ext4_mount_boot(void);
-/* The mounts' lines of /proc/mounts, appended at *len. */
-void ext4_mounts_text(char *buf, size_t size, size_t *len);
 
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)

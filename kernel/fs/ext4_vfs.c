@@ -11,9 +11,8 @@
 #include "core/printk.h"
 #include "fs/bcache.h"
 #include "fs/blkdev.h"
-#include "fs/procfs.h"
+#include "fs/mount.h"
 #include "fs/vfs.h"
-#include "lib/cmdline.h"
 #include "lib/format.h"
 #include "lib/string.h"
 
@@ -41,7 +40,6 @@ struct ext4_node {
 	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
 };
 
-static struct ext4_mount *mounts[EXT4_MAX_MOUNTS];
 static size_t nmounts;
 
 static const struct vnode_ops ext4_dir_vops, ext4_reg_vops, ext4_lnk_vops,
@@ -297,51 +295,6 @@ static const struct vnode_ops ext4_other_vops = {
 	.release = ext4_release,
 };
 
-/* The directory at absolute path, made (0755) where missing; referenced. */
-static int mount_point(const char *path, struct vnode **out)
-{
-	struct vnode *dir = vnode_get(vfs_root());
-	char name[VFS_NAME_MAX + 1];
-
-	while (*path) {
-		size_t n = 0;
-		struct vnode *child;
-		int err;
-
-		while (*path == '/')
-			path++;
-		while (path[n] && path[n] != '/')
-			n++;
-		if (n == 0)
-			break;
-		if (n > VFS_NAME_MAX || dir->ops != NULL) {
-			vnode_put(dir);
-			return n > VFS_NAME_MAX ? -ENAMETOOLONG : -EBUSY;
-		}
-		memcpy(name, path, n);
-		name[n] = '\0';
-		path += n;
-		child = vfs_dir_lookup(dir, name);
-		err = 0;
-		if (child == NULL)
-			err = vfs_create(dir, name, S_IFDIR | 0755, &child);
-		vnode_put(dir);
-		if (err < 0)
-			return err;
-		if (!S_ISDIR(child->mode)) {
-			vnode_put(child);
-			return -ENOTDIR;
-		}
-		dir = child;
-	}
-	if (dir->ops != NULL || dir == vfs_root()) {
-		vnode_put(dir);
-		return -EBUSY; /* already a mount, /proc, /dev or / */
-	}
-	*out = dir;
-	return 0;
-}
-
 int ext4_mount_at(const char *dev, const char *path, bool rw)
 {
 	struct ext4_mount *m;
@@ -349,6 +302,7 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 	struct bcache_dev *bc;
 	struct vnode *dir;
 	uint32_t rdev;
+	char src[32];
 	int err;
 
 	if (nmounts == EXT4_MAX_MOUNTS || path[0] != '/')
@@ -376,7 +330,10 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 		goto err_unmount;
 	node_attach(dir, root);
 	vnode_put(dir); /* the tree keeps it */
-	mounts[nmounts++] = m;
+	nmounts++;
+	fmt_snprintf(src, sizeof(src), "/dev/%s", m->fs->name);
+	mount_register(src, path, "ext4",
+		       m->fs->ro ? "ro,relatime" : "rw,relatime");
 	if (rw)
 		printk("kiln: ext4 %s: writing is not implemented yet: "
 		       "mounted read-only on %s\n",
@@ -388,53 +345,4 @@ err_free:
 	kfree(root);
 	kfree(m);
 	return err;
-}
-
-/*
- * kiln.mount=vda:/data[:ro],vdb:/x...: what `kiln run --disk
- * FILE:GUESTDIR` asks for (the CLI checks the paths: absolute, no
- * ',' ':' or spaces). Untrusted like all of the command line.
- */
-int ext4_mount_boot(void)
-{
-	char words[1024], *w = words;
-	long len = cmdline_get(boot_info.cmdline, boot_info.cmdline_len,
-			       "kiln.mount", words, sizeof(words));
-
-	if (len < 0)
-		return 0;
-	if (len >= (long)sizeof(words))
-		return -EINVAL;
-	while (*w) {
-		char *end = strchr(w, ','), *path, *opt;
-		int err;
-
-		if (end != NULL)
-			*end = '\0';
-		path = strchr(w, ':');
-		if (path == NULL)
-			return -EINVAL;
-		*path++ = '\0';
-		opt = strchr(path, ':');
-		if (opt != NULL)
-			*opt++ = '\0';
-		err = ext4_mount_at(w, path, opt == NULL || strcmp(opt, "ro"));
-		if (err < 0) {
-			printk("kiln: cannot mount %s on %s (errno %d)\n", w,
-			       path, -err);
-			return err;
-		}
-		if (end == NULL)
-			break;
-		w = end + 1;
-	}
-	return 0;
-}
-
-void ext4_mounts_text(char *buf, size_t size, size_t *len)
-{
-	for (size_t i = 0; i < nmounts; i++)
-		procfs_put(buf, size, len, "/dev/%s %s ext4 %s,relatime 0 0\n",
-			   mounts[i]->fs->name, mounts[i]->path,
-			   mounts[i]->fs->ro ? "ro" : "rw");
 }

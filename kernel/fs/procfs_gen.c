@@ -1,5 +1,5 @@
 /* procfs_gen.c - the text of the system-wide /proc files: meminfo, uptime, version, mounts, stat... */
-#include "fs/ext4.h"
+#include "fs/mount.h"
 #include "fs/procfs.h"
 
 #include <asm-generic/errno.h>
@@ -65,13 +65,7 @@ size_t procfs_version(char *buf, size_t size)
 
 size_t procfs_mounts(char *buf, size_t size)
 {
-	size_t len = 0;
-
-	procfs_put(buf, size, &len, "rootfs / rootfs rw 0 0\n");
-	procfs_put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
-	procfs_put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
-	ext4_mounts_text(buf, size, &len);
-	return len;
+	return mount_text(buf, size);
 }
 
 size_t procfs_filesystems(char *buf, size_t size)
@@ -80,7 +74,7 @@ size_t procfs_filesystems(char *buf, size_t size)
 
 	procfs_put(buf, size, &len,
 		   "nodev\trootfs\nnodev\ttmpfs\nnodev\tproc\n"
-		   "nodev\tdevtmpfs\n\text4\n");
+		   "nodev\tdevtmpfs\nnodev\t9p\n\text4\n");
 	return len;
 }
 

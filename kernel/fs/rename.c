@@ -92,6 +92,24 @@ static int exchange(struct lookup *from, struct lookup *to)
 	return err;
 }
 
+/*
+ * A file system with its own directories does the rename; the checks
+ * it cannot make (a name that exists for NOREPLACE) are made here.
+ */
+static int rename_foreign(struct lookup *from, struct lookup *to,
+			  unsigned int flags)
+{
+	if (flags & RENAME_EXCHANGE)
+		return -EINVAL;
+	if (from->node == NULL)
+		return -ENOENT;
+	if ((flags & RENAME_NOREPLACE) && to->node != NULL)
+		return -EEXIST;
+	if (from->node == to->node)
+		return 0;
+	return from->dir->ops->rename(from->dir, from->name, to->dir, to->name);
+}
+
 int vfs_rename(struct lookup *from, struct lookup *to, unsigned int flags)
 {
 	struct vnode *src;
@@ -101,6 +119,10 @@ int vfs_rename(struct lookup *from, struct lookup *to, unsigned int flags)
 		return -EINVAL;
 	if ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE))
 		return -EINVAL;
+	if (from->dir->ops != NULL && from->dir->ops->rename != NULL)
+		return rename_foreign(from, to, flags);
+	if (to->dir->ops != NULL && to->dir->ops->rename != NULL)
+		return -EXDEV;
 	err = check_rename(from, to, flags);
 	if (err != 0)
 		return err < 0 ? err : 0;

@@ -8,6 +8,7 @@
 #include "core/heap.h"
 #include "core/printk.h"
 #include "core/proc.h"
+#include "fs/9pfs.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
 
@@ -317,6 +318,9 @@ int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 		return -ELOOP;
 	if (!S_ISREG(vn->mode))
 		return -EACCES;
+	/* A file on a volume (9p) has no pages here to run from. */
+	if (p9fs_is_node(vn))
+		return -ENOEXEC;
 	err = vfs_permission(vn, 1);
 	if (err == 0)
 		err = vn->ops != NULL && vn->ops->open != NULL ?

@@ -419,6 +419,9 @@ int tmpfs_truncate(struct vnode *vn, uint64_t size)
 {
 	char *p;
 
+	if (vn->ops != NULL && vn->ops->truncate != NULL)
+		return vn->ops->truncate(vn, size);
+
 	if (size > TMPFS_MAX_FILE)
 		return -EFBIG;
 	/* shmem_setattr */

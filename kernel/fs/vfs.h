@@ -102,6 +102,21 @@ struct vnode_ops {
 	int (*statfs)(struct vnode *vn, struct statfs *sf);
 	/* The node is being freed: release vn->priv. */
 	void (*release)(struct vnode *vn);
+	/*
+	 * A file system with its own directories (9p): vfs_create,
+	 * vfs_symlink, vfs_dir_unlink, vfs_rename and tmpfs_truncate hand
+	 * the change to these, which return 0 or -ERRNO (-EROFS on a
+	 * read-only mount, -EXDEV to another file system).
+	 */
+	int (*create)(struct vnode *dir, const char *name, uint32_t mode,
+		      struct vnode **out);
+	int (*symlink)(struct vnode *dir, const char *name, const char *target);
+	int (*unlink)(struct vnode *dir, const char *name);
+	int (*rename)(struct vnode *fdir, const char *fname, struct vnode *tdir,
+		      const char *tname);
+	int (*truncate)(struct vnode *vn, uint64_t size);
+	/* vfs_dir_link of an existing node (link(2)) into dir. */
+	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
 };
 
 /* A directory entry (fs/dir.c). */

@@ -100,9 +100,12 @@ void vnode_put(struct vnode *vn)
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out)
 {
-	struct vnode *vn = vnode_new(mode);
+	struct vnode *vn;
 	int err;
 
+	if (dir->ops != NULL && dir->ops->create != NULL)
+		return dir->ops->create(dir, name, mode, out);
+	vn = vnode_new(mode);
 	if (vn == NULL)
 		return -ENOMEM;
 	if (S_ISDIR(mode))
@@ -128,9 +131,12 @@ int vfs_symlink(struct vnode *dir, const char *name, const char *target)
 {
 	struct vnode *vn;
 	size_t len = strlen(target);
-	char *copy = kmalloc(len + 1);
+	char *copy;
 	int err;
 
+	if (dir->ops != NULL && dir->ops->symlink != NULL)
+		return dir->ops->symlink(dir, name, target);
+	copy = kmalloc(len + 1);
 	if (copy == NULL)
 		return -ENOMEM;
 	memcpy(copy, target, len + 1);

@@ -12,9 +12,10 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/console.h"
+#include "fs/9pfs.h"
 #include "drivers/sigport.h"
 #include "fs/blkdev.h"
-#include "fs/ext4.h"
+#include "fs/mount.h"
 #include "linux/procfs_pid.h"
 #include "fs/vfs.h"
 #include "lib/bundle.h"
@@ -32,8 +33,8 @@
 /* What the CONFIG section says; strings are kmalloc'ed, NUL-terminated. */
 struct boot_config {
 	char *program, *workdir, *net;
-	char **argv, **envp;
-	size_t argc, envc;
+	char **argv, **envp, **volumes;
+	size_t argc, envc, nvolumes;
 	int has_user; /* KILN_CFG_USER: start as uid:gid rather than root */
 	uint32_t uid, gid;
 };
@@ -117,6 +118,9 @@ static int parse_config(const void *cfg, size_t size, struct boot_config *bc)
 				       dup_value(val, len));
 		else if (type == KILN_CFG_USER)
 			err = parse_user(val, len, bc);
+		else if (type == KILN_CFG_VOLUME)
+			err = vec_push(&bc->volumes, &bc->nvolumes, 64,
+				       dup_value(val, len));
 	}
 	if (err || r < 0 || !bc->program || bc->program[0] != '/')
 		return -EINVAL;
@@ -234,6 +238,7 @@ _Noreturn void linux_start(const void *bundle)
 	const void *cfg, *in;
 	size_t cfg_size, in_size;
 	uint64_t entry, sp;
+	const char *what;
 	int err;
 
 	cfg = bundle_section(bundle, KILN_SECTION_CONFIG, &cfg_size);
@@ -250,9 +255,15 @@ _Noreturn void linux_start(const void *bundle)
 	proc_traps_init();
 	blkdev_init(); /* before the root: /dev lists the disks */
 	setup_process(current, bundle);
-	err = ext4_mount_boot(); /* kiln run --disk FILE:GUESTDIR */
+	/* kiln build --volume, an OCI image's Volumes: a line, not a failure */
+	for (size_t i = 0; i < bc.nvolumes; i++)
+		if ((err = p9fs_declare(bc.volumes[i])) < 0)
+			printk("kiln: volume %s: cannot make it (errno %d)\n",
+			       bc.volumes[i], -err);
+	/* kiln run --disk FILE:GUESTDIR and -v HOSTDIR:GUESTDIR */
+	err = mount_boot(&what);
 	if (err)
-		start_failed("cannot mount a disk", NULL, err);
+		start_failed(what, NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)

@@ -210,9 +210,11 @@ static int rmdir_check(const struct lookup *lk)
 		return -EROFS; /* Linux's mnt_want_write comes next */
 	if (!S_ISDIR(lk->node->mode))
 		return -ENOTDIR;
-	if (lk->node->ops != NULL)
-		return -EBUSY; /* /proc's own directories */
-	if (!vfs_dir_empty(lk->node))
+	/* /proc's own directories, a mount point; a volume's are its own. */
+	if (lk->node->ops != NULL &&
+	    (lk->dir->ops == NULL || lk->dir->ops->unlink == NULL))
+		return -EBUSY;
+	if (lk->node->ops == NULL && !vfs_dir_empty(lk->node))
 		return -ENOTEMPTY;
 	return vfs_permission(lk->dir, 3);
 }

@@ -78,8 +78,8 @@ def assert_same(native, kiln):
 
 
 def run_verbose(img):
-    """`kiln run -v`: the kernel log on stderr too."""
-    cmd = [KILN, "run", "-v", "--timeout", str(KILN_TIMEOUT)]
+    """`kiln run --verbose`: the kernel log on stderr too."""
+    cmd = [KILN, "run", "--verbose", "--timeout", str(KILN_TIMEOUT)]
     if KILN_ACCEL:
         cmd += ["--accel", KILN_ACCEL]
     return subprocess.run(cmd + [img], capture_output=True, timeout=HOST_TIMEOUT)

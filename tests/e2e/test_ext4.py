@@ -174,7 +174,9 @@ def test_proc_mounts_and_two_disks(tmp_path):
                      [str(plain), f"{img}:/srv/data"])
     assert kiln.returncode == 0, describe(kiln)
     assert kiln.stdout.decode().endswith(
-        "proc /proc proc rw,relatime 0 0\n/dev/vdb /srv/data ext4 ro,relatime 0 0\n")
+        "proc /proc proc rw,relatime 0 0\n"
+        "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+        "/dev/vdb /srv/data ext4 ro,relatime 0 0\n")
     # Asked for writing: mounted read-only, and kiln says so.
     assert "ext4 is mounted read-only for now" in kiln.stderr.decode()
 
@@ -188,7 +190,7 @@ def test_refused_features(feature, log, tmp_path):
     subprocess.run([tool("debugfs"), "-w", "-R", f"feature {feature}", str(img)],
                    check=True, capture_output=True)
     kiln = run_disks(guest_path("musl", "tree_dump"), ["cat", "/proc/mounts"],
-                     [f"{img}:/data:ro"], ["-v"])
+                     [f"{img}:/data:ro"], ["--verbose"])
     assert kiln.returncode == 126, describe(kiln)
     err = kiln.stderr.decode()
     assert f"kiln: ext4 vda: {log}" in err, err
@@ -200,7 +202,7 @@ def test_not_ext4_and_bad_guestdir(tmp_path):
     with open(raw, "wb") as f:
         f.truncate(1 << 20)
     kiln = run_disks(guest_path("musl", "tree_dump"), ["cat", "/proc/mounts"],
-                     [f"{raw}:/data:ro"], ["-v"])
+                     [f"{raw}:/data:ro"], ["--verbose"])
     assert kiln.returncode == 126, describe(kiln)
     assert "kiln: ext4 vda: no ext4 superblock" in kiln.stderr.decode()
     for bad in ("/", "/a,b", "/a b", "/x/../y"):
@@ -249,9 +251,58 @@ def test_journal_replayed_before_mounting(jo, tmp_path):
 
     assert needs_recovery()
     kiln = run_disks(guest_path("musl", "tree_dump"), ["cat", "/data/small"],
-                     [f"{img}:/data"], ["-v"])
+                     [f"{img}:/data"], ["--verbose"])
     assert kiln.returncode == 0, describe(kiln)
     assert kiln.stdout == b"LOGGE"
     assert "kiln: ext4 vda: journal recovered" in kiln.stderr.decode()
     assert not needs_recovery()
     fsck_clean(img)
+
+
+def test_disk_and_volume_share_one_mount_table(tmp_path):
+    """An ext4 disk and a 9p volume: one /proc/mounts, disks first."""
+    _, img = make_image(tmp_path)
+    vol = tmp_path / "vol"
+    vol.mkdir()
+    os.chmod(vol, 0o777)
+    (vol / "host.txt").write_bytes(b"from the host\n")
+    prog = guest_path("musl", "tree_dump")
+    mounts = run_disks(prog, ["cat", "/proc/mounts"], [f"{img}:/srv/data:ro"],
+                       ["-v", f"{vol}:/vol:ro"])
+    assert mounts.returncode == 0, describe(mounts)
+    assert mounts.stdout.decode() == (
+        "rootfs / rootfs rw 0 0\n"
+        "devtmpfs /dev devtmpfs rw,relatime 0 0\n"
+        "proc /proc proc rw,relatime 0 0\n"
+        "tmpfs /dev/shm tmpfs rw,nosuid,nodev 0 0\n"
+        "/dev/vda /srv/data ext4 ro,relatime 0 0\n"
+        "kiln0 /vol 9p ro,relatime,access=client,msize=131072,"
+        "trans=virtio 0 0\n")
+    for path, want in (("/srv/data/small", b"hello"),
+                       ("/vol/host.txt", b"from the host\n")):
+        got = run_disks(prog, ["cat", path], [f"{img}:/srv/data:ro"],
+                        ["-v", f"{vol}:/vol:ro"])
+        assert got.returncode == 0, describe(got)
+        assert got.stdout == want, describe(got)
+
+
+@pytest.mark.parametrize("disk_dir,vol_dir,vol_first,line", [
+    ("/data", "/data", False, "-v: GUESTDIR is also a --disk's"),
+    ("/data", "/data/", True, "--disk: GUESTDIR is also a volume's"),
+    ("/data", "/data/sub", False, "-v: GUESTDIR inside a --disk's"),
+    ("/data/sub", "/data", True, "--disk: GUESTDIR inside a volume's"),
+])
+def test_disk_and_volume_guestdir_clash(tmp_path, disk_dir, vol_dir,
+                                        vol_first, line):
+    _, img = make_image(tmp_path)
+    disk = ["--disk", f"{img}:{disk_dir}:ro"]
+    vol = ["-v", f"{tmp_path}:{vol_dir}"]
+    got = subprocess.run([KILN, "run", *(vol + disk if vol_first else
+                                         disk + vol),
+                          guest_path("musl", "tree_dump"), "cat",
+                          "/proc/mounts"], capture_output=True,
+                         timeout=HOST_TIMEOUT)
+    assert got.returncode == 2, describe(got)
+    err = got.stderr.decode()
+    assert line in err, err
+    assert len(err.strip().splitlines()) == 1, err

@@ -257,11 +257,11 @@ def build(tmp_path, name, *argv):
 
 
 def kiln_run_in(ns, image):
-    """`kiln run --net tap:TAP -v` of image inside ns (the kernel log on
+    """`kiln run --net tap:TAP --verbose` of image inside ns (the kernel log on
     stderr), left running."""
     return subprocess.Popen(
         ["ip", "netns", "exec", ns, KILN, "run", "--accel", "tcg",
-         "--timeout", str(VM_TIMEOUT), "-v", "--net", f"tap:{TAP}", image],
+         "--timeout", str(VM_TIMEOUT), "--verbose", "--net", f"tap:{TAP}", image],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True)
 
