@@ -79,30 +79,36 @@ int exec_open_node(struct exec_file *f, struct vnode *vn, const char *resolved)
 	return 0;
 }
 
+int exec_open_lookup(struct exec_file *f, struct lookup *lk)
+{
+	char *resolved = kmalloc(VFS_PATH_MAX);
+	long n;
+	int err;
+
+	if (!resolved)
+		err = -ENOMEM;
+	else if (!lk->node)
+		err = -ENOENT;
+	else if ((n = lookup_path(lk, resolved, VFS_PATH_MAX)) < 0)
+		err = (int)n;
+	else
+		err = exec_open_node(f, lk->node, resolved);
+	kfree(resolved);
+	lookup_done(lk);
+	return err;
+}
+
 int exec_open_path(struct exec_file *f, const char *path)
 {
 	struct vnode *start = current->cwd ? current->cwd : vfs_root();
-	char *resolved;
 	struct lookup lk;
-	long n;
 	int err;
 
 	*f = (struct exec_file){ 0 };
 	err = vfs_lookup(start, path, 0, &lk);
 	if (err)
 		return err;
-	resolved = kmalloc(VFS_PATH_MAX);
-	if (!resolved)
-		err = -ENOMEM;
-	else if (!lk.node)
-		err = -ENOENT;
-	else if ((n = lookup_path(&lk, resolved, VFS_PATH_MAX)) < 0)
-		err = (int)n;
-	else
-		err = exec_open_node(f, lk.node, resolved);
-	kfree(resolved);
-	lookup_done(&lk);
-	return err;
+	return exec_open_lookup(f, &lk);
 }
 
 void exec_file_close(struct exec_file *f)

@@ -9,6 +9,7 @@
 #include "lib/elf.h"
 #include "linux/proc.h"
 
+struct lookup;
 struct vnode;
 struct vma_file;
 
@@ -65,6 +66,8 @@ struct exec_bprm {
  */
 int exec_open_path(struct exec_file *f, const char *path);
 int exec_open_node(struct exec_file *f, struct vnode *vn, const char *resolved);
+/* The node a lookup found (ending the lookup, whatever happens). */
+int exec_open_lookup(struct exec_file *f, struct lookup *lk);
 void exec_file_close(struct exec_file *f);
 
 /*

@@ -127,8 +127,6 @@ static int open_fd(struct exec_bprm *b, int fd)
 static int open_at(struct exec_bprm *b, int dirfd, const char *path, int flags)
 {
 	struct lookup lk;
-	char *resolved;
-	long n;
 	int err;
 
 	err = at_lookup(dirfd, path,
@@ -136,18 +134,7 @@ static int open_at(struct exec_bprm *b, int dirfd, const char *path, int flags)
 			&lk);
 	if (err)
 		return err;
-	resolved = kmalloc(VFS_PATH_MAX);
-	if (!resolved)
-		err = -ENOMEM;
-	else if (!lk.node)
-		err = -ENOENT;
-	else if ((n = lookup_path(&lk, resolved, VFS_PATH_MAX)) < 0)
-		err = (int)n;
-	else
-		err = exec_open_node(&b->file, lk.node, resolved);
-	kfree(resolved);
-	lookup_done(&lk);
-	return err;
+	return exec_open_lookup(&b->file, &lk);
 }
 
 /*
