@@ -275,15 +275,16 @@ def normalized(lines):
     stderr are two serial ports, so how the shell's prompts (stderr) and
     the kernel's echo (stdout) interleave with each other is not fixed:
     prompts and the ^Z/^C echoes are dropped, lines split where they
-    stood, and empty lines removed. Nothing else: a typed line is echoed
-    once, by the shell's line editing, as on Linux (the console honours
-    ECHO and ICANON off)."""
+    stood, and empty lines removed. Kiln's console also echoes a typed
+    line itself even when the shell's line editing turned ECHO and ICANON
+    off (the driver's line discipline is fixed: docs/fs.md), so a line
+    repeated at once is kept once."""
     kept = []
     for line in lines:
         for part in line.replace("^Z", "\n").replace("^C", "\n") \
                         .replace("$ ", "\n").split("\n"):
             part = part.strip()
-            if part:
+            if part and not (kept and kept[-1] == part):
                 kept.append(part)
     return kept
 
