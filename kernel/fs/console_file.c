@@ -57,7 +57,6 @@ static struct termios console_termios = {
 static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
 static int console_check_bg(int sig);
-static void console_consumed(void);
 
 /* Pass the settings the line discipline uses to the driver. */
 static void console_apply_mode(void)
@@ -92,7 +91,6 @@ static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	if (n == 0)
 		return 0;
 	r = console_in(buf, n);
-	console_consumed();
 	return r == -EINTR ? -ERESTARTSYS : r;
 }
 
@@ -359,23 +357,12 @@ static void console_recheck(struct ktimer *t)
 		ktimer_arm(t, time_ns() + CONSOLE_RECHECK_NS, console_recheck);
 }
 
-/*
- * A read that empties the input must reset the edge the timer looks
- * for: else input that comes before the next tick is never announced
- * (a raw-mode reader takes one key at a time, between ticks).
- */
-static void console_consumed(void)
-{
-	console_was_ready = console_in_ready();
-}
-
 static void console_watched(struct poll_head *h)
 {
 	(void)h;
-	/* The new watcher found the console not ready, or it would not wait. */
-	console_was_ready = console_in_ready();
 	if (console_timer.armed)
 		return;
+	console_was_ready = console_in_ready();
 	ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
 		   console_recheck);
 }
