@@ -19,7 +19,7 @@ static char *value_dup(const char *val, uint32_t len)
 	return s;
 }
 
-/* kiln.h: checked for --volume and -v alike. */
+/* kiln.h: checked for --volume, -v and --disk alike. */
 const char *volume_dir_error(const char *dir)
 {
 	const char *p = dir;
@@ -30,7 +30,7 @@ const char *volume_dir_error(const char *dir)
 		return "GUESTDIR cannot be /";
 	if (strlen(dir) > 255)
 		return "GUESTDIR is longer than 255 bytes";
-	/* The kernel reads kiln.9p=TAG:DIR[:ro],... from its command line. */
+	/* The kernel reads kiln.9p= and kiln.mount= lists of DIR[:ro]. */
 	if (strpbrk(dir, ",: \t\n\"'"))
 		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
 	while (*p) {

@@ -43,33 +43,6 @@ static const char *unusable(const char *path, int ro)
 	return NULL;
 }
 
-/*
- * Why guestdir cannot be a mount point, or NULL. The kernel reads it
- * from kiln.mount=DEV:DIR[:ro],... so the separators cannot be in it.
- */
-static const char *bad_guestdir(const char *dir)
-{
-	const char *p = dir;
-
-	if (dir[0] != '/' || !dir[1])
-		return "GUESTDIR must be an absolute path other than /";
-	if (strlen(dir) > 255)
-		return "GUESTDIR is longer than 255 bytes";
-	if (strpbrk(dir, ",: \t\n\"'"))
-		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
-	while (*p) {
-		size_t n;
-
-		p += strspn(p, "/");
-		n = strcspn(p, "/");
-		if ((n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.'))
-			return "GUESTDIR cannot hold . or .. parts";
-		p += n;
-	}
-	return NULL;
-}
-
 /* Add "vdX:DIR[:ro]" to kiln.mount=... */
 static void add_mount(struct run_args *ra, const char *dir, int ro)
 {
@@ -108,7 +81,7 @@ int run_disk_add(struct run_args *ra, const char *spec)
 		return kiln_usage_error(
 			"run", "--disk wants FILE[:GUESTDIR][:ro], not", spec);
 	}
-	if (dir != NULL && (why = bad_guestdir(dir)) != NULL) {
+	if (dir != NULL && (why = volume_dir_error(dir)) != NULL) {
 		free(path);
 		return kiln_usage_error("run", why, spec);
 	}
