@@ -192,8 +192,9 @@ rm -rf --one-file-system "$logs"
 mkdir -p "$logs"
 
 # prepare: the root afresh from the base, the repository cloned into it
-# (committed content only, where a user would have it), /proc, /sys, /dev
-# and /dev/pts mounted.
+# (committed content only, where a user would have it), /proc, /sys, /dev,
+# /dev/pts and a /dev/shm of its own mounted (shm_open needs it, as on a
+# booted machine).
 src=/root/kiln
 prepare() {
 	unmount_all || die "$root: cannot unmount what the last command left"
@@ -212,8 +213,9 @@ prepare() {
 		mount -t proc proc "$root/proc" &&
 		mount --bind /sys "$root/sys" &&
 		mount --bind /dev "$root/dev" &&
-		mount --bind /dev/pts "$root/dev/pts"; }; then
-		die "could not mount /proc, /sys, /dev or /dev/pts in $root"
+		mount --bind /dev/pts "$root/dev/pts" &&
+		mount -t tmpfs -o mode=1777,nosuid,nodev shm "$root/dev/shm"; }; then
+		die "could not mount /proc, /sys, /dev, /dev/pts or /dev/shm in $root"
 	fi
 }
 
