@@ -245,6 +245,67 @@ void instance_set_ports(const struct strvec *ports)
 	write_small(inst_dir, "ports", buf);
 }
 
+void instance_set_volumes(const struct strvec *names)
+{
+	struct kbuf b = { 0 };
+
+	for (size_t i = 0; i < names->n; i++) {
+		kbuf_append(&b, names->v[i], strlen(names->v[i]));
+		kbuf_append(&b, "\n", 1);
+	}
+	kbuf_append(&b, "", 1);
+	write_small(inst_dir, "volumes", (const char *)b.data);
+	kbuf_free(&b);
+}
+
+/* Whether the file dir/volumes lists volume on a line of its own. */
+static int lists_volume(const char *dir, const char *volume)
+{
+	char path[4600], line[256];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/volumes", dir);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(line, volume);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int instance_users(const char *volume, char *out, size_t n)
+{
+	char root[4096], dir[4400], name[256];
+	struct dirent *e;
+	size_t off = 0;
+	int count = 0;
+	DIR *d;
+
+	out[0] = '\0';
+	/* Quietly: no state directory means no instances. */
+	if (state_root(root, sizeof(root)) != 0)
+		return 0;
+	d = opendir(root);
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
+		if (!lists_volume(dir, volume) || !is_running(dir))
+			continue;
+		read_small(dir, "name", name, sizeof(name));
+		if (off < n)
+			off += (size_t)snprintf(out + off, n - off, "%s%s",
+						count ? "," : "", name);
+		count++;
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
 int instance_detach(const char *name, const char *image,
 		    const struct strvec *ports)
 {

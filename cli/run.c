@@ -18,7 +18,7 @@ static const char run_usage[] =
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                [--disk FILE[:GUESTDIR][:ro]]...\n"
-	"                [-v HOSTDIR:GUESTDIR[:ro]]...\n"
+	"                [-v HOSTDIR|NAME:GUESTDIR[:ro]]...\n"
 	"                IMAGE|PROGRAM [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a program is first built into a\n"
@@ -76,7 +76,9 @@ static const char run_usage[] =
 	"                     share the host directory HOSTDIR with the app at\n"
 	"                     GUESTDIR (absolute; made when missing) over\n"
 	"                     virtio-9p, as docker run -v; :ro refuses writes\n"
-	"                     (EROFS). Repeatable, 8 at most\n"
+	"                     (EROFS). Repeatable, 8 at most. A NAME (no '/',\n"
+	"                     not starting with '.') is a named volume (kiln\n"
+	"                     volume), made on first use, mounted as a --disk\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  -h, --help         show this help\n";
@@ -374,6 +376,7 @@ int cmd_run(int argc, char **argv)
 		/* The monitor: kiln stop ends the VM, not a stop timeout. */
 		ra.vm.stop_timeout = -1;
 		ra.monitor = 1;
+		instance_set_volumes(&ra.named_volumes);
 	}
 	vm_catch_signals();
 	if (ra.monitor)
@@ -419,6 +422,7 @@ out:
 	strvec_free(&ra.forwards);
 	strvec_free(&ra.disks);
 	strvec_free(&ra.volumes);
+	strvec_free(&ra.named_volumes);
 	free(ra.netdev);
 	return ret;
 }

@@ -149,6 +149,31 @@ static void symbolize(const struct kiln_image *img, const char *program,
 	free(elf);
 }
 
+/*
+ * QEMU refuses a disk image another QEMU has open ("Failed to get
+ * "write" lock" then "Is another process using the image [FILE]?"):
+ * say so in one line, naming FILE. 1 when that was the failure.
+ */
+static int lock_refused(const struct vm_result *r)
+{
+	static const char key[] = "Is another process using the image [";
+	const char *err = (const char *)r->qemu_err.data, *file, *end;
+	size_t n = r->qemu_err.len, k = sizeof(key) - 1;
+
+	for (size_t i = 0; n >= k && i <= n - k; i++) {
+		if (memcmp(err + i, key, k))
+			continue;
+		file = err + i + k;
+		end = memchr(file, ']', n - i - k);
+		if (!end)
+			return 0;
+		kiln_err("%.*s: in use by another VM (QEMU could not lock it)",
+			 (int)(end - file), file);
+		return 1;
+	}
+	return 0;
+}
+
 /* The one stderr line for an app killed by a signal. */
 static void report_signal(const struct kiln_image *img,
 			  const struct kiln_config *cfg,
@@ -277,6 +302,8 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 			 "was ended",
 			 ra->target, ra->vm.stop_timeout);
 		ret = RUN_EXIT_KILLED;
+	} else if (r.status < 0 && lock_refused(&r)) {
+		ret = KILN_EXIT_FAIL;
 	} else if (r.status < 0 ||
 		   r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
 		kiln_err("VM ended without an exit status");
