@@ -602,9 +602,10 @@ int cmd_kill(int argc, char **argv)
 /* Remove one instance: 0, or the status after one line. */
 static int rm_one(const char *key, int force)
 {
-	static const char *const files[] = { "name",	"image",      "ports",
-					     "created", "status",     "killed",
-					     "log",	"monitor.pid" };
+	static const char *const files[] = {
+		"name",	  "image", "ports",	  "created", "status",
+		"killed", "log",   "monitor.pid", "volumes"
+	};
 	char dir[4400], path[4500];
 	int err = find_instance(key, dir, sizeof(dir));
 
