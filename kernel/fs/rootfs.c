@@ -8,7 +8,6 @@
 #include "core/heap.h"
 #include "core/printk.h"
 #include "core/proc.h"
-#include "fs/9pfs.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
 
@@ -279,7 +278,7 @@ int vfs_init(const void *cpio, size_t size)
 }
 
 /*
- * A file whose data a file system's hooks read (ext4): all of it in a
+ * A file whose data a file system's hooks read (ext4, 9p): all of it in a
  * kmalloc'd copy. 0, -ENOMEM, or the read's error (-EIO; a file that
  * ends early is -EIO too).
  */
@@ -318,9 +317,6 @@ int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 		return -ELOOP;
 	if (!S_ISREG(vn->mode))
 		return -EACCES;
-	/* A file on a volume (9p) has no pages here to run from. */
-	if (p9fs_is_node(vn))
-		return -ENOEXEC;
 	err = vfs_permission(vn, 1);
 	if (err == 0)
 		err = vn->ops != NULL && vn->ops->open != NULL ?

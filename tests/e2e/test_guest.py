@@ -61,6 +61,7 @@ SPECIAL = {
     "args_env": "arguments and environment: test_args_env_and_exit_status",
     "blk_records": "a disk path and --disk: test_blk.py",
     "volume_ops": "a directory and kiln run -v: test_volumes.py",
+    "volume_files": "a directory and kiln run -v: test_volumes.py",
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
