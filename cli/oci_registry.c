@@ -150,7 +150,8 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 		kiln_err("%s: %s: response larger than expected", reg->ref,
 			 url);
 	else if (rc != CURLE_OK)
-		kiln_err("%s: %s", reg->ref, curl_easy_strerror(rc));
+		kiln_err("%s: %s%s%s", reg->ref, r->what ? r->what : "",
+			 r->what ? ": " : "", curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
