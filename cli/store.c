@@ -58,13 +58,18 @@ static int is_hex(const char *s, size_t min, size_t max)
 int store_is_reference(const char *s)
 {
 	const char *slash = strchr(s, '/');
-	size_t hl = slash ? (size_t)(slash - s) : 0;
+	size_t hl = slash ? (size_t)(slash - s) : 0, len = strlen(s);
 
 	if (!strncmp(s, "sha256:", 7))
 		return 1;
 	if (is_hex(s, 12, 64))
 		return 1;
-	if (!slash || !hl)
+	/*
+	 * A path such as ./x, ../x or dir.d/x.img that is not there stays
+	 * a path, so its error is the file's.
+	 */
+	if (!slash || !hl || s[0] == '.' ||
+	    (len >= 4 && !strcmp(s + len - 4, ".img")))
 		return 0;
 	return memchr(s, '.', hl) || memchr(s, ':', hl) ||
 	       (hl == 9 && !strncmp(s, "localhost", 9));

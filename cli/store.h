@@ -38,9 +38,10 @@ int store_root(char *buf, size_t n);
 /* The path of blob digest in the store (root from store_root). */
 void store_blob_path(const char *root, const char *digest, char *buf, size_t n);
 /*
- * 1 when s names an image of the store rather than a file: a registry
- * reference (HOST/REPO..., HOST with a '.' or ':' or "localhost"), a
- * digest ("sha256:HEX") or a short one (12 to 64 hex digits).
+ * 1 when s (no file by that name) names an image of the store: a
+ * registry reference (HOST/REPO..., HOST with a '.' or ':' or
+ * "localhost", not starting with '.', not ending in ".img"), a digest
+ * ("sha256:HEX") or a short one (12 to 64 hex digits).
  */
 int store_is_reference(const char *s);
 
