@@ -136,6 +136,7 @@ static int fetch(struct oci_registry *reg, const char *name, struct pulled *p)
 		err = verify(name, &cd, "config", p->config, p->config_size);
 	if (err)
 		return err;
+	oci_progress("config", p->config_size, (uint64_t)cd.size, 1);
 	snprintf(what, sizeof(what), "image %.12s", id.digest + 7);
 	err = oci_registry_blob(reg, &id, what, &img, &img_size);
 	if (err)

@@ -30,7 +30,7 @@ struct resp {
 	char media[128];      /* Content-Type */
 	char location[2048];  /* Location (an upload's URL) */
 	const char *what;     /* progress label, or NULL */
-	uint64_t total;
+	uint64_t total, shown;
 	/* A request body (PUT, POST), or NULL; HEAD when head is set. */
 	const void *send;
 	size_t send_size;
@@ -86,11 +86,14 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 {
 	struct resp *r = arg;
 
+	curl_off_t now = r->send ? ulnow : dlnow;
+
 	(void)dltotal, (void)ultotal;
-	if (r->what && r->send && ulnow > 0)
-		oci_progress(r->what, (uint64_t)ulnow, r->total, 0);
-	else if (r->what && !r->send && dlnow > 0)
-		oci_progress(r->what, (uint64_t)dlnow, r->total, 0);
+	/* curl calls often; a line only when the count moved. */
+	if (r->what && now > 0 && (uint64_t)now != r->shown) {
+		r->shown = (uint64_t)now;
+		oci_progress(r->what, r->shown, r->total, 0);
+	}
 	return 0;
 }
 
