@@ -11,6 +11,7 @@ import hashlib
 import http.server
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -272,6 +273,16 @@ class FakeRegistry(http.server.BaseHTTPRequestHandler):
             image = len(b) > 100000 and self.command == "GET"
             if image and self.mode == "corrupt":
                 b = b[:-1] + bytes([b[-1] ^ 1])
+            if image and self.mode == "slow":
+                # Half the image, then nothing until the client gives up.
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(b)))
+                self.end_headers()
+                self.wfile.write(b[:len(b) // 2])
+                self.wfile.flush()
+                time.sleep(20)
+                self.close_connection = True
+                return
             if image and self.mode in ("truncate", "close"):
                 # Half the promised bytes, or no answer at all; then gone.
                 if self.mode == "truncate":
@@ -364,4 +375,19 @@ def test_pull_malformed(fake, image, store_env, tmp_path, mode, why):
     assert not os.path.exists(store_dir(env))
     r = kiln("run", "--accel", KILN_ACCEL, "--insecure", ref, env=env, timeout=60)
     assert (r.returncode, r.stdout, r.stderr.count(b"\n")) == (1, b"", 1), describe(r)
+    assert not os.path.exists(store_dir(env))
+
+
+def test_pull_interrupted(fake, image, store_env, tmp_path):
+    """^C in the middle of the image: kiln dies of SIGINT, the store is untouched."""
+    ref = f"{fake}/kiln/fake:i"
+    env = with_creds(store_env, tmp_path, fake)
+    assert kiln("push", "--insecure", str(image), ref, env=env).returncode == 0
+    FakeRegistry.mode = "slow"
+    p = subprocess.Popen([KILN, "pull", "--insecure", ref], env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(3)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    assert (p.returncode, out, err) == (-signal.SIGINT, b"", b"")
     assert not os.path.exists(store_dir(env))
