@@ -206,6 +206,9 @@ static int save(const char *root, const struct pulled *p, int *fresh)
 	}
 	ix.e[i] = p->e;
 	err = store_index_write(root, &ix);
+	/* What the tag named before, when nothing else names it. */
+	if (!err)
+		store_gc(root, &ix);
 	store_index_free(&ix);
 out:
 	store_unlock(fd);

@@ -175,6 +175,30 @@ def test_run_pulls_when_missing(registry, image, store_env):  # noqa: F811
     assert blobs(env) == []
 
 
+def test_pull_replaces_a_moved_tag(registry, image, store_env, tmp_path):  # noqa: F811
+    """The tag pushed again with another image: pull takes the new one
+    and drops the old one's blobs."""
+    base, host = registry
+    ref = f"{host}/kiln/moved:v1"
+    env = store_env
+    other = tmp_path / "other.img"
+    r = subprocess.run([KILN, "build", "-o", str(other), "/bin/busybox", "echo", "new"],
+                       capture_output=True)
+    assert r.returncode == 0, describe(r)
+    os.utime(other, (MTIME, MTIME))
+    assert kiln("push", "--insecure", str(image), ref, env=env).returncode == 0
+    assert kiln("pull", "--insecure", ref, env=env).returncode == 0
+    assert kiln("push", "--insecure", str(other), ref, env=env).returncode == 0
+    man = get_manifest(base, "kiln/moved", "v1")
+    r = kiln("pull", "--insecure", ref, env=env)
+    assert r.stdout == f"Digest: {sha256(man)}\nStatus: Downloaded newer image for {ref}\n".encode()
+    data = open(other, "rb").read()
+    assert blobs(env) == sorted([sha256(man)[7:], sha256(data)[7:],
+                                 json.loads(man)["config"]["digest"][7:]])
+    r = kiln("run", "--accel", KILN_ACCEL, ref, env=env)
+    assert (r.returncode, r.stdout) == (0, b"new\n"), describe(r)
+
+
 def test_rmi_refuses_a_running_image(registry, image, store_env, tmp_path):  # noqa: F811
     base, host = registry
     out = tmp_path / "sleep.img"
