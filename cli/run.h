@@ -28,13 +28,15 @@ struct run_args {
 	char volume_mounts[2200]; /* kiln.9p=kiln0:/DIR[:ro],... */
 	char disk_dirs[8][256];	  /* --disk FILE:GUESTDIR's, cleaned */
 	size_t ndisk_dirs;
-	char mounts[1024];	     /* kiln.mount=vda:/DIR[:ro],... */
+	char mounts[1024]; /* kiln.mount=vda:/DIR[:ro],... */
+	int detach;	   /* -d: an instance in the background */
+	const char *name;  /* --name, or NULL */
+	int monitor;	   /* this kiln is a detached instance's monitor */
+	int publish_all;   /* -P */
+	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
+	const char *pull;  /* --pull always|missing|never, or NULL */
 	struct strvec named_volumes; /* -v NAME:...'s NAMEs */
-	int detach;		     /* -d: an instance in the background */
-	const char *name;	     /* --name, or NULL */
-	int monitor;	 /* this kiln is a detached instance's monitor */
-	int publish_all; /* -P */
-	int restarts;	 /* --restart on-failure[:N]: N, -1 for ever */
+	int insecure;		     /* --insecure: pull over plain HTTP */
 };
 
 /* --stop-timeout's default, docker's (seconds) */
