@@ -509,3 +509,30 @@ def test_sqlite3_keeps_a_database_on_a_named_volume(tmp_path):
     fsck = subprocess.run([tool("e2fsck"), "-fn", str(img)],
                           capture_output=True, timeout=HOST_TIMEOUT)
     assert fsck.returncode == 0, fsck.stdout
+
+
+def test_shared_library_loaded_from_a_volume(tmp_path):
+    """ld.so maps libc.so.6 from the volume (LD_LIBRARY_PATH): its
+    MAP_PRIVATE|MAP_FIXED segments are copies read from the host, and
+    the dynamic program (itself on the volume) runs as natively."""
+    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    prog = guest_path("glibc-dyn", FILES)
+    if not os.path.exists(libc) or not os.path.exists(prog):
+        pytest.skip("no glibc-dyn build or libc.so.6")
+    host = shared_dir(tmp_path, "host")
+    vol = shared_dir(tmp_path, "vol")
+    for d in (host, vol):
+        shutil.copy(libc, d / "libc.so.6")
+        shutil.copy(prog, d / "prog")
+    native = run_native([prog, "exec", str(host / "prog")],
+                        env={"LD_LIBRARY_PATH": str(host)})
+    cmd = [KILN, "run", "--timeout", str(KILN_TIMEOUT), "--accel",
+           KILN_ACCEL or "tcg", "--env", "LD_LIBRARY_PATH=/data",
+           "--env", "LD_DEBUG=libs", "-v", f"{vol}:/data", prog, "exec",
+           "/data/prog"]
+    got = subprocess.run(cmd, capture_output=True, timeout=HOST_TIMEOUT)
+    assert native.returncode == 0, describe(native)
+    assert got.returncode == 0, describe(got)
+    # LD_DEBUG (on stderr) shows where libc came from, in both processes.
+    assert got.stderr.count(b"calling init: /data/libc.so.6") == 3, got.stderr
+    assert got.stdout == native.stdout
