@@ -435,6 +435,9 @@ int cmd_run(int argc, char **argv)
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
 	if (ret)
 		goto out_image;
+	ret = run_volume_owner(&ra, cfg.user);
+	if (ret)
+		goto out_config;
 	if (ra.publish_all)
 		ret = run_net_publish_all(&ra, &cfg);
 	if (ret)
@@ -471,6 +474,7 @@ out:
 	strvec_free(&ra.disks);
 	strvec_free(&ra.volumes);
 	strvec_free(&ra.named_volumes);
+	strvec_free(&ra.new_volumes);
 	free(ra.netdev);
 	return ret;
 }

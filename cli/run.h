@@ -36,6 +36,7 @@ struct run_args {
 	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
 	const char *pull;  /* --pull always|missing|never, or NULL */
 	struct strvec named_volumes; /* -v NAME:...'s NAMEs */
+	struct strvec new_volumes;   /* the images of those made by this run */
 	int insecure;		     /* --insecure: pull over plain HTTP */
 };
 
@@ -53,6 +54,15 @@ struct run_args {
  * one line.
  */
 int run_volume_add(struct run_args *ra, const char *spec);
+
+/*
+ * run_volume.c: once the image's configuration is known, give the root
+ * directory of each named volume this run made to the app's user (the
+ * image's "UID:GID", NULL for root), by formatting the still empty
+ * image again with that root_owner, as docker hands a new volume to the
+ * image's owner. 0, or the exit status after one line.
+ */
+int run_volume_owner(struct run_args *ra, const char *user);
 
 /*
  * run_volume.c: keep a --disk FILE:GUESTDIR's dir (checked by the

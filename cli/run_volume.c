@@ -98,10 +98,13 @@ static int add_named(struct run_args *ra, const char *name, const char *guest,
 					"[a-zA-Z0-9][a-zA-Z0-9_.-]*)",
 					spec);
 	err = volume_path(name, path, sizeof(path));
-	if (err == -ENOENT)
+	if (err == -ENOENT) {
 		err = volume_create(name, VOLUME_DEFAULT_SIZE, 0, 0);
-	if (err == 0)
-		err = volume_path(name, path, sizeof(path));
+		if (err == 0)
+			err = volume_path(name, path, sizeof(path));
+		if (err == 0)
+			strvec_push(&ra->new_volumes, path);
+	}
 	if (err)
 		return err < 0 ? kiln_file_error(path, err) : err;
 	/* QEMU would refuse it too; this says which volume and who has it. */
@@ -119,6 +122,23 @@ static int add_named(struct run_args *ra, const char *name, const char *guest,
 	if (!err)
 		strvec_push(&ra->named_volumes, name);
 	return err;
+}
+
+int run_volume_owner(struct run_args *ra, const char *user)
+{
+	unsigned uid = 0, gid = 0;
+	int err;
+
+	/* config.c checked the shape: "UID:GID". */
+	if (!user || sscanf(user, "%u:%u", &uid, &gid) != 2 ||
+	    (uid == 0 && gid == 0))
+		return 0;
+	for (size_t i = 0; i < ra->new_volumes.n; i++) {
+		err = volume_format(ra->new_volumes.v[i], uid, gid);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 /* Docker's rule: a source without '/' not starting with '.' is a name. */

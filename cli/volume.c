@@ -141,8 +141,7 @@ static const char *mke2fs_path(void)
 	return NULL;
 }
 
-/* mke2fs -t ext4 on the sparse file path; 0, or the status after a line. */
-static int format(const char *path, unsigned uid, unsigned gid)
+int volume_format(const char *path, unsigned uid, unsigned gid)
 {
 	const char *tool = mke2fs_path();
 	char owner[64];
@@ -197,7 +196,7 @@ static int fill(const char *tmp, uint64_t size, unsigned uid, unsigned gid)
 	close(fd);
 	if (err)
 		return kiln_file_error(path, err);
-	err = format(path, uid, gid);
+	err = volume_format(path, uid, gid);
 	if (err)
 		return err;
 	snprintf(path, sizeof(path), "%s/created", tmp);

@@ -42,6 +42,12 @@ int volume_path(const char *name, char *path, size_t n);
 int volume_create(const char *name, uint64_t size, unsigned uid, unsigned gid);
 
 /*
+ * mke2fs -t ext4 on the file path (its size), the root directory owned
+ * by uid:gid. 0, or the exit status after one line.
+ */
+int volume_format(const char *path, unsigned uid, unsigned gid);
+
+/*
  * Whether a running QEMU holds path: QEMU's file-posix driver takes
  * shared OFD locks on bytes 100.. (the permissions it uses) and 200..
  * (those it does not share) of every image it opens. writer: test for

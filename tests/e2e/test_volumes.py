@@ -536,3 +536,27 @@ def test_shared_library_loaded_from_a_volume(tmp_path):
     # LD_DEBUG (on stderr) shows where libc came from, in both processes.
     assert got.stderr.count(b"calling init: /data/libc.so.6") == 3, got.stderr
     assert got.stdout == native.stdout
+
+
+def test_new_volume_belongs_to_the_images_user(tmp_path):
+    """A volume made on first use is given to the user the image runs
+    as (an OCI image's User, here 1000:1000), as docker hands a new
+    volume's root to the image's owner; one made before stays root's."""
+    from oci_util import Image, layer, write_layout
+    bb = open("/bin/busybox", "rb").read()
+    img = Image([layer([{"name": "bin", "dir": True},
+                        {"name": "bin/busybox", "data": bb, "mode": 0o755}])],
+                entrypoint=["/bin/busybox", "stat", "-c", "%u:%g %a",
+                            "/data"], user="1000:1000")
+    write_layout(str(tmp_path / "lay"), img, tag="v1")
+    out = tmp_path / "app.img"
+    r = subprocess.run([KILN, "build", "--from", f"oci:{tmp_path}/lay:v1",
+                        "-o", str(out)], capture_output=True,
+                       timeout=HOST_TIMEOUT)
+    assert r.returncode == 0, describe(r)
+    env = vol_env(tmp_path)
+    assert kiln_cmd(env, "volume", "create", "old").returncode == 0
+    for name, owner in (("fresh", b"1000:1000 755\n"), ("old", b"0:0 755\n")):
+        got = kiln_cmd(env, "run", "--timeout", str(KILN_TIMEOUT), "--accel",
+                       KILN_ACCEL or "tcg", "-v", f"{name}:/data:ro", str(out))
+        assert (got.returncode, got.stdout) == (0, owner), describe(got)
