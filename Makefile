@@ -221,6 +221,10 @@ elf_dyn_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
 closure_SRCS := cli/closure.c cli/pathwalk.c cli/libpath.c cli/rootfs.c cli/util.c kernel/lib/cpio.c \
 	kernel/lib/ctype.c kernel/lib/elf.c kernel/lib/elf_dyn.c tests/unit/elf_make.c
 closure_FLAGS := -iquote cli
+# Named volumes' names, sizes, data directory and QEMU's lock bytes.
+UNIT_TESTS += volume
+volume_SRCS := cli/volume.c cli/util.c
+volume_FLAGS := -iquote cli
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
 elf_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c

@@ -105,8 +105,9 @@ int volume_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	if (*end) {
-		u = strchr(units, end[0] & ~0x20);
-		if (!u || !end[0] ||
+		/* strchr finds the terminator too: a NUL must not match. */
+		u = (end[0] & ~0x20) ? strchr(units, end[0] & ~0x20) : NULL;
+		if (!u ||
 		    (end[1] && strcmp(end + 1, "iB") && strcmp(end + 1, "B")))
 			return -EINVAL;
 		for (long i = 0; i <= u - units; i++) {
