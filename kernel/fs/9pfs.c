@@ -525,6 +525,7 @@ static const struct file_ops p9_file_ops = {
 	.fsync = p9_fsync,
 	.release = p9_file_release,
 	.seekable = true,
+	.map_copy = true,
 };
 
 /* Regular files only: directories keep the VFS's getdents path. */

@@ -208,6 +208,7 @@ static const struct file_ops ext4_file_ops = {
 	.read = ext4_read,
 	.fsync = ext4_fsync,
 	.seekable = true,
+	.map_copy = true,
 };
 
 static int ext4_open(struct vnode *vn, struct file *f)

@@ -68,6 +68,12 @@ struct file_ops {
 	/* fsync/fdatasync of a file with a device behind it: 0 or -EIO. */
 	int (*fsync)(struct file *f);
 	bool seekable;
+	/*
+	 * A file system whose pages the page cache does not hold (9p,
+	 * ext4): mmap(MAP_PRIVATE) may copy the file's bytes in through
+	 * read at mmap time. Files without it (/proc) stay ENODEV.
+	 */
+	bool map_copy;
 };
 
 /* An open file description: shared by dup'ed fds, counted by refs. */

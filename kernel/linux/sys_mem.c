@@ -131,8 +131,8 @@ static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 }
 
 /*
- * A file a file system reads through its own hooks (a 9p volume, ext4):
- * its pages are in no page cache, so MAP_PRIVATE gets a copy, read now
+ * A file a file system reads through its own hooks (a 9p volume, ext4;
+ * file_ops.map_copy): its pages are in no page cache, so MAP_PRIVATE gets a copy, read now
  * into the area's own pages (POSIX leaves unspecified whether later
  * changes to the file show in a private mapping). The file, when fd
  * is such a file open for reading; else NULL (with *err -ENODEV when
@@ -143,8 +143,8 @@ static struct file *copy_source(int fd, int *err)
 	struct file *f = fd_get(current, fd);
 	uint32_t acc;
 
-	if (!f || !f->vn || !S_ISREG(f->vn->mode) || !f->vn->ops ||
-	    !f->vn->ops->open || !f->ops || !f->ops->read)
+	if (!f || !f->vn || !S_ISREG(f->vn->mode) || !f->ops ||
+	    !f->ops->map_copy || !f->ops->read)
 		return NULL;
 	acc = f->flags & O_ACCMODE;
 	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR)) {
