@@ -24,8 +24,16 @@ min-max over the boots, and linux/kiln of the medians (above 1: Kiln
 faster).
 
 Target: linux/kiln >= 1.2x on every line (against Linux's default command
-line).  Missed targets are listed at the end and the script exits 2; a
-broken setup or a Kiln failure exits 1.
+line).
+
+Then what `kiln run` adds to a boot: the wall time (and the CPU time of
+the process tree) of `kiln run IMAGE` of a static musl hello, from launch
+to exit, against the bare PVH stub of bench/boot.py (it only exits) on
+QEMU's own minimal command line, RUN_RUNS interleaved runs each; median
+and min-max.  Target: kiln run <= 1.1x the stub (wall, medians).
+
+Missed targets are listed at the end and the script exits 2; a broken
+setup or a Kiln failure exits 1.
 
 usage: python3 bench/syscalls.py [--runs N] [--no-linux]
 """
@@ -33,6 +41,8 @@ usage: python3 bench/syscalls.py [--runs N] [--no-linux]
 import argparse
 import os
 import re
+import statistics
+import subprocess
 import sys
 import time
 
@@ -57,6 +67,9 @@ ITERS = {"tcg": {"clock": 200000, "tod": 200000, "getpid": 50000,
 TIMEOUT = procs.TIMEOUT
 MIN_RUNS = 5
 TARGET = 1.2
+RUN_RUNS = 10
+RUN_TARGET = 1.1
+HELLO_OUT = b"hello from kiln bench\n"
 RESULT_RE = re.compile(r"^(\w+): \d+ ops, ([0-9.]+) ns/op$", re.M)
 
 # Linux's /init: /dev, /proc and /tmp as Kiln has them, loopback up (Kiln's
@@ -72,15 +85,69 @@ exec $B poweroff -f
 """
 
 
-def build():
-    """Compile syscalls.c static with musl; its Kiln image; return both."""
-    prog = os.path.join(OUT, "syscalls")
+def build(name="syscalls"):
+    """Compile bench/progs/NAME.c static with musl; its Kiln image; return
+    both."""
+    prog = os.path.join(OUT, name)
     boot.run_checked(["musl-gcc", "-static", "-O2", "-pthread", "-Wall",
                       "-Wextra", "-Werror", "-o", prog,
-                      os.path.join(ROOT, "bench", "progs", "syscalls.c")])
-    image = os.path.join(OUT, "syscalls.img")
+                      os.path.join(ROOT, "bench", "progs", name + ".c")])
+    image = os.path.join(OUT, name + ".img")
     boot.run_checked([KILN, "build", "-o", image, prog])
     return prog, image
+
+
+def timed(argv):
+    """(wall s, CPU s of the process tree, status, stdout) of one run."""
+    before = os.times()
+    start = time.perf_counter()
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=TIMEOUT["tcg"])
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user + after.children_system -
+           before.children_user - before.children_system)
+    return wall, cpu, p.returncode, p.stdout
+
+
+def measure_run(runs):
+    """`kiln run` of hello against the PVH stub, interleaved; return
+    {"stub": (walls, cpus), "kiln run": (walls, cpus)}."""
+    _, image = build("hello")
+    stub = boot.QEMU_BASE + boot.ACCEL["tcg"] + ["-kernel",
+                                                 boot.build_stub()]
+    kiln = [KILN, "run", "--accel", "tcg", image]
+    got = {"stub": ([], []), "kiln run": ([], [])}
+    timed(kiln)                       # untimed: warm the page cache
+    for _ in range(runs):
+        for name, argv, ok in (("stub", stub, boot.DEBUG_EXIT_OK),
+                               ("kiln run", kiln, 0)):
+            wall, cpu, rc, out = timed(argv)
+            if rc != ok or (name == "kiln run" and out != HELLO_OUT):
+                raise BenchError("%s exited %d, printed %r" % (
+                    " ".join(argv), rc, out[:200]))
+            got[name][0].append(wall * 1000)
+            got[name][1].append(cpu * 1000)
+    return got
+
+
+def print_run(got):
+    """The kiln run table and its target; return the missed targets."""
+    print("\n%-9s %-26s %-26s" % ("tcg", "wall ms median (min-max)",
+                                  "cpu ms median (min-max)"))
+    for name, (walls, cpus) in got.items():
+        print("%-9s %-26s %-26s" % (name, "%.1f (%.1f-%.1f)" % (
+            statistics.median(walls), min(walls), max(walls)),
+            "%.0f (%.0f-%.0f)" % (statistics.median(cpus), min(cpus),
+                                  max(cpus))))
+    ratio = (statistics.median(got["kiln run"][0]) /
+             statistics.median(got["stub"][0]))
+    cpu_ratio = (statistics.median(got["kiln run"][1]) /
+                 max(statistics.median(got["stub"][1]), 1e-9))
+    ok = ratio <= RUN_TARGET
+    print("tcg kiln run/stub wall %.2fx (cpu %.2fx), target <= %.1fx %s" % (
+        ratio, cpu_ratio, RUN_TARGET, boot.verdict(ok)))
+    return [] if ok else ["tcg kiln run/stub %.2fx" % ratio]
 
 
 def loop_args(accel):
@@ -211,6 +278,9 @@ def main():
                     MIN_RUNS)
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--only", help="comma-separated tests to run")
+    ap.add_argument("--run-runs", type=int, default=RUN_RUNS,
+                    help="interleaved kiln run/stub pairs (default %d; 0 "
+                    "skips)" % RUN_RUNS)
     # run.sh hands every bench the same options; boots here are
     # interleaved, so Linux runs as often as Kiln and this is ignored.
     ap.add_argument("--linux-runs", type=int, help=argparse.SUPPRESS)
@@ -229,9 +299,11 @@ def main():
              for a in accels}
     print_header(linux[accels[0]], accels, opts.runs)
     missed = []
-    for accel in accels:
+    for accel in accels if TESTS else []:
         cols = measure(accel, image, linux[accel], opts.runs)
         missed += print_results(accel, cols)
+    if opts.run_runs > 0:
+        missed += print_run(measure_run(opts.run_runs))
     if opts.runs < MIN_RUNS:
         print("\nnote: %d runs per system, fewer than the %d a fair "
               "comparison needs" % (opts.runs, MIN_RUNS))
