@@ -33,6 +33,8 @@ static uint64_t slice_end, idle_ns;
 static uint64_t charged_to;
 /* The deadline the LAPIC timer counts towards, 0 when it is not counting */
 static uint64_t lapic_armed_for;
+/* A timer was armed for a deadline already past: run it at a safe point */
+static bool timers_due;
 
 static void timer_reprogram(void);
 static void timers_run_due(uint64_t now);
@@ -185,8 +187,7 @@ static void schedule(void)
 	struct thread *prev = current_thread, *next;
 
 	/* A thread going to sleep: what an interrupt would run, runs now. */
-	if (prev->state != THREAD_RUNNABLE && timers &&
-	    timers->deadline_ns <= time_ns())
+	if (prev->state != THREAD_RUNNABLE && timers_due)
 		timers_run_due(time_ns());
 	while (!(next = dequeue())) {
 		if (prev->state == THREAD_RUNNABLE) {
@@ -228,7 +229,7 @@ void sched_yield_cpu(void)
 }
 
 /*
- * Timers already due (a loopback packet's delivery is armed for "now")
+ * Timers armed for a deadline already past (a loopback packet's delivery)
  * run here on the way back to user mode, as Linux runs softirqs on the
  * way out of a system call, instead of waiting for the LAPIC interrupt:
  * that costs a round trip through the host's timer (often a millisecond
@@ -236,7 +237,7 @@ void sched_yield_cpu(void)
  */
 void sched_preempt_point(void)
 {
-	if (timers && timers->deadline_ns <= time_ns())
+	if (timers_due)
 		timers_run_due(time_ns());
 	if (need_resched)
 		schedule();
@@ -383,12 +384,15 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns,
 		;
 	t->next = *l;
 	*l = t;
+	if (deadline_ns <= time_ns())
+		timers_due = true;
 	timer_reprogram();
 }
 
 /* Run every kernel timer whose deadline has passed. */
 static void timers_run_due(uint64_t now)
 {
+	timers_due = false;
 	while (timers && timers->deadline_ns <= now) {
 		struct ktimer *k = timers;
 
