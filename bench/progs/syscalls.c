@@ -156,8 +156,8 @@ static int t_fork(long n)
 
 /* The two-thread tests: a ponger thread answers each of rounds pings. */
 static long rounds;
-static _Atomic int ping, pong;  /* futex words, 1: the other side may go */
-static int there[2], back[2];   /* pipes, or one socket pair in [0] */
+static _Atomic int ping, pong; /* futex words, 1: the other side may go */
+static int there[2], back[2];  /* pipes, or one socket pair in [0] */
 
 static void take(_Atomic int *w)
 {
@@ -228,7 +228,7 @@ static int byte_rounds(int out, int in, int *ponger_fds, long n)
 		      c != (unsigned char)(i + 1);
 	}
 	if (err)
-		return -1;   /* the ponger is left blocked; we exit */
+		return -1; /* the ponger is left blocked; we exit */
 	return pthread_join(t, &bad) != 0 || bad ? -1 : 0;
 }
 
@@ -279,11 +279,11 @@ struct test {
 };
 
 static struct test tests[] = {
-	{ "clock", t_clock, 0 }, { "tod", t_tod, 0 },
+	{ "clock", t_clock, 0 },   { "tod", t_tod, 0 },
 	{ "getpid", t_getpid, 0 }, { "open", t_open, 0 },
-	{ "stat", t_stat, 0 },   { "mmap", t_mmap, 0 },
-	{ "tcp", t_tcp, 0 },     { "futex", t_futex, 0 },
-	{ "pipe", t_pipe, 0 },   { "fileio", t_fileio, 0 },
+	{ "stat", t_stat, 0 },	   { "mmap", t_mmap, 0 },
+	{ "tcp", t_tcp, 0 },	   { "futex", t_futex, 0 },
+	{ "pipe", t_pipe, 0 },	   { "fileio", t_fileio, 0 },
 	{ "fork", t_fork, 0 },
 };
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
