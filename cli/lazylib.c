@@ -1,27 +1,29 @@
-/* lazylib.c - libcurl and libarchive, loaded on the first call that needs them, not at every start of kiln. */
+/* lazylib.c - libcurl, libarchive and libcrypto, loaded on the first call that needs them, not at every start of kiln. */
 #define CURL_DISABLE_TYPECHECK
 #include <archive.h>
 #include <archive_entry.h>
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 /*
- * Only `kiln build --from` and `kiln pull` (cli/oci_*.c) use libcurl and
- * libarchive, but linked normally they are loaded, with the ~40 libraries
- * they pull in (TLS, Kerberos, LDAP, ICU), by the dynamic loader before
- * main: ~37 ms of CPU on every `kiln run`, a quarter of the boot of a
- * bare PVH stub under TCG (docs/performance.md, "kiln run"). So kiln
- * links neither: each function below has the library's name and
+ * Only `kiln build --from`, `kiln pull` and `kiln push` (cli/oci_*.c) use
+ * libcurl, libarchive and libcrypto (for SHA-256), but linked normally
+ * they and the ~40 libraries they pull in (TLS, Kerberos, LDAP, ICU) are
+ * loaded by the dynamic loader before main: ~37 ms of CPU on every `kiln
+ * run`, a quarter of the boot of a bare PVH stub under TCG
+ * (docs/performance.md, "kiln run"). So kiln links none of them: each
+ * function below has the library's name and
  * signature and calls the library's own through a pointer found on the
  * first call. A library that cannot be loaded makes the calls fail as the
  * library reports failure (NULL handles, error codes), after one message.
  */
-enum { LIB_CURL, LIB_ARCHIVE, NLIBS };
+enum { LIB_CURL, LIB_ARCHIVE, LIB_CRYPTO, NLIBS };
 
-static const char *const sonames[NLIBS] = { "libcurl.so.4",
-					    "libarchive.so.13" };
+static const char *const sonames[NLIBS] = { "libcurl.so.4", "libarchive.so.13",
+					    "libcrypto.so.3" };
 static void *handles[NLIBS];
 static int failed[NLIBS];
 
@@ -211,3 +213,18 @@ ENTRY_FN(la_int64_t, archive_entry_size)
 ENTRY_FN(const char *, archive_entry_pathname)
 ENTRY_FN(const char *, archive_entry_hardlink)
 ENTRY_FN(const char *, archive_entry_symlink)
+
+/* ---- libcrypto: the SHA-256 of OCI digests ---- */
+
+const EVP_MD *EVP_sha256(void)
+{
+	LAZY(LIB_CRYPTO, EVP_sha256);
+	return fp ? fp() : NULL;
+}
+
+int EVP_Digest(const void *data, size_t count, unsigned char *md,
+	       unsigned int *size, const EVP_MD *type, ENGINE *impl)
+{
+	LAZY(LIB_CRYPTO, EVP_Digest);
+	return fp && type ? fp(data, count, md, size, type, impl) : 0;
+}
