@@ -477,6 +477,26 @@ static int boot(const char *image, int tty, int64_t mem)
 }
 
 /*
+ * Without a terminal the app's stdin is empty. kiln run would read it to
+ * its end before booting (the kernel takes stdin whole), but ctr keeps
+ * a container's stdin open for ever when its own hits EOF before the
+ * task exists: the VM would never boot. Say so when stdin was a pipe.
+ */
+static void detach_stdin(const struct rt *rt)
+{
+	struct stat st;
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fstat(0, &st) == 0 && S_ISFIFO(st.st_mode))
+		rt_note(rt, "kiln: the container's stdin is not connected "
+			    "without a terminal: the app reads EOF");
+	if (fd > 0) {
+		dup2(fd, 0);
+		close(fd);
+	}
+}
+
+/*
  * The monitor: stdio as the shim gave them (or the terminal), blocked
  * on start.fifo until `start`, then the VM. Never returns.
  */
@@ -493,6 +513,8 @@ static void monitor(const struct rt *rt, int slave, int64_t mem)
 		ioctl(0, TIOCSCTTY, 0);
 	}
 	close_range(3, ~0U, 0); /* nothing of the shim's but stdio */
+	if (slave < 0)
+		detach_stdin(rt);
 	snprintf(fifo, sizeof(fifo), "%s/start.fifo", rt->dir);
 	snprintf(image, sizeof(image), "%s/image", rt->dir);
 	fd = open(fifo, O_WRONLY | O_CLOEXEC);
