@@ -12,8 +12,10 @@ come back, and `ctr task kill` reaches the app as SIGTERM.
 import ctypes
 import json
 import os
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -202,6 +204,50 @@ def test_runtime_kill_term_and_kill(rt, tmp_path, sigapp):
     reap(qemu)
     assert rt("delete", "c3").returncode == 0
     assert not os.path.exists(tmp_path / "state" / "c3")
+
+
+def test_runtime_console_socket(rt, tmp_path, sigapp):
+    """process.terminal: the pty's master comes over --console-socket
+    (SCM_RIGHTS, as runc sends it); the app's output is on it."""
+    subreaper()
+    b = bundle(tmp_path, sigapp, ["sh", "-c", "echo on the console; exit 4"])
+    spec = json.loads((b / "config.json").read_text())
+    spec["process"]["terminal"] = True
+    (b / "config.json").write_text(json.dumps(spec))
+    r = rt("create", "--bundle", str(b), "c6")
+    assert (r.returncode, r.stderr) == (
+        1, "kiln: process.terminal needs --console-socket\n")
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(str(tmp_path / "console.sock"))
+    srv.listen(1)
+    p = subprocess.Popen([RUNTIME, "--root", str(tmp_path / "state"), "create", "--bundle",
+                          str(b), "--pid-file", str(b / "init.pid"), "--console-socket",
+                          str(tmp_path / "console.sock"), "c6"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    conn, _ = srv.accept()
+    name, anc, _, _ = conn.recvmsg(128, socket.CMSG_LEN(4))
+    assert name.startswith(b"/dev/pts/")
+    assert [(lvl, typ) for lvl, typ, _ in anc] == [(socket.SOL_SOCKET, socket.SCM_RIGHTS)]
+    master = int.from_bytes(anc[0][2][:4], sys.byteorder)
+    assert (p.communicate(timeout=T)[0], p.returncode) == (b"", 0)
+    pid = int((b / "init.pid").read_text())
+    assert rt("start", "c6").returncode == 0
+    out, deadline = b"", time.time() + T
+    while True:
+        assert time.time() < deadline, out
+        if not select.select([master], [], [], 1)[0]:
+            continue
+        try:
+            got = os.read(master, 4096)
+        except OSError:  # EIO: the slave's last holder is gone
+            break
+        if not got:
+            break
+        out += got
+    os.close(master)
+    assert reap(pid) == 4
+    assert out == b"on the console\r\n"
+    assert rt("delete", "c6").returncode == 0
 
 
 def test_runtime_errors(rt, tmp_path, sigapp):
