@@ -330,8 +330,8 @@ def ctrd(tmp_path_factory, sigapp):
     logf.close()
 
 
-def run_args(ctrd, cid, *args):
-    return ["run", "--rm", "--runtime", "io.containerd.runc.v2",
+def run_args(ctrd, cid, *args, opts=()):
+    return ["run", "--rm", *opts, "--runtime", "io.containerd.runc.v2",
             "--runc-binary", RUNTIME, "--runc-root", str(ctrd.dir / "runc"),
             "docker.io/library/test:latest", cid, *args]
 
@@ -342,6 +342,14 @@ def test_ctr_run_output_and_status(ctrd):
     r = ctrd(*run_args(ctrd, "k2", "/bin/sh", "-c", "echo args replace Cmd"))
     assert (r.stdout, r.returncode) == ("args replace Cmd\n", 0), r.stderr
     assert ctrd("containers", "ls", "-q").stdout == ""  # --rm removed them
+
+
+def test_ctr_memory_limit_is_the_guest_memory(ctrd):
+    r = ctrd(*run_args(ctrd, "k4", "/bin/sh", "-c", "grep MemTotal /proc/meminfo",
+                       opts=("--memory-limit", str(200 << 20))))
+    assert r.returncode == 0, r.stderr
+    kb = int(r.stdout.split()[1])
+    assert 180 * 1024 < kb <= 200 * 1024, r.stdout  # the kernel keeps a little
 
 
 def test_ctr_task_kill_reaches_the_app(ctrd):
