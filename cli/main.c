@@ -7,6 +7,7 @@
 #include "instance.h"
 #include "kiln.h"
 #include "runtime.h"
+#include "store.h"
 
 static const char main_usage[] =
 	"usage: kiln COMMAND [OPTIONS] ...\n"
@@ -23,6 +24,10 @@ static const char main_usage[] =
 	"  kill     a signal to an instance (-s HUP|INT|QUIT|TERM|KILL)\n"
 	"  rm       remove an exited instance (-f: end it first)\n"
 	"  wait     wait for an instance to end, print its status\n"
+	"  push     store an image in an OCI registry\n"
+	"  pull     fetch an image from a registry into the local store\n"
+	"  images   list the local store\n"
+	"  rmi      remove images from the local store\n"
 	"  oci      an OCI runtime for containerd (runc's commands; also as\n"
 	"           kiln-runtime)\n"
 	"\n"
@@ -37,7 +42,9 @@ static const struct {
 	{ "inspect", cmd_inspect }, { "ps", cmd_ps },
 	{ "logs", cmd_logs },	    { "stop", cmd_stop },
 	{ "kill", cmd_kill },	    { "rm", cmd_rm },
-	{ "wait", cmd_wait },	    { "oci", cmd_oci },
+	{ "wait", cmd_wait },	    { "push", cmd_push },
+	{ "pull", cmd_pull },	    { "images", cmd_images },
+	{ "rmi", cmd_rmi },	    { "oci", cmd_oci },
 };
 
 int main(int argc, char **argv)
