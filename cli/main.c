@@ -55,8 +55,12 @@ int main(int argc, char **argv)
 	/* kiln-runtime is `kiln oci`: containerd's BinaryName runs it as runc */
 	base = base ? base + 1 : argc ? argv[0] : "";
 	if (!strcmp(base, "kiln-runtime")) {
+		int ret;
+
 		kiln_tmp_catch_signals();
-		return cmd_oci(argc, argv);
+		ret = cmd_oci(argc, argv);
+		kiln_tmp_cleanup();
+		return ret;
 	}
 
 	if (!cmd)

@@ -1,10 +1,6 @@
 /* runtime.c - `kiln oci` (also run as kiln-runtime): runc's command line for containerd's io.containerd.runc.v2 shim. */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,9 +12,6 @@
 #include <kiln/version.h>
 
 #include "runtime.h"
-
-/* The runtime-spec version Kiln reads (config.json) and reports. */
-#define RT_OCI_VERSION "1.0.2"
 
 static const char oci_usage[] =
 	"usage: kiln oci [--root DIR] [--log FILE] [--log-format text|json]\n"
@@ -148,7 +141,7 @@ unsigned long long rt_starttime(int pid)
 }
 
 /* runc's own rule for ids: letters, digits and _ + - . (no /, no ..). */
-static int id_ok(const char *id)
+int rt_id_ok(const char *id)
 {
 	return id[0] && strlen(id) <= 1024 && strcmp(id, ".") &&
 	       strcmp(id, "..") &&
@@ -177,7 +170,7 @@ static int make_root(const struct rt *rt)
 }
 
 /* The monitor's pid when it is alive (and is the process create made). */
-static int monitor_alive(const struct rt *rt)
+int rt_monitor_alive(const struct rt *rt)
 {
 	char buf[64], start[64];
 	int pid;
@@ -185,17 +178,19 @@ static int monitor_alive(const struct rt *rt)
 	rt_read(rt, "pid", buf, sizeof(buf));
 	rt_read(rt, "starttime", start, sizeof(start));
 	pid = atoi(buf);
-	if (pid <= 0 || rt_starttime(pid) != strtoull(start, NULL, 10))
+	/* 0: create never saw it alive (or it is gone): never a match */
+	if (pid <= 0 || !strtoull(start, NULL, 10) ||
+	    rt_starttime(pid) != strtoull(start, NULL, 10))
 		return 0;
 	return pid;
 }
 
 /* "created" (waiting for start), "running" or "stopped"; *pid if alive. */
-static const char *status_of(const struct rt *rt, int *pid)
+const char *rt_status(const struct rt *rt, int *pid)
 {
 	char fifo[4600];
 
-	*pid = monitor_alive(rt);
+	*pid = rt_monitor_alive(rt);
 	if (!*pid)
 		return "stopped";
 	snprintf(fifo, sizeof(fifo), "%s/start.fifo", rt->dir);
@@ -203,13 +198,13 @@ static const char *status_of(const struct rt *rt, int *pid)
 }
 
 /* The container named on the command line must exist. */
-static int existing(struct rt *rt, const char *id)
+int rt_existing(struct rt *rt, const char *id)
 {
 	struct stat st;
 
 	if (!id)
 		return rt_err(rt, "missing container ID");
-	if (!id_ok(id))
+	if (!rt_id_ok(id))
 		return rt_err(rt, "%s: bad container id", id);
 	rt->id = id;
 	snprintf(rt->dir, sizeof(rt->dir), "%s/%s", rt->root, id);
@@ -219,240 +214,6 @@ static int existing(struct rt *rt, const char *id)
 }
 
 /* The pids whose parent is pid (/proc/PID/task/PID/children) into out. */
-static size_t children_of(int pid, int *out, size_t max)
-{
-	char path[96];
-	size_t n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (n < max && fscanf(f, "%d", &out[n]) == 1)
-		n++;
-	fclose(f);
-	return n;
-}
-
-/*
- * End the VM: the monitor first (so the shim sees SIGKILL, 137, rather
- * than the monitor reporting QEMU's death), then QEMU, which would
- * outlive it.
- */
-static void kill_vm(int mon)
-{
-	int kids[8];
-	size_t n = children_of(mon, kids, 8);
-
-	kill(mon, SIGKILL);
-	for (size_t i = 0; i < n; i++)
-		kill(kids[i], SIGKILL);
-}
-
-/* ---- the commands ---- */
-
-static int do_state(struct rt *rt, const char *id)
-{
-	struct json_object *o;
-	char bundle[4096], rootfs[4200], created[64];
-	const char *status;
-	int err = existing(rt, id), pid;
-
-	if (err)
-		return err;
-	status = status_of(rt, &pid);
-	rt_read(rt, "bundle", bundle, sizeof(bundle));
-	rt_read(rt, "rootfs", rootfs, sizeof(rootfs));
-	rt_read(rt, "created", created, sizeof(created));
-	o = json_object_new_object();
-	json_object_object_add(o, "ociVersion",
-			       json_object_new_string(RT_OCI_VERSION));
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "pid", json_object_new_int(pid));
-	json_object_object_add(o, "status", json_object_new_string(status));
-	json_object_object_add(o, "bundle", json_object_new_string(bundle));
-	json_object_object_add(o, "rootfs", json_object_new_string(rootfs));
-	json_object_object_add(o, "created", json_object_new_string(created));
-	json_object_object_add(o, "owner", json_object_new_string(""));
-	printf("%s\n", json_object_to_json_string_ext(
-			       o, JSON_C_TO_STRING_PRETTY |
-					  JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(o);
-	return 0;
-}
-
-/*
- * Let the monitor go: it is blocked opening start.fifo for writing; our
- * reader lets the open finish and the monitor writes one byte back.
- */
-static int do_start(struct rt *rt, const char *id)
-{
-	char fifo[4600], c;
-	const char *status;
-	int err = existing(rt, id), pid, fd, ok = 0;
-
-	if (err)
-		return err;
-	status = status_of(rt, &pid);
-	if (strcmp(status, "created"))
-		return rt_err(rt, "cannot start a container that is %s (%s)",
-			      status, id);
-	snprintf(fifo, sizeof(fifo), "%s/start.fifo", rt->dir);
-	fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return rt_err(rt, "%s: %s", fifo, strerror(errno));
-	/* 30 s: the monitor only has to wake up, but the machine is busy */
-	for (int i = 0; i < 300 && !ok; i++) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-
-		if (poll(&p, 1, 100) == 1 && read(fd, &c, 1) == 1)
-			ok = 1;
-		else if (!monitor_alive(rt))
-			break;
-	}
-	close(fd);
-	if (!ok)
-		return rt_err(rt, "cannot start %s: its monitor is gone", id);
-	unlink(fifo);
-	return 0;
-}
-
-/* "TERM", "SIGTERM" or "15" -> 15; -1 when unknown. */
-static int parse_signal(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} names[] = { { "HUP", SIGHUP },   { "INT", SIGINT },
-		      { "QUIT", SIGQUIT }, { "KILL", SIGKILL },
-		      { "USR1", SIGUSR1 }, { "USR2", SIGUSR2 },
-		      { "TERM", SIGTERM }, { "WINCH", SIGWINCH } };
-	char *end;
-	long n = strtol(s, &end, 10);
-
-	if (end != s && !*end)
-		return n > 0 && n < 65 ? (int)n : -1;
-	if (!strncmp(s, "SIG", 3))
-		s += 3;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (!strcmp(s, names[i].name))
-			return names[i].sig;
-	return -1;
-}
-
-static int do_kill(struct rt *rt, const char *id, const char *signame)
-{
-	int err = existing(rt, id), pid, sig;
-
-	if (err)
-		return err;
-	sig = parse_signal(signame ? signame : "TERM");
-	if (sig < 0)
-		return rt_err(rt, "%s: unknown signal", signame);
-	if (!strcmp(status_of(rt, &pid), "stopped"))
-		return rt_err(rt, "container not running");
-	/*
-	 * The monitor forwards HUP, INT, QUIT and TERM to the app over the
-	 * signal channel (docs/instances.md); before start they end it.
-	 */
-	if (sig == SIGKILL)
-		kill_vm(pid);
-	else if (sig == SIGHUP || sig == SIGINT || sig == SIGQUIT ||
-		 sig == SIGTERM)
-		kill(pid, sig);
-	else
-		return rt_err(rt,
-			      "signal %d cannot reach the app of a Kiln VM "
-			      "(HUP, INT, QUIT, TERM and KILL can)",
-			      sig);
-	return 0;
-}
-
-/* Remove the state directory (plain files only: kiln made them all). */
-int rt_remove_dir(const struct rt *rt)
-{
-	DIR *d = opendir(rt->dir);
-	struct dirent *e;
-
-	if (!d)
-		return rt_err(rt, "%s: %s", rt->dir, strerror(errno));
-	while ((e = readdir(d)) != NULL)
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	if (rmdir(rt->dir) < 0)
-		return rt_err(rt, "%s: %s", rt->dir, strerror(errno));
-	return 0;
-}
-
-static int do_delete(struct rt *rt, const char *id, int force)
-{
-	const char *status;
-	int err = existing(rt, id), pid;
-
-	if (err)
-		return err;
-	status = status_of(rt, &pid);
-	/* as runc: a created container goes without --force, a running one not */
-	if (!strcmp(status, "running") && !force)
-		return rt_err(rt,
-			      "cannot delete container %s that is not stopped: "
-			      "running",
-			      id);
-	if (pid) {
-		kill_vm(pid);
-		for (int i = 0; i < 100 && monitor_alive(rt); i++)
-			usleep(50000);
-	}
-	return rt_remove_dir(rt);
-}
-
-static int do_ps(struct rt *rt, const char *id, const char *format)
-{
-	int err = existing(rt, id), pid, kids[8];
-	size_t n = 0;
-
-	if (err)
-		return err;
-	if (strcmp(format, "json") && strcmp(format, "table"))
-		return rt_err(rt, "%s: unknown --format", format);
-	status_of(rt, &pid);
-	if (pid)
-		n = children_of(pid, kids, 8);
-	if (!strcmp(format, "table")) {
-		printf("PID\n");
-		if (pid)
-			printf("%d\n", pid);
-		for (size_t i = 0; i < n; i++)
-			printf("%d\n", kids[i]);
-		return 0;
-	}
-	printf("[");
-	if (pid)
-		printf("%d", pid);
-	for (size_t i = 0; i < n; i++)
-		printf(",%d", kids[i]);
-	printf("]\n");
-	return 0;
-}
-
-/* runc features (runtime-spec features.md): honestly, almost nothing. */
-static int do_features(void)
-{
-	printf("{\"ociVersionMin\":\"1.0.0\",\"ociVersionMax\":\"%s\","
-	       "\"hooks\":[],\"mountOptions\":[],"
-	       "\"linux\":{\"namespaces\":[],\"capabilities\":[],"
-	       "\"cgroup\":{\"v1\":false,\"v2\":false,\"systemd\":false,"
-	       "\"systemdUser\":false},\"seccomp\":{\"enabled\":false},"
-	       "\"apparmor\":{\"enabled\":false},"
-	       "\"selinux\":{\"enabled\":false}},"
-	       "\"annotations\":{\"org.kiln.runtime\":\"a Kiln VM per "
-	       "container\"}}\n",
-	       RT_OCI_VERSION);
-	return 0;
-}
-
 /* ---- the command line ---- */
 
 /*
@@ -527,11 +288,11 @@ static int run_command(struct rt *rt, const char *cmd, struct rt_cmd *c)
 	const char *id = c->nwords ? c->words[0] : NULL;
 
 	if (!strcmp(cmd, "features"))
-		return do_features();
+		return rt_features();
 	if (!strcmp(cmd, "create")) {
 		int err;
 
-		if (!id || !id_ok(id))
+		if (!id || !rt_id_ok(id))
 			return rt_err(rt, "%s: bad container id",
 				      id ? id : "(none)");
 		rt->id = id;
@@ -542,15 +303,15 @@ static int run_command(struct rt *rt, const char *cmd, struct rt_cmd *c)
 				       c->pid_file, c->console);
 	}
 	if (!strcmp(cmd, "start"))
-		return do_start(rt, id);
+		return rt_start(rt, id);
 	if (!strcmp(cmd, "state"))
-		return do_state(rt, id);
+		return rt_state(rt, id);
 	if (!strcmp(cmd, "kill"))
-		return do_kill(rt, id, c->nwords > 1 ? c->words[1] : NULL);
+		return rt_kill(rt, id, c->nwords > 1 ? c->words[1] : NULL);
 	if (!strcmp(cmd, "delete"))
-		return do_delete(rt, id, c->force);
+		return rt_delete(rt, id, c->force);
 	if (!strcmp(cmd, "ps"))
-		return do_ps(rt, id, c->format ? c->format : "table");
+		return rt_ps(rt, id, c->format ? c->format : "table");
 	return rt_err(rt,
 		      "%s: not supported by Kiln (create, start, state, kill, "
 		      "delete, ps and features are)",

@@ -7,6 +7,9 @@
 
 #include "kiln.h"
 
+/* The runtime-spec version Kiln reads (config.json) and reports. */
+#define RT_OCI_VERSION "1.0.2"
+
 /*
  * The global options runc takes before the command (go-runc passes
  * --root, --log, --log-format and --systemd-cgroup), and the container
@@ -38,6 +41,40 @@ void rt_read(const struct rt *rt, const char *file, char *buf, size_t n);
 int rt_remove_dir(const struct rt *rt);
 /* The start time of pid (/proc/PID/stat field 22), or 0 when it is gone. */
 unsigned long long rt_starttime(int pid);
+
+/*
+ * The state directory of the container id names (checked: runc's id
+ * characters, no . or ..) into rt->dir; it must exist. 0, or the status
+ * after one line ("container ID does not exist": the shim looks for it).
+ */
+int rt_existing(struct rt *rt, const char *id);
+int rt_id_ok(const char *id);
+/* The monitor's pid while it is alive and is the one create made, else 0. */
+int rt_monitor_alive(const struct rt *rt);
+/* "created" (start not yet called), "running" or "stopped"; *pid if alive. */
+const char *rt_status(const struct rt *rt, int *pid);
+
+/* runtime_ops.c: the commands; each 0, or the status after one line. */
+int rt_state(struct rt *rt, const char *id);
+int rt_start(struct rt *rt, const char *id);
+int rt_kill(struct rt *rt, const char *id, const char *signame);
+int rt_delete(struct rt *rt, const char *id, int force);
+int rt_ps(struct rt *rt, const char *id, const char *format);
+int rt_features(void);
+
+/* What Kiln takes from config.json (runtime-spec config.md). */
+struct rt_spec {
+	struct strvec args, env;
+	char *cwd, *root; /* root: the host directory, absolute */
+	int64_t uid, gid, mem;
+	int terminal;
+};
+
+/*
+ * runtime_root.c: the root directory (whole) and s's process into a Kiln
+ * image at rt->dir/image. 0, or the status after one line.
+ */
+int rt_make_image(const struct rt *rt, const struct rt_spec *s);
 
 /*
  * runtime_create.c: `create [--bundle B] [--pid-file F] [--console-socket S]
