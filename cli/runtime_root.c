@@ -41,13 +41,14 @@ static int walk_one(struct walk *w, const char *host, const char *guest)
 		if (!err)
 			err = walk_dir(w, host, guest);
 	} else if (S_ISLNK(st.st_mode)) {
-		char target[4096];
-		ssize_t n = readlink(host, target, sizeof(target) - 1);
+		/* on the heap: this frame recurses as deep as the tree goes */
+		char *target = kiln_xmalloc(4096);
+		ssize_t n = readlink(host, target, 4095);
 
-		if (n < 0)
-			return rt_err(w->rt, "%s: %s", host, strerror(errno));
-		err = rootfs_add_data(w->fs, guest, st.st_mode, target,
-				      (size_t)n);
+		err = n < 0 ? rt_err(w->rt, "%s: %s", host, strerror(errno)) :
+			      rootfs_add_data(w->fs, guest, st.st_mode, target,
+					      (size_t)n);
+		free(target);
 	} else if (S_ISREG(st.st_mode)) {
 		uint8_t *data;
 		size_t size;

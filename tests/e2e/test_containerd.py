@@ -256,6 +256,18 @@ def test_runtime_errors(rt, tmp_path, sigapp):
     assert (r.returncode, r.stderr) == (
         1, "kiln: nothere: executable file not found in $PATH (/bin)\n")
     assert not os.path.exists(tmp_path / "state" / "c4")  # nothing half-made
+    # args[0] through a symlink loop, and one climbing out of the root
+    os.symlink("loop", b / "rootfs" / "loop")
+    os.symlink("../../../../../../bin/busybox", b / "rootfs" / "up")
+    spec = json.loads((b / "config.json").read_text())
+    spec["process"]["args"] = ["/loop"]
+    (b / "config.json").write_text(json.dumps(spec))
+    r = rt("create", "--bundle", str(b), "c4")
+    assert (r.returncode, r.stderr) == (1, "kiln: /loop: not found in the container's root\n")
+    spec["process"]["args"] = ["/up/x"]  # /up is the root's /bin/busybox
+    (b / "config.json").write_text(json.dumps(spec))
+    r = rt("create", "--bundle", str(b), "c4")
+    assert (r.returncode, r.stderr) == (1, "kiln: /up/x: not found in the container's root\n")
     r = rt("create", "--bundle", str(b), "../x")
     assert (r.returncode, r.stderr) == (1, "kiln: ../x: bad container id\n")
     r = rt("exec", "c4")
