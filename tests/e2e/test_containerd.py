@@ -96,11 +96,20 @@ def bundle(tmp_path, sigapp, args, env=("PATH=/bin",), cwd="/", user=(0, 0)):
     return b
 
 
+@pytest.fixture
 def subreaper():
     """Make this test a child subreaper, as the shim is: the monitor
-    create leaves behind becomes our child when create exits."""
+    create leaves behind becomes our child when create exits. Only for
+    the test: later tests' orphans must go to init as usual."""
     libc = ctypes.CDLL(None, use_errno=True)
     assert libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    yield
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 0, 0, 0, 0)
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0] > 0:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def reap(pid, within=T):
@@ -121,8 +130,7 @@ def state(rt, cid):
     return json.loads(r.stdout)
 
 
-def test_runtime_lifecycle(rt, tmp_path, sigapp):
-    subreaper()
+def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
     b = bundle(tmp_path, sigapp, ["sh", "-c", "echo $GREETING from $(pwd); exit 7"],
                env=["PATH=/bin", "GREETING=hello"], cwd="/work")
     out = open(tmp_path / "out", "w+")
@@ -165,8 +173,7 @@ def test_runtime_lifecycle(rt, tmp_path, sigapp):
         "time": json.loads(open(rt.log).readlines()[-1])["time"]}
 
 
-def test_runtime_kill_term_and_kill(rt, tmp_path, sigapp):
-    subreaper()
+def test_runtime_kill_term_and_kill(rt, tmp_path, sigapp, subreaper):
     b = bundle(tmp_path, sigapp, ["/sigapp"])
     rd, wr = os.pipe()
     r = rt("create", "--bundle", str(b), "--pid-file", str(b / "init.pid"), "c2", stdout=wr,
@@ -206,10 +213,9 @@ def test_runtime_kill_term_and_kill(rt, tmp_path, sigapp):
     assert not os.path.exists(tmp_path / "state" / "c3")
 
 
-def test_runtime_console_socket(rt, tmp_path, sigapp):
+def test_runtime_console_socket(rt, tmp_path, sigapp, subreaper):
     """process.terminal: the pty's master comes over --console-socket
     (SCM_RIGHTS, as runc sends it); the app's output is on it."""
-    subreaper()
     b = bundle(tmp_path, sigapp, ["sh", "-c", "echo on the console; exit 4"])
     spec = json.loads((b / "config.json").read_text())
     spec["process"]["terminal"] = True
