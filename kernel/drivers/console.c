@@ -70,6 +70,7 @@ static size_t rx_head, rx_len;
 static bool (*rx_filter)(char c);
 static struct ktimer rx_timer;
 static bool line_open; /* a line is being typed: read_line was interrupted */
+static uint64_t rx_count;
 
 void console_rx_poll(void)
 {
@@ -83,7 +84,13 @@ void console_rx_poll(void)
 		if (rx_filter != NULL && rx_filter(c))
 			continue;
 		rx[(rx_head + rx_len++) % RX_SIZE] = c;
+		rx_count++;
 	}
+}
+
+uint64_t console_rx_count(void)
+{
+	return rx_count;
 }
 
 static void rx_tick(struct ktimer *t)

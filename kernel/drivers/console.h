@@ -37,6 +37,8 @@ void console_set_rx_filter(bool (*filter)(char c));
 void console_flush_input(void);
 /* Fetch what the UART holds into the input queue (any context). */
 void console_rx_poll(void);
+/* How many bytes have been queued as input since boot (poll's edges). */
+uint64_t console_rx_count(void);
 
 /*
  * The terminal settings the line discipline acts on (the termios flags

@@ -345,26 +345,41 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 static struct poll_head console_ph;
 static struct ktimer console_timer;
 static bool console_was_ready;
+static uint64_t console_woke_at; /* console_rx_count at the last wake */
 
+/*
+ * Wake on every change that can matter: stdin turning readable, and new
+ * input while it is readable (as n_tty wakes readers for each arrival;
+ * an edge-triggered epoll needs it, and a waiter whose read took the
+ * data since the last tick must not miss the next line).
+ */
 static void console_recheck(struct ktimer *t)
 {
 	bool ready = console_in_ready();
+	uint64_t count = console_rx_count();
 
-	if (ready && !console_was_ready)
+	if (ready && (!console_was_ready || count != console_woke_at)) {
+		console_woke_at = count;
 		poll_wake(&console_ph, POLLIN | POLLRDNORM);
+	}
 	console_was_ready = ready;
 	if (poll_head_busy(&console_ph))
 		ktimer_arm(t, time_ns() + CONSOLE_RECHECK_NS, console_recheck);
 }
 
+/*
+ * A new waiter samples the state it waits on, even when the timer runs
+ * for an earlier one: a read since the last tick may have taken what
+ * made stdin readable, and a stale "was ready" would let the next line
+ * typed pass unannounced (busybox's line editing then waited forever).
+ */
 static void console_watched(struct poll_head *h)
 {
 	(void)h;
-	if (console_timer.armed)
-		return;
 	console_was_ready = console_in_ready();
-	ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
-		   console_recheck);
+	if (!console_timer.armed)
+		ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
+			   console_recheck);
 }
 
 static struct poll_head *console_poll_head(struct file *f)
