@@ -9,6 +9,7 @@
 #include "core/printk.h"
 #include "core/proc.h"
 #include "fs/9pfs.h"
+#include "fs/ext4.h"
 #include "lib/cpio.h"
 #include "lib/string.h"
 
@@ -228,7 +229,8 @@ static int add_defaults(void)
 
 		err = vfs_create(dirs[3], default_files[i][0], S_IFREG | 0644,
 				 &vn);
-		if (err == -EEXIST) {
+		/* a root disk's /etc is read only: it has its own or none */
+		if (err == -EEXIST || err == -EROFS) {
 			err = 0;
 			continue;
 		}
@@ -264,7 +266,7 @@ int vfs_etc_default(const char *name, const char *text)
 	return err;
 }
 
-int vfs_init(const void *cpio, size_t size)
+int vfs_init(const void *cpio, size_t size, const uint8_t *root_uuid)
 {
 	int err;
 
@@ -272,6 +274,12 @@ int vfs_init(const void *cpio, size_t size)
 		return -ENOMEM;
 	if (cpio != NULL) {
 		err = load_archive(cpio, size);
+		if (err < 0)
+			return err;
+	}
+	/* before the defaults: an /etc on the disk is the image's own */
+	if (root_uuid != NULL) {
+		err = ext4_mount_root("root", root_uuid);
 		if (err < 0)
 			return err;
 	}
