@@ -276,7 +276,7 @@ int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
 		   const struct kbuf *disk, const uint8_t uuid[16],
 		   struct kbuf *out);
 /* fs as root_disk (ROOT_DISK_*) says, then build_assemble: 0 or status. */
-int build_pack(const struct kbuf *cfg, const struct rootfs *fs, int root_disk,
+int build_pack(const struct kbuf *cfg, struct rootfs *fs, int root_disk,
 	       struct kbuf *out);
 
 /* ---- netopts.c: --ip, --gateway, --dns ---- */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kiln.h"
+#include "lib/etc_default.h"
 
 /* ext4 block size: the cache's and the page's. */
 #define BLOCK 4096
@@ -160,7 +161,29 @@ static int make_disk(const struct rootfs *fs, struct kbuf *disk,
 	return err;
 }
 
-int build_pack(const struct kbuf *cfg, const struct rootfs *fs, int root_disk,
+/*
+ * The kernel's /etc defaults (lib/etc_default.h) that an /etc on the
+ * disk lacks: the kernel cannot add them to a read-only /etc at boot.
+ */
+static int add_etc_defaults(struct rootfs *fs)
+{
+	static const char *const files[][2] = {
+		{ "/etc/hosts", ETC_DEFAULT_HOSTS },
+		{ "/etc/passwd", ETC_DEFAULT_PASSWD },
+		{ "/etc/group", ETC_DEFAULT_GROUP },
+	};
+	int err = 0;
+
+	if (!S_ISDIR(rootfs_mode(fs, "/etc")))
+		return 0; /* the kernel makes /etc in memory, with them */
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !err; i++)
+		if (!rootfs_mode(fs, files[i][0]))
+			err = rootfs_add_data(fs, files[i][0], S_IFREG | 0644,
+					      files[i][1], strlen(files[i][1]));
+	return err;
+}
+
+int build_pack(const struct kbuf *cfg, struct rootfs *fs, int root_disk,
 	       struct kbuf *out)
 {
 	struct kbuf arc = { 0 }, disk = { 0 };
@@ -172,8 +195,10 @@ int build_pack(const struct kbuf *cfg, const struct rootfs *fs, int root_disk,
 				    ROOT_DISK_YES :
 				    ROOT_DISK_NO;
 	if (root_disk == ROOT_DISK_YES) {
+		err = add_etc_defaults(fs);
 		rootfs_archive_rest(fs, &arc);
-		err = make_disk(fs, &disk, uuid);
+		if (!err)
+			err = make_disk(fs, &disk, uuid);
 	} else {
 		rootfs_archive(fs, &arc);
 	}

@@ -11,6 +11,7 @@
 #include "fs/9pfs.h"
 #include "fs/ext4.h"
 #include "lib/cpio.h"
+#include "lib/etc_default.h"
 #include "lib/string.h"
 
 /*
@@ -182,17 +183,11 @@ static const struct {
 	{ "etc", 0755 },
 };
 
-/*
- * What a Debian container image has at least: root, and the unprivileged
- * nobody/nogroup that servers started as root look up (nginx's default
- * user) before they even decide to keep running as root.
- */
+/* lib/etc_default.h says why these */
 static const char *const default_files[][2] = {
-	{ "hosts", "127.0.0.1 localhost\n::1 localhost\n" },
-	{ "passwd",
-	  "root:x:0:0:root:/root:/bin/sh\n"
-	  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
-	{ "group", "root:x:0:\nnogroup:x:65534:\n" },
+	{ "hosts", ETC_DEFAULT_HOSTS },
+	{ "passwd", ETC_DEFAULT_PASSWD },
+	{ "group", ETC_DEFAULT_GROUP },
 };
 
 /* mkdir name in the root unless it is there; referenced in *out. */
