@@ -160,4 +160,6 @@ def test_corrupted(small, tmp_path, seed):
     assert "kiln: exit status" in err, describe(r)
     if seed == 1:
         assert r.returncode == 126, describe(r)
-        assert "cannot mount the image's root disk" in err
+        assert "kiln: ext4 root: no ext4 superblock\n" in err
+        assert "kiln: cannot start the program: cannot mount the image's " \
+            "root disk (error 22)\n" in err
