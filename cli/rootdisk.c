@@ -190,10 +190,20 @@ int build_pack(const struct kbuf *cfg, struct rootfs *fs, int root_disk,
 	uint8_t uuid[16];
 	int err = 0;
 
+	/*
+	 * mke2fs -d copies the owners of the host files, which only root
+	 * can give away: otherwise every file would be the builder's.
+	 */
 	if (root_disk == ROOT_DISK_AUTO)
-		root_disk = rootfs_bytes(fs) >= ROOT_DISK_THRESHOLD ?
+		root_disk = rootfs_bytes(fs) >= ROOT_DISK_THRESHOLD &&
+					    geteuid() == 0 ?
 				    ROOT_DISK_YES :
 				    ROOT_DISK_NO;
+	if (root_disk == ROOT_DISK_YES && geteuid() != 0) {
+		kiln_err("--root-disk: needs root (the files' owners are "
+			 "kept as mke2fs -d copies them)");
+		return KILN_EXIT_FAIL;
+	}
 	if (root_disk == ROOT_DISK_YES) {
 		err = add_etc_defaults(fs);
 		rootfs_archive_rest(fs, &arc);
