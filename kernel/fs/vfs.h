@@ -309,7 +309,8 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err);
 void tmpfs_free(struct vnode *vn);
 /*
  * Is vn a regular file whose data these pages hold (tmpfs), rather
- * than one a file system's hooks read (ext4: no mappings of it)?
+ * than one a file system's hooks read (ext4: mapped through its
+ * readpage hook, tmpfs_page_read; exec copies its segments)?
  */
 static inline bool vfs_page_cached(const struct vnode *vn)
 {
