@@ -145,6 +145,15 @@ int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
  */
 int ext4_mount_at(const char *dev, const char *path, bool rw);
 
+/*
+ * The image's root on disk dev ("root"), whose superblock uuid must be
+ * uuid: each directory of its top level (but lost+found, dev, proc, tmp)
+ * becomes the root's directory of that name, read only. 0, -ENXIO (no
+ * disk), -EINVAL (another file system), or ext4_mount's and the disk's
+ * errors, logged. Boot only, from vfs_init, after the archive.
+ */
+int ext4_mount_root(const char *dev, const uint8_t uuid[16]);
+
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)
 {

@@ -131,7 +131,7 @@ static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 }
 
 /*
- * A file a file system reads through its own hooks (a 9p volume, ext4;
+ * A file a file system reads through its own hooks (a 9p volume;
  * file_ops.map_copy): its pages are in no page cache, so MAP_PRIVATE gets a copy, read now
  * into the area's own pages (POSIX leaves unspecified whether later
  * changes to the file show in a private mapping). The file, when fd
