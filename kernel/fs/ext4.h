@@ -70,14 +70,14 @@ struct ext4_fs {
 	uint32_t inode_size, desc_size;
 	uint32_t first_ino;
 	uint32_t incompat, ro_compat, compat;
-	bool csum;	    /* metadata_csum: crc32c everywhere */
-	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
-	bool ro;	    /* mounted read-only */
+	bool csum;	       /* metadata_csum: crc32c everywhere */
+	uint32_t csum_seed;    /* crc32c(~0, uuid) or s_checksum_seed */
+	bool ro;	       /* mounted read-only */
 	uint32_t reserved_gdt; /* s_reserved_gdt_blocks after each gdt */
 	uint32_t journal_ino;  /* s_journal_inum, 0 without a journal */
 	uint32_t last_orphan;  /* s_last_orphan: the orphan list's head */
 	uint32_t alloc_rotor;  /* the group the last block came from */
-	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
+	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
 };
 
@@ -111,10 +111,11 @@ int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out);
  * The same, read-write when rw asks, the disk is writable, every feature
  * is one ext4_write knows (metadata_csum or no group checksums at all)
  * and the journal opens; otherwise read-only with one log line saying
- * why. The orphan list left by a crash is then processed.
+ * why. The orphan list left by a crash is then processed (now: the
+ * time of day, for i_dtime).
  */
 int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
-		  struct ext4_fs **out);
+		  int64_t now, struct ext4_fs **out);
 void ext4_unmount(struct ext4_fs *fs);
 
 /* Bytes [off, off+n) of the device; 0 or -EIO (short, or past the end). */
