@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct bcache_dev;
+struct ext4_jbd2;
 
 /*
  * Kiln reads ext4 as Linux's e2fsprogs make it (Documentation/
@@ -68,6 +69,7 @@ struct ext4_fs {
 	bool ro;	    /* mounted read-only (always, for now) */
 	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
+	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
 };
 
 /* An inode, decoded and checked. raw keeps i_block (extent root, symlink). */
