@@ -282,6 +282,9 @@ ext4_SRCS := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c
 NOT_EXT4_VFS := kernel/fs/ext4_vfs.c
 ext4_SRCS := $(filter-out $(NOT_EXT4_VFS),$(ext4_SRCS))
 crc32c_SRCS := kernel/lib/crc32c.c
+# The jbd2 journal writer: its log replayed by Kiln's recovery and e2fsck.
+UNIT_TESTS += ext4_jbd2
+ext4_jbd2_SRCS := $(ext4_SRCS)
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)
