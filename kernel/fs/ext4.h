@@ -71,14 +71,14 @@ struct ext4_fs {
 	uint32_t inode_size, desc_size;
 	uint32_t first_ino;
 	uint32_t incompat, ro_compat, compat;
-	bool csum;	    /* metadata_csum: crc32c everywhere */
-	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
-	bool ro;	    /* mounted read-only */
+	bool csum;	       /* metadata_csum: crc32c everywhere */
+	uint32_t csum_seed;    /* crc32c(~0, uuid) or s_checksum_seed */
+	bool ro;	       /* mounted read-only */
 	uint32_t reserved_gdt; /* s_reserved_gdt_blocks after each gdt */
 	uint32_t journal_ino;  /* s_journal_inum, 0 without a journal */
 	uint32_t last_orphan;  /* s_last_orphan: the orphan list's head */
 	uint32_t alloc_rotor;  /* the group the last block came from */
-	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
+	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
 	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
 };

@@ -76,7 +76,8 @@ static int gd_get(struct ext4_op *op, uint32_t g, struct gd_ref *r)
 		return err;
 	r->p = r->b->data + off % fs->block_size;
 	r->g = g;
-	if (fs->csum && ext4_group_csum(fs, g, r->p) != ext4_le16(r->p + GD_CSUM)) {
+	if (fs->csum &&
+	    ext4_group_csum(fs, g, r->p) != ext4_le16(r->p + GD_CSUM)) {
 		bcache_put(r->b);
 		return -EIO;
 	}
@@ -176,11 +177,12 @@ static void block_bitmap_init(struct ext4_fs *fs, uint32_t g, const uint8_t *gd,
 		bit_set(map, i);
 }
 
-static void bitmap_csum(struct ext4_op *op, struct gd_ref *r, const uint8_t *map,
-			bool inode)
+static void bitmap_csum(struct ext4_op *op, struct gd_ref *r,
+			const uint8_t *map, bool inode)
 {
 	struct ext4_fs *fs = op->fs;
-	uint32_t len = (inode ? fs->inodes_per_group : fs->blocks_per_group) / 8;
+	uint32_t len = (inode ? fs->inodes_per_group : fs->blocks_per_group) /
+		       8;
 	uint32_t c, off = inode ? GD_IB_CSUM : GD_BB_CSUM;
 
 	if (!fs->csum)
@@ -200,7 +202,8 @@ static struct bcache_buf *bitmap_get(struct ext4_op *op, struct gd_ref *r,
 				     bool inode, int *err)
 {
 	struct ext4_fs *fs = op->fs;
-	uint64_t blk = gd32(fs, r->p, inode ? GD_INODE_BITMAP : GD_BLOCK_BITMAP);
+	uint64_t blk = gd32(fs, r->p,
+			    inode ? GD_INODE_BITMAP : GD_BLOCK_BITMAP);
 	uint32_t flag = inode ? BG_INODE_UNINIT : BG_BLOCK_UNINIT;
 	uint32_t flags = ext4_le16(r->p + GD_FLAGS);
 	bool uninit = fs->csum && (flags & flag);
@@ -215,8 +218,8 @@ static struct bcache_buf *bitmap_get(struct ext4_op *op, struct gd_ref *r,
 		return b;
 	if (inode) {
 		memset(b->data, 0, fs->block_size);
-		for (uint64_t i = fs->inodes_per_group; i < 8ULL * fs->block_size;
-		     i++)
+		for (uint64_t i = fs->inodes_per_group;
+		     i < 8ULL * fs->block_size; i++)
 			bit_set(b->data, i);
 	} else {
 		block_bitmap_init(fs, r->g, r->p, b->data);
@@ -229,8 +232,8 @@ int ext4_super_write(struct ext4_op *op)
 {
 	struct ext4_fs *fs = op->fs;
 	int err = 0;
-	struct bcache_buf *b =
-		ext4_jbd2_get(op->h, 1024 / fs->block_size, true, &err);
+	struct bcache_buf *b = ext4_jbd2_get(op->h, 1024 / fs->block_size, true,
+					     &err);
 	uint8_t *sb;
 
 	if (b == NULL)
@@ -345,7 +348,8 @@ int ext4_balloc(struct ext4_op *op, uint64_t goal, uint64_t *blk, uint32_t *n)
 	if (goal < fs->first_data_block || goal >= fs->blocks_count)
 		goal = group_first(fs, fs->alloc_rotor % fs->groups);
 	g0 = (uint32_t)((goal - fs->first_data_block) / fs->blocks_per_group);
-	start = (uint32_t)((goal - fs->first_data_block) % fs->blocks_per_group);
+	start = (uint32_t)((goal - fs->first_data_block) %
+			   fs->blocks_per_group);
 	for (uint32_t k = 0; k < fs->groups && r == 0; k++) {
 		uint32_t g = (g0 + k) % fs->groups;
 
@@ -380,7 +384,7 @@ static int group_bfree(struct ext4_op *op, uint32_t g, uint64_t blk, uint32_t n)
 
 		if (!bit_test(b->data, bit))
 			err = -EIO; /* freed twice: leave it */
-		b->data[bit / 8] &= (uint8_t)~(1U << (bit % 8));
+		b->data[bit / 8] &= (uint8_t) ~(1U << (bit % 8));
 	}
 	gd16_set(fs, r.p, GD_FREE_BLOCKS, gd16(fs, r.p, GD_FREE_BLOCKS) + n);
 	bitmap_csum(op, &r, b->data, false);
@@ -502,10 +506,11 @@ int ext4_ifree(struct ext4_op *op, uint32_t ino, bool dir)
 	}
 	if (!bit_test(b->data, i))
 		err = -EIO;
-	b->data[i / 8] &= (uint8_t)~(1U << (i % 8));
+	b->data[i / 8] &= (uint8_t) ~(1U << (i % 8));
 	gd16_set(fs, r.p, GD_FREE_INODES, gd16(fs, r.p, GD_FREE_INODES) + 1);
 	if (dir && gd16(fs, r.p, GD_USED_DIRS) > 0)
-		gd16_set(fs, r.p, GD_USED_DIRS, gd16(fs, r.p, GD_USED_DIRS) - 1);
+		gd16_set(fs, r.p, GD_USED_DIRS,
+			 gd16(fs, r.p, GD_USED_DIRS) - 1);
 	bitmap_csum(op, &r, b->data, true);
 	ext4_jbd2_dirty(op->h, b);
 	bcache_put(b);

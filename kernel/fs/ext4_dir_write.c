@@ -43,8 +43,8 @@ static bool has_tail(struct ext4_fs *fs, const uint8_t *blk)
 	       t[6] == 0 && t[7] == TAIL_FT;
 }
 
-static void de_set(uint8_t *e, uint32_t ino, uint32_t rec_len,
-		   const char *name, uint32_t name_len, uint32_t ft)
+static void de_set(uint8_t *e, uint32_t ino, uint32_t rec_len, const char *name,
+		   uint32_t name_len, uint32_t ft)
 {
 	ext4_put32(e, ino);
 	ext4_put16(e + 4, rec_len);
@@ -126,7 +126,8 @@ static int dir_unindex(struct ext4_op *op, struct ext4_inode *dir)
 			block_dirty(op, dir, b);
 		} else if (!(fs->csum && has_tail(fs, d)) &&
 			   ext4_le32(d) == 0 &&
-			   ext4_le16(d + 4) == (uint32_t)(fs->block_size % 65536)) {
+			   ext4_le16(d + 4) ==
+				   (uint32_t)(fs->block_size % 65536)) {
 			memset(d, 0, fs->block_size);
 			de_set(d, 0, end, "", 0, 0);
 			block_dirty(op, dir, b);
@@ -215,8 +216,8 @@ int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
 	uint32_t len = (uint32_t)strlen(name);
 	int err = dir_unindex(op, dir);
 
-	for (uint64_t lblk = 0;
-	     err == 0 && lblk < dir->size / fs->block_size; lblk++) {
+	for (uint64_t lblk = 0; err == 0 && lblk < dir->size / fs->block_size;
+	     lblk++) {
 		struct bcache_buf *b = dblock_get(op, dir, lblk, &err);
 		uint32_t off, rl, prev = UINT32_MAX;
 
@@ -269,9 +270,8 @@ int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 int ext4_dir_init(struct ext4_op *op, struct ext4_inode *dir, uint32_t parent)
 {
 	struct ext4_fs *fs = op->fs;
-	uint32_t n = 1, ft = (fs->incompat & EXT4_INCOMPAT_FILETYPE) ?
-				    EXT4_FT_DIR :
-				    0;
+	uint32_t n = 1,
+		 ft = (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? EXT4_FT_DIR : 0;
 	uint64_t pblk;
 	struct bcache_buf *b;
 	int err = ext4_extent_alloc(op, dir, 0, &pblk, &n, false);

@@ -113,8 +113,7 @@ static void node_dirty(struct ext4_op *op, const struct ext4_inode *in,
 		return; /* the root: written with the inode */
 	end = 12 + 12 * n_max(b->data);
 	if (op->fs->csum)
-		ext4_put32(b->data + end,
-			   crc32c(in->csum_seed, b->data, end));
+		ext4_put32(b->data + end, crc32c(in->csum_seed, b->data, end));
 	ext4_jbd2_dirty(op->h, b);
 }
 
@@ -327,8 +326,8 @@ static int extent_insert(struct ext4_op *op, struct ext4_inode *in,
 			return err;
 		lf = &pa.l[pa.depth];
 		i = lf->i;
-		if (i >= 0 && merges_after(entry(lf->p, i), first, start, len,
-					   unw)) {
+		if (i >= 0 &&
+		    merges_after(entry(lf->p, i), first, start, len, unw)) {
 			uint8_t *x = entry(lf->p, i);
 
 			leaf_set(x, ext4_le32(x), leaf_len(x) + len,

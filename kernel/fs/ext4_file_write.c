@@ -191,8 +191,9 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 			lblk += count < end - lblk ? count : end - lblk;
 			continue;
 		}
-		n = end - lblk < count ? (uint32_t)(end - lblk) :
-					 (uint32_t)(count < 32767 ? count : 32767);
+		n = end - lblk < count ?
+			    (uint32_t)(end - lblk) :
+			    (uint32_t)(count < 32767 ? count : 32767);
 		err = ext4_op_start(&op, fs, root);
 		if (err < 0)
 			break;
@@ -202,7 +203,7 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 			if (!(mode & FALLOC_FL_KEEP_SIZE) &&
 			    in->size < off + len)
 				in->size = lblk * bs < off + len ? lblk * bs :
-								 off + len;
+								   off + len;
 			err = ext4_iput(&op, in, false);
 		}
 		err = ext4_op_stop(&op, err);

@@ -181,9 +181,10 @@ static void put_time(uint8_t *raw, uint32_t isize, uint32_t base,
 {
 	ext4_put32(raw + base, (uint32_t)sec);
 	if (has_extra(raw, isize, extra + 4))
-		ext4_put32(raw + extra,
-			   (uint32_t)(((uint64_t)(sec - (int32_t)sec) >> 32) & 3) |
-				   ns << 2);
+		ext4_put32(
+			raw + extra,
+			(uint32_t)(((uint64_t)(sec - (int32_t)sec) >> 32) & 3) |
+				ns << 2);
 }
 
 static void inode_encode(struct ext4_fs *fs, const struct ext4_inode *in,

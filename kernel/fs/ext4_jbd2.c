@@ -23,6 +23,8 @@
 
 struct ext4_handle {
 	struct ext4_jbd2 *j;
+	uint32_t credits; /* reserved at start */
+	uint32_t added;	  /* blocks it brought into the transaction */
 };
 
 static struct ext4_jbd2 *journals; /* every open journal */
@@ -56,7 +58,7 @@ static bool commit_due(const struct ext4_jbd2 *j, uint32_t credits)
 		return false;
 	return jbd2_txn_blocks(j, j->credits + credits, j->nrevokes) >
 		       j->max_txn ||
-	       j->nbufs + credits > bcache_limit() / 4 ||
+	       j->nbufs + credits > bcache_limit() / 2 ||
 	       clock_monotonic_ns() - j->started_ns > COMMIT_AGE_NS;
 }
 
@@ -114,7 +116,7 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 	}
 	j->credits += credits;
 	j->nhandles++;
-	h->j = j;
+	*h = (struct ext4_handle){ j, credits, 0 };
 	*out = h;
 	return 0;
 }
@@ -123,6 +125,10 @@ int ext4_handle_stop(struct ext4_handle *h)
 {
 	struct ext4_jbd2 *j = h->j;
 
+	/* Unused credits go back (Linux's jbd2_journal_stop). */
+	j->credits = j->credits >= h->credits ?
+			     j->credits - h->credits + h->added :
+			     h->added;
 	kfree(h);
 	if (--j->nhandles == 0)
 		wake_up(&j->wq);
@@ -151,11 +157,10 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 	}
 	if (b->flags & BCACHE_PINNED)
 		return; /* in the running transaction already */
-	if (j->nbufs == j->bufcap) {
-		/* More blocks than the handles' credits: their bug. */
-		printk("kiln: ext4 %s: a transaction outgrew its credits\n",
-		       j->fs->name);
-		jbd2_abort(j, -ENOSPC);
+	/* Only a handle going past its credits can need this. */
+	if (grow((void **)&j->bufs, &j->bufcap, j->nbufs + 1,
+		 sizeof(*j->bufs)) < 0) {
+		jbd2_abort(j, -ENOMEM);
 		bcache_unpin(b, false);
 		return;
 	}
@@ -164,6 +169,7 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 	b->refs++;
 	bcache_pin(b);
 	j->bufs[j->nbufs++] = b;
+	h->added++;
 }
 
 /* Blocks [blk, blk+n) not to be handed out before the commit. */

@@ -33,13 +33,20 @@ static uint32_t ftype(const struct ext4_fs *fs, uint32_t mode)
 	if (!(fs->incompat & EXT4_INCOMPAT_FILETYPE))
 		return 0;
 	switch (mode & S_IFMT) {
-	case S_IFREG: return 1;
-	case S_IFDIR: return 2;
-	case S_IFCHR: return 3;
-	case S_IFBLK: return 4;
-	case S_IFIFO: return 5;
-	case S_IFSOCK: return 6;
-	case S_IFLNK: return 7;
+	case S_IFREG:
+		return 1;
+	case S_IFDIR:
+		return 2;
+	case S_IFCHR:
+		return 3;
+	case S_IFBLK:
+		return 4;
+	case S_IFIFO:
+		return 5;
+	case S_IFSOCK:
+		return 6;
+	case S_IFLNK:
+		return 7;
 	}
 	return 0;
 }
@@ -119,7 +126,8 @@ static void inode_init(struct ext4_fs *fs, struct ext4_inode *in, uint32_t ino,
 		memcpy(in->block, nw->target, in->size);
 	} else if (type == S_IFCHR || type == S_IFBLK) {
 		uint32_t major = (nw->rdev >> 8) & 0xfff;
-		uint32_t minor = (nw->rdev & 0xff) | ((nw->rdev >> 12) & 0xfff00);
+		uint32_t minor = (nw->rdev & 0xff) |
+				 ((nw->rdev >> 12) & 0xfff00);
 
 		/* Linux's new_encode_dev, in i_block[1]. */
 		ext4_put32(in->block + 4, (minor & 0xff) | (major << 8) |
@@ -424,7 +432,8 @@ int ext4_orphans_process(struct ext4_fs *fs)
 
 			err = ext4_op_start(&op, fs, true);
 			if (err == 0)
-				err = ext4_op_stop(&op, orphan_remove(&op, &in));
+				err = ext4_op_stop(&op,
+						   orphan_remove(&op, &in));
 			if (err == 0) {
 				in.dtime = 0;
 				err = ext4_setattr(fs, &in);

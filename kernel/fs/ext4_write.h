@@ -114,7 +114,8 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
  * ext4_evict once nobody has it open.
  */
 int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
-		struct ext4_inode *victim, bool isdir, int64_t sec, uint32_t ns);
+		struct ext4_inode *victim, bool isdir, int64_t sec,
+		uint32_t ns);
 /*
  * rename(2) of fname in fdir to tname in tdir (the same inode when one
  * directory): src is fname's inode, dst tname's when *has_dst (replaced;

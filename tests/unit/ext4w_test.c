@@ -84,7 +84,6 @@ int sched_sleep(uint64_t deadline_ns, bool interruptible)
 	return 0;
 }
 
-
 extern unsigned int ext4_stub_overdrawn;
 
 /* ---- A disk in memory backed by an image file ---- */
@@ -322,8 +321,7 @@ static void put(struct ext4_fs *fs, const char *path, uint64_t off, size_t n,
 	assert_int_equal(walk(fs, path, &in), 0);
 	for (size_t i = 0; i < n; i++)
 		buf[i] = pat(off + i, seed);
-	assert_int_equal(ext4_file_write(fs, &in, off, buf, n, false),
-			 (long)n);
+	assert_int_equal(ext4_file_write(fs, &in, off, buf, n, false), (long)n);
 	free(buf);
 }
 
@@ -416,8 +414,9 @@ static void test_files(void **state)
 	host_check("a", 10000, 1, 0, 0);
 	host_check("d/e/f", 100000, 2, 0, 0);
 	host_check("h", (1 << 20) + 5000, 3, 0, 1 << 20);
-	sh_out(buf, sizeof(buf), "debugfs -R 'stat /fast' %s 2>/dev/null | "
-				 "grep -o 'Fast link dest: .*'",
+	sh_out(buf, sizeof(buf),
+	       "debugfs -R 'stat /fast' %s 2>/dev/null | "
+	       "grep -o 'Fast link dest: .*'",
 	       img);
 	assert_string_equal(buf, "Fast link dest: \"d/e/f\"\n");
 }
