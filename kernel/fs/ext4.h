@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct bcache_dev;
+struct ext4_jbd2;
 
 /*
  * Kiln reads ext4 as Linux's e2fsprogs make it (Documentation/
@@ -79,6 +80,7 @@ struct ext4_fs {
 	uint32_t alloc_rotor;  /* the group the last block came from */
 	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
+	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
 };
 
 /*

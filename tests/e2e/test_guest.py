@@ -60,6 +60,7 @@ PROGRAMS = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "tests", "guest"
 SPECIAL = {
     "args_env": "arguments and environment: test_args_env_and_exit_status",
     "blk_records": "a disk path and --disk: test_blk.py",
+    "crash_records": "an ext4 disk and a VM killed mid-run: test_crash.py",
     "volume_ops": "a directory and kiln run -v: test_volumes.py",
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
