@@ -362,6 +362,7 @@ const struct vnode_ops ext4_dir_vops = {
 
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
+	.fallocate = ext4_vfs_fallocate,
 	EXT4_NODE_OPS,
 };
 

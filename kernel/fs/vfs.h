@@ -123,6 +123,9 @@ struct vnode_ops {
 	 * as the fs has it).
 	 */
 	int (*setattr)(struct vnode *vn);
+	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
+	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
+			 uint64_t len);
 };
 
 /* A directory entry (fs/dir.c). */

@@ -89,6 +89,9 @@ static void names(const char *dir)
 
 static void data(const char *t)
 {
+	struct stat st;
+	int fd;
+
 	put(P(t, "a"), 0, 10000, 1, 0);
 	put(P(t, "a"), 3000, 2000, 2, 0);
 	put(P(t, "a"), 9000, 3000, 3, O_APPEND); /* lands at 10000 */
@@ -101,6 +104,16 @@ static void data(const char *t)
 	sum("a truncated", P(t, "a"));
 	put(P(t, "big"), 0, 3 << 20, 6, 0);
 	sum("big", P(t, "big"));
+	/* Preallocated (unwritten) blocks read as zeros until written. */
+	fd = open(P(t, "fa"), O_RDWR | O_CREAT, 0644);
+	said("fallocate keep_size",
+	     fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 40960));
+	fstat(fd, &st);
+	printf("fa size %lld\n", (long long)st.st_size);
+	said("fallocate", fallocate(fd, 0, 0, 20000));
+	close(fd);
+	put(P(t, "fa"), 5000, 3000, 10, 0);
+	sum("fa", P(t, "fa"));
 }
 
 static void namespace(const char *t)
