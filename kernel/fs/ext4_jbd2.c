@@ -164,7 +164,7 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 		bcache_unpin(b, false);
 		return;
 	}
-	if (j->nbufs == 0)
+	if (j->nbufs == 0 && j->nrevokes == 0)
 		j->started_ns = clock_monotonic_ns();
 	b->refs++;
 	bcache_pin(b);
@@ -221,6 +221,8 @@ void ext4_jbd2_free_meta(struct ext4_handle *h, uint64_t blk)
 			jbd2_abort(j, -ENOMEM);
 			return;
 		}
+		if (j->nbufs == 0 && j->nrevokes == 0)
+			j->started_ns = clock_monotonic_ns();
 		j->revokes[j->nrevokes++] = blk;
 	}
 	add_busy(j, blk, 1);
@@ -427,6 +429,21 @@ int ext4_jbd2_commit_all(void)
 		if ((e = ext4_jbd2_commit(j->fs)) < 0 && err == 0)
 			err = e;
 	return err;
+}
+
+void ext4_jbd2_commit_aged(void)
+{
+	uint64_t now;
+
+	if (journals == NULL)
+		return;
+	now = clock_monotonic_ns();
+	for (struct ext4_jbd2 *j = journals; j; j = j->next)
+		if (!j->committing && !j->err && (j->nbufs || j->nrevokes) &&
+		    now - j->started_ns > COMMIT_AGE_NS) {
+			ext4_jbd2_commit(j->fs);
+			return; /* it slept: the list may have changed */
+		}
 }
 
 int ext4_jbd2_close_all(void)

@@ -104,7 +104,8 @@ static int bad(const char *what, unsigned i)
 
 static int check(const char *dir, unsigned acked)
 {
-	char path[512], r[RECLEN], want[RECLEN], s[SMALL_LEN + 1], ws[SMALL_LEN];
+	char path[512], r[RECLEN], want[RECLEN], s[SMALL_LEN + 1],
+		ws[SMALL_LEN];
 	unsigned n = 0;
 	ssize_t got;
 	int fd;

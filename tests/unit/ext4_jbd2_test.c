@@ -413,6 +413,14 @@ static void test_handles_and_abort(void **state)
 	now_ns += 6ULL * 1000000000;
 	log_block(fs, FREE_BLK(1), "new"); /* the old one committed first */
 	assert_int_equal(fs->jbd2->tid, tid + 1);
+	/* The return-to-user check: nothing before 5 s, a commit after. */
+	now_ns += 4ULL * 1000000000;
+	ext4_jbd2_commit_aged();
+	assert_int_equal(fs->jbd2->tid, tid + 1);
+	now_ns += 2ULL * 1000000000;
+	ext4_jbd2_commit_aged();
+	assert_int_equal(fs->jbd2->tid, tid + 2);
+	log_block(fs, FREE_BLK(1), "new");
 	dk->fail_writes = true;
 	nlogs = 0;
 	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
