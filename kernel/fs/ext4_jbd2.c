@@ -106,6 +106,18 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 		}
 		if (!commit_due(j, credits))
 			break;
+		/*
+		 * With handles open (perhaps this thread's own: a commit
+		 * would wait for it forever) join, while the log has room.
+		 */
+		if (j->nhandles > 0) {
+			if (jbd2_txn_blocks(j, j->credits + credits,
+					    j->nrevokes) <
+			    j->sb.maxlen - j->sb.first)
+				break;
+			kfree(h);
+			return -ENOSPC;
+		}
 		ext4_jbd2_commit(fs); /* an error aborts: seen above */
 	}
 	err = grow((void **)&j->bufs, &j->bufcap,

@@ -421,6 +421,12 @@ static void test_handles_and_abort(void **state)
 	ext4_jbd2_commit_aged();
 	assert_int_equal(fs->jbd2->tid, tid + 2);
 	log_block(fs, FREE_BLK(1), "new");
+	/* Due, but a handle is open (a nested one would deadlock): join. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	now_ns += 6ULL * 1000000000;
+	log_block(fs, FREE_BLK(2), "nested");
+	assert_int_equal(fs->jbd2->tid, tid + 2);
+	assert_int_equal(ext4_handle_stop(h), 0);
 	dk->fail_writes = true;
 	nlogs = 0;
 	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
