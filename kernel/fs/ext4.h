@@ -113,10 +113,11 @@ int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out);
  * The same, read-write when rw asks, the disk is writable, every feature
  * is one ext4_write knows (metadata_csum or no group checksums at all)
  * and the journal opens; otherwise read-only with one log line saying
- * why. The orphan list left by a crash is then processed.
+ * why. The orphan list left by a crash is then processed (now: the
+ * time of day, for i_dtime).
  */
 int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
-		  struct ext4_fs **out);
+		  int64_t now, struct ext4_fs **out);
 void ext4_unmount(struct ext4_fs *fs);
 
 /* Bytes [off, off+n) of the device; 0 or -EIO (short, or past the end). */

@@ -392,7 +392,7 @@ static int orphan_remove(struct ext4_op *op, struct ext4_inode *in)
 	return 0; /* not on it */
 }
 
-int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in)
+int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now)
 {
 	struct ext4_op op;
 	int err = ext4_op_start(&op, fs, true);
@@ -406,7 +406,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in)
 	if (err == 0) {
 		in->size = 0;
 		in->nlink = 0;
-		in->dtime = (uint32_t)in->ctime;
+		in->dtime = (uint32_t)now;
 		err = ext4_iput(&op, in, false);
 	}
 	if (err == 0)
@@ -414,7 +414,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in)
 	return ext4_op_stop(&op, err);
 }
 
-int ext4_orphans_process(struct ext4_fs *fs)
+int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 {
 	struct ext4_inode in;
 	uint32_t k;
@@ -425,7 +425,7 @@ int ext4_orphans_process(struct ext4_fs *fs)
 		if (err < 0)
 			break;
 		if (in.nlink == 0) {
-			err = ext4_evict(fs, &in);
+			err = ext4_evict(fs, &in, now);
 		} else {
 			/* Kiln puts only unlinked inodes there; drop it. */
 			struct ext4_op op;

@@ -263,7 +263,7 @@ static const char *rw_refusal(struct ext4_fs *fs)
 }
 
 int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
-		  struct ext4_fs **out)
+		  int64_t now, struct ext4_fs **out)
 {
 	struct ext4_fs *fs;
 	const char *why;
@@ -280,7 +280,7 @@ int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
 		goto done;
 	}
 	fs->ro = false;
-	err = ext4_orphans_process(fs);
+	err = ext4_orphans_process(fs, now);
 	if (err < 0)
 		printk("kiln: ext4 %s: orphan inodes left (errno %d)\n", name,
 		       -err);

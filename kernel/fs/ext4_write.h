@@ -126,10 +126,14 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
 		struct ext4_inode *tdir, const char *tname,
 		struct ext4_inode *src, struct ext4_inode *dst, bool has_dst,
 		int64_t sec, uint32_t ns);
-/* in (nlink 0, closed) is gone: its blocks, its inode, its orphan entry. */
-int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in);
+/*
+ * in (nlink 0, closed) is gone at time now: its blocks, its inode, its
+ * orphan entry (i_dtime becomes now, which e2fsck wants past any inode
+ * number: a small i_dtime reads as an orphan link).
+ */
+int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now);
 /* Mount: evict every inode on the orphan list (left by a crash). */
-int ext4_orphans_process(struct ext4_fs *fs);
+int ext4_orphans_process(struct ext4_fs *fs, int64_t now);
 
 /* ext4_dir_write.c. Entries of a directory block (within one op). */
 int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,

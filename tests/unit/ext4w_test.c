@@ -187,15 +187,18 @@ static void fsck_clean(void)
 	char out[8192];
 
 	sh_out(out, sizeof(out), "e2fsck -fn %s 2>&1; echo rc=$?", img);
-	if (strstr(out, "rc=0\n") == NULL)
+	if (strstr(out, "rc=0\n") == NULL) {
+		sh("cp %s %s.bad", img, img); /* kept with KILN_KEEP=1 */
 		fail_msg("e2fsck -fn:\n%s", out);
+	}
 }
 
 static struct ext4_fs *mount_rw(struct disk *dk)
 {
 	struct ext4_fs *fs = NULL;
 
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, &fs), 0);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
 	assert_false(fs->ro);
 	return fs;
 }
@@ -281,7 +284,7 @@ static int rm(struct ext4_fs *fs, const char *path, bool isdir)
 		return err;
 	err = ext4_unlink(fs, &dir, name, &victim, isdir, 1700000001, 0);
 	if (err == 0 && victim.nlink == 0)
-		err = ext4_evict(fs, &victim);
+		err = ext4_evict(fs, &victim, 1700000001);
 	return err;
 }
 
@@ -303,7 +306,7 @@ static int mv(struct ext4_fs *fs, const char *from, const char *to)
 			  tdir.ino == fdir.ino ? &fdir : &tdir, tname, &src,
 			  &dst, has_dst, 1700000002, 0);
 	if (err == 0 && has_dst && dst.nlink == 0)
-		err = ext4_evict(fs, &dst);
+		err = ext4_evict(fs, &dst, 1700000002);
 	return err;
 }
 
@@ -547,7 +550,8 @@ static void test_namespace(void **state)
 	put(fs, "open", 0, 50000, 7);
 	assert_int_equal(walk(fs, "open", &in), 0);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &dir), 0);
-	assert_int_equal(ext4_unlink(fs, &dir, "open", &in, false, 1, 0), 0);
+	assert_int_equal(
+		ext4_unlink(fs, &dir, "open", &in, false, 1700000004, 0), 0);
 	assert_int_equal(fs->last_orphan, in.ino);
 	assert_int_equal(ext4_stub_overdrawn, 0);
 	ext4_unmount(fs); /* a crash with it open */
@@ -640,7 +644,8 @@ static void test_ro_refusals(void **state)
 	(void)state;
 	new_image("16M", "-O ^has_journal");
 	dk = disk_load();
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, &fs), 0);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
 	assert_true(fs->ro);
 	assert_non_null(strstr(last_log, "no journal: mounted read-only"));
 	ext4_unmount(fs);
@@ -648,7 +653,8 @@ static void test_ro_refusals(void **state)
 	new_image("16M", "");
 	dk = disk_load();
 	dk->bc.ro = true;
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, &fs), 0);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
 	assert_true(fs->ro);
 	assert_non_null(strstr(last_log, "read-only"));
 	ext4_unmount(fs);
@@ -658,15 +664,16 @@ static void test_ro_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_namespace, setup),
 		cmocka_unit_test_setup(test_files, setup),
 		cmocka_unit_test_setup(test_extent_trees, setup),
-		cmocka_unit_test_setup(test_namespace, setup),
 		cmocka_unit_test_setup(test_htree, setup),
 		cmocka_unit_test_setup(test_enospc, setup),
 		cmocka_unit_test_setup(test_ro_refusals, setup),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
-	sh("rm -rf %s", tmpdir);
+	if (getenv("KILN_KEEP") == NULL)
+		sh("rm -rf %s", tmpdir);
 	return r;
 }
