@@ -501,7 +501,8 @@ static void test_fs_writes_survive_crash(void **state)
 	enum { FILES = 12 };
 
 	(void)state;
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, &fs), 0);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
 	assert_false(fs->ro);
 	assert_non_null(fs->jbd2);
 	for (int i = 0; i < FILES; i++) {
