@@ -117,6 +117,12 @@ struct vnode_ops {
 	int (*truncate)(struct vnode *vn, uint64_t size);
 	/* vfs_dir_link of an existing node (link(2)) into dir. */
 	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
+	/*
+	 * chmod, chown, utimensat changed vn's mode, owners or times: a
+	 * file system on a disk writes them (0 or -ERRNO, vn then left
+	 * as the fs has it).
+	 */
+	int (*setattr)(struct vnode *vn);
 };
 
 /* A directory entry (fs/dir.c). */
