@@ -106,6 +106,18 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 		}
 		if (!commit_due(j, credits))
 			break;
+		/*
+		 * With handles open (perhaps this thread's own: a commit
+		 * would wait for it forever) join, while the log has room.
+		 */
+		if (j->nhandles > 0) {
+			if (jbd2_txn_blocks(j, j->credits + credits,
+					    j->nrevokes) <
+			    j->sb.maxlen - j->sb.first)
+				break;
+			kfree(h);
+			return -ENOSPC;
+		}
 		ext4_jbd2_commit(fs); /* an error aborts: seen above */
 	}
 	err = grow((void **)&j->bufs, &j->bufcap,
@@ -164,7 +176,7 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 		bcache_unpin(b, false);
 		return;
 	}
-	if (j->nbufs == 0)
+	if (j->nbufs == 0 && j->nrevokes == 0)
 		j->started_ns = clock_monotonic_ns();
 	b->refs++;
 	bcache_pin(b);
@@ -221,6 +233,8 @@ void ext4_jbd2_free_meta(struct ext4_handle *h, uint64_t blk)
 			jbd2_abort(j, -ENOMEM);
 			return;
 		}
+		if (j->nbufs == 0 && j->nrevokes == 0)
+			j->started_ns = clock_monotonic_ns();
 		j->revokes[j->nrevokes++] = blk;
 	}
 	add_busy(j, blk, 1);
@@ -427,6 +441,21 @@ int ext4_jbd2_commit_all(void)
 		if ((e = ext4_jbd2_commit(j->fs)) < 0 && err == 0)
 			err = e;
 	return err;
+}
+
+void ext4_jbd2_commit_aged(void)
+{
+	uint64_t now;
+
+	if (journals == NULL)
+		return;
+	now = clock_monotonic_ns();
+	for (struct ext4_jbd2 *j = journals; j; j = j->next)
+		if (!j->committing && !j->err && (j->nbufs || j->nrevokes) &&
+		    now - j->started_ns > COMMIT_AGE_NS) {
+			ext4_jbd2_commit(j->fs);
+			return; /* it slept: the list may have changed */
+		}
 }
 
 int ext4_jbd2_close_all(void)

@@ -89,5 +89,12 @@ int ext4_jbd2_close(struct ext4_fs *fs);
  */
 int ext4_jbd2_commit_all(void);
 int ext4_jbd2_close_all(void);
+/*
+ * Commit a running transaction older than 5 s (Linux's commit
+ * interval). Kiln has no kernel threads: the personality calls this on
+ * each return to user mode (system calls and timer interrupts), where
+ * the thread holds no handle and may sleep.
+ */
+void ext4_jbd2_commit_aged(void);
 
 #endif

@@ -15,7 +15,8 @@
  * Record i is RECLEN bytes at i * RECLEN of DIR/log; every SMALL_EVERY-th
  * record also makes DIR/s<i> (SMALL_LEN bytes). "ack i" is printed only
  * once both are fsync'd, so what the test saw acked must be on the disk
- * whenever the VM was killed.
+ * whenever the VM was killed. A run starts by making the small file of
+ * the log's last record if that record's run was killed before it did.
  */
 #define RECLEN 64
 #define SMALL_EVERY 8
@@ -84,6 +85,9 @@ static int append(const char *dir)
 	if (ftruncate(fd, (off_t)i * RECLEN) < 0 || fsync(fd) < 0 ||
 	    lseek(fd, 0, SEEK_END) < 0)
 		die("truncate", path);
+	/* The last record's small file, if the crash came before it. */
+	if (i > 0 && (i - 1) % SMALL_EVERY == 0)
+		make_small(dir, i - 1);
 	say("start %u\n", i);
 	for (; i < MAX_RECORDS; i++) {
 		record(i, r);
@@ -104,7 +108,8 @@ static int bad(const char *what, unsigned i)
 
 static int check(const char *dir, unsigned acked)
 {
-	char path[512], r[RECLEN], want[RECLEN], s[SMALL_LEN + 1], ws[SMALL_LEN];
+	char path[512], r[RECLEN], want[RECLEN], s[SMALL_LEN + 1],
+		ws[SMALL_LEN];
 	unsigned n = 0;
 	ssize_t got;
 	int fd;
