@@ -356,7 +356,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
  */
 static int load_target(const char *target, struct kiln_image *img, int *built)
 {
-	struct build_spec spec = { .program = target };
+	/* in memory, not a file QEMU could read a root disk from */
+	struct build_spec spec = { .program = target,
+				   .root_disk = ROOT_DISK_NO };
 	struct kbuf buf = { 0 };
 	const char *why;
 	int err = image_open(target, img, &why);
@@ -468,5 +470,6 @@ out:
 	strvec_free(&ra.disks);
 	strvec_free(&ra.volumes);
 	free(ra.netdev);
+	free(ra.root_drive);
 	return ret;
 }

@@ -255,7 +255,8 @@ int rt_make_image(const struct rt *rt, const struct rt_spec *s)
 		err = config_write(&c, &cfg);
 	if (!err) {
 		rootfs_archive(w.fs, &arc);
-		err = build_assemble(&cfg, &arc, &out);
+		/* a container's root stays in memory: no root disk */
+		err = build_assemble(&cfg, &arc, NULL, NULL, &out);
 	}
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/image", rt->dir);
