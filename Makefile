@@ -202,7 +202,7 @@ CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 # Debian's libraries for the standard formats of --from (cli/oci_*.c):
 # libarchive (tar, gzip, zstd), libcurl (registries), json-c, libcrypto.
 CLI_LIBS := -larchive -lcurl -ljson-c -lcrypto
-cli: $(BUILD)/kiln
+cli: $(BUILD)/kiln $(BUILD)/kiln-runtime
 
 $(BUILD)/host/%.o: %.c
 	@mkdir -p $(@D)
@@ -212,6 +212,10 @@ $(BUILD)/host/%.o: %.c
 $(BUILD)/kiln: $(CLI_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(HCFLAGS) -o $@ $(CLI_OBJS) $(CLI_LIBS)
+
+# kiln-runtime is `kiln oci` (argv[0]): the name containerd runs as runc.
+$(BUILD)/kiln-runtime: $(BUILD)/kiln
+	$(Q)ln -sf kiln $@
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
 UNIT_TESTS := format string cmdline page heap cpio elf bundle

@@ -6,6 +6,8 @@
 
 #include "instance.h"
 #include "kiln.h"
+#include "runtime.h"
+#include "store.h"
 
 static const char main_usage[] =
 	"usage: kiln COMMAND [OPTIONS] ...\n"
@@ -22,6 +24,12 @@ static const char main_usage[] =
 	"  kill     a signal to an instance (-s HUP|INT|QUIT|TERM|KILL)\n"
 	"  rm       remove an exited instance (-f: end it first)\n"
 	"  wait     wait for an instance to end, print its status\n"
+	"  push     store an image in an OCI registry\n"
+	"  pull     fetch an image from a registry into the local store\n"
+	"  images   list the local store\n"
+	"  rmi      remove images from the local store\n"
+	"  oci      an OCI runtime for containerd (runc's commands; also as\n"
+	"           kiln-runtime)\n"
 	"\n"
 	"  -h, --help     show this help ('kiln COMMAND --help' for a command)\n"
 	"  -V, --version  show the version\n";
@@ -34,12 +42,26 @@ static const struct {
 	{ "inspect", cmd_inspect }, { "ps", cmd_ps },
 	{ "logs", cmd_logs },	    { "stop", cmd_stop },
 	{ "kill", cmd_kill },	    { "rm", cmd_rm },
-	{ "wait", cmd_wait },
+	{ "wait", cmd_wait },	    { "push", cmd_push },
+	{ "pull", cmd_pull },	    { "images", cmd_images },
+	{ "rmi", cmd_rmi },	    { "oci", cmd_oci },
 };
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const char *base = argc ? strrchr(argv[0], '/') : NULL;
+
+	/* kiln-runtime is `kiln oci`: containerd's BinaryName runs it as runc */
+	base = base ? base + 1 : argc ? argv[0] : "";
+	if (!strcmp(base, "kiln-runtime")) {
+		int ret;
+
+		kiln_tmp_catch_signals();
+		ret = cmd_oci(argc, argv);
+		kiln_tmp_cleanup();
+		return ret;
+	}
 
 	if (!cmd)
 		return kiln_usage_error(NULL, "missing COMMAND", NULL);

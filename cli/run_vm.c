@@ -71,6 +71,9 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 
 	ra->vm.image = ra->target;
 	ra->load_end = image_load_end(img->file, img->size);
+	err = run_disk_root(ra, img);
+	if (err)
+		return err;
 	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
 		return 0; /* boot the file as it is */
 	apply_args(ra, cfg);
@@ -91,6 +94,10 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
 		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs,
 			  img->rootfs_size);
+		/* the disk stays in ra->target: its offset stays right */
+		if (img->has_rootdisk)
+			parts_add(&parts, KILN_SECTION_ROOTDISK, &img->rootdisk,
+				  sizeof(img->rootdisk));
 		if (!ra->vm.tty_stdin)
 			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
 		else if (img->stdin_data)

@@ -194,6 +194,15 @@ static inline void ext4_put32(void *p, uint32_t v)
 		b[i] = (uint8_t)(v >> (8 * i));
 }
 
+/*
+ * The image's root on disk dev ("root"), whose superblock uuid must be
+ * uuid: each directory of its top level (but lost+found, dev, proc, tmp)
+ * becomes the root's directory of that name, read only. 0, -ENXIO (no
+ * disk), -EINVAL (another file system), or ext4_mount's and the disk's
+ * errors, logged. Boot only, from vfs_init, after the archive.
+ */
+int ext4_mount_root(const char *dev, const uint8_t uuid[16]);
+
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)
 {

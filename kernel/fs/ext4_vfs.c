@@ -360,9 +360,23 @@ const struct vnode_ops ext4_dir_vops = {
 	EXT4_NODE_OPS,
 };
 
+/* The page cache's read (mmap): the disk is read-only, so never stale. */
+static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
+{
+	struct ext4_node *node = node_of(vn);
+	long r = ext4_file_read(node->m->fs, &node->ie->in, idx * 4096, page,
+				4096);
+
+	if (r == -EIO)
+		printk("kiln: ext4 %s: inode %u: bad metadata\n",
+		       node->m->fs->name, node->ie->in.ino);
+	return r < 0 ? -EIO : 0;
+}
+
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
 	EXT4_NODE_OPS,
+	.readpage = ext4_readpage,
 };
 
 static const struct vnode_ops ext4_lnk_vops = {
@@ -422,6 +436,128 @@ err_unmount:
 	ext4_unmount(m->fs);
 err_free:
 	kfree(root);
+	kfree(m);
+	return err;
+}
+
+/* Names of the root disk's top level that stay the kernel's own. */
+static bool root_skipped(const char *name)
+{
+	static const char *const skip[] = { ".",   "..",   "lost+found",
+					    "dev", "proc", "tmp" };
+
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(name, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Directory inode ino of m's disk in place of the root's /name; 0 too
+ * for an inode that is not a directory, left out.
+ */
+static int root_bind(struct ext4_mount *m, const char *name, uint32_t ino)
+{
+	struct ext4_node *node = kzalloc(sizeof(*node));
+	char path[EXT4_NAME_LEN + 2] = "/";
+	struct vnode *dir;
+	int err = -ENOMEM;
+
+	if (node == NULL)
+		return err;
+	node->m = m;
+	node->ie = ext4_ino_get(m, ino, &err);
+	if (node->ie && !S_ISDIR(node->ie->in.mode)) {
+		ext4_ino_put(m, node->ie);
+		kfree(node); /* a file or link: the archive has those */
+		return 0;
+	}
+	strlcpy(path + 1, name, sizeof(path) - 1);
+	if (node->ie)
+		err = mount_point(path, &dir);
+	if (err < 0) {
+		if (node->ie)
+			ext4_ino_put(m, node->ie);
+		kfree(node);
+		return err;
+	}
+	node_attach(dir, node);
+	vnode_put(dir);
+	return 0;
+}
+
+/*
+ * Each directory of the disk's top level in place of the root's own:
+ * the root stays tmpfs (so /dev, /proc, /tmp and the archive's top-level
+ * files are the kernel's), and everything under those directories is
+ * the disk's, read only.
+ */
+static int root_bind_all(struct ext4_mount *m, const struct ext4_inode *top)
+{
+	char name[EXT4_NAME_LEN + 1];
+	uint64_t pos = 0;
+	unsigned int type;
+	uint32_t ino;
+	int r, err;
+
+	while ((r = ext4_dir_next(m->fs, top, &pos, name, &ino, &type)) > 0) {
+		if (root_skipped(name))
+			continue;
+		err = root_bind(m, name, ino);
+		if (err < 0) {
+			printk("kiln: root disk: cannot mount /%s (errno %d)\n",
+			       name, -err);
+			return err;
+		}
+	}
+	if (r < 0)
+		printk("kiln: ext4 %s: root directory: bad entries\n",
+		       m->fs->name);
+	return r;
+}
+
+int ext4_mount_root(const char *dev, const uint8_t uuid[16])
+{
+	struct ext4_inode top;
+	struct ext4_mount *m;
+	struct bcache_dev *bc;
+	uint32_t rdev;
+	int err;
+
+	bc = blkdev_find(dev, &rdev);
+	if (bc == NULL) {
+		printk("kiln: the image's root disk is missing (no first "
+		       "virtio-blk device)\n");
+		return -ENXIO;
+	}
+	if (nmounts == EXT4_MAX_MOUNTS || (m = kzalloc(sizeof(*m))) == NULL)
+		return -ENOMEM;
+	m->dev = rdev;
+	strlcpy(m->path, "/", sizeof(m->path));
+	err = ext4_mount(bc, dev, &m->fs);
+	if (err < 0)
+		goto err_free;
+	err = -EINVAL;
+	if (memcmp(m->fs->uuid, uuid, 16) != 0) {
+		printk("kiln: ext4 %s: not this image's root disk (uuid)\n",
+		       dev);
+		goto err_unmount;
+	}
+	err = ext4_iget(m->fs, EXT4_ROOT_INO, &top);
+	if (err == 0 && !S_ISDIR(top.mode))
+		err = -EIO;
+	if (err < 0)
+		goto err_unmount;
+	nmounts++;
+	/* Bound directories point at m from here on: kept if this fails. */
+	err = root_bind_all(m, &top);
+	if (err < 0)
+		return err;
+	mount_register("/dev/root", "/", "ext4", "ro,relatime");
+	return 0;
+err_unmount:
+	ext4_unmount(m->fs);
+err_free:
 	kfree(m);
 	return err;
 }
