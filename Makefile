@@ -286,11 +286,20 @@ virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
 UNIT_TESTS += p9_msg
 p9_msg_SRCS := kernel/fs/9p_msg.c
 # ext4 against images mke2fs makes at test time, and fuzzed copies.
-UNIT_TESTS += ext4 crc32c
-ext4_SRCS := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
-NOT_EXT4_VFS := kernel/fs/ext4_vfs.c
-ext4_SRCS := $(filter-out $(NOT_EXT4_VFS),$(ext4_SRCS))
+# The writes run over tests/unit/ext4_jbd2_stub.c (straight to the cache,
+# credits counted), not the journal: e2fsck -fn on the result is the oracle.
+UNIT_TESTS += ext4 ext4w crc32c
+EXT4_ALL := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
+NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c
+JBD2_WRITER := kernel/fs/ext4_jbd2.c kernel/fs/ext4_jbd2_commit.c
+ext4_SRCS := $(filter-out $(NOT_EXT4_VFS) $(JBD2_WRITER),$(EXT4_ALL)) \
+	tests/unit/ext4_jbd2_stub.c
+ext4w_SRCS := $(ext4_SRCS)
 crc32c_SRCS := kernel/lib/crc32c.c
+# The jbd2 journal writer (the real one): its log replayed by Kiln's
+# recovery and by e2fsck, under the file system's own writes too.
+UNIT_TESTS += ext4_jbd2
+ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL))
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -105,12 +105,19 @@ BLK_MODULES = ("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
                "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko")
 
 
+# ext4 on that disk (the file system bench): crc16 and crc32c (for
+# metadata_csum), mbcache, jbd2, ext4, in load order.
+EXT4_MODULES = ("lib/crc16.ko", "crypto/crc32c_generic.ko", "fs/mbcache.ko",
+                "fs/jbd2/jbd2.ko", "fs/ext4/ext4.ko")
+
+
 def _module_paths(root):
-    """{module file: path under root} for NET_MODULES and BLK_MODULES,
-    found or not."""
+    """{module file: path under root} for NET_MODULES, BLK_MODULES and
+    EXT4_MODULES, found or not."""
     found = glob.glob(os.path.join(root, "lib", "modules", "*", "kernel"))
     base = found[0] if found else os.path.join(root, "lib", "modules", "-")
-    return {m: os.path.join(base, m) for m in NET_MODULES + BLK_MODULES}
+    return {m: os.path.join(base, m)
+            for m in NET_MODULES + BLK_MODULES + EXT4_MODULES}
 
 
 def _unpack_kernel(linux_dir):
@@ -172,6 +179,13 @@ def fetch_blk_modules(linux_dir):
     fetch_net_modules(linux_dir)
     paths = _module_paths(os.path.join(linux_dir, "root"))
     return [paths[m] for m in BLK_MODULES]
+
+
+def fetch_ext4_modules(linux_dir):
+    """Paths of BLK_MODULES then EXT4_MODULES in load order."""
+    fetch_net_modules(linux_dir)
+    paths = _module_paths(os.path.join(linux_dir, "root"))
+    return [paths[m] for m in BLK_MODULES + EXT4_MODULES]
 
 
 def _is_static(path):

@@ -11,6 +11,7 @@
 #include "core/printk.h"
 #include "core/uaccess.h"
 #include "drivers/virtio_blk.h"
+#include "fs/ext4_jbd2.h"
 #include "fs/bcache.h"
 #include "fs/procfs.h"
 #include "lib/string.h"
@@ -464,5 +465,8 @@ struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev)
 
 int blkdev_sync_all(void)
 {
-	return bcache_sync_all();
+	/* The journals first: a commit writes the data it orders. */
+	int err = ext4_jbd2_commit_all(), e = bcache_sync_all();
+
+	return err ? err : e;
 }

@@ -25,7 +25,7 @@ int blkdev_devfs(struct vnode *dev);
  */
 struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev);
 
-/* Write every disk's dirty blocks and flush the devices (sync, exit). */
+/* Commit the ext4 journals, then write every disk's dirty blocks and flush the devices (sync, syncfs, exit). */
 int blkdev_sync_all(void);
 
 #endif

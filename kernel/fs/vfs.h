@@ -125,6 +125,15 @@ struct vnode_ops {
 	/* vfs_dir_link of an existing node (link(2)) into dir. */
 	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
 	/*
+	 * chmod, chown, utimensat changed vn's mode, owners or times: a
+	 * file system on a disk writes them (0 or -ERRNO, vn then left
+	 * as the fs has it).
+	 */
+	int (*setattr)(struct vnode *vn);
+	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
+	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
+			 uint64_t len);
+	/*
 	 * A read-only file system's regular file (ext4): page idx of the
 	 * data into page (zeroed; bytes past the end stay 0), for the page
 	 * cache that mmap maps (tmpfs_page_get). 0 or -EIO.
