@@ -201,7 +201,8 @@ CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 # Debian's libraries for the standard formats of --from (cli/oci_*.c):
 # libarchive (tar, gzip, zstd), libcurl (registries), json-c, libcrypto.
-CLI_LIBS := -larchive -lcurl -ljson-c -lcrypto
+# libcurl, libarchive and libcrypto are loaded on first use (cli/lazylib.c).
+CLI_LIBS := -ljson-c
 cli: $(BUILD)/kiln $(BUILD)/kiln-runtime
 
 $(BUILD)/host/%.o: %.c

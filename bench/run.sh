@@ -2,6 +2,8 @@
 # run.sh - runs every Kiln benchmark (`make bench`): boot time, then the
 # application benchmarks (hello end to end, image size, memory, syscalls),
 # then threads, futexes, pipes, epoll and an idle guest's host CPU, then
+# syscall and runtime costs (clocks, open, stat, mmap, loopback TCP, futex,
+# pipe, file I/O, fork), then
 # processes (fork, exec, posix_spawn, pipes between processes), then
 # the network (HTTP requests/s, bulk MB/s, time to the first answer), then
 # Debian's python3, nginx and redis-server (start-up, requests/s, memory),
@@ -24,6 +26,12 @@ echo
 /usr/bin/python3 -B bench/threads.py "$@"
 echo
 missed=0
+/usr/bin/python3 -B bench/syscalls.py "$@" || {
+	rc=$?
+	[ "$rc" -eq 2 ] || exit "$rc"
+	missed=2
+}
+echo
 /usr/bin/python3 -B bench/procs.py "$@" || {
 	rc=$?
 	[ "$rc" -eq 2 ] || exit "$rc"

@@ -263,10 +263,21 @@ int instance_detach(const char *name, const char *image,
 		printf("%s\n", id);
 		return INSTANCE_PARENT + 0;
 	}
-	/* The first child: a new session, then the monitor, then gone. */
+	/*
+	 * The first child: a new session, then the monitor, then gone. It
+	 * records the monitor's pid before it exits, so the id is printed
+	 * only once `kiln wait`, ps and stop can find the monitor (the
+	 * monitor writing it itself raced a `kiln wait` run at once).
+	 */
 	setsid();
-	if (fork() != 0)
+	pid = fork();
+	if (pid != 0) {
+		if (pid > 0) {
+			snprintf(buf, sizeof(buf), "%d\n", pid);
+			write_small(inst_dir, "monitor.pid", buf);
+		}
 		_exit(0);
+	}
 	snprintf(path, sizeof(path), "%s/log", inst_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0) {
@@ -280,8 +291,6 @@ int instance_detach(const char *name, const char *image,
 		if (fd > 2)
 			close(fd);
 	}
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	write_small(inst_dir, "monitor.pid", buf);
 	return 0;
 }
 

@@ -73,7 +73,7 @@ static const char run_usage[] =
 	"                     read-only. What the app fsync'd is on FILE (QEMU\n"
 	"                     cache=writeback; the guest's flushes reach the disk).\n"
 	"                     With GUESTDIR, the ext4 on FILE is mounted there\n"
-	"                     (read-only for now: docs/storage.md)\n"
+	"                     (read-write needs 4 KiB blocks: docs/storage.md)\n"
 	"  -v, --volume HOSTDIR:GUESTDIR[:ro]\n"
 	"                     share the host directory HOSTDIR with the app at\n"
 	"                     GUESTDIR (absolute; made when missing) over\n"

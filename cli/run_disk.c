@@ -103,10 +103,6 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	kbuf_append(&drive, "", 1);
 	if (dir != NULL)
 		add_mount(ra, dir, ro);
-	if (dir != NULL && !ro)
-		kiln_err("%s: ext4 is mounted read-only for now (writing is "
-			 "not implemented); add :ro to say so",
-			 path);
 	strvec_push(&ra->disks, (const char *)drive.data);
 	kbuf_free(&drive);
 	free(path);

@@ -36,7 +36,8 @@
 
 static size_t nmounts;
 
-static const struct vnode_ops ext4_reg_vops, ext4_lnk_vops, ext4_other_vops;
+static const struct vnode_ops ext4_reg_vops, ext4_reg_ro_vops, ext4_lnk_vops,
+	ext4_other_vops;
 
 struct ext4_node *node_of(const struct vnode *vn)
 {
@@ -160,7 +161,7 @@ static void node_attach(struct vnode *vn, struct ext4_node *node)
 	if (S_ISDIR(in->mode)) {
 		vn->ops = &ext4_dir_vops;
 	} else if (S_ISREG(in->mode)) {
-		vn->ops = &ext4_reg_vops;
+		vn->ops = node->m->fs->ro ? &ext4_reg_ro_vops : &ext4_reg_vops;
 		vn->reg.size = in->size; /* lseek's SEEK_END reads it */
 	} else if (S_ISLNK(in->mode)) {
 		vn->ops = &ext4_lnk_vops;
@@ -360,23 +361,34 @@ const struct vnode_ops ext4_dir_vops = {
 	EXT4_NODE_OPS,
 };
 
-/* The page cache's read (mmap): the disk is read-only, so never stale. */
+/* The page cache's read (mmap): the mount is read-only, so never stale. */
 static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
 {
 	struct ext4_node *node = node_of(vn);
-	long r = ext4_file_read(node->m->fs, &node->ie->in, idx * 4096, page,
-				4096);
+	const struct ext4_inode *in = &node->ie->in;
+	long r = ext4_file_read(node->m->fs, in, idx * 4096, page, 4096);
 
 	if (r == -EIO)
 		printk("kiln: ext4 %s: inode %u: bad metadata\n",
-		       node->m->fs->name, node->ie->in.ino);
+		       node->m->fs->name, in->ino);
 	return r < 0 ? -EIO : 0;
 }
 
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
+	.fallocate = ext4_vfs_fallocate,
 	EXT4_NODE_OPS,
+};
+
+/*
+ * On a read-only mount files can be mmap'd: their pages never go stale.
+ * A read-write mount has no page cache of its own yet, so no readpage
+ * (mmap is ENODEV there, as before).
+ */
+static const struct vnode_ops ext4_reg_ro_vops = {
+	.open = ext4_open,
 	.readpage = ext4_readpage,
+	EXT4_NODE_OPS,
 };
 
 static const struct vnode_ops ext4_lnk_vops = {
@@ -466,17 +478,18 @@ static int root_bind(struct ext4_mount *m, const char *name, uint32_t ino)
 	if (node == NULL)
 		return err;
 	node->m = m;
+	err = 0;
 	node->ie = ext4_ino_get(m, ino, &err);
-	if (node->ie && !S_ISDIR(node->ie->in.mode)) {
+	if (node->ie != NULL && !S_ISDIR(node->ie->in.mode)) {
 		ext4_ino_put(m, node->ie);
 		kfree(node); /* a file or link: the archive has those */
 		return 0;
 	}
 	strlcpy(path + 1, name, sizeof(path) - 1);
-	if (node->ie)
+	if (err == 0)
 		err = mount_point(path, &dir);
 	if (err < 0) {
-		if (node->ie)
+		if (node->ie != NULL)
 			ext4_ino_put(m, node->ie);
 		kfree(node);
 		return err;

@@ -1,4 +1,4 @@
-/* ext4_vfs_write.c - the VFS hooks that change an ext4 mount: write, fsync, create, symlink, unlink, rename, link, truncate, setattr. */
+/* ext4_vfs_write.c - the VFS hooks that change an ext4 mount: write, fsync, create, symlink, unlink, rename, link, truncate, fallocate, setattr. */
 #include <asm-generic/errno.h>
 #include <linux/fcntl.h>
 #include <linux/stat.h>
@@ -255,6 +255,25 @@ int ext4_vfs_setattr(struct vnode *vn)
 	in->ctime = vn->ctime.sec;
 	in->ctime_ns = (uint32_t)vn->ctime.nsec;
 	err = ext4_setattr(fs_of(vn), in);
+	ext4_node_sync(vn);
+	return err;
+}
+
+int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_inode *in = in_of(vn);
+	uint64_t size = in->size;
+	int err;
+
+	if (fs_of(vn)->ro)
+		return -EROFS;
+	err = ext4_fallocate(fs_of(vn), in, mode, off, len, caller_is_root());
+	if (err == 0 && in->size != size) {
+		ext4_now(&in->mtime, &in->mtime_ns);
+		in->ctime = in->mtime;
+		in->ctime_ns = in->mtime_ns;
+		err = ext4_setattr(fs_of(vn), in);
+	}
 	ext4_node_sync(vn);
 	return err;
 }

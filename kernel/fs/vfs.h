@@ -123,6 +123,9 @@ struct vnode_ops {
 	 * as the fs has it).
 	 */
 	int (*setattr)(struct vnode *vn);
+	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
+	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
+			 uint64_t len);
 	/*
 	 * A read-only file system's regular file (ext4): page idx of the
 	 * data into page (zeroed; bytes past the end stay 0), for the page

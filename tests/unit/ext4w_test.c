@@ -471,6 +471,7 @@ static void test_extent_trees(void **state)
 	assert_int_equal(walk(fs, "f2", &in), 0);
 	assert_int_equal(ext4_truncate(fs, &in, 3, false), 0);
 	assert_int_equal(ext4_truncate(fs, &in, 3 * BS, false), 0);
+	assert_int_equal(ext4_stub_overdrawn, 0); /* credits were enough */
 	ext4_unmount(fs);
 	disk_save(dk);
 	fsck_clean();
