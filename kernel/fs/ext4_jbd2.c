@@ -445,14 +445,10 @@ int ext4_jbd2_commit_all(void)
 
 void ext4_jbd2_commit_aged(void)
 {
-	uint64_t now;
-
-	if (journals == NULL)
-		return;
-	now = clock_monotonic_ns();
+	/* The clock is read only while a transaction runs. */
 	for (struct ext4_jbd2 *j = journals; j; j = j->next)
 		if (!j->committing && !j->err && (j->nbufs || j->nrevokes) &&
-		    now - j->started_ns > COMMIT_AGE_NS) {
+		    clock_monotonic_ns() - j->started_ns > COMMIT_AGE_NS) {
 			ext4_jbd2_commit(j->fs);
 			return; /* it slept: the list may have changed */
 		}
