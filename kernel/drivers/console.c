@@ -16,9 +16,10 @@ static char line[1024]; /* the terminal's current input line */
 static size_t line_len, line_pos;
 static const char *in_data;
 static size_t in_size, in_pos;
-static bool in_fixed; /* stdin is the image's STDIN section */
+static bool in_fixed;  /* stdin is the image's STDIN section */
+static bool in_stream; /* stdin is a pipe kiln relays on COM1, framed */
 
-void console_init(const void *stdin_data, size_t stdin_size)
+void console_init(const void *stdin_data, size_t stdin_size, bool stream)
 {
 	if (serial_probe(SERIAL_COM3)) {
 		serial_init(SERIAL_COM3);
@@ -28,6 +29,8 @@ void console_init(const void *stdin_data, size_t stdin_size)
 		in_data = stdin_data;
 		in_size = stdin_size;
 		in_fixed = true;
+	} else if (stream) {
+		in_stream = true;
 	}
 }
 
@@ -43,7 +46,7 @@ void console_err(const char *s, size_t n)
 
 bool console_is_tty(void)
 {
-	return !in_fixed;
+	return !in_fixed && !in_stream;
 }
 
 /*
@@ -72,12 +75,64 @@ static struct ktimer rx_timer;
 static bool line_open; /* a line is being typed: read_line was interrupted */
 static uint64_t rx_count;
 
+/*
+ * A streamed stdin (kiln run with a pipe on stdin, cli/qemu.c): the
+ * bytes on COM1 are the pipe's, framed so that its end arrives in order
+ * after its last byte:
+ *   0xff 0x00  a 0xff byte of input
+ *   0xff 0x01  end of input: reads return 0 from then on
+ *   0xff X     (any other X) dropped
+ * The stream is untrusted like any input; nothing after the end is read.
+ */
+#define STREAM_ESC 0xff
+#define STREAM_LIT 0x00
+#define STREAM_END 0x01
+
+static bool in_esc; /* the last stream byte was STREAM_ESC */
+static bool in_eof; /* STREAM_END has arrived */
+
+static void rx_push(char c)
+{
+	rx[(rx_head + rx_len++) % RX_SIZE] = c;
+	rx_count++;
+}
+
+/* Decode what COM1 holds of the stream into rx, while rx has room. */
+static void stream_poll(void)
+{
+	uint8_t c;
+
+	while (!in_eof && rx_len < RX_SIZE &&
+	       (inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY)) {
+		c = inb(SERIAL_COM1);
+		if (!in_esc && c == STREAM_ESC) {
+			in_esc = true;
+			continue;
+		}
+		if (!in_esc) {
+			rx_push((char)c);
+			continue;
+		}
+		in_esc = false;
+		if (c == STREAM_LIT) {
+			rx_push((char)STREAM_ESC);
+		} else if (c == STREAM_END) {
+			in_eof = true;
+			rx_count++; /* poll's edge: readable at the end */
+		}
+	}
+}
+
 void console_rx_poll(void)
 {
 	char c;
 
 	if (in_fixed)
 		return;
+	if (in_stream) {
+		stream_poll();
+		return;
+	}
 	while (rx_len < RX_SIZE &&
 	       (inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY)) {
 		c = (char)inb(SERIAL_COM1);
@@ -173,6 +228,8 @@ bool console_in_ready(void)
 	if (in_fixed)
 		return true;
 	console_rx_poll();
+	if (in_stream)
+		return rx_len > 0 || in_eof;
 	if (line_pos < line_len && !line_open)
 		return true;
 	if (!mode.icanon)
@@ -318,6 +375,40 @@ static long read_raw(char *buf, size_t n)
 	}
 }
 
+/*
+ * Waiting for a stream polls COM1 every STREAM_POLL_NS; having found
+ * bytes, a read goes on fetching while more come within STREAM_SPIN
+ * polls of the UART, as the 16-byte FIFO refills from QEMU's side
+ * (reads of 16 bytes would make a pipe slow), then returns what it has.
+ */
+#define STREAM_POLL_NS 1000000ULL
+#define STREAM_SPIN 2000
+
+/* A pipe's read (pipe_read): what is there, 0 at its end, or -EINTR. */
+static long stream_read(char *buf, size_t n)
+{
+	size_t got = 0;
+	int spin = 0;
+
+	for (;;) {
+		stream_poll();
+		while (got < n && rx_len > 0) {
+			buf[got++] = rx[rx_head];
+			rx_head = (rx_head + 1) % RX_SIZE;
+			rx_len--;
+			spin = 0;
+		}
+		if (got == n || (got > 0 && (in_eof || ++spin > STREAM_SPIN)))
+			return (long)got;
+		if (got > 0)
+			continue;
+		if (in_eof)
+			return 0;
+		if (sched_sleep(time_ns() + STREAM_POLL_NS, true) == -EINTR)
+			return -EINTR;
+	}
+}
+
 long console_in(char *buf, size_t n)
 {
 	size_t k;
@@ -329,6 +420,8 @@ long console_in(char *buf, size_t n)
 		in_pos += k;
 		return (long)k;
 	}
+	if (in_stream)
+		return stream_read(buf, n);
 	if (!mode.icanon) {
 		line_open = false;
 		return read_raw(buf, n);
