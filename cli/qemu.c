@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
@@ -26,6 +27,12 @@
  * typed input reaches the app (its output then goes straight to our
  * stdout, which QEMU inherits). signal=off: ^C, ^\ and ^Z are bytes for
  * the guest's terminal (its ISIG makes them signals), not for QEMU.
+ * With a pipe on stdin (stream_stdin), COM1 is a socket chardev on a
+ * socketpair instead: the app's stdout comes back on it, and kiln
+ * relays its stdin into it as the app runs, framed as
+ * kernel/drivers/console.c decodes (0xff 0x02 start, sent twice, 0xff 0x00
+ * a 0xff byte, 0xff 0x01 end of input). QEMU reads the socket only while the UART's FIFO has room,
+ * so a guest that does not read stops kiln reading its stdin.
  *   COM4 0x2e8 irq 3  signals kiln forwards -> the kernel's sigport:
  *                     one byte per signal, from a pipe QEMU reads
  *                     (a "file" chardev's input-path)
@@ -41,6 +48,8 @@ struct spawn {
 	char paths[NPIPES][64];
 	int sig[2]; /* COM4's input: QEMU reads sig[0], kiln writes */
 	char sig_path[96];
+	int con[2]; /* stream_stdin: COM1's socketpair; con[1] is QEMU's */
+	char con_path[64];
 	char *argv[MAX_ARGS];
 	int argc;
 	char append[4096]; /* the kernel command line */
@@ -199,7 +208,13 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	arg(s, o->image);
 	arg(s, "-device");
 	arg(s, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-	serial(s, o->tty_stdin ? "stdio,id=c0,signal=off" : s->paths[P_OUT],
+	if (o->stream_stdin)
+		snprintf(s->con_path, sizeof(s->con_path), "socket,id=c0,fd=%d",
+			 s->con[1]);
+	serial(s,
+	       o->tty_stdin    ? "stdio,id=c0,signal=off" :
+	       o->stream_stdin ? s->con_path :
+				 s->paths[P_OUT],
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
@@ -219,6 +234,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, o->volume_cmdline);
 	if (o->trace)
 		append(s, "kiln.trace");
+	if (o->stream_stdin)
+		append(s, "kiln.stdin_stream");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
 	if (o->mounts && o->mounts[0])
@@ -246,6 +263,20 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 {
 	for (int i = 0; i < NPIPES; i++)
 		s->rd[i] = s->wr[i] = -1;
+	s->con[0] = s->con[1] = -1;
+	if (o->stream_stdin) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->con) <
+		    0) {
+			s->con[0] = s->con[1] = -1;
+			return -errno;
+		}
+		/* The relay writes only what fits: QEMU may stop reading. */
+		fcntl(s->con[0], F_SETFL, O_NONBLOCK);
+		s->rd[P_OUT] = dup(s->con[0]);
+		if (s->rd[P_OUT] < 0)
+			return -errno;
+		fcntl(s->rd[P_OUT], F_SETFD, FD_CLOEXEC);
+	}
 	if (pipe(s->sig) < 0) {
 		s->sig[0] = s->sig[1] = -1;
 		return -errno;
@@ -257,7 +288,7 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 	for (int i = 0; i < NPIPES; i++) {
 		int p[2];
 
-		if (i == P_OUT && o->tty_stdin)
+		if (i == P_OUT && (o->tty_stdin || o->stream_stdin))
 			continue;
 		if (pipe(p) < 0)
 			return -errno;
@@ -278,6 +309,8 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 		if (s->wr[i] >= 0 && i != P_QEMU)
 			fcntl(s->wr[i], F_SETFD, 0);
 	fcntl(s->sig[0], F_SETFD, 0);
+	if (s->con[1] >= 0)
+		fcntl(s->con[1], F_SETFD, 0);
 	if (!o->tty_stdin) {
 		dup2(null, 0);
 		dup2(s->wr[P_QEMU], 1);
@@ -383,11 +416,86 @@ static void check_deadlines(const struct vm_opts *o, int pid,
 	d->kill = t + KILL_GRACE;
 }
 
+/*
+ * kiln's stdin on its way to COM1 (stream_stdin). At most one read of
+ * stdin is held, encoded, until the socket takes it: a guest that does
+ * not read stops kiln reading, and nothing is buffered without bound.
+ */
+#define RELAY_READ 32768
+#define STREAM_ESC 0xff
+#define STREAM_LIT 0x00
+#define STREAM_END 0x01
+#define STREAM_START 0x02
+
+struct relay {
+	int fd; /* kiln's end of COM1's socket; -1: nothing (more) to send */
+	uint8_t buf[2 * RELAY_READ + 2];
+	size_t len, off;
+	int eof; /* stdin ended: the end marker is in buf */
+};
+
+/* Read stdin once (poll said it is readable) and frame what came. */
+static void relay_fill(struct relay *rl)
+{
+	static uint8_t in[RELAY_READ];
+	ssize_t n = read(0, in, sizeof(in));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	rl->len = rl->off = 0;
+	for (ssize_t i = 0; i < n; i++) {
+		rl->buf[rl->len++] = in[i];
+		if (in[i] == STREAM_ESC)
+			rl->buf[rl->len++] = STREAM_LIT;
+	}
+	if (n <= 0) { /* end of input, or an error reading it: EOF too */
+		rl->buf[rl->len++] = STREAM_ESC;
+		rl->buf[rl->len++] = STREAM_END;
+		rl->eof = 1;
+	}
+}
+
+/* Send what the socket takes; after the end marker, stop for good. */
+static void relay_send(struct relay *rl)
+{
+	ssize_t n = write(rl->fd, rl->buf + rl->off, rl->len - rl->off);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0) { /* QEMU is gone (EPIPE): the VM is ending */
+		rl->fd = -1;
+		return;
+	}
+	rl->off += (size_t)n;
+	if (rl->off == rl->len && rl->eof)
+		rl->fd = -1;
+}
+
+/* The relay's two poll entries: stdin when buf is empty, else the socket. */
+static void relay_poll(const struct relay *rl, struct pollfd *pfd)
+{
+	int pending = rl->off < rl->len;
+
+	pfd[0] = (struct pollfd){ .fd = rl->fd >= 0 && !pending ? 0 : -1,
+				  .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = rl->fd >= 0 && pending ? rl->fd : -1,
+				  .events = POLLOUT };
+}
+
+static void relay_events(struct relay *rl, const struct pollfd *pfd)
+{
+	if (pfd[0].fd >= 0 && pfd[0].revents)
+		relay_fill(rl);
+	else if (pfd[1].fd >= 0 && pfd[1].revents)
+		relay_send(rl);
+}
+
 /* Read every pipe until QEMU has closed them all. */
 static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 		 struct vm_result *r)
 {
-	struct pollfd pfd[NPIPES + 1];
+	struct pollfd pfd[NPIPES + 3];
+	static struct relay rl;
 	struct kbuf partial = { 0 };
 	struct deadlines d = { .timeout = o->timeout ? now() + o->timeout : 0 };
 	static char buf[65536];
@@ -399,12 +507,21 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 	}
 	/* The last entry: a forwarded SIGTERM starts the stop timeout. */
 	pfd[NPIPES] = (struct pollfd){ .fd = vm_wake_fd(), .events = POLLIN };
+	/* Twice: the UART may lose the first byte (kernel/drivers/console.c) */
+	rl = (struct relay){ .fd = o->stream_stdin ? s->con[0] : -1,
+			     .buf = { STREAM_ESC, STREAM_START, STREAM_ESC,
+				      STREAM_START },
+			     .len = 4 };
 	while (open_fds) {
-		int n = poll(pfd, NPIPES + 1, poll_wait(&d, r));
+		int n;
 
+		relay_poll(&rl, pfd + NPIPES + 1);
+		n = poll(pfd, NPIPES + 3, poll_wait(&d, r));
 		if (n < 0 && errno != EINTR)
 			break;
 		check_deadlines(o, pid, &d, r);
+		if (n > 0)
+			relay_events(&rl, pfd + NPIPES + 1);
 		for (int i = 0; n > 0 && i < NPIPES; i++) {
 			ssize_t got;
 
@@ -468,6 +585,7 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.wr[i]);
 	close_fd(&s.sig[0]);
+	close_fd(&s.con[1]);
 	if (!err) {
 		vm_set_pid(pid, s.sig[1]);
 		pump(o, &s, pid, r);
@@ -479,6 +597,7 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.rd[i]);
 	close_fd(&s.sig[1]);
+	close_fd(&s.con[0]);
 	if (tty)
 		tcsetattr(0, TCSANOW,
 			  &tio); /* QEMU left it raw if it was killed */

@@ -81,15 +81,21 @@ static uint64_t rx_count;
  * after its last byte:
  *   0xff 0x00  a 0xff byte of input
  *   0xff 0x01  end of input: reads return 0 from then on
- *   0xff X     (any other X) dropped
+ *   0xff 0x02  start: kiln sends it twice before the input
+ *   0xff X     (any other X, or 0x02 once started) dropped
+ * Bytes before the first start mark are dropped: the UART holds one
+ * byte before serial_init enables its FIFO, and that clears it, so the
+ * first byte kiln sends may be lost (one of the marks then).
  * The stream is untrusted like any input; nothing after the end is read.
  */
 #define STREAM_ESC 0xff
 #define STREAM_LIT 0x00
 #define STREAM_END 0x01
+#define STREAM_START 0x02
 
-static bool in_esc; /* the last stream byte was STREAM_ESC */
-static bool in_eof; /* STREAM_END has arrived */
+static bool in_esc;	/* the last stream byte was STREAM_ESC */
+static bool in_started; /* STREAM_START has arrived */
+static bool in_eof;	/* STREAM_END has arrived */
 
 static void rx_push(char c)
 {
@@ -110,11 +116,14 @@ static void stream_poll(void)
 			continue;
 		}
 		if (!in_esc) {
-			rx_push((char)c);
+			if (in_started)
+				rx_push((char)c);
 			continue;
 		}
 		in_esc = false;
-		if (c == STREAM_LIT) {
+		if (!in_started) {
+			in_started = c == STREAM_START;
+		} else if (c == STREAM_LIT) {
 			rx_push((char)STREAM_ESC);
 		} else if (c == STREAM_END) {
 			in_eof = true;
