@@ -391,7 +391,7 @@ static long read_raw(char *buf, size_t n)
  * (reads of 16 bytes would make a pipe slow), then returns what it has.
  */
 #define STREAM_POLL_NS 1000000ULL
-#define STREAM_SPIN 2000
+#define STREAM_SPIN 200000
 
 /* A pipe's read (pipe_read): what is there, 0 at its end, or -EINTR. */
 static long stream_read(char *buf, size_t n)
