@@ -247,6 +247,12 @@ bool console_in_ready(void)
 	return rx_has_line_end();
 }
 
+bool console_in_ended(void)
+{
+	console_rx_poll();
+	return in_stream && in_eof && rx_len == 0;
+}
+
 /* The next mapped byte of rx, or -1 when rx is empty. */
 static int rx_take(void)
 {

@@ -34,6 +34,12 @@ long console_in(char *buf, size_t n);
  * sleeping); a byte it returns true for is not input. Nothing when stdin
  * is the STDIN section.
  */
+/*
+ * True when a streamed stdin has ended and all of it was read: poll
+ * says POLLHUP then, not POLLIN, as for a pipe whose writer is gone.
+ */
+bool console_in_ended(void);
+
 void console_set_rx_filter(bool (*filter)(char c));
 /* Throw away typed input not yet read (a ^C, as n_tty's isig flushes). */
 void console_flush_input(void);

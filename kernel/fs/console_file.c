@@ -330,6 +330,9 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 	unsigned int ready = POLLOUT;
 
 	(void)f;
+	/* pipe_poll: at the end of a streamed stdin, POLLHUP alone */
+	if (console_in_ended())
+		return (events & ready) | POLLHUP;
 	if (console_in_ready())
 		ready |= POLLIN;
 	return events & ready;
@@ -360,7 +363,7 @@ static void console_recheck(struct ktimer *t)
 
 	if (ready && (!console_was_ready || count != console_woke_at)) {
 		console_woke_at = count;
-		poll_wake(&console_ph, POLLIN | POLLRDNORM);
+		poll_wake(&console_ph, POLLIN | POLLRDNORM | POLLHUP);
 	}
 	console_was_ready = ready;
 	if (poll_head_busy(&console_ph))
