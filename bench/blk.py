@@ -1,5 +1,5 @@
 """blk.py - disk benchmark: bench/progs/blkio.c on /dev/vda under Kiln and
-under Debian's Linux on the same QEMU (microvm), accelerator and disk
+under the Linux baseline on the same QEMU (microvm), accelerator and disk
 options (a raw file, cache=writeback, virtio-blk over virtio-mmio).
 
   randread  4 KiB reads at random 4 KiB-aligned offsets of a 64 MiB disk
@@ -33,10 +33,10 @@ TESTS = {"randread": ["randread", "2000"], "seqwrite": ["seqwrite", "32"]}
 RESULT_RE = re.compile(rb"^(randread|seqwrite): ([0-9.]+) (IOPS|MB/s)", re.M)
 DRIVE = "if=none,id=disk0,format=raw,cache=writeback,discard=unmap,file="
 
-# Linux's /init: the virtio-blk modules, /dev/vda from sysfs, the test.
-INIT = """#!/bin/busybox sh
-B=/bin/busybox
-$B mkdir -p /proc /sys /dev
+# Linux's /app: the virtio-blk modules (none for the baseline, where
+# virtio-blk is built in), /dev/vda from sysfs, the test; its status ends
+# the VM.
+INIT = linux_guest.SCRIPT_HEAD + """$B mkdir -p /proc /sys /dev
 $B mount -t proc proc /proc
 $B mount -t sysfs sys /sys
 for m in %(modules)s; do
@@ -50,7 +50,6 @@ done
 d=$($B cat /sys/block/vda/dev)
 $B mknod /dev/vda b ${d%%:*} ${d#*:}
 /bin/blkio /dev/vda %(args)s
-exec $B poweroff -f
 """
 
 
@@ -86,7 +85,7 @@ def linux_initrd(prog, modules, test):
     files = [("bin/blkio", prog)] + [("mod/" + os.path.basename(m), m)
                                       for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "blk-%s.cpio.gz" % test), init.encode(),
+        os.path.join(OUT, "linux", "blk-%s.cpio" % test), init.encode(),
         files, dirs=["mod"])
 
 
@@ -96,7 +95,7 @@ def linux_sample(accel, vmlinuz, initrd):
         "-append", linux_guest.cmdline(),
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", DRIVE + fresh_disk(),
-        "-device", "virtio-blk-device,drive=disk0"], 0)
+        "-device", "virtio-blk-device,drive=disk0"], linux_guest.EXIT_OK)
     if wall is None:
         raise BenchError("the Linux guest timed out")
     return result(out, "linux")
@@ -117,9 +116,7 @@ def main():
     linux = None
     if not opts.no_linux:
         try:
-            ldir = os.path.join(OUT, "linux")
-            linux = (linux_guest.fetch_kernel(ldir),
-                     linux_guest.fetch_blk_modules(ldir))
+            linux = (linux_guest.baseline_kernel(), [])
             linux_guest.ensure_busybox()
         except linux_guest.Unavailable as e:
             print("blk: no Linux baseline (%s)" % e)

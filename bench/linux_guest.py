@@ -1,37 +1,47 @@
-"""linux_guest.py - the Linux baseline for the benches: Debian's kernel and
-a busybox initramfs whose /init powers the VM off at once (boot bench) or
-first runs a benchmark program (app bench), or a dynamically linked program
-with its ld.so, the closure of its libraries and extra trees (Tree: the
-real-application bench).
+"""linux_guest.py - the Linux baseline for the benches.
 
-Nothing is installed on the host except busybox-static (when missing): the
-kernel package is fetched with `apt-get download` and unpacked with
-`dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network and
-block modules only), and reused on later runs.
+The baseline is a minimal Linux for microVMs (bench/linux_microvm.py:
+Debian's linux-source-6.1, bench/linux-microvm.config, everything built
+in, booted uncompressed through PVH as Kiln is). Debian's distribution
+kernel (vmlinuz, drivers as modules, fetched with `apt-get download` into
+build/bench/linux/) is kept as a second, labelled row where it is cheap.
+
+Both boot the same kind of initramfs, uncompressed: /init is ours
+(bench/progs/linux_init.c), a static program that runs /app and ends the
+VM through isa-debug-exit with /app's status, the exit Kiln takes (QEMU
+then exits with EXIT_OK for status 0). /app is the bench's program itself
+(boot: the same static hello Kiln runs) or, for a bench that needs setup
+first (mounts, a disk node, the network), a `#!/bin/busybox sh` script.
 """
 
 import glob
-import gzip
 import os
 import re
 import stat
 import subprocess
 
-BUSYBOX = "/bin/busybox"
+import linux_microvm
 
-# Why poweroff and not reboot: on microvm Linux finds no working reboot
-# method by default (no i8042, no ACPI reset register) and spins, while
-# `poweroff -f` enters ACPI S5 through microvm's GED device and QEMU exits
-# with status 0 at once.
-INIT_SCRIPT = b"#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n"
+BUSYBOX = "/bin/busybox"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INIT_SRC = os.path.join(ROOT, "bench", "progs", "linux_init.c")
+INIT_BIN = os.path.join(ROOT, "build", "bench", "linux_init")
+
+# QEMU's status when /app exits 0: isa-debug-exit gives (0 << 1) | 1.
+EXIT_OK = 1
+
+# A setup script's /app: busybox, then the bench's lines; it ends by
+# returning the status of its last command (init ends the VM with it).
+SCRIPT_HEAD = "#!/bin/busybox sh\nB=/bin/busybox\n"
 
 CMDLINE = "console=ttyS0 panic=-1 quiet"
 
 
-# The network part of a server's /init: load virtio-mmio and virtio-net
-# (%(modules)s), then configure eth0 the way QEMU's slirp expects (Kiln
-# is told the same addresses). The device appears asynchronously after
-# insmod, so `ip link` is retried. $B is busybox.
+# The network part of a server's /app: configure eth0 the way QEMU's
+# slirp expects (Kiln is told the same addresses). The baseline has
+# virtio-net built in; Debian's kernel would need its modules loaded
+# first (%(modules)s, empty for the baseline). The device may appear
+# asynchronously, so `ip link` is retried. $B is busybox.
 NET_UP = """for m in %(modules)s; do
 	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
 done
@@ -65,6 +75,28 @@ def cmdline():
 
 class Unavailable(Exception):
     """The Linux baseline cannot be prepared here (no network, no apt...)."""
+
+
+def baseline_kernel():
+    """The path of the baseline's vmlinux, built on first use (cached in
+    build/bench/linux-microvm/; a cold build takes long on 2 cores)."""
+    try:
+        return linux_microvm.build()
+    except linux_microvm.Unavailable as e:
+        raise Unavailable("linux-microvm: %s" % e)
+
+
+def ensure_init():
+    """Compile bench/progs/linux_init.c static with musl (once per change);
+    return its path."""
+    if (os.path.exists(INIT_BIN) and
+            os.path.getmtime(INIT_BIN) >= os.path.getmtime(INIT_SRC)):
+        return INIT_BIN
+    os.makedirs(os.path.dirname(INIT_BIN), exist_ok=True)
+    _run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror",
+          "-o", INIT_BIN + ".tmp", INIT_SRC])
+    os.replace(INIT_BIN + ".tmp", INIT_BIN)
+    return INIT_BIN
 
 
 def _run(argv, cwd=None):
@@ -211,10 +243,28 @@ def _cpio_entry(name, mode, ino, data=b""):
     return rec + data + b"\0" * (-len(data) % 4)
 
 
-def build_initramfs(linux_dir):
-    """Write linux_dir/initramfs.cpio.gz (busybox + /init); return its path."""
-    return write_initramfs(os.path.join(linux_dir, "initramfs.cpio.gz"),
-                           INIT_SCRIPT)
+def app_initramfs(path, app):
+    """Write an initramfs holding only our /init and the host program app
+    as /app (no busybox): what the boot and memory benches boot."""
+    with open(app, "rb") as f:
+        data = f.read()
+    return write_cpio(path, [_cpio_entry("init", 0o100755, 1, _init_bytes()),
+                             _cpio_entry("app", 0o100755, 2, data)])
+
+
+def _init_bytes():
+    with open(ensure_init(), "rb") as f:
+        return f.read()
+
+
+def write_cpio(path, entries):
+    """Write the records entries and a trailer to path (atomically)."""
+    archive = b"".join(entries + [_cpio_entry("TRAILER!!!", 0, 0)])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(archive)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 # Symlinks followed while copying one host path, as the kernel's limit.
@@ -333,23 +383,23 @@ def _ldd(path):
     return LDD_RE.findall(p.stdout)
 
 
-def write_initramfs(path, init, files=(), dirs=(), tree=None, compress=True):
-    """Write an initramfs to path (gzipped unless compress is False: Linux
-    takes either); return path.
+def write_initramfs(path, app, files=(), dirs=(), tree=None):
+    """Write an uncompressed initramfs to path; return path.
 
-    It holds /bin/busybox, /init (the bytes init, mode 0755), each
-    (guest name, host path) of files as a 0755 regular file, each name
-    in dirs as a 01777 directory (e.g. "tmp"), and what tree (a Tree)
-    holds.  Names have no leading "/"; a file's directory must be "bin",
-    listed in dirs or made by tree.
+    It holds our /init, /bin/busybox, /app (the bytes app, mode 0755:
+    a script starting with SCRIPT_HEAD), each (guest name, host path) of
+    files as a 0755 regular file, each name in dirs as a 01777 directory
+    (e.g. "tmp"), and what tree (a Tree) holds.  Names have no leading
+    "/"; a file's directory must be "bin", listed in dirs or made by tree.
     """
     busybox = ensure_busybox()
     with open(busybox, "rb") as f:
         bb = f.read()
     parts = [_cpio_entry("bin", 0o040755, 1),
              _cpio_entry("bin/busybox", 0o100755, 2, bb),
-             _cpio_entry("init", 0o100755, 3, init)]
-    ino = 4
+             _cpio_entry("init", 0o100755, 3, _init_bytes()),
+             _cpio_entry("app", 0o100755, 4, app)]
+    ino = 5
     for name in dirs:
         parts.append(_cpio_entry(name, 0o041777, ino))
         ino += 1
@@ -365,10 +415,4 @@ def write_initramfs(path, init, files=(), dirs=(), tree=None, compress=True):
                 src = f.read()
         parts.append(_cpio_entry(name, mode, ino, src))
         ino += 1
-    parts.append(_cpio_entry("TRAILER!!!", 0, 0))
-    archive = b"".join(parts)
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path + ".tmp", "wb") as f:
-        f.write(gzip.compress(archive, 6) if compress else archive)
-    os.replace(path + ".tmp", path)
-    return path
+    return write_cpio(path, parts)
