@@ -386,13 +386,16 @@ def main():
             "%s (-cpu %s)" % (a, ACCEL[a][3]) for a in accels)))
     if not kvm:
         print("KVM: /dev/kvm is not usable here, so no KVM table (TCG only)")
-    print("workload: %s (%d B, musl static) prints one line and exits 0;\n"
-          "  kiln boots %s (%d B); linux boots build/bench/linux-microvm/"
-          "vmlinux\n  + an uncompressed initramfs (our /init runs hello as"
-          " /app, then\n  isa-debug-exit), -append \"%s\"" % (
+    print("workload: %s (%d B, musl static) prints one line and exits 0;"
+          "\n  kiln boots %s (%d B)" % (
               os.path.relpath(hello, ROOT), os.path.getsize(hello),
-              os.path.relpath(image, ROOT), os.path.getsize(image),
-              linux_guest.cmdline()))
+              os.path.relpath(image, ROOT), os.path.getsize(image)))
+    if len(systems) > 2:
+        print("  linux boots build/bench/linux-microvm/vmlinux + an "
+              "uncompressed initramfs\n  (our /init runs hello as /app, "
+              "then isa-debug-exit), -append\n  \"%s\"; linux-nomit adds "
+              "mitigations=off; linux-distro is Debian's\n  kernel with the "
+              "same initramfs" % linux_guest.cmdline())
     for n in notes:
         print(n)
     print("%d interleaved runs per system after one untimed boot each\n" %
