@@ -4,19 +4,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "kiln.h"
+#include "store.h"
 #include "lib/cpio.h"
 #include "lib/netcfg.h"
 
 static const char inspect_usage[] =
-	"usage: kiln inspect IMAGE\n"
+	"usage: kiln inspect IMAGE|REF\n"
 	"\n"
 	"Show the program, arguments, environment, working directory, network\n"
 	"configuration (when the image has one), the shared libraries kiln\n"
 	"build added (with the host file and the object that needed each),\n"
 	"files and sizes of a Kiln image. A damaged image is reported in one\n"
-	"line.\n"
+	"line. A REF that is not a file names an image of the local store\n"
+	"(kiln images); it is not pulled.\n"
 	"\n"
 	"  -h, --help   show this help\n";
 
@@ -273,5 +276,13 @@ int cmd_inspect(int argc, char **argv)
 					optind >= argc ? "missing IMAGE" :
 							 "too many arguments",
 					NULL);
+	if (access(argv[optind], F_OK) != 0 &&
+	    store_is_reference(argv[optind])) {
+		char path[4200], shown[512];
+		int err = store_resolve(argv[optind], NULL, 0, path,
+					sizeof(path), shown, sizeof(shown));
+
+		return err ? err : inspect(path);
+	}
 	return inspect(argv[optind]);
 }

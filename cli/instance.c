@@ -601,3 +601,28 @@ int cmd_wait(int argc, char **argv)
 	printf("%s\n", st[0] ? st : "unknown");
 	return 0;
 }
+
+int instance_using(const char *image, char *name, size_t n)
+{
+	char root[4096], dir[4400], img[4096];
+	struct dirent *e;
+	DIR *d;
+	int found = 0;
+
+	if (state_root(root, sizeof(root)))
+		return 0;
+	d = opendir(root);
+	while (d && !found && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
+		read_small(dir, "image", img, sizeof(img));
+		if (strcmp(img, image) || !is_running(dir))
+			continue;
+		read_small(dir, "name", name, n);
+		found = 1;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}

@@ -23,6 +23,12 @@ void instance_set_ports(const struct strvec *forwards);
 /* In the monitor: kiln stop or kill asked the instance to end. */
 int instance_stopped(void);
 
+/*
+ * 1 when a running instance was started from image (as run -d recorded
+ * it), its name into name[0..n); else 0.
+ */
+int instance_using(const char *image, char *name, size_t n);
+
 int cmd_ps(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_stop(int argc, char **argv);

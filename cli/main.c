@@ -6,6 +6,7 @@
 
 #include "instance.h"
 #include "kiln.h"
+#include "store.h"
 
 static const char main_usage[] =
 	"usage: kiln COMMAND [OPTIONS] ...\n"
@@ -22,6 +23,10 @@ static const char main_usage[] =
 	"  kill     a signal to an instance (-s HUP|INT|QUIT|TERM|KILL)\n"
 	"  rm       remove an exited instance (-f: end it first)\n"
 	"  wait     wait for an instance to end, print its status\n"
+	"  push     store an image in an OCI registry\n"
+	"  pull     fetch an image from a registry into the local store\n"
+	"  images   list the local store\n"
+	"  rmi      remove images from the local store\n"
 	"\n"
 	"  -h, --help     show this help ('kiln COMMAND --help' for a command)\n"
 	"  -V, --version  show the version\n";
@@ -34,7 +39,9 @@ static const struct {
 	{ "inspect", cmd_inspect }, { "ps", cmd_ps },
 	{ "logs", cmd_logs },	    { "stop", cmd_stop },
 	{ "kill", cmd_kill },	    { "rm", cmd_rm },
-	{ "wait", cmd_wait },
+	{ "wait", cmd_wait },	    { "push", cmd_push },
+	{ "pull", cmd_pull },	    { "images", cmd_images },
+	{ "rmi", cmd_rmi },
 };
 
 int main(int argc, char **argv)

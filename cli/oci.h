@@ -111,7 +111,12 @@ int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 
 /* Registry side (oci_registry.c), used by oci_source.c. */
 struct oci_registry;
-int oci_registry_open(const char *ref, int insecure, struct oci_registry **reg);
+/*
+ * Parse ref (HOST[:PORT]/REPO[:TAG|@DIGEST]); a bad one is a usage error
+ * of cmd (NULL: build --from). Credentials are looked up here.
+ */
+int oci_registry_open(const char *ref, int insecure, const char *cmd,
+		      struct oci_registry **reg);
 void oci_registry_close(struct oci_registry *reg);
 /* GET a manifest (by tag or digest) or a blob; the body into *data. */
 int oci_registry_manifest(struct oci_registry *reg, const char *reference,
@@ -120,6 +125,28 @@ int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
 		      const char *what, uint8_t **data, size_t *size);
 /* The tag or digest the reference named ("latest" by default). */
 const char *oci_registry_reference(const struct oci_registry *reg);
+/* The reference as given. */
+const char *oci_registry_name(const struct oci_registry *reg);
+
+/* One request of the push side (oci_registry_call). */
+struct oci_call {
+	const char *method; /* "HEAD", "POST", "PUT"... */
+	/* Under /v2/REPO/ ("blobs/uploads/"), or a URL the registry gave. */
+	const char *path;
+	const char *type; /* the body's Content-Type (default octet-stream) */
+	const void *body; /* or NULL */
+	size_t size;
+	const char *what; /* progress label, or NULL */
+	long status;	  /* out: the HTTP status */
+	/* out: the Location header, made absolute ("" when none) */
+	char location[2048];
+};
+/*
+ * Send c, answering one authentication challenge: 0 with c->status (any:
+ * the caller judges it), or the exit status after one line (the
+ * connection failed, the token service refused).
+ */
+int oci_registry_call(struct oci_registry *reg, struct oci_call *c);
 
 /* ---- oci_progress (oci_blob.c): per-layer progress on a terminal ---- */
 

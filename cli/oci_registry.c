@@ -1,4 +1,4 @@
-/* oci_registry.c - pull manifests and blobs over the OCI distribution API (libcurl), with token auth. */
+/* oci_registry.c - manifests and blobs over the OCI distribution API (libcurl), with token auth: pull and push. */
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
@@ -28,8 +28,13 @@ struct resp {
 	size_t limit;
 	char challenge[1024]; /* WWW-Authenticate */
 	char media[128];      /* Content-Type */
+	char location[2048];  /* Location (an upload's URL) */
 	const char *what;     /* progress label, or NULL */
-	uint64_t total;
+	uint64_t total, shown;
+	/* A request body (PUT, POST), or NULL; HEAD when head is set. */
+	const void *send;
+	size_t send_size;
+	const char *method;
 };
 
 static size_t on_body(char *p, size_t sz, size_t n, void *arg)
@@ -65,12 +70,14 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 	size_t len = sz * n;
 
 	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
-		r->challenge[0] = r->media[0] = '\0'; /* a new response */
+		/* a new response */
+		r->challenge[0] = r->media[0] = r->location[0] = '\0';
 		r->body.len = 0;
 	}
 	header_value(p, len, "WWW-Authenticate", r->challenge,
 		     sizeof(r->challenge));
 	header_value(p, len, "Content-Type", r->media, sizeof(r->media));
+	header_value(p, len, "Location", r->location, sizeof(r->location));
 	return len;
 }
 
@@ -79,15 +86,21 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 {
 	struct resp *r = arg;
 
-	(void)dltotal, (void)ultotal, (void)ulnow;
-	if (r->what && dlnow > 0)
-		oci_progress(r->what, (uint64_t)dlnow, r->total, 0);
+	curl_off_t now = r->send ? ulnow : dlnow;
+
+	(void)dltotal, (void)ultotal;
+	/* curl calls often; a line only when the count moved. */
+	if (r->what && now > 0 && (uint64_t)now != r->shown) {
+		r->shown = (uint64_t)now;
+		oci_progress(r->what, r->shown, r->total, 0);
+	}
 	return 0;
 }
 
 /*
- * GET url with the headers given: the status, or -1 after one line
- * (transport errors: refused, TLS, too big).
+ * r->method (GET by default) url with the headers given and r->send as
+ * the body: the status, or -1 after one line (transport errors:
+ * refused, TLS, too big).
  */
 static long get(struct oci_registry *reg, const char *url, const char *accept,
 		const char *auth, struct resp *r)
@@ -106,6 +119,17 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 		h = curl_slist_append(h, accept);
 	if (auth)
 		h = curl_slist_append(h, auth);
+	if (r->send) {
+		/* No 100-continue round trip; the body is a blob. */
+		h = curl_slist_append(h, "Expect:");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->send);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
+				 (curl_off_t)r->send_size);
+	}
+	if (r->method && !strcmp(r->method, "HEAD"))
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	else if (r->method)
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, protos);
@@ -129,7 +153,8 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 		kiln_err("%s: %s: response larger than expected", reg->ref,
 			 url);
 	else if (rc != CURLE_OK)
-		kiln_err("%s: %s", reg->ref, curl_easy_strerror(rc));
+		kiln_err("%s: %s%s%s", reg->ref, r->what ? r->what : "",
+			 r->what ? ": " : "", curl_easy_strerror(rc));
 	else
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
@@ -233,6 +258,30 @@ out:
 }
 
 /*
+ * After a 401: answer its challenge (a token, or the basic credentials)
+ * and send the request again, once: the new status, or 401 with *err
+ * set when the challenge could not be answered. A token for pulling
+ * gets a 401 on a push, with a challenge for the push scope: so a
+ * request that had a token may ask again.
+ */
+static long reg_auth_retry(struct oci_registry *reg, const char *url,
+			   const char *accept, struct resp *r, int *err)
+{
+	int had = reg->auth != NULL;
+
+	if (!strncasecmp(r->challenge, "Bearer ", 7))
+		*err = fetch_token(reg, r->challenge);
+	else if (!strncasecmp(r->challenge, "Basic", 5) && reg->basic && !had) {
+		reg->auth = kiln_xmalloc(strlen(reg->basic) + 32);
+		sprintf(reg->auth, "Authorization: %s", reg->basic);
+	} else
+		return 401;
+	if (*err || !reg->auth)
+		return 401;
+	return get(reg, url, accept, reg->auth, r);
+}
+
+/*
  * GET path under /v2/REPO/, answering one authentication challenge:
  * 0 with the body in r, or the exit status after one line.
  */
@@ -247,16 +296,8 @@ static int reg_get(struct oci_registry *reg, const char *kind,
 	sprintf(url, "%s://%s/v2/%s/%s/%s", reg->scheme, reg->host, reg->repo,
 		kind, reference);
 	st = get(reg, url, accept, reg->auth, r);
-	if (st == 401 && !reg->auth) {
-		if (!strncasecmp(r->challenge, "Bearer ", 7))
-			err = fetch_token(reg, r->challenge);
-		else if (!strncasecmp(r->challenge, "Basic", 5) && reg->basic) {
-			reg->auth = kiln_xmalloc(strlen(reg->basic) + 32);
-			sprintf(reg->auth, "Authorization: %s", reg->basic);
-		}
-		if (!err && reg->auth)
-			st = get(reg, url, accept, reg->auth, r);
-	}
+	if (st == 401)
+		st = reg_auth_retry(reg, url, accept, r, &err);
 	if (!err && st >= 0 && st != 200) {
 		kiln_err("%s: %s %s: %s (HTTP %ld)", reg->ref,
 			 kind[0] == 'm' ? "manifest" : "blob", reference,
@@ -325,6 +366,53 @@ int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
 	return 0;
 }
 
+int oci_registry_call(struct oci_registry *reg, struct oci_call *c)
+{
+	struct resp r = { .limit = 1u << 20,
+			  .what = c->what,
+			  .total = c->size,
+			  .send = c->body,
+			  .send_size = c->size,
+			  .method = c->method };
+	char type[160], *url;
+	int err = 0;
+
+	if (!strncmp(c->path, "http://", 7) ||
+	    !strncmp(c->path, "https://", 8)) {
+		url = kiln_xstrdup(c->path);
+	} else {
+		url = kiln_xmalloc(strlen(reg->host) + strlen(reg->repo) +
+				   strlen(c->path) + 32);
+		sprintf(url, "%s://%s/v2/%s/%s", reg->scheme, reg->host,
+			reg->repo, c->path);
+	}
+	snprintf(type, sizeof(type), "Content-Type: %s",
+		 c->type ? c->type : "application/octet-stream");
+	c->status = get(reg, url, c->body ? type : NULL, reg->auth, &r);
+	if (c->status == 401)
+		c->status = reg_auth_retry(reg, url, c->body ? type : NULL, &r,
+					   &err);
+	c->location[0] = '\0';
+	/* Location is absolute or a path on the registry (RFC 9110 10.2.2). */
+	if (r.location[0] == '/') {
+		int w = snprintf(c->location, sizeof(c->location), "%s://%s%s",
+				 reg->scheme, reg->host, r.location);
+
+		if (w < 0 || (size_t)w >= sizeof(c->location))
+			c->location[0] = '\0'; /* cut: unusable */
+	} else if (!strncmp(r.location, "http://", 7) ||
+		   !strncmp(r.location, "https://", 8))
+		snprintf(c->location, sizeof(c->location), "%s", r.location);
+	free(url);
+	kbuf_free(&r.body);
+	return err ? err : c->status < 0 ? KILN_EXIT_FAIL : 0;
+}
+
+const char *oci_registry_name(const struct oci_registry *reg)
+{
+	return reg->ref;
+}
+
 const char *oci_registry_reference(const struct oci_registry *reg)
 {
 	return reg->reference;
@@ -384,7 +472,8 @@ static int name_ok(const char *s, const char *set, size_t max)
 	return *s && strlen(s) <= max && strspn(s, set) == strlen(s);
 }
 
-int oci_registry_open(const char *ref, int insecure, struct oci_registry **out)
+int oci_registry_open(const char *ref, int insecure, const char *cmd,
+		      struct oci_registry **out)
 {
 	struct oci_registry *reg = kiln_xmalloc(sizeof(*reg));
 	const char *slash = strchr(ref, '/');
@@ -428,6 +517,9 @@ int oci_registry_open(const char *ref, int insecure, struct oci_registry **out)
 	return 0;
 bad:
 	oci_registry_close(reg);
+	if (cmd)
+		return kiln_usage_error(
+			cmd, "want HOST[:PORT]/REPO[:TAG|@DIGEST], not", ref);
 	return kiln_usage_error(
 		"build",
 		"--from wants oci:DIR[:TAG], docker-archive:FILE"

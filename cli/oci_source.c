@@ -506,7 +506,7 @@ int oci_source_open(const char *ref, int insecure, struct oci_source **out)
 		err = archive_load(src, ref + 15);
 	} else {
 		src->kind = SRC_REGISTRY;
-		err = oci_registry_open(ref, insecure, &src->reg);
+		err = oci_registry_open(ref, insecure, NULL, &src->reg);
 	}
 	if (err) {
 		oci_source_close(src);

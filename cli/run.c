@@ -9,6 +9,7 @@
 
 #include "instance.h"
 #include "run.h"
+#include "store.h"
 
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
@@ -19,7 +20,8 @@ static const char run_usage[] =
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                [--disk FILE[:GUESTDIR][:ro]]...\n"
 	"                [-v HOSTDIR:GUESTDIR[:ro]]...\n"
-	"                IMAGE|PROGRAM [ARG...]\n"
+	"                [--pull always|missing|never] [--insecure]\n"
+	"                IMAGE|PROGRAM|REF [ARG...]\n"
 	"\n"
 	"Boot a Kiln image under QEMU (a program is first built into a\n"
 	"temporary image). The app's stdout and stderr are kiln's; kiln exits with\n"
@@ -79,6 +81,11 @@ static const char run_usage[] =
 	"                     (EROFS). Repeatable, 8 at most\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
+	"  --pull POLICY      for a REF (HOST[:PORT]/REPO[:TAG|@DIGEST], or a\n"
+	"                     digest, that is not a file): run the local store's\n"
+	"                     image (kiln images), pulling it always, when\n"
+	"                     missing (default) or never\n"
+	"  --insecure         pull over plain HTTP\n"
 	"  -h, --help         show this help\n";
 
 enum {
@@ -97,7 +104,9 @@ enum {
 	OPT_GATEWAY,
 	OPT_DNS,
 	OPT_DISK,
-	OPT_VERBOSE
+	OPT_VERBOSE,
+	OPT_PULL,
+	OPT_INSECURE
 };
 
 static const struct option run_opts[] = {
@@ -121,6 +130,8 @@ static const struct option run_opts[] = {
 	{ "dns", required_argument, NULL, OPT_DNS },
 	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "publish", required_argument, NULL, 'p' },
+	{ "pull", required_argument, NULL, OPT_PULL },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -167,6 +178,8 @@ static int set_option(int c, const char *val, struct run_args *ra)
 {
 	static const char *const accels[] = { "auto", "kvm", "tcg", NULL };
 	static const char *const machines[] = { "microvm", "q35", NULL };
+	static const char *const pulls[] = { "always", "missing", "never",
+					     NULL };
 	char *end;
 
 	switch (c) {
@@ -220,6 +233,17 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return run_net_publish(ra, val);
 	case OPT_DISK:
 		return run_disk_add(ra, val);
+	case OPT_PULL:
+		ra->pull = val;
+		return one_of(val, pulls) ?
+			       0 :
+			       kiln_usage_error(
+				       "run",
+				       "--pull wants always, missing or never, not",
+				       val);
+	case OPT_INSECURE:
+		ra->insecure = 1;
+		return 0;
 	case OPT_IP:
 		ra->net.ip = val;
 		return 0;
@@ -356,17 +380,41 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 	return 0;
 }
 
+/*
+ * A target that is no file but a reference (store.h) is the local
+ * store's image, pulled by --pull: ra->target becomes its file, shown
+ * the reference to show. 0, or the exit status after one line.
+ */
+static int resolve_ref(struct run_args *ra, char *stored, size_t n, char *shown,
+		       size_t sn)
+{
+	int err;
+
+	if (access(ra->target, F_OK) == 0 || !store_is_reference(ra->target))
+		return 0;
+	err = store_resolve(ra->target, ra->pull ? ra->pull : "missing",
+			    ra->insecure, stored, n, shown, sn);
+	if (!err)
+		ra->target = stored;
+	return err;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run_args ra = { 0 };
 	struct kiln_image img = { 0 };
 	struct kiln_config cfg = { 0 };
+	char stored[4200], shown[512] = "";
 	int ret = parse_run(argc, argv, &ra), built;
 
 	if (ret || !ra.target)
 		goto out;
+	ret = resolve_ref(&ra, stored, sizeof(stored), shown, sizeof(shown));
+	if (ret)
+		goto out;
 	if (ra.detach) {
-		ret = instance_detach(ra.name, ra.target, &ra.forwards);
+		ret = instance_detach(ra.name, shown[0] ? shown : ra.target,
+				      &ra.forwards);
 		if (ret >= INSTANCE_PARENT) {
 			ret -= INSTANCE_PARENT;
 			goto out;

@@ -34,6 +34,8 @@ struct run_args {
 	int monitor;	   /* this kiln is a detached instance's monitor */
 	int publish_all;   /* -P */
 	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
+	const char *pull;  /* --pull always|missing|never, or NULL */
+	int insecure;	   /* --insecure: pull over plain HTTP */
 };
 
 /* --stop-timeout's default, docker's (seconds) */
