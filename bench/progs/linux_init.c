@@ -56,7 +56,6 @@ int main(int argc, char **argv)
 		if (pid != app)
 			continue;
 		fflush(stdout);
-		vm_exit(WIFEXITED(st) ? WEXITSTATUS(st) :
-					128 + WTERMSIG(st));
+		vm_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
 	}
 }
