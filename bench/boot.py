@@ -16,7 +16,7 @@ Prints median, min-max and IQR per row, ratios from medians of this run
 against the targets, and writes every sample to build/bench/boot.tsv (the
 plot's input).  Exits 2 when a target is missed, 1 on a real error.
 
-usage: python3 bench/boot.py [--runs N] [--no-linux] [--no-distro]
+usage: python3 bench/boot.py [--runs N] [--distro-runs N] [--no-linux]
 """
 
 import argparse
@@ -124,10 +124,16 @@ def boot_once(accel, boot_args, expect_rc):
 class Row:
     """The samples for one (accelerator, system) line of the table."""
 
-    def __init__(self, accel, system, argv, note=""):
+    def __init__(self, accel, system, argv, note="", runs=None):
         self.accel, self.system, self.argv = accel, system, argv
         self.walls, self.ready_us, self.timeouts = [], [], 0
-        self.note = note
+        self.note, self.runs = note, runs
+
+    def wants_more(self, runs):
+        """True while this row has fewer than its runs and does not hang
+        (past three timeouts it would only feed the bench minutes)."""
+        done = len(self.walls) + self.timeouts
+        return done < (self.runs or runs) and self.timeouts < 3
 
     def median(self):
         return statistics.median(self.walls) if self.walls else None
@@ -159,15 +165,15 @@ def boot_row(row):
 
 def measure_accel(accel, systems, runs):
     """Boot every system runs times, interleaved; return the rows.
-    systems: [(name, boot arguments, note)]."""
-    rows = [Row(accel, name, ["-m", MEM] + args, note)
-            for name, args, note in systems]
+    systems: [(name, boot arguments, note, runs or None for all)]."""
+    rows = [Row(accel, name, ["-m", MEM] + args, note, n)
+            for name, args, note, n in systems]
     for row in rows:          # untimed: page cache, QEMU's own first run
         boot_row(row)
         row.walls, row.ready_us = [], []
     for _ in range(runs):     # interleaved: drift hits every system alike
         for row in rows:
-            if row.timeouts < 3:      # past that it hangs: stop feeding it
+            if row.wants_more(runs):
                 boot_row(row)
     return rows
 
@@ -296,9 +302,9 @@ def kiln_image(hello):
     return image
 
 
-def linux_systems(hello, want_distro):
-    """[(name, boot arguments, note)] of the Linux rows, and lines saying
-    what is missing.  The same initramfs (our /init, hello as /app) for
+def linux_systems(hello, distro_runs):
+    """[(name, boot arguments, note, runs)] of the Linux rows, and lines
+    saying what is missing.  The same initramfs (our /init, hello as /app) for
     the baseline and Debian's kernel."""
     systems, notes = [], []
     try:
@@ -309,17 +315,17 @@ def linux_systems(hello, want_distro):
         return [], ["linux: unavailable: %s" % e]
     base = ["-kernel", vmlinux, "-initrd", initrd, "-append"]
     systems.append(("linux", base + [linux_guest.cmdline()],
-                    "baseline, mitigations on"))
+                    "baseline, mitigations on", None))
     systems.append(("linux-nomit",
                     base + [linux_guest.cmdline() + " mitigations=off"],
-                    "baseline, mitigations=off"))
-    if want_distro:
+                    "baseline, mitigations=off", None))
+    if distro_runs:
         try:
             vmlinuz = linux_guest.fetch_kernel(os.path.join(OUT, "linux"))
             systems.append(("linux-distro",
                             ["-kernel", vmlinuz, "-initrd", initrd,
                              "-append", linux_guest.cmdline()],
-                            os.path.basename(vmlinuz)))
+                            os.path.basename(vmlinuz), distro_runs))
         except linux_guest.Unavailable as e:
             notes.append("linux-distro: unavailable: %s" % e)
     return systems, notes
@@ -354,8 +360,10 @@ def main():
                     help="accepted as every bench takes it; ignored: Linux "
                     "gets --runs, interleaved with Kiln")
     ap.add_argument("--no-linux", action="store_true")
-    ap.add_argument("--no-distro", action="store_true",
-                    help="skip Debian's distribution kernel row")
+    ap.add_argument("--distro-runs", type=int, default=3,
+                    help="boots of Debian's distribution kernel, the "
+                    "secondary row, in the first rounds (default 3; 0 "
+                    "skips it)")
     opts = ap.parse_args()
     for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
         if not os.path.exists(path):
@@ -370,11 +378,11 @@ def main():
     stub = build_stub()
     hello = hello_program()
     image = kiln_image(hello)
-    systems = [("floor", ["-kernel", stub], "PVH stub: outb 0 to 0xf4"),
-               ("kiln", ["-kernel", image], "")]
+    systems = [("floor", ["-kernel", stub], "PVH stub: outb 0 to 0xf4",
+                None), ("kiln", ["-kernel", image], "", None)]
     notes = []
     if not opts.no_linux:
-        lsys, notes = linux_systems(hello, not opts.no_distro)
+        lsys, notes = linux_systems(hello, opts.distro_runs)
         systems += lsys
     kvm = kvm_usable()
     accels = ["tcg", "kvm"] if kvm else ["tcg"]
@@ -398,8 +406,8 @@ def main():
               "same initramfs" % linux_guest.cmdline())
     for n in notes:
         print(n)
-    print("%d interleaved runs per system after one untimed boot each\n" %
-          opts.runs)
+    print("%d interleaved runs per system after one untimed boot each "
+          "(linux-distro: %d)\n" % (opts.runs, opts.distro_runs))
     sys.stdout.flush()
 
     rows = []
