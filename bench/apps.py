@@ -1,6 +1,5 @@
 """apps.py - application benchmarks: a static musl program run by Kiln beside
-the same binary run by the Linux baseline (bench/linux_guest.py) on the
-same QEMU and accelerator.
+the same binary run by Debian's Linux on the same QEMU and accelerator.
 
   hello    end-to-end wall time of `kiln run IMAGE` (launch to exit) against
            a Linux guest whose initramfs runs the program, then powers off
@@ -124,11 +123,11 @@ class Row:
 
 
 class LinuxGuest:
-    """Boots the Linux baseline with an initramfs that runs bench programs.
+    """Boots Debian's kernel with an initramfs that runs bench programs.
 
-    /app is a busybox script: it runs the programs (the very binaries Kiln
-    runs); then our /init ends the VM.  Once Linux times out under an
-    accelerator it is not booted again there: it would hang again.
+    /init is a busybox script: it runs the programs (the very binaries Kiln
+    runs), then `poweroff -f`.  Once Linux times out under an accelerator
+    it is not booted again there: it would hang again.
     """
 
     def __init__(self, vmlinuz, progs):
@@ -137,11 +136,11 @@ class LinuxGuest:
 
     def initramfs(self, tag, runs):
         """Write the initramfs for runs, a list of (program, args)."""
-        init = linux_guest.SCRIPT_HEAD + "%s\n" % (
+        init = "#!/bin/busybox sh\n%s\nexec /bin/busybox poweroff -f\n" % (
             "\n".join(" ".join(["/bin/" + n] + a) for n, a in runs))
         files = [("bin/" + n, self.progs[n]) for n, _ in runs]
         return linux_guest.write_initramfs(
-            os.path.join(self.dir, "apps-%s.cpio" % tag),
+            os.path.join(self.dir, "apps-%s.cpio.gz" % tag),
             init.encode(), files, dirs=["tmp"])
 
     def samples(self, accel, initrd, rows, runs, collect):
@@ -153,9 +152,8 @@ class LinuxGuest:
             return
         for i in range(runs):
             wall, out = boot.boot_once(
-                accel, ["-m", "128M", "-kernel", self.vmlinuz, "-initrd",
-                        initrd, "-append", linux_guest.cmdline()],
-                linux_guest.EXIT_OK)
+                accel, ["-kernel", self.vmlinuz, "-initrd", initrd,
+                        "-append", linux_guest.cmdline()], 0)
             if wall is None:
                 self.hung.add(accel)
                 for r in rows:
@@ -338,7 +336,7 @@ def print_targets(rows, accels, sizes, mem):
 def prepare_linux(progs):
     """A LinuxGuest, or a string saying why Linux is absent."""
     try:
-        vmlinuz = linux_guest.baseline_kernel()
+        vmlinuz = linux_guest.fetch_kernel(os.path.join(OUT, "linux"))
         linux_guest.ensure_busybox()
     except linux_guest.Unavailable as e:
         return str(e)
@@ -357,9 +355,9 @@ def print_header(progs, linux, accels, linux_runs):
     if isinstance(linux, str):
         print("linux: unavailable: " + linux)
     elif linux:
-        print("linux: %s, the same binaries in an uncompressed initramfs "
-              "with\n       a /tmp dir; /app is a busybox script that runs "
-              "them, then\n       /init exits; -append \"%s\";\n"
+        print("linux: %s, the same binaries in a busybox initramfs with a\n"
+              "       /tmp dir; /init is a `#!/bin/busybox sh` script that "
+              "runs them,\n       then `poweroff -f`; -append \"%s\";\n"
               "       %d runs, timeout %s" % (
                   os.path.basename(linux.vmlinuz), linux_guest.cmdline(),
                   linux_runs, ", ".join("%d s %s" % (boot.TIMEOUT[a], a)

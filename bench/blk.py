@@ -1,5 +1,5 @@
 """blk.py - disk benchmark: bench/progs/blkio.c on /dev/vda under Kiln and
-under the Linux baseline on the same QEMU (microvm), accelerator and disk
+under Debian's Linux on the same QEMU (microvm), accelerator and disk
 options (a raw file, cache=writeback, virtio-blk over virtio-mmio).
 
   randread  4 KiB reads at random 4 KiB-aligned offsets of a 64 MiB disk
@@ -12,12 +12,27 @@ Both guests go through their block cache (no O_DIRECT).  Medians of
 --runs boots each; one line per test and system.  Without the Linux
 kernel package (no apt, no network) only Kiln's lines are printed.
 
-usage: python3 bench/blk.py [--runs N] [--no-linux]
+Then ext4 (bench/progs/fsio.c on a 128 MiB ext4 made by mke2fs -d,
+mounted read-write at /data by Kiln and at /mnt by Linux's ext4, both
+data=ordered with the journal):
+
+  seqfsync  16 writes of 1 MiB to a new file, fsync after each, MB/s
+  randread  4 KiB preads at random offsets of a 32 MiB file the host
+            made (not in either guest's cache at boot), IOPS
+  create    200 new files of 4 KiB, each fsync'd, files/s
+
+--fs-runs boots of each side, interleaved (Kiln, Linux, Kiln, ...), so
+a change in the host's load hits both; median and spread (min..max).
+Target: Kiln within 10% of Linux or faster on each; the exit status is
+2 when one is missed.
+
+usage: python3 bench/blk.py [--runs N] [--fs-runs N] [--no-linux]
 """
 
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -33,10 +48,10 @@ TESTS = {"randread": ["randread", "2000"], "seqwrite": ["seqwrite", "32"]}
 RESULT_RE = re.compile(rb"^(randread|seqwrite): ([0-9.]+) (IOPS|MB/s)", re.M)
 DRIVE = "if=none,id=disk0,format=raw,cache=writeback,discard=unmap,file="
 
-# Linux's /app: the virtio-blk modules (none for the baseline, where
-# virtio-blk is built in), /dev/vda from sysfs, the test; its status ends
-# the VM.
-INIT = linux_guest.SCRIPT_HEAD + """$B mkdir -p /proc /sys /dev
+# Linux's /init: the virtio-blk modules, /dev/vda from sysfs, the test.
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mkdir -p /proc /sys /dev
 $B mount -t proc proc /proc
 $B mount -t sysfs sys /sys
 for m in %(modules)s; do
@@ -50,6 +65,7 @@ done
 d=$($B cat /sys/block/vda/dev)
 $B mknod /dev/vda b ${d%%:*} ${d#*:}
 /bin/blkio /dev/vda %(args)s
+exec $B poweroff -f
 """
 
 
@@ -85,7 +101,7 @@ def linux_initrd(prog, modules, test):
     files = [("bin/blkio", prog)] + [("mod/" + os.path.basename(m), m)
                                       for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "blk-%s.cpio" % test), init.encode(),
+        os.path.join(OUT, "linux", "blk-%s.cpio.gz" % test), init.encode(),
         files, dirs=["mod"])
 
 
@@ -95,17 +111,153 @@ def linux_sample(accel, vmlinuz, initrd):
         "-append", linux_guest.cmdline(),
         "-global", "virtio-mmio.force-legacy=false",
         "-drive", DRIVE + fresh_disk(),
-        "-device", "virtio-blk-device,drive=disk0"], linux_guest.EXIT_OK)
+        "-device", "virtio-blk-device,drive=disk0"], 0)
     if wall is None:
         raise BenchError("the Linux guest timed out")
     return result(out, "linux")
+
+
+# ---- ext4: the file system on the same disk path ----
+
+FS_MIB = 128
+FS_TESTS = {"seqfsync": ["seqfsync", "16"], "randread": ["randread", "2000"],
+            "create": ["create", "200"]}
+FS_RESULT_RE = re.compile(rb"^(seqfsync|randread|create): ([0-9.]+) "
+                          rb"(MB/s|IOPS|files/s)", re.M)
+# Within 10% of Linux, or faster.
+TARGET = 0.9
+
+FS_INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mkdir -p /proc /sys /dev /mnt
+$B mount -t proc proc /proc
+$B mount -t sysfs sys /sys
+for m in %(modules)s; do
+	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
+done
+i=0
+until [ -e /sys/block/vda/dev ]; do
+	i=$((i + 1)); [ $i -gt 300 ] && echo "init: FAIL no vda" && break
+	$B usleep 10000
+done
+d=$($B cat /sys/block/vda/dev)
+$B mknod /dev/vda b ${d%%:*} ${d#*:}
+$B mount -t ext4 -o data=ordered /dev/vda /mnt || echo "init: FAIL mount"
+/bin/fsio /mnt %(args)s
+$B umount /mnt
+exec $B poweroff -f
+"""
+
+
+def fs_template():
+    """The ext4 every run starts from: mke2fs -d over a 32 MiB file."""
+    src = os.path.join(OUT, "fs-src")
+    img = os.path.join(OUT, "fs-template.img")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    with open(os.path.join(src, "big"), "wb") as f:
+        f.write(os.urandom(32 << 20))
+    if os.path.exists(img):
+        os.unlink(img)
+    with open(img, "wb") as f:
+        f.truncate(FS_MIB << 20)
+    boot.run_checked(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
+                      "-d", src, img])
+    return img
+
+
+def fs_copy(template):
+    path = os.path.join(OUT, "fs-disk.img")
+    boot.run_checked(["cp", "--sparse=always", template, path])
+    return path
+
+
+def fs_result(out, where):
+    m = FS_RESULT_RE.search(out.replace(b"\r", b""))
+    if not m:
+        raise BenchError("%s printed no result:\n%s" % (
+            where, out.decode(errors="replace")[-2000:]))
+    return float(m.group(2)), m.group(3).decode()
+
+
+def fs_kiln_sample(accel, prog, template, test):
+    argv = [KILN, "run", "--accel", accel, "--timeout",
+            str(boot.TIMEOUT[accel]), "--disk",
+            fs_copy(template) + ":/data", prog, "/data"] + FS_TESTS[test]
+    p = subprocess.run(argv, capture_output=True, timeout=300)
+    if p.returncode != 0:
+        raise BenchError("%s exited %d:\n%s%s" % (
+            " ".join(argv), p.returncode, p.stdout.decode(errors="replace"),
+            p.stderr.decode(errors="replace")))
+    return fs_result(p.stdout, "kiln")[0]
+
+
+def fs_linux_initrd(prog, modules, test):
+    names = [os.path.basename(m)[:-3] for m in modules]
+    init = FS_INIT % {"modules": " ".join(names),
+                      "args": " ".join(FS_TESTS[test])}
+    files = [("bin/fsio", prog)] + [("mod/" + os.path.basename(m), m)
+                                     for m in modules]
+    return linux_guest.write_initramfs(
+        os.path.join(OUT, "linux", "fs-%s.cpio.gz" % test), init.encode(),
+        files, dirs=["mod"])
+
+
+def fs_linux_sample(accel, vmlinuz, initrd, template):
+    wall, out = boot.boot_once(accel, [
+        "-m", "256M", "-kernel", vmlinuz, "-initrd", initrd,
+        "-append", linux_guest.cmdline(),
+        "-global", "virtio-mmio.force-legacy=false",
+        "-drive", DRIVE + fs_copy(template),
+        "-device", "virtio-blk-device,drive=disk0"], 0)
+    if wall is None:
+        raise BenchError("the Linux guest timed out")
+    return fs_result(out, "linux")[0]
+
+
+def spread(vals):
+    return "%.1f..%.1f" % (min(vals), max(vals))
+
+
+def fs_bench(accel, runs, linux):
+    """The ext4 lines; False when Kiln missed a target."""
+    prog = os.path.join(OUT, "fsio")
+    boot.run_checked(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra",
+                      "-Werror", "-o", prog,
+                      os.path.join(ROOT, "bench", "progs", "fsio.c")])
+    template = fs_template()
+    ok = True
+    print("fs: %d MiB ext4 (mke2fs -t ext4), cache=writeback, microvm, %s, "
+          "%d interleaved runs each" % (FS_MIB, accel, runs), flush=True)
+    for test in FS_TESTS:
+        unit = {"seqfsync": "MB/s", "randread": "IOPS",
+                "create": "files/s"}[test]
+        initrd = linux and fs_linux_initrd(prog, linux[1], test)
+        kv, lv = [], []
+        for _ in range(runs):
+            kv.append(fs_kiln_sample(accel, prog, template, test))
+            if linux:
+                lv.append(fs_linux_sample(accel, linux[0], initrd,
+                                          template))
+        k = statistics.median(kv)
+        line = "fs: %-8s kiln %8.1f %s [%s]" % (test, k, unit, spread(kv))
+        if linux:
+            lx = statistics.median(lv)
+            hit = k >= TARGET * lx
+            ok = ok and hit
+            line += "   linux %8.1f [%s]   kiln/linux %.2f%s" % (
+                lx, spread(lv), k / lx, "" if hit else "   MISSED")
+        print(line, flush=True)
+    return ok
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--linux-runs", type=int, default=None)
+    ap.add_argument("--fs-runs", type=int, default=5)
     ap.add_argument("--no-linux", action="store_true")
+    ap.add_argument("--fs-only", action="store_true")
     opts = ap.parse_args()
     accel = "tcg"
     os.makedirs(OUT, exist_ok=True)
@@ -116,10 +268,21 @@ def main():
     linux = None
     if not opts.no_linux:
         try:
-            linux = (linux_guest.baseline_kernel(), [])
+            ldir = os.path.join(OUT, "linux")
+            linux = (linux_guest.fetch_kernel(ldir),
+                     linux_guest.fetch_blk_modules(ldir),
+                     linux_guest.fetch_ext4_modules(ldir))
             linux_guest.ensure_busybox()
         except linux_guest.Unavailable as e:
             print("blk: no Linux baseline (%s)" % e)
+    if not opts.fs_only:
+        raw_bench(accel, prog, linux, opts)
+    if not fs_bench(accel, opts.fs_runs,
+                    linux and (linux[0], linux[2])):
+        sys.exit(2)
+
+
+def raw_bench(accel, prog, linux, opts):
     print("blk: %d MiB raw disk, cache=writeback, microvm, %s, %d runs"
           % (DISK_MIB, accel, opts.runs))
     for test in TESTS:

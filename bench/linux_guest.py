@@ -1,20 +1,24 @@
-"""linux_guest.py - the Linux baseline for the benches.
+"""linux_guest.py - the Linux guests of the benches.
 
-The baseline is a minimal Linux for microVMs (bench/linux_microvm.py:
-Debian's linux-source-6.1, bench/linux-microvm.config, everything built
-in, booted uncompressed through PVH as Kiln is). Debian's distribution
-kernel (vmlinuz, drivers as modules, fetched with `apt-get download` into
-build/bench/linux/) is kept as a second, labelled row where it is cheap.
+The minimal microVM kernel (bench/linux_microvm.py: baseline_kernel) is
+booted by boot.py and footprint.py with an initramfs of our /init
+(bench/progs/linux_init.c: it runs /app, then exits through
+isa-debug-exit as Kiln does) and the app (app_initramfs). It does not yet
+run the app under Kiln's QEMU options (docs/performance.md), so the other
+benches still boot Debian's kernel and
+a busybox initramfs whose /init powers the VM off at once (boot bench) or
+first runs a benchmark program (app bench), or a dynamically linked program
+with its ld.so, the closure of its libraries and extra trees (Tree: the
+real-application bench).
 
-Both boot the same kind of initramfs, uncompressed: /init is ours
-(bench/progs/linux_init.c), a static program that runs /app and ends the
-VM through isa-debug-exit with /app's status, the exit Kiln takes (QEMU
-then exits with EXIT_OK for status 0). /app is the bench's program itself
-(boot: the same static hello Kiln runs) or, for a bench that needs setup
-first (mounts, a disk node, the network), a `#!/bin/busybox sh` script.
+Nothing is installed on the host except busybox-static (when missing): the
+kernel package is fetched with `apt-get download` and unpacked with
+`dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network and
+block modules only), and reused on later runs.
 """
 
 import glob
+import gzip
 import os
 import re
 import stat
@@ -27,21 +31,23 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INIT_SRC = os.path.join(ROOT, "bench", "progs", "linux_init.c")
 INIT_BIN = os.path.join(ROOT, "build", "bench", "linux_init")
 
-# QEMU's status when /app exits 0: isa-debug-exit gives (0 << 1) | 1.
+# QEMU's status when an app run by our /init (bench/progs/linux_init.c)
+# exits 0: isa-debug-exit gives (0 << 1) | 1.
 EXIT_OK = 1
 
-# A setup script's /app: busybox, then the bench's lines; it ends by
-# returning the status of its last command (init ends the VM with it).
-SCRIPT_HEAD = "#!/bin/busybox sh\nB=/bin/busybox\n"
+# Why poweroff and not reboot: on microvm Linux finds no working reboot
+# method by default (no i8042, no ACPI reset register) and spins, while
+# `poweroff -f` enters ACPI S5 through microvm's GED device and QEMU exits
+# with status 0 at once.
+INIT_SCRIPT = b"#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n"
 
 CMDLINE = "console=ttyS0 panic=-1 quiet"
 
 
-# The network part of a server's /app: configure eth0 the way QEMU's
-# slirp expects (Kiln is told the same addresses). The baseline has
-# virtio-net built in; Debian's kernel would need its modules loaded
-# first (%(modules)s, empty for the baseline). The device may appear
-# asynchronously, so `ip link` is retried. $B is busybox.
+# The network part of a server's /init: load virtio-mmio and virtio-net
+# (%(modules)s), then configure eth0 the way QEMU's slirp expects (Kiln
+# is told the same addresses). The device appears asynchronously after
+# insmod, so `ip link` is retried. $B is busybox.
 NET_UP = """for m in %(modules)s; do
 	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
 done
@@ -137,12 +143,19 @@ BLK_MODULES = ("drivers/virtio/virtio_ring.ko", "drivers/virtio/virtio.ko",
                "drivers/virtio/virtio_mmio.ko", "drivers/block/virtio_blk.ko")
 
 
+# ext4 on that disk (the file system bench): crc16 and crc32c (for
+# metadata_csum), mbcache, jbd2, ext4, in load order.
+EXT4_MODULES = ("lib/crc16.ko", "crypto/crc32c_generic.ko", "fs/mbcache.ko",
+                "fs/jbd2/jbd2.ko", "fs/ext4/ext4.ko")
+
+
 def _module_paths(root):
-    """{module file: path under root} for NET_MODULES and BLK_MODULES,
-    found or not."""
+    """{module file: path under root} for NET_MODULES, BLK_MODULES and
+    EXT4_MODULES, found or not."""
     found = glob.glob(os.path.join(root, "lib", "modules", "*", "kernel"))
     base = found[0] if found else os.path.join(root, "lib", "modules", "-")
-    return {m: os.path.join(base, m) for m in NET_MODULES + BLK_MODULES}
+    return {m: os.path.join(base, m)
+            for m in NET_MODULES + BLK_MODULES + EXT4_MODULES}
 
 
 def _unpack_kernel(linux_dir):
@@ -206,6 +219,13 @@ def fetch_blk_modules(linux_dir):
     return [paths[m] for m in BLK_MODULES]
 
 
+def fetch_ext4_modules(linux_dir):
+    """Paths of BLK_MODULES then EXT4_MODULES in load order."""
+    fetch_net_modules(linux_dir)
+    paths = _module_paths(os.path.join(linux_dir, "root"))
+    return [paths[m] for m in BLK_MODULES + EXT4_MODULES]
+
+
 def _is_static(path):
     """True when the ELF at path has no PT_INTERP program header."""
     with open(path, "rb") as f:
@@ -241,6 +261,12 @@ def _cpio_entry(name, mode, ino, data=b""):
     rec += name.encode() + b"\0"
     rec += b"\0" * (-len(rec) % 4)
     return rec + data + b"\0" * (-len(data) % 4)
+
+
+def build_initramfs(linux_dir):
+    """Write linux_dir/initramfs.cpio.gz (busybox + /init); return its path."""
+    return write_initramfs(os.path.join(linux_dir, "initramfs.cpio.gz"),
+                           INIT_SCRIPT)
 
 
 def app_initramfs(path, app):
@@ -383,23 +409,23 @@ def _ldd(path):
     return LDD_RE.findall(p.stdout)
 
 
-def write_initramfs(path, app, files=(), dirs=(), tree=None):
-    """Write an uncompressed initramfs to path; return path.
+def write_initramfs(path, init, files=(), dirs=(), tree=None, compress=True):
+    """Write an initramfs to path (gzipped unless compress is False: Linux
+    takes either); return path.
 
-    It holds our /init, /bin/busybox, /app (the bytes app, mode 0755:
-    a script starting with SCRIPT_HEAD), each (guest name, host path) of
-    files as a 0755 regular file, each name in dirs as a 01777 directory
-    (e.g. "tmp"), and what tree (a Tree) holds.  Names have no leading
-    "/"; a file's directory must be "bin", listed in dirs or made by tree.
+    It holds /bin/busybox, /init (the bytes init, mode 0755), each
+    (guest name, host path) of files as a 0755 regular file, each name
+    in dirs as a 01777 directory (e.g. "tmp"), and what tree (a Tree)
+    holds.  Names have no leading "/"; a file's directory must be "bin",
+    listed in dirs or made by tree.
     """
     busybox = ensure_busybox()
     with open(busybox, "rb") as f:
         bb = f.read()
     parts = [_cpio_entry("bin", 0o040755, 1),
              _cpio_entry("bin/busybox", 0o100755, 2, bb),
-             _cpio_entry("init", 0o100755, 3, _init_bytes()),
-             _cpio_entry("app", 0o100755, 4, app)]
-    ino = 5
+             _cpio_entry("init", 0o100755, 3, init)]
+    ino = 4
     for name in dirs:
         parts.append(_cpio_entry(name, 0o041777, ino))
         ino += 1
@@ -415,4 +441,10 @@ def write_initramfs(path, app, files=(), dirs=(), tree=None):
                 src = f.read()
         parts.append(_cpio_entry(name, mode, ino, src))
         ino += 1
-    return write_cpio(path, parts)
+    parts.append(_cpio_entry("TRAILER!!!", 0, 0))
+    archive = b"".join(parts)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(gzip.compress(archive, 6) if compress else archive)
+    os.replace(path + ".tmp", path)
+    return path

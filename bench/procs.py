@@ -1,5 +1,5 @@
 """procs.py - process benchmark: bench/progs/procs.c, one static musl
-binary, run by Kiln and by the Linux baseline on the same QEMU (microvm),
+binary, run by Kiln and by Debian's Linux on the same QEMU (microvm),
 accelerator, CPU model and guest memory, boots interleaved
 (kiln, linux, linux mitigations=off, kiln, ...) so drift hits all alike.
 
@@ -64,12 +64,15 @@ LINUX_SYSTEMS = {"linux": "", "linux-nomit": " mitigations=off"}
 RESULT_RE = re.compile(r"^(\w+): (\d+) ops \([^)]*\), ([0-9.]+) ns/op$",
                        re.M)
 
-# Linux's /app: /dev as Kiln has it (the program opens /dev/null), the
-# program; then our /init ends the VM.  A failure is printed, never hidden.
-INIT = linux_guest.SCRIPT_HEAD + """$B mkdir -p /dev /proc
+# Linux's /init: /dev as Kiln has it (the program opens /dev/null), the
+# program, then power off.  A failure is printed, never hidden.
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mkdir -p /dev /proc
 $B mount -t devtmpfs dev /dev
 $B mount -t proc proc /proc
 /bin/procs %s || echo "init: procs exited $?"
+exec $B poweroff -f
 """
 
 
@@ -153,7 +156,7 @@ def linux_boot(accel, vmlinuz, initrd, series, extra):
         "-append", linux_guest.cmdline() + extra]
     rc, out = run_vm(argv, timeout)
     res = parse(out)
-    if rc != linux_guest.EXIT_OK or set(res) != set(TESTS):
+    if rc != 0 or set(res) != set(TESTS):
         series.note = why(rc, out, timeout)
         return False
     series.add(res)
@@ -163,9 +166,9 @@ def linux_boot(accel, vmlinuz, initrd, series, extra):
 def prepare_linux(procs, hello, accel):
     """(vmlinuz, initramfs) or a string saying why Linux is absent."""
     try:
-        vmlinuz = linux_guest.baseline_kernel()
+        vmlinuz = linux_guest.fetch_kernel(LINUX_DIR)
         initrd = linux_guest.write_initramfs(
-            os.path.join(LINUX_DIR, "procs-%s.cpio" % accel),
+            os.path.join(LINUX_DIR, "procs-%s.cpio.gz" % accel),
             (INIT % " ".join(loop_args(accel))).encode(),
             [("bin/procs", procs), ("bin/hello", hello)])
     except linux_guest.Unavailable as e:
@@ -246,7 +249,7 @@ def print_header(linux, accels, runs):
         print("linux: unavailable: " + linux)
     elif linux:
         print("linux: %s, busybox initramfs, /init mounts /dev and /proc,"
-              "\n       runs procs, then /init exits; -append \"%s\"\n"
+              "\n       runs procs, then `poweroff -f`; -append \"%s\"\n"
               "       (linux-nomit: the same + mitigations=off)" % (
                   os.path.basename(linux[0]), linux_guest.cmdline()))
     print("runs: %d interleaved boots per system; loops per boot: %s" % (

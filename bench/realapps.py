@@ -1,6 +1,6 @@
 """realapps.py - Debian's own dynamically linked python3, nginx and
 redis-server under Kiln beside the very same binaries and libraries in
-the Linux baseline (bench/linux_guest.py), on the same QEMU, accelerator, machine (microvm,
+Debian's Linux, on the same QEMU, accelerator, machine (microvm,
 virtio-net on virtio-mmio), guest memory and user networking, reached
 through a port forward from 127.0.0.1.
 
@@ -110,15 +110,18 @@ ETC = {"etc/hosts": b"127.0.0.1 localhost\n::1 localhost\n",
                      b"/usr/sbin/nologin\n",
        "etc/group": b"root:x:0:\nnogroup:x:65534:\n"}
 
-# Linux's /app: /proc and /dev as Kiln has them, then (for a server)
-# eth0 as QEMU's slirp expects it (Kiln uses the same addresses), then the
-# app; the VM is killed once measured, or our /init ends it.
-INIT = linux_guest.SCRIPT_HEAD + """$B mount -t proc proc /proc
+# Linux's /init: /proc and /dev as Kiln has them, then (for a server) the
+# virtio network modules and eth0 as QEMU's slirp expects it (Kiln uses
+# the same addresses), then the app; the VM is killed once measured.
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mount -t proc proc /proc
 $B mount -t devtmpfs dev /dev
 %(net)s
 echo "init: starting %(name)s"
 %(argv)s
 echo "init: %(name)s exited $?"
+exec $B poweroff -f
 """
 INIT_NET = linux_guest.NET_UP + "\n$B ip link set lo up"
 
@@ -184,7 +187,8 @@ class App:
             sh_quote(w) for w in [self.program] + self.args)}
         self.initrd = linux_guest.write_initramfs(
             os.path.join(LINUX_DIR, "realapps-%s.cpio" % self.name),
-            init.encode(), files, dirs=["mod", "tmp"], tree=tree)
+            init.encode(), files, dirs=["mod", "tmp"], tree=tree,
+            compress=False)
 
 
 def make_apps():
@@ -508,10 +512,10 @@ def print_header(apps_, linux, accels, runs):
     elif linux:
         print("linux: %s; an uncompressed busybox initramfs with the same\n"
               "       binaries, ld.so, library closure (ldd) and trees; "
-              "/app mounts\n       /proc and /dev, for servers sets eth0 "
-              "10.0.2.15/24 via 10.0.2.2,\n       then runs the app; "
-              "-append\n       \"%s\"" % (
-                  os.path.relpath(LINUX_VMLINUZ, boot.ROOT), linux_cmdline()))
+              "/init mounts\n       /proc and /dev, for servers insmods "
+              "virtio-net and sets eth0\n       10.0.2.15/24 via 10.0.2.2, "
+              "then runs the app; -append\n       \"%s\"" % (
+                  os.path.basename(LINUX_VMLINUZ), linux_cmdline()))
     print("runs: %d interleaved boots per app and system; start-up: launch "
           "to python's\n       output, nginx's 200 for GET /, redis's +PONG; "
           "req/s: ab -k -c 8 -t %d\n       of a %d B index.html, "
@@ -541,8 +545,8 @@ def prepare_linux(apps_):
     """Write each app's initramfs; return None or why Linux is absent."""
     global LINUX_VMLINUZ
     try:
-        LINUX_VMLINUZ = linux_guest.baseline_kernel()
-        modules = []    # the baseline has virtio-net built in
+        LINUX_VMLINUZ = linux_guest.fetch_kernel(LINUX_DIR)
+        modules = linux_guest.fetch_net_modules(LINUX_DIR)
         for app in apps_:
             app.linux_initrd(modules)
     except linux_guest.Unavailable as e:

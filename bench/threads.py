@@ -1,5 +1,5 @@
 """threads.py - thread, futex, pipe, epoll and idle benchmarks: static musl
-programs run by Kiln beside the same binaries run by the Linux baseline on the
+programs run by Kiln beside the same binaries run by Debian's Linux on the
 same QEMU microvm and accelerator (one vCPU each).
 
   thread  ns per pthread_create+pthread_join, threads one at a time
@@ -12,7 +12,7 @@ same QEMU microvm and accelerator (one vCPU each).
           nanosleeps 5 s, prints another; QEMU's user+sys CPU time between
           the two lines (from /proc/QEMU-PID/stat) over the wall time
           between them.  The whole run's CPU (os.wait4 rusage of `kiln run`
-          and its QEMU, or of the Linux QEMU: boot, programs, exit) over
+          and its QEMU, or of the Linux QEMU: boot, programs, poweroff) over
           its wall time is shown beside it.
 
 The timed programs measure themselves inside the guest with CLOCK_MONOTONIC.
@@ -224,13 +224,11 @@ def measure_linux(accel, guest, runs):
     initrd = guest.initramfs("threads-" + accel,
                              runs_in_init + [("idle", [str(IDLE_S)])])
     argv = boot.QEMU_BASE + boot.ACCEL[accel] + [
-        "-m", "128M", "-kernel", guest.vmlinuz, "-initrd", initrd,
+        "-kernel", guest.vmlinuz, "-initrd", initrd,
         "-append", linux_guest.cmdline()]
     timeout = TIMEOUT[("linux", accel)]
     for i in range(runs):
         r = run_vm(argv, timeout)
-        if r.rc == linux_guest.EXIT_OK:
-            r.rc = 0    # our /init's isa-debug-exit of status 0, as kiln's
         if r.rc is None:
             for row in rows:
                 row.timeouts += 1
@@ -245,7 +243,7 @@ def measure_linux(accel, guest, runs):
         if r.idle and r.rc == 0:
             rows[-1].values.append(idle_percent(r)[0])
             rows[-1].note = idle_note(r, "qemu: boot, all programs, "
-                                      "exit")
+                                      "poweroff")
         elif not rows[-1].note:
             rows[-1].note = why_failed(r, timeout, "idle")
     return rows
@@ -320,7 +318,7 @@ def print_header(progs, linux, accels, linux_runs):
         print("linux: unavailable: " + linux)
     elif linux:
         print("linux: %s; one boot runs thread, futex, pipe, epoll, idle in "
-              "turn,\n       then /init exits; %d boot(s) per accel, "
+              "turn,\n       then `poweroff -f`; %d boot(s) per accel, "
               "timeout %s" % (
                   os.path.basename(linux.vmlinuz), linux_runs, ", ".join(
                       "%d s %s" % (TIMEOUT[("linux", a)], a) for a in accels)))

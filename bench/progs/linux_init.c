@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/io.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 /* include/kiln/exit.h: KILN_DEBUG_EXIT_PORT; QEMU exits (v << 1) | 1. */
@@ -20,6 +21,14 @@
 
 static void vm_exit(int status)
 {
+	/*
+	 * Linux's 8250 sends what the app wrote from its interrupt, after
+	 * the write returned; wait until the console has sent it all, or
+	 * the VM ends with the app's output still in the tty's buffer.
+	 * (Kiln's kernel writes its console synchronously.)
+	 */
+	tcdrain(STDOUT_FILENO);
+	tcdrain(STDERR_FILENO);
 	if (ioperm(DEBUG_EXIT_PORT, 1, 1) == 0)
 		outb((unsigned char)status, DEBUG_EXIT_PORT);
 	/* No port (not under QEMU): nothing else ends the VM; say so. */
