@@ -3,12 +3,14 @@
 # Linux baseline, then memory, density and image size (footprint), then
 # the application benchmarks (hello end to end, image size, memory,
 # syscalls), then threads, futexes, pipes, epoll and an idle guest's host
-# CPU, then processes (fork, exec, posix_spawn, pipes between processes),
-# then the network (HTTP requests/s, bulk MB/s, time to the first answer),
-# then Debian's python3, nginx and redis-server (start-up, requests/s,
-# memory), then the disk (4 KiB random reads, 1 MiB sequential writes +
-# fsync). The Linux baseline kernel (bench/linux_microvm.py) is built
-# first, once; later runs reuse it.
+# CPU, then syscall and runtime costs (clocks, open, stat, mmap, loopback
+# TCP, futex, pipe, file I/O, fork), then processes (fork, exec,
+# posix_spawn, pipes between processes), then the network (HTTP
+# requests/s, bulk MB/s, time to the first answer), then Debian's python3,
+# nginx and redis-server (start-up, requests/s, memory), then the disk
+# (4 KiB random reads, 1 MiB sequential writes + fsync). The Linux
+# baseline kernel (bench/linux_microvm.py) is built first, once; later
+# runs reuse it.
 # Extra arguments go to each benchmark (e.g. --runs 20, --no-linux).
 # A bench that reports missed targets (exit 2) lets the others run; run.sh
 # then exits 2 itself. Any other failure stops it.
@@ -42,6 +44,7 @@ bench boot.py "$@"
 bench footprint.py "$@"
 bench apps.py "$@"
 bench threads.py "$@"
+bench syscalls.py "$@"
 bench procs.py "$@"
 bench net.py "$@"
 bench realapps.py "$@"

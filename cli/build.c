@@ -11,9 +11,11 @@ static const char build_usage[] =
 	"usage: kiln build [-o IMAGE] [--file HOST:GUEST]... [--dir HOSTDIR:GUESTDIR]...\n"
 	"                  [--env KEY=VALUE]... [--workdir DIR] [--volume DIR]...\n"
 	"                  [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
-	"                  [--no-libraries] PROGRAM [ARG...]\n"
+	"                  [--no-libraries] [--root-disk|--no-root-disk]\n"
+	"                  PROGRAM [ARG...]\n"
 	"       kiln build --from REF [-o IMAGE] [--entrypoint E] [--insecure]\n"
-	"                  [--env KEY=VALUE]... [--workdir DIR] [--ip ...] [ARG...]\n"
+	"                  [--env KEY=VALUE]... [--workdir DIR] [--ip ...]\n"
+	"                  [--root-disk|--no-root-disk] [ARG...]\n"
 	"\n"
 	"Turn an x86_64 Linux program into a Kiln image. The program is stored\n"
 	"at /bin/NAME; argv[0] is that path, then ARG... A dynamic program's\n"
@@ -36,6 +38,10 @@ static const char build_usage[] =
 	"                          instead of the lease's)\n"
 	"  --no-libraries          add no interpreter or library: only what\n"
 	"                          --file and --dir give, as they are\n"
+	"  --root-disk             put the root on a read-only ext4 appended to\n"
+	"                          the image, read on demand, not loaded into\n"
+	"                          memory (the default from 16 MiB of files)\n"
+	"  --no-root-disk          keep the whole root in the image's memory\n"
 	"  --from REF              build from an OCI/Docker image: oci:DIR[:TAG]\n"
 	"                          (an OCI layout), docker-archive:FILE (docker\n"
 	"                          save), or HOST[:PORT]/REPO[:TAG|@DIGEST] (a\n"
@@ -59,7 +65,9 @@ enum {
 	OPT_FROM,
 	OPT_ENTRYPOINT,
 	OPT_INSECURE,
-	OPT_VOLUME
+	OPT_VOLUME,
+	OPT_ROOT_DISK,
+	OPT_NO_ROOT_DISK
 };
 
 static const struct option build_opts[] = {
@@ -76,6 +84,8 @@ static const struct option build_opts[] = {
 	{ "entrypoint", required_argument, NULL, OPT_ENTRYPOINT },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "volume", required_argument, NULL, OPT_VOLUME },
+	{ "root-disk", no_argument, NULL, OPT_ROOT_DISK },
+	{ "no-root-disk", no_argument, NULL, OPT_NO_ROOT_DISK },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -238,6 +248,20 @@ static int parse_build(int argc, char **argv, struct build_spec *spec,
 			break;
 		case OPT_VOLUME:
 			strvec_push(&spec->volumes, optarg);
+			break;
+		case OPT_ROOT_DISK:
+		case OPT_NO_ROOT_DISK:
+			if (spec->root_disk &&
+			    spec->root_disk != (c == OPT_ROOT_DISK ?
+							ROOT_DISK_YES :
+							ROOT_DISK_NO))
+				return kiln_usage_error(
+					"build",
+					"--root-disk and --no-root-disk "
+					"do not go together",
+					NULL);
+			spec->root_disk = c == OPT_ROOT_DISK ? ROOT_DISK_YES :
+							       ROOT_DISK_NO;
 			break;
 		case 'h':
 			fputs(build_usage, stdout);

@@ -90,6 +90,30 @@ static const char *find_bundle(struct kiln_image *img)
 	return NULL;
 }
 
+/*
+ * The ROOTDISK section (untrusted, as all the file): whole pages after
+ * the bundle, inside the file. NULL, or what is wrong.
+ */
+static const char *find_rootdisk(struct kiln_image *img)
+{
+	size_t n;
+	const void *p = bundle_section(img->bundle, KILN_SECTION_ROOTDISK, &n);
+	const struct kiln_rootdisk *rd = &img->rootdisk;
+
+	if (!p)
+		return NULL;
+	if (n != sizeof(*rd))
+		return "bad root disk record";
+	memcpy(&img->rootdisk, p, sizeof(*rd));
+	if (rd->offset % PAGE || rd->size % PAGE || rd->size == 0 ||
+	    rd->offset < img->bundle_off + img->bundle->total_size)
+		return "bad root disk record";
+	if (rd->offset > img->size || img->size - rd->offset < rd->size)
+		return "root disk truncated";
+	img->has_rootdisk = 1;
+	return NULL;
+}
+
 int image_open(const char *path, struct kiln_image *img, const char **why)
 {
 	uint8_t *data;
@@ -121,6 +145,11 @@ int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 					 &img->stdin_size);
 	if (!img->config || !img->rootfs) {
 		*why = "missing config or root file system";
+		image_close(img);
+		return -ENOEXEC;
+	}
+	*why = find_rootdisk(img);
+	if (*why) {
 		image_close(img);
 		return -ENOEXEC;
 	}

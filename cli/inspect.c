@@ -245,6 +245,11 @@ static int inspect(const char *path)
 	printf("bundle: %llu bytes\n",
 	       (unsigned long long)img.bundle->total_size);
 	printf("total: %zu bytes\n", img.size);
+	if (img.has_rootdisk)
+		printf("root disk: %llu bytes at offset %llu (read-only ext4; "
+		       "files below are the rest of the root)\n",
+		       (unsigned long long)img.rootdisk.size,
+		       (unsigned long long)img.rootdisk.offset);
 	print_root_size(&img);
 	print_libs(&c.libs);
 	print_files(&img);

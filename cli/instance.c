@@ -245,6 +245,67 @@ void instance_set_ports(const struct strvec *ports)
 	write_small(inst_dir, "ports", buf);
 }
 
+void instance_set_volumes(const struct strvec *names)
+{
+	struct kbuf b = { 0 };
+
+	for (size_t i = 0; i < names->n; i++) {
+		kbuf_append(&b, names->v[i], strlen(names->v[i]));
+		kbuf_append(&b, "\n", 1);
+	}
+	kbuf_append(&b, "", 1);
+	write_small(inst_dir, "volumes", (const char *)b.data);
+	kbuf_free(&b);
+}
+
+/* Whether the file dir/volumes lists volume on a line of its own. */
+static int lists_volume(const char *dir, const char *volume)
+{
+	char path[4600], line[256];
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/volumes", dir);
+	f = fopen(path, "r");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		found = !strcmp(line, volume);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int instance_users(const char *volume, char *out, size_t n)
+{
+	char root[4096], dir[4400], name[256];
+	struct dirent *e;
+	size_t off = 0;
+	int count = 0;
+	DIR *d;
+
+	out[0] = '\0';
+	/* Quietly: no state directory means no instances. */
+	if (state_root(root, sizeof(root)) != 0)
+		return 0;
+	d = opendir(root);
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
+		if (!lists_volume(dir, volume) || !is_running(dir))
+			continue;
+		read_small(dir, "name", name, sizeof(name));
+		if (off < n)
+			off += (size_t)snprintf(out + off, n - off, "%s%s",
+						count ? "," : "", name);
+		count++;
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
 int instance_detach(const char *name, const char *image,
 		    const struct strvec *ports)
 {
@@ -263,10 +324,21 @@ int instance_detach(const char *name, const char *image,
 		printf("%s\n", id);
 		return INSTANCE_PARENT + 0;
 	}
-	/* The first child: a new session, then the monitor, then gone. */
+	/*
+	 * The first child: a new session, then the monitor, then gone. It
+	 * records the monitor's pid before it exits, so the id is printed
+	 * only once `kiln wait`, ps and stop can find the monitor (the
+	 * monitor writing it itself raced a `kiln wait` run at once).
+	 */
 	setsid();
-	if (fork() != 0)
+	pid = fork();
+	if (pid != 0) {
+		if (pid > 0) {
+			snprintf(buf, sizeof(buf), "%d\n", pid);
+			write_small(inst_dir, "monitor.pid", buf);
+		}
 		_exit(0);
+	}
 	snprintf(path, sizeof(path), "%s/log", inst_dir);
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (fd >= 0) {
@@ -280,8 +352,6 @@ int instance_detach(const char *name, const char *image,
 		if (fd > 2)
 			close(fd);
 	}
-	snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-	write_small(inst_dir, "monitor.pid", buf);
 	return 0;
 }
 
@@ -541,9 +611,10 @@ int cmd_kill(int argc, char **argv)
 /* Remove one instance: 0, or the status after one line. */
 static int rm_one(const char *key, int force)
 {
-	static const char *const files[] = { "name",	"image",      "ports",
-					     "created", "status",     "killed",
-					     "log",	"monitor.pid" };
+	static const char *const files[] = {
+		"name",	  "image", "ports",	  "created", "status",
+		"killed", "log",   "monitor.pid", "volumes"
+	};
 	char dir[4400], path[4500];
 	int err = find_instance(key, dir, sizeof(dir));
 

@@ -20,6 +20,13 @@ int instance_detach(const char *name, const char *image,
 void instance_finish(int status);
 /* In the monitor: the instance's published ports, once -P chose them. */
 void instance_set_ports(const struct strvec *forwards);
+/* In the monitor: the named volumes (kiln volume) the instance mounts. */
+void instance_set_volumes(const struct strvec *names);
+/*
+ * How many running instances mount the named volume; their names,
+ * comma-separated, into out (cut at n bytes). Quiet: 0 on any error.
+ */
+int instance_users(const char *volume, char *out, size_t n);
 /* In the monitor: kiln stop or kill asked the instance to end. */
 int instance_stopped(void);
 

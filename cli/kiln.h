@@ -113,6 +113,9 @@ struct kiln_image {
 	const struct kiln_bundle *bundle;
 	const void *config, *rootfs, *stdin_data;
 	size_t config_size, rootfs_size, stdin_size;
+	/* the root disk's place in the file (checked), when it has one */
+	struct kiln_rootdisk rootdisk;
+	int has_rootdisk;
 };
 
 /*
@@ -180,6 +183,17 @@ int rootfs_readlink(const struct rootfs *fs, const char *guest, char *buf,
 void rootfs_regular_files(const struct rootfs *fs, struct strvec *out);
 /* Serialize as a newc cpio archive (sorted, parents first) into out. */
 void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
+/*
+ * With a root disk (cli/rootdisk.c): the archive of what stays in
+ * memory (top-level files and symlinks, /dev, /proc, /tmp), and the rest
+ * made under hostdir (owners and modes kept; 0, or the exit status after
+ * one line), with the 4 KiB blocks and inodes it needs, roughly.
+ */
+void rootfs_archive_rest(const struct rootfs *fs, struct kbuf *out);
+int rootfs_export(const struct rootfs *fs, const char *hostdir,
+		  uint64_t *blocks, uint64_t *inodes);
+/* Bytes of file data and symlink targets. */
+uint64_t rootfs_bytes(const struct rootfs *fs);
 /* Find guest path (absolute) in an archive: 0 with the entry, or -ENOENT. */
 int rootfs_lookup(const void *archive, size_t size, const char *path,
 		  const void **data, size_t *len, uint32_t *mode);
@@ -231,7 +245,17 @@ struct build_spec {
 	const char *net;       /* KILN_CFG_NET words (checked), or NULL */
 	struct strvec volumes; /* --volume DIR */
 	int no_libs;	       /* --no-libraries: no closure */
+	int root_disk;	       /* ROOT_DISK_*: --root-disk, --no-root-disk */
 };
+
+/*
+ * Where the root goes (cli/rootdisk.c): in the bundle's archive, loaded
+ * into memory at boot, or on a read-only ext4 appended to the image
+ * (docs/storage.md, "Root on a disk"). AUTO: on a disk from
+ * ROOT_DISK_THRESHOLD bytes of files.
+ */
+enum { ROOT_DISK_AUTO = 0, ROOT_DISK_YES = 1, ROOT_DISK_NO = 2 };
+#define ROOT_DISK_THRESHOLD (16ULL << 20)
 
 /*
  * Each returns 0, or the exit status after one error line. program_load
@@ -243,9 +267,17 @@ struct build_spec {
 int program_load(const char *path, uint8_t **elf, size_t *size);
 int kernel_path(char *buf, size_t n);
 int build_image(const struct build_spec *spec, struct kbuf *out);
-/* The kernel + cfg + the root archive arc into a whole image in out. */
+/*
+ * The kernel + cfg + the root archive arc into a whole image in out;
+ * with disk (else NULL), that ext4 of the given uuid appended as the
+ * root disk.
+ */
 int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
+		   const struct kbuf *disk, const uint8_t uuid[16],
 		   struct kbuf *out);
+/* fs as root_disk (ROOT_DISK_*) says, then build_assemble: 0 or status. */
+int build_pack(const struct kbuf *cfg, struct rootfs *fs, int root_disk,
+	       struct kbuf *out);
 
 /* ---- netopts.c: --ip, --gateway, --dns ---- */
 

@@ -6,7 +6,9 @@
 
 #include "instance.h"
 #include "kiln.h"
+#include "runtime.h"
 #include "store.h"
+#include "volume.h"
 
 static const char main_usage[] =
 	"usage: kiln COMMAND [OPTIONS] ...\n"
@@ -27,6 +29,9 @@ static const char main_usage[] =
 	"  pull     fetch an image from a registry into the local store\n"
 	"  images   list the local store\n"
 	"  rmi      remove images from the local store\n"
+	"  oci      an OCI runtime for containerd (runc's commands; also as\n"
+	"           kiln-runtime)\n"
+	"  volume   named volumes: create, ls, rm, inspect\n"
 	"\n"
 	"  -h, --help     show this help ('kiln COMMAND --help' for a command)\n"
 	"  -V, --version  show the version\n";
@@ -41,12 +46,25 @@ static const struct {
 	{ "kill", cmd_kill },	    { "rm", cmd_rm },
 	{ "wait", cmd_wait },	    { "push", cmd_push },
 	{ "pull", cmd_pull },	    { "images", cmd_images },
-	{ "rmi", cmd_rmi },
+	{ "rmi", cmd_rmi },	    { "oci", cmd_oci },
+	{ "volume", cmd_volume },
 };
 
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
+	const char *base = argc ? strrchr(argv[0], '/') : NULL;
+
+	/* kiln-runtime is `kiln oci`: containerd's BinaryName runs it as runc */
+	base = base ? base + 1 : argc ? argv[0] : "";
+	if (!strcmp(base, "kiln-runtime")) {
+		int ret;
+
+		kiln_tmp_catch_signals();
+		ret = cmd_oci(argc, argv);
+		kiln_tmp_cleanup();
+		return ret;
+	}
 
 	if (!cmd)
 		return kiln_usage_error(NULL, "missing COMMAND", NULL);

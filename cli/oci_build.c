@@ -460,9 +460,9 @@ static int map_config(const char *name, const struct oci_spec *spec,
 	return 0;
 }
 
-/* The tree into a root archive with what Kiln's kernel expects. */
+/* The tree into a root with what Kiln's kernel expects, then the image. */
 static int make_root(const struct otree *t, const struct kiln_config *c,
-		     struct kbuf *arc)
+		     const struct kbuf *cfg, int root_disk, struct kbuf *out)
 {
 	static const struct {
 		const char *path;
@@ -478,7 +478,7 @@ static int make_root(const struct otree *t, const struct kiln_config *c,
 	if (!err && !rootfs_mode(fs, c->workdir))
 		err = rootfs_add_dir(fs, c->workdir, 0755);
 	if (!err)
-		rootfs_archive(fs, arc);
+		err = build_pack(cfg, fs, root_disk, out);
 	rootfs_free(fs);
 	return err;
 }
@@ -489,7 +489,7 @@ int oci_build_image(const struct oci_spec *spec, const struct build_spec *b,
 	struct oci_source *src = NULL;
 	struct oci_config oc = { 0 };
 	struct kiln_config c = { 0 };
-	struct kbuf cfg = { 0 }, arc = { 0 };
+	struct kbuf cfg = { 0 };
 	struct otree *t = otree_new();
 	struct oci_desc config, *layers = NULL;
 	uint8_t *data = NULL;
@@ -520,9 +520,7 @@ int oci_build_image(const struct oci_spec *spec, const struct build_spec *b,
 		err = config_write(&c, &cfg);
 	}
 	if (!err)
-		err = make_root(t, &c, &arc);
-	if (!err)
-		err = build_assemble(&cfg, &arc, out);
+		err = make_root(t, &c, &cfg, b->root_disk, out);
 	free(data);
 	free(layers);
 	otree_free(t);
@@ -530,6 +528,5 @@ int oci_build_image(const struct oci_spec *spec, const struct build_spec *b,
 	oci_config_free(&oc);
 	config_free(&c);
 	kbuf_free(&cfg);
-	kbuf_free(&arc);
 	return err;
 }

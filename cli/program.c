@@ -187,12 +187,18 @@ static int fill_config(struct kiln_config *c, const struct build_spec *spec,
 	return 0;
 }
 
-/* Kernel + config + rootfs -> out. */
+/*
+ * Kernel + config + rootfs -> out, and the root disk after everything:
+ * its section's offset is known once the rest is laid out, and writing
+ * it changes no size, so the bundle is made a second time with it.
+ */
 int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
+		   const struct kbuf *disk, const uint8_t uuid[16],
 		   struct kbuf *out)
 {
 	char kpath[PATH_MAX];
 	struct bundle_parts parts = { 0 };
+	struct kiln_rootdisk rd = { 0 };
 	const char *why;
 	uint8_t *kernel;
 	size_t ksize;
@@ -206,7 +212,19 @@ int build_assemble(const struct kbuf *cfg, const struct kbuf *arc,
 		return kiln_file_error(kpath, err);
 	parts_add(&parts, KILN_SECTION_CONFIG, cfg->data, cfg->len);
 	parts_add(&parts, KILN_SECTION_ROOTFS, arc->data, arc->len);
+	if (disk) {
+		rd.size = disk->len;
+		memcpy(rd.uuid, uuid, sizeof(rd.uuid));
+		parts_add(&parts, KILN_SECTION_ROOTDISK, &rd, sizeof(rd));
+	}
 	err = image_assemble(kernel, ksize, ksize, 0, &parts, out, &why);
+	if (!err && disk) {
+		rd.offset = (out->len + 4095) / 4096 * 4096;
+		err = image_assemble(kernel, ksize, ksize, 0, &parts, out,
+				     &why);
+		kbuf_align(out, 4096);
+		kbuf_append(out, disk->data, disk->len);
+	}
 	free(kernel);
 	if (err) {
 		kiln_err("%s: not a usable kernel (%s)", kpath, why);
@@ -300,7 +318,7 @@ static int add_closure(struct rootfs *fs, const struct build_spec *spec,
 int build_image(const struct build_spec *spec, struct kbuf *out)
 {
 	struct kiln_config c = { 0 };
-	struct kbuf cfg = { 0 }, arc = { 0 };
+	struct kbuf cfg = { 0 };
 	struct rootfs *fs = rootfs_new();
 	char guest_prog[PATH_MAX];
 	uint8_t *elf = NULL;
@@ -318,14 +336,11 @@ int build_image(const struct build_spec *spec, struct kbuf *out)
 		err = add_closure(fs, spec, guest_prog, elf, size, &c);
 	if (!err)
 		err = config_write(&c, &cfg);
-	if (!err) {
-		rootfs_archive(fs, &arc);
-		err = build_assemble(&cfg, &arc, out);
-	}
+	if (!err)
+		err = build_pack(&cfg, fs, spec->root_disk, out);
 	free(elf);
 	rootfs_free(fs);
 	config_free(&c);
 	kbuf_free(&cfg);
-	kbuf_free(&arc);
 	return err;
 }

@@ -101,6 +101,13 @@ static void disks(const struct vm_opts *o, struct spawn *s)
 	static char devs[8][48];
 	int mmio = !strncmp(o->machine, "microvm", 7);
 
+	if (o->root_drive) { /* first: the guest's virtio-blk disk 0 */
+		arg(s, "-drive");
+		arg(s, o->root_drive);
+		arg(s, "-device");
+		arg(s, mmio ? "virtio-blk-device,drive=root" :
+			      "virtio-blk-pci,drive=root");
+	}
 	for (int i = 0; i < o->ndisks && i < 8; i++) {
 		snprintf(devs[i], sizeof(devs[i]), "%s,drive=disk%d",
 			 mmio ? "virtio-blk-device" : "virtio-blk-pci", i);
@@ -199,7 +206,7 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	snprintf(s->sig_path, sizeof(s->sig_path), "pipe,id=c3,path=/dev/fd/%d",
 		 s->sig[0]);
 	serial(s, s->sig_path, "isa-serial,chardev=c3,iobase=0x2e8,irq=3");
-	if ((o->netdev || o->ndisks || o->nvolumes) &&
+	if ((o->netdev || o->ndisks || o->nvolumes || o->root_drive) &&
 	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
 		arg(s, "-global");

@@ -427,21 +427,48 @@ static size_t name_pad(const struct rootfs_entry *e, size_t at)
 	return cpio_name_pad(at, strlen(e->path), KILN_ROOTFS_ALIGN);
 }
 
-/* Sorted by path, so every directory comes before what it holds. */
-void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
+/*
+ * Does e go on a root disk (cli/rootdisk.c)? What lies under a top-level
+ * directory, and the directory, but not /dev, /proc and /tmp, which the
+ * kernel keeps in memory: the rest (top-level files and symlinks) stays
+ * in the archive.
+ */
+static int on_disk(const struct rootfs_entry *e)
 {
-	const struct rootfs_entry **order = kiln_xmalloc(fs->n *
+	static const char *const mem[] = { "dev", "proc", "tmp" };
+	size_t n = strcspn(e->path, "/");
+
+	for (size_t i = 0; i < sizeof(mem) / sizeof(mem[0]); i++)
+		if (n == strlen(mem[i]) && !strncmp(e->path, mem[i], n))
+			return 0;
+	return e->path[n] == '/' || S_ISDIR(e->mode);
+}
+
+/* The entries sorted by path (parents first); the caller frees it. */
+static const struct rootfs_entry **sorted(const struct rootfs *fs)
+{
+	const struct rootfs_entry **order = kiln_xmalloc((fs->n ? fs->n : 1) *
 							 sizeof(*order));
-	size_t start = out->len;
 
 	for (size_t i = 0; i < fs->n; i++)
 		order[i] = &fs->e[i];
 	qsort(order, fs->n, sizeof(*order), by_path);
+	return order;
+}
+
+/* The archive of every entry, or (rest) of those not on a root disk. */
+static void archive(const struct rootfs *fs, struct kbuf *out, int rest)
+{
+	const struct rootfs_entry **order = sorted(fs);
+	size_t start = out->len;
+
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct rootfs_entry *e = order[i];
+		size_t pad;
 
-		size_t pad = name_pad(e, out->len - start);
-
+		if (rest && on_disk(e))
+			continue;
+		pad = name_pad(e, out->len - start);
 		kbuf_reserve(out, cpio_header_size(strlen(e->path) + pad));
 		out->len += cpio_header_padded(
 			(char *)out->data + out->len, e->path, e->mode, e->uid,
@@ -453,6 +480,94 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
 	out->len += cpio_header((char *)out->data + out->len, "TRAILER!!!", 0,
 				0, 0, 0, 0, 0);
 	free(order);
+}
+
+/* Sorted by path, so every directory comes before what it holds. */
+void rootfs_archive(const struct rootfs *fs, struct kbuf *out)
+{
+	archive(fs, out, 0);
+}
+
+void rootfs_archive_rest(const struct rootfs *fs, struct kbuf *out)
+{
+	archive(fs, out, 1);
+}
+
+uint64_t rootfs_bytes(const struct rootfs *fs)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < fs->n; i++)
+		n += fs->e[i].size;
+	return n;
+}
+
+/* One entry made at host path p: 0 or -errno. */
+static int export_one(const struct rootfs_entry *e, const char *p)
+{
+	int fd, err = 0;
+
+	if (S_ISDIR(e->mode)) {
+		if (mkdir(p, 0700) < 0)
+			return -errno;
+	} else if (S_ISLNK(e->mode)) {
+		char *t = kiln_xmalloc(e->size + 1);
+
+		memcpy(t, e->data, e->size);
+		t[e->size] = '\0';
+		err = symlink(t, p) < 0 ? -errno : 0;
+		free(t);
+		return err ? err : (lchown(p, e->uid, e->gid) < 0 ? -errno : 0);
+	} else if (S_ISREG(e->mode)) {
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		err = kiln_write_all(fd, e->data, e->size);
+		if (close(fd) < 0 && !err)
+			err = -errno;
+	} else if (mknod(p, e->mode, 0) < 0) {
+		return -errno; /* FIFOs; devices need root */
+	}
+	if (!err && lchown(p, e->uid, e->gid) < 0)
+		err = -errno;
+	if (!err && chmod(p, e->mode & 07777) < 0)
+		err = -errno;
+	return err;
+}
+
+int rootfs_export(const struct rootfs *fs, const char *hostdir,
+		  uint64_t *blocks, uint64_t *inodes)
+{
+	const struct rootfs_entry **order = sorted(fs);
+	size_t cap = strlen(hostdir) + GUEST_MAX + 2;
+	char *p = kiln_xmalloc(cap);
+	int err = 0;
+
+	*blocks = *inodes = 0;
+	for (size_t i = 0; i < fs->n && !err; i++) {
+		const struct rootfs_entry *e = order[i];
+
+		if (!on_disk(e))
+			continue;
+		snprintf(p, cap, "%s/%s", hostdir, e->path);
+		err = export_one(e, p);
+		if (err)
+			kiln_err("%s: %s", p, strerror(-err));
+		/* data blocks; a directory's entries (~ 8 + name, rounded) */
+		*blocks += (e->size + 4095) / 4096 + 1;
+		*inodes += 1;
+	}
+	/* directories last, children first: 0500 ones took their files */
+	for (size_t i = fs->n; i-- > 0 && !err;)
+		if (S_ISDIR(order[i]->mode) && on_disk(order[i])) {
+			snprintf(p, cap, "%s/%s", hostdir, order[i]->path);
+			if (chmod(p, order[i]->mode & 07777) < 0 ||
+			    lchown(p, order[i]->uid, order[i]->gid) < 0)
+				err = -errno;
+		}
+	free(p);
+	free(order);
+	return err ? KILN_EXIT_FAIL : 0;
 }
 
 int rootfs_lookup(const void *archive, size_t size, const char *path,

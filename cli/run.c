@@ -19,7 +19,7 @@ static const char run_usage[] =
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
 	"                [--ip ADDR/N|dhcp [--gateway ADDR] [--dns ADDR]]\n"
 	"                [--disk FILE[:GUESTDIR][:ro]]...\n"
-	"                [-v HOSTDIR:GUESTDIR[:ro]]...\n"
+	"                [-v HOSTDIR|NAME:GUESTDIR[:ro]]...\n"
 	"                [--pull always|missing|never] [--insecure]\n"
 	"                IMAGE|PROGRAM|REF [ARG...]\n"
 	"\n"
@@ -73,12 +73,14 @@ static const char run_usage[] =
 	"                     read-only. What the app fsync'd is on FILE (QEMU\n"
 	"                     cache=writeback; the guest's flushes reach the disk).\n"
 	"                     With GUESTDIR, the ext4 on FILE is mounted there\n"
-	"                     (read-only for now: docs/storage.md)\n"
+	"                     (read-write needs 4 KiB blocks: docs/storage.md)\n"
 	"  -v, --volume HOSTDIR:GUESTDIR[:ro]\n"
 	"                     share the host directory HOSTDIR with the app at\n"
 	"                     GUESTDIR (absolute; made when missing) over\n"
 	"                     virtio-9p, as docker run -v; :ro refuses writes\n"
-	"                     (EROFS). Repeatable, 8 at most\n"
+	"                     (EROFS). Repeatable, 8 at most. A NAME (no '/',\n"
+	"                     not starting with '.') is a named volume (kiln\n"
+	"                     volume), made on first use, mounted as a --disk\n"
 	"  --net-loss PERCENT the guest drops this share (0-50) of the frames it\n"
 	"                     sends and receives, to see how an app copes with loss\n"
 	"  --pull POLICY      for a REF (HOST[:PORT]/REPO[:TAG|@DIGEST], or a\n"
@@ -356,7 +358,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
  */
 static int load_target(const char *target, struct kiln_image *img, int *built)
 {
-	struct build_spec spec = { .program = target };
+	/* in memory, not a file QEMU could read a root disk from */
+	struct build_spec spec = { .program = target,
+				   .root_disk = ROOT_DISK_NO };
 	struct kbuf buf = { 0 };
 	const char *why;
 	int err = image_open(target, img, &why);
@@ -422,6 +426,7 @@ int cmd_run(int argc, char **argv)
 		/* The monitor: kiln stop ends the VM, not a stop timeout. */
 		ra.vm.stop_timeout = -1;
 		ra.monitor = 1;
+		instance_set_volumes(&ra.named_volumes);
 	}
 	vm_catch_signals();
 	if (ra.monitor)
@@ -432,6 +437,9 @@ int cmd_run(int argc, char **argv)
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
 	if (ret)
 		goto out_image;
+	ret = run_volume_owner(&ra, cfg.user);
+	if (ret)
+		goto out_config;
 	if (ra.publish_all)
 		ret = run_net_publish_all(&ra, &cfg);
 	if (ret)
@@ -467,6 +475,9 @@ out:
 	strvec_free(&ra.forwards);
 	strvec_free(&ra.disks);
 	strvec_free(&ra.volumes);
+	strvec_free(&ra.named_volumes);
+	strvec_free(&ra.new_volumes);
 	free(ra.netdev);
+	free(ra.root_drive);
 	return ret;
 }

@@ -29,13 +29,16 @@ struct run_args {
 	char disk_dirs[8][256];	  /* --disk FILE:GUESTDIR's, cleaned */
 	size_t ndisk_dirs;
 	char mounts[1024]; /* kiln.mount=vda:/DIR[:ro],... */
+	char *root_drive;  /* the image's root disk's -drive value, or NULL */
 	int detach;	   /* -d: an instance in the background */
 	const char *name;  /* --name, or NULL */
 	int monitor;	   /* this kiln is a detached instance's monitor */
 	int publish_all;   /* -P */
 	int restarts;	   /* --restart on-failure[:N]: N, -1 for ever */
 	const char *pull;  /* --pull always|missing|never, or NULL */
-	int insecure;	   /* --insecure: pull over plain HTTP */
+	struct strvec named_volumes; /* -v NAME:...'s NAMEs */
+	struct strvec new_volumes;   /* the images of those made by this run */
+	int insecure;		     /* --insecure: pull over plain HTTP */
 };
 
 /* --stop-timeout's default, docker's (seconds) */
@@ -52,6 +55,15 @@ struct run_args {
  * one line.
  */
 int run_volume_add(struct run_args *ra, const char *spec);
+
+/*
+ * run_volume.c: once the image's configuration is known, give the root
+ * directory of each named volume this run made to the app's user (the
+ * image's "UID:GID", NULL for root), by formatting the still empty
+ * image again with that root_owner, as docker hands a new volume to the
+ * image's owner. 0, or the exit status after one line.
+ */
+int run_volume_owner(struct run_args *ra, const char *user);
 
 /*
  * run_volume.c: keep a --disk FILE:GUESTDIR's dir (checked by the
@@ -72,6 +84,15 @@ int run_disk_dir_add(struct run_args *ra, const char *dir, const char *spec);
  * ra->mounts. 0, or the exit status after one line.
  */
 int run_disk_add(struct run_args *ra, const char *spec);
+
+/*
+ * run_disk.c: an image with a root disk gets it as the first virtio-blk
+ * device: the image file itself, read only, at the ROOTDISK section's
+ * offset and size (docs/storage.md, "Root on a disk"). --disk's own
+ * disks come after it and keep their names. 0, or the usage status
+ * after one line (too many disks).
+ */
+int run_disk_root(struct run_args *ra, const struct kiln_image *img);
 
 /*
  * run_net.c. run_net_publish: check -p HOSTPORT:GUESTPORT[/udp|/tcp] and

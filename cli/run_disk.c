@@ -103,14 +103,37 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	kbuf_append(&drive, "", 1);
 	if (dir != NULL)
 		add_mount(ra, dir, ro);
-	if (dir != NULL && !ro)
-		kiln_err("%s: ext4 is mounted read-only for now (writing is "
-			 "not implemented); add :ro to say so",
-			 path);
 	strvec_push(&ra->disks, (const char *)drive.data);
 	kbuf_free(&drive);
 	free(path);
 	ra->vm.disks = (const char *const *)ra->disks.v;
 	ra->vm.ndisks = (int)ra->disks.n;
+	return 0;
+}
+
+int run_disk_root(struct run_args *ra, const struct kiln_image *img)
+{
+	struct kbuf drive = { 0 };
+	char head[160];
+
+	if (!img->has_rootdisk)
+		return 0;
+	if (ra->disks.n >= RUN_MAX_DISKS)
+		return kiln_usage_error("run",
+					"too many --disk for an image with a "
+					"root disk (7 at most)",
+					NULL);
+	/* offset and size are the raw format driver's (QEMU's raw-format.c) */
+	snprintf(head, sizeof(head),
+		 "id=root,if=none,format=raw,readonly=on,cache=writeback,"
+		 "offset=%llu,size=%llu,file=",
+		 (unsigned long long)img->rootdisk.offset,
+		 (unsigned long long)img->rootdisk.size);
+	kbuf_append(&drive, head, strlen(head));
+	put_escaped(&drive, ra->target);
+	kbuf_append(&drive, "", 1);
+	free(ra->root_drive);
+	ra->root_drive = (char *)drive.data;
+	ra->vm.root_drive = ra->root_drive;
 	return 0;
 }

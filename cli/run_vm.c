@@ -71,6 +71,9 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 
 	ra->vm.image = ra->target;
 	ra->load_end = image_load_end(img->file, img->size);
+	err = run_disk_root(ra, img);
+	if (err)
+		return err;
 	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
 		return 0; /* boot the file as it is */
 	apply_args(ra, cfg);
@@ -91,6 +94,10 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
 		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs,
 			  img->rootfs_size);
+		/* the disk stays in ra->target: its offset stays right */
+		if (img->has_rootdisk)
+			parts_add(&parts, KILN_SECTION_ROOTDISK, &img->rootdisk,
+				  sizeof(img->rootdisk));
 		if (!ra->vm.tty_stdin)
 			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
 		else if (img->stdin_data)
@@ -147,6 +154,31 @@ static void symbolize(const struct kiln_image *img, const char *program,
 	if (elf_symbolize(elf, size, addr, &name, &off))
 		snprintf(out, n, " <%s+0x%llx>", name, (unsigned long long)off);
 	free(elf);
+}
+
+/*
+ * QEMU refuses a disk image another QEMU has open ("Failed to get
+ * "write" lock" then "Is another process using the image [FILE]?"):
+ * say so in one line, naming FILE. 1 when that was the failure.
+ */
+static int lock_refused(const struct vm_result *r)
+{
+	static const char key[] = "Is another process using the image [";
+	const char *err = (const char *)r->qemu_err.data, *file, *end;
+	size_t n = r->qemu_err.len, k = sizeof(key) - 1;
+
+	for (size_t i = 0; n >= k && i <= n - k; i++) {
+		if (memcmp(err + i, key, k))
+			continue;
+		file = err + i + k;
+		end = memchr(file, ']', n - i - k);
+		if (!end)
+			return 0;
+		kiln_err("%.*s: in use by another VM (QEMU could not lock it)",
+			 (int)(end - file), file);
+		return 1;
+	}
+	return 0;
 }
 
 /* The one stderr line for an app killed by a signal. */
@@ -277,6 +309,8 @@ int run_boot(struct run_args *ra, const struct kiln_image *img,
 			 "was ended",
 			 ra->target, ra->vm.stop_timeout);
 		ret = RUN_EXIT_KILLED;
+	} else if (r.status < 0 && lock_refused(&r)) {
+		ret = KILN_EXIT_FAIL;
 	} else if (r.status < 0 ||
 		   r.qemu_rc != (((r.status & 0x7f) << 1) | 1)) {
 		kiln_err("VM ended without an exit status");

@@ -6,7 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "instance.h"
 #include "run.h"
+#include "volume.h"
 
 /* dir without repeated or trailing slashes, into out. */
 static void clean(const char *dir, char *out, size_t size)
@@ -79,6 +81,72 @@ static void put_escaped(struct kbuf *out, const char *s)
 	}
 }
 
+/*
+ * -v NAME:GUESTDIR[:ro]: the named volume (made on first use, as docker
+ * does) as a --disk mounted at GUESTDIR. 0, or the status after a line.
+ */
+static int add_named(struct run_args *ra, const char *name, const char *guest,
+		     int ro, const char *spec)
+{
+	char path[4200], users[1024], *disk;
+	size_t len;
+	int err;
+
+	if (!volume_name_ok(name))
+		return kiln_usage_error("run",
+					"-v: bad volume name (it must match "
+					"[a-zA-Z0-9][a-zA-Z0-9_.-]*)",
+					spec);
+	err = volume_path(name, path, sizeof(path));
+	if (err == -ENOENT) {
+		err = volume_create(name, VOLUME_DEFAULT_SIZE, 0, 0);
+		if (err == 0)
+			err = volume_path(name, path, sizeof(path));
+		if (err == 0)
+			strvec_push(&ra->new_volumes, path);
+	}
+	if (err)
+		return err < 0 ? kiln_file_error(path, err) : err;
+	/* QEMU would refuse it too; this says which volume and who has it. */
+	if (volume_locked(path, !ro)) {
+		instance_users(name, users, sizeof(users));
+		kiln_err("volume %s: in use by %s%s", name,
+			 users[0] ? "instance " : "another running VM", users);
+		return KILN_EXIT_FAIL;
+	}
+	len = strlen(path) + strlen(guest) + 8;
+	disk = kiln_xmalloc(len);
+	snprintf(disk, len, "%s:%s%s", path, guest, ro ? ":ro" : "");
+	err = run_disk_add(ra, disk);
+	free(disk);
+	if (!err)
+		strvec_push(&ra->named_volumes, name);
+	return err;
+}
+
+int run_volume_owner(struct run_args *ra, const char *user)
+{
+	unsigned uid = 0, gid = 0;
+	int err;
+
+	/* config.c checked the shape: "UID:GID". */
+	if (!user || sscanf(user, "%u:%u", &uid, &gid) != 2 ||
+	    (uid == 0 && gid == 0))
+		return 0;
+	for (size_t i = 0; i < ra->new_volumes.n; i++) {
+		err = volume_format(ra->new_volumes.v[i], uid, gid);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Docker's rule: a source without '/' not starting with '.' is a name. */
+static int is_volume_name(const char *host)
+{
+	return host[0] != '.' && !strchr(host, '/');
+}
+
 int run_volume_add(struct run_args *ra, const char *spec)
 {
 	char host[4096], guest[4096], dir[256], head[64];
@@ -92,6 +160,8 @@ int run_volume_add(struct run_args *ra, const char *spec)
 	err = parse(spec, host, guest, &ro);
 	if (err)
 		return err;
+	if (is_volume_name(host))
+		return add_named(ra, host, guest, ro, spec);
 	clean(guest, dir, sizeof(dir));
 	for (size_t i = 0; i < n; i++)
 		if (overlaps(ra->volume_dirs[i], dir))

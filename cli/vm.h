@@ -25,6 +25,8 @@ struct vm_opts {
 	 * "" to leave the address to the image */
 	const char *net_cmdline;
 	int net_loss; /* kiln.net_loss=PERCENT when > 0 (with a netdev) */
+	/* the image's root disk, -drive id=root, before the others; or NULL */
+	const char *root_drive;
 	/* QEMU -drive values (id=diskN), each given a virtio-blk device */
 	const char *const *disks;
 	/* kiln.mount=vda:/data[:ro],... for --disk FILE:GUESTDIR, or NULL */

@@ -19,6 +19,9 @@ pkgs="$pkgs curl iproute2"
 # (registries), json-c and OpenSSL's libcrypto (sha256); tests/e2e/test_oci.py
 # pushes to Debian's docker-registry (distribution) on 127.0.0.1.
 pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry"
+# tests/e2e/test_containerd.py starts Debian's containerd (ctr and the
+# runc shim come with it) with kiln-runtime as the shim's runc.
+pkgs="$pkgs containerd"
 # make test checks that the C sources are as .clang-format lays them out.
 pkgs="$pkgs clang-format"
 # Real programs, unmodified from Debian, run under Kiln and natively by

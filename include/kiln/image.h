@@ -28,7 +28,27 @@ enum kiln_section_type {
 	KILN_SECTION_CONFIG = 1, /* boot configuration, see below */
 	KILN_SECTION_ROOTFS = 2, /* cpio "newc" archive: the root file system */
 	KILN_SECTION_STDIN = 3,	 /* bytes the app reads on fd 0, then EOF */
+	KILN_SECTION_ROOTDISK = 4, /* struct kiln_rootdisk: root on a disk */
 };
+
+/*
+ * A big root lives on a read-only ext4 appended to the image file
+ * (docs/storage.md, "Root on a disk"): the ROOTDISK section says where.
+ * The ext4's bytes are [offset, offset + size) of the image file, offset
+ * a multiple of KILN_BUNDLE_ALIGN, after the program header table, so no
+ * PT_LOAD covers them: a PVH loader never copies them into memory. The
+ * runner gives them to the guest as its first virtio-blk device, read
+ * only; the kernel mounts the ext4 whose superblock uuid is uuid. The
+ * ROOTFS archive then holds only what is not on the disk (the top
+ * level's files and symlinks, /dev, /proc, /tmp).
+ */
+struct kiln_rootdisk {
+	uint64_t offset; /* in the image file */
+	uint64_t size;	 /* bytes, a multiple of 4096 */
+	uint8_t uuid[16];
+};
+
+_Static_assert(sizeof(struct kiln_rootdisk) == 32, "rootdisk layout");
 
 /*
  * The ROOTFS section starts at a multiple of KILN_ROOTFS_ALIGN from the

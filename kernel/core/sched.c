@@ -31,8 +31,13 @@ static bool need_resched;
 static uint64_t slice_end, idle_ns;
 /* time_ns() up to which the running thread's cpu_ns is charged */
 static uint64_t charged_to;
+/* The deadline the LAPIC timer counts towards, 0 when it is not counting */
+static uint64_t lapic_armed_for;
+/* A timer was armed for a deadline already past: run it at a safe point */
+static bool timers_due;
 
 static void timer_reprogram(void);
+static void timers_run_due(uint64_t now);
 
 void sched_init(struct proc *p)
 {
@@ -181,6 +186,9 @@ static void schedule(void)
 {
 	struct thread *prev = current_thread, *next;
 
+	/* A thread going to sleep: what an interrupt would run, runs now. */
+	if (prev->state != THREAD_RUNNABLE && timers_due)
+		timers_run_due(time_ns());
 	while (!(next = dequeue())) {
 		if (prev->state == THREAD_RUNNABLE) {
 			next = prev;
@@ -220,8 +228,17 @@ void sched_yield_cpu(void)
 	schedule();
 }
 
+/*
+ * Timers armed for a deadline already past (a loopback packet's delivery)
+ * run here on the way back to user mode, as Linux runs softirqs on the
+ * way out of a system call, instead of waiting for the LAPIC interrupt:
+ * that costs a round trip through the host's timer (often a millisecond
+ * on a loaded host).
+ */
 void sched_preempt_point(void)
 {
+	if (timers_due)
+		timers_run_due(time_ns());
 	if (need_resched)
 		schedule();
 }
@@ -367,13 +384,15 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns,
 		;
 	t->next = *l;
 	*l = t;
+	if (deadline_ns <= time_ns())
+		timers_due = true;
 	timer_reprogram();
 }
 
-static void timer_tick(void)
+/* Run every kernel timer whose deadline has passed. */
+static void timers_run_due(uint64_t now)
 {
-	uint64_t now = time_ns();
-
+	timers_due = false;
 	while (timers && timers->deadline_ns <= now) {
 		struct ktimer *k = timers;
 
@@ -381,6 +400,14 @@ static void timer_tick(void)
 		k->armed = false;
 		k->fn(k);
 	}
+}
+
+static void timer_tick(void)
+{
+	uint64_t now = time_ns();
+
+	lapic_armed_for = 0; /* it fired: nothing is counting now */
+	timers_run_due(now);
 	for (struct thread *t = sleepers, *next; t; t = next) {
 		next = t->run_next;
 		if (t->deadline_ns <= now) {
@@ -394,7 +421,15 @@ static void timer_tick(void)
 	timer_reprogram();
 }
 
-/* One-shot LAPIC timer for the earliest thing that needs the CPU. */
+/*
+ * One-shot LAPIC timer for the earliest thing that needs the CPU. Writing
+ * the timer is an exit to the hypervisor's APIC model, and under QEMU an
+ * earlier deadline also wakes QEMU's main loop, so the count is written
+ * only when the new deadline is earlier than the one counting: a timer
+ * that fires for nothing (a slice that was renewed, a sleeper woken
+ * early) costs one interrupt, where re-arming and stopping it on every
+ * wake-up and switch cost two writes each (pipe and futex round trips).
+ */
 static void timer_reprogram(void)
 {
 	uint64_t when = UINT64_MAX, now;
@@ -406,12 +441,15 @@ static void timer_reprogram(void)
 			when = t->deadline_ns;
 	if (run_head && slice_end < when)
 		when = slice_end;
-	if (when == UINT64_MAX) {
-		lapic_timer_stop(); /* tickless: nothing is due */
+	if (when == UINT64_MAX)
+		return; /* tickless: a count still running fires once, idly */
+	if (lapic_armed_for && lapic_armed_for <= when)
 		return;
-	}
 	now = time_ns();
-	lapic_timer_oneshot(when > now + 1000 ? when - now : 1000, timer_tick);
+	if (when < now + 1000)
+		when = now + 1000;
+	if (lapic_timer_oneshot(when - now, timer_tick) == 0)
+		lapic_armed_for = when;
 }
 
 /* ---- wait queues ---- */

@@ -3,6 +3,7 @@
 
 #include <asm-generic/errno.h>
 #include <asm/fcntl.h>
+#include <asm/statfs.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
@@ -21,6 +22,10 @@
 #define P9_AT_REMOVEDIR 0x200
 /* Rread's and Rwrite's overhead: header, count (and Twrite's fid, offset). */
 #define P9_IOHDR 24
+/* statfs(2)'s f_flags (Linux's ST_*, from the mount's flags) */
+#define P9_ST_RDONLY 0x1
+#define P9_ST_VALID 0x20
+#define P9_ST_RELATIME 0x400
 
 /* A node's state: the fid its path is walked to (never opened). */
 struct p9_node {
@@ -520,6 +525,7 @@ static const struct file_ops p9_file_ops = {
 	.fsync = p9_fsync,
 	.release = p9_file_release,
 	.seekable = true,
+	.map_copy = true,
 };
 
 /* Regular files only: directories keep the VFS's getdents path. */
@@ -553,11 +559,42 @@ static int p9_open(struct vnode *vn, struct file *f)
 	return 0;
 }
 
+/*
+ * statfs(2) on a volume: the host's numbers for the file system under
+ * HOSTDIR, as Linux's v9fs_statfs passes Rstatfs on (f_type is the
+ * host's: 0xEF53 for an ext4 HOSTDIR). The flags are the mount's own.
+ */
+static int p9_statfs(struct vnode *vn, struct statfs *sf)
+{
+	struct p9_node *n = node_of(vn);
+	struct p9_statfs s;
+	int err = p9c_statfs(n->m, n->fid, &s);
+
+	if (err)
+		return err;
+	memset(sf, 0, sizeof(*sf));
+	sf->f_type = s.type;
+	sf->f_bsize = s.bsize;
+	sf->f_frsize = s.bsize;
+	sf->f_blocks = s.blocks;
+	sf->f_bfree = s.bfree;
+	sf->f_bavail = s.bavail;
+	sf->f_files = s.files;
+	sf->f_ffree = s.ffree;
+	sf->f_fsid.val[0] = (int)(uint32_t)s.fsid;
+	sf->f_fsid.val[1] = (int)(uint32_t)(s.fsid >> 32);
+	sf->f_namelen = s.namelen;
+	sf->f_flags = P9_ST_VALID | P9_ST_RELATIME |
+		      (n->m->ro ? P9_ST_RDONLY : 0);
+	return 0;
+}
+
 static const struct vnode_ops p9_ops = {
 	.lookup = p9_lookup,
 	.readdir = p9_readdir,
 	.readlink = p9_readlink,
 	.open = p9_open,
+	.statfs = p9_statfs,
 	.release = p9_release,
 	.create = p9_create,
 	.symlink = p9_symlink,
@@ -568,11 +605,6 @@ static const struct vnode_ops p9_ops = {
 };
 
 /* ---- Mounts ---- */
-
-bool p9fs_is_node(const struct vnode *vn)
-{
-	return vn->ops == &p9_ops;
-}
 
 int p9fs_declare(const char *path)
 {

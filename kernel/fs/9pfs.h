@@ -20,8 +20,4 @@ int p9fs_mount_at(const char *tag, const char *path, bool ro);
  */
 int p9fs_declare(const char *path);
 
-struct vnode;
-/* Whether vn is a node of a volume (exec refuses those: ENOEXEC). */
-bool p9fs_is_node(const struct vnode *vn);
-
 #endif

@@ -45,6 +45,8 @@ int p9c_walk(struct p9_mount *m, uint32_t fid, const char *name, uint32_t *out);
 int p9c_clunk(struct p9_mount *m, uint32_t fid);
 int p9c_getattr(struct p9_mount *m, uint32_t fid, struct p9_attr *a);
 int p9c_lopen(struct p9_mount *m, uint32_t fid, uint32_t flags);
+/* Tstatfs: the host's statfs of the file system holding fid's file. */
+int p9c_statfs(struct p9_mount *m, uint32_t fid, struct p9_statfs *s);
 /* Mount the device's tree: version, attach; the root fid in *root. */
 int p9c_attach(struct p9_mount *m, uint32_t *root);
 

@@ -117,6 +117,19 @@ int p9c_lopen(struct p9_mount *m, uint32_t fid, uint32_t flags)
 	return p9c_end(m, &r, p9c_call(m, &b, &r));
 }
 
+int p9c_statfs(struct p9_mount *m, uint32_t fid, struct p9_statfs *s)
+{
+	struct p9_buf b, r;
+	int err;
+
+	p9c_begin(m, &b, P9_TSTATFS);
+	p9_put_u32(&b, fid);
+	err = p9c_call(m, &b, &r);
+	if (err == 0)
+		p9_get_statfs(&r, s);
+	return p9c_end(m, &r, err);
+}
+
 /* Tversion: the server may lower msize, never raise it; "9P2000.L" only. */
 static int version(struct p9_mount *m)
 {

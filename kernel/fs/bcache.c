@@ -50,6 +50,11 @@ void bcache_set_limit(size_t n)
 	limit = n < LIMIT_MIN ? LIMIT_MIN : n;
 }
 
+size_t bcache_limit(void)
+{
+	return limit;
+}
+
 size_t bcache_count(void)
 {
 	return nbufs;
@@ -131,6 +136,21 @@ void bcache_mark_dirty(struct bcache_buf *b)
 	}
 }
 
+void bcache_pin(struct bcache_buf *b)
+{
+	bcache_mark_dirty(b);
+	b->flags |= BCACHE_PINNED;
+}
+
+void bcache_unpin(struct bcache_buf *b, bool keep)
+{
+	b->flags &= ~BCACHE_PINNED;
+	if (!keep) {
+		clear_dirty(b);
+		b->flags &= ~BCACHE_VALID;
+	}
+}
+
 /* Block order, for the disk: a shell sort (no qsort in the kernel). */
 static void sort_by_block(struct bcache_buf **v, size_t n)
 {
@@ -188,9 +208,17 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 	return ret;
 }
 
+/* Dirty, and free to go home now: not in flight, not pinned. */
+static bool writable(const struct bcache_buf *b)
+{
+	return (b->flags & (BCACHE_DIRTY | BCACHE_BUSY | BCACHE_PINNED)) ==
+	       BCACHE_DIRTY;
+}
+
 /*
  * Collect up to max dirty, idle buffers of d (oldest first) into v.
- * A BUSY one is another thread's transfer: left to it.
+ * A BUSY one is another thread's transfer: left to it; a PINNED one
+ * waits for its transaction's commit.
  */
 static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
 			    size_t max)
@@ -198,8 +226,7 @@ static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
 	size_t n = 0;
 
 	for (struct bcache_buf *b = lru_head; b && n < max; b = b->lru_next)
-		if (b->dev == d && (b->flags & BCACHE_DIRTY) &&
-		    !(b->flags & BCACHE_BUSY))
+		if (b->dev == d && writable(b))
 			v[n++] = b;
 	return n;
 }
@@ -210,7 +237,7 @@ static void write_back_oldest(void)
 	struct bcache_buf *v[EVICT_BATCH], *b = lru_head;
 	size_t n;
 
-	while (b && (!(b->flags & BCACHE_DIRTY) || (b->flags & BCACHE_BUSY)))
+	while (b && !writable(b))
 		b = b->lru_next;
 	if (!b)
 		return;
@@ -326,6 +353,17 @@ struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 	return b;
 }
 
+struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block)
+{
+	struct bcache_buf *b;
+
+	while ((b = lookup(d, block)) && (b->flags & BCACHE_BUSY))
+		wait_busy();
+	if (b)
+		b->refs++;
+	return b;
+}
+
 void bcache_put(struct bcache_buf *b)
 {
 	b->refs--;
@@ -388,7 +426,8 @@ long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf, size_t n)
 	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true);
 }
 
-int bcache_sync(struct bcache_dev *d)
+/* Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. */
+static int write_back_all(struct bcache_dev *d)
 {
 	struct bcache_buf *v[EVICT_BATCH];
 	size_t n;
@@ -397,12 +436,32 @@ int bcache_sync(struct bcache_dev *d)
 	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
 		if ((err = write_back(d, v, n)) < 0)
 			return err; /* still dirty: a later sync retries */
-	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
+	return 0;
+}
+
+/* The write-back error to report, once. */
+static int take_wb_err(struct bcache_dev *d, int err)
+{
 	if (d->wb_err) {
 		err = d->wb_err;
 		d->wb_err = 0;
 	}
 	return err;
+}
+
+int bcache_writeback(struct bcache_dev *d)
+{
+	return take_wb_err(d, write_back_all(d));
+}
+
+int bcache_sync(struct bcache_dev *d)
+{
+	int err = write_back_all(d);
+
+	if (err < 0)
+		return err;
+	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
+	return take_wb_err(d, err);
 }
 
 int bcache_sync_all(void)

@@ -44,10 +44,14 @@ struct bcache_dev {
  * A cached block: data holds len bytes of block (VALID), perhaps newer
  * than the disk (DIRTY). BUSY while a transfer is in flight: nobody
  * else touches data then. Held (refs) buffers are never evicted.
+ * PINNED: dirty, but must not reach its home yet (a journaled block
+ * whose transaction has not committed); write-back, sync and eviction
+ * pass it by until bcache_unpin.
  */
 #define BCACHE_VALID 1U
 #define BCACHE_DIRTY 2U
 #define BCACHE_BUSY 4U
+#define BCACHE_PINNED 8U
 
 struct bcache_buf {
 	struct bcache_dev *dev;
@@ -75,6 +79,9 @@ int bcache_unregister(struct bcache_dev *d);
 /* At most nbufs buffers (one page each) are kept; at least 16. */
 void bcache_set_limit(size_t nbufs);
 
+/* The limit: a journal keeps fewer buffers than this pinned. */
+size_t bcache_limit(void);
+
 /* Buffers now held, and how many of them are dirty (for tests and /proc). */
 size_t bcache_count(void);
 size_t bcache_dirty_count(void);
@@ -90,6 +97,19 @@ struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 void bcache_put(struct bcache_buf *b);
 /* The held buffer b now holds newer data than the disk. */
 void bcache_mark_dirty(struct bcache_buf *b);
+/*
+ * Pin the held buffer b: dirty, and kept from its home until
+ * bcache_unpin. Unpinning with keep leaves it dirty (to be written back
+ * as any other); without keep its changes are dropped: clean and no
+ * longer valid, so the next bcache_get reads the disk's copy again.
+ */
+void bcache_pin(struct bcache_buf *b);
+void bcache_unpin(struct bcache_buf *b, bool keep);
+/*
+ * The buffer of block if it is cached (held; waits while it is BUSY),
+ * else NULL. Never reads the device.
+ */
+struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block);
 
 /*
  * Byte-level access at any offset and length (partial blocks are read,
@@ -102,10 +122,16 @@ long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf,
 		  size_t n);
 
 /*
- * Write every dirty buffer of d back, in block order, then flush the
- * device. 0, or the first write-back error since the last sync (once).
+ * Write every dirty buffer of d back (but the pinned ones), in block
+ * order, then flush the device. 0, or the first write-back error since
+ * the last sync (once).
  */
 int bcache_sync(struct bcache_dev *d);
+/*
+ * Write back as bcache_sync does, without the flush (a journal commit
+ * flushes once for this and its log): 0, -ENOMEM, or the error once.
+ */
+int bcache_writeback(struct bcache_dev *d);
 /* The same for every device (sync(2), and the exit path). */
 int bcache_sync_all(void);
 /*

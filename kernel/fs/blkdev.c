@@ -11,6 +11,7 @@
 #include "core/printk.h"
 #include "core/uaccess.h"
 #include "drivers/virtio_blk.h"
+#include "fs/ext4_jbd2.h"
 #include "fs/bcache.h"
 #include "fs/procfs.h"
 #include "lib/string.h"
@@ -34,6 +35,11 @@ struct disk {
 
 static struct disk disks[VIRTIO_BLK_MAX_DISKS];
 static unsigned ndisks;
+/* The image's root disk (blkdev_init's root_disk), when there is one. */
+static struct disk root;
+static bool have_root;
+/* Its st_dev: past the minors of the 8 disks a VM may have. */
+#define ROOT_MINOR (VIRTIO_BLK_MAX_DISKS * VIRTBLK_MINORS)
 
 /* A batch: up to BATCH_REQS requests of up to VIRTIO_BLK_MAX_SEGS blocks. */
 struct batch {
@@ -409,33 +415,46 @@ static void size_cache(void)
 	bcache_set_limit(n < 64 ? 64 : n);
 }
 
-void blkdev_init(void)
+/* Disk dk is virtio_blk's disk index, called name. */
+static void disk_setup(struct disk *dk, unsigned index, const char *name)
 {
-	unsigned n = (unsigned)virtio_blk_init();
+	const struct virtio_blk_info *in = virtio_blk_info(index);
 
-	for (unsigned i = 0; i < n && i < VIRTIO_BLK_MAX_DISKS; i++) {
-		const struct virtio_blk_info *in = virtio_blk_info(i);
-		struct disk *dk = &disks[ndisks];
+	dk->index = index;
+	strlcpy(dk->name, name, sizeof(dk->name));
+	dk->bc = (struct bcache_dev){
+		.ops = in->flush ? &disk_ops : &disk_ops_noflush,
+		.priv = dk,
+		.size = in->sectors * VIRTIO_BLK_SECTOR,
+		.block_size = CACHE_BLOCK,
+		.ro = in->ro,
+	};
+	bcache_register(&dk->bc);
+}
 
-		dk->index = i;
-		dk->name[0] = 'v';
-		dk->name[1] = 'd';
-		dk->name[2] = (char)('a' + i);
-		dk->bc = (struct bcache_dev){
-			.ops = in->flush ? &disk_ops : &disk_ops_noflush,
-			.priv = dk,
-			.size = in->sectors * VIRTIO_BLK_SECTOR,
-			.block_size = CACHE_BLOCK,
-			.ro = in->ro,
-		};
-		bcache_register(&dk->bc);
-		ndisks++;
+void blkdev_init(bool root_disk)
+{
+	unsigned n = (unsigned)virtio_blk_init(), first = 0;
+	char name[4] = "vd?";
+
+	if (root_disk && n > 0) {
+		disk_setup(&root, 0, "root");
+		have_root = true;
+		first = 1;
+	}
+	for (unsigned i = first; i < n && i < VIRTIO_BLK_MAX_DISKS; i++) {
+		name[2] = (char)('a' + ndisks);
+		disk_setup(&disks[ndisks++], i, name);
 	}
 	size_cache();
 }
 
 struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev)
 {
+	if (have_root && strcmp(name, root.name) == 0) {
+		*rdev = MKDEV(VIRTBLK_MAJOR, ROOT_MINOR);
+		return &root.bc;
+	}
 	for (unsigned i = 0; i < ndisks; i++)
 		if (strcmp(disks[i].name, name) == 0) {
 			*rdev = MKDEV(VIRTBLK_MAJOR, i * VIRTBLK_MINORS);
@@ -446,5 +465,8 @@ struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev)
 
 int blkdev_sync_all(void)
 {
-	return bcache_sync_all();
+	/* The journals first: a commit writes the data it orders. */
+	int err = ext4_jbd2_commit_all(), e = bcache_sync_all();
+
+	return err ? err : e;
 }

@@ -2,21 +2,30 @@
 #ifndef KILN_FS_BLKDEV_H
 #define KILN_FS_BLKDEV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "fs/vfs.h"
 
-/* Start the disks (virtio-blk) and their caches. Boot, before vfs_init. */
-void blkdev_init(void);
+/*
+ * Start the disks (virtio-blk) and their caches. Boot, before vfs_init.
+ * With root_disk (the image's root is on a disk, docs/storage.md), the
+ * first device is that disk: named "root", in neither /dev nor
+ * /proc/partitions, so the user's disks are still vda, vdb...
+ */
+void blkdev_init(bool root_disk);
 
 /* /dev/vda, /dev/vdb...: called by devfs_init. 0 or -ERRNO. */
 int blkdev_devfs(struct vnode *dev);
 
-/* The cache device of disk name ("vda") and its device number, or NULL. */
+/*
+ * The cache device of disk name ("vda", "root") and its device number,
+ * or NULL.
+ */
 struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev);
 
-/* Write every disk's dirty blocks and flush the devices (sync, exit). */
+/* Commit the ext4 journals, then write every disk's dirty blocks and flush the devices (sync, syncfs, exit). */
 int blkdev_sync_all(void);
 
 #endif

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 struct bcache_dev;
+struct ext4_jbd2;
 
 /*
  * Kiln reads ext4 as Linux's e2fsprogs make it (Documentation/
@@ -44,10 +45,17 @@ struct bcache_dev;
 #define EXT4_S_IFMT 0170000
 #define EXT4_S_IFLNK 0120000
 #define EXT4_S_IFDIR 0040000
+#define EXT4_S_IFREG 0100000
+
+/* Directory entry file types (ext4 docs, "Directory Entries"). */
+#define EXT4_FT_REG 1
+#define EXT4_FT_DIR 2
+#define EXT4_FT_SYMLINK 7
 
 /* Inode flags (i_flags). */
 #define EXT4_HUGE_FILE_FL 0x40000
 #define EXT4_EXTENTS_FL 0x80000
+#define EXT4_INDEX_FL 0x1000
 #define EXT4_INLINE_DATA_FL 0x10000000
 
 /* A mounted file system. */
@@ -63,16 +71,26 @@ struct ext4_fs {
 	uint32_t inode_size, desc_size;
 	uint32_t first_ino;
 	uint32_t incompat, ro_compat, compat;
-	bool csum;	    /* metadata_csum: crc32c everywhere */
-	uint32_t csum_seed; /* crc32c(~0, uuid) or s_checksum_seed */
-	bool ro;	    /* mounted read-only (always, for now) */
-	uint64_t overhead;  /* s_overhead_clusters: metadata blocks */
+	bool csum;	       /* metadata_csum: crc32c everywhere */
+	uint32_t csum_seed;    /* crc32c(~0, uuid) or s_checksum_seed */
+	bool ro;	       /* mounted read-only */
+	uint32_t reserved_gdt; /* s_reserved_gdt_blocks after each gdt */
+	uint32_t journal_ino;  /* s_journal_inum, 0 without a journal */
+	uint32_t last_orphan;  /* s_last_orphan: the orphan list's head */
+	uint32_t alloc_rotor;  /* the group the last block came from */
+	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
+	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
 };
 
-/* An inode, decoded and checked. raw keeps i_block (extent root, symlink). */
+/*
+ * An inode, decoded and checked. raw keeps i_block (extent root, symlink).
+ * ext4_iput writes these fields back; the rest of the disk's inode is
+ * kept as it was.
+ */
 struct ext4_inode {
 	uint32_t ino;
+	uint32_t dtime; /* for orphans: the next orphan's number */
 	uint32_t mode, uid, gid, nlink, flags, generation;
 	uint64_t size;
 	uint64_t blocks512; /* st_blocks */
@@ -91,12 +109,23 @@ struct ext4_inode {
  * superblock checksum), -ENOMEM.
  */
 int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out);
+/*
+ * The same, read-write when rw asks, the disk is writable, every feature
+ * is one ext4_write knows (metadata_csum or no group checksums at all)
+ * and the journal opens; otherwise read-only with one log line saying
+ * why. The orphan list left by a crash is then processed (now: the
+ * time of day, for i_dtime).
+ */
+int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
+		  int64_t now, struct ext4_fs **out);
 void ext4_unmount(struct ext4_fs *fs);
 
 /* Bytes [off, off+n) of the device; 0 or -EIO (short, or past the end). */
 int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
 /* One whole block (checked to lie inside the file system): 0 or -EIO. */
 int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
+/* crc32c of descriptor g with its checksum field taken as zero. */
+uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
 /* The inode table's first block for inode group g (descriptor checked). */
 int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
 
@@ -118,6 +147,10 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in);
  */
 int ext4_bmap(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t lblk,
 	      uint64_t *pblk, uint64_t *count);
+/* The same, an unwritten extent's blocks given too (*unwritten). */
+int ext4_bmap_raw(struct ext4_fs *fs, const struct ext4_inode *in,
+		  uint64_t lblk, uint64_t *pblk, uint64_t *count,
+		  bool *unwritten);
 /* Read n bytes at off of in's data (not past its size): bytes or -EIO. */
 long ext4_file_read(struct ext4_fs *fs, const struct ext4_inode *in,
 		    uint64_t off, void *buf, size_t n);
@@ -144,6 +177,31 @@ int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
  * /proc or /dev there), -ENOTDIR, or ext4_mount's errors. Boot only.
  */
 int ext4_mount_at(const char *dev, const char *path, bool rw);
+
+static inline void ext4_put16(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+}
+
+static inline void ext4_put32(void *p, uint32_t v)
+{
+	uint8_t *b = p;
+
+	for (int i = 0; i < 4; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * The image's root on disk dev ("root"), whose superblock uuid must be
+ * uuid: each directory of its top level (but lost+found, dev, proc, tmp)
+ * becomes the root's directory of that name, read only. 0, -ENXIO (no
+ * disk), -EINVAL (another file system), or ext4_mount's and the disk's
+ * errors, logged. Boot only, from vfs_init, after the archive.
+ */
+int ext4_mount_root(const char *dev, const uint8_t uuid[16]);
 
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)

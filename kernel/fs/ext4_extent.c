@@ -82,7 +82,7 @@ static uint64_t next_start(const struct ext_node *n, int i, uint64_t lblk)
 }
 
 static int leaf_map(struct ext4_fs *fs, const struct ext_node *n, uint64_t lblk,
-		    uint64_t *pblk, uint64_t *count)
+		    uint64_t *pblk, uint64_t *count, bool *unwritten)
 {
 	int i = entry_at(n, lblk);
 	const uint8_t *e;
@@ -98,7 +98,7 @@ static int leaf_map(struct ext4_fs *fs, const struct ext_node *n, uint64_t lblk,
 	start = ext4_le32(e + 8) | (uint64_t)ext4_le16(e + 6) << 32;
 	if (len > EXT_INIT_MAX_LEN) {
 		len -= EXT_INIT_MAX_LEN;
-		start = 0; /* unwritten: zeros */
+		*unwritten = true; /* reads as zeros */
 	}
 	if (lblk >= first + len) { /* a hole up to the next extent */
 		*count = next_start(n, i, lblk);
@@ -114,7 +114,8 @@ static int leaf_map(struct ext4_fs *fs, const struct ext_node *n, uint64_t lblk,
 }
 
 static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
-		      uint64_t lblk, uint64_t *pblk, uint64_t *count)
+		      uint64_t lblk, uint64_t *pblk, uint64_t *count,
+		      bool *unwritten)
 {
 	uint32_t depth = ext4_le16(in->block + 6);
 	uint64_t reach =
@@ -151,7 +152,7 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 					 n.depth - 1, &n);
 	}
 	if (err == 0)
-		err = leaf_map(fs, &n, lblk, pblk, count);
+		err = leaf_map(fs, &n, lblk, pblk, count, unwritten);
 	if (err == 0 && *count > reach)
 		*count = reach;
 out:
@@ -206,14 +207,27 @@ static int indirect_map(struct ext4_fs *fs, const struct ext4_inode *in,
 	return 0;
 }
 
-int ext4_bmap(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t lblk,
-	      uint64_t *pblk, uint64_t *count)
+int ext4_bmap_raw(struct ext4_fs *fs, const struct ext4_inode *in,
+		  uint64_t lblk, uint64_t *pblk, uint64_t *count,
+		  bool *unwritten)
 {
+	*unwritten = false;
 	if (in->flags & EXT4_INLINE_DATA_FL)
 		return -EIO; /* inline_data is refused at mount */
 	if (in->flags & EXT4_EXTENTS_FL)
-		return extent_map(fs, in, lblk, pblk, count);
+		return extent_map(fs, in, lblk, pblk, count, unwritten);
 	return indirect_map(fs, in, lblk, pblk, count);
+}
+
+int ext4_bmap(struct ext4_fs *fs, const struct ext4_inode *in, uint64_t lblk,
+	      uint64_t *pblk, uint64_t *count)
+{
+	bool unwritten;
+	int err = ext4_bmap_raw(fs, in, lblk, pblk, count, &unwritten);
+
+	if (unwritten)
+		*pblk = 0;
+	return err;
 }
 
 long ext4_file_read(struct ext4_fs *fs, const struct ext4_inode *in,

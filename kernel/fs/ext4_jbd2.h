@@ -83,4 +83,18 @@ int ext4_jbd2_commit(struct ext4_fs *fs);
 int ext4_jbd2_open(struct ext4_fs *fs, uint32_t journal_inum);
 int ext4_jbd2_close(struct ext4_fs *fs);
 
+/*
+ * Every open journal: commit (sync(2), syncfs: the first error), and
+ * close (the VM's exit path, after the last process: clean file systems).
+ */
+int ext4_jbd2_commit_all(void);
+int ext4_jbd2_close_all(void);
+/*
+ * Commit a running transaction older than 5 s (Linux's commit
+ * interval). Kiln has no kernel threads: the personality calls this on
+ * each return to user mode (system calls and timer interrupts), where
+ * the thread holds no handle and may sleep.
+ */
+void ext4_jbd2_commit_aged(void);
+
 #endif

@@ -6,6 +6,8 @@
 #include "core/heap.h"
 #include "core/printk.h"
 #include "fs/bcache.h"
+#include "fs/ext4_jbd2.h"
+#include "fs/ext4_write.h"
 #include "lib/crc32c.h"
 #include "lib/string.h"
 
@@ -71,6 +73,9 @@ static int super_geometry(struct ext4_fs *fs, const uint8_t *sb)
 	fs->first_ino = rev == 0 ? 11 : ext4_le32(sb + 0x54);
 	fs->desc_size = 32;
 	fs->overhead = ext4_le32(sb + 0x248);
+	fs->reserved_gdt = ext4_le16(sb + 0xCE);
+	fs->journal_ino = ext4_le32(sb + 0xE0);
+	fs->last_orphan = ext4_le32(sb + 0xE8);
 	memcpy(fs->uuid, sb + 0x68, sizeof(fs->uuid));
 	if (fs->incompat & EXT4_INCOMPAT_64BIT) {
 		fs->blocks_count |= (uint64_t)ext4_le32(sb + 0x150) << 32;
@@ -239,13 +244,61 @@ int ext4_mount(struct bcache_dev *dev, const char *name, struct ext4_fs **out)
 	return mount_fs(dev, name, out, true);
 }
 
+/* Why fs cannot be written, or NULL when it can. */
+static const char *rw_refusal(struct ext4_fs *fs)
+{
+	if (fs->dev->ro)
+		return "the disk is read-only";
+	if (fs->ro_compat & ~(uint32_t)RO_COMPAT_KNOWN)
+		return "unknown read-only features";
+	if ((fs->ro_compat & EXT4_RO_COMPAT_GDT_CSUM) && !fs->csum)
+		return "uninit_bg without metadata_csum is not written";
+	if (!(fs->incompat & EXT4_INCOMPAT_EXTENTS))
+		return "no extents";
+	if (!(fs->compat & EXT4_COMPAT_HAS_JOURNAL) || fs->journal_ino == 0)
+		return "no journal";
+	if (fs->block_size != fs->dev->block_size)
+		return "its block size is not the disk's";
+	return NULL;
+}
+
+int ext4_mount_rw(struct bcache_dev *dev, const char *name, bool rw,
+		  int64_t now, struct ext4_fs **out)
+{
+	struct ext4_fs *fs;
+	const char *why;
+	int err = ext4_mount(dev, name, &fs);
+
+	if (err < 0 || !rw)
+		goto done;
+	why = rw_refusal(fs);
+	if (why == NULL && (err = ext4_jbd2_open(fs, fs->journal_ino)) < 0)
+		why = "the journal cannot be opened";
+	if (why != NULL) {
+		printk("kiln: ext4 %s: %s: mounted read-only\n", name, why);
+		err = 0;
+		goto done;
+	}
+	fs->ro = false;
+	err = ext4_orphans_process(fs, now);
+	if (err < 0)
+		printk("kiln: ext4 %s: orphan inodes left (errno %d)\n", name,
+		       -err);
+	err = 0;
+done:
+	if (err == 0)
+		*out = fs;
+	return err;
+}
+
 void ext4_unmount(struct ext4_fs *fs)
 {
+	if (!fs->ro)
+		ext4_jbd2_close(fs);
 	kfree(fs);
 }
 
-/* crc32c of descriptor g with its checksum field taken as zero. */
-static uint16_t group_csum(struct ext4_fs *fs, uint32_t g, uint8_t *gd)
+uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd)
 {
 	uint8_t le[4] = { (uint8_t)g, (uint8_t)(g >> 8), (uint8_t)(g >> 16),
 			  (uint8_t)(g >> 24) };
@@ -271,7 +324,7 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 	err = ext4_read_bytes(fs, off, gd, fs->desc_size);
 	if (err < 0)
 		return err;
-	if (fs->csum && group_csum(fs, g, gd) != ext4_le16(gd + GD_CSUM))
+	if (fs->csum && ext4_group_csum(fs, g, gd) != ext4_le16(gd + GD_CSUM))
 		return -EIO;
 	*block = ext4_le32(gd + GD_ITABLE_LO);
 	if (fs->desc_size >= 64)

@@ -1,16 +1,20 @@
-/* ext4_vfs.c - ext4 in the VFS: mounts from the boot command line, nodes made by lookup, reads, statfs, /proc/mounts. */
+/* ext4_vfs.c - ext4 in the VFS: mounts from the boot command line, one in-memory inode per number, nodes made by lookup, reads, statfs, /proc/mounts. */
 #include "fs/ext4.h"
 
 #include <asm-generic/errno.h>
 #include <asm/stat.h>
 #include <asm/statfs.h>
+#include <linux/fcntl.h>
 #include <linux/stat.h>
 
 #include "arch.h"
 #include "core/heap.h"
 #include "core/printk.h"
+#include "core/clock.h"
 #include "fs/bcache.h"
 #include "fs/blkdev.h"
+#include "fs/ext4_vfs.h"
+#include "fs/ext4_write.h"
 #include "fs/mount.h"
 #include "fs/vfs.h"
 #include "lib/format.h"
@@ -19,8 +23,10 @@
 /*
  * The VFS keeps one in-memory tree; an ext4 mount is a directory of it
  * whose hooks answer from the disk. Every node under it is made by a
- * lookup (VN_TRANSIENT, freed at its last put) and carries a copy of
- * its inode: mounts are read-only, so the copy never goes stale.
+ * lookup (VN_TRANSIENT, freed at its last put) and points at the one
+ * in-memory inode of its number (struct ext4_ino), shared by every
+ * node and so every open file of it: a write through one is seen by
+ * all, and the last put of an inode whose links are gone evicts it.
  */
 #define EXT4_MAX_MOUNTS 8
 #define EXT4_MAGIC 0xEF53
@@ -28,26 +34,72 @@
 #define ST_RELATIME 0x400
 #define ST_VALID 0x20
 
-struct ext4_mount {
-	struct ext4_fs *fs;
-	uint32_t dev; /* st_dev: the disk's number */
-	char path[VFS_PATH_MAX];
-};
-
-struct ext4_node {
-	struct ext4_mount *m;
-	struct ext4_inode in;
-	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
-};
-
 static size_t nmounts;
 
-static const struct vnode_ops ext4_dir_vops, ext4_reg_vops, ext4_lnk_vops,
+static const struct vnode_ops ext4_reg_vops, ext4_reg_ro_vops, ext4_lnk_vops,
 	ext4_other_vops;
 
-static struct ext4_node *node_of(const struct vnode *vn)
+struct ext4_node *node_of(const struct vnode *vn)
 {
 	return vn->priv;
+}
+
+void ext4_now(int64_t *sec, uint32_t *ns)
+{
+	uint64_t t = clock_realtime_ns();
+
+	*sec = (int64_t)(t / 1000000000U);
+	*ns = (uint32_t)(t % 1000000000U);
+}
+
+struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
+{
+	struct ext4_ino *ie;
+
+	for (ie = m->inodes; ie != NULL; ie = ie->next)
+		if (ie->in.ino == ino) {
+			ie->refs++;
+			return ie;
+		}
+	ie = kzalloc(sizeof(*ie));
+	if (ie == NULL) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = ext4_iget(m->fs, ino, &ie->in);
+	if (*err == 0 && (ie->in.mode & S_IFMT) == 0)
+		*err = -EIO; /* a freed inode still named */
+	if (*err < 0) {
+		kfree(ie);
+		return NULL;
+	}
+	ie->refs = 1;
+	ie->next = m->inodes;
+	m->inodes = ie;
+	return ie;
+}
+
+void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
+{
+	struct ext4_ino **pp;
+	int64_t sec;
+	uint32_t ns;
+
+	if (--ie->refs > 0)
+		return;
+	if (ie->in.nlink == 0 && !m->fs->ro) {
+		ext4_now(&sec, &ns);
+		if (ext4_evict(m->fs, &ie->in, sec) < 0)
+			printk("kiln: ext4 %s: inode %u: not freed (left "
+			       "on the orphan list)\n",
+			       m->fs->name, ie->in.ino);
+	}
+	for (pp = &m->inodes; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == ie) {
+			*pp = ie->next;
+			break;
+		}
+	kfree(ie);
 }
 
 static struct vfs_time vtime(int64_t sec, uint32_t ns)
@@ -73,10 +125,27 @@ static uint32_t inode_rdev(const struct ext4_inode *in)
 	return (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffU) << 12;
 }
 
+void ext4_node_sync(struct vnode *vn)
+{
+	const struct ext4_inode *in = &node_of(vn)->ie->in;
+
+	vn->mode = in->mode;
+	vn->uid = in->uid;
+	vn->gid = in->gid;
+	vn->nlink = in->nlink;
+	vn->atime = vtime(in->atime, in->atime_ns);
+	vn->mtime = vtime(in->mtime, in->mtime_ns);
+	vn->ctime = vtime(in->ctime, in->ctime_ns);
+	if (S_ISREG(in->mode))
+		vn->reg.size = in->size;
+	else if (S_ISLNK(in->mode))
+		vn->lnk.len = in->size;
+}
+
 /* Fill vn's fields and hooks from node's inode. */
 static void node_attach(struct vnode *vn, struct ext4_node *node)
 {
-	const struct ext4_inode *in = &node->in;
+	const struct ext4_inode *in = &node->ie->in;
 
 	vn->ino = in->ino;
 	vn->mode = in->mode;
@@ -86,12 +155,13 @@ static void node_attach(struct vnode *vn, struct ext4_node *node)
 	vn->atime = vtime(in->atime, in->atime_ns);
 	vn->mtime = vtime(in->mtime, in->mtime_ns);
 	vn->ctime = vtime(in->ctime, in->ctime_ns);
-	vn->vflags |= VN_RDONLY;
+	if (node->m->fs->ro)
+		vn->vflags |= VN_RDONLY;
 	vn->priv = node;
 	if (S_ISDIR(in->mode)) {
 		vn->ops = &ext4_dir_vops;
 	} else if (S_ISREG(in->mode)) {
-		vn->ops = &ext4_reg_vops;
+		vn->ops = node->m->fs->ro ? &ext4_reg_ro_vops : &ext4_reg_vops;
 		vn->reg.size = in->size; /* lseek's SEEK_END reads it */
 	} else if (S_ISLNK(in->mode)) {
 		vn->ops = &ext4_lnk_vops;
@@ -103,25 +173,23 @@ static void node_attach(struct vnode *vn, struct ext4_node *node)
 	}
 }
 
-/* A node for inode ino found in dir as name; NULL on error (logged). */
-static struct vnode *ext4_vnode(struct vnode *dir, const char *name,
-				uint32_t ino)
+struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino)
 {
 	struct ext4_mount *m = node_of(dir)->m;
 	struct ext4_node *node = kzalloc(sizeof(*node));
-	struct vnode *vn;
-	int err;
+	struct vnode *vn = NULL;
+	int err = -ENOMEM;
 
 	if (node == NULL)
 		return NULL;
 	node->m = m;
-	err = ext4_iget(m->fs, ino, &node->in);
-	if (err == 0 && (node->in.mode & S_IFMT) == 0)
-		err = -EIO; /* a freed inode still named */
-	if (err < 0 || (vn = vnode_new(node->in.mode)) == NULL) {
+	node->ie = ext4_ino_get(m, ino, &err);
+	if (node->ie == NULL || (vn = vnode_new(node->ie->in.mode)) == NULL) {
 		if (err == -EIO)
 			printk("kiln: ext4 %s: inode %u: bad metadata\n",
 			       m->fs->name, ino);
+		if (node->ie != NULL)
+			ext4_ino_put(m, node->ie);
 		kfree(node);
 		return NULL;
 	}
@@ -136,12 +204,12 @@ static struct vnode *ext4_vnode(struct vnode *dir, const char *name,
 static struct vnode *ext4_lookup(struct vnode *dir, const char *name)
 {
 	uint32_t ino;
-	int err = ext4_dir_lookup(node_of(dir)->m->fs, &node_of(dir)->in, name,
-				  &ino);
+	int err = ext4_dir_lookup(node_of(dir)->m->fs, &node_of(dir)->ie->in,
+				  name, &ino);
 
 	if (err == -EIO)
 		printk("kiln: ext4 %s: directory inode %u: bad entries\n",
-		       node_of(dir)->m->fs->name, node_of(dir)->in.ino);
+		       node_of(dir)->m->fs->name, node_of(dir)->ie->in.ino);
 	return err == 0 ? ext4_vnode(dir, name, ino) : NULL;
 }
 
@@ -161,11 +229,12 @@ static int ext4_readdir(struct vnode *dir, uint64_t idx, char *name,
 	for (;;) {
 		uint64_t at = d->rd_pos;
 
-		r = ext4_dir_next(d->m->fs, &d->in, &d->rd_pos, buf, &n, type);
+		r = ext4_dir_next(d->m->fs, &d->ie->in, &d->rd_pos, buf, &n,
+				  type);
 		if (r < 0)
 			printk("kiln: ext4 %s: directory inode %u: bad "
 			       "entries\n",
-			       d->m->fs->name, d->in.ino);
+			       d->m->fs->name, d->ie->in.ino);
 		if (r <= 0)
 			return r < 0 ? r : 0;
 		if (strcmp(buf, ".") == 0 || strcmp(buf, "..") == 0)
@@ -185,47 +254,55 @@ static long ext4_vn_readlink(struct vnode *vn, char *buf, size_t size)
 {
 	struct ext4_node *node = node_of(vn);
 
-	return ext4_readlink(node->m->fs, &node->in, buf, size);
+	return ext4_readlink(node->m->fs, &node->ie->in, buf, size);
 }
 
 static long ext4_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
 	struct ext4_node *node = node_of(f->vn);
-	long r = ext4_file_read(node->m->fs, &node->in, *pos, buf, n);
+	long r = ext4_file_read(node->m->fs, &node->ie->in, *pos, buf, n);
 
 	if (r > 0)
 		*pos += (uint64_t)r;
 	return r;
 }
 
-static int ext4_fsync(struct file *f)
-{
-	(void)f;
-	return 0; /* read-only: nothing of ours is dirty */
-}
-
 static const struct file_ops ext4_file_ops = {
 	.read = ext4_read,
-	.fsync = ext4_fsync,
+	.write = ext4_vfs_write,
+	.fsync = ext4_vfs_fsync,
 	.seekable = true,
 };
 
 static int ext4_open(struct vnode *vn, struct file *f)
 {
-	(void)vn;
+	if ((f->flags & O_ACCMODE) != O_RDONLY && node_of(vn)->m->fs->ro)
+		return -EROFS;
 	f->ops = &ext4_file_ops;
 	return 0;
 }
 
+/* What another node of the same inode changed shows here too. */
 static void ext4_stat(struct vnode *vn, struct stat *st)
 {
 	struct ext4_node *node = node_of(vn);
+	const struct ext4_inode *in = &node->ie->in;
 
+	ext4_node_sync(vn);
 	st->st_dev = node->m->dev;
 	st->st_blksize = node->m->fs->block_size;
-	st->st_blocks = node->in.blocks512;
-	if (S_ISDIR(vn->mode))
-		st->st_size = node->in.size;
+	st->st_blocks = in->blocks512;
+	st->st_mode = in->mode;
+	st->st_nlink = in->nlink;
+	st->st_uid = in->uid;
+	st->st_gid = in->gid;
+	st->st_size = (long)in->size;
+	st->st_atime = in->atime;
+	st->st_atime_nsec = in->atime_ns;
+	st->st_mtime = in->mtime;
+	st->st_mtime_nsec = in->mtime_ns;
+	st->st_ctime = in->ctime;
+	st->st_ctime_nsec = in->ctime_ns;
 }
 
 /* Linux's ext4_statfs: overhead left out, the reserve kept from bavail. */
@@ -262,37 +339,66 @@ static int ext4_statfs(struct vnode *vn, struct statfs *sf)
 
 static void ext4_release(struct vnode *vn)
 {
-	kfree(vn->priv);
+	struct ext4_node *node = vn->priv;
+
+	ext4_ino_put(node->m, node->ie);
+	kfree(node);
 	vn->priv = NULL;
 }
 
-static const struct vnode_ops ext4_dir_vops = {
+#define EXT4_NODE_OPS                                                      \
+	.stat = ext4_stat, .statfs = ext4_statfs, .release = ext4_release, \
+	.truncate = ext4_vfs_truncate, .setattr = ext4_vfs_setattr
+
+const struct vnode_ops ext4_dir_vops = {
 	.lookup = ext4_lookup,
 	.readdir = ext4_readdir,
-	.stat = ext4_stat,
-	.statfs = ext4_statfs,
-	.release = ext4_release,
+	.create = ext4_vfs_create,
+	.symlink = ext4_vfs_symlink,
+	.unlink = ext4_vfs_unlink,
+	.rename = ext4_vfs_rename,
+	.link = ext4_vfs_link,
+	EXT4_NODE_OPS,
 };
+
+/* The page cache's read (mmap): the mount is read-only, so never stale. */
+static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
+{
+	struct ext4_node *node = node_of(vn);
+	const struct ext4_inode *in = &node->ie->in;
+	long r = ext4_file_read(node->m->fs, in, idx * 4096, page, 4096);
+
+	if (r == -EIO)
+		printk("kiln: ext4 %s: inode %u: bad metadata\n",
+		       node->m->fs->name, in->ino);
+	return r < 0 ? -EIO : 0;
+}
 
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
-	.stat = ext4_stat,
-	.statfs = ext4_statfs,
-	.release = ext4_release,
+	.fallocate = ext4_vfs_fallocate,
+	EXT4_NODE_OPS,
+};
+
+/*
+ * On a read-only mount files can be mmap'd: their pages never go stale.
+ * A read-write mount has no page cache of its own yet, so no readpage
+ * (mmap is ENODEV there, as before).
+ */
+static const struct vnode_ops ext4_reg_ro_vops = {
+	.open = ext4_open,
+	.readpage = ext4_readpage,
+	EXT4_NODE_OPS,
 };
 
 static const struct vnode_ops ext4_lnk_vops = {
 	.readlink = ext4_vn_readlink,
-	.stat = ext4_stat,
-	.statfs = ext4_statfs,
-	.release = ext4_release,
+	EXT4_NODE_OPS,
 };
 
 /* FIFOs, sockets, devices: opened as the VFS opens them (ENXIO). */
 static const struct vnode_ops ext4_other_vops = {
-	.stat = ext4_stat,
-	.statfs = ext4_statfs,
-	.release = ext4_release,
+	EXT4_NODE_OPS,
 };
 
 int ext4_mount_at(const char *dev, const char *path, bool rw)
@@ -301,7 +407,8 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 	struct ext4_node *root;
 	struct bcache_dev *bc;
 	struct vnode *dir;
-	uint32_t rdev;
+	uint32_t rdev, ns;
+	int64_t sec;
 	char src[32];
 	int err;
 
@@ -317,12 +424,13 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 		goto err_free;
 	m->dev = rdev;
 	strlcpy(m->path, path, sizeof(m->path));
-	err = ext4_mount(bc, dev, &m->fs);
+	ext4_now(&sec, &ns);
+	err = ext4_mount_rw(bc, dev, rw, sec, &m->fs);
 	if (err < 0)
 		goto err_free;
 	root->m = m;
-	err = ext4_iget(m->fs, EXT4_ROOT_INO, &root->in);
-	if (err == 0 && !S_ISDIR(root->in.mode))
+	root->ie = ext4_ino_get(m, EXT4_ROOT_INO, &err);
+	if (root->ie != NULL && !S_ISDIR(root->ie->in.mode))
 		err = -EIO;
 	if (err == 0)
 		err = mount_point(path, &dir);
@@ -334,15 +442,135 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 	fmt_snprintf(src, sizeof(src), "/dev/%s", m->fs->name);
 	mount_register(src, path, "ext4",
 		       m->fs->ro ? "ro,relatime" : "rw,relatime");
-	if (rw)
-		printk("kiln: ext4 %s: writing is not implemented yet: "
-		       "mounted read-only on %s\n",
-		       dev, path);
+	return 0;
+err_unmount:
+	kfree(root->ie); /* m and its inode list go with it */
+	ext4_unmount(m->fs);
+err_free:
+	kfree(root);
+	kfree(m);
+	return err;
+}
+
+/* Names of the root disk's top level that stay the kernel's own. */
+static bool root_skipped(const char *name)
+{
+	static const char *const skip[] = { ".",   "..",   "lost+found",
+					    "dev", "proc", "tmp" };
+
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (strcmp(name, skip[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Directory inode ino of m's disk in place of the root's /name; 0 too
+ * for an inode that is not a directory, left out.
+ */
+static int root_bind(struct ext4_mount *m, const char *name, uint32_t ino)
+{
+	struct ext4_node *node = kzalloc(sizeof(*node));
+	char path[EXT4_NAME_LEN + 2] = "/";
+	struct vnode *dir;
+	int err = -ENOMEM;
+
+	if (node == NULL)
+		return err;
+	node->m = m;
+	err = 0;
+	node->ie = ext4_ino_get(m, ino, &err);
+	if (node->ie != NULL && !S_ISDIR(node->ie->in.mode)) {
+		ext4_ino_put(m, node->ie);
+		kfree(node); /* a file or link: the archive has those */
+		return 0;
+	}
+	strlcpy(path + 1, name, sizeof(path) - 1);
+	if (err == 0)
+		err = mount_point(path, &dir);
+	if (err < 0) {
+		if (node->ie != NULL)
+			ext4_ino_put(m, node->ie);
+		kfree(node);
+		return err;
+	}
+	node_attach(dir, node);
+	vnode_put(dir);
+	return 0;
+}
+
+/*
+ * Each directory of the disk's top level in place of the root's own:
+ * the root stays tmpfs (so /dev, /proc, /tmp and the archive's top-level
+ * files are the kernel's), and everything under those directories is
+ * the disk's, read only.
+ */
+static int root_bind_all(struct ext4_mount *m, const struct ext4_inode *top)
+{
+	char name[EXT4_NAME_LEN + 1];
+	uint64_t pos = 0;
+	unsigned int type;
+	uint32_t ino;
+	int r, err;
+
+	while ((r = ext4_dir_next(m->fs, top, &pos, name, &ino, &type)) > 0) {
+		if (root_skipped(name))
+			continue;
+		err = root_bind(m, name, ino);
+		if (err < 0) {
+			printk("kiln: root disk: cannot mount /%s (errno %d)\n",
+			       name, -err);
+			return err;
+		}
+	}
+	if (r < 0)
+		printk("kiln: ext4 %s: root directory: bad entries\n",
+		       m->fs->name);
+	return r;
+}
+
+int ext4_mount_root(const char *dev, const uint8_t uuid[16])
+{
+	struct ext4_inode top;
+	struct ext4_mount *m;
+	struct bcache_dev *bc;
+	uint32_t rdev;
+	int err;
+
+	bc = blkdev_find(dev, &rdev);
+	if (bc == NULL) {
+		printk("kiln: the image's root disk is missing (no first "
+		       "virtio-blk device)\n");
+		return -ENXIO;
+	}
+	if (nmounts == EXT4_MAX_MOUNTS || (m = kzalloc(sizeof(*m))) == NULL)
+		return -ENOMEM;
+	m->dev = rdev;
+	strlcpy(m->path, "/", sizeof(m->path));
+	err = ext4_mount(bc, dev, &m->fs);
+	if (err < 0)
+		goto err_free;
+	err = -EINVAL;
+	if (memcmp(m->fs->uuid, uuid, 16) != 0) {
+		printk("kiln: ext4 %s: not this image's root disk (uuid)\n",
+		       dev);
+		goto err_unmount;
+	}
+	err = ext4_iget(m->fs, EXT4_ROOT_INO, &top);
+	if (err == 0 && !S_ISDIR(top.mode))
+		err = -EIO;
+	if (err < 0)
+		goto err_unmount;
+	nmounts++;
+	/* Bound directories point at m from here on: kept if this fails. */
+	err = root_bind_all(m, &top);
+	if (err < 0)
+		return err;
+	mount_register("/dev/root", "/", "ext4", "ro,relatime");
 	return 0;
 err_unmount:
 	ext4_unmount(m->fs);
 err_free:
-	kfree(root);
 	kfree(m);
 	return err;
 }

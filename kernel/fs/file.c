@@ -214,7 +214,11 @@ struct vnode *file_mappable(struct file *f, int *err)
 	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR))
 		return NULL;
 	*err = -ENODEV;
-	if (f->vn == NULL || !S_ISREG(f->vn->mode) || f->ops != &reg_ops)
+	if (f->vn == NULL || !S_ISREG(f->vn->mode))
+		return NULL;
+	/* tmpfs's files, and a read-only file system's through its pages */
+	if (f->ops != &reg_ops &&
+	    (f->vn->ops == NULL || f->vn->ops->readpage == NULL))
 		return NULL;
 	*err = 0;
 	return f->vn;

@@ -8,8 +8,9 @@
 #include "core/heap.h"
 #include "core/printk.h"
 #include "core/proc.h"
-#include "fs/9pfs.h"
+#include "fs/ext4.h"
 #include "lib/cpio.h"
+#include "lib/etc_default.h"
 #include "lib/string.h"
 
 /*
@@ -181,17 +182,11 @@ static const struct {
 	{ "etc", 0755 },
 };
 
-/*
- * What a Debian container image has at least: root, and the unprivileged
- * nobody/nogroup that servers started as root look up (nginx's default
- * user) before they even decide to keep running as root.
- */
+/* lib/etc_default.h says why these */
 static const char *const default_files[][2] = {
-	{ "hosts", "127.0.0.1 localhost\n::1 localhost\n" },
-	{ "passwd",
-	  "root:x:0:0:root:/root:/bin/sh\n"
-	  "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n" },
-	{ "group", "root:x:0:\nnogroup:x:65534:\n" },
+	{ "hosts", ETC_DEFAULT_HOSTS },
+	{ "passwd", ETC_DEFAULT_PASSWD },
+	{ "group", ETC_DEFAULT_GROUP },
 };
 
 /* mkdir name in the root unless it is there; referenced in *out. */
@@ -228,7 +223,8 @@ static int add_defaults(void)
 
 		err = vfs_create(dirs[3], default_files[i][0], S_IFREG | 0644,
 				 &vn);
-		if (err == -EEXIST) {
+		/* a root disk's /etc is read only: it has its own or none */
+		if (err == -EEXIST || err == -EROFS) {
 			err = 0;
 			continue;
 		}
@@ -264,7 +260,7 @@ int vfs_etc_default(const char *name, const char *text)
 	return err;
 }
 
-int vfs_init(const void *cpio, size_t size)
+int vfs_init(const void *cpio, size_t size, const uint8_t *root_uuid)
 {
 	int err;
 
@@ -275,11 +271,17 @@ int vfs_init(const void *cpio, size_t size)
 		if (err < 0)
 			return err;
 	}
+	/* before the defaults: an /etc on the disk is the image's own */
+	if (root_uuid != NULL) {
+		err = ext4_mount_root("root", root_uuid);
+		if (err < 0)
+			return err;
+	}
 	return add_defaults();
 }
 
 /*
- * A file whose data a file system's hooks read (ext4): all of it in a
+ * A file whose data a file system's hooks read (ext4, 9p): all of it in a
  * kmalloc'd copy. 0, -ENOMEM, or the read's error (-EIO; a file that
  * ends early is -EIO too).
  */
@@ -318,9 +320,6 @@ int vfs_exec_check(struct vnode *vn, const void **data, size_t *size,
 		return -ELOOP;
 	if (!S_ISREG(vn->mode))
 		return -EACCES;
-	/* A file on a volume (9p) has no pages here to run from. */
-	if (p9fs_is_node(vn))
-		return -ENOEXEC;
 	err = vfs_permission(vn, 1);
 	if (err == 0)
 		err = vn->ops != NULL && vn->ops->open != NULL ?

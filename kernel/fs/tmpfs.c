@@ -501,6 +501,36 @@ uint64_t tmpfs_allocated(const struct vnode *vn)
  * other pages stay in the archive until something touches them, so
  * mapping a large library costs the pages used, copied once.
  */
+void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err)
+{
+	void **slot;
+	char *p;
+
+	*err = -ENOMEM;
+	if (vn->ops == NULL || vn->ops->readpage == NULL)
+		return tmpfs_page_get(vn, idx);
+	if (idx >= TMPFS_MAX_FILE / PAGE_SIZE)
+		return NULL;
+	p = page_at(vn, idx);
+	if (p == NULL) {
+		/* Read before it is linked: a failed read leaves no page. */
+		p = tmpfs_page(MAP_RESERVE);
+		if (p == NULL)
+			return NULL;
+		*err = vn->ops->readpage(vn, idx, p);
+		slot = *err == 0 ? slot_make(vn, idx, MAP_RESERVE) : NULL;
+		if (slot == NULL) {
+			page_free(p, 1);
+			return NULL;
+		}
+		*slot = p;
+		vn->reg.npages++;
+	}
+	page_get(p);
+	*err = 0;
+	return p;
+}
+
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx)
 {
 	char *p;

@@ -68,6 +68,13 @@ struct file_ops {
 	/* fsync/fdatasync of a file with a device behind it: 0 or -EIO. */
 	int (*fsync)(struct file *f);
 	bool seekable;
+	/*
+	 * A file system whose pages the page cache does not hold (9p:
+	 * the host changes them): mmap(MAP_PRIVATE) may copy the file's
+	 * bytes in through read at mmap time. Files without it or a
+	 * readpage hook (/proc) stay ENODEV.
+	 */
+	bool map_copy;
 };
 
 /* An open file description: shared by dup'ed fds, counted by refs. */
@@ -117,6 +124,21 @@ struct vnode_ops {
 	int (*truncate)(struct vnode *vn, uint64_t size);
 	/* vfs_dir_link of an existing node (link(2)) into dir. */
 	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
+	/*
+	 * chmod, chown, utimensat changed vn's mode, owners or times: a
+	 * file system on a disk writes them (0 or -ERRNO, vn then left
+	 * as the fs has it).
+	 */
+	int (*setattr)(struct vnode *vn);
+	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
+	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
+			 uint64_t len);
+	/*
+	 * A read-only file system's regular file (ext4): page idx of the
+	 * data into page (zeroed; bytes past the end stay 0), for the page
+	 * cache that mmap maps (tmpfs_page_get). 0 or -EIO.
+	 */
+	int (*readpage)(struct vnode *vn, uint64_t idx, void *page);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -293,11 +315,18 @@ void tmpfs_borrow(struct vnode *vn, const void *data, size_t size);
  * the last few pages (a mapping's pages are the app's working set).
  */
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
+/*
+ * The same for a file whose data a readpage hook reads (ext4): a page
+ * read once and kept in vn's tree while vn lives (a mapping holds vn).
+ * NULL with *err: -ENOMEM, or the hook's -EIO.
+ */
+void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err);
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
 /*
  * Is vn a regular file whose data these pages hold (tmpfs), rather
- * than one a file system's hooks read (ext4: no mappings of it)?
+ * than one a file system's hooks read (ext4: mapped through its
+ * readpage hook, tmpfs_page_read; exec copies its segments)?
  */
 static inline bool vfs_page_cached(const struct vnode *vn)
 {
@@ -532,10 +561,12 @@ int fs_proc_fork(struct proc *child, struct proc *parent);
 
 /*
  * Build the root file system from a cpio "newc" archive (untrusted; may be
- * NULL for an empty root), then /dev, /proc, /tmp and /etc defaults.
- * Returns 0, -EINVAL for a malformed archive, -ENOMEM.
+ * NULL for an empty root), then, with root_uuid, the top-level
+ * directories of the image's root disk (ext4_mount_root), then /dev,
+ * /proc, /tmp and /etc defaults. Returns 0, -EINVAL for a malformed
+ * archive, -ENOMEM, or the root disk's error.
  */
-int vfs_init(const void *cpio, size_t size);
+int vfs_init(const void *cpio, size_t size, const uint8_t *root_uuid);
 
 /*
  * Creates /etc/NAME holding text (static: borrowed, not copied) unless the

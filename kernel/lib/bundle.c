@@ -69,7 +69,7 @@ static int magic_ok(const uint8_t *p, size_t n)
 /* One section descriptor: inside the bundle, aligned, known, reserved 0. */
 static int section_ok(const struct kiln_bundle *b, const struct kiln_section *s)
 {
-	if (s->type < KILN_SECTION_CONFIG || s->type > KILN_SECTION_STDIN ||
+	if (s->type < KILN_SECTION_CONFIG || s->type > KILN_SECTION_ROOTDISK ||
 	    s->reserved != 0 || s->offset % 8)
 		return 0;
 	if (s->offset < b->header_size || s->offset > b->total_size)

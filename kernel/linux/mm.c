@@ -459,13 +459,14 @@ static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
 	uint64_t pos = v->offset + (va - v->start);
 	struct vnode *vn = v->file->vn;
 	void *page;
-	int prot = v->prot;
+	int prot = v->prot, rerr;
 
 	if (pos >= page_up(vn->reg.size))
 		return -EIO;
-	page = tmpfs_page_get(vn, pos / PAGE_SIZE);
+	/* a disk's read error is SIGBUS, as past the end */
+	page = tmpfs_page_read(vn, pos / PAGE_SIZE, &rerr);
 	if (!page)
-		return -ENOMEM;
+		return rerr;
 	if (!(v->flags & VMA_SHARED)) {
 		if (err & PF_ERR_WRITE) {
 			void *copy = page_alloc(1);

@@ -14,6 +14,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/blkdev.h"
+#include "fs/ext4_jbd2.h"
 #include "fs/vfs.h"
 #include "linux/ipc.h"
 #include "linux/sys_futex.h"
@@ -56,7 +57,8 @@ static _Noreturn void init_exit(int status, int sig)
 	proc_for_each(log_killed, NULL);
 	if (current->files)
 		fs_proc_exit(current);
-	blkdev_sync_all(); /* write-back caches reach the disks */
+	ext4_jbd2_close_all(); /* file systems left clean: journals empty */
+	blkdev_sync_all();     /* write-back caches reach the disks */
 	net_flush();
 	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
 }

@@ -145,7 +145,8 @@ static _Noreturn void start_failed(const char *what, const char *path, int err)
 	start_failed_status(what, path, err, KILN_EXIT_NOEXEC);
 }
 
-static void setup_process(struct proc *p, const void *bundle)
+static void setup_process(struct proc *p, const void *bundle,
+			  const struct kiln_rootdisk *rd)
 {
 	size_t cpio_size;
 	const void *cpio = bundle_section(bundle, KILN_SECTION_ROOTFS,
@@ -160,7 +161,9 @@ static void setup_process(struct proc *p, const void *bundle)
 	proc_set_mm(p, mm_create());
 	if (!p->mm)
 		start_failed("out of memory", NULL, -ENOMEM);
-	err = vfs_init(cpio, cpio_size);
+	err = vfs_init(cpio, cpio_size, rd ? rd->uuid : NULL);
+	if (err && rd)
+		start_failed("cannot mount the image's root disk", NULL, err);
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
 	err = procfs_pid_init();
@@ -235,8 +238,9 @@ static void host_kill(int sig)
 _Noreturn void linux_start(const void *bundle)
 {
 	struct boot_config bc = { 0 };
+	const struct kiln_rootdisk *rd;
 	const void *cfg, *in;
-	size_t cfg_size, in_size;
+	size_t cfg_size, in_size, rd_size;
 	uint64_t entry, sp;
 	const char *what;
 	int err;
@@ -244,6 +248,10 @@ _Noreturn void linux_start(const void *bundle)
 	cfg = bundle_section(bundle, KILN_SECTION_CONFIG, &cfg_size);
 	if (!cfg || parse_config(cfg, cfg_size, &bc) < 0)
 		start_failed("bad boot configuration in the image", NULL,
+			     -EINVAL);
+	rd = bundle_section(bundle, KILN_SECTION_ROOTDISK, &rd_size);
+	if (rd && rd_size != sizeof(*rd))
+		start_failed("bad root disk record in the image", NULL,
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
 	console_init(in, in_size);
@@ -253,8 +261,8 @@ _Noreturn void linux_start(const void *bundle)
 	sched_init(current);
 	sigport_init(host_kill);
 	proc_traps_init();
-	blkdev_init(); /* before the root: /dev lists the disks */
-	setup_process(current, bundle);
+	blkdev_init(rd != NULL); /* before the root: /dev lists the disks */
+	setup_process(current, bundle, rd);
 	/* kiln build --volume, an OCI image's Volumes: a line, not a failure */
 	for (size_t i = 0; i < bc.nvolumes; i++)
 		if ((err = p9fs_declare(bc.volumes[i])) < 0)

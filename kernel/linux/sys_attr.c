@@ -21,8 +21,18 @@ static bool owner_or_root(struct vnode *vn)
 	return current->cred.euid == 0 || current->cred.euid == vn->uid;
 }
 
+/* A file system on a disk writes what chmod, chown, utimensat changed. */
+static int attr_write(struct vnode *vn)
+{
+	if (vn->ops != NULL && vn->ops->setattr != NULL)
+		return vn->ops->setattr(vn);
+	return 0;
+}
+
 static int do_chmod(struct vnode *vn, uint32_t mode)
 {
+	int err;
+
 	if (vfs_writable(vn) < 0)
 		return -EROFS;
 	if (!owner_or_root(vn))
@@ -33,6 +43,9 @@ static int do_chmod(struct vnode *vn, uint32_t mode)
 		return -EPERM;
 	vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
 	vfs_touch(vn, VFS_T_C);
+	err = attr_write(vn);
+	if (err < 0)
+		return err;
 	fsnotify_node(vn, IN_ATTRIB);
 	return 0;
 }
@@ -71,6 +84,8 @@ SYSCALL2(fchmod);
 /* Only root changes owners (we do not model CAP_CHOWN for others). */
 static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
+	int err;
+
 	if (vfs_writable(vn) < 0)
 		return -EROFS;
 	if (current->cred.euid != 0 &&
@@ -86,6 +101,9 @@ static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 		vn->mode &= ~(uint32_t)(S_ISUID |
 					((vn->mode & S_IXGRP) ? S_ISGID : 0));
 	vfs_touch(vn, VFS_T_C);
+	err = attr_write(vn);
+	if (err < 0)
+		return err;
 	if (uid != (uint32_t)-1 || gid != (uint32_t)-1)
 		fsnotify_node(vn, IN_ATTRIB);
 	return 0;
@@ -171,6 +189,9 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 		*dst = t;
 	}
 	vn->ctime = now;
+	i = attr_write(vn);
+	if (i < 0)
+		return i;
 	fsnotify_node(vn, times_event(ts));
 	return 0;
 }

@@ -6,6 +6,7 @@
 #include <linux/mman.h>
 #include <linux/stat.h>
 
+#include "core/heap.h"
 #include "core/page.h"
 #include "core/uaccess.h"
 #include "fs/vfs.h"
@@ -105,6 +106,9 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len,
 	return vf;
 }
 
+/* What map_copy reads at a time (a kmalloc'd bounce buffer). */
+#define MMAP_COPY_CHUNK (64 * 1024)
+
 /* Where a new mapping goes: the fixed address, the hint, or a free gap. */
 static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 {
@@ -126,6 +130,77 @@ static long place(struct mm *mm, uintptr_t addr, size_t len, int flags)
 	return addr ? (long)addr : -ENOMEM;
 }
 
+/*
+ * A file a file system reads through its own hooks (a 9p volume;
+ * file_ops.map_copy): its pages are in no page cache, so MAP_PRIVATE gets a copy, read now
+ * into the area's own pages (POSIX leaves unspecified whether later
+ * changes to the file show in a private mapping). The file, when fd
+ * is such a file open for reading; else NULL (with *err -ENODEV when
+ * it is one not open for reading: EACCES).
+ */
+static struct file *copy_source(int fd, int *err)
+{
+	struct file *f = fd_get(current, fd);
+	uint32_t acc;
+
+	if (!f || !f->vn || !S_ISREG(f->vn->mode) || !f->ops ||
+	    !f->ops->map_copy || !f->ops->read)
+		return NULL;
+	acc = f->flags & O_ACCMODE;
+	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR)) {
+		*err = -EACCES;
+		return NULL;
+	}
+	return f;
+}
+
+/* Read len bytes of f at off into the private area at va (page-aligned). */
+static int copy_in(struct mm *mm, struct file *f, uintptr_t va, size_t len,
+		   uint64_t off)
+{
+	size_t chunk = len < MMAP_COPY_CHUNK ? len : MMAP_COPY_CHUNK, done = 0;
+	char *buf = kmalloc(chunk);
+	uint64_t pos = off;
+	long r = 1;
+	int err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	/* Past the end of the file the area stays zero, as Linux's tail. */
+	while (done < len && err == 0) {
+		r = f->ops->read(f, buf,
+				 len - done < chunk ? len - done : chunk, &pos);
+		if (r <= 0)
+			break;
+		err = mm_fill(mm, va + done, buf, (size_t)r);
+		done += (size_t)r;
+	}
+	kfree(buf);
+	return err ? err : r < 0 ? (int)r : 0;
+}
+
+/* mmap(MAP_PRIVATE) of a copy_source file: a private area, filled. */
+static long map_copy(struct mm *mm, struct file *f, uintptr_t addr, size_t len,
+		     int prot, int flags, uint64_t off)
+{
+	long at = place(mm, addr, len, flags);
+	int err;
+
+	if (at < 0)
+		return at;
+	err = mm_map_file(mm, (uintptr_t)at, len, prot,
+			  VMA_ANON | (flags & MAP_STACK ? VMA_STACK : 0), NULL,
+			  0);
+	if (err)
+		return err;
+	err = copy_in(mm, f, (uintptr_t)at, len, off);
+	if (err) {
+		mm_unmap(mm, (uintptr_t)at, len);
+		return err;
+	}
+	return at;
+}
+
 long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	      uint64_t off)
 {
@@ -145,6 +220,13 @@ long sys_mmap(uintptr_t addr, size_t len, int prot, int flags, int fd,
 	len = page_up(len);
 	if (!anon) {
 		file = file_for_map(fd, off, len, flags, prot, &err32);
+		if (!file && err32 == -ENODEV && type == MAP_PRIVATE) {
+			struct file *src = copy_source(fd, &err32);
+
+			if (src)
+				return map_copy(mm, src, addr, len, prot, flags,
+						off);
+		}
 		if (!file && err32)
 			return err32;
 		anon = !file; /* /dev/zero */

@@ -42,6 +42,40 @@ int rw_check_write(struct file *f)
 }
 
 /*
+ * The bounce buffer. Small transfers (a pipe's or a socket's byte, a
+ * line to the terminal) use the stack; larger ones take the one spare
+ * RW_CHUNK buffer, kept between calls, and only allocate when a sleeping
+ * call holds it. Allocating per call cost a page-allocator run for every
+ * 4 KiB pwrite (kmalloc(4096) is a two-page run, found first fit).
+ */
+#define RW_STACK 256
+static char *rw_spare;
+
+static char *rw_buf_get(size_t chunk, char *stack)
+{
+	char *b;
+
+	if (chunk <= RW_STACK)
+		return stack;
+	if (rw_spare) {
+		b = rw_spare;
+		rw_spare = NULL;
+		return b;
+	}
+	return kmalloc(RW_CHUNK);
+}
+
+static void rw_buf_put(char *b, const char *stack)
+{
+	if (b == stack)
+		return;
+	if (rw_spare == NULL)
+		rw_spare = b;
+	else
+		kfree(b);
+}
+
+/*
  * Move n bytes between the app's buffer and the file through a kernel
  * bounce buffer of at most RW_CHUNK bytes. A short transfer ends the
  * call, and so does the first read from a stream (pipe, socket, terminal):
@@ -51,14 +85,14 @@ static long do_rw(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos,
 		  bool write)
 {
 	size_t done = 0, chunk = n < RW_CHUNK ? n : RW_CHUNK;
-	char *kbuf;
+	char stack[RW_STACK], *kbuf;
 	long r = 0;
 
 	if (n == 0)
 		return 0;
 	if (!user_range_ok(ubuf, n))
 		return -EFAULT;
-	kbuf = kmalloc(chunk);
+	kbuf = rw_buf_get(chunk, stack);
 	if (kbuf == NULL)
 		return -ENOMEM;
 	while (done < n) {
@@ -80,7 +114,7 @@ static long do_rw(struct file *f, uintptr_t ubuf, size_t n, uint64_t *pos,
 		if ((size_t)r < want || (!write && !f->ops->seekable))
 			break;
 	}
-	kfree(kbuf);
+	rw_buf_put(kbuf, stack);
 	if (done > 0) /* vfs_read/vfs_write's fsnotify_access/modify */
 		fsnotify_node(f->vn, write ? IN_MODIFY : IN_ACCESS);
 	return done > 0 ? (long)done : r;

@@ -110,6 +110,9 @@ static int punch_hole(struct vnode *vn, uint64_t off, uint64_t len)
  */
 static long do_fallocate(struct vnode *vn, int mode, int64_t off, int64_t len)
 {
+	if (vn->ops != NULL && vn->ops->fallocate != NULL)
+		return vn->ops->fallocate(vn, mode, (uint64_t)off,
+					  (uint64_t)len);
 	/* A volume's data is the host's: only growing goes through it. */
 	if (vn->ops != NULL && vn->ops->truncate != NULL && mode != 0)
 		return -EOPNOTSUPP;

@@ -60,7 +60,9 @@ PROGRAMS = sorted(f[:-2] for f in os.listdir(os.path.join(ROOT, "tests", "guest"
 SPECIAL = {
     "args_env": "arguments and environment: test_args_env_and_exit_status",
     "blk_records": "a disk path and --disk: test_blk.py",
+    "crash_records": "an ext4 disk and a VM killed mid-run: test_crash.py",
     "volume_ops": "a directory and kiln run -v: test_volumes.py",
+    "volume_files": "a directory and kiln run -v: test_volumes.py",
     "identity": "matches the host only as root: test_identity",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
@@ -76,11 +78,13 @@ SPECIAL = {
     "netaddr": "a network address and peer: test_net_config.py",
     "tty_signals": "a terminal to type at: test_console_tty.py",
     "tty_jobs": "a terminal to type at: test_console_tty.py",
+    "tty_modes": "a terminal to type at: test_console_tty.py",
     "tcp_client": "a host server to connect to: test_net_client.py",
     "tcp_echo": "a host client through -p: test_net_tcp.py",
     "udp_echo": "a host client through -p: test_net_udp.py",
     "http_server": "a host client through -p: test_net_http.py",
     "tree_dump": "an ext4 disk made by mke2fs -d: test_ext4.py",
+    "ext4_ops": "a writable ext4 disk: test_ext4_rw.py",
     "xattr": "skipped where the host's /tmp keeps no user xattrs: test_xattr",
 }
 SELF_CHECKING = [name for name in PROGRAMS if name not in SPECIAL]

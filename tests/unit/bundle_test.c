@@ -232,7 +232,7 @@ static void test_corrupt(void **state)
 	EXPECT(BUNDLE_ETRUNC, HDR->total_size = ~0ull);
 	EXPECT(BUNDLE_ELAYOUT, HDR->nsections = 9);
 	EXPECT(BUNDLE_ELAYOUT, HDR->nsections = 3); /* empty slot: type 0 */
-	EXPECT(BUNDLE_ELAYOUT, HDR->sections[1].type = 4);
+	EXPECT(BUNDLE_ELAYOUT, HDR->sections[1].type = 5); /* unknown type */
 	EXPECT(BUNDLE_ELAYOUT, HDR->sections[1].type = KILN_SECTION_CONFIG);
 	EXPECT(BUNDLE_ELAYOUT, HDR->sections[1].reserved = 1);
 	EXPECT(BUNDLE_ELAYOUT, HDR->sections[1].offset += 4);

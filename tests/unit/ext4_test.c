@@ -83,6 +83,16 @@ int sched_sleep(uint64_t deadline_ns, bool interruptible)
 	return 0;
 }
 
+uint64_t clock_monotonic_ns(void)
+{
+	return 0;
+}
+
+uint64_t clock_realtime_ns(void)
+{
+	return 0;
+}
+
 /* ---- A disk in memory, loaded from an image file ---- */
 
 #define BS 4096

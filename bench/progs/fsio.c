@@ -1,0 +1,114 @@
+/* fsio.c - file system benchmark on a mounted ext4: sequential write+fsync (MB/s), 4 KiB random reads of a file (IOPS), small files created with fsync (files/s). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ *   fsio DIR seqfsync MIB   MIB writes of 1 MiB to DIR/seq, fsync after each
+ *   fsio DIR randread N     N 4 KiB preads at random offsets of DIR/big
+ *                           (made on the host: not in the guest's cache)
+ *   fsio DIR create N       N files of 4 KiB in DIR/c/, each fsync'd
+ */
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char buf[1 << 20];
+
+static int seqfsync(const char *dir, long n)
+{
+	char path[512];
+	double t;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/seq", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return perror(path), 1;
+	memset(buf, 0x5a, sizeof(buf));
+	t = now();
+	for (long i = 0; i < n; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf) ||
+		    fsync(fd) != 0)
+			return perror("write+fsync"), 1;
+	t = now() - t;
+	printf("seqfsync: %.2f MB/s (%ld x 1 MiB + fsync)\n",
+	       (double)n * sizeof(buf) / 1e6 / t, n);
+	return 0;
+}
+
+static int randread(const char *dir, long n)
+{
+	char path[512];
+	uint64_t x = 88172645463325252ULL, blocks;
+	off_t size;
+	double t;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_RDONLY);
+	size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+	if (size < 4096)
+		return perror(path), 1;
+	blocks = (uint64_t)size / 4096;
+	t = now();
+	for (long i = 0; i < n; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if (pread(fd, buf, 4096, (off_t)(x % blocks) * 4096) != 4096)
+			return perror("pread"), 1;
+	}
+	t = now() - t;
+	printf("randread: %.0f IOPS (%ld reads)\n", (double)n / t, n);
+	return 0;
+}
+
+static int create(const char *dir, long n)
+{
+	char path[512];
+	double t;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/c", dir);
+	mkdir(path, 0755);
+	memset(buf, 0x33, 4096);
+	t = now();
+	for (long i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/c/f%06ld", dir, i);
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || write(fd, buf, 4096) != 4096 || fsync(fd) != 0)
+			return perror(path), 1;
+		close(fd);
+	}
+	t = now() - t;
+	printf("create: %.1f files/s (%ld x 4 KiB + fsync)\n", (double)n / t,
+	       n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	long n;
+
+	if (argc != 4 || (n = atol(argv[3])) <= 0) {
+		fprintf(stderr, "usage: fsio DIR seqfsync MIB | randread N | "
+				"create N\n");
+		return 2;
+	}
+	if (!strcmp(argv[2], "seqfsync"))
+		return seqfsync(argv[1], n);
+	if (!strcmp(argv[2], "randread"))
+		return randread(argv[1], n);
+	if (!strcmp(argv[2], "create"))
+		return create(argv[1], n);
+	return 2;
+}

@@ -1,0 +1,317 @@
+"""syscalls.py - syscall and runtime micro-benchmarks: bench/progs/syscalls.c,
+one static musl binary, run by Kiln and by the Linux guest on the same QEMU
+(microvm), accelerator, CPU model and guest memory, boots interleaved
+(kiln, linux, linux mitigations=off, kiln, ...) so drift hits all alike.
+
+  clock   clock_gettime(CLOCK_MONOTONIC) through libc: the vDSO on both
+  tod     gettimeofday through libc: the vDSO on both
+  getpid  syscall(SYS_getpid): the cheapest real system call
+  open    open + close of an existing 4 KiB file in /tmp
+  stat    stat of that file
+  mmap    mmap 4 KiB anonymous + first write (a page fault) + munmap
+  tcp     1-byte round trip over one loopback TCP connection (TCP_NODELAY)
+          between two threads
+  futex   round trip of two threads through two futex words (raw
+          FUTEX_WAIT/FUTEX_WAKE, private)
+  pipe    1-byte round trip between two threads through two pipes
+  fileio  pwrite 4 KiB + pread it back at offset 0 of a /tmp file
+  fork    fork + _exit(0) in the child + waitpid
+
+Every boot runs all the tests in turn, each timed inside the guest with
+CLOCK_MONOTONIC after a warm-up of a tenth of its loop; every result is
+checked.  One figure per boot and test; the table shows the median and
+min-max over the boots, and linux/kiln of the medians (above 1: Kiln
+faster).
+
+Target: linux/kiln >= 1.2x on every line (against Linux's default command
+line).
+
+Then what `kiln run` adds to a boot: the wall time (and the CPU time of
+the process tree) of `kiln run IMAGE` of a static musl hello, from launch
+to exit, against the bare PVH stub of bench/boot.py (it only exits) on
+QEMU's own minimal command line, RUN_RUNS interleaved runs each; median
+and min-max.  Target: kiln run <= 1.1x the stub (wall, medians).
+
+Missed targets are listed at the end and the script exits 2; a broken
+setup or a Kiln failure exits 1.
+
+usage: python3 bench/syscalls.py [--runs N] [--no-linux]
+"""
+
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+import boot
+import linux_guest
+import procs
+from boot import BenchError
+
+ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
+KILN = procs.KILN
+TESTS = ("clock", "tod", "getpid", "open", "stat", "mmap", "tcp", "futex",
+         "pipe", "fileio", "fork")
+MEM = procs.MEM
+# Loops per boot: about 0.1-0.5 s of guest time each under TCG.
+ITERS = {"tcg": {"clock": 200000, "tod": 200000, "getpid": 50000,
+                 "open": 10000, "stat": 10000, "mmap": 5000, "tcp": 3000,
+                 "futex": 10000, "pipe": 10000, "fileio": 10000,
+                 "fork": 300},
+         "kvm": {"clock": 200000, "tod": 200000, "getpid": 1000,
+                 "open": 100, "stat": 100, "mmap": 100, "tcp": 100,
+                 "futex": 100, "pipe": 100, "fileio": 100, "fork": 30}}
+TIMEOUT = procs.TIMEOUT
+MIN_RUNS = 5
+TARGET = 1.2
+RUN_RUNS = 10
+RUN_TARGET = 1.1
+HELLO_OUT = b"hello from kiln bench\n"
+RESULT_RE = re.compile(r"^(\w+): \d+ ops, ([0-9.]+) ns/op$", re.M)
+
+# Linux's /init: /dev, /proc and /tmp as Kiln has them, loopback up (Kiln's
+# is always up), the program, then power off.  A failure is printed.
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mkdir -p /dev /proc /tmp
+$B mount -t devtmpfs dev /dev
+$B mount -t proc proc /proc
+$B ifconfig lo 127.0.0.1 up
+/bin/syscalls %s || echo "init: syscalls exited $?"
+exec $B poweroff -f
+"""
+
+
+def build(name="syscalls"):
+    """Compile bench/progs/NAME.c static with musl; its Kiln image; return
+    both."""
+    prog = os.path.join(OUT, name)
+    boot.run_checked(["musl-gcc", "-static", "-O2", "-pthread", "-Wall",
+                      "-Wextra", "-Werror", "-o", prog,
+                      os.path.join(ROOT, "bench", "progs", name + ".c")])
+    image = os.path.join(OUT, name + ".img")
+    boot.run_checked([KILN, "build", "-o", image, prog])
+    return prog, image
+
+
+def timed(argv):
+    """(wall s, CPU s of the process tree, status, stdout) of one run."""
+    before = os.times()
+    start = time.perf_counter()
+    p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=TIMEOUT["tcg"])
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user + after.children_system -
+           before.children_user - before.children_system)
+    return wall, cpu, p.returncode, p.stdout
+
+
+def measure_run(runs):
+    """`kiln run` of hello against the PVH stub, interleaved; return
+    {"stub": (walls, cpus), "kiln run": (walls, cpus)}."""
+    _, image = build("hello")
+    stub = boot.QEMU_BASE + boot.ACCEL["tcg"] + ["-kernel",
+                                                 boot.build_stub()]
+    kiln = [KILN, "run", "--accel", "tcg", image]
+    got = {"stub": ([], []), "kiln run": ([], [])}
+    timed(kiln)                       # untimed: warm the page cache
+    for _ in range(runs):
+        for name, argv, ok in (("stub", stub, boot.DEBUG_EXIT_OK),
+                               ("kiln run", kiln, 0)):
+            wall, cpu, rc, out = timed(argv)
+            if rc != ok or (name == "kiln run" and out != HELLO_OUT):
+                raise BenchError("%s exited %d, printed %r" % (
+                    " ".join(argv), rc, out[:200]))
+            got[name][0].append(wall * 1000)
+            got[name][1].append(cpu * 1000)
+    return got
+
+
+def print_run(got):
+    """The kiln run table and its target; return the missed targets."""
+    print("\n%-9s %-26s %-26s" % ("tcg", "wall ms median (min-max)",
+                                  "cpu ms median (min-max)"))
+    for name, (walls, cpus) in got.items():
+        print("%-9s %-26s %-26s" % (name, "%.1f (%.1f-%.1f)" % (
+            statistics.median(walls), min(walls), max(walls)),
+            "%.0f (%.0f-%.0f)" % (statistics.median(cpus), min(cpus),
+                                  max(cpus))))
+    ratio = (statistics.median(got["kiln run"][0]) /
+             statistics.median(got["stub"][0]))
+    cpu_ratio = (statistics.median(got["kiln run"][1]) /
+                 max(statistics.median(got["stub"][1]), 1e-9))
+    ok = ratio <= RUN_TARGET
+    print("tcg kiln run/stub wall %.2fx (cpu %.2fx), target <= %.1fx %s" % (
+        ratio, cpu_ratio, RUN_TARGET, boot.verdict(ok)))
+    return [] if ok else ["tcg kiln run/stub %.2fx" % ratio]
+
+
+def loop_args(accel):
+    return ["%s=%d" % (t, ITERS[accel][t]) for t in TESTS]
+
+
+def parse(out):
+    """{test: ns/op} from the program's lines."""
+    text = out.replace(b"\r", b"").decode(errors="replace")
+    return {m.group(1): float(m.group(2)) for m in RESULT_RE.finditer(text)}
+
+
+def kiln_boot(accel, image, series):
+    timeout = TIMEOUT[accel]
+    argv = [KILN, "run", "--accel", accel, "--mem", MEM, "--timeout",
+            str(timeout), image] + loop_args(accel)
+    rc, out = procs.run_vm(argv, timeout + 10)
+    res = parse(out)
+    if rc != 0 or set(res) != set(TESTS):
+        raise BenchError("kiln: %s" % procs.why(rc, out, timeout))
+    series.add(res)
+
+
+def linux_boot(accel, vmlinuz, initrd, series, extra):
+    timeout = TIMEOUT[accel]
+    argv = boot.QEMU_BASE + boot.ACCEL[accel] + [
+        "-m", MEM, "-kernel", vmlinuz, "-initrd", initrd,
+        "-append", linux_guest.cmdline() + extra]
+    rc, out = procs.run_vm(argv, timeout)
+    res = parse(out)
+    if rc != 0 or set(res) != set(TESTS):
+        series.note = procs.why(rc, out, timeout)
+        return False
+    series.add(res)
+    return True
+
+
+def prepare_linux(prog, accel):
+    """(vmlinuz, initramfs) or a string saying why Linux is absent."""
+    try:
+        vmlinuz = linux_guest.fetch_kernel(procs.LINUX_DIR)
+        initrd = linux_guest.write_initramfs(
+            os.path.join(procs.LINUX_DIR, "syscalls-%s.cpio.gz" % accel),
+            (INIT % " ".join(loop_args(accel))).encode(),
+            [("bin/syscalls", prog)])
+    except linux_guest.Unavailable as e:
+        return str(e)
+    return vmlinuz, initrd
+
+
+def measure(accel, image, linux, runs):
+    """runs interleaved boots per system; {system: procs.Series}."""
+    cols = {"kiln": procs.Series("kiln")}
+    if isinstance(linux, tuple):
+        cols.update((s, procs.Series(s)) for s in procs.LINUX_SYSTEMS)
+    dead = set()
+    for i in range(runs):
+        kiln_boot(accel, image, cols["kiln"])
+        for system, extra in procs.LINUX_SYSTEMS.items():
+            if system in cols and system not in dead:
+                if not linux_boot(accel, linux[0], linux[1], cols[system],
+                                  extra):
+                    dead.add(system)       # a hang would come again
+        print("  %s: boot %d of %d done" % (accel, i + 1, runs),
+              file=sys.stderr, flush=True)
+    return cols
+
+
+def print_results(accel, cols):
+    """The table and the targets; return the list of missed targets."""
+    systems = list(cols)
+    print("%-5s %-6s %-5s " % ("accel", "test", "unit") + " ".join(
+        "%-24s" % (s + " median (min-max)") for s in systems) + " ratio")
+    missed = []
+    for test in TESTS:
+        kiln = cols["kiln"].median(test)
+        line = "%-5s %-6s %-5s " % (accel, test, "ns/op") + " ".join(
+            procs.spread(cols[s], test) for s in systems)
+        lx = cols["linux"].median(test) if "linux" in cols else None
+        if lx is None:
+            line += " n/a (%s)" % ("linux failed" if "linux" in cols
+                                   else "no linux")
+        else:
+            ok = lx >= TARGET * kiln
+            line += " linux/kiln %.2fx %s" % (lx / kiln, boot.verdict(ok))
+            nomit = cols["linux-nomit"].median(test)
+            if nomit:
+                line += " (nomit %.2fx)" % (nomit / kiln)
+            if not ok:
+                missed.append("%s %s %.2fx" % (accel, test, lx / kiln))
+        print(line)
+    for s in systems:
+        if cols[s].note:
+            print("  %s %s: %s" % (accel, s, cols[s].note))
+    return missed
+
+
+def print_header(linux, accels, runs):
+    print("Syscall benchmark: QEMU %s, -M microvm, -m %s, 1 vCPU, "
+          "-cpu max (tcg)" % (boot.qemu_version(), MEM))
+    print("host: %d CPUs; KVM %s" % (
+        os.cpu_count() or 0,
+        "usable" if "kvm" in accels else "not usable (TCG only)"))
+    print("program: bench/progs/syscalls.c (musl-gcc -static -O2 -pthread),"
+          " the same\n         binary on both sides; kiln: `kiln run "
+          "--mem %s`" % MEM)
+    if isinstance(linux, str):
+        print("linux: unavailable: " + linux)
+    elif linux:
+        print("linux: %s, busybox initramfs, /init mounts /dev and /proc,"
+              "\n       brings lo up, runs syscalls, then `poweroff -f`;"
+              " -append \"%s\"\n"
+              "       (linux-nomit: the same + mitigations=off)" % (
+                  os.path.basename(linux[0]), linux_guest.cmdline()))
+    print("runs: %d interleaved boots per system; loops per boot: %s" % (
+        runs, "; ".join("%s %s" % (a, ", ".join(
+            "%s %d" % (t, ITERS[a][t]) for t in TESTS)) for a in accels)))
+    print("figures: ns per operation timed in the guest; ratio linux/kiln "
+          "of medians\n         (> 1: Kiln faster); target >= %.1fx\n" %
+          TARGET)
+    sys.stdout.flush()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=MIN_RUNS,
+                    help="interleaved boots per system (default %d)" %
+                    MIN_RUNS)
+    ap.add_argument("--no-linux", action="store_true")
+    ap.add_argument("--only", help="comma-separated tests to run")
+    ap.add_argument("--run-runs", type=int, default=RUN_RUNS,
+                    help="interleaved kiln run/stub pairs (default %d; 0 "
+                    "skips)" % RUN_RUNS)
+    # run.sh hands every bench the same options; boots here are
+    # interleaved, so Linux runs as often as Kiln and this is ignored.
+    ap.add_argument("--linux-runs", type=int, help=argparse.SUPPRESS)
+    opts = ap.parse_args()
+    for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
+        if not os.path.exists(path):
+            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    global TESTS
+    if opts.only:
+        TESTS = tuple(t for t in TESTS if t in opts.only.split(","))
+    started = time.perf_counter()
+    os.makedirs(OUT, exist_ok=True)
+    accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
+    prog, image = build()
+    linux = {a: None if opts.no_linux else prepare_linux(prog, a)
+             for a in accels}
+    print_header(linux[accels[0]], accels, opts.runs)
+    missed = []
+    for accel in accels if TESTS else []:
+        cols = measure(accel, image, linux[accel], opts.runs)
+        missed += print_results(accel, cols)
+    if opts.run_runs > 0:
+        missed += print_run(measure_run(opts.run_runs))
+    if opts.runs < MIN_RUNS:
+        print("\nnote: %d runs per system, fewer than the %d a fair "
+              "comparison needs" % (opts.runs, MIN_RUNS))
+    print("\nmissed targets: %s" % ("; ".join(missed) if missed else "none"))
+    print("bench took %.1f s" % (time.perf_counter() - started))
+    if missed:
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    boot.run_main(main)

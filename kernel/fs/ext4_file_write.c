@@ -1,0 +1,226 @@
+/* ext4_file_write.c - a file's data written: into holes and unwritten extents, extending it, truncate, fallocate, setattr. */
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "fs/bcache.h"
+#include "fs/ext4.h"
+#include "fs/ext4_jbd2.h"
+#include "fs/ext4_write.h"
+#include "lib/string.h"
+
+/*
+ * Data is not journaled (ordered mode, ext4_jbd2.h): it goes to the
+ * block cache, and the commit that makes the extent pointing at it
+ * durable writes it first. Each extent's worth of a write is one
+ * handle, so a big write never needs more credits than one op.
+ */
+#define FALLOC_FL_KEEP_SIZE 1
+/* 32-bit logical block numbers: the largest file ext4 extents map. */
+#define LBLK_LIMIT (1ULL << 32)
+
+/*
+ * Write bytes [in_blk, in_blk+n) of block pblk from src; a block that
+ * held no data before (fresh) gets zeros around them.
+ */
+static int data_put(struct ext4_fs *fs, uint64_t pblk, uint32_t in_blk,
+		    const uint8_t *src, uint32_t n, bool fresh, uint8_t *tmp)
+{
+	uint64_t off = pblk * fs->block_size;
+
+	if (fresh && n < fs->block_size) {
+		memset(tmp, 0, fs->block_size);
+		memcpy(tmp + in_blk, src, n);
+		src = tmp;
+		in_blk = 0;
+		n = fs->block_size;
+	}
+	return bcache_write(fs->dev, off + in_blk, src, n) == (long)n ? 0 :
+									-EIO;
+}
+
+/* Blocks for [lblk, lblk+*n): mapped now, *fresh when just made. */
+static int map_for_write(struct ext4_op *op, struct ext4_inode *in,
+			 uint64_t lblk, uint64_t *pblk, uint32_t *n,
+			 bool *fresh)
+{
+	uint64_t count;
+	bool unw;
+	int err = ext4_bmap_raw(op->fs, in, lblk, pblk, &count, &unw);
+
+	if (err < 0)
+		return err;
+	if (count < *n)
+		*n = (uint32_t)count;
+	*fresh = *pblk == 0 || unw;
+	if (*pblk == 0)
+		return ext4_extent_alloc(op, in, lblk, pblk, n, false);
+	if (unw)
+		return ext4_extent_convert(op, in, lblk, pblk, n);
+	return 0;
+}
+
+/* One handle's worth of ext4_file_write: bytes written or -ERRNO. */
+static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
+		       const uint8_t *src, size_t n, bool root, uint8_t *tmp)
+{
+	uint32_t bs = fs->block_size, in_blk = (uint32_t)(off % bs), nblk;
+	uint64_t lblk = off / bs, pblk, last = (off + n - 1) / bs;
+	struct ext4_op op;
+	size_t done = 0;
+	bool fresh;
+	int err;
+
+	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
+	err = ext4_op_start(&op, fs, root);
+	if (err < 0)
+		return err;
+	err = map_for_write(&op, in, lblk, &pblk, &nblk, &fresh);
+	for (uint32_t k = 0; err == 0 && k < nblk; k++) {
+		uint32_t m = bs - in_blk;
+
+		if (m > n - done)
+			m = (uint32_t)(n - done);
+		err = data_put(fs, pblk + k, in_blk, src + done, m, fresh, tmp);
+		if (err == 0)
+			done += m;
+		in_blk = 0;
+	}
+	if (done > 0 && off + done > in->size)
+		in->size = off + done;
+	if (done > 0 || err == 0)
+		err = ext4_iput(&op, in, false);
+	err = ext4_op_stop(&op, err);
+	return done > 0 ? (long)done : err;
+}
+
+long ext4_file_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
+		     const void *buf, size_t n, bool root)
+{
+	uint64_t limit = LBLK_LIMIT * fs->block_size;
+	uint8_t *tmp;
+	size_t done = 0;
+	long r = 0;
+
+	if (off >= limit)
+		return n ? -EFBIG : 0;
+	if (n > limit - off)
+		n = (size_t)(limit - off);
+	tmp = kmalloc(fs->block_size);
+	if (tmp == NULL)
+		return -ENOMEM;
+	while (done < n) {
+		r = write_step(fs, in, off + done, (const uint8_t *)buf + done,
+			       n - done, root, tmp);
+		if (r <= 0)
+			break;
+		done += (size_t)r;
+	}
+	kfree(tmp);
+	return done > 0 ? (long)done : r;
+}
+
+/* Zeros from size to the end of its block, so a later grow reads 0s. */
+static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
+{
+	uint32_t bs = fs->block_size, at = (uint32_t)(size % bs);
+	uint64_t pblk, count;
+	uint8_t *zero;
+	long r;
+	int err;
+
+	if (at == 0)
+		return 0;
+	err = ext4_bmap(fs, in, size / bs, &pblk, &count);
+	if (err < 0 || pblk == 0)
+		return err;
+	zero = kzalloc(bs);
+	if (zero == NULL)
+		return -ENOMEM;
+	r = bcache_write(fs->dev, pblk * bs + at, zero, bs - at);
+	kfree(zero);
+	return r == (long)(bs - at) ? 0 : -EIO;
+}
+
+int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
+		  bool root)
+{
+	uint32_t bs = fs->block_size;
+	struct ext4_op op;
+	int err;
+
+	if (size > LBLK_LIMIT * bs)
+		return -EFBIG;
+	if (size < in->size) {
+		err = zero_tail(fs, in, size);
+		if (err < 0)
+			return err;
+	}
+	err = ext4_op_start(&op, fs, root);
+	if (err < 0)
+		return err;
+	/* Also what fallocate kept past the old size. */
+	err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
+	if (err == 0)
+		in->size = size;
+	err = ext4_iput(&op, in, false) < 0 && err == 0 ? -EIO : err;
+	return ext4_op_stop(&op, err);
+}
+
+int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
+		   uint64_t off, uint64_t len, bool root)
+{
+	uint32_t bs = fs->block_size;
+	uint64_t lblk, end;
+	int err = 0;
+
+	if (mode & ~FALLOC_FL_KEEP_SIZE)
+		return -EOPNOTSUPP;
+	if (len == 0 || off + len < off || off + len > LBLK_LIMIT * bs)
+		return len == 0 ? -EINVAL : -EFBIG;
+	end = (off + len + bs - 1) / bs;
+	for (lblk = off / bs; lblk < end && err == 0;) {
+		uint64_t pblk, count;
+		uint32_t n;
+		bool unw;
+		struct ext4_op op;
+
+		err = ext4_bmap_raw(fs, in, lblk, &pblk, &count, &unw);
+		if (err < 0)
+			break;
+		if (pblk != 0) {
+			lblk += count < end - lblk ? count : end - lblk;
+			continue;
+		}
+		n = end - lblk < count ?
+			    (uint32_t)(end - lblk) :
+			    (uint32_t)(count < 32767 ? count : 32767);
+		err = ext4_op_start(&op, fs, root);
+		if (err < 0)
+			break;
+		err = ext4_extent_alloc(&op, in, lblk, &pblk, &n, true);
+		if (err == 0) {
+			lblk += n;
+			if (!(mode & FALLOC_FL_KEEP_SIZE) &&
+			    in->size < off + len)
+				in->size = lblk * bs < off + len ? lblk * bs :
+								   off + len;
+			err = ext4_iput(&op, in, false);
+		}
+		err = ext4_op_stop(&op, err);
+	}
+	if (err == 0 && !(mode & FALLOC_FL_KEEP_SIZE) && in->size < off + len) {
+		in->size = off + len; /* the range was all mapped already */
+		err = ext4_setattr(fs, in);
+	}
+	return err;
+}
+
+int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *in)
+{
+	struct ext4_op op;
+	int err = ext4_op_start(&op, fs, true);
+
+	if (err < 0)
+		return err;
+	return ext4_op_stop(&op, ext4_iput(&op, in, false));
+}

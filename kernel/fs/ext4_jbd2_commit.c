@@ -1,0 +1,323 @@
+/* ext4_jbd2_commit.c - writing a transaction into the jbd2 log (ordered mode), checkpointing, aborting. */
+#include <asm-generic/errno.h>
+
+#include "core/clock.h"
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "fs/bcache.h"
+#include "fs/ext4.h"
+#include "fs/ext4_jbd2_int.h"
+#include "lib/string.h"
+
+/*
+ * A commit, as Linux's jbd2_journal_commit_transaction in ordered mode
+ * without async_commit, with two device flushes:
+ *
+ *   1. write back every dirty buffer of the disk that is not pinned:
+ *      file data (ordered: it reaches the disk before metadata that
+ *      points at it) and the blocks of earlier transactions (early
+ *      checkpointing: their copies are still in the log);
+ *      write the revoke blocks, descriptors and copies of the pinned
+ *      blocks into the log at head;             then FLUSH;
+ *   2. write the commit block;                  then FLUSH.
+ *
+ * Only then are the blocks unpinned: they go home with any later
+ * write-back. A crash before 2 is durable leaves a transaction without
+ * its commit block, which recovery ignores.
+ */
+
+/* The journal's writes, gathered and sent in block order. */
+struct jio {
+	struct bcache_io *ios;
+	void **pages; /* pages of ours to free afterwards */
+	size_t n, npages, cap;
+};
+
+static int jio_init(struct jio *w, size_t cap)
+{
+	w->ios = kmalloc(cap * sizeof(*w->ios));
+	w->pages = kmalloc(cap * sizeof(*w->pages));
+	w->n = w->npages = 0;
+	w->cap = cap;
+	return w->ios && w->pages ? 0 : -ENOMEM;
+}
+
+static void jio_free(struct jio *w)
+{
+	for (size_t i = 0; i < w->npages; i++)
+		page_free(w->pages[i], 1);
+	kfree(w->ios);
+	kfree(w->pages);
+}
+
+/* A zeroed page of ours, freed by jio_free; NULL: -ENOMEM. */
+static uint8_t *jio_page(struct jio *w)
+{
+	uint8_t *p = page_alloc_zero(1);
+
+	if (p)
+		w->pages[w->npages++] = p;
+	return p;
+}
+
+static void jio_add(struct ext4_jbd2 *j, struct jio *w, uint32_t lblk,
+		    void *buf)
+{
+	w->ios[w->n++] = (struct bcache_io){ true, j->map[lblk], buf, j->sb.bs,
+					     0 };
+}
+
+/* Send w's writes (insertion-sorted by block, as io wants): 0 or -EIO. */
+static int jio_send(struct ext4_jbd2 *j, struct jio *w)
+{
+	struct bcache_dev *d = j->fs->dev;
+	int err;
+
+	for (size_t i = 1; i < w->n; i++)
+		for (size_t k = i;
+		     k > 0 && w->ios[k - 1].block > w->ios[k].block; k--) {
+			struct bcache_io t = w->ios[k];
+
+			w->ios[k] = w->ios[k - 1];
+			w->ios[k - 1] = t;
+		}
+	err = w->n ? d->ops->io(d, w->ios, w->n) : 0;
+	for (size_t i = 0; i < w->n && !err; i++)
+		err = w->ios[i].err;
+	return err ? -EIO : 0;
+}
+
+static int dev_flush(struct ext4_jbd2 *j)
+{
+	struct bcache_dev *d = j->fs->dev;
+
+	return d->ops->flush && d->ops->flush(d) < 0 ? -EIO : 0;
+}
+
+int jbd2_write_sb(struct ext4_jbd2 *j)
+{
+	struct jio w;
+	int err = jio_init(&w, 1);
+
+	if (err == 0) {
+		jbd2_sb_encode(&j->sb, j->sbuf);
+		jio_add(j, &w, 0, j->sbuf);
+		err = jio_send(j, &w);
+	}
+	jio_free(&w);
+	return err;
+}
+
+void jbd2_abort(struct ext4_jbd2 *j, int err)
+{
+	if (j->err == 0)
+		printk("kiln: ext4 %s: journal aborted (error %d): the file "
+		       "system is read-only now\n",
+		       j->fs->name, -err);
+	j->err = -EIO;
+	for (size_t i = 0; i < j->nbufs; i++) {
+		bcache_unpin(j->bufs[i], false);
+		bcache_put(j->bufs[i]);
+	}
+	j->nbufs = j->nrevokes = j->nbusy = 0;
+	j->credits = 0;
+}
+
+int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
+{
+	int err = bcache_sync(j->fs->dev);
+
+	if (err < 0)
+		return -EIO;
+	j->sb.start = start;
+	j->sb.seq = j->tid;
+	err = jbd2_write_sb(j);
+	if (err == 0)
+		err = dev_flush(j);
+	if (err == 0 && start)
+		j->head = start;
+	return err;
+}
+
+/* The revoke blocks of the running transaction into w. */
+static int put_revokes(struct ext4_jbd2 *j, struct jio *w, uint32_t *lblk)
+{
+	size_t rec = jbd2_revoke_bytes(&j->sb), end = jbd2_tail_start(&j->sb);
+	size_t i = 0;
+
+	while (i < j->nrevokes) {
+		uint8_t *b = jio_page(w);
+		size_t off = JREVOKE_HDR;
+
+		if (!b)
+			return -ENOMEM;
+		jbd2_put_header(b, JT_REVOKE, j->tid);
+		for (; i < j->nrevokes && off + rec <= end; i++, off += rec) {
+			uint64_t blk = j->revokes[i];
+
+			if (rec == 8) {
+				jbd2_put_be32(b + off, (uint32_t)(blk >> 32));
+				jbd2_put_be32(b + off + 4, (uint32_t)blk);
+			} else {
+				jbd2_put_be32(b + off, (uint32_t)blk);
+			}
+		}
+		jbd2_put_be32(b + 12, (uint32_t)off);
+		jbd2_tail_set(&j->sb, b);
+		jio_add(j, w, (*lblk)++, b);
+	}
+	return 0;
+}
+
+/*
+ * The copy of pinned block b into w at *lblk. A block that starts with
+ * the journal's magic number is escaped (zeroed there, TAG_ESCAPE), so
+ * recovery never takes it for a journal block.
+ */
+static int put_copy(struct ext4_jbd2 *j, struct jio *w, uint8_t *desc,
+		    size_t *off, struct bcache_buf *b, uint32_t lblk)
+{
+	uint8_t *data = b->data;
+	uint32_t flags = 0;
+
+	if (jbd2_be32(data) == JBD2_MAGIC) {
+		data = jio_page(w);
+		if (!data)
+			return -ENOMEM;
+		memcpy(data, b->data, j->sb.bs);
+		jbd2_put_be32(data, 0);
+		flags = TAG_ESCAPE;
+	}
+	jbd2_put_tag(&j->sb, desc, off, b->block, flags,
+		     j->sb.csum ? jbd2_block_csum(&j->sb, j->tid, data) : 0);
+	jio_add(j, w, lblk, data);
+	return 0;
+}
+
+/* Descriptors and copies of every pinned block into w, from *lblk. */
+static int put_blocks(struct ext4_jbd2 *j, struct jio *w, uint32_t *lblk)
+{
+	size_t i = 0;
+
+	while (i < j->nbufs) {
+		uint8_t *desc = jio_page(w);
+		size_t off = JHDR_SIZE, last = 0;
+		int err;
+
+		if (!desc)
+			return -ENOMEM;
+		jbd2_put_header(desc, JT_DESCRIPTOR, j->tid);
+		jio_add(j, w, (*lblk)++, desc);
+		/* A tag (and the first one's uuid) must fit: see put_tag. */
+		while (i < j->nbufs &&
+		       off + jbd2_tag_bytes(&j->sb) +
+				       (off == JHDR_SIZE ? 16 : 0) <=
+			       jbd2_tail_start(&j->sb)) {
+			last = off;
+			err = put_copy(j, w, desc, &off, j->bufs[i++],
+				       (*lblk)++);
+			if (err < 0)
+				return err;
+		}
+		jbd2_tag_set_last(&j->sb, desc, last);
+		jbd2_tail_set(&j->sb, desc);
+	}
+	return 0;
+}
+
+/* The commit block (struct commit_header) of the running transaction. */
+static int put_commit(struct ext4_jbd2 *j, struct jio *w, uint32_t lblk)
+{
+	uint8_t *b = jio_page(w);
+	uint64_t now = clock_realtime_ns();
+
+	if (!b)
+		return -ENOMEM;
+	jbd2_put_header(b, JT_COMMIT, j->tid);
+	jbd2_put_be32(b + 48, (uint32_t)(now / 1000000000 >> 32));
+	jbd2_put_be32(b + 52, (uint32_t)(now / 1000000000));
+	jbd2_put_be32(b + 56, (uint32_t)(now % 1000000000));
+	jbd2_commit_set(&j->sb, b);
+	jio_add(j, w, lblk, b);
+	return 0;
+}
+
+/* Room for need blocks at head: checkpoint to an empty log when short. */
+static int make_room(struct ext4_jbd2 *j, uint32_t need)
+{
+	if (j->head + need > j->sb.maxlen)
+		return jbd2_checkpoint(j, j->sb.first);
+	if (j->sb.start == 0) /* an empty log: say where it starts now */
+		return jbd2_checkpoint(j, j->head);
+	return 0;
+}
+
+/* The log part of a commit: steps 1 and 2 above. 0 or -ERRNO. */
+static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
+{
+	struct jio w;
+	uint32_t lblk = j->head;
+	int err = jio_init(&w, 2 * (size_t)need);
+
+	if (err == 0)
+		err = put_revokes(j, &w, &lblk);
+	if (err == 0)
+		err = put_blocks(j, &w, &lblk);
+	if (err == 0) {
+		*data_err = bcache_writeback(j->fs->dev);
+		err = jio_send(j, &w);
+	}
+	if (err == 0)
+		err = dev_flush(j);
+	w.n = 0;
+	if (err == 0)
+		err = put_commit(j, &w, lblk);
+	if (err == 0)
+		err = jio_send(j, &w);
+	if (err == 0)
+		err = dev_flush(j);
+	jio_free(&w);
+	return err;
+}
+
+int jbd2_do_commit(struct ext4_jbd2 *j)
+{
+	uint32_t need, usable = j->sb.maxlen - j->sb.first;
+	int err, data_err = 0;
+
+	if (j->err)
+		return j->err;
+	if (j->nbufs == 0 && j->nrevokes == 0) {
+		/* Nothing to log: the data alone, as an fsync wants. */
+		j->nbusy = 0;
+		j->credits = 0;
+		return bcache_sync(j->fs->dev);
+	}
+	need = jbd2_txn_blocks(j, j->nbufs, j->nrevokes);
+	err = need > usable ? -ENOSPC : make_room(j, need);
+	if (err == 0)
+		err = write_log(j, need, &data_err);
+	if (err < 0) {
+		jbd2_abort(j, err);
+		return -EIO;
+	}
+	for (size_t i = 0; i < j->nbufs; i++) {
+		bcache_unpin(j->bufs[i], true);
+		bcache_put(j->bufs[i]);
+	}
+	j->head += need;
+	j->tid++;
+	j->nbufs = j->nrevokes = j->nbusy = 0;
+	j->credits = 0;
+	/* Half the log used: checkpoint, so the next commits find room. */
+	if (j->head - j->sb.start > usable / 2) {
+		err = jbd2_checkpoint(j, j->head < j->sb.maxlen ? j->head :
+								  j->sb.first);
+		if (err < 0) {
+			jbd2_abort(j, err);
+			return -EIO;
+		}
+	}
+	return data_err < 0 ? data_err : 0;
+}

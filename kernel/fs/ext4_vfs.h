@@ -1,0 +1,59 @@
+/* ext4_vfs.h - what ext4_vfs.c (nodes, reads) and ext4_vfs_write.c (the changing hooks) share. */
+#ifndef KILN_FS_EXT4_VFS_H
+#define KILN_FS_EXT4_VFS_H
+
+#include "fs/ext4.h"
+#include "fs/vfs.h"
+
+/* The one in-memory inode of a number, shared by its nodes. */
+struct ext4_ino {
+	struct ext4_ino *next;
+	int refs;
+	struct ext4_inode in;
+};
+
+struct ext4_mount {
+	struct ext4_fs *fs;
+	uint32_t dev; /* st_dev: the disk's number */
+	char path[VFS_PATH_MAX];
+	struct ext4_ino *inodes; /* every inode some node holds */
+};
+
+struct ext4_node {
+	struct ext4_mount *m;
+	struct ext4_ino *ie;
+	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
+};
+
+struct ext4_node *node_of(const struct vnode *vn);
+/* The time of day, for timestamps. */
+void ext4_now(int64_t *sec, uint32_t *ns);
+/*
+ * Inode ino of m, referenced (read from the disk when nobody holds it):
+ * NULL with *err (-EIO for a bad or freed inode, -ENOMEM).
+ */
+struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err);
+/* Drop a reference; the last one of an unlinked inode evicts it. */
+void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
+/* A node for inode ino found in dir as name; NULL on error (logged). */
+struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino);
+/* vn's fields again from its inode (after a change). */
+void ext4_node_sync(struct vnode *vn);
+
+extern const struct vnode_ops ext4_dir_vops;
+
+/* ext4_vfs_write.c: the hooks of vnode_ops and file_ops that write. */
+long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos);
+int ext4_vfs_fsync(struct file *f);
+int ext4_vfs_create(struct vnode *dir, const char *name, uint32_t mode,
+		    struct vnode **out);
+int ext4_vfs_symlink(struct vnode *dir, const char *name, const char *target);
+int ext4_vfs_unlink(struct vnode *dir, const char *name);
+int ext4_vfs_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
+		    const char *tname);
+int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn);
+int ext4_vfs_truncate(struct vnode *vn, uint64_t size);
+int ext4_vfs_setattr(struct vnode *vn);
+int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len);
+
+#endif

@@ -1,0 +1,655 @@
+/* ext4_jbd2_test.c - the jbd2 journal writer: transactions it commits are replayed by Kiln's recovery and by e2fsck; torn commits are not; revokes hold; the cache keeps uncommitted blocks home-less. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "core/sched.h"
+#include "fs/bcache.h"
+#include "fs/ext4.h"
+#include "fs/ext4_jbd2.h"
+#include "fs/ext4_jbd2_int.h"
+#include "fs/ext4_write.h"
+
+/* ---- The kernel around the file system ---- */
+
+void *kmalloc(size_t size)
+{
+	return malloc(size);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+void *page_alloc_zero(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+
+	memset(p, 0, n * PAGE_SIZE);
+	return p;
+}
+
+void page_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+static char last_log[256];
+static int nlogs;
+
+void printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+	nlogs++;
+}
+
+void wait_add(struct wait_queue *q, struct waiter *w)
+{
+	(void)q, (void)w;
+}
+
+void wait_remove(struct waiter *w)
+{
+	(void)w;
+}
+
+void wake_up(struct wait_queue *q)
+{
+	(void)q;
+}
+
+int sched_sleep(uint64_t deadline_ns, bool interruptible)
+{
+	(void)deadline_ns, (void)interruptible;
+	return 0;
+}
+
+static uint64_t now_ns;
+
+uint64_t clock_monotonic_ns(void)
+{
+	return now_ns;
+}
+
+uint64_t clock_realtime_ns(void)
+{
+	return 1700000000ULL * 1000000000 + now_ns;
+}
+
+/* ---- A disk in memory that counts flushes and can fail writes ---- */
+
+#define BS 4096
+#define IMG_SIZE (32 << 20)
+
+/*
+ * With volatile set, the disk models a write cache: durable holds what
+ * the last FLUSH made safe; writes since are pending (block numbers in
+ * pend). At write number crash_at, crash_img becomes what a power cut
+ * there could leave: durable plus a random subset of the pending writes.
+ */
+#define MAX_PEND 8192
+
+struct disk {
+	struct bcache_dev bc;
+	uint8_t *bytes;
+	int flushes, writes;
+	bool fail_writes;
+	bool volatile_cache;
+	uint8_t *durable, *crash_img;
+	uint64_t pend[MAX_PEND];
+	size_t npend;
+	int crash_at;
+};
+
+static void disk_crash(struct disk *dk)
+{
+	dk->crash_img = malloc(IMG_SIZE);
+	memcpy(dk->crash_img, dk->durable, IMG_SIZE);
+	for (size_t i = 0; i < dk->npend; i++)
+		if (rand() % 2)
+			memcpy(dk->crash_img + dk->pend[i] * BS,
+			       dk->bytes + dk->pend[i] * BS, BS);
+}
+
+static void disk_wrote(struct disk *dk, uint64_t block)
+{
+	if (!dk->volatile_cache)
+		return;
+	assert_true(dk->npend < MAX_PEND);
+	dk->pend[dk->npend++] = block;
+	if (dk->writes == dk->crash_at && dk->crash_img == NULL)
+		disk_crash(dk);
+}
+
+static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
+{
+	struct disk *dk = d->priv;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = ios[i].block * BS;
+
+		ios[i].err = 0;
+		if (i > 0)
+			assert_true(ios[i - 1].block < ios[i].block);
+		if (ios[i].write && dk->fail_writes) {
+			ios[i].err = -EIO;
+		} else if (ios[i].write) {
+			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
+			dk->writes++;
+			disk_wrote(dk, ios[i].block);
+		} else {
+			memcpy(ios[i].buf, dk->bytes + off, ios[i].len);
+		}
+	}
+	return 0;
+}
+
+static int disk_flush(struct bcache_dev *d)
+{
+	struct disk *dk = d->priv;
+
+	dk->flushes++;
+	if (dk->volatile_cache) {
+		for (size_t i = 0; i < dk->npend; i++)
+			memcpy(dk->durable + dk->pend[i] * BS,
+			       dk->bytes + dk->pend[i] * BS, BS);
+		dk->npend = 0;
+	}
+	return 0;
+}
+
+static const struct bcache_dev_ops disk_ops = { disk_io, disk_flush };
+
+static struct disk *disk_load(const char *path)
+{
+	struct disk *dk = calloc(1, sizeof(*dk));
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	dk->bytes = malloc(IMG_SIZE);
+	assert_int_equal(fread(dk->bytes, 1, IMG_SIZE, f), IMG_SIZE);
+	fclose(f);
+	dk->bc = (struct bcache_dev){
+		.ops = &disk_ops, .priv = dk, .size = IMG_SIZE, .block_size = BS
+	};
+	bcache_register(&dk->bc);
+	return dk;
+}
+
+static void disk_save(const struct disk *dk, const char *path)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(dk->bytes, 1, IMG_SIZE, f), IMG_SIZE);
+	fclose(f);
+}
+
+static void disk_free(struct disk *dk)
+{
+	bcache_unregister(&dk->bc);
+	free(dk->durable);
+	free(dk->crash_img);
+	free(dk->bytes);
+	free(dk);
+}
+
+/* ---- Images ---- */
+
+static char tmpdir[] = "/tmp/kiln-jbd2-XXXXXX";
+static char img[600], copy[600];
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+/* A fresh ext4 as Debian's mke2fs makes it (4 KiB blocks: the cache's). */
+static int setup(void **state)
+{
+	(void)state;
+	bcache_set_limit(256);
+	if (tmpdir[sizeof(tmpdir) - 2] == 'X')
+		assert_non_null(mkdtemp(tmpdir));
+	snprintf(img, sizeof(img), "%s/img", tmpdir);
+	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
+	sh("rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 %s",
+	   img, img, img);
+	now_ns = 0;
+	return 0;
+}
+
+/* Blocks near the end: free on a fresh file system, any bytes will do. */
+#define FREE_BLK(i) (IMG_SIZE / BS - 64 + (i))
+
+static struct ext4_fs *mount_rw(struct disk *dk)
+{
+	struct ext4_fs *fs;
+
+	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), 0);
+	fs->ro = false;
+	assert_int_equal(ext4_jbd2_open(fs, 8), 0);
+	return fs;
+}
+
+/* One transaction writing text at the start of block blk. */
+static void log_block(struct ext4_fs *fs, uint64_t blk, const char *text)
+{
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int err;
+
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, blk, true, &err);
+	assert_non_null(b);
+	memset(b->data, 0, BS);
+	strcpy((char *)b->data, text);
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+}
+
+static bool block_says(const uint8_t *bytes, uint64_t blk, const char *text)
+{
+	return strcmp((const char *)bytes + blk * BS, text) == 0;
+}
+
+/* The image file's block blk says text? */
+static bool file_block_says(const char *path, uint64_t blk, const char *text)
+{
+	char buf[64] = { 0 };
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseeko(f, (off_t)(blk * BS), SEEK_SET), 0);
+	assert_int_equal(fread(buf, 1, sizeof(buf) - 1, f), sizeof(buf) - 1);
+	fclose(f);
+	return strcmp(buf, text) == 0;
+}
+
+static bool needs_recovery(const uint8_t *bytes)
+{
+	return bytes[1024 + 0x60] & EXT4_INCOMPAT_RECOVER;
+}
+
+/*
+ * The disk as a crash leaves it: saved to copy, then replayed by
+ * e2fsck -fy (which must find nothing else to fix) and checked.
+ */
+static void e2fsck_replays(const struct disk *dk)
+{
+	disk_save(dk, copy);
+	sh("e2fsck -fy %s >/dev/null 2>&1", copy);
+	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+}
+
+/* ---- Tests ---- */
+
+/* Open marks the fs; a commit makes a transaction e2fsck and Kiln replay. */
+static void test_commit_replayed(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk), *fs2;
+	struct disk *crash;
+
+	(void)state;
+	assert_true(needs_recovery(dk->bytes));
+	log_block(fs, FREE_BLK(0), "first");
+	/* Before the commit, a sync writes nothing of it home. */
+	assert_int_equal(bcache_sync(&dk->bc), 0);
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "first"));
+	dk->flushes = 0;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	/* make_room sets the log start (a sync, a flush), then the commit's two. */
+	assert_int_equal(dk->flushes, 4);
+	log_block(fs, FREE_BLK(1), "second");
+	dk->flushes = 0;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->flushes, 2);
+	/* Committed, not yet home: what the log is for. */
+	assert_false(block_says(dk->bytes, FREE_BLK(1), "second"));
+	e2fsck_replays(dk);
+	assert_true(file_block_says(copy, FREE_BLK(0), "first"));
+	assert_true(file_block_says(copy, FREE_BLK(1), "second"));
+	/* Kiln's recovery on the same crashed disk. */
+	crash = disk_load(copy);
+	memcpy(crash->bytes, dk->bytes, IMG_SIZE);
+	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs2), 0);
+	assert_non_null(strstr(last_log, "journal recovered"));
+	assert_true(block_says(crash->bytes, FREE_BLK(1), "second"));
+	assert_false(needs_recovery(crash->bytes));
+	ext4_unmount(fs2);
+	disk_save(crash, copy);
+	disk_free(crash);
+	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	/* A clean close: all home, the log empty, the flag off. */
+	assert_int_equal(ext4_jbd2_close(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(1), "second"));
+	assert_false(needs_recovery(dk->bytes));
+	ext4_unmount(fs);
+	disk_save(dk, copy);
+	disk_free(dk);
+	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'", copy);
+	sh("dumpe2fs -h %s 2>/dev/null | grep -q 'journal_checksum_v3'", copy);
+}
+
+/* A transaction whose commit block never reached the disk is not replayed. */
+static void test_torn_commit(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_jbd2 *j = fs->jbd2;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "kept");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	log_block(fs, FREE_BLK(0), "torn");
+	log_block(fs, FREE_BLK(1), "torn");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	/* Its commit block is the last one written: lose it. */
+	memset(dk->bytes + j->map[j->head - 1] * BS, 0, BS);
+	e2fsck_replays(dk);
+	assert_true(file_block_says(copy, FREE_BLK(0), "kept"));
+	assert_false(file_block_says(copy, FREE_BLK(1), "torn"));
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/* A freed metadata block's revoke keeps old copies from being replayed. */
+static void test_revoke(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	uint8_t data[BS] = "data";
+
+	(void)state;
+	log_block(fs, FREE_BLK(2), "meta");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_handle_start(fs, 2, &h), 0);
+	ext4_jbd2_free_meta(h, FREE_BLK(2));
+	assert_true(ext4_jbd2_block_busy(fs, FREE_BLK(2)));
+	assert_int_equal(ext4_handle_stop(h), 0);
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_false(ext4_jbd2_block_busy(fs, FREE_BLK(2)));
+	/* Reused as file data, written back by the next (ordered) commit. */
+	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(2) * BS, data, BS), BS);
+	log_block(fs, FREE_BLK(3), "other");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(2), "data"));
+	e2fsck_replays(dk);
+	assert_true(file_block_says(copy, FREE_BLK(2), "data"));
+	assert_true(file_block_says(copy, FREE_BLK(3), "other"));
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/* Hundreds of commits wrap the log: the last ones are still replayed. */
+static void test_wrap(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	char text[32];
+	uint32_t tid0 = fs->jbd2->tid;
+
+	(void)state;
+	for (int i = 0; i < 600; i++) {
+		snprintf(text, sizeof(text), "round %d", i);
+		log_block(fs, FREE_BLK(i % 8), text);
+		log_block(fs, FREE_BLK(8 + i % 5), text);
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+	}
+	assert_int_equal(fs->jbd2->tid, tid0 + 600);
+	e2fsck_replays(dk);
+	assert_true(file_block_says(copy, FREE_BLK(599 % 8), "round 599"));
+	assert_true(file_block_says(copy, FREE_BLK(8 + 599 % 5), "round 599"));
+	assert_true(file_block_says(copy, FREE_BLK(598 % 8), "round 598"));
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/* Handles: too many credits, the 5 s commit, an I/O error's abort. */
+static void test_handles_and_abort(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	uint32_t tid;
+
+	(void)state;
+	assert_int_equal(ext4_handle_start(fs, 100000, &h), -ENOSPC);
+	log_block(fs, FREE_BLK(0), "old");
+	tid = fs->jbd2->tid;
+	now_ns += 6ULL * 1000000000;
+	log_block(fs, FREE_BLK(1), "new"); /* the old one committed first */
+	assert_int_equal(fs->jbd2->tid, tid + 1);
+	/* The return-to-user check: nothing before 5 s, a commit after. */
+	now_ns += 4ULL * 1000000000;
+	ext4_jbd2_commit_aged();
+	assert_int_equal(fs->jbd2->tid, tid + 1);
+	now_ns += 2ULL * 1000000000;
+	ext4_jbd2_commit_aged();
+	assert_int_equal(fs->jbd2->tid, tid + 2);
+	log_block(fs, FREE_BLK(1), "new");
+	/* Due, but a handle is open (a nested one would deadlock): join. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	now_ns += 6ULL * 1000000000;
+	log_block(fs, FREE_BLK(2), "nested");
+	assert_int_equal(fs->jbd2->tid, tid + 2);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	dk->fail_writes = true;
+	nlogs = 0;
+	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
+	assert_non_null(strstr(last_log, "journal aborted"));
+	assert_int_equal(ext4_handle_start(fs, 1, &h), -EROFS);
+	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
+	dk->fail_writes = false;
+	assert_int_equal(ext4_jbd2_close(fs), -EIO);
+	/* The uncommitted block never went home; the flag stays for e2fsck. */
+	assert_false(block_says(dk->bytes, FREE_BLK(1), "new"));
+	assert_true(needs_recovery(dk->bytes));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/* The e2fsck on path: exit status 0, else the test fails with its words. */
+static void fsck_clean(const char *path)
+{
+	char cmd[700], out[8192];
+	size_t n;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "e2fsck -fn %s 2>&1; echo rc=$?", path);
+	f = popen(cmd, "r");
+	n = fread(out, 1, sizeof(out) - 1, f);
+	out[n] = '\0';
+	pclose(f);
+	if (strstr(out, "rc=0\n") == NULL)
+		fail_msg("e2fsck -fn:\n%s", out);
+}
+
+/* File i: 3000 * (i + 1) bytes of a pattern. */
+static void make_file(struct ext4_fs *fs, int i)
+{
+	struct ext4_inode root, in;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	char name[32];
+	size_t n = 3000 * (size_t)(i + 1);
+	uint8_t *buf = malloc(n);
+
+	snprintf(name, sizeof(name), "f%02d", i);
+	for (size_t k = 0; k < n; k++)
+		buf[k] = (uint8_t)(k * 7 + (unsigned)i);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, name, &nw, &in), 0);
+	assert_int_equal(ext4_file_write(fs, &in, 0, buf, n, false), (long)n);
+	free(buf);
+}
+
+/* Does path's file i hold its pattern (debugfs on the host)? */
+static void host_has_file(const char *path, int i)
+{
+	char cmd[800];
+
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'cat /f%02d' %s 2>/dev/null | cmp -s - %s/f%02d",
+		 i, path, tmpdir, i);
+	if (system(cmd) != 0)
+		fail_msg("f%02d is not intact in %s", i, path);
+}
+
+/*
+ * ext4's own writes (files made and written, one commit each, as fsync
+ * would) through the real journal; the disk as a crash after each
+ * commit leaves it is replayed by e2fsck: every committed file intact,
+ * nothing else to fix. Then a clean unmount: e2fsck -fn finds it clean.
+ */
+static void test_fs_writes_survive_crash(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs;
+	enum { FILES = 12 };
+
+	(void)state;
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_false(fs->ro);
+	assert_non_null(fs->jbd2);
+	for (int i = 0; i < FILES; i++) {
+		char p[700];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/f%02d", tmpdir, i);
+		f = fopen(p, "wb");
+		for (size_t k = 0; k < 3000 * (size_t)(i + 1); k++)
+			fputc((uint8_t)(k * 7 + (unsigned)i), f);
+		fclose(f);
+		make_file(fs, i);
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+		if (i % 4 != 3)
+			continue;
+		disk_save(dk, copy);
+		sh("e2fsck -fy %s >/dev/null 2>&1", copy);
+		fsck_clean(copy);
+		for (int k = 0; k <= i; k++)
+			host_has_file(copy, k);
+	}
+	ext4_unmount(fs);
+	disk_save(dk, copy);
+	disk_free(dk);
+	fsck_clean(copy);
+	sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'", copy);
+	for (int k = 0; k < FILES; k++)
+		host_has_file(copy, k);
+}
+
+/*
+ * Power cuts at random device writes, with a volatile write cache (any
+ * subset of the writes since the last FLUSH may be lost): the files
+ * whose commit returned before the cut are intact after e2fsck's
+ * replay, and e2fsck finds nothing else to fix. The ordering of data,
+ * log, flushes and commit block is what this checks.
+ */
+static void test_power_cuts(void **state)
+{
+	enum { FILES = 10, ROUNDS = 6 };
+
+	(void)state;
+	srand(11);
+	for (int i = 0; i < FILES; i++) {
+		char p[700];
+		FILE *f;
+
+		snprintf(p, sizeof(p), "%s/f%02d", tmpdir, i);
+		f = fopen(p, "wb");
+		for (size_t k = 0; k < 3000 * (size_t)(i + 1); k++)
+			fputc((uint8_t)(k * 7 + (unsigned)i), f);
+		fclose(f);
+	}
+	for (int round = 0; round < ROUNDS; round++) {
+		struct disk *dk = disk_load(img);
+		struct ext4_fs *fs;
+		int acked = -1;
+
+		dk->volatile_cache = true;
+		dk->durable = malloc(IMG_SIZE);
+		memcpy(dk->durable, dk->bytes, IMG_SIZE);
+		dk->crash_at = 5 + rand() % 150;
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			0);
+		for (int i = 0; i < FILES && dk->crash_img == NULL; i++) {
+			make_file(fs, i);
+			assert_int_equal(ext4_jbd2_commit(fs), 0);
+			if (dk->crash_img == NULL)
+				acked = i;
+		}
+		if (dk->crash_img == NULL)
+			disk_crash(dk);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		/* Booted again: Kiln's recovery, then e2fsck must agree. */
+		memcpy(dk->bytes, dk->crash_img, IMG_SIZE);
+		disk_save(dk, copy);
+		disk_free(dk);
+		dk = disk_load(copy);
+		assert_int_equal(ext4_mount(&dk->bc, "vdb", &fs), 0);
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		fsck_clean(copy);
+		for (int k = 0; k <= acked; k++)
+			host_has_file(copy, k);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_commit_replayed, setup),
+		cmocka_unit_test_setup(test_torn_commit, setup),
+		cmocka_unit_test_setup(test_revoke, setup),
+		cmocka_unit_test_setup(test_wrap, setup),
+		cmocka_unit_test_setup(test_handles_and_abort, setup),
+		cmocka_unit_test_setup(test_fs_writes_survive_crash, setup),
+		cmocka_unit_test_setup(test_power_cuts, setup),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	sh("rm -rf %s", tmpdir);
+	return r;
+}

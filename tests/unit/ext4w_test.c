@@ -1,0 +1,680 @@
+/* ext4w_test.c - ext4 written: files, extent trees, truncate, the namespace, htree directories and ENOSPC on images mke2fs makes, then e2fsck -fn and debugfs on the result. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <asm-generic/errno.h>
+
+#include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
+#include "core/sched.h"
+#include "fs/bcache.h"
+#include "fs/ext4.h"
+#include "fs/ext4_write.h"
+
+/* ---- The kernel around the file system ---- */
+
+void *kmalloc(size_t size)
+{
+	return malloc(size);
+}
+
+void *kzalloc(size_t size)
+{
+	return calloc(1, size);
+}
+
+void kfree(void *p)
+{
+	free(p);
+}
+
+void *page_alloc_zero(size_t n)
+{
+	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+
+	memset(p, 0, n * PAGE_SIZE);
+	return p;
+}
+
+void page_free(void *p, size_t n)
+{
+	(void)n;
+	free(p);
+}
+
+static char last_log[256];
+
+void printk(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(last_log, sizeof(last_log), fmt, ap);
+	va_end(ap);
+}
+
+void wait_add(struct wait_queue *q, struct waiter *w)
+{
+	(void)q, (void)w;
+}
+
+void wait_remove(struct waiter *w)
+{
+	(void)w;
+}
+
+void wake_up(struct wait_queue *q)
+{
+	(void)q;
+}
+
+int sched_sleep(uint64_t deadline_ns, bool interruptible)
+{
+	(void)deadline_ns, (void)interruptible;
+	return 0;
+}
+
+extern unsigned int ext4_stub_overdrawn;
+
+/* ---- A disk in memory backed by an image file ---- */
+
+#define BS 4096
+
+struct disk {
+	struct bcache_dev bc;
+	uint8_t *bytes;
+	size_t size;
+};
+
+static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
+{
+	struct disk *dk = d->priv;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t off = ios[i].block * BS;
+
+		ios[i].err = 0;
+		if (ios[i].write)
+			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
+		else
+			memcpy(ios[i].buf, dk->bytes + off, ios[i].len);
+	}
+	return 0;
+}
+
+static const struct bcache_dev_ops disk_ops = { disk_io, NULL };
+
+static char tmpdir[] = "/tmp/kiln-ext4w-XXXXXX";
+static char img[600];
+
+static void sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+/* The output of a shell command (at most size - 1 bytes). */
+static size_t sh_out(char *out, size_t size, const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+	FILE *p;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	return n;
+}
+
+static struct disk *disk_load(void)
+{
+	struct disk *dk = calloc(1, sizeof(*dk));
+	FILE *f = fopen(img, "rb");
+	struct stat st;
+
+	assert_non_null(f);
+	assert_int_equal(stat(img, &st), 0);
+	dk->size = (size_t)st.st_size;
+	dk->bytes = malloc(dk->size);
+	assert_int_equal(fread(dk->bytes, 1, dk->size, f), dk->size);
+	fclose(f);
+	dk->bc = (struct bcache_dev){
+		.ops = &disk_ops, .priv = dk, .size = dk->size, .block_size = BS
+	};
+	bcache_register(&dk->bc);
+	return dk;
+}
+
+/* Unregister (writing every dirty block), save to the image file. */
+static void disk_save(struct disk *dk)
+{
+	FILE *f;
+
+	assert_int_equal(bcache_unregister(&dk->bc), 0);
+	f = fopen(img, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(dk->bytes, 1, dk->size, f), dk->size);
+	fclose(f);
+	free(dk->bytes);
+	free(dk);
+}
+
+/* e2fsck -fn must find nothing at all to say. */
+static void fsck_clean(void)
+{
+	char out[8192];
+
+	sh_out(out, sizeof(out), "e2fsck -fn %s 2>&1; echo rc=$?", img);
+	if (strstr(out, "rc=0\n") == NULL) {
+		sh("cp %s %s.bad", img, img); /* kept with KILN_KEEP=1 */
+		fail_msg("e2fsck -fn:\n%s", out);
+	}
+}
+
+static struct ext4_fs *mount_rw(struct disk *dk)
+{
+	struct ext4_fs *fs = NULL;
+
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
+	assert_false(fs->ro);
+	return fs;
+}
+
+static void new_image(const char *size, const char *opts)
+{
+	snprintf(img, sizeof(img), "%s/img", tmpdir);
+	sh("rm -f %s && truncate -s %s %s && mke2fs -q -F -t ext4 -b 4096 %s "
+	   "%s",
+	   img, size, img, opts, img);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	bcache_set_limit(256);
+	if (tmpdir[strlen(tmpdir) - 1] == 'X')
+		assert_non_null(mkdtemp(tmpdir));
+	return 0;
+}
+
+/* ---- Helpers on paths ---- */
+
+static int walk(struct ext4_fs *fs, const char *path, struct ext4_inode *in)
+{
+	char name[256];
+	int err = ext4_iget(fs, EXT4_ROOT_INO, in);
+
+	while (err == 0 && *path) {
+		size_t n = strcspn(path, "/");
+		uint32_t ino;
+
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n + (path[n] == '/');
+		err = ext4_dir_lookup(fs, in, name, &ino);
+		if (err == 0)
+			err = ext4_iget(fs, ino, in);
+	}
+	return err;
+}
+
+/* Split path into its directory (walked) and last name. */
+static const char *parent(struct ext4_fs *fs, const char *path,
+			  struct ext4_inode *dir)
+{
+	static char d[512];
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL) {
+		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, dir), 0);
+		return path;
+	}
+	memcpy(d, path, (size_t)(slash - path));
+	d[slash - path] = '\0';
+	assert_int_equal(walk(fs, d, dir), 0);
+	return slash + 1;
+}
+
+static int mk(struct ext4_fs *fs, const char *path, uint32_t mode,
+	      const char *target, struct ext4_inode *out)
+{
+	struct ext4_inode dir;
+	const char *name = parent(fs, path, &dir);
+	struct ext4_new nw = { .mode = mode,
+			       .uid = 1000,
+			       .gid = 1000,
+			       .sec = 1700000000,
+			       .ns = 5,
+			       .target = target,
+			       .root = false };
+
+	return ext4_create(fs, &dir, name, &nw, out);
+}
+
+static int rm(struct ext4_fs *fs, const char *path, bool isdir)
+{
+	struct ext4_inode dir, victim;
+	const char *name = parent(fs, path, &dir);
+	int err = walk(fs, path, &victim);
+
+	if (err < 0)
+		return err;
+	err = ext4_unlink(fs, &dir, name, &victim, isdir, 1700000001, 0);
+	if (err == 0 && victim.nlink == 0)
+		err = ext4_evict(fs, &victim, 1700000001);
+	return err;
+}
+
+static int mv(struct ext4_fs *fs, const char *from, const char *to)
+{
+	struct ext4_inode fdir, tdir, src, dst;
+	char fname[256];
+	const char *tname;
+	bool has_dst;
+	int err;
+
+	strcpy(fname, parent(fs, from, &fdir));
+	tname = parent(fs, to, &tdir);
+	err = walk(fs, from, &src);
+	if (err < 0)
+		return err;
+	has_dst = walk(fs, to, &dst) == 0;
+	err = ext4_rename(fs, &fdir, fname,
+			  tdir.ino == fdir.ino ? &fdir : &tdir, tname, &src,
+			  &dst, has_dst, 1700000002, 0);
+	if (err == 0 && has_dst && dst.nlink == 0)
+		err = ext4_evict(fs, &dst, 1700000002);
+	return err;
+}
+
+static uint8_t pat(uint64_t i, unsigned int seed)
+{
+	return (uint8_t)(i * 7 + seed + (i >> 11));
+}
+
+static void put(struct ext4_fs *fs, const char *path, uint64_t off, size_t n,
+		unsigned int seed)
+{
+	struct ext4_inode in;
+	uint8_t *buf = malloc(n);
+
+	assert_int_equal(walk(fs, path, &in), 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = pat(off + i, seed);
+	assert_int_equal(ext4_file_write(fs, &in, off, buf, n, false), (long)n);
+	free(buf);
+}
+
+/* The file as the host's debugfs reads it from the image. */
+static void host_check(const char *path, uint64_t size, unsigned int seed,
+		       uint64_t hole_from, uint64_t hole_to)
+{
+	char cmd[800];
+	FILE *p;
+	uint64_t i = 0;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'cat /%s' %s 2>/dev/null", path,
+		 img);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((c = fgetc(p)) != EOF) {
+		uint8_t want = i >= hole_from && i < hole_to ? 0 : pat(i, seed);
+
+		if ((uint8_t)c != want)
+			fail_msg("%s: byte %llu is %d, not %d", path,
+				 (unsigned long long)i, c, want);
+		i++;
+	}
+	pclose(p);
+	assert_int_equal(i, size);
+}
+
+/* ---- Tests ---- */
+
+static void test_files(void **state)
+{
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct disk *dk;
+	char buf[256];
+
+	(void)state;
+	new_image("64M", "");
+	dk = disk_load();
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), 0);
+	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), -EEXIST);
+	put(fs, "a", 0, 10000, 1);
+	put(fs, "a", 3000, 2000, 1); /* overwrite in place */
+	assert_int_equal(mk(fs, "d", 040755, NULL, &in), 0);
+	assert_int_equal(mk(fs, "d/e", 040700, NULL, &in), 0);
+	assert_int_equal(mk(fs, "d/e/f", 0100600, NULL, &in), 0);
+	put(fs, "d/e/f", 0, 100000, 2);
+	/* A hole of 1 MiB, then data. */
+	assert_int_equal(mk(fs, "h", 0100644, NULL, &in), 0);
+	put(fs, "h", 1 << 20, 5000, 3);
+	assert_int_equal(walk(fs, "h", &in), 0);
+	assert_int_equal(in.size, (1 << 20) + 5000);
+	assert_int_equal(in.blocks512, 16);
+	assert_int_equal(mk(fs, "fast", 0120777, "d/e/f", &in), 0);
+	assert_int_equal(mk(fs, "slow", 0120777,
+			    "a/very/long/target/that/does/not/fit/in/sixty/"
+			    "bytes/of/i_block/at/all",
+			    &in),
+			 0);
+	assert_int_equal(walk(fs, "slow", &in), 0);
+	assert_int_equal(ext4_readlink(fs, &in, buf, sizeof(buf)), 69);
+	assert_int_equal(walk(fs, "d", &in), 0);
+	assert_int_equal(in.nlink, 3);
+	/* Fallocate: KEEP_SIZE past the end, then mode 0, then a write in. */
+	assert_int_equal(mk(fs, "fa", 0100644, NULL, &in), 0);
+	assert_int_equal(ext4_fallocate(fs, &in, 1, 0, 40960, false), 0);
+	assert_int_equal(in.size, 0);
+	assert_int_equal(in.blocks512, 80);
+	assert_int_equal(ext4_fallocate(fs, &in, 0, 0, 20000, false), 0);
+	assert_int_equal(in.size, 20000);
+	assert_int_equal(ext4_fallocate(fs, &in, 2, 0, 20000, false),
+			 -EOPNOTSUPP);
+	put(fs, "fa", 5000, 3000, 4);
+	assert_int_equal(walk(fs, "fa", &in), 0);
+	{
+		uint8_t got[20000];
+
+		assert_int_equal(ext4_file_read(fs, &in, 0, got, 20000), 20000);
+		for (int i = 0; i < 20000; i++)
+			assert_int_equal(got[i], i >= 5000 && i < 8000 ?
+							 pat((uint64_t)i, 4) :
+							 0);
+	}
+	assert_int_equal(ext4_stub_overdrawn, 0);
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+	host_check("a", 10000, 1, 0, 0);
+	host_check("d/e/f", 100000, 2, 0, 0);
+	host_check("h", (1 << 20) + 5000, 3, 0, 1 << 20);
+	sh_out(buf, sizeof(buf),
+	       "debugfs -R 'stat /fast' %s 2>/dev/null | "
+	       "grep -o 'Fast link dest: .*'",
+	       img);
+	assert_string_equal(buf, "Fast link dest: \"d/e/f\"\n");
+}
+
+/* Writers interleaved block by block: a depth-2 tree, then truncated. */
+static void test_extent_trees(void **state)
+{
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct disk *dk;
+	const int nblk = 1000;
+	uint8_t *blk = malloc(BS);
+
+	(void)state;
+	new_image("64M", "");
+	dk = disk_load();
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "f0", 0100644, NULL, &in), 0);
+	assert_int_equal(mk(fs, "f1", 0100644, NULL, &in), 0);
+	assert_int_equal(mk(fs, "f2", 0100644, NULL, &in), 0);
+	for (int i = 0; i < nblk; i++)
+		for (int f = 0; f < 3; f++) {
+			char name[4] = { 'f', (char)('0' + f), 0 };
+
+			put(fs, name, (uint64_t)i * BS, BS, (unsigned int)f);
+		}
+	assert_int_equal(walk(fs, "f1", &in), 0);
+	assert_int_equal(ext4_le16(in.block + 6), 2); /* depth */
+	assert_int_equal(in.size, (uint64_t)nblk * BS);
+	/* Backwards into holes: inserts before the first extent. */
+	assert_int_equal(mk(fs, "back", 0100644, NULL, &in), 0);
+	for (int i = 400; i >= 0; i -= 2)
+		put(fs, "back", (uint64_t)i * BS, 100, 9);
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+	host_check("f0", (uint64_t)nblk * BS, 0, 0, 0);
+	host_check("f2", (uint64_t)nblk * BS, 2, 0, 0);
+
+	dk = disk_load();
+	fs = mount_rw(dk);
+	assert_int_equal(walk(fs, "f0", &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 700 * BS + 100, false), 0);
+	/* e2fsck below checks i_blocks, tree blocks included. */
+	assert_int_equal(walk(fs, "f1", &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false), 0);
+	assert_int_equal(in.blocks512, 0);
+	assert_int_equal(ext4_le16(in.block + 6), 0);
+	assert_int_equal(walk(fs, "f2", &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 3, false), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 3 * BS, false), 0);
+	assert_int_equal(ext4_stub_overdrawn, 0); /* credits were enough */
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+	host_check("f0", 700 * BS + 100, 0, 0, 0);
+	host_check("f2", 3 * BS, 2, 3, 3 * BS);
+	free(blk);
+}
+
+static void test_namespace(void **state)
+{
+	struct ext4_inode in, dir;
+	struct ext4_fs *fs;
+	struct disk *dk;
+	uint32_t free_before;
+
+	(void)state;
+	new_image("32M", "");
+	dk = disk_load();
+	fs = mount_rw(dk);
+	free_before = fs->free_inodes;
+	assert_int_equal(mk(fs, "x", 040755, NULL, &in), 0);
+	assert_int_equal(mk(fs, "x/y", 040755, NULL, &in), 0);
+	assert_int_equal(mk(fs, "x/y/z", 0100644, NULL, &in), 0);
+	put(fs, "x/y/z", 0, 5000, 5);
+	assert_int_equal(mk(fs, "w", 040755, NULL, &in), 0);
+	assert_int_equal(rm(fs, "x", true), -ENOTEMPTY);
+	assert_int_equal(rm(fs, "x/y/z", true), -ENOTDIR);
+	assert_int_equal(rm(fs, "x/y", false), -EISDIR);
+	/* link: two names, nlink 2. */
+	assert_int_equal(walk(fs, "x/y/z", &in), 0);
+	assert_int_equal(walk(fs, "w", &dir), 0);
+	assert_int_equal(ext4_link(fs, &dir, "z2", &in, 1700000003, 0), 0);
+	assert_int_equal(walk(fs, "w/z2", &in), 0);
+	assert_int_equal(in.nlink, 2);
+	/* rename: a plain move, a replace, a directory to a new parent. */
+	assert_int_equal(mv(fs, "x/y/z", "x/z"), 0);
+	assert_int_equal(walk(fs, "x/y/z", &in), -ENOENT);
+	assert_int_equal(mk(fs, "victim", 0100644, NULL, &in), 0);
+	put(fs, "victim", 0, 9000, 6);
+	assert_int_equal(mv(fs, "w/z2", "victim"), 0);
+	assert_int_equal(walk(fs, "victim", &in), 0);
+	assert_int_equal(in.size, 5000);
+	assert_int_equal(mv(fs, "x/y", "w/y2"), 0);
+	assert_int_equal(walk(fs, "x", &in), 0);
+	assert_int_equal(in.nlink, 2);
+	assert_int_equal(walk(fs, "w", &in), 0);
+	assert_int_equal(in.nlink, 3);
+	assert_int_equal(walk(fs, "w/y2/..", &in), 0);
+	assert_int_equal(in.ino, dir.ino);
+	/* A directory over an empty directory, then over a full one. */
+	assert_int_equal(mk(fs, "e", 040755, NULL, &in), 0);
+	assert_int_equal(mv(fs, "w/y2", "e"), 0);
+	assert_int_equal(mv(fs, "x", "e"), 0);
+	assert_int_equal(walk(fs, "e/z", &in), 0);
+	assert_int_equal(mk(fs, "x", 040755, NULL, &in), 0);
+	assert_int_equal(mk(fs, "x/q", 0100644, NULL, &in), 0);
+	assert_int_equal(mv(fs, "w", "x"), -ENOTEMPTY);
+	assert_int_equal(mv(fs, "victim", "x"), -EISDIR);
+	assert_int_equal(mv(fs, "victim", "x/q"), 0);
+	assert_int_equal(rm(fs, "x/q", false), 0);
+	assert_int_equal(rm(fs, "x", true), 0);
+	/* Many names: the root grows blocks, then loses most names. */
+	for (int i = 0; i < 600; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "name-with-some-length-%04d", i);
+		assert_int_equal(mk(fs, name, 0100644, NULL, &in), 0);
+	}
+	for (int i = 0; i < 600; i += 3) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "name-with-some-length-%04d", i);
+		assert_int_equal(rm(fs, name, false), 0);
+	}
+	/* Unlinked while open: on the orphan list until evicted. */
+	assert_int_equal(mk(fs, "open", 0100644, NULL, &in), 0);
+	put(fs, "open", 0, 50000, 7);
+	assert_int_equal(walk(fs, "open", &in), 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &dir), 0);
+	assert_int_equal(
+		ext4_unlink(fs, &dir, "open", &in, false, 1700000004, 0), 0);
+	assert_int_equal(fs->last_orphan, in.ino);
+	assert_int_equal(ext4_stub_overdrawn, 0);
+	ext4_unmount(fs); /* a crash with it open */
+	disk_save(dk);
+	dk = disk_load();
+	fs = mount_rw(dk); /* frees it */
+	assert_int_equal(fs->last_orphan, 0);
+	assert_int_equal(fs->free_inodes, free_before - 403);
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+	host_check("e/z", 5000, 5, 0, 0);
+}
+
+/* A hashed directory (e2fsck -D indexes it) made linear by a change. */
+static void test_htree(void **state)
+{
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct disk *dk;
+	char name[64];
+
+	(void)state;
+	sh("rm -rf %s/src && mkdir -p %s/src/big", tmpdir, tmpdir);
+	sh("cd %s/src/big && seq -f 'entry-%%05g' 0 2999 | xargs touch",
+	   tmpdir);
+	snprintf(img, sizeof(img), "%s/img", tmpdir);
+	sh("rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 "
+	   "-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
+	   img, img, tmpdir, img, img);
+	dk = disk_load();
+	fs = mount_rw(dk);
+	assert_int_equal(walk(fs, "big", &in), 0);
+	assert_true(in.flags & EXT4_INDEX_FL);
+	for (int i = 0; i < 3000; i += 2) {
+		snprintf(name, sizeof(name), "big/entry-%05d", i);
+		assert_int_equal(rm(fs, name, false), 0);
+	}
+	for (int i = 0; i < 500; i++) {
+		snprintf(name, sizeof(name), "big/new-%d", i);
+		assert_int_equal(mk(fs, name, 0100644, NULL, &in), 0);
+	}
+	assert_int_equal(walk(fs, "big", &in), 0);
+	assert_false(in.flags & EXT4_INDEX_FL);
+	assert_int_equal(walk(fs, "big/entry-02999", &in), 0);
+	assert_int_equal(walk(fs, "big/entry-02998", &in), -ENOENT);
+	assert_int_equal(walk(fs, "big/new-499", &in), 0);
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+}
+
+/* Full: ENOSPC for a user short of the reserve, root goes on. */
+static void test_enospc(void **state)
+{
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct disk *dk;
+	uint8_t *buf = calloc(1, 1 << 20);
+	uint64_t off = 0;
+	long r;
+
+	(void)state;
+	new_image("16M", "-m 5");
+	dk = disk_load();
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "fill", 0100644, NULL, &in), 0);
+	while ((r = ext4_file_write(fs, &in, off, buf, 1 << 20, false)) ==
+	       1 << 20)
+		off += 1 << 20;
+	assert_true(r > 0); /* the last one short */
+	off += (uint64_t)r;
+	assert_int_equal(ext4_file_write(fs, &in, off, buf, 4096, false),
+			 -ENOSPC);
+	assert_int_equal(ext4_file_write(fs, &in, off, buf, 4096, true), 4096);
+	off += 4096;
+	assert_int_equal(in.size, off);
+	ext4_unmount(fs);
+	disk_save(dk);
+	fsck_clean();
+	free(buf);
+}
+
+/* Mounts that stay read-only, with the reason logged. */
+static void test_ro_refusals(void **state)
+{
+	struct ext4_fs *fs;
+	struct disk *dk;
+
+	(void)state;
+	new_image("16M", "-O ^has_journal");
+	dk = disk_load();
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
+	assert_true(fs->ro);
+	assert_non_null(strstr(last_log, "no journal: mounted read-only"));
+	ext4_unmount(fs);
+	disk_save(dk);
+	new_image("16M", "");
+	dk = disk_load();
+	dk->bc.ro = true;
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
+	assert_true(fs->ro);
+	assert_non_null(strstr(last_log, "read-only"));
+	ext4_unmount(fs);
+	disk_save(dk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_namespace, setup),
+		cmocka_unit_test_setup(test_files, setup),
+		cmocka_unit_test_setup(test_extent_trees, setup),
+		cmocka_unit_test_setup(test_htree, setup),
+		cmocka_unit_test_setup(test_enospc, setup),
+		cmocka_unit_test_setup(test_ro_refusals, setup),
+	};
+	int r = cmocka_run_group_tests(tests, NULL, NULL);
+
+	if (getenv("KILN_KEEP") == NULL)
+		sh("rm -rf %s", tmpdir);
+	return r;
+}
