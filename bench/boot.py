@@ -127,13 +127,15 @@ class Row:
     def __init__(self, accel, system, argv, note="", runs=None):
         self.accel, self.system, self.argv = accel, system, argv
         self.walls, self.ready_us, self.timeouts = [], [], 0
+        self.failures = 0
         self.note, self.runs = note, runs
 
     def wants_more(self, runs):
         """True while this row has fewer than its runs and does not hang
         (past three timeouts it would only feed the bench minutes)."""
-        done = len(self.walls) + self.timeouts
-        return done < (self.runs or runs) and self.timeouts < 3
+        done = len(self.walls) + self.timeouts + self.failures
+        return done < (self.runs or runs) and \
+            self.timeouts + self.failures < 3
 
     def median(self):
         return statistics.median(self.walls) if self.walls else None
@@ -169,7 +171,7 @@ def boot_linux_row(row):
     try:
         boot_row(row)
     except BenchError as e:
-        row.timeouts += 1
+        row.failures += 1
         row.note = "fails: " + str(e).splitlines()[-1][:60]
 
 
@@ -222,8 +224,11 @@ def print_table(rows):
         if r.timeouts:
             extra += "; %d run(s) timed out (>%d s, not in median)" % (
                 r.timeouts, TIMEOUT[r.accel])
+        if r.failures:
+            extra += "; %d run(s) failed, not in median" % r.failures
         print("%-5s %-13s %4d %9s %17s %17s  %s" % (
-            r.accel, r.system, len(r.walls) + r.timeouts, med, mm, iqr,
+            r.accel, r.system, len(r.walls) + r.timeouts + r.failures, med,
+            mm, iqr,
             extra.strip("; ")))
     print("(all times ms, QEMU launch to exit; -M microvm, -m %s)" % MEM)
 
