@@ -240,8 +240,9 @@ def write_samples(rows, path):
         f.write("# accel system run wall_ms index (bench/boot.py, "
                 "-m %s)\n" % MEM)
         for r in rows:
-            index = [x.system for x in rows if x.accel == r.accel].index(
-                r.system)
+            # The box's place: gnuplot numbers the systems with samples.
+            index = [x.system for x in rows if x.accel == r.accel and
+                     x.walls].index(r.system) if r.walls else 0
             for i, w in enumerate(r.walls):
                 f.write("%s %s %d %.3f %d\n" % (r.accel, r.system, i,
                                                 w * 1e3, index))
