@@ -157,8 +157,13 @@ int volume_format(const char *path, unsigned uid, unsigned gid)
 	if (pid < 0)
 		return kiln_file_error("fork", -errno);
 	if (pid == 0) {
-		execl(tool, "mke2fs", "-q", "-F", "-t", "ext4", "-E", owner,
-		      path, (char *)NULL);
+		/*
+		 * 4 KiB blocks whatever the size: mke2fs picks 1 KiB below
+		 * 512 MiB, and the kernel writes only 4 KiB-block ext4
+		 * (docs/storage.md), so a small volume would mount read-only.
+		 */
+		execl(tool, "mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
+		      "-E", owner, path, (char *)NULL);
 		_exit(127);
 	}
 	while (waitpid(pid, &st, 0) < 0)
