@@ -22,36 +22,7 @@
 #include "fs/ext4_jbd2_int.h"
 #include "fs/ext4_write.h"
 
-/* ---- The kernel around the file system ---- */
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
 
 static char last_log[256];
 static int nlogs;
@@ -64,21 +35,6 @@ void printk(const char *fmt, ...)
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
 	nlogs++;
-}
-
-void wait_add(struct wait_queue *q, struct waiter *w)
-{
-	(void)q, (void)w;
-}
-
-void wait_remove(struct waiter *w)
-{
-	(void)w;
-}
-
-void wake_up(struct wait_queue *q)
-{
-	(void)q;
 }
 
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
