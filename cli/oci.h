@@ -68,6 +68,13 @@ struct oci_desc {
 struct json_object;
 int oci_desc_parse(struct json_object *o, struct oci_desc *d);
 /*
+ * oci_verify (oci_blob.c): 0 when data is exactly what d promises (its
+ * size and sha256); else the exit status after one line naming name and
+ * what.
+ */
+int oci_verify(const char *name, const struct oci_desc *d, const char *what,
+	       const uint8_t *data, size_t size);
+/*
  * Of an index or manifest list (data, untrusted), the descriptor of the
  * linux/amd64 manifest; with tag, the one annotated with that ref name.
  * 0, or the exit status after one line naming name.

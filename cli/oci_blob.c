@@ -24,6 +24,25 @@ void oci_sha256(const void *data, size_t size, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+int oci_verify(const char *name, const struct oci_desc *d, const char *what,
+	       const uint8_t *data, size_t size)
+{
+	char got[72];
+
+	if ((uint64_t)d->size != size) {
+		kiln_err("%s: %s %s: size %zu, the manifest says %lld", name,
+			 what, d->digest, size, (long long)d->size);
+		return KILN_EXIT_FAIL;
+	}
+	oci_sha256(data, size, got);
+	if (strcmp(got, d->digest)) {
+		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
+			 what, d->digest, got);
+		return KILN_EXIT_FAIL;
+	}
+	return 0;
+}
+
 int oci_digest_ok(const char *digest)
 {
 	if (strncmp(digest, "sha256:", 7) || strlen(digest) != 71)
