@@ -52,6 +52,8 @@ struct strvec {
 };
 void strvec_push(struct strvec *sv, const char *s);
 void strvec_free(struct strvec *sv);
+/* The value of KEY in env (KEY=VALUE strings), or NULL. */
+const char *strvec_env(const struct strvec *env, const char *key);
 
 /*
  * Read a whole file into a page-aligned buffer (so ELF and bundle headers

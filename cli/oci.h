@@ -49,6 +49,13 @@ void oci_sha256(const void *data, size_t size, char out[72]);
  * value with nothing after it, or NULL (json_object_put frees it).
  */
 struct json_object *oci_json_parse(const void *data, size_t size);
+/*
+ * A JSON array of strings (untrusted; NULL for absent or null: empty)
+ * appended to sv: 0, or -EINVAL for anything else or a string of
+ * KILN_CFG_MAX_VALUE bytes or more.
+ */
+struct json_object;
+int oci_json_strings(struct json_object *a, struct strvec *sv);
 /* 1 when digest is a well-formed "sha256:" + 64 lowercase hex digits. */
 int oci_digest_ok(const char *digest);
 

@@ -1,4 +1,5 @@
 /* oci_blob.c - content digests (sha256, libcrypto) and the per-layer progress line. */
+#include <errno.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -39,6 +40,26 @@ int oci_verify(const char *name, const struct oci_desc *d, const char *what,
 		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
 			 what, d->digest, got);
 		return KILN_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int oci_json_strings(struct json_object *a, struct strvec *sv)
+{
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
+			return -EINVAL;
+		strvec_push(sv, json_object_get_string(s));
 	}
 	return 0;
 }
