@@ -301,7 +301,7 @@ crc32c_SRCS := kernel/lib/crc32c.c
 # The jbd2 journal writer (the real one): its log replayed by Kiln's
 # recovery and by e2fsck, under the file system's own writes too.
 UNIT_TESTS += ext4_jbd2
-ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL)) tests/unit/kernel_host.c
+ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL)) $(FS_TEST_SRCS)
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -54,18 +54,6 @@ uint64_t clock_realtime_ns(void)
 
 static char tmpdir[] = "/tmp/kiln-ext4-XXXXXX";
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
-
 static uint8_t pattern(uint64_t i)
 {
 	return (uint8_t)(i * 7 + (i >> 9) + (i >> 17));
@@ -98,7 +86,7 @@ static void make_tree(void)
 	char p[512];
 
 	assert_non_null(mkdtemp(tmpdir));
-	sh("mkdir -p %s/src/dir/sub %s/src/many", tmpdir, tmpdir);
+	memdisk_sh("mkdir -p %s/src/dir/sub %s/src/many", tmpdir, tmpdir);
 	snprintf(p, sizeof(p), "%s/src/small", tmpdir);
 	write_at(p, 0, 5);
 	snprintf(p, sizeof(p), "%s/src/dir/sub/multi", tmpdir);
@@ -110,11 +98,12 @@ static void make_tree(void)
 	snprintf(p, sizeof(p), "%s/src/big", tmpdir);
 	write_at(p, BIG_OFF, 1000);
 	for (int i = 0; i < 300; i++)
-		sh("echo %d > %s/src/many/file-%03d", i, tmpdir, i);
-	sh("ln -s small %s/src/fast", tmpdir);
-	sh("ln -s %s %s/src/slow", SLOW_TARGET, tmpdir);
-	sh("touch -d '2021-03-04 05:06:07.123456789 UTC' %s/src/small", tmpdir);
-	sh("chmod 0640 %s/src/small", tmpdir);
+		memdisk_sh("echo %d > %s/src/many/file-%03d", i, tmpdir, i);
+	memdisk_sh("ln -s small %s/src/fast", tmpdir);
+	memdisk_sh("ln -s %s %s/src/slow", SLOW_TARGET, tmpdir);
+	memdisk_sh("touch -d '2021-03-04 05:06:07.123456789 UTC' %s/src/small",
+		   tmpdir);
+	memdisk_sh("chmod 0640 %s/src/small", tmpdir);
 }
 
 static uint8_t *image;
@@ -127,12 +116,14 @@ static void make_image(const char *opts)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s 24M %s && mke2fs -q -F -t ext4 %s -d "
-	   "%s/src %s",
-	   path, path, opts, tmpdir, path);
+	memdisk_sh(
+		"rm -f %s && truncate -s 24M %s && mke2fs -q -F -t ext4 %s -d "
+		"%s/src %s",
+		path, path, opts, tmpdir, path);
 	/* mke2fs -d keeps whole seconds: nanoseconds and epoch bits by hand. */
-	sh("debugfs -w -R 'sif /small mtime_extra %u' %s >/dev/null 2>&1",
-	   (123456789U << 2) | 1, path);
+	memdisk_sh(
+		"debugfs -w -R 'sif /small mtime_extra %u' %s >/dev/null 2>&1",
+		(123456789U << 2) | 1, path);
 	f = fopen(path, "rb");
 	assert_non_null(f);
 	free(image);
@@ -377,8 +368,8 @@ static void replay(const char *jo, bool revoke)
 		fprintf(f, "jw -r %u\n", home);
 	fprintf(f, "jc\n");
 	fclose(f);
-	sh("debugfs -w -f %s %s >/dev/null 2>&1", cmds, path);
-	sh("dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
+	memdisk_sh("debugfs -w -f %s %s >/dev/null 2>&1", cmds, path);
+	memdisk_sh("dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
 	f = fopen(path, "rb");
 	assert_int_equal(fread(image, 1, image_size, f), image_size);
 	fclose(f);
@@ -397,8 +388,9 @@ static void replay(const char *jo, bool revoke)
 	assert_int_equal(fwrite(dk->bytes, 1, image_size, f), image_size);
 	fclose(f);
 	memdisk_free(dk);
-	sh("e2fsck -fn %s >/dev/null 2>&1", path);
-	sh("! dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", path);
+	memdisk_sh("! dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery",
+		   path);
 	if (!revoke)
 		return;
 	/* The same log with bytes flipped: errors, never a crash. */
@@ -541,7 +533,7 @@ int main(void)
 	if (getenv("EXT4_TEST"))
 		cmocka_set_test_filter(getenv("EXT4_TEST"));
 	r = cmocka_run_group_tests(tests, setup, NULL);
-	sh("rm -rf %s", tmpdir);
+	memdisk_sh("rm -rf %s", tmpdir);
 	free(image);
 	return r;
 }

@@ -49,18 +49,6 @@ extern unsigned int ext4_stub_overdrawn;
 static char tmpdir[] = "/tmp/kiln-ext4w-XXXXXX";
 static char img[600];
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
-
 /* The output of a shell command (at most size - 1 bytes). */
 static size_t sh_out(char *out, size_t size, const char *fmt, ...)
 {
@@ -87,7 +75,8 @@ static void fsck_clean(void)
 
 	sh_out(out, sizeof(out), "e2fsck -fn %s 2>&1; echo rc=$?", img);
 	if (strstr(out, "rc=0\n") == NULL) {
-		sh("cp %s %s.bad", img, img); /* kept with KILN_KEEP=1 */
+		memdisk_sh("cp %s %s.bad", img,
+			   img); /* kept with KILN_KEEP=1 */
 		fail_msg("e2fsck -fn:\n%s", out);
 	}
 }
@@ -105,9 +94,10 @@ static struct ext4_fs *mount_rw(struct memdisk *dk)
 static void new_image(const char *size, const char *opts)
 {
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s %s %s && mke2fs -q -F -t ext4 -b 4096 %s "
-	   "%s",
-	   img, size, img, opts, img);
+	memdisk_sh(
+		"rm -f %s && truncate -s %s %s && mke2fs -q -F -t ext4 -b 4096 %s "
+		"%s",
+		img, size, img, opts, img);
 }
 
 static int setup(void **state)
@@ -475,13 +465,14 @@ static void test_htree(void **state)
 	char name[64];
 
 	(void)state;
-	sh("rm -rf %s/src && mkdir -p %s/src/big", tmpdir, tmpdir);
-	sh("cd %s/src/big && seq -f 'entry-%%05g' 0 2999 | xargs touch",
-	   tmpdir);
+	memdisk_sh("rm -rf %s/src && mkdir -p %s/src/big", tmpdir, tmpdir);
+	memdisk_sh("cd %s/src/big && seq -f 'entry-%%05g' 0 2999 | xargs touch",
+		   tmpdir);
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 "
-	   "-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
-	   img, img, tmpdir, img, img);
+	memdisk_sh(
+		"rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 "
+		"-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
+		img, img, tmpdir, img, img);
 	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(walk(fs, "big", &in), 0);
@@ -574,6 +565,6 @@ int main(void)
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	if (getenv("KILN_KEEP") == NULL)
-		sh("rm -rf %s", tmpdir);
+		memdisk_sh("rm -rf %s", tmpdir);
 	return r;
 }

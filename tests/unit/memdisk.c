@@ -86,3 +86,15 @@ void memdisk_save(struct memdisk *dk, const char *path)
 	free(dk->bytes);
 	free(dk);
 }
+
+void memdisk_sh(const char *fmt, ...)
+{
+	char cmd[4096];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	if (system(cmd) != 0)
+		fail_msg("command failed: %s", cmd);
+}

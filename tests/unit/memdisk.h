@@ -1,4 +1,4 @@
-/* memdisk.h - a block device in memory for the file-system unit tests, loaded from and saved to an image file. */
+/* memdisk.h - a block device in memory for the file-system unit tests, loaded from and saved to an image file, and the shell commands that make and check those images. */
 #ifndef KILN_TESTS_MEMDISK_H
 #define KILN_TESTS_MEMDISK_H
 
@@ -29,5 +29,8 @@ void memdisk_free(struct memdisk *dk);
  * the bytes to path, then free the disk.
  */
 void memdisk_save(struct memdisk *dk, const char *path);
+
+/* Run a shell command (mke2fs, debugfs, e2fsck...); fail the test unless it exits 0. */
+void memdisk_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif
