@@ -88,7 +88,9 @@ def test_interactive_lines():
                     [], p.wait(), got, p.stderr.read()))
                 got += b
         p.stdin.close()
-        rest, err = p.communicate(timeout=TIMEOUT)
+        rest = p.stdout.read()
+        err = p.stderr.read()
+        p.wait(timeout=TIMEOUT)
     finally:
         if p.poll() is None:
             p.kill()
