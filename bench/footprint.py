@@ -143,7 +143,7 @@ class Guests:
             args = ["-kernel", self.hello_img]
         else:
             args = ["-kernel", self.vmlinux, "-initrd", self.hello_cpio,
-                    "-append", linux_guest.cmdline()]
+                    "-append", linux_guest.baseline_cmdline()]
         return boot.QEMU_BASE + boot.ACCEL["tcg"] + ["-m", "%dM" % mib] + args
 
     def http_argv(self, system, mib, port, timeout):
