@@ -30,7 +30,6 @@
  * Like Linux's tmpfs, a write that finds no memory fails with ENOSPC;
  * TMPFS_RESERVE pages stay free for the kernel (stacks, sockets, pipes).
  */
-#define TMPFS_MAX_FILE (1UL << 40)
 #define SLOT_BITS 9
 #define SLOTS (1UL << SLOT_BITS) /* PAGE_SIZE / sizeof(void *) */
 #define TMPFS_RESERVE 512	 /* 2 MiB */
@@ -529,6 +528,11 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err)
 	page_get(p);
 	*err = 0;
 	return p;
+}
+
+void *tmpfs_page_peek(const struct vnode *vn, uint64_t idx)
+{
+	return vn->reg.small ? NULL : page_at(vn, idx);
 }
 
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx)
