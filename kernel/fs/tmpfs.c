@@ -518,12 +518,16 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err)
 			return NULL;
 		*err = vn->ops->readpage(vn, idx, p);
 		slot = *err == 0 ? slot_make(vn, idx, MAP_RESERVE) : NULL;
-		if (slot == NULL) {
+		if (slot == NULL || *slot != NULL) {
+			/* failed, or another thread's read won while we slept */
 			page_free(p, 1);
-			return NULL;
+			if (slot == NULL)
+				return NULL;
+			p = *slot;
+		} else {
+			*slot = p;
+			vn->reg.npages++;
 		}
-		*slot = p;
-		vn->reg.npages++;
 	}
 	page_get(p);
 	*err = 0;
