@@ -548,4 +548,6 @@ format:
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/bench is pruned: it holds the benches' Linux tree, whose own .d
+# files (and test.d directories) are not ours.
+-include $(shell find $(BUILD) -path $(BUILD)/bench -prune -o -name '*.d' -print 2>/dev/null)

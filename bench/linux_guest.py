@@ -1,4 +1,11 @@
-"""linux_guest.py - the Linux baseline for the benches: Debian's kernel and
+"""linux_guest.py - the Linux guests of the benches.
+
+The minimal microVM kernel (bench/linux_microvm.py: baseline_kernel) is
+booted by boot.py and footprint.py with an initramfs of our /init
+(bench/progs/linux_init.c: it runs /app, then exits through
+isa-debug-exit as Kiln does) and the app (app_initramfs). It does not yet
+run the app under Kiln's QEMU options (docs/performance.md), so the other
+benches still boot Debian's kernel and
 a busybox initramfs whose /init powers the VM off at once (boot bench) or
 first runs a benchmark program (app bench), or a dynamically linked program
 with its ld.so, the closure of its libraries and extra trees (Tree: the
@@ -17,7 +24,16 @@ import re
 import stat
 import subprocess
 
+import linux_microvm
+
 BUSYBOX = "/bin/busybox"
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+INIT_SRC = os.path.join(ROOT, "bench", "progs", "linux_init.c")
+INIT_BIN = os.path.join(ROOT, "build", "bench", "linux_init")
+
+# QEMU's status when an app run by our /init (bench/progs/linux_init.c)
+# exits 0: isa-debug-exit gives (0 << 1) | 1.
+EXIT_OK = 1
 
 # Why poweroff and not reboot: on microvm Linux finds no working reboot
 # method by default (no i8042, no ACPI reset register) and spins, while
@@ -65,6 +81,28 @@ def cmdline():
 
 class Unavailable(Exception):
     """The Linux baseline cannot be prepared here (no network, no apt...)."""
+
+
+def baseline_kernel():
+    """The path of the baseline's vmlinux, built on first use (cached in
+    build/bench/linux-microvm/; a cold build takes long on 2 cores)."""
+    try:
+        return linux_microvm.build()
+    except linux_microvm.Unavailable as e:
+        raise Unavailable("linux-microvm: %s" % e)
+
+
+def ensure_init():
+    """Compile bench/progs/linux_init.c static with musl (once per change);
+    return its path."""
+    if (os.path.exists(INIT_BIN) and
+            os.path.getmtime(INIT_BIN) >= os.path.getmtime(INIT_SRC)):
+        return INIT_BIN
+    os.makedirs(os.path.dirname(INIT_BIN), exist_ok=True)
+    _run(["musl-gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror",
+          "-o", INIT_BIN + ".tmp", INIT_SRC])
+    os.replace(INIT_BIN + ".tmp", INIT_BIN)
+    return INIT_BIN
 
 
 def _run(argv, cwd=None):
@@ -229,6 +267,30 @@ def build_initramfs(linux_dir):
     """Write linux_dir/initramfs.cpio.gz (busybox + /init); return its path."""
     return write_initramfs(os.path.join(linux_dir, "initramfs.cpio.gz"),
                            INIT_SCRIPT)
+
+
+def app_initramfs(path, app):
+    """Write an initramfs holding only our /init and the host program app
+    as /app (no busybox): what the boot and memory benches boot."""
+    with open(app, "rb") as f:
+        data = f.read()
+    return write_cpio(path, [_cpio_entry("init", 0o100755, 1, _init_bytes()),
+                             _cpio_entry("app", 0o100755, 2, data)])
+
+
+def _init_bytes():
+    with open(ensure_init(), "rb") as f:
+        return f.read()
+
+
+def write_cpio(path, entries):
+    """Write the records entries and a trailer to path (atomically)."""
+    archive = b"".join(entries + [_cpio_entry("TRAILER!!!", 0, 0)])
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path + ".tmp", "wb") as f:
+        f.write(archive)
+    os.replace(path + ".tmp", path)
+    return path
 
 
 # Symlinks followed while copying one host path, as the kernel's limit.

@@ -31,7 +31,13 @@ pkgs="$pkgs python3 sqlite3 lua5.4 redis-server redis-tools nginx-light apache2-
 # checks it): the rest the build and tests run (cmp, find, timeout,
 # unshare, gzip, tar) is in Essential packages, and the Go build fetches
 # nothing (tests/go requires no module), so needs no ca-certificates.
-# (make bench passes "bench": its needs, ab and busybox, are above.)
+# make bench passes "bench": ab and busybox are above; the benches' Linux
+# baseline (bench/linux_microvm.py) is built from Debian's kernel source
+# with its build dependencies, and gnuplot draws the figures of
+# docs/performance.md. None of these is needed by make test.
+if [ "${1:-}" = bench ]; then
+	pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils gnuplot-nox"
+fi
 
 missing=""
 for p in $pkgs; do
