@@ -1,5 +1,5 @@
 """procs.py - process benchmark: bench/progs/procs.c, one static musl
-binary, run by Kiln and by Debian's Linux on the same QEMU (microvm),
+binary, run by Kiln and by the Linux baseline on the same QEMU (microvm),
 accelerator, CPU model and guest memory, boots interleaved
 (kiln, linux, linux mitigations=off, kiln, ...) so drift hits all alike.
 
@@ -166,9 +166,9 @@ def linux_boot(accel, vmlinuz, initrd, series, extra):
 def prepare_linux(procs, hello, accel):
     """(vmlinuz, initramfs) or a string saying why Linux is absent."""
     try:
-        vmlinuz = linux_guest.fetch_kernel(LINUX_DIR)
+        vmlinuz = linux_guest.baseline_kernel()
         initrd = linux_guest.write_initramfs(
-            os.path.join(LINUX_DIR, "procs-%s.cpio.gz" % accel),
+            os.path.join(LINUX_DIR, "procs-%s.cpio" % accel),
             (INIT % " ".join(loop_args(accel))).encode(),
             [("bin/procs", procs), ("bin/hello", hello)])
     except linux_guest.Unavailable as e:

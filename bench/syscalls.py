@@ -188,9 +188,9 @@ def linux_boot(accel, vmlinuz, initrd, series, extra):
 def prepare_linux(prog, accel):
     """(vmlinuz, initramfs) or a string saying why Linux is absent."""
     try:
-        vmlinuz = linux_guest.fetch_kernel(procs.LINUX_DIR)
+        vmlinuz = linux_guest.baseline_kernel()
         initrd = linux_guest.write_initramfs(
-            os.path.join(procs.LINUX_DIR, "syscalls-%s.cpio.gz" % accel),
+            os.path.join(procs.LINUX_DIR, "syscalls-%s.cpio" % accel),
             (INIT % " ".join(loop_args(accel))).encode(),
             [("bin/syscalls", prog)])
     except linux_guest.Unavailable as e:
