@@ -337,10 +337,11 @@ def linux_systems(hello, distro_runs):
     except linux_guest.Unavailable as e:
         return [], ["linux: unavailable: %s" % e]
     base = ["-kernel", vmlinux, "-initrd", initrd, "-append"]
-    systems.append(("linux", base + [linux_guest.cmdline()],
+    systems.append(("linux", base + [linux_guest.baseline_cmdline()],
                     "baseline, mitigations on", None))
     systems.append(("linux-nomit",
-                    base + [linux_guest.cmdline() + " mitigations=off"],
+                    base + [linux_guest.baseline_cmdline() +
+                            " mitigations=off"],
                     "baseline, mitigations=off", None))
     if distro_runs:
         try:
@@ -426,7 +427,8 @@ def main():
               "uncompressed initramfs\n  (our /init runs hello as /app, "
               "then isa-debug-exit), -append\n  \"%s\"; linux-nomit adds "
               "mitigations=off; linux-distro is Debian's\n  kernel with the "
-              "same initramfs" % linux_guest.cmdline())
+              "same initramfs, without acpi=off" %
+              linux_guest.baseline_cmdline())
     for n in notes:
         print(n)
     print("%d interleaved runs per system after one untimed boot each "

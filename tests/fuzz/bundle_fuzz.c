@@ -41,7 +41,7 @@ static void use_bundle(const uint8_t *b, size_t size)
 {
 	const struct kiln_bundle *h = (const struct kiln_bundle *)b;
 
-	for (uint32_t type = 0; type <= KILN_SECTION_STDIN + 1; type++) {
+	for (uint32_t type = 0; type <= KILN_SECTION_ROOTDISK + 1; type++) {
 		size_t n = 1;
 		const uint8_t *p = bundle_section(b, type, &n);
 
@@ -50,7 +50,7 @@ static void use_bundle(const uint8_t *b, size_t size)
 			continue;
 		}
 		FUZZ_CHECK(type >= KILN_SECTION_CONFIG &&
-			   type <= KILN_SECTION_STDIN);
+			   type <= KILN_SECTION_ROOTDISK);
 		FUZZ_CHECK(fuzz_inside(p, n, b, h->total_size));
 		FUZZ_CHECK(h->total_size <= size);
 		if (type == KILN_SECTION_CONFIG)
