@@ -80,22 +80,6 @@ def cmdline():
     return CMDLINE
 
 
-def baseline_cmdline():
-    """cmdline() for the baseline, with ACPI off.
-
-    Why acpi=off: the baseline is built without CONFIG_PCI, and Linux
-    6.1's ACPICA then fails to install its PCI config space handler
-    (AE_BAD_PARAMETER) and loads no table, which leaves it with no serial
-    console (the app's output is lost) and no devices. With ACPI off it
-    takes the CPU and I/O APIC from QEMU's MP table and runs the app, as
-    Firecracker's guests do. QEMU keeps its ACPI tables (Kiln's options
-    are unchanged); what this costs the baseline is its devices: they sit
-    on microvm's second I/O APIC, which only ACPI describes, so only the
-    benches without devices (boot, footprint's hello) boot it yet.
-    """
-    return cmdline() + " acpi=off"
-
-
 class Unavailable(Exception):
     """The Linux baseline cannot be prepared here (no network, no apt...)."""
 
