@@ -279,8 +279,8 @@ UNIT_TESTS += virtio_net_hdr
 virtio_net_hdr_SRCS := kernel/drivers/virtio_net_hdr.c
 # The block cache over a fake disk, and the check of a virtio-blk device's answers.
 UNIT_TESTS += bcache virtio_blk_req virtq
-virtq_SRCS := kernel/drivers/virtq.c
-bcache_SRCS := kernel/fs/bcache.c
+virtq_SRCS := kernel/drivers/virtq.c tests/unit/kernel_host.c
+bcache_SRCS := kernel/fs/bcache.c tests/unit/kernel_host.c
 virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
 # 9P2000.L messages: requests as bytes, hostile replies.
 UNIT_TESTS += p9_msg
@@ -292,14 +292,16 @@ UNIT_TESTS += ext4 ext4w crc32c
 EXT4_ALL := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
 NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c
 JBD2_WRITER := kernel/fs/ext4_jbd2.c kernel/fs/ext4_jbd2_commit.c
+# kernel_host.c: malloc for the kernel's allocators; memdisk.c: the disk.
+FS_TEST_SRCS := tests/unit/kernel_host.c tests/unit/memdisk.c
 ext4_SRCS := $(filter-out $(NOT_EXT4_VFS) $(JBD2_WRITER),$(EXT4_ALL)) \
-	tests/unit/ext4_jbd2_stub.c
+	tests/unit/ext4_jbd2_stub.c $(FS_TEST_SRCS)
 ext4w_SRCS := $(ext4_SRCS)
 crc32c_SRCS := kernel/lib/crc32c.c
 # The jbd2 journal writer (the real one): its log replayed by Kiln's
 # recovery and by e2fsck, under the file system's own writes too.
 UNIT_TESTS += ext4_jbd2
-ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL))
+ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL)) $(FS_TEST_SRCS)
 
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)

@@ -49,10 +49,9 @@ RESULT_RE = re.compile(rb"^(randread|seqwrite): ([0-9.]+) (IOPS|MB/s)", re.M)
 DRIVE = "if=none,id=disk0,format=raw,cache=writeback,discard=unmap,file="
 
 # Linux's /init: the virtio-blk modules, /dev/vda from sysfs, the test.
-INIT = """#!/bin/busybox sh
-B=/bin/busybox
-$B mkdir -p /proc /sys /dev
-$B mount -t proc proc /proc
+# Both /inits (this one and FS_INIT's): /proc, /sys, the virtio-blk
+# modules, then /dev/vda made from sysfs once the disk appears.
+VDA_SETUP = """$B mount -t proc proc /proc
 $B mount -t sysfs sys /sys
 for m in %(modules)s; do
 	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
@@ -64,7 +63,11 @@ until [ -e /sys/block/vda/dev ]; do
 done
 d=$($B cat /sys/block/vda/dev)
 $B mknod /dev/vda b ${d%%:*} ${d#*:}
-/bin/blkio /dev/vda %(args)s
+"""
+INIT = """#!/bin/busybox sh
+B=/bin/busybox
+$B mkdir -p /proc /sys /dev
+""" + VDA_SETUP + """/bin/blkio /dev/vda %(args)s
 exec $B poweroff -f
 """
 
@@ -130,19 +133,7 @@ TARGET = 0.9
 FS_INIT = """#!/bin/busybox sh
 B=/bin/busybox
 $B mkdir -p /proc /sys /dev /mnt
-$B mount -t proc proc /proc
-$B mount -t sysfs sys /sys
-for m in %(modules)s; do
-	$B insmod /mod/$m.ko || echo "init: FAIL insmod $m"
-done
-i=0
-until [ -e /sys/block/vda/dev ]; do
-	i=$((i + 1)); [ $i -gt 300 ] && echo "init: FAIL no vda" && break
-	$B usleep 10000
-done
-d=$($B cat /sys/block/vda/dev)
-$B mknod /dev/vda b ${d%%:*} ${d#*:}
-$B mount -t ext4 -o data=ordered /dev/vda /mnt || echo "init: FAIL mount"
+""" + VDA_SETUP + """$B mount -t ext4 -o data=ordered /dev/vda /mnt || echo "init: FAIL mount"
 /bin/fsio /mnt %(args)s
 $B umount /mnt
 exec $B poweroff -f

@@ -31,35 +31,26 @@ import argparse
 import os
 import platform
 import re
-import signal
-import statistics
-import subprocess
 import sys
 import time
 
 import boot
+import interleave
 import linux_guest
-from boot import BenchError
+from interleave import spread
 
-ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
-KILN = os.path.join(ROOT, "build", "kiln")
-LINUX_DIR = os.path.join(OUT, "linux")
+ROOT, OUT = boot.ROOT, boot.OUT
+KILN, MEM = interleave.KILN, interleave.MEM
 TESTS = ("fork", "exec", "vfork", "spawn", "pingpong", "stream")
 UNIT = {"fork": "ns/op", "exec": "ns/op", "vfork": "ns/op",
         "spawn": "ns/op", "pingpong": "ns/rt", "stream": "ns/64K"}
 CHUNK = 64 * 1024
-MEM = "128M"               # both guests; QEMU's own default for Linux
 # Loops per boot: about 0.3-1 s of guest time each under TCG.
 ITERS = {"tcg": {"fork": 1000, "exec": 300, "vfork": 300, "spawn": 300,
                  "pingpong": 5000, "stream": 1000},
          "kvm": {"fork": 100, "exec": 30, "vfork": 30, "spawn": 30,
                  "pingpong": 500, "stream": 100}}
-TIMEOUT = {"tcg": 120, "kvm": 60}     # seconds per boot, either system
-MIN_RUNS = 5
-
-# The Linux variants booted: Debian's default command line (the target is
-# against this one) and the same with mitigations=off, as issue 16 asks.
-LINUX_SYSTEMS = {"linux": "", "linux-nomit": " mitigations=off"}
+MIN_RUNS = interleave.MIN_RUNS
 
 RESULT_RE = re.compile(r"^(\w+): (\d+) ops \([^)]*\), ([0-9.]+) ns/op$",
                        re.M)
@@ -91,116 +82,19 @@ def build():
     return paths["procs"], paths["hello"], image
 
 
-def loop_args(accel):
-    return ["%s=%d" % (t, ITERS[accel][t]) for t in TESTS]
-
-
-def run_vm(argv, timeout):
-    """Run argv in its own session; (status or None on timeout, output)."""
-    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                         start_new_session=True)
-    try:
-        out, _ = p.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        return None, out
-    return p.returncode, out
-
-
 def parse(out):
     """{test: ns/op} from procs' lines."""
     text = out.replace(b"\r", b"").decode(errors="replace")
     return {m.group(1): float(m.group(3)) for m in RESULT_RE.finditer(text)}
 
 
-def why(rc, out, timeout):
-    if rc is None:
-        return "timed out after %d s" % timeout
-    lines = [x for x in out.replace(b"\r", b"").decode(
-        errors="replace").splitlines() if x.strip()]
-    return "exit %d: %s" % (rc, lines[-1] if lines else "no output")
-
-
-class Series:
-    """One (accelerator, system) column: per test the per-boot figures."""
-
-    def __init__(self, system):
-        self.system, self.values, self.note = system, {}, ""
-
-    def add(self, res):
-        for t, ns in res.items():
-            self.values.setdefault(t, []).append(ns)
-
-    def median(self, test):
-        v = self.values.get(test)
-        return statistics.median(v) if v else None
-
-
-def kiln_boot(accel, image, series):
-    timeout = TIMEOUT[accel]
-    argv = [KILN, "run", "--accel", accel, "--mem", MEM, "--timeout",
-            str(timeout), image] + loop_args(accel)
-    rc, out = run_vm(argv, timeout + 10)
-    res = parse(out)
-    if rc != 0 or set(res) != set(TESTS):
-        raise BenchError("kiln: %s" % why(rc, out, timeout))
-    series.add(res)
-
-
-def linux_boot(accel, vmlinuz, initrd, series, extra):
-    timeout = TIMEOUT[accel]
-    argv = boot.QEMU_BASE + boot.ACCEL[accel] + [
-        "-m", MEM, "-kernel", vmlinuz, "-initrd", initrd,
-        "-append", linux_guest.cmdline() + extra]
-    rc, out = run_vm(argv, timeout)
-    res = parse(out)
-    if rc != 0 or set(res) != set(TESTS):
-        series.note = why(rc, out, timeout)
-        return False
-    series.add(res)
-    return True
+BENCH = interleave.GuestBench(TESTS, ITERS, parse)
 
 
 def prepare_linux(procs, hello, accel):
     """(vmlinuz, initramfs) or a string saying why Linux is absent."""
-    try:
-        vmlinuz = linux_guest.baseline_kernel()
-        initrd = linux_guest.write_initramfs(
-            os.path.join(LINUX_DIR, "procs-%s.cpio" % accel),
-            (INIT % " ".join(loop_args(accel))).encode(),
-            [("bin/procs", procs), ("bin/hello", hello)])
-    except linux_guest.Unavailable as e:
-        return str(e)
-    return vmlinuz, initrd
-
-
-def measure(accel, image, linux, runs):
-    """runs interleaved boots per system; {system: Series}."""
-    cols = {"kiln": Series("kiln")}
-    if isinstance(linux, tuple):
-        cols.update((s, Series(s)) for s in LINUX_SYSTEMS)
-    dead = set()
-    for i in range(runs):
-        kiln_boot(accel, image, cols["kiln"])
-        for system, extra in LINUX_SYSTEMS.items():
-            if system in cols and system not in dead:
-                if not linux_boot(accel, linux[0], linux[1], cols[system],
-                                  extra):
-                    dead.add(system)       # a hang would come again
-        print("  %s: boot %d of %d done" % (accel, i + 1, runs),
-              file=sys.stderr, flush=True)
-    return cols
-
-
-def spread(series, test):
-    v = series.values.get(test) if series else None
-    if not v:
-        return "%-24s" % ((series.note.split(":")[0] if series and
-                           series.note else "n/a"))
-    return "%-24s" % ("%.0f (%.0f-%.0f)" % (statistics.median(v), min(v),
-                                            max(v)))
+    return BENCH.prepare_linux("procs", INIT, [("bin/procs", procs),
+                                               ("bin/hello", hello)], accel)
 
 
 def print_results(accel, cols):
@@ -213,26 +107,17 @@ def print_results(accel, cols):
         kiln = cols["kiln"].median(test)
         line = "%-5s %-8s %-6s " % (accel, test, UNIT[test]) + " ".join(
             spread(cols[s], test) for s in systems)
-        lx = cols["linux"].median(test) if "linux" in cols else None
-        if lx is None:
-            line += " n/a (%s)" % ("linux failed" if "linux" in cols
-                                   else "no linux")
-        else:
-            ok = lx > kiln
-            line += " linux/kiln %.2fx %s" % (lx / kiln, boot.verdict(ok))
-            nomit = cols["linux-nomit"].median(test)
-            if nomit:
-                line += " (nomit %.2fx)" % (nomit / kiln)
-            if not ok:
-                missed.append("%s %s: linux/kiln %.2fx, target > 1x" % (
-                    accel, test, lx / kiln))
+        cell, ratio, ok = interleave.ratio_cell(cols, test, kiln,
+                                                lambda lx, k: lx > k)
+        line += cell
+        if not ok:
+            missed.append("%s %s: linux/kiln %.2fx, target > 1x" % (
+                accel, test, ratio))
         print(line)
     mbs = ["%s %.0f" % (s, CHUNK / cols[s].median("stream") * 1e3)
            for s in systems if cols[s].median("stream")]
     print("%-5s stream MB/s (medians): %s" % (accel, ", ".join(mbs)))
-    for s in systems:
-        if cols[s].note:
-            print("  %s %s: %s" % (accel, s, cols[s].note))
+    interleave.print_notes(accel, cols)
     return missed
 
 
@@ -252,9 +137,7 @@ def print_header(linux, accels, runs):
               "\n       runs procs, then `poweroff -f`; -append \"%s\"\n"
               "       (linux-nomit: the same + mitigations=off)" % (
                   os.path.basename(linux[0]), linux_guest.cmdline()))
-    print("runs: %d interleaved boots per system; loops per boot: %s" % (
-        runs, "; ".join("%s %s" % (a, ", ".join(
-            "%s %d" % (t, ITERS[a][t]) for t in TESTS)) for a in accels)))
+    BENCH.print_loops(accels, runs)
     print("figures: ns per operation timed in the guest; ratio linux/kiln "
           "of medians\n         (> 1: Kiln faster)\n")
     sys.stdout.flush()
@@ -270,9 +153,7 @@ def main():
     # interleaved, so Linux runs as often as Kiln and this is ignored.
     ap.add_argument("--linux-runs", type=int, help=argparse.SUPPRESS)
     opts = ap.parse_args()
-    for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
-        if not os.path.exists(path):
-            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    interleave.require_built()
     started = time.perf_counter()
     os.makedirs(OUT, exist_ok=True)
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
@@ -282,15 +163,9 @@ def main():
     print_header(linux[accels[0]], accels, opts.runs)
     missed = []
     for accel in accels:
-        cols = measure(accel, image, linux[accel], opts.runs)
+        cols = BENCH.measure(accel, image, linux[accel], opts.runs)
         missed += print_results(accel, cols)
-    if opts.runs < MIN_RUNS:
-        print("\nnote: %d runs per system, fewer than the %d a fair "
-              "comparison needs" % (opts.runs, MIN_RUNS))
-    print("\nmissed targets: %s" % ("; ".join(missed) if missed else "none"))
-    print("bench took %.1f s" % (time.perf_counter() - started))
-    if missed:
-        sys.exit(2)
+    interleave.finish(missed, opts.runs, started)
 
 
 if __name__ == "__main__":

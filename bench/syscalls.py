@@ -47,15 +47,14 @@ import sys
 import time
 
 import boot
+import interleave
 import linux_guest
-import procs
 from boot import BenchError
 
-ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
-KILN = procs.KILN
+ROOT, OUT = boot.ROOT, boot.OUT
+KILN, MEM = interleave.KILN, interleave.MEM
 TESTS = ("clock", "tod", "getpid", "open", "stat", "mmap", "tcp", "futex",
          "pipe", "fileio", "fork")
-MEM = procs.MEM
 # Loops per boot: about 0.1-0.5 s of guest time each under TCG.
 ITERS = {"tcg": {"clock": 200000, "tod": 200000, "getpid": 50000,
                  "open": 10000, "stat": 10000, "mmap": 5000, "tcp": 3000,
@@ -64,8 +63,7 @@ ITERS = {"tcg": {"clock": 200000, "tod": 200000, "getpid": 50000,
          "kvm": {"clock": 200000, "tod": 200000, "getpid": 1000,
                  "open": 100, "stat": 100, "mmap": 100, "tcp": 100,
                  "futex": 100, "pipe": 100, "fileio": 100, "fork": 30}}
-TIMEOUT = procs.TIMEOUT
-MIN_RUNS = 5
+MIN_RUNS = interleave.MIN_RUNS
 TARGET = 1.2
 RUN_RUNS = 10
 RUN_TARGET = 1.1
@@ -102,7 +100,7 @@ def timed(argv):
     before = os.times()
     start = time.perf_counter()
     p = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                       timeout=TIMEOUT["tcg"])
+                       timeout=interleave.TIMEOUT["tcg"])
     wall = time.perf_counter() - start
     after = os.times()
     cpu = (after.children_user + after.children_system -
@@ -150,70 +148,19 @@ def print_run(got):
     return [] if ok else ["tcg kiln run/stub %.2fx" % ratio]
 
 
-def loop_args(accel):
-    return ["%s=%d" % (t, ITERS[accel][t]) for t in TESTS]
-
-
 def parse(out):
     """{test: ns/op} from the program's lines."""
     text = out.replace(b"\r", b"").decode(errors="replace")
     return {m.group(1): float(m.group(2)) for m in RESULT_RE.finditer(text)}
 
 
-def kiln_boot(accel, image, series):
-    timeout = TIMEOUT[accel]
-    argv = [KILN, "run", "--accel", accel, "--mem", MEM, "--timeout",
-            str(timeout), image] + loop_args(accel)
-    rc, out = procs.run_vm(argv, timeout + 10)
-    res = parse(out)
-    if rc != 0 or set(res) != set(TESTS):
-        raise BenchError("kiln: %s" % procs.why(rc, out, timeout))
-    series.add(res)
-
-
-def linux_boot(accel, vmlinuz, initrd, series, extra):
-    timeout = TIMEOUT[accel]
-    argv = boot.QEMU_BASE + boot.ACCEL[accel] + [
-        "-m", MEM, "-kernel", vmlinuz, "-initrd", initrd,
-        "-append", linux_guest.cmdline() + extra]
-    rc, out = procs.run_vm(argv, timeout)
-    res = parse(out)
-    if rc != 0 or set(res) != set(TESTS):
-        series.note = procs.why(rc, out, timeout)
-        return False
-    series.add(res)
-    return True
+BENCH = interleave.GuestBench(TESTS, ITERS, parse)
 
 
 def prepare_linux(prog, accel):
     """(vmlinuz, initramfs) or a string saying why Linux is absent."""
-    try:
-        vmlinuz = linux_guest.baseline_kernel()
-        initrd = linux_guest.write_initramfs(
-            os.path.join(procs.LINUX_DIR, "syscalls-%s.cpio" % accel),
-            (INIT % " ".join(loop_args(accel))).encode(),
-            [("bin/syscalls", prog)])
-    except linux_guest.Unavailable as e:
-        return str(e)
-    return vmlinuz, initrd
-
-
-def measure(accel, image, linux, runs):
-    """runs interleaved boots per system; {system: procs.Series}."""
-    cols = {"kiln": procs.Series("kiln")}
-    if isinstance(linux, tuple):
-        cols.update((s, procs.Series(s)) for s in procs.LINUX_SYSTEMS)
-    dead = set()
-    for i in range(runs):
-        kiln_boot(accel, image, cols["kiln"])
-        for system, extra in procs.LINUX_SYSTEMS.items():
-            if system in cols and system not in dead:
-                if not linux_boot(accel, linux[0], linux[1], cols[system],
-                                  extra):
-                    dead.add(system)       # a hang would come again
-        print("  %s: boot %d of %d done" % (accel, i + 1, runs),
-              file=sys.stderr, flush=True)
-    return cols
+    return BENCH.prepare_linux("syscalls", INIT, [("bin/syscalls", prog)],
+                               accel)
 
 
 def print_results(accel, cols):
@@ -225,23 +172,14 @@ def print_results(accel, cols):
     for test in TESTS:
         kiln = cols["kiln"].median(test)
         line = "%-5s %-6s %-5s " % (accel, test, "ns/op") + " ".join(
-            procs.spread(cols[s], test) for s in systems)
-        lx = cols["linux"].median(test) if "linux" in cols else None
-        if lx is None:
-            line += " n/a (%s)" % ("linux failed" if "linux" in cols
-                                   else "no linux")
-        else:
-            ok = lx >= TARGET * kiln
-            line += " linux/kiln %.2fx %s" % (lx / kiln, boot.verdict(ok))
-            nomit = cols["linux-nomit"].median(test)
-            if nomit:
-                line += " (nomit %.2fx)" % (nomit / kiln)
-            if not ok:
-                missed.append("%s %s %.2fx" % (accel, test, lx / kiln))
+            interleave.spread(cols[s], test) for s in systems)
+        cell, ratio, ok = interleave.ratio_cell(
+            cols, test, kiln, lambda lx, k: lx >= TARGET * k)
+        line += cell
+        if not ok:
+            missed.append("%s %s %.2fx" % (accel, test, ratio))
         print(line)
-    for s in systems:
-        if cols[s].note:
-            print("  %s %s: %s" % (accel, s, cols[s].note))
+    interleave.print_notes(accel, cols)
     return missed
 
 
@@ -262,9 +200,7 @@ def print_header(linux, accels, runs):
               " -append \"%s\"\n"
               "       (linux-nomit: the same + mitigations=off)" % (
                   os.path.basename(linux[0]), linux_guest.cmdline()))
-    print("runs: %d interleaved boots per system; loops per boot: %s" % (
-        runs, "; ".join("%s %s" % (a, ", ".join(
-            "%s %d" % (t, ITERS[a][t]) for t in TESTS)) for a in accels)))
+    BENCH.print_loops(accels, runs)
     print("figures: ns per operation timed in the guest; ratio linux/kiln "
           "of medians\n         (> 1: Kiln faster); target >= %.1fx\n" %
           TARGET)
@@ -285,12 +221,11 @@ def main():
     # interleaved, so Linux runs as often as Kiln and this is ignored.
     ap.add_argument("--linux-runs", type=int, help=argparse.SUPPRESS)
     opts = ap.parse_args()
-    for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
-        if not os.path.exists(path):
-            raise BenchError("%s is missing; run `make %s`" % (path, make))
+    interleave.require_built()
     global TESTS
     if opts.only:
         TESTS = tuple(t for t in TESTS if t in opts.only.split(","))
+        BENCH.tests = TESTS
     started = time.perf_counter()
     os.makedirs(OUT, exist_ok=True)
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
@@ -300,17 +235,11 @@ def main():
     print_header(linux[accels[0]], accels, opts.runs)
     missed = []
     for accel in accels if TESTS else []:
-        cols = measure(accel, image, linux[accel], opts.runs)
+        cols = BENCH.measure(accel, image, linux[accel], opts.runs)
         missed += print_results(accel, cols)
     if opts.run_runs > 0:
         missed += print_run(measure_run(opts.run_runs))
-    if opts.runs < MIN_RUNS:
-        print("\nnote: %d runs per system, fewer than the %d a fair "
-              "comparison needs" % (opts.runs, MIN_RUNS))
-    print("\nmissed targets: %s" % ("; ".join(missed) if missed else "none"))
-    print("bench took %.1f s" % (time.perf_counter() - started))
-    if missed:
-        sys.exit(2)
+    interleave.finish(missed, opts.runs, started)
 
 
 if __name__ == "__main__":

@@ -46,22 +46,6 @@ static int state_root(char *out, size_t n)
 	return 0;
 }
 
-/* The first line of dir/file into buf ("" when missing). */
-static void read_small(const char *dir, const char *file, char *buf, size_t n)
-{
-	char path[4200];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(buf, (int)n, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
-}
-
 static int write_small(const char *dir, const char *file, const char *s)
 {
 	char path[4500];
@@ -88,7 +72,7 @@ static int find_instance(const char *key, char *out, size_t n)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
-		read_small(dir, "name", name, sizeof(name));
+		kiln_read_line(dir, "name", name, sizeof(name));
 		if (!strcmp(name, key) ||
 		    (strlen(key) >= 4 &&
 		     !strncmp(e->d_name, key, strlen(key)))) {
@@ -112,7 +96,7 @@ static int monitor_alive(const char *dir)
 	ssize_t len, slen;
 	int pid;
 
-	read_small(dir, "monitor.pid", buf, sizeof(buf));
+	kiln_read_line(dir, "monitor.pid", buf, sizeof(buf));
 	pid = atoi(buf);
 	if (pid <= 0 || kill(pid, 0) < 0)
 		return 0;
@@ -159,7 +143,7 @@ static int is_running(const char *dir)
 {
 	char st[32];
 
-	read_small(dir, "status", st, sizeof(st));
+	kiln_read_line(dir, "status", st, sizeof(st));
 	return !st[0] && monitor_alive(dir);
 }
 
@@ -174,7 +158,7 @@ static int name_taken(const char *root, const char *name)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
-		read_small(dir, "name", other, sizeof(other));
+		kiln_read_line(dir, "name", other, sizeof(other));
 		taken = !strcmp(other, name);
 	}
 	if (d)
@@ -295,7 +279,7 @@ int instance_users(const char *volume, char *out, size_t n)
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
 		if (!lists_volume(dir, volume) || !is_running(dir))
 			continue;
-		read_small(dir, "name", name, sizeof(name));
+		kiln_read_line(dir, "name", name, sizeof(name));
 		if (off < n)
 			off += (size_t)snprintf(out + off, n - off, "%s%s",
 						count ? "," : "", name);
@@ -359,7 +343,7 @@ int instance_stopped(void)
 {
 	char killed[8];
 
-	read_small(inst_dir, "killed", killed, sizeof(killed));
+	kiln_read_line(inst_dir, "killed", killed, sizeof(killed));
 	return killed[0] || vm_term_seen();
 }
 
@@ -367,7 +351,7 @@ void instance_finish(int status)
 {
 	char buf[32], killed[8];
 
-	read_small(inst_dir, "killed", killed, sizeof(killed));
+	kiln_read_line(inst_dir, "killed", killed, sizeof(killed));
 	/* Ended by kill or stop: the VM's end is the status docker gives. */
 	if (killed[0] && status == KILN_EXIT_VMFAIL)
 		status = 137;
@@ -407,8 +391,8 @@ static int describe(const char *dir, char *out, size_t n)
 	struct stat sb;
 	long long now = (long long)time(NULL);
 
-	read_small(dir, "status", st, sizeof(st));
-	read_small(dir, "created", created, sizeof(created));
+	kiln_read_line(dir, "status", st, sizeof(st));
+	kiln_read_line(dir, "created", created, sizeof(created));
 	if (st[0]) {
 		snprintf(path, sizeof(path), "%s/status", dir);
 		snprintf(pre, sizeof(pre), "Exited (%s) ", st);
@@ -448,9 +432,9 @@ int cmd_ps(int argc, char **argv)
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
 		if (!describe(dir, status, sizeof(status)) && !all)
 			continue;
-		read_small(dir, "name", name, sizeof(name));
-		read_small(dir, "image", image, sizeof(image));
-		read_small(dir, "ports", ports, sizeof(ports));
+		kiln_read_line(dir, "name", name, sizeof(name));
+		kiln_read_line(dir, "image", image, sizeof(image));
+		kiln_read_line(dir, "ports", ports, sizeof(ports));
 		printf("%-12s  %-16s  %-24s  %-28s  %s\n", e->d_name, name,
 		       image, status, ports);
 	}
@@ -668,7 +652,7 @@ int cmd_wait(int argc, char **argv)
 	if (err)
 		return err;
 	wait_status(dir, -1);
-	read_small(dir, "status", st, sizeof(st));
+	kiln_read_line(dir, "status", st, sizeof(st));
 	printf("%s\n", st[0] ? st : "unknown");
 	return 0;
 }
@@ -687,10 +671,10 @@ int instance_using(const char *image, char *name, size_t n)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(dir, sizeof(dir), "%s/%s", root, e->d_name);
-		read_small(dir, "image", img, sizeof(img));
+		kiln_read_line(dir, "image", img, sizeof(img));
 		if (strcmp(img, image) || !is_running(dir))
 			continue;
-		read_small(dir, "name", name, n);
+		kiln_read_line(dir, "name", name, n);
 		found = 1;
 	}
 	if (d)

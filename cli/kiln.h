@@ -52,6 +52,8 @@ struct strvec {
 };
 void strvec_push(struct strvec *sv, const char *s);
 void strvec_free(struct strvec *sv);
+/* The value of KEY in env (KEY=VALUE strings), or NULL. */
+const char *strvec_env(const struct strvec *env, const char *key);
 
 /*
  * Read a whole file into a page-aligned buffer (so ELF and bundle headers
@@ -89,6 +91,8 @@ void kiln_tmp_catch_signals(void);
  * behind.
  */
 int kiln_write_atomic(const char *path, const void *data, size_t size);
+/* The first line of dir/file, without its newline, into buf ("" when missing). */
+void kiln_read_line(const char *dir, const char *file, char *buf, size_t n);
 /* All of data to fd, through short writes and EINTR; 0 or -errno. */
 int kiln_write_all(int fd, const void *data, size_t size);
 

@@ -49,6 +49,13 @@ void oci_sha256(const void *data, size_t size, char out[72]);
  * value with nothing after it, or NULL (json_object_put frees it).
  */
 struct json_object *oci_json_parse(const void *data, size_t size);
+/*
+ * A JSON array of strings (untrusted; NULL for absent or null: empty)
+ * appended to sv: 0, or -EINVAL for anything else or a string of
+ * KILN_CFG_MAX_VALUE bytes or more.
+ */
+struct json_object;
+int oci_json_strings(struct json_object *a, struct strvec *sv);
 /* 1 when digest is a well-formed "sha256:" + 64 lowercase hex digits. */
 int oci_digest_ok(const char *digest);
 
@@ -67,6 +74,13 @@ struct oci_desc {
  */
 struct json_object;
 int oci_desc_parse(struct json_object *o, struct oci_desc *d);
+/*
+ * oci_verify (oci_blob.c): 0 when data is exactly what d promises (its
+ * size and sha256); else the exit status after one line naming name and
+ * what.
+ */
+int oci_verify(const char *name, const struct oci_desc *d, const char *what,
+	       const uint8_t *data, size_t size);
 /*
  * Of an index or manifest list (data, untrusted), the descriptor of the
  * linux/amd64 manifest; with tag, the one annotated with that ref name.

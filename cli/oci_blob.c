@@ -1,4 +1,5 @@
 /* oci_blob.c - content digests (sha256, libcrypto) and the per-layer progress line. */
+#include <errno.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -22,6 +23,45 @@ void oci_sha256(const void *data, size_t size, char out[72])
 	memcpy(out, "sha256:", 7);
 	for (unsigned int i = 0; i < 32; i++)
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+int oci_verify(const char *name, const struct oci_desc *d, const char *what,
+	       const uint8_t *data, size_t size)
+{
+	char got[72];
+
+	if ((uint64_t)d->size != size) {
+		kiln_err("%s: %s %s: size %zu, the manifest says %lld", name,
+			 what, d->digest, size, (long long)d->size);
+		return KILN_EXIT_FAIL;
+	}
+	oci_sha256(data, size, got);
+	if (strcmp(got, d->digest)) {
+		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
+			 what, d->digest, got);
+		return KILN_EXIT_FAIL;
+	}
+	return 0;
+}
+
+int oci_json_strings(struct json_object *a, struct strvec *sv)
+{
+	size_t n;
+
+	if (a == NULL)
+		return 0;
+	if (!json_object_is_type(a, json_type_array))
+		return -EINVAL;
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *s = json_object_array_get_idx(a, i);
+
+		if (!json_object_is_type(s, json_type_string) ||
+		    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
+			return -EINVAL;
+		strvec_push(sv, json_object_get_string(s));
+	}
+	return 0;
 }
 
 int oci_digest_ok(const char *digest)

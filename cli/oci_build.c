@@ -49,26 +49,13 @@ static int layer_media_ok(const char *m)
 	return 0;
 }
 
-/* An array of strings (or null/absent: empty) into sv; -EINVAL else. */
+/* Member key, an array of strings (or null/absent: empty), into sv. */
 static int str_array(struct json_object *o, const char *key, struct strvec *sv)
 {
 	struct json_object *a;
-	size_t n;
 
-	if (!json_object_object_get_ex(o, key, &a) || !a)
-		return 0;
-	if (!json_object_is_type(a, json_type_array))
-		return -EINVAL;
-	n = json_object_array_length(a);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(a, i);
-
-		if (!json_object_is_type(s, json_type_string) ||
-		    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
-			return -EINVAL;
-		strvec_push(sv, json_object_get_string(s));
-	}
-	return 0;
+	return oci_json_strings(
+		json_object_object_get_ex(o, key, &a) ? a : NULL, sv);
 }
 
 /* The keys of an object (ExposedPorts, Volumes) into sv. */
@@ -324,17 +311,6 @@ static int resolve_user(const char *name, const struct otree *t,
 	return 0;
 }
 
-/* The value of KEY in env (KEY=VALUE strings), or NULL. */
-static const char *env_get(const struct strvec *env, const char *key)
-{
-	size_t len = strlen(key);
-
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], key, len) && env->v[i][len] == '=')
-			return env->v[i] + len + 1;
-	return NULL;
-}
-
 /*
  * argv[0] as execvp would find it in the image's root: a name with a
  * '/' as it is (relative to workdir), else the first executable regular
@@ -430,9 +406,9 @@ static int map_config(const char *name, const struct oci_spec *spec,
 	if (!err && oc->user && oc->user[0])
 		err = resolve_user(name, t, oc->user, user, sizeof(user), home,
 				   sizeof(home));
-	if (!err && !env_get(&c->env, "PATH"))
+	if (!err && !strvec_env(&c->env, "PATH"))
 		err = config_setenv(c, "PATH=" DEFAULT_PATH);
-	if (!err && !env_get(&c->env, "HOME")) {
+	if (!err && !strvec_env(&c->env, "HOME")) {
 		char kv[300];
 
 		snprintf(kv, sizeof(kv), "HOME=%s", home[0] ? home : "/");
@@ -444,7 +420,7 @@ static int map_config(const char *name, const struct oci_spec *spec,
 		err = make_argv(name, spec, oc, &c->argv);
 	if (!err)
 		err = resolve_program(name, t, c->argv.v[0],
-				      env_get(&c->env, "PATH"), c->workdir,
+				      strvec_env(&c->env, "PATH"), c->workdir,
 				      prog, sizeof(prog));
 	if (err)
 		return err;

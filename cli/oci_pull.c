@@ -29,25 +29,6 @@ struct pulled {
 	struct store_entry e;
 };
 
-static int verify(const char *name, const struct oci_desc *d, const char *what,
-		  const uint8_t *data, size_t size)
-{
-	char got[72];
-
-	if ((uint64_t)d->size != size) {
-		kiln_err("%s: %s %s: size %zu, the manifest says %lld", name,
-			 what, d->digest, size, (long long)d->size);
-		return KILN_EXIT_FAIL;
-	}
-	oci_sha256(data, size, got);
-	if (strcmp(got, d->digest)) {
-		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
-			 what, d->digest, got);
-		return KILN_EXIT_FAIL;
-	}
-	return 0;
-}
-
 static int not_kiln(const char *name, const char *what)
 {
 	kiln_err("%s: not a Kiln image (%s); for a container image use"
@@ -133,7 +114,8 @@ static int fetch(struct oci_registry *reg, const char *name, struct pulled *p)
 		err = oci_registry_blob(reg, &cd, "config", &p->config,
 					&p->config_size);
 	if (!err)
-		err = verify(name, &cd, "config", p->config, p->config_size);
+		err = oci_verify(name, &cd, "config", p->config,
+				 p->config_size);
 	if (err)
 		return err;
 	oci_progress("config", p->config_size, (uint64_t)cd.size, 1);
@@ -142,7 +124,7 @@ static int fetch(struct oci_registry *reg, const char *name, struct pulled *p)
 	if (err)
 		return err;
 	oci_progress(what, img_size, (uint64_t)id.size, 1);
-	err = verify(name, &id, "image", img, img_size);
+	err = oci_verify(name, &id, "image", img, img_size);
 	if (err) {
 		free(img);
 		return err;

@@ -340,26 +340,6 @@ out:
 
 /* ---- common ---- */
 
-/* 0 when data is what d promises; else the exit status after one line. */
-static int verify(const char *name, const struct oci_desc *d, const char *what,
-		  const uint8_t *data, size_t size)
-{
-	char got[72];
-
-	if ((uint64_t)d->size != size) {
-		kiln_err("%s: %s %s: size %zu, the manifest says %lld", name,
-			 what, d->digest, size, (long long)d->size);
-		return KILN_EXIT_FAIL;
-	}
-	oci_sha256(data, size, got);
-	if (strcmp(got, d->digest)) {
-		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
-			 what, d->digest, got);
-		return KILN_EXIT_FAIL;
-	}
-	return 0;
-}
-
 /* An OCI layout's blob by digest, verified. */
 static int layout_blob(struct oci_source *src, const struct oci_desc *d,
 		       const char *what, uint8_t **data, size_t *size)
@@ -406,7 +386,7 @@ int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 		*size = f->size;
 	}
 	if (!err)
-		err = verify(src->name, d, what, *data, *size);
+		err = oci_verify(src->name, d, what, *data, *size);
 	if (!err)
 		oci_progress(what, *size, *size, 1);
 	if (err) {
@@ -474,7 +454,8 @@ int oci_source_manifest(struct oci_source *src, uint8_t **data, size_t *size,
 			err = oci_registry_manifest(src->reg, d.digest, data,
 						    size, media);
 		if (!err && src->kind == SRC_REGISTRY)
-			err = verify(src->name, &d, "manifest", *data, *size);
+			err = oci_verify(src->name, &d, "manifest", *data,
+					 *size);
 		if (err)
 			return err;
 	}

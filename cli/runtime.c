@@ -101,17 +101,7 @@ int rt_write(const struct rt *rt, const char *file, const char *s)
 
 void rt_read(const struct rt *rt, const char *file, char *buf, size_t n)
 {
-	char path[4600];
-	FILE *f;
-
-	buf[0] = '\0';
-	snprintf(path, sizeof(path), "%s/%s", rt->dir, file);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	if (fgets(buf, (int)n, f))
-		buf[strcspn(buf, "\n")] = '\0';
-	fclose(f);
+	kiln_read_line(rt->dir, file, buf, n);
 }
 
 unsigned long long rt_starttime(int pid)

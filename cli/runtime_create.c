@@ -40,22 +40,6 @@ static struct json_object *member(struct json_object *o, const char *key,
 	return v;
 }
 
-/* An array of strings into sv: 0, or -EINVAL for anything else. */
-static int strings(struct json_object *a, struct strvec *sv)
-{
-	size_t n = a ? json_object_array_length(a) : 0;
-
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *s = json_object_array_get_idx(a, i);
-
-		if (!json_object_is_type(s, json_type_string) ||
-		    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
-			return -EINVAL;
-		strvec_push(sv, json_object_get_string(s));
-	}
-	return 0;
-}
-
 /* Say in the log which parts of the spec a VM does not honour. */
 static void note_ignored(const struct rt *rt, struct json_object *root)
 {
@@ -126,13 +110,15 @@ static int parse_spec(const struct rt *rt, const char *bundle,
 			     "%s/config.json: malformed (process, process.cwd "
 			     "and root.path are needed)",
 			     bundle);
-	else if (strings(member(proc, "args", json_type_array), &s->args) ||
+	else if (oci_json_strings(member(proc, "args", json_type_array),
+				  &s->args) ||
 		 !s->args.n || !s->args.v[0][0])
 		err = rt_err(rt,
 			     "%s/config.json: process.args: want strings, "
 			     "at least one",
 			     bundle);
-	else if (strings(member(proc, "env", json_type_array), &s->env))
+	else if (oci_json_strings(member(proc, "env", json_type_array),
+				  &s->env))
 		err = rt_err(rt, "%s/config.json: process.env: want strings",
 			     bundle);
 	else if (json_object_get_string(cwd)[0] != '/' ||

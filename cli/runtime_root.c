@@ -160,22 +160,11 @@ static uint32_t root_stat(const struct rootfs *fs, const char *path)
 	}
 }
 
-/* The value of KEY in env, or NULL. */
-static const char *env_get(const struct strvec *env, const char *key)
-{
-	size_t len = strlen(key);
-
-	for (size_t i = 0; i < env->n; i++)
-		if (!strncmp(env->v[i], key, len) && env->v[i][len] == '=')
-			return env->v[i] + len + 1;
-	return NULL;
-}
-
 /* args[0] as runc's exec finds it: as named with a '/', else in PATH. */
 static int find_program(const struct rt *rt, const struct rootfs *fs,
 			const struct rt_spec *s, char *out, size_t n)
 {
-	const char *arg0 = s->args.v[0], *path = env_get(&s->env, "PATH");
+	const char *arg0 = s->args.v[0], *path = strvec_env(&s->env, "PATH");
 	uint32_t mode;
 
 	if (strchr(arg0, '/')) {

@@ -122,6 +122,31 @@ void strvec_free(struct strvec *sv)
 	*sv = (struct strvec){ 0 };
 }
 
+const char *strvec_env(const struct strvec *env, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (size_t i = 0; i < env->n; i++)
+		if (!strncmp(env->v[i], key, len) && env->v[i][len] == '=')
+			return env->v[i] + len + 1;
+	return NULL;
+}
+
+void kiln_read_line(const char *dir, const char *file, char *buf, size_t n)
+{
+	char path[4608];
+	FILE *f;
+
+	buf[0] = '\0';
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, (int)n, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
 int kiln_read_fd(int fd, uint8_t **data, size_t *size)
 {
 	size_t cap = 1 << 16, len = 0;

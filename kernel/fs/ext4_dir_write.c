@@ -166,12 +166,32 @@ static bool block_add(struct ext4_fs *fs, uint8_t *d, const char *name,
 	return false;
 }
 
+/*
+ * A new block for dir at logical block lblk, zeroed and in op's
+ * transaction: 0 with *bp held, or -ERRNO.
+ */
+static int dir_block_new(struct ext4_op *op, struct ext4_inode *dir,
+			 uint64_t lblk, struct bcache_buf **bp)
+{
+	uint32_t n = 1;
+	uint64_t pblk;
+	int err = ext4_extent_alloc(op, dir, lblk, &pblk, &n, false);
+
+	if (err < 0)
+		return err;
+	*bp = ext4_jbd2_get(op->h, pblk, false, &err);
+	if (*bp == NULL)
+		return err;
+	memset((*bp)->data, 0, op->fs->block_size);
+	return 0;
+}
+
 int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
 		 uint32_t ino, uint32_t ft)
 {
 	struct ext4_fs *fs = op->fs;
-	uint32_t len = (uint32_t)strlen(name), n = 1;
-	uint64_t lblk, nblk = dir->size / fs->block_size, pblk;
+	uint32_t len = (uint32_t)strlen(name);
+	uint64_t lblk, nblk = dir->size / fs->block_size;
 	struct bcache_buf *b;
 	int err = dir_unindex(op, dir);
 
@@ -195,13 +215,9 @@ int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
 			return err;
 	}
 	/* No room: a new block at the end. */
-	err = ext4_extent_alloc(op, dir, nblk, &pblk, &n, false);
+	err = dir_block_new(op, dir, nblk, &b);
 	if (err < 0)
 		return err;
-	b = ext4_jbd2_get(op->h, pblk, false, &err);
-	if (b == NULL)
-		return err;
-	memset(b->data, 0, fs->block_size);
 	de_set(b->data, ino, usable(fs), name, len, ft);
 	block_dirty(op, dir, b);
 	bcache_put(b);
@@ -270,18 +286,12 @@ int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 int ext4_dir_init(struct ext4_op *op, struct ext4_inode *dir, uint32_t parent)
 {
 	struct ext4_fs *fs = op->fs;
-	uint32_t n = 1,
-		 ft = (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? EXT4_FT_DIR : 0;
-	uint64_t pblk;
+	uint32_t ft = (fs->incompat & EXT4_INCOMPAT_FILETYPE) ? EXT4_FT_DIR : 0;
 	struct bcache_buf *b;
-	int err = ext4_extent_alloc(op, dir, 0, &pblk, &n, false);
+	int err = dir_block_new(op, dir, 0, &b);
 
 	if (err < 0)
 		return err;
-	b = ext4_jbd2_get(op->h, pblk, false, &err);
-	if (b == NULL)
-		return err;
-	memset(b->data, 0, fs->block_size);
 	de_set(b->data, dir->ino, 12, ".", 1, ft);
 	de_set(b->data + 12, parent, usable(fs) - 12, "..", 2, ft);
 	block_dirty(op, dir, b);

@@ -10,6 +10,8 @@ struct ext4_ino {
 	struct ext4_ino *next;
 	int refs;
 	struct ext4_inode in;
+	/* The page cache mmap maps (held by nodes and mappings), or NULL. */
+	struct vnode *cache;
 };
 
 struct ext4_mount {
@@ -23,6 +25,7 @@ struct ext4_node {
 	struct ext4_mount *m;
 	struct ext4_ino *ie;
 	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
+	struct vnode *cache;	 /* a reference on ie->cache, once asked for */
 };
 
 struct ext4_node *node_of(const struct vnode *vn);
@@ -37,8 +40,14 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err);
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
 /* A node for inode ino found in dir as name; NULL on error (logged). */
 struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino);
-/* vn's fields again from its inode (after a change). */
+/* vn's fields (and its page cache's size) again from its inode. */
 void ext4_node_sync(struct vnode *vn);
+/*
+ * Bytes [pos, pos + len) of ie's data changed on the disk (a write):
+ * the page cache's pages holding them are read again, in place, so
+ * every mapping sees the new bytes.
+ */
+void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, uint64_t len);
 
 extern const struct vnode_ops ext4_dir_vops;
 

@@ -50,9 +50,11 @@ long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	in->ctime = in->mtime;
 	in->ctime_ns = in->mtime_ns;
 	r = ext4_file_write(fs_of(f->vn), in, *pos, buf, n, caller_is_root());
-	if (r > 0)
-		*pos += (uint64_t)r;
 	ext4_node_sync(f->vn);
+	if (r > 0) {
+		ext4_cache_written(node_of(f->vn)->ie, *pos, (uint64_t)r);
+		*pos += (uint64_t)r;
+	}
 	return r;
 }
 

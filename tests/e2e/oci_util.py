@@ -5,6 +5,7 @@ JSON is written by hand as the image spec and Docker's save format say.
 """
 import gzip
 import hashlib
+import http.server
 import io
 import json
 import os
@@ -136,6 +137,23 @@ def write_docker_archive(path, img, legacy=True):
             ti = tarfile.TarInfo(n)
             ti.size = len(data)
             tar.addfile(ti, io.BytesIO(data))
+
+
+class RegistryHandler(http.server.BaseHTTPRequestHandler):
+    """The base of the tests' fake registries: quiet, and send() for a
+    whole answer (no body to a HEAD)."""
+
+    def log_message(self, *a):
+        pass
+
+    def send(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
 
 def push(base, repo, tag, img):

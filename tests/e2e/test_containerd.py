@@ -24,7 +24,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oci_util import Image, layer, write_docker_archive  # noqa: E402
-from test_instances import SIGAPP_C  # noqa: E402
+from test_instances import build_sigapp  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUNTIME = os.path.join(ROOT, "build", "kiln-runtime")
@@ -37,11 +37,7 @@ PR_SET_CHILD_SUBREAPER = 36
 def sigapp(tmp_path_factory):
     if not os.path.exists(RUNTIME):
         pytest.fail("build/kiln-runtime is missing: run make first")
-    d = tmp_path_factory.mktemp("sigapp")
-    (d / "sigapp.c").write_text(SIGAPP_C)
-    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(d / "sigapp"),
-                    str(d / "sigapp.c")], check=True, timeout=T)
-    return str(d / "sigapp")
+    return build_sigapp(tmp_path_factory)
 
 
 def rootfs_entries(sigapp):

@@ -72,15 +72,20 @@ int main(int argc, char **argv)
 """
 
 
-@pytest.fixture(scope="module")
-def sigapp(tmp_path_factory):
-    if not os.path.exists(KILN):
-        pytest.fail("build/kiln is missing: run make first")
+def build_sigapp(tmp_path_factory):
+    """SIGAPP_C built static with musl; its path (test_containerd's too)."""
     d = tmp_path_factory.mktemp("sigapp")
     (d / "sigapp.c").write_text(SIGAPP_C)
     subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(d / "sigapp"),
                     str(d / "sigapp.c")], check=True, timeout=T)
     return str(d / "sigapp")
+
+
+@pytest.fixture(scope="module")
+def sigapp(tmp_path_factory):
+    if not os.path.exists(KILN):
+        pytest.fail("build/kiln is missing: run make first")
+    return build_sigapp(tmp_path_factory)
 
 
 @pytest.fixture

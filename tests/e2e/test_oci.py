@@ -21,8 +21,8 @@ import urllib.request
 import pytest
 
 from guest_util import KILN, HOST_TIMEOUT, describe, kiln_run
-from oci_util import (DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, Image, desc, layer, push, sha256,
-                      write_docker_archive, write_layout)
+from oci_util import (DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, Image, RegistryHandler, desc, layer,
+                      push, sha256, write_docker_archive, write_layout)
 
 BUSYBOX = "/bin/busybox"
 PASSWD = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n"
@@ -314,24 +314,13 @@ def test_registry_index_picks_amd64(registry, tmp_path):
     run_ok(out, b"amd64\n")
 
 
-class TokenRegistry(http.server.BaseHTTPRequestHandler):
+class TokenRegistry(RegistryHandler):
     """A registry that wants a bearer token, which its token service
     gives only for the basic credentials kiln:secret."""
     blobs = {}
     manifest = b""
     token = "tok-" + hashlib.sha256(b"kiln").hexdigest()[:16]
     corrupt = set()
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
 
     def do_GET(self):
         port = self.server.server_address[1]

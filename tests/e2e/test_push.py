@@ -19,7 +19,7 @@ import time
 import pytest
 
 from guest_util import HOST_TIMEOUT, KILN, KILN_ACCEL, describe
-from oci_util import OCI_MANIFEST, Image, layer, push, sha256
+from oci_util import OCI_MANIFEST, Image, RegistryHandler, layer, push, sha256
 from test_oci import registry  # noqa: F401 (a fixture)
 
 KILN_CONFIG = "application/vnd.kiln.image.config.v1+json"
@@ -236,7 +236,7 @@ def test_pull_refuses_a_container_image(registry, store_env):  # noqa: F811
     assert not os.path.exists(store_dir(store_env))
 
 
-class FakeRegistry(http.server.BaseHTTPRequestHandler):
+class FakeRegistry(RegistryHandler):
     """A registry in memory that wants a bearer token (given for
     kiln:secret) and can be told to misbehave: mode is "" or
     "corrupt", "truncate", "close" (for the image blob) or "media"
@@ -247,18 +247,6 @@ class FakeRegistry(http.server.BaseHTTPRequestHandler):
     mode = ""
     token = "tok-" + hashlib.sha256(b"push").hexdigest()[:16]
     protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def send(self, code, body=b"", headers=()):
-        self.send_response(code)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
 
     def authorized(self):
         if self.headers.get("Authorization") == "Bearer " + self.token:

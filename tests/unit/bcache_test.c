@@ -16,36 +16,7 @@
 #include "core/sched.h"
 #include "fs/bcache.h"
 
-/* ---- The kernel around the cache ---- */
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the cache (allocators: kernel_host.c) ---- */
 
 void printk(const char *fmt, ...)
 {
@@ -53,21 +24,6 @@ void printk(const char *fmt, ...)
 }
 
 /* One thread: nothing is ever BUSY when another caller looks. */
-void wait_add(struct wait_queue *q, struct waiter *w)
-{
-	(void)q, (void)w;
-}
-
-void wait_remove(struct waiter *w)
-{
-	(void)w;
-}
-
-void wake_up(struct wait_queue *q)
-{
-	(void)q;
-}
-
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
 {
 	(void)deadline_ns, (void)interruptible;

@@ -21,37 +21,9 @@
 #include "fs/ext4_jbd2.h"
 #include "fs/ext4_jbd2_int.h"
 #include "fs/ext4_write.h"
+#include "memdisk.h"
 
-/* ---- The kernel around the file system ---- */
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
 
 static char last_log[256];
 static int nlogs;
@@ -64,21 +36,6 @@ void printk(const char *fmt, ...)
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
 	nlogs++;
-}
-
-void wait_add(struct wait_queue *q, struct waiter *w)
-{
-	(void)q, (void)w;
-}
-
-void wait_remove(struct waiter *w)
-{
-	(void)w;
-}
-
-void wake_up(struct wait_queue *q)
-{
-	(void)q;
 }
 
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
@@ -222,18 +179,6 @@ static void disk_free(struct disk *dk)
 static char tmpdir[] = "/tmp/kiln-jbd2-XXXXXX";
 static char img[600], copy[600];
 
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
-
 /* A fresh ext4 as Debian's mke2fs makes it (4 KiB blocks: the cache's). */
 static int setup(void **state)
 {
@@ -243,8 +188,9 @@ static int setup(void **state)
 		assert_non_null(mkdtemp(tmpdir));
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
 	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
-	sh("rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 %s",
-	   img, img, img);
+	memdisk_sh(
+		"rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 %s",
+		img, img, img);
 	now_ns = 0;
 	return 0;
 }
@@ -309,8 +255,8 @@ static bool needs_recovery(const uint8_t *bytes)
 static void e2fsck_replays(const struct disk *dk)
 {
 	disk_save(dk, copy);
-	sh("e2fsck -fy %s >/dev/null 2>&1", copy);
-	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	memdisk_sh("e2fsck -fy %s >/dev/null 2>&1", copy);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
 }
 
 /* ---- Tests ---- */
@@ -351,7 +297,7 @@ static void test_commit_replayed(void **state)
 	ext4_unmount(fs2);
 	disk_save(crash, copy);
 	disk_free(crash);
-	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
 	/* A clean close: all home, the log empty, the flag off. */
 	assert_int_equal(ext4_jbd2_close(fs), 0);
 	assert_true(block_says(dk->bytes, FREE_BLK(1), "second"));
@@ -359,9 +305,11 @@ static void test_commit_replayed(void **state)
 	ext4_unmount(fs);
 	disk_save(dk, copy);
 	disk_free(dk);
-	sh("e2fsck -fn %s >/dev/null 2>&1", copy);
-	sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'", copy);
-	sh("dumpe2fs -h %s 2>/dev/null | grep -q 'journal_checksum_v3'", copy);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	memdisk_sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'",
+		   copy);
+	memdisk_sh("dumpe2fs -h %s 2>/dev/null | grep -q 'journal_checksum_v3'",
+		   copy);
 }
 
 /* A transaction whose commit block never reached the disk is not replayed. */
@@ -563,7 +511,7 @@ static void test_fs_writes_survive_crash(void **state)
 		if (i % 4 != 3)
 			continue;
 		disk_save(dk, copy);
-		sh("e2fsck -fy %s >/dev/null 2>&1", copy);
+		memdisk_sh("e2fsck -fy %s >/dev/null 2>&1", copy);
 		fsck_clean(copy);
 		for (int k = 0; k <= i; k++)
 			host_has_file(copy, k);
@@ -572,7 +520,8 @@ static void test_fs_writes_survive_crash(void **state)
 	disk_save(dk, copy);
 	disk_free(dk);
 	fsck_clean(copy);
-	sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'", copy);
+	memdisk_sh("dumpe2fs -h %s 2>/dev/null | grep -q '^Journal start: *0$'",
+		   copy);
 	for (int k = 0; k < FILES; k++)
 		host_has_file(copy, k);
 }
@@ -650,6 +599,6 @@ int main(void)
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
-	sh("rm -rf %s", tmpdir);
+	memdisk_sh("rm -rf %s", tmpdir);
 	return r;
 }

@@ -19,37 +19,9 @@
 #include "core/sched.h"
 #include "fs/bcache.h"
 #include "fs/ext4.h"
+#include "memdisk.h"
 
-/* ---- The kernel around the file system ---- */
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
 
 static char last_log[256];
 
@@ -60,21 +32,6 @@ void printk(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
-}
-
-void wait_add(struct wait_queue *q, struct waiter *w)
-{
-	(void)q, (void)w;
-}
-
-void wait_remove(struct waiter *w)
-{
-	(void)w;
-}
-
-void wake_up(struct wait_queue *q)
-{
-	(void)q;
 }
 
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
@@ -93,70 +50,9 @@ uint64_t clock_realtime_ns(void)
 	return 0;
 }
 
-/* ---- A disk in memory, loaded from an image file ---- */
-
-#define BS 4096
-
-struct disk {
-	struct bcache_dev bc;
-	uint8_t *bytes;
-	size_t size;
-};
-
-static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
-{
-	struct disk *dk = d->priv;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t off = ios[i].block * BS;
-
-		ios[i].err = 0;
-		if (ios[i].write)
-			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
-		else
-			memcpy(ios[i].buf, dk->bytes + off, ios[i].len);
-	}
-	return 0;
-}
-
-static const struct bcache_dev_ops disk_ops = { disk_io, NULL };
-
-static struct disk *disk_from(const uint8_t *bytes, size_t size)
-{
-	struct disk *dk = calloc(1, sizeof(*dk));
-
-	dk->bytes = malloc(size);
-	memcpy(dk->bytes, bytes, size);
-	dk->size = size;
-	dk->bc = (struct bcache_dev){
-		.ops = &disk_ops, .priv = dk, .size = size, .block_size = BS
-	};
-	bcache_register(&dk->bc);
-	return dk;
-}
-
-static void disk_free(struct disk *dk)
-{
-	bcache_unregister(&dk->bc);
-	free(dk->bytes);
-	free(dk);
-}
-
 /* ---- Images: a tree on the host, mke2fs -d, read back in ---- */
 
 static char tmpdir[] = "/tmp/kiln-ext4-XXXXXX";
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[2048];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
 
 static uint8_t pattern(uint64_t i)
 {
@@ -190,7 +86,7 @@ static void make_tree(void)
 	char p[512];
 
 	assert_non_null(mkdtemp(tmpdir));
-	sh("mkdir -p %s/src/dir/sub %s/src/many", tmpdir, tmpdir);
+	memdisk_sh("mkdir -p %s/src/dir/sub %s/src/many", tmpdir, tmpdir);
 	snprintf(p, sizeof(p), "%s/src/small", tmpdir);
 	write_at(p, 0, 5);
 	snprintf(p, sizeof(p), "%s/src/dir/sub/multi", tmpdir);
@@ -202,11 +98,12 @@ static void make_tree(void)
 	snprintf(p, sizeof(p), "%s/src/big", tmpdir);
 	write_at(p, BIG_OFF, 1000);
 	for (int i = 0; i < 300; i++)
-		sh("echo %d > %s/src/many/file-%03d", i, tmpdir, i);
-	sh("ln -s small %s/src/fast", tmpdir);
-	sh("ln -s %s %s/src/slow", SLOW_TARGET, tmpdir);
-	sh("touch -d '2021-03-04 05:06:07.123456789 UTC' %s/src/small", tmpdir);
-	sh("chmod 0640 %s/src/small", tmpdir);
+		memdisk_sh("echo %d > %s/src/many/file-%03d", i, tmpdir, i);
+	memdisk_sh("ln -s small %s/src/fast", tmpdir);
+	memdisk_sh("ln -s %s %s/src/slow", SLOW_TARGET, tmpdir);
+	memdisk_sh("touch -d '2021-03-04 05:06:07.123456789 UTC' %s/src/small",
+		   tmpdir);
+	memdisk_sh("chmod 0640 %s/src/small", tmpdir);
 }
 
 static uint8_t *image;
@@ -219,12 +116,14 @@ static void make_image(const char *opts)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s 24M %s && mke2fs -q -F -t ext4 %s -d "
-	   "%s/src %s",
-	   path, path, opts, tmpdir, path);
+	memdisk_sh(
+		"rm -f %s && truncate -s 24M %s && mke2fs -q -F -t ext4 %s -d "
+		"%s/src %s",
+		path, path, opts, tmpdir, path);
 	/* mke2fs -d keeps whole seconds: nanoseconds and epoch bits by hand. */
-	sh("debugfs -w -R 'sif /small mtime_extra %u' %s >/dev/null 2>&1",
-	   (123456789U << 2) | 1, path);
+	memdisk_sh(
+		"debugfs -w -R 'sif /small mtime_extra %u' %s >/dev/null 2>&1",
+		(123456789U << 2) | 1, path);
 	f = fopen(path, "rb");
 	assert_non_null(f);
 	free(image);
@@ -281,14 +180,14 @@ static void check_data(struct ext4_fs *fs, const char *path, uint64_t off,
 
 static void check_tree(const char *opts)
 {
-	struct disk *dk;
+	struct memdisk *dk;
 	struct ext4_fs *fs;
 	struct ext4_inode in;
 	char buf[4096];
 	uint8_t hole[8192], zero[8192] = { 0 };
 
 	make_image(opts);
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), 0);
 
 	assert_int_equal(walk_path(fs, "small", &in), 0);
@@ -367,7 +266,7 @@ static void check_tree(const char *opts)
 	assert_int_equal(walk_path(fs, "many/file-300", &in), -ENOENT);
 	assert_int_equal(walk_path(fs, "small/x", &in), -ENOTDIR);
 	ext4_unmount(fs);
-	disk_free(dk);
+	memdisk_free(dk);
 }
 
 static void test_default_4k(void **state)
@@ -399,7 +298,7 @@ static void put32(uint8_t *p, uint32_t v)
 static void test_refusals(void **state)
 {
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	uint8_t *sb;
 
 	(void)state;
@@ -409,31 +308,31 @@ static void test_refusals(void **state)
 	put32(sb + 0x60, (uint32_t)(sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
 				    sb[0x63] << 24) |
 				 0x8000);
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), -EINVAL);
 	assert_non_null(strstr(last_log, "unsupported incompatible"));
-	disk_free(dk);
+	memdisk_free(dk);
 	/* A journal that needs recovery, on a read-only disk. */
 	put32(sb + 0x60, (uint32_t)(sb[0x60] | sb[0x61] << 8 | sb[0x62] << 16 |
 				    sb[0x63] << 24) &
 				 ~0x8000U);
 	sb[0x60] |= 0x4;
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	dk->bc.ro = true;
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), -EINVAL);
 	assert_non_null(strstr(last_log, "needs recovery and the disk is"));
-	disk_free(dk);
+	memdisk_free(dk);
 	/* Not ext4 at all. */
 	memset(image, 0, 4096);
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), -EINVAL);
-	disk_free(dk);
+	memdisk_free(dk);
 	/* A checksummed superblock changed by one byte. */
 	make_image("-b 4096");
 	image[1024 + 0x78] ^= 1; /* the volume name */
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), -EIO);
-	disk_free(dk);
+	memdisk_free(dk);
 }
 
 static void walk_all(struct ext4_fs *fs, uint32_t ino, int depth);
@@ -445,7 +344,7 @@ static void replay(const char *jo, bool revoke)
 	char path[600], blk[600], cmds[600], cmd[1400], buf[16];
 	struct ext4_inode in;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	uint8_t data[4096] = "LOGGED";
 	unsigned home;
 	FILE *f;
@@ -469,12 +368,12 @@ static void replay(const char *jo, bool revoke)
 		fprintf(f, "jw -r %u\n", home);
 	fprintf(f, "jc\n");
 	fclose(f);
-	sh("debugfs -w -f %s %s >/dev/null 2>&1", cmds, path);
-	sh("dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
+	memdisk_sh("debugfs -w -f %s %s >/dev/null 2>&1", cmds, path);
+	memdisk_sh("dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
 	f = fopen(path, "rb");
 	assert_int_equal(fread(image, 1, image_size, f), image_size);
 	fclose(f);
-	dk = disk_from(image, image_size);
+	dk = memdisk_from(image, image_size);
 	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), 0);
 	assert_non_null(strstr(last_log, "journal recovered"));
 	assert_int_equal(walk_path(fs, "small", &in), 0);
@@ -488,9 +387,10 @@ static void replay(const char *jo, bool revoke)
 	f = fopen(path, "wb");
 	assert_int_equal(fwrite(dk->bytes, 1, image_size, f), image_size);
 	fclose(f);
-	disk_free(dk);
-	sh("e2fsck -fn %s >/dev/null 2>&1", path);
-	sh("! dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery", path);
+	memdisk_free(dk);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", path);
+	memdisk_sh("! dumpe2fs -h %s 2>/dev/null | grep -q needs_recovery",
+		   path);
 	if (!revoke)
 		return;
 	/* The same log with bytes flipped: errors, never a crash. */
@@ -510,12 +410,12 @@ static void replay(const char *jo, bool revoke)
 				copy[(size_t)jblk * 4096 +
 				     (size_t)rand() % (5 * 4096)] ^=
 					(uint8_t)(1 + rand() % 255);
-			dk = disk_from(copy, image_size);
+			dk = memdisk_from(copy, image_size);
 			if (ext4_mount(&dk->bc, "vda", &fs) == 0) {
 				walk_all(fs, EXT4_ROOT_INO, 0);
 				ext4_unmount(fs);
 			}
-			disk_free(dk);
+			memdisk_free(dk);
 		}
 		free(copy);
 	}
@@ -579,7 +479,7 @@ static void fuzz_image(const char *opts, unsigned seed)
 	srand(seed);
 	for (int round = 0; round < 60; round++) {
 		struct ext4_fs *fs;
-		struct disk *dk;
+		struct memdisk *dk;
 		size_t meta = 1 << 20; /* metadata: sb, gdt, tables, dirs */
 
 		memcpy(copy, image, image_size);
@@ -590,12 +490,12 @@ static void fuzz_image(const char *opts, unsigned seed)
 
 			copy[at] ^= (uint8_t)(1 + rand() % 255);
 		}
-		dk = disk_from(copy, image_size);
+		dk = memdisk_from(copy, image_size);
 		if (ext4_mount(&dk->bc, "vda", &fs) == 0) {
 			walk_all(fs, EXT4_ROOT_INO, 0);
 			ext4_unmount(fs);
 		}
-		disk_free(dk);
+		memdisk_free(dk);
 	}
 	free(copy);
 }
@@ -633,7 +533,7 @@ int main(void)
 	if (getenv("EXT4_TEST"))
 		cmocka_set_test_filter(getenv("EXT4_TEST"));
 	r = cmocka_run_group_tests(tests, setup, NULL);
-	sh("rm -rf %s", tmpdir);
+	memdisk_sh("rm -rf %s", tmpdir);
 	free(image);
 	return r;
 }

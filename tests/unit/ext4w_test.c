@@ -20,37 +20,9 @@
 #include "fs/bcache.h"
 #include "fs/ext4.h"
 #include "fs/ext4_write.h"
+#include "memdisk.h"
 
-/* ---- The kernel around the file system ---- */
-
-void *kmalloc(size_t size)
-{
-	return malloc(size);
-}
-
-void *kzalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-void kfree(void *p)
-{
-	free(p);
-}
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
 
 static char last_log[256];
 
@@ -63,21 +35,6 @@ void printk(const char *fmt, ...)
 	va_end(ap);
 }
 
-void wait_add(struct wait_queue *q, struct waiter *w)
-{
-	(void)q, (void)w;
-}
-
-void wait_remove(struct waiter *w)
-{
-	(void)w;
-}
-
-void wake_up(struct wait_queue *q)
-{
-	(void)q;
-}
-
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
 {
 	(void)deadline_ns, (void)interruptible;
@@ -86,48 +43,11 @@ int sched_sleep(uint64_t deadline_ns, bool interruptible)
 
 extern unsigned int ext4_stub_overdrawn;
 
-/* ---- A disk in memory backed by an image file ---- */
-
-#define BS 4096
-
-struct disk {
-	struct bcache_dev bc;
-	uint8_t *bytes;
-	size_t size;
-};
-
-static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
-{
-	struct disk *dk = d->priv;
-
-	for (size_t i = 0; i < n; i++) {
-		uint64_t off = ios[i].block * BS;
-
-		ios[i].err = 0;
-		if (ios[i].write)
-			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
-		else
-			memcpy(ios[i].buf, dk->bytes + off, ios[i].len);
-	}
-	return 0;
-}
-
-static const struct bcache_dev_ops disk_ops = { disk_io, NULL };
+/* mke2fs -b 4096: file blocks are disk blocks. */
+#define BS MEMDISK_BS
 
 static char tmpdir[] = "/tmp/kiln-ext4w-XXXXXX";
 static char img[600];
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
 
 /* The output of a shell command (at most size - 1 bytes). */
 static size_t sh_out(char *out, size_t size, const char *fmt, ...)
@@ -148,39 +68,6 @@ static size_t sh_out(char *out, size_t size, const char *fmt, ...)
 	return n;
 }
 
-static struct disk *disk_load(void)
-{
-	struct disk *dk = calloc(1, sizeof(*dk));
-	FILE *f = fopen(img, "rb");
-	struct stat st;
-
-	assert_non_null(f);
-	assert_int_equal(stat(img, &st), 0);
-	dk->size = (size_t)st.st_size;
-	dk->bytes = malloc(dk->size);
-	assert_int_equal(fread(dk->bytes, 1, dk->size, f), dk->size);
-	fclose(f);
-	dk->bc = (struct bcache_dev){
-		.ops = &disk_ops, .priv = dk, .size = dk->size, .block_size = BS
-	};
-	bcache_register(&dk->bc);
-	return dk;
-}
-
-/* Unregister (writing every dirty block), save to the image file. */
-static void disk_save(struct disk *dk)
-{
-	FILE *f;
-
-	assert_int_equal(bcache_unregister(&dk->bc), 0);
-	f = fopen(img, "wb");
-	assert_non_null(f);
-	assert_int_equal(fwrite(dk->bytes, 1, dk->size, f), dk->size);
-	fclose(f);
-	free(dk->bytes);
-	free(dk);
-}
-
 /* e2fsck -fn must find nothing at all to say. */
 static void fsck_clean(void)
 {
@@ -188,12 +75,13 @@ static void fsck_clean(void)
 
 	sh_out(out, sizeof(out), "e2fsck -fn %s 2>&1; echo rc=$?", img);
 	if (strstr(out, "rc=0\n") == NULL) {
-		sh("cp %s %s.bad", img, img); /* kept with KILN_KEEP=1 */
+		memdisk_sh("cp %s %s.bad", img,
+			   img); /* kept with KILN_KEEP=1 */
 		fail_msg("e2fsck -fn:\n%s", out);
 	}
 }
 
-static struct ext4_fs *mount_rw(struct disk *dk)
+static struct ext4_fs *mount_rw(struct memdisk *dk)
 {
 	struct ext4_fs *fs = NULL;
 
@@ -206,9 +94,10 @@ static struct ext4_fs *mount_rw(struct disk *dk)
 static void new_image(const char *size, const char *opts)
 {
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s %s %s && mke2fs -q -F -t ext4 -b 4096 %s "
-	   "%s",
-	   img, size, img, opts, img);
+	memdisk_sh(
+		"rm -f %s && truncate -s %s %s && mke2fs -q -F -t ext4 -b 4096 %s "
+		"%s",
+		img, size, img, opts, img);
 }
 
 static int setup(void **state)
@@ -359,12 +248,12 @@ static void test_files(void **state)
 {
 	struct ext4_inode in;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	char buf[256];
 
 	(void)state;
 	new_image("64M", "");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), -EEXIST);
@@ -412,7 +301,7 @@ static void test_files(void **state)
 	}
 	assert_int_equal(ext4_stub_overdrawn, 0);
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 	host_check("a", 10000, 1, 0, 0);
 	host_check("d/e/f", 100000, 2, 0, 0);
@@ -429,13 +318,13 @@ static void test_extent_trees(void **state)
 {
 	struct ext4_inode in;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	const int nblk = 1000;
 	uint8_t *blk = malloc(BS);
 
 	(void)state;
 	new_image("64M", "");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(mk(fs, "f0", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "f1", 0100644, NULL, &in), 0);
@@ -454,12 +343,12 @@ static void test_extent_trees(void **state)
 	for (int i = 400; i >= 0; i -= 2)
 		put(fs, "back", (uint64_t)i * BS, 100, 9);
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 	host_check("f0", (uint64_t)nblk * BS, 0, 0, 0);
 	host_check("f2", (uint64_t)nblk * BS, 2, 0, 0);
 
-	dk = disk_load();
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(walk(fs, "f0", &in), 0);
 	assert_int_equal(ext4_truncate(fs, &in, 700 * BS + 100, false), 0);
@@ -473,7 +362,7 @@ static void test_extent_trees(void **state)
 	assert_int_equal(ext4_truncate(fs, &in, 3 * BS, false), 0);
 	assert_int_equal(ext4_stub_overdrawn, 0); /* credits were enough */
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 	host_check("f0", 700 * BS + 100, 0, 0, 0);
 	host_check("f2", 3 * BS, 2, 3, 3 * BS);
@@ -484,12 +373,12 @@ static void test_namespace(void **state)
 {
 	struct ext4_inode in, dir;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	uint32_t free_before;
 
 	(void)state;
 	new_image("32M", "");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	free_before = fs->free_inodes;
 	assert_int_equal(mk(fs, "x", 040755, NULL, &in), 0);
@@ -556,13 +445,13 @@ static void test_namespace(void **state)
 	assert_int_equal(fs->last_orphan, in.ino);
 	assert_int_equal(ext4_stub_overdrawn, 0);
 	ext4_unmount(fs); /* a crash with it open */
-	disk_save(dk);
-	dk = disk_load();
+	memdisk_save(dk, img);
+	dk = memdisk_load(img);
 	fs = mount_rw(dk); /* frees it */
 	assert_int_equal(fs->last_orphan, 0);
 	assert_int_equal(fs->free_inodes, free_before - 403);
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 	host_check("e/z", 5000, 5, 0, 0);
 }
@@ -572,18 +461,19 @@ static void test_htree(void **state)
 {
 	struct ext4_inode in;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	char name[64];
 
 	(void)state;
-	sh("rm -rf %s/src && mkdir -p %s/src/big", tmpdir, tmpdir);
-	sh("cd %s/src/big && seq -f 'entry-%%05g' 0 2999 | xargs touch",
-	   tmpdir);
+	memdisk_sh("rm -rf %s/src && mkdir -p %s/src/big", tmpdir, tmpdir);
+	memdisk_sh("cd %s/src/big && seq -f 'entry-%%05g' 0 2999 | xargs touch",
+		   tmpdir);
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
-	sh("rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 "
-	   "-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
-	   img, img, tmpdir, img, img);
-	dk = disk_load();
+	memdisk_sh(
+		"rm -f %s && truncate -s 32M %s && mke2fs -q -F -t ext4 -b 4096 "
+		"-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
+		img, img, tmpdir, img, img);
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(walk(fs, "big", &in), 0);
 	assert_true(in.flags & EXT4_INDEX_FL);
@@ -601,7 +491,7 @@ static void test_htree(void **state)
 	assert_int_equal(walk(fs, "big/entry-02998", &in), -ENOENT);
 	assert_int_equal(walk(fs, "big/new-499", &in), 0);
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 }
 
@@ -610,14 +500,14 @@ static void test_enospc(void **state)
 {
 	struct ext4_inode in;
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 	uint8_t *buf = calloc(1, 1 << 20);
 	uint64_t off = 0;
 	long r;
 
 	(void)state;
 	new_image("16M", "-m 5");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	fs = mount_rw(dk);
 	assert_int_equal(mk(fs, "fill", 0100644, NULL, &in), 0);
 	while ((r = ext4_file_write(fs, &in, off, buf, 1 << 20, false)) ==
@@ -631,7 +521,7 @@ static void test_enospc(void **state)
 	off += 4096;
 	assert_int_equal(in.size, off);
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	fsck_clean();
 	free(buf);
 }
@@ -640,26 +530,26 @@ static void test_enospc(void **state)
 static void test_ro_refusals(void **state)
 {
 	struct ext4_fs *fs;
-	struct disk *dk;
+	struct memdisk *dk;
 
 	(void)state;
 	new_image("16M", "-O ^has_journal");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
 			 0);
 	assert_true(fs->ro);
 	assert_non_null(strstr(last_log, "no journal: mounted read-only"));
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 	new_image("16M", "");
-	dk = disk_load();
+	dk = memdisk_load(img);
 	dk->bc.ro = true;
 	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
 			 0);
 	assert_true(fs->ro);
 	assert_non_null(strstr(last_log, "read-only"));
 	ext4_unmount(fs);
-	disk_save(dk);
+	memdisk_save(dk, img);
 }
 
 int main(void)
@@ -675,6 +565,6 @@ int main(void)
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	if (getenv("KILN_KEEP") == NULL)
-		sh("rm -rf %s", tmpdir);
+		memdisk_sh("rm -rf %s", tmpdir);
 	return r;
 }

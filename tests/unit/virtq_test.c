@@ -13,21 +13,7 @@
 #include "core/page.h"
 #include "drivers/virtq.h"
 
-/* ---- The kernel around the rings: identity "physical" addresses ---- */
-
-void *page_alloc_zero(size_t n)
-{
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
-
-	memset(p, 0, n * PAGE_SIZE);
-	return p;
-}
-
-void page_free(void *p, size_t n)
-{
-	(void)n;
-	free(p);
-}
+/* ---- The kernel around the rings (pages: kernel_host.c): identity "physical" addresses ---- */
 
 uint64_t virt_to_phys(const void *v)
 {

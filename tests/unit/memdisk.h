@@ -1,0 +1,36 @@
+/* memdisk.h - a block device in memory for the file-system unit tests, loaded from and saved to an image file, and the shell commands that make and check those images. */
+#ifndef KILN_TESTS_MEMDISK_H
+#define KILN_TESTS_MEMDISK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fs/bcache.h"
+
+#define MEMDISK_BS 4096
+
+struct memdisk {
+	struct bcache_dev bc;
+	uint8_t *bytes;
+	size_t size;
+};
+
+/* A registered disk holding a copy of bytes[0, size). Fails the test on error. */
+struct memdisk *memdisk_from(const uint8_t *bytes, size_t size);
+
+/* A registered disk holding the whole of the file at path. */
+struct memdisk *memdisk_load(const char *path);
+
+/* Unregister (the cache writes back), then free the disk. */
+void memdisk_free(struct memdisk *dk);
+
+/*
+ * Unregister, which must write back every dirty block without error, save
+ * the bytes to path, then free the disk.
+ */
+void memdisk_save(struct memdisk *dk, const char *path);
+
+/* Run a shell command (mke2fs, debugfs, e2fsck...); fail the test unless it exits 0. */
+void memdisk_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
