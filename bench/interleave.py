@@ -24,7 +24,7 @@ MEM = "128M"               # both guests; QEMU's own default for Linux
 TIMEOUT = {"tcg": 120, "kvm": 60}     # seconds per boot, either system
 MIN_RUNS = 5
 
-# The Linux variants booted: Debian's default command line (the target is
+# The Linux variants booted: the baseline's command line (the target is
 # against this one) and the same with mitigations=off, as issue 16 asks.
 LINUX_SYSTEMS = {"linux": "", "linux-nomit": " mitigations=off"}
 
