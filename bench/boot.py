@@ -337,10 +337,10 @@ def linux_systems(hello, distro_runs):
     except linux_guest.Unavailable as e:
         return [], ["linux: unavailable: %s" % e]
     base = ["-kernel", vmlinux, "-initrd", initrd, "-append"]
-    systems.append(("linux", base + [linux_guest.baseline_cmdline()],
+    systems.append(("linux", base + [linux_guest.cmdline()],
                     "baseline, mitigations on", None))
     systems.append(("linux-nomit",
-                    base + [linux_guest.baseline_cmdline() +
+                    base + [linux_guest.cmdline() +
                             " mitigations=off"],
                     "baseline, mitigations=off", None))
     if distro_runs:
@@ -427,8 +427,7 @@ def main():
               "uncompressed initramfs\n  (our /init runs hello as /app, "
               "then isa-debug-exit), -append\n  \"%s\"; linux-nomit adds "
               "mitigations=off; linux-distro is Debian's\n  kernel with the "
-              "same initramfs, without acpi=off" %
-              linux_guest.baseline_cmdline())
+              "same initramfs" % linux_guest.cmdline())
     for n in notes:
         print(n)
     print("%d interleaved runs per system after one untimed boot each "

@@ -143,7 +143,7 @@ class Guests:
             args = ["-kernel", self.hello_img]
         else:
             args = ["-kernel", self.vmlinux, "-initrd", self.hello_cpio,
-                    "-append", linux_guest.baseline_cmdline()]
+                    "-append", linux_guest.cmdline()]
         return boot.QEMU_BASE + boot.ACCEL["tcg"] + ["-m", "%dM" % mib] + args
 
     def http_argv(self, system, mib, port, timeout):
@@ -362,14 +362,6 @@ def main():
     mins = {}
     for system in systems:
         m_hello = smallest(lambda m: hello_runs(guests, system, m), system)
-        if system == "linux":
-            # linux_guest.baseline_cmdline: with ACPI off the baseline
-            # has no virtio-net, so no server, RSS or density row yet.
-            mins[system] = None
-            print("  %-5s hello %4s MiB   http_server n/a: no network "
-                  "with acpi=off" % (system, m_hello or ">%d" % MEM_RANGE[
-                      system][1]), flush=True)
-            continue
         m_http = smallest(lambda m: http_runs(guests, system, m), system)
         rss, pss = ready_footprint(guests, system)
         mins[system] = m_http
