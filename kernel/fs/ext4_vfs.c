@@ -80,6 +80,30 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 	return ie;
 }
 
+void ext4_lock(struct ext4_mount *m)
+{
+	struct waiter w;
+
+	if (m->owner == current_thread) {
+		m->depth++;
+		return;
+	}
+	wait_add(&m->waiters, &w);
+	while (m->owner != NULL)
+		sched_sleep(0, false);
+	wait_remove(&w);
+	m->owner = current_thread;
+	m->depth = 1;
+}
+
+void ext4_unlock(struct ext4_mount *m)
+{
+	if (--m->depth > 0)
+		return;
+	m->owner = NULL;
+	wake_up(&m->waiters);
+}
+
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 {
 	struct ext4_ino **pp;
@@ -89,11 +113,13 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 	if (--ie->refs > 0)
 		return;
 	if (ie->in.nlink == 0 && !m->fs->ro) {
+		ext4_lock(m);
 		ext4_now(&sec, &ns);
 		if (ext4_evict(m->fs, &ie->in, sec) < 0)
 			printk("kiln: ext4 %s: inode %u: not freed (left "
 			       "on the orphan list)\n",
 			       m->fs->name, ie->in.ino);
+		ext4_unlock(m);
 	}
 	for (pp = &m->inodes; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == ie) {

@@ -2,6 +2,7 @@
 #ifndef KILN_FS_EXT4_VFS_H
 #define KILN_FS_EXT4_VFS_H
 
+#include "core/sched.h"
 #include "fs/ext4.h"
 #include "fs/vfs.h"
 
@@ -19,6 +20,10 @@ struct ext4_mount {
 	uint32_t dev; /* st_dev: the disk's number */
 	char path[VFS_PATH_MAX];
 	struct ext4_ino *inodes; /* every inode some node holds */
+	/* ext4_lock's: the thread changing the mount, how deep, who waits. */
+	struct thread *owner;
+	unsigned int depth;
+	struct wait_queue waiters;
 };
 
 struct ext4_node {
@@ -29,6 +34,16 @@ struct ext4_node {
 };
 
 struct ext4_node *node_of(const struct vnode *vn);
+/*
+ * Changes to one mount are made one at a time. A change sleeps on the
+ * disk (a bitmap, a directory block, a full cache), and another thread
+ * may run meanwhile: without this, two appends could both find the
+ * same hole and map it twice, and two creates could both add a name.
+ * The lock is the thread's, taken again by the same thread (unlink
+ * evicts, which is itself a change). Reads do not take it.
+ */
+void ext4_lock(struct ext4_mount *m);
+void ext4_unlock(struct ext4_mount *m);
 /* The time of day, for timestamps. */
 void ext4_now(int64_t *sec, uint32_t *ns);
 /*
