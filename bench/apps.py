@@ -1,5 +1,6 @@
 """apps.py - application benchmarks: a static musl program run by Kiln beside
-the same binary run by Debian's Linux on the same QEMU and accelerator.
+the same binary run by the Linux baseline (bench/linux_microvm.py) on the
+same QEMU and accelerator.
 
   hello    end-to-end wall time of `kiln run IMAGE` (launch to exit) against
            a Linux guest whose initramfs runs the program, then powers off
@@ -123,7 +124,7 @@ class Row:
 
 
 class LinuxGuest:
-    """Boots Debian's kernel with an initramfs that runs bench programs.
+    """Boots the Linux baseline with an initramfs that runs bench programs.
 
     /init is a busybox script: it runs the programs (the very binaries Kiln
     runs), then `poweroff -f`.  Once Linux times out under an accelerator
@@ -140,7 +141,7 @@ class LinuxGuest:
             "\n".join(" ".join(["/bin/" + n] + a) for n, a in runs))
         files = [("bin/" + n, self.progs[n]) for n, _ in runs]
         return linux_guest.write_initramfs(
-            os.path.join(self.dir, "apps-%s.cpio.gz" % tag),
+            os.path.join(self.dir, "apps-%s.cpio" % tag),
             init.encode(), files, dirs=["tmp"])
 
     def samples(self, accel, initrd, rows, runs, collect):
@@ -336,7 +337,7 @@ def print_targets(rows, accels, sizes, mem):
 def prepare_linux(progs):
     """A LinuxGuest, or a string saying why Linux is absent."""
     try:
-        vmlinuz = linux_guest.fetch_kernel(os.path.join(OUT, "linux"))
+        vmlinuz = linux_guest.baseline_kernel()
         linux_guest.ensure_busybox()
     except linux_guest.Unavailable as e:
         return str(e)

@@ -1,5 +1,5 @@
 """blk.py - disk benchmark: bench/progs/blkio.c on /dev/vda under Kiln and
-under Debian's Linux on the same QEMU (microvm), accelerator and disk
+under the Linux baseline on the same QEMU (microvm), accelerator and disk
 options (a raw file, cache=writeback, virtio-blk over virtio-mmio).
 
   randread  4 KiB reads at random 4 KiB-aligned offsets of a 64 MiB disk
@@ -104,7 +104,7 @@ def linux_initrd(prog, modules, test):
     files = [("bin/blkio", prog)] + [("mod/" + os.path.basename(m), m)
                                       for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "blk-%s.cpio.gz" % test), init.encode(),
+        os.path.join(OUT, "linux", "blk-%s.cpio" % test), init.encode(),
         files, dirs=["mod"])
 
 
@@ -190,7 +190,7 @@ def fs_linux_initrd(prog, modules, test):
     files = [("bin/fsio", prog)] + [("mod/" + os.path.basename(m), m)
                                      for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "fs-%s.cpio.gz" % test), init.encode(),
+        os.path.join(OUT, "linux", "fs-%s.cpio" % test), init.encode(),
         files, dirs=["mod"])
 
 
@@ -259,10 +259,8 @@ def main():
     linux = None
     if not opts.no_linux:
         try:
-            ldir = os.path.join(OUT, "linux")
-            linux = (linux_guest.fetch_kernel(ldir),
-                     linux_guest.fetch_blk_modules(ldir),
-                     linux_guest.fetch_ext4_modules(ldir))
+            # virtio-blk and ext4 are built into the baseline.
+            linux = (linux_guest.baseline_kernel(), [], [])
             linux_guest.ensure_busybox()
         except linux_guest.Unavailable as e:
             print("blk: no Linux baseline (%s)" % e)

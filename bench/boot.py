@@ -340,7 +340,8 @@ def linux_systems(hello, distro_runs):
     systems.append(("linux", base + [linux_guest.cmdline()],
                     "baseline, mitigations on", None))
     systems.append(("linux-nomit",
-                    base + [linux_guest.cmdline() + " mitigations=off"],
+                    base + [linux_guest.cmdline() +
+                            " mitigations=off"],
                     "baseline, mitigations=off", None))
     if distro_runs:
         try:

@@ -24,7 +24,7 @@ MEM = "128M"               # both guests; QEMU's own default for Linux
 TIMEOUT = {"tcg": 120, "kvm": 60}     # seconds per boot, either system
 MIN_RUNS = 5
 
-# The Linux variants booted: Debian's default command line (the target is
+# The Linux variants booted: the baseline's command line (the target is
 # against this one) and the same with mitigations=off, as issue 16 asks.
 LINUX_SYSTEMS = {"linux": "", "linux-nomit": " mitigations=off"}
 
@@ -112,9 +112,9 @@ class GuestBench:
         """(vmlinuz, initramfs) or a string saying why Linux is absent;
         init is /init with %s for the loop arguments."""
         try:
-            vmlinuz = linux_guest.fetch_kernel(LINUX_DIR)
+            vmlinuz = linux_guest.baseline_kernel()
             initrd = linux_guest.write_initramfs(
-                os.path.join(LINUX_DIR, "%s-%s.cpio.gz" % (name, accel)),
+                os.path.join(LINUX_DIR, "%s-%s.cpio" % (name, accel)),
                 (init % " ".join(self.loop_args(accel))).encode(), files)
         except linux_guest.Unavailable as e:
             return str(e)

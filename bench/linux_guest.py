@@ -1,17 +1,18 @@
 """linux_guest.py - the Linux guests of the benches.
 
-The minimal microVM kernel (bench/linux_microvm.py: baseline_kernel) is
-booted by boot.py and footprint.py with an initramfs of our /init
-(bench/progs/linux_init.c: it runs /app, then exits through
-isa-debug-exit as Kiln does) and the app (app_initramfs). It does not yet
-run the app under Kiln's QEMU options (docs/performance.md), so the other
-benches still boot Debian's kernel and
-a busybox initramfs whose /init powers the VM off at once (boot bench) or
-first runs a benchmark program (app bench), or a dynamically linked program
-with its ld.so, the closure of its libraries and extra trees (Tree: the
-real-application bench).
+Every bench boots the minimal microVM kernel (bench/linux_microvm.py:
+baseline_kernel), under the QEMU options Kiln gets. boot.py and
+footprint.py give it an initramfs of our /init (bench/progs/linux_init.c:
+it runs /app, then exits through isa-debug-exit as Kiln does) and the app
+(app_initramfs); the other benches a busybox initramfs whose /init runs
+their programs and then powers the VM off (ACPI S5 through microvm's GED),
+or a dynamically linked program with its ld.so, the closure of its
+libraries and extra trees (Tree: the real-application bench). The
+baseline has virtio-mmio, virtio-net, virtio-blk and ext4 built in, and
+no decompressor: initramfs archives are written uncompressed.
 
-Nothing is installed on the host except busybox-static (when missing): the
+Debian's distribution kernel is boot.py's second, labelled row. Nothing is
+installed on the host for it except busybox-static (when missing): the
 kernel package is fetched with `apt-get download` and unpacked with
 `dpkg-deb -x` into build/bench/linux/ (boot/ and the virtio network and
 block modules only), and reused on later runs.
@@ -264,8 +265,8 @@ def _cpio_entry(name, mode, ino, data=b""):
 
 
 def build_initramfs(linux_dir):
-    """Write linux_dir/initramfs.cpio.gz (busybox + /init); return its path."""
-    return write_initramfs(os.path.join(linux_dir, "initramfs.cpio.gz"),
+    """Write linux_dir/initramfs.cpio (busybox + /init); return its path."""
+    return write_initramfs(os.path.join(linux_dir, "initramfs.cpio"),
                            INIT_SCRIPT)
 
 
@@ -409,9 +410,11 @@ def _ldd(path):
     return LDD_RE.findall(p.stdout)
 
 
-def write_initramfs(path, init, files=(), dirs=(), tree=None, compress=True):
-    """Write an initramfs to path (gzipped unless compress is False: Linux
-    takes either); return path.
+def write_initramfs(path, init, files=(), dirs=(), tree=None,
+                    compress=False):
+    """Write an initramfs to path (gzipped when compress is True: Debian's
+    kernel takes either, the baseline only an uncompressed one); return
+    path.
 
     It holds /bin/busybox, /init (the bytes init, mode 0755), each
     (guest name, host path) of files as a 0755 regular file, each name

@@ -1,5 +1,5 @@
 """procs.py - process benchmark: bench/progs/procs.c, one static musl
-binary, run by Kiln and by Debian's Linux on the same QEMU (microvm),
+binary, run by Kiln and by the Linux baseline on the same QEMU (microvm),
 accelerator, CPU model and guest memory, boots interleaved
 (kiln, linux, linux mitigations=off, kiln, ...) so drift hits all alike.
 

@@ -1,6 +1,6 @@
 """realapps.py - Debian's own dynamically linked python3, nginx and
 redis-server under Kiln beside the very same binaries and libraries in
-Debian's Linux, on the same QEMU, accelerator, machine (microvm,
+the Linux baseline (bench/linux_microvm.py), on the same QEMU, accelerator, machine (microvm,
 virtio-net on virtio-mmio), guest memory and user networking, reached
 through a port forward from 127.0.0.1.
 
@@ -512,8 +512,8 @@ def print_header(apps_, linux, accels, runs):
     elif linux:
         print("linux: %s; an uncompressed busybox initramfs with the same\n"
               "       binaries, ld.so, library closure (ldd) and trees; "
-              "/init mounts\n       /proc and /dev, for servers insmods "
-              "virtio-net and sets eth0\n       10.0.2.15/24 via 10.0.2.2, "
+              "/init mounts\n       /proc and /dev, for servers "
+              "sets eth0\n       10.0.2.15/24 via 10.0.2.2, "
               "then runs the app; -append\n       \"%s\"" % (
                   os.path.basename(LINUX_VMLINUZ), linux_cmdline()))
     print("runs: %d interleaved boots per app and system; start-up: launch "
@@ -545,8 +545,9 @@ def prepare_linux(apps_):
     """Write each app's initramfs; return None or why Linux is absent."""
     global LINUX_VMLINUZ
     try:
-        LINUX_VMLINUZ = linux_guest.fetch_kernel(LINUX_DIR)
-        modules = linux_guest.fetch_net_modules(LINUX_DIR)
+        LINUX_VMLINUZ = linux_guest.baseline_kernel()
+        # virtio-net is built into the baseline: no module to load.
+        modules = []
         for app in apps_:
             app.linux_initrd(modules)
     except linux_guest.Unavailable as e:

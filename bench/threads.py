@@ -1,5 +1,5 @@
 """threads.py - thread, futex, pipe, epoll and idle benchmarks: static musl
-programs run by Kiln beside the same binaries run by Debian's Linux on the
+programs run by Kiln beside the same binaries run by the Linux baseline on the
 same QEMU microvm and accelerator (one vCPU each).
 
   thread  ns per pthread_create+pthread_join, threads one at a time

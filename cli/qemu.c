@@ -27,15 +27,15 @@
  * typed input reaches the app (its output then goes straight to our
  * stdout, which QEMU inherits). signal=off: ^C, ^\ and ^Z are bytes for
  * the guest's terminal (its ISIG makes them signals), not for QEMU.
- * With a pipe on stdin (stream_stdin), COM1 is a socket chardev on a
- * socketpair instead: the app's stdout comes back on it, and kiln
- * relays its stdin into it as the app runs, framed as
- * kernel/drivers/console.c decodes (0xff 0x02 start, sent twice, 0xff 0x00
- * a 0xff byte, 0xff 0x01 end of input). QEMU reads the socket only while the UART's FIFO has room,
- * so a guest that does not read stops kiln reading its stdin.
  *   COM4 0x2e8 irq 3  signals kiln forwards -> the kernel's sigport:
  *                     one byte per signal, from a pipe QEMU reads
  *                     (a "file" chardev's input-path)
+ * With a pipe on stdin (stream_stdin), a virtio console carries it: its
+ * chardev is a socket on a socketpair, and kiln relays its stdin into it
+ * as the app runs, framed as kernel/drivers/console.c decodes (0xff 0x00
+ * a 0xff byte, 0xff 0x01 end of input). QEMU reads the socket only as
+ * far as the guest has posted receive buffers, so a guest that does not
+ * read stops kiln reading its stdin.
  */
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
@@ -48,7 +48,7 @@ struct spawn {
 	char paths[NPIPES][64];
 	int sig[2]; /* COM4's input: QEMU reads sig[0], kiln writes */
 	char sig_path[96];
-	int con[2]; /* stream_stdin: COM1's socketpair; con[1] is QEMU's */
+	int con[2]; /* stream_stdin: the console's socketpair; con[1] QEMU's */
 	char con_path[64];
 	char *argv[MAX_ARGS];
 	int argc;
@@ -86,6 +86,22 @@ static void serial(struct spawn *s, const char *chardev, const char *device)
 	arg(s, chardev);
 	arg(s, "-device");
 	arg(s, device);
+}
+
+/* The virtio console a piped stdin streams through (drivers/virtio_console.c). */
+static void stream_console(const struct vm_opts *o, struct spawn *s)
+{
+	if (!o->stream_stdin)
+		return;
+	snprintf(s->con_path, sizeof(s->con_path), "socket,id=c4,fd=%d",
+		 s->con[1]);
+	arg(s, "-chardev");
+	arg(s, s->con_path);
+	arg(s, "-device");
+	arg(s, !strncmp(o->machine, "microvm", 7) ? "virtio-serial-device" :
+						    "virtio-serial-pci");
+	arg(s, "-device");
+	arg(s, "virtconsole,chardev=c4");
 }
 
 /* A virtio-net device on the -netdev the options chose (user, tap). */
@@ -208,25 +224,21 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	arg(s, o->image);
 	arg(s, "-device");
 	arg(s, "isa-debug-exit,iobase=0xf4,iosize=0x04");
-	if (o->stream_stdin)
-		snprintf(s->con_path, sizeof(s->con_path), "socket,id=c0,fd=%d",
-			 s->con[1]);
-	serial(s,
-	       o->tty_stdin    ? "stdio,id=c0,signal=off" :
-	       o->stream_stdin ? s->con_path :
-				 s->paths[P_OUT],
+	serial(s, o->tty_stdin ? "stdio,id=c0,signal=off" : s->paths[P_OUT],
 	       "isa-serial,chardev=c0,iobase=0x3f8,irq=4");
 	serial(s, s->paths[P_LOG], "isa-serial,chardev=c1,iobase=0x2f8,irq=3");
 	serial(s, s->paths[P_ERR], "isa-serial,chardev=c2,iobase=0x3e8,irq=4");
 	snprintf(s->sig_path, sizeof(s->sig_path), "pipe,id=c3,path=/dev/fd/%d",
 		 s->sig[0]);
 	serial(s, s->sig_path, "isa-serial,chardev=c3,iobase=0x2e8,irq=3");
-	if ((o->netdev || o->ndisks || o->nvolumes || o->root_drive) &&
+	if ((o->netdev || o->ndisks || o->nvolumes || o->root_drive ||
+	     o->stream_stdin) &&
 	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
 		arg(s, "-global");
 		arg(s, "virtio-mmio.force-legacy=false");
 	}
+	stream_console(o, s);
 	network(o, s);
 	disks(o, s);
 	volumes(o, s);
@@ -272,10 +284,6 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 		}
 		/* The relay writes only what fits: QEMU may stop reading. */
 		fcntl(s->con[0], F_SETFL, O_NONBLOCK);
-		s->rd[P_OUT] = dup(s->con[0]);
-		if (s->rd[P_OUT] < 0)
-			return -errno;
-		fcntl(s->rd[P_OUT], F_SETFD, FD_CLOEXEC);
 	}
 	if (pipe(s->sig) < 0) {
 		s->sig[0] = s->sig[1] = -1;
@@ -288,7 +296,7 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 	for (int i = 0; i < NPIPES; i++) {
 		int p[2];
 
-		if (i == P_OUT && (o->tty_stdin || o->stream_stdin))
+		if (i == P_OUT && o->tty_stdin)
 			continue;
 		if (pipe(p) < 0)
 			return -errno;
@@ -417,7 +425,7 @@ static void check_deadlines(const struct vm_opts *o, int pid,
 }
 
 /*
- * kiln's stdin on its way to COM1 (stream_stdin). At most one read of
+ * kiln's stdin on its way to the virtio console (stream_stdin). At most one read of
  * stdin is held, encoded, until the socket takes it: a guest that does
  * not read stops kiln reading, and nothing is buffered without bound.
  */
@@ -425,10 +433,9 @@ static void check_deadlines(const struct vm_opts *o, int pid,
 #define STREAM_ESC 0xff
 #define STREAM_LIT 0x00
 #define STREAM_END 0x01
-#define STREAM_START 0x02
 
 struct relay {
-	int fd; /* kiln's end of COM1's socket; -1: nothing (more) to send */
+	int fd; /* kiln's end of the console's socket; -1: nothing (more) to send */
 	uint8_t buf[2 * RELAY_READ + 2];
 	size_t len, off;
 	int eof; /* stdin ended: the end marker is in buf */
@@ -458,7 +465,9 @@ static void relay_fill(struct relay *rl)
 /* Send what the socket takes; after the end marker, stop for good. */
 static void relay_send(struct relay *rl)
 {
-	ssize_t n = write(rl->fd, rl->buf + rl->off, rl->len - rl->off);
+	/* MSG_NOSIGNAL: QEMU gone is EPIPE here, not a SIGPIPE for kiln. */
+	ssize_t n = send(rl->fd, rl->buf + rl->off, rl->len - rl->off,
+			 MSG_NOSIGNAL);
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
@@ -507,11 +516,7 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 	}
 	/* The last entry: a forwarded SIGTERM starts the stop timeout. */
 	pfd[NPIPES] = (struct pollfd){ .fd = vm_wake_fd(), .events = POLLIN };
-	/* Twice: the UART may lose the first byte (kernel/drivers/console.c) */
-	rl = (struct relay){ .fd = o->stream_stdin ? s->con[0] : -1,
-			     .buf = { STREAM_ESC, STREAM_START, STREAM_ESC,
-				      STREAM_START },
-			     .len = 4 };
+	rl = (struct relay){ .fd = o->stream_stdin ? s->con[0] : -1 };
 	while (open_fds) {
 		int n;
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "kiln.h"
+#include "volume.h"
 #include "lib/etc_default.h"
 
 /* ext4 block size: the cache's and the page's. */
@@ -38,12 +39,6 @@ static void remove_tree(const char *dir)
 	nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* mke2fs itself: /sbin's, else the PATH's. */
-static const char *mke2fs_path(void)
-{
-	return access("/sbin/mke2fs", X_OK) == 0 ? "/sbin/mke2fs" : "mke2fs";
-}
-
 /*
  * mke2fs -d dir into file, blocks of 4 KiB and inodes: read-only use,
  * so no journal, no reserved blocks, no room to grow (resize_inode).
@@ -55,7 +50,8 @@ static int run_mke2fs(const char *dir, const char *file, uint64_t blocks,
 {
 	char nblocks[32], ninodes[32];
 	/* execvp takes char *const[] but never writes the strings */
-	char *argv[] = { (char *)(uintptr_t)mke2fs_path(),
+	const char *tool = mke2fs_path();
+	char *argv[] = { (char *)(uintptr_t)(tool ? tool : "mke2fs"),
 			 (char *)(uintptr_t) "-q",
 			 (char *)(uintptr_t) "-F",
 			 (char *)(uintptr_t) "-t",

@@ -120,8 +120,7 @@ int volume_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* The mke2fs to run: on PATH, else Debian's /sbin (not on a user's PATH). */
-static const char *mke2fs_path(void)
+const char *mke2fs_path(void)
 {
 	static const char *const dirs[] = { "/usr/sbin/mke2fs",
 					    "/sbin/mke2fs" };

@@ -18,6 +18,12 @@
  * $XDG_DATA_HOME/kiln/volumes, else $HOME/.local/share/kiln/volumes.
  */
 
+/*
+ * The mke2fs to run (volumes, root disks): on PATH, else Debian's /sbin
+ * (not on a user's PATH); NULL when there is none.
+ */
+const char *mke2fs_path(void);
+
 /* Docker's rule: [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most VOLUME_NAME_MAX. */
 int volume_name_ok(const char *name);
 

@@ -4,7 +4,9 @@
 #include <asm-generic/errno.h>
 
 #include "arch.h"
+#include "core/printk.h"
 #include "core/sched.h"
+#include "drivers/virtio_console.h"
 #include "lib/string.h"
 
 #define SERIAL_COM3 0x3e8
@@ -17,7 +19,7 @@ static size_t line_len, line_pos;
 static const char *in_data;
 static size_t in_size, in_pos;
 static bool in_fixed;  /* stdin is the image's STDIN section */
-static bool in_stream; /* stdin is a pipe kiln relays on COM1, framed */
+static bool in_stream; /* stdin is a pipe kiln relays on a virtio console */
 
 void console_init(const void *stdin_data, size_t stdin_size, bool stream)
 {
@@ -31,6 +33,9 @@ void console_init(const void *stdin_data, size_t stdin_size, bool stream)
 		in_fixed = true;
 	} else if (stream) {
 		in_stream = true;
+		/* Without its device the stream is empty: EOF, never a hang. */
+		if (virtio_console_init() != 0)
+			printk("kiln: stdin: no stream device, reading EOF\n");
 	}
 }
 
@@ -51,11 +56,8 @@ bool console_is_tty(void)
 
 /*
  * A terminal: the host's terminal is raw (QEMU's stdio, signal=off), so
- * this is the line discipline (Linux's n_tty, the part programs rely on):
- * in canonical mode echo, VERASE/VKILL editing, '\n' ends a line, VEOF
- * at the start of a line is end of input, one line per read; with
- * ICANON off bytes as typed, by VMIN/VTIME. The settings are the
- * console_mode fs/console_file.c passes from TCSETS.
+ * this is the line discipline: echo, backspace, Enter ends a line, ^D at
+ * the start of a line is end of input. One line is returned at a time.
  *
  * The UART interrupt is not wired, so typed bytes are fetched by polling
  * the UART every 10 ms: from a kernel timer while the terminal's filter
@@ -73,88 +75,20 @@ static size_t rx_head, rx_len;
 static bool (*rx_filter)(char c);
 static struct ktimer rx_timer;
 static bool line_open; /* a line is being typed: read_line was interrupted */
-static uint64_t rx_count;
-
-/*
- * A streamed stdin (kiln run with a pipe on stdin, cli/qemu.c): the
- * bytes on COM1 are the pipe's, framed so that its end arrives in order
- * after its last byte:
- *   0xff 0x00  a 0xff byte of input
- *   0xff 0x01  end of input: reads return 0 from then on
- *   0xff 0x02  start: kiln sends it twice before the input
- *   0xff X     (any other X, or 0x02 once started) dropped
- * Bytes before the first start mark are dropped: the UART holds one
- * byte before serial_init enables its FIFO, and that clears it, so the
- * first byte kiln sends may be lost (one of the marks then).
- * The stream is untrusted like any input; nothing after the end is read.
- */
-#define STREAM_ESC 0xff
-#define STREAM_LIT 0x00
-#define STREAM_END 0x01
-#define STREAM_START 0x02
-
-static bool in_esc;	/* the last stream byte was STREAM_ESC */
-static bool in_started; /* STREAM_START has arrived */
-static bool in_eof;	/* STREAM_END has arrived */
-
-static void rx_push(char c)
-{
-	rx[(rx_head + rx_len++) % RX_SIZE] = c;
-	rx_count++;
-}
-
-/* Decode what COM1 holds of the stream into rx, while rx has room. */
-static void stream_poll(void)
-{
-	uint8_t c;
-
-	while (!in_eof && rx_len < RX_SIZE &&
-	       (inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY)) {
-		c = inb(SERIAL_COM1);
-		if (!in_esc && c == STREAM_ESC) {
-			in_esc = true;
-			continue;
-		}
-		if (!in_esc) {
-			if (in_started)
-				rx_push((char)c);
-			continue;
-		}
-		in_esc = false;
-		if (!in_started) {
-			in_started = c == STREAM_START;
-		} else if (c == STREAM_LIT) {
-			rx_push((char)STREAM_ESC);
-		} else if (c == STREAM_END) {
-			in_eof = true;
-			rx_count++; /* poll's edge: readable at the end */
-		}
-	}
-}
 
 void console_rx_poll(void)
 {
 	char c;
 
-	if (in_fixed)
+	if (in_fixed || in_stream)
 		return;
-	if (in_stream) {
-		stream_poll();
-		return;
-	}
 	while (rx_len < RX_SIZE &&
 	       (inb(SERIAL_COM1 + UART_LSR) & LSR_DATA_READY)) {
 		c = (char)inb(SERIAL_COM1);
 		if (rx_filter != NULL && rx_filter(c))
 			continue;
 		rx[(rx_head + rx_len++) % RX_SIZE] = c;
-		rx_count++;
 	}
-}
-
-uint64_t console_rx_count(void)
-{
-	return rx_count;
 }
 
 static void rx_tick(struct ktimer *t)
@@ -166,7 +100,7 @@ static void rx_tick(struct ktimer *t)
 void console_set_rx_filter(bool (*filter)(char c))
 {
 	rx_filter = filter;
-	if (!in_fixed && !rx_timer.armed)
+	if (!in_fixed && !in_stream && !rx_timer.armed)
 		ktimer_arm(&rx_timer, time_ns() + TTY_POLL_NS, rx_tick);
 }
 
@@ -177,145 +111,153 @@ void console_flush_input(void)
 	line_len = line_pos = 0;
 }
 
-/* The settings of a terminal at start, as Linux's tty_std_termios. */
-static struct console_mode mode = {
-	.icanon = true,
-	.echo = true,
-	.echoe = true,
-	.echoctl = true,
-	.icrnl = true,
-	.verase = 127,
-	.vkill = 21,
-	.veof = 4,
-	.vmin = 1,
-};
-
-void console_set_mode(const struct console_mode *m)
-{
-	mode = *m;
-}
-
-/*
- * Input mapping (n_tty_receive_char_special): -1 for a byte IGNCR
- * drops, else the byte as the program sees it.
- */
-static int rx_map(char c)
-{
-	if (c == '\r') {
-		if (mode.igncr)
-			return -1;
-		if (mode.icrnl)
-			return '\n';
-	} else if (c == '\n' && mode.inlcr) {
-		return '\r';
-	}
-	return (unsigned char)c;
-}
-
-/* True when rx holds the end of a line ('\n' after mapping, or VEOF). */
+/* True when rx holds the end of a line (Enter, or ^D). */
 static bool rx_has_line_end(void)
 {
 	size_t i;
-	int c;
+	char c;
 
 	for (i = 0; i < rx_len; i++) {
-		c = rx_map(rx[(rx_head + i) % RX_SIZE]);
-		if (c == '\n' || (c == mode.veof && c != 0))
+		c = rx[(rx_head + i) % RX_SIZE];
+		if (c == '\r' || c == '\n' || c == 4)
 			return true;
 	}
 	return false;
 }
 
-/* How many bytes a raw read waits for, as n_tty's input_available_p. */
-static size_t raw_wanted(void)
+/*
+ * A streamed stdin (kiln run with a pipe on stdin, cli/qemu.c): the
+ * virtio console carries the pipe's bytes framed, so that its end
+ * arrives in order after its last byte:
+ *   0xff 0x00  a 0xff byte of input
+ *   0xff 0x01  end of input: reads return 0 from then on
+ *   0xff X     (any other X) dropped
+ * The stream is untrusted like any input; nothing after its end is
+ * read. Decoded bytes wait in rx (unused by a stream otherwise).
+ */
+#define STREAM_ESC 0xff
+#define STREAM_LIT 0x00
+#define STREAM_END 0x01
+
+static bool in_esc;	  /* the last stream byte was STREAM_ESC */
+static bool in_eof;	  /* STREAM_END has arrived (or the device broke) */
+static uint64_t in_count; /* decoded bytes and ends so far: poll's edges */
+
+/* Decode one stream byte into rx (which has room for it). */
+static void stream_decode(uint8_t c)
 {
-	return mode.vmin != 0 && mode.vtime == 0 ? mode.vmin : 1;
+	if (!in_esc && c == STREAM_ESC) {
+		in_esc = true;
+		return;
+	}
+	if (in_esc && c != STREAM_LIT) {
+		in_esc = false;
+		in_eof = c == STREAM_END;
+		in_count += in_eof;
+		return;
+	}
+	/* A plain byte, or STREAM_LIT after STREAM_ESC: a 0xff of input. */
+	rx[(rx_head + rx_len++) % RX_SIZE] = (char)(in_esc ? STREAM_ESC : c);
+	in_esc = false;
+	in_count++;
+}
+
+/* Decode what the device holds into rx while it has room. Returns rx_len. */
+static size_t stream_fill(void)
+{
+	static char raw[RX_SIZE];
+	size_t n;
+
+	/* Decoding never grows: room raw bytes fit in rx's room. */
+	while (!in_eof && rx_len < RX_SIZE) {
+		n = virtio_console_read(raw, RX_SIZE - rx_len);
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n && !in_eof; i++)
+			stream_decode((uint8_t)raw[i]);
+	}
+	return rx_len;
+}
+
+/* A lost interrupt costs at most this long a wait. */
+#define STREAM_WAIT_NS 50000000ULL
+
+/* A pipe's read (pipe_read): what is there, 0 at its end, or -EINTR. */
+static long stream_read(char *buf, size_t n)
+{
+	size_t got = 0, k;
+	int err;
+
+	for (;;) {
+		while (got < n && stream_fill() > 0) {
+			k = RX_SIZE - rx_head < rx_len ? RX_SIZE - rx_head :
+							 rx_len;
+			k = k < n - got ? k : n - got;
+			memcpy(buf + got, rx + rx_head, k);
+			got += k;
+			rx_head = (rx_head + k) % RX_SIZE;
+			rx_len -= k;
+		}
+		if (got > 0 || in_eof)
+			return (long)got;
+		err = virtio_console_wait(time_ns() + STREAM_WAIT_NS);
+		if (err == -EINTR)
+			return -EINTR;
+		if (err == -EIO)
+			in_eof = true;
+	}
+}
+
+bool console_in_ended(void)
+{
+	return in_stream && stream_fill() == 0 && in_eof;
+}
+
+uint64_t console_in_count(void)
+{
+	if (in_stream)
+		stream_fill();
+	return in_count;
 }
 
 bool console_in_ready(void)
 {
 	if (in_fixed)
 		return true;
-	console_rx_poll();
 	if (in_stream)
-		return rx_len > 0 || in_eof;
-	if (line_pos < line_len && !line_open)
-		return true;
-	if (!mode.icanon)
-		return line_pos < line_len || rx_len >= raw_wanted();
+		return stream_fill() || in_eof;
 	/* A typed line completes only on Enter; a partial one is not ready. */
-	return rx_has_line_end();
-}
-
-bool console_in_ended(void)
-{
 	console_rx_poll();
-	return in_stream && in_eof && rx_len == 0;
-}
-
-/* The next mapped byte of rx, or -1 when rx is empty. */
-static int rx_take(void)
-{
-	int c;
-
-	while (rx_len > 0) {
-		c = rx_map(rx[rx_head]);
-		rx_head = (rx_head + 1) % RX_SIZE;
-		rx_len--;
-		if (c >= 0)
-			return c;
-	}
-	return -1;
+	return (line_pos < line_len && !line_open) || rx_has_line_end();
 }
 
 /* The next typed byte, or -EINTR when a signal came first. */
 static int serial_getc(void)
 {
-	int c;
+	char c;
 
 	for (;;) {
 		console_rx_poll();
-		c = rx_take();
-		if (c >= 0)
-			return c;
+		if (rx_len > 0) {
+			c = rx[rx_head];
+			rx_head = (rx_head + 1) % RX_SIZE;
+			rx_len--;
+			return (unsigned char)c;
+		}
 		if (sched_sleep(time_ns() + TTY_POLL_NS, true) == -EINTR)
 			return -EINTR;
 	}
 }
 
-/* Echo a typed byte (n_tty's echo_char): controls as ^X under ECHOCTL. */
-static void echo_byte(char c)
+/* Echo a control character as ECHOCTL does: ^X. */
+static void echo_ctl(char c)
 {
 	char e[2] = { '^', (char)(c ^ 0x40) };
 
-	if (!mode.echo)
-		return;
-	if (((unsigned char)c < ' ' || c == 0x7f) && c != '\t' && mode.echoctl)
-		console_out(e, 2);
-	else
-		console_out(&c, 1);
+	console_out(e, 2);
 }
 
-/* Erase the last byte of the line (VERASE), as ECHOE shows it. */
-static void erase_one(void)
-{
-	char c = line[--line_len];
-
-	if (!mode.echo)
-		return;
-	if (!mode.echoe) {
-		echo_byte((char)mode.verase);
-		return;
-	}
-	console_out("\b \b", 3);
-	if (((unsigned char)c < ' ' || c == 0x7f) && c != '\t' && mode.echoctl)
-		console_out("\b \b", 3);
-}
-
-/*
- * Canonical mode (n_tty's icanon): 1: a line is in line[]; 0: VEOF at
- * the start of a line, end of input; -EINTR (the line is kept).
- */
+/* 1: a line is in line[]; 0: end of input; -EINTR (the line is kept). */
 static int read_line(void)
 {
 	int c;
@@ -328,99 +270,28 @@ static int read_line(void)
 		c = serial_getc();
 		if (c < 0)
 			return c;
-		if (c != 0 && c == mode.veof) {
-			/* VEOF hands over the line so far, without itself. */
+		if (c == 4 && line_len == 0) {
 			line_open = false;
-			return line_len > 0;
+			return 0;
 		}
-		if (c == '\n') {
+		if (c == '\r' || c == '\n') {
 			line[line_len++] = '\n';
-			if (mode.echo || mode.echonl)
-				console_out("\r\n", 2);
+			console_out("\r\n", 2);
 			line_open = false;
 			return 1;
 		}
-		if (c != 0 && c == mode.verase) {
-			if (line_len > 0)
-				erase_one();
-		} else if (c != 0 && c == mode.vkill) {
-			while (line_len > 0)
-				erase_one();
-		} else if (line_len < sizeof(line) - 1) {
+		if (c == 0x7f || c == 8) {
+			if (line_len > 0) {
+				line_len--;
+				console_out("\b \b", 3);
+			}
+		} else if (c != 4 && line_len < sizeof(line) - 1) {
 			line[line_len++] = (char)c;
-			echo_byte((char)c);
+			if (c < ' ')
+				echo_ctl((char)c);
+			else
+				console_out(&line[line_len - 1], 1);
 		}
-	}
-}
-
-/*
- * Non-canonical mode (n_tty_read without icanon): bytes as typed, no
- * editing. VMIN > 0: wait for VMIN bytes (or n), VTIME then limits the
- * gap between bytes; VMIN = 0: return what is there, after waiting up
- * to VTIME for a first byte. -EINTR only when nothing was read.
- */
-static long read_raw(char *buf, size_t n)
-{
-	uint64_t gap = (uint64_t)mode.vtime * 100000000ULL, deadline = 0;
-	size_t got = 0, want = mode.vmin ? mode.vmin : 1;
-	int c;
-
-	if (want > n)
-		want = n;
-	if (mode.vmin == 0 && mode.vtime != 0)
-		deadline = time_ns() + gap;
-	for (;;) {
-		size_t before = got;
-
-		while (line_pos < line_len && got < n)
-			buf[got++] = line[line_pos++];
-		console_rx_poll();
-		while (got < n && (c = rx_take()) >= 0) {
-			buf[got++] = (char)c;
-			echo_byte((char)c);
-		}
-		if (got >= want || (mode.vmin == 0 && mode.vtime == 0))
-			return (long)got;
-		if (got > before && mode.vtime != 0)
-			deadline = time_ns() + gap;
-		if (deadline != 0 && time_ns() >= deadline)
-			return (long)got;
-		if (sched_sleep(time_ns() + TTY_POLL_NS, true) == -EINTR)
-			return got ? (long)got : -EINTR;
-	}
-}
-
-/*
- * Waiting for a stream polls COM1 every STREAM_POLL_NS; having found
- * bytes, a read goes on fetching while more come within STREAM_SPIN
- * polls of the UART, as the 16-byte FIFO refills from QEMU's side
- * (reads of 16 bytes would make a pipe slow), then returns what it has.
- */
-#define STREAM_POLL_NS 1000000ULL
-#define STREAM_SPIN 200000
-
-/* A pipe's read (pipe_read): what is there, 0 at its end, or -EINTR. */
-static long stream_read(char *buf, size_t n)
-{
-	size_t got = 0;
-	int spin = 0;
-
-	for (;;) {
-		stream_poll();
-		while (got < n && rx_len > 0) {
-			buf[got++] = rx[rx_head];
-			rx_head = (rx_head + 1) % RX_SIZE;
-			rx_len--;
-			spin = 0;
-		}
-		if (got == n || (got > 0 && (in_eof || ++spin > STREAM_SPIN)))
-			return (long)got;
-		if (got > 0)
-			continue;
-		if (in_eof)
-			return 0;
-		if (sched_sleep(time_ns() + STREAM_POLL_NS, true) == -EINTR)
-			return -EINTR;
 	}
 }
 
@@ -437,10 +308,6 @@ long console_in(char *buf, size_t n)
 	}
 	if (in_stream)
 		return stream_read(buf, n);
-	if (!mode.icanon) {
-		line_open = false;
-		return read_raw(buf, n);
-	}
 	if (line_pos == line_len || line_open) {
 		r = read_line();
 		if (r <= 0)

@@ -9,6 +9,7 @@
 
 #include "arch.h"
 #include "core/heap.h"
+#include "core/page.h"
 #include "core/printk.h"
 #include "core/clock.h"
 #include "fs/bcache.h"
@@ -36,7 +37,7 @@
 
 static size_t nmounts;
 
-static const struct vnode_ops ext4_reg_vops, ext4_reg_ro_vops, ext4_lnk_vops,
+static const struct vnode_ops ext4_reg_vops, ext4_cache_vops, ext4_lnk_vops,
 	ext4_other_vops;
 
 struct ext4_node *node_of(const struct vnode *vn)
@@ -79,6 +80,30 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 	return ie;
 }
 
+void ext4_lock(struct ext4_mount *m)
+{
+	struct waiter w;
+
+	if (m->owner == current_thread) {
+		m->depth++;
+		return;
+	}
+	wait_add(&m->waiters, &w);
+	while (m->owner != NULL)
+		sched_sleep(0, false);
+	wait_remove(&w);
+	m->owner = current_thread;
+	m->depth = 1;
+}
+
+void ext4_unlock(struct ext4_mount *m)
+{
+	if (--m->depth > 0)
+		return;
+	m->owner = NULL;
+	wake_up(&m->waiters);
+}
+
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 {
 	struct ext4_ino **pp;
@@ -88,11 +113,13 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 	if (--ie->refs > 0)
 		return;
 	if (ie->in.nlink == 0 && !m->fs->ro) {
+		ext4_lock(m);
 		ext4_now(&sec, &ns);
 		if (ext4_evict(m->fs, &ie->in, sec) < 0)
 			printk("kiln: ext4 %s: inode %u: not freed (left "
 			       "on the orphan list)\n",
 			       m->fs->name, ie->in.ino);
+		ext4_unlock(m);
 	}
 	for (pp = &m->inodes; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == ie) {
@@ -125,6 +152,28 @@ static uint32_t inode_rdev(const struct ext4_inode *in)
 	return (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffU) << 12;
 }
 
+/*
+ * The page cache's size and links from the inode. Pages past a smaller
+ * end go (mappings keep theirs until the syscall layer unmaps them) and
+ * the last page's tail is zeroed, as ext4_truncate zeroes the block's.
+ */
+static void cache_sync(struct ext4_ino *ie)
+{
+	struct vnode *c = ie->cache;
+	uint64_t size = ie->in.size;
+
+	if (c == NULL)
+		return;
+	c->nlink = ie->in.nlink;
+	c->mode = ie->in.mode;
+	if (c->reg.size != size) {
+		/* tmpfs's own bound: pages past it are never cached */
+		tmpfs_truncate(c,
+			       size < TMPFS_MAX_FILE ? size : TMPFS_MAX_FILE);
+		c->reg.size = size;
+	}
+}
+
 void ext4_node_sync(struct vnode *vn)
 {
 	const struct ext4_inode *in = &node_of(vn)->ie->in;
@@ -140,6 +189,7 @@ void ext4_node_sync(struct vnode *vn)
 		vn->reg.size = in->size;
 	else if (S_ISLNK(in->mode))
 		vn->lnk.len = in->size;
+	cache_sync(node_of(vn)->ie);
 }
 
 /* Fill vn's fields and hooks from node's inode. */
@@ -161,7 +211,7 @@ static void node_attach(struct vnode *vn, struct ext4_node *node)
 	if (S_ISDIR(in->mode)) {
 		vn->ops = &ext4_dir_vops;
 	} else if (S_ISREG(in->mode)) {
-		vn->ops = node->m->fs->ro ? &ext4_reg_ro_vops : &ext4_reg_vops;
+		vn->ops = &ext4_reg_vops;
 		vn->reg.size = in->size; /* lseek's SEEK_END reads it */
 	} else if (S_ISLNK(in->mode)) {
 		vn->ops = &ext4_lnk_vops;
@@ -341,6 +391,9 @@ static void ext4_release(struct vnode *vn)
 {
 	struct ext4_node *node = vn->priv;
 
+	vnode_put(node->cache);
+	if (node->ie->cache == vn)
+		node->ie->cache = NULL; /* the page cache itself goes */
 	ext4_ino_put(node->m, node->ie);
 	kfree(node);
 	vn->priv = NULL;
@@ -361,7 +414,17 @@ const struct vnode_ops ext4_dir_vops = {
 	EXT4_NODE_OPS,
 };
 
-/* The page cache's read (mmap): the mount is read-only, so never stale. */
+/*
+ * One page cache per inode, whatever node or mount path reached it: a
+ * node of its own (VN_TRANSIENT, the inode's number and size) whose
+ * pages tmpfs_page_read fills through readpage. Every mapping holds it,
+ * and so does each node of the inode that asked for it, so it lives as
+ * long as a node or a mapping of the file does (and holds the inode: an
+ * unlinked file mapped is freed at the munmap). The cache is the disk's
+ * bytes: write refreshes the pages it changed (ext4_cache_written),
+ * truncate drops those past the end (cache_sync); nothing writes it
+ * back, so mappings that could store into it are refused (file_for_map).
+ */
 static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
 {
 	struct ext4_node *node = node_of(vn);
@@ -374,21 +437,65 @@ static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
 	return r < 0 ? -EIO : 0;
 }
 
+static struct vnode *cache_new(struct ext4_node *node)
+{
+	struct ext4_node *cn = kzalloc(sizeof(*cn));
+	struct vnode *c = cn != NULL ? vnode_new(S_IFREG) : NULL;
+
+	if (c == NULL) {
+		kfree(cn);
+		return NULL;
+	}
+	cn->m = node->m;
+	cn->ie = node->ie;
+	cn->ie->refs++;
+	c->vflags = VN_TRANSIENT;
+	c->ino = cn->ie->in.ino;
+	c->ops = &ext4_cache_vops;
+	c->priv = cn;
+	cn->ie->cache = c;
+	cache_sync(cn->ie);
+	return c;
+}
+
+static struct vnode *ext4_pagecache(struct vnode *vn, bool make)
+{
+	struct ext4_node *node = node_of(vn);
+
+	if (node->cache == NULL && node->ie->cache != NULL)
+		node->cache = vnode_get(node->ie->cache);
+	else if (node->cache == NULL && make)
+		node->cache = cache_new(node);
+	return node->cache;
+}
+
+void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, uint64_t len)
+{
+	uint64_t idx, last = (pos + len - 1) / PAGE_SIZE;
+	void *page;
+
+	if (ie->cache == NULL || len == 0)
+		return;
+	cache_sync(ie);
+	for (idx = pos / PAGE_SIZE; idx <= last; idx++) {
+		page = tmpfs_page_peek(ie->cache, idx);
+		/* a read error leaves the page as it was (logged) */
+		if (page != NULL)
+			ext4_readpage(ie->cache, idx, page);
+	}
+}
+
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
 	.fallocate = ext4_vfs_fallocate,
+	.pagecache = ext4_pagecache,
 	EXT4_NODE_OPS,
 };
 
-/*
- * On a read-only mount files can be mmap'd: their pages never go stale.
- * A read-write mount has no page cache of its own yet, so no readpage
- * (mmap is ENODEV there, as before).
- */
-static const struct vnode_ops ext4_reg_ro_vops = {
-	.open = ext4_open,
+/* Only the pages: it is never looked up, opened or changed itself. */
+static const struct vnode_ops ext4_cache_vops = {
 	.readpage = ext4_readpage,
-	EXT4_NODE_OPS,
+	.release = ext4_release,
 };
 
 static const struct vnode_ops ext4_lnk_vops = {

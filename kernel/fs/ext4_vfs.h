@@ -2,6 +2,7 @@
 #ifndef KILN_FS_EXT4_VFS_H
 #define KILN_FS_EXT4_VFS_H
 
+#include "core/sched.h"
 #include "fs/ext4.h"
 #include "fs/vfs.h"
 
@@ -10,6 +11,8 @@ struct ext4_ino {
 	struct ext4_ino *next;
 	int refs;
 	struct ext4_inode in;
+	/* The page cache mmap maps (held by nodes and mappings), or NULL. */
+	struct vnode *cache;
 };
 
 struct ext4_mount {
@@ -17,15 +20,30 @@ struct ext4_mount {
 	uint32_t dev; /* st_dev: the disk's number */
 	char path[VFS_PATH_MAX];
 	struct ext4_ino *inodes; /* every inode some node holds */
+	/* ext4_lock's: the thread changing the mount, how deep, who waits. */
+	struct thread *owner;
+	unsigned int depth;
+	struct wait_queue waiters;
 };
 
 struct ext4_node {
 	struct ext4_mount *m;
 	struct ext4_ino *ie;
 	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
+	struct vnode *cache;	 /* a reference on ie->cache, once asked for */
 };
 
 struct ext4_node *node_of(const struct vnode *vn);
+/*
+ * Changes to one mount are made one at a time. A change sleeps on the
+ * disk (a bitmap, a directory block, a full cache), and another thread
+ * may run meanwhile: without this, two appends could both find the
+ * same hole and map it twice, and two creates could both add a name.
+ * The lock is the thread's, taken again by the same thread (unlink
+ * evicts, which is itself a change). Reads do not take it.
+ */
+void ext4_lock(struct ext4_mount *m);
+void ext4_unlock(struct ext4_mount *m);
 /* The time of day, for timestamps. */
 void ext4_now(int64_t *sec, uint32_t *ns);
 /*
@@ -37,8 +55,14 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err);
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
 /* A node for inode ino found in dir as name; NULL on error (logged). */
 struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino);
-/* vn's fields again from its inode (after a change). */
+/* vn's fields (and its page cache's size) again from its inode. */
 void ext4_node_sync(struct vnode *vn);
+/*
+ * Bytes [pos, pos + len) of ie's data changed on the disk (a write):
+ * the page cache's pages holding them are read again, in place, so
+ * every mapping sees the new bytes.
+ */
+void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, uint64_t len);
 
 extern const struct vnode_ops ext4_dir_vops;
 

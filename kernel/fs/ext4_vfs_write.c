@@ -12,7 +12,8 @@
 #include "lib/string.h"
 
 /*
- * Each hook works on the shared in-memory inodes (ext4_vfs.h) and then
+ * Each hook holds the mount's lock (ext4_lock) for the whole change,
+ * works on the shared in-memory inodes (ext4_vfs.h) and then
  * refreshes the vnode it was called on; other nodes of the same inode
  * refresh at their next stat. New inodes are owned by the caller's
  * effective ids (core/cred.h), with setgid directories' BSD rule.
@@ -35,7 +36,8 @@ static bool caller_is_root(void)
 	return current_cred()->euid == 0;
 }
 
-long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+static long write_locked(struct file *f, const void *buf, size_t n,
+			 uint64_t *pos)
 {
 	struct ext4_inode *in = in_of(f->vn);
 	long r;
@@ -50,9 +52,22 @@ long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	in->ctime = in->mtime;
 	in->ctime_ns = in->mtime_ns;
 	r = ext4_file_write(fs_of(f->vn), in, *pos, buf, n, caller_is_root());
-	if (r > 0)
-		*pos += (uint64_t)r;
 	ext4_node_sync(f->vn);
+	if (r > 0) {
+		ext4_cache_written(node_of(f->vn)->ie, *pos, (uint64_t)r);
+		*pos += (uint64_t)r;
+	}
+	return r;
+}
+
+long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+	struct ext4_mount *m = node_of(f->vn)->m;
+	long r;
+
+	ext4_lock(m);
+	r = write_locked(f, buf, n, pos);
+	ext4_unlock(m);
 	return r;
 }
 
@@ -63,8 +78,8 @@ int ext4_vfs_fsync(struct file *f)
 	return fs->ro ? 0 : ext4_jbd2_commit(fs);
 }
 
-static int make(struct vnode *dir, const char *name, uint32_t mode,
-		const char *target, struct vnode **out)
+static int make_locked(struct vnode *dir, const char *name, uint32_t mode,
+		       const char *target, struct vnode **out)
 {
 	struct ext4_inode made;
 	struct cred *c = current_cred();
@@ -93,6 +108,18 @@ static int make(struct vnode *dir, const char *name, uint32_t mode,
 	return *out != NULL ? 0 : -EIO;
 }
 
+static int make(struct vnode *dir, const char *name, uint32_t mode,
+		const char *target, struct vnode **out)
+{
+	struct ext4_mount *m = node_of(dir)->m;
+	int r;
+
+	ext4_lock(m);
+	r = make_locked(dir, name, mode, target, out);
+	ext4_unlock(m);
+	return r;
+}
+
 int ext4_vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 		    struct vnode **out)
 {
@@ -116,7 +143,7 @@ static struct ext4_ino *child(struct vnode *dir, const char *name, int *err)
 }
 
 /* The syscall layer checked the type: a directory is removed as one. */
-int ext4_vfs_unlink(struct vnode *dir, const char *name)
+static int unlink_locked(struct vnode *dir, const char *name)
 {
 	struct ext4_mount *m = node_of(dir)->m;
 	struct ext4_ino *v;
@@ -135,6 +162,17 @@ int ext4_vfs_unlink(struct vnode *dir, const char *name)
 	ext4_ino_put(m, v); /* evicted here unless still open */
 	ext4_node_sync(dir);
 	return err;
+}
+
+int ext4_vfs_unlink(struct vnode *dir, const char *name)
+{
+	struct ext4_mount *m = node_of(dir)->m;
+	int r;
+
+	ext4_lock(m);
+	r = unlink_locked(dir, name);
+	ext4_unlock(m);
+	return r;
 }
 
 /* Is directory inode anc tdir itself or one of its parents? */
@@ -163,8 +201,8 @@ static int is_ancestor(struct ext4_mount *m, uint32_t anc, uint32_t tdir)
 	return -ELOOP;
 }
 
-int ext4_vfs_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
-		    const char *tname)
+static int rename_locked(struct vnode *fdir, const char *fname,
+			 struct vnode *tdir, const char *tname)
 {
 	struct ext4_mount *m = node_of(fdir)->m;
 	struct ext4_ino *src, *dst;
@@ -203,7 +241,19 @@ out_src:
 	return err;
 }
 
-int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn)
+int ext4_vfs_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
+		    const char *tname)
+{
+	struct ext4_mount *m = node_of(fdir)->m;
+	int r;
+
+	ext4_lock(m);
+	r = rename_locked(fdir, fname, tdir, tname);
+	ext4_unlock(m);
+	return r;
+}
+
+static int link_locked(struct vnode *dir, const char *name, struct vnode *vn)
 {
 	int64_t sec;
 	uint32_t ns;
@@ -221,7 +271,18 @@ int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn)
 	return err;
 }
 
-int ext4_vfs_truncate(struct vnode *vn, uint64_t size)
+int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn)
+{
+	struct ext4_mount *m = node_of(dir)->m;
+	int r;
+
+	ext4_lock(m);
+	r = link_locked(dir, name, vn);
+	ext4_unlock(m);
+	return r;
+}
+
+static int truncate_locked(struct vnode *vn, uint64_t size)
 {
 	struct ext4_inode *in = in_of(vn);
 	int err;
@@ -238,7 +299,18 @@ int ext4_vfs_truncate(struct vnode *vn, uint64_t size)
 	return err;
 }
 
-int ext4_vfs_setattr(struct vnode *vn)
+int ext4_vfs_truncate(struct vnode *vn, uint64_t size)
+{
+	struct ext4_mount *m = node_of(vn)->m;
+	int r;
+
+	ext4_lock(m);
+	r = truncate_locked(vn, size);
+	ext4_unlock(m);
+	return r;
+}
+
+static int setattr_locked(struct vnode *vn)
 {
 	struct ext4_inode *in = in_of(vn);
 	int err;
@@ -259,7 +331,19 @@ int ext4_vfs_setattr(struct vnode *vn)
 	return err;
 }
 
-int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len)
+int ext4_vfs_setattr(struct vnode *vn)
+{
+	struct ext4_mount *m = node_of(vn)->m;
+	int r;
+
+	ext4_lock(m);
+	r = setattr_locked(vn);
+	ext4_unlock(m);
+	return r;
+}
+
+static int fallocate_locked(struct vnode *vn, int mode, uint64_t off,
+			    uint64_t len)
 {
 	struct ext4_inode *in = in_of(vn);
 	uint64_t size = in->size;
@@ -276,4 +360,15 @@ int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len)
 	}
 	ext4_node_sync(vn);
 	return err;
+}
+
+int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len)
+{
+	struct ext4_mount *m = node_of(vn)->m;
+	int r;
+
+	ext4_lock(m);
+	r = fallocate_locked(vn, mode, off, len);
+	ext4_unlock(m);
+	return r;
 }

@@ -209,6 +209,7 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off)
 struct vnode *file_mappable(struct file *f, int *err)
 {
 	uint32_t acc = f->flags & O_ACCMODE;
+	struct vnode *vn;
 
 	*err = -EACCES;
 	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR))
@@ -216,12 +217,18 @@ struct vnode *file_mappable(struct file *f, int *err)
 	*err = -ENODEV;
 	if (f->vn == NULL || !S_ISREG(f->vn->mode))
 		return NULL;
-	/* tmpfs's files, and a read-only file system's through its pages */
-	if (f->ops != &reg_ops &&
-	    (f->vn->ops == NULL || f->vn->ops->readpage == NULL))
+	if (f->ops == &reg_ops) {
+		*err = 0;
+		return f->vn; /* tmpfs: the file's own pages */
+	}
+	/* a file system's file through its inode's page cache */
+	if (f->vn->ops == NULL || f->vn->ops->pagecache == NULL)
 		return NULL;
-	*err = 0;
-	return f->vn;
+	*err = -ENOMEM;
+	vn = f->vn->ops->pagecache(f->vn, true);
+	if (vn != NULL)
+		*err = 0;
+	return vn;
 }
 
 long file_describe(struct file *f, char *buf, size_t size)

@@ -30,7 +30,6 @@
  * Like Linux's tmpfs, a write that finds no memory fails with ENOSPC;
  * TMPFS_RESERVE pages stay free for the kernel (stacks, sockets, pipes).
  */
-#define TMPFS_MAX_FILE (1UL << 40)
 #define SLOT_BITS 9
 #define SLOTS (1UL << SLOT_BITS) /* PAGE_SIZE / sizeof(void *) */
 #define TMPFS_RESERVE 512	 /* 2 MiB */
@@ -519,16 +518,25 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err)
 			return NULL;
 		*err = vn->ops->readpage(vn, idx, p);
 		slot = *err == 0 ? slot_make(vn, idx, MAP_RESERVE) : NULL;
-		if (slot == NULL) {
+		if (slot == NULL || *slot != NULL) {
+			/* failed, or another thread's read won while we slept */
 			page_free(p, 1);
-			return NULL;
+			if (slot == NULL)
+				return NULL;
+			p = *slot;
+		} else {
+			*slot = p;
+			vn->reg.npages++;
 		}
-		*slot = p;
-		vn->reg.npages++;
 	}
 	page_get(p);
 	*err = 0;
 	return p;
+}
+
+void *tmpfs_page_peek(const struct vnode *vn, uint64_t idx)
+{
+	return vn->reg.small ? NULL : page_at(vn, idx);
 }
 
 void *tmpfs_page_get(struct vnode *vn, uint64_t idx)

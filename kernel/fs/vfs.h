@@ -134,11 +134,19 @@ struct vnode_ops {
 	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
 			 uint64_t len);
 	/*
-	 * A read-only file system's regular file (ext4): page idx of the
-	 * data into page (zeroed; bytes past the end stay 0), for the page
-	 * cache that mmap maps (tmpfs_page_get). 0 or -EIO.
+	 * The page cache's node of a file system's regular file (ext4):
+	 * page idx of the data into page (zeroed; bytes past the end stay
+	 * 0), for the pages mmap maps (tmpfs_page_read). 0 or -EIO.
 	 */
 	int (*readpage)(struct vnode *vn, uint64_t idx, void *page);
+	/*
+	 * A regular file of a file system on a disk (ext4): the one node
+	 * per inode whose pages (readpage) every mapping of the file maps,
+	 * so all of them, read and write share one page cache. Made when
+	 * make is true and there is none yet; NULL when there is none or
+	 * memory ran out. Not referenced: it lives while vn does.
+	 */
+	struct vnode *(*pagecache)(struct vnode *vn, bool make);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -321,6 +329,20 @@ void *tmpfs_page_get(struct vnode *vn, uint64_t idx);
  * NULL with *err: -ENOMEM, or the hook's -EIO.
  */
 void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err);
+/* The largest file tmpfs holds (EFBIG past it), and so its page tree. */
+#define TMPFS_MAX_FILE (1UL << 40)
+/* The page at idx if the tree holds it (no reference), else NULL. */
+void *tmpfs_page_peek(const struct vnode *vn, uint64_t idx);
+/*
+ * The node whose pages the mappings of vn map: vn itself, or its file
+ * system's page cache node (NULL if it has none yet, so none is mapped).
+ */
+static inline struct vnode *vfs_mapped_node(struct vnode *vn)
+{
+	if (vn->ops != NULL && vn->ops->pagecache != NULL)
+		return vn->ops->pagecache(vn, false);
+	return vn;
+}
 /* Release the node's data (when the node is freed). */
 void tmpfs_free(struct vnode *vn);
 /*
@@ -506,8 +528,11 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off);
 
 /*
  * The node whose pages back a mapping of f (not referenced: the caller
- * takes its own). NULL and *err -EACCES when f was not opened for
- * reading (or is O_PATH), -ENODEV when f is not a regular file.
+ * takes its own): f's node for tmpfs, else its inode's page cache node
+ * (vnode_ops.pagecache), which is not written back, so a writable
+ * shared mapping of it is for the caller to refuse. NULL and *err
+ * -EACCES when f was not opened for reading (or is O_PATH), -ENODEV
+ * when f is not a regular file with pages to map, -ENOMEM.
  */
 struct vnode *file_mappable(struct file *f, int *err);
 

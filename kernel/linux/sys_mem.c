@@ -91,6 +91,13 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len,
 	if (!vn)
 		return NULL;
 	writable = (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND);
+	if (vn != f->vn) {
+		/* A disk's page cache is never written back (storage.md). */
+		*err = -ENODEV;
+		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && writable)
+			return NULL;
+		writable = false; /* nor may mprotect make it so */
+	}
 	*err = -EACCES;
 	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !writable)
 		return NULL;

@@ -123,7 +123,7 @@ static int open_path(int dirfd, const char *path, uint32_t flags, uint32_t mode,
 		if (err == 0)
 			err = tmpfs_truncate(lk.node, 0);
 		if (err == 0) {
-			mm_file_truncated_all(lk.node, 0);
+			mm_file_truncated_all(vfs_mapped_node(lk.node), 0);
 			vfs_touch(lk.node, VFS_T_M | VFS_T_C);
 			/* after IN_OPEN, as Linux 6.8+ (do_dentry_open) */
 			fsnotify_node(lk.node, IN_MODIFY);

@@ -20,14 +20,16 @@
  */
 static int resize(struct vnode *vn, int64_t len)
 {
-	uint64_t old = vn->reg.size;
+	/* The pages' node: its size is exact (a disk's nodes lag) */
+	struct vnode *mn = vfs_mapped_node(vn);
+	uint64_t old = mn ? mn->reg.size : 0;
 	int err;
 
 	if (len < 0)
 		return -EINVAL;
 	err = tmpfs_truncate(vn, (uint64_t)len);
 	if (err == 0 && (uint64_t)len < old)
-		mm_file_truncated_all(vn, (uint64_t)len);
+		mm_file_truncated_all(mn, (uint64_t)len);
 	if (err == 0) {
 		vfs_touch(vn, VFS_T_M | VFS_T_C);
 		vn->mode &= ~(uint32_t)S_ISUID;

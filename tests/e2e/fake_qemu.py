@@ -22,7 +22,8 @@ import time
 
 
 def ports(argv):
-    """iobase -> path for the chardevs kiln attached to isa-serial ports."""
+    """iobase -> path for the chardevs kiln attached to isa-serial ports,
+    and "console" -> the fd of a virtconsole's socket (a streamed stdin)."""
     paths = {}
     for i, a in enumerate(argv):
         if a == "-chardev":
@@ -34,6 +35,9 @@ def ports(argv):
         if a == "-device" and argv[i + 1].startswith("isa-serial"):
             spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
             out[spec["iobase"]] = paths[spec["chardev"]]
+        if a == "-device" and argv[i + 1].startswith("virtconsole"):
+            spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
+            out["console"] = paths[spec["chardev"]]
     return out
 
 
@@ -45,19 +49,16 @@ def stream_stdin(sock):
         if not b:
             break
         raw += b
-    out, i, started = bytearray(), 0, False
+    out, i = bytearray(), 0
     while i < len(raw):
         if raw[i] != 0xff:
-            if started:
-                out.append(raw[i])
+            out.append(raw[i])
             i += 1
             continue
         x = raw[i + 1] if i + 1 < len(raw) else 1
-        if x == 2:
-            started = True
-        elif x == 1:
+        if x == 1:
             break
-        elif x == 0 and started:
+        elif x == 0:
             out.append(0xff)
         i += 2
     return bytes(out)
@@ -94,11 +95,8 @@ def config(cfg):
 def main():
     argv = sys.argv
     p = ports(argv)
-    sock = p["0x3f8"] if isinstance(p["0x3f8"], int) else None
-    if sock is not None:
-        com1 = open(sock, "wb", buffering=0, closefd=False)
-    else:
-        com1 = open(p["0x3f8"], "wb", buffering=0) if p["0x3f8"] else sys.stdout.buffer
+    sock = p.get("console")
+    com1 = open(p["0x3f8"], "wb", buffering=0) if p["0x3f8"] else sys.stdout.buffer
     log = open(p["0x2f8"], "wb", buffering=0)
     com3 = open(p["0x3e8"], "wb", buffering=0)
     image = argv[argv.index("-kernel") + 1]

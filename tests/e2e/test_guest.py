@@ -79,13 +79,14 @@ SPECIAL = {
     "netaddr": "a network address and peer: test_net_config.py",
     "tty_signals": "a terminal to type at: test_console_tty.py",
     "tty_jobs": "a terminal to type at: test_console_tty.py",
-    "tty_modes": "a terminal to type at: test_console_tty.py",
     "tcp_client": "a host server to connect to: test_net_client.py",
     "tcp_echo": "a host client through -p: test_net_tcp.py",
     "udp_echo": "a host client through -p: test_net_udp.py",
     "http_server": "a host client through -p: test_net_http.py",
     "tree_dump": "an ext4 disk made by mke2fs -d: test_ext4.py",
     "ext4_ops": "a writable ext4 disk: test_ext4_rw.py",
+    "ext4_mmap": "a writable ext4 disk: test_ext4_rw.py",
+    "ext4_race": "a writable ext4 disk: test_ext4_rw.py",
     "xattr": "skipped where the host's /tmp keeps no user xattrs: test_xattr",
 }
 SELF_CHECKING = [name for name in PROGRAMS if name not in SPECIAL]
