@@ -1,4 +1,4 @@
-/* stdin_stream.c - guest test: a streamed stdin: partial reads, line echo, poll at EOF. */
+/* stdin_stream.c - guest test: a streamed stdin: partial reads, a late reader, line echo, poll at EOF. */
 #define _GNU_SOURCE
 #include <poll.h>
 #include <stdint.h>
@@ -29,6 +29,25 @@ static int head(unsigned long want)
 	}
 	check(got == want, "read the bytes asked for");
 	note("head bytes=%lu fnv1a=%08x", got, (unsigned)hash);
+	return check_done();
+}
+
+/* slow S: sleep S seconds before reading (the writer is held back), then read it all. */
+static int slow(unsigned s)
+{
+	static unsigned char buf[65536];
+	uint32_t hash = 2166136261u;
+	unsigned long got = 0;
+	ssize_t n;
+
+	sleep(s);
+	while ((n = read(0, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			hash = (hash ^ buf[i]) * 16777619u;
+		got += (unsigned long)n;
+	}
+	check(n == 0, "read to EOF");
+	note("slow bytes=%lu fnv1a=%08x", got, (unsigned)hash);
 	return check_done();
 }
 
@@ -77,10 +96,12 @@ int main(int argc, char **argv)
 	check_start("stdin_stream");
 	if (argc == 3 && !strcmp(argv[1], "head"))
 		return head(strtoul(argv[2], NULL, 10));
+	if (argc == 3 && !strcmp(argv[1], "slow"))
+		return slow((unsigned)strtoul(argv[2], NULL, 10));
 	if (argc == 2 && !strcmp(argv[1], "lines"))
 		return lines();
 	if (argc == 2 && !strcmp(argv[1], "poll"))
 		return poll_eof();
-	note("usage: stdin_stream head N | lines | poll");
+	note("usage: stdin_stream head N | slow S | lines | poll");
 	return 2;
 }
