@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/stdin_frame.h"
 #include "vm.h"
 
 /*
@@ -430,9 +431,6 @@ static void check_deadlines(const struct vm_opts *o, int pid,
  * not read stops kiln reading, and nothing is buffered without bound.
  */
 #define RELAY_READ 32768
-#define STREAM_ESC 0xff
-#define STREAM_LIT 0x00
-#define STREAM_END 0x01
 
 struct relay {
 	int fd; /* kiln's end of the console's socket; -1: nothing (more) to send */
@@ -449,17 +447,11 @@ static void relay_fill(struct relay *rl)
 
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
-	rl->len = rl->off = 0;
-	for (ssize_t i = 0; i < n; i++) {
-		rl->buf[rl->len++] = in[i];
-		if (in[i] == STREAM_ESC)
-			rl->buf[rl->len++] = STREAM_LIT;
-	}
-	if (n <= 0) { /* end of input, or an error reading it: EOF too */
-		rl->buf[rl->len++] = STREAM_ESC;
-		rl->buf[rl->len++] = STREAM_END;
-		rl->eof = 1;
-	}
+	/* end of input, or an error reading it: EOF too */
+	rl->eof = n <= 0;
+	rl->len = stdin_frame_encode(in, n > 0 ? (size_t)n : 0, rl->eof,
+				     rl->buf);
+	rl->off = 0;
 }
 
 /* Send what the socket takes; after the end marker, stop for good. */

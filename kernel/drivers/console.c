@@ -7,6 +7,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "drivers/virtio_console.h"
+#include "lib/stdin_frame.h"
 #include "lib/string.h"
 
 #define SERIAL_COM3 0x3e8
@@ -127,55 +128,32 @@ static bool rx_has_line_end(void)
 
 /*
  * A streamed stdin (kiln run with a pipe on stdin, cli/qemu.c): the
- * virtio console carries the pipe's bytes framed, so that its end
- * arrives in order after its last byte:
- *   0xff 0x00  a 0xff byte of input
- *   0xff 0x01  end of input: reads return 0 from then on
- *   0xff X     (any other X) dropped
- * The stream is untrusted like any input; nothing after its end is
- * read. Decoded bytes wait in rx (unused by a stream otherwise).
+ * virtio console carries the pipe's bytes framed (lib/stdin_frame.h), so
+ * that its end arrives in order after its last byte. The stream is
+ * untrusted like any input; nothing after its end is read. Decoded
+ * bytes wait in rx (unused by a stream otherwise).
  */
-#define STREAM_ESC 0xff
-#define STREAM_LIT 0x00
-#define STREAM_END 0x01
-
-static bool in_esc;	  /* the last stream byte was STREAM_ESC */
-static bool in_eof;	  /* STREAM_END has arrived (or the device broke) */
+static struct stdin_frame_dec in_dec;
+static bool in_eof;	  /* the end has been read (or the device broke) */
 static uint64_t in_count; /* decoded bytes and ends so far: poll's edges */
-
-/* Decode one stream byte into rx (which has room for it). */
-static void stream_decode(uint8_t c)
-{
-	if (!in_esc && c == STREAM_ESC) {
-		in_esc = true;
-		return;
-	}
-	if (in_esc && c != STREAM_LIT) {
-		in_esc = false;
-		in_eof = c == STREAM_END;
-		in_count += in_eof;
-		return;
-	}
-	/* A plain byte, or STREAM_LIT after STREAM_ESC: a 0xff of input. */
-	rx[(rx_head + rx_len++) % RX_SIZE] = (char)(in_esc ? STREAM_ESC : c);
-	in_esc = false;
-	in_count++;
-}
 
 /* Decode what the device holds into rx while it has room. Returns rx_len. */
 static size_t stream_fill(void)
 {
-	static char raw[RX_SIZE];
-	size_t n;
+	static uint8_t raw[RX_SIZE], dec[RX_SIZE];
+	size_t n, k, used;
 
 	/* Decoding never grows: room raw bytes fit in rx's room. */
-	while (!in_eof && rx_len < RX_SIZE) {
-		n = virtio_console_read(raw, RX_SIZE - rx_len);
+	while (!in_dec.ended && rx_len < RX_SIZE) {
+		n = virtio_console_read((char *)raw, RX_SIZE - rx_len);
 		if (n == 0)
 			break;
-		for (size_t i = 0; i < n && !in_eof; i++)
-			stream_decode((uint8_t)raw[i]);
+		k = stdin_frame_decode(&in_dec, raw, n, dec, &used);
+		for (size_t i = 0; i < k; i++)
+			rx[(rx_head + rx_len++) % RX_SIZE] = (char)dec[i];
+		in_count += k + in_dec.ended;
 	}
+	in_eof |= in_dec.ended;
 	return rx_len;
 }
 

@@ -99,14 +99,14 @@ def test_endless_producer_ends_with_the_app():
     # yes | kiln run ... head: the app exits, kiln exits with its status
     # and the producer dies of SIGPIPE: nothing waits for stdin's end.
     yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
-    kiln = subprocess.run(kiln_cmd("stdin_stream", "head", "5000"),
+    kiln = subprocess.run(kiln_cmd("stdin_stream", "head", "1000000"),
                           stdin=yes.stdout, capture_output=True,
                           timeout=TIMEOUT + 30)
     yes.stdout.close()
     assert yes.wait(timeout=30) == -13
     native = subprocess.run(
-        [guest_path("musl", "stdin_stream"), "head", "5000"],
-        input=b"y\n" * 2500, capture_output=True)
+        [guest_path("musl", "stdin_stream"), "head", "1000000"],
+        input=b"y\n" * 500000, capture_output=True)
     assert kiln.stdout == native.stdout, describe(kiln)
     assert kiln.returncode == native.returncode == 0
 
