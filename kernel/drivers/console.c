@@ -21,6 +21,7 @@ static const char *in_data;
 static size_t in_size, in_pos;
 static bool in_fixed;  /* stdin is the image's STDIN section */
 static bool in_stream; /* stdin is a pipe kiln relays on a virtio console */
+static struct stdin_frame_dec in_dec; /* the stream's decoder (below) */
 
 void console_init(const void *stdin_data, size_t stdin_size, bool stream)
 {
@@ -35,8 +36,10 @@ void console_init(const void *stdin_data, size_t stdin_size, bool stream)
 	} else if (stream) {
 		in_stream = true;
 		/* Without its device the stream is empty: EOF, never a hang. */
-		if (virtio_console_init() != 0)
+		if (virtio_console_init() != 0) {
 			printk("kiln: stdin: no stream device, reading EOF\n");
+			in_dec.ended = true;
+		}
 	}
 }
 
@@ -133,7 +136,6 @@ static bool rx_has_line_end(void)
  * untrusted like any input; nothing after its end is read. Decoded
  * bytes wait in rx (unused by a stream otherwise).
  */
-static struct stdin_frame_dec in_dec;
 static bool in_eof;	  /* the end has been read (or the device broke) */
 static uint64_t in_count; /* decoded bytes and ends so far: poll's edges */
 

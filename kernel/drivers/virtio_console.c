@@ -141,7 +141,7 @@ int virtio_console_wait(uint64_t deadline_ns)
 		;
 	wait_remove(&w);
 	irq_restore(flags);
-	if (broken)
+	if (broken || !ready)
 		return -EIO;
 	return err == -EINTR ? -EINTR : 0;
 }
@@ -159,8 +159,10 @@ static int vcon_setup(void)
 	}
 	for (n = 0; !err && n < rxq.size; n++) {
 		pool[npool] = page_alloc_zero(1);
-		if (!pool[npool++])
+		if (!pool[npool])
 			err = -ENOMEM;
+		else
+			npool++;
 	}
 	if (err) {
 		virtio_fail(&dev);

@@ -26,8 +26,8 @@ bool virtio_console_pending(void);
 
 /*
  * Sleep until bytes are waiting, deadline_ns passes (time_ns(); 0 for
- * none) or a signal comes: 0 (re-check), -EINTR, or -EIO when the
- * device broke the ring protocol (nothing more will come).
+ * none) or a signal comes: 0 (re-check), -EINTR, or -EIO when there
+ * is no device or it broke the ring protocol (nothing more will come).
  */
 int virtio_console_wait(uint64_t deadline_ns);
 
