@@ -21,7 +21,9 @@ static const char pull_usage[] =
 	"verifying every digest and size. kiln images lists the store, kiln\n"
 	"run REF runs from it.\n"
 	"\n"
-	"  --insecure   allow plain HTTP\n"
+	"  --insecure   allow plain HTTP, or HTTPS with any certificate (a\n"
+	"               registry's own CA goes in\n"
+	"               ~/.config/kiln/certs.d/HOST:PORT/ca.crt)\n"
 	"  -h, --help   show this help\n";
 
 /*

@@ -21,7 +21,9 @@ static const char push_usage[] =
 	"image file as its one layer. Blobs the registry has are not sent\n"
 	"again. Prints the manifest's digest, as docker push does.\n"
 	"\n"
-	"  --insecure   allow plain HTTP\n"
+	"  --insecure   allow plain HTTP, or HTTPS with any certificate (a\n"
+	"               registry's own CA goes in\n"
+	"               ~/.config/kiln/certs.d/HOST:PORT/ca.crt)\n"
 	"  -h, --help   show this help\n";
 
 static struct json_object *str_array(const struct strvec *sv)
