@@ -66,6 +66,36 @@ static int last_load(const struct elf64_phdr *ph, uint16_t phnum)
 	return last;
 }
 
+/*
+ * The crc32 of a mapped image's bundle, a MiB at a time, each piece
+ * dropped from memory once read (MADV_DONTNEED on a private mapping
+ * not written: it is read again from the file if touched), so checking
+ * a big image does not make kiln as big: 1 when it matches.
+ */
+static int mapped_crc_ok(const struct kiln_image *img)
+{
+	const struct kiln_bundle *b =
+		(const struct kiln_bundle *)(img->file + img->bundle_off);
+	size_t at = img->bundle_off + b->header_size;
+	size_t end = img->bundle_off + b->total_size;
+	uint32_t crc = 0;
+
+	while (at < end) {
+		/* the piece ends on a page boundary of the file */
+		size_t next = (at & ~(size_t)(PAGE - 1)) + (1u << 20);
+
+		if (next > end)
+			next = end;
+		crc = crc32_update(crc, img->file + at, next - at);
+		madvise(img->file + (at & ~(size_t)(PAGE - 1)),
+			(next & ~(size_t)(PAGE - 1)) -
+				(at & ~(size_t)(PAGE - 1)),
+			MADV_DONTNEED);
+		at = next;
+	}
+	return crc == b->crc32;
+}
+
 static const char *find_bundle(struct kiln_image *img)
 {
 	const struct elf64_phdr *ph;
@@ -87,7 +117,13 @@ static const char *find_bundle(struct kiln_image *img)
 	avail = img->size - img->bundle_off;
 	if (ph[i].p_filesz < avail)
 		avail = ph[i].p_filesz;
-	err = bundle_check(img->file + img->bundle_off, avail);
+	if (img->mapped) {
+		err = bundle_check_layout(img->file + img->bundle_off, avail);
+		if (!err && !mapped_crc_ok(img))
+			err = BUNDLE_ECRC;
+	} else {
+		err = bundle_check(img->file + img->bundle_off, avail);
+	}
 	if (err)
 		return bundle_strerror(err);
 	img->bundle = (const struct kiln_bundle *)(img->file + img->bundle_off);

@@ -156,10 +156,13 @@ def pull_max_rss(ref, env, tmp_path):
         return p.returncode, out.read(), ru.ru_maxrss
 
 
-def test_pull_streams_a_big_image_to_disk(registry, image, store_env, tmp_path):  # noqa: F811
-    """A 64 MiB image (random data on its root disk) is pulled to a temp
-    file of the store, hashed as it arrives: kiln's peak RSS grows by far
-    less than the image over that of a small pull."""
+@pytest.mark.parametrize("where", ["root disk", "bundle"])
+def test_pull_streams_a_big_image_to_disk(registry, image, store_env, tmp_path,  # noqa: F811
+                                          where):
+    """A 64 MiB image (random data on its root disk, or in its bundle,
+    whose CRC pull checks a MiB at a time) is pulled to a temp file of
+    the store, hashed as it arrives: kiln's peak RSS grows by far less
+    than the image over that of a small pull."""
     _, host = registry
     env = store_env
     (tmp_path / "d").mkdir()
@@ -167,9 +170,10 @@ def test_pull_streams_a_big_image_to_disk(registry, image, store_env, tmp_path):
         for _ in range(64):
             f.write(os.urandom(1 << 20))
     img = tmp_path / "big.img"
-    # --dir: on the root disk, outside the bundle (whose CRC pull reads)
-    r = subprocess.run([KILN, "build", "-o", str(img), "--root-disk",
-                        "--dir", f"{tmp_path / 'd'}:/data", "/bin/busybox", "true"],
+    # --dir goes on the root disk; --file and --no-root-disk in the bundle
+    opts = (["--root-disk", "--dir", f"{tmp_path / 'd'}:/data"] if where == "root disk" else
+            ["--no-root-disk", "--file", f"{tmp_path / 'd' / 'big.bin'}:/big.bin"])
+    r = subprocess.run([KILN, "build", "-o", str(img), *opts, "/bin/busybox", "true"],
                        capture_output=True, timeout=HOST_TIMEOUT)
     assert r.returncode == 0, describe(r)
     assert os.path.getsize(img) > 64 << 20
