@@ -166,7 +166,11 @@ static int fetch_image(struct oci_registry *reg, const char *root,
 	}
 	if (!err && ((!p->anon && fchmod(p->fd, 0644) < 0) || fsync(p->fd) < 0))
 		err = -errno;
-	return err ? kiln_file_error(what, err) : 0;
+	if (err) {
+		kiln_err("%s: %s: %s", name, what, strerror(-err));
+		return KILN_EXIT_FAIL;
+	}
+	return 0;
 }
 
 /* Fetch and check everything ref names into p. */
@@ -231,9 +235,14 @@ static int move_blob(const char *root, const char *digest, struct pulled *p)
 	if (access(path, F_OK) == 0)
 		return 0; /* the caller deletes tmp */
 	if (p->anon) {
-		/* linkat(AT_EMPTY_PATH) needs a capability; this does not */
+		/*
+		 * linkat(AT_EMPTY_PATH) needs CAP_DAC_READ_SEARCH; the
+		 * /proc link does not, but needs /proc (open(2), O_TMPFILE)
+		 */
 		snprintf(self, sizeof(self), "/proc/self/fd/%d", p->fd);
-		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW))
+		if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) &&
+		    (errno != ENOENT ||
+		     linkat(p->fd, "", AT_FDCWD, path, AT_EMPTY_PATH)))
 			return kiln_file_error(path, -errno);
 		return 0;
 	}
