@@ -185,6 +185,21 @@ const char *oci_registry_reference(const struct oci_registry *reg);
 /* The reference as given. */
 const char *oci_registry_name(const struct oci_registry *reg);
 
+/* ---- oci_trust.c: per-host credentials and CAs, for oci_registry_open ---- */
+
+/*
+ * oci_docker_creds: "Basic B64" for host from $DOCKER_CONFIG/config.json
+ * or ~/.docker/config.json (auths[HOST], or under https:// or http://),
+ * malloc'd, or NULL when there is none.
+ */
+char *oci_docker_creds(const char *host);
+/*
+ * oci_find_ca: host's CA file (certs.d, docs/containers.md "HTTPS") into
+ * *ca (malloc'd; NULL when there is none): 0, or the exit status after
+ * one line naming ref when the file there holds no PEM certificate.
+ */
+int oci_find_ca(const char *ref, const char *host, char **ca);
+
 /* One request of the push side (oci_registry_call). */
 struct oci_call {
 	const char *method; /* "HEAD", "POST", "PUT"... */
