@@ -37,6 +37,26 @@ void console_set_rx_filter(bool (*filter)(char c));
 void console_flush_input(void);
 /* Fetch what the UART holds into the input queue (any context). */
 void console_rx_poll(void);
+/* How many bytes have been queued as input since boot (poll's edges). */
+uint64_t console_rx_count(void);
+
+/*
+ * The terminal settings the line discipline acts on (the termios flags
+ * of the same names, set by TCSETS through fs/console_file.c). icanon:
+ * lines edited with the verase/vkill characters, veof ends input;
+ * otherwise a read returns once vmin bytes are there, vtime (tenths of
+ * a second) as n_tty's MIN/TIME. echo: typed bytes are echoed (echoe:
+ * erase shown as "\b \b", echoctl: controls as ^X); echonl: '\n' is
+ * echoed even without echo. icrnl, inlcr, igncr map input.
+ */
+struct console_mode {
+	bool icanon, echo, echoe, echoctl, echonl;
+	bool icrnl, inlcr, igncr;
+	unsigned char verase, vkill, veof, vmin, vtime;
+};
+
+/* Take new settings; any context. */
+void console_set_mode(const struct console_mode *m);
 
 /* True when console_in would not wait (data buffered, or end of input). */
 bool console_in_ready(void);
