@@ -126,11 +126,6 @@ static struct console_mode mode = {
 	.vmin = 1,
 };
 
-void console_set_mode(const struct console_mode *m)
-{
-	mode = *m;
-}
-
 /*
  * Input mapping (n_tty_receive_char_special): -1 for a byte IGNCR
  * drops, else the byte as the program sees it.
@@ -238,6 +233,37 @@ static void erase_one(void)
 	console_out("\b \b", 3);
 	if (((unsigned char)c < ' ' || c == 0x7f) && c != '\t' && mode.echoctl)
 		console_out("\b \b", 3);
+}
+
+/*
+ * Raw to canonical with input pending (n_tty_set_termios): what was
+ * typed while ICANON was off is not edited after the fact; it becomes
+ * one line, readable at once without a line end (Linux's canon_head
+ * moved to read_head, "push"). Bytes are taken as the raw mode they
+ * arrived in maps and echoes them. What line[] cannot hold stays in rx
+ * and is read as canonical input.
+ */
+static void push_pending(void)
+{
+	int c;
+
+	if (line_pos > 0) {
+		memmove(line, line + line_pos, line_len - line_pos);
+		line_len -= line_pos;
+		line_pos = 0;
+	}
+	while (line_len < sizeof(line) - 1 && (c = rx_take()) >= 0) {
+		line[line_len++] = (char)c;
+		echo_byte((char)c);
+	}
+	line_open = false;
+}
+
+void console_set_mode(const struct console_mode *m)
+{
+	if (m->icanon && !mode.icanon)
+		push_pending();
+	mode = *m;
 }
 
 /*

@@ -55,7 +55,10 @@ struct console_mode {
 	unsigned char verase, vkill, veof, vmin, vtime;
 };
 
-/* Take new settings; any context. */
+/*
+ * Take new settings; any context. Turning ICANON on makes input typed
+ * while it was off (not yet read) one line, readable without a line end.
+ */
 void console_set_mode(const struct console_mode *m);
 
 /* True when console_in would not wait (data buffered, or end of input). */

@@ -20,8 +20,9 @@
  * it was opened as stream 2 (fd 2 at start, /proc/self/fd/2, /dev/stderr).
  * The terminal settings are acted on here (ISIG, NOFLSH, TOSTOP) and
  * in the driver's line discipline (console_apply_mode: ICANON, ECHO,
- * input mapping, VMIN/VTIME); output is always OPOST|ONLCR's. Terminal ioctls answer only when stdin is a terminal
- * (console_is_tty), so isatty() is false under pipes, as on Linux.
+ * input mapping, VMIN/VTIME); output is always OPOST|ONLCR's. Terminal
+ * ioctls answer only when stdin is a terminal (console_is_tty), so
+ * isatty() is false under pipes, as on Linux.
  */
 #define CONSOLE_ERR ((void *)2)
 
@@ -289,6 +290,8 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 			return err;
 		if (copy_in(&t, arg, sizeof(t)))
 			return -EFAULT;
+		/* What was typed before the change is input of the old mode. */
+		console_rx_poll();
 		console_termios = t;
 		if (cmd == TCSETSF)
 			console_flush_input();

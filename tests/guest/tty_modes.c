@@ -1,5 +1,6 @@
 /* tty_modes.c - guest test, driven through a pty: ICANON, ECHO, ECHONL, input mapping and VMIN/VTIME on the terminal. */
 #define _GNU_SOURCE
+#include <poll.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
@@ -137,6 +138,31 @@ static void canonical_modes(void)
 	      "^D mid-line returns the line so far");
 }
 
+/*
+ * Keys typed while ICANON is off and not yet read, then ICANON back on
+ * (as a shell's line editing hands the terminal to a job): Linux keeps
+ * them as a line of their own, readable without Enter, not re-edited.
+ */
+static void pending_at_switch(void)
+{
+	struct termios t = cooked;
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char buf[64];
+	ssize_t n;
+
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 2;
+	t.c_cc[VTIME] = 0;
+	set_mode(&t, "raw, VMIN 2");
+	printf("ready for ab, no Enter\n");
+	check(poll(&pfd, 1, 60000) == 1 && (pfd.revents & POLLIN),
+	      "poll waits for VMIN bytes");
+	set_mode(&cooked, "canonical with ab pending");
+	n = read(0, buf, sizeof(buf));
+	check(n == 2 && memcmp(buf, "ab", 2) == 0,
+	      "raw input pending at ICANON on is a line without Enter");
+}
+
 int main(void)
 {
 	check_start("tty_modes");
@@ -146,5 +172,6 @@ int main(void)
 	raw_modes();
 	raw_signal();
 	canonical_modes();
+	pending_at_switch();
 	return check_done();
 }
