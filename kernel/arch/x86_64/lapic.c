@@ -69,21 +69,62 @@ void lapic_init(void)
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
 }
 
-/* Count the timer against the TSC for 1 ms; done once, on first use. */
+/*
+ * The timer's rate against the TSC, once, on first use: counts over
+ * about 1 ms of TSC. As the PIT calibration (tsc.c), the two register
+ * accesses that start and read the count are each dated by TSC reads on
+ * both sides: a host stall at either (TCG on a loaded host) would make
+ * the rate too high and every timer fire that many times late. The
+ * median of the samples with narrow brackets is kept.
+ */
+#define LAPIC_SAMPLES 5
+
+struct lapic_sample {
+	uint64_t hz, width;
+};
+
+static void lapic_sample(struct lapic_sample *s)
+{
+	uint64_t a0, b0, a1, b1, wait = tsc_hz() / 1000;
+	uint32_t left;
+
+	a0 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	b0 = rdtsc();
+	while (rdtsc() - b0 < wait)
+		cpu_relax();
+	a1 = rdtsc();
+	left = lapic_read(LAPIC_TIMER_CUR);
+	b1 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	s->hz = (uint64_t)(0xffffffffu - left) * tsc_hz() /
+		((a1 + b1) / 2 - (a0 + b0) / 2);
+	s->width = (b0 - a0) + (b1 - a1);
+}
+
 static void lapic_calibrate(void)
 {
-	uint64_t t0, wait = tsc_hz() / 1000;
-	uint32_t left;
+	struct lapic_sample s[LAPIC_SAMPLES];
+	uint64_t narrow = UINT64_MAX, keep[LAPIC_SAMPLES];
+	size_t i, j, n = 0;
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
-	while (rdtsc() - t0 < wait)
-		cpu_relax();
-	left = lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+	for (i = 0; i < LAPIC_SAMPLES; i++) {
+		lapic_sample(&s[i]);
+		if (s[i].width < narrow)
+			narrow = s[i].width;
+	}
+	for (i = 0; i < LAPIC_SAMPLES; i++) {
+		if (s[i].width > 2 * narrow + 64)
+			continue;
+		for (j = n; j > 0 && keep[j - 1] > s[i].hz; j--)
+			keep[j] = keep[j - 1];
+		keep[j] = s[i].hz;
+		n++;
+	}
+	lapic_hz = keep[n / 2];
+	printk("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }
 
 static void timer_irq(struct trap_frame *f)
