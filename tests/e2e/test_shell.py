@@ -182,9 +182,11 @@ def test_proc_self_status_count(tree):
 # byte on Linux and under Kiln alike, and under a loaded host the guest
 # can take seconds to get from the Enter to the job's tcsetpgrp. So the
 # job says it runs (the sum is printed, not the typed text, which is
-# echoed first), and ^C waits for fg to name the job it continues.
-JOB = b"sh -c 'echo run$((1+1)); exec sleep 5'"
-SHOWN = 'sh -c "echo run\\$((1+1)); exec sleep 5"'  # as ash lists it
+# echoed first), and ^C waits for fg to name the job it continues. The
+# job sleeps long enough to outlast the steps on a loaded host (from ^Z
+# to fg took 20 s in one run; the ^C ends it).
+JOB = b"sh -c 'echo run$((1+1)); exec sleep 60'"
+SHOWN = 'sh -c "echo run\\$((1+1)); exec sleep 60"'  # as ash lists it
 STEPS = [
     (b"$ ", JOB + b"\n", 0),
     (b"run2\r\n", b"\x1a", 0.3),              # ^Z: the job stops
