@@ -4,6 +4,7 @@
 #include "arch/x86_64/x86.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "lib/calib.h"
 
 /* Intel SDM vol. 3, 11.4 / 11.5: xAPIC registers (MMIO offsets). */
 enum {
@@ -74,16 +75,12 @@ void lapic_init(void)
  * about 1 ms of TSC. As the PIT calibration (tsc.c), the two register
  * accesses that start and read the count are each dated by TSC reads on
  * both sides: a host stall at either (TCG on a loaded host) would make
- * the rate too high and every timer fire that many times late. The
- * median of the samples with narrow brackets is kept.
+ * the rate too high and every timer fire that many times late;
+ * calib_pick keeps the median of the samples with narrow brackets.
  */
 #define LAPIC_SAMPLES 5
 
-struct lapic_sample {
-	uint64_t hz, width;
-};
-
-static void lapic_sample(struct lapic_sample *s)
+static void lapic_sample(struct calib_sample *s)
 {
 	uint64_t a0, b0, a1, b1, wait = tsc_hz() / 1000;
 	uint32_t left;
@@ -104,26 +101,13 @@ static void lapic_sample(struct lapic_sample *s)
 
 static void lapic_calibrate(void)
 {
-	struct lapic_sample s[LAPIC_SAMPLES];
-	uint64_t narrow = UINT64_MAX, keep[LAPIC_SAMPLES];
-	size_t i, j, n = 0;
+	struct calib_sample s[LAPIC_SAMPLES];
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
-	for (i = 0; i < LAPIC_SAMPLES; i++) {
+	for (size_t i = 0; i < LAPIC_SAMPLES; i++)
 		lapic_sample(&s[i]);
-		if (s[i].width < narrow)
-			narrow = s[i].width;
-	}
-	for (i = 0; i < LAPIC_SAMPLES; i++) {
-		if (s[i].width > 2 * narrow + 64)
-			continue;
-		for (j = n; j > 0 && keep[j - 1] > s[i].hz; j--)
-			keep[j] = keep[j - 1];
-		keep[j] = s[i].hz;
-		n++;
-	}
-	lapic_hz = keep[n / 2];
+	lapic_hz = calib_pick(s, LAPIC_SAMPLES);
 	printk("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }
 

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/x86.h"
+#include "lib/calib.h"
 #include "lib/vclock.h"
 
 static uint64_t hz;
@@ -107,16 +108,12 @@ static uint64_t from_kvmclock(void)
  * every sleep as much longer (a 20 ms nanosleep took 1.7 s, `sleep 5`
  * outlasted a 140 s test). So each PIT read is dated by TSC reads on
  * both sides (a stall widens that bracket), a sample takes the
- * brackets' midpoints, and of PIT_SAMPLES samples the median of those
- * with narrow brackets is kept.
+ * brackets' midpoints, and calib_pick keeps the median of the samples
+ * with narrow brackets.
  */
 #define PIT_HZ 1193182
 #define PIT_SPAN 1193 /* 1 ms of PIT counts: 0.1% resolution */
 #define PIT_SAMPLES 7
-
-struct pit_sample {
-	uint64_t hz, width; /* the estimate; its two brackets, in TSC ticks */
-};
 
 static uint16_t pit_read(void)
 {
@@ -137,7 +134,7 @@ static uint16_t pit_read_dated(uint64_t *before, uint64_t *after)
 }
 
 /* One measurement; false when no PIT answers (the count never moves). */
-static bool pit_sample(struct pit_sample *s)
+static bool pit_sample(struct calib_sample *s)
 {
 	uint64_t a0, b0, a1, b1, limit = 1ULL << 32;
 	uint16_t start, now;
@@ -156,30 +153,15 @@ static bool pit_sample(struct pit_sample *s)
 
 static uint64_t from_pit(void)
 {
-	struct pit_sample s[PIT_SAMPLES], t;
-	uint64_t narrow = UINT64_MAX, keep[PIT_SAMPLES];
-	size_t i, j, n = 0;
+	struct calib_sample s[PIT_SAMPLES];
 
 	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
 	outb(0x40, 0x00);
 	outb(0x40, 0x00); /* reload 65536 */
-	for (i = 0; i < PIT_SAMPLES; i++) {
+	for (size_t i = 0; i < PIT_SAMPLES; i++)
 		if (!pit_sample(&s[i]))
 			return 0;
-		if (s[i].width < narrow)
-			narrow = s[i].width;
-	}
-	/* Brackets up to twice the narrowest: undisturbed ones, by hz. */
-	for (i = 0; i < PIT_SAMPLES; i++) {
-		if (s[i].width > 2 * narrow + 64)
-			continue;
-		t = s[i];
-		for (j = n; j > 0 && keep[j - 1] > t.hz; j--)
-			keep[j] = keep[j - 1];
-		keep[j] = t.hz;
-		n++;
-	}
-	return keep[n / 2];
+	return calib_pick(s, PIT_SAMPLES);
 }
 
 static void set_hz(uint64_t f)
