@@ -219,6 +219,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, o->volume_cmdline);
 	if (o->trace)
 		append(s, "kiln.trace");
+	if (o->read_only)
+		append(s, "kiln.readonly");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
 	if (o->mounts && o->mounts[0])
