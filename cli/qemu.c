@@ -249,6 +249,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.trace");
 	if (o->stream_stdin)
 		append(s, "kiln.stdin_stream");
+	if (o->read_only)
+		append(s, "kiln.readonly");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
 	if (o->mounts && o->mounts[0])

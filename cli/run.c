@@ -15,6 +15,7 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                [--read-only]\n"
 	"                [--stop-timeout SECONDS] [-d [--name NAME]]\n"
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
@@ -39,6 +40,9 @@ static const char run_usage[] =
 	"  --env KEY=VALUE    add or override an environment variable\n"
 	"  --verbose          show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
+	"  --read-only        an image's root disk stays read only (EROFS), as\n"
+	"                     docker run --read-only; by default the root is\n"
+	"                     writable and the changes go at exit\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
 	"  -d, --detach       run in the background as an instance: print its id;\n"
 	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
@@ -97,6 +101,7 @@ enum {
 	OPT_MACHINE,
 	OPT_ENV,
 	OPT_TRACE,
+	OPT_READ_ONLY,
 	OPT_TIMEOUT,
 	OPT_STOP_TIMEOUT,
 	OPT_NAME,
@@ -120,6 +125,7 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "detach", no_argument, NULL, 'd' },
@@ -298,6 +304,9 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return 0;
 	case OPT_TRACE:
 		ra->vm.trace = 1;
+		return 0;
+	case OPT_READ_ONLY:
+		ra->vm.read_only = 1;
 		return 0;
 	default:
 		return kiln_usage_error("run", "unknown option", val);

@@ -17,6 +17,7 @@ struct vm_opts {
 	const char *machine; /* microvm, q35 */
 	int verbose;	     /* the kernel log on stderr as it comes */
 	int trace;	     /* kiln.trace; "trace: " lines on stderr */
+	int read_only;	     /* kiln.readonly: the root disk not overlaid */
 	double timeout;	     /* seconds; 0 = none */
 	int tty_stdin;	     /* connect the terminal to COM1 */
 	/* relay kiln's stdin (a pipe) to COM1 as it comes, framed, and
