@@ -48,9 +48,10 @@ bench() {
 	script=$1
 	shift
 	started=$(date +%s)
+	# -u: through tee, Python would hold the output back until it ends.
 	{
 		rc=0
-		/usr/bin/python3 -B "bench/$script" "$@" 2>&1 || rc=$?
+		/usr/bin/python3 -u -B "bench/$script" "$@" 2>&1 || rc=$?
 		echo "$rc" >"$LOGS/$name.rc"
 	} | tee "$LOGS/$name.log"
 	echo $(($(date +%s) - started)) >"$LOGS/$name.s"
