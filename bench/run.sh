@@ -27,7 +27,7 @@ fi
 
 LOGS=build/bench/logs
 mkdir -p "$LOGS"
-rm -f "$LOGS"/*.log "$LOGS"/*.rc "$LOGS"/*.s
+rm -f "$LOGS"/*.log "$LOGS"/*.rc "$LOGS"/*.s "$LOGS"/*.cpu "$LOGS"/*.times
 all_started=$(date +%s)
 
 case " $* " in
@@ -53,6 +53,15 @@ bench() {
 		rc=0
 		/usr/bin/python3 -u -B "bench/$script" "$@" 2>&1 || rc=$?
 		echo "$rc" >"$LOGS/$name.rc"
+		# The CPU time of the bench and all it waited for (its QEMUs):
+		# about the least it would take on an idle host, where a VM has
+		# a core to itself.
+		# (times itself, not in a pipe: a forked times has no children.)
+		times >"$LOGS/$name.times"
+		sed -n 2p "$LOGS/$name.times" | awk '{ split($1, u, /[ms]/);
+			split($2, s, /[ms]/);
+			print int(u[1] * 60 + u[2] + s[1] * 60 + s[2]) }' \
+			>"$LOGS/$name.cpu"
 	} | tee "$LOGS/$name.log"
 	echo $(($(date +%s) - started)) >"$LOGS/$name.s"
 	echo
@@ -70,10 +79,12 @@ status=0
 missed=""
 failed=""
 echo "== make bench summary =="
-printf '%-10s %7s  %s\n' bench wall result
+printf '%-10s %7s %7s  %s\n' bench wall cpu result
 for b in $BENCHES; do
 	rc=$(cat "$LOGS/$b.rc" 2>/dev/null || echo 1)
 	secs=$(cat "$LOGS/$b.s" 2>/dev/null || echo 0)
+	cpu=$(cat "$LOGS/$b.cpu" 2>/dev/null || echo 0)
+	cpu_all=$((${cpu_all:-0} + cpu))
 	misses=$(grep -E ' (MISS|MISSED)( |$)' "$LOGS/$b.log" |
 		grep -vc -i 'missed targets' || true)
 	passes=$(grep -cE ' PASS( |$)' "$LOGS/$b.log" || true)
@@ -88,9 +99,12 @@ for b in $BENCHES; do
 	else
 		result="ran (no targets)"
 	fi
-	printf '%-10s %5d s  %s\n' "$b" "$secs" "$result"
+	printf '%-10s %5d s %5d s  %s\n' "$b" "$secs" "$cpu" "$result"
 done
-echo "total    $(($(date +%s) - all_started)) s (wall, this whole make bench)"
+printf '%-10s %5d s %5d s  (wall of this whole run.sh; cpu: the benches and\n' \
+	total $(($(date +%s) - all_started)) "$cpu_all"
+echo "                            their QEMUs, user+sys: about the least an idle host would take)"
+echo "host load (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "targets:"
 for b in $BENCHES; do
