@@ -73,7 +73,7 @@ for b in $BENCHES; do
 done
 
 # The summary. A target line is one a bench printed with a PASS or MISS
-# verdict (blk marks a miss "MISSED"); a bench's own list of missed
+# verdict; a bench's own list of missed
 # targets ("MISSED targets:", "missed targets:") is not repeated.
 status=0
 missed=""
@@ -83,7 +83,8 @@ printf '%-10s %7s %7s  %s\n' bench wall cpu result
 for b in $BENCHES; do
 	rc=$(cat "$LOGS/$b.rc" 2>/dev/null || echo 1)
 	secs=$(cat "$LOGS/$b.s" 2>/dev/null || echo 0)
-	cpu=$(cat "$LOGS/$b.cpu" 2>/dev/null || echo 0)
+	cpu=$(cat "$LOGS/$b.cpu" 2>/dev/null || true)
+	cpu=${cpu:-0}
 	cpu_all=$((${cpu_all:-0} + cpu))
 	misses=$(grep -E ' (MISS|MISSED)( |$)' "$LOGS/$b.log" |
 		grep -vc -i 'missed targets' || true)
