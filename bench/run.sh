@@ -55,7 +55,9 @@ bench() {
 		echo "$rc" >"$LOGS/$name.rc"
 		# The CPU time of the bench and all it waited for (its QEMUs):
 		# about the least it would take on an idle host, where a VM has
-		# a core to itself.
+		# a core to itself. A lower bound: a QEMU whose `kiln run` was
+		# killed (servers stopped by footprint, net, realapps) is reaped
+		# by init, and its time is lost.
 		# (times itself, not in a pipe: a forked times has no children.)
 		times >"$LOGS/$name.times"
 		sed -n 2p "$LOGS/$name.times" | awk '{ split($1, u, /[ms]/);
@@ -104,7 +106,7 @@ for b in $BENCHES; do
 done
 printf '%-10s %5d s %5d s  (wall of this whole run.sh; cpu: the benches and\n' \
 	total $(($(date +%s) - all_started)) "$cpu_all"
-echo "                            their QEMUs, user+sys: about the least an idle host would take)"
+echo "                            the QEMUs they reaped, user+sys: a lower bound of an idle host's wall)"
 echo "host load (1/5/15 min) at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 echo "targets:"
