@@ -131,6 +131,24 @@ def test_shared_writable_map_reaches_the_disk(flavour, tmp_path):
         assert debugfs_cat(img, f) == (native_dir / f).read_bytes(), f
 
 
+def test_shared_map_stores_on_a_full_disk(tmp_path):
+    """Kiln only (Linux reserves at the fault and SIGBUSes): stores into
+    holes of a full disk make fsync fail with ENOSPC, the stores stay
+    (dirty), and once the filler is gone fsync writes them; the image
+    is clean and has them."""
+    prog = guest_path("musl", "ext4_mmap_shared")
+    img = fresh_image(tmp_path, size="16M")
+    kiln = run_disks(prog, ["/data", "full"], [f"{img}:/data"])
+    assert kiln.returncode == 0, describe(kiln)
+    out = kiln.stdout.decode()
+    assert "fsync: the holes cannot get blocks (ENOSPC) ok" in out
+    assert "fsync again writes them ok" in out
+    fsck_clean(img)
+    data = debugfs_cat(img, "hole2")
+    assert len(data) == 16 * 4096
+    assert bytes(data[i * 2 * 4096 + 9] for i in range(8)) == b"abcdefgh"
+
+
 SQLITE = "/usr/bin/sqlite3"
 # WAL mode maps the -shm file shared and writable; mmap_size maps the
 # database too. The first run leaves a WAL behind (no checkpoint at

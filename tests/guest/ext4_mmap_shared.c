@@ -1,4 +1,4 @@
-/* ext4_mmap_shared.c - writable MAP_SHARED of files in a writable directory (an ext4 disk under Kiln, a host directory natively): stores seen by read(2), a second map and a forked child at once, coherent with write(2), written back at msync, fsync, munmap and exit, holes filled, SIGBUS past the end and after a truncate. "DIR write" stores; "DIR check" (a later run, a new VM under Kiln) reads what the first left. */
+/* ext4_mmap_shared.c - writable MAP_SHARED of files in a writable directory (an ext4 disk under Kiln, a host directory natively): stores seen by read(2), a second map and a forked child at once, coherent with write(2), written back at msync, fsync, munmap and exit, holes filled, SIGBUS past the end and after a truncate. "DIR write" stores; "DIR check" (a later run, a new VM under Kiln) reads what the first left; "DIR full" (Kiln only) fills the disk under stores into holes. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <setjmp.h>
@@ -219,6 +219,46 @@ static void expect(const char *dir, const char *name, long off,
 	close(fd);
 }
 
+/*
+ * Kiln only (Linux reserves blocks at the fault and SIGBUSes a store it
+ * cannot place): stores into holes of a full disk fail at writeback,
+ * fsync says ENOSPC, the pages stay dirty and are written once there
+ * is room again.
+ */
+static void full_disk(const char *dir)
+{
+	static char chunk[64 * 1024];
+	int fd = open(P(dir, "hole2"), O_RDWR | O_CREAT | O_TRUNC, 0644), fill;
+	unsigned char *m;
+	long filled = 0;
+	ssize_t w;
+
+	check(fd >= 0 && ftruncate(fd, HOLE_PAGES * PG) == 0,
+	      "a file of %d pages of hole", HOLE_PAGES);
+	m = mmap(NULL, HOLE_PAGES * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 0);
+	check(m != MAP_FAILED, "map it shared");
+	fill = open(P(dir, "fill"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	memset(chunk, 'F', sizeof(chunk));
+	while ((w = write(fill, chunk, sizeof(chunk))) > 0)
+		filled += w;
+	check(w == -1 && errno == ENOSPC && filled > 0,
+	      "fill the disk until ENOSPC");
+	check(fsync(fill) == 0, "fsync the filler");
+	for (int i = 0; i < 8; i++)
+		m[i * 2 * PG + 9] = (unsigned char)('a' + i);
+	check(read_is(fd, 2 * PG + 9, "b"), "read(2) sees the stores");
+	errno = 0;
+	check(fsync(fd) == -1 && errno == ENOSPC,
+	      "fsync: the holes cannot get blocks (ENOSPC)");
+	check(read_is(fd, 14 * PG + 9, "h"), "the stores are still there");
+	check(close(fill) == 0 && unlink(P(dir, "fill")) == 0,
+	      "free the filler");
+	check(fsync(fd) == 0, "fsync again writes them");
+	check(munmap(m, HOLE_PAGES * PG) == 0, "munmap");
+	close(fd);
+}
+
 /* The bytes the write run left, read by a later run. */
 static void check_run(const char *dir)
 {
@@ -238,13 +278,15 @@ int main(int argc, char **argv)
 {
 	check_start("ext4_mmap_shared");
 	if (argc != 3)
-		fail("usage: ext4_mmap_shared DIR write|check");
+		fail("usage: ext4_mmap_shared DIR write|check|full");
 	if (strcmp(argv[2], "write") == 0) {
 		coherence(argv[1]);
 		protect(argv[1]);
 		holes(argv[1]);
 		past_the_end(argv[1]);
 		at_exit(argv[1]);
+	} else if (strcmp(argv[2], "full") == 0) {
+		full_disk(argv[1]);
 	} else {
 		check_run(argv[1]);
 	}
