@@ -197,7 +197,8 @@ $(BUILD)/kernel.elf: $(BUILD)/kernel.debug.elf
 # ---- The host CLI: cli/*.c + the portable parsers it shares with the kernel ----
 # build/kiln finds build/kernel.elf next to itself (or $KILN_KERNEL).
 CLI_SRCS := $(wildcard cli/*.c) kernel/lib/bundle.c kernel/lib/cpio.c kernel/lib/ctype.c \
-	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c
+	kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c kernel/lib/netcfg.c kernel/lib/cmdline.c \
+	kernel/lib/stdin_frame.c
 CLI_OBJS := $(patsubst %.c,$(BUILD)/host/%.o,$(CLI_SRCS))
 # Debian's libraries for the standard formats of --from (cli/oci_*.c):
 # libarchive (tar, gzip, zstd), libcurl (registries), json-c, libcrypto.
@@ -237,6 +238,9 @@ format_SRCS := kernel/lib/format.c
 string_SRCS := kernel/lib/string.c
 string_FLAGS := -include tests/unit/string_rename.h -fno-builtin
 cmdline_SRCS := kernel/lib/cmdline.c kernel/lib/ctype.c
+# The framing of a streamed stdin: kiln encodes, the kernel decodes.
+UNIT_TESTS += stdin_frame
+stdin_frame_SRCS := kernel/lib/stdin_frame.c
 UNIT_TESTS += netcfg shebang
 shebang_SRCS := kernel/lib/shebang.c
 netcfg_SRCS := kernel/lib/netcfg.c kernel/lib/cmdline.c kernel/lib/ctype.c

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "instance.h"
@@ -87,7 +88,7 @@ static const char run_usage[] =
 	"                     digest, that is not a file): run the local store's\n"
 	"                     image (kiln images), pulling it always, when\n"
 	"                     missing (default) or never\n"
-	"  --insecure         pull over plain HTTP\n"
+	"  --insecure         pull over plain HTTP, or HTTPS with any certificate\n"
 	"  -h, --help         show this help\n";
 
 enum {
@@ -304,6 +305,20 @@ static int set_option(int c, const char *val, struct run_args *ra)
 }
 
 /*
+ * A pipe, FIFO or socket on stdin is streamed to the app as it runs
+ * (cli/qemu.c). A regular file or a device such as /dev/null is read
+ * whole and put in the image: it has an end already, and the image
+ * hands it over at memory speed rather than through the UART.
+ */
+static int stdin_is_stream(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 &&
+	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/*
  * The command line into ra: 0 with ra->target set to run; 0 with it NULL
  * after --help; else the exit status, reported.
  */
@@ -345,6 +360,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&ra->args, argv[i]);
 	ra->vm.tty_stdin = isatty(0) && !ra->detach;
+	ra->vm.stream_stdin = !ra->vm.tty_stdin && !ra->detach &&
+			      stdin_is_stream();
 	if (ra->name && !ra->detach)
 		return kiln_usage_error("run", "--name needs -d", ra->name);
 	if (ra->restarts && !ra->detach)

@@ -19,6 +19,9 @@ struct vm_opts {
 	int trace;	     /* kiln.trace; "trace: " lines on stderr */
 	double timeout;	     /* seconds; 0 = none */
 	int tty_stdin;	     /* connect the terminal to COM1 */
+	/* relay kiln's stdin (a pipe) to COM1 as it comes, framed, and
+	 * tell the kernel so (kiln.stdin_stream); not with tty_stdin */
+	int stream_stdin;
 	/* QEMU -netdev value (id net0) for a virtio-net device; NULL: none */
 	const char *netdev;
 	/* with a netdev: its kiln.ip=... words for the kernel command line,

@@ -9,10 +9,12 @@
 /*
  * stdout is COM1; stderr is COM3 when the VM has one (kiln run gives it
  * one), else COM1 too. stdin is the image's STDIN section when present
- * (then it ends with EOF), else bytes typed on COM1 (a terminal).
- * The kernel log never uses these (core/printk.h).
+ * (then it ends with EOF), else with stream a pipe's bytes framed on
+ * a virtio console (kiln.stdin_stream; ends with EOF, not a terminal),
+ * else bytes typed on COM1 (a terminal). The kernel log never uses these
+ * (core/printk.h).
  */
-void console_init(const void *stdin_data, size_t stdin_size);
+void console_init(const void *stdin_data, size_t stdin_size, bool stream);
 
 void console_out(const char *s, size_t n);
 void console_err(const char *s, size_t n);
@@ -25,6 +27,14 @@ void console_err(const char *s, size_t n);
  * for a terminal's line (what was typed of it is kept).
  */
 long console_in(char *buf, size_t n);
+
+/*
+ * True when a streamed stdin has ended and all of it was read: poll
+ * says POLLHUP then, not POLLIN, as for a pipe whose writer is gone.
+ */
+bool console_in_ended(void);
+/* Grows with each byte (and the end) of a streamed stdin: poll's edges. */
+uint64_t console_in_count(void);
 
 /*
  * A terminal's input: from now on every typed byte goes to filter first

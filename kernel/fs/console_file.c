@@ -299,6 +299,9 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 	unsigned int ready = POLLOUT;
 
 	(void)f;
+	/* pipe_poll: at the end of a streamed stdin, POLLHUP alone */
+	if (console_in_ended())
+		return (events & ready) | POLLHUP;
 	if (console_in_ready())
 		ready |= POLLIN;
 	return events & ready;
@@ -314,13 +317,18 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 static struct poll_head console_ph;
 static struct ktimer console_timer;
 static bool console_was_ready;
+static uint64_t console_woke_at; /* console_in_count at the last wake */
 
 static void console_recheck(struct ktimer *t)
 {
 	bool ready = console_in_ready();
+	uint64_t count = console_in_count();
 
-	if (ready && !console_was_ready)
-		poll_wake(&console_ph, POLLIN | POLLRDNORM);
+	/* New bytes of a stream wake too: epoll's edge-triggered waiters. */
+	if (ready && (!console_was_ready || count != console_woke_at)) {
+		console_woke_at = count;
+		poll_wake(&console_ph, POLLIN | POLLRDNORM | POLLHUP);
+	}
 	console_was_ready = ready;
 	if (poll_head_busy(&console_ph))
 		ktimer_arm(t, time_ns() + CONSOLE_RECHECK_NS, console_recheck);

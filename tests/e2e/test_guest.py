@@ -73,6 +73,7 @@ SPECIAL = {
     "execve": "takes the path it execs itself by: test_execve",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
+    "stdin_stream": "a streamed stdin: test_stdin_stream.py",
     "signals": "test_sysmisc.py, with its SIGTERM death",
     "sysmisc": "test_sysmisc.py, with --trace",
     "netaddr": "a network address and peer: test_net_config.py",
