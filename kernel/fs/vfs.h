@@ -152,6 +152,23 @@ struct vnode_ops {
 	 * memory ran out. Not referenced: it lives while vn does.
 	 */
 	struct vnode *(*pagecache)(struct vnode *vn, bool make);
+	/*
+	 * A page cache node whose pages shared mappings may store into
+	 * (ext4): page idx is about to be written through a mapping (a
+	 * write fault), so it is dirty until written back. 0 or -ENOMEM.
+	 * Without the hook a page cache node is never mapped writable.
+	 */
+	int (*page_mkwrite)(struct vnode *vn, uint64_t idx);
+	/*
+	 * Write the dirty pages idx first..last (inclusive) through the
+	 * file's write path, then with sync commit the journal. It takes
+	 * them (clean) before it sleeps, so the caller must have made
+	 * every mapping of them read-only just before (mm_file_writeback):
+	 * a store meanwhile dirties the page again. A page that failed
+	 * stays dirty. 0 or the first error (-ENOSPC, -EIO, -EROFS).
+	 */
+	int (*writeback)(struct vnode *vn, uint64_t first, uint64_t last,
+			 bool sync);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -550,8 +567,8 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off);
 /*
  * The node whose pages back a mapping of f (not referenced: the caller
  * takes its own): f's node for tmpfs, else its inode's page cache node
- * (vnode_ops.pagecache), which is not written back, so a writable
- * shared mapping of it is for the caller to refuse. NULL and *err
+ * (vnode_ops.pagecache); a writable shared mapping of it is for the
+ * caller to refuse unless it has page_mkwrite (written back). NULL and *err
  * -EACCES when f was not opened for reading (or is O_PATH), -ENODEV
  * when f is not a regular file with pages to map, -ENOMEM.
  */
