@@ -191,6 +191,7 @@ static void machine(const struct vm_opts *o, struct spawn *s)
 	int nvirtio = (o->netdev != NULL) + (o->root_drive != NULL) +
 		      o->ndisks + o->nvolumes;
 	size_t digits = strspn(o->mem, "0123456789");
+	char unit = o->mem[digits];
 
 	arg(s, "-M");
 	if (!strcmp(o->machine, "microvm") && nvirtio <= NOACPI_MAX_VIRTIO)
@@ -200,8 +201,10 @@ static void machine(const struct vm_opts *o, struct spawn *s)
 	arg(s, "-m");
 	arg(s, o->mem);
 	/* -m's SIZE without a unit is MiB; an object's size= is bytes. */
+	if (!unit || !strchr("kKmMgGtT", unit))
+		unit = 'M';
 	snprintf(ram, sizeof(ram), "memory-backend-memfd,id=ram,size=%.*s%c",
-		 (int)digits, o->mem, o->mem[digits] ? o->mem[digits] : 'M');
+		 (int)digits, o->mem, unit);
 	arg(s, "-object");
 	arg(s, ram);
 	arg(s, "-machine");
