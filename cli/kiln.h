@@ -3,6 +3,7 @@
 #define KILN_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <kiln/exit.h>
@@ -120,6 +121,7 @@ struct kiln_image {
 	/* the root disk's place in the file (checked), when it has one */
 	struct kiln_rootdisk rootdisk;
 	int has_rootdisk;
+	int mapped; /* file is a read-only mapping (image_map) */
 };
 
 /*
@@ -131,6 +133,18 @@ int image_open(const char *path, struct kiln_image *img, const char **why);
 /* The same for an image in memory (8-aligned); takes ownership of data. */
 int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 		      const char **why);
+/*
+ * image_check_fd: the same checks of the image file open on fd, mapped
+ * and unmapped again (the root disk is never read): 0, -errno, or
+ * -ENOEXEC with *why.
+ */
+int image_check_fd(int fd, const char **why);
+/*
+ * image_map: image_open's checks with the file mapped read-only, not
+ * read: only what is used is paged in (a big root disk is not); the
+ * same returns. image_close unmaps it.
+ */
+int image_map(const char *path, struct kiln_image *img, const char **why);
 void image_close(struct kiln_image *img);
 /* Report image_open's failure: "kiln: PATH: not a Kiln image (WHY)". */
 int image_report(const char *path, int err, const char *why);
@@ -190,12 +204,14 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
 /*
  * With a root disk (cli/rootdisk.c): the archive of what stays in
  * memory (top-level files and symlinks, /dev, /proc, /tmp), and the rest
- * made under hostdir (owners and modes kept; 0, or the exit status after
- * one line), with the 4 KiB blocks and inodes it needs, roughly.
+ * made under hostdir, owned by the builder, with the debugfs commands
+ * that give the disk's inodes their owners, modes and times (0) into
+ * script, a uuid hashed from the contents, and the 4 KiB blocks and
+ * inodes it needs, roughly. 0, or the exit status after one line.
  */
 void rootfs_archive_rest(const struct rootfs *fs, struct kbuf *out);
-int rootfs_export(const struct rootfs *fs, const char *hostdir,
-		  uint64_t *blocks, uint64_t *inodes);
+int rootfs_export(const struct rootfs *fs, const char *hostdir, FILE *script,
+		  uint8_t uuid[16], uint64_t *blocks, uint64_t *inodes);
 /* Bytes of file data and symlink targets. */
 uint64_t rootfs_bytes(const struct rootfs *fs);
 /* Find guest path (absolute) in an archive: 0 with the entry, or -ENOENT. */

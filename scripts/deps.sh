@@ -17,8 +17,10 @@ pkgs="$pkgs curl iproute2"
 # kiln build --from (cli/oci_*.c) links Debian's libraries for the
 # standard formats: libarchive (layer tars, gzip, zstd), libcurl
 # (registries), json-c and OpenSSL's libcrypto (sha256); tests/e2e/test_oci.py
-# pushes to Debian's docker-registry (distribution) on 127.0.0.1.
-pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry"
+# pushes to Debian's docker-registry (distribution) on 127.0.0.1;
+# tests/e2e/test_oci_tls.py serves it over TLS with a CA made by openssl
+# and htpasswd (apache2-utils, below) authentication.
+pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry openssl"
 # tests/e2e/test_containerd.py starts Debian's containerd (ctr and the
 # runc shim come with it) with kiln-runtime as the shim's runc.
 pkgs="$pkgs containerd"
@@ -36,7 +38,7 @@ pkgs="$pkgs python3 sqlite3 lua5.4 redis-server redis-tools nginx-light apache2-
 # with its build dependencies, and gnuplot draws the figures of
 # docs/performance.md. None of these is needed by make test.
 if [ "${1:-}" = bench ]; then
-	pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils gnuplot-nox"
+	pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev perl xz-utils gnuplot-nox"
 fi
 
 missing=""

@@ -17,6 +17,7 @@
 #include "fs/ext4_vfs.h"
 #include "fs/ext4_write.h"
 #include "fs/mount.h"
+#include "fs/overlay.h"
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -560,15 +561,42 @@ err_free:
 }
 
 /* Names of the root disk's top level that stay the kernel's own. */
+static const char *const root_skip[] = { "lost+found", "dev", "proc", "tmp" };
+#define ROOT_NSKIP (sizeof(root_skip) / sizeof(root_skip[0]))
+
 static bool root_skipped(const char *name)
 {
-	static const char *const skip[] = { ".",   "..",   "lost+found",
-					    "dev", "proc", "tmp" };
-
-	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (strcmp(name, skip[i]) == 0)
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return true;
+	for (size_t i = 0; i < ROOT_NSKIP; i++)
+		if (strcmp(name, root_skip[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * The writable root: the memory root an overlay over the disk's root
+ * directory (fs/overlay.c), the kernel's names of it hidden.
+ */
+static int root_overlay(struct ext4_mount *m)
+{
+	struct ext4_node *node = kzalloc(sizeof(*node));
+	struct vnode *vn = NULL;
+	int err = -ENOMEM;
+
+	if (node == NULL)
+		return err;
+	node->m = m;
+	node->ie = ext4_ino_get(m, EXT4_ROOT_INO, &err);
+	if (node->ie == NULL || (vn = vnode_new(S_IFDIR)) == NULL) {
+		if (node->ie != NULL)
+			ext4_ino_put(m, node->ie);
+		kfree(node);
+		return err < 0 ? err : -ENOMEM;
+	}
+	vn->vflags = VN_TRANSIENT;
+	node_attach(vn, node);
+	return ovl_root_init(vfs_root(), vn, root_skip, ROOT_NSKIP);
 }
 
 /*
@@ -636,7 +664,7 @@ static int root_bind_all(struct ext4_mount *m, const struct ext4_inode *top)
 	return r;
 }
 
-int ext4_mount_root(const char *dev, const uint8_t uuid[16])
+int ext4_mount_root(const char *dev, const uint8_t uuid[16], bool overlay)
 {
 	struct ext4_inode top;
 	struct ext4_mount *m;
@@ -669,11 +697,15 @@ int ext4_mount_root(const char *dev, const uint8_t uuid[16])
 	if (err < 0)
 		goto err_unmount;
 	nmounts++;
-	/* Bound directories point at m from here on: kept if this fails. */
-	err = root_bind_all(m, &top);
+	/* Nodes point at m from here on: kept if this fails. */
+	err = overlay ? root_overlay(m) : root_bind_all(m, &top);
 	if (err < 0)
 		return err;
-	mount_register("/dev/root", "/", "ext4", "ro,relatime");
+	if (overlay)
+		mount_register("overlay", "/", "overlay",
+			       "rw,relatime,lowerdir=/dev/root,upperdir=tmpfs");
+	else
+		mount_register("/dev/root", "/", "ext4", "ro,relatime");
 	return 0;
 err_unmount:
 	ext4_unmount(m->fs);

@@ -130,6 +130,11 @@ struct vnode_ops {
 	 * as the fs has it).
 	 */
 	int (*setattr)(struct vnode *vn);
+	/*
+	 * A directory whose entries are not all its own (overlay): has it
+	 * none, for rmdir and rename over it (vfs_dir_empty).
+	 */
+	bool (*empty)(struct vnode *dir);
 	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
 	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
 			 uint64_t len);
@@ -168,6 +173,11 @@ struct fsnotify_mark;
  * attributes) is -EROFS, as Linux's mnt_want_write.
  */
 #define VN_RDONLY 2U
+/*
+ * A node with hooks whose attributes (xattrs too) are its own, in
+ * memory, as tmpfs's: the overlay's (fs/overlay.c).
+ */
+#define VN_MEMATTR 4U
 
 struct vnode {
 	uint64_t ino;
@@ -233,7 +243,15 @@ struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
 int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 /* Remove the entry name from dir (no checks): 0 or -ENOENT. */
 int vfs_dir_unlink(struct vnode *dir, const char *name);
-/* True when dir has no entries. */
+/*
+ * The same three on dir's own entries, without its hooks: for a file
+ * system whose directories are memory ones with hooks around them
+ * (fs/overlay.c).
+ */
+struct vnode *vfs_dir_lookup_own(struct vnode *dir, const char *name);
+int vfs_dir_link_own(struct vnode *dir, const char *name, struct vnode *vn);
+int vfs_dir_unlink_own(struct vnode *dir, const char *name);
+/* True when dir has no entries (its empty hook's answer if it has one). */
 bool vfs_dir_empty(struct vnode *dir);
 /*
  * Walking dir in getdents order: the entry with the smallest cookie >=
@@ -499,6 +517,9 @@ void vfs_lock_release(struct vnode *vn, const void *owner, bool flock_family);
 void vfs_lock_file_closed(struct file *f);
 
 /* ---- Open files (fs/file.c) ---- */
+
+/* The operations of an open regular file of memory (tmpfs). */
+extern const struct file_ops vfs_reg_ops;
 
 /* A new open file (refs 1) with ops and flags; NULL when out of memory. */
 struct file *file_alloc(const struct file_ops *ops, uint32_t flags, void *priv);
