@@ -41,7 +41,7 @@
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
 #define QEMU "qemu-system-x86_64"
-#define MAX_ARGS 112
+#define MAX_ARGS 128
 #define KILL_GRACE 3.0 /* seconds between SIGTERM and SIGKILL */
 
 struct spawn {
@@ -196,6 +196,47 @@ static void confine(struct spawn *s)
 	}
 }
 
+/*
+ * Host memory per VM (docs/performance.md, "Density"). QEMU asks for
+ * transparent huge pages on every anonymous RAM block and on TCG's code
+ * buffer, so one byte touched costs 2 MiB of host memory:
+ *   - guest RAM comes from a memfd (shmem: 4 KiB pages, only those the
+ *     guest touches);
+ *   - TCG's code buffer too (split-wx: a memfd mapped writable for the
+ *     translator and executable for the vCPU);
+ *   - microvm without ACPI: QEMU's 2 MiB ACPI table ROM goes, and QEMU
+ *     names the virtio-mmio devices on the kernel command line instead
+ *     (drivers/virtio_mmio.c). That leaves 8 transports on GSIs 5..12,
+ *     so a VM with more virtio devices keeps ACPI (its second I/O APIC).
+ */
+#define NOACPI_MAX_VIRTIO 8
+
+static void machine(const struct vm_opts *o, struct spawn *s)
+{
+	static char ram[96];
+	int nvirtio = (o->netdev != NULL) + (o->root_drive != NULL) +
+		      (o->stream_stdin != 0) + o->ndisks + o->nvolumes;
+	size_t digits = strspn(o->mem, "0123456789");
+	char unit = o->mem[digits];
+
+	arg(s, "-M");
+	if (!strcmp(o->machine, "microvm") && nvirtio <= NOACPI_MAX_VIRTIO)
+		arg(s, "microvm,acpi=off");
+	else
+		arg(s, o->machine);
+	arg(s, "-m");
+	arg(s, o->mem);
+	/* -m's SIZE without a unit is MiB; an object's size= is bytes. */
+	if (!unit || !strchr("kKmMgGtT", unit))
+		unit = 'M';
+	snprintf(ram, sizeof(ram), "memory-backend-memfd,id=ram,size=%.*s%c",
+		 (int)digits, o->mem, unit);
+	arg(s, "-object");
+	arg(s, ram);
+	arg(s, "-machine");
+	arg(s, "memory-backend=ram");
+}
+
 /* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
 static void command(const struct vm_opts *o, struct spawn *s)
 {
@@ -208,14 +249,11 @@ static void command(const struct vm_opts *o, struct spawn *s)
 			snprintf(s->paths[i], sizeof(s->paths[i]),
 				 "file,id=c%d,path=/dev/fd/%d", i, s->wr[i]);
 	arg(s, QEMU);
-	arg(s, "-M");
-	arg(s, o->machine);
+	machine(o, s);
 	arg(s, "-accel");
-	arg(s, kvm ? "kvm" : "tcg");
+	arg(s, kvm ? "kvm" : "tcg,split-wx=on");
 	arg(s, "-cpu");
 	arg(s, kvm ? "host,-arch-capabilities" : "max");
-	arg(s, "-m");
-	arg(s, o->mem);
 	arg(s, "-nodefaults");
 	arg(s, "-no-user-config");
 	arg(s, "-nographic");

@@ -427,7 +427,9 @@ def test_run_qemu_command_line(fake, image):
     argv = json.loads(r.stdout)
     assert argv[argv.index("-M") + 1] == "q35"
     assert argv[argv.index("-m") + 1] == "256M"
-    assert argv[argv.index("-accel") + 1] == "tcg"
+    assert argv[argv.index("-accel") + 1] == "tcg,split-wx=on"
+    assert "memory-backend-memfd,id=ram,size=256M" in argv
+    assert "memory-backend=ram" in argv
     assert argv[argv.index("-cpu") + 1] == "max"
     for flag in ("-nodefaults", "-no-user-config", "-nographic", "-no-reboot"):
         assert flag in argv

@@ -45,6 +45,9 @@ uint64_t virt_to_phys(const void *v)
 	return va - DIRECT_MAP_BASE;
 }
 
+/* paging_init has filled every upper-half slot (see PML4_KERNEL_FIRST). */
+static bool kernel_slots_fixed;
+
 /*
  * The next-level table behind *entry, allocated on first use (NULL when
  * memory is out). Tables for user addresses carry PTE_U so the leaf
@@ -71,6 +74,10 @@ static uint64_t *walk_alloc(uint64_t va, int levels_down, uint64_t flags)
 {
 	uint64_t *t = kernel_pml4;
 
+	if (kernel_slots_fixed && va >= (1UL << 63) &&
+	    !(kernel_pml4[(va >> 39) & 511] & PTE_P))
+		panic("paging: kernel mapping at %p outside the fixed slots",
+		      (void *)va);
 	for (int shift = 39; t && shift > 39 - 9 * levels_down; shift -= 9)
 		t = next_table(&t[(va >> shift) & 511], flags);
 	return t;
@@ -110,9 +117,15 @@ static uint64_t *kernel_pte(uint64_t va)
 
 /*
  * An address space is its PML4 page: the lower half (user) its own, the
- * upper half (entries 256..511) copies of the kernel's, which paging_init
- * allocates all at once so a kernel mapping made later (a thread's stack,
- * a device) lands in a table every address space already points at.
+ * upper half (entries 256..511) copies of the kernel's. paging_init fills
+ * every upper-half entry the kernel will ever use before the first copy
+ * is made, so a kernel mapping made later (a thread's stack, a device)
+ * lands in a table every address space already points at: the regions
+ * mapped at boot (direct map, kernel, GDT/IDT aliases) and the slot of
+ * devices and kernel stacks, mapped later. Only those: allocating all 256
+ * cost 1 MiB of zeroed tables, most of the boot's time under TCG and a
+ * megabyte of every VM's host memory. A later kernel mapping anywhere
+ * else would be missing from existing spaces: walk_alloc panics.
  */
 #define PML4_KERNEL_FIRST 256
 static struct paging_as *active_as; /* NULL: the kernel's own PML4 */
@@ -369,14 +382,15 @@ void paging_init(void)
 		panic("paging: no memory for the top-level table");
 	map_kernel_image();
 	map_direct();
-	/* Every upper-half entry now, so address spaces can copy them once. */
-	for (int i = PML4_KERNEL_FIRST; i < 512; i++)
-		if (!next_table(&kernel_pml4[i], 0))
+	/* The slots mapped later, so address spaces can copy them once. */
+	for (uint64_t va = MMIO_BASE; va < KSTACK_LIMIT; va += 1UL << 39)
+		if (!next_table(&kernel_pml4[(va >> 39) & 511], 0))
 			panic("paging: no memory for the kernel's tables");
 	map_4k(CPU_TABLES_BASE, virt_to_phys((void *)gdt_page()),
 	       PTE_NX | PTE_G);
 	map_4k(CPU_TABLES_BASE + PAGE_SIZE, virt_to_phys((void *)idt_page()),
 	       PTE_NX | PTE_G);
+	kernel_slots_fixed = true;
 	write_cr3(virt_to_phys(kernel_pml4));
 	gdt_use_alias(CPU_TABLES_BASE);
 	idt_use_alias(CPU_TABLES_BASE + PAGE_SIZE);
