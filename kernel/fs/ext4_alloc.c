@@ -531,9 +531,20 @@ int ext4_op_start(struct ext4_op *op, struct ext4_fs *fs, bool root)
 	return ext4_handle_start(fs, EXT4_OP_CREDITS, &op->h);
 }
 
+int ext4_op_restart(struct ext4_op *op)
+{
+	int err = ext4_handle_stop(op->h);
+
+	op->h = NULL;
+	if (err == 0)
+		err = ext4_handle_start(op->fs, EXT4_OP_CREDITS, &op->h);
+	return err;
+}
+
 int ext4_op_stop(struct ext4_op *op, int err)
 {
-	int e = ext4_handle_stop(op->h);
+	int e = op->h ? ext4_handle_stop(op->h) : 0;
 
+	op->h = NULL;
 	return err < 0 ? err : e;
 }

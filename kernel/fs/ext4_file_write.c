@@ -141,10 +141,20 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	return r == (long)(bs - at) ? 0 : -EIO;
 }
 
+/*
+ * The new size is written first and the blocks past it freed in steps
+ * (ext4_extent_truncate restarts the handle when it runs low), with
+ * the inode on the orphan list meanwhile, as Linux's ext4_truncate does:
+ * a crash between two steps leaves blocks past i_size, and the next
+ * mount finishes the cut (ext4_orphans_process). An unlinked inode is
+ * on the list already.
+ */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 		  bool root)
 {
 	uint32_t bs = fs->block_size;
+	bool orphan = in->nlink > 0 && in->blocks512 > 0 &&
+		      (in->flags & EXT4_EXTENTS_FL);
 	struct ext4_op op;
 	int err;
 
@@ -158,11 +168,18 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	err = ext4_op_start(&op, fs, root);
 	if (err < 0)
 		return err;
+	in->size = size;
+	if (orphan)
+		err = ext4_orphan_add(&op, in);
 	/* Also what fallocate kept past the old size. */
-	err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
 	if (err == 0)
-		in->size = size;
-	err = ext4_iput(&op, in, false) < 0 && err == 0 ? -EIO : err;
+		err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
+	if (err == 0 && orphan) {
+		err = ext4_orphan_del(&op, in);
+		in->dtime = 0;
+	}
+	if (op.h != NULL && ext4_iput(&op, in, false) < 0 && err == 0)
+		err = -EIO;
 	return ext4_op_stop(&op, err);
 }
 

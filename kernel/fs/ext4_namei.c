@@ -247,8 +247,7 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	return ext4_op_stop(&op, err);
 }
 
-/* in has no name left: onto the orphan list until ext4_evict. */
-static int orphan_add(struct ext4_op *op, struct ext4_inode *in)
+int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in)
 {
 	in->dtime = op->fs->last_orphan;
 	op->fs->last_orphan = in->ino;
@@ -267,7 +266,7 @@ static int drop_link(struct ext4_op *op, struct ext4_inode *dir,
 	}
 	touch(victim, sec, ns, false);
 	if (victim->nlink == 0) {
-		int err = orphan_add(op, victim);
+		int err = ext4_orphan_add(op, victim);
 
 		if (err < 0)
 			return err;
@@ -367,8 +366,7 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
 	return ext4_op_stop(&op, err);
 }
 
-/* Take ino off the orphan list (it may be anywhere on it). */
-static int orphan_remove(struct ext4_op *op, struct ext4_inode *in)
+int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in)
 {
 	struct ext4_fs *fs = op->fs;
 	uint32_t cur = fs->last_orphan;
@@ -402,7 +400,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now)
 	if (in->flags & EXT4_EXTENTS_FL)
 		err = ext4_extent_truncate(&op, in, 0);
 	if (err == 0)
-		err = orphan_remove(&op, in);
+		err = ext4_orphan_del(&op, in);
 	if (err == 0) {
 		in->size = 0;
 		in->nlink = 0;
@@ -417,6 +415,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now)
 int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 {
 	struct ext4_inode in;
+	struct ext4_op op;
 	uint32_t k;
 	int err = 0;
 
@@ -426,19 +425,25 @@ int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 			break;
 		if (in.nlink == 0) {
 			err = ext4_evict(fs, &in, now);
-		} else {
-			/* Kiln puts only unlinked inodes there; drop it. */
-			struct ext4_op op;
-
-			err = ext4_op_start(&op, fs, true);
-			if (err == 0)
-				err = ext4_op_stop(&op,
-						   orphan_remove(&op, &in));
-			if (err == 0) {
-				in.dtime = 0;
-				err = ext4_setattr(fs, &in);
-			}
+			if (err < 0)
+				break;
+			continue;
 		}
+		/* A truncate the crash cut short: finish it, then off. */
+		err = ext4_op_start(&op, fs, true);
+		if (err < 0)
+			break;
+		if (in.flags & EXT4_EXTENTS_FL)
+			err = ext4_extent_truncate(&op, &in,
+						   (in.size + fs->block_size -
+						    1) / fs->block_size);
+		if (err == 0)
+			err = ext4_orphan_del(&op, &in);
+		if (err == 0) {
+			in.dtime = 0;
+			err = ext4_iput(&op, &in, false);
+		}
+		err = ext4_op_stop(&op, err);
 		if (err < 0)
 			break;
 	}

@@ -44,6 +44,11 @@ int ext4_handle_stop(struct ext4_handle *h)
 	return 0;
 }
 
+unsigned int ext4_handle_left(const struct ext4_handle *h)
+{
+	return h->credits - h->used;
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {

@@ -59,7 +59,9 @@ uint64_t clock_realtime_ns(void)
 /* ---- A disk in memory that counts flushes and can fail writes ---- */
 
 #define BS 4096
-#define IMG_SIZE (32 << 20)
+/* The disk's size: 32 MiB, more for a test that needs many groups. */
+static size_t img_size = 32 << 20;
+#define IMG_SIZE img_size
 
 /*
  * With volatile set, the disk models a write cache: durable holds what
@@ -586,7 +588,148 @@ static void test_power_cuts(void **state)
 	}
 }
 
-int main(void)
+/* An optional argument: run only the tests it matches (a cmocka glob). */
+/* A file of n one-block extents (written interleaved with another). */
+static void write_interleaved(struct ext4_fs *fs, int n)
+{
+	struct ext4_inode root, a, b;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t buf[BS];
+
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, "a", &nw, &a), 0);
+	assert_int_equal(ext4_create(fs, &root, "b", &nw, &b), 0);
+	for (int i = 0; i < n; i++) {
+		memset(buf, i, BS);
+		assert_int_equal(ext4_file_write(fs, &a, (uint64_t)i * BS, buf,
+						 BS, false),
+				 BS);
+		assert_int_equal(ext4_file_write(fs, &b, (uint64_t)i * BS, buf,
+						 BS, false),
+				 BS);
+	}
+}
+
+/* Cut a to keep blocks and unlink b: each goes in several handles. */
+static void cut_both(struct ext4_fs *fs, uint64_t keep)
+{
+	struct ext4_inode root, in;
+	uint32_t ino;
+
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_dir_lookup(fs, &root, "a", &ino), 0);
+	assert_int_equal(ext4_iget(fs, ino, &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, keep * BS, false), 0);
+	assert_int_equal(ext4_dir_lookup(fs, &root, "b", &ino), 0);
+	assert_int_equal(ext4_iget(fs, ino, &in), 0);
+	assert_int_equal(ext4_unlink(fs, &root, "b", &in, false, 1700000001, 0),
+			 0);
+	assert_int_equal(ext4_evict(fs, &in, 1700000001), 0);
+}
+
+/* The size of /a in path (debugfs). */
+static uint64_t host_size_a(const char *path)
+{
+	char cmd[800], out[64] = { 0 };
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -R 'stat /a' %s 2>/dev/null | "
+		 "sed -n 's/.*Size: \\([0-9]*\\).*/\\1/p' | head -1",
+		 path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(out, sizeof(out), p));
+	pclose(p);
+	return strtoull(out, NULL, 10);
+}
+
+/*
+ * A big truncate and a big unlink (files of 12000 one-block extents
+ * over ~100 groups of 256 blocks, a 4 MiB journal) run in many
+ * handles, with commits between them. Power cuts at random writes
+ * during them: the next mount replays the log and finishes the cut
+ * from the orphan list; e2fsck then finds nothing (free counts, i_size
+ * against the extents, the list). No handle goes past its credits.
+ */
+static void test_truncate_power_cuts(void **state)
+{
+	enum { NBLK = 12000, KEEP = 300, ROUNDS = 5 };
+	char filled[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	int w0, span, cut_short = 0;
+
+	(void)state;
+	img_size = 128 << 20;
+	snprintf(filled, sizeof(filled), "%s/filled", tmpdir);
+	memdisk_sh("rm -f %s && truncate -s 128M %s && mke2fs -q -F -t ext4 -b "
+		   "4096 -g 256 -N 2048 -O ^resize_inode -J size=4 %s",
+		   filled, filled, filled);
+	dk = disk_load(filled);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	write_interleaved(fs, NBLK);
+	ext4_unmount(fs);
+	disk_save(dk, filled);
+	disk_free(dk);
+	/* A run without a cut: how many writes the cut makes. */
+	dk = disk_load(filled);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	w0 = dk->writes;
+	cut_both(fs, KEEP);
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	span = dk->writes - w0;
+	assert_int_equal(fs->jbd2->overdrawn, 0);
+	assert_true(fs->jbd2->tid > 2); /* it did commit midway */
+	ext4_unmount(fs);
+	disk_save(dk, copy);
+	disk_free(dk);
+	fsck_clean(copy);
+	assert_int_equal(host_size_a(copy), KEEP * BS);
+	srand(5);
+	for (int round = 0; round < ROUNDS; round++) {
+		uint64_t size;
+
+		dk = disk_load(filled);
+		dk->volatile_cache = true;
+		dk->durable = malloc(IMG_SIZE);
+		memcpy(dk->durable, dk->bytes, IMG_SIZE);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			0);
+		dk->crash_at = dk->writes + 1 + rand() % span;
+		cut_both(fs, KEEP);
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+		if (dk->crash_img == NULL)
+			disk_crash(dk);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		memcpy(dk->bytes, dk->crash_img, IMG_SIZE);
+		disk_save(dk, copy);
+		disk_free(dk);
+		/* Booted again: the replay, then (read-write) the orphans. */
+		dk = disk_load(copy);
+		assert_int_equal(ext4_mount(&dk->bc, "vdb", &fs), 0);
+		cut_short += fs->last_orphan != 0;
+		ext4_unmount(fs);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
+			0);
+		assert_int_equal(fs->last_orphan, 0);
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		fsck_clean(copy);
+		size = host_size_a(copy);
+		assert_true(size == KEEP * BS || size == (uint64_t)NBLK * BS);
+	}
+	assert_true(cut_short > 0); /* some cut was finished at mount */
+	img_size = 32 << 20;
+}
+
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_commit_replayed, setup),
@@ -596,8 +739,13 @@ int main(void)
 		cmocka_unit_test_setup(test_handles_and_abort, setup),
 		cmocka_unit_test_setup(test_fs_writes_survive_crash, setup),
 		cmocka_unit_test_setup(test_power_cuts, setup),
+		cmocka_unit_test_setup(test_truncate_power_cuts, setup),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	int r;
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	memdisk_sh("rm -rf %s", tmpdir);
 	return r;

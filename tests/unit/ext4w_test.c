@@ -242,6 +242,28 @@ static void host_check(const char *path, uint64_t size, unsigned int seed,
 	assert_int_equal(i, size);
 }
 
+/* File path holds size bytes, block i all (uint8_t)i (debugfs). */
+static void host_check_fn(const char *path, uint64_t size)
+{
+	char cmd[800];
+	FILE *p;
+	uint64_t i = 0;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "debugfs -R 'cat /%s' %s 2>/dev/null", path,
+		 img);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((c = fgetc(p)) != EOF) {
+		if ((uint8_t)c != (uint8_t)(i / BS))
+			fail_msg("%s: byte %llu is %d", path,
+				 (unsigned long long)i, c);
+		i++;
+	}
+	pclose(p);
+	assert_int_equal(i, size);
+}
+
 /* ---- Tests ---- */
 
 static void test_files(void **state)
@@ -495,6 +517,66 @@ static void test_htree(void **state)
 	fsck_clean();
 }
 
+/*
+ * Two writers interleaved block by block over groups of 256 blocks:
+ * each file is 20000 one-block extents spread over 160 groups, so
+ * cutting one touches far more bitmaps than a handle's credits. The
+ * truncate and the unlink go in steps (no handle past its credits),
+ * the free counts come back exactly, e2fsck finds nothing.
+ */
+static void test_big_truncate(void **state)
+{
+	enum { NBLK = 20000 };
+	struct ext4_inode in, b;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t free0;
+	uint8_t *buf = malloc(BS);
+
+	(void)state;
+	new_image("256M", "-g 256 -N 4096 -O ^resize_inode");
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	free0 = fs->free_blocks;
+	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), 0);
+	assert_int_equal(mk(fs, "b", 0100644, NULL, &b), 0);
+	for (int i = 0; i < NBLK; i++) {
+		memset(buf, i, BS);
+		assert_int_equal(ext4_file_write(fs, &in, (uint64_t)i * BS, buf,
+						 BS, false),
+				 BS);
+		assert_int_equal(ext4_file_write(fs, &b, (uint64_t)i * BS, buf,
+						 BS, false),
+				 BS);
+	}
+	assert_int_equal(ext4_le16(in.block + 6), 2); /* depth */
+	ext4_stub_overdrawn = 0;
+	/* Down to 5000 blocks and a bit, then the other file unlinked. */
+	assert_int_equal(ext4_truncate(fs, &in, 5000ULL * BS + 100, false), 0);
+	assert_int_equal(in.size, 5000ULL * BS + 100);
+	assert_int_equal(in.dtime, 0);
+	assert_int_equal(fs->last_orphan, 0);
+	assert_int_equal(rm(fs, "b", false), 0);
+	assert_int_equal(walk(fs, "a", &in), 0);
+	assert_int_equal(fs->free_blocks, free0 - in.blocks512 / (BS / 512));
+	assert_int_equal(ext4_stub_overdrawn, 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+	host_check_fn("a", 5000ULL * BS + 100);
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(walk(fs, "a", &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false), 0);
+	assert_int_equal(in.blocks512, 0);
+	assert_int_equal(fs->free_blocks, free0);
+	assert_int_equal(ext4_stub_overdrawn, 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+	free(buf);
+}
+
 /* Full: ENOSPC for a user short of the reserve, root goes on. */
 static void test_enospc(void **state)
 {
@@ -552,7 +634,8 @@ static void test_ro_refusals(void **state)
 	memdisk_save(dk, img);
 }
 
-int main(void)
+/* An optional argument: run only the tests it matches (a cmocka glob). */
+int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_namespace, setup),
@@ -560,9 +643,14 @@ int main(void)
 		cmocka_unit_test_setup(test_extent_trees, setup),
 		cmocka_unit_test_setup(test_htree, setup),
 		cmocka_unit_test_setup(test_enospc, setup),
+		cmocka_unit_test_setup(test_big_truncate, setup),
 		cmocka_unit_test_setup(test_ro_refusals, setup),
 	};
-	int r = cmocka_run_group_tests(tests, NULL, NULL);
+	int r;
+
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	r = cmocka_run_group_tests(tests, NULL, NULL);
 
 	if (getenv("KILN_KEEP") == NULL)
 		memdisk_sh("rm -rf %s", tmpdir);
