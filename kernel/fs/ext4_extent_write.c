@@ -393,6 +393,46 @@ int ext4_extent_alloc(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
 	return 0;
 }
 
+/*
+ * The leaf that holds lblk gets at least need free entries, splitting
+ * nodes (or growing the tree) as extent_insert would. Each split
+ * either happens whole or not at all (-ENOSPC: no block for it), so on
+ * failure the tree maps exactly what it did. 0 or -ERRNO.
+ */
+static int leaf_room(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
+		     uint32_t need)
+{
+	struct path pa;
+	int err, k;
+
+	for (;;) {
+		struct level *lf;
+
+		err = path_walk(op, in, lblk, &pa);
+		if (err < 0)
+			return err;
+		lf = &pa.l[pa.depth];
+		if (n_max(lf->p) - n_entries(lf->p) >= need) {
+			path_put(&pa);
+			return 0;
+		}
+		for (k = (int)pa.depth - 1; k >= 0; k--)
+			if (n_entries(pa.l[k].p) < n_max(pa.l[k].p))
+				break;
+		err = k < 0 ? tree_grow(op, in) : node_split(op, in, &pa, k);
+		path_put(&pa);
+		if (err < 0)
+			return err;
+	}
+}
+
+/*
+ * The unwritten extent is split in up to three (unwritten head, written
+ * middle, unwritten tail). The leaf is given room for the new entries
+ * first, so the inserts never need a block: an ENOSPC comes before any
+ * entry changed, and the extent stays as it was (a failure halfway
+ * would lose the mapping of the blocks after the head).
+ */
 int ext4_extent_convert(struct ext4_op *op, struct ext4_inode *in,
 			uint64_t lblk, uint64_t *pblk, uint32_t *n)
 {
@@ -417,7 +457,22 @@ int ext4_extent_convert(struct ext4_op *op, struct ext4_inode *in,
 	*pblk = start + (lblk - first);
 	tail_first = lblk + *n;
 	tail = (uint32_t)(first + len - tail_first);
-	/* Split in up to three: unwritten head, written middle, tail. */
+	if (lblk > first || tail > 0) {
+		path_put(&pa);
+		err = leaf_room(op, in, lblk,
+				(lblk > first ? 1U : 0U) +
+					(tail > 0 ? 1U : 0U));
+		if (err < 0)
+			return err;
+		err = path_walk(op, in, lblk, &pa);
+		if (err < 0)
+			return err;
+		if (pa.l[pa.depth].i < 0)
+			goto err_path;
+		e = entry(pa.l[pa.depth].p, pa.l[pa.depth].i);
+		if (ext4_le32(e) != first || leaf_len(e) != len)
+			goto err_path;
+	}
 	if (lblk > first)
 		leaf_set(e, first, (uint32_t)(lblk - first), start, true);
 	else

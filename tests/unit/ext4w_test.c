@@ -577,6 +577,59 @@ static void test_big_truncate(void **state)
 	free(buf);
 }
 
+/*
+ * A write into the middle of an unwritten extent whose leaf (the
+ * inode's four entries) is full, on a file system with no block left
+ * for the new tree block: ENOSPC, and the extent maps what it did
+ * (before, the head was cut and the rest lost: e2fsck found blocks
+ * owned by nobody).
+ */
+static void test_convert_enospc(void **state)
+{
+	struct ext4_inode in, fill;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint8_t *buf = calloc(1, 1 << 20);
+	uint64_t off = 0;
+	uint8_t got[BS];
+
+	(void)state;
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "u", 0100644, NULL, &in), 0);
+	assert_int_equal(ext4_fallocate(fs, &in, 1, 0, 16 * BS, false), 0);
+	for (int i = 20; i <= 24; i += 2) {
+		memset(buf, 0x5a, BS);
+		assert_int_equal(ext4_file_write(fs, &in, (uint64_t)i * BS, buf,
+						 BS, false),
+				 BS);
+	}
+	assert_int_equal(ext4_le16(in.block + 2), 4); /* the root is full */
+	assert_int_equal(mk(fs, "fill", 0100644, NULL, &fill), 0);
+	memset(buf, 0, 1 << 20);
+	while (ext4_file_write(fs, &fill, off, buf, 1 << 20, true) > 0)
+		off = fill.size;
+	memset(buf, 0x77, BS);
+	assert_int_equal(ext4_file_write(fs, &in, 5 * BS, buf, BS, true),
+			 -ENOSPC);
+	assert_int_equal(ext4_le16(in.block + 2), 4);
+	assert_int_equal(ext4_le16(in.block + 6), 0);
+	assert_int_equal(ext4_file_read(fs, &in, 5 * BS, got, BS), BS);
+	for (int i = 0; i < BS; i++)
+		assert_int_equal(got[i], 0);
+	/* Room again: the same write splits it. */
+	assert_int_equal(ext4_truncate(fs, &fill, 0, true), 0);
+	assert_int_equal(ext4_file_write(fs, &in, 5 * BS, buf, BS, false), BS);
+	assert_int_equal(ext4_le16(in.block + 6), 1);
+	assert_int_equal(ext4_file_read(fs, &in, 5 * BS, got, BS), BS);
+	assert_int_equal(got[7], 0x77);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+	free(buf);
+}
+
 /* Full: ENOSPC for a user short of the reserve, root goes on. */
 static void test_enospc(void **state)
 {
@@ -644,6 +697,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_htree, setup),
 		cmocka_unit_test_setup(test_enospc, setup),
 		cmocka_unit_test_setup(test_big_truncate, setup),
+		cmocka_unit_test_setup(test_convert_enospc, setup),
 		cmocka_unit_test_setup(test_ro_refusals, setup),
 	};
 	int r;
