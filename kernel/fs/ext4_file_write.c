@@ -67,7 +67,8 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	uint64_t lblk = off / bs, pblk, last = (off + n - 1) / bs;
 	struct ext4_op op;
 	size_t done = 0;
-	bool fresh;
+	struct ext4_inode saved = *in;
+	bool fresh, mapped;
 	int err;
 
 	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
@@ -75,6 +76,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	if (err < 0)
 		return err;
 	err = map_for_write(&op, in, lblk, &pblk, &nblk, &fresh);
+	mapped = err == 0;
 	for (uint32_t k = 0; err == 0 && k < nblk; k++) {
 		uint32_t m = bs - in_blk;
 
@@ -84,6 +86,17 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		if (err == 0)
 			done += m;
 		in_blk = 0;
+	}
+	/*
+	 * Blocks mapped for this step but not written would show what the
+	 * disk held before (another file's bytes): the mapping must not
+	 * commit, so the journal is aborted, as for any failure halfway.
+	 */
+	if (err < 0 && mapped && fresh) {
+		*in = saved; /* the tree as the disk still has it */
+		ext4_op_abort(&op, err);
+		ext4_op_stop(&op, err);
+		return err;
 	}
 	if (done > 0 && off + done > in->size)
 		in->size = off + done;

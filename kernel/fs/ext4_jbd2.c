@@ -152,6 +152,11 @@ unsigned int ext4_handle_left(const struct ext4_handle *h)
 	return h->added < h->credits ? h->credits - h->added : 0;
 }
 
+void ext4_handle_abort(struct ext4_handle *h, int err)
+{
+	jbd2_abort(h->j, err);
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {

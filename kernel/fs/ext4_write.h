@@ -39,6 +39,11 @@ int ext4_op_stop(struct ext4_op *op, int err);
  * ext4_op_stop still ends op).
  */
 int ext4_op_restart(struct ext4_op *op);
+/*
+ * op failed with err after changing blocks it cannot put back: the
+ * journal is aborted (ext4_handle_abort), so no half of it commits.
+ */
+void ext4_op_abort(struct ext4_op *op, int err);
 
 /*
  * ext4_alloc.c. Up to *n (>= 1) free blocks, contiguous, the first as
@@ -167,6 +172,9 @@ int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
 		 uint32_t ino, uint32_t ftype);
 int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
 		    const char *name);
+/* Point name's entry in dir at ino instead (rename over a name). */
+int ext4_dir_set_ino(struct ext4_op *op, struct ext4_inode *dir,
+		     const char *name, uint32_t ino, uint32_t ftype);
 /* Point dir's ".." at parent (a directory moved by rename). */
 int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 			uint32_t parent);

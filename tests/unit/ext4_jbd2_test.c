@@ -74,8 +74,9 @@ static size_t img_size = 32 << 20;
 struct disk {
 	struct bcache_dev bc;
 	uint8_t *bytes;
-	int flushes, writes;
+	int flushes, writes, reads;
 	bool fail_writes;
+	int fail_read_at; /* the read with this number fails (EIO) */
 	bool volatile_cache;
 	uint8_t *durable, *crash_img;
 	uint64_t pend[MAX_PEND];
@@ -119,6 +120,8 @@ static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
 			dk->writes++;
 			disk_wrote(dk, ios[i].block);
+		} else if (++dk->reads == dk->fail_read_at) {
+			ios[i].err = -EIO;
 		} else {
 			memcpy(ios[i].buf, dk->bytes + off, ios[i].len);
 		}
@@ -186,7 +189,8 @@ static int setup(void **state)
 {
 	(void)state;
 	bcache_set_limit(256);
-	if (tmpdir[sizeof(tmpdir) - 2] == 'X')
+	/* Once: mkdtemp's random name may itself end in X. */
+	if (strstr(tmpdir, "XXXXXX") != NULL)
 		assert_non_null(mkdtemp(tmpdir));
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
 	snprintf(copy, sizeof(copy), "%s/copy", tmpdir);
@@ -729,6 +733,132 @@ static void test_truncate_power_cuts(void **state)
 	img_size = 32 << 20;
 }
 
+/* The inode at path (a/b, one level at most) into *in. */
+static void lookup(struct ext4_fs *fs, const char *dir, const char *name,
+		   struct ext4_inode *d, struct ext4_inode *in)
+{
+	uint32_t ino;
+
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, d), 0);
+	if (dir) {
+		assert_int_equal(ext4_dir_lookup(fs, d, dir, &ino), 0);
+		assert_int_equal(ext4_iget(fs, ino, d), 0);
+	}
+	if (name) {
+		assert_int_equal(ext4_dir_lookup(fs, d, name, &ino), 0);
+		assert_int_equal(ext4_iget(fs, ino, in), 0);
+	}
+}
+
+/* Operation k of test_failed_ops, its lookups made before fail_at. */
+static int failing_op(struct ext4_fs *fs, int k, struct disk *dk, int fail_at)
+{
+	struct ext4_inode fd, td, src, dst, scratch;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	int err;
+
+	lookup(fs, "d", k == 4 ? "sub" : k == 1 ? "z" : "x", &fd, &src);
+	lookup(fs, "e", k == 0 || k == 3 ? "y" : NULL, &td, &dst);
+	dk->fail_read_at = dk->reads + fail_at;
+	switch (k) {
+	case 0: /* over a name in another directory */
+		err = ext4_rename(fs, &fd, "x", &td, "y", &src, &dst, true,
+				  1700000001, 0);
+		break;
+	case 1: /* to a new name there */
+		err = ext4_rename(fs, &fd, "z", &td, "new", &src, &dst, false,
+				  1700000001, 0);
+		break;
+	case 2:
+		err = ext4_link(fs, &td, "l", &src, 1700000001, 0);
+		break;
+	case 3:
+		err = ext4_unlink(fs, &td, "y", &dst, false, 1700000001, 0);
+		break;
+	case 4: /* a directory to a new parent */
+		err = ext4_rename(fs, &fd, "sub", &td, "sub", &src, &dst, false,
+				  1700000001, 0);
+		break;
+	default:
+		err = ext4_create(fs, &td, "c", &nw, &scratch);
+		break;
+	}
+	dk->fail_read_at = 0;
+	return err;
+}
+
+/*
+ * Renames, link, unlink and create with the Nth disk read failing
+ * (EIO), for every N until one succeeds, each from the same image
+ * with an empty cache: the operation fails whole or succeeds whole.
+ * A failure after its first change aborts the journal, so after the
+ * next mount's replay e2fsck finds nothing (before: a rename over a
+ * name could drop the name and keep the old one, with wrong counts).
+ */
+static void test_failed_ops(void **state)
+{
+	char base[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	struct ext4_inode root, in;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t data[3 * BS];
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/base", tmpdir);
+	dk = disk_load(img);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	nw.mode = 040755;
+	assert_int_equal(ext4_create(fs, &root, "d", &nw, &in), 0);
+	assert_int_equal(ext4_create(fs, &root, "e", &nw, &in), 0);
+	lookup(fs, "d", NULL, &root, NULL);
+	assert_int_equal(ext4_create(fs, &root, "sub", &nw, &in), 0);
+	nw.mode = 0100644;
+	memset(data, 7, sizeof(data));
+	assert_int_equal(ext4_create(fs, &root, "x", &nw, &in), 0);
+	assert_int_equal(ext4_file_write(fs, &in, 0, data, sizeof(data), true),
+			 sizeof(data));
+	assert_int_equal(ext4_create(fs, &root, "z", &nw, &in), 0);
+	lookup(fs, "e", NULL, &root, NULL);
+	assert_int_equal(ext4_create(fs, &root, "y", &nw, &in), 0);
+	assert_int_equal(ext4_file_write(fs, &in, 0, data, sizeof(data), true),
+			 sizeof(data));
+	ext4_unmount(fs);
+	disk_save(dk, base);
+	disk_free(dk);
+	for (int k = 0; k < 6; k++) {
+		int n, err = -EIO, failed = 0;
+
+		for (n = 1; n < 60 && err < 0; n++) {
+			dk = disk_load(base);
+			assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true,
+						       1700000000, &fs),
+					 0);
+			assert_int_equal(
+				bcache_forget_range(&dk->bc, 0, IMG_SIZE), 0);
+			err = failing_op(fs, k, dk, n);
+			failed += err < 0;
+			ext4_jbd2_close(fs);
+			ext4_unmount(fs);
+			disk_save(dk, copy);
+			disk_free(dk);
+			/* Booted again: the replay, the orphans, e2fsck. */
+			dk = disk_load(copy);
+			assert_int_equal(ext4_mount_rw(&dk->bc, "vdb", true,
+						       1700000002, &fs),
+					 0);
+			ext4_unmount(fs);
+			disk_save(dk, copy);
+			disk_free(dk);
+			fsck_clean(copy);
+		}
+		assert_int_equal(err, 0);
+		assert_true(failed > 0);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -740,6 +870,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_fs_writes_survive_crash, setup),
 		cmocka_unit_test_setup(test_power_cuts, setup),
 		cmocka_unit_test_setup(test_truncate_power_cuts, setup),
+		cmocka_unit_test_setup(test_failed_ops, setup),
 	};
 	int r;
 
