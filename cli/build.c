@@ -50,7 +50,9 @@ static const char build_usage[] =
 	"                          (default IMAGE: the repository's name + .img)\n"
 	"  --entrypoint E          with --from: run E instead of the Entrypoint\n"
 	"                          (and drop Cmd), as docker run --entrypoint\n"
-	"  --insecure              with --from: a registry over plain HTTP\n"
+	"  --insecure              with --from: a registry over plain HTTP, or\n"
+	"                          HTTPS with any certificate (a registry's own\n"
+	"                          CA goes in ~/.config/kiln/certs.d/HOST:PORT/ca.crt)\n"
 	"  -h, --help              show this help\n";
 
 enum {

@@ -1,7 +1,11 @@
 /* image.c - assemble a Kiln image (kernel ELF + bundle segment) and read one back. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <kiln/version.h>
 
@@ -62,6 +66,36 @@ static int last_load(const struct elf64_phdr *ph, uint16_t phnum)
 	return last;
 }
 
+/*
+ * The crc32 of a mapped image's bundle, a MiB at a time, each piece
+ * dropped from memory once read (MADV_DONTNEED on a private mapping
+ * not written: it is read again from the file if touched), so checking
+ * a big image does not make kiln as big: 1 when it matches.
+ */
+static int mapped_crc_ok(const struct kiln_image *img)
+{
+	const struct kiln_bundle *b =
+		(const struct kiln_bundle *)(img->file + img->bundle_off);
+	size_t at = img->bundle_off + b->header_size;
+	size_t end = img->bundle_off + b->total_size;
+	uint32_t crc = 0;
+
+	while (at < end) {
+		/* the piece ends on a page boundary of the file */
+		size_t next = (at & ~(size_t)(PAGE - 1)) + (1u << 20);
+
+		if (next > end)
+			next = end;
+		crc = crc32_update(crc, img->file + at, next - at);
+		madvise(img->file + (at & ~(size_t)(PAGE - 1)),
+			(next & ~(size_t)(PAGE - 1)) -
+				(at & ~(size_t)(PAGE - 1)),
+			MADV_DONTNEED);
+		at = next;
+	}
+	return crc == b->crc32;
+}
+
 static const char *find_bundle(struct kiln_image *img)
 {
 	const struct elf64_phdr *ph;
@@ -83,7 +117,13 @@ static const char *find_bundle(struct kiln_image *img)
 	avail = img->size - img->bundle_off;
 	if (ph[i].p_filesz < avail)
 		avail = ph[i].p_filesz;
-	err = bundle_check(img->file + img->bundle_off, avail);
+	if (img->mapped) {
+		err = bundle_check_layout(img->file + img->bundle_off, avail);
+		if (!err && !mapped_crc_ok(img))
+			err = BUNDLE_ECRC;
+	} else {
+		err = bundle_check(img->file + img->bundle_off, avail);
+	}
 	if (err)
 		return bundle_strerror(err);
 	img->bundle = (const struct kiln_bundle *)(img->file + img->bundle_off);
@@ -128,32 +168,91 @@ int image_open(const char *path, struct kiln_image *img, const char **why)
 	return image_from_buffer(data, size, img, why);
 }
 
-int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
-		      const char **why)
+/* The checks of an image at img->file: NULL, or what is wrong. */
+static const char *image_parse(struct kiln_image *img)
 {
-	*img = (struct kiln_image){ .file = data, .size = size };
-	*why = find_bundle(img);
-	if (*why) {
-		image_close(img);
-		return -ENOEXEC;
-	}
+	const char *why = find_bundle(img);
+
+	if (why)
+		return why;
 	img->config = bundle_section(img->bundle, KILN_SECTION_CONFIG,
 				     &img->config_size);
 	img->rootfs = bundle_section(img->bundle, KILN_SECTION_ROOTFS,
 				     &img->rootfs_size);
 	img->stdin_data = bundle_section(img->bundle, KILN_SECTION_STDIN,
 					 &img->stdin_size);
-	if (!img->config || !img->rootfs) {
-		*why = "missing config or root file system";
-		image_close(img);
-		return -ENOEXEC;
-	}
-	*why = find_rootdisk(img);
+	if (!img->config || !img->rootfs)
+		return "missing config or root file system";
+	return find_rootdisk(img);
+}
+
+int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
+		      const char **why)
+{
+	*img = (struct kiln_image){ .file = data, .size = size };
+	*why = image_parse(img);
 	if (*why) {
 		image_close(img);
 		return -ENOEXEC;
 	}
 	return 0;
+}
+
+/*
+ * The image open on fd mapped read-only into img, checked. Mapped, not
+ * read: the checks touch the headers and the bundle, never the root
+ * disk, which is most of a big image.
+ */
+static int image_map_fd(int fd, struct kiln_image *img, const char **why)
+{
+	struct stat st;
+	void *map;
+
+	*img = (struct kiln_image){ 0 };
+	*why = NULL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -ENODEV;
+	if (st.st_size == 0) {
+		*why = "bad magic";
+		return -ENOEXEC;
+	}
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	*img = (struct kiln_image){ .file = map,
+				    .size = (size_t)st.st_size,
+				    .mapped = 1 };
+	*why = image_parse(img);
+	if (*why) {
+		image_close(img);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int image_check_fd(int fd, const char **why)
+{
+	struct kiln_image img;
+	int err = image_map_fd(fd, &img, why);
+
+	if (!err)
+		image_close(&img);
+	return err;
+}
+
+int image_map(const char *path, struct kiln_image *img, const char **why)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+
+	*img = (struct kiln_image){ 0 };
+	*why = NULL;
+	if (fd < 0)
+		return -errno;
+	err = image_map_fd(fd, img, why);
+	close(fd); /* the mapping stays */
+	return err;
 }
 
 int image_report(const char *path, int err, const char *why)
@@ -166,7 +265,10 @@ int image_report(const char *path, int err, const char *why)
 
 void image_close(struct kiln_image *img)
 {
-	free(img->file);
+	if (img->mapped)
+		munmap(img->file, img->size);
+	else
+		free(img->file);
 	*img = (struct kiln_image){ 0 };
 }
 

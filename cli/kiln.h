@@ -120,6 +120,7 @@ struct kiln_image {
 	/* the root disk's place in the file (checked), when it has one */
 	struct kiln_rootdisk rootdisk;
 	int has_rootdisk;
+	int mapped; /* file is a read-only mapping (image_map) */
 };
 
 /*
@@ -131,6 +132,18 @@ int image_open(const char *path, struct kiln_image *img, const char **why);
 /* The same for an image in memory (8-aligned); takes ownership of data. */
 int image_from_buffer(uint8_t *data, size_t size, struct kiln_image *img,
 		      const char **why);
+/*
+ * image_check_fd: the same checks of the image file open on fd, mapped
+ * and unmapped again (the root disk is never read): 0, -errno, or
+ * -ENOEXEC with *why.
+ */
+int image_check_fd(int fd, const char **why);
+/*
+ * image_map: image_open's checks with the file mapped read-only, not
+ * read: only what is used is paged in (a big root disk is not); the
+ * same returns. image_close unmaps it.
+ */
+int image_map(const char *path, struct kiln_image *img, const char **why);
 void image_close(struct kiln_image *img);
 /* Report image_open's failure: "kiln: PATH: not a Kiln image (WHY)". */
 int image_report(const char *path, int err, const char *why);

@@ -179,6 +179,12 @@ int archive_read_open_memory(struct archive *a, const void *buf, size_t size)
 	return fp ? fp(a, buf, size) : ARCHIVE_FATAL;
 }
 
+int archive_read_open_fd(struct archive *a, int fd, size_t block_size)
+{
+	LAZY(LIB_ARCHIVE, archive_read_open_fd);
+	return fp ? fp(a, fd, block_size) : ARCHIVE_FATAL;
+}
+
 int archive_read_next_header(struct archive *a, struct archive_entry **e)
 {
 	LAZY(LIB_ARCHIVE, archive_read_next_header);
@@ -227,4 +233,36 @@ int EVP_Digest(const void *data, size_t count, unsigned char *md,
 {
 	LAZY(LIB_CRYPTO, EVP_Digest);
 	return fp && type ? fp(data, count, md, size, type, impl) : 0;
+}
+
+/* A running digest, for blobs streamed to disk (oci_hash_*). */
+EVP_MD_CTX *EVP_MD_CTX_new(void)
+{
+	LAZY(LIB_CRYPTO, EVP_MD_CTX_new);
+	return fp ? fp() : NULL;
+}
+
+void EVP_MD_CTX_free(EVP_MD_CTX *ctx)
+{
+	LAZY(LIB_CRYPTO, EVP_MD_CTX_free);
+	if (fp)
+		fp(ctx);
+}
+
+int EVP_DigestInit_ex(EVP_MD_CTX *ctx, const EVP_MD *type, ENGINE *impl)
+{
+	LAZY(LIB_CRYPTO, EVP_DigestInit_ex);
+	return fp && ctx && type ? fp(ctx, type, impl) : 0;
+}
+
+int EVP_DigestUpdate(EVP_MD_CTX *ctx, const void *d, size_t cnt)
+{
+	LAZY(LIB_CRYPTO, EVP_DigestUpdate);
+	return fp && ctx ? fp(ctx, d, cnt) : 0;
+}
+
+int EVP_DigestFinal_ex(EVP_MD_CTX *ctx, unsigned char *md, unsigned int *s)
+{
+	LAZY(LIB_CRYPTO, EVP_DigestFinal_ex);
+	return fp && ctx ? fp(ctx, md, s) : 0;
 }

@@ -29,6 +29,9 @@ void otree_free(struct otree *t);
 int otree_apply(struct otree *t, const char *name, const void *data,
 		size_t size, int layer, size_t *skipped, char *first_skipped,
 		size_t first_size);
+/* The same, the layer read from fd (at its start) as it is applied. */
+int otree_apply_fd(struct otree *t, const char *name, int fd, int layer,
+		   size_t *skipped, char *first_skipped, size_t first_size);
 /*
  * Resolve path (absolute) in the tree, following symlinks (at most 40,
  * as Linux): the entry's st_mode, 0 when nothing is there.
@@ -56,6 +59,20 @@ struct json_object *oci_json_parse(const void *data, size_t size);
  */
 struct json_object;
 int oci_json_strings(struct json_object *a, struct strvec *sv);
+/*
+ * A running sha256, for blobs streamed to disk: init, update, then
+ * final (which frees it) or drop. libcrypto failing (no memory) ends
+ * kiln after one line, as oci_sha256.
+ */
+struct oci_hash {
+	void *ctx;
+};
+void oci_hash_init(struct oci_hash *h);
+void oci_hash_update(struct oci_hash *h, const void *data, size_t size);
+void oci_hash_final(struct oci_hash *h, char out[72]);
+void oci_hash_drop(struct oci_hash *h);
+/* "sha256:HEX" of what is left to read of fd: 0, or -errno. */
+int oci_sha256_fd(int fd, char out[72]);
 /* 1 when digest is a well-formed "sha256:" + 64 lowercase hex digits. */
 int oci_digest_ok(const char *digest);
 
@@ -81,6 +98,12 @@ int oci_desc_parse(struct json_object *o, struct oci_desc *d);
  */
 int oci_verify(const char *name, const struct oci_desc *d, const char *what,
 	       const uint8_t *data, size_t size);
+/*
+ * oci_check: the same for a blob of size bytes whose digest was got
+ * ("sha256:HEX"; unused when the size is wrong).
+ */
+int oci_check(const char *name, const struct oci_desc *d, const char *what,
+	      uint64_t size, const char *got);
 /*
  * Of an index or manifest list (data, untrusted), the descriptor of the
  * linux/amd64 manifest; with tag, the one annotated with that ref name.
@@ -123,6 +146,18 @@ int oci_source_manifest(struct oci_source *src, uint8_t **data, size_t *size,
 int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 		    const char *what, uint8_t **data, size_t *size);
 
+/*
+ * oci_source_blob_fd: the same, for layers: *fd is open at the start of
+ * the verified blob, or -1 when the source holds it in memory anyway
+ * (a docker-archive; then *data and *size are set as above). A
+ * registry's blob goes to an unlinked temp file ($TMPDIR, else
+ * /var/tmp) as it arrives, hashed on the way, so no layer is held in
+ * memory whole and nothing is left behind; an OCI layout's is hashed
+ * from its file and read again.
+ */
+int oci_source_blob_fd(struct oci_source *src, const struct oci_desc *d,
+		       const char *what, int *fd, uint8_t **data, size_t *size);
+
 /* Registry side (oci_registry.c), used by oci_source.c. */
 struct oci_registry;
 /*
@@ -137,10 +172,33 @@ int oci_registry_manifest(struct oci_registry *reg, const char *reference,
 			  uint8_t **data, size_t *size, char media[128]);
 int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
 		      const char *what, uint8_t **data, size_t *size);
+/*
+ * The same into fd (an empty file, written at its offset 0), hashed
+ * while it is written, never held in memory: 0 when fd holds exactly the
+ * blob d promises, else the exit status after one line (the file then
+ * holds anything: the caller deletes it).
+ */
+int oci_registry_blob_fd(struct oci_registry *reg, const struct oci_desc *d,
+			 const char *what, int fd);
 /* The tag or digest the reference named ("latest" by default). */
 const char *oci_registry_reference(const struct oci_registry *reg);
 /* The reference as given. */
 const char *oci_registry_name(const struct oci_registry *reg);
+
+/* ---- oci_trust.c: per-host credentials and CAs, for oci_registry_open ---- */
+
+/*
+ * oci_docker_creds: "Basic B64" for host from $DOCKER_CONFIG/config.json
+ * or ~/.docker/config.json (auths[HOST], or under https:// or http://),
+ * malloc'd, or NULL when there is none.
+ */
+char *oci_docker_creds(const char *host);
+/*
+ * oci_find_ca: host's CA file (certs.d, docs/containers.md "HTTPS") into
+ * *ca (malloc'd; NULL when there is none): 0, or the exit status after
+ * one line naming ref when the file there holds no PEM certificate.
+ */
+int oci_find_ca(const char *ref, const char *host, char **ca);
 
 /* One request of the push side (oci_registry_call). */
 struct oci_call {
@@ -150,6 +208,8 @@ struct oci_call {
 	const char *type; /* the body's Content-Type (default octet-stream) */
 	const void *body; /* or NULL */
 	size_t size;
+	/* with from_fd: the body is size bytes of file body_fd, read as sent */
+	int from_fd, body_fd;
 	const char *what; /* progress label, or NULL */
 	long status;	  /* out: the HTTP status */
 	/* out: the Location header, made absolute ("" when none) */

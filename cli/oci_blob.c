@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <openssl/evp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -25,17 +26,91 @@ void oci_sha256(const void *data, size_t size, char out[72])
 		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
+/* libcrypto failed: without memory, or the library could not load. */
+static void sha256_failed(void)
+{
+	kiln_err("libcrypto: sha256 failed");
+	kiln_tmp_cleanup();
+	_exit(KILN_EXIT_FAIL);
+}
+
+void oci_hash_init(struct oci_hash *h)
+{
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL))
+		sha256_failed();
+}
+
+void oci_hash_update(struct oci_hash *h, const void *data, size_t size)
+{
+	if (!EVP_DigestUpdate(h->ctx, data, size))
+		sha256_failed();
+}
+
+void oci_hash_final(struct oci_hash *h, char out[72])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (!EVP_DigestFinal_ex(h->ctx, md, &len) || len != 32)
+		sha256_failed();
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+	memcpy(out, "sha256:", 7);
+	for (unsigned int i = 0; i < 32; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
+}
+
+void oci_hash_drop(struct oci_hash *h)
+{
+	EVP_MD_CTX_free(h->ctx);
+	h->ctx = NULL;
+}
+
+int oci_sha256_fd(int fd, char out[72])
+{
+	uint8_t *buf = kiln_xmalloc(1 << 16);
+	struct oci_hash h;
+	ssize_t n;
+
+	oci_hash_init(&h);
+	while ((n = read(fd, buf, 1 << 16)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			oci_hash_drop(&h);
+			free(buf);
+			return err;
+		}
+		oci_hash_update(&h, buf, (size_t)n);
+	}
+	free(buf);
+	oci_hash_final(&h, out);
+	return 0;
+}
+
 int oci_verify(const char *name, const struct oci_desc *d, const char *what,
 	       const uint8_t *data, size_t size)
 {
 	char got[72];
 
+	if ((uint64_t)d->size != size)
+		return oci_check(name, d, what, size, NULL);
+	oci_sha256(data, size, got);
+	return oci_check(name, d, what, size, got);
+}
+
+int oci_check(const char *name, const struct oci_desc *d, const char *what,
+	      uint64_t size, const char *got)
+{
 	if ((uint64_t)d->size != size) {
-		kiln_err("%s: %s %s: size %zu, the manifest says %lld", name,
-			 what, d->digest, size, (long long)d->size);
+		kiln_err("%s: %s %s: size %llu, the manifest says %lld", name,
+			 what, d->digest, (unsigned long long)size,
+			 (long long)d->size);
 		return KILN_EXIT_FAIL;
 	}
-	oci_sha256(data, size, got);
 	if (strcmp(got, d->digest)) {
 		kiln_err("%s: %s %s: digest mismatch (content is %s)", name,
 			 what, d->digest, got);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "oci.h"
 
@@ -200,17 +201,25 @@ static int apply_layers(struct oci_source *src, const struct oci_desc *layers,
 	int err = 0;
 
 	for (size_t i = 0; i < n && !err; i++) {
-		uint8_t *data;
-		size_t size;
+		uint8_t *data = NULL;
+		size_t size = 0;
+		int fd;
 
 		snprintf(what, sizeof(what), "layer %zu/%zu %.12s", i + 1, n,
 			 layers[i].digest + 7);
-		err = oci_source_blob(src, &layers[i], what, &data, &size);
+		err = oci_source_blob_fd(src, &layers[i], what, &fd, &data,
+					 &size);
 		if (err)
 			break;
-		err = otree_apply(t, what, data, size, (int)i, &skipped, first,
-				  sizeof(first));
-		free(data);
+		if (fd >= 0) {
+			err = otree_apply_fd(t, what, fd, (int)i, &skipped,
+					     first, sizeof(first));
+			close(fd);
+		} else {
+			err = otree_apply(t, what, data, size, (int)i, &skipped,
+					  first, sizeof(first));
+			free(data);
+		}
 	}
 	if (!err && skipped)
 		fprintf(stderr,

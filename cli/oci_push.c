@@ -1,4 +1,6 @@
 /* oci_push.c - `kiln push IMAGE REF`: a Kiln image into an OCI registry as an artifact. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -6,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "oci.h"
 #include "store.h"
@@ -18,7 +21,9 @@ static const char push_usage[] =
 	"image file as its one layer. Blobs the registry has are not sent\n"
 	"again. Prints the manifest's digest, as docker push does.\n"
 	"\n"
-	"  --insecure   allow plain HTTP\n"
+	"  --insecure   allow plain HTTP, or HTTPS with any certificate (a\n"
+	"               registry's own CA goes in\n"
+	"               ~/.config/kiln/certs.d/HOST:PORT/ca.crt)\n"
 	"  -h, --help   show this help\n";
 
 static struct json_object *str_array(const struct strvec *sv)
@@ -121,10 +126,11 @@ static int refused(struct oci_registry *reg, const char *what, long st)
 
 /*
  * One blob (distribution spec, "Pushing blobs"): HEAD to skip one the
- * registry has, else POST an upload and PUT it whole ("monolithic").
+ * registry has, else POST an upload and PUT it whole ("monolithic"):
+ * data, or when fd >= 0 the file, read as it is sent.
  */
 static int push_blob(struct oci_registry *reg, const char *digest,
-		     const void *data, size_t size, const char *what)
+		     const void *data, int fd, size_t size, const char *what)
 {
 	struct oci_call c = { .method = "HEAD" };
 	char path[128], *url;
@@ -152,7 +158,9 @@ static int push_blob(struct oci_registry *reg, const char *digest,
 		strchr(c.location, '?') ? '&' : '?', digest);
 	c = (struct oci_call){ .method = "PUT",
 			       .path = url,
-			       .body = data,
+			       .body = fd < 0 ? data : NULL,
+			       .from_fd = fd >= 0,
+			       .body_fd = fd,
 			       .size = size,
 			       .what = what };
 	err = oci_registry_call(reg, &c);
@@ -183,21 +191,27 @@ static int push(const char *file, struct oci_registry *reg)
 	char created[32], cd[72], id[72], md[72], what[64], path[200];
 	struct oci_call call = { .method = "PUT", .type = OCI_MANIFEST };
 	const char *why;
-	int err = image_open(file, &img, &why);
+	/* mapped: only the headers and bundle are read, not a root disk */
+	int err = image_map(file, &img, &why), fd;
 
 	if (err)
 		return image_report(file, err, why);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? -errno : oci_sha256_fd(fd, id);
+	if (err) {
+		err = kiln_file_error(file, err);
+		goto out_image;
+	}
 	err = config_parse(file, img.config, img.config_size, &c);
 	if (err)
 		goto out_image;
 	file_created(file, created);
 	config_json(&img, &c, created, &cfg);
 	oci_sha256(cfg.data, cfg.len, cd);
-	oci_sha256(img.file, img.size, id);
 	snprintf(what, sizeof(what), "image %.12s", id + 7);
-	err = push_blob(reg, id, img.file, img.size, what);
+	err = push_blob(reg, id, NULL, fd, img.size, what);
 	if (!err)
-		err = push_blob(reg, cd, cfg.data, cfg.len, "config");
+		err = push_blob(reg, cd, cfg.data, -1, cfg.len, "config");
 	if (err)
 		goto out;
 	manifest_json(cd, cfg.len, id, img.size, created, &man);
@@ -218,6 +232,8 @@ out:
 	kbuf_free(&cfg);
 	config_free(&c);
 out_image:
+	if (fd >= 0)
+		close(fd);
 	image_close(&img);
 	return err;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "oci.h"
 
@@ -16,10 +17,13 @@
 struct oci_registry {
 	char *ref; /* as given, for messages */
 	char *host, *repo, *reference;
-	const char *scheme; /* "https", or "http" with --insecure */
-	char *auth;	    /* "Authorization: ..." header, or NULL */
+	/* "https"; with --insecure "http" until a 400 says it is TLS (get) */
+	const char *scheme;
+	char *auth;  /* "Authorization: ..." header, or NULL */
 	char *basic; /* "Basic B64" from ~/.docker/config.json, or NULL */
+	char *ca;    /* HOST's certs.d/.../ca.crt, or NULL */
 	int insecure;
+	int probed; /* --insecure: the first answer has chosen the scheme */
 };
 
 /* One response. */
@@ -34,13 +38,44 @@ struct resp {
 	/* A request body (PUT, POST), or NULL; HEAD when head is set. */
 	const void *send;
 	size_t send_size;
+	/* or send_size bytes of the file send_fd, when from_fd is set */
+	int from_fd, send_fd;
 	const char *method;
+	int quiet; /* no line for a transport error (the HTTPS probe) */
+	/* oci_registry_blob_fd: the body goes to fd, hashed, not to body */
+	int sink, fd, write_err;
+	struct oci_hash hash;
+	uint64_t written;
 };
+
+/* A new response (a redirect's, a retry's): the file starts again. */
+static void sink_reset(struct resp *r)
+{
+	oci_hash_drop(&r->hash);
+	oci_hash_init(&r->hash);
+	r->written = 0;
+	r->write_err = 0;
+	if (ftruncate(r->fd, 0) < 0 || lseek(r->fd, 0, SEEK_SET) < 0)
+		r->write_err = errno;
+}
 
 static size_t on_body(char *p, size_t sz, size_t n, void *arg)
 {
 	struct resp *r = arg;
+	int err;
 
+	if (r->sink) {
+		if (r->written + sz * n > r->limit)
+			return 0; /* curl stops with CURLE_WRITE_ERROR */
+		err = kiln_write_all(r->fd, p, sz * n);
+		if (err) {
+			r->write_err = -err;
+			return 0;
+		}
+		oci_hash_update(&r->hash, p, sz * n);
+		r->written += sz * n;
+		return sz * n;
+	}
 	if (r->body.len + sz * n > r->limit)
 		return 0; /* curl stops with CURLE_WRITE_ERROR */
 	kbuf_append(&r->body, p, sz * n);
@@ -73,6 +108,8 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 		/* a new response */
 		r->challenge[0] = r->media[0] = r->location[0] = '\0';
 		r->body.len = 0;
+		if (r->sink)
+			sink_reset(r);
 	}
 	header_value(p, len, "WWW-Authenticate", r->challenge,
 		     sizeof(r->challenge));
@@ -81,12 +118,24 @@ static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 	return len;
 }
 
+/* An upload from a file, read as curl sends it (never whole). */
+static size_t on_read(char *buf, size_t sz, size_t n, void *arg)
+{
+	struct resp *r = arg;
+	ssize_t got;
+
+	do
+		got = read(r->send_fd, buf, sz * n);
+	while (got < 0 && errno == EINTR);
+	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
+}
+
 static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 		       curl_off_t ultotal, curl_off_t ulnow)
 {
 	struct resp *r = arg;
 
-	curl_off_t now = r->send ? ulnow : dlnow;
+	curl_off_t now = r->send || r->from_fd ? ulnow : dlnow;
 
 	(void)dltotal, (void)ultotal;
 	/* curl calls often; a line only when the count moved. */
@@ -97,16 +146,55 @@ static int on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/* The TLS options: the certs.d CA, or no verification with --insecure. */
+static void tls_options(struct oci_registry *reg, CURL *c)
+{
+	if (reg->insecure) {
+		/* docker's insecure-registries: any certificate */
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+	} else if (reg->ca) {
+		/*
+		 * The bundle file becomes the host's CA; the system's
+		 * stay through libcurl's CA directory (/etc/ssl/certs on
+		 * Debian), which OpenSSL searches too.
+		 */
+		curl_easy_setopt(c, CURLOPT_CAINFO, reg->ca);
+	}
+}
+
+/* The line for a failed transfer (rc, curl's detail in ebuf). */
+static void transfer_error(const struct oci_registry *reg, const char *url,
+			   const struct resp *r, CURLcode rc, const char *ebuf)
+{
+	if (rc == CURLE_WRITE_ERROR)
+		kiln_err("%s: %s: response larger than expected", reg->ref,
+			 url);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		kiln_err("%s: %s: certificate not trusted (%s); put the"
+			 " registry's CA in ~/.config/kiln/certs.d/%s/ca.crt,"
+			 " or use --insecure",
+			 reg->ref, reg->host, ebuf[0] ? ebuf : "verify failed",
+			 reg->host);
+	else
+		kiln_err("%s: %s%s%s", reg->ref, r->what ? r->what : "",
+			 r->what ? ": " : "",
+			 rc == CURLE_SSL_CONNECT_ERROR && ebuf[0] ?
+				 ebuf :
+				 curl_easy_strerror(rc));
+}
+
 /*
  * r->method (GET by default) url with the headers given and r->send as
  * the body: the status, or -1 after one line (transport errors:
  * refused, TLS, too big).
  */
-static long get(struct oci_registry *reg, const char *url, const char *accept,
-		const char *auth, struct resp *r)
+static long transfer(struct oci_registry *reg, const char *url,
+		     const char *accept, const char *auth, struct resp *r)
 {
 	struct curl_slist *h = NULL;
 	const char *protos = reg->insecure ? "http,https" : "https";
+	char ebuf[CURL_ERROR_SIZE] = "";
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 	long status = -1;
@@ -119,12 +207,27 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 		h = curl_slist_append(h, accept);
 	if (auth)
 		h = curl_slist_append(h, auth);
-	if (r->send) {
+	if (r->send || r->from_fd) {
 		/* No 100-continue round trip; the body is a blob. */
 		h = curl_slist_append(h, "Expect:");
+	}
+	if (r->send) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, r->send);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)r->send_size);
+	} else if (r->from_fd) {
+		/* each try (a 401's retry) sends the file from its start */
+		if (lseek(r->send_fd, 0, SEEK_SET) < 0) {
+			kiln_err("%s: %s: %s", reg->ref, url, strerror(errno));
+			curl_slist_free_all(h);
+			curl_easy_cleanup(c);
+			return -1;
+		}
+		curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+		curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE,
+				 (curl_off_t)r->send_size);
+		curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+		curl_easy_setopt(c, CURLOPT_READDATA, r);
 	}
 	if (r->method && !strcmp(r->method, "HEAD"))
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -147,19 +250,63 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "kiln");
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	tls_options(reg, c);
 	r->body.len = 0;
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_WRITE_ERROR)
-		kiln_err("%s: %s: response larger than expected", reg->ref,
-			 url);
-	else if (rc != CURLE_OK)
-		kiln_err("%s: %s%s%s", reg->ref, r->what ? r->what : "",
-			 r->what ? ": " : "", curl_easy_strerror(rc));
-	else
+	if (rc == CURLE_WRITE_ERROR && r->write_err)
+		kiln_err("%s: %s: writing it: %s", reg->ref,
+			 r->what ? r->what : url, strerror(r->write_err));
+	else if (rc != CURLE_OK && !r->quiet)
+		transfer_error(reg, url, r, rc, ebuf);
+	else if (rc == CURLE_OK)
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(h);
 	curl_easy_cleanup(c);
 	return status;
+}
+
+/*
+ * transfer, over the scheme the registry speaks. --insecure speaks
+ * plain HTTP first; a TLS server answers that with 400 (Go's and
+ * nginx's "plain HTTP request to an HTTPS server"), so a 400 to the
+ * first request sends it again over HTTPS (any certificate), and the
+ * registry is HTTPS from then on, also for URLs made before. Docker
+ * probes the other way round, HTTPS first; but a plain server may never
+ * answer a TLS hello, and the wait would be the connect timeout.
+ */
+static long get(struct oci_registry *reg, const char *url, const char *accept,
+		const char *auth, struct resp *r)
+{
+	size_t hl = strlen(reg->host);
+	int ours = !strncmp(url, "http://", 7) &&
+		   !strncmp(url + 7, reg->host, hl) && url[7 + hl] == '/';
+	char *https = NULL;
+	long st;
+
+	if (ours) {
+		https = kiln_xmalloc(strlen(url) + 2);
+		sprintf(https, "https://%s", url + 7);
+	}
+	if (ours && !strcmp(reg->scheme, "https"))
+		url = https;
+	st = transfer(reg, url, accept, auth, r);
+	if (reg->insecure && !reg->probed && st >= 0) {
+		reg->probed = 1;
+		if (st == 400 && ours) {
+			long tls;
+
+			r->quiet = 1;
+			tls = transfer(reg, https, accept, auth, r);
+			r->quiet = 0;
+			if (tls >= 0) {
+				reg->scheme = "https";
+				st = tls;
+			}
+		}
+	}
+	free(https);
+	return st;
 }
 
 /*
@@ -366,6 +513,28 @@ int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
 	return 0;
 }
 
+int oci_registry_blob_fd(struct oci_registry *reg, const struct oci_desc *d,
+			 const char *what, int fd)
+{
+	/* One byte over the promised size: a longer body is a mismatch. */
+	struct resp r = { .limit = (size_t)d->size + 1,
+			  .what = what,
+			  .total = (uint64_t)d->size,
+			  .sink = 1,
+			  .fd = fd };
+	char got[72];
+	int err;
+
+	oci_hash_init(&r.hash);
+	err = reg_get(reg, "blobs", d->digest, NULL, &r);
+	if (err) {
+		oci_hash_drop(&r.hash);
+		return err;
+	}
+	oci_hash_final(&r.hash, got);
+	return oci_check(reg->ref, d, what, r.written, got);
+}
+
 int oci_registry_call(struct oci_registry *reg, struct oci_call *c)
 {
 	struct resp r = { .limit = 1u << 20,
@@ -373,6 +542,8 @@ int oci_registry_call(struct oci_registry *reg, struct oci_call *c)
 			  .total = c->size,
 			  .send = c->body,
 			  .send_size = c->size,
+			  .from_fd = c->from_fd,
+			  .send_fd = c->body_fd,
 			  .method = c->method };
 	char type[160], *url;
 	int err = 0;
@@ -388,10 +559,12 @@ int oci_registry_call(struct oci_registry *reg, struct oci_call *c)
 	}
 	snprintf(type, sizeof(type), "Content-Type: %s",
 		 c->type ? c->type : "application/octet-stream");
-	c->status = get(reg, url, c->body ? type : NULL, reg->auth, &r);
+	c->status = get(reg, url, c->body || c->from_fd ? type : NULL,
+			reg->auth, &r);
 	if (c->status == 401)
-		c->status = reg_auth_retry(reg, url, c->body ? type : NULL, &r,
-					   &err);
+		c->status = reg_auth_retry(reg, url,
+					   c->body || c->from_fd ? type : NULL,
+					   &r, &err);
 	c->location[0] = '\0';
 	/* Location is absolute or a path on the registry (RFC 9110 10.2.2). */
 	if (r.location[0] == '/') {
@@ -416,54 +589,6 @@ const char *oci_registry_name(const struct oci_registry *reg)
 const char *oci_registry_reference(const struct oci_registry *reg)
 {
 	return reg->reference;
-}
-
-/*
- * "Basic B64" for host from $DOCKER_CONFIG/config.json or
- * ~/.docker/config.json "auths" (the "auth" field is already
- * base64("user:password")), or NULL.
- */
-static char *docker_creds(const char *host)
-{
-	const char *dir = getenv("DOCKER_CONFIG"), *home = getenv("HOME");
-	char path[4096], keys[3][300];
-	struct json_object *root, *auths, *ent, *a;
-	uint8_t *data;
-	size_t size;
-	char *out = NULL;
-
-	if (dir && *dir)
-		snprintf(path, sizeof(path), "%s/config.json", dir);
-	else if (home && *home)
-		snprintf(path, sizeof(path), "%s/.docker/config.json", home);
-	else
-		return NULL;
-	if (kiln_read_file(path, &data, &size) < 0)
-		return NULL;
-	root = oci_json_parse(data, size);
-	free(data);
-	snprintf(keys[0], sizeof(keys[0]), "%s", host);
-	snprintf(keys[1], sizeof(keys[1]), "https://%s", host);
-	snprintf(keys[2], sizeof(keys[2]), "http://%s", host);
-	for (int i = 0; i < 3 && root && !out; i++) {
-		const char *s;
-
-		if (!json_object_object_get_ex(root, "auths", &auths) ||
-		    !json_object_object_get_ex(auths, keys[i], &ent) ||
-		    !json_object_object_get_ex(ent, "auth", &a) ||
-		    !json_object_is_type(a, json_type_string))
-			continue;
-		s = json_object_get_string(a);
-		if (*s && strlen(s) < 4096 &&
-		    strspn(s,
-			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
-			    strlen(s)) {
-			out = kiln_xmalloc(strlen(s) + 8);
-			sprintf(out, "Basic %s", s);
-		}
-	}
-	json_object_put(root);
-	return out;
 }
 
 /* Reference grammar (distribution's reference package), loosely. */
@@ -512,7 +637,11 @@ int oci_registry_open(const char *ref, int insecure, const char *cmd,
 	    !name_ok(reg->repo, "abcdefghijklmnopqrstuvwxyz0123456789._/-",
 		     255))
 		goto bad;
-	reg->basic = docker_creds(reg->host);
+	reg->basic = oci_docker_creds(reg->host);
+	if (oci_find_ca(ref, reg->host, &reg->ca)) {
+		oci_registry_close(reg);
+		return KILN_EXIT_FAIL;
+	}
 	*out = reg;
 	return 0;
 bad:
@@ -537,5 +666,6 @@ void oci_registry_close(struct oci_registry *reg)
 	free(reg->reference);
 	free(reg->auth);
 	free(reg->basic);
+	free(reg->ca);
 	free(reg);
 }

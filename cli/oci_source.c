@@ -2,10 +2,12 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "oci.h"
 
@@ -393,6 +395,98 @@ int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 		free(*data);
 		*data = NULL;
 	}
+	return err;
+}
+
+/* An unlinked temp file for a registry's layer: the fd, or -errno. */
+static int anon_tmp(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4200];
+	int fd;
+
+	if (!dir || dir[0] != '/')
+		dir = "/var/tmp"; /* on disk, where /tmp may be memory */
+	snprintf(path, sizeof(path), "%s/kiln-layer-XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -errno;
+	unlink(path);
+	return fd;
+}
+
+/* An OCI layout's blob file, hashed as it is read, verified, rewound. */
+static int layout_blob_fd(struct oci_source *src, const struct oci_desc *d,
+			  const char *what, int *fd)
+{
+	char path[4200], got[72];
+	uint8_t *buf = kiln_xmalloc(1 << 16);
+	struct oci_hash h;
+	uint64_t total = 0;
+	ssize_t n;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/blobs/sha256/%s", src->dir,
+		 d->digest + 7);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0) {
+		kiln_err("%s: %s %s: %s", src->name, what, d->digest,
+			 errno == ENOENT ? "missing blob" : strerror(errno));
+		free(buf);
+		return KILN_EXIT_FAIL;
+	}
+	oci_hash_init(&h);
+	/* One byte past the promised size is enough to refuse it. */
+	while ((n = read(*fd, buf, 1 << 16)) > 0 &&
+	       total <= (uint64_t)d->size) {
+		oci_hash_update(&h, buf, (size_t)n);
+		total += (uint64_t)n;
+	}
+	free(buf);
+	if (n < 0 || lseek(*fd, 0, SEEK_SET) < 0) {
+		kiln_err("%s: %s %s: %s", src->name, what, d->digest,
+			 strerror(errno));
+		oci_hash_drop(&h);
+		err = KILN_EXIT_FAIL;
+	} else {
+		oci_hash_final(&h, got);
+		err = oci_check(src->name, d, what, total, got);
+	}
+	if (err) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
+}
+
+int oci_source_blob_fd(struct oci_source *src, const struct oci_desc *d,
+		       const char *what, int *fd, uint8_t **data, size_t *size)
+{
+	int err;
+
+	*fd = -1;
+	if (src->kind == SRC_ARCHIVE)
+		return oci_source_blob(src, d, what, data, size);
+	if (src->kind == SRC_LAYOUT) {
+		err = layout_blob_fd(src, d, what, fd);
+	} else {
+		*fd = anon_tmp();
+		if (*fd < 0) {
+			kiln_err("%s: %s: a temp file: %s", src->name, what,
+				 strerror(-*fd));
+			*fd = -1;
+			return KILN_EXIT_FAIL;
+		}
+		err = oci_registry_blob_fd(src->reg, d, what, *fd);
+		if (!err && lseek(*fd, 0, SEEK_SET) < 0)
+			err = kiln_file_error(what, -errno);
+		if (err) {
+			close(*fd);
+			*fd = -1;
+		}
+	}
+	if (!err)
+		oci_progress(what, (uint64_t)d->size, (uint64_t)d->size, 1);
 	return err;
 }
 

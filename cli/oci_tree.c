@@ -404,9 +404,10 @@ static int apply_entry(struct apply *ap, struct archive_entry *e,
 	}
 }
 
-int otree_apply(struct otree *t, const char *name, const void *data,
-		size_t size, int layer, size_t *skipped, char *first_skipped,
-		size_t first_size)
+/* otree_apply and otree_apply_fd: the tar from fd when fd >= 0, else data. */
+static int apply_tar(struct otree *t, const char *name, int fd,
+		     const void *data, size_t size, int layer, size_t *skipped,
+		     char *first_skipped, size_t first_size)
 {
 	struct apply ap = { .t = t, .layer = layer };
 	struct archive_entry *e;
@@ -420,7 +421,10 @@ int otree_apply(struct otree *t, const char *name, const void *data,
 	archive_read_support_filter_gzip(ap.a);
 	archive_read_support_filter_zstd(ap.a);
 	archive_read_support_format_tar(ap.a);
-	if (archive_read_open_memory(ap.a, data, size) != ARCHIVE_OK) {
+	/* from a file, 64 KiB at a time: a layer is never read whole */
+	r = fd >= 0 ? archive_read_open_fd(ap.a, fd, 1 << 16) :
+		      archive_read_open_memory(ap.a, data, size);
+	if (r != ARCHIVE_OK) {
 		kiln_err("%s: not a tar layer (%s)", name,
 			 archive_error_string(ap.a));
 		archive_read_free(ap.a);
@@ -443,6 +447,21 @@ int otree_apply(struct otree *t, const char *name, const void *data,
 	}
 	archive_read_free(ap.a);
 	return err;
+}
+
+int otree_apply(struct otree *t, const char *name, const void *data,
+		size_t size, int layer, size_t *skipped, char *first_skipped,
+		size_t first_size)
+{
+	return apply_tar(t, name, -1, data, size, layer, skipped, first_skipped,
+			 first_size);
+}
+
+int otree_apply_fd(struct otree *t, const char *name, int fd, int layer,
+		   size_t *skipped, char *first_skipped, size_t first_size)
+{
+	return apply_tar(t, name, fd, NULL, 0, layer, skipped, first_skipped,
+			 first_size);
 }
 
 /*

@@ -87,7 +87,7 @@ static const char run_usage[] =
 	"                     digest, that is not a file): run the local store's\n"
 	"                     image (kiln images), pulling it always, when\n"
 	"                     missing (default) or never\n"
-	"  --insecure         pull over plain HTTP\n"
+	"  --insecure         pull over plain HTTP, or HTTPS with any certificate\n"
 	"  -h, --help         show this help\n";
 
 enum {

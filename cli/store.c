@@ -76,22 +76,42 @@ int store_is_reference(const char *s)
 }
 
 /* mkdir -p of ROOT/blobs/sha256 (0700: the user's images). */
-static int make_dirs(const char *root)
+int store_make_dirs(const char *root, char *made, size_t n)
 {
 	char path[4200];
 
+	if (made)
+		made[0] = '\0';
 	snprintf(path, sizeof(path), "%s/blobs/sha256", root);
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
+	for (char *p = path + 1;; p++) {
+		int last = *p == '\0';
+
+		if (*p != '/' && !last)
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		if (mkdir(path, 0700) == 0) {
+			if (made && !made[0])
+				snprintf(made, n, "%s", path);
+		} else if (errno != EEXIST) {
 			return kiln_file_error(path, -errno);
+		}
+		if (last)
+			return 0;
 		*p = '/';
 	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return kiln_file_error(path, -errno);
-	return 0;
+}
+
+void store_unmake_dirs(const char *root, const char *made)
+{
+	char path[4200];
+	char *slash;
+
+	if (!made[0])
+		return;
+	snprintf(path, sizeof(path), "%s/blobs/sha256", root);
+	while (rmdir(path) == 0 && strcmp(path, made) &&
+	       (slash = strrchr(path, '/')) != NULL)
+		*slash = '\0';
 }
 
 int store_lock(const char *root, int create, int *fd)
@@ -101,7 +121,7 @@ int store_lock(const char *root, int create, int *fd)
 
 	*fd = -1;
 	if (create) {
-		err = make_dirs(root);
+		err = store_make_dirs(root, NULL, 0);
 		if (err)
 			return err;
 	}

@@ -35,6 +35,14 @@ struct store_entry {
  * line (no HOME).
  */
 int store_root(char *buf, size_t n);
+/*
+ * store_make_dirs: make ROOT/blobs/sha256 and what is missing above it:
+ * 0 with made the first directory it made ("" when none; made may be
+ * NULL), or the exit status after one line. store_unmake_dirs removes
+ * them again, as far up as made, while they are empty.
+ */
+int store_make_dirs(const char *root, char *made, size_t n);
+void store_unmake_dirs(const char *root, const char *made);
 /* The path of blob digest in the store (root from store_root). */
 void store_blob_path(const char *root, const char *digest, char *buf, size_t n);
 /*

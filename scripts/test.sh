@@ -9,6 +9,7 @@ BUILD=${BUILD:-build}
 total_pass=0
 total_fail=0
 total_skip=0
+failed_parts='' # named again just above the summary, which is all a log's tail may show
 
 echo "== layers"
 out=$(/usr/bin/python3 scripts/check_layers.py . "$BUILD" 2>&1)
@@ -18,10 +19,12 @@ f=$(printf '%s\n' "$out" | sed -n 's/^layers: \([0-9]*\) passed, \([0-9]*\) fail
 [ -n "$p" ] || { p=0; f=1; } # the check died before its verdict
 total_pass=$((total_pass + p))
 total_fail=$((total_fail + f))
+[ "$f" -eq 0 ] || failed_parts="$failed_parts layers"
 if /usr/bin/python3 scripts/check_layers.py --selftest; then
 	total_pass=$((total_pass + 1))
 else
 	total_fail=$((total_fail + 1))
+	failed_parts="$failed_parts layers-selftest"
 fi
 
 echo "== format"
@@ -35,6 +38,7 @@ else
 	head -n 20 "$BUILD/format.log"
 	echo "format: FAIL (run make format)"
 	total_fail=$((total_fail + 1))
+	failed_parts="$failed_parts format"
 fi
 
 # cmocka ends with "[  PASSED  ] N test(s)." and, on failures,
@@ -53,6 +57,7 @@ for t in "$BUILD"/tests/unit/*_test; do
 	fi
 	if [ "$f" -ne 0 ]; then
 		printf '%s\n' "$out"
+		failed_parts="$failed_parts $(basename "$t")(rc=$rc)"
 	fi
 	echo "$(basename "$t"): $p passed, $f failed"
 	total_pass=$((total_pass + p))
@@ -68,6 +73,7 @@ f=$(printf '%s\n' "$out" | sed -n 's/^fuzz: \([0-9]*\) passed, \([0-9]*\) failed
 [ -n "$p" ] || { p=0; f=1; } # fuzz.sh died before its verdict
 total_pass=$((total_pass + p))
 total_fail=$((total_fail + f))
+[ "$f" -eq 0 ] || failed_parts="$failed_parts fuzz"
 
 echo "== end-to-end tests"
 xml="$BUILD/e2e.xml"
@@ -85,15 +91,20 @@ suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
 t = sum(int(s.get("tests", 0)) for s in suites)
 f = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
 s = sum(int(s.get("skipped", 0)) for s in suites)
-print(t - f - s, f, s)
+bad = [c.get("classname", "") + "::" + c.get("name", "") for c in root.iter("testcase")
+       if c.find("failure") is not None or c.find("error") is not None]
+print(t - f - s, f, s, " ".join(bad))
 PY
 )
 set -- $counts
 total_pass=$((total_pass + $1))
 total_fail=$((total_fail + $2))
 total_skip=$((total_skip + $3))
+shift 3
+[ $# -eq 0 ] || failed_parts="$failed_parts $*"
 
 echo "== summary"
+[ -z "$failed_parts" ] || echo "failed:$failed_parts"
 if [ "$total_skip" -ne 0 ]; then
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 else

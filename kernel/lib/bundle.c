@@ -102,6 +102,19 @@ static int sections_ok(const struct kiln_bundle *b)
 int bundle_check(const void *buf, size_t avail)
 {
 	const struct kiln_bundle *b = buf;
+	int err = bundle_check_layout(buf, avail);
+
+	if (err)
+		return err;
+	if (crc32_update(0, (const uint8_t *)buf + b->header_size,
+			 b->total_size - b->header_size) != b->crc32)
+		return BUNDLE_ECRC;
+	return BUNDLE_OK;
+}
+
+int bundle_check_layout(const void *buf, size_t avail)
+{
+	const struct kiln_bundle *b = buf;
 	const uint8_t *p = buf;
 	size_t magic_len = sizeof(b->magic);
 
@@ -117,9 +130,6 @@ int bundle_check(const void *buf, size_t avail)
 		return BUNDLE_ETRUNC;
 	if (!sections_ok(b))
 		return BUNDLE_ELAYOUT;
-	if (crc32_update(0, p + b->header_size,
-			 b->total_size - b->header_size) != b->crc32)
-		return BUNDLE_ECRC;
 	return BUNDLE_OK;
 }
 

@@ -33,6 +33,12 @@ enum {
 	BUNDLE_ECRC = 5,
 };
 int bundle_check(const void *buf, size_t avail);
+/*
+ * bundle_check_layout: all of bundle_check but the crc32, which the
+ * caller then checks over [header_size, total_size) as it likes (the
+ * host, a piece at a time of a mapped file). Never BUNDLE_ECRC.
+ */
+int bundle_check_layout(const void *buf, size_t avail);
 const char *bundle_strerror(int err);
 
 /* Section of the given type in a checked bundle; NULL (*size 0) if none. */

@@ -390,9 +390,13 @@ def test_registry_corrupt_blob(token_registry, tmp_path):
     out = tmp_path / "o" / "c.img"
     out.parent.mkdir()
     env = docker_config(tmp_path, host, b"kiln:secret")
+    # the layers stream through temp files there, which have no name
+    (tmp_path / "tmp").mkdir()
+    env["TMPDIR"] = str(tmp_path / "tmp")
     r = build(f"{host}/kiln/tok", out, "--insecure", env=env)
     assert (r.returncode, r.stderr.count(b"\n")) == (1, 1), describe(r)
     assert b"digest mismatch" in r.stderr and os.listdir(out.parent) == []
+    assert os.listdir(tmp_path / "tmp") == []
 
 
 def test_layer_rules_inspected(tmp_path):

@@ -246,6 +246,24 @@ static void test_corrupt(void **state)
 	EXPECT(BUNDLE_OK, HDR->nsections = 0);
 }
 
+/* bundle_check_layout: the same verdicts, but a bad crc passes. */
+static void test_layout_only(void **state)
+{
+	size_t total;
+
+	(void)state;
+	total = make_bundle();
+	BUF[total - 1] ^= 0x80;
+	assert_int_equal(bundle_check(BUF, total), BUNDLE_ECRC);
+	assert_int_equal(bundle_check_layout(BUF, total), BUNDLE_OK);
+	HDR->sections[1].offset += 4;
+	assert_int_equal(bundle_check_layout(BUF, total), BUNDLE_ELAYOUT);
+	total = make_bundle();
+	assert_int_equal(bundle_check_layout(BUF, total - 1), BUNDLE_ETRUNC);
+	BUF[0] = 'k';
+	assert_int_equal(bundle_check_layout(BUF, total), BUNDLE_EMAGIC);
+}
+
 /*
  * The codes are 1, 2, ... in this order (positive: none can pass for a
  * -errno), each with the message `kiln` and the kernel log print.
@@ -318,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_corrupt),
+		cmocka_unit_test(test_layout_only),
 		cmocka_unit_test(test_codes),
 		cmocka_unit_test(test_mutations),
 	};

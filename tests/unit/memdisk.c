@@ -9,6 +9,20 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+/*
+ * e2fsprogs live in /sbin, which a non-root user's PATH (or a bare
+ * environment) may lack; every test using this file runs them by name.
+ */
+__attribute__((constructor)) static void memdisk_path(void)
+{
+	const char *path = getenv("PATH");
+	char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s:/usr/sbin:/sbin",
+		 path && *path ? path : "/usr/bin:/bin");
+	setenv("PATH", buf, 1);
+}
+
 static int memdisk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 {
 	struct memdisk *dk = d->priv;
