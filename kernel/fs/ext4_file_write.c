@@ -68,7 +68,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	struct ext4_op op;
 	size_t done = 0;
 	struct ext4_inode saved = *in;
-	bool fresh, mapped;
+	bool fresh = false, mapped;
 	int err;
 
 	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
