@@ -49,9 +49,11 @@ MEM_PROBE_TIMEOUT = 5       # s; hello takes ~0.1 s under TCG
 RESULT_RE = re.compile(rb"^(getppid|fileio|clock): .*?([0-9.]+) ns/", re.M)
 INSPECT_RE = re.compile(r"^kernel: .*?, (\d+) bytes$", re.M)
 
-# Targets: Linux at least 20x slower end to end, the image's kernel part
+# Targets: Linux at least 4x slower end to end, the image's kernel part
 # <= 250 KB, hello runs in <= 8 MiB, Kiln faster on both syscall loops.
-MIN_LINUX_OVER_KILN = 20.0
+# The end-to-end target is boot.py's: 20x was set against Debian's
+# distribution kernel, which the minimal baseline replaced (issue 16).
+MIN_LINUX_OVER_KILN = boot.MIN_LINUX_OVER_KILN
 MAX_KERNEL_PART = 250 * 1000
 MAX_MEM_MIB = 8
 

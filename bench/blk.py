@@ -36,6 +36,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 
 import boot
 import linux_guest
@@ -236,8 +237,9 @@ def fs_bench(accel, runs, linux):
             lx = statistics.median(lv)
             hit = k >= TARGET * lx
             ok = ok and hit
-            line += "   linux %8.1f [%s]   kiln/linux %.2f%s" % (
-                lx, spread(lv), k / lx, "" if hit else "   MISSED")
+            line += ("   linux %8.1f [%s]   kiln/linux %.2f   target >= "
+                     "%.1f %s" % (lx, spread(lv), k / lx, TARGET,
+                                  boot.verdict(hit)))
         print(line, flush=True)
     return ok
 
@@ -250,6 +252,7 @@ def main():
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--fs-only", action="store_true")
     opts = ap.parse_args()
+    started = time.perf_counter()
     accel = "tcg"
     os.makedirs(OUT, exist_ok=True)
     prog = os.path.join(OUT, "blkio")
@@ -266,8 +269,9 @@ def main():
             print("blk: no Linux baseline (%s)" % e)
     if not opts.fs_only:
         raw_bench(accel, prog, linux, opts)
-    if not fs_bench(accel, opts.fs_runs,
-                    linux and (linux[0], linux[2])):
+    ok = fs_bench(accel, opts.fs_runs, linux and (linux[0], linux[2]))
+    print("\nbench took %.1f s" % (time.perf_counter() - started))
+    if not ok:
         sys.exit(2)
 
 

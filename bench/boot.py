@@ -201,7 +201,14 @@ def ms(seconds):
     return "%.1f" % (seconds * 1000) if seconds is not None else "-"
 
 
+# Every verdict printed as MISS, for run_main's exit status.
+MISSED = []
+
+
 def verdict(ok):
+    """PASS or MISS for a target line; a MISS makes run_main exit 2."""
+    if not ok:
+        MISSED.append(ok)
     return "PASS" if ok else "MISS"
 
 
@@ -452,9 +459,12 @@ def main():
 
 def run_main(main):
     """The entry point every bench script shares: errors become one line
-    and exit status 1, ^C exits 130."""
+    and exit status 1, ^C exits 130; a target printed as MISS (verdict)
+    exits 2, as boot.py's own list of missed targets does."""
     try:
         main()
+        if MISSED:
+            sys.exit(2)
     except BenchError as e:
         print("bench: error: %s" % e, file=sys.stderr)
         sys.exit(1)

@@ -3,6 +3,7 @@
 #define KILN_CLI_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include <kiln/exit.h>
@@ -203,12 +204,14 @@ void rootfs_archive(const struct rootfs *fs, struct kbuf *out);
 /*
  * With a root disk (cli/rootdisk.c): the archive of what stays in
  * memory (top-level files and symlinks, /dev, /proc, /tmp), and the rest
- * made under hostdir (owners and modes kept; 0, or the exit status after
- * one line), with the 4 KiB blocks and inodes it needs, roughly.
+ * made under hostdir, owned by the builder, with the debugfs commands
+ * that give the disk's inodes their owners, modes and times (0) into
+ * script, a uuid hashed from the contents, and the 4 KiB blocks and
+ * inodes it needs, roughly. 0, or the exit status after one line.
  */
 void rootfs_archive_rest(const struct rootfs *fs, struct kbuf *out);
-int rootfs_export(const struct rootfs *fs, const char *hostdir,
-		  uint64_t *blocks, uint64_t *inodes);
+int rootfs_export(const struct rootfs *fs, const char *hostdir, FILE *script,
+		  uint8_t uuid[16], uint64_t *blocks, uint64_t *inodes);
 /* Bytes of file data and symlink targets. */
 uint64_t rootfs_bytes(const struct rootfs *fs);
 /* Find guest path (absolute) in an archive: 0 with the entry, or -ENOENT. */

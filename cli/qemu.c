@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/stdin_frame.h"
 #include "vm.h"
 
 /*
@@ -29,6 +31,12 @@
  *   COM4 0x2e8 irq 3  signals kiln forwards -> the kernel's sigport:
  *                     one byte per signal, from a pipe QEMU reads
  *                     (a "file" chardev's input-path)
+ * With a pipe on stdin (stream_stdin), a virtio console carries it: its
+ * chardev is a socket on a socketpair, and kiln relays its stdin into it
+ * as the app runs, framed as kernel/drivers/console.c decodes (0xff 0x00
+ * a 0xff byte, 0xff 0x01 end of input). QEMU reads the socket only as
+ * far as the guest has posted receive buffers, so a guest that does not
+ * read stops kiln reading its stdin.
  */
 enum { P_OUT, P_LOG, P_ERR, P_QEMU, NPIPES };
 
@@ -41,6 +49,8 @@ struct spawn {
 	char paths[NPIPES][64];
 	int sig[2]; /* COM4's input: QEMU reads sig[0], kiln writes */
 	char sig_path[96];
+	int con[2]; /* stream_stdin: the console's socketpair; con[1] QEMU's */
+	char con_path[64];
 	char *argv[MAX_ARGS];
 	int argc;
 	char append[4096]; /* the kernel command line */
@@ -77,6 +87,22 @@ static void serial(struct spawn *s, const char *chardev, const char *device)
 	arg(s, chardev);
 	arg(s, "-device");
 	arg(s, device);
+}
+
+/* The virtio console a piped stdin streams through (drivers/virtio_console.c). */
+static void stream_console(const struct vm_opts *o, struct spawn *s)
+{
+	if (!o->stream_stdin)
+		return;
+	snprintf(s->con_path, sizeof(s->con_path), "socket,id=c4,fd=%d",
+		 s->con[1]);
+	arg(s, "-chardev");
+	arg(s, s->con_path);
+	arg(s, "-device");
+	arg(s, !strncmp(o->machine, "microvm", 7) ? "virtio-serial-device" :
+						    "virtio-serial-pci");
+	arg(s, "-device");
+	arg(s, "virtconsole,chardev=c4");
 }
 
 /* A virtio-net device on the -netdev the options chose (user, tap). */
@@ -206,12 +232,14 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	snprintf(s->sig_path, sizeof(s->sig_path), "pipe,id=c3,path=/dev/fd/%d",
 		 s->sig[0]);
 	serial(s, s->sig_path, "isa-serial,chardev=c3,iobase=0x2e8,irq=3");
-	if ((o->netdev || o->ndisks || o->nvolumes || o->root_drive) &&
+	if ((o->netdev || o->ndisks || o->nvolumes || o->root_drive ||
+	     o->stream_stdin) &&
 	    !strncmp(o->machine, "microvm", 7)) {
 		/* QEMU's virtio-mmio transports are legacy unless told otherwise. */
 		arg(s, "-global");
 		arg(s, "virtio-mmio.force-legacy=false");
 	}
+	stream_console(o, s);
 	network(o, s);
 	disks(o, s);
 	volumes(o, s);
@@ -219,6 +247,10 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, o->volume_cmdline);
 	if (o->trace)
 		append(s, "kiln.trace");
+	if (o->stream_stdin)
+		append(s, "kiln.stdin_stream");
+	if (o->read_only)
+		append(s, "kiln.readonly");
 	if (o->netdev && o->net_cmdline)
 		append(s, o->net_cmdline);
 	if (o->mounts && o->mounts[0])
@@ -246,6 +278,16 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 {
 	for (int i = 0; i < NPIPES; i++)
 		s->rd[i] = s->wr[i] = -1;
+	s->con[0] = s->con[1] = -1;
+	if (o->stream_stdin) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->con) <
+		    0) {
+			s->con[0] = s->con[1] = -1;
+			return -errno;
+		}
+		/* The relay writes only what fits: QEMU may stop reading. */
+		fcntl(s->con[0], F_SETFL, O_NONBLOCK);
+	}
 	if (pipe(s->sig) < 0) {
 		s->sig[0] = s->sig[1] = -1;
 		return -errno;
@@ -278,6 +320,8 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 		if (s->wr[i] >= 0 && i != P_QEMU)
 			fcntl(s->wr[i], F_SETFD, 0);
 	fcntl(s->sig[0], F_SETFD, 0);
+	if (s->con[1] >= 0)
+		fcntl(s->con[1], F_SETFD, 0);
 	if (!o->tty_stdin) {
 		dup2(null, 0);
 		dup2(s->wr[P_QEMU], 1);
@@ -383,11 +427,78 @@ static void check_deadlines(const struct vm_opts *o, int pid,
 	d->kill = t + KILL_GRACE;
 }
 
+/*
+ * kiln's stdin on its way to the virtio console (stream_stdin). At most one read of
+ * stdin is held, encoded, until the socket takes it: a guest that does
+ * not read stops kiln reading, and nothing is buffered without bound.
+ */
+#define RELAY_READ 32768
+
+struct relay {
+	int fd; /* kiln's end of the console's socket; -1: nothing (more) to send */
+	uint8_t buf[2 * RELAY_READ + 2];
+	size_t len, off;
+	int eof; /* stdin ended: the end marker is in buf */
+};
+
+/* Read stdin once (poll said it is readable) and frame what came. */
+static void relay_fill(struct relay *rl)
+{
+	static uint8_t in[RELAY_READ];
+	ssize_t n = read(0, in, sizeof(in));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	/* end of input, or an error reading it: EOF too */
+	rl->eof = n <= 0;
+	rl->len = stdin_frame_encode(in, n > 0 ? (size_t)n : 0, rl->eof,
+				     rl->buf);
+	rl->off = 0;
+}
+
+/* Send what the socket takes; after the end marker, stop for good. */
+static void relay_send(struct relay *rl)
+{
+	/* MSG_NOSIGNAL: QEMU gone is EPIPE here, not a SIGPIPE for kiln. */
+	ssize_t n = send(rl->fd, rl->buf + rl->off, rl->len - rl->off,
+			 MSG_NOSIGNAL);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n < 0) { /* QEMU is gone (EPIPE): the VM is ending */
+		rl->fd = -1;
+		return;
+	}
+	rl->off += (size_t)n;
+	if (rl->off == rl->len && rl->eof)
+		rl->fd = -1;
+}
+
+/* The relay's two poll entries: stdin when buf is empty, else the socket. */
+static void relay_poll(const struct relay *rl, struct pollfd *pfd)
+{
+	int pending = rl->off < rl->len;
+
+	pfd[0] = (struct pollfd){ .fd = rl->fd >= 0 && !pending ? 0 : -1,
+				  .events = POLLIN };
+	pfd[1] = (struct pollfd){ .fd = rl->fd >= 0 && pending ? rl->fd : -1,
+				  .events = POLLOUT };
+}
+
+static void relay_events(struct relay *rl, const struct pollfd *pfd)
+{
+	if (pfd[0].fd >= 0 && pfd[0].revents)
+		relay_fill(rl);
+	else if (pfd[1].fd >= 0 && pfd[1].revents)
+		relay_send(rl);
+}
+
 /* Read every pipe until QEMU has closed them all. */
 static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 		 struct vm_result *r)
 {
-	struct pollfd pfd[NPIPES + 1];
+	struct pollfd pfd[NPIPES + 3];
+	static struct relay rl;
 	struct kbuf partial = { 0 };
 	struct deadlines d = { .timeout = o->timeout ? now() + o->timeout : 0 };
 	static char buf[65536];
@@ -399,12 +510,17 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 	}
 	/* The last entry: a forwarded SIGTERM starts the stop timeout. */
 	pfd[NPIPES] = (struct pollfd){ .fd = vm_wake_fd(), .events = POLLIN };
+	rl = (struct relay){ .fd = o->stream_stdin ? s->con[0] : -1 };
 	while (open_fds) {
-		int n = poll(pfd, NPIPES + 1, poll_wait(&d, r));
+		int n;
 
+		relay_poll(&rl, pfd + NPIPES + 1);
+		n = poll(pfd, NPIPES + 3, poll_wait(&d, r));
 		if (n < 0 && errno != EINTR)
 			break;
 		check_deadlines(o, pid, &d, r);
+		if (n > 0)
+			relay_events(&rl, pfd + NPIPES + 1);
 		for (int i = 0; n > 0 && i < NPIPES; i++) {
 			ssize_t got;
 
@@ -468,6 +584,7 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.wr[i]);
 	close_fd(&s.sig[0]);
+	close_fd(&s.con[1]);
 	if (!err) {
 		vm_set_pid(pid, s.sig[1]);
 		pump(o, &s, pid, r);
@@ -479,6 +596,7 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.rd[i]);
 	close_fd(&s.sig[1]);
+	close_fd(&s.con[0]);
 	if (tty)
 		tcsetattr(0, TCSANOW,
 			  &tio); /* QEMU left it raw if it was killed */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "instance.h"
@@ -14,6 +15,7 @@
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
+	"                [--read-only]\n"
 	"                [--stop-timeout SECONDS] [-d [--name NAME]]\n"
 	"                [--net none|user|nat|tap:NAME] [--net-loss PERCENT]\n"
 	"                [-p HOSTPORT:GUESTPORT[/tcp|/udp]]...\n"
@@ -38,6 +40,9 @@ static const char run_usage[] =
 	"  --env KEY=VALUE    add or override an environment variable\n"
 	"  --verbose          show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
+	"  --read-only        an image's root disk stays read only (EROFS), as\n"
+	"                     docker run --read-only; by default the root is\n"
+	"                     writable and the changes go at exit\n"
 	"  --timeout SECONDS  stop the VM after this long (exit 124)\n"
 	"  -d, --detach       run in the background as an instance: print its id;\n"
 	"                     kiln ps, logs, stop, kill, rm and wait manage it\n"
@@ -96,6 +101,7 @@ enum {
 	OPT_MACHINE,
 	OPT_ENV,
 	OPT_TRACE,
+	OPT_READ_ONLY,
 	OPT_TIMEOUT,
 	OPT_STOP_TIMEOUT,
 	OPT_NAME,
@@ -119,6 +125,7 @@ static const struct option run_opts[] = {
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "volume", required_argument, NULL, 'v' },
 	{ "trace", no_argument, NULL, OPT_TRACE },
+	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "stop-timeout", required_argument, NULL, OPT_STOP_TIMEOUT },
 	{ "detach", no_argument, NULL, 'd' },
@@ -298,9 +305,26 @@ static int set_option(int c, const char *val, struct run_args *ra)
 	case OPT_TRACE:
 		ra->vm.trace = 1;
 		return 0;
+	case OPT_READ_ONLY:
+		ra->vm.read_only = 1;
+		return 0;
 	default:
 		return kiln_usage_error("run", "unknown option", val);
 	}
+}
+
+/*
+ * A pipe, FIFO or socket on stdin is streamed to the app as it runs
+ * (cli/qemu.c). A regular file or a device such as /dev/null is read
+ * whole and put in the image: it has an end already, and the image
+ * hands it over at memory speed rather than through the UART.
+ */
+static int stdin_is_stream(void)
+{
+	struct stat st;
+
+	return fstat(0, &st) == 0 &&
+	       (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 }
 
 /*
@@ -345,6 +369,8 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
 	for (int i = optind + 1; i < argc; i++)
 		strvec_push(&ra->args, argv[i]);
 	ra->vm.tty_stdin = isatty(0) && !ra->detach;
+	ra->vm.stream_stdin = !ra->vm.tty_stdin && !ra->detach &&
+			      stdin_is_stream();
 	if (ra->name && !ra->detach)
 		return kiln_usage_error("run", "--name needs -d", ra->name);
 	if (ra->restarts && !ra->detach)

@@ -74,14 +74,15 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 	err = run_disk_root(ra, img);
 	if (err)
 		return err;
-	if (!built && !ra->have_args && !ra->env.n && ra->vm.tty_stdin)
+	if (!built && !ra->have_args && !ra->env.n &&
+	    (ra->vm.tty_stdin || ra->vm.stream_stdin))
 		return 0; /* boot the file as it is */
 	apply_args(ra, cfg);
 	for (size_t i = 0; i < ra->env.n && !err; i++)
 		err = config_setenv(cfg, ra->env.v[i]);
 	if (!err)
 		err = config_write(cfg, &cfgbuf);
-	if (!err && !ra->vm.tty_stdin) {
+	if (!err && !ra->vm.tty_stdin && !ra->vm.stream_stdin) {
 		int rerr = kiln_read_fd(0, &in, &in_size);
 
 		if (rerr == -EFBIG || rerr == -ENOMEM)
@@ -98,7 +99,7 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		if (img->has_rootdisk)
 			parts_add(&parts, KILN_SECTION_ROOTDISK, &img->rootdisk,
 				  sizeof(img->rootdisk));
-		if (!ra->vm.tty_stdin)
+		if (!ra->vm.tty_stdin && !ra->vm.stream_stdin)
 			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
 		else if (img->stdin_data)
 			parts_add(&parts, KILN_SECTION_STDIN, img->stdin_data,

@@ -155,7 +155,7 @@ static int parse_spec(const struct rt *rt, const char *bundle,
  * (containerd sends its own SIGKILL); returns kiln's exit status, the
  * container's.
  */
-static int boot(const char *image, int tty, int64_t mem)
+static int boot(const char *image, int tty, int stream, int64_t mem)
 {
 	static char mem_arg[32];
 	struct run_args ra = { 0 };
@@ -170,6 +170,7 @@ static int boot(const char *image, int tty, int64_t mem)
 				  .accel = "auto",
 				  .machine = "microvm",
 				  .tty_stdin = tty,
+				  .stream_stdin = stream,
 				  .stop_timeout = -1 };
 	if (mem >= (16LL << 20)) {
 		snprintf(mem_arg, sizeof(mem_arg), "%lldM",
@@ -197,23 +198,26 @@ static int boot(const char *image, int tty, int64_t mem)
 }
 
 /*
- * Without a terminal the app's stdin is empty. kiln run would read it to
- * its end before booting (the kernel takes stdin whole), but ctr keeps
- * a container's stdin open for ever when its own hits EOF before the
- * task exists: the VM would never boot. Say so when stdin was a pipe.
+ * Without a terminal, a pipe (or FIFO, socket) the shim gave as stdin is
+ * streamed to the app as it runs, as kiln run does (docs/fs.md): ctr may
+ * keep it open for ever, and the VM boots all the same. Anything else
+ * (a file, nothing) becomes /dev/null: the app reads EOF. 1 when
+ * stdin streams.
  */
-static void detach_stdin(const struct rt *rt)
+static int stdin_stream_or_null(void)
 {
 	struct stat st;
-	int fd = open("/dev/null", O_RDONLY);
+	int fd;
 
-	if (fstat(0, &st) == 0 && S_ISFIFO(st.st_mode))
-		rt_note(rt, "kiln: the container's stdin is not connected "
-			    "without a terminal: the app reads EOF");
+	if (fstat(0, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return 1;
+	fd = open("/dev/null", O_RDONLY);
 	if (fd > 0) {
 		dup2(fd, 0);
 		close(fd);
 	}
+	return 0;
 }
 
 /*
@@ -223,7 +227,7 @@ static void detach_stdin(const struct rt *rt)
 static void monitor(const struct rt *rt, int slave, int64_t mem)
 {
 	char fifo[4600], image[4600];
-	int fd;
+	int fd, stream = 0;
 
 	if (slave >= 0) {
 		setsid();
@@ -234,7 +238,7 @@ static void monitor(const struct rt *rt, int slave, int64_t mem)
 	}
 	close_range(3, ~0U, 0); /* nothing of the shim's but stdio */
 	if (slave < 0)
-		detach_stdin(rt);
+		stream = stdin_stream_or_null();
 	snprintf(fifo, sizeof(fifo), "%s/start.fifo", rt->dir);
 	snprintf(image, sizeof(image), "%s/image", rt->dir);
 	fd = open(fifo, O_WRONLY | O_CLOEXEC);
@@ -243,7 +247,7 @@ static void monitor(const struct rt *rt, int slave, int64_t mem)
 	close(fd);
 	/* run's temporary image goes with the container's state */
 	setenv("TMPDIR", rt->dir, 1);
-	fd = boot(image, slave >= 0, mem);
+	fd = boot(image, slave >= 0, stream, mem);
 	kiln_tmp_cleanup();
 	fflush(stdout);
 	_exit(fd);

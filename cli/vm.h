@@ -17,8 +17,12 @@ struct vm_opts {
 	const char *machine; /* microvm, q35 */
 	int verbose;	     /* the kernel log on stderr as it comes */
 	int trace;	     /* kiln.trace; "trace: " lines on stderr */
+	int read_only;	     /* kiln.readonly: the root disk not overlaid */
 	double timeout;	     /* seconds; 0 = none */
 	int tty_stdin;	     /* connect the terminal to COM1 */
+	/* relay kiln's stdin (a pipe) to COM1 as it comes, framed, and
+	 * tell the kernel so (kiln.stdin_stream); not with tty_stdin */
+	int stream_stdin;
 	/* QEMU -netdev value (id net0) for a virtio-net device; NULL: none */
 	const char *netdev;
 	/* with a netdev: its kiln.ip=... words for the kernel command line,

@@ -38,7 +38,7 @@ pkgs="$pkgs python3 sqlite3 lua5.4 redis-server redis-tools nginx-light apache2-
 # with its build dependencies, and gnuplot draws the figures of
 # docs/performance.md. None of these is needed by make test.
 if [ "${1:-}" = bench ]; then
-	pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev xz-utils gnuplot-nox"
+	pkgs="$pkgs linux-source-6.1 bc bison flex libelf-dev libssl-dev perl xz-utils gnuplot-nox"
 fi
 
 missing=""

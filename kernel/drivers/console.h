@@ -9,10 +9,12 @@
 /*
  * stdout is COM1; stderr is COM3 when the VM has one (kiln run gives it
  * one), else COM1 too. stdin is the image's STDIN section when present
- * (then it ends with EOF), else bytes typed on COM1 (a terminal).
- * The kernel log never uses these (core/printk.h).
+ * (then it ends with EOF), else with stream a pipe's bytes framed on
+ * a virtio console (kiln.stdin_stream; ends with EOF, not a terminal),
+ * else bytes typed on COM1 (a terminal). The kernel log never uses these
+ * (core/printk.h).
  */
-void console_init(const void *stdin_data, size_t stdin_size);
+void console_init(const void *stdin_data, size_t stdin_size, bool stream);
 
 void console_out(const char *s, size_t n);
 void console_err(const char *s, size_t n);
@@ -27,6 +29,14 @@ void console_err(const char *s, size_t n);
 long console_in(char *buf, size_t n);
 
 /*
+ * True when a streamed stdin has ended and all of it was read: poll
+ * says POLLHUP then, not POLLIN, as for a pipe whose writer is gone.
+ */
+bool console_in_ended(void);
+/* Grows with each byte queued as input (and a stream's end): poll's edges. */
+uint64_t console_in_count(void);
+
+/*
  * A terminal's input: from now on every typed byte goes to filter first
  * (from a 10 ms kernel timer as well as from reads: any context, no
  * sleeping); a byte it returns true for is not input. Nothing when stdin
@@ -37,6 +47,27 @@ void console_set_rx_filter(bool (*filter)(char c));
 void console_flush_input(void);
 /* Fetch what the UART holds into the input queue (any context). */
 void console_rx_poll(void);
+
+/*
+ * The terminal settings the line discipline acts on (the termios flags
+ * of the same names, set by TCSETS through fs/console_file.c). icanon:
+ * lines edited with the verase/vkill characters, veof ends input;
+ * otherwise a read returns once vmin bytes are there, vtime (tenths of
+ * a second) as n_tty's MIN/TIME. echo: typed bytes are echoed (echoe:
+ * erase shown as "\b \b", echoctl: controls as ^X); echonl: '\n' is
+ * echoed even without echo. icrnl, inlcr, igncr map input.
+ */
+struct console_mode {
+	bool icanon, echo, echoe, echoctl, echonl;
+	bool icrnl, inlcr, igncr;
+	unsigned char verase, vkill, veof, vmin, vtime;
+};
+
+/*
+ * Take new settings; any context. Turning ICANON on makes input typed
+ * while it was off (not yet read) one line, readable without a line end.
+ */
+void console_set_mode(const struct console_mode *m);
 
 /* True when console_in would not wait (data buffered, or end of input). */
 bool console_in_ready(void);

@@ -18,10 +18,11 @@
 /*
  * Every console file reads stdin; it writes to stdout, or to stderr when
  * it was opened as stream 2 (fd 2 at start, /proc/self/fd/2, /dev/stderr).
- * Of the terminal settings only ISIG (and NOFLSH, ECHO|ECHOCTL for the
- * signal characters) are acted on; the line editing is the driver's
- * fixed one. Terminal ioctls answer only when stdin is a terminal
- * (console_is_tty), so isatty() is false under pipes, as on Linux.
+ * The terminal settings are acted on here (ISIG, NOFLSH, TOSTOP) and
+ * in the driver's line discipline (console_apply_mode: ICANON, ECHO,
+ * input mapping, VMIN/VTIME); output is always OPOST|ONLCR's. Terminal
+ * ioctls answer only when stdin is a terminal (console_is_tty), so
+ * isatty() is false under pipes, as on Linux.
  */
 #define CONSOLE_ERR ((void *)2)
 
@@ -57,6 +58,29 @@ static struct termios console_termios = {
 static struct winsize console_winsize = { .ws_row = 24, .ws_col = 80 };
 
 static int console_check_bg(int sig);
+
+/* Pass the settings the line discipline uses to the driver. */
+static void console_apply_mode(void)
+{
+	const struct termios *t = &console_termios;
+	struct console_mode m = {
+		.icanon = (t->c_lflag & ICANON) != 0,
+		.echo = (t->c_lflag & ECHO) != 0,
+		.echoe = (t->c_lflag & ECHOE) != 0,
+		.echoctl = (t->c_lflag & ECHOCTL) != 0,
+		.echonl = (t->c_lflag & ECHONL) != 0,
+		.icrnl = (t->c_iflag & ICRNL) != 0,
+		.inlcr = (t->c_iflag & INLCR) != 0,
+		.igncr = (t->c_iflag & IGNCR) != 0,
+		.verase = t->c_cc[VERASE],
+		.vkill = t->c_cc[VKILL],
+		.veof = t->c_cc[VEOF],
+		.vmin = t->c_cc[VMIN],
+		.vtime = t->c_cc[VTIME],
+	};
+
+	console_set_mode(&m);
+}
 
 static long console_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 {
@@ -118,6 +142,7 @@ static bool console_isig(char c)
 void console_tty_init(const struct console_tty_ops *ops)
 {
 	tty_ops = ops;
+	console_apply_mode();
 	if (console_is_tty())
 		console_set_rx_filter(console_isig);
 }
@@ -259,10 +284,19 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 	case TCSETSW:
 	case TCSETSF: {
 		long err = console_check_bg(SIGTTOU);
+		struct termios t;
 
 		if (err)
 			return err;
-		return copy_in(&console_termios, arg, sizeof(console_termios));
+		if (copy_in(&t, arg, sizeof(t)))
+			return -EFAULT;
+		/* What was typed before the change is input of the old mode. */
+		console_rx_poll();
+		console_termios = t;
+		if (cmd == TCSETSF)
+			console_flush_input();
+		console_apply_mode();
+		return 0;
 	}
 	case TIOCGWINSZ:
 		return copy_out(arg, &console_winsize, sizeof(console_winsize));
@@ -299,6 +333,9 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 	unsigned int ready = POLLOUT;
 
 	(void)f;
+	/* pipe_poll: at the end of a streamed stdin, POLLHUP alone */
+	if (console_in_ended())
+		return (events & ready) | POLLHUP;
 	if (console_in_ready())
 		ready |= POLLIN;
 	return events & ready;
@@ -314,26 +351,42 @@ static unsigned int console_poll(struct file *f, unsigned int events)
 static struct poll_head console_ph;
 static struct ktimer console_timer;
 static bool console_was_ready;
+static uint64_t console_woke_at; /* console_in_count at the last wake */
 
+/*
+ * Wake on every change that can matter: stdin turning readable, and new
+ * input while it is readable (as n_tty wakes readers for each arrival;
+ * an edge-triggered epoll needs it, and a waiter whose read took the
+ * data since the last tick must not miss the next line).
+ */
 static void console_recheck(struct ktimer *t)
 {
 	bool ready = console_in_ready();
+	uint64_t count = console_in_count();
 
-	if (ready && !console_was_ready)
-		poll_wake(&console_ph, POLLIN | POLLRDNORM);
+	/* New bytes of a stream wake too: epoll's edge-triggered waiters. */
+	if (ready && (!console_was_ready || count != console_woke_at)) {
+		console_woke_at = count;
+		poll_wake(&console_ph, POLLIN | POLLRDNORM | POLLHUP);
+	}
 	console_was_ready = ready;
 	if (poll_head_busy(&console_ph))
 		ktimer_arm(t, time_ns() + CONSOLE_RECHECK_NS, console_recheck);
 }
 
+/*
+ * A new waiter samples the state it waits on, even when the timer runs
+ * for an earlier one: a read since the last tick may have taken what
+ * made stdin readable, and a stale "was ready" would let the next line
+ * typed pass unannounced (busybox's line editing then waited forever).
+ */
 static void console_watched(struct poll_head *h)
 {
 	(void)h;
-	if (console_timer.armed)
-		return;
 	console_was_ready = console_in_ready();
-	ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
-		   console_recheck);
+	if (!console_timer.armed)
+		ktimer_arm(&console_timer, time_ns() + CONSOLE_RECHECK_NS,
+			   console_recheck);
 }
 
 static struct poll_head *console_poll_head(struct file *f)

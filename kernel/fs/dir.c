@@ -123,33 +123,45 @@ static struct vfs_dirent *dir_find(const struct vnode *dir, const char *name)
 
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
 {
-	struct vfs_dirent *d;
-
 	if (strcmp(name, ".") == 0)
 		return vnode_get(dir);
 	if (strcmp(name, "..") == 0)
 		return vnode_get(dir->parent != NULL ? dir->parent : dir);
 	if (dir->ops != NULL && dir->ops->lookup != NULL)
 		return dir->ops->lookup(dir, name);
-	d = dir_find(dir, name);
+	return vfs_dir_lookup_own(dir, name);
+}
+
+struct vnode *vfs_dir_lookup_own(struct vnode *dir, const char *name)
+{
+	struct vfs_dirent *d = dir_find(dir, name);
+
 	return d != NULL ? vnode_get(d->vn) : NULL;
 }
 
 bool vfs_dir_empty(struct vnode *dir)
 {
+	if (dir->ops != NULL && dir->ops->empty != NULL)
+		return dir->ops->empty(dir);
 	return dir->dir.count == 0;
 }
 
 /* The new entry goes last: its cookie is the greatest yet. */
 int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 {
+	if (dir->ops != NULL && dir->ops->link != NULL)
+		return dir->ops->link(dir, name, vn);
+	if (vn->ops != NULL && vn->ops->link != NULL &&
+	    !(vn->vflags & VN_MEMATTR))
+		return -EXDEV; /* a volume's node into memory */
+	return vfs_dir_link_own(dir, name, vn);
+}
+
+int vfs_dir_link_own(struct vnode *dir, const char *name, struct vnode *vn)
+{
 	size_t len = strlen(name);
 	struct vfs_dirent *d, **c;
 
-	if (dir->ops != NULL && dir->ops->link != NULL)
-		return dir->ops->link(dir, name, vn);
-	if (vn->ops != NULL && vn->ops->link != NULL)
-		return -EXDEV; /* a volume's node into memory */
 	if (dir->nlink == 0)
 		return -ENOENT;
 	if (dir->vflags & VN_RDONLY)
@@ -191,11 +203,16 @@ int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn)
 
 int vfs_dir_unlink(struct vnode *dir, const char *name)
 {
+	if (dir->ops != NULL && dir->ops->unlink != NULL)
+		return dir->ops->unlink(dir, name);
+	return vfs_dir_unlink_own(dir, name);
+}
+
+int vfs_dir_unlink_own(struct vnode *dir, const char *name)
+{
 	struct vfs_dirent *d, **pp;
 	struct vnode *vn;
 
-	if (dir->ops != NULL && dir->ops->unlink != NULL)
-		return dir->ops->unlink(dir, name);
 	d = dir_find(dir, name);
 
 	if (d == NULL)

@@ -196,12 +196,16 @@ static inline void ext4_put32(void *p, uint32_t v)
 
 /*
  * The image's root on disk dev ("root"), whose superblock uuid must be
- * uuid: each directory of its top level (but lost+found, dev, proc, tmp)
- * becomes the root's directory of that name, read only. 0, -ENXIO (no
- * disk), -EINVAL (another file system), or ext4_mount's and the disk's
- * errors, logged. Boot only, from vfs_init, after the archive.
+ * uuid, mounted read only. With overlay the memory root becomes an
+ * overlay over the disk's root directory (fs/overlay.c: writable, the
+ * changes in memory); without, each directory of its top level becomes
+ * the root's directory of that name, read only (kiln run --read-only).
+ * lost+found, dev, proc and tmp of the disk are never shown. 0, -ENXIO
+ * (no disk), -EINVAL (another file system), -ENOMEM, or ext4_mount's
+ * and the disk's errors, logged. Boot only, from vfs_init, after the
+ * archive.
  */
-int ext4_mount_root(const char *dev, const uint8_t uuid[16]);
+int ext4_mount_root(const char *dev, const uint8_t uuid[16], bool overlay);
 
 /* Little-endian fields of on-disk structures (any alignment). */
 static inline uint16_t ext4_le16(const void *p)

@@ -17,6 +17,7 @@
 #include "fs/ext4_vfs.h"
 #include "fs/ext4_write.h"
 #include "fs/mount.h"
+#include "fs/overlay.h"
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -37,8 +38,7 @@
 
 static size_t nmounts;
 
-static const struct vnode_ops ext4_reg_vops, ext4_cache_vops, ext4_lnk_vops,
-	ext4_other_vops;
+static const struct vnode_ops ext4_reg_vops, ext4_lnk_vops, ext4_other_vops;
 
 struct ext4_node *node_of(const struct vnode *vn)
 {
@@ -126,6 +126,7 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 			*pp = ie->next;
 			break;
 		}
+	kfree(ie->dirty);
 	kfree(ie);
 }
 
@@ -152,28 +153,6 @@ static uint32_t inode_rdev(const struct ext4_inode *in)
 	return (minor & 0xff) | (major & 0xfff) << 8 | (minor & ~0xffU) << 12;
 }
 
-/*
- * The page cache's size and links from the inode. Pages past a smaller
- * end go (mappings keep theirs until the syscall layer unmaps them) and
- * the last page's tail is zeroed, as ext4_truncate zeroes the block's.
- */
-static void cache_sync(struct ext4_ino *ie)
-{
-	struct vnode *c = ie->cache;
-	uint64_t size = ie->in.size;
-
-	if (c == NULL)
-		return;
-	c->nlink = ie->in.nlink;
-	c->mode = ie->in.mode;
-	if (c->reg.size != size) {
-		/* tmpfs's own bound: pages past it are never cached */
-		tmpfs_truncate(c,
-			       size < TMPFS_MAX_FILE ? size : TMPFS_MAX_FILE);
-		c->reg.size = size;
-	}
-}
-
 void ext4_node_sync(struct vnode *vn)
 {
 	const struct ext4_inode *in = &node_of(vn)->ie->in;
@@ -189,7 +168,7 @@ void ext4_node_sync(struct vnode *vn)
 		vn->reg.size = in->size;
 	else if (S_ISLNK(in->mode))
 		vn->lnk.len = in->size;
-	cache_sync(node_of(vn)->ie);
+	ext4_cache_sync(node_of(vn)->ie);
 }
 
 /* Fill vn's fields and hooks from node's inode. */
@@ -312,8 +291,11 @@ static long ext4_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	struct ext4_node *node = node_of(f->vn);
 	long r = ext4_file_read(node->m->fs, &node->ie->in, *pos, buf, n);
 
-	if (r > 0)
+	if (r > 0) {
+		/* stores through shared maps not yet written back */
+		ext4_cache_read_dirty(node->ie, *pos, buf, (size_t)r);
 		*pos += (uint64_t)r;
+	}
 	return r;
 }
 
@@ -387,7 +369,7 @@ static int ext4_statfs(struct vnode *vn, struct statfs *sf)
 	return 0;
 }
 
-static void ext4_release(struct vnode *vn)
+void ext4_release(struct vnode *vn)
 {
 	struct ext4_node *node = vn->priv;
 
@@ -414,88 +396,11 @@ const struct vnode_ops ext4_dir_vops = {
 	EXT4_NODE_OPS,
 };
 
-/*
- * One page cache per inode, whatever node or mount path reached it: a
- * node of its own (VN_TRANSIENT, the inode's number and size) whose
- * pages tmpfs_page_read fills through readpage. Every mapping holds it,
- * and so does each node of the inode that asked for it, so it lives as
- * long as a node or a mapping of the file does (and holds the inode: an
- * unlinked file mapped is freed at the munmap). The cache is the disk's
- * bytes: write refreshes the pages it changed (ext4_cache_written),
- * truncate drops those past the end (cache_sync); nothing writes it
- * back, so mappings that could store into it are refused (file_for_map).
- */
-static int ext4_readpage(struct vnode *vn, uint64_t idx, void *page)
-{
-	struct ext4_node *node = node_of(vn);
-	const struct ext4_inode *in = &node->ie->in;
-	long r = ext4_file_read(node->m->fs, in, idx * 4096, page, 4096);
-
-	if (r == -EIO)
-		printk("kiln: ext4 %s: inode %u: bad metadata\n",
-		       node->m->fs->name, in->ino);
-	return r < 0 ? -EIO : 0;
-}
-
-static struct vnode *cache_new(struct ext4_node *node)
-{
-	struct ext4_node *cn = kzalloc(sizeof(*cn));
-	struct vnode *c = cn != NULL ? vnode_new(S_IFREG) : NULL;
-
-	if (c == NULL) {
-		kfree(cn);
-		return NULL;
-	}
-	cn->m = node->m;
-	cn->ie = node->ie;
-	cn->ie->refs++;
-	c->vflags = VN_TRANSIENT;
-	c->ino = cn->ie->in.ino;
-	c->ops = &ext4_cache_vops;
-	c->priv = cn;
-	cn->ie->cache = c;
-	cache_sync(cn->ie);
-	return c;
-}
-
-static struct vnode *ext4_pagecache(struct vnode *vn, bool make)
-{
-	struct ext4_node *node = node_of(vn);
-
-	if (node->cache == NULL && node->ie->cache != NULL)
-		node->cache = vnode_get(node->ie->cache);
-	else if (node->cache == NULL && make)
-		node->cache = cache_new(node);
-	return node->cache;
-}
-
-void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, uint64_t len)
-{
-	uint64_t idx, last = (pos + len - 1) / PAGE_SIZE;
-	void *page;
-
-	if (ie->cache == NULL || len == 0)
-		return;
-	cache_sync(ie);
-	for (idx = pos / PAGE_SIZE; idx <= last; idx++) {
-		page = tmpfs_page_peek(ie->cache, idx);
-		/* a read error leaves the page as it was (logged) */
-		if (page != NULL)
-			ext4_readpage(ie->cache, idx, page);
-	}
-}
-
 static const struct vnode_ops ext4_reg_vops = {
 	.open = ext4_open,
 	.fallocate = ext4_vfs_fallocate,
 	.pagecache = ext4_pagecache,
 	EXT4_NODE_OPS,
-};
-
-/* Only the pages: it is never looked up, opened or changed itself. */
-static const struct vnode_ops ext4_cache_vops = {
-	.readpage = ext4_readpage,
-	.release = ext4_release,
 };
 
 static const struct vnode_ops ext4_lnk_vops = {
@@ -560,15 +465,42 @@ err_free:
 }
 
 /* Names of the root disk's top level that stay the kernel's own. */
+static const char *const root_skip[] = { "lost+found", "dev", "proc", "tmp" };
+#define ROOT_NSKIP (sizeof(root_skip) / sizeof(root_skip[0]))
+
 static bool root_skipped(const char *name)
 {
-	static const char *const skip[] = { ".",   "..",   "lost+found",
-					    "dev", "proc", "tmp" };
-
-	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
-		if (strcmp(name, skip[i]) == 0)
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return true;
+	for (size_t i = 0; i < ROOT_NSKIP; i++)
+		if (strcmp(name, root_skip[i]) == 0)
 			return true;
 	return false;
+}
+
+/*
+ * The writable root: the memory root an overlay over the disk's root
+ * directory (fs/overlay.c), the kernel's names of it hidden.
+ */
+static int root_overlay(struct ext4_mount *m)
+{
+	struct ext4_node *node = kzalloc(sizeof(*node));
+	struct vnode *vn = NULL;
+	int err = -ENOMEM;
+
+	if (node == NULL)
+		return err;
+	node->m = m;
+	node->ie = ext4_ino_get(m, EXT4_ROOT_INO, &err);
+	if (node->ie == NULL || (vn = vnode_new(S_IFDIR)) == NULL) {
+		if (node->ie != NULL)
+			ext4_ino_put(m, node->ie);
+		kfree(node);
+		return err < 0 ? err : -ENOMEM;
+	}
+	vn->vflags = VN_TRANSIENT;
+	node_attach(vn, node);
+	return ovl_root_init(vfs_root(), vn, root_skip, ROOT_NSKIP);
 }
 
 /*
@@ -636,7 +568,7 @@ static int root_bind_all(struct ext4_mount *m, const struct ext4_inode *top)
 	return r;
 }
 
-int ext4_mount_root(const char *dev, const uint8_t uuid[16])
+int ext4_mount_root(const char *dev, const uint8_t uuid[16], bool overlay)
 {
 	struct ext4_inode top;
 	struct ext4_mount *m;
@@ -669,11 +601,15 @@ int ext4_mount_root(const char *dev, const uint8_t uuid[16])
 	if (err < 0)
 		goto err_unmount;
 	nmounts++;
-	/* Bound directories point at m from here on: kept if this fails. */
-	err = root_bind_all(m, &top);
+	/* Nodes point at m from here on: kept if this fails. */
+	err = overlay ? root_overlay(m) : root_bind_all(m, &top);
 	if (err < 0)
 		return err;
-	mount_register("/dev/root", "/", "ext4", "ro,relatime");
+	if (overlay)
+		mount_register("overlay", "/", "overlay",
+			       "rw,relatime,lowerdir=/dev/root,upperdir=tmpfs");
+	else
+		mount_register("/dev/root", "/", "ext4", "ro,relatime");
 	return 0;
 err_unmount:
 	ext4_unmount(m->fs);

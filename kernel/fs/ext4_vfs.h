@@ -13,6 +13,10 @@ struct ext4_ino {
 	struct ext4_inode in;
 	/* The page cache mmap maps (held by nodes and mappings), or NULL. */
 	struct vnode *cache;
+	/* its pages stored into through a shared mapping, sorted */
+	uint64_t *dirty;
+	size_t ndirty, dirty_cap;
+	bool dirty_root; /* a root process stored: it may use the reserve */
 };
 
 struct ext4_mount {
@@ -57,12 +61,25 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
 struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino);
 /* vn's fields (and its page cache's size) again from its inode. */
 void ext4_node_sync(struct vnode *vn);
+/* ext4_pagecache.c: the inode's page cache (mmap's pages). */
+/* vnode_ops.pagecache of a regular file's node. */
+struct vnode *ext4_pagecache(struct vnode *vn, bool make);
+/* The page cache's size and links again from ie's inode. */
+void ext4_cache_sync(struct ext4_ino *ie);
 /*
- * Bytes [pos, pos + len) of ie's data changed on the disk (a write):
- * the page cache's pages holding them are read again, in place, so
- * every mapping sees the new bytes.
+ * write(2) wrote the n bytes of buf at pos to the disk: they are copied
+ * into the cached pages holding them, so every mapping sees them.
  */
-void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, uint64_t len);
+void ext4_cache_written(struct ext4_ino *ie, uint64_t pos, const void *buf,
+			uint64_t len);
+/*
+ * read(2) read n bytes at pos from the disk into buf: the bytes of the
+ * dirty pages (stored through a shared map, not yet written) replace them.
+ */
+void ext4_cache_read_dirty(struct ext4_ino *ie, uint64_t pos, void *buf,
+			   size_t n);
+/* vnode_ops.release of nodes (and, after its writeback, of the cache). */
+void ext4_release(struct vnode *vn);
 
 extern const struct vnode_ops ext4_dir_vops;
 

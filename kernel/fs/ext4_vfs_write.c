@@ -54,7 +54,7 @@ static long write_locked(struct file *f, const void *buf, size_t n,
 	r = ext4_file_write(fs_of(f->vn), in, *pos, buf, n, caller_is_root());
 	ext4_node_sync(f->vn);
 	if (r > 0) {
-		ext4_cache_written(node_of(f->vn)->ie, *pos, (uint64_t)r);
+		ext4_cache_written(node_of(f->vn)->ie, *pos, buf, (uint64_t)r);
 		*pos += (uint64_t)r;
 	}
 	return r;

@@ -105,7 +105,7 @@ static unsigned int always_ready(struct file *f, unsigned int events)
 	return events & 0x5; /* POLLIN | POLLOUT: regular files never block */
 }
 
-static const struct file_ops reg_ops = {
+const struct file_ops vfs_reg_ops = {
 	.read = reg_read,
 	.write = reg_write,
 	.poll = always_ready,
@@ -183,7 +183,7 @@ int vfs_open_node(struct vnode *vn, uint32_t flags, const char *path,
 			return err;
 		}
 	} else if (S_ISREG(vn->mode)) {
-		f->ops = &reg_ops;
+		f->ops = &vfs_reg_ops;
 	} else if (S_ISDIR(vn->mode)) {
 		f->ops = &dir_ops;
 	} else {
@@ -201,7 +201,7 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off)
 
 	if ((f->flags & O_PATH) || (acc != O_RDONLY && acc != O_RDWR))
 		return -EACCES;
-	if (f->vn == NULL || !S_ISREG(f->vn->mode) || f->ops != &reg_ops)
+	if (f->vn == NULL || !S_ISREG(f->vn->mode) || f->ops != &vfs_reg_ops)
 		return -ENODEV;
 	return tmpfs_read(f->vn, kbuf, n, off);
 }
@@ -217,7 +217,8 @@ struct vnode *file_mappable(struct file *f, int *err)
 	*err = -ENODEV;
 	if (f->vn == NULL || !S_ISREG(f->vn->mode))
 		return NULL;
-	if (f->ops == &reg_ops) {
+	/* an overlay's file copied up after f was opened is tmpfs now */
+	if (f->ops == &vfs_reg_ops || vfs_page_cached(f->vn)) {
 		*err = 0;
 		return f->vn; /* tmpfs: the file's own pages */
 	}

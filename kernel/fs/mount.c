@@ -8,6 +8,7 @@
 #include "core/printk.h"
 #include "fs/9pfs.h"
 #include "fs/ext4.h"
+#include "fs/overlay.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
 #include "lib/cmdline.h"
@@ -74,7 +75,8 @@ int mount_point(const char *path, struct vnode **out)
 			n++;
 		if (n == 0)
 			break;
-		if (n > VFS_NAME_MAX || dir->ops != NULL) {
+		/* a merged directory of the root's overlay is walked */
+		if (n > VFS_NAME_MAX || (dir->ops != NULL && !ovl_dir(dir))) {
 			vnode_put(dir);
 			return n > VFS_NAME_MAX ? -ENAMETOOLONG : -EBUSY;
 		}

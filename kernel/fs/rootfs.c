@@ -5,10 +5,12 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
+#include "arch.h"
 #include "core/heap.h"
 #include "core/printk.h"
 #include "core/proc.h"
 #include "fs/ext4.h"
+#include "lib/cmdline.h"
 #include "lib/cpio.h"
 #include "lib/etc_default.h"
 #include "lib/string.h"
@@ -273,7 +275,10 @@ int vfs_init(const void *cpio, size_t size, const uint8_t *root_uuid)
 	}
 	/* before the defaults: an /etc on the disk is the image's own */
 	if (root_uuid != NULL) {
-		err = ext4_mount_root("root", root_uuid);
+		err = ext4_mount_root("root", root_uuid,
+				      !cmdline_has(boot_info.cmdline,
+						   boot_info.cmdline_len,
+						   "kiln.readonly"));
 		if (err < 0)
 			return err;
 	}

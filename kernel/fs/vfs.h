@@ -130,6 +130,11 @@ struct vnode_ops {
 	 * as the fs has it).
 	 */
 	int (*setattr)(struct vnode *vn);
+	/*
+	 * A directory whose entries are not all its own (overlay): has it
+	 * none, for rmdir and rename over it (vfs_dir_empty).
+	 */
+	bool (*empty)(struct vnode *dir);
 	/* fallocate(2) of a regular file on a disk: 0 or -ERRNO. */
 	int (*fallocate)(struct vnode *vn, int mode, uint64_t off,
 			 uint64_t len);
@@ -147,6 +152,23 @@ struct vnode_ops {
 	 * memory ran out. Not referenced: it lives while vn does.
 	 */
 	struct vnode *(*pagecache)(struct vnode *vn, bool make);
+	/*
+	 * A page cache node whose pages shared mappings may store into
+	 * (ext4): page idx is about to be written through a mapping (a
+	 * write fault), so it is dirty until written back. 0 or -ENOMEM.
+	 * Without the hook a page cache node is never mapped writable.
+	 */
+	int (*page_mkwrite)(struct vnode *vn, uint64_t idx);
+	/*
+	 * Write the dirty pages idx first..last (inclusive) through the
+	 * file's write path, then with sync commit the journal. It takes
+	 * them (clean) before it sleeps, so the caller must have made
+	 * every mapping of them read-only just before (mm_file_writeback):
+	 * a store meanwhile dirties the page again. A page that failed
+	 * stays dirty. 0 or the first error (-ENOSPC, -EIO, -EROFS).
+	 */
+	int (*writeback)(struct vnode *vn, uint64_t first, uint64_t last,
+			 bool sync);
 };
 
 /* A directory entry (fs/dir.c). */
@@ -168,6 +190,11 @@ struct fsnotify_mark;
  * attributes) is -EROFS, as Linux's mnt_want_write.
  */
 #define VN_RDONLY 2U
+/*
+ * A node with hooks whose attributes (xattrs too) are its own, in
+ * memory, as tmpfs's: the overlay's (fs/overlay.c).
+ */
+#define VN_MEMATTR 4U
 
 struct vnode {
 	uint64_t ino;
@@ -233,7 +260,15 @@ struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
 int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 /* Remove the entry name from dir (no checks): 0 or -ENOENT. */
 int vfs_dir_unlink(struct vnode *dir, const char *name);
-/* True when dir has no entries. */
+/*
+ * The same three on dir's own entries, without its hooks: for a file
+ * system whose directories are memory ones with hooks around them
+ * (fs/overlay.c).
+ */
+struct vnode *vfs_dir_lookup_own(struct vnode *dir, const char *name);
+int vfs_dir_link_own(struct vnode *dir, const char *name, struct vnode *vn);
+int vfs_dir_unlink_own(struct vnode *dir, const char *name);
+/* True when dir has no entries (its empty hook's answer if it has one). */
 bool vfs_dir_empty(struct vnode *dir);
 /*
  * Walking dir in getdents order: the entry with the smallest cookie >=
@@ -500,6 +535,9 @@ void vfs_lock_file_closed(struct file *f);
 
 /* ---- Open files (fs/file.c) ---- */
 
+/* The operations of an open regular file of memory (tmpfs). */
+extern const struct file_ops vfs_reg_ops;
+
 /* A new open file (refs 1) with ops and flags; NULL when out of memory. */
 struct file *file_alloc(const struct file_ops *ops, uint32_t flags, void *priv);
 struct file *file_get(struct file *f);
@@ -529,8 +567,8 @@ long file_pread(struct file *f, void *kbuf, size_t n, uint64_t off);
 /*
  * The node whose pages back a mapping of f (not referenced: the caller
  * takes its own): f's node for tmpfs, else its inode's page cache node
- * (vnode_ops.pagecache), which is not written back, so a writable
- * shared mapping of it is for the caller to refuse. NULL and *err
+ * (vnode_ops.pagecache); a writable shared mapping of it is for the
+ * caller to refuse unless it has page_mkwrite (written back). NULL and *err
  * -EACCES when f was not opened for reading (or is O_PATH), -ENODEV
  * when f is not a regular file with pages to map, -ENOMEM.
  */

@@ -57,8 +57,8 @@ static int xattr_ns(const char *name)
 /* Nodes of /proc (generated, with hooks) and pipes keep no attributes. */
 static bool xattr_supported(const struct vnode *vn)
 {
-	return vn != NULL &&
-	       (vn->ops == NULL || S_ISCHR(vn->mode) || S_ISBLK(vn->mode));
+	return vn != NULL && (vn->ops == NULL || (vn->vflags & VN_MEMATTR) ||
+			      S_ISCHR(vn->mode) || S_ISBLK(vn->mode));
 }
 
 static bool is_root(void)

@@ -85,6 +85,9 @@ static bool needs_charge(int prot, int flags)
  */
 static int pte_prot(const struct vma *v, uint64_t phys)
 {
+	/* a store must fault first to mark the page dirty (mm_file.c) */
+	if (mm_tracks_stores(v))
+		return v->prot & ~PROT_WRITE;
 	if (!(v->flags & VMA_SHARED) && page_refs(phys_to_virt(phys)) > 1)
 		return v->prot & ~PROT_WRITE;
 	return v->prot;
@@ -433,6 +436,12 @@ static int copy_on_write(struct mm *mm, struct vma *v, uintptr_t va,
 {
 	void *old = phys_to_virt(phys), *page;
 
+	if (mm_tracks_stores(v)) {
+		int err = mm_page_mkwrite(v, va);
+
+		if (err)
+			return err;
+	}
 	if ((v->flags & VMA_SHARED) || page_refs(old) == 1) {
 		paging_protect_user(mm->as, va, v->prot);
 		return 0;
@@ -467,7 +476,16 @@ static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
 	page = tmpfs_page_read(vn, pos / PAGE_SIZE, &rerr);
 	if (!page)
 		return rerr;
-	if (!(v->flags & VMA_SHARED)) {
+	if (mm_tracks_stores(v)) {
+		/* mapped writable only once the store is marked (mm_file.c) */
+		rerr = err & PF_ERR_WRITE ? mm_page_mkwrite(v, va) : 0;
+		if (rerr) {
+			page_put(page);
+			return rerr;
+		}
+		if (!(err & PF_ERR_WRITE))
+			prot &= ~PROT_WRITE;
+	} else if (!(v->flags & VMA_SHARED)) {
 		if (err & PF_ERR_WRITE) {
 			void *copy = page_alloc(1);
 

@@ -223,6 +223,34 @@ bool mm_file_writably_mapped(struct mm *mm, const struct vnode *vn);
 /* The same, in any process's address space (memfd's F_SEAL_WRITE). */
 bool mm_file_writably_mapped_any(const struct vnode *vn);
 
+/*
+ * Shared writable maps of a file whose page cache is written back
+ * (ext4: vnode_ops.page_mkwrite): a page is mapped read-only until a
+ * store faults, which marks it dirty (mm_page_mkwrite) and makes it
+ * writable; each writeback makes every mapping of the pages it writes
+ * read-only again first, so the next store is seen. Dirty pages are
+ * written at msync(MS_SYNC), fsync, munmap, exit, the VM's end and
+ * every MM_WRITEBACK_AGE_NS.
+ */
+#define MM_WRITEBACK_AGE_NS 5000000000ULL
+bool mm_tracks_stores(const struct vma *v);
+/* A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS). */
+int mm_page_mkwrite(struct vma *v, uintptr_t va);
+/*
+ * Write back the dirty pages first..last of vn (a page cache node with
+ * a writeback hook; others: 0), every process's mappings of them made
+ * read-only first; with sync the journal is committed too.
+ * 0 or -ERRNO (-ENOSPC, -EIO) from the file system.
+ */
+int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
+		      bool sync);
+/* The same for each file mm's shared areas in [start, start+len) map. */
+int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync);
+/* Every shared-mapped file of every process (the VM ends); 0 or -ERRNO. */
+int mm_writeback_all(void);
+/* mm_writeback_all once a store is MM_WRITEBACK_AGE_NS old (return to user). */
+void mm_writeback_aged(void);
+
 /* Free every page and area, and the page tables. */
 void mm_destroy(struct mm *mm);
 

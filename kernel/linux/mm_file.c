@@ -1,8 +1,13 @@
-/* mm_file.c - what a file area maps (struct vma_file) and /proc/self/maps. */
+/* mm_file.c - what a file area maps (struct vma_file), the write-back of shared maps' stores, and /proc/self/maps. */
+#include <asm-generic/errno.h>
 #include <asm-generic/mman-common.h>
 #include <linux/stat.h>
 
+#include "arch.h"
+#include "core/clock.h"
 #include "core/heap.h"
+#include "core/page.h"
+#include "core/printk.h"
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -34,6 +39,167 @@ void vma_file_put(struct vma_file *f)
 		f->release(f);
 	vnode_put(f->vn);
 	kfree(f);
+}
+
+/* When the oldest store not yet written back was marked, or 0. */
+static uint64_t dirty_since_ns;
+
+bool mm_tracks_stores(const struct vma *v)
+{
+	return (v->flags & VMA_SHARED) && v->file && v->file->vn->ops &&
+	       v->file->vn->ops->page_mkwrite;
+}
+
+int mm_page_mkwrite(struct vma *v, uintptr_t va)
+{
+	struct vnode *vn = v->file->vn;
+	int err = vn->ops->page_mkwrite(vn, (v->offset + (va - v->start)) /
+						    PAGE_SIZE);
+
+	if (err == 0 && dirty_since_ns == 0)
+		dirty_since_ns = clock_monotonic_ns();
+	/* a file system that cannot take the store: SIGBUS, as Linux */
+	return err == 0 || err == -ENOMEM ? err : -EIO;
+}
+
+/* The pages first..last of vn, to make read-only in each address space. */
+struct wp_range {
+	const struct vnode *vn;
+	uint64_t first, last;
+};
+
+static void wrprotect_in(struct proc *p, void *ctx)
+{
+	const struct wp_range *w = ctx;
+
+	for (struct vma *v = p->mm ? p->mm->vmas : NULL; v; v = v->next) {
+		uint64_t lo = v->offset / PAGE_SIZE,
+			 hi = lo + (v->end - v->start) / PAGE_SIZE - 1;
+		uintptr_t start, end;
+
+		if (!mm_tracks_stores(v) || v->file->vn != w->vn ||
+		    hi < w->first || lo > w->last)
+			continue;
+		start = v->start +
+			(w->first > lo ? w->first - lo : 0) * PAGE_SIZE;
+		end = v->end - (w->last < hi ? hi - w->last : 0) * PAGE_SIZE;
+		for (uintptr_t va = paging_next_user(p->mm->as, start, end);
+		     va < end;
+		     va = paging_next_user(p->mm->as, va + PAGE_SIZE, end))
+			paging_protect_user(p->mm->as, va,
+					    v->prot & ~PROT_WRITE);
+	}
+}
+
+int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
+		      bool sync)
+{
+	struct wp_range w = { vn, first, last };
+
+	if (vn == NULL || vn->ops == NULL || vn->ops->writeback == NULL)
+		return 0;
+	/* nothing sleeps between this and the hook taking the pages */
+	proc_for_each(wrprotect_in, &w);
+	return vn->ops->writeback(vn, first, last, sync);
+}
+
+int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync)
+{
+	uintptr_t end = start + len;
+	int err = 0;
+
+	/* one area at a time, found again after each (writes sleep) */
+	for (uintptr_t at = start; at < end;) {
+		struct vma *v = mm->vmas;
+		struct vnode *vn;
+		uintptr_t lo, hi;
+		int e;
+
+		while (v && (v->end <= at || !mm_tracks_stores(v)))
+			v = v->next;
+		if (v == NULL || v->start >= end)
+			break;
+		lo = v->start > at ? v->start : at;
+		hi = v->end < end ? v->end : end;
+		vn = vnode_get(v->file->vn);
+		e = mm_file_writeback(
+			vn, (v->offset + (lo - v->start)) / PAGE_SIZE,
+			(v->offset + (hi - v->start)) / PAGE_SIZE - 1, sync);
+		vnode_put(vn);
+		if (e < 0 && err == 0)
+			err = e;
+		at = hi;
+	}
+	return err;
+}
+
+/* The nodes some shared area maps (referenced), gathered without sleeping. */
+struct wb_set {
+	struct vnode **vn;
+	size_t n, cap;
+	bool short_of_memory;
+};
+
+static void gather_in(struct proc *p, void *ctx)
+{
+	struct wb_set *s = ctx;
+
+	for (struct vma *v = p->mm ? p->mm->vmas : NULL; v; v = v->next) {
+		size_t i = 0;
+
+		if (!mm_tracks_stores(v))
+			continue;
+		while (i < s->n && s->vn[i] != v->file->vn)
+			i++;
+		if (i < s->n)
+			continue;
+		if (s->n == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 8;
+			struct vnode **a = kmalloc(cap * sizeof(*a));
+
+			if (a == NULL) {
+				s->short_of_memory = true;
+				return;
+			}
+			if (s->n)
+				memcpy(a, s->vn, s->n * sizeof(*a));
+			kfree(s->vn);
+			s->vn = a;
+			s->cap = cap;
+		}
+		s->vn[s->n++] = vnode_get(v->file->vn);
+	}
+}
+
+int mm_writeback_all(void)
+{
+	struct wb_set s = { NULL, 0, 0, false };
+	int err = 0;
+
+	dirty_since_ns = 0;
+	proc_for_each(gather_in, &s);
+	for (size_t i = 0; i < s.n; i++) {
+		int e = mm_file_writeback(s.vn[i], 0, UINT64_MAX, false);
+
+		if (e < 0 && err == 0)
+			err = e;
+		vnode_put(s.vn[i]);
+	}
+	kfree(s.vn);
+	if (s.short_of_memory && err == 0)
+		err = -ENOMEM;
+	if (err < 0)
+		printk("kiln: stores through shared mmap not written back "
+		       "(error %d)\n",
+		       err);
+	return err;
+}
+
+void mm_writeback_aged(void)
+{
+	if (dirty_since_ns != 0 &&
+	    clock_monotonic_ns() - dirty_since_ns > MM_WRITEBACK_AGE_NS)
+		mm_writeback_all();
 }
 
 /*

@@ -55,6 +55,7 @@ static void log_killed(struct proc *p, void *ctx)
 static _Noreturn void init_exit(int status, int sig)
 {
 	proc_for_each(log_killed, NULL);
+	mm_writeback_all(); /* every process's stores through shared maps */
 	if (current->files)
 		fs_proc_exit(current);
 	ext4_jbd2_close_all(); /* file systems left clean: journals empty */
@@ -186,6 +187,9 @@ _Noreturn void proc_exit(int status, int sig)
 	proc_end_other_threads(p);
 	ipc_sem_exit(p); /* SEM_UNDO, once no thread can add to it */
 	jobctl_exit(p);
+	/* stores through shared maps reach the files (errors: logged) */
+	if (p->mm)
+		mm_writeback_range(p->mm, 0, USER_TOP, false);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);

@@ -254,7 +254,9 @@ _Noreturn void linux_start(const void *bundle)
 		start_failed("bad root disk record in the image", NULL,
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
-	console_init(in, in_size);
+	console_init(in, in_size,
+		     cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
+				 "kiln.stdin_stream"));
 	console_tty_init(&tty_ops);
 	syscall_init();
 	arch_user_init();

@@ -211,10 +211,12 @@ static int rmdir_check(const struct lookup *lk)
 	if (!S_ISDIR(lk->node->mode))
 		return -ENOTDIR;
 	/* /proc's own directories, a mount point; a volume's are its own. */
-	if (lk->node->ops != NULL &&
+	if (lk->node->ops != NULL && lk->node->ops->empty == NULL &&
 	    (lk->dir->ops == NULL || lk->dir->ops->unlink == NULL))
 		return -EBUSY;
-	if (lk->node->ops == NULL && !vfs_dir_empty(lk->node))
+	/* memory directories, and those that know their merged entries */
+	if ((lk->node->ops == NULL || lk->node->ops->empty != NULL) &&
+	    !vfs_dir_empty(lk->node))
 		return -ENOTEMPTY;
 	return vfs_permission(lk->dir, 3);
 }

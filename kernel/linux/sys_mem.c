@@ -91,8 +91,8 @@ static struct vma_file *file_for_map(int fd, uint64_t off, size_t len,
 	if (!vn)
 		return NULL;
 	writable = (f->flags & O_ACCMODE) == O_RDWR && !(f->flags & O_APPEND);
-	if (vn != f->vn) {
-		/* A disk's page cache is never written back (storage.md). */
+	if (vn != f->vn && (!vn->ops || !vn->ops->page_mkwrite)) {
+		/* A page cache that is never written back (storage.md). */
 		*err = -ENODEV;
 		if (type != MAP_PRIVATE && (prot & PROT_WRITE) && writable)
 			return NULL;
@@ -270,6 +270,8 @@ long sys_munmap(uintptr_t addr, size_t len)
 {
 	if ((addr & (PAGE_SIZE - 1)) || len == 0 || !user_range_ok(addr, len))
 		return -EINVAL;
+	/* stores through a shared map reach the file (errors: at fsync) */
+	mm_writeback_range(current->mm, addr, page_up(len), false);
 	return mm_unmap(current->mm, addr, page_up(len));
 }
 SYSCALL2(munmap);
@@ -434,7 +436,16 @@ long sys_msync(uintptr_t addr, size_t len, int flags)
 		return -EINVAL;
 	if (addr + n < addr || !user_range_ok(addr, n))
 		return -ENOMEM;
-	/* Nothing to write back: the mapped pages are the file's own. */
-	return mm_range_mapped(current->mm, addr, n) ? 0 : -ENOMEM;
+	if (!mm_range_mapped(current->mm, addr, n))
+		return -ENOMEM;
+	/*
+	 * MS_SYNC writes the range's stores through shared maps and
+	 * commits (a tmpfs file's pages are the file's own: nothing to
+	 * do); MS_ASYNC starts nothing, as on Linux since 2.6.19: the
+	 * periodic writeback will.
+	 */
+	if (flags & MS_SYNC)
+		return mm_writeback_range(current->mm, addr, n, true);
+	return 0;
 }
 SYSCALL3(msync);

@@ -163,10 +163,16 @@ SYSCALL4(fallocate);
 long sys_fsync(int fd)
 {
 	struct file *f = fd_file(fd);
+	int err = 0, e;
 
 	if (f == NULL)
 		return -EBADF;
-	return f->ops->fsync ? f->ops->fsync(f) : 0;
+	/* a disk file's stores through shared maps first (linux/mm.h) */
+	if (f->vn != NULL && S_ISREG(f->vn->mode))
+		err = mm_file_writeback(vfs_mapped_node(f->vn), 0, UINT64_MAX,
+					false);
+	e = f->ops->fsync ? f->ops->fsync(f) : 0;
+	return err < 0 ? err : e;
 }
 SYSCALL1(fsync);
 
@@ -179,15 +185,20 @@ SYSCALL1(fdatasync);
 /* Every disk: the file systems on disks share one cache. */
 long sys_syncfs(int fd)
 {
+	int err, e;
+
 	if (fd_file(fd) == NULL)
 		return -EBADF;
-	return blkdev_sync_all();
+	err = mm_writeback_all();
+	e = blkdev_sync_all();
+	return e < 0 ? e : err;
 }
 SYSCALL1(syncfs);
 
 /* sync(2) reports nothing: errors wait for an fsync. */
 long sys_sync(void)
 {
+	mm_writeback_all();
 	blkdev_sync_all();
 	return 0;
 }

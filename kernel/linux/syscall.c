@@ -6,6 +6,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "fs/ext4_jbd2.h"
+#include "linux/mm.h"
 #include "linux/proc.h"
 #include "linux/sigdeliver.h"
 #include "linux/trace.h"
@@ -79,6 +80,7 @@ void syscall_dispatch(struct trap_frame *f)
 void linux_return_to_user(struct trap_frame *f)
 {
 	sched_preempt_point();
+	mm_writeback_aged();	 /* stores through shared maps, each 5 s */
 	ext4_jbd2_commit_aged(); /* the journal's 5 s commit */
 	if (current->group_exit) /* another thread is ending the process */
 		proc_exit_thread();

@@ -22,18 +22,46 @@ import time
 
 
 def ports(argv):
-    """iobase -> path for the chardevs kiln attached to isa-serial ports."""
+    """iobase -> path for the chardevs kiln attached to isa-serial ports,
+    and "console" -> the fd of a virtconsole's socket (a streamed stdin)."""
     paths = {}
     for i, a in enumerate(argv):
         if a == "-chardev":
             spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
-            paths[spec["id"]] = spec.get("path")
+            # a socket chardev (a streamed stdin): its fd, as an int
+            paths[spec["id"]] = int(spec["fd"]) if "fd" in spec else spec.get("path")
     out = {}
     for i, a in enumerate(argv):
         if a == "-device" and argv[i + 1].startswith("isa-serial"):
             spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
             out[spec["iobase"]] = paths[spec["chardev"]]
+        if a == "-device" and argv[i + 1].startswith("virtconsole"):
+            spec = dict(kv.split("=", 1) for kv in argv[i + 1].split(",")[1:])
+            out["console"] = paths[spec["chardev"]]
     return out
+
+
+def stream_stdin(sock):
+    """A streamed stdin to its end marker, decoded (kernel/drivers/console.c)."""
+    raw = b""
+    while not raw.endswith(b"\xff\x01") or raw.endswith(b"\xff\xff\x01"):
+        b = os.read(sock, 65536)
+        if not b:
+            break
+        raw += b
+    out, i = bytearray(), 0
+    while i < len(raw):
+        if raw[i] != 0xff:
+            out.append(raw[i])
+            i += 1
+            continue
+        x = raw[i + 1] if i + 1 < len(raw) else 1
+        if x == 1:
+            break
+        elif x == 0:
+            out.append(0xff)
+        i += 2
+    return bytes(out)
 
 
 def bundle(image):
@@ -67,6 +95,7 @@ def config(cfg):
 def main():
     argv = sys.argv
     p = ports(argv)
+    sock = p.get("console")
     com1 = open(p["0x3f8"], "wb", buffering=0) if p["0x3f8"] else sys.stdout.buffer
     log = open(p["0x2f8"], "wb", buffering=0)
     com3 = open(p["0x3e8"], "wb", buffering=0)
@@ -78,6 +107,8 @@ def main():
         sec = bundle(image)
         info = config(sec[1])
         info["stdin"] = sec[3].decode("latin-1") if 3 in sec else None
+        if sock is not None:
+            info["stdin"] = stream_stdin(sock).decode("latin-1")
         info["append"] = argv[argv.index("-append") + 1] if "-append" in argv else None
         com1.write(json.dumps(info).encode())
         log.write(b"trace: openat(\"/etc/x\") = -2\n")

@@ -408,7 +408,8 @@ def test_run_config_repacked(fake, image):
     info = json.loads(r.stdout)
     assert info == {"program": "/bin/probe", "arg": ["/bin/probe", "a", "b c"],
                     "env": ["PATH=/bin:/usr/bin", "HOME=/h", "NEW=x y"],
-                    "workdir": "/", "stdin": "in\x00put\n", "append": "kiln.trace"}
+                    "workdir": "/", "stdin": "in\x00put\n",
+                    "append": "kiln.trace kiln.stdin_stream"}
     assert lines(r.stderr) == ['trace: openat("/etc/x") = -2']
     assert r.returncode == 0
 
@@ -506,8 +507,9 @@ def test_run_app_status_passes_through(fake, image, status):
 
 def test_run_temp_image_too_large(fake, image):
     """The repacked image cannot be written: status 1, the temp file gone
-    (the fake fixture checks), QEMU never started."""
-    r = fake("echo", str(image), limit=(resource.RLIMIT_FSIZE, 100000))
+    (the fake fixture checks), QEMU never started. An argument makes it
+    repack: a piped stdin is streamed, not put in the image."""
+    r = fake("echo", str(image), "x", limit=(resource.RLIMIT_FSIZE, 100000))
     assert (r.returncode, r.stdout) == (FAIL, b"")
     assert re.fullmatch(f"kiln: {fake.tmp}/kiln-run-\\w{{6}}: File too large",
                         r.stderr.decode().rstrip("\n")), r.stderr

@@ -127,3 +127,39 @@ def test_job_control_on_the_terminal(flavour):
                                steps=JOB_STEPS)
     assert kiln == native
     assert kstatus == 0, err
+
+
+# tests/guest/tty_modes.c: raw mode, no echo, input mapping, VMIN/VTIME,
+# line editing back in canonical mode, and raw input still pending when
+# ICANON comes back (a line without Enter), typed at likewise.
+MODE_STEPS = [
+    (b"ready for one key\r", b"k", 0),
+    (b"ready for Enter unechoed\r", b"\r", 0),
+    (b"ready for Enter again\r", b"\r", 0),
+    (b"ready for Enter then z\r", b"\rz", 0),
+    (b"ready for a, erase, eof\r", b"a\x7f\x04", 0),
+    (b"reading, ready for ^C\r", b"\x03", 1.0),
+    (b"ready for a secret line\r", b"secret\n", 0),
+    (b"ready for a line to edit\r", b"hx\x7fello\n", 0),
+    (b"ready for a line to kill\r", b"junk\x15ok\n", 0),
+    (b"ready for eof mid-line\r", b"abc\x04", 0),
+    (b"ready for ab, no Enter\r", b"ab", 0),
+]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_terminal_modes(flavour):
+    path = guest_path(flavour, "tty_modes")
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    native, nstatus, _ = drive([path], native=True, steps=MODE_STEPS)
+    assert nstatus == 0, native
+    assert "tty_modes: all 37 checks passed\n" in native, native
+    # What the terminal showed: the typed keys only where echo was on.
+    assert "a^?^D" in native and "secret" not in native.split(
+        "a secret line\n")[1].split("tty_modes:")[0], native
+    assert "hx\b \bello\n" in native, native
+    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
+                                "--timeout", "60", path], native=False,
+                               steps=MODE_STEPS)
+    assert kiln == native
+    assert kstatus == 0, err

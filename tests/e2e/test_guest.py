@@ -73,11 +73,13 @@ SPECIAL = {
     "execve": "takes the path it execs itself by: test_execve",
     "segfault": "dies of a signal on purpose: test_*_kills_with_*",
     "stdin_echo": "reads stdin: test_stdin_to_eof, test_empty_stdin_is_eof",
+    "stdin_stream": "a streamed stdin: test_stdin_stream.py",
     "signals": "test_sysmisc.py, with its SIGTERM death",
     "sysmisc": "test_sysmisc.py, with --trace",
     "netaddr": "a network address and peer: test_net_config.py",
     "tty_signals": "a terminal to type at: test_console_tty.py",
     "tty_jobs": "a terminal to type at: test_console_tty.py",
+    "tty_modes": "a terminal to type at: test_console_tty.py",
     "tcp_client": "a host server to connect to: test_net_client.py",
     "tcp_echo": "a host client through -p: test_net_tcp.py",
     "udp_echo": "a host client through -p: test_net_udp.py",
@@ -86,6 +88,7 @@ SPECIAL = {
     "ext4_ops": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_mmap": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_race": "a writable ext4 disk: test_ext4_rw.py",
+    "ext4_mmap_shared": "a writable ext4 disk, two runs: test_ext4_rw.py",
     "xattr": "skipped where the host's /tmp keeps no user xattrs: test_xattr",
 }
 SELF_CHECKING = [name for name in PROGRAMS if name not in SPECIAL]

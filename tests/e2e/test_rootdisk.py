@@ -5,7 +5,8 @@ Debian's python3 with its whole stdlib and a 160 MB data file (a ~230 MiB
 root) boots in a 64 MiB guest and prints what it prints natively; the
 same image with the root in memory is booted too and both boot times are
 printed (not asserted). A small busybox image checks the layout the app
-sees (/proc/mounts, EROFS, /dev and /tmp in memory, --disk numbering) and
+sees (/proc/mounts, the overlay root, EROFS with --read-only, /dev and
+/tmp in memory, --disk numbering) and
 that a truncated or corrupted root disk is one clean error, never a
 kernel fault.
 """
@@ -104,8 +105,8 @@ def test_python_root_on_disk_in_small_memory(tmp_path):
 
 
 SH = ("cat /proc/mounts; ls -ld / /bin /etc /tmp /dev; cat /etc/passwd; "
-      "echo x > /bin/new || echo bin-erofs; echo x > /tmp/t && cat /tmp/t; "
-      "ls /dev | grep vd; cat /data/f")
+      "echo x > /bin/new && cat /bin/new || echo bin-erofs; "
+      "echo x > /tmp/t && cat /tmp/t; ls /dev | grep vd; cat /data/f")
 
 
 @pytest.fixture(scope="module")
@@ -119,11 +120,13 @@ def small(tmp_path_factory):
 
 
 def test_layout(small, tmp_path):
-    """What the app sees: the disk's directories read only, the top level,
-    /dev and /tmp in memory; a --disk is still /dev/vda."""
+    """What the app sees with --read-only: the disk's directories read
+    only, the top level, /dev and /tmp in memory; a --disk is still
+    /dev/vda."""
     extra = tmp_path / "x.img"
     extra.write_bytes(b"\0" * (1 << 20))
-    cmd = [KILN, "run", "--timeout", "120", "--disk", f"{extra}:ro", small]
+    cmd = [KILN, "run", "--timeout", "120", "--read-only", "--disk",
+           f"{extra}:ro", small]
     r = subprocess.run(cmd, capture_output=True, timeout=HOST_TIMEOUT)
     assert r.returncode == 0, describe(r)
     out = r.stdout.decode()
@@ -132,6 +135,24 @@ def test_layout(small, tmp_path):
     assert "Read-only file system" in r.stdout.decode() + r.stderr.decode()
     assert "\nx\n" in out
     assert "\nvda\n" in out and "vdb" not in out
+    assert out.endswith("on the disk\n")
+    assert "root:x:0:0:root:/root:/bin/sh\n" in out
+
+
+def test_layout_writable(small, tmp_path):
+    """By default the root is an overlay: /bin/new is written (in memory),
+    /proc/mounts says so, the rest is as with --read-only."""
+    extra = tmp_path / "x.img"
+    extra.write_bytes(b"\0" * (1 << 20))
+    cmd = [KILN, "run", "--timeout", "120", "--disk", f"{extra}:ro", small]
+    r = subprocess.run(cmd, capture_output=True, timeout=HOST_TIMEOUT)
+    assert r.returncode == 0, describe(r)
+    out = r.stdout.decode()
+    assert ("overlay / overlay rw,relatime,lowerdir=/dev/root,"
+            "upperdir=tmpfs 0 0\n") in out
+    assert "ext4" not in out
+    assert "bin-erofs" not in out and "Read-only" not in out
+    assert "\nx\nx\nvda\n" in out  # /bin/new, then /tmp/t
     assert out.endswith("on the disk\n")
     assert "root:x:0:0:root:/root:/bin/sh\n" in out
 

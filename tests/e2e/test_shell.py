@@ -9,7 +9,7 @@ be equal. Only /proc differs: the host's chroot has none (that test runs
 unchrooted and compares structure, see its docstring).
 
 The interactive test drives `kiln run IMAGE sh` through a pty, as a
-person would: a job started, stopped with ^Z, listed, resumed, ended
+person would: a job started (it says when it runs), stopped with ^Z, listed, resumed, ended
 with ^C, then `exit`. The host transcript comes from the same busybox in
 the chroot with the pty as its controlling terminal.
 """
@@ -176,16 +176,25 @@ def test_proc_self_status_count(tree):
 # ---- interactive, through a pty ----
 
 # (what to wait for, what to type then, pause before typing). Only the
-# prompt is waited for: it is on stderr, a serial port of its own under
-# Kiln, so it may overtake the job lines printed before it.
+# prompt and lines the job or the shell print once the job holds the
+# terminal are waited for: a ^Z or ^C typed earlier, while the shell's
+# line editing still has the terminal raw (ISIG off), is an ordinary
+# byte on Linux and under Kiln alike, and under a loaded host the guest
+# can take seconds to get from the Enter to the job's tcsetpgrp. So the
+# job says it runs (the sum is printed, not the typed text, which is
+# echoed first), and ^C waits for fg to name the job it continues. The
+# job sleeps long enough to outlast the steps on a loaded host (from ^Z
+# to fg took 20 s in one run; the ^C ends it).
+JOB = b"sh -c 'echo run$((1+1)); exec sleep 60'"
+SHOWN = 'sh -c "echo run\\$((1+1)); exec sleep 60"'  # as ash lists it
 STEPS = [
-    (b"$ ", b"sleep 5\n", 0),
-    (b"sleep 5\r\n", b"\x1a", 1.0),           # ^Z: the job stops
+    (b"$ ", JOB + b"\n", 0),
+    (b"run2\r\n", b"\x1a", 0.3),              # ^Z: the job stops
     (b"$ ", b"jobs\n", 0.3),
     (b"$ ", b"bg\n", 0.3),
     (b"$ ", b"jobs\n", 0.3),
     (b"$ ", b"fg\n", 0.3),
-    (b"fg\r\n", b"\x03", 1.0),                # ^C ends it
+    (SHOWN.encode() + b"\r\n", b"\x03", 1.0),  # ^C ends it
     (b"$ ", b"echo status=$?\n", 0.3),
     (b"$ ", b"exit 3\n", 0.3),
 ]
@@ -301,16 +310,17 @@ def test_interactive_job_control(tree):
     kiln, kstatus = drive([KILN, "run", "--accel", KILN_ACCEL, "--timeout", "100",
                            "--env", "PS1=$ ", bb], native=False)
     want = [
-        "sleep 5",
-        "[1]+  Stopped                    sleep 5",
+        JOB.decode(),
+        "run2",
+        "[1]+  Stopped                    " + SHOWN,
         "jobs",
-        "[1]+  Stopped                    sleep 5",
+        "[1]+  Stopped                    " + SHOWN,
         "bg",
-        "[1] sleep 5",
+        "[1] " + SHOWN,
         "jobs",
-        "[1]+  Running                    sleep 5",
+        "[1]+  Running                    " + SHOWN,
         "fg",
-        "sleep 5",
+        SHOWN,
         "echo status=$?",
         "status=130",
         "exit 3",
@@ -329,5 +339,5 @@ def test_interactive_job_control(tree):
         found = ktext.find(squeezed([line]), at)
         assert found >= 0, (line, klines, nlines)
         at = found + len(squeezed([line]))
-    assert "^Z[1]+  Stopped                    sleep 5" in transcript(native)
+    assert "^Z[1]+  Stopped                    " + SHOWN in transcript(native)
     assert nstatus == 3 and kstatus == 3

@@ -4,6 +4,7 @@
 #include "arch/x86_64/x86.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "lib/calib.h"
 
 /* Intel SDM vol. 3, 11.4 / 11.5: xAPIC registers (MMIO offsets). */
 enum {
@@ -69,21 +70,45 @@ void lapic_init(void)
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
 }
 
-/* Count the timer against the TSC for 1 ms; done once, on first use. */
+/*
+ * The timer's rate against the TSC, once, on first use: counts over
+ * about 1 ms of TSC. As the PIT calibration (tsc.c), the two register
+ * accesses that start and read the count are each dated by TSC reads on
+ * both sides: a host stall at either (TCG on a loaded host) would make
+ * the rate too high and every timer fire that many times late;
+ * calib_pick keeps the median of the samples with narrow brackets.
+ */
+#define LAPIC_SAMPLES 5
+
+static void lapic_sample(struct calib_sample *s)
+{
+	uint64_t a0, b0, a1, b1, wait = tsc_hz() / 1000;
+	uint32_t left;
+
+	a0 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	b0 = rdtsc();
+	while (rdtsc() - b0 < wait)
+		cpu_relax();
+	a1 = rdtsc();
+	left = lapic_read(LAPIC_TIMER_CUR);
+	b1 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	s->hz = (uint64_t)(0xffffffffu - left) * tsc_hz() /
+		((a1 + b1) / 2 - (a0 + b0) / 2);
+	s->width = (b0 - a0) + (b1 - a1);
+}
+
 static void lapic_calibrate(void)
 {
-	uint64_t t0, wait = tsc_hz() / 1000;
-	uint32_t left;
+	struct calib_sample s[LAPIC_SAMPLES];
 
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	t0 = rdtsc();
-	while (rdtsc() - t0 < wait)
-		cpu_relax();
-	left = lapic_read(LAPIC_TIMER_CUR);
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	lapic_hz = (uint64_t)(0xffffffffu - left) * 1000;
+	for (size_t i = 0; i < LAPIC_SAMPLES; i++)
+		lapic_sample(&s[i]);
+	lapic_hz = calib_pick(s, LAPIC_SAMPLES);
+	printk("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }
 
 static void timer_irq(struct trap_frame *f)

@@ -1,7 +1,9 @@
 /* tsc.c - TSC calibration and the monotonic nanosecond clock. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/x86_64/x86.h"
+#include "lib/calib.h"
 #include "lib/vclock.h"
 
 static uint64_t hz;
@@ -99,10 +101,19 @@ static uint64_t from_kvmclock(void)
 /*
  * PIT channel 0 as a reference (1.193182 MHz): program a free-running
  * countdown, latch-read it, and count TSC ticks while it falls by a known
- * amount. Returns 0 when no PIT answers (the count never moves).
+ * amount. Under TCG on a loaded host the vCPU can be descheduled at any
+ * instruction, PIT reads (exits to QEMU, which may wait for its lock)
+ * most of all: a stall between a PIT read and the TSC read that dates it
+ * made one boot measure 2.5x the host's TSC rate, another over 25x, and
+ * every sleep as much longer (a 20 ms nanosleep took 1.7 s, `sleep 5`
+ * outlasted a 140 s test). So each PIT read is dated by TSC reads on
+ * both sides (a stall widens that bracket), a sample takes the
+ * brackets' midpoints, and calib_pick keeps the median of the samples
+ * with narrow brackets.
  */
 #define PIT_HZ 1193182
 #define PIT_SPAN 1193 /* 1 ms of PIT counts: 0.1% resolution */
+#define PIT_SAMPLES 7
 
 static uint16_t pit_read(void)
 {
@@ -111,23 +122,46 @@ static uint16_t pit_read(void)
 	return (uint16_t)(lo | inb(0x40) << 8);
 }
 
+/* A PIT read and the TSC before and after it: the latch is in between. */
+static uint16_t pit_read_dated(uint64_t *before, uint64_t *after)
+{
+	uint16_t v;
+
+	*before = rdtsc();
+	v = pit_read();
+	*after = rdtsc();
+	return v;
+}
+
+/* One measurement; false when no PIT answers (the count never moves). */
+static bool pit_sample(struct calib_sample *s)
+{
+	uint64_t a0, b0, a1, b1, limit = 1ULL << 32;
+	uint16_t start, now;
+
+	start = pit_read_dated(&a0, &b0);
+	do {
+		now = pit_read_dated(&a1, &b1);
+		if (b1 - a0 > limit)
+			return false;
+	} while ((uint16_t)(start - now) < PIT_SPAN);
+	s->hz = ((a1 + b1) / 2 - (a0 + b0) / 2) * PIT_HZ /
+		(uint16_t)(start - now);
+	s->width = (b0 - a0) + (b1 - a1);
+	return true;
+}
+
 static uint64_t from_pit(void)
 {
-	uint16_t start, now;
-	uint64_t t0, t1, limit = 1ULL << 32;
+	struct calib_sample s[PIT_SAMPLES];
 
 	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
 	outb(0x40, 0x00);
 	outb(0x40, 0x00); /* reload 65536 */
-	start = pit_read();
-	t0 = rdtsc();
-	do {
-		now = pit_read();
-		t1 = rdtsc();
-		if (t1 - t0 > limit)
+	for (size_t i = 0; i < PIT_SAMPLES; i++)
+		if (!pit_sample(&s[i]))
 			return 0;
-	} while ((uint16_t)(start - now) < PIT_SPAN);
-	return (t1 - t0) * PIT_HZ / (uint16_t)(start - now);
+	return calib_pick(s, PIT_SAMPLES);
 }
 
 static void set_hz(uint64_t f)
