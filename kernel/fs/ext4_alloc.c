@@ -1,6 +1,7 @@
 /* ext4_alloc.c - allocating blocks and inodes: bitmaps, group descriptors and the superblock's counts, through the journal. */
 #include <asm-generic/errno.h>
 
+#include "core/printk.h"
 #include "fs/bcache.h"
 #include "fs/ext4.h"
 #include "fs/ext4_jbd2.h"
@@ -379,19 +380,30 @@ static int group_bfree(struct ext4_op *op, uint32_t g, uint64_t blk, uint32_t n)
 		gd_put(op, &r, false);
 		return err;
 	}
+	/*
+	 * A block already free means the tree and the bitmap disagree (a
+	 * corrupted image, or a bug): nothing changes, no count goes up
+	 * twice; the caller's -EIO aborts the journal.
+	 */
+	for (uint32_t i = 0; i < n; i++)
+		if (!bit_test(b->data, blk - first + i)) {
+			printk("kiln: ext4 %s: block %llu freed twice\n",
+			       fs->name, (unsigned long long)(blk + i));
+			err = -EIO;
+			goto out;
+		}
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t bit = blk - first + i;
 
-		if (!bit_test(b->data, bit))
-			err = -EIO; /* freed twice: leave it */
 		b->data[bit / 8] &= (uint8_t) ~(1U << (bit % 8));
 	}
 	gd16_set(fs, r.p, GD_FREE_BLOCKS, gd16(fs, r.p, GD_FREE_BLOCKS) + n);
+	fs->free_blocks += n;
+out: /* dirty even when refused: bitmap_get may have made it */
 	bitmap_csum(op, &r, b->data, false);
 	ext4_jbd2_dirty(op->h, b);
 	bcache_put(b);
 	gd_put(op, &r, true);
-	fs->free_blocks += n;
 	return err;
 }
 
@@ -410,6 +422,8 @@ int ext4_bfree(struct ext4_op *op, uint64_t blk, uint32_t n, bool meta)
 		uint32_t k = end - blk < n ? (uint32_t)(end - blk) : n;
 
 		err = group_bfree(op, g, blk, k);
+		if (err < 0)
+			break;
 		if (meta)
 			for (uint32_t i = 0; i < k; i++)
 				ext4_jbd2_free_meta(op->h, blk + i);
@@ -531,9 +545,36 @@ int ext4_op_start(struct ext4_op *op, struct ext4_fs *fs, bool root)
 	return ext4_handle_start(fs, EXT4_OP_CREDITS, &op->h);
 }
 
+int ext4_op_restart(struct ext4_op *op)
+{
+	int err = ext4_handle_stop(op->h);
+
+	op->h = NULL;
+	if (err == 0)
+		err = ext4_handle_start(op->fs, EXT4_OP_CREDITS, &op->h);
+	return err;
+}
+
+void ext4_op_abort(struct ext4_op *op, int err)
+{
+	if (op->h)
+		ext4_handle_abort(op->h, err);
+}
+
+/*
+ * An I/O error or bad metadata (-EIO) may come after the operation
+ * changed something (a bitmap taken, then the superblock unreadable):
+ * the journal is aborted, as Linux's ext4_error does with
+ * errors=remount-ro, so the half change never commits.
+ */
 int ext4_op_stop(struct ext4_op *op, int err)
 {
-	int e = ext4_handle_stop(op->h);
+	int e;
 
+	if (err == -EIO)
+		ext4_op_abort(op, err);
+	e = op->h ? ext4_handle_stop(op->h) : 0;
+
+	op->h = NULL;
 	return err < 0 ? err : e;
 }

@@ -225,43 +225,82 @@ int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
 	return 0;
 }
 
-int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
-		    const char *name)
+/*
+ * The live entry called name in dir: its block held, *off and the
+ * entry before it in *prev (UINT32_MAX: first in its block). NULL with
+ * *err (-ENOENT, -EIO).
+ */
+static struct bcache_buf *entry_find(struct ext4_op *op, struct ext4_inode *dir,
+				     const char *name, uint32_t *off,
+				     uint32_t *prev, int *err)
 {
 	struct ext4_fs *fs = op->fs;
 	uint32_t len = (uint32_t)strlen(name);
-	int err = dir_unindex(op, dir);
 
-	for (uint64_t lblk = 0; err == 0 && lblk < dir->size / fs->block_size;
+	*err = dir_unindex(op, dir);
+	for (uint64_t lblk = 0; *err == 0 && lblk < dir->size / fs->block_size;
 	     lblk++) {
-		struct bcache_buf *b = dblock_get(op, dir, lblk, &err);
-		uint32_t off, rl, prev = UINT32_MAX;
+		struct bcache_buf *b = dblock_get(op, dir, lblk, err);
+		uint32_t rl;
 
 		if (b == NULL)
 			continue;
-		for (off = 0; off < usable(fs); prev = off, off += rl) {
-			uint8_t *e = b->data + off;
+		*prev = UINT32_MAX;
+		for (*off = 0; *off < usable(fs); *prev = *off, *off += rl) {
+			uint8_t *e = b->data + *off;
 
-			rl = de_len(fs, b->data, off);
+			rl = de_len(fs, b->data, *off);
 			if (rl == 0) {
-				err = -EIO;
+				*err = -EIO;
 				break;
 			}
-			if (ext4_le32(e) == 0 || e[6] != len ||
-			    memcmp(e + DE_HEAD, name, len) != 0)
-				continue;
-			if (prev != UINT32_MAX)
-				ext4_put16(b->data + prev + 4,
-					   ext4_le16(b->data + prev + 4) + rl);
-			else
-				ext4_put32(e, 0);
-			block_dirty(op, dir, b);
-			bcache_put(b);
-			return 0;
+			if (ext4_le32(e) != 0 && e[6] == len &&
+			    memcmp(e + DE_HEAD, name, len) == 0)
+				return b;
 		}
 		bcache_put(b);
 	}
-	return err < 0 ? err : -ENOENT;
+	if (*err == 0)
+		*err = -ENOENT;
+	return NULL;
+}
+
+int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
+		    const char *name)
+{
+	uint32_t off, prev;
+	int err;
+	struct bcache_buf *b = entry_find(op, dir, name, &off, &prev, &err);
+
+	if (b == NULL)
+		return err;
+	if (prev != UINT32_MAX)
+		ext4_put16(b->data + prev + 4,
+			   ext4_le16(b->data + prev + 4) +
+				   ext4_le16(b->data + off + 4));
+	else
+		ext4_put32(b->data + off, 0);
+	block_dirty(op, dir, b);
+	bcache_put(b);
+	return 0;
+}
+
+int ext4_dir_set_ino(struct ext4_op *op, struct ext4_inode *dir,
+		     const char *name, uint32_t ino, uint32_t ft)
+{
+	uint32_t off, prev;
+	int err;
+	struct bcache_buf *b = entry_find(op, dir, name, &off, &prev, &err);
+
+	if (b == NULL)
+		return err;
+	ext4_put32(b->data + off, ino);
+	b->data[off + 7] = (op->fs->incompat & EXT4_INCOMPAT_FILETYPE) ?
+				   (uint8_t)ft :
+				   0;
+	block_dirty(op, dir, b);
+	bcache_put(b);
+	return 0;
 }
 
 int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,

@@ -393,6 +393,46 @@ int ext4_extent_alloc(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
 	return 0;
 }
 
+/*
+ * The leaf that holds lblk gets at least need free entries, splitting
+ * nodes (or growing the tree) as extent_insert would. Each split
+ * either happens whole or not at all (-ENOSPC: no block for it), so on
+ * failure the tree maps exactly what it did. 0 or -ERRNO.
+ */
+static int leaf_room(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
+		     uint32_t need)
+{
+	struct path pa;
+	int err, k;
+
+	for (;;) {
+		struct level *lf;
+
+		err = path_walk(op, in, lblk, &pa);
+		if (err < 0)
+			return err;
+		lf = &pa.l[pa.depth];
+		if (n_max(lf->p) - n_entries(lf->p) >= need) {
+			path_put(&pa);
+			return 0;
+		}
+		for (k = (int)pa.depth - 1; k >= 0; k--)
+			if (n_entries(pa.l[k].p) < n_max(pa.l[k].p))
+				break;
+		err = k < 0 ? tree_grow(op, in) : node_split(op, in, &pa, k);
+		path_put(&pa);
+		if (err < 0)
+			return err;
+	}
+}
+
+/*
+ * The unwritten extent is split in up to three (unwritten head, written
+ * middle, unwritten tail). The leaf is given room for the new entries
+ * first, so the inserts never need a block: an ENOSPC comes before any
+ * entry changed, and the extent stays as it was (a failure halfway
+ * would lose the mapping of the blocks after the head).
+ */
 int ext4_extent_convert(struct ext4_op *op, struct ext4_inode *in,
 			uint64_t lblk, uint64_t *pblk, uint32_t *n)
 {
@@ -417,7 +457,22 @@ int ext4_extent_convert(struct ext4_op *op, struct ext4_inode *in,
 	*pblk = start + (lblk - first);
 	tail_first = lblk + *n;
 	tail = (uint32_t)(first + len - tail_first);
-	/* Split in up to three: unwritten head, written middle, tail. */
+	if (lblk > first || tail > 0) {
+		path_put(&pa);
+		err = leaf_room(op, in, lblk,
+				(lblk > first ? 1U : 0U) +
+					(tail > 0 ? 1U : 0U));
+		if (err < 0)
+			return err;
+		err = path_walk(op, in, lblk, &pa);
+		if (err < 0)
+			return err;
+		if (pa.l[pa.depth].i < 0)
+			goto err_path;
+		e = entry(pa.l[pa.depth].p, pa.l[pa.depth].i);
+		if (ext4_le32(e) != first || leaf_len(e) != len)
+			goto err_path;
+	}
 	if (lblk > first)
 		leaf_set(e, first, (uint32_t)(lblk - first), start, true);
 	else
@@ -434,73 +489,140 @@ err_path:
 	return -EIO;
 }
 
-/* Cut leaf p down to the blocks before from. */
-static int leaf_truncate(struct ext4_op *op, struct ext4_inode *in, uint8_t *p,
-			 uint64_t from)
+/*
+ * Truncation, in steps: extents are cut from the end of the file, one
+ * group's worth of blocks at a time (an extent Linux made may cross
+ * groups), and before each piece the handle must still have the
+ * credits the worst piece takes: its bitmap and descriptor, the
+ * superblock, the leaf, and every tree block above it emptied and
+ * freed (a bitmap and a descriptor each, its parent changed). When it
+ * has not, the walk stops with the tree whole (every node holds what
+ * lies before the cut so far, i_blocks counts what is left) and the
+ * handle is restarted (Linux's ext4_ext_truncate_extend_restart).
+ */
+#define TRUNC_STEP_CREDITS (4 + 3 * EXT4_MAX_DEPTH + 2)
+
+struct trunc {
+	struct ext4_op *op;
+	struct ext4_inode *in;
+	uint64_t from;
+	bool more; /* stopped for credits: restart and go on */
+};
+
+static bool trunc_room(struct trunc *t)
 {
-	uint32_t per = op->fs->block_size / 512;
-	int err = 0;
-
-	for (int i = (int)n_entries(p) - 1; i >= 0 && err == 0; i--) {
-		uint8_t *e = entry(p, i);
-		uint64_t first = ext4_le32(e), start = leaf_start(e);
-		uint32_t len = leaf_len(e), keep;
-
-		if (first + len <= from)
-			break;
-		keep = first >= from ? 0 : (uint32_t)(from - first);
-		err = ext4_bfree(op, start + keep, len - keep, false);
-		in->blocks512 -= (uint64_t)(len - keep) * per;
-		if (keep > 0)
-			leaf_set(e, first, keep, start, leaf_unwritten(e));
-		else
-			ext4_put16(p + 2, (uint32_t)i);
-	}
-	return err;
+	if (ext4_handle_left(t->op->h) >= TRUNC_STEP_CREDITS)
+		return true;
+	t->more = true;
+	return false;
 }
 
-/* Cut the subtree at p (depth levels above its leaves) before from. */
-static int node_truncate(struct ext4_op *op, struct ext4_inode *in, uint8_t *p,
-			 uint32_t depth, uint64_t from)
+/* The first block of the group holding blk. */
+static uint64_t group_start(const struct ext4_fs *fs, uint64_t blk)
 {
+	return blk - (blk - fs->first_data_block) % fs->blocks_per_group;
+}
+
+/* Cut leaf p down to the blocks before t->from; *changed if it was. */
+static int leaf_truncate(struct trunc *t, uint8_t *p, bool *changed)
+{
+	struct ext4_fs *fs = t->op->fs;
+	uint32_t n, len, cut;
+	uint64_t first, start, keep, lo;
+	uint8_t *e;
+	int err;
+
+	while ((n = n_entries(p)) > 0) {
+		e = entry(p, (int)n - 1);
+		first = ext4_le32(e);
+		len = leaf_len(e);
+		start = leaf_start(e);
+		if (first + len <= t->from || !trunc_room(t))
+			return 0;
+		keep = first >= t->from ? 0 : t->from - first;
+		lo = group_start(fs, start + len - 1);
+		if (lo < start + keep)
+			lo = start + keep;
+		cut = (uint32_t)(start + len - lo);
+		err = ext4_bfree(t->op, lo, cut, false);
+		if (err < 0)
+			return err;
+		t->in->blocks512 -= (uint64_t)cut * (fs->block_size / 512);
+		if (cut < len)
+			leaf_set(e, first, len - cut, start, leaf_unwritten(e));
+		else
+			ext4_put16(p + 2, n - 1);
+		*changed = true;
+	}
+	return 0;
+}
+
+/*
+ * Cut the subtree at p (depth levels above its leaves) before t->from,
+ * from its last entry back; *changed if p was.
+ */
+static int node_truncate(struct trunc *t, uint8_t *p, uint32_t depth,
+			 bool *changed)
+{
+	struct ext4_op *op = t->op;
+	uint32_t n;
 	int err = 0;
 
 	if (depth == 0)
-		return leaf_truncate(op, in, p, from);
-	for (int i = (int)n_entries(p) - 1; i >= 0 && err == 0; i--) {
-		uint8_t *e = entry(p, i);
+		return leaf_truncate(t, p, changed);
+	while ((n = n_entries(p)) > 0 && trunc_room(t)) {
+		uint8_t *e = entry(p, (int)n - 1);
 		uint64_t first = ext4_le32(e), child = index_child(e);
-		struct bcache_buf *b = node_get(op, in, child, depth - 1, &err);
+		struct bcache_buf *b = node_get(op, t->in, child, depth - 1,
+						&err);
+		bool cc = false;
 
 		if (b == NULL)
-			break;
-		err = node_truncate(op, in, b->data, depth - 1, from);
+			return err;
+		err = node_truncate(t, b->data, depth - 1, &cc);
 		if (err == 0 && n_entries(b->data) == 0) {
 			bcache_put(b);
 			err = ext4_bfree(op, child, 1, true);
-			in->blocks512 -= op->fs->block_size / 512;
-			ext4_put16(p + 2, (uint32_t)i);
+			t->in->blocks512 -= op->fs->block_size / 512;
+			ext4_put16(p + 2, n - 1);
+			*changed = true;
 		} else {
-			node_dirty(op, in, b);
+			if (cc)
+				node_dirty(op, t->in, b);
 			bcache_put(b);
 		}
-		if (first < from)
-			break;
+		if (err < 0 || t->more || first < t->from)
+			return err;
 	}
-	return err;
+	return 0;
 }
 
 int ext4_extent_truncate(struct ext4_op *op, struct ext4_inode *in,
 			 uint64_t from)
 {
-	uint32_t depth = ext4_le16(in->block + 6);
+	struct trunc t = { op, in, from, false };
+	uint32_t depth;
+	bool changed = false;
 	int err;
 
 	if (!(in->flags & EXT4_EXTENTS_FL))
 		return -EIO;
-	if (depth > EXT4_MAX_DEPTH || header_ok(in->block, 4, depth) < 0)
-		return -EIO;
-	err = node_truncate(op, in, in->block, depth, from);
+	for (;;) {
+		depth = ext4_le16(in->block + 6);
+		if (depth > EXT4_MAX_DEPTH ||
+		    header_ok(in->block, 4, depth) < 0)
+			return -EIO;
+		t.more = false;
+		err = node_truncate(&t, in->block, depth, &changed);
+		if (err < 0 || !t.more)
+			break;
+		/* A restart point: the inode as the tree now is. */
+		err = ext4_iput(op, in, false);
+		if (err == 0)
+			err = ext4_op_restart(op);
+		if (err < 0)
+			return err;
+	}
 	if (err == 0 && n_entries(in->block) == 0)
 		header_set(in->block, 0, 4, 0);
 	return err;

@@ -67,7 +67,8 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	uint64_t lblk = off / bs, pblk, last = (off + n - 1) / bs;
 	struct ext4_op op;
 	size_t done = 0;
-	bool fresh;
+	struct ext4_inode saved = *in;
+	bool fresh = false, mapped;
 	int err;
 
 	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
@@ -75,6 +76,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	if (err < 0)
 		return err;
 	err = map_for_write(&op, in, lblk, &pblk, &nblk, &fresh);
+	mapped = err == 0;
 	for (uint32_t k = 0; err == 0 && k < nblk; k++) {
 		uint32_t m = bs - in_blk;
 
@@ -84,6 +86,17 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		if (err == 0)
 			done += m;
 		in_blk = 0;
+	}
+	/*
+	 * Blocks mapped for this step but not written would show what the
+	 * disk held before (another file's bytes): the mapping must not
+	 * commit, so the journal is aborted, as for any failure halfway.
+	 */
+	if (err < 0 && mapped && fresh) {
+		*in = saved; /* the tree as the disk still has it */
+		ext4_op_abort(&op, err);
+		ext4_op_stop(&op, err);
+		return err;
 	}
 	if (done > 0 && off + done > in->size)
 		in->size = off + done;
@@ -141,10 +154,20 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	return r == (long)(bs - at) ? 0 : -EIO;
 }
 
+/*
+ * The new size is written first and the blocks past it freed in steps
+ * (ext4_extent_truncate restarts the handle when it runs low), with
+ * the inode on the orphan list meanwhile, as Linux's ext4_truncate does:
+ * a crash between two steps leaves blocks past i_size, and the next
+ * mount finishes the cut (ext4_orphans_process). An unlinked inode is
+ * on the list already.
+ */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 		  bool root)
 {
 	uint32_t bs = fs->block_size;
+	bool orphan = in->nlink > 0 && in->blocks512 > 0 &&
+		      (in->flags & EXT4_EXTENTS_FL);
 	struct ext4_op op;
 	int err;
 
@@ -158,11 +181,18 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	err = ext4_op_start(&op, fs, root);
 	if (err < 0)
 		return err;
+	in->size = size;
+	if (orphan)
+		err = ext4_orphan_add(&op, in);
 	/* Also what fallocate kept past the old size. */
-	err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
 	if (err == 0)
-		in->size = size;
-	err = ext4_iput(&op, in, false) < 0 && err == 0 ? -EIO : err;
+		err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
+	if (err == 0 && orphan) {
+		err = ext4_orphan_del(&op, in);
+		in->dtime = 0;
+	}
+	if (op.h != NULL && ext4_iput(&op, in, false) < 0 && err == 0)
+		err = -EIO;
 	return ext4_op_stop(&op, err);
 }
 

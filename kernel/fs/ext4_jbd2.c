@@ -147,6 +147,16 @@ int ext4_handle_stop(struct ext4_handle *h)
 	return j->err;
 }
 
+unsigned int ext4_handle_left(const struct ext4_handle *h)
+{
+	return h->added < h->credits ? h->credits - h->added : 0;
+}
+
+void ext4_handle_abort(struct ext4_handle *h, int err)
+{
+	jbd2_abort(h->j, err);
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {
@@ -181,7 +191,10 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 	b->refs++;
 	bcache_pin(b);
 	j->bufs[j->nbufs++] = b;
-	h->added++;
+	/* Past its credits the transaction may outgrow the log: say so. */
+	if (h->added++ == h->credits && j->overdrawn++ == 0)
+		printk("kiln: ext4 %s: a handle went past its %u credits\n",
+		       j->fs->name, h->credits);
 }
 
 /* Blocks [blk, blk+n) not to be handed out before the commit. */

@@ -44,6 +44,20 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
  * 0, or the journal's error if it was aborted meanwhile.
  */
 int ext4_handle_stop(struct ext4_handle *h);
+/*
+ * Credits h has left: blocks it may still bring into the transaction.
+ * A long operation (a big truncate) checks this before each step and
+ * restarts its handle when it runs low (Linux's
+ * ext4_handle_has_enough_credits).
+ */
+unsigned int ext4_handle_left(const struct ext4_handle *h);
+/*
+ * The operation under h failed halfway (err) and cannot undo what it
+ * changed: abort the journal (Linux's ext4_abort), so the running
+ * transaction, with the half change, never commits; the file system
+ * is read-only from now on and the next mount replays what committed.
+ */
+void ext4_handle_abort(struct ext4_handle *h, int err);
 
 /*
  * The metadata block blk for changing under h: held, read from the disk

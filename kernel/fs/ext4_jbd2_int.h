@@ -43,7 +43,8 @@ struct ext4_jbd2 {
 	uint64_t started_ns; /* its first change */
 	int nhandles;	     /* open handles */
 	bool committing;
-	int err; /* 0, or the error that aborted the journal */
+	int err;		/* 0, or the error that aborted the journal */
+	unsigned int overdrawn; /* handles that went past their credits */
 	struct wait_queue wq;
 	struct ext4_jbd2 *next; /* the open journals */
 };

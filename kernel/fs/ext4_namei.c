@@ -204,18 +204,37 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	if (err == 0)
 		err = ext4_dir_add(&op, dir, name, ino, ftype(fs, nw->mode));
 	if (err < 0) {
-		ext4_extent_truncate(&op, out, 0);
-		ext4_ifree(&op, ino, mkdir);
+		/* Undone in the same handle: the body has one block at most. */
+		int e = ext4_extent_truncate(&op, out, 0);
+
+		if (e == 0)
+			e = ext4_ifree(&op, ino, mkdir);
+		if (e < 0)
+			ext4_op_abort(&op, err);
 		goto err_op;
 	}
 	touch(dir, nw->sec, nw->ns, true);
 	err = ext4_iput(&op, dir, false);
+	if (err < 0)
+		ext4_op_abort(&op, err);
 	return ext4_op_stop(&op, err);
 err_op:
 	ext4_op_stop(&op, err);
 err_dir:
 	*dir = saved;
 	return err;
+}
+
+/*
+ * End op with err. A failure after the operation's first change
+ * (changed) aborts the journal so no half of it commits (an -EIO
+ * always does: ext4_op_stop).
+ */
+static int op_fail(struct ext4_op *op, int err, bool changed)
+{
+	if (err < 0 && changed)
+		ext4_op_abort(op, err);
+	return ext4_op_stop(op, err);
 }
 
 int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
@@ -236,19 +255,18 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	if (err < 0)
 		return err;
 	err = ext4_dir_add(&op, dir, name, in->ino, ftype(fs, in->mode));
-	if (err == 0) {
-		in->nlink++;
-		touch(in, sec, ns, false);
-		touch(dir, sec, ns, true);
-		err = ext4_iput(&op, in, false);
-	}
+	if (err < 0)
+		return op_fail(&op, err, false);
+	in->nlink++;
+	touch(in, sec, ns, false);
+	touch(dir, sec, ns, true);
+	err = ext4_iput(&op, in, false);
 	if (err == 0)
 		err = ext4_iput(&op, dir, false);
-	return ext4_op_stop(&op, err);
+	return op_fail(&op, err, true);
 }
 
-/* in has no name left: onto the orphan list until ext4_evict. */
-static int orphan_add(struct ext4_op *op, struct ext4_inode *in)
+int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in)
 {
 	in->dtime = op->fs->last_orphan;
 	op->fs->last_orphan = in->ino;
@@ -267,7 +285,7 @@ static int drop_link(struct ext4_op *op, struct ext4_inode *dir,
 	}
 	touch(victim, sec, ns, false);
 	if (victim->nlink == 0) {
-		int err = orphan_add(op, victim);
+		int err = ext4_orphan_add(op, victim);
 
 		if (err < 0)
 			return err;
@@ -301,13 +319,14 @@ int ext4_unlink(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	if (err < 0)
 		return err;
 	err = ext4_dir_remove(&op, dir, name);
-	if (err == 0)
-		err = drop_link(&op, dir, victim, sec, ns);
+	if (err < 0)
+		return op_fail(&op, err, false);
+	err = drop_link(&op, dir, victim, sec, ns);
 	if (err == 0) {
 		touch(dir, sec, ns, true);
 		err = ext4_iput(&op, dir, false);
 	}
-	return ext4_op_stop(&op, err);
+	return op_fail(&op, err, true);
 }
 
 static int rename_check(struct ext4_fs *fs, const struct ext4_inode *src,
@@ -326,6 +345,7 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
 		int64_t sec, uint32_t ns)
 {
 	bool moved = is_dir(src) && fdir->ino != tdir->ino;
+	struct ext4_inode saved;
 	struct ext4_op op;
 	int err;
 
@@ -336,24 +356,38 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
 	err = rename_check(fs, src, dst, has_dst);
 	if (err < 0)
 		return err;
+	if (moved) {
+		/* The one check that could fail late: made first. */
+		saved = *tdir;
+		err = nlink_inc(fs, tdir);
+		if (err < 0)
+			return err;
+	}
 	err = ext4_op_start(&op, fs, true);
 	if (err < 0)
-		return err;
-	if (has_dst) {
-		err = ext4_dir_remove(&op, tdir, tname);
-		if (err == 0)
-			err = drop_link(&op, tdir, dst, sec, ns);
-	}
-	if (err == 0)
+		goto err_tdir;
+	/*
+	 * Linux's order: the new name first (over dst's entry in place, or
+	 * added: the only step that may need a block), then the old name
+	 * goes, then dst loses its link. A failure before the first change
+	 * changes nothing; one after it aborts the journal (op_fail).
+	 */
+	if (has_dst)
+		err = ext4_dir_set_ino(&op, tdir, tname, src->ino,
+				       ftype(fs, src->mode));
+	else
 		err = ext4_dir_add(&op, tdir, tname, src->ino,
 				   ftype(fs, src->mode));
-	if (err == 0)
-		err = ext4_dir_remove(&op, fdir, fname);
+	if (err < 0) {
+		op_fail(&op, err, false);
+		goto err_tdir;
+	}
+	err = ext4_dir_remove(&op, fdir, fname);
+	if (err == 0 && has_dst)
+		err = drop_link(&op, tdir, dst, sec, ns);
 	if (err == 0 && moved) {
 		err = ext4_dir_set_dotdot(&op, src, tdir->ino);
 		nlink_dec(fdir);
-		if (err == 0)
-			err = nlink_inc(fs, tdir);
 	}
 	touch(src, sec, ns, false);
 	touch(fdir, sec, ns, true);
@@ -364,11 +398,15 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
 		err = ext4_iput(&op, fdir, false);
 	if (err == 0 && tdir != fdir)
 		err = ext4_iput(&op, tdir, false);
-	return ext4_op_stop(&op, err);
+	return op_fail(&op, err, true);
+err_tdir:
+	if (moved)
+		*tdir = saved;
+	return err;
 }
 
-/* Take ino off the orphan list (it may be anywhere on it). */
-static int orphan_remove(struct ext4_op *op, struct ext4_inode *in)
+/* Take in off the orphan list, wherever it is on it. */
+int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in)
 {
 	struct ext4_fs *fs = op->fs;
 	uint32_t cur = fs->last_orphan;
@@ -402,7 +440,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now)
 	if (in->flags & EXT4_EXTENTS_FL)
 		err = ext4_extent_truncate(&op, in, 0);
 	if (err == 0)
-		err = orphan_remove(&op, in);
+		err = ext4_orphan_del(&op, in);
 	if (err == 0) {
 		in->size = 0;
 		in->nlink = 0;
@@ -417,6 +455,7 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now)
 int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 {
 	struct ext4_inode in;
+	struct ext4_op op;
 	uint32_t k;
 	int err = 0;
 
@@ -426,19 +465,25 @@ int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 			break;
 		if (in.nlink == 0) {
 			err = ext4_evict(fs, &in, now);
-		} else {
-			/* Kiln puts only unlinked inodes there; drop it. */
-			struct ext4_op op;
-
-			err = ext4_op_start(&op, fs, true);
-			if (err == 0)
-				err = ext4_op_stop(&op,
-						   orphan_remove(&op, &in));
-			if (err == 0) {
-				in.dtime = 0;
-				err = ext4_setattr(fs, &in);
-			}
+			if (err < 0)
+				break;
+			continue;
 		}
+		/* A truncate the crash cut short: finish it, then off. */
+		err = ext4_op_start(&op, fs, true);
+		if (err < 0)
+			break;
+		if (in.flags & EXT4_EXTENTS_FL)
+			err = ext4_extent_truncate(&op, &in,
+						   (in.size + fs->block_size -
+						    1) / fs->block_size);
+		if (err == 0)
+			err = ext4_orphan_del(&op, &in);
+		if (err == 0) {
+			in.dtime = 0;
+			err = ext4_iput(&op, &in, false);
+		}
+		err = ext4_op_stop(&op, err);
 		if (err < 0)
 			break;
 	}

@@ -30,6 +30,20 @@ struct ext4_op {
 /* Open/close op's handle on fs. 0 or ext4_handle_start's error. */
 int ext4_op_start(struct ext4_op *op, struct ext4_fs *fs, bool root);
 int ext4_op_stop(struct ext4_op *op, int err);
+/*
+ * End op's handle and start another (Linux's ext4_truncate_restart_trans):
+ * what was done so far joins the running transaction, which may commit
+ * before the new handle starts, so the caller must have left everything
+ * consistent (its inode written, on the orphan list if blocks past its
+ * size remain). 0, or the new handle's error (op then has none:
+ * ext4_op_stop still ends op).
+ */
+int ext4_op_restart(struct ext4_op *op);
+/*
+ * op failed with err after changing blocks it cannot put back: the
+ * journal is aborted (ext4_handle_abort), so no half of it commits.
+ */
+void ext4_op_abort(struct ext4_op *op, int err);
 
 /*
  * ext4_alloc.c. Up to *n (>= 1) free blocks, contiguous, the first as
@@ -70,7 +84,14 @@ int ext4_extent_alloc(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
  */
 int ext4_extent_convert(struct ext4_op *op, struct ext4_inode *in,
 			uint64_t lblk, uint64_t *pblk, uint32_t *n);
-/* Free every block of in at or past logical block from. 0 or -EIO. */
+/*
+ * Free every block of in at or past logical block from, from the end,
+ * in steps: when op's handle runs short of credits, in is written back
+ * and the handle restarted (ext4_op_restart), so a truncate of any size
+ * never goes past a handle's credits. A caller whose in may be seen
+ * half-truncated after a crash puts it on the orphan list first. 0,
+ * -EIO, or the restart's error (-EROFS).
+ */
 int ext4_extent_truncate(struct ext4_op *op, struct ext4_inode *in,
 			 uint64_t from);
 
@@ -132,7 +153,18 @@ int ext4_rename(struct ext4_fs *fs, struct ext4_inode *fdir, const char *fname,
  * number: a small i_dtime reads as an orphan link).
  */
 int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now);
-/* Mount: evict every inode on the orphan list (left by a crash). */
+/*
+ * The orphan list (s_last_orphan, chained through i_dtime): in joins it
+ * at its head (an unlinked inode still open, a truncate in progress),
+ * or leaves it wherever it is (in->dtime is then free for the caller
+ * to set). 0 or -EIO.
+ */
+int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in);
+int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in);
+/*
+ * Mount: evict every unlinked inode on the orphan list, and finish the
+ * truncate of every linked one (left by a crash).
+ */
 int ext4_orphans_process(struct ext4_fs *fs, int64_t now);
 
 /* ext4_dir_write.c. Entries of a directory block (within one op). */
@@ -140,6 +172,9 @@ int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
 		 uint32_t ino, uint32_t ftype);
 int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
 		    const char *name);
+/* Point name's entry in dir at ino instead (rename over a name). */
+int ext4_dir_set_ino(struct ext4_op *op, struct ext4_inode *dir,
+		     const char *name, uint32_t ino, uint32_t ftype);
 /* Point dir's ".." at parent (a directory moved by rename). */
 int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 			uint32_t parent);

@@ -44,6 +44,20 @@ int ext4_handle_stop(struct ext4_handle *h)
 	return 0;
 }
 
+unsigned int ext4_handle_left(const struct ext4_handle *h)
+{
+	return h->credits - h->used;
+}
+
+/* Operations that aborted (a half change the journal would drop). */
+unsigned int ext4_stub_aborted;
+
+void ext4_handle_abort(struct ext4_handle *h, int err)
+{
+	(void)h, (void)err;
+	ext4_stub_aborted++;
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {
