@@ -81,6 +81,14 @@ struct ext4_fs {
 	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
 	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
+	/*
+	 * The in-memory inode of ino that held_arg's owner keeps (ext4_vfs:
+	 * one per number), or NULL; NULL hook: none kept. A change to an
+	 * inode the caller did not pass (the orphan list's links) is made
+	 * in it, or a later write of it would undo the change.
+	 */
+	struct ext4_inode *(*held)(void *held_arg, uint32_t ino);
+	void *held_arg;
 };
 
 /*

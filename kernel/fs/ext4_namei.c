@@ -405,27 +405,39 @@ err_tdir:
 	return err;
 }
 
-/* Take in off the orphan list, wherever it is on it. */
+/*
+ * Take in off the orphan list, wherever it is on it. The inode before
+ * it gets in's link: in its in-memory copy when one is held (it may be
+ * open, unlinked too), so that a later write of that copy keeps it.
+ */
 int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in)
 {
 	struct ext4_fs *fs = op->fs;
 	uint32_t cur = fs->last_orphan;
-	struct ext4_inode prev;
+	struct ext4_inode copy, *prev;
 
 	if (cur == in->ino) {
 		fs->last_orphan = in->dtime;
 		return ext4_super_write(op);
 	}
 	for (uint32_t k = 0; cur != 0 && k < fs->inodes_count; k++) {
-		int err = ext4_iget(fs, cur, &prev);
+		int err = 0;
 
+		prev = fs->held != NULL ? fs->held(fs->held_arg, cur) : NULL;
+		if (prev == NULL) {
+			prev = &copy;
+			err = ext4_iget(fs, cur, prev);
+		}
 		if (err < 0)
 			return err;
-		if (prev.dtime == in->ino) {
-			prev.dtime = in->dtime;
-			return ext4_iput(op, &prev, false);
+		if (prev->dtime == in->ino) {
+			prev->dtime = in->dtime;
+			err = ext4_iput(op, prev, false);
+			if (err < 0)
+				prev->dtime = in->ino;
+			return err;
 		}
-		cur = prev.dtime;
+		cur = prev->dtime;
 	}
 	return 0; /* not on it */
 }

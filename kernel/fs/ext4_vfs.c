@@ -80,6 +80,17 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 	return ie;
 }
 
+/* ext4_fs.held: the in-memory inode of ino, if some node holds it. */
+static struct ext4_inode *ino_held(void *arg, uint32_t ino)
+{
+	struct ext4_mount *m = arg;
+
+	for (struct ext4_ino *ie = m->inodes; ie != NULL; ie = ie->next)
+		if (ie->in.ino == ino)
+			return &ie->in;
+	return NULL;
+}
+
 void ext4_lock(struct ext4_mount *m)
 {
 	struct waiter w;
@@ -440,6 +451,8 @@ int ext4_mount_at(const char *dev, const char *path, bool rw)
 	err = ext4_mount_rw(bc, dev, rw, sec, &m->fs);
 	if (err < 0)
 		goto err_free;
+	m->fs->held = ino_held;
+	m->fs->held_arg = m;
 	root->m = m;
 	root->ie = ext4_ino_get(m, EXT4_ROOT_INO, &err);
 	if (root->ie != NULL && !S_ISDIR(root->ie->in.mode))

@@ -662,6 +662,97 @@ static void test_double_free(void **state)
 	fsck_clean();
 }
 
+/* The inodes "open" (the VFS's one in-memory copy each): ext4_fs.held. */
+static struct ext4_inode *held_tab[2];
+
+static struct ext4_inode *held_find(void *arg, uint32_t ino)
+{
+	(void)arg;
+	for (int i = 0; i < 2; i++)
+		if (held_tab[i] != NULL && held_tab[i]->ino == ino)
+			return held_tab[i];
+	return NULL;
+}
+
+enum orphan_end { CLOSE_BOTH, CRASH_BOTH, CLOSE_A_CRASH };
+
+/*
+ * a and b open, both unlinked: the list is b -> a. Closing a first
+ * rewrites b's link; b's in-memory copy must get it, or writing b
+ * (setattr, a write) puts the link to the freed a back and the list
+ * points at a free inode (before the fix: e2fsck, and a remount
+ * freeing a second time). end: how b (and a) leave the list.
+ */
+static void orphan_pair(enum orphan_end end)
+{
+	struct ext4_inode a, b, dir, disk;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t free_b;
+	uint32_t free_i;
+	uint8_t buf[100];
+
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	fs->held = held_find;
+	free_b = fs->free_blocks;
+	free_i = fs->free_inodes;
+	assert_int_equal(mk(fs, "a", 0100644, NULL, &a), 0);
+	assert_int_equal(mk(fs, "b", 0100644, NULL, &b), 0);
+	put(fs, "a", 0, 20000, 1);
+	put(fs, "b", 0, 30000, 2);
+	assert_int_equal(walk(fs, "a", &a), 0);
+	assert_int_equal(walk(fs, "b", &b), 0);
+	held_tab[0] = &a;
+	held_tab[1] = &b;
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &dir), 0);
+	assert_int_equal(ext4_unlink(fs, &dir, "a", &a, false, 1700000004, 0),
+			 0);
+	assert_int_equal(ext4_unlink(fs, &dir, "b", &b, false, 1700000004, 0),
+			 0);
+	assert_int_equal(fs->last_orphan, b.ino);
+	assert_int_equal(b.dtime, a.ino);
+	assert_int_equal(a.dtime, 0);
+	if (end != CRASH_BOTH) {
+		assert_int_equal(ext4_evict(fs, &a, 1700000005), 0);
+		held_tab[0] = NULL;
+		assert_int_equal(fs->last_orphan, b.ino);
+		assert_int_equal(b.dtime, 0);
+		b.mode = 0100600;
+		assert_int_equal(ext4_setattr(fs, &b), 0);
+		memset(buf, 0x33, sizeof(buf));
+		assert_int_equal(
+			ext4_file_write(fs, &b, 30000, buf, sizeof(buf), false),
+			(long)sizeof(buf));
+		assert_int_equal(ext4_iget(fs, b.ino, &disk), 0);
+		assert_int_equal(disk.dtime, 0);
+	}
+	if (end == CLOSE_BOTH) {
+		assert_int_equal(ext4_evict(fs, &b, 1700000006), 0);
+	} else { /* a crash with b (and a) open: the next mount frees them */
+		ext4_unmount(fs);
+		memdisk_save(dk, img);
+		dk = memdisk_load(img);
+		fs = mount_rw(dk);
+	}
+	held_tab[0] = held_tab[1] = NULL;
+	assert_int_equal(fs->last_orphan, 0);
+	assert_int_equal(fs->free_blocks, free_b);
+	assert_int_equal(fs->free_inodes, free_i);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+}
+
+static void test_orphan_middle(void **state)
+{
+	(void)state;
+	orphan_pair(CLOSE_BOTH);
+	orphan_pair(CRASH_BOTH);
+	orphan_pair(CLOSE_A_CRASH);
+}
+
 /* Full: ENOSPC for a user short of the reserve, root goes on. */
 static void test_enospc(void **state)
 {
@@ -732,6 +823,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_convert_enospc, setup),
 		cmocka_unit_test_setup(test_double_free, setup),
 		cmocka_unit_test_setup(test_ro_refusals, setup),
+		cmocka_unit_test_setup(test_orphan_middle, setup),
 	};
 	int r;
 
