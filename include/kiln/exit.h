@@ -34,8 +34,8 @@
 #define KILN_EXIT_OK 0
 /* The kernel failed; its report is on the log. */
 #define KILN_EXIT_PANIC 125
-/* The app could not be started (a bad ELF, a damaged bundle...); the log
- * says why. */
+/* The app could not be started (a bad ELF, a damaged bundle, too little
+ * memory to load it...); the log says why. */
 #define KILN_EXIT_NOEXEC 126
 /* The program is not in the image. */
 #define KILN_EXIT_NOTFOUND 127

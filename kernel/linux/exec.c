@@ -445,6 +445,38 @@ static int load_program(struct proc *p, struct exec_bprm *b, uint64_t *entry,
 		&img, stack_top, sp);
 }
 
+/*
+ * Pages exec_load_image fills at once for one image: the file part of
+ * each PT_LOAD it copies, or maps writable (private copies). Read-only
+ * segments mapped from the page cache and bss (demand-zero) take none.
+ */
+static size_t image_pages(const struct elf_info *info, bool mapped)
+{
+	size_t n = 0;
+
+	for (uint16_t i = 0; i < info->phnum; i++) {
+		const struct elf64_phdr *ph = &info->phdr[i];
+
+		if (ph->p_type != PT_LOAD || ph->p_filesz == 0)
+			continue;
+		if (mapped && !(ph->p_flags & PF_W) && (ph->p_flags & PF_R))
+			continue;
+		n += (page_up(ph->p_vaddr + ph->p_filesz) -
+		      page_down(ph->p_vaddr)) /
+		     PAGE_SIZE;
+	}
+	return n;
+}
+
+int exec_check_memory(const struct exec_bprm *b, size_t freeable)
+{
+	size_t need = image_pages(&b->info, b->file.vf != NULL);
+
+	if (b->has_ld)
+		need += image_pages(&b->ld_info, b->ld.vf != NULL);
+	return need > page_free_count() + freeable ? -ENOMEM : 0;
+}
+
 int exec_load_image(struct proc *p, struct exec_bprm *b, uint64_t *entry,
 		    uint64_t *sp)
 {

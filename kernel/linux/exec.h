@@ -108,6 +108,14 @@ int exec_script(struct exec_bprm *b);
 int exec_load_image(struct proc *p, struct exec_bprm *b, uint64_t *entry,
 		    uint64_t *sp);
 
+/*
+ * Before the point of no return: -ENOMEM when the prepared program's
+ * segments surely cannot be loaded, even once the caller's address space
+ * (freeable pages, an upper bound) is gone; else 0. A 0 promises nothing:
+ * page tables and the stack come on top.
+ */
+int exec_check_memory(const struct exec_bprm *b, size_t freeable);
+
 void exec_bprm_free(struct exec_bprm *b);
 
 /* What exec_build_stack puts on the stack. */

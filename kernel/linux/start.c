@@ -290,6 +290,13 @@ _Noreturn void linux_start(const void *bundle)
 	if (err == -ENOENT)
 		start_failed_status("not found", bc.program, err,
 				    KILN_EXIT_NOTFOUND);
+	if (err == -ENOMEM) {
+		/* The program may be fine: say it was the memory, and the cure. */
+		printk("kiln: cannot start %s: out of memory (give the VM more "
+		       "with --mem)\n",
+		       bc.program);
+		kernel_exit(KILN_EXIT_NOEXEC);
+	}
 	if (err)
 		start_failed("not a runnable program", bc.program, err);
 	current->start_ns = time_ns();

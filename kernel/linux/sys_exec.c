@@ -249,6 +249,9 @@ long sys_execveat(int dirfd, uintptr_t upath, uintptr_t uargv, uintptr_t uenvp,
 	if (!err)
 		err = exec_prepare(&b);
 	upath_put(path);
+	/* Linux fails this later, killing the caller; tell it instead. */
+	if (!err)
+		err = exec_check_memory(&b, current->mm->resident);
 	if (!err)
 		err = exec_commit(&b, signal_user_frame());
 	exec_bprm_free(&b);

@@ -692,6 +692,75 @@ def test_run_program_cannot_start(image, tmp_path, program, status):
     assert lines(r.stderr) == [f"kiln: cannot start {program.decode()}: {why}"]
 
 
+BIG_DATA_C = r"""
+#include <stdio.h>
+/* 24 MiB of initialised, writable data: each page a private copy at exec */
+char big[24 << 20] = { 1 };
+int main(int argc, char **argv)
+{
+	(void)argv;
+	printf("%d\n", big[argc - 1] + big[sizeof(big) - argc]);
+	return 5;
+}
+"""
+
+
+EXEC_BIG_C = r"""
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+int main(void)
+{
+	char *argv[] = { "/bin/big", NULL };
+	execv(argv[0], argv);
+	printf("execv: %s\n", strerror(errno));
+	return 7;
+}
+"""
+
+
+def test_run_program_out_of_memory(tmp_path):
+    """A program whose data does not fit the guest's memory is reported as
+    out of memory (126), not as a program that cannot run; with memory
+    enough the same image runs."""
+    src = tmp_path / "big.c"
+    src.write_text(BIG_DATA_C)
+    prog = tmp_path / "big"
+    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(prog), str(src)],
+                   check=True, timeout=T)
+    img = tmp_path / "big.img"
+    r = kiln("build", "-o", str(img), str(prog))
+    assert r.returncode == 0, r.stderr
+    r = kiln("run", "--accel", "tcg", "--mem", "1k", str(img))
+    need = int(re.search(r"at least (\d+) MiB", r.stderr.decode()).group(1))
+    r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem",
+             f"{need + 4}M", str(img))
+    assert (r.stdout, r.returncode) == (b"", NOEXEC)
+    assert lines(r.stderr) == ["kiln: cannot start /bin/big: out of memory "
+                               "(give the VM more with --mem)"]
+    r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem",
+             f"{need + 48}M", str(img))
+    assert (r.stdout, r.stderr, r.returncode) == (b"1\n", b"", 5)
+    # execve of it from a running app, as short of memory: -ENOMEM to the
+    # caller, which lives on (Linux would kill it past the point of no return)
+    src = tmp_path / "ex.c"
+    src.write_text(EXEC_BIG_C)
+    ex = tmp_path / "ex"
+    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(ex), str(src)],
+                   check=True, timeout=T)
+    img = tmp_path / "ex.img"
+    r = kiln("build", "-o", str(img), "--file", f"{prog}:/bin/big", str(ex))
+    assert r.returncode == 0, r.stderr
+    r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem",
+             f"{need + 4}M", str(img))
+    assert (r.stdout, r.stderr, r.returncode) == (
+        b"execv: Out of memory\n", b"", 7)
+    r = kiln("run", "--accel", "tcg", "--timeout", "60", "--mem",
+             f"{need + 48}M", str(img))
+    assert (r.stdout, r.stderr, r.returncode) == (b"1\n", b"", 5)
+
+
 # ---- the library closure of dynamic programs (Makefile: closure-tests) ----
 
 CLO = os.path.join(ROOT, "build", "tests", "closure")
