@@ -15,7 +15,7 @@ Every ratio is taken from medians measured in this same run.  A missed
 target is reported, never fatal; a Linux hang prints "timeout".  Only a real
 error (a program failing, wrong output, no kiln) exits 1.
 
-usage: python3 bench/apps.py [--runs N] [--linux-runs N] [--no-linux]
+usage: python3 bench/apps.py [--runs N] [--sys-runs N] [--no-linux]
 """
 
 import argparse
@@ -42,7 +42,6 @@ HELLO_OUT = b"hello from kiln bench\n"
 # (every exit is slow), so KVM gets far fewer iterations.
 ITERS = {"tcg": {"getppid": 1000000, "fileio": 20000, "clock": 1000000},
          "kvm": {"getppid": 2000, "fileio": 20, "clock": 1000000}}
-SYS_RUNS = 3                # Kiln runs of each syscall program
 MEM_MAX_MIB = 64
 MEM_PROBE_TIMEOUT = 5       # s; hello takes ~0.1 s under TCG
 
@@ -146,38 +145,45 @@ class LinuxGuest:
             os.path.join(self.dir, "apps-%s.cpio" % tag),
             init.encode(), files, dirs=["tmp"])
 
-    def samples(self, accel, initrd, rows, runs, collect):
-        """Boot runs times, handing each output to collect(wall, out);
-        on a timeout mark rows and stop (it would hang again)."""
+    def hello_initramfs(self):
+        """boot.py's initramfs: its /init (bench/progs/linux_init.c) runs
+        hello as /app, then leaves through isa-debug-exit; no shell."""
+        return linux_guest.app_initramfs(
+            os.path.join(self.dir, "apps-hello.cpio"), self.progs["hello"])
+
+    def sample(self, accel, initrd, rows, collect, expect_rc=0):
+        """Boot once, handing the output to collect(wall, out); on a
+        timeout mark rows and boot no more under accel (it would hang
+        again).  Returns False when Linux is (now) hung there."""
         if accel in self.hung:
             for r in rows:
                 r.note = "not booted: linux hung earlier under " + accel
-            return
-        for i in range(runs):
-            wall, out = boot.boot_once(
-                accel, ["-kernel", self.vmlinuz, "-initrd", initrd,
-                        "-append", linux_guest.cmdline()], 0)
-            if wall is None:
-                self.hung.add(accel)
-                for r in rows:
-                    r.timeouts += 1
-                    r.note = "hung at boot %d; not retried" % (i + 1)
-                return
-            collect(wall, out.replace(b"\r", b""))
+            return False
+        wall, out = boot.boot_once(
+            accel, ["-m", boot.MEM, "-kernel", self.vmlinuz, "-initrd",
+                    initrd, "-append", linux_guest.cmdline()], expect_rc)
+        if wall is None:
+            self.hung.add(accel)
+            for r in rows:
+                r.timeouts += 1
+                r.note = "hung at a boot; not retried"
+            return False
+        collect(wall, out.replace(b"\r", b""))
+        return True
 
 
-def measure_hello(accel, images, runs, linux, linux_runs):
-    """Wall time of hello: `kiln run IMAGE` and the Linux guest."""
+def measure_hello(accel, images, runs, linux):
+    """Wall time of hello: `kiln run IMAGE` and the Linux guest, one
+    untimed run each, then runs rounds of (kiln, linux): interleaved, so
+    the load of this shared host hits both sides alike."""
     kiln = Row(accel, "kiln", "hello")
-    kiln_checked(accel, images["hello"])   # untimed: warm the page cache
-    for _ in range(runs):
+    lx = Row(accel, "linux", "hello")
+
+    def kiln_once():
         wall, out = kiln_checked(accel, images["hello"])
         if out != HELLO_OUT:
             raise BenchError("kiln hello printed %r" % out)
-        kiln.values.append(wall * 1000)
-    if not linux:
-        return [kiln]
-    lx = Row(accel, "linux", "hello")
+        return wall
 
     def collect(wall, out):
         if HELLO_OUT not in out:
@@ -185,27 +191,27 @@ def measure_hello(accel, images, runs, linux, linux_runs):
                              out.decode(errors="replace"))
         lx.values.append(wall * 1000)
 
-    linux.samples(accel, linux.initramfs("hello", [("hello", [])]), [lx],
-                  linux_runs, collect)
-    return [kiln, lx]
+    initrd = linux.hello_initramfs() if linux else None
+    kiln_once()                       # untimed: page cache, QEMU's first run
+    if linux:
+        linux.sample(accel, initrd, [lx], lambda w, o: None,
+                     boot.DEBUG_EXIT_OK)
+    for _ in range(runs):
+        kiln.values.append(kiln_once() * 1000)
+        if linux:
+            linux.sample(accel, initrd, [lx], collect, boot.DEBUG_EXIT_OK)
+    return [kiln, lx] if linux else [kiln]
 
 
-def measure_syscalls(accel, images, linux, linux_runs):
+def measure_syscalls(accel, images, linux, runs):
     """ns per getppid(), per 4 KiB write+read and per clock_gettime, in
-    Kiln and in Linux."""
+    Kiln and in Linux: runs rounds of (each Kiln program, one Linux boot
+    running them all), after one untimed round."""
     iters = ITERS[accel]
     rows = [Row(accel, "kiln", t) for t in SYS_TESTS]
-    for _ in range(SYS_RUNS):
-        for row in rows:
-            _, out = kiln_checked(accel, images[row.test],
-                                  [str(iters[row.test])])
-            row.values.append(parse_results(out, "kiln " + row.test)
-                              [row.test])
-    if not linux:
-        return rows
     lrows = [Row(accel, "linux", t) for t in SYS_TESTS]
     initrd = linux.initramfs("sys-" + accel, [
-        (t, [str(iters[t])]) for t in SYS_TESTS])
+        (t, [str(iters[t])]) for t in SYS_TESTS]) if linux else None
 
     def collect(_, out):
         res = parse_results(out, "linux guest")
@@ -215,8 +221,17 @@ def measure_syscalls(accel, images, linux, linux_runs):
                     row.test, out.decode(errors="replace")))
             row.values.append(res[row.test])
 
-    linux.samples(accel, initrd, lrows, linux_runs, collect)
-    return rows + lrows
+    for i in range(runs + 1):         # round 0 is the untimed warm-up
+        for row in rows:
+            _, out = kiln_checked(accel, images[row.test],
+                                  [str(iters[row.test])])
+            if i:
+                row.values.append(parse_results(out, "kiln " + row.test)
+                                  [row.test])
+        if linux:
+            linux.sample(accel, initrd, lrows,
+                         collect if i else lambda w, o: None)
+    return rows + lrows if linux else rows
 
 
 def hello_runs_in(image, mib):
@@ -281,18 +296,20 @@ UNIT = {"hello": "ms", "getppid": "ns/call", "fileio": "ns/iter",
 
 
 def print_table(rows):
-    print("%-5s %-6s %-8s %4s %12s %12s %-7s  %s" % (
-        "accel", "system", "test", "runs", "median", "min", "unit", "notes"))
+    print("%-5s %-6s %-8s %4s %10s %21s %-7s  %s" % (
+        "accel", "system", "test", "runs", "median", "min-max", "unit",
+        "notes"))
     for r in rows:
         if r.values:
-            med, low = "%.1f" % r.median(), "%.1f" % min(r.values)
+            med = "%.1f" % r.median()
+            spread = "%.1f-%.1f" % (min(r.values), max(r.values))
         elif r.timeouts:
-            med, low = "timeout", "(>%d s)" % boot.TIMEOUT[r.accel]
+            med, spread = "timeout", "(>%d s)" % boot.TIMEOUT[r.accel]
         else:
-            med, low = "n/a", "-"
-        print("%-5s %-6s %-8s %4d %12s %12s %-7s  %s" % (
-            r.accel, r.system, r.test, len(r.values) + r.timeouts, med, low,
-            UNIT[r.test], r.note))
+            med, spread = "n/a", "-"
+        print("%-5s %-6s %-8s %4d %10s %21s %-7s  %s" % (
+            r.accel, r.system, r.test, len(r.values) + r.timeouts, med,
+            spread, UNIT[r.test], r.note))
 
 
 def target_line(what, value, target, result):
@@ -346,7 +363,7 @@ def prepare_linux(progs):
     return LinuxGuest(vmlinuz, progs)
 
 
-def print_header(progs, linux, accels, linux_runs):
+def print_header(progs, linux, accels, opts):
     print("App benchmark: QEMU %s, -M microvm, kiln = wall of "
           "`kiln run IMAGE`" % boot.qemu_version())
     print("host: %s, %d CPUs; KVM %s" % (
@@ -358,19 +375,25 @@ def print_header(progs, linux, accels, linux_runs):
     if isinstance(linux, str):
         print("linux: unavailable: " + linux)
     elif linux:
-        print("linux: %s, the same binaries in a busybox initramfs with a\n"
-              "       /tmp dir; /init is a `#!/bin/busybox sh` script that "
-              "runs them,\n       then `poweroff -f`; -append \"%s\";\n"
-              "       %d runs, timeout %s" % (
-                  os.path.basename(linux.vmlinuz), linux_guest.cmdline(),
-                  linux_runs, ", ".join("%d s %s" % (boot.TIMEOUT[a], a)
-                                        for a in accels)))
-    print("loops: %s; %d kiln runs each; timed in the guest with "
-          "CLOCK_MONOTONIC\n" % ("; ".join(
+        print("linux: %s -m %s -append \"%s\";\n"
+              "       hello: boot.py's initramfs (its /init, linux_init.c, "
+              "runs hello,\n       then isa-debug-exit); loops: the same "
+              "binaries in a busybox\n       initramfs with /tmp, run by a "
+              "`#!/bin/busybox sh` /init, then\n       `poweroff -f`; "
+              "timeout %s" % (
+                  os.path.basename(linux.vmlinuz), boot.MEM,
+                  linux_guest.cmdline(),
+                  ", ".join("%d s %s" % (boot.TIMEOUT[a], a)
+                            for a in accels)))
+    print("rounds after one untimed: hello %d x (kiln run, linux boot); "
+          "loops %d x (each\nkiln program, one linux boot running all)"
+          % (opts.runs, opts.sys_runs))
+    print("loops: %s; timed in the guest with its own CLOCK_MONOTONIC\n" % (
+        "; ".join(
               "%s getppid %d, fileio %d, clock %d" % (
                   a, ITERS[a]["getppid"], ITERS[a]["fileio"],
                   ITERS[a]["clock"])
-              for a in accels), SYS_RUNS))
+              for a in accels)))
     sys.stdout.flush()
 
 
@@ -378,8 +401,11 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=10,
                     help="timed `kiln run`s of hello (default 10)")
-    ap.add_argument("--linux-runs", type=int, default=3,
-                    help="timed boots of Linux per test (default 3)")
+    ap.add_argument("--sys-runs", type=int, default=5,
+                    help="timed rounds of the loops (default 5)")
+    ap.add_argument("--linux-runs", type=int,
+                    help="accepted as every bench takes it; ignored: Linux "
+                    "gets the same rounds as Kiln, interleaved")
     ap.add_argument("--no-linux", action="store_true")
     opts = ap.parse_args()
     for path, make in ((KILN, "cli"), (KERNEL, "kernel")):
@@ -393,13 +419,12 @@ def main():
     linux = None if opts.no_linux else prepare_linux(progs)
     guest = linux if isinstance(linux, LinuxGuest) else None
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
-    print_header(progs, linux, accels, opts.linux_runs)
+    print_header(progs, linux, accels, opts)
 
     rows = []
     for accel in accels:
-        rows += measure_hello(accel, images, opts.runs, guest,
-                              opts.linux_runs)
-        rows += measure_syscalls(accel, images, guest, opts.linux_runs)
+        rows += measure_hello(accel, images, opts.runs, guest)
+        rows += measure_syscalls(accel, images, guest, opts.sys_runs)
     mem = smallest_mem(images["hello"])
     print_table(rows)
     print_targets(rows, accels, sizes, mem)
