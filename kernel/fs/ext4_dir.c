@@ -118,18 +118,52 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
 	return ret;
 }
 
+/* Name's entry in blk (a checked directory block): 1 and *ino, 0, -EIO. */
+static int block_find(struct ext4_fs *fs, const uint8_t *blk, const char *name,
+		      size_t nlen, uint32_t *ino)
+{
+	uint32_t len;
+
+	for (uint32_t off = 0; off < fs->block_size; off += len) {
+		const uint8_t *e = blk + off;
+
+		if (entry_check(fs, blk, off, &len) < 0)
+			return -EIO;
+		if (ext4_le32(e) != 0 && e[6] == nlen &&
+		    memcmp(e + DE_HEAD, name, nlen) == 0) {
+			*ino = ext4_le32(e);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Block by block: each is read and its checksum checked once, not once
+ * per entry as a loop over ext4_dir_next would (O(n) block copies and
+ * checksums per lookup, the cost of every create in a big directory).
+ */
 int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    const char *name, uint32_t *ino)
 {
-	char found[EXT4_NAME_LEN + 1];
-	uint64_t pos = 0;
-	unsigned int type;
-	int r;
+	size_t nlen = strlen(name);
+	uint8_t *blk;
+	int r = 0;
 
-	if (strlen(name) > EXT4_NAME_LEN)
+	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
+		return -ENOTDIR;
+	if (nlen == 0 || nlen > EXT4_NAME_LEN)
 		return -ENOENT;
-	while ((r = ext4_dir_next(fs, dir, &pos, found, ino, &type)) == 1)
-		if (strcmp(found, name) == 0)
-			return 0;
-	return r < 0 ? r : -ENOENT;
+	blk = kmalloc(fs->block_size);
+	if (blk == NULL)
+		return -ENOMEM;
+	for (uint64_t l = 0; r == 0 && l * fs->block_size < dir->size; l++) {
+		bool empty;
+
+		r = dir_block(fs, dir, l, blk, &empty);
+		if (r == 0 && !empty)
+			r = block_find(fs, blk, name, nlen, ino);
+	}
+	kfree(blk);
+	return r < 0 ? r : r == 1 ? 0 : -ENOENT;
 }

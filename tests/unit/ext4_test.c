@@ -264,6 +264,12 @@ static void check_tree(const char *opts)
 	assert_int_equal(ext4_file_read(fs, &in, 0, buf, sizeof(buf)), 4);
 	assert_memory_equal(buf, "123\n", 4);
 	assert_int_equal(walk_path(fs, "many/file-300", &in), -ENOENT);
+	/* Names compare whole: no prefix, no longer name, the last one. */
+	assert_int_equal(walk_path(fs, "many/file-12", &in), -ENOENT);
+	assert_int_equal(walk_path(fs, "many/file-1234", &in), -ENOENT);
+	assert_int_equal(walk_path(fs, "many/file-299", &in), 0);
+	assert_int_equal(ext4_file_read(fs, &in, 0, buf, sizeof(buf)), 4);
+	assert_memory_equal(buf, "299\n", 4);
 	assert_int_equal(walk_path(fs, "small/x", &in), -ENOTDIR);
 	ext4_unmount(fs);
 	memdisk_free(dk);
