@@ -176,6 +176,13 @@ static void transfer_error(const struct oci_registry *reg, const char *url,
 			 " or use --insecure",
 			 reg->ref, reg->host, ebuf[0] ? ebuf : "verify failed",
 			 reg->host);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		kiln_err("%s: %s: no CA certificates to check its certificate"
+			 " against (%s); install ca-certificates, put the"
+			 " registry's CA in ~/.config/kiln/certs.d/%s/ca.crt,"
+			 " or use --insecure",
+			 reg->ref, reg->host,
+			 ebuf[0] ? ebuf : curl_easy_strerror(rc), reg->host);
 	else
 		kiln_err("%s: %s%s%s", reg->ref, r->what ? r->what : "",
 			 r->what ? ": " : "",

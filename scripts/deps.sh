@@ -19,8 +19,10 @@ pkgs="$pkgs curl iproute2"
 # (registries), json-c and OpenSSL's libcrypto (sha256); tests/e2e/test_oci.py
 # pushes to Debian's docker-registry (distribution) on 127.0.0.1;
 # tests/e2e/test_oci_tls.py serves it over TLS with a CA made by openssl
-# and htpasswd (apache2-utils, below) authentication.
-pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry openssl"
+# and htpasswd (apache2-utils, below) authentication; ca-certificates is
+# the system CA store libcurl checks registries against (a minimal Debian
+# lacks it, and libcurl then fails before any certificate is looked at).
+pkgs="$pkgs libarchive-dev libcurl4-openssl-dev libjson-c-dev libssl-dev docker-registry openssl ca-certificates"
 # tests/e2e/test_containerd.py starts Debian's containerd (ctr and the
 # runc shim come with it) with kiln-runtime as the shim's runc.
 pkgs="$pkgs containerd"

@@ -113,8 +113,17 @@ def unprivileged_build(tmp_path, work):
     os.chmod(prog, 0o755)
     mine = build_image(tmp_path / "root.img", str(prog), tree)
     env = dict(os.environ, TMPDIR=str(work), HOME=str(work))
+    env.pop("KILN_KERNEL", None)
+    # nobody may not reach the checkout (a clone under /root is 0700):
+    # kiln and the kernel it finds next to itself, copied where it can
+    bindir = work / "bin"
+    bindir.mkdir()
+    os.chmod(bindir, 0o755)
+    shutil.copy(KILN, bindir / "kiln")
+    shutil.copy(os.path.join(os.path.dirname(KILN), "kernel.elf"),
+                bindir / "kernel.elf")
     cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-           KILN, "build", "-o", str(work / "nobody.img"), "--root-disk",
+           str(bindir / "kiln"), "build", "-o", str(work / "nobody.img"), "--root-disk",
            "--dir", f"{tree}:/etc/app", str(prog), "/"]
     r = subprocess.run(cmd, capture_output=True, timeout=HOST_TIMEOUT,
                        env=env)
