@@ -298,6 +298,24 @@ static int node_split(struct ext4_op *op, struct ext4_inode *in,
 	return 0;
 }
 
+/*
+ * pa's leaf is full: split its lowest ancestor with room, or grow the
+ * tree when none has any, then let the path go (the caller walks again).
+ * 0 or -ERRNO.
+ */
+static int split_for_room(struct ext4_op *op, struct ext4_inode *in,
+			  struct path *pa)
+{
+	int k, err;
+
+	for (k = (int)pa->depth - 1; k >= 0; k--)
+		if (n_entries(pa->l[k].p) < n_max(pa->l[k].p))
+			break;
+	err = k < 0 ? tree_grow(op, in) : node_split(op, in, pa, k);
+	path_put(pa);
+	return err;
+}
+
 /* Can extent e take [first, first+len) at start on its right side? */
 static bool merges_after(const uint8_t *e, uint64_t first, uint64_t start,
 			 uint32_t len, bool unw)
@@ -319,7 +337,7 @@ static int extent_insert(struct ext4_op *op, struct ext4_inode *in,
 	for (;;) {
 		struct level *lf;
 		uint8_t e[12];
-		int i, k;
+		int i;
 
 		err = path_walk(op, in, first, &pa);
 		if (err < 0)
@@ -339,11 +357,7 @@ static int extent_insert(struct ext4_op *op, struct ext4_inode *in,
 			entry_insert(lf->p, i + 1, e);
 			break;
 		}
-		for (k = (int)pa.depth - 1; k >= 0; k--)
-			if (n_entries(pa.l[k].p) < n_max(pa.l[k].p))
-				break;
-		err = k < 0 ? tree_grow(op, in) : node_split(op, in, &pa, k);
-		path_put(&pa);
+		err = split_for_room(op, in, &pa);
 		if (err < 0)
 			return err;
 	}
@@ -403,7 +417,7 @@ static int leaf_room(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
 		     uint32_t need)
 {
 	struct path pa;
-	int err, k;
+	int err;
 
 	for (;;) {
 		struct level *lf;
@@ -416,11 +430,7 @@ static int leaf_room(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
 			path_put(&pa);
 			return 0;
 		}
-		for (k = (int)pa.depth - 1; k >= 0; k--)
-			if (n_entries(pa.l[k].p) < n_max(pa.l[k].p))
-				break;
-		err = k < 0 ? tree_grow(op, in) : node_split(op, in, &pa, k);
-		path_put(&pa);
+		err = split_for_room(op, in, &pa);
 		if (err < 0)
 			return err;
 	}
