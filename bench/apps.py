@@ -29,6 +29,7 @@ import time
 
 import boot
 import linux_guest
+import membisect
 from boot import BenchError
 
 ROOT, OUT, KERNEL = boot.ROOT, boot.OUT, boot.KERNEL
@@ -262,19 +263,17 @@ def stub_runs_in(mib):
 
 
 def smallest_mem(image):
-    """Bisect whole MiB in 1..MEM_MAX_MIB; return (MiB or None, why the
-    MiB below fails).  Assumes that more memory never hurts."""
-    ok, why = hello_runs_in(image, MEM_MAX_MIB)
-    if not ok:
-        return None, "%d MiB: %s" % (MEM_MAX_MIB, why)
-    lo, hi, why = 0, MEM_MAX_MIB, ""
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        ok, why_mid = hello_runs_in(image, mid)
-        if ok:
-            hi = mid
-        else:
-            lo, why = mid, why_mid
+    """The smallest whole MiB in 1..MEM_MAX_MIB (membisect: the last
+    answer and its neighbour first, then a bisection); return (MiB or
+    None, why the MiB below fails).  Assumes that more memory never
+    hurts; MEM_MAX_MIB is booted only when nothing below it ran."""
+    s = membisect.smallest("apps hello kiln",
+                           lambda m: hello_runs_in(image, m), 0, MEM_MAX_MIB)
+    if s.hi == MEM_MAX_MIB:
+        ok, why = hello_runs_in(image, MEM_MAX_MIB)
+        if not ok:
+            return None, "%d MiB: %s" % (MEM_MAX_MIB, why)
+    lo, hi, why = s.lo, s.hi, s.why_lo
     if not lo:
         return hi, "none, 1 MiB works"
     return hi, "%d MiB, %s; the bare PVH stub %s" % (

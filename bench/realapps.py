@@ -10,7 +10,8 @@ through a port forward from 127.0.0.1.
   req/s     redis-benchmark SET and GET (-c 8, a fixed -n) and nginx
             `ab -k -c 8` of a small index.html, in every server boot
   mem       the smallest whole-MiB guest memory that still prints python's
-            1, or serves nginx's GET / (bisection, a bounded number of
+            1, or serves nginx's GET / (bench/membisect.py: the last
+            answer and its neighbour, then a bisection, a bounded number of
             boots)
 
 Boots alternate between Kiln and Linux (interleaved, so drift hits both
@@ -38,6 +39,7 @@ import time
 import apps
 import boot
 import linux_guest
+import membisect
 import net
 from boot import BenchError
 
@@ -408,24 +410,20 @@ def mem_ok(app, system, mib, timeout):
 
 
 def smallest_mem(bench, app, system):
-    """Bisect whole MiB below RUN_MEM_MIB (where the timed runs came up)
-    in at most MEM_BOOTS boots; return (MiB, exact, why the MiB below
-    failed) or None when the timed runs never came up."""
+    """The smallest whole MiB below RUN_MEM_MIB (where the timed runs came
+    up) in at most MEM_BOOTS boots (membisect: the last answer and its
+    neighbour first, then a bisection); return (MiB, exact, why the MiB
+    below failed) or None when the timed runs never came up."""
     starts = bench.series.get(("tcg", app.name, "start", system))
     if not starts or not starts.values:
         return None
     timeout = max(MEM_PROBE_MIN_S, 3 * statistics.median(starts.values)
                   / 1000)
-    lo, hi, why, boots = 0, RUN_MEM_MIB, "", 0
-    while hi - lo > 1 and boots < MEM_BOOTS:
-        mid = (lo + hi) // 2
-        ok, why_mid = mem_ok(app, system, mid, timeout)
-        boots += 1
-        if ok:
-            hi = mid
-        else:
-            lo, why = mid, why_mid
-    return hi, hi - lo <= 1, "%d MiB: %s" % (lo, why) if lo else "-"
+    s = membisect.smallest("realapps %s %s" % (app.name, system),
+                           lambda m: mem_ok(app, system, m, timeout),
+                           0, RUN_MEM_MIB, MEM_BOOTS)
+    return s.hi, s.exact(), "%d MiB: %s" % (s.lo, s.why_lo) if s.lo \
+        else "-"
 
 
 def spread(s, fmt):
@@ -520,7 +518,8 @@ def print_header(apps_, linux, accels, runs):
           "to python's\n       output, nginx's 200 for GET /, redis's +PONG; "
           "req/s: ab -k -c 8 -t %d\n       of a %d B index.html, "
           "redis-benchmark -q -t set,get -n %d -c %d,\n       every server "
-          "boot; mem: bisection over whole MiB below %d, at\n       most %d "
+          "boot; mem: whole MiB below %d, the last answer and its\n"
+          "       neighbour first, then at most %d bisection "
           "boots; ratios: kiln/linux for rates, linux/kiln for time and "
           "mem\n" % (runs, AB_SECONDS, len(INDEX), REDIS_N, REDIS_CONNS,
                       RUN_MEM_MIB, MEM_BOOTS))
