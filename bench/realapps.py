@@ -25,6 +25,7 @@ usage: python3 bench/realapps.py [--runs N] [--no-linux] [--no-mem]
 """
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -48,6 +49,7 @@ LINUX_DIR = os.path.join(boot.OUT, "linux")
 PYTHON, PYLIB = "/usr/bin/python3", "/usr/lib/python3.11"
 NGINX, MIME = "/usr/sbin/nginx", "/etc/nginx/mime.types"
 REDIS = "/usr/bin/redis-server"
+DPKG_STATUS = "/var/lib/dpkg/status"
 CLIENTS = ("ab", "redis-benchmark")
 
 # Both systems get this much memory for the timed runs: Linux needs room
@@ -142,29 +144,14 @@ class App:
         self.files, self.dirs = [], []      # (host, guest) pairs
         self.image = self.initrd = None
         self.kiln_why = self.linux_why = None
+        self._tree = None
 
-    def kiln_image(self):
-        """kiln build the image; on failure remember why (Kiln's lines
-        then print "fails")."""
-        img = os.path.join(OUT, self.name + ".img")
-        argv = [KILN, "build", "-o", img]
-        for host, guest in self.files:
-            argv += ["--file", "%s:%s" % (host, guest)]
-        for host, guest in self.dirs:
-            argv += ["--dir", "%s:%s" % (host, guest)]
-        p = subprocess.run(argv + [self.program] + self.args,
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            lines = (p.stderr or p.stdout).strip().splitlines() or ["?"]
-            self.kiln_why = "kiln build: " + lines[-1]
-        else:
-            self.image = img
-
-    def linux_initrd(self, modules):
-        """The initramfs: busybox, /init, the program, its interpreter and
-        the closure of its libraries (and of every ELF file of its trees),
-        its files and trees at the same paths as in the Kiln image.  It is
-        not compressed: Linux then spends no boot time inflating it."""
+    def tree(self):
+        """What the Linux guest holds beyond busybox and /init (a
+        linux_guest.Tree), made once: the program, its interpreter and
+        library closure, its files and trees."""
+        if self._tree:
+            return self._tree
         tree = linux_guest.Tree()
         for host, guest in self.dirs:
             if host != guest:
@@ -179,6 +166,56 @@ class App:
             tree.data(name, data)
         for d in ("proc", "dev"):
             tree.directory(d)
+        self._tree = tree
+        return tree
+
+    def inputs(self, extra):
+        """A digest of what an image of this app is made from: extra
+        (the command or /init), the size and mtime of the program, its
+        files and every file of its trees, and of dpkg's status file,
+        which changes whenever a package (a library of the closure) is
+        installed or upgraded.  Cheaper than the closure itself: tree()
+        runs ldd on every ELF file (~15 s for python's under load)."""
+        h = hashlib.sha256(repr(extra).encode())
+        paths = [DPKG_STATUS, self.program] + [x for x, _ in self.files]
+        for top, _ in self.dirs:
+            for root, dirs, files in os.walk(top):
+                dirs.sort()
+                paths += [os.path.join(root, n) for n in sorted(files)]
+        for path in paths:
+            st = os.lstat(path)
+            h.update(("%s %o %d %d\n" % (path, st.st_mode, st.st_size,
+                                          st.st_mtime_ns)).encode())
+        return h.hexdigest()
+
+    def kiln_image(self):
+        """kiln build the image, unless the one built from the same inputs
+        is there (python's takes ~25 s under load); on failure remember
+        why (Kiln's lines then print "fails")."""
+        img = os.path.join(OUT, self.name + ".img")
+        argv = [KILN, "build", "-o", img]
+        for host, guest in self.files:
+            argv += ["--file", "%s:%s" % (host, guest)]
+        for host, guest in self.dirs:
+            argv += ["--dir", "%s:%s" % (host, guest)]
+        argv += [self.program] + self.args
+        key = self.inputs([argv] + [_stat(p) for p in (KILN, boot.KERNEL)])
+        if _cached(img, key):
+            self.image = img
+            return
+        p = subprocess.run(argv, capture_output=True, text=True)
+        if p.returncode != 0:
+            lines = (p.stderr or p.stdout).strip().splitlines() or ["?"]
+            self.kiln_why = "kiln build: " + lines[-1]
+        else:
+            self.image = img
+            _remember(img, key)
+
+    def linux_initrd(self, modules):
+        """The initramfs: busybox, /init, the program, its interpreter and
+        the closure of its libraries (and of every ELF file of its trees),
+        its files and trees at the same paths as in the Kiln image.  It is
+        not compressed: Linux then spends no boot time inflating it."""
         files = []
         netup = ""
         if self.port:
@@ -187,10 +224,35 @@ class App:
             netup = INIT_NET % {"modules": " ".join(names)}
         init = INIT % {"net": netup, "name": self.name, "argv": " ".join(
             sh_quote(w) for w in [self.program] + self.args)}
+        path = os.path.join(LINUX_DIR, "realapps-%s.cpio" % self.name)
+        key = self.inputs([init, files, _stat(linux_guest.ensure_busybox())]
+                          + [_stat(m) for _, m in files])
+        if _cached(path, key):
+            self.initrd = path
+            return
         self.initrd = linux_guest.write_initramfs(
-            os.path.join(LINUX_DIR, "realapps-%s.cpio" % self.name),
-            init.encode(), files, dirs=["mod", "tmp"], tree=tree,
+            path, init.encode(), files, dirs=["mod", "tmp"], tree=self.tree(),
             compress=False)
+        _remember(path, key)
+
+
+def _stat(path):
+    st = os.stat(path)
+    return (path, st.st_size, st.st_mtime_ns)
+
+
+def _cached(path, key):
+    """True when path exists and was made from the inputs key."""
+    try:
+        with open(path + ".inputs") as f:
+            return f.read() == key and os.path.exists(path)
+    except OSError:
+        return False
+
+
+def _remember(path, key):
+    with open(path + ".inputs", "w") as f:
+        f.write(key)
 
 
 def make_apps():
@@ -350,8 +412,9 @@ class Bench:
         self.dead[(accel, app.name, system)] = why
 
 
-def one_boot(bench, accel, app, system):
-    """Boot app once on system: start-up, then (servers) throughput."""
+def one_boot(bench, accel, app, system, load):
+    """Boot app once on system: start-up, then (servers, when load)
+    throughput."""
     port = net.free_tcp_port()
     if system == "kiln":
         argv = kiln_argv(app, accel, RUN_MEM_MIB, port, START_TIMEOUT + 90)
@@ -364,6 +427,8 @@ def one_boot(bench, accel, app, system):
             bench.fail(accel, app, system, why)
             return
         bench.add((accel, app.name, "start", system), up * 1000)
+        if not load:
+            return
         vm.deadline += 90   # room for the load
         if app.name == "nginx":
             rate, why = net.ab_rate(port, "/", AB_SECONDS)
@@ -382,14 +447,15 @@ def one_boot(bench, accel, app, system):
         stop(vm)
 
 
-def measure(bench, accel, apps_, systems, runs):
-    """runs interleaved boots of each app on each system."""
+def measure(bench, accel, apps_, systems, runs, load_runs):
+    """runs interleaved boots of each app on each system; the first
+    load_runs of them also measure the servers' throughput."""
     for app in apps_:
         for i in range(runs):
             for system in systems:
                 if (accel, app.name, system) in bench.dead:
                     continue
-                one_boot(bench, accel, app, system)
+                one_boot(bench, accel, app, system, i < load_runs)
             print("  %s %s: boot %d of %d done" % (accel, app.name, i + 1,
                                                     runs), file=sys.stderr)
 
@@ -492,7 +558,7 @@ def print_results(bench, accels, mems):
         print("\n" + "\n".join(notes))
 
 
-def print_header(apps_, linux, accels, runs):
+def print_header(apps_, linux, accels, runs, load_runs):
     print("Real-application benchmark: QEMU %s, -M microvm, %d MiB guests,"
           "\n       virtio-net, user networking, 127.0.0.1:PORT forwarded" %
           (boot.qemu_version(), RUN_MEM_MIB))
@@ -517,12 +583,12 @@ def print_header(apps_, linux, accels, runs):
     print("runs: %d interleaved boots per app and system; start-up: launch "
           "to python's\n       output, nginx's 200 for GET /, redis's +PONG; "
           "req/s: ab -k -c 8 -t %d\n       of a %d B index.html, "
-          "redis-benchmark -q -t set,get -n %d -c %d,\n       every server "
-          "boot; mem: whole MiB below %d, the last answer and its\n"
+          "redis-benchmark -q -t set,get -n %d -c %d,\n       in the first "
+          "%d server boots of each; mem: whole MiB below %d, the last answer and its\n"
           "       neighbour first, then at most %d bisection "
           "boots; ratios: kiln/linux for rates, linux/kiln for time and "
           "mem\n" % (runs, AB_SECONDS, len(INDEX), REDIS_N, REDIS_CONNS,
-                      RUN_MEM_MIB, MEM_BOOTS))
+                      load_runs, RUN_MEM_MIB, MEM_BOOTS))
     sys.stdout.flush()
 
 
@@ -556,9 +622,12 @@ def prepare_linux(apps_):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5,
-                    help="interleaved boots per app and system (default 5; "
-                    "fewer are not a fair comparison)")
+    ap.add_argument("--runs", type=int, default=10,
+                    help="interleaved boots per app and system (default 10,"
+                    " issue 16's minimum for a start-up figure)")
+    ap.add_argument("--load-runs", type=int, default=5,
+                    help="of those, boots that also measure requests/s "
+                    "(default 5, the minimum for throughput)")
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--no-mem", action="store_true",
                     help="skip the smallest-memory bisection")
@@ -575,14 +644,14 @@ def main():
     systems = ["kiln"] + ([] if opts.no_linux or linux else ["linux"])
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
     print_header(apps_, None if opts.no_linux else linux or True, accels,
-                 opts.runs)
+                 opts.runs, min(opts.load_runs, opts.runs))
 
     bench = Bench()
     for accel in accels:
         for app in apps_:
             if app.kiln_why:
                 bench.fail(accel, app, "kiln", "fails: " + app.kiln_why)
-        measure(bench, accel, apps_, systems, opts.runs)
+        measure(bench, accel, apps_, systems, opts.runs, opts.load_runs)
     mems = []
     if not opts.no_mem:
         for app in apps_[:2]:
