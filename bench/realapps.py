@@ -407,12 +407,18 @@ class Bench:
     def __init__(self):
         self.series = {}
         self.dead = {}          # (accel, app, system) -> why it stopped
+        # (accel, app, system) -> why its load failed: its later boots
+        # still measure start-up, without the load.
+        self.no_load = {}
 
     def add(self, key, value):
         self.series.setdefault(key, Series()).values.append(value)
 
     def fail(self, accel, app, system, why):
         self.dead[(accel, app.name, system)] = why
+
+    def load_failed(self, accel, app, system, why):
+        self.no_load[(accel, app.name, system)] = why
 
 
 def one_boot(bench, accel, app, system, load):
@@ -430,19 +436,19 @@ def one_boot(bench, accel, app, system, load):
             bench.fail(accel, app, system, why)
             return
         bench.add((accel, app.name, "start", system), up * 1000)
-        if not load:
+        if not load or (accel, app.name, system) in bench.no_load:
             return
         vm.deadline += 90   # room for the load
         if app.name == "nginx":
             rate, why = net.ab_rate(port, "/", AB_SECONDS)
             if rate is None:
-                bench.fail(accel, app, system, "fails: " + why)
+                bench.load_failed(accel, app, system, "fails: " + why)
                 return
             bench.add((accel, app.name, "req/s", system), rate)
         elif app.name == "redis":
             rates, why = redis_rates(port)
             if rates is None:
-                bench.fail(accel, app, system, "fails: " + why)
+                bench.load_failed(accel, app, system, "fails: " + why)
                 return
             for test, rate in rates.items():
                 bench.add((accel, app.name, test, system), rate)
@@ -516,7 +522,8 @@ def cell(bench, accel, app, measure, system, fmt):
     s = bench.series.get((accel, app, measure, system))
     if s and s.values:
         return spread(s, fmt), statistics.median(s.values)
-    why = bench.dead.get((accel, app, system))
+    why = bench.dead.get((accel, app, system)) or (
+        measure != "start" and bench.no_load.get((accel, app, system)))
     return "%-21s" % ((why or "n/a").split(":")[0]), None
 
 
@@ -552,6 +559,8 @@ def print_results(bench, accels, mems):
                                              cells[0], cells[1], ratio))
     notes = ["  %s %s %s: %s" % (a, n, s, why)
              for (a, n, s), why in sorted(bench.dead.items())]
+    notes += ["  %s %s %s: load: %s (later boots: start-up only)" % (
+        a, n, s, why) for (a, n, s), why in sorted(bench.no_load.items())]
     for app, res in mems:
         for system, r in sorted(res.items()):
             if r:
