@@ -62,8 +62,8 @@ TESTS = ("clock", "tod", "getpid", "open", "stat", "mmap", "tcp", "futex",
 # TCG on an idle host (0.1-1 s under a load of 15-30; Linux's mmap loop,
 # 0.8 ms a call, took 4 s of each boot at 5000).  open and tcp keep their
 # counts: at a third of them one loaded run moved their ratios (tcp
-# 1.46x -> 0.71x, open 1.62x -> 1.20x), most likely the host's load, but
-# they cost ~1.5 s a Linux boot together, little to rule that out.
+# 1.46x -> 0.71x, open 1.62x -> 1.20x); the next run, at these counts,
+# gave 0.94x and 0.93x, so not the count, but they cost little.
 ITERS = {"tcg": {"clock": 200000, "tod": 200000, "getpid": 50000,
                  "open": 10000, "stat": 10000, "mmap": 1000, "tcp": 3000,
                  "futex": 5000, "pipe": 5000, "fileio": 5000,
