@@ -163,3 +163,38 @@ def test_terminal_modes(flavour):
                                steps=MODE_STEPS)
     assert kiln == native
     assert kstatus == 0, err
+
+
+# tests/guest/tty_edit.c: keys echoed as typed even with no read waiting,
+# FIONREAD and TCFLSH, the editing keys ^W, ^V and ^R, and ^S/^Q. The
+# last step waits without a token: the program's output is stopped.
+EDIT_STEPS = [
+    (b"ready for a typed-ahead line\r", b"hi\n", 0),
+    (b"ready for a partial line\r", b"abc", 0),
+    (b"ready for its end and an eof line\r", b"\nxy\x04", 0),
+    (b"ready for a line to flush\r", b"junk\n", 0),
+    (b"ready for a line after the flush\r", b"kept\n", 0),
+    (b"ready for five raw keys\r", b"12345", 0),
+    (b"ready for words to erase\r", b"foo bar-baz  \x17\x17x\n", 0),
+    (b"ready for literal keys\r", b"a\x16\x03b\x16\x7f\n", 0),
+    (b"ready for a reprinted line\r", b"ab\x12c\n", 0),
+    (b"ready for ^S\r", b"\x13", 0),
+    (b"", b"\x11", 6.0),
+]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_terminal_editing_and_flow(flavour):
+    path = guest_path(flavour, "tty_edit")
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    native, nstatus, _ = drive([path], native=True, steps=EDIT_STEPS)
+    assert nstatus == 0, native
+    assert "tty_edit: all 28 checks passed\n" in native, native
+    # The echo: typed-ahead keys before "slept", ^W, ^V and ^R as n_tty.
+    assert "ready for a typed-ahead line\nhi\nslept\n" in native, native
+    assert "a^\b^Cb^\b^?\n" in native and "ab^R\nabc\n" in native, native
+    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
+                                "--timeout", "90", path], native=False,
+                               steps=EDIT_STEPS)
+    assert kiln == native
+    assert kstatus == 0, err
