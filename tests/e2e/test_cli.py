@@ -426,6 +426,7 @@ def test_run_qemu_command_line(fake, image):
              str(image))
     argv = json.loads(r.stdout)
     assert argv[argv.index("-M") + 1] == "q35"
+    assert argv[argv.index("-fw_cfg") + 1] == "name=etc/sercon-port,string=off"
     assert argv[argv.index("-m") + 1] == "256M"
     assert argv[argv.index("-accel") + 1] == "tcg,split-wx=on"
     assert "memory-backend-memfd,id=ram,size=256M" in argv
@@ -547,6 +548,13 @@ def real(image, *args, input=b""):
 
 def test_run_stdout_and_status(image):
     r = real(image, "hello")
+    assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
+
+
+def test_run_q35_stdout_is_the_apps(image):
+    # SeaBIOS's banner and "Booting from ROM.." stay off COM1.
+    r = kiln("run", "--accel", "tcg", "--machine", "q35", "--timeout", "60",
+             str(image), "hello")
     assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
 
 
