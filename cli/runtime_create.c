@@ -57,6 +57,15 @@ static void note_ignored(const struct rt *rt, struct json_object *root)
 			snprintf(list + strlen(list),
 				 sizeof(list) - strlen(list), "%s%s",
 				 list[0] ? ", " : "", top[i]);
+	/*
+	 * A container's root lives in the guest's memory, where kiln.readonly
+	 * (which keeps a root disk read-only) does nothing: say so.
+	 */
+	v = member(member(root, "root", json_type_object), "readonly",
+		   json_type_boolean);
+	if (v && json_object_get_boolean(v))
+		snprintf(list + strlen(list), sizeof(list) - strlen(list),
+			 "%sroot.readonly", list[0] ? ", " : "");
 	for (size_t i = 0; i < sizeof(linux_keys) / sizeof(char *); i++)
 		if (lx && json_object_object_get_ex(lx, linux_keys[i], &v))
 			snprintf(list + strlen(list),

@@ -85,7 +85,7 @@ def bundle(tmp_path, sigapp, args, env=("PATH=/bin",), cwd="/", user=(0, 0)):
             "process": {"terminal": False, "user": {"uid": user[0], "gid": user[1]},
                         "args": list(args), "env": list(env), "cwd": cwd,
                         "capabilities": {"bounding": ["CAP_KILL"]}},
-            "root": {"path": "rootfs"},
+            "root": {"path": "rootfs", "readonly": True},
             "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
             "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}}
     (b / "config.json").write_text(json.dumps(spec))
@@ -141,7 +141,8 @@ def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
     assert s["created"].endswith("Z") and s["created"][:2] == "20"
     log = [json.loads(line) for line in open(rt.log)]
     assert [e["level"] for e in log] == ["warning", "warning"]
-    assert log[0]["msg"] == ("kiln: mounts, linux.namespaces, process.capabilities/rlimits: "
+    assert log[0]["msg"] == ("kiln: mounts, root.readonly, linux.namespaces, "
+                             "process.capabilities/rlimits: "
                              "ignored (the VM is the isolation; only the memory limit of "
                              "linux.resources is used)")
     assert log[1]["msg"].startswith("kiln: 1 special files (devices, FIFOs, sockets)")
