@@ -565,6 +565,23 @@ def test_run_q35_stdout_is_the_apps(image):
     assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
 
 
+def test_run_read_only_memory_root():
+    """--read-only without a root disk: the in-memory root is read-only
+    too (EROFS); /tmp, /dev and /proc stay writable, as with a root disk.
+    Without it, all writable."""
+    script = ("echo x > /f 2>/dev/null || echo f; mkdir /bin/d 2>/dev/null"
+              " || echo d; rm /bin/busybox 2>/dev/null || echo rm; echo y > "
+              "/dev/null && mkdir /tmp/d && head -1 /proc/mounts")
+    r = kiln("run", "--accel", "tcg", "--read-only", "--timeout", "90",
+             "/bin/busybox", "sh", "-c", script)
+    assert (r.stdout, r.returncode) == (
+        b"f\nd\nrm\nrootfs / rootfs ro 0 0\n", 0), r.stderr
+    r = kiln("run", "--accel", "tcg", "--timeout", "90", "/bin/busybox",
+             "sh", "-c", script)
+    assert (r.stdout, r.returncode) == (b"rootfs / rootfs rw 0 0\n", 0), \
+        r.stderr
+
+
 def test_run_stderr(image):
     r = real(image, "stderr")
     assert (r.stdout, r.stderr, r.returncode) == (b"", b"to stderr\n", 0)
