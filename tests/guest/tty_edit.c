@@ -40,13 +40,18 @@ static void typed_ahead(void)
 	check(n == 3 && memcmp(buf, "hi\n", 3) == 0, "the typed-ahead line");
 }
 
+/*
+ * Wait for a line, then for the rest of what was typed with it: a
+ * serial port may hand the keys over in pieces, so nothing is printed
+ * until their echo is surely out.
+ */
 static void wait_readable(void)
 {
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	int r = poll(&pfd, 1, 60000);
 
-	check(poll(&pfd, 1, 60000) == 1 && (pfd.revents & POLLIN),
-	      "poll says readable");
-	sleep(1); /* the rest of what was typed with it */
+	sleep(1);
+	check(r == 1 && (pfd.revents & POLLIN), "poll says readable");
 }
 
 /* FIONREAD counts complete lines only in canonical mode; VEOF not at all. */
