@@ -80,9 +80,10 @@ static long dispatch_slow(struct trap_frame *f, uint64_t nr)
  * restore, a result in -ERESTART_RESTARTBLOCK..-ERESTARTSYS to settle).
  * Under TCG every call and return of that path cost a translation-block
  * lookup (bench/syscalls.py, getpid), so the common case is one test of
- * these ORs, without branches, and no call at all.
+ * these ORs, without branches, and no call at all: always inlined (with
+ * two callers GCC made it a call).
  */
-static inline bool return_work(long ret)
+static inline __attribute__((always_inline)) bool return_work(long ret)
 {
 	const struct thread *t = current_thread;
 	const struct proc *p = current;
@@ -109,6 +110,14 @@ void syscall_dispatch(struct trap_frame *f)
 	f->rax = (uint64_t)ret;
 	current_thread->syscall_nr = nr;
 	if (return_work(ret))
+		linux_return_to_user(f);
+}
+
+/* The trap return hook: as after a system call, work only when there is some. */
+void linux_trap_return(struct trap_frame *f)
+{
+	/* not a syscall frame: no restart, but f->rax makes a superset */
+	if (return_work((long)f->rax))
 		linux_return_to_user(f);
 }
 

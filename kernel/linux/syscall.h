@@ -69,10 +69,17 @@ void syscall_init(void);
 void syscall_dispatch(struct trap_frame *f);
 
 /*
- * Runs before every return to user mode (syscall_dispatch and, through
- * the trap return hook, interrupts and exceptions): preemption, signals.
+ * Preemption, writeback, exit, stops and signals before a return to user
+ * mode; syscall_dispatch and linux_trap_return call it whenever one of
+ * those may have work (syscall.c: return_work).
  */
 void linux_return_to_user(struct trap_frame *f);
+
+/*
+ * The return hook of interrupts and exceptions from user mode: calls
+ * linux_return_to_user when it may have work (as syscall_dispatch does).
+ */
+void linux_trap_return(struct trap_frame *f);
 
 /* Name of syscall nr ("openat"), or NULL when the number is unknown. */
 const char *syscall_name(uint64_t nr);
