@@ -134,6 +134,18 @@ void sched_wakeup(struct thread *t);
 /* Called on every return to user mode: switch if the slice is over. */
 void sched_preempt_point(void);
 
+/* Written only by sched.c (timer interrupts included); read below. */
+extern bool sched_need_resched, sched_timers_due;
+
+/*
+ * True when sched_preempt_point has something to do: the syscall return
+ * path tests this inline and calls nothing when it is false.
+ */
+static inline bool sched_preempt_pending(void)
+{
+	return sched_need_resched | sched_timers_due;
+}
+
 /*
  * Wait queues: a thread may wait on several at once (poll, epoll) with one
  * waiter node each. The pattern, with interrupts off as always in the
