@@ -330,8 +330,8 @@ static long blk_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 		return put_user_int(arg, (int)in->blk_size);
 	case BLKPBSZGET:
 		return put_user_int(arg, (int)in->blk_size);
-	case BLKBSZGET:
-		return put_user_int(arg, CACHE_BLOCK);
+	case BLKBSZGET: /* Linux's soft block size: a mount's sb_set_blocksize */
+		return put_user_int(arg, (int)dk->bc.block_size);
 	case BLKROGET:
 		return put_user_int(arg, dk->bc.ro);
 	case BLKFLSBUF:
