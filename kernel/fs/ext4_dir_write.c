@@ -45,7 +45,7 @@ static bool has_tail(struct ext4_fs *fs, const uint8_t *blk)
 }
 
 void ext4_de_set(uint8_t *e, uint32_t ino, uint32_t rec_len, const char *name,
-		   uint32_t name_len, uint32_t ft)
+		 uint32_t name_len, uint32_t ft)
 {
 	ext4_put32(e, ino);
 	ext4_put16(e + 4, rec_len);
@@ -56,7 +56,7 @@ void ext4_de_set(uint8_t *e, uint32_t ino, uint32_t rec_len, const char *name,
 
 /* The tail (metadata_csum) made and summed, then the journal told. */
 void ext4_dblock_dirty(struct ext4_op *op, const struct ext4_inode *dir,
-			struct bcache_buf *b)
+		       struct bcache_buf *b)
 {
 	struct ext4_fs *fs = op->fs;
 
@@ -72,8 +72,8 @@ void ext4_dblock_dirty(struct ext4_op *op, const struct ext4_inode *dir,
 
 /* Directory block lblk held for changing; NULL at a hole (*err 0). */
 struct bcache_buf *ext4_dblock_get(struct ext4_op *op,
-				     const struct ext4_inode *dir,
-				     uint64_t lblk, int *err)
+				   const struct ext4_inode *dir, uint64_t lblk,
+				   int *err)
 {
 	uint64_t pblk, count;
 
@@ -141,7 +141,7 @@ static int dir_unindex(struct ext4_op *op, struct ext4_inode *dir)
 
 /* Put the entry into block d if it has room: true when done. */
 bool ext4_dblock_add(struct ext4_fs *fs, uint8_t *d, const char *name,
-		      uint32_t len, uint32_t ino, uint32_t ft, int *err)
+		     uint32_t len, uint32_t ino, uint32_t ft, int *err)
 {
 	uint32_t need = ext4_de_need(len), off, rl;
 
@@ -307,8 +307,9 @@ static bool block_scan(struct ext4_fs *fs, struct bcache_buf *b,
 /* The leaves name's hash leads to, in turn (see entry_find). */
 static struct bcache_buf *dx_entry_find(struct ext4_op *op,
 					struct ext4_inode *dir,
-					struct ext4_dx_path *p, const char *name,
-					uint32_t *off, uint32_t *prev, int *err)
+					struct ext4_dx_path *p,
+					const char *name, uint32_t *off,
+					uint32_t *prev, int *err)
 {
 	int more = 1;
 

@@ -37,8 +37,8 @@ static uint32_t hash_legacy(const uint8_t *p, size_t len, bool is_unsigned)
 	uint32_t h0 = 0x12a3fe2d, h1 = 0x37abe8f9;
 
 	for (size_t i = 0; i < len; i++) {
-		uint32_t h = h1 + (h0 ^ (name_char(p, i, is_unsigned) *
-					 7152373U));
+		uint32_t h = h1 +
+			     (h0 ^ (name_char(p, i, is_unsigned) * 7152373U));
 
 		if (h & 0x80000000U)
 			h -= 0x7fffffff;
@@ -123,8 +123,8 @@ static void tea(uint32_t buf[4], const uint32_t in[4])
 	buf[1] += b1;
 }
 
-int ext4_dx_hash(const uint32_t seed[4], unsigned int version,
-		 const char *name, size_t len, uint32_t *hash, uint32_t *minor)
+int ext4_dx_hash(const uint32_t seed[4], unsigned int version, const char *name,
+		 size_t len, uint32_t *hash, uint32_t *minor)
 {
 	const uint8_t *p = (const uint8_t *)name;
 	bool is_unsigned = version >= EXT4_DX_HASH_LEGACY_UNSIGNED;

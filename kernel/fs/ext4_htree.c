@@ -106,8 +106,7 @@ static uint32_t dx_search(const uint8_t *ents, uint32_t count, uint32_t hash)
 
 static const uint8_t *dx_ents(const struct ext4_dx_path *p, int lvl)
 {
-	return p->buf[lvl] +
-	       (lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE);
+	return p->buf[lvl] + (lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE);
 }
 
 /* Logical block of entry at of level lvl, checked to lie in dir. */
@@ -130,8 +129,8 @@ static int dx_read(struct ext4_fs *fs, const struct ext4_inode *dir,
 	uint64_t pblk, n;
 	int err;
 
-	if (p->buf[lvl] == NULL && (p->buf[lvl] = kmalloc(fs->block_size)) ==
-					   NULL)
+	if (p->buf[lvl] == NULL &&
+	    (p->buf[lvl] = kmalloc(fs->block_size)) == NULL)
 		return -ENOMEM;
 	err = ext4_bmap(fs, dir, p->blk[lvl], &pblk, &n);
 	if (err == 0 && pblk == 0)

@@ -50,8 +50,8 @@
  * (NULL or all zero: the default): 0 with *hash (low bit clear) and
  * *minor, or -1 for a version it does not know.
  */
-int ext4_dx_hash(const uint32_t seed[4], unsigned int version,
-		 const char *name, size_t len, uint32_t *hash, uint32_t *minor);
+int ext4_dx_hash(const uint32_t seed[4], unsigned int version, const char *name,
+		 size_t len, uint32_t *hash, uint32_t *minor);
 
 /*
  * The way from the root to the leaf for one hash: level 0 is the root,

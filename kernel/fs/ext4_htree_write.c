@@ -223,8 +223,8 @@ static void map_sort(struct dx_map *m, uint32_t n)
 {
 	for (uint32_t gap = n / 2; gap > 0; gap /= 2)
 		for (uint32_t i = gap; i < n; i++)
-			for (uint32_t j = i; j >= gap &&
-					     m[j - gap].hash > m[j].hash;
+			for (uint32_t j = i;
+			     j >= gap && m[j - gap].hash > m[j].hash;
 			     j -= gap) {
 				struct dx_map t = m[j];
 
@@ -420,8 +420,7 @@ int ext4_dx_make_indexed(struct ext4_op *op, struct ext4_inode *dir)
 	ext4_put16(d + 12 + 4, fs->block_size - 12);
 	d[EXT4_DX_ROOT_INFO + 4] = fs->def_hash_version;
 	d[EXT4_DX_ROOT_INFO + 5] = 8;
-	ext4_put16(d + EXT4_DX_ROOT_BASE,
-		   ext4_dx_limit(fs, EXT4_DX_ROOT_BASE));
+	ext4_put16(d + EXT4_DX_ROOT_BASE, ext4_dx_limit(fs, EXT4_DX_ROOT_BASE));
 	ext4_put16(d + EXT4_DX_ROOT_BASE + 2, 1);
 	ext4_put32(d + EXT4_DX_ROOT_BASE + 4, (uint32_t)lblk);
 	dx_dirty(op, dir, b0, 0);

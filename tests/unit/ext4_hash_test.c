@@ -17,9 +17,10 @@
 static char names[NNAMES][256];
 
 /* Letters, digits, punctuation debugfs's parser leaves alone, and high bytes (where signedness shows). */
-static const char alphabet[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			       "0123456789-_.,+=:@%"
-			       "\x80\x9f\xa0\xc3\xa9\xe2\xff";
+static const char alphabet[] =
+	"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	"0123456789-_.,+=:@%"
+	"\x80\x9f\xa0\xc3\xa9\xe2\xff";
 
 static void make_names(void)
 {
@@ -60,8 +61,8 @@ static void check_all(const uint8_t *seed)
 			 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
 			 "%02x%02x%02x%02x%02x%02x",
 			 seed[0], seed[1], seed[2], seed[3], seed[4], seed[5],
-			 seed[6], seed[7], seed[8], seed[9], seed[10],
-			 seed[11], seed[12], seed[13], seed[14], seed[15]);
+			 seed[6], seed[7], seed[8], seed[9], seed[10], seed[11],
+			 seed[12], seed[13], seed[14], seed[15]);
 		seed_words(seed, w);
 	}
 	for (int v = 0; v < NVERS; v++)
@@ -87,8 +88,7 @@ static void check_all(const uint8_t *seed)
 						&want, &wmin),
 					 2);
 			assert_int_equal(ext4_dx_hash(seed ? w : NULL,
-						      (unsigned int)v,
-						      names[i],
+						      (unsigned int)v, names[i],
 						      strlen(names[i]), &hash,
 						      &minor),
 					 0);

@@ -68,8 +68,8 @@ static void fsck_clean(void)
 {
 	char out[64];
 
-	sh_line(out, sizeof(out),
-		"e2fsck -fn %s >%s/fsck.out 2>&1; echo $?", img, tmpdir);
+	sh_line(out, sizeof(out), "e2fsck -fn %s >%s/fsck.out 2>&1; echo $?",
+		img, tmpdir);
 	if (strcmp(out, "0\n") != 0) {
 		memdisk_sh("cat %s/fsck.out | head -40 >&2", tmpdir);
 		fail_msg("e2fsck -fn: status %s", out);
@@ -81,8 +81,9 @@ static long host_count(const char *dir)
 {
 	char out[64];
 
-	sh_line(out, sizeof(out), "debugfs -R 'ls -p /%s' %s 2>/dev/null | "
-				  "grep -c /",
+	sh_line(out, sizeof(out),
+		"debugfs -R 'ls -p /%s' %s 2>/dev/null | "
+		"grep -c /",
 		dir, img);
 	return atol(out);
 }
@@ -146,8 +147,7 @@ static int rm(struct ext4_fs *fs, struct ext4_inode *dir, const char *name)
 	if (err == 0)
 		err = ext4_iget(fs, ino, &victim);
 	if (err == 0)
-		err = ext4_unlink(fs, dir, name, &victim, false, 1700000001,
-				  0);
+		err = ext4_unlink(fs, dir, name, &victim, false, 1700000001, 0);
 	if (err == 0)
 		err = ext4_evict(fs, &victim, 1700000001);
 	return err;
@@ -353,8 +353,8 @@ static int collisions(struct ext4_fs *fs, char (*out)[16], int max)
 	assert_non_null(h);
 	for (uint32_t i = 0; i < TRIES; i++) {
 		snprintf(name, sizeof(name), "c%07x", i);
-		ext4_dx_hash(fs->hash_seed, ver, name, strlen(name),
-			     &h[i].hash, &minor);
+		ext4_dx_hash(fs->hash_seed, ver, name, strlen(name), &h[i].hash,
+			     &minor);
 		h[i].i = i;
 	}
 	qsort(h, TRIES, sizeof(*h), hashed_cmp);
@@ -449,9 +449,9 @@ static void test_rename(void **state)
 		assert_int_equal(ext4_iget(fs, ino, &src), 0);
 		if (i % 2) { /* within a */
 			snprintf(to, sizeof(to), "moved-%d", i);
-			assert_int_equal(ext4_rename(fs, &a, from, &a, to,
-						     &src, &dst, false,
-						     1700000002, 0),
+			assert_int_equal(ext4_rename(fs, &a, from, &a, to, &src,
+						     &dst, false, 1700000002,
+						     0),
 					 0);
 		} else { /* into b, over b's own name-i */
 			assert_int_equal(lookup(fs, &b, from, &ino), 0);
