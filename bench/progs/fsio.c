@@ -1,4 +1,4 @@
-/* fsio.c - file system benchmark on a mounted ext4: sequential write+fsync (MB/s), 4 KiB random reads of a file (IOPS), small files created with fsync (files/s). */
+/* fsio.c - file system benchmark on a mounted ext4: sequential write+fsync (MB/s), 4 KiB random reads of a file (IOPS), small files created with fsync (files/s), in a new directory and in one of 10000 names, and stat in that one. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,7 +14,11 @@
  *   fsio DIR randread N     N 4 KiB preads at random offsets of DIR/big
  *                           (made on the host: not in the guest's cache)
  *   fsio DIR create N       N files of 4 KiB in DIR/c/, each fsync'd
+ *   fsio DIR bigcreate N    the same in DIR/many, which holds 10000
+ *                           names (made on the host, hashed by e2fsck -D)
+ *   fsio DIR bigstat N      stat of N of those names, in a scattered order
  */
+#define MANY 10000
 static double now(void)
 {
 	struct timespec ts;
@@ -72,26 +76,45 @@ static int randread(const char *dir, long n)
 	return 0;
 }
 
-static int create(const char *dir, long n)
+static int create(const char *dir, const char *sub, const char *what, long n)
 {
 	char path[512];
 	double t;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/c", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
 	mkdir(path, 0755);
 	memset(buf, 0x33, 4096);
 	t = now();
 	for (long i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/c/f%06ld", dir, i);
+		snprintf(path, sizeof(path), "%s/%s/f%06ld", dir, sub, i);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		if (fd < 0 || write(fd, buf, 4096) != 4096 || fsync(fd) != 0)
 			return perror(path), 1;
 		close(fd);
 	}
 	t = now() - t;
-	printf("create: %.1f files/s (%ld x 4 KiB + fsync)\n", (double)n / t,
+	printf("%s: %.1f files/s (%ld x 4 KiB + fsync)\n", what, (double)n / t,
 	       n);
+	return 0;
+}
+
+static int bigstat(const char *dir, long n)
+{
+	char path[512];
+	struct stat st;
+	double t = now();
+
+	for (long i = 0; i < n; i++) {
+		/* 7919 is prime: every name once per MANY stats. */
+		snprintf(path, sizeof(path), "%s/many/name-%05ld", dir,
+			 i * 7919 % MANY);
+		if (stat(path, &st) != 0)
+			return perror(path), 1;
+	}
+	t = now() - t;
+	printf("bigstat: %.1f stats/s (%ld in a directory of %d)\n",
+	       (double)n / t, n, MANY);
 	return 0;
 }
 
@@ -101,7 +124,7 @@ int main(int argc, char **argv)
 
 	if (argc != 4 || (n = atol(argv[3])) <= 0) {
 		fprintf(stderr, "usage: fsio DIR seqfsync MIB | randread N | "
-				"create N\n");
+				"create N | bigcreate N | bigstat N\n");
 		return 2;
 	}
 	if (!strcmp(argv[2], "seqfsync"))
@@ -109,6 +132,10 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "randread"))
 		return randread(argv[1], n);
 	if (!strcmp(argv[2], "create"))
-		return create(argv[1], n);
+		return create(argv[1], "c", "create", n);
+	if (!strcmp(argv[2], "bigcreate"))
+		return create(argv[1], "many", "bigcreate", n);
+	if (!strcmp(argv[2], "bigstat"))
+		return bigstat(argv[1], n);
 	return 2;
 }

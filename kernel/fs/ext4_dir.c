@@ -219,7 +219,11 @@ int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 	blk = kmalloc(fs->block_size);
 	if (blk == NULL)
 		return -ENOMEM;
-	r = ext4_dx_probe(fs, dir, name, nlen, &p);
+	/* "." and ".." open block 0, the dx_root's head: never hashed. */
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		r = 0;
+	else
+		r = ext4_dx_probe(fs, dir, name, nlen, &p);
 	if (r == 1) {
 		r = dx_lookup(fs, dir, &p, blk, name, nlen, ino);
 		ext4_dx_release(&p);
