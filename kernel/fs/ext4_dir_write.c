@@ -372,7 +372,7 @@ static struct bcache_buf *entry_find(struct ext4_op *op, struct ext4_inode *dir,
 int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
 		    const char *name)
 {
-	uint32_t off, prev;
+	uint32_t off, prev, rl;
 	int err;
 	struct bcache_buf *b;
 
@@ -380,12 +380,20 @@ int ext4_dir_remove(struct ext4_op *op, struct ext4_inode *dir,
 	b = entry_find(op, dir, name, &off, &prev, &err);
 	if (b == NULL)
 		return err;
-	if (prev != UINT32_MAX)
+	/*
+	 * Linux's ext4_generic_delete_entry: merged into the entry before,
+	 * or (first in its block) inode 0; either way the name is wiped,
+	 * so no tool lists it and its bytes do not linger.
+	 */
+	rl = ext4_le16(b->data + off + 4);
+	if (prev != UINT32_MAX) {
 		ext4_put16(b->data + prev + 4,
-			   ext4_le16(b->data + prev + 4) +
-				   ext4_le16(b->data + off + 4));
-	else
+			   ext4_le16(b->data + prev + 4) + rl);
+		memset(b->data + off, 0, rl);
+	} else {
 		ext4_put32(b->data + off, 0);
+		memset(b->data + off + 6, 0, rl - 6);
+	}
 	ext4_dblock_dirty(op, dir, b);
 	bcache_put(b);
 	return 0;
