@@ -43,7 +43,9 @@ uint32_t ext4_dx_csum(const struct ext4_fs *fs, const struct ext4_inode *dir,
 
 /*
  * Index block blk of level lvl (0: the root), read from the disk and
- * untrusted: its header, limit, count and checksum. 0, or -EIO.
+ * untrusted: its header, limit, count, entries and checksum. 0, or
+ * -EIO. Linux checks only the entries it takes; checking all (a few
+ * hundred compares) means an index is used whole or not at all.
  */
 static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 			  const uint8_t *blk, int lvl)
@@ -62,6 +64,15 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 	if (ext4_le16(blk + base) != ext4_dx_limit(fs, base) || count == 0 ||
 	    count > ext4_dx_limit(fs, base))
 		return -EIO;
+	/* Every entry, not just the one taken: blocks inside, hashes rising. */
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *e = blk + base + i * 8;
+		uint32_t b = ext4_le32(e + 4) & DX_BLOCK_MASK;
+
+		if (b == 0 || (uint64_t)b >= dir->size / fs->block_size ||
+		    (i >= 2 && ext4_le32(e) < ext4_le32(e - 8)))
+			return -EIO;
+	}
 	if (fs->csum &&
 	    ext4_dx_csum(fs, dir, blk, base) !=
 		    ext4_le32(blk + base + ext4_dx_limit(fs, base) * 8 + 4))

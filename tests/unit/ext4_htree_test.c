@@ -528,6 +528,105 @@ static void test_linux_indexed(void **state)
 	host_htree_ok("big", false);
 }
 
+/*
+ * Hostile index fields, each in a fresh copy of a 3000-name indexed
+ * directory: without metadata_csum the index is read around (linear
+ * lookups, and a change makes the directory linear, e2fsck clean);
+ * with it, EIO. Never a fault (ASan), never a wrong answer.
+ */
+static void corrupt_one(bool csum, uint32_t off, uint32_t len, uint32_t val)
+{
+	struct ext4_inode dir;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t pblk, count;
+	uint32_t ino;
+	FILE *f;
+
+	memdisk_sh("cp %s/clean-%d %s", tmpdir, csum, img);
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	get(fs, "big", &dir);
+	assert_int_equal(ext4_bmap(fs, &dir, 0, &pblk, &count), 0);
+	ext4_unmount(fs);
+	memdisk_free(dk);
+	f = fopen(img, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)(pblk * 4096 + off), SEEK_SET), 0);
+	assert_int_equal(fwrite(&val, len, 1, f), 1);
+	fclose(f);
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	get(fs, "big", &dir);
+	if (csum) {
+		assert_int_equal(lookup(fs, &dir, "n-1234", &ino), -EIO);
+		assert_int_equal(mk(fs, &dir, "another", 0100644, &ino), -EIO);
+		ext4_unmount(fs);
+		memdisk_free(dk);
+		return;
+	}
+	for (int i = 0; i < 3000; i += 7) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "n-%d", i);
+		assert_int_equal(lookup(fs, &dir, name, &ino), 0);
+	}
+	assert_int_equal(mk(fs, &dir, "another", 0100644, &ino), 0);
+	assert_int_equal(lookup(fs, &dir, "another", &ino), 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+}
+
+static void test_hostile_index(void **state)
+{
+	/* Fields of the dx_root (ext4_htree.h), and a value each. */
+	static const struct {
+		uint32_t off, len, val;
+	} bad[] = {
+		{ 0x18, 4, 1 },	     /* reserved_zero */
+		{ 0x1C, 1, 9 },	     /* hash_version */
+		{ 0x1D, 1, 7 },	     /* info_length */
+		{ 0x1E, 1, 3 },	     /* indirect_levels */
+		{ 0x20, 2, 600 },    /* limit */
+		{ 0x22, 2, 0 },	     /* count */
+		{ 0x22, 2, 510 },    /* count past limit */
+		{ 0x24, 4, 0 },	     /* entry 0's block: the root */
+		{ 0x24, 4, 99999 },  /* past the directory */
+		{ 0x2C, 4, 0xffff }, /* entry 1's block */
+	};
+
+	(void)state;
+	for (int csum = 0; csum < 2; csum++) {
+		struct ext4_inode root, dir;
+		struct ext4_fs *fs;
+		struct memdisk *dk;
+		uint32_t ino;
+
+		memdisk_sh("rm -f %s && truncate -s 64M %s && mke2fs -q -F -t "
+			   "ext4 -b 4096 %s %s",
+			   img, img, csum ? "" : "-O ^metadata_csum", img);
+		dk = memdisk_load(img);
+		fs = mount_rw(dk);
+		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+		assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
+		get(fs, "big", &dir);
+		for (int i = 0; i < 3000; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "n-%d", i);
+			assert_int_equal(mk(fs, &dir, name, 0100644, &ino), 0);
+		}
+		assert_true(dir.flags & EXT4_INDEX_FL);
+		ext4_unmount(fs);
+		memdisk_save(dk, img);
+		fsck_clean();
+		memdisk_sh("cp %s %s/clean-%d", img, tmpdir, csum);
+		for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+			corrupt_one(csum, bad[k].off, bad[k].len, bad[k].val);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +638,7 @@ int main(void)
 		cmocka_unit_test_setup(test_collisions, setup),
 		cmocka_unit_test_setup(test_rename, setup),
 		cmocka_unit_test_setup(test_linux_indexed, setup),
+		cmocka_unit_test_setup(test_hostile_index, setup),
 	};
 	int r;
 
