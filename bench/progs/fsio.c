@@ -17,8 +17,10 @@
  *   fsio DIR bigcreate N    the same in DIR/many, which holds 10000
  *                           names (made on the host, hashed by e2fsck -D)
  *   fsio DIR bigstat N      stat of N of those names, in a scattered order
+ * Several TEST N pairs run in turn (one boot measures them all).
  */
 #define MANY 10000
+
 static double now(void)
 {
 	struct timespec ts;
@@ -118,24 +120,43 @@ static int bigstat(const char *dir, long n)
 	return 0;
 }
 
+/* One test: 0 when it ran, 2 for an unknown name or a bad count. */
+static int run_test(const char *dir, const char *test, const char *count)
+{
+	long n = atol(count);
+
+	if (n <= 0)
+		return 2;
+	if (!strcmp(test, "seqfsync"))
+		return seqfsync(dir, n);
+	if (!strcmp(test, "randread"))
+		return randread(dir, n);
+	if (!strcmp(test, "create"))
+		return create(dir, "c", "create", n);
+	if (!strcmp(test, "bigcreate"))
+		return create(dir, "many", "bigcreate", n);
+	if (!strcmp(test, "bigstat"))
+		return bigstat(dir, n);
+	return 2;
+}
+
+/* fsio DIR TEST N [TEST N]...: the tests in turn, in one boot. */
 int main(int argc, char **argv)
 {
-	long n;
+	int rc = 2;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr, "usage: fsio DIR seqfsync MIB | randread N | "
-				"create N | bigcreate N | bigstat N\n");
-		return 2;
+	if (argc < 4 || argc % 2 != 0)
+		goto usage;
+	for (int i = 2; i < argc; i += 2) {
+		rc = run_test(argv[1], argv[i], argv[i + 1]);
+		if (rc == 2)
+			goto usage;
+		if (rc != 0)
+			return rc;
 	}
-	if (!strcmp(argv[2], "seqfsync"))
-		return seqfsync(argv[1], n);
-	if (!strcmp(argv[2], "randread"))
-		return randread(argv[1], n);
-	if (!strcmp(argv[2], "create"))
-		return create(argv[1], "c", "create", n);
-	if (!strcmp(argv[2], "bigcreate"))
-		return create(argv[1], "many", "bigcreate", n);
-	if (!strcmp(argv[2], "bigstat"))
-		return bigstat(argv[1], n);
+	return 0;
+usage:
+	fprintf(stderr, "usage: fsio DIR {seqfsync MIB | randread N | "
+			"create N | bigcreate N | bigstat N}...\n");
 	return 2;
 }
