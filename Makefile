@@ -295,7 +295,7 @@ p9_msg_SRCS := kernel/fs/9p_msg.c
 # ext4 against images mke2fs makes at test time, and fuzzed copies.
 # The writes run over tests/unit/ext4_jbd2_stub.c (straight to the cache,
 # credits counted), not the journal: e2fsck -fn on the result is the oracle.
-UNIT_TESTS += ext4 ext4w crc32c
+UNIT_TESTS += ext4 ext4w crc32c ext4_hash
 EXT4_ALL := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
 NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c \
 	kernel/fs/ext4_pagecache.c
@@ -305,7 +305,12 @@ FS_TEST_SRCS := tests/unit/kernel_host.c tests/unit/memdisk.c
 ext4_SRCS := $(filter-out $(NOT_EXT4_VFS) $(JBD2_WRITER),$(EXT4_ALL)) \
 	tests/unit/ext4_jbd2_stub.c $(FS_TEST_SRCS)
 ext4w_SRCS := $(ext4_SRCS)
+# Hashed directories: thousands of names, collisions, every hash.
+UNIT_TESTS += ext4_htree
+ext4_htree_SRCS := $(ext4_SRCS)
 crc32c_SRCS := kernel/lib/crc32c.c
+# The htree hashes against debugfs's dx_hash.
+ext4_hash_SRCS := kernel/fs/ext4_hash.c
 # The jbd2 journal writer (the real one): its log replayed by Kiln's
 # recovery and by e2fsck, under the file system's own writes too.
 UNIT_TESTS += ext4_jbd2

@@ -211,6 +211,11 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 	fs->compat = ext4_le32(sb + 0x5C);
 	fs->incompat = ext4_le32(sb + 0x60);
 	fs->ro_compat = ext4_le32(sb + 0x64);
+	for (int i = 0; i < 4; i++)
+		fs->hash_seed[i] = ext4_le32(sb + 0xEC + 4 * i);
+	fs->def_hash_version = sb[0xFC];
+	/* s_flags: EXT2_FLAGS_UNSIGNED_HASH (2), else signed. */
+	fs->hash_unsigned = (ext4_le32(sb + 0x160) & 2) != 0;
 	err = super_checksum(fs, sb);
 	if (err == 0)
 		err = super_geometry(fs, sb);
