@@ -148,9 +148,9 @@ $(BUILD)/kernel/linux/vdso_image.S.o: KASFLAGS += -DVDSO_IMAGE='"$(BUILD)/vdso/v
 # the list of sites KASLR adjusts (.krelocs) of the second. Both sit last
 # in the image so nothing else moves; the checks below fail the build if
 # the text or any relocation site ever does.
-$(BUILD)/ksyms_empty.S:
+$(BUILD)/ksyms_empty.S: scripts/gen_ksyms.py
 	@mkdir -p $(@D)
-	@printf '\t.section .ksyms, "a"\n\t.p2align 3\n\t.globl ksyms_count, ksyms_table, ksyms_names\nksyms_count: .quad 0\nksyms_table:\nksyms_names: .byte 0\n' > $@
+	@python3 scripts/gen_ksyms.py --empty > $@
 
 $(BUILD)/krelocs_empty.S: scripts/gen_krelocs.py
 	@mkdir -p $(@D)
@@ -169,8 +169,8 @@ $(BUILD)/kernel.pass1.elf: $(KERNEL_OBJS) $(BUILD)/ksyms_empty.o $(BUILD)/kreloc
 	$(Q)$(LD) $(KLDFLAGS) -T $(KERNEL_LDS) -o $@ $(KERNEL_OBJS) \
 		$(BUILD)/ksyms_empty.o $(BUILD)/krelocs_empty.o
 
-$(BUILD)/ksyms_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.sh
-	@sh scripts/gen_ksyms.sh $(NM) $< > $@
+$(BUILD)/ksyms_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_ksyms.py
+	@python3 scripts/gen_ksyms.py $(NM) $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/krelocs_table.S: $(BUILD)/kernel.pass1.elf scripts/gen_krelocs.py
 	@python3 scripts/gen_krelocs.py $< > $@.tmp && mv $@.tmp $@
