@@ -12,9 +12,12 @@ WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-qual -Wwrite-strings -Werr
 INCLUDES := -iquote kernel -Iinclude
 
 # The kernel: freestanding, no SIMD (no state to save on traps), kernel code
-# model for the higher half, frame pointers for backtraces.
+# model for the higher half, frame pointers for backtraces. Without SSE
+# nothing needs a 16-byte aligned stack, so 8 (as Linux does) spares the
+# padding of frames: 2 KB of text.
 KCFLAGS := -std=c11 -Os -g $(WARN) $(INCLUDES) -ffreestanding -fno-builtin \
 	-nostdlib -mno-red-zone -mno-sse -mno-mmx -mno-sse2 -mno-avx \
+	-mpreferred-stack-boundary=3 \
 	-mcmodel=kernel -fno-pic -fno-pie -fno-stack-protector \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer \
 	-fno-optimize-sibling-calls -fno-asynchronous-unwind-tables \
