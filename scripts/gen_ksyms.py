@@ -96,7 +96,12 @@ def tokenize(names):
         expansions[free.pop()] = token
         merge(seqs, best, token)
     code = {e: b for b, e in enumerate(expansions) if e is not None}
-    return expansions, [bytes(code[t] for t in s) for s in seqs]
+    encoded = [bytes(code[t] for t in s) for s in seqs]
+    # Decode as kernel/core/ksyms.c does: every name must come back.
+    for name, enc in zip(names, encoded):
+        if "".join(expansions[b] for b in enc) != name or 0 in enc:
+            sys.exit("gen_ksyms: %s does not decode" % name)
+    return expansions, encoded
 
 
 def uleb128(v):
