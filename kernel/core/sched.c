@@ -243,6 +243,8 @@ void sched_preempt_point(void)
 		schedule();
 }
 
+void (*sched_sleep_hook)(struct thread *t);
+
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
 {
 	struct thread *t = current_thread;
@@ -251,6 +253,8 @@ int sched_sleep(uint64_t deadline_ns, bool interruptible)
 		return -EINTR;
 	if (deadline_ns && time_ns() >= deadline_ns)
 		return -ETIMEDOUT;
+	if (t->trace_args != NULL && sched_sleep_hook != NULL)
+		sched_sleep_hook(t);
 	t->woken = false;
 	t->deadline_ns = deadline_ns;
 	t->interruptible = interruptible;
