@@ -287,6 +287,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.trace");
 	if (o->stream_stdin)
 		append(s, "kiln.stdin_stream");
+	if (o->empty_stdin)
+		append(s, "kiln.stdin_empty");
 	if (o->read_only)
 		append(s, "kiln.readonly");
 	if (o->netdev && o->net_cmdline)

@@ -23,6 +23,9 @@ struct vm_opts {
 	/* relay kiln's stdin (a pipe) to COM1 as it comes, framed, and
 	 * tell the kernel so (kiln.stdin_stream); not with tty_stdin */
 	int stream_stdin;
+	/* kiln.stdin_empty: the image as it is, and stdin at EOF at once
+	 * (an empty STDIN section, without re-writing the image for it) */
+	int empty_stdin;
 	/* QEMU -netdev value (id net0) for a virtio-net device; NULL: none */
 	const char *netdev;
 	/* with a netdev: its kiln.ip=... words for the kernel command line,
