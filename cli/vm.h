@@ -80,6 +80,14 @@ void vm_result_free(struct vm_result *r);
  * temp files are removed and kiln dies of the signal as it would have.
  */
 void vm_catch_signals(void);
+
+/*
+ * host_tsc_start: note the time, early in main. host_tsc_khz: the host's
+ * TSC rate in kHz, timed since then, or 0 when it cannot be trusted (too
+ * short, disturbed, not x86). cli/host_tsc.c.
+ */
+void host_tsc_start(void);
+uint64_t host_tsc_khz(void);
 void vm_set_pid(int pid, int sigfd);
 /*
  * True once, after a SIGTERM was forwarded since the last call.
