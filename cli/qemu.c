@@ -290,6 +290,9 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.stdin_stream");
 	if (o->empty_stdin)
 		append(s, "kiln.stdin_empty");
+	/* the boot's informational lines are for --verbose (printk_info) */
+	if (!o->verbose)
+		append(s, "quiet");
 	if (!kvm && (khz = host_tsc_khz()) != 0) {
 		snprintf(tsc, sizeof(tsc), "kiln.tsc_khz=%llu",
 			 (unsigned long long)khz);

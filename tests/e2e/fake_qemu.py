@@ -94,13 +94,15 @@ def config(cfg):
 
 def without_tsc_rate(argv):
     """argv without kiln.tsc_khz (kiln gives it under TCG when it could
-    time the host's TSC, which depends on its own start-up time), so the
-    tests see the same -append either way; an -append left empty goes."""
+    time the host's TSC, which depends on its own start-up time) and
+    without "quiet" (every run without --verbose: echo mode reports it
+    apart), so the tests see the -append of what they asked for; an
+    -append left empty goes."""
     argv = list(argv)
     if "-append" in argv:
         i = argv.index("-append") + 1
         words = [w for w in argv[i].split(" ")
-                 if not w.startswith("kiln.tsc_khz=")]
+                 if not w.startswith("kiln.tsc_khz=") and w != "quiet"]
         if words:
             argv[i] = " ".join(words)
         else:
@@ -129,6 +131,8 @@ def main():
         if sock is not None:
             info["stdin"] = stream_stdin(sock).decode("latin-1")
         info["append"] = argv[argv.index("-append") + 1] if "-append" in argv else None
+        info["quiet"] = "-append" in sys.argv and \
+            "quiet" in sys.argv[sys.argv.index("-append") + 1].split()
         com1.write(json.dumps(info).encode())
         log.write(b"trace: openat(\"/etc/x\") = -2\n")
     elif mode == "binary":

@@ -108,7 +108,7 @@ static void lapic_calibrate(void)
 	for (size_t i = 0; i < LAPIC_SAMPLES; i++)
 		lapic_sample(&s[i]);
 	lapic_hz = calib_pick(s, LAPIC_SAMPLES);
-	printk("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
+	printk_info("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }
 
 static void timer_irq(struct trap_frame *f)
