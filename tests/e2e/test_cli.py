@@ -410,7 +410,7 @@ def test_run_config_repacked(fake, image):
                     "env": ["PATH=/bin:/usr/bin", "HOME=/h", "NEW=x y"],
                     "workdir": "/", "stdin": "in\x00put\n",
                     "append": "kiln.trace kiln.stdin_stream",
-                    "quiet": True}
+                    "quiet": True, "stdin_empty": False}
     assert lines(r.stderr) == ['trace: openat("/etc/x") = -2']
     assert r.returncode == 0
 
@@ -427,16 +427,16 @@ def test_run_empty_stdin_boots_the_image_as_it_is(fake, image, tmp_path):
     empty.write_bytes(b"")
     full = tmp_path / "full"
     full.write_bytes(b"abc")
-    for stdin, want, append in ((subprocess.DEVNULL, "", "kiln.stdin_empty"),
-                                (empty, "", "kiln.stdin_empty"),
-                                (full, "abc", None)):
+    for stdin, want, said in ((subprocess.DEVNULL, "", True),
+                              (empty, "", True),
+                              (full, "abc", False)):
         f = open(stdin, "rb") if stdin != subprocess.DEVNULL else stdin
         r = subprocess.run([KILN, "run", str(image)], stdin=f,
                            capture_output=True, timeout=T, env=env)
         if f != subprocess.DEVNULL:
             f.close()
         info = json.loads(r.stdout)
-        assert (info["stdin"], info["append"]) == (want, append), stdin
+        assert (info["stdin"], info["stdin_empty"]) == (want, said), stdin
         assert r.returncode == 0 and os.listdir(fake.tmp) == []
 
 
