@@ -220,6 +220,15 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 		goto err_free;
 	}
 	err = super_features(fs);
+	/*
+	 * The cache's blocks become the file system's (1 KiB and 2 KiB
+	 * ones too), so a bcache buffer is one ext4 block, as the writer and
+	 * its journal need. When the disk cannot (its logical block is
+	 * bigger), reads still work byte by byte; rw_refusal says no.
+	 */
+	if (err == 0 && bcache_set_block_size(dev, fs->block_size) < 0)
+		printk("kiln: ext4 %s: cannot cache %u-byte blocks\n", name,
+		       fs->block_size);
 	if (err == 0 && (fs->incompat & EXT4_INCOMPAT_RECOVER)) {
 		/* A disk that forgot what it was told: give up, not loop. */
 		err = may_recover ? super_recover(fs, sb) : -EINVAL;
