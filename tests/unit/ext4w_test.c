@@ -769,6 +769,48 @@ static void test_block_validity(void **state)
 	validity_case(journal_block(), "own metadata");
 }
 
+/*
+ * A block bitmap that says part of the inode table is free (debugfs
+ * freeb): the allocator must not hand it out for file data.
+ */
+static void test_bitmap_frees_metadata(void **state)
+{
+	extern unsigned int ext4_stub_aborted;
+	uint8_t *was = malloc(BS), *now = malloc(BS);
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t itable;
+	char buf[BS];
+	long r = 0;
+
+	(void)state;
+	new_image("16M", "");
+	itable = group0_block("Inode table at ");
+	/* the table's tail: past the blocks inodes in use live in */
+	memdisk_sh("debugfs -w -R 'freeb %llu 64' %s >/dev/null 2>&1",
+		   (unsigned long long)(itable + 64), img);
+	image_block(itable + 64, was);
+	memset(buf, 0x5a, sizeof(buf));
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "f", 0100644, NULL, &in), 0);
+	ext4_stub_aborted = 0;
+	last_log[0] = '\0';
+	for (int i = 0; i < 2048 && r >= 0; i++)
+		r = ext4_file_write(fs, &in, (uint64_t)i * BS, buf, BS, false);
+	assert_int_equal(r, -EUCLEAN);
+	assert_non_null(strstr(last_log, "allocated blocks"));
+	assert_non_null(strstr(last_log, "own metadata"));
+	assert_true(ext4_stub_aborted >= 1);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	image_block(itable + 64, now);
+	assert_memory_equal(was, now, BS);
+	free(was);
+	free(now);
+}
+
 /* The inodes "open" (the VFS's one in-memory copy each): ext4_fs.held. */
 static struct ext4_inode *held_tab[2];
 
@@ -930,6 +972,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_convert_enospc, setup),
 		cmocka_unit_test_setup(test_double_free, setup),
 		cmocka_unit_test_setup(test_block_validity, setup),
+		cmocka_unit_test_setup(test_bitmap_frees_metadata, setup),
 		cmocka_unit_test_setup(test_ro_refusals, setup),
 		cmocka_unit_test_setup(test_orphan_middle, setup),
 	};
