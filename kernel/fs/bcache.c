@@ -468,13 +468,26 @@ long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf, size_t n)
 	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true);
 }
 
-/* Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. */
+/*
+ * Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. All of
+ * them in one sorted transfer when memory allows, so the device merges
+ * runs across the whole set and keeps many requests in flight; else
+ * (or for what was dirtied meanwhile) in batches.
+ */
 static int write_back_all(struct bcache_dev *d)
 {
-	struct bcache_buf *v[EVICT_BATCH];
+	struct bcache_buf *v[EVICT_BATCH], **all;
 	size_t n;
 	int err;
 
+	if (d->ndirty > EVICT_BATCH &&
+	    (all = kmalloc(d->ndirty * sizeof(*all))) != NULL) {
+		n = collect_dirty(d, all, d->ndirty);
+		err = n ? write_back(d, all, n) : 0;
+		kfree(all);
+		if (err < 0)
+			return err;
+	}
 	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
 		if ((err = write_back(d, v, n)) < 0)
 			return err; /* still dirty: a later sync retries */
