@@ -8,8 +8,10 @@ options (a raw file, cache=writeback, virtio-blk over virtio-mmio).
             both guests write back and send the device a FLUSH, which
             QEMU turns into an fdatasync of the host file)
 
-Both guests go through their block cache (no O_DIRECT).  Medians of
---runs boots each; one line per test and system.  Without the Linux
+Both guests go through their block cache (no O_DIRECT).  One boot runs
+both tests in turn on a fresh disk (randread first, while the disk is
+still all holes); --runs boots of each side, interleaved; medians, one
+line per test.  Without the Linux
 kernel package (no apt, no network) only Kiln's lines are printed.
 
 Then ext4 (bench/progs/fsio.c on a 128 MiB ext4 made by mke2fs -d,
@@ -21,8 +23,11 @@ data=ordered with the journal):
             made (not in either guest's cache at boot), IOPS
   create    200 new files of 4 KiB, each fsync'd, files/s
 
---fs-runs boots of each side, interleaved (Kiln, Linux, Kiln, ...), so
-a change in the host's load hits both; median and spread (min..max).
+One boot runs the three tests in turn on a fresh copy of the file
+system (randread first, so the file is still out of the guest's cache;
+then seqfsync, then create); --fs-runs boots of each side, interleaved
+(Kiln, Linux, Kiln, ...), so a change in the host's load hits both;
+median and spread (min..max).
 Target: Kiln within 10% of Linux or faster on each; the exit status is
 2 when one is missed.
 
@@ -45,6 +50,7 @@ from boot import BenchError
 ROOT, OUT = boot.ROOT, boot.OUT
 KILN = os.path.join(ROOT, "build", "kiln")
 DISK_MIB = 64
+# In the order one boot runs them.
 TESTS = {"randread": ["randread", "2000"], "seqwrite": ["seqwrite", "32"]}
 RESULT_RE = re.compile(rb"^(randread|seqwrite): ([0-9.]+) (IOPS|MB/s)", re.M)
 DRIVE = "if=none,id=disk0,format=raw,cache=writeback,discard=unmap,file="
@@ -80,32 +86,41 @@ def fresh_disk():
     return path
 
 
-def result(out, where):
-    m = RESULT_RE.search(out.replace(b"\r", b""))
-    if not m:
-        raise BenchError("%s printed no result:\n%s" % (
-            where, out.decode(errors="replace")[-2000:]))
-    return float(m.group(2)), m.group(3).decode()
+def results(out, where, regex, tests):
+    """{test: (value, unit)} of every test in tests, from one boot's
+    output."""
+    found = {m.group(1).decode(): (float(m.group(2)), m.group(3).decode())
+             for m in regex.finditer(out.replace(b"\r", b""))}
+    if set(found) != set(tests):
+        raise BenchError("%s printed no result for %s:\n%s" % (
+            where, ", ".join(sorted(set(tests) - set(found))),
+            out.decode(errors="replace")[-2000:]))
+    return found
 
 
-def kiln_sample(accel, prog, args):
+def all_args(tests):
+    return [a for t in tests for a in tests[t]]
+
+
+def kiln_sample(accel, prog):
     argv = [KILN, "run", "--accel", accel, "--timeout",
             str(boot.TIMEOUT[accel]), "--disk", fresh_disk(), prog,
-            "/dev/vda"] + args
+            "/dev/vda"] + all_args(TESTS)
     p = subprocess.run(argv, capture_output=True, timeout=300)
     if p.returncode != 0:
         raise BenchError("%s exited %d:\n%s" % (" ".join(argv), p.returncode,
                                                p.stderr.decode()))
-    return result(p.stdout, "kiln")
+    return results(p.stdout, "kiln", RESULT_RE, TESTS)
 
 
-def linux_initrd(prog, modules, test):
+def linux_initrd(prog, modules):
     names = [os.path.basename(m)[:-3] for m in modules]
-    init = INIT % {"modules": " ".join(names), "args": " ".join(TESTS[test])}
+    init = INIT % {"modules": " ".join(names),
+                   "args": " ".join(all_args(TESTS))}
     files = [("bin/blkio", prog)] + [("mod/" + os.path.basename(m), m)
                                       for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "blk-%s.cpio" % test), init.encode(),
+        os.path.join(OUT, "linux", "blk.cpio"), init.encode(),
         files, dirs=["mod"])
 
 
@@ -118,14 +133,17 @@ def linux_sample(accel, vmlinuz, initrd):
         "-device", "virtio-blk-device,drive=disk0"], 0)
     if wall is None:
         raise BenchError("the Linux guest timed out")
-    return result(out, "linux")
+    return results(out, "linux", RESULT_RE, TESTS)
 
 
 # ---- ext4: the file system on the same disk path ----
 
 FS_MIB = 128
-FS_TESTS = {"seqfsync": ["seqfsync", "16"], "randread": ["randread", "2000"],
+# In the order one boot runs them (randread first: the file is not in
+# the guest's cache yet).
+FS_TESTS = {"randread": ["randread", "2000"], "seqfsync": ["seqfsync", "16"],
             "create": ["create", "200"]}
+FS_UNIT = {"seqfsync": "MB/s", "randread": "IOPS", "create": "files/s"}
 FS_RESULT_RE = re.compile(rb"^(seqfsync|randread|create): ([0-9.]+) "
                           rb"(MB/s|IOPS|files/s)", re.M)
 # Within 10% of Linux, or faster.
@@ -164,34 +182,26 @@ def fs_copy(template):
     return path
 
 
-def fs_result(out, where):
-    m = FS_RESULT_RE.search(out.replace(b"\r", b""))
-    if not m:
-        raise BenchError("%s printed no result:\n%s" % (
-            where, out.decode(errors="replace")[-2000:]))
-    return float(m.group(2)), m.group(3).decode()
-
-
-def fs_kiln_sample(accel, prog, template, test):
+def fs_kiln_sample(accel, prog, template):
     argv = [KILN, "run", "--accel", accel, "--timeout",
             str(boot.TIMEOUT[accel]), "--disk",
-            fs_copy(template) + ":/data", prog, "/data"] + FS_TESTS[test]
+            fs_copy(template) + ":/data", prog, "/data"] + all_args(FS_TESTS)
     p = subprocess.run(argv, capture_output=True, timeout=300)
     if p.returncode != 0:
         raise BenchError("%s exited %d:\n%s%s" % (
             " ".join(argv), p.returncode, p.stdout.decode(errors="replace"),
             p.stderr.decode(errors="replace")))
-    return fs_result(p.stdout, "kiln")[0]
+    return results(p.stdout, "kiln", FS_RESULT_RE, FS_TESTS)
 
 
-def fs_linux_initrd(prog, modules, test):
+def fs_linux_initrd(prog, modules):
     names = [os.path.basename(m)[:-3] for m in modules]
     init = FS_INIT % {"modules": " ".join(names),
-                      "args": " ".join(FS_TESTS[test])}
+                      "args": " ".join(all_args(FS_TESTS))}
     files = [("bin/fsio", prog)] + [("mod/" + os.path.basename(m), m)
                                      for m in modules]
     return linux_guest.write_initramfs(
-        os.path.join(OUT, "linux", "fs-%s.cpio" % test), init.encode(),
+        os.path.join(OUT, "linux", "fs.cpio"), init.encode(),
         files, dirs=["mod"])
 
 
@@ -204,7 +214,7 @@ def fs_linux_sample(accel, vmlinuz, initrd, template):
         "-device", "virtio-blk-device,drive=disk0"], 0)
     if wall is None:
         raise BenchError("the Linux guest timed out")
-    return fs_result(out, "linux")[0]
+    return results(out, "linux", FS_RESULT_RE, FS_TESTS)
 
 
 def spread(vals):
@@ -221,16 +231,16 @@ def fs_bench(accel, runs, linux):
     ok = True
     print("fs: %d MiB ext4 (mke2fs -t ext4), cache=writeback, microvm, %s, "
           "%d interleaved runs each" % (FS_MIB, accel, runs), flush=True)
-    for test in FS_TESTS:
-        unit = {"seqfsync": "MB/s", "randread": "IOPS",
-                "create": "files/s"}[test]
-        initrd = linux and fs_linux_initrd(prog, linux[1], test)
-        kv, lv = [], []
-        for _ in range(runs):
-            kv.append(fs_kiln_sample(accel, prog, template, test))
-            if linux:
-                lv.append(fs_linux_sample(accel, linux[0], initrd,
-                                          template))
+    initrd = linux and fs_linux_initrd(prog, linux[1])
+    kruns, lruns = [], []
+    for _ in range(runs):
+        kruns.append(fs_kiln_sample(accel, prog, template))
+        if linux:
+            lruns.append(fs_linux_sample(accel, linux[0], initrd, template))
+    for test in ("seqfsync", "randread", "create"):     # the old order
+        unit = FS_UNIT[test]
+        kv = [r[test][0] for r in kruns]
+        lv = [r[test][0] for r in lruns]
         k = statistics.median(kv)
         line = "fs: %-8s kiln %8.1f %s [%s]" % (test, k, unit, spread(kv))
         if linux:
@@ -246,7 +256,7 @@ def fs_bench(accel, runs, linux):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--linux-runs", type=int, default=None)
     ap.add_argument("--fs-runs", type=int, default=5)
     ap.add_argument("--no-linux", action="store_true")
@@ -276,19 +286,22 @@ def main():
 
 
 def raw_bench(accel, prog, linux, opts):
-    print("blk: %d MiB raw disk, cache=writeback, microvm, %s, %d runs"
-          % (DISK_MIB, accel, opts.runs))
+    lruns = opts.linux_runs or opts.runs if linux else 0
+    print("blk: %d MiB raw disk, cache=writeback, microvm, %s, %d "
+          "interleaved runs each" % (DISK_MIB, accel, opts.runs))
+    initrd = linux and linux_initrd(prog, linux[1])
+    kruns, lxruns = [], []
+    for i in range(max(opts.runs, lruns)):
+        if i < opts.runs:
+            kruns.append(kiln_sample(accel, prog))
+        if i < lruns:
+            lxruns.append(linux_sample(accel, linux[0], initrd))
     for test in TESTS:
-        vals = [kiln_sample(accel, prog, TESTS[test])
-                for _ in range(opts.runs)]
-        unit = vals[0][1]
-        kiln = statistics.median(v for v, _ in vals)
+        unit = kruns[0][test][1]
+        kiln = statistics.median(r[test][0] for r in kruns)
         line = "blk: %-8s kiln %9.1f %s" % (test, kiln, unit)
         if linux:
-            initrd = linux_initrd(prog, linux[1], test)
-            lx = statistics.median(
-                linux_sample(accel, linux[0], initrd)[0]
-                for _ in range(opts.linux_runs or opts.runs))
+            lx = statistics.median(r[test][0] for r in lxruns)
             line += "   linux %9.1f %s   kiln/linux %.2f" % (lx, unit,
                                                              kiln / lx)
         print(line, flush=True)

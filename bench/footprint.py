@@ -5,7 +5,7 @@ baseline (bench/linux_guest.py) on QEMU microvm.
            hello (its line, exit 0) and tests/guest/http_server (a 200
            for GET /small.html); then the host RSS and PSS of each QEMU
            (/proc/PID/smaps_rollup) once the server answers at -m 128M
-  density  idle HTTP servers started one after another, each with its own
+  density  idle HTTP servers started up to four at a time, each with its own
            port forward from 127.0.0.1, each at its system's smallest
            memory plus a quarter, until the sum of their QEMUs' PSS
            reaches the budget or N reaches the cap; then every instance
@@ -34,6 +34,7 @@ import time
 
 import boot
 import linux_guest
+import membisect
 import net
 from boot import BenchError
 
@@ -45,6 +46,7 @@ PROBE_TIMEOUT = {"kiln": 20, "linux": 60}    # s per memory probe
 READY_TIMEOUT = {"kiln": 60, "linux": 120}   # s for a density instance
 DENSITY_SECONDS = 600   # per system, starts and the final check
 MIN_HOST_AVAILABLE = 512 << 20    # stop starting VMs below this
+BATCH = 4               # density: servers started at once
 MEM_RANGE = {"kiln": (1, 64), "linux": (8, 256)}   # MiB, bisected
 
 # Target (issue 16): at least 100 idle Kiln HTTP servers per GiB of PSS.
@@ -197,19 +199,16 @@ def http_runs(guests, system, mib):
     return first is not None
 
 
-def smallest(runs_in, system):
-    """Bisect whole MiB over MEM_RANGE[system]; None when the top fails."""
+def smallest(runs_in, system, what):
+    """The smallest whole MiB in MEM_RANGE[system] (membisect: the last
+    answer and its neighbour first, then a bisection); None when the top
+    fails.  The top is booted only when nothing below it ran."""
     lo, hi = MEM_RANGE[system]
-    lo -= 1
-    if not runs_in(hi):
+    s = membisect.smallest("footprint %s %s" % (what, system),
+                           lambda m: (runs_in(m), ""), lo - 1, hi)
+    if s.hi == hi and not runs_in(hi):
         return None
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        if runs_in(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return s.hi
 
 
 def ready_footprint(guests, system):
@@ -239,14 +238,30 @@ class Density:
         return n / (pss / float(1 << 30))
 
 
+def batch_size(fleet, pss, budget, cap):
+    """How many servers to start at once: up to BATCH, fewer when the
+    instances so far say the budget or the host's free memory would be
+    passed on the way (one at first, to learn an instance's PSS)."""
+    if not fleet:
+        return 1
+    each = max(pss / len(fleet), 1)
+    room = min(budget - pss, host_available() - MIN_HOST_AVAILABLE)
+    return max(1, min(BATCH, cap - len(fleet), int(room // each)))
+
+
 def density(guests, system, mib, budget, cap):
     """Start idle servers until the PSS budget, the cap, the time bound
-    or the host's free memory stops it; then ask each for one page."""
+    or the host's free memory stops it; then ask each for one page.
+    Servers start BATCH at a time (each still waited for until it
+    answers): serially, a TCG boot used one of the two cores and the
+    waits between boots the rest; the points are the same (the sum of
+    the first n instances' PSS, once all of them answer)."""
     d = Density(system, mib)
     ends = time.perf_counter() + DENSITY_SECONDS
     fleet = []
+    pss = 0
     try:
-        while True:
+        while not d.stop:
             if len(fleet) >= cap:
                 d.stop = "the cap (%d)" % cap
                 break
@@ -257,22 +272,31 @@ def density(guests, system, mib, budget, cap):
                 d.stop = "the host's free memory (< %d MiB)" % (
                     MIN_HOST_AVAILABLE >> 20)
                 break
-            vm, port, first = serve(guests, system, mib,
-                                    READY_TIMEOUT[system])
-            if first is None:
-                d.stop = "instance %d did not answer: %s" % (
-                    len(fleet) + 1, vm.why())
-                FLEET.kill(vm)
+            batch = []
+            for _ in range(batch_size(fleet, pss, budget, cap)):
+                port = net.free_tcp_port()
+                vm = FLEET.start(guests.http_argv(system, mib, port,
+                                                  READY_TIMEOUT[system] + 60),
+                                 READY_TIMEOUT[system] + 60)
+                vm.deadline = time.perf_counter() + READY_TIMEOUT[system]
+                batch.append((vm, port))
+            for vm, port in batch:
+                if net.first_answer(vm, port) is None and not d.stop:
+                    d.stop = "instance %d did not answer: %s" % (
+                        len(fleet) + batch.index((vm, port)) + 1, vm.why())
+            if d.stop:
+                for vm, _ in batch:
+                    FLEET.kill(vm)
                 break
-            fleet.append((vm, port))
+            fleet += batch
             pss = 0
-            for v, _ in fleet:
+            for n, (v, _) in enumerate(fleet, 1):
                 pid = qemu_pid(v.proc.pid)
                 pss += rss_pss(pid)[1] if pid else 0
-            d.points.append((len(fleet), pss))
+                if n > len(fleet) - len(batch):
+                    d.points.append((n, pss))
             if pss >= budget:
                 d.stop = "the budget (%d MiB)" % (budget >> 20)
-                break
         for vm, port in fleet:
             try:
                 status, body = net.get(port, b"/small.html", 10)
@@ -375,8 +399,10 @@ def main():
           "the server's QEMU at -m %dM:" % MEM_MB)
     mins = {}
     for system in systems:
-        m_hello = smallest(lambda m: hello_runs(guests, system, m), system)
-        m_http = smallest(lambda m: http_runs(guests, system, m), system)
+        m_hello = smallest(lambda m: hello_runs(guests, system, m), system,
+                           "hello")
+        m_http = smallest(lambda m: http_runs(guests, system, m), system,
+                          "http")
         rss, pss = ready_footprint(guests, system)
         mins[system] = m_http
         print("  %-5s hello %4s MiB   http_server %4s MiB   QEMU RSS %s MiB"

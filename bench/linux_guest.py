@@ -42,7 +42,16 @@ EXIT_OK = 1
 # with status 0 at once.
 INIT_SCRIPT = b"#!/bin/busybox sh\nexec /bin/busybox poweroff -f\n"
 
-CMDLINE = "console=ttyS0 panic=-1 quiet"
+# Why tsc=reliable: the baseline's only other clocksources are jiffies,
+# and its clocksource watchdog compares the TSC against them; on a loaded
+# TCG host ticks come late, the watchdog can call the TSC unstable, and
+# the boot falls back to refined-jiffies, where the vDSO has no clock and
+# every clock_gettime becomes a system call (the bimodal clock row of
+# syscalls.py: 128-285 ns in most boots, ~1000 ns in all of one run).
+# TCG's TSC follows the host's clock, and Kiln reads it with no watchdog;
+# tuned microVM guests do the same (Kata Containers' default kernel
+# parameters carry tsc=reliable).
+CMDLINE = "console=ttyS0 panic=-1 quiet tsc=reliable"
 
 
 # The network part of a server's /init: load virtio-mmio and virtio-net

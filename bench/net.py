@@ -6,12 +6,15 @@ port forward from 127.0.0.1 on the host.
   first   ms from launch (`kiln run`, or QEMU for Linux) to the first
           200 answer to GET /small.html (median over the boots)
   req/s   keep-alive requests per second for small.html (512 B):
-          ab -k, 8 connections, at most 5 s and 200,000 requests
-  MB/s    big.bin (10 MiB) with curl, best of 3
+          ab -k, 8 connections, at most 3 s and 200,000 requests
+          (median over the load boots)
+  MB/s    big.bin (10 MiB) with curl, one download per load boot (median)
 
-Each boot measures `first`; the first boot of each system also runs ab and
-curl, then GET /__quit ends the server and the VM.  Ratios are kiln/linux
-of this run's figures.  A failure or a Linux hang prints "fails"/"timeout"
+Boots alternate between the systems (kiln, linux, kiln, ...): --runs of
+each (default 10, issue 16's minimum for a start-up figure) measure
+`first`; the first --load-runs of each (default 5, the minimum for
+throughput) also run ab and curl; then GET /__quit ends the server and
+the VM.  Ratios are kiln/linux of this run's medians.  A failure or a Linux hang prints "fails"/"timeout"
 in its line; only a broken setup (no kiln, no server, no ab) exits 1.
 
 usage: python3 bench/net.py [--runs N] [--linux-runs N] [--no-linux]
@@ -26,6 +29,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import threading
 import time
 
@@ -40,8 +44,8 @@ WWW = os.path.join(OUT, "www")
 GUEST_PORT = 8080
 SMALL = b"<!doctype html>\n" + b"x" * (512 - 17) + b"\n"
 BIG = 10 << 20
-AB_CONNS, AB_SECONDS, AB_MAX = 8, 5, 200000
-CURL_RUNS = 3
+AB_CONNS, AB_SECONDS, AB_MAX = 8, 3, 200000
+CURL_RUNS = 1           # per load boot
 # Seconds per VM: boot, ab, three downloads and the quit.  A Linux boot
 # under TCG takes a few seconds; under this host's nested KVM it hangs.
 TIMEOUT = {("kiln", "tcg"): 90, ("kiln", "kvm"): 90,
@@ -225,8 +229,9 @@ class Result:
 
     def __init__(self, system, accel):
         self.system, self.accel = system, accel
-        self.first, self.rate, self.mbps = [], None, None
+        self.first, self.rate, self.mbps = [], [], []
         self.notes, self.timeouts = [], 0
+        self.dead = False       # failed once: not booted again
 
 
 def one_boot(res, argv, port, load):
@@ -244,10 +249,16 @@ def one_boot(res, argv, port, load):
         return False
     res.first.append(first * 1000)
     if load:
-        res.rate, why = ab_rate(port)
-        res.notes.append("req/s: " + why)
-        res.mbps, why = curl_mbps(port)
-        res.notes.append("MB/s: " + why)
+        rate, why = ab_rate(port)
+        if rate is None:
+            res.notes.append("req/s: " + why)
+        else:
+            res.rate.append(rate)
+        mbps, why = curl_mbps(port)
+        if mbps is None:
+            res.notes.append("MB/s: " + why)
+        else:
+            res.mbps.append(mbps)
     try:
         status, body = get(port, b"/__quit", 30)
         quit_ok = status == b"HTTP/1.1 200 OK" and body == b"bye\n"
@@ -260,14 +271,20 @@ def one_boot(res, argv, port, load):
     return True
 
 
-def measure(system, accel, runs, argv_for):
-    """runs boots of one system; the first one also measures the load."""
-    res = Result(system, accel)
-    for i in range(runs):
-        port = free_tcp_port()
-        if not one_boot(res, argv_for(port), port, load=i == 0):
-            break
-    return res
+def measure(accel, systems, load_runs):
+    """Interleaved boots: round i boots each (Result, runs, argv_for) of
+    systems whose runs are not done (a failed system is not booted
+    again); the first load_runs rounds also measure the load."""
+    for i in range(max(runs for _, runs, _ in systems)):
+        for res, runs, argv_for in systems:
+            if i >= runs or res.dead:
+                continue
+            port = free_tcp_port()
+            if not one_boot(res, argv_for(port), port, load=i < load_runs):
+                res.dead = True
+        print("  %s: round %d done" % (accel, i + 1), file=sys.stderr,
+              flush=True)
+    return [res for res, _, _ in systems]
 
 
 def kiln_argv(accel, image):
@@ -294,11 +311,14 @@ def print_results(results, accels):
     by = {(r.system, r.accel): r for r in results}
     for accel in accels:
         kiln, lx = by[("kiln", accel)], by.get(("linux", accel))
-        first = [statistics.median(r.first) if r and r.first else None
-                 for r in (kiln, lx)]
-        rows = (("http req/s", kiln.rate, lx.rate if lx else None, "%.0f"),
-                ("bulk MB/s", kiln.mbps, lx.mbps if lx else None, "%.1f"),
-                ("first answer ms", first[0], first[1], "%.0f"))
+        def med(r, what):
+            v = getattr(r, what) if r else None
+            return statistics.median(v) if v else None
+
+        rows = (("http req/s", med(kiln, "rate"), med(lx, "rate"), "%.0f"),
+                ("bulk MB/s", med(kiln, "mbps"), med(lx, "mbps"), "%.1f"),
+                ("first answer ms", med(kiln, "first"), med(lx, "first"),
+                 "%.0f"))
         for what, k, x, fmt in rows:
             ratio = "%.2fx" % (k / x) if k and x else "n/a"
             print("%-5s %-16s kiln %8s   linux %8s   kiln/linux %s" % (
@@ -306,13 +326,15 @@ def print_results(results, accels):
     print()
     for r in results:
         runs = len(r.first) + r.timeouts
-        print("  %s %s: %d boot(s); first answer %s ms; %s" % (
-            r.accel, r.system, runs,
-            ", ".join("%.0f" % v for v in r.first) or "-",
-            "; ".join(r.notes) or "-"))
+        print("  %s %s: %d boot(s); first answer %s ms; req/s %s; MB/s %s;"
+              " %s" % (r.accel, r.system, runs,
+                       ", ".join("%.0f" % v for v in r.first) or "-",
+                       ", ".join("%.0f" % v for v in r.rate) or "-",
+                       ", ".join("%.1f" % v for v in r.mbps) or "-",
+                       "; ".join(r.notes) or "-"))
 
 
-def print_header(linux, accels, runs, linux_runs):
+def print_header(linux, accels, runs, linux_runs, load_runs):
     print("Network benchmark: QEMU %s, -M microvm, virtio-net, user "
           "networking,\n       127.0.0.1:PORT forwarded to the guest's %d" %
           (boot.qemu_version(), GUEST_PORT))
@@ -330,18 +352,23 @@ def print_header(linux, accels, runs, linux_runs):
               "server, then `poweroff -f`;\n       -append \"%s\"" % (
                   os.path.basename(linux.vmlinuz), " ".join(linux.modules),
                   linux_guest.cmdline()))
-    print("boots: kiln %d, linux %d per accel; req/s: ab -k -c %d, %d s or "
-          "%d requests;\n       MB/s: curl, best of %d; first answer: launch "
-          "to a 200 for small.html\n" % (runs, linux_runs, AB_CONNS,
-                                          AB_SECONDS, AB_MAX, CURL_RUNS))
+    print("boots: kiln %d, linux %d per accel, interleaved; the first %d of "
+          "each also measure\n       the load: req/s: ab -k -c %d, %d s or "
+          "%d requests; MB/s: curl, %d\n       download(s) per boot; "
+          "medians; first answer: launch to a 200 for\n       small.html\n"
+          % (runs, linux_runs, load_runs, AB_CONNS, AB_SECONDS, AB_MAX,
+             CURL_RUNS))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=3,
-                    help="kiln boots per accelerator (default 3)")
-    ap.add_argument("--linux-runs", type=int, default=1,
-                    help="Linux boots per accelerator (default 1)")
+    ap.add_argument("--runs", type=int, default=10,
+                    help="kiln boots per accelerator (default 10)")
+    ap.add_argument("--linux-runs", type=int, default=None,
+                    help="Linux boots per accelerator (default: --runs)")
+    ap.add_argument("--load-runs", type=int, default=5,
+                    help="boots per system that also run ab and curl "
+                    "(default 5)")
     ap.add_argument("--no-linux", action="store_true")
     opts = ap.parse_args()
     for path, make in ((KILN, "cli"), (boot.KERNEL, "kernel"),
@@ -362,15 +389,18 @@ def main():
         except linux_guest.Unavailable as e:
             linux = str(e)
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
-    print_header(linux, accels, opts.runs, opts.linux_runs)
+    if opts.linux_runs is None:
+        opts.linux_runs = opts.runs
+    print_header(linux, accels, opts.runs, opts.linux_runs, opts.load_runs)
 
     results = []
     for accel in accels:
-        results.append(measure("kiln", accel, opts.runs,
-                               kiln_argv(accel, image)))
+        systems = [(Result("kiln", accel), opts.runs,
+                    kiln_argv(accel, image))]
         if isinstance(linux, LinuxNet):
-            results.append(measure("linux", accel, opts.linux_runs,
-                                   linux_argv(accel, linux)))
+            systems.append((Result("linux", accel), opts.linux_runs,
+                            linux_argv(accel, linux)))
+        results += measure(accel, systems, opts.load_runs)
     print_results(results, accels)
     print("\nbench took %.1f s" % (time.perf_counter() - started))
 

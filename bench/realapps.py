@@ -10,7 +10,8 @@ through a port forward from 127.0.0.1.
   req/s     redis-benchmark SET and GET (-c 8, a fixed -n) and nginx
             `ab -k -c 8` of a small index.html, in every server boot
   mem       the smallest whole-MiB guest memory that still prints python's
-            1, or serves nginx's GET / (bisection, a bounded number of
+            1, or serves nginx's GET / (bench/membisect.py: the last
+            answer and its neighbour, then a bisection, a bounded number of
             boots)
 
 Boots alternate between Kiln and Linux (interleaved, so drift hits both
@@ -24,6 +25,7 @@ usage: python3 bench/realapps.py [--runs N] [--no-linux] [--no-mem]
 """
 
 import argparse
+import hashlib
 import os
 import platform
 import re
@@ -38,6 +40,7 @@ import time
 import apps
 import boot
 import linux_guest
+import membisect
 import net
 from boot import BenchError
 
@@ -46,6 +49,7 @@ LINUX_DIR = os.path.join(boot.OUT, "linux")
 PYTHON, PYLIB = "/usr/bin/python3", "/usr/lib/python3.11"
 NGINX, MIME = "/usr/sbin/nginx", "/etc/nginx/mime.types"
 REDIS = "/usr/bin/redis-server"
+DPKG_STATUS = "/var/lib/dpkg/status"
 CLIENTS = ("ab", "redis-benchmark")
 
 # Both systems get this much memory for the timed runs: Linux needs room
@@ -55,7 +59,10 @@ NGINX_PORT, REDIS_PORT = 8080, 6379
 INDEX = b"<!doctype html>\n<title>kiln</title>\n<p>" + b"k" * 448 + b"\n"
 AB_SECONDS = 3
 REDIS_N, REDIS_CONNS = 3000, 8
-REDIS_TIMEOUT = 30          # s for both tests; a slower run is a failure
+# s for both tests; a slower run is a failure (and ends that system's
+# boots).  At 30 s the Linux guest's -n 3000 (~240 req/s each) failed
+# under a load of 30, and its start-up row lost its later boots with it.
+REDIS_TIMEOUT = 60
 # Seconds from launch to python's output or a server's first answer.
 START_TIMEOUT = 120
 PROBE_S = 2.0               # s for one attempt at a first answer
@@ -140,29 +147,14 @@ class App:
         self.files, self.dirs = [], []      # (host, guest) pairs
         self.image = self.initrd = None
         self.kiln_why = self.linux_why = None
+        self._tree = None
 
-    def kiln_image(self):
-        """kiln build the image; on failure remember why (Kiln's lines
-        then print "fails")."""
-        img = os.path.join(OUT, self.name + ".img")
-        argv = [KILN, "build", "-o", img]
-        for host, guest in self.files:
-            argv += ["--file", "%s:%s" % (host, guest)]
-        for host, guest in self.dirs:
-            argv += ["--dir", "%s:%s" % (host, guest)]
-        p = subprocess.run(argv + [self.program] + self.args,
-                           capture_output=True, text=True)
-        if p.returncode != 0:
-            lines = (p.stderr or p.stdout).strip().splitlines() or ["?"]
-            self.kiln_why = "kiln build: " + lines[-1]
-        else:
-            self.image = img
-
-    def linux_initrd(self, modules):
-        """The initramfs: busybox, /init, the program, its interpreter and
-        the closure of its libraries (and of every ELF file of its trees),
-        its files and trees at the same paths as in the Kiln image.  It is
-        not compressed: Linux then spends no boot time inflating it."""
+    def tree(self):
+        """What the Linux guest holds beyond busybox and /init (a
+        linux_guest.Tree), made once: the program, its interpreter and
+        library closure, its files and trees."""
+        if self._tree:
+            return self._tree
         tree = linux_guest.Tree()
         for host, guest in self.dirs:
             if host != guest:
@@ -177,6 +169,56 @@ class App:
             tree.data(name, data)
         for d in ("proc", "dev"):
             tree.directory(d)
+        self._tree = tree
+        return tree
+
+    def inputs(self, extra):
+        """A digest of what an image of this app is made from: extra
+        (the command or /init), the size and mtime of the program, its
+        files and every file of its trees, and of dpkg's status file,
+        which changes whenever a package (a library of the closure) is
+        installed or upgraded.  Cheaper than the closure itself: tree()
+        runs ldd on every ELF file (~15 s for python's under load)."""
+        h = hashlib.sha256(repr(extra).encode())
+        paths = [DPKG_STATUS, self.program] + [x for x, _ in self.files]
+        for top, _ in self.dirs:
+            for root, dirs, files in os.walk(top):
+                dirs.sort()
+                paths += [os.path.join(root, n) for n in sorted(files)]
+        for path in paths:
+            st = os.lstat(path)
+            h.update(("%s %o %d %d\n" % (path, st.st_mode, st.st_size,
+                                          st.st_mtime_ns)).encode())
+        return h.hexdigest()
+
+    def kiln_image(self):
+        """kiln build the image, unless the one built from the same inputs
+        is there (python's takes ~25 s under load); on failure remember
+        why (Kiln's lines then print "fails")."""
+        img = os.path.join(OUT, self.name + ".img")
+        argv = [KILN, "build", "-o", img]
+        for host, guest in self.files:
+            argv += ["--file", "%s:%s" % (host, guest)]
+        for host, guest in self.dirs:
+            argv += ["--dir", "%s:%s" % (host, guest)]
+        argv += [self.program] + self.args
+        key = self.inputs([argv] + [_stat(p) for p in (KILN, boot.KERNEL)])
+        if _cached(img, key):
+            self.image = img
+            return
+        p = subprocess.run(argv, capture_output=True, text=True)
+        if p.returncode != 0:
+            lines = (p.stderr or p.stdout).strip().splitlines() or ["?"]
+            self.kiln_why = "kiln build: " + lines[-1]
+        else:
+            self.image = img
+            _remember(img, key)
+
+    def linux_initrd(self, modules):
+        """The initramfs: busybox, /init, the program, its interpreter and
+        the closure of its libraries (and of every ELF file of its trees),
+        its files and trees at the same paths as in the Kiln image.  It is
+        not compressed: Linux then spends no boot time inflating it."""
         files = []
         netup = ""
         if self.port:
@@ -185,10 +227,35 @@ class App:
             netup = INIT_NET % {"modules": " ".join(names)}
         init = INIT % {"net": netup, "name": self.name, "argv": " ".join(
             sh_quote(w) for w in [self.program] + self.args)}
+        path = os.path.join(LINUX_DIR, "realapps-%s.cpio" % self.name)
+        key = self.inputs([init, files, _stat(linux_guest.ensure_busybox())]
+                          + [_stat(m) for _, m in files])
+        if _cached(path, key):
+            self.initrd = path
+            return
         self.initrd = linux_guest.write_initramfs(
-            os.path.join(LINUX_DIR, "realapps-%s.cpio" % self.name),
-            init.encode(), files, dirs=["mod", "tmp"], tree=tree,
+            path, init.encode(), files, dirs=["mod", "tmp"], tree=self.tree(),
             compress=False)
+        _remember(path, key)
+
+
+def _stat(path):
+    st = os.stat(path)
+    return (path, st.st_size, st.st_mtime_ns)
+
+
+def _cached(path, key):
+    """True when path exists and was made from the inputs key."""
+    try:
+        with open(path + ".inputs") as f:
+            return f.read() == key and os.path.exists(path)
+    except OSError:
+        return False
+
+
+def _remember(path, key):
+    with open(path + ".inputs", "w") as f:
+        f.write(key)
 
 
 def make_apps():
@@ -340,6 +407,9 @@ class Bench:
     def __init__(self):
         self.series = {}
         self.dead = {}          # (accel, app, system) -> why it stopped
+        # (accel, app, system) -> why its load failed: its later boots
+        # still measure start-up, without the load.
+        self.no_load = {}
 
     def add(self, key, value):
         self.series.setdefault(key, Series()).values.append(value)
@@ -347,9 +417,13 @@ class Bench:
     def fail(self, accel, app, system, why):
         self.dead[(accel, app.name, system)] = why
 
+    def load_failed(self, accel, app, system, why):
+        self.no_load[(accel, app.name, system)] = why
 
-def one_boot(bench, accel, app, system):
-    """Boot app once on system: start-up, then (servers) throughput."""
+
+def one_boot(bench, accel, app, system, load):
+    """Boot app once on system: start-up, then (servers, when load)
+    throughput."""
     port = net.free_tcp_port()
     if system == "kiln":
         argv = kiln_argv(app, accel, RUN_MEM_MIB, port, START_TIMEOUT + 90)
@@ -362,17 +436,19 @@ def one_boot(bench, accel, app, system):
             bench.fail(accel, app, system, why)
             return
         bench.add((accel, app.name, "start", system), up * 1000)
+        if not load or (accel, app.name, system) in bench.no_load:
+            return
         vm.deadline += 90   # room for the load
         if app.name == "nginx":
             rate, why = net.ab_rate(port, "/", AB_SECONDS)
             if rate is None:
-                bench.fail(accel, app, system, "fails: " + why)
+                bench.load_failed(accel, app, system, "fails: " + why)
                 return
             bench.add((accel, app.name, "req/s", system), rate)
         elif app.name == "redis":
             rates, why = redis_rates(port)
             if rates is None:
-                bench.fail(accel, app, system, "fails: " + why)
+                bench.load_failed(accel, app, system, "fails: " + why)
                 return
             for test, rate in rates.items():
                 bench.add((accel, app.name, test, system), rate)
@@ -380,14 +456,15 @@ def one_boot(bench, accel, app, system):
         stop(vm)
 
 
-def measure(bench, accel, apps_, systems, runs):
-    """runs interleaved boots of each app on each system."""
+def measure(bench, accel, apps_, systems, runs, load_runs):
+    """runs interleaved boots of each app on each system; the first
+    load_runs of them also measure the servers' throughput."""
     for app in apps_:
         for i in range(runs):
             for system in systems:
                 if (accel, app.name, system) in bench.dead:
                     continue
-                one_boot(bench, accel, app, system)
+                one_boot(bench, accel, app, system, i < load_runs)
             print("  %s %s: boot %d of %d done" % (accel, app.name, i + 1,
                                                     runs), file=sys.stderr)
 
@@ -408,24 +485,20 @@ def mem_ok(app, system, mib, timeout):
 
 
 def smallest_mem(bench, app, system):
-    """Bisect whole MiB below RUN_MEM_MIB (where the timed runs came up)
-    in at most MEM_BOOTS boots; return (MiB, exact, why the MiB below
-    failed) or None when the timed runs never came up."""
+    """The smallest whole MiB below RUN_MEM_MIB (where the timed runs came
+    up) in at most MEM_BOOTS boots (membisect: the last answer and its
+    neighbour first, then a bisection); return (MiB, exact, why the MiB
+    below failed) or None when the timed runs never came up."""
     starts = bench.series.get(("tcg", app.name, "start", system))
     if not starts or not starts.values:
         return None
     timeout = max(MEM_PROBE_MIN_S, 3 * statistics.median(starts.values)
                   / 1000)
-    lo, hi, why, boots = 0, RUN_MEM_MIB, "", 0
-    while hi - lo > 1 and boots < MEM_BOOTS:
-        mid = (lo + hi) // 2
-        ok, why_mid = mem_ok(app, system, mid, timeout)
-        boots += 1
-        if ok:
-            hi = mid
-        else:
-            lo, why = mid, why_mid
-    return hi, hi - lo <= 1, "%d MiB: %s" % (lo, why) if lo else "-"
+    s = membisect.smallest("realapps %s %s" % (app.name, system),
+                           lambda m: mem_ok(app, system, m, timeout),
+                           0, RUN_MEM_MIB, MEM_BOOTS)
+    return s.hi, s.exact(), "%d MiB: %s" % (s.lo, s.why_lo) if s.lo \
+        else "-"
 
 
 def spread(s, fmt):
@@ -449,7 +522,8 @@ def cell(bench, accel, app, measure, system, fmt):
     s = bench.series.get((accel, app, measure, system))
     if s and s.values:
         return spread(s, fmt), statistics.median(s.values)
-    why = bench.dead.get((accel, app, system))
+    why = bench.dead.get((accel, app, system)) or (
+        measure != "start" and bench.no_load.get((accel, app, system)))
     return "%-21s" % ((why or "n/a").split(":")[0]), None
 
 
@@ -485,6 +559,8 @@ def print_results(bench, accels, mems):
                                              cells[0], cells[1], ratio))
     notes = ["  %s %s %s: %s" % (a, n, s, why)
              for (a, n, s), why in sorted(bench.dead.items())]
+    notes += ["  %s %s %s: load: %s (later boots: start-up only)" % (
+        a, n, s, why) for (a, n, s), why in sorted(bench.no_load.items())]
     for app, res in mems:
         for system, r in sorted(res.items()):
             if r:
@@ -494,7 +570,7 @@ def print_results(bench, accels, mems):
         print("\n" + "\n".join(notes))
 
 
-def print_header(apps_, linux, accels, runs):
+def print_header(apps_, linux, accels, runs, load_runs):
     print("Real-application benchmark: QEMU %s, -M microvm, %d MiB guests,"
           "\n       virtio-net, user networking, 127.0.0.1:PORT forwarded" %
           (boot.qemu_version(), RUN_MEM_MIB))
@@ -519,11 +595,12 @@ def print_header(apps_, linux, accels, runs):
     print("runs: %d interleaved boots per app and system; start-up: launch "
           "to python's\n       output, nginx's 200 for GET /, redis's +PONG; "
           "req/s: ab -k -c 8 -t %d\n       of a %d B index.html, "
-          "redis-benchmark -q -t set,get -n %d -c %d,\n       every server "
-          "boot; mem: bisection over whole MiB below %d, at\n       most %d "
+          "redis-benchmark -q -t set,get -n %d -c %d,\n       in the first "
+          "%d server boots of each; mem: whole MiB below %d, the last answer and its\n"
+          "       neighbour first, then at most %d bisection "
           "boots; ratios: kiln/linux for rates, linux/kiln for time and "
           "mem\n" % (runs, AB_SECONDS, len(INDEX), REDIS_N, REDIS_CONNS,
-                      RUN_MEM_MIB, MEM_BOOTS))
+                      load_runs, RUN_MEM_MIB, MEM_BOOTS))
     sys.stdout.flush()
 
 
@@ -557,9 +634,12 @@ def prepare_linux(apps_):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=5,
-                    help="interleaved boots per app and system (default 5; "
-                    "fewer are not a fair comparison)")
+    ap.add_argument("--runs", type=int, default=10,
+                    help="interleaved boots per app and system (default 10,"
+                    " issue 16's minimum for a start-up figure)")
+    ap.add_argument("--load-runs", type=int, default=5,
+                    help="of those, boots that also measure requests/s "
+                    "(default 5, the minimum for throughput)")
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--no-mem", action="store_true",
                     help="skip the smallest-memory bisection")
@@ -576,14 +656,14 @@ def main():
     systems = ["kiln"] + ([] if opts.no_linux or linux else ["linux"])
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]
     print_header(apps_, None if opts.no_linux else linux or True, accels,
-                 opts.runs)
+                 opts.runs, min(opts.load_runs, opts.runs))
 
     bench = Bench()
     for accel in accels:
         for app in apps_:
             if app.kiln_why:
                 bench.fail(accel, app, "kiln", "fails: " + app.kiln_why)
-        measure(bench, accel, apps_, systems, opts.runs)
+        measure(bench, accel, apps_, systems, opts.runs, opts.load_runs)
     mems = []
     if not opts.no_mem:
         for app in apps_[:2]:

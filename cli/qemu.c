@@ -224,6 +224,18 @@ static void machine(const struct vm_opts *o, struct spawn *s)
 		arg(s, "microvm,acpi=off");
 	else
 		arg(s, o->machine);
+	/*
+	 * SeaBIOS (pc, q35) writes its banner and "Booting from ROM.." to
+	 * the serial console QEMU names in etc/sercon-port, COM1 without a
+	 * display: that is the app's stdout. SeaBIOS reads the file as an
+	 * integer only when it has 1, 2, 4 or 8 bytes, else takes port 0:
+	 * no serial console. (QEMU refuses an empty string, and "0" would
+	 * be port 0x30.)
+	 */
+	if (strncmp(o->machine, "microvm", 7)) {
+		arg(s, "-fw_cfg");
+		arg(s, "name=etc/sercon-port,string=off");
+	}
 	arg(s, "-m");
 	arg(s, o->mem);
 	/* -m's SIZE without a unit is MiB; an object's size= is bytes. */

@@ -68,6 +68,7 @@ struct rt_spec {
 	char *cwd, *root; /* root: the host directory, absolute */
 	int64_t uid, gid, mem;
 	int terminal;
+	int readonly; /* root.readonly: kiln run --read-only */
 };
 
 /*

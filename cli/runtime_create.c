@@ -97,6 +97,7 @@ static int parse_spec(const struct rt *rt, const char *bundle,
 	struct json_object *path = member(rootobj, "path", json_type_string);
 	struct json_object *cwd = member(proc, "cwd", json_type_string);
 	struct json_object *tty = member(proc, "terminal", json_type_boolean);
+	struct json_object *ro = member(rootobj, "readonly", json_type_boolean);
 	struct json_object *res = member(
 		member(root, "linux", json_type_object), "resources",
 		json_type_object);
@@ -142,6 +143,7 @@ static int parse_spec(const struct rt *rt, const char *bundle,
 		s->cwd = kiln_xstrdup(json_object_get_string(cwd));
 		s->terminal = tty && json_object_get_boolean(tty);
 		s->mem = lim ? json_object_get_int64(lim) : 0;
+		s->readonly = ro && json_object_get_boolean(ro);
 		note_ignored(rt, root);
 	}
 	json_object_put(root);
@@ -155,7 +157,8 @@ static int parse_spec(const struct rt *rt, const char *bundle,
  * (containerd sends its own SIGKILL); returns kiln's exit status, the
  * container's.
  */
-static int boot(const char *image, int tty, int stream, int64_t mem)
+static int boot(const char *image, int tty, int stream, int64_t mem,
+		int readonly)
 {
 	static char mem_arg[32];
 	struct run_args ra = { 0 };
@@ -171,6 +174,7 @@ static int boot(const char *image, int tty, int stream, int64_t mem)
 				  .machine = "microvm",
 				  .tty_stdin = tty,
 				  .stream_stdin = stream,
+				  .read_only = readonly,
 				  .stop_timeout = -1 };
 	if (mem >= (16LL << 20)) {
 		snprintf(mem_arg, sizeof(mem_arg), "%lldM",
@@ -224,7 +228,7 @@ static int stdin_stream_or_null(void)
  * The monitor: stdio as the shim gave them (or the terminal), blocked
  * on start.fifo until `start`, then the VM. Never returns.
  */
-static void monitor(const struct rt *rt, int slave, int64_t mem)
+static void monitor(const struct rt *rt, int slave, int64_t mem, int readonly)
 {
 	char fifo[4600], image[4600];
 	int fd, stream = 0;
@@ -247,7 +251,7 @@ static void monitor(const struct rt *rt, int slave, int64_t mem)
 	close(fd);
 	/* run's temporary image goes with the container's state */
 	setenv("TMPDIR", rt->dir, 1);
-	fd = boot(image, slave >= 0, stream, mem);
+	fd = boot(image, slave >= 0, stream, mem, readonly);
 	kiln_tmp_cleanup();
 	fflush(stdout);
 	_exit(fd);
@@ -375,7 +379,7 @@ int rt_create(struct rt *rt, const char *bundle, const char *pid_file,
 		fflush(stderr);
 		pid = fork();
 		if (pid == 0)
-			monitor(rt, slave, s.mem);
+			monitor(rt, slave, s.mem, s.readonly);
 		if (pid < 0)
 			err = rt_err(rt, "fork: %s", strerror(errno));
 		else

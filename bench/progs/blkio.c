@@ -18,25 +18,16 @@ static double now(void)
 
 static char buf[1 << 20];
 
-int main(int argc, char **argv)
+/* One test on fd (size bytes): 0 when it ran, 1 on an I/O error, 2 for
+ * an unknown name or a bad count. */
+static int run_test(int fd, off_t size, const char *test, const char *count)
 {
-	int fd;
-	off_t size;
-	long n;
+	long n = atol(count);
 	double t;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr,
-			"usage: blkio DEVICE randread N | seqwrite MIB\n");
+	if (n <= 0)
 		return 2;
-	}
-	fd = open(argv[1], O_RDWR);
-	size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
-	if (size < (off_t)sizeof(buf)) {
-		perror(argv[1]);
-		return 1;
-	}
-	if (!strcmp(argv[2], "randread")) {
+	if (!strcmp(test, "randread")) {
 		uint64_t x = 88172645463325252ULL,
 			 blocks = (uint64_t)size / 4096;
 
@@ -49,7 +40,7 @@ int main(int argc, char **argv)
 		}
 		t = now() - t;
 		printf("randread: %.0f IOPS (%ld reads)\n", (double)n / t, n);
-	} else if (!strcmp(argv[2], "seqwrite")) {
+	} else if (!strcmp(test, "seqwrite")) {
 		memset(buf, 0x5a, sizeof(buf));
 		if (n * (off_t)sizeof(buf) > size)
 			n = size / (off_t)sizeof(buf);
@@ -68,4 +59,31 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	return 0;
+}
+
+/* blkio DEVICE TEST N [TEST N]...: the tests in turn, in one boot. */
+int main(int argc, char **argv)
+{
+	int fd, rc;
+	off_t size;
+
+	if (argc < 4 || argc % 2 != 0)
+		goto usage;
+	fd = open(argv[1], O_RDWR);
+	size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
+	if (size < (off_t)sizeof(buf)) {
+		perror(argv[1]);
+		return 1;
+	}
+	for (int i = 2; i < argc; i += 2) {
+		rc = run_test(fd, size, argv[i], argv[i + 1]);
+		if (rc == 2)
+			goto usage;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+usage:
+	fprintf(stderr, "usage: blkio DEVICE {randread N | seqwrite MIB}...\n");
+	return 2;
 }

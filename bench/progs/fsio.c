@@ -14,6 +14,7 @@
  *   fsio DIR randread N     N 4 KiB preads at random offsets of DIR/big
  *                           (made on the host: not in the guest's cache)
  *   fsio DIR create N       N files of 4 KiB in DIR/c/, each fsync'd
+ * Several TEST N pairs run in turn (one boot measures them all).
  */
 static double now(void)
 {
@@ -95,20 +96,39 @@ static int create(const char *dir, long n)
 	return 0;
 }
 
+/* One test: 0 when it ran, 2 for an unknown name or a bad count. */
+static int run_test(const char *dir, const char *test, const char *count)
+{
+	long n = atol(count);
+
+	if (n <= 0)
+		return 2;
+	if (!strcmp(test, "seqfsync"))
+		return seqfsync(dir, n);
+	if (!strcmp(test, "randread"))
+		return randread(dir, n);
+	if (!strcmp(test, "create"))
+		return create(dir, n);
+	return 2;
+}
+
+/* fsio DIR TEST N [TEST N]...: the tests in turn, in one boot. */
 int main(int argc, char **argv)
 {
-	long n;
+	int rc = 2;
 
-	if (argc != 4 || (n = atol(argv[3])) <= 0) {
-		fprintf(stderr, "usage: fsio DIR seqfsync MIB | randread N | "
-				"create N\n");
-		return 2;
+	if (argc < 4 || argc % 2 != 0)
+		goto usage;
+	for (int i = 2; i < argc; i += 2) {
+		rc = run_test(argv[1], argv[i], argv[i + 1]);
+		if (rc == 2)
+			goto usage;
+		if (rc != 0)
+			return rc;
 	}
-	if (!strcmp(argv[2], "seqfsync"))
-		return seqfsync(argv[1], n);
-	if (!strcmp(argv[2], "randread"))
-		return randread(argv[1], n);
-	if (!strcmp(argv[2], "create"))
-		return create(argv[1], n);
+	return 0;
+usage:
+	fprintf(stderr, "usage: fsio DIR {seqfsync MIB | randread N | "
+			"create N}...\n");
 	return 2;
 }

@@ -189,7 +189,7 @@ static void clock_read_wall(void)
 	}
 	vvar.v.wall_mono_ns = clock_monotonic_ns();
 	vvar.v.wall_ns = ns;
-	__atomic_store_n(&vvar.v.wall_ready, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&vvar.v.ready, VCLOCK_WALL_READY, __ATOMIC_RELEASE);
 	if (!source) {
 		printk("clock: no wall clock (no pvclock, no CMOS RTC); "
 		       "it starts at 1970-01-01\n");
@@ -208,7 +208,7 @@ void clock_init(void)
 	wall_read = false; /* read lazily: see clock_read_wall */
 	vvar.v.tsc_base = boot_info.tsc_entry;
 	vvar.v.mult = tsc_ns_mult();
-	__atomic_store_n(&vvar.v.mono_ready, 1, __ATOMIC_RELEASE);
+	__atomic_fetch_or(&vvar.v.ready, VCLOCK_MONO_READY, __ATOMIC_RELEASE);
 }
 
 uint64_t clock_realtime_ns(void)

@@ -27,14 +27,14 @@ static struct thread *all_threads;
 static struct thread *zombies; /* dead; stacks freed later */
 static struct ktimer *timers;  /* armed, sorted by deadline */
 static int next_tid = 2, nthreads;
-static bool need_resched;
+bool sched_need_resched; /* exported for sched_preempt_pending */
 static uint64_t slice_end, idle_ns;
 /* time_ns() up to which the running thread's cpu_ns is charged */
 static uint64_t charged_to;
 /* The deadline the LAPIC timer counts towards, 0 when it is not counting */
 static uint64_t lapic_armed_for;
 /* A timer was armed for a deadline already past: run it at a safe point */
-static bool timers_due;
+bool sched_timers_due;
 
 static void timer_reprogram(void);
 static void timers_run_due(uint64_t now);
@@ -187,7 +187,7 @@ static void schedule(void)
 	struct thread *prev = current_thread, *next;
 
 	/* A thread going to sleep: what an interrupt would run, runs now. */
-	if (prev->state != THREAD_RUNNABLE && timers_due)
+	if (prev->state != THREAD_RUNNABLE && sched_timers_due)
 		timers_run_due(time_ns());
 	while (!(next = dequeue())) {
 		if (prev->state == THREAD_RUNNABLE) {
@@ -199,7 +199,7 @@ static void schedule(void)
 	if (next != prev && prev->state == THREAD_RUNNABLE)
 		enqueue(prev);
 	cpu_charge();
-	need_resched = false;
+	sched_need_resched = false;
 	slice_end = time_ns() + SLICE_NS;
 	if (next != prev)
 		switch_to(prev, next);
@@ -224,7 +224,7 @@ void sched_thread_started(void)
 
 void sched_yield_cpu(void)
 {
-	need_resched = true;
+	sched_need_resched = true;
 	schedule();
 }
 
@@ -237,11 +237,13 @@ void sched_yield_cpu(void)
  */
 void sched_preempt_point(void)
 {
-	if (timers_due)
+	if (sched_timers_due)
 		timers_run_due(time_ns());
-	if (need_resched)
+	if (sched_need_resched)
 		schedule();
 }
+
+void (*sched_sleep_hook)(struct thread *t);
 
 int sched_sleep(uint64_t deadline_ns, bool interruptible)
 {
@@ -251,6 +253,8 @@ int sched_sleep(uint64_t deadline_ns, bool interruptible)
 		return -EINTR;
 	if (deadline_ns && time_ns() >= deadline_ns)
 		return -ETIMEDOUT;
+	if (t->trace_args != NULL && sched_sleep_hook != NULL)
+		sched_sleep_hook(t);
 	t->woken = false;
 	t->deadline_ns = deadline_ns;
 	t->interruptible = interruptible;
@@ -385,14 +389,14 @@ void ktimer_arm(struct ktimer *t, uint64_t deadline_ns,
 	t->next = *l;
 	*l = t;
 	if (deadline_ns <= time_ns())
-		timers_due = true;
+		sched_timers_due = true;
 	timer_reprogram();
 }
 
 /* Run every kernel timer whose deadline has passed. */
 static void timers_run_due(uint64_t now)
 {
-	timers_due = false;
+	sched_timers_due = false;
 	while (timers && timers->deadline_ns <= now) {
 		struct ktimer *k = timers;
 
@@ -417,7 +421,7 @@ static void timer_tick(void)
 	}
 	if (run_head &&
 	    (now >= slice_end || current_thread->state != THREAD_RUNNABLE))
-		need_resched = true;
+		sched_need_resched = true;
 	timer_reprogram();
 }
 

@@ -59,6 +59,9 @@ struct thread {
 	uintptr_t restart_urem;
 	bool restart_sleep;
 	uint64_t cpu_ns; /* core/sched.c: time run, up to its last switch */
+	/* linux/trace.c: the traced syscall not yet shown; NULL: none */
+	const uint64_t *trace_args;
+	uint64_t trace_nr;
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */
@@ -118,11 +121,30 @@ void sched_yield_cpu(void);
  */
 int sched_sleep(uint64_t deadline_ns, bool interruptible);
 
+/*
+ * Run as a thread with trace_args set goes to sleep (the syscall tracer
+ * shows a call that blocks before it returns, as strace's unfinished
+ * lines). Set by linux/trace.c; any context a sleep is.
+ */
+extern void (*sched_sleep_hook)(struct thread *t);
+
 /* Make t runnable if it sleeps (any context, interrupts included). */
 void sched_wakeup(struct thread *t);
 
 /* Called on every return to user mode: switch if the slice is over. */
 void sched_preempt_point(void);
+
+/* Written only by sched.c (timer interrupts included); read below. */
+extern bool sched_need_resched, sched_timers_due;
+
+/*
+ * True when sched_preempt_point has something to do: the syscall return
+ * path tests this inline and calls nothing when it is false.
+ */
+static inline bool sched_preempt_pending(void)
+{
+	return sched_need_resched | sched_timers_due;
+}
 
 /*
  * Wait queues: a thread may wait on several at once (poll, epoll) with one

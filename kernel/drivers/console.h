@@ -24,7 +24,8 @@ void console_err(const char *s, size_t n);
  * is there (interrupts enabled while waiting); returns the count, 0 at
  * end of input (the STDIN section is used up, or ^D typed at a terminal
  * at the start of a line), or -EINTR when a signal came while waiting
- * for a terminal's line (what was typed of it is kept).
+ * for a terminal's line (what was typed of it is kept). A terminal's
+ * line discipline is console_tty.c.
  */
 long console_in(char *buf, size_t n);
 
@@ -51,26 +52,48 @@ void console_rx_poll(void);
 /*
  * The terminal settings the line discipline acts on (the termios flags
  * of the same names, set by TCSETS through fs/console_file.c). icanon:
- * lines edited with the verase/vkill characters, veof ends input;
+ * lines edited with the verase/vkill characters (and with iexten
+ * vwerase, vlnext, vreprint), veof ends input;
  * otherwise a read returns once vmin bytes are there, vtime (tenths of
  * a second) as n_tty's MIN/TIME. echo: typed bytes are echoed (echoe:
  * erase shown as "\b \b", echoctl: controls as ^X); echonl: '\n' is
- * echoed even without echo. icrnl, inlcr, igncr map input.
+ * echoed even without echo. icrnl, inlcr, igncr map input. ixon:
+ * vstop and vstart stop and start output (ixany: any byte starts it).
  */
 struct console_mode {
-	bool icanon, echo, echoe, echoctl, echonl;
-	bool icrnl, inlcr, igncr;
+	bool icanon, echo, echoe, echoctl, echonl, iexten;
+	bool icrnl, inlcr, igncr, ixon, ixany;
 	unsigned char verase, vkill, veof, vmin, vtime;
+	unsigned char vwerase, vlnext, vreprint, vstart, vstop;
 };
 
 /*
  * Take new settings; any context. Turning ICANON on makes input typed
  * while it was off (not yet read) one line, readable without a line end.
+ * Bytes typed before are processed under the old settings only if
+ * console_rx_poll ran first.
  */
 void console_set_mode(const struct console_mode *m);
 
 /* True when console_in would not wait (data buffered, or end of input). */
 bool console_in_ready(void);
+
+/*
+ * FIONREAD: the bytes a read would return now. A terminal in canonical
+ * mode counts complete lines only (n_tty's inq_canon); a stream counts
+ * what has reached the guest.
+ */
+size_t console_in_avail(void);
+
+/*
+ * Output flow control (IXON's VSTOP/VSTART, TCXONC): stop holds the
+ * terminal's echo and makes console_out_wait wait; by_tcoff: only a
+ * start, not IXANY, ends it. Any context.
+ */
+void console_tty_stop(bool by_tcoff);
+void console_tty_start(void);
+/* Wait while output is stopped: 0, or -EINTR for a signal. Process context. */
+int console_out_wait(void);
 
 /* True when stdin is a terminal (no STDIN section): isatty, TCGETS. */
 bool console_is_tty(void);

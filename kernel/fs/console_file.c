@@ -20,7 +20,7 @@
  * it was opened as stream 2 (fd 2 at start, /proc/self/fd/2, /dev/stderr).
  * The terminal settings are acted on here (ISIG, NOFLSH, TOSTOP) and
  * in the driver's line discipline (console_apply_mode: ICANON, ECHO,
- * input mapping, VMIN/VTIME); output is always OPOST|ONLCR's. Terminal
+ * input mapping, IXON, VMIN/VTIME); output is always OPOST|ONLCR's. Terminal
  * ioctls answer only when stdin is a terminal (console_is_tty), so
  * isatty() is false under pipes, as on Linux.
  */
@@ -69,14 +69,22 @@ static void console_apply_mode(void)
 		.echoe = (t->c_lflag & ECHOE) != 0,
 		.echoctl = (t->c_lflag & ECHOCTL) != 0,
 		.echonl = (t->c_lflag & ECHONL) != 0,
+		.iexten = (t->c_lflag & IEXTEN) != 0,
 		.icrnl = (t->c_iflag & ICRNL) != 0,
 		.inlcr = (t->c_iflag & INLCR) != 0,
 		.igncr = (t->c_iflag & IGNCR) != 0,
+		.ixon = (t->c_iflag & IXON) != 0,
+		.ixany = (t->c_iflag & IXANY) != 0,
 		.verase = t->c_cc[VERASE],
 		.vkill = t->c_cc[VKILL],
 		.veof = t->c_cc[VEOF],
 		.vmin = t->c_cc[VMIN],
 		.vtime = t->c_cc[VTIME],
+		.vwerase = t->c_cc[VWERASE],
+		.vlnext = t->c_cc[VLNEXT],
+		.vreprint = t->c_cc[VREPRINT],
+		.vstart = t->c_cc[VSTART],
+		.vstop = t->c_cc[VSTOP],
 	};
 
 	console_set_mode(&m);
@@ -253,10 +261,14 @@ static long console_write(struct file *f, const void *buf, size_t n,
 		if (err)
 			return err;
 	}
-	if (f->priv == CONSOLE_ERR)
+	if (f->priv == CONSOLE_ERR) {
 		console_err(buf, n);
-	else
-		console_out(buf, n);
+		return (long)n;
+	}
+	/* stdout is the terminal IXON stops; stderr has a channel of its own */
+	if (console_is_tty() && console_out_wait() == -EINTR)
+		return -ERESTARTSYS;
+	console_out(buf, n);
 	return (long)n;
 }
 
@@ -270,11 +282,52 @@ static long copy_in(void *v, uintptr_t arg, size_t n)
 	return copy_from_user(v, arg, n) < 0 ? -EFAULT : 0;
 }
 
+/* TCXONC (n_tty_ioctl_helper): TCOOFF/TCOON stop and start output. */
+static long console_xonc(uintptr_t arg)
+{
+	char c;
+
+	switch (arg) {
+	case TCOOFF:
+		console_tty_stop(true);
+		return 0;
+	case TCOON:
+		console_tty_start();
+		return 0;
+	case TCIOFF:
+	case TCION:
+		/* Sent to the terminal, as tty_send_xchar. */
+		c = (char)console_termios.c_cc[arg == TCIOFF ? VSTOP : VSTART];
+		if (c != 0)
+			console_out(&c, 1);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* TCFLSH: input typed and not read goes; output is never queued. */
+static long console_flush(uintptr_t arg)
+{
+	if (arg != TCIFLUSH && arg != TCOFLUSH && arg != TCIOFLUSH)
+		return -EINVAL;
+	if (arg != TCOFLUSH) {
+		console_rx_poll();
+		console_flush_input();
+	}
+	return 0;
+}
+
 static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 {
-	int zero = 0;
+	int avail;
 
 	(void)f;
+	/* A pipe's FIONREAD too: stdin is one when it is no terminal. */
+	if (cmd == FIONREAD) {
+		avail = (int)console_in_avail();
+		return copy_out(arg, &avail, sizeof(avail));
+	}
 	if (!console_is_tty())
 		return -ENOTTY;
 	switch (cmd) {
@@ -315,11 +368,10 @@ static long console_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 	case TIOCSCTTY:
 	case TIOCNOTTY:
 		return console_ctty(cmd);
-	case FIONREAD:
-		return copy_out(arg, &zero,
-				sizeof(zero)); /* unknown: none yet */
 	case TCFLSH:
+		return console_flush(arg);
 	case TCXONC:
+		return console_xonc(arg);
 	case TCSBRK:
 	case TCSBRKP:
 		return 0;

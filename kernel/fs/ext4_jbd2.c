@@ -27,7 +27,8 @@ struct ext4_handle {
 	uint32_t added;	  /* blocks it brought into the transaction */
 };
 
-static struct ext4_jbd2 *journals; /* every open journal */
+/* every open journal (ext4_jbd2.h: ext4_jbd2_pending reads it) */
+struct ext4_jbd2 *ext4_jbd2_journals;
 
 uint32_t jbd2_txn_blocks(const struct ext4_jbd2 *j, size_t nbufs,
 			 size_t nrevokes)
@@ -416,14 +417,14 @@ int ext4_jbd2_open(struct ext4_fs *fs, uint32_t journal_inum)
 		return err;
 	}
 	fs->jbd2 = j;
-	j->next = journals;
-	journals = j;
+	j->next = ext4_jbd2_journals;
+	ext4_jbd2_journals = j;
 	return 0;
 }
 
 int ext4_jbd2_close(struct ext4_fs *fs)
 {
-	struct ext4_jbd2 *j = fs->jbd2, **pp = &journals;
+	struct ext4_jbd2 *j = fs->jbd2, **pp = &ext4_jbd2_journals;
 	int err;
 
 	if (j == NULL)
@@ -450,7 +451,7 @@ int ext4_jbd2_commit_all(void)
 {
 	int err = 0, e;
 
-	for (struct ext4_jbd2 *j = journals; j; j = j->next)
+	for (struct ext4_jbd2 *j = ext4_jbd2_journals; j; j = j->next)
 		if ((e = ext4_jbd2_commit(j->fs)) < 0 && err == 0)
 			err = e;
 	return err;
@@ -459,7 +460,7 @@ int ext4_jbd2_commit_all(void)
 void ext4_jbd2_commit_aged(void)
 {
 	/* The clock is read only while a transaction runs. */
-	for (struct ext4_jbd2 *j = journals; j; j = j->next)
+	for (struct ext4_jbd2 *j = ext4_jbd2_journals; j; j = j->next)
 		if (!j->committing && !j->err && (j->nbufs || j->nrevokes) &&
 		    clock_monotonic_ns() - j->started_ns > COMMIT_AGE_NS) {
 			ext4_jbd2_commit(j->fs);
@@ -471,8 +472,9 @@ int ext4_jbd2_close_all(void)
 {
 	int err = 0, e;
 
-	while (journals)
-		if ((e = ext4_jbd2_close(journals->fs)) < 0 && err == 0)
+	while (ext4_jbd2_journals)
+		if ((e = ext4_jbd2_close(ext4_jbd2_journals->fs)) < 0 &&
+		    err == 0)
 			err = e;
 	return err;
 }

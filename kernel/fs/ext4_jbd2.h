@@ -3,6 +3,7 @@
 #define KILN_FS_EXT4_JBD2_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct bcache_buf;
@@ -110,5 +111,14 @@ int ext4_jbd2_close_all(void);
  * the thread holds no handle and may sleep.
  */
 void ext4_jbd2_commit_aged(void);
+
+/* Every open journal, linked by their next field (ext4_jbd2.c's alone). */
+extern struct ext4_jbd2 *ext4_jbd2_journals;
+
+/* True when ext4_jbd2_commit_aged may have work: a journal is open. */
+static inline bool ext4_jbd2_pending(void)
+{
+	return ext4_jbd2_journals != NULL;
+}
 
 #endif

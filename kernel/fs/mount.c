@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "arch.h"
+#include "core/heap.h"
 #include "core/printk.h"
 #include "fs/9pfs.h"
 #include "fs/ext4.h"
@@ -23,6 +24,7 @@ struct mount {
 
 static struct mount table[MOUNT_MAX];
 static size_t ntable;
+static bool root_ro; /* mount_root_readonly ran */
 
 void mount_register(const char *source, const char *path, const char *type,
 		    const char *opts)
@@ -42,7 +44,8 @@ size_t mount_text(char *buf, size_t size)
 {
 	size_t len = 0;
 
-	procfs_put(buf, size, &len, "rootfs / rootfs rw 0 0\n");
+	procfs_put(buf, size, &len, "rootfs / rootfs %s 0 0\n",
+		   root_ro ? "ro" : "rw");
 	procfs_put(buf, size, &len, "devtmpfs /dev devtmpfs rw,relatime 0 0\n");
 	procfs_put(buf, size, &len, "proc /proc proc rw,relatime 0 0\n");
 	/* POSIX shared memory's home, a tmpfs as on Linux (shm_open). */
@@ -157,4 +160,61 @@ int mount_boot(const char **what)
 		return err;
 	*what = "cannot mount a volume";
 	return mount_option("kiln.9p", true); /* kiln run -v HOST:DIR */
+}
+
+/* Deeper than this the archive's paths cannot go (PATH_MAX, "a/"...). */
+#define RO_DEPTH_MAX 2048
+
+/*
+ * Whose nodes mount_root_readonly marks: the root's own (tmpfs, no
+ * hooks), not a mount or a device, nor /dev, /proc and /tmp, which stay
+ * writable as with a root disk (docs/storage.md).
+ */
+static bool ro_takes(const struct vnode *dir, const struct vfs_dirent *d)
+{
+	if (d->vn->ops != NULL)
+		return false;
+	return dir != vfs_root() ||
+	       (strcmp(d->name, "dev") && strcmp(d->name, "proc") &&
+		strcmp(d->name, "tmp"));
+}
+
+int mount_root_readonly(void)
+{
+	struct ro_level {
+		struct vnode *dir;
+		struct vfs_dirent *next;
+	} *stack = kmalloc(RO_DEPTH_MAX * sizeof(*stack));
+	size_t depth = 0;
+
+	if (stack == NULL)
+		return -ENOMEM;
+	/* Depth first without recursion: the archive's tree is untrusted. */
+	vfs_root()->vflags |= VN_RDONLY;
+	stack[0] = (struct ro_level){ vfs_root(), vfs_dir_seek(vfs_root(), 0) };
+	for (;;) {
+		struct ro_level *l = &stack[depth];
+		struct vfs_dirent *d = l->next;
+
+		if (d == NULL) {
+			if (depth-- == 0)
+				break;
+			continue;
+		}
+		l->next = vfs_dir_next(l->dir, d);
+		if (!ro_takes(l->dir, d))
+			continue;
+		d->vn->vflags |= VN_RDONLY;
+		if (!S_ISDIR(d->vn->mode))
+			continue;
+		if (++depth == RO_DEPTH_MAX) {
+			kfree(stack);
+			return -ELOOP;
+		}
+		stack[depth] = (struct ro_level){ d->vn,
+						  vfs_dir_seek(d->vn, 0) };
+	}
+	kfree(stack);
+	root_ro = true;
+	return 0;
 }

@@ -20,6 +20,16 @@ struct vnode;
 int mount_boot(const char **what);
 
 /*
+ * kiln.readonly with the root in memory (no root disk): every node of
+ * the image's tree, as the boot left it (mounts, /etc defaults made),
+ * turns read-only (VN_RDONLY: writes are -EROFS), as docker run
+ * --read-only; /dev, /proc, /tmp and mounts keep their own rules (as
+ * with a root disk). Boot only.
+ * 0, -ENOMEM, or -ELOOP for a tree deeper than any path can be.
+ */
+int mount_root_readonly(void);
+
+/*
  * The directory at absolute path for a new mount, made (0755) where
  * missing; referenced in *out. -EBUSY when it is / or already a mount,
  * /proc or /dev, or lies inside one; -ENOTDIR, -ENAMETOOLONG, -ENOMEM.

@@ -27,11 +27,15 @@
  * every process. A field is never changed once its flag is set, and the
  * flags are set (release) after their fields, so a reader that sees a
  * flag (acquire) sees its fields. Without a flag the vDSO asks the
- * kernel (the system call sets it).
+ * kernel (the system call sets it). Both flags share one word, so the
+ * vDSO learns what it may answer from a single load.
  */
+#define VCLOCK_MONO_READY 1u /* tsc_base and mult are set */
+#define VCLOCK_WALL_READY 2u /* wall_ns and wall_mono_ns are set */
+
 struct vclock {
-	uint32_t mono_ready;   /* tsc_base and mult are set */
-	uint32_t wall_ready;   /* wall_ns and wall_mono_ns are set */
+	uint32_t ready; /* VCLOCK_*_READY, only ever added */
+	uint32_t unused;
 	uint64_t tsc_base;     /* the TSC at monotonic time 0 */
 	uint64_t mult;	       /* ns per tick << VCLOCK_SHIFT */
 	uint64_t wall_ns;      /* Unix time (ns) read at boot */

@@ -250,6 +250,14 @@ int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync);
 int mm_writeback_all(void);
 /* mm_writeback_all once a store is MM_WRITEBACK_AGE_NS old (return to user). */
 void mm_writeback_aged(void);
+/* When the oldest store not yet written back was marked, or 0 (mm_file.c). */
+extern uint64_t mm_dirty_since_ns;
+
+/* True when mm_writeback_aged may have work: a store waits for writeback. */
+static inline bool mm_writeback_pending(void)
+{
+	return mm_dirty_since_ns != 0;
+}
 
 /* Free every page and area, and the page tables. */
 void mm_destroy(struct mm *mm);

@@ -42,7 +42,7 @@ void vma_file_put(struct vma_file *f)
 }
 
 /* When the oldest store not yet written back was marked, or 0. */
-static uint64_t dirty_since_ns;
+uint64_t mm_dirty_since_ns;
 
 bool mm_tracks_stores(const struct vma *v)
 {
@@ -56,8 +56,8 @@ int mm_page_mkwrite(struct vma *v, uintptr_t va)
 	int err = vn->ops->page_mkwrite(vn, (v->offset + (va - v->start)) /
 						    PAGE_SIZE);
 
-	if (err == 0 && dirty_since_ns == 0)
-		dirty_since_ns = clock_monotonic_ns();
+	if (err == 0 && mm_dirty_since_ns == 0)
+		mm_dirty_since_ns = clock_monotonic_ns();
 	/* a file system that cannot take the store: SIGBUS, as Linux */
 	return err == 0 || err == -ENOMEM ? err : -EIO;
 }
@@ -176,7 +176,7 @@ int mm_writeback_all(void)
 	struct wb_set s = { NULL, 0, 0, false };
 	int err = 0;
 
-	dirty_since_ns = 0;
+	mm_dirty_since_ns = 0;
 	proc_for_each(gather_in, &s);
 	for (size_t i = 0; i < s.n; i++) {
 		int e = mm_file_writeback(s.vn[i], 0, UINT64_MAX, false);
@@ -197,8 +197,8 @@ int mm_writeback_all(void)
 
 void mm_writeback_aged(void)
 {
-	if (dirty_since_ns != 0 &&
-	    clock_monotonic_ns() - dirty_since_ns > MM_WRITEBACK_AGE_NS)
+	if (mm_dirty_since_ns != 0 &&
+	    clock_monotonic_ns() - mm_dirty_since_ns > MM_WRITEBACK_AGE_NS)
 		mm_writeback_all();
 }
 

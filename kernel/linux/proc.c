@@ -314,7 +314,7 @@ void proc_traps_init(void)
 {
 	trap_set_user_handler(user_trap);
 	trap_set_fault_in(fault_in);
-	trap_set_return_hook(linux_return_to_user);
+	trap_set_return_hook(linux_trap_return);
 }
 
 /* exit ends the calling thread; the last thread's exit ends the process. */

@@ -276,6 +276,12 @@ _Noreturn void linux_start(const void *bundle)
 		start_failed(what, NULL, err);
 	net_boot(
 		bc.net); /* failures are logged; the app runs without a network */
+	/* kiln run --read-only: a root disk was mounted read-only already */
+	if (rd == NULL &&
+	    cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
+			"kiln.readonly") &&
+	    (err = mount_root_readonly()) < 0)
+		start_failed("cannot make the root read-only", NULL, err);
 	if (bc.workdir && (err = fs_set_cwd(current, bc.workdir)) < 0)
 		start_failed("bad working directory", bc.workdir, err);
 	if (bc.has_user) {

@@ -9,6 +9,7 @@
 #include "linux/mm.h"
 #include "linux/proc.h"
 #include "linux/sigdeliver.h"
+#include "linux/signals.h"
 #include "linux/trace.h"
 
 #define SYSCALL_MAX 512
@@ -54,26 +55,70 @@ static long enosys(uint64_t nr)
 	return -ENOSYS;
 }
 
-/* Called by syscall_entry.S with the user's registers; result in rax. */
-void syscall_dispatch(struct trap_frame *f)
+/* The slow way through: a traced process, or a number with no entry. */
+static long dispatch_slow(struct trap_frame *f, uint64_t nr)
 {
-	uint64_t nr = f->rax;
 	const uint64_t args[6] = {
 		f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9
 	};
+	syscall_fn fn = nr < SYSCALL_MAX ? table[nr] : NULL;
 	long ret;
 
 	if (current->trace)
 		trace_syscall_enter(nr, args);
-	if (nr < SYSCALL_MAX && table[nr])
-		ret = table[nr](args);
-	else
-		ret = enosys(nr);
+	ret = fn ? fn(f) : enosys(nr);
 	if (current->trace)
 		trace_syscall_exit(nr, args, ret);
+	return ret;
+}
+
+/*
+ * True when linux_return_to_user may have something to do after a call
+ * that returned ret: a superset of every test it and its callees make
+ * (a due timer or a reschedule, a store or a journal to write back, the
+ * process ending or stopped, an unblocked signal pending, a mask to
+ * restore, a result in -ERESTART_RESTARTBLOCK..-ERESTARTSYS to settle).
+ * Under TCG every call and return of that path cost a translation-block
+ * lookup (bench/syscalls.py, getpid), so the common case is one test of
+ * these ORs, without branches, and no call at all: always inlined (with
+ * two callers GCC made it a call).
+ */
+static inline __attribute__((always_inline)) bool return_work(long ret)
+{
+	const struct thread *t = current_thread;
+	const struct proc *p = current;
+
+	return sched_preempt_pending() | mm_writeback_pending() |
+	       ext4_jbd2_pending() | p->group_exit | p->stopped |
+	       t->sigmask_restore |
+	       (((t->sigpending | p->sigpending) & ~t->sigmask) != 0) |
+	       ((unsigned long)ret - (unsigned long)-ERESTART_RESTARTBLOCK <=
+		ERESTART_RESTARTBLOCK - ERESTARTSYS);
+}
+
+/* Called by syscall_entry.S with the user's registers; result in rax. */
+void syscall_dispatch(struct trap_frame *f)
+{
+	uint64_t nr = f->rax;
+	syscall_fn fn = nr < SYSCALL_MAX ? table[nr] : NULL;
+	long ret;
+
+	if (fn && !current->trace)
+		ret = fn(f);
+	else
+		ret = dispatch_slow(f, nr);
 	f->rax = (uint64_t)ret;
 	current_thread->syscall_nr = nr;
-	linux_return_to_user(f);
+	if (return_work(ret))
+		linux_return_to_user(f);
+}
+
+/* The trap return hook: as after a system call, work only when there is some. */
+void linux_trap_return(struct trap_frame *f)
+{
+	/* not a syscall frame: no restart, but f->rax makes a superset */
+	if (return_work((long)f->rax))
+		linux_return_to_user(f);
 }
 
 /* Last stop before user mode: let another thread run, deliver signals. */

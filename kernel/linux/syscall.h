@@ -7,6 +7,8 @@
 #include <asm-generic/errno.h>
 #include <asm/unistd_64.h>
 
+#include "arch.h"
+
 /*
  * A syscall is a plain C function named sys_<linux name>, so that
  * `grep -rn sys_openat kernel/` finds it, taking integer parameters
@@ -25,8 +27,12 @@
  * two files registering the same number is caught at boot (panic).
  * Every number without a registration returns -ENOSYS and is named once on
  * the kernel log.
+ *
+ * The wrapper reads the arguments straight from the saved registers
+ * (rdi, rsi, rdx, r10, r8, r9: the x86-64 syscall convention), so the
+ * dispatcher copies nothing on the way in.
  */
-typedef long (*syscall_fn)(const uint64_t *args);
+typedef long (*syscall_fn)(const struct trap_frame *f);
 
 struct syscall_entry {
 	uint32_t nr;
@@ -34,9 +40,9 @@ struct syscall_entry {
 };
 
 #define SYSCALL_WRAP(name, call)                                            \
-	static long syscall_wrap_##name(const uint64_t *a)                  \
+	static long syscall_wrap_##name(const struct trap_frame *f)         \
 	{                                                                   \
-		(void)a;                                                    \
+		(void)f;                                                    \
 		return call;                                                \
 	}                                                                   \
 	static const struct syscall_entry syscall_entry_##name              \
@@ -45,27 +51,35 @@ struct syscall_entry {
 		}
 
 #define SYSCALL0(name) SYSCALL_WRAP(name, sys_##name())
-#define SYSCALL1(name) SYSCALL_WRAP(name, sys_##name(a[0]))
-#define SYSCALL2(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1]))
-#define SYSCALL3(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2]))
-#define SYSCALL4(name) SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3]))
+#define SYSCALL1(name) SYSCALL_WRAP(name, sys_##name(f->rdi))
+#define SYSCALL2(name) SYSCALL_WRAP(name, sys_##name(f->rdi, f->rsi))
+#define SYSCALL3(name) SYSCALL_WRAP(name, sys_##name(f->rdi, f->rsi, f->rdx))
+#define SYSCALL4(name) \
+	SYSCALL_WRAP(name, sys_##name(f->rdi, f->rsi, f->rdx, f->r10))
 #define SYSCALL5(name) \
-	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4]))
-#define SYSCALL6(name) \
-	SYSCALL_WRAP(name, sys_##name(a[0], a[1], a[2], a[3], a[4], a[5]))
+	SYSCALL_WRAP(name, sys_##name(f->rdi, f->rsi, f->rdx, f->r10, f->r8))
+#define SYSCALL6(name)     \
+	SYSCALL_WRAP(name, \
+		     sys_##name(f->rdi, f->rsi, f->rdx, f->r10, f->r8, f->r9))
 
 /* Build the dispatch table (boot, before the first user instruction). */
 void syscall_init(void);
 
 /* Run the syscall in f->rax with f's argument registers; result in f->rax. */
-struct trap_frame;
 void syscall_dispatch(struct trap_frame *f);
 
 /*
- * Runs before every return to user mode (syscall_dispatch and, through
- * the trap return hook, interrupts and exceptions): preemption, signals.
+ * Preemption, writeback, exit, stops and signals before a return to user
+ * mode; syscall_dispatch and linux_trap_return call it whenever one of
+ * those may have work (syscall.c: return_work).
  */
 void linux_return_to_user(struct trap_frame *f);
+
+/*
+ * The return hook of interrupts and exceptions from user mode: calls
+ * linux_return_to_user when it may have work (as syscall_dispatch does).
+ */
+void linux_trap_return(struct trap_frame *f);
 
 /* Name of syscall nr ("openat"), or NULL when the number is unknown. */
 const char *syscall_name(uint64_t nr);

@@ -9,6 +9,7 @@
 #include <asm/unistd_64.h>
 
 #include "core/printk.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/syscall.h"
 #include "linux/trace_decode.h"
@@ -365,13 +366,32 @@ static void put_ret(struct trace_line *l, uint64_t nr, long ret)
 	}
 }
 
+/*
+ * A traced call that sleeps is shown as it goes to sleep, "..." for
+ * its result, so a program blocked in it (a sleep, a read of a quiet
+ * socket) is visible at once; its whole line follows on return.
+ */
+static void trace_on_sleep(struct thread *t)
+{
+	struct trace_line l = { .len = 0 };
+
+	put_call(&l, t->trace_nr, t->trace_args, false, 0);
+	t->trace_args = NULL; /* once per call */
+	printk("trace: %s ...\n", l.buf);
+}
+
 void trace_syscall_enter(uint64_t nr, const uint64_t args[6])
 {
 	const struct trace_sig *s = lookup(nr);
 	struct trace_line l = { .len = 0 };
 
-	if (!s || s->ret != R_MAYBE_NORETURN)
-		return; /* printed whole on exit */
+	if (!s || s->ret != R_MAYBE_NORETURN) {
+		/* printed whole on exit, and at a sleep before that */
+		current_thread->trace_nr = nr;
+		current_thread->trace_args = args;
+		sched_sleep_hook = trace_on_sleep;
+		return;
+	}
 	put_call(&l, nr, args, false, 0);
 	printk("trace: %s = ?\n", l.buf);
 }
@@ -381,6 +401,7 @@ void trace_syscall_exit(uint64_t nr, const uint64_t args[6], long ret)
 	const struct trace_sig *s = lookup(nr);
 	struct trace_line l = { .len = 0 };
 
+	current_thread->trace_args = NULL;
 	if (s && s->ret == R_MAYBE_NORETURN)
 		tl_printf(&l, "<%s resumed>", syscall_name(nr));
 	else

@@ -9,8 +9,11 @@ import http.server
 import io
 import json
 import os
+import subprocess
 import tarfile
 import urllib.request
+
+from guest_util import HOST_TIMEOUT, KILN, describe
 
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
@@ -174,3 +177,23 @@ def push(base, repo, tag, img):
     req = urllib.request.Request(f"{base}/v2/{repo}/manifests/{tag}", data=img.manifest,
                                  method="PUT", headers={"Content-Type": OCI_MANIFEST})
     urllib.request.urlopen(req).close()
+
+
+# ---- kiln with a store of the test's own (test_push.py, test_oci_tls.py) ----
+
+def kiln(*args, env, timeout=HOST_TIMEOUT):
+    return subprocess.run([KILN, *args], capture_output=True, env=env,
+                          timeout=timeout)
+
+
+def store_dir(env):
+    """The image store of env's XDG_DATA_HOME."""
+    return os.path.join(env["XDG_DATA_HOME"], "kiln", "images")
+
+
+def busybox_sh_image(out, script):
+    """kiln build of busybox running `sh -c script` into out."""
+    r = subprocess.run([KILN, "build", "-o", str(out), "/bin/busybox", "sh",
+                        "-c", script], capture_output=True)
+    assert r.returncode == 0, describe(r)
+    return out

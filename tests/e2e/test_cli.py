@@ -65,19 +65,26 @@ def lines(b):
     return b.decode().splitlines()
 
 
+def musl_static(d, name, source):
+    """Compile source (C text) into the static musl program d/name."""
+    src = d / f"{name}.c"
+    src.write_text(source)
+    prog = d / name
+    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(prog), str(src)],
+                   check=True, timeout=T)
+    return prog
+
+
 @pytest.fixture(scope="session")
 def progs(tmp_path_factory):
     """Static probe program (musl), its copies with bad headers, a dynamic one."""
     if not os.path.exists(KILN):
         pytest.fail("build/kiln is missing: run make first")
     d = tmp_path_factory.mktemp("progs")
-    src = d / "probe.c"
-    src.write_text(PROBE_C)
-    probe = d / "probe"
-    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(probe), str(src)],
-                   check=True, timeout=T)
+    probe = musl_static(d, "probe", PROBE_C)
     dyn = d / "dyn"
-    subprocess.run(["gcc", "-o", str(dyn), str(src)], check=True, timeout=T)
+    subprocess.run(["gcc", "-o", str(dyn), str(d / "probe.c")], check=True,
+                   timeout=T)
     data = probe.read_bytes()
     (d / "text.txt").write_text("just text\n")
     (d / "trunc").write_bytes(data[:100])
@@ -426,6 +433,7 @@ def test_run_qemu_command_line(fake, image):
              str(image))
     argv = json.loads(r.stdout)
     assert argv[argv.index("-M") + 1] == "q35"
+    assert argv[argv.index("-fw_cfg") + 1] == "name=etc/sercon-port,string=off"
     assert argv[argv.index("-m") + 1] == "256M"
     assert argv[argv.index("-accel") + 1] == "tcg,split-wx=on"
     assert "memory-backend-memfd,id=ram,size=256M" in argv
@@ -548,6 +556,30 @@ def real(image, *args, input=b""):
 def test_run_stdout_and_status(image):
     r = real(image, "hello")
     assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
+
+
+def test_run_q35_stdout_is_the_apps(image):
+    # SeaBIOS's banner and "Booting from ROM.." stay off COM1.
+    r = kiln("run", "--accel", "tcg", "--machine", "q35", "--timeout", "60",
+             str(image), "hello")
+    assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
+
+
+def test_run_read_only_memory_root():
+    """--read-only without a root disk: the in-memory root is read-only
+    too (EROFS); /tmp, /dev and /proc stay writable, as with a root disk.
+    Without it, all writable."""
+    script = ("echo x > /f 2>/dev/null || echo f; mkdir /bin/d 2>/dev/null"
+              " || echo d; rm /bin/busybox 2>/dev/null || echo rm; echo y > "
+              "/dev/null && mkdir /tmp/d && head -1 /proc/mounts")
+    r = kiln("run", "--accel", "tcg", "--read-only", "--timeout", "90",
+             "/bin/busybox", "sh", "-c", script)
+    assert (r.stdout, r.returncode) == (
+        b"f\nd\nrm\nrootfs / rootfs ro 0 0\n", 0), r.stderr
+    r = kiln("run", "--accel", "tcg", "--timeout", "90", "/bin/busybox",
+             "sh", "-c", script)
+    assert (r.stdout, r.returncode) == (b"rootfs / rootfs rw 0 0\n", 0), \
+        r.stderr
 
 
 def test_run_stderr(image):
@@ -724,11 +756,7 @@ def test_run_program_out_of_memory(tmp_path):
     """A program whose data does not fit the guest's memory is reported as
     out of memory (126), not as a program that cannot run; with memory
     enough the same image runs."""
-    src = tmp_path / "big.c"
-    src.write_text(BIG_DATA_C)
-    prog = tmp_path / "big"
-    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(prog), str(src)],
-                   check=True, timeout=T)
+    prog = musl_static(tmp_path, "big", BIG_DATA_C)
     img = tmp_path / "big.img"
     r = kiln("build", "-o", str(img), str(prog))
     assert r.returncode == 0, r.stderr
@@ -744,11 +772,7 @@ def test_run_program_out_of_memory(tmp_path):
     assert (r.stdout, r.stderr, r.returncode) == (b"1\n", b"", 5)
     # execve of it from a running app, as short of memory: -ENOMEM to the
     # caller, which lives on (Linux would kill it past the point of no return)
-    src = tmp_path / "ex.c"
-    src.write_text(EXEC_BIG_C)
-    ex = tmp_path / "ex"
-    subprocess.run(["musl-gcc", "-static", "-O1", "-o", str(ex), str(src)],
-                   check=True, timeout=T)
+    ex = musl_static(tmp_path, "ex", EXEC_BIG_C)
     img = tmp_path / "ex.img"
     r = kiln("build", "-o", str(img), "--file", f"{prog}:/bin/big", str(ex))
     assert r.returncode == 0, r.stderr

@@ -94,17 +94,31 @@ def drive(argv, native, steps=STEPS):
     return out.replace(b"\r", b"").decode(), status, p.stderr.read()
 
 
+def native_then_kiln(flavour, name, steps, status=0, kiln_status=0,
+                     checks=None):
+    """Drive tests/guest/NAME natively, then under kiln run; the two
+    outputs must be equal. checks: the native run's "all N checks passed"
+    count, when the program says one. Returns the native output."""
+    path = guest_path(flavour, name)
+    assert os.path.exists(path), f"{path} is missing: run make guest"
+    native, nstatus, _ = drive([path], native=True, steps=steps)
+    assert nstatus == status, native
+    if checks is not None:
+        assert f"{name}: all {checks} checks passed\n" in native, native
+    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
+                                "--timeout", "90", path], native=False,
+                               steps=steps)
+    assert kiln == native
+    assert kstatus == kiln_status, err
+    return native
+
+
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_console_signals_through_a_pty(flavour):
-    path = guest_path(flavour, "tty_signals")
-    assert os.path.exists(path), f"{path} is missing: run make guest"
-    native, nstatus, _ = drive([path], native=True)
-    assert nstatus == -signal.SIGINT, native
+    native = native_then_kiln(flavour, "tty_signals", STEPS,
+                              status=-signal.SIGINT,
+                              kiln_status=128 + signal.SIGINT)
     assert native.count(" ok\n") == 21, native
-    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
-                                "--timeout", "60", path], native=False)
-    assert kiln == native
-    assert kstatus == 128 + signal.SIGINT, err
 
 
 # tests/guest/tty_jobs.c: job control on the terminal, typed at likewise.
@@ -117,16 +131,7 @@ JOB_STEPS = [
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_job_control_on_the_terminal(flavour):
-    path = guest_path(flavour, "tty_jobs")
-    assert os.path.exists(path), f"{path} is missing: run make guest"
-    native, nstatus, _ = drive([path], native=True, steps=JOB_STEPS)
-    assert nstatus == 0, native
-    assert "tty_jobs: all 23 checks passed\n" in native, native
-    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
-                                "--timeout", "60", path], native=False,
-                               steps=JOB_STEPS)
-    assert kiln == native
-    assert kstatus == 0, err
+    native_then_kiln(flavour, "tty_jobs", JOB_STEPS, checks=23)
 
 
 # tests/guest/tty_modes.c: raw mode, no echo, input mapping, VMIN/VTIME,
@@ -149,17 +154,34 @@ MODE_STEPS = [
 
 @pytest.mark.parametrize("flavour", FLAVOURS)
 def test_terminal_modes(flavour):
-    path = guest_path(flavour, "tty_modes")
-    assert os.path.exists(path), f"{path} is missing: run make guest"
-    native, nstatus, _ = drive([path], native=True, steps=MODE_STEPS)
-    assert nstatus == 0, native
-    assert "tty_modes: all 37 checks passed\n" in native, native
+    native = native_then_kiln(flavour, "tty_modes", MODE_STEPS, checks=37)
     # What the terminal showed: the typed keys only where echo was on.
     assert "a^?^D" in native and "secret" not in native.split(
         "a secret line\n")[1].split("tty_modes:")[0], native
     assert "hx\b \bello\n" in native, native
-    kiln, kstatus, err = drive([KILN, "run", "--accel", KILN_ACCEL,
-                                "--timeout", "60", path], native=False,
-                               steps=MODE_STEPS)
-    assert kiln == native
-    assert kstatus == 0, err
+
+
+# tests/guest/tty_edit.c: keys echoed as typed even with no read waiting,
+# FIONREAD and TCFLSH, the editing keys ^W, ^V and ^R, and ^S/^Q. The
+# last step waits without a token: the program's output is stopped.
+EDIT_STEPS = [
+    (b"ready for a typed-ahead line\r", b"hi\n", 0),
+    (b"ready for a partial line\r", b"abc", 0),
+    (b"ready for its end and an eof line\r", b"\nxy\x04", 0),
+    (b"ready for a line to flush\r", b"junk\n", 0),
+    (b"ready for a line after the flush\r", b"kept\n", 0),
+    (b"ready for five raw keys\r", b"12345", 0),
+    (b"ready for words to erase\r", b"foo bar-baz  \x17\x17x\n", 0),
+    (b"ready for literal keys\r", b"a\x16\x03b\x16\x7f\n", 0),
+    (b"ready for a reprinted line\r", b"ab\x12c\n", 0),
+    (b"ready for ^S\r", b"\x13", 0),
+    (b"", b"\x11", 6.0),
+]
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_terminal_editing_and_flow(flavour):
+    native = native_then_kiln(flavour, "tty_edit", EDIT_STEPS, checks=28)
+    # The echo: typed-ahead keys before "slept", ^W, ^V and ^R as n_tty.
+    assert "ready for a typed-ahead line\nhi\nslept\n" in native, native
+    assert "a^\b^Cb^\b^?\n" in native and "ab^R\nabc\n" in native, native

@@ -72,7 +72,8 @@ def rt(tmp_path):
         run("delete", "--force", cid)
 
 
-def bundle(tmp_path, sigapp, args, env=("PATH=/bin",), cwd="/", user=(0, 0)):
+def bundle(tmp_path, sigapp, args, env=("PATH=/bin",), cwd="/", user=(0, 0),
+           readonly=False):
     b = tmp_path / "bundle"
     rootfs = b / "rootfs"
     (rootfs / "bin").mkdir(parents=True)
@@ -85,7 +86,7 @@ def bundle(tmp_path, sigapp, args, env=("PATH=/bin",), cwd="/", user=(0, 0)):
             "process": {"terminal": False, "user": {"uid": user[0], "gid": user[1]},
                         "args": list(args), "env": list(env), "cwd": cwd,
                         "capabilities": {"bounding": ["CAP_KILL"]}},
-            "root": {"path": "rootfs"},
+            "root": {"path": "rootfs", "readonly": readonly},
             "mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}],
             "linux": {"namespaces": [{"type": "pid"}, {"type": "mount"}]}}
     (b / "config.json").write_text(json.dumps(spec))
@@ -127,8 +128,10 @@ def state(rt, cid):
 
 
 def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
-    b = bundle(tmp_path, sigapp, ["sh", "-c", "echo $GREETING from $(pwd); exit 7"],
-               env=["PATH=/bin", "GREETING=hello"], cwd="/work")
+    # root.readonly: the root is read-only (EROFS), as --read-only makes it
+    b = bundle(tmp_path, sigapp, ["sh", "-c", "echo $GREETING from $(pwd); "
+                                  "touch /work/f 2>/dev/null || echo read-only; exit 7"],
+               env=["PATH=/bin", "GREETING=hello"], cwd="/work", readonly=True)
     out = open(tmp_path / "out", "w+")
     r = rt("create", "--bundle", str(b), "--pid-file", str(b / "init.pid"), "c1",
            stdout=out, stderr=subprocess.STDOUT)
@@ -154,7 +157,7 @@ def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
     assert json.loads(ps.stdout)[0] == pid
     assert reap(pid) == 7
     out.seek(0)
-    assert out.read() == "hello from /work\n"
+    assert out.read() == "hello from /work\nread-only\n"
     s = state(rt, "c1")
     assert (s["status"], s["pid"]) == ("stopped", 0)
     assert json.loads(rt("ps", "--format", "json", "c1").stdout) == []

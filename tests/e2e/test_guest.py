@@ -80,6 +80,7 @@ SPECIAL = {
     "tty_signals": "a terminal to type at: test_console_tty.py",
     "tty_jobs": "a terminal to type at: test_console_tty.py",
     "tty_modes": "a terminal to type at: test_console_tty.py",
+    "tty_edit": "a terminal to type at: test_console_tty.py",
     "tcp_client": "a host server to connect to: test_net_client.py",
     "tcp_echo": "a host client through -p: test_net_tcp.py",
     "udp_echo": "a host client through -p: test_net_udp.py",

@@ -18,8 +18,8 @@ import urllib.request
 
 import pytest
 
-from guest_util import HOST_TIMEOUT, KILN, describe
-from oci_util import push
+from guest_util import describe
+from oci_util import busybox_sh_image, kiln, push, store_dir
 from test_oci import EXPECTED, NOTE, busybox_image, free_port, run_ok
 
 CREDS = b"kiln:s3cret"
@@ -115,24 +115,16 @@ def login(env, host, creds=CREDS):
                 % (host, base64.b64encode(creds).decode()))
 
 
-def kiln(*args, env):
-    return subprocess.run([KILN, *args], capture_output=True, env=env,
-                          timeout=HOST_TIMEOUT)
-
-
 def store_files(env):
-    d = os.path.join(env["XDG_DATA_HOME"], "kiln", "images")
+    d = store_dir(env)
     return sorted(os.path.relpath(os.path.join(p, f), d)
                   for p, _, fs in os.walk(d) for f in fs if f != "lock")
 
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
-    out = tmp_path_factory.mktemp("img") / "hello.img"
-    r = subprocess.run([KILN, "build", "-o", str(out), "/bin/busybox", "sh", "-c",
-                        "echo hello over TLS; exit 4"], capture_output=True)
-    assert r.returncode == 0, describe(r)
-    return out
+    return busybox_sh_image(tmp_path_factory.mktemp("img") / "hello.img",
+                            "echo hello over TLS; exit 4")
 
 
 def test_tls_push_pull_build_with_certs_d(tls_registry, image, env, tmp_path):

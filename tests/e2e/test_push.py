@@ -19,7 +19,8 @@ import time
 import pytest
 
 from guest_util import HOST_TIMEOUT, KILN, KILN_ACCEL, describe
-from oci_util import OCI_MANIFEST, Image, RegistryHandler, layer, push, sha256
+from oci_util import (OCI_MANIFEST, Image, RegistryHandler, busybox_sh_image,
+                      kiln, layer, push, sha256, store_dir)
 from test_oci import registry  # noqa: F401 (a fixture)
 
 KILN_CONFIG = "application/vnd.kiln.image.config.v1+json"
@@ -27,10 +28,6 @@ KILN_LAYER = "application/vnd.kiln.image.v1"
 # The pushed file's time: the image's "created".
 MTIME = 1700000000
 CREATED = "2023-11-14T22:13:20Z"
-
-
-def kiln(*args, env, timeout=HOST_TIMEOUT):
-    return subprocess.run([KILN, *args], capture_output=True, env=env, timeout=timeout)
 
 
 @pytest.fixture
@@ -46,10 +43,6 @@ def store_env(tmp_path):
     return env
 
 
-def store_dir(env):
-    return os.path.join(env["XDG_DATA_HOME"], "kiln", "images")
-
-
 def blobs(env):
     d = os.path.join(store_dir(env), "blobs", "sha256")
     return sorted(os.listdir(d)) if os.path.isdir(d) else []
@@ -58,10 +51,8 @@ def blobs(env):
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     """A busybox image that prints and exits 3, its time fixed."""
-    out = tmp_path_factory.mktemp("img") / "bb.img"
-    r = subprocess.run([KILN, "build", "-o", str(out), "/bin/busybox", "sh", "-c",
-                        "echo hello from the store; exit 3"], capture_output=True)
-    assert r.returncode == 0, describe(r)
+    out = busybox_sh_image(tmp_path_factory.mktemp("img") / "bb.img",
+                           "echo hello from the store; exit 3")
     os.utime(out, (MTIME, MTIME))
     return out
 

@@ -140,3 +140,10 @@ def test_interactive_lines():
                         stdin=b"line 0\nline 1\nline 2\n")
     assert got + rest == native.stdout, err
     assert p.returncode == native.returncode == 0
+
+
+def test_fionread_counts_what_is_left():
+    # FIONREAD loops until 4 on both sides, so 0 (the old answer) fails it.
+    native = both("stdin_stream", ["fionread"], stdin=b"hello\n")
+    assert b"stdin_stream: FIONREAD counts the 4 bytes left ok\n" in native.stdout
+    assert native.returncode == 0

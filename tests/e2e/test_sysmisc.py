@@ -1,6 +1,8 @@
 """test_sysmisc.py - the small syscalls (limits, scheduling, signals) and syscall tracing, vs the host."""
 import re
+import select
 import subprocess
+import time
 
 import pytest
 
@@ -48,3 +50,30 @@ def test_trace_lines():
                      r"= -1 EINVAL \(Invalid argument\)\n", err), err
     # exit_group never returns: printed on entry
     assert "trace: exit_group(0) = ?\n" in err, err
+
+
+def test_trace_shows_a_blocked_call_at_once():
+    """A call that sleeps is logged as it blocks ("..."), not only when it
+    returns: a program sleeping 8 s shows its nanosleep while it sleeps."""
+    p = subprocess.Popen([KILN, "run", "--trace", "--timeout", "120",
+                          "/bin/busybox", "sleep", "8"],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    err = b""
+    blocked = re.compile(rb"trace: (clock_)?nanosleep\(.*\) \.\.\.\n")
+    try:
+        deadline = time.monotonic() + 100
+        while not blocked.search(err) and time.monotonic() < deadline:
+            if select.select([p.stderr], [], [], 1)[0]:
+                data = p.stderr.read1(4096)
+                if not data:
+                    break
+                err += data
+        assert blocked.search(err), err
+        assert p.poll() is None, "shown only at exit: " + err.decode()
+        err += p.communicate(timeout=HOST_TIMEOUT)[1]
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, err
+    assert re.search(rb"trace: (clock_)?nanosleep\(.*\) = 0\n", err), err

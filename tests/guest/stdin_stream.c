@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -91,6 +92,28 @@ static int poll_eof(void)
 	return check_done();
 }
 
+/*
+ * fionread: stdin is "hello\n"; after 2 bytes are read FIONREAD says 4
+ * once the rest has arrived (a stream's bytes come as they may), then 0
+ * at the end.
+ */
+static int fionread(void)
+{
+	char buf[8];
+	int n = -1;
+
+	check(read(0, buf, 2) == 2 && !memcmp(buf, "he", 2), "read 2 bytes");
+	/* No check() in the loop: its count of lines would vary. */
+	for (int i = 0; i < 100 && n != 4; i++)
+		if (ioctl(0, FIONREAD, &n) != 0 || n != 4)
+			usleep(50000);
+	check(n == 4, "FIONREAD counts the 4 bytes left");
+	check(read(0, buf, sizeof(buf)) == 4 && read(0, buf, 1) == 0,
+	      "read them and the end");
+	check(ioctl(0, FIONREAD, &n) == 0 && n == 0, "FIONREAD at the end");
+	return check_done();
+}
+
 int main(int argc, char **argv)
 {
 	check_start("stdin_stream");
@@ -98,6 +121,8 @@ int main(int argc, char **argv)
 		return head(strtoul(argv[2], NULL, 10));
 	if (argc == 3 && !strcmp(argv[1], "slow"))
 		return slow((unsigned)strtoul(argv[2], NULL, 10));
+	if (argc == 2 && !strcmp(argv[1], "fionread"))
+		return fionread();
 	if (argc == 2 && !strcmp(argv[1], "lines"))
 		return lines();
 	if (argc == 2 && !strcmp(argv[1], "poll"))

@@ -38,6 +38,18 @@ static void set_mode(const struct termios *t, const char *what)
 	check(same, "tcgetattr reports %s", what);
 }
 
+/* The cooked settings without ICANON and ECHO, VMIN vmin, VTIME 0, set. */
+static struct termios set_raw(unsigned char vmin, const char *what)
+{
+	struct termios t = cooked;
+
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = vmin;
+	t.c_cc[VTIME] = 0;
+	set_mode(&t, what);
+	return t;
+}
+
 /* Say what to type, then read once; the bytes read, or -1. */
 static ssize_t ask(const char *prompt, char *buf, size_t n)
 {
@@ -47,14 +59,10 @@ static ssize_t ask(const char *prompt, char *buf, size_t n)
 
 static void raw_modes(void)
 {
-	struct termios t = cooked;
+	struct termios t = set_raw(1, "raw, no echo");
 	char buf[64];
 	ssize_t n;
 
-	t.c_lflag &= ~(ICANON | ECHO);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	set_mode(&t, "raw, no echo");
 	n = ask("one key", buf, sizeof(buf));
 	check(n == 1 && buf[0] == 'k', "raw read returns one key");
 	n = ask("Enter unechoed", buf, sizeof(buf));
@@ -98,16 +106,12 @@ static void raw_modes(void)
 
 static void raw_signal(void)
 {
-	struct termios t = cooked;
 	struct sigaction sa = { .sa_handler = on_int };
 	char buf[8];
 	ssize_t n;
 
 	sigaction(SIGINT, &sa, NULL); /* no SA_RESTART: read says EINTR */
-	t.c_lflag &= ~(ICANON | ECHO);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	set_mode(&t, "raw with ISIG");
+	set_raw(1, "raw with ISIG");
 	printf("reading, ready for ^C\n");
 	n = read(0, buf, sizeof(buf));
 	check(n == -1 && errno == EINTR && got_int,
@@ -145,15 +149,11 @@ static void canonical_modes(void)
  */
 static void pending_at_switch(void)
 {
-	struct termios t = cooked;
 	struct pollfd pfd = { .fd = 0, .events = POLLIN };
 	char buf[64];
 	ssize_t n;
 
-	t.c_lflag &= ~(ICANON | ECHO);
-	t.c_cc[VMIN] = 2;
-	t.c_cc[VTIME] = 0;
-	set_mode(&t, "raw, VMIN 2");
+	set_raw(2, "raw, VMIN 2");
 	printf("ready for ab, no Enter\n");
 	check(poll(&pfd, 1, 60000) == 1 && (pfd.revents & POLLIN),
 	      "poll waits for VMIN bytes");

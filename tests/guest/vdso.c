@@ -242,8 +242,11 @@ static const struct {
 	{ CLOCK_TAI, "TAI", 1000000 },
 };
 
-/* Not 16..23: Linux 6.17 made them the auxiliary clocks. */
-static const clockid_t bad_clocks[] = { 10, 12, 15, 1000, -1 };
+/*
+ * Not 16..23: Linux 6.17 made them the auxiliary clocks. 31 and 32 sit
+ * either side of the end of Kiln's vDSO's 32-bit table of clock ids.
+ */
+static const clockid_t bad_clocks[] = { 10, 12, 15, 31, 32, 1000, -1 };
 
 /* syscall <= vDSO <= syscall, for every clock; bad ids are -EINVAL. */
 static void gettime(void)
