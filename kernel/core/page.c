@@ -174,7 +174,47 @@ static size_t find_run(struct page_region *r, size_t n)
 	return r->npages;
 }
 
+static size_t (*reclaimers[PAGE_MAX_RECLAIMERS])(size_t want);
+static size_t nreclaimers;
+static bool reclaiming; /* a reclaimer frees; it never comes back in */
+
+void page_reclaimer_add(size_t (*reclaim)(size_t want))
+{
+	for (size_t i = 0; i < nreclaimers; i++)
+		if (reclaimers[i] == reclaim)
+			return;
+	if (nreclaimers < PAGE_MAX_RECLAIMERS)
+		reclaimers[nreclaimers++] = reclaim;
+}
+
+size_t page_reclaim(size_t want)
+{
+	size_t got = 0;
+
+	if (reclaiming)
+		return 0;
+	reclaiming = true;
+	for (size_t i = 0; i < nreclaimers && got < want; i++)
+		got += reclaimers[i](want - got);
+	reclaiming = false;
+	return got;
+}
+
+/* Pages asked of the reclaimers at once: a batch, not one per failure. */
+#define RECLAIM_BATCH 64
+
+static void *alloc_run(size_t n);
+
 void *page_alloc(size_t n)
+{
+	void *p = alloc_run(n);
+
+	if (p == NULL && n > 0 && page_reclaim(n + RECLAIM_BATCH) > 0)
+		p = alloc_run(n);
+	return p;
+}
+
+static void *alloc_run(size_t n)
 {
 	if (n == 0)
 		return NULL;

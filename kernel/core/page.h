@@ -41,6 +41,18 @@ size_t page_add_region(void *base, size_t size);
  */
 void *page_alloc(size_t n);
 
+/*
+ * Reclaimers: caches of pages they can read again (clean file pages no
+ * one maps), asked to free up to want pages when memory runs short. One
+ * returns how many it freed; it must not sleep or allocate. page_alloc
+ * asks them before it fails; page_reclaim asks on a caller's behalf (a
+ * caller that keeps a reserve free). Up to PAGE_MAX_RECLAIMERS, added
+ * once each at init or first use.
+ */
+#define PAGE_MAX_RECLAIMERS 4
+void page_reclaimer_add(size_t (*reclaim)(size_t want));
+size_t page_reclaim(size_t want);
+
 /* Same as page_alloc, then fills the pages with zeros. */
 void *page_alloc_zero(size_t n);
 

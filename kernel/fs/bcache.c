@@ -29,6 +29,7 @@ static size_t hash_of(const struct bcache_dev *d, uint64_t block)
 
 void bcache_register(struct bcache_dev *d)
 {
+	d->dirty_head = d->dirty_tail = NULL;
 	d->next = devices;
 	devices = d;
 }
@@ -98,10 +99,42 @@ static void unhash(struct bcache_buf *b)
 	*pp = b->hnext;
 }
 
+/*
+ * The device's dirty list holds its DIRTY buffers but the PINNED ones,
+ * so a sync walks what it may write, not the whole cache.
+ */
+static void dirty_unlink(struct bcache_buf *b)
+{
+	struct bcache_dev *d = b->dev;
+
+	if (!b->listed)
+		return;
+	*(b->dirty_prev ? &b->dirty_prev->dirty_next :
+			  &d->dirty_head) = b->dirty_next;
+	*(b->dirty_next ? &b->dirty_next->dirty_prev :
+			  &d->dirty_tail) = b->dirty_prev;
+	b->dirty_prev = b->dirty_next = NULL;
+	b->listed = false;
+}
+
+static void dirty_append(struct bcache_buf *b)
+{
+	struct bcache_dev *d = b->dev;
+
+	if (b->listed)
+		return;
+	b->dirty_prev = d->dirty_tail;
+	b->dirty_next = NULL;
+	*(d->dirty_tail ? &d->dirty_tail->dirty_next : &d->dirty_head) = b;
+	d->dirty_tail = b;
+	b->listed = true;
+}
+
 static void buf_free(struct bcache_buf *b)
 {
 	unhash(b);
 	lru_unlink(b);
+	dirty_unlink(b);
 	page_free(b->data, 1);
 	kfree(b);
 	nbufs--;
@@ -124,6 +157,7 @@ static void clear_dirty(struct bcache_buf *b)
 		b->dev->ndirty--;
 		ndirty_all--;
 	}
+	dirty_unlink(b);
 }
 
 void bcache_mark_dirty(struct bcache_buf *b)
@@ -134,12 +168,15 @@ void bcache_mark_dirty(struct bcache_buf *b)
 		b->dev->ndirty++;
 		ndirty_all++;
 	}
+	if (!(b->flags & BCACHE_PINNED))
+		dirty_append(b);
 }
 
 void bcache_pin(struct bcache_buf *b)
 {
 	bcache_mark_dirty(b);
 	b->flags |= BCACHE_PINNED;
+	dirty_unlink(b);
 }
 
 void bcache_unpin(struct bcache_buf *b, bool keep)
@@ -148,6 +185,8 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 	if (!keep) {
 		clear_dirty(b);
 		b->flags &= ~BCACHE_VALID;
+	} else if (b->flags & BCACHE_DIRTY) {
+		dirty_append(b);
 	}
 }
 
@@ -216,33 +255,36 @@ static bool writable(const struct bcache_buf *b)
 }
 
 /*
- * Collect up to max dirty, idle buffers of d (oldest first) into v.
- * A BUSY one is another thread's transfer: left to it; a PINNED one
- * waits for its transaction's commit.
+ * Collect up to max dirty, idle buffers of d (first dirtied first) into
+ * v, from d's dirty list: a PINNED one, which waits for its
+ * transaction's commit, is not on it; a BUSY one is another thread's
+ * transfer (re-dirtied after a failed write): left to it.
  */
 static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
 			    size_t max)
 {
 	size_t n = 0;
 
-	for (struct bcache_buf *b = lru_head; b && n < max; b = b->lru_next)
-		if (b->dev == d && writable(b))
+	for (struct bcache_buf *b = d->dirty_head; b && n < max;
+	     b = b->dirty_next)
+		if (writable(b))
 			v[n++] = b;
 	return n;
 }
 
-/* Write back some of the oldest dirty buffers, the first one's device. */
+/* Write back a batch of dirty buffers of the first device that has some. */
 static void write_back_oldest(void)
 {
-	struct bcache_buf *v[EVICT_BATCH], *b = lru_head;
-	size_t n;
+	struct bcache_buf *v[EVICT_BATCH];
 
-	while (b && !writable(b))
-		b = b->lru_next;
-	if (!b)
-		return;
-	n = collect_dirty(b->dev, v, EVICT_BATCH);
-	write_back(b->dev, v, n);
+	for (struct bcache_dev *d = devices; d; d = d->next) {
+		size_t n = collect_dirty(d, v, EVICT_BATCH);
+
+		if (n > 0) {
+			write_back(d, v, n);
+			return;
+		}
+	}
 }
 
 /* The oldest buffer nobody holds, clean and idle: to reuse. */
@@ -426,13 +468,26 @@ long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf, size_t n)
 	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true);
 }
 
-/* Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. */
+/*
+ * Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. All of
+ * them in one sorted transfer when memory allows, so the device merges
+ * runs across the whole set and keeps many requests in flight; else
+ * (or for what was dirtied meanwhile) in batches.
+ */
 static int write_back_all(struct bcache_dev *d)
 {
-	struct bcache_buf *v[EVICT_BATCH];
+	struct bcache_buf *v[EVICT_BATCH], **all;
 	size_t n;
 	int err;
 
+	if (d->ndirty > EVICT_BATCH &&
+	    (all = kmalloc(d->ndirty * sizeof(*all))) != NULL) {
+		n = collect_dirty(d, all, d->ndirty);
+		err = n ? write_back(d, all, n) : 0;
+		kfree(all);
+		if (err < 0)
+			return err;
+	}
 	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
 		if ((err = write_back(d, v, n)) < 0)
 			return err; /* still dirty: a later sync retries */

@@ -39,6 +39,8 @@ struct bcache_dev {
 	/* The cache's: */
 	int wb_err;    /* a write-back error the next sync reports */
 	size_t ndirty; /* dirty buffers of this device */
+	/* the dirty, unpinned ones, oldest first: what a sync writes */
+	struct bcache_buf *dirty_head, *dirty_tail;
 	struct bcache_dev *next;
 };
 
@@ -63,7 +65,9 @@ struct bcache_buf {
 	int refs;
 	unsigned flags;
 	struct bcache_buf *hnext;
-	struct bcache_buf *lru_prev, *lru_next; /* oldest first */
+	struct bcache_buf *lru_prev, *lru_next;	    /* oldest first */
+	struct bcache_buf *dirty_prev, *dirty_next; /* on dev->dirty_head */
+	bool listed;				    /* on that list */
 };
 
 /*

@@ -8,6 +8,7 @@
 
 struct bcache_dev;
 struct ext4_jbd2;
+struct ext4_zone;
 
 /*
  * Kiln reads ext4 as Linux's e2fsprogs make it (Documentation/
@@ -18,6 +19,11 @@ struct ext4_jbd2;
  * but apps know EIO). Mounts are read-only for now (docs/storage.md).
  */
 #define EXT4_SUPER_MAGIC 0xEF53
+/*
+ * A block map that points into the file system's own metadata (or out
+ * of it): Linux's -EFSCORRUPTED, EUCLEAN to apps (block_validity).
+ */
+#define EFSCORRUPTED EUCLEAN
 #define EXT4_ROOT_INO 2
 #define EXT4_NAME_LEN 255
 #define EXT4_N_BLOCKS 15
@@ -86,7 +92,9 @@ struct ext4_fs {
 	bool hash_unsigned; /* EXT2_FLAGS_UNSIGNED_HASH */
 	/* Bumped by every change to a directory block (readdir cursors). */
 	uint64_t dir_changes;
-	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
+	struct ext4_jbd2 *jbd2;	 /* the journal writer of a rw mount, or NULL */
+	struct ext4_zone *zones; /* the system zone, sorted (ext4_sysblk) */
+	uint32_t nzones;
 	/*
 	 * The in-memory inode of ino that held_arg's owner keeps (ext4_vfs:
 	 * one per number), or NULL; NULL hook: none kept. A change to an
@@ -150,6 +158,24 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
  * (a bad journal superblock or block), -ENOMEM. Logs a line on success.
  */
 int ext4_journal_recover(struct ext4_fs *fs, uint32_t inum);
+
+/*
+ * ext4_sysblk.c. The system zone (every group's superblock copy,
+ * descriptors, bitmaps and inode table, and the journal's blocks),
+ * built at mount after any recovery: 0 or -ENOMEM. Freed by
+ * ext4_sysblk_free (ext4_unmount).
+ */
+int ext4_sysblk_init(struct ext4_fs *fs);
+void ext4_sysblk_free(struct ext4_fs *fs);
+/*
+ * May blocks [blk, blk+n) hold inode ino's data or tree (ino 0: any
+ * block a file may own, for frees)? 0, or -EFSCORRUPTED after one log
+ * line naming what ("extent", "freed") when they lie outside the file
+ * system or meet the system zone. Only the journal inode may map the
+ * journal's blocks.
+ */
+int ext4_block_valid(struct ext4_fs *fs, uint32_t ino, uint64_t blk, uint64_t n,
+		     const char *what);
 
 /* ext4_inode.c. Read inode ino: 0, -EINVAL (no such number), -EIO. */
 int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in);

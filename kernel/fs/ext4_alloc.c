@@ -321,6 +321,11 @@ static int group_balloc(struct ext4_op *op, uint32_t g, uint32_t start,
 			err = -EIO; /* the count and the bitmap disagree */
 			goto out;
 		}
+		/* a bitmap that says metadata is free must not hand it out */
+		err = ext4_block_valid(fs, 0, group_first(fs, g) + (uint64_t)at,
+				       *n, "allocated");
+		if (err < 0)
+			goto out;
 		for (uint32_t i = 0; i < *n; i++)
 			bit_set(b->data, (uint64_t)at + i);
 		gd16_set(fs, r.p, GD_FREE_BLOCKS, free - *n);
@@ -412,9 +417,8 @@ int ext4_bfree(struct ext4_op *op, uint64_t blk, uint32_t n, bool meta)
 	struct ext4_fs *fs = op->fs;
 	int err = 0;
 
-	if (blk <= fs->first_data_block || blk + n > fs->blocks_count ||
-	    blk + n < blk)
-		return -EIO;
+	/* a tree naming metadata must not free it for reuse (block_validity) */
+	err = ext4_block_valid(fs, 0, blk, n, "freed");
 	while (n > 0 && err == 0) {
 		uint32_t g = (uint32_t)((blk - fs->first_data_block) /
 					fs->blocks_per_group);
@@ -562,7 +566,7 @@ void ext4_op_abort(struct ext4_op *op, int err)
 }
 
 /*
- * An I/O error or bad metadata (-EIO) may come after the operation
+ * An I/O error or bad metadata (-EIO, -EFSCORRUPTED) may come after the operation
  * changed something (a bitmap taken, then the superblock unreadable):
  * the journal is aborted, as Linux's ext4_error does with
  * errors=remount-ro, so the half change never commits.
@@ -571,7 +575,7 @@ int ext4_op_stop(struct ext4_op *op, int err)
 {
 	int e;
 
-	if (err == -EIO)
+	if (err == -EIO || err == -EFSCORRUPTED)
 		ext4_op_abort(op, err);
 	e = op->h ? ext4_handle_stop(op->h) : 0;
 

@@ -81,8 +81,9 @@ static uint64_t next_start(const struct ext_node *n, int i, uint64_t lblk)
 	return HOLE_MAX;
 }
 
-static int leaf_map(struct ext4_fs *fs, const struct ext_node *n, uint64_t lblk,
-		    uint64_t *pblk, uint64_t *count, bool *unwritten)
+static int leaf_map(struct ext4_fs *fs, const struct ext4_inode *in,
+		    const struct ext_node *n, uint64_t lblk, uint64_t *pblk,
+		    uint64_t *count, bool *unwritten)
 {
 	int i = entry_at(n, lblk);
 	const uint8_t *e;
@@ -104,9 +105,8 @@ static int leaf_map(struct ext4_fs *fs, const struct ext_node *n, uint64_t lblk,
 		*count = next_start(n, i, lblk);
 		return 0;
 	}
-	if (start != 0 &&
-	    (start < fs->first_data_block || start + len > fs->blocks_count))
-		return -EIO;
+	if (start != 0 && ext4_block_valid(fs, in->ino, start, len, "extent"))
+		return -EFSCORRUPTED;
 	*count = first + len - lblk;
 	if (start != 0)
 		*pblk = start + (lblk - first);
@@ -144,7 +144,9 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 			err = -ENOMEM;
 			break;
 		}
-		err = ext4_read_block(fs, child, buf);
+		err = ext4_block_valid(fs, in->ino, child, 1, "extent tree");
+		if (err == 0)
+			err = ext4_read_block(fs, child, buf);
 		if (err == 0)
 			err = node_csum(fs, in, buf);
 		if (err == 0)
@@ -152,7 +154,7 @@ static int extent_map(struct ext4_fs *fs, const struct ext4_inode *in,
 					 n.depth - 1, &n);
 	}
 	if (err == 0)
-		err = leaf_map(fs, &n, lblk, pblk, count, unwritten);
+		err = leaf_map(fs, in, &n, lblk, pblk, count, unwritten);
 	if (err == 0 && *count > reach)
 		*count = reach;
 out:
@@ -201,8 +203,8 @@ static int indirect_map(struct ext4_fs *fs, const struct ext4_inode *in,
 			b = ext4_le32(le);
 		}
 	}
-	if (b != 0 && (b < fs->first_data_block || b >= fs->blocks_count))
-		return -EIO;
+	if (b != 0 && ext4_block_valid(fs, in->ino, b, 1, "block map"))
+		return -EFSCORRUPTED;
 	*pblk = b;
 	return 0;
 }

@@ -136,10 +136,9 @@ static struct bcache_buf *node_get(struct ext4_op *op,
 	struct bcache_buf *b;
 	uint32_t end;
 
-	if (blk <= fs->first_data_block || blk >= fs->blocks_count) {
-		*err = -EIO;
+	*err = ext4_block_valid(fs, in->ino, blk, 1, "extent tree");
+	if (*err < 0)
 		return NULL;
-	}
 	b = ext4_jbd2_get(op->h, blk, true, err);
 	if (b == NULL)
 		return NULL;
@@ -229,7 +228,11 @@ static struct bcache_buf *node_new(struct ext4_op *op, struct ext4_inode *in,
 		return NULL;
 	b = ext4_jbd2_get(op->h, blk, false, err);
 	if (b == NULL) {
-		ext4_bfree(op, blk, 1, true);
+		int e = ext4_bfree(op, blk, 1, true);
+
+		/* a block neither in the tree nor free: the journal aborts */
+		if (e < 0)
+			*err = e;
 		return NULL;
 	}
 	memset(b->data, 0, op->fs->block_size);
@@ -400,8 +403,10 @@ int ext4_extent_alloc(struct ext4_op *op, struct ext4_inode *in, uint64_t lblk,
 		return err;
 	err = extent_insert(op, in, lblk, *pblk, *n, unwritten);
 	if (err < 0) {
-		ext4_bfree(op, *pblk, *n, false);
-		return err;
+		int e = ext4_bfree(op, *pblk, *n, false);
+
+		/* blocks taken that no tree maps: the journal aborts */
+		return e < 0 ? e : err;
 	}
 	in->blocks512 += (uint64_t)*n * (fs->block_size / 512);
 	return 0;
@@ -549,6 +554,10 @@ static int leaf_truncate(struct trunc *t, uint8_t *p, bool *changed)
 		start = leaf_start(e);
 		if (first + len <= t->from || !trunc_room(t))
 			return 0;
+		/* the whole extent, as a read checks it (block_validity) */
+		err = ext4_block_valid(fs, t->in->ino, start, len, "extent");
+		if (err < 0)
+			return err;
 		keep = first >= t->from ? 0 : t->from - first;
 		lo = group_start(fs, start + len - 1);
 		if (lo < start + keep)

@@ -118,6 +118,81 @@ void ext4_cache_sync(struct ext4_ino *ie)
 	}
 }
 
+/*
+ * Every live cache, for the reclaimer: when memory runs short, clean
+ * pages nothing maps or holds are dropped (readpage reads them again),
+ * each cache from where the last pass stopped, so a file read through
+ * a window of mappings once does not keep all of it. A page a mapping
+ * maps is held by it (page_refs > 1) and stays; a dirty one stays
+ * until its writeback.
+ */
+static struct ext4_node *caches;
+static struct ext4_node *reclaim_next; /* the cache the next pass starts at */
+/* Page slots looked at per page wanted: a pass's bound when all are held. */
+#define RECLAIM_SCAN 16
+
+static size_t cache_reclaim_one(struct ext4_node *cn, size_t want,
+				size_t *budget)
+{
+	struct vnode *c = cn->ie->cache;
+	uint64_t end = (c->reg.size + PAGE_SIZE - 1) / PAGE_SIZE;
+	size_t got = 0;
+
+	if (cn->reclaim_at >= end)
+		cn->reclaim_at = 0;
+	for (; cn->reclaim_at < end && got<want && * budget> 0;
+	     cn->reclaim_at++, (*budget)--) {
+		uint64_t idx = cn->reclaim_at;
+		size_t at = dirty_find(cn->ie, idx);
+
+		if (at < cn->ie->ndirty && cn->ie->dirty[at] == idx)
+			continue;
+		if (tmpfs_page_drop(c, idx))
+			got++;
+	}
+	return got;
+}
+
+static size_t cache_reclaim(size_t want)
+{
+	size_t got = 0, budget = want * RECLAIM_SCAN + 1024;
+	struct ext4_node *cn = reclaim_next ? reclaim_next : caches;
+
+	for (struct ext4_node *first = cn; cn && got < want && budget > 0;) {
+		/* a cache being released is no longer the inode's */
+		if (cn->ie->cache != NULL && node_of(cn->ie->cache) == cn)
+			got += cache_reclaim_one(cn, want - got, &budget);
+		if (got >= want || budget == 0)
+			break;
+		cn = cn->cache_next ? cn->cache_next : caches;
+		if (cn == first)
+			break;
+	}
+	reclaim_next = cn;
+	return got;
+}
+
+static void cache_list_add(struct ext4_node *cn)
+{
+	cn->cache_prev = NULL;
+	cn->cache_next = caches;
+	if (caches)
+		caches->cache_prev = cn;
+	caches = cn;
+	page_reclaimer_add(cache_reclaim);
+}
+
+static void cache_list_del(struct ext4_node *cn)
+{
+	if (reclaim_next == cn)
+		reclaim_next = cn->cache_next;
+	*(cn->cache_prev ? &cn->cache_prev->cache_next :
+			   &caches) = cn->cache_next;
+	if (cn->cache_next)
+		cn->cache_next->cache_prev = cn->cache_prev;
+	cn->cache_prev = cn->cache_next = NULL;
+}
+
 static struct vnode *cache_new(struct ext4_node *node)
 {
 	struct ext4_node *cn = kzalloc(sizeof(*cn));
@@ -136,6 +211,7 @@ static struct vnode *cache_new(struct ext4_node *node)
 	c->priv = cn;
 	cn->ie->cache = c;
 	ext4_cache_sync(cn->ie);
+	cache_list_add(cn);
 	return c;
 }
 
@@ -239,7 +315,7 @@ static int write_page(struct vnode *c, uint64_t idx)
 {
 	struct ext4_node *node = node_of(c);
 	struct ext4_inode *in = &node->ie->in;
-	const void *page = tmpfs_page_peek(c, idx);
+	void *page = tmpfs_page_peek(c, idx);
 	uint64_t pos = idx * PAGE_SIZE;
 	size_t len;
 	long r;
@@ -251,8 +327,11 @@ static int write_page(struct vnode *c, uint64_t idx)
 	ext4_now(&in->mtime, &in->mtime_ns);
 	in->ctime = in->mtime;
 	in->ctime_ns = in->mtime_ns;
+	/* held: the write allocates, and reclaim drops pages no one holds */
+	page_get(page);
 	r = ext4_file_write(node->m->fs, in, pos, page, len,
 			    node->ie->dirty_root);
+	page_put(page);
 	if (r < 0)
 		return (int)r;
 	return (size_t)r == len ? 0 : -ENOSPC;
@@ -324,6 +403,7 @@ static void cache_release(struct vnode *c)
 		       "written (error %d)\n",
 		       node->m->fs->name, ie->in.ino, err);
 	kfree(taken);
+	cache_list_del(node);
 	ext4_release(c);
 }
 

@@ -242,6 +242,8 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 		/* Mounted afresh: the flag is off on the disk now. */
 		return err < 0 ? err : mount_fs(dev, name, out, false);
 	}
+	if (err == 0)
+		err = ext4_sysblk_init(fs);
 	if (err < 0)
 		goto err_free;
 	kfree(sb);
@@ -309,6 +311,7 @@ void ext4_unmount(struct ext4_fs *fs)
 {
 	if (!fs->ro)
 		ext4_jbd2_close(fs);
+	ext4_sysblk_free(fs);
 	kfree(fs);
 }
 

@@ -36,6 +36,9 @@ struct ext4_node {
 	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
 	struct ext4_dir_cursor rd_cur; /* the block rd_pos is in, read */
 	struct vnode *cache; /* a reference on ie->cache, once asked for */
+	/* a cache node's: on the reclaim list, and where reclaim goes on */
+	struct ext4_node *cache_prev, *cache_next;
+	uint64_t reclaim_at;
 };
 
 struct ext4_node *node_of(const struct vnode *vn);

@@ -40,6 +40,8 @@
  * the commit limit (which leaves 256 pages free).
  */
 #define MAP_RESERVE 8
+/* Free pages under which page_reclaim is asked first (a batch of them). */
+#define TMPFS_RECLAIM_LOW 64
 #define SMALL_MIN 64
 #define SMALL_MAX 2048 /* the heap's largest class */
 
@@ -57,6 +59,10 @@ static uint64_t span(unsigned int h)
  */
 static void *tmpfs_page(size_t reserve)
 {
+	/* clean cached pages go before the reserve is touched */
+	if (page_free_count() <= reserve + TMPFS_RECLAIM_LOW)
+		page_reclaim(reserve + TMPFS_RECLAIM_LOW + 1 -
+			     page_free_count());
 	if (page_free_count() <= reserve)
 		return NULL;
 	return page_alloc_zero(1);
@@ -532,6 +538,23 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err)
 	page_get(p);
 	*err = 0;
 	return p;
+}
+
+bool tmpfs_page_drop(struct vnode *vn, uint64_t idx)
+{
+	void **slot = &vn->reg.root;
+	unsigned int h = vn->reg.height;
+
+	if (vn->reg.small || idx >= span(h))
+		return false;
+	for (; *slot != NULL && h > 0; h--)
+		slot = slot_of(*slot, h, idx);
+	if (*slot == NULL || page_refs(*slot) != 1)
+		return false;
+	page_free(*slot, 1);
+	*slot = NULL;
+	vn->reg.npages--;
+	return true;
 }
 
 void *tmpfs_page_peek(const struct vnode *vn, uint64_t idx)

@@ -369,6 +369,12 @@ void *tmpfs_page_read(struct vnode *vn, uint64_t idx, int *err);
 /* The page at idx if the tree holds it (no reference), else NULL. */
 void *tmpfs_page_peek(const struct vnode *vn, uint64_t idx);
 /*
+ * Free vn's page idx if the tree is its only holder (no mapping, no
+ * caller holding it): true then. For a cache whose pages can be read
+ * again (readpage): the caller knows the page is clean.
+ */
+bool tmpfs_page_drop(struct vnode *vn, uint64_t idx);
+/*
  * The node whose pages the mappings of vn map: vn itself, or its file
  * system's page cache node (NULL if it has none yet, so none is mapped).
  */

@@ -668,6 +668,155 @@ static void test_double_free(void **state)
 	fsck_clean();
 }
 
+/* The number dumpe2fs gives after "what" for group 0 (e.g. "Block bitmap at "). */
+static uint64_t group0_block(const char *what)
+{
+	char out[64];
+
+	sh_out(out, sizeof(out),
+	       "dumpe2fs %s 2>/dev/null | grep -m1 '%s' | "
+	       "sed 's/.*%s\\([0-9]*\\).*/\\1/'",
+	       img, what, what);
+	return strtoull(out, NULL, 10);
+}
+
+/* The journal's first block (inode 8's logical block 0). */
+static uint64_t journal_block(void)
+{
+	char out[64];
+
+	sh_out(out, sizeof(out), "debugfs -R 'bmap <8> 0' %s 2>/dev/null", img);
+	return strtoull(out, NULL, 10);
+}
+
+/* Block blk of the image on the host. */
+static void image_block(uint64_t blk, uint8_t *buf)
+{
+	FILE *f = fopen(img, "rb");
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, (long)(blk * bs), SEEK_SET), 0);
+	assert_int_equal(fread(buf, 1, bs, f), bs);
+	fclose(f);
+}
+
+/*
+ * One corruption, then the operations that would write through it: file
+ * f's only extent (3 blocks) is pointed at target (debugfs sif on
+ * i_block[5], ee_start_lo). Reading, truncating and unlinking are each
+ * refused with EUCLEAN and a log line, abort their journal handle, and
+ * leave target and the block bitmap as they were (the journal stub
+ * writes the inode through: the real journal's abort would drop that).
+ */
+static void validity_case(uint64_t target, const char *why)
+{
+	extern unsigned int ext4_stub_aborted;
+	uint64_t bb = group0_block("Block bitmap at ");
+	uint8_t *was = malloc(bs), *was_bb = malloc(bs), *now = malloc(bs);
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	char buf[64];
+
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "f", 0100644, NULL, &in), 0);
+	put(fs, "f", 0, 3 * bs, 1);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	memdisk_sh("debugfs -w -R 'sif /f block[5] %llu' %s >/dev/null 2>&1",
+		   (unsigned long long)target, img);
+	if (target < 16 * 1024 * 1024 / bs)
+		image_block(target, was);
+	image_block(bb, was_bb);
+
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(walk(fs, "f", &in), 0);
+	last_log[0] = '\0';
+	assert_int_equal(ext4_file_read(fs, &in, 0, buf, sizeof(buf)),
+			 -EUCLEAN);
+	assert_non_null(strstr(last_log, why));
+	assert_non_null(strstr(last_log, "kiln: ext4 vda: inode 12: extent"));
+	ext4_stub_aborted = 0;
+	assert_int_equal(ext4_truncate(fs, &in, bs, false), -EUCLEAN);
+	assert_int_equal(ext4_stub_aborted, 1);
+	assert_int_equal(walk(fs, "f", &in), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false), -EUCLEAN);
+	assert_int_equal(ext4_stub_aborted, 2);
+	assert_int_equal(rm(fs, "f", false) < 0, true);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+
+	if (target < 16 * 1024 * 1024 / bs) {
+		image_block(target, now);
+		assert_memory_equal(was, now, bs);
+	}
+	image_block(bb, now);
+	assert_memory_equal(was_bb, now, bs);
+	free(was);
+	free(was_bb);
+	free(now);
+}
+
+static void test_block_validity(void **state)
+{
+	(void)state;
+	new_image("16M", "");
+	validity_case(group0_block("Block bitmap at "), "own metadata");
+	new_image("16M", "");
+	/* not block 0: it holds f's inode, which the stub writes through */
+	validity_case(group0_block("Inode table at ") + 5, "own metadata");
+	/* past the end of the 16 MiB file system */
+	validity_case(16 * 1024 * 1024 / bs + 100, "outside the file system");
+	/* the journal's blocks belong to the journal inode alone */
+	new_image("16M", "");
+	validity_case(journal_block(), "own metadata");
+}
+
+/*
+ * A block bitmap that says part of the inode table is free (debugfs
+ * freeb): the allocator must not hand it out for file data.
+ */
+static void test_bitmap_frees_metadata(void **state)
+{
+	extern unsigned int ext4_stub_aborted;
+	uint8_t *was = malloc(bs), *now = malloc(bs);
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t itable;
+	char buf[4096];
+	long r = 0;
+
+	(void)state;
+	new_image("16M", "");
+	itable = group0_block("Inode table at ");
+	/* the table's tail: past the blocks inodes in use live in */
+	memdisk_sh("debugfs -w -R 'freeb %llu 64' %s >/dev/null 2>&1",
+		   (unsigned long long)(itable + 64), img);
+	image_block(itable + 64, was);
+	memset(buf, 0x5a, sizeof(buf));
+	dk = memdisk_load(img);
+	fs = mount_rw(dk);
+	assert_int_equal(mk(fs, "f", 0100644, NULL, &in), 0);
+	ext4_stub_aborted = 0;
+	last_log[0] = '\0';
+	for (int i = 0; i < 2048 && r >= 0; i++)
+		r = ext4_file_write(fs, &in, (uint64_t)i * bs, buf, bs, false);
+	assert_int_equal(r, -EUCLEAN);
+	assert_non_null(strstr(last_log, "allocated blocks"));
+	assert_non_null(strstr(last_log, "own metadata"));
+	assert_true(ext4_stub_aborted >= 1);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	image_block(itable + 64, now);
+	assert_memory_equal(was, now, bs);
+	free(was);
+	free(now);
+}
+
 /* The inodes "open" (the VFS's one in-memory copy each): ext4_fs.held. */
 static struct ext4_inode *held_tab[2];
 
@@ -840,6 +989,8 @@ int main(int argc, char **argv)
 		ON_BS(test_big_truncate, 1k),
 		ALL_BS(test_convert_enospc),
 		ALL_BS(test_double_free),
+		ALL_BS(test_block_validity),
+		ALL_BS(test_bitmap_frees_metadata),
 		ALL_BS(test_ro_refusals),
 		ALL_BS(test_orphan_middle),
 	};
