@@ -22,10 +22,13 @@ data=ordered with the journal):
   randread  4 KiB preads at random offsets of a 32 MiB file the host
             made (not in either guest's cache at boot), IOPS
   create    200 new files of 4 KiB, each fsync'd, files/s
+  bigcreate the same in a directory already holding 10000 names (made
+            by mke2fs -d, hashed by e2fsck -fD as Linux would), files/s
+  bigstat   stat of 2000 of those 10000 names, stats/s
 
-One boot runs the three tests in turn on a fresh copy of the file
+One boot runs the tests in turn on a fresh copy of the file
 system (randread first, so the file is still out of the guest's cache;
-then seqfsync, then create); --fs-runs boots of each side, interleaved
+then seqfsync, create, bigcreate, bigstat); --fs-runs boots of each side, interleaved
 (Kiln, Linux, Kiln, ...), so a change in the host's load hits both;
 median and spread (min..max).
 Target: Kiln within 10% of Linux or faster on each; the exit status is
@@ -142,10 +145,13 @@ FS_MIB = 128
 # In the order one boot runs them (randread first: the file is not in
 # the guest's cache yet).
 FS_TESTS = {"randread": ["randread", "2000"], "seqfsync": ["seqfsync", "16"],
-            "create": ["create", "200"]}
-FS_UNIT = {"seqfsync": "MB/s", "randread": "IOPS", "create": "files/s"}
-FS_RESULT_RE = re.compile(rb"^(seqfsync|randread|create): ([0-9.]+) "
-                          rb"(MB/s|IOPS|files/s)", re.M)
+            "create": ["create", "200"], "bigcreate": ["bigcreate", "200"],
+            "bigstat": ["bigstat", "2000"]}
+FS_UNIT = {"seqfsync": "MB/s", "randread": "IOPS", "create": "files/s",
+           "bigcreate": "files/s", "bigstat": "stats/s"}
+FS_RESULT_RE = re.compile(rb"^(seqfsync|randread|create|bigcreate|bigstat): "
+                          rb"([0-9.]+) (MB/s|IOPS|files/s|stats/s)", re.M)
+MANY = 10000
 # Within 10% of Linux, or faster.
 TARGET = 0.9
 
@@ -167,12 +173,18 @@ def fs_template():
     os.makedirs(src)
     with open(os.path.join(src, "big"), "wb") as f:
         f.write(os.urandom(32 << 20))
+    os.makedirs(os.path.join(src, "many"))
+    for i in range(MANY):
+        open(os.path.join(src, "many", "name-%05d" % i), "wb").close()
     if os.path.exists(img):
         os.unlink(img)
     with open(img, "wb") as f:
         f.truncate(FS_MIB << 20)
     boot.run_checked(["mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
-                      "-d", src, img])
+                      "-N", "32768", "-d", src, img])
+    # mke2fs -d writes directories linear; e2fsck -D hashes them (exit 1:
+    # "file system modified").
+    subprocess.run(["e2fsck", "-fyD", img], capture_output=True)
     return img
 
 
@@ -237,7 +249,7 @@ def fs_bench(accel, runs, linux):
         kruns.append(fs_kiln_sample(accel, prog, template))
         if linux:
             lruns.append(fs_linux_sample(accel, linux[0], initrd, template))
-    for test in ("seqfsync", "randread", "create"):     # the old order
+    for test in ("seqfsync", "randread", "create", "bigcreate", "bigstat"):
         unit = FS_UNIT[test]
         kv = [r[test][0] for r in kruns]
         lv = [r[test][0] for r in lruns]

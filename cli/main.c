@@ -8,6 +8,7 @@
 #include "kiln.h"
 #include "runtime.h"
 #include "store.h"
+#include "vm.h"
 #include "volume.h"
 
 static const char main_usage[] =
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 	const char *base = argc ? strrchr(argv[0], '/') : NULL;
 
+	host_tsc_start(); /* kiln.tsc_khz for a TCG guest (cli/host_tsc.c) */
 	/* kiln-runtime is `kiln oci`: containerd's BinaryName runs it as runc */
 	base = base ? base + 1 : argc ? argv[0] : "";
 	if (!strcmp(base, "kiln-runtime")) {

@@ -252,7 +252,8 @@ static void machine(const struct vm_opts *o, struct spawn *s)
 /* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
 static void command(const struct vm_opts *o, struct spawn *s)
 {
-	char loss[32];
+	char loss[32], tsc[40];
+	uint64_t khz;
 	int kvm = !strcmp(o->accel, "kvm") ||
 		  (!strcmp(o->accel, "auto") && kvm_usable());
 
@@ -299,6 +300,16 @@ static void command(const struct vm_opts *o, struct spawn *s)
 		append(s, "kiln.trace");
 	if (o->stream_stdin)
 		append(s, "kiln.stdin_stream");
+	if (o->empty_stdin)
+		append(s, "kiln.stdin_empty");
+	/* the boot's informational lines are for --verbose (printk_info) */
+	if (!o->verbose)
+		append(s, "quiet");
+	if (!kvm && (khz = host_tsc_khz()) != 0) {
+		snprintf(tsc, sizeof(tsc), "kiln.tsc_khz=%llu",
+			 (unsigned long long)khz);
+		append(s, tsc);
+	}
 	if (o->read_only)
 		append(s, "kiln.readonly");
 	if (o->netdev && o->net_cmdline)

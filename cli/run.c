@@ -390,8 +390,17 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 				   .root_disk = ROOT_DISK_NO };
 	struct kbuf buf = { 0 };
 	const char *why;
-	int err = image_open(target, img, &why);
+	struct stat st;
+	int err;
 
+	/*
+	 * A file is mapped, not read: booting it as it is touches only its
+	 * headers (QEMU reads the file). A FIFO is read whole, once.
+	 */
+	if (stat(target, &st) == 0 && S_ISREG(st.st_mode))
+		err = image_map(target, img, &why);
+	else
+		err = image_open(target, img, &why);
 	*built = 0;
 	if (err == 0)
 		return 0;

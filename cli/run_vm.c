@@ -67,30 +67,39 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 	uint8_t *in = NULL;
 	size_t in_size = 0;
 	const char *why;
-	int err = 0;
+	int err = 0, as_is = !built && !ra->have_args && !ra->env.n;
 
 	ra->vm.image = ra->target;
 	ra->load_end = image_load_end(img->file, img->size);
 	err = run_disk_root(ra, img);
 	if (err)
 		return err;
-	if (!built && !ra->have_args && !ra->env.n &&
-	    (ra->vm.tty_stdin || ra->vm.stream_stdin))
+	if (as_is && (ra->vm.tty_stdin || ra->vm.stream_stdin))
 		return 0; /* boot the file as it is */
+	if (!ra->vm.tty_stdin && !ra->vm.stream_stdin) {
+		int rerr = kiln_read_fd(0, &in, &in_size);
+
+		if (rerr == -EFBIG || rerr == -ENOMEM)
+			return kiln_file_error("standard input", rerr);
+		if (rerr < 0)
+			in = NULL,
+			in_size = 0; /* no stdin at all: the app sees EOF */
+		/*
+		 * Nothing to add (the common `kiln run IMAGE </dev/null`):
+		 * boot the file as it is and let the kernel give the app an
+		 * empty stdin, rather than copy the image to a temp file.
+		 */
+		if (as_is && in_size == 0 && img->stdin_size == 0) {
+			free(in);
+			ra->vm.empty_stdin = 1;
+			return 0;
+		}
+	}
 	apply_args(ra, cfg);
 	for (size_t i = 0; i < ra->env.n && !err; i++)
 		err = config_setenv(cfg, ra->env.v[i]);
 	if (!err)
 		err = config_write(cfg, &cfgbuf);
-	if (!err && !ra->vm.tty_stdin && !ra->vm.stream_stdin) {
-		int rerr = kiln_read_fd(0, &in, &in_size);
-
-		if (rerr == -EFBIG || rerr == -ENOMEM)
-			err = kiln_file_error("standard input", rerr);
-		else if (rerr < 0)
-			in = NULL,
-			in_size = 0; /* no stdin at all: the app sees EOF */
-	}
 	if (!err) {
 		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
 		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs,

@@ -23,6 +23,9 @@ struct vm_opts {
 	/* relay kiln's stdin (a pipe) to COM1 as it comes, framed, and
 	 * tell the kernel so (kiln.stdin_stream); not with tty_stdin */
 	int stream_stdin;
+	/* kiln.stdin_empty: the image as it is, and stdin at EOF at once
+	 * (an empty STDIN section, without re-writing the image for it) */
+	int empty_stdin;
 	/* QEMU -netdev value (id net0) for a virtio-net device; NULL: none */
 	const char *netdev;
 	/* with a netdev: its kiln.ip=... words for the kernel command line,
@@ -77,6 +80,14 @@ void vm_result_free(struct vm_result *r);
  * temp files are removed and kiln dies of the signal as it would have.
  */
 void vm_catch_signals(void);
+
+/*
+ * host_tsc_start: note the time, early in main. host_tsc_khz: the host's
+ * TSC rate in kHz, timed since then, or 0 when it cannot be trusted (too
+ * short, disturbed, not x86). cli/host_tsc.c.
+ */
+void host_tsc_start(void);
+uint64_t host_tsc_khz(void);
 void vm_set_pid(int pid, int sigfd);
 /*
  * True once, after a SIGTERM was forwarded since the last call.

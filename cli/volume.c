@@ -157,9 +157,11 @@ int volume_format(const char *path, unsigned uid, unsigned gid)
 		return kiln_file_error("fork", -errno);
 	if (pid == 0) {
 		/*
-		 * 4 KiB blocks whatever the size: mke2fs picks 1 KiB below
-		 * 512 MiB, and the kernel writes only 4 KiB-block ext4
-		 * (docs/storage.md), so a small volume would mount read-only.
+		 * 4 KiB blocks whatever the size (mke2fs picks 1 KiB below
+		 * 512 MiB): the kernel writes 1 KiB-block ext4 too, but its
+		 * cache keeps a page per block (docs/storage.md), so 4 KiB
+		 * blocks hold 4 times the data in the same memory, and one
+		 * page of a file is one block.
 		 */
 		execl(tool, "mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096",
 		      "-E", owner, path, (char *)NULL);

@@ -1,4 +1,4 @@
-/* fsio.c - file system benchmark on a mounted ext4: sequential write+fsync (MB/s), 4 KiB random reads of a file (IOPS), small files created with fsync (files/s). */
+/* fsio.c - file system benchmark on a mounted ext4: sequential write+fsync (MB/s), 4 KiB random reads of a file (IOPS), small files created with fsync (files/s), in a new directory and in one of 10000 names, and stat in that one. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,8 +14,13 @@
  *   fsio DIR randread N     N 4 KiB preads at random offsets of DIR/big
  *                           (made on the host: not in the guest's cache)
  *   fsio DIR create N       N files of 4 KiB in DIR/c/, each fsync'd
+ *   fsio DIR bigcreate N    the same in DIR/many, which holds 10000
+ *                           names (made on the host, hashed by e2fsck -D)
+ *   fsio DIR bigstat N      stat of N of those names, in a scattered order
  * Several TEST N pairs run in turn (one boot measures them all).
  */
+#define MANY 10000
+
 static double now(void)
 {
 	struct timespec ts;
@@ -73,26 +78,45 @@ static int randread(const char *dir, long n)
 	return 0;
 }
 
-static int create(const char *dir, long n)
+static int create(const char *dir, const char *sub, const char *what, long n)
 {
 	char path[512];
 	double t;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/c", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
 	mkdir(path, 0755);
 	memset(buf, 0x33, 4096);
 	t = now();
 	for (long i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/c/f%06ld", dir, i);
+		snprintf(path, sizeof(path), "%s/%s/f%06ld", dir, sub, i);
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0644);
 		if (fd < 0 || write(fd, buf, 4096) != 4096 || fsync(fd) != 0)
 			return perror(path), 1;
 		close(fd);
 	}
 	t = now() - t;
-	printf("create: %.1f files/s (%ld x 4 KiB + fsync)\n", (double)n / t,
+	printf("%s: %.1f files/s (%ld x 4 KiB + fsync)\n", what, (double)n / t,
 	       n);
+	return 0;
+}
+
+static int bigstat(const char *dir, long n)
+{
+	char path[512];
+	struct stat st;
+	double t = now();
+
+	for (long i = 0; i < n; i++) {
+		/* 7919 is prime: every name once per MANY stats. */
+		snprintf(path, sizeof(path), "%s/many/name-%05ld", dir,
+			 i * 7919 % MANY);
+		if (stat(path, &st) != 0)
+			return perror(path), 1;
+	}
+	t = now() - t;
+	printf("bigstat: %.1f stats/s (%ld in a directory of %d)\n",
+	       (double)n / t, n, MANY);
 	return 0;
 }
 
@@ -108,7 +132,11 @@ static int run_test(const char *dir, const char *test, const char *count)
 	if (!strcmp(test, "randread"))
 		return randread(dir, n);
 	if (!strcmp(test, "create"))
-		return create(dir, n);
+		return create(dir, "c", "create", n);
+	if (!strcmp(test, "bigcreate"))
+		return create(dir, "many", "bigcreate", n);
+	if (!strcmp(test, "bigstat"))
+		return bigstat(dir, n);
 	return 2;
 }
 
@@ -129,6 +157,6 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: fsio DIR {seqfsync MIB | randread N | "
-			"create N}...\n");
+			"create N | bigcreate N | bigstat N}...\n");
 	return 2;
 }

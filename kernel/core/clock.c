@@ -198,9 +198,9 @@ static void clock_read_wall(void)
 	secs = ns / 1000000000ULL;
 	time_civil_from_days((int64_t)(secs / 86400), &t.year, &t.month,
 			     &t.day);
-	printk("clock: %04ld-%02d-%02d %02lu:%02lu:%02lu UTC from %s\n",
-	       (long)t.year, t.month, t.day, secs % 86400 / 3600,
-	       secs % 3600 / 60, secs % 60, source);
+	printk_info("clock: %04ld-%02d-%02d %02lu:%02lu:%02lu UTC from %s\n",
+		    (long)t.year, t.month, t.day, secs % 86400 / 3600,
+		    secs % 3600 / 60, secs % 60, source);
 }
 
 void clock_init(void)

@@ -6,12 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Longest name ksyms_format prints; longer ones are cut. */
+#define KSYMS_NAME_MAX 64
+
 /*
- * Name of the function containing addr, and addr's offset into it; NULL
- * when addr is outside the kernel's text. Lock-free and allocation-free,
- * so fault handlers may use it.
+ * Name of the function containing addr into name[size] (NUL-terminated,
+ * cut to fit), and addr's offset into it; false when addr is outside the
+ * kernel's text. Lock-free and allocation-free, so fault handlers may
+ * use it.
  */
-const char *ksyms_lookup(uint64_t addr, uint64_t *offset);
+bool ksyms_lookup(uint64_t addr, char *name, size_t size, uint64_t *offset);
 
 /* "<name+0xoff>" or "<?>" into buf (always NUL-terminated). */
 void ksyms_format(uint64_t addr, char *buf, size_t size);

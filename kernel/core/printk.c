@@ -2,12 +2,14 @@
 #include "core/printk.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "arch.h"
 #include "lib/format.h"
 
 static uint16_t console_port = SERIAL_COM1;
 static uint16_t log_port = SERIAL_COM1;
+static bool quiet;
 
 void printk_init(void)
 {
@@ -40,15 +42,37 @@ static void log_put(char c, void *ctx)
 	}
 }
 
-void printk(const char *fmt, ...)
+static void vprintk(const char *fmt, va_list ap)
 {
 	struct log_buf lb = { .n = 0 };
+
+	fmt_vformat(log_put, &lb, fmt, ap);
+	serial_write(log_port, lb.b, lb.n);
+}
+
+void printk(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	fmt_vformat(log_put, &lb, fmt, ap);
+	vprintk(fmt, ap);
 	va_end(ap);
-	serial_write(log_port, lb.b, lb.n);
+}
+
+void printk_set_quiet(void)
+{
+	quiet = true;
+}
+
+void printk_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vprintk(fmt, ap);
+	va_end(ap);
 }
 
 void console_write(const char *s, size_t n)

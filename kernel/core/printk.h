@@ -15,6 +15,16 @@ void printk_init(void);
 /* printf-style line(s) to the kernel log (see lib/format.h). */
 void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * printk_info: a printk of what the boot found (rates, memory, timings),
+ * dropped after printk_set_quiet: the command line said "quiet" (kiln
+ * run does, unless --verbose). Under TCG every byte of the log is two
+ * emulated port accesses and a write by QEMU; errors, the exit status
+ * and panics always go out through printk.
+ */
+void printk_set_quiet(void);
+void printk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* Raw bytes to the console, exactly as given. */
 void console_write(const char *s, size_t n);
 

@@ -123,7 +123,7 @@ static void random_seed(void)
 	cpu = mix_cpu();
 	mix_jitter();
 	if (cpu)
-		printk("random: seeded from %s and TSC jitter\n", cpu);
+		printk_info("random: seeded from %s and TSC jitter\n", cpu);
 	else
 		printk("random: no CPU random source; seeded from TSC jitter "
 		       "only (weak)\n");

@@ -507,3 +507,23 @@ int bcache_invalidate(struct bcache_dev *d)
 	}
 	return err;
 }
+
+int bcache_set_block_size(struct bcache_dev *d, uint32_t bs)
+{
+	int err;
+
+	if (bs < 512 || bs < d->min_block_size || bs > PAGE_SIZE ||
+	    (bs & (bs - 1)))
+		return -EINVAL;
+	if (bs == d->block_size)
+		return 0;
+	err = bcache_invalidate(d);
+	if (err)
+		return err;
+	/* Anything left is held or dirty: keyed by the old block numbers. */
+	for (struct bcache_buf *b = lru_head; b; b = b->lru_next)
+		if (b->dev == d)
+			return -EBUSY;
+	d->block_size = bs;
+	return 0;
+}

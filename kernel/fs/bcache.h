@@ -33,6 +33,8 @@ struct bcache_dev {
 	void *priv;
 	uint64_t size;	     /* bytes, a multiple of 512 */
 	uint32_t block_size; /* a power of 2, 512..PAGE_SIZE */
+	/* The device's logical block: no smaller block_size (0: 512). */
+	uint32_t min_block_size;
 	bool ro;
 	/* The cache's: */
 	int wb_err;    /* a write-back error the next sync reports */
@@ -142,5 +144,13 @@ int bcache_sync_all(void);
 int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len);
 /* BLKFLSBUF: sync d, then drop its buffers nobody holds. */
 int bcache_invalidate(struct bcache_dev *d);
+/*
+ * Cache d in blocks of bs bytes from now on (a file system mounting
+ * with its own block size: ext4's 1 KiB and 2 KiB blocks): d is synced
+ * and its buffers dropped first. 0, -EINVAL (bs not a power of 2 in
+ * min_block_size..PAGE_SIZE), -EBUSY (a buffer of d is held or dirty), or the
+ * sync's error. Buffers stay a page each whatever bs is.
+ */
+int bcache_set_block_size(struct bcache_dev *d, uint32_t bs);
 
 #endif

@@ -23,6 +23,7 @@
 #define VIRTBLK_MAJOR 254
 #define VIRTBLK_MINORS 16
 #define MKDEV(ma, mi) (((ma) << 8) | (mi))
+/* The cache's block until a file system sets its own (ext4: its block size). */
 #define CACHE_BLOCK 4096
 /* Requests in flight per batch of the cache's transfers. */
 #define BATCH_REQS 32
@@ -50,11 +51,11 @@ struct batch {
 };
 
 /* Can io join the request that ends with prev? Same way, next block. */
-static bool joins(const struct bcache_io *prev, const struct bcache_io *io,
-		  unsigned nsegs)
+static bool joins(const struct disk *dk, const struct bcache_io *prev,
+		  const struct bcache_io *io, unsigned nsegs)
 {
 	return prev->write == io->write && io->block == prev->block + 1 &&
-	       prev->len == CACHE_BLOCK && nsegs < VIRTIO_BLK_MAX_SEGS;
+	       prev->len == dk->bc.block_size && nsegs < VIRTIO_BLK_MAX_SEGS;
 }
 
 /* Submit ios[from..) as requests until the batch is full; returns next. */
@@ -74,12 +75,12 @@ static size_t batch_fill(struct disk *dk, struct batch *bt,
 				ios[i].buf, ios[i].len
 			};
 			i++;
-		} while (i < n && joins(&ios[i - 1], &ios[i], k));
+		} while (i < n && joins(dk, &ios[i - 1], &ios[i], k));
 		*r = (struct virtio_blk_req){
 			.type = ios[i - 1].write ? VIRTIO_BLK_T_OUT :
 						   VIRTIO_BLK_T_IN,
 			.sector = ios[bt->first[bt->nreq]].block *
-				  (CACHE_BLOCK / VIRTIO_BLK_SECTOR),
+				  (dk->bc.block_size / VIRTIO_BLK_SECTOR),
 			.segs = bt->seg[bt->nreq],
 			.nsegs = k,
 		};
@@ -329,8 +330,8 @@ static long blk_ioctl(struct file *f, unsigned int cmd, uintptr_t arg)
 		return put_user_int(arg, (int)in->blk_size);
 	case BLKPBSZGET:
 		return put_user_int(arg, (int)in->blk_size);
-	case BLKBSZGET:
-		return put_user_int(arg, CACHE_BLOCK);
+	case BLKBSZGET: /* Linux's soft block size: a mount's sb_set_blocksize */
+		return put_user_int(arg, (int)dk->bc.block_size);
 	case BLKROGET:
 		return put_user_int(arg, dk->bc.ro);
 	case BLKFLSBUF:
@@ -427,6 +428,7 @@ static void disk_setup(struct disk *dk, unsigned index, const char *name)
 		.priv = dk,
 		.size = in->sectors * VIRTIO_BLK_SECTOR,
 		.block_size = CACHE_BLOCK,
+		.min_block_size = in->blk_size,
 		.ro = in->ro,
 	};
 	bcache_register(&dk->bc);

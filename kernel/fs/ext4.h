@@ -80,6 +80,12 @@ struct ext4_fs {
 	uint32_t alloc_rotor;  /* the group the last block came from */
 	uint64_t overhead;     /* s_overhead_clusters: metadata blocks */
 	uint8_t uuid[16];
+	/* Directory hashes: s_hash_seed, s_def_hash_version, s_flags. */
+	uint32_t hash_seed[4];
+	uint8_t def_hash_version;
+	bool hash_unsigned; /* EXT2_FLAGS_UNSIGNED_HASH */
+	/* Bumped by every change to a directory block (readdir cursors). */
+	uint64_t dir_changes;
 	struct ext4_jbd2 *jbd2; /* the journal writer of a rw mount, or NULL */
 	/*
 	 * The in-memory inode of ino that held_arg's owner keeps (ext4_vfs:
@@ -174,6 +180,24 @@ long ext4_readlink(struct ext4_fs *fs, const struct ext4_inode *in, char *buf,
  */
 int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
 		  uint64_t *pos, char *name, uint32_t *ino, unsigned int *type);
+/*
+ * A readdir pass's copy of the block it is in, so each block is read
+ * and checksummed once per pass, not once per entry. Zeroed to start;
+ * a change to any directory of fs (fs->dir_changes) makes it stale.
+ * ext4_dir_cursor_drop frees it.
+ */
+struct ext4_dir_cursor {
+	uint8_t *blk;
+	uint64_t lblk;
+	uint64_t stamp;
+	uint32_t ino;
+	bool valid, empty;
+};
+/* ext4_dir_next through cur (as many calls as the caller likes). */
+int ext4_dir_next_cur(struct ext4_fs *fs, const struct ext4_inode *dir,
+		      struct ext4_dir_cursor *cur, uint64_t *pos, char *name,
+		      uint32_t *ino, unsigned int *type);
+void ext4_dir_cursor_drop(struct ext4_dir_cursor *cur);
 /* The inode number of name in dir: 0 and *ino, -ENOENT, -ENOTDIR, -EIO. */
 int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    const char *name, uint32_t *ino);

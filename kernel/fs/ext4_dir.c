@@ -1,9 +1,10 @@
-/* ext4_dir.c - directories: entries in linear blocks (htree leaves read linearly), checked and checksummed. */
+/* ext4_dir.c - directories read: entries checked and checksummed, a pass reading each block once, lookups through the hash index. */
 #include "fs/ext4.h"
 
 #include <asm-generic/errno.h>
 
 #include "core/heap.h"
+#include "fs/ext4_htree.h"
 #include "lib/crc32c.h"
 #include "lib/string.h"
 
@@ -15,7 +16,11 @@
  * rec_len 12, type 0xDE) holding crc32c(inode seed, the block before
  * it). An htree's root and nodes look like blocks of entries whose
  * space is taken by one unused entry ("..", or inode 0), so reading
- * every block in order finds exactly the live names.
+ * every block in order finds exactly the live names: readdir does,
+ * in block order (Linux returns an indexed directory in hash order,
+ * with hashes as cookies; Kiln's cookies stay byte offsets, stable
+ * across changes, for either kind). Lookups in an indexed directory
+ * go through the index (ext4_htree.c).
  */
 #define DE_HEAD 8
 #define TAIL_SIZE 12
@@ -75,28 +80,54 @@ static int entry_check(struct ext4_fs *fs, const uint8_t *blk, uint32_t off,
 	return 0;
 }
 
-int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
-		  uint64_t *pos, char *name, uint32_t *ino, unsigned int *type)
+/* cur holds dir's block lblk, read (and checked) since the last change. */
+static int cursor_fill(struct ext4_fs *fs, const struct ext4_inode *dir,
+		       struct ext4_dir_cursor *cur, uint64_t lblk)
 {
-	uint8_t *blk;
+	int err;
+
+	if (cur->valid && cur->lblk == lblk && cur->ino == dir->ino &&
+	    cur->stamp == fs->dir_changes)
+		return 0;
+	if (cur->blk == NULL && (cur->blk = kmalloc(fs->block_size)) == NULL)
+		return -ENOMEM;
+	cur->valid = false;
+	err = dir_block(fs, dir, lblk, cur->blk, &cur->empty);
+	if (err < 0)
+		return err;
+	cur->lblk = lblk;
+	cur->ino = dir->ino;
+	cur->stamp = fs->dir_changes;
+	cur->valid = true;
+	return 0;
+}
+
+void ext4_dir_cursor_drop(struct ext4_dir_cursor *cur)
+{
+	kfree(cur->blk);
+	cur->blk = NULL;
+	cur->valid = false;
+}
+
+int ext4_dir_next_cur(struct ext4_fs *fs, const struct ext4_inode *dir,
+		      struct ext4_dir_cursor *cur, uint64_t *pos, char *name,
+		      uint32_t *ino, unsigned int *type)
+{
 	int ret = 0;
 
 	if ((dir->mode & EXT4_S_IFMT) != EXT4_S_IFDIR)
 		return -ENOTDIR;
-	blk = kmalloc(fs->block_size);
-	if (blk == NULL)
-		return -ENOMEM;
 	while (ret == 0 && *pos < dir->size) {
 		uint64_t lblk = *pos / fs->block_size;
 		uint32_t off = 0, want = (uint32_t)(*pos % fs->block_size);
 		uint32_t len = 0;
-		bool empty;
 
-		ret = dir_block(fs, dir, lblk, blk, &empty);
-		for (; ret == 0 && !empty && off < fs->block_size; off += len) {
-			const uint8_t *e = blk + off;
+		ret = cursor_fill(fs, dir, cur, lblk);
+		for (; ret == 0 && !cur->empty && off < fs->block_size;
+		     off += len) {
+			const uint8_t *e = cur->blk + off;
 
-			ret = entry_check(fs, blk, off, &len);
+			ret = entry_check(fs, cur->blk, off, &len);
 			if (ret < 0 || off < want || ext4_le32(e) == 0 ||
 			    e[6] == 0)
 				continue;
@@ -114,7 +145,16 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
 		if (ret == 0)
 			*pos = (lblk + 1) * fs->block_size;
 	}
-	kfree(blk);
+	return ret;
+}
+
+int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
+		  uint64_t *pos, char *name, uint32_t *ino, unsigned int *type)
+{
+	struct ext4_dir_cursor cur = { 0 };
+	int ret = ext4_dir_next_cur(fs, dir, &cur, pos, name, ino, type);
+
+	ext4_dir_cursor_drop(&cur);
 	return ret;
 }
 
@@ -138,15 +178,37 @@ static int block_find(struct ext4_fs *fs, const uint8_t *blk, const char *name,
 	return 0;
 }
 
+/* Through the index: the leaf for name's hash, then any it continues into. */
+static int dx_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
+		     struct ext4_dx_path *p, uint8_t *blk, const char *name,
+		     size_t nlen, uint32_t *ino)
+{
+	for (;;) {
+		bool empty;
+		int r = dir_block(fs, dir, p->leaf, blk, &empty);
+
+		if (r == 0 && !empty)
+			r = block_find(fs, blk, name, nlen, ino);
+		if (r != 0)
+			return r;
+		r = ext4_dx_next_leaf(fs, dir, p);
+		if (r <= 0)
+			return r;
+	}
+}
+
 /*
  * Block by block: each is read and its checksum checked once, not once
  * per entry as a loop over ext4_dir_next would (O(n) block copies and
  * checksums per lookup, the cost of every create in a big directory).
+ * An indexed directory reads its index and one leaf (or the few a
+ * colliding hash spans).
  */
 int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    const char *name, uint32_t *ino)
 {
 	size_t nlen = strlen(name);
+	struct ext4_dx_path p;
 	uint8_t *blk;
 	int r = 0;
 
@@ -157,6 +219,17 @@ int ext4_dir_lookup(struct ext4_fs *fs, const struct ext4_inode *dir,
 	blk = kmalloc(fs->block_size);
 	if (blk == NULL)
 		return -ENOMEM;
+	/* "." and ".." open block 0, the dx_root's head: never hashed. */
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		r = 0;
+	else
+		r = ext4_dx_probe(fs, dir, name, nlen, &p);
+	if (r == 1) {
+		r = dx_lookup(fs, dir, &p, blk, name, nlen, ino);
+		ext4_dx_release(&p);
+		kfree(blk);
+		return r < 0 ? r : r == 1 ? 0 : -ENOENT;
+	}
 	for (uint64_t l = 0; r == 0 && l * fs->block_size < dir->size; l++) {
 		bool empty;
 

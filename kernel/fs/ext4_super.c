@@ -211,6 +211,11 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 	fs->compat = ext4_le32(sb + 0x5C);
 	fs->incompat = ext4_le32(sb + 0x60);
 	fs->ro_compat = ext4_le32(sb + 0x64);
+	for (int i = 0; i < 4; i++)
+		fs->hash_seed[i] = ext4_le32(sb + 0xEC + 4 * i);
+	fs->def_hash_version = sb[0xFC];
+	/* s_flags: EXT2_FLAGS_UNSIGNED_HASH (2), else signed. */
+	fs->hash_unsigned = (ext4_le32(sb + 0x160) & 2) != 0;
 	err = super_checksum(fs, sb);
 	if (err == 0)
 		err = super_geometry(fs, sb);
@@ -220,6 +225,15 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 		goto err_free;
 	}
 	err = super_features(fs);
+	/*
+	 * The cache's blocks become the file system's (1 KiB and 2 KiB
+	 * ones too), so a bcache buffer is one ext4 block, as the writer and
+	 * its journal need. When the disk cannot (its logical block is
+	 * bigger), reads still work byte by byte; rw_refusal says no.
+	 */
+	if (err == 0 && bcache_set_block_size(dev, fs->block_size) < 0)
+		printk("kiln: ext4 %s: cannot cache %u-byte blocks\n", name,
+		       fs->block_size);
 	if (err == 0 && (fs->incompat & EXT4_INCOMPAT_RECOVER)) {
 		/* A disk that forgot what it was told: give up, not loop. */
 		err = may_recover ? super_recover(fs, sb) : -EINVAL;

@@ -269,8 +269,8 @@ static int ext4_readdir(struct vnode *dir, uint64_t idx, char *name,
 	for (;;) {
 		uint64_t at = d->rd_pos;
 
-		r = ext4_dir_next(d->m->fs, &d->ie->in, &d->rd_pos, buf, &n,
-				  type);
+		r = ext4_dir_next_cur(d->m->fs, &d->ie->in, &d->rd_cur,
+				      &d->rd_pos, buf, &n, type);
 		if (r < 0)
 			printk("kiln: ext4 %s: directory inode %u: bad "
 			       "entries\n",
@@ -388,6 +388,7 @@ void ext4_release(struct vnode *vn)
 	if (node->ie->cache == vn)
 		node->ie->cache = NULL; /* the page cache itself goes */
 	ext4_ino_put(node->m, node->ie);
+	ext4_dir_cursor_drop(&node->rd_cur);
 	kfree(node);
 	vn->priv = NULL;
 }

@@ -34,7 +34,8 @@ struct ext4_node {
 	struct ext4_mount *m;
 	struct ext4_ino *ie;
 	uint64_t rd_idx, rd_pos; /* readdir's cursor: entry idx is at rd_pos */
-	struct vnode *cache;	 /* a reference on ie->cache, once asked for */
+	struct ext4_dir_cursor rd_cur; /* the block rd_pos is in, read */
+	struct vnode *cache; /* a reference on ie->cache, once asked for */
 };
 
 struct ext4_node *node_of(const struct vnode *vn);

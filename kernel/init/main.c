@@ -50,13 +50,13 @@ static void print_stages(uint64_t tsc_entry)
 						 "random" };
 	uint64_t prev = tsc_entry;
 
-	printk("kiln: boot stages (us):");
+	printk_info("kiln: boot stages (us):");
 	for (int i = 0; i < ST_N; i++) {
-		printk(" %s %lu", names[i],
-		       tsc_to_ns(stage_tsc[i] - prev) / 1000);
+		printk_info(" %s %lu", names[i],
+			    tsc_to_ns(stage_tsc[i] - prev) / 1000);
 		prev = stage_tsc[i];
 	}
-	printk("\n");
+	printk_info("\n");
 }
 
 _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
@@ -70,6 +70,8 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	printk_init();
 	printk(KILN_NAME " " KILN_VERSION " (x86_64)\n");
 	arch_early_init(start_info_phys);
+	if (cmdline_has(boot_info.cmdline, boot_info.cmdline_len, "quiet"))
+		printk_set_quiet();
 	stage_tsc[ST_EARLY] = rdtsc();
 	clock = tsc_init();
 	stage_tsc[ST_TSC] = rdtsc();
@@ -84,12 +86,12 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	ready_ns = time_ns();
 	print_stages(tsc_entry);
 
-	printk("kiln: command line: %s\n", boot_info.cmdline);
-	printk("kiln: tsc %lu kHz from %s\n", tsc_hz() / 1000, clock);
-	printk("kiln: memory: %lu KiB free of %lu KiB\n",
-	       page_free_count() * PAGE_SIZE / 1024,
-	       page_total() * PAGE_SIZE / 1024);
-	printk("kiln: ready in %lu us\n", ready_ns / 1000);
+	printk_info("kiln: command line: %s\n", boot_info.cmdline);
+	printk_info("kiln: tsc %lu kHz from %s\n", tsc_hz() / 1000, clock);
+	printk_info("kiln: memory: %lu KiB free of %lu KiB\n",
+		    page_free_count() * PAGE_SIZE / 1024,
+		    page_total() * PAGE_SIZE / 1024);
+	printk_info("kiln: ready in %lu us\n", ready_ns / 1000);
 
 	if (cmdline_get(boot_info.cmdline, boot_info.cmdline_len, "kiln.test",
 			test, sizeof(test)) >= 0)

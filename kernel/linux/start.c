@@ -254,6 +254,10 @@ _Noreturn void linux_start(const void *bundle)
 		start_failed("bad root disk record in the image", NULL,
 			     -EINVAL);
 	in = bundle_section(bundle, KILN_SECTION_STDIN, &in_size);
+	/* kiln run's stdin was empty: EOF, as an empty STDIN section gives */
+	if (!in && cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
+			       "kiln.stdin_empty"))
+		in = "";
 	console_init(in, in_size,
 		     cmdline_has(boot_info.cmdline, boot_info.cmdline_len,
 				 "kiln.stdin_stream"));

@@ -101,3 +101,25 @@ def test_unknown_selftest_is_refused(boot):
     b = boot("kiln.test=nonsense")
     assert "kiln: unknown kiln.test=nonsense" in b.log
     assert b.status == 2
+
+
+def tsc_line(b):
+    return line_matching(b.log.splitlines(), r"kiln: tsc \d+ kHz from \S.*")
+
+
+def test_tsc_rate_from_the_command_line_is_checked(boot):
+    """kiln.tsc_khz (kiln run gives the host's rate under TCG) is taken
+    only when a short PIT sample agrees: three times the TSC's rate is
+    refused, and the kernel measures against the PIT as without it; a
+    value out of range is ignored the same way."""
+    measured = boot(accel="tcg")
+    khz = int(re.search(r"tsc (\d+) kHz", tsc_line(measured)).group(1))
+    assert tsc_line(measured).endswith(" from pit")
+    for wrong in (3 * khz, 1):
+        b = boot(f"kiln.tsc_khz={wrong}", accel="tcg")
+        check_clean_boot(b, f"kiln.tsc_khz={wrong}")
+        assert tsc_line(b).endswith(" from pit"), tsc_line(b)
+    right = boot(f"kiln.tsc_khz={khz}", accel="tcg")
+    check_clean_boot(right, f"kiln.tsc_khz={khz}")
+    assert tsc_line(right) == (f"kiln: tsc {khz} kHz from kiln.tsc_khz, "
+                               "checked against the PIT")

@@ -416,8 +416,42 @@ def test_run_config_repacked(fake, image):
     assert info == {"program": "/bin/probe", "arg": ["/bin/probe", "a", "b c"],
                     "env": ["PATH=/bin:/usr/bin", "HOME=/h", "NEW=x y"],
                     "workdir": "/", "stdin": "in\x00put\n",
-                    "append": "kiln.trace kiln.stdin_stream"}
+                    "append": "kiln.trace kiln.stdin_stream",
+                    "quiet": True, "stdin_empty": False}
     assert lines(r.stderr) == ['trace: openat("/etc/x") = -2']
+    assert r.returncode == 0
+
+
+def test_run_empty_stdin_boots_the_image_as_it_is(fake, image, tmp_path):
+    """An empty stdin that is no pipe (/dev/null, an empty file) adds
+    nothing to the image: kiln boots the file itself (no temp copy) and
+    tells the kernel kiln.stdin_empty, which reads as an empty STDIN
+    section (EOF, not a terminal). A non-empty file is still put in."""
+    env = dict(os.environ, FAKE_QEMU_MODE="echo",
+               PATH=f"{tmp_path / 'fakebin'}:{os.environ['PATH']}",
+               TMPDIR=str(fake.tmp))
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    full = tmp_path / "full"
+    full.write_bytes(b"abc")
+    for stdin, want, said in ((subprocess.DEVNULL, "", True),
+                              (empty, "", True),
+                              (full, "abc", False)):
+        f = open(stdin, "rb") if stdin != subprocess.DEVNULL else stdin
+        r = subprocess.run([KILN, "run", str(image)], stdin=f,
+                           capture_output=True, timeout=T, env=env)
+        if f != subprocess.DEVNULL:
+            f.close()
+        info = json.loads(r.stdout)
+        assert (info["stdin"], info["stdin_empty"]) == (want, said), stdin
+        assert r.returncode == 0 and os.listdir(fake.tmp) == []
+
+
+def test_run_verbose_is_not_quiet(fake, image):
+    """Without --verbose the kernel is told "quiet" (its boot lines would
+    only be dropped by kiln); with it, it is not."""
+    r = fake("echo", "--verbose", str(image))
+    assert json.loads(r.stdout)["quiet"] is False
     assert r.returncode == 0
 
 

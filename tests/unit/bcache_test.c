@@ -63,10 +63,11 @@ static int fake_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 	if (n > f->max_batch)
 		f->max_batch = n;
 	for (size_t i = 0; i < n; i++) {
-		uint64_t off = ios[i].block * BS;
+		uint64_t off = ios[i].block * d->block_size;
 
 		assert_true(off + ios[i].len <= d->size);
-		assert_true(ios[i].len == BS || off + ios[i].len == d->size);
+		assert_true(ios[i].len == d->block_size ||
+			    off + ios[i].len == d->size);
 		f->log[f->nlog++] = ios[i].write ? (long)ios[i].block + 1 :
 						   -(long)ios[i].block - 1;
 		ios[i].err = (long)ios[i].block == f->fail_block ?
@@ -362,6 +363,53 @@ static void test_get_put_invalidate(void **state)
 	fake_free(f);
 }
 
+/*
+ * A mount's block size (ext4 on 1 KiB blocks): the dirty buffers are
+ * written first; refused while a buffer is held; then blocks are
+ * numbered and sized anew.
+ */
+static void test_set_block_size(void **state)
+{
+	struct fake *f = fake_new(16 * BS + 1536);
+	uint8_t patch[3] = { 0xAA, 0xBB, 0xCC };
+	struct bcache_buf *b;
+	int err = 0;
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 5000, patch, 3), 3);
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_non_null(b);
+	f->nlog = 0;
+	assert_int_equal(bcache_set_block_size(&f->bc, 1024), -EBUSY);
+	assert_int_equal(f->log[0], 1 + 1); /* block 1 (4 KiB) synced */
+	assert_int_equal(f->bc.block_size, BS);
+	bcache_put(b);
+	assert_int_equal(bcache_set_block_size(&f->bc, 768), -EINVAL);
+	assert_int_equal(bcache_set_block_size(&f->bc, 2 * BS), -EINVAL);
+	f->bc.min_block_size = 2048; /* a disk of 2 KiB logical blocks */
+	assert_int_equal(bcache_set_block_size(&f->bc, 1024), -EINVAL);
+	f->bc.min_block_size = 0;
+	assert_int_equal(bcache_set_block_size(&f->bc, 1024), 0);
+	assert_int_equal(f->bc.block_size, 1024);
+	assert_int_equal(bcache_count(), 0);
+	assert_memory_equal(f->bytes + 5000, patch, 3);
+	/* Block 4 of 1 KiB holds bytes 4096..5119, the patch in it. */
+	b = bcache_get(&f->bc, 4, true, &err);
+	assert_non_null(b);
+	assert_int_equal(b->len, 1024);
+	assert_memory_equal(b->data, f->bytes + 4096, 1024);
+	assert_int_equal(b->data[5000 - 4096], 0xAA);
+	bcache_put(b);
+	/* 65 blocks and a half: the last is 512 bytes, the next beyond. */
+	b = bcache_get(&f->bc, 65, true, &err);
+	assert_non_null(b);
+	assert_int_equal(b->len, 512);
+	bcache_put(b);
+	assert_null(bcache_get(&f->bc, 66, true, &err));
+	assert_int_equal(err, -EINVAL);
+	fake_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -378,6 +426,7 @@ int main(void)
 		T(test_device_ends),
 		T(test_two_devices),
 		T(test_get_put_invalidate),
+		T(test_set_block_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -28,7 +28,7 @@ static int memdisk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 	struct memdisk *dk = d->priv;
 
 	for (size_t i = 0; i < n; i++) {
-		uint64_t off = ios[i].block * MEMDISK_BS;
+		uint64_t off = ios[i].block * d->block_size;
 
 		ios[i].err = 0;
 		if (ios[i].write)

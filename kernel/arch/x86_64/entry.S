@@ -140,11 +140,20 @@ long_mode:
 	.text
 	.code64
 kernel_entry64:
-	/* Zero .bss (the boot stack is in it, so before any call). */
+	/*
+	 * Zero .bss (the boot stack is in it, so before any call), eight
+	 * bytes a step: TCG runs each step of a rep as a block of its own,
+	 * and byte steps were 200K of them.
+	 */
 	movabs $__bss_start, %rdi
 	movabs $__bss_end, %rcx
 	sub %rdi, %rcx
+	mov %rcx, %rdx
+	shr $3, %rcx
 	xor %eax, %eax
+	rep stosq
+	mov %rdx, %rcx
+	and $7, %rcx
 	rep stosb
 	mov %r14, kernel_offset(%rip)
 

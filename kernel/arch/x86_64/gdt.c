@@ -24,11 +24,13 @@ static struct tss tss;
  * Descriptors; the order after 0x10 is what SYSRET expects
  * (STAR[63:48] = 0x18: user SS = 0x20, user CS = 0x28). The accessed
  * bits are set already, so the CPU never writes to the table: after boot
- * it is used through a read-only alias (gdt_use_alias). A page of its
- * own, so the alias shows nothing else.
+ * it is used through a read-only alias (gdt_use_alias). The table has a
+ * page of its own, so the alias shows nothing else; the page is bss and
+ * gdt_init copies the descriptors in: as initialised data it put 4 KB
+ * of zeros, and the page alignment's padding, into every image.
  */
 #define GDT_ENTRIES 8
-static uint64_t gdt[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE))) = {
+static const uint64_t gdt_descriptors[GDT_ENTRIES] = {
 	0,
 	0x00af9b000000ffff, /* 0x08 kernel code, 64-bit */
 	0x00cf93000000ffff, /* 0x10 kernel data */
@@ -38,6 +40,7 @@ static uint64_t gdt[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE))) = {
 	0,
 	0, /* 0x30 TSS, a 16-byte descriptor */
 };
+static uint64_t gdt[PAGE_SIZE / 8] __attribute__((aligned(PAGE_SIZE)));
 
 struct table_ptr {
 	uint16_t limit;
@@ -63,6 +66,8 @@ void gdt_init(void)
 {
 	struct table_ptr ptr = { GDT_ENTRIES * 8 - 1, (uint64_t)gdt };
 
+	for (int i = 0; i < GDT_ENTRIES; i++)
+		gdt[i] = gdt_descriptors[i];
 	tss.ist[IST_DF - 1] = (uint64_t)ist_df_top;
 	tss.ist[IST_NMI - 1] = (uint64_t)ist_nmi_top;
 	tss.ist[IST_MC - 1] = (uint64_t)ist_mc_top;

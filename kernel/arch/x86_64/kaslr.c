@@ -37,10 +37,14 @@ struct start_info_head {
 	uint64_t modlist_paddr, cmdline_paddr;
 };
 
-/* .krelocs: counts, then the physical address of every site. */
+/*
+ * .krelocs: counts, then the physical addresses of the 64-bit sites and
+ * of the 32-bit ones, each list sorted and stored as steps from the
+ * previous site (from 0 for the first) in ULEB128 (gen_krelocs.py).
+ */
 struct krelocs {
 	uint32_t n64, n32;
-	uint32_t site[];
+	uint8_t steps[];
 };
 
 /* Called once, by entry.S; returns kernel_offset. */
@@ -112,17 +116,38 @@ static uint64_t boot_random(void)
 	return v ^ v >> 17 ^ v << 23; /* spread the fast-moving low bits */
 }
 
+/* The next site of a list: a ULEB128 step from the previous one. */
+static uintptr_t next_site(const uint8_t **p, uintptr_t prev)
+{
+	uintptr_t step = 0;
+	unsigned int shift = 0;
+	uint8_t b;
+
+	do {
+		b = *(*p)++;
+		step |= (uintptr_t)(b & 0x7f) << shift;
+		shift += 7;
+	} while ((b & 0x80) && shift < 32);
+	return prev + step;
+}
+
 /* Add offset to every absolute kernel address in the image. */
 static void relocate(uint64_t offset)
 {
 	const struct krelocs *t = (const void *)__krelocs_phys;
-	uint32_t i;
+	const uint8_t *p = t->steps;
+	uintptr_t site = 0;
 
-	for (i = 0; i < t->n64; i++)
-		*(uint64_t *)(uintptr_t)t->site[i] += offset;
+	for (uint32_t i = 0; i < t->n64; i++) {
+		site = next_site(&p, site);
+		*(uint64_t *)site += offset;
+	}
 	/* 32-bit sign-extended sites: the result stays in the top 2 GiB. */
-	for (; i < t->n64 + t->n32; i++)
-		*(uint32_t *)(uintptr_t)t->site[i] += (uint32_t)offset;
+	site = 0;
+	for (uint32_t i = 0; i < t->n32; i++) {
+		site = next_site(&p, site);
+		*(uint32_t *)site += (uint32_t)offset;
+	}
 }
 
 /*

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""gen_ksyms.py - turn a linked kernel's text symbols into the .ksyms table.
+
+Usage: gen_ksyms.py NM KERNEL.elf > ksyms.S
+       gen_ksyms.py --empty > ksyms.S
+
+The table names the function around an address for backtraces
+(kernel/core/ksyms.c). It is packed, since it ships in every image: the
+plain form (a 4-byte address and a 4-byte name offset per function, then
+the names) was 46 KB of a 380 KB kernel, this one about 18 KB.
+
+  ksyms_count       .long   the number of entries
+  ksyms_token_off   .short  x 256: where in ksyms_token_text each byte
+                            value's expansion starts
+  ksyms_token_text  NUL-terminated expansions, one per byte value used
+  ksyms_entries     per function, in address order: the distance from
+                    the previous function's address (the first: from
+                    KERNEL_BASE) as ULEB128, then its name as token
+                    bytes, then a 0 byte
+
+Names use few characters (letters, digits, '_' and '.'); every other byte
+value from 1 to 255 is a token standing for a string of them. The tokens
+are chosen greedily as in byte-pair encoding: repeatedly the adjacent pair
+whose merging saves the most bytes, table cost included, becomes one
+token, until no byte value is left or no merge saves anything. A token's
+expansion is stored flat, so decoding is one table look-up per byte.
+
+Only functions in the higher-half text are listed: the PVH boot code is
+unmapped after boot, so no backtrace can point there. A lookup scans the
+entries from the start (2000 of them, on the fault path only).
+"""
+import collections
+import subprocess
+import sys
+
+KERNEL_BASE = 0xFFFFFFFF80000000
+
+
+def functions(nm, elf):
+    """[(address, name)] of the text symbols, one per address, sorted.
+    Names starting with "." or "__" are section and linker-script markers,
+    not functions."""
+    out = subprocess.run([nm, "-n", "--defined-only", elf], check=True,
+                         capture_output=True, text=True).stdout
+    seen, syms = set(), []
+    for line in out.splitlines():
+        f = line.split()
+        if len(f) != 3 or f[1] not in "tTwW" or f[2].startswith((".", "__")):
+            continue
+        addr = int(f[0], 16)
+        if addr < KERNEL_BASE or addr in seen:
+            continue
+        seen.add(addr)
+        syms.append((addr, f[2]))
+    return syms
+
+
+def pair_counts(seqs):
+    counts = collections.Counter()
+    for s in seqs:
+        for i in range(len(s) - 1):
+            counts[s[i], s[i + 1]] += 1
+    return counts
+
+
+def merge(seqs, pair, token):
+    for s in seqs:
+        i = 0
+        while i < len(s) - 1:
+            if s[i] == pair[0] and s[i + 1] == pair[1]:
+                s[i:i + 2] = [token]
+            i += 1
+
+
+def tokenize(names):
+    """(expansions, encoded names): expansions[b] is byte b's string,
+    each encoded name a bytes object of token bytes (never 0)."""
+    alphabet = sorted(set("".join(names)))
+    if len(alphabet) > 255 or any(ord(c) > 126 or c in '"\\' for c in alphabet):
+        sys.exit("gen_ksyms: unexpected characters in symbol names")
+    expansions = [None] * 256
+    free = [b for b in range(255, 0, -1)]
+    for c in alphabet:
+        expansions[ord(c)] = c
+        free.remove(ord(c))
+    seqs = [list(n) for n in names]
+    while free:
+        best, gain = None, 0
+        for pair, n in pair_counts(seqs).items():
+            g = n - (len(pair[0]) + len(pair[1]) + 1)
+            if g > gain or (g == gain and best and pair < best):
+                best, gain = pair, g
+        if not best:
+            break
+        token = best[0] + best[1]
+        expansions[free.pop()] = token
+        merge(seqs, best, token)
+    code = {e: b for b, e in enumerate(expansions) if e is not None}
+    encoded = [bytes(code[t] for t in s) for s in seqs]
+    # Decode as kernel/core/ksyms.c does: every name must come back.
+    for name, enc in zip(names, encoded):
+        if "".join(expansions[b] for b in enc) != name or 0 in enc:
+            sys.exit("gen_ksyms: %s does not decode" % name)
+    return expansions, encoded
+
+
+def uleb128(v):
+    out = bytearray()
+    while True:
+        b, v = v & 0x7F, v >> 7
+        out.append(b | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def emit(syms):
+    expansions, encoded = tokenize([n for _, n in syms])
+    offsets, text = [0] * 256, bytearray(b"\0")  # unused bytes: ""
+    for b, e in enumerate(expansions):
+        if e is not None:
+            offsets[b] = len(text)
+            text += e.encode() + b"\0"
+    entries, prev = bytearray(), KERNEL_BASE
+    for (addr, _), name in zip(syms, encoded):
+        entries += uleb128(addr - prev) + name + b"\0"
+        prev = addr
+    if len(text) > 0xFFFF:
+        sys.exit("gen_ksyms: token table too large")
+
+    def data(directive, values):
+        for i in range(0, len(values), 16):
+            print("\t%s %s" % (directive, ", ".join(
+                str(v) for v in values[i:i + 16])))
+
+    print("/* Generated by scripts/gen_ksyms.py; do not edit. */")
+    print('\t.section .ksyms, "a"')
+    print("\t.p2align 2")
+    print("\t.globl ksyms_count, ksyms_token_off, ksyms_token_text, "
+          "ksyms_entries")
+    print("ksyms_count:\t.long %d" % len(syms))
+    print("ksyms_token_off:")
+    data(".short", offsets)
+    print("ksyms_token_text:")
+    data(".byte", list(text))
+    print("ksyms_entries:")
+    data(".byte", list(entries) or [0])
+
+
+def main(argv):
+    if argv[1:] == ["--empty"]:
+        emit([])
+    elif len(argv) == 3:
+        emit(functions(argv[1], argv[2]))
+    else:
+        sys.exit(__doc__.split("\n\n")[1])
+
+
+if __name__ == "__main__":
+    main(sys.argv)
