@@ -8,6 +8,11 @@
 #include "lib/string.h"
 
 #define X_OK_BIT 1
+/* Freed path buffers kept for reuse (two pages each). */
+#define PATHBUF_KEEP 4
+
+static char *pathbuf_free[PATHBUF_KEEP];
+static size_t pathbuf_nfree;
 
 static int walk(struct lookup *lk, struct vnode *start, const char *path,
 		bool follow_last);
@@ -47,17 +52,17 @@ static int follow(struct lookup *lk, struct vnode *dir, struct vnode *vn)
 		lk->node = to;
 		return 0;
 	}
-	target = kmalloc(VFS_PATH_MAX);
+	target = vfs_pathbuf_get();
 	if (target == NULL)
 		return -ENOMEM;
 	len = vfs_readlink(vn, target, VFS_PATH_MAX - 1);
 	if (len < 0) {
-		kfree(target);
+		vfs_pathbuf_put(target);
 		return (int)len;
 	}
 	target[len] = '\0';
 	err = len == 0 ? -ENOENT : walk(lk, dir, target, true);
-	kfree(target);
+	vfs_pathbuf_put(target);
 	return err;
 }
 
@@ -267,4 +272,19 @@ long vfs_dir_path(struct vnode *dir, char *buf, size_t size)
 		buf[--end] = '/';
 	memmove(buf, buf + end, size - end);
 	return (long)(size - end - 1);
+}
+
+char *vfs_pathbuf_get(void)
+{
+	if (pathbuf_nfree > 0)
+		return pathbuf_free[--pathbuf_nfree];
+	return kmalloc(VFS_PATH_MAX);
+}
+
+void vfs_pathbuf_put(char *buf)
+{
+	if (buf != NULL && pathbuf_nfree < PATHBUF_KEEP)
+		pathbuf_free[pathbuf_nfree++] = buf;
+	else
+		kfree(buf);
 }

@@ -507,6 +507,16 @@ int vfs_rename(struct lookup *from, struct lookup *to, unsigned int flags);
 /* Absolute path of what lk names ("<dir path>/<name>") into buf. */
 long lookup_path(const struct lookup *lk, char *buf, size_t size);
 
+/*
+ * A VFS_PATH_MAX buffer for a path name (contents undefined), or NULL
+ * without memory; give it back with vfs_pathbuf_put (NULL is ignored).
+ * A few freed buffers are kept: kmalloc(VFS_PATH_MAX) is a two-page
+ * run from the page allocator, and open and stat take one or two.
+ * Thread context only, as the heap.
+ */
+char *vfs_pathbuf_get(void);
+void vfs_pathbuf_put(char *buf);
+
 /* ---- Advisory locks (fs/lock.c) ---- */
 
 enum { VFS_LOCK_FLOCK, VFS_LOCK_POSIX, VFS_LOCK_OFD };

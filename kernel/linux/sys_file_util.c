@@ -11,14 +11,14 @@
 
 int upath_get(uintptr_t upath, char **out)
 {
-	char *buf = kmalloc(VFS_PATH_MAX);
+	char *buf = vfs_pathbuf_get();
 	long n;
 
 	if (buf == NULL)
 		return -ENOMEM;
 	n = strncpy_from_user(buf, upath, VFS_PATH_MAX);
 	if (n < 0) {
-		kfree(buf);
+		vfs_pathbuf_put(buf);
 		return (int)n;
 	}
 	*out = buf;
@@ -27,7 +27,7 @@ int upath_get(uintptr_t upath, char **out)
 
 void upath_put(char *path)
 {
-	kfree(path);
+	vfs_pathbuf_put(path);
 }
 
 struct file *fd_file(int fd)

@@ -107,15 +107,15 @@ static int open_path(int dirfd, const char *path, uint32_t flags, uint32_t mode,
 	err = open_lookup(dirfd, path, flags, mode, &lk, &created);
 	if (err < 0)
 		return err;
-	abs = kmalloc(VFS_PATH_MAX);
+	abs = vfs_pathbuf_get();
 	if (abs != NULL && lookup_path(&lk, abs, VFS_PATH_MAX) < 0) {
-		kfree(abs);
+		vfs_pathbuf_put(abs);
 		abs = NULL; /* the node may be unreachable: no name then */
 	}
 	/* The creator may use the new file whatever its mode says. */
 	err = vfs_open_node(lk.node, created ? flags | VFS_OPEN_NOPERM : flags,
 			    abs, out);
-	kfree(abs);
+	vfs_pathbuf_put(abs);
 	/* Linux truncates even for O_RDONLY, given write permission. */
 	if (err == 0 && !created && (flags & O_TRUNC) && !(flags & O_PATH) &&
 	    S_ISREG(lk.node->mode)) {
