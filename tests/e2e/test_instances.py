@@ -4,6 +4,8 @@ A static program waits for signals: it prints "ready", then one line per
 signal it catches; SIGTERM ends it with status 3, the third other signal
 with 4. kiln is sent the signals itself (not a terminal's ^C): the
 guest's kernel must deliver them to pid 1 through the COM4 channel.
+The program keeps the signals blocked outside sigsuspend, so one sent as
+soon as a line is read is never missed (as it was with pause()).
 """
 import os
 import select
@@ -22,11 +24,20 @@ SIGAPP_C = r"""
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-static volatile sig_atomic_t got;
+#define BIT(sig) (1 << (sig))
+#define SETS (BIT(SIGHUP) | BIT(SIGINT) | BIT(SIGQUIT))
 
-static void on_sig(int sig) { got = sig; }
+static volatile sig_atomic_t got, seen_set;
+
+/* Handlers run with the other three blocked (sa_mask): no torn updates. */
+static void on_sig(int sig)
+{
+	got = sig;
+	seen_set |= BIT(sig);
+}
 
 static const char *name(int sig)
 {
@@ -39,30 +50,67 @@ static const char *name(int sig)
 	return "?";
 }
 
+/* One line and a flush; the signals are blocked, so nothing is missed. */
+static void say(const char *what)
+{
+	printf("%s\n", what);
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "catch";
+	struct sigaction sa = { .sa_handler = on_sig };
+	struct timespec nap = { 0, 500000000 };
+	sigset_t fwd, none;
+	char line[32];
 	int seen = 0;
 
+	/*
+	 * The four signals kiln forwards stay blocked except inside
+	 * sigsuspend. With pause() a signal that came while the app was
+	 * printing (the test sends the next one as soon as it reads a line)
+	 * ran its handler there, and pause() then slept through it.
+	 */
+	sigemptyset(&none);
+	sigemptyset(&fwd);
+	sigaddset(&fwd, SIGHUP);
+	sigaddset(&fwd, SIGINT);
+	sigaddset(&fwd, SIGQUIT);
+	sigaddset(&fwd, SIGTERM);
+	sigprocmask(SIG_BLOCK, &fwd, NULL);
+	sa.sa_mask = fwd;
 	if (!strcmp(mode, "ignore"))
 		signal(SIGTERM, SIG_IGN);
-	else if (!strcmp(mode, "catch")) {
-		signal(SIGTERM, on_sig);
-		signal(SIGHUP, on_sig);
-		signal(SIGINT, on_sig);
-		signal(SIGQUIT, on_sig);
+	else if (strcmp(mode, "default")) {
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGQUIT, &sa, NULL);
 	}
-	printf("ready\n");
-	fflush(stdout);
+	say("ready");
 	if (!strcmp(mode, "fail"))
 		return 5;
 	for (;;) {
-		pause();
+		/* "slow": busy elsewhere when the signal comes; it waits */
+		if (!strcmp(mode, "slow"))
+			nanosleep(&nap, NULL);
+		sigsuspend(&none);
+		if (got == SIGTERM) {
+			say("got TERM");
+			return 3;
+		}
+		/* "sets": a line once HUP, INT and QUIT have all come */
+		if (!strcmp(mode, "sets")) {
+			if (seen_set == SETS) {
+				seen_set = 0;
+				say("got HUP INT QUIT");
+			}
+			continue;
+		}
 		if (got) {
-			printf("got %s\n", name(got));
-			fflush(stdout);
-			if (got == SIGTERM)
-				return 3;
+			snprintf(line, sizeof(line), "got %s", name(got));
+			say(line);
 			if (++seen == 3)
 				return 4;
 			got = 0;
@@ -144,6 +192,36 @@ def test_hup_int_quit_reach_the_app(sigapp, start):
         assert read_line(p, deadline) == b"got " + name + b"\n"
     rc, out, err = finish(p)
     assert (rc, out, err) == (4, b"", b"")
+
+
+def test_signals_sent_while_the_app_is_busy_wait_for_it(sigapp, start):
+    """Each signal comes while the app sleeps with it blocked: it stays
+    pending (the sleep is not cut short) and sigsuspend takes it at once.
+    An app that runs the handler and then pauses would never wake."""
+    p = start(sigapp, "slow")
+    deadline = time.monotonic() + T
+    assert read_line(p, deadline) == b"ready\n"
+    for sig, name in ((signal.SIGHUP, b"HUP"), (signal.SIGINT, b"INT"),
+                      (signal.SIGQUIT, b"QUIT")):
+        p.send_signal(sig)
+        assert read_line(p, deadline) == b"got " + name + b"\n"
+    rc, out, err = finish(p)
+    assert (rc, out, err) == (4, b"", b"")
+
+
+def test_back_to_back_signals_all_arrive(sigapp, start):
+    """HUP, INT and QUIT sent with no wait between them, 8 times over:
+    three bytes in a row on COM4 are three signals, none lost or merged."""
+    p = start(sigapp, "sets")
+    deadline = time.monotonic() + T
+    assert read_line(p, deadline) == b"ready\n"
+    for _ in range(8):
+        for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGQUIT):
+            p.send_signal(sig)
+        assert read_line(p, deadline) == b"got HUP INT QUIT\n"
+    p.send_signal(signal.SIGTERM)
+    rc, out, err = finish(p)
+    assert (rc, out, err) == (3, b"got TERM\n", b"")
 
 
 def test_uncaught_sigterm_ends_the_app(sigapp, start):
