@@ -16,7 +16,8 @@ struct ext4_zone;
  * docs"). Everything read from the disk is untrusted: each structure is
  * checked (magic, counts, bounds, crc32c when metadata_csum) before a
  * field of it is used, and a bad one is -EIO (-EUCLEAN would say more,
- * but apps know EIO). Mounts are read-only for now (docs/storage.md).
+ * but apps know EIO). Writing is ext4_write.h's; how both work is in
+ * docs/storage.md.
  */
 #define EXT4_SUPER_MAGIC 0xEF53
 /*
