@@ -16,7 +16,8 @@ struct ext4_zone;
  * docs"). Everything read from the disk is untrusted: each structure is
  * checked (magic, counts, bounds, crc32c when metadata_csum) before a
  * field of it is used, and a bad one is -EIO (-EUCLEAN would say more,
- * but apps know EIO). Mounts are read-only for now (docs/storage.md).
+ * but apps know EIO). Writing is ext4_write.h's; how both work is in
+ * docs/storage.md.
  */
 #define EXT4_SUPER_MAGIC 0xEF53
 /*
@@ -148,6 +149,8 @@ int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
 int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
 /* crc32c of descriptor g with its checksum field taken as zero. */
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
+/* Whether group g holds a superblock copy (sparse_super: 0, 1, powers of 3, 5, 7). */
+bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g);
 /* The inode table's first block for inode group g (descriptor checked). */
 int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
 

@@ -96,22 +96,6 @@ static void gd_put(struct ext4_op *op, struct gd_ref *r, bool dirty)
 	bcache_put(r->b);
 }
 
-/* The superblock and its backups live in group g (sparse_super). */
-static bool group_has_super(struct ext4_fs *fs, uint32_t g)
-{
-	if (g <= 1 || !(fs->ro_compat & EXT4_RO_COMPAT_SPARSE_SUPER))
-		return true;
-	for (uint32_t p = 3; p <= 7; p += 2) {
-		uint64_t v = p;
-
-		while (v < g)
-			v *= p;
-		if (v == g)
-			return true;
-	}
-	return false;
-}
-
 static void bit_set(uint8_t *map, uint64_t i)
 {
 	map[i / 8] |= (uint8_t)(1U << (i % 8));
@@ -163,7 +147,7 @@ static void block_bitmap_init(struct ext4_fs *fs, uint32_t g, const uint8_t *gd,
 	uint32_t n = group_blocks(fs, g);
 
 	memset(map, 0, fs->block_size);
-	if (group_has_super(fs, g)) {
+	if (ext4_group_has_super(fs, g)) {
 		uint64_t gdt = ((uint64_t)fs->groups * fs->desc_size +
 				fs->block_size - 1) /
 			       fs->block_size;

@@ -315,6 +315,21 @@ void ext4_unmount(struct ext4_fs *fs)
 	kfree(fs);
 }
 
+bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g)
+{
+	if (g <= 1 || !(fs->ro_compat & EXT4_RO_COMPAT_SPARSE_SUPER))
+		return true;
+	for (uint32_t p = 3; p <= 7; p += 2) {
+		uint64_t v = p;
+
+		while (v < g)
+			v *= p;
+		if (v == g)
+			return true;
+	}
+	return false;
+}
+
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd)
 {
 	uint8_t le[4] = { (uint8_t)g, (uint8_t)(g >> 8), (uint8_t)(g >> 16),

@@ -90,21 +90,6 @@ static void zone_merge(struct zone_set *s)
 	s->n = out;
 }
 
-static bool group_has_super(const struct ext4_fs *fs, uint32_t g)
-{
-	if (g <= 1 || !(fs->ro_compat & EXT4_RO_COMPAT_SPARSE_SUPER))
-		return true;
-	for (uint32_t p = 3; p <= 7; p += 2) {
-		uint64_t v = p;
-
-		while (v < g)
-			v *= p;
-		if (v == g)
-			return true;
-	}
-	return false;
-}
-
 static uint64_t gd_block(const struct ext4_fs *fs, const uint8_t *gd,
 			 uint32_t off)
 {
@@ -138,7 +123,7 @@ static int zone_add_group(struct ext4_fs *fs, struct zone_set *s, uint32_t g)
 		       fs->block_size;
 	int err = 0;
 
-	if (group_has_super(fs, g)) {
+	if (ext4_group_has_super(fs, g)) {
 		uint64_t gdt = ((uint64_t)fs->groups * fs->desc_size +
 				fs->block_size - 1) /
 			       fs->block_size;

@@ -21,6 +21,7 @@
 #include "fs/ext4_jbd2.h"
 #include "fs/ext4_jbd2_int.h"
 #include "fs/ext4_write.h"
+#include "ext4_bs.h"
 #include "memdisk.h"
 
 /* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
@@ -867,16 +868,6 @@ static void test_failed_ops(void **state)
 		assert_true(failed > 0);
 	}
 }
-
-static uint32_t bs_4k = 4096, bs_1k = 1024, bs_2k = 2048;
-
-/* Test f on images of block size b, named "f/b" (for the filter). */
-#define ON_BS(f, b)                                                     \
-	{                                                               \
-		.name = #f "/" #b, .test_func = f, .setup_func = setup, \
-		.initial_state = &bs_##b                                \
-	}
-#define ALL_BS(f) ON_BS(f, 4k), ON_BS(f, 1k), ON_BS(f, 2k)
 
 int main(int argc, char **argv)
 {

@@ -20,6 +20,7 @@
 #include "fs/bcache.h"
 #include "fs/ext4.h"
 #include "fs/ext4_write.h"
+#include "ext4_bs.h"
 #include "memdisk.h"
 
 /* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
@@ -964,16 +965,6 @@ static void test_ro_refusals(void **state)
 	ext4_unmount(fs);
 	memdisk_save(dk, img);
 }
-
-static uint32_t bs_4k = 4096, bs_1k = 1024, bs_2k = 2048;
-
-/* Test f on images of block size b, named "f/b" (for the filter). */
-#define ON_BS(f, b)                                                     \
-	{                                                               \
-		.name = #f "/" #b, .test_func = f, .setup_func = setup, \
-		.initial_state = &bs_##b                                \
-	}
-#define ALL_BS(f) ON_BS(f, 4k), ON_BS(f, 1k), ON_BS(f, 2k)
 
 /* An optional argument: run only the tests it matches (a cmocka glob). */
 int main(int argc, char **argv)
