@@ -10,6 +10,15 @@
 #include "lib/string.h"
 
 #define SLICE_NS 10000000ULL /* 10 ms */
+/*
+ * A timer armed for a deadline already past is run by the next preempt
+ * point (syscall or trap return) or by schedule(), long before this: the
+ * LAPIC is armed this far out only as a backstop for kernel loops that
+ * wait for interrupts (net_flush), not for now + 1 us on every loopback
+ * segment. Under TCG each such arm and fire is a trip through QEMU's
+ * timer thread: the bulk of a loopback TCP round trip's time.
+ */
+#define TIMER_DUE_BACKSTOP_NS 200000ULL
 
 struct thread *current_thread;
 
@@ -193,6 +202,10 @@ static void schedule(void)
 		if (prev->state == THREAD_RUNNABLE) {
 			next = prev;
 			break;
+		}
+		if (sched_timers_due) { /* armed by the interrupt that woke us */
+			timers_run_due(time_ns());
+			continue;
 		}
 		idle_wait();
 	}
@@ -426,6 +439,22 @@ static void timer_tick(void)
 }
 
 /*
+ * When the LAPIC must next fire for the kernel timers: the first one's
+ * deadline, but timers already due (sched_timers_due) are the next preempt
+ * point's, so only TIMER_DUE_BACKSTOP_NS out for them.
+ */
+static uint64_t timers_next(uint64_t now)
+{
+	uint64_t when = sched_timers_due ? now + TIMER_DUE_BACKSTOP_NS :
+					   UINT64_MAX;
+
+	for (struct ktimer *k = timers; k; k = k->next)
+		if (!sched_timers_due || k->deadline_ns > now)
+			return k->deadline_ns < when ? k->deadline_ns : when;
+	return when;
+}
+
+/*
  * One-shot LAPIC timer for the earliest thing that needs the CPU. Writing
  * the timer is an exit to the hypervisor's APIC model, and under QEMU an
  * earlier deadline also wakes QEMU's main loop, so the count is written
@@ -436,10 +465,8 @@ static void timer_tick(void)
  */
 static void timer_reprogram(void)
 {
-	uint64_t when = UINT64_MAX, now;
+	uint64_t now = time_ns(), when = timers_next(now);
 
-	if (timers)
-		when = timers->deadline_ns;
 	for (struct thread *t = sleepers; t; t = t->run_next)
 		if (t->deadline_ns < when)
 			when = t->deadline_ns;
@@ -449,7 +476,6 @@ static void timer_reprogram(void)
 		return; /* tickless: a count still running fires once, idly */
 	if (lapic_armed_for && lapic_armed_for <= when)
 		return;
-	now = time_ns();
 	if (when < now + 1000)
 		when = now + 1000;
 	if (lapic_timer_oneshot(when - now, timer_tick) == 0)
