@@ -130,8 +130,8 @@ def state(rt, cid):
 def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
     # root.readonly: the root is read-only (EROFS), as --read-only makes it
     b = bundle(tmp_path, sigapp, ["sh", "-c", "echo $GREETING from $(pwd); "
-                                  "touch /work/f 2>/dev/null || echo read-only; exit 7"],
-               env=["PATH=/bin", "GREETING=hello"], cwd="/work", readonly=True)
+                                  "touch /srv/f 2>/dev/null || echo read-only; exit 7"],
+               env=["PATH=/bin", "GREETING=hello"], cwd="/srv", readonly=True)
     out = open(tmp_path / "out", "w+")
     r = rt("create", "--bundle", str(b), "--pid-file", str(b / "init.pid"), "c1",
            stdout=out, stderr=subprocess.STDOUT)
@@ -157,7 +157,7 @@ def test_runtime_lifecycle(rt, tmp_path, sigapp, subreaper):
     assert json.loads(ps.stdout)[0] == pid
     assert reap(pid) == 7
     out.seek(0)
-    assert out.read() == "hello from /work\nread-only\n"
+    assert out.read() == "hello from /srv\nread-only\n"
     s = state(rt, "c1")
     assert (s["status"], s["pid"]) == ("stopped", 0)
     assert json.loads(rt("ps", "--format", "json", "c1").stdout) == []
