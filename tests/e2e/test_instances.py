@@ -182,8 +182,9 @@ def test_sigterm_reaches_the_app(sigapp, start):
     assert (rc, out, err) == (3, b"got TERM\n", b"")
 
 
-def test_hup_int_quit_reach_the_app(sigapp, start):
-    p = start(sigapp)
+def expect_hup_int_quit(p):
+    """The app says ready, then answers HUP, INT and QUIT in turn, each
+    sent once the last was answered, and exits 4."""
     deadline = time.monotonic() + T
     assert read_line(p, deadline) == b"ready\n"
     for sig, name in ((signal.SIGHUP, b"HUP"), (signal.SIGINT, b"INT"),
@@ -192,21 +193,17 @@ def test_hup_int_quit_reach_the_app(sigapp, start):
         assert read_line(p, deadline) == b"got " + name + b"\n"
     rc, out, err = finish(p)
     assert (rc, out, err) == (4, b"", b"")
+
+
+def test_hup_int_quit_reach_the_app(sigapp, start):
+    expect_hup_int_quit(start(sigapp))
 
 
 def test_signals_sent_while_the_app_is_busy_wait_for_it(sigapp, start):
     """Each signal comes while the app sleeps with it blocked: it stays
     pending (the sleep is not cut short) and sigsuspend takes it at once.
     An app that runs the handler and then pauses would never wake."""
-    p = start(sigapp, "slow")
-    deadline = time.monotonic() + T
-    assert read_line(p, deadline) == b"ready\n"
-    for sig, name in ((signal.SIGHUP, b"HUP"), (signal.SIGINT, b"INT"),
-                      (signal.SIGQUIT, b"QUIT")):
-        p.send_signal(sig)
-        assert read_line(p, deadline) == b"got " + name + b"\n"
-    rc, out, err = finish(p)
-    assert (rc, out, err) == (4, b"", b"")
+    expect_hup_int_quit(start(sigapp, "slow"))
 
 
 def test_back_to_back_signals_all_arrive(sigapp, start):
