@@ -234,6 +234,11 @@ closure_FLAGS := -iquote cli
 UNIT_TESTS += volume
 volume_SRCS := cli/volume.c cli/util.c
 volume_FLAGS := -iquote cli
+# The JSON of registries' manifests and configs, parsed within its bytes.
+UNIT_TESTS += oci_json
+oci_json_SRCS := cli/oci_blob.c cli/util.c
+oci_json_FLAGS := -iquote cli
+oci_json_LIBS := -ljson-c -lcrypto
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
 elf_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c
@@ -326,7 +331,7 @@ define unit_rule
 $(BUILD)/tests/unit/$(1)_test: tests/unit/$(1)_test.c $($(1)_SRCS)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
-	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -o $$@ $$^ -lcmocka
+	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -o $$@ $$^ $($(1)_LIBS) -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

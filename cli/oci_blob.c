@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,6 +165,15 @@ void oci_progress(const char *what, uint64_t done, uint64_t total, int last)
 		last ? "\n" : "");
 }
 
+/* Whether s[0..n) is JSON whitespace; s need not end in a NUL. */
+static bool only_blanks(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return false;
+	return true;
+}
+
 struct json_object *oci_json_parse(const void *data, size_t size)
 {
 	struct json_tokener *tok;
@@ -178,8 +188,8 @@ struct json_object *oci_json_parse(const void *data, size_t size)
 	o = json_tokener_parse_ex(tok, data, (int)size);
 	if (o &&
 	    (json_tokener_get_error(tok) != json_tokener_success ||
-	     strspn((const char *)data + json_tokener_get_parse_end(tok),
-		    " \t\r\n") != size - json_tokener_get_parse_end(tok))) {
+	     !only_blanks((const char *)data + json_tokener_get_parse_end(tok),
+			  size - json_tokener_get_parse_end(tok)))) {
 		json_object_put(o);
 		o = NULL;
 	}

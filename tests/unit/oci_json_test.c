@@ -1,0 +1,57 @@
+/* oci_json_test.c - oci_json_parse takes exactly [data, data+size) as one JSON value (cli/oci_blob.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <json-c/json.h>
+
+#include "oci.h"
+
+/* Parses the first n bytes of s; the rest of s lies just past the end. */
+static int parses(const char *s, size_t n)
+{
+	struct json_object *o = oci_json_parse(s, n);
+
+	json_object_put(o);
+	return o != NULL;
+}
+
+/* Blobs are not NUL-terminated: whatever follows them is not theirs. */
+static void test_bytes_after_the_end_ignored(void **state)
+{
+	(void)state;
+	assert_true(parses("{\"a\":1} ", 7));
+	assert_true(parses("{\"a\":1}\n\t x", 7));
+	assert_true(parses("{\"a\":1}x", 7));
+	assert_true(parses("[1,2]\n\n", 6));
+}
+
+static void test_trailing_bytes(void **state)
+{
+	(void)state;
+	assert_true(parses("{} \t\r\n", 6));
+	assert_false(parses("{} x", 4));
+	assert_false(parses("{}{}", 4));
+	assert_false(parses("{} \0", 4));
+}
+
+static void test_incomplete_and_empty(void **state)
+{
+	(void)state;
+	assert_false(parses("{\"a\":1}", 6));
+	assert_false(parses("", 0));
+	assert_false(parses("   ", 3));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bytes_after_the_end_ignored),
+		cmocka_unit_test(test_trailing_bytes),
+		cmocka_unit_test(test_incomplete_and_empty),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
