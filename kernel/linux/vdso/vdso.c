@@ -64,20 +64,8 @@ static int read_real_ns(uint64_t *ns)
  * flag is set (lib/vclock.h).
  */
 
-/*
- * Nanoseconds to add to the monotonic clock for clock id (0 <= id < 32):
- * the wall clock's offset for the REALTIME ids, 0 for the others, with
- * no branch. vclock_real_ns computes the same sum in another order
- * (modulo 2^64, so exactly the same value). The offset's fields are read
- * even while VCLOCK_WALL_READY is clear, but then id is a monotonic one
- * and the mask drops them.
- */
-static inline uint64_t offset_ns(const struct vclock *v, uint32_t id)
-{
-	uint64_t real = -(uint64_t)((CLOCKID_REAL_SET >> id) & 1);
-
-	return (v->wall_ns - v->wall_mono_ns) & real;
-}
+/* Bit n of a clock id set, as an index of vclock.offset_ns. */
+_Static_assert(VCLOCK_MONO == 0 && VCLOCK_REAL == 1, "offset_ns indexes");
 
 /* The hot one: every timestamp an application takes. */
 int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
@@ -92,7 +80,9 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	if (__builtin_expect(!(ok & 1), 0))
 		return (int)arch_user_syscall2(__NR_clock_gettime, id,
 					       (long)ts);
-	ns = vclock_mono_ns(v, rdtsc_ordered()) + offset_ns(v, uid & 31);
+	/* the wall clock's offset for the REALTIME ids, else 0 */
+	ns = vclock_mono_ns(v, rdtsc_ordered()) +
+	     v->offset_ns[(CLOCKID_REAL_SET >> (uid & 31)) & 1];
 	ts->tv_sec = (long long)(ns / NSEC_PER_SEC);
 	ts->tv_nsec = (long long)(ns % NSEC_PER_SEC);
 	return 0;
