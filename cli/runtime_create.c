@@ -192,10 +192,7 @@ static int boot(const char *image, int tty, int stream, int64_t mem,
 		ret = run_prepare(&ra, &img, &cfg, 0);
 	if (!ret)
 		ret = run_boot(&ra, &img, &cfg);
-	if (ra.tmp_image[0]) {
-		unlink(ra.tmp_image);
-		kiln_tmp_forget(ra.tmp_image);
-	}
+	run_tmp_close(&ra);
 	config_free(&cfg);
 	image_close(&img);
 	return ret;
