@@ -20,7 +20,7 @@ import zlib
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KILN = os.path.join(ROOT, "build", "kiln")
+from guest_util import KILN  # noqa: E402  (build/kiln, or $KILN_BIN)
 HERE = os.path.dirname(os.path.abspath(__file__))
 T = 120  # seconds for any kiln process
 

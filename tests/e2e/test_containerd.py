@@ -26,8 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oci_util import Image, layer, write_docker_archive  # noqa: E402
 from test_instances import build_sigapp  # noqa: E402
 
+from guest_util import KILN  # noqa: E402  (build/kiln, or $KILN_BIN)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNTIME = os.path.join(ROOT, "build", "kiln-runtime")
+RUNTIME = os.path.join(os.path.dirname(KILN), "kiln-runtime")
 BUSYBOX = "/bin/busybox"
 T = 120  # seconds one VM may take: TCG on a machine shared by many
 PR_SET_CHILD_SUBREAPER = 36

@@ -17,7 +17,7 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KILN = os.path.join(ROOT, "build", "kiln")
+from guest_util import KILN  # noqa: E402  (build/kiln, or $KILN_BIN)
 T = 90  # seconds any one VM may take, TCG on a shared machine
 
 SIGAPP_C = r"""
