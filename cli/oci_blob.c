@@ -179,8 +179,12 @@ struct json_object *oci_json_parse(const void *data, size_t size)
 	struct json_tokener *tok;
 	struct json_object *o;
 
-	/* json-c's lengths are int; manifests and configs are small. */
-	if (size >= (1u << 26) || memchr(data, '\0', size))
+	/*
+	 * json-c's lengths are int; manifests and configs are small. No
+	 * bytes is no JSON value, and an empty HTTP body has NULL data,
+	 * which memchr must not see.
+	 */
+	if (!size || size >= (1u << 26) || memchr(data, '\0', size))
 		return NULL;
 	tok = json_tokener_new();
 	if (!tok)

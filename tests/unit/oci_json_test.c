@@ -46,12 +46,23 @@ static void test_incomplete_and_empty(void **state)
 	assert_false(parses("   ", 3));
 }
 
+/*
+ * An empty HTTP body (a 200 with nothing, from a token service or a
+ * registry) is a kbuf that never grew: NULL data, size 0.
+ */
+static void test_empty_body_null(void **state)
+{
+	(void)state;
+	assert_null(oci_json_parse(NULL, 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes_after_the_end_ignored),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_incomplete_and_empty),
+		cmocka_unit_test(test_empty_body_null),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
