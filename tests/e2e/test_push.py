@@ -290,6 +290,7 @@ class FakeRegistry(RegistryHandler):
     manifests = {}
     uploads = {}
     mode = ""
+    creds = b"kiln:secret"
     token = "tok-" + hashlib.sha256(b"push").hexdigest()[:16]
     protocol_version = "HTTP/1.1"
 
@@ -311,7 +312,7 @@ class FakeRegistry(RegistryHandler):
 
     def do_GET(self):
         if self.path.startswith("/token?"):
-            want = "Basic " + base64.b64encode(b"kiln:secret").decode()
+            want = "Basic " + base64.b64encode(self.creds).decode()
             if self.headers.get("Authorization") != want:
                 return self.send(401)
             return self.send(200, json.dumps({"token": self.token}).encode())
@@ -381,6 +382,7 @@ class FakeRegistry(RegistryHandler):
 def fake():
     FakeRegistry.blobs, FakeRegistry.manifests, FakeRegistry.uploads = {}, {}, {}
     FakeRegistry.mode = ""
+    FakeRegistry.creds = b"kiln:secret"
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"127.0.0.1:{srv.server_address[1]}"
@@ -411,6 +413,17 @@ def test_bearer_token_push_and_pull(fake, image, store_env, tmp_path):
         f"Digest: {digest}\nStatus: Downloaded newer image for {ref}\n").encode()), describe(r)
     stored = os.path.join(store_dir(env), "blobs", "sha256", sha256(open(image, "rb").read())[7:])
     assert open(stored, "rb").read() == open(image, "rb").read()
+
+
+def test_bearer_token_long_credentials(fake, image, store_env, tmp_path):
+    """config.json's auth as long as a cloud access token (base64 of 600
+    bytes): the token request sends all of it."""
+    FakeRegistry.creds = b"oauth2accesstoken:" + b"ya29." * 120
+    ref = f"{fake}/kiln/fake:long"
+    env = with_creds(store_env, tmp_path, fake, FakeRegistry.creds)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    assert "long" in FakeRegistry.manifests
 
 
 @pytest.mark.parametrize("mode,why", [
