@@ -315,6 +315,8 @@ class FakeRegistry(RegistryHandler):
             want = "Basic " + base64.b64encode(self.creds).decode()
             if self.headers.get("Authorization") != want:
                 return self.send(401)
+            if self.mode == "empty-token":
+                return self.send(200)
             return self.send(200, json.dumps({"token": self.token}).encode())
         if not self.authorized():
             return
@@ -424,6 +426,16 @@ def test_bearer_token_long_credentials(fake, image, store_env, tmp_path):
     r = kiln("push", "--insecure", str(image), ref, env=env)
     assert (r.returncode, r.stderr) == (0, b""), describe(r)
     assert "long" in FakeRegistry.manifests
+
+
+def test_bearer_token_empty_answer(fake, image, store_env, tmp_path):
+    """A token service's 200 with no body at all is malformed, not a token."""
+    FakeRegistry.mode = "empty-token"
+    ref = f"{fake}/kiln/fake:e"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
+        f"kiln: {ref}: malformed answer from the token service\n").encode()), describe(r)
 
 
 @pytest.mark.parametrize("mode,why", [
