@@ -317,6 +317,8 @@ class FakeRegistry(RegistryHandler):
                 return self.send(401)
             if self.mode == "empty-token":
                 return self.send(200)
+            if self.mode == "nul-token":
+                return self.send(200, json.dumps({"token": self.token + "\0x"}).encode())
             return self.send(200, json.dumps({"token": self.token}).encode())
         if not self.authorized():
             return
@@ -428,9 +430,11 @@ def test_bearer_token_long_credentials(fake, image, store_env, tmp_path):
     assert "long" in FakeRegistry.manifests
 
 
-def test_bearer_token_empty_answer(fake, image, store_env, tmp_path):
-    """A token service's 200 with no body at all is malformed, not a token."""
-    FakeRegistry.mode = "empty-token"
+@pytest.mark.parametrize("mode", ["empty-token", "nul-token"])
+def test_bearer_token_malformed(fake, image, store_env, tmp_path, mode):
+    """A token service's 200 with no body at all, or a token with a NUL in
+    it ("\\u0000", which a C string would cut short), is no token."""
+    FakeRegistry.mode = mode
     ref = f"{fake}/kiln/fake:e"
     env = with_creds(store_env, tmp_path, fake)
     r = kiln("push", "--insecure", str(image), ref, env=env)
