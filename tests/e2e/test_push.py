@@ -430,6 +430,21 @@ def test_bearer_token_long_credentials(fake, image, store_env, tmp_path):
     assert "long" in FakeRegistry.manifests
 
 
+def test_docker_config_auth_with_nul(fake, image, store_env, tmp_path):
+    """config.json's auth with "\\u0000" and more after it is not a
+    credential; the part before the NUL is not sent as one."""
+    d = tmp_path / "docker"
+    d.mkdir()
+    auth = base64.b64encode(b"kiln:secret").decode() + "\0junk"
+    (d / "config.json").write_text(json.dumps({"auths": {fake: {"auth": auth}}}))
+    env = {**store_env, "DOCKER_CONFIG": str(d)}
+    ref = f"{fake}/kiln/fake:n"
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
+        f"kiln: {ref}: the token service refused (HTTP 401);"
+        " no credentials in ~/.docker/config.json\n").encode()), describe(r)
+
+
 @pytest.mark.parametrize("mode", ["empty-token", "nul-token"])
 def test_bearer_token_malformed(fake, image, store_env, tmp_path, mode):
     """A token service's 200 with no body at all, or a token with a NUL in
