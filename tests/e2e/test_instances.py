@@ -337,6 +337,21 @@ def test_kill_signals(sigapp, inst):
     assert r.returncode == 2
 
 
+def test_kill_signal_words(inst):
+    """-s takes a name or the whole number of one of the five signals;
+    atoi made "1x" and 2^32+1 into 1 (HUP). No VM: the word is checked
+    before the instance is looked up."""
+    for word in ("4294967297", "1x", "", "-1", "USR1", "0"):
+        r = inst("kill", "-s", word, "nosuch")
+        assert (r.returncode, r.stdout, r.stderr) == (2, b"", (
+            f"kiln kill: -s takes HUP, INT, QUIT, TERM or KILL {word};"
+            " see 'kiln kill --help'\n").encode()), word
+    for word in ("1", "SIGHUP", "9", "TERM"):
+        r = inst("kill", "-s", word, "nosuch")
+        assert (r.returncode, r.stderr) == (
+            1, b"kiln: nosuch: no such instance\n"), word
+
+
 def test_qemu_killed_shows_exited(sigapp, inst):
     assert inst("run", "-d", "--name", "crash", sigapp).returncode == 0
     wait_for_log(inst, "crash", b"ready\n")
