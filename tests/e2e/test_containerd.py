@@ -289,6 +289,16 @@ def test_runtime_errors(rt, tmp_path, sigapp):
     (b / "config.json").write_text('{"process": {"args": []}}')
     r = rt("create", "--bundle", str(b), "c5")
     assert r.returncode == 1 and "config.json: malformed" in r.stderr
+    # a NUL ("\\u0000") in a string kiln keeps as a C string: refused,
+    # not cut short into another program, directory or root
+    for where, value in ((("process", "args"), ["/bin/busybox\0x"]),
+                         (("process", "cwd"), "/\0x"), (("root", "path"), "rootfs\0x")):
+        bad = json.loads(json.dumps(spec))
+        bad[where[0]][where[1]] = value
+        (b / "config.json").write_text(json.dumps(bad))
+        r = rt("create", "--bundle", str(b), "c5")
+        assert (r.returncode, r.stdout) == (1, ""), r
+        assert r.stderr.startswith(f"kiln: {b}/config.json: process."), r
     f = rt("features")
     assert f.returncode == 0 and json.loads(f.stdout)["hooks"] == []
 
