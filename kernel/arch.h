@@ -224,6 +224,12 @@ extern char __data_start[], __bss_end[], __tables_start[], __kernel_end[];
 
 /* Calibrate the TSC; afterwards time_ns works. Returns the source's name. */
 const char *tsc_init(void);
+/*
+ * Finish what tsc_init left pending (the check of kiln.tsc_khz against
+ * the PIT, which runs beside the boot); call once, after arch_late_init.
+ * Returns the source's name: source, or the one that replaced it.
+ */
+const char *tsc_check(const char *source);
 uint64_t tsc_hz(void);
 /* Nanoseconds since an arbitrary fixed point (the kernel's first TSC read). */
 uint64_t time_ns(void);

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/printk.h"
 #include "lib/calib.h"
 #include "lib/cmdline.h"
 #include "lib/vclock.h"
@@ -203,6 +204,22 @@ static bool pit_agrees(uint64_t f)
 	return false;
 }
 
+/*
+ * The check of kiln.tsc_khz runs beside the boot rather than in a busy
+ * wait of its own: tsc_init takes the PIT's count and the TSC, and
+ * tsc_check, called once memory_init and the LAPIC set-up have run (a
+ * few milliseconds under TCG), reads them again and compares the spans.
+ * It waits only for what is left of CHECK_SPAN. The PIT counts down
+ * from 65536 and wraps every 55 ms: when more than 20 ms of the claimed
+ * rate went by (a stall, a loaded host) the one reading proves nothing,
+ * and pit_agrees measures afresh as before.
+ */
+static struct {
+	bool pending;
+	uint16_t start;
+	uint64_t a0, b0;
+} check;
+
 static uint64_t from_cmdline(void)
 {
 	uint64_t khz;
@@ -211,13 +228,50 @@ static uint64_t from_cmdline(void)
 			    "kiln.tsc_khz", &khz) != 0 ||
 	    khz < KHZ_MIN || khz > KHZ_MAX)
 		return 0;
-	return pit_agrees(khz * 1000) ? khz * 1000 : 0;
+	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00);
+	check.start = pit_read_dated(&check.a0, &check.b0);
+	check.pending = true;
+	return khz * 1000;
+}
+
+/* Does the span since from_cmdline's PIT reading agree with hz? */
+static bool check_agrees(uint64_t f)
+{
+	uint64_t a1, b1, span, got;
+	uint16_t now, counts;
+
+	do {
+		now = pit_read_dated(&a1, &b1);
+		if (b1 - check.a0 > f / 50)
+			return pit_agrees(f);
+		counts = (uint16_t)(check.start - now);
+	} while (counts < CHECK_SPAN);
+	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
+	if ((check.b0 - check.a0) + (b1 - a1) > span / 25)
+		return pit_agrees(f); /* a stall in a bracket */
+	got = span * PIT_HZ / counts;
+	return got > f - f / 10 && got < f + f / 10;
 }
 
 static void set_hz(uint64_t f)
 {
 	hz = f;
 	ns_mult = vclock_mult(f);
+}
+
+/* The PIT's seven samples, or a guess that says so. */
+static const char *calibrate(void)
+{
+	uint64_t f = from_pit();
+
+	if (f != 0) {
+		set_hz(f);
+		return "pit";
+	}
+	set_hz(1000000000ULL);
+	return "none (assuming 1 GHz)";
 }
 
 const char *tsc_init(void)
@@ -237,15 +291,21 @@ const char *tsc_init(void)
 		return "hypervisor leaf";
 	}
 	if ((f = from_cmdline()) != 0) {
-		set_hz(f);
+		set_hz(f); /* until tsc_check says otherwise */
 		return "kiln.tsc_khz, checked against the PIT";
 	}
-	if ((f = from_pit()) != 0) {
-		set_hz(f);
-		return "pit";
-	}
-	set_hz(1000000000ULL); /* a guess, and said so */
-	return "none (assuming 1 GHz)";
+	return calibrate();
+}
+
+const char *tsc_check(const char *source)
+{
+	if (!check.pending)
+		return source;
+	check.pending = false;
+	if (check_agrees(hz))
+		return source;
+	printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n", hz / 1000);
+	return calibrate();
 }
 
 uint64_t tsc_hz(void)
