@@ -210,9 +210,11 @@ static bool pit_agrees(uint64_t f)
  * tsc_check, called once memory_init and the LAPIC set-up have run (a
  * few milliseconds under TCG), reads them again and compares the spans.
  * It waits only for what is left of CHECK_SPAN. The PIT counts down
- * from 65536 and wraps every 55 ms: when more than 20 ms of the claimed
+ * from 65536 and wraps every 55 ms: when more than 40 ms of the claimed
  * rate went by (a stall, a loaded host) the one reading proves nothing,
- * and pit_agrees measures afresh as before.
+ * and pit_agrees measures afresh as before. (A claimed rate far too high
+ * stretches those 40 ms past a wrap; the aliased count then disagrees
+ * with it, and the PIT measures.)
  */
 static struct {
 	bool pending;
@@ -244,7 +246,7 @@ static bool check_agrees(uint64_t f)
 
 	do {
 		now = pit_read_dated(&a1, &b1);
-		if (b1 - check.a0 > f / 50)
+		if (b1 - check.a0 > f / 25)
 			return pit_agrees(f);
 		counts = (uint16_t)(check.start - now);
 	} while (counts < CHECK_SPAN);
