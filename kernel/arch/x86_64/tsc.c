@@ -218,6 +218,7 @@ static bool pit_agrees(uint64_t f)
  */
 static struct {
 	bool pending;
+	bool measure; /* no rate to check: span_rate measures one */
 	uint16_t start;
 	uint64_t a0, b0;
 } check;
@@ -255,6 +256,72 @@ static bool check_agrees(uint64_t f)
 		return pit_agrees(f); /* a stall in a bracket */
 	got = span * PIT_HZ / counts;
 	return got > f - f / 10 && got < f + f / 10;
+}
+
+/*
+ * Without a rate to check, the PIT measures beside the boot too: one
+ * span from tsc_init to tsc_check instead of from_pit's seven 1 ms busy
+ * samples. Channel 0 counts down in mode 0, whose OUT goes high when the
+ * count runs out and stays so; the read-back command latches it with the
+ * count (Intel 8254 data sheet, "Read-Back Command"), so a span past the
+ * 55 ms of one count is seen, and from_pit measures instead, as it does
+ * when a bracket took over 0.1% of the span (a stall).
+ */
+#define PIT_READBACK_CH0 0xc2 /* 11: read-back; count and status; ch. 0 */
+#define PIT_STATUS_OUT 0x80
+#define PIT_NONE_TICKS (1ULL << 32) /* no PIT: its count never moves */
+
+/* Start the span at a step of the count (it loads at the next PIT clock). */
+static bool span_start(void)
+{
+	uint64_t a, b;
+	uint16_t first;
+
+	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00); /* count 65536 */
+	first = pit_read_dated(&a, &b);
+	do {
+		check.start = pit_read_dated(&check.a0, &check.b0);
+		if (check.b0 - a > PIT_NONE_TICKS)
+			return false;
+	} while (check.start == first);
+	check.pending = check.measure = true;
+	return true;
+}
+
+/* Channel 0's status and count, latched together between the TSC reads. */
+static uint8_t pit_readback_dated(uint16_t *count, uint64_t *before,
+				  uint64_t *after)
+{
+	uint8_t status, lo;
+
+	*before = rdtsc();
+	outb(0x43, PIT_READBACK_CH0);
+	*after = rdtsc();
+	status = inb(0x40);
+	lo = inb(0x40);
+	*count = (uint16_t)(lo | inb(0x40) << 8);
+	return status;
+}
+
+/* The TSC's rate over the span since span_start; 0 when not to be trusted. */
+static uint64_t span_rate(void)
+{
+	uint64_t a1, b1, span;
+	uint16_t now, counts;
+
+	do {
+		if (pit_readback_dated(&now, &a1, &b1) & PIT_STATUS_OUT)
+			return 0; /* the count ran out: over 55 ms */
+		if (b1 - check.a0 > PIT_NONE_TICKS)
+			return 0;
+		counts = (uint16_t)(check.start - now);
+	} while (counts < PIT_SPAN);
+	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
+	if ((check.b0 - check.a0) + (b1 - a1) > span / 1000)
+		return 0;
+	return span * PIT_HZ / counts;
 }
 
 static void set_hz(uint64_t f)
@@ -296,14 +363,27 @@ const char *tsc_init(void)
 		set_hz(f); /* until tsc_check says otherwise */
 		return "kiln.tsc_khz, checked against the PIT";
 	}
-	return calibrate();
+	if (!span_start()) {
+		set_hz(1000000000ULL);
+		return "none (assuming 1 GHz)";
+	}
+	set_hz(1000000000ULL); /* until tsc_check has measured */
+	return "pit";
 }
 
 const char *tsc_check(const char *source)
 {
+	uint64_t f;
+
 	if (!check.pending)
 		return source;
 	check.pending = false;
+	if (check.measure) {
+		if ((f = span_rate()) == 0)
+			return calibrate();
+		set_hz(f);
+		return source;
+	}
 	if (check_agrees(hz))
 		return source;
 	printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n", hz / 1000);
