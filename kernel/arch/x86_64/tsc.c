@@ -265,30 +265,12 @@ static bool check_agrees(uint64_t f)
  * count runs out and stays so; the read-back command latches it with the
  * count (Intel 8254 data sheet, "Read-Back Command"), so a span past the
  * 55 ms of one count is seen, and from_pit measures instead, as it does
- * when a bracket took over 0.1% of the span (a stall).
+ * when the brackets took over 0.2% of the span (a stall: the midpoints
+ * could be off by over 0.1%).
  */
 #define PIT_READBACK_CH0 0xc2 /* 11: read-back; count and status; ch. 0 */
 #define PIT_STATUS_OUT 0x80
 #define PIT_NONE_TICKS (1ULL << 32) /* no PIT: its count never moves */
-
-/* Start the span at a step of the count (it loads at the next PIT clock). */
-static bool span_start(void)
-{
-	uint64_t a, b;
-	uint16_t first;
-
-	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
-	outb(0x40, 0x00);
-	outb(0x40, 0x00); /* count 65536 */
-	first = pit_read_dated(&a, &b);
-	do {
-		check.start = pit_read_dated(&check.a0, &check.b0);
-		if (check.b0 - a > PIT_NONE_TICKS)
-			return false;
-	} while (check.start == first);
-	check.pending = check.measure = true;
-	return true;
-}
 
 /* Channel 0's status and count, latched together between the TSC reads. */
 static uint8_t pit_readback_dated(uint16_t *count, uint64_t *before,
@@ -305,12 +287,36 @@ static uint8_t pit_readback_dated(uint16_t *count, uint64_t *before,
 	return status;
 }
 
+/*
+ * Start the span at a step of the count (it loads at the next PIT
+ * clock). The reads before it also get the code translated under TCG,
+ * which would otherwise happen inside the first bracket.
+ */
+static bool span_start(void)
+{
+	uint64_t a, b;
+	uint16_t first;
+
+	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00); /* count 65536 */
+	pit_readback_dated(&first, &a, &b);
+	do {
+		pit_readback_dated(&check.start, &check.a0, &check.b0);
+		if (check.b0 - a > PIT_NONE_TICKS)
+			return false;
+	} while (check.start == first);
+	check.pending = check.measure = true;
+	return true;
+}
+
 /* The TSC's rate over the span since span_start; 0 when not to be trusted. */
 static uint64_t span_rate(void)
 {
 	uint64_t a1, b1, span;
 	uint16_t now, counts;
 
+	pit_readback_dated(&now, &a1, &b1); /* translated, not dated */
 	do {
 		if (pit_readback_dated(&now, &a1, &b1) & PIT_STATUS_OUT)
 			return 0; /* the count ran out: over 55 ms */
@@ -319,8 +325,8 @@ static uint64_t span_rate(void)
 		counts = (uint16_t)(check.start - now);
 	} while (counts < PIT_SPAN);
 	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
-	if ((check.b0 - check.a0) + (b1 - a1) > span / 1000)
-		return 0;
+	if ((check.b0 - check.a0) + (b1 - a1) > span / 500)
+		return 0; /* the midpoints could be off by over 0.1% */
 	return span * PIT_HZ / counts;
 }
 
