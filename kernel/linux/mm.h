@@ -234,18 +234,23 @@ bool mm_file_writably_mapped_any(const struct vnode *vn);
  */
 #define MM_WRITEBACK_AGE_NS 5000000000ULL
 bool mm_tracks_stores(const struct vma *v);
-/* A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS). */
+/*
+ * A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS,
+ * the disk full included). Sleeps (ext4 allocates a hole's blocks): v
+ * may be gone after, so the caller looks it up again.
+ */
 int mm_page_mkwrite(struct vma *v, uintptr_t va);
 /*
  * Write back the dirty pages first..last of vn (a page cache node with
  * a writeback hook; others: 0), every process's mappings of them made
- * read-only first; with sync the journal is committed too.
+ * read-only first; how is the hook's (VFS_WB_COMMIT, VFS_WB_REPORT).
  * 0 or -ERRNO (-ENOSPC, -EIO) from the file system.
  */
 int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
-		      bool sync);
+		      unsigned int how);
 /* The same for each file mm's shared areas in [start, start+len) map. */
-int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync);
+int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len,
+		       unsigned int how);
 /* Every shared-mapped file of every process (the VM ends); 0 or -ERRNO. */
 int mm_writeback_all(void);
 /* mm_writeback_all once a store is MM_WRITEBACK_AGE_NS old (return to user). */

@@ -189,7 +189,7 @@ _Noreturn void proc_exit(int status, int sig)
 	jobctl_exit(p);
 	/* stores through shared maps reach the files (errors: logged) */
 	if (p->mm)
-		mm_writeback_range(p->mm, 0, USER_TOP, false);
+		mm_writeback_range(p->mm, 0, USER_TOP, 0);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);
