@@ -88,6 +88,8 @@ struct mm {
 	uintptr_t vdso;	    /* where exec mapped the vDSO (AT_SYSINFO_EHDR) */
 	size_t resident;    /* pages currently mapped */
 	size_t committed;   /* pages promised to writable private areas */
+	/* where mm_reclaim_point's next pass starts */
+	uintptr_t reclaim_va;
 	/* linux/exec_stack.c: argv's and envp's strings, for /proc/PID */
 	uintptr_t arg_start, arg_end, env_start, env_end;
 };
@@ -255,6 +257,14 @@ int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len,
 int mm_writeback_all(void);
 /* mm_writeback_all once a store is MM_WRITEBACK_AGE_NS old (return to user). */
 void mm_writeback_aged(void);
+/*
+ * mm_reclaim.c. Called at the start of a user page fault (nothing held):
+ * when free memory is low, clear the PTEs that map clean page-cache
+ * pages of files on disks (after writing the shared maps' stores back
+ * if those were not enough) so the page cache drops them; a later touch
+ * reads them again. May sleep. Anonymous pages stay.
+ */
+void mm_reclaim_point(void);
 /* When the oldest store not yet written back was marked, or 0 (mm_file.c). */
 extern uint64_t mm_dirty_since_ns;
 

@@ -286,7 +286,10 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 	if (syscall_misdelivered(f, cr2))
 		return;
 	if (f->vector == 14) {
-		int err = mm_fault(current->mm, cr2, f->error);
+		int err;
+
+		mm_reclaim_point();
+		err = mm_fault(current->mm, cr2, f->error);
 
 		if (err == 0)
 			return;
