@@ -567,7 +567,7 @@ bench:
 	@sh bench/run.sh $(BENCH_ARGS)
 
 # Lay out the C sources as .clang-format says (make test checks it).
-FORMAT_SRCS = $(shell find cli include kernel tests -name '*.[ch]')
+FORMAT_SRCS = $(shell find bench cli include kernel tests -name '*.[ch]')
 format:
 	@clang-format -i $(FORMAT_SRCS)
 
