@@ -370,7 +370,9 @@ static int write_page(struct vnode *c, uint64_t idx)
 /*
  * Write the pages taken (n of them): the first error. A page that
  * failed is not retried (Linux's end_page_writeback with an error: the
- * page is clean, the error is the file's, ext4_writeback).
+ * page is clean, the error is the file's, ext4_writeback), unless
+ * memory ran out: then it is dirty again for a later writeback, as
+ * Linux's redirty_page_for_writepage (a clean page may be dropped).
  */
 static int write_taken(struct vnode *c, const uint64_t *taken, size_t n)
 {
@@ -383,6 +385,8 @@ static int write_taken(struct vnode *c, const uint64_t *taken, size_t n)
 
 		if (e < 0 && err == 0)
 			err = e;
+		if (e == -ENOMEM && c == node->ie->cache)
+			dirty_add(node->ie, taken[i]);
 	}
 	ext4_unlock(node->m);
 	return err;

@@ -3,6 +3,7 @@
 #include "core/page.h"
 #include "core/proc.h"
 #include "core/uaccess.h"
+#include "fs/bcache.h"
 #include "fs/vfs.h"
 #include "linux/mm.h"
 #include "linux/proc.h"
@@ -30,7 +31,11 @@
  * and read-only) when the clean ones were not enough. Anonymous memory
  * (and a private area's own copies) is never taken: there is no swap.
  */
-/* Free pages under which a user fault reclaims first (4 MiB). */
+/*
+ * Free pages under which a user fault reclaims first: 4 MiB, plus room
+ * for the block cache to fill to its bound, which a writeback does
+ * (short of it, the file system's writes fail with ENOMEM).
+ */
 #define MM_RECLAIM_LOW 1024
 /* PTEs cleared per pass. */
 #define MM_RECLAIM_BATCH 1024
@@ -116,10 +121,12 @@ static size_t unmap_and_drop(void)
 
 void mm_reclaim_point(void)
 {
-	if (page_free_count() >= MM_RECLAIM_LOW)
+	size_t low = MM_RECLAIM_LOW + bcache_limit();
+
+	if (page_free_count() >= low)
 		return;
 	unmap_and_drop();
-	if (page_free_count() >= MM_RECLAIM_LOW || mm_dirty_since_ns == 0)
+	if (page_free_count() >= low || mm_dirty_since_ns == 0)
 		return;
 	/* sleeps: the stores through shared maps reach the disk first */
 	mm_writeback_all();

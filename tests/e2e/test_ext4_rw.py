@@ -282,8 +282,8 @@ def test_file_bigger_than_memory_in_one_map(tmp_path):
     kiln = run_disks(prog, ["write", "/data/written", "64"], [f"{img}:/data"],
                      extra=("--mem", "48M"))
     assert kiln.returncode == 0, describe(kiln)
-    assert kiln.stdout.decode() == native2.stdout.decode()
     assert b"not written" not in kiln.stderr, describe(kiln)
+    assert kiln.stdout.decode() == native2.stdout.decode(), describe(kiln)
     fsck_clean(img)
     assert debugfs_cat(img, "written") == native_w.read_bytes()
 
