@@ -376,7 +376,8 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
  */
 static int challenge_param(const char *ch, const char *key, char **out)
 {
-	size_t kl = strlen(key);
+	/* no value is longer than the whole list */
+	size_t kl = strlen(key), room = strlen(ch) + 1;
 	const char *p = ch;
 
 	*out = NULL;
@@ -394,8 +395,7 @@ static int challenge_param(const char *ch, const char *key, char **out)
 		if (*p != '=' || !nl)
 			return -EINVAL;
 		p++;
-		/* the value is at most as long as what is left */
-		v = kiln_xmalloc(strlen(p) + 1);
+		v = kiln_xmalloc(room);
 		if (*p == '"') {
 			for (p++; *p && *p != '"'; p++)
 				v[o++] = *p == '\\' && p[1] ? *++p : *p;
