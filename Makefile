@@ -370,6 +370,8 @@ $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 # Debian's musl-gcc specs know nothing of -static-pie (they would add an
 # interpreter and Scrt1.o), so the PIE link names musl's self-relocating
 # rcrt1.o itself; the recipe then checks it is ET_DYN without PT_INTERP.
+# The headers the guest programs share (check.h, fnv.h).
+GUEST_HDRS := $(wildcard tests/guest/*.h)
 GUEST_PROGS := $(basename $(notdir $(wildcard tests/guest/*.c)))
 GUEST_FLAVOURS := musl glibc musl-pie musl-dyn glibc-dyn
 GUEST_CFLAGS := -std=c11 -O2 -Wall -Wextra -Wshadow -Werror
@@ -377,27 +379,27 @@ MUSL_LIB := /usr/lib/x86_64-linux-musl
 GUEST_BINS := $(foreach f,$(GUEST_FLAVOURS),$(patsubst %,$(BUILD)/tests/guest/$(f)/%,$(GUEST_PROGS)))
 guest: $(GUEST_BINS)
 
-$(BUILD)/tests/guest/musl/%: tests/guest/%.c tests/guest/check.h
+$(BUILD)/tests/guest/musl/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSL    $@"
 	$(Q)musl-gcc $(GUEST_CFLAGS) -static -o $@ $<
 
-$(BUILD)/tests/guest/glibc/%: tests/guest/%.c tests/guest/check.h
+$(BUILD)/tests/guest/glibc/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBC   $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -static -o $@ $<
 
-$(BUILD)/tests/guest/musl-dyn/%: tests/guest/%.c tests/guest/check.h
+$(BUILD)/tests/guest/musl-dyn/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSLDYN $@"
 	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
 
-$(BUILD)/tests/guest/glibc-dyn/%: tests/guest/%.c tests/guest/check.h
+$(BUILD)/tests/guest/glibc-dyn/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBDYN $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -o $@ $<
 
-$(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c tests/guest/check.h
+$(BUILD)/tests/guest/musl-pie/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSLPIE $@"
 	$(Q)musl-gcc $(GUEST_CFLAGS) -fPIE -static-pie -nostartfiles -Wl,-static \
@@ -468,27 +470,27 @@ DYN_BINS := $(foreach f,$(DYN_FLAVOURS),$(patsubst %,$(DYN_DIR)/$(f)/%,$(DYN_PRO
 	$(DYN_DIR)/kplugin.so
 guest: $(DYN_BINS)
 
-$(DYN_DIR)/musl/%: tests/dynamic/%.c tests/guest/check.h
+$(DYN_DIR)/musl/%: tests/dynamic/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSLDYN $@"
 	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
-$(DYN_DIR)/musl/%: tests/guest/%.c tests/guest/check.h
+$(DYN_DIR)/musl/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  MUSLDYN $@"
 	$(Q)musl-gcc $(GUEST_CFLAGS) -o $@ $<
-$(DYN_DIR)/glibc/%: tests/dynamic/%.c tests/guest/check.h
+$(DYN_DIR)/glibc/%: tests/dynamic/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBDYN $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -fPIE -pie -o $@ $<
-$(DYN_DIR)/glibc/%: tests/guest/%.c tests/guest/check.h
+$(DYN_DIR)/glibc/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBDYN $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -fPIE -pie -o $@ $<
-$(DYN_DIR)/glibc-nopie/%: tests/dynamic/%.c tests/guest/check.h
+$(DYN_DIR)/glibc-nopie/%: tests/dynamic/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBDYN $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -fno-pie -no-pie -o $@ $<
-$(DYN_DIR)/glibc-nopie/%: tests/guest/%.c tests/guest/check.h
+$(DYN_DIR)/glibc-nopie/%: tests/guest/%.c $(GUEST_HDRS)
 	@mkdir -p $(@D)
 	@echo "  GLIBDYN $@"
 	$(Q)$(CC) $(GUEST_CFLAGS) -fno-pie -no-pie -o $@ $<

@@ -718,6 +718,19 @@ def qemu_child(parent):
     return None
 
 
+def qemu_child_started(p, timeout):
+    """/proc/PID/status of kiln p's QEMU child once the guest is about to
+    start (for root, after -runas, the last step before it), or the last
+    status seen (None if none) when p exits or timeout seconds pass."""
+    status, deadline = None, time.monotonic() + timeout
+    while time.monotonic() < deadline and p.poll() is None:
+        status = qemu_child(p.pid)
+        if status and (os.geteuid() != 0 or
+                       re.search(r"^Uid:\s+65534\s", status, re.M)):
+            break
+        time.sleep(0.05)
+    return status
+
 def test_run_qemu_is_confined(tmp_path):
     """The real QEMU runs under a seccomp filter and, for root, as nobody."""
     img = tmp_path / "sleep.img"
@@ -727,14 +740,7 @@ def test_run_qemu_is_confined(tmp_path):
                           str(img)], stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
     try:
-        status, deadline = None, time.monotonic() + 30
-        while time.monotonic() < deadline and p.poll() is None:
-            status = qemu_child(p.pid)
-            # -runas takes effect just before the guest starts
-            if status and (os.geteuid() != 0 or
-                           re.search(r"^Uid:\s+65534\s", status, re.M)):
-                break
-            time.sleep(0.05)
+        status = qemu_child_started(p, 30)
         assert status is not None, "no QEMU child seen"
         assert re.search(r"^Seccomp:\s+2$", status, re.M), status
         if os.geteuid() == 0:
@@ -771,14 +777,7 @@ def test_run_killed_leaves_no_temp_image(tmp_path):
                          stderr=subprocess.PIPE, start_new_session=True,
                          env=dict(os.environ, TMPDIR=str(tmp)))
     try:
-        status, deadline = None, time.monotonic() + 60
-        while time.monotonic() < deadline and p.poll() is None:
-            status = qemu_child(p.pid)
-            # -runas, for root, is the last step before the guest starts
-            if status and (os.geteuid() != 0 or
-                           re.search(r"^Uid:\s+65534\s", status, re.M)):
-                break
-            time.sleep(0.05)
+        status = qemu_child_started(p, 60)
         assert status is not None and p.poll() is None, "no QEMU child seen"
         qemu = re.search(r"^Pid:\s+(\d+)$", status, re.M).group(1)
         with open(f"/proc/{qemu}/cmdline", "rb") as f:

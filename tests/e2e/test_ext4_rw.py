@@ -252,6 +252,16 @@ def test_sqlite3_wal_with_mmap_across_two_runs(blocks, tmp_path):
     assert b"wal" in native.stdout and b"ok" in native.stdout
 
 
+def random_file(tmp_path, mib):
+    """tmp_path/src/big: mib MiB of random bytes; (its directory, its path)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    big = src / "big"
+    with open(big, "wb") as f:
+        for _ in range(mib):
+            f.write(os.urandom(1 << 20))
+    return src, big
+
 def test_file_bigger_than_memory_in_one_map(tmp_path):
     """tests/guest/ext4_bigmap.c with 48 MiB of guest memory: a 96 MiB
     file mapped whole (one MAP_PRIVATE) and summed twice, then a 64 MiB
@@ -259,12 +269,7 @@ def test_file_bigger_than_memory_in_one_map(tmp_path):
     unmapping the page-cache pages the map maps (mm_reclaim.c; the
     stored ones written back first) lets it finish. The sums and the
     file's bytes (debugfs) must be the host's."""
-    src = tmp_path / "src"
-    src.mkdir()
-    big = src / "big"
-    with open(big, "wb") as f:
-        for i in range(96):
-            f.write(os.urandom(1 << 20))
+    src, big = random_file(tmp_path, 96)
     prog = guest_path("musl", "ext4_bigmap")
     native_w = tmp_path / "written"
     native = run_native([prog, "read", str(big)])
@@ -295,12 +300,7 @@ def test_file_bigger_than_memory_read_and_mapped(tmp_path):
     The block cache is bounded; the page cache's clean pages that nobody
     maps are dropped when memory runs short (page_reclaim). The sums
     must be the host's."""
-    src = tmp_path / "src"
-    src.mkdir()
-    big = src / "big"
-    with open(big, "wb") as f:
-        for i in range(96):
-            f.write(os.urandom(1 << 20))
+    src, big = random_file(tmp_path, 96)
     prog = guest_path("musl", "ext4_bigread")
     native = run_native([prog, str(big)])
     assert native.returncode == 0, describe(native)

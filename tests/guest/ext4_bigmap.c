@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fnv.h"
+
 /*
  * ext4_bigmap read FILE: FILE mapped whole (one MAP_PRIVATE, PROT_READ)
  * and summed twice through the map. ext4_bigmap write FILE MIB: FILE
@@ -21,22 +23,6 @@
 #define CHUNK 65536
 
 static unsigned char buf[CHUNK];
-
-/* FNV-1a over 64-bit words: order matters, every byte counts. */
-static uint64_t mix(uint64_t h, const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-	}
-	for (; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 static int fail(const char *what)
 {
@@ -58,8 +44,7 @@ static int read_map(const char *path)
 	for (int pass = 0; pass < 2; pass++)
 		printf("ext4_bigmap: map pass %d: %lld bytes, sum %016llx\n",
 		       pass, (long long)st.st_size,
-		       (unsigned long long)mix(0xcbf29ce484222325ULL, m,
-					       (size_t)st.st_size));
+		       fnv_mix(FNV_SEED, m, (size_t)st.st_size));
 	if (munmap(m, (size_t)st.st_size) != 0 || close(fd) != 0)
 		return fail("munmap");
 	return 0;
@@ -75,7 +60,7 @@ static int write_map(const char *path, long mib)
 {
 	size_t len = (size_t)mib << 20;
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_SEED;
 	unsigned char *m;
 	ssize_t n;
 
@@ -95,7 +80,7 @@ static int write_map(const char *path, long mib)
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return fail("lseek");
 	while ((n = read(fd, buf, CHUNK)) > 0)
-		h = mix(h, buf, (size_t)n);
+		h = fnv_mix(h, buf, (size_t)n);
 	if (n < 0)
 		return fail("read");
 	printf("ext4_bigmap: read(2) back: sum %016llx\n",

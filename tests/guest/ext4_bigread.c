@@ -6,6 +6,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "fnv.h"
+
 /*
  * ext4_bigread FILE: the checksums of FILE read by read(2) and by
  * MAP_PRIVATE windows of WINDOW bytes touched page by page (each
@@ -19,35 +21,16 @@
 
 static unsigned char buf[CHUNK];
 
-/*
- * FNV-1a over 64-bit words (bytes for a tail): order matters, every byte
- * counts. Both ways hand it pieces that are multiples of 8 but the last.
- */
-static uint64_t mix(uint64_t h, const unsigned char *p, size_t n)
-{
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 0x100000001b3ULL;
-	}
-	for (; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ULL;
-	return h;
-}
-
 static int by_read(const char *path, uint64_t *sum, uint64_t *size)
 {
 	int fd = open(path, O_RDONLY);
-	uint64_t h = 0xcbf29ce484222325ULL, total = 0;
+	uint64_t h = FNV_SEED, total = 0;
 	ssize_t r;
 
 	if (fd < 0)
 		return -1;
 	while ((r = read(fd, buf, CHUNK)) > 0) {
-		h = mix(h, buf, (size_t)r);
+		h = fnv_mix(h, buf, (size_t)r);
 		total += (uint64_t)r;
 	}
 	close(fd);
@@ -58,7 +41,7 @@ static int by_read(const char *path, uint64_t *sum, uint64_t *size)
 
 static int by_map(int fd, uint64_t size, uint64_t *sum)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = FNV_SEED;
 
 	for (uint64_t off = 0; off < size; off += WINDOW) {
 		size_t len = size - off < WINDOW ? (size_t)(size - off) :
@@ -69,7 +52,8 @@ static int by_map(int fd, uint64_t size, uint64_t *sum)
 		if (p == MAP_FAILED)
 			return -1;
 		for (size_t pg = 0; pg < len; pg += PAGE)
-			h = mix(h, p + pg, len - pg < PAGE ? len - pg : PAGE);
+			h = fnv_mix(h, p + pg,
+				    len - pg < PAGE ? len - pg : PAGE);
 		munmap(p, len);
 	}
 	*sum = h;
