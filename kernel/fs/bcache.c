@@ -163,6 +163,7 @@ static void clear_dirty(struct bcache_buf *b)
 void bcache_mark_dirty(struct bcache_buf *b)
 {
 	b->flags |= BCACHE_VALID;
+	b->flags &= ~BCACHE_VERIFIED;
 	if (!(b->flags & BCACHE_DIRTY)) {
 		b->flags |= BCACHE_DIRTY;
 		b->dev->ndirty++;
@@ -184,7 +185,7 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 	b->flags &= ~BCACHE_PINNED;
 	if (!keep) {
 		clear_dirty(b);
-		b->flags &= ~BCACHE_VALID;
+		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED);
 	} else if (b->flags & BCACHE_DIRTY) {
 		dirty_append(b);
 	}
@@ -346,8 +347,8 @@ static int fill_buf(struct bcache_buf *b)
 
 	if (!err)
 		err = io.err;
-	if (!err)
-		b->flags |= BCACHE_VALID;
+	if (!err) /* the device's bytes: nobody has checked these */
+		b->flags = (b->flags | BCACHE_VALID) & ~BCACHE_VERIFIED;
 	return err;
 }
 

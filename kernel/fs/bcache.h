@@ -56,6 +56,15 @@ struct bcache_dev {
 #define BCACHE_DIRTY 2U
 #define BCACHE_BUSY 4U
 #define BCACHE_PINNED 8U
+/*
+ * VERIFIED: a file system checked this block's checksum after it was
+ * read from the device, and may skip the crc32c while the flag stays
+ * (Linux's buffer_verified). Cleared when the buffer is read again and
+ * by bcache_mark_dirty (a write through the cache may bring anyone's
+ * bytes: a replayed journal block, a write to the block device); the
+ * writer that computed the checksum itself may set it again.
+ */
+#define BCACHE_VERIFIED 16U
 
 struct bcache_buf {
 	struct bcache_dev *dev;
