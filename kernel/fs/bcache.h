@@ -127,6 +127,17 @@ void bcache_unpin(struct bcache_buf *b, bool keep);
 struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block);
 
 /*
+ * Start reading the blocks of [block, block+n) (at most
+ * BCACHE_READAHEAD_MAX, not past the device) that are not cached, as
+ * one batch the device may merge, and wait for it: what a file system
+ * is about to read a block at a time (ext4's inode tables, as Linux's
+ * inode_readahead_blks). The buffers are left valid and unheld; a
+ * failed or refused one (no memory) is simply not cached.
+ */
+#define BCACHE_READAHEAD_MAX 32
+void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n);
+
+/*
  * Byte-level access at any offset and length (partial blocks are read,
  * modified and kept dirty). Bytes done: short at the device's end, 0
  * reading at or past it; -ENOSPC writing there, -EROFS on a read-only
