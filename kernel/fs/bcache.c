@@ -402,7 +402,6 @@ void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n)
 	struct bcache_io *ios;
 	struct bcache_buf **v;
 	size_t k = 0;
-	int err = 0;
 
 	if (n > BCACHE_READAHEAD_MAX)
 		n = BCACHE_READAHEAD_MAX;
@@ -425,10 +424,9 @@ void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n)
 		k++;
 	}
 	if (k > 0)
-		err = d->ops->io(d, ios, k);
-	/* On an error of the whole batch, trust none of it. */
+		d->ops->io(d, ios, k); /* each io's err says how it went */
 	for (size_t i = 0; i < k; i++) {
-		bool ok = err == 0 && ios[i].err == 0;
+		bool ok = ios[i].err == 0;
 
 		v[i]->flags &= ~BCACHE_BUSY;
 		if (ok)
