@@ -245,7 +245,11 @@ def hello_runs_in(image, mib):
         return True, ""
     if rc == 124:
         return False, "timed out after %d s" % MEM_PROBE_TIMEOUT
-    lines = err.decode(errors="replace").strip().splitlines()
+    # kiln names the image by the path it was given: absolute, of this
+    # machine; the report says it from the repository as the rest does.
+    err = err.decode(errors="replace").replace(
+        image, os.path.relpath(image, ROOT))
+    lines = err.strip().splitlines()
     return False, "exit %d: %s" % (rc, lines[-1] if lines else "no output")
 
 
@@ -340,12 +344,12 @@ def print_targets(rows, accels, sizes, mem):
         for test in ("getppid", "fileio"):
             ratio_line(by, accel, test, "> 1x (kiln faster)",
                        lambda x: x > 1.0)
-    total, kernel_part, elf, stripped = sizes
+    total, kernel_part, stripped, full, full_name = sizes
     target_line("hello image kernel part", "%d B" % kernel_part,
                 "<= %d B" % MAX_KERNEL_PART,
                 boot.verdict(kernel_part <= MAX_KERNEL_PART))
-    print("  (whole hello image %d B; build/kernel.elf %d B, stripped %d B)"
-          % (total, elf, stripped))
+    print("  (whole hello image %d B; %s %d B, stripped %d B)"
+          % (total, full_name, full, stripped))
     mib, fail = mem
     target_line("smallest --mem (tcg)", "%d MiB" % mib if mib else
                 "> %d MiB" % MEM_MAX_MIB, "<= %d MiB" % MAX_MEM_MIB,
@@ -416,7 +420,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     progs = build_programs()
     images = build_images(progs)      # each image snapshots the kernel
-    sizes = image_sizes(images["hello"]) + boot.kernel_sizes(KERNEL)[::-1]
+    sizes = image_sizes(images["hello"]) + boot.kernel_sizes(KERNEL)
     linux = None if opts.no_linux else prepare_linux(progs)
     guest = linux if isinstance(linux, LinuxGuest) else None
     accels = ["tcg", "kvm"] if boot.kvm_usable() else ["tcg"]

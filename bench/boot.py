@@ -265,7 +265,7 @@ def target_line(what, value, target, result):
     print("  %-24s %10s   %-18s %s" % (what, value, target, result))
 
 
-def print_targets(rows, kvm, size_stripped, size_full):
+def print_targets(rows, kvm, size_stripped, size_full, full_name):
     """Print the ratios against the targets; return the missed ones."""
     by = {(r.accel, r.system): r for r in rows}
     missed = []
@@ -307,19 +307,21 @@ def print_targets(rows, kvm, size_stripped, size_full):
                     "n/a (no KVM)")
     check("kernel stripped", "%d B" % size_stripped,
           "< %d B" % MAX_STRIPPED_BYTES, size_stripped < MAX_STRIPPED_BYTES)
-    print("  (kernel.debug.elf, unstripped: %d B)" % size_full)
+    print("  (%s, unstripped: %d B)" % (full_name, size_full))
     return missed
 
 
 def kernel_sizes(kernel):
-    """(stripped, unstripped) byte sizes: kernel.elf as images carry it,
-    stripped again to be sure, and kernel.debug.elf with its symbols."""
+    """(stripped, unstripped, the unstripped one's path from ROOT) byte
+    sizes: kernel.elf as images carry it, stripped again to be sure, and
+    kernel.debug.elf with its symbols (kernel itself when it is absent)."""
     debug = os.path.join(BUILD, "kernel.debug.elf")
     with tempfile.TemporaryDirectory() as tmp:
         stripped = os.path.join(tmp, "kernel.stripped")
         run_checked(["strip", "-o", stripped, kernel])
         full = debug if os.path.exists(debug) else kernel
-        return os.path.getsize(stripped), os.path.getsize(full)
+        return (os.path.getsize(stripped), os.path.getsize(full),
+                os.path.relpath(full, ROOT))
 
 
 def hello_program():

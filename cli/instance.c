@@ -548,15 +548,22 @@ static int signal_number(const char *s)
 		      { "TERM", SIGTERM },
 		      { "KILL", SIGKILL } };
 
+	char *end;
+	long n;
+
 	if (!strncmp(s, "SIG", 3))
 		s += 3;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(s, names[i].name))
 			return names[i].sig;
-	return atoi(s) == SIGKILL || atoi(s) == SIGHUP || atoi(s) == SIGINT ||
-			       atoi(s) == SIGQUIT || atoi(s) == SIGTERM ?
-		       atoi(s) :
-		       -1;
+	/* the whole word, in range: atoi took "1x" and 2^32+1 for 1 (HUP) */
+	n = strtol(s, &end, 10);
+	if (end == s || *end)
+		return -1;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (n == names[i].sig)
+			return names[i].sig;
+	return -1;
 }
 
 int cmd_kill(int argc, char **argv)

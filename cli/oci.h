@@ -2,6 +2,7 @@
 #ifndef KILN_CLI_OCI_H
 #define KILN_CLI_OCI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,11 +55,16 @@ void oci_sha256(const void *data, size_t size, char out[72]);
 struct json_object *oci_json_parse(const void *data, size_t size);
 /*
  * A JSON array of strings (untrusted; NULL for absent or null: empty)
- * appended to sv: 0, or -EINVAL for anything else or a string of
- * KILN_CFG_MAX_VALUE bytes or more.
+ * appended to sv: 0, or -EINVAL for anything else or a string that
+ * oci_json_cstr refuses.
  */
 struct json_object;
 int oci_json_strings(struct json_object *a, struct strvec *sv);
+/*
+ * Whether s is a JSON string that is whole as a C string: no NUL in it
+ * ("\u0000") and shorter than KILN_CFG_MAX_VALUE bytes.
+ */
+bool oci_json_cstr(struct json_object *s);
 /*
  * A running sha256, for blobs streamed to disk: init, update, then
  * final (which frees it) or drop. libcrypto failing (no memory) ends

@@ -120,6 +120,18 @@ int oci_check(const char *name, const struct oci_desc *d, const char *what,
 	return 0;
 }
 
+bool oci_json_cstr(struct json_object *s)
+{
+	size_t len;
+
+	if (!json_object_is_type(s, json_type_string))
+		return false;
+	len = (size_t)json_object_get_string_len(s);
+	/* json-c keeps "\u0000" in the string: strlen would stop there */
+	return len < KILN_CFG_MAX_VALUE &&
+	       strlen(json_object_get_string(s)) == len;
+}
+
 int oci_json_strings(struct json_object *a, struct strvec *sv)
 {
 	size_t n;
@@ -132,8 +144,7 @@ int oci_json_strings(struct json_object *a, struct strvec *sv)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *s = json_object_array_get_idx(a, i);
 
-		if (!json_object_is_type(s, json_type_string) ||
-		    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
+		if (!oci_json_cstr(s))
 			return -EINVAL;
 		strvec_push(sv, json_object_get_string(s));
 	}
@@ -179,8 +190,12 @@ struct json_object *oci_json_parse(const void *data, size_t size)
 	struct json_tokener *tok;
 	struct json_object *o;
 
-	/* json-c's lengths are int; manifests and configs are small. */
-	if (size >= (1u << 26) || memchr(data, '\0', size))
+	/*
+	 * json-c's lengths are int; manifests and configs are small. No
+	 * bytes is no JSON value, and an empty HTTP body has NULL data,
+	 * which memchr must not see.
+	 */
+	if (!size || size >= (1u << 26) || memchr(data, '\0', size))
 		return NULL;
 	tok = json_tokener_new();
 	if (!tok)

@@ -85,8 +85,7 @@ static int str_member(struct json_object *o, const char *key, char **out)
 
 	if (!json_object_object_get_ex(o, key, &s) || !s)
 		return 0;
-	if (!json_object_is_type(s, json_type_string) ||
-	    json_object_get_string_len(s) >= KILN_CFG_MAX_VALUE)
+	if (!oci_json_cstr(s))
 		return -EINVAL;
 	*out = kiln_xstrdup(json_object_get_string(s));
 	return 0;

@@ -348,8 +348,8 @@ static int challenge_param(const char *ch, const char *key, char *out, size_t n)
  */
 static int fetch_token(struct oci_registry *reg, const char *challenge)
 {
-	char realm[512], service[256] = "", scope[512] = "", hdr[300];
-	char *url, *es, *sc;
+	char realm[512], service[256] = "", scope[512] = "";
+	char *url, *es, *sc, *hdr = NULL;
 	struct resp r = { .limit = 1u << 20 };
 	struct json_object *o = NULL;
 	const char *tok = NULL;
@@ -373,9 +373,13 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 		strchr(realm, '?') ? '&' : '?', es, sc);
 	curl_free(es);
 	curl_free(sc);
-	snprintf(hdr, sizeof(hdr), "Authorization: %s",
-		 reg->basic ? reg->basic : "");
-	st = get(reg, url, NULL, reg->basic ? hdr : NULL, &r);
+	/* reg->basic is as long as config.json's auth (up to 4 KiB) */
+	if (reg->basic) {
+		hdr = kiln_xmalloc(strlen(reg->basic) + 32);
+		sprintf(hdr, "Authorization: %s", reg->basic);
+	}
+	st = get(reg, url, NULL, hdr, &r);
+	free(hdr);
 	free(url);
 	if (st < 0)
 		goto out;
@@ -391,9 +395,12 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	if (o) {
 		struct json_object *v;
 
+		/* "\u0000" would cut the C string short of the token */
 		if ((json_object_object_get_ex(o, "token", &v) ||
 		     json_object_object_get_ex(o, "access_token", &v)) &&
-		    json_object_is_type(v, json_type_string))
+		    json_object_is_type(v, json_type_string) &&
+		    strlen(json_object_get_string(v)) ==
+			    (size_t)json_object_get_string_len(v))
 			tok = json_object_get_string(v);
 	}
 	if (!tok || !*tok || strlen(tok) > 16384 || strpbrk(tok, "\r\n")) {

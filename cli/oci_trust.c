@@ -43,7 +43,9 @@ char *oci_docker_creds(const char *host)
 		    !json_object_is_type(a, json_type_string))
 			continue;
 		s = json_object_get_string(a);
+		/* all of it: a "\u0000" would leave a prefix as the creds */
 		if (*s && strlen(s) < 4096 &&
+		    strlen(s) == (size_t)json_object_get_string_len(a) &&
 		    strspn(s,
 			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
 			    strlen(s)) {

@@ -383,6 +383,8 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 	fcntl(s->sig[0], F_SETFD, 0);
 	if (s->con[1] >= 0)
 		fcntl(s->con[1], F_SETFD, 0);
+	if (o->image_fd > 2)
+		fcntl(o->image_fd, F_SETFD, 0); /* -kernel /dev/fd/N */
 	if (!o->tty_stdin) {
 		dup2(null, 0);
 		dup2(s->wr[P_QEMU], 1);

@@ -495,10 +495,7 @@ int cmd_run(int argc, char **argv)
 			 ret);
 		ret = run_boot(&ra, &img, &cfg);
 	}
-	if (ra.tmp_image[0]) {
-		unlink(ra.tmp_image);
-		kiln_tmp_forget(ra.tmp_image);
-	}
+	run_tmp_close(&ra);
 out_config:
 	config_free(&cfg);
 out_image:

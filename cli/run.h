@@ -11,7 +11,7 @@ struct run_args {
 	struct strvec args; /* replace argv[1..] when have_args */
 	int have_args;
 	struct strvec env;	  /* KEY=VALUE overrides */
-	char tmp_image[4096];	  /* the temporary image, "" if none */
+	char tmp_image[32];	  /* "/dev/fd/N": the temporary image, or "" */
 	const char *net_mode;	  /* --net: "none", "user", "nat", "tap:NAME",
 				   NULL (default) */
 	struct strvec forwards;	  /* QEMU hostfwd rules from -p */
@@ -123,11 +123,13 @@ void run_net_cmdline(struct run_args *ra, const struct kiln_config *cfg);
 
 /*
  * run_prepare: apply args, env and piped stdin to cfg and, when anything
- * changed (or the image was built in memory), write a temporary image and
- * point ra->vm.image at it. 0, or the exit status after one error line.
+ * changed (or the image was built in memory), write a temporary image
+ * without a name and point ra->vm.image at it ("/dev/fd/N"). 0, or the exit status after one error line.
  */
 int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		struct kiln_config *cfg, int built);
+/* Close the temporary image run_prepare made, if any (it has no name). */
+void run_tmp_close(struct run_args *ra);
 /* run_boot: boot, report failures and signals; returns kiln's exit status. */
 int run_boot(struct run_args *ra, const struct kiln_image *img,
 	     const struct kiln_config *cfg);

@@ -1,4 +1,5 @@
 /* run_vm.c - `kiln run` steps: the temporary image, the boot, and what the status means. */
+#define _GNU_SOURCE /* O_TMPFILE, mkostemp */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,33 +18,69 @@
 #define RUN_EXIT_KILLED 137
 
 /*
- * Write data to a fresh temp file; its path lands in ra->tmp_image, for
- * cmd_run to remove after the boot. On failure nothing is left behind.
+ * A file with no name in dir: O_TMPFILE (the storage a named temp file
+ * would use), else a mkstemp name unlinked at once (file systems without
+ * O_TMPFILE). The fd, above stdio and close-on-exec, or -errno.
+ */
+static int tmp_open(const char *dir)
+{
+	char path[4096];
+	int fd, high, err;
+
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "%s/kiln-run-XXXXXX", dir);
+		fd = mkostemp(path, O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		unlink(path);
+	}
+	/* QEMU's stdio are set up over 0-2: the image must not be one. */
+	if (fd > 2)
+		return fd;
+	high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	err = -errno;
+	close(fd);
+	return high >= 0 ? high : err;
+}
+
+/*
+ * Write data to a temp file without a name and boot it: QEMU inherits
+ * the fd and opens "/dev/fd/N" (vm_opts.image_fd). Neither kiln nor QEMU
+ * ending, by SIGKILL or otherwise, can leave the file behind. The fd
+ * stays open for a restart until run_tmp_close. 0, or the status after
+ * one line.
  */
 static int write_tmp(struct run_args *ra, const void *data, size_t size)
 {
 	const char *dir = getenv("TMPDIR");
-	char path[sizeof(ra->tmp_image)];
 	int fd, err;
 
 	if (!dir || !*dir)
 		dir = "/tmp";
-	snprintf(path, sizeof(path), "%s/kiln-run-XXXXXX", dir);
-	fd = mkstemp(path);
-	if (fd < 0)
-		return kiln_file_error(path, -errno);
-	kiln_tmp_register(path);
-	err = kiln_write_all(fd, data, size);
-	if (close(fd) < 0 && !err)
-		err = -errno;
+	fd = tmp_open(dir);
+	err = fd < 0 ? fd : kiln_write_all(fd, data, size);
 	if (err) {
-		unlink(path);
-		kiln_tmp_forget(path);
-		return kiln_file_error(path, err);
+		if (fd >= 0)
+			close(fd);
+		kiln_err("%s: cannot write the temporary image (%s)", dir,
+			 strerror(-err));
+		return KILN_EXIT_FAIL;
 	}
-	memcpy(ra->tmp_image, path, sizeof(path));
+	snprintf(ra->tmp_image, sizeof(ra->tmp_image), "/dev/fd/%d", fd);
 	ra->vm.image = ra->tmp_image;
+	ra->vm.image_fd = fd;
 	return 0;
+}
+
+void run_tmp_close(struct run_args *ra)
+{
+	if (ra->vm.image_fd > 2)
+		close(ra->vm.image_fd);
+	ra->vm.image_fd = 0;
+	ra->tmp_image[0] = '\0';
 }
 
 static void apply_args(struct run_args *ra, struct kiln_config *cfg)

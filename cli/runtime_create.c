@@ -122,12 +122,13 @@ static int parse_spec(const struct rt *rt, const char *bundle,
 				  &s->env))
 		err = rt_err(rt, "%s/config.json: process.env: want strings",
 			     bundle);
-	else if (json_object_get_string(cwd)[0] != '/' ||
+	else if (!oci_json_cstr(cwd) || !oci_json_cstr(path) ||
+		 json_object_get_string(cwd)[0] != '/' ||
 		 json_object_get_string_len(cwd) > 1024 ||
 		 json_object_get_string_len(path) > 2048)
 		err = rt_err(rt,
 			     "%s/config.json: process.cwd not absolute, or "
-			     "it or root.path too long",
+			     "it or root.path too long or holding a NUL",
 			     bundle);
 	else if (user_ids(proc, s))
 		err = rt_err(rt, "%s/config.json: bad process.user", bundle);
@@ -192,10 +193,7 @@ static int boot(const char *image, int tty, int stream, int64_t mem,
 		ret = run_prepare(&ra, &img, &cfg, 0);
 	if (!ret)
 		ret = run_boot(&ra, &img, &cfg);
-	if (ra.tmp_image[0]) {
-		unlink(ra.tmp_image);
-		kiln_tmp_forget(ra.tmp_image);
-	}
+	run_tmp_close(&ra);
 	config_free(&cfg);
 	image_close(&img);
 	return ret;

@@ -11,7 +11,9 @@
 #define VM_QEMU_ERR_MAX 65536
 
 struct vm_opts {
-	const char *image;   /* path of the image to boot */
+	const char *image; /* path of the image to boot */
+	/* > 2: an fd QEMU inherits, image being its "/dev/fd/N" */
+	int image_fd;
 	const char *mem;     /* -m value */
 	const char *accel;   /* auto, kvm, tcg */
 	const char *machine; /* microvm, q35 */

@@ -30,7 +30,7 @@ fi
 echo "== format"
 # The C sources as .clang-format lays them out (make format fixes them).
 # shellcheck disable=SC2046
-if clang-format --dry-run --Werror $(find cli include kernel tests -name '*.[ch]') \
+if clang-format --dry-run --Werror $(find bench cli include kernel tests -name '*.[ch]') \
 	2>"$BUILD/format.log"; then
 	echo "format: ok"
 	total_pass=$((total_pass + 1))

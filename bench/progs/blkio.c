@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_pairs.h"
+
 static double now(void)
 {
 	struct timespec ts;
@@ -18,15 +20,11 @@ static double now(void)
 
 static char buf[1 << 20];
 
-/* One test on fd (size bytes): 0 when it ran, 1 on an I/O error, 2 for
- * an unknown name or a bad count. */
-static int run_test(int fd, off_t size, const char *test, const char *count)
+/* One test (n above 0) on fd (size bytes): 0 when it ran, 1 on an error. */
+static int run_test(int fd, off_t size, const char *test, long n)
 {
-	long n = atol(count);
 	double t;
 
-	if (n <= 0)
-		return 2;
 	if (!strcmp(test, "randread")) {
 		uint64_t x = 88172645463325252ULL,
 			 blocks = (uint64_t)size / 4096;
@@ -55,8 +53,6 @@ static int run_test(int fd, off_t size, const char *test, const char *count)
 		t = now() - t;
 		printf("seqwrite: %.2f MB/s (%ld MiB + fsync)\n",
 		       (double)n * sizeof(buf) / 1e6 / t, n);
-	} else {
-		return 2;
 	}
 	return 0;
 }
@@ -64,11 +60,13 @@ static int run_test(int fd, off_t size, const char *test, const char *count)
 /* blkio DEVICE TEST N [TEST N]...: the tests in turn, in one boot. */
 int main(int argc, char **argv)
 {
+	static const char *const tests[] = { "randread", "seqwrite", NULL };
 	int fd, rc;
 	off_t size;
 
-	if (argc < 4 || argc % 2 != 0)
-		goto usage;
+	if (!test_pairs_ok(argc, argv, tests,
+			   "blkio DEVICE {randread N | seqwrite MIB}..."))
+		return 2;
 	fd = open(argv[1], O_RDWR);
 	size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
 	if (size < (off_t)sizeof(buf)) {
@@ -76,14 +74,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 2; i < argc; i += 2) {
-		rc = run_test(fd, size, argv[i], argv[i + 1]);
-		if (rc == 2)
-			goto usage;
+		rc = run_test(fd, size, argv[i], atol(argv[i + 1]));
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
-usage:
-	fprintf(stderr, "usage: blkio DEVICE {randread N | seqwrite MIB}...\n");
-	return 2;
 }

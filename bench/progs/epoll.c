@@ -45,7 +45,8 @@ static int loop(int ep, int k, long n)
 		unsigned char c = (unsigned char)i;
 
 		if (write(fds[k][1], &c, 1) != 1 ||
-		    epoll_wait(ep, ev, 8, 1000) != 1 || ev[0].data.u32 != (unsigned)k ||
+		    epoll_wait(ep, ev, 8, 1000) != 1 ||
+		    ev[0].data.u32 != (unsigned)k ||
 		    !(ev[0].events & EPOLLIN) || read(fds[k][0], &c, 1) != 1 ||
 		    c != (unsigned char)i)
 			return -1;
@@ -70,7 +71,8 @@ int main(int argc, char **argv)
 		goto err;
 	t1 = now_ns();
 	printf("epoll: %d idle pipes, %ld x (write, epoll_wait, read), "
-	       "%.1f ns/iteration\n", NPIPES - 1, n, (t1 - t0) / (double)n);
+	       "%.1f ns/iteration\n",
+	       NPIPES - 1, n, (t1 - t0) / (double)n);
 	return 0;
 err:
 	fprintf(stderr, "epoll: wrong event, or a read or write failed\n");

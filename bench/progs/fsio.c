@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_pairs.h"
+
 /*
  *   fsio DIR seqfsync MIB   MIB writes of 1 MiB to DIR/seq, fsync after each
  *   fsio DIR randread N     N 4 KiB preads at random offsets of DIR/big
@@ -120,13 +122,9 @@ static int bigstat(const char *dir, long n)
 	return 0;
 }
 
-/* One test: 0 when it ran, 2 for an unknown name or a bad count. */
-static int run_test(const char *dir, const char *test, const char *count)
+/* One test (a name test_pairs_ok knows, n above 0): 0 when it ran. */
+static int run_test(const char *dir, const char *test, long n)
 {
-	long n = atol(count);
-
-	if (n <= 0)
-		return 2;
 	if (!strcmp(test, "seqfsync"))
 		return seqfsync(dir, n);
 	if (!strcmp(test, "randread"))
@@ -135,28 +133,24 @@ static int run_test(const char *dir, const char *test, const char *count)
 		return create(dir, "c", "create", n);
 	if (!strcmp(test, "bigcreate"))
 		return create(dir, "many", "bigcreate", n);
-	if (!strcmp(test, "bigstat"))
-		return bigstat(dir, n);
-	return 2;
+	return bigstat(dir, n);
 }
 
 /* fsio DIR TEST N [TEST N]...: the tests in turn, in one boot. */
 int main(int argc, char **argv)
 {
-	int rc = 2;
+	static const char *const tests[] = { "seqfsync",  "randread", "create",
+					     "bigcreate", "bigstat",  NULL };
+	int rc;
 
-	if (argc < 4 || argc % 2 != 0)
-		goto usage;
+	if (!test_pairs_ok(argc, argv, tests,
+			   "fsio DIR {seqfsync MIB | randread N | create N | "
+			   "bigcreate N | bigstat N}..."))
+		return 2;
 	for (int i = 2; i < argc; i += 2) {
-		rc = run_test(argv[1], argv[i], argv[i + 1]);
-		if (rc == 2)
-			goto usage;
+		rc = run_test(argv[1], argv[i], atol(argv[i + 1]));
 		if (rc != 0)
 			return rc;
 	}
 	return 0;
-usage:
-	fprintf(stderr, "usage: fsio DIR {seqfsync MIB | randread N | "
-			"create N | bigcreate N | bigstat N}...\n");
-	return 2;
 }

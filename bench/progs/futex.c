@@ -12,7 +12,7 @@
 #define FUTEX_WAIT_PRIVATE (0 | 128)
 #define FUTEX_WAKE_PRIVATE (1 | 128)
 
-static _Atomic int ping, pong;   /* 1: the other side may go */
+static _Atomic int ping, pong; /* 1: the other side may go */
 static long rounds;
 
 static double now_ns(void)
@@ -75,6 +75,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "futex: bad count or pthread_create failed\n");
 		return 1;
 	}
-	printf("futex: %ld round trips, %.1f ns/round trip\n", n, ns / (double)n);
+	printf("futex: %ld round trips, %.1f ns/round trip\n", n,
+	       ns / (double)n);
 	return 0;
 }

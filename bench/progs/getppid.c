@@ -28,7 +28,8 @@ int main(int argc, char **argv)
 	pid_t ppid = getppid();
 	double t0, t1;
 
-	if (n <= 0 || loop(n / 10 + 1, ppid)) { /* warm-up: fault in code and stack */
+	/* A warm-up first: fault in the code and the stack. */
+	if (n <= 0 || loop(n / 10 + 1, ppid)) {
 		fprintf(stderr, "getppid: bad count or unstable answer\n");
 		return 1;
 	}

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int there[2], back[2];   /* main -> ponger, ponger -> main */
+static int there[2], back[2]; /* main -> ponger, ponger -> main */
 static long rounds;
 
 static double now_ns(void)
@@ -48,7 +48,7 @@ static double run(long n)
 
 		if (write(there[1], &c, 1) != 1 || read(back[0], &c, 1) != 1 ||
 		    c != (unsigned char)(i + 1))
-			return -1;   /* the ponger is left blocked; we exit */
+			return -1; /* the ponger is left blocked; we exit */
 	}
 	t1 = now_ns();
 	if (pthread_join(t, &bad) != 0 || bad)
@@ -69,6 +69,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pipe: a read, write or thread failed\n");
 		return 1;
 	}
-	printf("pipe: %ld round trips, %.1f ns/round trip\n", n, ns / (double)n);
+	printf("pipe: %ld round trips, %.1f ns/round trip\n", n,
+	       ns / (double)n);
 	return 0;
 }

@@ -27,7 +27,8 @@ static int loop(long n)
 		void *ret;
 
 		if (pthread_create(&t, NULL, body, (void *)(uintptr_t)i) != 0 ||
-		    pthread_join(t, &ret) != 0 || (uintptr_t)ret != (uintptr_t)i + 1)
+		    pthread_join(t, &ret) != 0 ||
+		    (uintptr_t)ret != (uintptr_t)i + 1)
 			return -1;
 	}
 	return 0;

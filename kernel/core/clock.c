@@ -187,8 +187,7 @@ static void clock_read_wall(void)
 			source = NULL;
 		}
 	}
-	vvar.v.wall_mono_ns = clock_monotonic_ns();
-	vvar.v.wall_ns = ns;
+	vclock_set_wall(&vvar.v, ns, clock_monotonic_ns());
 	__atomic_fetch_or(&vvar.v.ready, VCLOCK_WALL_READY, __ATOMIC_RELEASE);
 	if (!source) {
 		printk("clock: no wall clock (no pvclock, no CMOS RTC); "

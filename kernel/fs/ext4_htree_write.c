@@ -109,20 +109,28 @@ static void dx_insert(struct dx_held *h, int lvl, uint32_t pos, uint32_t hash,
 	h->changed[lvl] = true;
 }
 
-/* A new interior node: the fake entry over the block, no entries yet. */
+/*
+ * A new interior node holding the n (>= 1) entries at src: the fake
+ * entry over the block, then limit, count n and the entries. Entry 0's
+ * hash is not copied: its place holds the limit and count (ext4_htree.h).
+ */
 static int dx_node_new(struct ext4_op *op, struct ext4_inode *dir,
-		       struct bcache_buf **bp, uint64_t *lblk)
+		       const uint8_t *src, uint32_t n, struct bcache_buf **bp,
+		       uint64_t *lblk)
 {
 	struct ext4_fs *fs = op->fs;
 	int err = ext4_dir_grow(op, dir, bp, lblk);
+	uint8_t *ne;
 
 	if (err < 0)
 		return err;
 	/* A 64 KiB rec_len is written as 65535 (Linux's ext4_rec_len_to_disk). */
 	ext4_put16((*bp)->data + 4,
 		   fs->block_size == 65536 ? 65535 : fs->block_size);
-	ext4_put16((*bp)->data + EXT4_DX_NODE_BASE,
-		   ext4_dx_limit(fs, EXT4_DX_NODE_BASE));
+	ne = (*bp)->data + EXT4_DX_NODE_BASE;
+	ext4_put16(ne, ext4_dx_limit(fs, EXT4_DX_NODE_BASE));
+	ext4_put16(ne + 2, n);
+	memcpy(ne + 4, src + 4, n * 8 - 4);
 	return 0;
 }
 
@@ -130,17 +138,13 @@ static int dx_node_new(struct ext4_op *op, struct ext4_inode *dir,
 static int dx_add_level(struct ext4_op *op, struct ext4_inode *dir,
 			struct ext4_dx_path *p, struct dx_held *h)
 {
-	uint8_t *root = dx_ents(h, 0), *ne;
-	uint32_t count = dx_count(h, 0);
+	uint8_t *root = dx_ents(h, 0);
 	struct bcache_buf *nb;
 	uint64_t nblk;
-	int err = dx_node_new(op, dir, &nb, &nblk);
+	int err = dx_node_new(op, dir, root, dx_count(h, 0), &nb, &nblk);
 
 	if (err < 0)
 		return err;
-	ne = nb->data + EXT4_DX_NODE_BASE;
-	memcpy(ne + 4, root + 4, count * 8 - 4);
-	ext4_put16(ne + 2, count);
 	ext4_put16(root + 2, 1);
 	ext4_put32(root + 4, (uint32_t)nblk);
 	h->b[0]->data[EXT4_DX_ROOT_INFO + 6] = (uint8_t)(p->levels + 1);
@@ -167,18 +171,15 @@ static int dx_add_level(struct ext4_op *op, struct ext4_inode *dir,
 static int dx_split_node(struct ext4_op *op, struct ext4_inode *dir,
 			 struct ext4_dx_path *p, struct dx_held *h, int lvl)
 {
-	uint32_t n = dx_count(h, lvl), n1 = n / 2, hash;
-	uint8_t *ne;
+	uint32_t n = dx_count(h, lvl), n1 = n / 2;
+	uint8_t *upper = dx_ents(h, lvl) + n1 * 8;
+	uint32_t hash = ext4_le32(upper);
 	struct bcache_buf *nb;
 	uint64_t nblk;
-	int err = dx_node_new(op, dir, &nb, &nblk);
+	int err = dx_node_new(op, dir, upper, n - n1, &nb, &nblk);
 
 	if (err < 0)
 		return err;
-	ne = nb->data + EXT4_DX_NODE_BASE;
-	hash = ext4_le32(dx_ents(h, lvl) + n1 * 8);
-	memcpy(ne + 4, dx_ents(h, lvl) + n1 * 8 + 4, (n - n1) * 8 - 4);
-	ext4_put16(ne + 2, n - n1);
 	ext4_put16(dx_ents(h, lvl) + 2, n1);
 	dx_insert(h, lvl - 1, p->at[lvl - 1] + 1, hash, (uint32_t)nblk);
 	h->changed[lvl] = true;

@@ -33,6 +33,10 @@
 #define VCLOCK_MONO_READY 1u /* tsc_base and mult are set */
 #define VCLOCK_WALL_READY 2u /* wall_ns and wall_mono_ns are set */
 
+/* Indexes of vclock.offset_ns: the clocks, as offsets from monotonic. */
+#define VCLOCK_MONO 0
+#define VCLOCK_REAL 1
+
 struct vclock {
 	uint32_t ready; /* VCLOCK_*_READY, only ever added */
 	uint32_t unused;
@@ -40,6 +44,12 @@ struct vclock {
 	uint64_t mult;	       /* ns per tick << VCLOCK_SHIFT */
 	uint64_t wall_ns;      /* Unix time (ns) read at boot */
 	uint64_t wall_mono_ns; /* monotonic time when it was read */
+	/*
+	 * What each clock adds to the monotonic one: 0, and wall_ns -
+	 * wall_mono_ns (modulo 2^64). One load, indexed by the clock, so the
+	 * vDSO picks a clock without a branch (vclock_set_wall sets it).
+	 */
+	uint64_t offset_ns[2];
 };
 
 /* The multiplier for a counter of hz ticks per second (hz >= 1). */
@@ -57,10 +67,22 @@ static inline uint64_t vclock_mono_ns(const struct vclock *v, uint64_t tsc)
 	return vclock_ticks_ns(tsc - v->tsc_base, v->mult);
 }
 
-/* Unix time in nanoseconds at monotonic time mono_ns. */
+/* Record that Unix time was wall_ns at monotonic time mono_ns. */
+static inline void vclock_set_wall(struct vclock *v, uint64_t wall_ns,
+				   uint64_t mono_ns)
+{
+	v->wall_ns = wall_ns;
+	v->wall_mono_ns = mono_ns;
+	v->offset_ns[VCLOCK_REAL] = wall_ns - mono_ns;
+}
+
+/*
+ * Unix time in nanoseconds at monotonic time mono_ns: wall_ns + (mono_ns
+ * - wall_mono_ns), summed in another order (modulo 2^64, the same value).
+ */
 static inline uint64_t vclock_real_ns(const struct vclock *v, uint64_t mono_ns)
 {
-	return v->wall_ns + (mono_ns - v->wall_mono_ns);
+	return mono_ns + v->offset_ns[VCLOCK_REAL];
 }
 
 #endif

@@ -69,7 +69,10 @@ void tcp_timers(uint64_t now);
 /* True while any connection exists, listeners aside (timers may run). */
 bool tcp_busy(void);
 
-/* Bytes (a FIN counts as one) written by users and not yet acknowledged. */
+/*
+ * Bytes (a FIN counts as one) written by users and not yet acknowledged
+ * by a peer outside the VM: loopback connections are not counted.
+ */
 size_t tcp_unacked(void);
 
 /*

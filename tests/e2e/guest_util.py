@@ -3,7 +3,10 @@ import os
 import subprocess
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KILN = os.path.join(ROOT, "build", "kiln")
+# KILN_BIN=build/asan/kiln runs the tests against the CLI built with
+# AddressSanitizer and UBSan (`make cli-asan`).
+KILN = os.path.abspath(os.environ.get("KILN_BIN") or os.path.join(ROOT, "build", "kiln"))
+KILN_SANITIZED = os.path.basename(os.path.dirname(KILN)) == "asan"
 GUEST_DIR = os.path.join(ROOT, "build", "tests", "guest")
 FLAVOURS = ("musl", "glibc", "musl-pie", "musl-dyn", "glibc-dyn")
 

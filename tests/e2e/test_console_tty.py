@@ -26,7 +26,8 @@ from guest_util import FLAVOURS, KILN, KILN_ACCEL, guest_path
 # before typing. A program that says "reading" cannot say it from inside
 # read(): a ^C typed before it gets there would run the handler and
 # leave read() waiting for good, so that one ^C waits a second (the
-# other waits loop on pause(), and typed lines are kept until read).
+# other waits are in sigsuspend with the signals blocked until then,
+# and typed lines are kept until read).
 STEPS = [
     (b"ready for ^C\r", b"\x03", 0),
     (b"ready for ^\\\r", b"\x1c", 0),

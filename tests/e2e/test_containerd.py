@@ -26,8 +26,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from oci_util import Image, layer, write_docker_archive  # noqa: E402
 from test_instances import build_sigapp  # noqa: E402
 
+from guest_util import KILN  # noqa: E402  (build/kiln, or $KILN_BIN)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RUNTIME = os.path.join(ROOT, "build", "kiln-runtime")
+RUNTIME = os.path.join(os.path.dirname(KILN), "kiln-runtime")
 BUSYBOX = "/bin/busybox"
 T = 120  # seconds one VM may take: TCG on a machine shared by many
 PR_SET_CHILD_SUBREAPER = 36
@@ -287,6 +289,16 @@ def test_runtime_errors(rt, tmp_path, sigapp):
     (b / "config.json").write_text('{"process": {"args": []}}')
     r = rt("create", "--bundle", str(b), "c5")
     assert r.returncode == 1 and "config.json: malformed" in r.stderr
+    # a NUL ("\\u0000") in a string kiln keeps as a C string: refused,
+    # not cut short into another program, directory or root
+    for where, value in ((("process", "args"), ["/bin/busybox\0x"]),
+                         (("process", "cwd"), "/\0x"), (("root", "path"), "rootfs\0x")):
+        bad = json.loads(json.dumps(spec))
+        bad[where[0]][where[1]] = value
+        (b / "config.json").write_text(json.dumps(bad))
+        r = rt("create", "--bundle", str(b), "c5")
+        assert (r.returncode, r.stdout) == (1, ""), r
+        assert r.stderr.startswith(f"kiln: {b}/config.json: process."), r
     f = rt("features")
     assert f.returncode == 0 and json.loads(f.stdout)["hooks"] == []
 

@@ -20,7 +20,8 @@ import subprocess
 import pytest
 
 import qemu_vm
-from guest_util import (FLAVOURS, KILN_ACCEL, KILN_TIMEOUT, ROOT, describe,
+from guest_util import (FLAVOURS, HOST_TIMEOUT, KILN, KILN_ACCEL,
+                        KILN_TIMEOUT, ROOT, describe,
                         guest_path, kiln_build, kiln_run, run_native)
 
 GUEST_EXE_DIR = "/bin"  # where `kiln build` puts the program in the image
@@ -255,6 +256,25 @@ def test_empty_stdin_is_eof():
     native, kiln = native_and_kiln("musl", "stdin_echo", stdin=b"")
     assert b"stdin_echo: bytes=0 lines=0 fnv1a=811c9dc5\n" in native.stdout
     assert_same(native, kiln)
+
+
+def test_tcp_exit_does_not_wait_for_loopback_peers():
+    """tcp_exit ends with loopback connections whose peer, a child that
+    dies with pid 1, has shut its windows: at pid 1's exit nothing in the
+    VM can read what they still owe, so the kernel must not wait for it.
+    It waited NET_LINGER_NS (10 s) and logged the bytes left; a wait
+    that ends early because the data did arrive never logs them."""
+    path = program("musl", "tcp_exit")
+    native = run_native([path])
+    assert native.returncode == 0, describe(native)
+    cmd = [KILN, "run", "--verbose", "--timeout", str(KILN_TIMEOUT),
+           "--accel", KILN_ACCEL, path]
+    kiln = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=HOST_TIMEOUT)
+    assert kiln.stdout == native.stdout, describe(kiln)
+    assert kiln.returncode == 0, describe(kiln)
+    assert b"kiln: killing pid " in kiln.stderr, describe(kiln)
+    assert b"unacknowledged at exit" not in kiln.stderr, describe(kiln)
 
 
 # ---- faults: the app dies of a signal, kiln says so in one line ----

@@ -17,7 +17,7 @@ import time
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-KILN = os.path.join(ROOT, "build", "kiln")
+from guest_util import KILN  # noqa: E402  (build/kiln, or $KILN_BIN)
 T = 90  # seconds any one VM may take, TCG on a shared machine
 
 SIGAPP_C = r"""
@@ -335,6 +335,21 @@ def test_kill_signals(sigapp, inst):
     assert (r.returncode, r.stderr) == (1, b"kiln: k: not running\n")
     r = inst("kill", "-s", "USR1", "k")
     assert r.returncode == 2
+
+
+def test_kill_signal_words(inst):
+    """-s takes a name or the whole number of one of the five signals;
+    atoi made "1x" and 2^32+1 into 1 (HUP). No VM: the word is checked
+    before the instance is looked up."""
+    for word in ("4294967297", "1x", "", "-1", "USR1", "0"):
+        r = inst("kill", "-s", word, "nosuch")
+        assert (r.returncode, r.stdout, r.stderr) == (2, b"", (
+            f"kiln kill: -s takes HUP, INT, QUIT, TERM or KILL {word};"
+            " see 'kiln kill --help'\n").encode()), word
+    for word in ("1", "SIGHUP", "9", "TERM"):
+        r = inst("kill", "-s", word, "nosuch")
+        assert (r.returncode, r.stderr) == (
+            1, b"kiln: nosuch: no such instance\n"), word
 
 
 def test_qemu_killed_shows_exited(sigapp, inst):

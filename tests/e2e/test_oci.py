@@ -224,6 +224,21 @@ def test_malformed_json_and_media(tmp_path):
     refused(f"oci:{lay}", str(out / "x.img"), "Kiln runs linux/amd64")
 
 
+@pytest.mark.parametrize("cfg", [
+    {"cmd": ["/bin/busybox\0", "true"]},
+    {"entrypoint": ["/bin/busybox", "tr\0ue"]},
+    {"workdir": "/tmp\0/x"},
+    {"user": "0\0:0"},
+])
+def test_config_string_with_nul(tmp_path, cfg):
+    """JSON's "\\u0000" inside a config string: refused, not cut short at
+    the NUL (a C string's end) into another program, directory or user."""
+    lay = tmp_path / "l"
+    write_layout(str(lay), small_image([], **cfg))
+    (tmp_path / "o").mkdir()
+    refused(f"oci:{lay}", str(tmp_path / "o" / "x.img"), "malformed image config")
+
+
 def test_docker_archive_bad_diff_id(tmp_path):
     img = small_image([{"name": "f", "data": b"x"}], gzip_layers=False,
                       diff_ids=["sha256:" + "0" * 64, "sha256:" + "1" * 64])

@@ -290,6 +290,7 @@ class FakeRegistry(RegistryHandler):
     manifests = {}
     uploads = {}
     mode = ""
+    creds = b"kiln:secret"
     token = "tok-" + hashlib.sha256(b"push").hexdigest()[:16]
     protocol_version = "HTTP/1.1"
 
@@ -311,9 +312,13 @@ class FakeRegistry(RegistryHandler):
 
     def do_GET(self):
         if self.path.startswith("/token?"):
-            want = "Basic " + base64.b64encode(b"kiln:secret").decode()
+            want = "Basic " + base64.b64encode(self.creds).decode()
             if self.headers.get("Authorization") != want:
                 return self.send(401)
+            if self.mode == "empty-token":
+                return self.send(200)
+            if self.mode == "nul-token":
+                return self.send(200, json.dumps({"token": self.token + "\0x"}).encode())
             return self.send(200, json.dumps({"token": self.token}).encode())
         if not self.authorized():
             return
@@ -381,6 +386,7 @@ class FakeRegistry(RegistryHandler):
 def fake():
     FakeRegistry.blobs, FakeRegistry.manifests, FakeRegistry.uploads = {}, {}, {}
     FakeRegistry.mode = ""
+    FakeRegistry.creds = b"kiln:secret"
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     yield f"127.0.0.1:{srv.server_address[1]}"
@@ -411,6 +417,44 @@ def test_bearer_token_push_and_pull(fake, image, store_env, tmp_path):
         f"Digest: {digest}\nStatus: Downloaded newer image for {ref}\n").encode()), describe(r)
     stored = os.path.join(store_dir(env), "blobs", "sha256", sha256(open(image, "rb").read())[7:])
     assert open(stored, "rb").read() == open(image, "rb").read()
+
+
+def test_bearer_token_long_credentials(fake, image, store_env, tmp_path):
+    """config.json's auth as long as a cloud access token (base64 of 600
+    bytes): the token request sends all of it."""
+    FakeRegistry.creds = b"oauth2accesstoken:" + b"ya29." * 120
+    ref = f"{fake}/kiln/fake:long"
+    env = with_creds(store_env, tmp_path, fake, FakeRegistry.creds)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    assert "long" in FakeRegistry.manifests
+
+
+def test_docker_config_auth_with_nul(fake, image, store_env, tmp_path):
+    """config.json's auth with "\\u0000" and more after it is not a
+    credential; the part before the NUL is not sent as one."""
+    d = tmp_path / "docker"
+    d.mkdir()
+    auth = base64.b64encode(b"kiln:secret").decode() + "\0junk"
+    (d / "config.json").write_text(json.dumps({"auths": {fake: {"auth": auth}}}))
+    env = {**store_env, "DOCKER_CONFIG": str(d)}
+    ref = f"{fake}/kiln/fake:n"
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
+        f"kiln: {ref}: the token service refused (HTTP 401);"
+        " no credentials in ~/.docker/config.json\n").encode()), describe(r)
+
+
+@pytest.mark.parametrize("mode", ["empty-token", "nul-token"])
+def test_bearer_token_malformed(fake, image, store_env, tmp_path, mode):
+    """A token service's 200 with no body at all, or a token with a NUL in
+    it ("\\u0000", which a C string would cut short), is no token."""
+    FakeRegistry.mode = mode
+    ref = f"{fake}/kiln/fake:e"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
+        f"kiln: {ref}: malformed answer from the token service\n").encode()), describe(r)
 
 
 @pytest.mark.parametrize("mode,why", [

@@ -15,13 +15,41 @@ static void on_signal(int sig)
 	got = sig;
 }
 
+/*
+ * Block the signals the keys raise; return the mask before. The driver
+ * types as soon as it reads a prompt, so a signal can come before the
+ * wait begins: with pause() one that came between the test of got and
+ * the call was slept through. Blocked, it stays pending until
+ * sigsuspend unblocks and sleeps in one step.
+ */
+static sigset_t block_keys(void)
+{
+	sigset_t keys, old;
+
+	sigemptyset(&keys);
+	sigaddset(&keys, SIGINT);
+	sigaddset(&keys, SIGQUIT);
+	sigaddset(&keys, SIGTSTP);
+	sigprocmask(SIG_BLOCK, &keys, &old);
+	return old;
+}
+
+/* Sleep until a handler sets got, then put back the mask block_keys saw. */
+static void sleep_until_got(const sigset_t *old)
+{
+	while (got == 0)
+		sigsuspend(old);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 /* Tell the driver we are ready for its next key, then wait for a signal. */
 static void wait_signal(const char *prompt, int want, const char *name)
 {
+	sigset_t old = block_keys();
+
 	got = 0;
 	note("%s", prompt);
-	while (got == 0)
-		pause();
+	sleep_until_got(&old);
 	check(got == want, "%s delivered to the handler", name);
 }
 
@@ -40,12 +68,13 @@ static void foreground_child(void)
 	      "ignore SIGTTOU, a pipe");
 	pid = fork();
 	if (pid == 0) {
+		sigset_t old = block_keys();
+
 		setpgid(0, 0);
 		got = 0;
 		if (write(sync[1], "r", 1) != 1)
 			_exit(2);
-		while (got == 0)
-			pause();
+		sleep_until_got(&old);
 		note("child: ^C reached the foreground group (%s)",
 		     got == SIGINT ? "SIGINT" : "another signal");
 		fflush(stdout);

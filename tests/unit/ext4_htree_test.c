@@ -107,16 +107,6 @@ static void host_htree_ok(const char *dir, bool want_continued)
 	assert_true(atol(out) > 0);
 }
 
-static struct ext4_fs *mount_rw(struct memdisk *dk)
-{
-	struct ext4_fs *fs = NULL;
-
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
-			 0);
-	assert_false(fs->ro);
-	return fs;
-}
-
 static void get(struct ext4_fs *fs, const char *name, struct ext4_inode *in)
 {
 	struct ext4_inode root;
@@ -219,7 +209,7 @@ static void big_dir(const char *hash_alg, bool is_unsigned, int n)
 
 	new_image(hash_alg, is_unsigned);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
 	assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
 	get(fs, "big", &dir);
@@ -247,7 +237,7 @@ static void big_dir(const char *hash_alg, bool is_unsigned, int n)
 
 	/* Half go, others come, after a fresh mount. */
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	get(fs, "big", &dir);
 	for (int i = 0; i < n; i += 2) {
 		big_name(name, sizeof(name), "f-", i);
@@ -386,7 +376,7 @@ static void test_collisions(void **state)
 	(void)state;
 	new_image(NULL, false);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	n = collisions(fs, names, 6000);
 	assert_true(n >= 2000);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
@@ -426,7 +416,7 @@ static void test_rename(void **state)
 	(void)state;
 	new_image(NULL, false);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
 	assert_int_equal(mk(fs, &root, "a", 040755, &ino), 0);
 	assert_int_equal(mk(fs, &root, "b", 040755, &ino), 0);
@@ -502,7 +492,7 @@ static void test_linux_indexed(void **state)
 		   "true)",
 		   img, img, tmpdir, img, img);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	get(fs, "big", &dir);
 	assert_true(dir.flags & EXT4_INDEX_FL);
 	for (int i = 0; i < 5000; i++) {
@@ -545,7 +535,7 @@ static void corrupt_one(bool csum, uint32_t off, uint32_t len, uint32_t val)
 
 	memdisk_sh("cp %s/clean-%d %s", tmpdir, csum, img);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	get(fs, "big", &dir);
 	assert_int_equal(ext4_bmap(fs, &dir, 0, &pblk, &count), 0);
 	ext4_unmount(fs);
@@ -556,7 +546,7 @@ static void corrupt_one(bool csum, uint32_t off, uint32_t len, uint32_t val)
 	assert_int_equal(fwrite(&val, len, 1, f), 1);
 	fclose(f);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	get(fs, "big", &dir);
 	if (csum) {
 		assert_int_equal(lookup(fs, &dir, "n-1234", &ino), -EIO);
@@ -609,7 +599,7 @@ static void test_hostile_index(void **state)
 			   "ext4 -b 4096 %s %s",
 			   img, img, csum ? "" : "-O ^metadata_csum", img);
 		dk = memdisk_load(img);
-		fs = mount_rw(dk);
+		fs = memdisk_mount_rw(dk);
 		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
 		assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
 		get(fs, "big", &dir);

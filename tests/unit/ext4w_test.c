@@ -86,16 +86,6 @@ static void fsck_clean(void)
 	}
 }
 
-static struct ext4_fs *mount_rw(struct memdisk *dk)
-{
-	struct ext4_fs *fs = NULL;
-
-	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
-			 0);
-	assert_false(fs->ro);
-	return fs;
-}
-
 static void new_image(const char *size, const char *opts)
 {
 	snprintf(img, sizeof(img), "%s/img", tmpdir);
@@ -283,7 +273,7 @@ static void test_files(void **state)
 	(void)state;
 	new_image("64M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), -EEXIST);
 	put(fs, "a", 0, 10000, 1);
@@ -354,7 +344,7 @@ static void test_extent_trees(void **state)
 	(void)state;
 	new_image("64M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "f0", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "f1", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "f2", 0100644, NULL, &in), 0);
@@ -378,7 +368,7 @@ static void test_extent_trees(void **state)
 	host_check("f2", (uint64_t)nblk * bs, 2, 0, 0);
 
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "f0", &in), 0);
 	assert_int_equal(ext4_truncate(fs, &in, 700 * bs + 100, false), 0);
 	/* e2fsck below checks i_blocks, tree blocks included. */
@@ -408,7 +398,7 @@ static void test_namespace(void **state)
 	(void)state;
 	new_image("32M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	free_before = fs->free_inodes;
 	assert_int_equal(mk(fs, "x", 040755, NULL, &in), 0);
 	assert_int_equal(mk(fs, "x/y", 040755, NULL, &in), 0);
@@ -476,7 +466,7 @@ static void test_namespace(void **state)
 	ext4_unmount(fs); /* a crash with it open */
 	memdisk_save(dk, img);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk); /* frees it */
+	fs = memdisk_mount_rw(dk); /* frees it */
 	assert_int_equal(fs->last_orphan, 0);
 	assert_int_equal(fs->free_inodes, free_before - 403);
 	ext4_unmount(fs);
@@ -503,7 +493,7 @@ static void test_htree(void **state)
 		"-d %s/src %s && (e2fsck -fyD %s >/dev/null 2>&1; true)",
 		img, img, bs, tmpdir, img, img);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "big", &in), 0);
 	assert_true(in.flags & EXT4_INDEX_FL);
 	for (int i = 0; i < 3000; i += 2) {
@@ -543,7 +533,7 @@ static void test_big_truncate(void **state)
 	(void)state;
 	new_image("256M", "-g 256 -N 4096 -O ^resize_inode");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	free0 = fs->free_blocks;
 	assert_int_equal(mk(fs, "a", 0100644, NULL, &in), 0);
 	assert_int_equal(mk(fs, "b", 0100644, NULL, &b), 0);
@@ -573,7 +563,7 @@ static void test_big_truncate(void **state)
 	fsck_clean();
 	host_check_fn("a", 5000ULL * bs + 100);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "a", &in), 0);
 	assert_int_equal(ext4_truncate(fs, &in, 0, false), 0);
 	assert_int_equal(in.blocks512, 0);
@@ -604,7 +594,7 @@ static void test_convert_enospc(void **state)
 	(void)state;
 	new_image("16M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "u", 0100644, NULL, &in), 0);
 	assert_int_equal(ext4_fallocate(fs, &in, 1, 0, 16 * bs, false), 0);
 	for (int i = 20; i <= 24; i += 2) {
@@ -654,7 +644,7 @@ static void test_double_free(void **state)
 	(void)state;
 	new_image("16M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	free0 = fs->free_blocks;
 	blk = fs->blocks_count - 10; /* free on a fresh image */
 	ext4_stub_aborted = 0;
@@ -721,7 +711,7 @@ static void validity_case(uint64_t target, const char *why)
 
 	new_image("16M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "f", 0100644, NULL, &in), 0);
 	put(fs, "f", 0, 3 * bs, 1);
 	ext4_unmount(fs);
@@ -733,7 +723,7 @@ static void validity_case(uint64_t target, const char *why)
 	image_block(bb, was_bb);
 
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "f", &in), 0);
 	last_log[0] = '\0';
 	assert_int_equal(ext4_file_read(fs, &in, 0, buf, sizeof(buf)),
@@ -800,7 +790,7 @@ static void test_bitmap_frees_metadata(void **state)
 	image_block(itable + 64, was);
 	memset(buf, 0x5a, sizeof(buf));
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "f", 0100644, NULL, &in), 0);
 	ext4_stub_aborted = 0;
 	last_log[0] = '\0';
@@ -850,7 +840,7 @@ static void orphan_pair(enum orphan_end end)
 
 	new_image("16M", "");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	fs->held = held_find;
 	free_b = fs->free_blocks;
 	free_i = fs->free_inodes;
@@ -890,7 +880,7 @@ static void orphan_pair(enum orphan_end end)
 		ext4_unmount(fs);
 		memdisk_save(dk, img);
 		dk = memdisk_load(img);
-		fs = mount_rw(dk);
+		fs = memdisk_mount_rw(dk);
 	}
 	held_tab[0] = held_tab[1] = NULL;
 	assert_int_equal(fs->last_orphan, 0);
@@ -922,7 +912,7 @@ static void test_enospc(void **state)
 	(void)state;
 	new_image("16M", "-m 5");
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(mk(fs, "fill", 0100644, NULL, &in), 0);
 	while ((r = ext4_file_write(fs, &in, off, buf, 1 << 20, false)) ==
 	       1 << 20)

@@ -1,4 +1,4 @@
-/* memdisk.c - a block device in memory for the file-system unit tests, loaded from and saved to an image file. */
+/* memdisk.c - a block device in memory for the file-system unit tests, loaded from and saved to an image file, and its ext4 mounted. */
 #include "memdisk.h"
 
 #include <setjmp.h>
@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <cmocka.h>
+
+#include "fs/ext4.h"
 
 /*
  * e2fsprogs live in /sbin, which a non-root user's PATH (or a bare
@@ -99,6 +101,16 @@ void memdisk_save(struct memdisk *dk, const char *path)
 	fclose(f);
 	free(dk->bytes);
 	free(dk);
+}
+
+struct ext4_fs *memdisk_mount_rw(struct memdisk *dk)
+{
+	struct ext4_fs *fs = NULL;
+
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000009, &fs),
+			 0);
+	assert_false(fs->ro);
+	return fs;
 }
 
 void memdisk_sh(const char *fmt, ...)

@@ -1,4 +1,4 @@
-/* memdisk.h - a block device in memory for the file-system unit tests, loaded from and saved to an image file, and the shell commands that make and check those images. */
+/* memdisk.h - a block device in memory for the file-system unit tests, loaded from and saved to an image file, its ext4 mounted, and the shell commands that make and check those images. */
 #ifndef KILN_TESTS_MEMDISK_H
 #define KILN_TESTS_MEMDISK_H
 
@@ -29,6 +29,14 @@ void memdisk_free(struct memdisk *dk);
  * the bytes to path, then free the disk.
  */
 void memdisk_save(struct memdisk *dk, const char *path);
+
+struct ext4_fs;
+
+/*
+ * dk's ext4 mounted read-write (time of day 1700000009, for the orphan
+ * list); fails the test unless the mount succeeds and is not read-only.
+ */
+struct ext4_fs *memdisk_mount_rw(struct memdisk *dk);
 
 /* Run a shell command (mke2fs, debugfs, e2fsck...); fail the test unless it exits 0. */
 void memdisk_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,4 +1,5 @@
 /* oci_json_test.c - oci_json_parse takes exactly [data, data+size) as one JSON value (cli/oci_blob.c). */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,12 +47,52 @@ static void test_incomplete_and_empty(void **state)
 	assert_false(parses("   ", 3));
 }
 
+/*
+ * An empty HTTP body (a 200 with nothing, from a token service or a
+ * registry) is a kbuf that never grew: NULL data, size 0.
+ */
+static void test_empty_body_null(void **state)
+{
+	(void)state;
+	assert_null(oci_json_parse(NULL, 0));
+}
+
+/* The strings of JSON array text s, appended to sv: oci_json_strings. */
+static int strings(const char *s, struct strvec *sv)
+{
+	struct json_object *o = oci_json_parse(s, strlen(s));
+	int err;
+
+	assert_non_null(o);
+	err = oci_json_strings(o, sv);
+	json_object_put(o);
+	return err;
+}
+
+/* A NUL inside a JSON string would cut the C string kiln keeps short. */
+static void test_strings_with_nul(void **state)
+{
+	struct strvec sv = { 0 };
+
+	(void)state;
+	assert_int_equal(strings("[\"/bin/sh\", \"-c\"]", &sv), 0);
+	assert_int_equal(sv.n, 2);
+	assert_string_equal(sv.v[1], "-c");
+	assert_int_equal(strings("[\"/bin/true\\u0000; rm -rf /\"]", &sv),
+			 -EINVAL);
+	assert_int_equal(strings("[\"\\u0000\"]", &sv), -EINVAL);
+	assert_int_equal(strings("[\"a\", 1]", &sv), -EINVAL);
+	strvec_free(&sv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bytes_after_the_end_ignored),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_incomplete_and_empty),
+		cmocka_unit_test(test_empty_body_null),
+		cmocka_unit_test(test_strings_with_nul),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
