@@ -640,7 +640,7 @@ static void test_checked_once_per_read(void **state)
 		   "-b 4096 %s",
 		   img, img, img);
 	dk = memdisk_load(img);
-	fs = mount_rw(dk);
+	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
 	assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
 	get(fs, "big", &dir);
