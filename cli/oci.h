@@ -218,13 +218,17 @@ struct oci_call {
 	int from_fd, body_fd;
 	const char *what; /* progress label, or NULL */
 	long status;	  /* out: the HTTP status */
-	/* out: the Location header, made absolute ("" when none) */
-	char location[2048];
+	/*
+	 * out: the Location header whole, made absolute, malloc'd (the
+	 * caller frees it), or NULL when there is none
+	 */
+	char *location;
 };
 /*
  * Send c, answering one authentication challenge: 0 with c->status (any:
  * the caller judges it), or the exit status after one line (the
- * connection failed, the token service refused).
+ * connection failed, the token service refused, a header kept was
+ * longer than 64 KiB). c->location is set either way.
  */
 int oci_registry_call(struct oci_registry *reg, struct oci_call *c);
 

@@ -103,10 +103,12 @@ static int parse_config(const char *name, const uint8_t *data, size_t size,
 	if (!err) {
 		struct json_object *v;
 
+		/* "amd64\u0000..." is not amd64: a non-string is "?" */
 		if (json_object_object_get_ex(root, "architecture", &v))
-			arch = json_object_get_string(v);
+			arch = oci_json_cstr(v) ? json_object_get_string(v) :
+						  "?";
 		if (json_object_object_get_ex(root, "os", &v))
-			os = json_object_get_string(v);
+			os = oci_json_cstr(v) ? json_object_get_string(v) : "?";
 		json_object_object_get_ex(root, "config", &cfg);
 	}
 	if (!err &&

@@ -139,6 +139,7 @@ static int push_blob(struct oci_registry *reg, const char *digest,
 	snprintf(path, sizeof(path), "blobs/%s", digest);
 	c.path = path;
 	err = oci_registry_call(reg, &c);
+	free(c.location);
 	if (err)
 		return err;
 	if (c.status == 200) {
@@ -149,13 +150,16 @@ static int push_blob(struct oci_registry *reg, const char *digest,
 			       .path = "blobs/uploads/",
 			       .body = "" };
 	err = oci_registry_call(reg, &c);
-	if (err)
+	if (!err && (c.status != 202 || !c.location))
+		err = refused(reg, "starting an upload", c.status);
+	if (err) {
+		free(c.location);
 		return err;
-	if (c.status != 202 || !c.location[0])
-		return refused(reg, "starting an upload", c.status);
+	}
 	url = kiln_xmalloc(strlen(c.location) + 96);
 	sprintf(url, "%s%cdigest=%s", c.location,
 		strchr(c.location, '?') ? '&' : '?', digest);
+	free(c.location);
 	c = (struct oci_call){ .method = "PUT",
 			       .path = url,
 			       .body = fd < 0 ? data : NULL,
@@ -164,6 +168,7 @@ static int push_blob(struct oci_registry *reg, const char *digest,
 			       .size = size,
 			       .what = what };
 	err = oci_registry_call(reg, &c);
+	free(c.location);
 	free(url);
 	if (!err && c.status != 201)
 		err = refused(reg, what, c.status);
@@ -222,6 +227,7 @@ static int push(const char *file, struct oci_registry *reg)
 	call.body = man.data;
 	call.size = man.len;
 	err = oci_registry_call(reg, &call);
+	free(call.location);
 	if (!err && call.status != 201)
 		err = refused(reg, "the manifest", call.status);
 	if (!err)

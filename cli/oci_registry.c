@@ -13,6 +13,12 @@
 
 /* Manifests are small; a bigger one is hostile (distribution's limit is 4 MiB). */
 #define MANIFEST_MAX (4u << 20)
+/*
+ * A header value kiln keeps (Location, WWW-Authenticate, Content-Type)
+ * is held whole, up to this; a longer one fails the request. S3 signed
+ * upload URLs run to a few KiB; curl itself stops at 100 KiB a line.
+ */
+#define HEADER_MAX (64u << 10)
 
 struct oci_registry {
 	char *ref; /* as given, for messages */
@@ -30,10 +36,14 @@ struct oci_registry {
 struct resp {
 	struct kbuf body;
 	size_t limit;
-	char challenge[1024]; /* WWW-Authenticate */
-	char media[128];      /* Content-Type */
-	char location[2048];  /* Location (an upload's URL) */
-	const char *what;     /* progress label, or NULL */
+	/* The headers kept, malloc'd and whole, or NULL (resp_headers_free) */
+	char *challenge; /* WWW-Authenticate */
+	char *media;	 /* Content-Type */
+	char *location;	 /* Location (an upload's URL) */
+	/* a header the transfer failed on (-E2BIG, -EINVAL) or NULL */
+	const char *bad_header;
+	int bad_header_err;
+	const char *what; /* progress label, or NULL */
 	uint64_t total, shown;
 	/* A request body (PUT, POST), or NULL; HEAD when head is set. */
 	const void *send;
@@ -82,39 +92,70 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
-/* Copy a header's value (trimmed) when line is "name: value". */
-static void header_value(const char *line, size_t len, const char *name,
-			 char *out, size_t n)
+static void resp_headers_free(struct resp *r)
+{
+	free(r->challenge);
+	free(r->media);
+	free(r->location);
+	r->challenge = r->media = r->location = NULL;
+}
+
+/*
+ * When line (untrusted, len bytes, no NUL) is "name: value": the value,
+ * trimmed, whole into *out (malloc'd, replacing one before). 0, or
+ * -E2BIG when it is longer than HEADER_MAX, -EINVAL when it holds a NUL
+ * (*out is then untouched).
+ */
+static int header_value(const char *line, size_t len, const char *name,
+			char **out)
 {
 	size_t nl = strlen(name);
 
 	if (len <= nl || strncasecmp(line, name, nl) || line[nl] != ':')
-		return;
+		return 0;
 	line += nl + 1;
 	len -= nl + 1;
 	while (len && (*line == ' ' || *line == '\t'))
 		line++, len--;
 	while (len && isspace((unsigned char)line[len - 1]))
 		len--;
-	snprintf(out, n, "%.*s", (int)(len < n ? len : n - 1), line);
+	if (len > HEADER_MAX)
+		return -E2BIG;
+	/* a NUL inside would end the C string early: no such header */
+	if (memchr(line, '\0', len))
+		return -EINVAL;
+	free(*out);
+	*out = kiln_xmalloc(len + 1);
+	memcpy(*out, line, len);
+	(*out)[len] = '\0';
+	return 0;
 }
 
 static size_t on_header(char *p, size_t sz, size_t n, void *arg)
 {
+	static const char *const names[] = { "WWW-Authenticate", "Content-Type",
+					     "Location" };
 	struct resp *r = arg;
+	char **outs[] = { &r->challenge, &r->media, &r->location };
 	size_t len = sz * n;
 
 	if (len >= 5 && !strncmp(p, "HTTP/", 5)) {
 		/* a new response */
-		r->challenge[0] = r->media[0] = r->location[0] = '\0';
+		resp_headers_free(r);
 		r->body.len = 0;
 		if (r->sink)
 			sink_reset(r);
 	}
-	header_value(p, len, "WWW-Authenticate", r->challenge,
-		     sizeof(r->challenge));
-	header_value(p, len, "Content-Type", r->media, sizeof(r->media));
-	header_value(p, len, "Location", r->location, sizeof(r->location));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int err = header_value(p, len, names[i], outs[i]);
+
+		if (err) {
+			r->bad_header = names[i];
+			r->bad_header_err = err;
+			/* curl stops with CURLE_WRITE_ERROR */
+			return 0;
+		}
+	}
 	return len;
 }
 
@@ -260,8 +301,18 @@ static long transfer(struct oci_registry *reg, const char *url,
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	tls_options(reg, c);
 	r->body.len = 0;
+	r->bad_header = NULL;
 	rc = curl_easy_perform(c);
-	if (rc == CURLE_WRITE_ERROR && r->write_err)
+	if (rc == CURLE_WRITE_ERROR && r->bad_header && !r->quiet &&
+	    r->bad_header_err == -E2BIG)
+		kiln_err("%s: %s: the registry's %s header is longer than %u"
+			 " bytes",
+			 reg->ref, r->what ? r->what : url, r->bad_header,
+			 HEADER_MAX);
+	else if (rc == CURLE_WRITE_ERROR && r->bad_header && !r->quiet)
+		kiln_err("%s: %s: the registry's %s header has a NUL in it",
+			 reg->ref, r->what ? r->what : url, r->bad_header);
+	else if (rc == CURLE_WRITE_ERROR && r->write_err)
 		kiln_err("%s: %s: writing it: %s", reg->ref,
 			 r->what ? r->what : url, strerror(r->write_err));
 	else if (rc != CURLE_OK && !r->quiet)
@@ -317,27 +368,52 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 }
 
 /*
- * One parameter of a challenge ('Bearer realm="...",service="..."',
- * RFC 7235 2.1, quoted values) into out; 0 when present.
+ * The value of parameter key of challenge params ch (untrusted; after
+ * "Bearer "): 'realm="...", service="..."', RFC 7235 2.1 auth-params,
+ * read one after another so that a quoted value is never taken for a
+ * parameter. The value whole, unquoted, malloc'd into *out: 0, -ENOENT
+ * when absent, -EINVAL when the list is malformed.
  */
-static int challenge_param(const char *ch, const char *key, char *out, size_t n)
+static int challenge_param(const char *ch, const char *key, char **out)
 {
-	size_t kl = strlen(key);
+	/* no value is longer than the whole list */
+	size_t kl = strlen(key), room = strlen(ch) + 1;
+	const char *p = ch;
 
-	for (const char *p = ch; (p = strstr(p, key)) != NULL; p += kl) {
-		size_t o = 0;
+	*out = NULL;
+	for (;;) {
+		const char *name;
+		size_t nl, o = 0;
+		char *v;
 
-		if ((p != ch && p[-1] != ' ' && p[-1] != ',') || p[kl] != '=')
-			continue;
-		p += kl + 1;
-		if (*p != '"')
+		p += strspn(p, " \t,");
+		if (!*p)
+			return -ENOENT;
+		name = p;
+		nl = strcspn(p, "= \t,");
+		p += nl;
+		if (*p != '=' || !nl)
 			return -EINVAL;
-		for (p++; *p && *p != '"' && o + 1 < n; p++)
-			out[o++] = *p == '\\' && p[1] ? *++p : *p;
-		out[o] = '\0';
-		return *p == '"' ? 0 : -EINVAL;
+		p++;
+		v = kiln_xmalloc(room);
+		if (*p == '"') {
+			for (p++; *p && *p != '"'; p++)
+				v[o++] = *p == '\\' && p[1] ? *++p : *p;
+			if (*p++ != '"') {
+				free(v);
+				return -EINVAL;
+			}
+		} else {
+			while (*p && !strchr(" \t,", *p))
+				v[o++] = *p++;
+		}
+		v[o] = '\0';
+		if (nl == kl && !strncasecmp(name, key, kl)) {
+			*out = v;
+			return 0;
+		}
+		free(v);
 	}
-	return -ENOENT;
 }
 
 /*
@@ -348,7 +424,7 @@ static int challenge_param(const char *ch, const char *key, char *out, size_t n)
  */
 static int fetch_token(struct oci_registry *reg, const char *challenge)
 {
-	char realm[512], service[256] = "", scope[512] = "";
+	char *realm = NULL, *service = NULL, *scope = NULL;
 	char *url, *es, *sc, *hdr = NULL;
 	struct resp r = { .limit = 1u << 20 };
 	struct json_object *o = NULL;
@@ -356,23 +432,36 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	long st;
 	int err = KILN_EXIT_FAIL;
 
-	if (challenge_param(challenge + 7, "realm", realm, sizeof(realm)) ||
+	if (challenge_param(challenge + 7, "realm", &realm) ||
 	    (strncmp(realm, "https://", 8) &&
-	     (!reg->insecure || strncmp(realm, "http://", 7)))) {
-		kiln_err("%s: unusable token challenge: %s", reg->ref,
-			 challenge);
+	     (!reg->insecure || strncmp(realm, "http://", 7))) ||
+	    challenge_param(challenge + 7, "service", &service) == -EINVAL ||
+	    challenge_param(challenge + 7, "scope", &scope) == -EINVAL) {
+		kiln_err("%s: unusable token challenge: %.200s%s", reg->ref,
+			 challenge, strlen(challenge) > 200 ? "..." : "");
+		free(realm);
+		free(service);
+		free(scope);
 		return KILN_EXIT_FAIL;
 	}
-	challenge_param(challenge + 7, "service", service, sizeof(service));
-	if (challenge_param(challenge + 7, "scope", scope, sizeof(scope)))
-		snprintf(scope, sizeof(scope), "repository:%s:pull", reg->repo);
-	es = curl_easy_escape(NULL, service, 0);
+	if (!scope) {
+		scope = kiln_xmalloc(strlen(reg->repo) + 32);
+		sprintf(scope, "repository:%s:pull", reg->repo);
+	}
+	es = curl_easy_escape(NULL, service ? service : "", 0);
 	sc = curl_easy_escape(NULL, scope, 0);
+	if (!es || !sc) {
+		kiln_err("%s: out of memory", reg->ref);
+		exit(KILN_EXIT_FAIL);
+	}
 	url = kiln_xmalloc(strlen(realm) + strlen(es) + strlen(sc) + 32);
 	sprintf(url, "%s%cservice=%s&scope=%s", realm,
 		strchr(realm, '?') ? '&' : '?', es, sc);
 	curl_free(es);
 	curl_free(sc);
+	free(realm);
+	free(service);
+	free(scope);
 	/* reg->basic is as long as config.json's auth (up to 4 KiB) */
 	if (reg->basic) {
 		hdr = kiln_xmalloc(strlen(reg->basic) + 32);
@@ -415,6 +504,7 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 out:
 	json_object_put(o);
 	kbuf_free(&r.body);
+	resp_headers_free(&r);
 	return err;
 }
 
@@ -430,6 +520,8 @@ static long reg_auth_retry(struct oci_registry *reg, const char *url,
 {
 	int had = reg->auth != NULL;
 
+	if (!r->challenge)
+		return 401;
 	if (!strncasecmp(r->challenge, "Bearer ", 7))
 		*err = fetch_token(reg, r->challenge);
 	else if (!strncasecmp(r->challenge, "Basic", 5) && reg->basic && !had) {
@@ -474,6 +566,47 @@ static int reg_get(struct oci_registry *reg, const char *kind,
 	return err;
 }
 
+/*
+ * The manifest's media type into media (128 bytes): Content-Type
+ * without its parameters, or with none (or a plain JSON one) the
+ * manifest's own mediaType field. 0, or the exit status after one line
+ * when either is too long to be one or the field is not a whole string.
+ */
+static int manifest_media(const struct oci_registry *reg, const char *reference,
+			  const struct resp *r, char media[128])
+{
+	const char *m = r->media ? r->media : "";
+	size_t len = strcspn(m, ";");
+	struct json_object *o = NULL, *f;
+	int err = 0;
+
+	while (len && isspace((unsigned char)m[len - 1]))
+		len--;
+	if (!len || (len == 16 && !strncmp(m, "application/json", len))) {
+		/* No Content-Type: the manifest's own mediaType field. */
+		o = oci_json_parse(r->body.data, r->body.len);
+		m = "";
+		if (o && json_object_object_get_ex(o, "mediaType", &f)) {
+			/* "\u0000" would cut the type short */
+			if (!oci_json_cstr(f))
+				err = KILN_EXIT_FAIL;
+			else
+				m = json_object_get_string(f);
+		}
+		len = strlen(m);
+	}
+	if (err || len >= 128) {
+		kiln_err("%s: manifest %s: malformed media type", reg->ref,
+			 reference);
+		err = KILN_EXIT_FAIL;
+	} else {
+		memcpy(media, m, len);
+		media[len] = '\0';
+	}
+	json_object_put(o);
+	return err;
+}
+
 int oci_registry_manifest(struct oci_registry *reg, const char *reference,
 			  uint8_t **data, size_t *size, char media[128])
 {
@@ -481,27 +614,14 @@ int oci_registry_manifest(struct oci_registry *reg, const char *reference,
 				     ", " DOCKER_MANIFEST ", " DOCKER_LIST;
 	struct resp r = { .limit = MANIFEST_MAX };
 	int err = reg_get(reg, "manifests", reference, accept, &r);
-	char *semi;
 
+	if (!err)
+		err = manifest_media(reg, reference, &r, media);
+	resp_headers_free(&r);
 	if (err) {
 		kbuf_free(&r.body);
 		return err;
 	}
-	semi = strchr(r.media, ';');
-	if (semi)
-		*semi = '\0';
-	if (!r.media[0] || !strcmp(r.media, "application/json")) {
-		/* No Content-Type: the manifest's own mediaType field. */
-		struct json_object *o = oci_json_parse(r.body.data, r.body.len);
-		struct json_object *m;
-
-		if (o && json_object_object_get_ex(o, "mediaType", &m) &&
-		    json_object_is_type(m, json_type_string))
-			snprintf(r.media, sizeof(r.media), "%s",
-				 json_object_get_string(m));
-		json_object_put(o);
-	}
-	snprintf(media, 128, "%s", r.media);
 	*data = r.body.data;
 	*size = r.body.len;
 	if (!*data)
@@ -518,6 +638,7 @@ int oci_registry_blob(struct oci_registry *reg, const struct oci_desc *d,
 			  .total = (uint64_t)d->size };
 	int err = reg_get(reg, "blobs", d->digest, NULL, &r);
 
+	resp_headers_free(&r);
 	if (err) {
 		kbuf_free(&r.body);
 		return err;
@@ -541,6 +662,7 @@ int oci_registry_blob_fd(struct oci_registry *reg, const struct oci_desc *d,
 
 	oci_hash_init(&r.hash);
 	err = reg_get(reg, "blobs", d->digest, NULL, &r);
+	resp_headers_free(&r);
 	if (err) {
 		oci_hash_drop(&r.hash);
 		return err;
@@ -579,19 +701,22 @@ int oci_registry_call(struct oci_registry *reg, struct oci_call *c)
 		c->status = reg_auth_retry(reg, url,
 					   c->body || c->from_fd ? type : NULL,
 					   &r, &err);
-	c->location[0] = '\0';
+	c->location = NULL;
 	/* Location is absolute or a path on the registry (RFC 9110 10.2.2). */
-	if (r.location[0] == '/') {
-		int w = snprintf(c->location, sizeof(c->location), "%s://%s%s",
-				 reg->scheme, reg->host, r.location);
-
-		if (w < 0 || (size_t)w >= sizeof(c->location))
-			c->location[0] = '\0'; /* cut: unusable */
-	} else if (!strncmp(r.location, "http://", 7) ||
-		   !strncmp(r.location, "https://", 8))
-		snprintf(c->location, sizeof(c->location), "%s", r.location);
+	if (r.location && r.location[0] == '/') {
+		c->location = kiln_xmalloc(strlen(reg->scheme) +
+					   strlen(reg->host) +
+					   strlen(r.location) + 4);
+		sprintf(c->location, "%s://%s%s", reg->scheme, reg->host,
+			r.location);
+	} else if (r.location && (!strncmp(r.location, "http://", 7) ||
+				  !strncmp(r.location, "https://", 8))) {
+		c->location = r.location;
+		r.location = NULL;
+	}
 	free(url);
 	kbuf_free(&r.body);
+	resp_headers_free(&r);
 	return err ? err : c->status < 0 ? KILN_EXIT_FAIL : 0;
 }
 

@@ -39,13 +39,15 @@ int oci_is_index(const char *media)
 	return !strcmp(media, OCI_INDEX) || !strcmp(media, DOCKER_LIST);
 }
 
-/* A string member of o, or NULL. */
+/*
+ * A string member of o, or NULL; one with a NUL in it too ("\u0000"
+ * would cut a digest or media type short of what the JSON says).
+ */
 static const char *str_of(struct json_object *o, const char *key)
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(o, key, &v) || !oci_json_cstr(v))
 		return NULL;
 	return json_object_get_string(v);
 }

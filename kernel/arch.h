@@ -224,6 +224,12 @@ extern char __data_start[], __bss_end[], __tables_start[], __kernel_end[];
 
 /* Calibrate the TSC; afterwards time_ns works. Returns the source's name. */
 const char *tsc_init(void);
+/*
+ * Finish what tsc_init left pending (the check of kiln.tsc_khz against
+ * the PIT, which runs beside the boot); call once, after arch_late_init.
+ * Returns the source's name: source, or the one that replaced it.
+ */
+const char *tsc_check(const char *source);
 uint64_t tsc_hz(void);
 /* Nanoseconds since an arbitrary fixed point (the kernel's first TSC read). */
 uint64_t time_ns(void);
@@ -384,6 +390,8 @@ uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end);
 uint64_t paging_unmap_user(struct paging_as *as, uintptr_t va);
 void paging_protect_user(struct paging_as *as, uintptr_t va, int prot);
 bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys);
+/* A frame is mapped at va and stores may reach it (a writable PTE). */
+bool paging_user_writable(struct paging_as *as, uintptr_t va);
 
 /* ---- Threads ---- */
 

@@ -1,5 +1,6 @@
 /* ext4_pagecache.c - an ext4 inode's one page cache: the pages mmap maps, kept coherent with read/write, and the stores of shared maps written back. */
 #include <asm-generic/errno.h>
+#include <linux/falloc.h>
 #include <linux/stat.h>
 
 #include "core/cred.h"
@@ -270,16 +271,45 @@ void ext4_cache_read_dirty(struct ext4_ino *ie, uint64_t pos, void *buf,
 	}
 }
 
+/*
+ * The blocks of page idx inside the file, allocated now if a hole is
+ * there: unwritten extents (reading as zeros) that the writeback fills
+ * and converts, as Linux's ext4_page_mkwrite without delayed
+ * allocation. So a store a full disk cannot take fails at its fault
+ * (SIGBUS), not later at writeback. 0, -ENOSPC, -EIO. Sleeps.
+ */
+static int page_blocks(struct ext4_node *node, uint64_t idx, bool root)
+{
+	struct ext4_inode *in = &node->ie->in;
+	uint64_t pos = idx * PAGE_SIZE, len;
+	int err = 0;
+
+	ext4_lock(node->m);
+	/* the part of the page inside the file (a truncate may have cut it) */
+	if (pos < in->size) {
+		len = in->size - pos < PAGE_SIZE ? in->size - pos : PAGE_SIZE;
+		err = ext4_fallocate(node->m->fs, in, FALLOC_FL_KEEP_SIZE, pos,
+				     len, root);
+	}
+	ext4_unlock(node->m);
+	return err;
+}
+
 static int ext4_page_mkwrite(struct vnode *vn, uint64_t idx)
 {
-	struct ext4_ino *ie = node_of(vn)->ie;
+	struct ext4_node *node = node_of(vn);
+	/* the root reserve is the storer's, as Linux's allocation at fault */
+	bool root = current_cred()->euid == 0;
+	int err;
 
-	if (node_of(vn)->m->fs->ro)
+	if (node->m->fs->ro)
 		return -EROFS;
-	/* the root reserve is the storer's, as Linux's reservation at fault */
-	if (current_cred()->euid == 0)
-		ie->dirty_root = true;
-	return dirty_add(ie, idx);
+	err = page_blocks(node, idx, root);
+	if (err < 0)
+		return err;
+	if (root)
+		node->ie->dirty_root = true;
+	return dirty_add(node->ie, idx);
 }
 
 /*
@@ -337,7 +367,13 @@ static int write_page(struct vnode *c, uint64_t idx)
 	return (size_t)r == len ? 0 : -ENOSPC;
 }
 
-/* Write the pages taken (n of them), each left dirty again if it fails. */
+/*
+ * Write the pages taken (n of them): the first error. A page that
+ * failed is not retried (Linux's end_page_writeback with an error: the
+ * page is clean, the error is the file's, ext4_writeback), unless
+ * memory ran out: then it is dirty again for a later writeback, as
+ * Linux's redirty_page_for_writepage (a clean page may be dropped).
+ */
 static int write_taken(struct vnode *c, const uint64_t *taken, size_t n)
 {
 	struct ext4_node *node = node_of(c);
@@ -349,8 +385,7 @@ static int write_taken(struct vnode *c, const uint64_t *taken, size_t n)
 
 		if (e < 0 && err == 0)
 			err = e;
-		/* a later writeback tries again (unless memory is out too) */
-		if (e < 0 && c == node->ie->cache)
+		if (e == -ENOMEM && c == node->ie->cache)
 			dirty_add(node->ie, taken[i]);
 	}
 	ext4_unlock(node->m);
@@ -358,11 +393,12 @@ static int write_taken(struct vnode *c, const uint64_t *taken, size_t n)
 }
 
 static int ext4_writeback(struct vnode *c, uint64_t first, uint64_t last,
-			  bool sync)
+			  unsigned int how)
 {
 	struct ext4_node *node = node_of(c);
+	struct ext4_ino *ie = node->ie;
 	size_t n;
-	uint64_t *taken = dirty_take(node->ie, first, last, &n);
+	uint64_t *taken = dirty_take(ie, first, last, &n);
 	int err = 0;
 
 	if (taken == NULL && n)
@@ -370,11 +406,19 @@ static int ext4_writeback(struct vnode *c, uint64_t first, uint64_t last,
 	if (taken != NULL)
 		err = write_taken(c, taken, n);
 	kfree(taken);
-	if (sync && !node->m->fs->ro) {
+	if ((how & VFS_WB_COMMIT) && !node->m->fs->ro) {
 		int e = ext4_jbd2_commit(node->m->fs);
 
 		if (err == 0)
 			err = e;
+	}
+	/* errseq, simplified: one error kept per file, reported once */
+	if (how & VFS_WB_REPORT) {
+		if (err == 0)
+			err = ie->wb_err;
+		ie->wb_err = 0;
+	} else if (err < 0 && err != -ENOMEM) {
+		ie->wb_err = err;
 	}
 	return err;
 }

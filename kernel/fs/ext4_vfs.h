@@ -17,6 +17,8 @@ struct ext4_ino {
 	uint64_t *dirty;
 	size_t ndirty, dirty_cap;
 	bool dirty_root; /* a root process stored: it may use the reserve */
+	/* a writeback's error no fsync/msync has reported yet, or 0 */
+	int wb_err;
 };
 
 struct ext4_mount {

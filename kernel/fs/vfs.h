@@ -161,15 +161,23 @@ struct vnode_ops {
 	int (*page_mkwrite)(struct vnode *vn, uint64_t idx);
 	/*
 	 * Write the dirty pages idx first..last (inclusive) through the
-	 * file's write path, then with sync commit the journal. It takes
-	 * them (clean) before it sleeps, so the caller must have made
-	 * every mapping of them read-only just before (mm_file_writeback):
-	 * a store meanwhile dirties the page again. A page that failed
-	 * stays dirty. 0 or the first error (-ENOSPC, -EIO, -EROFS).
+	 * file's write path, then with VFS_WB_COMMIT commit the journal.
+	 * It takes them (clean) before it sleeps, so the caller must have
+	 * made every mapping of them read-only just before
+	 * (mm_file_writeback): a store meanwhile dirties the page again.
+	 * A page that failed is clean all the same (its bytes stay in the
+	 * cache, as Linux's) and the error is kept for the file: a caller
+	 * with VFS_WB_REPORT (fsync, msync) gets it, once, as Linux's
+	 * errseq; the others (munmap, exit, periodic) leave it for the
+	 * next. 0 or the error (-ENOSPC, -EIO, -EROFS).
 	 */
 	int (*writeback)(struct vnode *vn, uint64_t first, uint64_t last,
-			 bool sync);
+			 unsigned int how);
 };
+
+/* vnode_ops.writeback's how: commit the journal; report the kept error. */
+#define VFS_WB_COMMIT 1U
+#define VFS_WB_REPORT 2U
 
 /* A directory entry (fs/dir.c). */
 struct vfs_dirent {

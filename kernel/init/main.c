@@ -78,6 +78,7 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	memory_init();
 	stage_tsc[ST_MEMORY] = rdtsc();
 	arch_late_init();
+	clock = tsc_check(clock); /* kiln.tsc_khz's PIT check spans the above */
 	stage_tsc[ST_LATE] = rdtsc();
 	clock_init();
 	stage_tsc[ST_CLOCK] = rdtsc();

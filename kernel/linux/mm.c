@@ -507,7 +507,7 @@ static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
 	return 0;
 }
 
-int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
+static int fault_area(struct mm *mm, uintptr_t addr, uint64_t err)
 {
 	struct vma *v = mm_find(mm, addr);
 	uintptr_t va = page_down(addr);
@@ -532,6 +532,28 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 	if (v->file)
 		return file_fault(mm, v, va, err);
 	return map_new_page(mm, va, v->prot);
+}
+
+/*
+ * A store into a shared map of a file that tracks them goes to the file
+ * system first (page_mkwrite: ext4 gives a hole its blocks, SIGBUS when
+ * the disk is full). That sleeps, and the area may change meanwhile, so
+ * the fault proper looks the area up afresh and marks the page dirty
+ * again where it maps it (after its own sleeps: a writeback between
+ * would take the mark).
+ */
+int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
+{
+	struct vma *v = mm_find(mm, addr);
+
+	if (v && (err & PF_ERR_WRITE) && (v->prot & PROT_WRITE) &&
+	    mm_tracks_stores(v)) {
+		int e = mm_page_mkwrite(v, page_down(addr));
+
+		if (e)
+			return e;
+	}
+	return fault_area(mm, addr, err);
 }
 
 int mm_populate(struct mm *mm, uintptr_t start, size_t len, bool write)

@@ -88,6 +88,8 @@ struct mm {
 	uintptr_t vdso;	    /* where exec mapped the vDSO (AT_SYSINFO_EHDR) */
 	size_t resident;    /* pages currently mapped */
 	size_t committed;   /* pages promised to writable private areas */
+	/* where mm_reclaim_point's next pass starts */
+	uintptr_t reclaim_va;
 	/* linux/exec_stack.c: argv's and envp's strings, for /proc/PID */
 	uintptr_t arg_start, arg_end, env_start, env_end;
 };
@@ -234,22 +236,35 @@ bool mm_file_writably_mapped_any(const struct vnode *vn);
  */
 #define MM_WRITEBACK_AGE_NS 5000000000ULL
 bool mm_tracks_stores(const struct vma *v);
-/* A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS). */
+/*
+ * A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS,
+ * the disk full included). Sleeps (ext4 allocates a hole's blocks): v
+ * may be gone after, so the caller looks it up again.
+ */
 int mm_page_mkwrite(struct vma *v, uintptr_t va);
 /*
  * Write back the dirty pages first..last of vn (a page cache node with
  * a writeback hook; others: 0), every process's mappings of them made
- * read-only first; with sync the journal is committed too.
+ * read-only first; how is the hook's (VFS_WB_COMMIT, VFS_WB_REPORT).
  * 0 or -ERRNO (-ENOSPC, -EIO) from the file system.
  */
 int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
-		      bool sync);
+		      unsigned int how);
 /* The same for each file mm's shared areas in [start, start+len) map. */
-int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync);
+int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len,
+		       unsigned int how);
 /* Every shared-mapped file of every process (the VM ends); 0 or -ERRNO. */
 int mm_writeback_all(void);
 /* mm_writeback_all once a store is MM_WRITEBACK_AGE_NS old (return to user). */
 void mm_writeback_aged(void);
+/*
+ * mm_reclaim.c. Called at the start of a user page fault (nothing held):
+ * when free memory is low, clear the PTEs that map clean page-cache
+ * pages of files on disks (after writing the shared maps' stores back
+ * if those were not enough) so the page cache drops them; a later touch
+ * reads them again. May sleep. Anonymous pages stay.
+ */
+void mm_reclaim_point(void);
 /* When the oldest store not yet written back was marked, or 0 (mm_file.c). */
 extern uint64_t mm_dirty_since_ns;
 

@@ -52,9 +52,12 @@ bool mm_tracks_stores(const struct vma *v)
 
 int mm_page_mkwrite(struct vma *v, uintptr_t va)
 {
-	struct vnode *vn = v->file->vn;
+	/* held: the hook sleeps, and v may be unmapped meanwhile */
+	struct vnode *vn = vnode_get(v->file->vn);
 	int err = vn->ops->page_mkwrite(vn, (v->offset + (va - v->start)) /
 						    PAGE_SIZE);
+
+	vnode_put(vn);
 
 	if (err == 0 && mm_dirty_since_ns == 0)
 		mm_dirty_since_ns = clock_monotonic_ns();
@@ -92,7 +95,7 @@ static void wrprotect_in(struct proc *p, void *ctx)
 }
 
 int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
-		      bool sync)
+		      unsigned int how)
 {
 	struct wp_range w = { vn, first, last };
 
@@ -100,10 +103,11 @@ int mm_file_writeback(struct vnode *vn, uint64_t first, uint64_t last,
 		return 0;
 	/* nothing sleeps between this and the hook taking the pages */
 	proc_for_each(wrprotect_in, &w);
-	return vn->ops->writeback(vn, first, last, sync);
+	return vn->ops->writeback(vn, first, last, how);
 }
 
-int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync)
+int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len,
+		       unsigned int how)
 {
 	uintptr_t end = start + len;
 	int err = 0;
@@ -124,7 +128,7 @@ int mm_writeback_range(struct mm *mm, uintptr_t start, size_t len, bool sync)
 		vn = vnode_get(v->file->vn);
 		e = mm_file_writeback(
 			vn, (v->offset + (lo - v->start)) / PAGE_SIZE,
-			(v->offset + (hi - v->start)) / PAGE_SIZE - 1, sync);
+			(v->offset + (hi - v->start)) / PAGE_SIZE - 1, how);
 		vnode_put(vn);
 		if (e < 0 && err == 0)
 			err = e;
@@ -179,7 +183,7 @@ int mm_writeback_all(void)
 	mm_dirty_since_ns = 0;
 	proc_for_each(gather_in, &s);
 	for (size_t i = 0; i < s.n; i++) {
-		int e = mm_file_writeback(s.vn[i], 0, UINT64_MAX, false);
+		int e = mm_file_writeback(s.vn[i], 0, UINT64_MAX, 0);
 
 		if (e < 0 && err == 0)
 			err = e;

@@ -189,7 +189,7 @@ _Noreturn void proc_exit(int status, int sig)
 	jobctl_exit(p);
 	/* stores through shared maps reach the files (errors: logged) */
 	if (p->mm)
-		mm_writeback_range(p->mm, 0, USER_TOP, false);
+		mm_writeback_range(p->mm, 0, USER_TOP, 0);
 	if (p->files)
 		fs_proc_exit(p);
 	thread_release(current_thread);
@@ -286,7 +286,10 @@ static void user_trap(struct trap_frame *f, uint64_t cr2)
 	if (syscall_misdelivered(f, cr2))
 		return;
 	if (f->vector == 14) {
-		int err = mm_fault(current->mm, cr2, f->error);
+		int err;
+
+		mm_reclaim_point();
+		err = mm_fault(current->mm, cr2, f->error);
 
 		if (err == 0)
 			return;

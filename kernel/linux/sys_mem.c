@@ -271,7 +271,7 @@ long sys_munmap(uintptr_t addr, size_t len)
 	if ((addr & (PAGE_SIZE - 1)) || len == 0 || !user_range_ok(addr, len))
 		return -EINVAL;
 	/* stores through a shared map reach the file (errors: at fsync) */
-	mm_writeback_range(current->mm, addr, page_up(len), false);
+	mm_writeback_range(current->mm, addr, page_up(len), 0);
 	return mm_unmap(current->mm, addr, page_up(len));
 }
 SYSCALL2(munmap);
@@ -445,7 +445,8 @@ long sys_msync(uintptr_t addr, size_t len, int flags)
 	 * periodic writeback will.
 	 */
 	if (flags & MS_SYNC)
-		return mm_writeback_range(current->mm, addr, n, true);
+		return mm_writeback_range(current->mm, addr, n,
+					  VFS_WB_COMMIT | VFS_WB_REPORT);
 	return 0;
 }
 SYSCALL3(msync);

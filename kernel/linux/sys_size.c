@@ -170,7 +170,7 @@ long sys_fsync(int fd)
 	/* a disk file's stores through shared maps first (linux/mm.h) */
 	if (f->vn != NULL && S_ISREG(f->vn->mode))
 		err = mm_file_writeback(vfs_mapped_node(f->vn), 0, UINT64_MAX,
-					false);
+					VFS_WB_REPORT);
 	e = f->ops->fsync ? f->ops->fsync(f) : 0;
 	return err < 0 ? err : e;
 }

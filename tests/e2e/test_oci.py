@@ -239,6 +239,34 @@ def test_config_string_with_nul(tmp_path, cfg):
     refused(f"oci:{lay}", str(tmp_path / "o" / "x.img"), "malformed image config")
 
 
+@pytest.mark.parametrize("where,why", [
+    ("layer digest", "malformed manifest"),
+    ("layer mediaType", "malformed manifest"),
+    ("config digest", "malformed manifest"),
+    ("index digest", "malformed descriptor in the index"),
+    ("architecture", "Kiln runs linux/amd64"),
+])
+def test_descriptor_string_with_nul(tmp_path, where, why):
+    """"\\u0000" and more after a digest or media type: refused, not
+    taken for the digest or type before the NUL (which is whole and
+    right here, so only the check can fail the build)."""
+    img = small_image([], arch="amd64\0x" if where == "architecture" else "amd64")
+    if where in ("layer digest", "layer mediaType", "config digest"):
+        m = json.loads(img.manifest)
+        d = m["config"] if where == "config digest" else m["layers"][0]
+        d["digest" if where.endswith("digest") else "mediaType"] += "\0x"
+        img.manifest = json.dumps(m).encode()
+        img.blobs[sha256(img.manifest)] = img.manifest
+    lay = tmp_path / "l"
+    write_layout(str(lay), img)
+    if where == "index digest":
+        index = json.loads((lay / "index.json").read_text())
+        index["manifests"][0]["digest"] += "\0x"
+        (lay / "index.json").write_text(json.dumps(index))
+    (tmp_path / "o").mkdir()
+    refused(f"oci:{lay}", str(tmp_path / "o" / "x.img"), why)
+
+
 def test_docker_archive_bad_diff_id(tmp_path):
     img = small_image([{"name": "f", "data": b"x"}], gzip_layers=False,
                       diff_ids=["sha256:" + "0" * 64, "sha256:" + "1" * 64])

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.parse
 
 import pytest
 
@@ -285,11 +286,17 @@ class FakeRegistry(RegistryHandler):
     """A registry in memory that wants a bearer token (given for
     kiln:secret) and can be told to misbehave: mode is "" or
     "corrupt", "truncate", "close" (for the image blob) or "media"
-    (the manifest's layer of another type)."""
+    (the manifest's layer of another type). long_location, when set,
+    is the state of each upload's URL (a signed URL's length); a long
+    challenge (long_challenge) pads the challenge before its scope, and
+    each token request's scope is kept in scopes."""
     blobs = {}
     manifests = {}
     uploads = {}
+    scopes = []
     mode = ""
+    long_location = ""
+    long_challenge = ""
     creds = b"kiln:secret"
     token = "tok-" + hashlib.sha256(b"push").hexdigest()[:16]
     protocol_version = "HTTP/1.1"
@@ -299,9 +306,12 @@ class FakeRegistry(RegistryHandler):
             return True
         port = self.server.server_address[1]
         action = "pull" if self.command in ("GET", "HEAD") else "pull,push"
+        pad = f'pad="{self.long_challenge}",' if self.long_challenge else ""
+        if self.long_challenge:
+            action = "pull,push"  # not kiln's default, pull
         self.send(401, headers=[("WWW-Authenticate",
                                  f'Bearer realm="http://127.0.0.1:{port}/token",'
-                                 f'service="fake",scope="repository:kiln/fake:{action}"')])
+                                 f'service="fake",{pad}scope="repository:kiln/fake:{action}"')])
         return False
 
     def body(self):
@@ -315,6 +325,8 @@ class FakeRegistry(RegistryHandler):
             want = "Basic " + base64.b64encode(self.creds).decode()
             if self.headers.get("Authorization") != want:
                 return self.send(401)
+            query = urllib.parse.parse_qs(self.path.partition("?")[2])
+            self.scopes.append(query.get("scope"))
             if self.mode == "empty-token":
                 return self.send(200)
             if self.mode == "nul-token":
@@ -365,7 +377,8 @@ class FakeRegistry(RegistryHandler):
         self.body()
         n = str(len(self.uploads))
         self.uploads[n] = True
-        self.send(202, headers=[("Location", f"/v2/kiln/fake/blobs/uploads/{n}?state=x")])
+        state = self.long_location or "x"
+        self.send(202, headers=[("Location", f"/v2/kiln/fake/blobs/uploads/{n}?state={state}")])
 
     def do_PUT(self):
         if not self.authorized():
@@ -375,17 +388,21 @@ class FakeRegistry(RegistryHandler):
         if "/manifests/" in path:
             self.manifests[path.rsplit("/", 1)[1]] = data
             return self.send(201)
-        digest = dict(p.split("=", 1) for p in query.split("&"))["digest"]
-        if sha256(data) != digest:
+        params = dict(p.split("=", 1) for p in query.split("&"))
+        if params.get("state") != (self.long_location or "x"):
+            return self.send(404)  # not an upload URL it gave
+        if sha256(data) != params["digest"]:
             return self.send(400)
-        self.blobs[digest] = data
+        self.blobs[params["digest"]] = data
         self.send(201)
 
 
 @pytest.fixture
 def fake():
     FakeRegistry.blobs, FakeRegistry.manifests, FakeRegistry.uploads = {}, {}, {}
+    FakeRegistry.scopes = []
     FakeRegistry.mode = ""
+    FakeRegistry.long_location = FakeRegistry.long_challenge = ""
     FakeRegistry.creds = b"kiln:secret"
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -443,6 +460,52 @@ def test_docker_config_auth_with_nul(fake, image, store_env, tmp_path):
     assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
         f"kiln: {ref}: the token service refused (HTTP 401);"
         " no credentials in ~/.docker/config.json\n").encode()), describe(r)
+
+
+def test_push_long_upload_location(fake, image, store_env, tmp_path):
+    """A 3000-byte Location for the upload (S3's signed URLs are that
+    long): the PUT goes to the whole URL."""
+    FakeRegistry.long_location = "s" * 3000
+    ref = f"{fake}/kiln/fake:loc"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    assert "loc" in FakeRegistry.manifests
+    assert len(FakeRegistry.uploads) == 2  # image and config
+
+
+def test_long_challenge_keeps_its_scope(fake, image, store_env, tmp_path):
+    """A 2000-byte WWW-Authenticate whose scope comes last: the token
+    request carries that scope, not kiln's default (pull)."""
+    FakeRegistry.long_challenge = "p" * 1900
+    ref = f"{fake}/kiln/fake:ch"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    assert FakeRegistry.scopes and \
+        set(map(tuple, FakeRegistry.scopes)) == {("repository:kiln/fake:pull,push",)}
+    r = kiln("pull", "--insecure", ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+
+
+@pytest.mark.parametrize("header", ["Location", "WWW-Authenticate"])
+def test_header_over_the_bound(fake, image, store_env, tmp_path, header):
+    """A header kiln keeps past 64 KiB: one line and exit 1, never a
+    value cut short."""
+    if header == "Location":
+        FakeRegistry.long_location = "s" * (70 << 10)
+        where = "http://%s/v2/kiln/fake/blobs/uploads/" % fake
+    else:
+        FakeRegistry.long_challenge = "p" * (70 << 10)
+        where = "http://%s/v2/kiln/fake/blobs/sha256:%s" % (
+            fake, sha256(open(image, "rb").read())[7:])
+    ref = f"{fake}/kiln/fake:big"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stdout, r.stderr) == (1, b"", (
+        f"kiln: {ref}: {where}: the registry's {header} header is longer"
+        " than 65536 bytes\n").encode()), describe(r)
+    assert FakeRegistry.manifests == {}
 
 
 @pytest.mark.parametrize("mode", ["empty-token", "nul-token"])

@@ -46,6 +46,13 @@ static void lapic_write(uint32_t reg, uint32_t v)
 static uint32_t lvt_timer = LVT_MASKED | VEC_TIMER;
 /* A count was started since the last stop (fired or not: stop writes 0). */
 static bool counting;
+/*
+ * The count lapic_init starts (masked: it interrupts nothing) and the
+ * TSC bracket of its start, for lapic_calibrate; b0 is 0 once used.
+ */
+static struct {
+	uint64_t a0, b0;
+} early;
 
 static void set_lvt_timer(uint32_t v)
 {
@@ -68,6 +75,11 @@ void lapic_init(void)
 		panic("lapic: cannot map registers at 0x%lx", base);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
+	/* lapic_calibrate's first sample: it counts while the boot goes on */
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	early.a0 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	early.b0 = rdtsc();
 }
 
 /*
@@ -101,15 +113,52 @@ static void lapic_sample(struct calib_sample *s)
 	s->width = (b0 - a0) + (b1 - a1);
 }
 
+/*
+ * The rate from the count lapic_init started: by the first timer armed
+ * the boot has usually run for longer than a sample's half millisecond
+ * (under TCG, milliseconds), so this waits for what is left of it, if
+ * anything, instead of three busy samples. False when that count was
+ * stopped or ran out (4 s at 1 GHz), or a bracket took over 0.5% of
+ * the span (a stall): then the samples are taken.
+ */
+static bool lapic_calibrate_early(void)
+{
+	uint64_t a1, b1, span, width, counts, wait = tsc_hz() / 2000;
+	uint32_t left;
+
+	if (early.b0 == 0)
+		return false;
+	while (rdtsc() - early.b0 < wait)
+		cpu_relax();
+	a1 = rdtsc();
+	left = lapic_read(LAPIC_TIMER_CUR);
+	b1 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	span = (a1 + b1) / 2 - (early.a0 + early.b0) / 2;
+	width = (early.b0 - early.a0) + (b1 - a1);
+	early.b0 = 0;
+	if (left == 0 || width > span / 200)
+		return false;
+	/* Halve both sides until counts * tsc_hz fits (tsc_hz < 2^37). */
+	for (counts = 0xffffffffu - left; counts > 1u << 26; counts >>= 1)
+		span >>= 1;
+	if (span == 0)
+		return false;
+	lapic_hz = counts * tsc_hz() / span;
+	return lapic_hz != 0;
+}
+
 static void lapic_calibrate(void)
 {
 	struct calib_sample s[LAPIC_SAMPLES];
 
-	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-	set_lvt_timer(LVT_MASKED | VEC_TIMER);
-	for (size_t i = 0; i < LAPIC_SAMPLES; i++)
-		lapic_sample(&s[i]);
-	lapic_hz = calib_pick(s, LAPIC_SAMPLES);
+	if (!lapic_calibrate_early()) {
+		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+		set_lvt_timer(LVT_MASKED | VEC_TIMER);
+		for (size_t i = 0; i < LAPIC_SAMPLES; i++)
+			lapic_sample(&s[i]);
+		lapic_hz = calib_pick(s, LAPIC_SAMPLES);
+	}
 	printk_info("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }
 

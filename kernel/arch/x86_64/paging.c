@@ -229,6 +229,13 @@ bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys)
 	return true;
 }
 
+bool paging_user_writable(struct paging_as *as, uintptr_t va)
+{
+	uint64_t *pte = user_pte(as, va);
+
+	return pte && (*pte & PTE_P) && (*pte & PTE_W);
+}
+
 uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end)
 {
 	uintptr_t limit = end < USER_VA_END ? end : USER_VA_END;

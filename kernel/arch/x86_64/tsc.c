@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "arch/x86_64/x86.h"
+#include "core/printk.h"
 #include "lib/calib.h"
 #include "lib/cmdline.h"
 #include "lib/vclock.h"
@@ -203,6 +204,25 @@ static bool pit_agrees(uint64_t f)
 	return false;
 }
 
+/*
+ * The check of kiln.tsc_khz runs beside the boot rather than in a busy
+ * wait of its own: tsc_init takes the PIT's count and the TSC, and
+ * tsc_check, called once memory_init and the LAPIC set-up have run (a
+ * few milliseconds under TCG), reads them again and compares the spans.
+ * It waits only for what is left of CHECK_SPAN. The PIT counts down
+ * from 65536 and wraps every 55 ms: when more than 40 ms of the claimed
+ * rate went by (a stall, a loaded host) the one reading proves nothing,
+ * and pit_agrees measures afresh as before. (A claimed rate far too high
+ * stretches those 40 ms past a wrap; the aliased count then disagrees
+ * with it, and the PIT measures.)
+ */
+static struct {
+	bool pending;
+	bool measure; /* no rate to check: span_rate measures one */
+	uint16_t start;
+	uint64_t a0, b0;
+} check;
+
 static uint64_t from_cmdline(void)
 {
 	uint64_t khz;
@@ -211,13 +231,122 @@ static uint64_t from_cmdline(void)
 			    "kiln.tsc_khz", &khz) != 0 ||
 	    khz < KHZ_MIN || khz > KHZ_MAX)
 		return 0;
-	return pit_agrees(khz * 1000) ? khz * 1000 : 0;
+	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00);
+	check.start = pit_read_dated(&check.a0, &check.b0);
+	check.pending = true;
+	return khz * 1000;
+}
+
+/* Does the span since from_cmdline's PIT reading agree with hz? */
+static bool check_agrees(uint64_t f)
+{
+	uint64_t a1, b1, span, got;
+	uint16_t now, counts;
+
+	do {
+		now = pit_read_dated(&a1, &b1);
+		if (b1 - check.a0 > f / 25)
+			return pit_agrees(f);
+		counts = (uint16_t)(check.start - now);
+	} while (counts < CHECK_SPAN);
+	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
+	if ((check.b0 - check.a0) + (b1 - a1) > span / 25)
+		return pit_agrees(f); /* a stall in a bracket */
+	got = span * PIT_HZ / counts;
+	return got > f - f / 10 && got < f + f / 10;
+}
+
+/*
+ * Without a rate to check, the PIT measures beside the boot too: one
+ * span from tsc_init to tsc_check instead of from_pit's seven 1 ms busy
+ * samples. Channel 0 counts down in mode 0, whose OUT goes high when the
+ * count runs out and stays so; the read-back command latches it with the
+ * count (Intel 8254 data sheet, "Read-Back Command"), so a span past the
+ * 55 ms of one count is seen, and from_pit measures instead, as it does
+ * when the brackets took over 0.2% of the span (a stall: the midpoints
+ * could be off by over 0.1%).
+ */
+#define PIT_READBACK_CH0 0xc2 /* 11: read-back; count and status; ch. 0 */
+#define PIT_STATUS_OUT 0x80
+#define PIT_NONE_TICKS (1ULL << 32) /* no PIT: its count never moves */
+
+/* Channel 0's status and count, latched together between the TSC reads. */
+static uint8_t pit_readback_dated(uint16_t *count, uint64_t *before,
+				  uint64_t *after)
+{
+	uint8_t status, lo;
+
+	*before = rdtsc();
+	outb(0x43, PIT_READBACK_CH0);
+	*after = rdtsc();
+	status = inb(0x40);
+	lo = inb(0x40);
+	*count = (uint16_t)(lo | inb(0x40) << 8);
+	return status;
+}
+
+/*
+ * Start the span at a step of the count (it loads at the next PIT
+ * clock). The reads before it also get the code translated under TCG,
+ * which would otherwise happen inside the first bracket.
+ */
+static bool span_start(void)
+{
+	uint64_t a, b;
+	uint16_t first;
+
+	outb(0x43, 0x30); /* channel 0, lo/hi, mode 0, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00); /* count 65536 */
+	pit_readback_dated(&first, &a, &b);
+	do {
+		pit_readback_dated(&check.start, &check.a0, &check.b0);
+		if (check.b0 - a > PIT_NONE_TICKS)
+			return false;
+	} while (check.start == first);
+	check.pending = check.measure = true;
+	return true;
+}
+
+/* The TSC's rate over the span since span_start; 0 when not to be trusted. */
+static uint64_t span_rate(void)
+{
+	uint64_t a1, b1, span;
+	uint16_t now, counts;
+
+	pit_readback_dated(&now, &a1, &b1); /* translated, not dated */
+	do {
+		if (pit_readback_dated(&now, &a1, &b1) & PIT_STATUS_OUT)
+			return 0; /* the count ran out: over 55 ms */
+		if (b1 - check.a0 > PIT_NONE_TICKS)
+			return 0;
+		counts = (uint16_t)(check.start - now);
+	} while (counts < PIT_SPAN);
+	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
+	if ((check.b0 - check.a0) + (b1 - a1) > span / 500)
+		return 0; /* the midpoints could be off by over 0.1% */
+	return span * PIT_HZ / counts;
 }
 
 static void set_hz(uint64_t f)
 {
 	hz = f;
 	ns_mult = vclock_mult(f);
+}
+
+/* The PIT's seven samples, or a guess that says so. */
+static const char *calibrate(void)
+{
+	uint64_t f = from_pit();
+
+	if (f != 0) {
+		set_hz(f);
+		return "pit";
+	}
+	set_hz(1000000000ULL);
+	return "none (assuming 1 GHz)";
 }
 
 const char *tsc_init(void)
@@ -237,15 +366,34 @@ const char *tsc_init(void)
 		return "hypervisor leaf";
 	}
 	if ((f = from_cmdline()) != 0) {
-		set_hz(f);
+		set_hz(f); /* until tsc_check says otherwise */
 		return "kiln.tsc_khz, checked against the PIT";
 	}
-	if ((f = from_pit()) != 0) {
-		set_hz(f);
-		return "pit";
+	if (!span_start()) {
+		set_hz(1000000000ULL);
+		return "none (assuming 1 GHz)";
 	}
-	set_hz(1000000000ULL); /* a guess, and said so */
-	return "none (assuming 1 GHz)";
+	set_hz(1000000000ULL); /* until tsc_check has measured */
+	return "pit";
+}
+
+const char *tsc_check(const char *source)
+{
+	uint64_t f;
+
+	if (!check.pending)
+		return source;
+	check.pending = false;
+	if (check.measure) {
+		if ((f = span_rate()) == 0)
+			return calibrate();
+		set_hz(f);
+		return source;
+	}
+	if (check_agrees(hz))
+		return source;
+	printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n", hz / 1000);
+	return calibrate();
 }
 
 uint64_t tsc_hz(void)
