@@ -333,7 +333,7 @@ p9_msg_SRCS := kernel/fs/9p_msg.c
 # credits counted), not the journal: e2fsck -fn on the result is the oracle.
 UNIT_TESTS += ext4 ext4w crc32c ext4_hash
 EXT4_ALL := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
-NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c \
+NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c kernel/fs/ext4_ncache.c \
 	kernel/fs/ext4_pagecache.c
 JBD2_WRITER := kernel/fs/ext4_jbd2.c kernel/fs/ext4_jbd2_commit.c
 # kernel_host.c: malloc for the kernel's allocators; memdisk.c: the disk.

@@ -163,6 +163,7 @@ static void clear_dirty(struct bcache_buf *b)
 void bcache_mark_dirty(struct bcache_buf *b)
 {
 	b->flags |= BCACHE_VALID;
+	b->flags &= ~BCACHE_VERIFIED;
 	if (!(b->flags & BCACHE_DIRTY)) {
 		b->flags |= BCACHE_DIRTY;
 		b->dev->ndirty++;
@@ -184,7 +185,7 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 	b->flags &= ~BCACHE_PINNED;
 	if (!keep) {
 		clear_dirty(b);
-		b->flags &= ~BCACHE_VALID;
+		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED);
 	} else if (b->flags & BCACHE_DIRTY) {
 		dirty_append(b);
 	}
@@ -346,8 +347,8 @@ static int fill_buf(struct bcache_buf *b)
 
 	if (!err)
 		err = io.err;
-	if (!err)
-		b->flags |= BCACHE_VALID;
+	if (!err) /* the device's bytes: nobody has checked these */
+		b->flags = (b->flags | BCACHE_VALID) & ~BCACHE_VERIFIED;
 	return err;
 }
 
@@ -393,6 +394,50 @@ struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 	}
 	b->flags &= ~BCACHE_BUSY;
 	return b;
+}
+
+void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n)
+{
+	uint64_t end = (d->size + d->block_size - 1) / d->block_size;
+	struct bcache_io *ios;
+	struct bcache_buf **v;
+	size_t k = 0;
+
+	if (n > BCACHE_READAHEAD_MAX)
+		n = BCACHE_READAHEAD_MAX;
+	if (block >= end || n == 0)
+		return;
+	if (n > end - block)
+		n = (size_t)(end - block);
+	ios = kmalloc(n * sizeof(*ios));
+	v = kmalloc(n * sizeof(*v));
+	if (ios == NULL || v == NULL)
+		goto out;
+	for (uint64_t b = block; b < block + n; b++) {
+		/* buf_new may write back and sleep: anyone's reads may land. */
+		if (lookup(d, b))
+			continue;
+		if ((v[k] = buf_new(d, b)) == NULL)
+			break;
+		ios[k] = (struct bcache_io){ false, b, v[k]->data, v[k]->len,
+					     0 };
+		k++;
+	}
+	if (k > 0)
+		d->ops->io(d, ios, k); /* each io's err says how it went */
+	for (size_t i = 0; i < k; i++) {
+		bool ok = ios[i].err == 0;
+
+		v[i]->flags &= ~BCACHE_BUSY;
+		if (ok)
+			v[i]->flags |= BCACHE_VALID;
+		if (--v[i]->refs == 0 && !ok)
+			buf_free(v[i]);
+	}
+	wake_up(&busy_wait);
+out:
+	kfree(ios);
+	kfree(v);
 }
 
 struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block)

@@ -56,6 +56,15 @@ struct bcache_dev {
 #define BCACHE_DIRTY 2U
 #define BCACHE_BUSY 4U
 #define BCACHE_PINNED 8U
+/*
+ * VERIFIED: a file system checked this block's checksum after it was
+ * read from the device, and may skip the crc32c while the flag stays
+ * (Linux's buffer_verified). Cleared when the buffer is read again and
+ * by bcache_mark_dirty (a write through the cache may bring anyone's
+ * bytes: a replayed journal block, a write to the block device); the
+ * writer that computed the checksum itself may set it again.
+ */
+#define BCACHE_VERIFIED 16U
 
 struct bcache_buf {
 	struct bcache_dev *dev;
@@ -116,6 +125,17 @@ void bcache_unpin(struct bcache_buf *b, bool keep);
  * else NULL. Never reads the device.
  */
 struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block);
+
+/*
+ * Start reading the blocks of [block, block+n) (at most
+ * BCACHE_READAHEAD_MAX, not past the device) that are not cached, as
+ * one batch the device may merge, and wait for it: what a file system
+ * is about to read a block at a time (ext4's inode tables, as Linux's
+ * inode_readahead_blks). The buffers are left valid and unheld; a
+ * failed or refused one (no memory) is simply not cached.
+ */
+#define BCACHE_READAHEAD_MAX 32
+void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n);
 
 /*
  * Byte-level access at any offset and length (partial blocks are read,

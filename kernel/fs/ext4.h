@@ -147,6 +147,18 @@ void ext4_unmount(struct ext4_fs *fs);
 int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
 /* One whole block (checked to lie inside the file system): 0 or -EIO. */
 int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
+/*
+ * ext4_read_block of a metadata block whose checksum check(fs, blk,
+ * arg) verifies (0 or -EIO; it runs on the cache's copy, held, and
+ * only reads it): once after the block was read from the device (the
+ * cache's BCACHE_VERIFIED), then skipped until the buffer is read or
+ * written through the cache again. 0, or -EIO (a failed check leaves
+ * the flag clear: the next read checks again).
+ */
+int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
+		      int (*check)(struct ext4_fs *fs, const uint8_t *blk,
+				   const void *arg),
+		      const void *arg);
 /* crc32c of descriptor g with its checksum field taken as zero. */
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
 /* Whether group g holds a superblock copy (sparse_super: 0, 1, powers of 3, 5, 7). */

@@ -37,7 +37,23 @@ static bool has_tail(struct ext4_fs *fs, const uint8_t *blk)
 	       t[6] == 0 && t[7] == TAIL_FT;
 }
 
-/* Read directory block lblk into blk; *empty for a hole. 0 or -EIO. */
+/* ext4_read_checked's check of a leaf of dir (arg): its tail's crc32c. */
+static int leaf_csum_check(struct ext4_fs *fs, const uint8_t *blk,
+			   const void *arg)
+{
+	const struct ext4_inode *dir = arg;
+
+	if (fs->csum && has_tail(fs, blk) &&
+	    crc32c(dir->csum_seed, blk, fs->block_size - TAIL_SIZE) !=
+		    ext4_le32(blk + fs->block_size - 4))
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Read directory block lblk into blk; *empty for a hole. 0 or -EIO.
+ * The checksum is checked once per read from the disk, as Linux does.
+ */
 static int dir_block(struct ext4_fs *fs, const struct ext4_inode *dir,
 		     uint64_t lblk, uint8_t *blk, bool *empty)
 {
@@ -47,14 +63,7 @@ static int dir_block(struct ext4_fs *fs, const struct ext4_inode *dir,
 	*empty = err == 0 && pblk == 0;
 	if (err < 0 || pblk == 0)
 		return err;
-	err = ext4_read_block(fs, pblk, blk);
-	if (err < 0)
-		return err;
-	if (fs->csum && has_tail(fs, blk) &&
-	    crc32c(dir->csum_seed, blk, fs->block_size - TAIL_SIZE) !=
-		    ext4_le32(blk + fs->block_size - 4))
-		return -EIO;
-	return 0;
+	return ext4_read_checked(fs, pblk, blk, leaf_csum_check, dir);
 }
 
 /*

@@ -43,8 +43,8 @@ uint32_t ext4_dx_csum(const struct ext4_fs *fs, const struct ext4_inode *dir,
 
 /*
  * Index block blk of level lvl (0: the root), read from the disk and
- * untrusted: its header, limit, count, entries and checksum. 0, or
- * -EIO. Linux checks only the entries it takes; checking all (a few
+ * untrusted: its header, limit, count and entries (its checksum is
+ * dx_csum_check's, once per read from the disk). 0, or -EIO. Linux checks only the entries it takes; checking all (a few
  * hundred compares) means an index is used whole or not at all.
  */
 static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
@@ -73,8 +73,31 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    (i >= 2 && ext4_le32(e) < ext4_le32(e - 8)))
 			return -EIO;
 	}
-	if (fs->csum &&
-	    ext4_dx_csum(fs, dir, blk, base) !=
+	return 0;
+}
+
+/* What ext4_read_checked checks of an index block: its dx_tail's crc32c. */
+struct dx_csum_arg {
+	const struct ext4_inode *dir;
+	int lvl;
+};
+
+/*
+ * The crc32c of an index block, once its count was found in bounds:
+ * run after dx_block_check, on the cache's copy (ext4_read_checked).
+ */
+static int dx_csum_check(struct ext4_fs *fs, const uint8_t *blk,
+			 const void *arg)
+{
+	const struct dx_csum_arg *a = arg;
+	uint32_t base = a->lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE;
+	uint32_t count = ext4_le16(blk + base + 2);
+
+	if (!fs->csum)
+		return 0;
+	/* The sum covers count entries: never past the block. */
+	if (count > ext4_dx_limit(fs, base) ||
+	    ext4_dx_csum(fs, a->dir, blk, base) !=
 		    ext4_le32(blk + base + ext4_dx_limit(fs, base) * 8 + 4))
 		return -EIO;
 	return 0;
@@ -146,8 +169,12 @@ static int dx_read(struct ext4_fs *fs, const struct ext4_inode *dir,
 	err = ext4_bmap(fs, dir, p->blk[lvl], &pblk, &n);
 	if (err == 0 && pblk == 0)
 		err = -EIO; /* an index block in a hole */
-	if (err == 0)
-		err = ext4_read_block(fs, pblk, p->buf[lvl]);
+	if (err == 0) {
+		struct dx_csum_arg a = { dir, lvl };
+
+		err = ext4_read_checked(fs, pblk, p->buf[lvl], dx_csum_check,
+					&a);
+	}
 	if (err == 0)
 		err = dx_block_check(fs, dir, p->buf[lvl], lvl);
 	if (err == 0)

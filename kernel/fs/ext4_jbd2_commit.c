@@ -122,6 +122,8 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 	}
 	j->nbufs = j->nrevokes = j->nbusy = 0;
 	j->credits = 0;
+	/* Directory blocks went back to the disk's: what was looked up goes. */
+	j->fs->dir_changes++;
 }
 
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)

@@ -47,6 +47,36 @@ int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf)
 	return ext4_read_bytes(fs, block * fs->block_size, buf, fs->block_size);
 }
 
+int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
+		      int (*check)(struct ext4_fs *fs, const uint8_t *blk,
+				   const void *arg),
+		      const void *arg)
+{
+	struct bcache_buf *b;
+	int err;
+
+	if (block >= fs->blocks_count || block < fs->first_data_block)
+		return -EIO;
+	/* A cache of other blocks (see mount_fs): checked every time. */
+	if (fs->dev->block_size != fs->block_size) {
+		err = ext4_read_block(fs, block, buf);
+		return err == 0 ? check(fs, buf, arg) : err;
+	}
+	b = bcache_get(fs->dev, block, true, &err);
+	if (b == NULL)
+		return -EIO;
+	err = 0;
+	if (!(b->flags & BCACHE_VERIFIED)) {
+		err = check(fs, b->data, arg);
+		if (err == 0)
+			b->flags |= BCACHE_VERIFIED;
+	}
+	if (err == 0)
+		memcpy(buf, b->data, fs->block_size);
+	bcache_put(b);
+	return err;
+}
+
 static bool is_pow2(uint32_t v)
 {
 	return v != 0 && (v & (v - 1)) == 0;

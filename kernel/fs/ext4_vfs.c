@@ -241,15 +241,25 @@ struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino)
 	return vn;
 }
 
+/* Through the name cache (ext4_ncache.c), else the directory's blocks. */
 static struct vnode *ext4_lookup(struct vnode *dir, const char *name)
 {
+	struct ext4_mount *m = node_of(dir)->m;
+	const struct ext4_inode *in = &node_of(dir)->ie->in;
+	uint64_t stamp = m->fs->dir_changes;
+	bool idle = m->owner == NULL;
 	uint32_t ino;
-	int err = ext4_dir_lookup(node_of(dir)->m->fs, &node_of(dir)->ie->in,
-				  name, &ino);
+	int err;
 
+	if (ext4_ncache_find(m, in->ino, name, &ino))
+		return ino != 0 ? ext4_vnode(dir, name, ino) : NULL;
+	err = ext4_dir_lookup(m->fs, in, name, &ino);
 	if (err == -EIO)
 		printk("kiln: ext4 %s: directory inode %u: bad entries\n",
-		       node_of(dir)->m->fs->name, node_of(dir)->ie->in.ino);
+		       m->fs->name, in->ino);
+	/* A change under way when the lookup began may be half seen. */
+	if (idle && (err == 0 || err == -ENOENT))
+		ext4_ncache_add(m, in->ino, name, err == 0 ? ino : 0, stamp);
 	return err == 0 ? ext4_vnode(dir, name, ino) : NULL;
 }
 

@@ -25,7 +25,8 @@ struct ext4_mount {
 	struct ext4_fs *fs;
 	uint32_t dev; /* st_dev: the disk's number */
 	char path[VFS_PATH_MAX];
-	struct ext4_ino *inodes; /* every inode some node holds */
+	struct ext4_ino *inodes;    /* every inode some node holds */
+	struct ext4_ncache *ncache; /* ext4_ncache.c's, or NULL */
 	/* ext4_lock's: the thread changing the mount, how deep, who waits. */
 	struct thread *owner;
 	unsigned int depth;
@@ -67,6 +68,18 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
 struct vnode *ext4_vnode(struct vnode *dir, const char *name, uint32_t ino);
 /* vn's fields (and its page cache's size) again from its inode. */
 void ext4_node_sync(struct vnode *vn);
+/*
+ * ext4_ncache.c: names looked up in m's directories. find: 1 with *ino
+ * (0: name is known to be absent from directory inode dir), or 0 when
+ * the cache does not know. add: remember a lookup's answer (ino 0:
+ * -ENOENT), stamp being fs->dir_changes when the lookup began; it is
+ * kept only if no directory changed since and no change is under way
+ * (m's lock is free). Reads do not take the lock.
+ */
+int ext4_ncache_find(struct ext4_mount *m, uint32_t dir, const char *name,
+		     uint32_t *ino);
+void ext4_ncache_add(struct ext4_mount *m, uint32_t dir, const char *name,
+		     uint32_t ino, uint64_t stamp);
 /* ext4_pagecache.c: the inode's page cache (mmap's pages). */
 /* vnode_ops.pagecache of a regular file's node. */
 struct vnode *ext4_pagecache(struct vnode *vn, bool make);

@@ -118,13 +118,16 @@ int memcmp(const void *a, const void *b, size_t n)
 {
 	const unsigned char *x = a, *y = b;
 
-	if (aligned(x) && aligned(y)) {
-		while (n >= WORD &&
-		       *(const string_word *)x == *(const string_word *)y) {
-			x += WORD;
-			y += WORD;
-			n -= WORD;
-		}
+	/*
+	 * Words at any alignment (see string_uword): a directory entry's
+	 * name sits 8 bytes into a 4-byte-aligned entry, and a byte loop
+	 * over each same-length name was a fifth of an ext4 lookup.
+	 */
+	while (n >= WORD &&
+	       *(const string_uword *)x == *(const string_uword *)y) {
+		x += WORD;
+		y += WORD;
+		n -= WORD;
 	}
 	for (; n > 0; n--, x++, y++) {
 		if (*x != *y)

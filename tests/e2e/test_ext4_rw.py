@@ -125,6 +125,16 @@ def test_big_directory_is_indexed_and_right(flavour, tmp_path):
         4000 + 2
 
 
+@pytest.mark.parametrize("flavour,blocks", ON_BOTH)
+def test_lookups_see_every_change_at_once(flavour, blocks, tmp_path):
+    """tests/guest/ext4_namecache.c: Kiln's lookups go through a name
+    cache (found and absent names); a create, rename, link, unlink,
+    rmdir or directory move must show on the next stat, the same as on
+    the host, with more names than the cache holds and names too long
+    for it."""
+    same_as_native(guest_path(flavour, "ext4_namecache"), tmp_path, blocks)
+
+
 def test_dynamic_program_loads_a_library_from_the_volume(tmp_path):
     """glibc's ld.so finds kplugin.so on LD_LIBRARY_PATH in the rw ext4
     volume and maps it (mmap of a file on a read-write mount)."""

@@ -267,6 +267,96 @@ static void test_read_error_is_eio(void **state)
 	fake_free(f);
 }
 
+/*
+ * BCACHE_VERIFIED stays while the buffer holds what was checked, and
+ * goes when anything may have brought other bytes: a write through the
+ * cache, a dropped pin, a read of the block again after eviction.
+ */
+static void test_verified_flag(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	uint8_t byte = 0x5a;
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_non_null(b);
+	assert_false(b->flags & BCACHE_VERIFIED);
+	b->flags |= BCACHE_VERIFIED;
+	bcache_put(b);
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_true(b->flags & BCACHE_VERIFIED); /* a hit keeps it */
+	bcache_put(b);
+	assert_int_equal(bcache_write(&f->bc, 3 * BS + 7, &byte, 1), 1);
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_false(b->flags & BCACHE_VERIFIED);
+	b->flags |= BCACHE_VERIFIED;
+	bcache_pin(b); /* a journal's: dirty, and not checked as such */
+	assert_false(b->flags & BCACHE_VERIFIED);
+	b->flags |= BCACHE_VERIFIED;
+	bcache_unpin(b, false);
+	assert_false(b->flags & (BCACHE_VERIFIED | BCACHE_VALID));
+	bcache_put(b);
+	b = bcache_get(&f->bc, 3, true, &err); /* the disk's copy again */
+	assert_false(b->flags & BCACHE_VERIFIED);
+	b->flags |= BCACHE_VERIFIED;
+	bcache_put(b);
+	assert_int_equal(bcache_invalidate(&f->bc), 0);
+	b = bcache_get(&f->bc, 3, true, &err);
+	assert_false(b->flags & BCACHE_VERIFIED);
+	bcache_put(b);
+	fake_free(f);
+}
+
+/*
+ * Readahead reads the blocks of a range not yet cached, in one batch,
+ * leaves them valid and unheld, stops at the device's end, and keeps
+ * no block whose read failed.
+ */
+static void test_readahead(void **state)
+{
+	struct fake *f = fake_new(40 * BS);
+	uint8_t buf[16];
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	b = bcache_get(&f->bc, 12, true, &err);
+	assert_non_null(b);
+	bcache_put(b);
+	f->nlog = 0;
+	f->max_batch = 0;
+	f->fail_block = 14;
+	bcache_readahead(&f->bc, 10, 8);
+	assert_int_equal(f->nlog, 7); /* 10..17 but 12, in one batch */
+	assert_int_equal(f->max_batch, 7);
+	assert_int_equal(bcache_count(), 7); /* 14 failed: not kept */
+	f->nlog = 0;
+	for (uint64_t blk = 10; blk < 18; blk++) {
+		if (blk == 14)
+			continue;
+		assert_int_equal(bcache_read(&f->bc, blk * BS + 5, buf, 16),
+				 16);
+		assert_memory_equal(buf, f->bytes + blk * BS + 5, 16);
+	}
+	assert_int_equal(f->nlog, 0); /* all hits */
+	for (uint64_t blk = 10; blk < 18; blk++) {
+		b = bcache_peek(&f->bc, blk);
+		if (b != NULL) {
+			assert_int_equal(b->refs, 1); /* ours alone */
+			assert_true(b->flags & BCACHE_VALID);
+			bcache_put(b);
+		}
+	}
+	f->fail_block = -1;
+	bcache_readahead(&f->bc, 36, BCACHE_READAHEAD_MAX);
+	assert_int_equal(f->nlog, 4); /* 36..39: the device ends */
+	bcache_readahead(&f->bc, 40, 4);
+	assert_int_equal(f->nlog, 4);
+	fake_free(f);
+}
+
 /* A failed write-back is reported by the next sync, once (as Linux). */
 static void test_write_error_reported_once(void **state)
 {
@@ -427,6 +517,8 @@ int main(void)
 		T(test_two_devices),
 		T(test_get_put_invalidate),
 		T(test_set_block_size),
+		T(test_verified_flag),
+		T(test_readahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -550,6 +550,8 @@ static void corrupt_one(bool csum, uint32_t off, uint32_t len, uint32_t val)
 	get(fs, "big", &dir);
 	if (csum) {
 		assert_int_equal(lookup(fs, &dir, "n-1234", &ino), -EIO);
+		/* A failed check is not remembered: checked again. */
+		assert_int_equal(lookup(fs, &dir, "n-1234", &ino), -EIO);
 		assert_int_equal(mk(fs, &dir, "another", 0100644, &ino), -EIO);
 		ext4_unmount(fs);
 		memdisk_free(dk);
@@ -617,6 +619,62 @@ static void test_hostile_index(void **state)
 	}
 }
 
+/*
+ * The dx_root's checksum is checked once per read from the disk: a
+ * lookup that finds the cache's copy checked skips it, but a write
+ * through the cache (as to the block device) and a copy read again
+ * from a changed disk are checked anew. The stored sum is the byte
+ * changed, which nothing but the checksum check can see.
+ */
+static void test_checked_once_per_read(void **state)
+{
+	struct ext4_inode root, dir;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t pblk, count, at;
+	uint8_t good[4], bad[4];
+	uint32_t ino;
+
+	(void)state;
+	memdisk_sh("rm -f %s && truncate -s 64M %s && mke2fs -q -F -t ext4 "
+		   "-b 4096 %s",
+		   img, img, img);
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
+	get(fs, "big", &dir);
+	for (int i = 0; i < 600; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "n-%d", i);
+		assert_int_equal(mk(fs, &dir, name, 0100644, &ino), 0);
+	}
+	assert_true(dir.flags & EXT4_INDEX_FL);
+	assert_int_equal(ext4_bmap(fs, &dir, 0, &pblk, &count), 0);
+	at = pblk * 4096 + EXT4_DX_ROOT_BASE +
+	     ext4_dx_limit(fs, EXT4_DX_ROOT_BASE) * 8 + 4;
+	assert_int_equal(bcache_sync(&dk->bc), 0);
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), 0);
+	memcpy(good, dk->bytes + at, 4);
+	memcpy(bad, good, 4);
+	bad[0] ^= 1;
+	assert_int_equal(bcache_write(&dk->bc, at, bad, 4), 4);
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), -EIO);
+	assert_int_equal(bcache_write(&dk->bc, at, good, 4), 4);
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), 0);
+	assert_int_equal(bcache_sync(&dk->bc), 0);
+	memcpy(dk->bytes + at, bad, 4); /* the disk changes under the cache */
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), 0); /* cached */
+	assert_int_equal(bcache_invalidate(&dk->bc), 0);
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), -EIO);
+	memcpy(dk->bytes + at, good, 4);
+	assert_int_equal(bcache_invalidate(&dk->bc), 0);
+	assert_int_equal(lookup(fs, &dir, "n-321", &ino), 0);
+	ext4_unmount(fs);
+	memdisk_free(dk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup(test_collisions, setup),
 		cmocka_unit_test_setup(test_rename, setup),
 		cmocka_unit_test_setup(test_linux_indexed, setup),
+		cmocka_unit_test_setup(test_checked_once_per_read, setup),
 		cmocka_unit_test_setup(test_hostile_index, setup),
 	};
 	int r;
