@@ -371,8 +371,9 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
  * The value of parameter key of challenge params ch (untrusted; after
  * "Bearer "): 'realm="...", service="..."', RFC 7235 2.1 auth-params,
  * read one after another so that a quoted value is never taken for a
- * parameter. The value whole, unquoted, malloc'd into *out: 0, -ENOENT
- * when absent, -EINVAL when the list is malformed.
+ * parameter; the list ends at its end or at the next challenge (a
+ * name with no '='). The value whole, unquoted, malloc'd into *out: 0,
+ * -ENOENT when absent, -EINVAL when the list is malformed.
  */
 static int challenge_param(const char *ch, const char *key, char **out)
 {
@@ -392,7 +393,10 @@ static int challenge_param(const char *ch, const char *key, char **out)
 		name = p;
 		nl = strcspn(p, "= \t,");
 		p += nl;
-		if (*p != '=' || !nl)
+		/* RFC 7235 4.1: a name with no '=' is the next challenge */
+		if (nl && *p != '=')
+			return -ENOENT;
+		if (!nl)
 			return -EINVAL;
 		p++;
 		v = kiln_xmalloc(room);

@@ -288,8 +288,9 @@ class FakeRegistry(RegistryHandler):
     "corrupt", "truncate", "close" (for the image blob) or "media"
     (the manifest's layer of another type). long_location, when set,
     is the state of each upload's URL (a signed URL's length); a long
-    challenge (long_challenge) pads the challenge before its scope, and
-    each token request's scope is kept in scopes."""
+    challenge (long_challenge) pads the challenge before its scope, a
+    second challenge (next_challenge) can follow the Bearer one, with
+    no scope, in the same header, and each token request's scope is kept in scopes."""
     blobs = {}
     manifests = {}
     uploads = {}
@@ -297,6 +298,7 @@ class FakeRegistry(RegistryHandler):
     mode = ""
     long_location = ""
     long_challenge = ""
+    next_challenge = ""
     creds = b"kiln:secret"
     token = "tok-" + hashlib.sha256(b"push").hexdigest()[:16]
     protocol_version = "HTTP/1.1"
@@ -309,9 +311,12 @@ class FakeRegistry(RegistryHandler):
         pad = f'pad="{self.long_challenge}",' if self.long_challenge else ""
         if self.long_challenge:
             action = "pull,push"  # not kiln's default, pull
+        scope = f',{pad}scope="repository:kiln/fake:{action}"'
+        if self.next_challenge:
+            scope = self.next_challenge  # no scope: kiln asks for pull
         self.send(401, headers=[("WWW-Authenticate",
                                  f'Bearer realm="http://127.0.0.1:{port}/token",'
-                                 f'service="fake",{pad}scope="repository:kiln/fake:{action}"')])
+                                 f'service="fake"{scope}')])
         return False
 
     def body(self):
@@ -403,6 +408,7 @@ def fake():
     FakeRegistry.scopes = []
     FakeRegistry.mode = ""
     FakeRegistry.long_location = FakeRegistry.long_challenge = ""
+    FakeRegistry.next_challenge = ""
     FakeRegistry.creds = b"kiln:secret"
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FakeRegistry)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
@@ -486,6 +492,23 @@ def test_long_challenge_keeps_its_scope(fake, image, store_env, tmp_path):
         set(map(tuple, FakeRegistry.scopes)) == {("repository:kiln/fake:pull,push",)}
     r = kiln("pull", "--insecure", ref, env=env)
     assert (r.returncode, r.stderr) == (0, b""), describe(r)
+
+
+@pytest.mark.parametrize("nxt", [', Basic realm="x"', ', Basic', ',Newauth abc==',
+                                 ', Basic realm="x", Bearer realm="http://0.0.0.0/"'])
+def test_challenge_followed_by_another(fake, image, store_env, tmp_path, nxt):
+    """RFC 7235 4.1: WWW-Authenticate with another challenge after the
+    Bearer one (with no scope): its parameters end where the next
+    scheme's name (a name with no '=') begins, and the Bearer ones are
+    used, with kiln's default scope."""
+    FakeRegistry.next_challenge = nxt
+    ref = f"{fake}/kiln/fake:two"
+    env = with_creds(store_env, tmp_path, fake)
+    r = kiln("push", "--insecure", str(image), ref, env=env)
+    assert (r.returncode, r.stderr) == (0, b""), describe(r)
+    assert "two" in FakeRegistry.manifests
+    assert FakeRegistry.scopes and \
+        set(map(tuple, FakeRegistry.scopes)) == {("repository:kiln/fake:pull",)}
 
 
 @pytest.mark.parametrize("header", ["Location", "WWW-Authenticate"])
