@@ -104,10 +104,10 @@ static int parse_config(const char *name, const uint8_t *data, size_t size,
 		struct json_object *v;
 
 		/* "amd64\u0000..." is not amd64: a non-string is "?" */
-		if (json_object_object_get_ex(root, "architecture", &v))
+		if (json_object_object_get_ex(root, "architecture", &v) && v)
 			arch = oci_json_cstr(v) ? json_object_get_string(v) :
 						  "?";
-		if (json_object_object_get_ex(root, "os", &v))
+		if (json_object_object_get_ex(root, "os", &v) && v)
 			os = oci_json_cstr(v) ? json_object_get_string(v) : "?";
 		json_object_object_get_ex(root, "config", &cfg);
 	}

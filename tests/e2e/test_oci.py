@@ -224,6 +224,25 @@ def test_malformed_json_and_media(tmp_path):
     refused(f"oci:{lay}", str(out / "x.img"), "Kiln runs linux/amd64")
 
 
+def test_config_null_platform(tmp_path):
+    """"os": null and "architecture": null in the image config are
+    absent (JSON null), as a missing one is: the image builds."""
+    img = busybox_image(cmd=["cat /old/c /owned"], user="")
+    cfg = json.loads(img.config)
+    cfg["os"] = cfg["architecture"] = None
+    img.config = json.dumps(cfg).encode()
+    img.blobs[sha256(img.config)] = img.config
+    m = json.loads(img.manifest)
+    m["config"]["digest"], m["config"]["size"] = sha256(img.config), len(img.config)
+    img.manifest = json.dumps(m).encode()
+    img.blobs[sha256(img.manifest)] = img.manifest
+    lay = tmp_path / "l"
+    write_layout(str(lay), img)
+    r = build(f"oci:{lay}", tmp_path / "n.img")
+    assert (r.returncode, r.stderr) == (0, NOTE), describe(r)
+    assert os.path.getsize(tmp_path / "n.img") > os.path.getsize(BUSYBOX)
+
+
 @pytest.mark.parametrize("cfg", [
     {"cmd": ["/bin/busybox\0", "true"]},
     {"entrypoint": ["/bin/busybox", "tr\0ue"]},
