@@ -68,7 +68,13 @@ const char *strvec_env(const struct strvec *env, const char *key);
 int kiln_read_file(const char *path, uint8_t **data, size_t *size);
 int kiln_read_fd(int fd, uint8_t **data, size_t *size);
 
-/* Allocation that cannot fail (exits with a message, see above). */
+/*
+ * Allocation that cannot fail: without memory they call
+ * kiln_out_of_memory, which says so, removes the temporary files
+ * (kiln_tmp_cleanup) and exits KILN_EXIT_FAIL. Also for a library's
+ * allocation failing (curl_easy_escape).
+ */
+_Noreturn void kiln_out_of_memory(void);
 void *kiln_xmalloc(size_t n);
 void *kiln_xrealloc(void *p, size_t n);
 char *kiln_xstrdup(const char *s);

@@ -454,10 +454,8 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	}
 	es = curl_easy_escape(NULL, service ? service : "", 0);
 	sc = curl_easy_escape(NULL, scope, 0);
-	if (!es || !sc) {
-		kiln_err("%s: out of memory", reg->ref);
-		exit(KILN_EXIT_FAIL);
-	}
+	if (!es || !sc)
+		kiln_out_of_memory();
 	url = kiln_xmalloc(strlen(realm) + strlen(es) + strlen(sc) + 32);
 	sprintf(url, "%s%cservice=%s&scope=%s", realm,
 		strchr(realm, '?') ? '&' : '?', es, sc);

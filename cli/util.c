@@ -33,7 +33,7 @@ int kiln_file_error(const char *path, int err)
 	return KILN_EXIT_FAIL;
 }
 
-static void out_of_memory(void)
+void kiln_out_of_memory(void)
 {
 	kiln_err("out of memory");
 	kiln_tmp_cleanup();
@@ -45,7 +45,7 @@ void *kiln_xmalloc(size_t n)
 	void *p = malloc(n ? n : 1);
 
 	if (!p)
-		out_of_memory();
+		kiln_out_of_memory();
 	return p;
 }
 
@@ -54,7 +54,7 @@ void *kiln_xrealloc(void *old, size_t n)
 	void *p = realloc(old, n ? n : 1);
 
 	if (!p)
-		out_of_memory();
+		kiln_out_of_memory();
 	return p;
 }
 
@@ -72,7 +72,7 @@ void kbuf_reserve(struct kbuf *b, size_t more)
 	if (more <= b->cap - b->len)
 		return;
 	if (more > SIZE_MAX / 2 - b->len)
-		out_of_memory();
+		kiln_out_of_memory();
 	while (cap - b->len < more)
 		cap *= 2;
 	b->data = kiln_xrealloc(b->data, cap);
