@@ -228,8 +228,7 @@ $(BUILD)/kiln-runtime: $(BUILD)/kiln
 # Its defaults (abort on the first finding, leaks off) are compiled in by
 # tests/sanitize/kiln_asan.c; ASAN_OPTIONS overrides them. No
 # _FORTIFY_SOURCE: its checked str* and mem* calls bypass ASan's own.
-ASAN_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(HCFLAGS)) \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_CFLAGS := $(filter-out -D_FORTIFY_SOURCE=2,$(TEST_CFLAGS)) -fno-omit-frame-pointer
 ASAN_OBJS := $(patsubst %.c,$(BUILD)/asan/%.o,$(CLI_SRCS) tests/sanitize/kiln_asan.c)
 .PHONY: cli-asan
 cli-asan: $(BUILD)/asan/kiln $(BUILD)/asan/kiln-runtime $(BUILD)/asan/kernel.elf
@@ -248,6 +247,7 @@ $(BUILD)/asan/kiln-runtime: $(BUILD)/asan/kiln
 
 # kiln finds the kernel next to itself.
 $(BUILD)/asan/kernel.elf: $(BUILD)/kernel.elf
+	@mkdir -p $(@D)
 	$(Q)ln -sf ../kernel.elf $@
 
 # ---- Host unit tests: tests/unit/NAME_test.c + the sources it tests ----
