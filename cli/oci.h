@@ -61,9 +61,11 @@ struct json_object *oci_json_parse(const void *data, size_t size);
 struct json_object;
 int oci_json_strings(struct json_object *a, struct strvec *sv);
 /*
- * Whether s is a JSON string that is whole as a C string: no NUL in it
- * ("\u0000") and shorter than KILN_CFG_MAX_VALUE bytes.
+ * oci_json_whole: whether s is a JSON string that is whole as a C
+ * string, with no NUL in it ("\u0000"); oci_json_cstr: that, and
+ * shorter than KILN_CFG_MAX_VALUE bytes (what a config value holds).
  */
+bool oci_json_whole(struct json_object *s);
 bool oci_json_cstr(struct json_object *s);
 /*
  * A running sha256, for blobs streamed to disk: init, update, then

@@ -120,16 +120,18 @@ int oci_check(const char *name, const struct oci_desc *d, const char *what,
 	return 0;
 }
 
+bool oci_json_whole(struct json_object *s)
+{
+	/* json-c keeps "\u0000" in the string: strlen would stop there */
+	return json_object_is_type(s, json_type_string) &&
+	       strlen(json_object_get_string(s)) ==
+		       (size_t)json_object_get_string_len(s);
+}
+
 bool oci_json_cstr(struct json_object *s)
 {
-	size_t len;
-
-	if (!json_object_is_type(s, json_type_string))
-		return false;
-	len = (size_t)json_object_get_string_len(s);
-	/* json-c keeps "\u0000" in the string: strlen would stop there */
-	return len < KILN_CFG_MAX_VALUE &&
-	       strlen(json_object_get_string(s)) == len;
+	return oci_json_whole(s) &&
+	       (size_t)json_object_get_string_len(s) < KILN_CFG_MAX_VALUE;
 }
 
 int oci_json_strings(struct json_object *a, struct strvec *sv)

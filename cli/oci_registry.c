@@ -489,9 +489,7 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 		/* "\u0000" would cut the C string short of the token */
 		if ((json_object_object_get_ex(o, "token", &v) ||
 		     json_object_object_get_ex(o, "access_token", &v)) &&
-		    json_object_is_type(v, json_type_string) &&
-		    strlen(json_object_get_string(v)) ==
-			    (size_t)json_object_get_string_len(v))
+		    oci_json_whole(v))
 			tok = json_object_get_string(v);
 	}
 	if (!tok || !*tok || strlen(tok) > 16384 || strpbrk(tok, "\r\n")) {

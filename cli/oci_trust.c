@@ -40,12 +40,11 @@ char *oci_docker_creds(const char *host)
 		if (!json_object_object_get_ex(root, "auths", &auths) ||
 		    !json_object_object_get_ex(auths, keys[i], &ent) ||
 		    !json_object_object_get_ex(ent, "auth", &a) ||
-		    !json_object_is_type(a, json_type_string))
+		    !oci_json_cstr(a))
 			continue;
-		s = json_object_get_string(a);
 		/* all of it: a "\u0000" would leave a prefix as the creds */
-		if (*s && strlen(s) < 4096 &&
-		    strlen(s) == (size_t)json_object_get_string_len(a) &&
+		s = json_object_get_string(a);
+		if (*s &&
 		    strspn(s,
 			   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") ==
 			    strlen(s)) {

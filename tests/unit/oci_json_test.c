@@ -85,6 +85,44 @@ static void test_strings_with_nul(void **state)
 	strvec_free(&sv);
 }
 
+/* Whether JSON text s passes oci_json_whole and _cstr. */
+static void check_string(const char *s, bool whole, bool cstr)
+{
+	struct json_object *o = oci_json_parse(s, strlen(s));
+
+	assert_non_null(o);
+	assert_int_equal(oci_json_whole(o), whole);
+	assert_int_equal(oci_json_cstr(o), cstr);
+	json_object_put(o);
+}
+
+/* A token may be longer than a config value; neither may hold a NUL. */
+static void test_whole_and_cstr(void **state)
+{
+	char big[KILN_CFG_MAX_VALUE + 8];
+
+	(void)state;
+	check_string("\"abc\"", true, true);
+	check_string("\"\"", true, true);
+	check_string("\"ab\\u0000c\"", false, false);
+	check_string("\"\\u0000\"", false, false);
+	check_string("[1]", false, false);
+	check_string("{}", false, false);
+	/* JSON null is json-c's NULL */
+	assert_false(oci_json_whole(NULL));
+	assert_false(oci_json_cstr(NULL));
+	/* "x...x": KILN_CFG_MAX_VALUE - 1 bytes, then KILN_CFG_MAX_VALUE */
+	memset(big, 'x', sizeof(big));
+	big[0] = '"';
+	big[KILN_CFG_MAX_VALUE] = '"';
+	big[KILN_CFG_MAX_VALUE + 1] = '\0';
+	check_string(big, true, true);
+	big[KILN_CFG_MAX_VALUE] = 'x';
+	big[KILN_CFG_MAX_VALUE + 1] = '"';
+	big[KILN_CFG_MAX_VALUE + 2] = '\0';
+	check_string(big, true, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +131,7 @@ int main(void)
 		cmocka_unit_test(test_incomplete_and_empty),
 		cmocka_unit_test(test_empty_body_null),
 		cmocka_unit_test(test_strings_with_nul),
+		cmocka_unit_test(test_whole_and_cstr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
