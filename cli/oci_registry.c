@@ -367,56 +367,59 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 	return st;
 }
 
-/*
- * The value of parameter key of challenge params ch (untrusted; after
- * "Bearer "): 'realm="...", service="..."', RFC 7235 2.1 auth-params,
- * read one after another so that a quoted value is never taken for a
- * parameter; the list ends at its end or at the next challenge (a
- * name with no '='). The value whole, unquoted, malloc'd into *out: 0,
- * -ENOENT when absent, -EINVAL when the list is malformed.
- */
-static int challenge_param(const char *ch, const char *key, char **out)
-{
-	/* no value is longer than the whole list */
-	size_t kl = strlen(key), room = strlen(ch) + 1;
-	const char *p = ch;
+/* The parameters of a Bearer challenge that fetch_token asks for. */
+struct bearer_params {
+	char *buf; /* their values, unquoted, one after another */
+	const char *realm, *service, *scope;
+};
 
-	*out = NULL;
+/*
+ * The parameters of challenge params ch (untrusted; after "Bearer "):
+ * 'realm="...", service="..."', RFC 7235 2.1 auth-params, read once,
+ * one after another, so that a quoted value is never taken for a
+ * parameter; the list ends at its end or at the next challenge (a name
+ * with no '='). realm, service and scope (the first of each, NULL when
+ * absent) point into bp->buf, which the caller frees, also on failure:
+ * 0, or -EINVAL when the list is malformed.
+ */
+static int bearer_parse(const char *ch, struct bearer_params *bp)
+{
+	static const char *const keys[] = { "realm", "service", "scope" };
+	const char **slots[] = { &bp->realm, &bp->service, &bp->scope };
+	const char *p = ch;
+	/* each value is shorter than its name=value: all fit in the list's size */
+	char *o = kiln_xmalloc(strlen(ch) + 1);
+
+	bp->buf = o;
+	bp->realm = bp->service = bp->scope = NULL;
 	for (;;) {
-		const char *name;
-		size_t nl, o = 0;
-		char *v;
+		const char *name, *v = o;
+		size_t nl;
 
 		p += strspn(p, " \t,");
-		if (!*p)
-			return -ENOENT;
 		name = p;
 		nl = strcspn(p, "= \t,");
 		p += nl;
 		/* RFC 7235 4.1: a name with no '=' is the next challenge */
-		if (nl && *p != '=')
-			return -ENOENT;
+		if (!*name || (nl && *p != '='))
+			return 0;
 		if (!nl)
 			return -EINVAL;
 		p++;
-		v = kiln_xmalloc(room);
 		if (*p == '"') {
 			for (p++; *p && *p != '"'; p++)
-				v[o++] = *p == '\\' && p[1] ? *++p : *p;
-			if (*p++ != '"') {
-				free(v);
+				*o++ = *p == '\\' && p[1] ? *++p : *p;
+			if (*p++ != '"')
 				return -EINVAL;
-			}
 		} else {
 			while (*p && !strchr(" \t,", *p))
-				v[o++] = *p++;
+				*o++ = *p++;
 		}
-		v[o] = '\0';
-		if (nl == kl && !strncasecmp(name, key, kl)) {
-			*out = v;
-			return 0;
-		}
-		free(v);
+		*o++ = '\0';
+		for (size_t i = 0; i < 3; i++)
+			if (nl == strlen(keys[i]) &&
+			    !strncasecmp(name, keys[i], nl) && !*slots[i])
+				*slots[i] = v;
 	}
 }
 
@@ -428,42 +431,38 @@ static int challenge_param(const char *ch, const char *key, char **out)
  */
 static int fetch_token(struct oci_registry *reg, const char *challenge)
 {
-	char *realm = NULL, *service = NULL, *scope = NULL;
-	char *url, *es, *sc, *hdr = NULL;
+	struct bearer_params bp;
+	char *url, *es, *sc, *dflt = NULL, *hdr = NULL;
 	struct resp r = { .limit = 1u << 20 };
 	struct json_object *o = NULL;
 	const char *tok = NULL;
 	long st;
 	int err = KILN_EXIT_FAIL;
 
-	if (challenge_param(challenge + 7, "realm", &realm) ||
-	    (strncmp(realm, "https://", 8) &&
-	     (!reg->insecure || strncmp(realm, "http://", 7))) ||
-	    challenge_param(challenge + 7, "service", &service) == -EINVAL ||
-	    challenge_param(challenge + 7, "scope", &scope) == -EINVAL) {
+	if (bearer_parse(challenge + 7, &bp) || !bp.realm ||
+	    (strncmp(bp.realm, "https://", 8) &&
+	     (!reg->insecure || strncmp(bp.realm, "http://", 7)))) {
 		kiln_err("%s: unusable token challenge: %.200s%s", reg->ref,
 			 challenge, strlen(challenge) > 200 ? "..." : "");
-		free(realm);
-		free(service);
-		free(scope);
+		free(bp.buf);
 		return KILN_EXIT_FAIL;
 	}
-	if (!scope) {
-		scope = kiln_xmalloc(strlen(reg->repo) + 32);
-		sprintf(scope, "repository:%s:pull", reg->repo);
+	if (!bp.scope) {
+		dflt = kiln_xmalloc(strlen(reg->repo) + 32);
+		sprintf(dflt, "repository:%s:pull", reg->repo);
+		bp.scope = dflt;
 	}
-	es = curl_easy_escape(NULL, service ? service : "", 0);
-	sc = curl_easy_escape(NULL, scope, 0);
+	es = curl_easy_escape(NULL, bp.service ? bp.service : "", 0);
+	sc = curl_easy_escape(NULL, bp.scope, 0);
 	if (!es || !sc)
 		kiln_out_of_memory();
-	url = kiln_xmalloc(strlen(realm) + strlen(es) + strlen(sc) + 32);
-	sprintf(url, "%s%cservice=%s&scope=%s", realm,
-		strchr(realm, '?') ? '&' : '?', es, sc);
+	url = kiln_xmalloc(strlen(bp.realm) + strlen(es) + strlen(sc) + 32);
+	sprintf(url, "%s%cservice=%s&scope=%s", bp.realm,
+		strchr(bp.realm, '?') ? '&' : '?', es, sc);
 	curl_free(es);
 	curl_free(sc);
-	free(realm);
-	free(service);
-	free(scope);
+	free(bp.buf);
+	free(dflt);
 	/* reg->basic is as long as config.json's auth (up to 4 KiB) */
 	if (reg->basic) {
 		hdr = kiln_xmalloc(strlen(reg->basic) + 32);
