@@ -222,7 +222,12 @@ extern char __data_start[], __bss_end[], __tables_start[], __kernel_end[];
 
 /* ---- Time ---- */
 
-/* Calibrate the TSC; afterwards time_ns works. Returns the source's name. */
+/*
+ * Calibrate the TSC; afterwards time_ns runs, but approximate until
+ * tsc_check: while the PIT still measures, or kiln.tsc_khz is unchecked,
+ * the rate is a placeholder (1 GHz, or the claim). Returns the source's
+ * name.
+ */
 const char *tsc_init(void);
 /*
  * Finish what tsc_init left pending (the check of kiln.tsc_khz against
@@ -231,7 +236,10 @@ const char *tsc_init(void);
  */
 const char *tsc_check(const char *source);
 uint64_t tsc_hz(void);
-/* Nanoseconds since an arbitrary fixed point (the kernel's first TSC read). */
+/*
+ * Nanoseconds since an arbitrary fixed point (the kernel's first TSC
+ * read); approximate until tsc_check (see tsc_init).
+ */
 uint64_t time_ns(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 /*

@@ -13,12 +13,12 @@
 /*
  * A timer armed for a deadline already past is run by the next preempt
  * point (syscall or trap return) or by schedule(), long before this: the
- * LAPIC is armed this far out only as a backstop (kernel loops that wait
- * for interrupts run them with sched_wait_step), not for now + 1 us on
- * every loopback segment. Under TCG each such arm and fire is a trip
- * through QEMU's timer thread: the bulk of a loopback TCP round trip's
- * time. At 1 ms it fires once per ~40 loopback round trips; at 200 us,
- * once per 10, which cost a quarter of the round trip's time.
+ * LAPIC is armed this far out only as a backstop for kernel loops that
+ * wait for interrupts (net_flush), not for now + 1 us on every loopback
+ * segment. Under TCG each such arm and fire is a trip through QEMU's
+ * timer thread: the bulk of a loopback TCP round trip's time. At 1 ms
+ * it fires once per ~40 loopback round trips; at 200 us, once per 10,
+ * which cost a quarter of the round trip's time.
  */
 #define TIMER_DUE_BACKSTOP_NS 1000000ULL
 
@@ -256,20 +256,6 @@ void sched_preempt_point(void)
 		timers_run_due(time_ns());
 	if (sched_need_resched)
 		schedule();
-}
-
-/*
- * A kernel loop that waits outside the scheduler (net_flush at exit) runs
- * the timers already due itself, as the preempt point would: halting for
- * them would wait for the LAPIC backstop, up to a millisecond per
- * loopback hop.
- */
-void sched_wait_step(void)
-{
-	if (sched_timers_due)
-		timers_run_due(time_ns());
-	else
-		cpu_wait_irq();
 }
 
 void (*sched_sleep_hook)(struct thread *t);

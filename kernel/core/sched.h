@@ -134,14 +134,6 @@ void sched_wakeup(struct thread *t);
 /* Called on every return to user mode: switch if the slice is over. */
 void sched_preempt_point(void);
 
-/*
- * One step of a kernel loop that waits for interrupts outside the
- * scheduler (no other thread runs): run the kernel timers already due,
- * or else halt until the next interrupt. The caller re-checks its
- * condition and its own deadline after each step. Interrupts off.
- */
-void sched_wait_step(void);
-
 /* Written only by sched.c (timer interrupts included); read below. */
 extern bool sched_need_resched, sched_timers_due;
 

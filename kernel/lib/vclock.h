@@ -8,7 +8,7 @@
  * The kernel's clocks are functions of the TSC alone:
  *
  *   monotonic = (tsc - tsc_base) * mult >> 32          (time_ns)
- *   realtime  = wall_ns + (monotonic - wall_mono_ns)   (clock.c)
+ *   realtime  = monotonic + offset_ns[VCLOCK_REAL]     (clock.c)
  *
  * The kernel computes them with the functions below, and so does the
  * vDSO (kernel/linux/vdso/), in the application, from a copy of these
@@ -31,7 +31,7 @@
  * vDSO learns what it may answer from a single load.
  */
 #define VCLOCK_MONO_READY 1u /* tsc_base and mult are set */
-#define VCLOCK_WALL_READY 2u /* wall_ns and wall_mono_ns are set */
+#define VCLOCK_WALL_READY 2u /* offset_ns[VCLOCK_REAL] is set */
 
 /* Indexes of vclock.offset_ns: the clocks, as offsets from monotonic. */
 #define VCLOCK_MONO 0
@@ -40,14 +40,13 @@
 struct vclock {
 	uint32_t ready; /* VCLOCK_*_READY, only ever added */
 	uint32_t unused;
-	uint64_t tsc_base;     /* the TSC at monotonic time 0 */
-	uint64_t mult;	       /* ns per tick << VCLOCK_SHIFT */
-	uint64_t wall_ns;      /* Unix time (ns) read at boot */
-	uint64_t wall_mono_ns; /* monotonic time when it was read */
+	uint64_t tsc_base; /* the TSC at monotonic time 0 */
+	uint64_t mult;	   /* ns per tick << VCLOCK_SHIFT */
 	/*
-	 * What each clock adds to the monotonic one: 0, and wall_ns -
-	 * wall_mono_ns (modulo 2^64). One load, indexed by the clock, so the
-	 * vDSO picks a clock without a branch (vclock_set_wall sets it).
+	 * What each clock adds to the monotonic one: 0, and Unix time read
+	 * at boot less the monotonic time it was read at (modulo 2^64). One
+	 * load, indexed by the clock, so the vDSO picks a clock without a
+	 * branch (vclock_set_wall sets it).
 	 */
 	uint64_t offset_ns[2];
 };
@@ -71,14 +70,12 @@ static inline uint64_t vclock_mono_ns(const struct vclock *v, uint64_t tsc)
 static inline void vclock_set_wall(struct vclock *v, uint64_t wall_ns,
 				   uint64_t mono_ns)
 {
-	v->wall_ns = wall_ns;
-	v->wall_mono_ns = mono_ns;
 	v->offset_ns[VCLOCK_REAL] = wall_ns - mono_ns;
 }
 
 /*
- * Unix time in nanoseconds at monotonic time mono_ns: wall_ns + (mono_ns
- * - wall_mono_ns), summed in another order (modulo 2^64, the same value).
+ * Unix time in nanoseconds at monotonic time mono_ns: the wall_ns given
+ * to vclock_set_wall plus the time since its mono_ns (modulo 2^64).
  */
 static inline uint64_t vclock_real_ns(const struct vclock *v, uint64_t mono_ns)
 {

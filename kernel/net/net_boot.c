@@ -249,8 +249,8 @@ void net_log_config(const struct netif *nif, const char *how)
 /*
  * What the app wrote to TCP sockets must still reach the peer after it
  * exits, as on Linux, where the kernel keeps sending after close: wait
- * (for interrupts and due timers, no other thread runs) until it is
- * acknowledged, for at most NET_LINGER_NS. Then the device's queue;
+ * (interrupts on, no other thread runs) until peers outside the VM have
+ * acknowledged it, for at most NET_LINGER_NS. Then the device's queue;
  * frames waiting for ARP are not waited for.
  */
 void net_flush(void)
@@ -261,7 +261,7 @@ void net_flush(void)
 	if (tcp_busy())
 		tick_start(time_ns());
 	while ((left = tcp_unacked()) > 0 && time_ns() < deadline)
-		sched_wait_step(); /* loopback: due timers carry each hop */
+		cpu_wait_irq();
 	if (left)
 		printk("kiln: net: %zu bytes of TCP data unacknowledged at exit\n",
 		       left);

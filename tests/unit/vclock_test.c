@@ -122,14 +122,16 @@ static void test_realtime(void **state)
 	struct vclock v = { .tsc_base = 1000, .mult = vclock_mult(3000000000) };
 	uint64_t ticks = 190 * YEAR_S * 3000000000ULL;
 	uint64_t mono = vclock_mono_ns(&v, v.tsc_base + ticks);
+	uint64_t wall = 1765000000ULL * NSEC_PER_SEC,
+		 wall_mono = 5 * NSEC_PER_SEC;
 
 	(void)state;
-	vclock_set_wall(&v, 1765000000ULL * NSEC_PER_SEC, 5 * NSEC_PER_SEC);
+	vclock_set_wall(&v, wall, wall_mono);
 	assert_int_equal(v.offset_ns[VCLOCK_MONO], 0);
-	assert_int_equal(vclock_real_ns(&v, v.wall_mono_ns), v.wall_ns);
+	assert_int_equal(v.offset_ns[VCLOCK_REAL], wall - wall_mono);
+	assert_int_equal(vclock_real_ns(&v, wall_mono), wall);
 	assert_int_equal(vclock_real_ns(&v, mono),
-			 v.wall_ns + reference_ns(ticks, v.mult) -
-				 v.wall_mono_ns);
+			 wall + reference_ns(ticks, v.mult) - wall_mono);
 	assert_int_equal(
 		vclock_real_ns(&v, mono) / NSEC_PER_SEC / YEAR_S + 1970, 2215);
 }

@@ -366,14 +366,15 @@ const char *tsc_init(void)
 		return "hypervisor leaf";
 	}
 	if ((f = from_cmdline()) != 0) {
-		set_hz(f); /* until tsc_check says otherwise */
+		set_hz(f); /* unchecked: time_ns approximate until tsc_check */
 		return "kiln.tsc_khz, checked against the PIT";
 	}
 	if (!span_start()) {
 		set_hz(1000000000ULL);
 		return "none (assuming 1 GHz)";
 	}
-	set_hz(1000000000ULL); /* until tsc_check has measured */
+	/* A placeholder: time_ns is approximate until tsc_check measures. */
+	set_hz(1000000000ULL);
 	return "pit";
 }
 
