@@ -417,8 +417,12 @@ void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n)
 		/* buf_new may write back and sleep: anyone's reads may land. */
 		if (lookup(d, b))
 			continue;
-		if ((v[k] = buf_new(d, b)) == NULL)
+		/* NULL: out of memory, or the block came in while it slept */
+		if ((v[k] = buf_new(d, b)) == NULL) {
+			if (lookup(d, b))
+				continue;
 			break;
+		}
 		ios[k] = (struct bcache_io){ false, b, v[k]->data, v[k]->len,
 					     0 };
 		k++;

@@ -149,8 +149,9 @@ int ext4_read_bytes(struct ext4_fs *fs, uint64_t off, void *buf, size_t n);
 int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf);
 /*
  * ext4_read_block of a metadata block whose checksum check(fs, blk,
- * arg) verifies (0 or -EIO; it runs on the cache's copy, held, and
- * only reads it): once after the block was read from the device (the
+ * arg) verifies (0, -EIO, or > 0 when it found nothing it could check:
+ * a pass that leaves the flag clear; it runs on the cache's copy, held,
+ * and only reads it): once after the block was read from the device (the
  * cache's BCACHE_VERIFIED), then skipped until the buffer is read or
  * written through the cache again. 0, or -EIO (a failed check leaves
  * the flag clear: the next read checks again).

@@ -295,7 +295,7 @@ static int page_blocks(struct ext4_node *node, uint64_t idx, bool root)
 	return err;
 }
 
-static int ext4_page_mkwrite(struct vnode *vn, uint64_t idx)
+static int ext4_page_mkwrite(struct vnode *vn, uint64_t idx, bool alloc)
 {
 	struct ext4_node *node = node_of(vn);
 	/* the root reserve is the storer's, as Linux's allocation at fault */
@@ -304,7 +304,8 @@ static int ext4_page_mkwrite(struct vnode *vn, uint64_t idx)
 
 	if (node->m->fs->ro)
 		return -EROFS;
-	err = page_blocks(node, idx, root);
+	/* without alloc: only the mark, under the fault's area (no sleep) */
+	err = alloc ? page_blocks(node, idx, root) : 0;
 	if (err < 0)
 		return err;
 	if (root)

@@ -60,7 +60,9 @@ int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
 	/* A cache of other blocks (see mount_fs): checked every time. */
 	if (fs->dev->block_size != fs->block_size) {
 		err = ext4_read_block(fs, block, buf);
-		return err == 0 ? check(fs, buf, arg) : err;
+		if (err == 0)
+			err = check(fs, buf, arg);
+		return err < 0 ? err : 0;
 	}
 	b = bcache_get(fs->dev, block, true, &err);
 	if (b == NULL)
@@ -71,10 +73,10 @@ int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
 		if (err == 0)
 			b->flags |= BCACHE_VERIFIED;
 	}
-	if (err == 0)
+	if (err >= 0)
 		memcpy(buf, b->data, fs->block_size);
 	bcache_put(b);
-	return err;
+	return err < 0 ? err : 0;
 }
 
 static bool is_pow2(uint32_t v)

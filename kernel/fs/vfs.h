@@ -155,10 +155,14 @@ struct vnode_ops {
 	/*
 	 * A page cache node whose pages shared mappings may store into
 	 * (ext4): page idx is about to be written through a mapping (a
-	 * write fault), so it is dirty until written back. 0 or -ENOMEM.
-	 * Without the hook a page cache node is never mapped writable.
+	 * write fault), so it is dirty until written back. With alloc it
+	 * also gives the page its blocks and may sleep (0, -ENOMEM,
+	 * -ENOSPC, -EIO); without, it only marks the page dirty and never
+	 * sleeps (0 or -ENOMEM): the fault, once it holds the area, says
+	 * so again after a first call with alloc. Without the hook a page
+	 * cache node is never mapped writable.
 	 */
-	int (*page_mkwrite)(struct vnode *vn, uint64_t idx);
+	int (*page_mkwrite)(struct vnode *vn, uint64_t idx, bool alloc);
 	/*
 	 * Write the dirty pages idx first..last (inclusive) through the
 	 * file's write path, then with VFS_WB_COMMIT commit the journal.

@@ -437,7 +437,7 @@ static int copy_on_write(struct mm *mm, struct vma *v, uintptr_t va,
 	void *old = phys_to_virt(phys), *page;
 
 	if (mm_tracks_stores(v)) {
-		int err = mm_page_mkwrite(v, va);
+		int err = mm_page_mkwrite(v, va, false);
 
 		if (err)
 			return err;
@@ -478,7 +478,7 @@ static int file_fault(struct mm *mm, struct vma *v, uintptr_t va, uint64_t err)
 		return rerr;
 	if (mm_tracks_stores(v)) {
 		/* mapped writable only once the store is marked (mm_file.c) */
-		rerr = err & PF_ERR_WRITE ? mm_page_mkwrite(v, va) : 0;
+		rerr = err & PF_ERR_WRITE ? mm_page_mkwrite(v, va, false) : 0;
 		if (rerr) {
 			page_put(page);
 			return rerr;
@@ -540,7 +540,8 @@ static int fault_area(struct mm *mm, uintptr_t addr, uint64_t err)
  * the disk is full). That sleeps, and the area may change meanwhile, so
  * the fault proper looks the area up afresh and marks the page dirty
  * again where it maps it (after its own sleeps: a writeback between
- * would take the mark).
+ * would take the mark), with a call that does not allocate and never
+ * sleeps, so the area it holds stays.
  */
 int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 {
@@ -548,7 +549,7 @@ int mm_fault(struct mm *mm, uintptr_t addr, uint64_t err)
 
 	if (v && (err & PF_ERR_WRITE) && (v->prot & PROT_WRITE) &&
 	    mm_tracks_stores(v)) {
-		int e = mm_page_mkwrite(v, page_down(addr));
+		int e = mm_page_mkwrite(v, page_down(addr), true);
 
 		if (e)
 			return e;

@@ -238,10 +238,12 @@ bool mm_file_writably_mapped_any(const struct vnode *vn);
 bool mm_tracks_stores(const struct vma *v);
 /*
  * A store to page va of v (mm_tracks_stores): 0, -ENOMEM, -EIO (SIGBUS,
- * the disk full included). Sleeps (ext4 allocates a hole's blocks): v
- * may be gone after, so the caller looks it up again.
+ * the disk full included). With alloc it sleeps (ext4 allocates a
+ * hole's blocks): v may be gone after, so the caller looks it up again.
+ * Without alloc it only marks the page dirty and never sleeps (for the
+ * fault proper, which holds v, after mm_fault's call with alloc).
  */
-int mm_page_mkwrite(struct vma *v, uintptr_t va);
+int mm_page_mkwrite(struct vma *v, uintptr_t va, bool alloc);
 /*
  * Write back the dirty pages first..last of vn (a page cache node with
  * a writeback hook; others: 0), every process's mappings of them made

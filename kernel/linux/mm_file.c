@@ -50,12 +50,12 @@ bool mm_tracks_stores(const struct vma *v)
 	       v->file->vn->ops->page_mkwrite;
 }
 
-int mm_page_mkwrite(struct vma *v, uintptr_t va)
+int mm_page_mkwrite(struct vma *v, uintptr_t va, bool alloc)
 {
-	/* held: the hook sleeps, and v may be unmapped meanwhile */
+	/* held: the hook may sleep, and v may be unmapped meanwhile */
 	struct vnode *vn = vnode_get(v->file->vn);
-	int err = vn->ops->page_mkwrite(vn, (v->offset + (va - v->start)) /
-						    PAGE_SIZE);
+	int err = vn->ops->page_mkwrite(
+		vn, (v->offset + (va - v->start)) / PAGE_SIZE, alloc);
 
 	vnode_put(vn);
 

@@ -121,7 +121,9 @@ static size_t unmap_and_drop(void)
 
 void mm_reclaim_point(void)
 {
-	size_t low = MM_RECLAIM_LOW + bcache_limit();
+	size_t limit = bcache_limit(), held = bcache_count();
+	/* keep free only the pages the block cache may still take */
+	size_t low = MM_RECLAIM_LOW + (limit > held ? limit - held : 0);
 
 	if (page_free_count() >= low)
 		return;
