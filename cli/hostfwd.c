@@ -65,44 +65,56 @@ static int widen_one(int pidfd, int n)
 	return done;
 }
 
-int vm_widen_forwards(int pid, int verbose)
+/*
+ * Every TCP listener of process pid, widened; *widened counts them.
+ * Returns 0 or the first -errno met.
+ */
+static int widen_all(int pid, int *widened)
 {
 	char path[64], link[64];
 	struct dirent *e;
-	int pidfd, n, r, widened = 0, err = 0;
+	int pidfd, r, err = 0;
 	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0)
 		return -errno;
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
 	d = opendir(path);
 	if (d == NULL) {
 		err = -errno;
 		goto out_pidfd;
 	}
+	/* Each of QEMU's sockets; its few TCP listeners are the forwards. */
 	while ((e = readdir(d)) != NULL) {
 		ssize_t len;
 
 		if (e->d_name[0] < '0' || e->d_name[0] > '9')
 			continue;
-		n = atoi(e->d_name);
 		len = readlinkat(dirfd(d), e->d_name, link, sizeof(link) - 1);
 		if (len < 7 || strncmp(link, "socket:", 7) != 0)
 			continue;
-		r = widen_one(pidfd, n);
+		r = widen_one(pidfd, atoi(e->d_name));
 		if (r > 0)
-			widened++;
+			(*widened)++;
 		else if (r < 0 && !err)
 			err = r;
 	}
 	closedir(d);
-	if (verbose && (widened || err))
-		kiln_err(
-			"port forwards: %d listener(s) given a backlog of %d%s%s",
-			widened, HOSTFWD_BACKLOG, err ? "; " : "",
-			err ? strerror(-err) : "");
 out_pidfd:
 	close(pidfd);
+	return err;
+}
+
+int vm_widen_forwards(int pid, int verbose)
+{
+	int widened = 0, err = widen_all(pid, &widened);
+
+	if (verbose && widened)
+		kiln_err("port forwards: %d listener(s) given a backlog of %d",
+			 widened, HOSTFWD_BACKLOG);
+	else if (verbose && err)
+		kiln_err("port forwards keep QEMU's backlog of 1: %s",
+			 strerror(-err));
 	return widened ? widened : err;
 }
