@@ -41,5 +41,10 @@ void sigport_init(void (*deliver)(int sig))
 		return;
 	serial_init(SERIAL_COM4);
 	sigport_deliver = deliver;
-	ktimer_arm(&sigport_timer, time_ns() + SIGPORT_POLL_NS, sigport_tick);
+}
+
+void sigport_start(void)
+{
+	if (sigport_deliver != NULL)
+		sigport_tick(&sigport_timer);
 }
