@@ -436,6 +436,8 @@ def one_boot(bench, accel, app, system, load):
             bench.fail(accel, app, system, why)
             return
         bench.add((accel, app.name, "start", system), up * 1000)
+        if system == "linux":
+            net.widen_forwards(vm.proc.pid)   # as kiln run -p does
         if not load or (accel, app.name, system) in bench.no_load:
             return
         vm.deadline += 90   # room for the load

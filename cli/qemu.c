@@ -566,6 +566,8 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 	struct deadlines d = { .timeout = o->timeout ? now() + o->timeout : 0 };
 	static char buf[65536];
 	int open_fds = 0;
+	/* The forwards exist once the guest runs: its first log line. */
+	int widen = o->netdev && strstr(o->netdev, "hostfwd=");
 
 	for (int i = 0; i < NPIPES; i++) {
 		pfd[i] = (struct pollfd){ .fd = s->rd[i], .events = POLLIN };
@@ -591,6 +593,10 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 				continue;
 			got = read(pfd[i].fd, buf, sizeof(buf));
 			if (got > 0) {
+				if (i == P_LOG && widen) {
+					widen = 0;
+					vm_widen_forwards(pid, o->verbose);
+				}
 				deliver(o, r, &partial, i, buf, (size_t)got);
 				if (i == P_QEMU && !r->qemu_stuck &&
 				    qemu_stuck(r)) {
