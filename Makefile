@@ -267,6 +267,10 @@ UNIT_TESTS += oci_json
 oci_json_SRCS := cli/oci_blob.c cli/util.c
 oci_json_FLAGS := -iquote cli
 oci_json_LIBS := -ljson-c -lcrypto
+# A registry's Bearer challenge, as the token flow reads it.
+UNIT_TESTS += oci_auth
+oci_auth_SRCS := cli/oci_auth.c cli/util.c
+oci_auth_FLAGS := -iquote cli
 cpio_SRCS := kernel/lib/cpio.c kernel/lib/ctype.c
 elf_SRCS := kernel/lib/elf.c kernel/lib/elf_dyn.c kernel/lib/elf_sym.c
 bundle_SRCS := kernel/lib/bundle.c

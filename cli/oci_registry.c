@@ -367,62 +367,6 @@ static long get(struct oci_registry *reg, const char *url, const char *accept,
 	return st;
 }
 
-/* The parameters of a Bearer challenge that fetch_token asks for. */
-struct bearer_params {
-	char *buf; /* their values, unquoted, one after another */
-	const char *realm, *service, *scope;
-};
-
-/*
- * The parameters of challenge params ch (untrusted; after "Bearer "):
- * 'realm="...", service="..."', RFC 7235 2.1 auth-params, read once,
- * one after another, so that a quoted value is never taken for a
- * parameter; the list ends at its end or at the next challenge (a name
- * with no '='). realm, service and scope (the first of each, NULL when
- * absent) point into bp->buf, which the caller frees, also on failure:
- * 0, or -EINVAL when the list is malformed.
- */
-static int bearer_parse(const char *ch, struct bearer_params *bp)
-{
-	static const char *const keys[] = { "realm", "service", "scope" };
-	const char **slots[] = { &bp->realm, &bp->service, &bp->scope };
-	const char *p = ch;
-	/* each value is shorter than its name=value: all fit in the list's size */
-	char *o = kiln_xmalloc(strlen(ch) + 1);
-
-	bp->buf = o;
-	bp->realm = bp->service = bp->scope = NULL;
-	for (;;) {
-		const char *name, *v = o;
-		size_t nl;
-
-		p += strspn(p, " \t,");
-		name = p;
-		nl = strcspn(p, "= \t,");
-		p += nl;
-		/* RFC 7235 4.1: a name with no '=' is the next challenge */
-		if (!*name || (nl && *p != '='))
-			return 0;
-		if (!nl)
-			return -EINVAL;
-		p++;
-		if (*p == '"') {
-			for (p++; *p && *p != '"'; p++)
-				*o++ = *p == '\\' && p[1] ? *++p : *p;
-			if (*p++ != '"')
-				return -EINVAL;
-		} else {
-			while (*p && !strchr(" \t,", *p))
-				*o++ = *p++;
-		}
-		*o++ = '\0';
-		for (size_t i = 0; i < 3; i++)
-			if (nl == strlen(keys[i]) &&
-			    !strncasecmp(name, keys[i], nl) && !*slots[i])
-				*slots[i] = v;
-	}
-}
-
 /*
  * The token flow of the distribution spec (docker's token auth
  * spec): GET realm?service=S&scope=S, with the basic credentials
@@ -431,7 +375,7 @@ static int bearer_parse(const char *ch, struct bearer_params *bp)
  */
 static int fetch_token(struct oci_registry *reg, const char *challenge)
 {
-	struct bearer_params bp;
+	struct oci_bearer bp;
 	char *url, *es, *sc, *dflt = NULL, *hdr = NULL;
 	struct resp r = { .limit = 1u << 20 };
 	struct json_object *o = NULL;
@@ -439,7 +383,7 @@ static int fetch_token(struct oci_registry *reg, const char *challenge)
 	long st;
 	int err = KILN_EXIT_FAIL;
 
-	if (bearer_parse(challenge + 7, &bp) || !bp.realm ||
+	if (oci_bearer_parse(challenge + 7, &bp) || !bp.realm ||
 	    (strncmp(bp.realm, "https://", 8) &&
 	     (!reg->insecure || strncmp(bp.realm, "http://", 7)))) {
 		kiln_err("%s: unusable token challenge: %.200s%s", reg->ref,

@@ -312,7 +312,10 @@ bool arch_in_stack_guard(uint64_t addr);
 
 /* ---- User mode ---- */
 
-/* SYSCALL MSRs, SSE for applications, SMAP and FSGSBASE when present. */
+/*
+ * The SYSCALL MSRs and the kernel stack for traps from user mode (SSE,
+ * SMAP and FSGSBASE are on from arch_early_init).
+ */
 void arch_user_init(void);
 
 /* Leave the kernel for good: start user code at rip with stack rsp. */
@@ -398,8 +401,13 @@ uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end);
 uint64_t paging_unmap_user(struct paging_as *as, uintptr_t va);
 void paging_protect_user(struct paging_as *as, uintptr_t va, int prot);
 bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys);
-/* A frame is mapped at va and stores may reach it (a writable PTE). */
-bool paging_user_writable(struct paging_as *as, uintptr_t va);
+/*
+ * Unmap va only if it maps the frame at phys and stores cannot reach it
+ * (no writable PTE), in one walk: the reclaimer's test and clear, which
+ * must not take a frame a process may be writing. True when unmapped.
+ */
+bool paging_unmap_user_readonly(struct paging_as *as, uintptr_t va,
+				uint64_t phys);
 
 /* ---- Threads ---- */
 

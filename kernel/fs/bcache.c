@@ -187,6 +187,7 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 		clear_dirty(b);
 		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED);
 	} else if (b->flags & BCACHE_DIRTY) {
+		b->flags |= BCACHE_LOGGED;
 		dirty_append(b);
 	}
 }
@@ -234,11 +235,18 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 		if (ios[i].err == -ENOMEM) {
 			bcache_mark_dirty(v[i]);
 			ret = -ENOMEM;
-		} else if (ios[i].err && !d->wb_err) {
-			printk("kiln: bcache: write of block %lu failed "
-			       "(error %d)\n",
-			       (unsigned long)ios[i].block, -ios[i].err);
-			d->wb_err = ios[i].err;
+		} else {
+			if (ios[i].err && !d->wb_err) {
+				printk("kiln: bcache: write of block %lu "
+				       "failed (error %d)\n",
+				       (unsigned long)ios[i].block,
+				       -ios[i].err);
+				d->wb_err = ios[i].err;
+			}
+			if (ios[i].err && (v[i]->flags & BCACHE_LOGGED) &&
+			    !d->log_err)
+				d->log_err = ios[i].err;
+			v[i]->flags &= ~BCACHE_LOGGED;
 		}
 		v[i]->flags &= ~BCACHE_BUSY;
 		v[i]->refs--;
@@ -550,6 +558,14 @@ static int take_wb_err(struct bcache_dev *d, int err)
 		err = d->wb_err;
 		d->wb_err = 0;
 	}
+	return err;
+}
+
+int bcache_take_log_err(struct bcache_dev *d)
+{
+	int err = d->log_err;
+
+	d->log_err = 0;
 	return err;
 }
 

@@ -38,6 +38,7 @@ struct bcache_dev {
 	bool ro;
 	/* The cache's: */
 	int wb_err;    /* a write-back error the next sync reports */
+	int log_err;   /* one of a LOGGED buffer: bcache_take_log_err */
 	size_t ndirty; /* dirty buffers of this device */
 	/* the dirty, unpinned ones, oldest first: what a sync writes */
 	struct bcache_buf *dirty_head, *dirty_tail;
@@ -65,6 +66,13 @@ struct bcache_dev {
  * writer that computed the checksum itself may set it again.
  */
 #define BCACHE_VERIFIED 16U
+/*
+ * LOGGED: unpinned with keep, a journaled block whose transaction
+ * committed, until its next write-back: a failed write of it is also
+ * the journal's to know (bcache_take_log_err), where a file's data
+ * block that failed is only the file's.
+ */
+#define BCACHE_LOGGED 32U
 
 struct bcache_buf {
 	struct bcache_dev *dev;
@@ -120,6 +128,12 @@ void bcache_mark_dirty(struct bcache_buf *b);
  */
 void bcache_pin(struct bcache_buf *b);
 void bcache_unpin(struct bcache_buf *b, bool keep);
+/*
+ * The first write-back error of a LOGGED buffer since the last call, once
+ * (0: none): a journal's checkpoint must not empty the log of a block
+ * that did not reach its home. Any context that may call bcache_sync.
+ */
+int bcache_take_log_err(struct bcache_dev *d);
 /*
  * The buffer of block if it is cached (held; waits while it is BUSY),
  * else NULL. Never reads the device.

@@ -128,8 +128,17 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
 {
-	int err = bcache_sync(j->fs->dev);
+	int err = bcache_writeback(j->fs->dev);
 
+	/*
+	 * A file's data block that failed does not keep the log (Linux's
+	 * default data_err=ignore): its error is the file's, at fsync.
+	 */
+	if (err == -ENOMEM || bcache_take_log_err(j->fs->dev) < 0)
+		return -EIO;
+	if (err < 0 && j->data_err == 0)
+		j->data_err = err;
+	err = dev_flush(j);
 	if (err < 0)
 		return -EIO;
 	j->sb.start = start;
@@ -294,7 +303,8 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 		/* Nothing to log: the data alone, as an fsync wants. */
 		j->nbusy = 0;
 		j->credits = 0;
-		return bcache_sync(j->fs->dev);
+		data_err = bcache_sync(j->fs->dev);
+		goto report;
 	}
 	need = jbd2_txn_blocks(j, j->nbufs, j->nrevokes);
 	err = need > usable ? -ENOSPC : make_room(j, need);
@@ -321,5 +331,10 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 			return -EIO;
 		}
 	}
+report:
+	/* the first data write-back error, a checkpoint's included, once */
+	if (data_err == 0)
+		data_err = j->data_err;
+	j->data_err = 0;
 	return data_err < 0 ? data_err : 0;
 }

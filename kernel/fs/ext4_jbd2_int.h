@@ -43,7 +43,8 @@ struct ext4_jbd2 {
 	uint64_t started_ns; /* its first change */
 	int nhandles;	     /* open handles */
 	bool committing;
-	int err;		/* 0, or the error that aborted the journal */
+	int err;      /* 0, or the error that aborted the journal */
+	int data_err; /* a checkpoint's data write-back error, for a commit */
 	unsigned int overdrawn; /* handles that went past their credits */
 	struct wait_queue wq;
 	struct ext4_jbd2 *next; /* the open journals */
@@ -60,7 +61,9 @@ uint32_t jbd2_txn_blocks(const struct ext4_jbd2 *j, size_t nbufs,
 int jbd2_do_commit(struct ext4_jbd2 *j);
 /*
  * Everything committed home and durable, then the log marked empty at
- * start (0: the clean state of an unmounted file system). 0 or -EIO.
+ * start (0: the clean state of an unmounted file system). 0 or -EIO
+ * (a logged block did not reach its home); a file data block that
+ * failed is kept in j->data_err for the next commit to report.
  */
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start);
 /* Write the journal superblock from j->sb (no flush). 0 or -EIO. */

@@ -61,16 +61,11 @@ static bool reclaimable_area(const struct vma *v)
 static bool unmap_cached(struct mm *mm, struct vma *v, uintptr_t va)
 {
 	uint64_t idx = (v->offset + (va - v->start)) / PAGE_SIZE;
-	uint64_t phys;
-	void *page;
+	void *page = tmpfs_page_peek(v->file->vn, idx);
 
-	if (!paging_user_lookup(mm->as, va, &phys) ||
-	    paging_user_writable(mm->as, va))
+	if (page == NULL ||
+	    !paging_unmap_user_readonly(mm->as, va, virt_to_phys(page)))
 		return false;
-	page = phys_to_virt(phys);
-	if (tmpfs_page_peek(v->file->vn, idx) != page)
-		return false;
-	paging_unmap_user(mm->as, va); /* flushes the TLB if loaded */
 	page_put(page);
 	mm->resident--;
 	return true;

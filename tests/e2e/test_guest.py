@@ -95,6 +95,7 @@ SPECIAL = {
     "ext4_bigread": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_bigmap": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_mmap_shared": "a writable ext4 disk, two runs: test_ext4_rw.py",
+    "ext4_wb_error": "a disk whose writes fail (blkdebug): test_ext4_rw.py",
     "xattr": "skipped where the host's /tmp keeps no user xattrs: test_xattr",
 }
 SELF_CHECKING = [name for name in PROGRAMS if name not in SPECIAL]

@@ -372,6 +372,43 @@ static void test_write_error_reported_once(void **state)
 	fake_free(f);
 }
 
+/*
+ * A logged buffer (unpinned with keep: a committed journal block) that
+ * fails its write-back is also the journal's error, once; a plain data
+ * buffer's is not, and one logged buffer written home is plain again.
+ */
+static void test_logged_write_error(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	b = bcache_get(&f->bc, 6, true, &err);
+	assert_non_null(b);
+	bcache_pin(b);
+	b->data[0] = 'l';
+	bcache_unpin(b, true);
+	assert_int_equal(bcache_write(&f->bc, 7 * BS, "d", 1), 1);
+	f->fail_block = 7;
+	assert_int_equal(bcache_sync(&f->bc), -EIO);
+	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	assert_int_equal(f->bytes[6 * BS], 'l'); /* home, and plain now */
+	b->data[0] = 'm';
+	bcache_mark_dirty(b);
+	f->fail_block = 6;
+	assert_int_equal(bcache_sync(&f->bc), -EIO);
+	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	bcache_pin(b);
+	b->data[0] = 'n';
+	bcache_unpin(b, true);
+	assert_int_equal(bcache_sync(&f->bc), -EIO);
+	assert_int_equal(bcache_take_log_err(&f->bc), -EIO);
+	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	bcache_put(b);
+	fake_free(f);
+}
+
 /* Out of memory for the transfer: nothing was written, all stays dirty. */
 static void test_write_enomem_keeps_dirty(void **state)
 {
@@ -512,6 +549,7 @@ int main(void)
 		T(test_eviction_writes_dirty_back),
 		T(test_read_error_is_eio),
 		T(test_write_error_reported_once),
+		T(test_logged_write_error),
 		T(test_write_enomem_keeps_dirty),
 		T(test_device_ends),
 		T(test_two_devices),

@@ -196,6 +196,41 @@ static void readdir_count(struct ext4_fs *fs, const struct ext4_inode *dir,
 }
 
 /*
+ * Directory dname made in parent and filled with n files that name_of
+ * names (their inode numbers into inos unless NULL): linear while it
+ * holds one entry, indexed by the end. *dir is the directory after.
+ */
+static void make_indexed_dir(struct ext4_fs *fs, struct ext4_inode *parent,
+			     const char *dname, struct ext4_inode *dir, int n,
+			     void (*name_of)(char *out, size_t size, int i),
+			     uint32_t *inos)
+{
+	char name[300];
+	uint32_t ino;
+
+	assert_int_equal(mk(fs, parent, dname, 040755, &ino), 0);
+	assert_int_equal(ext4_iget(fs, ino, dir), 0);
+	for (int i = 0; i < n; i++) {
+		name_of(name, sizeof(name), i);
+		assert_int_equal(
+			mk(fs, dir, name, 0100644, inos ? &inos[i] : &ino), 0);
+		if (i == 0)
+			assert_false(dir->flags & EXT4_INDEX_FL);
+	}
+	assert_true(dir->flags & EXT4_INDEX_FL);
+}
+
+static void f_name(char *out, size_t size, int i)
+{
+	big_name(out, size, "f-", i);
+}
+
+static void n_name(char *out, size_t size, int i)
+{
+	snprintf(out, size, "n-%d", i);
+}
+
+/*
  * N names in a new directory (indexed once past a block), all found;
  * half unlinked and others made; e2fsck and debugfs agree throughout.
  */
@@ -211,15 +246,7 @@ static void big_dir(const char *hash_alg, bool is_unsigned, int n)
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
-	assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
-	get(fs, "big", &dir);
-	for (int i = 0; i < n; i++) {
-		big_name(name, sizeof(name), "f-", i);
-		assert_int_equal(mk(fs, &dir, name, 0100644, &inos[i]), 0);
-		if (i == 0)
-			assert_false(dir.flags & EXT4_INDEX_FL);
-	}
-	assert_true(dir.flags & EXT4_INDEX_FL);
+	make_indexed_dir(fs, &root, "big", &dir, n, f_name, inos);
 	big_name(name, sizeof(name), "f-", n / 2);
 	assert_int_equal(mk(fs, &dir, name, 0100644, &ino), -EEXIST);
 	for (int i = 0; i < n; i++) {
@@ -364,9 +391,15 @@ static int collisions(struct ext4_fs *fs, char (*out)[16], int max)
  * the two names of a pair, whose second leaf's dx_entry then has the
  * continuation bit, and lookups must follow it.
  */
+static char col_names[6000][16];
+
+static void col_name(char *out, size_t size, int i)
+{
+	snprintf(out, size, "%s", col_names[i]);
+}
+
 static void test_collisions(void **state)
 {
-	static char names[6000][16];
 	struct ext4_inode root, dir;
 	struct ext4_fs *fs;
 	struct memdisk *dk;
@@ -377,31 +410,38 @@ static void test_collisions(void **state)
 	new_image(NULL, false);
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
-	n = collisions(fs, names, 6000);
+	n = collisions(fs, col_names, 6000);
 	assert_true(n >= 2000);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
-	assert_int_equal(mk(fs, &root, "col", 040755, &ino), 0);
-	get(fs, "col", &dir);
+	make_indexed_dir(fs, &root, "col", &dir, n, col_name, NULL);
 	for (int i = 0; i < n; i++)
-		assert_int_equal(mk(fs, &dir, names[i], 0100644, &ino), 0);
-	for (int i = 0; i < n; i++)
-		assert_int_equal(lookup(fs, &dir, names[i], &ino), 0);
+		assert_int_equal(lookup(fs, &dir, col_names[i], &ino), 0);
 	/* One of each pair goes; its twin is still found, it is not. */
 	for (int i = 0; i < n; i += 2) {
-		assert_int_equal(lookup(fs, &dir, names[i + 1], &want), 0);
-		assert_int_equal(rm(fs, &dir, names[i]), 0);
-		assert_int_equal(lookup(fs, &dir, names[i], &ino), -ENOENT);
-		assert_int_equal(lookup(fs, &dir, names[i + 1], &ino), 0);
+		assert_int_equal(lookup(fs, &dir, col_names[i + 1], &want), 0);
+		assert_int_equal(rm(fs, &dir, col_names[i]), 0);
+		assert_int_equal(lookup(fs, &dir, col_names[i], &ino), -ENOENT);
+		assert_int_equal(lookup(fs, &dir, col_names[i + 1], &ino), 0);
 		assert_int_equal(ino, want);
 	}
 	for (int i = 0; i < n; i += 2)
-		assert_int_equal(mk(fs, &dir, names[i], 0100644, &ino), 0);
+		assert_int_equal(mk(fs, &dir, col_names[i], 0100644, &ino), 0);
 	readdir_count(fs, &dir, n);
 	ext4_unmount(fs);
 	memdisk_save(dk, img);
 	fsck_clean();
 	assert_int_equal(host_count("col"), n + 2);
 	host_htree_ok("col", true);
+}
+
+static void name_name(char *out, size_t size, int i)
+{
+	snprintf(out, size, "name-%d", i);
+}
+
+static void s_name(char *out, size_t size, int i)
+{
+	snprintf(out, size, "s-%d", i);
 }
 
 /* rename within an indexed directory, across two, and a moved indexed directory's "..". */
@@ -418,22 +458,9 @@ static void test_rename(void **state)
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
-	assert_int_equal(mk(fs, &root, "a", 040755, &ino), 0);
-	assert_int_equal(mk(fs, &root, "b", 040755, &ino), 0);
-	get(fs, "a", &a);
-	get(fs, "b", &b);
-	for (int i = 0; i < 3000; i++) {
-		snprintf(from, sizeof(from), "name-%d", i);
-		assert_int_equal(mk(fs, &a, from, 0100644, &ino), 0);
-		assert_int_equal(mk(fs, &b, from, 0100644, &ino), 0);
-	}
-	assert_int_equal(mk(fs, &a, "sub", 040755, &ino), 0);
-	assert_int_equal(ext4_iget(fs, ino, &sub), 0);
-	for (int i = 0; i < 1000; i++) {
-		snprintf(from, sizeof(from), "s-%d", i);
-		assert_int_equal(mk(fs, &sub, from, 0100644, &ino), 0);
-	}
-	assert_true(sub.flags & EXT4_INDEX_FL);
+	make_indexed_dir(fs, &root, "a", &a, 3000, name_name, NULL);
+	make_indexed_dir(fs, &root, "b", &b, 3000, name_name, NULL);
+	make_indexed_dir(fs, &a, "sub", &sub, 1000, s_name, NULL);
 	for (int i = 0; i < 3000; i += 3) {
 		snprintf(from, sizeof(from), "name-%d", i);
 		assert_int_equal(lookup(fs, &a, from, &ino), 0);
@@ -593,7 +620,6 @@ static void test_hostile_index(void **state)
 		struct ext4_inode root, dir;
 		struct ext4_fs *fs;
 		struct memdisk *dk;
-		uint32_t ino;
 
 		memdisk_sh("rm -f %s && truncate -s 64M %s && mke2fs -q -F -t "
 			   "ext4 -b 4096 %s %s",
@@ -601,15 +627,7 @@ static void test_hostile_index(void **state)
 		dk = memdisk_load(img);
 		fs = memdisk_mount_rw(dk);
 		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
-		assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
-		get(fs, "big", &dir);
-		for (int i = 0; i < 3000; i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "n-%d", i);
-			assert_int_equal(mk(fs, &dir, name, 0100644, &ino), 0);
-		}
-		assert_true(dir.flags & EXT4_INDEX_FL);
+		make_indexed_dir(fs, &root, "big", &dir, 3000, n_name, NULL);
 		ext4_unmount(fs);
 		memdisk_save(dk, img);
 		fsck_clean();
@@ -643,15 +661,7 @@ static void test_checked_once_per_read(void **state)
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
-	assert_int_equal(mk(fs, &root, "big", 040755, &ino), 0);
-	get(fs, "big", &dir);
-	for (int i = 0; i < 600; i++) {
-		char name[32];
-
-		snprintf(name, sizeof(name), "n-%d", i);
-		assert_int_equal(mk(fs, &dir, name, 0100644, &ino), 0);
-	}
-	assert_true(dir.flags & EXT4_INDEX_FL);
+	make_indexed_dir(fs, &root, "big", &dir, 600, n_name, NULL);
 	assert_int_equal(ext4_bmap(fs, &dir, 0, &pblk, &count), 0);
 	at = pblk * 4096 + EXT4_DX_ROOT_BASE +
 	     ext4_dx_limit(fs, EXT4_DX_ROOT_BASE) * 8 + 4;

@@ -46,13 +46,24 @@ static void lapic_write(uint32_t reg, uint32_t v)
 static uint32_t lvt_timer = LVT_MASKED | VEC_TIMER;
 /* A count was started since the last stop (fired or not: stop writes 0). */
 static bool counting;
-/*
- * The count lapic_init starts (masked: it interrupts nothing) and the
- * TSC bracket of its start, for lapic_calibrate; b0 is 0 once used.
- */
-static struct {
+
+/* A count started at divide-by-1: the TSC before and after the start. */
+struct lapic_span {
 	uint64_t a0, b0;
-} early;
+};
+
+static void lapic_span_start(struct lapic_span *sp)
+{
+	sp->a0 = rdtsc();
+	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
+	sp->b0 = rdtsc();
+}
+
+/*
+ * The count lapic_init starts (masked: it interrupts nothing), for
+ * lapic_calibrate; b0 is 0 once used.
+ */
+static struct lapic_span early;
 
 static void set_lvt_timer(uint32_t v)
 {
@@ -77,9 +88,7 @@ void lapic_init(void)
 	set_lvt_timer(LVT_MASKED | VEC_TIMER);
 	/* lapic_calibrate's first sample: it counts while the boot goes on */
 	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-	early.a0 = rdtsc();
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	early.b0 = rdtsc();
+	lapic_span_start(&early);
 }
 
 /*
@@ -94,23 +103,41 @@ void lapic_init(void)
  */
 #define LAPIC_SAMPLES 3
 
-static void lapic_sample(struct calib_sample *s)
+/*
+ * Wait for what is left of half a millisecond since sp's start, read the
+ * count, stop it, and fill in s. Returns the span in TSC ticks; 0 when
+ * the count was stopped or ran out (4 s at 1 GHz), and s then has no
+ * rate and the widest brackets, so calib_pick passes over it.
+ */
+static uint64_t lapic_span_finish(const struct lapic_span *sp,
+				  struct calib_sample *s)
 {
-	uint64_t a0, b0, a1, b1, wait = tsc_hz() / 2000;
+	uint64_t a1, b1, span, div, wait = tsc_hz() / 2000;
+	unsigned __int128 product;
 	uint32_t left;
 
-	a0 = rdtsc();
-	lapic_write(LAPIC_TIMER_INIT, 0xffffffff);
-	b0 = rdtsc();
-	while (rdtsc() - b0 < wait)
+	while (rdtsc() - sp->b0 < wait)
 		cpu_relax();
 	a1 = rdtsc();
 	left = lapic_read(LAPIC_TIMER_CUR);
 	b1 = rdtsc();
 	lapic_write(LAPIC_TIMER_INIT, 0);
-	s->hz = (uint64_t)(0xffffffffu - left) * tsc_hz() /
-		((a1 + b1) / 2 - (a0 + b0) / 2);
-	s->width = (b0 - a0) + (b1 - a1);
+	span = (a1 + b1) / 2 - (sp->a0 + sp->b0) / 2;
+	s->width = (sp->b0 - sp->a0) + (b1 - a1);
+	if (left == 0 || span == 0) {
+		s->hz = 0;
+		s->width = UINT64_MAX;
+		return 0;
+	}
+	/*
+	 * Counts (< 2^32) times tsc_hz (< 2^37) can pass 2^64: halve both
+	 * sides until the product fits, as the kernel has no 128-bit divide.
+	 */
+	product = (unsigned __int128)(0xffffffffu - left) * tsc_hz();
+	for (div = span; product >> 64; product >>= 1)
+		div >>= 1;
+	s->hz = div ? (uint64_t)product / div : 0;
+	return span;
 }
 
 /*
@@ -118,45 +145,36 @@ static void lapic_sample(struct calib_sample *s)
  * the boot has usually run for longer than a sample's half millisecond
  * (under TCG, milliseconds), so this waits for what is left of it, if
  * anything, instead of three busy samples. False when that count was
- * stopped or ran out (4 s at 1 GHz), or a bracket took over 0.5% of
- * the span (a stall): then the samples are taken.
+ * stopped or ran out, or a bracket took over 0.5% of the span (a
+ * stall): then the samples are taken.
  */
 static bool lapic_calibrate_early(void)
 {
-	uint64_t a1, b1, span, width, counts, wait = tsc_hz() / 2000;
-	uint32_t left;
+	struct calib_sample s;
+	uint64_t span;
 
 	if (early.b0 == 0)
 		return false;
-	while (rdtsc() - early.b0 < wait)
-		cpu_relax();
-	a1 = rdtsc();
-	left = lapic_read(LAPIC_TIMER_CUR);
-	b1 = rdtsc();
-	lapic_write(LAPIC_TIMER_INIT, 0);
-	span = (a1 + b1) / 2 - (early.a0 + early.b0) / 2;
-	width = (early.b0 - early.a0) + (b1 - a1);
+	span = lapic_span_finish(&early, &s);
 	early.b0 = 0;
-	if (left == 0 || width > span / 200)
+	if (span == 0 || s.width > span / 200)
 		return false;
-	/* Halve both sides until counts * tsc_hz fits (tsc_hz < 2^37). */
-	for (counts = 0xffffffffu - left; counts > 1u << 26; counts >>= 1)
-		span >>= 1;
-	if (span == 0)
-		return false;
-	lapic_hz = counts * tsc_hz() / span;
+	lapic_hz = s.hz;
 	return lapic_hz != 0;
 }
 
 static void lapic_calibrate(void)
 {
 	struct calib_sample s[LAPIC_SAMPLES];
+	struct lapic_span sp;
 
 	if (!lapic_calibrate_early()) {
 		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
 		set_lvt_timer(LVT_MASKED | VEC_TIMER);
-		for (size_t i = 0; i < LAPIC_SAMPLES; i++)
-			lapic_sample(&s[i]);
+		for (size_t i = 0; i < LAPIC_SAMPLES; i++) {
+			lapic_span_start(&sp);
+			lapic_span_finish(&sp, &s[i]);
+		}
 		lapic_hz = calib_pick(s, LAPIC_SAMPLES);
 	}
 	printk_info("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);

@@ -229,11 +229,17 @@ bool paging_user_lookup(struct paging_as *as, uintptr_t va, uint64_t *phys)
 	return true;
 }
 
-bool paging_user_writable(struct paging_as *as, uintptr_t va)
+bool paging_unmap_user_readonly(struct paging_as *as, uintptr_t va,
+				uint64_t phys)
 {
 	uint64_t *pte = user_pte(as, va);
 
-	return pte && (*pte & PTE_P) && (*pte & PTE_W);
+	if (!pte || !(*pte & PTE_HAS_FRAME) || (*pte & PTE_ADDR_MASK) != phys ||
+	    ((*pte & PTE_P) && (*pte & PTE_W)))
+		return false;
+	*pte = 0;
+	as_flush(as, va);
+	return true;
 }
 
 uintptr_t paging_next_user(struct paging_as *as, uintptr_t va, uintptr_t end)

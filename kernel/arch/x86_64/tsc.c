@@ -167,110 +167,28 @@ static uint64_t from_pit(void)
 }
 
 /*
- * kiln.tsc_khz=N: the rate kiln measured on the host, whose TSC a TCG
- * guest reads, to 0.05% (cli/host_tsc.c). Taken only once one short
- * PIT sample (a quarter of a millisecond, against 7 ms for from_pit)
- * agrees within 10%: the check is for a value of another clock (QEMU's
- * -icount makes the TSC count instructions, 1 GHz), which is refused,
- * and the PIT measures. A sample whose brackets took over 4% of it (a
- * stall) is not trusted; up to three are tried.
- */
-#define CHECK_SPAN 298 /* PIT counts: 0.25 ms */
-#define CHECK_TRIES 3
-#define KHZ_MIN 100000ULL    /* 100 MHz */
-#define KHZ_MAX 100000000ULL /* 100 GHz */
-
-static bool pit_agrees(uint64_t f)
-{
-	uint64_t a0, b0, a1, b1, span, got;
-	uint16_t start, now;
-
-	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
-	outb(0x40, 0x00);
-	outb(0x40, 0x00);
-	for (int i = 0; i < CHECK_TRIES; i++) {
-		start = pit_read_dated(&a0, &b0);
-		do {
-			now = pit_read_dated(&a1, &b1);
-			if (b1 - a0 > f) /* a second: no PIT */
-				return false;
-		} while ((uint16_t)(start - now) < CHECK_SPAN);
-		span = (a1 + b1) / 2 - (a0 + b0) / 2;
-		if ((b0 - a0) + (b1 - a1) > span / 25)
-			continue; /* a stall in a bracket: try again */
-		got = span * PIT_HZ / (uint16_t)(start - now);
-		return got > f - f / 10 && got < f + f / 10;
-	}
-	return false;
-}
-
-/*
- * The check of kiln.tsc_khz runs beside the boot rather than in a busy
- * wait of its own: tsc_init takes the PIT's count and the TSC, and
- * tsc_check, called once memory_init and the LAPIC set-up have run (a
- * few milliseconds under TCG), reads them again and compares the spans.
- * It waits only for what is left of CHECK_SPAN. The PIT counts down
- * from 65536 and wraps every 55 ms: when more than 40 ms of the claimed
- * rate went by (a stall, a loaded host) the one reading proves nothing,
- * and pit_agrees measures afresh as before. (A claimed rate far too high
- * stretches those 40 ms past a wrap; the aliased count then disagrees
- * with it, and the PIT measures.)
- */
-static struct {
-	bool pending;
-	bool measure; /* no rate to check: span_rate measures one */
-	uint16_t start;
-	uint64_t a0, b0;
-} check;
-
-static uint64_t from_cmdline(void)
-{
-	uint64_t khz;
-
-	if (cmdline_get_u64(boot_info.cmdline, boot_info.cmdline_len,
-			    "kiln.tsc_khz", &khz) != 0 ||
-	    khz < KHZ_MIN || khz > KHZ_MAX)
-		return 0;
-	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
-	outb(0x40, 0x00);
-	outb(0x40, 0x00);
-	check.start = pit_read_dated(&check.a0, &check.b0);
-	check.pending = true;
-	return khz * 1000;
-}
-
-/* Does the span since from_cmdline's PIT reading agree with hz? */
-static bool check_agrees(uint64_t f)
-{
-	uint64_t a1, b1, span, got;
-	uint16_t now, counts;
-
-	do {
-		now = pit_read_dated(&a1, &b1);
-		if (b1 - check.a0 > f / 25)
-			return pit_agrees(f);
-		counts = (uint16_t)(check.start - now);
-	} while (counts < CHECK_SPAN);
-	span = (a1 + b1) / 2 - (check.a0 + check.b0) / 2;
-	if ((check.b0 - check.a0) + (b1 - a1) > span / 25)
-		return pit_agrees(f); /* a stall in a bracket */
-	got = span * PIT_HZ / counts;
-	return got > f - f / 10 && got < f + f / 10;
-}
-
-/*
- * Without a rate to check, the PIT measures beside the boot too: one
- * span from tsc_init to tsc_check instead of from_pit's seven 1 ms busy
- * samples. Channel 0 counts down in mode 0, whose OUT goes high when the
- * count runs out and stays so; the read-back command latches it with the
- * count (Intel 8254 data sheet, "Read-Back Command"), so a span past the
- * 55 ms of one count is seen, and from_pit measures instead, as it does
- * when the brackets took over 0.2% of the span (a stall: the midpoints
- * could be off by over 0.1%).
+ * The PIT measures beside the boot: tsc_init starts a span and
+ * tsc_check, once memory_init and the LAPIC set-up have run, ends it,
+ * instead of from_pit's seven 1 ms busy samples. Channel 0 counts down
+ * in mode 0, whose OUT goes high when the count runs out and stays so;
+ * the read-back command latches it with the count (Intel 8254 data
+ * sheet, "Read-Back Command"), so a span past the 55 ms of one count is
+ * seen, never aliased, and does not count. Nor does one whose brackets
+ * took over 0.2% of it (a stall: the midpoints could be off by over
+ * 0.1%). A span that does not count leaves the measuring to from_pit,
+ * and the check of a claimed rate to pit_agrees.
  */
 #define PIT_READBACK_CH0 0xc2 /* 11: read-back; count and status; ch. 0 */
 #define PIT_STATUS_OUT 0x80
 #define PIT_NONE_TICKS (1ULL << 32) /* no PIT: its count never moves */
+
+static struct {
+	bool pending;  /* tsc_check has work to do */
+	bool claimed;  /* hz is kiln.tsc_khz's, to be checked */
+	bool spanning; /* span_start found a PIT: start, a0, b0 are set */
+	uint16_t start;
+	uint64_t a0, b0;
+} check;
 
 /* Channel 0's status and count, latched together between the TSC reads. */
 static uint8_t pit_readback_dated(uint16_t *count, uint64_t *before,
@@ -306,7 +224,7 @@ static bool span_start(void)
 		if (check.b0 - a > PIT_NONE_TICKS)
 			return false;
 	} while (check.start == first);
-	check.pending = check.measure = true;
+	check.spanning = true;
 	return true;
 }
 
@@ -316,6 +234,8 @@ static uint64_t span_rate(void)
 	uint64_t a1, b1, span;
 	uint16_t now, counts;
 
+	if (!check.spanning)
+		return 0;
 	pit_readback_dated(&now, &a1, &b1); /* translated, not dated */
 	do {
 		if (pit_readback_dated(&now, &a1, &b1) & PIT_STATUS_OUT)
@@ -328,6 +248,62 @@ static uint64_t span_rate(void)
 	if ((check.b0 - check.a0) + (b1 - a1) > span / 500)
 		return 0; /* the midpoints could be off by over 0.1% */
 	return span * PIT_HZ / counts;
+}
+
+/*
+ * kiln.tsc_khz=N: the rate kiln measured on the host, whose TSC a TCG
+ * guest reads, to 0.05% (cli/host_tsc.c). Taken only once the PIT
+ * agrees within 10%: the check is for a value of another clock (QEMU's
+ * -icount makes the TSC count instructions, 1 GHz), which is refused,
+ * and the PIT measures. The span beside the boot checks it; when that
+ * does not count, pit_agrees takes one short sample (a quarter of a
+ * millisecond, against 7 ms for from_pit). A sample whose brackets took
+ * over 4% of it (a stall) is not trusted; up to three are tried.
+ */
+#define CHECK_SPAN 298 /* PIT counts: 0.25 ms */
+#define CHECK_TRIES 3
+#define KHZ_MIN 100000ULL    /* 100 MHz */
+#define KHZ_MAX 100000000ULL /* 100 GHz */
+
+static bool within_tenth(uint64_t got, uint64_t f)
+{
+	return got > f - f / 10 && got < f + f / 10;
+}
+
+static bool pit_agrees(uint64_t f)
+{
+	uint64_t a0, b0, a1, b1, span;
+	uint16_t start, now;
+
+	outb(0x43, 0x34); /* channel 0, lo/hi, mode 2, binary */
+	outb(0x40, 0x00);
+	outb(0x40, 0x00);
+	for (int i = 0; i < CHECK_TRIES; i++) {
+		start = pit_read_dated(&a0, &b0);
+		do {
+			now = pit_read_dated(&a1, &b1);
+			if (b1 - a0 > f) /* a second: no PIT */
+				return false;
+		} while ((uint16_t)(start - now) < CHECK_SPAN);
+		span = (a1 + b1) / 2 - (a0 + b0) / 2;
+		if ((b0 - a0) + (b1 - a1) > span / 25)
+			continue; /* a stall in a bracket: try again */
+		return within_tenth(span * PIT_HZ / (uint16_t)(start - now), f);
+	}
+	return false;
+}
+
+static uint64_t from_cmdline(void)
+{
+	uint64_t khz;
+
+	if (cmdline_get_u64(boot_info.cmdline, boot_info.cmdline_len,
+			    "kiln.tsc_khz", &khz) != 0 ||
+	    khz < KHZ_MIN || khz > KHZ_MAX)
+		return 0;
+	span_start(); /* no PIT: span_rate says 0, and pit_agrees refuses */
+	check.pending = check.claimed = true;
+	return khz * 1000;
 }
 
 static void set_hz(uint64_t f)
@@ -373,11 +349,16 @@ const char *tsc_init(void)
 		set_hz(1000000000ULL);
 		return "none (assuming 1 GHz)";
 	}
+	check.pending = true;
 	/* A placeholder: time_ns is approximate until tsc_check measures. */
 	set_hz(1000000000ULL);
 	return "pit";
 }
 
+/*
+ * A span that counted is the PIT's measure: it checks a claimed rate,
+ * and replaces one it refuses, as it replaces the placeholder.
+ */
 const char *tsc_check(const char *source)
 {
 	uint64_t f;
@@ -385,16 +366,17 @@ const char *tsc_check(const char *source)
 	if (!check.pending)
 		return source;
 	check.pending = false;
-	if (check.measure) {
-		if ((f = span_rate()) == 0)
-			return calibrate();
-		set_hz(f);
-		return source;
+	f = span_rate();
+	if (check.claimed) {
+		if (f != 0 ? within_tenth(f, hz) : pit_agrees(hz))
+			return source;
+		printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n",
+		       hz / 1000);
 	}
-	if (check_agrees(hz))
-		return source;
-	printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n", hz / 1000);
-	return calibrate();
+	if (f == 0)
+		return calibrate();
+	set_hz(f);
+	return "pit";
 }
 
 uint64_t tsc_hz(void)
