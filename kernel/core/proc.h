@@ -16,8 +16,9 @@ struct fd_table; /* fs/fd.c: open files */
 struct vnode;	 /* fs/vfs.h: a file system node */
 
 #define PROC_PATH_MAX 4096
-#define PROC_NSIG 64	 /* signals 1..64 */
-#define PROC_COMM_LEN 16 /* prctl(PR_SET_NAME), with the NUL */
+#define PROC_NSIG 64 /* signals 1..64 */
+/* prctl(PR_SET_NAME), with the NUL: a thread's (core/sched.h) */
+#define PROC_COMM_LEN THREAD_COMM_LEN
 
 /*
  * The process lives in core, below every subsystem, so that fs/ (which
@@ -73,7 +74,7 @@ struct proc {
 	bool adopted;	 /* linux/proc.c: an orphan reparented to pid 1 */
 	bool execed;	 /* linux/exec: ran execve (setpgid: EACCES) */
 	int nice;	 /* linux/sys_sched.c: -20..19 */
-	char comm[PROC_COMM_LEN]; /* linux/sys_info.c: prctl(PR_SET_NAME) */
+	char comm[PROC_COMM_LEN]; /* linux/sys_info.c: its first thread's name */
 	uint64_t start_ns;	  /* time_ns() when the program started */
 	char exe[PROC_PATH_MAX];  /* absolute path of the program */
 	bool trace;		  /* kiln.trace: log every syscall */

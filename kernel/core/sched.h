@@ -23,6 +23,8 @@ enum thread_state { THREAD_RUNNABLE, THREAD_BLOCKED, THREAD_DEAD };
 
 #define THREAD_STACK_SIZE 16384 /* kernel stack, above an unmapped guard page */
 #define THREAD_FPU_SIZE 512	/* FXSAVE area */
+/* A thread's name (comm) with its NUL: Linux's TASK_COMM_LEN */
+#define THREAD_COMM_LEN 16
 
 struct thread {
 	int tid;
@@ -62,6 +64,13 @@ struct thread {
 	/* linux/trace.c: the traced syscall not yet shown; NULL: none */
 	const uint64_t *trace_args;
 	uint64_t trace_nr;
+	/*
+	 * linux/sys_info.c: the name (comm) of a thread that is not its
+	 * process's first; the first thread's is its proc's comm, which
+	 * outlives it (Linux keeps a group leader that ended until the
+	 * group is reaped). NUL-terminated.
+	 */
+	char comm[THREAD_COMM_LEN];
 };
 
 /* The user-mode frame of thread t (at the top of its kernel stack). */

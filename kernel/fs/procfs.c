@@ -44,12 +44,8 @@ static const struct file_ops gen_ops = {
 	.seekable = true,
 };
 
-/*
- * Run the generator (gen, or pgen for process p) with a growing buffer
- * until its text fits.
- */
-static int gen_fill(struct file *f, procfs_gen_fn gen, procfs_proc_gen_fn pgen,
-		    struct proc *p)
+/* Run the generator with a growing buffer until its text fits. */
+int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx)
 {
 	struct gen_buf *g;
 	size_t size = 4096, len;
@@ -65,7 +61,7 @@ static int gen_fill(struct file *f, procfs_gen_fn gen, procfs_proc_gen_fn pgen,
 			kfree(g);
 			return -ENOMEM;
 		}
-		len = gen ? gen(g->text, size) : pgen(p, g->text, size);
+		len = gen(ctx, g->text, size);
 		if (len < size)
 			break;
 		kfree(g->text);
@@ -77,9 +73,14 @@ static int gen_fill(struct file *f, procfs_gen_fn gen, procfs_proc_gen_fn pgen,
 	return 0;
 }
 
+static size_t run_gen(void *ctx, char *buf, size_t size)
+{
+	return ((procfs_gen_fn)ctx)(buf, size);
+}
+
 static int gen_open(struct vnode *vn, struct file *f)
 {
-	return gen_fill(f, (procfs_gen_fn)vn->priv, NULL, NULL);
+	return procfs_open_text(f, run_gen, vn->priv);
 }
 
 static const struct vnode_ops gen_vops = { .open = gen_open };
@@ -95,18 +96,31 @@ void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n)
 	nproc_gens = n;
 }
 
+struct proc_gen {
+	procfs_proc_gen_fn gen;
+	struct proc *p;
+};
+
+static size_t run_proc_gen(void *ctx, char *buf, size_t size)
+{
+	const struct proc_gen *pg = ctx;
+
+	return pg->gen(pg->p, buf, size);
+}
+
 /* A process that was reaped has no files to read: -ESRCH. */
 static int proc_gen_open(struct vnode *vn, struct file *f)
 {
 	uintptr_t key = (uintptr_t)vn->priv;
-	struct proc *p = proc_find((int)(key >> 8));
+	struct proc_gen pg = { NULL, proc_find((int)(key >> 8)) };
 
 	if ((f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	/* A zombie's stat and status stay readable until it is reaped. */
-	if (p == NULL || (key & 0xff) >= nproc_gens)
+	if (pg.p == NULL || (key & 0xff) >= nproc_gens)
 		return -ESRCH;
-	return gen_fill(f, NULL, proc_gens[key & 0xff].gen, p);
+	pg.gen = proc_gens[key & 0xff].gen;
+	return procfs_open_text(f, run_proc_gen, &pg);
 }
 
 static const struct vnode_ops proc_gen_vops = { .open = proc_gen_open };

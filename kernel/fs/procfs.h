@@ -53,6 +53,14 @@ void procfs_set_proc_files(const struct procfs_proc_entry *e, size_t n);
 int procfs_add_proc_files(struct vnode *dir, int pid);
 void procfs_remove_proc_files(struct vnode *dir);
 
+/*
+ * For a node with an open hook of its own: open f as a read-only file
+ * whose text gen(ctx, ...) makes now (ctx is not kept). 0, -EACCES for
+ * writing, -ENOMEM.
+ */
+typedef size_t (*procfs_ctx_gen_fn)(void *ctx, char *buf, size_t size);
+int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx);
+
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);
 

@@ -50,8 +50,18 @@ int pidfd_get_pid(int fd);
 bool pidfd_nonblock(int fd);
 void pidfd_proc_exited(void);
 
-/* p's command name (comm), from its exe when never set. */
+/*
+ * Names (comm, Linux's TASK_COMM_LEN bytes with the NUL): each thread
+ * has its own (prctl PR_SET_NAME, /proc/PID/task/TID/comm); a process's
+ * is its first thread's, the one /proc/PID shows, kept in struct proc so
+ * that it outlives that thread as Linux's group leader does. A new
+ * thread, or a forked process, takes its creator's; execve sets it to
+ * the program's file name. Setters cut names to 15 bytes. Any caller.
+ */
 const char *proc_comm(struct proc *p);
+const char *thread_comm(const struct thread *t);
+void proc_set_comm(struct proc *p, const char *name);
+void thread_set_comm(struct thread *t, const char *name);
 
 /* Install the exception hooks: demand paging, faults become signals. */
 void proc_traps_init(void);

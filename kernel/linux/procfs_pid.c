@@ -1,4 +1,4 @@
-/* procfs_pid.c - /proc/PID for every process, and /proc/self: status, stat, cmdline, environ, maps, exe, cwd, fd/N. */
+/* procfs_pid.c - /proc/PID for every process, and /proc/self: status, stat, cmdline, environ, maps, exe, cwd, fd/N (comm, task/: procfs_task.c). */
 #include "linux/procfs_pid.h"
 
 #include <asm-generic/errno.h>
@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "linux/mm.h"
 #include "linux/proc.h"
+#include "linux/procfs_task.h"
 
 /*
  * Each process has a real directory /proc/PID, made at fork (or boot) and
@@ -103,24 +104,34 @@ static size_t pid_environ(struct proc *p, char *buf, size_t size)
 	return n;
 }
 
-/* ---- status, stat, comm, maps ---- */
+/* ---- status, stat, maps ---- */
 
-static char proc_state_char(struct proc *p)
+/*
+ * State of process p (t NULL) or of its thread t: one that runs now is
+ * R, the others sleep (the one CPU runs the caller).
+ */
+static char state_char(struct proc *p, struct thread *t)
 {
 	if (p->state == PROC_ZOMBIE)
 		return 'Z';
 	if (p->stopped)
 		return 'T';
+	if (t)
+		return t == current_thread ? 'R' : 'S';
 	return p == current ? 'R' : 'S';
 }
 
-static const char *proc_state_name(struct proc *p)
+static const char *state_name(struct proc *p, struct thread *t)
 {
-	if (p->state == PROC_ZOMBIE)
+	switch (state_char(p, t)) {
+	case 'Z':
 		return "Z (zombie)";
-	if (p->stopped)
+	case 'T':
 		return "T (stopped)";
-	return p == current ? "R (running)" : "S (sleeping)";
+	case 'R':
+		return "R (running)";
+	}
+	return "S (sleeping)";
 }
 
 /* The process's first thread (its pid), or NULL once it ended. */
@@ -142,13 +153,14 @@ static void sig_masks(struct proc *p, uint64_t *ign, uint64_t *cgt)
 	}
 }
 
-static size_t status_ids(struct proc *p, char *buf, size_t size, size_t len)
+static size_t status_ids(struct proc *p, int tid, char *buf, size_t size,
+			 size_t len)
 {
 	const struct cred *c = &p->cred;
 
 	procfs_put(buf, size, &len,
 		   "Tgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\nTracerPid:\t0\n",
-		   p->pid, p->pid, p->ppid);
+		   p->pid, tid, p->ppid);
 	procfs_put(buf, size, &len,
 		   "Uid:\t%u\t%u\t%u\t%u\nGid:\t%u\t%u\t%u\t%u\n", c->uid,
 		   c->euid, c->suid, c->euid, c->gid, c->egid, c->sgid,
@@ -159,20 +171,22 @@ static size_t status_ids(struct proc *p, char *buf, size_t size, size_t len)
 		procfs_put(buf, size, &len, "%u ", c->groups[i]);
 	procfs_put(buf, size, &len,
 		   "\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-		   p->pid, p->pid, p->pgid, p->sid);
+		   p->pid, tid, p->pgid, p->sid);
 	return len;
 }
 
-static size_t pid_status(struct proc *p, char *buf, size_t size)
+size_t procfs_task_status(struct proc *p, struct thread *t, char *buf,
+			  size_t size)
 {
-	struct thread *t = leader_thread(p);
+	struct thread *sig = t ? t : leader_thread(p);
 	unsigned long rss = p->mm ? p->mm->resident * (PAGE_SIZE / 1024) : 0;
 	uint64_t ign, cgt;
 	size_t len = 0;
 
 	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n",
-		   proc_comm(p), p->umask, proc_state_name(p));
-	len = status_ids(p, buf, size, len);
+		   t ? thread_comm(t) : proc_comm(p), p->umask,
+		   state_name(p, t));
+	len = status_ids(p, t ? t->tid : p->pid, buf, size, len);
 	if (p->mm)
 		procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\n", rss);
 	sig_masks(p, &ign, &cgt);
@@ -180,11 +194,16 @@ static size_t pid_status(struct proc *p, char *buf, size_t size)
 	procfs_put(buf, size, &len,
 		   "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\n"
 		   "SigIgn:\t%016lx\nSigCgt:\t%016lx\n",
-		   (unsigned long)(t ? t->sigpending : 0),
+		   (unsigned long)(sig ? sig->sigpending : 0),
 		   (unsigned long)p->sigpending,
-		   (unsigned long)(t ? t->sigmask : 0), (unsigned long)ign,
+		   (unsigned long)(sig ? sig->sigmask : 0), (unsigned long)ign,
 		   (unsigned long)cgt);
 	return len;
+}
+
+static size_t pid_status(struct proc *p, char *buf, size_t size)
+{
+	return procfs_task_status(p, NULL, buf, size);
 }
 
 static unsigned long mm_virtual_size(const struct mm *mm)
@@ -198,20 +217,23 @@ static unsigned long mm_virtual_size(const struct mm *mm)
 
 /*
  * proc(5): all 52 fields; those Kiln does not keep are 0. tty_nr and
- * tpgid are the console's when it is the session's terminal.
+ * tpgid are the console's when it is the session's terminal. A thread's
+ * start time is its process's: Kiln keeps no other.
  */
-static size_t pid_stat(struct proc *p, char *buf, size_t size)
+size_t procfs_task_stat(struct proc *p, struct thread *t, char *buf,
+			size_t size)
 {
 	size_t len = 0;
 	unsigned long start = (unsigned long)(p->start_ns / CLOCK_TICK_NS);
 	int tpgid, tty = console_tty_nr(p->sid, &tpgid);
+	uint64_t cpu = t ? sched_thread_cpu_ns(t) : sched_proc_cpu_ns(p);
 
 	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d %d %d 4194560 ",
-		   p->pid, proc_comm(p), proc_state_char(p), p->ppid, p->pgid,
-		   p->sid, tty, tpgid);
+		   t ? t->tid : p->pid, t ? thread_comm(t) : proc_comm(p),
+		   state_char(p, t), p->ppid, p->pgid, p->sid, tty, tpgid);
 	procfs_put(buf, size, &len,
 		   "0 0 0 0 %lu 0 %lu 0 20 %d %d 0 %lu %lu %lu ",
-		   (unsigned long)(sched_proc_cpu_ns(p) / CLOCK_TICK_NS),
+		   (unsigned long)(cpu / CLOCK_TICK_NS),
 		   (unsigned long)(p->cpu_children_ns / CLOCK_TICK_NS), p->nice,
 		   p->nthreads > 0 ? p->nthreads : 1, start,
 		   mm_virtual_size(p->mm),
@@ -233,12 +255,9 @@ static size_t pid_stat(struct proc *p, char *buf, size_t size)
 	return len;
 }
 
-static size_t pid_comm(struct proc *p, char *buf, size_t size)
+static size_t pid_stat(struct proc *p, char *buf, size_t size)
 {
-	size_t len = 0;
-
-	procfs_put(buf, size, &len, "%s\n", proc_comm(p));
-	return len;
+	return procfs_task_stat(p, NULL, buf, size);
 }
 
 static size_t pid_maps(struct proc *p, char *buf, size_t size)
@@ -259,7 +278,6 @@ enum {
 	PID_ENVIRON,
 	PID_STATUS,
 	PID_STAT,
-	PID_COMM,
 	PID_MAPS,
 	PID_MOUNTS,
 	PID_NFILES
@@ -270,7 +288,6 @@ static const struct procfs_proc_entry pid_files[PID_NFILES] = {
 	[PID_ENVIRON] = { "environ", pid_environ },
 	[PID_STATUS] = { "status", pid_status },
 	[PID_STAT] = { "stat", pid_stat },
-	[PID_COMM] = { "comm", pid_comm },
 	[PID_MAPS] = { "maps", pid_maps },
 	[PID_MOUNTS] = { "mounts", pid_mounts },
 };
@@ -434,6 +451,8 @@ static int fill_pid_dir(struct vnode *dir, struct proc *p)
 	if (!err)
 		err = add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
 			       PID_PRIV(p->pid, PID_FDINFO), c);
+	if (!err)
+		err = procfs_task_add(dir, p);
 	return err;
 }
 
@@ -447,6 +466,7 @@ static void remove_pid_dir(struct vnode *proc, const char *name)
 	if (!dir)
 		return;
 	procfs_remove_proc_files(dir);
+	procfs_task_remove(dir);
 	for (int i = 0; i < 5; i++)
 		vfs_dir_unlink(dir, others[i]);
 	vnode_put(dir);
@@ -511,9 +531,8 @@ int procfs_pid_init(void)
 		return -ENOENT;
 	procfs_set_proc_files(pid_files, PID_NFILES);
 	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL, &root);
-	/* No task/ directories: thread-self is the process's directory. */
 	if (err == 0)
-		err = add_node(proc, "thread-self", S_IFLNK | 0777, &self_vops,
-			       NULL, &root);
+		err = add_node(proc, "thread-self", S_IFLNK | 0777,
+			       &procfs_thread_self_vops, NULL, &root);
 	return err;
 }

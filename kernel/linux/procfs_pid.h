@@ -6,7 +6,8 @@
 
 /*
  * Make /proc/self and /proc/thread-self (links to the caller's
- * directory) under the /proc that fs/procfs.c built. Call once the root
+ * directory and to its thread's, task/TID) under the /proc that
+ * fs/procfs.c built. Call once the root
  * file system exists. 0, -ENOENT without /proc, or -ENOMEM.
  */
 int procfs_pid_init(void);

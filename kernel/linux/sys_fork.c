@@ -48,7 +48,8 @@ static void copy_ids(struct proc *c, const struct proc *p)
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	c->nice = p->nice;
-	memcpy(c->comm, p->comm, sizeof(c->comm));
+	/* The forking thread's name, not p's (Linux: dup_task_struct) */
+	memcpy(c->comm, thread_comm(current_thread), sizeof(c->comm));
 	memcpy(c->exe, p->exe, sizeof(c->exe));
 	c->trace = p->trace;
 	c->start_ns = time_ns();

@@ -152,26 +152,44 @@ long sys_getcpu(uintptr_t ucpu, uintptr_t unode, uintptr_t ucache)
 }
 SYSCALL3(getcpu);
 
-/* The default name: the program file's name, as after execve. */
-static void comm_from_exe(struct proc *p)
-{
-	const char *base = strrchr(p->exe, '/');
-
-	strlcpy(p->comm, base ? base + 1 : p->exe, sizeof(p->comm));
-}
-
 void sysproc_exec_comm(struct proc *p, const char *path)
 {
 	const char *base = strrchr(path, '/');
 
+	/* The caller is p's one thread now, with the process's id. */
 	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
 }
 
 const char *proc_comm(struct proc *p)
 {
-	if (!p->comm[0])
-		comm_from_exe(p);
 	return p->comm;
+}
+
+const char *thread_comm(const struct thread *t)
+{
+	return t->tid == t->proc->pid ? t->proc->comm : t->comm;
+}
+
+/* Linux's __set_task_comm: cut to 15 bytes, the rest zeroed. */
+static void comm_copy(char *comm, const char *name)
+{
+	size_t n = strnlen(name, PROC_COMM_LEN - 1);
+
+	memset(comm, 0, PROC_COMM_LEN);
+	memcpy(comm, name, n);
+}
+
+void proc_set_comm(struct proc *p, const char *name)
+{
+	comm_copy(p->comm, name);
+}
+
+void thread_set_comm(struct thread *t, const char *name)
+{
+	if (t->tid == t->proc->pid)
+		proc_set_comm(t->proc, name);
+	else
+		comm_copy(t->comm, name);
 }
 
 static long prctl_set_name(uintptr_t uname)
@@ -182,7 +200,7 @@ static long prctl_set_name(uintptr_t uname)
 	if (n == -EFAULT)
 		return -EFAULT;
 	buf[sizeof(buf) - 1] = '\0'; /* longer names are cut, as on Linux */
-	memcpy(current->comm, buf, sizeof(buf));
+	thread_set_comm(current_thread, buf);
 	return 0;
 }
 
@@ -203,9 +221,8 @@ long sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
 	case PR_SET_NAME:
 		return prctl_set_name(arg2);
 	case PR_GET_NAME:
-		if (!current->comm[0])
-			comm_from_exe(current);
-		return copy_to_user(arg2, current->comm, PROC_COMM_LEN);
+		return copy_to_user(arg2, thread_comm(current_thread),
+				    PROC_COMM_LEN);
 	case PR_SET_PDEATHSIG:
 		if (arg2 > PROC_NSIG)
 			return -EINVAL;
@@ -242,6 +259,6 @@ void sysproc_init(struct proc *p)
 	p->nice = 0;
 	p->sigpending = 0;
 	memset(p->sigactions, 0, sizeof(p->sigactions));
-	p->comm[0] = '\0'; /* filled from exe when first asked for */
+	p->comm[0] = '\0'; /* named when its program starts */
 	p->start_ns = time_ns();
 }

@@ -8,6 +8,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/sys_futex.h"
 #include "linux/syscall.h"
@@ -47,6 +48,7 @@ static long do_clone(const struct clone_req *r)
 	t = thread_create(current, &frame);
 	if (!t)
 		return -ENOMEM;
+	memcpy(t->comm, thread_comm(current_thread), sizeof(t->comm));
 	if (r->flags & CLONE_SETTLS)
 		t->fs_base = r->tls;
 	if (r->flags & CLONE_CHILD_CLEARTID)

@@ -10,7 +10,7 @@ struct proc;
  * Fill p's Linux defaults owned by the sys_* files: resource limits (as
  * rlimits_init), saved IDs, process group and session (= pid), nice 0,
  * no signal handlers or pending signals, no alternate signal stack, and
- * start_ns = now. The command name follows p->exe until PR_SET_NAME.
+ * start_ns = now. p is named when its program starts (sysproc_exec_comm).
  * Call once, after pid, uid and gid are set, before the program starts.
  */
 void sysproc_init(struct proc *p);
@@ -25,7 +25,10 @@ void rlimits_init(struct proc *p);
 uint64_t sysproc_cputime_ns(void);
 uint64_t sysproc_children_cputime_ns(void);
 
-/* execve: the command name becomes the last component of path. */
+/*
+ * execve: the name of p and of its one thread (the caller, with p's id
+ * now) becomes the last component of path.
+ */
 void sysproc_exec_comm(struct proc *p, const char *path);
 /* p is ending: its ITIMER_REAL goes (linux/sys_itimer.c). */
 void itimer_proc_exit(struct proc *p);

@@ -1,0 +1,325 @@
+/* procfs_task.c - the threads of a process in /proc: /proc/PID/comm, /proc/PID/task/TID/{comm,stat,status}, /proc/thread-self. */
+#include "linux/procfs_task.h"
+
+#include <asm-generic/errno.h>
+#include <linux/stat.h>
+
+#include "core/sched.h"
+#include "fs/procfs.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "linux/proc.h"
+
+/*
+ * As in /proc/PID, nodes name a thread by its id, never by a pointer: a
+ * node that outlives its thread finds nothing (-ESRCH). Thread ids are
+ * never reused, but the first thread's is the process's pid: task/PID
+ * and /proc/PID/comm name the process's first thread, and stay while
+ * the process does (Linux keeps a group leader that ended until the
+ * group is reaped). /proc/PID/comm and task/ are real nodes; task/TID
+ * and its files are made by lookup (VN_TRANSIENT).
+ *
+ *   vn->priv:  tid << 8 | what   (what: TASK_* below)
+ */
+enum { TASK_COMM, TASK_STAT, TASK_STATUS, TASK_NFILES, TASK_DIR, TID_DIR };
+
+#define TASK_PRIV(tid, what) ((void *)(((uintptr_t)(tid) << 8) | (what)))
+#define PRIV_TID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
+#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
+
+static const char *const task_files[TASK_NFILES] = {
+	[TASK_COMM] = "comm",
+	[TASK_STAT] = "stat",
+	[TASK_STATUS] = "status",
+};
+
+/*
+ * The thread tid and its process: false when gone. *tp is NULL for a
+ * process whose first thread (tid == pid) has ended.
+ */
+static bool task_of(int tid, struct proc **pp, struct thread **tp)
+{
+	struct thread *t = thread_find(tid);
+
+	*tp = t;
+	*pp = t ? t->proc : proc_find(tid);
+	return *pp != NULL;
+}
+
+/* tid is a thread of p (its first one whenever p exists). */
+static bool task_in(struct proc *p, int tid)
+{
+	struct thread *t = thread_find(tid);
+
+	return tid == p->pid || (t && t->proc == p);
+}
+
+/* ---- comm: read and written while open, as Linux's comm_show/write ---- */
+
+static long comm_read(struct file *f, void *buf, size_t n, uint64_t *pos)
+{
+	char text[PROC_COMM_LEN + 1];
+	struct proc *p;
+	struct thread *t;
+	size_t len;
+
+	if (!task_of(PRIV_TID(f->vn), &p, &t))
+		return -ESRCH;
+	len = strlen(t ? thread_comm(t) : proc_comm(p));
+	memcpy(text, t ? thread_comm(t) : proc_comm(p), len);
+	text[len++] = '\n';
+	if (*pos >= len)
+		return 0;
+	if (n > len - *pos)
+		n = len - *pos;
+	memcpy(buf, text + *pos, n);
+	*pos += n;
+	return (long)n;
+}
+
+/*
+ * The first 15 bytes (up to a NUL) name the thread, whatever the offset;
+ * the whole write counts as done. Only the thread's own process may
+ * (-EINVAL for any other, as Linux).
+ */
+static long comm_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
+{
+	char name[PROC_COMM_LEN] = { 0 };
+	struct proc *p;
+	struct thread *t;
+
+	(void)pos;
+	if (!task_of(PRIV_TID(f->vn), &p, &t))
+		return -ESRCH;
+	if (p != current)
+		return -EINVAL;
+	memcpy(name, buf, n < sizeof(name) - 1 ? n : sizeof(name) - 1);
+	if (t)
+		thread_set_comm(t, name);
+	else
+		proc_set_comm(p, name);
+	return (long)n;
+}
+
+static const struct file_ops comm_ops = {
+	.read = comm_read,
+	.write = comm_write,
+	.seekable = true,
+};
+
+/* ---- stat and status: texts made at open ---- */
+
+struct task_view {
+	size_t (*gen)(struct proc *p, struct thread *t, char *buf, size_t size);
+	struct proc *p;
+	struct thread *t;
+};
+
+static size_t task_view_gen(void *ctx, char *buf, size_t size)
+{
+	const struct task_view *v = ctx;
+
+	return v->gen(v->p, v->t, buf, size);
+}
+
+static int task_file_open(struct vnode *vn, struct file *f)
+{
+	struct task_view v = { procfs_task_status, NULL, NULL };
+
+	if (!task_of(PRIV_TID(vn), &v.p, &v.t))
+		return -ESRCH;
+	if (PRIV_WHAT(vn) == TASK_COMM) {
+		f->ops = &comm_ops;
+		return 0;
+	}
+	if (PRIV_WHAT(vn) == TASK_STAT)
+		v.gen = procfs_task_stat;
+	return procfs_open_text(f, task_view_gen, &v);
+}
+
+static const struct vnode_ops task_file_vops = { .open = task_file_open };
+
+/* ---- task/TID: a directory of the three files ---- */
+
+/* A node for lookup to hand out: referenced, freed at its last put. */
+static struct vnode *transient_node(struct proc *p, uint32_t mode,
+				    const struct vnode_ops *ops, void *priv)
+{
+	struct vnode *vn = vnode_new(mode);
+
+	if (vn == NULL)
+		return NULL;
+	vn->vflags = VN_TRANSIENT;
+	vn->nlink = S_ISDIR(mode) ? 2 : 1;
+	vn->uid = p->cred.euid;
+	vn->gid = p->cred.egid;
+	vn->ops = ops;
+	vn->priv = priv;
+	return vn;
+}
+
+static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
+{
+	int tid = PRIV_TID(dir);
+	struct proc *p;
+	struct thread *t;
+
+	if (!task_of(tid, &p, &t))
+		return NULL;
+	for (unsigned int i = 0; i < TASK_NFILES; i++)
+		if (strcmp(name, task_files[i]) == 0)
+			return transient_node(
+				p, S_IFREG | (i == TASK_COMM ? 0644 : 0444),
+				&task_file_vops, TASK_PRIV(tid, i));
+	return NULL;
+}
+
+static int tid_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
+			   size_t size, uint64_t *ino, unsigned int *type)
+{
+	if (idx >= TASK_NFILES)
+		return 0;
+	strlcpy(name, task_files[idx], size);
+	*ino = 0x300000 + ((uint64_t)PRIV_TID(dir) << 4) + idx;
+	*type = 8; /* DT_REG */
+	return 1;
+}
+
+static const struct vnode_ops tid_dir_vops = {
+	.lookup = tid_dir_lookup,
+	.readdir = tid_dir_readdir,
+};
+
+/* ---- task/: one directory per thread ---- */
+
+struct tid_scan {
+	struct proc *p;
+	int after, next;
+};
+
+static void tid_scan_one(struct thread *t, void *ctx)
+{
+	struct tid_scan *s = ctx;
+
+	if (t->proc == s->p && t->tid > s->after &&
+	    (s->next == 0 || t->tid < s->next))
+		s->next = t->tid;
+}
+
+/*
+ * The idx-th (from 0) of p's thread ids in increasing order, the first
+ * thread's (pid) always among them; 0 past the end. Quadratic, as the
+ * fd directory's walk is: thread counts are small.
+ */
+static int nth_tid(struct proc *p, uint64_t idx)
+{
+	struct tid_scan s = { p, 0, 0 };
+
+	for (;;) {
+		s.next = s.after < p->pid ? p->pid : 0;
+		thread_for_each(tid_scan_one, &s);
+		if (s.next == 0 || idx-- == 0)
+			return s.next;
+		s.after = s.next;
+	}
+}
+
+static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
+{
+	struct proc *p;
+	struct thread *t;
+	struct vnode *vn;
+	long tid = 0;
+	const char *c;
+
+	for (c = name; *c >= '0' && *c <= '9' && tid < (1L << 30); c++)
+		tid = tid * 10 + (*c - '0');
+	if (c == name || *c != '\0' || name[0] == '0')
+		return NULL;
+	if (!task_of(PRIV_TID(dir), &p, &t) || !task_in(p, (int)tid))
+		return NULL;
+	vn = transient_node(p, S_IFDIR | 0555, &tid_dir_vops,
+			    TASK_PRIV(tid, TID_DIR));
+	if (vn != NULL)
+		vn->parent = vnode_get(dir);
+	return vn;
+}
+
+static int task_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
+			    size_t size, uint64_t *ino, unsigned int *type)
+{
+	struct proc *p;
+	struct thread *t;
+	int tid;
+
+	if (!task_of(PRIV_TID(dir), &p, &t))
+		return 0;
+	tid = nth_tid(p, idx);
+	if (tid == 0)
+		return 0;
+	fmt_snprintf(name, size, "%d", tid);
+	*ino = 0x300000 + ((uint64_t)tid << 4) + TID_DIR;
+	*type = 4; /* DT_DIR */
+	return 1;
+}
+
+static const struct vnode_ops task_dir_vops = {
+	.lookup = task_dir_lookup,
+	.readdir = task_dir_readdir,
+};
+
+/* ---- In /proc/PID, and /proc/thread-self ---- */
+
+static int add_node(struct vnode *dir, const char *name, uint32_t mode,
+		    const struct vnode_ops *ops, void *priv,
+		    const struct cred *owner)
+{
+	struct vnode *vn;
+	int err = vfs_create(dir, name, mode, &vn);
+
+	if (err < 0)
+		return err;
+	vn->ops = ops;
+	vn->priv = priv;
+	vn->uid = owner->euid;
+	vn->gid = owner->egid;
+	vnode_put(vn);
+	return 0;
+}
+
+int procfs_task_add(struct vnode *dir, struct proc *p)
+{
+	int err = add_node(dir, "comm", S_IFREG | 0644, &task_file_vops,
+			   TASK_PRIV(p->pid, TASK_COMM), &p->cred);
+
+	if (!err)
+		err = add_node(dir, "task", S_IFDIR | 0555, &task_dir_vops,
+			       TASK_PRIV(p->pid, TASK_DIR), &p->cred);
+	return err;
+}
+
+void procfs_task_remove(struct vnode *dir)
+{
+	vfs_dir_unlink(dir, "comm");
+	vfs_dir_unlink(dir, "task");
+}
+
+static long thread_self_readlink(struct vnode *vn, char *buf, size_t size)
+{
+	char text[32];
+	int n;
+
+	(void)vn;
+	if (current == NULL || current_thread == NULL)
+		return -ENOENT;
+	n = fmt_snprintf(text, sizeof(text), "%d/task/%d", current->pid,
+			 current_thread->tid);
+	if ((size_t)n > size)
+		n = (int)size;
+	memcpy(buf, text, (size_t)n);
+	return n;
+}
+
+const struct vnode_ops procfs_thread_self_vops = {
+	.readlink = thread_self_readlink,
+};

@@ -1,0 +1,32 @@
+/* procfs_task.h - the threads of /proc/PID: comm, task/TID/{comm,stat,status}, /proc/thread-self. */
+#ifndef KILN_LINUX_PROCFS_TASK_H
+#define KILN_LINUX_PROCFS_TASK_H
+
+#include <stddef.h>
+
+#include "core/proc.h"
+#include "fs/vfs.h"
+
+/*
+ * Make comm (the first thread's name, writable by the process itself)
+ * and task/ (a directory per thread) in dir, the /proc/PID of p. 0 or
+ * -ERRNO; procfs_task_remove undoes any part of it.
+ */
+int procfs_task_add(struct vnode *dir, struct proc *p);
+void procfs_task_remove(struct vnode *dir);
+
+/* /proc/thread-self: a link to the caller's /proc/PID/task/TID. */
+extern const struct vnode_ops procfs_thread_self_vops;
+
+/*
+ * The texts of stat and status (linux/procfs_pid.c): of the process p
+ * (/proc/PID) when t is NULL, else of its thread t (task/TID): its id,
+ * name, state, CPU time and signal masks. As snprintf: the length the
+ * whole text needs.
+ */
+size_t procfs_task_stat(struct proc *p, struct thread *t, char *buf,
+			size_t size);
+size_t procfs_task_status(struct proc *p, struct thread *t, char *buf,
+			  size_t size);
+
+#endif
