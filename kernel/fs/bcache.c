@@ -274,7 +274,10 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 	d->ops->io(d, ios, n);
 	for (i = 0; i < n; i++) {
 		if (ios[i].err == -ENOMEM) {
-			bcache_mark_dirty(v[i]);
+			uint64_t owner = v[i]->owner;
+
+			bcache_mark_dirty(v[i]); /* still owner's bytes */
+			v[i]->owner = owner;
 			ret = -ENOMEM;
 		} else {
 			if (ios[i].err)

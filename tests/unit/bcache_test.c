@@ -450,6 +450,14 @@ static void test_owner_write_error(void **state)
 	for (i = 0; i <= BCACHE_OWNER_ERRS; i++)
 		assert_int_equal(bcache_take_owner_err(&f->bc, 100 + i),
 				 i < BCACHE_OWNER_ERRS ? -EIO : 0);
+	/* out of memory for the transfer: dirty again, and still owner's */
+	assert_int_equal(bcache_write_owned(&f->bc, 30 * BS, "g", 1, 7), 1);
+	f->fail_block = 30;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_sync(&f->bc), -ENOMEM);
+	f->fail_err = -EIO;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 7), -EIO);
 	bcache_take_sync_err_all();
 	fake_free(f);
 }
