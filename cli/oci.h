@@ -166,7 +166,7 @@ int oci_source_blob(struct oci_source *src, const struct oci_desc *d,
 int oci_source_blob_fd(struct oci_source *src, const struct oci_desc *d,
 		       const char *what, int *fd, uint8_t **data, size_t *size);
 
-/* Registry side (oci_registry.c), used by oci_source.c. */
+/* Registry side (oci_registry.c, its HTTP in oci_http.c), used by oci_source.c. */
 struct oci_registry;
 /*
  * Parse ref (HOST[:PORT]/REPO[:TAG|@DIGEST]); a bad one is a usage error

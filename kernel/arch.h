@@ -312,7 +312,10 @@ bool arch_in_stack_guard(uint64_t addr);
 
 /* ---- User mode ---- */
 
-/* SYSCALL MSRs, SSE for applications, SMAP and FSGSBASE when present. */
+/*
+ * The SYSCALL MSRs and the kernel stack for traps from user mode (SSE,
+ * SMAP and FSGSBASE are on from arch_early_init).
+ */
 void arch_user_init(void);
 
 /* Leave the kernel for good: start user code at rip with stack rsp. */

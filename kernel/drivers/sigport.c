@@ -39,7 +39,19 @@ void sigport_init(void (*deliver)(int sig))
 {
 	if (!serial_probe(SERIAL_COM4))
 		return;
-	serial_init(SERIAL_COM4);
+	/*
+	 * No serial_init: the UART stays as reset left it, FIFO off.
+	 * Turning the FIFO on clears it (16550; QEMU does so too), and
+	 * that dropped a signal the host had sent before this point of the
+	 * boot. Without the FIFO the UART holds one byte and QEMU keeps
+	 * the rest in the pipe until it is read: nothing is lost, only a
+	 * burst takes a tick or more per byte.
+	 */
 	sigport_deliver = deliver;
-	ktimer_arm(&sigport_timer, time_ns() + SIGPORT_POLL_NS, sigport_tick);
+}
+
+void sigport_start(void)
+{
+	if (sigport_deliver != NULL)
+		sigport_tick(&sigport_timer);
 }

@@ -68,8 +68,13 @@ _Noreturn void kmain(uint64_t start_info_phys, uint64_t tsc_entry)
 	stage_tsc[ST_KMAIN] = rdtsc();
 	boot_info.tsc_entry = tsc_entry;
 	printk_init();
-	printk(KILN_NAME " " KILN_VERSION " (x86_64)\n");
+	/*
+	 * The banner after the CPU's set-up: under TCG its code would
+	 * otherwise be translated twice (arch_early_init changes CR0 and
+	 * CR4 bits that key QEMU's translated blocks).
+	 */
 	arch_early_init(start_info_phys);
+	printk(KILN_NAME " " KILN_VERSION " (x86_64)\n");
 	if (cmdline_has(boot_info.cmdline, boot_info.cmdline_len, "quiet"))
 		printk_set_quiet();
 	stage_tsc[ST_EARLY] = rdtsc();

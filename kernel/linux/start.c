@@ -310,5 +310,6 @@ _Noreturn void linux_start(const void *bundle)
 	if (err)
 		start_failed("not a runnable program", bc.program, err);
 	current->start_ns = time_ns();
+	sigport_start(); /* a signal sent during the boot is pending now */
 	arch_enter_user(entry, sp);
 }

@@ -182,6 +182,28 @@ def test_sigterm_reaches_the_app(sigapp, start):
     assert (rc, out, err) == (3, b"got TERM\n", b"")
 
 
+def test_sigterm_sent_during_the_boot_is_not_dropped(sigapp, start):
+    """SIGTERM sent as soon as the kernel's banner is out, before the app
+    runs: COM4 is read just before the app's first instruction, so it is
+    pending then. The default action ends the app at its first system
+    call (143, no output), or, if the app had blocked it first, it waits
+    for sigsuspend (3). Dropped, the app would wait for ever."""
+    p = start("--verbose", sigapp)
+    deadline = time.monotonic() + T
+    line = b""
+    while b"Kiln " not in line:
+        left = deadline - time.monotonic()
+        assert left > 0, "no banner; got %r" % line
+        r, _, _ = select.select([p.stderr], [], [], left)
+        if r:
+            c = os.read(p.stderr.fileno(), 1)
+            assert c, "stderr ended; got %r" % line
+            line = line + c if c != b"\n" else b""
+    p.send_signal(signal.SIGTERM)
+    rc, out, _ = finish(p)
+    assert (rc, out) in ((143, b""), (3, b"ready\ngot TERM\n"))
+
+
 def expect_hup_int_quit(p):
     """The app says ready, then answers HUP, INT and QUIT in turn, each
     sent once the last was answered, and exits 4."""

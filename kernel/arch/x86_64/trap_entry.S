@@ -1,6 +1,7 @@
 /* trap_entry.S - one stub per interrupt vector, and the common save/restore. */
 
 #include "arch/x86_64/frame.h"
+#include "arch/x86_64/layout.h"
 
 /*
  * Every stub is 16 bytes apart (idt.c computes trap_stubs + 16 * vector).
@@ -30,6 +31,16 @@ trap_stubs:
 trap_common:
 	PUSH_REGS
 	cld
+	/*
+	 * A trap from ring 3 (or on an IST stack) leaves SS null, SYSCALL and
+	 * the boot leave it the kernel's data selector. The CPU ignores SS's
+	 * attributes in 64-bit mode, but QEMU's TCG keys translated code on
+	 * its B bit: without this, kernel code run both in a system call and
+	 * in a fault or interrupt from user mode (the allocator, paging,
+	 * timers) is translated twice. IRETQ restores the frame's SS.
+	 */
+	mov $SEL_KDATA, %eax
+	mov %eax, %ss
 	mov %rsp, %rdi
 	call trap_dispatch
 	POP_REGS

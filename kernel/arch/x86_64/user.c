@@ -56,20 +56,26 @@ static void sse_init(void)
 	__asm__ volatile("fninit");
 }
 
-void arch_user_init(void)
+/*
+ * The CR0/CR4 half of user mode's set-up: SSE for the app, SMAP and
+ * FSGSBASE when the CPU has them. Called from arch_early_init, right
+ * after the IDT (stac_probe's fault needs it), not at linux_start:
+ * under TCG, CR0.MP/EM/TS and CR4.OSFXSR/SMAP are part of every
+ * translated block's key (QEMU's hflags), so each such write made the
+ * code already run (printk, the allocator, paging) be translated a
+ * second time: ~240 of the ~3200 blocks of a hello's boot. The kernel
+ * does not touch user memory or SIMD state before the app exists, so
+ * turning these on early changes nothing else.
+ */
+void user_cpu_init(void)
 {
 	uint32_t r[4];
 	uint64_t cr4;
 
-	kernel_stack_top = (uint64_t)boot_stack_top;
-	tss_set_kernel_stack(kernel_stack_top);
-	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
-	wrmsr(MSR_STAR,
-	      ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
-	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
-	wrmsr(MSR_FMASK, FMASK_BITS);
 	sse_init();
-
+	cpuid(0, 0, r);
+	if (r[0] < 7)
+		return;
 	cpuid(7, 0, r);
 	cr4 = read_cr4();
 	if ((r[1] & (1u << 20)) && !stac_probe()) {
@@ -85,6 +91,17 @@ void arch_user_init(void)
 		fsgsbase_on = true;
 	}
 	write_cr4(cr4);
+}
+
+void arch_user_init(void)
+{
+	kernel_stack_top = (uint64_t)boot_stack_top;
+	tss_set_kernel_stack(kernel_stack_top);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR,
+	      ((uint64_t)SEL_UCODE32 << 48) | ((uint64_t)SEL_KCODE << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
+	wrmsr(MSR_FMASK, FMASK_BITS);
 }
 
 /*

@@ -33,6 +33,8 @@ void gdt_use_alias(uint64_t va);
 void idt_use_alias(uint64_t va);
 void pic_disable(void);
 void cpu_features_init(void);
+/* SSE, SMAP and FSGSBASE for user mode (user.c); after idt_init. */
+void user_cpu_init(void);
 void lapic_init(void);
 void lapic_eoi(void);
 /* True for addresses in the thread kernel stack region (paging.c). */
