@@ -317,6 +317,15 @@ static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
 	return n;
 }
 
+int bcache_write_home(struct bcache_buf *b)
+{
+	struct bcache_buf *v[1] = { b };
+
+	while (b->flags & BCACHE_BUSY)
+		wait_busy();
+	return writable(b) ? write_back(b->dev, v, 1) : 0;
+}
+
 /* Write back a batch of dirty buffers of the first device that has some. */
 static void write_back_oldest(void)
 {

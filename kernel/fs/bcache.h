@@ -144,6 +144,12 @@ void bcache_mark_dirty(struct bcache_buf *b);
 void bcache_pin(struct bcache_buf *b);
 void bcache_unpin(struct bcache_buf *b, bool keep);
 /*
+ * Write the held buffer b home now if it is dirty and not pinned, and
+ * wait for it: 0 (a failed write is kept as write-back's are), or
+ * -ENOMEM (it stays dirty). May sleep.
+ */
+int bcache_write_home(struct bcache_buf *b);
+/*
  * The first write-back error of a LOGGED buffer since the last call, once
  * (0: none): a journal's checkpoint must not empty the log of a block
  * that did not reach its home. Any context that may call bcache_sync.

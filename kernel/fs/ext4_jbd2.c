@@ -162,12 +162,28 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {
 	struct ext4_fs *fs = h->j->fs;
+	struct bcache_buf *b;
 
 	if (blk >= fs->blocks_count) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	return bcache_get(fs->dev, blk, fill, err);
+	b = bcache_get(fs->dev, blk, fill, err);
+	/*
+	 * A committed block not yet home goes home now, before the caller
+	 * changes it: pinned in the running transaction it would be off
+	 * the dirty list, and a checkpoint that makes room (make_room)
+	 * would free the log of its committed copy while the disk holds
+	 * neither. Linux keeps a frozen copy instead (b_frozen_data).
+	 */
+	if (b &&
+	    (b->flags & (BCACHE_DIRTY | BCACHE_LOGGED | BCACHE_PINNED)) ==
+		    (BCACHE_DIRTY | BCACHE_LOGGED) &&
+	    (*err = bcache_write_home(b)) < 0) {
+		bcache_put(b);
+		return NULL;
+	}
+	return b;
 }
 
 void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)

@@ -406,6 +406,45 @@ static void test_wrap(void **state)
 	disk_free(dk);
 }
 
+/*
+ * A block committed in T1, not yet home, changed again in T2 whose
+ * commit wraps the log: make_room's checkpoint frees the log of T1.
+ * A crash before T2's commit block must find all of T1 home: A as T1
+ * left it too, not only B (before: A, pinned in T2, was passed by).
+ */
+static void test_wrap_repinned(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_jbd2 *j = fs->jbd2;
+	uint32_t t1 = jbd2_txn_blocks(j, 2, 0), t2 = jbd2_txn_blocks(j, 1, 0);
+
+	(void)state;
+	/* Fill the log until T1 fits at its end and T2 does not. */
+	while (j->sb.maxlen - j->head >= t1 + t2) {
+		log_block(fs, FREE_BLK(5), "filler");
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+	}
+	assert_true(j->head + t1 <= j->sb.maxlen);
+	/* So T1's own commit does not checkpoint (half the log used). */
+	assert_int_equal(jbd2_checkpoint(j, j->head), 0);
+	log_block(fs, FREE_BLK(0), "A1");
+	log_block(fs, FREE_BLK(1), "B1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "A1"));
+	log_block(fs, FREE_BLK(0), "A2");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(j->sb.start, j->sb.first); /* it wrapped */
+	/* The crash: T2's commit block is lost. */
+	memset(dk->bytes + j->map[j->head - 1] * bs, 0, bs);
+	e2fsck_replays(dk);
+	assert_true(file_block_says(copy, FREE_BLK(0), "A1"));
+	assert_true(file_block_says(copy, FREE_BLK(1), "B1"));
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
 /* Handles: too many credits, the 5 s commit, an I/O error's abort. */
 static void test_handles_and_abort(void **state)
 {
@@ -428,7 +467,7 @@ static void test_handles_and_abort(void **state)
 	now_ns += 2ULL * 1000000000;
 	ext4_jbd2_commit_aged();
 	assert_int_equal(fs->jbd2->tid, tid + 2);
-	log_block(fs, FREE_BLK(1), "new");
+	log_block(fs, FREE_BLK(1), "newer");
 	/* Due, but a handle is open (a nested one would deadlock): join. */
 	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
 	now_ns += 6ULL * 1000000000;
@@ -443,8 +482,12 @@ static void test_handles_and_abort(void **state)
 	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
 	dk->fail_writes = false;
 	assert_int_equal(ext4_jbd2_close(fs), -EIO);
-	/* The uncommitted block never went home; the flag stays for e2fsck. */
-	assert_false(block_says(dk->bytes, FREE_BLK(1), "new"));
+	/*
+	 * The uncommitted change never went home (the committed one did,
+	 * when changed again); the flag stays for e2fsck.
+	 */
+	assert_false(block_says(dk->bytes, FREE_BLK(1), "newer"));
+	assert_true(block_says(dk->bytes, FREE_BLK(1), "new"));
 	assert_true(needs_recovery(dk->bytes));
 	ext4_unmount(fs);
 	disk_free(dk);
@@ -876,6 +919,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_torn_commit),
 		ALL_BS(test_revoke),
 		ALL_BS(test_wrap),
+		ALL_BS(test_wrap_repinned),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
 		/* the slowest (1-4 min each): 2 KiB adds nothing 1 KiB lacks */
