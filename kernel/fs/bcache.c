@@ -651,7 +651,10 @@ int bcache_take_sync_err_all(void)
 
 int bcache_writeback(struct bcache_dev *d)
 {
-	return take_wb_err(d, write_back_all(d));
+	int err = write_back_all(d);
+
+	/* Buffers still dirty must say so, even with an older error kept. */
+	return err == -ENOMEM ? err : take_wb_err(d, err);
 }
 
 int bcache_sync(struct bcache_dev *d)

@@ -480,6 +480,39 @@ static void test_write_enomem_keeps_dirty(void **state)
 	fake_free(f);
 }
 
+/*
+ * A write-back that ran out of memory says -ENOMEM even when an older
+ * error is kept (a checkpoint must not take it for "all home"); the
+ * older error stays for the next one.
+ */
+static void test_writeback_enomem_over_kept_error(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	assert_int_equal(bcache_write(&f->bc, 6 * BS, "x", 1), 1);
+	f->fail_block = 6;
+	b = bcache_get(&f->bc, 6, true, &err);
+	assert_non_null(b);
+	assert_int_equal(bcache_write_home(b), 0); /* its error is kept */
+	bcache_put(b);
+	assert_int_equal(bcache_write(&f->bc, 7 * BS, "z", 1), 1);
+	f->fail_block = 7;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_writeback(&f->bc), -ENOMEM);
+	assert_int_equal(bcache_dirty_count(), 1);
+	f->fail_block = -1;
+	f->fail_err = 0;
+	assert_int_equal(bcache_writeback(&f->bc), -EIO);
+	assert_int_equal(f->bytes[7 * BS], 'z');
+	assert_int_equal(bcache_writeback(&f->bc), 0);
+	bcache_take_sync_err_all();
+	fake_free(f);
+}
+
 /* The last block is partial; the ends behave as a Linux block device. */
 static void test_device_ends(void **state)
 {
@@ -605,6 +638,7 @@ int main(void)
 		T(test_logged_write_error),
 		T(test_owner_write_error),
 		T(test_write_enomem_keeps_dirty),
+		T(test_writeback_enomem_over_kept_error),
 		T(test_device_ends),
 		T(test_two_devices),
 		T(test_get_put_invalidate),
