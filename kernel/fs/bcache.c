@@ -271,6 +271,7 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
 					     v[i]->len, 0 };
 	}
+	d->inflight++;
 	d->ops->io(d, ios, n);
 	for (i = 0; i < n; i++) {
 		if (ios[i].err == -ENOMEM) {
@@ -287,6 +288,7 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 		v[i]->flags &= ~BCACHE_BUSY;
 		v[i]->refs--;
 	}
+	d->inflight--;
 	kfree(ios);
 	wake_up(&busy_wait);
 	return ret;
@@ -604,6 +606,23 @@ static int write_back_all(struct bcache_dev *d)
 	return 0;
 }
 
+/*
+ * write_back_all, and wait for other threads' write-backs of d already
+ * in flight (an evicting thread's batch, a BUSY buffer collect_dirty
+ * passed by): what a sync or checkpoint returns for must be home and
+ * its error recorded. Then once more for what those left dirty.
+ */
+static int write_back_settled(struct bcache_dev *d)
+{
+	int err = write_back_all(d);
+
+	if (err < 0 || d->inflight == 0)
+		return err;
+	while (d->inflight)
+		wait_busy();
+	return write_back_all(d);
+}
+
 /* The write-back error to report, once. */
 static int take_wb_err(struct bcache_dev *d, int err)
 {
@@ -651,7 +670,7 @@ int bcache_take_sync_err_all(void)
 
 int bcache_writeback(struct bcache_dev *d)
 {
-	int err = write_back_all(d);
+	int err = write_back_settled(d);
 
 	/* Buffers still dirty must say so, even with an older error kept. */
 	return err == -ENOMEM ? err : take_wb_err(d, err);
@@ -659,7 +678,7 @@ int bcache_writeback(struct bcache_dev *d)
 
 int bcache_sync(struct bcache_dev *d)
 {
-	int err = write_back_all(d);
+	int err = write_back_settled(d);
 
 	if (err < 0)
 		return err;

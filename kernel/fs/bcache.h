@@ -53,6 +53,8 @@ struct bcache_dev {
 	/* owned buffers' errors: bcache_take_owner_err */
 	struct bcache_owner_err owner_errs[BCACHE_OWNER_ERRS];
 	size_t ndirty; /* dirty buffers of this device */
+	/* write-backs of its buffers in flight (a sync waits for them) */
+	unsigned inflight;
 	/* the dirty, unpinned ones, oldest first: what a sync writes */
 	struct bcache_buf *dirty_head, *dirty_tail;
 	struct bcache_dev *next;
@@ -204,7 +206,8 @@ int bcache_take_sync_err_all(void);
 
 /*
  * Write every dirty buffer of d back (but the pinned ones), in block
- * order, then flush the device. 0, or the first write-back error of an
+ * order, and wait for write-backs other threads have in flight, then
+ * flush the device. 0, or the first write-back error of an
  * unowned buffer since the last sync (once): an owned one's is the
  * owner's (bcache_take_owner_err), unless too many owners failed at
  * once and the slots ran out (then it is the disk's, as here).
