@@ -686,14 +686,18 @@ int bcache_sync(struct bcache_dev *d)
 	return take_wb_err(d, err);
 }
 
-int bcache_sync_all(void)
+int bcache_sync_all(bool report)
 {
 	int err = 0, e;
 
-	for (struct bcache_dev *d = devices; d; d = d->next)
-		if ((e = bcache_sync(d)) && !err)
+	for (struct bcache_dev *d = devices; d; d = d->next) {
+		e = bcache_sync(d);
+		if (!report && e < 0 && e != -ENOMEM && !d->wb_err)
+			d->wb_err = e; /* taken: put back */
+		if (e < 0 && !err)
 			err = e;
-	return err;
+	}
+	return report ? err : 0;
 }
 
 int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len)

@@ -218,8 +218,11 @@ int bcache_sync(struct bcache_dev *d);
  * flushes once for this and its log): 0, -ENOMEM, or the error once.
  */
 int bcache_writeback(struct bcache_dev *d);
-/* The same for every device (sync(2), and the exit path). */
-int bcache_sync_all(void);
+/*
+ * The same for every device: syncfs (report: the first error, once);
+ * sync(2) and the exit path (!report: errors stay for the next sync).
+ */
+int bcache_sync_all(bool report);
 /*
  * Before the device changes [off, off+len) itself (discard, write
  * zeroes): sync d, then drop every buffer overlapping the range. 0,

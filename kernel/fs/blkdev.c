@@ -465,10 +465,10 @@ struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev)
 	return NULL;
 }
 
-int blkdev_sync_all(void)
+int blkdev_sync_all(bool report)
 {
 	/* The journals first: a commit writes the data it orders. */
-	int err = ext4_jbd2_commit_all(), e = bcache_sync_all();
+	int err = ext4_jbd2_commit_all(report), e = bcache_sync_all(report);
 
 	return err ? err : e;
 }

@@ -25,7 +25,11 @@ int blkdev_devfs(struct vnode *dev);
  */
 struct bcache_dev *blkdev_find(const char *name, uint32_t *rdev);
 
-/* Commit the ext4 journals, then write every disk's dirty blocks and flush the devices (sync, syncfs, exit). */
-int blkdev_sync_all(void);
+/*
+ * Commit the ext4 journals, then write every disk's dirty blocks and
+ * flush the devices: syncfs (report: the first error, once); sync(2)
+ * and exit (!report: 0, errors kept for the next fsync).
+ */
+int blkdev_sync_all(bool report);
 
 #endif

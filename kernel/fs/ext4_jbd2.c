@@ -84,6 +84,20 @@ static int grow(void **v, size_t *cap, size_t want, size_t sz)
 	return 0;
 }
 
+/*
+ * A commit nobody waits on (a full or old transaction, sync(2)): its
+ * data write-back error stays for the next fsync, as commit would
+ * have consumed it. An abort is the journal's own (j->err).
+ */
+static void commit_keeping(struct ext4_fs *fs)
+{
+	struct ext4_jbd2 *j = fs->jbd2;
+	int err = ext4_jbd2_commit(fs);
+
+	if (err < 0 && err != -ENOMEM && j && !j->err && !j->data_err)
+		j->data_err = err;
+}
+
 int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 		      struct ext4_handle **out)
 {
@@ -119,7 +133,7 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 			kfree(h);
 			return -ENOSPC;
 		}
-		ext4_jbd2_commit(fs); /* an error aborts: seen above */
+		commit_keeping(fs); /* an abort is seen above */
 	}
 	err = grow((void **)&j->bufs, &j->bufcap,
 		   j->nbufs + j->credits + credits, sizeof(*j->bufs));
@@ -463,13 +477,16 @@ int ext4_jbd2_close(struct ext4_fs *fs)
 	return err;
 }
 
-int ext4_jbd2_commit_all(void)
+int ext4_jbd2_commit_all(bool report)
 {
 	int err = 0, e;
 
-	for (struct ext4_jbd2 *j = ext4_jbd2_journals; j; j = j->next)
-		if ((e = ext4_jbd2_commit(j->fs)) < 0 && err == 0)
+	for (struct ext4_jbd2 *j = ext4_jbd2_journals; j; j = j->next) {
+		if (!report)
+			commit_keeping(j->fs);
+		else if ((e = ext4_jbd2_commit(j->fs)) < 0 && err == 0)
 			err = e;
+	}
 	return err;
 }
 
@@ -479,7 +496,7 @@ void ext4_jbd2_commit_aged(void)
 	for (struct ext4_jbd2 *j = ext4_jbd2_journals; j; j = j->next)
 		if (!j->committing && !j->err && (j->nbufs || j->nrevokes) &&
 		    clock_monotonic_ns() - j->started_ns > COMMIT_AGE_NS) {
-			ext4_jbd2_commit(j->fs);
+			commit_keeping(j->fs);
 			return; /* it slept: the list may have changed */
 		}
 }

@@ -99,10 +99,11 @@ int ext4_jbd2_open(struct ext4_fs *fs, uint32_t journal_inum);
 int ext4_jbd2_close(struct ext4_fs *fs);
 
 /*
- * Every open journal: commit (sync(2), syncfs: the first error), and
- * close (the VM's exit path, after the last process: clean file systems).
+ * Every open journal: commit (syncfs, report: the first error; sync(2),
+ * !report: errors stay for each fs's next fsync), and close (the VM's
+ * exit path, after the last process: clean file systems).
  */
-int ext4_jbd2_commit_all(void);
+int ext4_jbd2_commit_all(bool report);
 int ext4_jbd2_close_all(void);
 /*
  * Commit a running transaction older than 5 s (Linux's commit

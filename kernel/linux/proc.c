@@ -58,8 +58,8 @@ static _Noreturn void init_exit(int status, int sig)
 	mm_writeback_all(); /* every process's stores through shared maps */
 	if (current->files)
 		fs_proc_exit(current);
-	ext4_jbd2_close_all(); /* file systems left clean: journals empty */
-	blkdev_sync_all();     /* write-back caches reach the disks */
+	ext4_jbd2_close_all();	/* file systems left clean: journals empty */
+	blkdev_sync_all(false); /* write-back caches reach the disks */
 	net_flush();
 	kernel_exit(sig ? KILN_EXIT_SIGNAL + sig : status & 0xff);
 }

@@ -196,7 +196,7 @@ long sys_syncfs(int fd)
 	if (fd_file(fd) == NULL)
 		return -EBADF;
 	err = mm_writeback_all();
-	e = blkdev_sync_all();
+	e = blkdev_sync_all(true);
 	s = bcache_take_sync_err_all();
 	return e < 0 ? e : err < 0 ? err : s;
 }
@@ -206,7 +206,7 @@ SYSCALL1(syncfs);
 long sys_sync(void)
 {
 	mm_writeback_all();
-	blkdev_sync_all();
+	blkdev_sync_all(false);
 	return 0;
 }
 SYSCALL0(sync);

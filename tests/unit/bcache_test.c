@@ -546,7 +546,7 @@ static void test_two_devices(void **state)
 	assert_int_equal(bcache_write(&b->bc, 100, "B", 1), 1);
 	assert_int_equal(bcache_read(&a->bc, 100, &x, 1), 1);
 	assert_int_equal(x, 'A');
-	assert_int_equal(bcache_sync_all(), 0);
+	assert_int_equal(bcache_sync_all(true), 0);
 	assert_int_equal(a->bytes[100], 'A');
 	assert_int_equal(b->bytes[100], 'B');
 	assert_int_equal(a->log[a->nlog - 1], FLUSH_MARK);

@@ -83,7 +83,8 @@ struct disk {
 	uint8_t *bytes;
 	int flushes, writes, reads;
 	bool fail_writes;
-	int fail_read_at; /* the read with this number fails (EIO) */
+	uint64_t fail_blk; /* writes of this block fail (EIO); 0: none */
+	int fail_read_at;  /* the read with this number fails (EIO) */
 	bool volatile_cache;
 	uint8_t *durable, *crash_img;
 	uint64_t pend[MAX_PEND];
@@ -122,7 +123,9 @@ static int disk_io(struct bcache_dev *d, struct bcache_io *ios, size_t n)
 		ios[i].err = 0;
 		if (i > 0)
 			assert_true(ios[i - 1].block < ios[i].block);
-		if (ios[i].write && dk->fail_writes) {
+		if (ios[i].write &&
+		    (dk->fail_writes ||
+		     (dk->fail_blk && ios[i].block == dk->fail_blk))) {
 			ios[i].err = -EIO;
 		} else if (ios[i].write) {
 			memcpy(dk->bytes + off, ios[i].buf, ios[i].len);
@@ -441,6 +444,49 @@ static void test_wrap_repinned(void **state)
 	assert_true(file_block_says(copy, FREE_BLK(0), "A1"));
 	assert_true(file_block_says(copy, FREE_BLK(1), "B1"));
 	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * A commit nobody waits for (the 5 s one, sync(2)'s) that meets a data
+ * block's failed write-back keeps the error for the next fsync's
+ * commit, once (before: it took the error and dropped it).
+ */
+static void test_background_commit_keeps_error(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	uint8_t data[4096] = "data";
+	uint32_t tid;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "meta");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	log_block(fs, FREE_BLK(1), "aged");
+	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(20) * bs, data, bs),
+			 bs);
+	dk->fail_blk = FREE_BLK(20);
+	tid = fs->jbd2->tid;
+	now_ns += 6ULL * 1000000000;
+	ext4_jbd2_commit_aged();
+	assert_int_equal(fs->jbd2->tid, tid + 1);
+	dk->fail_blk = 0;
+	log_block(fs, FREE_BLK(2), "fsync");
+	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
+	log_block(fs, FREE_BLK(2), "again");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	/* sync(2): commits, reports nothing, keeps the error. */
+	log_block(fs, FREE_BLK(3), "sync");
+	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(20) * bs, data, bs),
+			 bs);
+	dk->fail_blk = FREE_BLK(20);
+	assert_int_equal(ext4_jbd2_commit_all(false), 0);
+	assert_int_equal(fs->jbd2->tid, tid + 4);
+	dk->fail_blk = 0;
+	assert_int_equal(ext4_jbd2_commit(fs), -EIO);
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_jbd2_close(fs), 0);
 	ext4_unmount(fs);
 	disk_free(dk);
 }
@@ -920,6 +966,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_revoke),
 		ALL_BS(test_wrap),
 		ALL_BS(test_wrap_repinned),
+		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
 		/* the slowest (1-4 min each): 2 KiB adds nothing 1 KiB lacks */
