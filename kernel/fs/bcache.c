@@ -186,7 +186,7 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 	b->flags &= ~BCACHE_PINNED;
 	if (!keep) {
 		clear_dirty(b);
-		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED);
+		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED | BCACHE_LOGGED);
 	} else if (b->flags & BCACHE_DIRTY) {
 		b->flags |= BCACHE_LOGGED;
 		dirty_append(b);
@@ -534,6 +534,8 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		memcpy(b->data + in, buf, n);
 		bcache_mark_dirty(b);
 		b->owner = owner;
+		if (owner != 0) /* a file's data now: no journal's business */
+			b->flags &= ~BCACHE_LOGGED;
 	} else {
 		memcpy(buf, b->data + in, n);
 	}

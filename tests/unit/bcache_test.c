@@ -405,6 +405,19 @@ static void test_logged_write_error(void **state)
 	assert_int_equal(bcache_sync(&f->bc), -EIO);
 	assert_int_equal(bcache_take_log_err(&f->bc), -EIO);
 	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	/* Dropped from its transaction, or a file's data now: not logged. */
+	bcache_pin(b);
+	bcache_unpin(b, true);
+	bcache_pin(b);
+	bcache_unpin(b, false);
+	assert_int_equal(b->flags & BCACHE_LOGGED, 0);
+	bcache_pin(b);
+	bcache_unpin(b, true);
+	assert_int_equal(bcache_write_owned(&f->bc, 6 * BS, "o", 1, 5), 1);
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 5), -EIO);
+	bcache_take_sync_err_all();
 	bcache_put(b);
 	fake_free(f);
 }
