@@ -160,11 +160,11 @@ static void clear_dirty(struct bcache_buf *b)
 	dirty_unlink(b);
 }
 
-void bcache_mark_dirty(struct bcache_buf *b)
+/* b holds newer bytes than the disk; whose they are is the caller's. */
+static void set_dirty(struct bcache_buf *b)
 {
 	b->flags |= BCACHE_VALID;
 	b->flags &= ~BCACHE_VERIFIED;
-	b->owner = 0;
 	if (!(b->flags & BCACHE_DIRTY)) {
 		b->flags |= BCACHE_DIRTY;
 		b->dev->ndirty++;
@@ -172,6 +172,12 @@ void bcache_mark_dirty(struct bcache_buf *b)
 	}
 	if (!(b->flags & BCACHE_PINNED))
 		dirty_append(b);
+}
+
+void bcache_mark_dirty(struct bcache_buf *b)
+{
+	b->owner = 0;
+	set_dirty(b);
 }
 
 void bcache_pin(struct bcache_buf *b)
@@ -275,10 +281,7 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 	d->ops->io(d, ios, n);
 	for (i = 0; i < n; i++) {
 		if (ios[i].err == -ENOMEM) {
-			uint64_t owner = v[i]->owner;
-
-			bcache_mark_dirty(v[i]); /* still owner's bytes */
-			v[i]->owner = owner;
+			set_dirty(v[i]); /* still owner's bytes */
 			ret = -ENOMEM;
 		} else {
 			if (ios[i].err)
@@ -532,8 +535,8 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		n = b->len - in;
 	if (write) {
 		memcpy(b->data + in, buf, n);
-		bcache_mark_dirty(b);
 		b->owner = owner;
+		set_dirty(b);
 		if (owner != 0) /* a file's data now: no journal's business */
 			b->flags &= ~BCACHE_LOGGED;
 	} else {
