@@ -725,6 +725,23 @@ int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len)
 	return 0;
 }
 
+void bcache_discard(struct bcache_dev *d, uint64_t off, uint64_t len)
+{
+	/* Only blocks wholly inside: a partial one holds others' bytes. */
+	uint64_t first = (off + d->block_size - 1) / d->block_size,
+		 last = (off + len) / d->block_size;
+	struct bcache_buf *b = d->dirty_head, *next;
+
+	for (; b; b = next) {
+		next = b->dirty_next;
+		if (b->block >= first && b->block < last && b->refs == 0 &&
+		    !(b->flags & BCACHE_BUSY)) {
+			clear_dirty(b);
+			buf_free(b);
+		}
+	}
+}
+
 int bcache_invalidate(struct bcache_dev *d)
 {
 	int err = bcache_sync(d);

@@ -224,6 +224,12 @@ int bcache_writeback(struct bcache_dev *d);
  */
 int bcache_sync_all(bool report);
 /*
+ * The bytes [off, off+len) of d are garbage now (a deleted file's
+ * blocks): drop the dirty, idle, unheld buffers wholly inside, unwritten,
+ * so a stale block never goes home nor fails under another owner.
+ */
+void bcache_discard(struct bcache_dev *d, uint64_t off, uint64_t len);
+/*
  * Before the device changes [off, off+len) itself (discard, write
  * zeroes): sync d, then drop every buffer overlapping the range. 0,
  * -EBUSY when one is held, or the sync's error.

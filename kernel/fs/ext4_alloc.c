@@ -415,8 +415,11 @@ int ext4_bfree(struct ext4_op *op, uint64_t blk, uint32_t n, bool meta)
 		if (meta)
 			for (uint32_t i = 0; i < k; i++)
 				ext4_jbd2_free_meta(op->h, blk + i);
-		else
+		else {
 			ext4_jbd2_free_data(op->h, blk, k);
+			bcache_discard(fs->dev, blk * fs->block_size,
+				       (uint64_t)k * fs->block_size);
+		}
 		blk += k;
 		n -= k;
 	}
@@ -521,6 +524,8 @@ int ext4_ifree(struct ext4_op *op, uint32_t ino, bool dir)
 	gd_put(op, &r, true);
 	if (err == 0) {
 		fs->free_inodes++;
+		/* its blocks' errors die with it: the owner slot is free */
+		bcache_take_owner_err(fs->dev, ino);
 		err = ext4_super_write(op);
 	}
 	return err;

@@ -526,6 +526,40 @@ static void test_writeback_enomem_over_kept_error(void **state)
 	fake_free(f);
 }
 
+/*
+ * Discarded blocks (a deleted file's): their dirty buffers go unwritten,
+ * so a failure cannot reach anyone; a partly covered, a held and a
+ * clean one stay.
+ */
+static void test_discard(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	for (uint64_t i = 4; i < 9; i++)
+		assert_int_equal(bcache_write_owned(&f->bc, i * BS, "d", 1, 3),
+				 1);
+	b = bcache_get(&f->bc, 6, true, &err);
+	assert_non_null(b);
+	assert_int_equal(bcache_dirty_count(), 5);
+	/* 4 partly: 5, 6 (held), 7 */
+	bcache_discard(&f->bc, 4 * BS + 512, 4 * BS - 512);
+	assert_int_equal(bcache_dirty_count(), 3);
+	bcache_put(b);
+	f->fail_block = 5;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 3), 0);
+	assert_int_not_equal(f->bytes[5 * BS], 'd');
+	assert_int_not_equal(f->bytes[7 * BS], 'd');
+	assert_int_equal(f->bytes[4 * BS], 'd');
+	assert_int_equal(f->bytes[6 * BS], 'd');
+	assert_int_equal(f->bytes[8 * BS], 'd');
+	f->fail_block = -1;
+	fake_free(f);
+}
+
 /* The last block is partial; the ends behave as a Linux block device. */
 static void test_device_ends(void **state)
 {
@@ -652,6 +686,7 @@ int main(void)
 		T(test_owner_write_error),
 		T(test_write_enomem_keeps_dirty),
 		T(test_writeback_enomem_over_kept_error),
+		T(test_discard),
 		T(test_device_ends),
 		T(test_two_devices),
 		T(test_get_put_invalidate),
