@@ -10,11 +10,17 @@ BURST connects is established within BURST_WITHIN_S, below the SYN
 retransmission time, so the test fails with the old backlog; and `ss`
 shows the listener's backlog as kiln set it (cli/hostfwd.c's 4096, or
 less when net.core.somaxconn caps it).
+
+The widening is best effort: where Yama's ptrace_scope is 2 or more, or
+a seccomp filter refuses pidfd_getfd, the forward keeps QEMU's backlog
+and `kiln run --verbose` says so; the test is skipped there.
 """
 import select
 import socket
 import subprocess
 import time
+
+import pytest
 
 from guest_util import HOST_TIMEOUT
 from net_util import echo_through_guest
@@ -74,5 +80,25 @@ def burst_check(host_port):
         assert listen_backlog(host_port) == min(4096, int(f.read()))
 
 
+def ptrace_scope():
+    """Yama's ptrace_scope, or 0 where Yama is not built in."""
+    try:
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read())
+    except FileNotFoundError:
+        return 0
+
+
 def test_port_forward_takes_a_burst_of_connects():
-    echo_through_guest(4096, check=burst_check)
+    if ptrace_scope() >= 2:
+        pytest.skip("Yama ptrace_scope >= 2: kiln cannot take QEMU's "
+                    "listener (pidfd_getfd), so the backlog stays 1")
+    try:
+        echo_through_guest(4096, ["--verbose"], check=burst_check)
+    except AssertionError as e:
+        # kiln's stderr is in the message: a refused widening is no bug.
+        if "keep QEMU's backlog of 1" in str(e):
+            pytest.skip("kiln run could not widen the forward here: " +
+                        next(line for line in str(e).splitlines()
+                             if "keep QEMU's backlog of 1" in line))
+        raise
