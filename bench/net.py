@@ -163,7 +163,7 @@ def widen_one(libc, pid, pidfd, name):
         if s.family in (socket.AF_INET, socket.AF_INET6) and \
                 s.type == socket.SOCK_STREAM and \
                 s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-            s.listen(4096)
+            s.listen(4096)  # cli/hostfwd.c's HOSTFWD_BACKLOG
             return 1
     except OSError:
         pass

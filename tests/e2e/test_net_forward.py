@@ -77,6 +77,7 @@ def burst_check(host_port):
     assert done == BURST, \
         f"{done} of {BURST} connects established within {BURST_WITHIN_S} s"
     with open("/proc/sys/net/core/somaxconn") as f:
+        # 4096: cli/hostfwd.c's HOSTFWD_BACKLOG
         assert listen_backlog(host_port) == min(4096, int(f.read()))
 
 
