@@ -194,34 +194,34 @@ static const struct vnode_ops tid_dir_vops = {
 
 struct tid_scan {
 	struct proc *p;
-	int after, next;
+	uint64_t left;
+	int tid;
 };
 
 static void tid_scan_one(struct thread *t, void *ctx)
 {
 	struct tid_scan *s = ctx;
 
-	if (t->proc == s->p && t->tid > s->after &&
-	    (s->next == 0 || t->tid < s->next))
-		s->next = t->tid;
+	if (s->tid == 0 && t->proc == s->p && t->tid != s->p->pid &&
+	    --s->left == 0)
+		s->tid = t->tid;
 }
 
 /*
- * The idx-th (from 0) of p's thread ids in increasing order, the first
- * thread's (pid) always among them; 0 past the end. Quadratic, as the
- * fd directory's walk is: thread counts are small.
+ * The idx-th (from 0) of p's thread ids: the first thread's (pid) always
+ * first, then the others in the system's thread-list order (Linux lists
+ * the leader first, then the thread group's list); 0 past the end. One
+ * pass over the system's threads per entry, as the fd directory's walk:
+ * readdir is asked once per entry.
  */
 static int nth_tid(struct proc *p, uint64_t idx)
 {
-	struct tid_scan s = { p, 0, 0 };
+	struct tid_scan s = { p, idx, 0 };
 
-	for (;;) {
-		s.next = s.after < p->pid ? p->pid : 0;
-		thread_for_each(tid_scan_one, &s);
-		if (s.next == 0 || idx-- == 0)
-			return s.next;
-		s.after = s.next;
-	}
+	if (idx == 0)
+		return p->pid;
+	thread_for_each(tid_scan_one, &s);
+	return s.tid;
 }
 
 static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
