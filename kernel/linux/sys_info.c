@@ -156,8 +156,11 @@ void sysproc_exec_comm(struct proc *p, const char *path)
 {
 	const char *base = strrchr(path, '/');
 
-	/* The caller is p's one thread now, with the process's id. */
-	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	/*
+	 * The caller is p's one thread now, with the process's id; zeroed
+	 * past the name so no byte of a longer old one reaches PR_GET_NAME.
+	 */
+	proc_set_comm(p, base ? base + 1 : path);
 }
 
 const char *proc_comm(struct proc *p)

@@ -264,9 +264,11 @@ static void main_after_join(void)
 /* After an execve from a second thread: one thread, named "exe". */
 static int after_exec(void)
 {
+	static const char exe16[16] = "exe";
 	char path[64];
 
-	if (strcmp(get_name(), "exe") != 0)
+	/* All 16 bytes: none of the longer "exec-parent" may remain. */
+	if (memcmp(get_name(), exe16, sizeof(exe16)) != 0)
 		return 20;
 	if (strcmp(text_of("/proc/self/comm"), "exe\n") != 0)
 		return 21;
