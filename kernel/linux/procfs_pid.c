@@ -24,12 +24,9 @@
  * its pid (vn->priv): a node opened after the process went finds nothing
  * (-ESRCH), never freed memory. Texts are made at open (fs/procfs.c).
  *
- *   vn->priv of a file or dir:  pid << 8 | what   (what: PID_* below)
+ *   vn->priv of a file or dir:  PROCFS_PRIV(pid, what)   (what: PID_* below)
  *   vn->priv of an fd link:     pid << 32 | fd
  */
-#define PID_PRIV(pid, what) ((void *)(((uintptr_t)(pid) << 8) | (what)))
-#define PRIV_PID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
-#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
 #define FDLINK_PRIV(pid, fd) \
 	((void *)(((uintptr_t)(pid) << 32) | (uint32_t)(fd)))
 
@@ -41,7 +38,7 @@
 /* The process behind a node, or NULL when it has been reaped. */
 static struct proc *node_proc(const struct vnode *vn)
 {
-	return proc_find(PRIV_PID(vn));
+	return proc_find(PROCFS_PRIV_ID(vn));
 }
 
 /* ---- cmdline and environ: read from the process's memory ---- */
@@ -297,27 +294,18 @@ enum { PID_EXE = PID_NFILES, PID_CWD, PID_ROOT, PID_FD, PID_FDINFO };
 
 /* ---- exe, cwd, root ---- */
 
-static long copy_text(const char *s, char *buf, size_t size)
-{
-	size_t n = strlen(s);
-
-	if (n > size)
-		n = size;
-	memcpy(buf, s, n);
-	return (long)n;
-}
-
 static long pid_link_readlink(struct vnode *vn, char *buf, size_t size)
 {
 	struct proc *p = node_proc(vn);
 
 	if (!p || p->state == PROC_ZOMBIE)
 		return -ENOENT;
-	if (PRIV_WHAT(vn) == PID_EXE)
-		return p->exe[0] ? copy_text(p->exe, buf, size) : -ENOENT;
-	if (PRIV_WHAT(vn) == PID_CWD && p->cwd)
+	if (PROCFS_PRIV_WHAT(vn) == PID_EXE)
+		return p->exe[0] ? procfs_link_text(p->exe, buf, size) :
+				   -ENOENT;
+	if (PROCFS_PRIV_WHAT(vn) == PID_CWD && p->cwd)
 		return vfs_dir_path(p->cwd, buf, size);
-	return copy_text("/", buf, size);
+	return procfs_link_text("/", buf, size);
 }
 
 static const struct vnode_ops pid_link_vops = { .readlink = pid_link_readlink };
@@ -366,27 +354,12 @@ static const struct vnode_ops fdlink_vops = {
 static struct vnode *fddir_lookup(struct vnode *dir, const char *name)
 {
 	struct proc *p = node_proc(dir);
-	struct vnode *vn;
-	long fd = 0;
-	const char *c;
+	int fd = procfs_name_to_int(name);
 
-	for (c = name; *c >= '0' && *c <= '9' && fd < (1L << 30); c++)
-		fd = fd * 10 + (*c - '0');
-	if (c == name || *c != '\0' || (name[0] == '0' && name[1] != '\0'))
+	if (fd < 0 || !p || !p->files || fd_get(p, fd) == NULL)
 		return NULL;
-	if (!p || !p->files || fd_get(p, (int)fd) == NULL)
-		return NULL;
-	vn = vnode_new(S_IFLNK | 0700);
-	if (vn == NULL)
-		return NULL;
-	vn->vflags = VN_TRANSIENT;
-	vn->nlink = 1;
-	vn->uid = p->cred.euid;
-	vn->gid = p->cred.egid;
-	vn->ops = &fdlink_vops;
-	vn->priv = FDLINK_PRIV(p->pid, fd);
-	vn->parent = NULL;
-	return vn;
+	return procfs_transient_node(S_IFLNK | 0700, &fdlink_vops,
+				     FDLINK_PRIV(p->pid, fd), &p->cred);
 }
 
 static int fddir_readdir(struct vnode *dir, uint64_t idx, char *name,
@@ -418,23 +391,6 @@ static const struct vnode_ops fddir_vops = {
 
 /* ---- The directory of a process ---- */
 
-static int add_node(struct vnode *dir, const char *name, uint32_t mode,
-		    const struct vnode_ops *ops, void *priv,
-		    const struct cred *owner)
-{
-	struct vnode *vn;
-	int err = vfs_create(dir, name, mode, &vn);
-
-	if (err < 0)
-		return err;
-	vn->ops = ops;
-	vn->priv = priv;
-	vn->uid = owner->euid;
-	vn->gid = owner->egid;
-	vnode_put(vn);
-	return 0;
-}
-
 static int fill_pid_dir(struct vnode *dir, struct proc *p)
 {
 	static const char *const links[] = { "exe", "cwd", "root" };
@@ -443,14 +399,15 @@ static int fill_pid_dir(struct vnode *dir, struct proc *p)
 
 	err = procfs_add_proc_files(dir, p->pid);
 	for (int i = 0; i < 3 && !err; i++)
-		err = add_node(dir, links[i], S_IFLNK | 0777, &pid_link_vops,
-			       PID_PRIV(p->pid, PID_EXE + i), c);
+		err = procfs_add_node(dir, links[i], S_IFLNK | 0777,
+				      &pid_link_vops,
+				      PROCFS_PRIV(p->pid, PID_EXE + i), c);
 	if (!err)
-		err = add_node(dir, "fd", S_IFDIR | 0500, &fddir_vops,
-			       PID_PRIV(p->pid, PID_FD), c);
+		err = procfs_add_node(dir, "fd", S_IFDIR | 0500, &fddir_vops,
+				      PROCFS_PRIV(p->pid, PID_FD), c);
 	if (!err)
-		err = add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
-			       PID_PRIV(p->pid, PID_FDINFO), c);
+		err = procfs_add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
+				      PROCFS_PRIV(p->pid, PID_FDINFO), c);
 	if (!err)
 		err = procfs_task_add(dir, p);
 	return err;
@@ -516,7 +473,7 @@ static long self_readlink(struct vnode *vn, char *buf, size_t size)
 	if (current == NULL)
 		return -ENOENT;
 	fmt_snprintf(pid, sizeof(pid), "%d", current->pid);
-	return copy_text(pid, buf, size);
+	return procfs_link_text(pid, buf, size);
 }
 
 static const struct vnode_ops self_vops = { .readlink = self_readlink };
@@ -530,9 +487,10 @@ int procfs_pid_init(void)
 	if (proc == NULL)
 		return -ENOENT;
 	procfs_set_proc_files(pid_files, PID_NFILES);
-	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL, &root);
+	err = procfs_add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL,
+			      &root);
 	if (err == 0)
-		err = add_node(proc, "thread-self", S_IFLNK | 0777,
-			       &procfs_thread_self_vops, NULL, &root);
+		err = procfs_add_node(proc, "thread-self", S_IFLNK | 0777,
+				      &procfs_thread_self_vops, NULL, &root);
 	return err;
 }

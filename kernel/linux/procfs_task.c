@@ -19,13 +19,9 @@
  * group is reaped). /proc/PID/comm and task/ are real nodes; task/TID
  * and its files are made by lookup (VN_TRANSIENT).
  *
- *   vn->priv:  tid << 8 | what   (what: TASK_* below)
+ *   vn->priv:  PROCFS_PRIV(tid, what)   (what: TASK_* below)
  */
 enum { TASK_COMM, TASK_STAT, TASK_STATUS, TASK_NFILES, TASK_DIR, TID_DIR };
-
-#define TASK_PRIV(tid, what) ((void *)(((uintptr_t)(tid) << 8) | (what)))
-#define PRIV_TID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
-#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
 
 static const char *const task_files[TASK_NFILES] = {
 	[TASK_COMM] = "comm",
@@ -63,7 +59,7 @@ static long comm_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	struct thread *t;
 	size_t len;
 
-	if (!task_of(PRIV_TID(f->vn), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(f->vn), &p, &t))
 		return -ESRCH;
 	len = strlen(t ? thread_comm(t) : proc_comm(p));
 	memcpy(text, t ? thread_comm(t) : proc_comm(p), len);
@@ -89,7 +85,7 @@ static long comm_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	struct thread *t;
 
 	(void)pos;
-	if (!task_of(PRIV_TID(f->vn), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(f->vn), &p, &t))
 		return -ESRCH;
 	if (p != current)
 		return -EINVAL;
@@ -126,13 +122,13 @@ static int task_file_open(struct vnode *vn, struct file *f)
 {
 	struct task_view v = { procfs_task_status, NULL, NULL };
 
-	if (!task_of(PRIV_TID(vn), &v.p, &v.t))
+	if (!task_of(PROCFS_PRIV_ID(vn), &v.p, &v.t))
 		return -ESRCH;
-	if (PRIV_WHAT(vn) == TASK_COMM) {
+	if (PROCFS_PRIV_WHAT(vn) == TASK_COMM) {
 		f->ops = &comm_ops;
 		return 0;
 	}
-	if (PRIV_WHAT(vn) == TASK_STAT)
+	if (PROCFS_PRIV_WHAT(vn) == TASK_STAT)
 		v.gen = procfs_task_stat;
 	return procfs_open_text(f, task_view_gen, &v);
 }
@@ -141,26 +137,9 @@ static const struct vnode_ops task_file_vops = { .open = task_file_open };
 
 /* ---- task/TID: a directory of the three files ---- */
 
-/* A node for lookup to hand out: referenced, freed at its last put. */
-static struct vnode *transient_node(struct proc *p, uint32_t mode,
-				    const struct vnode_ops *ops, void *priv)
-{
-	struct vnode *vn = vnode_new(mode);
-
-	if (vn == NULL)
-		return NULL;
-	vn->vflags = VN_TRANSIENT;
-	vn->nlink = S_ISDIR(mode) ? 2 : 1;
-	vn->uid = p->cred.euid;
-	vn->gid = p->cred.egid;
-	vn->ops = ops;
-	vn->priv = priv;
-	return vn;
-}
-
 static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 {
-	int tid = PRIV_TID(dir);
+	int tid = PROCFS_PRIV_ID(dir);
 	struct proc *p;
 	struct thread *t;
 
@@ -168,9 +147,9 @@ static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 		return NULL;
 	for (unsigned int i = 0; i < TASK_NFILES; i++)
 		if (strcmp(name, task_files[i]) == 0)
-			return transient_node(
-				p, S_IFREG | (i == TASK_COMM ? 0644 : 0444),
-				&task_file_vops, TASK_PRIV(tid, i));
+			return procfs_transient_node(
+				S_IFREG | (i == TASK_COMM ? 0644 : 0444),
+				&task_file_vops, PROCFS_PRIV(tid, i), &p->cred);
 	return NULL;
 }
 
@@ -180,7 +159,7 @@ static int tid_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
 	if (idx >= TASK_NFILES)
 		return 0;
 	strlcpy(name, task_files[idx], size);
-	*ino = 0x300000 + ((uint64_t)PRIV_TID(dir) << 4) + idx;
+	*ino = 0x300000 + ((uint64_t)PROCFS_PRIV_ID(dir) << 4) + idx;
 	*type = 8; /* DT_REG */
 	return 1;
 }
@@ -229,17 +208,13 @@ static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
 	struct proc *p;
 	struct thread *t;
 	struct vnode *vn;
-	long tid = 0;
-	const char *c;
+	int tid = procfs_name_to_int(name);
 
-	for (c = name; *c >= '0' && *c <= '9' && tid < (1L << 30); c++)
-		tid = tid * 10 + (*c - '0');
-	if (c == name || *c != '\0' || name[0] == '0')
+	if (tid <= 0 || !task_of(PROCFS_PRIV_ID(dir), &p, &t) ||
+	    !task_in(p, tid))
 		return NULL;
-	if (!task_of(PRIV_TID(dir), &p, &t) || !task_in(p, (int)tid))
-		return NULL;
-	vn = transient_node(p, S_IFDIR | 0555, &tid_dir_vops,
-			    TASK_PRIV(tid, TID_DIR));
+	vn = procfs_transient_node(S_IFDIR | 0555, &tid_dir_vops,
+				   PROCFS_PRIV(tid, TID_DIR), &p->cred);
 	if (vn != NULL)
 		vn->parent = vnode_get(dir);
 	return vn;
@@ -252,7 +227,7 @@ static int task_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
 	struct thread *t;
 	int tid;
 
-	if (!task_of(PRIV_TID(dir), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(dir), &p, &t))
 		return 0;
 	tid = nth_tid(p, idx);
 	if (tid == 0)
@@ -270,31 +245,15 @@ static const struct vnode_ops task_dir_vops = {
 
 /* ---- In /proc/PID, and /proc/thread-self ---- */
 
-static int add_node(struct vnode *dir, const char *name, uint32_t mode,
-		    const struct vnode_ops *ops, void *priv,
-		    const struct cred *owner)
-{
-	struct vnode *vn;
-	int err = vfs_create(dir, name, mode, &vn);
-
-	if (err < 0)
-		return err;
-	vn->ops = ops;
-	vn->priv = priv;
-	vn->uid = owner->euid;
-	vn->gid = owner->egid;
-	vnode_put(vn);
-	return 0;
-}
-
 int procfs_task_add(struct vnode *dir, struct proc *p)
 {
-	int err = add_node(dir, "comm", S_IFREG | 0644, &task_file_vops,
-			   TASK_PRIV(p->pid, TASK_COMM), &p->cred);
+	int err = procfs_add_node(dir, "comm", S_IFREG | 0644, &task_file_vops,
+				  PROCFS_PRIV(p->pid, TASK_COMM), &p->cred);
 
 	if (!err)
-		err = add_node(dir, "task", S_IFDIR | 0555, &task_dir_vops,
-			       TASK_PRIV(p->pid, TASK_DIR), &p->cred);
+		err = procfs_add_node(dir, "task", S_IFDIR | 0555,
+				      &task_dir_vops,
+				      PROCFS_PRIV(p->pid, TASK_DIR), &p->cred);
 	return err;
 }
 
@@ -307,17 +266,13 @@ void procfs_task_remove(struct vnode *dir)
 static long thread_self_readlink(struct vnode *vn, char *buf, size_t size)
 {
 	char text[32];
-	int n;
 
 	(void)vn;
 	if (current == NULL || current_thread == NULL)
 		return -ENOENT;
-	n = fmt_snprintf(text, sizeof(text), "%d/task/%d", current->pid,
-			 current_thread->tid);
-	if ((size_t)n > size)
-		n = (int)size;
-	memcpy(buf, text, (size_t)n);
-	return n;
+	fmt_snprintf(text, sizeof(text), "%d/task/%d", current->pid,
+		     current_thread->tid);
+	return procfs_link_text(text, buf, size);
 }
 
 const struct vnode_ops procfs_thread_self_vops = {
