@@ -59,7 +59,9 @@ void pidfd_proc_exited(void);
  * the program's file name. Setters cut names to 15 bytes. Any caller.
  */
 const char *proc_comm(struct proc *p);
-const char *thread_comm(const struct thread *t);
+const char *thread_comm(struct thread *t);
+/* The name of p's thread t, or p's own (its first thread's) if t is NULL. */
+const char *task_comm(struct proc *p, struct thread *t);
 void proc_set_comm(struct proc *p, const char *name);
 void thread_set_comm(struct thread *t, const char *name);
 

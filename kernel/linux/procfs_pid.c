@@ -181,8 +181,7 @@ size_t procfs_task_status(struct proc *p, struct thread *t, char *buf,
 	size_t len = 0;
 
 	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n",
-		   t ? thread_comm(t) : proc_comm(p), p->umask,
-		   state_name(p, t));
+		   task_comm(p, t), p->umask, state_name(p, t));
 	len = status_ids(p, t ? t->tid : p->pid, buf, size, len);
 	if (p->mm)
 		procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\n", rss);
@@ -226,8 +225,8 @@ size_t procfs_task_stat(struct proc *p, struct thread *t, char *buf,
 	uint64_t cpu = t ? sched_thread_cpu_ns(t) : sched_proc_cpu_ns(p);
 
 	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d %d %d 4194560 ",
-		   t ? t->tid : p->pid, t ? thread_comm(t) : proc_comm(p),
-		   state_char(p, t), p->ppid, p->pgid, p->sid, tty, tpgid);
+		   t ? t->tid : p->pid, task_comm(p, t), state_char(p, t),
+		   p->ppid, p->pgid, p->sid, tty, tpgid);
 	procfs_put(buf, size, &len,
 		   "0 0 0 0 %lu 0 %lu 0 20 %d %d 0 %lu %lu %lu ",
 		   (unsigned long)(cpu / CLOCK_TICK_NS),

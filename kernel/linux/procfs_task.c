@@ -57,12 +57,14 @@ static long comm_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	char text[PROC_COMM_LEN + 1];
 	struct proc *p;
 	struct thread *t;
+	const char *name;
 	size_t len;
 
 	if (!task_of(PROCFS_PRIV_ID(f->vn), &p, &t))
 		return -ESRCH;
-	len = strlen(t ? thread_comm(t) : proc_comm(p));
-	memcpy(text, t ? thread_comm(t) : proc_comm(p), len);
+	name = task_comm(p, t);
+	len = strlen(name);
+	memcpy(text, name, len);
 	text[len++] = '\n';
 	if (*pos >= len)
 		return 0;

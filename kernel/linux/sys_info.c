@@ -168,9 +168,23 @@ const char *proc_comm(struct proc *p)
 	return p->comm;
 }
 
-const char *thread_comm(const struct thread *t)
+/*
+ * Where t's name is kept: the first thread's (Linux's group leader's) in
+ * its process, which outlives it; the others' in the thread.
+ */
+static char *comm_slot(struct thread *t)
 {
 	return t->tid == t->proc->pid ? t->proc->comm : t->comm;
+}
+
+const char *thread_comm(struct thread *t)
+{
+	return comm_slot(t);
+}
+
+const char *task_comm(struct proc *p, struct thread *t)
+{
+	return t ? thread_comm(t) : proc_comm(p);
 }
 
 /* Linux's __set_task_comm: cut to 15 bytes, the rest zeroed. */
@@ -189,10 +203,7 @@ void proc_set_comm(struct proc *p, const char *name)
 
 void thread_set_comm(struct thread *t, const char *name)
 {
-	if (t->tid == t->proc->pid)
-		proc_set_comm(t->proc, name);
-	else
-		comm_copy(t->comm, name);
+	comm_copy(comm_slot(t), name);
 }
 
 static long prctl_set_name(uintptr_t uname)
