@@ -358,7 +358,8 @@ static struct vnode *fddir_lookup(struct vnode *dir, const char *name)
 	if (fd < 0 || !p || !p->files || fd_get(p, fd) == NULL)
 		return NULL;
 	return procfs_transient_node(S_IFLNK | 0700, &fdlink_vops,
-				     FDLINK_PRIV(p->pid, fd), &p->cred);
+				     FDLINK_PRIV(p->pid, fd),
+				     procfs_pid_owner(p, S_IFLNK | 0700));
 }
 
 static int fddir_readdir(struct vnode *dir, uint64_t idx, char *name,
@@ -390,6 +391,22 @@ static const struct vnode_ops fddir_vops = {
 
 /* ---- The directory of a process ---- */
 
+/* Give dir, p's /proc/PID, and its nodes to their owners now. */
+static void chown_pid_dir(struct vnode *dir, const struct proc *p)
+{
+	const struct cred *o = procfs_pid_owner(p, dir->mode);
+
+	dir->uid = o->euid;
+	dir->gid = o->egid;
+	for (struct vfs_dirent *d = vfs_dir_seek(dir, 0); d != NULL;
+	     d = vfs_dir_next(dir, d)) {
+		o = procfs_pid_owner(p, d->vn->mode);
+		d->vn->uid = o->euid;
+		d->vn->gid = o->egid;
+	}
+}
+
+/* Make p's nodes in dir, its /proc/PID, owned as Linux would. */
 static int fill_pid_dir(struct vnode *dir, struct proc *p)
 {
 	static const char *const links[] = { "exe", "cwd", "root" };
@@ -409,6 +426,8 @@ static int fill_pid_dir(struct vnode *dir, struct proc *p)
 				      PROCFS_PRIV(p->pid, PID_FDINFO), c);
 	if (!err)
 		err = procfs_task_add(dir, p);
+	if (!err)
+		chown_pid_dir(dir, p);
 	return err;
 }
 
@@ -442,13 +461,36 @@ int procfs_pid_add(int pid)
 	err = vfs_create(proc, name, S_IFDIR | 0555, &dir);
 	if (err < 0)
 		return err;
-	dir->uid = p->cred.euid;
-	dir->gid = p->cred.egid;
 	err = fill_pid_dir(dir, p);
 	vnode_put(dir);
 	if (err)
 		remove_pid_dir(proc, name);
 	return err;
+}
+
+const struct cred *procfs_pid_owner(const struct proc *p, uint32_t mode)
+{
+	static const struct cred root;
+
+	/* Linux leaves the world-searchable directories the euid's */
+	if (!p->undumpable || mode == (S_IFDIR | 0555))
+		return &p->cred;
+	return &root;
+}
+
+void procfs_pid_chown(struct proc *p)
+{
+	struct vnode *proc = procfs_dir(), *dir;
+	char name[16];
+
+	if (proc == NULL)
+		return;
+	fmt_snprintf(name, sizeof(name), "%d", p->pid);
+	dir = vfs_dir_lookup(proc, name);
+	if (dir == NULL)
+		return;
+	chown_pid_dir(dir, p);
+	vnode_put(dir);
 }
 
 void procfs_pid_remove(int pid)

@@ -139,6 +139,14 @@ static const struct vnode_ops task_file_vops = { .open = task_file_open };
 
 /* ---- task/TID: a directory of the three files ---- */
 
+/* A node of p's for lookup to hand out, owned as Linux would. */
+static struct vnode *task_node(struct proc *p, uint32_t mode,
+			       const struct vnode_ops *ops, void *priv)
+{
+	return procfs_transient_node(mode, ops, priv,
+				     procfs_pid_owner(p, mode));
+}
+
 static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 {
 	int tid = PROCFS_PRIV_ID(dir);
@@ -149,9 +157,9 @@ static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 		return NULL;
 	for (unsigned int i = 0; i < TASK_NFILES; i++)
 		if (strcmp(name, task_files[i]) == 0)
-			return procfs_transient_node(
-				S_IFREG | (i == TASK_COMM ? 0644 : 0444),
-				&task_file_vops, PROCFS_PRIV(tid, i), &p->cred);
+			return task_node(
+				p, S_IFREG | (i == TASK_COMM ? 0644 : 0444),
+				&task_file_vops, PROCFS_PRIV(tid, i));
 	return NULL;
 }
 
@@ -215,8 +223,8 @@ static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
 	if (tid <= 0 || !task_of(PROCFS_PRIV_ID(dir), &p, &t) ||
 	    !task_in(p, tid))
 		return NULL;
-	vn = procfs_transient_node(S_IFDIR | 0555, &tid_dir_vops,
-				   PROCFS_PRIV(tid, TID_DIR), &p->cred);
+	vn = task_node(p, S_IFDIR | 0555, &tid_dir_vops,
+		       PROCFS_PRIV(tid, TID_DIR));
 	if (vn != NULL)
 		vn->parent = vnode_get(dir);
 	return vn;

@@ -36,7 +36,7 @@
 static char hostname[__NEW_UTS_LEN + 1] = "kiln";
 static char domainname[__NEW_UTS_LEN + 1] = "(none)";
 static unsigned int persona; /* PER_LINUX */
-static int pdeathsig, dumpable = 1, no_new_privs;
+static int pdeathsig, no_new_privs;
 
 long sys_uname(uintptr_t ubuf)
 {
@@ -247,10 +247,10 @@ long sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
 	case PR_SET_DUMPABLE:
 		if (arg2 > 1)
 			return -EINVAL;
-		dumpable = (int)arg2;
+		proc_set_dumpable(current, arg2 == 1);
 		return 0;
 	case PR_GET_DUMPABLE:
-		return dumpable;
+		return !current->undumpable;
 	case PR_SET_NO_NEW_PRIVS:
 		if (arg2 != 1 || arg3 || arg4 || arg5)
 			return -EINVAL;
