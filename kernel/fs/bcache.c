@@ -164,6 +164,7 @@ void bcache_mark_dirty(struct bcache_buf *b)
 {
 	b->flags |= BCACHE_VALID;
 	b->flags &= ~BCACHE_VERIFIED;
+	b->owner = 0;
 	if (!(b->flags & BCACHE_DIRTY)) {
 		b->flags |= BCACHE_DIRTY;
 		b->dev->ndirty++;
@@ -207,10 +208,50 @@ static void sort_by_block(struct bcache_buf **v, size_t n)
 			}
 }
 
+/* The slot of owner's error: its own, else a free one; NULL when full. */
+static struct bcache_owner_err *owner_slot(struct bcache_dev *d, uint64_t owner)
+{
+	struct bcache_owner_err *free = NULL;
+
+	for (size_t i = 0; i < BCACHE_OWNER_ERRS; i++) {
+		if (d->owner_errs[i].owner == owner)
+			return &d->owner_errs[i];
+		if (d->owner_errs[i].owner == 0 && free == NULL)
+			free = &d->owner_errs[i];
+	}
+	return free;
+}
+
+/*
+ * Keep the failed write of b (err): for syncfs, for the journal when it
+ * was LOGGED, and for its owner, else (nobody's, or no slot left: the
+ * error must not be lost) for the disk's next sync. Each one's first.
+ */
+static void record_err(struct bcache_dev *d, const struct bcache_buf *b,
+		       int err)
+{
+	struct bcache_owner_err *o = NULL;
+	int *slot = &d->wb_err;
+
+	if (!d->sync_err)
+		d->sync_err = err;
+	if ((b->flags & BCACHE_LOGGED) && !d->log_err)
+		d->log_err = err;
+	if (b->owner != 0 && (o = owner_slot(d, b->owner)) != NULL) {
+		o->owner = b->owner;
+		slot = &o->err;
+	}
+	if (*slot)
+		return;
+	*slot = err;
+	printk("kiln: bcache: write of block %lu failed (error %d)\n",
+	       (unsigned long)b->block, -err);
+}
+
 /*
  * Write the n buffers of v (all of device d, dirty, not BUSY) in block
- * order. A failed write is recorded in d->wb_err and the buffer counted
- * clean, as Linux does: the error goes to the next sync, once. Only
+ * order. A failed write is recorded (record_err) and the buffer counted
+ * clean, as Linux does: the error goes to the next fsync, once. Only
  * running out of memory keeps buffers dirty (nothing reached the disk):
  * -ENOMEM, else 0.
  */
@@ -233,19 +274,14 @@ static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
 	d->ops->io(d, ios, n);
 	for (i = 0; i < n; i++) {
 		if (ios[i].err == -ENOMEM) {
-			bcache_mark_dirty(v[i]);
+			uint64_t owner = v[i]->owner;
+
+			bcache_mark_dirty(v[i]); /* still owner's bytes */
+			v[i]->owner = owner;
 			ret = -ENOMEM;
 		} else {
-			if (ios[i].err && !d->wb_err) {
-				printk("kiln: bcache: write of block %lu "
-				       "failed (error %d)\n",
-				       (unsigned long)ios[i].block,
-				       -ios[i].err);
-				d->wb_err = ios[i].err;
-			}
-			if (ios[i].err && (v[i]->flags & BCACHE_LOGGED) &&
-			    !d->log_err)
-				d->log_err = ios[i].err;
+			if (ios[i].err)
+				record_err(d, v[i], ios[i].err);
 			v[i]->flags &= ~BCACHE_LOGGED;
 		}
 		v[i]->flags &= ~BCACHE_BUSY;
@@ -341,6 +377,7 @@ static struct bcache_buf *buf_new(struct bcache_dev *d, uint64_t block)
 						   d->block_size;
 	b->refs = 1;
 	b->flags = BCACHE_BUSY;
+	b->owner = 0;
 	b->hnext = hash[hash_of(d, block)];
 	hash[hash_of(d, block)] = b;
 	lru_append(b);
@@ -470,7 +507,7 @@ void bcache_put(struct bcache_buf *b)
 
 /* One block's part of a byte-level transfer; bytes done or -ERRNO. */
 static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
-		     bool write)
+		     bool write, uint64_t owner)
 {
 	uint64_t block = off / d->block_size;
 	uint32_t in = (uint32_t)(off % d->block_size);
@@ -485,6 +522,7 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 	if (write) {
 		memcpy(b->data + in, buf, n);
 		bcache_mark_dirty(b);
+		b->owner = owner;
 	} else {
 		memcpy(buf, b->data + in, n);
 	}
@@ -493,7 +531,7 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 }
 
 static long rw_bytes(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
-		     bool write)
+		     bool write, uint64_t owner)
 {
 	size_t done = 0;
 	long r;
@@ -506,7 +544,7 @@ static long rw_bytes(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		n = (size_t)(d->size - off);
 	while (done < n) {
 		r = rw_block(d, off + done, (uint8_t *)buf + done, n - done,
-			     write);
+			     write, owner);
 		if (r < 0)
 			return done ? (long)done : r;
 		done += (size_t)r;
@@ -516,13 +554,19 @@ static long rw_bytes(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 
 long bcache_read(struct bcache_dev *d, uint64_t off, void *buf, size_t n)
 {
-	return rw_bytes(d, off, buf, n, false);
+	return rw_bytes(d, off, buf, n, false, 0);
 }
 
 long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf, size_t n)
 {
+	return bcache_write_owned(d, off, buf, n, 0);
+}
+
+long bcache_write_owned(struct bcache_dev *d, uint64_t off, const void *buf,
+			size_t n, uint64_t owner)
+{
 	/* rw_bytes only reads from buf when writing. */
-	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true);
+	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true, owner);
 }
 
 /*
@@ -566,6 +610,33 @@ int bcache_take_log_err(struct bcache_dev *d)
 	int err = d->log_err;
 
 	d->log_err = 0;
+	return err;
+}
+
+int bcache_take_owner_err(struct bcache_dev *d, uint64_t owner)
+{
+	struct bcache_owner_err *o = NULL;
+	int err = 0;
+
+	for (size_t i = 0; i < BCACHE_OWNER_ERRS && o == NULL; i++)
+		if (owner != 0 && d->owner_errs[i].owner == owner)
+			o = &d->owner_errs[i];
+	if (o != NULL) {
+		err = o->err;
+		*o = (struct bcache_owner_err){ 0, 0 };
+	}
+	return err;
+}
+
+int bcache_take_sync_err_all(void)
+{
+	int err = 0;
+
+	for (struct bcache_dev *d = devices; d; d = d->next) {
+		if (!err)
+			err = d->sync_err;
+		d->sync_err = 0;
+	}
 	return err;
 }
 

@@ -28,6 +28,16 @@ struct bcache_dev_ops {
 	int (*flush)(struct bcache_dev *d);
 };
 
+/*
+ * A write-back error of an owner's buffers (bcache_write_owned: a
+ * file's data blocks, keyed by its inode number), kept for that owner.
+ */
+#define BCACHE_OWNER_ERRS 8
+struct bcache_owner_err {
+	uint64_t owner; /* 0: a free slot */
+	int err;
+};
+
 struct bcache_dev {
 	const struct bcache_dev_ops *ops;
 	void *priv;
@@ -37,8 +47,11 @@ struct bcache_dev {
 	uint32_t min_block_size;
 	bool ro;
 	/* The cache's: */
-	int wb_err;    /* a write-back error the next sync reports */
-	int log_err;   /* one of a LOGGED buffer: bcache_take_log_err */
+	int wb_err;   /* an unowned buffer's error the next sync reports */
+	int log_err;  /* one of a LOGGED buffer: bcache_take_log_err */
+	int sync_err; /* anyone's, for syncfs: bcache_take_sync_err_all */
+	/* owned buffers' errors: bcache_take_owner_err */
+	struct bcache_owner_err owner_errs[BCACHE_OWNER_ERRS];
 	size_t ndirty; /* dirty buffers of this device */
 	/* the dirty, unpinned ones, oldest first: what a sync writes */
 	struct bcache_buf *dirty_head, *dirty_tail;
@@ -81,6 +94,8 @@ struct bcache_buf {
 	uint32_t len;
 	int refs;
 	unsigned flags;
+	/* whose bytes these are (bcache_write_owned), 0: nobody's */
+	uint64_t owner;
 	struct bcache_buf *hnext;
 	struct bcache_buf *lru_prev, *lru_next;	    /* oldest first */
 	struct bcache_buf *dirty_prev, *dirty_next; /* on dev->dirty_head */
@@ -118,10 +133,10 @@ size_t bcache_dirty_count(void);
 struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 			      int *err);
 void bcache_put(struct bcache_buf *b);
-/* The held buffer b now holds newer data than the disk. */
+/* The held buffer b now holds newer data than the disk (nobody's). */
 void bcache_mark_dirty(struct bcache_buf *b);
 /*
- * Pin the held buffer b: dirty, and kept from its home until
+ * Pin the held buffer b (nobody's, a journal's now): dirty, and kept from its home until
  * bcache_unpin. Unpinning with keep leaves it dirty (to be written back
  * as any other); without keep its changes are dropped: clean and no
  * longer valid, so the next bcache_get reads the disk's copy again.
@@ -160,11 +175,33 @@ void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n);
 long bcache_read(struct bcache_dev *d, uint64_t off, void *buf, size_t n);
 long bcache_write(struct bcache_dev *d, uint64_t off, const void *buf,
 		  size_t n);
+/*
+ * bcache_write, with the buffers written marked as owner's (not 0: an
+ * ext4 file's inode number) until they are next dirtied otherwise: a
+ * failed write-back of one is owner's error (bcache_take_owner_err),
+ * not the next sync's, as Linux keeps it in the file's address_space.
+ */
+long bcache_write_owned(struct bcache_dev *d, uint64_t off, const void *buf,
+			size_t n, uint64_t owner);
+/*
+ * The first write-back error of owner's buffers since the last call,
+ * once (0: none): what an fsync of the file reports. Also to forget
+ * the errors of an owner reborn (an inode number allocated again).
+ */
+int bcache_take_owner_err(struct bcache_dev *d, uint64_t owner);
+/*
+ * The first write-back error of any buffer of any device since the
+ * last call, once (0: none): what syncfs reports, as Linux's per
+ * superblock errseq; fsync's and the sync's own errors are apart.
+ */
+int bcache_take_sync_err_all(void);
 
 /*
  * Write every dirty buffer of d back (but the pinned ones), in block
- * order, then flush the device. 0, or the first write-back error since
- * the last sync (once).
+ * order, then flush the device. 0, or the first write-back error of an
+ * unowned buffer since the last sync (once): an owned one's is the
+ * owner's (bcache_take_owner_err), unless too many owners failed at
+ * once and the slots ran out (then it is the disk's, as here).
  */
 int bcache_sync(struct bcache_dev *d);
 /*

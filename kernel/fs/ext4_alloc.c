@@ -484,6 +484,8 @@ int ext4_ialloc(struct ext4_op *op, uint32_t parent, bool dir, uint32_t *ino)
 	if (r <= 0)
 		return r < 0 ? r : -ENOSPC;
 	fs->free_inodes--;
+	/* a new file: its number's old blocks' errors are nobody's now */
+	bcache_take_owner_err(fs->dev, *ino);
 	return ext4_super_write(op);
 }
 

@@ -19,13 +19,17 @@
 #define LBLK_LIMIT (1ULL << 32)
 
 /*
- * Write bytes [in_blk, in_blk+n) of block pblk from src; a block that
- * held no data before (fresh) gets zeros around them.
+ * Write bytes [in_blk, in_blk+n) of block pblk of inode ino from src; a
+ * block that held no data before (fresh) gets zeros around them. The
+ * buffer is the inode's, so a failed write-back of it is that file's
+ * fsync's error, not any file's on the disk.
  */
-static int data_put(struct ext4_fs *fs, uint64_t pblk, uint32_t in_blk,
-		    const uint8_t *src, uint32_t n, bool fresh, uint8_t *tmp)
+static int data_put(struct ext4_fs *fs, uint32_t ino, uint64_t pblk,
+		    uint32_t in_blk, const uint8_t *src, uint32_t n, bool fresh,
+		    uint8_t *tmp)
 {
 	uint64_t off = pblk * fs->block_size;
+	long r;
 
 	if (fresh && n < fs->block_size) {
 		memset(tmp, 0, fs->block_size);
@@ -34,8 +38,8 @@ static int data_put(struct ext4_fs *fs, uint64_t pblk, uint32_t in_blk,
 		in_blk = 0;
 		n = fs->block_size;
 	}
-	return bcache_write(fs->dev, off + in_blk, src, n) == (long)n ? 0 :
-									-EIO;
+	r = bcache_write_owned(fs->dev, off + in_blk, src, n, ino);
+	return r == (long)n ? 0 : -EIO;
 }
 
 /* Blocks for [lblk, lblk+*n): mapped now, *fresh when just made. */
@@ -82,7 +86,8 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 
 		if (m > n - done)
 			m = (uint32_t)(n - done);
-		err = data_put(fs, pblk + k, in_blk, src + done, m, fresh, tmp);
+		err = data_put(fs, in->ino, pblk + k, in_blk, src + done, m,
+			       fresh, tmp);
 		if (err == 0)
 			done += m;
 		in_blk = 0;
@@ -149,7 +154,7 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	zero = kzalloc(bs);
 	if (zero == NULL)
 		return -ENOMEM;
-	r = bcache_write(fs->dev, pblk * bs + at, zero, bs - at);
+	r = bcache_write_owned(fs->dev, pblk * bs + at, zero, bs - at, in->ino);
 	kfree(zero);
 	return r == (long)(bs - at) ? 0 : -EIO;
 }

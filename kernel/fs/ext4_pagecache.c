@@ -7,6 +7,7 @@
 #include "core/heap.h"
 #include "core/page.h"
 #include "core/printk.h"
+#include "fs/bcache.h"
 #include "fs/ext4.h"
 #include "fs/ext4_jbd2.h"
 #include "fs/ext4_vfs.h"
@@ -413,10 +414,15 @@ static int ext4_writeback(struct vnode *c, uint64_t first, uint64_t last,
 		if (err == 0)
 			err = e;
 	}
-	/* errseq, simplified: one error kept per file, reported once */
+	/*
+	 * errseq, simplified: one error kept per file, reported once; the
+	 * cache keeps the one of the file's blocks written back since.
+	 */
 	if (how & VFS_WB_REPORT) {
+		int e = bcache_take_owner_err(node->m->fs->dev, ie->in.ino);
+
 		if (err == 0)
-			err = ie->wb_err;
+			err = ie->wb_err ? ie->wb_err : e;
 		ie->wb_err = 0;
 	} else if (err < 0 && err != -ENOMEM) {
 		ie->wb_err = err;

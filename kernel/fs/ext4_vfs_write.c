@@ -4,6 +4,7 @@
 #include <linux/stat.h>
 
 #include "core/cred.h"
+#include "fs/bcache.h"
 #include "fs/ext4.h"
 #include "fs/ext4_jbd2.h"
 #include "fs/ext4_vfs.h"
@@ -71,11 +72,17 @@ long ext4_vfs_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	return r;
 }
 
+/* The commit's error, else a write-back error of this file's blocks, once. */
 int ext4_vfs_fsync(struct file *f)
 {
 	struct ext4_fs *fs = fs_of(f->vn);
+	int err, e;
 
-	return fs->ro ? 0 : ext4_jbd2_commit(fs);
+	if (fs->ro)
+		return 0;
+	err = ext4_jbd2_commit(fs);
+	e = bcache_take_owner_err(fs->dev, in_of(f->vn)->ino);
+	return err < 0 ? err : e;
 }
 
 static int make_locked(struct vnode *dir, const char *name, uint32_t mode,

@@ -6,6 +6,7 @@
 #include <linux/inotify.h>
 #include <linux/stat.h>
 
+#include "fs/bcache.h"
 #include "fs/blkdev.h"
 #include "linux/mm.h"
 #include "linux/pipe.h"
@@ -182,16 +183,22 @@ long sys_fdatasync(int fd)
 }
 SYSCALL1(fdatasync);
 
-/* Every disk: the file systems on disks share one cache. */
+/*
+ * Every disk: the file systems on disks share one cache. A write-back
+ * error of any block since the last syncfs is reported once, whoever's
+ * it was, as Linux's superblock errseq (simplified: once per disk, not
+ * once per open file; fsync's per-file errors are apart).
+ */
 long sys_syncfs(int fd)
 {
-	int err, e;
+	int err, e, s;
 
 	if (fd_file(fd) == NULL)
 		return -EBADF;
 	err = mm_writeback_all();
 	e = blkdev_sync_all();
-	return e < 0 ? e : err;
+	s = bcache_take_sync_err_all();
+	return e < 0 ? e : err < 0 ? err : s;
 }
 SYSCALL1(syncfs);
 

@@ -341,13 +341,18 @@ def test_writeback_error_is_reported_once_at_fsync(tmp_path):
     `kiln run` has no such option and needs none). Linux reports a
     write-back error once per open file (errseq): the first fsync of a
     file written by write() is EIO, the next 0, and so for one stored
-    into through a shared map. The journal goes on (Linux's default
-    data_err=ignore): a failed data block is the file's error, not a
-    reason to abort. Natively nothing fails, so the lines are asserted
-    here rather than compared with a native run."""
+    into through a shared map. The error is the file's that failed: a
+    good file fsync'd first, whose commit writes the bad block back too,
+    gets 0, and the bad one its EIO after that (Kiln once kept one error
+    per disk: the good file got the bad one's EIO and the bad one 0).
+    syncfs reports the disk's error once, as Linux's superblock errseq
+    does for a descriptor opened before the failures. The journal goes
+    on (Linux's default data_err=ignore): a failed data block is the
+    file's error, not a reason to abort. Natively nothing fails, so the
+    lines are asserted here rather than compared with a native run."""
     src = tmp_path / "src"
     src.mkdir()
-    for name in ("w", "m"):
+    for name in ("w", "m", "g"):
         (src / name).write_bytes(name.encode() * 4096)
     img = tmp_path / "wb.img"
     subprocess.run(["truncate", "-s", "64M", str(img)], check=True)
@@ -369,11 +374,20 @@ def test_writeback_error_is_reported_once_at_fsync(tmp_path):
                          f"file.image.driver=file,file.image.filename={img}",
                          "-device", "virtio-blk-device,drive=d0"])
     assert b.console == ("ext4_wb_error: pwrite: 0\n"
+                         "ext4_wb_error: pwrite g: 0\n"
+                         "ext4_wb_error: fsync g: 0\n"
                          "ext4_wb_error: fsync w: EIO\n"
                          "ext4_wb_error: fsync w again: 0\n"
+                         "ext4_wb_error: fsync g again: 0\n"
                          "ext4_wb_error: close w: 0\n"
                          "ext4_wb_error: fsync m: EIO\n"
                          "ext4_wb_error: fsync m again: 0\n"
                          "ext4_wb_error: munmap: 0\n"
-                         "ext4_wb_error: close m: 0\n"), b.log
+                         "ext4_wb_error: close m: 0\n"
+                         "ext4_wb_error: pwrite g after: 0\n"
+                         "ext4_wb_error: fsync g after: 0\n"
+                         "ext4_wb_error: close g: 0\n"
+                         "ext4_wb_error: syncfs: EIO\n"
+                         "ext4_wb_error: syncfs again: 0\n"
+                         "ext4_wb_error: close dir: 0\n"), b.log
     assert b.status == 0, b.log

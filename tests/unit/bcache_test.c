@@ -409,6 +409,59 @@ static void test_logged_write_error(void **state)
 	fake_free(f);
 }
 
+/*
+ * An owned buffer's failed write-back is its owner's error, once, and
+ * not the sync's or another owner's; syncfs's error sees it, once. A
+ * buffer dirtied again by a plain write is nobody's. When the owners'
+ * slots are full, the error is the disk's: never lost.
+ */
+static void test_owner_write_error(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	uint64_t i;
+
+	(void)state;
+	bcache_take_sync_err_all(); /* earlier tests' */
+	assert_int_equal(bcache_write_owned(&f->bc, 6 * BS, "a", 1, 5), 1);
+	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "b", 1, 9), 1);
+	assert_int_equal(bcache_write(&f->bc, 8 * BS, "c", 1), 1);
+	f->fail_block = 6;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(f->bytes[7 * BS], 'b');
+	assert_int_equal(bcache_take_owner_err(&f->bc, 9), 0);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 5), -EIO);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 5), 0);
+	assert_int_equal(bcache_take_sync_err_all(), -EIO);
+	assert_int_equal(bcache_take_sync_err_all(), 0);
+
+	assert_int_equal(bcache_write_owned(&f->bc, 6 * BS, "d", 1, 5), 1);
+	assert_int_equal(bcache_write(&f->bc, 6 * BS, "e", 1), 1);
+	assert_int_equal(bcache_sync(&f->bc), -EIO);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 5), 0);
+
+	for (i = 0; i <= BCACHE_OWNER_ERRS; i++) {
+		assert_int_equal(bcache_write_owned(&f->bc, (10 + i) * BS, "f",
+						    1, 100 + i),
+				 1);
+		f->fail_block = (long)(10 + i);
+		assert_int_equal(bcache_sync(&f->bc),
+				 i < BCACHE_OWNER_ERRS ? 0 : -EIO);
+	}
+	for (i = 0; i <= BCACHE_OWNER_ERRS; i++)
+		assert_int_equal(bcache_take_owner_err(&f->bc, 100 + i),
+				 i < BCACHE_OWNER_ERRS ? -EIO : 0);
+	/* out of memory for the transfer: dirty again, and still owner's */
+	assert_int_equal(bcache_write_owned(&f->bc, 30 * BS, "g", 1, 7), 1);
+	f->fail_block = 30;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_sync(&f->bc), -ENOMEM);
+	f->fail_err = -EIO;
+	assert_int_equal(bcache_sync(&f->bc), 0);
+	assert_int_equal(bcache_take_owner_err(&f->bc, 7), -EIO);
+	bcache_take_sync_err_all();
+	fake_free(f);
+}
+
 /* Out of memory for the transfer: nothing was written, all stays dirty. */
 static void test_write_enomem_keeps_dirty(void **state)
 {
@@ -550,6 +603,7 @@ int main(void)
 		T(test_read_error_is_eio),
 		T(test_write_error_reported_once),
 		T(test_logged_write_error),
+		T(test_owner_write_error),
 		T(test_write_enomem_keeps_dirty),
 		T(test_device_ends),
 		T(test_two_devices),
