@@ -133,31 +133,47 @@ def widen_forwards(pid):
     widened = 0
     try:
         pidfd = os.pidfd_open(pid)
-        fds = os.listdir("/proc/%d/fd" % pid)
     except OSError:
         return 0
-    for name in fds:
-        try:
-            if not os.readlink("/proc/%d/fd/%s" % (pid, name)).startswith(
-                    "socket:"):
-                continue
-        except OSError:
-            continue
-        fd = libc.syscall(SYS_PIDFD_GETFD, pidfd, int(name), 0)
-        if fd < 0:
-            continue
-        s = socket.socket(fileno=fd)
-        try:
-            if s.family in (socket.AF_INET, socket.AF_INET6) and \
-                    s.type == socket.SOCK_STREAM and \
-                    s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
-                s.listen(4096)
-                widened += 1
-        except OSError:
-            pass
-        s.close()
-    os.close(pidfd)
+    try:
+        for name in os.listdir("/proc/%d/fd" % pid):
+            widened += widen_one(libc, pid, pidfd, name)
+    except OSError:
+        pass
+    finally:
+        os.close(pidfd)
     return widened
+
+
+def widen_one(libc, pid, pidfd, name):
+    """1 when QEMU's fd `name` is a TCP listener and now has our backlog,
+    else 0. The copy taken with pidfd_getfd is closed either way."""
+    try:
+        if not os.readlink("/proc/%d/fd/%s" % (pid, name)).startswith(
+                "socket:"):
+            return 0
+    except OSError:
+        return 0
+    fd = libc.syscall(SYS_PIDFD_GETFD, pidfd, int(name), 0)
+    if fd < 0:
+        return 0
+    s = None
+    try:
+        s = socket.socket(fileno=fd)
+        if s.family in (socket.AF_INET, socket.AF_INET6) and \
+                s.type == socket.SOCK_STREAM and \
+                s.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN):
+            s.listen(4096)  # cli/hostfwd.c's HOSTFWD_BACKLOG
+            return 1
+    except OSError:
+        pass
+    finally:
+        # socket() refused fd (no longer a socket): close it by number.
+        if s is not None:
+            s.close()
+        else:
+            os.close(fd)
+    return 0
 
 
 class VM:

@@ -106,7 +106,7 @@ out_pidfd:
 	return err;
 }
 
-int vm_widen_forwards(int pid, int verbose)
+void vm_widen_forwards(int pid, int verbose)
 {
 	int widened = 0, err = widen_all(pid, &widened);
 
@@ -116,5 +116,4 @@ int vm_widen_forwards(int pid, int verbose)
 	else if (verbose && err)
 		kiln_err("port forwards keep QEMU's backlog of 1: %s",
 			 strerror(-err));
-	return widened ? widened : err;
 }

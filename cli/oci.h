@@ -193,22 +193,6 @@ const char *oci_registry_reference(const struct oci_registry *reg);
 /* The reference as given. */
 const char *oci_registry_name(const struct oci_registry *reg);
 
-/* ---- oci_auth.c: the token challenge, for oci_registry.c ---- */
-
-/* The parameters of a Bearer challenge that the token flow asks for. */
-struct oci_bearer {
-	char *buf; /* their values, unquoted, one after another */
-	const char *realm, *service, *scope;
-};
-/*
- * The parameters of challenge ch (untrusted; what follows "Bearer "):
- * 'realm="...", service="..."', RFC 7235 2.1 auth-params, whitespace
- * allowed around each '='. realm, service and scope (the first of each,
- * NULL when absent) point into bp->buf, which the caller frees, also on
- * failure: 0, or -EINVAL when the list is malformed.
- */
-int oci_bearer_parse(const char *ch, struct oci_bearer *bp);
-
 /* ---- oci_trust.c: per-host credentials and CAs, for oci_registry_open ---- */
 
 /*

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "oci.h"
+#include "oci_registry.h"
 
 /* RFC 7230 3.2.3: optional (OWS) and "bad" (BWS) whitespace. */
 #define WS " \t"

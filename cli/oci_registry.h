@@ -1,4 +1,4 @@
-/* oci_registry.h - what oci_registry.c and oci_http.c share: the registry's state and one HTTP exchange. */
+/* oci_registry.h - what oci_registry.c, oci_http.c and oci_auth.c share: the registry's state, one HTTP exchange, the token challenge. */
 #ifndef KILN_CLI_OCI_REGISTRY_H
 #define KILN_CLI_OCI_REGISTRY_H
 
@@ -32,7 +32,7 @@ struct oci_resp {
 	int bad_header_err;
 	const char *what; /* progress label, or NULL */
 	uint64_t total, shown;
-	/* A request body (PUT, POST), or NULL; HEAD when head is set. */
+	/* A request body (PUT, POST), or NULL (GET, or HEAD by method). */
 	const void *send;
 	size_t send_size;
 	/* or send_size bytes of the file send_fd, when from_fd is set */
@@ -57,5 +57,19 @@ long oci_http_get(struct oci_registry *reg, const char *url, const char *accept,
 		  const char *auth, struct oci_resp *r);
 /* Free the headers an exchange kept; r can be used again. */
 void oci_resp_free_headers(struct oci_resp *r);
+
+/* oci_auth.c: the parameters of a Bearer challenge the token flow asks for. */
+struct oci_bearer {
+	char *buf; /* their values, unquoted, one after another */
+	const char *realm, *service, *scope;
+};
+/*
+ * The parameters of challenge ch (untrusted; what follows "Bearer "):
+ * 'realm="...", service="..."', RFC 7235 2.1 auth-params, whitespace
+ * allowed around each '='. realm, service and scope (the first of each,
+ * NULL when absent) point into bp->buf, which the caller frees, also on
+ * failure: 0, or -EINVAL when the list is malformed.
+ */
+int oci_bearer_parse(const char *ch, struct oci_bearer *bp);
 
 #endif

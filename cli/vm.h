@@ -71,11 +71,12 @@ struct vm_result {
 int vm_boot(const struct vm_opts *o, struct vm_result *r);
 /*
  * Raise the listen backlog of QEMU pid's TCP listeners (its -p port
- * forwards: hostfwd.c says why). Returns how many, or -errno when none
- * could be (no pidfd_getfd, ptrace refused); the forwards then keep
- * QEMU's backlog of 1. Call once QEMU runs the guest.
+ * forwards: hostfwd.c says why). Best effort: where none can be (no
+ * pidfd_getfd, ptrace refused) the forwards keep QEMU's backlog of 1.
+ * With verbose it says on stderr how many it widened, or why it could
+ * not. Call once QEMU runs the guest.
  */
-int vm_widen_forwards(int pid, int verbose);
+void vm_widen_forwards(int pid, int verbose);
 /* Feed bytes of the kernel log (COM2) to r; used by vm_boot. */
 void vm_log_bytes(const struct vm_opts *o, struct vm_result *r,
 		  struct kbuf *partial, const char *p, size_t n);

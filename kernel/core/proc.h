@@ -73,7 +73,8 @@ struct proc {
 	int wait_report; /* linux/jobctl.c: CLD_STOPPED/CLD_CONTINUED for wait */
 	bool adopted;	 /* linux/proc.c: an orphan reparented to pid 1 */
 	bool execed;	 /* linux/exec: ran execve (setpgid: EACCES) */
-	int nice;	 /* linux/sys_sched.c: -20..19 */
+	bool undumpable;	  /* linux/sys_ids.c: its /proc/PID is root's */
+	int nice;		  /* linux/sys_sched.c: -20..19 */
 	char comm[PROC_COMM_LEN]; /* linux/sys_info.c: its first thread's name */
 	uint64_t start_ns;	  /* time_ns() when the program started */
 	char exe[PROC_PATH_MAX];  /* absolute path of the program */

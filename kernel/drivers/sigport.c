@@ -35,7 +35,7 @@ static void sigport_tick(struct ktimer *t)
 	ktimer_arm(t, time_ns() + SIGPORT_POLL_NS, sigport_tick);
 }
 
-void sigport_init(void (*deliver)(int sig))
+void sigport_start(void (*deliver)(int sig))
 {
 	if (!serial_probe(SERIAL_COM4))
 		return;
@@ -48,10 +48,5 @@ void sigport_init(void (*deliver)(int sig))
 	 * burst takes a tick or more per byte.
 	 */
 	sigport_deliver = deliver;
-}
-
-void sigport_start(void)
-{
-	if (sigport_deliver != NULL)
-		sigport_tick(&sigport_timer);
+	sigport_tick(&sigport_timer);
 }

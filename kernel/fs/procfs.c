@@ -5,6 +5,7 @@
 #include <asm/fcntl.h>
 #include <linux/stat.h>
 
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/proc.h"
 #include "lib/format.h"
@@ -111,15 +112,14 @@ static size_t run_proc_gen(void *ctx, char *buf, size_t size)
 /* A process that was reaped has no files to read: -ESRCH. */
 static int proc_gen_open(struct vnode *vn, struct file *f)
 {
-	uintptr_t key = (uintptr_t)vn->priv;
-	struct proc_gen pg = { NULL, proc_find((int)(key >> 8)) };
+	struct proc_gen pg = { NULL, proc_find(PROCFS_PRIV_ID(vn)) };
 
 	if ((f->flags & O_ACCMODE) != O_RDONLY)
 		return -EACCES;
 	/* A zombie's stat and status stay readable until it is reaped. */
-	if (pg.p == NULL || (key & 0xff) >= nproc_gens)
+	if (pg.p == NULL || PROCFS_PRIV_WHAT(vn) >= nproc_gens)
 		return -ESRCH;
-	pg.gen = proc_gens[key & 0xff].gen;
+	pg.gen = proc_gens[PROCFS_PRIV_WHAT(vn)].gen;
 	return procfs_open_text(f, run_proc_gen, &pg);
 }
 
@@ -136,7 +136,7 @@ int procfs_add_proc_files(struct vnode *dir, int pid)
 		if (err < 0)
 			break;
 		vn->ops = &proc_gen_vops;
-		vn->priv = (void *)(((uintptr_t)pid << 8) | i);
+		vn->priv = PROCFS_PRIV(pid, i);
 		vnode_put(vn);
 	}
 	return err;
@@ -168,6 +168,65 @@ int procfs_add_files(struct vnode *dir, const struct procfs_entry *e, size_t n)
 	for (size_t i = 0; i < n && err == 0; i++)
 		err = add_file(dir, e[i].name, e[i].gen);
 	return err;
+}
+
+/* ---- Helpers of the per-process directories (linux/procfs_*.c) ---- */
+
+int procfs_add_node(struct vnode *dir, const char *name, uint32_t mode,
+		    const struct vnode_ops *ops, void *priv,
+		    const struct cred *owner)
+{
+	struct vnode *vn;
+	int err = vfs_create(dir, name, mode, &vn);
+
+	if (err < 0)
+		return err;
+	vn->ops = ops;
+	vn->priv = priv;
+	vn->uid = owner->euid;
+	vn->gid = owner->egid;
+	vnode_put(vn);
+	return 0;
+}
+
+struct vnode *procfs_transient_node(uint32_t mode, const struct vnode_ops *ops,
+				    void *priv, const struct cred *owner)
+{
+	struct vnode *vn = vnode_new(mode);
+
+	if (vn == NULL)
+		return NULL;
+	vn->vflags = VN_TRANSIENT;
+	vn->nlink = S_ISDIR(mode) ? 2 : 1;
+	vn->uid = owner->euid;
+	vn->gid = owner->egid;
+	vn->ops = ops;
+	vn->priv = priv;
+	vn->parent = NULL;
+	return vn;
+}
+
+int procfs_name_to_int(const char *name)
+{
+	long n = 0;
+	const char *c;
+
+	for (c = name; *c >= '0' && *c <= '9' && n < (1L << 30); c++)
+		n = n * 10 + (*c - '0');
+	if (c == name || *c != '\0' || n >= (1L << 30) ||
+	    (name[0] == '0' && name[1] != '\0'))
+		return -1;
+	return (int)n;
+}
+
+long procfs_link_text(const char *s, char *buf, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n > size)
+		n = size;
+	memcpy(buf, s, n);
+	return (long)n;
 }
 
 /* ---- The tree ---- */

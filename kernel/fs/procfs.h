@@ -3,6 +3,7 @@
 #define KILN_FS_PROCFS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "fs/vfs.h"
 
@@ -60,6 +61,43 @@ void procfs_remove_proc_files(struct vnode *dir);
  */
 typedef size_t (*procfs_ctx_gen_fn)(void *ctx, char *buf, size_t size);
 int procfs_open_text(struct file *f, procfs_ctx_gen_fn gen, void *ctx);
+
+/*
+ * The nodes of /proc/PID name their process or thread by id, never by a
+ * pointer, and say what they are in the low byte:
+ *
+ *   vn->priv:  id << 8 | what   (what < 256)
+ */
+#define PROCFS_PRIV(id, what) ((void *)(((uintptr_t)(id) << 8) | (what)))
+#define PROCFS_PRIV_ID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
+#define PROCFS_PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
+
+/*
+ * A node name in dir with ops and priv, owned by owner's effective ids.
+ * 0 or -ERRNO from vfs_create (-EEXIST, -ENOMEM).
+ */
+struct cred;
+int procfs_add_node(struct vnode *dir, const char *name, uint32_t mode,
+		    const struct vnode_ops *ops, void *priv,
+		    const struct cred *owner);
+
+/*
+ * A node for a lookup hook to hand out (VN_TRANSIENT: referenced, freed
+ * at its last put), owned by owner's effective ids, with no parent; NULL
+ * when memory runs out.
+ */
+struct vnode *procfs_transient_node(uint32_t mode, const struct vnode_ops *ops,
+				    void *priv, const struct cred *owner);
+
+/*
+ * The number a name of a numbered directory (fd/N, task/TID) spells:
+ * decimal, no sign, no leading zero (but "0"), below 2^30; else -1.
+ * name is the user's: any bytes.
+ */
+int procfs_name_to_int(const char *name);
+
+/* readlink of a link whose target is the text s: cut to size, no NUL. */
+long procfs_link_text(const char *s, char *buf, size_t size);
 
 /* The /proc directory procfs_init filled (not referenced), or NULL. */
 struct vnode *procfs_dir(void);

@@ -3,24 +3,26 @@
 
 uint64_t calib_pick(struct calib_sample *s, size_t n)
 {
-	uint64_t narrow = UINT64_MAX;
+	uint64_t narrow = UINT64_MAX, excess;
 	size_t i, j, kept = 0;
 
-	if (n == 0)
-		return 0;
 	for (i = 0; i < n; i++)
-		if (s[i].width < narrow)
+		if (s[i].hz != 0 && s[i].width < narrow)
 			narrow = s[i].width;
 	/* Kept samples move to the front, sorted by hz (kept <= i). */
 	for (i = 0; i < n; i++) {
 		struct calib_sample t = s[i];
 
-		if (t.width > 2 * narrow + CALIB_SLACK)
+		if (t.hz == 0)
+			continue; /* a sample that ran out: no rate */
+		/* width > 2 * narrow + CALIB_SLACK, kept from wrapping */
+		excess = t.width - narrow;
+		if (excess > narrow && excess - narrow > CALIB_SLACK)
 			continue;
 		for (j = kept; j > 0 && s[j - 1].hz > t.hz; j--)
 			s[j] = s[j - 1];
 		s[j] = t;
 		kept++;
 	}
-	return s[kept / 2].hz;
+	return kept ? s[kept / 2].hz : 0;
 }

@@ -18,7 +18,9 @@ struct calib_sample {
 /*
  * The rate to trust: the median hz of the samples whose width is at most
  * twice the narrowest (plus CALIB_SLACK ticks, for brackets of a few
- * ticks); 0 when n is 0. Reorders s. Any context, no allocation.
+ * ticks). A sample with hz 0 (one that ran out) has no rate and is
+ * passed over; 0 when no sample has a rate (n is 0, or all ran out).
+ * Reorders s. Any context, no allocation.
  */
 #define CALIB_SLACK 64
 uint64_t calib_pick(struct calib_sample *s, size_t n);

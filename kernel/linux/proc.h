@@ -59,9 +59,18 @@ void pidfd_proc_exited(void);
  * the program's file name. Setters cut names to 15 bytes. Any caller.
  */
 const char *proc_comm(struct proc *p);
-const char *thread_comm(const struct thread *t);
+const char *thread_comm(struct thread *t);
+/* The name of p's thread t, or p's own (its first thread's) if t is NULL. */
+const char *task_comm(struct proc *p, struct thread *t);
 void proc_set_comm(struct proc *p, const char *name);
 void thread_set_comm(struct thread *t, const char *name);
+
+/*
+ * Linux's set_dumpable (linux/sys_ids.c): a process that is not dumpable
+ * has its /proc/PID owned by root. Cleared when its effective ids change,
+ * set by prctl(PR_SET_DUMPABLE) and by execve unless the ids differ.
+ */
+void proc_set_dumpable(struct proc *p, bool dumpable);
 
 /* Install the exception hooks: demand paging, faults become signals. */
 void proc_traps_init(void);

@@ -24,12 +24,9 @@
  * its pid (vn->priv): a node opened after the process went finds nothing
  * (-ESRCH), never freed memory. Texts are made at open (fs/procfs.c).
  *
- *   vn->priv of a file or dir:  pid << 8 | what   (what: PID_* below)
+ *   vn->priv of a file or dir:  PROCFS_PRIV(pid, what)   (what: PID_* below)
  *   vn->priv of an fd link:     pid << 32 | fd
  */
-#define PID_PRIV(pid, what) ((void *)(((uintptr_t)(pid) << 8) | (what)))
-#define PRIV_PID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
-#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
 #define FDLINK_PRIV(pid, fd) \
 	((void *)(((uintptr_t)(pid) << 32) | (uint32_t)(fd)))
 
@@ -41,7 +38,7 @@
 /* The process behind a node, or NULL when it has been reaped. */
 static struct proc *node_proc(const struct vnode *vn)
 {
-	return proc_find(PRIV_PID(vn));
+	return proc_find(PROCFS_PRIV_ID(vn));
 }
 
 /* ---- cmdline and environ: read from the process's memory ---- */
@@ -184,8 +181,7 @@ size_t procfs_task_status(struct proc *p, struct thread *t, char *buf,
 	size_t len = 0;
 
 	procfs_put(buf, size, &len, "Name:\t%s\nUmask:\t%04o\nState:\t%s\n",
-		   t ? thread_comm(t) : proc_comm(p), p->umask,
-		   state_name(p, t));
+		   task_comm(p, t), p->umask, state_name(p, t));
 	len = status_ids(p, t ? t->tid : p->pid, buf, size, len);
 	if (p->mm)
 		procfs_put(buf, size, &len, "VmRSS:\t%8lu kB\n", rss);
@@ -229,8 +225,8 @@ size_t procfs_task_stat(struct proc *p, struct thread *t, char *buf,
 	uint64_t cpu = t ? sched_thread_cpu_ns(t) : sched_proc_cpu_ns(p);
 
 	procfs_put(buf, size, &len, "%d (%s) %c %d %d %d %d %d 4194560 ",
-		   t ? t->tid : p->pid, t ? thread_comm(t) : proc_comm(p),
-		   state_char(p, t), p->ppid, p->pgid, p->sid, tty, tpgid);
+		   t ? t->tid : p->pid, task_comm(p, t), state_char(p, t),
+		   p->ppid, p->pgid, p->sid, tty, tpgid);
 	procfs_put(buf, size, &len,
 		   "0 0 0 0 %lu 0 %lu 0 20 %d %d 0 %lu %lu %lu ",
 		   (unsigned long)(cpu / CLOCK_TICK_NS),
@@ -297,27 +293,18 @@ enum { PID_EXE = PID_NFILES, PID_CWD, PID_ROOT, PID_FD, PID_FDINFO };
 
 /* ---- exe, cwd, root ---- */
 
-static long copy_text(const char *s, char *buf, size_t size)
-{
-	size_t n = strlen(s);
-
-	if (n > size)
-		n = size;
-	memcpy(buf, s, n);
-	return (long)n;
-}
-
 static long pid_link_readlink(struct vnode *vn, char *buf, size_t size)
 {
 	struct proc *p = node_proc(vn);
 
 	if (!p || p->state == PROC_ZOMBIE)
 		return -ENOENT;
-	if (PRIV_WHAT(vn) == PID_EXE)
-		return p->exe[0] ? copy_text(p->exe, buf, size) : -ENOENT;
-	if (PRIV_WHAT(vn) == PID_CWD && p->cwd)
+	if (PROCFS_PRIV_WHAT(vn) == PID_EXE)
+		return p->exe[0] ? procfs_link_text(p->exe, buf, size) :
+				   -ENOENT;
+	if (PROCFS_PRIV_WHAT(vn) == PID_CWD && p->cwd)
 		return vfs_dir_path(p->cwd, buf, size);
-	return copy_text("/", buf, size);
+	return procfs_link_text("/", buf, size);
 }
 
 static const struct vnode_ops pid_link_vops = { .readlink = pid_link_readlink };
@@ -366,27 +353,13 @@ static const struct vnode_ops fdlink_vops = {
 static struct vnode *fddir_lookup(struct vnode *dir, const char *name)
 {
 	struct proc *p = node_proc(dir);
-	struct vnode *vn;
-	long fd = 0;
-	const char *c;
+	int fd = procfs_name_to_int(name);
 
-	for (c = name; *c >= '0' && *c <= '9' && fd < (1L << 30); c++)
-		fd = fd * 10 + (*c - '0');
-	if (c == name || *c != '\0' || (name[0] == '0' && name[1] != '\0'))
+	if (fd < 0 || !p || !p->files || fd_get(p, fd) == NULL)
 		return NULL;
-	if (!p || !p->files || fd_get(p, (int)fd) == NULL)
-		return NULL;
-	vn = vnode_new(S_IFLNK | 0700);
-	if (vn == NULL)
-		return NULL;
-	vn->vflags = VN_TRANSIENT;
-	vn->nlink = 1;
-	vn->uid = p->cred.euid;
-	vn->gid = p->cred.egid;
-	vn->ops = &fdlink_vops;
-	vn->priv = FDLINK_PRIV(p->pid, fd);
-	vn->parent = NULL;
-	return vn;
+	return procfs_transient_node(S_IFLNK | 0700, &fdlink_vops,
+				     FDLINK_PRIV(p->pid, fd),
+				     procfs_pid_owner(p, S_IFLNK | 0700));
 }
 
 static int fddir_readdir(struct vnode *dir, uint64_t idx, char *name,
@@ -418,23 +391,22 @@ static const struct vnode_ops fddir_vops = {
 
 /* ---- The directory of a process ---- */
 
-static int add_node(struct vnode *dir, const char *name, uint32_t mode,
-		    const struct vnode_ops *ops, void *priv,
-		    const struct cred *owner)
+/* Give dir, p's /proc/PID, and its nodes to their owners now. */
+static void chown_pid_dir(struct vnode *dir, const struct proc *p)
 {
-	struct vnode *vn;
-	int err = vfs_create(dir, name, mode, &vn);
+	const struct cred *o = procfs_pid_owner(p, dir->mode);
 
-	if (err < 0)
-		return err;
-	vn->ops = ops;
-	vn->priv = priv;
-	vn->uid = owner->euid;
-	vn->gid = owner->egid;
-	vnode_put(vn);
-	return 0;
+	dir->uid = o->euid;
+	dir->gid = o->egid;
+	for (struct vfs_dirent *d = vfs_dir_seek(dir, 0); d != NULL;
+	     d = vfs_dir_next(dir, d)) {
+		o = procfs_pid_owner(p, d->vn->mode);
+		d->vn->uid = o->euid;
+		d->vn->gid = o->egid;
+	}
 }
 
+/* Make p's nodes in dir, its /proc/PID, owned as Linux would. */
 static int fill_pid_dir(struct vnode *dir, struct proc *p)
 {
 	static const char *const links[] = { "exe", "cwd", "root" };
@@ -443,16 +415,19 @@ static int fill_pid_dir(struct vnode *dir, struct proc *p)
 
 	err = procfs_add_proc_files(dir, p->pid);
 	for (int i = 0; i < 3 && !err; i++)
-		err = add_node(dir, links[i], S_IFLNK | 0777, &pid_link_vops,
-			       PID_PRIV(p->pid, PID_EXE + i), c);
+		err = procfs_add_node(dir, links[i], S_IFLNK | 0777,
+				      &pid_link_vops,
+				      PROCFS_PRIV(p->pid, PID_EXE + i), c);
 	if (!err)
-		err = add_node(dir, "fd", S_IFDIR | 0500, &fddir_vops,
-			       PID_PRIV(p->pid, PID_FD), c);
+		err = procfs_add_node(dir, "fd", S_IFDIR | 0500, &fddir_vops,
+				      PROCFS_PRIV(p->pid, PID_FD), c);
 	if (!err)
-		err = add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
-			       PID_PRIV(p->pid, PID_FDINFO), c);
+		err = procfs_add_node(dir, "fdinfo", S_IFDIR | 0500, NULL,
+				      PROCFS_PRIV(p->pid, PID_FDINFO), c);
 	if (!err)
 		err = procfs_task_add(dir, p);
+	if (!err)
+		chown_pid_dir(dir, p);
 	return err;
 }
 
@@ -486,13 +461,36 @@ int procfs_pid_add(int pid)
 	err = vfs_create(proc, name, S_IFDIR | 0555, &dir);
 	if (err < 0)
 		return err;
-	dir->uid = p->cred.euid;
-	dir->gid = p->cred.egid;
 	err = fill_pid_dir(dir, p);
 	vnode_put(dir);
 	if (err)
 		remove_pid_dir(proc, name);
 	return err;
+}
+
+const struct cred *procfs_pid_owner(const struct proc *p, uint32_t mode)
+{
+	static const struct cred root;
+
+	/* Linux leaves the world-searchable directories the euid's */
+	if (!p->undumpable || mode == (S_IFDIR | 0555))
+		return &p->cred;
+	return &root;
+}
+
+void procfs_pid_chown(struct proc *p)
+{
+	struct vnode *proc = procfs_dir(), *dir;
+	char name[16];
+
+	if (proc == NULL)
+		return;
+	fmt_snprintf(name, sizeof(name), "%d", p->pid);
+	dir = vfs_dir_lookup(proc, name);
+	if (dir == NULL)
+		return;
+	chown_pid_dir(dir, p);
+	vnode_put(dir);
 }
 
 void procfs_pid_remove(int pid)
@@ -516,7 +514,7 @@ static long self_readlink(struct vnode *vn, char *buf, size_t size)
 	if (current == NULL)
 		return -ENOENT;
 	fmt_snprintf(pid, sizeof(pid), "%d", current->pid);
-	return copy_text(pid, buf, size);
+	return procfs_link_text(pid, buf, size);
 }
 
 static const struct vnode_ops self_vops = { .readlink = self_readlink };
@@ -530,9 +528,10 @@ int procfs_pid_init(void)
 	if (proc == NULL)
 		return -ENOENT;
 	procfs_set_proc_files(pid_files, PID_NFILES);
-	err = add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL, &root);
+	err = procfs_add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL,
+			      &root);
 	if (err == 0)
-		err = add_node(proc, "thread-self", S_IFLNK | 0777,
-			       &procfs_thread_self_vops, NULL, &root);
+		err = procfs_add_node(proc, "thread-self", S_IFLNK | 0777,
+				      &procfs_thread_self_vops, NULL, &root);
 	return err;
 }

@@ -20,6 +20,13 @@ int procfs_pid_init(void);
  */
 int procfs_pid_add(int pid);
 
+/*
+ * Give /proc/PID and its nodes to procfs_pid_owner(p) again, after p's
+ * effective ids or its dumpable flag changed (Linux finds the owner anew
+ * at each lookup). Nothing when p has no directory.
+ */
+void procfs_pid_chown(struct proc *p);
+
 /* Remove /proc/PID (the process is being reaped); nothing if absent. */
 void procfs_pid_remove(int pid);
 

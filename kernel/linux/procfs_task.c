@@ -19,13 +19,9 @@
  * group is reaped). /proc/PID/comm and task/ are real nodes; task/TID
  * and its files are made by lookup (VN_TRANSIENT).
  *
- *   vn->priv:  tid << 8 | what   (what: TASK_* below)
+ *   vn->priv:  PROCFS_PRIV(tid, what)   (what: TASK_* below)
  */
 enum { TASK_COMM, TASK_STAT, TASK_STATUS, TASK_NFILES, TASK_DIR, TID_DIR };
-
-#define TASK_PRIV(tid, what) ((void *)(((uintptr_t)(tid) << 8) | (what)))
-#define PRIV_TID(vn) ((int)((uintptr_t)(vn)->priv >> 8))
-#define PRIV_WHAT(vn) ((unsigned int)((uintptr_t)(vn)->priv & 0xff))
 
 static const char *const task_files[TASK_NFILES] = {
 	[TASK_COMM] = "comm",
@@ -61,12 +57,14 @@ static long comm_read(struct file *f, void *buf, size_t n, uint64_t *pos)
 	char text[PROC_COMM_LEN + 1];
 	struct proc *p;
 	struct thread *t;
+	const char *name;
 	size_t len;
 
-	if (!task_of(PRIV_TID(f->vn), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(f->vn), &p, &t))
 		return -ESRCH;
-	len = strlen(t ? thread_comm(t) : proc_comm(p));
-	memcpy(text, t ? thread_comm(t) : proc_comm(p), len);
+	name = task_comm(p, t);
+	len = strlen(name);
+	memcpy(text, name, len);
 	text[len++] = '\n';
 	if (*pos >= len)
 		return 0;
@@ -89,7 +87,7 @@ static long comm_write(struct file *f, const void *buf, size_t n, uint64_t *pos)
 	struct thread *t;
 
 	(void)pos;
-	if (!task_of(PRIV_TID(f->vn), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(f->vn), &p, &t))
 		return -ESRCH;
 	if (p != current)
 		return -EINVAL;
@@ -126,13 +124,13 @@ static int task_file_open(struct vnode *vn, struct file *f)
 {
 	struct task_view v = { procfs_task_status, NULL, NULL };
 
-	if (!task_of(PRIV_TID(vn), &v.p, &v.t))
+	if (!task_of(PROCFS_PRIV_ID(vn), &v.p, &v.t))
 		return -ESRCH;
-	if (PRIV_WHAT(vn) == TASK_COMM) {
+	if (PROCFS_PRIV_WHAT(vn) == TASK_COMM) {
 		f->ops = &comm_ops;
 		return 0;
 	}
-	if (PRIV_WHAT(vn) == TASK_STAT)
+	if (PROCFS_PRIV_WHAT(vn) == TASK_STAT)
 		v.gen = procfs_task_stat;
 	return procfs_open_text(f, task_view_gen, &v);
 }
@@ -141,26 +139,17 @@ static const struct vnode_ops task_file_vops = { .open = task_file_open };
 
 /* ---- task/TID: a directory of the three files ---- */
 
-/* A node for lookup to hand out: referenced, freed at its last put. */
-static struct vnode *transient_node(struct proc *p, uint32_t mode,
-				    const struct vnode_ops *ops, void *priv)
+/* A node of p's for lookup to hand out, owned as Linux would. */
+static struct vnode *task_node(struct proc *p, uint32_t mode,
+			       const struct vnode_ops *ops, void *priv)
 {
-	struct vnode *vn = vnode_new(mode);
-
-	if (vn == NULL)
-		return NULL;
-	vn->vflags = VN_TRANSIENT;
-	vn->nlink = S_ISDIR(mode) ? 2 : 1;
-	vn->uid = p->cred.euid;
-	vn->gid = p->cred.egid;
-	vn->ops = ops;
-	vn->priv = priv;
-	return vn;
+	return procfs_transient_node(mode, ops, priv,
+				     procfs_pid_owner(p, mode));
 }
 
 static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 {
-	int tid = PRIV_TID(dir);
+	int tid = PROCFS_PRIV_ID(dir);
 	struct proc *p;
 	struct thread *t;
 
@@ -168,9 +157,9 @@ static struct vnode *tid_dir_lookup(struct vnode *dir, const char *name)
 		return NULL;
 	for (unsigned int i = 0; i < TASK_NFILES; i++)
 		if (strcmp(name, task_files[i]) == 0)
-			return transient_node(
+			return task_node(
 				p, S_IFREG | (i == TASK_COMM ? 0644 : 0444),
-				&task_file_vops, TASK_PRIV(tid, i));
+				&task_file_vops, PROCFS_PRIV(tid, i));
 	return NULL;
 }
 
@@ -180,7 +169,7 @@ static int tid_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
 	if (idx >= TASK_NFILES)
 		return 0;
 	strlcpy(name, task_files[idx], size);
-	*ino = 0x300000 + ((uint64_t)PRIV_TID(dir) << 4) + idx;
+	*ino = 0x300000 + ((uint64_t)PROCFS_PRIV_ID(dir) << 4) + idx;
 	*type = 8; /* DT_REG */
 	return 1;
 }
@@ -194,34 +183,34 @@ static const struct vnode_ops tid_dir_vops = {
 
 struct tid_scan {
 	struct proc *p;
-	int after, next;
+	uint64_t left;
+	int tid;
 };
 
 static void tid_scan_one(struct thread *t, void *ctx)
 {
 	struct tid_scan *s = ctx;
 
-	if (t->proc == s->p && t->tid > s->after &&
-	    (s->next == 0 || t->tid < s->next))
-		s->next = t->tid;
+	if (s->tid == 0 && t->proc == s->p && t->tid != s->p->pid &&
+	    --s->left == 0)
+		s->tid = t->tid;
 }
 
 /*
- * The idx-th (from 0) of p's thread ids in increasing order, the first
- * thread's (pid) always among them; 0 past the end. Quadratic, as the
- * fd directory's walk is: thread counts are small.
+ * The idx-th (from 0) of p's thread ids: the first thread's (pid) always
+ * first, then the others in the system's thread-list order (Linux lists
+ * the leader first, then the thread group's list); 0 past the end. One
+ * pass over the system's threads per entry, as the fd directory's walk:
+ * readdir is asked once per entry.
  */
 static int nth_tid(struct proc *p, uint64_t idx)
 {
-	struct tid_scan s = { p, 0, 0 };
+	struct tid_scan s = { p, idx, 0 };
 
-	for (;;) {
-		s.next = s.after < p->pid ? p->pid : 0;
-		thread_for_each(tid_scan_one, &s);
-		if (s.next == 0 || idx-- == 0)
-			return s.next;
-		s.after = s.next;
-	}
+	if (idx == 0)
+		return p->pid;
+	thread_for_each(tid_scan_one, &s);
+	return s.tid;
 }
 
 static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
@@ -229,17 +218,13 @@ static struct vnode *task_dir_lookup(struct vnode *dir, const char *name)
 	struct proc *p;
 	struct thread *t;
 	struct vnode *vn;
-	long tid = 0;
-	const char *c;
+	int tid = procfs_name_to_int(name);
 
-	for (c = name; *c >= '0' && *c <= '9' && tid < (1L << 30); c++)
-		tid = tid * 10 + (*c - '0');
-	if (c == name || *c != '\0' || name[0] == '0')
+	if (tid <= 0 || !task_of(PROCFS_PRIV_ID(dir), &p, &t) ||
+	    !task_in(p, tid))
 		return NULL;
-	if (!task_of(PRIV_TID(dir), &p, &t) || !task_in(p, (int)tid))
-		return NULL;
-	vn = transient_node(p, S_IFDIR | 0555, &tid_dir_vops,
-			    TASK_PRIV(tid, TID_DIR));
+	vn = task_node(p, S_IFDIR | 0555, &tid_dir_vops,
+		       PROCFS_PRIV(tid, TID_DIR));
 	if (vn != NULL)
 		vn->parent = vnode_get(dir);
 	return vn;
@@ -252,7 +237,7 @@ static int task_dir_readdir(struct vnode *dir, uint64_t idx, char *name,
 	struct thread *t;
 	int tid;
 
-	if (!task_of(PRIV_TID(dir), &p, &t))
+	if (!task_of(PROCFS_PRIV_ID(dir), &p, &t))
 		return 0;
 	tid = nth_tid(p, idx);
 	if (tid == 0)
@@ -270,31 +255,15 @@ static const struct vnode_ops task_dir_vops = {
 
 /* ---- In /proc/PID, and /proc/thread-self ---- */
 
-static int add_node(struct vnode *dir, const char *name, uint32_t mode,
-		    const struct vnode_ops *ops, void *priv,
-		    const struct cred *owner)
-{
-	struct vnode *vn;
-	int err = vfs_create(dir, name, mode, &vn);
-
-	if (err < 0)
-		return err;
-	vn->ops = ops;
-	vn->priv = priv;
-	vn->uid = owner->euid;
-	vn->gid = owner->egid;
-	vnode_put(vn);
-	return 0;
-}
-
 int procfs_task_add(struct vnode *dir, struct proc *p)
 {
-	int err = add_node(dir, "comm", S_IFREG | 0644, &task_file_vops,
-			   TASK_PRIV(p->pid, TASK_COMM), &p->cred);
+	int err = procfs_add_node(dir, "comm", S_IFREG | 0644, &task_file_vops,
+				  PROCFS_PRIV(p->pid, TASK_COMM), &p->cred);
 
 	if (!err)
-		err = add_node(dir, "task", S_IFDIR | 0555, &task_dir_vops,
-			       TASK_PRIV(p->pid, TASK_DIR), &p->cred);
+		err = procfs_add_node(dir, "task", S_IFDIR | 0555,
+				      &task_dir_vops,
+				      PROCFS_PRIV(p->pid, TASK_DIR), &p->cred);
 	return err;
 }
 
@@ -307,17 +276,13 @@ void procfs_task_remove(struct vnode *dir)
 static long thread_self_readlink(struct vnode *vn, char *buf, size_t size)
 {
 	char text[32];
-	int n;
 
 	(void)vn;
 	if (current == NULL || current_thread == NULL)
 		return -ENOENT;
-	n = fmt_snprintf(text, sizeof(text), "%d/task/%d", current->pid,
-			 current_thread->tid);
-	if ((size_t)n > size)
-		n = (int)size;
-	memcpy(buf, text, (size_t)n);
-	return n;
+	fmt_snprintf(text, sizeof(text), "%d/task/%d", current->pid,
+		     current_thread->tid);
+	return procfs_link_text(text, buf, size);
 }
 
 const struct vnode_ops procfs_thread_self_vops = {

@@ -265,7 +265,6 @@ _Noreturn void linux_start(const void *bundle)
 	syscall_init();
 	arch_user_init();
 	sched_init(current);
-	sigport_init(host_kill);
 	proc_traps_init();
 	blkdev_init(rd != NULL); /* before the root: /dev lists the disks */
 	setup_process(current, bundle, rd);
@@ -310,6 +309,6 @@ _Noreturn void linux_start(const void *bundle)
 	if (err)
 		start_failed("not a runnable program", bc.program, err);
 	current->start_ns = time_ns();
-	sigport_start(); /* a signal sent during the boot is pending now */
+	sigport_start(host_kill); /* one sent during the boot is read now */
 	arch_enter_user(entry, sp);
 }

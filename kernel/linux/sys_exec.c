@@ -191,6 +191,10 @@ static void exec_reset_process(struct exec_bprm *b)
 	arch_fpu_reset();
 	/* Linux names an fd's program by its file, else by the path given. */
 	sysproc_exec_comm(current, b->fdpath ? b->file.path : b->filename);
+	/* Linux's begin_new_exec (no set-user-ID files here) */
+	proc_set_dumpable(current,
+			  current->cred.euid == current->cred.uid &&
+				  current->cred.egid == current->cred.gid);
 }
 
 /*

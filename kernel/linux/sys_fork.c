@@ -48,6 +48,7 @@ static void copy_ids(struct proc *c, const struct proc *p)
 	c->pgid = p->pgid;
 	c->sid = p->sid;
 	c->nice = p->nice;
+	c->undumpable = p->undumpable;
 	/* The forking thread's name, not p's (Linux: dup_task_struct) */
 	memcpy(c->comm, thread_comm(current_thread), sizeof(c->comm));
 	memcpy(c->exe, p->exe, sizeof(c->exe));

@@ -6,6 +6,7 @@
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/proc.h"
+#include "linux/procfs_pid.h"
 #include "linux/syscall.h"
 
 /*
@@ -62,6 +63,23 @@ long sys_getegid(void)
 }
 SYSCALL0(getegid);
 
+void proc_set_dumpable(struct proc *p, bool dumpable)
+{
+	p->undumpable = !dumpable;
+	procfs_pid_chown(p);
+}
+
+/*
+ * Linux's commit_creds: a change of effective ids (err 0, the old ones
+ * given) makes the process undumpable, its /proc/PID root's.
+ */
+static long ids_commit(struct proc *p, uint32_t euid, uint32_t egid, long err)
+{
+	if (err == 0 && (p->cred.euid != euid || p->cred.egid != egid))
+		proc_set_dumpable(p, false);
+	return err;
+}
+
 static bool privileged(void)
 {
 	return current->cred.euid == 0;
@@ -92,18 +110,22 @@ static long set_res(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr,
 long sys_setresuid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_res(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r,
-		       (uint32_t)e, (uint32_t)s);
+	return ids_commit(p, euid, egid,
+			  set_res(&p->cred.uid, &p->cred.euid, &p->cred.suid,
+				  (uint32_t)r, (uint32_t)e, (uint32_t)s));
 }
 SYSCALL3(setresuid);
 
 long sys_setresgid(uint64_t r, uint64_t e, uint64_t s)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_res(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r,
-		       (uint32_t)e, (uint32_t)s);
+	return ids_commit(p, euid, egid,
+			  set_res(&p->cred.gid, &p->cred.egid, &p->cred.sgid,
+				  (uint32_t)r, (uint32_t)e, (uint32_t)s));
 }
 SYSCALL3(setresgid);
 
@@ -148,18 +170,22 @@ static long set_one(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t v)
 long sys_setuid(uint64_t uid)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_one(&p->cred.uid, &p->cred.euid, &p->cred.suid,
-		       (uint32_t)uid);
+	return ids_commit(p, euid, egid,
+			  set_one(&p->cred.uid, &p->cred.euid, &p->cred.suid,
+				  (uint32_t)uid));
 }
 SYSCALL1(setuid);
 
 long sys_setgid(uint64_t gid)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_one(&p->cred.gid, &p->cred.egid, &p->cred.sgid,
-		       (uint32_t)gid);
+	return ids_commit(p, euid, egid,
+			  set_one(&p->cred.gid, &p->cred.egid, &p->cred.sgid,
+				  (uint32_t)gid));
 }
 SYSCALL1(setgid);
 
@@ -187,18 +213,22 @@ static long set_re(uint32_t *r, uint32_t *e, uint32_t *s, uint32_t nr,
 long sys_setreuid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_re(&p->cred.uid, &p->cred.euid, &p->cred.suid, (uint32_t)r,
-		      (uint32_t)e);
+	return ids_commit(p, euid, egid,
+			  set_re(&p->cred.uid, &p->cred.euid, &p->cred.suid,
+				 (uint32_t)r, (uint32_t)e));
 }
 SYSCALL2(setreuid);
 
 long sys_setregid(uint64_t r, uint64_t e)
 {
 	struct proc *p = current;
+	uint32_t euid = p->cred.euid, egid = p->cred.egid;
 
-	return set_re(&p->cred.gid, &p->cred.egid, &p->cred.sgid, (uint32_t)r,
-		      (uint32_t)e);
+	return ids_commit(p, euid, egid,
+			  set_re(&p->cred.gid, &p->cred.egid, &p->cred.sgid,
+				 (uint32_t)r, (uint32_t)e));
 }
 SYSCALL2(setregid);
 

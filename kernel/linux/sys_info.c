@@ -36,7 +36,7 @@
 static char hostname[__NEW_UTS_LEN + 1] = "kiln";
 static char domainname[__NEW_UTS_LEN + 1] = "(none)";
 static unsigned int persona; /* PER_LINUX */
-static int pdeathsig, dumpable = 1, no_new_privs;
+static int pdeathsig, no_new_privs;
 
 long sys_uname(uintptr_t ubuf)
 {
@@ -156,8 +156,11 @@ void sysproc_exec_comm(struct proc *p, const char *path)
 {
 	const char *base = strrchr(path, '/');
 
-	/* The caller is p's one thread now, with the process's id. */
-	strlcpy(p->comm, base ? base + 1 : path, sizeof(p->comm));
+	/*
+	 * The caller is p's one thread now, with the process's id; zeroed
+	 * past the name so no byte of a longer old one reaches PR_GET_NAME.
+	 */
+	proc_set_comm(p, base ? base + 1 : path);
 }
 
 const char *proc_comm(struct proc *p)
@@ -165,9 +168,23 @@ const char *proc_comm(struct proc *p)
 	return p->comm;
 }
 
-const char *thread_comm(const struct thread *t)
+/*
+ * Where t's name is kept: the first thread's (Linux's group leader's) in
+ * its process, which outlives it; the others' in the thread.
+ */
+static char *comm_slot(struct thread *t)
 {
 	return t->tid == t->proc->pid ? t->proc->comm : t->comm;
+}
+
+const char *thread_comm(struct thread *t)
+{
+	return comm_slot(t);
+}
+
+const char *task_comm(struct proc *p, struct thread *t)
+{
+	return t ? thread_comm(t) : proc_comm(p);
 }
 
 /* Linux's __set_task_comm: cut to 15 bytes, the rest zeroed. */
@@ -186,10 +203,7 @@ void proc_set_comm(struct proc *p, const char *name)
 
 void thread_set_comm(struct thread *t, const char *name)
 {
-	if (t->tid == t->proc->pid)
-		proc_set_comm(t->proc, name);
-	else
-		comm_copy(t->comm, name);
+	comm_copy(comm_slot(t), name);
 }
 
 static long prctl_set_name(uintptr_t uname)
@@ -233,10 +247,10 @@ long sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4,
 	case PR_SET_DUMPABLE:
 		if (arg2 > 1)
 			return -EINVAL;
-		dumpable = (int)arg2;
+		proc_set_dumpable(current, arg2 == 1);
 		return 0;
 	case PR_GET_DUMPABLE:
-		return dumpable;
+		return !current->undumpable;
 	case PR_SET_NO_NEW_PRIVS:
 		if (arg2 != 1 || arg3 || arg4 || arg5)
 			return -EINVAL;

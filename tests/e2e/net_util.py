@@ -1,7 +1,16 @@
 """net_util.py - host-side helpers shared by the network tests."""
+import os
+import socket
+import subprocess
 import threading
+import time
+
+from guest_util import KILN, HOST_TIMEOUT, guest_path
 
 IO_TIMEOUT_S = 60.0  # any one socket operation, under TCG
+GUEST_PORT = 7777    # tcp_echo's port in the guest
+RETRY_S = 0.2        # reconnect this often...
+UP_WITHIN_S = 20.0   # ...until the guest has had this long to listen
 
 
 def echo(sock, payload, sent=0):
@@ -32,3 +41,72 @@ def echo(sock, payload, sent=0):
     assert sock.recv(1) == b"", "no EOF after the echo"
     sock.close()
     return bytes(got)
+
+
+def free_tcp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def connect_when_up(port, payload):
+    """A connection to the guest's listener. QEMU's forward accepts on the
+    host side before the guest listens, and closes or resets it when the
+    guest refuses; so a connection only counts once the guest has echoed
+    its first byte. One that is merely slow is kept (closing it could
+    hand the guest's one accept a connection we no longer use)."""
+    deadline = time.monotonic() + UP_WITHIN_S
+    while time.monotonic() < deadline:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.settimeout(IO_TIMEOUT_S)
+        try:
+            sock.connect(("127.0.0.1", port))
+            sock.sendall(payload[:1])
+            if sock.recv(1) == payload[:1]:
+                return sock
+        except socket.timeout:
+            sock.close()
+            raise AssertionError("no echo of the first byte")
+        except OSError:
+            pass
+        sock.close()
+        time.sleep(RETRY_S)
+    raise AssertionError("could not reach the guest's listener")
+
+
+def start_echo_server(host_port, extra=()):
+    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90", *extra,
+           "-p", f"{host_port}:{GUEST_PORT}/tcp",
+           guest_path("musl", "tcp_echo"), str(GUEST_PORT)]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def echo_through_guest(size, extra=(), check=None):
+    """size random bytes through tcp_echo in a guest behind `kiln run -p`,
+    with extra options to kiln run: they must come back byte for byte and
+    the guest must exit 0. check, when given, is called as check(host_port)
+    once the guest's listener is up, before the echo; its AssertionError
+    fails the test with the guest's output and kiln's stderr."""
+    host_port = free_tcp_port()
+    payload = os.urandom(size)
+    proc = start_echo_server(host_port, extra)
+    try:
+        with connect_when_up(host_port, payload) as sock:
+            if check is not None:
+                check(host_port)
+            got = echo(sock, payload, sent=1)
+        assert got == payload, "echo differs from what was sent"
+        out, err = proc.communicate(timeout=HOST_TIMEOUT)
+    except (AssertionError, OSError) as e:
+        proc.terminate()  # kiln stops QEMU on SIGTERM
+        out, err = proc.communicate(timeout=HOST_TIMEOUT)
+        raise AssertionError(
+            f"{e}\nstdout:\n{out.decode(errors='replace')}\n"
+            f"kernel log:\n{err.decode(errors='replace')}")
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=HOST_TIMEOUT)
+    assert proc.returncode == 0, err.decode(errors="replace")
+    assert out.decode() == f"tcp_echo: echoed {size} bytes\n"

@@ -155,16 +155,18 @@ def start():
         p.stderr.close()
 
 
-def read_line(p, deadline):
-    """The next stdout line of p (bytes), within the deadline."""
+def read_line(p, deadline, stream=None):
+    """The next line of p's stream (stdout unless given; bytes), within
+    the deadline."""
+    stream = stream or p.stdout
     line = b""
     while not line.endswith(b"\n"):
         left = deadline - time.monotonic()
         assert left > 0, "timed out waiting for the app; got %r" % line
-        r, _, _ = select.select([p.stdout], [], [], left)
+        r, _, _ = select.select([stream], [], [], left)
         if r:
-            c = os.read(p.stdout.fileno(), 1)
-            assert c, "stdout ended; got %r" % line
+            c = os.read(stream.fileno(), 1)
+            assert c, "stream ended; got %r" % line
             line += c
     return line
 
@@ -190,15 +192,8 @@ def test_sigterm_sent_during_the_boot_is_not_dropped(sigapp, start):
     for sigsuspend (3). Dropped, the app would wait for ever."""
     p = start("--verbose", sigapp)
     deadline = time.monotonic() + T
-    line = b""
-    while b"Kiln " not in line:
-        left = deadline - time.monotonic()
-        assert left > 0, "no banner; got %r" % line
-        r, _, _ = select.select([p.stderr], [], [], left)
-        if r:
-            c = os.read(p.stderr.fileno(), 1)
-            assert c, "stderr ended; got %r" % line
-            line = line + c if c != b"\n" else b""
+    while b"Kiln " not in read_line(p, deadline, p.stderr):
+        pass
     p.send_signal(signal.SIGTERM)
     rc, out, _ = finish(p)
     assert (rc, out) in ((143, b""), (3, b"ready\ngot TERM\n"))

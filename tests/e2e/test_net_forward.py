@@ -10,16 +10,20 @@ BURST connects is established within BURST_WITHIN_S, below the SYN
 retransmission time, so the test fails with the old backlog; and `ss`
 shows the listener's backlog as kiln set it (cli/hostfwd.c's 4096, or
 less when net.core.somaxconn caps it).
+
+The widening is best effort: where Yama's ptrace_scope is 2 or more, or
+a seccomp filter refuses pidfd_getfd, the forward keeps QEMU's backlog
+and `kiln run --verbose` says so; the test is skipped there.
 """
-import os
 import select
 import socket
 import subprocess
 import time
 
+import pytest
+
 from guest_util import HOST_TIMEOUT
-from net_util import echo
-from test_net_tcp import connect_when_up, free_tcp_port, start_echo_server
+from net_util import echo_through_guest
 
 BURST = 16
 # Well below Linux's 1 s initial RTO, the SYN retry a full queue forces.
@@ -63,32 +67,39 @@ def connect_burst(port):
     return None if late else done
 
 
-def test_port_forward_takes_a_burst_of_connects():
-    host_port = free_tcp_port()
-    payload = os.urandom(4096)
-    proc = start_echo_server(host_port)
+def burst_check(host_port):
+    """The forward takes BURST connects at once, and its listener has the
+    backlog kiln gave it."""
+    for _ in range(TRIES):
+        done = connect_burst(host_port)
+        if done is not None:
+            break
+    assert done == BURST, \
+        f"{done} of {BURST} connects established within {BURST_WITHIN_S} s"
+    with open("/proc/sys/net/core/somaxconn") as f:
+        # 4096: cli/hostfwd.c's HOSTFWD_BACKLOG
+        assert listen_backlog(host_port) == min(4096, int(f.read()))
+
+
+def ptrace_scope():
+    """Yama's ptrace_scope, or 0 where Yama is not built in."""
     try:
-        sock = connect_when_up(host_port, payload)  # QEMU runs the guest
-        for _ in range(TRIES):
-            done = connect_burst(host_port)
-            if done is not None:
-                break
-        assert done == BURST, \
-            f"{done} of {BURST} connects established within {BURST_WITHIN_S} s"
-        with open("/proc/sys/net/core/somaxconn") as f:
-            assert listen_backlog(host_port) == min(4096, int(f.read()))
-        got = echo(sock, payload, sent=1)
-        assert got == payload, "echo differs from what was sent"
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-    except (AssertionError, OSError) as e:
-        proc.terminate()
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-        raise AssertionError(
-            f"{e}\nstdout:\n{out.decode(errors='replace')}\n"
-            f"kernel log:\n{err.decode(errors='replace')}")
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=HOST_TIMEOUT)
-    assert proc.returncode == 0, err.decode(errors="replace")
-    assert out.decode() == f"tcp_echo: echoed {len(payload)} bytes\n"
+        with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+            return int(f.read())
+    except FileNotFoundError:
+        return 0
+
+
+def test_port_forward_takes_a_burst_of_connects():
+    if ptrace_scope() >= 2:
+        pytest.skip("Yama ptrace_scope >= 2: kiln cannot take QEMU's "
+                    "listener (pidfd_getfd), so the backlog stays 1")
+    try:
+        echo_through_guest(4096, ["--verbose"], check=burst_check)
+    except AssertionError as e:
+        # kiln's stderr is in the message: a refused widening is no bug.
+        if "keep QEMU's backlog of 1" in str(e):
+            pytest.skip("kiln run could not widen the forward here: " +
+                        next(line for line in str(e).splitlines()
+                             if "keep QEMU's backlog of 1" in line))
+        raise

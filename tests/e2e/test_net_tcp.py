@@ -9,84 +9,18 @@ second or more for each loss it must recover by timeout; the 4 MiB lossy
 transfer is the upload in test_net_client.py, where we are the sender.)
 """
 import os
-import socket
 import subprocess
 import threading
-import time
 
 import qemu_vm  # scripts/, on the path through conftest.py
 
 from guest_util import KILN, HOST_TIMEOUT, guest_path
-from net_util import IO_TIMEOUT_S, echo
+from net_util import (GUEST_PORT, connect_when_up, echo, echo_through_guest,
+                      free_tcp_port)
 
-GUEST_PORT = 7777
 SIZE = 8 << 20
 LOSSY_SIZE = 512 << 10
 LOSS_PERCENT = 5
-RETRY_S = 0.2       # reconnect this often...
-UP_WITHIN_S = 20.0  # ...until the guest has had this long to listen
-
-
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def connect_when_up(port, payload):
-    """A connection to the guest's listener. QEMU's forward accepts on the
-    host side before the guest listens, and closes or resets it when the
-    guest refuses; so a connection only counts once the guest has echoed
-    its first byte. One that is merely slow is kept (closing it could
-    hand the guest's one accept a connection we no longer use)."""
-    deadline = time.monotonic() + UP_WITHIN_S
-    while time.monotonic() < deadline:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.settimeout(IO_TIMEOUT_S)
-        try:
-            sock.connect(("127.0.0.1", port))
-            sock.sendall(payload[:1])
-            if sock.recv(1) == payload[:1]:
-                return sock
-        except socket.timeout:
-            sock.close()
-            raise AssertionError("no echo of the first byte")
-        except OSError:
-            pass
-        sock.close()
-        time.sleep(RETRY_S)
-    raise AssertionError("could not reach the guest's listener")
-
-
-def start_echo_server(host_port, extra=()):
-    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90", *extra,
-           "-p", f"{host_port}:{GUEST_PORT}/tcp",
-           guest_path("musl", "tcp_echo"), str(GUEST_PORT)]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def echo_through_guest(size, extra=()):
-    host_port = free_tcp_port()
-    payload = os.urandom(size)
-    proc = start_echo_server(host_port, extra)
-    try:
-        with connect_when_up(host_port, payload) as sock:
-            got = echo(sock, payload, sent=1)
-        assert got == payload, "echo differs from what was sent"
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-    except (AssertionError, OSError) as e:
-        proc.terminate()  # kiln stops QEMU on SIGTERM
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-        raise AssertionError(
-            f"{e}\nstdout:\n{out.decode(errors='replace')}\n"
-            f"kernel log:\n{err.decode(errors='replace')}")
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=HOST_TIMEOUT)
-    assert proc.returncode == 0, err.decode(errors="replace")
-    assert out.decode() == f"tcp_echo: echoed {size} bytes\n"
 
 
 def test_tcp_echo_through_port_forward():

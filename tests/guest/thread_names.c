@@ -1,9 +1,10 @@
-/* thread_names.c - names are per thread: prctl PR_SET_NAME/PR_GET_NAME, /proc/thread-self and task/TID/comm, /proc/self/{comm,stat,status} name the first thread, pthread_setname_np, 15-byte cut, fork and exec from a thread. */
+/* thread_names.c - names are per thread: prctl PR_SET_NAME/PR_GET_NAME, /proc/thread-self and task/TID/comm, /proc/self/{comm,stat,status} name the first thread, pthread_setname_np, 15-byte cut, fork and exec from a thread, /proc/self's owner after setuid. */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -264,9 +265,11 @@ static void main_after_join(void)
 /* After an execve from a second thread: one thread, named "exe". */
 static int after_exec(void)
 {
+	static const char exe16[16] = "exe";
 	char path[64];
 
-	if (strcmp(get_name(), "exe") != 0)
+	/* All 16 bytes: none of the longer "exec-parent" may remain. */
+	if (memcmp(get_name(), exe16, sizeof(exe16)) != 0)
 		return 20;
 	if (strcmp(text_of("/proc/self/comm"), "exe\n") != 0)
 		return 21;
@@ -311,6 +314,55 @@ static void exec_from_thread(void)
 	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
 }
 
+/*
+ * Who may write /proc/self/comm: /proc/PID is root's once setuid made
+ * the process undumpable, its own again after PR_SET_DUMPABLE (Linux's
+ * task_dump_owner). Needs root to start (as the bomb in fork_signals).
+ */
+static int comm_as_nobody(void)
+{
+	struct stat sb;
+	int fd;
+
+	if (getuid() != 0)
+		return 0;
+	if (setresuid(65534, 65534, 65534) != 0)
+		return 40;
+	if (prctl(PR_GET_DUMPABLE) == 1)
+		return 41;
+	/* A 0555 directory stays the euid's: stat(/proc/PID) tells who */
+	if (stat("/proc/self", &sb) != 0 || sb.st_uid != 65534)
+		return 42;
+	if (stat("/proc/self/comm", &sb) != 0 || sb.st_uid != 0)
+		return 48;
+	if (open("/proc/self/comm", O_WRONLY) != -1 || errno != EACCES)
+		return 43;
+	if (prctl(PR_SET_DUMPABLE, 1) != 0 || prctl(PR_GET_DUMPABLE) != 1)
+		return 44;
+	if (stat("/proc/self/comm", &sb) != 0 || sb.st_uid != 65534)
+		return 45;
+	fd = open("/proc/self/comm", O_WRONLY);
+	if (fd < 0 || write(fd, "nobody-name", 11) != 11)
+		return 46;
+	close(fd);
+	return strcmp(get_name(), "nobody-name") == 0 ? 0 : 47;
+}
+
+static void comm_after_setuid(void)
+{
+	pid_t pid = fork();
+	int st = -1;
+
+	if (pid == 0)
+		_exit(comm_as_nobody());
+	if (pid < 0 || waitpid(pid, &st, 0) != pid)
+		fail("fork and wait for the setuid child");
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "after setuid /proc/self/comm is root's, after PR_SET_DUMPABLE "
+	      "the process's: it may write comm (status %d)",
+	      WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t w;
@@ -332,6 +384,7 @@ int main(int argc, char **argv)
 	pthread_join(w, NULL);
 	main_after_join();
 	exec_from_thread();
+	comm_after_setuid();
 	printf("%s: all %d checks passed\n", check_prog, check_count);
 	return 0;
 }

@@ -74,6 +74,60 @@ static void test_edges(void **state)
 	assert_int_equal(calib_pick(NULL, 0), 0);
 }
 
+/*
+ * Samples that ran out (hz 0, width UINT64_MAX, as lapic_span_finish
+ * leaves them) have no rate: all of them give 0, and beside one that
+ * counted they are passed over rather than voted in.
+ */
+static void test_ran_out(void **state)
+{
+	struct calib_sample all[] = {
+		{ 0, UINT64_MAX },
+		{ 0, UINT64_MAX },
+		{ 0, UINT64_MAX },
+	};
+	struct calib_sample some[] = {
+		{ 0, UINT64_MAX },
+		{ TRUE_HZ, 900 },
+		{ 0, UINT64_MAX },
+	};
+	struct calib_sample narrow_zero[] = {
+		{ 0, 10 },
+		{ TRUE_HZ, 100000 },
+		{ 0, 10 },
+	};
+
+	(void)state;
+	assert_int_equal(calib_pick(all, 3), 0);
+	assert_int_equal(calib_pick(some, 3), TRUE_HZ);
+	/* a zero rate's narrow bracket does not set the bar for the rest */
+	assert_int_equal(calib_pick(narrow_zero, 3), TRUE_HZ);
+}
+
+/*
+ * Widths near UINT64_MAX: 2 * narrow + CALIB_SLACK would wrap to a few
+ * ticks and drop samples it should keep, or keep ones it should drop.
+ */
+static void test_huge_widths(void **state)
+{
+	struct calib_sample wide[] = {
+		{ TRUE_HZ + 5, UINT64_MAX },
+		{ TRUE_HZ, UINT64_MAX - 1 },
+		{ TRUE_HZ - 5, UINT64_MAX / 2 + 1 },
+	};
+	struct calib_sample mixed[] = {
+		{ 7, UINT64_MAX },
+		{ TRUE_HZ, 1000 },
+		{ 9, UINT64_MAX / 2 },
+	};
+
+	(void)state;
+	/* all within twice the narrowest: the median of the three */
+	assert_int_equal(calib_pick(wide, 3), TRUE_HZ);
+	/* only the narrow one counts */
+	assert_int_equal(calib_pick(mixed, 3), TRUE_HZ);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -82,6 +136,8 @@ int main(void)
 		cmocka_unit_test(test_median_outvotes),
 		cmocka_unit_test(test_tiny_brackets),
 		cmocka_unit_test(test_edges),
+		cmocka_unit_test(test_ran_out),
+		cmocka_unit_test(test_huge_widths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "oci.h"
+#include "oci_registry.h"
 
 /* Parse ch; expect status want and, when 0, the three values (NULL: absent). */
 static void parses_to(const char *ch, int want, const char *realm,

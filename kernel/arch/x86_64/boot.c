@@ -89,7 +89,6 @@ void arch_early_init(uint64_t start_info_phys)
 	idt_init();
 	pic_disable();
 	cpu_features_init();
-	user_cpu_init();
 	copy_start_info(start_info_phys);
 }
 

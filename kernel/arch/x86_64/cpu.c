@@ -48,24 +48,28 @@ void pic_disable(void)
 }
 
 /*
- * Turn on the protections the CPU offers: global pages, SMEP, UMIP. RDTSC
- * stays open to ring 3 (TSD clear, whatever the loader left), as on
- * Linux: the vDSO reads the clock with it, without a system call.
+ * Turn on the protections the CPU offers: global pages, SMEP, UMIP, and
+ * with user_cpu_init's bits (SSE, SMAP, FSGSBASE) in the same CR4 write.
+ * RDTSC stays open to ring 3 (TSD clear, whatever the loader left), as
+ * on Linux: the vDSO reads the clock with it, without a system call.
  */
 void cpu_features_init(void)
 {
-	uint32_t r[4];
-	uint64_t cr4 = (read_cr4() | CR4_PGE) & ~(uint64_t)CR4_TSD;
+	uint32_t r[4], leaf7_ebx = 0;
+	uint64_t cr4 = CR4_PGE;
 
 	cpuid(0, 0, r);
 	if (r[0] >= 7) {
 		cpuid(7, 0, r);
-		if (r[1] & (1u << 7))
+		leaf7_ebx = r[1];
+		if (leaf7_ebx & CPUID7_EBX_SMEP)
 			cr4 |= CR4_SMEP;
 		if (r[2] & (1u << 2))
 			cr4 |= CR4_UMIP;
 	}
-	write_cr4(cr4);
+	cr4 |= user_cpu_init(leaf7_ebx);
+	/* one write: each CR4 write retranslates under TCG (user.c) */
+	write_cr4((read_cr4() | cr4) & ~(uint64_t)CR4_TSD);
 }
 
 extern char __stack_guard_boot[], __stack_guard_df[], __stack_guard_nmi[],

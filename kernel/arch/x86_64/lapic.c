@@ -157,25 +157,46 @@ static bool lapic_calibrate_early(void)
 		return false;
 	span = lapic_span_finish(&early, &s);
 	early.b0 = 0;
-	if (span == 0 || s.width > span / 200)
+	/* one that ran out has width UINT64_MAX; none counted has hz 0 */
+	if (s.width > span / 200 || s.hz == 0)
 		return false;
 	lapic_hz = s.hz;
-	return lapic_hz != 0;
+	return true;
 }
 
-static void lapic_calibrate(void)
+/* LAPIC_SAMPLES samples; calib_pick's rate, 0 when every one ran out. */
+static uint64_t lapic_sample_rate(void)
 {
 	struct calib_sample s[LAPIC_SAMPLES];
 	struct lapic_span sp;
 
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
+	set_lvt_timer(LVT_MASKED | VEC_TIMER);
+	for (size_t i = 0; i < LAPIC_SAMPLES; i++) {
+		lapic_span_start(&sp);
+		lapic_span_finish(&sp, &s[i]);
+	}
+	return calib_pick(s, LAPIC_SAMPLES);
+}
+
+/*
+ * QEMU's APIC timer counts at 1 GHz (APIC_BUS_CYCLE_NS 1): the rate
+ * assumed when no sample measures one, so that lapic_hz is never 0 and
+ * no later timer calibrates again.
+ */
+#define LAPIC_HZ_GUESS 1000000000ULL
+
+static void lapic_calibrate(void)
+{
 	if (!lapic_calibrate_early()) {
-		lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_1);
-		set_lvt_timer(LVT_MASKED | VEC_TIMER);
-		for (size_t i = 0; i < LAPIC_SAMPLES; i++) {
-			lapic_span_start(&sp);
-			lapic_span_finish(&sp, &s[i]);
+		lapic_hz = lapic_sample_rate();
+		if (lapic_hz == 0)
+			lapic_hz = lapic_sample_rate(); /* once more */
+		if (lapic_hz == 0) {
+			printk("kiln: lapic timer: no rate measured, "
+			       "assuming 1 GHz\n");
+			lapic_hz = LAPIC_HZ_GUESS;
 		}
-		lapic_hz = calib_pick(s, LAPIC_SAMPLES);
 	}
 	printk_info("kiln: lapic timer %lu kHz\n", lapic_hz / 1000);
 }

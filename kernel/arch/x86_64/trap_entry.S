@@ -32,8 +32,9 @@ trap_common:
 	PUSH_REGS
 	cld
 	/*
-	 * A trap from ring 3 (or on an IST stack) leaves SS null, SYSCALL and
-	 * the boot leave it the kernel's data selector. The CPU ignores SS's
+	 * A trap from ring 3 leaves SS null (the privilege change loads a
+	 * null selector; an IST switch alone, from ring 0, keeps SS), SYSCALL
+	 * and the boot leave it the kernel's data selector. The CPU ignores SS's
 	 * attributes in 64-bit mode, but QEMU's TCG keys translated code on
 	 * its B bit: without this, kernel code run both in a system call and
 	 * in a fault or interrupt from user mode (the allocator, paging,

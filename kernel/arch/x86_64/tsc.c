@@ -183,7 +183,6 @@ static uint64_t from_pit(void)
 #define PIT_NONE_TICKS (1ULL << 32) /* no PIT: its count never moves */
 
 static struct {
-	bool pending;  /* tsc_check has work to do */
 	bool claimed;  /* hz is kiln.tsc_khz's, to be checked */
 	bool spanning; /* span_start found a PIT: start, a0, b0 are set */
 	uint16_t start;
@@ -301,8 +300,8 @@ static uint64_t from_cmdline(void)
 			    "kiln.tsc_khz", &khz) != 0 ||
 	    khz < KHZ_MIN || khz > KHZ_MAX)
 		return 0;
-	span_start(); /* no PIT: span_rate says 0, and pit_agrees refuses */
-	check.pending = check.claimed = true;
+	span_start(); /* no PIT: tsc_check assumes 1 GHz at once */
+	check.claimed = true;
 	return khz * 1000;
 }
 
@@ -349,7 +348,6 @@ const char *tsc_init(void)
 		set_hz(1000000000ULL);
 		return "none (assuming 1 GHz)";
 	}
-	check.pending = true;
 	/* A placeholder: time_ns is approximate until tsc_check measures. */
 	set_hz(1000000000ULL);
 	return "pit";
@@ -357,17 +355,25 @@ const char *tsc_init(void)
 
 /*
  * A span that counted is the PIT's measure: it checks a claimed rate,
- * and replaces one it refuses, as it replaces the placeholder.
+ * and replaces one it refuses, as it replaces the placeholder. With no
+ * PIT at all (span_start saw none) a claim cannot be checked, and
+ * pit_agrees and from_pit would only wait seconds more to say so.
  */
 const char *tsc_check(const char *source)
 {
+	bool pit_seen = check.spanning;
 	uint64_t f;
 
-	if (!check.pending)
+	if (!check.claimed && !check.spanning)
 		return source;
-	check.pending = false;
 	f = span_rate();
+	check.spanning = false;
 	if (check.claimed) {
+		check.claimed = false;
+		if (!pit_seen) {
+			set_hz(1000000000ULL);
+			return "none (assuming 1 GHz)";
+		}
 		if (f != 0 ? within_tenth(f, hz) : pit_agrees(hz))
 			return source;
 		printk("kiln: kiln.tsc_khz=%lu disagrees with the PIT\n",

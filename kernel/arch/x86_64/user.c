@@ -52,45 +52,40 @@ static void write_cr0(uint64_t v)
 static void sse_init(void)
 {
 	write_cr0((read_cr0() & ~(uint64_t)(CR0_EM | CR0_TS)) | CR0_MP);
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	__asm__ volatile("fninit");
 }
 
 /*
  * The CR0/CR4 half of user mode's set-up: SSE for the app, SMAP and
- * FSGSBASE when the CPU has them. Called from arch_early_init, right
+ * FSGSBASE when the CPU has them. Called from cpu_features_init, right
  * after the IDT (stac_probe's fault needs it), not at linux_start:
  * under TCG, CR0.MP/EM/TS and CR4.OSFXSR/SMAP are part of every
  * translated block's key (QEMU's hflags), so each such write made the
  * code already run (printk, the allocator, paging) be translated a
  * second time: ~240 of the ~3200 blocks of a hello's boot. The kernel
  * does not touch user memory or SIMD state before the app exists, so
- * turning these on early changes nothing else.
+ * turning these on early changes nothing else. leaf7_ebx is CPUID leaf
+ * 7's EBX (0 without the leaf); returns the CR4 bits for the caller's
+ * one write, which comes after stac_probe.
  */
-void user_cpu_init(void)
+uint64_t user_cpu_init(uint32_t leaf7_ebx)
 {
-	uint32_t r[4];
-	uint64_t cr4;
+	uint64_t cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
 
 	sse_init();
-	cpuid(0, 0, r);
-	if (r[0] < 7)
-		return;
-	cpuid(7, 0, r);
-	cr4 = read_cr4();
-	if ((r[1] & (1u << 20)) && !stac_probe()) {
+	if ((leaf7_ebx & CPUID7_EBX_SMAP) && !stac_probe()) {
 		stac_broken = true;
 		printk("kiln: the CPU claims SMAP but faults on STAC: SMAP off, "
 		       "SYSCALLs delivered in ring 3 will be run\n");
-	} else if (r[1] & (1u << 20)) {
+	} else if (leaf7_ebx & CPUID7_EBX_SMAP) {
 		cr4 |= CR4_SMAP;
 		smap_on = true;
 	}
-	if (r[1] & 1u) {
+	if (leaf7_ebx & CPUID7_EBX_FSGSBASE) {
 		cr4 |= CR4_FSGSBASE;
 		fsgsbase_on = true;
 	}
-	write_cr4(cr4);
+	return cr4;
 }
 
 void arch_user_init(void)

@@ -32,9 +32,17 @@ uint64_t idt_page(void);
 void gdt_use_alias(uint64_t va);
 void idt_use_alias(uint64_t va);
 void pic_disable(void);
+/* Protections and user mode's CR0/CR4 bits; after idt_init. */
 void cpu_features_init(void);
-/* SSE, SMAP and FSGSBASE for user mode (user.c); after idt_init. */
-void user_cpu_init(void);
+/* CPUID leaf 7, EBX */
+#define CPUID7_EBX_FSGSBASE (1u << 0)
+#define CPUID7_EBX_SMEP (1u << 7)
+#define CPUID7_EBX_SMAP (1u << 20)
+/*
+ * SSE, SMAP and FSGSBASE for user mode (user.c), from CPUID leaf 7's
+ * EBX; returns the CR4 bits to set. Only cpu_features_init calls it.
+ */
+uint64_t user_cpu_init(uint32_t leaf7_ebx);
 void lapic_init(void);
 void lapic_eoi(void);
 /* True for addresses in the thread kernel stack region (paging.c). */
