@@ -83,13 +83,13 @@ def run_killed(img, delay):
     return start, acked if acked is not None else start
 
 
-def check(img, acked):
+def check(img, acked, why):
     """A clean run checking the records: how many it found."""
     r = subprocess.run(kiln_cmd(img, ["check", "/data", str(acked)]),
                        capture_output=True, timeout=HOST_TIMEOUT)
     out = r.stdout.decode(errors="replace")
-    assert r.returncode == 0, out + r.stderr.decode(errors="replace")
-    assert out.startswith("ok "), out
+    assert r.returncode == 0, why + "\n" + out + r.stderr.decode(errors="replace")
+    assert out.startswith("ok "), why + "\n" + out
     return int(out.split()[1])
 
 
@@ -120,7 +120,7 @@ def test_acked_records_survive_killed_vms(opts, runs, tmp_path):
         # The run began where the last check found the log ending.
         assert start == total, why
         acked = max(acked, acked_now)
-        total = check(img, acked)
+        total = check(img, acked, why)
         assert total >= acked, why
         fsck_clean(img)
     # Some runs got far enough to say something.
