@@ -578,7 +578,7 @@ def print_header(apps_, linux, accels, runs, load_runs):
           (boot.qemu_version(), RUN_MEM_MIB))
     print("host: %s, %d CPUs; KVM %s" % (
         platform.machine(), os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("apps: Debian's %s %s (+ %s); %s; %s %s" % (
         PYTHON, " ".join(PY_ARGS), PYLIB, NGINX, REDIS,
         " ".join(REDIS_ARGS[:2])))
