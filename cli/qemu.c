@@ -95,9 +95,9 @@ static int pick_kvm(const char *accel, int verbose)
 	if (!kvm_is_pvm())
 		return 1;
 	if (verbose)
-		fprintf(stderr, "kiln: /dev/kvm is PVM, where Kiln boots "
-				"slower than under TCG: TCG (--accel kvm to "
-				"use it anyway)\n");
+		fprintf(stderr, "kiln: /dev/kvm is PVM, which boots the "
+				"guest slower than TCG does: TCG (--accel kvm "
+				"to use it anyway)\n");
 	return 0;
 }
 

@@ -512,8 +512,8 @@ def test_run_verbose_shows_log(fake, image):
     r = fake("binary", "--verbose", str(image))
     need = -(-image_load_end(image) // (1 << 20))
     # --accel auto on a PVM host says why it chose TCG (cli/qemu.c)
-    pvm = (["kiln: /dev/kvm is PVM, where Kiln boots slower than under TCG:"
-            " TCG (--accel kvm to use it anyway)"]
+    pvm = (["kiln: /dev/kvm is PVM, which boots the guest slower than TCG"
+            " does: TCG (--accel kvm to use it anyway)"]
            if qemu_vm.kvm_usable() and qemu_vm.kvm_is_pvm() else [])
     want = [f"kiln: guest memory 128M: the image needs {need} MiB, + 96 MiB "
             "working set (--mem to choose)", *pvm, "Kiln 0.1.0 (x86_64)",
