@@ -491,20 +491,23 @@ static bool pending_drop(int pid)
 
 static int pid_dir_make(struct vnode *proc, struct proc *p);
 
-/* vfs_dir_populate's hook: /proc is looked at, make what was put off. */
-static void populate(struct vnode *dir)
+static int make_self_links(struct vnode *proc);
+
+/* procfs_defer's maker: /proc is looked at, make what was put off. */
+static int make_deferred(struct vnode *proc)
 {
-	if (dir != procfs_dir())
-		return;
+	int err = make_self_links(proc);
+
 	for (size_t i = 0; i < npending; i++) {
 		struct proc *p = proc_find(pending[i]);
 
 		if (p != NULL) /* as at fork: the process runs without it */
-			pid_dir_make(dir, p);
+			pid_dir_make(proc, p);
 	}
 	kfree(pending);
 	pending = NULL;
 	npending = pending_cap = 0;
+	return err;
 }
 
 int procfs_pid_add(int pid)
@@ -587,23 +590,21 @@ static long self_readlink(struct vnode *vn, char *buf, size_t size)
 
 static const struct vnode_ops self_vops = { .readlink = self_readlink };
 
-int procfs_pid_init(void)
+static int make_self_links(struct vnode *proc)
 {
-	struct vnode *proc = procfs_dir();
 	const struct cred root = { 0 };
 	int err;
 
-	if (proc == NULL)
-		return -ENOENT;
-	procfs_set_proc_files(pid_files, PID_NFILES);
 	err = procfs_add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL,
 			      &root);
 	if (err == 0)
 		err = procfs_add_node(proc, "thread-self", S_IFLNK | 0777,
 				      &procfs_thread_self_vops, NULL, &root);
-	/* only a memory directory: a disk's /proc has its own lookup hook */
-	if (err == 0 && proc->ops == NULL &&
-	    vfs_dir_add_populate(populate) == 0)
-		proc->vflags |= VN_POPULATE;
 	return err;
+}
+
+int procfs_pid_init(void)
+{
+	procfs_set_proc_files(pid_files, PID_NFILES);
+	return procfs_defer(make_deferred);
 }

@@ -166,7 +166,7 @@ static void setup_process(struct proc *p, const void *bundle,
 		start_failed("cannot mount the image's root disk", NULL, err);
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
-	/* ipc first: /proc/1 waits for the first look into /proc */
+	/* all three wait for the first look into /proc; sys comes first */
 	err = ipc_procfs_init();
 	if (err)
 		start_failed("cannot make /proc/sys/kernel", NULL, err);
