@@ -569,7 +569,8 @@ void procfs_pid_remove(int pid)
 	struct vnode *proc = procfs_dir();
 	char name[16];
 
-	if (proc == NULL || pending_drop(pid))
+	/* not made yet: nothing to remove, and no reason to make the rest */
+	if (proc == NULL || pending_drop(pid) || (proc->vflags & VN_POPULATE))
 		return;
 	fmt_snprintf(name, sizeof(name), "%d", pid);
 	remove_pid_dir(proc, name);
