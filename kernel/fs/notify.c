@@ -33,6 +33,8 @@ uint32_t fsnotify_cookie(void)
 
 void fsnotify_mark_add(struct vnode *vn, struct fsnotify_mark *m)
 {
+	/* entries put off until now would be reported as created */
+	vfs_dir_populate(vn);
 	m->vn = vn;
 	m->next = vn->marks;
 	vn->marks = m;

@@ -207,6 +207,11 @@ struct fsnotify_mark;
  * memory, as tmpfs's: the overlay's (fs/overlay.c).
  */
 #define VN_MEMATTR 4U
+/*
+ * A directory some of whose entries are made on first use (/proc's
+ * per-process ones): vfs_dir_populate makes them before anything looks.
+ */
+#define VN_POPULATE 8U
 
 struct vnode {
 	uint64_t ino;
@@ -292,6 +297,19 @@ struct vfs_dirent *vfs_dir_next(const struct vnode *dir,
 				const struct vfs_dirent *d);
 /* Free dir's entries and indexes (when the node is freed). */
 void vfs_dir_free(struct vnode *dir);
+/*
+ * A VN_POPULATE directory is about to be looked at (lookup, link,
+ * unlink, getdents, stat): clear the flag and run the hook that makes
+ * its delayed entries. Any caller, any directory; cheap when unflagged.
+ */
+void vfs_dir_populate(struct vnode *dir);
+/*
+ * Add a hook vfs_dir_populate runs (each is given every flagged
+ * directory and makes the entries of its own): boot only, at most
+ * VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
+ */
+#define VFS_POPULATE_HOOKS 4
+int vfs_dir_add_populate(void (*populate)(struct vnode *dir));
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);

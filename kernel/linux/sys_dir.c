@@ -100,6 +100,7 @@ static bool fill_dirents(struct vnode *dir, uint64_t *pos, struct dirent_out *o)
 	unsigned int type;
 	uint64_t ino;
 
+	vfs_dir_populate(dir);
 	if (*pos == 0 && emit(o, dir->ino, 1, 4, "."))
 		*pos = 1;
 	if (*pos == 1 &&
