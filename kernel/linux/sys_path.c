@@ -7,6 +7,7 @@
 
 #include "core/heap.h"
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
