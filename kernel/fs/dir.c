@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 
 /*

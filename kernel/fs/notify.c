@@ -1,11 +1,12 @@
 /* notify.c - change notification: the marks watchers hang on nodes, and the events the file system sends them. */
-#include "fs/vfs.h"
+#include "fs/notify.h"
 
 #include <linux/fcntl.h>
 #include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 
 /*

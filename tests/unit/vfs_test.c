@@ -15,6 +15,7 @@
 #include "core/heap.h"
 #include "core/cred.h"
 #include "core/page.h"
+#include "fs/notify.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
