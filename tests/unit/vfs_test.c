@@ -810,50 +810,95 @@ static void test_notify_marks(void **state)
 	assert_int_equal(d.gone, 0);
 }
 
-/* A VN_POPULATE directory: its hook runs once, at the first look. */
-static struct vnode *lazy_dir;
-static int lazy_runs;
+/*
+ * A VN_POPULATE directory: its hook runs once, at the first look. The
+ * hook counts every call it gets, whatever the directory, and makes
+ * "made" in each: only flagged directories may reach it.
+ */
+static int lazy_calls;
+static struct vnode *lazy_last;
 
 static void lazy_populate(struct vnode *dir)
 {
-	if (dir != lazy_dir)
-		return;
-	lazy_runs++;
+	lazy_calls++;
+	lazy_last = dir;
 	assert_int_equal(vfs_create(dir, "made", S_IFDIR | 0755, NULL), 0);
+}
+
+static struct vnode *lazy_mkdir(const char *name)
+{
+	struct vnode *dir = mkdir_at("/", name);
+
+	dir->vflags |= VN_POPULATE;
+	return dir;
+}
+
+/* The look just made ran the hook once more, on dir, and cleared its flag. */
+static void lazy_ran(struct vnode *dir, int calls)
+{
+	assert_int_equal(lazy_calls, calls);
+	assert_ptr_equal(lazy_last, dir);
+	assert_false(dir->vflags & VN_POPULATE);
 }
 
 static void test_populate(void **state)
 {
-	struct vnode *dir = mkdir_at("/", "lazy"), *vn;
+	struct vnode *dir, *vn;
 	struct vfs_time m;
 
 	(void)state;
 	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0);
 	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0); /* once */
-	lazy_dir = dir;
-	dir->vflags |= VN_POPULATE;
+	dir = lazy_mkdir("lazy");
 	m = dir->mtime;
 	assert_int_equal(dir->nlink, 2);
+	assert_int_equal(lazy_calls, 0); /* making and flagging: no look */
 	assert_non_null(node("/lazy/made", 0)); /* the walk looked */
-	assert_int_equal(lazy_runs, 1);
-	assert_false(dir->vflags & VN_POPULATE);
+	lazy_ran(dir, 1);
 	vn = vfs_dir_lookup(dir, "made");
 	assert_non_null(vn);
 	vnode_put(vn);
-	assert_int_equal(lazy_runs, 1);
+	assert_int_equal(lazy_calls, 1);
 	/* the delayed entry shows in the link count, not in the times */
 	assert_int_equal(dir->nlink, 3);
 	assert_int_equal(dir->mtime.sec, m.sec);
 	assert_int_equal(dir->mtime.nsec, m.nsec);
 	/* a creation in it makes the delayed entries first, then its own */
-	lazy_dir = mkdir_at("/", "lazy2");
-	lazy_dir->vflags |= VN_POPULATE;
-	assert_int_equal(vfs_create(lazy_dir, "made", S_IFREG | 0644, NULL),
+	dir = lazy_mkdir("lazy2");
+	assert_int_equal(vfs_create(dir, "made", S_IFREG | 0644, NULL),
 			 -EEXIST);
-	assert_int_equal(lazy_runs, 2);
-	/* nor does an unflagged directory run it */
+	lazy_ran(dir, 2);
+	/* nor does an unflagged directory run it: it would make "made" */
 	assert_null(node("/a/made", 0));
-	assert_int_equal(lazy_runs, 2);
+	assert_true(vfs_dir_empty(node("/lazy/made", 0)));
+	assert_int_equal(lazy_calls, 2);
+	/* an unlink finds the delayed entry */
+	dir = lazy_mkdir("lazy3");
+	assert_int_equal(vfs_dir_unlink(dir, "made"), 0);
+	lazy_ran(dir, 3);
+	/* rmdir's emptiness check counts it */
+	dir = lazy_mkdir("lazy4");
+	assert_false(vfs_dir_empty(dir));
+	lazy_ran(dir, 4);
+}
+
+/* A watch is the first look: it finds the delayed entries there. */
+static void test_populate_notify(void **state)
+{
+	struct vnode *dir = lazy_mkdir("lazyn"), *made;
+	struct rec_mark d = { .m = { rec_event, rec_gone }, .who = "d" };
+	int calls = lazy_calls;
+
+	(void)state;
+	fsnotify_mark_add(dir, &d.m);
+	lazy_ran(dir, calls + 1);
+	assert_string_equal(d.log, "");
+	made = node("/lazyn/made", 0);
+	assert_non_null(made);
+	fsnotify_node(made, 0x2); /* IN_MODIFY: heard by name */
+	assert_string_equal(d.log, "d:40000002:made;"); /* IN_ISDIR */
+	assert_int_equal(lazy_calls, calls + 1);
+	fsnotify_mark_remove(&d.m);
 }
 
 int main(void)
@@ -879,6 +924,7 @@ int main(void)
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
 		cmocka_unit_test(test_populate),
+		cmocka_unit_test(test_populate_notify),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);
