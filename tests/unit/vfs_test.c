@@ -811,17 +811,20 @@ static void test_notify_marks(void **state)
 }
 
 /*
- * A VN_POPULATE directory: its hook runs once, at the first look. The
- * hook counts every call it gets, whatever the directory, and makes
- * "made" in each: only flagged directories may reach it.
+ * A VN_POPULATE directory: its hook runs once, at the first look, as
+ * root. The hook counts every call it gets, whatever the directory, and
+ * makes "made" in each: only flagged directories may reach it.
  */
 static int lazy_calls;
 static struct vnode *lazy_last;
+static uint32_t lazy_euid, lazy_egid;
 
 static void lazy_populate(struct vnode *dir)
 {
 	lazy_calls++;
 	lazy_last = dir;
+	lazy_euid = current_cred()->euid;
+	lazy_egid = current_cred()->egid;
 	assert_int_equal(vfs_create(dir, "made", S_IFDIR | 0755, NULL), 0);
 }
 
@@ -901,6 +904,30 @@ static void test_populate_notify(void **state)
 	fsnotify_mark_remove(&d.m);
 }
 
+/* Whoever looks first, the hook runs as root and the looker stays itself. */
+static void test_populate_as_root(void **state)
+{
+	struct cred *cred = current_cred(), saved = *cred;
+	struct vnode *dir = lazy_mkdir("lazyr"), *made;
+	int calls = lazy_calls;
+
+	(void)state;
+	cred->euid = cred->uid = 1000;
+	cred->egid = cred->gid = 100;
+	made = node("/lazyr/made", 0);
+	lazy_ran(dir, calls + 1);
+	assert_non_null(made);
+	assert_int_equal(lazy_euid, 0);
+	assert_int_equal(lazy_egid, 0);
+	assert_int_equal(made->uid, 0);
+	assert_int_equal(made->gid, 0);
+	assert_int_equal(cred->euid, 1000);
+	assert_int_equal(cred->egid, 100);
+	assert_int_equal(cred->uid, 1000);
+	assert_int_equal(mkfile_at("/", "mine2", NULL)->uid, 1000);
+	*cred = saved;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -925,6 +952,7 @@ int main(void)
 		cmocka_unit_test(test_notify_marks),
 		cmocka_unit_test(test_populate),
 		cmocka_unit_test(test_populate_notify),
+		cmocka_unit_test(test_populate_as_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);
