@@ -7,6 +7,7 @@
 
 #include "core/cred.h"
 #include "core/heap.h"
+#include "core/printk.h"
 #include "core/proc.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -270,8 +271,13 @@ static void procfs_populate(struct vnode *dir)
 {
 	if (dir != proc_dir)
 		return;
-	for (size_t i = 0; i < ndeferred; i++)
-		deferred[i](dir); /* errors: see procfs_defer */
+	for (size_t i = 0; i < ndeferred; i++) {
+		int err = deferred[i](dir); /* the next still runs */
+
+		if (err < 0)
+			printk("kiln: /proc: part of it not made (error %d)\n",
+			       -err);
+	}
 	ndeferred = 0;
 }
 

@@ -21,10 +21,16 @@
 /* ---- The environment the fs core expects from the kernel ---- */
 
 static size_t live_allocs;
+/* kmalloc_calls counts every call; the one numbered kmalloc_fail fails. */
+static size_t kmalloc_calls, kmalloc_fail;
 
 void *kmalloc(size_t size)
 {
-	void *p = size ? malloc(size) : NULL;
+	void *p;
+
+	if (++kmalloc_calls == kmalloc_fail)
+		return NULL;
+	p = size ? malloc(size) : NULL;
 
 	live_allocs += p != NULL;
 	return p;
@@ -43,6 +49,40 @@ void kfree(void *p)
 {
 	live_allocs -= p != NULL;
 	free(p);
+}
+
+/* The console's lines, appended (devfs.c says what it could not make). */
+static char printk_log[1024];
+
+void printk(const char *fmt, ...)
+{
+	size_t n = strlen(printk_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(printk_log + n, sizeof(printk_log) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* devfs.c's neighbours: plain nodes where theirs would be. */
+void random_bytes(void *buf, size_t n)
+{
+	memset(buf, 4, n);
+}
+
+int devfs_console(struct vnode *dev, struct vnode **out)
+{
+	return vfs_create(dev, "console", S_IFCHR | 0600, out);
+}
+
+int devfs_tty(struct vnode *dev)
+{
+	return vfs_create(dev, "tty", S_IFCHR | 0666, NULL);
+}
+
+int blkdev_devfs(struct vnode *dev)
+{
+	return vfs_create(dev, "vda", S_IFBLK | 0660, NULL);
 }
 
 uint64_t clock_realtime_ns(void)
@@ -811,6 +851,36 @@ static void test_notify_marks(void **state)
 }
 
 /*
+ * /dev at its first look: a node that cannot be made (its allocation
+ * fails) is named on the console and the others are still made.
+ */
+static void test_devfs_fill_errors(void **state)
+{
+	static const char *const made[] = {
+		"zero", "full",	 "random", "urandom", "console",
+		"tty",	"stdin", "stdout", "stderr",  "fd",
+		"vda",	"shm",	 "pts",
+	};
+	struct vnode *dev = mkdir_at("/", "dev");
+
+	(void)state;
+	assert_int_equal(devfs_init(dev), 0);
+	assert_true(dev->vflags & VN_POPULATE);
+	printk_log[0] = '\0';
+	kmalloc_fail = kmalloc_calls + 1; /* /dev/null's node */
+	vfs_dir_populate(dev);
+	kmalloc_fail = 0;
+	assert_string_equal(printk_log, "kiln: no /dev/null (error 12)\n");
+	assert_null(node("/dev/null", LOOKUP_NOFOLLOW));
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/%s", made[i]);
+		assert_non_null(node(path, LOOKUP_NOFOLLOW));
+	}
+}
+
+/*
  * A VN_POPULATE directory: its hook runs once, at the first look, as
  * root. The hook counts every call it gets, whatever the directory, and
  * makes "made" in each: only flagged directories may reach it.
@@ -950,6 +1020,7 @@ int main(void)
 		cmocka_unit_test(test_credentials),
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
+		cmocka_unit_test(test_devfs_fill_errors),
 		cmocka_unit_test(test_populate),
 		cmocka_unit_test(test_populate_notify),
 		cmocka_unit_test(test_populate_as_root),
