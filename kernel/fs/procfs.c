@@ -286,8 +286,16 @@ int procfs_defer(int (*make)(struct vnode *proc))
 	if (proc_dir == NULL)
 		return -ENOENT;
 	if (proc_dir->ops != NULL || ndeferred == PROCFS_DEFERRED_MAX ||
-	    vfs_dir_add_populate(procfs_populate) < 0)
+	    vfs_dir_add_populate(procfs_populate) < 0) {
+		/*
+		 * The makers put off before run first, in order, and clear
+		 * the flag: make_deferred, run while /proc is still flagged,
+		 * would find an empty pending list and leave later pids
+		 * waiting for a look that never makes them.
+		 */
+		vfs_dir_populate(proc_dir);
 		return make(proc_dir);
+	}
 	deferred[ndeferred++] = make;
 	proc_dir->vflags |= VN_POPULATE;
 	return 0;

@@ -16,6 +16,7 @@
 #include "core/cred.h"
 #include "core/page.h"
 #include "fs/notify.h"
+#include "fs/procfs.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
@@ -84,6 +85,23 @@ int blkdev_devfs(struct vnode *dev)
 {
 	return vfs_create(dev, "vda", S_IFBLK | 0660, NULL);
 }
+
+/* procfs.c's files of the whole system, empty here. */
+#define PROCFS_GEN_STUB(name)               \
+	size_t name(char *buf, size_t size) \
+	{                                   \
+		(void)buf, (void)size;      \
+		return 0;                   \
+	}
+PROCFS_GEN_STUB(procfs_cpuinfo)
+PROCFS_GEN_STUB(procfs_meminfo)
+PROCFS_GEN_STUB(procfs_uptime)
+PROCFS_GEN_STUB(procfs_version)
+PROCFS_GEN_STUB(procfs_mounts)
+PROCFS_GEN_STUB(procfs_filesystems)
+PROCFS_GEN_STUB(procfs_loadavg)
+PROCFS_GEN_STUB(procfs_stat)
+PROCFS_GEN_STUB(procfs_partitions)
 
 uint64_t clock_realtime_ns(void)
 {
@@ -881,6 +899,67 @@ static void test_devfs_fill_errors(void **state)
 }
 
 /*
+ * procfs_defer's makers: each notes its number in the order they ran,
+ * and whether /proc was still flagged then; maker 2 fails.
+ */
+static char maker_order[16];
+
+static int maker_note(struct vnode *proc, char c)
+{
+	size_t n = strlen(maker_order);
+
+	maker_order[n] = (proc->vflags & VN_POPULATE) ? 'F' : c;
+	maker_order[n + 1] = '\0';
+	return c == '2' ? -ENOMEM : 0;
+}
+
+#define MAKER(c)                                 \
+	static int maker_##c(struct vnode *proc) \
+	{                                        \
+		return maker_note(proc, #c[0]);  \
+	}
+MAKER(1)
+MAKER(2)
+MAKER(3)
+MAKER(4)
+MAKER(5)
+
+/*
+ * Makers wait for the first look, in order, and one failing is said and
+ * does not stop the next; one more than can wait runs at once, but after
+ * those waiting, on a /proc no longer flagged (else a maker that reads
+ * the flag, as make_deferred does, would leave its part for a look
+ * that no longer makes anything).
+ */
+static void test_procfs_defer(void **state)
+{
+	struct vnode *proc = mkdir_at("/", "proc");
+
+	(void)state;
+	assert_int_equal(procfs_init(proc), 0);
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_int_equal(procfs_defer(maker_2), 0);
+	assert_int_equal(procfs_defer(maker_3), 0);
+	assert_true(proc->vflags & VN_POPULATE);
+	assert_string_equal(maker_order, "");
+	printk_log[0] = '\0';
+	assert_non_null(node("/proc/cpuinfo", 0));
+	assert_string_equal(maker_order, "123");
+	assert_string_equal(printk_log,
+			    "kiln: /proc: part of it not made (error 12)\n");
+	/* the table full: the four waiting run, then the fifth */
+	maker_order[0] = '\0';
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_int_equal(procfs_defer(maker_3), 0);
+	assert_int_equal(procfs_defer(maker_4), 0);
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_string_equal(maker_order, "");
+	assert_int_equal(procfs_defer(maker_5), 0);
+	assert_string_equal(maker_order, "13415");
+	assert_false(proc->vflags & VN_POPULATE);
+}
+
+/*
  * A VN_POPULATE directory: its hook runs once, at the first look, as
  * root. The hook counts every call it gets, whatever the directory, and
  * makes "made" in each: only flagged directories may reach it.
@@ -1021,6 +1100,7 @@ int main(void)
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
 		cmocka_unit_test(test_devfs_fill_errors),
+		cmocka_unit_test(test_procfs_defer),
 		cmocka_unit_test(test_populate),
 		cmocka_unit_test(test_populate_notify),
 		cmocka_unit_test(test_populate_as_root),
