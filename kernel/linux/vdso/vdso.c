@@ -32,13 +32,18 @@ extern const struct vclock vdso_vvar __attribute__((visibility("hidden")));
 
 /*
  * The clock ids answered here (bit n: id n; clockid.h) for each value of
- * the [vvar] flags: the monotonic ones once the TSC is set up, the wall
- * clock's once the kernel has read it.
+ * the [vvar] flags, 16 bits per value: the monotonic ones once the TSC
+ * is set up, the wall clock's once the kernel has read it. A table in an
+ * immediate, not in memory: under TCG every load is a softmmu TLB check
+ * and a write-back of the registers changed before it.
  */
-static const uint32_t answered[4] = {
-	[VCLOCK_MONO_READY] = CLOCKID_MONO_SET,
-	[VCLOCK_ALL_READY] = CLOCKID_MONO_SET | CLOCKID_REAL_SET,
-};
+#define ANSWERED_BITS 16
+#define ANSWERED                                                             \
+	((uint64_t)CLOCKID_MONO_SET << (ANSWERED_BITS * VCLOCK_MONO_READY) | \
+	 (uint64_t)(CLOCKID_MONO_SET | CLOCKID_REAL_SET)                     \
+		 << (ANSWERED_BITS * VCLOCK_ALL_READY))
+_Static_assert((CLOCKID_MONO_SET | CLOCKID_REAL_SET) < 1u << ANSWERED_BITS,
+	       "every answered id fits a table entry");
 
 /* The wall clock in ns, or false to ask the kernel. */
 static int read_real_ns(uint64_t *ns)
@@ -73,8 +78,10 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	const struct vclock *v = &vdso_vvar;
 	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
 	uint32_t uid = (uint32_t)id;
-	/* id < 32 and answered here, as one value for one branch */
-	uint32_t ok = (uid < 32) & (answered[ready & 3] >> (uid & 31));
+	/* id answered here, as one value for one branch */
+	uint32_t ok = (uid < ANSWERED_BITS) &
+		      (uint32_t)(ANSWERED >> ((ready & 3) * ANSWERED_BITS +
+					      uid % ANSWERED_BITS));
 	uint64_t ns;
 
 	if (__builtin_expect(!(ok & 1), 0))
