@@ -82,7 +82,7 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	uint32_t ok = (uid < ANSWERED_BITS) &
 		      (uint32_t)(ANSWERED >> ((ready & 3) * ANSWERED_BITS +
 					      uid % ANSWERED_BITS));
-	uint64_t ns;
+	uint64_t ns, sec, nsec;
 
 	if (__builtin_expect(!(ok & 1), 0))
 		return (int)arch_user_syscall2(__NR_clock_gettime, id,
@@ -90,8 +90,16 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	/* the wall clock's offset for the REALTIME ids, else 0 */
 	ns = vclock_mono_ns(v, rdtsc_ordered()) +
 	     v->offset_ns[(CLOCKID_REAL_SET >> (uid & 31)) & 1];
-	ts->tv_sec = (long long)(ns / NSEC_PER_SEC);
-	ts->tv_nsec = (long long)(ns % NSEC_PER_SEC);
+	sec = ns / NSEC_PER_SEC;
+	nsec = ns % NSEC_PER_SEC;
+	/*
+	 * Both halves before either store: TCG writes every register
+	 * changed so far back to memory before each guest store, so
+	 * arithmetic between the two stores is paid for twice.
+	 */
+	__asm__("" : "+r"(sec), "+r"(nsec));
+	ts->tv_sec = (long long)sec;
+	ts->tv_nsec = (long long)nsec;
 	return 0;
 }
 
