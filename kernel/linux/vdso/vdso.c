@@ -69,6 +69,16 @@ static int read_real_ns(uint64_t *ns)
  * flag is set (lib/vclock.h).
  */
 
+/*
+ * Have both values computed before the caller stores either: TCG writes
+ * every guest register changed so far back to CPUState before each guest
+ * memory access, so arithmetic between two stores is written back twice.
+ */
+static inline void in_registers(uint64_t *a, uint64_t *b)
+{
+	__asm__("" : "+r"(*a), "+r"(*b));
+}
+
 /* Bit n of a clock id set, as an index of vclock.offset_ns. */
 _Static_assert(VCLOCK_MONO == 0 && VCLOCK_REAL == 1, "offset_ns indexes");
 
@@ -92,12 +102,7 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	     v->offset_ns[(CLOCKID_REAL_SET >> (uid & 31)) & 1];
 	sec = ns / NSEC_PER_SEC;
 	nsec = ns % NSEC_PER_SEC;
-	/*
-	 * Both halves before either store: TCG writes every register
-	 * changed so far back to memory before each guest store, so
-	 * arithmetic between the two stores is paid for twice.
-	 */
-	__asm__("" : "+r"(sec), "+r"(nsec));
+	in_registers(&sec, &nsec);
 	ts->tv_sec = (long long)sec;
 	ts->tv_nsec = (long long)nsec;
 	return 0;
@@ -128,13 +133,16 @@ int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
 {
 	const struct vclock *v = &vdso_vvar;
 	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
-	uint64_t ns;
+	uint64_t ns, sec, usec;
 
 	if (__builtin_expect(((ready ^ VCLOCK_ALL_READY) | !tv | !!tz) != 0, 0))
 		return gettimeofday_slow(tv, tz);
 	ns = vclock_real_ns(v, vclock_mono_ns(v, rdtsc_ordered()));
-	tv->tv_sec = (long)(ns / NSEC_PER_SEC);
-	tv->tv_usec = (long)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	sec = ns / NSEC_PER_SEC;
+	usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
+	in_registers(&sec, &usec);
+	tv->tv_sec = (long)sec;
+	tv->tv_usec = (long)usec;
 	return 0;
 }
 
