@@ -160,6 +160,27 @@ int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
 		      int (*check)(struct ext4_fs *fs, const uint8_t *blk,
 				   const void *arg),
 		      const void *arg);
+/*
+ * A metadata block read in place: the cache's buffer, held, or (a cache
+ * of another block size, see mount_fs) a checked copy of the block.
+ */
+struct ext4_bref {
+	struct bcache_buf *b;
+	uint8_t *copy;
+};
+/*
+ * ext4_read_checked without the copy: the block's bytes, checked as
+ * ext4_read_checked checks them, read-only and valid until
+ * ext4_bref_put(ref); NULL with *err (-EIO, -ENOMEM). Holding a buffer
+ * does not stop a writer from changing its bytes while the holder
+ * sleeps (a read of another block): re-check what is read after that.
+ */
+const uint8_t *ext4_bref_get(struct ext4_fs *fs, uint64_t block,
+			     int (*check)(struct ext4_fs *fs,
+					  const uint8_t *blk, const void *arg),
+			     const void *arg, struct ext4_bref *ref, int *err);
+/* Let go of ref's block (a zeroed or already put ref: nothing). */
+void ext4_bref_put(struct ext4_bref *ref);
 /* crc32c of descriptor g with its checksum field taken as zero. */
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
 /* Whether group g holds a superblock copy (sparse_super: 0, 1, powers of 3, 5, 7). */
@@ -281,15 +302,19 @@ static inline void ext4_put32(void *p, uint32_t v)
  */
 int ext4_mount_root(const char *dev, const uint8_t uuid[16], bool overlay);
 
-/* Little-endian fields of on-disk structures (any alignment). */
-static inline uint16_t ext4_le16(const void *p)
+/*
+ * Little-endian fields of on-disk structures (any alignment). Always
+ * inline: a directory lookup reads a few of them per entry, and -Os
+ * made them calls.
+ */
+static inline __attribute__((always_inline)) uint16_t ext4_le16(const void *p)
 {
 	const uint8_t *b = p;
 
 	return (uint16_t)(b[0] | b[1] << 8);
 }
 
-static inline uint32_t ext4_le32(const void *p)
+static inline __attribute__((always_inline)) uint32_t ext4_le32(const void *p)
 {
 	const uint8_t *b = p;
 
