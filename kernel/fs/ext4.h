@@ -93,6 +93,11 @@ struct ext4_fs {
 	bool hash_unsigned; /* EXT2_FLAGS_UNSIGNED_HASH */
 	/* Bumped by every change to a directory block (readdir cursors). */
 	uint64_t dir_changes;
+	/*
+	 * Bumped when in-memory inodes may be newer than the disk's for
+	 * good (a journal abort): one kept unreferenced is read again.
+	 */
+	uint64_t inode_epoch;
 	struct ext4_jbd2 *jbd2;	 /* the journal writer of a rw mount, or NULL */
 	struct ext4_zone *zones; /* the system zone, sorted (ext4_sysblk) */
 	uint32_t nzones;

@@ -51,6 +51,7 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 {
 	uint32_t base = lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE;
 	uint32_t count = ext4_le16(blk + base + 2);
+	uint64_t nblocks = dir->size / fs->block_size; /* once: a division */
 
 	if (lvl > 0) {
 		uint32_t rl = ext4_le16(blk + 4);
@@ -68,7 +69,7 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 		const uint8_t *e = blk + base + i * 8;
 		uint32_t b = ext4_le32(e + 4) & DX_BLOCK_MASK;
 
-		if (b == 0 || (uint64_t)b >= dir->size / fs->block_size ||
+		if (b == 0 || (uint64_t)b >= nblocks ||
 		    (i >= 2 && ext4_le32(e) < ext4_le32(e - 8)))
 			return -EIO;
 	}
