@@ -198,6 +198,7 @@ int ext4_dir_next(struct ext4_fs *fs, const struct ext4_inode *dir,
 static int block_find(struct ext4_fs *fs, const uint8_t *blk, const char *name,
 		      size_t nlen, uint32_t *ino)
 {
+	uint8_t last = (uint8_t)name[nlen - 1];
 	uint32_t len;
 
 	for (uint32_t off = 0; off < fs->block_size; off += len) {
@@ -205,8 +206,13 @@ static int block_find(struct ext4_fs *fs, const uint8_t *blk, const char *name,
 
 		if (entry_check(fs, blk, off, &len) < 0)
 			return -EIO;
-		if (e[6] == nlen && ext4_le32(e) != 0 &&
-		    memcmp(e + DE_HEAD, name, nlen) == 0) {
+		/*
+		 * The last byte first: names of one length in one directory
+		 * mostly share their start (name-00017, name-00042), so this
+		 * turns most of them away without a call.
+		 */
+		if (e[6] == nlen && e[DE_HEAD + nlen - 1] == last &&
+		    ext4_le32(e) != 0 && memcmp(e + DE_HEAD, name, nlen) == 0) {
 			*ino = ext4_le32(e);
 			return 1;
 		}
