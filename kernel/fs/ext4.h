@@ -98,6 +98,12 @@ struct ext4_fs {
 	 * good (a journal abort): one kept unreferenced is read again.
 	 */
 	uint64_t inode_epoch;
+	/*
+	 * Each group's inode table block once its descriptor was read and
+	 * checked (0: not yet), or NULL: mkfs placed the tables and nothing
+	 * moves them (Linux checks the descriptors once, at mount).
+	 */
+	uint64_t *itables;
 	struct ext4_jbd2 *jbd2;	 /* the journal writer of a rw mount, or NULL */
 	struct ext4_zone *zones; /* the system zone, sorted (ext4_sysblk) */
 	uint32_t nzones;
@@ -190,7 +196,7 @@ void ext4_bref_put(struct ext4_bref *ref);
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
 /* Whether group g holds a superblock copy (sparse_super: 0, 1, powers of 3, 5, 7). */
 bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g);
-/* The inode table's first block for inode group g (descriptor checked). */
+/* The inode table's first block for inode group g (its descriptor checked the first time). */
 int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
 
 /*

@@ -17,6 +17,8 @@
 #define SB_CSUM 0x3FC
 #define SB_CSUM_SEED 0x270
 #define CSUM_TYPE_CRC32C 1
+/* Groups whose inode table blocks are kept (64 KiB of them). */
+#define ITABLES_MAX 8192
 /* Group descriptor fields (ext4 docs, "Block Group Descriptors"). */
 #define GD_ITABLE_LO 0x8
 #define GD_CSUM 0x1E
@@ -320,6 +322,9 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 		err = ext4_sysblk_init(fs);
 	if (err < 0)
 		goto err_free;
+	/* Bounded: past ITABLES_MAX groups (or without memory) none kept. */
+	if (fs->groups <= ITABLES_MAX)
+		fs->itables = kzalloc(fs->groups * sizeof(*fs->itables));
 	kfree(sb);
 	*out = fs;
 	return 0;
@@ -386,6 +391,7 @@ void ext4_unmount(struct ext4_fs *fs)
 	if (!fs->ro)
 		ext4_jbd2_close(fs);
 	ext4_sysblk_free(fs);
+	kfree(fs->itables);
 	kfree(fs);
 }
 
@@ -427,6 +433,10 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 
 	if (g >= fs->groups)
 		return -EIO;
+	if (fs->itables != NULL && fs->itables[g] != 0) {
+		*block = fs->itables[g];
+		return 0;
+	}
 	err = ext4_read_bytes(fs, off, gd, fs->desc_size);
 	if (err < 0)
 		return err;
@@ -441,5 +451,7 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 	if (*block <= fs->first_data_block ||
 	    *block + itable_blocks > fs->blocks_count)
 		return -EIO;
+	if (fs->itables != NULL)
+		fs->itables[g] = *block;
 	return 0;
 }
