@@ -327,7 +327,7 @@ virtio_net_hdr_SRCS := kernel/drivers/virtio_net_hdr.c
 # The block cache over a fake disk, and the check of a virtio-blk device's answers.
 UNIT_TESTS += bcache virtio_blk_req virtq
 virtq_SRCS := kernel/drivers/virtq.c tests/unit/kernel_host.c
-bcache_SRCS := kernel/fs/bcache.c tests/unit/kernel_host.c
+bcache_SRCS := kernel/fs/bcache.c kernel/fs/bcache_wb.c tests/unit/kernel_host.c
 virtio_blk_req_SRCS := kernel/drivers/virtio_blk_req.c
 # 9P2000.L messages: requests as bytes, hostile replies.
 UNIT_TESTS += p9_msg
@@ -336,7 +336,7 @@ p9_msg_SRCS := kernel/fs/9p_msg.c
 # The writes run over tests/unit/ext4_jbd2_stub.c (straight to the cache,
 # credits counted), not the journal: e2fsck -fn on the result is the oracle.
 UNIT_TESTS += ext4 ext4w crc32c ext4_hash
-EXT4_ALL := kernel/fs/bcache.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
+EXT4_ALL := kernel/fs/bcache.c kernel/fs/bcache_wb.c $(wildcard kernel/fs/ext4_*.c) kernel/lib/crc32c.c
 NOT_EXT4_VFS := kernel/fs/ext4_vfs.c kernel/fs/ext4_vfs_write.c kernel/fs/ext4_ncache.c \
 	kernel/fs/ext4_pagecache.c
 JBD2_WRITER := kernel/fs/ext4_jbd2.c kernel/fs/ext4_jbd2_commit.c

@@ -373,7 +373,7 @@ def print_header(progs, linux, accels, opts):
           "`kiln run IMAGE`" % boot.qemu_version())
     print("host: %s, %d CPUs; KVM %s" % (
         platform.machine(), os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("programs: %s (musl-gcc -static -O2; hello %d B)" % (
         ", ".join(os.path.relpath(p, ROOT) for p in progs.values()),
         os.path.getsize(progs["hello"])))

@@ -67,13 +67,32 @@ class BenchError(Exception):
     """Something is broken (not merely slow): the bench must fail."""
 
 
+def kvm_is_pvm():
+    """PVM: a KVM under which Kiln boots slower than under TCG and needs
+    kiln.nostac (docs/architecture.md); the benches leave it alone, as
+    `kiln run --accel auto` does."""
+    return os.path.exists("/sys/module/kvm_pvm")
+
+
 def kvm_usable():
-    """True when /dev/kvm exists and this user can open it read-write."""
+    """True when /dev/kvm exists, this user can open it read-write, and it
+    is not PVM."""
+    if kvm_is_pvm():
+        return False
     try:
         os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
         return True
     except OSError:
         return False
+
+
+def kvm_state(accels):
+    """What a bench's header says of KVM, given the accelerators it ran."""
+    if "kvm" in accels:
+        return "usable"
+    if kvm_is_pvm():
+        return "is PVM here, not used (TCG only; docs/architecture.md)"
+    return "not usable (TCG only)"
 
 
 def run_checked(argv):
@@ -432,7 +451,7 @@ def main():
         platform.machine(), os.cpu_count() or 0, ", ".join(
             "%s (-cpu %s)" % (a, ACCEL[a][3]) for a in accels)))
     if not kvm:
-        print("KVM: /dev/kvm is not usable here, so no KVM table (TCG only)")
+        print("KVM: %s, so no KVM table" % kvm_state(accels))
     print("workload: %s (%d B, musl static) prints one line and exits 0;"
           "\n  kiln boots %s (%d B)" % (
               os.path.relpath(hello, ROOT), os.path.getsize(hello),

@@ -387,7 +387,7 @@ def main():
           "%s, %d CPUs" % (boot.qemu_version(), platform.machine(),
                            os.cpu_count() or 0))
     if not boot.kvm_usable():
-        print("KVM: /dev/kvm is not usable here; TCG figures only")
+        print("KVM: %s" % boot.kvm_state(["tcg"]))
     if why_no_linux:
         print("linux: unavailable: " + why_no_linux)
     print("programs: %s (hello), %s %d /www (http_server, small.html only)"

@@ -400,7 +400,7 @@ def print_header(linux, accels, runs, linux_runs, load_runs):
           (boot.qemu_version(), GUEST_PORT))
     print("host: %s, %d CPUs; KVM %s" % (
         platform.machine(), os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("server: %s %d /www in both guests; the tree: small.html "
           "(%d B), big.bin (%d MiB)" % (os.path.relpath(SERVER, ROOT),
                                         GUEST_PORT, len(SMALL), BIG >> 20))

@@ -130,7 +130,7 @@ def print_header(linux, accels, runs):
           "-cpu max (tcg)" % (boot.qemu_version(), MEM))
     print("host: %s, %d CPUs; KVM %s" % (
         platform.machine(), os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("program: bench/progs/procs.c and hello.c (musl-gcc -static -O2),"
           " the same\n         binaries on both sides; kiln: `kiln run "
           "--mem %s`" % MEM)

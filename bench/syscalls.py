@@ -207,7 +207,7 @@ def print_header(linux, accels, runs):
           "-cpu max (tcg)" % (boot.qemu_version(), MEM))
     print("host: %d CPUs; KVM %s" % (
         os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("program: bench/progs/syscalls.c (musl-gcc -static -O2 -pthread),"
           " the same\n         binary on both sides; kiln: `kiln run "
           "--mem %s`" % MEM)

@@ -330,7 +330,7 @@ def print_header(progs, linux, accels, linux_runs):
           boot.qemu_version())
     print("host: %s, %d CPUs; KVM %s" % (
         platform.machine(), os.cpu_count() or 0,
-        "usable" if "kvm" in accels else "not usable (TCG only)"))
+        boot.kvm_state(accels)))
     print("programs: %s (musl-gcc -static -O2 -pthread)" % ", ".join(
         os.path.relpath(p, ROOT) for p in progs.values()))
     if isinstance(linux, str):

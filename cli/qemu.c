@@ -74,6 +74,33 @@ static int kvm_usable(void)
 	return 1;
 }
 
+/*
+ * PVM, a KVM that runs the guest's kernel in ring 3 under a shadow page
+ * table, passes the /dev/kvm check but needs the kernel told
+ * (kiln.nostac, kernel/arch/x86_64/user.c), and there a hello's boot
+ * takes seconds where TCG takes a tenth of one (docs/performance.md).
+ */
+static int kvm_is_pvm(void)
+{
+	return access("/sys/module/kvm_pvm", F_OK) == 0;
+}
+
+/* --accel auto: KVM when /dev/kvm is usable, unless it is PVM. */
+static int pick_kvm(const char *accel, int verbose)
+{
+	if (!strcmp(accel, "kvm"))
+		return 1;
+	if (strcmp(accel, "auto") || !kvm_usable())
+		return 0;
+	if (!kvm_is_pvm())
+		return 1;
+	if (verbose)
+		fprintf(stderr, "kiln: /dev/kvm is PVM, which boots the "
+				"guest slower than TCG does: TCG (--accel kvm "
+				"to use it anyway)\n");
+	return 0;
+}
+
 static void arg(struct spawn *s, const char *a)
 {
 	if (s->argc < MAX_ARGS - 1)
@@ -254,8 +281,7 @@ static void command(const struct vm_opts *o, struct spawn *s)
 {
 	char loss[32], tsc[40];
 	uint64_t khz;
-	int kvm = !strcmp(o->accel, "kvm") ||
-		  (!strcmp(o->accel, "auto") && kvm_usable());
+	int kvm = pick_kvm(o->accel, o->verbose);
 
 	for (int i = 0; i < NPIPES; i++)
 		if (s->wr[i] >= 0)
@@ -305,6 +331,8 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	/* the boot's informational lines are for --verbose (printk_info) */
 	if (!o->verbose)
 		append(s, "quiet");
+	if (kvm && kvm_is_pvm())
+		append(s, "kiln.nostac");
 	if (!kvm && (khz = host_tsc_khz()) != 0) {
 		snprintf(tsc, sizeof(tsc), "kiln.tsc_khz=%llu",
 			 (unsigned long long)khz);

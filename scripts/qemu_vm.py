@@ -28,9 +28,16 @@ def kvm_usable():
     return True
 
 
+def kvm_is_pvm():
+    """True when the host's KVM is PVM (it runs the guest's kernel in ring
+    3): Kiln needs kiln.nostac there and boots slower than under TCG
+    (cli/qemu.c says the same)."""
+    return os.path.exists("/sys/module/kvm_pvm")
+
+
 def pick_accel(accel):
     if accel == "auto":
-        return "kvm" if kvm_usable() else "tcg"
+        return "kvm" if kvm_usable() and not kvm_is_pvm() else "tcg"
     return accel
 
 
@@ -50,6 +57,8 @@ def qemu_command(kernel, machine="microvm", accel="auto", cmdline="",
         backend = f"file,id={name},path={path}" if path else f"null,id={name}"
         cmd += ["-chardev", backend, "-device",
                 f"isa-serial,chardev={name},iobase={port},irq={irq}"]
+    if accel == "kvm" and kvm_is_pvm():
+        cmdline = f"{cmdline} kiln.nostac".strip()
     if cmdline:
         cmd += ["-append", cmdline]
     return cmd + list(extra)

@@ -35,8 +35,19 @@ _Noreturn void panic_exit(void)
 
 _Noreturn void kernel_exit(int status)
 {
-	printk(KILN_EXIT_MARKER "%d\n", status & 0xff);
-	arch_exit(status & 0xff);
+	/* printk's "%d", by hand: see printk_write */
+	char line[sizeof(KILN_EXIT_MARKER) + 4] = KILN_EXIT_MARKER;
+	size_t n = sizeof(KILN_EXIT_MARKER) - 1;
+	int v = status & 0xff;
+
+	if (v >= 100)
+		line[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		line[n++] = (char)('0' + v / 10 % 10);
+	line[n++] = (char)('0' + v % 10);
+	line[n++] = '\n';
+	printk_write(line, n);
+	arch_exit(v);
 }
 
 struct backtrace {

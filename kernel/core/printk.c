@@ -75,6 +75,11 @@ void printk_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+void printk_write(const char *s, size_t n)
+{
+	serial_write(log_port, s, n);
+}
+
 void console_write(const char *s, size_t n)
 {
 	serial_write(console_port, s, n);

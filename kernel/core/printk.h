@@ -25,6 +25,13 @@ void printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void printk_set_quiet(void);
 void printk_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * Raw bytes to the kernel log, as printk("%s") without the formatter:
+ * for the one line a clean run writes (the exit status), so that a
+ * quiet boot of an app that never fails translates no formatting code.
+ */
+void printk_write(const char *s, size_t n);
+
 /* Raw bytes to the console, exactly as given. */
 void console_write(const char *s, size_t n);
 

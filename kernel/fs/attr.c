@@ -9,6 +9,7 @@
 
 void vfs_stat(struct vnode *vn, struct stat *st)
 {
+	vfs_dir_populate(vn); /* its link count counts the delayed entries */
 	memset(st, 0, sizeof(*st));
 	st->st_dev = VFS_DEV;
 	st->st_ino = vn->ino;

@@ -1,22 +1,20 @@
-/* bcache.c - the block cache: buffers keyed by (device, block), write-back with dirty tracking, bounded memory. */
+/* bcache.c - the block cache: buffers keyed by (device, block), dirty tracking, bounded memory (write-back: bcache_wb.c). */
 #include "fs/bcache.h"
 
 #include <asm-generic/errno.h>
 
 #include "core/heap.h"
 #include "core/page.h"
-#include "core/printk.h"
 #include "core/sched.h"
+#include "fs/bcache_int.h"
 #include "lib/string.h"
 
 #define HASH_SIZE 1024
 #define LIMIT_MIN 16
-/* Dirty buffers written back per batch when eviction finds no clean one. */
-#define EVICT_BATCH 64
 
 static struct bcache_buf *hash[HASH_SIZE];
 static struct bcache_buf *lru_head, *lru_tail; /* oldest ... newest */
-static struct bcache_dev *devices;
+struct bcache_dev *bcache_devices;
 static size_t nbufs, ndirty_all, limit = 1024;
 static struct wait_queue busy_wait; /* a BUSY buffer became free */
 
@@ -30,14 +28,14 @@ static size_t hash_of(const struct bcache_dev *d, uint64_t block)
 void bcache_register(struct bcache_dev *d)
 {
 	d->dirty_head = d->dirty_tail = NULL;
-	d->next = devices;
-	devices = d;
+	d->next = bcache_devices;
+	bcache_devices = d;
 }
 
 int bcache_unregister(struct bcache_dev *d)
 {
 	int err = bcache_invalidate(d);
-	struct bcache_dev **pp = &devices;
+	struct bcache_dev **pp = &bcache_devices;
 
 	while (*pp && *pp != d)
 		pp = &(*pp)->next;
@@ -140,8 +138,7 @@ static void buf_free(struct bcache_buf *b)
 	nbufs--;
 }
 
-/* Wait until a BUSY buffer may have become free (another thread's I/O). */
-static void wait_busy(void)
+void bcache_wait_busy(void)
 {
 	struct waiter w;
 
@@ -150,7 +147,12 @@ static void wait_busy(void)
 	wait_remove(&w);
 }
 
-static void clear_dirty(struct bcache_buf *b)
+void bcache_wake_busy(void)
+{
+	wake_up(&busy_wait);
+}
+
+void bcache_clear_dirty(struct bcache_buf *b)
 {
 	if (b->flags & BCACHE_DIRTY) {
 		b->flags &= ~BCACHE_DIRTY;
@@ -160,8 +162,7 @@ static void clear_dirty(struct bcache_buf *b)
 	dirty_unlink(b);
 }
 
-/* b holds newer bytes than the disk; whose they are is the caller's. */
-static void set_dirty(struct bcache_buf *b)
+void bcache_set_dirty(struct bcache_buf *b)
 {
 	b->flags |= BCACHE_VALID;
 	b->flags &= ~BCACHE_VERIFIED;
@@ -177,7 +178,7 @@ static void set_dirty(struct bcache_buf *b)
 void bcache_mark_dirty(struct bcache_buf *b)
 {
 	b->owner = 0;
-	set_dirty(b);
+	bcache_set_dirty(b);
 }
 
 void bcache_pin(struct bcache_buf *b)
@@ -191,158 +192,11 @@ void bcache_unpin(struct bcache_buf *b, bool keep)
 {
 	b->flags &= ~BCACHE_PINNED;
 	if (!keep) {
-		clear_dirty(b);
+		bcache_clear_dirty(b);
 		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED | BCACHE_LOGGED);
 	} else if (b->flags & BCACHE_DIRTY) {
 		b->flags |= BCACHE_LOGGED;
 		dirty_append(b);
-	}
-}
-
-/* Block order, for the disk: a shell sort (no qsort in the kernel). */
-static void sort_by_block(struct bcache_buf **v, size_t n)
-{
-	for (size_t gap = n / 2; gap > 0; gap /= 2)
-		for (size_t i = gap; i < n; i++)
-			for (size_t j = i;
-			     j >= gap && v[j - gap]->block > v[j]->block;
-			     j -= gap) {
-				struct bcache_buf *t = v[j];
-
-				v[j] = v[j - gap];
-				v[j - gap] = t;
-			}
-}
-
-/* The slot of owner's error: its own, else a free one; NULL when full. */
-static struct bcache_owner_err *owner_slot(struct bcache_dev *d, uint64_t owner)
-{
-	struct bcache_owner_err *free = NULL;
-
-	for (size_t i = 0; i < BCACHE_OWNER_ERRS; i++) {
-		if (d->owner_errs[i].owner == owner)
-			return &d->owner_errs[i];
-		if (d->owner_errs[i].owner == 0 && free == NULL)
-			free = &d->owner_errs[i];
-	}
-	return free;
-}
-
-/*
- * Keep the failed write of b (err): for syncfs, for the journal when it
- * was LOGGED, and for its owner, else (nobody's, or no slot left: the
- * error must not be lost) for the disk's next sync. Each one's first.
- */
-static void record_err(struct bcache_dev *d, const struct bcache_buf *b,
-		       int err)
-{
-	struct bcache_owner_err *o = NULL;
-	int *slot = &d->wb_err;
-
-	if (!d->sync_err)
-		d->sync_err = err;
-	if ((b->flags & BCACHE_LOGGED) && !d->log_err)
-		d->log_err = err;
-	if (b->owner != 0 && (o = owner_slot(d, b->owner)) != NULL) {
-		o->owner = b->owner;
-		slot = &o->err;
-	}
-	if (*slot)
-		return;
-	*slot = err;
-	printk("kiln: bcache: write of block %lu failed (error %d)\n",
-	       (unsigned long)b->block, -err);
-}
-
-/*
- * Write the n buffers of v (all of device d, dirty, not BUSY) in block
- * order. A failed write is recorded (record_err) and the buffer counted
- * clean, as Linux does: the error goes to the next fsync, once. Only
- * running out of memory keeps buffers dirty (nothing reached the disk):
- * -ENOMEM, else 0.
- */
-static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
-{
-	struct bcache_io *ios = kmalloc(n * sizeof(*ios));
-	int ret = 0;
-	size_t i;
-
-	if (!ios)
-		return -ENOMEM;
-	sort_by_block(v, n);
-	for (i = 0; i < n; i++) {
-		v[i]->refs++;
-		v[i]->flags |= BCACHE_BUSY;
-		clear_dirty(v[i]); /* writers wait while it is BUSY */
-		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
-					     v[i]->len, 0 };
-	}
-	d->inflight++;
-	d->ops->io(d, ios, n);
-	for (i = 0; i < n; i++) {
-		if (ios[i].err == -ENOMEM) {
-			set_dirty(v[i]); /* still owner's bytes */
-			ret = -ENOMEM;
-		} else {
-			if (ios[i].err)
-				record_err(d, v[i], ios[i].err);
-			v[i]->flags &= ~BCACHE_LOGGED;
-		}
-		v[i]->flags &= ~BCACHE_BUSY;
-		v[i]->refs--;
-	}
-	d->inflight--;
-	kfree(ios);
-	wake_up(&busy_wait);
-	return ret;
-}
-
-/* Dirty, and free to go home now: not in flight, not pinned. */
-static bool writable(const struct bcache_buf *b)
-{
-	return (b->flags & (BCACHE_DIRTY | BCACHE_BUSY | BCACHE_PINNED)) ==
-	       BCACHE_DIRTY;
-}
-
-/*
- * Collect up to max dirty, idle buffers of d (first dirtied first) into
- * v, from d's dirty list: a PINNED one, which waits for its
- * transaction's commit, is not on it; a BUSY one is another thread's
- * transfer (re-dirtied after a failed write): left to it.
- */
-static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
-			    size_t max)
-{
-	size_t n = 0;
-
-	for (struct bcache_buf *b = d->dirty_head; b && n < max;
-	     b = b->dirty_next)
-		if (writable(b))
-			v[n++] = b;
-	return n;
-}
-
-int bcache_write_home(struct bcache_buf *b)
-{
-	struct bcache_buf *v[1] = { b };
-
-	while (b->flags & BCACHE_BUSY)
-		wait_busy();
-	return writable(b) ? write_back(b->dev, v, 1) : 0;
-}
-
-/* Write back a batch of dirty buffers of the first device that has some. */
-static void write_back_oldest(void)
-{
-	struct bcache_buf *v[EVICT_BATCH];
-
-	for (struct bcache_dev *d = devices; d; d = d->next) {
-		size_t n = collect_dirty(d, v, EVICT_BATCH);
-
-		if (n > 0) {
-			write_back(d, v, n);
-			return;
-		}
 	}
 }
 
@@ -364,7 +218,7 @@ static struct bcache_buf *buf_new(struct bcache_dev *d, uint64_t block)
 	if (nbufs >= limit) {
 		b = find_victim();
 		if (!b) {
-			write_back_oldest();
+			bcache_write_back_oldest();
 			b = find_victim();
 		}
 		/* Writing back slept: the block may have arrived meanwhile. */
@@ -423,7 +277,7 @@ struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 	for (;;) {
 		b = lookup(d, block);
 		if (b && (b->flags & BCACHE_BUSY)) {
-			wait_busy();
+			bcache_wait_busy();
 			continue;
 		}
 		if (b) {
@@ -444,7 +298,7 @@ struct bcache_buf *bcache_get(struct bcache_dev *d, uint64_t block, bool fill,
 		b->flags |= BCACHE_BUSY;
 		*err = fill_buf(b);
 		b->flags &= ~BCACHE_BUSY;
-		wake_up(&busy_wait);
+		bcache_wake_busy();
 		if (*err) {
 			if (--b->refs == 0)
 				buf_free(b);
@@ -497,7 +351,7 @@ void bcache_readahead(struct bcache_dev *d, uint64_t block, size_t n)
 		if (--v[i]->refs == 0 && !ok)
 			buf_free(v[i]);
 	}
-	wake_up(&busy_wait);
+	bcache_wake_busy();
 out:
 	kfree(ios);
 	kfree(v);
@@ -508,7 +362,7 @@ struct bcache_buf *bcache_peek(struct bcache_dev *d, uint64_t block)
 	struct bcache_buf *b;
 
 	while ((b = lookup(d, block)) && (b->flags & BCACHE_BUSY))
-		wait_busy();
+		bcache_wait_busy();
 	if (b)
 		b->refs++;
 	return b;
@@ -536,7 +390,7 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 	if (write) {
 		memcpy(b->data + in, buf, n);
 		b->owner = owner;
-		set_dirty(b);
+		bcache_set_dirty(b);
 		if (owner != 0) /* a file's data now: no journal's business */
 			b->flags &= ~BCACHE_LOGGED;
 	} else {
@@ -585,126 +439,6 @@ long bcache_write_owned(struct bcache_dev *d, uint64_t off, const void *buf,
 	return rw_bytes(d, off, (void *)(uintptr_t)buf, n, true, owner);
 }
 
-/*
- * Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. All of
- * them in one sorted transfer when memory allows, so the device merges
- * runs across the whole set and keeps many requests in flight; else
- * (or for what was dirtied meanwhile) in batches.
- */
-static int write_back_all(struct bcache_dev *d)
-{
-	struct bcache_buf *v[EVICT_BATCH], **all;
-	size_t n;
-	int err;
-
-	if (d->ndirty > EVICT_BATCH &&
-	    (all = kmalloc(d->ndirty * sizeof(*all))) != NULL) {
-		n = collect_dirty(d, all, d->ndirty);
-		err = n ? write_back(d, all, n) : 0;
-		kfree(all);
-		if (err < 0)
-			return err;
-	}
-	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
-		if ((err = write_back(d, v, n)) < 0)
-			return err; /* still dirty: a later sync retries */
-	return 0;
-}
-
-/*
- * write_back_all, and wait for other threads' write-backs of d already
- * in flight (an evicting thread's batch, a BUSY buffer collect_dirty
- * passed by): what a sync or checkpoint returns for must be home and
- * its error recorded. Then once more for what those left dirty.
- */
-static int write_back_settled(struct bcache_dev *d)
-{
-	int err = write_back_all(d);
-
-	if (err < 0 || d->inflight == 0)
-		return err;
-	while (d->inflight)
-		wait_busy();
-	return write_back_all(d);
-}
-
-/* The write-back error to report, once. */
-static int take_wb_err(struct bcache_dev *d, int err)
-{
-	if (d->wb_err) {
-		err = d->wb_err;
-		d->wb_err = 0;
-	}
-	return err;
-}
-
-int bcache_take_log_err(struct bcache_dev *d)
-{
-	int err = d->log_err;
-
-	d->log_err = 0;
-	return err;
-}
-
-int bcache_take_owner_err(struct bcache_dev *d, uint64_t owner)
-{
-	struct bcache_owner_err *o = NULL;
-	int err = 0;
-
-	for (size_t i = 0; i < BCACHE_OWNER_ERRS && o == NULL; i++)
-		if (owner != 0 && d->owner_errs[i].owner == owner)
-			o = &d->owner_errs[i];
-	if (o != NULL) {
-		err = o->err;
-		*o = (struct bcache_owner_err){ 0, 0 };
-	}
-	return err;
-}
-
-int bcache_take_sync_err_all(void)
-{
-	int err = 0;
-
-	for (struct bcache_dev *d = devices; d; d = d->next) {
-		if (!err)
-			err = d->sync_err;
-		d->sync_err = 0;
-	}
-	return err;
-}
-
-int bcache_writeback(struct bcache_dev *d)
-{
-	int err = write_back_settled(d);
-
-	/* Buffers still dirty must say so, even with an older error kept. */
-	return err == -ENOMEM ? err : take_wb_err(d, err);
-}
-
-int bcache_sync(struct bcache_dev *d)
-{
-	int err = write_back_settled(d);
-
-	if (err < 0)
-		return err;
-	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
-	return take_wb_err(d, err);
-}
-
-int bcache_sync_all(bool report)
-{
-	int err = 0, e;
-
-	for (struct bcache_dev *d = devices; d; d = d->next) {
-		e = bcache_sync(d);
-		if (!report && e < 0 && e != -ENOMEM && !d->wb_err)
-			d->wb_err = e; /* taken: put back */
-		if (e < 0 && !err)
-			err = e;
-	}
-	return report ? err : 0;
-}
-
 int bcache_forget_range(struct bcache_dev *d, uint64_t off, uint64_t len)
 {
 	uint64_t first = off / d->block_size,
@@ -736,7 +470,7 @@ void bcache_discard(struct bcache_dev *d, uint64_t off, uint64_t len)
 		next = b->dirty_next;
 		if (b->block >= first && b->block < last && b->refs == 0 &&
 		    !(b->flags & BCACHE_BUSY)) {
-			clear_dirty(b);
+			bcache_clear_dirty(b);
 			buf_free(b);
 		}
 	}

@@ -123,7 +123,7 @@ static const char *const devfs_links[][2] = {
 };
 
 /* Populate dev; names the archive already put there are left alone. */
-int devfs_init(struct vnode *dev)
+static int devfs_fill(struct vnode *dev)
 {
 	struct vnode *vn;
 	size_t i;
@@ -161,4 +161,29 @@ int devfs_init(struct vnode *dev)
 		return err;
 	err = vfs_create(dev, "pts", S_IFDIR | 0755, NULL);
 	return err == -EEXIST ? 0 : err;
+}
+
+/*
+ * /dev is filled when something first looks into it (vfs_dir_populate),
+ * not at boot: an app that never opens a device does not pay for the
+ * nodes (~50 translated blocks under TCG). An error then leaves the
+ * nodes that could not be made missing, as a lookup finds them.
+ */
+static struct vnode *dev_dir;
+
+static void devfs_populate(struct vnode *dir)
+{
+	if (dir == dev_dir)
+		devfs_fill(dir);
+}
+
+int devfs_init(struct vnode *dev)
+{
+	/* only a memory directory: a disk's has its own lookup hook */
+	if (dev->ops != NULL || dev_dir != NULL ||
+	    vfs_dir_add_populate(devfs_populate) < 0)
+		return devfs_fill(dev);
+	dev_dir = vnode_get(dev);
+	dev->vflags |= VN_POPULATE;
+	return 0;
 }

@@ -5,6 +5,7 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 
 /*
@@ -121,6 +122,33 @@ static struct vfs_dirent *dir_find(const struct vnode *dir, const char *name)
 	return NULL;
 }
 
+static void (*populate_hooks[VFS_POPULATE_HOOKS])(struct vnode *dir);
+
+int vfs_dir_add_populate(void (*populate)(struct vnode *dir))
+{
+	for (size_t i = 0; i < VFS_POPULATE_HOOKS; i++)
+		if (populate_hooks[i] == NULL ||
+		    populate_hooks[i] == populate) {
+			populate_hooks[i] = populate;
+			return 0;
+		}
+	return -ENOSPC;
+}
+
+void vfs_dir_populate(struct vnode *dir)
+{
+	struct vfs_time m = dir->mtime, c = dir->ctime;
+
+	if (!(dir->vflags & VN_POPULATE))
+		return;
+	dir->vflags &= ~VN_POPULATE; /* the hooks link into dir itself */
+	for (size_t i = 0; i < VFS_POPULATE_HOOKS && populate_hooks[i]; i++)
+		populate_hooks[i](dir);
+	/* as if made when the flag was set: no change anybody could see */
+	dir->mtime = m;
+	dir->ctime = c;
+}
+
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
 {
 	if (strcmp(name, ".") == 0)
@@ -134,13 +162,16 @@ struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
 
 struct vnode *vfs_dir_lookup_own(struct vnode *dir, const char *name)
 {
-	struct vfs_dirent *d = dir_find(dir, name);
+	struct vfs_dirent *d;
 
+	vfs_dir_populate(dir);
+	d = dir_find(dir, name);
 	return d != NULL ? vnode_get(d->vn) : NULL;
 }
 
 bool vfs_dir_empty(struct vnode *dir)
 {
+	vfs_dir_populate(dir);
 	if (dir->ops != NULL && dir->ops->empty != NULL)
 		return dir->ops->empty(dir);
 	return dir->dir.count == 0;
@@ -162,6 +193,7 @@ int vfs_dir_link_own(struct vnode *dir, const char *name, struct vnode *vn)
 	size_t len = strlen(name);
 	struct vfs_dirent *d, **c;
 
+	vfs_dir_populate(dir);
 	if (dir->nlink == 0)
 		return -ENOENT;
 	if (dir->vflags & VN_RDONLY)
@@ -213,6 +245,7 @@ int vfs_dir_unlink_own(struct vnode *dir, const char *name)
 	struct vfs_dirent *d, **pp;
 	struct vnode *vn;
 
+	vfs_dir_populate(dir);
 	d = dir_find(dir, name);
 
 	if (d == NULL)

@@ -17,6 +17,7 @@
 #include "fs/ext4_vfs.h"
 #include "fs/ext4_write.h"
 #include "fs/mount.h"
+#include "fs/notify.h"
 #include "fs/overlay.h"
 #include "fs/vfs.h"
 #include "lib/format.h"

@@ -8,6 +8,7 @@
 
 #include "core/heap.h"
 #include "core/proc.h"
+#include "fs/lock.h"
 #include "lib/string.h"
 
 #define FD_DEFAULT_MAX 1024

@@ -6,6 +6,8 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/lock.h"
+#include "fs/notify.h"
 #include "lib/format.h"
 #include "lib/string.h"
 

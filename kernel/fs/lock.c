@@ -1,11 +1,12 @@
 /* lock.c - advisory file locks on a node: flock, POSIX record and OFD locks. */
-#include "fs/vfs.h"
+#include "fs/lock.h"
 
 #include <asm-generic/errno.h>
 #include <asm-generic/fcntl.h>
 
 #include "core/heap.h"
 #include "core/sched.h"
+#include "fs/vfs.h"
 
 /*
  * Every lock hangs on its vnode (vn->locks, sorted by start), so the same

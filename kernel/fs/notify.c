@@ -1,11 +1,12 @@
 /* notify.c - change notification: the marks watchers hang on nodes, and the events the file system sends them. */
-#include "fs/vfs.h"
+#include "fs/notify.h"
 
 #include <linux/fcntl.h>
 #include <linux/inotify.h>
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/vfs.h"
 #include "lib/string.h"
 
 /*
@@ -33,6 +34,8 @@ uint32_t fsnotify_cookie(void)
 
 void fsnotify_mark_add(struct vnode *vn, struct fsnotify_mark *m)
 {
+	/* entries put off until now would be reported as created */
+	vfs_dir_populate(vn);
 	m->vn = vn;
 	m->next = vn->marks;
 	vn->marks = m;

@@ -261,3 +261,28 @@ struct vnode *procfs_dir(void)
 {
 	return proc_dir;
 }
+
+#define PROCFS_DEFERRED_MAX 4
+static int (*deferred[PROCFS_DEFERRED_MAX])(struct vnode *proc);
+static size_t ndeferred;
+
+static void procfs_populate(struct vnode *dir)
+{
+	if (dir != proc_dir)
+		return;
+	for (size_t i = 0; i < ndeferred; i++)
+		deferred[i](dir); /* errors: see procfs_defer */
+	ndeferred = 0;
+}
+
+int procfs_defer(int (*make)(struct vnode *proc))
+{
+	if (proc_dir == NULL)
+		return -ENOENT;
+	if (proc_dir->ops != NULL || ndeferred == PROCFS_DEFERRED_MAX ||
+	    vfs_dir_add_populate(procfs_populate) < 0)
+		return make(proc_dir);
+	deferred[ndeferred++] = make;
+	proc_dir->vflags |= VN_POPULATE;
+	return 0;
+}

@@ -103,6 +103,16 @@ long procfs_link_text(const char *s, char *buf, size_t size);
 struct vnode *procfs_dir(void);
 
 /*
+ * Put off make(proc), what a layer above adds to /proc, until something
+ * first looks into /proc (vfs_dir_populate): makers run in the order
+ * they were given. When /proc is not a memory directory (a disk's, with
+ * its own hooks) make runs now. 0, make's error when it ran now, or
+ * -ENOENT without /proc. Boot only. An error of a maker run later
+ * leaves what it could not make missing.
+ */
+int procfs_defer(int (*make)(struct vnode *proc));
+
+/*
  * snprintf appending at buf + *len; *len keeps counting the full length
  * even past size, so generators can report how much they needed.
  */

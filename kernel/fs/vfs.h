@@ -207,6 +207,11 @@ struct fsnotify_mark;
  * memory, as tmpfs's: the overlay's (fs/overlay.c).
  */
 #define VN_MEMATTR 4U
+/*
+ * A directory some of whose entries are made on first use (/proc's
+ * per-process ones): vfs_dir_populate makes them before anything looks.
+ */
+#define VN_POPULATE 8U
 
 struct vnode {
 	uint64_t ino;
@@ -292,6 +297,19 @@ struct vfs_dirent *vfs_dir_next(const struct vnode *dir,
 				const struct vfs_dirent *d);
 /* Free dir's entries and indexes (when the node is freed). */
 void vfs_dir_free(struct vnode *dir);
+/*
+ * A VN_POPULATE directory is about to be looked at (lookup, link,
+ * unlink, getdents, stat): clear the flag and run the hook that makes
+ * its delayed entries. Any caller, any directory; cheap when unflagged.
+ */
+void vfs_dir_populate(struct vnode *dir);
+/*
+ * Add a hook vfs_dir_populate runs (each is given every flagged
+ * directory and makes the entries of its own): boot only, at most
+ * VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
+ */
+#define VFS_POPULATE_HOOKS 4
+int vfs_dir_add_populate(void (*populate)(struct vnode *dir));
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);
@@ -436,45 +454,6 @@ int vfs_xattr_nodeless(const char *name, bool write);
 /* Free a node's attributes (when the node is freed). */
 void vfs_xattr_free(struct vnode *vn);
 
-/* ---- Change notification (fs/notify.c) ---- */
-
-/*
- * A watcher's hook on one node (inotify's watch). event gets Linux's
- * FS_* (= IN_*) bits, with IN_ISDIR for a directory, a move's cookie and
- * the child's name for events on a watched directory's entries, and the
- * node the event is about (NULL when gone or not known); it may remove
- * its own mark. gone runs when the node is freed, after its
- * IN_DELETE_SELF, with the mark already off the node. Neither sleeps.
- */
-struct fsnotify_mark {
-	void (*event)(struct fsnotify_mark *m, uint32_t mask, uint32_t cookie,
-		      const char *name, const struct vnode *subject);
-	void (*gone)(struct fsnotify_mark *m);
-	struct vnode *vn; /* NULL once removed */
-	struct fsnotify_mark *next;
-};
-
-void fsnotify_mark_add(struct vnode *vn, struct fsnotify_mark *m);
-/* Take m off its node (idempotent). */
-void fsnotify_mark_remove(struct fsnotify_mark *m);
-
-/* An event on vn: to its directory's marks (named), then its own. */
-void fsnotify_node(struct vnode *vn, uint32_t mask);
-/* An event for vn's own marks only (link count, IN_MOVE_SELF). */
-void fsnotify_inode(struct vnode *vn, uint32_t mask);
-/* An entry of dir changed (IN_CREATE, IN_DELETE, IN_MOVED_*): dir's marks. */
-void fsnotify_dir(struct vnode *dir, uint32_t mask, uint32_t cookie,
-		  const char *name, const struct vnode *child);
-/* A fresh cookie tying an IN_MOVED_FROM to its IN_MOVED_TO. */
-uint32_t fsnotify_cookie(void);
-/* IN_OPEN of a file (not O_PATH), and the IN_CLOSE_* it then owes. */
-void fsnotify_open(struct file *f);
-void fsnotify_close(struct file *f);
-/* vn was linked into dir as name: the name its events carry (fs only). */
-void fsnotify_linked(struct vnode *dir, const char *name, struct vnode *vn);
-/* vn is being freed: IN_DELETE_SELF, then every mark's gone (fs only). */
-void fsnotify_node_free(struct vnode *vn);
-
 /* ---- Path lookup (fs/path.c) ---- */
 
 #define LOOKUP_NOFOLLOW 1U  /* do not follow a symlink in the last component */
@@ -528,38 +507,6 @@ long lookup_path(const struct lookup *lk, char *buf, size_t size);
  */
 char *vfs_pathbuf_get(void);
 void vfs_pathbuf_put(char *buf);
-
-/* ---- Advisory locks (fs/lock.c) ---- */
-
-enum { VFS_LOCK_FLOCK, VFS_LOCK_POSIX, VFS_LOCK_OFD };
-/* The end of a lock that runs to the end of any file (Linux OFFSET_MAX). */
-#define VFS_LOCK_EOF ((uint64_t)INT64_MAX)
-
-/*
- * A lock or a request for one: kind VFS_LOCK_*, type F_RDLCK, F_WRLCK or
- * F_UNLCK, bytes start..end inclusive (flock: 0..VFS_LOCK_EOF). owner is
- * the process for POSIX locks and the struct file otherwise; pid is what
- * F_GETLK reports (-1 for OFD locks).
- */
-struct vfs_lock_req {
-	int kind, type, pid;
-	uint64_t start, end;
-	const void *owner;
-};
-
-/* The first lock conflicting with r into r, or r->type F_UNLCK; 0. */
-int vfs_lock_test(struct vnode *vn, struct vfs_lock_req *r);
-/*
- * Set, change or (F_UNLCK) remove r's owner's lock over r's range.
- * Without wait a conflict is -EAGAIN (flock: -EWOULDBLOCK, the same);
- * with it the caller sleeps until granted, -ERESTARTSYS on a signal,
- * -EDEADLK when a POSIX waiter would wait on itself; -ENOLCK out of memory.
- */
-int vfs_lock_set(struct vnode *vn, const struct vfs_lock_req *r, bool wait);
-/* Drop every lock of owner on vn: flock ones, or POSIX/OFD range ones. */
-void vfs_lock_release(struct vnode *vn, const void *owner, bool flock_family);
-/* At the last put of f: its flock and OFD locks go. */
-void vfs_lock_file_closed(struct file *f);
 
 /* ---- Open files (fs/file.c) ---- */
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/cred.h"
 #include "core/heap.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 
 static struct vnode *root;

@@ -8,6 +8,7 @@
 
 #include "core/heap.h"
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "fs/poll.h"
 #include "fs/vfs.h"
 #include "lib/format.h"

@@ -255,13 +255,11 @@ static int subdir(struct vnode *dir, const char *name, struct vnode **out)
 	return err;
 }
 
-int ipc_procfs_init(void)
+static int make_sys_kernel(struct vnode *proc)
 {
-	struct vnode *proc = procfs_dir(), *sys, *kernel;
+	struct vnode *sys, *kernel;
 	int err;
 
-	if (!proc)
-		return -ENOENT;
 	err = subdir(proc, "sys", &sys);
 	if (err)
 		return err;
@@ -273,4 +271,9 @@ int ipc_procfs_init(void)
 			       sizeof(ipc_files) / sizeof(ipc_files[0]));
 	vnode_put(kernel);
 	return err;
+}
+
+int ipc_procfs_init(void)
+{
+	return procfs_defer(make_sys_kernel);
 }

@@ -104,7 +104,10 @@ long ipc_now(void);
  */
 void ipc_sem_exit(struct proc *p);
 
-/* /proc/sys/kernel's IPC limits; 0 or -ERRNO. Called once at start. */
+/*
+ * /proc/sys/kernel's IPC limits, made at the first look into /proc
+ * (procfs_defer); 0 or -ERRNO. Called once at start.
+ */
 int ipc_procfs_init(void);
 
 #endif

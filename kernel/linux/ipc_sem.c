@@ -12,6 +12,7 @@
 #include "linux/ipc.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 struct sem {
 	int val;
@@ -242,17 +243,16 @@ static long sem_ops_in(uintptr_t usops, unsigned int nsops, struct sembuf **out)
 
 static long sem_timeout(uintptr_t uts, uint64_t *deadline)
 {
-	struct __kernel_timespec ts;
+	uint64_t ns;
+	int err;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -EINVAL;
-	*deadline = clock_monotonic_ns() + (uint64_t)ts.tv_sec * 1000000000ULL +
-		    (uint64_t)ts.tv_nsec;
+	err = timespec_get_user(uts, &ns);
+	if (err)
+		return err;
+	*deadline = clock_monotonic_ns() + ns;
 	return 0;
 }
 

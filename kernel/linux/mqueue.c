@@ -302,16 +302,13 @@ SYSCALL1(mq_unlink);
 /* An absolute CLOCK_REALTIME timeout as a time_ns deadline (0: none). */
 static int mq_deadline(uintptr_t uts, uint64_t *deadline)
 {
-	struct __kernel_timespec ts;
 	uint64_t ns, now_rt;
 	int err;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	err = timespec_to_ns(&ts, &ns);
+	err = timespec_get_user(uts, &ns);
 	if (err)
 		return err;
 	now_rt = clock_realtime_ns();

@@ -18,7 +18,8 @@
 #include "linux/procfs_task.h"
 
 /*
- * Each process has a real directory /proc/PID, made at fork (or boot) and
+ * Each process has a real directory /proc/PID, made at fork (or boot;
+ * both put off until /proc is first looked at, below) and
  * removed when the process is reaped, so /proc lists the pids and
  * getdents needs no hook. Its nodes carry no pointer to the process, only
  * its pid (vn->priv): a node opened after the process went finds nothing
@@ -448,15 +449,85 @@ static void remove_pid_dir(struct vnode *proc, const char *name)
 	vfs_dir_unlink(proc, name);
 }
 
+/*
+ * Until something looks into /proc (a lookup, getdents, stat: the dir is
+ * VN_POPULATE), its pid directories are only this list, in the order
+ * they would have been made: an app that never reads /proc never pays
+ * for building them (~120 translated blocks at boot under TCG), and one
+ * that does finds the same tree, made by the same code.
+ */
+static int *pending;
+static size_t npending, pending_cap;
+
+static int pending_push(int pid)
+{
+	if (npending == pending_cap) {
+		size_t cap = pending_cap ? pending_cap * 2 : 8;
+		int *n = kmalloc(cap * sizeof(*n));
+
+		if (n == NULL)
+			return -ENOMEM;
+		if (npending)
+			memcpy(n, pending, npending * sizeof(*n));
+		kfree(pending);
+		pending = n;
+		pending_cap = cap;
+	}
+	pending[npending++] = pid;
+	return 0;
+}
+
+static bool pending_drop(int pid)
+{
+	for (size_t i = 0; i < npending; i++)
+		if (pending[i] == pid) {
+			memmove(&pending[i], &pending[i + 1],
+				(npending - i - 1) * sizeof(*pending));
+			npending--;
+			return true;
+		}
+	return false;
+}
+
+static int pid_dir_make(struct vnode *proc, struct proc *p);
+
+static int make_self_links(struct vnode *proc);
+
+/* procfs_defer's maker: /proc is looked at, make what was put off. */
+static int make_deferred(struct vnode *proc)
+{
+	int err = make_self_links(proc);
+
+	for (size_t i = 0; i < npending; i++) {
+		struct proc *p = proc_find(pending[i]);
+
+		if (p != NULL) /* as at fork: the process runs without it */
+			pid_dir_make(proc, p);
+	}
+	kfree(pending);
+	pending = NULL;
+	npending = pending_cap = 0;
+	return err;
+}
+
 int procfs_pid_add(int pid)
 {
-	struct vnode *proc = procfs_dir(), *dir;
+	struct vnode *proc = procfs_dir();
 	struct proc *p = proc_find(pid);
-	char name[16];
-	int err;
 
 	if (proc == NULL || p == NULL)
 		return -ENOENT;
+	if (proc->vflags & VN_POPULATE)
+		return pending_push(pid);
+	return pid_dir_make(proc, p);
+}
+
+static int pid_dir_make(struct vnode *proc, struct proc *p)
+{
+	struct vnode *dir;
+	char name[16];
+	int err;
+
 	fmt_snprintf(name, sizeof(name), "%d", p->pid);
 	err = vfs_create(proc, name, S_IFDIR | 0555, &dir);
 	if (err < 0)
@@ -483,8 +554,8 @@ void procfs_pid_chown(struct proc *p)
 	struct vnode *proc = procfs_dir(), *dir;
 	char name[16];
 
-	if (proc == NULL)
-		return;
+	if (proc == NULL || (proc->vflags & VN_POPULATE))
+		return; /* made later from p as it is then */
 	fmt_snprintf(name, sizeof(name), "%d", p->pid);
 	dir = vfs_dir_lookup(proc, name);
 	if (dir == NULL)
@@ -498,7 +569,8 @@ void procfs_pid_remove(int pid)
 	struct vnode *proc = procfs_dir();
 	char name[16];
 
-	if (proc == NULL)
+	/* not made yet: nothing to remove, and no reason to make the rest */
+	if (proc == NULL || pending_drop(pid) || (proc->vflags & VN_POPULATE))
 		return;
 	fmt_snprintf(name, sizeof(name), "%d", pid);
 	remove_pid_dir(proc, name);
@@ -519,19 +591,21 @@ static long self_readlink(struct vnode *vn, char *buf, size_t size)
 
 static const struct vnode_ops self_vops = { .readlink = self_readlink };
 
-int procfs_pid_init(void)
+static int make_self_links(struct vnode *proc)
 {
-	struct vnode *proc = procfs_dir();
 	const struct cred root = { 0 };
 	int err;
 
-	if (proc == NULL)
-		return -ENOENT;
-	procfs_set_proc_files(pid_files, PID_NFILES);
 	err = procfs_add_node(proc, "self", S_IFLNK | 0777, &self_vops, NULL,
 			      &root);
 	if (err == 0)
 		err = procfs_add_node(proc, "thread-self", S_IFLNK | 0777,
 				      &procfs_thread_self_vops, NULL, &root);
 	return err;
+}
+
+int procfs_pid_init(void)
+{
+	procfs_set_proc_files(pid_files, PID_NFILES);
+	return procfs_defer(make_deferred);
 }

@@ -7,8 +7,10 @@
 /*
  * Make /proc/self and /proc/thread-self (links to the caller's
  * directory and to its thread's, task/TID) under the /proc that
- * fs/procfs.c built. Call once the root
- * file system exists. 0, -ENOENT without /proc, or -ENOMEM.
+ * fs/procfs.c built. Call once the root file system exists. They and
+ * the /proc/PID of every process added until then are made at the
+ * first look into /proc (procfs_defer). 0, -ENOENT without /proc, or
+ * -ENOMEM.
  */
 int procfs_pid_init(void);
 

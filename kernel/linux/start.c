@@ -166,14 +166,15 @@ static void setup_process(struct proc *p, const void *bundle,
 		start_failed("cannot mount the image's root disk", NULL, err);
 	if (err)
 		start_failed("bad root file system in the image", NULL, err);
+	/* all three wait for the first look into /proc; sys comes first */
+	err = ipc_procfs_init();
+	if (err)
+		start_failed("cannot make /proc/sys/kernel", NULL, err);
 	err = procfs_pid_init();
 	if (!err)
 		err = procfs_pid_add(p->pid);
 	if (err)
 		start_failed("cannot make /proc/1", NULL, err);
-	err = ipc_procfs_init();
-	if (err)
-		start_failed("cannot make /proc/sys/kernel", NULL, err);
 	err = fs_proc_init(p);
 	if (err)
 		start_failed("cannot set up standard streams", NULL, err);

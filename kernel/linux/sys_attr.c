@@ -8,6 +8,7 @@
 #include <linux/utime.h>
 
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"

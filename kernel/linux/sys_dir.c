@@ -6,6 +6,7 @@
 
 #include "core/heap.h"
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
@@ -100,6 +101,7 @@ static bool fill_dirents(struct vnode *dir, uint64_t *pos, struct dirent_out *o)
 	unsigned int type;
 	uint64_t ino;
 
+	vfs_dir_populate(dir);
 	if (*pos == 0 && emit(o, dir->ino, 1, 4, "."))
 		*pos = 1;
 	if (*pos == 1 &&
@@ -167,13 +169,8 @@ SYSCALL3(getdents);
 long sys_mkdirat(int dirfd, uintptr_t upath, uint32_t mode)
 {
 	struct lookup lk;
-	char *path;
-	int err = upath_get(upath, &path);
+	int err = at_lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
 
-	if (err < 0)
-		return err;
-	err = at_lookup(dirfd, path, LOOKUP_NOFOLLOW, &lk);
-	upath_put(path);
 	if (err < 0)
 		return err;
 	if (lk.node != NULL)
@@ -224,13 +221,8 @@ static int rmdir_check(const struct lookup *lk)
 long dir_remove_at(int dirfd, uintptr_t upath)
 {
 	struct lookup lk;
-	char *path;
-	int err = upath_get(upath, &path);
+	int err = at_lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
 
-	if (err < 0)
-		return err;
-	err = at_lookup(dirfd, path, LOOKUP_NOFOLLOW, &lk);
-	upath_put(path);
 	if (err < 0)
 		return err;
 	err = rmdir_check(&lk);

@@ -6,6 +6,7 @@
 #include <linux/stat.h>
 
 #include "core/uaccess.h"
+#include "fs/lock.h"
 #include "linux/pipe.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"

@@ -24,6 +24,9 @@ int at_start(int dirfd, struct vnode **out);
 /* vfs_lookup relative to dirfd; -ENOENT for an empty path. */
 int at_lookup(int dirfd, const char *path, unsigned int flags,
 	      struct lookup *lk);
+/* The same for a path at user address upath (upath_get's errors too). */
+int at_lookup_user(int dirfd, uintptr_t upath, unsigned int flags,
+		   struct lookup *lk);
 
 /*
  * The existing node named by (dirfd, upath) with *at flags

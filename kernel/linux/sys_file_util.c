@@ -78,6 +78,19 @@ int at_lookup(int dirfd, const char *path, unsigned int flags,
 	return err;
 }
 
+int at_lookup_user(int dirfd, uintptr_t upath, unsigned int flags,
+		   struct lookup *lk)
+{
+	char *path;
+	int err = upath_get(upath, &path);
+
+	if (err < 0)
+		return err;
+	err = at_lookup(dirfd, path, flags, lk);
+	upath_put(path);
+	return err;
+}
+
 /* AT_EMPTY_PATH with "": the node of dirfd itself (any type) or the cwd. */
 static int empty_path_node(int dirfd, struct vnode **out)
 {

@@ -13,6 +13,7 @@
 #include "linux/mm.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * Waiters hang off a few hash chains by key. Kiln runs one CPU with
@@ -362,17 +363,15 @@ static int futex_op(uintptr_t uaddr2, uint32_t encoded)
 static int futex_deadline(uintptr_t uts, bool absolute, bool realtime,
 			  uint64_t *deadline)
 {
-	struct __kernel_timespec ts;
 	uint64_t ns, now;
+	int err;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -EINVAL;
-	ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	err = timespec_get_user(uts, &ns);
+	if (err)
+		return err;
 	now = clock_monotonic_ns();
 	if (!absolute)
 		*deadline = now + ns;

@@ -6,6 +6,7 @@
 #include <linux/stat.h>
 
 #include "core/heap.h"
+#include "fs/notify.h"
 #include "lib/format.h"
 #include "linux/mm.h"
 #include "linux/proc.h"

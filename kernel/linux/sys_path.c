@@ -7,24 +7,11 @@
 
 #include "core/heap.h"
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "lib/string.h"
 #include "linux/proc.h"
 #include "linux/sys_file.h"
 #include "linux/syscall.h"
-
-/* Look up (dirfd, upath) without following the last symlink. */
-static int lookup_user(int dirfd, uintptr_t upath, unsigned int flags,
-		       struct lookup *lk)
-{
-	char *path;
-	int err = upath_get(upath, &path);
-
-	if (err < 0)
-		return err;
-	err = at_lookup(dirfd, path, flags, lk);
-	upath_put(path);
-	return err;
-}
 
 /* Sticky directories: only the owner of the entry or the dir may remove it. */
 static int may_delete(struct vnode *dir, struct vnode *vn)
@@ -81,7 +68,7 @@ static void notify_rename(struct lookup *from, struct lookup *to, bool exchange)
 static long unlink_file(int dirfd, uintptr_t upath)
 {
 	struct lookup lk;
-	int err = lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
+	int err = at_lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
 
 	if (err < 0)
 		return err;
@@ -120,12 +107,12 @@ long sys_renameat2(int olddirfd, uintptr_t oldpath, int newdirfd,
 		   uintptr_t newpath, unsigned int flags)
 {
 	struct lookup from, to;
-	int err = lookup_user(olddirfd, oldpath, LOOKUP_NOFOLLOW, &from);
+	int err = at_lookup_user(olddirfd, oldpath, LOOKUP_NOFOLLOW, &from);
 	bool same;
 
 	if (err < 0)
 		return err;
-	err = lookup_user(newdirfd, newpath, LOOKUP_NOFOLLOW, &to);
+	err = at_lookup_user(newdirfd, newpath, LOOKUP_NOFOLLOW, &to);
 	if (err < 0) {
 		lookup_done(&from);
 		return err;
@@ -169,7 +156,7 @@ long sys_linkat(int olddirfd, uintptr_t oldpath, int newdirfd,
 		&vn);
 	if (err < 0)
 		return err;
-	err = lookup_user(newdirfd, newpath, LOOKUP_NOFOLLOW, &to);
+	err = at_lookup_user(newdirfd, newpath, LOOKUP_NOFOLLOW, &to);
 	if (err == 0) {
 		if (S_ISDIR(vn->mode))
 			err = -EPERM;
@@ -211,7 +198,7 @@ long sys_symlinkat(uintptr_t utarget, int dirfd, uintptr_t newpath)
 		return err;
 	err = target[0] == '\0' ?
 		      -ENOENT :
-		      lookup_user(dirfd, newpath, LOOKUP_NOFOLLOW, &lk);
+		      at_lookup_user(dirfd, newpath, LOOKUP_NOFOLLOW, &lk);
 	if (err == 0) {
 		if (lk.node != NULL)
 			err = -EEXIST;
@@ -279,7 +266,7 @@ long sys_mknodat(int dirfd, uintptr_t upath, uint32_t mode, unsigned int dev)
 	if (type != S_IFREG && type != S_IFCHR && type != S_IFBLK &&
 	    type != S_IFSOCK)
 		return -EINVAL;
-	err = lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
+	err = at_lookup_user(dirfd, upath, LOOKUP_NOFOLLOW, &lk);
 	if (err < 0)
 		return err;
 	err = lk.node != NULL ? -EEXIST : vfs_permission(lk.dir, 3);

@@ -12,6 +12,7 @@
 #include "linux/proc.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * Each pass asks every file's poll hook; the first pass also puts the
@@ -24,21 +25,20 @@
 
 int poll_ts_deadline(uintptr_t uts, uint64_t *deadline)
 {
-	struct __kernel_timespec ts;
+	uint64_t ns;
+	int err;
 
 	if (!uts) {
 		*deadline = POLL_FOREVER;
 		return 0;
 	}
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -EINVAL;
-	if (ts.tv_sec > 1000000000LL * 100) /* a century: forever enough */
+	err = timespec_get_user(uts, &ns);
+	if (err)
+		return err;
+	if (ns >= UINT64_MAX / 2) /* clamped, centuries: forever enough */
 		*deadline = POLL_FOREVER;
 	else
-		*deadline = time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL +
-			    (uint64_t)ts.tv_nsec;
+		*deadline = time_ns() + ns;
 	return 0;
 }
 

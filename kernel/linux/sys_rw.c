@@ -8,6 +8,7 @@
 
 #include "core/heap.h"
 #include "core/uaccess.h"
+#include "fs/notify.h"
 #include "linux/proc.h"
 #include "linux/signals.h"
 #include "linux/sys_file.h"

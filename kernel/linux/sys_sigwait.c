@@ -12,6 +12,7 @@
 #include "linux/proc.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * pause and sigsuspend sleep until a signal is pending, then return
@@ -55,18 +56,17 @@ SYSCALL2(rt_sigsuspend);
 /* A relative timeout (NULL: none) as a time_ns() deadline (0: none). */
 static int timeout_deadline(uintptr_t uts, uint64_t *deadline)
 {
-	struct __kernel_timespec ts;
+	uint64_t ns;
+	int err;
 
 	*deadline = 0;
 	if (!uts)
 		return 0;
-	if (copy_from_user(&ts, uts, sizeof(ts)))
-		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
-		return -EINVAL;
-	if (ts.tv_sec < 1000000000LL * 100) /* beyond a century: no deadline */
-		*deadline = time_ns() + (uint64_t)ts.tv_sec * 1000000000ULL +
-			    (uint64_t)ts.tv_nsec;
+	err = timespec_get_user(uts, &ns);
+	if (err)
+		return err;
+	if (ns < UINT64_MAX / 2) /* clamped, beyond centuries: no deadline */
+		*deadline = time_ns() + ns;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "fs/bcache.h"
 #include "fs/blkdev.h"
+#include "fs/notify.h"
 #include "linux/mm.h"
 #include "linux/pipe.h"
 #include "linux/proc.h"

@@ -14,6 +14,7 @@
 #include "linux/signals.h"
 #include "linux/syscall.h"
 #include "linux/sysproc.h"
+#include "linux/timespec.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_USEC 1000ULL
@@ -92,25 +93,14 @@ static int put_timespec(uintptr_t uts, uint64_t ns)
 	return copy_to_user(uts, &ts, sizeof(ts));
 }
 
-/*
- * Read a timespec from the application: -EFAULT, or -EINVAL when tv_nsec
- * is outside 0..999999999 or tv_sec is negative (as Linux's
- * timespec64_valid). Seconds past what 64-bit nanoseconds hold saturate.
- */
-static int get_timespec(uintptr_t uts, uint64_t *ns)
+/* The checks are Linux's timespec64_valid; the clamp its KTIME_MAX. */
+int timespec_get_user(uintptr_t uts, uint64_t *ns)
 {
 	struct __kernel_timespec ts;
 
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
-	if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
-	    (uint64_t)ts.tv_nsec >= NSEC_PER_SEC)
-		return -EINVAL;
-	if ((uint64_t)ts.tv_sec >= UINT64_MAX / NSEC_PER_SEC)
-		*ns = UINT64_MAX;
-	else
-		*ns = (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-	return 0;
+	return timespec_to_ns(&ts, ns);
 }
 
 long sys_clock_gettime(uint64_t id, uintptr_t uts)
@@ -234,7 +224,7 @@ SYSCALL0(restart_syscall);
 long sys_nanosleep(uintptr_t ureq, uintptr_t urem)
 {
 	uint64_t ns;
-	int err = get_timespec(ureq, &ns);
+	int err = timespec_get_user(ureq, &ns);
 
 	if (err)
 		return err;
@@ -271,7 +261,7 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC &&
 	    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI)
 		return -EOPNOTSUPP;
-	err = get_timespec(ureq, &ns);
+	err = timespec_get_user(ureq, &ns);
 	if (err)
 		return err;
 	/* Absolute: no rest, restarted as it was unless a handler ran. */

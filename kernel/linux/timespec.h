@@ -34,4 +34,11 @@ static inline int timespec_to_ns(const struct __kernel_timespec *ts,
 	return 0;
 }
 
+/*
+ * A timeout or sleep the application passes (the struct
+ * __kernel_timespec at user address uts) into *ns, as timespec_to_ns:
+ * 0, -EFAULT, -EINVAL; beyond centuries UINT64_MAX / 2 (sys_time.c).
+ */
+int timespec_get_user(uintptr_t uts, uint64_t *ns);
+
 #endif

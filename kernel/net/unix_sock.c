@@ -10,6 +10,7 @@
 #include "lib/format.h"
 #include "lib/string.h"
 #include "core/proc.h"
+#include "fs/notify.h"
 
 /* Abstract names: every bound socket whose sun_path starts with NUL. */
 static struct unix_sock *unix_abstract;

@@ -43,10 +43,16 @@ def echo(sock, payload, sent=0):
     return bytes(got)
 
 
-def free_tcp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+def free_port(proto="tcp"):
+    """A port of 127.0.0.1 free for proto ("tcp" or "udp") just now."""
+    kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+    with socket.socket(socket.AF_INET, kind) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def free_tcp_port():
+    return free_port("tcp")
 
 
 def connect_when_up(port, payload):
@@ -74,29 +80,22 @@ def connect_when_up(port, payload):
     raise AssertionError("could not reach the guest's listener")
 
 
-def start_echo_server(host_port, extra=()):
-    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "90", *extra,
-           "-p", f"{host_port}:{GUEST_PORT}/tcp",
-           guest_path("musl", "tcp_echo"), str(GUEST_PORT)]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+def serve_through_guest(program, args, proto, exchange, expected_out,
+                        extra=(), timeout_s=90):
+    """Run the musl build of guest program (a server on GUEST_PORT, then
+    args) in a guest behind `kiln run -p HOST:GUEST_PORT/proto`, with extra
+    options to kiln run, and call exchange(host_port) to talk to it. The
+    guest must then exit 0 with expected_out as its whole output. An
+    AssertionError (or OSError) of exchange fails the test with the
+    guest's output and kiln's stderr."""
+    host_port = free_port(proto)
+    cmd = [KILN, "run", "--accel", "tcg", "--timeout", str(timeout_s),
+           *extra, "-p", f"{host_port}:{GUEST_PORT}/{proto}",
+           guest_path("musl", program), str(GUEST_PORT), *args]
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def echo_through_guest(size, extra=(), check=None):
-    """size random bytes through tcp_echo in a guest behind `kiln run -p`,
-    with extra options to kiln run: they must come back byte for byte and
-    the guest must exit 0. check, when given, is called as check(host_port)
-    once the guest's listener is up, before the echo; its AssertionError
-    fails the test with the guest's output and kiln's stderr."""
-    host_port = free_tcp_port()
-    payload = os.urandom(size)
-    proc = start_echo_server(host_port, extra)
     try:
-        with connect_when_up(host_port, payload) as sock:
-            if check is not None:
-                check(host_port)
-            got = echo(sock, payload, sent=1)
-        assert got == payload, "echo differs from what was sent"
+        exchange(host_port)
         out, err = proc.communicate(timeout=HOST_TIMEOUT)
     except (AssertionError, OSError) as e:
         proc.terminate()  # kiln stops QEMU on SIGTERM
@@ -109,4 +108,23 @@ def echo_through_guest(size, extra=(), check=None):
             proc.terminate()
             proc.wait(timeout=HOST_TIMEOUT)
     assert proc.returncode == 0, err.decode(errors="replace")
-    assert out.decode() == f"tcp_echo: echoed {size} bytes\n"
+    assert out.decode() == expected_out
+
+
+def echo_through_guest(size, extra=(), check=None):
+    """size random bytes through tcp_echo in a guest behind `kiln run -p`,
+    with extra options to kiln run: they must come back byte for byte and
+    the guest must exit 0. check, when given, is called as check(host_port)
+    once the guest's listener is up, before the echo; its AssertionError
+    fails the test with the guest's output and kiln's stderr."""
+    payload = os.urandom(size)
+
+    def exchange(host_port):
+        with connect_when_up(host_port, payload) as sock:
+            if check is not None:
+                check(host_port)
+            got = echo(sock, payload, sent=1)
+        assert got == payload, "echo differs from what was sent"
+
+    serve_through_guest("tcp_echo", (), "tcp", exchange,
+                        f"tcp_echo: echoed {size} bytes\n", extra)

@@ -42,3 +42,17 @@ def test_segfault_under_kvm():
     r = run_kvm(prog, "null")
     assert r.returncode == 139
     assert b"killed by signal 11 (SIGSEGV)" in r.stderr
+
+
+@pytest.mark.skipif(not qemu_vm.kvm_is_pvm(), reason="this KVM is not PVM")
+def test_auto_prefers_tcg_over_pvm():
+    # Under PVM a boot takes seconds, under TCG a fraction of one
+    # (cli/qemu.c): --accel auto says so and boots under TCG.
+    prog = os.path.join(GUEST, "musl", "args_env")
+    r = subprocess.run([KILN, "run", "--verbose", "--timeout", "60", prog,
+                        "exit", "7"], capture_output=True, timeout=120)
+    assert r.returncode == 7, r.stderr.decode()
+    err = r.stderr.decode()
+    assert "kiln: /dev/kvm is PVM" in err
+    assert "kiln: tsc " in err and "from kvmclock" not in err  # not KVM
+    assert "kiln.nostac" not in err

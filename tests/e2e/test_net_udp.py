@@ -8,19 +8,13 @@ import socket
 import subprocess
 import time
 
-from guest_util import KILN, HOST_TIMEOUT, guest_path
+from guest_util import KILN, HOST_TIMEOUT
+from net_util import serve_through_guest
 
 COUNT = 20
-GUEST_PORT = 7777
 RESEND_S = 0.2      # resend a datagram not yet echoed this often...
 UP_WITHIN_S = 20.0  # ...until the guest has had this long to come up
 RESEND_UP_S = 2.0   # once it is up, a datagram is only resent if lost
-
-
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def echo_one(sock, port, payload, sent, resend_s, budget_s):
@@ -63,32 +57,15 @@ def echo_all(sock, port):
     return received
 
 
-def start_echo_server(host_port):
-    cmd = [KILN, "run", "--accel", "tcg", "--timeout", "60", "--verbose",
-           "-p", f"{host_port}:{GUEST_PORT}/udp",
-           guest_path("musl", "udp_echo"), str(GUEST_PORT), str(COUNT)]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
 def test_udp_echo_through_port_forward():
-    host_port = free_udp_port()
-    proc = start_echo_server(host_port)
-    try:
+    def exchange(host_port):
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
             received = echo_all(sock, host_port)
         assert received == COUNT
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-    except AssertionError as e:
-        proc.terminate()  # kiln stops QEMU on SIGTERM
-        out, err = proc.communicate(timeout=HOST_TIMEOUT)
-        raise AssertionError(f"{e}\nkernel log:\n{err.decode(errors='replace')}")
-    finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=HOST_TIMEOUT)
-    assert proc.returncode == 0, err.decode(errors="replace")
-    assert out.decode() == f"udp_echo: echoed {COUNT}\n"
+
+    serve_through_guest("udp_echo", (str(COUNT),), "udp", exchange,
+                        f"udp_echo: echoed {COUNT}\n", ["--verbose"],
+                        timeout_s=60)
 
 
 def test_bad_publish_is_one_line():

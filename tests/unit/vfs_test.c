@@ -15,6 +15,7 @@
 #include "core/heap.h"
 #include "core/cred.h"
 #include "core/page.h"
+#include "fs/notify.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
@@ -809,6 +810,52 @@ static void test_notify_marks(void **state)
 	assert_int_equal(d.gone, 0);
 }
 
+/* A VN_POPULATE directory: its hook runs once, at the first look. */
+static struct vnode *lazy_dir;
+static int lazy_runs;
+
+static void lazy_populate(struct vnode *dir)
+{
+	if (dir != lazy_dir)
+		return;
+	lazy_runs++;
+	assert_int_equal(vfs_create(dir, "made", S_IFDIR | 0755, NULL), 0);
+}
+
+static void test_populate(void **state)
+{
+	struct vnode *dir = mkdir_at("/", "lazy"), *vn;
+	struct vfs_time m;
+
+	(void)state;
+	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0);
+	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0); /* once */
+	lazy_dir = dir;
+	dir->vflags |= VN_POPULATE;
+	m = dir->mtime;
+	assert_int_equal(dir->nlink, 2);
+	assert_non_null(node("/lazy/made", 0)); /* the walk looked */
+	assert_int_equal(lazy_runs, 1);
+	assert_false(dir->vflags & VN_POPULATE);
+	vn = vfs_dir_lookup(dir, "made");
+	assert_non_null(vn);
+	vnode_put(vn);
+	assert_int_equal(lazy_runs, 1);
+	/* the delayed entry shows in the link count, not in the times */
+	assert_int_equal(dir->nlink, 3);
+	assert_int_equal(dir->mtime.sec, m.sec);
+	assert_int_equal(dir->mtime.nsec, m.nsec);
+	/* a creation in it makes the delayed entries first, then its own */
+	lazy_dir = mkdir_at("/", "lazy2");
+	lazy_dir->vflags |= VN_POPULATE;
+	assert_int_equal(vfs_create(lazy_dir, "made", S_IFREG | 0644, NULL),
+			 -EEXIST);
+	assert_int_equal(lazy_runs, 2);
+	/* nor does an unflagged directory run it */
+	assert_null(node("/a/made", 0));
+	assert_int_equal(lazy_runs, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -831,6 +878,7 @@ int main(void)
 		cmocka_unit_test(test_credentials),
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
+		cmocka_unit_test(test_populate),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);

@@ -88,8 +88,8 @@ void arch_early_init(uint64_t start_info_phys)
 	gdt_init();
 	idt_init();
 	pic_disable();
+	copy_start_info(start_info_phys); /* the command line, for the next */
 	cpu_features_init();
-	copy_start_info(start_info_phys);
 }
 
 void arch_late_init(void)

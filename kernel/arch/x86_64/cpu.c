@@ -3,6 +3,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/x86.h"
+#include "lib/cmdline.h"
 
 _Noreturn void cpu_halt(void)
 {
@@ -67,7 +68,9 @@ void cpu_features_init(void)
 		if (r[2] & (1u << 2))
 			cr4 |= CR4_UMIP;
 	}
-	cr4 |= user_cpu_init(leaf7_ebx);
+	cr4 |= user_cpu_init(leaf7_ebx,
+			     cmdline_has(boot_info.cmdline,
+					 boot_info.cmdline_len, "kiln.nostac"));
 	/* one write: each CR4 write retranslates under TCG (user.c) */
 	write_cr4((read_cr4() | cr4) & ~(uint64_t)CR4_TSD);
 }

@@ -67,16 +67,25 @@ static void sse_init(void)
  * turning these on early changes nothing else. leaf7_ebx is CPUID leaf
  * 7's EBX (0 without the leaf); returns the CR4 bits for the caller's
  * one write, which comes after stac_probe.
+ *
+ * no_stac (kiln.nostac) says the host is one where STAC must not even be
+ * tried: under PVM (a KVM that runs the guest kernel in ring 3) STAC is
+ * not a fault but an emulation failure that stops the VM, and SYSCALL is
+ * delivered in ring 3 as on the hosts whose STAC faults. The host side
+ * knows which KVM it runs and says so on the command line, which the app
+ * does not write.
  */
-uint64_t user_cpu_init(uint32_t leaf7_ebx)
+uint64_t user_cpu_init(uint32_t leaf7_ebx, bool no_stac)
 {
 	uint64_t cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
 
 	sse_init();
-	if ((leaf7_ebx & CPUID7_EBX_SMAP) && !stac_probe()) {
+	if ((leaf7_ebx & CPUID7_EBX_SMAP) && (no_stac || !stac_probe())) {
 		stac_broken = true;
-		printk("kiln: the CPU claims SMAP but faults on STAC: SMAP off, "
-		       "SYSCALLs delivered in ring 3 will be run\n");
+		printk("kiln: %s: SMAP off, SYSCALLs delivered in ring 3 will "
+		       "be run\n",
+		       no_stac ? "kiln.nostac" :
+				 "the CPU claims SMAP but faults on STAC");
 	} else if (leaf7_ebx & CPUID7_EBX_SMAP) {
 		cr4 |= CR4_SMAP;
 		smap_on = true;

@@ -42,7 +42,7 @@ void cpu_features_init(void);
  * SSE, SMAP and FSGSBASE for user mode (user.c), from CPUID leaf 7's
  * EBX; returns the CR4 bits to set. Only cpu_features_init calls it.
  */
-uint64_t user_cpu_init(uint32_t leaf7_ebx);
+uint64_t user_cpu_init(uint32_t leaf7_ebx, bool no_stac);
 void lapic_init(void);
 void lapic_eoi(void);
 /* True for addresses in the thread kernel stack region (paging.c). */
