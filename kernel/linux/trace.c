@@ -11,6 +11,7 @@
 #include "core/printk.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
+#include "lib/string.h"
 #include "linux/syscall.h"
 #include "linux/trace_decode.h"
 
@@ -339,13 +340,14 @@ static void put_call(struct trace_line *l, uint64_t nr, const uint64_t *a,
 	tl_printf(l, ")");
 }
 
-struct errno_name {
-	const char *name, *desc;
-};
-
-static const struct errno_name errnos[] = {
+/*
+ * errno e's name and description are "NAME\0description" at
+ * errno_text + errno_at[e]; 0 is no name (scripts/gen_errno.sh).
+ */
 #include "errno_names.h"
-};
+static const char errno_text[] = ERRNO_TEXT;
+static const uint16_t errno_at[] = { ERRNO_AT };
+_Static_assert(sizeof(errno_text) <= 65536, "errno_at holds 16-bit offsets");
 
 static void put_ret(struct trace_line *l, uint64_t nr, long ret)
 {
@@ -353,10 +355,13 @@ static void put_ret(struct trace_line *l, uint64_t nr, long ret)
 	long e = -ret;
 
 	if (ret < 0 && ret >= -ERRNO_MAX) {
-		if ((size_t)e < sizeof(errnos) / sizeof(errnos[0]) &&
-		    errnos[e].name)
-			tl_printf(l, " = -1 %s (%s)", errnos[e].name,
-				  errnos[e].desc);
+		const char *name = errno_text;
+
+		if ((size_t)e < sizeof(errno_at) / sizeof(errno_at[0]))
+			name += errno_at[e];
+		if (*name)
+			tl_printf(l, " = -1 %s (%s)", name,
+				  name + strlen(name) + 1);
 		else
 			tl_printf(l, " = -1 errno %ld", e);
 	} else if (s && s->ret == R_HEX) {
