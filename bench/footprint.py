@@ -361,6 +361,14 @@ def print_sizes(guests):
                                   (v + s) / float(k_http)))
 
 
+def tcg_cache_mib(text):
+    """--tcg-cache: 0 (no cap) or 1-1024 MiB, digits only, as kiln run."""
+    if not (text.isascii() and text.isdigit()) or int(text) > 1024:
+        raise argparse.ArgumentTypeError(
+            "%r: 0 (no cap) or 1-1024 (MiB)" % text)
+    return int(text)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget-mib", type=int, default=2048,
@@ -372,8 +380,9 @@ def main():
     ap.add_argument("--linux-runs", type=int, help="ignored, as --runs")
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--no-density", action="store_true")
-    ap.add_argument("--tcg-cache", type=int, default=0, metavar="MIB",
-                    help="cap TCG's code buffer on both sides (tb-size)")
+    ap.add_argument("--tcg-cache", type=tcg_cache_mib, default=0,
+                    metavar="MIB", help="cap TCG's code buffer on both "
+                    "sides at MIB (tb-size, 1-1024 as kiln run); 0: no cap")
     opts = ap.parse_args()
     global TCG_CACHE
     TCG_CACHE = opts.tcg_cache
