@@ -15,8 +15,12 @@ Pss and Private_Dirty by what each mapping is:
   qemu binary, lib*  file mappings, each object on its own line
   other anon       what is left
 
-usage: python3 bench/qemu_smaps.py [--mem 5M] [--idle S] [--env K=V]...
-       [-- extra kiln run options]
+With split-wx, TCG's code buffer is one memfd mapped twice (rw to
+write code, rx to run it): its Rss counts each page twice and smaps
+shows the pages as shared; its Pss counts them once. The report says so.
+
+usage: python3 bench/qemu_smaps.py [--mem 5M] [--idle S] [--keep]
+       [-- extra kiln run options, e.g. --env K=V]
 """
 
 import argparse
@@ -95,9 +99,16 @@ def classify(maps):
 
 
 def report(pid, out=sys.stdout):
-    cats = classify(mappings(pid))
+    maps = mappings(pid)
+    cats = classify(maps)
     total = dict.fromkeys(FIELDS, 0)
     rows = sorted(cats.items(), key=lambda kv: -kv[1]["Pss"])
+    jit = sum("memfd:tcg-jit" in m[3] for m in maps)
+    if jit > 1:
+        out.write("note: the TCG code buffer is one memfd mapped %d times "
+                  "(split-wx: rw and rx): Rss counts its pages %d times and "
+                  "smaps calls them shared; Pss counts them once\n"
+                  % (jit, jit))
     out.write("%-26s %5s %9s %9s %9s\n" % ("mapping", "n", "Rss KB",
                                           "Pss KB", "PrivDirty"))
     for cat, c in rows:
@@ -141,6 +152,10 @@ def main():
             raise boot.BenchError("no answer: %s" % vm.why())
         time.sleep(opts.idle)
         pid = footprint.qemu_pid(vm.proc.pid)
+        if pid is None:
+            raise boot.BenchError("no QEMU process under kiln run (pid "
+                                  "%d): it has ended: %s"
+                                  % (vm.proc.pid, vm.why()))
         print("first answer %.2f s; QEMU pid %d; load %s" % (
             first, pid, os.getloadavg()[0]))
         with open("/proc/%d/cmdline" % pid) as f:
