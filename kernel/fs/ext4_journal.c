@@ -135,13 +135,14 @@ enum pass { PASS_SCAN, PASS_REVOKE, PASS_REPLAY };
  * power cut tore the block of a transaction that never committed), a
  * damaged log if one does (the commit block is written only after the
  * flush that made the rest durable). Linux's need_check_commit_time.
- * The later passes stop before such a transaction.
+ * The later passes stop before such a transaction. *torn names the
+ * kind of block, for the line said where the log ends.
  */
-static int bad_tail(enum pass pass, bool *torn)
+static int bad_tail(enum pass pass, const char *kind, const char **torn)
 {
 	if (pass != PASS_SCAN)
 		return -EIO;
-	*torn = true;
+	*torn = kind;
 	return 0;
 }
 
@@ -149,7 +150,7 @@ static int bad_tail(enum pass pass, bool *torn)
 static int one_pass(struct journal *j, enum pass pass)
 {
 	uint32_t next = j->sb.start, seq = j->sb.seq, steps = 0;
-	bool torn = false; /* a block of seq failed its checksum */
+	const char *torn = NULL; /* a block of seq failed its checksum */
 
 	while (steps++ < MAX_PASS_BLOCKS) {
 		uint8_t *b = j->blk;
@@ -157,8 +158,11 @@ static int one_pass(struct journal *j, enum pass pass)
 
 		if (pass != PASS_SCAN && seq == j->end)
 			return 0;
-		if (jread(j, next, b) < 0)
-			return pass == PASS_SCAN ? (j->end = seq, 0) : -EIO;
+		if (jread(j, next, b) < 0) {
+			if (pass != PASS_SCAN)
+				return -EIO;
+			goto end;
+		}
 		if (jbd2_be32(b) != JBD2_MAGIC || jbd2_be32(b + 8) != seq)
 			break;
 		next = wrap(j, next + 1);
@@ -169,7 +173,7 @@ static int one_pass(struct journal *j, enum pass pass)
 			uint32_t flags = 0, csum;
 
 			if (!jbd2_tail_ok(&j->sb, b) &&
-			    (err = bad_tail(pass, &torn)) < 0)
+			    (err = bad_tail(pass, "descriptor", &torn)) < 0)
 				return err;
 			while (!(flags & TAG_LAST) &&
 			       jbd2_next_tag(&j->sb, b, &off, &home, &flags,
@@ -198,7 +202,7 @@ static int one_pass(struct journal *j, enum pass pass)
 			break;
 		case JT_REVOKE:
 			if (!jbd2_tail_ok(&j->sb, b) &&
-			    (err = bad_tail(pass, &torn)) < 0)
+			    (err = bad_tail(pass, "revoke", &torn)) < 0)
 				return err;
 			if (pass == PASS_REVOKE) {
 				err = do_revokes(j, b, seq);
@@ -211,8 +215,14 @@ static int one_pass(struct journal *j, enum pass pass)
 		}
 	}
 end:
-	if (pass == PASS_SCAN)
-		j->end = seq;
+	if (pass != PASS_SCAN)
+		return 0;
+	/* Not silent: a checksum failure dropped the transaction. */
+	if (torn)
+		printk("kiln: ext4 %s: journal transaction %u: bad %s "
+		       "checksum, the log ends here\n",
+		       j->fs->name, seq, torn);
+	j->end = seq;
 	return 0;
 }
 

@@ -28,14 +28,18 @@
 
 static char last_log[256];
 static int nlogs;
+/* Every line since a test last emptied it (as much as fits). */
+static char all_logs[4096];
 
 void printk(const char *fmt, ...)
 {
 	va_list ap;
+	size_t used = strlen(all_logs);
 
 	va_start(ap, fmt);
 	vsnprintf(last_log, sizeof(last_log), fmt, ap);
 	va_end(ap);
+	snprintf(all_logs + used, sizeof(all_logs) - used, "%s", last_log);
 	nlogs++;
 }
 
@@ -354,42 +358,100 @@ static void test_torn_commit(void **state)
 	disk_free(dk);
 }
 
+/* One transaction writing text at the start of blocks blk to blk + n - 1. */
+static void log_blocks(struct ext4_fs *fs, uint64_t blk, int n,
+		       const char *text)
+{
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int err;
+
+	assert_int_equal(ext4_handle_start(fs, n, &h), 0);
+	for (int i = 0; i < n; i++) {
+		b = ext4_jbd2_get(h, blk + i, true, &err);
+		assert_non_null(b);
+		memset(b->data, 0, bs);
+		strcpy((char *)b->data, text);
+		ext4_jbd2_dirty(h, b);
+		bcache_put(b);
+	}
+	assert_int_equal(ext4_handle_stop(h), 0);
+}
+
+/* What a tear leaves after a block's first sector: zeros or old bytes. */
+enum tear { TEAR_ZEROS, TEAR_OLD };
+
+/*
+ * Tear log block lblk after its first sector. The old bytes are what a
+ * journal that wrapped holds there: an older transaction's block, here
+ * one of 0xa5 (tags whose flags say neither LAST nor SAME_UUID).
+ */
+static void tear_block(struct disk *dk, const struct ext4_jbd2 *j,
+		       uint32_t lblk, enum tear tear)
+{
+	memset(dk->bytes + j->map[lblk] * bs + 512, tear == TEAR_OLD ? 0xa5 : 0,
+	       bs - 512);
+}
+
+/* Mount a copy of dk: ext4_mount's result, all_logs holding its lines. */
+static int mount_copy(const struct disk *dk, struct disk **crash)
+{
+	struct ext4_fs *fs2;
+	int err;
+
+	disk_save(dk, copy);
+	*crash = disk_load(copy);
+	all_logs[0] = '\0';
+	err = ext4_mount(&(*crash)->bc, "vdb", &fs2);
+	if (err == 0)
+		ext4_unmount(fs2);
+	return err;
+}
+
+/* The log ended at transaction tid because of a bad kind block: said? */
+static void said_log_ends(uint32_t tid, const char *kind)
+{
+	char line[128];
+
+	snprintf(line, sizeof(line),
+		 "kiln: ext4 vdb: journal transaction %u: bad %s checksum, "
+		 "the log ends here\n",
+		 tid, kind);
+	assert_non_null(strstr(all_logs, line));
+	assert_non_null(strstr(all_logs, "journal recovered"));
+}
+
 /*
  * A power cut in the middle of writing T2's descriptor block (its end,
  * with the block tail's checksum, never written) and before its commit
- * block: Kiln's recovery ends the log at T2 and mounts with T1
- * replayed, as Linux's and e2fsck's do (before: the bad tail failed the
- * whole recovery, and the disk did not mount). The same damage with
- * T2's commit block on the disk is corruption: the mount fails.
+ * block: Kiln's recovery ends the log at T2, says so, and mounts with
+ * T1 replayed, as Linux's and e2fsck's do (before: the bad tail failed
+ * the whole recovery, and the disk did not mount). The same damage
+ * with T2's commit block on the disk is corruption: the mount fails.
+ * The tear may leave zeros or old bytes behind the first sector.
  */
-static void test_torn_descriptor(void **state)
+static void torn_descriptor(enum tear tear)
 {
 	struct disk *dk = disk_load(img);
-	struct ext4_fs *fs = mount_rw(dk), *fs2;
+	struct ext4_fs *fs = mount_rw(dk);
 	struct ext4_jbd2 *j = fs->jbd2;
-	uint32_t t2 = jbd2_txn_blocks(j, 1, 0);
+	uint32_t t2 = jbd2_txn_blocks(j, 1, 0), tid2;
 	struct disk *crash;
-	uint8_t *desc;
 
-	(void)state;
 	log_block(fs, FREE_BLK(0), "kept");
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	tid2 = j->tid;
 	log_block(fs, FREE_BLK(1), "torn");
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_int_equal(t2, 3); /* descriptor, copy, commit */
-	desc = dk->bytes + j->map[j->head - t2] * bs;
 	/* Only the descriptor's first sector reached the disk. */
-	memset(desc + 512, 0, bs - 512);
-	disk_save(dk, copy);
-	crash = disk_load(copy);
-	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs2), -EINVAL);
+	tear_block(dk, j, j->head - t2, tear);
+	assert_int_equal(mount_copy(dk, &crash), -EINVAL);
 	disk_free(crash);
 	/* Its commit block lost too: T2 never committed. */
 	memset(dk->bytes + j->map[j->head - 1] * bs, 0, bs);
-	disk_save(dk, copy);
-	crash = disk_load(copy);
-	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs2), 0);
-	ext4_unmount(fs2);
+	assert_int_equal(mount_copy(dk, &crash), 0);
+	said_log_ends(tid2, "descriptor");
 	assert_true(block_says(crash->bytes, FREE_BLK(0), "kept"));
 	assert_false(block_says(crash->bytes, FREE_BLK(1), "torn"));
 	assert_false(needs_recovery(crash->bytes));
@@ -399,6 +461,105 @@ static void test_torn_descriptor(void **state)
 	ext4_jbd2_close(fs);
 	ext4_unmount(fs);
 	disk_free(dk);
+}
+
+/*
+ * T2 frees T1's block (a revoke block first in T2's log) and logs
+ * another; the revoke block torn after its first sector. With T2's
+ * commit block on the disk the mount fails; without it the log ends at
+ * T2, so T2's revoke does not hold and T1's copy goes home.
+ */
+static void torn_revoke(void)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_jbd2 *j = fs->jbd2;
+	uint32_t t2 = jbd2_txn_blocks(j, 1, 1), tid2;
+	struct ext4_handle *h;
+	struct disk *crash;
+
+	log_block(fs, FREE_BLK(2), "meta");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	tid2 = j->tid;
+	assert_int_equal(ext4_handle_start(fs, 2, &h), 0);
+	ext4_jbd2_free_meta(h, FREE_BLK(2));
+	assert_int_equal(ext4_handle_stop(h), 0);
+	log_block(fs, FREE_BLK(3), "torn");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(j->tid, tid2 + 1);
+	assert_int_equal(t2, 4); /* revoke, descriptor, copy, commit */
+	assert_int_equal(jbd2_be32(dk->bytes + j->map[j->head - t2] * bs + 4),
+			 JT_REVOKE);
+	/* Reused as data since: only a replay of T1 puts "meta" back. */
+	memset(dk->bytes + FREE_BLK(2) * bs, 0, bs);
+	strcpy((char *)dk->bytes + FREE_BLK(2) * bs, "data");
+	tear_block(dk, j, j->head - t2, TEAR_OLD);
+	assert_int_equal(mount_copy(dk, &crash), -EINVAL);
+	disk_free(crash);
+	memset(dk->bytes + j->map[j->head - 1] * bs, 0, bs);
+	assert_int_equal(mount_copy(dk, &crash), 0);
+	said_log_ends(tid2, "revoke");
+	assert_true(block_says(crash->bytes, FREE_BLK(2), "meta"));
+	assert_false(block_says(crash->bytes, FREE_BLK(3), "torn"));
+	assert_false(needs_recovery(crash->bytes));
+	disk_save(crash, copy);
+	disk_free(crash);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * T2 logs 40 blocks: its descriptor's tags run past the first sector,
+ * so the torn descriptor's tag walk cannot tell where T2's commit block
+ * is (as Linux's count_tags, it skips what the torn tags say). Whether
+ * or not the commit block reached the disk, the log ends at T2, said,
+ * and T1 alone is replayed.
+ */
+static void torn_long_descriptor(void)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_jbd2 *j = fs->jbd2;
+	uint32_t t2 = jbd2_txn_blocks(j, 40, 0), tid2;
+	struct disk *crash;
+
+	log_block(fs, FREE_BLK(0), "kept");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	tid2 = j->tid;
+	log_blocks(fs, FREE_BLK(10), 40, "torn");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(t2, 42); /* descriptor, 40 copies, commit */
+	/* header, first tag, uuid, 39 tags: past 512 bytes */
+	assert_true(JHDR_SIZE + 16 + 40 * jbd2_tag_bytes(&j->sb) > 512);
+	tear_block(dk, j, j->head - t2, TEAR_ZEROS);
+	for (int lost = 0; lost < 2; lost++) {
+		if (lost)
+			memset(dk->bytes + j->map[j->head - 1] * bs, 0, bs);
+		assert_int_equal(mount_copy(dk, &crash), 0);
+		said_log_ends(tid2, "descriptor");
+		assert_true(block_says(crash->bytes, FREE_BLK(0), "kept"));
+		for (int i = 0; i < 40; i++)
+			assert_false(block_says(crash->bytes, FREE_BLK(10 + i),
+						"torn"));
+		assert_false(needs_recovery(crash->bytes));
+		disk_save(crash, copy);
+		disk_free(crash);
+		memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	}
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+static void test_torn_descriptor(void **state)
+{
+	(void)state;
+	torn_descriptor(TEAR_ZEROS);
+	torn_descriptor(TEAR_OLD);
+	torn_revoke();
+	torn_long_descriptor();
 }
 
 /* A freed metadata block's revoke keeps old copies from being replayed. */
