@@ -1,6 +1,7 @@
 /* vdso.c - guest test: the vDSO that AT_SYSINFO_EHDR names, walked by hand, agrees with the system calls. */
 #define _GNU_SOURCE
 #include <elf.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <sys/auxv.h>
@@ -244,13 +245,14 @@ static const struct {
 
 /*
  * Not 16..23: Linux 6.17 made them the auxiliary clocks. Kiln's vDSO
- * looks ids up in a table of 16 bits per state: 24 and 27 are answered
- * ids (8, 11) plus 16, 33 is MONOTONIC plus 32; 31 and 32 sit either
- * side of 32 bits.
+ * looks ids up in a table of 16 bits per state, and picks the wall
+ * clock's offset by id modulo 32: 27 is TAI (11) plus 16, 32, 33, 36
+ * and 39 are REALTIME, MONOTONIC, MONOTONIC_RAW and BOOTTIME plus 32,
+ * 43 is TAI plus 32; 24 is REALTIME_ALARM (8), which the vDSO leaves
+ * to the kernel, plus 16; 31 and 32 sit either side of 32 bits.
  */
-static const clockid_t bad_clocks[] = {
-	10, 12, 15, 24, 27, 31, 32, 33, 1000, -1
-};
+static const clockid_t bad_clocks[] = { 10, 12, 15, 24, 27,   31, 32,
+					33, 36, 39, 43, 1000, -1 };
 
 /* syscall <= vDSO <= syscall, for every clock; bad ids are -EINVAL. */
 static void gettime(void)
@@ -276,6 +278,33 @@ static void gettime(void)
 		      "vDSO clock_gettime(%d) is -EINVAL", bad_clocks[i]);
 		check_errno(syscall(SYS_clock_gettime, bad_clocks[i], &ts),
 			    EINVAL, "the syscall");
+	}
+}
+
+/*
+ * The CPU-time clocks of a process or thread are negative ids (~pid <<
+ * 3 | type, bit 2 for a thread): not in the vDSO's table, so the kernel
+ * answers them through it, as Linux's vDSO does. Their values differ
+ * from a native run; that they are read, >= 0 and never go back, not.
+ */
+static void cpu_clocks(void)
+{
+	clockid_t ids[2];
+	const char *names[2] = { "clock_getcpuclockid(getpid())",
+				 "pthread_getcpuclockid(pthread_self())" };
+
+	check(clock_getcpuclockid(getpid(), &ids[0]) == 0 && ids[0] < 0,
+	      "%s is a negative id", names[0]);
+	check(pthread_getcpuclockid(pthread_self(), &ids[1]) == 0 && ids[1] < 0,
+	      "%s is a negative id", names[1]);
+	for (int i = 0; i < 2; i++) {
+		struct timespec a, b;
+		int ra = v_gettime(ids[i], &a), rb = v_gettime(ids[i], &b);
+
+		check(ra == 0 && rb == 0 && a.tv_sec >= 0 && a.tv_nsec >= 0 &&
+			      a.tv_nsec < 1000000000L && ns_of(&a) <= ns_of(&b),
+		      "vDSO clock_gettime(%s) is 0, >= 0 and nondecreasing",
+		      names[i]);
 	}
 }
 
@@ -379,6 +408,7 @@ int main(void)
 	maps();
 	vvar_is_read_only();
 	gettime();
+	cpu_clocks();
 	monotonic_steps();
 	wall();
 	which_cpu();
