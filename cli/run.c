@@ -218,9 +218,12 @@ static int set_option(int c, const char *val, struct run_args *ra)
 			       0 :
 			       kiln_usage_error("run", "bad --machine", val);
 	case OPT_TCG_CACHE: {
-		long mib = strtol(val, &end, 10);
+		/* digits only: strtol alone takes " 8" and "+8" too */
+		long mib = isdigit((unsigned char)val[0]) ?
+				   strtol(val, &end, 10) :
+				   0;
 
-		if (*end || end == val || mib < 1 || mib > 1024)
+		if (mib < 1 || mib > 1024 || *end)
 			return kiln_usage_error(
 				"run", "bad --tcg-cache (1-1024)", val);
 		ra->vm.tcg_cache_mib = (int)mib;

@@ -142,6 +142,10 @@ def test_help(args):
                                   ["run", "--tcg-cache", "0", "x"],
                                   ["run", "--tcg-cache", "1025", "x"],
                                   ["run", "--tcg-cache", "2M", "x"],
+                                  ["run", "--tcg-cache", " 2", "x"],
+                                  ["run", "--tcg-cache", "+2", "x"],
+                                  ["run", "--tcg-cache", "-2", "x"],
+                                  ["run", "--tcg-cache", "", "x"],
                                   ["run", "--env", "NOEQUALS", "x"],
                                   ["build", "--env", "NOEQUALS", "x"],
                                   ["inspect"], ["inspect", "a", "b"]])
@@ -505,8 +509,13 @@ def test_run_qemu_command_line(fake, image):
 
 
 def test_run_tcg_cache(fake, image):
-    """--tcg-cache caps TCG's code buffer (tb-size, MiB); KVM has none."""
-    for accel, want in (("tcg", "tcg,split-wx=on,tb-size=2"), ("kvm", "kvm")):
+    """--tcg-cache caps TCG's code buffer (tb-size, MiB); KVM has none.
+    --accel auto takes it when it picks TCG (no usable /dev/kvm, or PVM's:
+    cli/qemu.c)."""
+    tcg = "tcg,split-wx=on,tb-size=2"
+    auto = ("kvm" if qemu_vm.kvm_usable() and not qemu_vm.kvm_is_pvm()
+            else tcg)
+    for accel, want in (("tcg", tcg), ("kvm", "kvm"), ("auto", auto)):
         r = fake("args", "--accel", accel, "--tcg-cache", "2", str(image))
         argv = json.loads(r.stdout)
         assert argv[argv.index("-accel") + 1] == want
