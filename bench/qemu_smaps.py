@@ -15,9 +15,10 @@ Pss and Private_Dirty by what each mapping is:
   qemu binary, lib*  file mappings, each object on its own line
   other anon       what is left
 
-With split-wx, TCG's code buffer is one memfd mapped twice (rw to
-write code, rx to run it): its Rss counts each page twice and smaps
-shows the pages as shared; its Pss counts them once. The report says so.
+With split-wx, TCG's code buffer is one memfd mapped twice (rx to run
+code, rw to write it; a third, ---, mapping is a guard page): its Rss
+counts each page twice and smaps shows the pages as shared (Shared_Dirty);
+its Pss counts them once. The report says so.
 
 usage: python3 bench/qemu_smaps.py [--mem 5M] [--idle S] [--keep]
        [-- extra kiln run options, e.g. --env K=V]
@@ -103,12 +104,14 @@ def report(pid, out=sys.stdout):
     cats = classify(maps)
     total = dict.fromkeys(FIELDS, 0)
     rows = sorted(cats.items(), key=lambda kv: -kv[1]["Pss"])
-    jit = sum("memfd:tcg-jit" in m[3] for m in maps)
-    if jit > 1:
+    # Its readable views; a third, ---, mapping is the guard page.
+    views = sum("memfd:tcg-jit" in m[3] and m[2].startswith("r")
+                for m in maps)
+    if views > 1:
         out.write("note: the TCG code buffer is one memfd mapped %d times "
-                  "(split-wx: rw and rx): Rss counts its pages %d times and "
-                  "smaps calls them shared; Pss counts them once\n"
-                  % (jit, jit))
+                  "(split-wx: rx to run, rw to write): its Rss counts each "
+                  "page %d times and smaps shows the pages as shared; its "
+                  "Pss counts them once\n" % (views, views))
     out.write("%-26s %5s %9s %9s %9s\n" % ("mapping", "n", "Rss KB",
                                           "Pss KB", "PrivDirty"))
     for cat, c in rows:
