@@ -251,6 +251,11 @@ int lapic_timer_oneshot(uint64_t ns, void (*handler)(void))
 	return 0;
 }
 
+uint32_t lapic_timer_left(void)
+{
+	return lapic ? lapic_read(LAPIC_TIMER_CUR) : 0;
+}
+
 void lapic_timer_stop(void)
 {
 	if (!lapic)
