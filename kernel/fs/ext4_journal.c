@@ -129,10 +129,27 @@ static int replay_block(struct journal *j, uint32_t lblk, uint64_t home,
 
 enum pass { PASS_SCAN, PASS_REVOKE, PASS_REPLAY };
 
+/*
+ * A descriptor or revoke block of seq whose tail checksum is wrong: in
+ * the scan, the end of the log if no commit block of seq follows (a
+ * power cut tore the block of a transaction that never committed), a
+ * damaged log if one does (the commit block is written only after the
+ * flush that made the rest durable). Linux's need_check_commit_time.
+ * The later passes stop before such a transaction.
+ */
+static int bad_tail(enum pass pass, bool *torn)
+{
+	if (pass != PASS_SCAN)
+		return -EIO;
+	*torn = true;
+	return 0;
+}
+
 /* One walk of the log from s_start (Linux's do_one_pass). */
 static int one_pass(struct journal *j, enum pass pass)
 {
 	uint32_t next = j->sb.start, seq = j->sb.seq, steps = 0;
+	bool torn = false; /* a block of seq failed its checksum */
 
 	while (steps++ < MAX_PASS_BLOCKS) {
 		uint8_t *b = j->blk;
@@ -151,8 +168,9 @@ static int one_pass(struct journal *j, enum pass pass)
 			uint64_t home;
 			uint32_t flags = 0, csum;
 
-			if (!jbd2_tail_ok(&j->sb, b))
-				return -EIO;
+			if (!jbd2_tail_ok(&j->sb, b) &&
+			    (err = bad_tail(pass, &torn)) < 0)
+				return err;
 			while (!(flags & TAG_LAST) &&
 			       jbd2_next_tag(&j->sb, b, &off, &home, &flags,
 					     &csum)) {
@@ -170,11 +188,18 @@ static int one_pass(struct journal *j, enum pass pass)
 		case JT_COMMIT:
 			if (pass == PASS_SCAN && !jbd2_commit_ok(&j->sb, b))
 				goto end;
+			if (torn) {
+				printk("kiln: ext4 %s: journal transaction %u: "
+				       "bad block checksum\n",
+				       j->fs->name, seq);
+				return -EIO;
+			}
 			seq++;
 			break;
 		case JT_REVOKE:
-			if (!jbd2_tail_ok(&j->sb, b))
-				return -EIO;
+			if (!jbd2_tail_ok(&j->sb, b) &&
+			    (err = bad_tail(pass, &torn)) < 0)
+				return err;
 			if (pass == PASS_REVOKE) {
 				err = do_revokes(j, b, seq);
 				if (err < 0)

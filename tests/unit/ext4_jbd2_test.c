@@ -354,6 +354,53 @@ static void test_torn_commit(void **state)
 	disk_free(dk);
 }
 
+/*
+ * A power cut in the middle of writing T2's descriptor block (its end,
+ * with the block tail's checksum, never written) and before its commit
+ * block: Kiln's recovery ends the log at T2 and mounts with T1
+ * replayed, as Linux's and e2fsck's do (before: the bad tail failed the
+ * whole recovery, and the disk did not mount). The same damage with
+ * T2's commit block on the disk is corruption: the mount fails.
+ */
+static void test_torn_descriptor(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk), *fs2;
+	struct ext4_jbd2 *j = fs->jbd2;
+	uint32_t t2 = jbd2_txn_blocks(j, 1, 0);
+	struct disk *crash;
+	uint8_t *desc;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "kept");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	log_block(fs, FREE_BLK(1), "torn");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(t2, 3); /* descriptor, copy, commit */
+	desc = dk->bytes + j->map[j->head - t2] * bs;
+	/* Only the descriptor's first sector reached the disk. */
+	memset(desc + 512, 0, bs - 512);
+	disk_save(dk, copy);
+	crash = disk_load(copy);
+	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs2), -EINVAL);
+	disk_free(crash);
+	/* Its commit block lost too: T2 never committed. */
+	memset(dk->bytes + j->map[j->head - 1] * bs, 0, bs);
+	disk_save(dk, copy);
+	crash = disk_load(copy);
+	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs2), 0);
+	ext4_unmount(fs2);
+	assert_true(block_says(crash->bytes, FREE_BLK(0), "kept"));
+	assert_false(block_says(crash->bytes, FREE_BLK(1), "torn"));
+	assert_false(needs_recovery(crash->bytes));
+	disk_save(crash, copy);
+	disk_free(crash);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
 /* A freed metadata block's revoke keeps old copies from being replayed. */
 static void test_revoke(void **state)
 {
@@ -963,6 +1010,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		ALL_BS(test_commit_replayed),
 		ALL_BS(test_torn_commit),
+		ALL_BS(test_torn_descriptor),
 		ALL_BS(test_revoke),
 		ALL_BS(test_wrap),
 		ALL_BS(test_wrap_repinned),
