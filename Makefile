@@ -289,7 +289,7 @@ heap_SRCS := kernel/core/heap.c kernel/core/page.c
 UNIT_TESTS += chacha time
 UNIT_TESTS += vfs
 vfs_SRCS := kernel/fs/vnode.c kernel/fs/dir.c kernel/fs/path.c kernel/fs/tmpfs.c kernel/fs/rename.c \
-	kernel/fs/perm.c kernel/fs/xattr.c kernel/fs/notify.c kernel/core/proc.c
+	kernel/fs/perm.c kernel/fs/xattr.c kernel/fs/notify.c kernel/fs/devfs.c kernel/fs/procfs.c kernel/core/proc.c
 vfs_FLAGS := -include sys/stat.h
 chacha_SRCS := kernel/lib/chacha20.c
 time_SRCS := kernel/lib/time.c

@@ -20,7 +20,12 @@ options.  Samples go to build/bench/density.tsv, drawn by
 bench/plots/density.gp.  Exits 2 when a target is missed, 1 on an error;
 every VM it started is killed on the way out, even on error.
 
+With --tcg-cache MIB, Kiln's servers run under `kiln run --tcg-cache
+MIB` and every Linux QEMU gets the same `tb-size=MIB` (the header says
+so): TCG's translated-code buffer capped on both sides.
+
 usage: python3 bench/footprint.py [--budget-mib N] [--cap N] [--no-linux]
+       [--tcg-cache MIB]
 """
 
 import argparse
@@ -59,12 +64,20 @@ MIN_KILN_PER_GIB = 100.0
 # ACPI ROM (acpi=off); Linux keeps it: the baseline finds its devices in
 # the ACPI tables (bench/linux-microvm.config).
 TCG = ["-accel", "tcg,split-wx=on", "-cpu", "max"]
+TCG_CACHE = 0           # --tcg-cache: MiB of translated code, 0 no cap
 
 
 def ram(mib):
     return ["-m", "%dM" % mib, "-object",
             "memory-backend-memfd,id=ram,size=%dM" % mib,
             "-machine", "memory-backend=ram"]
+
+
+def tcg():
+    """The Linux baseline's TCG options: kiln run's, --tcg-cache too."""
+    if not TCG_CACHE:
+        return TCG
+    return ["-accel", "tcg,split-wx=on,tb-size=%d" % TCG_CACHE] + TCG[2:]
 
 
 def qemu_pid(pid):
@@ -160,14 +173,15 @@ class Guests:
         else:
             args = ["-kernel", self.vmlinux, "-initrd", self.hello_cpio,
                     "-append", linux_guest.cmdline()]
-        return boot.QEMU_BASE + TCG + ram(mib) + args
+        return boot.QEMU_BASE + tcg() + ram(mib) + args
 
     def http_argv(self, system, mib, port, timeout):
         if system == "kiln":
-            return [KILN, "run", "--accel", "tcg", "--mem", "%dM" % mib,
-                    "--timeout", str(int(timeout)), "-p",
+            cache = ["--tcg-cache", str(TCG_CACHE)] if TCG_CACHE else []
+            return [KILN, "run", "--accel", "tcg", "--mem", "%dM" % mib] + \
+                cache + ["--timeout", str(int(timeout)), "-p",
                     "%d:%d/tcp" % (port, net.GUEST_PORT), self.http_img]
-        return (boot.QEMU_BASE + TCG + ram(mib) +
+        return (boot.QEMU_BASE + tcg() + ram(mib) +
                 ["-kernel", self.vmlinux, "-initrd", self.http_cpio,
                  "-append", linux_guest.cmdline()] + net.netdev(port))
 
@@ -358,7 +372,11 @@ def main():
     ap.add_argument("--linux-runs", type=int, help="ignored, as --runs")
     ap.add_argument("--no-linux", action="store_true")
     ap.add_argument("--no-density", action="store_true")
+    ap.add_argument("--tcg-cache", type=int, default=0, metavar="MIB",
+                    help="cap TCG's code buffer on both sides (tb-size)")
     opts = ap.parse_args()
+    global TCG_CACHE
+    TCG_CACHE = opts.tcg_cache
     for path, make in ((KILN, "cli"), (boot.KERNEL, "kernel"),
                        (net.SERVER, "guest")):
         if not os.path.exists(path):
@@ -382,9 +400,11 @@ def main():
                         "%dM (docs/performance.md)" % MEM_MB)
         missed.append("linux baseline does not run hello")
     systems = ["kiln", "linux"] if linux and not why_no_linux else ["kiln"]
-    print("Footprint benchmark: QEMU %s, -M microvm, TCG (-cpu max, split-wx), "
+    print("Footprint benchmark: QEMU %s, -M microvm, TCG (-cpu max, split-wx%s), "
           "memfd guest RAM, host "
-          "%s, %d CPUs" % (boot.qemu_version(), platform.machine(),
+          "%s, %d CPUs" % (boot.qemu_version(),
+                           ", tb-size=%d on both sides" % TCG_CACHE
+                           if TCG_CACHE else "", platform.machine(),
                            os.cpu_count() or 0))
     if not boot.kvm_usable():
         print("KVM: %s" % boot.kvm_state(["tcg"]))

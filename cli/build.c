@@ -92,12 +92,19 @@ static const struct option build_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* One line for a bad command line; exit status 2. */
+/*
+ * One line for a bad command line; exit status 2. The argument is shown
+ * as given but for a control byte (a newline, a carriage return, an
+ * escape), shown as '?' as ls does: the error stays one line.
+ */
 int kiln_usage_error(const char *cmd, const char *what, const char *arg)
 {
-	fprintf(stderr, "kiln%s%s: %s%s%s; see 'kiln%s%s --help'\n",
-		cmd ? " " : "", cmd ? cmd : "", what, arg ? " " : "",
-		arg ? arg : "", cmd ? " " : "", cmd ? cmd : "");
+	fprintf(stderr, "kiln%s%s: %s%s", cmd ? " " : "", cmd ? cmd : "", what,
+		arg ? " " : "");
+	for (const char *p = arg; p && *p; p++)
+		fputc((unsigned char)*p < ' ' || *p == 0x7f ? '?' : *p, stderr);
+	fprintf(stderr, "; see 'kiln%s%s --help'\n", cmd ? " " : "",
+		cmd ? cmd : "");
 	return KILN_EXIT_USAGE;
 }
 

@@ -30,9 +30,18 @@ const char *volume_dir_error(const char *dir)
 		return "GUESTDIR cannot be /";
 	if (strlen(dir) > 255)
 		return "GUESTDIR is longer than 255 bytes";
-	/* The kernel reads kiln.9p= and kiln.mount= lists of DIR[:ro]. */
-	if (strpbrk(dir, ",: \t\n\"'"))
-		return "GUESTDIR cannot hold ',', ':', quotes or spaces";
+	/*
+	 * The kernel reads kiln.9p= and kiln.mount= lists of DIR[:ro], in a
+	 * command line where a blank ends the word and a quote opens one:
+	 * either would let a GUESTDIR add flags of its own. Any other
+	 * white space or control byte is refused with them.
+	 */
+	for (p = dir; *p; p++)
+		if (strchr(",:\"'", *p) || (unsigned char)*p <= ' ' ||
+		    *p == 0x7f)
+			return "GUESTDIR cannot hold ',', ':', quotes, blanks or "
+			       "control characters";
+	p = dir;
 	while (*p) {
 		size_t n;
 

@@ -279,6 +279,7 @@ static void machine(const struct vm_opts *o, struct spawn *s)
 /* The QEMU command line, as scripts/qemu_vm.py builds it, plus COM3. */
 static void command(const struct vm_opts *o, struct spawn *s)
 {
+	static char tcg[48];
 	char loss[32], tsc[40];
 	uint64_t khz;
 	int kvm = pick_kvm(o->accel, o->verbose);
@@ -290,7 +291,14 @@ static void command(const struct vm_opts *o, struct spawn *s)
 	arg(s, QEMU);
 	machine(o, s);
 	arg(s, "-accel");
-	arg(s, kvm ? "kvm" : "tcg,split-wx=on");
+	if (!kvm && o->tcg_cache_mib > 0) {
+		/* --tcg-cache: a full buffer is flushed and refilled */
+		snprintf(tcg, sizeof(tcg), "tcg,split-wx=on,tb-size=%d",
+			 o->tcg_cache_mib);
+		arg(s, tcg);
+	} else {
+		arg(s, kvm ? "kvm" : "tcg,split-wx=on");
+	}
 	arg(s, "-cpu");
 	arg(s, kvm ? "host,-arch-capabilities" : "max");
 	arg(s, "-nodefaults");

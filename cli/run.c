@@ -14,6 +14,7 @@
 
 static const char run_usage[] =
 	"usage: kiln run [--mem SIZE] [--accel auto|kvm|tcg] [--machine microvm|q35]\n"
+	"                [--tcg-cache MIB]\n"
 	"                [--env KEY=VALUE]... [--verbose] [--trace] [--timeout SECONDS]\n"
 	"                [--read-only]\n"
 	"                [--stop-timeout SECONDS] [-d [--name NAME]]\n"
@@ -38,6 +39,10 @@ static const char run_usage[] =
 	"  --accel MODE       auto (KVM when /dev/kvm is usable and not PVM),\n"
 	"                     kvm or tcg\n"
 	"  --machine TYPE     microvm (default) or q35\n"
+	"  --tcg-cache MIB    under TCG, cap QEMU's translated-code buffer at MIB\n"
+	"                     (1-1024; QEMU's tb-size): host memory saved for\n"
+	"                     small idle services, at the price of translating\n"
+	"                     again whenever it fills (default: no cap)\n"
 	"  --env KEY=VALUE    add or override an environment variable\n"
 	"  --verbose          show the kernel log on stderr\n"
 	"  --trace            boot with kiln.trace; show its trace lines on stderr\n"
@@ -101,6 +106,7 @@ enum {
 	OPT_MEM = 256,
 	OPT_ACCEL,
 	OPT_MACHINE,
+	OPT_TCG_CACHE,
 	OPT_ENV,
 	OPT_TRACE,
 	OPT_READ_ONLY,
@@ -123,6 +129,7 @@ static const struct option run_opts[] = {
 	{ "mem", required_argument, NULL, OPT_MEM },
 	{ "accel", required_argument, NULL, OPT_ACCEL },
 	{ "machine", required_argument, NULL, OPT_MACHINE },
+	{ "tcg-cache", required_argument, NULL, OPT_TCG_CACHE },
 	{ "env", required_argument, NULL, OPT_ENV },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	{ "volume", required_argument, NULL, 'v' },
@@ -210,6 +217,15 @@ static int set_option(int c, const char *val, struct run_args *ra)
 		return one_of(val, machines) ?
 			       0 :
 			       kiln_usage_error("run", "bad --machine", val);
+	case OPT_TCG_CACHE: {
+		long mib = strtol(val, &end, 10);
+
+		if (*end || end == val || mib < 1 || mib > 1024)
+			return kiln_usage_error(
+				"run", "bad --tcg-cache (1-1024)", val);
+		ra->vm.tcg_cache_mib = (int)mib;
+		return 0;
+	}
 	case OPT_ENV:
 		if (!strchr(val, '=') || val[0] == '=')
 			return kiln_usage_error(

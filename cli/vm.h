@@ -48,6 +48,9 @@ struct vm_opts {
 	/* after a forwarded SIGTERM, end the VM this many seconds on (exit
 	 * 137); < 0: wait for the app however long it takes */
 	double stop_timeout;
+	/* under TCG: QEMU's translated-code buffer in MiB (tb-size); 0:
+	 * QEMU's default (1 GiB reserved, touched as code is translated) */
+	int tcg_cache_mib;
 };
 
 struct vm_result {

@@ -53,14 +53,21 @@ static const struct virtio_net_client *client;
 static uint8_t mac_addr[6];
 static bool up, broken;
 
-/* Buffers of size bytes (a power of 2 up to a page) for each id of q. */
+/*
+ * Buffers of size bytes (a power of 2 up to a page) for each id of q.
+ * Not zeroed: only the bytes a used element's length covers are read
+ * (the device's, on receive) or sent (ours, on transmit), and a page
+ * left alone is one the host never has to back: zeroing the 384 KiB of
+ * both rings at boot was most of what an idle guest's network touched
+ * (docs/performance.md, "Host memory per instance").
+ */
 static int alloc_bufs(struct virtq *q, uint8_t **bufs, size_t size)
 {
 	size_t per_page = PAGE_SIZE / size;
 	uint8_t *p = NULL;
 
 	for (uint16_t i = 0; i < q->size; i++) {
-		if (i % per_page == 0 && !(p = page_alloc_zero(1)))
+		if (i % per_page == 0 && !(p = page_alloc(1)))
 			return -ENOMEM; /* kept: the device is unusable anyway */
 		bufs[i] = p + (i % per_page) * size;
 	}

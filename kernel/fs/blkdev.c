@@ -378,20 +378,25 @@ static const struct vnode_ops blk_vops = { .open = blk_open };
 int blkdev_devfs(struct vnode *dev)
 {
 	struct vnode *vn;
-	int err;
+	int err, first = 0;
 
 	for (unsigned i = 0; i < ndisks; i++) {
 		err = vfs_create(dev, disks[i].name, S_IFBLK | 0660, &vn);
 		if (err == -EEXIST)
 			continue;
-		if (err < 0)
-			return err;
+		if (err < 0) { /* the other disks still get theirs */
+			printk("kiln: no /dev/%s (error %d)\n", disks[i].name,
+			       -err);
+			if (first == 0)
+				first = err;
+			continue;
+		}
 		vn->rdev = MKDEV(VIRTBLK_MAJOR, i * VIRTBLK_MINORS);
 		vn->ops = &blk_vops;
 		vn->priv = &disks[i];
 		vnode_put(vn);
 	}
-	return 0;
+	return first;
 }
 
 /* Linux's format (block/genhd.c, show_partition): sizes in KiB. */

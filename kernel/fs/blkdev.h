@@ -16,7 +16,10 @@
  */
 void blkdev_init(bool root_disk);
 
-/* /dev/vda, /dev/vdb...: called by devfs_init. 0 or -ERRNO. */
+/*
+ * /dev/vda, /dev/vdb...: called by devfs_init. A disk whose node fails
+ * is named on the console and the rest still made: 0 or the first error.
+ */
 int blkdev_devfs(struct vnode *dev);
 
 /*

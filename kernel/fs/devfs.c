@@ -4,6 +4,7 @@
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
 
+#include "core/printk.h"
 #include "core/random.h"
 #include "fs/blkdev.h"
 #include "lib/string.h"
@@ -122,19 +123,34 @@ static const char *const devfs_links[][2] = {
 	{ "fd", "/proc/self/fd" },
 };
 
-/* Populate dev; names the archive already put there are left alone. */
+/*
+ * A node of /dev that could not be made: say so, and keep the first
+ * error for the caller. One that is there already is not an error.
+ */
+static void devfs_note(const char *name, int err, int *first)
+{
+	if (err >= 0 || err == -EEXIST)
+		return;
+	printk("kiln: no /dev/%s (error %d)\n", name, -err);
+	if (*first == 0)
+		*first = err;
+}
+
+/*
+ * Populate dev; names the archive already put there are left alone. A
+ * node that fails does not stop the rest: 0 or the first error.
+ */
 static int devfs_fill(struct vnode *dev)
 {
 	struct vnode *vn;
 	size_t i;
-	int err;
+	int err, first = 0;
 
 	for (i = 0; i < sizeof(devfs_nodes) / sizeof(devfs_nodes[0]); i++) {
 		err = vfs_create(dev, devfs_nodes[i].name, S_IFCHR | 0666, &vn);
-		if (err == -EEXIST)
-			continue;
+		devfs_note(devfs_nodes[i].name, err, &first);
 		if (err < 0)
-			return err;
+			continue;
 		vn->rdev = devfs_nodes[i].rdev;
 		vn->ops = &devfs_vops;
 		vn->priv = (void *)(uintptr_t)&devfs_nodes[i];
@@ -143,31 +159,27 @@ static int devfs_fill(struct vnode *dev)
 	err = devfs_console(dev, &vn);
 	if (err == 0)
 		vnode_put(vn);
-	else if (err != -EEXIST)
-		return err;
-	err = devfs_tty(dev);
-	if (err < 0 && err != -EEXIST)
-		return err;
-	for (i = 0; i < sizeof(devfs_links) / sizeof(devfs_links[0]); i++) {
-		err = vfs_symlink(dev, devfs_links[i][0], devfs_links[i][1]);
-		if (err < 0 && err != -EEXIST)
-			return err;
-	}
-	err = blkdev_devfs(dev);
-	if (err < 0)
-		return err;
-	err = vfs_create(dev, "shm", S_IFDIR | 01777, NULL);
-	if (err < 0 && err != -EEXIST)
-		return err;
-	err = vfs_create(dev, "pts", S_IFDIR | 0755, NULL);
-	return err == -EEXIST ? 0 : err;
+	devfs_note("console", err, &first);
+	devfs_note("tty", devfs_tty(dev), &first);
+	for (i = 0; i < sizeof(devfs_links) / sizeof(devfs_links[0]); i++)
+		devfs_note(
+			devfs_links[i][0],
+			vfs_symlink(dev, devfs_links[i][0], devfs_links[i][1]),
+			&first);
+	err = blkdev_devfs(dev); /* it names its own failures */
+	if (err < 0 && first == 0)
+		first = err;
+	devfs_note("shm", vfs_create(dev, "shm", S_IFDIR | 01777, NULL),
+		   &first);
+	devfs_note("pts", vfs_create(dev, "pts", S_IFDIR | 0755, NULL), &first);
+	return first;
 }
 
 /*
  * /dev is filled when something first looks into it (vfs_dir_populate),
  * not at boot: an app that never opens a device does not pay for the
- * nodes (~50 translated blocks under TCG). An error then leaves the
- * nodes that could not be made missing, as a lookup finds them.
+ * nodes (~50 translated blocks under TCG). A node that cannot be made
+ * then is missing, as a lookup finds it, and named on the console.
  */
 static struct vnode *dev_dir;
 

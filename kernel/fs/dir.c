@@ -4,6 +4,7 @@
 #include <asm-generic/errno.h>
 #include <linux/stat.h>
 
+#include "core/cred.h"
 #include "core/heap.h"
 #include "fs/notify.h"
 #include "lib/string.h"
@@ -135,15 +136,27 @@ int vfs_dir_add_populate(void (*populate)(struct vnode *dir))
 	return -ENOSPC;
 }
 
+/*
+ * The delayed entries are the boot's, so root's whoever looks first: the
+ * hooks run as root (vnode_new takes the owner from current_cred()). The
+ * process's own ids come back before anything else of it can run: the
+ * kernel is not preempted and the hooks do not sleep (allocation never
+ * waits), so no other thread of it sees root's.
+ */
 void vfs_dir_populate(struct vnode *dir)
 {
 	struct vfs_time m = dir->mtime, c = dir->ctime;
+	struct cred *cred, saved;
 
 	if (!(dir->vflags & VN_POPULATE))
 		return;
 	dir->vflags &= ~VN_POPULATE; /* the hooks link into dir itself */
+	cred = current_cred();
+	saved = *cred;
+	*cred = (struct cred){ 0 };
 	for (size_t i = 0; i < VFS_POPULATE_HOOKS && populate_hooks[i]; i++)
 		populate_hooks[i](dir);
+	*cred = saved;
 	/* as if made when the flag was set: no change anybody could see */
 	dir->mtime = m;
 	dir->ctime = c;

@@ -93,6 +93,17 @@ struct ext4_fs {
 	bool hash_unsigned; /* EXT2_FLAGS_UNSIGNED_HASH */
 	/* Bumped by every change to a directory block (readdir cursors). */
 	uint64_t dir_changes;
+	/*
+	 * Bumped when in-memory inodes may be newer than the disk's for
+	 * good (a journal abort): one kept unreferenced is read again.
+	 */
+	uint64_t inode_epoch;
+	/*
+	 * Each group's inode table block once its descriptor was read and
+	 * checked (0: not yet), or NULL: mkfs placed the tables and nothing
+	 * moves them (Linux checks the descriptors once, at mount).
+	 */
+	uint64_t *itables;
 	struct ext4_jbd2 *jbd2;	 /* the journal writer of a rw mount, or NULL */
 	struct ext4_zone *zones; /* the system zone, sorted (ext4_sysblk) */
 	uint32_t nzones;
@@ -160,11 +171,32 @@ int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
 		      int (*check)(struct ext4_fs *fs, const uint8_t *blk,
 				   const void *arg),
 		      const void *arg);
+/*
+ * A metadata block read in place: the cache's buffer, held, or (a cache
+ * of another block size, see mount_fs) a checked copy of the block.
+ */
+struct ext4_bref {
+	struct bcache_buf *b;
+	uint8_t *copy;
+};
+/*
+ * ext4_read_checked without the copy: the block's bytes, checked as
+ * ext4_read_checked checks them, read-only and valid until
+ * ext4_bref_put(ref); NULL with *err (-EIO, -ENOMEM). Holding a buffer
+ * does not stop a writer from changing its bytes while the holder
+ * sleeps (a read of another block): re-check what is read after that.
+ */
+const uint8_t *ext4_bref_get(struct ext4_fs *fs, uint64_t block,
+			     int (*check)(struct ext4_fs *fs,
+					  const uint8_t *blk, const void *arg),
+			     const void *arg, struct ext4_bref *ref, int *err);
+/* Let go of ref's block (a zeroed or already put ref: nothing). */
+void ext4_bref_put(struct ext4_bref *ref);
 /* crc32c of descriptor g with its checksum field taken as zero. */
 uint16_t ext4_group_csum(struct ext4_fs *fs, uint32_t g, const uint8_t *gd);
 /* Whether group g holds a superblock copy (sparse_super: 0, 1, powers of 3, 5, 7). */
 bool ext4_group_has_super(const struct ext4_fs *fs, uint32_t g);
-/* The inode table's first block for inode group g (descriptor checked). */
+/* The inode table's first block for inode group g (its descriptor checked the first time). */
 int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block);
 
 /*
@@ -281,15 +313,19 @@ static inline void ext4_put32(void *p, uint32_t v)
  */
 int ext4_mount_root(const char *dev, const uint8_t uuid[16], bool overlay);
 
-/* Little-endian fields of on-disk structures (any alignment). */
-static inline uint16_t ext4_le16(const void *p)
+/*
+ * Little-endian fields of on-disk structures (any alignment). Always
+ * inline: a directory lookup reads a few of them per entry, and -Os
+ * made them calls.
+ */
+static inline __attribute__((always_inline)) uint16_t ext4_le16(const void *p)
 {
 	const uint8_t *b = p;
 
 	return (uint16_t)(b[0] | b[1] << 8);
 }
 
-static inline uint32_t ext4_le32(const void *p)
+static inline __attribute__((always_inline)) uint32_t ext4_le32(const void *p)
 {
 	const uint8_t *b = p;
 

@@ -3,7 +3,6 @@
 
 #include <asm-generic/errno.h>
 
-#include "core/heap.h"
 #include "lib/crc32c.h"
 #include "lib/string.h"
 
@@ -52,6 +51,7 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 {
 	uint32_t base = lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE;
 	uint32_t count = ext4_le16(blk + base + 2);
+	uint64_t nblocks = dir->size / fs->block_size; /* once: a division */
 
 	if (lvl > 0) {
 		uint32_t rl = ext4_le16(blk + 4);
@@ -69,7 +69,7 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 		const uint8_t *e = blk + base + i * 8;
 		uint32_t b = ext4_le32(e + 4) & DX_BLOCK_MASK;
 
-		if (b == 0 || (uint64_t)b >= dir->size / fs->block_size ||
+		if (b == 0 || (uint64_t)b >= nblocks ||
 		    (i >= 2 && ext4_le32(e) < ext4_le32(e - 8)))
 			return -EIO;
 	}
@@ -83,8 +83,8 @@ struct dx_csum_arg {
 };
 
 /*
- * The crc32c of an index block, once its count was found in bounds:
- * run after dx_block_check, on the cache's copy (ext4_read_checked).
+ * The crc32c of an index block, once per read from the disk
+ * (ext4_bref_get), before dx_block_check: its count is checked here.
  */
 static int dx_csum_check(struct ext4_fs *fs, const uint8_t *blk,
 			 const void *arg)
@@ -156,24 +156,26 @@ static int dx_child(struct ext4_fs *fs, const struct ext4_inode *dir,
 	return 0;
 }
 
-/* Read level lvl's block p->blk[lvl] into p->buf[lvl], checked. */
+/*
+ * Level lvl's block p->blk[lvl] in p->buf[lvl], held in the cache (no
+ * copy) and checked; what the level held before is let go.
+ */
 static int dx_read(struct ext4_fs *fs, const struct ext4_inode *dir,
 		   struct ext4_dx_path *p, int lvl)
 {
 	uint64_t pblk, n;
 	int err;
 
-	if (p->buf[lvl] == NULL &&
-	    (p->buf[lvl] = kmalloc(fs->block_size)) == NULL)
-		return -ENOMEM;
+	ext4_bref_put(&p->ref[lvl]);
+	p->buf[lvl] = NULL;
 	err = ext4_bmap(fs, dir, p->blk[lvl], &pblk, &n);
 	if (err == 0 && pblk == 0)
 		err = -EIO; /* an index block in a hole */
 	if (err == 0) {
 		struct dx_csum_arg a = { dir, lvl };
 
-		err = ext4_read_checked(fs, pblk, p->buf[lvl], dx_csum_check,
-					&a);
+		p->buf[lvl] = ext4_bref_get(fs, pblk, dx_csum_check, &a,
+					    &p->ref[lvl], &err);
 	}
 	if (err == 0)
 		err = dx_block_check(fs, dir, p->buf[lvl], lvl);
@@ -207,7 +209,7 @@ static int dx_descend(struct ext4_fs *fs, const struct ext4_inode *dir,
 void ext4_dx_release(struct ext4_dx_path *p)
 {
 	for (int i = 0; i < EXT4_DX_MAX_LEVELS; i++) {
-		kfree(p->buf[i]);
+		ext4_bref_put(&p->ref[i]);
 		p->buf[i] = NULL;
 	}
 }

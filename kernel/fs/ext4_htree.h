@@ -57,7 +57,8 @@ int ext4_dx_hash(const uint32_t seed[4], unsigned int version, const char *name,
  * The way from the root to the leaf for one hash: level 0 is the root,
  * levels are the index blocks (1 + indirect_levels). blk[i] is level
  * i's logical block, at[i] the entry taken in it, count[i] its count;
- * buf[i] holds a checked copy. leaf is the leaf's logical block.
+ * buf[i] its checked bytes, read in place (ref[i] holds them). leaf is
+ * the leaf's logical block.
  */
 struct ext4_dx_path {
 	int levels;
@@ -66,7 +67,8 @@ struct ext4_dx_path {
 	uint64_t blk[EXT4_DX_MAX_LEVELS];
 	uint32_t at[EXT4_DX_MAX_LEVELS];
 	uint32_t count[EXT4_DX_MAX_LEVELS];
-	uint8_t *buf[EXT4_DX_MAX_LEVELS];
+	const uint8_t *buf[EXT4_DX_MAX_LEVELS];
+	struct ext4_bref ref[EXT4_DX_MAX_LEVELS];
 	uint64_t leaf;
 };
 

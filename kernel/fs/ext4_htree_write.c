@@ -18,7 +18,7 @@
  * entry for each node split below it, and when even the root is full a
  * level is added (the root's entries move to a new node). Nothing ever
  * shrinks: a removed name leaves its leaf, the index stays (as Linux).
- * The path is found by ext4_dx_probe on checked copies; the blocks are
+ * The path is found by ext4_dx_probe on the cache's buffers; the blocks are
  * then taken for changing through the journal, read from the same
  * cache, and their counts checked again before use.
  */

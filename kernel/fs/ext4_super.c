@@ -17,6 +17,8 @@
 #define SB_CSUM 0x3FC
 #define SB_CSUM_SEED 0x270
 #define CSUM_TYPE_CRC32C 1
+/* Groups whose inode table blocks are kept (64 KiB of them). */
+#define ITABLES_MAX 8192
 /* Group descriptor fields (ext4 docs, "Block Group Descriptors"). */
 #define GD_ITABLE_LO 0x8
 #define GD_CSUM 0x1E
@@ -47,36 +49,78 @@ int ext4_read_block(struct ext4_fs *fs, uint64_t block, void *buf)
 	return ext4_read_bytes(fs, block * fs->block_size, buf, fs->block_size);
 }
 
+const uint8_t *ext4_bref_get(struct ext4_fs *fs, uint64_t block,
+			     int (*check)(struct ext4_fs *fs,
+					  const uint8_t *blk, const void *arg),
+			     const void *arg, struct ext4_bref *ref, int *err)
+{
+	struct bcache_buf *b;
+	int e;
+
+	ref->b = NULL;
+	ref->copy = NULL;
+	*err = -EIO;
+	if (block >= fs->blocks_count || block < fs->first_data_block)
+		return NULL;
+	/* A cache of other blocks (see mount_fs): checked every time. */
+	if (fs->dev->block_size != fs->block_size) {
+		ref->copy = kmalloc(fs->block_size);
+		if (ref->copy == NULL) {
+			*err = -ENOMEM;
+			return NULL;
+		}
+		e = ext4_read_block(fs, block, ref->copy);
+		if (e == 0)
+			e = check(fs, ref->copy, arg);
+		if (e < 0) {
+			*err = e;
+			ext4_bref_put(ref);
+			return NULL;
+		}
+		*err = 0;
+		return ref->copy;
+	}
+	b = bcache_get(fs->dev, block, true, &e);
+	if (b == NULL)
+		return NULL;
+	if (!(b->flags & BCACHE_VERIFIED)) {
+		e = check(fs, b->data, arg);
+		if (e < 0) {
+			*err = e;
+			bcache_put(b);
+			return NULL;
+		}
+		if (e == 0)
+			b->flags |= BCACHE_VERIFIED;
+	}
+	ref->b = b;
+	*err = 0;
+	return b->data;
+}
+
+void ext4_bref_put(struct ext4_bref *ref)
+{
+	if (ref->b != NULL)
+		bcache_put(ref->b);
+	kfree(ref->copy);
+	ref->b = NULL;
+	ref->copy = NULL;
+}
+
 int ext4_read_checked(struct ext4_fs *fs, uint64_t block, void *buf,
 		      int (*check)(struct ext4_fs *fs, const uint8_t *blk,
 				   const void *arg),
 		      const void *arg)
 {
-	struct bcache_buf *b;
+	struct ext4_bref ref;
 	int err;
+	const uint8_t *d = ext4_bref_get(fs, block, check, arg, &ref, &err);
 
-	if (block >= fs->blocks_count || block < fs->first_data_block)
-		return -EIO;
-	/* A cache of other blocks (see mount_fs): checked every time. */
-	if (fs->dev->block_size != fs->block_size) {
-		err = ext4_read_block(fs, block, buf);
-		if (err == 0)
-			err = check(fs, buf, arg);
-		return err < 0 ? err : 0;
-	}
-	b = bcache_get(fs->dev, block, true, &err);
-	if (b == NULL)
-		return -EIO;
-	err = 0;
-	if (!(b->flags & BCACHE_VERIFIED)) {
-		err = check(fs, b->data, arg);
-		if (err == 0)
-			b->flags |= BCACHE_VERIFIED;
-	}
-	if (err >= 0)
-		memcpy(buf, b->data, fs->block_size);
-	bcache_put(b);
-	return err < 0 ? err : 0;
+	if (d == NULL)
+		return err;
+	memcpy(buf, d, fs->block_size);
+	ext4_bref_put(&ref);
+	return 0;
 }
 
 static bool is_pow2(uint32_t v)
@@ -278,6 +322,9 @@ static int mount_fs(struct bcache_dev *dev, const char *name,
 		err = ext4_sysblk_init(fs);
 	if (err < 0)
 		goto err_free;
+	/* Bounded: past ITABLES_MAX groups (or without memory) none kept. */
+	if (fs->groups <= ITABLES_MAX)
+		fs->itables = kzalloc(fs->groups * sizeof(*fs->itables));
 	kfree(sb);
 	*out = fs;
 	return 0;
@@ -344,6 +391,7 @@ void ext4_unmount(struct ext4_fs *fs)
 	if (!fs->ro)
 		ext4_jbd2_close(fs);
 	ext4_sysblk_free(fs);
+	kfree(fs->itables);
 	kfree(fs);
 }
 
@@ -385,6 +433,10 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 
 	if (g >= fs->groups)
 		return -EIO;
+	if (fs->itables != NULL && fs->itables[g] != 0) {
+		*block = fs->itables[g];
+		return 0;
+	}
 	err = ext4_read_bytes(fs, off, gd, fs->desc_size);
 	if (err < 0)
 		return err;
@@ -399,5 +451,7 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 	if (*block <= fs->first_data_block ||
 	    *block + itable_blocks > fs->blocks_count)
 		return -EIO;
+	if (fs->itables != NULL)
+		fs->itables[g] = *block;
 	return 0;
 }

@@ -54,15 +54,68 @@ void ext4_now(int64_t *sec, uint32_t *ns)
 	*ns = (uint32_t)(t % 1000000000U);
 }
 
+/* Idle inodes kept per mount: a few KiB (a path's directories, ls -l). */
+#define INO_IDLE_MAX 64
+
+static void idle_unlink(struct ext4_mount *m, struct ext4_ino *ie)
+{
+	if (ie->idle_prev != NULL)
+		ie->idle_prev->idle_next = ie->idle_next;
+	else
+		m->idle_head = ie->idle_next;
+	if (ie->idle_next != NULL)
+		ie->idle_next->idle_prev = ie->idle_prev;
+	else
+		m->idle_tail = ie->idle_prev;
+	ie->idle_prev = ie->idle_next = NULL;
+	m->nidle--;
+}
+
+static void ino_hash_add(struct ext4_mount *m, struct ext4_ino *ie)
+{
+	struct ext4_ino **head = &m->inodes[ie->in.ino % EXT4_INO_HASH];
+
+	ie->next = *head;
+	if (ie->next != NULL)
+		ie->next->pprev = &ie->next;
+	ie->pprev = head;
+	*head = ie;
+}
+
+/* Take ie (refs 0, not idle) off its chain and free it. */
+static void ino_free(struct ext4_ino *ie)
+{
+	*ie->pprev = ie->next;
+	if (ie->next != NULL)
+		ie->next->pprev = ie->pprev;
+	kfree(ie->dirty);
+	kfree(ie);
+}
+
+static struct ext4_ino *ino_find(struct ext4_mount *m, uint32_t ino)
+{
+	struct ext4_ino *ie = m->inodes[ino % EXT4_INO_HASH];
+
+	while (ie != NULL && ie->in.ino != ino)
+		ie = ie->next;
+	return ie;
+}
+
 struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 {
-	struct ext4_ino *ie;
+	struct ext4_ino *ie = ino_find(m, ino);
 
-	for (ie = m->inodes; ie != NULL; ie = ie->next)
-		if (ie->in.ino == ino) {
-			ie->refs++;
-			return ie;
+	if (ie != NULL && ie->refs == 0) {
+		idle_unlink(m, ie);
+		if (ie->idle_epoch != m->fs->inode_epoch) {
+			ino_free(ie); /* maybe no longer the disk's */
+			ie = NULL;
 		}
+	}
+	if (ie != NULL) {
+		ie->refs++;
+		return ie;
+	}
 	ie = kzalloc(sizeof(*ie));
 	if (ie == NULL) {
 		*err = -ENOMEM;
@@ -76,8 +129,7 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 		return NULL;
 	}
 	ie->refs = 1;
-	ie->next = m->inodes;
-	m->inodes = ie;
+	ino_hash_add(m, ie);
 	return ie;
 }
 
@@ -86,10 +138,9 @@ static struct ext4_inode *ino_held(void *arg, uint32_t ino)
 {
 	struct ext4_mount *m = arg;
 
-	for (struct ext4_ino *ie = m->inodes; ie != NULL; ie = ie->next)
-		if (ie->in.ino == ino)
-			return &ie->in;
-	return NULL;
+	struct ext4_ino *ie = ino_find(m, ino);
+
+	return ie != NULL ? &ie->in : NULL;
 }
 
 void ext4_lock(struct ext4_mount *m)
@@ -118,7 +169,6 @@ void ext4_unlock(struct ext4_mount *m)
 
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 {
-	struct ext4_ino **pp;
 	int64_t sec;
 	uint32_t ns;
 
@@ -133,13 +183,30 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 			       m->fs->name, ie->in.ino);
 		ext4_unlock(m);
 	}
-	for (pp = &m->inodes; *pp != NULL; pp = &(*pp)->next)
-		if (*pp == ie) {
-			*pp = ie->next;
-			break;
-		}
-	kfree(ie->dirty);
-	kfree(ie);
+	/*
+	 * Kept idle only when nothing but its fields is left: no page
+	 * cache, no dirty pages, no write-back error waiting for an fsync.
+	 */
+	if (ie->refs > 0 || ie->in.nlink == 0 || ie->cache != NULL ||
+	    ie->ndirty > 0 || ie->wb_err != 0) {
+		if (ie->refs == 0)
+			ino_free(ie);
+		return;
+	}
+	ie->idle_epoch = m->fs->inode_epoch;
+	ie->idle_prev = m->idle_tail;
+	ie->idle_next = NULL;
+	if (m->idle_tail != NULL)
+		m->idle_tail->idle_next = ie;
+	else
+		m->idle_head = ie;
+	m->idle_tail = ie;
+	if (++m->nidle > INO_IDLE_MAX) {
+		struct ext4_ino *old = m->idle_head;
+
+		idle_unlink(m, old);
+		ino_free(old);
+	}
 }
 
 static struct vfs_time vtime(int64_t sec, uint32_t ns)

@@ -7,6 +7,7 @@
 
 #include "core/cred.h"
 #include "core/heap.h"
+#include "core/printk.h"
 #include "core/proc.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -270,8 +271,13 @@ static void procfs_populate(struct vnode *dir)
 {
 	if (dir != proc_dir)
 		return;
-	for (size_t i = 0; i < ndeferred; i++)
-		deferred[i](dir); /* errors: see procfs_defer */
+	for (size_t i = 0; i < ndeferred; i++) {
+		int err = deferred[i](dir); /* the next still runs */
+
+		if (err < 0)
+			printk("kiln: /proc: part of it not made (error %d)\n",
+			       -err);
+	}
 	ndeferred = 0;
 }
 
@@ -280,8 +286,16 @@ int procfs_defer(int (*make)(struct vnode *proc))
 	if (proc_dir == NULL)
 		return -ENOENT;
 	if (proc_dir->ops != NULL || ndeferred == PROCFS_DEFERRED_MAX ||
-	    vfs_dir_add_populate(procfs_populate) < 0)
+	    vfs_dir_add_populate(procfs_populate) < 0) {
+		/*
+		 * The makers put off before run first, in order, and clear
+		 * the flag: make_deferred, run while /proc is still flagged,
+		 * would find an empty pending list and leave later pids
+		 * waiting for a look that never makes them.
+		 */
+		vfs_dir_populate(proc_dir);
 		return make(proc_dir);
+	}
 	deferred[ndeferred++] = make;
 	proc_dir->vflags |= VN_POPULATE;
 	return 0;

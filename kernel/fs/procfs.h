@@ -106,9 +106,10 @@ struct vnode *procfs_dir(void);
  * Put off make(proc), what a layer above adds to /proc, until something
  * first looks into /proc (vfs_dir_populate): makers run in the order
  * they were given. When /proc is not a memory directory (a disk's, with
- * its own hooks) make runs now. 0, make's error when it ran now, or
- * -ENOENT without /proc. Boot only. An error of a maker run later
- * leaves what it could not make missing.
+ * its own hooks) or no more can wait, the makers put off before run and
+ * then make, now. 0, make's error when it ran now, or -ENOENT without
+ * /proc. Boot only. An error of a maker run later leaves what it could
+ * not make missing and is said on the console; the next makers still run.
  */
 int procfs_defer(int (*make)(struct vnode *proc));
 

@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/heap.h"
 #include "core/page.h"
+#include "core/printk.h"
 #include "core/proc.h"
 #include "fs/procfs.h"
 #include "fs/vfs.h"
@@ -501,8 +502,9 @@ static int make_deferred(struct vnode *proc)
 	for (size_t i = 0; i < npending; i++) {
 		struct proc *p = proc_find(pending[i]);
 
-		if (p != NULL) /* as at fork: the process runs without it */
-			pid_dir_make(proc, p);
+		/* as at fork: the process runs without it, and it is said */
+		if (p != NULL && pid_dir_make(proc, p) < 0)
+			printk("kiln: no /proc/%d: out of memory\n", p->pid);
 	}
 	kfree(pending);
 	pending = NULL;

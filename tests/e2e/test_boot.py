@@ -54,6 +54,18 @@ def test_boots_under_kvm(boot):
     assert "from kvmclock" in b.log
 
 
+@pytest.mark.parametrize("cpu", ["max", "max,smap=off"])
+def test_nostac_with_or_without_smap(boot, cpu):
+    """kiln.nostac turns ring-3 SYSCALLs on whatever CPUID says: a PVM
+    host may hide SMAP and still deliver SYSCALL in ring 3."""
+    b = boot("kiln.nostac", accel="tcg", extra=("-cpu", cpu))
+    first = ("kiln: kiln.nostac: SMAP off, SYSCALLs delivered in ring 3"
+             " will be run\n")
+    assert b.log.startswith(first), b.log
+    b.log = b.log[len(first):]
+    check_clean_boot(b, "kiln.nostac")
+
+
 def test_command_line_reaches_kernel(boot):
     cmdline = 'a=1 quoted="x y" bare'
     check_clean_boot(boot(cmdline), cmdline)

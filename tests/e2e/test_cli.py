@@ -139,6 +139,9 @@ def test_help(args):
                                   ["run", "--accel", "fast", "x"],
                                   ["run", "--timeout", "-1", "x"],
                                   ["run", "--mem", "lots", "x"],
+                                  ["run", "--tcg-cache", "0", "x"],
+                                  ["run", "--tcg-cache", "1025", "x"],
+                                  ["run", "--tcg-cache", "2M", "x"],
                                   ["run", "--env", "NOEQUALS", "x"],
                                   ["build", "--env", "NOEQUALS", "x"],
                                   ["inspect"], ["inspect", "a", "b"]])
@@ -499,6 +502,15 @@ def test_run_qemu_command_line(fake, image):
                       "isa-serial,chardev=c1,iobase=0x2f8,irq=3",
                       "isa-serial,chardev=c2,iobase=0x3e8,irq=4",
                       "isa-serial,chardev=c3,iobase=0x2e8,irq=3"]
+
+
+def test_run_tcg_cache(fake, image):
+    """--tcg-cache caps TCG's code buffer (tb-size, MiB); KVM has none."""
+    for accel, want in (("tcg", "tcg,split-wx=on,tb-size=2"), ("kvm", "kvm")):
+        r = fake("args", "--accel", accel, "--tcg-cache", "2", str(image))
+        argv = json.loads(r.stdout)
+        assert argv[argv.index("-accel") + 1] == want
+        assert argv.count("-accel") == 1 and r.returncode == 0
 
 
 def test_run_binary_exact(fake, image):

@@ -137,6 +137,18 @@ def test_lookups_see_every_change_at_once(flavour, blocks, tmp_path):
     same_as_native(guest_path(flavour, "ext4_namecache"), tmp_path, blocks)
 
 
+@pytest.mark.parametrize("flavour,blocks", ON_BOTH)
+def test_stat_follows_every_change_to_an_idle_inode(flavour, blocks,
+                                                    tmp_path):
+    """tests/guest/ext4_inocache.c: Kiln keeps inodes nobody holds for
+    the next lookup and searches directory blocks where the cache holds
+    them; links, modes, sizes, times, directory links, inode numbers
+    handed out again, more inodes than are kept and a hashed directory
+    changed between lookups must all show on the next stat, the same as
+    on the host."""
+    same_as_native(guest_path(flavour, "ext4_inocache"), tmp_path, blocks)
+
+
 def test_dynamic_program_loads_a_library_from_the_volume(tmp_path):
     """glibc's ld.so finds kplugin.so on LD_LIBRARY_PATH in the rw ext4
     volume and maps it (mmap of a file on a read-write mount)."""

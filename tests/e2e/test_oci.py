@@ -20,7 +20,7 @@ import urllib.request
 
 import pytest
 
-from guest_util import KILN, HOST_TIMEOUT, describe, kiln_run
+from guest_util import KILN, KILN_ACCEL, KILN_TIMEOUT, HOST_TIMEOUT, describe, kiln_run
 from oci_util import (DOCKER_LIST, OCI_INDEX, OCI_MANIFEST, Image, RegistryHandler, desc, layer,
                       push, sha256, write_docker_archive, write_layout)
 
@@ -505,3 +505,36 @@ def test_layer_rules_inspected(tmp_path):
         "  dr-xr-xr-x          0 /proc",
         "  drwxrwxrwt          0 /tmp",
     ]
+
+
+# The nodes /dev and /proc make at the first look into them, as boot made
+# them before they waited for it: root's and in these modes, whoever looks
+# first. kernel/fs/dir.c, vfs_dir_populate.
+LAZY_NODES = ("/dev/null /dev/shm /dev/vda /dev/pts /dev/stdin /proc/sys/kernel"
+              " /proc/sys/kernel/shmmax")
+LAZY_EXPECTED = (b"uid=1000(app) gid=1000(app)\n"
+                 b"/dev/null 0:0 666\n/dev/shm 0:0 1777\n/dev/vda 0:0 660\n"
+                 b"/dev/pts 0:0 755\n/dev/stdin 0:0 777\n"
+                 b"/proc/sys/kernel 0:0 555\n/proc/sys/kernel/shmmax 0:0 444\n")
+
+
+@pytest.mark.parametrize("first_look", ["", "ls -d /dev /proc >/tmp/l; ",
+                                        "echo /dev/* /proc/* >/tmp/l; "],
+                         ids=["walk", "stat", "getdents"])
+def test_lazy_nodes_are_roots(layout, tmp_path, first_look):
+    """A user image (uid 1000) looks first into /dev and /proc: by a walk
+    through them, by a stat of the directory (ls -d) or by reading it
+    (the shell's glob: opendir and getdents, no stat)."""
+    out = tmp_path / "bb.img"
+    r = build(f"oci:{layout}:v1", out)
+    assert r.returncode == 0, describe(r)
+    disk = tmp_path / "d.img"
+    with open(disk, "wb") as f:
+        f.truncate(1024 * 1024)
+    cmd = [KILN, "run", "--timeout", str(KILN_TIMEOUT), "--disk", str(disk)]
+    if KILN_ACCEL:
+        cmd += ["--accel", KILN_ACCEL]
+    script = f"{first_look}id; stat -c '%n %u:%g %a' {LAZY_NODES}"
+    r = subprocess.run(cmd + [str(out), "-c", script], capture_output=True,
+                       timeout=HOST_TIMEOUT)
+    assert (r.returncode, r.stdout) == (0, LAZY_EXPECTED), describe(r)

@@ -160,6 +160,12 @@ def test_two_volumes(tmp_path):
     ("{dir}", 2, "-v wants HOSTDIR:GUESTDIR[:ro|:rw]"),
     ("{dir}:/a/../b", 2, "GUESTDIR cannot hold . or .. parts"),
     ("{dir}:/a,b", 2, "GUESTDIR cannot hold ','"),
+    # a blank or quote would end the kernel's word: the rest its own flag
+    ("{dir}:/x kiln.nostac", 2, "GUESTDIR cannot hold ','"),
+    ("{dir}:/x\tkiln.nostac", 2, "GUESTDIR cannot hold ','"),
+    ('{dir}:/x"kiln.nostac', 2, "GUESTDIR cannot hold ','"),
+    ("{dir}:/x\rkiln.nostac", 2, "GUESTDIR cannot hold ','"),
+    ("vol1:/x kiln.nostac:ro", 2, "GUESTDIR cannot hold ','"),
 ])
 def test_cli_errors(tmp_path, spec, status, line):
     d = shared_dir(tmp_path, "d")
@@ -174,6 +180,21 @@ def test_cli_errors(tmp_path, spec, status, line):
     assert got.returncode == status, got.stderr
     err = got.stderr.decode()
     assert line in err, err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("guest", ["/x kiln.nostac", "/x\tkiln.nostac",
+                                   "/x'y", "/x\x7fy"])
+def test_cli_disk_dir_not_a_flag(tmp_path, guest):
+    """--disk FILE:GUESTDIR: the same refusal, before any VM starts."""
+    disk = tmp_path / "d.img"
+    disk.write_bytes(b"\0" * 65536)
+    got = subprocess.run([KILN, "run", "--disk", f"{disk}:{guest}",
+                          guest_path("musl", PROG), "ops", "/data"],
+                         capture_output=True, timeout=HOST_TIMEOUT)
+    assert got.returncode == 2, got.stderr
+    err = got.stderr.decode()
+    assert "GUESTDIR cannot hold ',', ':', quotes, blanks or control" in err, err
     assert len(err.strip().splitlines()) == 1, err
 
 

@@ -243,10 +243,14 @@ static const struct {
 };
 
 /*
- * Not 16..23: Linux 6.17 made them the auxiliary clocks. 31 and 32 sit
- * either side of the end of Kiln's vDSO's 32-bit table of clock ids.
+ * Not 16..23: Linux 6.17 made them the auxiliary clocks. Kiln's vDSO
+ * looks ids up in a table of 16 bits per state: 24 and 27 are answered
+ * ids (8, 11) plus 16, 33 is MONOTONIC plus 32; 31 and 32 sit either
+ * side of 32 bits.
  */
-static const clockid_t bad_clocks[] = { 10, 12, 15, 31, 32, 1000, -1 };
+static const clockid_t bad_clocks[] = {
+	10, 12, 15, 24, 27, 31, 32, 33, 1000, -1
+};
 
 /* syscall <= vDSO <= syscall, for every clock; bad ids are -EINVAL. */
 static void gettime(void)

@@ -136,6 +136,17 @@ static void test_memcmp(void **state)
 									 n)),
 							sign(memcmp(pb, pa,
 								    n)));
+						/* A later byte differing the other way. */
+						if (k + 1 >= n)
+							continue;
+						a[x + k + 1] = diff_pairs[p][1];
+						b[y + k + 1] = diff_pairs[p][0];
+						assert_int_equal(
+							sign(kiln_memcmp(pa, pb,
+									 n)),
+							sign(memcmp(pa, pb,
+								    n)));
+						a[x + k + 1] = b[y + k + 1] = 0;
 					}
 					fill(a, AREA, 5);
 					memcpy(b + y, a + x, n);

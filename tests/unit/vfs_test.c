@@ -16,15 +16,22 @@
 #include "core/cred.h"
 #include "core/page.h"
 #include "fs/notify.h"
+#include "fs/procfs.h"
 #include "fs/vfs.h"
 
 /* ---- The environment the fs core expects from the kernel ---- */
 
 static size_t live_allocs;
+/* kmalloc_calls counts every call; the one numbered kmalloc_fail fails. */
+static size_t kmalloc_calls, kmalloc_fail;
 
 void *kmalloc(size_t size)
 {
-	void *p = size ? malloc(size) : NULL;
+	void *p;
+
+	if (++kmalloc_calls == kmalloc_fail)
+		return NULL;
+	p = size ? malloc(size) : NULL;
 
 	live_allocs += p != NULL;
 	return p;
@@ -44,6 +51,57 @@ void kfree(void *p)
 	live_allocs -= p != NULL;
 	free(p);
 }
+
+/* The console's lines, appended (devfs.c says what it could not make). */
+static char printk_log[1024];
+
+void printk(const char *fmt, ...)
+{
+	size_t n = strlen(printk_log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(printk_log + n, sizeof(printk_log) - n, fmt, ap);
+	va_end(ap);
+}
+
+/* devfs.c's neighbours: plain nodes where theirs would be. */
+void random_bytes(void *buf, size_t n)
+{
+	memset(buf, 4, n);
+}
+
+int devfs_console(struct vnode *dev, struct vnode **out)
+{
+	return vfs_create(dev, "console", S_IFCHR | 0600, out);
+}
+
+int devfs_tty(struct vnode *dev)
+{
+	return vfs_create(dev, "tty", S_IFCHR | 0666, NULL);
+}
+
+int blkdev_devfs(struct vnode *dev)
+{
+	return vfs_create(dev, "vda", S_IFBLK | 0660, NULL);
+}
+
+/* procfs.c's files of the whole system, empty here. */
+#define PROCFS_GEN_STUB(name)               \
+	size_t name(char *buf, size_t size) \
+	{                                   \
+		(void)buf, (void)size;      \
+		return 0;                   \
+	}
+PROCFS_GEN_STUB(procfs_cpuinfo)
+PROCFS_GEN_STUB(procfs_meminfo)
+PROCFS_GEN_STUB(procfs_uptime)
+PROCFS_GEN_STUB(procfs_version)
+PROCFS_GEN_STUB(procfs_mounts)
+PROCFS_GEN_STUB(procfs_filesystems)
+PROCFS_GEN_STUB(procfs_loadavg)
+PROCFS_GEN_STUB(procfs_stat)
+PROCFS_GEN_STUB(procfs_partitions)
 
 uint64_t clock_realtime_ns(void)
 {
@@ -810,50 +868,213 @@ static void test_notify_marks(void **state)
 	assert_int_equal(d.gone, 0);
 }
 
-/* A VN_POPULATE directory: its hook runs once, at the first look. */
-static struct vnode *lazy_dir;
-static int lazy_runs;
+/*
+ * /dev at its first look: a node that cannot be made (its allocation
+ * fails) is named on the console and the others are still made.
+ */
+static void test_devfs_fill_errors(void **state)
+{
+	static const char *const made[] = {
+		"zero", "full",	 "random", "urandom", "console",
+		"tty",	"stdin", "stdout", "stderr",  "fd",
+		"vda",	"shm",	 "pts",
+	};
+	struct vnode *dev = mkdir_at("/", "dev");
+
+	(void)state;
+	assert_int_equal(devfs_init(dev), 0);
+	assert_true(dev->vflags & VN_POPULATE);
+	printk_log[0] = '\0';
+	kmalloc_fail = kmalloc_calls + 1; /* /dev/null's node */
+	vfs_dir_populate(dev);
+	kmalloc_fail = 0;
+	assert_string_equal(printk_log, "kiln: no /dev/null (error 12)\n");
+	assert_null(node("/dev/null", LOOKUP_NOFOLLOW));
+	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		char path[32];
+
+		snprintf(path, sizeof(path), "/dev/%s", made[i]);
+		assert_non_null(node(path, LOOKUP_NOFOLLOW));
+	}
+}
+
+/*
+ * procfs_defer's makers: each notes its number in the order they ran,
+ * and whether /proc was still flagged then; maker 2 fails.
+ */
+static char maker_order[16];
+
+static int maker_note(struct vnode *proc, char c)
+{
+	size_t n = strlen(maker_order);
+
+	maker_order[n] = (proc->vflags & VN_POPULATE) ? 'F' : c;
+	maker_order[n + 1] = '\0';
+	return c == '2' ? -ENOMEM : 0;
+}
+
+#define MAKER(c)                                 \
+	static int maker_##c(struct vnode *proc) \
+	{                                        \
+		return maker_note(proc, #c[0]);  \
+	}
+MAKER(1)
+MAKER(2)
+MAKER(3)
+MAKER(4)
+MAKER(5)
+
+/*
+ * Makers wait for the first look, in order, and one failing is said and
+ * does not stop the next; one more than can wait runs at once, but after
+ * those waiting, on a /proc no longer flagged (else a maker that reads
+ * the flag, as make_deferred does, would leave its part for a look
+ * that no longer makes anything).
+ */
+static void test_procfs_defer(void **state)
+{
+	struct vnode *proc = mkdir_at("/", "proc");
+
+	(void)state;
+	assert_int_equal(procfs_init(proc), 0);
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_int_equal(procfs_defer(maker_2), 0);
+	assert_int_equal(procfs_defer(maker_3), 0);
+	assert_true(proc->vflags & VN_POPULATE);
+	assert_string_equal(maker_order, "");
+	printk_log[0] = '\0';
+	assert_non_null(node("/proc/cpuinfo", 0));
+	assert_string_equal(maker_order, "123");
+	assert_string_equal(printk_log,
+			    "kiln: /proc: part of it not made (error 12)\n");
+	/* the table full: the four waiting run, then the fifth */
+	maker_order[0] = '\0';
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_int_equal(procfs_defer(maker_3), 0);
+	assert_int_equal(procfs_defer(maker_4), 0);
+	assert_int_equal(procfs_defer(maker_1), 0);
+	assert_string_equal(maker_order, "");
+	assert_int_equal(procfs_defer(maker_5), 0);
+	assert_string_equal(maker_order, "13415");
+	assert_false(proc->vflags & VN_POPULATE);
+}
+
+/*
+ * A VN_POPULATE directory: its hook runs once, at the first look, as
+ * root. The hook counts every call it gets, whatever the directory, and
+ * makes "made" in each: only flagged directories may reach it.
+ */
+static int lazy_calls;
+static struct vnode *lazy_last;
+static uint32_t lazy_euid, lazy_egid;
 
 static void lazy_populate(struct vnode *dir)
 {
-	if (dir != lazy_dir)
-		return;
-	lazy_runs++;
+	lazy_calls++;
+	lazy_last = dir;
+	lazy_euid = current_cred()->euid;
+	lazy_egid = current_cred()->egid;
 	assert_int_equal(vfs_create(dir, "made", S_IFDIR | 0755, NULL), 0);
+}
+
+static struct vnode *lazy_mkdir(const char *name)
+{
+	struct vnode *dir = mkdir_at("/", name);
+
+	dir->vflags |= VN_POPULATE;
+	return dir;
+}
+
+/* The look just made ran the hook once more, on dir, and cleared its flag. */
+static void lazy_ran(struct vnode *dir, int calls)
+{
+	assert_int_equal(lazy_calls, calls);
+	assert_ptr_equal(lazy_last, dir);
+	assert_false(dir->vflags & VN_POPULATE);
 }
 
 static void test_populate(void **state)
 {
-	struct vnode *dir = mkdir_at("/", "lazy"), *vn;
+	struct vnode *dir, *vn;
 	struct vfs_time m;
 
 	(void)state;
 	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0);
 	assert_int_equal(vfs_dir_add_populate(lazy_populate), 0); /* once */
-	lazy_dir = dir;
-	dir->vflags |= VN_POPULATE;
+	dir = lazy_mkdir("lazy");
 	m = dir->mtime;
 	assert_int_equal(dir->nlink, 2);
+	assert_int_equal(lazy_calls, 0); /* making and flagging: no look */
 	assert_non_null(node("/lazy/made", 0)); /* the walk looked */
-	assert_int_equal(lazy_runs, 1);
-	assert_false(dir->vflags & VN_POPULATE);
+	lazy_ran(dir, 1);
 	vn = vfs_dir_lookup(dir, "made");
 	assert_non_null(vn);
 	vnode_put(vn);
-	assert_int_equal(lazy_runs, 1);
+	assert_int_equal(lazy_calls, 1);
 	/* the delayed entry shows in the link count, not in the times */
 	assert_int_equal(dir->nlink, 3);
 	assert_int_equal(dir->mtime.sec, m.sec);
 	assert_int_equal(dir->mtime.nsec, m.nsec);
 	/* a creation in it makes the delayed entries first, then its own */
-	lazy_dir = mkdir_at("/", "lazy2");
-	lazy_dir->vflags |= VN_POPULATE;
-	assert_int_equal(vfs_create(lazy_dir, "made", S_IFREG | 0644, NULL),
+	dir = lazy_mkdir("lazy2");
+	assert_int_equal(vfs_create(dir, "made", S_IFREG | 0644, NULL),
 			 -EEXIST);
-	assert_int_equal(lazy_runs, 2);
-	/* nor does an unflagged directory run it */
+	lazy_ran(dir, 2);
+	/* nor does an unflagged directory run it: it would make "made" */
 	assert_null(node("/a/made", 0));
-	assert_int_equal(lazy_runs, 2);
+	assert_true(vfs_dir_empty(node("/lazy/made", 0)));
+	assert_int_equal(lazy_calls, 2);
+	/* an unlink finds the delayed entry */
+	dir = lazy_mkdir("lazy3");
+	assert_int_equal(vfs_dir_unlink(dir, "made"), 0);
+	lazy_ran(dir, 3);
+	/* rmdir's emptiness check counts it */
+	dir = lazy_mkdir("lazy4");
+	assert_false(vfs_dir_empty(dir));
+	lazy_ran(dir, 4);
+}
+
+/* A watch is the first look: it finds the delayed entries there. */
+static void test_populate_notify(void **state)
+{
+	struct vnode *dir = lazy_mkdir("lazyn"), *made;
+	struct rec_mark d = { .m = { rec_event, rec_gone }, .who = "d" };
+	int calls = lazy_calls;
+
+	(void)state;
+	fsnotify_mark_add(dir, &d.m);
+	lazy_ran(dir, calls + 1);
+	assert_string_equal(d.log, "");
+	made = node("/lazyn/made", 0);
+	assert_non_null(made);
+	fsnotify_node(made, 0x2); /* IN_MODIFY: heard by name */
+	assert_string_equal(d.log, "d:40000002:made;"); /* IN_ISDIR */
+	assert_int_equal(lazy_calls, calls + 1);
+	fsnotify_mark_remove(&d.m);
+}
+
+/* Whoever looks first, the hook runs as root and the looker stays itself. */
+static void test_populate_as_root(void **state)
+{
+	struct cred *cred = current_cred(), saved = *cred;
+	struct vnode *dir = lazy_mkdir("lazyr"), *made;
+	int calls = lazy_calls;
+
+	(void)state;
+	cred->euid = cred->uid = 1000;
+	cred->egid = cred->gid = 100;
+	made = node("/lazyr/made", 0);
+	lazy_ran(dir, calls + 1);
+	assert_non_null(made);
+	assert_int_equal(lazy_euid, 0);
+	assert_int_equal(lazy_egid, 0);
+	assert_int_equal(made->uid, 0);
+	assert_int_equal(made->gid, 0);
+	assert_int_equal(cred->euid, 1000);
+	assert_int_equal(cred->egid, 100);
+	assert_int_equal(cred->uid, 1000);
+	assert_int_equal(mkfile_at("/", "mine2", NULL)->uid, 1000);
+	*cred = saved;
 }
 
 int main(void)
@@ -878,7 +1099,11 @@ int main(void)
 		cmocka_unit_test(test_credentials),
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
+		cmocka_unit_test(test_devfs_fill_errors),
+		cmocka_unit_test(test_procfs_defer),
 		cmocka_unit_test(test_populate),
+		cmocka_unit_test(test_populate_notify),
+		cmocka_unit_test(test_populate_as_root),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tree, NULL);

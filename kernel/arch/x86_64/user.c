@@ -80,7 +80,12 @@ uint64_t user_cpu_init(uint32_t leaf7_ebx, bool no_stac)
 	uint64_t cr4 = CR4_OSFXSR | CR4_OSXMMEXCPT;
 
 	sse_init();
-	if ((leaf7_ebx & CPUID7_EBX_SMAP) && (no_stac || !stac_probe())) {
+	/*
+	 * kiln.nostac stands whatever CPUID says: a PVM host that hides
+	 * SMAP still delivers SYSCALL in ring 3, which without stac_broken
+	 * would be a SIGSEGV for every syscall of the app.
+	 */
+	if (no_stac || ((leaf7_ebx & CPUID7_EBX_SMAP) && !stac_probe())) {
 		stac_broken = true;
 		printk("kiln: %s: SMAP off, SYSCALLs delivered in ring 3 will "
 		       "be run\n",

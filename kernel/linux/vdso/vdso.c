@@ -32,13 +32,18 @@ extern const struct vclock vdso_vvar __attribute__((visibility("hidden")));
 
 /*
  * The clock ids answered here (bit n: id n; clockid.h) for each value of
- * the [vvar] flags: the monotonic ones once the TSC is set up, the wall
- * clock's once the kernel has read it.
+ * the [vvar] flags, 16 bits per value: the monotonic ones once the TSC
+ * is set up, the wall clock's once the kernel has read it. A table in an
+ * immediate, not in memory: under TCG every load is a softmmu TLB check
+ * and a write-back of the registers changed before it.
  */
-static const uint32_t answered[4] = {
-	[VCLOCK_MONO_READY] = CLOCKID_MONO_SET,
-	[VCLOCK_ALL_READY] = CLOCKID_MONO_SET | CLOCKID_REAL_SET,
-};
+#define ANSWERED_BITS 16
+#define ANSWERED                                                             \
+	((uint64_t)CLOCKID_MONO_SET << (ANSWERED_BITS * VCLOCK_MONO_READY) | \
+	 (uint64_t)(CLOCKID_MONO_SET | CLOCKID_REAL_SET)                     \
+		 << (ANSWERED_BITS * VCLOCK_ALL_READY))
+_Static_assert((CLOCKID_MONO_SET | CLOCKID_REAL_SET) < 1u << ANSWERED_BITS,
+	       "every answered id fits a table entry");
 
 /* The wall clock in ns, or false to ask the kernel. */
 static int read_real_ns(uint64_t *ns)
@@ -64,6 +69,16 @@ static int read_real_ns(uint64_t *ns)
  * flag is set (lib/vclock.h).
  */
 
+/*
+ * Have both values computed before the caller stores either: TCG writes
+ * every guest register changed so far back to CPUState before each guest
+ * memory access, so arithmetic between two stores is written back twice.
+ */
+static inline void in_registers(uint64_t *a, uint64_t *b)
+{
+	__asm__("" : "+r"(*a), "+r"(*b));
+}
+
 /* Bit n of a clock id set, as an index of vclock.offset_ns. */
 _Static_assert(VCLOCK_MONO == 0 && VCLOCK_REAL == 1, "offset_ns indexes");
 
@@ -73,9 +88,11 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	const struct vclock *v = &vdso_vvar;
 	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
 	uint32_t uid = (uint32_t)id;
-	/* id < 32 and answered here, as one value for one branch */
-	uint32_t ok = (uid < 32) & (answered[ready & 3] >> (uid & 31));
-	uint64_t ns;
+	/* id answered here, as one value for one branch */
+	uint32_t ok = (uid < ANSWERED_BITS) &
+		      (uint32_t)(ANSWERED >> ((ready & 3) * ANSWERED_BITS +
+					      uid % ANSWERED_BITS));
+	uint64_t ns, sec, nsec;
 
 	if (__builtin_expect(!(ok & 1), 0))
 		return (int)arch_user_syscall2(__NR_clock_gettime, id,
@@ -83,8 +100,11 @@ int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 	/* the wall clock's offset for the REALTIME ids, else 0 */
 	ns = vclock_mono_ns(v, rdtsc_ordered()) +
 	     v->offset_ns[(CLOCKID_REAL_SET >> (uid & 31)) & 1];
-	ts->tv_sec = (long long)(ns / NSEC_PER_SEC);
-	ts->tv_nsec = (long long)(ns % NSEC_PER_SEC);
+	sec = ns / NSEC_PER_SEC;
+	nsec = ns % NSEC_PER_SEC;
+	in_registers(&sec, &nsec);
+	ts->tv_sec = (long long)sec;
+	ts->tv_nsec = (long long)nsec;
 	return 0;
 }
 
@@ -113,13 +133,16 @@ int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
 {
 	const struct vclock *v = &vdso_vvar;
 	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
-	uint64_t ns;
+	uint64_t ns, sec, usec;
 
 	if (__builtin_expect(((ready ^ VCLOCK_ALL_READY) | !tv | !!tz) != 0, 0))
 		return gettimeofday_slow(tv, tz);
 	ns = vclock_real_ns(v, vclock_mono_ns(v, rdtsc_ordered()));
-	tv->tv_sec = (long)(ns / NSEC_PER_SEC);
-	tv->tv_usec = (long)(ns % NSEC_PER_SEC / NSEC_PER_USEC);
+	sec = ns / NSEC_PER_SEC;
+	usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
+	in_registers(&sec, &usec);
+	tv->tv_sec = (long)sec;
+	tv->tv_usec = (long)usec;
 	return 0;
 }
 
