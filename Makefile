@@ -298,6 +298,8 @@ vclock_SRCS := kernel/lib/vclock.c
 # Choosing the TSC and LAPIC rates from samples a host stall disturbed.
 UNIT_TESTS += calib
 calib_SRCS := kernel/lib/calib.c
+# The checks and the clamp of the timeouts applications pass (a header).
+UNIT_TESTS += timespec
 # The network stack below TCP, driven through a fake interface (net_fake.c).
 NET_SRCS := kernel/net/pkt.c kernel/net/eth.c kernel/net/arp.c kernel/net/ipv4.c \
 	kernel/net/ipv4_frag.c kernel/net/icmp.c kernel/net/udp.c kernel/net/netif.c \

@@ -38,6 +38,7 @@ import apps
 import boot
 import linux_guest
 from boot import BenchError
+from probes import Probes
 
 ROOT, OUT, KILN = boot.ROOT, boot.OUT, apps.KILN
 SERVER = os.path.join(ROOT, "build", "tests", "guest", "musl", "http_server")
@@ -51,7 +52,6 @@ CURL_RUNS = 1           # per load boot
 # under TCG takes a few seconds; under this host's nested KVM it hangs.
 TIMEOUT = {("kiln", "tcg"): 90, ("kiln", "kvm"): 90,
            ("linux", "tcg"): 120, ("linux", "kvm"): 30}
-PROBE_S = 0.25          # one attempt at the first answer
 SERVED_RE = re.compile(rb"http_server: served (\d+) requests")
 AB_RATE_RE = re.compile(r"^Requests per second:\s+([0-9.]+)", re.M)
 AB_DONE_RE = re.compile(r"^Complete requests:\s+(\d+)", re.M)
@@ -235,17 +235,30 @@ def get(port, path, timeout):
     return head.split(b"\r\n")[0], body
 
 
+GET_SMALL = b"GET /small.html HTTP/1.1\r\nConnection: close\r\n\r\n"
+
+
+def small_ok(answer):
+    """True for a 200 with small.html."""
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0] == b"HTTP/1.1 200 OK" and body == SMALL
+
+
 def first_answer(vm, port):
-    """Seconds from launch to the first good answer, or None."""
-    while vm.left() > 0 and vm.proc.poll() is None:
-        try:
-            status, body = get(port, b"/small.html", PROBE_S)
-            if status == b"HTTP/1.1 200 OK" and body == SMALL:
-                return time.perf_counter() - vm.started
-        except OSError:
-            pass
-        time.sleep(0.01)
-    return None
+    """Seconds from launch to the first good answer, or None: asked as
+    one client would (bench/probes.py), not one attempt at a time, which
+    timed slirp's resend of a SYN sent before the guest's network was up
+    (up to a whole attempt's time)."""
+    probes = Probes(port, GET_SMALL, small_ok)
+    try:
+        while vm.left() > 0 and vm.proc.poll() is None and \
+                probes.poll() is None:
+            time.sleep(0.005)
+    finally:
+        probes.finish()
+    if probes.answered is None:
+        return None
+    return probes.answered - vm.started
 
 
 def ab_rate(port, path="/small.html", seconds=AB_SECONDS):

@@ -31,11 +31,9 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 
 import apps
@@ -44,6 +42,7 @@ import linux_guest
 import membisect
 import net
 from boot import BenchError
+from probes import Probes
 
 ROOT, OUT, KILN = boot.ROOT, os.path.join(boot.OUT, "realapps"), apps.KILN
 LINUX_DIR = os.path.join(boot.OUT, "linux")
@@ -66,8 +65,6 @@ REDIS_N, REDIS_CONNS = 3000, 8
 REDIS_TIMEOUT = 60
 # Seconds from launch to python's output or a server's first answer.
 START_TIMEOUT = 120
-PROBE_S = 2.0               # s one attempt at a first answer may take
-PROBE_EVERY_S = 0.05        # a new attempt this often until one answers
 MEM_BOOTS = 8               # bisection boots per app and system: 256 -> 1 MiB
 MEM_PROBE_MIN_S = 20        # a memory probe's timeout, at least
 
@@ -319,79 +316,31 @@ def stop(vm):
         t.join(5)
 
 
-def http_get_ok(port):
-    """True when GET / answers 200 with index.html (HTTP/1.1 needs Host:
-    nginx answers 400 without it)."""
-    with socket.create_connection(("127.0.0.1", port),
-                                  timeout=PROBE_S) as s:
-        s.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n"
-                  b"Connection: close\r\n\r\n")
-        data = bytearray()
-        for chunk in iter(lambda: s.recv(65536), b""):
-            data += chunk
-    head, _, body = bytes(data).partition(b"\r\n\r\n")
+# The first answers wait_up asks for (bench/probes.py): GET / (HTTP/1.1
+# needs Host: nginx answers 400 without it) and redis's PING.
+GET_INDEX = (b"GET / HTTP/1.1\r\nHost: localhost\r\n"
+             b"Connection: close\r\n\r\n")
+PING = b"*1\r\n$4\r\nPING\r\n"
+
+
+def index_ok(answer):
+    """True for a 200 with index.html."""
+    head, _, body = answer.partition(b"\r\n\r\n")
     return head.startswith(b"HTTP/1.1 200 OK\r\n") and body == INDEX
 
 
-def redis_pong(port):
-    with socket.create_connection(("127.0.0.1", port),
-                                  timeout=PROBE_S) as s:
-        s.sendall(b"*1\r\n$4\r\nPING\r\n")
-        return s.recv(64) == b"+PONG\r\n"
-
-
-class Probes:
-    """Attempts at a server's first answer: a new one every PROBE_EVERY_S
-    until one answers, each left PROBE_S. They overlap because one at a
-    time measures the probe, not the app: QEMU's forward accepts at once,
-    and a connection made before the guest's network is up then waits
-    for slirp to resend its SYN, so the first attempt used to sit out its
-    whole PROBE_S (every nginx and redis start-up read ~2.1 s, on both
-    systems); cutting attempts short instead would drop a slow server's
-    first answer and wait for the next."""
-
-    def __init__(self, answers, port):
-        self.answers, self.port = answers, port
-        self.answered = None        # perf_counter() of the first answer
-        self.threads = []
-        self.last = None
-
-    def _attempt(self):
-        try:
-            ok = self.answers(self.port)
-        except OSError:
-            ok = False
-        if ok:
-            now = time.perf_counter()
-            if self.answered is None or now < self.answered:
-                self.answered = now
-
-    def poll(self):
-        """Start the next attempt when it is due; the first answer's
-        time, or None."""
-        now = time.perf_counter()
-        if self.answered is None and (
-                self.last is None or now - self.last >= PROBE_EVERY_S):
-            t = threading.Thread(target=self._attempt, daemon=True)
-            t.start()
-            self.threads.append(t)
-            self.last = now
-        return self.answered
-
-    def finish(self):
-        """Wait for the attempts still out (PROBE_S at most), so that none
-        meets the load or the next boot."""
-        for t in self.threads:
-            t.join(PROBE_S + 1)
+def pong_ok(answer):
+    return answer == b"+PONG\r\n"
 
 
 def wait_up(vm, app, system, port):
     """Seconds from launch to the app's first output or answer, or
     (None, why)."""
     probes = None
-    if app.port is not None:
-        probes = Probes(http_get_ok if app.name == "nginx" else redis_pong,
-                        port)
+    if app.name == "nginx":
+        probes = Probes(port, GET_INDEX, index_ok)
+    elif app.port is not None:
+        probes = Probes(port, PING, pong_ok, whole=False)
     try:
         while vm.left() > 0 and vm.proc.poll() is None:
             if system == "linux" and LINUX_FAIL_RE.search(vm.out):

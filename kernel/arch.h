@@ -438,6 +438,9 @@ void arch_fpu_reset(void);
  */
 int lapic_timer_oneshot(uint64_t ns, void (*handler)(void));
 
+/* The LAPIC timer's current count: 0 when it is not counting (selftests). */
+uint32_t lapic_timer_left(void);
+
 /* ---- Leaving ---- */
 
 /* Tell the VMM to exit with status (0..255); falls back to reset/halt. */

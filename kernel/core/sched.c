@@ -474,7 +474,7 @@ static void timer_reprogram(void)
 			when = t->deadline_ns;
 	if (run_head && slice_end < when)
 		when = slice_end;
-	if (when == UINT64_MAX)
+	if (when >= SCHED_NEVER_NS)
 		return; /* tickless: a count still running fires once, idly */
 	if (lapic_armed_for && lapic_armed_for <= when)
 		return;

@@ -123,6 +123,14 @@ uint64_t sched_idle_ns(void);
 void sched_yield_cpu(void);
 
 /*
+ * A deadline (time_ns() clock) at or after this, 292 years of uptime,
+ * never comes: sleepers and ktimers this far out arm no LAPIC timer, so
+ * a thread that sleeps "forever" (sleep infinity: a timeout Linux clamps
+ * to KTIME_MAX) costs no interrupts while it waits.
+ */
+#define SCHED_NEVER_NS ((uint64_t)INT64_MAX)
+
+/*
  * Block the calling thread until sched_wakeup, the deadline (time_ns()
  * clock, 0 = none) or, when interruptible, a pending signal.
  * Returns 0 (woken), -ETIMEDOUT or -EINTR. Callers re-check their

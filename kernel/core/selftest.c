@@ -1,6 +1,7 @@
 /* selftest.c - fault and subsystem checks the tests trigger from the command line. */
 #include "core/selftest.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch.h"
@@ -8,6 +9,7 @@
 #include "core/page.h"
 #include "core/panic.h"
 #include "core/printk.h"
+#include "core/sched.h"
 #include "lib/string.h"
 
 /* Volatile so the compiler cannot prove the faults and optimise them away. */
@@ -106,6 +108,60 @@ static int selftest_timer(void)
 	return 0;
 }
 
+static volatile bool soon_fired;
+
+static void soon_due(struct ktimer *k)
+{
+	(void)k;
+	soon_fired = true;
+}
+
+static void never_due(struct ktimer *k)
+{
+	(void)k;
+}
+
+static const char *lapic_state(uint32_t left)
+{
+	if (left >= 0x80000000u)
+		return "counting from the top";
+	return left ? "counting short" : "stopped";
+}
+
+/*
+ * Once a 1 ms kernel timer has fired (the LAPIC is calibrated and
+ * idle), one "forever" away (SCHED_NEVER_NS on, where the deadline of
+ * sleep infinity and of every timeout Linux clamps to KTIME_MAX lies)
+ * leaves the LAPIC timer stopped: no idle interrupts. One 6 hours away
+ * starts it counting from nearly its most (the count saturates; the
+ * handler re-arms for the rest). Sleepers share the choice of deadline.
+ */
+static int selftest_tickless(void)
+{
+	struct ktimer soon = { 0 }, forever = { 0 }, later = { 0 };
+	uint64_t t0 = time_ns();
+	uint32_t idle, left_forever, left_later;
+
+	ktimer_arm(&soon, t0 + 1000000, soon_due);
+	while (!soon_fired && time_ns() - t0 < 2000000000ULL)
+		cpu_wait_irq();
+	if (!soon_fired) {
+		printk("kiln: tickless: a 1 ms timer did not fire in 2 s\n");
+		return 1;
+	}
+	idle = lapic_timer_left();
+	ktimer_arm(&forever, time_ns() + SCHED_NEVER_NS, never_due);
+	left_forever = lapic_timer_left();
+	ktimer_arm(&later, time_ns() + 6 * 3600 * 1000000000ULL, never_due);
+	left_later = lapic_timer_left();
+	ktimer_cancel(&later);
+	ktimer_cancel(&forever);
+	printk("kiln: tickless: %s after 1 ms, %s for forever, %s for 6 h\n",
+	       lapic_state(idle), lapic_state(left_forever),
+	       lapic_state(left_later));
+	return idle || left_forever || left_later < 0x80000000u;
+}
+
 static void describe(const char *what, uintptr_t va)
 {
 	struct page_info pi;
@@ -145,6 +201,7 @@ SELFTEST("exec-data", selftest_exec_data);
 SELFTEST("stack-overflow", selftest_stack_overflow);
 SELFTEST("oom", selftest_oom);
 SELFTEST("timer", selftest_timer);
+SELFTEST("tickless", selftest_tickless);
 SELFTEST("paging", selftest_paging);
 SELFTEST("panic", selftest_panic);
 

@@ -105,8 +105,17 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	}
 	if (done > 0 && off + done > in->size)
 		in->size = off + done;
-	if (done > 0 || err == 0)
-		err = ext4_iput(&op, in, false);
+	/*
+	 * The bytes count only once the inode saying where they are and
+	 * how far the file goes is in the transaction (Linux's
+	 * ext4_write_end returns the error instead): a failed update has
+	 * aborted the journal, so fsync reports it too.
+	 */
+	if ((done > 0 || err == 0) && (err = ext4_iput(&op, in, false)) < 0) {
+		*in = saved;
+		ext4_op_stop(&op, err);
+		return err;
+	}
 	err = ext4_op_stop(&op, err);
 	return done > 0 ? (long)done : err;
 }

@@ -266,6 +266,19 @@ static void inode_csum_set(struct ext4_fs *fs, struct ext4_inode *in,
 		ext4_put16(raw + I_CSUM_HI, c >> 16);
 }
 
+/*
+ * The caller changed in (and often blocks that point at or count on
+ * it) and cannot take that back: as Linux's failed ext4_mark_inode_dirty
+ * (ext4_error_inode, errors=remount-ro), the journal is aborted, so the
+ * half change never commits and the next fsync and syncfs report it,
+ * whatever the error (ENOMEM too).
+ */
+static int iput_failed(struct ext4_op *op, int err)
+{
+	ext4_op_abort(op, err);
+	return err;
+}
+
 int ext4_iput(struct ext4_op *op, struct ext4_inode *in, bool fresh)
 {
 	struct ext4_fs *fs = op->fs;
@@ -276,10 +289,10 @@ int ext4_iput(struct ext4_op *op, struct ext4_inode *in, bool fresh)
 	int err = inode_place(fs, in->ino, &blk, &off);
 
 	if (err < 0)
-		return err == -EINVAL ? -EIO : err;
+		return iput_failed(op, err == -EINVAL ? -EIO : err);
 	b = ext4_jbd2_get(op->h, blk, true, &err);
 	if (b == NULL)
-		return err;
+		return iput_failed(op, err);
 	raw = b->data + off;
 	if (fresh) {
 		in->generation = ext4_le32(raw + I_GENERATION) + 1;

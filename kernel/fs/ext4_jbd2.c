@@ -25,6 +25,7 @@ struct ext4_handle {
 	struct ext4_jbd2 *j;
 	uint32_t credits; /* reserved at start */
 	uint32_t added;	  /* blocks it brought into the transaction */
+	bool changed;	  /* it dirtied a block (perhaps one already in) */
 };
 
 /* every open journal (ext4_jbd2.h: ext4_jbd2_pending reads it) */
@@ -143,7 +144,7 @@ int ext4_handle_start(struct ext4_fs *fs, unsigned int credits,
 	}
 	j->credits += credits;
 	j->nhandles++;
-	*h = (struct ext4_handle){ j, credits, 0 };
+	*h = (struct ext4_handle){ j, credits, 0, false };
 	*out = h;
 	return 0;
 }
@@ -195,8 +196,16 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 		    (BCACHE_DIRTY | BCACHE_LOGGED) &&
 	    (*err = bcache_write_home(b)) < 0) {
 		bcache_put(b);
-		return NULL;
+		b = NULL;
 	}
+	/*
+	 * Half of an operation is in the transaction and the rest cannot
+	 * follow (ENOMEM as much as EIO): abort, as Linux's failed
+	 * get_write_access aborts the handle and its stop then the journal
+	 * (ext4_journal_abort_handle, __ext4_journal_stop).
+	 */
+	if (b == NULL && h->changed)
+		jbd2_abort(h->j, *err);
 	return b;
 }
 
@@ -204,6 +213,7 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 {
 	struct ext4_jbd2 *j = h->j;
 
+	h->changed = true;
 	if (j->err) {
 		bcache_unpin(b, false); /* never home: it did not commit */
 		return;

@@ -64,7 +64,8 @@ void ext4_handle_abort(struct ext4_handle *h, int err);
  * The metadata block blk for changing under h: held, read from the disk
  * unless fill is false (the caller then writes all of it). Change
  * b->data (checksums included), then ext4_jbd2_dirty, then bcache_put.
- * NULL with *err (-EIO, -ENOMEM, -EINVAL for a block outside the fs).
+ * NULL with *err (-EIO, -ENOMEM, -EINVAL for a block outside the fs);
+ * the journal is then aborted if h changed a block already.
  */
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err);

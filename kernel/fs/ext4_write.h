@@ -65,7 +65,8 @@ int ext4_super_write(struct ext4_op *op);
 /*
  * ext4_inode.c. Write in's fields into its slot of the inode table with
  * a fresh checksum. fresh: the slot is (re)initialised first (a new
- * inode: zeroes, i_extra_isize, the generation kept). 0 or -EIO.
+ * inode: zeroes, i_extra_isize, the generation kept). 0, or -EIO,
+ * -ENOMEM with the journal aborted (ext4_op_abort): in is ahead of it.
  */
 int ext4_iput(struct ext4_op *op, struct ext4_inode *in, bool fresh);
 

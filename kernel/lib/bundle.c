@@ -32,7 +32,11 @@ static void crc_make_tables(void)
 	crc_ready = 1;
 }
 
-static uint32_t load_le32(const uint8_t *p)
+/*
+ * Inlined by force: at -Os gcc kept it a function (folded with get_le32),
+ * so every eight bytes cost two calls, each a block of its own under TCG.
+ */
+static inline __attribute__((always_inline)) uint32_t load_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;

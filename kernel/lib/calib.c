@@ -26,3 +26,16 @@ uint64_t calib_pick(struct calib_sample *s, size_t n)
 	}
 	return kept ? s[kept / 2].hz : 0;
 }
+
+uint64_t calib_count(uint64_t hz, uint64_t ns, uint64_t max)
+{
+	uint64_t us = ns / 1000, count;
+
+	/* Past it hz * us >= 2^64: 2^64 / 10^6 > 2^44 ticks, over max. */
+	if (hz != 0 && us > UINT64_MAX / hz)
+		return max;
+	count = hz * us / 1000000;
+	if (count == 0)
+		return 1;
+	return count < max ? count : max;
+}

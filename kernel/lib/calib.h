@@ -1,4 +1,4 @@
-/* calib.h - choosing a clock rate from repeated, possibly disturbed measurements. */
+/* calib.h - choosing a clock rate from repeated, possibly disturbed measurements, and counting at it. */
 #ifndef KILN_LIB_CALIB_H
 #define KILN_LIB_CALIB_H
 
@@ -24,5 +24,13 @@ struct calib_sample {
  */
 #define CALIB_SLACK 64
 uint64_t calib_pick(struct calib_sample *s, size_t n);
+
+/*
+ * The count a down-counter of hz ticks per second needs to last ns, in
+ * whole microseconds (hz * (ns / 1000) / 10^6): at least 1, and max for
+ * a wait too long for the counter, never a product that wrapped 64 bits
+ * (past 5 hours at 1 GHz). max below 2^44; any context.
+ */
+uint64_t calib_count(uint64_t hz, uint64_t ns, uint64_t max);
 
 #endif

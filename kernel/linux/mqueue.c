@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "core/heap.h"
 #include "core/proc.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/poll.h"
 #include "fs/vfs.h"
@@ -312,7 +313,11 @@ static int mq_deadline(uintptr_t uts, uint64_t *deadline)
 	if (err)
 		return err;
 	now_rt = clock_realtime_ns();
-	*deadline = clock_monotonic_ns() + (ns > now_rt ? ns - now_rt : 0);
+	if (ns >= TIMESPEC_MAX_NS) /* clamped: no timer, as Linux's KTIME_MAX */
+		*deadline = SCHED_NEVER_NS;
+	else
+		*deadline = clock_monotonic_ns() +
+			    (ns > now_rt ? ns - now_rt : 0);
 	if (*deadline == 0)
 		*deadline = 1;
 	return 0;

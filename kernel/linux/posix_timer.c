@@ -77,13 +77,15 @@ static void pt_fire(struct ktimer *kt);
 /* Arm the ktimer for the expiry (SIGEV_NONE timers need none). */
 static void pt_arm(struct posix_timer *pt, uint64_t expiry)
 {
-	uint64_t now = pt_now(pt), mono = time_ns();
+	uint64_t now = pt_now(pt), mono = time_ns(), at;
 
 	pt->expiry = expiry;
 	if (pt->notify == SIGEV_NONE)
 		return;
-	ktimer_arm(&pt->kt, expiry > now ? mono + (expiry - now) : mono,
-		   pt_fire);
+	at = expiry > now ? mono + (expiry - now) : mono;
+	if (expiry >= TIMESPEC_MAX_NS)
+		at = SCHED_NEVER_NS; /* clamped, even on the realtime clock */
+	ktimer_arm(&pt->kt, at, pt_fire);
 }
 
 /* The thread a signal goes to: NULL for the process; *gone: it exited. */

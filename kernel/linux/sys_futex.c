@@ -375,7 +375,7 @@ static int futex_deadline(uintptr_t uts, bool absolute, bool realtime,
 	now = clock_monotonic_ns();
 	if (!absolute)
 		*deadline = now + ns;
-	else if (!realtime)
+	else if (!realtime || ns >= TIMESPEC_MAX_NS) /* clamped: never */
 		*deadline = ns;
 	else
 		*deadline = ns > clock_realtime_ns() ?

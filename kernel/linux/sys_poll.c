@@ -35,7 +35,7 @@ int poll_ts_deadline(uintptr_t uts, uint64_t *deadline)
 	err = timespec_get_user(uts, &ns);
 	if (err)
 		return err;
-	if (ns >= UINT64_MAX / 2) /* clamped, centuries: forever enough */
+	if (ns >= TIMESPEC_MAX_NS) /* clamped, centuries: forever enough */
 		*deadline = POLL_FOREVER;
 	else
 		*deadline = time_ns() + ns;

@@ -65,7 +65,7 @@ static int timeout_deadline(uintptr_t uts, uint64_t *deadline)
 	err = timespec_get_user(uts, &ns);
 	if (err)
 		return err;
-	if (ns < UINT64_MAX / 2) /* clamped, beyond centuries: no deadline */
+	if (ns < TIMESPEC_MAX_NS) /* clamped, beyond centuries: no deadline */
 		*deadline = time_ns() + ns;
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "arch.h"
 #include "core/clock.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/clockid.h"
 #include "linux/proc.h"
@@ -92,6 +93,9 @@ static int put_timespec(uintptr_t uts, uint64_t ns)
 
 	return copy_to_user(uts, &ts, sizeof(ts));
 }
+
+/* A clamped timeout plus any "now": a deadline that arms no timer. */
+_Static_assert(TIMESPEC_MAX_NS >= SCHED_NEVER_NS, "forever would tick");
 
 /* The checks are Linux's timespec64_valid; the clamp its KTIME_MAX. */
 int timespec_get_user(uintptr_t uts, uint64_t *ns)
@@ -237,7 +241,9 @@ static uint64_t deadline_at(int64_t id, uint64_t abs_ns)
 {
 	uint64_t now_mono = clock_monotonic_ns(), now;
 
-	if (id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME)
+	/* The clamped "forever" stays one on every clock (SCHED_NEVER_NS). */
+	if (id == CLOCK_MONOTONIC || id == CLOCK_BOOTTIME ||
+	    abs_ns >= TIMESPEC_MAX_NS)
 		return abs_ns;
 	now = clock_realtime_ns();
 	return abs_ns <= now ? now_mono : deadline_after(abs_ns - now);

@@ -7,6 +7,7 @@
 
 #include "core/clock.h"
 #include "core/heap.h"
+#include "core/sched.h"
 #include "core/uaccess.h"
 #include "fs/poll.h"
 #include "fs/vfs.h"
@@ -69,12 +70,14 @@ static void tf_fire(struct ktimer *kt);
 /* Arm the kernel timer for next (time_ns clock) when the timer runs. */
 static void tf_arm(struct timerfd *t)
 {
-	uint64_t now = tf_now(t), mono = time_ns();
+	uint64_t now = tf_now(t), mono = time_ns(), at;
 
 	if (t->next == 0)
 		return;
-	ktimer_arm(&t->kt, t->next > now ? mono + (t->next - now) : mono,
-		   tf_fire);
+	at = t->next > now ? mono + (t->next - now) : mono;
+	if (t->next >= TIMESPEC_MAX_NS)
+		at = SCHED_NEVER_NS; /* clamped, even on the realtime clock */
+	ktimer_arm(&t->kt, at, tf_fire);
 }
 
 /*

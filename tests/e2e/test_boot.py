@@ -118,6 +118,17 @@ def test_timer_interrupts_arrive(boot):
     assert b.status == 0
 
 
+def test_a_timer_forever_away_arms_no_interrupt(boot):
+    """sleep infinity's deadline (and any timeout clamped to Linux's
+    KTIME_MAX) stops the LAPIC timer instead of setting it to fire every
+    few seconds; a deadline hours away sets it to its most, not to what
+    a wrapped multiplication left (kernel/core/selftest.c)."""
+    b = boot("kiln.test=tickless")
+    assert ("kiln: tickless: stopped after 1 ms, stopped for forever, "
+            "counting from the top for 6 h") in b.log.splitlines(), b.log
+    assert b.status == 0
+
+
 def test_unknown_selftest_is_refused(boot):
     b = boot("kiln.test=nonsense")
     assert "kiln: unknown kiln.test=nonsense" in b.log

@@ -1,4 +1,4 @@
-/* calib_test.c - calib_pick: the clock rate kept from samples a host stall disturbed. */
+/* calib_test.c - calib_pick: the clock rate kept from samples a host stall disturbed; calib_count. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -128,6 +128,88 @@ static void test_huge_widths(void **state)
 	assert_int_equal(calib_pick(mixed, 3), TRUE_HZ);
 }
 
+#define COUNT_MAX 0xffffffffULL /* the LAPIC's 32-bit initial count */
+
+/* What calib_count must give, in 128 bits where nothing wraps. */
+static uint64_t count_want(uint64_t hz, uint64_t ns)
+{
+	unsigned __int128 c = (unsigned __int128)hz * (ns / 1000) / 1000000;
+
+	if (c == 0)
+		return 1;
+	return c < COUNT_MAX ? (uint64_t)c : COUNT_MAX;
+}
+
+/* QEMU's APIC timer runs at 1 GHz: a microsecond is 1000 ticks. */
+static void test_count_plain(void **state)
+{
+	(void)state;
+	assert_int_equal(calib_count(1000000000, 1000000, COUNT_MAX), 1000000);
+	assert_int_equal(calib_count(1000000000, 1000, COUNT_MAX), 1000);
+	/* under the microsecond it counts in: the least count, 1 */
+	assert_int_equal(calib_count(1000000000, 999, COUNT_MAX), 1);
+	assert_int_equal(calib_count(1000000000, 0, COUNT_MAX), 1);
+	assert_int_equal(calib_count(0, 1000000, COUNT_MAX), 1);
+	assert_int_equal(calib_count(TRUE_HZ, 1000000000, COUNT_MAX), TRUE_HZ);
+	/* the most the counter holds, and a microsecond more */
+	assert_int_equal(calib_count(1000000000, 4294967295000ULL, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(1000000000, 4294967296000ULL, COUNT_MAX),
+			 COUNT_MAX);
+}
+
+/*
+ * Waits longer than hz * us holds in 64 bits: at 1 GHz from 18446744074
+ * us (5.1 hours) on, where the product wraps to 290448384 and a count
+ * of 290 would fire at once; and "forever" (sleep infinity's deadline
+ * of 2^63 ns and beyond). All saturate.
+ */
+static void test_count_saturates(void **state)
+{
+	(void)state;
+	assert_int_equal(calib_count(1000000000, 18446744074000ULL, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(1000000000, 18446744073000ULL, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(1000000000, 1ULL << 63, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(1000000000, UINT64_MAX, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(TRUE_HZ, UINT64_MAX, COUNT_MAX),
+			 COUNT_MAX);
+	assert_int_equal(calib_count(1, UINT64_MAX, 1ULL << 40), 18446744073);
+	assert_int_equal(calib_count(UINT64_MAX, 1000, COUNT_MAX), COUNT_MAX);
+}
+
+/*
+ * Against the 128-bit answer over the powers of two of ns and their
+ * neighbours, at several rates: never less than the last, never wrapped.
+ */
+static void test_count_sweep(void **state)
+{
+	static const uint64_t rates[] = {
+		1,	 1000,		999999,		 1000000000,
+		TRUE_HZ, 3000000000ULL, 1000000000000ULL
+	};
+
+	(void)state;
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+		uint64_t last = 0;
+
+		/* 3, 4, 5, 7, 8, 9, ...: ns only grows */
+		for (int bit = 2; bit < 64; bit++)
+			for (int d = -1; d <= 1; d++) {
+				uint64_t ns = (1ULL << bit) + (uint64_t)d;
+				uint64_t c = calib_count(rates[r], ns,
+							 COUNT_MAX);
+
+				assert_int_equal(c, count_want(rates[r], ns));
+				assert_true(c >= last);
+				last = c;
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -138,6 +220,9 @@ int main(void)
 		cmocka_unit_test(test_edges),
 		cmocka_unit_test(test_ran_out),
 		cmocka_unit_test(test_huge_widths),
+		cmocka_unit_test(test_count_plain),
+		cmocka_unit_test(test_count_saturates),
+		cmocka_unit_test(test_count_sweep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

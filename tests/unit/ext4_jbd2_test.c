@@ -1005,6 +1005,82 @@ static void test_failed_ops(void **state)
 	}
 }
 
+/*
+ * An append with allocation N failing (ENOMEM, as when the kernel's
+ * memory runs out), for every N until it succeeds, from the same image
+ * with an empty cache. Bytes write() reported, followed by a commit
+ * (what fsync does) that returned 0, must be in the file after the
+ * next boot, and e2fsck must find nothing. Before: the inode's update
+ * failing (no buffer for its inode table block) left write() saying
+ * the bytes were written and the commit saying 0, while the disk kept
+ * the old size (and, for a new block, an allocation nothing pointed to).
+ */
+static void test_write_enomem(void **state)
+{
+	extern long kernel_host_allocs_left;
+	char base[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	struct ext4_inode root, in;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t data[4096], back[4096 + 100];
+	long r = -ENOMEM;
+	int failed = 0;
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/base", tmpdir);
+	dk = disk_load(img);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, "f", &nw, &in), 0);
+	memset(data, 'a', sizeof(data));
+	assert_int_equal(ext4_file_write(fs, &in, 0, data, 100, true), 100);
+	ext4_unmount(fs);
+	disk_save(dk, base);
+	disk_free(dk);
+	memset(data, 'b', sizeof(data));
+	/* bs bytes at 100: the rest of block 0, then a new block. */
+	for (long n = 0; n < 500 && r != (long)bs; n++) {
+		int c;
+
+		dk = disk_load(base);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			0);
+		lookup(fs, NULL, "f", &root, &in);
+		assert_int_equal(bcache_forget_range(&dk->bc, 0, IMG_SIZE), 0);
+		kernel_host_allocs_left = n;
+		r = ext4_file_write(fs, &in, 100, data, bs, true);
+		kernel_host_allocs_left = -1;
+		c = ext4_jbd2_commit(fs);
+		failed += r < (long)bs;
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		/* Booted again: what the commit said is durable must be. */
+		dk = disk_load(copy);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
+			0);
+		lookup(fs, NULL, "f", &root, &in);
+		if (r > 0 && c == 0) {
+			assert_int_equal(in.size, 100 + r);
+			assert_int_equal(ext4_file_read(fs, &in, 0, back,
+							100 + (size_t)r),
+					 100 + r);
+			assert_memory_equal(back + 100, data, (size_t)r);
+		}
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		fsck_clean(copy);
+	}
+	assert_int_equal(r, bs);
+	assert_true(failed > 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1023,6 +1099,7 @@ int main(int argc, char **argv)
 		ON_BS(test_truncate_power_cuts, 4k),
 		ON_BS(test_truncate_power_cuts, 1k),
 		ALL_BS(test_failed_ops),
+		ALL_BS(test_write_enomem),
 	};
 	int r;
 

@@ -9,14 +9,31 @@
 #include "core/page.h"
 #include "core/sched.h"
 
+/*
+ * Allocations that still succeed before every later one fails (a test
+ * makes the kernel run out of memory at each point in turn); negative:
+ * no limit.
+ */
+long kernel_host_allocs_left = -1;
+
+static bool alloc_fails(void)
+{
+	if (kernel_host_allocs_left < 0)
+		return false;
+	if (kernel_host_allocs_left == 0)
+		return true;
+	kernel_host_allocs_left--;
+	return false;
+}
+
 void *kmalloc(size_t size)
 {
-	return malloc(size);
+	return alloc_fails() ? NULL : malloc(size);
 }
 
 void *kzalloc(size_t size)
 {
-	return calloc(1, size);
+	return alloc_fails() ? NULL : calloc(1, size);
 }
 
 void kfree(void *p)
@@ -27,9 +44,11 @@ void kfree(void *p)
 /* Page-aligned, as the kernel's pages are (the rings and the cache check). */
 void *page_alloc_zero(size_t n)
 {
-	void *p = aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
+	void *p = alloc_fails() ? NULL :
+				  aligned_alloc(PAGE_SIZE, n * PAGE_SIZE);
 
-	memset(p, 0, n * PAGE_SIZE);
+	if (p != NULL)
+		memset(p, 0, n * PAGE_SIZE);
 	return p;
 }
 

@@ -332,6 +332,36 @@ static void test_refcounts(void **state)
 	assert_int_equal(page_refs(b), 0);
 }
 
+/*
+ * Adding a region zeroes only its bitmap: the counts of free pages are
+ * whatever the memory held. None of that may show: a free page has no
+ * holders, an allocated one starts at one, and a freed one is free again.
+ */
+static void test_counts_not_zeroed(void **state)
+{
+	char *b = buf_pages(8);
+	char *p;
+
+	(void)state;
+	memset(b, 0xA5, 8 * PG);
+	assert_int_equal(page_add_region(b, 8 * PG), 7);
+	p = page_alloc(1);
+	assert_ptr_equal(p, b + PG);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(page_refs(b + i * PG), i == 1 ? 1 : 0);
+	EXPECT_PAGE_BUG(page_get(b + 2 * PG)); /* free: a stale count */
+	EXPECT_PAGE_BUG(page_put(b + 3 * PG));
+	EXPECT_PAGE_BUG(page_free(b + 4 * PG, 1));
+	page_get(p);
+	assert_false(page_put(p));
+	assert_true(page_put(p));
+	assert_int_equal(page_refs(p), 0);
+	assert_int_equal(page_free_count(), 7);
+	assert_ptr_equal(page_alloc(7), b + PG);
+	for (int i = 1; i < 8; i++)
+		assert_int_equal(page_refs(b + i * PG), 1);
+}
+
 /* xorshift64: a fixed seed makes every run of the test identical. */
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 
@@ -429,13 +459,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-		T(test_region_unaligned), T(test_exhaust_and_reuse),
-		T(test_contiguous_runs),  T(test_fragmentation),
-		T(test_zero_sizes),	  T(test_multiple_regions),
-		T(test_too_small),	  T(test_table_full),
-		T(test_overlap_refused),  T(test_bitmap_sizes),
-		T(test_alloc_zero_fills), T(test_free_bugs),
-		T(test_refcounts),	  T(test_random_shadow),
+		T(test_region_unaligned),  T(test_exhaust_and_reuse),
+		T(test_contiguous_runs),   T(test_fragmentation),
+		T(test_zero_sizes),	   T(test_multiple_regions),
+		T(test_too_small),	   T(test_table_full),
+		T(test_overlap_refused),   T(test_bitmap_sizes),
+		T(test_alloc_zero_fills),  T(test_free_bugs),
+		T(test_refcounts),	   T(test_random_shadow),
+		T(test_counts_not_zeroed),
 #undef T
 	};
 

@@ -237,11 +237,8 @@ int lapic_timer_oneshot(uint64_t ns, void (*handler)(void))
 		return -1;
 	if (!lapic_hz)
 		lapic_calibrate();
-	count = lapic_hz * (ns / 1000) / 1000000; /* us granularity */
-	if (count == 0)
-		count = 1;
-	if (count > 0xffffffffu)
-		count = 0xffffffffu; /* the handler re-arms for the rest */
+	/* Longer waits fire at the counter's most: the handler re-arms. */
+	count = calib_count(lapic_hz, ns, 0xffffffffu);
 	timer_handler = handler;
 	irq_set_handler(VEC_TIMER, timer_irq);
 	if (lvt_timer != VEC_TIMER) {
@@ -252,6 +249,11 @@ int lapic_timer_oneshot(uint64_t ns, void (*handler)(void))
 	lapic_write(LAPIC_TIMER_INIT, (uint32_t)count);
 	counting = true;
 	return 0;
+}
+
+uint32_t lapic_timer_left(void)
+{
+	return lapic ? lapic_read(LAPIC_TIMER_CUR) : 0;
 }
 
 void lapic_timer_stop(void)

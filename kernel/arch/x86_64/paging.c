@@ -308,13 +308,29 @@ void paging_as_destroy(struct paging_as *as)
 	page_free(pml4, 1);
 }
 
+/*
+ * The leaf table map_4k used last and the 2 MiB span it covers. The boot
+ * maps pages in runs (the kernel image, the direct map's first 2 MiB, a
+ * device's registers), and a walk from the PML4 for each page was half
+ * the boot's paging work. Kernel tables are never freed, so the table
+ * stays valid; map_2m forgets it, since a large page replaces it.
+ */
+static uint64_t *last_pt;
+static uint64_t last_pt_span = UINT64_MAX;
+
 static void map_4k(uint64_t va, uint64_t pa, uint64_t flags)
 {
-	walk(va, 3)[(va >> 12) & 511] = pa | flags | PTE_P;
+	if (va >> 21 != last_pt_span) {
+		last_pt = walk(va, 3);
+		last_pt_span = va >> 21;
+	}
+	last_pt[(va >> 12) & 511] = pa | flags | PTE_P;
 }
 
 static void map_2m(uint64_t va, uint64_t pa, uint64_t flags)
 {
+	if (va >> 21 == last_pt_span)
+		last_pt_span = UINT64_MAX;
 	walk(va, 2)[(va >> 21) & 511] = pa | flags | PTE_P | PTE_PS;
 }
 
