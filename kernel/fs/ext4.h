@@ -94,11 +94,6 @@ struct ext4_fs {
 	/* Bumped by every change to a directory block (readdir cursors). */
 	uint64_t dir_changes;
 	/*
-	 * Bumped when in-memory inodes may be newer than the disk's for
-	 * good (a journal abort): one kept unreferenced is read again.
-	 */
-	uint64_t inode_epoch;
-	/*
 	 * Each group's inode table block once its descriptor was read and
 	 * checked (0: not yet), or NULL: mkfs placed the tables and nothing
 	 * moves them (Linux checks the descriptors once, at mount).

@@ -6,9 +6,6 @@
 #include "lib/crc32c.h"
 #include "lib/string.h"
 
-/* The block number of an entry (Linux keeps the top 4 bits free). */
-#define DX_BLOCK_MASK 0x0fffffffU
-
 bool ext4_dx_indexed(const struct ext4_fs *fs, const struct ext4_inode *dir)
 {
 	return (dir->flags & EXT4_INDEX_FL) &&
@@ -42,12 +39,12 @@ uint32_t ext4_dx_csum(const struct ext4_fs *fs, const struct ext4_inode *dir,
 
 /*
  * Index block blk of level lvl (0: the root), read from the disk and
- * untrusted: its header, limit, count and entries (its checksum is
- * dx_csum_check's, once per read from the disk). 0, or -EIO. Linux checks only the entries it takes; checking all (a few
+ * untrusted (its checksum is dx_csum_check's, once per read from the
+ * disk). Linux checks only the entries it takes; checking all (a few
  * hundred compares) means an index is used whole or not at all.
  */
-static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
-			  const uint8_t *blk, int lvl)
+int ext4_dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
+			const uint8_t *blk, int lvl)
 {
 	uint32_t base = lvl == 0 ? EXT4_DX_ROOT_BASE : EXT4_DX_NODE_BASE;
 	uint32_t count = ext4_le16(blk + base + 2);
@@ -67,7 +64,7 @@ static int dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
 	/* Every entry, not just the one taken: blocks inside, hashes rising. */
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *e = blk + base + i * 8;
-		uint32_t b = ext4_le32(e + 4) & DX_BLOCK_MASK;
+		uint32_t b = ext4_le32(e + 4) & EXT4_DX_BLOCK_MASK;
 
 		if (b == 0 || (uint64_t)b >= nblocks ||
 		    (i >= 2 && ext4_le32(e) < ext4_le32(e - 8)))
@@ -84,7 +81,7 @@ struct dx_csum_arg {
 
 /*
  * The crc32c of an index block, once per read from the disk
- * (ext4_bref_get), before dx_block_check: its count is checked here.
+ * (ext4_bref_get), before ext4_dx_block_check: its count is checked here.
  */
 static int dx_csum_check(struct ext4_fs *fs, const uint8_t *blk,
 			 const void *arg)
@@ -148,7 +145,7 @@ static int dx_child(struct ext4_fs *fs, const struct ext4_inode *dir,
 		    const struct ext4_dx_path *p, int lvl, uint64_t *lblk)
 {
 	uint32_t b = ext4_le32(dx_ents(p, lvl) + p->at[lvl] * 8 + 4) &
-		     DX_BLOCK_MASK;
+		     EXT4_DX_BLOCK_MASK;
 
 	if (b == 0 || (uint64_t)b >= dir->size / fs->block_size)
 		return -EIO;
@@ -178,7 +175,7 @@ static int dx_read(struct ext4_fs *fs, const struct ext4_inode *dir,
 					    &p->ref[lvl], &err);
 	}
 	if (err == 0)
-		err = dx_block_check(fs, dir, p->buf[lvl], lvl);
+		err = ext4_dx_block_check(fs, dir, p->buf[lvl], lvl);
 	if (err == 0)
 		p->count[lvl] = ext4_le16(dx_ents(p, lvl) + 2);
 	return err;

@@ -36,6 +36,8 @@
 #define EXT4_DX_TAIL 8
 /* Levels of index blocks below the root: 1, or 2 with largedir. */
 #define EXT4_DX_MAX_LEVELS 3
+/* The block number of an entry (Linux keeps the top 4 bits free). */
+#define EXT4_DX_BLOCK_MASK 0x0fffffffU
 
 /* Hash versions: dx_root's 0..2, plus 3 when chars are unsigned. */
 #define EXT4_DX_HASH_LEGACY 0
@@ -78,6 +80,12 @@ bool ext4_dx_indexed(const struct ext4_fs *fs, const struct ext4_inode *dir);
 unsigned int ext4_dx_version(const struct ext4_fs *fs, unsigned int root_ver);
 /* Entry limit of an index block whose limit/count word is at base. */
 uint32_t ext4_dx_limit(const struct ext4_fs *fs, uint32_t base);
+/*
+ * Index block blk of level lvl of dir, untrusted: header, limit, count
+ * and every entry (a block inside dir, hashes rising). 0, or -EIO.
+ */
+int ext4_dx_block_check(struct ext4_fs *fs, const struct ext4_inode *dir,
+			const uint8_t *blk, int lvl);
 /* crc32c of index block blk (limit/count at base) for its dx_tail. */
 uint32_t ext4_dx_csum(const struct ext4_fs *fs, const struct ext4_inode *dir,
 		      const uint8_t *blk, uint32_t base);

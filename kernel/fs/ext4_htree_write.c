@@ -20,7 +20,7 @@
  * shrinks: a removed name leaves its leaf, the index stays (as Linux).
  * The path is found by ext4_dx_probe on the cache's buffers; the blocks are
  * then taken for changing through the journal, read from the same
- * cache, and their counts checked again before use.
+ * cache, and checked again before use (dx_hold).
  */
 /* An entry's size and hash, for sorting a leaf (Linux's dx_map_entry). */
 struct dx_map {
@@ -78,18 +78,28 @@ static void dx_put(struct ext4_op *op, const struct ext4_inode *dir,
 	}
 }
 
-/* Take p's index blocks; they must still be what the probe checked. */
+/*
+ * Take p's index blocks for changing. The buffer taken is usually the
+ * very one the probe read in place (p->buf[i]), so comparing the two
+ * proves nothing: what the changes below rely on is checked again on
+ * the bytes they will change instead. Each block is a sound index
+ * block with the probe's count, and the entry the probe took still
+ * leads to the next level's block (or to the leaf).
+ */
 static int dx_hold(struct ext4_op *op, const struct ext4_inode *dir,
 		   const struct ext4_dx_path *p, struct dx_held *h)
 {
 	for (int i = 0; i <= p->levels; i++) {
+		uint64_t next = i < p->levels ? p->blk[i + 1] : p->leaf;
 		int err;
 
 		h->b[i] = ext4_dblock_get(op, dir, p->blk[i], &err);
 		if (h->b[i] == NULL)
 			return err < 0 ? err : -EIO;
-		if (dx_count(h, i) != p->count[i] ||
-		    memcmp(h->b[i]->data, p->buf[i], op->fs->block_size) != 0)
+		if (ext4_dx_block_check(op->fs, dir, h->b[i]->data, i) < 0 ||
+		    dx_count(h, i) != p->count[i] || p->at[i] >= p->count[i] ||
+		    (ext4_le32(dx_ents(h, i) + p->at[i] * 8 + 4) &
+		     EXT4_DX_BLOCK_MASK) != next)
 			return -EIO;
 	}
 	return 0;

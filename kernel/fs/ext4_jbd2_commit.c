@@ -124,7 +124,6 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 	j->credits = 0;
 	/* Directory blocks went back to the disk's: what was looked up goes. */
 	j->fs->dir_changes++;
-	j->fs->inode_epoch++;
 }
 
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)

@@ -448,8 +448,9 @@ int ext4_group_itable(struct ext4_fs *fs, uint32_t g, uint64_t *block)
 	itable_blocks = ((uint64_t)fs->inodes_per_group * fs->inode_size +
 			 fs->block_size - 1) /
 			fs->block_size;
-	if (*block <= fs->first_data_block ||
-	    *block + itable_blocks > fs->blocks_count)
+	/* 64-bit descriptors: *block + itable_blocks may wrap. */
+	if (*block <= fs->first_data_block || *block >= fs->blocks_count ||
+	    itable_blocks > fs->blocks_count - *block)
 		return -EIO;
 	if (fs->itables != NULL)
 		fs->itables[g] = *block;

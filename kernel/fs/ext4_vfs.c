@@ -54,23 +54,6 @@ void ext4_now(int64_t *sec, uint32_t *ns)
 	*ns = (uint32_t)(t % 1000000000U);
 }
 
-/* Idle inodes kept per mount: a few KiB (a path's directories, ls -l). */
-#define INO_IDLE_MAX 64
-
-static void idle_unlink(struct ext4_mount *m, struct ext4_ino *ie)
-{
-	if (ie->idle_prev != NULL)
-		ie->idle_prev->idle_next = ie->idle_next;
-	else
-		m->idle_head = ie->idle_next;
-	if (ie->idle_next != NULL)
-		ie->idle_next->idle_prev = ie->idle_prev;
-	else
-		m->idle_tail = ie->idle_prev;
-	ie->idle_prev = ie->idle_next = NULL;
-	m->nidle--;
-}
-
 static void ino_hash_add(struct ext4_mount *m, struct ext4_ino *ie)
 {
 	struct ext4_ino **head = &m->inodes[ie->in.ino % EXT4_INO_HASH];
@@ -82,7 +65,7 @@ static void ino_hash_add(struct ext4_mount *m, struct ext4_ino *ie)
 	*head = ie;
 }
 
-/* Take ie (refs 0, not idle) off its chain and free it. */
+/* Take ie (refs 0) off its chain and free it. */
 static void ino_free(struct ext4_ino *ie)
 {
 	*ie->pprev = ie->next;
@@ -105,12 +88,15 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 {
 	struct ext4_ino *ie = ino_find(m, ino);
 
-	if (ie != NULL && ie->refs == 0) {
-		idle_unlink(m, ie);
-		if (ie->idle_epoch != m->fs->inode_epoch) {
-			ino_free(ie); /* maybe no longer the disk's */
-			ie = NULL;
-		}
+	if (ie != NULL && ie->evicting) {
+		/*
+		 * Its last put is freeing it (and may sleep doing so): a
+		 * name still leading here is a hostile image's second name
+		 * of a one-link inode. Handed out, it would be freed while
+		 * the caller still used it.
+		 */
+		*err = -EIO;
+		return NULL;
 	}
 	if (ie != NULL) {
 		ie->refs++;
@@ -122,7 +108,7 @@ struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err)
 		return NULL;
 	}
 	*err = ext4_iget(m->fs, ino, &ie->in);
-	if (*err == 0 && (ie->in.mode & S_IFMT) == 0)
+	if (*err == 0 && ((ie->in.mode & S_IFMT) == 0 || ie->in.nlink == 0))
 		*err = -EIO; /* a freed inode still named */
 	if (*err < 0) {
 		kfree(ie);
@@ -174,6 +160,11 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 
 	if (--ie->refs > 0)
 		return;
+	/*
+	 * Still on its chain while ext4_lock and ext4_evict sleep: marked,
+	 * so that ext4_ino_get fails rather than hands it out again.
+	 */
+	ie->evicting = true;
 	if (ie->in.nlink == 0 && !m->fs->ro) {
 		ext4_lock(m);
 		ext4_now(&sec, &ns);
@@ -183,30 +174,7 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 			       m->fs->name, ie->in.ino);
 		ext4_unlock(m);
 	}
-	/*
-	 * Kept idle only when nothing but its fields is left: no page
-	 * cache, no dirty pages, no write-back error waiting for an fsync.
-	 */
-	if (ie->refs > 0 || ie->in.nlink == 0 || ie->cache != NULL ||
-	    ie->ndirty > 0 || ie->wb_err != 0) {
-		if (ie->refs == 0)
-			ino_free(ie);
-		return;
-	}
-	ie->idle_epoch = m->fs->inode_epoch;
-	ie->idle_prev = m->idle_tail;
-	ie->idle_next = NULL;
-	if (m->idle_tail != NULL)
-		m->idle_tail->idle_next = ie;
-	else
-		m->idle_head = ie;
-	m->idle_tail = ie;
-	if (++m->nidle > INO_IDLE_MAX) {
-		struct ext4_ino *old = m->idle_head;
-
-		idle_unlink(m, old);
-		ino_free(old);
-	}
+	ino_free(ie);
 }
 
 static struct vfs_time vtime(int64_t sec, uint32_t ns)

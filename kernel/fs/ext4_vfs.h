@@ -11,9 +11,8 @@ struct ext4_ino {
 	/* On m->inodes[its number % EXT4_INO_HASH]. */
 	struct ext4_ino *next, **pprev;
 	int refs;
-	/* Unreferenced and kept (refs 0): on m's idle list, oldest first. */
-	struct ext4_ino *idle_prev, *idle_next;
-	uint64_t idle_epoch; /* fs->inode_epoch when it went idle */
+	/* Its last put is freeing it: never handed out again. */
+	bool evicting;
 	struct ext4_inode in;
 	/* The page cache mmap maps (held by nodes and mappings), or NULL. */
 	struct vnode *cache;
@@ -32,11 +31,8 @@ struct ext4_mount {
 	struct ext4_fs *fs;
 	uint32_t dev; /* st_dev: the disk's number */
 	char path[VFS_PATH_MAX];
-	/* every inode some node holds, or kept */
+	/* every inode some node holds (or its last put is freeing) */
 	struct ext4_ino *inodes[EXT4_INO_HASH];
-	/* The idle ones among them, oldest first (ext4_ino_put), how many. */
-	struct ext4_ino *idle_head, *idle_tail;
-	size_t nidle;
 	struct ext4_ncache *ncache; /* ext4_ncache.c's, or NULL */
 	/* ext4_lock's: the thread changing the mount, how deep, who waits. */
 	struct thread *owner;
@@ -70,17 +66,14 @@ void ext4_unlock(struct ext4_mount *m);
 void ext4_now(int64_t *sec, uint32_t *ns);
 /*
  * Inode ino of m, referenced (read from the disk when nobody holds it):
- * NULL with *err (-EIO for a bad or freed inode, -ENOMEM).
+ * NULL with *err (-EIO for a bad, freed or unlinked inode or one being
+ * evicted, -ENOMEM).
  */
 struct ext4_ino *ext4_ino_get(struct ext4_mount *m, uint32_t ino, int *err);
 /*
- * Drop a reference; the last one of an unlinked inode evicts it. One
- * still linked is kept, idle, for the next lookup of its number (up to
- * a bound, the oldest idle one freed first), as Linux's inode cache:
- * a path walk through a directory then reads neither its inode block
- * nor its checksum again. Every change to an inode goes through its one
- * in-memory copy, so a kept inode stays the disk's; a journal abort
- * (the disk's copies taken back) forgets them (fs->inode_epoch).
+ * Drop a reference. The last one frees the in-memory inode, and first
+ * evicts an unlinked one (its blocks and number freed, under the lock);
+ * until then ext4_ino_get of its number fails with -EIO.
  */
 void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie);
 /* A node for inode ino found in dir as name; NULL on error (logged). */

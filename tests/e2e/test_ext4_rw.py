@@ -140,13 +140,34 @@ def test_lookups_see_every_change_at_once(flavour, blocks, tmp_path):
 @pytest.mark.parametrize("flavour,blocks", ON_BOTH)
 def test_stat_follows_every_change_to_an_idle_inode(flavour, blocks,
                                                     tmp_path):
-    """tests/guest/ext4_inocache.c: Kiln keeps inodes nobody holds for
-    the next lookup and searches directory blocks where the cache holds
-    them; links, modes, sizes, times, directory links, inode numbers
-    handed out again, more inodes than are kept and a hashed directory
-    changed between lookups must all show on the next stat, the same as
-    on the host."""
+    """tests/guest/ext4_inocache.c: Kiln searches directory blocks where
+    the cache holds them and finds held inodes by number; links, modes,
+    sizes, times, directory links, inode numbers handed out again, many
+    inodes and a hashed directory changed between lookups must all show
+    on the next stat, the same as on the host."""
     same_as_native(guest_path(flavour, "ext4_inocache"), tmp_path, blocks)
+
+
+def test_second_name_of_an_evicted_inode_is_refused(tmp_path):
+    """A hostile image: /a and /b name one inode whose count says one
+    link. Unlinking a evicts the inode (it sleeps on the disk doing so)
+    while a thread stats b: each stat finds it or finds nothing (the
+    lookup logs a bad inode), never takes back the inode being freed,
+    and once it is freed b is refused (an inode without links) rather
+    than handed out and evicted a second time."""
+    img = fresh_image(tmp_path)
+    (tmp_path / "data").write_bytes(bytes(range(256)) * 64)
+    (tmp_path / "cmds").write_text(f"write {tmp_path / 'data'} a\nln a b\n")
+    subprocess.run([tool("debugfs"), "-w", "-f", str(tmp_path / "cmds"),
+                    str(img)], check=True, capture_output=True)
+    kiln = run_disks(guest_path("musl", "tree_dump"),
+                     ["twonames", "/data/a", "/data/b"], [f"{img}:/data"])
+    assert kiln.returncode == 0, describe(kiln)
+    assert kiln.stdout.decode() == (
+        "stat b: 1 link\n"
+        "unlink a: 0\n"
+        "stats of b meanwhile: some, 0 neither there nor gone\n"
+        "stat b: ENOENT\n"), describe(kiln)
 
 
 def test_dynamic_program_loads_a_library_from_the_volume(tmp_path):

@@ -1,11 +1,11 @@
-/* ext4_inocache.c - what stat says of an inode nobody holds open follows every change made through another name or call: links, modes, sizes, times, directories' links, names made in place of freed ones, more inodes than are kept, a hashed directory changed between lookups (an ext4 disk under Kiln, which keeps idle inodes and searches directory blocks in its cache; a host directory natively). */
+/* ext4_inocache.c - what stat says of an inode nobody holds open follows every change made through another name or call: links, modes, sizes, times, directories' links, names made in place of freed ones, more inodes than are kept, a hashed directory changed between lookups (an ext4 disk under Kiln, which finds held inodes by number and searches directory blocks in its cache; a host directory natively). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>
 
 #include "check.h"
 
-/* More than Kiln keeps idle (64), and enough names to hash a directory. */
+/* More than Kiln once kept idle (64), and enough names to hash a directory. */
 #define FILES 150
 #define NAMES 1500
 
@@ -111,7 +111,7 @@ static void dir_changes(void)
 	      "a new d: 0755, 2 links");
 }
 
-/* More files than are kept idle, each stat'ed, changed, stat'ed again. */
+/* Many files, each stat'ed, changed, stat'ed again. */
 static void many_files(void)
 {
 	char name[64];

@@ -3,6 +3,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +24,8 @@
  * tree_dump exec PROG ARGS...: execv (a program on the mount).
  * tree_dump rocheck DIR FILE SUBDIR: DIR is on a read-only mount;
  * every kind of write is EROFS; prints statfs and getcwd (Kiln only).
+ * tree_dump twonames A B: A and B name one inode that says it has one
+ * link (a hostile image): unlink A while a thread stats B (Kiln only).
  */
 static uint64_t fnv(const unsigned char *p, size_t n, uint64_t h)
 {
@@ -162,6 +166,53 @@ static void rocheck(const char *dir, const char *file, const char *subdir)
 		printf("getcwd: %s\n", check_errno_name(errno));
 }
 
+static const char *other_name;
+static volatile int unlinked;
+static int stat_ok, stat_gone, stat_other;
+
+/*
+ * Stat B until A is unlinked: it is there, or not once A's inode goes
+ * (Kiln logs the bad inode and answers ENOENT, EIO where Linux did).
+ */
+static void *stat_loop(void *arg)
+{
+	struct stat st;
+
+	(void)arg;
+	do {
+		if (stat(other_name, &st) == 0)
+			stat_ok++;
+		else if (errno == ENOENT || errno == EIO)
+			stat_gone++;
+		else
+			stat_other++;
+		sched_yield();
+	} while (!unlinked);
+	return NULL;
+}
+
+static int twonames(const char *a, const char *b)
+{
+	struct stat st;
+	pthread_t t;
+
+	other_name = b;
+	if (stat(b, &st) != 0)
+		return printf("stat b: %s\n", check_errno_name(errno)), 1;
+	printf("stat b: %lu link\n", (unsigned long)st.st_nlink);
+	if (pthread_create(&t, NULL, stat_loop, NULL) != 0)
+		return printf("pthread_create failed\n"), 1;
+	sched_yield();
+	printf("unlink a: %d\n", unlink(a));
+	unlinked = 1;
+	pthread_join(t, NULL);
+	printf("stats of b meanwhile: %s, %d neither there nor gone\n",
+	       stat_ok + stat_gone > 0 ? "some" : "none", stat_other);
+	printf("stat b: %s\n",
+	       stat(b, &st) == 0 ? "there" : check_errno_name(errno));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	check_prog = "tree_dump";
@@ -187,7 +238,9 @@ int main(int argc, char **argv)
 		rocheck(argv[2], argv[3], argv[4]);
 		return 0;
 	}
-	fprintf(stderr,
-		"usage: tree_dump dump DIR | cat FILE | rocheck DIR FILE SUBDIR\n");
+	if (argc == 4 && strcmp(argv[1], "twonames") == 0)
+		return twonames(argv[2], argv[3]);
+	fprintf(stderr, "usage: tree_dump dump DIR | cat FILE | rocheck DIR "
+			"FILE SUBDIR | twonames A B\n");
 	return 2;
 }

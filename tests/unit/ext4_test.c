@@ -109,11 +109,23 @@ static void make_tree(void)
 static uint8_t *image;
 static size_t image_size;
 
+/* The image file at path, read into image/image_size. */
+static void load_image(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+
+	assert_non_null(f);
+	free(image);
+	image_size = 24 << 20;
+	image = malloc(image_size);
+	assert_int_equal(fread(image, 1, image_size, f), image_size);
+	fclose(f);
+}
+
 /* mke2fs -t ext4 with opts over the tree; the image in image/image_size. */
 static void make_image(const char *opts)
 {
 	char path[600];
-	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/img", tmpdir);
 	memdisk_sh(
@@ -124,13 +136,7 @@ static void make_image(const char *opts)
 	memdisk_sh(
 		"debugfs -w -R 'sif /small mtime_extra %u' %s >/dev/null 2>&1",
 		(123456789U << 2) | 1, path);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	free(image);
-	image_size = 24 << 20;
-	image = malloc(image_size);
-	assert_int_equal(fread(image, 1, image_size, f), image_size);
-	fclose(f);
+	load_image(path);
 }
 
 static int setup(void **state)
@@ -341,6 +347,39 @@ static void test_refusals(void **state)
 	memdisk_free(dk);
 }
 
+/*
+ * A 64-bit descriptor whose inode table starts 0x7f blocks before 2^64:
+ * start + table blocks wraps to a small block inside the disk, and an
+ * inode of the group would be read and written there. Group 1 of a
+ * 1 KiB-block image (its checksum made right again), so the mount,
+ * which reads group 0's, still works.
+ */
+static void test_itable_wraps(void **state)
+{
+	char path[600];
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t blk = 0;
+
+	(void)state;
+	make_image("-b 1024 -O 64bit");
+	snprintf(path, sizeof(path), "%s/img", tmpdir);
+	memdisk_sh("printf 'set_bg 1 inode_table 0xffffffffffffff81\\n"
+		   "set_bg 1 checksum calc\\n' | debugfs -w -f - %s "
+		   ">/dev/null 2>&1",
+		   path);
+	load_image(path);
+	dk = memdisk_from(image, image_size);
+	assert_int_equal(ext4_mount(&dk->bc, "vda", &fs), 0);
+	assert_int_equal(ext4_group_itable(fs, 0, &blk), 0);
+	assert_true(blk > 1 && blk < 8193);
+	assert_int_equal(ext4_group_itable(fs, 1, &blk), -EIO);
+	assert_int_equal(ext4_iget(fs, fs->inodes_per_group + 1, &in), -EIO);
+	ext4_unmount(fs);
+	memdisk_free(dk);
+}
+
 static void walk_all(struct ext4_fs *fs, uint32_t ino, int depth);
 
 /* ---- Journal recovery: transactions debugfs logs and does not replay ---- */
@@ -527,6 +566,7 @@ int main(void)
 		cmocka_unit_test(test_1k_blocks),
 		cmocka_unit_test(test_no_csum),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_itable_wraps),
 		cmocka_unit_test(test_journal_replay),
 		cmocka_unit_test(test_journal_replay_csum_v3),
 		cmocka_unit_test(test_journal_revoke),
