@@ -409,6 +409,22 @@ static int mount_copy(const struct disk *dk, struct disk **crash)
 }
 
 /* The log ended at transaction tid because of a bad kind block: said? */
+/* A crashed copy, mounted: nothing left to recover, e2fsck finds it clean. */
+static void recovered_clean(struct disk *crash)
+{
+	assert_false(needs_recovery(crash->bytes));
+	disk_save(crash, copy);
+	disk_free(crash);
+	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+}
+
+static void close_rw(struct ext4_fs *fs, struct disk *dk)
+{
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
 static void said_log_ends(uint32_t tid, const char *kind)
 {
 	char line[128];
@@ -454,13 +470,8 @@ static void torn_descriptor(enum tear tear)
 	said_log_ends(tid2, "descriptor");
 	assert_true(block_says(crash->bytes, FREE_BLK(0), "kept"));
 	assert_false(block_says(crash->bytes, FREE_BLK(1), "torn"));
-	assert_false(needs_recovery(crash->bytes));
-	disk_save(crash, copy);
-	disk_free(crash);
-	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
-	ext4_jbd2_close(fs);
-	ext4_unmount(fs);
-	disk_free(dk);
+	recovered_clean(crash);
+	close_rw(fs, dk);
 }
 
 /*
@@ -501,13 +512,8 @@ static void torn_revoke(void)
 	said_log_ends(tid2, "revoke");
 	assert_true(block_says(crash->bytes, FREE_BLK(2), "meta"));
 	assert_false(block_says(crash->bytes, FREE_BLK(3), "torn"));
-	assert_false(needs_recovery(crash->bytes));
-	disk_save(crash, copy);
-	disk_free(crash);
-	memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
-	ext4_jbd2_close(fs);
-	ext4_unmount(fs);
-	disk_free(dk);
+	recovered_clean(crash);
+	close_rw(fs, dk);
 }
 
 /*
@@ -543,14 +549,9 @@ static void torn_long_descriptor(void)
 		for (int i = 0; i < 40; i++)
 			assert_false(block_says(crash->bytes, FREE_BLK(10 + i),
 						"torn"));
-		assert_false(needs_recovery(crash->bytes));
-		disk_save(crash, copy);
-		disk_free(crash);
-		memdisk_sh("e2fsck -fn %s >/dev/null 2>&1", copy);
+		recovered_clean(crash);
 	}
-	ext4_jbd2_close(fs);
-	ext4_unmount(fs);
-	disk_free(dk);
+	close_rw(fs, dk);
 }
 
 static void test_torn_descriptor(void **state)
