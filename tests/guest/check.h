@@ -195,9 +195,10 @@ CHECK_FN long long now_ms(void)
  * A program that makes files keeps them in a scratch directory of its
  * own, /tmp/guest-<prog>.<pid> (the pid keeps runs side by side apart):
  * scratch_start() makes it, path(name) names a file in it, and the
- * program removes it last, as a check that it left nothing behind.
+ * program removes it last, as a check that it left nothing behind. A
+ * program told where to work (a disk's directory) sets scratch itself.
  */
-static char scratch[64];
+static char scratch[512];
 
 CHECK_FN void scratch_start(void)
 {
@@ -209,7 +210,7 @@ CHECK_FN void scratch_start(void)
 /* scratch/name; four rotating buffers so one call can take two paths. */
 CHECK_FN const char *path(const char *name)
 {
-	static char bufs[4][128];
+	static char bufs[4][1024];
 	static unsigned next;
 	char *buf = bufs[next++ % 4];
 

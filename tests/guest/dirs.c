@@ -118,7 +118,7 @@ static void many_entries(void)
 
 static void cwd(void)
 {
-	char buf[256], want[128];
+	char buf[256], want[sizeof(scratch) + 2];
 	struct stat st;
 	int fd;
 

@@ -9,23 +9,11 @@
 #define FILES 150
 #define NAMES 1500
 
-static char top[512];
-
-static const char *at(const char *rel)
-{
-	static char buf[2][1024];
-	static int k;
-
-	k ^= 1;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", top, rel);
-	return buf[k];
-}
-
 /* Make rel with mode (umask aside) and len bytes: 0, or -1. */
 static int made(const char *rel, mode_t mode, size_t len)
 {
 	static const char bytes[64] = "0123456789abcdef";
-	int fd = open(at(rel), O_CREAT | O_EXCL | O_WRONLY, 0600);
+	int fd = open(path(rel), O_CREAT | O_EXCL | O_WRONLY, 0600);
 	int ok = fd >= 0 && fchmod(fd, mode) == 0 &&
 		 write(fd, bytes, len) == (ssize_t)len;
 
@@ -37,7 +25,7 @@ static struct stat st_of(const char *rel)
 	struct stat st;
 
 	memset(&st, 0, sizeof(st));
-	if (stat(at(rel), &st) != 0)
+	if (stat(path(rel), &st) != 0)
 		st.st_ino = 0;
 	return st;
 }
@@ -60,53 +48,53 @@ static void file_changes(void)
 	check(made("f", 0640, 10) == 0, "create f");
 	check(is("f", 0640, 1, 10), "f: 0640, 1 link, 10 bytes");
 	f = st_of("f").st_ino;
-	check(link(at("f"), at("g")) == 0 && is("f", 0640, 2, 10),
+	check(link(path("f"), path("g")) == 0 && is("f", 0640, 2, 10),
 	      "link f g: f has 2 links");
-	check(unlink(at("g")) == 0 && is("f", 0640, 1, 10),
+	check(unlink(path("g")) == 0 && is("f", 0640, 1, 10),
 	      "unlink g: f has 1 again");
-	check(chmod(at("f"), 0604) == 0 && is("f", 0604, 1, 10),
+	check(chmod(path("f"), 0604) == 0 && is("f", 0604, 1, 10),
 	      "chmod f: its mode follows");
-	check(truncate(at("f"), 3) == 0 && is("f", 0604, 1, 3),
+	check(truncate(path("f"), 3) == 0 && is("f", 0604, 1, 3),
 	      "truncate f: its size follows");
-	check(utimensat(AT_FDCWD, at("f"), ts, 0) == 0, "utimensat f");
+	check(utimensat(AT_FDCWD, path("f"), ts, 0) == 0, "utimensat f");
 	st = st_of("f");
 	check(st.st_atim.tv_sec == 1000000000 && st.st_atim.tv_nsec == 5 &&
 		      st.st_mtim.tv_sec == 1200000000 &&
 		      st.st_mtim.tv_nsec == 7,
 	      "f's times are the ones set");
-	check(rename(at("f"), at("h")) == 0 && st_of("h").st_ino == f &&
+	check(rename(path("f"), path("h")) == 0 && st_of("h").st_ino == f &&
 		      is("h", 0604, 1, 3),
 	      "rename f h: the same inode");
-	check(unlink(at("h")) == 0, "unlink h");
-	check_errno(stat(at("h"), &st), ENOENT, "h gone");
+	check(unlink(path("h")) == 0, "unlink h");
+	check_errno(stat(path("h"), &st), ENOENT, "h gone");
 	/* Inode numbers are handed out again: nothing of h may show. */
 	check(made("n", 0600, 0) == 0 && is("n", 0600, 1, 0),
 	      "a new file: 0600, 1 link, empty");
-	check(unlink(at("n")) == 0, "unlink n");
+	check(unlink(path("n")) == 0, "unlink n");
 }
 
 static void dir_changes(void)
 {
 	struct stat st;
 
-	check(mkdir(at("d"), 0750) == 0, "mkdir d");
+	check(mkdir(path("d"), 0750) == 0, "mkdir d");
 	st = st_of("d");
 	check(st.st_mode == (S_IFDIR | 0750) && st.st_nlink == 2,
 	      "d: 0750, 2 links");
-	check(mkdir(at("d/s"), 0755) == 0 && st_of("d").st_nlink == 3,
+	check(mkdir(path("d/s"), 0755) == 0 && st_of("d").st_nlink == 3,
 	      "mkdir d/s: d has 3 links");
-	check(rename(at("d/s"), at("s")) == 0 && st_of("d").st_nlink == 2,
+	check(rename(path("d/s"), path("s")) == 0 && st_of("d").st_nlink == 2,
 	      "d/s moved out: d has 2 again");
-	check(rename(at("s"), at("d/s")) == 0 && st_of("d").st_nlink == 3,
+	check(rename(path("s"), path("d/s")) == 0 && st_of("d").st_nlink == 3,
 	      "and back in: 3");
-	check(rmdir(at("d/s")) == 0 && st_of("d").st_nlink == 2,
+	check(rmdir(path("d/s")) == 0 && st_of("d").st_nlink == 2,
 	      "rmdir d/s: 2");
-	check(chmod(at("d"), 0700) == 0 &&
+	check(chmod(path("d"), 0700) == 0 &&
 		      st_of("d").st_mode == (S_IFDIR | 0700),
 	      "chmod d: its mode follows");
-	check(rmdir(at("d")) == 0, "rmdir d");
-	check_errno(stat(at("d"), &st), ENOENT, "d gone");
-	check(mkdir(at("d"), 0755) == 0 && st_of("d").st_nlink == 2 &&
+	check(rmdir(path("d")) == 0, "rmdir d");
+	check_errno(stat(path("d"), &st), ENOENT, "d gone");
+	check(mkdir(path("d"), 0755) == 0 && st_of("d").st_nlink == 2 &&
 		      st_of("d").st_mode == (S_IFDIR | 0755),
 	      "a new d: 0755, 2 links");
 }
@@ -117,7 +105,7 @@ static void many_files(void)
 	char name[64];
 	int bad = 0;
 
-	check(mkdir(at("m"), 0755) == 0, "mkdir m");
+	check(mkdir(path("m"), 0755) == 0, "mkdir m");
 	for (int i = 0; i < FILES; i++) {
 		snprintf(name, sizeof(name), "m/f%03d", i);
 		bad += made(name, 0644, (size_t)(i % 50)) != 0;
@@ -126,8 +114,8 @@ static void many_files(void)
 	check(bad == 0, "%d files made, each as made", FILES);
 	for (int i = 0; i < FILES; i++) {
 		snprintf(name, sizeof(name), "m/f%03d", i);
-		bad += chmod(at(name), 0600 | (i % 8)) != 0;
-		bad += truncate(at(name), i % 7) != 0;
+		bad += chmod(path(name), 0600 | (i % 8)) != 0;
+		bad += truncate(path(name), i % 7) != 0;
 	}
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = FILES - 1; i >= 0; i--) {
@@ -143,7 +131,7 @@ static void hashed_dir(void)
 	char name[64], to[64];
 	int bad = 0;
 
-	check(mkdir(at("big"), 0755) == 0, "mkdir big");
+	check(mkdir(path("big"), 0755) == 0, "mkdir big");
 	for (int i = 0; i < NAMES; i++) {
 		snprintf(name, sizeof(name), "big/name-%05d", i);
 		bad += made(name, 0644, (size_t)(i % 3)) != 0;
@@ -156,12 +144,12 @@ static void hashed_dir(void)
 	check(bad == 0, "each found, in a scattered order");
 	for (int i = 0; i < NAMES; i += 3) {
 		snprintf(name, sizeof(name), "big/name-%05d", i);
-		bad += unlink(at(name)) != 0;
+		bad += unlink(path(name)) != 0;
 	}
 	for (int i = 1; i < NAMES; i += 3) {
 		snprintf(name, sizeof(name), "big/name-%05d", i);
 		snprintf(to, sizeof(to), "big/moved-%05d", i);
-		bad += rename(at(name), at(to)) != 0;
+		bad += rename(path(name), path(to)) != 0;
 	}
 	for (int i = 0; i < NAMES; i++) {
 		snprintf(name, sizeof(name), "big/name-%05d", i);
@@ -186,8 +174,8 @@ int main(int argc, char **argv)
 	check_start("ext4_inocache");
 	if (argc != 2)
 		fail("usage: ext4_inocache DIR");
-	snprintf(top, sizeof(top), "%s/ic", argv[1]);
-	check(mkdir(top, 0755) == 0, "mkdir ic");
+	snprintf(scratch, sizeof(scratch), "%s/ic", argv[1]);
+	check(mkdir(scratch, 0755) == 0, "mkdir ic");
 	umask(022);
 	file_changes();
 	dir_changes();

@@ -7,22 +7,10 @@
 
 #define MANY 700
 
-static char top[512];
-
-static const char *at(const char *rel)
-{
-	static char buf[2][1024];
-	static int k;
-
-	k ^= 1;
-	snprintf(buf[k], sizeof(buf[k]), "%s/%s", top, rel);
-	return buf[k];
-}
-
 /* Create rel: 0, or -1. */
 static int made(const char *rel)
 {
-	int fd = open(at(rel), O_CREAT | O_EXCL | O_WRONLY, 0644);
+	int fd = open(path(rel), O_CREAT | O_EXCL | O_WRONLY, 0644);
 
 	return fd >= 0 && close(fd) == 0 ? 0 : -1;
 }
@@ -37,12 +25,12 @@ static ino_t ino_of(const char *rel)
 {
 	struct stat st;
 
-	return stat(at(rel), &st) == 0 ? st.st_ino : 0;
+	return stat(path(rel), &st) == 0 ? st.st_ino : 0;
 }
 
 static void absent(const char *rel, const char *when)
 {
-	check_errno(stat(at(rel), &(struct stat){ 0 }), ENOENT, when);
+	check_errno(stat(path(rel), &(struct stat){ 0 }), ENOENT, when);
 }
 
 static void many_name(char *out, size_t size, int i)
@@ -58,7 +46,7 @@ static void many(void)
 	char name[128];
 	int bad = 0;
 
-	check(mkdir(at("m"), 0755) == 0, "mkdir m");
+	check(mkdir(path("m"), 0755) == 0, "mkdir m");
 	for (int pass = 0; pass < 2; pass++)
 		for (int i = 0; i < MANY; i++) {
 			many_name(name, sizeof(name), i);
@@ -77,7 +65,7 @@ static void many(void)
 	check(bad == 0, "all %d found once made, twice", MANY);
 	for (int i = 0; i < MANY; i += 2) {
 		many_name(name, sizeof(name), i);
-		bad += unlink(at(name)) != 0;
+		bad += unlink(path(name)) != 0;
 	}
 	for (int i = 0; i < MANY; i++) {
 		many_name(name, sizeof(name), i);
@@ -102,8 +90,8 @@ int main(int argc, char **argv)
 	check_start("ext4_namecache");
 	if (argc != 2)
 		fail("usage: ext4_namecache DIR");
-	snprintf(top, sizeof(top), "%s/nc", argv[1]);
-	check(mkdir(top, 0755) == 0, "mkdir nc");
+	snprintf(scratch, sizeof(scratch), "%s/nc", argv[1]);
+	check(mkdir(scratch, 0755) == 0, "mkdir nc");
 	d = ino_of(".");
 
 	absent("a", "a absent");
@@ -111,47 +99,47 @@ int main(int argc, char **argv)
 	make("a");
 	a = ino_of("a");
 	check(a != 0 && ino_of("a") == a, "a found once made, twice");
-	check_errno(open(at("a"), O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST,
+	check_errno(open(path("a"), O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST,
 		    "O_EXCL on a");
 
-	check(rename(at("a"), at("b")) == 0, "rename a b");
+	check(rename(path("a"), path("b")) == 0, "rename a b");
 	absent("a", "a gone after the rename");
 	check(ino_of("b") == a, "b is a's inode");
-	check(link(at("b"), at("c")) == 0, "link b c");
+	check(link(path("b"), path("c")) == 0, "link b c");
 	check(ino_of("c") == a, "c is the same inode");
-	check(unlink(at("b")) == 0, "unlink b");
+	check(unlink(path("b")) == 0, "unlink b");
 	absent("b", "b gone after the unlink");
 	check(ino_of("c") == a, "c still there");
 
 	make("e");
 	check(ino_of("e") != a, "e another inode");
-	check(rename(at("c"), at("e")) == 0, "rename c over e");
+	check(rename(path("c"), path("e")) == 0, "rename c over e");
 	absent("c", "c gone");
 	check(ino_of("e") == a, "e is now c's inode");
 
-	check(symlink("t", at("l")) == 0, "symlink l -> t");
+	check(symlink("t", path("l")) == 0, "symlink l -> t");
 	absent("l", "l dangles");
 	make("t");
 	check(ino_of("l") == ino_of("t") && ino_of("t") != 0,
 	      "l reaches t once made");
-	check(unlink(at("t")) == 0, "unlink t");
+	check(unlink(path("t")) == 0, "unlink t");
 	absent("l", "l dangles again");
 
-	check(mkdir(at("s"), 0755) == 0, "mkdir s");
+	check(mkdir(path("s"), 0755) == 0, "mkdir s");
 	absent("s/x", "s/x absent");
 	make("s/x");
 	check(ino_of("s/x") != 0, "s/x found");
-	check(unlink(at("s/x")) == 0 && rmdir(at("s")) == 0, "rmdir s");
+	check(unlink(path("s/x")) == 0 && rmdir(path("s")) == 0, "rmdir s");
 	absent("s", "s gone");
 	absent("s/x", "s/x gone with it");
-	check(mkdir(at("s"), 0755) == 0, "mkdir s again");
+	check(mkdir(path("s"), 0755) == 0, "mkdir s again");
 	absent("s/x", "the new s is empty");
 
-	check(mkdir(at("p"), 0755) == 0, "mkdir p");
+	check(mkdir(path("p"), 0755) == 0, "mkdir p");
 	make("p/f");
 	check(ino_of("p/f") != 0 && ino_of("p/..") == d, "p/f and p/..");
-	check(mkdir(at("s/q"), 0755) == 0, "mkdir s/q");
-	check(rename(at("p"), at("s/q/p")) == 0, "rename p s/q/p");
+	check(mkdir(path("s/q"), 0755) == 0, "mkdir s/q");
+	check(rename(path("p"), path("s/q/p")) == 0, "rename p s/q/p");
 	absent("p/f", "p/f gone after moving p");
 	check(ino_of("s/q/p/f") != 0, "s/q/p/f found");
 	check(ino_of("s/q/p/..") == ino_of("s/q"), "its .. is s/q");

@@ -85,7 +85,7 @@ static void dangling_and_loops(void)
 
 static void directories(void)
 {
-	char buf[128], abs_target[128];
+	char buf[128], abs_target[sizeof(scratch) + 8];
 	struct stat st;
 
 	check(mkdir(path("dir"), 0755) == 0, "mkdir dir");
