@@ -179,7 +179,8 @@ int vfs_lookup(struct vnode *start, const char *path, unsigned int flags,
 	lk->name[0] = '\0';
 	lk->trailing_slash = false;
 	lk->links = 0;
-	if (strnlen(path, VFS_PATH_MAX) >= VFS_PATH_MAX)
+	if (!(flags & LOOKUP_SHORT) &&
+	    strnlen(path, VFS_PATH_MAX) >= VFS_PATH_MAX)
 		return -ENAMETOOLONG;
 	err = walk(lk, start, path, !(flags & LOOKUP_NOFOLLOW));
 	if (err < 0)

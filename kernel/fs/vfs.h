@@ -458,6 +458,8 @@ void vfs_xattr_free(struct vnode *vn);
 
 #define LOOKUP_NOFOLLOW 1U  /* do not follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 2U /* the result must be a directory */
+/* The caller made sure strlen(path) < VFS_PATH_MAX (upath_get does). */
+#define LOOKUP_SHORT 4U
 
 /*
  * Result of a lookup: dir is the directory holding the last component
