@@ -17,16 +17,21 @@ static size_t pathbuf_nfree;
 static int walk(struct lookup *lk, struct vnode *start, const char *path,
 		bool follow_last);
 
-/* Copy the component at p into name; its length or -ENAMETOOLONG. */
+/*
+ * Copy the component at p into name (VFS_NAME_MAX + 1 bytes); its length
+ * or -ENAMETOOLONG. Copied as it is scanned: a scan and then a memcpy
+ * cost twice the guest instructions of short names.
+ */
 static long component(const char *p, char *name)
 {
 	size_t n = 0;
+	char c;
 
-	while (p[n] != '\0' && p[n] != '/')
-		n++;
-	if (n > VFS_NAME_MAX)
-		return -ENAMETOOLONG;
-	memcpy(name, p, n);
+	while ((c = p[n]) != '\0' && c != '/') {
+		if (n == VFS_NAME_MAX)
+			return -ENAMETOOLONG;
+		name[n++] = c;
+	}
 	name[n] = '\0';
 	return (long)n;
 }
@@ -67,9 +72,10 @@ static int follow(struct lookup *lk, struct vnode *dir, struct vnode *vn)
 }
 
 /* The last component: name it in lk, follow it when asked. */
-static int walk_last(struct lookup *lk, struct vnode *cur, bool follow_last)
+static int walk_last(struct lookup *lk, struct vnode *cur, size_t len,
+		     bool follow_last)
 {
-	struct vnode *child = vfs_dir_lookup(cur, lk->name);
+	struct vnode *child = vfs_dir_lookup_len(cur, lk->name, len);
 	bool trailing = lk->trailing_slash;
 	int err;
 
@@ -99,9 +105,10 @@ static int walk_last(struct lookup *lk, struct vnode *cur, bool follow_last)
  * A symlink is followed with lk itself as scratch space: its dir/node are
  * unused until the last component.
  */
-static int walk_step(struct lookup *lk, struct vnode **cur, const char *name)
+static int walk_step(struct lookup *lk, struct vnode **cur, const char *name,
+		     size_t len)
 {
-	struct vnode *child = vfs_dir_lookup(*cur, name);
+	struct vnode *child = vfs_dir_lookup_len(*cur, name, len);
 	int err;
 
 	if (child == NULL)
@@ -160,8 +167,8 @@ static int walk(struct lookup *lk, struct vnode *start, const char *path,
 		while (*p == '/')
 			p++;
 		if (*p == '\0')
-			return walk_last(lk, cur, follow_last);
-		err = walk_step(lk, &cur, lk->name);
+			return walk_last(lk, cur, (size_t)n, follow_last);
+		err = walk_step(lk, &cur, lk->name, (size_t)n);
 		if (err < 0)
 			break;
 	}

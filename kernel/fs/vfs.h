@@ -189,6 +189,8 @@ struct vfs_dirent {
 	struct vnode *vn;
 	uint64_t cookie; /* getdents position: stable across removals */
 	size_t slot;	 /* its place in the directory's slot array */
+	uint32_t hash;	 /* of the name (dir.c): chain, and a cheap compare */
+	uint32_t len;	 /* strlen(name) */
 	char name[];
 };
 
@@ -273,6 +275,9 @@ void vnode_free(struct vnode *vn);
 
 /* Child of dir called name ("." and ".." too), referenced, or NULL. */
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
+/* The same, len being strlen(name) (the path walk knows it). */
+struct vnode *vfs_dir_lookup_len(struct vnode *dir, const char *name,
+				 size_t len);
 /* Link vn into dir as name: 0, -EEXIST, -ENOMEM, -ENOENT (dir removed). */
 int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 /* Remove the entry name from dir (no checks): 0 or -ENOENT. */
