@@ -154,8 +154,12 @@ static int walk(struct lookup *lk, struct vnode *start, const char *path,
 			err = -ENOTDIR;
 			break;
 		}
-		err = vfs_permission(cur, X_OK_BIT);
-		if (err < 0)
+		/*
+		 * Searchable by everybody (0755, 01777): vfs_permission could
+		 * only say yes, and its call showed in the counts of a stat.
+		 */
+		if ((cur->mode & 0111) != 0111 &&
+		    (err = vfs_permission(cur, X_OK_BIT)) < 0)
 			break;
 		n = component(p, lk->name);
 		if (n < 0) {
