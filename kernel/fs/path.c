@@ -28,8 +28,10 @@ static long component(const char *p, char *name)
 	char c;
 
 	while ((c = p[n]) != '\0' && c != '/') {
-		if (n == VFS_NAME_MAX)
+		if (n == VFS_NAME_MAX) {
+			name[n] = '\0'; /* nobody reads it, but a string */
 			return -ENAMETOOLONG;
+		}
 		name[n++] = c;
 	}
 	name[n] = '\0';
