@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +16,6 @@
 
 #include "lib/stdin_frame.h"
 #include "vm.h"
-
-extern char **environ; /* QEMU gets kiln's environment */
 
 /*
  * Serial ports (the kernel's side: kernel/arch.h, arch/x86_64/serial.c):
@@ -411,41 +408,31 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 	return 0;
 }
 
-/*
- * What the child does before exec, as spawn actions: the pipes and COM4's
- * end it keeps lose FD_CLOEXEC (dup2 of a descriptor onto itself clears
- * it), then stdio is wired. posix_spawn starts QEMU without copying
- * kiln's page tables (vfork, no copy-on-write faults in either process).
- */
-static int child_actions(const struct vm_opts *o, const struct spawn *s,
-			 posix_spawn_file_actions_t *fa)
+/* In the child: wire stdio and the pipes, exec QEMU; report errno on failure. */
+static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 {
-	int err = 0;
+	int err, null = open("/dev/null", O_RDWR);
 
 	for (int i = 0; i < NPIPES; i++)
-		if (s->wr[i] >= 0 && i != P_QEMU && !err)
-			err = posix_spawn_file_actions_adddup2(fa, s->wr[i],
-							       s->wr[i]);
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(fa, s->sig[0],
-						       s->sig[0]);
-	if (!err && s->con[1] >= 0)
-		err = posix_spawn_file_actions_adddup2(fa, s->con[1],
-						       s->con[1]);
-	if (!err && o->image_fd > 2) /* -kernel /dev/fd/N */
-		err = posix_spawn_file_actions_adddup2(fa, o->image_fd,
-						       o->image_fd);
-	if (!err && !o->tty_stdin) {
-		err = posix_spawn_file_actions_addopen(fa, 0, "/dev/null",
-						       O_RDWR, 0);
-		if (!err)
-			err = posix_spawn_file_actions_adddup2(
-				fa, s->wr[P_QEMU], 1);
+		if (s->wr[i] >= 0 && i != P_QEMU)
+			fcntl(s->wr[i], F_SETFD, 0);
+	fcntl(s->sig[0], F_SETFD, 0);
+	if (s->con[1] >= 0)
+		fcntl(s->con[1], F_SETFD, 0);
+	if (o->image_fd > 2)
+		fcntl(o->image_fd, F_SETFD, 0); /* -kernel /dev/fd/N */
+	if (!o->tty_stdin) {
+		dup2(null, 0);
+		dup2(s->wr[P_QEMU], 1);
 	}
+	dup2(s->wr[P_QEMU], 2);
 	/* Same process group: with a terminal, QEMU reads it in the foreground. */
-	if (!err)
-		err = posix_spawn_file_actions_adddup2(fa, s->wr[P_QEMU], 2);
-	return err;
+	execvp(s->argv[0], s->argv);
+	err = errno;
+	/* The parent reads err; the status, a shell's, only reaches waitpid. */
+	if (write(errfd, &err, sizeof(err)) < 0)
+		_exit(KILN_EXIT_NOTFOUND);
+	_exit(KILN_EXIT_NOTFOUND);
 }
 
 /* Hand bytes from pipe i to where they belong. */
@@ -668,19 +655,22 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 /* Start QEMU; returns its pid, or -errno (exec's, when that failed). */
 static int start(const struct vm_opts *o, struct spawn *s)
 {
-	posix_spawn_file_actions_t fa;
-	pid_t pid;
-	int err;
+	int ep[2], err = 0, pid;
 
-	err = posix_spawn_file_actions_init(&fa);
-	if (err)
-		return -err;
-	err = child_actions(o, s, &fa);
-	if (!err)
-		err = posix_spawnp(&pid, s->argv[0], &fa, NULL, s->argv,
-				   environ);
-	posix_spawn_file_actions_destroy(&fa);
-	return err ? -err : (int)pid;
+	if (pipe(ep) < 0)
+		return -errno;
+	fcntl(ep[0], F_SETFD, FD_CLOEXEC);
+	fcntl(ep[1], F_SETFD, FD_CLOEXEC);
+	pid = fork();
+	if (pid == 0)
+		child(o, s, ep[1]);
+	if (pid < 0)
+		err = errno;
+	close(ep[1]);
+	if (pid > 0 && read(ep[0], &err, sizeof(err)) == sizeof(err))
+		waitpid(pid, NULL, 0); /* exec failed: reap the child */
+	close(ep[0]);
+	return err ? -err : pid;
 }
 
 int vm_boot(const struct vm_opts *o, struct vm_result *r)
