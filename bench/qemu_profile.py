@@ -36,26 +36,35 @@ from boot import BenchError
 
 QEMU_BIN = shutil.which(boot.QEMU) or boot.QEMU
 
-# (group, pattern over the QEMU function a sample is charged to)
+# (group, pattern over the QEMU function a sample is charged to); the
+# first group that matches takes the sample, so a narrow pattern listed
+# early wins over a broad one later (tlb_reset_dirty is translation's,
+# memory_region_dispatch I/O's, address_space_translate_for_iotlb the
+# TLB's, before the set-up group's memory_region and address_space_).
 GROUPS = [
     ("translate", r"^(tcg_(?!flush_jmp|flush_softmmu)|tb_gen_code|gen_|"
      r"translator_|monitor_init_globals|do_interrupt_x86_hardirq|"
      r"plugin_gen|get_page_addr_code|page_find_alloc|page_lock|"
      r"page_collection|tb_link_page|qht_insert|tlb_reset_dirty|"
      r"tlb_protect_code|tb_page|tb_invalidate)"),
-    ("tb lookup, exec loop", r"^(qht_lookup|cpu_exec|curr_cflags|"
-     r"cpu_loop_exit|tcg_flush_jmp_cache|helper_lookup_tb_ptr)"),
+    ("tb lookup, exec loop", r"^(qht_lookup|cpu_exec(_start|_end|"
+     r"_step_atomic)?$|curr_cflags|cpu_loop_exit|tcg_flush_jmp_cache|"
+     r"helper_lookup_tb_ptr)"),
     ("softmmu TLB, page walks", r"^(tlb_|x86_cpu_tlb_fill|helper_.*_mmu|"
-     r"tcg_flush_softmmu_tlb|get_physical_address|probe_access)"),
-    ("port and MMIO I/O", r"^(memory_region_dispatch|"
-     r"memory_region_access|address_space_(ld|st|rw|read|write)|"
-     r"flatview_|serial_|pit_|cpu_(in|out)[bwl]|qemu_chr|apic_|ioapic_|"
+     r"tcg_flush_softmmu_tlb|get_physical_address|probe_access|"
+     r"address_space_translate|address_space_get_iotlb_entry)"),
+    ("port, MMIO and DMA accesses", r"^(memory_region_dispatch|"
+     r"memory_region_access|address_space_(ld|st|rw|read|write(?!_rom)|map|"
+     r"unmap|cache|access_valid|get_flatview)|flatview_|serial_|pit_|"
+     r"cpu_(in|out)[bwl]|helper_(in|out)[bwl]$|qemu_chr|apic_|ioapic_|"
      r"prepare_mmio)"),
-    ("rdtsc, cpuid, msr helpers", r"^(cpu_get_ticks|cpu_get_clock|helper_|"
-     r"cpu_x86_cpuid)"),
+    ("rdtsc, cpuid, msr helpers", r"^(cpu_get_ticks|cpu_get_clock|"
+     r"cpu_x86_cpuid|helper_(rdtscp?|rdpmc|cpuid|rdmsr|wrmsr)$)"),
+    ("other TCG helpers", r"^helper_"),
     ("machine set-up (QOM, memory regions)", r"^(memory_region|object_|"
-     r"container_get|device_|type_|qdev|trace_|address_space|qemu_init|"
-     r"visit_|qdist|qmp_|kvm_)"),
+     r"container_get|device_|type_|qdev|trace_|address_space_|"
+     r"cpu_exec_(init|realize|unrealize)|qemu_init|visit_|qdist|qmp_|"
+     r"kvm_)"),
 ]
 
 
