@@ -117,14 +117,55 @@ def read_profile(path, near, names):
 
 
 def record(argv, boots, freq, path):
-    """perf record of `boots` runs of argv (children included)."""
-    loop = ("for i in $(seq %d); do \"$@\" </dev/null >/dev/null 2>&1; "
-            "done; true" % boots)
+    """perf record of `boots` runs of argv (children included); return
+    each run's (exit status, stdout, stderr).  The shell keeps them in
+    files beside path, so the profile pays a file's writes, not a pipe's
+    reader."""
+    runs = path + ".runs"
+    os.makedirs(runs)
+    loop = ('d=$1; shift; for i in $(seq %d); do "$@" </dev/null '
+            '>"$d/$i.out" 2>"$d/$i.err"; echo $? >"$d/$i.rc"; done'
+            % boots)
     p = subprocess.run(["perf", "record", "-q", "-F", str(freq), "-o", path,
-                        "--", "sh", "-c", loop, "sh"] + argv,
+                        "--", "sh", "-c", loop, "sh", runs] + argv,
                        capture_output=True, text=True)
     if p.returncode != 0:
         raise BenchError("perf record failed: %s" % p.stderr.strip())
+    got = []
+    for i in range(1, boots + 1):
+        part = {}
+        for ext in ("rc", "out", "err"):
+            try:
+                with open(os.path.join(runs, "%d.%s" % (i, ext)), "rb") as f:
+                    part[ext] = f.read()
+            except OSError:
+                raise BenchError("%s: run %d of %d left no %s" % (
+                    " ".join(argv), i, boots, ext))
+        got.append((int(part["rc"]), part["out"], part["err"]))
+    shutil.rmtree(runs)
+    return got
+
+
+def check_runs(argv, runs, want_rc, want_out):
+    """Raise BenchError unless every run exited want_rc with nothing but
+    warnings on stderr (QEMU's own errors exit 1, as the guest's debug
+    exit does) and its output passes want_out; a broken run must not be
+    profiled as a boot."""
+    for rc, out, err in runs:
+        errors = [line for line in err.decode(errors="replace").splitlines()
+                  if line.strip() and "warning" not in line.lower()]
+        if rc != want_rc:
+            why = "exited %d (want %d)" % (rc, want_rc)
+        elif errors:
+            why = "wrote errors"
+        elif not want_out(out):
+            why = "printed the wrong output"
+        else:
+            continue
+        tail = (out.decode(errors="replace").strip().splitlines()[-8:] +
+                errors) or ["(no output)"]
+        raise BenchError("%s %s:\n  %s" % (" ".join(argv), why,
+                                           "\n  ".join(tail)))
 
 
 def main():
@@ -141,9 +182,15 @@ def main():
     stub = boot.build_stub()
     image = boot.kiln_image(boot.hello_program())
     minimal = boot.QEMU_BASE + boot.ACCEL["tcg"] + ["-m", boot.MEM]
-    work = [("stub", minimal + ["-kernel", stub]),
-            ("kiln", minimal + ["-kernel", image]),
-            ("kiln run", [boot.KILN, "run", "--accel", "tcg", image])]
+    # (row, argv, exit status, check of its output): the stub prints
+    # nothing; the kiln row's serial has the kernel's lines around
+    # hello's; `kiln run` passes on hello's line alone and its status.
+    work = [("stub", minimal + ["-kernel", stub], boot.DEBUG_EXIT_OK,
+             lambda out: True),
+            ("kiln", minimal + ["-kernel", image], boot.DEBUG_EXIT_OK,
+             lambda out: boot.HELLO_OUT in out),
+            ("kiln run", [boot.KILN, "run", "--accel", "tcg", image], 0,
+             lambda out: out == boot.HELLO_OUT + b"\n")]
     tmp = opts.keep or tempfile.mkdtemp(prefix="qemu-profile-")
     os.makedirs(tmp, exist_ok=True)
     addrs, syms = qemu_symbols()
@@ -157,16 +204,18 @@ def main():
     done = 0
     while done < opts.boots:
         n = min(opts.block, opts.boots - done)
-        for name, argv in work:
+        for name, argv, want_rc, want_out in work:
             path = os.path.join(tmp, "%s-%d.data" % (name.replace(" ", "_"),
                                                      done))
-            record(argv, n, opts.freq, path)
+            check_runs(argv, record(argv, n, opts.freq, path), want_rc,
+                       want_out)
             files[name].append(path)
         done += n
     load.append(os.getloadavg()[0])
-    names = {w: collections.Counter() for w, _ in work}
-    rows = {w: collections.Counter() for w, _ in work}
-    for w, _ in work:
+    labels = [w[0] for w in work]
+    names = {w: collections.Counter() for w in labels}
+    rows = {w: collections.Counter() for w in labels}
+    for w in labels:
         for path in files[w]:
             rows[w].update(read_profile(path, near, names[w]))
     if not opts.keep:
@@ -177,15 +226,15 @@ def main():
     print("host CPU per boot, ms (share), %d boots each in blocks of %d, "
           "cpu-clock at %d Hz; 1-minute load %.1f -> %.1f" % (
               opts.boots, opts.block, opts.freq, load[0], load[1]))
-    print("%-42s" % "" + "".join("%18s" % w for w, _ in work))
+    print("%-42s" % "" + "".join("%18s" % w for w in labels))
     for k in keys:
         print("%-42s" % k + "".join(
             "%10.2f (%4.1f%%)" % (rows[w][k] * per_boot,
                                   100.0 * rows[w][k] / sum(rows[w].values()))
-            for w, _ in work))
+            for w in labels))
     print("%-42s" % "total" + "".join(
-        "%18.2f" % (sum(rows[w].values()) * per_boot) for w, _ in work))
-    for w, _ in work:
+        "%18.2f" % (sum(rows[w].values()) * per_boot) for w in labels))
+    for w in labels:
         if opts.names:
             print("\n%s: QEMU functions (static ones under the global "
                   "before them), samples" % w)
