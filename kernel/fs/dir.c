@@ -45,8 +45,12 @@ struct name_key {
  * The length first, then eight bytes a step (FNV-1a's multiply on words,
  * the tail's bytes packed into one last word): a byte-at-a-time FNV-1a
  * cost ~8 guest instructions a byte under TCG, on every path component.
+ * A multiply only carries a byte's bits upwards, so the tail's last bytes
+ * would reach only the high half; the finaliser (MurmurHash3's fmix64)
+ * spreads every input bit over the low bits a table takes: without it the
+ * names abcde00..abcde99 all fell in one chain.
  */
-static struct name_key name_key_len(const char *name, size_t n)
+uint32_t vfs_name_hash(const char *name, size_t n)
 {
 	const uint64_t prime = 1099511628211ULL;
 	uint64_t h = 14695981039346656037ULL, w;
@@ -60,7 +64,15 @@ static struct name_key name_key_len(const char *name, size_t n)
 	for (w = n, k = 0; i < n; i++, k += 8)
 		w ^= (uint64_t)(unsigned char)name[i] << k;
 	h = (h ^ w) * prime;
-	return (struct name_key){ n, (uint32_t)(h ^ h >> 32) };
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+static struct name_key name_key_len(const char *name, size_t n)
+{
+	return (struct name_key){ n, vfs_name_hash(name, n) };
 }
 
 static struct name_key name_key(const char *name)
@@ -193,11 +205,20 @@ struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name)
 	return vfs_dir_lookup_len(dir, name, strlen(name));
 }
 
-struct vnode *vfs_dir_lookup_len(struct vnode *dir, const char *name,
-				 size_t len)
+/* The entry called name (len bytes) among dir's own, referenced, or NULL. */
+static struct vnode *lookup_own_len(struct vnode *dir, const char *name,
+				    size_t len)
 {
 	struct vfs_dirent *d;
 
+	vfs_dir_populate(dir);
+	d = dir_find(dir, name, name_key_len(name, len));
+	return d != NULL ? vnode_get(d->vn) : NULL;
+}
+
+struct vnode *vfs_dir_lookup_len(struct vnode *dir, const char *name,
+				 size_t len)
+{
 	/* by their bytes: two strcmp calls a component showed in the counts */
 	if (name[0] == '.' && name[1] == '\0')
 		return vnode_get(dir);
@@ -205,18 +226,12 @@ struct vnode *vfs_dir_lookup_len(struct vnode *dir, const char *name,
 		return vnode_get(dir->parent != NULL ? dir->parent : dir);
 	if (dir->ops != NULL && dir->ops->lookup != NULL)
 		return dir->ops->lookup(dir, name);
-	vfs_dir_populate(dir);
-	d = dir_find(dir, name, name_key_len(name, len));
-	return d != NULL ? vnode_get(d->vn) : NULL;
+	return lookup_own_len(dir, name, len);
 }
 
 struct vnode *vfs_dir_lookup_own(struct vnode *dir, const char *name)
 {
-	struct vfs_dirent *d;
-
-	vfs_dir_populate(dir);
-	d = dir_find(dir, name, name_key(name));
-	return d != NULL ? vnode_get(d->vn) : NULL;
+	return lookup_own_len(dir, name, strlen(name));
 }
 
 bool vfs_dir_empty(struct vnode *dir)

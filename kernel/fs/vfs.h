@@ -273,6 +273,8 @@ void vnode_free(struct vnode *vn);
 
 /* ---- Directory entries (fs/dir.c) ---- */
 
+/* A name's hash (n bytes, well mixed in every bit): tables by name. */
+uint32_t vfs_name_hash(const char *name, size_t n);
 /* Child of dir called name ("." and ".." too), referenced, or NULL. */
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
 /* The same, len being strlen(name) (the path walk knows it). */
