@@ -188,7 +188,6 @@ static void clock_read_wall(void)
 		}
 	}
 	vclock_set_wall(&vvar.v, ns, clock_monotonic_ns());
-	__atomic_fetch_or(&vvar.v.ready, VCLOCK_WALL_READY, __ATOMIC_RELEASE);
 	if (!source) {
 		printk("clock: no wall clock (no pvclock, no CMOS RTC); "
 		       "it starts at 1970-01-01\n");
@@ -205,9 +204,8 @@ static void clock_read_wall(void)
 void clock_init(void)
 {
 	wall_read = false; /* read lazily: see clock_read_wall */
-	vvar.v.tsc_base = boot_info.tsc_entry;
-	vvar.v.mult = tsc_ns_mult();
-	__atomic_fetch_or(&vvar.v.ready, VCLOCK_MONO_READY, __ATOMIC_RELEASE);
+	vclock_init(&vvar.v);
+	vclock_set_mono(&vvar.v, boot_info.tsc_entry, tsc_ns_mult());
 }
 
 uint64_t clock_realtime_ns(void)

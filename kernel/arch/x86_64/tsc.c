@@ -10,6 +10,7 @@
 
 static uint64_t hz;
 static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 (lib/vclock.h) */
+static uint64_t base_ns; /* boot_info.tsc_entry in ns at ns_mult */
 
 /* CPUID 0x15: TSC = crystal * EBX / EAX; crystal Hz in ECX or from 0x16. */
 static uint64_t from_cpuid_15(void)
@@ -309,6 +310,8 @@ static void set_hz(uint64_t f)
 {
 	hz = f;
 	ns_mult = vclock_mult(f);
+	/* tsc_entry is set in kmain, before tsc_init */
+	base_ns = vclock_ticks_ns(boot_info.tsc_entry, ns_mult);
 }
 
 /* The PIT's seven samples, or a guess that says so. */
@@ -402,5 +405,6 @@ uint64_t tsc_to_ns(uint64_t ticks)
 
 uint64_t time_ns(void)
 {
-	return tsc_to_ns(rdtsc() - boot_info.tsc_entry);
+	/* lib/vclock.h's sum, as the vDSO's: not tsc_to_ns(tsc - entry) */
+	return vclock_ticks_ns(rdtsc(), ns_mult) - base_ns;
 }
