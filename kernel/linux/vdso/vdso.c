@@ -113,9 +113,9 @@ static int read_real_ns(uint64_t *ns)
  * with one vCPU. So clock_gettime and gettimeofday decide with one
  * branch whether they answer, then run straight to their one `ret`:
  * two blocks, one `rdtsc` (docs/performance.md counts them, against
- * Linux's vDSO). There is no seqlock: [vvar] never changes once an
- * offset is set (lib/vclock.h), and whether it is set is that offset,
- * so a read takes two numbers of [vvar]: the clock's offset, and mult.
+ * Linux's vDSO). There is no seqlock: an offset never changes once set
+ * (lib/vclock.h), and whether it is set is the offset itself, so a read
+ * takes two numbers of [vvar]: the clock's offset, and mult.
  */
 
 /*
