@@ -171,8 +171,10 @@ static bool wall_read;
 
 /*
  * Read the wall clock (pvclock, else the CMOS RTC: ~1 ms of port I/O under
- * TCG). Done on first use rather than at boot, so a kernel or program that
- * never asks for the date does not pay for it.
+ * TCG). Done on first use rather than at boot, so a boot that runs no
+ * program does not pay for it. The first exec uses it (AT_RANDOM seeds
+ * the RNG, which mixes in the wall clock: core/random.c), so [vvar] has
+ * the REALTIME offset before any application runs.
  */
 static void clock_read_wall(void)
 {

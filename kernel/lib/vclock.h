@@ -14,13 +14,17 @@
  * offset_ns[VCLOCK_REAL] = Unix time less monotonic time, read once.
  * The kernel computes them with the functions below, and so does the
  * vDSO (kernel/linux/vdso/), in the application, from a copy of these
- * numbers on the read-only [vvar] page: the same code on the same inputs
- * gives the same answer, so a vDSO read lies between two syscall reads.
+ * numbers on the read-only [vvar] page: both read a clock with
+ * vclock_sum, so the same inputs give the same answer, and a vDSO read
+ * lies between two syscall reads.
  *
  * The multiply is 64x64 -> 128 bits, so no TSC value can overflow it;
  * the sums are modulo 2^64, so a clock holds nanoseconds up to 2^64
  * (584 years). tsc * mult >> 32 never decreases as the TSC grows, so
- * neither does a clock: the TSC would have to wrap, 195 years at 3 GHz.
+ * neither does a clock, unless the TSC wraps: 195 years at 3 GHz after
+ * it read 0, which is not boot (a hypervisor or a restored snapshot may
+ * start it anywhere; arch/x86_64/tsc.c warns at boot if it starts near
+ * 2^64).
  * The base is an offset and not subtracted from the TSC first so that a
  * read takes two numbers of [vvar], not three. tests/unit/vclock_test.c.
  */
@@ -81,11 +85,21 @@ static inline void vclock_set_mono(struct vclock *v, uint64_t tsc_base,
 			 -vclock_ticks_ns(tsc_base, mult), __ATOMIC_RELEASE);
 }
 
-/* Clock slot at TSC value tsc (modulo 2^64, as the vDSO sums it). */
+/*
+ * A clock at TSC value tsc, given its offset and the multiplier as
+ * values (modulo 2^64): the one sum of the kernel's reads and the vDSO's,
+ * which loads the two numbers itself, in the order TCG wants.
+ */
+static inline uint64_t vclock_sum(uint64_t tsc, uint64_t mult, uint64_t offset)
+{
+	return vclock_ticks_ns(tsc, mult) + offset;
+}
+
+/* Clock slot at TSC value tsc. */
 static inline uint64_t vclock_read(const struct vclock *v, int slot,
 				   uint64_t tsc)
 {
-	return vclock_ticks_ns(tsc, v->mult) + v->offset_ns[slot];
+	return vclock_sum(tsc, v->mult, v->offset_ns[slot]);
 }
 
 /* Monotonic nanoseconds at TSC value tsc. */

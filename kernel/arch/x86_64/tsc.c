@@ -327,10 +327,26 @@ static const char *calibrate(void)
 	return "none (assuming 1 GHz)";
 }
 
+/*
+ * The clocks' sums are modulo 2^64 and assume the TSC does not wrap
+ * while Kiln runs (lib/vclock.h): if it did, every clock would jump back
+ * by 2^64 ticks' worth. A TSC counts from whatever a hypervisor or a
+ * restored snapshot set it to, not from 0 at boot, so say so when it
+ * starts in the top eighth of its range (24 years from wrapping at 3 GHz).
+ */
+static void warn_tsc_near_wrap(void)
+{
+	if (boot_info.tsc_entry >= UINT64_MAX - UINT64_MAX / 8)
+		printk("kiln: warning: the TSC starts at 0x%lx, near 2^64; "
+		       "clocks jump back if it wraps\n",
+		       (unsigned long)boot_info.tsc_entry);
+}
+
 const char *tsc_init(void)
 {
 	uint64_t f;
 
+	warn_tsc_near_wrap();
 	if ((f = from_kvmclock()) != 0) {
 		set_hz(f);
 		return "kvmclock";
@@ -406,5 +422,5 @@ uint64_t tsc_to_ns(uint64_t ticks)
 uint64_t time_ns(void)
 {
 	/* lib/vclock.h's sum, as the vDSO's: not tsc_to_ns(tsc - entry) */
-	return vclock_ticks_ns(rdtsc(), ns_mult) - base_ns;
+	return vclock_sum(rdtsc(), ns_mult, -base_ns);
 }

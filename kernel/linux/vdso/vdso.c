@@ -90,7 +90,7 @@ static inline uint64_t read_ns(uint64_t off)
 
 	__asm__ volatile("" : "+r"(mult));
 
-	return vclock_ticks_ns(rdtsc_ordered(), mult) + off;
+	return vclock_sum(rdtsc_ordered(), mult, off);
 }
 
 /* The wall clock in ns, or false to ask the kernel. */
