@@ -564,6 +564,7 @@ int ext4_op_start(struct ext4_op *op, struct ext4_fs *fs, bool root)
 {
 	op->fs = fs;
 	op->root = root;
+	op->restarts = 0;
 	if (fs->ro)
 		return -EROFS;
 	return ext4_handle_start(fs, EXT4_OP_CREDITS, &op->h);
@@ -574,6 +575,7 @@ int ext4_op_restart(struct ext4_op *op)
 	int err = ext4_handle_stop(op->h);
 
 	op->h = NULL;
+	op->restarts++;
 	if (err == 0)
 		err = ext4_handle_start(op->fs, EXT4_OP_CREDITS, &op->h);
 	return err;

@@ -370,15 +370,18 @@ static void test_extent_trees(void **state)
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "f0", &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 700 * bs + 100, false), 0);
+	assert_int_equal(
+		ext4_truncate(fs, &in, 700 * bs + 100, false, 1700000003, 0),
+		0);
 	/* e2fsck below checks i_blocks, tree blocks included. */
 	assert_int_equal(walk(fs, "f1", &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 0, false), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false, 1700000003, 0), 0);
 	assert_int_equal(in.blocks512, 0);
 	assert_int_equal(ext4_le16(in.block + 6), 0);
 	assert_int_equal(walk(fs, "f2", &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 3, false), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 3 * bs, false), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 3, false, 1700000003, 0), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 3 * bs, false, 1700000003, 0),
+			 0);
 	assert_int_equal(ext4_stub_overdrawn, 0); /* credits were enough */
 	ext4_unmount(fs);
 	memdisk_save(dk, img);
@@ -550,7 +553,9 @@ static void test_big_truncate(void **state)
 	assert_int_equal(ext4_le16(in.block + 6), bs == 1024 ? 3 : 2);
 	ext4_stub_overdrawn = 0;
 	/* Down to 5000 blocks and a bit, then the other file unlinked. */
-	assert_int_equal(ext4_truncate(fs, &in, 5000ULL * bs + 100, false), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 5000ULL * bs + 100, false,
+				       1700000003, 0),
+			 0);
 	assert_int_equal(in.size, 5000ULL * bs + 100);
 	assert_int_equal(in.dtime, 0);
 	assert_int_equal(fs->last_orphan, 0);
@@ -565,7 +570,7 @@ static void test_big_truncate(void **state)
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
 	assert_int_equal(walk(fs, "a", &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 0, false), 0);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false, 1700000003, 0), 0);
 	assert_int_equal(in.blocks512, 0);
 	assert_int_equal(fs->free_blocks, free0);
 	assert_int_equal(ext4_stub_overdrawn, 0);
@@ -617,7 +622,7 @@ static void test_convert_enospc(void **state)
 	for (uint32_t i = 0; i < bs; i++)
 		assert_int_equal(got[i], 0);
 	/* Room again: the same write splits it. */
-	assert_int_equal(ext4_truncate(fs, &fill, 0, true), 0);
+	assert_int_equal(ext4_truncate(fs, &fill, 0, true, 1700000003, 0), 0);
 	assert_int_equal(ext4_file_write(fs, &in, 5 * bs, buf, bs, false), bs);
 	assert_int_equal(ext4_le16(in.block + 6), 1);
 	assert_int_equal(ext4_file_read(fs, &in, 5 * bs, got, bs), bs);
@@ -731,10 +736,12 @@ static void validity_case(uint64_t target, const char *why)
 	assert_non_null(strstr(last_log, why));
 	assert_non_null(strstr(last_log, "kiln: ext4 vda: inode 12: extent"));
 	ext4_stub_aborted = 0;
-	assert_int_equal(ext4_truncate(fs, &in, bs, false), -EUCLEAN);
+	assert_int_equal(ext4_truncate(fs, &in, bs, false, 1700000003, 0),
+			 -EUCLEAN);
 	assert_int_equal(ext4_stub_aborted, 1);
 	assert_int_equal(walk(fs, "f", &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, 0, false), -EUCLEAN);
+	assert_int_equal(ext4_truncate(fs, &in, 0, false, 1700000003, 0),
+			 -EUCLEAN);
 	assert_int_equal(ext4_stub_aborted, 2);
 	assert_int_equal(rm(fs, "f", false) < 0, true);
 	ext4_unmount(fs);
@@ -866,7 +873,7 @@ static void orphan_pair(enum orphan_end end)
 		assert_int_equal(fs->last_orphan, b.ino);
 		assert_int_equal(b.dtime, 0);
 		b.mode = 0100600;
-		assert_int_equal(ext4_setattr(fs, &b), 0);
+		assert_int_equal(ext4_setattr(fs, &b, &b), 0);
 		memset(buf, 0x33, sizeof(buf));
 		assert_int_equal(
 			ext4_file_write(fs, &b, 30000, buf, sizeof(buf), false),
