@@ -43,12 +43,14 @@ static int data_put(struct ext4_fs *fs, uint32_t ino, uint64_t pblk,
 }
 
 /*
- * Does err end the journal (ext4_op_stop aborts on it)? Then nothing
- * the failed handle holds commits, and *in goes back with it.
+ * Did op's failure err end the journal (ext4_op_stop aborts on EIO, a
+ * failed ext4_jbd2_get or ext4_iput aborted already)? Then nothing
+ * its handle holds commits, and *in goes back with it.
  */
-static bool op_aborts(int err)
+static bool op_aborts(const struct ext4_op *op, int err)
 {
-	return err == -EIO || err == -EFSCORRUPTED;
+	return err == -EIO || err == -EFSCORRUPTED ||
+	       (op->h != NULL && ext4_handle_aborted(op->h));
 }
 
 /* Blocks for [lblk, lblk+*n): mapped now, *fresh when just made. */
@@ -121,7 +123,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	 * it, is written too, or the block would belong to nobody.
 	 */
 	if (done == 0 && err < 0 &&
-	    (in->blocks512 == saved.blocks512 || op_aborts(err))) {
+	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
 		*in = saved;
 		return ext4_op_stop(&op, err);
 	}
@@ -209,11 +211,6 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 
 	if (size > LBLK_LIMIT * bs)
 		return -EFBIG;
-	if (size < in->size) {
-		err = zero_tail(fs, in, size);
-		if (err < 0)
-			return err;
-	}
 	err = ext4_op_start(&op, fs, root);
 	if (err < 0)
 		return err;
@@ -241,12 +238,21 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	 * The journal aborted before any handle of the cut ended: none of
 	 * it commits, so *in is as the disk still has it.
 	 */
-	if ((e < 0 || op_aborts(err)) && op.restarts == 0) {
+	if ((e < 0 || op_aborts(&op, err)) && op.restarts == 0) {
 		if (orphan && fs->last_orphan == in->ino)
 			fs->last_orphan = in->dtime;
 		*in = saved;
 	}
-	return ext4_op_stop(&op, err);
+	/*
+	 * Zeros past size in its block, so a later grow reads 0s: only once
+	 * the handle has the new size (Linux's ext4_truncate zeroes it there
+	 * too), so a truncate failing before leaves every byte as it was. A
+	 * failure here is the call's error; the cut stands.
+	 */
+	if (err == 0 && size < saved.size)
+		e = zero_tail(fs, in, size);
+	err = ext4_op_stop(&op, err);
+	return err < 0 ? err : e;
 }
 
 /*
@@ -270,7 +276,8 @@ static int falloc_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk,
 
 		in->size = end < grow_to ? end : grow_to;
 	}
-	if (err < 0 && (in->blocks512 == saved.blocks512 || op_aborts(err))) {
+	if (err < 0 &&
+	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
 		*in = saved;
 		return ext4_op_stop(&op, err);
 	}

@@ -1314,7 +1314,9 @@ static long attr_op_failing(const char *base, int k, int n, bool enomem)
 {
 	extern long kernel_host_allocs_left;
 	struct ext4_inode root, in, orig, before, want, disk;
+	static uint8_t bytes[3 * 4096 + 100];
 	struct disk *dk = disk_load(base);
+	uint64_t kept;
 	struct ext4_fs *fs;
 	long r;
 	int c;
@@ -1359,6 +1361,13 @@ static long attr_op_failing(const char *base, int k, int n, bool enomem)
 	assert_int_equal(ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
 			 0);
 	lookup(fs, NULL, "f", &root, &disk);
+	/* what the file held before, up to its size now, is still there */
+	kept = disk.size < orig.size ? disk.size : orig.size;
+	assert_int_equal(ext4_file_read(fs, &disk, 0, bytes, kept), kept);
+	for (uint64_t i = 0; i < kept; i++)
+		if (bytes[i] != 'a')
+			fail_msg("byte %llu of f is %d", (unsigned long long)i,
+				 bytes[i]);
 	if (r < 0 && in.size == before.size) {
 		inode_same(&disk, &orig);
 	} else if (c == 0) {
