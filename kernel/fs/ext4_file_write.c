@@ -191,6 +191,15 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	return r == (long)(bs - at) ? 0 : -EIO;
 }
 
+/* *in and the orphan list's head as before a truncate none of which commits. */
+static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
+			      const struct ext4_inode *saved, bool orphan)
+{
+	if (orphan && fs->last_orphan == in->ino)
+		fs->last_orphan = in->dtime; /* the head before in joined */
+	*in = *saved;
+}
+
 /*
  * The new size is written first and the blocks past it freed in steps
  * (ext4_extent_truncate restarts the handle when it runs low), with
@@ -219,8 +228,7 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	in->mtime_ns = in->ctime_ns = ns;
 	if (orphan && (err = ext4_orphan_add(&op, in)) < 0) {
 		/* the superblock was not written: the list is as it was */
-		fs->last_orphan = in->dtime;
-		*in = saved;
+		truncate_put_back(fs, in, &saved, orphan);
 		return ext4_op_stop(&op, err);
 	}
 	/* Also what fallocate kept past the old size. */
@@ -238,11 +246,8 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	 * The journal aborted before any handle of the cut ended: none of
 	 * it commits, so *in is as the disk still has it.
 	 */
-	if ((e < 0 || op_aborts(&op, err)) && op.restarts == 0) {
-		if (orphan && fs->last_orphan == in->ino)
-			fs->last_orphan = in->dtime;
-		*in = saved;
-	}
+	if (err < 0 && op.restarts == 0 && (e < 0 || op_aborts(&op, err)))
+		truncate_put_back(fs, in, &saved, orphan);
 	/*
 	 * Zeros past size in its block, so a later grow reads 0s: only once
 	 * the handle has the new size (Linux's ext4_truncate zeroes it there
