@@ -1018,6 +1018,47 @@ static void test_ialloc_in_use(void **state)
 	memdisk_free(dk);
 }
 
+/*
+ * A create that fails after its inode was written (no block for the
+ * directory to grow: ENOSPC) gives its number back with a slot that
+ * says no links, so the next create takes the number again (before:
+ * the slot kept one link, and ext4_ialloc refused the number as in
+ * use with EIO).
+ */
+static void test_create_undone(void **state)
+{
+	struct ext4_inode in, d;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint8_t *buf = calloc(1, 1 << 20);
+	char name[300];
+	uint64_t off = 0;
+	uint32_t freed;
+	int err = 0;
+
+	(void)state;
+	new_image("16M", "-m 5");
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(mk(fs, "d", 040755, NULL, &d), 0);
+	assert_int_equal(mk(fs, "fill", 0100644, NULL, &in), 0);
+	while (ext4_file_write(fs, &in, off, buf, 1 << 20, false) > 0)
+		off += 1 << 20;
+	for (int i = 0; i < 1000 && err == 0; i++) {
+		snprintf(name, sizeof(name), "d/%0200d", i);
+		err = mk(fs, name, 0100644, NULL, &in);
+	}
+	assert_int_equal(err, -ENOSPC);
+	freed = fs->free_inodes;
+	assert_int_equal(mk(fs, "again", 0100644, NULL, &in), 0);
+	assert_int_equal(fs->free_inodes, freed - 1);
+	assert_int_equal(walk(fs, name, &d), -ENOENT);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1036,6 +1077,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_ro_refusals),
 		ALL_BS(test_orphan_middle),
 		ALL_BS(test_ialloc_in_use),
+		ALL_BS(test_create_undone),
 	};
 	int r;
 
