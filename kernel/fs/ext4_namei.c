@@ -208,8 +208,12 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 		 * Undone in the same handle: the body has one block at most.
 		 * The slot says no links again, as an evicted inode's does
 		 * (ext4_ialloc refuses a free number whose slot has links).
+		 * A FIFO, socket, device or short symlink has no extent tree.
 		 */
-		int e = ext4_extent_truncate(&op, out, 0);
+		int e = 0;
+
+		if (out->flags & EXT4_EXTENTS_FL)
+			e = ext4_extent_truncate(&op, out, 0);
 
 		out->nlink = 0;
 		out->dtime = (uint32_t)nw->sec;
