@@ -469,6 +469,13 @@ static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 		gd_put(op, &r, false);
 		return 0;
 	}
+	/*
+	 * No slot of an INODE_UNINIT group was written, whatever
+	 * bg_itable_unused says (read before bitmap_get clears the flag).
+	 */
+	unused = fs->csum && (ext4_le16(r.p + GD_FLAGS) & BG_INODE_UNINIT) ?
+			 fs->inodes_per_group :
+			 gd16(fs, r.p, GD_ITABLE_UNUSED);
 	b = bitmap_get(op, &r, true, &err);
 	if (b == NULL) {
 		gd_put(op, &r, false);
@@ -479,7 +486,6 @@ static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 		    (uint64_t)g * fs->inodes_per_group + i + 1 >= fs->first_ino)
 			break;
 	err = -EIO; /* the count said there was one */
-	unused = gd16(fs, r.p, GD_ITABLE_UNUSED);
 	if (i < fs->inodes_per_group)
 		err = ialloc_in_use(fs, g * fs->inodes_per_group + i + 1,
 				    !fs->csum ||
