@@ -1431,6 +1431,127 @@ static void test_failed_attrs(void **state)
 	}
 }
 
+/*
+ * A cut that stops partway: f's blocks lie one in each of SPREAD
+ * groups (g's fill the rest), so the cut to 100 bytes restarts its
+ * handle; with the Nth allocation failing (ENOMEM, the journal runs
+ * on) after a restart, the new size stands with blocks past it and f
+ * on the orphan list. Then, in the same mount, a grow (every byte past
+ * 100 reads 0: before, the tail of block 0 kept its old bytes) and a
+ * second cut, or an unlink: f joins the list once only (before: it
+ * joined again and the list looped), and the next mount and e2fsck
+ * find the list empty and nothing leaked.
+ */
+static void test_partway_cut(void **state)
+{
+	extern long kernel_host_allocs_left;
+	enum { SPREAD = 80, FILL = 255 };
+	char base[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	struct ext4_inode root, f, g;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t *buf = malloc((size_t)FILL * 4096);
+	int partway = 0;
+	long r = -ENOMEM;
+
+	(void)state;
+	assert_non_null(buf);
+	img_size = 128 << 20;
+	snprintf(base, sizeof(base), "%s/base", tmpdir);
+	memdisk_sh("rm -f %s && truncate -s 128M %s && mke2fs -q -F -t ext4 -b "
+		   "%u -g 256 -N 2048 -O ^resize_inode -J size=4 %s",
+		   base, base, bs, base);
+	dk = disk_load(base);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, "f", &nw, &f), 0);
+	assert_int_equal(ext4_create(fs, &root, "g", &nw, &g), 0);
+	memset(buf, 'a', (size_t)FILL * bs);
+	for (int i = 0; i < SPREAD; i++) {
+		assert_int_equal(ext4_file_write(fs, &f, (uint64_t)i * bs, buf,
+						 bs, false),
+				 bs);
+		assert_int_equal(ext4_file_write(fs, &g,
+						 (uint64_t)i * FILL * bs, buf,
+						 (size_t)FILL * bs, false),
+				 (long)FILL * bs);
+	}
+	ext4_unmount(fs);
+	disk_save(dk, base);
+	disk_free(dk);
+	for (long n = 0; n < 3000 && r != 0 && partway < 4; n++) {
+		struct ext4_inode disk;
+		bool unlink = partway % 2;
+
+		dk = disk_load(base);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			0);
+		lookup(fs, NULL, "f", &root, &f);
+		assert_int_equal(bcache_forget_range(&dk->bc, 0, IMG_SIZE), 0);
+		kernel_host_allocs_left = n;
+		r = ext4_truncate(fs, &f, 100, false, 1700000100, 0);
+		kernel_host_allocs_left = -1;
+		if (r == 0 || f.size != 100 || fs->ro) {
+			ext4_jbd2_close(fs);
+			ext4_unmount(fs);
+			disk_free(dk);
+			continue;
+		}
+		partway++;
+		assert_int_equal(fs->last_orphan, f.ino);
+		assert_true(f.orphan);
+		if (unlink) {
+			assert_int_equal(ext4_unlink(fs, &root, "f", &f, false,
+						     1700000101, 0),
+					 0);
+			assert_int_equal(fs->last_orphan, f.ino);
+			assert_int_equal(f.dtime, 0);
+			assert_int_equal(ext4_evict(fs, &f, 1700000102), 0);
+		} else {
+			assert_int_equal(ext4_truncate(fs, &f, 2 * bs, false,
+						       1700000101, 0),
+					 0);
+			assert_int_equal(ext4_file_read(fs, &f, 0, buf, 2 * bs),
+					 2 * bs);
+			for (uint32_t i = 0; i < 2 * bs; i++)
+				if (buf[i] != (i < 100 ? 'a' : 0))
+					fail_msg("byte %u of f is %d", i,
+						 buf[i]);
+			assert_int_equal(
+				ext4_truncate(fs, &f, 50, false, 1700000102, 0),
+				0);
+		}
+		assert_int_equal(fs->last_orphan, 0);
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		/* Booted again: nothing on the list, nothing leaked. */
+		dk = disk_load(copy);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
+			0);
+		assert_int_equal(fs->last_orphan, 0);
+		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+		if (!unlink) {
+			lookup(fs, NULL, "f", &root, &disk);
+			assert_int_equal(disk.size, 50);
+		}
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		fsck_clean(copy);
+		memset(buf, 'a', (size_t)FILL * bs);
+	}
+	assert_true(partway > 0);
+	img_size = 32 << 20;
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1451,6 +1572,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_failed_ops),
 		ALL_BS(test_write_enomem),
 		ALL_BS(test_failed_attrs),
+		ALL_BS(test_partway_cut),
 	};
 	int r;
 
