@@ -5,6 +5,7 @@ plumbing (byte-exact stdout/stderr, exit status, timeout, signal reports,
 args/env/stdin repacking) is tested against fake_qemu.py standing in for
 QEMU; real boots of the kernel running the programs are at the end.
 """
+import importlib.util
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import signal
 import stat
 import struct
 import subprocess
+import sys
 import time
 import zlib
 
@@ -119,6 +121,22 @@ def test_exit_statuses_match_header():
                      "VMFAIL": str(VMFAIL), "TIMEOUT": str(TIMEOUT),
                      "PANIC": str(PANIC), "NOEXEC": str(NOEXEC),
                      "NOTFOUND": str(NOTFOUND), "SIGNAL": str(SIGNAL)}
+
+
+def test_bench_decides_pvm_as_run_does():
+    """bench/boot.py asks scripts/qemu_vm.py what KVM is (PVM or not,
+    usable or not): one copy of the rule, the one the tests boot with,
+    which mirrors cli/qemu.c's pick_kvm."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_boot", os.path.join(ROOT, "bench", "boot.py"))
+    boot = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, os.path.join(ROOT, "bench"))  # its linux_guest
+    try:
+        spec.loader.exec_module(boot)
+    finally:
+        sys.path.remove(os.path.join(ROOT, "bench"))
+    assert boot.kvm_is_pvm is qemu_vm.kvm_is_pvm
+    assert boot.kvm_usable() == (qemu_vm.pick_accel("auto") == "kvm")
 
 
 def test_version():
