@@ -179,14 +179,15 @@ static int devfs_fill(struct vnode *dev)
  * /dev is filled when something first looks into it (vfs_dir_populate),
  * not at boot: an app that never opens a device does not pay for the
  * nodes (~50 translated blocks under TCG). A node that cannot be made
- * then is missing, as a lookup finds it, and named on the console.
+ * then is missing, as a lookup finds it, and named on the console; /dev
+ * stays flagged, so the next look makes what is missing (devfs_fill
+ * leaves the nodes already there alone).
  */
 static struct vnode *dev_dir;
 
-static void devfs_populate(struct vnode *dir)
+static int devfs_populate(struct vnode *dir)
 {
-	if (dir == dev_dir)
-		devfs_fill(dir);
+	return dir == dev_dir ? devfs_fill(dir) : 0;
 }
 
 int devfs_init(struct vnode *dev)
