@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -104,8 +105,12 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 	uint8_t *in = NULL;
 	size_t in_size = 0;
 	const char *why;
+	struct stat st;
 	int err = 0, as_is = !built && !ra->have_args && !ra->env.n;
 
+	/* a FIFO was read whole by load_target: QEMU would find it empty */
+	if (stat(ra->target, &st) != 0 || !S_ISREG(st.st_mode))
+		as_is = 0;
 	ra->vm.image = ra->target;
 	ra->load_end = image_load_end(img->file, img->size);
 	err = run_disk_root(ra, img);

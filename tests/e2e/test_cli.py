@@ -647,6 +647,21 @@ def test_run_stdout_and_status(image):
     assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
 
 
+def test_run_image_from_a_fifo(image, tmp_path):
+    """An image read from a FIFO, with nothing to change in it: kiln has
+    read it whole, so it boots a copy; given to QEMU by name, the FIFO
+    was empty and the VM said nothing at all."""
+    fifo = tmp_path / "probe.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", "--accel", "tcg", "--timeout", "60",
+                          str(fifo)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(fifo, "wb") as f:
+        f.write(image.read_bytes())
+    out, err = p.communicate(timeout=T)
+    assert (out, err, p.returncode) == (b"hello\n", b"", 3)
+
+
 def test_run_q35_stdout_is_the_apps(image):
     # SeaBIOS's banner and "Booting from ROM.." stay off COM1.
     r = kiln("run", "--accel", "tcg", "--machine", "q35", "--timeout", "60",
