@@ -11,10 +11,16 @@
 
 static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded, term_seen;
 static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
+/*
+ * Before the first VM starts, signals wait in pending (a bit per signal)
+ * for it: the app gets them however early they came. booted: one has.
+ */
+static volatile sig_atomic_t pending, booted;
 /* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
 static int wake[2] = { -1, -1 };
 
-static void on_signal(int sig)
+/* sig to the running VM's app, or, with no channel, the end of both. */
+static void deliver(int sig)
 {
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
@@ -31,16 +37,6 @@ static void on_signal(int sig)
 		errno = saved;
 		return;
 	}
-	/*
-	 * A monitor between boots (--restart) must live to record the
-	 * status: the signal only means "no more restarts".
-	 */
-	if (keep_going && qemu_pid <= 0) {
-		if (sig == SIGTERM)
-			term_seen = 1;
-		errno = saved;
-		return;
-	}
 	if (qemu_pid > 0)
 		kill(qemu_pid, SIGTERM);
 	kiln_tmp_cleanup();
@@ -48,11 +44,37 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+static void on_signal(int sig)
+{
+	/*
+	 * A monitor between boots (--restart) must live to record the
+	 * status: the signal only means "no more restarts".
+	 */
+	if (keep_going && qemu_pid <= 0) {
+		if (sig == SIGTERM)
+			term_seen = 1;
+		return;
+	}
+	if (!booted && qemu_pid <= 0) {
+		pending |= 1 << sig; /* handlers do not nest: sa_mask */
+		return;
+	}
+	deliver(sig);
+}
+
 void vm_set_pid(int pid, int sigfd)
 {
 	sig_fd = -1;
 	qemu_pid = pid;
 	sig_fd = sigfd;
+	if (pid <= 0 || booted)
+		return;
+	/* From here on_signal delivers; what came before goes first. */
+	booted = 1;
+	for (int sig = 1; sig < 32; sig++)
+		if (pending & (1 << sig))
+			deliver(sig);
+	pending = 0;
 }
 
 void vm_set_monitor(void)
@@ -84,7 +106,13 @@ int vm_take_forwarded_term(void)
 
 void vm_catch_signals(void)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	/*
+	 * SA_RESTART: a signal noted for later must not fail what kiln was
+	 * doing (an open of a FIFO, a read of the image); poll still wakes
+	 * by the self-pipe.
+	 */
+	struct sigaction sa = { .sa_handler = on_signal,
+				.sa_flags = SA_RESTART };
 
 	if (wake[0] < 0 && pipe(wake) == 0)
 		for (int i = 0; i < 2; i++) {
@@ -92,6 +120,10 @@ void vm_catch_signals(void)
 			fcntl(wake[i], F_SETFL, O_NONBLOCK);
 		}
 	sigemptyset(&sa.sa_mask);
+	sigaddset(&sa.sa_mask, SIGINT);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaddset(&sa.sa_mask, SIGQUIT);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);

@@ -89,8 +89,11 @@ void vm_result_free(struct vm_result *r);
 /*
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT: while a VM runs with a signal
  * channel (vm_set_pid with sigfd >= 0) each is written to it as one byte
- * (the guest's kernel sends it to pid 1: docs/instances.md); before,
- * temp files are removed and kiln dies of the signal as it would have.
+ * (the guest's kernel sends it to pid 1: docs/instances.md). One that
+ * comes before the first VM starts waits for it (vm_set_pid forwards
+ * it then), so an early signal reaches the app as a later one would; if
+ * no VM ever starts kiln ends with its own status. After the VM, and
+ * with no channel, temp files are removed and kiln dies of the signal.
  */
 void vm_catch_signals(void);
 

@@ -199,6 +199,45 @@ def test_sigterm_sent_during_the_boot_is_not_dropped(sigapp, start):
     assert (rc, out) in ((143, b""), (3, b"ready\ngot TERM\n"))
 
 
+def blocked_in_open(pid, deadline):
+    """Wait until pid sleeps in openat(2) of a FIFO, for its writer."""
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/syscall") as f:
+            call = f.read().split()[0]
+        with open(f"/proc/{pid}/wchan") as f:
+            wchan = f.read()
+        if call == "257" and wchan == "wait_for_partner":  # SYS_openat
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_sigterm_sent_before_qemu_starts_reaches_the_app(sigapp, start,
+                                                         tmp_path):
+    """The image is a FIFO, so kiln sits in its open(2) before any VM
+    exists; SIGTERM comes then. kiln lives on, boots the image written
+    into the FIFO afterwards and forwards the signal as QEMU starts: the
+    app takes it as one sent during the boot (143 or 3). Killed by the
+    signal, kiln would have left no reader for the image at all."""
+    img = tmp_path / "sigapp.img"
+    r = subprocess.run([KILN, "build", "-o", str(img), sigapp],
+                       capture_output=True, timeout=T)
+    assert r.returncode == 0, r.stderr
+    fifo = tmp_path / "fifo.img"
+    os.mkfifo(fifo)
+    p = start(str(fifo))
+    assert blocked_in_open(p.pid, time.monotonic() + T), "kiln never opened it"
+    p.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    assert p.poll() is None, "kiln died of a SIGTERM sent before QEMU ran"
+    fd = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+    os.set_blocking(fd, True)
+    with os.fdopen(fd, "wb") as f:
+        f.write(img.read_bytes())
+    rc, out, _ = finish(p)
+    assert (rc, out) in ((143, b""), (3, b"ready\ngot TERM\n"))
+
+
 def expect_hup_int_quit(p):
     """The app says ready, then answers HUP, INT and QUIT in turn, each
     sent once the last was answered, and exits 4."""
