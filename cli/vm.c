@@ -16,6 +16,8 @@ static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
  * for it: the app gets them however early they came. booted: one has.
  */
 static volatile sig_atomic_t pending, booted;
+/* What kiln forwards, in the order pending ones go (all below 16). */
+static const int caught[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 /* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
 static int wake[2] = { -1, -1 };
 
@@ -71,9 +73,9 @@ void vm_set_pid(int pid, int sigfd)
 		return;
 	/* From here on_signal delivers; what came before goes first. */
 	booted = 1;
-	for (int sig = 1; sig < 32; sig++)
-		if (pending & (1 << sig))
-			deliver(sig);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		if (pending & (1 << caught[i]))
+			deliver(caught[i]);
 	pending = 0;
 }
 
@@ -120,14 +122,10 @@ void vm_catch_signals(void)
 			fcntl(wake[i], F_SETFL, O_NONBLOCK);
 		}
 	sigemptyset(&sa.sa_mask);
-	sigaddset(&sa.sa_mask, SIGINT);
-	sigaddset(&sa.sa_mask, SIGTERM);
-	sigaddset(&sa.sa_mask, SIGHUP);
-	sigaddset(&sa.sa_mask, SIGQUIT);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaddset(&sa.sa_mask, caught[i]);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaction(caught[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 
