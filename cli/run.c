@@ -403,8 +403,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
  * The image as given, or a program (not an image at all: "bad magic")
  * built into one in memory. 0, or the exit status after one line.
  */
-static int load_target(const char *target, struct kiln_image *img, int *built)
+static int load_target(struct run_args *ra, struct kiln_image *img, int *built)
 {
+	const char *target = ra->target;
 	/* in memory, not a file QEMU could read a root disk from */
 	struct build_spec spec = { .program = target,
 				   .root_disk = ROOT_DISK_NO };
@@ -415,11 +416,15 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 
 	/*
 	 * A file is mapped, not read: booting it as it is touches only its
-	 * headers (QEMU reads the file). A FIFO is read whole, once.
+	 * headers (QEMU reads the file). A FIFO is read whole, once; the
+	 * decision is kept (run_prepare), not taken again.
 	 */
-	if (stat(target, &st) == 0 && S_ISREG(st.st_mode))
+	ra->target_is_file = stat(target, &st) == 0 && S_ISREG(st.st_mode);
+	if (ra->target_is_file) {
+		ra->target_dev = st.st_dev;
+		ra->target_ino = st.st_ino;
 		err = image_map(target, img, &why);
-	else
+	} else
 		err = image_open(target, img, &why);
 	*built = 0;
 	if (err == 0)
@@ -432,6 +437,7 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 		return err;
 	}
 	*built = 1;
+	ra->target_is_file = 0; /* the image is in memory only */
 	if (image_from_buffer(buf.data, buf.len, img, &why)) {
 		kiln_err("%s: the image built from it is bad (%s)", target,
 			 why);
@@ -487,7 +493,7 @@ int cmd_run(int argc, char **argv)
 	vm_catch_signals();
 	if (ra.monitor)
 		vm_set_monitor();
-	ret = load_target(ra.target, &img, &built);
+	ret = load_target(&ra, &img, &built);
 	if (ret)
 		goto out;
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);
