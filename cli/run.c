@@ -490,9 +490,10 @@ int cmd_run(int argc, char **argv)
 		ra.monitor = 1;
 		instance_set_volumes(&ra.named_volumes);
 	}
-	vm_catch_signals();
+	/* the monitor's mode first: a signal may come as soon as it is caught */
 	if (ra.monitor)
 		vm_set_monitor();
+	vm_catch_signals();
 	ret = load_target(&ra, &img, &built);
 	if (ret)
 		goto out;

@@ -11,18 +11,12 @@
 
 static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded, term_seen;
 static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
-/*
- * Before the first VM starts, signals wait in pending (a bit per signal)
- * for it: the app gets them however early they came. booted: one has.
- */
-static volatile sig_atomic_t pending, booted;
-/* What kiln forwards, in the order pending ones go (all below 16). */
+/* What kiln forwards to the app. */
 static const int caught[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 /* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
 static int wake[2] = { -1, -1 };
 
-/* sig to the running VM's app, or, with no channel, the end of both. */
-static void deliver(int sig)
+static void on_signal(int sig)
 {
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
@@ -39,15 +33,6 @@ static void deliver(int sig)
 		errno = saved;
 		return;
 	}
-	if (qemu_pid > 0)
-		kill(qemu_pid, SIGTERM);
-	kiln_tmp_cleanup();
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
-static void on_signal(int sig)
-{
 	/*
 	 * A monitor between boots (--restart) must live to record the
 	 * status: the signal only means "no more restarts".
@@ -55,28 +40,54 @@ static void on_signal(int sig)
 	if (keep_going && qemu_pid <= 0) {
 		if (sig == SIGTERM)
 			term_seen = 1;
+		errno = saved;
 		return;
 	}
-	if (!booted && qemu_pid <= 0) {
-		pending |= 1 << sig; /* handlers do not nest: sa_mask */
-		return;
-	}
-	deliver(sig);
+	/* No VM yet (or no channel): kiln ends, as the signal says. */
+	if (qemu_pid > 0)
+		kill(qemu_pid, SIGTERM);
+	kiln_tmp_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void caught_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaddset(set, caught[i]);
+}
+
+void vm_hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	caught_set(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void vm_release_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void vm_child_signals(const sigset_t *old)
+{
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		signal(caught[i], SIG_DFL);
+	vm_release_signals(old);
 }
 
 void vm_set_pid(int pid, int sigfd)
 {
-	sig_fd = -1;
-	qemu_pid = pid;
+	sigset_t old;
+
+	/* The handler sees both or neither: a channel, then its VM. */
+	vm_hold_signals(&old);
+	qemu_pid = 0;
 	sig_fd = sigfd;
-	if (pid <= 0 || booted)
-		return;
-	/* From here on_signal delivers; what came before goes first. */
-	booted = 1;
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		if (pending & (1 << caught[i]))
-			deliver(caught[i]);
-	pending = 0;
+	qemu_pid = pid;
+	vm_release_signals(&old);
 }
 
 void vm_set_monitor(void)
@@ -108,22 +119,14 @@ int vm_take_forwarded_term(void)
 
 void vm_catch_signals(void)
 {
-	/*
-	 * SA_RESTART: a signal noted for later must not fail what kiln was
-	 * doing (an open of a FIFO, a read of the image); poll still wakes
-	 * by the self-pipe.
-	 */
-	struct sigaction sa = { .sa_handler = on_signal,
-				.sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = on_signal };
 
 	if (wake[0] < 0 && pipe(wake) == 0)
 		for (int i = 0; i < 2; i++) {
 			fcntl(wake[i], F_SETFD, FD_CLOEXEC);
 			fcntl(wake[i], F_SETFL, O_NONBLOCK);
 		}
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
-		sigaddset(&sa.sa_mask, caught[i]);
+	caught_set(&sa.sa_mask); /* one handler at a time */
 	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
 		sigaction(caught[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
