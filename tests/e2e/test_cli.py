@@ -741,7 +741,19 @@ def renamed_program(image, tmp_path, program):
 def test_device_is_not_a_file(cmd, path):
     """A device is refused at once: /dev/zero used to be read forever."""
     r = kiln(cmd, path)
-    assert lines(r.stderr) == [f"kiln: {path}: not a regular file"]
+    assert lines(r.stderr) == [f"kiln: {path}: not a regular file or FIFO"]
+    assert (r.stdout, r.returncode) == (b"", FAIL)
+
+
+@pytest.mark.parametrize("cmd", ["inspect", "run"])
+def test_socket_is_not_a_file(cmd, tmp_path):
+    """A socket is refused by its type, not by open's ENXIO."""
+    import socket
+    path = str(tmp_path / "img.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(path)
+        r = kiln(cmd, path)
+    assert lines(r.stderr) == [f"kiln: {path}: not a regular file or FIFO"]
     assert (r.stdout, r.returncode) == (b"", FAIL)
 
 
