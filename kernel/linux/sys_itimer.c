@@ -155,7 +155,10 @@ long sys_setitimer(int which, uintptr_t unew, uintptr_t uold)
 }
 SYSCALL3(setitimer);
 
-/* Seconds left of the previous alarm, rounded as Linux's alarm_setitimer. */
+/*
+ * Seconds left of the previous alarm, rounded as Linux's alarm_setitimer
+ * and cut to its unsigned int (a setitimer value can be far longer).
+ */
 long sys_alarm(unsigned int seconds)
 {
 	struct itimerval it = { 0 }, old;
@@ -167,6 +170,6 @@ long sys_alarm(unsigned int seconds)
 	left = old.it_value.tv_sec;
 	if ((!left && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
 		left++;
-	return left;
+	return (unsigned int)left;
 }
 SYSCALL1(alarm);

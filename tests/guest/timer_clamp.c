@@ -1,7 +1,9 @@
 /* timer_clamp.c - guest test: periodic timers whose next expiry passes KTIME_MAX saturate there, as Linux's ktime_add_safe. */
 #define _GNU_SOURCE
+#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -155,6 +157,86 @@ static void posix_case(int notify, const struct timespec *interval)
 	check(timer_delete(t) == 0, "%s: timer_delete", what);
 }
 
+/*
+ * A 1 ns period whose first expiry is long past: the timerfd's read
+ * counts every period since (one per ns, as the native host's high
+ * resolution timers do), and a POSIX timer's overrun count stops at
+ * DELAYTIMER_MAX (INT_MAX) rather than wrapping.
+ */
+static void one_ns_case(void)
+{
+	struct itimerspec its = { { 0, 1 }, past };
+	struct sigevent ev = { .sigev_notify = SIGEV_SIGNAL,
+			       .sigev_signo = SIGUSR1 };
+	int64_t before, after, low, high;
+	uint64_t ticks = 0;
+	sigset_t set;
+	siginfo_t si;
+	timer_t t;
+	int fd = timerfd_create(CLOCK_REALTIME, 0), ov;
+
+	check(fd >= 0, "timerfd 1 ns: timerfd_create");
+	before = clock_ns(CLOCK_REALTIME);
+	check(timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL) == 0,
+	      "timerfd 1 ns: timerfd_settime");
+	check(read(fd, &ticks, sizeof(ticks)) == sizeof(ticks),
+	      "timerfd 1 ns: read");
+	after = clock_ns(CLOCK_REALTIME);
+	/* one expiry at 1000 s, then one per ns up to the read */
+	low = before - ns_of(&past) + 1;
+	high = after - ns_of(&past) + 1;
+	if ((int64_t)ticks < low || (int64_t)ticks > high)
+		fprintf(stderr, "timerfd 1 ns: %llu not in [%lld, %lld]\n",
+			(unsigned long long)ticks, (long long)low,
+			(long long)high);
+	check((int64_t)ticks >= low && (int64_t)ticks <= high,
+	      "timerfd 1 ns: read counts every ns since the first expiry");
+	close(fd);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	check(timer_create(CLOCK_REALTIME, &ev, &t) == 0,
+	      "timer 1 ns: timer_create");
+	check(timer_settime(t, TIMER_ABSTIME, &its, NULL) == 0,
+	      "timer 1 ns: timer_settime");
+	check(sigwaitinfo(&set, &si) == SIGUSR1, "timer 1 ns: signal taken");
+	ov = timer_getoverrun(t);
+	if (si.si_overrun != DELAYTIMER_MAX || ov != DELAYTIMER_MAX)
+		fprintf(stderr, "timer 1 ns: si_overrun %d, getoverrun %d\n",
+			si.si_overrun, ov);
+	check(si.si_overrun == DELAYTIMER_MAX,
+	      "timer 1 ns: si_overrun is DELAYTIMER_MAX");
+	check(ov == DELAYTIMER_MAX,
+	      "timer 1 ns: timer_getoverrun is DELAYTIMER_MAX");
+	check(timer_delete(t) == 0, "timer 1 ns: timer_delete");
+}
+
+/*
+ * alarm's seconds left are an unsigned int: a setitimer value past
+ * 2^32 s (KTIME_MAX's) comes back cut to its low 32 bits. The raw
+ * system call, since the C library's alarm would cut it either way.
+ */
+static void alarm_case(void)
+{
+	struct itimerval it = { { 0, 0 }, { INT64_MAX, 0 } };
+	int64_t before, left;
+	long got;
+
+	check(setitimer(ITIMER_REAL, &it, NULL) == 0, "alarm: setitimer");
+	before = clock_ns(CLOCK_MONOTONIC);
+	got = syscall(SYS_alarm, 0);
+	/* rounded to the nearest second, as alarm_setitimer does */
+	left = (KTIME_MAX - before + NSEC / 2) / NSEC;
+	if (got < 0 || got > (long)UINT_MAX ||
+	    (uint32_t)((uint64_t)left - (uint64_t)got) > 1)
+		fprintf(stderr, "alarm: %ld left, of %lld\n", got,
+			(long long)left);
+	check(got >= 0 && got <= (long)UINT_MAX,
+	      "alarm: the seconds left fit an unsigned int");
+	check((uint32_t)((uint64_t)left - (uint64_t)got) <= 1,
+	      "alarm: they are the low 32 bits of the seconds left");
+}
+
 /* setitimer takes any seconds; its periods saturate as the others. */
 static void itimer_case(void)
 {
@@ -205,5 +287,7 @@ int main(void)
 	posix_case(SIGEV_SIGNAL, &clamped);
 	posix_case(SIGEV_SIGNAL, &under);
 	itimer_case();
+	one_ns_case();
+	alarm_case();
 	return check_done();
 }
