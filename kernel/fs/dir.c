@@ -156,9 +156,10 @@ void vfs_dir_populate(struct vnode *dir)
 	saved = *cred;
 	*cred = (struct cred){ 0 };
 	for (size_t i = 0; i < VFS_POPULATE_HOOKS && populate_hooks[i]; i++)
-		again |= populate_hooks[i](dir) < 0;
+		again |= populate_hooks[i](dir) == -ENOMEM;
 	*cred = saved;
-	if (again) /* what failed (out of memory) is tried at the next look */
+	/* short of memory: the next look tries again (the hooks' own part) */
+	if (again)
 		dir->vflags |= VN_POPULATE;
 	/* as if made when the flag was set: no change anybody could see */
 	dir->mtime = m;
