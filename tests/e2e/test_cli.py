@@ -123,20 +123,27 @@ def test_exit_statuses_match_header():
                      "NOTFOUND": str(NOTFOUND), "SIGNAL": str(SIGNAL)}
 
 
-def test_bench_decides_pvm_as_run_does():
+def test_bench_decides_pvm_as_run_does(fake, image):
     """bench/boot.py asks scripts/qemu_vm.py what KVM is (PVM or not,
-    usable or not): one copy of the rule, the one the tests boot with,
-    which mirrors cli/qemu.c's pick_kvm."""
+    usable or not): one copy of the rule, the one the tests boot with.
+    That rule is checked against cli/qemu.c's pick_kvm on this host: the
+    -accel kiln run gives QEMU by default (fake_qemu.py prints it)."""
     spec = importlib.util.spec_from_file_location(
         "bench_boot", os.path.join(ROOT, "bench", "boot.py"))
     boot = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)
     sys.path.insert(0, os.path.join(ROOT, "bench"))  # its linux_guest
     try:
-        spec.loader.exec_module(boot)
+        spec.loader.exec_module(boot)  # puts scripts/ on sys.path too
     finally:
-        sys.path.remove(os.path.join(ROOT, "bench"))
+        sys.path[:] = saved
     assert boot.kvm_is_pvm is qemu_vm.kvm_is_pvm
     assert boot.kvm_usable() == (qemu_vm.pick_accel("auto") == "kvm")
+    r = fake("args", str(image))
+    assert r.returncode == 0, r.stderr
+    argv = json.loads(r.stdout)
+    accel = argv[argv.index("-accel") + 1].split(",")[0]
+    assert accel == qemu_vm.pick_accel("auto")
 
 
 def test_version():
