@@ -431,6 +431,13 @@ static int load_target(struct run_args *ra, struct kiln_image *img, int *built)
 		return 0;
 	if (err != -ENOEXEC || strcmp(why, "bad magic") != 0)
 		return image_report(target, err, why);
+	/* its bytes are gone: build_image would wait for a writer again */
+	if (!ra->target_is_file) {
+		kiln_err("%s: not a Kiln image (bad magic), and only a regular "
+			 "file is built as a program",
+			 target);
+		return KILN_EXIT_FAIL;
+	}
 	err = build_image(&spec, &buf);
 	if (err) {
 		kbuf_free(&buf);

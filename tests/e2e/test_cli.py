@@ -669,6 +669,26 @@ def test_run_image_from_a_fifo(image, tmp_path):
     assert (out, err, p.returncode) == (b"hello\n", b"", 3)
 
 
+def test_run_fifo_that_is_no_image(tmp_path):
+    """A FIFO that is not an image is refused once read: building it as
+    a program opened the FIFO again and waited for another writer."""
+    fifo = tmp_path / "junk.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", str(fifo)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with open(fifo, "wb") as f:
+            f.write(b"#!/bin/sh\necho not an image\n")
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=T)
+    assert lines(err) == [f"kiln: {fifo}: not a Kiln image (bad magic), "
+                          "and only a regular file is built as a program"]
+    assert (out, p.returncode) == (b"", FAIL)
+
+
 def test_run_q35_stdout_is_the_apps(image):
     # SeaBIOS's banner and "Booting from ROM.." stay off COM1.
     r = kiln("run", "--accel", "tcg", "--machine", "q35", "--timeout", "60",
