@@ -391,8 +391,11 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		memcpy(b->data + in, buf, n);
 		b->owner = owner;
 		bcache_set_dirty(b);
-		if (owner != 0) /* a file's data now: no journal's business */
-			b->flags &= ~BCACHE_LOGGED;
+		/*
+		 * Not the journal's bytes any more (a file's data now): a
+		 * commit writes them before its log, as it does file data.
+		 */
+		b->flags &= ~BCACHE_LOGGED;
 	} else {
 		memcpy(buf, b->data + in, n);
 	}

@@ -83,9 +83,11 @@ struct bcache_dev {
 #define BCACHE_VERIFIED 16U
 /*
  * LOGGED: unpinned with keep, a journaled block whose transaction
- * committed, until its next write-back: a failed write of it is also
- * the journal's to know (bcache_take_log_err), where a file's data
- * block that failed is only the file's.
+ * committed, until its next write-back or a bcache_write over it: a
+ * failed write of it is also the journal's to know
+ * (bcache_take_log_err), where a file's data block that failed is only
+ * the file's; and a commit leaves it to the checkpoint
+ * (bcache_writeback_unlogged).
  */
 #define BCACHE_LOGGED 32U
 
@@ -218,6 +220,13 @@ int bcache_sync(struct bcache_dev *d);
  * flushes once for this and its log): 0, -ENOMEM, or the error once.
  */
 int bcache_writeback(struct bcache_dev *d);
+/*
+ * bcache_writeback, passing the LOGGED buffers by: a journal's commit
+ * writes the file data this way (ordered mode), and leaves the blocks
+ * of earlier transactions, whose copies are in its log, to its
+ * checkpoint. Same returns.
+ */
+int bcache_writeback_unlogged(struct bcache_dev *d);
 /*
  * The same for every device: syncfs (report: the first error, once);
  * sync(2) and the exit path (!report: errors stay for the next sync).

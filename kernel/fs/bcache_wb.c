@@ -119,16 +119,17 @@ static bool writable(const struct bcache_buf *b)
  * Collect up to max dirty, idle buffers of d (first dirtied first) into
  * v, from d's dirty list: a PINNED one, which waits for its
  * transaction's commit, is not on it; a BUSY one is another thread's
- * transfer (re-dirtied after a failed write): left to it.
+ * transfer (re-dirtied after a failed write): left to it. LOGGED ones
+ * only with logged.
  */
 static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
-			    size_t max)
+			    size_t max, bool logged)
 {
 	size_t n = 0;
 
 	for (struct bcache_buf *b = d->dirty_head; b && n < max;
 	     b = b->dirty_next)
-		if (writable(b))
+		if (writable(b) && (logged || !(b->flags & BCACHE_LOGGED)))
 			v[n++] = b;
 	return n;
 }
@@ -147,7 +148,7 @@ void bcache_write_back_oldest(void)
 	struct bcache_buf *v[EVICT_BATCH];
 
 	for (struct bcache_dev *d = bcache_devices; d; d = d->next) {
-		size_t n = collect_dirty(d, v, EVICT_BATCH);
+		size_t n = collect_dirty(d, v, EVICT_BATCH, true);
 
 		if (n > 0) {
 			write_back(d, v, n);
@@ -157,12 +158,13 @@ void bcache_write_back_oldest(void)
 }
 
 /*
- * Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. All of
- * them in one sorted transfer when memory allows, so the device merges
- * runs across the whole set and keeps many requests in flight; else
- * (or for what was dirtied meanwhile) in batches.
+ * Write d's dirty buffers (not the pinned; the LOGGED ones only with
+ * logged) back: 0 or -ENOMEM. All of them in one sorted transfer when
+ * memory allows, so the device merges runs across the whole set and
+ * keeps many requests in flight; else (or for what was dirtied
+ * meanwhile) in batches.
  */
-static int write_back_all(struct bcache_dev *d)
+static int write_back_all(struct bcache_dev *d, bool logged)
 {
 	struct bcache_buf *v[EVICT_BATCH], **all;
 	size_t n;
@@ -170,13 +172,13 @@ static int write_back_all(struct bcache_dev *d)
 
 	if (d->ndirty > EVICT_BATCH &&
 	    (all = kmalloc(d->ndirty * sizeof(*all))) != NULL) {
-		n = collect_dirty(d, all, d->ndirty);
+		n = collect_dirty(d, all, d->ndirty, logged);
 		err = n ? write_back(d, all, n) : 0;
 		kfree(all);
 		if (err < 0)
 			return err;
 	}
-	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
+	while ((n = collect_dirty(d, v, EVICT_BATCH, logged)) > 0)
 		if ((err = write_back(d, v, n)) < 0)
 			return err; /* still dirty: a later sync retries */
 	return 0;
@@ -188,15 +190,15 @@ static int write_back_all(struct bcache_dev *d)
  * passed by): what a sync or checkpoint returns for must be home and
  * its error recorded. Then once more for what those left dirty.
  */
-static int write_back_settled(struct bcache_dev *d)
+static int write_back_settled(struct bcache_dev *d, bool logged)
 {
-	int err = write_back_all(d);
+	int err = write_back_all(d, logged);
 
 	if (err < 0 || d->inflight == 0)
 		return err;
 	while (d->inflight)
 		bcache_wait_busy();
-	return write_back_all(d);
+	return write_back_all(d, logged);
 }
 
 /* The write-back error to report, once. */
@@ -246,7 +248,15 @@ int bcache_take_sync_err_all(void)
 
 int bcache_writeback(struct bcache_dev *d)
 {
-	int err = write_back_settled(d);
+	int err = write_back_settled(d, true);
+
+	/* Buffers still dirty must say so, even with an older error kept. */
+	return err == -ENOMEM ? err : take_wb_err(d, err);
+}
+
+int bcache_writeback_unlogged(struct bcache_dev *d)
+{
+	int err = write_back_settled(d, false);
 
 	/* Buffers still dirty must say so, even with an older error kept. */
 	return err == -ENOMEM ? err : take_wb_err(d, err);
@@ -254,7 +264,7 @@ int bcache_writeback(struct bcache_dev *d)
 
 int bcache_sync(struct bcache_dev *d)
 {
-	int err = write_back_settled(d);
+	int err = write_back_settled(d, true);
 
 	if (err < 0)
 		return err;

@@ -173,6 +173,61 @@ void ext4_handle_abort(struct ext4_handle *h, int err)
 	jbd2_abort(h->j, err);
 }
 
+/*
+ * b (held) joins the running transaction: pinned, off the write-back
+ * list. 0, or -ENOMEM with nothing changed.
+ */
+static int join(struct ext4_handle *h, struct bcache_buf *b)
+{
+	struct ext4_jbd2 *j = h->j;
+
+	/* Only a handle going past its credits can need this. */
+	if (grow((void **)&j->bufs, &j->bufcap, j->nbufs + 1,
+		 sizeof(*j->bufs)) < 0)
+		return -ENOMEM;
+	if (j->nbufs == 0 && j->nrevokes == 0)
+		j->started_ns = clock_monotonic_ns();
+	b->refs++;
+	bcache_pin(b);
+	j->bufs[j->nbufs++] = b;
+	/* Past its credits the transaction may outgrow the log: say so. */
+	if (h->added++ == h->credits && j->overdrawn++ == 0)
+		printk("kiln: ext4 %s: a handle went past its %u credits\n",
+		       j->fs->name, h->credits);
+	return 0;
+}
+
+/*
+ * b (held) is a committed block not yet home that the caller is about
+ * to change. Its log copy may be checkpointed away before the running
+ * transaction commits (make_room), so its committed bytes are kept
+ * (frozen) for the checkpoint to write home, and b joins the running
+ * transaction now, so that its new bytes never go home before they
+ * commit (Linux's do_get_write_access). Without the memory for that,
+ * or on an aborted journal, b goes home first. 0 or -ERRNO.
+ */
+static int freeze(struct ext4_handle *h, struct bcache_buf *b)
+{
+	struct ext4_jbd2 *j = h->j;
+	unsigned verified;
+	uint8_t *copy;
+
+	if (j->err ||
+	    grow((void **)&j->frozen, &j->frozencap, j->nfrozen + 1,
+		 sizeof(*j->frozen)) < 0 ||
+	    (copy = page_alloc(1)) == NULL)
+		return bcache_write_home(b);
+	memcpy(copy, b->data, b->len);
+	verified = b->flags & BCACHE_VERIFIED;
+	if (join(h, b) < 0) {
+		page_free(copy, 1);
+		return bcache_write_home(b);
+	}
+	b->flags |= verified; /* the same bytes: as checked as they were */
+	j->frozen[j->nfrozen++] = (struct jbd2_frozen){ b->block, copy };
+	return 0;
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {
@@ -184,17 +239,10 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 		return NULL;
 	}
 	b = bcache_get(fs->dev, blk, fill, err);
-	/*
-	 * A committed block not yet home goes home now, before the caller
-	 * changes it: pinned in the running transaction it would be off
-	 * the dirty list, and a checkpoint that makes room (make_room)
-	 * would free the log of its committed copy while the disk holds
-	 * neither. Linux keeps a frozen copy instead (b_frozen_data).
-	 */
 	if (b &&
 	    (b->flags & (BCACHE_DIRTY | BCACHE_LOGGED | BCACHE_PINNED)) ==
 		    (BCACHE_DIRTY | BCACHE_LOGGED) &&
-	    (*err = bcache_write_home(b)) < 0) {
+	    (*err = freeze(h, b)) < 0) {
 		bcache_put(b);
 		b = NULL;
 	}
@@ -220,22 +268,10 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 	}
 	if (b->flags & BCACHE_PINNED)
 		return; /* in the running transaction already */
-	/* Only a handle going past its credits can need this. */
-	if (grow((void **)&j->bufs, &j->bufcap, j->nbufs + 1,
-		 sizeof(*j->bufs)) < 0) {
+	if (join(h, b) < 0) {
 		jbd2_abort(j, -ENOMEM);
 		bcache_unpin(b, false);
-		return;
 	}
-	if (j->nbufs == 0 && j->nrevokes == 0)
-		j->started_ns = clock_monotonic_ns();
-	b->refs++;
-	bcache_pin(b);
-	j->bufs[j->nbufs++] = b;
-	/* Past its credits the transaction may outgrow the log: say so. */
-	if (h->added++ == h->credits && j->overdrawn++ == 0)
-		printk("kiln: ext4 %s: a handle went past its %u credits\n",
-		       j->fs->name, h->credits);
 }
 
 /* Blocks [blk, blk+n) not to be handed out before the commit. */
@@ -416,12 +452,14 @@ static int load_journal(struct ext4_jbd2 *j, uint32_t inum)
 
 static void jbd2_free(struct ext4_jbd2 *j)
 {
+	jbd2_drop_frozen(j);
 	if (j->sbuf)
 		page_free(j->sbuf, 1);
 	kfree(j->map);
 	kfree(j->bufs);
 	kfree(j->revokes);
 	kfree(j->busy);
+	kfree(j->frozen);
 	kfree(j);
 }
 

@@ -14,17 +14,19 @@
  * A commit, as Linux's jbd2_journal_commit_transaction in ordered mode
  * without async_commit, with two device flushes:
  *
- *   1. write back every dirty buffer of the disk that is not pinned:
- *      file data (ordered: it reaches the disk before metadata that
- *      points at it) and the blocks of earlier transactions (early
- *      checkpointing: their copies are still in the log);
+ *   1. write back the file data the cache holds dirty (ordered: it
+ *      reaches the disk before metadata that points at it);
  *      write the revoke blocks, descriptors and copies of the pinned
  *      blocks into the log at head;             then FLUSH;
  *   2. write the commit block;                  then FLUSH.
  *
- * Only then are the blocks unpinned: they go home with any later
- * write-back. A crash before 2 is durable leaves a transaction without
- * its commit block, which recovery ignores.
+ * Only then are the blocks unpinned (LOGGED): they go home at a
+ * checkpoint, or earlier when the cache evicts them. The blocks of
+ * earlier transactions are not written here: their copies are in the
+ * log until a checkpoint (Linux defers its checkpoint the same way),
+ * so a commit writes what Linux's does: the data, the log, the commit
+ * block. A crash before 2 is durable leaves a transaction without its
+ * commit block, which recovery ignores.
  */
 
 /* The journal's writes, gathered and sent in block order. */
@@ -109,6 +111,37 @@ int jbd2_write_sb(struct ext4_jbd2 *j)
 	return err;
 }
 
+void jbd2_drop_frozen(struct ext4_jbd2 *j)
+{
+	for (size_t i = 0; i < j->nfrozen; i++)
+		page_free(j->frozen[i].data, 1);
+	j->nfrozen = 0;
+}
+
+/*
+ * The frozen copies back into the cache, dirty, as their blocks' bytes
+ * (an aborted journal commits no more, and the running transaction's
+ * copies were just dropped): what committed stays what is read, and
+ * goes home with the next sync (unmount's). Without memory for one,
+ * the log's copy is left for the next mount's recovery.
+ */
+static void thaw(struct ext4_jbd2 *j)
+{
+	struct bcache_buf *b;
+	int err;
+
+	for (size_t i = 0; i < j->nfrozen; i++) {
+		b = bcache_get(j->fs->dev, j->frozen[i].blk, false, &err);
+		if (b == NULL)
+			continue;
+		memcpy(b->data, j->frozen[i].data, b->len);
+		bcache_mark_dirty(b);
+		b->flags |= BCACHE_LOGGED;
+		bcache_put(b);
+	}
+	jbd2_drop_frozen(j);
+}
+
 void jbd2_abort(struct ext4_jbd2 *j, int err)
 {
 	if (j->err == 0)
@@ -122,8 +155,26 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 	}
 	j->nbufs = j->nrevokes = j->nbusy = 0;
 	j->credits = 0;
+	thaw(j);
 	/* Directory blocks went back to the disk's: what was looked up goes. */
 	j->fs->dir_changes++;
+}
+
+/* The frozen copies home (a checkpoint's): 0 or -EIO. */
+static int write_frozen(struct ext4_jbd2 *j)
+{
+	struct jio w;
+	int err = j->nfrozen ? jio_init(&w, j->nfrozen) : 0;
+
+	if (j->nfrozen == 0 || err < 0)
+		return err;
+	for (size_t i = 0; i < j->nfrozen; i++)
+		w.ios[w.n++] = (struct bcache_io){ true, j->frozen[i].blk,
+						   j->frozen[i].data, j->sb.bs,
+						   0 };
+	err = jio_send(j, &w);
+	jio_free(&w);
+	return err;
 }
 
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
@@ -138,6 +189,8 @@ int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
 		return -EIO;
 	if (err < 0 && j->data_err == 0)
 		j->data_err = err;
+	if (write_frozen(j) < 0)
+		return -EIO;
 	err = dev_flush(j);
 	if (err < 0)
 		return -EIO;
@@ -276,7 +329,7 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 	if (err == 0)
 		err = put_blocks(j, &w, &lblk);
 	if (err == 0) {
-		*data_err = bcache_writeback(j->fs->dev);
+		*data_err = bcache_writeback_unlogged(j->fs->dev);
 		err = jio_send(j, &w);
 	}
 	if (err == 0)
@@ -299,11 +352,13 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 
 	if (j->err)
 		return j->err;
-	if (j->nbufs == 0 && j->nrevokes == 0) {
+	if (j->nbufs == 0 && j->nrevokes == 0 && j->nfrozen == 0) {
 		/* Nothing to log: the data alone, as an fsync wants. */
 		j->nbusy = 0;
 		j->credits = 0;
-		data_err = bcache_sync(j->fs->dev);
+		data_err = bcache_writeback_unlogged(j->fs->dev);
+		if (dev_flush(j) < 0 && data_err == 0)
+			data_err = -EIO;
 		goto report;
 	}
 	need = jbd2_txn_blocks(j, j->nbufs, j->nrevokes);
@@ -318,6 +373,7 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 		bcache_unpin(j->bufs[i], true);
 		bcache_put(j->bufs[i]);
 	}
+	jbd2_drop_frozen(j); /* the log has their newer copies or revokes */
 	j->head += need;
 	j->tid++;
 	j->nbufs = j->nrevokes = j->nbusy = 0;

@@ -658,6 +658,53 @@ static void test_wrap_repinned(void **state)
 }
 
 /*
+ * A commit writes its log and nothing of earlier transactions (their
+ * copies stay in the log until a checkpoint, as Linux's jbd2 keeps
+ * them): three writes for one block. A block committed, not yet home
+ * and changed again is frozen; when that change is aborted, the cache
+ * and then the disk hold what committed, not the change and not the
+ * disk's older bytes.
+ */
+static void test_commit_leaves_checkpoint(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	char back[8] = { 0 };
+	int writes, err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	log_block(fs, FREE_BLK(1), "b1");
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 3); /* descriptor, B, commit */
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	assert_false(block_says(dk->bytes, FREE_BLK(1), "b1"));
+	/* A changed again, then the change fails halfway. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	assert_int_equal(dk->writes - writes, 3); /* frozen, not written */
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	ext4_handle_abort(h, -EIO);
+	ext4_handle_stop(h);
+	assert_int_equal(fs->jbd2->nfrozen, 0);
+	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(0) * bs, back, 3), 3);
+	assert_string_equal(back, "a1");
+	assert_int_equal(ext4_jbd2_close(fs), -EIO);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	assert_true(block_says(dk->bytes, FREE_BLK(1), "b1"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
  * A commit nobody waits for (the 5 s one, sync(2)'s) that meets a data
  * block's failed write-back keeps the error for the next fsync's
  * commit, once (before: it took the error and dropped it).
@@ -1252,6 +1299,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_revoke),
 		ALL_BS(test_wrap),
 		ALL_BS(test_wrap_repinned),
+		ALL_BS(test_commit_leaves_checkpoint),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),

@@ -52,6 +52,11 @@ void *page_alloc_zero(size_t n)
 	return p;
 }
 
+void *page_alloc(size_t n)
+{
+	return page_alloc_zero(n);
+}
+
 void page_free(void *p, size_t n)
 {
 	(void)n;
