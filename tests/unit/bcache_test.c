@@ -423,6 +423,40 @@ static void test_logged_write_error(void **state)
 }
 
 /*
+ * bcache_writeback_unlogged writes file data and any plain write, and
+ * leaves a journal's committed (LOGGED) blocks dirty for its
+ * checkpoint; a write over a LOGGED block makes it plain again.
+ */
+static void test_writeback_unlogged(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	b = bcache_get(&f->bc, 6, true, &err);
+	assert_non_null(b);
+	bcache_pin(b);
+	b->data[0] = 'l';
+	bcache_unpin(b, true);
+	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "d", 1, 5), 1);
+	assert_int_equal(bcache_write(&f->bc, 8 * BS, "p", 1), 1);
+	assert_int_equal(bcache_writeback_unlogged(&f->bc), 0);
+	assert_int_equal(f->bytes[7 * BS], 'd');
+	assert_int_equal(f->bytes[8 * BS], 'p');
+	assert_int_not_equal(f->bytes[6 * BS], 'l');
+	assert_int_equal(b->flags & (BCACHE_DIRTY | BCACHE_LOGGED),
+			 BCACHE_DIRTY | BCACHE_LOGGED);
+	assert_int_equal(bcache_write(&f->bc, 6 * BS + 1, "w", 1), 1);
+	assert_int_equal(b->flags & BCACHE_LOGGED, 0);
+	assert_int_equal(bcache_writeback_unlogged(&f->bc), 0);
+	assert_int_equal(f->bytes[6 * BS], 'l');
+	assert_int_equal(f->bytes[6 * BS + 1], 'w');
+	bcache_put(b);
+	fake_free(f);
+}
+
+/*
  * An owned buffer's failed write-back is its owner's error, once, and
  * not the sync's or another owner's; syncfs's error sees it, once. A
  * buffer dirtied again by a plain write is nobody's. When the owners'
@@ -683,6 +717,7 @@ int main(void)
 		T(test_read_error_is_eio),
 		T(test_write_error_reported_once),
 		T(test_logged_write_error),
+		T(test_writeback_unlogged),
 		T(test_owner_write_error),
 		T(test_write_enomem_keeps_dirty),
 		T(test_writeback_enomem_over_kept_error),
