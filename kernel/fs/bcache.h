@@ -228,6 +228,16 @@ int bcache_writeback(struct bcache_dev *d);
  */
 int bcache_writeback_unlogged(struct bcache_dev *d);
 /*
+ * bcache_writeback_unlogged, with the nextra transfers of extra (sorted
+ * by block; blocks no buffer of d caches: a journal's log blocks) in
+ * the same batch, so the device has both at once. *sent: extra went to
+ * the device, each result in its err; false only with -ENOMEM, when
+ * nothing was sent.
+ */
+int bcache_writeback_unlogged_with(struct bcache_dev *d,
+				   struct bcache_io *extra, size_t nextra,
+				   bool *sent);
+/*
  * The same for every device: syncfs (report: the first error, once);
  * sync(2) and the exit path (!report: errors stay for the next sync).
  */

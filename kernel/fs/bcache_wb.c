@@ -67,45 +67,67 @@ static void record_err(struct bcache_dev *d, const struct bcache_buf *b,
 
 /*
  * Write the n buffers of v (all of device d, dirty, not BUSY) in block
- * order. A failed write is recorded (record_err) and the buffer counted
- * clean, as Linux does: the error goes to the next fsync, once. Only
- * running out of memory keeps buffers dirty (nothing reached the disk):
- * -ENOMEM, else 0.
+ * order, and the nextra transfers of extra (sorted by block, blocks no
+ * buffer of d holds: a journal's log) in the same batch. A failed write
+ * is recorded (record_err) and the buffer counted clean, as Linux does:
+ * the error goes to the next fsync, once; an extra one's is in its err.
+ * Only running out of memory keeps buffers dirty: -ENOMEM, else 0.
+ * *sent (when extra is given): the batch went to the device.
  */
-static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+static int write_back_with(struct bcache_dev *d, struct bcache_buf **v,
+			   size_t n, struct bcache_io *extra, size_t nextra,
+			   bool *sent)
 {
-	struct bcache_io *ios = kmalloc(n * sizeof(*ios));
+	struct bcache_io *ios = kmalloc((n + nextra) * sizeof(*ios));
 	int ret = 0;
-	size_t i;
+	size_t i, k, m;
 
 	if (!ios)
 		return -ENOMEM;
+	if (sent)
+		*sent = true;
 	sort_by_block(v, n);
-	for (i = 0; i < n; i++) {
+	/* The two sorted lists merged; the second loop walks it again. */
+	for (i = k = m = 0; m < n + nextra; m++) {
+		if (k < nextra && (i == n || extra[k].block < v[i]->block)) {
+			ios[m] = extra[k++];
+			continue;
+		}
 		v[i]->refs++;
 		v[i]->flags |= BCACHE_BUSY;
 		bcache_clear_dirty(v[i]); /* writers wait while it is BUSY */
-		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
+		ios[m] = (struct bcache_io){ true, v[i]->block, v[i]->data,
 					     v[i]->len, 0 };
+		i++;
 	}
 	d->inflight++;
-	d->ops->io(d, ios, n);
-	for (i = 0; i < n; i++) {
-		if (ios[i].err == -ENOMEM) {
+	d->ops->io(d, ios, n + nextra);
+	for (i = k = m = 0; m < n + nextra; m++) {
+		if (k < nextra && (i == n || extra[k].block < v[i]->block)) {
+			extra[k++].err = ios[m].err;
+			continue;
+		}
+		if (ios[m].err == -ENOMEM) {
 			bcache_set_dirty(v[i]); /* still owner's bytes */
 			ret = -ENOMEM;
 		} else {
-			if (ios[i].err)
-				record_err(d, v[i], ios[i].err);
+			if (ios[m].err)
+				record_err(d, v[i], ios[m].err);
 			v[i]->flags &= ~BCACHE_LOGGED;
 		}
 		v[i]->flags &= ~BCACHE_BUSY;
 		v[i]->refs--;
+		i++;
 	}
 	d->inflight--;
 	kfree(ios);
 	bcache_wake_busy();
 	return ret;
+}
+
+static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+{
+	return write_back_with(d, v, n, NULL, 0, NULL);
 }
 
 /* Dirty, and free to go home now: not in flight, not pinned. */
@@ -259,6 +281,26 @@ int bcache_writeback_unlogged(struct bcache_dev *d)
 	int err = write_back_settled(d, false);
 
 	/* Buffers still dirty must say so, even with an older error kept. */
+	return err == -ENOMEM ? err : take_wb_err(d, err);
+}
+
+int bcache_writeback_unlogged_with(struct bcache_dev *d,
+				   struct bcache_io *extra, size_t nextra,
+				   bool *sent)
+{
+	struct bcache_buf **v = kmalloc((d->ndirty + 1) * sizeof(*v));
+	int err = -ENOMEM;
+
+	*sent = false;
+	if (v != NULL) {
+		err = write_back_with(d, v,
+				      collect_dirty(d, v, d->ndirty, false),
+				      extra, nextra, sent);
+		kfree(v);
+	}
+	/* What other threads had in flight, and what was left (ENOMEM). */
+	if (err == 0)
+		err = write_back_settled(d, false);
 	return err == -ENOMEM ? err : take_wb_err(d, err);
 }
 

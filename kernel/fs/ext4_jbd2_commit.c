@@ -15,10 +15,10 @@
  * without async_commit, with two device flushes:
  *
  *   1. write back the file data the cache holds dirty (ordered: it
- *      reaches the disk before metadata that points at it);
- *      write the revoke blocks, descriptors and copies of the pinned
- *      blocks into the log at head;             then FLUSH;
- *   2. write the commit block;                  then FLUSH.
+ *      reaches the disk before metadata that points at it), and
+ *      the revoke blocks, descriptors and copies of the pinned
+ *      blocks into the log at head, in one batch;   then FLUSH;
+ *   2. write the commit block;                      then FLUSH.
  *
  * Only then are the blocks unpinned (LOGGED): they go home at a
  * checkpoint, or earlier when the cache evicts them. The blocks of
@@ -70,12 +70,9 @@ static void jio_add(struct ext4_jbd2 *j, struct jio *w, uint32_t lblk,
 					     0 };
 }
 
-/* Send w's writes (insertion-sorted by block, as io wants): 0 or -EIO. */
-static int jio_send(struct ext4_jbd2 *j, struct jio *w)
+/* Sort w's writes by block (insertion: few), as io wants them. */
+static void jio_sort(struct jio *w)
 {
-	struct bcache_dev *d = j->fs->dev;
-	int err;
-
 	for (size_t i = 1; i < w->n; i++)
 		for (size_t k = i;
 		     k > 0 && w->ios[k - 1].block > w->ios[k].block; k--) {
@@ -84,10 +81,26 @@ static int jio_send(struct ext4_jbd2 *j, struct jio *w)
 			w->ios[k] = w->ios[k - 1];
 			w->ios[k - 1] = t;
 		}
-	err = w->n ? d->ops->io(d, w->ios, w->n) : 0;
-	for (size_t i = 0; i < w->n && !err; i++)
-		err = w->ios[i].err;
-	return err ? -EIO : 0;
+}
+
+/* 0, or -EIO when one of w's sent writes failed. */
+static int jio_result(const struct jio *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->ios[i].err)
+			return -EIO;
+	return 0;
+}
+
+/* Send w's writes: 0 or -EIO. */
+static int jio_send(struct ext4_jbd2 *j, struct jio *w)
+{
+	struct bcache_dev *d = j->fs->dev;
+
+	jio_sort(w);
+	if (w->n && d->ops->io(d, w->ios, w->n))
+		return -EIO;
+	return jio_result(w);
 }
 
 static int dev_flush(struct ext4_jbd2 *j)
@@ -323,14 +336,18 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 	struct jio w;
 	uint32_t lblk = j->head;
 	int err = jio_init(&w, 2 * (size_t)need);
+	bool sent;
 
 	if (err == 0)
 		err = put_revokes(j, &w, &lblk);
 	if (err == 0)
 		err = put_blocks(j, &w, &lblk);
 	if (err == 0) {
-		*data_err = bcache_writeback_unlogged(j->fs->dev);
-		err = jio_send(j, &w);
+		/* The data and the log in one batch: one wait, not two. */
+		jio_sort(&w);
+		*data_err = bcache_writeback_unlogged_with(j->fs->dev, w.ios,
+							   w.n, &sent);
+		err = sent ? jio_result(&w) : jio_send(j, &w);
 	}
 	if (err == 0)
 		err = dev_flush(j);
