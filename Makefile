@@ -295,6 +295,9 @@ chacha_SRCS := kernel/lib/chacha20.c
 time_SRCS := kernel/lib/time.c
 UNIT_TESTS += vclock
 vclock_SRCS := kernel/lib/vclock.c
+# The vDSO's clock reads, on the host, over a fake [vvar] page.
+UNIT_TESTS += vdso
+vdso_SRCS := kernel/lib/vclock.c tests/unit/vdso_vvar.c
 # Choosing the TSC and LAPIC rates from samples a host stall disturbed.
 UNIT_TESTS += calib
 calib_SRCS := kernel/lib/calib.c

@@ -243,8 +243,9 @@ uint64_t tsc_hz(void);
 uint64_t time_ns(void);
 uint64_t tsc_to_ns(uint64_t ticks);
 /*
- * time_ns() is vclock_ticks_ns(rdtsc() - boot_info.tsc_entry,
- * tsc_ns_mult()) (lib/vclock.h): the numbers the vDSO is given.
+ * time_ns() is vclock_ticks_ns(rdtsc(), m) - vclock_ticks_ns(
+ * boot_info.tsc_entry, m) with m = tsc_ns_mult() (modulo 2^64,
+ * lib/vclock.h): what the vDSO computes from the numbers it is given.
  */
 uint64_t tsc_ns_mult(void);
 

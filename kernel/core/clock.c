@@ -171,8 +171,10 @@ static bool wall_read;
 
 /*
  * Read the wall clock (pvclock, else the CMOS RTC: ~1 ms of port I/O under
- * TCG). Done on first use rather than at boot, so a kernel or program that
- * never asks for the date does not pay for it.
+ * TCG). Done on first use rather than at boot, so a boot that runs no
+ * program does not pay for it. The first exec uses it (AT_RANDOM seeds
+ * the RNG, which mixes in the wall clock: core/random.c), so [vvar] has
+ * the REALTIME offset before any application runs.
  */
 static void clock_read_wall(void)
 {
@@ -188,7 +190,6 @@ static void clock_read_wall(void)
 		}
 	}
 	vclock_set_wall(&vvar.v, ns, clock_monotonic_ns());
-	__atomic_fetch_or(&vvar.v.ready, VCLOCK_WALL_READY, __ATOMIC_RELEASE);
 	if (!source) {
 		printk("clock: no wall clock (no pvclock, no CMOS RTC); "
 		       "it starts at 1970-01-01\n");
@@ -205,9 +206,8 @@ static void clock_read_wall(void)
 void clock_init(void)
 {
 	wall_read = false; /* read lazily: see clock_read_wall */
-	vvar.v.tsc_base = boot_info.tsc_entry;
-	vvar.v.mult = tsc_ns_mult();
-	__atomic_fetch_or(&vvar.v.ready, VCLOCK_MONO_READY, __ATOMIC_RELEASE);
+	vclock_init(&vvar.v);
+	vclock_set_mono(&vvar.v, boot_info.tsc_entry, tsc_ns_mult());
 }
 
 uint64_t clock_realtime_ns(void)

@@ -125,7 +125,11 @@ long sys_clock_getres(uint64_t id, uintptr_t ures)
 
 	if (err)
 		return err;
-	/* Every clock ticks with the TSC: 1 ns is what Linux's hrtimers say. */
+	/*
+	 * Every clock ticks with the TSC: 1 ns is what Linux's hrtimers say.
+	 * The _COARSE ids too, unlike Linux's (a jiffy there): Kiln's read
+	 * the same TSC as the fine ones (linux/clockid.h), so 1 ns is true.
+	 */
 	return ures ? put_timespec(ures, 1) : 0;
 }
 SYSCALL2(clock_getres);
@@ -166,13 +170,38 @@ long sys_settimeofday(uintptr_t utv, uintptr_t utz)
 }
 SYSCALL2(settimeofday);
 
+/*
+ * Linux's seconds limit for a wall time (timespec64_valid_settod):
+ * KTIME_MAX's seconds less 30 years of uptime.
+ */
+#define SETTOD_SEC_MAX (9223372036LL - 30LL * 365 * 86400)
+
+/*
+ * Linux's answers, in its order: a clock with no setter (the monotonic
+ * family, TAI, the alarm clocks, PROCESS_ and THREAD_CPUTIME_ID, bad
+ * ids) is -EINVAL before the time is read; the wall clock and the CPU
+ * clocks of a pid or tid (negative ids) read it (-EFAULT); such a CPU
+ * clock of another process, or a wall time out of range, is -EINVAL;
+ * then a CPU clock can never be set and the wall clock needs
+ * CAP_SYS_TIME, which Kiln refuses (it keeps the host's time): -EPERM.
+ */
 long sys_clock_settime(uint64_t id, uintptr_t uts)
 {
-	uint64_t ns;
-	int err = clock_read((int64_t)(int32_t)id, &ns);
+	int64_t cid = (int64_t)(int32_t)id;
+	bool cpu = cid < 0;
+	struct __kernel_timespec ts;
 
-	(void)uts;
-	return err ? err : -EPERM;
+	if (cid != CLOCK_REALTIME && !cpu)
+		return -EINVAL;
+	if (copy_from_user(&ts, uts, sizeof(ts)))
+		return -EFAULT;
+	if (cpu)
+		return cpuclock_valid(cid) ? -EINVAL : -EPERM;
+	if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
+	    ts.tv_nsec >= (long long)NSEC_PER_SEC ||
+	    ts.tv_sec >= SETTOD_SEC_MAX)
+		return -EINVAL;
+	return -EPERM;
 }
 SYSCALL2(clock_settime);
 

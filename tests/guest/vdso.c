@@ -245,14 +245,49 @@ static const struct {
 
 /*
  * Not 16..23: Linux 6.17 made them the auxiliary clocks. Kiln's vDSO
- * looks ids up in a table of 16 bits per state, and picks the wall
- * clock's offset by id modulo 32: 27 is TAI (11) plus 16, 32, 33, 36
- * and 39 are REALTIME, MONOTONIC, MONOTONIC_RAW and BOOTTIME plus 32,
- * 43 is TAI plus 32; 24 is REALTIME_ALARM (8), which the vDSO leaves
- * to the kernel, plus 16; 31 and 32 sit either side of 32 bits.
+ * looks ids up in a table of 2 bits per id 0..31 and reads id 31's
+ * entry for any id above 30 (an unsigned clamp, so negative ids too):
+ * 24 is REALTIME_ALARM (8), which the vDSO leaves to the kernel, plus
+ * 16; 27 is TAI (11) plus 16; 30 and 31 are the table's last entries;
+ * 32, 33, 36, 39, 43 and 64 would alias REALTIME, MONOTONIC,
+ * MONOTONIC_RAW, BOOTTIME, TAI and REALTIME again if the id were taken
+ * modulo 32 or the shift's count modulo 64.
  */
-static const clockid_t bad_clocks[] = { 10, 12, 15, 24, 27,   31, 32,
-					33, 36, 39, 43, 1000, -1 };
+static const clockid_t bad_clocks[] = { 10, 12,	  15,	      24, 27, 30,
+					31, 32,	  33,	      36, 39, 43,
+					64, 1000, 0x7fffffff, -1 };
+
+/*
+ * This process's first wall-clock read, through the vDSO. The kernel has
+ * read the wall clock before main already (the first exec seeds the RNG,
+ * which reads it: core/random.c), so [vvar] has the REALTIME offset and
+ * this is the fast path; the vDSO's path to the kernel while an offset
+ * is unset is tested on the host, tests/unit/vdso_test.c. The answer is
+ * checked both ways against the syscall's: at most 1 ms ahead (a wall
+ * clock may be stepped, as gettime allows) and at most LAG_NS behind (the
+ * time between the calls, under TCG), so a wrong epoch (1970, the TSC's
+ * nanoseconds) cannot pass.
+ */
+#define LAG_NS 100000000LL
+
+static void wall_first(void)
+{
+	struct timespec v, v2, b;
+	int rv = v_gettime(CLOCK_REALTIME, &v);
+	long rb = syscall(SYS_clock_gettime, CLOCK_REALTIME, &b);
+	int rv2 = v_gettime(CLOCK_REALTIME, &v2);
+
+	check(rv == 0 && rb == 0 && rv2 == 0 && v.tv_nsec >= 0 &&
+		      v.tv_nsec < 1000000000L,
+	      "vDSO REALTIME, the process's first wall-clock read");
+	check(ns_of(&v) <= ns_of(&b) + 1000000 &&
+		      ns_of(&b) <= ns_of(&v) + LAG_NS,
+	      "first vDSO REALTIME: the syscall's, 1 ms ahead to 100 ms behind");
+	check(ns_of(&b) <= ns_of(&v2) + 1000000 &&
+		      ns_of(&v2) <= ns_of(&b) + LAG_NS,
+	      "the next vDSO REALTIME: the syscall's, 1 ms behind to 100 ms "
+	      "ahead");
+}
 
 /* syscall <= vDSO <= syscall, for every clock; bad ids are -EINVAL. */
 static void gettime(void)
@@ -407,6 +442,7 @@ int main(void)
 	find_vdso();
 	maps();
 	vvar_is_read_only();
+	wall_first();
 	gettime();
 	cpu_clocks();
 	monotonic_steps();

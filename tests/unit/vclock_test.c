@@ -98,12 +98,22 @@ static void test_accuracy(void **state)
 	}
 }
 
+/* A vclock whose monotonic time 0 is TSC value tsc_base. */
+static struct vclock vclock_at(uint64_t tsc_base, uint64_t hz)
+{
+	struct vclock v;
+
+	vclock_init(&v);
+	vclock_set_mono(&v, tsc_base, vclock_mult(hz));
+	return v;
+}
+
 /* Later TSC values never give earlier times, even after 100 years. */
 static void test_monotonic_late(void **state)
 {
-	struct vclock v = { .tsc_base = 123456789,
-			    .mult = vclock_mult(2899999000) };
-	uint64_t start = v.tsc_base + 100 * YEAR_S * 2899999000ULL;
+	uint64_t base = 123456789;
+	struct vclock v = vclock_at(base, 2899999000);
+	uint64_t start = base + 100 * YEAR_S * 2899999000ULL;
 	uint64_t prev = vclock_mono_ns(&v, start);
 
 	(void)state;
@@ -116,22 +126,60 @@ static void test_monotonic_late(void **state)
 	}
 }
 
+/*
+ * Monotonic time is 0 at the base and, with the base folded into an
+ * offset, still within 1 ns of the elapsed ticks' own conversion.
+ */
+static void test_mono_base(void **state)
+{
+	(void)state;
+	for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+		uint64_t base = 0xfedcba987654321ULL / rates[r] * 7 + 12345;
+		struct vclock v = vclock_at(base, rates[r]);
+
+		assert_int_equal(vclock_mono_ns(&v, base), 0);
+		for (uint64_t d = 1; d < (1ULL << 50); d = d * 5 + 1) {
+			uint64_t got = vclock_mono_ns(&v, base + d);
+			uint64_t elapsed = vclock_ticks_ns(d, v.mult);
+
+			assert_true(got == elapsed || got == elapsed + 1);
+		}
+	}
+}
+
+/* Every slot starts unknown; the monotonic one is set, the others not. */
+static void test_unset(void **state)
+{
+	struct vclock v;
+
+	(void)state;
+	vclock_init(&v);
+	for (int i = 0; i < VCLOCK_SLOTS; i++)
+		assert_int_equal(v.offset_ns[i], VCLOCK_UNSET);
+	vclock_set_mono(&v, 1000, vclock_mult(3000000000));
+	assert_int_not_equal(v.offset_ns[VCLOCK_MONO], VCLOCK_UNSET);
+	assert_int_equal(v.offset_ns[VCLOCK_REAL], VCLOCK_UNSET);
+	assert_int_equal(v.offset_ns[VCLOCK_NONE], VCLOCK_UNSET);
+}
+
 /* The wall clock: base + elapsed, no overflow in 190 years of TSC. */
 static void test_realtime(void **state)
 {
-	struct vclock v = { .tsc_base = 1000, .mult = vclock_mult(3000000000) };
+	uint64_t base = 1000;
+	struct vclock v = vclock_at(base, 3000000000);
 	uint64_t ticks = 190 * YEAR_S * 3000000000ULL;
-	uint64_t mono = vclock_mono_ns(&v, v.tsc_base + ticks);
+	uint64_t mono = vclock_mono_ns(&v, base + ticks);
 	uint64_t wall = 1765000000ULL * NSEC_PER_SEC,
 		 wall_mono = 5 * NSEC_PER_SEC;
 
 	(void)state;
 	vclock_set_wall(&v, wall, wall_mono);
-	assert_int_equal(v.offset_ns[VCLOCK_MONO], 0);
-	assert_int_equal(v.offset_ns[VCLOCK_REAL], wall - wall_mono);
 	assert_int_equal(vclock_real_ns(&v, wall_mono), wall);
-	assert_int_equal(vclock_real_ns(&v, mono),
-			 wall + reference_ns(ticks, v.mult) - wall_mono);
+	/* the syscall's sum and the vDSO's agree */
+	assert_int_equal(vclock_read(&v, VCLOCK_REAL, base + ticks),
+			 vclock_real_ns(&v, mono));
+	assert_int_equal(vclock_real_ns(&v, mono), wall + mono - wall_mono);
+	assert_true(mono - reference_ns(ticks, v.mult) <= 1);
 	assert_int_equal(
 		vclock_real_ns(&v, mono) / NSEC_PER_SEC / YEAR_S + 1970, 2215);
 }
@@ -143,6 +191,8 @@ int main(void)
 		cmocka_unit_test(test_huge_ticks_exact),
 		cmocka_unit_test(test_accuracy),
 		cmocka_unit_test(test_monotonic_late),
+		cmocka_unit_test(test_mono_base),
+		cmocka_unit_test(test_unset),
 		cmocka_unit_test(test_realtime),
 	};
 

@@ -10,6 +10,7 @@
 
 static uint64_t hz;
 static uint64_t ns_mult; /* ns = ticks * ns_mult >> 32 (lib/vclock.h) */
+static uint64_t base_ns; /* boot_info.tsc_entry in ns at ns_mult */
 
 /* CPUID 0x15: TSC = crystal * EBX / EAX; crystal Hz in ECX or from 0x16. */
 static uint64_t from_cpuid_15(void)
@@ -309,6 +310,8 @@ static void set_hz(uint64_t f)
 {
 	hz = f;
 	ns_mult = vclock_mult(f);
+	/* tsc_entry is set in kmain, before tsc_init */
+	base_ns = vclock_ticks_ns(boot_info.tsc_entry, ns_mult);
 }
 
 /* The PIT's seven samples, or a guess that says so. */
@@ -324,10 +327,26 @@ static const char *calibrate(void)
 	return "none (assuming 1 GHz)";
 }
 
+/*
+ * The clocks' sums are modulo 2^64 and assume the TSC does not wrap
+ * while Kiln runs (lib/vclock.h): if it did, every clock would jump back
+ * by 2^64 ticks' worth. A TSC counts from whatever a hypervisor or a
+ * restored snapshot set it to, not from 0 at boot, so say so when it
+ * starts in the top eighth of its range (24 years from wrapping at 3 GHz).
+ */
+static void warn_tsc_near_wrap(void)
+{
+	if (boot_info.tsc_entry >= UINT64_MAX - UINT64_MAX / 8)
+		printk("kiln: warning: the TSC starts at 0x%lx, near 2^64; "
+		       "clocks jump back if it wraps\n",
+		       (unsigned long)boot_info.tsc_entry);
+}
+
 const char *tsc_init(void)
 {
 	uint64_t f;
 
+	warn_tsc_near_wrap();
 	if ((f = from_kvmclock()) != 0) {
 		set_hz(f);
 		return "kvmclock";
@@ -402,5 +421,6 @@ uint64_t tsc_to_ns(uint64_t ticks)
 
 uint64_t time_ns(void)
 {
-	return tsc_to_ns(rdtsc() - boot_info.tsc_entry);
+	/* lib/vclock.h's sum, as the vDSO's: not tsc_to_ns(tsc - entry) */
+	return vclock_sum(rdtsc(), ns_mult, -base_ns);
 }

@@ -28,31 +28,79 @@ extern const struct vclock vdso_vvar __attribute__((visibility("hidden")));
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_USEC 1000ULL
 
-#define VCLOCK_ALL_READY (VCLOCK_MONO_READY | VCLOCK_WALL_READY)
+/*
+ * Which vclock.offset_ns slot each clock id reads, 2 bits per id 0..31
+ * (clockid.h): VCLOCK_REAL for the wall clock's ids, VCLOCK_MONO for the
+ * monotonic ones, VCLOCK_NONE (never set, so the system call) for the
+ * rest. A table in an immediate, not in memory: under TCG every load is
+ * a softmmu TLB check and a write-back of the registers changed before.
+ */
+#define SPREAD1(x) (((x) | (x) << 16) & 0x0000ffff0000ffffULL)
+#define SPREAD2(x) (((x) | (x) << 8) & 0x00ff00ff00ff00ffULL)
+#define SPREAD3(x) (((x) | (x) << 4) & 0x0f0f0f0f0f0f0f0fULL)
+#define SPREAD4(x) (((x) | (x) << 2) & 0x3333333333333333ULL)
+#define SPREAD5(x) (((x) | (x) << 1) & 0x5555555555555555ULL)
+/* bit n of a 32-bit set at bit 2n */
+#define SPREAD(set) SPREAD5(SPREAD4(SPREAD3(SPREAD2(SPREAD1((uint64_t)(set))))))
+#define SLOT_TABLE                                              \
+	((0xaaaaaaaaaaaaaaaaULL &                               \
+	  ~(SPREAD(CLOCKID_MONO_SET | CLOCKID_REAL_SET) * 3)) | \
+	 SPREAD(CLOCKID_REAL_SET) * VCLOCK_REAL)
+_Static_assert(VCLOCK_MONO == 0 && VCLOCK_REAL == 1 && VCLOCK_NONE == 2,
+	       "2-bit slots");
+_Static_assert(!((CLOCKID_MONO_SET | CLOCKID_REAL_SET) >> 31),
+	       "id 31 is no clock: slot_of clamps to it");
+_Static_assert((SLOT_TABLE >> 2 * CLOCK_REALTIME & 3) == VCLOCK_REAL &&
+		       (SLOT_TABLE >> 2 * CLOCK_TAI & 3) == VCLOCK_REAL &&
+		       (SLOT_TABLE >> 2 * CLOCK_MONOTONIC & 3) == VCLOCK_MONO &&
+		       (SLOT_TABLE >> 2 * CLOCK_BOOTTIME & 3) == VCLOCK_MONO &&
+		       (SLOT_TABLE >> 2 * CLOCK_PROCESS_CPUTIME_ID & 3) ==
+			       VCLOCK_NONE &&
+		       (SLOT_TABLE >> 2 * 31 & 3) == VCLOCK_NONE,
+	       "the slot table agrees with clockid.h");
 
 /*
- * The clock ids answered here (bit n: id n; clockid.h) for each value of
- * the [vvar] flags, 16 bits per value: the monotonic ones once the TSC
- * is set up, the wall clock's once the kernel has read it. A table in an
- * immediate, not in memory: under TCG every load is a softmmu TLB check
- * and a write-back of the registers changed before it.
+ * The slot clock id reads; ids outside 0..30 read slot 31's, VCLOCK_NONE
+ * (no clock has id 31), so the range check is a clamp, not a branch (a
+ * branch would end a TCG block).
  */
-#define ANSWERED_BITS 16
-#define ANSWERED                                                             \
-	((uint64_t)CLOCKID_MONO_SET << (ANSWERED_BITS * VCLOCK_MONO_READY) | \
-	 (uint64_t)(CLOCKID_MONO_SET | CLOCKID_REAL_SET)                     \
-		 << (ANSWERED_BITS * VCLOCK_ALL_READY))
-_Static_assert((CLOCKID_MONO_SET | CLOCKID_REAL_SET) < 1u << ANSWERED_BITS,
-	       "every answered id fits a table entry");
+static inline unsigned int slot_of(int id)
+{
+	uint32_t uid = (uint32_t)id < 31 ? (uint32_t)id : 31;
+
+	return (unsigned int)(SLOT_TABLE >> 2 * uid) & 3;
+}
+
+/* The offset of slot, or VCLOCK_UNSET: ask the kernel. */
+static inline uint64_t offset_of(unsigned int slot)
+{
+	return __atomic_load_n(&vdso_vvar.offset_ns[slot], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * The clock whose offset (not VCLOCK_UNSET) is off, now. mult is loaded
+ * before the TSC is read (the volatile asm keeps it there: [vvar] is
+ * const, so rdtsc_ordered's memory clobber does not): under TCG a load
+ * writes back the registers changed before it, and at the block's start
+ * nothing is, while after `rdtsc` %rax, %rdx and the flags would be.
+ */
+static inline uint64_t read_ns(uint64_t off)
+{
+	uint64_t mult = vdso_vvar.mult;
+
+	__asm__ volatile("" : "+r"(mult));
+
+	return vclock_sum(rdtsc_ordered(), mult, off);
+}
 
 /* The wall clock in ns, or false to ask the kernel. */
 static int read_real_ns(uint64_t *ns)
 {
-	const struct vclock *v = &vdso_vvar;
+	uint64_t off = offset_of(VCLOCK_REAL);
 
-	if (__atomic_load_n(&v->ready, __ATOMIC_ACQUIRE) != VCLOCK_ALL_READY)
+	if (off == VCLOCK_UNSET)
 		return 0;
-	*ns = vclock_real_ns(v, vclock_mono_ns(v, rdtsc_ordered()));
+	*ns = read_ns(off);
 	return 1;
 }
 
@@ -65,8 +113,9 @@ static int read_real_ns(uint64_t *ns)
  * with one vCPU. So clock_gettime and gettimeofday decide with one
  * branch whether they answer, then run straight to their one `ret`:
  * two blocks, one `rdtsc` (docs/performance.md counts them, against
- * Linux's vDSO). There is no seqlock: [vvar] never changes once its
- * flag is set (lib/vclock.h).
+ * Linux's vDSO). There is no seqlock: an offset never changes once set
+ * (lib/vclock.h), and whether it is set is the offset itself, so a read
+ * takes two numbers of [vvar]: the clock's offset, and mult.
  */
 
 /*
@@ -79,27 +128,16 @@ static inline void in_registers(uint64_t *a, uint64_t *b)
 	__asm__("" : "+r"(*a), "+r"(*b));
 }
 
-/* Bit n of a clock id set, as an index of vclock.offset_ns. */
-_Static_assert(VCLOCK_MONO == 0 && VCLOCK_REAL == 1, "offset_ns indexes");
-
 /* The hot one: every timestamp an application takes. */
 int __vdso_clock_gettime(int id, struct __kernel_timespec *ts)
 {
-	const struct vclock *v = &vdso_vvar;
-	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
-	uint32_t uid = (uint32_t)id;
-	/* id answered here, as one value for one branch */
-	uint32_t ok = (uid < ANSWERED_BITS) &
-		      (uint32_t)(ANSWERED >> ((ready & 3) * ANSWERED_BITS +
-					      uid % ANSWERED_BITS));
+	uint64_t off = offset_of(slot_of(id));
 	uint64_t ns, sec, nsec;
 
-	if (__builtin_expect(!(ok & 1), 0))
+	if (__builtin_expect(off == VCLOCK_UNSET, 0))
 		return (int)arch_user_syscall2(__NR_clock_gettime, id,
 					       (long)ts);
-	/* the wall clock's offset for the REALTIME ids, else 0 */
-	ns = vclock_mono_ns(v, rdtsc_ordered()) +
-	     v->offset_ns[(CLOCKID_REAL_SET >> (uid & 31)) & 1];
+	ns = read_ns(off);
 	sec = ns / NSEC_PER_SEC;
 	nsec = ns % NSEC_PER_SEC;
 	in_registers(&sec, &nsec);
@@ -131,13 +169,14 @@ gettimeofday_slow(struct __kernel_old_timeval *tv, struct timezone *tz)
 /* The fast path is the common call, gettimeofday(&tv, NULL). */
 int __vdso_gettimeofday(struct __kernel_old_timeval *tv, struct timezone *tz)
 {
-	const struct vclock *v = &vdso_vvar;
-	uint32_t ready = __atomic_load_n(&v->ready, __ATOMIC_ACQUIRE);
+	uint64_t off = offset_of(VCLOCK_REAL);
 	uint64_t ns, sec, usec;
+	int slow = (off == VCLOCK_UNSET) | !tv | !!tz;
 
-	if (__builtin_expect(((ready ^ VCLOCK_ALL_READY) | !tv | !!tz) != 0, 0))
+	__asm__("" : "+r"(slow)); /* one value: GCC would branch on each test */
+	if (__builtin_expect(slow, 0))
 		return gettimeofday_slow(tv, tz);
-	ns = vclock_real_ns(v, vclock_mono_ns(v, rdtsc_ordered()));
+	ns = read_ns(off);
 	sec = ns / NSEC_PER_SEC;
 	usec = ns % NSEC_PER_SEC / NSEC_PER_USEC;
 	in_registers(&sec, &usec);
