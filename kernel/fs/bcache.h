@@ -231,8 +231,10 @@ int bcache_writeback_unlogged(struct bcache_dev *d);
  * bcache_writeback_unlogged, with the nextra transfers of extra (sorted
  * by block; blocks no buffer of d caches: a journal's log blocks) in
  * the same batch, so the device has both at once. *sent: extra went to
- * the device, each result in its err; false only with -ENOMEM, when
- * nothing was sent.
+ * the device, each result in its err; false when memory ran short for
+ * the one batch: the data went then in batches without extra, which the
+ * caller sends. -ENOMEM: some data is still dirty, and a journal must
+ * not commit.
  */
 int bcache_writeback_unlogged_with(struct bcache_dev *d,
 				   struct bcache_io *extra, size_t nextra,

@@ -289,18 +289,21 @@ int bcache_writeback_unlogged_with(struct bcache_dev *d,
 				   bool *sent)
 {
 	struct bcache_buf **v = kmalloc((d->ndirty + 1) * sizeof(*v));
-	int err = -ENOMEM;
+	int err;
 
 	*sent = false;
 	if (v != NULL) {
-		err = write_back_with(d, v,
-				      collect_dirty(d, v, d->ndirty, false),
-				      extra, nextra, sent);
+		write_back_with(d, v, collect_dirty(d, v, d->ndirty, false),
+				extra, nextra, sent);
 		kfree(v);
 	}
-	/* What other threads had in flight, and what was left (ENOMEM). */
-	if (err == 0)
-		err = write_back_settled(d, false);
+	/*
+	 * Then always: what other threads had in flight, what the device
+	 * left dirty (ENOMEM), and, when memory ran short for the one
+	 * batch above, all of the data, in batches that need no memory:
+	 * the caller's log must not go alone. -ENOMEM: some still dirty.
+	 */
+	err = write_back_settled(d, false);
 	return err == -ENOMEM ? err : take_wb_err(d, err);
 }
 

@@ -348,6 +348,13 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 		*data_err = bcache_writeback_unlogged_with(j->fs->dev, w.ios,
 							   w.n, &sent);
 		err = sent ? jio_result(&w) : jio_send(j, &w);
+		/*
+		 * Data the log's metadata may point at is not on the disk:
+		 * no commit block (Linux aborts the journal when it cannot
+		 * submit a commit's data).
+		 */
+		if (err == 0 && *data_err == -ENOMEM)
+			err = -ENOMEM;
 	}
 	if (err == 0)
 		err = dev_flush(j);

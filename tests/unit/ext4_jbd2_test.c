@@ -705,6 +705,73 @@ static void test_commit_leaves_checkpoint(void **state)
 }
 
 /*
+ * A crash now: dk's bytes replayed on another disk. Metadata block
+ * meta says mtext there only with data block data saying dtext (ordered
+ * mode); returns whether meta was replayed.
+ */
+static bool crash_keeps_order(const struct disk *dk, uint64_t meta,
+			      const char *mtext, uint64_t data,
+			      const char *dtext)
+{
+	struct disk *crash = disk_load(img);
+	struct ext4_fs *fs;
+	bool replayed;
+
+	memcpy(crash->bytes, dk->bytes, IMG_SIZE);
+	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs), 0);
+	replayed = block_says(crash->bytes, meta, mtext);
+	if (replayed)
+		assert_true(block_says(crash->bytes, data, dtext));
+	ext4_unmount(fs);
+	disk_free(crash);
+	return replayed;
+}
+
+/*
+ * A commit with allocation N failing (from N on, or N alone), for each
+ * N until it succeeds: when its file data cannot all be written, no
+ * commit block may be, else a crash replays metadata pointing at data
+ * the disk lacks. A commit that returned 0 is replayed. Before: the
+ * one batch of data and log failing to allocate sent the log alone and
+ * then the commit block.
+ */
+static void test_commit_data_enomem(void **state)
+{
+	extern long kernel_host_allocs_left, kernel_host_fail_one;
+	struct disk *dk;
+	struct ext4_fs *fs;
+	int c = -ENOMEM, failed = 0;
+
+	(void)state;
+	for (long n = 0; n < 400 && (c != 0 || n % 2 == 0); n++) {
+		dk = disk_load(img);
+		fs = mount_rw(dk);
+		log_block(fs, FREE_BLK(0), "m0");
+		assert_int_equal(ext4_jbd2_commit(fs), 0); /* the log started */
+		log_block(fs, FREE_BLK(1), "m1");
+		assert_int_equal(bcache_write_owned(&dk->bc, FREE_BLK(2) * bs,
+						    "d1", 3, 5),
+				 3);
+		if (n % 2)
+			kernel_host_fail_one = n / 2;
+		else
+			kernel_host_allocs_left = n / 2;
+		c = ext4_jbd2_commit(fs);
+		kernel_host_allocs_left = kernel_host_fail_one = -1;
+		failed += c != 0;
+		if (crash_keeps_order(dk, FREE_BLK(1), "m1", FREE_BLK(2), "d1"))
+			assert_int_equal(c, 0);
+		else
+			assert_int_not_equal(c, 0);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		disk_free(dk);
+	}
+	assert_int_equal(c, 0);
+	assert_true(failed > 0);
+}
+
+/*
  * A commit nobody waits for (the 5 s one, sync(2)'s) that meets a data
  * block's failed write-back keeps the error for the next fsync's
  * commit, once (before: it took the error and dropped it).
@@ -1300,6 +1367,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_wrap),
 		ALL_BS(test_wrap_repinned),
 		ALL_BS(test_commit_leaves_checkpoint),
+		ALL_BS(test_commit_data_enomem),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
