@@ -392,10 +392,14 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		b->owner = owner;
 		bcache_set_dirty(b);
 		/*
-		 * Not the journal's bytes any more (a file's data now): a
-		 * commit writes them before its log, as it does file data.
+		 * A file's data now, not the journal's business: a commit
+		 * writes it before its log. A raw write (owner 0: the block
+		 * device's) over a committed block leaves it the journal's,
+		 * so that a transaction changing it again freezes it and a
+		 * checkpoint writes it home before freeing its log copy.
 		 */
-		b->flags &= ~BCACHE_LOGGED;
+		if (owner != 0)
+			b->flags &= ~BCACHE_LOGGED;
 	} else {
 		memcpy(buf, b->data + in, n);
 	}

@@ -425,7 +425,8 @@ static void test_logged_write_error(void **state)
 /*
  * bcache_writeback_unlogged writes file data and any plain write, and
  * leaves a journal's committed (LOGGED) blocks dirty for its
- * checkpoint; a write over a LOGGED block makes it plain again.
+ * checkpoint. A file's write over a LOGGED block makes it plain again;
+ * a raw one (the block device's, owner 0) leaves it the journal's.
  */
 static void test_writeback_unlogged(void **state)
 {
@@ -448,10 +449,15 @@ static void test_writeback_unlogged(void **state)
 	assert_int_equal(b->flags & (BCACHE_DIRTY | BCACHE_LOGGED),
 			 BCACHE_DIRTY | BCACHE_LOGGED);
 	assert_int_equal(bcache_write(&f->bc, 6 * BS + 1, "w", 1), 1);
+	assert_int_equal(b->flags & BCACHE_LOGGED, BCACHE_LOGGED);
+	assert_int_equal(bcache_writeback_unlogged(&f->bc), 0);
+	assert_int_not_equal(f->bytes[6 * BS + 1], 'w');
+	assert_int_equal(bcache_write_owned(&f->bc, 6 * BS + 2, "o", 1, 5), 1);
 	assert_int_equal(b->flags & BCACHE_LOGGED, 0);
 	assert_int_equal(bcache_writeback_unlogged(&f->bc), 0);
 	assert_int_equal(f->bytes[6 * BS], 'l');
 	assert_int_equal(f->bytes[6 * BS + 1], 'w');
+	assert_int_equal(f->bytes[6 * BS + 2], 'o');
 	bcache_put(b);
 	fake_free(f);
 }

@@ -705,6 +705,43 @@ static void test_commit_leaves_checkpoint(void **state)
 }
 
 /*
+ * A raw write (the block device's) over a committed block not yet home
+ * leaves it the journal's: a transaction changing it again freezes it,
+ * and the checkpoint that frees its log copy writes the raw bytes home
+ * first. Before: the raw write made it plain, it joined unfrozen, and
+ * a crash after the checkpoint lost both the commit and the raw write.
+ */
+static void test_raw_write_keeps_logged(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(0) * bs, "r", 1), 1);
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	/* The log emptied, as make_room does, with a2 not committed. */
+	assert_int_equal(jbd2_checkpoint(fs->jbd2, fs->jbd2->head), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "r1"));
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_jbd2_close(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a2"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
  * A crash now: dk's bytes replayed on another disk. Metadata block
  * meta says mtext there only with data block data saying dtext (ordered
  * mode); returns whether meta was replayed.
@@ -1368,6 +1405,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_wrap_repinned),
 		ALL_BS(test_commit_leaves_checkpoint),
 		ALL_BS(test_commit_data_enomem),
+		ALL_BS(test_raw_write_keeps_logged),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
