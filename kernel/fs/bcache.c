@@ -190,7 +190,7 @@ void bcache_pin(struct bcache_buf *b)
 
 void bcache_unpin(struct bcache_buf *b, bool keep)
 {
-	b->flags &= ~BCACHE_PINNED;
+	b->flags &= ~(BCACHE_PINNED | BCACHE_UNCHANGED);
 	if (!keep) {
 		bcache_clear_dirty(b);
 		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED | BCACHE_LOGGED);

@@ -83,13 +83,20 @@ struct bcache_dev {
 #define BCACHE_VERIFIED 16U
 /*
  * LOGGED: unpinned with keep, a journaled block whose transaction
- * committed, until its next write-back or a bcache_write over it: a
+ * committed, until its next write-back or a file's write over it: a
  * failed write of it is also the journal's to know
  * (bcache_take_log_err), where a file's data block that failed is only
  * the file's; and a commit leaves it to the checkpoint
  * (bcache_writeback_unlogged).
  */
 #define BCACHE_LOGGED 32U
+/*
+ * UNCHANGED: pinned by a journal before a change that has not come
+ * (a LOGGED block frozen when a handle got it, perhaps only to read):
+ * its commit drops it rather than logging the same bytes again.
+ * Cleared by the change, and by bcache_unpin.
+ */
+#define BCACHE_UNCHANGED 64U
 
 struct bcache_buf {
 	struct bcache_dev *dev;

@@ -178,11 +178,23 @@ void ext4_handle_abort(struct ext4_handle *h, int err)
 	jbd2_abort(h->j, err);
 }
 
+/* One of h's credits used: a block it changed. */
+static void use_credit(struct ext4_handle *h)
+{
+	struct ext4_jbd2 *j = h->j;
+
+	/* Past its credits the transaction may outgrow the log: say so. */
+	if (h->added++ == h->credits && j->overdrawn++ == 0)
+		printk("kiln: ext4 %s: a handle went past its %u credits\n",
+		       j->fs->name, h->credits);
+}
+
 /*
  * b (held) joins the running transaction: pinned, off the write-back
- * list. 0, or -ENOMEM with nothing changed.
+ * list; a credit used when changed (else b is UNCHANGED until
+ * ext4_jbd2_dirty). 0, or -ENOMEM with nothing changed.
  */
-static int join(struct ext4_handle *h, struct bcache_buf *b)
+static int join(struct ext4_handle *h, struct bcache_buf *b, bool changed)
 {
 	struct ext4_jbd2 *j = h->j;
 
@@ -195,10 +207,10 @@ static int join(struct ext4_handle *h, struct bcache_buf *b)
 	b->refs++;
 	bcache_pin(b);
 	j->bufs[j->nbufs++] = b;
-	/* Past its credits the transaction may outgrow the log: say so. */
-	if (h->added++ == h->credits && j->overdrawn++ == 0)
-		printk("kiln: ext4 %s: a handle went past its %u credits\n",
-		       j->fs->name, h->credits);
+	if (changed)
+		use_credit(h);
+	else
+		b->flags |= BCACHE_UNCHANGED;
 	return 0;
 }
 
@@ -224,7 +236,7 @@ static int freeze(struct ext4_handle *h, struct bcache_buf *b)
 		return bcache_write_home(b);
 	memcpy(copy, b->data, b->len);
 	verified = b->flags & BCACHE_VERIFIED;
-	if (join(h, b) < 0) {
+	if (join(h, b, false) < 0) {
 		page_free(copy, 1);
 		return bcache_write_home(b);
 	}
@@ -271,9 +283,15 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 		bcache_unpin(b, false); /* never home: it did not commit */
 		return;
 	}
-	if (b->flags & BCACHE_PINNED)
-		return; /* in the running transaction already */
-	if (join(h, b) < 0) {
+	if (b->flags & BCACHE_PINNED) {
+		/* in the running transaction already; frozen, now changed */
+		if (b->flags & BCACHE_UNCHANGED) {
+			b->flags &= ~BCACHE_UNCHANGED;
+			use_credit(h);
+		}
+		return;
+	}
+	if (join(h, b, true) < 0) {
 		jbd2_abort(j, -ENOMEM);
 		bcache_unpin(b, false);
 	}

@@ -375,6 +375,40 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 	return err;
 }
 
+/*
+ * The blocks frozen and never changed (a handle got them only to read
+ * them) out of the running transaction, and their frozen copies freed:
+ * back as they were, committed, LOGGED, waiting for the checkpoint.
+ */
+static void drop_unchanged(struct ext4_jbd2 *j)
+{
+	struct bcache_buf *b;
+
+	for (size_t i = 0; i < j->nbufs;) {
+		b = j->bufs[i];
+		size_t k = 0;
+
+		if (!(b->flags & BCACHE_UNCHANGED)) {
+			i++;
+			continue;
+		}
+		while (k < j->nfrozen && j->frozen[k].blk != b->block)
+			k++;
+		/* Changed without ext4_jbd2_dirty after all: logged. */
+		if (k == j->nfrozen ||
+		    memcmp(b->data, j->frozen[k].data, b->len) != 0) {
+			b->flags &= ~BCACHE_UNCHANGED;
+			i++;
+			continue;
+		}
+		page_free(j->frozen[k].data, 1);
+		j->frozen[k] = j->frozen[--j->nfrozen];
+		j->bufs[i] = j->bufs[--j->nbufs];
+		bcache_unpin(b, true);
+		bcache_put(b);
+	}
+}
+
 int jbd2_do_commit(struct ext4_jbd2 *j)
 {
 	uint32_t need, usable = j->sb.maxlen - j->sb.first;
@@ -382,6 +416,7 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 
 	if (j->err)
 		return j->err;
+	drop_unchanged(j);
 	if (j->nbufs == 0 && j->nrevokes == 0 && j->nfrozen == 0) {
 		/* Nothing to log: the data alone, as an fsync wants. */
 		j->nbusy = 0;

@@ -705,6 +705,57 @@ static void test_commit_leaves_checkpoint(void **state)
 }
 
 /*
+ * A committed block not yet home that a handle gets only to read is
+ * frozen (the handle might change it) but costs no credit, and its
+ * commit logs nothing for it: the block stays LOGGED for the
+ * checkpoint. Before: a credit, a log copy and its crc32c each time.
+ */
+static void test_frozen_unchanged_dropped(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int writes, err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	assert_int_equal(ext4_handle_left(h), 4);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 0);
+	assert_int_equal(fs->jbd2->nfrozen, 0);
+	assert_int_equal(fs->jbd2->nbufs, 0);
+	assert_int_equal(b->flags & (BCACHE_DIRTY | BCACHE_LOGGED |
+				     BCACHE_PINNED | BCACHE_UNCHANGED),
+			 BCACHE_DIRTY | BCACHE_LOGGED);
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	/* Got, then changed: a credit, and logged. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	assert_int_equal(ext4_handle_left(h), 3);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 3); /* descriptor, copy, commit */
+	assert_int_equal(ext4_jbd2_close(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a2"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
  * An abort while a handle still holds a frozen block and changes it
  * again: the committed bytes come back when the handle stops, not into
  * the buffer it holds. Before: they were copied under it, and its next
@@ -1445,6 +1496,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_commit_data_enomem),
 		ALL_BS(test_raw_write_keeps_logged),
 		ALL_BS(test_abort_thaws_after_stop),
+		ALL_BS(test_frozen_unchanged_dropped),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
