@@ -580,8 +580,13 @@ static void test_revoke(void **state)
 	assert_int_equal(ext4_handle_stop(h), 0);
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_false(ext4_jbd2_block_busy(fs, FREE_BLK(2)));
-	/* Reused as file data, written back by the next (ordered) commit. */
-	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(2) * bs, data, bs), bs);
+	/*
+	 * Reused as a file's data (ext4's writes name the inode), written
+	 * back by the next (ordered) commit.
+	 */
+	assert_int_equal(
+		bcache_write_owned(&dk->bc, FREE_BLK(2) * bs, data, bs, 12),
+		bs);
 	log_block(fs, FREE_BLK(3), "other");
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_true(block_says(dk->bytes, FREE_BLK(2), "data"));
