@@ -87,7 +87,7 @@ struct bcache_dev {
  * failed write of it is also the journal's to know
  * (bcache_take_log_err), where a file's data block that failed is only
  * the file's; and a commit leaves it to the checkpoint
- * (bcache_writeback_unlogged).
+ * (bcache_writeback without logged).
  */
 #define BCACHE_LOGGED 32U
 /*
@@ -225,17 +225,16 @@ int bcache_sync(struct bcache_dev *d);
 /*
  * Write back as bcache_sync does, without the flush (a journal commit
  * flushes once for this and its log): 0, -ENOMEM, or the error once.
- */
-int bcache_writeback(struct bcache_dev *d);
-/*
- * bcache_writeback, passing the LOGGED buffers by: a journal's commit
+ * Without logged, the LOGGED buffers are passed by: a journal's commit
  * writes the file data this way (ordered mode), and leaves the blocks
  * of earlier transactions, whose copies are in its log, to its
- * checkpoint. Same returns.
+ * checkpoint.
  */
-int bcache_writeback_unlogged(struct bcache_dev *d);
+int bcache_writeback(struct bcache_dev *d, bool logged);
+/* bcache_sync passing the LOGGED buffers by (a commit with no log). */
+int bcache_sync_unlogged(struct bcache_dev *d);
 /*
- * bcache_writeback_unlogged, with the nextra transfers of extra (sorted
+ * bcache_writeback(d, false), with the nextra transfers of extra (sorted
  * by block; blocks no buffer of d caches: a journal's log blocks) in
  * the same batch, so the device has both at once. *sent: extra went to
  * the device, each result in its err; false when memory ran short for

@@ -268,20 +268,26 @@ int bcache_take_sync_err_all(void)
 	return err;
 }
 
-int bcache_writeback(struct bcache_dev *d)
+/*
+ * Write d's dirty buffers back (the LOGGED ones only with logged), then
+ * flush the device with flush: 0, -ENOMEM (still dirty: said even with
+ * an older error kept), or the write-back's error, once, else the
+ * flush's.
+ */
+static int write_out(struct bcache_dev *d, bool logged, bool flush)
 {
-	int err = write_back_settled(d, true);
+	int err = write_back_settled(d, logged);
 
-	/* Buffers still dirty must say so, even with an older error kept. */
-	return err == -ENOMEM ? err : take_wb_err(d, err);
+	if (err < 0)
+		return err;
+	if (flush)
+		err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
+	return take_wb_err(d, err);
 }
 
-int bcache_writeback_unlogged(struct bcache_dev *d)
+int bcache_writeback(struct bcache_dev *d, bool logged)
 {
-	int err = write_back_settled(d, false);
-
-	/* Buffers still dirty must say so, even with an older error kept. */
-	return err == -ENOMEM ? err : take_wb_err(d, err);
+	return write_out(d, logged, false);
 }
 
 int bcache_writeback_unlogged_with(struct bcache_dev *d,
@@ -289,8 +295,6 @@ int bcache_writeback_unlogged_with(struct bcache_dev *d,
 				   bool *sent)
 {
 	struct bcache_buf **v = kmalloc((d->ndirty + 1) * sizeof(*v));
-	int err;
-
 	*sent = false;
 	if (v != NULL) {
 		write_back_with(d, v, collect_dirty(d, v, d->ndirty, false),
@@ -303,18 +307,17 @@ int bcache_writeback_unlogged_with(struct bcache_dev *d,
 	 * batch above, all of the data, in batches that need no memory:
 	 * the caller's log must not go alone. -ENOMEM: some still dirty.
 	 */
-	err = write_back_settled(d, false);
-	return err == -ENOMEM ? err : take_wb_err(d, err);
+	return write_out(d, false, false);
 }
 
 int bcache_sync(struct bcache_dev *d)
 {
-	int err = write_back_settled(d, true);
+	return write_out(d, true, true);
+}
 
-	if (err < 0)
-		return err;
-	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
-	return take_wb_err(d, err);
+int bcache_sync_unlogged(struct bcache_dev *d)
+{
+	return write_out(d, false, true);
 }
 
 int bcache_sync_all(bool report)

@@ -198,7 +198,7 @@ static int write_frozen(struct ext4_jbd2 *j)
 
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
 {
-	int err = bcache_writeback(j->fs->dev);
+	int err = bcache_writeback(j->fs->dev, true);
 
 	/*
 	 * A file's data block that failed does not keep the log (Linux's
@@ -421,9 +421,7 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 		/* Nothing to log: the data alone, as an fsync wants. */
 		j->nbusy = 0;
 		j->credits = 0;
-		data_err = bcache_writeback_unlogged(j->fs->dev);
-		if (dev_flush(j) < 0 && data_err == 0)
-			data_err = -EIO;
+		data_err = bcache_sync_unlogged(j->fs->dev);
 		goto report;
 	}
 	need = jbd2_txn_blocks(j, j->nbufs, j->nrevokes);
