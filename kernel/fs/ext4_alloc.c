@@ -116,7 +116,7 @@ typedef uint64_t __attribute__((may_alias)) map_word;
  * create ~480K instructions in a group of 10000 used inodes and 14000
  * used blocks (bench/blk.py's).
  */
-static uint32_t bit_next_zero(const uint8_t *map, uint32_t i, uint32_t end)
+uint32_t ext4_bit_next_zero(const uint8_t *map, uint32_t i, uint32_t end)
 {
 	while (i < end) {
 		if (i % 64 == 0 && end - i >= 64 &&
@@ -287,8 +287,8 @@ static int64_t run_find(struct ext4_op *op, const uint8_t *map, uint32_t g,
 	uint32_t end = group_blocks(fs, g), i, n;
 	uint64_t first = group_first(fs, g);
 
-	for (i = bit_next_zero(map, start, end); i < end;
-	     i = bit_next_zero(map, i + 1, end)) {
+	for (i = ext4_bit_next_zero(map, start, end); i < end;
+	     i = ext4_bit_next_zero(map, i + 1, end)) {
 		if (ext4_jbd2_block_busy(fs, first + i))
 			continue;
 		for (n = 1; n < *len && i + n < end; n++)
@@ -476,9 +476,9 @@ static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 		gd_put(op, &r, false);
 		return err;
 	}
-	for (i = bit_next_zero(b->data, 0, fs->inodes_per_group);
+	for (i = ext4_bit_next_zero(b->data, 0, fs->inodes_per_group);
 	     i < fs->inodes_per_group;
-	     i = bit_next_zero(b->data, i + 1, fs->inodes_per_group))
+	     i = ext4_bit_next_zero(b->data, i + 1, fs->inodes_per_group))
 		if ((uint64_t)g * fs->inodes_per_group + i + 1 >= fs->first_ino)
 			break;
 	err = -EIO; /* the count said there was one */
