@@ -2,6 +2,7 @@
 #ifndef KILN_CORE_CRED_H
 #define KILN_CORE_CRED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define CRED_NGROUPS_MAX 32 /* supplementary groups kept */
@@ -21,5 +22,16 @@ struct cred {
 
 /* The current process's credentials (core/proc.c); never NULL. */
 struct cred *current_cred(void);
+
+/* True when gid is c's effective group or one of its supplementary ones. */
+static inline bool cred_in_group(const struct cred *c, uint32_t gid)
+{
+	if (c->egid == gid)
+		return true;
+	for (uint32_t i = 0; i < c->ngroups; i++)
+		if (c->groups[i] == gid)
+			return true;
+	return false;
+}
 
 #endif

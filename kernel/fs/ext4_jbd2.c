@@ -245,6 +245,11 @@ static int freeze(struct ext4_handle *h, struct bcache_buf *b)
 	return 0;
 }
 
+bool ext4_handle_aborted(const struct ext4_handle *h)
+{
+	return h->j->err != 0;
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {

@@ -58,11 +58,7 @@ struct ovl_dirdata {
 
 static uint64_t name_hash(const char *name)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	while (*name)
-		h = (h ^ (unsigned char)*name++) * 1099511628211ULL;
-	return h ^ h >> 29;
+	return vfs_name_hash(name, strlen(name));
 }
 
 static struct ovl_dirdata *dd_of(const struct vnode *dir)

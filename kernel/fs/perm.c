@@ -8,7 +8,9 @@
 
 /*
  * POSIX permission check against the effective ids (mask: 4 read, 2 write,
- * 1 exec). Root passes everything except exec of a file with no x bit.
+ * 1 exec); the group bits apply when the effective group or any
+ * supplementary one is the node's. Root passes everything except exec of
+ * a file with no x bit.
  */
 int vfs_writable(const struct vnode *vn)
 {
@@ -18,7 +20,7 @@ int vfs_writable(const struct vnode *vn)
 int vfs_permission(struct vnode *vn, int mask)
 {
 	const struct cred *cred = current_cred();
-	uint32_t uid = cred->euid, gid = cred->egid, bits = vn->mode;
+	uint32_t uid = cred->euid, bits = vn->mode;
 
 	if ((mask & 2) && (vn->vflags & VN_RDONLY) &&
 	    (S_ISREG(vn->mode) || S_ISDIR(vn->mode) || S_ISLNK(vn->mode)))
@@ -31,7 +33,7 @@ int vfs_permission(struct vnode *vn, int mask)
 	}
 	if (uid == vn->uid)
 		bits >>= 6;
-	else if (gid == vn->gid)
+	else if (cred_in_group(cred, vn->gid)) /* supplementary ones too */
 		bits >>= 3;
 	return ((bits & 7) & (uint32_t)mask) == (uint32_t)mask ? 0 : -EACCES;
 }

@@ -189,6 +189,8 @@ struct vfs_dirent {
 	struct vnode *vn;
 	uint64_t cookie; /* getdents position: stable across removals */
 	size_t slot;	 /* its place in the directory's slot array */
+	uint32_t hash;	 /* of the name (dir.c): chain, and a cheap compare */
+	uint32_t len;	 /* strlen(name) */
 	char name[];
 };
 
@@ -271,8 +273,13 @@ void vnode_free(struct vnode *vn);
 
 /* ---- Directory entries (fs/dir.c) ---- */
 
+/* A name's hash (n bytes, well mixed in every bit): tables by name. */
+uint32_t vfs_name_hash(const char *name, size_t n);
 /* Child of dir called name ("." and ".." too), referenced, or NULL. */
 struct vnode *vfs_dir_lookup(struct vnode *dir, const char *name);
+/* The same, len being strlen(name) (the path walk knows it). */
+struct vnode *vfs_dir_lookup_len(struct vnode *dir, const char *name,
+				 size_t len);
 /* Link vn into dir as name: 0, -EEXIST, -ENOMEM, -ENOENT (dir removed). */
 int vfs_dir_link(struct vnode *dir, const char *name, struct vnode *vn);
 /* Remove the entry name from dir (no checks): 0 or -ENOENT. */
@@ -300,16 +307,21 @@ void vfs_dir_free(struct vnode *dir);
 /*
  * A VN_POPULATE directory is about to be looked at (lookup, link,
  * unlink, getdents, stat): clear the flag and run the hook that makes
- * its delayed entries. Any caller, any directory; cheap when unflagged.
+ * its delayed entries. A hook short of memory (-ENOMEM) leaves the
+ * directory flagged, so the next look tries again; any other failure is
+ * final. Any caller, any directory;
+ * cheap when unflagged.
  */
 void vfs_dir_populate(struct vnode *dir);
 /*
  * Add a hook vfs_dir_populate runs (each is given every flagged
- * directory and makes the entries of its own): boot only, at most
- * VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
+ * directory and makes the entries of its own, returning 0, or -ENOMEM
+ * to be run again at the next look: it must then skip what it made
+ * already; another error is not retried):
+ * boot only, at most VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
  */
 #define VFS_POPULATE_HOOKS 4
-int vfs_dir_add_populate(void (*populate)(struct vnode *dir));
+int vfs_dir_add_populate(int (*populate)(struct vnode *dir));
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);
@@ -458,6 +470,8 @@ void vfs_xattr_free(struct vnode *vn);
 
 #define LOOKUP_NOFOLLOW 1U  /* do not follow a symlink in the last component */
 #define LOOKUP_DIRECTORY 2U /* the result must be a directory */
+/* The caller made sure strlen(path) < VFS_PATH_MAX (upath_get does). */
+#define LOOKUP_SHORT 4U
 
 /*
  * Result of a lookup: dir is the directory holding the last component

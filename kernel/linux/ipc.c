@@ -106,16 +106,6 @@ int ipc_highest(const struct ipc_ids *ids)
 	return -1;
 }
 
-static bool in_groups(const struct cred *c, uint32_t gid)
-{
-	if (c->egid == gid)
-		return true;
-	for (uint32_t i = 0; i < c->ngroups; i++)
-		if (c->groups[i] == gid)
-			return true;
-	return false;
-}
-
 /* Linux's ipcperms, with root's CAP_IPC_OWNER. */
 bool ipc_may(const struct ipc_obj *o, int mask)
 {
@@ -124,7 +114,7 @@ bool ipc_may(const struct ipc_obj *o, int mask)
 
 	if (c->euid == o->cuid || c->euid == o->uid)
 		granted >>= 6;
-	else if (in_groups(c, o->cgid) || in_groups(c, o->gid))
+	else if (cred_in_group(c, o->cgid) || cred_in_group(c, o->gid))
 		granted >>= 3;
 	return !((uint32_t)mask & ~granted & 7) || c->euid == 0;
 }

@@ -86,7 +86,7 @@ int at_lookup_user(int dirfd, uintptr_t upath, unsigned int flags,
 
 	if (err < 0)
 		return err;
-	err = at_lookup(dirfd, path, flags, lk);
+	err = at_lookup(dirfd, path, flags | LOOKUP_SHORT, lk);
 	upath_put(path);
 	return err;
 }
@@ -109,19 +109,19 @@ static int empty_path_node(int dirfd, struct vnode **out)
 
 int at_node(int dirfd, uintptr_t upath, int atflags, struct vnode **out)
 {
+	unsigned int lf = LOOKUP_SHORT; /* upath_get bounds the length */
 	struct vnode *start;
 	char *path = NULL;
 	int err = upath_get(upath, &path);
 
+	if (atflags & AT_SYMLINK_NOFOLLOW)
+		lf |= LOOKUP_NOFOLLOW;
 	if (err < 0)
 		return err;
 	if (path[0] == '\0' && (atflags & AT_EMPTY_PATH)) {
 		err = empty_path_node(dirfd, out);
 	} else if ((err = path_start(dirfd, path, &start)) == 0) {
-		err = vfs_resolve(
-			start, path,
-			(atflags & AT_SYMLINK_NOFOLLOW) ? LOOKUP_NOFOLLOW : 0,
-			out);
+		err = vfs_resolve(start, path, lf, out);
 		vnode_put(start);
 	}
 	upath_put(path);

@@ -43,7 +43,7 @@ static int create_file(struct lookup *lk, uint32_t mode)
 static int open_lookup(int dirfd, const char *path, uint32_t flags,
 		       uint32_t mode, struct lookup *lk, bool *created)
 {
-	unsigned int lf = 0;
+	unsigned int lf = LOOKUP_SHORT; /* path came from upath_get */
 	int err;
 
 	if ((flags & O_NOFOLLOW) ||

@@ -65,6 +65,7 @@ SPECIAL = {
     "volume_ops": "a directory and kiln run -v: test_volumes.py",
     "volume_files": "a directory and kiln run -v: test_volumes.py",
     "identity": "matches the host only as root: test_identity",
+    "groups_access": "sets its ids, so natively only as root: test_groups_access",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
     "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
@@ -93,6 +94,7 @@ SPECIAL = {
     "ext4_bigdir": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_namecache": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_inocache": "a writable ext4 disk: test_ext4_rw.py",
+    "ext4_lookup_race": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_bigread": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_bigmap": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_mmap_shared": "a writable ext4 disk, two runs: test_ext4_rw.py",
@@ -223,6 +225,20 @@ def test_identity(flavour):
     assert "identity: uid=0 euid=0 gid=0 egid=0\n" in out, describe(kiln)
     assert kiln.returncode == 0, describe(kiln)
     if os.geteuid() == 0 and os.getegid() == 0:  # the host can match root
+        native = run_native([path])
+        assert native.returncode == 0, describe(native)
+        assert_same(native, kiln)
+
+
+@by_flavour
+def test_groups_access(flavour):
+    """Group bits through a supplementary group; the host compared as root."""
+    path = program(flavour, "groups_access")
+    kiln = kiln_run(path)
+    assert "groups_access: all 19 checks passed\n" in \
+        kiln.stdout.decode(errors="replace"), describe(kiln)
+    assert kiln.returncode == 0, describe(kiln)
+    if os.geteuid() == 0:
         native = run_native([path])
         assert native.returncode == 0, describe(native)
         assert_same(native, kiln)

@@ -83,7 +83,9 @@ int devfs_tty(struct vnode *dev)
 
 int blkdev_devfs(struct vnode *dev)
 {
-	return vfs_create(dev, "vda", S_IFBLK | 0660, NULL);
+	int err = vfs_create(dev, "vda", S_IFBLK | 0660, NULL);
+
+	return err == -EEXIST ? 0 : err; /* as blkdev.c: there already */
 }
 
 /* procfs.c's files of the whole system, empty here. */
@@ -786,6 +788,114 @@ static void test_credentials(void **state)
 	*cred = saved;
 }
 
+/*
+ * The path walk skips the permission call only for directories everybody
+ * may search: root's 0700 and 0710 still stop euid 1000, 0711 lets it by.
+ */
+static void test_search_shortcut(void **state)
+{
+	static const struct {
+		uint32_t mode;
+		int err;
+	} cases[] = {
+		{ 0700, -EACCES }, { 0710, -EACCES }, { 0711, 0 }, { 0755, 0 }
+	};
+	struct cred *cred = current_cred(), saved = *cred;
+	struct vnode *dir = mkdir_at("/", "srch");
+
+	(void)state;
+	mkfile_at("/srch", "f", "x");
+	assert_int_equal(dir->uid, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		dir->mode = S_IFDIR | cases[i].mode;
+		cred->euid = 1000;
+		cred->egid = 100;
+		assert_int_equal(lookup_err("/srch/f", 0), cases[i].err);
+		*cred = saved;
+	}
+	dir->mode = S_IFDIR | 0755;
+}
+
+/* Group bits count for a supplementary group, as on Linux. */
+static void test_supplementary_groups(void **state)
+{
+	struct cred *cred = current_cred(), saved = *cred;
+	struct vnode *f = mkfile_at("/", "grpf", "x");
+
+	(void)state;
+	f->mode = S_IFREG | 0070;
+	f->gid = 50;
+	cred->euid = 1000;
+	cred->egid = 100;
+	assert_int_equal(vfs_permission(f, 4), -EACCES);
+	cred->ngroups = 2;
+	cred->groups[0] = 7;
+	cred->groups[1] = 50;
+	assert_int_equal(vfs_permission(f, 6), 0);
+	f->uid = 1000; /* the owner's bits win even when they deny */
+	assert_int_equal(vfs_permission(f, 4), -EACCES);
+	*cred = saved;
+	assert_int_equal(vfs_dir_unlink(vfs_root(), "grpf"), 0);
+}
+
+/* The longest hash chain of dir's entries. */
+static size_t longest_chain(const struct vnode *dir)
+{
+	size_t most = 0;
+
+	for (size_t i = 0; i < dir->dir.nbuckets; i++) {
+		size_t n = 0;
+
+		for (struct vfs_dirent *d = dir->dir.hash[i]; d; d = d->hnext)
+			n++;
+		if (n > most)
+			most = n;
+	}
+	return most;
+}
+
+/*
+ * Names that differ only in their last bytes spread over the chains (a
+ * hash whose tail reached only its high bits put abcde00..abcde99 in one);
+ * names differing only in their ends, or one a prefix of another, stay apart.
+ */
+static void test_name_hash_spread(void **state)
+{
+	struct vnode *a = mkdir_at("/", "spread1"),
+		     *b = mkdir_at("/", "spread2");
+	struct vnode *vn;
+	char name[24];
+
+	(void)state;
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "file%03d", i);
+		assert_int_equal(vfs_create(a, name, S_IFREG | 0644, NULL), 0);
+	}
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "abcde%02d", i);
+		assert_int_equal(vfs_create(b, name, S_IFREG | 0644, NULL), 0);
+	}
+	assert_true(longest_chain(a) <= 8);
+	assert_true(longest_chain(b) <= 6);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "file%03d", i);
+		vn = vfs_dir_lookup(a, name);
+		assert_non_null(vn);
+		vnode_put(vn);
+	}
+	assert_int_equal(vfs_create(b, "ab", S_IFREG | 0644, NULL), 0);
+	assert_int_equal(vfs_create(b, "abc", S_IFDIR | 0755, NULL), 0);
+	vn = vfs_dir_lookup(b, "ab");
+	assert_true(S_ISREG(vn->mode));
+	vnode_put(vn);
+	vn = vfs_dir_lookup_len(b, "abc", 3);
+	assert_true(S_ISDIR(vn->mode));
+	vnode_put(vn);
+	assert_null(vfs_dir_lookup(b, "a"));
+	assert_null(vfs_dir_lookup(b, "abcd"));
+	assert_null(vfs_dir_lookup(b, "abcde100"));
+}
+
 /* Attributes list in name order; the space budget ends in ENOSPC, not a crash. */
 static void test_xattrs(void **state)
 {
@@ -870,12 +980,29 @@ static void test_notify_marks(void **state)
 
 /*
  * /dev at its first look: a node that cannot be made (its allocation
- * fails) is named on the console and the others are still made.
+ * fails) is named on the console and the others are still made; /dev
+ * stays flagged, and the next look makes the missing node, quietly,
+ * leaving the others as they were.
+ */
+/* name is among dir's entries now: no lookup, so no population either */
+static bool has_entry(const struct vnode *dir, const char *name)
+{
+	for (struct vfs_dirent *d = vfs_dir_seek(dir, 0); d != NULL;
+	     d = vfs_dir_next(dir, d))
+		if (strcmp(d->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A node that fails for want of memory is named once, however often it
+ * fails, and only it is tried again at the next look: a node the app
+ * removed meanwhile stays removed.
  */
 static void test_devfs_fill_errors(void **state)
 {
 	static const char *const made[] = {
-		"zero", "full",	 "random", "urandom", "console",
+		"null", "full",	 "random", "urandom", "console",
 		"tty",	"stdin", "stdout", "stderr",  "fd",
 		"vda",	"shm",	 "pts",
 	};
@@ -889,7 +1016,22 @@ static void test_devfs_fill_errors(void **state)
 	vfs_dir_populate(dev);
 	kmalloc_fail = 0;
 	assert_string_equal(printk_log, "kiln: no /dev/null (error 12)\n");
-	assert_null(node("/dev/null", LOOKUP_NOFOLLOW));
+	assert_true(dev->vflags & VN_POPULATE); /* to be tried again */
+	assert_true(has_entry(dev, "zero"));
+	assert_false(has_entry(dev, "null"));
+	/* it fails again as the app removes zero: nothing more is said */
+	printk_log[0] = '\0';
+	kmalloc_fail = kmalloc_calls + 1;
+	assert_int_equal(vfs_dir_unlink(dev, "zero"), 0);
+	kmalloc_fail = 0;
+	assert_string_equal(printk_log, "");
+	assert_true(dev->vflags & VN_POPULATE);
+	assert_false(has_entry(dev, "null"));
+	/* the next look makes null, and neither says nor remakes the rest */
+	assert_non_null(node("/dev/null", LOOKUP_NOFOLLOW));
+	assert_string_equal(printk_log, "");
+	assert_false(dev->vflags & VN_POPULATE);
+	assert_false(has_entry(dev, "zero"));
 	for (size_t i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
 		char path[32];
 
@@ -968,13 +1110,14 @@ static int lazy_calls;
 static struct vnode *lazy_last;
 static uint32_t lazy_euid, lazy_egid;
 
-static void lazy_populate(struct vnode *dir)
+static int lazy_populate(struct vnode *dir)
 {
 	lazy_calls++;
 	lazy_last = dir;
 	lazy_euid = current_cred()->euid;
 	lazy_egid = current_cred()->egid;
 	assert_int_equal(vfs_create(dir, "made", S_IFDIR | 0755, NULL), 0);
+	return 0;
 }
 
 static struct vnode *lazy_mkdir(const char *name)
@@ -1097,6 +1240,9 @@ int main(void)
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test(test_unlinked_open_node),
 		cmocka_unit_test(test_credentials),
+		cmocka_unit_test(test_search_shortcut),
+		cmocka_unit_test(test_supplementary_groups),
+		cmocka_unit_test(test_name_hash_spread),
 		cmocka_unit_test(test_xattrs),
 		cmocka_unit_test(test_notify_marks),
 		cmocka_unit_test(test_devfs_fill_errors),

@@ -11,7 +11,8 @@
  * scratch slot are plain globals. The frame built here has the layout of
  * struct trap_frame (arch.h) with vector 0x100, so C sees one frame type.
  */
-	.text
+	/* first in .text, at addresses no other file moves (kernel.ld) */
+	.section .text.syscall_hot, "ax", @progbits
 	.globl syscall_entry
 syscall_entry:
 	mov %rsp, syscall_user_rsp(%rip)
@@ -67,6 +68,7 @@ enter_user:
 	mov %rdi, %rsp
 	jmp return_to_user
 
+	.text
 /*
  * Copies that may fault on an application address. A fault with rip inside
  * [uaccess_start, uaccess_end) resumes at uaccess_fault, which returns
