@@ -212,5 +212,10 @@ int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 int ext4_dir_init(struct ext4_op *op, struct ext4_inode *dir, uint32_t parent);
 /* 1 when dir holds nothing but "." and "..", 0 if more, -EIO. */
 int ext4_dir_empty(struct ext4_fs *fs, const struct ext4_inode *dir);
+/*
+ * The first clear bit of bitmap map (8-byte aligned) in [i, end), else
+ * end: the allocator's scan.
+ */
+uint32_t ext4_bit_next_zero(const uint8_t *map, uint32_t i, uint32_t end);
 
 #endif
