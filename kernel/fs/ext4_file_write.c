@@ -1,5 +1,6 @@
 /* ext4_file_write.c - a file's data written: into holes and unwritten extents, extending it, truncate, fallocate, setattr. */
 #include <asm-generic/errno.h>
+#include <linux/stat.h>
 
 #include "core/heap.h"
 #include "fs/bcache.h"
@@ -177,10 +178,15 @@ int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	long r;
 	int err;
 
-	if (at == 0)
+	/* a fast symlink's or a device's i_block maps nothing */
+	if (at == 0 || (in->mode & S_IFMT) != S_IFREG)
 		return 0;
 	err = ext4_bmap(fs, in, size / bs, &pblk, &count);
 	if (err < 0 || pblk == 0)
+		return err;
+	/* written past the journal: never a block of the metadata */
+	err = ext4_block_valid(fs, in->ino, pblk, 1, "tail");
+	if (err < 0)
 		return err;
 	zero = kzalloc(bs);
 	if (zero == NULL)

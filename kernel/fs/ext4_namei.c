@@ -513,13 +513,20 @@ int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 		err = ext4_op_start(&op, fs, true);
 		if (err < 0)
 			break;
-		if (in.flags & EXT4_EXTENTS_FL)
+		/*
+		 * Only a regular file's extent tree is cut (as ext4_truncate):
+		 * a fast symlink's or a device's i_block is no map, and
+		 * reading it as one would zero a block the image names.
+		 */
+		if ((in.mode & S_IFMT) == S_IFREG &&
+		    (in.flags & EXT4_EXTENTS_FL)) {
 			err = ext4_extent_truncate(&op, &in,
 						   (in.size + fs->block_size -
 						    1) / fs->block_size);
-		/* the cut's tail may still hold old bytes (Linux zeroes too) */
-		if (err == 0)
-			err = ext4_zero_tail(fs, &in, in.size);
+			/* the cut's tail may hold old bytes (Linux zeroes too) */
+			if (err == 0)
+				err = ext4_zero_tail(fs, &in, in.size);
+		}
 		if (err == 0)
 			err = ext4_orphan_del(&op, &in);
 		if (err == 0) {

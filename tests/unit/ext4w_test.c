@@ -1122,6 +1122,54 @@ static void test_create_undone(void **state)
 	free(buf);
 }
 
+/*
+ * A fast symlink (nlink 1) on the orphan list of a crafted image, its
+ * i_block[0] (target text, no map) naming another file's block: the
+ * mount takes it off the list and writes no byte of that block (before
+ * the fix: zeroed from the link's size to the block's end).
+ */
+static void test_orphan_symlink(void **state)
+{
+	struct ext4_inode v, ln;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t pblk, count;
+	uint8_t *before = malloc(bs), *after = malloc(bs);
+
+	(void)state;
+	assert_non_null(before);
+	assert_non_null(after);
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(mk(fs, "victim", 0100644, NULL, &v), 0);
+	put(fs, "victim", 0, bs, 3);
+	assert_int_equal(mk(fs, "ln", 0120777, "abc", &ln), 0);
+	assert_int_equal(walk(fs, "victim", &v), 0);
+	assert_int_equal(ext4_bmap(fs, &v, 0, &pblk, &count), 0);
+	assert_true(pblk != 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	memdisk_sh("debugfs -w -R 'sif <%u> block[0] %llu' %s >/dev/null 2>&1",
+		   ln.ino, (unsigned long long)pblk, img);
+	memdisk_sh("debugfs -w -R 'ssv last_orphan %u' %s >/dev/null 2>&1",
+		   ln.ino, img);
+	image_block(pblk, before);
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(fs->last_orphan, 0);
+	assert_int_equal(walk(fs, "ln", &ln), 0);
+	assert_int_equal(ln.nlink, 1);
+	assert_int_equal(ln.size, 3);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	image_block(pblk, after);
+	assert_memory_equal(before, after, bs);
+	host_check("victim", bs, 3, 0, 0);
+	free(before);
+	free(after);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1142,6 +1190,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_ialloc_in_use),
 		ALL_BS(test_create_undone),
 		ON_BS(test_ialloc_uninit, 1k),
+		ALL_BS(test_orphan_symlink),
 	};
 	int r;
 
