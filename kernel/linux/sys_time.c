@@ -8,6 +8,8 @@
 
 #include "arch.h"
 #include "core/clock.h"
+#include "core/cred.h"
+#include "core/proc.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
 #include "linux/clockid.h"
@@ -45,16 +47,43 @@ uint64_t sysproc_children_cputime_ns(void)
 	return current->cpu_children_ns;
 }
 
-static int cpuclock_valid(int64_t id)
+/*
+ * The CPU clock id names (Linux's lookup_task), read into *ns: pid 0 is
+ * the caller; a thread clock only of a thread of the caller's process;
+ * a process clock of any process by its pid and, to be read (gettime),
+ * of the caller's own by the calling thread's tid too. 0 or -EINVAL.
+ */
+static int cpuclock_read(int64_t id, bool gettime, uint64_t *ns)
 {
-	int64_t pid = ~(id >> 3);
+	int pid = (int)~(id >> 3);
+	struct thread *t;
+	struct proc *p;
 
 	if ((id & CPUCLOCK_TYPE_MASK) > CPUCLOCK_TYPE_MAX)
 		return -EINVAL;
-	return pid == 0 || pid == current->pid ? 0 : -EINVAL;
+	if (id & CPUCLOCK_PERTHREAD) {
+		t = pid == 0 ? current_thread : thread_find(pid);
+		if (t == NULL || t->proc != current)
+			return -EINVAL;
+		*ns = sched_thread_cpu_ns(t);
+		return 0;
+	}
+	if (pid == 0 || (gettime && pid == current_thread->tid))
+		p = current;
+	else
+		p = proc_find(pid);
+	if (p == NULL)
+		return -EINVAL;
+	*ns = sched_proc_cpu_ns(p);
+	return 0;
 }
 
-/* The value of clock id in nanoseconds, or -EINVAL for an unknown clock. */
+/*
+ * The value of clock id in nanoseconds, or -EINVAL for an unknown clock.
+ * The alarm clocks read as their bases, as Linux's do when alarmtimer
+ * has an RTC (Kiln reads the wall clock from one); the vDSO leaves them
+ * to this system call, as Linux's does.
+ */
 static int clock_read(int64_t id, uint64_t *ns)
 {
 	switch (clock_base_of(id)) {
@@ -74,13 +103,15 @@ static int clock_read(int64_t id, uint64_t *ns)
 	case CLOCK_THREAD_CPUTIME_ID:
 		*ns = sched_thread_cpu_ns(current_thread);
 		return 0;
-	}
-	if (id < 0 && cpuclock_valid(id) == 0) {
-		*ns = (id & CPUCLOCK_PERTHREAD) ?
-			      sched_thread_cpu_ns(current_thread) :
-			      sysproc_cputime_ns();
+	case CLOCK_REALTIME_ALARM:
+		*ns = clock_realtime_ns();
+		return 0;
+	case CLOCK_BOOTTIME_ALARM:
+		*ns = clock_monotonic_ns();
 		return 0;
 	}
+	if (id < 0)
+		return cpuclock_read(id, true, ns);
 	return -EINVAL;
 }
 
@@ -120,8 +151,11 @@ SYSCALL2(clock_gettime);
 
 long sys_clock_getres(uint64_t id, uintptr_t ures)
 {
+	int64_t cid = (int64_t)(int32_t)id;
 	uint64_t ns;
-	int err = clock_read((int64_t)(int32_t)id, &ns);
+	/* A CPU clock as Linux's posix_cpu_clock_getres finds it: not to read. */
+	int err = cid < 0 ? cpuclock_read(cid, false, &ns) :
+			    clock_read(cid, &ns);
 
 	if (err)
 		return err;
@@ -161,20 +195,45 @@ long sys_time(uintptr_t utloc)
 }
 SYSCALL1(time);
 
-/* Setting the clock needs CAP_SYS_TIME; Kiln keeps the host's time. */
-long sys_settimeofday(uintptr_t utv, uintptr_t utz)
-{
-	(void)utv;
-	(void)utz;
-	return -EPERM;
-}
-SYSCALL2(settimeofday);
-
 /*
- * Linux's seconds limit for a wall time (timespec64_valid_settod):
- * KTIME_MAX's seconds less 30 years of uptime.
+ * Linux's wall-time limit for settimeofday and clock_settime
+ * (timespec64_valid_settod): KTIME_MAX's seconds less 30 years of uptime.
  */
 #define SETTOD_SEC_MAX (9223372036LL - 30LL * 365 * 86400)
+#define TZ_MINUTES_MAX (15 * 60) /* Linux's +-15 hours */
+
+/*
+ * Linux's answers in its order (kernel/time/time.c): tv unreadable is
+ * -EFAULT, tv_usec out of [0, USEC_PER_SEC) -EINVAL, tz unreadable
+ * -EFAULT, seconds out of range (timespec64_valid_settod) -EINVAL; then CAP_SYS_TIME (-EPERM),
+ * and only then a tz_minuteswest beyond 15 hours is -EINVAL. Kiln keeps
+ * the host's time and zone: whatever would change them is -EPERM, even
+ * for root; with neither pointer root gets Linux's 0.
+ */
+long sys_settimeofday(uintptr_t utv, uintptr_t utz)
+{
+	struct __kernel_old_timeval tv;
+	struct timezone tz;
+
+	if (utv) {
+		if (copy_from_user(&tv, utv, sizeof(tv)))
+			return -EFAULT;
+		if (tv.tv_usec < 0 ||
+		    tv.tv_usec >= (long)(NSEC_PER_SEC / NSEC_PER_USEC))
+			return -EINVAL;
+	}
+	if (utz && copy_from_user(&tz, utz, sizeof(tz)))
+		return -EFAULT;
+	if (utv && (tv.tv_sec < 0 || tv.tv_sec >= SETTOD_SEC_MAX))
+		return -EINVAL;
+	if (current_cred()->euid != 0)
+		return -EPERM;
+	if (utz && (tz.tz_minuteswest > TZ_MINUTES_MAX ||
+		    tz.tz_minuteswest < -TZ_MINUTES_MAX))
+		return -EINVAL;
+	return utv || utz ? -EPERM : 0;
+}
+SYSCALL2(settimeofday);
 
 /*
  * Linux's answers, in its order: a clock with no setter (the monotonic
@@ -190,13 +249,14 @@ long sys_clock_settime(uint64_t id, uintptr_t uts)
 	int64_t cid = (int64_t)(int32_t)id;
 	bool cpu = cid < 0;
 	struct __kernel_timespec ts;
+	uint64_t ns;
 
 	if (cid != CLOCK_REALTIME && !cpu)
 		return -EINVAL;
 	if (copy_from_user(&ts, uts, sizeof(ts)))
 		return -EFAULT;
 	if (cpu)
-		return cpuclock_valid(cid) ? -EINVAL : -EPERM;
+		return cpuclock_read(cid, false, &ns) ? -EINVAL : -EPERM;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 ||
 	    ts.tv_nsec >= (long long)NSEC_PER_SEC ||
 	    ts.tv_sec >= SETTOD_SEC_MAX)
@@ -287,18 +347,30 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 
 	/*
 	 * As Linux: unknown clocks and the thread CPU clock are -EINVAL, the
-	 * ones without a sleep (RAW, COARSE) -EOPNOTSUPP. Linux can sleep
+	 * ones without a sleep (RAW, COARSE) -EOPNOTSUPP; the alarm clocks
+	 * sleep (Kiln has the RTC alarmtimer wants) but need CAP_WAKE_ALARM. Linux can sleep
 	 * on the process CPU clock; Kiln cannot (-EOPNOTSUPP).
 	 */
+	bool alarm = clk == CLOCK_REALTIME_ALARM || clk == CLOCK_BOOTTIME_ALARM;
+
 	err = clock_read(clk, &ns);
 	if (err || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0)
 		return -EINVAL;
 	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC &&
-	    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI)
+	    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI && !alarm)
 		return -EOPNOTSUPP;
 	err = timespec_get_user(ureq, &ns);
 	if (err)
 		return err;
+	/* Linux's alarm_timer_nsleep; then the alarm clocks sleep as their base. */
+	if (alarm) {
+		if (flags & ~(uint64_t)TIMER_ABSTIME)
+			return -EINVAL;
+		if (current_cred()->euid != 0)
+			return -EPERM; /* CAP_WAKE_ALARM */
+		clk = clk == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME :
+						    CLOCK_BOOTTIME;
+	}
 	/* Absolute: no rest, restarted as it was unless a handler ran. */
 	if ((int)flags & TIMER_ABSTIME)
 		return clock_sleep_until(deadline_at(clk, ns)) ?
