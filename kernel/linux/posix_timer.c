@@ -9,6 +9,7 @@
 #include <linux/time_types.h>
 
 #include "core/clock.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/proc.h"
 #include "core/sched.h"
@@ -239,25 +240,27 @@ static int pt_sigevent(struct posix_timer *pt, const struct sigevent *ev)
 
 /*
  * The clocks a timer may run on: 0, -EINVAL (no such clock), or
- * -EOPNOTSUPP (Linux's clocks without timers, and the CPU-time and alarm
- * clocks, which Kiln does not keep timers for).
+ * -EOPNOTSUPP (Linux's clocks without timers, and the CPU-time clocks,
+ * which Kiln does not keep timers for). The alarm clocks run as their
+ * bases (nothing suspends a Kiln VM) once CAP_WAKE_ALARM is checked.
  */
 static int pt_clock(int clockid, bool *realtime)
 {
-	*realtime = clockid == CLOCK_REALTIME || clockid == CLOCK_TAI;
+	*realtime = clockid == CLOCK_REALTIME || clockid == CLOCK_TAI ||
+		    clockid == CLOCK_REALTIME_ALARM;
 	switch (clockid) {
 	case CLOCK_REALTIME:
 	case CLOCK_MONOTONIC:
 	case CLOCK_BOOTTIME:
 	case CLOCK_TAI:
+	case CLOCK_REALTIME_ALARM:
+	case CLOCK_BOOTTIME_ALARM:
 		return 0;
 	case CLOCK_MONOTONIC_RAW:
 	case CLOCK_REALTIME_COARSE:
 	case CLOCK_MONOTONIC_COARSE:
 	case CLOCK_PROCESS_CPUTIME_ID:
 	case CLOCK_THREAD_CPUTIME_ID:
-	case CLOCK_REALTIME_ALARM:
-	case CLOCK_BOOTTIME_ALARM:
 		return -EOPNOTSUPP;
 	default:
 		/* Negative ids name CPU clocks of other threads/processes. */
@@ -296,6 +299,13 @@ long sys_timer_create(int clockid, uintptr_t uevent, uintptr_t uid)
 	}
 	if (copy_to_user(uid, &pt->id, sizeof(pt->id))) {
 		err = -EFAULT;
+		goto err_timer;
+	}
+	/* Linux's alarm_timer_create, last as there: CAP_WAKE_ALARM. */
+	if ((clockid == CLOCK_REALTIME_ALARM ||
+	     clockid == CLOCK_BOOTTIME_ALARM) &&
+	    current_cred()->euid != 0) {
+		err = -EPERM;
 		goto err_timer;
 	}
 	pt->owner = current;

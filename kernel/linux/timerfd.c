@@ -6,6 +6,7 @@
 #include <linux/timerfd.h>
 
 #include "core/clock.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
@@ -164,6 +165,11 @@ long sys_timerfd_create(int clockid, int flags)
 	    clockid != CLOCK_BOOTTIME && clockid != CLOCK_REALTIME_ALARM &&
 	    clockid != CLOCK_BOOTTIME_ALARM)
 		return -EINVAL;
+	/* Linux: the alarm clocks need CAP_WAKE_ALARM (root here). */
+	if ((clockid == CLOCK_REALTIME_ALARM ||
+	     clockid == CLOCK_BOOTTIME_ALARM) &&
+	    current_cred()->euid != 0)
+		return -EPERM;
 	t = kzalloc(sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;

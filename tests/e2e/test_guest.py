@@ -66,6 +66,8 @@ SPECIAL = {
     "volume_files": "a directory and kiln run -v: test_volumes.py",
     "identity": "matches the host only as root: test_identity",
     "groups_access": "sets its ids, so natively only as root: test_groups_access",
+    "mq_groups": "sets its ids, so natively only as root: test_mq_groups",
+    "alarm_clocks": "natively only with an RTC and as root: test_alarm_clocks",
     "isatty": "asserts what the host says too: test_isatty_on_pipes",
     "oom": "needs a small --mem: test_memory_exhaustion_is_enomem",
     "oom_clone": "needs a small --mem: test_clone_with_memory_exhausted",
@@ -240,6 +242,35 @@ def test_groups_access(flavour):
     if os.geteuid() == 0:
         native = run_native([path])
         assert native.returncode == 0, describe(native)
+        assert_same(native, kiln)
+
+
+@by_flavour
+def test_mq_groups(flavour):
+    """A queue's group bits through a supplementary group; the host as root."""
+    path = program(flavour, "mq_groups")
+    kiln = kiln_run(path)
+    assert "mq_groups: all 20 checks passed\n" in \
+        kiln.stdout.decode(errors="replace"), describe(kiln)
+    assert kiln.returncode == 0, describe(kiln)
+    if os.geteuid() == 0:
+        native = run_native([path])
+        assert native.returncode == 0, describe(native)
+        assert_same(native, kiln)
+
+
+@by_flavour
+def test_alarm_clocks(flavour):
+    """Kiln has the RTC Linux's alarm clocks want; a host without one
+    answers EINVAL, and only a root host with one is compared."""
+    path = program(flavour, "alarm_clocks")
+    kiln = kiln_run(path)
+    assert "alarm_clocks: all 20 checks passed\n" in \
+        kiln.stdout.decode(errors="replace"), describe(kiln)
+    assert kiln.returncode == 0, describe(kiln)
+    native = run_native([path])
+    assert native.returncode == 0, describe(native)
+    if os.geteuid() == 0 and b"no RTC" not in native.stdout:
         assert_same(native, kiln)
 
 
