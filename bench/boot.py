@@ -33,6 +33,9 @@ import time
 import linux_guest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# scripts/qemu_vm.py decides what KVM is as the tests do: one copy of it
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import qemu_vm  # noqa: E402
 BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "bench")
 KERNEL = os.path.join(BUILD, "kernel.elf")
@@ -67,23 +70,15 @@ class BenchError(Exception):
     """Something is broken (not merely slow): the bench must fail."""
 
 
-def kvm_is_pvm():
-    """PVM: a KVM under which Kiln boots slower than under TCG and needs
-    kiln.nostac (docs/architecture.md); the benches leave it alone, as
-    `kiln run --accel auto` does."""
-    return os.path.exists("/sys/module/kvm_pvm")
+kvm_is_pvm = qemu_vm.kvm_is_pvm
 
 
 def kvm_usable():
     """True when /dev/kvm exists, this user can open it read-write, and it
-    is not PVM."""
-    if kvm_is_pvm():
-        return False
-    try:
-        os.close(os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC))
-        return True
-    except OSError:
-        return False
+    is not PVM: a KVM under which Kiln boots slower than under TCG and
+    needs kiln.nostac (docs/architecture.md); the benches leave it alone,
+    as `kiln run --accel auto` does."""
+    return qemu_vm.pick_accel("auto") == "kvm"
 
 
 def kvm_state(accels):

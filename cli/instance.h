@@ -1,4 +1,4 @@
-/* instance.h - detached instances: state directories and the monitor (cli/instance.c). */
+/* instance.h - detached instances: state directories and the monitor (cli/instance.c), the commands on them (cli/instance_cmd.c). */
 #ifndef KILN_CLI_INSTANCE_H
 #define KILN_CLI_INSTANCE_H
 
@@ -35,6 +35,25 @@ int instance_stopped(void);
  * it), its name into name[0..n); else 0.
  */
 int instance_using(const char *image, char *name, size_t n);
+
+/*
+ * The state the commands (instance_cmd.c) read, kept by instance.c:
+ * instance_state_root: the directory holding one directory per
+ * instance, $XDG_RUNTIME_DIR/kiln, /run/user/UID/kiln or /tmp/kiln-UID,
+ * made private (0700) if missing; 0, or the status after one line.
+ * instance_find: the directory of the instance named key, or whose id
+ * starts with key (4 characters at least), into out; 0, or the status
+ * after one line (none, or more than one). instance_monitor: the
+ * monitor's pid when it is alive and runs this kiln binary, else 0.
+ * instance_running: no status recorded yet and the monitor alive.
+ * instance_kill_vm: end the VM at once (SIGKILL to QEMU, or to the
+ * monitor when it has no QEMU); the monitor records 137.
+ */
+int instance_state_root(char *out, size_t n);
+int instance_find(const char *key, char *out, size_t n);
+int instance_monitor(const char *dir);
+int instance_running(const char *dir);
+void instance_kill_vm(const char *dir);
 
 int cmd_ps(int argc, char **argv);
 int cmd_logs(int argc, char **argv);

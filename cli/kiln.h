@@ -62,7 +62,8 @@ const char *strvec_env(const struct strvec *env, const char *key);
  * allocated. Also works on pipes (stdin). Input is bounded: -EFBIG for
  * KILN_READ_MAX bytes or more (an endless stream ends there); kiln_read_file
  * takes only regular files and FIFOs, and gives -ENODEV for a device or
- * a socket, which kiln_file_error reports as "not a regular file".
+ * a socket (found by stat, before any open), which kiln_file_error
+ * reports as "not a regular file or FIFO".
  */
 #define KILN_READ_MAX (1ULL << 30)
 int kiln_read_file(const char *path, uint8_t **data, size_t *size);

@@ -409,7 +409,8 @@ static int make_pipes(const struct vm_opts *o, struct spawn *s)
 }
 
 /* In the child: wire stdio and the pipes, exec QEMU; report errno on failure. */
-static void child(const struct vm_opts *o, struct spawn *s, int errfd)
+static void child(const struct vm_opts *o, struct spawn *s, int errfd,
+		  const sigset_t *mask)
 {
 	int err, null = open("/dev/null", O_RDWR);
 
@@ -426,6 +427,7 @@ static void child(const struct vm_opts *o, struct spawn *s, int errfd)
 		dup2(s->wr[P_QEMU], 1);
 	}
 	dup2(s->wr[P_QEMU], 2);
+	vm_child_signals(mask);
 	/* Same process group: with a terminal, QEMU reads it in the foreground. */
 	execvp(s->argv[0], s->argv);
 	err = errno;
@@ -653,7 +655,7 @@ static void pump(const struct vm_opts *o, struct spawn *s, int pid,
 }
 
 /* Start QEMU; returns its pid, or -errno (exec's, when that failed). */
-static int start(const struct vm_opts *o, struct spawn *s)
+static int start(const struct vm_opts *o, struct spawn *s, const sigset_t *mask)
 {
 	int ep[2], err = 0, pid;
 
@@ -663,7 +665,7 @@ static int start(const struct vm_opts *o, struct spawn *s)
 	fcntl(ep[1], F_SETFD, FD_CLOEXEC);
 	pid = fork();
 	if (pid == 0)
-		child(o, s, ep[1]);
+		child(o, s, ep[1], mask);
 	if (pid < 0)
 		err = errno;
 	close(ep[1]);
@@ -677,21 +679,26 @@ int vm_boot(const struct vm_opts *o, struct vm_result *r)
 {
 	struct spawn s = { 0 };
 	struct termios tio;
+	sigset_t mask;
 	int pid = 0, st, err, tty = o->tty_stdin && tcgetattr(0, &tio) == 0;
 
 	*r = (struct vm_result){ .status = -1, .qemu_rc = -1 };
 	err = make_pipes(o, &s);
+	/* A signal from the fork on waits for vm_set_pid, then is forwarded. */
+	vm_hold_signals(&mask);
 	if (!err) {
 		command(o, &s);
-		pid = start(o, &s);
+		pid = start(o, &s, &mask);
 		err = pid < 0 ? pid : 0;
 	}
 	for (int i = 0; i < NPIPES; i++)
 		close_fd(&s.wr[i]);
 	close_fd(&s.sig[0]);
 	close_fd(&s.con[1]);
-	if (!err) {
+	if (!err)
 		vm_set_pid(pid, s.sig[1]);
+	vm_release_signals(&mask);
+	if (!err) {
 		pump(o, &s, pid, r);
 		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 			;

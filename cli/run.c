@@ -403,8 +403,9 @@ static int parse_run(int argc, char **argv, struct run_args *ra)
  * The image as given, or a program (not an image at all: "bad magic")
  * built into one in memory. 0, or the exit status after one line.
  */
-static int load_target(const char *target, struct kiln_image *img, int *built)
+static int load_target(struct run_args *ra, struct kiln_image *img, int *built)
 {
+	const char *target = ra->target;
 	/* in memory, not a file QEMU could read a root disk from */
 	struct build_spec spec = { .program = target,
 				   .root_disk = ROOT_DISK_NO };
@@ -415,23 +416,35 @@ static int load_target(const char *target, struct kiln_image *img, int *built)
 
 	/*
 	 * A file is mapped, not read: booting it as it is touches only its
-	 * headers (QEMU reads the file). A FIFO is read whole, once.
+	 * headers (QEMU reads the file). A FIFO is read whole, once; the
+	 * decision is kept (run_prepare), not taken again.
 	 */
-	if (stat(target, &st) == 0 && S_ISREG(st.st_mode))
+	ra->target_is_file = stat(target, &st) == 0 && S_ISREG(st.st_mode);
+	if (ra->target_is_file) {
+		ra->target_dev = st.st_dev;
+		ra->target_ino = st.st_ino;
 		err = image_map(target, img, &why);
-	else
+	} else
 		err = image_open(target, img, &why);
 	*built = 0;
 	if (err == 0)
 		return 0;
 	if (err != -ENOEXEC || strcmp(why, "bad magic") != 0)
 		return image_report(target, err, why);
+	/* its bytes are gone: build_image would wait for a writer again */
+	if (!ra->target_is_file) {
+		kiln_err("%s: not a Kiln image (bad magic), and only a regular "
+			 "file is built as a program",
+			 target);
+		return KILN_EXIT_FAIL;
+	}
 	err = build_image(&spec, &buf);
 	if (err) {
 		kbuf_free(&buf);
 		return err;
 	}
 	*built = 1;
+	ra->target_is_file = 0; /* the image is in memory only */
 	if (image_from_buffer(buf.data, buf.len, img, &why)) {
 		kiln_err("%s: the image built from it is bad (%s)", target,
 			 why);
@@ -484,10 +497,11 @@ int cmd_run(int argc, char **argv)
 		ra.monitor = 1;
 		instance_set_volumes(&ra.named_volumes);
 	}
-	vm_catch_signals();
+	/* the monitor's mode first: a signal may come as soon as it is caught */
 	if (ra.monitor)
 		vm_set_monitor();
-	ret = load_target(ra.target, &img, &built);
+	vm_catch_signals();
+	ret = load_target(&ra, &img, &built);
 	if (ret)
 		goto out;
 	ret = config_parse(ra.target, img.config, img.config_size, &cfg);

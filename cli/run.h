@@ -2,12 +2,17 @@
 #ifndef KILN_CLI_RUN_H
 #define KILN_CLI_RUN_H
 
+#include <sys/types.h>
+
 #include "kiln.h"
 #include "vm.h"
 
 struct run_args {
 	struct vm_opts vm;
 	const char *target; /* IMAGE or PROGRAM as given */
+	int target_is_file; /* load_target mapped it: QEMU can read it again */
+	dev_t target_dev;   /* and which file it is (stdin may be the same) */
+	ino_t target_ino;
 	struct strvec args; /* replace argv[1..] when have_args */
 	int have_args;
 	struct strvec env;	  /* KEY=VALUE overrides */
@@ -87,12 +92,13 @@ int run_disk_add(struct run_args *ra, const char *spec);
 
 /*
  * run_disk.c: an image with a root disk gets it as the first virtio-blk
- * device: the image file itself, read only, at the ROOTDISK section's
- * offset and size (docs/storage.md, "Root on a disk"). --disk's own
+ * device: file (the image, or the temporary copy of one read from a
+ * FIFO), read only, at rd's offset and size (docs/storage.md, "Root on a disk"). --disk's own
  * disks come after it and keep their names. 0, or the usage status
  * after one line (too many disks).
  */
-int run_disk_root(struct run_args *ra, const struct kiln_image *img);
+int run_disk_root(struct run_args *ra, const struct kiln_rootdisk *rd,
+		  const char *file);
 
 /*
  * run_net.c. run_net_publish: check -p HOSTPORT:GUESTPORT[/udp|/tcp] and

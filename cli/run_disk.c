@@ -111,13 +111,12 @@ int run_disk_add(struct run_args *ra, const char *spec)
 	return 0;
 }
 
-int run_disk_root(struct run_args *ra, const struct kiln_image *img)
+int run_disk_root(struct run_args *ra, const struct kiln_rootdisk *rd,
+		  const char *file)
 {
 	struct kbuf drive = { 0 };
 	char head[160];
 
-	if (!img->has_rootdisk)
-		return 0;
 	if (ra->disks.n >= RUN_MAX_DISKS)
 		return kiln_usage_error("run",
 					"too many --disk for an image with a "
@@ -127,10 +126,9 @@ int run_disk_root(struct run_args *ra, const struct kiln_image *img)
 	snprintf(head, sizeof(head),
 		 "id=root,if=none,format=raw,readonly=on,cache=writeback,"
 		 "offset=%llu,size=%llu,file=",
-		 (unsigned long long)img->rootdisk.offset,
-		 (unsigned long long)img->rootdisk.size);
+		 (unsigned long long)rd->offset, (unsigned long long)rd->size);
 	kbuf_append(&drive, head, strlen(head));
-	put_escaped(&drive, ra->target);
+	put_escaped(&drive, file);
 	kbuf_append(&drive, "", 1);
 	free(ra->root_drive);
 	ra->root_drive = (char *)drive.data;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "run.h"
@@ -96,25 +97,101 @@ static void apply_args(struct run_args *ra, struct kiln_config *cfg)
 	}
 }
 
+/*
+ * An image read from a FIFO has no file QEMU could read its root disk
+ * from: the disk's bytes follow the temporary image, page-aligned, and
+ * the record in its bundle says so. The record goes in parts (by
+ * pointer) before the image is assembled; the offset is fixed after.
+ */
+static int write_tmp_with_disk(struct run_args *ra,
+			       const struct kiln_image *img,
+			       struct kiln_rootdisk *rd, struct kbuf *out)
+{
+	static const uint8_t zero[KILN_BUNDLE_ALIGN];
+	int err = write_tmp(ra, out->data, out->len), werr;
+
+	if (err)
+		return err;
+	werr = kiln_write_all(ra->vm.image_fd, zero, rd->offset - out->len);
+	if (!werr)
+		werr = kiln_write_all(ra->vm.image_fd,
+				      img->file + img->rootdisk.offset,
+				      (size_t)rd->size);
+	if (werr) {
+		kiln_err("cannot write the temporary image's root disk (%s)",
+			 strerror(-werr));
+		return KILN_EXIT_FAIL;
+	}
+	return run_disk_root(ra, rd, ra->tmp_image);
+}
+
+/* The image with this run's config and stdin, assembled into out. */
+static int assemble(struct run_args *ra, const struct kiln_image *img,
+		    const struct kbuf *cfgbuf, const void *in, size_t in_size,
+		    struct kiln_rootdisk *rd, struct kbuf *out)
+{
+	struct bundle_parts parts = { 0 };
+	const char *why;
+	int err;
+
+	parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf->data, cfgbuf->len);
+	parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs, img->rootfs_size);
+	if (img->has_rootdisk)
+		parts_add(&parts, KILN_SECTION_ROOTDISK, rd, sizeof(*rd));
+	if (!ra->vm.tty_stdin && !ra->vm.stream_stdin)
+		parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
+	else if (img->stdin_data)
+		parts_add(&parts, KILN_SECTION_STDIN, img->stdin_data,
+			  img->stdin_size);
+	err = image_assemble(img->file, img->size, img->bundle_off, 1, &parts,
+			     out, &why);
+	if (err)
+		err = image_report(ra->target, err, why);
+	/* the copy's disk: right after it (the record's size is fixed) */
+	if (!err && img->has_rootdisk && !ra->target_is_file)
+		rd->offset = (out->len + KILN_BUNDLE_ALIGN - 1) /
+			     KILN_BUNDLE_ALIGN * KILN_BUNDLE_ALIGN;
+	return err;
+}
+
+/*
+ * `kiln run /dev/stdin < IMAGE`: the image came in on stdin. QEMU's
+ * stdin is not kiln's, so it boots a copy (as from a FIFO), and the app
+ * gets an empty stdin, not the image a second time.
+ */
+static int stdin_is_target(const struct run_args *ra)
+{
+	struct stat st;
+
+	return ra->target_is_file && fstat(0, &st) == 0 &&
+	       st.st_dev == ra->target_dev && st.st_ino == ra->target_ino;
+}
+
 int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		struct kiln_config *cfg, int built)
 {
-	struct bundle_parts parts = { 0 };
 	struct kbuf cfgbuf = { 0 }, out = { 0 };
+	struct kiln_rootdisk rd = img->rootdisk;
 	uint8_t *in = NULL;
 	size_t in_size = 0;
-	const char *why;
-	int err = 0, as_is = !built && !ra->have_args && !ra->env.n;
+	int same = stdin_is_target(ra), err = 0, as_is;
+
+	if (same)
+		ra->target_is_file = 0;
+	/* a FIFO was read whole by load_target: QEMU would find it empty */
+	as_is = !built && !ra->have_args && !ra->env.n && ra->target_is_file;
 
 	ra->vm.image = ra->target;
 	ra->load_end = image_load_end(img->file, img->size);
-	err = run_disk_root(ra, img);
-	if (err)
-		return err;
+	if (img->has_rootdisk && ra->target_is_file) {
+		err = run_disk_root(ra, &rd, ra->target);
+		if (err)
+			return err;
+	}
 	if (as_is && (ra->vm.tty_stdin || ra->vm.stream_stdin))
 		return 0; /* boot the file as it is */
 	if (!ra->vm.tty_stdin && !ra->vm.stream_stdin) {
-		int rerr = kiln_read_fd(0, &in, &in_size);
+		int rerr = same ? -ENOENT : kiln_read_fd(0, &in, &in_size);
 
 		if (rerr == -EFBIG || rerr == -ENOMEM)
 			return kiln_file_error("standard input", rerr);
@@ -137,28 +214,17 @@ int run_prepare(struct run_args *ra, const struct kiln_image *img,
 		err = config_setenv(cfg, ra->env.v[i]);
 	if (!err)
 		err = config_write(cfg, &cfgbuf);
-	if (!err) {
-		parts_add(&parts, KILN_SECTION_CONFIG, cfgbuf.data, cfgbuf.len);
-		parts_add(&parts, KILN_SECTION_ROOTFS, img->rootfs,
-			  img->rootfs_size);
-		/* the disk stays in ra->target: its offset stays right */
-		if (img->has_rootdisk)
-			parts_add(&parts, KILN_SECTION_ROOTDISK, &img->rootdisk,
-				  sizeof(img->rootdisk));
-		if (!ra->vm.tty_stdin && !ra->vm.stream_stdin)
-			parts_add(&parts, KILN_SECTION_STDIN, in, in_size);
-		else if (img->stdin_data)
-			parts_add(&parts, KILN_SECTION_STDIN, img->stdin_data,
-				  img->stdin_size);
-		err = image_assemble(img->file, img->size, img->bundle_off, 1,
-				     &parts, &out, &why);
-		if (err)
-			err = image_report(ra->target, err, why);
-	}
-	if (!err) {
+	if (!err)
+		err = assemble(ra, img, &cfgbuf, in, in_size, &rd, &out);
+	/* a second time: the record now says where the disk is */
+	if (!err && img->has_rootdisk && !ra->target_is_file)
+		err = assemble(ra, img, &cfgbuf, in, in_size, &rd, &out);
+	if (!err)
 		ra->load_end = image_load_end(out.data, out.len);
+	if (!err && img->has_rootdisk && !ra->target_is_file)
+		err = write_tmp_with_disk(ra, img, &rd, &out);
+	else if (!err)
 		err = write_tmp(ra, out.data, out.len);
-	}
 	free(in);
 	kbuf_free(&cfgbuf);
 	kbuf_free(&out);

@@ -166,6 +166,7 @@ static int boot(const char *image, int tty, int stream, int64_t mem,
 	struct kiln_image img = { 0 };
 	struct kiln_config cfg = { 0 };
 	const char *why;
+	struct stat st;
 	int ret, err;
 
 	ra.target = image;
@@ -185,6 +186,12 @@ static int boot(const char *image, int tty, int stream, int64_t mem,
 		ra.mem_given = 1;
 	}
 	vm_catch_signals();
+	/* run_prepare boots a file as it is and gives QEMU its root disk */
+	if (stat(image, &st) == 0 && S_ISREG(st.st_mode)) {
+		ra.target_is_file = 1;
+		ra.target_dev = st.st_dev;
+		ra.target_ino = st.st_ino;
+	}
 	err = image_open(image, &img, &why);
 	if (err)
 		return image_report(image, err, why);

@@ -29,7 +29,8 @@ void kiln_err(const char *fmt, ...)
 int kiln_file_error(const char *path, int err)
 {
 	kiln_err("%s: %s", path,
-		 err == -ENODEV ? "not a regular file" : strerror(-err));
+		 err == -ENODEV ? "not a regular file or FIFO" :
+				  strerror(-err));
 	return KILN_EXIT_FAIL;
 }
 
@@ -191,10 +192,20 @@ int kiln_read_fd(int fd, uint8_t **data, size_t *size)
 int kiln_read_file(const char *path, uint8_t **data, size_t *size)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err;
+	int fd, err;
 
+	/*
+	 * The type before the open: opening a tty or a serial port has
+	 * effects of its own, and a socket fails with a puzzling ENXIO.
+	 */
+	if (stat(path, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -ENODEV;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* the name may have changed hands since the stat */
 	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode) &&
 	    !S_ISFIFO(st.st_mode)) {
 		close(fd);

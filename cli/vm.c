@@ -11,6 +11,8 @@
 
 static volatile sig_atomic_t qemu_pid, sig_fd = -1, term_forwarded, term_seen;
 static volatile sig_atomic_t keep_going; /* a detached instance's monitor */
+/* What kiln forwards to the app. */
+static const int caught[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM };
 /* The self-pipe that wakes kiln's poll when a SIGTERM was forwarded. */
 static int wake[2] = { -1, -1 };
 
@@ -41,6 +43,7 @@ static void on_signal(int sig)
 		errno = saved;
 		return;
 	}
+	/* No VM yet (or no channel): kiln ends, as the signal says. */
 	if (qemu_pid > 0)
 		kill(qemu_pid, SIGTERM);
 	kiln_tmp_cleanup();
@@ -48,11 +51,43 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+static void caught_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaddset(set, caught[i]);
+}
+
+void vm_hold_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	caught_set(&set);
+	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void vm_release_signals(const sigset_t *old)
+{
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
+void vm_child_signals(const sigset_t *old)
+{
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		signal(caught[i], SIG_DFL);
+	vm_release_signals(old);
+}
+
 void vm_set_pid(int pid, int sigfd)
 {
-	sig_fd = -1;
-	qemu_pid = pid;
+	sigset_t old;
+
+	/* The handler sees both or neither: a channel, then its VM. */
+	vm_hold_signals(&old);
+	qemu_pid = 0;
 	sig_fd = sigfd;
+	qemu_pid = pid;
+	vm_release_signals(&old);
 }
 
 void vm_set_monitor(void)
@@ -91,11 +126,9 @@ void vm_catch_signals(void)
 			fcntl(wake[i], F_SETFD, FD_CLOEXEC);
 			fcntl(wake[i], F_SETFL, O_NONBLOCK);
 		}
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	caught_set(&sa.sa_mask); /* one handler at a time */
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaction(caught[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 }
 

@@ -2,6 +2,7 @@
 #ifndef KILN_CLI_VM_H
 #define KILN_CLI_VM_H
 
+#include <signal.h>
 #include <stdint.h>
 
 #include "kiln.h"
@@ -89,10 +90,17 @@ void vm_result_free(struct vm_result *r);
 /*
  * SIGINT, SIGTERM, SIGHUP and SIGQUIT: while a VM runs with a signal
  * channel (vm_set_pid with sigfd >= 0) each is written to it as one byte
- * (the guest's kernel sends it to pid 1: docs/instances.md); before,
- * temp files are removed and kiln dies of the signal as it would have.
+ * (the guest's kernel sends it to pid 1: docs/instances.md). Before
+ * QEMU is started, after it ended, and with no channel, temp files are
+ * removed and kiln dies of the signal. vm_hold_signals blocks the four
+ * from before the fork of QEMU to after vm_set_pid (vm_release_signals),
+ * so one sent then is forwarded, not lost; vm_child_signals, in the
+ * child before exec, gives it the default actions and the old mask.
  */
 void vm_catch_signals(void);
+void vm_hold_signals(sigset_t *old);
+void vm_release_signals(const sigset_t *old);
+void vm_child_signals(const sigset_t *old);
 
 /*
  * host_tsc_start: note the time, early in main. host_tsc_khz: the host's

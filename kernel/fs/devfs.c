@@ -124,31 +124,60 @@ static const char *const devfs_links[][2] = {
 };
 
 /*
- * A node of /dev that could not be made: say so, and keep the first
- * error for the caller. One that is there already is not an error.
+ * What devfs_fill makes, one bit each: the plain nodes, console, tty,
+ * the links, the disks, shm and pts. todo: still to make (all, at
+ * first); told: named on the console already.
  */
-static void devfs_note(const char *name, int err, int *first)
+enum {
+	DEVFS_NODES = 0,
+	DEVFS_CONSOLE = DEVFS_NODES +
+			sizeof(devfs_nodes) / sizeof(devfs_nodes[0]),
+	DEVFS_TTY,
+	DEVFS_LINKS,
+	DEVFS_DISKS = DEVFS_LINKS +
+		      sizeof(devfs_links) / sizeof(devfs_links[0]),
+	DEVFS_SHM,
+	DEVFS_PTS,
+	DEVFS_ITEMS
+};
+_Static_assert(DEVFS_ITEMS <= 32, "devfs items fit a uint32_t");
+
+static uint32_t devfs_todo = (1u << DEVFS_ITEMS) - 1, devfs_told;
+
+/*
+ * Item bit's outcome: made (or there already: the archive's, left
+ * alone), it is done; failed, it is named once, and only a lack of
+ * memory leaves it to try at the next look. Keeps the first error.
+ */
+static void devfs_note(unsigned bit, const char *name, int err, int *first)
 {
+	if (err >= 0 || err == -EEXIST || err != -ENOMEM)
+		devfs_todo &= ~(1u << bit);
 	if (err >= 0 || err == -EEXIST)
 		return;
-	printk("kiln: no /dev/%s (error %d)\n", name, -err);
-	if (*first == 0)
+	if (name != NULL && !(devfs_told & (1u << bit)))
+		printk("kiln: no /dev/%s (error %d)\n", name, -err);
+	devfs_told |= 1u << bit;
+	if (*first == 0 || err == -ENOMEM)
 		*first = err;
 }
 
-/*
- * Populate dev; names the archive already put there are left alone. A
- * node that fails does not stop the rest: 0 or the first error.
- */
-static int devfs_fill(struct vnode *dev)
+static bool devfs_want(unsigned bit)
+{
+	return devfs_todo & (1u << bit);
+}
+
+static void devfs_fill_nodes(struct vnode *dev, int *first)
 {
 	struct vnode *vn;
-	size_t i;
-	int err, first = 0;
+	int err;
 
-	for (i = 0; i < sizeof(devfs_nodes) / sizeof(devfs_nodes[0]); i++) {
+	for (size_t i = 0; i < sizeof(devfs_nodes) / sizeof(devfs_nodes[0]);
+	     i++) {
+		if (!devfs_want(DEVFS_NODES + i))
+			continue;
 		err = vfs_create(dev, devfs_nodes[i].name, S_IFCHR | 0666, &vn);
-		devfs_note(devfs_nodes[i].name, err, &first);
+		devfs_note(DEVFS_NODES + i, devfs_nodes[i].name, err, first);
 		if (err < 0)
 			continue;
 		vn->rdev = devfs_nodes[i].rdev;
@@ -156,22 +185,45 @@ static int devfs_fill(struct vnode *dev)
 		vn->priv = (void *)(uintptr_t)&devfs_nodes[i];
 		vnode_put(vn);
 	}
-	err = devfs_console(dev, &vn);
-	if (err == 0)
-		vnode_put(vn);
-	devfs_note("console", err, &first);
-	devfs_note("tty", devfs_tty(dev), &first);
-	for (i = 0; i < sizeof(devfs_links) / sizeof(devfs_links[0]); i++)
-		devfs_note(
-			devfs_links[i][0],
-			vfs_symlink(dev, devfs_links[i][0], devfs_links[i][1]),
-			&first);
-	err = blkdev_devfs(dev); /* it names its own failures */
-	if (err < 0 && first == 0)
-		first = err;
-	devfs_note("shm", vfs_create(dev, "shm", S_IFDIR | 01777, NULL),
-		   &first);
-	devfs_note("pts", vfs_create(dev, "pts", S_IFDIR | 0755, NULL), &first);
+}
+
+/*
+ * Populate dev with what is still to make; a name the archive put there
+ * already is left alone, and so is a node the app has since removed.
+ * A node that fails does not stop the rest: 0, or -ENOMEM when a later
+ * look should try again, or another error of the first to fail.
+ */
+static int devfs_fill(struct vnode *dev)
+{
+	struct vnode *vn;
+	int err, first = 0;
+
+	devfs_fill_nodes(dev, &first);
+	if (devfs_want(DEVFS_CONSOLE)) {
+		err = devfs_console(dev, &vn);
+		if (err == 0)
+			vnode_put(vn);
+		devfs_note(DEVFS_CONSOLE, "console", err, &first);
+	}
+	if (devfs_want(DEVFS_TTY))
+		devfs_note(DEVFS_TTY, "tty", devfs_tty(dev), &first);
+	for (size_t i = 0; i < sizeof(devfs_links) / sizeof(devfs_links[0]);
+	     i++)
+		if (devfs_want(DEVFS_LINKS + i))
+			devfs_note(DEVFS_LINKS + i, devfs_links[i][0],
+				   vfs_symlink(dev, devfs_links[i][0],
+					       devfs_links[i][1]),
+				   &first);
+	if (devfs_want(DEVFS_DISKS)) /* it names its own failures */
+		devfs_note(DEVFS_DISKS, NULL, blkdev_devfs(dev), &first);
+	if (devfs_want(DEVFS_SHM))
+		devfs_note(DEVFS_SHM, "shm",
+			   vfs_create(dev, "shm", S_IFDIR | 01777, NULL),
+			   &first);
+	if (devfs_want(DEVFS_PTS))
+		devfs_note(DEVFS_PTS, "pts",
+			   vfs_create(dev, "pts", S_IFDIR | 0755, NULL),
+			   &first);
 	return first;
 }
 
@@ -179,14 +231,15 @@ static int devfs_fill(struct vnode *dev)
  * /dev is filled when something first looks into it (vfs_dir_populate),
  * not at boot: an app that never opens a device does not pay for the
  * nodes (~50 translated blocks under TCG). A node that cannot be made
- * then is missing, as a lookup finds it, and named on the console.
+ * then is missing, as a lookup finds it, and named on the console once;
+ * when memory was short /dev stays flagged, and the next look makes
+ * only what failed (devfs_fill remembers what it made).
  */
 static struct vnode *dev_dir;
 
-static void devfs_populate(struct vnode *dir)
+static int devfs_populate(struct vnode *dir)
 {
-	if (dir == dev_dir)
-		devfs_fill(dir);
+	return dir == dev_dir ? devfs_fill(dir) : 0;
 }
 
 int devfs_init(struct vnode *dev)

@@ -161,9 +161,9 @@ static struct vfs_dirent *dir_find(const struct vnode *dir, const char *name,
 	return NULL;
 }
 
-static void (*populate_hooks[VFS_POPULATE_HOOKS])(struct vnode *dir);
+static int (*populate_hooks[VFS_POPULATE_HOOKS])(struct vnode *dir);
 
-int vfs_dir_add_populate(void (*populate)(struct vnode *dir))
+int vfs_dir_add_populate(int (*populate)(struct vnode *dir))
 {
 	for (size_t i = 0; i < VFS_POPULATE_HOOKS; i++)
 		if (populate_hooks[i] == NULL ||
@@ -185,6 +185,7 @@ void vfs_dir_populate(struct vnode *dir)
 {
 	struct vfs_time m = dir->mtime, c = dir->ctime;
 	struct cred *cred, saved;
+	bool again = false;
 
 	if (!(dir->vflags & VN_POPULATE))
 		return;
@@ -193,8 +194,11 @@ void vfs_dir_populate(struct vnode *dir)
 	saved = *cred;
 	*cred = (struct cred){ 0 };
 	for (size_t i = 0; i < VFS_POPULATE_HOOKS && populate_hooks[i]; i++)
-		populate_hooks[i](dir);
+		again |= populate_hooks[i](dir) == -ENOMEM;
 	*cred = saved;
+	/* short of memory: the next look tries again (the hooks' own part) */
+	if (again)
+		dir->vflags |= VN_POPULATE;
 	/* as if made when the flag was set: no change anybody could see */
 	dir->mtime = m;
 	dir->ctime = c;

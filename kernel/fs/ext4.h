@@ -222,6 +222,11 @@ int ext4_block_valid(struct ext4_fs *fs, uint32_t ino, uint64_t blk, uint64_t n,
 
 /* ext4_inode.c. Read inode ino: 0, -EINVAL (no such number), -EIO. */
 int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in);
+/*
+ * i_links_count of inode ino's slot as the table has it, whatever else
+ * the slot holds (no checksum asked): >= 0, or -EIO, -ENOMEM.
+ */
+int ext4_inode_links(struct ext4_fs *fs, uint32_t ino);
 
 /*
  * ext4_extent.c. The physical block of logical block lblk of in, and how

@@ -428,6 +428,31 @@ int ext4_bfree(struct ext4_op *op, uint64_t blk, uint32_t n, bool meta)
 	return err;
 }
 
+/*
+ * Number ino, free by its bitmap, is in use all the same: a node holds
+ * its inode, or its slot (written before, so not past bg_itable_unused,
+ * whose slots lazy_itable_init leaves unwritten) still counts links.
+ * Only a bitmap the image got wrong says so; handing ino out would give
+ * two files one inode. Linux's __ext4_new_inode ("doubly allocated?")
+ * reports it and fails the create with EIO; so does this. 0 or -EIO.
+ */
+static int ialloc_in_use(struct ext4_fs *fs, uint32_t ino, bool slot_written)
+{
+	bool held = fs->held != NULL && fs->held(fs->held_arg, ino) != NULL;
+	int links = 0;
+
+	if (!held && slot_written)
+		links = ext4_inode_links(fs, ino);
+	if (links < 0)
+		return links; /* unread: the create fails, the number stays */
+	if (!held && links == 0)
+		return 0;
+	printk("kiln: ext4 %s: inode %u is in use but free in its bitmap "
+	       "(doubly allocated?)\n",
+	       fs->name, ino);
+	return -EIO;
+}
+
 /* Take a free inode of group g: 1 with *ino, 0 when it has none. */
 static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 {
@@ -454,13 +479,17 @@ static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 		    (uint64_t)g * fs->inodes_per_group + i + 1 >= fs->first_ino)
 			break;
 	err = -EIO; /* the count said there was one */
-	if (i < fs->inodes_per_group) {
+	unused = gd16(fs, r.p, GD_ITABLE_UNUSED);
+	if (i < fs->inodes_per_group)
+		err = ialloc_in_use(fs, g * fs->inodes_per_group + i + 1,
+				    !fs->csum ||
+					    i < fs->inodes_per_group - unused);
+	if (err == 0) {
 		bit_set(b->data, i);
 		gd16_set(fs, r.p, GD_FREE_INODES, free - 1);
 		if (dir)
 			gd16_set(fs, r.p, GD_USED_DIRS,
 				 gd16(fs, r.p, GD_USED_DIRS) + 1);
-		unused = gd16(fs, r.p, GD_ITABLE_UNUSED);
 		if (fs->csum && fs->inodes_per_group - unused <= i)
 			gd16_set(fs, r.p, GD_ITABLE_UNUSED,
 				 fs->inodes_per_group - i - 1);
@@ -535,6 +564,7 @@ int ext4_op_start(struct ext4_op *op, struct ext4_fs *fs, bool root)
 {
 	op->fs = fs;
 	op->root = root;
+	op->restarts = 0;
 	if (fs->ro)
 		return -EROFS;
 	return ext4_handle_start(fs, EXT4_OP_CREDITS, &op->h);
@@ -545,6 +575,7 @@ int ext4_op_restart(struct ext4_op *op)
 	int err = ext4_handle_stop(op->h);
 
 	op->h = NULL;
+	op->restarts++;
 	if (err == 0)
 		err = ext4_handle_start(op->fs, EXT4_OP_CREDITS, &op->h);
 	return err;

@@ -42,6 +42,17 @@ static int data_put(struct ext4_fs *fs, uint32_t ino, uint64_t pblk,
 	return r == (long)n ? 0 : -EIO;
 }
 
+/*
+ * Did op's failure err end the journal (ext4_op_stop aborts on EIO, a
+ * failed ext4_jbd2_get or ext4_iput aborted already)? Then nothing
+ * its handle holds commits, and *in goes back with it.
+ */
+static bool op_aborts(const struct ext4_op *op, int err)
+{
+	return err == -EIO || err == -EFSCORRUPTED ||
+	       (op->h != NULL && ext4_handle_aborted(op->h));
+}
+
 /* Blocks for [lblk, lblk+*n): mapped now, *fresh when just made. */
 static int map_for_write(struct ext4_op *op, struct ext4_inode *in,
 			 uint64_t lblk, uint64_t *pblk, uint32_t *n,
@@ -73,7 +84,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	size_t done = 0;
 	struct ext4_inode saved = *in;
 	bool fresh = false, mapped;
-	int err;
+	int err, e;
 
 	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
 	err = ext4_op_start(&op, fs, root);
@@ -106,15 +117,27 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	if (done > 0 && off + done > in->size)
 		in->size = off + done;
 	/*
+	 * Nothing written: *in goes back, unless the tree grew whole before
+	 * the failure and the journal keeps running (ENOSPC for the next
+	 * level): the handle holds the new tree block, so in, pointing at
+	 * it, is written too, or the block would belong to nobody.
+	 */
+	if (done == 0 && err < 0 &&
+	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
+		*in = saved;
+		return ext4_op_stop(&op, err);
+	}
+	/*
 	 * The bytes count only once the inode saying where they are and
 	 * how far the file goes is in the transaction (Linux's
 	 * ext4_write_end returns the error instead): a failed update has
 	 * aborted the journal, so fsync reports it too.
 	 */
-	if ((done > 0 || err == 0) && (err = ext4_iput(&op, in, false)) < 0) {
+	e = ext4_iput(&op, in, false);
+	if (e < 0) {
 		*in = saved;
-		ext4_op_stop(&op, err);
-		return err;
+		ext4_op_stop(&op, e);
+		return e;
 	}
 	err = ext4_op_stop(&op, err);
 	return done > 0 ? (long)done : err;
@@ -168,6 +191,15 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	return r == (long)(bs - at) ? 0 : -EIO;
 }
 
+/* *in and the orphan list's head as before a truncate none of which commits. */
+static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
+			      const struct ext4_inode *saved, bool orphan)
+{
+	if (orphan && fs->last_orphan == in->ino)
+		fs->last_orphan = in->dtime; /* the head before in joined */
+	*in = *saved;
+}
+
 /*
  * The new size is written first and the blocks past it freed in steps
  * (ext4_extent_truncate restarts the handle when it runs low), with
@@ -177,36 +209,89 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
  * on the list already.
  */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
-		  bool root)
+		  bool root, int64_t sec, uint32_t ns)
 {
 	uint32_t bs = fs->block_size;
 	bool orphan = in->nlink > 0 && in->blocks512 > 0 &&
 		      (in->flags & EXT4_EXTENTS_FL);
+	struct ext4_inode saved = *in;
 	struct ext4_op op;
-	int err;
+	int err, e;
 
 	if (size > LBLK_LIMIT * bs)
 		return -EFBIG;
-	if (size < in->size) {
-		err = zero_tail(fs, in, size);
-		if (err < 0)
-			return err;
-	}
 	err = ext4_op_start(&op, fs, root);
 	if (err < 0)
 		return err;
 	in->size = size;
-	if (orphan)
-		err = ext4_orphan_add(&op, in);
-	/* Also what fallocate kept past the old size. */
-	if (err == 0)
-		err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
-	if (err == 0 && orphan) {
-		err = ext4_orphan_del(&op, in);
-		in->dtime = 0;
+	in->mtime = in->ctime = sec;
+	in->mtime_ns = in->ctime_ns = ns;
+	if (orphan && (err = ext4_orphan_add(&op, in)) < 0) {
+		/* the superblock was not written: the list is as it was */
+		truncate_put_back(fs, in, &saved, orphan);
+		return ext4_op_stop(&op, err);
 	}
-	if (op.h != NULL && ext4_iput(&op, in, false) < 0 && err == 0)
-		err = -EIO;
+	/* Also what fallocate kept past the old size. */
+	err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
+	/*
+	 * Off the list only once every block past size is gone: a failure
+	 * leaves in on it (i_dtime its link), for the next mount to finish.
+	 */
+	if (err == 0 && orphan && (err = ext4_orphan_del(&op, in)) == 0)
+		in->dtime = 0;
+	e = op.h != NULL ? ext4_iput(&op, in, false) : 0;
+	if (e < 0 && err == 0)
+		err = e;
+	/*
+	 * The journal aborted before any handle of the cut ended: none of
+	 * it commits, so *in is as the disk still has it.
+	 */
+	if (err < 0 && op.restarts == 0 && (e < 0 || op_aborts(&op, err)))
+		truncate_put_back(fs, in, &saved, orphan);
+	/*
+	 * Zeros past size in its block, so a later grow reads 0s: only once
+	 * the handle has the new size (Linux's ext4_truncate zeroes it there
+	 * too), so a truncate failing before leaves every byte as it was. A
+	 * failure here is the call's error; the cut stands.
+	 */
+	if (err == 0 && size < saved.size)
+		e = zero_tail(fs, in, size);
+	err = ext4_op_stop(&op, err);
+	return err < 0 ? err : e;
+}
+
+/*
+ * One handle of fallocate: up to *n unwritten blocks at lblk (a hole),
+ * the size growing with them up to grow_to. 0 or -ERRNO, *in as for
+ * write_step.
+ */
+static int falloc_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk,
+		       uint32_t *n, uint64_t grow_to, bool root)
+{
+	struct ext4_inode saved = *in;
+	struct ext4_op op;
+	uint64_t pblk;
+	int err = ext4_op_start(&op, fs, root), e;
+
+	if (err < 0)
+		return err;
+	err = ext4_extent_alloc(&op, in, lblk, &pblk, n, true);
+	if (err == 0 && in->size < grow_to) {
+		uint64_t end = (lblk + *n) * fs->block_size;
+
+		in->size = end < grow_to ? end : grow_to;
+	}
+	if (err < 0 &&
+	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
+		*in = saved;
+		return ext4_op_stop(&op, err);
+	}
+	e = ext4_iput(&op, in, false);
+	if (e < 0) {
+		*in = saved;
+		ext4_op_stop(&op, e);
+		return e;
+	}
 	return ext4_op_stop(&op, err);
 }
 
@@ -214,19 +299,19 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 		   uint64_t off, uint64_t len, bool root)
 {
 	uint32_t bs = fs->block_size;
-	uint64_t lblk, end;
+	uint64_t lblk, end, grow_to;
 	int err = 0;
 
 	if (mode & ~FALLOC_FL_KEEP_SIZE)
 		return -EOPNOTSUPP;
 	if (len == 0 || off + len < off || off + len > LBLK_LIMIT * bs)
 		return len == 0 ? -EINVAL : -EFBIG;
+	grow_to = mode & FALLOC_FL_KEEP_SIZE ? 0 : off + len;
 	end = (off + len + bs - 1) / bs;
 	for (lblk = off / bs; lblk < end && err == 0;) {
 		uint64_t pblk, count;
 		uint32_t n;
 		bool unw;
-		struct ext4_op op;
 
 		err = ext4_bmap_raw(fs, in, lblk, &pblk, &count, &unw);
 		if (err < 0)
@@ -238,33 +323,31 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 		n = end - lblk < count ?
 			    (uint32_t)(end - lblk) :
 			    (uint32_t)(count < 32767 ? count : 32767);
-		err = ext4_op_start(&op, fs, root);
-		if (err < 0)
-			break;
-		err = ext4_extent_alloc(&op, in, lblk, &pblk, &n, true);
-		if (err == 0) {
+		err = falloc_step(fs, in, lblk, &n, grow_to, root);
+		if (err == 0)
 			lblk += n;
-			if (!(mode & FALLOC_FL_KEEP_SIZE) &&
-			    in->size < off + len)
-				in->size = lblk * bs < off + len ? lblk * bs :
-								   off + len;
-			err = ext4_iput(&op, in, false);
-		}
-		err = ext4_op_stop(&op, err);
 	}
-	if (err == 0 && !(mode & FALLOC_FL_KEEP_SIZE) && in->size < off + len) {
-		in->size = off + len; /* the range was all mapped already */
-		err = ext4_setattr(fs, in);
+	if (err == 0 && in->size < grow_to) {
+		struct ext4_inode next = *in;
+
+		next.size = grow_to; /* the range was all mapped already */
+		err = ext4_setattr(fs, in, &next);
 	}
 	return err;
 }
 
-int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *in)
+int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *in,
+		 const struct ext4_inode *next)
 {
+	struct ext4_inode copy = *next;
 	struct ext4_op op;
 	int err = ext4_op_start(&op, fs, true);
 
 	if (err < 0)
 		return err;
-	return ext4_op_stop(&op, ext4_iput(&op, in, false));
+	err = ext4_op_stop(&op, ext4_iput(&op, &copy, false));
+	/* a journal aborted meanwhile (the stop's error) commits none of it */
+	if (err == 0)
+		*in = copy;
+	return err;
 }

@@ -202,6 +202,21 @@ static int inode_place(struct ext4_fs *fs, uint32_t ino, uint64_t *blk,
 	return 0;
 }
 
+int ext4_inode_links(struct ext4_fs *fs, uint32_t ino)
+{
+	uint64_t blk;
+	uint32_t off;
+	uint8_t links[2];
+	int err = inode_place(fs, ino, &blk, &off);
+
+	if (err == 0)
+		err = ext4_read_bytes(fs, blk * fs->block_size + off + I_LINKS,
+				      links, sizeof(links));
+	if (err < 0)
+		return err == -EINVAL ? -EIO : err;
+	return ext4_le16(links);
+}
+
 static void put_time(uint8_t *raw, uint32_t isize, uint32_t base,
 		     uint32_t extra, int64_t sec, uint32_t ns)
 {

@@ -173,6 +173,11 @@ void ext4_handle_abort(struct ext4_handle *h, int err)
 	jbd2_abort(h->j, err);
 }
 
+bool ext4_handle_aborted(const struct ext4_handle *h)
+{
+	return h->j->err != 0;
+}
+
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 				 int *err)
 {

@@ -59,6 +59,11 @@ unsigned int ext4_handle_left(const struct ext4_handle *h);
  * is read-only from now on and the next mount replays what committed.
  */
 void ext4_handle_abort(struct ext4_handle *h, int err);
+/*
+ * Is the journal under h aborted (by h or anyone)? Then nothing h
+ * holds commits: a caller puts back its in-memory state.
+ */
+bool ext4_handle_aborted(const struct ext4_handle *h);
 
 /*
  * The metadata block blk for changing under h: held, read from the disk

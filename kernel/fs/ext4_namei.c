@@ -204,9 +204,17 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	if (err == 0)
 		err = ext4_dir_add(&op, dir, name, ino, ftype(fs, nw->mode));
 	if (err < 0) {
-		/* Undone in the same handle: the body has one block at most. */
+		/*
+		 * Undone in the same handle: the body has one block at most.
+		 * The slot says no links again, as an evicted inode's does
+		 * (ext4_ialloc refuses a free number whose slot has links).
+		 */
 		int e = ext4_extent_truncate(&op, out, 0);
 
+		out->nlink = 0;
+		out->dtime = (uint32_t)nw->sec;
+		if (e == 0)
+			e = ext4_iput(&op, out, false);
 		if (e == 0)
 			e = ext4_ifree(&op, ino, mkdir);
 		if (e < 0)

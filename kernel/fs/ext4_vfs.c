@@ -172,7 +172,13 @@ void ext4_ino_put(struct ext4_mount *m, struct ext4_ino *ie)
 			printk("kiln: ext4 %s: inode %u: not freed (left "
 			       "on the orphan list)\n",
 			       m->fs->name, ie->in.ino);
+		/*
+		 * Off its chain before the lock goes: its number is free
+		 * now, and a create taking it must not find it held.
+		 */
+		ino_free(ie);
 		ext4_unlock(m);
+		return;
 	}
 	ino_free(ie);
 }

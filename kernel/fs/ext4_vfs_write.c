@@ -40,7 +40,7 @@ static bool caller_is_root(void)
 static long write_locked(struct file *f, const void *buf, size_t n,
 			 uint64_t *pos)
 {
-	struct ext4_inode *in = in_of(f->vn);
+	struct ext4_inode *in = in_of(f->vn), before;
 	long r;
 
 	if (fs_of(f->vn)->ro)
@@ -49,10 +49,14 @@ static long write_locked(struct file *f, const void *buf, size_t n,
 		*pos = in->size;
 	if (n == 0)
 		return 0;
+	before = *in;
 	ext4_now(&in->mtime, &in->mtime_ns);
 	in->ctime = in->mtime;
 	in->ctime_ns = in->mtime_ns;
 	r = ext4_file_write(fs_of(f->vn), in, *pos, buf, n, caller_is_root());
+	/* nothing written (no tree grown): the times were never either */
+	if (r < 0 && in->blocks512 == before.blocks512)
+		*in = before;
 	ext4_node_sync(f->vn);
 	if (r > 0) {
 		ext4_cache_written(node_of(f->vn)->ie, *pos, buf, (uint64_t)r);
@@ -292,16 +296,16 @@ int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn)
 static int truncate_locked(struct vnode *vn, uint64_t size)
 {
 	struct ext4_inode *in = in_of(vn);
+	int64_t sec;
+	uint32_t ns;
 	int err;
 
 	if (fs_of(vn)->ro)
 		return -EROFS;
 	if (!S_ISREG(in->mode))
 		return S_ISDIR(in->mode) ? -EISDIR : -EINVAL;
-	ext4_now(&in->mtime, &in->mtime_ns);
-	in->ctime = in->mtime;
-	in->ctime_ns = in->mtime_ns;
-	err = ext4_truncate(fs_of(vn), in, size, caller_is_root());
+	ext4_now(&sec, &ns);
+	err = ext4_truncate(fs_of(vn), in, size, caller_is_root(), sec, ns);
 	ext4_node_sync(vn);
 	return err;
 }
@@ -319,21 +323,26 @@ int ext4_vfs_truncate(struct vnode *vn, uint64_t size)
 
 static int setattr_locked(struct vnode *vn)
 {
-	struct ext4_inode *in = in_of(vn);
+	struct ext4_inode *in = in_of(vn), next;
 	int err;
 
 	if (fs_of(vn)->ro)
 		return -EROFS;
-	in->mode = vn->mode;
-	in->uid = vn->uid;
-	in->gid = vn->gid;
-	in->atime = vn->atime.sec;
-	in->atime_ns = (uint32_t)vn->atime.nsec;
-	in->mtime = vn->mtime.sec;
-	in->mtime_ns = (uint32_t)vn->mtime.nsec;
-	in->ctime = vn->ctime.sec;
-	in->ctime_ns = (uint32_t)vn->ctime.nsec;
-	err = ext4_setattr(fs_of(vn), in);
+	/*
+	 * The syscall layer changed vn; the shared inode changes only once
+	 * the journal has it, and a failure puts vn back from it.
+	 */
+	next = *in;
+	next.mode = vn->mode;
+	next.uid = vn->uid;
+	next.gid = vn->gid;
+	next.atime = vn->atime.sec;
+	next.atime_ns = (uint32_t)vn->atime.nsec;
+	next.mtime = vn->mtime.sec;
+	next.mtime_ns = (uint32_t)vn->mtime.nsec;
+	next.ctime = vn->ctime.sec;
+	next.ctime_ns = (uint32_t)vn->ctime.nsec;
+	err = ext4_setattr(fs_of(vn), in, &next);
 	ext4_node_sync(vn);
 	return err;
 }
@@ -360,10 +369,12 @@ static int fallocate_locked(struct vnode *vn, int mode, uint64_t off,
 		return -EROFS;
 	err = ext4_fallocate(fs_of(vn), in, mode, off, len, caller_is_root());
 	if (err == 0 && in->size != size) {
-		ext4_now(&in->mtime, &in->mtime_ns);
-		in->ctime = in->mtime;
-		in->ctime_ns = in->mtime_ns;
-		err = ext4_setattr(fs_of(vn), in);
+		struct ext4_inode next = *in;
+
+		ext4_now(&next.mtime, &next.mtime_ns);
+		next.ctime = next.mtime;
+		next.ctime_ns = next.mtime_ns;
+		err = ext4_setattr(fs_of(vn), in, &next);
 	}
 	ext4_node_sync(vn);
 	return err;

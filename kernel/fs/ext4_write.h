@@ -18,6 +18,8 @@ struct ext4_op {
 	struct ext4_fs *fs;
 	struct ext4_handle *h;
 	bool root;
+	/* handles ended by ext4_op_restart: what they hold may commit */
+	unsigned int restarts;
 };
 
 /*
@@ -97,18 +99,40 @@ int ext4_extent_truncate(struct ext4_op *op, struct ext4_inode *in,
 			 uint64_t from);
 
 /*
- * ext4_file_write.c. Whole operations, each its own handle(s). The
- * caller sets in's times it wants changed; these write in back.
+ * ext4_file_write.c. Whole operations, each its own handle(s), on the
+ * in-memory inode *in (often the one copy every open file shares), kept
+ * equal to what the journal holds: a failure puts back whatever it
+ * changed in *in that no handle wrote, or that an aborted one did.
+ *
+ * write: the caller sets in's times it wants changed. Bytes written, or
+ * -ERRNO with *in as on entry, except a tree that grew whole before the
+ * failure (in->blocks512 then differs): *in is written with it.
  */
 long ext4_file_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		     const void *buf, size_t n, bool root);
+/*
+ * Cut or grow in to size, its mtime and ctime becoming sec.ns. On
+ * failure *in is as on entry, unless the cut got past its first handle
+ * (ext4_op_restart) or a failure that leaves the journal running came
+ * halfway: *in is then what the journal has (the new size, blocks still
+ * past it on the orphan list for the next mount to free).
+ */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
-		  bool root);
-/* mode 0 or FALLOC_FL_KEEP_SIZE (1): 0, -EOPNOTSUPP, -ENOSPC, -EIO. */
+		  bool root, int64_t sec, uint32_t ns);
+/*
+ * mode 0 or FALLOC_FL_KEEP_SIZE (1): 0, -EOPNOTSUPP, -ENOSPC, -EIO.
+ * Each handle's worth of blocks stays mapped (and *in with them) when a
+ * later one fails; the size moves only with its handle.
+ */
 int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 		   uint64_t off, uint64_t len, bool root);
-/* Write in's attributes (setattr: mode, owners, times). */
-int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *in);
+/*
+ * Write next, a changed copy of *in (setattr: mode, owners, times, a
+ * size that maps no new block), as in's inode: 0 and *in = *next, or
+ * -ERRNO with *in untouched (next may be in itself).
+ */
+int ext4_setattr(struct ext4_fs *fs, struct ext4_inode *in,
+		 const struct ext4_inode *next);
 
 /* ext4_namei.c. What a new inode starts with. */
 struct ext4_new {

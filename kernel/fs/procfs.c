@@ -267,10 +267,15 @@ struct vnode *procfs_dir(void)
 static int (*deferred[PROCFS_DEFERRED_MAX])(struct vnode *proc);
 static size_t ndeferred;
 
-static void procfs_populate(struct vnode *dir)
+/*
+ * Never asks to be run again: a maker is not idempotent (make_deferred
+ * hands its pids over once), and a /proc/PID it could not make is
+ * missing as one that failed at fork is (procfs_pid.c).
+ */
+static int procfs_populate(struct vnode *dir)
 {
 	if (dir != proc_dir)
-		return;
+		return 0;
 	for (size_t i = 0; i < ndeferred; i++) {
 		int err = deferred[i](dir); /* the next still runs */
 
@@ -279,6 +284,7 @@ static void procfs_populate(struct vnode *dir)
 			       -err);
 	}
 	ndeferred = 0;
+	return 0;
 }
 
 int procfs_defer(int (*make)(struct vnode *proc))

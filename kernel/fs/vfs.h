@@ -307,16 +307,21 @@ void vfs_dir_free(struct vnode *dir);
 /*
  * A VN_POPULATE directory is about to be looked at (lookup, link,
  * unlink, getdents, stat): clear the flag and run the hook that makes
- * its delayed entries. Any caller, any directory; cheap when unflagged.
+ * its delayed entries. A hook short of memory (-ENOMEM) leaves the
+ * directory flagged, so the next look tries again; any other failure is
+ * final. Any caller, any directory;
+ * cheap when unflagged.
  */
 void vfs_dir_populate(struct vnode *dir);
 /*
  * Add a hook vfs_dir_populate runs (each is given every flagged
- * directory and makes the entries of its own): boot only, at most
- * VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
+ * directory and makes the entries of its own, returning 0, or -ENOMEM
+ * to be run again at the next look: it must then skip what it made
+ * already; another error is not retried):
+ * boot only, at most VFS_POPULATE_HOOKS of them; 0 or -ENOSPC.
  */
 #define VFS_POPULATE_HOOKS 4
-int vfs_dir_add_populate(void (*populate)(struct vnode *dir));
+int vfs_dir_add_populate(int (*populate)(struct vnode *dir));
 /* Create a node called name in dir (mode includes the type); referenced. */
 int vfs_create(struct vnode *dir, const char *name, uint32_t mode,
 	       struct vnode **out);

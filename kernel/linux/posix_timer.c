@@ -106,12 +106,10 @@ static struct thread *pt_target(const struct posix_timer *pt, bool *gone)
 static uint64_t pt_forward(const struct posix_timer *pt, uint64_t now,
 			   uint64_t *missed)
 {
-	uint64_t k = 0;
-
-	if (now >= pt->expiry)
-		k = (now - pt->expiry) / pt->interval + 1;
-	*missed = k;
-	return pt->expiry + k * pt->interval;
+	*missed = 0;
+	if (now < pt->expiry)
+		return pt->expiry;
+	return timespec_forward(pt->expiry, now, pt->interval, missed);
 }
 
 /* Queue the timer's signal for its target. */
@@ -380,7 +378,7 @@ long sys_timer_settime(int id, int flags, uintptr_t unew, uintptr_t uold)
 	if (value) {
 		pt->interval = interval;
 		if (!(flags & TIMER_ABSTIME))
-			value += pt_now(pt);
+			value = timespec_add_ns(pt_now(pt), value);
 		pt_arm(pt, value);
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))

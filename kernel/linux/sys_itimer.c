@@ -14,6 +14,7 @@
 #include "linux/sigdeliver.h"
 #include "linux/signals.h"
 #include "linux/syscall.h"
+#include "linux/timespec.h"
 
 /*
  * ITIMER_REAL counts wall time and sends SIGALRM to the process, from a
@@ -56,20 +57,26 @@ void itimer_proc_exit(struct proc *p)
 void itimer_real_taken(void)
 {
 	struct ktimer *k = &current->itimer_real;
-	uint64_t now = time_ns(), next, period = current->itimer_interval_ns;
+	uint64_t now = time_ns(), next, missed,
+		 period = current->itimer_interval_ns;
 
 	if (period == 0 || k->armed)
 		return;
-	next = k->deadline_ns + period;
-	if (next <= now)
-		next += ((now - next) / period + 1) * period;
+	if (now < k->deadline_ns) /* never after a fire; as if due now */
+		now = k->deadline_ns;
+	next = timespec_forward(k->deadline_ns, now, period, &missed);
 	ktimer_arm(k, next, real_fire);
 }
 
+/* Clamped at TIMESPEC_MAX_NS as any timespec (tv_valid checked it). */
 static uint64_t tv_to_ns(const struct timeval *tv)
 {
-	return (uint64_t)tv->tv_sec * NS_PER_S +
-	       (uint64_t)tv->tv_usec * NS_PER_US;
+	struct __kernel_timespec ts = { tv->tv_sec,
+					(long long)tv->tv_usec * NS_PER_US };
+	uint64_t ns = 0;
+
+	timespec_to_ns(&ts, &ns);
+	return ns;
 }
 
 static struct timeval ns_to_tv(uint64_t ns)
@@ -101,15 +108,15 @@ static void real_set(const struct itimerval *it)
 	current->itimer_interval_ns = 0;
 	if (value) {
 		current->itimer_interval_ns = tv_to_ns(&it->it_interval);
-		ktimer_arm(&current->itimer_real, time_ns() + value, real_fire);
+		ktimer_arm(&current->itimer_real,
+			   timespec_add_ns(time_ns(), value), real_fire);
 	}
 }
 
+/* Linux's timeval_valid: any seconds, clamped later at KTIME_MAX. */
 static bool tv_valid(const struct timeval *tv)
 {
-	/* At most ~31 years: far enough, and no overflow in nanoseconds. */
-	return tv->tv_sec >= 0 && tv->tv_sec < (1L << 30) && tv->tv_usec >= 0 &&
-	       tv->tv_usec < 1000000;
+	return tv->tv_sec >= 0 && tv->tv_usec >= 0 && tv->tv_usec < 1000000;
 }
 
 long sys_getitimer(int which, uintptr_t uval)
@@ -148,7 +155,10 @@ long sys_setitimer(int which, uintptr_t unew, uintptr_t uold)
 }
 SYSCALL3(setitimer);
 
-/* Seconds left of the previous alarm, rounded as Linux's alarm_setitimer. */
+/*
+ * Seconds left of the previous alarm, rounded as Linux's alarm_setitimer
+ * and cut to its unsigned int (a setitimer value can be far longer).
+ */
 long sys_alarm(unsigned int seconds)
 {
 	struct itimerval it = { 0 }, old;
@@ -160,6 +170,6 @@ long sys_alarm(unsigned int seconds)
 	left = old.it_value.tv_sec;
 	if ((!left && old.it_value.tv_usec) || old.it_value.tv_usec >= 500000)
 		left++;
-	return left;
+	return (unsigned int)left;
 }
 SYSCALL1(alarm);

@@ -61,9 +61,8 @@ static void tf_advance(struct timerfd *t)
 		t->next = 0;
 		return;
 	}
-	k = (now - t->next) / t->interval + 1;
+	t->next = timespec_forward(t->next, now, t->interval, &k);
 	t->ticks += k;
-	t->next += k * t->interval;
 }
 
 static void tf_fire(struct ktimer *kt);
@@ -252,7 +251,9 @@ long sys_timerfd_settime(int fd, int flags, uintptr_t unew, uintptr_t uold)
 	t->interval = interval;
 	t->next = 0;
 	if (value != 0) {
-		t->next = flags & TFD_TIMER_ABSTIME ? value : tf_now(t) + value;
+		t->next = flags & TFD_TIMER_ABSTIME ?
+				  value :
+				  timespec_add_ns(tf_now(t), value);
 		if (t->next == 0)
 			t->next = 1; /* the epoch itself: long past */
 	}

@@ -23,6 +23,30 @@ static inline struct __kernel_timespec timespec_from_ns(uint64_t ns)
 #define TIMESPEC_MAX_NS ((uint64_t)INT64_MAX)
 
 /*
+ * A timer's expiry plus a value or period, stopping at TIMESPEC_MAX_NS
+ * as Linux's ktime_add_safe stops at KTIME_MAX: a relative first expiry
+ * added to "now", a periodic timer moved on by whole periods. Both
+ * operands are at most TIMESPEC_MAX_NS, so the sum cannot wrap.
+ */
+static inline uint64_t timespec_add_ns(uint64_t at, uint64_t ns)
+{
+	return ns >= TIMESPEC_MAX_NS - at ? TIMESPEC_MAX_NS : at + ns;
+}
+
+/*
+ * The first expiry after now of a timer due at expiry, every interval
+ * ns (not 0), and in *k the expiries up to now (>= 1): Linux's
+ * hrtimer_forward, saturating. expiry <= now <= TIMESPEC_MAX_NS.
+ */
+static inline uint64_t timespec_forward(uint64_t expiry, uint64_t now,
+					uint64_t interval, uint64_t *k)
+{
+	*k = (now - expiry) / interval + 1;
+	/* (k - 1) * interval <= now - expiry: no wrap before the clamp */
+	return timespec_add_ns(expiry + (*k - 1) * interval, interval);
+}
+
+/*
  * A timer's value or interval into *ns: -EINVAL for a negative or
  * denormal one; from TIMESPEC_MAX_NS / 10^9 whole seconds on it is
  * TIMESPEC_MAX_NS, as Linux's timespec64_to_ktime clamps from

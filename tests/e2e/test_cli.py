@@ -5,6 +5,7 @@ plumbing (byte-exact stdout/stderr, exit status, timeout, signal reports,
 args/env/stdin repacking) is tested against fake_qemu.py standing in for
 QEMU; real boots of the kernel running the programs are at the end.
 """
+import importlib.util
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import signal
 import stat
 import struct
 import subprocess
+import sys
 import time
 import zlib
 
@@ -119,6 +121,29 @@ def test_exit_statuses_match_header():
                      "VMFAIL": str(VMFAIL), "TIMEOUT": str(TIMEOUT),
                      "PANIC": str(PANIC), "NOEXEC": str(NOEXEC),
                      "NOTFOUND": str(NOTFOUND), "SIGNAL": str(SIGNAL)}
+
+
+def test_bench_decides_pvm_as_run_does(fake, image):
+    """bench/boot.py asks scripts/qemu_vm.py what KVM is (PVM or not,
+    usable or not): one copy of the rule, the one the tests boot with.
+    That rule is checked against cli/qemu.c's pick_kvm on this host: the
+    -accel kiln run gives QEMU by default (fake_qemu.py prints it)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_boot", os.path.join(ROOT, "bench", "boot.py"))
+    boot = importlib.util.module_from_spec(spec)
+    saved = list(sys.path)
+    sys.path.insert(0, os.path.join(ROOT, "bench"))  # its linux_guest
+    try:
+        spec.loader.exec_module(boot)  # puts scripts/ on sys.path too
+    finally:
+        sys.path[:] = saved
+    assert boot.kvm_is_pvm is qemu_vm.kvm_is_pvm
+    assert boot.kvm_usable() == (qemu_vm.pick_accel("auto") == "kvm")
+    r = fake("args", str(image))
+    assert r.returncode == 0, r.stderr
+    argv = json.loads(r.stdout)
+    accel = argv[argv.index("-accel") + 1].split(",")[0]
+    assert accel == qemu_vm.pick_accel("auto")
 
 
 def test_version():
@@ -629,6 +654,41 @@ def test_run_stdout_and_status(image):
     assert (r.stdout, r.stderr, r.returncode) == (b"hello\n", b"", 3)
 
 
+def test_run_image_from_a_fifo(image, tmp_path):
+    """An image read from a FIFO, with nothing to change in it: kiln has
+    read it whole, so it boots a copy; given to QEMU by name, the FIFO
+    was empty and the VM said nothing at all."""
+    fifo = tmp_path / "probe.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", "--accel", "tcg", "--timeout", "60",
+                          str(fifo)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(fifo, "wb") as f:
+        f.write(image.read_bytes())
+    out, err = p.communicate(timeout=T)
+    assert (out, err, p.returncode) == (b"hello\n", b"", 3)
+
+
+def test_run_fifo_that_is_no_image(tmp_path):
+    """A FIFO that is not an image is refused once read: building it as
+    a program opened the FIFO again and waited for another writer."""
+    fifo = tmp_path / "junk.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", str(fifo)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with open(fifo, "wb") as f:
+            f.write(b"#!/bin/sh\necho not an image\n")
+        out, err = p.communicate(timeout=10)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=T)
+    assert lines(err) == [f"kiln: {fifo}: not a Kiln image (bad magic), "
+                          "and only a regular file is built as a program"]
+    assert (out, p.returncode) == (b"", FAIL)
+
+
 def test_run_q35_stdout_is_the_apps(image):
     # SeaBIOS's banner and "Booting from ROM.." stay off COM1.
     r = kiln("run", "--accel", "tcg", "--machine", "q35", "--timeout", "60",
@@ -708,7 +768,19 @@ def renamed_program(image, tmp_path, program):
 def test_device_is_not_a_file(cmd, path):
     """A device is refused at once: /dev/zero used to be read forever."""
     r = kiln(cmd, path)
-    assert lines(r.stderr) == [f"kiln: {path}: not a regular file"]
+    assert lines(r.stderr) == [f"kiln: {path}: not a regular file or FIFO"]
+    assert (r.stdout, r.returncode) == (b"", FAIL)
+
+
+@pytest.mark.parametrize("cmd", ["inspect", "run"])
+def test_socket_is_not_a_file(cmd, tmp_path):
+    """A socket is refused by its type, not by open's ENXIO."""
+    import socket
+    path = str(tmp_path / "img.sock")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(path)
+        r = kiln(cmd, path)
+    assert lines(r.stderr) == [f"kiln: {path}: not a regular file or FIFO"]
     assert (r.stdout, r.returncode) == (b"", FAIL)
 
 

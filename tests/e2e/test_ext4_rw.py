@@ -148,6 +148,16 @@ def test_stat_follows_every_change_to_an_idle_inode(flavour, blocks,
     same_as_native(guest_path(flavour, "ext4_inocache"), tmp_path, blocks)
 
 
+@pytest.mark.parametrize("flavour,blocks", ON_BOTH)
+def test_lookups_racing_a_writer(flavour, blocks, tmp_path):
+    """tests/guest/ext4_lookup_race.c: one thread stats and opens a name
+    while another replaces it by rename, moves it away and back and
+    unlinks it (its inodes evicted, their numbers handed out again). As
+    on the host, each lookup finds a whole file (its size one the writer
+    made, its bytes those of that size) or fails with ENOENT."""
+    same_as_native(guest_path(flavour, "ext4_lookup_race"), tmp_path, blocks)
+
+
 def test_second_name_of_an_evicted_inode_is_refused(tmp_path):
     """A hostile image: /a and /b name one inode whose count says one
     link. Unlinking a evicts the inode (it sleeps on the disk doing so)

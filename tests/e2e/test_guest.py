@@ -96,6 +96,7 @@ SPECIAL = {
     "ext4_bigdir": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_namecache": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_inocache": "a writable ext4 disk: test_ext4_rw.py",
+    "ext4_lookup_race": "a writable ext4 disk: test_ext4_rw.py",
     "ext4_bigread": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_bigmap": "a disk bigger than a small --mem: test_ext4_rw.py",
     "ext4_mmap_shared": "a writable ext4 disk, two runs: test_ext4_rw.py",

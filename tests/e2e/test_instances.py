@@ -7,6 +7,7 @@ guest's kernel must deliver them to pid 1 through the COM4 channel.
 The program keeps the signals blocked outside sigsuspend, so one sent as
 soon as a line is read is never missed (as it was with pause()).
 """
+import errno
 import os
 import select
 import signal
@@ -197,6 +198,50 @@ def test_sigterm_sent_during_the_boot_is_not_dropped(sigapp, start):
     p.send_signal(signal.SIGTERM)
     rc, out, _ = finish(p)
     assert (rc, out) in ((143, b""), (3, b"ready\ngot TERM\n"))
+
+
+def writer_for(fifo, deadline):
+    """A writer's fd on fifo once a reader is in open(2): a non-blocking
+    open for writing fails with ENXIO until then. The reader's open then
+    returns, and its read waits for the bytes."""
+    while time.monotonic() < deadline:
+        try:
+            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+        except OSError as e:
+            if e.errno != errno.ENXIO:
+                raise
+        time.sleep(0.01)
+    return None
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP,
+                                 signal.SIGINT])
+def test_signal_before_qemu_starts_ends_kiln(tmp_path, sig):
+    """The image is a FIFO with a writer that sends nothing: kiln waits
+    for it before any VM exists, and the signal that comes then ends
+    kiln at once by that signal (as the shell sees it, 128+N), with its
+    temporary files gone. Held for a VM that is not there, the signal
+    left kiln waiting for the image forever."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    fifo = tmp_path / "fifo.img"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", str(fifo)], stdin=subprocess.DEVNULL,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         env={**os.environ, "TMPDIR": str(tmp)})
+    try:
+        fd = writer_for(fifo, time.monotonic() + T)
+        assert fd is not None, "kiln never opened the image"
+        time.sleep(0.1)
+        p.send_signal(sig)
+        out, err = p.communicate(timeout=5)
+        os.close(fd)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait(timeout=T)
+    assert (p.returncode, out, err) == (-sig, b"", b"")
+    assert os.listdir(tmp) == []
 
 
 def expect_hup_int_quit(p):

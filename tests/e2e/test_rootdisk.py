@@ -12,6 +12,7 @@ kernel fault.
 """
 import os
 import random
+import shutil
 import subprocess
 import time
 
@@ -192,3 +193,32 @@ def test_corrupted(small, tmp_path, seed):
         assert "kiln: ext4 root: no ext4 superblock\n" in err
         assert "kiln: cannot start the program: cannot mount the image's " \
             "root disk (error 22)\n" in err
+
+
+def test_root_disk_image_from_a_fifo(small, tmp_path):
+    """An image with a root disk read from a FIFO: the boot image and its
+    disk both come from kiln's copy. The disk used to be the FIFO itself,
+    which QEMU opened after the writer had gone."""
+    want = subprocess.run([KILN, "run", "--timeout", "120", small],
+                          stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=HOST_TIMEOUT)
+    assert want.returncode == 0, describe(want)
+    fifo = tmp_path / "bb.fifo"
+    os.mkfifo(fifo)
+    p = subprocess.Popen([KILN, "run", "--timeout", "120", str(fifo)],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    with open(fifo, "wb") as f, open(small, "rb") as img:
+        shutil.copyfileobj(img, f)
+    out, err = p.communicate(timeout=HOST_TIMEOUT)
+    assert (out, err, p.returncode) == (want.stdout, want.stderr, 0)
+
+
+def test_image_on_stdin_is_not_the_apps_stdin(tmp_path):
+    """`kiln run /dev/stdin < IMAGE`: the image is read by its name, and
+    the app's stdin is empty, not the image a second time."""
+    img = build(tmp_path / "cat.img", BUSYBOX, ["cat"])
+    with open(img, "rb") as f:
+        r = subprocess.run([KILN, "run", "--timeout", "120", "/dev/stdin"],
+                           stdin=f, capture_output=True, timeout=HOST_TIMEOUT)
+    assert (r.stdout, r.stderr, r.returncode) == (b"", b"", 0)

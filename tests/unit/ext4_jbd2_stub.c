@@ -13,6 +13,7 @@
 struct ext4_handle {
 	struct ext4_fs *fs;
 	unsigned int credits, used;
+	bool aborted;
 	uint64_t blocks[MAX_CREDITS];
 };
 
@@ -54,8 +55,15 @@ unsigned int ext4_stub_aborted;
 
 void ext4_handle_abort(struct ext4_handle *h, int err)
 {
-	(void)h, (void)err;
+	(void)err;
+	h->aborted = true;
 	ext4_stub_aborted++;
+}
+
+/* Only h's own abort: the stub's handles share no journal. */
+bool ext4_handle_aborted(const struct ext4_handle *h)
+{
+	return h->aborted;
 }
 
 struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,

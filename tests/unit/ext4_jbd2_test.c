@@ -931,7 +931,8 @@ static void cut_both(struct ext4_fs *fs, uint64_t keep)
 	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
 	assert_int_equal(ext4_dir_lookup(fs, &root, "a", &ino), 0);
 	assert_int_equal(ext4_iget(fs, ino, &in), 0);
-	assert_int_equal(ext4_truncate(fs, &in, keep * bs, false), 0);
+	assert_int_equal(
+		ext4_truncate(fs, &in, keep * bs, false, 1700000003, 0), 0);
 	assert_int_equal(ext4_dir_lookup(fs, &root, "b", &ino), 0);
 	assert_int_equal(ext4_iget(fs, ino, &in), 0);
 	assert_int_equal(ext4_unlink(fs, &root, "b", &in, false, 1700000001, 0),
@@ -1243,6 +1244,193 @@ static void test_write_enomem(void **state)
 	assert_true(failed > 0);
 }
 
+/* The fields stat shows of an inode, and where its blocks are. */
+static void inode_same(const struct ext4_inode *a, const struct ext4_inode *b)
+{
+	assert_int_equal(a->ino, b->ino);
+	assert_int_equal(a->size, b->size);
+	assert_int_equal(a->blocks512, b->blocks512);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->uid, b->uid);
+	assert_int_equal(a->gid, b->gid);
+	assert_int_equal(a->nlink, b->nlink);
+	assert_int_equal(a->dtime, b->dtime);
+	assert_int_equal(a->mtime, b->mtime);
+	assert_int_equal(a->mtime_ns, b->mtime_ns);
+	assert_int_equal(a->ctime, b->ctime);
+	assert_int_equal(a->ctime_ns, b->ctime_ns);
+	assert_int_equal(a->atime, b->atime);
+	assert_memory_equal(a->block, b->block, sizeof(a->block));
+}
+
+enum attr_op { ATTR_CHMOD, ATTR_SHRINK, ATTR_GROW, ATTR_APPEND, ATTR_OPS };
+
+/*
+ * Operation k on *in (what the VFS shares between f's open files), the
+ * way ext4_vfs_write.c calls it; *want is *in as a success leaves it.
+ * Bytes written, 0, or -ERRNO.
+ */
+static long attr_op(struct ext4_fs *fs, int k, struct ext4_inode *in,
+		    struct ext4_inode *want)
+{
+	static uint8_t data[2 * 4096];
+	long r;
+
+	*want = *in;
+	switch (k) {
+	case ATTR_CHMOD: /* chmod, chown and utimens at once */
+		want->mode = 0100600;
+		want->uid = 1234;
+		want->gid = 99;
+		want->mtime = 1700000100;
+		want->ctime = 1700000101;
+		return ext4_setattr(fs, in, want);
+	case ATTR_SHRINK:
+	case ATTR_GROW:
+		r = ext4_truncate(fs, in, k == ATTR_SHRINK ? 100 : 10 * bs,
+				  false, 1700000200, 7);
+		want->size = k == ATTR_SHRINK ? 100 : 10 * bs;
+		want->mtime = want->ctime = 1700000200;
+		want->mtime_ns = want->ctime_ns = 7;
+		return r;
+	default: /* the VFS stamps the times first; on failure they go back */
+		in->mtime = in->ctime = 1700000300;
+		*want = *in;
+		memset(data, 'b', sizeof(data));
+		r = ext4_file_write(fs, in, in->size, data, 2 * bs, false);
+		want->size += 2 * bs;
+		return r;
+	}
+}
+
+/*
+ * Run k on f of base, the Nth allocation (enomem) or disk read failing.
+ * The in-memory inode after a failure must be as before (or, for a cut
+ * that went halfway with the journal running, at the new size), and
+ * the next boot's disk must agree with it: stat never shows what the
+ * disk does not have.
+ */
+static long attr_op_failing(const char *base, int k, int n, bool enomem)
+{
+	extern long kernel_host_allocs_left;
+	struct ext4_inode root, in, orig, before, want, disk;
+	static uint8_t bytes[3 * 4096 + 100];
+	struct disk *dk = disk_load(base);
+	uint64_t kept;
+	struct ext4_fs *fs;
+	long r;
+	int c;
+
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	lookup(fs, NULL, "f", &root, &in);
+	assert_int_equal(bcache_forget_range(&dk->bc, 0, IMG_SIZE), 0);
+	orig = before = in;
+	if (k == ATTR_APPEND) /* the caller's times are the caller's */
+		before.mtime = before.ctime = 1700000300;
+	if (enomem)
+		kernel_host_allocs_left = n;
+	else
+		dk->fail_read_at = dk->reads + n;
+	r = attr_op(fs, k, &in, &want);
+	kernel_host_allocs_left = -1;
+	dk->fail_read_at = 0;
+	if (r >= 0) {
+		assert_int_equal(in.size, k == ATTR_APPEND ?
+						  before.size + (uint64_t)r :
+						  want.size);
+		assert_int_equal(in.mode, want.mode);
+		assert_int_equal(in.uid, want.uid);
+		assert_int_equal(in.mtime, want.mtime);
+	} else if ((k == ATTR_SHRINK || k == ATTR_GROW) &&
+		   in.size != before.size) {
+		assert_int_equal(in.size, want.size); /* the cut went halfway */
+	} else {
+		inode_same(&in, &before);
+	}
+	c = ext4_jbd2_commit(fs);
+	/* aborted: no handle of it commits (f is small: one handle each) */
+	if (c < 0 && r < 0)
+		inode_same(&in, &before);
+	ext4_jbd2_close(fs);
+	ext4_unmount(fs);
+	disk_save(dk, copy);
+	disk_free(dk);
+	/* Booted again: the replay, the orphans finishing a cut. */
+	dk = disk_load(copy);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
+			 0);
+	lookup(fs, NULL, "f", &root, &disk);
+	/* what the file held before, up to its size now, is still there */
+	kept = disk.size < orig.size ? disk.size : orig.size;
+	assert_int_equal(ext4_file_read(fs, &disk, 0, bytes, kept), kept);
+	for (uint64_t i = 0; i < kept; i++)
+		if (bytes[i] != 'a')
+			fail_msg("byte %llu of f is %d", (unsigned long long)i,
+				 bytes[i]);
+	if (r < 0 && in.size == before.size) {
+		inode_same(&disk, &orig);
+	} else if (c == 0) {
+		assert_int_equal(disk.size, in.size);
+		assert_int_equal(disk.mode, in.mode);
+		assert_int_equal(disk.uid, in.uid);
+		assert_int_equal(disk.gid, in.gid);
+		assert_int_equal(disk.mtime, in.mtime);
+		assert_int_equal(disk.ctime, in.ctime);
+		assert_int_equal(disk.ctime_ns, in.ctime_ns);
+	}
+	ext4_unmount(fs);
+	disk_save(dk, copy);
+	disk_free(dk);
+	fsck_clean(copy);
+	return r;
+}
+
+/*
+ * chmod/chown/utimens, a shrinking and a growing truncate and an
+ * append, with the Nth allocation failing (ENOMEM), then with the Nth
+ * disk read failing (EIO), for every N until the operation succeeds.
+ * Before: the in-memory inode took the new fields before the journal
+ * step and kept them when it failed (stat said size N, the disk M).
+ */
+static void test_failed_attrs(void **state)
+{
+	char base[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	struct ext4_inode root, in;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t data[3 * 4096 + 100];
+
+	(void)state;
+	snprintf(base, sizeof(base), "%s/base", tmpdir);
+	dk = disk_load(img);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, "f", &nw, &in), 0);
+	memset(data, 'a', sizeof(data));
+	assert_int_equal(ext4_file_write(fs, &in, 0, data, 3 * bs + 100, true),
+			 3 * bs + 100);
+	ext4_unmount(fs);
+	disk_save(dk, base);
+	disk_free(dk);
+	for (int k = 0; k < ATTR_OPS; k++) {
+		for (int enomem = 0; enomem < 2; enomem++) {
+			long r = -EIO, want = k == ATTR_APPEND ? 2 * bs : 0;
+			int failed = 0;
+
+			for (int n = enomem ? 0 : 1; n < 300 && r != want;
+			     n++) {
+				r = attr_op_failing(base, k, n, enomem);
+				failed += r < 0;
+			}
+			assert_int_equal(r, want);
+			assert_true(failed > 0);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1262,6 +1450,7 @@ int main(int argc, char **argv)
 		ON_BS(test_truncate_power_cuts, 1k),
 		ALL_BS(test_failed_ops),
 		ALL_BS(test_write_enomem),
+		ALL_BS(test_failed_attrs),
 	};
 	int r;
 

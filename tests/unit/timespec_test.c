@@ -1,4 +1,4 @@
-/* timespec_test.c - timespec_to_ns: Linux's checks of a timeout and its clamp at KTIME_MAX. */
+/* timespec_test.c - timespec_to_ns, timespec_add_ns, timespec_forward: Linux's checks, clamp and saturation at KTIME_MAX. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -68,12 +68,55 @@ static void test_clamp(void **state)
 	assert_int_equal(to_ns(INT64_MAX, 0), TIMESPEC_MAX_NS);
 }
 
+/* ktime_add_safe: sums past KTIME_MAX stop there; others are exact. */
+static void test_add(void **state)
+{
+	(void)state;
+	assert_int_equal(timespec_add_ns(5, 7), 12);
+	assert_int_equal(timespec_add_ns(TIMESPEC_MAX_NS - 1, 1),
+			 TIMESPEC_MAX_NS);
+	assert_int_equal(timespec_add_ns(TIMESPEC_MAX_NS - 1, 2),
+			 TIMESPEC_MAX_NS);
+	assert_int_equal(timespec_add_ns(1, TIMESPEC_MAX_NS), TIMESPEC_MAX_NS);
+	assert_int_equal(timespec_add_ns(TIMESPEC_MAX_NS, TIMESPEC_MAX_NS),
+			 TIMESPEC_MAX_NS);
+	assert_int_equal(timespec_add_ns(TIMESPEC_MAX_NS, 0), TIMESPEC_MAX_NS);
+}
+
+/* hrtimer_forward: the expiries up to now, the next after it, saturated. */
+static void test_forward(void **state)
+{
+	uint64_t k;
+
+	(void)state;
+	assert_int_equal(timespec_forward(100, 100, 10, &k), 110);
+	assert_int_equal(k, 1);
+	assert_int_equal(timespec_forward(100, 135, 10, &k), 140);
+	assert_int_equal(k, 4);
+	assert_int_equal(timespec_forward(100, 140, 10, &k), 150);
+	assert_int_equal(k, 5);
+	/* a period that would pass KTIME_MAX: one expiry, then KTIME_MAX */
+	assert_int_equal(timespec_forward(1000, 5000, TIMESPEC_MAX_NS, &k),
+			 TIMESPEC_MAX_NS);
+	assert_int_equal(k, 1);
+	assert_int_equal(
+		timespec_forward(1000, 5000, TIMESPEC_MAX_NS - 999, &k),
+		TIMESPEC_MAX_NS);
+	assert_int_equal(
+		timespec_forward(1000, 5000, TIMESPEC_MAX_NS - 1001, &k),
+		TIMESPEC_MAX_NS - 1);
+	/* now at the clamp: periods of 1 ns counted without wrapping */
+	assert_int_equal(timespec_forward(0, TIMESPEC_MAX_NS, 1, &k),
+			 TIMESPEC_MAX_NS);
+	assert_int_equal(k, TIMESPEC_MAX_NS + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_invalid),
-		cmocka_unit_test(test_clamp),
+		cmocka_unit_test(test_plain),	cmocka_unit_test(test_invalid),
+		cmocka_unit_test(test_clamp),	cmocka_unit_test(test_add),
+		cmocka_unit_test(test_forward),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
