@@ -36,6 +36,9 @@
 #define CPUCLOCK_TYPE_MAX 2 /* PROF, VIRT, SCHED */
 
 #define CPUCLOCK_PERTHREAD 4
+/* Type 3 without the thread bit: Linux's dynamic (clock-fd) clocks. */
+#define CPUCLOCK_CLOCKFD_MASK 7
+#define CPUCLOCK_CLOCKFD 3
 
 uint64_t sysproc_cputime_ns(void)
 {
@@ -78,11 +81,26 @@ static int cpuclock_read(int64_t id, bool gettime, uint64_t *ns)
 	return 0;
 }
 
+int cpuclock_valid(int64_t id, bool gettime)
+{
+	uint64_t ns;
+
+	return cpuclock_read(id, gettime, &ns);
+}
+
+bool cpuclock_is_own_thread(int64_t id)
+{
+	int tid = (int)~(id >> 3);
+
+	return (id & CPUCLOCK_PERTHREAD) &&
+	       (tid == 0 || tid == current_thread->tid);
+}
+
 /*
  * The value of clock id in nanoseconds, or -EINVAL for an unknown clock.
- * The alarm clocks read as their bases, as Linux's do when alarmtimer
- * has an RTC (Kiln reads the wall clock from one); the vDSO leaves them
- * to this system call, as Linux's does.
+ * The alarm clocks read as their bases: Linux's wake a suspended
+ * machine, and nothing suspends a Kiln VM. The vDSO leaves them to this
+ * system call, as Linux's does.
  */
 static int clock_read(int64_t id, uint64_t *ns)
 {
@@ -163,6 +181,9 @@ long sys_clock_getres(uint64_t id, uintptr_t ures)
 	 * Every clock ticks with the TSC: 1 ns is what Linux's hrtimers say.
 	 * The _COARSE ids too, unlike Linux's (a jiffy there): Kiln's read
 	 * the same TSC as the fine ones (linux/clockid.h), so 1 ns is true.
+	 * So do the PROF and VIRT CPU clocks (types 0 and 1), which Linux
+	 * gives one tick (1/HZ, the host's choice): Kiln charges CPU time in
+	 * TSC nanoseconds (core/sched.c), and all three types read the same.
 	 */
 	return ures ? put_timespec(ures, 1) : 0;
 }
@@ -342,37 +363,52 @@ long sys_clock_nanosleep(uint64_t id, uint64_t flags, uintptr_t ureq,
 			 uintptr_t urem)
 {
 	int64_t clk = (int64_t)(int32_t)id;
+	/* Linux's flags is an int: the upper 32 bits of the register go. */
+	uint32_t fl = (uint32_t)flags;
 	uint64_t ns;
 	int err;
 
 	/*
-	 * As Linux: unknown clocks and the thread CPU clock are -EINVAL, the
-	 * ones without a sleep (RAW, COARSE) -EOPNOTSUPP; the alarm clocks
-	 * sleep (Kiln has the RTC alarmtimer wants) but need CAP_WAKE_ALARM. Linux can sleep
-	 * on the process CPU clock; Kiln cannot (-EOPNOTSUPP).
+	 * As Linux: unknown clocks are -EINVAL; the ones without a sleep
+	 * (RAW, COARSE, THREAD_CPUTIME_ID, the clock-fd ids) -EOPNOTSUPP;
+	 * the alarm clocks sleep as their bases (nothing suspends a Kiln
+	 * VM) but need CAP_WAKE_ALARM. Linux's posix_cpu_nsleep sleeps on
+	 * the CPU clock of the process or of another thread; Kiln cannot
+	 * (-EOPNOTSUPP for id 2 and every negative id naming such a clock),
+	 * but refuses what Linux refuses there: a bad id and the caller's
+	 * own thread clock are -EINVAL, after the time is read, as Linux.
 	 */
-	bool alarm = clk == CLOCK_REALTIME_ALARM || clk == CLOCK_BOOTTIME_ALARM;
+	bool alarm = clockid_is_alarm(clk);
+	bool cpu = clk < 0 && (clk & CPUCLOCK_CLOCKFD_MASK) != CPUCLOCK_CLOCKFD;
 
-	err = clock_read(clk, &ns);
-	if (err || clk == CLOCK_THREAD_CPUTIME_ID || clk < 0)
-		return -EINVAL;
-	if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC &&
-	    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI && !alarm)
-		return -EOPNOTSUPP;
+	if (clk < 0 && !cpu)
+		return -EOPNOTSUPP; /* a clock fd's id: no sleep on any */
+	if (!cpu) {
+		if (clock_read(clk, &ns))
+			return -EINVAL;
+		if (clk != CLOCK_REALTIME && clk != CLOCK_MONOTONIC &&
+		    clk != CLOCK_BOOTTIME && clk != CLOCK_TAI && !alarm &&
+		    clk != CLOCK_PROCESS_CPUTIME_ID)
+			return -EOPNOTSUPP;
+	}
 	err = timespec_get_user(ureq, &ns);
 	if (err)
 		return err;
+	if (cpu && (cpuclock_valid(clk, false) || cpuclock_is_own_thread(clk)))
+		return -EINVAL;
+	if (cpu || clk == CLOCK_PROCESS_CPUTIME_ID)
+		return -EOPNOTSUPP;
 	/* Linux's alarm_timer_nsleep; then the alarm clocks sleep as their base. */
 	if (alarm) {
-		if (flags & ~(uint64_t)TIMER_ABSTIME)
+		if (fl & ~(uint32_t)TIMER_ABSTIME)
 			return -EINVAL;
-		if (current_cred()->euid != 0)
-			return -EPERM; /* CAP_WAKE_ALARM */
+		if (!cred_wake_alarm(current_cred()))
+			return -EPERM;
 		clk = clk == CLOCK_REALTIME_ALARM ? CLOCK_REALTIME :
 						    CLOCK_BOOTTIME;
 	}
 	/* Absolute: no rest, restarted as it was unless a handler ran. */
-	if ((int)flags & TIMER_ABSTIME)
+	if (fl & TIMER_ABSTIME)
 		return clock_sleep_until(deadline_at(clk, ns)) ?
 			       -ERESTARTNOHAND :
 			       0;

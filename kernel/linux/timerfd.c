@@ -14,6 +14,7 @@
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "linux/clockid.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
 #include "linux/timespec.h"
@@ -161,13 +162,10 @@ long sys_timerfd_create(int clockid, int flags)
 	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
 		return -EINVAL;
 	if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
-	    clockid != CLOCK_BOOTTIME && clockid != CLOCK_REALTIME_ALARM &&
-	    clockid != CLOCK_BOOTTIME_ALARM)
+	    clockid != CLOCK_BOOTTIME && !clockid_is_alarm(clockid))
 		return -EINVAL;
-	/* Linux: the alarm clocks need CAP_WAKE_ALARM (root here). */
-	if ((clockid == CLOCK_REALTIME_ALARM ||
-	     clockid == CLOCK_BOOTTIME_ALARM) &&
-	    current_cred()->euid != 0)
+	/* Linux: the alarm clocks need CAP_WAKE_ALARM. */
+	if (clockid_is_alarm(clockid) && !cred_wake_alarm(current_cred()))
 		return -EPERM;
 	t = kzalloc(sizeof(*t));
 	if (t == NULL)

@@ -1,6 +1,7 @@
 /* alarm_clocks.c - guest test: CLOCK_REALTIME_ALARM and CLOCK_BOOTTIME_ALARM read as their base clocks; their timers and sleeps need CAP_WAKE_ALARM. */
 #define _GNU_SOURCE
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
 
@@ -43,6 +44,10 @@ static void as_root(clockid_t clock, const char *name)
 	      "clock_nanosleep(%s) 1 ms", name);
 	check(clock_nanosleep(clock, 2, &ms, NULL) == EINVAL,
 	      "clock_nanosleep(%s) with flags 2 is EINVAL", name);
+	/* Linux's flags is an int: bits above 31 of the register are not
+	 * flags, so this is a relative sleep, not an EINVAL. */
+	check(syscall(SYS_clock_nanosleep, clock, 1UL << 32, &ms, NULL) == 0,
+	      "clock_nanosleep(%s) with junk in the upper 32 flag bits", name);
 }
 
 /* Not root (nobody): each is EPERM, a bit of the status when it is not. */
@@ -82,16 +87,19 @@ int main(void)
 	struct timespec ts;
 
 	check_start("alarm_clocks");
-	/* Linux answers only when alarmtimer found an RTC; test_guest.py
-	 * compares with a host that has one. */
+	/* Linux answers only when alarmtimer found an RTC (test_guest.py
+	 * compares with a root host that has one); Kiln always answers:
+	 * nothing suspends its VM, so each alarm clock is its base. */
 	if (clock_gettime(CLOCK_REALTIME_ALARM, &ts) != 0 && errno == EINVAL) {
 		note("no RTC for the alarm clocks here");
 		return 0;
 	}
 	reads_as(CLOCK_REALTIME_ALARM, CLOCK_REALTIME, "REALTIME_ALARM");
 	reads_as(CLOCK_BOOTTIME_ALARM, CLOCK_BOOTTIME, "BOOTTIME_ALARM");
-	as_root(CLOCK_REALTIME_ALARM, "REALTIME_ALARM");
-	as_root(CLOCK_BOOTTIME_ALARM, "BOOTTIME_ALARM");
+	if (geteuid() == 0) {
+		as_root(CLOCK_REALTIME_ALARM, "REALTIME_ALARM");
+		as_root(CLOCK_BOOTTIME_ALARM, "BOOTTIME_ALARM");
+	}
 	refused(CLOCK_REALTIME_ALARM, "REALTIME_ALARM");
 	refused(CLOCK_BOOTTIME_ALARM, "BOOTTIME_ALARM");
 	return check_done();

@@ -130,10 +130,70 @@ static void other_process(void)
 	      "the clock of a tid no thread has is EINVAL");
 }
 
+/* The errno got (0: none) is want; got is shown when it is not. */
+static void check_errno_is(int got, int want, const char *what)
+{
+	check(got == want, "%s (%s)", what, check_errno_name(got));
+}
+
+/* The raw syscall's errno (0 on success): glibc's clock_nanosleep
+ * answers EINVAL for CLOCK_THREAD_CPUTIME_ID itself. */
+static int nsleep_errno(clockid_t id)
+{
+	struct timespec zero = { 0, 0 };
+
+	return syscall(SYS_clock_nanosleep, id, TIMER_ABSTIME, &zero, NULL) ?
+		       errno :
+		       0;
+}
+
+static int timer_errno(clockid_t id)
+{
+	struct sigevent ev = { .sigev_notify = SIGEV_NONE };
+	int t;
+
+	if (syscall(SYS_timer_create, id, &ev, &t) != 0)
+		return errno;
+	syscall(SYS_timer_delete, t);
+	return 0;
+}
+
+/*
+ * The sleeps and timers Linux refuses on a CPU clock. (Those it allows,
+ * on the process clock or another thread's, Kiln answers EOPNOTSUPP.)
+ */
+static void sleeps_and_timers(void)
+{
+	pid_t tid = (pid_t)syscall(SYS_gettid);
+
+	check_errno_is(nsleep_errno(THREAD_CLOCK(0)), EINVAL,
+		       "clock_nanosleep on the caller's thread clock (tid 0)");
+	check_errno_is(nsleep_errno(THREAD_CLOCK(tid)), EINVAL,
+		       "clock_nanosleep on the caller's thread clock by tid");
+	check_errno_is(nsleep_errno(PROCESS_CLOCK(0x3fffff00)), EINVAL,
+		       "clock_nanosleep on the clock of no process");
+	check_errno_is(nsleep_errno(THREAD_CLOCK(0) | 3), EINVAL,
+		       "clock_nanosleep on a thread clock of type 3");
+	check_errno_is(nsleep_errno(PROCESS_CLOCK(0) | 3), EOPNOTSUPP,
+		       "clock_nanosleep on a clock-fd id");
+	check_errno_is(nsleep_errno(CLOCK_THREAD_CPUTIME_ID), EOPNOTSUPP,
+		       "clock_nanosleep on CLOCK_THREAD_CPUTIME_ID (raw)");
+	check_errno_is(nsleep_errno(CLOCK_MONOTONIC_RAW), EOPNOTSUPP,
+		       "clock_nanosleep on CLOCK_MONOTONIC_RAW");
+	check_errno_is(nsleep_errno(10), EINVAL, "clock_nanosleep on id 10");
+	check_errno_is(timer_errno(PROCESS_CLOCK(0x3fffff00)), EINVAL,
+		       "timer_create on the clock of no process");
+	check_errno_is(timer_errno(THREAD_CLOCK(0) | 3), EINVAL,
+		       "timer_create on a thread clock of type 3");
+	check_errno_is(timer_errno(PROCESS_CLOCK(0) | 3), EOPNOTSUPP,
+		       "timer_create on a clock-fd id");
+}
+
 int main(void)
 {
 	check_start("cpuclock_ids");
 	other_thread();
 	other_process();
+	sleeps_and_timers();
 	return check_done();
 }
