@@ -23,8 +23,8 @@
 #define NSEC_PER_USEC 1000ULL
 
 /*
- * Clocks. Which ids are the wall clock (the CMOS RTC at boot plus the
- * TSC) and which time_ns() is linux/clockid.h's answer, shared with the
+ * Clocks. Which ids are the wall clock (read once at boot, core/clock.c,
+ * plus the TSC) and which time_ns() is linux/clockid.h's answer, shared with the
  * vDSO, which reads those without a system call. The CPU-time clocks report
  * the time the scheduler charged to the thread or to the process's
  * threads (core/sched.c: kernel time included, halted time not).
