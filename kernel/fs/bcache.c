@@ -190,7 +190,7 @@ void bcache_pin(struct bcache_buf *b)
 
 void bcache_unpin(struct bcache_buf *b, bool keep)
 {
-	b->flags &= ~BCACHE_PINNED;
+	b->flags &= ~(BCACHE_PINNED | BCACHE_UNCHANGED);
 	if (!keep) {
 		bcache_clear_dirty(b);
 		b->flags &= ~(BCACHE_VALID | BCACHE_VERIFIED | BCACHE_LOGGED);
@@ -391,7 +391,14 @@ static long rw_block(struct bcache_dev *d, uint64_t off, void *buf, size_t n,
 		memcpy(b->data + in, buf, n);
 		b->owner = owner;
 		bcache_set_dirty(b);
-		if (owner != 0) /* a file's data now: no journal's business */
+		/*
+		 * A file's data now, not the journal's business: a commit
+		 * writes it before its log. A raw write (owner 0: the block
+		 * device's) over a committed block leaves it the journal's,
+		 * so that a transaction changing it again freezes it and a
+		 * checkpoint writes it home before freeing its log copy.
+		 */
+		if (owner != 0)
 			b->flags &= ~BCACHE_LOGGED;
 	} else {
 		memcpy(buf, b->data + in, n);

@@ -83,11 +83,20 @@ struct bcache_dev {
 #define BCACHE_VERIFIED 16U
 /*
  * LOGGED: unpinned with keep, a journaled block whose transaction
- * committed, until its next write-back: a failed write of it is also
- * the journal's to know (bcache_take_log_err), where a file's data
- * block that failed is only the file's.
+ * committed, until its next write-back or a file's write over it: a
+ * failed write of it is also the journal's to know
+ * (bcache_take_log_err), where a file's data block that failed is only
+ * the file's; and a commit leaves it to the checkpoint
+ * (bcache_writeback without logged).
  */
 #define BCACHE_LOGGED 32U
+/*
+ * UNCHANGED: pinned by a journal before a change that has not come
+ * (a LOGGED block frozen when a handle got it, perhaps only to read):
+ * its commit drops it rather than logging the same bytes again.
+ * Cleared by the change, and by bcache_unpin.
+ */
+#define BCACHE_UNCHANGED 64U
 
 struct bcache_buf {
 	struct bcache_dev *dev;
@@ -216,8 +225,26 @@ int bcache_sync(struct bcache_dev *d);
 /*
  * Write back as bcache_sync does, without the flush (a journal commit
  * flushes once for this and its log): 0, -ENOMEM, or the error once.
+ * Without logged, the LOGGED buffers are passed by: a journal's commit
+ * writes the file data this way (ordered mode), and leaves the blocks
+ * of earlier transactions, whose copies are in its log, to its
+ * checkpoint.
  */
-int bcache_writeback(struct bcache_dev *d);
+int bcache_writeback(struct bcache_dev *d, bool logged);
+/* bcache_sync passing the LOGGED buffers by (a commit with no log). */
+int bcache_sync_unlogged(struct bcache_dev *d);
+/*
+ * bcache_writeback(d, false), with the nextra transfers of extra (sorted
+ * by block; blocks no buffer of d caches: a journal's log blocks) in
+ * the same batch, so the device has both at once. *sent: extra went to
+ * the device, each result in its err; false when memory ran short for
+ * the one batch: the data went then in batches without extra, which the
+ * caller sends. -ENOMEM: some data is still dirty, and a journal must
+ * not commit.
+ */
+int bcache_writeback_unlogged_with(struct bcache_dev *d,
+				   struct bcache_io *extra, size_t nextra,
+				   bool *sent);
 /*
  * The same for every device: syncfs (report: the first error, once);
  * sync(2) and the exit path (!report: errors stay for the next sync).

@@ -67,45 +67,67 @@ static void record_err(struct bcache_dev *d, const struct bcache_buf *b,
 
 /*
  * Write the n buffers of v (all of device d, dirty, not BUSY) in block
- * order. A failed write is recorded (record_err) and the buffer counted
- * clean, as Linux does: the error goes to the next fsync, once. Only
- * running out of memory keeps buffers dirty (nothing reached the disk):
- * -ENOMEM, else 0.
+ * order, and the nextra transfers of extra (sorted by block, blocks no
+ * buffer of d holds: a journal's log) in the same batch. A failed write
+ * is recorded (record_err) and the buffer counted clean, as Linux does:
+ * the error goes to the next fsync, once; an extra one's is in its err.
+ * Only running out of memory keeps buffers dirty: -ENOMEM, else 0.
+ * *sent (when extra is given): the batch went to the device.
  */
-static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+static int write_back_with(struct bcache_dev *d, struct bcache_buf **v,
+			   size_t n, struct bcache_io *extra, size_t nextra,
+			   bool *sent)
 {
-	struct bcache_io *ios = kmalloc(n * sizeof(*ios));
+	struct bcache_io *ios = kmalloc((n + nextra) * sizeof(*ios));
 	int ret = 0;
-	size_t i;
+	size_t i, k, m;
 
 	if (!ios)
 		return -ENOMEM;
+	if (sent)
+		*sent = true;
 	sort_by_block(v, n);
-	for (i = 0; i < n; i++) {
+	/* The two sorted lists merged; the second loop walks it again. */
+	for (i = k = m = 0; m < n + nextra; m++) {
+		if (k < nextra && (i == n || extra[k].block < v[i]->block)) {
+			ios[m] = extra[k++];
+			continue;
+		}
 		v[i]->refs++;
 		v[i]->flags |= BCACHE_BUSY;
 		bcache_clear_dirty(v[i]); /* writers wait while it is BUSY */
-		ios[i] = (struct bcache_io){ true, v[i]->block, v[i]->data,
+		ios[m] = (struct bcache_io){ true, v[i]->block, v[i]->data,
 					     v[i]->len, 0 };
+		i++;
 	}
 	d->inflight++;
-	d->ops->io(d, ios, n);
-	for (i = 0; i < n; i++) {
-		if (ios[i].err == -ENOMEM) {
+	d->ops->io(d, ios, n + nextra);
+	for (i = k = m = 0; m < n + nextra; m++) {
+		if (k < nextra && (i == n || extra[k].block < v[i]->block)) {
+			extra[k++].err = ios[m].err;
+			continue;
+		}
+		if (ios[m].err == -ENOMEM) {
 			bcache_set_dirty(v[i]); /* still owner's bytes */
 			ret = -ENOMEM;
 		} else {
-			if (ios[i].err)
-				record_err(d, v[i], ios[i].err);
+			if (ios[m].err)
+				record_err(d, v[i], ios[m].err);
 			v[i]->flags &= ~BCACHE_LOGGED;
 		}
 		v[i]->flags &= ~BCACHE_BUSY;
 		v[i]->refs--;
+		i++;
 	}
 	d->inflight--;
 	kfree(ios);
 	bcache_wake_busy();
 	return ret;
+}
+
+static int write_back(struct bcache_dev *d, struct bcache_buf **v, size_t n)
+{
+	return write_back_with(d, v, n, NULL, 0, NULL);
 }
 
 /* Dirty, and free to go home now: not in flight, not pinned. */
@@ -119,16 +141,17 @@ static bool writable(const struct bcache_buf *b)
  * Collect up to max dirty, idle buffers of d (first dirtied first) into
  * v, from d's dirty list: a PINNED one, which waits for its
  * transaction's commit, is not on it; a BUSY one is another thread's
- * transfer (re-dirtied after a failed write): left to it.
+ * transfer (re-dirtied after a failed write): left to it. LOGGED ones
+ * only with logged.
  */
 static size_t collect_dirty(struct bcache_dev *d, struct bcache_buf **v,
-			    size_t max)
+			    size_t max, bool logged)
 {
 	size_t n = 0;
 
 	for (struct bcache_buf *b = d->dirty_head; b && n < max;
 	     b = b->dirty_next)
-		if (writable(b))
+		if (writable(b) && (logged || !(b->flags & BCACHE_LOGGED)))
 			v[n++] = b;
 	return n;
 }
@@ -147,7 +170,7 @@ void bcache_write_back_oldest(void)
 	struct bcache_buf *v[EVICT_BATCH];
 
 	for (struct bcache_dev *d = bcache_devices; d; d = d->next) {
-		size_t n = collect_dirty(d, v, EVICT_BATCH);
+		size_t n = collect_dirty(d, v, EVICT_BATCH, true);
 
 		if (n > 0) {
 			write_back(d, v, n);
@@ -157,12 +180,13 @@ void bcache_write_back_oldest(void)
 }
 
 /*
- * Write d's dirty buffers (not the pinned) back: 0 or -ENOMEM. All of
- * them in one sorted transfer when memory allows, so the device merges
- * runs across the whole set and keeps many requests in flight; else
- * (or for what was dirtied meanwhile) in batches.
+ * Write d's dirty buffers (not the pinned; the LOGGED ones only with
+ * logged) back: 0 or -ENOMEM. All of them in one sorted transfer when
+ * memory allows, so the device merges runs across the whole set and
+ * keeps many requests in flight; else (or for what was dirtied
+ * meanwhile) in batches.
  */
-static int write_back_all(struct bcache_dev *d)
+static int write_back_all(struct bcache_dev *d, bool logged)
 {
 	struct bcache_buf *v[EVICT_BATCH], **all;
 	size_t n;
@@ -170,13 +194,13 @@ static int write_back_all(struct bcache_dev *d)
 
 	if (d->ndirty > EVICT_BATCH &&
 	    (all = kmalloc(d->ndirty * sizeof(*all))) != NULL) {
-		n = collect_dirty(d, all, d->ndirty);
+		n = collect_dirty(d, all, d->ndirty, logged);
 		err = n ? write_back(d, all, n) : 0;
 		kfree(all);
 		if (err < 0)
 			return err;
 	}
-	while ((n = collect_dirty(d, v, EVICT_BATCH)) > 0)
+	while ((n = collect_dirty(d, v, EVICT_BATCH, logged)) > 0)
 		if ((err = write_back(d, v, n)) < 0)
 			return err; /* still dirty: a later sync retries */
 	return 0;
@@ -188,15 +212,15 @@ static int write_back_all(struct bcache_dev *d)
  * passed by): what a sync or checkpoint returns for must be home and
  * its error recorded. Then once more for what those left dirty.
  */
-static int write_back_settled(struct bcache_dev *d)
+static int write_back_settled(struct bcache_dev *d, bool logged)
 {
-	int err = write_back_all(d);
+	int err = write_back_all(d, logged);
 
 	if (err < 0 || d->inflight == 0)
 		return err;
 	while (d->inflight)
 		bcache_wait_busy();
-	return write_back_all(d);
+	return write_back_all(d, logged);
 }
 
 /* The write-back error to report, once. */
@@ -244,22 +268,56 @@ int bcache_take_sync_err_all(void)
 	return err;
 }
 
-int bcache_writeback(struct bcache_dev *d)
+/*
+ * Write d's dirty buffers back (the LOGGED ones only with logged), then
+ * flush the device with flush: 0, -ENOMEM (still dirty: said even with
+ * an older error kept), or the write-back's error, once, else the
+ * flush's.
+ */
+static int write_out(struct bcache_dev *d, bool logged, bool flush)
 {
-	int err = write_back_settled(d);
+	int err = write_back_settled(d, logged);
 
-	/* Buffers still dirty must say so, even with an older error kept. */
-	return err == -ENOMEM ? err : take_wb_err(d, err);
+	if (err < 0)
+		return err;
+	if (flush)
+		err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
+	return take_wb_err(d, err);
+}
+
+int bcache_writeback(struct bcache_dev *d, bool logged)
+{
+	return write_out(d, logged, false);
+}
+
+int bcache_writeback_unlogged_with(struct bcache_dev *d,
+				   struct bcache_io *extra, size_t nextra,
+				   bool *sent)
+{
+	struct bcache_buf **v = kmalloc((d->ndirty + 1) * sizeof(*v));
+	*sent = false;
+	if (v != NULL) {
+		write_back_with(d, v, collect_dirty(d, v, d->ndirty, false),
+				extra, nextra, sent);
+		kfree(v);
+	}
+	/*
+	 * Then always: what other threads had in flight, what the device
+	 * left dirty (ENOMEM), and, when memory ran short for the one
+	 * batch above, all of the data, in batches that need no memory:
+	 * the caller's log must not go alone. -ENOMEM: some still dirty.
+	 */
+	return write_out(d, false, false);
 }
 
 int bcache_sync(struct bcache_dev *d)
 {
-	int err = write_back_settled(d);
+	return write_out(d, true, true);
+}
 
-	if (err < 0)
-		return err;
-	err = d->ops->flush && !d->ro ? d->ops->flush(d) : 0;
-	return take_wb_err(d, err);
+int bcache_sync_unlogged(struct bcache_dev *d)
+{
+	return write_out(d, false, true);
 }
 
 int bcache_sync_all(bool report)

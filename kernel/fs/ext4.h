@@ -127,6 +127,12 @@ struct ext4_inode {
 	uint32_t atime_ns, mtime_ns, ctime_ns;
 	uint32_t csum_seed; /* crc32c of the fs seed, ino, generation */
 	uint8_t block[EXT4_N_BLOCKS * 4];
+	/*
+	 * In memory only: on the orphan list (Linux's i_orphan), which
+	 * i_dtime cannot tell for the list's tail (0). ext4_iget sets it
+	 * for the head and an inode with links whose i_dtime is a link.
+	 */
+	bool orphan;
 };
 
 /*

@@ -106,6 +106,32 @@ static bool bit_test(const uint8_t *map, uint64_t i)
 	return map[i / 8] & (1U << (i % 8));
 }
 
+/* 64 bits of a bitmap at once (bitmaps are cache pages: aligned). */
+typedef uint64_t __attribute__((may_alias)) map_word;
+
+/*
+ * The first clear bit of map in [i, end), else end. Full words and
+ * bytes are passed whole: the used part of a bitmap is mostly full,
+ * and testing it a bit at a time from the group's start cost each
+ * create ~480K instructions in a group of 10000 used inodes and 14000
+ * used blocks (bench/blk.py's).
+ */
+uint32_t ext4_bit_next_zero(const uint8_t *map, uint32_t i, uint32_t end)
+{
+	while (i < end) {
+		if (i % 64 == 0 && end - i >= 64 &&
+		    ((const map_word *)map)[i / 64] == ~0ULL)
+			i += 64;
+		else if (map[i / 8] == 0xff)
+			i = (i / 8 + 1) * 8;
+		else if (bit_test(map, i))
+			i++;
+		else
+			return i;
+	}
+	return end;
+}
+
 static uint64_t group_first(struct ext4_fs *fs, uint32_t g)
 {
 	return fs->first_data_block + (uint64_t)g * fs->blocks_per_group;
@@ -261,8 +287,9 @@ static int64_t run_find(struct ext4_op *op, const uint8_t *map, uint32_t g,
 	uint32_t end = group_blocks(fs, g), i, n;
 	uint64_t first = group_first(fs, g);
 
-	for (i = start; i < end; i++) {
-		if (bit_test(map, i) || ext4_jbd2_block_busy(fs, first + i))
+	for (i = ext4_bit_next_zero(map, start, end); i < end;
+	     i = ext4_bit_next_zero(map, i + 1, end)) {
+		if (ext4_jbd2_block_busy(fs, first + i))
 			continue;
 		for (n = 1; n < *len && i + n < end; n++)
 			if (bit_test(map, i + n) ||
@@ -469,17 +496,24 @@ static int group_ialloc(struct ext4_op *op, uint32_t g, bool dir, uint32_t *ino)
 		gd_put(op, &r, false);
 		return 0;
 	}
+	/*
+	 * No slot of an INODE_UNINIT group was written, whatever
+	 * bg_itable_unused says (read before bitmap_get clears the flag).
+	 */
+	unused = fs->csum && (ext4_le16(r.p + GD_FLAGS) & BG_INODE_UNINIT) ?
+			 fs->inodes_per_group :
+			 gd16(fs, r.p, GD_ITABLE_UNUSED);
 	b = bitmap_get(op, &r, true, &err);
 	if (b == NULL) {
 		gd_put(op, &r, false);
 		return err;
 	}
-	for (i = 0; i < fs->inodes_per_group; i++)
-		if (!bit_test(b->data, i) &&
-		    (uint64_t)g * fs->inodes_per_group + i + 1 >= fs->first_ino)
+	for (i = ext4_bit_next_zero(b->data, 0, fs->inodes_per_group);
+	     i < fs->inodes_per_group;
+	     i = ext4_bit_next_zero(b->data, i + 1, fs->inodes_per_group))
+		if ((uint64_t)g * fs->inodes_per_group + i + 1 >= fs->first_ino)
 			break;
 	err = -EIO; /* the count said there was one */
-	unused = gd16(fs, r.p, GD_ITABLE_UNUSED);
 	if (i < fs->inodes_per_group)
 		err = ialloc_in_use(fs, g * fs->inodes_per_group + i + 1,
 				    !fs->csum ||

@@ -169,8 +169,7 @@ long ext4_file_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	return done > 0 ? (long)done : r;
 }
 
-/* Zeros from size to the end of its block, so a later grow reads 0s. */
-static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
+int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 {
 	uint32_t bs = fs->block_size, at = (uint32_t)(size % bs);
 	uint64_t pblk, count;
@@ -191,11 +190,14 @@ static int zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	return r == (long)(bs - at) ? 0 : -EIO;
 }
 
-/* *in and the orphan list's head as before a truncate none of which commits. */
+/*
+ * *in and the orphan list's head as before a truncate none of which
+ * commits (added: it put in on the list).
+ */
 static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
-			      const struct ext4_inode *saved, bool orphan)
+			      const struct ext4_inode *saved, bool added)
 {
-	if (orphan && fs->last_orphan == in->ino)
+	if (added && fs->last_orphan == in->ino)
 		fs->last_orphan = in->dtime; /* the head before in joined */
 	*in = *saved;
 }
@@ -206,14 +208,21 @@ static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
  * the inode on the orphan list meanwhile, as Linux's ext4_truncate does:
  * a crash between two steps leaves blocks past i_size, and the next
  * mount finishes the cut (ext4_orphans_process). An unlinked inode is
- * on the list already.
+ * on the list already, and so is one an earlier cut left there: this
+ * call finishes that cut too (blocks past the old size go even when
+ * growing, and the old size's tail is zeroed), and takes it off.
  */
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 		  bool root, int64_t sec, uint32_t ns)
 {
 	uint32_t bs = fs->block_size;
-	bool orphan = in->nlink > 0 && in->blocks512 > 0 &&
-		      (in->flags & EXT4_EXTENTS_FL);
+	bool orphan = in->nlink > 0 &&
+		      (in->orphan ||
+		       (in->blocks512 > 0 && (in->flags & EXT4_EXTENTS_FL)));
+	bool added = orphan && !in->orphan;
+	bool unfinished = orphan && in->orphan;
+	/* where the cut starts: the old size, if an earlier cut stopped */
+	uint64_t cut = unfinished && in->size < size ? in->size : size;
 	struct ext4_inode saved = *in;
 	struct ext4_op op;
 	int err, e;
@@ -226,13 +235,13 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	in->size = size;
 	in->mtime = in->ctime = sec;
 	in->mtime_ns = in->ctime_ns = ns;
-	if (orphan && (err = ext4_orphan_add(&op, in)) < 0) {
+	if (added && (err = ext4_orphan_add(&op, in)) < 0) {
 		/* the superblock was not written: the list is as it was */
-		truncate_put_back(fs, in, &saved, orphan);
+		truncate_put_back(fs, in, &saved, added);
 		return ext4_op_stop(&op, err);
 	}
 	/* Also what fallocate kept past the old size. */
-	err = ext4_extent_truncate(&op, in, (size + bs - 1) / bs);
+	err = ext4_extent_truncate(&op, in, (cut + bs - 1) / bs);
 	/*
 	 * Off the list only once every block past size is gone: a failure
 	 * leaves in on it (i_dtime its link), for the next mount to finish.
@@ -247,15 +256,17 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	 * it commits, so *in is as the disk still has it.
 	 */
 	if (err < 0 && op.restarts == 0 && (e < 0 || op_aborts(&op, err)))
-		truncate_put_back(fs, in, &saved, orphan);
+		truncate_put_back(fs, in, &saved, added);
 	/*
-	 * Zeros past size in its block, so a later grow reads 0s: only once
-	 * the handle has the new size (Linux's ext4_truncate zeroes it there
-	 * too), so a truncate failing before leaves every byte as it was. A
-	 * failure here is the call's error; the cut stands.
+	 * Zeros past size in its block, so a later grow reads 0s: whenever
+	 * the new size stands, a cut that stopped partway too (Linux's
+	 * ext4_truncate zeroes it before the cut), so a truncate put back
+	 * leaves every byte as it was. A failure here is the call's error;
+	 * the cut stands.
 	 */
-	if (err == 0 && size < saved.size)
-		e = zero_tail(fs, in, size);
+	e = 0;
+	if (in->size == size && (cut < saved.size || unfinished))
+		e = ext4_zero_tail(fs, in, cut);
 	err = ext4_op_stop(&op, err);
 	return err < 0 ? err : e;
 }

@@ -179,6 +179,9 @@ int ext4_iget(struct ext4_fs *fs, uint32_t ino, struct ext4_inode *in)
 		err = inode_csum_check(fs, raw, in);
 	if (err == 0)
 		inode_decode(fs, raw, in);
+	if (err == 0)
+		in->orphan = ino == fs->last_orphan ||
+			     (in->nlink > 0 && in->dtime != 0);
 	kfree(raw);
 	return err;
 }

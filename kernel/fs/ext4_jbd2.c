@@ -158,8 +158,13 @@ int ext4_handle_stop(struct ext4_handle *h)
 			     j->credits - h->credits + h->added :
 			     h->added;
 	kfree(h);
-	if (--j->nhandles == 0)
+	if (--j->nhandles == 0) {
+		if (j->err && j->nfrozen) { /* deferred by jbd2_abort */
+			jbd2_thaw(j);
+			j->fs->dir_changes++;
+		}
 		wake_up(&j->wq);
+	}
 	return j->err;
 }
 
@@ -171,6 +176,73 @@ unsigned int ext4_handle_left(const struct ext4_handle *h)
 void ext4_handle_abort(struct ext4_handle *h, int err)
 {
 	jbd2_abort(h->j, err);
+}
+
+/* One of h's credits used: a block it changed. */
+static void use_credit(struct ext4_handle *h)
+{
+	struct ext4_jbd2 *j = h->j;
+
+	/* Past its credits the transaction may outgrow the log: say so. */
+	if (h->added++ == h->credits && j->overdrawn++ == 0)
+		printk("kiln: ext4 %s: a handle went past its %u credits\n",
+		       j->fs->name, h->credits);
+}
+
+/*
+ * b (held) joins the running transaction: pinned, off the write-back
+ * list; a credit used when changed (else b is UNCHANGED until
+ * ext4_jbd2_dirty). 0, or -ENOMEM with nothing changed.
+ */
+static int join(struct ext4_handle *h, struct bcache_buf *b, bool changed)
+{
+	struct ext4_jbd2 *j = h->j;
+
+	/* Only a handle going past its credits can need this. */
+	if (grow((void **)&j->bufs, &j->bufcap, j->nbufs + 1,
+		 sizeof(*j->bufs)) < 0)
+		return -ENOMEM;
+	if (j->nbufs == 0 && j->nrevokes == 0)
+		j->started_ns = clock_monotonic_ns();
+	b->refs++;
+	bcache_pin(b);
+	j->bufs[j->nbufs++] = b;
+	if (changed)
+		use_credit(h);
+	else
+		b->flags |= BCACHE_UNCHANGED;
+	return 0;
+}
+
+/*
+ * b (held) is a committed block not yet home that the caller is about
+ * to change. Its log copy may be checkpointed away before the running
+ * transaction commits (make_room), so its committed bytes are kept
+ * (frozen) for the checkpoint to write home, and b joins the running
+ * transaction now, so that its new bytes never go home before they
+ * commit (Linux's do_get_write_access). Without the memory for that,
+ * or on an aborted journal, b goes home first. 0 or -ERRNO.
+ */
+static int freeze(struct ext4_handle *h, struct bcache_buf *b)
+{
+	struct ext4_jbd2 *j = h->j;
+	unsigned verified;
+	uint8_t *copy;
+
+	if (j->err ||
+	    grow((void **)&j->frozen, &j->frozencap, j->nfrozen + 1,
+		 sizeof(*j->frozen)) < 0 ||
+	    (copy = page_alloc(1)) == NULL)
+		return bcache_write_home(b);
+	memcpy(copy, b->data, b->len);
+	verified = b->flags & BCACHE_VERIFIED;
+	if (join(h, b, false) < 0) {
+		page_free(copy, 1);
+		return bcache_write_home(b);
+	}
+	b->flags |= verified; /* the same bytes: as checked as they were */
+	j->frozen[j->nfrozen++] = (struct jbd2_frozen){ b->block, copy };
+	return 0;
 }
 
 bool ext4_handle_aborted(const struct ext4_handle *h)
@@ -189,17 +261,10 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 		return NULL;
 	}
 	b = bcache_get(fs->dev, blk, fill, err);
-	/*
-	 * A committed block not yet home goes home now, before the caller
-	 * changes it: pinned in the running transaction it would be off
-	 * the dirty list, and a checkpoint that makes room (make_room)
-	 * would free the log of its committed copy while the disk holds
-	 * neither. Linux keeps a frozen copy instead (b_frozen_data).
-	 */
 	if (b &&
 	    (b->flags & (BCACHE_DIRTY | BCACHE_LOGGED | BCACHE_PINNED)) ==
 		    (BCACHE_DIRTY | BCACHE_LOGGED) &&
-	    (*err = bcache_write_home(b)) < 0) {
+	    (*err = freeze(h, b)) < 0) {
 		bcache_put(b);
 		b = NULL;
 	}
@@ -223,24 +288,18 @@ void ext4_jbd2_dirty(struct ext4_handle *h, struct bcache_buf *b)
 		bcache_unpin(b, false); /* never home: it did not commit */
 		return;
 	}
-	if (b->flags & BCACHE_PINNED)
-		return; /* in the running transaction already */
-	/* Only a handle going past its credits can need this. */
-	if (grow((void **)&j->bufs, &j->bufcap, j->nbufs + 1,
-		 sizeof(*j->bufs)) < 0) {
-		jbd2_abort(j, -ENOMEM);
-		bcache_unpin(b, false);
+	if (b->flags & BCACHE_PINNED) {
+		/* in the running transaction already; frozen, now changed */
+		if (b->flags & BCACHE_UNCHANGED) {
+			b->flags &= ~BCACHE_UNCHANGED;
+			use_credit(h);
+		}
 		return;
 	}
-	if (j->nbufs == 0 && j->nrevokes == 0)
-		j->started_ns = clock_monotonic_ns();
-	b->refs++;
-	bcache_pin(b);
-	j->bufs[j->nbufs++] = b;
-	/* Past its credits the transaction may outgrow the log: say so. */
-	if (h->added++ == h->credits && j->overdrawn++ == 0)
-		printk("kiln: ext4 %s: a handle went past its %u credits\n",
-		       j->fs->name, h->credits);
+	if (join(h, b, true) < 0) {
+		jbd2_abort(j, -ENOMEM);
+		bcache_unpin(b, false);
+	}
 }
 
 /* Blocks [blk, blk+n) not to be handed out before the commit. */
@@ -421,12 +480,14 @@ static int load_journal(struct ext4_jbd2 *j, uint32_t inum)
 
 static void jbd2_free(struct ext4_jbd2 *j)
 {
+	jbd2_drop_frozen(j);
 	if (j->sbuf)
 		page_free(j->sbuf, 1);
 	kfree(j->map);
 	kfree(j->bufs);
 	kfree(j->revokes);
 	kfree(j->busy);
+	kfree(j->frozen);
 	kfree(j);
 }
 

@@ -14,17 +14,19 @@
  * A commit, as Linux's jbd2_journal_commit_transaction in ordered mode
  * without async_commit, with two device flushes:
  *
- *   1. write back every dirty buffer of the disk that is not pinned:
- *      file data (ordered: it reaches the disk before metadata that
- *      points at it) and the blocks of earlier transactions (early
- *      checkpointing: their copies are still in the log);
- *      write the revoke blocks, descriptors and copies of the pinned
- *      blocks into the log at head;             then FLUSH;
- *   2. write the commit block;                  then FLUSH.
+ *   1. write back the file data the cache holds dirty (ordered: it
+ *      reaches the disk before metadata that points at it), and
+ *      the revoke blocks, descriptors and copies of the pinned
+ *      blocks into the log at head, in one batch;   then FLUSH;
+ *   2. write the commit block;                      then FLUSH.
  *
- * Only then are the blocks unpinned: they go home with any later
- * write-back. A crash before 2 is durable leaves a transaction without
- * its commit block, which recovery ignores.
+ * Only then are the blocks unpinned (LOGGED): they go home at a
+ * checkpoint, or earlier when the cache evicts them. The blocks of
+ * earlier transactions are not written here: their copies are in the
+ * log until a checkpoint (Linux defers its checkpoint the same way),
+ * so a commit writes what Linux's does: the data, the log, the commit
+ * block. A crash before 2 is durable leaves a transaction without its
+ * commit block, which recovery ignores.
  */
 
 /* The journal's writes, gathered and sent in block order. */
@@ -68,12 +70,9 @@ static void jio_add(struct ext4_jbd2 *j, struct jio *w, uint32_t lblk,
 					     0 };
 }
 
-/* Send w's writes (insertion-sorted by block, as io wants): 0 or -EIO. */
-static int jio_send(struct ext4_jbd2 *j, struct jio *w)
+/* Sort w's writes by block (insertion: few), as io wants them. */
+static void jio_sort(struct jio *w)
 {
-	struct bcache_dev *d = j->fs->dev;
-	int err;
-
 	for (size_t i = 1; i < w->n; i++)
 		for (size_t k = i;
 		     k > 0 && w->ios[k - 1].block > w->ios[k].block; k--) {
@@ -82,10 +81,26 @@ static int jio_send(struct ext4_jbd2 *j, struct jio *w)
 			w->ios[k] = w->ios[k - 1];
 			w->ios[k - 1] = t;
 		}
-	err = w->n ? d->ops->io(d, w->ios, w->n) : 0;
-	for (size_t i = 0; i < w->n && !err; i++)
-		err = w->ios[i].err;
-	return err ? -EIO : 0;
+}
+
+/* 0, or -EIO when one of w's sent writes failed. */
+static int jio_result(const struct jio *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (w->ios[i].err)
+			return -EIO;
+	return 0;
+}
+
+/* Send w's writes: 0 or -EIO. */
+static int jio_send(struct ext4_jbd2 *j, struct jio *w)
+{
+	struct bcache_dev *d = j->fs->dev;
+
+	jio_sort(w);
+	if (w->n && d->ops->io(d, w->ios, w->n))
+		return -EIO;
+	return jio_result(w);
 }
 
 static int dev_flush(struct ext4_jbd2 *j)
@@ -109,6 +124,37 @@ int jbd2_write_sb(struct ext4_jbd2 *j)
 	return err;
 }
 
+void jbd2_drop_frozen(struct ext4_jbd2 *j)
+{
+	for (size_t i = 0; i < j->nfrozen; i++)
+		page_free(j->frozen[i].data, 1);
+	j->nfrozen = 0;
+}
+
+/*
+ * The frozen copies back into the cache, dirty, as their blocks' bytes
+ * (an aborted journal commits no more, and the running transaction's
+ * copies were dropped): what committed stays what is read, and goes
+ * home with the next sync (unmount's). Without memory for one, the
+ * log's copy is left for the next mount's recovery.
+ */
+void jbd2_thaw(struct ext4_jbd2 *j)
+{
+	struct bcache_buf *b;
+	int err;
+
+	for (size_t i = 0; i < j->nfrozen; i++) {
+		b = bcache_get(j->fs->dev, j->frozen[i].blk, false, &err);
+		if (b == NULL)
+			continue;
+		memcpy(b->data, j->frozen[i].data, b->len);
+		bcache_mark_dirty(b);
+		b->flags |= BCACHE_LOGGED;
+		bcache_put(b);
+	}
+	jbd2_drop_frozen(j);
+}
+
 void jbd2_abort(struct ext4_jbd2 *j, int err)
 {
 	if (j->err == 0)
@@ -122,13 +168,37 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 	}
 	j->nbufs = j->nrevokes = j->nbusy = 0;
 	j->credits = 0;
+	/*
+	 * A handle still open may hold a frozen block and change it again:
+	 * the committed bytes go back when the last one stops, not under
+	 * it (where its next ext4_jbd2_dirty would drop them).
+	 */
+	if (j->nhandles == 0)
+		jbd2_thaw(j);
 	/* Directory blocks went back to the disk's: what was looked up goes. */
 	j->fs->dir_changes++;
 }
 
+/* The frozen copies home (a checkpoint's): 0 or -EIO. */
+static int write_frozen(struct ext4_jbd2 *j)
+{
+	struct jio w;
+	int err = j->nfrozen ? jio_init(&w, j->nfrozen) : 0;
+
+	if (j->nfrozen == 0 || err < 0)
+		return err;
+	for (size_t i = 0; i < j->nfrozen; i++)
+		w.ios[w.n++] = (struct bcache_io){ true, j->frozen[i].blk,
+						   j->frozen[i].data, j->sb.bs,
+						   0 };
+	err = jio_send(j, &w);
+	jio_free(&w);
+	return err;
+}
+
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
 {
-	int err = bcache_writeback(j->fs->dev);
+	int err = bcache_writeback(j->fs->dev, true);
 
 	/*
 	 * A file's data block that failed does not keep the log (Linux's
@@ -138,6 +208,8 @@ int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start)
 		return -EIO;
 	if (err < 0 && j->data_err == 0)
 		j->data_err = err;
+	if (write_frozen(j) < 0)
+		return -EIO;
 	err = dev_flush(j);
 	if (err < 0)
 		return -EIO;
@@ -270,14 +342,25 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 	struct jio w;
 	uint32_t lblk = j->head;
 	int err = jio_init(&w, 2 * (size_t)need);
+	bool sent;
 
 	if (err == 0)
 		err = put_revokes(j, &w, &lblk);
 	if (err == 0)
 		err = put_blocks(j, &w, &lblk);
 	if (err == 0) {
-		*data_err = bcache_writeback(j->fs->dev);
-		err = jio_send(j, &w);
+		/* The data and the log in one batch: one wait, not two. */
+		jio_sort(&w);
+		*data_err = bcache_writeback_unlogged_with(j->fs->dev, w.ios,
+							   w.n, &sent);
+		err = sent ? jio_result(&w) : jio_send(j, &w);
+		/*
+		 * Data the log's metadata may point at is not on the disk:
+		 * no commit block (Linux aborts the journal when it cannot
+		 * submit a commit's data).
+		 */
+		if (err == 0 && *data_err == -ENOMEM)
+			err = -ENOMEM;
 	}
 	if (err == 0)
 		err = dev_flush(j);
@@ -292,6 +375,40 @@ static int write_log(struct ext4_jbd2 *j, uint32_t need, int *data_err)
 	return err;
 }
 
+/*
+ * The blocks frozen and never changed (a handle got them only to read
+ * them) out of the running transaction, and their frozen copies freed:
+ * back as they were, committed, LOGGED, waiting for the checkpoint.
+ */
+static void drop_unchanged(struct ext4_jbd2 *j)
+{
+	struct bcache_buf *b;
+
+	for (size_t i = 0; i < j->nbufs;) {
+		b = j->bufs[i];
+		size_t k = 0;
+
+		if (!(b->flags & BCACHE_UNCHANGED)) {
+			i++;
+			continue;
+		}
+		while (k < j->nfrozen && j->frozen[k].blk != b->block)
+			k++;
+		/* Changed without ext4_jbd2_dirty after all: logged. */
+		if (k == j->nfrozen ||
+		    memcmp(b->data, j->frozen[k].data, b->len) != 0) {
+			b->flags &= ~BCACHE_UNCHANGED;
+			i++;
+			continue;
+		}
+		page_free(j->frozen[k].data, 1);
+		j->frozen[k] = j->frozen[--j->nfrozen];
+		j->bufs[i] = j->bufs[--j->nbufs];
+		bcache_unpin(b, true);
+		bcache_put(b);
+	}
+}
+
 int jbd2_do_commit(struct ext4_jbd2 *j)
 {
 	uint32_t need, usable = j->sb.maxlen - j->sb.first;
@@ -299,11 +416,12 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 
 	if (j->err)
 		return j->err;
-	if (j->nbufs == 0 && j->nrevokes == 0) {
+	drop_unchanged(j);
+	if (j->nbufs == 0 && j->nrevokes == 0 && j->nfrozen == 0) {
 		/* Nothing to log: the data alone, as an fsync wants. */
 		j->nbusy = 0;
 		j->credits = 0;
-		data_err = bcache_sync(j->fs->dev);
+		data_err = bcache_sync_unlogged(j->fs->dev);
 		goto report;
 	}
 	need = jbd2_txn_blocks(j, j->nbufs, j->nrevokes);
@@ -318,6 +436,7 @@ int jbd2_do_commit(struct ext4_jbd2 *j)
 		bcache_unpin(j->bufs[i], true);
 		bcache_put(j->bufs[i]);
 	}
+	jbd2_drop_frozen(j); /* the log has their newer copies or revokes */
 	j->head += need;
 	j->tid++;
 	j->nbufs = j->nrevokes = j->nbusy = 0;

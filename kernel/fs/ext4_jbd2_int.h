@@ -18,10 +18,24 @@ struct jbd2_busy {
 };
 
 /*
+ * The committed bytes of a block that the running transaction changes
+ * again before they went home (Linux's b_frozen_data): what a
+ * checkpoint writes home for it until the running transaction commits.
+ */
+struct jbd2_frozen {
+	uint64_t blk;
+	uint8_t *data; /* a page of ours */
+};
+
+/*
  * One journal, of one read-write mount. The log on the disk runs from
  * sb.start (0: empty) to head, transactions sb.seq .. tid-1; every
  * transaction before the last commit has its blocks dirty in the cache
- * (or home already), so a checkpoint is one sync of the device.
+ * (LOGGED), or home already, or (changed again by the running one) a
+ * frozen copy here, so a checkpoint is one sync of the device plus the
+ * frozen copies. Commits leave those blocks where they are: they go
+ * home at a checkpoint (half the log used, a wrap, unmount) or when the
+ * cache needs the room, as Linux's jbd2 does.
  * Invariant: first <= sb.start <= head <= maxlen (sb.start 0 aside).
  */
 struct ext4_jbd2 {
@@ -39,6 +53,8 @@ struct ext4_jbd2 {
 	size_t nrevokes, revcap;
 	struct jbd2_busy *busy;
 	size_t nbusy, busycap;
+	struct jbd2_frozen *frozen;
+	size_t nfrozen, frozencap;
 	uint32_t credits;    /* reserved by its handles */
 	uint64_t started_ns; /* its first change */
 	int nhandles;	     /* open handles */
@@ -68,7 +84,19 @@ int jbd2_do_commit(struct ext4_jbd2 *j);
 int jbd2_checkpoint(struct ext4_jbd2 *j, uint32_t start);
 /* Write the journal superblock from j->sb (no flush). 0 or -EIO. */
 int jbd2_write_sb(struct ext4_jbd2 *j);
-/* Abort after error err: one log line; the running transaction dropped. */
+/*
+ * Abort after error err: one log line; the running transaction dropped,
+ * the frozen copies put back in the cache (what committed stays what is
+ * read, and goes home with the next sync), when no handle is open, else
+ * by the last ext4_handle_stop. May sleep.
+ */
 void jbd2_abort(struct ext4_jbd2 *j, int err);
+/*
+ * The frozen copies of an aborted journal back into the cache, once no
+ * handle is open. May sleep.
+ */
+void jbd2_thaw(struct ext4_jbd2 *j);
+/* Free the frozen copies (their transaction committed). */
+void jbd2_drop_frozen(struct ext4_jbd2 *j);
 
 #endif

@@ -208,8 +208,12 @@ int ext4_create(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 		 * Undone in the same handle: the body has one block at most.
 		 * The slot says no links again, as an evicted inode's does
 		 * (ext4_ialloc refuses a free number whose slot has links).
+		 * A FIFO, socket, device or short symlink has no extent tree.
 		 */
-		int e = ext4_extent_truncate(&op, out, 0);
+		int e = 0;
+
+		if (out->flags & EXT4_EXTENTS_FL)
+			e = ext4_extent_truncate(&op, out, 0);
 
 		out->nlink = 0;
 		out->dtime = (uint32_t)nw->sec;
@@ -276,9 +280,17 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 
 int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in)
 {
+	int err;
+
+	/* Twice would link it to itself (or close a cycle through it). */
+	if (in->orphan)
+		return 0;
 	in->dtime = op->fs->last_orphan;
 	op->fs->last_orphan = in->ino;
-	return ext4_super_write(op);
+	err = ext4_super_write(op);
+	if (err == 0)
+		in->orphan = true;
+	return err;
 }
 
 /* A name of victim goes; victim loses the link (a directory: both). */
@@ -425,8 +437,13 @@ int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in)
 	struct ext4_inode copy, *prev;
 
 	if (cur == in->ino) {
+		int err;
+
 		fs->last_orphan = in->dtime;
-		return ext4_super_write(op);
+		err = ext4_super_write(op);
+		if (err == 0)
+			in->orphan = false;
+		return err;
 	}
 	for (uint32_t k = 0; cur != 0 && k < fs->inodes_count; k++) {
 		int err = 0;
@@ -443,10 +460,13 @@ int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in)
 			err = ext4_iput(op, prev, false);
 			if (err < 0)
 				prev->dtime = in->ino;
+			else
+				in->orphan = false;
 			return err;
 		}
 		cur = prev->dtime;
 	}
+	in->orphan = false;
 	return 0; /* not on it */
 }
 
@@ -497,6 +517,9 @@ int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 			err = ext4_extent_truncate(&op, &in,
 						   (in.size + fs->block_size -
 						    1) / fs->block_size);
+		/* the cut's tail may still hold old bytes (Linux zeroes too) */
+		if (err == 0)
+			err = ext4_zero_tail(fs, &in, in.size);
 		if (err == 0)
 			err = ext4_orphan_del(&op, &in);
 		if (err == 0) {

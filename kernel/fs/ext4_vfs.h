@@ -125,7 +125,7 @@ int ext4_vfs_rename(struct vnode *fdir, const char *fname, struct vnode *tdir,
 		    const char *tname);
 int ext4_vfs_link(struct vnode *dir, const char *name, struct vnode *vn);
 int ext4_vfs_truncate(struct vnode *vn, uint64_t size);
-int ext4_vfs_setattr(struct vnode *vn);
+int ext4_vfs_setattr(struct vnode *vn, const struct vfs_attr *a);
 int ext4_vfs_fallocate(struct vnode *vn, int mode, uint64_t off, uint64_t len);
 
 #endif

@@ -321,7 +321,7 @@ int ext4_vfs_truncate(struct vnode *vn, uint64_t size)
 	return r;
 }
 
-static int setattr_locked(struct vnode *vn)
+static int setattr_locked(struct vnode *vn, const struct vfs_attr *a)
 {
 	struct ext4_inode *in = in_of(vn), next;
 	int err;
@@ -329,31 +329,42 @@ static int setattr_locked(struct vnode *vn)
 	if (fs_of(vn)->ro)
 		return -EROFS;
 	/*
-	 * The syscall layer changed vn; the shared inode changes only once
-	 * the journal has it, and a failure puts vn back from it.
+	 * Only the fields the call set, onto the inode as it is now under
+	 * the lock: vn's others may be stale (a writer's sync meanwhile,
+	 * another name's vnode). The shared inode changes only once the
+	 * journal has it, and a failure puts vn back from it.
 	 */
 	next = *in;
-	next.mode = vn->mode;
-	next.uid = vn->uid;
-	next.gid = vn->gid;
-	next.atime = vn->atime.sec;
-	next.atime_ns = (uint32_t)vn->atime.nsec;
-	next.mtime = vn->mtime.sec;
-	next.mtime_ns = (uint32_t)vn->mtime.nsec;
-	next.ctime = vn->ctime.sec;
-	next.ctime_ns = (uint32_t)vn->ctime.nsec;
+	if (a->mask & VFS_A_MODE)
+		next.mode = a->mode;
+	if (a->mask & VFS_A_UID)
+		next.uid = a->uid;
+	if (a->mask & VFS_A_GID)
+		next.gid = a->gid;
+	if (a->mask & VFS_A_ATIME) {
+		next.atime = a->atime.sec;
+		next.atime_ns = (uint32_t)a->atime.nsec;
+	}
+	if (a->mask & VFS_A_MTIME) {
+		next.mtime = a->mtime.sec;
+		next.mtime_ns = (uint32_t)a->mtime.nsec;
+	}
+	if (a->mask & VFS_A_CTIME) {
+		next.ctime = a->ctime.sec;
+		next.ctime_ns = (uint32_t)a->ctime.nsec;
+	}
 	err = ext4_setattr(fs_of(vn), in, &next);
 	ext4_node_sync(vn);
 	return err;
 }
 
-int ext4_vfs_setattr(struct vnode *vn)
+int ext4_vfs_setattr(struct vnode *vn, const struct vfs_attr *a)
 {
 	struct ext4_mount *m = node_of(vn)->m;
 	int r;
 
 	ext4_lock(m);
-	r = setattr_locked(vn);
+	r = setattr_locked(vn, a);
 	ext4_unlock(m);
 	return r;
 }

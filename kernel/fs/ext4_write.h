@@ -191,6 +191,11 @@ int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in);
  * truncate of every linked one (left by a crash).
  */
 int ext4_orphans_process(struct ext4_fs *fs, int64_t now);
+/*
+ * Zeros from size to the end of its block (written past the journal,
+ * as file data is), so a later grow reads 0s: 0, -ENOMEM or -EIO.
+ */
+int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size);
 
 /* ext4_dir_write.c. Entries of a directory block (within one op). */
 int ext4_dir_add(struct ext4_op *op, struct ext4_inode *dir, const char *name,
@@ -207,5 +212,10 @@ int ext4_dir_set_dotdot(struct ext4_op *op, struct ext4_inode *dir,
 int ext4_dir_init(struct ext4_op *op, struct ext4_inode *dir, uint32_t parent);
 /* 1 when dir holds nothing but "." and "..", 0 if more, -EIO. */
 int ext4_dir_empty(struct ext4_fs *fs, const struct ext4_inode *dir);
+/*
+ * The first clear bit of bitmap map (8-byte aligned) in [i, end), else
+ * end: the allocator's scan.
+ */
+uint32_t ext4_bit_next_zero(const uint8_t *map, uint32_t i, uint32_t end);
 
 #endif

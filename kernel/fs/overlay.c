@@ -433,9 +433,9 @@ static void ovl_dir_release(struct vnode *dir)
 	dir->priv = NULL;
 }
 
-static int ovl_setattr(struct vnode *vn)
+static int ovl_setattr(struct vnode *vn, const struct vfs_attr *a)
 {
-	(void)vn;
+	(void)vn, (void)a;
 	return 0;
 }
 

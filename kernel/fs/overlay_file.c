@@ -190,9 +190,9 @@ static int ovl_truncate(struct vnode *vn, uint64_t size)
 }
 
 /* chmod, chown, utimes changed vn itself: nothing below to write. */
-static int ovl_setattr(struct vnode *vn)
+static int ovl_setattr(struct vnode *vn, const struct vfs_attr *a)
 {
-	(void)vn;
+	(void)vn, (void)a;
 	return 0;
 }
 

@@ -28,6 +28,22 @@ struct vfs_time {
 	int64_t nsec;
 };
 
+/*
+ * What chmod, chown or utimensat set (vnode_ops.setattr): the fields
+ * the VFS_A_* bits of mask name, with the values they got.
+ */
+#define VFS_A_MODE 1
+#define VFS_A_UID 2
+#define VFS_A_GID 4
+#define VFS_A_ATIME 8
+#define VFS_A_MTIME 16
+#define VFS_A_CTIME 32
+struct vfs_attr {
+	unsigned int mask;
+	uint32_t mode, uid, gid;
+	struct vfs_time atime, mtime, ctime;
+};
+
 struct vnode;
 struct file;
 struct poll_head;
@@ -125,11 +141,11 @@ struct vnode_ops {
 	/* vfs_dir_link of an existing node (link(2)) into dir. */
 	int (*link)(struct vnode *dir, const char *name, struct vnode *vn);
 	/*
-	 * chmod, chown, utimensat changed vn's mode, owners or times: a
-	 * file system on a disk writes them (0 or -ERRNO, vn then left
-	 * as the fs has it).
+	 * chmod, chown, utimensat changed vn's mode, owners or times (a
+	 * says which, and to what): a file system on a disk writes those
+	 * fields only (0 or -ERRNO, vn then left as the fs has it).
 	 */
-	int (*setattr)(struct vnode *vn);
+	int (*setattr)(struct vnode *vn, const struct vfs_attr *a);
 	/*
 	 * A directory whose entries are not all its own (overlay): has it
 	 * none, for rmdir and rename over it (vfs_dir_empty).

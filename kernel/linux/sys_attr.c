@@ -22,11 +22,19 @@ static bool owner_or_root(struct vnode *vn)
 	return current->cred.euid == 0 || current->cred.euid == vn->uid;
 }
 
-/* A file system on a disk writes what chmod, chown, utimensat changed. */
-static int attr_write(struct vnode *vn)
+/*
+ * A file system on a disk writes what chmod, chown, utimensat changed:
+ * the fields mask names (VFS_A_*), with the values just set in vn,
+ * taken before the file system's lock can sleep (while it waits, a
+ * writer may sync vn from the inode again).
+ */
+static int attr_write(struct vnode *vn, unsigned int mask)
 {
+	struct vfs_attr a = { mask,	 vn->mode,  vn->uid,  vn->gid,
+			      vn->atime, vn->mtime, vn->ctime };
+
 	if (vn->ops != NULL && vn->ops->setattr != NULL)
-		return vn->ops->setattr(vn);
+		return vn->ops->setattr(vn, &a);
 	return 0;
 }
 
@@ -44,7 +52,7 @@ static int do_chmod(struct vnode *vn, uint32_t mode)
 		return -EPERM;
 	vn->mode = (vn->mode & S_IFMT) | (mode & 07777);
 	vfs_touch(vn, VFS_T_C);
-	err = attr_write(vn);
+	err = attr_write(vn, VFS_A_MODE | VFS_A_CTIME);
 	if (err < 0)
 		return err;
 	fsnotify_node(vn, IN_ATTRIB);
@@ -102,7 +110,9 @@ static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 		vn->mode &= ~(uint32_t)(S_ISUID |
 					((vn->mode & S_IXGRP) ? S_ISGID : 0));
 	vfs_touch(vn, VFS_T_C);
-	err = attr_write(vn);
+	err = attr_write(vn, VFS_A_MODE | VFS_A_CTIME |
+				     (uid != (uint32_t)-1 ? VFS_A_UID : 0) |
+				     (gid != (uint32_t)-1 ? VFS_A_GID : 0));
 	if (err < 0)
 		return err;
 	if (uid != (uint32_t)-1 || gid != (uint32_t)-1)
@@ -190,7 +200,13 @@ static int set_times(struct vnode *vn, const struct __kernel_timespec *ts)
 		*dst = t;
 	}
 	vn->ctime = now;
-	i = attr_write(vn);
+	i = attr_write(vn, VFS_A_CTIME |
+				   (ts == NULL || ts[0].tv_nsec != UTIME_OMIT ?
+					    VFS_A_ATIME :
+					    0) |
+				   (ts == NULL || ts[1].tv_nsec != UTIME_OMIT ?
+					    VFS_A_MTIME :
+					    0));
 	if (i < 0)
 		return i;
 	fsnotify_node(vn, times_event(ts));

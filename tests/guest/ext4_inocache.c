@@ -1,4 +1,4 @@
-/* ext4_inocache.c - what stat says of an inode nobody holds open follows every change made through another name or call: links, modes, sizes, times, directories' links, names made in place of freed ones, more inodes than are kept, a hashed directory changed between lookups (an ext4 disk under Kiln, which finds held inodes by number and searches directory blocks in its cache; a host directory natively). */
+/* ext4_inocache.c - what stat says of an inode nobody holds open follows every change made through another name or call: links, modes, sizes, times (one inode's mode and times changed through two open names), directories' links, names made in place of freed ones, more inodes than are kept, a hashed directory changed between lookups (an ext4 disk under Kiln, which finds held inodes by number and searches directory blocks in its cache; a host directory natively). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -71,6 +71,44 @@ static void file_changes(void)
 	check(made("n", 0600, 0) == 0 && is("n", 0600, 1, 0),
 	      "a new file: 0600, 1 link, empty");
 	check(unlink(path("n")) == 0, "unlink n");
+}
+
+/*
+ * One inode open through one name while its mode or times change
+ * through the other: each change sticks (a change through one vnode
+ * must not write the other's older fields back).
+ */
+static void two_names(void)
+{
+	struct timespec ts[2] = { { 1100000000, 9 }, { 1300000000, 11 } };
+	struct stat st;
+	int fd;
+
+	check(made("a", 0644, 4) == 0 && link(path("a"), path("b")) == 0,
+	      "a and its second name b");
+	fd = open(path("b"), O_RDONLY);
+	check(fd >= 0, "open b");
+	check(chmod(path("a"), 0600) == 0, "chmod a");
+	check(futimens(fd, ts) == 0, "futimens b's fd");
+	st = st_of("a");
+	check(st.st_mode == (S_IFREG | 0600) &&
+		      st.st_mtim.tv_sec == 1300000000 &&
+		      st.st_mtim.tv_nsec == 11,
+	      "a: the mode set through a, the times through b");
+	check(close(fd) == 0, "close b");
+	fd = open(path("a"), O_RDONLY);
+	check(fd >= 0, "open a");
+	ts[1].tv_sec = 1400000000;
+	check(utimensat(AT_FDCWD, path("b"), ts, 0) == 0, "utimensat b");
+	check(fchmod(fd, 0640) == 0, "fchmod a's fd");
+	st = st_of("b");
+	check(st.st_mode == (S_IFREG | 0640) &&
+		      st.st_mtim.tv_sec == 1400000000 &&
+		      st.st_atim.tv_sec == 1100000000,
+	      "b: the times set through b, the mode through a");
+	check(close(fd) == 0 && unlink(path("a")) == 0 &&
+		      unlink(path("b")) == 0,
+	      "close a, unlink both");
 }
 
 static void dir_changes(void)
@@ -178,6 +216,7 @@ int main(int argc, char **argv)
 	check(mkdir(scratch, 0755) == 0, "mkdir ic");
 	umask(022);
 	file_changes();
+	two_names();
 	dir_changes();
 	many_files();
 	hashed_dir();

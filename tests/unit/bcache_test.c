@@ -423,6 +423,137 @@ static void test_logged_write_error(void **state)
 }
 
 /*
+ * bcache_writeback without logged writes file data and any plain write, and
+ * leaves a journal's committed (LOGGED) blocks dirty for its
+ * checkpoint. A file's write over a LOGGED block makes it plain again;
+ * a raw one (the block device's, owner 0) leaves it the journal's.
+ */
+static void test_writeback_unlogged(void **state)
+{
+	struct fake *f = fake_new(64 * BS);
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	b = bcache_get(&f->bc, 6, true, &err);
+	assert_non_null(b);
+	bcache_pin(b);
+	b->data[0] = 'l';
+	bcache_unpin(b, true);
+	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "d", 1, 5), 1);
+	assert_int_equal(bcache_write(&f->bc, 8 * BS, "p", 1), 1);
+	assert_int_equal(bcache_writeback(&f->bc, false), 0);
+	assert_int_equal(f->bytes[7 * BS], 'd');
+	assert_int_equal(f->bytes[8 * BS], 'p');
+	assert_int_not_equal(f->bytes[6 * BS], 'l');
+	assert_int_equal(b->flags & (BCACHE_DIRTY | BCACHE_LOGGED),
+			 BCACHE_DIRTY | BCACHE_LOGGED);
+	assert_int_equal(bcache_write(&f->bc, 6 * BS + 1, "w", 1), 1);
+	assert_int_equal(b->flags & BCACHE_LOGGED, BCACHE_LOGGED);
+	assert_int_equal(bcache_writeback(&f->bc, false), 0);
+	assert_int_not_equal(f->bytes[6 * BS + 1], 'w');
+	assert_int_equal(bcache_write_owned(&f->bc, 6 * BS + 2, "o", 1, 5), 1);
+	assert_int_equal(b->flags & BCACHE_LOGGED, 0);
+	assert_int_equal(bcache_writeback(&f->bc, false), 0);
+	assert_int_equal(f->bytes[6 * BS], 'l');
+	assert_int_equal(f->bytes[6 * BS + 1], 'w');
+	assert_int_equal(f->bytes[6 * BS + 2], 'o');
+	bcache_put(b);
+	fake_free(f);
+}
+
+/* Blocks 3 and 7 a file's dirty data, block 5 committed (LOGGED). */
+static void dirty_data_and_logged(struct fake *f)
+{
+	struct bcache_buf *b;
+	int err;
+
+	assert_int_equal(bcache_write_owned(&f->bc, 3 * BS, "d3", 2, 5), 2);
+	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "d7", 2, 5), 2);
+	b = bcache_get(&f->bc, 5, true, &err);
+	assert_non_null(b);
+	bcache_pin(b);
+	b->data[0] = 'l';
+	bcache_unpin(b, true);
+	bcache_put(b);
+	f->nlog = f->max_batch = 0; /* their reads */
+}
+
+/*
+ * bcache_writeback_unlogged_with: the file data and a journal's log
+ * blocks (2, 6, 9: between and around the data) in one sorted batch,
+ * the LOGGED block left; a log block's failed write is only in its err.
+ * With no memory for that batch (either allocation) the data still goes,
+ * in batches, and the log is left to the caller (sent false). The
+ * device out of memory for a data block: -ENOMEM, still dirty.
+ */
+static void test_writeback_with_log(void **state)
+{
+	extern long kernel_host_fail_one;
+	static uint8_t logb[3][BS];
+	struct fake *f = fake_new(64 * BS);
+	struct bcache_io io[3];
+	const long want[] = { 3, 4, 7, 8, 10 }; /* block + 1 */
+	bool sent;
+
+	(void)state;
+	for (int i = 0; i < 3; i++)
+		memset(logb[i], 'j', BS);
+	dirty_data_and_logged(f);
+	io[0] = (struct bcache_io){ true, 2, logb[0], BS, 0 };
+	io[1] = (struct bcache_io){ true, 6, logb[1], BS, 0 };
+	io[2] = (struct bcache_io){ true, 9, logb[2], BS, 0 };
+	f->fail_block = 6;
+	assert_int_equal(bcache_writeback_unlogged_with(&f->bc, io, 3, &sent),
+			 0);
+	assert_true(sent);
+	assert_int_equal(io[0].err, 0);
+	assert_int_equal(io[1].err, -EIO);
+	assert_int_equal(io[2].err, 0);
+	assert_int_equal(f->nlog, 5);
+	assert_memory_equal(f->log, want, sizeof(want));
+	assert_int_equal(f->max_batch, 5);
+	assert_int_equal(f->bytes[2 * BS], 'j');
+	assert_int_equal(f->bytes[3 * BS], 'd');
+	assert_int_not_equal(f->bytes[5 * BS], 'l');
+	assert_int_equal(f->bytes[7 * BS], 'd');
+	assert_int_equal(bcache_take_log_err(&f->bc), 0);
+	fake_free(f);
+
+	/* The v, then the ios allocation failing: the data alone goes. */
+	for (long n = 0; n < 2; n++) {
+		f = fake_new(64 * BS);
+		dirty_data_and_logged(f);
+		kernel_host_fail_one = n;
+		assert_int_equal(
+			bcache_writeback_unlogged_with(&f->bc, io, 3, &sent),
+			0);
+		kernel_host_fail_one = -1;
+		assert_false(sent);
+		assert_int_equal(io_count(f, true), 2);
+		assert_int_equal(f->bytes[3 * BS], 'd');
+		assert_int_equal(f->bytes[7 * BS], 'd');
+		assert_int_not_equal(f->bytes[2 * BS], 'j');
+		assert_int_not_equal(f->bytes[5 * BS], 'l');
+		fake_free(f);
+	}
+
+	/* A data block the device has no memory for stays dirty. */
+	f = fake_new(64 * BS);
+	dirty_data_and_logged(f);
+	f->fail_block = 7;
+	f->fail_err = -ENOMEM;
+	assert_int_equal(bcache_writeback_unlogged_with(&f->bc, io, 3, &sent),
+			 -ENOMEM);
+	assert_true(sent);
+	assert_int_equal(io[1].err, 0);
+	f->fail_block = -1;
+	assert_int_equal(bcache_writeback(&f->bc, false), 0);
+	assert_int_equal(f->bytes[7 * BS], 'd');
+	fake_free(f);
+}
+
+/*
  * An owned buffer's failed write-back is its owner's error, once, and
  * not the sync's or another owner's; syncfs's error sees it, once. A
  * buffer dirtied again by a plain write is nobody's. When the owners'
@@ -515,13 +646,13 @@ static void test_writeback_enomem_over_kept_error(void **state)
 	assert_int_equal(bcache_write(&f->bc, 7 * BS, "z", 1), 1);
 	f->fail_block = 7;
 	f->fail_err = -ENOMEM;
-	assert_int_equal(bcache_writeback(&f->bc), -ENOMEM);
+	assert_int_equal(bcache_writeback(&f->bc, true), -ENOMEM);
 	assert_int_equal(bcache_dirty_count(), 1);
 	f->fail_block = -1;
 	f->fail_err = 0;
-	assert_int_equal(bcache_writeback(&f->bc), -EIO);
+	assert_int_equal(bcache_writeback(&f->bc, true), -EIO);
 	assert_int_equal(f->bytes[7 * BS], 'z');
-	assert_int_equal(bcache_writeback(&f->bc), 0);
+	assert_int_equal(bcache_writeback(&f->bc, true), 0);
 	bcache_take_sync_err_all();
 	fake_free(f);
 }
@@ -683,6 +814,8 @@ int main(void)
 		T(test_read_error_is_eio),
 		T(test_write_error_reported_once),
 		T(test_logged_write_error),
+		T(test_writeback_unlogged),
+		T(test_writeback_with_log),
 		T(test_owner_write_error),
 		T(test_write_enomem_keeps_dirty),
 		T(test_writeback_enomem_over_kept_error),

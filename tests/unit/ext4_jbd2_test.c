@@ -580,8 +580,13 @@ static void test_revoke(void **state)
 	assert_int_equal(ext4_handle_stop(h), 0);
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_false(ext4_jbd2_block_busy(fs, FREE_BLK(2)));
-	/* Reused as file data, written back by the next (ordered) commit. */
-	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(2) * bs, data, bs), bs);
+	/*
+	 * Reused as a file's data (ext4's writes name the inode), written
+	 * back by the next (ordered) commit.
+	 */
+	assert_int_equal(
+		bcache_write_owned(&dk->bc, FREE_BLK(2) * bs, data, bs, 12),
+		bs);
 	log_block(fs, FREE_BLK(3), "other");
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_true(block_says(dk->bytes, FREE_BLK(2), "data"));
@@ -655,6 +660,246 @@ static void test_wrap_repinned(void **state)
 	ext4_jbd2_close(fs);
 	ext4_unmount(fs);
 	disk_free(dk);
+}
+
+/*
+ * A commit writes its log and nothing of earlier transactions (their
+ * copies stay in the log until a checkpoint, as Linux's jbd2 keeps
+ * them): three writes for one block. A block committed, not yet home
+ * and changed again is frozen; when that change is aborted, the cache
+ * and then the disk hold what committed, not the change and not the
+ * disk's older bytes.
+ */
+static void test_commit_leaves_checkpoint(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	char back[8] = { 0 };
+	int writes, err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	log_block(fs, FREE_BLK(1), "b1");
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 3); /* descriptor, B, commit */
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	assert_false(block_says(dk->bytes, FREE_BLK(1), "b1"));
+	/* A changed again, then the change fails halfway. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	assert_int_equal(dk->writes - writes, 3); /* frozen, not written */
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	ext4_handle_abort(h, -EIO);
+	ext4_handle_stop(h);
+	assert_int_equal(fs->jbd2->nfrozen, 0);
+	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(0) * bs, back, 3), 3);
+	assert_string_equal(back, "a1");
+	assert_int_equal(ext4_jbd2_close(fs), -EIO);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	assert_true(block_says(dk->bytes, FREE_BLK(1), "b1"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * A committed block not yet home that a handle gets only to read is
+ * frozen (the handle might change it) but costs no credit, and its
+ * commit logs nothing for it: the block stays LOGGED for the
+ * checkpoint. Before: a credit, a log copy and its crc32c each time.
+ */
+static void test_frozen_unchanged_dropped(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int writes, err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	assert_int_equal(ext4_handle_left(h), 4);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 0);
+	assert_int_equal(fs->jbd2->nfrozen, 0);
+	assert_int_equal(fs->jbd2->nbufs, 0);
+	assert_int_equal(b->flags & (BCACHE_DIRTY | BCACHE_LOGGED |
+				     BCACHE_PINNED | BCACHE_UNCHANGED),
+			 BCACHE_DIRTY | BCACHE_LOGGED);
+	assert_false(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	/* Got, then changed: a credit, and logged. */
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	assert_int_equal(ext4_handle_left(h), 3);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	writes = dk->writes;
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(dk->writes - writes, 3); /* descriptor, copy, commit */
+	assert_int_equal(ext4_jbd2_close(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a2"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * An abort while a handle still holds a frozen block and changes it
+ * again: the committed bytes come back when the handle stops, not into
+ * the buffer it holds. Before: they were copied under it, and its next
+ * ext4_jbd2_dirty (an aborted journal's: never home) dropped them.
+ */
+static void test_abort_thaws_after_stop(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	char back[8] = { 0 };
+	int err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	ext4_handle_abort(h, -EIO);
+	assert_string_equal((char *)b->data, "a2"); /* the handle's, still */
+	strcpy((char *)b->data, "a3");
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), -EIO);
+	assert_int_equal(fs->jbd2->nfrozen, 0);
+	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(0) * bs, back, 3), 3);
+	assert_string_equal(back, "a1");
+	assert_int_equal(ext4_jbd2_close(fs), -EIO);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * A raw write (the block device's) over a committed block not yet home
+ * leaves it the journal's: a transaction changing it again freezes it,
+ * and the checkpoint that frees its log copy writes the raw bytes home
+ * first. Before: the raw write made it plain, it joined unfrozen, and
+ * a crash after the checkpoint lost both the commit and the raw write.
+ */
+static void test_raw_write_keeps_logged(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_handle *h;
+	struct bcache_buf *b;
+	int err;
+
+	(void)state;
+	log_block(fs, FREE_BLK(0), "a1");
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(bcache_write(&dk->bc, FREE_BLK(0) * bs, "r", 1), 1);
+	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
+	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
+	assert_non_null(b);
+	assert_int_equal(fs->jbd2->nfrozen, 1);
+	strcpy((char *)b->data, "a2");
+	ext4_jbd2_dirty(h, b);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), 0);
+	/* The log emptied, as make_room does, with a2 not committed. */
+	assert_int_equal(jbd2_checkpoint(fs->jbd2, fs->jbd2->head), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "r1"));
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_jbd2_close(fs), 0);
+	assert_true(block_says(dk->bytes, FREE_BLK(0), "a2"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * A crash now: dk's bytes replayed on another disk. Metadata block
+ * meta says mtext there only with data block data saying dtext (ordered
+ * mode); returns whether meta was replayed.
+ */
+static bool crash_keeps_order(const struct disk *dk, uint64_t meta,
+			      const char *mtext, uint64_t data,
+			      const char *dtext)
+{
+	struct disk *crash = disk_load(img);
+	struct ext4_fs *fs;
+	bool replayed;
+
+	memcpy(crash->bytes, dk->bytes, IMG_SIZE);
+	assert_int_equal(ext4_mount(&crash->bc, "vdb", &fs), 0);
+	replayed = block_says(crash->bytes, meta, mtext);
+	if (replayed)
+		assert_true(block_says(crash->bytes, data, dtext));
+	ext4_unmount(fs);
+	disk_free(crash);
+	return replayed;
+}
+
+/*
+ * A commit with allocation N failing (from N on, or N alone), for each
+ * N until it succeeds: when its file data cannot all be written, no
+ * commit block may be, else a crash replays metadata pointing at data
+ * the disk lacks. A commit that returned 0 is replayed. Before: the
+ * one batch of data and log failing to allocate sent the log alone and
+ * then the commit block.
+ */
+static void test_commit_data_enomem(void **state)
+{
+	extern long kernel_host_allocs_left, kernel_host_fail_one;
+	struct disk *dk;
+	struct ext4_fs *fs;
+	int c = -ENOMEM, failed = 0;
+
+	(void)state;
+	for (long n = 0; n < 400 && (c != 0 || n % 2 == 0); n++) {
+		dk = disk_load(img);
+		fs = mount_rw(dk);
+		log_block(fs, FREE_BLK(0), "m0");
+		assert_int_equal(ext4_jbd2_commit(fs), 0); /* the log started */
+		log_block(fs, FREE_BLK(1), "m1");
+		assert_int_equal(bcache_write_owned(&dk->bc, FREE_BLK(2) * bs,
+						    "d1", 3, 5),
+				 3);
+		if (n % 2)
+			kernel_host_fail_one = n / 2;
+		else
+			kernel_host_allocs_left = n / 2;
+		c = ext4_jbd2_commit(fs);
+		kernel_host_allocs_left = kernel_host_fail_one = -1;
+		failed += c != 0;
+		if (crash_keeps_order(dk, FREE_BLK(1), "m1", FREE_BLK(2), "d1"))
+			assert_int_equal(c, 0);
+		else
+			assert_int_not_equal(c, 0);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		disk_free(dk);
+	}
+	assert_int_equal(c, 0);
+	assert_true(failed > 0);
 }
 
 /*
@@ -1431,6 +1676,127 @@ static void test_failed_attrs(void **state)
 	}
 }
 
+/*
+ * A cut that stops partway: f's blocks lie one in each of SPREAD
+ * groups (g's fill the rest), so the cut to 100 bytes restarts its
+ * handle; with the Nth allocation failing (ENOMEM, the journal runs
+ * on) after a restart, the new size stands with blocks past it and f
+ * on the orphan list. Then, in the same mount, a grow (every byte past
+ * 100 reads 0: before, the tail of block 0 kept its old bytes) and a
+ * second cut, or an unlink: f joins the list once only (before: it
+ * joined again and the list looped), and the next mount and e2fsck
+ * find the list empty and nothing leaked.
+ */
+static void test_partway_cut(void **state)
+{
+	extern long kernel_host_allocs_left;
+	enum { SPREAD = 80, FILL = 255 };
+	char base[700];
+	struct disk *dk;
+	struct ext4_fs *fs;
+	struct ext4_inode root, f, g;
+	struct ext4_new nw = { .mode = 0100644, .sec = 1700000000 };
+	uint8_t *buf = malloc((size_t)FILL * 4096);
+	int partway = 0;
+	long r = -ENOMEM;
+
+	(void)state;
+	assert_non_null(buf);
+	img_size = 128 << 20;
+	snprintf(base, sizeof(base), "%s/base", tmpdir);
+	memdisk_sh("rm -f %s && truncate -s 128M %s && mke2fs -q -F -t ext4 -b "
+		   "%u -g 256 -N 2048 -O ^resize_inode -J size=4 %s",
+		   base, base, bs, base);
+	dk = disk_load(base);
+	assert_int_equal(ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			 0);
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+	assert_int_equal(ext4_create(fs, &root, "f", &nw, &f), 0);
+	assert_int_equal(ext4_create(fs, &root, "g", &nw, &g), 0);
+	memset(buf, 'a', (size_t)FILL * bs);
+	for (int i = 0; i < SPREAD; i++) {
+		assert_int_equal(ext4_file_write(fs, &f, (uint64_t)i * bs, buf,
+						 bs, false),
+				 bs);
+		assert_int_equal(ext4_file_write(fs, &g,
+						 (uint64_t)i * FILL * bs, buf,
+						 (size_t)FILL * bs, false),
+				 (long)FILL * bs);
+	}
+	ext4_unmount(fs);
+	disk_save(dk, base);
+	disk_free(dk);
+	for (long n = 0; n < 3000 && r != 0 && partway < 4; n++) {
+		struct ext4_inode disk;
+		bool unlink = partway % 2;
+
+		dk = disk_load(base);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vda", true, 1700000000, &fs),
+			0);
+		lookup(fs, NULL, "f", &root, &f);
+		assert_int_equal(bcache_forget_range(&dk->bc, 0, IMG_SIZE), 0);
+		kernel_host_allocs_left = n;
+		r = ext4_truncate(fs, &f, 100, false, 1700000100, 0);
+		kernel_host_allocs_left = -1;
+		if (r == 0 || f.size != 100 || fs->ro) {
+			ext4_jbd2_close(fs);
+			ext4_unmount(fs);
+			disk_free(dk);
+			continue;
+		}
+		partway++;
+		assert_int_equal(fs->last_orphan, f.ino);
+		assert_true(f.orphan);
+		if (unlink) {
+			assert_int_equal(ext4_unlink(fs, &root, "f", &f, false,
+						     1700000101, 0),
+					 0);
+			assert_int_equal(fs->last_orphan, f.ino);
+			assert_int_equal(f.dtime, 0);
+			assert_int_equal(ext4_evict(fs, &f, 1700000102), 0);
+		} else {
+			assert_int_equal(ext4_truncate(fs, &f, 2 * bs, false,
+						       1700000101, 0),
+					 0);
+			assert_int_equal(ext4_file_read(fs, &f, 0, buf, 2 * bs),
+					 2 * bs);
+			for (uint32_t i = 0; i < 2 * bs; i++)
+				if (buf[i] != (i < 100 ? 'a' : 0))
+					fail_msg("byte %u of f is %d", i,
+						 buf[i]);
+			assert_int_equal(
+				ext4_truncate(fs, &f, 50, false, 1700000102, 0),
+				0);
+		}
+		assert_int_equal(fs->last_orphan, 0);
+		assert_int_equal(ext4_jbd2_commit(fs), 0);
+		ext4_jbd2_close(fs);
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		/* Booted again: nothing on the list, nothing leaked. */
+		dk = disk_load(copy);
+		assert_int_equal(
+			ext4_mount_rw(&dk->bc, "vdb", true, 1700000002, &fs),
+			0);
+		assert_int_equal(fs->last_orphan, 0);
+		assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &root), 0);
+		if (!unlink) {
+			lookup(fs, NULL, "f", &root, &disk);
+			assert_int_equal(disk.size, 50);
+		}
+		ext4_unmount(fs);
+		disk_save(dk, copy);
+		disk_free(dk);
+		fsck_clean(copy);
+		memset(buf, 'a', (size_t)FILL * bs);
+	}
+	assert_true(partway > 0);
+	img_size = 32 << 20;
+	free(buf);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1440,6 +1806,11 @@ int main(int argc, char **argv)
 		ALL_BS(test_revoke),
 		ALL_BS(test_wrap),
 		ALL_BS(test_wrap_repinned),
+		ALL_BS(test_commit_leaves_checkpoint),
+		ALL_BS(test_commit_data_enomem),
+		ALL_BS(test_raw_write_keeps_logged),
+		ALL_BS(test_abort_thaws_after_stop),
+		ALL_BS(test_frozen_unchanged_dropped),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
@@ -1451,6 +1822,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_failed_ops),
 		ALL_BS(test_write_enomem),
 		ALL_BS(test_failed_attrs),
+		ALL_BS(test_partway_cut),
 	};
 	int r;
 

@@ -19,6 +19,7 @@
 #include "core/sched.h"
 #include "fs/bcache.h"
 #include "fs/ext4.h"
+#include "fs/ext4_write.h"
 #include "memdisk.h"
 
 /* ---- The kernel around the file system (allocators: kernel_host.c) ---- */
@@ -559,9 +560,48 @@ static void test_fuzz_nocsum(void **state)
 	fuzz_image("-b 1024 -O ^metadata_csum,^extent,^64bit", 3);
 }
 
+/*
+ * ext4_bit_next_zero against a bit at a time: every start (mid-byte,
+ * mid-word) and every end up to 200 bits (not multiples of 8 or 64, as
+ * a last group's), over maps of full words and bytes, zeros right past
+ * end (never returned), and single clear bits.
+ */
+static void test_bit_next_zero(void **state)
+{
+	static uint64_t words[4];
+	uint8_t *map = (uint8_t *)words;
+
+	(void)state;
+	for (int pat = 0; pat < 6; pat++) {
+		memset(words, 0xff, sizeof(words));
+		if (pat == 1)
+			map[9] = 0x7f; /* bit 79 */
+		if (pat == 2)
+			map[16] = 0xfe; /* bit 128: word-aligned */
+		if (pat == 3)
+			map[24] = 0xef; /* bit 196 */
+		if (pat == 4)
+			memset(map + 12, 0, 20); /* from bit 96 */
+		if (pat == 5)
+			for (int k = 0; k < 32; k++)
+				map[k] = (uint8_t)(k * 37 | 0x81);
+		for (uint32_t end = 0; end <= 200; end++)
+			for (uint32_t i = 0; i <= end; i++) {
+				uint32_t want = i;
+
+				while (want < end &&
+				       (map[want / 8] & (1U << (want % 8))))
+					want++;
+				assert_int_equal(
+					ext4_bit_next_zero(map, i, end), want);
+			}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bit_next_zero),
 		cmocka_unit_test(test_default_4k),
 		cmocka_unit_test(test_1k_blocks),
 		cmocka_unit_test(test_no_csum),

@@ -1019,6 +1019,55 @@ static void test_ialloc_in_use(void **state)
 }
 
 /*
+ * An INODE_UNINIT group whose bg_itable_unused is small (a hostile or
+ * odd image): its slots were never written, so what they hold says
+ * nothing (here: one link in the first). The create takes the number
+ * (before: the slot was read as written, and the create failed, EIO).
+ */
+static void test_ialloc_uninit(void **state)
+{
+	struct ext4_inode in;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	char out[64], name[16];
+	unsigned long itable;
+	int err = 0, i;
+
+	(void)state;
+	new_image("16M", "-g 8192 -N 64");
+	memdisk_sh("printf 'set_bg 1 itable_unused 30\\nset_bg 1 checksum "
+		   "calc\\n' | debugfs -w -f - %s >/dev/null 2>&1",
+		   img);
+	sh_out(out, sizeof(out),
+	       "debugfs -R show_super_stats %s 2>/dev/null | sed -n "
+	       "'s/.*Group  1:.*inode table at \\([0-9]*\\).*/\\1/p'",
+	       img);
+	itable = strtoul(out, NULL, 10);
+	assert_true(itable > 0);
+	memdisk_sh("printf '\\001' | dd of=%s bs=1 seek=%lu conv=notrunc "
+		   "2>/dev/null",
+		   img, itable * bs + 26); /* i_links_count */
+	sh_out(out, sizeof(out),
+	       "debugfs -R show_super_stats %s 2>/dev/null | grep -c "
+	       "'Inode not init'",
+	       img);
+	assert_int_equal(atoi(out), 1);
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	for (i = 0; i < 40 && err == 0; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		err = mk(fs, name, 0100644, NULL, &in);
+		if (err == 0 && in.ino == 33)
+			break;
+	}
+	assert_int_equal(err, 0);
+	assert_int_equal(in.ino, 33);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+}
+
+/*
  * A create that fails after its inode was written (no block for the
  * directory to grow: ENOSPC) gives its number back with a slot that
  * says no links, so the next create takes the number again (before:
@@ -1033,10 +1082,11 @@ static void test_create_undone(void **state)
 	uint8_t *buf = calloc(1, 1 << 20);
 	char name[300];
 	uint64_t off = 0;
-	uint32_t freed;
+	uint32_t freed, undone;
 	int err = 0;
 
 	(void)state;
+	assert_non_null(buf);
 	new_image("16M", "-m 5");
 	dk = memdisk_load(img);
 	fs = memdisk_mount_rw(dk);
@@ -1049,8 +1099,21 @@ static void test_create_undone(void **state)
 		err = mk(fs, name, 0100644, NULL, &in);
 	}
 	assert_int_equal(err, -ENOSPC);
+	undone = in.ino;
 	freed = fs->free_inodes;
+	/*
+	 * No extent tree to cut for a FIFO or a short symlink: the undo
+	 * must not fail on it (before: EIO from the cut, the journal
+	 * aborted and the file system read-only).
+	 */
+	assert_int_equal(mk(fs, name, 010644, NULL, &in), -ENOSPC);
+	assert_int_equal(in.ino, undone);
+	assert_int_equal(mk(fs, name, 0120777, "short", &in), -ENOSPC);
+	assert_int_equal(in.ino, undone);
+	assert_false(fs->ro);
+	assert_int_equal(fs->free_inodes, freed);
 	assert_int_equal(mk(fs, "again", 0100644, NULL, &in), 0);
+	assert_int_equal(in.ino, undone);
 	assert_int_equal(fs->free_inodes, freed - 1);
 	assert_int_equal(walk(fs, name, &d), -ENOENT);
 	ext4_unmount(fs);
@@ -1078,6 +1141,7 @@ int main(int argc, char **argv)
 		ALL_BS(test_orphan_middle),
 		ALL_BS(test_ialloc_in_use),
 		ALL_BS(test_create_undone),
+		ON_BS(test_ialloc_uninit, 1k),
 	};
 	int r;
 

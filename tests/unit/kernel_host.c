@@ -15,9 +15,17 @@
  * no limit.
  */
 long kernel_host_allocs_left = -1;
+/*
+ * Allocations that succeed before the next one fails, alone (memory
+ * short for a moment: what the code does after one failure); negative:
+ * none fails.
+ */
+long kernel_host_fail_one = -1;
 
 static bool alloc_fails(void)
 {
+	if (kernel_host_fail_one >= 0 && kernel_host_fail_one-- == 0)
+		return true;
 	if (kernel_host_allocs_left < 0)
 		return false;
 	if (kernel_host_allocs_left == 0)
@@ -50,6 +58,11 @@ void *page_alloc_zero(size_t n)
 	if (p != NULL)
 		memset(p, 0, n * PAGE_SIZE);
 	return p;
+}
+
+void *page_alloc(size_t n)
+{
+	return page_alloc_zero(n);
 }
 
 void page_free(void *p, size_t n)
