@@ -364,11 +364,23 @@ ext4_jbd2_SRCS := $(filter-out $(NOT_EXT4_VFS),$(EXT4_ALL)) $(FS_TEST_SRCS)
 UNIT_BINS := $(patsubst %,$(BUILD)/tests/unit/%_test,$(UNIT_TESTS))
 unit-tests: $(UNIT_BINS)
 
+# Each source is compiled on its own, into the test's own directory (the
+# test's _FLAGS may differ from another's), so that each object has its
+# own -MMD file: one compile of all the sources would leave only the last
+# one's headers in the test's .d, and a change to the others' headers
+# would not rebuild it. The _FLAGS are on the link line too, so that a
+# flag the linker needs (-fsanitize, -pthread) reaches it; preprocessor
+# ones (-include, -iquote) do nothing there.
 define unit_rule
-$(BUILD)/tests/unit/$(1)_test: tests/unit/$(1)_test.c $($(1)_SRCS)
+$(1)_OBJS := $$(patsubst %.c,$(BUILD)/tests/unit/$(1).o/%.o,tests/unit/$(1)_test.c $($(1)_SRCS))
+$(BUILD)/tests/unit/$(1).o/%.o: %.c
+	@mkdir -p $$(@D)
+	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -c $$< -o $$@
+$(BUILD)/tests/unit/$(1)_test: $$($(1)_OBJS)
 	@mkdir -p $$(@D)
 	@echo "  CC      $$@"
-	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -o $$@ $$^ $($(1)_LIBS) -lcmocka
+	@rm -f $$@.d # the one .d of a build before the objects
+	$(Q)$(CC) $(TEST_CFLAGS) $($(1)_FLAGS) -o $$@ $$(filter %.o,$$^) $($(1)_LIBS) -lcmocka
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 

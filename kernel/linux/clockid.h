@@ -2,6 +2,7 @@
 #ifndef KILN_LINUX_CLOCKID_H
 #define KILN_LINUX_CLOCKID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/time.h>
@@ -37,6 +38,16 @@ static inline enum clock_base clock_base_of(int64_t id)
 	if (CLOCKID_BIT(id) & CLOCKID_MONO_SET)
 		return CLOCK_BASE_MONO;
 	return CLOCK_BASE_OTHER;
+}
+
+/*
+ * REALTIME_ALARM and BOOTTIME_ALARM: Linux's alarmtimer clocks, which
+ * would wake a suspended machine. Nothing suspends a Kiln VM, so each is
+ * its base clock; only the CAP_WAKE_ALARM check (cred_wake_alarm) is left.
+ */
+static inline bool clockid_is_alarm(int64_t id)
+{
+	return id == CLOCK_REALTIME_ALARM || id == CLOCK_BOOTTIME_ALARM;
 }
 
 #endif

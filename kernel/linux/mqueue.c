@@ -8,6 +8,7 @@
 #include <linux/time_types.h>
 
 #include "core/clock.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/proc.h"
 #include "core/sched.h"
@@ -162,7 +163,10 @@ static struct file *mq_file(int fd)
 	return f && f->ops == &mq_ops ? f : NULL;
 }
 
-/* Linux's mqueue permission: the mode bits against the caller's ids. */
+/*
+ * Linux's mqueue permission (generic_permission on the queue's inode):
+ * the mode bits against the caller's ids, supplementary groups included.
+ */
 static bool mq_may(const struct mqueue *q, int acc)
 {
 	const struct cred *c = current_cred();
@@ -173,7 +177,7 @@ static bool mq_may(const struct mqueue *q, int acc)
 		return true;
 	if (c->euid == q->uid)
 		bits >>= 6;
-	else if (c->egid == q->gid)
+	else if (cred_in_group(c, q->gid))
 		bits >>= 3;
 	return (mask & ~bits & 7) == 0;
 }

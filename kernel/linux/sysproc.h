@@ -2,6 +2,7 @@
 #ifndef KILN_LINUX_SYSPROC_H
 #define KILN_LINUX_SYSPROC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct proc;
@@ -24,6 +25,16 @@ void rlimits_init(struct proc *p);
  */
 uint64_t sysproc_cputime_ns(void);
 uint64_t sysproc_children_cputime_ns(void);
+
+/*
+ * A CPU clock id (negative: Linux's ~pid << 3 | type, bit 2 = per
+ * thread) names a clock the caller may use: 0 or -EINVAL, as Linux's
+ * pid_for_clock. gettime: to read it (a process clock by any of its
+ * threads' tids too); else for a timer or a sleep (linux/sys_time.c).
+ */
+int cpuclock_valid(int64_t id, bool gettime);
+/* The id is the calling thread's own CPU clock (tid 0 or its tid). */
+bool cpuclock_is_own_thread(int64_t id);
 
 /*
  * execve: the name of p and of its one thread (the caller, with p's id

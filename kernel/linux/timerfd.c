@@ -6,6 +6,7 @@
 #include <linux/timerfd.h>
 
 #include "core/clock.h"
+#include "core/cred.h"
 #include "core/heap.h"
 #include "core/sched.h"
 #include "core/uaccess.h"
@@ -13,6 +14,7 @@
 #include "fs/vfs.h"
 #include "lib/format.h"
 #include "lib/string.h"
+#include "linux/clockid.h"
 #include "linux/proc.h"
 #include "linux/syscall.h"
 #include "linux/timespec.h"
@@ -160,9 +162,11 @@ long sys_timerfd_create(int clockid, int flags)
 	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
 		return -EINVAL;
 	if (clockid != CLOCK_REALTIME && clockid != CLOCK_MONOTONIC &&
-	    clockid != CLOCK_BOOTTIME && clockid != CLOCK_REALTIME_ALARM &&
-	    clockid != CLOCK_BOOTTIME_ALARM)
+	    clockid != CLOCK_BOOTTIME && !clockid_is_alarm(clockid))
 		return -EINVAL;
+	/* Linux: the alarm clocks need CAP_WAKE_ALARM. */
+	if (clockid_is_alarm(clockid) && !cred_wake_alarm(current_cred()))
+		return -EPERM;
 	t = kzalloc(sizeof(*t));
 	if (t == NULL)
 		return -ENOMEM;
