@@ -158,13 +158,8 @@ int ext4_handle_stop(struct ext4_handle *h)
 			     j->credits - h->credits + h->added :
 			     h->added;
 	kfree(h);
-	if (--j->nhandles == 0) {
-		if (j->err && j->nfrozen) { /* deferred by jbd2_abort */
-			jbd2_thaw(j);
-			j->fs->dir_changes++;
-		}
+	if (--j->nhandles == 0)
 		wake_up(&j->wq);
-	}
 	return j->err;
 }
 

@@ -761,44 +761,6 @@ static void test_frozen_unchanged_dropped(void **state)
 }
 
 /*
- * An abort while a handle still holds a frozen block and changes it
- * again: the committed bytes come back when the handle stops, not into
- * the buffer it holds. Before: they were copied under it, and its next
- * ext4_jbd2_dirty (an aborted journal's: never home) dropped them.
- */
-static void test_abort_thaws_after_stop(void **state)
-{
-	struct disk *dk = disk_load(img);
-	struct ext4_fs *fs = mount_rw(dk);
-	struct ext4_handle *h;
-	struct bcache_buf *b;
-	char back[8] = { 0 };
-	int err;
-
-	(void)state;
-	log_block(fs, FREE_BLK(0), "a1");
-	assert_int_equal(ext4_jbd2_commit(fs), 0);
-	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
-	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
-	assert_non_null(b);
-	strcpy((char *)b->data, "a2");
-	ext4_jbd2_dirty(h, b);
-	ext4_handle_abort(h, -EIO);
-	assert_string_equal((char *)b->data, "a2"); /* the handle's, still */
-	strcpy((char *)b->data, "a3");
-	ext4_jbd2_dirty(h, b);
-	bcache_put(b);
-	assert_int_equal(ext4_handle_stop(h), -EIO);
-	assert_int_equal(fs->jbd2->nfrozen, 0);
-	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(0) * bs, back, 3), 3);
-	assert_string_equal(back, "a1");
-	assert_int_equal(ext4_jbd2_close(fs), -EIO);
-	assert_true(block_says(dk->bytes, FREE_BLK(0), "a1"));
-	ext4_unmount(fs);
-	disk_free(dk);
-}
-
-/*
  * A raw write (the block device's) over a committed block not yet home
  * leaves it the journal's: a transaction changing it again freezes it,
  * and the checkpoint that frees its log copy writes the raw bytes home
@@ -1809,7 +1771,6 @@ int main(int argc, char **argv)
 		ALL_BS(test_commit_leaves_checkpoint),
 		ALL_BS(test_commit_data_enomem),
 		ALL_BS(test_raw_write_keeps_logged),
-		ALL_BS(test_abort_thaws_after_stop),
 		ALL_BS(test_frozen_unchanged_dropped),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
