@@ -255,6 +255,17 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 		*err = -EINVAL;
 		return NULL;
 	}
+	/*
+	 * An aborted journal's handle gets nothing more (Linux's
+	 * get_write_access on an aborted handle): the abort put the
+	 * committed bytes back under what it may still hold, and a block
+	 * got now (a bitmap the allocator looks at again) could be read
+	 * before they are home or change what committed.
+	 */
+	if (h->j->err) {
+		*err = h->j->err;
+		return NULL;
+	}
 	b = bcache_get(fs->dev, blk, fill, err);
 	if (b &&
 	    (b->flags & (BCACHE_DIRTY | BCACHE_LOGGED | BCACHE_PINNED)) ==
