@@ -1,5 +1,6 @@
 /* ext4_file_write.c - a file's data written: into holes and unwritten extents, extending it, truncate, fallocate, setattr. */
 #include <asm-generic/errno.h>
+#include <linux/stat.h>
 
 #include "core/heap.h"
 #include "fs/bcache.h"
@@ -53,6 +54,34 @@ static bool op_aborts(const struct ext4_op *op, int err)
 	       (op->h != NULL && ext4_handle_aborted(op->h));
 }
 
+/*
+ * The end of one handle of a write or fallocate that changed *in from
+ * saved: done bytes written (fallocate: 0), err the step's failure if
+ * any. Nothing done and the tree as it was, or the journal ended: *in
+ * goes back. Else in is written, since the handle may hold a new tree
+ * block in points at, or the block would belong to nobody; a failed
+ * update puts *in back too and is the result. done, or -ERRNO.
+ */
+static long step_end(struct ext4_op *op, struct ext4_inode *in,
+		     const struct ext4_inode *saved, size_t done, int err)
+{
+	int e;
+
+	if (done == 0 && err < 0 &&
+	    (in->blocks512 == saved->blocks512 || op_aborts(op, err))) {
+		*in = *saved;
+		return ext4_op_stop(op, err);
+	}
+	e = ext4_iput(op, in, false);
+	if (e < 0) {
+		*in = *saved;
+		ext4_op_stop(op, e);
+		return e;
+	}
+	err = ext4_op_stop(op, err);
+	return done > 0 ? (long)done : err;
+}
+
 /* Blocks for [lblk, lblk+*n): mapped now, *fresh when just made. */
 static int map_for_write(struct ext4_op *op, struct ext4_inode *in,
 			 uint64_t lblk, uint64_t *pblk, uint32_t *n,
@@ -84,7 +113,7 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	size_t done = 0;
 	struct ext4_inode saved = *in;
 	bool fresh = false, mapped;
-	int err, e;
+	int err;
 
 	nblk = last - lblk + 1 > 32768 ? 32768 : (uint32_t)(last - lblk + 1);
 	err = ext4_op_start(&op, fs, root);
@@ -125,28 +154,30 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	/*
 	 * Nothing written: *in goes back, unless the tree grew whole before
 	 * the failure and the journal keeps running (ENOSPC for the next
-	 * level): the handle holds the new tree block, so in, pointing at
-	 * it, is written too, or the block would belong to nobody.
-	 */
-	if (done == 0 && err < 0 &&
-	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
-		*in = saved;
-		return ext4_op_stop(&op, err);
-	}
-	/*
-	 * The bytes count only once the inode saying where they are and
-	 * how far the file goes is in the transaction (Linux's
+	 * level). The bytes count only once the inode saying where they
+	 * are and how far the file goes is in the transaction (Linux's
 	 * ext4_write_end returns the error instead): a failed update has
 	 * aborted the journal, so fsync reports it too.
 	 */
-	e = ext4_iput(&op, in, false);
-	if (e < 0) {
-		*in = saved;
-		ext4_op_stop(&op, e);
-		return e;
-	}
-	err = ext4_op_stop(&op, err);
-	return done > 0 ? (long)done : err;
+	return step_end(&op, in, &saved, done, err);
+}
+
+/*
+ * Before a write or fallocate past i_size of a linked inode an earlier
+ * cut left on the orphan list (it stopped partway): that cut first, or
+ * blocks past the old size would show their old bytes inside the new
+ * size. The cut's times are the inode's own mtime.
+ */
+static int cut_first(struct ext4_fs *fs, struct ext4_inode *in, bool root)
+{
+	int err;
+
+	if (in->nlink == 0 || fs->last_orphan == 0)
+		return 0;
+	err = ext4_orphan_known(fs, in);
+	if (err < 0 || !in->orphan)
+		return err;
+	return ext4_truncate(fs, in, in->size, root, in->mtime, in->mtime_ns);
 }
 
 long ext4_file_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
@@ -161,6 +192,8 @@ long ext4_file_write(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 		return n ? -EFBIG : 0;
 	if (n > limit - off)
 		n = (size_t)(limit - off);
+	if (n > 0 && off + n > in->size && (r = cut_first(fs, in, root)) < 0)
+		return r;
 	tmp = kmalloc(fs->block_size);
 	if (tmp == NULL)
 		return -ENOMEM;
@@ -183,10 +216,15 @@ int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 	long r;
 	int err;
 
-	if (at == 0)
+	/* a fast symlink's or a device's i_block maps nothing */
+	if (at == 0 || (in->mode & S_IFMT) != S_IFREG)
 		return 0;
 	err = ext4_bmap(fs, in, size / bs, &pblk, &count);
 	if (err < 0 || pblk == 0)
+		return err;
+	/* written past the journal: never a block of the metadata */
+	err = ext4_block_valid(fs, in->ino, pblk, 1, "tail");
+	if (err < 0)
 		return err;
 	zero = kzalloc(bs);
 	if (zero == NULL)
@@ -197,14 +235,14 @@ int ext4_zero_tail(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size)
 }
 
 /*
- * *in and the orphan list's head as before a truncate none of which
- * commits (added: it put in on the list).
+ * *in and the orphan list's head (head) as before a truncate none of
+ * which commits.
  */
 static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
-			      const struct ext4_inode *saved, bool added)
+			      const struct ext4_inode *saved, uint32_t head)
 {
-	if (added && fs->last_orphan == in->ino)
-		fs->last_orphan = in->dtime; /* the head before in joined */
+	/* in joined (added) or left (orphan_del went through) in memory */
+	fs->last_orphan = head;
 	*in = *saved;
 }
 
@@ -221,20 +259,38 @@ static void truncate_put_back(struct ext4_fs *fs, struct ext4_inode *in,
 int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 		  bool root, int64_t sec, uint32_t ns)
 {
-	uint32_t bs = fs->block_size;
-	bool orphan = in->nlink > 0 &&
-		      (in->orphan ||
-		       (in->blocks512 > 0 && (in->flags & EXT4_EXTENTS_FL)));
-	bool added = orphan && !in->orphan;
-	bool unfinished = orphan && in->orphan;
-	/* where the cut starts: the old size, if an earlier cut stopped */
-	uint64_t cut = unfinished && in->size < size ? in->size : size;
-	struct ext4_inode saved = *in;
+	uint32_t bs = fs->block_size, head = fs->last_orphan;
+	bool orphan, added, unfinished;
+	uint64_t cut;
+	struct ext4_inode saved;
 	struct ext4_op op;
 	int err, e;
 
 	if (size > LBLK_LIMIT * bs)
 		return -EFBIG;
+	/* a copy read again does not know it is a tail of the list */
+	if (in->nlink > 0 && (err = ext4_orphan_known(fs, in)) < 0)
+		return err;
+	/*
+	 * Growing over a cut that stopped: that cut first, so the larger
+	 * size stands only with no old block past the old size (else a
+	 * failure would leave old bytes inside the new size, and the next
+	 * mount would cut past the new size only).
+	 */
+	if (in->nlink > 0 && in->orphan && size > in->size) {
+		err = ext4_truncate(fs, in, in->size, root, sec, ns);
+		if (err < 0)
+			return err;
+		head = fs->last_orphan;
+	}
+	orphan = in->nlink > 0 &&
+		 (in->orphan ||
+		  (in->blocks512 > 0 && (in->flags & EXT4_EXTENTS_FL)));
+	added = orphan && !in->orphan;
+	unfinished = orphan && in->orphan;
+	/* where the cut starts: the old size, if an earlier cut stopped */
+	cut = unfinished && in->size < size ? in->size : size;
+	saved = *in;
 	err = ext4_op_start(&op, fs, root);
 	if (err < 0)
 		return err;
@@ -243,7 +299,7 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	in->mtime_ns = in->ctime_ns = ns;
 	if (added && (err = ext4_orphan_add(&op, in)) < 0) {
 		/* the superblock was not written: the list is as it was */
-		truncate_put_back(fs, in, &saved, added);
+		truncate_put_back(fs, in, &saved, head);
 		return ext4_op_stop(&op, err);
 	}
 	/* Also what fallocate kept past the old size. */
@@ -262,7 +318,7 @@ int ext4_truncate(struct ext4_fs *fs, struct ext4_inode *in, uint64_t size,
 	 * it commits, so *in is as the disk still has it.
 	 */
 	if (err < 0 && op.restarts == 0 && (e < 0 || op_aborts(&op, err)))
-		truncate_put_back(fs, in, &saved, added);
+		truncate_put_back(fs, in, &saved, head);
 	/*
 	 * Zeros past size in its block, so a later grow reads 0s: whenever
 	 * the new size stands, a cut that stopped partway too (Linux's
@@ -288,7 +344,7 @@ static int falloc_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk,
 	struct ext4_inode saved = *in;
 	struct ext4_op op;
 	uint64_t pblk;
-	int err = ext4_op_start(&op, fs, root), e;
+	int err = ext4_op_start(&op, fs, root);
 
 	if (err < 0)
 		return err;
@@ -298,18 +354,7 @@ static int falloc_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t lblk,
 
 		in->size = end < grow_to ? end : grow_to;
 	}
-	if (err < 0 &&
-	    (in->blocks512 == saved.blocks512 || op_aborts(&op, err))) {
-		*in = saved;
-		return ext4_op_stop(&op, err);
-	}
-	e = ext4_iput(&op, in, false);
-	if (e < 0) {
-		*in = saved;
-		ext4_op_stop(&op, e);
-		return e;
-	}
-	return ext4_op_stop(&op, err);
+	return (int)step_end(&op, in, &saved, 0, err);
 }
 
 int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
@@ -323,6 +368,8 @@ int ext4_fallocate(struct ext4_fs *fs, struct ext4_inode *in, int mode,
 		return -EOPNOTSUPP;
 	if (len == 0 || off + len < off || off + len > LBLK_LIMIT * bs)
 		return len == 0 ? -EINVAL : -EFBIG;
+	if (off + len > in->size && (err = cut_first(fs, in, root)) < 0)
+		return err;
 	grow_to = mode & FALLOC_FL_KEEP_SIZE ? 0 : off + len;
 	end = (off + len + bs - 1) / bs;
 	for (lblk = off / bs; lblk < end && err == 0;) {

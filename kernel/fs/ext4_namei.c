@@ -278,13 +278,45 @@ int ext4_link(struct ext4_fs *fs, struct ext4_inode *dir, const char *name,
 	return op_fail(&op, err, true);
 }
 
+/*
+ * in->orphan set if in is on the orphan list as the disk (or a held
+ * copy) has it: ext4_iget cannot tell a tail that is not the head
+ * (i_dtime 0) from an inode off the list. At most inodes_count steps,
+ * so a list a crafted image loops ends; a link naming no inode ends it.
+ */
+int ext4_orphan_known(struct ext4_fs *fs, struct ext4_inode *in)
+{
+	uint32_t cur = fs->last_orphan;
+	struct ext4_inode copy, *p;
+
+	for (uint32_t k = 0; !in->orphan && cur != 0 &&
+			     cur <= fs->inodes_count && k < fs->inodes_count;
+	     k++) {
+		int err = 0;
+
+		if (cur == in->ino) {
+			in->orphan = true;
+			break;
+		}
+		p = fs->held != NULL ? fs->held(fs->held_arg, cur) : NULL;
+		if (p == NULL) {
+			p = &copy;
+			err = ext4_iget(fs, cur, p);
+		}
+		if (err < 0)
+			return err;
+		cur = p->dtime;
+	}
+	return 0;
+}
+
 int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in)
 {
-	int err;
+	int err = ext4_orphan_known(op->fs, in);
 
 	/* Twice would link it to itself (or close a cycle through it). */
-	if (in->orphan)
-		return 0;
+	if (err < 0 || in->orphan)
+		return err;
 	in->dtime = op->fs->last_orphan;
 	op->fs->last_orphan = in->ino;
 	err = ext4_super_write(op);
@@ -513,13 +545,20 @@ int ext4_orphans_process(struct ext4_fs *fs, int64_t now)
 		err = ext4_op_start(&op, fs, true);
 		if (err < 0)
 			break;
-		if (in.flags & EXT4_EXTENTS_FL)
+		/*
+		 * Only a regular file's extent tree is cut (as ext4_truncate):
+		 * a fast symlink's or a device's i_block is no map, and
+		 * reading it as one would zero a block the image names.
+		 */
+		if ((in.mode & S_IFMT) == S_IFREG &&
+		    (in.flags & EXT4_EXTENTS_FL)) {
 			err = ext4_extent_truncate(&op, &in,
 						   (in.size + fs->block_size -
 						    1) / fs->block_size);
-		/* the cut's tail may still hold old bytes (Linux zeroes too) */
-		if (err == 0)
-			err = ext4_zero_tail(fs, &in, in.size);
+			/* the cut's tail may hold old bytes (Linux zeroes too) */
+			if (err == 0)
+				err = ext4_zero_tail(fs, &in, in.size);
+		}
 		if (err == 0)
 			err = ext4_orphan_del(&op, &in);
 		if (err == 0) {

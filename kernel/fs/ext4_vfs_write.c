@@ -337,6 +337,8 @@ static int setattr_locked(struct vnode *vn, const struct vfs_attr *a)
 	next = *in;
 	if (a->mask & VFS_A_MODE)
 		next.mode = a->mode;
+	/* chown: from the inode's mode now, which another name may have set */
+	next.mode = vfs_attr_kill(next.mode, a->mask);
 	if (a->mask & VFS_A_UID)
 		next.uid = a->uid;
 	if (a->mask & VFS_A_GID)

@@ -185,6 +185,8 @@ int ext4_evict(struct ext4_fs *fs, struct ext4_inode *in, int64_t now);
  * to set). 0 or -EIO.
  */
 int ext4_orphan_add(struct ext4_op *op, struct ext4_inode *in);
+/* Sets in->orphan if the list holds in (a re-read tail): 0 or -ERRNO. */
+int ext4_orphan_known(struct ext4_fs *fs, struct ext4_inode *in);
 int ext4_orphan_del(struct ext4_op *op, struct ext4_inode *in);
 /*
  * Mount: evict every unlinked inode on the orphan list, and finish the

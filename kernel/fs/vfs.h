@@ -38,11 +38,34 @@ struct vfs_time {
 #define VFS_A_ATIME 8
 #define VFS_A_MTIME 16
 #define VFS_A_CTIME 32
+/*
+ * chown's set-id clearing (Linux's ATTR_KILL_SUID, ATTR_KILL_SGID),
+ * applied to the mode the node has when the file system writes it, not
+ * to a copy the caller took: S_ISUID goes; S_ISGID goes with S_IXGRP
+ * set, or whatever it is with VFS_A_KILL_SGID_ANY (a caller outside
+ * the file's group without CAP_FSETID). Never on a directory.
+ */
+#define VFS_A_KILL_SUID 64
+#define VFS_A_KILL_SGID 128
+#define VFS_A_KILL_SGID_ANY 256
 struct vfs_attr {
 	unsigned int mask;
 	uint32_t mode, uid, gid;
 	struct vfs_time atime, mtime, ctime;
 };
+
+/* mode once the VFS_A_KILL_* bits of mask are applied to it. */
+static inline uint32_t vfs_attr_kill(uint32_t mode, unsigned int mask)
+{
+	if ((mode & 0170000) == 0040000)
+		return mode;
+	if (mask & VFS_A_KILL_SUID)
+		mode &= ~(uint32_t)04000;
+	if ((mask & VFS_A_KILL_SGID) &&
+	    ((mode & 00010) || (mask & VFS_A_KILL_SGID_ANY)))
+		mode &= ~(uint32_t)02000;
+	return mode;
+}
 
 struct vnode;
 struct file;

@@ -93,6 +93,7 @@ SYSCALL2(fchmod);
 /* Only root changes owners (we do not model CAP_CHOWN for others). */
 static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 {
+	unsigned int kill;
 	int err;
 
 	if (vfs_writable(vn) < 0)
@@ -102,15 +103,23 @@ static int do_chown(struct vnode *vn, uint32_t uid, uint32_t gid)
 	     (gid != (uint32_t)-1 &&
 	      (vn->uid != current->cred.euid || gid != current->cred.egid))))
 		return -EPERM;
+	/*
+	 * chown drops set-id bits, as Linux's chown_common: S_ISUID always,
+	 * S_ISGID with S_IXGRP, or for a caller outside the file's group
+	 * unless root (setattr_should_drop_sgid, with the group before the
+	 * change). The file system applies it to the mode it has (vn's may
+	 * be a stale copy: another name's node), so no mode is sent.
+	 */
+	kill = VFS_A_KILL_SUID | VFS_A_KILL_SGID;
+	if (current->cred.euid != 0 && !cred_in_group(&current->cred, vn->gid))
+		kill |= VFS_A_KILL_SGID_ANY;
 	if (uid != (uint32_t)-1)
 		vn->uid = uid;
 	if (gid != (uint32_t)-1)
 		vn->gid = gid;
-	if (S_ISREG(vn->mode)) /* chown drops set-id bits, as Linux */
-		vn->mode &= ~(uint32_t)(S_ISUID |
-					((vn->mode & S_IXGRP) ? S_ISGID : 0));
+	vn->mode = vfs_attr_kill(vn->mode, kill);
 	vfs_touch(vn, VFS_T_C);
-	err = attr_write(vn, VFS_A_MODE | VFS_A_CTIME |
+	err = attr_write(vn, kill | VFS_A_CTIME |
 				     (uid != (uint32_t)-1 ? VFS_A_UID : 0) |
 				     (gid != (uint32_t)-1 ? VFS_A_GID : 0));
 	if (err < 0)

@@ -106,9 +106,28 @@ static void two_names(void)
 		      st.st_mtim.tv_sec == 1400000000 &&
 		      st.st_atim.tv_sec == 1100000000,
 	      "b: the times set through b, the mode through a");
+	check(close(fd) == 0, "close a");
+	/*
+	 * chown through b's fd after a chmod through a: the mode a set
+	 * stays, and chown's set-id clearing applies to it.
+	 */
+	fd = open(path("b"), O_RDONLY);
+	check(fd >= 0, "open b again");
+	check(chmod(path("a"), 0600) == 0, "chmod a 0600");
+	check(fchown(fd, (uid_t)-1, (gid_t)-1) == 0, "fchown b's fd, no ids");
+	check(st_of("a").st_mode == (S_IFREG | 0600), "a: still 0600");
+	check(chmod(path("a"), 06750) == 0, "chmod a 06750");
+	check(fchown(fd, (uid_t)-1, (gid_t)-1) == 0, "fchown b's fd again");
+	check(st_of("a").st_mode == (S_IFREG | 0750),
+	      "a: 0750, both set-id bits dropped (group x set)");
+	check(chmod(path("a"), 02640) == 0, "chmod a 02640");
+	check(fchown(fd, (uid_t)-1, (gid_t)-1) == 0,
+	      "fchown b's fd a third time");
+	check(st_of("b").st_mode == (S_IFREG | 02640),
+	      "b: 02640, S_ISGID kept without group x");
 	check(close(fd) == 0 && unlink(path("a")) == 0 &&
 		      unlink(path("b")) == 0,
-	      "close a, unlink both");
+	      "close b, unlink both");
 }
 
 static void dir_changes(void)

@@ -1122,6 +1122,116 @@ static void test_create_undone(void **state)
 	free(buf);
 }
 
+/*
+ * A fast symlink (nlink 1) on the orphan list of a crafted image, its
+ * i_block[0] (target text, no map) naming another file's block: the
+ * mount takes it off the list and writes no byte of that block (before
+ * the fix: zeroed from the link's size to the block's end).
+ */
+static void test_orphan_symlink(void **state)
+{
+	struct ext4_inode v, ln;
+	struct ext4_fs *fs;
+	struct memdisk *dk;
+	uint64_t pblk, count;
+	uint8_t *before = malloc(bs), *after = malloc(bs);
+
+	(void)state;
+	assert_non_null(before);
+	assert_non_null(after);
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(mk(fs, "victim", 0100644, NULL, &v), 0);
+	put(fs, "victim", 0, bs, 3);
+	assert_int_equal(mk(fs, "ln", 0120777, "abc", &ln), 0);
+	assert_int_equal(walk(fs, "victim", &v), 0);
+	assert_int_equal(ext4_bmap(fs, &v, 0, &pblk, &count), 0);
+	assert_true(pblk != 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	memdisk_sh("debugfs -w -R 'sif <%u> block[0] %llu' %s >/dev/null 2>&1",
+		   ln.ino, (unsigned long long)pblk, img);
+	memdisk_sh("debugfs -w -R 'ssv last_orphan %u' %s >/dev/null 2>&1",
+		   ln.ino, img);
+	image_block(pblk, before);
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(fs->last_orphan, 0);
+	assert_int_equal(walk(fs, "ln", &ln), 0);
+	assert_int_equal(ln.nlink, 1);
+	assert_int_equal(ln.size, 3);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	image_block(pblk, after);
+	assert_memory_equal(before, after, bs);
+	host_check("victim", bs, 3, 0, 0);
+	free(before);
+	free(after);
+}
+
+/*
+ * a, linked, is the list's tail (i_dtime 0) as a cut that stopped
+ * partway leaves it; b, unlinked while open, joins it as the head
+ * (b -> a). a's copy read again cannot tell it is on the list: a
+ * truncate must not add it a second time (before the fix: a -> b -> a,
+ * and a left on the list behind b once the cut was done).
+ */
+static void test_orphan_tail_reread(void **state)
+{
+	struct ext4_inode a, b, dir, disk;
+	struct ext4_fs *fs;
+	struct ext4_op op;
+	struct memdisk *dk;
+
+	(void)state;
+	new_image("16M", "");
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	fs->held = held_find;
+	assert_int_equal(mk(fs, "a", 0100644, NULL, &a), 0);
+	assert_int_equal(mk(fs, "b", 0100644, NULL, &b), 0);
+	put(fs, "a", 0, 3 * bs, 1);
+	put(fs, "b", 0, 100, 2);
+	assert_int_equal(walk(fs, "a", &a), 0);
+	assert_int_equal(walk(fs, "b", &b), 0);
+	/* a as a cut that stopped leaves it: on the list, the blocks kept */
+	assert_int_equal(ext4_op_start(&op, fs, false), 0);
+	assert_int_equal(ext4_orphan_add(&op, &a), 0);
+	assert_int_equal(ext4_iput(&op, &a, false), 0);
+	assert_int_equal(ext4_op_stop(&op, 0), 0);
+	assert_int_equal(fs->last_orphan, a.ino);
+	held_tab[1] = &b;
+	assert_int_equal(ext4_iget(fs, EXT4_ROOT_INO, &dir), 0);
+	assert_int_equal(ext4_unlink(fs, &dir, "b", &b, false, 1700000004, 0),
+			 0);
+	assert_int_equal(fs->last_orphan, b.ino);
+	assert_int_equal(b.dtime, a.ino);
+	/* a read again: the list's tail, not its head */
+	assert_int_equal(walk(fs, "a", &a), 0);
+	assert_int_equal(a.dtime, 0);
+	assert_int_equal(ext4_truncate(fs, &a, 100, false, 1700000005, 0), 0);
+	assert_int_equal(fs->last_orphan, b.ino);
+	assert_int_equal(b.dtime, 0);
+	assert_int_equal(ext4_iget(fs, b.ino, &disk), 0);
+	assert_int_equal(disk.dtime, 0);
+	assert_int_equal(ext4_iget(fs, a.ino, &disk), 0);
+	assert_int_equal(disk.dtime, 0);
+	assert_int_equal(disk.size, 100);
+	assert_int_equal(ext4_evict(fs, &b, 1700000006), 0);
+	held_tab[1] = NULL;
+	assert_int_equal(fs->last_orphan, 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	dk = memdisk_load(img);
+	fs = memdisk_mount_rw(dk);
+	assert_int_equal(fs->last_orphan, 0);
+	ext4_unmount(fs);
+	memdisk_save(dk, img);
+	fsck_clean();
+	host_check("a", 100, 1, 0, 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1142,6 +1252,8 @@ int main(int argc, char **argv)
 		ALL_BS(test_ialloc_in_use),
 		ALL_BS(test_create_undone),
 		ON_BS(test_ialloc_uninit, 1k),
+		ALL_BS(test_orphan_symlink),
+		ALL_BS(test_orphan_tail_reread),
 	};
 	int r;
 
