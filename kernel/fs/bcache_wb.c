@@ -304,7 +304,8 @@ int bcache_writeback_unlogged_with(struct bcache_dev *d,
 	/*
 	 * Then always: what other threads had in flight, what the device
 	 * left dirty (ENOMEM), and, when memory ran short for the one
-	 * batch above, all of the data, in batches that need no memory:
+	 * batch above, all of the data, in batches of at most 64 (each a
+	 * small allocation):
 	 * the caller's log must not go alone. -ENOMEM: some still dirty.
 	 */
 	return write_out(d, false, false);

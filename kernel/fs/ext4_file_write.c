@@ -124,6 +124,12 @@ static long write_step(struct ext4_fs *fs, struct ext4_inode *in, uint64_t off,
 	for (uint32_t k = 0; err == 0 && k < nblk; k++) {
 		uint32_t m = bs - in_blk;
 
+		/* Blocks mapped by an aborted handle may be the last commit's. */
+		if (op.h != NULL && ext4_handle_aborted(op.h)) {
+			err = -EIO;
+			break;
+		}
+
 		if (m > n - done)
 			m = (uint32_t)(n - done);
 		err = data_put(fs, in->ino, pblk + k, in_blk, src + done, m,

@@ -158,13 +158,8 @@ int ext4_handle_stop(struct ext4_handle *h)
 			     j->credits - h->credits + h->added :
 			     h->added;
 	kfree(h);
-	if (--j->nhandles == 0) {
-		if (j->err && j->nfrozen) { /* deferred by jbd2_abort */
-			jbd2_thaw(j);
-			j->fs->dir_changes++;
-		}
+	if (--j->nhandles == 0)
 		wake_up(&j->wq);
-	}
 	return j->err;
 }
 
@@ -258,6 +253,17 @@ struct bcache_buf *ext4_jbd2_get(struct ext4_handle *h, uint64_t blk, bool fill,
 
 	if (blk >= fs->blocks_count) {
 		*err = -EINVAL;
+		return NULL;
+	}
+	/*
+	 * An aborted journal's handle gets nothing more (Linux's
+	 * get_write_access on an aborted handle): the abort put the
+	 * committed bytes back under what it may still hold, and a block
+	 * got now (a bitmap the allocator looks at again) could be read
+	 * before they are home or change what committed.
+	 */
+	if (h->j->err) {
+		*err = h->j->err;
 		return NULL;
 	}
 	b = bcache_get(fs->dev, blk, fill, err);

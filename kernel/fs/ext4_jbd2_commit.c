@@ -134,11 +134,11 @@ void jbd2_drop_frozen(struct ext4_jbd2 *j)
 /*
  * The frozen copies back into the cache, dirty, as their blocks' bytes
  * (an aborted journal commits no more, and the running transaction's
- * copies were dropped): what committed stays what is read, and goes
- * home with the next sync (unmount's). Without memory for one, the
- * log's copy is left for the next mount's recovery.
+ * copies were just dropped): what committed stays what is read, and
+ * goes home with the next sync (unmount's). Without memory for one,
+ * the log's copy is left for the next mount's recovery.
  */
-void jbd2_thaw(struct ext4_jbd2 *j)
+static void thaw(struct ext4_jbd2 *j)
 {
 	struct bcache_buf *b;
 	int err;
@@ -168,13 +168,7 @@ void jbd2_abort(struct ext4_jbd2 *j, int err)
 	}
 	j->nbufs = j->nrevokes = j->nbusy = 0;
 	j->credits = 0;
-	/*
-	 * A handle still open may hold a frozen block and change it again:
-	 * the committed bytes go back when the last one stops, not under
-	 * it (where its next ext4_jbd2_dirty would drop them).
-	 */
-	if (j->nhandles == 0)
-		jbd2_thaw(j);
+	thaw(j);
 	/* Directory blocks went back to the disk's: what was looked up goes. */
 	j->fs->dir_changes++;
 }

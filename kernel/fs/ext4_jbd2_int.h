@@ -87,15 +87,9 @@ int jbd2_write_sb(struct ext4_jbd2 *j);
 /*
  * Abort after error err: one log line; the running transaction dropped,
  * the frozen copies put back in the cache (what committed stays what is
- * read, and goes home with the next sync), when no handle is open, else
- * by the last ext4_handle_stop. May sleep.
+ * read, and goes home with the next sync). May sleep.
  */
 void jbd2_abort(struct ext4_jbd2 *j, int err);
-/*
- * The frozen copies of an aborted journal back into the cache, once no
- * handle is open. May sleep.
- */
-void jbd2_thaw(struct ext4_jbd2 *j);
 /* Free the frozen copies (their transaction committed). */
 void jbd2_drop_frozen(struct ext4_jbd2 *j);
 

@@ -761,39 +761,84 @@ static void test_frozen_unchanged_dropped(void **state)
 }
 
 /*
- * An abort while a handle still holds a frozen block and changes it
- * again: the committed bytes come back when the handle stops, not into
- * the buffer it holds. Before: they were copied under it, and its next
- * ext4_jbd2_dirty (an aborted journal's: never home) dropped them.
+ * An abort while a handle is still open: a frozen block read before the
+ * handle stops (the handle's own, or one it no longer holds) has the
+ * committed bytes, and the handle gets no block any more. Before: the
+ * abort dropped them from the cache until the last stop, and a read
+ * refilled the bytes from before the commit.
  */
-static void test_abort_thaws_after_stop(void **state)
+static void test_abort_reads_committed(void **state)
 {
 	struct disk *dk = disk_load(img);
 	struct ext4_fs *fs = mount_rw(dk);
 	struct ext4_handle *h;
-	struct bcache_buf *b;
+	struct bcache_buf *b, *c;
 	char back[8] = { 0 };
 	int err;
 
 	(void)state;
 	log_block(fs, FREE_BLK(0), "a1");
+	log_block(fs, FREE_BLK(1), "b1");
 	assert_int_equal(ext4_jbd2_commit(fs), 0);
 	assert_int_equal(ext4_handle_start(fs, 4, &h), 0);
 	b = ext4_jbd2_get(h, FREE_BLK(0), true, &err);
 	assert_non_null(b);
 	strcpy((char *)b->data, "a2");
 	ext4_jbd2_dirty(h, b);
+	c = ext4_jbd2_get(h, FREE_BLK(1), true, &err);
+	assert_non_null(c);
+	strcpy((char *)c->data, "b2");
+	ext4_jbd2_dirty(h, c);
+	bcache_put(c);
+	assert_int_equal(fs->jbd2->nfrozen, 2);
 	ext4_handle_abort(h, -EIO);
-	assert_string_equal((char *)b->data, "a2"); /* the handle's, still */
-	strcpy((char *)b->data, "a3");
-	ext4_jbd2_dirty(h, b);
-	bcache_put(b);
-	assert_int_equal(ext4_handle_stop(h), -EIO);
-	assert_int_equal(fs->jbd2->nfrozen, 0);
 	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(0) * bs, back, 3), 3);
 	assert_string_equal(back, "a1");
+	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(1) * bs, back, 3), 3);
+	assert_string_equal(back, "b1");
+	assert_null(ext4_jbd2_get(h, FREE_BLK(1), true, &err));
+	assert_int_equal(err, -EIO);
+	bcache_put(b);
+	assert_int_equal(ext4_handle_stop(h), -EIO);
+	assert_int_equal(bcache_read(&dk->bc, FREE_BLK(1) * bs, back, 3), 3);
+	assert_string_equal(back, "b1");
 	assert_int_equal(ext4_jbd2_close(fs), -EIO);
 	assert_true(block_says(dk->bytes, FREE_BLK(0), "a1"));
+	assert_true(block_says(dk->bytes, FREE_BLK(1), "b1"));
+	ext4_unmount(fs);
+	disk_free(dk);
+}
+
+/*
+ * A handle open across an abort allocates again: it fails, and hands
+ * out no block the committed transaction allocated (its bitmap not yet
+ * home says free on disk). Before: the allocator re-read the bitmap
+ * from the disk and gave that block out again.
+ */
+static void test_abort_then_alloc_fails(void **state)
+{
+	struct disk *dk = disk_load(img);
+	struct ext4_fs *fs = mount_rw(dk);
+	struct ext4_op op;
+	uint64_t x, y, z = 0;
+	uint32_t n = 1;
+
+	(void)state;
+	assert_int_equal(ext4_op_start(&op, fs, true), 0);
+	assert_int_equal(ext4_balloc(&op, 0, &x, &n), 0);
+	assert_int_equal(ext4_op_stop(&op, 0), 0);
+	assert_int_equal(ext4_jbd2_commit(fs), 0);
+	assert_int_equal(ext4_op_start(&op, fs, true), 0);
+	n = 1;
+	assert_int_equal(ext4_balloc(&op, 0, &y, &n), 0);
+	assert_int_not_equal(y, x);
+	assert_int_not_equal(fs->jbd2->nfrozen, 0);
+	ext4_op_abort(&op, -EIO);
+	n = 1;
+	assert_int_equal(ext4_balloc(&op, 0, &z, &n), -EIO);
+	assert_int_equal(z, 0);
+	assert_int_equal(ext4_op_stop(&op, -EIO), -EIO);
+	assert_int_equal(ext4_jbd2_close(fs), -EIO);
 	ext4_unmount(fs);
 	disk_free(dk);
 }
@@ -1831,8 +1876,9 @@ int main(int argc, char **argv)
 		ALL_BS(test_commit_leaves_checkpoint),
 		ALL_BS(test_commit_data_enomem),
 		ALL_BS(test_raw_write_keeps_logged),
-		ALL_BS(test_abort_thaws_after_stop),
 		ALL_BS(test_frozen_unchanged_dropped),
+		ALL_BS(test_abort_reads_committed),
+		ALL_BS(test_abort_then_alloc_fails),
 		ALL_BS(test_background_commit_keeps_error),
 		ALL_BS(test_handles_and_abort),
 		ALL_BS(test_fs_writes_survive_crash),
