@@ -117,6 +117,23 @@ static void fake_free(struct fake *f)
 	free(f);
 }
 
+/*
+ * Block blk as a journal leaves a committed block: its first byte c,
+ * dirty and LOGGED (pinned, changed, unpinned with keep). Still held.
+ */
+static struct bcache_buf *logged_buf(struct fake *f, uint64_t blk, char c)
+{
+	struct bcache_buf *b;
+	int err;
+
+	b = bcache_get(&f->bc, blk, true, &err);
+	assert_non_null(b);
+	bcache_pin(b);
+	b->data[0] = c;
+	bcache_unpin(b, true);
+	return b;
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -381,14 +398,9 @@ static void test_logged_write_error(void **state)
 {
 	struct fake *f = fake_new(64 * BS);
 	struct bcache_buf *b;
-	int err;
 
 	(void)state;
-	b = bcache_get(&f->bc, 6, true, &err);
-	assert_non_null(b);
-	bcache_pin(b);
-	b->data[0] = 'l';
-	bcache_unpin(b, true);
+	b = logged_buf(f, 6, 'l');
 	assert_int_equal(bcache_write(&f->bc, 7 * BS, "d", 1), 1);
 	f->fail_block = 7;
 	assert_int_equal(bcache_sync(&f->bc), -EIO);
@@ -432,14 +444,9 @@ static void test_writeback_unlogged(void **state)
 {
 	struct fake *f = fake_new(64 * BS);
 	struct bcache_buf *b;
-	int err;
 
 	(void)state;
-	b = bcache_get(&f->bc, 6, true, &err);
-	assert_non_null(b);
-	bcache_pin(b);
-	b->data[0] = 'l';
-	bcache_unpin(b, true);
+	b = logged_buf(f, 6, 'l');
 	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "d", 1, 5), 1);
 	assert_int_equal(bcache_write(&f->bc, 8 * BS, "p", 1), 1);
 	assert_int_equal(bcache_writeback(&f->bc, false), 0);
@@ -466,15 +473,10 @@ static void test_writeback_unlogged(void **state)
 static void dirty_data_and_logged(struct fake *f)
 {
 	struct bcache_buf *b;
-	int err;
 
 	assert_int_equal(bcache_write_owned(&f->bc, 3 * BS, "d3", 2, 5), 2);
 	assert_int_equal(bcache_write_owned(&f->bc, 7 * BS, "d7", 2, 5), 2);
-	b = bcache_get(&f->bc, 5, true, &err);
-	assert_non_null(b);
-	bcache_pin(b);
-	b->data[0] = 'l';
-	bcache_unpin(b, true);
+	b = logged_buf(f, 5, 'l');
 	bcache_put(b);
 	f->nlog = f->max_batch = 0; /* their reads */
 }
